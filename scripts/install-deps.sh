@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages midlc needs to build, test and benchmark, skipping those already present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build cpp pkg-config
+  antlr4 libantlr4-runtime-dev default-jre-headless
+  libcli11-dev libkainjow-mustache-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-impacket tshark
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
