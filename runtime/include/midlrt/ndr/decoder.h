@@ -1,0 +1,244 @@
+// Decoder: reads NDR 2.0 from received bytes, checking every count and bound before trusting it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "midlrt/ndr/error.h"
+#include "midlrt/ndr/primitive.h"
+
+namespace midlrt::ndr {
+
+/// The variance of a varying array as read and checked: elements [offset, offset + actualCount) of the
+/// max_count-element array are transmitted.
+struct Variance {
+  std::uint32_t offset;
+  std::uint32_t actualCount;
+};
+
+/// Reads NDR 2.0 (little-endian) from a byte span it does not own. Reading starts at `origin`, and alignment
+/// is relative to it (the stub data start, after the PDU header). Every read is bounds-checked and every
+/// count is checked against the bytes remaining before anything is allocated; violations throw DecodeError.
+/// One Decoder per message: it owns the full-pointer table.
+class Decoder {
+ public:
+  Decoder(const std::uint8_t* data, std::size_t size, std::size_t origin = 0);
+
+  /// The NDR stream index of the next byte, and the bytes left after it.
+  std::size_t position() const noexcept { return pos_ - origin_; }
+  std::size_t remaining() const noexcept { return size_ - pos_; }
+
+  /// Skips padding up to the next multiple of `n` (padding contents are ignored, as the spec allows).
+  void align(std::size_t n) {
+    const std::size_t pad = (0 - position()) & (n - 1);
+    need(pad, "alignment padding");
+    pos_ += pad;
+  }
+
+  /// A primitive, aligned to its size.
+  template <class T>
+  T read() {
+    static_assert(kIsPrimitive<T>, "read() takes an NDR primitive; see readBool/readEnum16");
+    align(sizeof(T));
+    need(sizeof(T), "primitive");
+    T value;
+    std::memcpy(&value, data_ + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return value;
+  }
+  /// boolean: any nonzero octet is true.
+  bool readBool() { return read<std::uint8_t>() != 0; }
+  /// enum16: values above 0x7fff are rejected (status kRpcXEnumValueOutOfRange).
+  template <class E>
+  E readEnum16() {
+    const std::uint16_t v = read<std::uint16_t>();
+    if (v > kEnum16Max) detail::throwEnumOutOfRange(true, v);
+    return static_cast<E>(v);
+  }
+  /// __int3264: 32 bits on the wire, widened (sign- or zero-extended) on this 64-bit host.
+  std::int64_t readInt3264() { return read<std::int32_t>(); }
+  std::uint64_t readUint3264() { return read<std::uint32_t>(); }
+
+  /// `count` fixed-layout elements in one copy (same type rule as Encoder::writeBulk). The byte count is
+  /// checked against remaining() before anything is touched.
+  template <class T>
+  void readBulk(T* out, std::size_t count, std::size_t alignment = kWireAlignment<T>) {
+    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "readBulk copies memory");
+    align(alignment);
+    if (count == 0) return;
+    requireElements(count, sizeof(T), "array");
+    std::memcpy(out, data_ + pos_, count * sizeof(T));
+    pos_ += count * sizeof(T);
+  }
+  /// The same into a vector, resized to `count` only after the check.
+  template <class T>
+  void readBulk(std::vector<T>& out, std::size_t count, std::size_t alignment = kWireAlignment<T>) {
+    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "readBulk copies memory");
+    align(alignment);
+    requireElements(count, sizeof(T), "array");
+    out.resize(count);
+    if (count == 0) return;
+    std::memcpy(out.data(), data_ + pos_, count * sizeof(T));
+    pos_ += count * sizeof(T);
+  }
+
+  /// Throws unless `count` elements of at least `minWireSize` bytes each can fit in what remains. Generated
+  /// code calls it before reserving room for elements it decodes one by one (structs with pointers...).
+  void requireElements(std::uint64_t count, std::size_t minWireSize, const char* what) const {
+    if (minWireSize != 0 && count > remaining() / minWireSize)
+      detail::throwCountTooLarge(what, count, minWireSize, remaining());
+  }
+
+  /// max_count (u32, aligned to 4). Not checked here: checking needs the element size (readBulk and
+  /// requireElements do it).
+  std::uint32_t readConformance() { return read<std::uint32_t>(); }
+  /// offset and actual_count, checked: offset + actual_count <= maxCount.
+  Variance readVariance(std::uint64_t maxCount) {
+    const std::uint32_t offset = read<std::uint32_t>();
+    const std::uint32_t actual = read<std::uint32_t>();
+    if (std::uint64_t{offset} + actual > maxCount) badVariance(offset, actual, maxCount);
+    return {offset, actual};
+  }
+  /// A conformant array of a fixed-layout type: max_count then the elements.
+  template <class T>
+  void readConformantArray(std::vector<T>& out) {
+    const std::uint32_t count = readConformance();
+    readBulk(out, count);
+  }
+  /// A varying array whose max_count is `maxCount` (fixed size or hoisted): only the transmitted elements are
+  /// stored in `out`; the returned variance says where they belong.
+  template <class T>
+  Variance readVaryingArray(std::vector<T>& out, std::uint64_t maxCount) {
+    const Variance v = readVariance(maxCount);
+    readBulk(out, v.actualCount);
+    return v;
+  }
+  /// A conformant-varying array; `maxCount` receives max_count. Never allocates max_count elements.
+  template <class T>
+  Variance readConformantVaryingArray(std::vector<T>& out, std::uint32_t& maxCount) {
+    maxCount = readConformance();
+    return readVaryingArray(out, maxCount);
+  }
+
+  /// [string] char* / wchar_t*: max_count, offset, actual_count, characters. Requires offset 0,
+  /// 1 <= actual_count <= max_count, the last element NUL and no NUL before it. Returns the text without
+  /// the terminator.
+  std::string readString() { return readStringT<char>(ReadMax{}); }
+  std::u16string readWString() { return readStringT<char16_t>(ReadMax{}); }
+  /// The varying part only (see Encoder::writeVaryingString), against a known or hoisted max_count.
+  std::string readVaryingString(std::uint64_t maxCount) { return readStringT<char>(maxCount); }
+  std::u16string readVaryingWString(std::uint64_t maxCount) { return readStringT<char16_t>(maxCount); }
+
+  /// A [unique] pointer's representation: true if non-NULL (its referent follows, now or deferred).
+  bool readUniquePointer() { return read<std::uint32_t>() != 0; }
+  /// An embedded [ref] pointer: its id must be nonzero.
+  void readRefPointer() {
+    if (read<std::uint32_t>() == 0) nullRefPointer();
+  }
+
+  /// A [ptr] (full) pointer: nullptr for id 0; otherwise the object for this id, shared by every pointer
+  /// that carries the same id (created default-constructed on first sight). Decode the referent into it
+  /// where claimFullReferent() says so. An id reused with another type is rejected.
+  template <class T>
+  std::shared_ptr<T> readFullPointer() {
+    const std::uint32_t id = read<std::uint32_t>();
+    if (id == 0) return nullptr;
+    FullEntry& e = fullObjects_[id];
+    if (!e.object) {
+      e.object = std::make_shared<T>();
+      e.type = typeKey<T>();
+    } else if (e.type != typeKey<T>()) {
+      fullPointerTypeClash(id);
+    }
+    return std::static_pointer_cast<T>(e.object);
+  }
+  /// True exactly once per object: decode its referent here (mirrors Encoder::claimFullReferent).
+  bool claimFullReferent(const void* object) {
+    return object != nullptr && fullClaimed_.insert(object).second;
+  }
+
+  /// [range(min, max)] and size-field correlation checks (MS-RPCE 3.1.1.5.3), throwing DecodeError.
+  template <class T>
+  static T checkRange(const char* what, T value, T min, T max) {
+    if (value < min || value > max)
+      rangeViolation(what, static_cast<long double>(value), static_cast<long double>(min),
+                     static_cast<long double>(max));
+    return value;
+  }
+  static void checkCorrelation(const char* field, std::uint64_t fieldValue, std::uint64_t wireCount) {
+    if (fieldValue != wireCount) correlationMismatch(field, fieldValue, wireCount);
+  }
+
+  unsigned maxDepth() const noexcept { return maxDepth_; }
+  void setMaxDepth(unsigned depth) noexcept { maxDepth_ = depth; }
+
+ private:
+  friend class DepthGuard;
+  struct FullEntry {
+    std::shared_ptr<void> object;
+    const void* type = nullptr;
+  };
+  // A distinct address per type, without RTTI.
+  template <class T>
+  static const void* typeKey() {
+    static const char key = 0;
+    return &key;
+  }
+  // Tag meaning "conformant string: read max_count from the stream".
+  struct ReadMax {};
+
+  void need(std::size_t n, const char* what) const {
+    if (n > size_ - pos_) detail::throwTruncated(what, n, size_ - pos_);
+  }
+  template <class C, class Max>
+  std::basic_string<C> readStringT(Max maxHint) {
+    std::uint64_t maxCount;
+    if constexpr (std::is_same_v<Max, ReadMax>) {
+      maxCount = readConformance();
+    } else {
+      maxCount = maxHint;
+    }
+    const std::uint32_t offset = read<std::uint32_t>();
+    const std::uint32_t actual = read<std::uint32_t>();
+    if (offset != 0 || actual == 0 || actual > maxCount) badStringCounts(offset, actual, maxCount);
+    requireElements(actual, sizeof(C), "string");
+    const std::uint8_t* p = data_ + pos_;
+    const std::size_t length = actual - 1;
+    std::basic_string<C> s(length, C{0});
+    std::memcpy(s.data(), p, length * sizeof(C));
+    C last;
+    std::memcpy(&last, p + length * sizeof(C), sizeof(C));
+    if (last != C{0}) missingTerminator(actual);
+    if (s.find(C{0}) != std::basic_string<C>::npos) embeddedNul(s.find(C{0}), actual);
+    pos_ += std::size_t{actual} * sizeof(C);
+    return s;
+  }
+
+  [[noreturn]] static void badVariance(std::uint32_t offset, std::uint32_t actual, std::uint64_t max);
+  [[noreturn]] static void badStringCounts(std::uint32_t offset, std::uint32_t actual, std::uint64_t max);
+  [[noreturn]] static void missingTerminator(std::uint32_t actual);
+  [[noreturn]] static void embeddedNul(std::size_t index, std::uint32_t actual);
+  [[noreturn]] static void nullRefPointer();
+  [[noreturn]] static void fullPointerTypeClash(std::uint32_t id);
+  [[noreturn]] static void rangeViolation(const char* what, long double v, long double lo, long double hi);
+  [[noreturn]] static void correlationMismatch(const char* field, std::uint64_t value, std::uint64_t wire);
+
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t origin_;
+  std::size_t pos_;
+  unsigned depth_ = 0;
+  unsigned maxDepth_ = kDefaultMaxDepth;
+  std::unordered_map<std::uint32_t, FullEntry> fullObjects_;
+  std::unordered_set<const void*> fullClaimed_;
+};
+
+}  // namespace midlrt::ndr

@@ -1,0 +1,220 @@
+// Encoder: appends the NDR 2.0 representation of values to a Buffer, for straight-line generated code.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "midlrt/ndr/buffer.h"
+#include "midlrt/ndr/error.h"
+#include "midlrt/ndr/primitive.h"
+
+namespace midlrt::ndr {
+
+/// Writes NDR 2.0 (little-endian) at the end of a Buffer. Alignment is relative to `origin`, the offset in
+/// the buffer where the stub data starts (the RPC layer keeps its PDU header in front of it); padding bytes
+/// are zero. One Encoder per marshaled message: it owns the referent-id counter and the full-pointer table.
+/// Throws EncodeError for values that have no valid representation.
+class Encoder {
+ public:
+  /// Stub data starts at the buffer's current end.
+  explicit Encoder(Buffer& buffer) : Encoder(buffer, buffer.size()) {}
+  /// Stub data starts at `origin` (<= buffer.size()); bytes already between origin and the end count as
+  /// stub data for alignment.
+  Encoder(Buffer& buffer, std::size_t origin);
+
+  Buffer& buffer() noexcept { return *buf_; }
+  /// Bytes of stub data written so far (the NDR stream index of the next byte).
+  std::size_t position() const noexcept { return buf_->size() - origin_; }
+
+  /// Writes zero bytes up to the next multiple of `n` (1, 2, 4 or 8).
+  void align(std::size_t n) {
+    const std::size_t pad = (0 - position()) & (n - 1);
+    if (pad != 0) std::memset(buf_->append(pad), 0, pad);
+  }
+
+  /// A primitive, aligned to its size: int8..uint64, char, char16_t (wchar_t on the wire), float, double.
+  template <class T>
+  void write(T value) {
+    static_assert(kIsPrimitive<T>, "write() takes an NDR primitive; see writeBool/writeEnum16");
+    const std::size_t pad = (0 - position()) & (sizeof(T) - 1);
+    std::uint8_t* p = buf_->append(pad + sizeof(T));
+    if constexpr (sizeof(T) > 1) {
+      for (std::size_t i = 0; i < pad; ++i) p[i] = 0;
+    }
+    std::memcpy(p + pad, &value, sizeof(T));
+  }
+  /// boolean: one byte, 0 or 1.
+  void writeBool(bool value) { write<std::uint8_t>(value ? 1 : 0); }
+  /// An enum without [v1_enum]: 16 bits on the wire, value must be in 0..0x7fff.
+  template <class E>
+  void writeEnum16(E value) {
+    const auto v = static_cast<std::int64_t>(value);
+    if (v < 0 || v > kEnum16Max) detail::throwEnumOutOfRange(false, v);
+    write(static_cast<std::uint16_t>(v));
+  }
+  /// __int3264 / unsigned __int3264 (and INT_PTR-like types): 32 bits on the wire, must fit.
+  void writeInt3264(std::int64_t value) {
+    if (value < std::numeric_limits<std::int32_t>::min() || value > std::numeric_limits<std::int32_t>::max())
+      int3264OutOfRange(value);
+    write(static_cast<std::int32_t>(value));
+  }
+  void writeUint3264(std::uint64_t value) {
+    if (value > std::numeric_limits<std::uint32_t>::max()) uint3264OutOfRange(value);
+    write(static_cast<std::uint32_t>(value));
+  }
+
+  /// `count` elements of a fixed-layout type in one copy, after aligning to `alignment`. Only for types whose
+  /// NDR representation is their memory image: primitives, or structs of primitives whose NDR size equals
+  /// sizeof(T) (no trailing padding, no bool/enum/pointer members).
+  template <class T>
+  void writeBulk(const T* values, std::size_t count, std::size_t alignment = kWireAlignment<T>) {
+    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "writeBulk copies memory");
+    align(alignment);
+    if (count == 0) return;
+    if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) tooLarge("bulk array", count);
+    const std::size_t n = count * sizeof(T);
+    std::memcpy(buf_->append(n), values, n);
+  }
+
+  /// The same for structs with internal padding: copies, then zeroes each element's `holes`.
+  template <class T, std::size_t N>
+  void writeBulk(const T* values, std::size_t count, const PaddingHole (&holes)[N],
+                 std::size_t alignment = kWireAlignment<T>) {
+    writeBulk(values, count, alignment);
+    if (count == 0) return;
+    std::uint8_t* p = buf_->data() + buf_->size() - count * sizeof(T);
+    for (std::size_t i = 0; i < count; ++i, p += sizeof(T)) {
+      for (const PaddingHole& h : holes) std::memset(p + h.offset, 0, h.size);
+    }
+  }
+
+  /// Conformance (max_count): u32 aligned to 4. Fails if `count` does not fit in 32 bits.
+  void writeConformance(std::uint64_t maxCount) { write(checkedCount("max_count", maxCount)); }
+  /// Variance: offset then actual_count, both u32 aligned to 4.
+  void writeVariance(std::uint64_t offset, std::uint64_t actualCount) {
+    write(checkedCount("offset", offset));
+    write(checkedCount("actual_count", actualCount));
+  }
+  /// A conformant array of a fixed-layout type: max_count then the elements.
+  template <class T>
+  void writeConformantArray(const T* values, std::size_t count) {
+    writeConformance(count);
+    writeBulk(values, count);
+  }
+  /// A varying array: offset 0, actual_count, elements (max_count is known statically or hoisted).
+  template <class T>
+  void writeVaryingArray(const T* values, std::size_t count) {
+    writeVariance(0, count);
+    writeBulk(values, count);
+  }
+  /// A conformant-varying array: max_count, offset 0, actual_count, the `count` transmitted elements.
+  template <class T>
+  void writeConformantVaryingArray(const T* values, std::size_t count, std::uint64_t maxCount) {
+    if (count > maxCount) sizeMismatch("actual_count", count, "max_count", maxCount);
+    writeConformance(maxCount);
+    writeVaryingArray(values, count);
+  }
+
+  /// [string] char* / wchar_t*: max_count, offset 0, actual_count (all three count the terminator), the
+  /// characters and a NUL. The text itself must hold no NUL (the peer would read a shorter string).
+  void writeString(std::string_view s) { writeStringT(s, true, kNoMax); }
+  void writeWString(std::u16string_view s) { writeStringT(s, true, kNoMax); }
+  /// The varying part only (offset, actual_count, characters, NUL): for [string] char name[N] (pass N as
+  /// `maxCount`, checked) and for a conformant string whose max_count was hoisted to the start of its struct.
+  void writeVaryingString(std::string_view s, std::uint64_t maxCount = kNoMax) {
+    writeStringT(s, false, maxCount);
+  }
+  void writeVaryingWString(std::u16string_view s, std::uint64_t maxCount = kNoMax) {
+    writeStringT(s, false, maxCount);
+  }
+
+  /// A [unique] pointer's representation: 0 for NULL, else a fresh referent id. Returns whether the referent
+  /// follows (now for a top-level pointer, in the deferred pass for an embedded one).
+  bool writeUniquePointer(const void* p) {
+    write<std::uint32_t>(p == nullptr ? 0 : nextReferentId());
+    return p != nullptr;
+  }
+  /// An embedded [ref] pointer: a nonzero referent id (top-level [ref] pointers have no representation).
+  void writeRefPointer() { write<std::uint32_t>(nextReferentId()); }
+
+  /// A [ptr] (full) pointer: 0 for NULL; otherwise the id this address already has, or a fresh one.
+  /// Returns true the first time this address is seen by this encoder. Whether the referent is written at a
+  /// given place is decided by claimFullReferent() at that place (see ndr.h, "Full pointers").
+  bool writeFullPointer(const void* p);
+  /// Call where the referent of a full pointer belongs (right after a top-level pointer, in the pointee pass
+  /// for an embedded one): true exactly once per non-NULL address, meaning "write the referent here".
+  bool claimFullReferent(const void* p) { return p != nullptr && fullClaimed_.insert(p).second; }
+
+  /// Encode-side checks generated code runs before writing: a size/length field against its container, and
+  /// a [range] value. Both throw EncodeError.
+  static void checkSize(const char* field, std::uint64_t fieldValue, std::uint64_t containerSize) {
+    if (fieldValue != containerSize) sizeFieldMismatch(field, fieldValue, containerSize);
+  }
+  template <class T>
+  static void checkRange(const char* what, T value, T min, T max) {
+    if (value < min || value > max)
+      rangeViolation(what, static_cast<long double>(value), static_cast<long double>(min),
+                     static_cast<long double>(max));
+  }
+
+  /// Bounds recursion (see DepthGuard).
+  unsigned maxDepth() const noexcept { return maxDepth_; }
+  void setMaxDepth(unsigned depth) noexcept { maxDepth_ = depth; }
+
+ private:
+  friend class DepthGuard;
+  static constexpr std::uint64_t kNoMax = ~std::uint64_t{0};
+
+  std::uint32_t nextReferentId() {
+    if (nextId_ == 0) referentIdsExhausted();
+    const std::uint32_t id = nextId_;
+    nextId_ += kReferentIdStep;  // wraps to 0 after the last id; then the next call throws
+    return id;
+  }
+  static std::uint32_t checkedCount(const char* what, std::uint64_t value) {
+    if (value > std::numeric_limits<std::uint32_t>::max()) countTooLarge(what, value);
+    return static_cast<std::uint32_t>(value);
+  }
+  template <class C>
+  void writeStringT(std::basic_string_view<C> s, bool conformant, std::uint64_t maxCount) {
+    const std::uint64_t count = std::uint64_t{s.size()} + 1;
+    if (maxCount != kNoMax && count > maxCount)
+      sizeMismatch("string length with NUL", count, "max", maxCount);
+    for (C c : s) {
+      if (c == C{0}) embeddedNul(s.size());
+    }
+    if (conformant) writeConformance(count);
+    writeVariance(0, count);
+    const std::size_t bytes = s.size() * sizeof(C);
+    std::uint8_t* p = buf_->append(bytes + sizeof(C));
+    if (bytes != 0) std::memcpy(p, s.data(), bytes);
+    std::memset(p + bytes, 0, sizeof(C));
+  }
+
+  [[noreturn]] static void int3264OutOfRange(std::int64_t value);
+  [[noreturn]] static void uint3264OutOfRange(std::uint64_t value);
+  [[noreturn]] static void tooLarge(const char* what, std::uint64_t count);
+  [[noreturn]] static void countTooLarge(const char* what, std::uint64_t value);
+  [[noreturn]] static void sizeMismatch(const char* a, std::uint64_t av, const char* b, std::uint64_t bv);
+  [[noreturn]] static void sizeFieldMismatch(const char* field, std::uint64_t value, std::uint64_t size);
+  [[noreturn]] static void rangeViolation(const char* what, long double v, long double lo, long double hi);
+  [[noreturn]] static void embeddedNul(std::size_t length);
+  [[noreturn]] static void referentIdsExhausted();
+
+  Buffer* buf_;
+  std::size_t origin_;
+  std::uint32_t nextId_ = kFirstReferentId;
+  unsigned depth_ = 0;
+  unsigned maxDepth_ = kDefaultMaxDepth;
+  std::unordered_map<const void*, std::uint32_t> fullIds_;
+  std::unordered_set<const void*> fullClaimed_;
+};
+
+}  // namespace midlrt::ndr

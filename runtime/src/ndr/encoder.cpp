@@ -1,0 +1,73 @@
+// Encoder: construction, full-pointer ids and the encode-side error paths.
+#include "midlrt/ndr/encoder.h"
+
+#include <string>
+
+namespace midlrt::ndr {
+
+namespace {
+std::string num(long double v) {
+  // Integral values print without a fraction; others with the default precision.
+  const auto i = static_cast<long long>(v);
+  if (static_cast<long double>(i) == v) return std::to_string(i);
+  return std::to_string(static_cast<double>(v));
+}
+}  // namespace
+
+Encoder::Encoder(Buffer& buffer, std::size_t origin) : buf_(&buffer), origin_(origin) {
+  if (origin > buffer.size())
+    throw EncodeError("encoder origin " + std::to_string(origin) + " is beyond the buffer's " +
+                      std::to_string(buffer.size()) + " bytes");
+}
+
+bool Encoder::writeFullPointer(const void* p) {
+  if (p == nullptr) {
+    write<std::uint32_t>(0);
+    return false;
+  }
+  auto [it, inserted] = fullIds_.try_emplace(p, 0);
+  if (inserted) it->second = nextReferentId();
+  write<std::uint32_t>(it->second);
+  return inserted;
+}
+
+void Encoder::int3264OutOfRange(std::int64_t value) {
+  throw EncodeError("__int3264 value " + std::to_string(value) + " does not fit in 32 bits");
+}
+
+void Encoder::uint3264OutOfRange(std::uint64_t value) {
+  throw EncodeError("unsigned __int3264 value " + std::to_string(value) + " does not fit in 32 bits");
+}
+
+void Encoder::tooLarge(const char* what, std::uint64_t count) {
+  throw EncodeError(std::string(what) + " of " + std::to_string(count) + " elements is too large");
+}
+
+void Encoder::countTooLarge(const char* what, std::uint64_t value) {
+  throw EncodeError(std::string(what) + " " + std::to_string(value) + " does not fit in 32 bits");
+}
+
+void Encoder::sizeMismatch(const char* a, std::uint64_t av, const char* b, std::uint64_t bv) {
+  throw EncodeError(std::string(a) + " " + std::to_string(av) + " exceeds " + b + " " + std::to_string(bv));
+}
+
+void Encoder::sizeFieldMismatch(const char* field, std::uint64_t value, std::uint64_t size) {
+  throw EncodeError("size field '" + std::string(field) + "' is " + std::to_string(value) +
+                    " but the data holds " + std::to_string(size) + " elements");
+}
+
+void Encoder::rangeViolation(const char* what, long double v, long double lo, long double hi) {
+  throw EncodeError(std::string(what) + " value " + num(v) + " is outside its range [" + num(lo) + ", " +
+                    num(hi) + "]");
+}
+
+void Encoder::embeddedNul(std::size_t length) {
+  throw EncodeError("string of " + std::to_string(length) +
+                    " characters holds a NUL before its end; [string] data cannot carry one");
+}
+
+void Encoder::referentIdsExhausted() {
+  throw EncodeError("out of referent ids for this message");
+}
+
+}  // namespace midlrt::ndr
