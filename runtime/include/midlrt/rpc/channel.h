@@ -1,0 +1,102 @@
+// The client side: a Channel (binding handle) multiplexing calls over one association.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "midlrt/rpc/message.h"
+#include "midlrt/rpc/uuid.h"
+
+namespace midlrt::rpc {
+
+class Server;
+namespace detail {
+struct ChannelImpl;
+struct ClientCall;
+struct ClientConn;
+}  // namespace detail
+
+struct ChannelOptions {
+  std::chrono::milliseconds connectTimeout{5000};
+  // Applies to calls whose CallOptions::timeout is zero; zero here means no deadline.
+  std::chrono::milliseconds defaultTimeout{0};
+  uint16_t maxFrag = 65528;
+  size_t maxReplySize = 64u << 20;  // larger replies fail the call with status::kReplyTooBig
+};
+
+struct CallOptions {
+  std::chrono::milliseconds timeout{0};  // 0 = ChannelOptions::defaultTimeout
+  const Uuid* object = nullptr;  // sent with PFC_OBJECT_UUID; the request needs kObjectRequestHeadroom
+};
+
+// Completion of an asynchronous call: status 0 and the reply, or the fault/failure status.
+using Completion = std::function<void(uint32_t status, Reply& reply)>;
+
+// A call in flight, for cancellation.
+class CallHandle {
+ public:
+  CallHandle() = default;
+  explicit CallHandle(std::shared_ptr<detail::ClientCall> call) : call_(std::move(call)) {}
+  // Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel).
+  void cancel();
+  // Sends orphaned and completes the call locally with status::kCallCancelled.
+  void abandon();
+  bool done() const;
+  uint32_t callId() const;
+
+ private:
+  std::shared_ptr<detail::ClientCall> call_;
+};
+
+// A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
+// alter_context for further interfaces), and multiplexes any number of calls from any number of threads
+// over the one connection (PFC_CONC_MPX, told apart by call_id). A lost connection fails every call in
+// flight with status::kCallFailed; the next call reconnects.
+//
+// Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
+// follower), so an uncontended call makes no thread hop. Completion callbacks of async calls run on
+// whichever thread is reading (a caller thread, or the channel's reader thread that starts with the first
+// async call); requests issued from inside a callback are written together after the batch (one writev).
+class Channel : public std::enable_shared_from_this<Channel> {
+ public:
+  static std::shared_ptr<Channel> create(const std::string& binding, ChannelOptions options = {});
+  static std::shared_ptr<Channel> createInProcess(Server& server, ChannelOptions options = {});
+  ~Channel();
+
+  // Blocking call. The request's headroom is used for the PDU header. Throws RpcError on fault/failure.
+  Reply invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options = {});
+  // Blocking call that returns the status instead of throwing ([comm_status]/[fault_status]).
+  uint32_t tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
+                     const CallOptions& options = {}) noexcept;
+  // Asynchronous call: returns once the request is queued (binding the interface first if needed, which
+  // blocks the first time). `done` runs exactly once.
+  CallHandle invokeAsync(const SyntaxId& iface, uint16_t opnum, Message request, Completion done,
+                         const CallOptions& options = {});
+
+  // While any Cork lives, requests are queued instead of written; the last one to go writes them all
+  // with one writev.
+  class Cork {
+   public:
+    explicit Cork(Channel& channel);
+    ~Cork();
+    Cork(const Cork&) = delete;
+    Cork& operator=(const Cork&) = delete;
+
+   private:
+    std::shared_ptr<detail::ClientConn> conn_;
+  };
+
+  // Closes the connection; calls in flight fail with kCallFailed. Later calls reconnect.
+  void disconnect();
+  const std::string& binding() const;
+
+  explicit Channel(std::shared_ptr<detail::ChannelImpl> impl);
+
+ private:
+  std::shared_ptr<detail::ChannelImpl> impl_;
+};
+
+}  // namespace midlrt::rpc

@@ -1,0 +1,153 @@
+// The RPC server: an explicit object that owns listeners, connections (one epoll loop) and registered
+// interfaces.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "midlrt/rpc/message.h"
+#include "midlrt/rpc/uuid.h"
+
+namespace midlrt::rpc {
+
+class Server;
+class ServerCall;
+namespace detail {
+struct ServerConn;
+struct ServerImpl;
+}  // namespace detail
+
+// One client association (one connection in this runtime). Generated code attaches per-association
+// state here (context handles) and registers rundown with onClose, which runs once, on the I/O thread,
+// after every call of the association has been cancelled.
+class Association {
+ public:
+  uint32_t groupId() const { return groupId_; }
+  // Runs when the connection closes (peer drop, protocol error or server shutdown).
+  void onClose(std::function<void()> fn);
+  // Per-association state keyed by an address the caller owns (e.g. &someStaticTag).
+  std::shared_ptr<void> attachment(const void* key) const;
+  void setAttachment(const void* key, std::shared_ptr<void> value);
+
+  explicit Association(uint32_t groupId) : groupId_(groupId) {}
+  void runCloseHooks();  // runtime use
+
+ private:
+  uint32_t groupId_;
+  mutable std::mutex mu_;
+  std::vector<std::function<void()>> onClose_;
+  std::vector<std::pair<const void*, std::shared_ptr<void>>> attachments_;
+  bool closed_ = false;
+};
+
+// One incoming call as the server stub sees it.
+//
+// Sync stubs read request(), write response() and return; the runtime then sends the response (or a
+// fault if the stub threw: RpcError -> its status, std::bad_alloc -> nca_s_fault_remote_no_memory,
+// anything else -> RPC_S_CALL_FAILED).
+// Async stubs call defer() and keep the returned handle; later, from any thread, they call complete() or
+// fault(status). The first of complete/fault wins; later ones are ignored. If the connection is gone the
+// response is dropped. The request data stays valid until the call object is destroyed.
+class ServerCall : public std::enable_shared_from_this<ServerCall> {
+ public:
+  uint16_t opnum() const { return opnum_; }
+  const Uuid* object() const { return hasObject_ ? &object_ : nullptr; }
+  const SyntaxId& interfaceId() const { return interface_; }  // the version the client bound
+  const uint8_t* requestData() const { return request_.data(); }
+  size_t requestSize() const { return request_.size(); }
+  Message& response() { return response_; }
+  Association& association() { return *association_; }
+
+  // Keeps the call alive after dispatch returns; the runtime will not complete it.
+  std::shared_ptr<ServerCall> defer();
+  void complete();
+  void fault(uint32_t status);
+  bool isCompleted() const { return state_.load(std::memory_order_acquire) != 0; }
+
+  // Set when a co_cancel or orphaned PDU arrives for this call, its connection drops, or the server
+  // shuts down. The callback runs at most once, on the thread that saw the cancel (or immediately, on the
+  // caller's thread, if the call is already cancelled).
+  bool isCancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  void onCancel(std::function<void()> fn);
+
+  // runtime use
+  ServerCall(std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId);
+  ~ServerCall();
+  void markCancelled(bool orphaned);
+  bool deferred() const { return deferred_; }
+
+ private:
+  friend struct detail::ServerImpl;
+  friend struct detail::ServerConn;
+  bool claim();
+
+  std::shared_ptr<detail::ServerConn> conn_;
+  std::shared_ptr<Association> association_;
+  uint32_t callId_;
+  uint16_t contextId_;
+  uint16_t opnum_ = 0;
+  bool hasObject_ = false;
+  bool deferred_ = false;
+  Uuid object_;
+  SyntaxId interface_;
+  std::vector<uint8_t> request_;
+  Message response_{kResponseHeadroom};
+  std::atomic<int> state_{0};
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> orphaned_{false};
+  std::mutex cancelMu_;
+  std::function<void()> onCancel_;
+};
+
+// Implemented by generated server stubs (one per interface).
+class Dispatcher {
+ public:
+  virtual ~Dispatcher() = default;
+  virtual void dispatch(ServerCall& call) = 0;
+};
+
+struct ServerOptions {
+  // Calls run on this many worker threads; 0 runs them inline on the I/O thread (lowest latency; a
+  // blocking sync stub then stalls every connection).
+  unsigned workerThreads = 0;
+  // Largest reassembled request accepted; a larger one closes the connection.
+  size_t maxRequestSize = 64u << 20;
+  uint16_t maxFrag = 65528;
+  // How long shutdown() lets calls in flight finish before faulting them with nca_s_fault_cancel.
+  std::chrono::milliseconds shutdownGrace{2000};
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options = {});
+  ~Server();  // shutdown()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Interfaces may be registered before or after listen(). A bind matches the UUID and major version,
+  // with the client's minor version not above `id.minor`. Opnums >= opCount fault with nca_s_op_rng_error.
+  void registerInterface(const SyntaxId& id, uint16_t opCount, std::shared_ptr<Dispatcher> dispatcher);
+
+  // Starts listening on a string binding ("ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[/tmp/x.sock]") and
+  // returns the bound endpoint as a string binding (ephemeral ports resolved). Starts the I/O thread.
+  std::string listen(const std::string& binding);
+  // The server end of an in-process connection; returns the client's socket (Channel::createInProcess).
+  int adoptSocketPair();
+
+  // Stops listening, cancels every call in flight, waits up to shutdownGrace for them, faults the rest,
+  // flushes, closes every connection and joins all threads. Idempotent.
+  void shutdown();
+
+  size_t connectionCount() const;
+
+ private:
+  std::unique_ptr<detail::ServerImpl> impl_;
+};
+
+}  // namespace midlrt::rpc

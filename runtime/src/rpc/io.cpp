@@ -1,0 +1,276 @@
+// Internal: socket setup for ncacn_ip_tcp and ncalrpc, and the batched output queue.
+#include "io.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "midlrt/rpc/status.h"
+
+namespace midlrt::rpc::detail {
+
+void setNoDelay(int fd) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on AF_UNIX
+}
+
+void setNonBlocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+namespace {
+
+std::string errnoText(int e) {
+  return std::strerror(e);
+}
+
+bool unixAddress(const std::string& path, sockaddr_un& sa) {
+  std::memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof sa.sun_path) return false;
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  return true;
+}
+
+addrinfo* resolve(const StringBinding& b, bool passive) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  addrinfo* res = nullptr;
+  const char* host = b.networkAddress.empty() ? nullptr : b.networkAddress.c_str();
+  int rc = ::getaddrinfo(host, b.endpoint.c_str(), &hints, &res);
+  if (rc != 0) {
+    throw RpcError(passive ? status::kInvalidBinding : status::kServerUnavailable,
+                   "cannot resolve \"" + b.networkAddress + "\": " + ::gai_strerror(rc));
+  }
+  return res;
+}
+
+// Waits for a non-blocking connect to finish. Returns 0 or an errno value.
+int finishConnect(int fd, std::chrono::milliseconds timeout) {
+  pollfd p{fd, POLLOUT, 0};
+  int rc;
+  do {
+    rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (rc < 0 && errno == EINTR);
+  if (rc == 0) return ETIMEDOUT;
+  if (rc < 0) return errno;
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  return err;
+}
+
+}  // namespace
+
+int connectTo(const StringBinding& b, std::chrono::milliseconds timeout) {
+  if (b.protseq == Protseq::kLocal) {
+    sockaddr_un sa;
+    if (!unixAddress(b.endpoint, sa))
+      throw RpcError(status::kInvalidBinding, "bad socket path " + b.endpoint);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw RpcError(status::kServerUnavailable, "socket: " + errnoText(errno));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      int e = errno;
+      ::close(fd);
+      throw RpcError(status::kServerUnavailable, "connect " + b.endpoint + ": " + errnoText(e));
+    }
+    setNonBlocking(fd);
+    return fd;
+  }
+  addrinfo* res = resolve(b, false);
+  int lastErr = ECONNREFUSED;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+      lastErr = errno;
+      continue;
+    }
+    setNoDelay(fd);
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    int err = rc == 0 ? 0 : errno;
+    if (err == EINPROGRESS) err = finishConnect(fd, timeout);
+    if (err == 0) {
+      ::freeaddrinfo(res);
+      return fd;
+    }
+    lastErr = err;
+    ::close(fd);
+  }
+  ::freeaddrinfo(res);
+  throw RpcError(status::kServerUnavailable, "connect " + b.toString() + ": " + errnoText(lastErr));
+}
+
+Listening listenOn(const StringBinding& b) {
+  Listening l;
+  if (b.protseq == Protseq::kLocal) {
+    sockaddr_un sa;
+    if (!unixAddress(b.endpoint, sa))
+      throw RpcError(status::kInvalidBinding, "bad socket path " + b.endpoint);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    ::unlink(b.endpoint.c_str());  // a stale socket file from an earlier run
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 1024) != 0) {
+      int e = errno;
+      if (fd >= 0) ::close(fd);
+      throw RpcError(status::kInvalidBinding, "listen on " + b.endpoint + ": " + errnoText(e));
+    }
+    l.fd = fd;
+    l.boundBinding = b.toString();
+    l.secondaryAddress = b.endpoint;
+    return l;
+  }
+  addrinfo* res = resolve(b, true);
+  int lastErr = EADDRNOTAVAIL;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+      lastErr = errno;
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+      lastErr = errno;
+      ::close(fd);
+      continue;
+    }
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    char host[INET6_ADDRSTRLEN] = {};
+    unsigned port = 0;
+    if (ss.ss_family == AF_INET6) {
+      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      ::inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+      port = ntohs(s6->sin6_port);
+    } else {
+      auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+      ::inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+      port = ntohs(s4->sin_port);
+    }
+    StringBinding bound = b;
+    bound.networkAddress = host;
+    bound.endpoint = std::to_string(port);
+    l.fd = fd;
+    l.boundBinding = bound.toString();
+    l.secondaryAddress = bound.endpoint;
+    ::freeaddrinfo(res);
+    return l;
+  }
+  ::freeaddrinfo(res);
+  throw RpcError(status::kInvalidBinding, "listen on " + b.toString() + ": " + errnoText(lastErr));
+}
+
+int acceptFrom(int listenFd) {
+  int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd >= 0) setNoDelay(fd);
+  return fd;
+}
+
+void OutQueue::appendCopy(const void* data, size_t n) {
+  if (n == 0) return;
+  size_t at = arena_.size();
+  arena_.resize(at + n);
+  std::memcpy(arena_.data() + at, data, n);
+  if (segments_.size() > head_ && segments_.back().ext == nullptr &&
+      segments_.back().offset + segments_.back().length == at) {
+    segments_.back().length += n;
+  } else {
+    segments_.push_back(Segment{nullptr, at, n, nullptr});
+  }
+  pending_ += n;
+}
+
+void OutQueue::appendRef(const uint8_t* data, size_t n, std::shared_ptr<const void> keep) {
+  if (n == 0) return;
+  segments_.push_back(Segment{data, 0, n, std::move(keep)});
+  pending_ += n;
+}
+
+void OutQueue::clear() {
+  arena_.clear();
+  segments_.clear();
+  head_ = 0;
+  pending_ = 0;
+}
+
+OutQueue::Result OutQueue::flush(int fd) {
+  while (head_ < segments_.size()) {
+    iov_.clear();
+    for (size_t i = head_; i < segments_.size() && iov_.size() < IOV_MAX; ++i) {
+      const Segment& s = segments_[i];
+      const uint8_t* p = s.ext != nullptr ? s.ext : arena_.data() + s.offset;
+      iov_.push_back(iovec{const_cast<uint8_t*>(p), s.length});
+    }
+    msghdr msg{};
+    msg.msg_iov = iov_.data();
+    msg.msg_iovlen = iov_.size();
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return Result::kWouldBlock;
+      return Result::kError;
+    }
+    size_t left = static_cast<size_t>(n);
+    pending_ -= left;
+    while (left > 0) {
+      Segment& s = segments_[head_];
+      if (left >= s.length) {
+        left -= s.length;
+        s.keep.reset();
+        ++head_;
+      } else {
+        if (s.ext != nullptr) {
+          s.ext += left;
+        } else {
+          s.offset += left;
+        }
+        s.length -= left;
+        left = 0;
+      }
+    }
+  }
+  clear();
+  return Result::kDone;
+}
+
+bool writeAll(int fd, iovec* iov, int count) {
+  while (count > 0) {
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(count < IOV_MAX ? count : IOV_MAX);
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+      if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) return false;
+      continue;
+    }
+    size_t left = static_cast<size_t>(n);
+    while (count > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0 && left > 0) {
+      iov->iov_base = static_cast<uint8_t*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
+  }
+  return true;
+}
+
+}  // namespace midlrt::rpc::detail

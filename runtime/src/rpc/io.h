@@ -1,0 +1,63 @@
+// Internal: sockets for each transport, and the batched output queue both sides write through.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "midlrt/rpc/binding.h"
+
+namespace midlrt::rpc::detail {
+
+// Connects to a string binding; returns a non-blocking socket with TCP_NODELAY, or throws RpcError
+// (kServerUnavailable when nothing answers).
+int connectTo(const StringBinding& binding, std::chrono::milliseconds timeout);
+
+struct Listening {
+  int fd = -1;
+  std::string boundBinding;      // the endpoint as a string binding, ephemeral port resolved
+  std::string secondaryAddress;  // what bind_ack reports: the port, or the socket path
+};
+// Creates a non-blocking listening socket; throws RpcError.
+Listening listenOn(const StringBinding& binding);
+// Accepts one connection (non-blocking, TCP_NODELAY where it applies); -1 when none is pending.
+int acceptFrom(int listenFd);
+void setNoDelay(int fd);
+void setNonBlocking(int fd);
+
+// Outgoing bytes: small PDUs are copied into one arena (consecutive ones form a single iovec), large
+// bodies are referenced in place and kept alive by `keep`. flush() writes everything queued with as few
+// sendmsg calls as the kernel allows (IOV_MAX iovecs each).
+class OutQueue {
+ public:
+  void appendCopy(const void* data, size_t n);
+  void appendRef(const uint8_t* data, size_t n, std::shared_ptr<const void> keep);
+  bool empty() const { return segments_.empty(); }
+  size_t pendingBytes() const { return pending_; }
+  void clear();
+  enum class Result { kDone, kWouldBlock, kError };
+  Result flush(int fd);
+
+ private:
+  struct Segment {
+    const uint8_t* ext;  // null: bytes live in arena_ at `offset`
+    size_t offset;
+    size_t length;
+    std::shared_ptr<const void> keep;
+  };
+  std::vector<uint8_t> arena_;
+  std::vector<Segment> segments_;
+  size_t head_ = 0;  // first unsent segment
+  size_t pending_ = 0;
+  std::vector<iovec> iov_;
+};
+
+// Writes all of iov to a non-blocking socket, waiting for POLLOUT as needed. False on error.
+bool writeAll(int fd, iovec* iov, int count);
+
+}  // namespace midlrt::rpc::detail

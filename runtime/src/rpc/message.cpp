@@ -1,0 +1,35 @@
+// Per-thread recycling of Message storage.
+#include "midlrt/rpc/message.h"
+
+#include <utility>
+
+namespace midlrt::rpc {
+
+namespace {
+// Keeps one spare buffer per thread; buffers above the cap go back to the allocator.
+constexpr size_t kMaxCachedCapacity = 1u << 20;
+struct Cache {
+  std::vector<uint8_t> spare;
+  bool alive = true;
+  ~Cache() { alive = false; }
+};
+thread_local Cache tlsCache;
+}  // namespace
+
+Message Message::acquire(size_t headroom) {
+  Message m;
+  m.headroom_ = headroom;
+  if (tlsCache.alive) m.bytes_ = std::move(tlsCache.spare);
+  m.bytes_.resize(headroom);
+  return m;
+}
+
+Message::~Message() {
+  if (bytes_.capacity() != 0 && bytes_.capacity() <= kMaxCachedCapacity && tlsCache.alive &&
+      tlsCache.spare.capacity() < bytes_.capacity()) {
+    bytes_.clear();
+    tlsCache.spare = std::move(bytes_);
+  }
+}
+
+}  // namespace midlrt::rpc

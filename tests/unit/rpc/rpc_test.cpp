@@ -1,0 +1,543 @@
+// Client and server over every transport: calls, fragmentation, multiplexing, faults, cancellation, close.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "echo_service.h"
+#include "midlrt/rpc/binding.h"
+#include "midlrt/rpc/channel.h"
+#include "midlrt/rpc/pdu.h"
+#include "midlrt/rpc/server.h"
+#include "midlrt/rpc/status.h"
+
+namespace midlrt::rpc {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::EchoService;
+using testing::kEchoIf;
+using testing::kOtherIf;
+
+enum class Transport { kTcp4, kTcp6, kLocal, kInProcess };
+
+struct Setup {
+  Transport transport;
+  unsigned workers;
+};
+
+std::string name(const ::testing::TestParamInfo<Setup>& info) {
+  const char* t[] = {"Tcp4", "Tcp6", "Ncalrpc", "InProcess"};
+  return std::string(t[static_cast<int>(info.param.transport)]) + "Workers" +
+         std::to_string(info.param.workers);
+}
+
+template <typename T>
+Message msgOf(const T& v) {
+  Message m = Message::acquire();
+  m.append(&v, sizeof v);
+  return m;
+}
+
+Message addArgs(int32_t a, int32_t b) {
+  Message m = Message::acquire();
+  m.append(&a, 4);
+  m.append(&b, 4);
+  return m;
+}
+
+int32_t int32Of(const Reply& r) {
+  int32_t v = 0;
+  EXPECT_EQ(r.size(), 4u);
+  if (r.size() == 4) std::memcpy(&v, r.data(), 4);
+  return v;
+}
+
+class Rpc : public ::testing::TestWithParam<Setup> {
+ protected:
+  void SetUp() override { start(GetParam().workers, 2000ms); }
+
+  void start(unsigned workers, std::chrono::milliseconds grace) {
+    service_ = std::make_shared<EchoService>();
+    ServerOptions o;
+    o.workerThreads = workers;
+    o.shutdownGrace = grace;
+    server_ = std::make_unique<Server>(o);
+    server_->registerInterface(kEchoIf, testing::kOpCount, service_);
+    server_->registerInterface(kOtherIf, testing::kOpCount, service_);
+    switch (GetParam().transport) {
+      case Transport::kTcp4:
+        endpoint_ = server_->listen("ncacn_ip_tcp:127.0.0.1[0]");
+        break;
+      case Transport::kTcp6:
+        try {
+          endpoint_ = server_->listen("ncacn_ip_tcp:[::1][0]");
+        } catch (const RpcError&) {
+          GTEST_SKIP() << "IPv6 loopback not available";
+        }
+        break;
+      case Transport::kLocal:
+        endpoint_ = server_->listen("ncalrpc:[/tmp/midlrt-rpc-test-" + std::to_string(::getpid()) + "-" +
+                                    std::to_string(counter_++) + ".sock]");
+        break;
+      case Transport::kInProcess:
+        break;
+    }
+  }
+
+  std::shared_ptr<Channel> channel(ChannelOptions o = {}) {
+    if (GetParam().transport == Transport::kInProcess) return Channel::createInProcess(*server_, o);
+    return Channel::create(endpoint_, o);
+  }
+
+  void TearDown() override {
+    if (server_) server_->shutdown();
+  }
+
+  static inline int counter_ = 0;
+  std::shared_ptr<EchoService> service_;
+  std::unique_ptr<Server> server_;
+  std::string endpoint_;
+};
+
+TEST_P(Rpc, ServerReportsBoundEphemeralEndpoint) {
+  if (GetParam().transport == Transport::kTcp4 || GetParam().transport == Transport::kTcp6) {
+    auto b = StringBinding::parse(endpoint_);
+    EXPECT_NE(b.endpoint, "0");
+  }
+}
+
+TEST_P(Rpc, SmallCallsReturnResults) {
+  auto ch = channel();
+  for (int i = 0; i < 100; ++i) {
+    Message m = addArgs(i, 1000);
+    EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, m)), i + 1000);
+  }
+  Message e = Message::acquire();
+  Reply r = ch->invoke(kEchoIf, testing::kEcho, e);
+  EXPECT_EQ(r.size(), 0u);
+}
+
+TEST_P(Rpc, SixteenMebibytesBothWaysAreFragmentedAndReassembled) {
+  auto ch = channel();
+  Message m(kRequestHeadroom);
+  m.resize(16u << 20);
+  for (size_t i = 0; i < m.size(); ++i) m.data()[i] = static_cast<uint8_t>(i * 7 + (i >> 13));
+  Reply r = ch->invoke(kEchoIf, testing::kEcho, m);
+  ASSERT_EQ(r.size(), m.size());
+  EXPECT_EQ(std::memcmp(r.data(), m.data(), m.size()), 0);
+}
+
+TEST_P(Rpc, SixtyFourCallsFromEightThreadsShareOneChannel) {
+  auto ch = channel();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 8; ++i) {
+        Message m = addArgs(t * 100, i);
+        if (int32Of(ch->invoke(kEchoIf, testing::kAdd, m)) == t * 100 + i) ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 64);
+  EXPECT_EQ(server_->connectionCount(), 1u);
+}
+
+TEST_P(Rpc, ResponsesCompletedInReverseOrderReachTheirCallers) {
+  auto ch = channel();
+  constexpr uint32_t kBatch = 16;
+  std::vector<std::future<uint32_t>> results;
+  std::vector<std::promise<uint32_t>> promises(kBatch);
+  for (uint32_t i = 0; i < kBatch; ++i) {
+    results.push_back(promises[i].get_future());
+    Message m = Message::acquire();
+    uint32_t args[2] = {kBatch, i};
+    m.append(args, 8);
+    ch->invokeAsync(kEchoIf, testing::kReverseBatch, std::move(m), [&promises, i](uint32_t s, Reply& r) {
+      uint32_t tag = 0xffffffff;
+      if (s == 0 && r.size() == 4) std::memcpy(&tag, r.data(), 4);
+      promises[i].set_value(tag);
+    });
+  }
+  for (uint32_t i = 0; i < kBatch; ++i) {
+    ASSERT_EQ(results[i].wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(results[i].get(), i);
+  }
+}
+
+TEST_P(Rpc, SyncCallersWaitingOnOutOfOrderRepliesAllComplete) {
+  auto ch = channel();
+  constexpr uint32_t kBatch = 6;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (uint32_t i = 0; i < kBatch; ++i) {
+    threads.emplace_back([&, i] {
+      Message m = Message::acquire();
+      uint32_t args[2] = {kBatch, i};
+      m.append(args, 8);
+      Reply r = ch->invoke(kEchoIf, testing::kReverseBatch, m);
+      uint32_t tag;
+      std::memcpy(&tag, r.data(), 4);
+      if (tag == i) ok.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), static_cast<int>(kBatch));
+}
+
+TEST_P(Rpc, UnknownOpnumFaultsWithOpRangeError) {
+  auto ch = channel();
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kOpCount, m, r), status::kOpRangeError);
+  try {
+    Message m2 = Message::acquire();
+    ch->invoke(kEchoIf, 999, m2);
+    FAIL();
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.status(), status::kOpRangeError);
+    EXPECT_NE(std::string(e.what()).find("nca_s_op_rng_error"), std::string::npos);
+  }
+}
+
+TEST_P(Rpc, UnknownInterfaceIsRejectedAtBind) {
+  auto ch = channel();
+  SyntaxId unknown{*Uuid::parse("11111111-2222-3333-4444-555555555555"), 1, 0};
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(unknown, 0, m, r), status::kUnknownIf);
+  // A newer minor version than the server's is also unknown; the channel stays usable.
+  SyntaxId newer = kEchoIf;
+  newer.minor = 5;
+  EXPECT_EQ(ch->tryInvoke(newer, 0, m, r), status::kUnknownIf);
+  Message a = addArgs(2, 3);
+  EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, a)), 5);
+}
+
+TEST_P(Rpc, BadStubDataFaultsWithBadStubData) {
+  auto ch = channel();
+  Message m = Message::acquire();
+  m.append("abc", 3);
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kAdd, m, r), status::kBadStubData);
+}
+
+TEST_P(Rpc, ExceptionInImplementationFaultsWithCallFailed) {
+  auto ch = channel();
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kThrow, m, r), status::kCallFailed);
+  Message a = addArgs(1, 1);
+  EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, a)), 2);
+}
+
+TEST_P(Rpc, SecondInterfaceUsesAlterContextOnSameAssociation) {
+  auto ch = channel();
+  Message m1 = Message::acquire();
+  Reply r1 = ch->invoke(kEchoIf, testing::kWhoAmI, m1);
+  Message m2 = Message::acquire();
+  Reply r2 = ch->invoke(kOtherIf, testing::kWhoAmI, m2);
+  ASSERT_EQ(r2.size(), 24u);
+  uint16_t major, minor;
+  std::memcpy(&major, r2.data() + 20, 2);
+  std::memcpy(&minor, r2.data() + 22, 2);
+  EXPECT_EQ(major, 2);
+  EXPECT_EQ(minor, 1);
+  EXPECT_EQ(server_->connectionCount(), 1u);
+}
+
+TEST_P(Rpc, ObjectUuidReachesTheStub) {
+  auto ch = channel();
+  Uuid obj = *Uuid::parse("01234567-89ab-cdef-0123-456789abcdef");
+  Message m = Message::acquire(kObjectRequestHeadroom);
+  CallOptions o;
+  o.object = &obj;
+  Reply r = ch->invoke(kEchoIf, testing::kWhoAmI, m, o);
+  ASSERT_EQ(r.size(), 24u);
+  uint32_t has;
+  std::memcpy(&has, r.data(), 4);
+  EXPECT_EQ(has, 1u);
+  EXPECT_EQ(Uuid::decode(r.data() + 4), obj);
+}
+
+TEST_P(Rpc, DeadlinePassedFailsWithTimeoutAndServerSeesOrphan) {
+  auto ch = channel();
+  Message m = Message::acquire();
+  CallOptions o;
+  o.timeout = 100ms;
+  Reply r;
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kWaitCancel, m, r, o), status::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  for (int i = 0; i < 200 && service_->cancelsSeen.load() == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(service_->cancelsSeen.load(), 1);
+  Message a = addArgs(4, 4);
+  EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, a)), 8);
+}
+
+TEST_P(Rpc, AsyncCallTimesOutWithoutAWaitingThread) {
+  auto ch = channel();
+  std::promise<uint32_t> p;
+  CallOptions o;
+  o.timeout = 50ms;
+  ch->invokeAsync(
+      kEchoIf, testing::kHang, Message::acquire(), [&](uint32_t s, Reply&) { p.set_value(s); }, o);
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), status::kTimeout);
+}
+
+TEST_P(Rpc, CoCancelReachesStubWhichFaultsWithCancel) {
+  auto ch = channel();
+  std::promise<uint32_t> p;
+  CallHandle h = ch->invokeAsync(kEchoIf, testing::kWaitCancel, Message::acquire(),
+                                 [&](uint32_t s, Reply&) { p.set_value(s); });
+  for (int i = 0; i < 200 && service_->heldCalls() == 0; ++i) std::this_thread::sleep_for(2ms);
+  EXPECT_FALSE(h.done());
+  h.cancel();
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), status::kFaultCancel);
+  EXPECT_TRUE(h.done());
+}
+
+TEST_P(Rpc, AbandonedCallCompletesLocallyAndOrphansOnServer) {
+  auto ch = channel();
+  std::promise<uint32_t> p;
+  CallHandle h = ch->invokeAsync(kEchoIf, testing::kHang, Message::acquire(),
+                                 [&](uint32_t s, Reply&) { p.set_value(s); });
+  for (int i = 0; i < 200 && service_->heldCalls() == 0; ++i) std::this_thread::sleep_for(2ms);
+  h.abandon();
+  EXPECT_EQ(p.get_future().get(), status::kCallCancelled);
+  for (int i = 0; i < 200 && service_->cancelsSeen.load() == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(service_->cancelsSeen.load(), 1);
+}
+
+TEST_P(Rpc, ClientDropCancelsServerCallsAndClosesAssociation) {
+  auto ch = channel();
+  std::promise<uint32_t> p;
+  ch->invokeAsync(kEchoIf, testing::kHang, Message::acquire(), [&](uint32_t s, Reply&) { p.set_value(s); });
+  for (int i = 0; i < 200 && service_->heldCalls() == 0; ++i) std::this_thread::sleep_for(2ms);
+  ch->disconnect();
+  EXPECT_EQ(p.get_future().get(), status::kCallFailed);
+  for (int i = 0; i < 400 && (service_->cancelsSeen.load() == 0 || service_->associationsClosed.load() == 0);
+       ++i)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(service_->cancelsSeen.load(), 1);
+  EXPECT_GE(service_->associationsClosed.load(), 1);
+  // The channel reconnects on the next call.
+  Message a = addArgs(1, 2);
+  EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, a)), 3);
+}
+
+TEST_P(Rpc, ShutdownFinishesOrFaultsEveryCallInFlight) {
+  server_->shutdown();
+  start(GetParam().workers, 200ms);
+  if (GetParam().transport == Transport::kTcp6 && endpoint_.empty()) return;
+  auto ch = channel();
+  constexpr int kCalls = 6;
+  std::vector<std::promise<uint32_t>> ps(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    // Half react to cancellation, half ignore it and are faulted when the grace period ends.
+    uint16_t op = i % 2 == 0 ? testing::kWaitCancel : testing::kHang;
+    ch->invokeAsync(kEchoIf, op, Message::acquire(), [&ps, i](uint32_t s, Reply&) { ps[i].set_value(s); });
+  }
+  for (int i = 0; i < 400 && service_->heldCalls() < kCalls; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(service_->heldCalls(), static_cast<size_t>(kCalls));
+  server_->shutdown();
+  for (int i = 0; i < kCalls; ++i) {
+    auto f = ps[i].get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << i;
+    EXPECT_EQ(f.get(), status::kFaultCancel) << i;
+  }
+  Message a = addArgs(1, 2);
+  Reply r;
+  uint32_t s = ch->tryInvoke(kEchoIf, testing::kAdd, a, r);
+  EXPECT_TRUE(s == status::kCallFailed || s == status::kServerUnavailable || s == status::kServerTooBusy)
+      << statusName(s);
+}
+
+TEST_P(Rpc, AsyncCallsCompletingInCallbacksIssueMoreCalls) {
+  auto ch = channel();
+  std::mutex mu;
+  std::condition_variable cv;
+  int completed = 0;
+  constexpr int kTotal = 2000;
+  std::atomic<int> issued{0};
+  std::function<void()> issue;
+  issue = [&] {
+    int n = issued.fetch_add(1);
+    if (n >= kTotal) return;
+    ch->invokeAsync(kEchoIf, testing::kAdd, addArgs(n, 1), [&, n](uint32_t s, Reply& r) {
+      EXPECT_EQ(s, 0u);
+      EXPECT_EQ(int32Of(r), n + 1);
+      issue();
+      std::lock_guard lk(mu);
+      ++completed;
+      cv.notify_all();
+    });
+  };
+  {
+    Channel::Cork cork(*ch);
+    for (int i = 0; i < 64; ++i) issue();
+  }
+  std::unique_lock lk(mu);
+  ASSERT_TRUE(cv.wait_for(lk, 20s, [&] { return completed == kTotal; })) << completed;
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, Rpc,
+                         ::testing::Values(Setup{Transport::kTcp4, 0}, Setup{Transport::kTcp4, 2},
+                                           Setup{Transport::kTcp6, 0}, Setup{Transport::kLocal, 0},
+                                           Setup{Transport::kInProcess, 0}, Setup{Transport::kInProcess, 3}),
+                         name);
+
+// ---- hostile peers, talking raw bytes to the server ----
+
+class Hostile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    service_ = std::make_shared<EchoService>();
+    server_ = std::make_unique<Server>();
+    server_->registerInterface(kEchoIf, testing::kOpCount, service_);
+  }
+  // Sends bytes and returns what the server sends back until it closes (or 500 ms of silence).
+  std::vector<uint8_t> exchange(const std::vector<uint8_t>& bytes, bool closeWrite) {
+    int fd = server_->adoptSocketPair();
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (closeWrite) ::shutdown(fd, SHUT_WR);
+    std::vector<uint8_t> got;
+    uint8_t buf[4096];
+    while (true) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 500) <= 0) break;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      got.insert(got.end(), buf, buf + n);
+    }
+    ::close(fd);
+    return got;
+  }
+  void expectServerStillWorks() {
+    auto ch = Channel::createInProcess(*server_);
+    Message a = addArgs(20, 22);
+    EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, a)), 42);
+  }
+  std::vector<uint8_t> bindBytes() {
+    pdu::Bind b;
+    b.contexts.push_back(pdu::ContextElement{0, kEchoIf, {kNdr20Syntax}});
+    std::vector<uint8_t> out;
+    pdu::encodeBind(out, pdu::PType::kBind, 3, 1, b);
+    return out;
+  }
+  bool closed_ = false;
+  std::shared_ptr<EchoService> service_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(Hostile, GarbageHeaderClosesConnection) {
+  std::vector<uint8_t> junk(64);
+  for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<uint8_t>(i * 37 + 11);
+  EXPECT_TRUE(exchange(junk, false).empty());
+  EXPECT_TRUE(closed_);
+  expectServerStillWorks();
+}
+
+TEST_F(Hostile, FragLengthZeroClosesConnection) {
+  auto b = bindBytes();
+  b[8] = 0;
+  b[9] = 0;
+  EXPECT_TRUE(exchange(b, false).empty());
+  EXPECT_TRUE(closed_);
+  expectServerStillWorks();
+}
+
+TEST_F(Hostile, HugeFragLengthWithShortBodyIsDroppedAtClose) {
+  auto b = bindBytes();
+  b[8] = 0xff;
+  b[9] = 0xff;
+  EXPECT_TRUE(exchange(b, true).empty());
+  EXPECT_TRUE(closed_);
+  expectServerStillWorks();
+}
+
+TEST_F(Hostile, TruncatedBindBodyClosesConnection) {
+  auto b = bindBytes();
+  b[24] = 9;  // claims nine presentation contexts
+  EXPECT_TRUE(exchange(b, false).empty());
+  EXPECT_TRUE(closed_);
+  expectServerStillWorks();
+}
+
+TEST_F(Hostile, RequestBeforeBindFaultsWithUnknownInterface) {
+  std::vector<uint8_t> req;
+  pdu::Request q;
+  pdu::encodeRequest(req, 3, 5, q, nullptr, 0);
+  auto got = exchange(req, true);
+  ASSERT_EQ(got.size(), 32u);
+  pdu::View v;
+  v.data = got.data();
+  ASSERT_EQ(pdu::decodeHeader(got.data(), got.size(), v.header), pdu::HeaderStatus::kOk);
+  EXPECT_EQ(pdu::decodeFault(v).status, status::kUnkIf);
+  expectServerStillWorks();
+}
+
+TEST_F(Hostile, ResponsePduFromClientClosesConnection) {
+  auto b = bindBytes();
+  std::vector<uint8_t> resp;
+  pdu::encodeResponse(resp, 3, 2, pdu::Response{}, nullptr, 0);
+  b.insert(b.end(), resp.begin(), resp.end());
+  auto got = exchange(b, false);
+  EXPECT_TRUE(closed_);
+  expectServerStillWorks();
+}
+
+TEST_F(Hostile, RandomBytesAfterBindNeverCrash) {
+  uint32_t seed = 12345;
+  for (int round = 0; round < 50; ++round) {
+    auto b = bindBytes();
+    std::vector<uint8_t> req;
+    pdu::Request q;
+    q.opnum = testing::kEcho;
+    uint8_t stub[64] = {};
+    pdu::encodeRequest(req, 3, 2, q, stub, sizeof stub);
+    for (int k = 0; k < 6; ++k) {
+      seed = seed * 1103515245 + 12345;
+      req[(seed >> 8) % req.size()] = static_cast<uint8_t>(seed >> 16);
+    }
+    b.insert(b.end(), req.begin(), req.end());
+    exchange(b, true);
+  }
+  expectServerStillWorks();
+}
+
+TEST(Channel, ConnectFailureReportsServerUnavailable) {
+  // Bind an ephemeral port, then close it so nothing listens there.
+  std::string ep;
+  {
+    Server s;
+    ep = s.listen("ncacn_ip_tcp:127.0.0.1[0]");
+  }
+  auto ch = Channel::create(ep);
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, 0, m, r), status::kServerUnavailable);
+}
+
+TEST(Channel, InvalidStringBindingThrows) {
+  EXPECT_THROW(Channel::create("ncacn_ip_tcp:host"), RpcError);
+}
+
+}  // namespace
+}  // namespace midlrt::rpc
