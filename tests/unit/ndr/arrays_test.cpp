@@ -147,6 +147,18 @@ TEST(NdrStrings, WideStringIsUtf16WithATwoByteTerminator) {
   EXPECT_EQ(d.readWString(), u"h\u00e9");
 }
 
+TEST(NdrStrings, DecodingIntoAnExistingStringReplacesItsContents) {
+  const auto bytes = fromHex(
+      "03000000"
+      "00000000"
+      "03000000"
+      "6f006b000000");
+  Decoder d = decoderFor(bytes);
+  std::u16string s = u"previous contents, longer";
+  d.readWString(s);
+  EXPECT_EQ(s, u"ok");
+}
+
 TEST(NdrStrings, EmptyStringIsOneTerminator) {
   EXPECT_EQ(encodeHex([](Encoder& e) { e.writeString(""); }),
             "01000000"

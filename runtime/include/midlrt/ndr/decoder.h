@@ -133,6 +133,9 @@ class Decoder {
   /// the terminator.
   std::string readString() { return readStringT<char>(ReadMax{}); }
   std::u16string readWString() { return readStringT<char16_t>(ReadMax{}); }
+  /// The same into an existing string, reusing its capacity (for decoding into reused objects).
+  void readString(std::string& out) { readStringT(out, ReadMax{}); }
+  void readWString(std::u16string& out) { readStringT(out, ReadMax{}); }
   /// The varying part only (see Encoder::writeVaryingString), against a known or hoisted max_count.
   std::string readVaryingString(std::uint64_t maxCount) { return readStringT<char>(maxCount); }
   std::u16string readVaryingWString(std::uint64_t maxCount) { return readStringT<char16_t>(maxCount); }
@@ -200,6 +203,13 @@ class Decoder {
   }
   template <class C, class Max>
   std::basic_string<C> readStringT(Max maxHint) {
+    std::basic_string<C> s;
+    readStringT(s, maxHint);
+    return s;
+  }
+  // Reads into `s`, reusing its capacity.
+  template <class C, class Max>
+  void readStringT(std::basic_string<C>& s, Max maxHint) {
     std::uint64_t maxCount;
     if constexpr (std::is_same_v<Max, ReadMax>) {
       maxCount = readConformance();
@@ -212,14 +222,14 @@ class Decoder {
     requireElements(actual, sizeof(C), "string");
     const std::uint8_t* p = data_ + pos_;
     const std::size_t length = actual - 1;
-    std::basic_string<C> s(length, C{0});
-    std::memcpy(s.data(), p, length * sizeof(C));
     C last;
     std::memcpy(&last, p + length * sizeof(C), sizeof(C));
     if (last != C{0}) missingTerminator(actual);
-    if (s.find(C{0}) != std::basic_string<C>::npos) embeddedNul(s.find(C{0}), actual);
+    s.resize(length);
+    if (length != 0) std::memcpy(s.data(), p, length * sizeof(C));
+    const std::size_t nul = s.find(C{0});
+    if (nul != std::basic_string<C>::npos) embeddedNul(nul, actual);
     pos_ += std::size_t{actual} * sizeof(C);
-    return s;
   }
 
   [[noreturn]] static void badVariance(std::uint32_t offset, std::uint32_t actual, std::uint64_t max);
