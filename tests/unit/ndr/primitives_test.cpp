@@ -50,6 +50,13 @@ TEST(NdrPrimitives, AlignmentIsRelativeToTheStubDataOrigin) {
   EXPECT_EQ(d.remaining(), 0u);
 }
 
+TEST(NdrPrimitives, EncoderOriginBeyondTheBufferIsRejected) {
+  Buffer buffer;
+  buffer.append("ab", 2);
+  EXPECT_THROW(Encoder(buffer, 3), EncodeError);
+  EXPECT_NO_THROW(Encoder(buffer, 2));
+}
+
 TEST(NdrPrimitives, EveryPrimitiveRoundTrips) {
   Buffer buffer;
   Encoder e(buffer);

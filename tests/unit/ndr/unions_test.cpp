@@ -163,5 +163,31 @@ TEST(NdrUnions, UnionArmPointerReferentIsDeferredToThePointeePass) {
             "6f6b00");
 }
 
+// typedef [switch_type(long)] union { [case(1)] long a; [case(2)] short b; } V; -- no [default]: any other
+// discriminant is bad stub data.
+TEST(NdrUnions, DiscriminantWithoutAnArmOrDefaultIsRejected) {
+  const auto bytes = fromHex(
+      "07000000"
+      "01000000");
+  Decoder d = decoderFor(bytes);
+  try {
+    const auto tag = d.read<std::int32_t>();
+    switch (tag) {
+      case 1:
+        d.read<std::int32_t>();
+        break;
+      case 2:
+        d.read<std::int16_t>();
+        break;
+      default:
+        Decoder::fail("union V has no arm for discriminant " + std::to_string(tag));
+    }
+    FAIL() << "no exception";
+  } catch (const DecodeError& e) {
+    EXPECT_STREQ(e.what(), "union V has no arm for discriminant 7");
+    EXPECT_EQ(e.status(), kRpcXBadStubData);
+  }
+}
+
 }  // namespace
 }  // namespace midlrt::ndr

@@ -180,6 +180,10 @@ class Decoder {
     if (fieldValue != wireCount) correlationMismatch(field, fieldValue, wireCount);
   }
 
+  /// For checks only generated code can make (a union discriminant with no arm and no [default], ...):
+  /// throws DecodeError(message) with status kRpcXBadStubData.
+  [[noreturn]] static void fail(const std::string& message) { detail::throwDecode(message); }
+
   unsigned maxDepth() const noexcept { return maxDepth_; }
   void setMaxDepth(unsigned depth) noexcept { maxDepth_ = depth; }
 

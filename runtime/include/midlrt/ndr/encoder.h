@@ -164,6 +164,10 @@ class Encoder {
                      static_cast<long double>(max));
   }
 
+  /// For checks only generated code can make (a [ref] pointer that is NULL, a union value without an arm...):
+  /// throws EncodeError(message).
+  [[noreturn]] static void fail(const std::string& message) { detail::throwEncode(message); }
+
   /// Bounds recursion (see DepthGuard).
   unsigned maxDepth() const noexcept { return maxDepth_; }
   void setMaxDepth(unsigned depth) noexcept { maxDepth_ = depth; }

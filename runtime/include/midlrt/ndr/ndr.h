@@ -21,9 +21,14 @@
 // A struct nested by value in another contributes its flat part in place and its pointees to the outer
 // struct's pointee pass, in member order. Unions behave as structs with one member (the selected arm).
 // This is what impacket writes and reads (NDRCONSTRUCTEDTYPE.getDataReferents/getDataReferent recurse per
-// referent, NDRArray packs all items then each item's referents), and what Microsoft's and Wine's engines do
-// (they marshal a pointee's own pointees before returning to the next sibling). Top-level pointers
+// referent; NDRArray packs all items, then each item's referents), checked byte for byte by the vectors in
+// tests/interop/ndr_vectors, and what Wine's rpcrt4 does (EmbeddedPointerMarshall marshals each pointee,
+// with its own pointees, at the pointer-buffer mark before moving to the next pointer). Top-level pointers
 // (parameters, and the pointee of a pointer: `long** pp`) are not deferred: the referent follows the id.
+//
+// Referent ids are numbered in the order they are written (flat pass order), 0x00020000 then +4. Microsoft's
+// and Wine's engines number in processing order, so a nested pointee's ids can come before a sibling's; ids
+// are opaque to every receiver, so both are valid streams.
 //
 // Full pointers ([ptr]). Ids are given by address in the flat pass (writeFullPointer / readFullPointer);
 // the referent is written at the first place, in the traversal just described, where generated code asks
