@@ -347,6 +347,7 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
     c->fd = -1;
   }
   c->partial.clear();
+  c->contexts.clear();  // drops the dispatchers: calls a stub still holds must not keep them alive in a cycle
   c->rbuf.reset();
   for (auto& [id, call] : calls) call->markCancelled(true);
   if (c->association) c->association->runCloseHooks();
