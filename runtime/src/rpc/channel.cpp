@@ -564,6 +564,7 @@ Channel::~Channel() = default;
 
 std::shared_ptr<Channel> Channel::create(const std::string& binding, ChannelOptions options) {
   auto impl = std::make_shared<detail::ChannelImpl>();
+  impl->calls.reserve(128);
   impl->bindingText = binding;
   impl->binding = StringBinding::parse(binding);
   impl->opts = options;
@@ -572,6 +573,7 @@ std::shared_ptr<Channel> Channel::create(const std::string& binding, ChannelOpti
 
 std::shared_ptr<Channel> Channel::createInProcess(Server& server, ChannelOptions options) {
   auto impl = std::make_shared<detail::ChannelImpl>();
+  impl->calls.reserve(128);
   impl->bindingText = "in-process";
   impl->inproc = &server;
   impl->opts = options;

@@ -310,6 +310,7 @@ void ServerImpl::runDispatch(ServerCall& call, Dispatcher& d) {
 
 void ServerImpl::addConnection(int fd, const std::string& secAddr) {
   auto c = std::make_shared<ServerConn>();
+  c->active.reserve(128);
   c->server = this;
   c->id = nextConnId++;
   c->fd = fd;
@@ -738,6 +739,7 @@ void Association::runCloseHooks() {
 ServerCall::ServerCall(std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId)
     : conn_(std::move(conn)), callId_(callId), contextId_(contextId) {
   association_ = conn_->association;
+  response_.reserve(232);  // one allocation covers the header room and a typical small reply
 }
 
 ServerCall::~ServerCall() {

@@ -187,11 +187,17 @@ def main():
             if cap is None:
                 print("SKIP:", why)
                 return SKIP
-        run_impacket("127.0.0.1", port)
+        try:
+            run_impacket("127.0.0.1", port)
+        finally:
+            if cap is not None:
+                time.sleep(0.5)
+                cap.terminate()
+                try:
+                    cap.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    cap.kill()
         if cap is not None:
-            time.sleep(0.5)
-            cap.terminate()
-            cap.wait(timeout=10)
             analyse(port, path)
         shutil.rmtree(tmp, ignore_errors=True)
     finally:

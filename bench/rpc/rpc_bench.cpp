@@ -1,0 +1,377 @@
+// RPC benchmarks: W1 small-call latency, W2 pipelined calls/s (64 in flight), W3 64 KiB echo MB/s, each
+// beside a plain TCP socket floor measured in the same run. Server and client are separate processes,
+// each pinned to its own CPU (--server-cpu, --client-cpu).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "echo_service.h"
+#include "midlrt/rpc/channel.h"
+#include "midlrt/rpc/server.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using midlrt::rpc::Channel;
+using midlrt::rpc::Message;
+using midlrt::rpc::Reply;
+namespace t = midlrt::rpc::testing;
+
+void pin(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
+}
+
+[[noreturn]] void die(const char* what) {
+  std::perror(what);
+  std::exit(1);
+}
+
+// ---- the plain-socket floor: frames of [u32 length][payload]; the server answers each frame with
+// [u32 4][4 bytes] for 8-byte frames (the "add" shape) and echoes anything else; it parses every frame it
+// has read and answers them with one send.
+
+bool readFull(int fd, void* p, size_t n) {
+  auto* b = static_cast<uint8_t*>(p);
+  while (n > 0) {
+    ssize_t r = ::recv(fd, b, n, 0);
+    if (r <= 0) return false;
+    b += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+bool writeFull(int fd, const void* p, size_t n) {
+  auto* b = static_cast<const uint8_t*>(p);
+  while (n > 0) {
+    ssize_t r = ::send(fd, b, n, MSG_NOSIGNAL);
+    if (r <= 0) return false;
+    b += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+void rawServeConnection(int fd) {
+  std::vector<uint8_t> in(1 << 20), out;
+  size_t have = 0;
+  while (true) {
+    ssize_t r = ::recv(fd, in.data() + have, in.size() - have, 0);
+    if (r <= 0) break;
+    have += static_cast<size_t>(r);
+    size_t pos = 0;
+    out.clear();
+    while (have - pos >= 4) {
+      uint32_t len;
+      std::memcpy(&len, in.data() + pos, 4);
+      if (have - pos < 4 + size_t{len}) break;
+      const uint8_t* body = in.data() + pos + 4;
+      if (len == 8) {
+        int32_t a, b, s;
+        std::memcpy(&a, body, 4);
+        std::memcpy(&b, body + 4, 4);
+        s = a + b;
+        uint32_t four = 4;
+        out.insert(out.end(), reinterpret_cast<uint8_t*>(&four), reinterpret_cast<uint8_t*>(&four) + 4);
+        out.insert(out.end(), reinterpret_cast<uint8_t*>(&s), reinterpret_cast<uint8_t*>(&s) + 4);
+      } else {
+        out.insert(out.end(), in.data() + pos, in.data() + pos + 4 + len);
+      }
+      pos += 4 + len;
+    }
+    if (!out.empty() && !writeFull(fd, out.data(), out.size())) break;
+    std::memmove(in.data(), in.data() + pos, have - pos);
+    have -= pos;
+  }
+  ::close(fd);
+}
+
+int listenTcp(uint16_t& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 16) != 0) die("listen");
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  port = ntohs(sa.sin_port);
+  return fd;
+}
+
+int connectTcp(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) die("connect");
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+// The server process: the raw floor server and the RPC server; prints both ports to `out`, then serves
+// until its stdin pipe closes.
+void serverProcess(int cpu, int reportFd, int stopFd) {
+  pin(cpu);
+  uint16_t rawPort;
+  int lfd = listenTcp(rawPort);
+  std::thread([lfd] {
+    while (true) {
+      int c = ::accept(lfd, nullptr, nullptr);
+      if (c < 0) return;
+      int one = 1;
+      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      std::thread(rawServeConnection, c).detach();
+    }
+  }).detach();
+  auto service = std::make_shared<t::EchoService>();
+  midlrt::rpc::Server server;  // zero workers: calls run inline on the I/O thread
+  server.registerInterface(t::kEchoIf, t::kOpCount, service);
+  std::string binding = server.listen("ncacn_ip_tcp:127.0.0.1[0]");
+  std::string report = std::to_string(rawPort) + " " + binding + "\n";
+  if (::write(reportFd, report.data(), report.size()) < 0) die("write");
+  char c;
+  while (::read(stopFd, &c, 1) > 0) {
+  }
+  server.shutdown();
+  std::_Exit(0);
+}
+
+struct Latency {
+  double medianUs, p99Us;
+};
+
+Latency summarize(std::vector<double>& us) {
+  std::sort(us.begin(), us.end());
+  return Latency{us[us.size() / 2], us[us.size() * 99 / 100]};
+}
+
+template <typename F>
+Latency measure(int warmup, int calls, F&& once) {
+  for (int i = 0; i < warmup; ++i) once(i);
+  std::vector<double> us;
+  us.reserve(static_cast<size_t>(calls));
+  for (int i = 0; i < calls; ++i) {
+    auto t0 = Clock::now();
+    once(i);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  return summarize(us);
+}
+
+double seconds(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// W2 floor: 64 frames in flight on one socket; each reply triggers a new request.
+double pipelinedFloor(uint16_t port, int total, bool batched) {
+  int fd = connectTcp(port);
+  constexpr int kDepth = 64;
+  uint8_t frame[12] = {8, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0};
+  std::vector<uint8_t> out;
+  auto t0 = Clock::now();
+  int sent = 0, received = 0;
+  auto sendFrames = [&](int n) {
+    n = std::min(n, total - sent);
+    if (n <= 0) return;
+    if (batched) {
+      out.clear();
+      for (int i = 0; i < n; ++i) out.insert(out.end(), frame, frame + 12);
+      writeFull(fd, out.data(), out.size());
+    } else {
+      for (int i = 0; i < n; ++i) writeFull(fd, frame, 12);
+    }
+    sent += n;
+  };
+  sendFrames(kDepth);
+  std::vector<uint8_t> in(1 << 16);
+  size_t have = 0;
+  while (received < total) {
+    ssize_t r = ::recv(fd, in.data() + have, in.size() - have, 0);
+    if (r <= 0) die("recv");
+    have += static_cast<size_t>(r);
+    size_t frames = have / 8;
+    received += static_cast<int>(frames);
+    std::memmove(in.data(), in.data() + frames * 8, have - frames * 8);
+    have -= frames * 8;
+    sendFrames(static_cast<int>(frames));
+  }
+  double s = seconds(t0);
+  ::close(fd);
+  return total / s;
+}
+
+// W2 with the RPC channel: completions (on the channel's reading thread) issue the next call.
+double pipelinedRpc(Channel& ch, int total) {
+  constexpr int kDepth = 64;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<int> issued{0};
+  int completed = 0;
+  std::function<void()> issue = [&] {
+    if (issued.fetch_add(1) >= total) return;
+    Message m = Message::acquire();
+    int32_t args[2] = {1, 2};
+    m.append(args, 8);
+    ch.invokeAsync(t::kEchoIf, t::kAdd, std::move(m), [&](uint32_t s, Reply&) {
+      if (s != 0) die("async call failed");
+      issue();
+      std::lock_guard lk(mu);
+      if (++completed == total) cv.notify_all();
+    });
+  };
+  auto t0 = Clock::now();
+  {
+    Channel::Cork cork(ch);
+    for (int i = 0; i < kDepth; ++i) issue();
+  }
+  std::unique_lock lk(mu);
+  cv.wait(lk, [&] { return completed == total; });
+  return total / seconds(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000;
+  std::string only;  // w1, w2 or w3: run just that workload
+  bool floors = true;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    int v = std::atoi(argv[i + 1]);
+    if (a == "--server-cpu") serverCpu = v;
+    if (a == "--client-cpu") clientCpu = v;
+    if (a == "--calls") calls = v;
+    if (a == "--pipelined") pipelined = v;
+    if (a == "--bulk") bulk = v;
+    if (a == "--only") only = argv[i + 1];
+    if (a == "--floors") floors = v != 0;
+  }
+  int report[2], stop[2];
+  if (::pipe(report) != 0 || ::pipe(stop) != 0) die("pipe");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(report[0]);
+    ::close(stop[1]);
+    serverProcess(serverCpu, report[1], stop[0]);
+  }
+  ::close(report[1]);
+  ::close(stop[0]);
+  pin(clientCpu);
+  char buf[256] = {};
+  size_t got = 0;
+  while (got < sizeof buf - 1 && std::memchr(buf, '\n', got) == nullptr) {
+    ssize_t r = ::read(report[0], buf + got, sizeof buf - 1 - got);
+    if (r <= 0) die("server did not start");
+    got += static_cast<size_t>(r);
+  }
+  unsigned rawPort = 0;
+  char binding[200] = {};
+  std::sscanf(buf, "%u %199s", &rawPort, binding);
+  std::printf("server cpu %d, client cpu %d; rpc server at %s, zero workers\n\n", serverCpu, clientCpu,
+              binding);
+
+  int fd = connectTcp(static_cast<uint16_t>(rawPort));
+  auto ch = Channel::create(binding);
+  // W1: small call latency.
+  if (only.empty() || only == "w1") {
+    uint8_t frame[12] = {8, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0}, reply[8];
+    Latency floorLat = measure(1000, calls, [&](int) {
+      writeFull(fd, frame, 12);
+      readFull(fd, reply, 8);
+    });
+    Latency rpcLat = measure(1000, calls, [&](int i) {
+      Message m = Message::acquire();
+      int32_t args[2] = {i, 2};
+      m.append(args, 8);
+      Reply r = ch->invoke(t::kEchoIf, t::kAdd, m);
+      if (r.size() != 4) die("bad reply");
+    });
+    std::printf("W1 small call (2 x int32 in, int32 out), %d calls\n", calls);
+    std::printf("  socket floor   median %7.2f us   p99 %7.2f us\n", floorLat.medianUs, floorLat.p99Us);
+    std::printf("  midlrt rpc     median %7.2f us   p99 %7.2f us   (%.2fx floor median)\n\n", rpcLat.medianUs,
+                rpcLat.p99Us, rpcLat.medianUs / floorLat.medianUs);
+  }
+
+  // W3: 64 KiB echo.
+  if (only.empty() || only == "w3") {
+    constexpr size_t kBulk = 64 * 1024;
+    std::vector<uint8_t> bulkOut(4 + kBulk, 0x5a), bulkIn(4 + kBulk);
+    uint32_t bl = kBulk;
+    std::memcpy(bulkOut.data(), &bl, 4);
+    for (int i = 0; i < 100; ++i) {
+      writeFull(fd, bulkOut.data(), bulkOut.size());
+      readFull(fd, bulkIn.data(), bulkIn.size());
+    }
+    auto t0 = Clock::now();
+    for (int i = 0; i < bulk; ++i) {
+      writeFull(fd, bulkOut.data(), bulkOut.size());
+      readFull(fd, bulkIn.data(), bulkIn.size());
+    }
+    double floorMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    auto bulkCall = [&] {
+      Message m = Message::acquire();
+      m.resize(kBulk);
+      std::memset(m.data(), 0x5a, kBulk);
+      Reply r = ch->invoke(t::kEchoIf, t::kEcho, m);
+      if (r.size() != kBulk) die("bad echo");
+    };
+    for (int i = 0; i < 100; ++i) bulkCall();
+    t0 = Clock::now();
+    for (int i = 0; i < bulk; ++i) bulkCall();
+    double rpcMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    std::printf("W3 64 KiB byte-array echo, %d calls (MB/s of request payload)\n", bulk);
+    std::printf("  socket floor   %8.1f MB/s\n", floorMBs);
+    std::printf("  midlrt rpc     %8.1f MB/s   (%.2fx floor)\n\n", rpcMBs, rpcMBs / floorMBs);
+  }
+  ::close(fd);
+
+  // W2: 64 calls in flight from one client thread.
+  std::shared_ptr<Channel> ch2;
+  if (only.empty() || only == "w2") {
+    double floorEach = floors ? pipelinedFloor(static_cast<uint16_t>(rawPort), pipelined, false) : 1;
+    double floorBatched = floors ? pipelinedFloor(static_cast<uint16_t>(rawPort), pipelined, true) : 1;
+    ch2 = Channel::create(binding);
+    {
+      Message m = Message::acquire();
+      int32_t args[2] = {1, 2};
+      m.append(args, 8);
+      ch2->invoke(t::kEchoIf, t::kAdd, m);  // connect and bind outside the measurement
+    }
+    double rpcRate = pipelinedRpc(*ch2, pipelined);
+    std::printf("W2 64 small calls in flight, one client thread, %d calls\n", pipelined);
+    std::printf("  socket floor, one send per message  %10.0f calls/s\n", floorEach);
+    std::printf("  socket floor, batched sends          %10.0f calls/s\n", floorBatched);
+    std::printf("  midlrt rpc (async, corked)           %10.0f calls/s   (%.2fx batched floor)\n", rpcRate,
+                rpcRate / floorBatched);
+  }
+
+  ch.reset();
+  ch2.reset();
+  ::close(stop[1]);
+  int st;
+  ::waitpid(pid, &st, 0);
+  return 0;
+}
