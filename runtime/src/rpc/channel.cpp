@@ -30,6 +30,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr Clock::time_point kNever = Clock::time_point::max();
 constexpr size_t kReadBufferSize = 128 * 1024;
+constexpr std::chrono::milliseconds kLeaderRecheck{50};
 
 void makeBlocking(int fd) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
@@ -140,6 +141,7 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   std::mutex bindMu;
 
   ~ChannelImpl();
+  void close();
   std::shared_ptr<ClientConn> connect();
   uint16_t ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut);
   CallPtr registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,
@@ -164,18 +166,31 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   }
 };
 
-ChannelImpl::~ChannelImpl() {
+void ChannelImpl::close() {
   std::vector<CallPtr> done;
   {
     std::unique_lock lk(mu);
+    if (stop) return;
     stop = true;
     if (conn) failConnection(conn, status::kCallFailed, done);
   }
   readerCv.notify_all();
-  if (reader.joinable()) reader.join();
+  if (reader.joinable()) {
+    // The last Channel may go away inside a completion callback, i.e. on the reader thread itself; the
+    // thread then finishes on its own, holding the last reference to this object.
+    if (reader.get_id() == std::this_thread::get_id()) {
+      reader.detach();
+    } else {
+      reader.join();
+    }
+  }
   for (auto& c : done) {
     if (c->completion) c->completion(c->status, c->reply);
   }
+}
+
+ChannelImpl::~ChannelImpl() {
+  if (reader.joinable()) reader.detach();  // only when destroyed by the reader thread's last reference
 }
 
 std::shared_ptr<ClientConn> ChannelImpl::connect() {
@@ -185,8 +200,11 @@ std::shared_ptr<ClientConn> ChannelImpl::connect() {
   } else {
     fd = connectTo(*binding, opts.connectTimeout);
   }
-  // Blocking reads by the leader; every write uses MSG_DONTWAIT.
+  // Blocking reads by the leader; every write uses MSG_DONTWAIT. The receive timeout bounds how long a
+  // leader blocked without a deadline of its own can miss a deadline registered after it started waiting.
   makeBlocking(fd);
+  timeval tv{0, kLeaderRecheck.count() * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return std::make_shared<ClientConn>(fd);
 }
 
@@ -438,7 +456,8 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
   if (call->deadline != kNever) ++deadlineCalls;
   if (call->completion) {
     ++asyncOutstanding;
-    if (!reader.joinable()) reader = std::thread([this] { readerLoop(); });
+    if (!reader.joinable() && !stop)
+      reader = std::thread([self = shared_from_this()] { self->readerLoop(); });
     if (!leader) readerCv.notify_one();
   }
   return call;
@@ -560,7 +579,9 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
 // ---- Channel ----
 
 Channel::Channel(std::shared_ptr<detail::ChannelImpl> impl) : impl_(std::move(impl)) {}
-Channel::~Channel() = default;
+Channel::~Channel() {
+  impl_->close();
+}
 
 std::shared_ptr<Channel> Channel::create(const std::string& binding, ChannelOptions options) {
   auto impl = std::make_shared<detail::ChannelImpl>();
@@ -584,22 +605,31 @@ const std::string& Channel::binding() const {
   return impl_->bindingText;
 }
 
+namespace detail {
+// One blocking call: throws RpcError (with a description) when the connection or the presentation
+// context cannot be set up, and returns the call's status otherwise.
+uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
+                        Reply& reply, const CallOptions& options) {
+  std::shared_ptr<ClientConn> c;
+  uint16_t ctx = impl.ensureContext(iface, c);
+  auto call = impl.registerCall(c, ClientCall::Kind::kRequest, options.timeout, nullptr);
+  if (call->done) return call->status;
+  if (!impl.sendRequest(*c, call->callId, ctx, opnum, request, options.object)) {
+    std::vector<CallPtr> done;
+    std::unique_lock lk(impl.mu);
+    impl.failConnection(c, status::kCallFailed, done);
+    impl.runCompletions(lk, done, nullptr);
+  }
+  uint32_t s = impl.wait(*call);
+  if (s == status::kOk) reply.storage().swap(call->reply.storage());
+  return s;
+}
+}  // namespace detail
+
 uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
                             const CallOptions& options) noexcept {
   try {
-    std::shared_ptr<detail::ClientConn> c;
-    uint16_t ctx = impl_->ensureContext(iface, c);
-    auto call = impl_->registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, nullptr);
-    if (call->done) return call->status;
-    if (!impl_->sendRequest(*c, call->callId, ctx, opnum, request, options.object)) {
-      std::vector<detail::CallPtr> done;
-      std::unique_lock lk(impl_->mu);
-      impl_->failConnection(c, status::kCallFailed, done);
-      impl_->runCompletions(lk, done, nullptr);
-    }
-    uint32_t s = impl_->wait(*call);
-    if (s == status::kOk) reply.storage().swap(call->reply.storage());
-    return s;
+    return detail::invokeBlocking(*impl_, iface, opnum, request, reply, options);
   } catch (const RpcError& e) {
     return e.status();
   } catch (const std::bad_alloc&) {
@@ -611,8 +641,8 @@ uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& requ
 
 Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options) {
   Reply reply;
-  uint32_t s = tryInvoke(iface, opnum, request, reply, options);
-  if (s != status::kOk) throw RpcError(s);
+  uint32_t s = detail::invokeBlocking(*impl_, iface, opnum, request, reply, options);
+  if (s != status::kOk) throw RpcError(s, "opnum " + std::to_string(opnum) + " of " + iface.uuid.toString());
   return reply;
 }
 

@@ -128,6 +128,7 @@ Listening listenOn(const StringBinding& b) {
     l.fd = fd;
     l.boundBinding = b.toString();
     l.secondaryAddress = b.endpoint;
+    l.socketPath = b.endpoint;
     return l;
   }
   addrinfo* res = resolve(b, true);

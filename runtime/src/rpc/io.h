@@ -22,6 +22,7 @@ struct Listening {
   int fd = -1;
   std::string boundBinding;      // the endpoint as a string binding, ephemeral port resolved
   std::string secondaryAddress;  // what bind_ack reports: the port, or the socket path
+  std::string socketPath;        // ncalrpc: the file to remove when the listener closes
 };
 // Creates a non-blocking listening socket; throws RpcError.
 Listening listenOn(const StringBinding& binding);

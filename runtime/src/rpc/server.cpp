@@ -271,8 +271,10 @@ void ServerImpl::shutdown() {
   {
     std::lock_guard l(listenMu);
     for (auto& x : listeners) {
-      if (x.fd >= 0) ::close(x.fd);
+      if (x.fd < 0) continue;
+      ::close(x.fd);
       x.fd = -1;
+      if (!x.socketPath.empty()) ::unlink(x.socketPath.c_str());
     }
   }
   std::lock_guard a(adoptMu);
@@ -600,9 +602,11 @@ void ServerImpl::beginDrain() {
   {
     std::lock_guard lk(listenMu);
     for (auto& l : listeners) {
+      if (l.fd < 0) continue;
       ::epoll_ctl(epfd, EPOLL_CTL_DEL, l.fd, nullptr);
       ::close(l.fd);
       l.fd = -1;
+      if (!l.socketPath.empty()) ::unlink(l.socketPath.c_str());
     }
   }
   std::vector<std::shared_ptr<ServerConn>> all;

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -520,6 +521,89 @@ TEST_F(Hostile, RandomBytesAfterBindNeverCrash) {
     exchange(b, true);
   }
   expectServerStillWorks();
+}
+
+TEST_F(Hostile, InterleavedFragmentsOfTwoCallsAreReassembledPerCallId) {
+  auto bytes = bindBytes();
+  pdu::Request q;
+  q.opnum = testing::kEcho;
+  auto frag = [&](uint32_t callId, uint8_t flags, const char* text) {
+    pdu::encodeRequest(bytes, flags, callId, q, reinterpret_cast<const uint8_t*>(text), 8);
+  };
+  frag(2, pdu::kFirstFrag, "AAAAAAAA");
+  frag(3, pdu::kFirstFrag, "BBBBBBBB");
+  frag(2, pdu::kLastFrag, "aaaaaaaa");
+  frag(3, 0, "bbbbbbbb");
+  frag(3, pdu::kLastFrag, "cccccccc");
+  auto got = exchange(bytes, true);
+  std::map<uint32_t, std::string> replies;
+  size_t pos = 0;
+  while (pos < got.size()) {
+    pdu::View v;
+    v.data = got.data() + pos;
+    ASSERT_EQ(pdu::decodeHeader(v.data, got.size() - pos, v.header), pdu::HeaderStatus::kOk);
+    ASSERT_LE(v.header.fragLength, got.size() - pos);
+    if (v.header.type == pdu::PType::kResponse) {
+      pdu::Body body;
+      pdu::decodeResponse(v, body);
+      replies[v.header.callId].append(reinterpret_cast<const char*>(body.stub), body.stubLength);
+    }
+    pos += v.header.fragLength;
+  }
+  EXPECT_EQ(replies[2], "AAAAAAAAaaaaaaaa");
+  EXPECT_EQ(replies[3], "BBBBBBBBbbbbbbbbcccccccc");
+}
+
+TEST(Channel, AsyncDeadlineIsKeptWhileAnotherCallerBlocksReading) {
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  auto ch = Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  std::promise<uint32_t> syncDone;
+  std::thread blocker([&] {
+    Message m = Message::acquire();
+    Reply r;
+    syncDone.set_value(ch->tryInvoke(kEchoIf, testing::kHang, m, r));  // no deadline: reads until disconnect
+  });
+  for (int i = 0; i < 400 && service->heldCalls() == 0; ++i) std::this_thread::sleep_for(2ms);
+  std::promise<uint32_t> asyncDone;
+  CallOptions o;
+  o.timeout = 30ms;
+  auto t0 = std::chrono::steady_clock::now();
+  ch->invokeAsync(
+      kEchoIf, testing::kHang, Message::acquire(), [&](uint32_t s, Reply&) { asyncDone.set_value(s); }, o);
+  auto f = asyncDone.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), status::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  ch->disconnect();
+  EXPECT_EQ(syncDone.get_future().get(), status::kCallFailed);
+  blocker.join();
+}
+
+TEST(Channel, LastReferenceDroppedInsideItsOwnCallback) {
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  auto ch = Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  std::promise<uint32_t> done;
+  auto* raw = ch.get();
+  auto holder = std::make_shared<std::shared_ptr<Channel>>(std::move(ch));
+  raw->invokeAsync(kEchoIf, testing::kAdd, addArgs(1, 2), [holder, &done](uint32_t s, Reply&) {
+    holder->reset();  // the channel dies on its own reader thread
+    done.set_value(s);
+  });
+  EXPECT_EQ(done.get_future().get(), 0u);
+}
+
+TEST(Server, NcalrpcSocketFileIsRemovedAtShutdown) {
+  std::string path = "/tmp/midlrt-rpc-unlink-" + std::to_string(::getpid()) + ".sock";
+  {
+    Server server;
+    server.listen("ncalrpc:[" + path + "]");
+    EXPECT_EQ(::access(path.c_str(), F_OK), 0);
+  }
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
 }
 
 TEST(Channel, ConnectFailureReportsServerUnavailable) {
