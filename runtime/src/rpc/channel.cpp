@@ -251,7 +251,14 @@ void ChannelImpl::runCompletions(std::unique_lock<std::mutex>& lk, std::vector<C
   lk.unlock();
   // Requests issued by the callbacks leave together in one write.
   if (corkConn) corkConn->cork();
-  for (auto& c : done) c->completion(c->status, c->reply);
+  size_t n = 0;
+  for (auto& c : done) {
+    c->completion(c->status, c->reply);
+    if (corkConn && opts.callbackFlushEvery != 0 && ++n % opts.callbackFlushEvery == 0) {
+      corkConn->uncork();
+      corkConn->cork();
+    }
+  }
   done.clear();
   if (corkConn) corkConn->uncork();
   lk.lock();

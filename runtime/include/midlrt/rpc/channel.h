@@ -25,6 +25,11 @@ struct ChannelOptions {
   std::chrono::milliseconds defaultTimeout{0};
   uint16_t maxFrag = 65528;
   size_t maxReplySize = 64u << 20;  // larger replies fail the call with status::kReplyTooBig
+  // Requests issued by completion callbacks are written together after the batch of replies that
+  // triggered them (one writev; best when client and server share a CPU). A non-zero value also writes
+  // after every that many callbacks, so a server on another CPU starts sooner (16 gave +45% calls/s with
+  // 64 calls in flight across two CPUs, -40% on one).
+  unsigned callbackFlushEvery = 0;
 };
 
 struct CallOptions {
