@@ -276,7 +276,7 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
       auto& st = call->reply.storage();
       if (v.header.flags & pdu::kFirstFrag) {
         st.clear();
-        st.reserve(std::min<size_t>(r.allocHint, opts.maxReplySize));
+        st.reserve(std::min<size_t>({r.allocHint, opts.maxReplySize, size_t{1} << 20}));
         call->started = true;
       } else if (!call->started) {
         throw pdu::ProtocolError("response fragment without a first fragment");
@@ -373,6 +373,9 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
       }
     } catch (const pdu::ProtocolError&) {
       failConnection(c, status::kProtocolError, done);
+      return;
+    } catch (const std::bad_alloc&) {
+      failConnection(c, status::kReplyTooBig, done);
       return;
     }
     size_t left = c->rend - c->rbeg;

@@ -28,6 +28,7 @@ namespace {
 constexpr size_t kReadBufferSize =
     128 * 1024;                          // two maximal fragments: a partial PDU always fits after compaction
 constexpr size_t kCopyLimit = 8 * 1024;  // responses up to this size are copied into the send arena
+constexpr size_t kMaxTrustedAllocHint = 1u << 20;  // reserve no more up front, whatever alloc_hint says
 constexpr uint64_t kWakeId = 0;
 constexpr uint64_t kFirstConnId = uint64_t{1} << 32;
 
@@ -399,8 +400,8 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c) {
     if (v.header.fragLength > c->rend - c->rbeg) break;
     try {
       ok = handlePdu(c, v);
-    } catch (const pdu::ProtocolError&) {
-      ok = false;
+    } catch (...) {
+      ok = false;  // protocol violation, or memory exhausted by what the peer asked for
     }
     c->rbeg += v.header.fragLength;
   }
@@ -529,6 +530,13 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   c->out.appendCopy(bytes.data(), bytes.size());
 }
 
+// What the calls being reassembled on a connection hold together (capacity: reserved memory counts).
+size_t reassemblyBytes(const ServerConn& c) {
+  size_t n = 0;
+  for (const auto& [id, p] : c.partial) n += p.data.capacity();
+  return n;
+}
+
 bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::View& v) {
   pdu::Body body;
   pdu::Request q = pdu::decodeRequest(v, body);
@@ -538,17 +546,22 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
   if (first) {
     if (c->partial.count(callId) != 0) return false;
     if (body.stubLength > opts.maxRequestSize) return false;
+    size_t reserve = std::min<size_t>({q.allocHint, opts.maxRequestSize, kMaxTrustedAllocHint});
+    if (!last && reassemblyBytes(*c) + std::max(reserve, body.stubLength) > opts.maxRequestSize) return false;
     if (last) return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength));
     Partial p;
     p.request = q;
-    p.data.reserve(std::min<size_t>(q.allocHint, opts.maxRequestSize));
+    // alloc_hint is only a hint from the peer: trust it up to a modest size, grow beyond that as data comes.
+    p.data.reserve(reserve);
     p.data.insert(p.data.end(), body.stub, body.stub + body.stubLength);
     c->partial.emplace(callId, std::move(p));
     return true;
   }
   auto it = c->partial.find(callId);
   if (it == c->partial.end()) return true;  // rest of an orphaned call
-  if (it->second.data.size() + body.stubLength > opts.maxRequestSize) return false;
+  std::vector<uint8_t>& data = it->second.data;
+  size_t others = reassemblyBytes(*c) - data.capacity();
+  if (others + std::max(data.capacity(), data.size() + body.stubLength) > opts.maxRequestSize) return false;
   it->second.data.insert(it->second.data.end(), body.stub, body.stub + body.stubLength);
   if (!last) return true;
   Partial p = std::move(it->second);

@@ -596,6 +596,38 @@ TEST(Channel, LastReferenceDroppedInsideItsOwnCallback) {
   EXPECT_EQ(done.get_future().get(), 0u);
 }
 
+TEST(Server, RequestLargerThanReassemblyLimitClosesConnection) {
+  auto service = std::make_shared<EchoService>();
+  ServerOptions o;
+  o.maxRequestSize = 100 * 1024;
+  Server server(o);
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  auto ch = Channel::createInProcess(server);
+  Message big(kRequestHeadroom);
+  big.resize(200 * 1024);
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, big, r), status::kCallFailed);
+  Message small(kRequestHeadroom);
+  small.resize(90 * 1024);
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, small, r), status::kOk);
+  EXPECT_EQ(r.size(), 90u * 1024);
+}
+
+TEST(Channel, ReplyLargerThanLimitFailsTheCallOnly) {
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  ChannelOptions o;
+  o.maxReplySize = 64 * 1024;
+  auto ch = Channel::createInProcess(server, o);
+  Message big(kRequestHeadroom);
+  big.resize(200 * 1024);
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, big, r), status::kReplyTooBig);
+  Message a = addArgs(2, 2);
+  EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, a)), 4);
+}
+
 TEST(Server, NcalrpcSocketFileIsRemovedAtShutdown) {
   std::string path = "/tmp/midlrt-rpc-unlink-" + std::to_string(::getpid()) + ".sock";
   {
