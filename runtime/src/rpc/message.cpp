@@ -9,7 +9,7 @@ namespace {
 // Keeps one spare buffer per thread; buffers above the cap go back to the allocator.
 constexpr size_t kMaxCachedCapacity = 1u << 20;
 struct Cache {
-  std::vector<uint8_t> spare;
+  ndr::Buffer spare;
   bool alive = true;
   ~Cache() { alive = false; }
 };
@@ -20,6 +20,7 @@ Message Message::acquire(size_t headroom) {
   Message m;
   m.headroom_ = headroom;
   if (tlsCache.alive) m.bytes_ = std::move(tlsCache.spare);
+  m.bytes_.clear();
   m.bytes_.resize(headroom);
   return m;
 }

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "io.h"
+#include "midlrt/ndr/error.h"
 #include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/pdu.h"
 #include "midlrt/rpc/status.h"
@@ -161,7 +162,7 @@ void ServerConn::flushMaybeLocked() {
 }
 
 void ServerConn::sendResponse(ServerCall& call) {
-  std::vector<uint8_t>& st = call.response_.storage();
+  ndr::Buffer& st = call.response_.buffer();
   size_t headroom = call.response_.headroom();
   size_t n = call.response_.size();
   std::lock_guard lk(mu);
@@ -304,6 +305,8 @@ void ServerImpl::runDispatch(ServerCall& call, Dispatcher& d) {
     if (!call.deferred_) call.complete();
   } catch (const RpcError& e) {
     call.fault(e.status());
+  } catch (const ndr::NdrError& e) {
+    call.fault(e.status());  // rpc_x_bad_stub_data for undecodable requests, or a more specific status
   } catch (const std::bad_alloc&) {
     call.fault(status::kFaultRemoteNoMemory);
   } catch (...) {

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "echo_service.h"
+#include "midlrt/ndr/decoder.h"
+#include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/channel.h"
 #include "midlrt/rpc/pdu.h"
@@ -626,6 +628,41 @@ TEST(Channel, ReplyLargerThanLimitFailsTheCallOnly) {
   EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, big, r), status::kReplyTooBig);
   Message a = addArgs(2, 2);
   EXPECT_EQ(int32Of(ch->invoke(kEchoIf, testing::kAdd, a)), 4);
+}
+
+// A stub written the way generated code will be: ndr::Decoder over the request, ndr::Encoder into the
+// response buffer behind its header room.
+class NdrAddService : public Dispatcher {
+ public:
+  void dispatch(ServerCall& call) override {
+    ndr::Decoder in(call.requestData(), call.requestSize());
+    auto a = in.read<int32_t>();
+    auto b = in.read<int32_t>();
+    ndr::Encoder out(call.response().buffer(), call.response().headroom());
+    out.write<int32_t>(a + b);
+  }
+};
+
+TEST(Server, NdrStubsMarshalInPlaceAndDecodeErrorsFaultWithBadStubData) {
+  const SyntaxId ndrIf{*Uuid::parse("5a3f4e2d-1c0b-4a9e-8d7c-6b5a4f3e2d1c"), 1, 0};
+  Server server;
+  server.registerInterface(ndrIf, 1, std::make_shared<NdrAddService>());
+  auto ch = Channel::createInProcess(server);
+  Message m = Message::acquire();
+  {
+    ndr::Encoder enc(m.buffer(), m.headroom());
+    enc.write<int32_t>(30);
+    enc.write<int32_t>(12);
+  }
+  EXPECT_EQ(m.size(), 8u);
+  Reply r = ch->invoke(ndrIf, 0, m);
+  ndr::Decoder dec(r.data(), r.size());
+  EXPECT_EQ(dec.read<int32_t>(), 42);
+
+  Message shortReq = Message::acquire();
+  shortReq.append("\x01\x02", 2);
+  Reply r2;
+  EXPECT_EQ(ch->tryInvoke(ndrIf, 0, shortReq, r2), status::kBadStubData);
 }
 
 TEST(Server, NcalrpcSocketFileIsRemovedAtShutdown) {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "midlrt/ndr/buffer.h"
+
 namespace midlrt::rpc {
 
 // Bytes reserved in front of stub data so the runtime writes the PDU header in place and sends header and
@@ -14,13 +16,15 @@ inline constexpr size_t kRequestHeadroom = 24;
 inline constexpr size_t kObjectRequestHeadroom = 40;
 inline constexpr size_t kResponseHeadroom = 24;
 
-// Outgoing stub data. The storage is recycled per thread (acquire/destructor), so a proxy that marshals
-// into a fresh Message per call does not allocate or touch new pages in the steady state.
-// Stub data starts at data(); offsets for NDR alignment are relative to data() (headroom is 8-aligned).
+// Outgoing stub data in an ndr::Buffer, behind `headroom()` bytes kept free for the PDU header. The
+// storage is recycled per thread (acquire/destructor), so a proxy that marshals into a fresh Message per
+// call neither allocates nor touches new pages in the steady state. Marshal with
+// `ndr::Encoder enc(m.buffer(), m.headroom())`: NDR alignment is relative to data(), and the headroom is
+// 8-aligned anyway. Like ndr::Buffer, grown bytes are not zero-filled.
 class Message {
  public:
   Message() = default;
-  explicit Message(size_t headroom) : headroom_(headroom), bytes_(headroom) {}
+  explicit Message(size_t headroom) : headroom_(headroom) { bytes_.resize(headroom); }
   // A message whose storage is taken from this thread's cache.
   static Message acquire(size_t headroom = kRequestHeadroom);
   ~Message();
@@ -35,25 +39,17 @@ class Message {
   void resize(size_t n) { bytes_.resize(headroom_ + n); }
   void reserve(size_t n) { bytes_.reserve(headroom_ + n); }
   void clear() { bytes_.resize(headroom_); }
-  void append(const void* p, size_t n) {
-    size_t at = bytes_.size();
-    bytes_.resize(at + n);
-    if (n != 0) std::memcpy(bytes_.data() + at, p, n);
-  }
+  void append(const void* p, size_t n) { bytes_.append(p, n); }
   // Grows by n bytes and returns where they start (for encoders that write in place).
-  uint8_t* grow(size_t n) {
-    size_t at = bytes_.size();
-    bytes_.resize(at + n);
-    return bytes_.data() + at;
-  }
+  uint8_t* grow(size_t n) { return bytes_.append(n); }
 
   size_t headroom() const { return headroom_; }
   // The whole storage, headroom included; the runtime writes the PDU header into its front.
-  std::vector<uint8_t>& storage() { return bytes_; }
+  ndr::Buffer& buffer() { return bytes_; }
 
  private:
   size_t headroom_ = 0;
-  std::vector<uint8_t> bytes_;
+  ndr::Buffer bytes_;
 };
 
 // Received stub data (reassembled from every fragment), owned by the caller until it is destroyed.

@@ -48,9 +48,9 @@ class Association {
 
 // One incoming call as the server stub sees it.
 //
-// Sync stubs read request(), write response() and return; the runtime then sends the response (or a
-// fault if the stub threw: RpcError -> its status, std::bad_alloc -> nca_s_fault_remote_no_memory,
-// anything else -> RPC_S_CALL_FAILED).
+// Sync stubs read the request, write response() and return; the runtime then sends the response (or a
+// fault if the stub threw: RpcError or ndr::NdrError -> its status (ndr::DecodeError: rpc_x_bad_stub_data),
+// std::bad_alloc -> nca_s_fault_remote_no_memory, anything else -> RPC_S_CALL_FAILED).
 // Async stubs call defer() and keep the returned handle; later, from any thread, they call complete() or
 // fault(status). The first of complete/fault wins; later ones are ignored. If the connection is gone the
 // response is dropped. The request data stays valid until the call object is destroyed.
