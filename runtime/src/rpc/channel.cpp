@@ -160,6 +160,11 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   void runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
                       const std::shared_ptr<ClientConn>& corkConn);
   void readerLoop();
+  // The call's object UUID, else the one of the string binding ("uuid@ncacn_ip_tcp:...").
+  const Uuid* objectFor(const CallOptions& o) const {
+    if (o.object != nullptr) return o.object;
+    return binding && binding->object ? &*binding->object : nullptr;
+  }
   Clock::time_point deadlineFor(std::chrono::milliseconds timeout) const {
     auto t = timeout.count() != 0 ? timeout : opts.defaultTimeout;
     return t.count() != 0 ? Clock::now() + t : kNever;
@@ -624,7 +629,7 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
   uint16_t ctx = impl.ensureContext(iface, c);
   auto call = impl.registerCall(c, ClientCall::Kind::kRequest, options.timeout, nullptr);
   if (call->done) return call->status;
-  if (!impl.sendRequest(*c, call->callId, ctx, opnum, request, options.object)) {
+  if (!impl.sendRequest(*c, call->callId, ctx, opnum, request, impl.objectFor(options))) {
     std::vector<CallPtr> done;
     std::unique_lock lk(impl.mu);
     impl.failConnection(c, status::kCallFailed, done);
@@ -672,7 +677,7 @@ CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message r
     call->completion(call->status, call->reply);
     return CallHandle(call);
   }
-  if (!impl_->sendRequest(*c, call->callId, ctx, opnum, request, options.object)) {
+  if (!impl_->sendRequest(*c, call->callId, ctx, opnum, request, impl_->objectFor(options))) {
     std::vector<detail::CallPtr> finished;
     std::unique_lock lk(impl_->mu);
     impl_->failConnection(c, status::kCallFailed, finished);

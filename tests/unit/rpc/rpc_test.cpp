@@ -272,6 +272,16 @@ TEST_P(Rpc, ObjectUuidReachesTheStub) {
   EXPECT_EQ(Uuid::decode(r.data() + 4), obj);
 }
 
+TEST_P(Rpc, StringBindingObjectUuidIsSentWithEveryCall) {
+  if (GetParam().transport == Transport::kInProcess) GTEST_SKIP() << "no string binding";
+  auto ch = Channel::create("01234567-89ab-cdef-0123-456789abcdef@" + endpoint_);
+  Message m = Message::acquire();
+  Reply r = ch->invoke(kEchoIf, testing::kWhoAmI, m);
+  ASSERT_EQ(r.size(), 24u);
+  EXPECT_EQ(r.data()[0], 1);
+  EXPECT_EQ(Uuid::decode(r.data() + 4).toString(), "01234567-89ab-cdef-0123-456789abcdef");
+}
+
 TEST_P(Rpc, DeadlinePassedFailsWithTimeoutAndServerSeesOrphan) {
   auto ch = channel();
   Message m = Message::acquire();

@@ -34,7 +34,9 @@ struct ChannelOptions {
 
 struct CallOptions {
   std::chrono::milliseconds timeout{0};  // 0 = ChannelOptions::defaultTimeout
-  const Uuid* object = nullptr;  // sent with PFC_OBJECT_UUID; the request needs kObjectRequestHeadroom
+  // Sent with PFC_OBJECT_UUID; defaults to the string binding's object UUID. With an object UUID the
+  // header needs kObjectRequestHeadroom to be written in place (otherwise it is sent from a side buffer).
+  const Uuid* object = nullptr;
 };
 
 // Completion of an asynchronous call: status 0 and the reply, or the fault/failure status.

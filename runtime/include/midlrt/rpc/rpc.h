@@ -1,0 +1,9 @@
+// The whole RPC layer in one include, for generated client and server stubs.
+#pragma once
+
+#include "midlrt/rpc/binding.h"
+#include "midlrt/rpc/channel.h"
+#include "midlrt/rpc/message.h"
+#include "midlrt/rpc/server.h"
+#include "midlrt/rpc/status.h"
+#include "midlrt/rpc/uuid.h"
