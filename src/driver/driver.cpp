@@ -1,0 +1,163 @@
+// The driver: loads the IDL with its imports (each file once), the ACF, and runs sema.
+#include "driver/driver.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "frontend/parser.h"
+#include "sema/analyze.h"
+#include "sema/json_dump.h"
+
+namespace midlc::driver {
+
+namespace fs = std::filesystem;
+
+std::string defaultImportDir() {
+  // Beside an installed binary first (<prefix>/share/midlc/idl), then the source tree it was built from.
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    fs::path installed = fs::path(exe).parent_path().parent_path() / "share" / "midlc" / "idl";
+    std::error_code ec;
+    if (fs::is_directory(installed, ec)) return installed.string();
+  }
+  return MIDLC_DEFAULT_IMPORT_DIR;
+}
+
+namespace {
+
+class Loader {
+public:
+  Loader(const Options& options, FileCache& files, Diagnostics& diagnostics)
+      : options_(options), files_(files), diagnostics_(diagnostics) {
+    searchPath_ = options.importDirs;
+    for (const auto& dir : options.preprocess.includeDirs) searchPath_.push_back(dir);
+    if (options.defaultImports) searchPath_.push_back(defaultImportDir());
+  }
+
+  bool load(const std::string& path, bool isMain) {
+    std::error_code ec;
+    std::string key = fs::weakly_canonical(path, ec).string();
+    if (ec) key = path;
+    if (!seen_.insert(key).second) return true;  // already loaded, or being loaded (an import cycle)
+    auto source = frontend::preprocess(path, preprocessOptions(path), files_, diagnostics_);
+    if (!source) return false;
+    auto file = frontend::parseIdl(*source, diagnostics_);
+    if (!file) return false;
+    auto owned = std::make_unique<ast::File>(std::move(*file));
+    bool ok = true;
+    std::vector<const ast::Import*> imports;
+    collectImports(owned->definitions, imports);
+    for (const ast::Import* import : imports) {
+      std::string found = find(import->path, fs::path(path).parent_path());
+      if (found.empty()) {
+        diagnostics_.error(import->location, "cannot find imported file '" + import->path + "'");
+        ok = false;
+        continue;
+      }
+      ok = load(found, false) && ok;
+    }
+    parsedFiles_.push_back({owned.get(), isMain});
+    parsed_.push_back(std::move(owned));
+    return ok;
+  }
+
+  const std::vector<sema::ParsedFile>& files() const { return parsedFiles_; }
+
+private:
+  frontend::PreprocessOptions preprocessOptions(const std::string& path) const {
+    frontend::PreprocessOptions pp = options_.preprocess;
+    // The importing file's folder comes first, then -I, then midlc's own IDL folder.
+    pp.includeDirs.insert(pp.includeDirs.begin(), fs::path(path).parent_path().string());
+    if (options_.defaultImports) pp.includeDirs.push_back(defaultImportDir());
+    for (auto& dir : pp.includeDirs)
+      if (dir.empty()) dir = ".";
+    return pp;
+  }
+
+  static void collectImports(const std::vector<ast::Definition>& defs, std::vector<const ast::Import*>& out) {
+    for (const auto& def : defs) {
+      if (auto* i = std::get_if<ast::Import>(&def)) out.push_back(i);
+      if (auto* itf = std::get_if<std::unique_ptr<ast::Interface>>(&def)) collectImports((*itf)->members, out);
+      if (auto* lib = std::get_if<std::unique_ptr<ast::Library>>(&def)) collectImports((*lib)->definitions, out);
+    }
+  }
+
+  std::string find(const std::string& name, const fs::path& from) const {
+    std::error_code ec;
+    if (fs::path(name).is_absolute()) return fs::exists(name, ec) ? name : std::string();
+    fs::path local = from / name;
+    if (fs::exists(local, ec)) return local.string();
+    for (const auto& dir : searchPath_) {
+      fs::path candidate = fs::path(dir) / name;
+      if (fs::exists(candidate, ec)) return candidate.string();
+    }
+    return {};
+  }
+
+  const Options& options_;
+  FileCache& files_;
+  Diagnostics& diagnostics_;
+  std::vector<std::string> searchPath_;
+  std::set<std::string> seen_;
+  std::vector<std::unique_ptr<ast::File>> parsed_;
+  std::vector<sema::ParsedFile> parsedFiles_;
+};
+
+}  // namespace
+
+std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics) {
+  std::error_code ec;
+  if (!fs::is_regular_file(options.input, ec)) {
+    diagnostics.error(Location{options.input, 0, 0}, "no such file");
+    return nullptr;
+  }
+  Loader loader(options, files, diagnostics);
+  if (!loader.load(options.input, true)) return nullptr;
+
+  // The ACF: named with --acf, or <basename>.acf beside the IDL file if there is one (as MIDL does).
+  std::optional<ast::AcfFile> acf;
+  std::string acfPath = options.acf;
+  if (acfPath.empty()) {
+    fs::path candidate = fs::path(options.input).replace_extension(".acf");
+    if (fs::is_regular_file(candidate, ec)) acfPath = candidate.string();
+  } else if (!fs::is_regular_file(acfPath, ec)) {
+    diagnostics.error(Location{acfPath, 0, 0}, "no such ACF file");
+    return nullptr;
+  }
+  if (!acfPath.empty()) {
+    frontend::PreprocessOptions pp = options.preprocess;
+    pp.includeDirs.insert(pp.includeDirs.begin(), fs::path(acfPath).parent_path().string());
+    for (auto& dir : pp.includeDirs)
+      if (dir.empty()) dir = ".";
+    auto source = frontend::preprocess(acfPath, pp, files, diagnostics);
+    if (!source) return nullptr;
+    acf = frontend::parseAcf(*source, diagnostics);
+    if (!acf) return nullptr;
+  }
+  return sema::analyze(loader.files(), acf ? &*acf : nullptr, diagnostics);
+}
+
+int run(const Options& options, std::ostream& out, std::ostream& err) {
+  FileCache files;
+  Diagnostics diagnostics(&files, &err);
+  diagnostics.setWarningsAreErrors(options.warningsAreErrors);
+  for (const auto& w : options.disabledWarnings) diagnostics.disableWarning(w);
+  auto model = compile(options, files, diagnostics);
+  if (!model || diagnostics.hasErrors()) {
+    err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors") << " generated.\n";
+    return 1;
+  }
+  if (options.dumpModel)
+    out << sema::dumpModel(*model);
+  else
+    out << sema::summarizeModel(*model);
+  return 0;
+}
+
+}  // namespace midlc::driver

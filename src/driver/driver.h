@@ -1,0 +1,36 @@
+// The driver: runs the stages for one IDL file (and its ACF and imports) and writes what was asked for.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "frontend/preprocessor.h"
+#include "sema/model.h"
+#include "support/diagnostics.h"
+
+namespace midlc::driver {
+
+struct Options {
+  std::string input;
+  std::string acf;               // --acf; empty: <input basename>.acf beside the input, if it exists
+  frontend::PreprocessOptions preprocess;
+  std::vector<std::string> importDirs;  // where import "x.idl" looks after the importing file's folder
+  bool defaultImports = true;    // also look in midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl)
+  std::string outDir = ".";
+  bool dumpModel = false;
+  bool warningsAreErrors = false;
+  std::vector<std::string> disabledWarnings;
+};
+
+// The folder of midlc's own IDL files.
+std::string defaultImportDir();
+
+// Reads, preprocesses, parses and analyzes. Returns null after reporting errors.
+std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics);
+
+// The whole command: compile, then print the model (summary or --dump-model). Returns the exit status.
+int run(const Options& options, std::ostream& out, std::ostream& err);
+
+}  // namespace midlc::driver

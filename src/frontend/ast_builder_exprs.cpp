@@ -1,0 +1,253 @@
+// AST builder: attributes, expressions, literals, names and locations.
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
+
+#include "frontend/ast_builder.h"
+#include "support/text.h"
+
+namespace midlc::frontend {
+
+namespace {
+// Deeper expressions than this are refused, so no input can exhaust the stack.
+constexpr int kMaxExpressionDepth = 256;
+}  // namespace
+
+Location AstBuilder::at(antlr4::Token* token) const {
+  if (!token) return {};
+  std::string text = token->getType() == antlr4::Token::EOF ? std::string() : token->getText();
+  return source_.locate(static_cast<uint32_t>(token->getLine()),
+                        static_cast<uint32_t>(token->getCharPositionInLine() + 1), text);
+}
+
+std::string AstBuilder::name(P::IdentifierContext* ctx) const { return ctx ? ctx->getStart()->getText() : ""; }
+
+std::string AstBuilder::sourceText(antlr4::ParserRuleContext* ctx) const {
+  if (!ctx || !ctx->getStart() || !ctx->getStop()) return {};
+  if (ctx->getStop()->getTokenIndex() < ctx->getStart()->getTokenIndex()) return {};
+  return tokens_.getTokenSource()->getInputStream()->getText(
+      antlr4::misc::Interval(ctx->getStart()->getStartIndex(), ctx->getStop()->getStopIndex()));
+}
+
+ast::Attributes AstBuilder::attributes(P::AttributeListContext* ctx) {
+  ast::Attributes out;
+  if (!ctx) return out;
+  for (auto* a : ctx->attribute()) {
+    ast::Attribute attr;
+    attr.location = at(a);
+    if (auto* uuid = a->uuidText()) {
+      attr.name = name(a->identifier());
+      attr.hasParens = true;
+      ast::AttributeArg arg;
+      arg.location = at(uuid);
+      std::string text = sourceText(uuid);
+      // uuid("...") is accepted too.
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+      for (char c : text)
+        if (!std::isspace(static_cast<unsigned char>(c))) arg.text += c;
+      attr.args.push_back(std::move(arg));
+      out.push_back(std::move(attr));
+      continue;
+    }
+    attr.name = a->attributeName()->getText();
+    if (auto* args = a->attrArgs()) {
+      attr.hasParens = true;
+      // attrArgs: attrArg? (',' attrArg?)*  -- walk the children to keep empty positions.
+      ast::AttributeArg current;
+      bool pending = true;
+      current.location = at(args);
+      for (auto* child : args->children) {
+        if (auto* arg = dynamic_cast<P::AttrArgContext*>(child)) {
+          current.location = at(arg);
+          current.text = sourceText(arg);
+          if (arg->expression()) {
+            current.expr = expression(arg->expression());
+          } else {
+            current.type = std::make_unique<ast::TypeRef>(typeSpec(arg->typeSpec()));
+            if (auto* d = arg->declarator()) {
+              ast::Declarator decl = declarator(d);
+              current.declaredName = decl.name;
+              current.pointerLevels = static_cast<unsigned>(decl.pointers.size());
+            }
+          }
+        } else if (child->getText() == ",") {
+          attr.args.push_back(std::move(current));
+          current = ast::AttributeArg{};
+          current.location = at(static_cast<antlr4::tree::TerminalNode*>(child));
+        }
+      }
+      if (pending && (!attr.args.empty() || !current.empty())) attr.args.push_back(std::move(current));
+    } else {
+      attr.hasParens = a->getStop()->getText() == ")";
+    }
+    out.push_back(std::move(attr));
+  }
+  return out;
+}
+
+std::unique_ptr<ast::Expr> AstBuilder::expression(P::ExpressionContext* ctx) {
+  auto expr = std::make_unique<ast::Expr>();
+  expr->location = at(ctx);
+  if (++expressionDepth_ > kMaxExpressionDepth) {
+    --expressionDepth_;
+    diagnostics_.error(expr->location, "expression is nested too deeply (more than " +
+                                           std::to_string(kMaxExpressionDepth) + " levels)");
+    expr->kind = ast::Expr::Kind::Integer;
+    return expr;
+  }
+  struct DepthGuard {
+    int& depth;
+    ~DepthGuard() { --depth; }
+  } guard{expressionDepth_};
+
+  if (auto* c = dynamic_cast<P::PrimaryExprContext*>(ctx)) return primary(c->primaryExpression());
+  if (auto* c = dynamic_cast<P::MemberExprContext*>(ctx)) {
+    expr->kind = ast::Expr::Kind::Member;
+    expr->text = c->op->getText();
+    expr->location = at(c->op);
+    expr->operands.push_back(expression(c->expression()));
+    auto name = std::make_unique<ast::Expr>();
+    name->kind = ast::Expr::Kind::Name;
+    name->text = this->name(c->identifier());
+    name->location = at(c->identifier());
+    expr->operands.push_back(std::move(name));
+  } else if (auto* c = dynamic_cast<P::IndexExprContext*>(ctx)) {
+    expr->kind = ast::Expr::Kind::Index;
+    expr->text = "[]";
+    for (auto* e : c->expression()) expr->operands.push_back(expression(e));
+  } else if (auto* c = dynamic_cast<P::UnaryExprContext*>(ctx)) {
+    expr->kind = ast::Expr::Kind::Unary;
+    expr->text = c->op->getText();
+    expr->operands.push_back(expression(c->expression()));
+  } else if (auto* c = dynamic_cast<P::CastExprContext*>(ctx)) {
+    expr->kind = ast::Expr::Kind::Cast;
+    expr->type = std::make_unique<ast::TypeRef>(typeSpec(c->typeSpec()));
+    expr->pointerLevels = static_cast<unsigned>(c->pointer().size());
+    expr->operands.push_back(expression(c->expression()));
+  } else if (auto* c = dynamic_cast<P::SizeofExprContext*>(ctx)) {
+    expr->kind = ast::Expr::Kind::Sizeof;
+    expr->type = std::make_unique<ast::TypeRef>(typeSpec(c->typeSpec()));
+    expr->pointerLevels = static_cast<unsigned>(c->pointer().size());
+  } else if (auto* c = dynamic_cast<P::BinaryExprContext*>(ctx)) {
+    expr->kind = ast::Expr::Kind::Binary;
+    expr->text = c->op->getText();
+    expr->location = at(c->op);
+    for (auto* e : c->expression()) expr->operands.push_back(expression(e));
+  } else if (auto* c = dynamic_cast<P::ConditionalExprContext*>(ctx)) {
+    expr->kind = ast::Expr::Kind::Conditional;
+    expr->text = "?:";
+    for (auto* e : c->expression()) expr->operands.push_back(expression(e));
+  }
+  return expr;
+}
+
+std::unique_ptr<ast::Expr> AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
+  if (ctx->expression()) return expression(ctx->expression());
+  auto expr = std::make_unique<ast::Expr>();
+  expr->location = at(ctx);
+  if (auto* number = ctx->NUMBER()) {
+    numberLiteral(number->getSymbol(), *expr);
+  } else if (auto* ch = ctx->CHAR_LITERAL()) {
+    charLiteral(ch->getSymbol(), *expr);
+  } else if (!ctx->STRING().empty()) {
+    expr->kind = ast::Expr::Kind::String;
+    for (auto* s : ctx->STRING()) {
+      bool wide = false;
+      expr->stringValue += stringLiteral(s, &wide);
+      expr->isWide = expr->isWide || wide;
+    }
+    expr->text = sourceText(ctx);
+  } else {
+    expr->kind = ast::Expr::Kind::Name;
+    expr->text = name(ctx->identifier());
+  }
+  return expr;
+}
+
+void AstBuilder::numberLiteral(antlr4::Token* token, ast::Expr& out) {
+  const std::string text = token->getText();
+  out.text = text;
+  const bool hex = text.size() > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const bool floating =
+      !hex && (text.find('.') != std::string::npos || text.find_first_of("eE") != std::string::npos);
+  if (floating) {
+    out.kind = ast::Expr::Kind::Float;
+    std::string digits = text;
+    while (!digits.empty() && (digits.back() == 'f' || digits.back() == 'F' || digits.back() == 'l' ||
+                               digits.back() == 'L'))
+      digits.pop_back();
+    char* end = nullptr;
+    errno = 0;
+    out.floatValue = std::strtod(digits.c_str(), &end);
+    if (end != digits.c_str() + digits.size() || errno == ERANGE)
+      diagnostics_.error(at(token), "invalid floating-point literal '" + text + "'");
+    return;
+  }
+  out.kind = ast::Expr::Kind::Integer;
+  size_t end = text.size();
+  while (end > 0 && std::string("uUlL").find(text[end - 1]) != std::string::npos) --end;
+  for (size_t i = end; i < text.size(); ++i)
+    if (text[i] == 'u' || text[i] == 'U') out.isUnsigned = true;
+  std::string digits = text.substr(0, end);
+  int base = 10;
+  size_t start = 0;
+  if (hex) {
+    base = 16;
+    start = 2;
+  } else if (digits.size() > 1 && digits[0] == '0') {
+    base = 8;
+    start = 1;
+  }
+  uint64_t value = 0;
+  bool ok = start < digits.size() || base == 8;
+  for (size_t i = start; ok && i < digits.size(); ++i) {
+    int d = std::isdigit(static_cast<unsigned char>(digits[i]))   ? digits[i] - '0'
+            : std::isxdigit(static_cast<unsigned char>(digits[i])) ? std::tolower(digits[i]) - 'a' + 10
+                                                                   : 99;
+    if (d >= base) ok = false;
+    if (ok && value > (std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
+      diagnostics_.error(at(token), "integer literal '" + text + "' does not fit in 64 bits");
+      return;
+    }
+    if (ok) value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+  }
+  if (!ok) {
+    diagnostics_.error(at(token), "invalid integer literal '" + text + "'");
+    return;
+  }
+  out.intValue = value;
+  if (value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) out.isUnsigned = true;
+}
+
+void AstBuilder::charLiteral(antlr4::Token* token, ast::Expr& out) {
+  const std::string text = token->getText();
+  out.kind = ast::Expr::Kind::Char;
+  out.text = text;
+  out.isWide = text[0] == 'L';
+  std::string body = text.substr(out.isWide ? 2 : 1);
+  body.pop_back();
+  std::string error;
+  std::string value = unescapeC(body, &error);
+  if (!error.empty()) diagnostics_.error(at(token), error + " in character literal " + text);
+  if (value.empty()) {
+    diagnostics_.error(at(token), "empty character literal");
+    return;
+  }
+  uint32_t cp = decodeUtf8First(value);
+  if (cp == 0xFFFFFFFF) cp = static_cast<unsigned char>(value[0]);
+  out.intValue = cp;
+}
+
+std::string AstBuilder::stringLiteral(antlr4::tree::TerminalNode* node, bool* isWide) {
+  std::string text = node->getText();
+  bool wide = !text.empty() && text[0] == 'L';
+  if (isWide) *isWide = wide;
+  std::string body = text.substr(wide ? 2 : 1);
+  if (!body.empty()) body.pop_back();
+  std::string error;
+  std::string value = unescapeC(body, &error);
+  if (!error.empty()) diagnostics_.error(at(node), error + " in string literal");
+  return value;
+}
+
+}  // namespace midlc::frontend

@@ -1,0 +1,154 @@
+// The parser stage: lexing, a nesting guard, ANTLR's two-stage parse (SLL, then LL on failure) and the
+// AST builder.
+#include "frontend/parser.h"
+
+#include "IdlLexer.h"
+#include "IdlParser.h"
+#include "antlr4-runtime.h"
+#include "frontend/ast_builder.h"
+#include "support/text.h"
+
+namespace midlc::frontend {
+
+namespace {
+
+// Brackets nested deeper than this are refused before parsing, so no input can exhaust the stack of
+// ANTLR's recursive-descent parser.
+constexpr int kMaxNesting = 200;
+
+class ErrorListener : public antlr4::BaseErrorListener {
+public:
+  ErrorListener(const SourceText& source, Diagnostics& diagnostics) : source_(source), diagnostics_(diagnostics) {}
+
+  void syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t line, size_t column,
+                   const std::string& message, std::exception_ptr) override {
+    std::string text = offending && offending->getType() != antlr4::Token::EOF ? offending->getText() : "";
+    Location loc = source_.locate(static_cast<uint32_t>(line), static_cast<uint32_t>(column + 1), text);
+    diagnostics_.error(loc, describe(offending, message));
+    ++count_;
+  }
+
+  size_t count() const { return count_; }
+
+private:
+  static std::string describe(antlr4::Token* offending, const std::string& message) {
+    if (!offending) return message;
+    if (offending->getType() == grammar::IdlLexer::UNKNOWN_CHAR)
+      return "stray '" + offending->getText() + "' in input";
+    if (offending->getType() == antlr4::Token::EOF) return "unexpected end of file (" + message + ")";
+    std::string text = offending->getText();
+    if (text.size() > 40) text = text.substr(0, 40) + "...";
+    // ANTLR's own wording ("mismatched input 'x' expecting ...") names what was found and what
+    // could stand there; keep it, with the token set trimmed to stay readable.
+    std::string out = message;
+    if (out.size() > 300) out = out.substr(0, 300) + "...}";
+    return out;
+  }
+
+  const SourceText& source_;
+  Diagnostics& diagnostics_;
+  size_t count_ = 0;
+};
+
+bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, Diagnostics& diagnostics) {
+  int depth = 0;
+  int unaryRun = 0;
+  for (auto* token : tokens.getTokens()) {
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    const std::string& text = token->getText();
+    bool open = text == "(" || text == "[" || text == "{";
+    bool close = text == ")" || text == "]" || text == "}";
+    bool prefix = text == "-" || text == "~" || text == "!" || text == "+" || text == "*" || text == "&";
+    unaryRun = prefix ? unaryRun + 1 : 0;
+    if (open) ++depth;
+    if (close && depth > 0) --depth;
+    if (depth > kMaxNesting || unaryRun > kMaxNesting) {
+      Location loc = source.locate(static_cast<uint32_t>(token->getLine()),
+                                   static_cast<uint32_t>(token->getCharPositionInLine() + 1), text);
+      diagnostics.error(loc, "nesting is too deep (more than " + std::to_string(kMaxNesting) + " levels)");
+      return false;
+    }
+  }
+  return true;
+}
+
+// ANTLR's input stream needs UTF-8. Bytes that are not (Latin-1 comments in old files, binary junk)
+// become '?', one for one, so columns stay right and the lexer reports any that matter.
+std::string validUtf8(const std::string& text) {
+  std::string out = text;
+  size_t i = 0;
+  while (i < out.size()) {
+    auto b = static_cast<unsigned char>(out[i]);
+    size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    bool ok = len > 0 && i + len <= out.size() && !(len == 2 && b < 0xC2);
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(out[i + k]) & 0xC0) == 0x80;
+    if (ok && len >= 3) {
+      uint32_t cp = decodeUtf8First(std::string_view(out).substr(i, len));
+      ok = cp != 0xFFFFFFFF && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF) &&
+           cp >= (len == 3 ? 0x800u : 0x10000u);
+    }
+    if (!ok) {
+      out[i++] = '?';
+      continue;
+    }
+    i += len;
+  }
+  return out;
+}
+
+template <typename Tree, typename Entry, typename Build>
+auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Build build)
+    -> std::optional<decltype(build(std::declval<AstBuilder&>(), std::declval<Tree*>()))> {
+  antlr4::ANTLRInputStream input(validUtf8(source.text()));
+  input.name = source.name();
+  grammar::IdlLexer lexer(&input);
+  lexer.removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  if (!checkNesting(tokens, source, diagnostics)) return std::nullopt;
+
+  grammar::IdlParser parser(&tokens);
+  parser.removeErrorListeners();
+  // Stage 1: SLL prediction, bail out at the first error. Almost every real file parses here.
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  Tree* tree = nullptr;
+  try {
+    tree = (parser.*entry)();
+  } catch (antlr4::ParseCancellationException&) {
+    tree = nullptr;
+  }
+  if (!tree) {
+    // Stage 2: full LL with error recovery, so every syntax error is reported.
+    tokens.seek(0);
+    parser.reset();
+    ErrorListener listener(source, diagnostics);
+    parser.addErrorListener(&listener);
+    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    tree = (parser.*entry)();
+    parser.removeErrorListeners();
+    if (listener.count() > 0) return std::nullopt;
+  }
+  size_t errorsBefore = diagnostics.errorCount();
+  AstBuilder builder(source, tokens, diagnostics);
+  auto result = build(builder, tree);
+  if (diagnostics.errorCount() > errorsBefore) return std::nullopt;
+  return result;
+}
+
+}  // namespace
+
+std::optional<ast::File> parseIdl(const SourceText& source, Diagnostics& diagnostics) {
+  return parse<grammar::IdlParser::IdlFileContext>(
+      source, diagnostics, &grammar::IdlParser::idlFile,
+      [](AstBuilder& b, grammar::IdlParser::IdlFileContext* tree) { return b.file(tree); });
+}
+
+std::optional<ast::AcfFile> parseAcf(const SourceText& source, Diagnostics& diagnostics) {
+  return parse<grammar::IdlParser::AcfFileContext>(
+      source, diagnostics, &grammar::IdlParser::acfFile,
+      [](AstBuilder& b, grammar::IdlParser::AcfFileContext* tree) { return b.acfFile(tree); });
+}
+
+}  // namespace midlc::frontend

@@ -1,0 +1,218 @@
+// Runs the system C preprocessor without a shell and maps its line markers back to the user's files.
+#include "frontend/preprocessor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <regex>
+#include <sstream>
+
+#include "support/text.h"
+
+extern char** environ;
+
+namespace midlc::frontend {
+
+const std::vector<std::string>& predefinedMacros() {
+  static const std::vector<std::string> macros = {"__midl=501", "__MIDLC__=1"};
+  return macros;
+}
+
+namespace {
+
+struct ProcessResult {
+  bool started = false;
+  int status = -1;
+  std::string out;
+  std::string err;
+  std::string startError;
+};
+
+// Runs argv[0] with arguments, collecting stdout and stderr (both drained together, so neither blocks).
+ProcessResult runProcess(const std::vector<std::string>& argv) {
+  ProcessResult result;
+  int outPipe[2], errPipe[2];
+  if (pipe(outPipe) != 0) return result;
+  if (pipe(errPipe) != 0) {
+    close(outPipe[0]);
+    close(outPipe[1]);
+    return result;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2);
+  posix_spawn_file_actions_addclose(&actions, outPipe[0]);
+  posix_spawn_file_actions_addclose(&actions, errPipe[0]);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(outPipe[1]);
+  close(errPipe[1]);
+  if (rc != 0) {
+    close(outPipe[0]);
+    close(errPipe[0]);
+    result.startError = std::strerror(rc);
+    return result;
+  }
+  result.started = true;
+  pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open = 2;
+  char buffer[65536];
+  while (open > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      }
+    }
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.status = status;
+  return result;
+}
+
+std::vector<std::string> splitWords(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// Forwards the preprocessor's own "file:line:col: error: message" lines as diagnostics.
+void forwardPreprocessorMessages(const std::string& err, Diagnostics& diagnostics) {
+  static const std::regex lineRe(R"(^(.*?):(\d+):(?:(\d+):)? (fatal error|error|warning): (.*)$)");
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, lineRe)) {
+      Location loc{m[1].str(), static_cast<uint32_t>(std::stoul(m[2].str())),
+                   m[3].matched ? static_cast<uint32_t>(std::stoul(m[3].str())) : 0};
+      if (m[4].str() == "warning")
+        diagnostics.warning(loc, "cpp", "preprocessor: " + m[5].str());
+      else
+        diagnostics.error(loc, m[5].str());
+    }
+  }
+}
+
+// Removes line markers ("# 12 "file.idl" 2"), keeping one (empty) output line per input line so
+// that the parser's line numbers index the map directly.
+SourceText mapLines(const std::string& name, const std::string& text, FileCache& files) {
+  std::string cleaned;
+  cleaned.reserve(text.size());
+  std::vector<std::pair<std::string, uint32_t>> origins;
+  std::string currentFile = name;
+  uint32_t currentLine = 1;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + pos, end - pos);
+    size_t i = 0;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    bool marker = false;
+    if (i < line.size() && line[i] == '#') {
+      size_t j = i + 1;
+      while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+      if (line.substr(j, 4) == "line") j += 4;
+      while (j < line.size() && line[j] == ' ') ++j;
+      if (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j]))) {
+        uint32_t number = 0;
+        while (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j])))
+          number = number * 10 + static_cast<uint32_t>(line[j++] - '0');
+        while (j < line.size() && line[j] == ' ') ++j;
+        if (j < line.size() && line[j] == '"') {
+          size_t close = j + 1;
+          while (close < line.size() && line[close] != '"') close += line[close] == '\\' ? 2 : 1;
+          std::string error;
+          currentFile = unescapeC(line.substr(j + 1, std::min(close, line.size()) - j - 1), &error);
+        }
+        currentLine = number;
+        marker = true;
+      }
+    }
+    if (!marker) {
+      cleaned.append(line);
+      origins.emplace_back(currentFile, currentLine++);
+    } else {
+      origins.emplace_back(std::string(), 0);
+    }
+    cleaned += '\n';
+    pos = end + 1;
+  }
+  SourceText source(name, std::move(cleaned), &files);
+  for (size_t i = 0; i < origins.size(); ++i)
+    if (origins[i].second != 0) source.mapLine(static_cast<uint32_t>(i + 1), origins[i].first, origins[i].second);
+  return source;
+}
+
+}  // namespace
+
+std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options, FileCache& files,
+                                     Diagnostics& diagnostics) {
+  std::string text;
+  if (!readFile(path, text)) {
+    diagnostics.error(Location{path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+    return std::nullopt;
+  }
+  if (!options.enabled) {
+    // Without a preprocessor, only #pragma lines and line markers may stand in the file.
+    SourceText source = mapLines(path, text, files);
+    size_t before = diagnostics.errorCount();
+    for (uint32_t n = 1; n <= source.lineCount(); ++n) {
+      std::string_view line = source.line(n);
+      size_t i = line.find_first_not_of(" \t");
+      if (i != std::string_view::npos && line[i] == '#' && line.find("pragma") == std::string_view::npos)
+        diagnostics.error(source.locate(n, static_cast<uint32_t>(i + 1)),
+                          "preprocessor directive in a file read with --no-cpp");
+    }
+    if (diagnostics.errorCount() > before) return std::nullopt;
+    return source;
+  }
+  std::vector<std::string> argv = splitWords(options.command);
+  if (argv.empty()) argv.push_back("cpp");
+  for (const char* flag : {"-E", "-x", "c", "-undef"}) argv.push_back(flag);
+  for (const auto& m : predefinedMacros()) argv.push_back("-D" + m);
+  for (const auto& d : options.includeDirs) argv.push_back("-I" + d);
+  for (const auto& d : options.defines) argv.push_back("-D" + d);
+  for (const auto& u : options.undefines) argv.push_back("-U" + u);
+  argv.push_back(path);
+  ProcessResult result = runProcess(argv);
+  if (!result.started) {
+    diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] + "': " + result.startError +
+                                                " (use --cpp-cmd to name another, or --no-cpp)");
+    return std::nullopt;
+  }
+  size_t before = diagnostics.errorCount();
+  forwardPreprocessorMessages(result.err, diagnostics);
+  if (!WIFEXITED(result.status) || WEXITSTATUS(result.status) != 0) {
+    if (diagnostics.errorCount() == before)
+      diagnostics.error(Location{path, 0, 0}, "the preprocessor '" + argv[0] + "' failed: " + result.err);
+    return std::nullopt;
+  }
+  return mapLines(path, result.out, files);
+}
+
+}  // namespace midlc::frontend

@@ -1,0 +1,30 @@
+// The preprocessing stage: runs the C preprocessor over an IDL or ACF file, as MIDL does, and records
+// where each output line came from (from the preprocessor's line markers).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/diagnostics.h"
+#include "support/source.h"
+
+namespace midlc::frontend {
+
+struct PreprocessOptions {
+  bool enabled = true;                // false: --no-cpp, the file is read as it is
+  std::string command = "cpp";        // --cpp-cmd; may carry its own arguments ("clang -E")
+  std::vector<std::string> includeDirs;  // -I
+  std::vector<std::string> defines;      // -D NAME or NAME=VALUE
+  std::vector<std::string> undefines;    // -U NAME
+};
+
+// The macros midlc defines for every file (documented in --help and the README).
+const std::vector<std::string>& predefinedMacros();
+
+// Preprocesses `path`. Returns nothing (after reporting why) if the file cannot be read or the
+// preprocessor fails.
+std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options, FileCache& files,
+                                     Diagnostics& diagnostics);
+
+}  // namespace midlc::frontend

@@ -1,0 +1,27 @@
+// The semantic stage: syntax trees of the IDL (with its imports) and the ACF in, the checked model out.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "frontend/ast.h"
+#include "sema/model.h"
+#include "support/diagnostics.h"
+
+namespace midlc::sema {
+
+struct ParsedFile {
+  const ast::File* file = nullptr;
+  bool isMain = false;
+};
+
+// `files` lists imported files before the files that import them, the main file last. Returns null if
+// any error was reported.
+std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::AcfFile* acf,
+                               Diagnostics& diagnostics);
+
+// The namespace of the name-based IIDs midlc derives for AsyncIFoo when an ACF asks for call objects
+// (see README, "Asynchronous interfaces"): IID_AsyncIFoo = nameBased(kAsyncIidNamespace, IID_IFoo text).
+extern const Uuid kAsyncIidNamespace;
+
+}  // namespace midlc::sema

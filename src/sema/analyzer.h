@@ -1,0 +1,88 @@
+// The analyzer's internal state; its work is split across analyzer_{decls,types,exprs,acf}.cpp.
+#pragma once
+
+#include <functional>
+#include <set>
+
+#include "sema/analyze.h"
+#include "sema/attributes.h"
+
+namespace midlc::sema {
+
+class Analyzer {
+public:
+  Analyzer(Model& model, Diagnostics& diagnostics) : m_(model), d_(diagnostics), checker_(diagnostics) {}
+
+  void file(const ast::File& file, bool isMain);
+  void acf(const ast::AcfFile& acf);
+  void finalChecks();
+
+  // Declarations (analyzer_decls.cpp).
+  void definition(const ast::Definition& def, std::vector<Item>& out);
+  const InterfaceDecl* interfaceDecl(const ast::Interface& itf, std::vector<Item>& out);
+  void typedefDecl(const ast::Typedef& td, std::vector<Item>& out);
+  void constDecl(const ast::Const& c, std::vector<Item>& out);
+  void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
+  void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel, bool marshaled = false);
+  bool declare(Decl* decl);
+  template <typename T>
+  T* make() {
+    auto owned = std::make_unique<T>();
+    T* raw = owned.get();
+    raw->file = file_;
+    raw->imported = imported_;
+    m_.decls.push_back(std::move(owned));
+    return raw;
+  }
+
+  // Types (analyzer_types.cpp).
+  // The type named by a type specifier; defines the struct/union/enum written in it.
+  const Type* typeSpec(const ast::TypeRef& ref, std::vector<Item>* out, const std::string& typedefName = {});
+  // The type of a declarator over `base`, with the attributes that apply to its levels.
+  enum class Context { Param, Field, Typedef, Return, Other };
+  const Type* declaratorType(const Type* base, const ast::Declarator& decl, const ast::Attributes& attrs,
+                             Context context, const std::string& what);
+  Decl* tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const std::string& typedefName);
+  void structBody(const ast::StructDef& def, StructDecl& decl);
+  void unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::Attributes& typeAttrs);
+  void enumBody(const ast::EnumDef& def, EnumDecl& decl);
+  void fieldList(const std::vector<ast::Field>& in, std::vector<Field>& out);
+  // Errors for what a marshaled parameter's type cannot carry: unsized arrays, unions without a
+  // discriminant. Checked where types are marshaled, since C-only types are fine elsewhere.
+  void checkMarshalable(const Type* type, const Location& where, const std::string& what,
+                        std::set<const Decl*>& visited);
+  Type* newType(Type::Kind kind) {
+    m_.types.emplace_back();
+    m_.types.back().kind = kind;
+    return &m_.types.back();
+  }
+
+  // Expressions (analyzer_exprs.cpp).
+  struct Scope {
+    const std::vector<Field>* fields = nullptr;
+    const std::vector<Param>* params = nullptr;
+  };
+  const Expr* expr(const ast::Expr& e, const Scope& scope);
+  const Expr* constantExpr(const ast::Expr& e, const char* what);
+  // A correlation attribute's argument (size_is, switch_is, ...): must name an integer field/param.
+  const Expr* correlation(const ast::AttributeArg& arg, const Scope& scope, const std::string& attribute);
+
+  // Helpers.
+  static const Type* resolve(const Type* t);  // follows typedefs
+  static bool isIntegerType(const Type* t);
+  static bool isCharType(const Type* t);
+  std::vector<Attribute> convert(const ast::Attributes& attrs, bool fromAcf = false);
+  std::optional<Uuid> uuidAttribute(const ast::Attributes& attrs, const char* name);
+  std::string typeText(const Type* t) const;
+
+  Model& m_;
+  Diagnostics& d_;
+  AttributeChecker checker_;
+  std::string file_;
+  bool imported_ = false;
+  InterfaceDecl* currentInterface_ = nullptr;
+  Scope scope_;
+  int anonymousCount_ = 0;
+};
+
+}  // namespace midlc::sema

@@ -1,0 +1,108 @@
+// Semantic analysis: merging the ACF into the model. Every name the ACF uses must exist in the IDL;
+// errors are located in the ACF.
+#include "sema/analyzer.h"
+
+namespace midlc::sema {
+
+namespace {
+
+bool has(const ast::Attributes& attrs, const char* name) { return ast::findAttribute(attrs, name) != nullptr; }
+
+}  // namespace
+
+void Analyzer::acf(const ast::AcfFile& acf) {
+  file_ = acf.path;
+  auto typedefs = [&](const std::vector<ast::AcfTypedef>& list) {
+    for (const auto& td : list) {
+      checker_.check(td.attributes, kAcfTypedef);
+      for (const auto& n : td.names) {
+        const Decl* d = m_.find(n.name);
+        if (!d || d->kind != Decl::Kind::Typedef) {
+          d_.error(n.location, "the ACF names type '" + n.name + "', which the IDL file does not define");
+          continue;
+        }
+        auto* decl = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(d));
+        for (auto& a : convert(td.attributes, true)) decl->acfAttributes.push_back(std::move(a));
+      }
+    }
+  };
+  typedefs(acf.typedefs);
+
+  for (const auto& a : acf.interfaces) {
+    checker_.check(a.attributes, kAcfInterface);
+    const Decl* found = m_.find(a.name);
+    if (!found || found->kind != Decl::Kind::Interface || found->isForward) {
+      d_.error(a.location, "the ACF names interface '" + a.name + "', which the IDL file does not define");
+      continue;
+    }
+    auto* itf = const_cast<InterfaceDecl*>(static_cast<const InterfaceDecl*>(found));
+    itf->acfAttributes = convert(a.attributes, true);
+    if (has(a.attributes, "implicit_handle")) {
+      itf->handleKind = HandleKind::Implicit;
+      const ast::Attribute* ih = ast::findAttribute(a.attributes, "implicit_handle");
+      if (!ih->args.empty() && ih->args[0].type) {
+        const ast::AttributeArg& arg = ih->args[0];
+        itf->implicitHandleName = arg.declaredName;
+        itf->implicitHandleType = arg.type->kind == ast::TypeRef::Kind::Base ? "handle_t" : arg.type->name;
+        if (arg.declaredName.empty())
+          d_.error(arg.location, "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
+      } else if (!ih->args.empty()) {
+        d_.error(ih->args[0].location, "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
+      }
+    } else if (has(a.attributes, "auto_handle")) {
+      itf->handleKind = HandleKind::Auto;
+    }
+    bool allAsync = has(a.attributes, "async");
+    for (const auto& op : a.operations) {
+      checker_.check(op.attributes, kAcfOperation);
+      Operation* target = nullptr;
+      for (auto& o : itf->operations)
+        if (o.name == op.name) target = &o;
+      if (!target) {
+        d_.error(op.location, "interface '" + itf->name + "' has no operation '" + op.name + "' (named in the ACF)");
+        continue;
+      }
+      target->acfAttributes = convert(op.attributes, true);
+      if (has(op.attributes, "async")) target->isAsync = true;
+      target->hasCommStatusReturn = has(op.attributes, "comm_status");
+      target->hasFaultStatusReturn = has(op.attributes, "fault_status");
+      if ((target->hasCommStatusReturn || target->hasFaultStatusReturn)) {
+        const Type* r = resolve(target->returnType);
+        if (!r || r->kind != Type::Kind::Primitive || r->primitive != Primitive::ErrorStatus)
+          d_.error(op.location, "[comm_status]/[fault_status] on operation '" + op.name +
+                                    "' needs it to return error_status_t");
+      }
+      for (const auto& p : op.params) {
+        checker_.check(p.attributes, kAcfParam);
+        Param* param = nullptr;
+        for (auto& candidate : target->params)
+          if (candidate.name == p.name) param = &candidate;
+        if (!param) {
+          d_.error(p.location, "operation '" + op.name + "' has no parameter '" + p.name + "' (named in the ACF)");
+          continue;
+        }
+        for (auto& attr : convert(p.attributes, true)) param->attributes.push_back(std::move(attr));
+        param->isCommStatus = has(p.attributes, "comm_status");
+        param->isFaultStatus = has(p.attributes, "fault_status");
+        if (param->isCommStatus || param->isFaultStatus) {
+          const Type* t = resolve(param->type);
+          const Type* pointee = t && t->kind == Type::Kind::Pointer ? resolve(t->element) : nullptr;
+          if (param->direction != Direction::Out || !pointee || pointee->kind != Type::Kind::Primitive ||
+              pointee->primitive != Primitive::ErrorStatus)
+            d_.error(p.location, "[comm_status]/[fault_status] parameter '" + p.name +
+                                     "' must be an [out] error_status_t*");
+        }
+      }
+    }
+    if (allAsync)
+      for (auto& o : itf->operations) o.isAsync = true;
+    if (itf->isObject && itf->asyncSource == AsyncSource::None && itf->hasAsyncOperations()) {
+      // midlc's extension: MIDL asks for [async_uuid] in the IDL; we derive AsyncIFoo's IID from IFoo's.
+      itf->asyncSource = AsyncSource::Acf;
+      if (itf->uuid) itf->asyncUuid = Uuid::nameBased(kAsyncIidNamespace, itf->uuid->text());
+    }
+    typedefs(a.typedefs);
+  }
+}
+
+}  // namespace midlc::sema

@@ -1,0 +1,414 @@
+// Semantic analysis: files, declarations, interfaces and operations.
+#include <algorithm>
+#include <set>
+
+#include "sema/analyzer.h"
+
+namespace midlc::sema {
+
+// Fixed forever: changing it changes every derived IID.
+const Uuid kAsyncIidNamespace = *Uuid::parse("6d69646c-6361-7379-6e63-000000000001");
+
+std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::AcfFile* acf,
+                               Diagnostics& diagnostics) {
+  auto model = std::make_unique<Model>();
+  size_t errorsBefore = diagnostics.errorCount();
+  Analyzer analyzer(*model, diagnostics);
+  for (const auto& f : files) analyzer.file(*f.file, f.isMain);
+  if (acf) {
+    model->acfPath = acf->path;
+    analyzer.acf(*acf);
+  }
+  analyzer.finalChecks();
+  if (diagnostics.errorCount() > errorsBefore) return nullptr;
+  return model;
+}
+
+void Analyzer::file(const ast::File& file, bool isMain) {
+  file_ = file.path;
+  imported_ = !isMain;
+  SourceFileModel model;
+  model.path = file.path;
+  model.isMain = isMain;
+  for (const auto& def : file.definitions) definition(def, model.items);
+  m_.files.push_back(std::move(model));
+}
+
+bool Analyzer::declare(Decl* decl) {
+  auto [it, inserted] = m_.byName.emplace(decl->name, decl);
+  if (inserted) return true;
+  const Decl* previous = it->second;
+  // A forward declaration followed by its definition, or a repeated forward declaration, is fine.
+  if (previous->kind == decl->kind && (previous->isForward || decl->isForward)) {
+    if (previous->isForward && !decl->isForward) it->second = decl;
+    return true;
+  }
+  d_.error(decl->location, "redefinition of '" + decl->name + "'");
+  if (previous->location.valid()) d_.note(previous->location, "'" + decl->name + "' was first defined here");
+  return false;
+}
+
+std::vector<Attribute> Analyzer::convert(const ast::Attributes& attrs, bool fromAcf) {
+  std::vector<Attribute> out;
+  for (const auto& a : attrs) {
+    Attribute attr;
+    attr.name = a.name;
+    attr.location = a.location;
+    attr.fromAcf = fromAcf;
+    for (const auto& arg : a.args) attr.args.push_back(arg.text);
+    out.push_back(std::move(attr));
+  }
+  return out;
+}
+
+std::optional<Uuid> Analyzer::uuidAttribute(const ast::Attributes& attrs, const char* name) {
+  const ast::Attribute* a = ast::findAttribute(attrs, name);
+  if (!a || a->args.empty()) return std::nullopt;
+  auto uuid = Uuid::parse(a->args[0].text);
+  if (!uuid)
+    d_.error(a->args[0].location, std::string("malformed uuid '") + a->args[0].text +
+                                      "' (expected 8-4-4-4-12 hexadecimal digits)");
+  return uuid;
+}
+
+void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
+  std::visit(
+      [&](const auto& node) {
+        using T = std::decay_t<decltype(node)>;
+        if constexpr (std::is_same_v<T, ast::Import>) {
+          out.push_back(Import{node.path, node.location});
+        } else if constexpr (std::is_same_v<T, ast::ImportLib>) {
+          // Type libraries are not read; the import is kept for the dump.
+        } else if constexpr (std::is_same_v<T, ast::CppQuote>) {
+          out.push_back(CppQuote{node.text, node.location});
+        } else if constexpr (std::is_same_v<T, ast::Pragma>) {
+          if (node.isMidlPragma) {
+            if (node.text.find("warning") == std::string::npos)
+              d_.warning(node.location, "pragma", "midl_pragma is ignored: " + node.text);
+          } else {
+            out.push_back(Pragma{node.text, node.location});
+          }
+        } else if constexpr (std::is_same_v<T, ast::Typedef>) {
+          typedefDecl(node, out);
+        } else if constexpr (std::is_same_v<T, ast::Const>) {
+          constDecl(node, out);
+        } else if constexpr (std::is_same_v<T, ast::TagDecl>) {
+          checker_.check(node.attributes, kType);
+          typeSpec(node.type, &out);
+        } else if constexpr (std::is_same_v<T, ast::Operation>) {
+          // An operation outside an interface: only modules have them; kept for the dump.
+          d_.error(node.location, "operation '" + node.name + "' is declared outside an interface");
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Interface>>) {
+          interfaceDecl(*node, out);
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Dispinterface>>) {
+          checker_.check(node->attributes, kDispinterface);
+          auto* decl = make<ContainerDecl>();
+          decl->kind = Decl::Kind::Dispinterface;
+          decl->name = node->name;
+          decl->location = node->location;
+          decl->isForward = node->isForward;
+          decl->attributes = convert(node->attributes);
+          decl->uuid = uuidAttribute(node->attributes, "uuid");
+          if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
+          for (const auto& prop : node->properties) checker_.check(prop.attributes, kField);
+          for (const auto& method : node->methods) {
+            checker_.check(method.attributes, kOperation);
+            for (const auto& p : method.params) checker_.check(p.attributes, kParam);
+          }
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Coclass>>) {
+          checker_.check(node->attributes, kCoclass);
+          auto* decl = make<CoclassDecl>();
+          decl->name = node->name;
+          decl->location = node->location;
+          decl->isForward = node->isForward;
+          decl->attributes = convert(node->attributes);
+          decl->uuid = uuidAttribute(node->attributes, "uuid");
+          for (const auto& member : node->members) {
+            checker_.check(member.attributes, kCoclassMember);
+            const Decl* target = m_.find(member.name);
+            if (!target || (target->kind != Decl::Kind::Interface && target->kind != Decl::Kind::Dispinterface))
+              d_.error(member.location, "coclass '" + node->name + "' names '" + member.name +
+                                            "', which is not an interface");
+            decl->interfaces.push_back(member.name);
+          }
+          if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Library>>) {
+          checker_.check(node->attributes, kLibrary);
+          auto* decl = make<ContainerDecl>();
+          decl->kind = Decl::Kind::Library;
+          decl->name = node->name;
+          decl->location = node->location;
+          decl->attributes = convert(node->attributes);
+          decl->uuid = uuidAttribute(node->attributes, "uuid");
+          // A library's contents are declarations of the file: interfaces inside get code like any other.
+          for (const auto& inner : node->definitions) definition(inner, decl->members);
+          if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Module>>) {
+          checker_.check(node->attributes, kModule);
+          auto* decl = make<ContainerDecl>();
+          decl->kind = Decl::Kind::Module;
+          decl->name = node->name;
+          decl->location = node->location;
+          decl->attributes = convert(node->attributes);
+          for (const auto& member : node->members) {
+            if (auto* op = std::get_if<ast::Operation>(&member)) {
+              checker_.check(op->attributes, kOperation);  // DLL entry points: declared, not marshaled
+              continue;
+            }
+            definition(member, decl->members);
+          }
+          if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
+        }
+      },
+      def);
+}
+
+void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
+  checker_.check(td.attributes, kType);
+  // The first plain declarator names an anonymous struct/union/enum: typedef struct { } FOO;
+  std::string firstName;
+  for (const auto& d : td.declarators)
+    if (d.pointers.empty() && d.arrays.empty() && !d.isFunctionPointer) {
+      firstName = d.name;
+      break;
+    }
+  const Type* base = typeSpec(td.type, &out, firstName);
+  if (!base) return;
+  for (const auto& d : td.declarators) {
+    auto* decl = make<TypedefDecl>();
+    decl->name = d.name;
+    decl->location = d.location;
+    decl->attributes = convert(td.attributes);
+    decl->type = declaratorType(base, d, td.attributes, Context::Typedef, "typedef '" + d.name + "'");
+    decl->isContextHandle = ast::findAttribute(td.attributes, "context_handle") != nullptr;
+    // typedef struct _FOO FOO; repeats are harmless when they agree.
+    if (auto it = m_.byName.find(d.name); it != m_.byName.end() && it->second->kind == Decl::Kind::Typedef) {
+      auto* prev = static_cast<const TypedefDecl*>(it->second);
+      if (resolve(prev->type) == resolve(decl->type)) continue;
+    }
+    if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
+  }
+}
+
+void Analyzer::constDecl(const ast::Const& c, std::vector<Item>& out) {
+  checker_.check(c.attributes, kConst);
+  auto* decl = make<ConstDecl>();
+  decl->name = c.declarator.name;
+  decl->location = c.location;
+  decl->attributes = convert(c.attributes);
+  const Type* base = typeSpec(c.type, nullptr);
+  decl->type = base ? declaratorType(base, c.declarator, {}, Context::Other, "constant") : nullptr;
+  decl->expr = constantExpr(*c.value, "the value of a constant");
+  if (decl->expr) decl->value = decl->expr->value;
+  if (decl->type && decl->value.kind == Value::Kind::String && resolve(decl->type)->kind != Type::Kind::Pointer &&
+      resolve(decl->type)->kind != Type::Kind::Array)
+    d_.error(c.value->location, "constant '" + decl->name + "' of type '" + typeText(decl->type) +
+                                    "' cannot hold a string");
+  if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
+}
+
+const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vector<Item>& out) {
+  checker_.check(itf.attributes, kInterface);
+  auto* decl = make<InterfaceDecl>();
+  decl->name = itf.name;
+  decl->location = itf.location;
+  decl->isForward = itf.isForward;
+  decl->attributes = convert(itf.attributes);
+  decl->isObject = ast::findAttribute(itf.attributes, "object") != nullptr;
+  decl->isLocal = ast::findAttribute(itf.attributes, "local") != nullptr;
+  decl->isDual = ast::findAttribute(itf.attributes, "dual") != nullptr;
+  if (decl->isDual || ast::findAttribute(itf.attributes, "oleautomation")) decl->isObject = true;
+  decl->uuid = uuidAttribute(itf.attributes, "uuid");
+  if (const auto* v = ast::findAttribute(itf.attributes, "version"); v && !v->args.empty()) {
+    const std::string& text = v->args[0].text;
+    unsigned major = 0, minor = 0;
+    char extra = 0;
+    int n = std::sscanf(text.c_str(), "%u.%u%c", &major, &minor, &extra);
+    if ((n != 1 && n != 2) || major > 0xFFFF || minor > 0xFFFF)
+      d_.error(v->args[0].location, "malformed version '" + text + "' (expected major or major.minor)");
+    decl->versionMajor = static_cast<uint16_t>(major);
+    decl->versionMinor = static_cast<uint16_t>(minor);
+  }
+  if (const auto* pd = ast::findAttribute(itf.attributes, "pointer_default"); pd && !pd->args.empty()) {
+    const std::string& kind = pd->args[0].text;
+    if (kind == "ref") decl->pointerDefault = PointerKind::Ref;
+    else if (kind == "unique") decl->pointerDefault = PointerKind::Unique;
+    else if (kind == "ptr") decl->pointerDefault = PointerKind::Full;
+    else d_.error(pd->args[0].location, "pointer_default takes ref, unique or ptr, not '" + kind + "'");
+  }
+  if (const auto* ep = ast::findAttribute(itf.attributes, "endpoint"))
+    for (const auto& arg : ep->args)
+      if (arg.expr && arg.expr->kind == ast::Expr::Kind::String) decl->endpoints.push_back(arg.expr->stringValue);
+  decl->asyncUuid = uuidAttribute(itf.attributes, "async_uuid");
+  if (decl->asyncUuid) decl->asyncSource = AsyncSource::AsyncUuid;
+
+  if (itf.isForward) {
+    if (!m_.find(itf.name)) declare(decl);
+    return decl;
+  }
+  if (!declare(decl)) return nullptr;
+  out.push_back(static_cast<const Decl*>(decl));
+
+  if (!itf.base.empty()) {
+    const Decl* base = m_.find(itf.base);
+    if (!base || base->kind != Decl::Kind::Interface) {
+      d_.error(itf.baseLocation, "unknown base interface '" + itf.base + "'");
+    } else if (base->isForward) {
+      d_.error(itf.baseLocation, "base interface '" + itf.base + "' is declared but not defined");
+    } else {
+      decl->base = static_cast<const InterfaceDecl*>(base);
+    }
+  }
+  for (const InterfaceDecl* b = decl->base; b; b = b->base)
+    if (b->name == "IDispatch") decl->derivesFromIDispatch = true;
+
+  if (decl->isObject && !decl->uuid && !ast::findAttribute(itf.attributes, "uuid"))
+    d_.error(decl->location, "object interface '" + decl->name + "' has no [uuid]");
+  if (decl->isObject && !decl->isLocal && itf.base.empty() && decl->name != "IUnknown")
+    d_.error(decl->location, "object interface '" + decl->name + "' must derive from IUnknown");
+  if (decl->asyncSource == AsyncSource::AsyncUuid && !decl->isObject)
+    d_.error(decl->location, "[async_uuid] applies to [object] interfaces; for an RPC interface, mark "
+                             "operations [async] in the ACF");
+
+  // Opnums: an object interface's methods follow its base's (IUnknown's three first).
+  uint32_t opnum = 0;
+  if (decl->isObject)
+    for (const InterfaceDecl* b = decl->base; b; b = b->base) opnum += static_cast<uint32_t>(b->operations.size());
+  decl->firstOpnum = opnum;
+
+  InterfaceDecl* outer = currentInterface_;
+  currentInterface_ = decl;
+  for (const auto& member : itf.members) {
+    if (auto* op = std::get_if<ast::Operation>(&member)) {
+      operation(*op, *decl, opnum++);
+    } else {
+      definition(member, decl->members);
+    }
+  }
+  currentInterface_ = outer;
+  if (decl->asyncSource == AsyncSource::AsyncUuid)
+    for (auto& op : decl->operations) op.isAsync = true;
+  return decl;
+}
+
+void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum) {
+  checker_.check(op.attributes, kOperation);
+  Operation out;
+  out.name = op.name;
+  // Property accessors share their name in IDL; COM's C++ mapping tells them apart by prefix.
+  if (ast::findAttribute(op.attributes, "propget")) out.name = "get_" + op.name;
+  else if (ast::findAttribute(op.attributes, "propput")) out.name = "put_" + op.name;
+  else if (ast::findAttribute(op.attributes, "propputref")) out.name = "putref_" + op.name;
+  out.location = op.location;
+  out.opnum = opnum;
+  out.attributes = convert(op.attributes);
+  out.isLocal = ast::findAttribute(op.attributes, "local") != nullptr;
+  out.isCallback = ast::findAttribute(op.attributes, "callback") != nullptr;
+  if (const auto* ca = ast::findAttribute(op.attributes, "call_as"); ca && !ca->args.empty()) out.callAs = ca->args[0].text;
+  if (op.hasVarargs) d_.error(op.location, "operation '" + op.name + "' has a variable argument list, which cannot be marshaled");
+
+  for (const auto& existing : itf.operations)
+    if (existing.name == out.name) {
+      d_.error(op.location, "redefinition of operation '" + op.name + "' in interface '" + itf.name + "'");
+      return;
+    }
+  const Type* ret = typeSpec(op.returnType, nullptr);
+  if (ret) {
+    ast::Declarator retDecl;
+    retDecl.pointers = op.returnPointers;
+    retDecl.location = op.location;
+    out.returnType = declaratorType(ret, retDecl, op.attributes, Context::Return, "the return value of '" + op.name + "'");
+  }
+  itf.operations.push_back(std::move(out));
+  Operation& stored = itf.operations.back();
+  params(op.params, stored.params, true, !itf.isLocal && !stored.isLocal);
+
+  for (size_t i = 0; i < stored.params.size(); ++i) {
+    const Param& p = stored.params[i];
+    if (p.isRetval) {
+      if (i + 1 != stored.params.size())
+        d_.error(p.location, "[retval] parameter '" + p.name + "' must be the last parameter");
+      if (p.direction != Direction::Out)
+        d_.error(p.location, "[retval] parameter '" + p.name + "' must be [out] only");
+    }
+  }
+}
+
+void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel, bool marshaled) {
+  out.reserve(in.size());  // correlation expressions point into this vector
+  for (const auto& p : in) {
+    Param param;
+    param.name = p.declarator.name;
+    param.location = p.location;
+    param.attributes = convert(p.attributes);
+    bool isIn = ast::findAttribute(p.attributes, "in") != nullptr;
+    bool isOut = ast::findAttribute(p.attributes, "out") != nullptr;
+    param.direction = isOut ? (isIn ? Direction::InOut : Direction::Out) : Direction::In;
+    param.isRetval = ast::findAttribute(p.attributes, "retval") != nullptr;
+    param.isContextHandle = ast::findAttribute(p.attributes, "context_handle") != nullptr;
+    out.push_back(std::move(param));
+  }
+  Scope outer = scope_;
+  scope_ = Scope{nullptr, &out};
+  for (size_t i = 0; i < in.size(); ++i) {
+    const ast::Param& p = in[i];
+    Param& param = out[i];
+    if (topLevel) checker_.check(p.attributes, kParam);
+    const Type* base = typeSpec(p.type, nullptr);
+    if (!base) continue;
+    std::string what = param.name.empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + param.name + "'";
+    param.type = declaratorType(base, p.declarator, p.attributes, topLevel ? Context::Param : Context::Other, what);
+    if (const auto* s = ast::findAttribute(p.attributes, "switch_is"); s && !s->args.empty()) {
+      param.switchIs = correlation(s->args[0], scope_, "switch_is");
+    }
+    if (const auto* iid = ast::findAttribute(p.attributes, "iid_is"); iid && !iid->args.empty() && iid->args[0].expr)
+      param.iidIs = expr(*iid->args[0].expr, scope_);
+    if (const auto* r = ast::findAttribute(p.attributes, "range"); r && r->args.size() == 2 && r->args[0].expr &&
+                                                                 r->args[1].expr) {
+      param.rangeMin = constantExpr(*r->args[0].expr, "a range bound");
+      param.rangeMax = constantExpr(*r->args[1].expr, "a range bound");
+    }
+    if (!param.type || !topLevel) continue;
+    const Type* t = resolve(param.type);
+    if (marshaled) {
+      // A union passed by value or reference needs a discriminant.
+      const Type* target = t->kind == Type::Kind::Pointer ? resolve(t->element) : t;
+      if (target && target->kind == Type::Kind::Named && target->decl && target->decl->kind == Decl::Kind::Union &&
+          !static_cast<const UnionDecl*>(target->decl)->encapsulated && !param.switchIs)
+        d_.error(param.location, what + " is a non-encapsulated union and needs [switch_is]");
+      std::set<const Decl*> visited;
+      checkMarshalable(param.type, param.location, what, visited);
+    }
+    if ((param.direction != Direction::In) && t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array &&
+        !param.isContextHandle)
+      d_.error(param.location, "[out] " + what + " must be a pointer or an array");
+  }
+  scope_ = outer;
+}
+
+void Analyzer::finalChecks() {
+  for (const auto& d : m_.decls) {
+    if (d->kind != Decl::Kind::Interface || d->isForward || d->imported) continue;
+    auto* itf = static_cast<InterfaceDecl*>(d.get());
+    bool anyAsync = itf->asyncSource != AsyncSource::None || itf->hasAsyncOperations();
+    if (!anyAsync) continue;
+    if (itf->isObject) {
+      if (itf->derivesFromIDispatch) {
+        d_.error(itf->location, "interface '" + itf->name +
+                                    "' derives from IDispatch and cannot be asynchronous: COM has no asynchronous "
+                                    "calls through IDispatch (call objects exist only for custom interfaces)");
+        continue;
+      }
+      if (itf->base && itf->base->name != "IUnknown" && itf->base->asyncSource == AsyncSource::None &&
+          !itf->base->hasAsyncOperations())
+        d_.error(itf->location, "asynchronous interface '" + itf->name + "' derives from '" + itf->base->name +
+                                    "', which is neither IUnknown nor asynchronous itself");
+    }
+    if (itf->isLocal)
+      d_.warning(itf->location, "local-async",
+                 "interface '" + itf->name + "' is [local]: nothing is marshaled for it, so it gets no "
+                                             "asynchronous proxy or stub");
+  }
+}
+
+}  // namespace midlc::sema

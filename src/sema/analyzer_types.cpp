@@ -1,0 +1,566 @@
+// Semantic analysis: types, declarators and the attributes that apply to each pointer/array level.
+#include <algorithm>
+#include <set>
+
+#include "sema/analyzer.h"
+
+namespace midlc::sema {
+
+namespace {
+
+Primitive primitiveOf(const ast::TypeRef& ref) {
+  using K = ast::BaseKeyword;
+  bool u = ref.isUnsigned;
+  switch (ref.base) {
+    case K::Boolean: return Primitive::Boolean;
+    case K::Byte: return Primitive::Byte;
+    case K::Char: return u ? Primitive::UInt8 : ref.isSigned ? Primitive::Int8 : Primitive::Char;
+    case K::WChar: return Primitive::WChar;
+    case K::Small:
+    case K::Int8: return u ? Primitive::UInt8 : Primitive::Int8;
+    case K::Short:
+    case K::Int16: return u ? Primitive::UInt16 : Primitive::Int16;
+    case K::Long:
+    case K::Int:
+    case K::Int32:
+    case K::None: return u ? Primitive::UInt32 : Primitive::Int32;
+    case K::LongLong:
+    case K::Hyper:
+    case K::Int64: return u ? Primitive::UInt64 : Primitive::Int64;
+    case K::Int3264: return u ? Primitive::UInt3264 : Primitive::Int3264;
+    case K::Float: return Primitive::Float;
+    case K::Double: return Primitive::Double;
+    case K::Void: return Primitive::Void;
+    case K::HandleT: return Primitive::HandleT;
+    case K::ErrorStatusT: return Primitive::ErrorStatus;
+  }
+  return Primitive::Int32;
+}
+
+// The argument of a multi-level attribute (size_is(a, b)) that applies to level `level`, if any.
+const ast::AttributeArg* levelArg(const ast::Attributes& attrs, const char* name, size_t level) {
+  const ast::Attribute* a = ast::findAttribute(attrs, name);
+  if (!a || level >= a->args.size() || a->args[level].empty()) return nullptr;
+  return &a->args[level];
+}
+
+}  // namespace
+
+const Type* Analyzer::resolve(const Type* t) {
+  for (int guard = 0; t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef && guard < 1000;
+       ++guard)
+    t = static_cast<const TypedefDecl*>(t->decl)->type;
+  return t;
+}
+
+bool Analyzer::isIntegerType(const Type* t) {
+  t = resolve(t);
+  if (!t) return false;
+  if (t->kind == Type::Kind::Primitive) return isInteger(t->primitive);
+  return t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Enum;
+}
+
+bool Analyzer::isCharType(const Type* t) {
+  t = resolve(t);
+  if (!t || t->kind != Type::Kind::Primitive) return false;
+  switch (t->primitive) {
+    case Primitive::Char:
+    case Primitive::WChar:
+    case Primitive::Byte:
+    case Primitive::UInt8:
+    case Primitive::Int8:
+    case Primitive::UInt16: return true;  // unsigned short strings are wide strings in MIDL
+    default: return false;
+  }
+}
+
+std::string Analyzer::typeText(const Type* t) const {
+  if (!t) return "?";
+  switch (t->kind) {
+    case Type::Kind::Primitive: return primitiveName(t->primitive);
+    case Type::Kind::Named: return t->decl ? t->decl->name : "?";
+    case Type::Kind::Pointer: return typeText(t->element) + "*";
+    case Type::Kind::Array:
+      return typeText(t->element) + "[" + (t->fixedLength ? std::to_string(*t->fixedLength) : "") + "]";
+    case Type::Kind::Pipe: return "pipe " + typeText(t->element);
+    case Type::Kind::Function: return "function returning " + typeText(t->element);
+  }
+  return "?";
+}
+
+const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out, const std::string& typedefName) {
+  switch (ref.kind) {
+    case ast::TypeRef::Kind::Base: {
+      Type* t = newType(Type::Kind::Primitive);
+      t->primitive = primitiveOf(ref);
+      t->isConst = ref.isConst;
+      return t;
+    }
+    case ast::TypeRef::Kind::Named: {
+      const Decl* decl = m_.find(ref.name);
+      if (!decl) {
+        d_.error(ref.location, "unknown type '" + ref.name + "'");
+        return nullptr;
+      }
+      switch (decl->kind) {
+        case Decl::Kind::Typedef:
+        case Decl::Kind::Interface:
+        case Decl::Kind::Dispinterface:
+        case Decl::Kind::Struct:
+        case Decl::Kind::Union:
+        case Decl::Kind::Enum: break;
+        default: d_.error(ref.location, "'" + ref.name + "' is not a type"); return nullptr;
+      }
+      Type* t = newType(Type::Kind::Named);
+      t->decl = decl;
+      t->isConst = ref.isConst;
+      t->spelling = ref.name;
+      return t;
+    }
+    case ast::TypeRef::Kind::Struct:
+    case ast::TypeRef::Kind::Union:
+    case ast::TypeRef::Kind::Enum: {
+      Decl* decl = tagDecl(ref, out, typedefName);
+      if (!decl) return nullptr;
+      Type* t = newType(Type::Kind::Named);
+      t->decl = decl;
+      t->isConst = ref.isConst;
+      t->spelling = decl->name;
+      return t;
+    }
+    case ast::TypeRef::Kind::Pipe: {
+      const Type* element = typeSpec(*ref.pipeElement, out);
+      if (!element) return nullptr;
+      Type* t = newType(Type::Kind::Pipe);
+      t->element = element;
+      return t;
+    }
+  }
+  return nullptr;
+}
+
+Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const std::string& typedefName) {
+  Decl::Kind kind = ref.kind == ast::TypeRef::Kind::Struct  ? Decl::Kind::Struct
+                    : ref.kind == ast::TypeRef::Kind::Union ? Decl::Kind::Union
+                                                            : Decl::Kind::Enum;
+  const char* word = kind == Decl::Kind::Struct ? "struct" : kind == Decl::Kind::Union ? "union" : "enum";
+  bool hasBody = (ref.structDef && ref.structDef->hasBody) || (ref.unionDef && ref.unionDef->hasBody) ||
+                 (ref.enumDef && ref.enumDef->hasBody);
+  Location loc = ref.structDef ? ref.structDef->location : ref.unionDef ? ref.unionDef->location
+                 : ref.enumDef ? ref.enumDef->location : ref.location;
+  std::string tag = ref.name;
+
+  Decl* decl = nullptr;
+  if (!tag.empty()) {
+    auto it = m_.tags.find(tag);
+    if (it != m_.tags.end()) {
+      decl = const_cast<Decl*>(it->second);
+      if (decl->kind != kind) {
+        d_.error(loc, "'" + tag + "' was declared as a different kind of tag");
+        return nullptr;
+      }
+      if (!hasBody) return decl;  // a use or a repeated forward declaration
+      if (!decl->isForward) {
+        d_.error(loc, std::string("redefinition of '") + word + " " + tag + "'");
+        if (decl->location.valid()) d_.note(decl->location, "first defined here");
+        return nullptr;
+      }
+    }
+  }
+  if (!decl) {
+    if (kind == Decl::Kind::Struct) decl = make<StructDecl>();
+    else if (kind == Decl::Kind::Union) decl = make<UnionDecl>();
+    else decl = make<EnumDecl>();
+    decl->name = !tag.empty() ? tag : !typedefName.empty() ? typedefName : "__midl_anonymous_" + std::to_string(++anonymousCount_);
+    decl->location = loc;
+    decl->isForward = true;
+    if (!tag.empty()) m_.tags.emplace(tag, decl);
+  }
+  if (!hasBody) return decl;
+  decl->isForward = false;
+  decl->location = loc;
+  decl->file = file_;
+  decl->imported = imported_;
+  if (kind == Decl::Kind::Struct) {
+    structBody(*ref.structDef, static_cast<StructDecl&>(*decl));
+  } else if (kind == Decl::Kind::Union) {
+    unionBody(*ref.unionDef, static_cast<UnionDecl&>(*decl), {});
+  } else {
+    enumBody(*ref.enumDef, static_cast<EnumDecl&>(*decl));
+  }
+  if (out) out->push_back(static_cast<const Decl*>(decl));
+  return decl;
+}
+
+void Analyzer::structBody(const ast::StructDef& def, StructDecl& decl) {
+  fieldList(def.fields, decl.fields);
+  if (decl.fields.empty()) d_.error(decl.location, "struct '" + decl.name + "' has no fields");
+}
+
+void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& out) {
+  out.reserve(in.size());  // correlation expressions point into this vector
+  for (const auto& f : in) {
+    Field field;
+    field.name = f.declarator ? f.declarator->name : std::string();
+    field.location = f.location;
+    field.attributes = convert(f.attributes);
+    field.ignore = ast::findAttribute(f.attributes, "ignore") != nullptr;
+    out.push_back(std::move(field));
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (!out[i].name.empty() && out[i].name == out[j].name) {
+        d_.error(out[i].location, "duplicate field '" + out[i].name + "'");
+        break;
+      }
+  Scope outer = scope_;
+  scope_ = Scope{&out, nullptr};
+  for (size_t i = 0; i < in.size(); ++i) {
+    const ast::Field& f = in[i];
+    Field& field = out[i];
+    checker_.check(f.attributes, kField);
+    const Type* base = typeSpec(f.type, nullptr);
+    if (!base) continue;
+    if (!f.declarator) {
+      field.type = base;
+      continue;
+    }
+    std::string what = "field '" + field.name + "'";
+    field.type = declaratorType(base, *f.declarator, f.attributes, Context::Field, what);
+    if (f.declarator->bitWidth) {
+      const Expr* width = constantExpr(*f.declarator->bitWidth, "a bit-field width");
+      if (width && width->value.kind == Value::Kind::Integer) field.bitWidth = static_cast<uint32_t>(width->value.integer);
+    }
+    if (const auto* s = ast::findAttribute(f.attributes, "switch_is"); s && !s->args.empty()) {
+      field.switchIs = correlation(s->args[0], scope_, "switch_is");
+    }
+    if (const auto* r = ast::findAttribute(f.attributes, "range"); r && r->args.size() == 2 && r->args[0].expr &&
+                                                                 r->args[1].expr) {
+      field.rangeMin = constantExpr(*r->args[0].expr, "a range bound");
+      field.rangeMax = constantExpr(*r->args[1].expr, "a range bound");
+    }
+  }
+  scope_ = outer;
+}
+
+void Analyzer::unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::Attributes& typeAttrs) {
+  (void)typeAttrs;
+  decl.encapsulated = def.encapsulated;
+  std::vector<std::pair<Value, Location>> seen;
+  bool seenDefault = false;
+  auto addCases = [&](UnionArm& arm, const std::vector<const ast::Expr*>& labels, bool isDefault, const Location& loc) {
+    for (const ast::Expr* label : labels) {
+      const Expr* e = constantExpr(*label, "a case label");
+      if (!e) continue;
+      if (e->value.kind != Value::Kind::Integer && e->value.kind != Value::Kind::Char) {
+        d_.error(label->location, "case label '" + e->text + "' is not an integer constant");
+        continue;
+      }
+      for (const auto& [v, where] : seen)
+        if (v.integer == e->value.integer) {
+          d_.error(label->location, "duplicate case value " + std::to_string(e->value.integer) + " in union '" +
+                                        decl.name + "'");
+          break;
+        }
+      seen.emplace_back(e->value, label->location);
+      arm.cases.push_back(e->value);
+    }
+    if (isDefault) {
+      if (seenDefault) d_.error(loc, "union '" + decl.name + "' has more than one default arm");
+      seenDefault = true;
+      arm.isDefault = true;
+    }
+  };
+  if (def.encapsulated) {
+    decl.switchType = typeSpec(*def.switchType, nullptr);
+    decl.switchName = def.switchName;
+    decl.armName = def.armName.empty() ? "tagged_union" : def.armName;
+    if (decl.switchType && !isIntegerType(decl.switchType))
+      d_.error(def.switchLocation, "the discriminant of union '" + decl.name + "' must have an integer or enum type");
+    std::vector<ast::Field> armFields;
+    for (const auto& c : def.cases) {
+      UnionArm arm;
+      std::vector<const ast::Expr*> labels;
+      for (const auto& l : c.labels) labels.push_back(l.get());
+      addCases(arm, labels, c.isDefault, c.location);
+      if (c.arm.declarator) {
+        checker_.check(c.arm.attributes, kField);
+        Field field;
+        field.name = c.arm.declarator->name;
+        field.location = c.arm.location;
+        field.attributes = convert(c.arm.attributes);
+        const Type* base = typeSpec(c.arm.type, nullptr);
+        if (base)
+          field.type = declaratorType(base, *c.arm.declarator, c.arm.attributes, Context::Field,
+                                      "union arm '" + field.name + "'");
+        arm.field = std::move(field);
+      }
+      decl.arms.push_back(std::move(arm));
+    }
+    return;
+  }
+  // Non-encapsulated: the arms carry [case(...)] or [default]. A union with none at all is a plain C
+  // union: fine in types that are never marshaled (or are marshaled through wire_marshal and the like).
+  std::vector<Field> fields;
+  fieldList(def.fields, fields);
+  bool anyCase = false;
+  for (const auto& f : def.fields)
+    anyCase = anyCase || ast::findAttribute(f.attributes, "case") || ast::findAttribute(f.attributes, "default");
+  if (!anyCase) {
+    decl.isCUnion = true;
+    for (auto& f : fields) {
+      UnionArm arm;
+      if (!f.name.empty() || f.type) arm.field = std::move(f);
+      decl.arms.push_back(std::move(arm));
+    }
+    return;
+  }
+  for (size_t i = 0; i < def.fields.size(); ++i) {
+    const ast::Field& f = def.fields[i];
+    UnionArm arm;
+    const ast::Attribute* caseAttr = ast::findAttribute(f.attributes, "case");
+    bool isDefault = ast::findAttribute(f.attributes, "default") != nullptr;
+    if (!caseAttr && !isDefault) {
+      d_.error(f.location, "arm of union '" + decl.name + "' has neither [case] nor [default]");
+      continue;
+    }
+    std::vector<const ast::Expr*> labels;
+    if (caseAttr)
+      for (const auto& arg : caseAttr->args)
+        if (arg.expr) labels.push_back(arg.expr.get());
+    addCases(arm, labels, isDefault, f.location);
+    if (f.declarator) arm.field = std::move(fields[i]);
+    decl.arms.push_back(std::move(arm));
+  }
+}
+
+void Analyzer::enumBody(const ast::EnumDef& def, EnumDecl& decl) {
+  int64_t next = 0;
+  for (const auto& e : def.enumerators) {
+    checker_.check(e.attributes, kEnumerator);
+    Enumerator out;
+    out.name = e.name;
+    out.location = e.location;
+    if (e.value) {
+      const Expr* v = constantExpr(*e.value, "an enumerator value");
+      if (v && (v->value.kind == Value::Kind::Integer || v->value.kind == Value::Kind::Char)) next = v->value.integer;
+      else if (v) d_.error(e.value->location, "enumerator '" + e.name + "' needs an integer value");
+    }
+    out.value = next++;
+    decl.enumerators.push_back(out);
+    // Enumerators are names in the enclosing scope, like constants.
+    auto* constant = make<ConstDecl>();
+    constant->name = e.name;
+    constant->location = e.location;
+    constant->value.kind = Value::Kind::Integer;
+    constant->value.integer = out.value;
+    constant->enumOwner = &decl;
+    declare(constant);
+  }
+}
+
+const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& decl, const ast::Attributes& attrs,
+                                     Context context, const std::string& what) {
+  if (decl.isFunctionPointer) {
+    Type* fn = newType(Type::Kind::Function);
+    fn->element = base;
+    const Type* t = fn;
+    for (size_t i = 0; i < decl.pointers.size(); ++i) {
+      Type* p = newType(Type::Kind::Pointer);
+      p->element = t;
+      p->pointerKind = PointerKind::Unique;
+      t = p;
+    }
+    std::vector<Param> ignored;
+    params(decl.functionParams, ignored, false);
+    return t;
+  }
+  // Build inside out: base, then pointers left to right, then arrays right to left.
+  std::vector<Type*> levels;  // outermost first, once built
+  const Type* t = base;
+  for (size_t i = 0; i < decl.pointers.size(); ++i) {
+    Type* p = newType(Type::Kind::Pointer);
+    p->element = t;
+    p->isConst = decl.pointers[i].isConst;
+    t = p;
+    levels.insert(levels.begin(), p);
+  }
+  std::vector<Type*> arrays;
+  for (size_t i = decl.arrays.size(); i-- > 0;) {
+    Type* a = newType(Type::Kind::Array);
+    a->element = t;
+    if (decl.arrays[i].size) {
+      const Expr* size = constantExpr(*decl.arrays[i].size, "an array size");
+      if (size && size->value.kind == Value::Kind::Integer && size->value.integer > 0)
+        a->fixedLength = static_cast<uint64_t>(size->value.integer);
+      else if (size)
+        d_.error(decl.arrays[i].location, "the size of array " + what + " must be a positive integer constant");
+    }
+    t = a;
+    arrays.insert(arrays.begin(), a);
+  }
+  levels.insert(levels.begin(), arrays.begin(), arrays.end());
+
+  // size_is or [unique] on a pointer typedef (LPVOID p) applies to the typedef's own pointer: copy it
+  // for this use.
+  const char* explicitKind = ast::findAttribute(attrs, "ref")      ? "ref"
+                             : ast::findAttribute(attrs, "unique") ? "unique"
+                             : ast::findAttribute(attrs, "ptr")    ? "ptr"
+                                                                   : nullptr;
+  size_t wanted = explicitKind && context != Context::Typedef ? 1 : 0;
+  for (const char* name : {"size_is", "max_is", "min_is", "length_is", "first_is", "last_is"})
+    if (const ast::Attribute* a = ast::findAttribute(attrs, name)) wanted = std::max(wanted, a->args.size());
+  while (levels.size() < wanted) {
+    const Type* inner = levels.empty() ? resolve(base) : resolve(levels.back()->element);
+    if (!inner || (inner->kind != Type::Kind::Pointer && inner->kind != Type::Kind::Array)) break;
+    Type* copy = newType(inner->kind);
+    *copy = *inner;
+    if (levels.empty()) t = copy;
+    else levels.back()->element = copy;
+    levels.push_back(copy);
+  }
+
+  // Pointer kinds: the attribute applies to the top-level pointer; others take the defaults.
+  bool topLevelParam = context == Context::Param || context == Context::Return;
+  PointerKind fallback = currentInterface_ ? currentInterface_->pointerDefault : PointerKind::Unique;
+  bool first = true;
+  for (Type* level : levels) {
+    if (level->kind != Type::Kind::Pointer) {
+      first = false;
+      continue;
+    }
+    if (first && explicitKind) {
+      level->pointerKind = std::string(explicitKind) == "ref"      ? PointerKind::Ref
+                           : std::string(explicitKind) == "unique" ? PointerKind::Unique
+                                                                   : PointerKind::Full;
+      level->pointerKindExplicit = true;
+    } else if (first && topLevelParam && context == Context::Param) {
+      level->pointerKind = PointerKind::Ref;  // top-level parameter pointers are [ref] unless written otherwise
+    } else {
+      level->pointerKind = fallback;
+    }
+    first = false;
+  }
+  if (explicitKind && (levels.empty() || levels.front()->kind != Type::Kind::Pointer) && context != Context::Typedef)
+    d_.error(decl.location, std::string("[") + explicitKind + "] applies to pointers, and " + what + " is not one");
+
+  // size_is(a, b) and friends: argument i applies to level i.
+  static const char* const kSizing[] = {"size_is", "max_is", "min_is", "length_is", "first_is", "last_is"};
+  for (const char* name : kSizing) {
+    const ast::Attribute* attr = ast::findAttribute(attrs, name);
+    if (!attr) continue;
+    if (attr->args.size() > levels.size()) {
+      d_.error(attr->location, std::string("[") + name + "] has " + std::to_string(attr->args.size()) +
+                                   " dimensions but " + what + " has " + std::to_string(levels.size()) +
+                                   " pointer or array levels");
+      continue;
+    }
+    for (size_t i = 0; i < levels.size(); ++i) {
+      const ast::AttributeArg* arg = levelArg(attrs, name, i);
+      if (!arg) continue;
+      const Expr* e = correlation(*arg, scope_, name);
+      Sizing& s = levels[i]->sizing;
+      std::string n = name;
+      if (n == "size_is") s.sizeIs = e;
+      else if (n == "max_is") s.maxIs = e;
+      else if (n == "min_is") s.minIs = e;
+      else if (n == "length_is") s.lengthIs = e;
+      else if (n == "first_is") s.firstIs = e;
+      else s.lastIs = e;
+    }
+  }
+
+  // [string] applies to the level just above the characters.
+  if (const ast::Attribute* str = ast::findAttribute(attrs, "string")) {
+    Type* inner = nullptr;
+    for (Type* level : levels) inner = level;
+    const Type* element = inner ? inner->element : resolve(base);
+    if (!inner) {
+      // typedef [string] char* LPSTR is written as a pointer in the typedef'd type itself.
+      const Type* r = resolve(base);
+      if (context == Context::Typedef && r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)) {
+        element = r->element;
+      } else {
+        d_.error(str->location, "[string] applies to arrays and pointers of characters, and " + what +
+                                    " is neither");
+        element = nullptr;
+      }
+    }
+    if (element && !isCharType(element)) {
+      const Type* e = resolve(element);
+      if (!(e && e->kind == Type::Kind::Named && e->decl && e->decl->kind == Decl::Kind::Struct))
+        d_.error(str->location, "[string] applies to char, wchar_t or byte data, not '" + typeText(element) +
+                                    "' (" + what + ")");
+    }
+    if (inner) inner->isString = true;
+  }
+
+  // Arrays need a size from somewhere.
+  for (Type* level : levels) {
+    if (level->kind == Type::Kind::Array && !level->fixedLength && !level->sizing.sizeIs && !level->sizing.maxIs &&
+        !level->isString && context == Context::Param)
+      d_.error(decl.location, "array " + what + " has no size: give it a constant size or a [size_is] or [max_is]");
+  }
+  return t;
+}
+
+void Analyzer::checkMarshalable(const Type* type, const Location& where, const std::string& what,
+                                std::set<const Decl*>& visited) {
+  for (const Type* t = type; t;) {
+    switch (t->kind) {
+      case Type::Kind::Primitive:
+      case Type::Kind::Function: return;
+      case Type::Kind::Pipe:
+      case Type::Kind::Pointer:
+      case Type::Kind::Array: t = t->element; continue;
+      case Type::Kind::Named: break;
+    }
+    const Decl* decl = t->decl;
+    if (!decl || !visited.insert(decl).second) return;
+    for (const char* conversion : {"wire_marshal", "user_marshal", "transmit_as", "represent_as", "context_handle", "handle"})
+      for (const auto& a : decl->attributes)
+        if (a.name == conversion) return;  // the user converts it to something else on the wire
+    if (decl->kind == Decl::Kind::Typedef) {
+      const auto* td = static_cast<const TypedefDecl*>(decl);
+      for (const auto& a : td->acfAttributes)
+        if (a.name == "represent_as") return;
+      t = td->type;
+      continue;
+    }
+    if (decl->kind == Decl::Kind::Struct) {
+      const auto& fields = static_cast<const StructDecl*>(decl)->fields;
+      for (size_t i = 0; i < fields.size(); ++i) {
+        const Field& f = fields[i];
+        const Type* ft = f.type;
+        if (!ft) continue;
+        const Type* r = resolve(ft);
+        if (r && r->kind == Type::Kind::Array && !r->fixedLength && !r->sizing.sizeIs && !r->sizing.maxIs && !r->isString) {
+          d_.error(f.location, "array field '" + f.name + "' of '" + decl->name + "' has no size, so " + what +
+                                   " cannot be marshaled: give it a constant size or a [size_is] or [max_is]");
+          d_.note(where, what + " is marshaled here");
+        }
+        if (r && r->kind == Type::Kind::Named && r->decl && r->decl->kind == Decl::Kind::Union &&
+            !static_cast<const UnionDecl*>(r->decl)->encapsulated && !f.switchIs) {
+          d_.error(f.location, "field '" + f.name + "' is a non-encapsulated union and needs [switch_is]");
+          d_.note(where, what + " is marshaled here");
+        }
+        checkMarshalable(ft, where, what, visited);
+      }
+      return;
+    }
+    if (decl->kind == Decl::Kind::Union) {
+      const auto* u = static_cast<const UnionDecl*>(decl);
+      if (u->isCUnion) {
+        d_.error(decl->location, "union '" + decl->name + "' has no [case] arms and no discriminant, so " + what +
+                                     " cannot be marshaled");
+        d_.note(where, what + " is marshaled here");
+        return;
+      }
+      for (const auto& arm : u->arms)
+        if (arm.field) checkMarshalable(arm.field->type, where, what, visited);
+    }
+    return;
+  }
+}
+
+}  // namespace midlc::sema

@@ -1,0 +1,306 @@
+// The semantic model: every name resolved, the ACF merged, attributes checked and bound, opnums laid out.
+// Immutable once analyze() returns; the code generators walk it and never see the syntax tree.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "support/source.h"
+
+namespace midlc::sema {
+
+struct Decl;
+struct Field;
+struct Param;
+struct Type;
+struct ConstDecl;
+
+// A 128-bit DCE UUID in its canonical text form and its fields.
+struct Uuid {
+  uint32_t data1 = 0;
+  uint16_t data2 = 0;
+  uint16_t data3 = 0;
+  std::array<uint8_t, 8> data4{};
+  std::string text() const;  // lower-case 8-4-4-4-12
+  bool operator==(const Uuid& o) const {
+    return data1 == o.data1 && data2 == o.data2 && data3 == o.data3 && data4 == o.data4;
+  }
+  static std::optional<Uuid> parse(std::string_view text);
+  // A name-based (version 5, SHA-1) UUID of `name` in `space`, as RFC 4122 describes.
+  static Uuid nameBased(const Uuid& space, std::string_view name);
+};
+
+// A value of a constant expression.
+struct Value {
+  enum class Kind { None, Integer, Float, String, Char };
+  Kind kind = Kind::None;
+  int64_t integer = 0;  // Integer and Char (Char: the code point)
+  bool isUnsigned = false;
+  double floating = 0;
+  std::string string;  // UTF-8
+  bool isWide = false;
+};
+
+// An expression bound to what its names mean.
+struct Expr {
+  enum class Kind { Literal, ConstRef, EnumeratorRef, FieldRef, ParamRef, Unary, Binary, Conditional, Member, Index, Cast, Sizeof };
+  Kind kind = Kind::Literal;
+  Location location;
+  std::string op;    // Unary/Binary/Member operator
+  std::string text;  // the expression as written, for messages and the dump
+  Value value;       // the folded value, if the expression is constant
+  const ConstDecl* constant = nullptr;
+  const Decl* enumDecl = nullptr;
+  std::string name;  // ConstRef / EnumeratorRef / FieldRef / ParamRef / Member: the name
+  const Field* field = nullptr;
+  const Param* param = nullptr;
+  std::vector<const Expr*> operands;
+  const Type* type = nullptr;  // Cast, Sizeof
+  bool isConstant() const { return value.kind != Value::Kind::None; }
+};
+
+enum class Primitive {
+  Boolean, Byte, Char, WChar, Int8, UInt8, Int16, UInt16, Int32, UInt32, Int64, UInt64, Int3264, UInt3264,
+  Float, Double, ErrorStatus, HandleT, Void
+};
+const char* primitiveName(Primitive p);
+bool isInteger(Primitive p);
+
+enum class PointerKind { Ref, Unique, Full };
+const char* pointerKindName(PointerKind k);
+
+// The array and pointer attributes that apply to one level of a declarator.
+struct Sizing {
+  const Expr* sizeIs = nullptr;
+  const Expr* maxIs = nullptr;
+  const Expr* minIs = nullptr;
+  const Expr* lengthIs = nullptr;
+  const Expr* firstIs = nullptr;
+  const Expr* lastIs = nullptr;
+  bool any() const { return sizeIs || maxIs || minIs || lengthIs || firstIs || lastIs; }
+};
+
+// A type as used at one place. Named types (struct, union, enum, typedef, interface) point to their one
+// definition; pointers and arrays are made per declarator so each level carries its own attributes.
+struct Type {
+  enum class Kind { Primitive, Named, Pointer, Array, Pipe, Function };
+  Kind kind = Kind::Primitive;
+  Primitive primitive = Primitive::Void;
+  const Decl* decl = nullptr;        // Named
+  const Type* element = nullptr;     // Pointer: pointee; Array: element; Pipe: element; Function: return
+  PointerKind pointerKind = PointerKind::Unique;  // Pointer
+  bool pointerKindExplicit = false;  // written as [ref]/[unique]/[ptr], not from pointer_default
+  std::optional<uint64_t> fixedLength;  // Array: [10]
+  Sizing sizing;                        // Array or Pointer: the level's size/length attributes
+  bool isString = false;                // [string] on this level
+  bool isConst = false;
+  std::string spelling;  // the type as the IDL wrote it ("unsigned long", "PFOO"), for messages
+};
+
+struct Attribute {
+  std::string name;
+  Location location;
+  std::vector<std::string> args;  // arguments as written
+  bool fromAcf = false;
+};
+
+struct Field {
+  std::string name;
+  Location location;
+  const Type* type = nullptr;
+  std::vector<Attribute> attributes;
+  const Expr* switchIs = nullptr;  // a union field's discriminant
+  const Expr* rangeMin = nullptr;
+  const Expr* rangeMax = nullptr;
+  std::optional<uint32_t> bitWidth;
+  bool ignore = false;
+};
+
+struct UnionArm {
+  std::vector<Value> cases;
+  bool isDefault = false;
+  std::optional<Field> field;  // none: an empty arm
+};
+
+enum class Direction { In, Out, InOut };
+
+struct Param {
+  std::string name;
+  Location location;
+  const Type* type = nullptr;
+  Direction direction = Direction::In;
+  std::vector<Attribute> attributes;
+  bool isRetval = false;
+  bool isCommStatus = false;   // ACF [comm_status]
+  bool isFaultStatus = false;  // ACF [fault_status]
+  const Expr* switchIs = nullptr;
+  const Expr* iidIs = nullptr;
+  const Expr* rangeMin = nullptr;
+  const Expr* rangeMax = nullptr;
+  bool isContextHandle = false;
+};
+
+struct Operation {
+  std::string name;
+  Location location;
+  uint32_t opnum = 0;
+  const Type* returnType = nullptr;
+  std::vector<Param> params;
+  std::vector<Attribute> attributes;
+  bool isAsync = false;   // Begin_/Finish_ (object) or async client/server routines (RPC)
+  bool isLocal = false;
+  bool isCallback = false;
+  std::string callAs;
+  bool hasCommStatusReturn = false;   // ACF [comm_status] on the operation
+  bool hasFaultStatusReturn = false;  // ACF [fault_status] on the operation
+  std::vector<Attribute> acfAttributes;
+};
+
+enum class HandleKind { Explicit, Implicit, Auto };
+enum class AsyncSource { None, AsyncUuid, Acf };
+
+struct CppQuote {
+  std::string text;
+  Location location;
+};
+struct Pragma {
+  std::string text;
+  Location location;
+};
+struct Import {
+  std::string path;  // as written
+  Location location;
+};
+
+// An item in declaration order, as the header will show it.
+using Item = std::variant<const Decl*, CppQuote, Pragma, Import>;
+
+struct Enumerator {
+  std::string name;
+  Location location;
+  int64_t value = 0;
+};
+
+struct Decl {
+  enum class Kind { Struct, Union, Enum, Typedef, Const, Interface, Dispinterface, Coclass, Library, Module };
+  Kind kind;
+  std::string name;
+  Location location;
+  std::vector<Attribute> attributes;
+  std::string file;     // the file it was declared in
+  bool imported = false;  // declared in an imported file: no code is generated for it
+  bool isForward = false; // only declared, never defined (struct X; interface I;)
+  explicit Decl(Kind k) : kind(k) {}
+  virtual ~Decl() = default;
+};
+
+struct StructDecl : Decl {
+  StructDecl() : Decl(Kind::Struct) {}
+  std::vector<Field> fields;
+};
+
+struct UnionDecl : Decl {
+  UnionDecl() : Decl(Kind::Union) {}
+  bool encapsulated = false;
+  const Type* switchType = nullptr;  // the discriminant's type ([switch_type] or the encapsulated switch)
+  std::string switchName;            // encapsulated: the discriminant field's name
+  std::string armName;               // encapsulated: the union member's name
+  bool isCUnion = false;             // no [case] arms at all: a C union, not marshalable
+  std::vector<UnionArm> arms;
+};
+
+struct EnumDecl : Decl {
+  EnumDecl() : Decl(Kind::Enum) {}
+  std::vector<Enumerator> enumerators;
+  bool v1Enum = false;
+};
+
+struct TypedefDecl : Decl {
+  TypedefDecl() : Decl(Kind::Typedef) {}
+  const Type* type = nullptr;
+  bool isContextHandle = false;
+  std::vector<Attribute> acfAttributes;  // typedef [represent_as(...)] name; in the ACF
+};
+
+struct ConstDecl : Decl {
+  ConstDecl() : Decl(Kind::Const) {}
+  const Type* type = nullptr;
+  const Expr* expr = nullptr;
+  Value value;
+  const Decl* enumOwner = nullptr;  // an enumerator: its enum
+};
+
+struct InterfaceDecl : Decl {
+  InterfaceDecl() : Decl(Kind::Interface) {}
+  bool isObject = false;
+  bool isLocal = false;
+  bool isDual = false;
+  std::optional<Uuid> uuid;
+  uint16_t versionMajor = 0;
+  uint16_t versionMinor = 0;
+  const InterfaceDecl* base = nullptr;
+  PointerKind pointerDefault = PointerKind::Unique;
+  std::vector<std::string> endpoints;
+  std::vector<Operation> operations;  // this interface's own, opnums after the inherited ones
+  std::vector<Item> members;          // types, constants and quotes declared inside, in order
+  uint32_t firstOpnum = 0;            // inherited methods come first (IUnknown's three, ...)
+  // Asynchrony.
+  AsyncSource asyncSource = AsyncSource::None;
+  std::optional<Uuid> asyncUuid;  // AsyncIFoo's IID
+  bool derivesFromIDispatch = false;
+  // ACF.
+  HandleKind handleKind = HandleKind::Explicit;
+  std::string implicitHandleType;
+  std::string implicitHandleName;
+  std::vector<Attribute> acfAttributes;
+  bool hasAsyncOperations() const {
+    for (const auto& op : operations)
+      if (op.isAsync) return true;
+    return false;
+  }
+};
+
+struct CoclassDecl : Decl {
+  CoclassDecl() : Decl(Kind::Coclass) {}
+  std::optional<Uuid> uuid;
+  std::vector<std::string> interfaces;
+};
+
+// dispinterface, library and module: kept with their names and contents for the dump; no code yet.
+struct ContainerDecl : Decl {
+  ContainerDecl() : Decl(Kind::Library) {}  // the kind is set by whoever makes it
+  std::vector<Item> members;
+  std::optional<Uuid> uuid;
+};
+
+struct SourceFileModel {
+  std::string path;
+  bool isMain = false;
+  std::vector<Item> items;
+};
+
+struct Model {
+  std::vector<SourceFileModel> files;  // imports first, the main file last
+  std::string acfPath;                 // empty if no ACF was read
+
+  // Lookup by name over every file.
+  const Decl* find(const std::string& name) const;
+  const SourceFileModel& mainFile() const { return files.back(); }
+  std::vector<const InterfaceDecl*> interfaces(bool includeImported = false) const;
+
+  // Ownership of every node.
+  std::vector<std::unique_ptr<Decl>> decls;
+  std::deque<Type> types;
+  std::deque<Expr> exprs;
+  std::map<std::string, const Decl*> byName;
+  std::map<std::string, const Decl*> tags;  // struct/union/enum tags
+};
+
+}  // namespace midlc::sema

@@ -1,0 +1,123 @@
+// Line map and source-line lookup for diagnostics.
+#include "support/source.h"
+
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace midlc {
+
+SourceText::SourceText(std::string name, std::string text, FileCache* files)
+    : name_(std::move(name)), text_(std::move(text)), fileCache_(files) {
+  lineStarts_.push_back(0);
+  for (size_t i = 0; i < text_.size(); ++i)
+    if (text_[i] == '\n') lineStarts_.push_back(i + 1);
+  files_.push_back(name_);
+}
+
+void SourceText::mapLine(uint32_t textLine, std::string_view file, uint32_t fileLine) {
+  if (textLine == 0) return;
+  uint32_t index = 0;
+  for (uint32_t i = 1; i < files_.size(); ++i)
+    if (files_[i] == file) index = i;
+  if (index == 0) {
+    files_.emplace_back(file);
+    index = static_cast<uint32_t>(files_.size() - 1);
+  }
+  if (origins_.size() < textLine) origins_.resize(textLine);
+  origins_[textLine - 1] = Origin{index, fileLine};
+}
+
+std::string_view SourceText::line(uint32_t line) const {
+  if (line == 0 || line > lineStarts_.size()) return {};
+  size_t begin = lineStarts_[line - 1];
+  size_t end = text_.find('\n', begin);
+  if (end == std::string::npos) end = text_.size();
+  std::string_view view(text_.data() + begin, end - begin);
+  if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
+  return view;
+}
+
+namespace {
+
+// The column (1-based) of the n-th occurrence of `token` in `text` that stands on its own (not inside
+// a longer word), or 0.
+uint32_t findOccurrence(std::string_view text, std::string_view token, int n) {
+  auto isWord = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  size_t pos = 0;
+  while ((pos = text.find(token, pos)) != std::string_view::npos) {
+    bool startOk = pos == 0 || !isWord(text[pos - 1]) || !isWord(token.front());
+    size_t end = pos + token.size();
+    bool endOk = end >= text.size() || !isWord(text[end]) || !isWord(token.back());
+    if (startOk && endOk && n-- == 0) return static_cast<uint32_t>(pos + 1);
+    pos += 1;
+  }
+  return 0;
+}
+
+int countOccurrences(std::string_view text, std::string_view token, size_t before) {
+  auto isWord = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  int count = 0;
+  for (size_t pos = text.find(token); pos != std::string_view::npos && pos < before; pos = text.find(token, pos + 1)) {
+    size_t end = pos + token.size();
+    bool startOk = pos == 0 || !isWord(text[pos - 1]) || !isWord(token.front());
+    bool endOk = end >= text.size() || !isWord(text[end]) || !isWord(token.back());
+    if (startOk && endOk) ++count;
+  }
+  return count;
+}
+
+// Longer lines keep the preprocessor's column: correcting them would cost time quadratic in their length.
+constexpr size_t kMaxCorrectedLine = 1000;
+
+}  // namespace
+
+Location SourceText::locate(uint32_t line, uint32_t column, std::string_view tokenText) const {
+  if (line == 0) return {};
+  if (line > origins_.size() || origins_[line - 1].line == 0) return Location{name_, line, column};
+  const Origin& origin = origins_[line - 1];
+  Location loc{files_[origin.fileIndex], origin.line, column};
+  // The preprocessor collapses runs of blanks; find the same token in the original line instead.
+  if (fileCache_ && !tokenText.empty() && tokenText.find('\n') == std::string_view::npos) {
+    std::string original = fileCache_->line(loc.file, loc.line);
+    std::string_view pp = this->line(line);
+    if (pp.size() > kMaxCorrectedLine || original.size() > kMaxCorrectedLine) return loc;
+    int index = countOccurrences(pp, tokenText, column > 0 ? column - 1 : 0);
+    if (uint32_t col = findOccurrence(original, tokenText, index)) loc.column = col;
+  }
+  return loc;
+}
+
+bool readFile(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return false;
+  out = std::move(buffer).str();
+  return true;
+}
+
+std::string FileCache::line(const std::string& path, uint32_t line) {
+  auto it = files_.begin();
+  while (it != files_.end() && it->first != path) ++it;
+  if (it == files_.end()) {
+    std::vector<std::string> lines;
+    std::string text;
+    if (readFile(path, text)) {
+      std::istringstream stream(text);
+      std::string l;
+      while (std::getline(stream, l)) {
+        if (!l.empty() && l.back() == '\r') l.pop_back();
+        lines.push_back(std::move(l));
+      }
+    }
+    files_.emplace_back(path, std::move(lines));
+    it = std::prev(files_.end());
+  }
+  if (line == 0 || line > it->second.size()) return {};
+  return it->second[line - 1];
+}
+
+}  // namespace midlc

@@ -1,0 +1,68 @@
+// Source text, locations, and the line map from preprocessed text back to the files the user wrote.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace midlc {
+
+// A position in a file the user wrote. line and column are 1-based; line 0 means "no location".
+struct Location {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t column = 0;
+
+  bool valid() const { return line != 0; }
+};
+
+// The lines of files on disk, read once, for diagnostics that show the source line.
+class FileCache {
+public:
+  // Line `line` (1-based) of `path`; empty if unavailable.
+  std::string line(const std::string& path, uint32_t line);
+
+private:
+  std::vector<std::pair<std::string, std::vector<std::string>>> files_;
+};
+
+// The text one parser run reads (after preprocessing), and where each of its lines came from.
+class SourceText {
+public:
+  // `files` (may be null) supplies original lines to correct columns.
+  SourceText(std::string name, std::string text, FileCache* files = nullptr);
+
+  const std::string& name() const { return name_; }
+  const std::string& text() const { return text_; }
+
+  // Records that line `textLine` (1-based) of the text came from `file`:`fileLine`.
+  void mapLine(uint32_t textLine, std::string_view file, uint32_t fileLine);
+
+  // Where (line, column) of the text came from. The column is corrected for whitespace the
+  // preprocessor collapsed, by finding the same token in the original line (see locate()).
+  Location locate(uint32_t line, uint32_t column, std::string_view tokenText = {}) const;
+
+  uint32_t lineCount() const { return static_cast<uint32_t>(lineStarts_.size()); }
+
+  // The text of a line of the preprocessed text (without its newline).
+  std::string_view line(uint32_t line) const;
+
+private:
+  struct Origin {
+    uint32_t fileIndex = 0;
+    uint32_t line = 0;
+  };
+  std::string name_;
+  std::string text_;
+  FileCache* fileCache_;
+  std::vector<size_t> lineStarts_;
+  std::vector<std::string> files_;
+  std::vector<Origin> origins_;  // indexed by text line - 1; fileIndex 0 is "unmapped"
+};
+
+// Reads a whole file; returns false (and leaves `out` empty) if it cannot be read.
+bool readFile(const std::string& path, std::string& out);
+
+}  // namespace midlc
