@@ -134,6 +134,9 @@ const Case kCases[] = {
      "", "test.idl:1:85: error: [size_is] has 2 dimensions but parameter 'p' has 1 pointer or array levels\n"},
 };
 
+// Names the case in ctest's listing instead of dumping its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class Checks : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Checks, ReportsTheExactDiagnostic) {
