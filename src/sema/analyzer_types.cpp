@@ -222,7 +222,10 @@ void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& 
     const Type* base = typeSpec(f.type, nullptr);
     if (!base) continue;
     if (!f.declarator) {
+      // An anonymous member (union { ... };, or a name #defined away) still carries its discriminant.
       field.type = base;
+      if (const auto* sw = ast::findAttribute(f.attributes, "switch_is"); sw && !sw->args.empty())
+        field.switchIs = correlation(sw->args[0], scope_, "switch_is");
       continue;
     }
     std::string what = "field '" + field.name + "'";
@@ -477,8 +480,9 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
     const Type* element = inner ? inner->element : resolve(base);
     if (!inner) {
       // typedef [string] char* LPSTR is written as a pointer in the typedef'd type itself.
+      // [string] LPWSTR p, or typedef [string] char* LPSTR: the pointer is the typedef's own.
       const Type* r = resolve(base);
-      if (context == Context::Typedef && r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)) {
+      if (r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)) {
         element = r->element;
       } else {
         d_.error(str->location, "[string] applies to arrays and pointers of characters, and " + what +

@@ -426,3 +426,26 @@ TEST(Accepted, TheCalculatorSampleCompiles) {
   ASSERT_TRUE(model) << diagnostics.summary();
   EXPECT_FALSE(model->acfPath.empty());
 }
+
+TEST(Accepted, AttributesOnPointerTypedefsApplyToTheTypedefsPointer) {
+  auto r = compileText(R"(
+import "wtypes.idl";
+typedef struct Sec { DWORD n; [size_is(n)] LPVOID data; } Sec;
+typedef struct Tagged {
+  DWORD kind;
+  [switch_is(kind)] union { [case(1)] long a; [default] ; };
+} Tagged;
+[uuid(abababab-2222-3333-4444-555555555555)]
+interface P { void F([in, string] LPWSTR name, [in, unique] LPCWSTR opt, [in] Sec* s, [in] Tagged* t); }
+)");
+  EXPECT_COMPILES(r);
+  auto* p = findInterface(*r.model, "P");
+  const sema::Type* opt = findOp(p, "F")->params[1].type;
+  ASSERT_EQ(opt->kind, sema::Type::Kind::Pointer);  // a copy of LPCWSTR's pointer, made [unique] for this use
+  EXPECT_EQ(opt->pointerKind, sema::PointerKind::Unique);
+  auto* sec = static_cast<const sema::StructDecl*>(r.model->tags.at("Sec"));
+  ASSERT_EQ(sec->fields[1].type->kind, sema::Type::Kind::Pointer);
+  EXPECT_EQ(sec->fields[1].type->sizing.sizeIs->field, &sec->fields[0]);
+  auto* tagged = static_cast<const sema::StructDecl*>(r.model->tags.at("Tagged"));
+  ASSERT_TRUE(tagged->fields[1].switchIs);
+}
