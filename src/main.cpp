@@ -9,7 +9,8 @@
 namespace {
 
 std::string warningHelp() {
-  std::string text = "Warnings (-W<name> enables, -Wno-<name> disables, -Werror/--Werror makes them errors):\n";
+  std::string text =
+      "Warnings (-W<name> enables, -Wno-<name> disables, -Werror/--Werror makes them errors):\n";
   for (const auto& w : midlc::knownWarnings())
     text += "  " + std::string(w.name) + std::string(24 - std::min<size_t>(22, w.name.size()), ' ') +
             std::string(w.description) + "\n";
@@ -35,22 +36,27 @@ int main(int argc, char** argv) {
     }
   }
 
-  CLI::App app{"midlc: compiles Microsoft/DCE IDL (with its ACF) for the midlrt C++ runtime.\n"
-               "Reads file.idl, its imports and file.acf, checks them, and prints a summary of the model."};
+  CLI::App app{
+      "midlc: compiles Microsoft/DCE IDL (with its ACF) for the midlrt C++ runtime.\n"
+      "Reads file.idl, its imports and file.acf, checks them, and prints a summary of the model."};
   app.set_version_flag("--version", std::string("midlc ") + MIDLC_VERSION);
   app.add_option("file", options.input, "The IDL file to compile")->required();
   app.add_option("--acf", options.acf, "The ACF file (default: the IDL file's name with .acf, if present)");
   app.add_option("-I,--include", options.preprocess.includeDirs,
                  "Add a folder to the include and import search path (repeatable)");
-  app.add_option("-D,--define", options.preprocess.defines, "Define a preprocessor macro: NAME or NAME=VALUE");
+  app.add_option("-D,--define", options.preprocess.defines,
+                 "Define a preprocessor macro: NAME or NAME=VALUE");
   app.add_option("-U,--undefine", options.preprocess.undefines, "Undefine a preprocessor macro");
   app.add_option("-o,--out-dir", options.outDir, "Folder for generated files (default: .)");
-  app.add_flag("--no-cpp", [&](int64_t) { options.preprocess.enabled = false; },
-               "Do not run the C preprocessor (only #pragma lines may remain in the files)");
-  app.add_option("--cpp-cmd", options.preprocess.command,
-                 "The C preprocessor to run (default: cpp); it is given -E -x c -undef and the -I/-D/-U options");
-  app.add_flag("--no-default-imports", [&](int64_t) { options.defaultImports = false; },
-               "Do not search midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl) for imports");
+  app.add_flag(
+      "--no-cpp", [&](int64_t) { options.preprocess.enabled = false; },
+      "Do not run the C preprocessor (only #pragma lines may remain in the files)");
+  app.add_option(
+      "--cpp-cmd", options.preprocess.command,
+      "The C preprocessor to run (default: cpp); it is given -E -x c -undef and the -I/-D/-U options");
+  app.add_flag(
+      "--no-default-imports", [&](int64_t) { options.defaultImports = false; },
+      "Do not search midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl) for imports");
   app.add_flag("--dump-model", options.dumpModel, "Print the checked model of the main file as JSON");
   std::string macros;
   for (const auto& m : midlc::frontend::predefinedMacros()) macros += " " + m;

@@ -19,19 +19,23 @@ std::string generate(int interfaces) {
   std::string idl = "import \"unknwn.idl\";\n";
   for (int i = 0; i < interfaces; ++i) {
     std::string n = std::to_string(i);
-    idl += "typedef struct Rec" + n + " {\n  long id;\n  double x, y;\n  [string] wchar_t* name;\n"
-           "  long count;\n  [size_is(count)] long* values;\n  [unique] struct Rec" + n + "* next;\n} Rec" + n + ";\n";
-    idl += "typedef [v1_enum] enum Kind" + n + " { K" + n + "a = " + n + ", K" + n + "b, K" + n + "c = K" + n +
-           "a << 2 } Kind" + n + ";\n";
-    idl += "typedef union U" + n + " switch (long k) u { case 1: long l; case 2: double d; default: ; } U" + n + ";\n";
+    idl += "typedef struct Rec" + n +
+           " {\n  long id;\n  double x, y;\n  [string] wchar_t* name;\n"
+           "  long count;\n  [size_is(count)] long* values;\n  [unique] struct Rec" +
+           n + "* next;\n} Rec" + n + ";\n";
+    idl += "typedef [v1_enum] enum Kind" + n + " { K" + n + "a = " + n + ", K" + n + "b, K" + n + "c = K" +
+           n + "a << 2 } Kind" + n + ";\n";
+    idl += "typedef union U" + n + " switch (long k) u { case 1: long l; case 2: double d; default: ; } U" +
+           n + ";\n";
     char uuid[40];
     std::snprintf(uuid, sizeof uuid, "%08x-1234-5678-9abc-def012345678", i);
-    idl += std::string("[object, uuid(") + uuid + "), pointer_default(unique)]\ninterface IBench" + n + " : IUnknown {\n";
+    idl += std::string("[object, uuid(") + uuid + "), pointer_default(unique)]\ninterface IBench" + n +
+           " : IUnknown {\n";
     for (int m = 0; m < 10; ++m) {
       std::string mn = std::to_string(m);
       idl += "  HRESULT Method" + mn + "([in] long a, [in, string] const wchar_t* s, [in] Rec" + n +
-             "* r, [in] long n, [in, size_is(n)] const byte* data, [out] U" + n + "* u, [out, retval] Kind" + n +
-             "* k);\n";
+             "* r, [in] long n, [in, size_is(n)] const byte* data, [out] U" + n + "* u, [out, retval] Kind" +
+             n + "* k);\n";
     }
     idl += "}\n";
   }
@@ -56,8 +60,10 @@ int main(int argc, char** argv) {
   midlc::frontend::PreprocessOptions pp;
   pp.includeDirs.push_back(MIDLC_DEFAULT_IMPORT_DIR);
   auto big = midlc::frontend::preprocess((dir / "big.idl").string(), pp, files, diagnostics);
-  auto base = midlc::frontend::preprocess(std::string(MIDLC_DEFAULT_IMPORT_DIR) + "/unknwn.idl", pp, files, diagnostics);
-  auto types = midlc::frontend::preprocess(std::string(MIDLC_DEFAULT_IMPORT_DIR) + "/wtypes.idl", pp, files, diagnostics);
+  auto base = midlc::frontend::preprocess(std::string(MIDLC_DEFAULT_IMPORT_DIR) + "/unknwn.idl", pp, files,
+                                          diagnostics);
+  auto types = midlc::frontend::preprocess(std::string(MIDLC_DEFAULT_IMPORT_DIR) + "/wtypes.idl", pp, files,
+                                           diagnostics);
   if (!big || !base || !types) {
     std::fprintf(stderr, "%s", diagnostics.summary().c_str());
     return 1;
@@ -92,8 +98,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s", diagnostics.summary().c_str());
       return 1;
     }
-    std::printf("%s parse + checks:  %7.2f MB/s  (parse %.3f s, checks %.3f s)\n", run == 0 ? "first" : "warm ",
-                mb / (parseTime + semaTime), parseTime, semaTime);
+    std::printf("%s parse + checks:  %7.2f MB/s  (parse %.3f s, checks %.3f s)\n",
+                run == 0 ? "first" : "warm ", mb / (parseTime + semaTime), parseTime, semaTime);
   }
   fs::remove_all(dir);
   return 0;

@@ -32,7 +32,7 @@ std::string defaultImportDir() {
 namespace {
 
 class Loader {
-public:
+ public:
   Loader(const Options& options, FileCache& files, Diagnostics& diagnostics)
       : options_(options), files_(files), diagnostics_(diagnostics) {
     searchPath_ = options.importDirs;
@@ -69,7 +69,7 @@ public:
 
   const std::vector<sema::ParsedFile>& files() const { return parsedFiles_; }
 
-private:
+ private:
   frontend::PreprocessOptions preprocessOptions(const std::string& path) const {
     frontend::PreprocessOptions pp = options_.preprocess;
     // The importing file's folder comes first, then -I, then midlc's own IDL folder.
@@ -83,8 +83,10 @@ private:
   static void collectImports(const std::vector<ast::Definition>& defs, std::vector<const ast::Import*>& out) {
     for (const auto& def : defs) {
       if (auto* i = std::get_if<ast::Import>(&def)) out.push_back(i);
-      if (auto* itf = std::get_if<std::unique_ptr<ast::Interface>>(&def)) collectImports((*itf)->members, out);
-      if (auto* lib = std::get_if<std::unique_ptr<ast::Library>>(&def)) collectImports((*lib)->definitions, out);
+      if (auto* itf = std::get_if<std::unique_ptr<ast::Interface>>(&def))
+        collectImports((*itf)->members, out);
+      if (auto* lib = std::get_if<std::unique_ptr<ast::Library>>(&def))
+        collectImports((*lib)->definitions, out);
     }
   }
 
@@ -150,7 +152,8 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
   for (const auto& w : options.disabledWarnings) diagnostics.disableWarning(w);
   auto model = compile(options, files, diagnostics);
   if (!model || diagnostics.hasErrors()) {
-    err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors") << " generated.\n";
+    err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
+        << " generated.\n";
     return 1;
   }
   if (options.dumpModel)

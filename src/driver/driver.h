@@ -14,10 +14,10 @@ namespace midlc::driver {
 
 struct Options {
   std::string input;
-  std::string acf;               // --acf; empty: <input basename>.acf beside the input, if it exists
+  std::string acf;  // --acf; empty: <input basename>.acf beside the input, if it exists
   frontend::PreprocessOptions preprocess;
   std::vector<std::string> importDirs;  // where import "x.idl" looks after the importing file's folder
-  bool defaultImports = true;    // also look in midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl)
+  bool defaultImports = true;  // also look in midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl)
   std::string outDir = ".";
   bool dumpModel = false;
   bool warningsAreErrors = false;

@@ -15,7 +15,20 @@ namespace midlc::ast {
 struct TypeRef;
 
 struct Expr {
-  enum class Kind { Integer, Float, Char, String, Name, Unary, Binary, Conditional, Member, Index, Cast, Sizeof };
+  enum class Kind {
+    Integer,
+    Float,
+    Char,
+    String,
+    Name,
+    Unary,
+    Binary,
+    Conditional,
+    Member,
+    Index,
+    Cast,
+    Sizeof
+  };
   Kind kind = Kind::Integer;
   Location location;
   std::string text;  // literal spelling, name, or operator ("-", "<<", "->", ...)
@@ -57,8 +70,27 @@ struct Declarator;
 struct Param;
 
 enum class BaseKeyword {
-  None, Boolean, Byte, Char, WChar, Small, Short, Long, LongLong, Hyper, Int, Int8, Int16, Int32, Int64,
-  Int3264, Float, Double, Void, HandleT, ErrorStatusT
+  None,
+  Boolean,
+  Byte,
+  Char,
+  WChar,
+  Small,
+  Short,
+  Long,
+  LongLong,
+  Hyper,
+  Int,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  Int3264,
+  Float,
+  Double,
+  Void,
+  HandleT,
+  ErrorStatusT
 };
 
 struct StructDef;

@@ -14,7 +14,7 @@ namespace midlc::frontend {
 using P = midlc::grammar::IdlParser;
 
 class AstBuilder {
-public:
+ public:
   AstBuilder(const SourceText& source, antlr4::TokenStream& tokens, Diagnostics& diagnostics)
       : source_(source), tokens_(tokens), diagnostics_(diagnostics) {}
 
@@ -59,7 +59,7 @@ public:
   std::string name(P::IdentifierContext* ctx) const;
   std::string sourceText(antlr4::ParserRuleContext* ctx) const;
 
-private:
+ private:
   std::unique_ptr<ast::Expr> primary(P::PrimaryExpressionContext* ctx);
   void numberLiteral(antlr4::Token* token, ast::Expr& out);
   void charLiteral(antlr4::Token* token, ast::Expr& out);

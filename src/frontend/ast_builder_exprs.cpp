@@ -20,7 +20,9 @@ Location AstBuilder::at(antlr4::Token* token) const {
                         static_cast<uint32_t>(token->getCharPositionInLine() + 1), text);
 }
 
-std::string AstBuilder::name(P::IdentifierContext* ctx) const { return ctx ? ctx->getStart()->getText() : ""; }
+std::string AstBuilder::name(P::IdentifierContext* ctx) const {
+  return ctx ? ctx->getStart()->getText() : "";
+}
 
 std::string AstBuilder::sourceText(antlr4::ParserRuleContext* ctx) const {
   if (!ctx || !ctx->getStart() || !ctx->getStop()) return {};
@@ -42,7 +44,8 @@ ast::Attributes AstBuilder::attributes(P::AttributeListContext* ctx) {
       arg.location = at(uuid);
       std::string text = sourceText(uuid);
       // uuid("...") is accepted too.
-      if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+        text = text.substr(1, text.size() - 2);
       for (char c : text)
         if (!std::isspace(static_cast<unsigned char>(c))) arg.text += c;
       attr.args.push_back(std::move(arg));
@@ -173,8 +176,8 @@ void AstBuilder::numberLiteral(antlr4::Token* token, ast::Expr& out) {
   if (floating) {
     out.kind = ast::Expr::Kind::Float;
     std::string digits = text;
-    while (!digits.empty() && (digits.back() == 'f' || digits.back() == 'F' || digits.back() == 'l' ||
-                               digits.back() == 'L'))
+    while (!digits.empty() &&
+           (digits.back() == 'f' || digits.back() == 'F' || digits.back() == 'l' || digits.back() == 'L'))
       digits.pop_back();
     char* end = nullptr;
     errno = 0;
@@ -201,11 +204,12 @@ void AstBuilder::numberLiteral(antlr4::Token* token, ast::Expr& out) {
   uint64_t value = 0;
   bool ok = start < digits.size() || base == 8;
   for (size_t i = start; ok && i < digits.size(); ++i) {
-    int d = std::isdigit(static_cast<unsigned char>(digits[i]))   ? digits[i] - '0'
+    int d = std::isdigit(static_cast<unsigned char>(digits[i]))    ? digits[i] - '0'
             : std::isxdigit(static_cast<unsigned char>(digits[i])) ? std::tolower(digits[i]) - 'a' + 10
                                                                    : 99;
     if (d >= base) ok = false;
-    if (ok && value > (std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
+    if (ok && value > (std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(d)) /
+                          static_cast<uint64_t>(base)) {
       diagnostics_.error(at(token), "integer literal '" + text + "' does not fit in 64 bits");
       return;
     }

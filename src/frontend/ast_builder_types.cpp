@@ -8,11 +8,25 @@ namespace {
 ast::BaseKeyword keywordOf(const std::string& word) {
   using K = ast::BaseKeyword;
   static const std::pair<const char*, K> table[] = {
-      {"small", K::Small},   {"short", K::Short},   {"long", K::Long},       {"hyper", K::Hyper},
-      {"int", K::Int},       {"char", K::Char},     {"__int8", K::Int8},     {"__int16", K::Int16},
-      {"__int32", K::Int32}, {"__int64", K::Int64}, {"__int3264", K::Int3264}, {"boolean", K::Boolean},
-      {"byte", K::Byte},     {"wchar_t", K::WChar}, {"float", K::Float},     {"double", K::Double},
-      {"void", K::Void},     {"handle_t", K::HandleT}, {"error_status_t", K::ErrorStatusT},
+      {"small", K::Small},
+      {"short", K::Short},
+      {"long", K::Long},
+      {"hyper", K::Hyper},
+      {"int", K::Int},
+      {"char", K::Char},
+      {"__int8", K::Int8},
+      {"__int16", K::Int16},
+      {"__int32", K::Int32},
+      {"__int64", K::Int64},
+      {"__int3264", K::Int3264},
+      {"boolean", K::Boolean},
+      {"byte", K::Byte},
+      {"wchar_t", K::WChar},
+      {"float", K::Float},
+      {"double", K::Double},
+      {"void", K::Void},
+      {"handle_t", K::HandleT},
+      {"error_status_t", K::ErrorStatusT},
   };
   for (const auto& [text, kind] : table)
     if (word == text) return kind;
@@ -125,8 +139,8 @@ void AstBuilder::fields(const std::vector<P::FieldContext*>& ctxs, std::vector<a
       // "long a, b;" : both fields share the type and the attributes as written.
       field.attributes = i == 0 ? std::move(attrs) : attributes(f->attributeList());
       field.type = typeSpec(f->typeSpec());
-      if (i > 0 && field.type.kind != ast::TypeRef::Kind::Base && field.type.kind != ast::TypeRef::Kind::Named &&
-          !field.type.name.empty()) {
+      if (i > 0 && field.type.kind != ast::TypeRef::Kind::Base &&
+          field.type.kind != ast::TypeRef::Kind::Named && !field.type.name.empty()) {
         // A struct defined inline with several declarators: later ones refer to it by tag.
         field.type.structDef.reset();
         field.type.unionDef.reset();

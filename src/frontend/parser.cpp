@@ -17,8 +17,9 @@ namespace {
 constexpr int kMaxNesting = 200;
 
 class ErrorListener : public antlr4::BaseErrorListener {
-public:
-  ErrorListener(const SourceText& source, Diagnostics& diagnostics) : source_(source), diagnostics_(diagnostics) {}
+ public:
+  ErrorListener(const SourceText& source, Diagnostics& diagnostics)
+      : source_(source), diagnostics_(diagnostics) {}
 
   void syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t line, size_t column,
                    const std::string& message, std::exception_ptr) override {
@@ -30,7 +31,7 @@ public:
 
   size_t count() const { return count_; }
 
-private:
+ private:
   static std::string describe(antlr4::Token* offending, const std::string& message) {
     if (!offending) return message;
     if (offending->getType() == grammar::IdlLexer::UNKNOWN_CHAR)
@@ -110,7 +111,8 @@ auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Buil
   grammar::IdlParser parser(&tokens);
   parser.removeErrorListeners();
   // Stage 1: SLL prediction, bail out at the first error. Almost every real file parses here.
-  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   Tree* tree = nullptr;
   try {
@@ -125,7 +127,8 @@ auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Buil
     ErrorListener listener(source, diagnostics);
     parser.addErrorListener(&listener);
     parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::LL);
     tree = (parser.*entry)();
     parser.removeErrorListeners();
     if (listener.count() > 0) return std::nullopt;

@@ -164,14 +164,15 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
   }
   SourceText source(name, std::move(cleaned), &files);
   for (size_t i = 0; i < origins.size(); ++i)
-    if (origins[i].second != 0) source.mapLine(static_cast<uint32_t>(i + 1), origins[i].first, origins[i].second);
+    if (origins[i].second != 0)
+      source.mapLine(static_cast<uint32_t>(i + 1), origins[i].first, origins[i].second);
   return source;
 }
 
 }  // namespace
 
-std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options, FileCache& files,
-                                     Diagnostics& diagnostics) {
+std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
+                                     FileCache& files, Diagnostics& diagnostics) {
   std::string text;
   if (!readFile(path, text)) {
     diagnostics.error(Location{path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
@@ -201,7 +202,8 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
   argv.push_back(path);
   ProcessResult result = runProcess(argv);
   if (!result.started) {
-    diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] + "': " + result.startError +
+    diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] +
+                                                "': " + result.startError +
                                                 " (use --cpp-cmd to name another, or --no-cpp)");
     return std::nullopt;
   }

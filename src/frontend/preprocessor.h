@@ -12,8 +12,8 @@
 namespace midlc::frontend {
 
 struct PreprocessOptions {
-  bool enabled = true;                // false: --no-cpp, the file is read as it is
-  std::string command = "cpp";        // --cpp-cmd; may carry its own arguments ("clang -E")
+  bool enabled = true;                   // false: --no-cpp, the file is read as it is
+  std::string command = "cpp";           // --cpp-cmd; may carry its own arguments ("clang -E")
   std::vector<std::string> includeDirs;  // -I
   std::vector<std::string> defines;      // -D NAME or NAME=VALUE
   std::vector<std::string> undefines;    // -U NAME
@@ -24,7 +24,7 @@ const std::vector<std::string>& predefinedMacros();
 
 // Preprocesses `path`. Returns nothing (after reporting why) if the file cannot be read or the
 // preprocessor fails.
-std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options, FileCache& files,
-                                     Diagnostics& diagnostics);
+std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
+                                     FileCache& files, Diagnostics& diagnostics);
 
 }  // namespace midlc::frontend

@@ -10,7 +10,7 @@
 namespace midlc::sema {
 
 class Analyzer {
-public:
+ public:
   Analyzer(Model& model, Diagnostics& diagnostics) : m_(model), d_(diagnostics), checker_(diagnostics) {}
 
   void file(const ast::File& file, bool isMain);
@@ -23,7 +23,8 @@ public:
   void typedefDecl(const ast::Typedef& td, std::vector<Item>& out);
   void constDecl(const ast::Const& c, std::vector<Item>& out);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
-  void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel, bool marshaled = false);
+  void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,
+              bool marshaled = false);
   bool declare(Decl* decl);
   template <typename T>
   T* make() {

@@ -6,7 +6,9 @@ namespace midlc::sema {
 
 namespace {
 
-bool has(const ast::Attributes& attrs, const char* name) { return ast::findAttribute(attrs, name) != nullptr; }
+bool has(const ast::Attributes& attrs, const char* name) {
+  return ast::findAttribute(attrs, name) != nullptr;
+}
 
 }  // namespace
 
@@ -45,9 +47,11 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         itf->implicitHandleName = arg.declaredName;
         itf->implicitHandleType = arg.type->kind == ast::TypeRef::Kind::Base ? "handle_t" : arg.type->name;
         if (arg.declaredName.empty())
-          d_.error(arg.location, "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
+          d_.error(arg.location,
+                   "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
       } else if (!ih->args.empty()) {
-        d_.error(ih->args[0].location, "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
+        d_.error(ih->args[0].location,
+                 "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
       }
     } else if (has(a.attributes, "auto_handle")) {
       itf->handleKind = HandleKind::Auto;
@@ -59,7 +63,8 @@ void Analyzer::acf(const ast::AcfFile& acf) {
       for (auto& o : itf->operations)
         if (o.name == op.name) target = &o;
       if (!target) {
-        d_.error(op.location, "interface '" + itf->name + "' has no operation '" + op.name + "' (named in the ACF)");
+        d_.error(op.location,
+                 "interface '" + itf->name + "' has no operation '" + op.name + "' (named in the ACF)");
         continue;
       }
       target->acfAttributes = convert(op.attributes, true);
@@ -78,7 +83,8 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         for (auto& candidate : target->params)
           if (candidate.name == p.name) param = &candidate;
         if (!param) {
-          d_.error(p.location, "operation '" + op.name + "' has no parameter '" + p.name + "' (named in the ACF)");
+          d_.error(p.location,
+                   "operation '" + op.name + "' has no parameter '" + p.name + "' (named in the ACF)");
           continue;
         }
         for (auto& attr : convert(p.attributes, true)) param->attributes.push_back(std::move(attr));

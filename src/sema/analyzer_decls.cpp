@@ -126,9 +126,10 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
           for (const auto& member : node->members) {
             checker_.check(member.attributes, kCoclassMember);
             const Decl* target = m_.find(member.name);
-            if (!target || (target->kind != Decl::Kind::Interface && target->kind != Decl::Kind::Dispinterface))
-              d_.error(member.location, "coclass '" + node->name + "' names '" + member.name +
-                                            "', which is not an interface");
+            if (!target ||
+                (target->kind != Decl::Kind::Interface && target->kind != Decl::Kind::Dispinterface))
+              d_.error(member.location,
+                       "coclass '" + node->name + "' names '" + member.name + "', which is not an interface");
             decl->interfaces.push_back(member.name);
           }
           if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
@@ -200,10 +201,10 @@ void Analyzer::constDecl(const ast::Const& c, std::vector<Item>& out) {
   decl->type = base ? declaratorType(base, c.declarator, {}, Context::Other, "constant") : nullptr;
   decl->expr = constantExpr(*c.value, "the value of a constant");
   if (decl->expr) decl->value = decl->expr->value;
-  if (decl->type && decl->value.kind == Value::Kind::String && resolve(decl->type)->kind != Type::Kind::Pointer &&
-      resolve(decl->type)->kind != Type::Kind::Array)
-    d_.error(c.value->location, "constant '" + decl->name + "' of type '" + typeText(decl->type) +
-                                    "' cannot hold a string");
+  if (decl->type && decl->value.kind == Value::Kind::String &&
+      resolve(decl->type)->kind != Type::Kind::Pointer && resolve(decl->type)->kind != Type::Kind::Array)
+    d_.error(c.value->location,
+             "constant '" + decl->name + "' of type '" + typeText(decl->type) + "' cannot hold a string");
   if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
 }
 
@@ -231,14 +232,19 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   }
   if (const auto* pd = ast::findAttribute(itf.attributes, "pointer_default"); pd && !pd->args.empty()) {
     const std::string& kind = pd->args[0].text;
-    if (kind == "ref") decl->pointerDefault = PointerKind::Ref;
-    else if (kind == "unique") decl->pointerDefault = PointerKind::Unique;
-    else if (kind == "ptr") decl->pointerDefault = PointerKind::Full;
-    else d_.error(pd->args[0].location, "pointer_default takes ref, unique or ptr, not '" + kind + "'");
+    if (kind == "ref")
+      decl->pointerDefault = PointerKind::Ref;
+    else if (kind == "unique")
+      decl->pointerDefault = PointerKind::Unique;
+    else if (kind == "ptr")
+      decl->pointerDefault = PointerKind::Full;
+    else
+      d_.error(pd->args[0].location, "pointer_default takes ref, unique or ptr, not '" + kind + "'");
   }
   if (const auto* ep = ast::findAttribute(itf.attributes, "endpoint"))
     for (const auto& arg : ep->args)
-      if (arg.expr && arg.expr->kind == ast::Expr::Kind::String) decl->endpoints.push_back(arg.expr->stringValue);
+      if (arg.expr && arg.expr->kind == ast::Expr::Kind::String)
+        decl->endpoints.push_back(arg.expr->stringValue);
   decl->asyncUuid = uuidAttribute(itf.attributes, "async_uuid");
   if (decl->asyncUuid) decl->asyncSource = AsyncSource::AsyncUuid;
 
@@ -267,13 +273,15 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   if (decl->isObject && !decl->isLocal && itf.base.empty() && decl->name != "IUnknown")
     d_.error(decl->location, "object interface '" + decl->name + "' must derive from IUnknown");
   if (decl->asyncSource == AsyncSource::AsyncUuid && !decl->isObject)
-    d_.error(decl->location, "[async_uuid] applies to [object] interfaces; for an RPC interface, mark "
-                             "operations [async] in the ACF");
+    d_.error(decl->location,
+             "[async_uuid] applies to [object] interfaces; for an RPC interface, mark "
+             "operations [async] in the ACF");
 
   // Opnums: an object interface's methods follow its base's (IUnknown's three first).
   uint32_t opnum = 0;
   if (decl->isObject)
-    for (const InterfaceDecl* b = decl->base; b; b = b->base) opnum += static_cast<uint32_t>(b->operations.size());
+    for (const InterfaceDecl* b = decl->base; b; b = b->base)
+      opnum += static_cast<uint32_t>(b->operations.size());
   decl->firstOpnum = opnum;
 
   InterfaceDecl* outer = currentInterface_;
@@ -296,16 +304,22 @@ void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t 
   Operation out;
   out.name = op.name;
   // Property accessors share their name in IDL; COM's C++ mapping tells them apart by prefix.
-  if (ast::findAttribute(op.attributes, "propget")) out.name = "get_" + op.name;
-  else if (ast::findAttribute(op.attributes, "propput")) out.name = "put_" + op.name;
-  else if (ast::findAttribute(op.attributes, "propputref")) out.name = "putref_" + op.name;
+  if (ast::findAttribute(op.attributes, "propget"))
+    out.name = "get_" + op.name;
+  else if (ast::findAttribute(op.attributes, "propput"))
+    out.name = "put_" + op.name;
+  else if (ast::findAttribute(op.attributes, "propputref"))
+    out.name = "putref_" + op.name;
   out.location = op.location;
   out.opnum = opnum;
   out.attributes = convert(op.attributes);
   out.isLocal = ast::findAttribute(op.attributes, "local") != nullptr;
   out.isCallback = ast::findAttribute(op.attributes, "callback") != nullptr;
-  if (const auto* ca = ast::findAttribute(op.attributes, "call_as"); ca && !ca->args.empty()) out.callAs = ca->args[0].text;
-  if (op.hasVarargs) d_.error(op.location, "operation '" + op.name + "' has a variable argument list, which cannot be marshaled");
+  if (const auto* ca = ast::findAttribute(op.attributes, "call_as"); ca && !ca->args.empty())
+    out.callAs = ca->args[0].text;
+  if (op.hasVarargs)
+    d_.error(op.location,
+             "operation '" + op.name + "' has a variable argument list, which cannot be marshaled");
 
   for (const auto& existing : itf.operations)
     if (existing.name == out.name) {
@@ -317,7 +331,8 @@ void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t 
     ast::Declarator retDecl;
     retDecl.pointers = op.returnPointers;
     retDecl.location = op.location;
-    out.returnType = declaratorType(ret, retDecl, op.attributes, Context::Return, "the return value of '" + op.name + "'");
+    out.returnType =
+        declaratorType(ret, retDecl, op.attributes, Context::Return, "the return value of '" + op.name + "'");
   }
   itf.operations.push_back(std::move(out));
   Operation& stored = itf.operations.back();
@@ -334,7 +349,8 @@ void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t 
   }
 }
 
-void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel, bool marshaled) {
+void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,
+                      bool marshaled) {
   out.reserve(in.size());  // correlation expressions point into this vector
   for (const auto& p : in) {
     Param param;
@@ -356,15 +372,18 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
     if (topLevel) checker_.check(p.attributes, kParam);
     const Type* base = typeSpec(p.type, nullptr);
     if (!base) continue;
-    std::string what = param.name.empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + param.name + "'";
-    param.type = declaratorType(base, p.declarator, p.attributes, topLevel ? Context::Param : Context::Other, what);
+    std::string what =
+        param.name.empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + param.name + "'";
+    param.type =
+        declaratorType(base, p.declarator, p.attributes, topLevel ? Context::Param : Context::Other, what);
     if (const auto* s = ast::findAttribute(p.attributes, "switch_is"); s && !s->args.empty()) {
       param.switchIs = correlation(s->args[0], scope_, "switch_is");
     }
-    if (const auto* iid = ast::findAttribute(p.attributes, "iid_is"); iid && !iid->args.empty() && iid->args[0].expr)
+    if (const auto* iid = ast::findAttribute(p.attributes, "iid_is");
+        iid && !iid->args.empty() && iid->args[0].expr)
       param.iidIs = expr(*iid->args[0].expr, scope_);
-    if (const auto* r = ast::findAttribute(p.attributes, "range"); r && r->args.size() == 2 && r->args[0].expr &&
-                                                                 r->args[1].expr) {
+    if (const auto* r = ast::findAttribute(p.attributes, "range");
+        r && r->args.size() == 2 && r->args[0].expr && r->args[1].expr) {
       param.rangeMin = constantExpr(*r->args[0].expr, "a range bound");
       param.rangeMax = constantExpr(*r->args[1].expr, "a range bound");
     }
@@ -373,14 +392,15 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
     if (marshaled) {
       // A union passed by value or reference needs a discriminant.
       const Type* target = t->kind == Type::Kind::Pointer ? resolve(t->element) : t;
-      if (target && target->kind == Type::Kind::Named && target->decl && target->decl->kind == Decl::Kind::Union &&
+      if (target && target->kind == Type::Kind::Named && target->decl &&
+          target->decl->kind == Decl::Kind::Union &&
           !static_cast<const UnionDecl*>(target->decl)->encapsulated && !param.switchIs)
         d_.error(param.location, what + " is a non-encapsulated union and needs [switch_is]");
       std::set<const Decl*> visited;
       checkMarshalable(param.type, param.location, what, visited);
     }
-    if ((param.direction != Direction::In) && t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array &&
-        !param.isContextHandle)
+    if ((param.direction != Direction::In) && t->kind != Type::Kind::Pointer &&
+        t->kind != Type::Kind::Array && !param.isContextHandle)
       d_.error(param.location, "[out] " + what + " must be a pointer or an array");
   }
   scope_ = outer;
@@ -394,20 +414,22 @@ void Analyzer::finalChecks() {
     if (!anyAsync) continue;
     if (itf->isObject) {
       if (itf->derivesFromIDispatch) {
-        d_.error(itf->location, "interface '" + itf->name +
-                                    "' derives from IDispatch and cannot be asynchronous: COM has no asynchronous "
-                                    "calls through IDispatch (call objects exist only for custom interfaces)");
+        d_.error(itf->location,
+                 "interface '" + itf->name +
+                     "' derives from IDispatch and cannot be asynchronous: COM has no asynchronous "
+                     "calls through IDispatch (call objects exist only for custom interfaces)");
         continue;
       }
       if (itf->base && itf->base->name != "IUnknown" && itf->base->asyncSource == AsyncSource::None &&
           !itf->base->hasAsyncOperations())
-        d_.error(itf->location, "asynchronous interface '" + itf->name + "' derives from '" + itf->base->name +
-                                    "', which is neither IUnknown nor asynchronous itself");
+        d_.error(itf->location, "asynchronous interface '" + itf->name + "' derives from '" +
+                                    itf->base->name + "', which is neither IUnknown nor asynchronous itself");
     }
     if (itf->isLocal)
       d_.warning(itf->location, "local-async",
-                 "interface '" + itf->name + "' is [local]: nothing is marshaled for it, so it gets no "
-                                             "asynchronous proxy or stub");
+                 "interface '" + itf->name +
+                     "' is [local]: nothing is marshaled for it, so it gets no "
+                     "asynchronous proxy or stub");
   }
 }
 

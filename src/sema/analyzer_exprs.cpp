@@ -14,20 +14,29 @@ std::string render(const ast::Expr& e) {
     case ast::Expr::Kind::Float:
     case ast::Expr::Kind::Char:
     case ast::Expr::Kind::String:
-    case ast::Expr::Kind::Name: return e.text;
-    case ast::Expr::Kind::Unary: return e.text + render(*e.operands[0]);
-    case ast::Expr::Kind::Binary: return render(*e.operands[0]) + " " + e.text + " " + render(*e.operands[1]);
+    case ast::Expr::Kind::Name:
+      return e.text;
+    case ast::Expr::Kind::Unary:
+      return e.text + render(*e.operands[0]);
+    case ast::Expr::Kind::Binary:
+      return render(*e.operands[0]) + " " + e.text + " " + render(*e.operands[1]);
     case ast::Expr::Kind::Conditional:
       return render(*e.operands[0]) + " ? " + render(*e.operands[1]) + " : " + render(*e.operands[2]);
-    case ast::Expr::Kind::Member: return render(*e.operands[0]) + e.text + render(*e.operands[1]);
-    case ast::Expr::Kind::Index: return render(*e.operands[0]) + "[" + render(*e.operands[1]) + "]";
-    case ast::Expr::Kind::Cast: return "(type)" + render(*e.operands[0]);
-    case ast::Expr::Kind::Sizeof: return "sizeof(type)";
+    case ast::Expr::Kind::Member:
+      return render(*e.operands[0]) + e.text + render(*e.operands[1]);
+    case ast::Expr::Kind::Index:
+      return render(*e.operands[0]) + "[" + render(*e.operands[1]) + "]";
+    case ast::Expr::Kind::Cast:
+      return "(type)" + render(*e.operands[0]);
+    case ast::Expr::Kind::Sizeof:
+      return "sizeof(type)";
   }
   return "?";
 }
 
-bool integral(const Value& v) { return v.kind == Value::Kind::Integer || v.kind == Value::Kind::Char; }
+bool integral(const Value& v) {
+  return v.kind == Value::Kind::Integer || v.kind == Value::Kind::Char;
+}
 
 }  // namespace
 
@@ -35,7 +44,8 @@ const Expr* Analyzer::constantExpr(const ast::Expr& e, const char* what) {
   const Expr* out = expr(e, Scope{});
   if (!out) return nullptr;
   if (!out->isConstant()) {
-    d_.error(e.location, std::string(what) + " must be a constant expression, and '" + out->text + "' is not");
+    d_.error(e.location,
+             std::string(what) + " must be a constant expression, and '" + out->text + "' is not");
     return nullptr;
   }
   return out;
@@ -118,7 +128,9 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
       out.name = e.operands[1]->text;
       return &out;  // resolved by the generator against the operand's struct type; never constant
     }
-    case ast::Expr::Kind::Index: out.kind = Expr::Kind::Index; return &out;
+    case ast::Expr::Kind::Index:
+      out.kind = Expr::Kind::Index;
+      return &out;
     case ast::Expr::Kind::Cast: {
       out.kind = Expr::Kind::Cast;
       out.type = typeSpec(*e.type, nullptr);
@@ -128,17 +140,30 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
         if (e.pointerLevels == 0 && t && t->kind == Type::Kind::Primitive && integral(out.value)) {
           // Truncate to the target width, as C would.
           switch (t->primitive) {
-            case Primitive::Int8: out.value.integer = static_cast<int8_t>(out.value.integer); break;
+            case Primitive::Int8:
+              out.value.integer = static_cast<int8_t>(out.value.integer);
+              break;
             case Primitive::UInt8:
             case Primitive::Byte:
-            case Primitive::Char: out.value.integer = static_cast<uint8_t>(out.value.integer); break;
-            case Primitive::Int16: out.value.integer = static_cast<int16_t>(out.value.integer); break;
+            case Primitive::Char:
+              out.value.integer = static_cast<uint8_t>(out.value.integer);
+              break;
+            case Primitive::Int16:
+              out.value.integer = static_cast<int16_t>(out.value.integer);
+              break;
             case Primitive::UInt16:
-            case Primitive::WChar: out.value.integer = static_cast<uint16_t>(out.value.integer); break;
-            case Primitive::Int32: out.value.integer = static_cast<int32_t>(out.value.integer); break;
+            case Primitive::WChar:
+              out.value.integer = static_cast<uint16_t>(out.value.integer);
+              break;
+            case Primitive::Int32:
+              out.value.integer = static_cast<int32_t>(out.value.integer);
+              break;
             case Primitive::UInt32:
-            case Primitive::ErrorStatus: out.value.integer = static_cast<uint32_t>(out.value.integer); break;
-            default: break;
+            case Primitive::ErrorStatus:
+              out.value.integer = static_cast<uint32_t>(out.value.integer);
+              break;
+            default:
+              break;
           }
           out.value.kind = Value::Kind::Integer;
         }
@@ -150,15 +175,37 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
       out.type = typeSpec(*e.type, nullptr);
       const Type* t = resolve(out.type);
       int64_t size = 0;
-      if (e.pointerLevels > 0) size = 4;  // NDR pointers are 4-byte referent ids
+      if (e.pointerLevels > 0)
+        size = 4;  // NDR pointers are 4-byte referent ids
       else if (t && t->kind == Type::Kind::Primitive) {
         switch (t->primitive) {
-          case Primitive::Boolean: case Primitive::Byte: case Primitive::Char: case Primitive::Int8: case Primitive::UInt8: size = 1; break;
-          case Primitive::WChar: case Primitive::Int16: case Primitive::UInt16: size = 2; break;
-          case Primitive::Int32: case Primitive::UInt32: case Primitive::Float: case Primitive::ErrorStatus:
-          case Primitive::Int3264: case Primitive::UInt3264: size = 4; break;
-          case Primitive::Int64: case Primitive::UInt64: case Primitive::Double: size = 8; break;
-          default: break;
+          case Primitive::Boolean:
+          case Primitive::Byte:
+          case Primitive::Char:
+          case Primitive::Int8:
+          case Primitive::UInt8:
+            size = 1;
+            break;
+          case Primitive::WChar:
+          case Primitive::Int16:
+          case Primitive::UInt16:
+            size = 2;
+            break;
+          case Primitive::Int32:
+          case Primitive::UInt32:
+          case Primitive::Float:
+          case Primitive::ErrorStatus:
+          case Primitive::Int3264:
+          case Primitive::UInt3264:
+            size = 4;
+            break;
+          case Primitive::Int64:
+          case Primitive::UInt64:
+          case Primitive::Double:
+            size = 8;
+            break;
+          default:
+            break;
         }
       }
       if (size == 0) {
@@ -175,18 +222,24 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
       if (out.op == "*" || out.op == "&") return &out;  // correlation: *pcount
       if (!ops[0]->isConstant()) return &out;
       if (v.kind == Value::Kind::Float) {
-        if (out.op == "-") out.value = v, out.value.floating = -v.floating;
-        else if (out.op == "+") out.value = v;
+        if (out.op == "-")
+          out.value = v, out.value.floating = -v.floating;
+        else if (out.op == "+")
+          out.value = v;
         return &out;
       }
       if (!integral(v)) return &out;
       out.value.kind = Value::Kind::Integer;
       out.value.isUnsigned = v.isUnsigned;
       uint64_t u = static_cast<uint64_t>(v.integer);
-      if (out.op == "-") out.value.integer = static_cast<int64_t>(0 - u);
-      else if (out.op == "+") out.value.integer = v.integer;
-      else if (out.op == "~") out.value.integer = static_cast<int64_t>(~u);
-      else if (out.op == "!") out.value.integer = v.integer == 0, out.value.isUnsigned = false;
+      if (out.op == "-")
+        out.value.integer = static_cast<int64_t>(0 - u);
+      else if (out.op == "+")
+        out.value.integer = v.integer;
+      else if (out.op == "~")
+        out.value.integer = static_cast<int64_t>(~u);
+      else if (out.op == "!")
+        out.value.integer = v.integer == 0, out.value.isUnsigned = false;
       return &out;
     }
     case ast::Expr::Kind::Binary: {
@@ -198,11 +251,16 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
         double x = a.kind == Value::Kind::Float ? a.floating : static_cast<double>(a.integer);
         double y = b.kind == Value::Kind::Float ? b.floating : static_cast<double>(b.integer);
         out.value.kind = Value::Kind::Float;
-        if (out.op == "+") out.value.floating = x + y;
-        else if (out.op == "-") out.value.floating = x - y;
-        else if (out.op == "*") out.value.floating = x * y;
-        else if (out.op == "/") out.value.floating = x / y;
-        else out.value.kind = Value::Kind::None;
+        if (out.op == "+")
+          out.value.floating = x + y;
+        else if (out.op == "-")
+          out.value.floating = x - y;
+        else if (out.op == "*")
+          out.value.floating = x * y;
+        else if (out.op == "/")
+          out.value.floating = x / y;
+        else
+          out.value.kind = Value::Kind::None;
         return &out;
       }
       if (!integral(a) || !integral(b)) {
@@ -217,37 +275,59 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
         d_.error(e.location, "division by zero in a constant expression");
         return nullptr;
       }
-      if (op == "+") r = static_cast<int64_t>(x + y);
-      else if (op == "-") r = static_cast<int64_t>(x - y);
-      else if (op == "*") r = static_cast<int64_t>(x * y);
+      if (op == "+")
+        r = static_cast<int64_t>(x + y);
+      else if (op == "-")
+        r = static_cast<int64_t>(x - y);
+      else if (op == "*")
+        r = static_cast<int64_t>(x * y);
       else if (op == "/") {
-        if (isUnsigned) r = static_cast<int64_t>(x / y);
-        else if (a.integer == std::numeric_limits<int64_t>::min() && b.integer == -1) r = a.integer;
-        else r = a.integer / b.integer;
+        if (isUnsigned)
+          r = static_cast<int64_t>(x / y);
+        else if (a.integer == std::numeric_limits<int64_t>::min() && b.integer == -1)
+          r = a.integer;
+        else
+          r = a.integer / b.integer;
       } else if (op == "%") {
-        if (isUnsigned) r = static_cast<int64_t>(x % y);
-        else if (b.integer == -1) r = 0;
-        else r = a.integer % b.integer;
+        if (isUnsigned)
+          r = static_cast<int64_t>(x % y);
+        else if (b.integer == -1)
+          r = 0;
+        else
+          r = a.integer % b.integer;
       } else if (op == "<<" || op == ">>") {
         if (b.integer < 0 || b.integer >= 64) {
           d_.error(e.location, "shift count " + std::to_string(b.integer) + " is out of range");
           return nullptr;
         }
-        if (op == "<<") r = static_cast<int64_t>(x << y);
-        else r = isUnsigned ? static_cast<int64_t>(x >> y) : (a.integer >> b.integer);
-      } else if (op == "&") r = static_cast<int64_t>(x & y);
-      else if (op == "|") r = static_cast<int64_t>(x | y);
-      else if (op == "^") r = static_cast<int64_t>(x ^ y);
-      else if (op == "&&") r = (x != 0 && y != 0), isUnsigned = false;
-      else if (op == "||") r = (x != 0 || y != 0), isUnsigned = false;
+        if (op == "<<")
+          r = static_cast<int64_t>(x << y);
+        else
+          r = isUnsigned ? static_cast<int64_t>(x >> y) : (a.integer >> b.integer);
+      } else if (op == "&")
+        r = static_cast<int64_t>(x & y);
+      else if (op == "|")
+        r = static_cast<int64_t>(x | y);
+      else if (op == "^")
+        r = static_cast<int64_t>(x ^ y);
+      else if (op == "&&")
+        r = (x != 0 && y != 0), isUnsigned = false;
+      else if (op == "||")
+        r = (x != 0 || y != 0), isUnsigned = false;
       else {
         bool c = false;
-        if (op == "==") c = x == y;
-        else if (op == "!=") c = x != y;
-        else if (op == "<") c = isUnsigned ? x < y : a.integer < b.integer;
-        else if (op == ">") c = isUnsigned ? x > y : a.integer > b.integer;
-        else if (op == "<=") c = isUnsigned ? x <= y : a.integer <= b.integer;
-        else if (op == ">=") c = isUnsigned ? x >= y : a.integer >= b.integer;
+        if (op == "==")
+          c = x == y;
+        else if (op == "!=")
+          c = x != y;
+        else if (op == "<")
+          c = isUnsigned ? x < y : a.integer < b.integer;
+        else if (op == ">")
+          c = isUnsigned ? x > y : a.integer > b.integer;
+        else if (op == "<=")
+          c = isUnsigned ? x <= y : a.integer <= b.integer;
+        else if (op == ">=")
+          c = isUnsigned ? x >= y : a.integer >= b.integer;
         r = c;
         isUnsigned = false;
       }
@@ -268,7 +348,8 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
   return &out;
 }
 
-const Expr* Analyzer::correlation(const ast::AttributeArg& arg, const Scope& scope, const std::string& attribute) {
+const Expr* Analyzer::correlation(const ast::AttributeArg& arg, const Scope& scope,
+                                  const std::string& attribute) {
   if (!arg.expr) {
     d_.error(arg.location, "[" + attribute + "] needs an expression");
     return nullptr;
@@ -281,7 +362,7 @@ const Expr* Analyzer::correlation(const ast::AttributeArg& arg, const Scope& sco
     const Expr* x = stack.back();
     stack.pop_back();
     for (const Expr* o : x->operands) stack.push_back(o);
-    const Type* t = x->kind == Expr::Kind::FieldRef ? x->field->type
+    const Type* t = x->kind == Expr::Kind::FieldRef   ? x->field->type
                     : x->kind == Expr::Kind::ParamRef ? x->param->type
                                                       : nullptr;
     if (x->kind != Expr::Kind::FieldRef && x->kind != Expr::Kind::ParamRef) continue;
@@ -291,8 +372,8 @@ const Expr* Analyzer::correlation(const ast::AttributeArg& arg, const Scope& sco
     if (!ok && r && r->kind == Type::Kind::Pointer) ok = isIntegerType(r->element);  // *pcount
     if (!ok) {
       const char* kind = x->kind == Expr::Kind::FieldRef ? "field" : "parameter";
-      d_.error(arg.location, "[" + attribute + "] refers to '" + x->name + "', which is not an integer " + kind +
-                                 " (it is '" + typeText(t) + "')");
+      d_.error(arg.location, "[" + attribute + "] refers to '" + x->name + "', which is not an integer " +
+                                 kind + " (it is '" + typeText(t) + "')");
     }
   }
   return e;

@@ -12,27 +12,41 @@ Primitive primitiveOf(const ast::TypeRef& ref) {
   using K = ast::BaseKeyword;
   bool u = ref.isUnsigned;
   switch (ref.base) {
-    case K::Boolean: return Primitive::Boolean;
-    case K::Byte: return Primitive::Byte;
-    case K::Char: return u ? Primitive::UInt8 : ref.isSigned ? Primitive::Int8 : Primitive::Char;
-    case K::WChar: return Primitive::WChar;
+    case K::Boolean:
+      return Primitive::Boolean;
+    case K::Byte:
+      return Primitive::Byte;
+    case K::Char:
+      return u ? Primitive::UInt8 : ref.isSigned ? Primitive::Int8 : Primitive::Char;
+    case K::WChar:
+      return Primitive::WChar;
     case K::Small:
-    case K::Int8: return u ? Primitive::UInt8 : Primitive::Int8;
+    case K::Int8:
+      return u ? Primitive::UInt8 : Primitive::Int8;
     case K::Short:
-    case K::Int16: return u ? Primitive::UInt16 : Primitive::Int16;
+    case K::Int16:
+      return u ? Primitive::UInt16 : Primitive::Int16;
     case K::Long:
     case K::Int:
     case K::Int32:
-    case K::None: return u ? Primitive::UInt32 : Primitive::Int32;
+    case K::None:
+      return u ? Primitive::UInt32 : Primitive::Int32;
     case K::LongLong:
     case K::Hyper:
-    case K::Int64: return u ? Primitive::UInt64 : Primitive::Int64;
-    case K::Int3264: return u ? Primitive::UInt3264 : Primitive::Int3264;
-    case K::Float: return Primitive::Float;
-    case K::Double: return Primitive::Double;
-    case K::Void: return Primitive::Void;
-    case K::HandleT: return Primitive::HandleT;
-    case K::ErrorStatusT: return Primitive::ErrorStatus;
+    case K::Int64:
+      return u ? Primitive::UInt64 : Primitive::Int64;
+    case K::Int3264:
+      return u ? Primitive::UInt3264 : Primitive::Int3264;
+    case K::Float:
+      return Primitive::Float;
+    case K::Double:
+      return Primitive::Double;
+    case K::Void:
+      return Primitive::Void;
+    case K::HandleT:
+      return Primitive::HandleT;
+    case K::ErrorStatusT:
+      return Primitive::ErrorStatus;
   }
   return Primitive::Int32;
 }
@@ -47,7 +61,8 @@ const ast::AttributeArg* levelArg(const ast::Attributes& attrs, const char* name
 }  // namespace
 
 const Type* Analyzer::resolve(const Type* t) {
-  for (int guard = 0; t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef && guard < 1000;
+  for (int guard = 0;
+       t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef && guard < 1000;
        ++guard)
     t = static_cast<const TypedefDecl*>(t->decl)->type;
   return t;
@@ -69,26 +84,34 @@ bool Analyzer::isCharType(const Type* t) {
     case Primitive::Byte:
     case Primitive::UInt8:
     case Primitive::Int8:
-    case Primitive::UInt16: return true;  // unsigned short strings are wide strings in MIDL
-    default: return false;
+    case Primitive::UInt16:
+      return true;  // unsigned short strings are wide strings in MIDL
+    default:
+      return false;
   }
 }
 
 std::string Analyzer::typeText(const Type* t) const {
   if (!t) return "?";
   switch (t->kind) {
-    case Type::Kind::Primitive: return primitiveName(t->primitive);
-    case Type::Kind::Named: return t->decl ? t->decl->name : "?";
-    case Type::Kind::Pointer: return typeText(t->element) + "*";
+    case Type::Kind::Primitive:
+      return primitiveName(t->primitive);
+    case Type::Kind::Named:
+      return t->decl ? t->decl->name : "?";
+    case Type::Kind::Pointer:
+      return typeText(t->element) + "*";
     case Type::Kind::Array:
       return typeText(t->element) + "[" + (t->fixedLength ? std::to_string(*t->fixedLength) : "") + "]";
-    case Type::Kind::Pipe: return "pipe " + typeText(t->element);
-    case Type::Kind::Function: return "function returning " + typeText(t->element);
+    case Type::Kind::Pipe:
+      return "pipe " + typeText(t->element);
+    case Type::Kind::Function:
+      return "function returning " + typeText(t->element);
   }
   return "?";
 }
 
-const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out, const std::string& typedefName) {
+const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
+                               const std::string& typedefName) {
   switch (ref.kind) {
     case ast::TypeRef::Kind::Base: {
       Type* t = newType(Type::Kind::Primitive);
@@ -108,8 +131,11 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out, 
         case Decl::Kind::Dispinterface:
         case Decl::Kind::Struct:
         case Decl::Kind::Union:
-        case Decl::Kind::Enum: break;
-        default: d_.error(ref.location, "'" + ref.name + "' is not a type"); return nullptr;
+        case Decl::Kind::Enum:
+          break;
+        default:
+          d_.error(ref.location, "'" + ref.name + "' is not a type");
+          return nullptr;
       }
       Type* t = newType(Type::Kind::Named);
       t->decl = decl;
@@ -146,8 +172,10 @@ Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const s
   const char* word = kind == Decl::Kind::Struct ? "struct" : kind == Decl::Kind::Union ? "union" : "enum";
   bool hasBody = (ref.structDef && ref.structDef->hasBody) || (ref.unionDef && ref.unionDef->hasBody) ||
                  (ref.enumDef && ref.enumDef->hasBody);
-  Location loc = ref.structDef ? ref.structDef->location : ref.unionDef ? ref.unionDef->location
-                 : ref.enumDef ? ref.enumDef->location : ref.location;
+  Location loc = ref.structDef  ? ref.structDef->location
+                 : ref.unionDef ? ref.unionDef->location
+                 : ref.enumDef  ? ref.enumDef->location
+                                : ref.location;
   std::string tag = ref.name;
 
   Decl* decl = nullptr;
@@ -168,10 +196,15 @@ Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const s
     }
   }
   if (!decl) {
-    if (kind == Decl::Kind::Struct) decl = make<StructDecl>();
-    else if (kind == Decl::Kind::Union) decl = make<UnionDecl>();
-    else decl = make<EnumDecl>();
-    decl->name = !tag.empty() ? tag : !typedefName.empty() ? typedefName : "__midl_anonymous_" + std::to_string(++anonymousCount_);
+    if (kind == Decl::Kind::Struct)
+      decl = make<StructDecl>();
+    else if (kind == Decl::Kind::Union)
+      decl = make<UnionDecl>();
+    else
+      decl = make<EnumDecl>();
+    decl->name = !tag.empty()           ? tag
+                 : !typedefName.empty() ? typedefName
+                                        : "__midl_anonymous_" + std::to_string(++anonymousCount_);
     decl->location = loc;
     decl->isForward = true;
     if (!tag.empty()) m_.tags.emplace(tag, decl);
@@ -232,13 +265,14 @@ void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& 
     field.type = declaratorType(base, *f.declarator, f.attributes, Context::Field, what);
     if (f.declarator->bitWidth) {
       const Expr* width = constantExpr(*f.declarator->bitWidth, "a bit-field width");
-      if (width && width->value.kind == Value::Kind::Integer) field.bitWidth = static_cast<uint32_t>(width->value.integer);
+      if (width && width->value.kind == Value::Kind::Integer)
+        field.bitWidth = static_cast<uint32_t>(width->value.integer);
     }
     if (const auto* s = ast::findAttribute(f.attributes, "switch_is"); s && !s->args.empty()) {
       field.switchIs = correlation(s->args[0], scope_, "switch_is");
     }
-    if (const auto* r = ast::findAttribute(f.attributes, "range"); r && r->args.size() == 2 && r->args[0].expr &&
-                                                                 r->args[1].expr) {
+    if (const auto* r = ast::findAttribute(f.attributes, "range");
+        r && r->args.size() == 2 && r->args[0].expr && r->args[1].expr) {
       field.rangeMin = constantExpr(*r->args[0].expr, "a range bound");
       field.rangeMax = constantExpr(*r->args[1].expr, "a range bound");
     }
@@ -251,7 +285,8 @@ void Analyzer::unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::A
   decl.encapsulated = def.encapsulated;
   std::vector<std::pair<Value, Location>> seen;
   bool seenDefault = false;
-  auto addCases = [&](UnionArm& arm, const std::vector<const ast::Expr*>& labels, bool isDefault, const Location& loc) {
+  auto addCases = [&](UnionArm& arm, const std::vector<const ast::Expr*>& labels, bool isDefault,
+                      const Location& loc) {
     for (const ast::Expr* label : labels) {
       const Expr* e = constantExpr(*label, "a case label");
       if (!e) continue;
@@ -261,8 +296,8 @@ void Analyzer::unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::A
       }
       for (const auto& [v, where] : seen)
         if (v.integer == e->value.integer) {
-          d_.error(label->location, "duplicate case value " + std::to_string(e->value.integer) + " in union '" +
-                                        decl.name + "'");
+          d_.error(label->location, "duplicate case value " + std::to_string(e->value.integer) +
+                                        " in union '" + decl.name + "'");
           break;
         }
       seen.emplace_back(e->value, label->location);
@@ -279,7 +314,8 @@ void Analyzer::unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::A
     decl.switchName = def.switchName;
     decl.armName = def.armName.empty() ? "tagged_union" : def.armName;
     if (decl.switchType && !isIntegerType(decl.switchType))
-      d_.error(def.switchLocation, "the discriminant of union '" + decl.name + "' must have an integer or enum type");
+      d_.error(def.switchLocation,
+               "the discriminant of union '" + decl.name + "' must have an integer or enum type");
     std::vector<ast::Field> armFields;
     for (const auto& c : def.cases) {
       UnionArm arm;
@@ -308,7 +344,8 @@ void Analyzer::unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::A
   fieldList(def.fields, fields);
   bool anyCase = false;
   for (const auto& f : def.fields)
-    anyCase = anyCase || ast::findAttribute(f.attributes, "case") || ast::findAttribute(f.attributes, "default");
+    anyCase =
+        anyCase || ast::findAttribute(f.attributes, "case") || ast::findAttribute(f.attributes, "default");
   if (!anyCase) {
     decl.isCUnion = true;
     for (auto& f : fields) {
@@ -346,8 +383,10 @@ void Analyzer::enumBody(const ast::EnumDef& def, EnumDecl& decl) {
     out.location = e.location;
     if (e.value) {
       const Expr* v = constantExpr(*e.value, "an enumerator value");
-      if (v && (v->value.kind == Value::Kind::Integer || v->value.kind == Value::Kind::Char)) next = v->value.integer;
-      else if (v) d_.error(e.value->location, "enumerator '" + e.name + "' needs an integer value");
+      if (v && (v->value.kind == Value::Kind::Integer || v->value.kind == Value::Kind::Char))
+        next = v->value.integer;
+      else if (v)
+        d_.error(e.value->location, "enumerator '" + e.name + "' needs an integer value");
     }
     out.value = next++;
     decl.enumerators.push_back(out);
@@ -362,8 +401,8 @@ void Analyzer::enumBody(const ast::EnumDef& def, EnumDecl& decl) {
   }
 }
 
-const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& decl, const ast::Attributes& attrs,
-                                     Context context, const std::string& what) {
+const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& decl,
+                                     const ast::Attributes& attrs, Context context, const std::string& what) {
   if (decl.isFunctionPointer) {
     Type* fn = newType(Type::Kind::Function);
     fn->element = base;
@@ -397,7 +436,8 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
       if (size && size->value.kind == Value::Kind::Integer && size->value.integer > 0)
         a->fixedLength = static_cast<uint64_t>(size->value.integer);
       else if (size)
-        d_.error(decl.arrays[i].location, "the size of array " + what + " must be a positive integer constant");
+        d_.error(decl.arrays[i].location,
+                 "the size of array " + what + " must be a positive integer constant");
     }
     t = a;
     arrays.insert(arrays.begin(), a);
@@ -418,8 +458,10 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
     if (!inner || (inner->kind != Type::Kind::Pointer && inner->kind != Type::Kind::Array)) break;
     Type* copy = newType(inner->kind);
     *copy = *inner;
-    if (levels.empty()) t = copy;
-    else levels.back()->element = copy;
+    if (levels.empty())
+      t = copy;
+    else
+      levels.back()->element = copy;
     levels.push_back(copy);
   }
 
@@ -438,14 +480,17 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
                                                                    : PointerKind::Full;
       level->pointerKindExplicit = true;
     } else if (first && topLevelParam && context == Context::Param) {
-      level->pointerKind = PointerKind::Ref;  // top-level parameter pointers are [ref] unless written otherwise
+      level->pointerKind =
+          PointerKind::Ref;  // top-level parameter pointers are [ref] unless written otherwise
     } else {
       level->pointerKind = fallback;
     }
     first = false;
   }
-  if (explicitKind && (levels.empty() || levels.front()->kind != Type::Kind::Pointer) && context != Context::Typedef)
-    d_.error(decl.location, std::string("[") + explicitKind + "] applies to pointers, and " + what + " is not one");
+  if (explicitKind && (levels.empty() || levels.front()->kind != Type::Kind::Pointer) &&
+      context != Context::Typedef)
+    d_.error(decl.location,
+             std::string("[") + explicitKind + "] applies to pointers, and " + what + " is not one");
 
   // size_is(a, b) and friends: argument i applies to level i.
   static const char* const kSizing[] = {"size_is", "max_is", "min_is", "length_is", "first_is", "last_is"};
@@ -464,12 +509,18 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
       const Expr* e = correlation(*arg, scope_, name);
       Sizing& s = levels[i]->sizing;
       std::string n = name;
-      if (n == "size_is") s.sizeIs = e;
-      else if (n == "max_is") s.maxIs = e;
-      else if (n == "min_is") s.minIs = e;
-      else if (n == "length_is") s.lengthIs = e;
-      else if (n == "first_is") s.firstIs = e;
-      else s.lastIs = e;
+      if (n == "size_is")
+        s.sizeIs = e;
+      else if (n == "max_is")
+        s.maxIs = e;
+      else if (n == "min_is")
+        s.minIs = e;
+      else if (n == "length_is")
+        s.lengthIs = e;
+      else if (n == "first_is")
+        s.firstIs = e;
+      else
+        s.lastIs = e;
     }
   }
 
@@ -485,8 +536,8 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
       if (r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)) {
         element = r->element;
       } else {
-        d_.error(str->location, "[string] applies to arrays and pointers of characters, and " + what +
-                                    " is neither");
+        d_.error(str->location,
+                 "[string] applies to arrays and pointers of characters, and " + what + " is neither");
         element = nullptr;
       }
     }
@@ -501,9 +552,10 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
 
   // Arrays need a size from somewhere.
   for (Type* level : levels) {
-    if (level->kind == Type::Kind::Array && !level->fixedLength && !level->sizing.sizeIs && !level->sizing.maxIs &&
-        !level->isString && context == Context::Param)
-      d_.error(decl.location, "array " + what + " has no size: give it a constant size or a [size_is] or [max_is]");
+    if (level->kind == Type::Kind::Array && !level->fixedLength && !level->sizing.sizeIs &&
+        !level->sizing.maxIs && !level->isString && context == Context::Param)
+      d_.error(decl.location,
+               "array " + what + " has no size: give it a constant size or a [size_is] or [max_is]");
   }
   return t;
 }
@@ -513,15 +565,20 @@ void Analyzer::checkMarshalable(const Type* type, const Location& where, const s
   for (const Type* t = type; t;) {
     switch (t->kind) {
       case Type::Kind::Primitive:
-      case Type::Kind::Function: return;
+      case Type::Kind::Function:
+        return;
       case Type::Kind::Pipe:
       case Type::Kind::Pointer:
-      case Type::Kind::Array: t = t->element; continue;
-      case Type::Kind::Named: break;
+      case Type::Kind::Array:
+        t = t->element;
+        continue;
+      case Type::Kind::Named:
+        break;
     }
     const Decl* decl = t->decl;
     if (!decl || !visited.insert(decl).second) return;
-    for (const char* conversion : {"wire_marshal", "user_marshal", "transmit_as", "represent_as", "context_handle", "handle"})
+    for (const char* conversion :
+         {"wire_marshal", "user_marshal", "transmit_as", "represent_as", "context_handle", "handle"})
       for (const auto& a : decl->attributes)
         if (a.name == conversion) return;  // the user converts it to something else on the wire
     if (decl->kind == Decl::Kind::Typedef) {
@@ -538,9 +595,11 @@ void Analyzer::checkMarshalable(const Type* type, const Location& where, const s
         const Type* ft = f.type;
         if (!ft) continue;
         const Type* r = resolve(ft);
-        if (r && r->kind == Type::Kind::Array && !r->fixedLength && !r->sizing.sizeIs && !r->sizing.maxIs && !r->isString) {
-          d_.error(f.location, "array field '" + f.name + "' of '" + decl->name + "' has no size, so " + what +
-                                   " cannot be marshaled: give it a constant size or a [size_is] or [max_is]");
+        if (r && r->kind == Type::Kind::Array && !r->fixedLength && !r->sizing.sizeIs && !r->sizing.maxIs &&
+            !r->isString) {
+          d_.error(f.location,
+                   "array field '" + f.name + "' of '" + decl->name + "' has no size, so " + what +
+                       " cannot be marshaled: give it a constant size or a [size_is] or [max_is]");
           d_.note(where, what + " is marshaled here");
         }
         if (r && r->kind == Type::Kind::Named && r->decl && r->decl->kind == Decl::Kind::Union &&
@@ -555,8 +614,8 @@ void Analyzer::checkMarshalable(const Type* type, const Location& where, const s
     if (decl->kind == Decl::Kind::Union) {
       const auto* u = static_cast<const UnionDecl*>(decl);
       if (u->isCUnion) {
-        d_.error(decl->location, "union '" + decl->name + "' has no [case] arms and no discriminant, so " + what +
-                                     " cannot be marshaled");
+        d_.error(decl->location, "union '" + decl->name + "' has no [case] arms and no discriminant, so " +
+                                     what + " cannot be marshaled");
         d_.note(where, what + " is marshaled here");
         return;
       }

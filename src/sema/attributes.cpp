@@ -9,8 +9,8 @@ namespace midlc::sema {
 namespace {
 
 constexpr uint32_t kAnyType = kType | kField | kParam;
-constexpr uint32_t kDoc = kInterface | kOperation | kParam | kField | kType | kEnumerator | kCoclass | kLibrary |
-                          kModule | kDispinterface | kConst | kCoclassMember;
+constexpr uint32_t kDoc = kInterface | kOperation | kParam | kField | kType | kEnumerator | kCoclass |
+                          kLibrary | kModule | kDispinterface | kConst | kCoclassMember;
 constexpr uint32_t kPointerLevel = kParam | kField | kType | kOperation;
 
 const AttributeInfo kTable[] = {
@@ -146,22 +146,38 @@ const AttributeInfo* lookupAttribute(std::string_view name) {
 
 const char* placeName(Place place) {
   switch (place) {
-    case kInterface: return "an interface";
-    case kOperation: return "an operation";
-    case kParam: return "a parameter";
-    case kField: return "a field";
-    case kType: return "a type";
-    case kEnumerator: return "an enumerator";
-    case kCoclass: return "a coclass";
-    case kCoclassMember: return "a coclass member";
-    case kLibrary: return "a library";
-    case kModule: return "a module";
-    case kDispinterface: return "a dispinterface";
-    case kConst: return "a constant";
-    case kAcfInterface: return "an interface in an ACF";
-    case kAcfOperation: return "an operation in an ACF";
-    case kAcfParam: return "a parameter in an ACF";
-    case kAcfTypedef: return "a typedef in an ACF";
+    case kInterface:
+      return "an interface";
+    case kOperation:
+      return "an operation";
+    case kParam:
+      return "a parameter";
+    case kField:
+      return "a field";
+    case kType:
+      return "a type";
+    case kEnumerator:
+      return "an enumerator";
+    case kCoclass:
+      return "a coclass";
+    case kCoclassMember:
+      return "a coclass member";
+    case kLibrary:
+      return "a library";
+    case kModule:
+      return "a module";
+    case kDispinterface:
+      return "a dispinterface";
+    case kConst:
+      return "a constant";
+    case kAcfInterface:
+      return "an interface in an ACF";
+    case kAcfOperation:
+      return "an operation in an ACF";
+    case kAcfParam:
+      return "a parameter in an ACF";
+    case kAcfTypedef:
+      return "a typedef in an ACF";
   }
   return "this declaration";
 }
@@ -175,8 +191,9 @@ void AttributeChecker::check(const ast::Attributes& attributes, Place place) {
     if (!info) {
       if (std::find(warned_.begin(), warned_.end(), attr.name) == warned_.end()) {
         warned_.push_back(attr.name);
-        diagnostics_.warning(attr.location, "unsupported-attribute",
-                             "attribute '" + attr.name + "' is not supported by midlc; it is kept and ignored");
+        diagnostics_.warning(
+            attr.location, "unsupported-attribute",
+            "attribute '" + attr.name + "' is not supported by midlc; it is kept and ignored");
       }
       continue;
     }
@@ -188,13 +205,27 @@ void AttributeChecker::check(const ast::Attributes& attributes, Place place) {
     size_t n = attr.args.size();
     bool ok = true;
     switch (info->args) {
-      case Args::None: ok = !attr.hasParens || n == 0; break;
-      case Args::One: ok = n == 1 && !attr.args[0].empty(); break;
-      case Args::Two: ok = n == 2; break;
-      case Args::OneOrMore: ok = n >= 1; break;
-      case Args::Optional: ok = n <= 1; break;
-      case Args::Any: ok = true; break;
-      case Args::Uuid: ok = n == 1; break;
+      case Args::None:
+        ok = !attr.hasParens || n == 0;
+        break;
+      case Args::One:
+        ok = n == 1 && !attr.args[0].empty();
+        break;
+      case Args::Two:
+        ok = n == 2;
+        break;
+      case Args::OneOrMore:
+        ok = n >= 1;
+        break;
+      case Args::Optional:
+        ok = n <= 1;
+        break;
+      case Args::Any:
+        ok = true;
+        break;
+      case Args::Uuid:
+        ok = n == 1;
+        break;
     }
     if (!ok) {
       const char* want = info->args == Args::None  ? "no arguments"

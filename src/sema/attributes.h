@@ -47,11 +47,11 @@ const char* placeName(Place place);
 // warned about once per name per run (`warned` remembers which), misplaced ones and wrong argument
 // counts are errors.
 class AttributeChecker {
-public:
+ public:
   explicit AttributeChecker(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
   void check(const ast::Attributes& attributes, Place place);
 
-private:
+ private:
   Diagnostics& diagnostics_;
   std::vector<std::string> warned_;
 };

@@ -8,7 +8,7 @@ namespace midlc::sema {
 namespace {
 
 class Json {
-public:
+ public:
   explicit Json(std::string& out) : out_(out) {}
 
   void open(char c) {
@@ -46,7 +46,7 @@ public:
     if (v) key(k), boolean(true);
   }
 
-private:
+ private:
   void value() {
     if (afterKey_) {
       afterKey_ = false;
@@ -71,16 +71,26 @@ private:
 
 const char* declKind(Decl::Kind k) {
   switch (k) {
-    case Decl::Kind::Struct: return "struct";
-    case Decl::Kind::Union: return "union";
-    case Decl::Kind::Enum: return "enum";
-    case Decl::Kind::Typedef: return "typedef";
-    case Decl::Kind::Const: return "const";
-    case Decl::Kind::Interface: return "interface";
-    case Decl::Kind::Dispinterface: return "dispinterface";
-    case Decl::Kind::Coclass: return "coclass";
-    case Decl::Kind::Library: return "library";
-    case Decl::Kind::Module: return "module";
+    case Decl::Kind::Struct:
+      return "struct";
+    case Decl::Kind::Union:
+      return "union";
+    case Decl::Kind::Enum:
+      return "enum";
+    case Decl::Kind::Typedef:
+      return "typedef";
+    case Decl::Kind::Const:
+      return "const";
+    case Decl::Kind::Interface:
+      return "interface";
+    case Decl::Kind::Dispinterface:
+      return "dispinterface";
+    case Decl::Kind::Coclass:
+      return "coclass";
+    case Decl::Kind::Library:
+      return "library";
+    case Decl::Kind::Module:
+      return "module";
   }
   return "?";
 }
@@ -89,12 +99,20 @@ void value(Json& j, const Value& v) {
   switch (v.kind) {
     case Value::Kind::Integer:
     case Value::Kind::Char:
-      if (v.isUnsigned && v.integer < 0) j.string(std::to_string(static_cast<uint64_t>(v.integer)));
-      else j.number(v.integer);
+      if (v.isUnsigned && v.integer < 0)
+        j.string(std::to_string(static_cast<uint64_t>(v.integer)));
+      else
+        j.number(v.integer);
       break;
-    case Value::Kind::Float: j.string(std::to_string(v.floating)); break;
-    case Value::Kind::String: j.string(v.string); break;
-    case Value::Kind::None: j.string(""); break;
+    case Value::Kind::Float:
+      j.string(std::to_string(v.floating));
+      break;
+    case Value::Kind::String:
+      j.string(v.string);
+      break;
+    case Value::Kind::None:
+      j.string("");
+      break;
   }
 }
 
@@ -139,8 +157,12 @@ void type(Json& j, const Type* t) {
       j.field("kind", "array");
       if (t->fixedLength) j.field("length", static_cast<int64_t>(*t->fixedLength));
       break;
-    case Type::Kind::Pipe: j.field("kind", "pipe"); break;
-    case Type::Kind::Function: j.field("kind", "function"); break;
+    case Type::Kind::Pipe:
+      j.field("kind", "pipe");
+      break;
+    case Type::Kind::Function:
+      j.field("kind", "function");
+      break;
   }
   j.flag("const", t->isConst);
   j.flag("string", t->isString);
@@ -202,7 +224,9 @@ void operation(Json& j, const Operation& op) {
   for (const auto& p : op.params) {
     j.open('{');
     j.field("name", p.name);
-    j.field("direction", p.direction == Direction::In ? "in" : p.direction == Direction::Out ? "out" : "in,out");
+    j.field("direction", p.direction == Direction::In    ? "in"
+                         : p.direction == Direction::Out ? "out"
+                                                         : "in,out");
     j.key("type");
     type(j, p.type);
     j.flag("retval", p.isRetval);
@@ -312,8 +336,9 @@ void decl(Json& j, const Decl& d) {
       j.field("pointer_default", pointerKindName(i.pointerDefault));
       if (!i.isObject)
         j.field("handle", i.handleKind == HandleKind::Explicit ? "explicit"
-                          : i.handleKind == HandleKind::Implicit ? "implicit:" + i.implicitHandleType + " " + i.implicitHandleName
-                                                                 : "auto");
+                          : i.handleKind == HandleKind::Implicit
+                              ? "implicit:" + i.implicitHandleType + " " + i.implicitHandleName
+                              : "auto");
       if (i.asyncSource != AsyncSource::None) {
         j.key("async");
         j.open('{');

@@ -9,8 +9,8 @@ namespace midlc::sema {
 
 std::string Uuid::text() const {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", data1, data2, data3, data4[0],
-                data4[1], data4[2], data4[3], data4[4], data4[5], data4[6], data4[7]);
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", data1, data2, data3,
+                data4[0], data4[1], data4[2], data4[3], data4[4], data4[5], data4[6], data4[7]);
   return buf;
 }
 
@@ -69,25 +69,44 @@ Uuid Uuid::nameBased(const Uuid& space, std::string_view name) {
 
 const char* primitiveName(Primitive p) {
   switch (p) {
-    case Primitive::Boolean: return "boolean";
-    case Primitive::Byte: return "byte";
-    case Primitive::Char: return "char";
-    case Primitive::WChar: return "wchar_t";
-    case Primitive::Int8: return "int8";
-    case Primitive::UInt8: return "uint8";
-    case Primitive::Int16: return "int16";
-    case Primitive::UInt16: return "uint16";
-    case Primitive::Int32: return "int32";
-    case Primitive::UInt32: return "uint32";
-    case Primitive::Int64: return "int64";
-    case Primitive::UInt64: return "uint64";
-    case Primitive::Int3264: return "int3264";
-    case Primitive::UInt3264: return "uint3264";
-    case Primitive::Float: return "float";
-    case Primitive::Double: return "double";
-    case Primitive::ErrorStatus: return "error_status_t";
-    case Primitive::HandleT: return "handle_t";
-    case Primitive::Void: return "void";
+    case Primitive::Boolean:
+      return "boolean";
+    case Primitive::Byte:
+      return "byte";
+    case Primitive::Char:
+      return "char";
+    case Primitive::WChar:
+      return "wchar_t";
+    case Primitive::Int8:
+      return "int8";
+    case Primitive::UInt8:
+      return "uint8";
+    case Primitive::Int16:
+      return "int16";
+    case Primitive::UInt16:
+      return "uint16";
+    case Primitive::Int32:
+      return "int32";
+    case Primitive::UInt32:
+      return "uint32";
+    case Primitive::Int64:
+      return "int64";
+    case Primitive::UInt64:
+      return "uint64";
+    case Primitive::Int3264:
+      return "int3264";
+    case Primitive::UInt3264:
+      return "uint3264";
+    case Primitive::Float:
+      return "float";
+    case Primitive::Double:
+      return "double";
+    case Primitive::ErrorStatus:
+      return "error_status_t";
+    case Primitive::HandleT:
+      return "handle_t";
+    case Primitive::Void:
+      return "void";
   }
   return "?";
 }
@@ -108,16 +127,21 @@ bool isInteger(Primitive p) {
     case Primitive::UInt64:
     case Primitive::Int3264:
     case Primitive::UInt3264:
-    case Primitive::ErrorStatus: return true;
-    default: return false;
+    case Primitive::ErrorStatus:
+      return true;
+    default:
+      return false;
   }
 }
 
 const char* pointerKindName(PointerKind k) {
   switch (k) {
-    case PointerKind::Ref: return "ref";
-    case PointerKind::Unique: return "unique";
-    case PointerKind::Full: return "ptr";
+    case PointerKind::Ref:
+      return "ref";
+    case PointerKind::Unique:
+      return "unique";
+    case PointerKind::Full:
+      return "ptr";
   }
   return "?";
 }

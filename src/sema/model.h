@@ -50,7 +50,20 @@ struct Value {
 
 // An expression bound to what its names mean.
 struct Expr {
-  enum class Kind { Literal, ConstRef, EnumeratorRef, FieldRef, ParamRef, Unary, Binary, Conditional, Member, Index, Cast, Sizeof };
+  enum class Kind {
+    Literal,
+    ConstRef,
+    EnumeratorRef,
+    FieldRef,
+    ParamRef,
+    Unary,
+    Binary,
+    Conditional,
+    Member,
+    Index,
+    Cast,
+    Sizeof
+  };
   Kind kind = Kind::Literal;
   Location location;
   std::string op;    // Unary/Binary/Member operator
@@ -67,8 +80,25 @@ struct Expr {
 };
 
 enum class Primitive {
-  Boolean, Byte, Char, WChar, Int8, UInt8, Int16, UInt16, Int32, UInt32, Int64, UInt64, Int3264, UInt3264,
-  Float, Double, ErrorStatus, HandleT, Void
+  Boolean,
+  Byte,
+  Char,
+  WChar,
+  Int8,
+  UInt8,
+  Int16,
+  UInt16,
+  Int32,
+  UInt32,
+  Int64,
+  UInt64,
+  Int3264,
+  UInt3264,
+  Float,
+  Double,
+  ErrorStatus,
+  HandleT,
+  Void
 };
 const char* primitiveName(Primitive p);
 bool isInteger(Primitive p);
@@ -93,13 +123,13 @@ struct Type {
   enum class Kind { Primitive, Named, Pointer, Array, Pipe, Function };
   Kind kind = Kind::Primitive;
   Primitive primitive = Primitive::Void;
-  const Decl* decl = nullptr;        // Named
-  const Type* element = nullptr;     // Pointer: pointee; Array: element; Pipe: element; Function: return
+  const Decl* decl = nullptr;     // Named
+  const Type* element = nullptr;  // Pointer: pointee; Array: element; Pipe: element; Function: return
   PointerKind pointerKind = PointerKind::Unique;  // Pointer
-  bool pointerKindExplicit = false;  // written as [ref]/[unique]/[ptr], not from pointer_default
-  std::optional<uint64_t> fixedLength;  // Array: [10]
-  Sizing sizing;                        // Array or Pointer: the level's size/length attributes
-  bool isString = false;                // [string] on this level
+  bool pointerKindExplicit = false;               // written as [ref]/[unique]/[ptr], not from pointer_default
+  std::optional<uint64_t> fixedLength;            // Array: [10]
+  Sizing sizing;                                  // Array or Pointer: the level's size/length attributes
+  bool isString = false;                          // [string] on this level
   bool isConst = false;
   std::string spelling;  // the type as the IDL wrote it ("unsigned long", "PFOO"), for messages
 };
@@ -154,7 +184,7 @@ struct Operation {
   const Type* returnType = nullptr;
   std::vector<Param> params;
   std::vector<Attribute> attributes;
-  bool isAsync = false;   // Begin_/Finish_ (object) or async client/server routines (RPC)
+  bool isAsync = false;  // Begin_/Finish_ (object) or async client/server routines (RPC)
   bool isLocal = false;
   bool isCallback = false;
   std::string callAs;
@@ -194,9 +224,9 @@ struct Decl {
   std::string name;
   Location location;
   std::vector<Attribute> attributes;
-  std::string file;     // the file it was declared in
-  bool imported = false;  // declared in an imported file: no code is generated for it
-  bool isForward = false; // only declared, never defined (struct X; interface I;)
+  std::string file;        // the file it was declared in
+  bool imported = false;   // declared in an imported file: no code is generated for it
+  bool isForward = false;  // only declared, never defined (struct X; interface I;)
   explicit Decl(Kind k) : kind(k) {}
   virtual ~Decl() = default;
 };

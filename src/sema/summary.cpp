@@ -11,8 +11,10 @@ std::string summarizeModel(const Model& model) {
   size_t types = 0, constants = 0;
   for (const auto& item : main.items)
     if (auto* d = std::get_if<const Decl*>(&item)) {
-      if ((*d)->kind == Decl::Kind::Const) ++constants;
-      else if ((*d)->kind != Decl::Kind::Interface) ++types;
+      if ((*d)->kind == Decl::Kind::Const)
+        ++constants;
+      else if ((*d)->kind != Decl::Kind::Interface)
+        ++types;
     }
   out << main.path;
   if (!model.acfPath.empty()) out << " + " << model.acfPath;
@@ -26,14 +28,17 @@ std::string summarizeModel(const Model& model) {
     if (itf->isLocal) out << "  [local]";
     out << "\n";
     if (itf->asyncSource != AsyncSource::None)
-      out << "    async: Async" << itf->name << (itf->asyncUuid ? "  iid " + itf->asyncUuid->text() : "") << " (from "
-          << (itf->asyncSource == AsyncSource::AsyncUuid ? "[async_uuid]" : "the ACF") << ")\n";
+      out << "    async: Async" << itf->name << (itf->asyncUuid ? "  iid " + itf->asyncUuid->text() : "")
+          << " (from " << (itf->asyncSource == AsyncSource::AsyncUuid ? "[async_uuid]" : "the ACF") << ")\n";
     for (const auto& op : itf->operations) {
       out << "    " << op.opnum << "  " << op.name << "(";
       for (size_t i = 0; i < op.params.size(); ++i) {
         const auto& p = op.params[i];
         out << (i ? ", " : "")
-            << (p.direction == Direction::In ? "in " : p.direction == Direction::Out ? "out " : "in,out ") << p.name;
+            << (p.direction == Direction::In    ? "in "
+                : p.direction == Direction::Out ? "out "
+                                                : "in,out ")
+            << p.name;
       }
       out << ")" << (op.isAsync ? "  [async]" : "") << "\n";
     }

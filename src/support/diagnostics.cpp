@@ -50,7 +50,8 @@ std::string headline(const Diagnostic& d) {
   }
   out += d.severity == Severity::Error ? "error: " : d.severity == Severity::Warning ? "warning: " : "note: ";
   out += d.message;
-  if (!d.flag.empty()) out += d.severity == Severity::Warning ? " [-W" + d.flag + "]" : " [-Werror=" + d.flag + "]";
+  if (!d.flag.empty())
+    out += d.severity == Severity::Warning ? " [-W" + d.flag + "]" : " [-Werror=" + d.flag + "]";
   return out;
 }
 
@@ -62,7 +63,8 @@ std::string Diagnostics::render(const Diagnostic& d) const {
     std::string text = files_->line(d.location.file, d.location.line);
     if (!text.empty() && text.size() < 1000) {
       std::string caret;
-      for (size_t i = 0; i + 1 < d.location.column && i < text.size(); ++i) caret += text[i] == '\t' ? '\t' : ' ';
+      for (size_t i = 0; i + 1 < d.location.column && i < text.size(); ++i)
+        caret += text[i] == '\t' ? '\t' : ' ';
       out += "  " + text + "\n  " + caret + "^\n";
     }
   }

@@ -29,7 +29,7 @@ const std::vector<WarningInfo>& knownWarnings();
 
 // Collects diagnostics of one run; stages report into it instead of printing or throwing.
 class Diagnostics {
-public:
+ public:
   explicit Diagnostics(FileCache* files = nullptr, std::ostream* echo = nullptr)
       : files_(files), echo_(echo) {}
 
@@ -52,7 +52,7 @@ public:
   // Only the first lines ("file:line:col: error: message") of every diagnostic, as tests compare them.
   std::string summary() const;
 
-private:
+ private:
   void add(Diagnostic d);
 
   FileCache* files_;

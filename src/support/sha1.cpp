@@ -6,7 +6,9 @@
 namespace midlc {
 
 namespace {
-uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+uint32_t rotl(uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
 }  // namespace
 
 std::array<uint8_t, 20> sha1(std::string_view data) {
@@ -54,7 +56,8 @@ std::array<uint8_t, 20> sha1(std::string_view data) {
   }
   std::array<uint8_t, 20> out{};
   for (int i = 0; i < 5; ++i)
-    for (int j = 0; j < 4; ++j) out[static_cast<size_t>(i * 4 + j)] = static_cast<uint8_t>(h[i] >> (24 - j * 8));
+    for (int j = 0; j < 4; ++j)
+      out[static_cast<size_t>(i * 4 + j)] = static_cast<uint8_t>(h[i] >> (24 - j * 8));
   return out;
 }
 

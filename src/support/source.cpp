@@ -59,7 +59,8 @@ uint32_t findOccurrence(std::string_view text, std::string_view token, int n) {
 int countOccurrences(std::string_view text, std::string_view token, size_t before) {
   auto isWord = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
   int count = 0;
-  for (size_t pos = text.find(token); pos != std::string_view::npos && pos < before; pos = text.find(token, pos + 1)) {
+  for (size_t pos = text.find(token); pos != std::string_view::npos && pos < before;
+       pos = text.find(token, pos + 1)) {
     size_t end = pos + token.size();
     bool startOk = pos == 0 || !isWord(text[pos - 1]) || !isWord(token.front());
     bool endOk = end >= text.size() || !isWord(text[end]) || !isWord(token.back());

@@ -20,17 +20,17 @@ struct Location {
 
 // The lines of files on disk, read once, for diagnostics that show the source line.
 class FileCache {
-public:
+ public:
   // Line `line` (1-based) of `path`; empty if unavailable.
   std::string line(const std::string& path, uint32_t line);
 
-private:
+ private:
   std::vector<std::pair<std::string, std::vector<std::string>>> files_;
 };
 
 // The text one parser run reads (after preprocessing), and where each of its lines came from.
 class SourceText {
-public:
+ public:
   // `files` (may be null) supplies original lines to correct columns.
   SourceText(std::string name, std::string text, FileCache* files = nullptr);
 
@@ -49,7 +49,7 @@ public:
   // The text of a line of the preprocessed text (without its newline).
   std::string_view line(uint32_t line) const;
 
-private:
+ private:
   struct Origin {
     uint32_t fileIndex = 0;
     uint32_t line = 0;

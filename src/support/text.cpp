@@ -35,23 +35,47 @@ std::string unescapeC(std::string_view text, std::string* error) {
     }
     char e = text[++i];
     switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '\'': out += '\''; break;
-      case '"': out += '"'; break;
-      case '?': out += '?'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\'':
+        out += '\'';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case '?':
+        out += '?';
+        break;
       case 'x': {
         uint32_t value = 0;
         size_t digits = 0;
         while (i + 1 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) && digits < 8) {
           char h = text[++i];
-          value = value * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : std::tolower(h) - 'a' + 10);
+          value = value * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h))
+                                                         ? h - '0'
+                                                         : std::tolower(h) - 'a' + 10);
           ++digits;
         }
         if (digits == 0) {
@@ -69,9 +93,12 @@ std::string unescapeC(std::string_view text, std::string* error) {
         size_t want = e == 'u' ? 4 : 8;
         uint32_t value = 0;
         size_t digits = 0;
-        while (digits < want && i + 1 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1]))) {
+        while (digits < want && i + 1 < text.size() &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 1]))) {
           char h = text[++i];
-          value = value * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : std::tolower(h) - 'a' + 10);
+          value = value * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h))
+                                                         ? h - '0'
+                                                         : std::tolower(h) - 'a' + 10);
           ++digits;
         }
         if (digits != want || value > 0x10FFFF) {
@@ -114,11 +141,21 @@ std::string jsonQuote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -136,11 +173,21 @@ std::string cEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

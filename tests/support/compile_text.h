@@ -20,7 +20,8 @@ struct Compiled {
 inline Compiled compileText(const std::string& idl, const std::string& acf = {}, bool useCpp = true) {
   namespace fs = std::filesystem;
   static int counter = 0;
-  fs::path dir = fs::temp_directory_path() / ("midlc-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  fs::path dir = fs::temp_directory_path() /
+                 ("midlc-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
   fs::create_directories(dir);
   std::ofstream(dir / "test.idl") << idl;
   if (!acf.empty()) std::ofstream(dir / "test.acf") << acf;

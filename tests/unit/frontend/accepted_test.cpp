@@ -88,10 +88,10 @@ typedef struct S {
   EXPECT_COMPILES(r);
   auto* s = static_cast<const sema::StructDecl*>(r.model->tags.at("S"));
   using P = sema::Primitive;
-  std::vector<P> want = {P::Boolean, P::Byte,   P::Int8,   P::UInt8,  P::Int16,  P::UInt16, P::Int32,
-                         P::UInt32,  P::Int64,  P::UInt64, P::Int3264, P::Int64, P::Int32,  P::UInt32,
-                         P::Char,    P::UInt8,  P::WChar,  P::Float,  P::Double, P::ErrorStatus, P::Int64,
-                         P::UInt32,  P::Int8,   P::Int32,  P::Int16,  P::Int8,   P::Int16,  P::Int32};
+  std::vector<P> want = {P::Boolean, P::Byte,  P::Int8,   P::UInt8,   P::Int16,  P::UInt16,      P::Int32,
+                         P::UInt32,  P::Int64, P::UInt64, P::Int3264, P::Int64,  P::Int32,       P::UInt32,
+                         P::Char,    P::UInt8, P::WChar,  P::Float,   P::Double, P::ErrorStatus, P::Int64,
+                         P::UInt32,  P::Int8,  P::Int32,  P::Int16,   P::Int8,   P::Int16,       P::Int32};
   ASSERT_EQ(s->fields.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i)
     EXPECT_EQ(s->fields[i].type->primitive, want[i]) << "field " << s->fields[i].name;

@@ -23,8 +23,7 @@ const Case kCases[] = {
      "test.idl:2:12: error: redefinition of 'A'\ntest.idl:1:12: note: 'A' was first defined here\n"},
     {"DuplicateStructTag", "struct S { long a; };\nstruct S { long b; };\n", "",
      "test.idl:2:8: error: redefinition of 'struct S'\ntest.idl:1:8: note: first defined here\n"},
-    {"SizeIsMustNameAnIntegerField",
-     "typedef struct S { double d; [size_is(d)] long* p; } S;\n", "",
+    {"SizeIsMustNameAnIntegerField", "typedef struct S { double d; [size_is(d)] long* p; } S;\n", "",
      "test.idl:1:39: error: [size_is] refers to 'd', which is not an integer field (it is 'double')\n"},
     {"SizeIsMustNameSomethingInScope",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in, size_is(n)] long* p); }\n", "",
@@ -32,7 +31,8 @@ const Case kCases[] = {
     {"LengthIsOnAParameterMustBeAnInteger",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I {\n"
      "  void F([in] double d, [in, size_is(10), length_is(d)] long* p);\n}\n",
-     "", "test.idl:2:53: error: [length_is] refers to 'd', which is not an integer parameter (it is 'double')\n"},
+     "",
+     "test.idl:2:53: error: [length_is] refers to 'd', which is not an integer parameter (it is 'double')\n"},
     {"OutParameterMustBeAPointer",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I {\n  void F([out] long x);\n}\n", "",
      "test.idl:2:21: error: [out] parameter 'x' must be a pointer or an array\n"},
@@ -43,28 +43,32 @@ const Case kCases[] = {
      "typedef [switch_type(long)] union U { [case(1)] long a; [default] ; } U;\n"
      "typedef struct S { U u; } S;\n"
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] S* s); }\n",
-     "", "test.idl:2:22: error: field 'u' is a non-encapsulated union and needs [switch_is]\n"
-         "test.idl:3:75: note: parameter 's' is marshaled here\n"},
+     "",
+     "test.idl:2:22: error: field 'u' is a non-encapsulated union and needs [switch_is]\n"
+     "test.idl:3:75: note: parameter 's' is marshaled here\n"},
     {"CUnionCannotBeMarshaled",
      "typedef union C { long a; double d; } C;\n"
-     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long k, [in, switch_is(k)] C* c); }\n",
-     "", "test.idl:1:15: error: union 'C' has no [case] arms and no discriminant, so parameter 'c' cannot be "
-         "marshaled\ntest.idl:2:102: note: parameter 'c' is marshaled here\n"},
-    {"UnionArmWithoutCase",
-     "typedef [switch_type(long)] union U { [case(1)] long a; long b; } U;\n", "",
+     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long k, [in, switch_is(k)] C* "
+     "c); }\n",
+     "",
+     "test.idl:1:15: error: union 'C' has no [case] arms and no discriminant, so parameter 'c' cannot be "
+     "marshaled\ntest.idl:2:102: note: parameter 'c' is marshaled here\n"},
+    {"UnionArmWithoutCase", "typedef [switch_type(long)] union U { [case(1)] long a; long b; } U;\n", "",
      "test.idl:1:62: error: arm of union 'U' has neither [case] nor [default]\n"},
-    {"DuplicateCaseValue",
-     "typedef union U switch (long k) v { case 1: long a; case 1: short b; } U;\n", "",
+    {"DuplicateCaseValue", "typedef union U switch (long k) v { case 1: long a; case 1: short b; } U;\n", "",
      "test.idl:1:58: error: duplicate case value 1 in union 'U'\n"},
     {"RetvalMustBeLast",
-     "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\ninterface I : IUnknown {\n"
+     "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\ninterface I : IUnknown "
+     "{\n"
      "  HRESULT F([out, retval] long* r, [in] long x);\n}\n",
      "", "test.idl:4:33: error: [retval] parameter 'r' must be the last parameter\n"},
     {"RetvalMustBeOutOnly",
-     "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\ninterface I : IUnknown {\n"
+     "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\ninterface I : IUnknown "
+     "{\n"
      "  HRESULT F([in, out, retval] long* r);\n}\n",
      "", "test.idl:4:37: error: [retval] parameter 'r' must be [out] only\n"},
-    {"ObjectInterfaceNeedsAUuid", "import \"unknwn.idl\";\n[object] interface I : IUnknown { HRESULT F(); }\n", "",
+    {"ObjectInterfaceNeedsAUuid",
+     "import \"unknwn.idl\";\n[object] interface I : IUnknown { HRESULT F(); }\n", "",
      "test.idl:2:20: error: object interface 'I' has no [uuid]\n"},
     {"MalformedUuid", "[uuid(1234-5678)] interface I { void F(); }\n", "",
      "test.idl:1:7: error: malformed uuid '1234-5678' (expected 8-4-4-4-12 hexadecimal digits)\n"},
@@ -91,14 +95,16 @@ const Case kCases[] = {
      "import \"objidl.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\n"
      "interface IScript : IDispatch { HRESULT Run(); }\n",
      "interface IScript { [async] Run(); }\n",
-     "test.idl:3:11: error: interface 'IScript' derives from IDispatch and cannot be asynchronous: COM has no "
+     "test.idl:3:11: error: interface 'IScript' derives from IDispatch and cannot be asynchronous: COM has "
+     "no "
      "asynchronous calls through IDispatch (call objects exist only for custom interfaces)\n"},
     {"AsyncInterfaceParentMustBeIUnknownOrAsync",
      "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\n"
      "interface IBase : IUnknown { HRESULT A(); }\n[object, uuid(21111111-2222-3333-4444-555555555555)]\n"
      "interface IDerived : IBase { HRESULT B(); }\n",
      "interface IDerived { [async] B(); }\n",
-     "test.idl:5:11: error: asynchronous interface 'IDerived' derives from 'IBase', which is neither IUnknown nor "
+     "test.idl:5:11: error: asynchronous interface 'IDerived' derives from 'IBase', which is neither "
+     "IUnknown nor "
      "asynchronous itself\n"},
     {"LocalAsyncInterfaceIsWarned",
      "import \"unknwn.idl\";\n[local, object, uuid(11111111-2222-3333-4444-555555555555)]\n"
@@ -109,33 +115,42 @@ const Case kCases[] = {
     {"AsyncUuidOnAnRpcInterface",
      "[uuid(11111111-2222-3333-4444-555555555555), async_uuid(21111111-2222-3333-4444-555555555555)]\n"
      "interface I { void F(); }\n",
-     "", "test.idl:2:11: error: [async_uuid] applies to [object] interfaces; for an RPC interface, mark operations "
-         "[async] in the ACF\n"},
+     "",
+     "test.idl:2:11: error: [async_uuid] applies to [object] interfaces; for an RPC interface, mark "
+     "operations "
+     "[async] in the ACF\n"},
     {"FaultStatusParameterMustBeAnErrorStatusPointer",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([out] long* st); }\n",
      "interface I { F([fault_status] st); }\n",
      "test.acf:1:32: error: [comm_status]/[fault_status] parameter 'st' must be an [out] error_status_t*\n"},
-    {"AttributeInTheWrongPlace", "[uuid(11111111-2222-3333-4444-555555555555)] interface I { [in] void F(); }\n", "",
+    {"AttributeInTheWrongPlace",
+     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { [in] void F(); }\n", "",
      "test.idl:1:61: error: attribute 'in' cannot be applied to an operation\n"},
-    {"AttributeWithTheWrongArguments", "[uuid(11111111-2222-3333-4444-555555555555), local(3)] interface I { }\n",
-     "", "test.idl:1:46: error: attribute 'local' takes no arguments\n"},
-    {"SyntaxErrorsAreAllReported",
-     "const long A = ;\nconst long B = 2;\ntypedef struct S { long } S;\n", "",
+    {"AttributeWithTheWrongArguments",
+     "[uuid(11111111-2222-3333-4444-555555555555), local(3)] interface I { }\n", "",
+     "test.idl:1:46: error: attribute 'local' takes no arguments\n"},
+    {"SyntaxErrorsAreAllReported", "const long A = ;\nconst long B = 2;\ntypedef struct S { long } S;\n", "",
      "test.idl:1:16: error: extraneous input ';' expecting {NUMBER, CHAR_LITERAL, STRING, ...}\n"},
     {"StrayCharacter", "const long A = 1 @ 2;\n", "", "test.idl:1:18: error: stray '@' in input\n"},
     {"DivisionByZeroInAConstant", "const long A = 1 / 0;\n", "",
      "test.idl:1:18: error: division by zero in a constant expression\n"},
-    {"MissingImport", "import \"nowhere.idl\";\n", "", "test.idl:1:8: error: cannot find imported file 'nowhere.idl'\n"},
+    {"MissingImport", "import \"nowhere.idl\";\n", "",
+     "test.idl:1:8: error: cannot find imported file 'nowhere.idl'\n"},
     {"ArrayWithoutASize",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long a[]); }\n", "",
-     "test.idl:1:77: error: array parameter 'a' has no size: give it a constant size or a [size_is] or [max_is]\n"},
+     "test.idl:1:77: error: array parameter 'a' has no size: give it a constant size or a [size_is] or "
+     "[max_is]\n"},
     {"TooManySizeIsDimensions",
-     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long n, [in, size_is(n, n)] long* p); }\n",
-     "", "test.idl:1:85: error: [size_is] has 2 dimensions but parameter 'p' has 1 pointer or array levels\n"},
+     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long n, [in, size_is(n, n)] "
+     "long* p); }\n",
+     "",
+     "test.idl:1:85: error: [size_is] has 2 dimensions but parameter 'p' has 1 pointer or array levels\n"},
 };
 
 // Names the case in ctest's listing instead of dumping its bytes.
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class Checks : public ::testing::TestWithParam<Case> {};
 
@@ -156,6 +171,8 @@ TEST_P(Checks, ReportsTheExactDiagnostic) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Frontend, Checks, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
