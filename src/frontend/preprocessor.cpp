@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <regex>
 #include <sstream>
 
 #include "support/text.h"
@@ -100,20 +99,41 @@ std::vector<std::string> splitWords(const std::string& text) {
   return words;
 }
 
-// Forwards the preprocessor's own "file:line:col: error: message" lines as diagnostics.
+// Forwards the preprocessor's own "file:line[:col]: error|warning: message" lines as diagnostics.
 void forwardPreprocessorMessages(const std::string& err, Diagnostics& diagnostics) {
-  static const std::regex lineRe(R"(^(.*?):(\d+):(?:(\d+):)? (fatal error|error|warning): (.*)$)");
   std::istringstream in(err);
   for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (std::regex_match(line, m, lineRe)) {
-      Location loc{m[1].str(), static_cast<uint32_t>(std::stoul(m[2].str())),
-                   m[3].matched ? static_cast<uint32_t>(std::stoul(m[3].str())) : 0};
-      if (m[4].str() == "warning")
-        diagnostics.warning(loc, "cpp", "preprocessor: " + m[5].str());
-      else
-        diagnostics.error(loc, m[5].str());
+    size_t kind = std::string::npos;
+    std::string severity;
+    for (const char* word : {": fatal error: ", ": error: ", ": warning: "}) {
+      size_t at = line.find(word);
+      if (at != std::string::npos && at < kind) {
+        kind = at;
+        severity = word;
+      }
     }
+    if (kind == std::string::npos) continue;
+    // Before the severity: file:line or file:line:col.
+    std::string where = line.substr(0, kind);
+    uint32_t numbers[2] = {0, 0};
+    int found = 0;
+    for (int n = 0; n < 2; ++n) {
+      size_t colon = where.rfind(':');
+      if (colon == std::string::npos) break;
+      std::string digits = where.substr(colon + 1);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) break;
+      numbers[found++] = static_cast<uint32_t>(std::stoul(digits));
+      where.resize(colon);
+    }
+    if (found == 0) continue;
+    Location loc{where, found == 2 ? numbers[1] : numbers[0], found == 2 ? numbers[0] : 0};
+    std::string message = line.substr(kind + severity.size());
+    // gcc names its own switch ("[-Wcpp]"); ours is added by Diagnostics.
+    if (size_t flag = message.rfind(" [-W"); flag != std::string::npos && message.back() == ']') message.resize(flag);
+    if (severity == ": warning: ")
+      diagnostics.warning(loc, "cpp", "preprocessor: " + message);
+    else
+      diagnostics.error(loc, message);
   }
 }
 

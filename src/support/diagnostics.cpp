@@ -10,6 +10,7 @@ const std::vector<WarningInfo>& knownWarnings() {
       {"pragma", "a midl_pragma or #pragma that midlc ignores"},
       {"acf", "an ACF attribute that has no effect where it stands"},
       {"deprecated", "a construct MIDL accepts only for compatibility"},
+      {"cpp", "a warning of the C preprocessor (#warning, a macro redefined)"},
   };
   return warnings;
 }
