@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "midlc: compiles Microsoft/DCE IDL (with its ACF) for the midlrt C++ runtime.\n"
-      "Reads file.idl, its imports and file.acf, checks them, and prints a summary of the model."};
+      "Reads file.idl, its imports and file.acf, checks them, and writes the outputs asked for\n"
+      "(without any, prints a summary of the model)."};
   app.set_version_flag("--version", std::string("midlc ") + MIDLC_VERSION);
   app.add_option("file", options.input, "The IDL file to compile")->required();
   app.add_option("--acf", options.acf, "The ACF file (default: the IDL file's name with .acf, if present)");
@@ -58,6 +59,12 @@ int main(int argc, char** argv) {
       "--no-default-imports", [&](int64_t) { options.defaultImports = false; },
       "Do not search midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl) for imports");
   app.add_flag("--dump-model", options.dumpModel, "Print the checked model of the main file as JSON");
+  app.add_flag("--header", options.header,
+               "Write <file>.h: the C++ mapping of the types, constants and the NDR marshaling code");
+  app.add_option("--depfile", options.depfile,
+                 "Write a make-style dependency file listing the IDL, its imports and the ACF");
+  app.add_option("--template-dir", options.templateDir,
+                 "Read templates from this folder first (file names as in midlc's templates/cpp)");
   std::string macros;
   for (const auto& m : midlc::frontend::predefinedMacros()) macros += " " + m;
   app.footer("Predefined macros:" + macros + "\nDefault import folder: " + midlc::driver::defaultImportDir() +

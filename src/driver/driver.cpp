@@ -145,6 +145,32 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
   return sema::analyze(loader.files(), acf ? &*acf : nullptr, diagnostics);
 }
 
+namespace {
+
+std::string makeEscape(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ' ' || c == '#') out += '\\';
+    if (c == '$') out += '$';
+    out += c;
+  }
+  return out;
+}
+
+// "target: dep dep ..." with the outputs as targets, so editing an imported IDL or the ACF regenerates.
+bool writeDepfile(const Options& options, const sema::Model& model, Diagnostics& diagnostics) {
+  std::string base = fs::path(options.input).stem().string();
+  std::string target = makeEscape((fs::path(options.outDir) / (base + ".h")).string());
+  std::string text = target + ":";
+  for (const auto& f : model.files) text += " \\\n  " + makeEscape(f.path);
+  if (!model.acfPath.empty()) text += " \\\n  " + makeEscape(model.acfPath);
+  text += "\n";
+  codegen::DirectorySink sink(fs::path(options.depfile).parent_path().string());
+  return sink.write(fs::path(options.depfile).filename().string(), text, diagnostics);
+}
+
+}  // namespace
+
 int run(const Options& options, std::ostream& out, std::ostream& err) {
   FileCache files;
   Diagnostics diagnostics(&files, &err);
@@ -156,10 +182,21 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
         << " generated.\n";
     return 1;
   }
-  if (options.dumpModel)
-    out << sema::dumpModel(*model);
-  else
-    out << sema::summarizeModel(*model);
+  if (options.dumpModel) out << sema::dumpModel(*model);
+  if (options.header) {
+    codegen::Options gen;
+    gen.header = options.header;
+    gen.templateDir = options.templateDir;
+    gen.defaultImportDir = options.defaultImports ? defaultImportDir() : std::string();
+    codegen::DirectorySink sink(options.outDir);
+    if (!codegen::generate(*model, gen, sink, diagnostics)) {
+      err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
+          << " generated.\n";
+      return 1;
+    }
+  }
+  if (!options.depfile.empty() && !writeDepfile(options, *model, diagnostics)) return 1;
+  if (!options.dumpModel && !options.header) out << sema::summarizeModel(*model);
   return 0;
 }
 

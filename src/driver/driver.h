@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/generate.h"
 #include "frontend/preprocessor.h"
 #include "sema/model.h"
 #include "support/diagnostics.h"
@@ -20,6 +21,9 @@ struct Options {
   bool defaultImports = true;  // also look in midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl)
   std::string outDir = ".";
   bool dumpModel = false;
+  bool header = false;      // --header: write <base>.h into outDir
+  std::string templateDir;  // --template-dir
+  std::string depfile;      // --depfile: a make-style list of every file read, for build systems
   bool warningsAreErrors = false;
   std::vector<std::string> disabledWarnings;
 };

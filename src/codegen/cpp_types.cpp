@@ -1,0 +1,166 @@
+// The C++ mapping of IDL types (see cpp_types.h for the table).
+#include "codegen/cpp_types.h"
+
+#include <set>
+
+namespace midlc::codegen {
+
+using sema::Primitive;
+using sema::Type;
+
+const Type* resolved(const Type* t) {
+  for (int guard = 0; t && t->kind == Type::Kind::Named && t->decl &&
+                      t->decl->kind == sema::Decl::Kind::Typedef && guard < 1000;
+       ++guard)
+    t = static_cast<const sema::TypedefDecl*>(t->decl)->type;
+  return t;
+}
+
+std::string primitiveType(Primitive p) {
+  switch (p) {
+    case Primitive::Boolean:
+      return "bool";
+    case Primitive::Byte:
+      return "uint8_t";
+    case Primitive::Char:
+      return "char";
+    case Primitive::WChar:
+      return "char16_t";
+    case Primitive::Int8:
+      return "int8_t";
+    case Primitive::UInt8:
+      return "uint8_t";
+    case Primitive::Int16:
+      return "int16_t";
+    case Primitive::UInt16:
+      return "uint16_t";
+    case Primitive::Int32:
+      return "int32_t";
+    case Primitive::UInt32:
+      return "uint32_t";
+    case Primitive::Int64:
+      return "int64_t";
+    case Primitive::UInt64:
+      return "uint64_t";
+    case Primitive::Int3264:
+      return "int64_t";
+    case Primitive::UInt3264:
+      return "uint64_t";
+    case Primitive::Float:
+      return "float";
+    case Primitive::Double:
+      return "double";
+    case Primitive::ErrorStatus:
+      return "uint32_t";
+    case Primitive::HandleT:
+      return "::midlrt::ndr::HandleT";
+    case Primitive::Void:
+      return "void";
+  }
+  return "void";
+}
+
+unsigned primitiveAlignment(Primitive p) {
+  switch (p) {
+    case Primitive::Boolean:
+    case Primitive::Byte:
+    case Primitive::Char:
+    case Primitive::Int8:
+    case Primitive::UInt8:
+      return 1;
+    case Primitive::WChar:
+    case Primitive::Int16:
+    case Primitive::UInt16:
+      return 2;
+    case Primitive::Int64:
+    case Primitive::UInt64:
+    case Primitive::Double:
+      return 8;
+    default:
+      return 4;
+  }
+}
+
+bool isWideString(const Type* level) {
+  const Type* element = resolved(level ? level->element : nullptr);
+  return element && element->kind == Type::Kind::Primitive &&
+         (element->primitive == Primitive::WChar || element->primitive == Primitive::UInt16 ||
+          element->primitive == Primitive::Int16);
+}
+
+std::string pointeeType(const Type* level) {
+  if (level->isString) return isWideString(level) ? "std::u16string" : "std::string";
+  bool sized = level->kind == Type::Kind::Array
+                   ? !level->fixedLength || level->sizing.sizeIs || level->sizing.maxIs
+                   : level->sizing.sizeIs || level->sizing.maxIs;
+  std::string element = cppType(level->element);
+  if (level->kind == Type::Kind::Array && !sized)
+    return "std::array<" + element + ", " + std::to_string(*level->fixedLength) + ">";
+  if (sized) return "std::vector<" + element + ">";
+  return element;
+}
+
+std::string cppType(const Type* t) {
+  if (!t) return "void";
+  switch (t->kind) {
+    case Type::Kind::Primitive:
+      return primitiveType(t->primitive);
+    case Type::Kind::Named: {
+      const sema::Decl* d = t->decl;
+      if (d->kind == sema::Decl::Kind::Interface || d->kind == sema::Decl::Kind::Dispinterface)
+        return cppName(d->name);  // only ever behind a pointer
+      return cppName(d->name);
+    }
+    case Type::Kind::Pointer: {
+      const Type* element = resolved(t->element);
+      if (element && element->kind == Type::Kind::Named && element->decl &&
+          (element->decl->kind == sema::Decl::Kind::Interface ||
+           element->decl->kind == sema::Decl::Kind::Dispinterface))
+        return cppName(element->decl->name) + "*";  // interface pointers are not owned values
+      if (element && element->kind == Type::Kind::Primitive && element->primitive == Primitive::Void)
+        return "void*";
+      if (t->element && t->element->kind == Type::Kind::Function) return "void*";
+      std::string pointee = pointeeType(t);
+      switch (t->pointerKind) {
+        case sema::PointerKind::Ref:
+          return pointee;
+        case sema::PointerKind::Unique:
+          return "std::unique_ptr<" + pointee + ">";
+        case sema::PointerKind::Full:
+          return "std::shared_ptr<" + pointee + ">";
+      }
+      return pointee;
+    }
+    case Type::Kind::Array:
+      return pointeeType(t);
+    case Type::Kind::Pipe:
+      return "::midlrt::ndr::Pipe<" + cppType(t->element) + ">";
+    case Type::Kind::Function:
+      return "void*";
+  }
+  return "void";
+}
+
+std::string cppName(const std::string& idlName) {
+  static const std::set<std::string> keywords = {
+      "alignas",     "alignof",   "and",        "and_eq",    "asm",      "auto",         "bitand",
+      "bitor",       "bool",      "break",      "case",      "catch",    "char",         "char8_t",
+      "char16_t",    "char32_t",  "class",      "compl",     "concept",  "const",        "consteval",
+      "constexpr",   "constinit", "const_cast", "continue",  "co_await", "co_return",    "co_yield",
+      "decltype",    "default",   "delete",     "do",        "double",   "dynamic_cast", "else",
+      "enum",        "explicit",  "export",     "extern",    "false",    "float",        "for",
+      "friend",      "goto",      "if",         "inline",    "int",      "long",         "mutable",
+      "namespace",   "new",       "noexcept",   "not",       "not_eq",   "nullptr",      "operator",
+      "or",          "or_eq",     "private",    "protected", "public",   "register",     "reinterpret_cast",
+      "requires",    "return",    "short",      "signed",    "sizeof",   "static",       "static_assert",
+      "static_cast", "struct",    "switch",     "template",  "this",     "thread_local", "throw",
+      "true",        "try",       "typedef",    "typeid",    "typename", "union",        "unsigned",
+      "using",       "virtual",   "void",       "volatile",  "wchar_t",  "while",        "xor",
+      "xor_eq"};
+  // Anonymous structs and unions get a name in the model; C++ reserves names with a double underscore.
+  static const std::string anonymous = "__midl_anonymous_";
+  if (idlName.rfind(anonymous, 0) == 0) return "MidlAnonymous" + idlName.substr(anonymous.size());
+  return keywords.count(idlName) ? idlName + "_" : idlName;
+}
+
+}  // namespace midlc::codegen

@@ -1,0 +1,44 @@
+// The C++ mapping of IDL types: how each sema::Type is spelled in generated code. One place decides it.
+//
+//   base types            fixed-width integers, bool, char, char16_t (NDR's wchar_t), float, double
+//   enum                  enum class E : int32_t
+//   struct                struct of value members
+//   fixed array           std::array<T, N>
+//   conformant/varying    std::vector<T>   (size_is/max_is pointers and [] arrays)
+//   [string]              std::string / std::u16string
+//   [ref] pointer         the pointee itself
+//   [unique] pointer      std::unique_ptr<pointee>
+//   [ptr] (full) pointer  std::shared_ptr<pointee>  (aliasing is kept: one referent, marshaled once)
+//   union                 a struct holding the discriminant and a std::variant of the arms
+//   typedef               using
+#pragma once
+
+#include <string>
+
+#include "sema/model.h"
+
+namespace midlc::codegen {
+
+// Follows typedefs.
+const sema::Type* resolved(const sema::Type* type);
+
+// The C++ spelling of a value of `type` stored in a struct field or a union arm.
+std::string cppType(const sema::Type* type);
+
+// The C++ spelling of what a pointer or array level points to / holds: the string, the vector, or the
+// element itself.
+std::string pointeeType(const sema::Type* level);
+
+// True if `type` is a [string] pointer or array of 16-bit characters.
+bool isWideString(const sema::Type* level);
+
+// A name safe to use in C++: IDL names that are C++ keywords get a trailing underscore.
+std::string cppName(const std::string& idlName);
+
+// The C++ primitive spelling ("int32_t", "char16_t", ...).
+std::string primitiveType(sema::Primitive p);
+
+// NDR alignment of a primitive on the wire.
+unsigned primitiveAlignment(sema::Primitive p);
+
+}  // namespace midlc::codegen

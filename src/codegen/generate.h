@@ -1,0 +1,52 @@
+// The code-generation stage: the checked model in, generated C++ files out (through an OutputSink, so tests
+// can keep them in memory).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "sema/model.h"
+#include "support/diagnostics.h"
+
+namespace midlc::codegen {
+
+struct Options {
+  bool header = false;           // <base>.h: types, constants, interfaces, NDR marshaling of the types
+  std::string templateDir;       // --template-dir: overrides embedded templates by file name
+  std::string baseName;          // output file names: <baseName>.h ...
+  std::string defaultImportDir;  // imports found here are midlc's own IDL: #include <midlrt/idl/x.h>
+};
+
+// Where generated files go: a folder, or memory.
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+  virtual bool write(const std::string& fileName, const std::string& text, Diagnostics& diagnostics) = 0;
+};
+
+class MemorySink : public OutputSink {
+ public:
+  bool write(const std::string& fileName, const std::string& text, Diagnostics&) override {
+    files[fileName] = text;
+    return true;
+  }
+  std::map<std::string, std::string> files;
+};
+
+class DirectorySink : public OutputSink {
+ public:
+  explicit DirectorySink(std::string dir) : dir_(std::move(dir)) {}
+  bool write(const std::string& fileName, const std::string& text, Diagnostics& diagnostics) override;
+
+ private:
+  std::string dir_;
+};
+
+// Generates what `options` asks for. Returns false after reporting errors.
+bool generate(const sema::Model& model, const Options& options, OutputSink& sink, Diagnostics& diagnostics);
+
+// The header text alone (for tests).
+std::optional<std::string> generateHeader(const sema::Model& model, const Options& options,
+                                          Diagnostics& diagnostics);
+
+}  // namespace midlc::codegen

@@ -1,0 +1,677 @@
+// Straight-line NDR 2.0 marshaling code (see ndr_code.h).
+#include "codegen/ndr_code.h"
+
+#include <algorithm>
+
+#include "codegen/cpp_types.h"
+#include "support/text.h"
+
+namespace midlc::codegen {
+
+using sema::Decl;
+using sema::Primitive;
+using sema::Type;
+
+namespace {
+
+std::string quote(const std::string& s) {
+  return "\"" + cEscape(s) + "\"";
+}
+
+bool isNamed(const Type* t, Decl::Kind kind) {
+  return t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == kind;
+}
+
+bool sizedLevel(const Type* level) {
+  if (level->kind == Type::Kind::Array)
+    return !level->fixedLength || level->sizing.sizeIs || level->sizing.maxIs;
+  return level->sizing.sizeIs || level->sizing.maxIs;
+}
+
+}  // namespace
+
+NdrCode::NdrCode(const sema::Model& model, Diagnostics& diagnostics)
+    : model_(model), diagnostics_(diagnostics) {
+  // [v1_enum] stands on the typedef or the tag declaration; the enum itself is what the wire needs.
+  for (const auto& d : model.decls) {
+    // typedef [switch_type(T)] union U {...} U; gives a non-encapsulated union its discriminant type.
+    if (d->kind == Decl::Kind::Typedef)
+      for (const auto& a : d->attributes)
+        if (a.name == "switch_type" && !a.args.empty()) {
+          const Type* t = resolved(static_cast<const sema::TypedefDecl*>(d.get())->type);
+          if (isNamed(t, Decl::Kind::Union)) {
+            if (const Type* st = typeFromText(a.args[0])) switchTypes_[t->decl] = st;
+          }
+        }
+    bool v1 = false;
+    for (const auto& a : d->attributes) v1 = v1 || a.name == "v1_enum";
+    if (!v1) continue;
+    if (d->kind == Decl::Kind::Enum) v1Enums_.insert(d.get());
+    if (d->kind == Decl::Kind::Typedef) {
+      const Type* t = resolved(static_cast<const sema::TypedefDecl*>(d.get())->type);
+      if (isNamed(t, Decl::Kind::Enum)) v1Enums_.insert(t->decl);
+    }
+  }
+}
+
+const Type* NdrCode::typeFromText(const std::string& text) {
+  static const std::pair<const char*, Primitive> words[] = {
+      {"long", Primitive::Int32},
+      {"int", Primitive::Int32},
+      {"unsigned long", Primitive::UInt32},
+      {"unsigned int", Primitive::UInt32},
+      {"unsigned", Primitive::UInt32},
+      {"short", Primitive::Int16},
+      {"unsigned short", Primitive::UInt16},
+      {"small", Primitive::Int8},
+      {"unsigned small", Primitive::UInt8},
+      {"char", Primitive::Char},
+      {"unsigned char", Primitive::UInt8},
+      {"byte", Primitive::Byte},
+      {"boolean", Primitive::Boolean},
+      {"hyper", Primitive::Int64},
+      {"unsigned hyper", Primitive::UInt64},
+      {"__int64", Primitive::Int64},
+      {"wchar_t", Primitive::WChar},
+      {"error_status_t", Primitive::ErrorStatus},
+  };
+  for (const auto& [word, p] : words)
+    if (text == word) {
+      synthesized_.emplace_back();
+      synthesized_.back().kind = Type::Kind::Primitive;
+      synthesized_.back().primitive = p;
+      return &synthesized_.back();
+    }
+  const Decl* d = model_.find(text);
+  if (!d || (d->kind != Decl::Kind::Typedef && d->kind != Decl::Kind::Enum)) return nullptr;
+  synthesized_.emplace_back();
+  synthesized_.back().kind = Type::Kind::Named;
+  synthesized_.back().decl = d;
+  return &synthesized_.back();
+}
+
+unsigned NdrCode::structAlignment(const sema::StructDecl& s) {
+  unsigned a = 1;
+  for (const auto& f : s.fields) a = std::max(a, alignment(f.type));
+  return a;
+}
+
+unsigned NdrCode::armAlignment(const sema::UnionDecl& u) {
+  unsigned a = 1;
+  for (const auto& arm : u.arms)
+    if (arm.field) a = std::max(a, alignment(arm.field->type));
+  return a;
+}
+
+const Type* NdrCode::switchType(const sema::UnionDecl& u) {
+  if (u.switchType) return u.switchType;
+  auto it = switchTypes_.find(&u);
+  return it == switchTypes_.end() ? nullptr : it->second;
+}
+
+std::string NdrCode::unsupported(const std::string& what, const std::string& why) {
+  failed_ = true;
+  diagnostics_.error(Location{}, "cannot generate marshaling code for " + what + ": " + why);
+  return "";
+}
+
+unsigned NdrCode::alignment(const Type* t) {
+  t = resolved(t);
+  if (!t) return 1;
+  switch (t->kind) {
+    case Type::Kind::Primitive:
+      return primitiveAlignment(t->primitive);
+    case Type::Kind::Pointer:
+      return 4;
+    case Type::Kind::Array:
+      if (t->isString) return 4;
+      return std::max(sizedLevel(t) ? 4u : 1u, alignment(t->element));
+    case Type::Kind::Named: {
+      if (t->decl->kind == Decl::Kind::Enum) return isV1Enum(t->decl) ? 4 : 2;
+      if (t->decl->kind == Decl::Kind::Struct) {
+        unsigned a = 1;
+        for (const auto& f : static_cast<const sema::StructDecl*>(t->decl)->fields)
+          a = std::max(a, alignment(f.type));
+        return a;
+      }
+      if (t->decl->kind == Decl::Kind::Union) {
+        const auto* u = static_cast<const sema::UnionDecl*>(t->decl);
+        unsigned a = switchType(*u) ? alignment(switchType(*u)) : 4;
+        for (const auto& arm : u->arms)
+          if (arm.field) a = std::max(a, alignment(arm.field->type));
+        return a;
+      }
+      return 4;
+    }
+    default:
+      return 4;
+  }
+}
+
+bool NdrCode::hasPointees(const Type* t) {
+  t = resolved(t);
+  if (!t) return false;
+  switch (t->kind) {
+    case Type::Kind::Pointer:
+      return true;
+    case Type::Kind::Array:
+      return !t->isString && hasPointees(t->element);
+    case Type::Kind::Named:
+      if (t->decl->kind == Decl::Kind::Struct) {
+        for (const auto& f : static_cast<const sema::StructDecl*>(t->decl)->fields)
+          if (hasPointees(f.type)) return true;
+      } else if (t->decl->kind == Decl::Kind::Union) {
+        for (const auto& arm : static_cast<const sema::UnionDecl*>(t->decl)->arms)
+          if (arm.field && hasPointees(arm.field->type)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+bool NdrCode::bulkCopyable(const Type* t) {
+  t = resolved(t);
+  if (!t || t->kind != Type::Kind::Primitive) return false;
+  switch (t->primitive) {
+    case Primitive::Boolean:
+    case Primitive::Int3264:
+    case Primitive::UInt3264:
+    case Primitive::HandleT:
+    case Primitive::Void:
+      return false;
+    default:
+      return true;
+  }
+}
+
+std::string NdrCode::expression(const sema::Expr* e, const Scope& scope) {
+  using K = sema::Expr::Kind;
+  if (!e) return "0";
+  if (e->isConstant() &&
+      (e->value.kind == sema::Value::Kind::Integer || e->value.kind == sema::Value::Kind::Char))
+    return std::to_string(e->value.integer);
+  switch (e->kind) {
+    case K::FieldRef:
+      return scope.fieldPrefix + cppName(e->name);
+    case K::ParamRef:
+      return cppName(e->name);
+    case K::ConstRef:
+    case K::EnumeratorRef:
+      return cppName(e->name);
+    case K::Unary:
+      if (e->op == "*" && scope.refParamsAreValues && e->operands[0]->kind == K::ParamRef)
+        return expression(e->operands[0], scope);  // *pcount: the [ref] pointer is passed as the value
+      return "(" + e->op + expression(e->operands[0], scope) + ")";
+    case K::Binary:
+      return "(" + expression(e->operands[0], scope) + " " + e->op + " " + expression(e->operands[1], scope) +
+             ")";
+    case K::Conditional:
+      return "(" + expression(e->operands[0], scope) + " ? " + expression(e->operands[1], scope) + " : " +
+             expression(e->operands[2], scope) + ")";
+    case K::Cast:
+      return "static_cast<" + cppType(e->type) + ">(" + expression(e->operands[0], scope) + ")";
+    case K::Member:
+      return expression(e->operands[0], scope) + "." + cppName(e->name);
+    default:
+      return "0";
+  }
+}
+
+std::string NdrCode::elements(const Type* element, const std::string& c, const std::string& count, bool write,
+                              const Scope& scope, const std::string& what, int depth) {
+  std::string el = "el" + std::to_string(++counter_);
+  if (bulkCopyable(element)) {
+    if (write) return "e.writeBulk(" + c + ".data(), " + c + ".size());\n";
+    if (count.empty()) return "d.readBulk(" + c + ".data(), " + c + ".size());\n";
+    return "d.readBulk(" + c + ", " + count + ");\n";
+  }
+  if (write)
+    return "for (const auto& " + el + " : " + c + ") {\n" + flat(element, el, true, scope, what, depth + 1) +
+           "}\n";
+  std::string out;
+  if (!count.empty())
+    out += "d.requireElements(" + count + ", " + std::to_string(alignment(element)) + ", " + quote(what) +
+           ");\n" + c + ".resize(" + count + ");\n";
+  return out + "for (auto& " + el + " : " + c + ") {\n" + flat(element, el, false, scope, what, depth + 1) +
+         "}\n";
+}
+
+std::string NdrCode::flat(const Type* t, const std::string& x, bool write, const Scope& scope,
+                          const std::string& what, int depth) {
+  if (depth > 64) return unsupported(what, "the type nests too deeply");
+  if (isNamed(t, Decl::Kind::Typedef)) return flat(resolved(t), x, write, scope, what, depth);
+  if (!t) return "";
+  switch (t->kind) {
+    case Type::Kind::Primitive: {
+      std::string type = primitiveType(t->primitive);
+      switch (t->primitive) {
+        case Primitive::Boolean:
+          return write ? "e.writeBool(" + x + ");\n" : x + " = d.readBool();\n";
+        case Primitive::Int3264:
+          return write ? "e.writeInt3264(" + x + ");\n" : x + " = d.readInt3264();\n";
+        case Primitive::UInt3264:
+          return write ? "e.writeUint3264(" + x + ");\n" : x + " = d.readUint3264();\n";
+        case Primitive::HandleT:
+        case Primitive::Void:
+          return unsupported(what, "handle_t and void are not data");
+        default:
+          return write ? "e.write<" + type + ">(" + x + ");\n" : x + " = d.read<" + type + ">();\n";
+      }
+    }
+    case Type::Kind::Named: {
+      const Decl* d = t->decl;
+      std::string name = cppName(d->name);
+      if (d->kind == Decl::Kind::Enum) {
+        if (isV1Enum(d))
+          return write ? "e.write<int32_t>(static_cast<int32_t>(" + x + "));\n"
+                       : x + " = static_cast<" + name + ">(d.read<int32_t>());\n";
+        return write ? "e.writeEnum16(" + x + ");\n" : x + " = d.readEnum16<" + name + ">();\n";
+      }
+      if (d->kind == Decl::Kind::Struct || d->kind == Decl::Kind::Union)
+        return write ? "ndrWriteFlat(e, " + x + ");\n" : "ndrReadFlat(d, " + x + ");\n";
+      return unsupported(what, "interface '" + d->name + "' by value");
+    }
+    case Type::Kind::Pointer: {
+      const Type* element = resolved(t->element);
+      if (!element || (element->kind == Type::Kind::Primitive && element->primitive == Primitive::Void) ||
+          element->kind == Type::Kind::Function)
+        return unsupported(what, "void and function pointers carry no data");
+      if (isNamed(element, Decl::Kind::Interface) || isNamed(element, Decl::Kind::Dispinterface))
+        return unsupported(
+            what, "interface pointers need MS-DCOM object references, which midlrt does not implement");
+      std::string pointee = pointeeType(t);
+      switch (t->pointerKind) {
+        case sema::PointerKind::Ref:
+          return write ? "e.writeRefPointer();\n" : "d.readRefPointer();\n";
+        case sema::PointerKind::Unique:
+          return write ? "e.writeUniquePointer(" + x + ".get());\n"
+                       : "if (d.readUniquePointer()) " + x + " = std::make_unique<" + pointee +
+                             ">();\nelse " + x + ".reset();\n";
+        case sema::PointerKind::Full:
+          return write ? "e.writeFullPointer(" + x + ".get());\n"
+                       : x + " = d.readFullPointer<" + pointee + ">();\n";
+      }
+      return "";
+    }
+    case Type::Kind::Array: {
+      bool wide = isWideString(t);
+      if (t->isString) {
+        // A fixed [string] array keeps its bound; a conformant one had its max_count hoisted.
+        std::string bound = t->fixedLength ? std::to_string(*t->fixedLength) : "conformance";
+        if (write)
+          return std::string(wide ? "e.writeVaryingWString(" : "e.writeVaryingString(") + x +
+                 (t->fixedLength ? ", " + bound : "") + ");\n";
+        return x + (wide ? " = d.readVaryingWString(" : " = d.readVaryingString(") + bound + ");\n";
+      }
+      if (t->sizing.firstIs || t->sizing.lastIs)
+        return unsupported(what, "[first_is]/[last_is] arrays are not generated yet");
+      if (!sizedLevel(t) && !t->sizing.lengthIs)
+        return elements(t->element, x, "", write, scope, what, depth);
+      if (!sizedLevel(t)) return unsupported(what, "fixed-size varying arrays are not generated yet");
+      // Conformant (and conformant-varying) arrays inside a struct: max_count was hoisted.
+      if (t->sizing.lengthIs) {
+        if (write)
+          return "e.writeVariance(0, " + x + ".size());\n" +
+                 elements(t->element, x, "", true, scope, what, depth);
+        std::string var = "variance" + std::to_string(++counter_);
+        return "const auto " + var + " = d.readVariance(conformance);\n" +
+               elements(t->element, x, var + ".actualCount", false, scope, what, depth);
+      }
+      return elements(t->element, x, write ? "" : "conformance", write, scope, what, depth);
+    }
+    case Type::Kind::Pipe:
+      return unsupported(what, "pipes are not generated yet");
+    case Type::Kind::Function:
+      return unsupported(what, "function pointers carry no data");
+  }
+  return "";
+}
+
+std::string NdrCode::referent(const Type* level, const std::string& y, bool write, const Scope& scope,
+                              const std::string& what, int depth) {
+  if (level->isString) {
+    bool wide = isWideString(level);
+    if (write) return std::string(wide ? "e.writeWString(" : "e.writeString(") + y + ");\n";
+    return std::string(wide ? "d.readWString(" : "d.readString(") + y + ");\n";
+  }
+  if (sizedLevel(level)) {
+    std::string out = "{\n";
+    if (write) {
+      if (level->sizing.lengthIs) {
+        out += "e.writeConformance(" +
+               expression(level->sizing.sizeIs ? level->sizing.sizeIs : level->sizing.maxIs, scope) +
+               (level->sizing.sizeIs ? "" : " + 1") + ");\n";
+        out += "e.writeVariance(0, " + y + ".size());\n";
+      } else {
+        out += "e.writeConformance(" + y + ".size());\n";
+      }
+      out += elements(level->element, y, "", true, scope, what, depth);
+    } else {
+      std::string n = "count" + std::to_string(++counter_);
+      out += "const uint32_t " + n + " = d.readConformance();\n";
+      if (level->sizing.lengthIs) {
+        std::string var = "variance" + std::to_string(++counter_);
+        out += "const auto " + var + " = d.readVariance(" + n + ");\n";
+        n = var + ".actualCount";
+      }
+      out += elements(level->element, y, n, false, scope, what, depth);
+    }
+    if (hasPointees(level->element)) {
+      std::string el = "el" + std::to_string(++counter_);
+      out += "for (" + std::string(write ? "const " : "") + "auto& " + el + " : " + y + ") {\n" +
+             pointees(level->element, el, write, scope, what, depth + 1) + "}\n";
+    }
+    return out + "}\n";
+  }
+  return flat(level->element, y, write, scope, what, depth + 1) +
+         pointees(level->element, y, write, scope, what, depth + 1);
+}
+
+std::string NdrCode::pointees(const Type* t, const std::string& x, bool write, const Scope& scope,
+                              const std::string& what, int depth) {
+  if (depth > 64) return unsupported(what, "the type nests too deeply");
+  if (isNamed(t, Decl::Kind::Typedef)) return pointees(resolved(t), x, write, scope, what, depth);
+  if (!t || !hasPointees(t)) return "";
+  switch (t->kind) {
+    case Type::Kind::Named:
+      return write ? "ndrWritePointees(e, " + x + ");\n" : "ndrReadPointees(d, " + x + ");\n";
+    case Type::Kind::Array: {
+      std::string el = "el" + std::to_string(++counter_);
+      return "for (" + std::string(write ? "const " : "") + "auto& " + el + " : " + x + ") {\n" +
+             pointees(t->element, el, write, scope, what, depth + 1) + "}\n";
+    }
+    case Type::Kind::Pointer:
+      switch (t->pointerKind) {
+        case sema::PointerKind::Ref:
+          return referent(t, x, write, scope, what, depth);
+        case sema::PointerKind::Unique:
+          return "if (" + x + ") {\n" + referent(t, "(*" + x + ")", write, scope, what, depth) + "}\n";
+        case sema::PointerKind::Full:
+          return "if (" + x + " && " + (write ? "e" : "d") + ".claimFullReferent(" + x + ".get())) {\n" +
+                 referent(t, "(*" + x + ")", write, scope, what, depth) + "}\n";
+      }
+      return "";
+    default:
+      return "";
+  }
+}
+
+const Type* NdrCode::conformantField(const sema::StructDecl& s, const sema::Field** field) {
+  if (s.fields.empty()) return nullptr;
+  const sema::Field& last = s.fields.back();
+  const Type* t = resolved(last.type);
+  if (t && t->kind == Type::Kind::Array && (sizedLevel(t) || (t->isString && !t->fixedLength))) {
+    *field = &last;
+    return t;
+  }
+  return nullptr;
+}
+
+// Correlation: a size/length field must agree with the container it describes.
+namespace {
+struct Check {
+  std::string text;   // the attribute expression as written
+  std::string value;  // its C++ value
+  std::string container;
+  std::string guard;  // for unique/full pointers: the pointer, checked only when non-NULL
+};
+}  // namespace
+
+static std::vector<Check> correlationChecks(NdrCode& code, const sema::StructDecl& s,
+                                            const NdrCode::Scope& scope) {
+  std::vector<Check> checks;
+  for (const auto& f : s.fields) {
+    const Type* level = f.type;
+    if (!level || (level->kind != Type::Kind::Pointer && level->kind != Type::Kind::Array) || level->isString)
+      continue;
+    const sema::Expr* e = level->sizing.lengthIs ? level->sizing.lengthIs : level->sizing.sizeIs;
+    bool isMax = !e && level->sizing.maxIs;
+    if (isMax) e = level->sizing.maxIs;
+    if (!e) continue;
+    Check c;
+    c.text = e->text;
+    c.value = code.expression(e, scope) + (isMax ? " + 1" : "");
+    std::string name = scope.fieldPrefix + cppName(f.name);
+    if (level->kind == Type::Kind::Pointer && level->pointerKind != sema::PointerKind::Ref) {
+      c.guard = name;
+      c.container = "(*" + name + ")";
+    } else {
+      c.container = name;
+    }
+    checks.push_back(c);
+  }
+  return checks;
+}
+
+std::string NdrCode::structWriteFlat(const sema::StructDecl& s) {
+  Scope scope{"v.", false};
+  std::string out = "DepthGuard guard(e);\n";
+  for (const Check& c : correlationChecks(*this, s, scope)) {
+    std::string check = "::midlrt::ndr::Encoder::checkSize(" + quote(c.text) + ", static_cast<uint64_t>(" +
+                        c.value + "), " + c.container + ".size());\n";
+    out += c.guard.empty() ? check : "if (" + c.guard + ") " + check;
+  }
+  const sema::Field* cf = nullptr;
+  if (const Type* ct = conformantField(s, &cf)) {
+    std::string name = "v." + cppName(cf->name);
+    if (ct->isString)
+      out += "e.writeConformance(" + name + ".size() + 1);\n";
+    else if (ct->sizing.lengthIs && ct->sizing.sizeIs)
+      out += "e.writeConformance(" + expression(ct->sizing.sizeIs, scope) + ");\n";
+    else
+      out += "e.writeConformance(" + name + ".size());\n";
+  }
+  for (const auto& f : s.fields)
+    if (f.rangeMin && f.rangeMax)
+      out += "::midlrt::ndr::Encoder::checkRange(" + quote("field '" + f.name + "' of '" + s.name + "'") +
+             ", v." + cppName(f.name) + ", static_cast<" + cppType(f.type) + ">(" +
+             expression(f.rangeMin, scope) + "), static_cast<" + cppType(f.type) + ">(" +
+             expression(f.rangeMax, scope) + "));\n";
+  out += "e.align(" + std::to_string(structAlignment(s)) + ");\n";
+  for (const auto& f : s.fields)
+    out += flat(f.type, "v." + cppName(f.name), true, scope, "field '" + f.name + "' of '" + s.name + "'", 0);
+  for (const auto& f : s.fields)
+    if (f.switchIs)
+      out += "if (static_cast<int64_t>(v." + cppName(f.name) + "." +
+             "discriminant) != static_cast<int64_t>(" + expression(f.switchIs, scope) + ")) e.fail(" +
+             quote("union field '" + f.name + "' of '" + s.name + "' holds a different arm than [switch_is(" +
+                   f.switchIs->text + ")] says") +
+             ");\n";
+  return out;
+}
+
+std::string NdrCode::structWritePointees(const sema::StructDecl& s) {
+  Scope scope{"v.", false};
+  std::string out;
+  for (const auto& f : s.fields)
+    out += pointees(f.type, "v." + cppName(f.name), true, scope, "field '" + f.name + "' of '" + s.name + "'",
+                    0);
+  return out.empty() ? "(void)e;\n(void)v;\n" : "DepthGuard guard(e);\n" + out;
+}
+
+std::string NdrCode::structReadFlat(const sema::StructDecl& s) {
+  Scope scope{"v.", false};
+  std::string out = "DepthGuard guard(d);\n";
+  const sema::Field* cf = nullptr;
+  if (conformantField(s, &cf)) out += "const uint32_t conformance = d.readConformance();\n";
+  out += "d.align(" + std::to_string(structAlignment(s)) + ");\n";
+  for (const auto& f : s.fields)
+    out +=
+        flat(f.type, "v." + cppName(f.name), false, scope, "field '" + f.name + "' of '" + s.name + "'", 0);
+  for (const auto& f : s.fields)
+    if (f.rangeMin && f.rangeMax)
+      out += "::midlrt::ndr::Decoder::checkRange(" + quote("field '" + f.name + "' of '" + s.name + "'") +
+             ", v." + cppName(f.name) + ", static_cast<" + cppType(f.type) + ">(" +
+             expression(f.rangeMin, scope) + "), static_cast<" + cppType(f.type) + ">(" +
+             expression(f.rangeMax, scope) + "));\n";
+  for (const Check& c : correlationChecks(*this, s, scope)) {
+    if (!c.guard.empty()) continue;  // pointers are checked when their referents are read
+    out += "::midlrt::ndr::Decoder::checkCorrelation(" + quote(c.text) + ", static_cast<uint64_t>(" +
+           c.value + "), " + c.container + ".size());\n";
+  }
+  for (const auto& f : s.fields)
+    if (f.switchIs)
+      out += "if (static_cast<int64_t>(v." + cppName(f.name) + ".discriminant) != static_cast<int64_t>(" +
+             expression(f.switchIs, scope) + ")) d.fail(" +
+             quote("union field '" + f.name + "' of '" + s.name + "' does not match [switch_is(" +
+                   f.switchIs->text + ")]") +
+             ");\n";
+  return out;
+}
+
+std::string NdrCode::structReadPointees(const sema::StructDecl& s) {
+  Scope scope{"v.", false};
+  std::string out;
+  for (const auto& f : s.fields)
+    out += pointees(f.type, "v." + cppName(f.name), false, scope,
+                    "field '" + f.name + "' of '" + s.name + "'", 0);
+  for (const Check& c : correlationChecks(*this, s, scope)) {
+    if (c.guard.empty()) continue;
+    out += "if (" + c.guard + ") ::midlrt::ndr::Decoder::checkCorrelation(" + quote(c.text) +
+           ", static_cast<uint64_t>(" + c.value + "), " + c.container + ".size());\n";
+  }
+  return out.empty() ? "(void)d;\n(void)v;\n" : "DepthGuard guard(d);\n" + out;
+}
+
+// Unions: the C++ type holds `discriminant` and `value`, a std::variant whose index 0 is std::monostate
+// (an empty arm) and whose index i (1..n) is the i-th arm that has a field.
+namespace {
+
+std::string caseLabels(const sema::UnionArm& arm) {
+  std::string out;
+  for (const auto& c : arm.cases) out += "case " + std::to_string(c.integer) + ": ";
+  if (arm.isDefault) out += "default: ";
+  return out;
+}
+
+}  // namespace
+
+std::string NdrCode::unionWriteFlat(const sema::UnionDecl& u) {
+  Scope scope{"v.", false};
+  std::string out = "DepthGuard guard(e);\n";
+  const Type* disc = switchType(u);
+  if (!disc) return unsupported("union '" + u.name + "'", "a non-encapsulated union needs [switch_type]");
+  if (u.encapsulated) out += "e.align(" + std::to_string(std::max(armAlignment(u), alignment(disc))) + ");\n";
+  out += flat(disc, "v.discriminant", true, scope, "the discriminant of '" + u.name + "'", 0);
+  if (u.encapsulated) out += "e.align(" + std::to_string(armAlignment(u)) + ");\n";
+  out += "switch (static_cast<int64_t>(v.discriminant)) {\n";
+  bool hasDefault = false;
+  size_t index = 0;
+  for (const auto& arm : u.arms) {
+    hasDefault = hasDefault || arm.isDefault;
+    size_t i = arm.field ? ++index : 0;
+    out += caseLabels(arm) + "{\n";
+    out += "if (v.value.index() != " + std::to_string(i) + ") e.fail(" +
+           quote("union '" + u.name + "' holds an arm that does not match its discriminant") + ");\n";
+    if (arm.field)
+      out += flat(arm.field->type, "std::get<" + std::to_string(i) + ">(v.value)", true, scope,
+                  "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
+    out += "break;\n}\n";
+  }
+  if (!hasDefault)
+    out += "default:\ne.fail(\"union '" + cEscape(u.name) +
+           "' has no arm for discriminant \" + std::to_string(static_cast<int64_t>(v.discriminant)));\n";
+  return out + "}\n";
+}
+
+std::string NdrCode::unionReadFlat(const sema::UnionDecl& u) {
+  Scope scope{"v.", false};
+  std::string out = "DepthGuard guard(d);\n";
+  const Type* disc = switchType(u);
+  if (!disc) return unsupported("union '" + u.name + "'", "a non-encapsulated union needs [switch_type]");
+  unsigned armAlign = armAlignment(u);
+  if (u.encapsulated) out += "d.align(" + std::to_string(std::max(armAlign, alignment(disc))) + ");\n";
+  out += flat(disc, "v.discriminant", false, scope, "the discriminant of '" + u.name + "'", 0);
+  if (u.encapsulated) out += "d.align(" + std::to_string(armAlign) + ");\n";
+  out += "switch (static_cast<int64_t>(v.discriminant)) {\n";
+  bool hasDefault = false;
+  size_t index = 0;
+  for (const auto& arm : u.arms) {
+    hasDefault = hasDefault || arm.isDefault;
+    size_t i = arm.field ? ++index : 0;
+    out += caseLabels(arm) + "{\n";
+    out += "v.value.template emplace<" + std::to_string(i) + ">();\n";
+    if (arm.field)
+      out += flat(arm.field->type, "std::get<" + std::to_string(i) + ">(v.value)", false, scope,
+                  "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
+    out += "break;\n}\n";
+  }
+  if (!hasDefault)
+    out += "default:\nd.fail(\"union '" + cEscape(u.name) +
+           "' has no arm for discriminant \" + std::to_string(static_cast<int64_t>(v.discriminant)));\n";
+  return out + "}\n";
+}
+
+std::string NdrCode::unionWritePointees(const sema::UnionDecl& u) {
+  Scope scope{"v.", false};
+  std::string body;
+  size_t index = 0;
+  for (const auto& arm : u.arms) {
+    if (!arm.field) continue;
+    ++index;
+    std::string p = pointees(arm.field->type, "std::get<" + std::to_string(index) + ">(v.value)", true, scope,
+                             "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
+    if (!p.empty()) body += "case " + std::to_string(index) + ": {\n" + p + "break;\n}\n";
+  }
+  if (body.empty()) return "(void)e;\n(void)v;\n";
+  return "DepthGuard guard(e);\nswitch (v.value.index()) {\n" + body + "default: break;\n}\n";
+}
+
+std::string NdrCode::unionReadPointees(const sema::UnionDecl& u) {
+  Scope scope{"v.", false};
+  std::string body;
+  size_t index = 0;
+  for (const auto& arm : u.arms) {
+    if (!arm.field) continue;
+    ++index;
+    std::string p = pointees(arm.field->type, "std::get<" + std::to_string(index) + ">(v.value)", false,
+                             scope, "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
+    if (!p.empty()) body += "case " + std::to_string(index) + ": {\n" + p + "break;\n}\n";
+  }
+  if (body.empty()) return "(void)d;\n(void)v;\n";
+  return "DepthGuard guard(d);\nswitch (v.value.index()) {\n" + body + "default: break;\n}\n";
+}
+
+std::string NdrCode::writeTopLevel(const Type* type, const std::string& expr, const Scope& scope,
+                                   const std::string& what) {
+  const Type* t = type;
+  if (t && t->kind == Type::Kind::Pointer) {
+    switch (t->pointerKind) {
+      case sema::PointerKind::Ref:
+        return referent(t, expr, true, scope, what, 0);
+      case sema::PointerKind::Unique:
+        return "if (e.writeUniquePointer(" + expr + ".get())) {\n" +
+               referent(t, "(*" + expr + ")", true, scope, what, 0) + "}\n";
+      case sema::PointerKind::Full:
+        return "e.writeFullPointer(" + expr + ".get());\nif (e.claimFullReferent(" + expr + ".get())) {\n" +
+               referent(t, "(*" + expr + ")", true, scope, what, 0) + "}\n";
+    }
+  }
+  if (t && t->kind == Type::Kind::Array && (sizedLevel(t) || t->isString))
+    return referent(t, expr, true, scope, what, 0);
+  return flat(t, expr, true, scope, what, 0) + pointees(t, expr, true, scope, what, 0);
+}
+
+std::string NdrCode::readTopLevel(const Type* type, const std::string& expr, const Scope& scope,
+                                  const std::string& what) {
+  const Type* t = type;
+  if (t && t->kind == Type::Kind::Pointer) {
+    std::string pointee = pointeeType(t);
+    switch (t->pointerKind) {
+      case sema::PointerKind::Ref:
+        return referent(t, expr, false, scope, what, 0);
+      case sema::PointerKind::Unique:
+        return "if (d.readUniquePointer()) {\n" + expr + " = std::make_unique<" + pointee + ">();\n" +
+               referent(t, "(*" + expr + ")", false, scope, what, 0) + "} else {\n" + expr + ".reset();\n}\n";
+      case sema::PointerKind::Full:
+        return expr + " = d.readFullPointer<" + pointee + ">();\nif (" + expr + " && d.claimFullReferent(" +
+               expr + ".get())) {\n" + referent(t, "(*" + expr + ")", false, scope, what, 0) + "}\n";
+    }
+  }
+  if (t && t->kind == Type::Kind::Array && (sizedLevel(t) || t->isString))
+    return referent(t, expr, false, scope, what, 0);
+  return flat(t, expr, false, scope, what, 0) + pointees(t, expr, false, scope, what, 0);
+}
+
+}  // namespace midlc::codegen
