@@ -57,6 +57,7 @@ class Association {
 class ServerCall : public std::enable_shared_from_this<ServerCall> {
  public:
   uint16_t opnum() const { return opnum_; }
+  uint32_t callId() const { return callId_; }
   const Uuid* object() const { return hasObject_ ? &object_ : nullptr; }
   const SyntaxId& interfaceId() const { return interface_; }  // the version the client bound
   const uint8_t* requestData() const { return request_.data(); }
