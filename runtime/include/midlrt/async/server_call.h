@@ -1,0 +1,108 @@
+// Server-side asynchrony: COM server call objects (ICallFactory on the server object, Begin_ from the stub,
+// ISynchronize::Signal from any thread sends the reply) and the async handle of asynchronous RPC managers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "midlrt/com/objidl.h"
+#include "midlrt/rpc/message.h"
+#include "midlrt/rpc/server.h"
+
+namespace midlrt::async {
+
+namespace detail {
+class ServerCore;
+}
+
+// Offered by the runtime's server call context beside ISynchronize and ICancelMethodCalls (process-private
+// IID in midlc's namespace): cancel notification instead of polling TestCancel.
+class IServerCallControl : public com::IUnknown {
+ public:
+  static constexpr com::IID kIid{
+      0x6d69646c, 0x6361, 0x7379, {0x6e, 0x63, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03}};
+  // Runs fn once when the client cancels (co_cancel or orphaned), its connection drops, or the server shuts
+  // down -- on the thread that saw it (usually the server's I/O thread: do not block there); at once, on
+  // this thread, if that already happened.
+  virtual void OnCancel(std::function<void()> fn) = 0;
+  // Runs fn once when the client's connection closes (after the cancel notification).
+  virtual void OnDisconnect(std::function<void()> fn) = 0;
+  virtual uint32_t CallId() = 0;
+};
+
+// For a generated stub of an asynchronous object interface, after unmarshaling the [in] parameters:
+//
+//   HRESULT hr = midlrt::async::dispatchToCallObject(call, serverObject, IID_AsyncICalc,
+//       [=](void* itf) { return static_cast<AsyncICalc*>(itf)->Begin_Add(a, b); },
+//       [](void* itf, rpc::Message& out) { long sum = 0; HRESULT r = static_cast<AsyncICalc*>(itf)->
+//                                          Finish_Add(&sum); /* marshal sum, r into out */ });
+//   if (hr == E_NOINTERFACE) { /* no ICallFactory for AsyncICalc: call the sync method */ }
+//
+// The runtime creates a call context (ISynchronize, ICancelMethodCalls, IServerCallControl) and asks the
+// server object's ICallFactory::CreateCall(asyncIid, context, IID_IUnknown, &inner) for a call object
+// aggregated into it, defers the rpc::ServerCall, and calls `begin` with the call object's asyncIid
+// interface on the dispatch thread. When the server calls Signal on the context (QueryInterface its
+// controlling unknown for ISynchronize) -- from any thread, once; later Signals are ignored -- the runtime
+// runs `collect` on that thread and sends the response. `collect` may throw rpc::RpcError or
+// ndr::NdrError to fault the call. If `begin` returns a failure HRESULT the call faults with that HRESULT as
+// its status (the client's Finish_ returns it) and the call object is released.
+//
+// Rules for the server call object: do not keep a counted reference to the controlling unknown (aggregation);
+// the call object is released when the context's last reference goes, which can be inside the Release that
+// follows Signal -- touch nothing of it afterwards. ICancelMethodCalls::TestCancel on the context returns
+// RPC_E_CALL_CANCELED once the client cancelled or vanished, RPC_S_CALLPENDING before, RPC_E_CALL_COMPLETE
+// after Signal. A call object that never signals leaves the client waiting until its deadline.
+//
+// Returns S_OK when the runtime owns the call, E_NOINTERFACE when the object has no ICallFactory or
+// CreateCall does not give a call object with asyncIid (then the stub calls the sync method).
+com::HRESULT dispatchToCallObject(rpc::ServerCall& call, com::IUnknown* serverObject, com::REFIID asyncIid,
+                                  std::function<com::HRESULT(void* asyncItf)> begin,
+                                  std::function<void(void* asyncItf, rpc::Message& response)> collect);
+
+// For server call objects: registers fn through the context's IServerCallControl (E_NOINTERFACE if
+// `controllingUnknown` is not a server call context).
+com::HRESULT onServerCallCancel(com::IUnknown* controllingUnknown, std::function<void()> fn);
+
+// The async handle an asynchronous RPC manager routine receives (the RPC_ASYNC_STATE of the server side).
+// Cheap to copy; every copy refers to the same call. If every copy is dropped without complete() or
+// abort(), the client receives a fault (RPC_S_CALL_FAILED) -- never a hang.
+//
+//   // generated stub, after unmarshaling:
+//   auto frame = std::make_shared<AddFrame>(a, b);
+//   auto h = ServerAsyncCall::begin(call, [frame](rpc::Message& out, const void* reply) {
+//     /* marshal frame->outputs and *static_cast<const long*>(reply) */ });
+//   Add(h, frame->a, frame->b, &frame->sum);   // the manager, which may return before it completes
+class ServerAsyncCall {
+ public:
+  using Marshal = std::function<void(rpc::Message& response, const void* reply)>;
+
+  ServerAsyncCall() = default;
+  // Defers the call (the dispatch thread is free when the stub returns).
+  static ServerAsyncCall begin(rpc::ServerCall& call, Marshal marshal);
+
+  // RpcAsyncCompleteCall: after setting the [out] parameters, from any thread; runs the marshal function
+  // with `reply` (the return value, or null) and sends the response. Touches none of the outputs afterwards.
+  // kOk, or kInvalidAsyncCall if the call was already completed or aborted.
+  uint32_t complete(const void* reply = nullptr);
+  // RpcAsyncAbortCall: the client receives a fault with `status` (0 becomes RPC_S_CALL_FAILED); outputs are
+  // not marshaled. Once only: later calls (and complete) return kInvalidAsyncCall.
+  uint32_t abort(uint32_t status);
+  // RpcServerTestCancel: kOk if the client cancelled (or the call was orphaned), kCallInProgress otherwise.
+  uint32_t testCancel() const;
+  bool isCancelled() const;
+  // The client's connection has closed.
+  bool isDisconnected() const;
+  // Notifications, each once (at once if it already happened), on the thread that saw the event (usually
+  // the server's I/O thread: do not block there). A disconnect is also a cancel; cancel runs first.
+  void onCancel(std::function<void()> fn);
+  void onDisconnect(std::function<void()> fn);
+  uint32_t callId() const;
+  explicit operator bool() const { return core_ != nullptr; }
+
+ private:
+  std::shared_ptr<detail::ServerCore> core_;
+  std::shared_ptr<Marshal> marshal_;
+};
+
+}  // namespace midlrt::async

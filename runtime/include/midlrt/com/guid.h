@@ -1,0 +1,32 @@
+// GUID/IID: the 16-byte DCE UUID of the RPC layer, with ordering for maps and the COM spellings.
+#pragma once
+
+#include <cstring>
+#include <string>
+
+#include "midlrt/rpc/uuid.h"
+
+namespace midlrt::com {
+
+// Fields in host order; on the wire (and by Uuid::encode) in the NDR little-endian layout of DCE.
+// Text is "00000000-0000-0000-c000-000000000046" (Uuid::parse accepts braces and either case).
+using Guid = rpc::Uuid;
+using IID = Guid;
+using CLSID = Guid;
+using REFIID = const IID&;
+
+// A strict weak order (data1, data2, data3, data4 bytes), for std::map and sorted tables.
+struct GuidLess {
+  bool operator()(const Guid& a, const Guid& b) const {
+    if (a.data1 != b.data1) return a.data1 < b.data1;
+    if (a.data2 != b.data2) return a.data2 < b.data2;
+    if (a.data3 != b.data3) return a.data3 < b.data3;
+    return std::memcmp(a.data4, b.data4, sizeof a.data4) < 0;
+  }
+};
+
+inline bool IsEqualGUID(const Guid& a, const Guid& b) {
+  return a == b;
+}
+
+}  // namespace midlrt::com

@@ -1,0 +1,60 @@
+// HRESULT and the standard COM status codes this runtime returns, with the values of Microsoft's winerror.h
+// (checked against MS-ERREF 2.1.1).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace midlrt::com {
+
+using HRESULT = int32_t;
+using ULONG = uint32_t;
+using DWORD = uint32_t;
+
+constexpr HRESULT hresult(uint32_t bits) {
+  return static_cast<HRESULT>(bits);
+}
+constexpr bool SUCCEEDED(HRESULT hr) {
+  return hr >= 0;
+}
+constexpr bool FAILED(HRESULT hr) {
+  return hr < 0;
+}
+// HRESULT_FROM_WIN32: a Win32 error code (or RPC_S_* status) as a failure HRESULT of FACILITY_WIN32.
+constexpr HRESULT hresultFromWin32(uint32_t code) {
+  return code == 0 || (code & 0x80000000u) != 0 ? static_cast<HRESULT>(code)
+                                                : hresult((code & 0xffffu) | 0x80070000u);
+}
+
+inline constexpr HRESULT S_OK = 0;
+inline constexpr HRESULT S_FALSE = 1;
+inline constexpr HRESULT E_NOTIMPL = hresult(0x80004001);
+inline constexpr HRESULT E_NOINTERFACE = hresult(0x80004002);
+inline constexpr HRESULT E_POINTER = hresult(0x80004003);
+inline constexpr HRESULT E_ABORT = hresult(0x80004004);
+inline constexpr HRESULT E_FAIL = hresult(0x80004005);
+inline constexpr HRESULT E_UNEXPECTED = hresult(0x8000FFFF);
+inline constexpr HRESULT E_ACCESSDENIED = hresult(0x80070005);
+inline constexpr HRESULT E_OUTOFMEMORY = hresult(0x8007000E);
+inline constexpr HRESULT E_INVALIDARG = hresult(0x80070057);
+inline constexpr HRESULT CLASS_E_NOAGGREGATION = hresult(0x80040110);
+
+inline constexpr HRESULT RPC_E_CALL_CANCELED = hresult(0x80010002);
+inline constexpr HRESULT RPC_E_FAULT = hresult(0x80010104);
+inline constexpr HRESULT RPC_E_SERVERFAULT = hresult(0x80010105);
+inline constexpr HRESULT RPC_E_DISCONNECTED = hresult(0x80010108);
+// ISynchronize::Wait timed out; ICancelMethodCalls::TestCancel on a call that is running and not cancelled.
+inline constexpr HRESULT RPC_S_CALLPENDING = hresult(0x80010115);
+// Finish_ (or Cancel) with no call in progress.
+inline constexpr HRESULT RPC_E_CALL_COMPLETE = hresult(0x80010117);
+inline constexpr HRESULT RPC_E_TIMEOUT = hresult(0x8001011F);
+inline constexpr HRESULT CO_E_CANCEL_DISABLED = hresult(0x80010140);
+// Begin_ while the call object's previous call is not finished. "Making an Asynchronous Call" names
+// RPC_E_CALL_PENDING, but neither winerror.h nor MS-ERREF defines it; we give it the value of the
+// documented code with the same meaning ("a request was sent and its reply is awaited"), RPC_S_CALLPENDING.
+inline constexpr HRESULT RPC_E_CALL_PENDING = RPC_S_CALLPENDING;
+
+// "RPC_E_CALL_CANCELED" for the codes above, "0x%08x" otherwise.
+std::string hresultName(HRESULT hr);
+
+}  // namespace midlrt::com

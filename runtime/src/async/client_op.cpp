@@ -1,0 +1,271 @@
+// The client call slot shared by call objects and AsyncState.
+#include "client_op.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "midlrt/rpc/status.h"
+#include "timer.h"
+#include "trace.h"
+
+namespace midlrt::async::detail {
+
+using Clock = std::chrono::steady_clock;
+
+ClientOp::~ClientOp() {
+  if (efd_ >= 0) ::close(efd_);
+}
+
+void ClientOp::setNotify(std::function<void()> fn) {
+  std::lock_guard lk(mu_);
+  notify_ = std::move(fn);
+}
+
+void ClientOp::detachNotify() {
+  std::unique_lock lk(mu_);
+  notify_ = nullptr;
+  waiters_.clear();
+  cv_.wait(lk, [&] { return notifying_ == 0 || notifyThread_ == std::this_thread::get_id(); });
+}
+
+uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum,
+                         rpc::Message request, const rpc::CallOptions& options, bool& busy) {
+  uint64_t seq;
+  {
+    std::lock_guard lk(mu_);
+    busy = phase_ != Phase::kIdle;
+    if (busy) return rpc::status::kOk;
+    phase_ = Phase::kPending;
+    seq = ++seq_;
+    status_ = 0;
+    reply_.storage().clear();
+    handle_ = rpc::CallHandle();
+    handleSet_ = false;
+    callId_ = 0;
+    cancelRequested_ = false;
+    issuing_ = true;
+    issueFailed_ = false;
+    issuingThread_ = std::this_thread::get_id();
+    setEventLocked(false);
+    opnum_ = opnum;
+    started_ = Clock::now();
+    traceId_ = traceEnabled() ? nextTraceId() : 0;
+  }
+  if (traceId_ != 0) trace("client", traceId_, 0, "issued", "opnum=%u", opnum);
+  rpc::CallHandle h;
+  uint32_t thrown = rpc::status::kOk;
+  try {
+    h = channel.invokeAsync(
+        iface, opnum, std::move(request),
+        [self = shared_from_this(), seq](uint32_t s, rpc::Reply& r) { self->onComplete(seq, s, r); },
+        options);
+  } catch (const rpc::RpcError& e) {
+    thrown = e.status() != 0 ? e.status() : rpc::status::kCallFailed;
+  } catch (const std::bad_alloc&) {
+    thrown = rpc::status::kReplyTooBig;
+  } catch (...) {
+    thrown = rpc::status::kCallFailed;
+  }
+  std::chrono::milliseconds grace{0};
+  bool applyNow = false;
+  uint32_t failed = rpc::status::kOk;
+  {
+    std::lock_guard lk(mu_);
+    issuing_ = false;
+    if (issueFailed_ || thrown != rpc::status::kOk) {
+      failed = issueFailed_ ? status_ : thrown;
+      if (failed == rpc::status::kOk) failed = rpc::status::kCallFailed;
+      phase_ = Phase::kIdle;
+      reply_.storage().clear();
+      waiters_.clear();
+      cv_.notify_all();
+    } else {
+      callId_ = h.callId();
+      // A reply that raced ahead already finished the call; holding the channel's record then would keep
+      // a reference cycle (its completion holds this op).
+      if (phase_ == Phase::kPending) handle_ = h;
+      handleSet_ = true;
+      applyNow = cancelRequested_ && phase_ == Phase::kPending;
+      grace = cancelGrace_;
+    }
+  }
+  if (failed != rpc::status::kOk) {
+    if (traceId_ != 0) trace("client", traceId_, h.callId(), "failed-to-issue", "status=0x%08x", failed);
+    return failed;
+  }
+  if (traceId_ != 0) trace("client", traceId_, h.callId(), "sent", "opnum=%u", opnum);
+  if (applyNow) applyCancel(seq, grace);
+  return rpc::status::kOk;
+}
+
+void ClientOp::onComplete(uint64_t seq, uint32_t s, rpc::Reply& reply) {
+  std::unique_lock lk(mu_);
+  if (seq != seq_ || phase_ != Phase::kPending) return;
+  status_ = s;
+  reply_.storage().swap(reply.storage());
+  phase_ = Phase::kDone;
+  handle_ = rpc::CallHandle();  // the channel's record holds this op through its completion: no cycle
+  if (traceId_ != 0) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
+    trace("client", traceId_, callId_, "completed", "status=0x%08x after %lldus%s", s,
+          static_cast<long long>(us), cancelRequested_ ? " (cancel requested)" : "");
+  }
+  if (issuing_ && issuingThread_ == std::this_thread::get_id()) {
+    issueFailed_ = true;  // completed inside invokeAsync: a failure to issue, reported by begin()
+    return;
+  }
+  std::function<void()> n = notify_;
+  std::vector<std::function<void()>> ws;
+  ws.swap(waiters_);
+  ++notifying_;
+  notifyThread_ = std::this_thread::get_id();
+  cv_.notify_all();
+  lk.unlock();
+  if (n) n();
+  for (auto& w : ws) w();
+  lk.lock();
+  if (--notifying_ == 0) notifyThread_ = std::thread::id();
+  cv_.notify_all();
+}
+
+ClientOp::CancelResult ClientOp::cancel(std::chrono::milliseconds grace) {
+  uint64_t seq;
+  {
+    std::unique_lock lk(mu_);
+    if (phase_ == Phase::kIdle) return CancelResult::kNoCall;
+    if (cancelRequested_) {
+      // A later abortive cancel escalates an earlier one that is still waiting for the server.
+      bool escalate =
+          grace.count() == 0 && cancelGrace_.count() != 0 && handleSet_ && phase_ == Phase::kPending;
+      if (!escalate) return CancelResult::kAlready;
+      cancelGrace_ = grace;
+      seq = seq_;
+      lk.unlock();
+      applyCancel(seq, grace);
+      return CancelResult::kAlready;
+    }
+    if (phase_ == Phase::kDone) return CancelResult::kComplete;
+    cancelRequested_ = true;
+    cancelGrace_ = grace;
+    if (traceId_ != 0) {
+      trace("client", traceId_, callId_, "cancelled", "grace=%lldms%s", static_cast<long long>(grace.count()),
+            handleSet_ ? "" : " (before the request was issued)");
+    }
+    if (!handleSet_) return CancelResult::kRequested;  // begin() applies it
+    seq = seq_;
+  }
+  applyCancel(seq, grace);
+  return CancelResult::kRequested;
+}
+
+void ClientOp::applyCancel(uint64_t seq, std::chrono::milliseconds grace) {
+  rpc::CallHandle h;
+  {
+    std::lock_guard lk(mu_);
+    if (seq != seq_ || phase_ != Phase::kPending) return;
+    h = handle_;
+  }
+  if (grace.count() == 0) {
+    h.abandon();  // sends orphaned; completes the call here with kCallCancelled
+    return;
+  }
+  h.cancel();
+  if (grace == kNeverOrphan) return;
+  std::weak_ptr<ClientOp> weak = weak_from_this();
+  runAfter(grace, [weak, seq] {
+    if (auto self = weak.lock()) self->applyCancel(seq, std::chrono::milliseconds(0));
+  });
+}
+
+ClientOp::Phase ClientOp::phase() const {
+  std::lock_guard lk(mu_);
+  return phase_;
+}
+
+bool ClientOp::cancelRequested() const {
+  std::lock_guard lk(mu_);
+  return cancelRequested_;
+}
+
+uint32_t ClientOp::callId() const {
+  std::lock_guard lk(mu_);
+  return callId_;
+}
+
+bool ClientOp::waitDone(std::chrono::milliseconds timeout) {
+  std::unique_lock lk(mu_);
+  auto ready = [&] { return phase_ != Phase::kPending; };
+  if (timeout.count() < 0) {
+    cv_.wait(lk, ready);
+    return true;
+  }
+  return cv_.wait_for(lk, timeout, ready);
+}
+
+bool ClientOp::take(uint32_t& s, rpc::Reply& reply) {
+  std::lock_guard lk(mu_);
+  if (phase_ != Phase::kDone) return false;
+  s = status_;
+  reply.storage().swap(reply_.storage());
+  reply_.storage().clear();
+  phase_ = Phase::kIdle;
+  cancelRequested_ = false;
+  return true;
+}
+
+bool ClientOp::peekStatus(uint32_t& s) const {
+  std::lock_guard lk(mu_);
+  if (phase_ != Phase::kDone) return false;
+  s = status_;
+  return true;
+}
+
+bool ClientOp::whenDone(std::function<void()> fn) {
+  std::lock_guard lk(mu_);
+  if (phase_ != Phase::kPending) return false;
+  waiters_.push_back(std::move(fn));
+  return true;
+}
+
+void ClientOp::setEventLocked(bool on) {
+  if (on == signalled_) return;
+  signalled_ = on;
+  if (efd_ >= 0) {
+    uint64_t v = 1;
+    if (on) {
+      [[maybe_unused]] ssize_t n = ::write(efd_, &v, sizeof v);
+    } else {
+      [[maybe_unused]] ssize_t n = ::read(efd_, &v, sizeof v);
+    }
+  }
+  if (on) cv_.notify_all();
+}
+
+void ClientOp::signal() {
+  std::lock_guard lk(mu_);
+  setEventLocked(true);
+}
+
+void ClientOp::reset() {
+  std::lock_guard lk(mu_);
+  setEventLocked(false);
+}
+
+bool ClientOp::waitSignalled(std::chrono::milliseconds timeout) {
+  std::unique_lock lk(mu_);
+  if (timeout.count() < 0) {
+    cv_.wait(lk, [&] { return signalled_; });
+    return true;
+  }
+  return cv_.wait_for(lk, timeout, [&] { return signalled_; });
+}
+
+int ClientOp::eventFd() {
+  std::lock_guard lk(mu_);
+  if (efd_ < 0) {
+    efd_ = ::eventfd(signalled_ ? 1 : 0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  return efd_;
+}
+
+}  // namespace midlrt::async::detail
