@@ -40,8 +40,8 @@ class TimerThread {
         continue;
       }
       auto it = actions_.begin();
-      if (it->first > Clock::now()) {
-        cv_.wait_until(lk, it->first);
+      if (Clock::time_point at = it->first; at > Clock::now()) {
+        cv_.wait_until(lk, at);  // a copy: the entry may be erased while we wait
         continue;
       }
       std::function<void()> fn = std::move(it->second);
