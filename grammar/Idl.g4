@@ -9,6 +9,10 @@ grammar Idl;
     const std::string text = _input->LT(1)->getText();
     return text == "uuid" || text == "async_uuid";
   }
+  // SAFEARRAY(type) is widl's and MIDL's spelling of an automation array; SAFEARRAY alone is a plain name.
+  bool nextIsSafearray() {
+    return _input->LT(1)->getText() == "SAFEARRAY" && _input->LT(2)->getText() == "(";
+  }
 }
 
 // ---------------------------------------------------------------- IDL files
@@ -27,6 +31,7 @@ definition
   | libraryDecl
   | moduleDecl
   | declaration
+  | operation     // a C function prototype outside any interface (widl accepts them; only C sees them)
   | ';'
   ;
 
@@ -91,8 +96,9 @@ paramList
   : param (',' param)* (',' '...')?
   ;
 
+// A parameter may be unnamed, with or without pointers: f([out] T *), g(void *, void *).
 param
-  : attributeList? typeSpec declarator?
+  : attributeList? typeSpec (declarator | abstractPointers+=pointer+)?
   ;
 
 // ---------------------------------------------------------------- types
@@ -105,6 +111,7 @@ typeCore
   : baseType
   | taggedTypeSpec
   | 'pipe' typeSpec
+  | {nextIsSafearray()}? identifier '(' typeSpec pointer* ')'
   | identifier
   ;
 
@@ -188,7 +195,8 @@ arraySuffix : '[' (expression | '*')? ']' ;
 
 // ---------------------------------------------------------------- attributes
 
-attributeList : ('[' (attribute (',' attribute)* ','?)? ']')+ ;
+// Empty positions are allowed anywhere ([, object] and [a,,b]), as in widl.
+attributeList : ('[' attribute? (',' attribute?)* ']')+ ;
 
 attribute
   : {nextIsUuidAttribute()}? identifier '(' uuidText ')'

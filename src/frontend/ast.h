@@ -40,7 +40,11 @@ struct Expr {
   bool isWide = false;      // L"..." or L'...'
   std::vector<std::unique_ptr<Expr>> operands;
   std::unique_ptr<TypeRef> type;  // Cast and Sizeof
-  unsigned pointerLevels = 0;     // Cast and Sizeof: "(long*)"
+  bool parenthesized = false;     // written inside parentheses
+  // Binary "(T) op x" with op one of * - + &: the parser cannot tell the cast "(T)(op x)" from "(n) op x";
+  // sema reads it as the cast when T names a type.
+  bool castCandidate = false;
+  unsigned pointerLevels = 0;  // Cast and Sizeof: "(long*)"
 };
 
 // One argument of an attribute: an expression, a type (switch_type(short)), a declaration
@@ -99,7 +103,7 @@ struct EnumDef;
 
 // A type specifier as written: `const unsigned long`, `struct _FOO { ... }`, `PFOO`, `pipe char`.
 struct TypeRef {
-  enum class Kind { Base, Named, Struct, Union, Enum, Pipe };
+  enum class Kind { Base, Named, Struct, Union, Enum, Pipe, Safearray };
   Kind kind = Kind::Base;
   Location location;
   bool isConst = false;
@@ -113,6 +117,9 @@ struct TypeRef {
   std::unique_ptr<UnionDef> unionDef;
   std::unique_ptr<EnumDef> enumDef;
   std::unique_ptr<TypeRef> pipeElement;  // Pipe
+  // Safearray: SAFEARRAY(element *...), an automation array of `element` with that many pointers.
+  std::unique_ptr<TypeRef> safearrayElement;
+  unsigned safearrayPointers = 0;
 };
 
 struct ArrayDim {

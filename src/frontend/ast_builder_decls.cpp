@@ -29,6 +29,7 @@ void AstBuilder::definition(P::DefinitionContext* ctx, std::vector<ast::Definiti
   if (auto* c = ctx->libraryDecl()) return void(out.emplace_back(libraryDecl(c)));
   if (auto* c = ctx->moduleDecl()) return void(out.emplace_back(moduleDecl(c)));
   if (auto* c = ctx->declaration()) return void(out.emplace_back(declaration(c)));
+  if (auto* c = ctx->operation()) return void(out.emplace_back(operation(c)));
 }
 
 void AstBuilder::interfaceMember(P::InterfaceMemberContext* ctx, std::vector<ast::Definition>& out) {
@@ -184,6 +185,9 @@ std::vector<ast::Param> AstBuilder::paramList(P::ParamListContext* ctx, bool* ha
     if (p->declarator()) {
       param.declarator = declarator(p->declarator());
       if (!param.declarator.name.empty()) param.location = param.declarator.location;
+    } else {
+      param.declarator.location = param.location;
+      param.declarator.pointers = pointers(p->pointer());
     }
     params.push_back(std::move(param));
   }

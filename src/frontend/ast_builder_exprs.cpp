@@ -136,6 +136,12 @@ std::unique_ptr<ast::Expr> AstBuilder::expression(P::ExpressionContext* ctx) {
     expr->text = c->op->getText();
     expr->location = at(c->op);
     for (auto* e : c->expression()) expr->operands.push_back(expression(e));
+    // (ULONG)*pcount and (HBODY)-1: a parenthesized name before an operator that can also be unary.
+    const std::string& op = expr->text;
+    const ast::Expr& left = *expr->operands[0];
+    if (left.kind == ast::Expr::Kind::Name && left.parenthesized &&
+        (op == "*" || op == "-" || op == "+" || op == "&"))
+      expr->castCandidate = true;
   } else if (auto* c = dynamic_cast<P::ConditionalExprContext*>(ctx)) {
     expr->kind = ast::Expr::Kind::Conditional;
     expr->text = "?:";
@@ -145,7 +151,11 @@ std::unique_ptr<ast::Expr> AstBuilder::expression(P::ExpressionContext* ctx) {
 }
 
 std::unique_ptr<ast::Expr> AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
-  if (ctx->expression()) return expression(ctx->expression());
+  if (ctx->expression()) {
+    auto inner = expression(ctx->expression());
+    inner->parenthesized = true;
+    return inner;
+  }
   auto expr = std::make_unique<ast::Expr>();
   expr->location = at(ctx);
   if (auto* number = ctx->NUMBER()) {

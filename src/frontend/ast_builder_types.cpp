@@ -72,6 +72,11 @@ ast::TypeRef AstBuilder::typeSpec(P::TypeSpecContext* ctx) {
     }
   } else if (auto* tagged = core->taggedTypeSpec()) {
     taggedTypeSpec(tagged, type);
+  } else if (core->identifier() && core->typeSpec()) {
+    type.kind = ast::TypeRef::Kind::Safearray;
+    type.name = name(core->identifier());
+    type.safearrayElement = std::make_unique<ast::TypeRef>(typeSpec(core->typeSpec()));
+    type.safearrayPointers = static_cast<unsigned>(core->pointer().size());
   } else if (core->identifier()) {
     type.kind = ast::TypeRef::Kind::Named;
     type.name = name(core->identifier());

@@ -84,6 +84,15 @@ class Analyzer {
   InterfaceDecl* currentInterface_ = nullptr;
   Scope scope_;
   int anonymousCount_ = 0;
+  // Interfaces whose base was only forward-declared when they were defined; widl accepts the base's
+  // definition later in the files, so finalChecks() binds them (and their opnums) then.
+  struct PendingBase {
+    InterfaceDecl* itf;
+    std::string base;
+    Location location;
+  };
+  std::vector<PendingBase> pendingBases_;
+  void bindPendingBases();
 };
 
 }  // namespace midlc::sema

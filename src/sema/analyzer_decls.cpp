@@ -38,9 +38,20 @@ bool Analyzer::declare(Decl* decl) {
   auto [it, inserted] = m_.byName.emplace(decl->name, decl);
   if (inserted) return true;
   const Decl* previous = it->second;
+  if (previous->kind == Decl::Kind::Library) {  // a library's name yields to anything else's
+    it->second = decl;
+    return true;
+  }
   // A forward declaration followed by its definition, or a repeated forward declaration, is fine.
   if (previous->kind == decl->kind && (previous->isForward || decl->isForward)) {
     if (previous->isForward && !decl->isForward) it->second = decl;
+    return true;
+  }
+  // A typedef may redefine a type of another file (dcommon.idl's POINT after windef's): widl lets the
+  // later one stand from there on, and objects only to a redefinition within one file.
+  if (decl->kind == Decl::Kind::Typedef && previous->kind == Decl::Kind::Typedef &&
+      previous->file != decl->file) {
+    it->second = decl;
     return true;
   }
   d_.error(decl->location, "redefinition of '" + decl->name + "'");
@@ -96,8 +107,12 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
           checker_.check(node.attributes, kType);
           typeSpec(node.type, &out);
         } else if constexpr (std::is_same_v<T, ast::Operation>) {
-          // An operation outside an interface: only modules have them; kept for the dump.
-          d_.error(node.location, "operation '" + node.name + "' is declared outside an interface");
+          // A C prototype outside any interface ([local] HRESULT WINAPI CreateDXGIFactory(...)): widl
+          // passes it to the header; nothing is marshaled, so its types are only resolved.
+          checker_.check(node.attributes, kOperation);
+          typeSpec(node.returnType, nullptr);
+          std::vector<Param> ignored;
+          params(node.params, ignored, true, false);
         } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Interface>>) {
           interfaceDecl(*node, out);
         } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Dispinterface>>) {
@@ -126,8 +141,17 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
           for (const auto& member : node->members) {
             checker_.check(member.attributes, kCoclassMember);
             const Decl* target = m_.find(member.name);
-            if (!target ||
-                (target->kind != Decl::Kind::Interface && target->kind != Decl::Kind::Dispinterface))
+            if (!target) {
+              // "interface IFoo;" inside a coclass declares IFoo, as it would outside (widl).
+              auto* forward = make<InterfaceDecl>();
+              forward->name = member.name;
+              forward->location = member.location;
+              forward->isForward = true;
+              forward->isObject = true;
+              declare(forward);
+              target = forward;
+            }
+            if (target->kind != Decl::Kind::Interface && target->kind != Decl::Kind::Dispinterface)
               d_.error(member.location,
                        "coclass '" + node->name + "' names '" + member.name + "', which is not an interface");
             decl->interfaces.push_back(member.name);
@@ -143,7 +167,10 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
           decl->uuid = uuidAttribute(node->attributes, "uuid");
           // A library's contents are declarations of the file: interfaces inside get code like any other.
           for (const auto& inner : node->definitions) definition(inner, decl->members);
-          if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
+          // Its name is not a type and yields to one (library BackgroundCopyManager holds coclass
+          // BackgroundCopyManager, which widl accepts): it is found by name only while nothing else has it.
+          m_.byName.emplace(decl->name, decl);
+          out.push_back(static_cast<const Decl*>(decl));
         } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Module>>) {
           checker_.check(node->attributes, kModule);
           auto* decl = make<ContainerDecl>();
@@ -260,7 +287,7 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
     if (!base || base->kind != Decl::Kind::Interface) {
       d_.error(itf.baseLocation, "unknown base interface '" + itf.base + "'");
     } else if (base->isForward) {
-      d_.error(itf.baseLocation, "base interface '" + itf.base + "' is declared but not defined");
+      pendingBases_.push_back({decl, itf.base, itf.baseLocation});
     } else {
       decl->base = static_cast<const InterfaceDecl*>(base);
     }
@@ -268,10 +295,14 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   for (const InterfaceDecl* b = decl->base; b; b = b->base)
     if (b->name == "IDispatch") decl->derivesFromIDispatch = true;
 
-  if (decl->isObject && !decl->uuid && !ast::findAttribute(itf.attributes, "uuid"))
-    d_.error(decl->location, "object interface '" + decl->name + "' has no [uuid]");
+  // widl accepts both of these (some uuids are left out of Wine's files on purpose); a proxy needs
+  // them, so a non-local interface gets a warning.
+  if (decl->isObject && !decl->isLocal && !decl->uuid && !ast::findAttribute(itf.attributes, "uuid"))
+    d_.warning(decl->location, "deprecated",
+               "object interface '" + decl->name + "' has no [uuid], so it has no IID and no proxy");
   if (decl->isObject && !decl->isLocal && itf.base.empty() && decl->name != "IUnknown")
-    d_.error(decl->location, "object interface '" + decl->name + "' must derive from IUnknown");
+    d_.warning(decl->location, "deprecated",
+               "object interface '" + decl->name + "' does not derive from IUnknown");
   if (decl->asyncSource == AsyncSource::AsyncUuid && !decl->isObject)
     d_.error(decl->location,
              "[async_uuid] applies to [object] interfaces; for an RPC interface, mark "
@@ -341,8 +372,10 @@ void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t 
   for (size_t i = 0; i < stored.params.size(); ++i) {
     const Param& p = stored.params[i];
     if (p.isRetval) {
+      // Only type libraries care where [retval] stands; widl accepts it anywhere.
       if (i + 1 != stored.params.size())
-        d_.error(p.location, "[retval] parameter '" + p.name + "' must be the last parameter");
+        d_.warning(p.location, "deprecated",
+                   "[retval] parameter '" + p.name + "' should be the last parameter");
       if (p.direction != Direction::Out)
         d_.error(p.location, "[retval] parameter '" + p.name + "' must be [out] only");
     }
@@ -396,6 +429,14 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
           target->decl->kind == Decl::Kind::Union &&
           !static_cast<const UnionDecl*>(target->decl)->encapsulated && !param.switchIs)
         d_.error(param.location, what + " is a non-encapsulated union and needs [switch_is]");
+      // An array needs a size from somewhere; a local operation's arrays are only C (widl).
+      for (const Type* level = param.type;
+           level && (level->kind == Type::Kind::Array || level->kind == Type::Kind::Pointer);
+           level = level->element)
+        if (level->kind == Type::Kind::Array && !level->fixedLength && !level->sizing.sizeIs &&
+            !level->sizing.maxIs && !level->isString)
+          d_.error(p.declarator.location,
+                   "array " + what + " has no size: give it a constant size or a [size_is] or [max_is]");
       std::set<const Decl*> visited;
       checkMarshalable(param.type, param.location, what, visited);
     }
@@ -406,7 +447,28 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
   scope_ = outer;
 }
 
+void Analyzer::bindPendingBases() {
+  for (const PendingBase& pending : pendingBases_) {
+    const Decl* base = m_.find(pending.base);
+    if (!base || base->kind != Decl::Kind::Interface || base->isForward) {
+      d_.error(pending.location, "base interface '" + pending.base + "' is declared but never defined");
+      continue;
+    }
+    InterfaceDecl& itf = *pending.itf;
+    itf.base = static_cast<const InterfaceDecl*>(base);
+    for (const InterfaceDecl* b = itf.base; b; b = b->base)
+      if (b->name == "IDispatch") itf.derivesFromIDispatch = true;
+    if (!itf.isObject) continue;
+    uint32_t first = 0;
+    for (const InterfaceDecl* b = itf.base; b; b = b->base)
+      first += static_cast<uint32_t>(b->operations.size());
+    itf.firstOpnum = first;
+    for (auto& op : itf.operations) op.opnum += first;
+  }
+}
+
 void Analyzer::finalChecks() {
+  bindPendingBases();
   for (const auto& d : m_.decls) {
     if (d->kind != Decl::Kind::Interface || d->isForward || d->imported) continue;
     auto* itf = static_cast<InterfaceDecl*>(d.get());

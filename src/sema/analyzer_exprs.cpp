@@ -38,6 +38,72 @@ bool integral(const Value& v) {
   return v.kind == Value::Kind::Integer || v.kind == Value::Kind::Char;
 }
 
+// Folds a unary operator over a constant operand; *p and &x stay correlations.
+void foldUnary(Expr& out) {
+  const std::vector<const Expr*>& ops = out.operands;
+  const Value& v = ops[0]->value;
+  if (out.op == "*" || out.op == "&") return;  // correlation: *pcount
+  if (!ops[0]->isConstant()) return;
+  if (v.kind == Value::Kind::Float) {
+    if (out.op == "-")
+      out.value = v, out.value.floating = -v.floating;
+    else if (out.op == "+")
+      out.value = v;
+    return;
+  }
+  if (!integral(v)) return;
+  out.value.kind = Value::Kind::Integer;
+  out.value.isUnsigned = v.isUnsigned;
+  uint64_t u = static_cast<uint64_t>(v.integer);
+  if (out.op == "-")
+    out.value.integer = static_cast<int64_t>(0 - u);
+  else if (out.op == "+")
+    out.value.integer = v.integer;
+  else if (out.op == "~")
+    out.value.integer = static_cast<int64_t>(~u);
+  else if (out.op == "!")
+    out.value.integer = v.integer == 0, out.value.isUnsigned = false;
+}
+
+// A cast of a constant keeps its value, truncated to an integer target's width as C would.
+void foldCast(Expr& out, unsigned pointerLevels) {
+  const std::vector<const Expr*>& ops = out.operands;
+  if (ops[0]->isConstant()) {
+    out.value = ops[0]->value;
+    const Type* t = Analyzer::resolve(out.type);
+    if (pointerLevels == 0 && t && t->kind == Type::Kind::Primitive && integral(out.value)) {
+      // Truncate to the target width, as C would.
+      switch (t->primitive) {
+        case Primitive::Int8:
+          out.value.integer = static_cast<int8_t>(out.value.integer);
+          break;
+        case Primitive::UInt8:
+        case Primitive::Byte:
+        case Primitive::Char:
+          out.value.integer = static_cast<uint8_t>(out.value.integer);
+          break;
+        case Primitive::Int16:
+          out.value.integer = static_cast<int16_t>(out.value.integer);
+          break;
+        case Primitive::UInt16:
+        case Primitive::WChar:
+          out.value.integer = static_cast<uint16_t>(out.value.integer);
+          break;
+        case Primitive::Int32:
+          out.value.integer = static_cast<int32_t>(out.value.integer);
+          break;
+        case Primitive::UInt32:
+        case Primitive::ErrorStatus:
+          out.value.integer = static_cast<uint32_t>(out.value.integer);
+          break;
+        default:
+          break;
+      }
+      out.value.kind = Value::Kind::Integer;
+    }
+  }
+}
+
 }  // namespace
 
 const Expr* Analyzer::constantExpr(const ast::Expr& e, const char* what) {
@@ -57,6 +123,32 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
   out.location = e.location;
   out.text = render(e);
   out.op = e.text;
+  if (e.castCandidate) {
+    // (ULONG)*pcount, (HBODY)-1: when the parenthesized name is a type, the operator is unary.
+    const Decl* d = m_.find(e.operands[0]->text);
+    if (d && d->kind != Decl::Kind::Const) {
+      const Expr* operand = expr(*e.operands[1], scope);
+      if (!operand) return nullptr;
+      m_.exprs.emplace_back();
+      Expr& unary = m_.exprs.back();
+      unary.kind = Expr::Kind::Unary;
+      unary.location = e.location;
+      unary.op = e.text;
+      unary.text = e.text + operand->text;
+      unary.operands = {operand};
+      foldUnary(unary);
+      ast::TypeRef target;
+      target.kind = ast::TypeRef::Kind::Named;
+      target.name = e.operands[0]->text;
+      target.location = e.operands[0]->location;
+      out.kind = Expr::Kind::Cast;
+      out.text = "(" + target.name + ")" + unary.text;
+      out.type = typeSpec(target, nullptr);
+      out.operands = {&unary};
+      foldCast(out, 0);
+      return &out;
+    }
+  }
   std::vector<const Expr*> ops;
   for (const auto& operand : e.operands) {
     if (e.kind == ast::Expr::Kind::Member && ops.size() == 1) break;  // the member name is not an expression
@@ -131,45 +223,11 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
     case ast::Expr::Kind::Index:
       out.kind = Expr::Kind::Index;
       return &out;
-    case ast::Expr::Kind::Cast: {
+    case ast::Expr::Kind::Cast:
       out.kind = Expr::Kind::Cast;
       out.type = typeSpec(*e.type, nullptr);
-      if (ops[0]->isConstant()) {
-        out.value = ops[0]->value;
-        const Type* t = resolve(out.type);
-        if (e.pointerLevels == 0 && t && t->kind == Type::Kind::Primitive && integral(out.value)) {
-          // Truncate to the target width, as C would.
-          switch (t->primitive) {
-            case Primitive::Int8:
-              out.value.integer = static_cast<int8_t>(out.value.integer);
-              break;
-            case Primitive::UInt8:
-            case Primitive::Byte:
-            case Primitive::Char:
-              out.value.integer = static_cast<uint8_t>(out.value.integer);
-              break;
-            case Primitive::Int16:
-              out.value.integer = static_cast<int16_t>(out.value.integer);
-              break;
-            case Primitive::UInt16:
-            case Primitive::WChar:
-              out.value.integer = static_cast<uint16_t>(out.value.integer);
-              break;
-            case Primitive::Int32:
-              out.value.integer = static_cast<int32_t>(out.value.integer);
-              break;
-            case Primitive::UInt32:
-            case Primitive::ErrorStatus:
-              out.value.integer = static_cast<uint32_t>(out.value.integer);
-              break;
-            default:
-              break;
-          }
-          out.value.kind = Value::Kind::Integer;
-        }
-      }
+      foldCast(out, e.pointerLevels);
       return &out;
-    }
     case ast::Expr::Kind::Sizeof: {
       out.kind = Expr::Kind::Sizeof;
       out.type = typeSpec(*e.type, nullptr);
@@ -216,32 +274,10 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
       out.value.integer = size;
       return &out;
     }
-    case ast::Expr::Kind::Unary: {
+    case ast::Expr::Kind::Unary:
       out.kind = Expr::Kind::Unary;
-      const Value& v = ops[0]->value;
-      if (out.op == "*" || out.op == "&") return &out;  // correlation: *pcount
-      if (!ops[0]->isConstant()) return &out;
-      if (v.kind == Value::Kind::Float) {
-        if (out.op == "-")
-          out.value = v, out.value.floating = -v.floating;
-        else if (out.op == "+")
-          out.value = v;
-        return &out;
-      }
-      if (!integral(v)) return &out;
-      out.value.kind = Value::Kind::Integer;
-      out.value.isUnsigned = v.isUnsigned;
-      uint64_t u = static_cast<uint64_t>(v.integer);
-      if (out.op == "-")
-        out.value.integer = static_cast<int64_t>(0 - u);
-      else if (out.op == "+")
-        out.value.integer = v.integer;
-      else if (out.op == "~")
-        out.value.integer = static_cast<int64_t>(~u);
-      else if (out.op == "!")
-        out.value.integer = v.integer == 0, out.value.isUnsigned = false;
+      foldUnary(out);
       return &out;
-    }
     case ast::Expr::Kind::Binary: {
       out.kind = Expr::Kind::Binary;
       const Value& a = ops[0]->value;

@@ -154,6 +154,34 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
       t->spelling = decl->name;
       return t;
     }
+    case ast::TypeRef::Kind::Safearray: {
+      // SAFEARRAY(T) is a SAFEARRAY*, marshaled as oaidl.idl's LPSAFEARRAY (wire_marshal), as widl does.
+      const Type* element = typeSpec(*ref.safearrayElement, out);
+      if (!element) return nullptr;
+      for (unsigned i = 0; i < ref.safearrayPointers; ++i) {
+        Type* p = newType(Type::Kind::Pointer);
+        p->element = element;
+        element = p;
+      }
+      Type* t = nullptr;
+      if (const Decl* lp = m_.find("LPSAFEARRAY"); lp && lp->kind == Decl::Kind::Typedef) {
+        t = newType(Type::Kind::Named);
+        t->decl = lp;
+      } else if (const Decl* sa = m_.find("SAFEARRAY"); sa && sa->kind != Decl::Kind::Const) {
+        Type* named = newType(Type::Kind::Named);
+        named->decl = sa;
+        named->spelling = "SAFEARRAY";
+        t = newType(Type::Kind::Pointer);
+        t->element = named;
+      } else {
+        d_.error(ref.location, "SAFEARRAY(...) needs the SAFEARRAY type: import oaidl.idl");
+        return nullptr;
+      }
+      t->safearrayElement = element;
+      t->isConst = ref.isConst;
+      t->spelling = "SAFEARRAY(" + typeText(element) + ")";
+      return t;
+    }
     case ast::TypeRef::Kind::Pipe: {
       const Type* element = typeSpec(*ref.pipeElement, out);
       if (!element) return nullptr;
@@ -465,6 +493,12 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
     levels.push_back(copy);
   }
 
+  // An array parameter is passed as a pointer, so [unique] CATID ids[] is a unique pointer to the
+  // (conformant) elements: MIDL and widl accept pointer attributes on it.
+  if (explicitKind && context == Context::Param && !levels.empty() &&
+      levels.front()->kind == Type::Kind::Array && !levels.front()->fixedLength)
+    levels.front()->kind = Type::Kind::Pointer;
+
   // Pointer kinds: the attribute applies to the top-level pointer; others take the defaults.
   bool topLevelParam = context == Context::Param || context == Context::Return;
   PointerKind fallback = currentInterface_ ? currentInterface_->pointerDefault : PointerKind::Unique;
@@ -488,7 +522,7 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
     first = false;
   }
   if (explicitKind && (levels.empty() || levels.front()->kind != Type::Kind::Pointer) &&
-      context != Context::Typedef)
+      context != Context::Typedef && !(context == Context::Param && !levels.empty()))
     d_.error(decl.location,
              std::string("[") + explicitKind + "] applies to pointers, and " + what + " is not one");
 
@@ -524,39 +558,47 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
     }
   }
 
-  // [string] applies to the level just above the characters.
+  // [string] applies to the level just above the characters: the innermost pointer or array, through
+  // typedefs as widl does ([out, string] LPWSTR *p is a pointer to LPWSTR's own string pointer).
   if (const ast::Attribute* str = ast::findAttribute(attrs, "string")) {
-    Type* inner = nullptr;
-    for (Type* level : levels) inner = level;
-    const Type* element = inner ? inner->element : resolve(base);
-    if (!inner) {
-      // typedef [string] char* LPSTR is written as a pointer in the typedef'd type itself.
-      // [string] LPWSTR p, or typedef [string] char* LPSTR: the pointer is the typedef's own.
-      const Type* r = resolve(base);
-      if (r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)) {
-        element = r->element;
-      } else {
-        d_.error(str->location,
-                 "[string] applies to arrays and pointers of characters, and " + what + " is neither");
-        element = nullptr;
+    Type* inner = levels.empty() ? nullptr : levels.back();
+    const Type* deepest = inner;
+    const Type* element = inner ? inner->element : base;
+    for (const Type* r = resolve(element);
+         r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array); r = resolve(r->element)) {
+      deepest = r;
+      element = r->element;
+    }
+    if (!deepest) {
+      d_.error(str->location,
+               "[string] applies to arrays and pointers of characters, and " + what + " is neither");
+    } else {
+      if (!isCharType(element)) {
+        const Type* e = resolve(element);
+        if (!(e && e->kind == Type::Kind::Named && e->decl && e->decl->kind == Decl::Kind::Struct))
+          d_.error(str->location, "[string] applies to char, wchar_t or byte data, not '" +
+                                      typeText(element) + "' (" + what + ")");
+      }
+      if (deepest == inner) {
+        inner->isString = true;
+      } else if (!deepest->isString) {
+        // The string level belongs to a typedef written without [string]: copy it for this use.
+        Type* level = inner;
+        for (const Type* r = resolve(inner ? inner->element : base);
+             r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array); r = resolve(r->element)) {
+          Type* copy = newType(r->kind);
+          *copy = *r;
+          if (level)
+            level->element = copy;
+          else
+            t = copy;
+          level = copy;
+        }
+        if (level) level->isString = true;
       }
     }
-    if (element && !isCharType(element)) {
-      const Type* e = resolve(element);
-      if (!(e && e->kind == Type::Kind::Named && e->decl && e->decl->kind == Decl::Kind::Struct))
-        d_.error(str->location, "[string] applies to char, wchar_t or byte data, not '" + typeText(element) +
-                                    "' (" + what + ")");
-    }
-    if (inner) inner->isString = true;
   }
 
-  // Arrays need a size from somewhere.
-  for (Type* level : levels) {
-    if (level->kind == Type::Kind::Array && !level->fixedLength && !level->sizing.sizeIs &&
-        !level->sizing.maxIs && !level->isString && context == Context::Param)
-      d_.error(decl.location,
-               "array " + what + " has no size: give it a constant size or a [size_is] or [max_is]");
-  }
   return t;
 }
 

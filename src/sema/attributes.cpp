@@ -50,7 +50,7 @@ const AttributeInfo kTable[] = {
     {"restricted", kDoc, Args::None},
     {"custom", kDoc, Args::Two},
     {"annotation", kDoc, Args::Any},
-    {"id", kOperation | kField | kParam, Args::One},
+    {"id", kOperation | kField | kParam | kLibrary, Args::One},  // widl allows id on a library
     {"propget", kOperation, Args::None},
     {"propput", kOperation, Args::None},
     {"propputref", kOperation, Args::None},

@@ -132,6 +132,9 @@ struct Type {
   bool isString = false;                          // [string] on this level
   bool isConst = false;
   std::string spelling;  // the type as the IDL wrote it ("unsigned long", "PFOO"), for messages
+  // Added for widl compatibility: SAFEARRAY(T) is this type (a Named LPSAFEARRAY, or a Pointer to
+  // SAFEARRAY), and this is T, the element type of the automation array; null for every other type.
+  const Type* safearrayElement = nullptr;
 };
 
 struct Attribute {

@@ -57,24 +57,25 @@ const Case kCases[] = {
      "test.idl:1:62: error: arm of union 'U' has neither [case] nor [default]\n"},
     {"DuplicateCaseValue", "typedef union U switch (long k) v { case 1: long a; case 1: short b; } U;\n", "",
      "test.idl:1:58: error: duplicate case value 1 in union 'U'\n"},
-    {"RetvalMustBeLast",
+    {"RetvalNotLastIsWarnedAsWidlAcceptsIt",
      "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\ninterface I : IUnknown "
      "{\n"
      "  HRESULT F([out, retval] long* r, [in] long x);\n}\n",
-     "", "test.idl:4:33: error: [retval] parameter 'r' must be the last parameter\n"},
+     "", "test.idl:4:33: warning: [retval] parameter 'r' should be the last parameter [-Wdeprecated]\n"},
     {"RetvalMustBeOutOnly",
      "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\ninterface I : IUnknown "
      "{\n"
      "  HRESULT F([in, out, retval] long* r);\n}\n",
      "", "test.idl:4:37: error: [retval] parameter 'r' must be [out] only\n"},
-    {"ObjectInterfaceNeedsAUuid",
+    {"ObjectInterfaceWithoutAUuidIsWarnedAsWidlAcceptsIt",
      "import \"unknwn.idl\";\n[object] interface I : IUnknown { HRESULT F(); }\n", "",
-     "test.idl:2:20: error: object interface 'I' has no [uuid]\n"},
+     "test.idl:2:20: warning: object interface 'I' has no [uuid], so it has no IID and no proxy "
+     "[-Wdeprecated]\n"},
     {"MalformedUuid", "[uuid(1234-5678)] interface I { void F(); }\n", "",
      "test.idl:1:7: error: malformed uuid '1234-5678' (expected 8-4-4-4-12 hexadecimal digits)\n"},
-    {"ObjectInterfaceMustDeriveFromIUnknown",
+    {"ObjectInterfaceNotDerivedFromIUnknownIsWarnedAsWidlAcceptsIt",
      "[object, uuid(11111111-2222-3333-4444-555555555555)] interface I { long F(); }\n", "",
-     "test.idl:1:64: error: object interface 'I' must derive from IUnknown\n"},
+     "test.idl:1:64: warning: object interface 'I' does not derive from IUnknown [-Wdeprecated]\n"},
     {"UnknownBaseInterface",
      "[object, uuid(11111111-2222-3333-4444-555555555555)] interface I : IMissing { long F(); }\n", "",
      "test.idl:1:68: error: unknown base interface 'IMissing'\n"},

@@ -1,0 +1,258 @@
+// What widl accepts in Wine's system IDL files and midlc must accept too: one test per rule, each failing
+// without it, and each checking what the model made of the construct.
+#include <gtest/gtest.h>
+
+#include "sema/analyze.h"
+#include "support/compile_text.h"
+
+using midlc::testing::compileText;
+namespace sema = midlc::sema;
+
+namespace {
+
+const sema::InterfaceDecl* findInterface(const sema::Model& m, const std::string& name) {
+  auto* d = m.find(name);
+  return d && d->kind == sema::Decl::Kind::Interface ? static_cast<const sema::InterfaceDecl*>(d) : nullptr;
+}
+
+const sema::Operation* findOp(const sema::InterfaceDecl* itf, const std::string& name) {
+  for (const auto& op : itf->operations)
+    if (op.name == name) return &op;
+  return nullptr;
+}
+
+const sema::Param& param(const sema::Model& m, const std::string& itf, const std::string& op, size_t i) {
+  return findOp(findInterface(m, itf), op)->params.at(i);
+}
+
+#define EXPECT_COMPILES(result) ASSERT_TRUE((result).ok()) << (result).diagnostics
+
+}  // namespace
+
+TEST(WidlCompat, StringReachesTheCharactersThroughPointerTypedefs) {
+  auto r = compileText(R"(
+typedef [string] wchar_t *LPWSTR;
+typedef wchar_t *PLAINWSTR;
+typedef LPWSTR BSTRISH;
+[uuid(11111111-2222-3333-4444-555555555555)] interface I {
+  void F([out, string] LPWSTR *a, [out, string] PLAINWSTR *b, [in, string] BSTRISH c);
+}
+)");
+  EXPECT_COMPILES(r);
+  // a: LPWSTR's own pointer is already the string.
+  const sema::Type* a = param(*r.model, "I", "F", 0).type;
+  EXPECT_FALSE(a->isString);
+  // b: the typedef's pointer had no [string]; this use gets its own copy that is one.
+  const sema::Type* b = param(*r.model, "I", "F", 1).type;
+  ASSERT_EQ(b->kind, sema::Type::Kind::Pointer);
+  EXPECT_FALSE(b->isString);
+  ASSERT_EQ(b->element->kind, sema::Type::Kind::Pointer);
+  EXPECT_TRUE(b->element->isString);
+}
+
+TEST(WidlCompat, StringOnPointersToNonCharactersIsStillAnError) {
+  auto r = compileText(R"(
+typedef long *PLONG;
+[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([out, string] PLONG *p); }
+)");
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.diagnostics.find("[string] applies to char, wchar_t or byte data"), std::string::npos)
+      << r.diagnostics;
+}
+
+TEST(WidlCompat, FunctionPrototypesOutsideInterfacesAreAccepted) {
+  auto r = compileText(R"(
+typedef long HRESULT;
+[local] HRESULT __stdcall CreateThing(long kind, void **thing);
+[local] float __stdcall Scale(float x);
+void __stdcall NoAttributes(void);
+)");
+  EXPECT_COMPILES(r);
+  // Their types are still resolved.
+  auto bad = compileText("[local] NOPE __stdcall F(void);\n");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.diagnostics.find("unknown type 'NOPE'"), std::string::npos) << bad.diagnostics;
+}
+
+TEST(WidlCompat, PointerAttributeOnAnArrayParameterMakesItThatPointer) {
+  auto r = compileText(R"(
+[uuid(11111111-2222-3333-4444-555555555555)] interface I {
+  void F([in] long n, [in, unique, size_is(n)] long ids[]);
+}
+)");
+  EXPECT_COMPILES(r);
+  const sema::Type* t = param(*r.model, "I", "F", 1).type;
+  ASSERT_EQ(t->kind, sema::Type::Kind::Pointer);
+  EXPECT_EQ(t->pointerKind, sema::PointerKind::Unique);
+  EXPECT_TRUE(t->pointerKindExplicit);
+  ASSERT_NE(t->sizing.sizeIs, nullptr);
+  EXPECT_EQ(t->sizing.sizeIs->name, "n");
+}
+
+TEST(WidlCompat, UnsizedArraysAreCheckedOnlyWhereMarshaled) {
+  auto local = compileText(R"(
+[local, uuid(11111111-2222-3333-4444-555555555555)] interface L { void F([in] long n, [in] char data[]); }
+[uuid(21111111-2222-3333-4444-555555555555)] interface M { [local] void G([in] char data[]); }
+)");
+  EXPECT_COMPILES(local);
+  auto remote =
+      compileText("[uuid(11111111-2222-3333-4444-555555555555)] interface R { void F([in] char data[]); }\n");
+  EXPECT_FALSE(remote.ok());
+  EXPECT_NE(remote.diagnostics.find("array parameter 'data' has no size"), std::string::npos)
+      << remote.diagnostics;
+}
+
+TEST(WidlCompat, TypedefMayRedefineATypeOfAnImportedFile) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+typedef struct { long lo, hi; } DWORD;
+struct Holder { DWORD d; };
+)");
+  EXPECT_COMPILES(r);
+  const auto* s = static_cast<const sema::StructDecl*>(r.model->tags.at("Holder"));
+  const sema::Type* d = s->fields[0].type;
+  ASSERT_EQ(d->decl->kind, sema::Decl::Kind::Typedef);
+  d = static_cast<const sema::TypedefDecl*>(d->decl)->type;
+  ASSERT_EQ(d->kind, sema::Type::Kind::Named);
+  EXPECT_EQ(d->decl->kind, sema::Decl::Kind::Struct);  // the later definition stands
+  // Within one file it is still a redefinition.
+  auto twice = compileText("typedef long A;\ntypedef short A;\n");
+  EXPECT_FALSE(twice.ok());
+  EXPECT_NE(twice.diagnostics.find("redefinition of 'A'"), std::string::npos) << twice.diagnostics;
+}
+
+TEST(WidlCompat, LibraryNameYieldsToACoclassOfTheSameName) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+[object, uuid(11111111-2222-3333-4444-555555555555)] interface IMgr : IUnknown { HRESULT F(); }
+[uuid(21111111-2222-3333-4444-555555555555), version(1.0)]
+library Mgr {
+  [uuid(31111111-2222-3333-4444-555555555555)] coclass Mgr { [default] interface IMgr; }
+}
+)");
+  EXPECT_COMPILES(r);
+  EXPECT_EQ(r.model->find("Mgr")->kind, sema::Decl::Kind::Coclass);
+}
+
+TEST(WidlCompat, CoclassMemberDeclaresAnInterfaceNotYetSeen) {
+  auto r = compileText(R"(
+[uuid(21111111-2222-3333-4444-555555555555)] coclass Later { interface ILater; }
+)");
+  EXPECT_COMPILES(r);
+  const sema::Decl* d = r.model->find("ILater");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->kind, sema::Decl::Kind::Interface);
+  EXPECT_TRUE(d->isForward);
+  auto notItf = compileText(
+      "typedef long T;\n[uuid(21111111-2222-3333-4444-555555555555)] coclass C { interface T; }\n");
+  EXPECT_FALSE(notItf.ok());
+}
+
+TEST(WidlCompat, BaseInterfaceMayBeDefinedAfterItsDerivedOne) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+interface IReader;
+[object, local, uuid(11111111-2222-3333-4444-555555555555)] interface IFilter : IReader { HRESULT Filter(); }
+[object, local, uuid(21111111-2222-3333-4444-555555555555)] interface IReader : IUnknown {
+  HRESULT Read(); HRESULT Close();
+}
+)");
+  EXPECT_COMPILES(r);
+  const sema::InterfaceDecl* f = findInterface(*r.model, "IFilter");
+  ASSERT_NE(f->base, nullptr);
+  EXPECT_EQ(f->base->name, "IReader");
+  EXPECT_EQ(f->firstOpnum, 5u);  // IUnknown's three, then IReader's two
+  EXPECT_EQ(findOp(f, "Filter")->opnum, 5u);
+  auto never = compileText(R"(
+import "unknwn.idl";
+interface IReader;
+[object, local, uuid(11111111-2222-3333-4444-555555555555)] interface IFilter : IReader { HRESULT Filter(); }
+)");
+  EXPECT_FALSE(never.ok());
+  EXPECT_NE(never.diagnostics.find("base interface 'IReader' is declared but never defined"),
+            std::string::npos)
+      << never.diagnostics;
+}
+
+TEST(WidlCompat, LocalObjectInterfacesNeedNoUuidNorBase) {
+  auto r = compileText(R"(
+[object, local] interface ICallback { long Done(long code); }
+)");
+  EXPECT_COMPILES(r);
+  EXPECT_EQ(r.diagnostics, "");
+}
+
+TEST(WidlCompat, IdOnALibraryIsAccepted) {
+  auto r = compileText(
+      "[id(2), uuid(11111111-2222-3333-4444-555555555555), version(1.0)] library L { importlib(\"x.tlb\"); "
+      "}\n");
+  EXPECT_COMPILES(r);
+}
+
+TEST(WidlCompat, EmptyAttributePositionsAreAllowed) {
+  auto r = compileText(R"(
+[
+    ,
+    uuid(11111111-2222-3333-4444-555555555555),,
+] interface I { void F([in,] long a); }
+)");
+  EXPECT_COMPILES(r);
+  EXPECT_TRUE(findInterface(*r.model, "I")->uuid.has_value());
+}
+
+TEST(WidlCompat, ParametersMayBeUnnamedPointers) {
+  auto r = compileText(R"(
+typedef void (__stdcall *CALLBACK_FN)(void *, void *);
+[local, uuid(11111111-2222-3333-4444-555555555555)] interface I { long F([out] long *, [in] char **); }
+)");
+  EXPECT_COMPILES(r);
+  const sema::Type* t = param(*r.model, "I", "F", 1).type;
+  ASSERT_EQ(t->kind, sema::Type::Kind::Pointer);
+  EXPECT_EQ(t->element->kind, sema::Type::Kind::Pointer);
+}
+
+TEST(WidlCompat, SafearrayOfATypeIsAnLpsafearray) {
+  auto r = compileText(R"(
+typedef struct tagSAFEARRAY { unsigned short cDims; } SAFEARRAY;
+typedef [wire_marshal(long)] SAFEARRAY *LPSAFEARRAY;
+typedef long VARIANT;
+[uuid(11111111-2222-3333-4444-555555555555)] interface I {
+  void F([in] SAFEARRAY(VARIANT) a, [out] SAFEARRAY(long *) *b);
+}
+)");
+  EXPECT_COMPILES(r);
+  const sema::Type* a = param(*r.model, "I", "F", 0).type;
+  ASSERT_EQ(a->kind, sema::Type::Kind::Named);
+  EXPECT_EQ(a->decl->name, "LPSAFEARRAY");
+  ASSERT_NE(a->safearrayElement, nullptr);
+  EXPECT_EQ(a->safearrayElement->decl->name, "VARIANT");
+  const sema::Type* b = param(*r.model, "I", "F", 1).type;
+  ASSERT_EQ(b->kind, sema::Type::Kind::Pointer);
+  ASSERT_NE(b->element->safearrayElement, nullptr);
+  EXPECT_EQ(b->element->safearrayElement->kind, sema::Type::Kind::Pointer);
+}
+
+TEST(WidlCompat, ParenthesizedTypeNameBeforeAUnaryOperatorIsACast) {
+  auto r = compileText(R"(
+typedef unsigned long ULONG;
+typedef void *HBODY;
+const ULONG ALL = (ULONG)-1;
+const long N = 3;
+const long M = (N) - 1;
+[uuid(11111111-2222-3333-4444-555555555555)] interface I {
+  void F([in] ULONG *pn, [out, size_is(, (ULONG)*pn)] long **items);
+}
+)");
+  EXPECT_COMPILES(r);
+  auto value = [&](const char* name) {
+    return static_cast<const sema::ConstDecl*>(r.model->find(name))->value.integer;
+  };
+  EXPECT_EQ(value("ALL"), 0xFFFFFFFFll);
+  EXPECT_EQ(value("M"), 2);  // a constant in parentheses is not a type: still a subtraction
+  const sema::Type* items = param(*r.model, "I", "F", 1).type;
+  const sema::Expr* size = items->element->sizing.sizeIs;
+  ASSERT_NE(size, nullptr);
+  EXPECT_EQ(size->kind, sema::Expr::Kind::Cast);
+  EXPECT_EQ(size->operands[0]->kind, sema::Expr::Kind::Unary);
+  EXPECT_EQ(size->operands[0]->operands[0]->param->name, "pn");
+}
