@@ -40,7 +40,8 @@ HRESULT ClientCallObject::beginCall(uint16_t opnum, rpc::Message request) {
   // Completion signals the controlling unknown's ISynchronize (an aggregating client's own, if it has one).
   // The pointer is held without a reference, as aggregation requires: the outer outlives this object, and
   // this object's destructor waits for a running notification.
-  com::ISynchronize* target = this;
+  // Unaggregated, the event is set directly (no virtual call: the object may be in its destructor).
+  com::ISynchronize* target = nullptr;
   if (aggregated()) {
     void* p = nullptr;
     if (controllingUnknown()->QueryInterface(com::ISynchronize::kIid, &p) == com::S_OK && p != nullptr) {
@@ -48,7 +49,11 @@ HRESULT ClientCallObject::beginCall(uint16_t opnum, rpc::Message request) {
       target->Release();
     }
   }
-  op_->setNotify([target] { target->Signal(); });
+  if (target != nullptr && target != static_cast<com::ISynchronize*>(this)) {
+    op_->setNotify([target] { target->Signal(); });
+  } else {
+    op_->setNotify([op = op_.get()] { op->signal(); });  // the op outlives its completion
+  }
   bool busy = false;
   uint32_t s = op_->begin(*channel_, iface_, opnum, std::move(request), options_, busy);
   if (busy) return com::RPC_E_CALL_PENDING;

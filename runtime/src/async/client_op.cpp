@@ -110,7 +110,7 @@ void ClientOp::onComplete(uint64_t seq, uint32_t s, rpc::Reply& reply) {
     trace("client", traceId_, callId_, "completed", "status=0x%08x after %lldus%s", s,
           static_cast<long long>(us), cancelRequested_ ? " (cancel requested)" : "");
   }
-  if (issuing_ && issuingThread_ == std::this_thread::get_id()) {
+  if (s != rpc::status::kOk && issuing_ && issuingThread_ == std::this_thread::get_id()) {
     issueFailed_ = true;  // completed inside invokeAsync: a failure to issue, reported by begin()
     return;
   }
@@ -194,7 +194,11 @@ uint32_t ClientOp::callId() const {
 
 bool ClientOp::waitDone(std::chrono::milliseconds timeout) {
   std::unique_lock lk(mu_);
-  auto ready = [&] { return phase_ != Phase::kPending; };
+  // Done, and the completion's notifications have returned (they may touch the owner, which the waiter may
+  // destroy next) -- unless they run on this thread (a notification that finishes the call itself).
+  auto ready = [&] {
+    return phase_ != Phase::kPending && (notifying_ == 0 || notifyThread_ == std::this_thread::get_id());
+  };
   if (timeout.count() < 0) {
     cv_.wait(lk, ready);
     return true;
