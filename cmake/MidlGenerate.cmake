@@ -1,8 +1,9 @@
 # midl_generate(<target> IDL <file.idl> [ACF <file.acf>] [IMPORT_DIRS <dir>...] [DEFINES <NAME[=V]>...]
 #               [OUTPUT_DIR <dir>])
 #
-# Runs midlc on <file.idl> as a build step and makes <target>, a library to link: it carries the generated
-# files' folder as an include directory and brings in the runtime (midlrt::midlrt). Editing the IDL, the ACF
+# Runs midlc on <file.idl> as a build step (writing <file>.h, <file>_c.cpp and <file>_s.cpp) and makes
+# <target>, a static library of the client and server stubs to link: it carries the generated files' folder
+# as an include directory and brings in the runtime (midlrt::midlrt). Editing the IDL, the ACF
 # or any file the IDL imports regenerates (midlc writes a depfile); nothing else does.
 #
 # The ACF defaults, as in MIDL, to <file>.acf beside the IDL when that file exists.
@@ -23,7 +24,7 @@ function(midl_generate target)
     set(midlc_dependency midlc)
   endif()
 
-  set(args --header -o "${MG_OUTPUT_DIR}" --depfile "${MG_OUTPUT_DIR}/${stem}.d" -Werror)
+  set(args --header --client --server -o "${MG_OUTPUT_DIR}" --depfile "${MG_OUTPUT_DIR}/${stem}.d" -Werror)
   set(depends "${idl}")
   if(MG_ACF)
     get_filename_component(acf "${MG_ACF}" ABSOLUTE)
@@ -41,16 +42,19 @@ function(midl_generate target)
   endforeach()
 
   set(header "${MG_OUTPUT_DIR}/${stem}.h")
+  set(sources "${MG_OUTPUT_DIR}/${stem}_c.cpp" "${MG_OUTPUT_DIR}/${stem}_s.cpp")
   add_custom_command(
-    OUTPUT "${header}"
+    OUTPUT "${header}" ${sources}
     COMMAND ${MIDLC_EXECUTABLE} ${args} "${idl}"
     DEPENDS ${depends} ${midlc_dependency}
     DEPFILE "${MG_OUTPUT_DIR}/${stem}.d"
     COMMENT "midlc ${stem}.idl"
     VERBATIM)
-  add_custom_target(${target}_generate DEPENDS "${header}")
-  add_library(${target} INTERFACE)
-  add_dependencies(${target} ${target}_generate)
-  target_include_directories(${target} INTERFACE "${MG_OUTPUT_DIR}")
-  target_link_libraries(${target} INTERFACE midlrt::midlrt)
+  # The client and server stubs, compiled once; a program uses the half it calls.
+  add_library(${target} STATIC ${sources} "${header}")
+  target_include_directories(${target} PUBLIC "${MG_OUTPUT_DIR}")
+  target_link_libraries(${target} PUBLIC midlrt::midlrt)
+  if(COMMAND midlc_warnings)
+    midlc_warnings(${target})  # inside this project, generated code is held to the project's warnings
+  endif()
 endfunction()

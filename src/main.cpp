@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
   app.add_flag("--dump-model", options.dumpModel, "Print the checked model of the main file as JSON");
   app.add_flag("--header", options.header,
                "Write <file>.h: the C++ mapping of the types, constants and the NDR marshaling code");
+  app.add_flag("--client", options.client, "Write <file>_c.cpp: the client stubs of RPC interfaces");
+  app.add_flag("--server", options.server,
+               "Write <file>_s.cpp: the server stubs (dispatchers) of RPC interfaces");
   app.add_option("--depfile", options.depfile,
                  "Write a make-style dependency file listing the IDL, its imports and the ACF");
   app.add_option("--template-dir", options.templateDir,

@@ -12,6 +12,8 @@ namespace midlc::codegen {
 
 struct Options {
   bool header = false;           // <base>.h: types, constants, interfaces, NDR marshaling of the types
+  bool client = false;           // <base>_c.cpp: client stubs of RPC interfaces
+  bool server = false;           // <base>_s.cpp: server stubs (dispatchers) of RPC interfaces
   std::string templateDir;       // --template-dir: overrides embedded templates by file name
   std::string baseName;          // output file names: <baseName>.h ...
   std::string defaultImportDir;  // imports found here are midlc's own IDL: #include <midlrt/idl/x.h>

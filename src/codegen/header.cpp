@@ -7,8 +7,10 @@
 #include <set>
 
 #include "codegen/cpp_types.h"
+#include "codegen/format.h"
 #include "codegen/generate.h"
 #include "codegen/ndr_code.h"
+#include "codegen/rpc_view.h"
 #include "codegen/templates.h"
 #include "support/text.h"
 
@@ -49,6 +51,7 @@ class HeaderView {
   }
 
   bool failed() const { return ndr_.failed(); }
+  NdrCode& ndr() { return ndr_; }
 
  private:
   mustache::data include(const sema::Import& import) {
@@ -271,33 +274,11 @@ class HeaderView {
                     std::string readFlat, std::string readPointees) {
     mustache::data n;
     n.set("cppName", name);
-    n.set("writeFlat", indent(writeFlat));
-    n.set("writePointees", indent(writePointees));
-    n.set("readFlat", indent(readFlat));
-    n.set("readPointees", indent(readPointees));
+    n.set("writeFlat", formatStatements(writeFlat, 1));
+    n.set("writePointees", formatStatements(writePointees, 1));
+    n.set("readFlat", formatStatements(readFlat, 1));
+    n.set("readPointees", formatStatements(readPointees, 1));
     ndrTypes_.push_back(n);
-  }
-
-  // Indents generated statements by braces, so the output reads like hand-formatted code.
-  static std::string indent(const std::string& code) {
-    std::string out;
-    int depth = 1;
-    size_t pos = 0;
-    while (pos < code.size()) {
-      size_t end = code.find('\n', pos);
-      if (end == std::string::npos) end = code.size();
-      std::string line = code.substr(pos, end - pos);
-      pos = end + 1;
-      if (line.empty()) continue;
-      int opens = 0, closes = 0;
-      for (char c : line) opens += c == '{', closes += c == '}';
-      bool startsClosing = line[0] == '}';
-      bool isLabel = line.rfind("case ", 0) == 0 || line.rfind("default:", 0) == 0;
-      int level = depth - (startsClosing ? 1 : 0) - (isLabel ? 1 : 0);
-      out += std::string(static_cast<size_t>(std::max(level, 0) * 2), ' ') + line + "\n";
-      depth += opens - closes;
-    }
-    return out;
   }
 
   const sema::Model& model_;
@@ -337,12 +318,27 @@ std::optional<std::string> render(const std::string& templateName, const mustach
 
 }  // namespace
 
+namespace {
+
+// One view serves every output file: the header's types and the interfaces' client and server code.
+std::optional<mustache::data> buildView(const sema::Model& model, const Options& options,
+                                        Diagnostics& diagnostics) {
+  HeaderView header(model, options, diagnostics);
+  mustache::data view = header.build();
+  bool ok = buildRpcInterfaces(model, header.ndr(), view, diagnostics);
+  if (!ok || header.failed()) return std::nullopt;
+  std::string base = options.baseName.empty() ? stemOf(model.mainFile().path) : options.baseName;
+  view.set("header", base + ".h");
+  return view;
+}
+
+}  // namespace
+
 std::optional<std::string> generateHeader(const sema::Model& model, const Options& options,
                                           Diagnostics& diagnostics) {
-  HeaderView view(model, options, diagnostics);
-  mustache::data data = view.build();
-  if (view.failed()) return std::nullopt;
-  return render("header.h.mustache", data, options, diagnostics);
+  auto view = buildView(model, options, diagnostics);
+  if (!view) return std::nullopt;
+  return render("header.h.mustache", *view, options, diagnostics);
 }
 
 bool DirectorySink::write(const std::string& fileName, const std::string& text, Diagnostics& diagnostics) {
@@ -363,9 +359,17 @@ bool DirectorySink::write(const std::string& fileName, const std::string& text, 
 
 bool generate(const sema::Model& model, const Options& options, OutputSink& sink, Diagnostics& diagnostics) {
   std::string base = options.baseName.empty() ? stemOf(model.mainFile().path) : options.baseName;
-  if (options.header) {
-    auto header = generateHeader(model, options, diagnostics);
-    if (!header || !sink.write(base + ".h", *header, diagnostics)) return false;
+  auto view = buildView(model, options, diagnostics);
+  if (!view) return false;
+  const std::pair<bool, std::pair<const char*, std::string>> outputs[] = {
+      {options.header, {"header.h.mustache", base + ".h"}},
+      {options.client, {"client.cpp.mustache", base + "_c.cpp"}},
+      {options.server, {"server.cpp.mustache", base + "_s.cpp"}},
+  };
+  for (const auto& [wanted, output] : outputs) {
+    if (!wanted) continue;
+    auto text = render(output.first, *view, options, diagnostics);
+    if (!text || !sink.write(output.second, *text, diagnostics)) return false;
   }
   return !diagnostics.hasErrors();
 }

@@ -195,7 +195,7 @@ std::string NdrCode::expression(const sema::Expr* e, const Scope& scope) {
     case K::FieldRef:
       return scope.fieldPrefix + cppName(e->name);
     case K::ParamRef:
-      return cppName(e->name);
+      return scope.paramPrefix + cppName(e->name);
     case K::ConstRef:
     case K::EnumeratorRef:
       return cppName(e->name);
@@ -445,7 +445,7 @@ static std::vector<Check> correlationChecks(NdrCode& code, const sema::StructDec
 }
 
 std::string NdrCode::structWriteFlat(const sema::StructDecl& s) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string out = "DepthGuard guard(e);\n";
   for (const Check& c : correlationChecks(*this, s, scope)) {
     std::string check = "::midlrt::ndr::Encoder::checkSize(" + quote(c.text) + ", static_cast<uint64_t>(" +
@@ -482,7 +482,7 @@ std::string NdrCode::structWriteFlat(const sema::StructDecl& s) {
 }
 
 std::string NdrCode::structWritePointees(const sema::StructDecl& s) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string out;
   for (const auto& f : s.fields)
     out += pointees(f.type, "v." + cppName(f.name), true, scope, "field '" + f.name + "' of '" + s.name + "'",
@@ -491,7 +491,7 @@ std::string NdrCode::structWritePointees(const sema::StructDecl& s) {
 }
 
 std::string NdrCode::structReadFlat(const sema::StructDecl& s) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string out = "DepthGuard guard(d);\n";
   const sema::Field* cf = nullptr;
   if (conformantField(s, &cf)) out += "const uint32_t conformance = d.readConformance();\n";
@@ -521,7 +521,7 @@ std::string NdrCode::structReadFlat(const sema::StructDecl& s) {
 }
 
 std::string NdrCode::structReadPointees(const sema::StructDecl& s) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string out;
   for (const auto& f : s.fields)
     out += pointees(f.type, "v." + cppName(f.name), false, scope,
@@ -548,7 +548,7 @@ std::string caseLabels(const sema::UnionArm& arm) {
 }  // namespace
 
 std::string NdrCode::unionWriteFlat(const sema::UnionDecl& u) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string out = "DepthGuard guard(e);\n";
   const Type* disc = switchType(u);
   if (!disc) return unsupported("union '" + u.name + "'", "a non-encapsulated union needs [switch_type]");
@@ -576,7 +576,7 @@ std::string NdrCode::unionWriteFlat(const sema::UnionDecl& u) {
 }
 
 std::string NdrCode::unionReadFlat(const sema::UnionDecl& u) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string out = "DepthGuard guard(d);\n";
   const Type* disc = switchType(u);
   if (!disc) return unsupported("union '" + u.name + "'", "a non-encapsulated union needs [switch_type]");
@@ -604,7 +604,7 @@ std::string NdrCode::unionReadFlat(const sema::UnionDecl& u) {
 }
 
 std::string NdrCode::unionWritePointees(const sema::UnionDecl& u) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string body;
   size_t index = 0;
   for (const auto& arm : u.arms) {
@@ -619,7 +619,7 @@ std::string NdrCode::unionWritePointees(const sema::UnionDecl& u) {
 }
 
 std::string NdrCode::unionReadPointees(const sema::UnionDecl& u) {
-  Scope scope{"v.", false};
+  Scope scope{"v.", false, ""};
   std::string body;
   size_t index = 0;
   for (const auto& arm : u.arms) {
@@ -634,17 +634,18 @@ std::string NdrCode::unionReadPointees(const sema::UnionDecl& u) {
 }
 
 std::string NdrCode::writeTopLevel(const Type* type, const std::string& expr, const Scope& scope,
-                                   const std::string& what) {
+                                   const std::string& what, bool rawPointer) {
   const Type* t = type;
   if (t && t->kind == Type::Kind::Pointer) {
+    std::string p = rawPointer ? expr : expr + ".get()";
     switch (t->pointerKind) {
       case sema::PointerKind::Ref:
         return referent(t, expr, true, scope, what, 0);
       case sema::PointerKind::Unique:
-        return "if (e.writeUniquePointer(" + expr + ".get())) {\n" +
+        return "if (e.writeUniquePointer(" + p + ")) {\n" +
                referent(t, "(*" + expr + ")", true, scope, what, 0) + "}\n";
       case sema::PointerKind::Full:
-        return "e.writeFullPointer(" + expr + ".get());\nif (e.claimFullReferent(" + expr + ".get())) {\n" +
+        return "e.writeFullPointer(" + p + ");\nif (e.claimFullReferent(" + p + ")) {\n" +
                referent(t, "(*" + expr + ")", true, scope, what, 0) + "}\n";
     }
   }

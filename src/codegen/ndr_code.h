@@ -28,6 +28,7 @@ class NdrCode {
   struct Scope {
     std::string fieldPrefix;          // "v." inside a struct's functions
     bool refParamsAreValues = false;  // top-level [ref] pointer parameters are passed as values
+    std::string paramPrefix;          // the server's locals are "p_<name>"
   };
 
   // Bodies of the four functions of a struct or union.
@@ -41,8 +42,9 @@ class NdrCode {
   std::string unionReadPointees(const sema::UnionDecl& u);
 
   // A whole top-level value (flat then pointees), e.g. a parameter. `expr` names the C++ value.
+  // rawPointer: a top-level [unique]/[ptr] value is a plain `const P*` rather than a smart pointer.
   std::string writeTopLevel(const sema::Type* type, const std::string& expr, const Scope& scope,
-                            const std::string& what);
+                            const std::string& what, bool rawPointer = false);
   std::string readTopLevel(const sema::Type* type, const std::string& expr, const Scope& scope,
                            const std::string& what);
 

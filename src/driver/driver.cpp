@@ -183,9 +183,11 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
     return 1;
   }
   if (options.dumpModel) out << sema::dumpModel(*model);
-  if (options.header) {
+  if (options.header || options.client || options.server) {
     codegen::Options gen;
     gen.header = options.header;
+    gen.client = options.client;
+    gen.server = options.server;
     gen.templateDir = options.templateDir;
     gen.defaultImportDir = options.defaultImports ? defaultImportDir() : std::string();
     codegen::DirectorySink sink(options.outDir);
@@ -196,7 +198,8 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
     }
   }
   if (!options.depfile.empty() && !writeDepfile(options, *model, diagnostics)) return 1;
-  if (!options.dumpModel && !options.header) out << sema::summarizeModel(*model);
+  if (!options.dumpModel && !options.header && !options.client && !options.server)
+    out << sema::summarizeModel(*model);
   return 0;
 }
 

@@ -22,6 +22,8 @@ struct Options {
   std::string outDir = ".";
   bool dumpModel = false;
   bool header = false;      // --header: write <base>.h into outDir
+  bool client = false;      // --client: <base>_c.cpp
+  bool server = false;      // --server: <base>_s.cpp
   std::string templateDir;  // --template-dir
   std::string depfile;      // --depfile: a make-style list of every file read, for build systems
   bool warningsAreErrors = false;

@@ -11,3 +11,11 @@
 #include <vector>
 
 #include "midlrt/ndr/ndr.h"
+#include "midlrt/rpc/rpc.h"
+
+namespace midlrt {
+
+/// A client binding handle: what generated client functions take for IDL's handle_t.
+using Binding = std::shared_ptr<rpc::Channel>;
+
+}  // namespace midlrt

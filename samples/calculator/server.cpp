@@ -1,0 +1,75 @@
+// The calculator server: implements the Calculator manager and serves it until SIGINT or SIGTERM.
+// Usage: calculator_server <string binding>...   e.g. ncalrpc:[/tmp/calc.sock] ncacn_ip_tcp:127.0.0.1[0]
+#include <csignal>
+#include <iostream>
+
+#include "calculator.h"
+
+namespace {
+
+class CalculatorImpl : public Calculator_Manager {
+ public:
+  int32_t Add(int32_t a, int32_t b) override { return a + b; }
+
+  int32_t Apply(Operation op, int32_t a, int32_t b, int32_t& result) override {
+    switch (op) {
+      case Operation::OpAdd:
+        result = a + b;
+        return 0;
+      case Operation::OpSubtract:
+        result = a - b;
+        return 0;
+      case Operation::OpMultiply:
+        result = a * b;
+        return 0;
+    }
+    return -1;
+  }
+
+  double SumPoints(int32_t, const std::vector<Point>& points) override {
+    double sum = 0;
+    for (const Point& p : points) sum += p.x + p.y;
+    return sum;
+  }
+
+  void Greet(const std::string& name, std::unique_ptr<std::string>& greeting) override {
+    greeting = std::make_unique<std::string>("Hello, " + name + "!");
+  }
+
+  uint32_t Divide(int32_t a, int32_t b, int32_t& quotient) override {
+    // A server-side failure becomes a fault on the wire; the client's [fault_status] slot receives it.
+    if (b == 0) throw midlrt::rpc::RpcError(midlrt::rpc::status::kFaultIntDivByZero, "division by zero");
+    quotient = a / b;
+    return 0;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: calculator_server <string binding>...\n";
+    return 2;
+  }
+  // Block the stop signals before any runtime thread starts, then wait for one of them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  midlrt::rpc::Server server;
+  Calculator_register(server, std::make_shared<CalculatorImpl>());
+  try {
+    for (int i = 1; i < argc; ++i)
+      std::cout << "calculator_server: listening on " << server.listen(argv[i]) << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "calculator_server: " << e.what() << "\n";
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&stop, &signal);
+  server.shutdown();
+  std::cout << "calculator_server: stopped" << std::endl;
+  return 0;
+}
