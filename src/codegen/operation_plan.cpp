@@ -1,0 +1,219 @@
+// The plan of one operation's marshaling (see operation_plan.h).
+#include "codegen/operation_plan.h"
+
+#include <cstdio>
+
+#include "codegen/cpp_types.h"
+
+namespace midlc::codegen {
+
+using sema::Direction;
+using sema::Type;
+
+namespace {
+
+bool isHandle(const sema::Param& p) {
+  const Type* t = resolved(p.type);
+  return t && t->kind == Type::Kind::Primitive && t->primitive == sema::Primitive::HandleT;
+}
+
+bool isStatus(const sema::Param& p) {
+  return p.isCommStatus || p.isFaultStatus;
+}
+
+// Parameter names as C++ sees them; the few names the generated bodies use themselves get an underscore.
+std::string paramName(const sema::Param& p, size_t index) {
+  std::string name = cppName(p.name.empty() ? "arg" + std::to_string(index) : p.name);
+  if (name == "e" || name == "d" || name == "call" || name == "binding" || name == "itf" ||
+      name == "response" || name.rfind("midl_", 0) == 0)
+    name += "_";
+  return name;
+}
+
+NdrCode::Scope renamed(NdrCode::Scope scope) {
+  scope.paramPrefix = "p_";  // server locals are p_<name>
+  return scope;
+}
+
+bool isContextHandle(const Type* t) {
+  for (int guard = 0; t && guard < 100; ++guard) {
+    if (t->kind == Type::Kind::Named && t->decl->kind == sema::Decl::Kind::Typedef) {
+      if (static_cast<const sema::TypedefDecl*>(t->decl)->isContextHandle) return true;
+      t = static_cast<const sema::TypedefDecl*>(t->decl)->type;
+    } else if (t->kind == Type::Kind::Pointer) {
+      t = t->element;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string joinParams(const std::vector<std::string>& list) {
+  std::string s;
+  for (size_t i = 0; i < list.size(); ++i) s += (i ? ", " : "") + list[i];
+  return s;
+}
+
+std::string uuidInitializer(const sema::Uuid& u) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "{0x%08xu, 0x%04x, 0x%04x, {0x%02x, 0x%02x, 0x%02x, 0x%02x, 0x%02x, 0x%02x, 0x%02x, 0x%02x}}",
+                u.data1, u.data2, u.data3, u.data4[0], u.data4[1], u.data4[2], u.data4[3], u.data4[4],
+                u.data4[5], u.data4[6], u.data4[7]);
+  return buf;
+}
+
+std::nullopt_t OperationPlanner::fail(const std::string& what, const std::string& why) {
+  diagnostics_.error(itf_.location, "cannot generate " + what + ": " + why);
+  return std::nullopt;
+}
+
+std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) {
+  const std::string what = "operation '" + op.name + "' of '" + itf_.name + "'";
+  NdrCode::Scope scope{"", true, ""};
+  OperationParts parts;
+  auto& clientParams = parts.clientParams;
+  auto& managerParams = parts.managerParams;
+  auto& arguments = parts.arguments;
+  std::string& bindingName = parts.bindingName;
+  std::string& statusParam = parts.statusParam;
+  for (const auto& p : op.params) {
+    if (p.isContextHandle || isContextHandle(p.type))
+      return fail(what, "context handles are not generated yet");
+    if (resolved(p.type) && resolved(p.type)->kind == Type::Kind::Pipe)
+      return fail(what, "pipes are not generated yet");
+  }
+
+  std::string& clientWrite = parts.clientWrite;
+  std::string& clientRead = parts.clientRead;
+  std::string& serverLocals = parts.serverLocals;
+  std::string& serverRead = parts.serverRead;
+  std::string& serverWrite = parts.serverWrite;
+  for (size_t i = 0; i < op.params.size(); ++i) {
+    const sema::Param& p = op.params[i];
+    std::string name = paramName(p, i);
+    std::string pwhat = "parameter '" + p.name + "' of " + what;
+    if (isHandle(p) && !itf_.isObject) {
+      clientParams.push_back("const ::midlrt::Binding& " + name);
+      if (i == 0) bindingName = name;
+      managerParams.push_back("::midlrt::rpc::ServerCall& " + name);
+      arguments.push_back("call");
+      continue;
+    }
+    if (isStatus(p)) {
+      clientParams.push_back("uint32_t& " + name);
+      statusParam = name;
+      continue;
+    }
+    const Type* t = p.type;
+    bool in = p.direction != Direction::Out;
+    bool out = p.direction != Direction::In;
+    std::string local = "p_" + name;
+    bool pointerLike = t && (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array);
+    if (pointerLike && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref) {
+      if (out) return fail(pwhat, "an [out] parameter must be a [ref] pointer");
+      std::string pointee = pointeeType(t);
+      clientParams.push_back("const " + pointee + "* " + name);
+      managerParams.push_back("const " + pointee + "* " + name);
+      parts.beginParams.push_back("const " + pointee + "* " + name);
+      parts.beginArgs.push_back(local + ".get()");
+      serverLocals += cppType(t) + " " + local + ";\n";
+      arguments.push_back(local + ".get()");
+      clientWrite += ndr_.writeTopLevel(t, name, scope, pwhat, true);
+      serverRead += ndr_.readTopLevel(t, local, scope, pwhat);
+      continue;
+    }
+    if (pointerLike) {
+      std::string pointee = pointeeType(t);
+      clientParams.push_back((out ? pointee + "& " : "const " + pointee + "& ") + name);
+      managerParams.push_back((out ? pointee + "& " : "const " + pointee + "& ") + name);
+      serverLocals += pointee + " " + local + "{};\n";
+      if (in) {
+        parts.beginParams.push_back("const " + pointee + "& " + name);
+        parts.beginArgs.push_back(local);
+      }
+      if (out) {
+        parts.finishParams.push_back(pointee + "& " + name);
+        parts.finishArgs.push_back(local);
+        parts.outLocals += pointee + " " + local + "{};\n";
+      }
+      arguments.push_back(local);
+      if (in) {
+        clientWrite += ndr_.writeTopLevel(t, name, scope, pwhat, false);
+        serverRead += ndr_.readTopLevel(t, local, scope, pwhat);
+      }
+      if (out) {
+        clientRead += ndr_.readTopLevel(t, name, scope, pwhat);
+        serverWrite += ndr_.writeTopLevel(t, local, renamed(scope), pwhat, false);
+      }
+      continue;
+    }
+    if (out) return fail(pwhat, "an [out] parameter must be a pointer");
+    std::string type = cppType(t);
+    const Type* r = resolved(t);
+    bool byValue = r && (r->kind == Type::Kind::Primitive ||
+                         (r->kind == Type::Kind::Named && r->decl->kind == sema::Decl::Kind::Enum));
+    clientParams.push_back((byValue ? type + " " : "const " + type + "& ") + name);
+    managerParams.push_back((byValue ? type + " " : "const " + type + "& ") + name);
+    parts.beginParams.push_back((byValue ? type + " " : "const " + type + "& ") + name);
+    parts.beginArgs.push_back(local);
+    serverLocals += type + " " + local + "{};\n";
+    arguments.push_back(local);
+    clientWrite += ndr_.writeTopLevel(t, name, scope, pwhat, false);
+    serverRead += ndr_.readTopLevel(t, local, scope, pwhat);
+  }
+  if (ndr_.failed()) return std::nullopt;
+
+  // Correlation between a size parameter and its vector, on both sides.
+  std::string& clientChecks = parts.clientChecks;
+  std::string& serverChecks = parts.serverChecks;
+  for (const auto& p : op.params) {
+    const Type* t = p.type;
+    if (!t || (t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) || t->isString) continue;
+    const sema::Expr* e = t->sizing.lengthIs ? t->sizing.lengthIs : t->sizing.sizeIs;
+    if (!e || (t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref)) continue;
+    std::string name = paramName(p, 0);
+    std::string value = "static_cast<uint64_t>(" + ndr_.expression(e, scope) + ")";
+    if (p.direction != Direction::Out)
+      clientChecks +=
+          "::midlrt::ndr::Encoder::checkSize(\"" + e->text + "\", " + value + ", " + name + ".size());\n";
+    std::string serverValue = "static_cast<uint64_t>(" + ndr_.expression(e, renamed(scope)) + ")";
+    if (p.direction != Direction::Out)
+      serverChecks += "::midlrt::ndr::Decoder::checkCorrelation(\"" + e->text + "\", " + serverValue +
+                      ", p_" + name + ".size());\n";
+  }
+  // [range] on parameters.
+  for (const auto& p : op.params) {
+    if (!p.rangeMin || !p.rangeMax || p.direction == Direction::Out) continue;
+    std::string type = cppType(p.type);
+    std::string bounds = "static_cast<" + type + ">(" + std::to_string(p.rangeMin->value.integer) +
+                         "), static_cast<" + type + ">(" + std::to_string(p.rangeMax->value.integer) + ")";
+    clientChecks += "::midlrt::ndr::Encoder::checkRange(\"parameter '" + p.name + "'\", " + paramName(p, 0) +
+                    ", " + bounds + ");\n";
+    serverChecks += "::midlrt::ndr::Decoder::checkRange(\"parameter '" + p.name + "'\", p_" +
+                    paramName(p, 0) + ", " + bounds + ");\n";
+  }
+
+  // The return value.
+  const Type* ret = op.returnType;
+  const Type* rr = resolved(ret);
+  bool hasResult = !(rr && rr->kind == Type::Kind::Primitive && rr->primitive == sema::Primitive::Void);
+  if (hasResult && rr && (rr->kind == Type::Kind::Pointer || rr->kind == Type::Kind::Array))
+    return fail(what, "returning a pointer is not generated yet");
+  parts.hasResult = hasResult;
+  parts.returnType = hasResult ? cppType(ret) : "void";
+  if (hasResult) {
+    clientRead += ndr_.readTopLevel(ret, "midl_result", scope, "the return value of " + what);
+    serverWrite += ndr_.writeTopLevel(ret, "midl_result", scope, "the return value of " + what, false);
+  }
+  if (ndr_.failed()) return std::nullopt;
+  parts.statusReturn = op.hasCommStatusReturn || op.hasFaultStatusReturn;
+  parts.opnum = std::to_string(op.opnum);
+  parts.name = cppName(op.name);
+  return parts;
+}
+
+}  // namespace midlc::codegen

@@ -1,0 +1,61 @@
+// The plan of one operation's marshaling, shared by every generator of interfaces (RPC client functions and
+// managers, COM proxies, stubs and call objects): each side's C++ parameter lists and statements.
+//
+// The C++ mapping of an operation's parameters:
+//   [in] base type or enum            T
+//   [in] struct/union by value        const T&
+//   [in] [ref] pointer or array       const P&      (P: the pointee: value, std::string, std::vector<E>)
+//   [in] [unique]/[ptr] pointer       const P*      (nullptr for NULL)
+//   [out] or [in,out] [ref] pointer   P&
+//   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
+//   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codegen/ndr_code.h"
+
+namespace midlc::codegen {
+
+struct OperationParts {
+  std::string name;
+  std::string opnum;
+  std::string returnType;  // "void" when there is none
+  bool hasResult = false;
+  std::vector<std::string> clientParams;   // the client function's (or proxy method's) parameters
+  std::vector<std::string> managerParams;  // the manager's (or server object's) parameters
+  std::vector<std::string> arguments;      // server: what the manager call passes, in order
+  std::vector<std::string> beginParams, beginArgs;    // asynchronous: [in] and [in,out], for Begin_
+  std::vector<std::string> finishParams, finishArgs;  // asynchronous: [out] and [in,out], for Finish_
+  std::string clientChecks, clientWrite, clientRead;  // client: e = Encoder, d = Decoder, names as declared
+  std::string serverLocals, serverRead, serverChecks, serverWrite;  // server: locals p_<name>
+  std::string outLocals;    // server: the locals of the [out] and [in,out] parameters alone
+  std::string bindingName;  // RPC: the handle_t parameter that is the binding, if any
+  std::string statusParam;  // the [comm_status]/[fault_status] parameter, if any
+  bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
+};
+
+class OperationPlanner {
+public:
+  OperationPlanner(NdrCode& ndr, Diagnostics& diagnostics, const sema::InterfaceDecl& itf)
+      : ndr_(ndr), diagnostics_(diagnostics), itf_(itf) {}
+
+  // Reports and returns nothing for an operation that cannot be generated.
+  std::optional<OperationParts> plan(const sema::Operation& op);
+
+private:
+  std::nullopt_t fail(const std::string& what, const std::string& why);
+
+  NdrCode& ndr_;
+  Diagnostics& diagnostics_;
+  const sema::InterfaceDecl& itf_;
+};
+
+std::string joinParams(const std::vector<std::string>& list);
+
+// {0x..u, 0x.., 0x.., {..}}: a Uuid initializer.
+std::string uuidInitializer(const sema::Uuid& u);
+
+}  // namespace midlc::codegen
