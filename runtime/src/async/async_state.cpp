@@ -134,7 +134,10 @@ void AsyncState::notifyDone() {
     case Notification::kEvent:
       break;
     case Notification::kCallback:
-      if (callback_) callback_(*this);  // may destroy *this: nothing after
+      if (callback_) {
+        auto cb = callback_;  // the callback may destroy *this (and callback_ with it): nothing after
+        cb(*this);
+      }
       break;
     case Notification::kQueue:
       if (queue_ != nullptr) queue_->post(this, key_);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "midlrt/rpc/status.h"
 #include "trace.h"
 
 namespace midlrt::async::detail {
@@ -65,8 +66,12 @@ void watchAssociation(rpc::Association& a, const std::shared_ptr<ServerCore>& co
 ServerCore::ServerCore(std::shared_ptr<rpc::ServerCall> call) : call_(std::move(call)) {}
 
 ServerCore::~ServerCore() {
-  // Dropped without an answer: the rpc::ServerCall faults itself (RPC_S_CALL_FAILED) when it goes.
-  if (traceId_ != 0 && !claimed()) trace("server", traceId_, call_->callId(), "dropped");
+  // Dropped without an answer (the connection still holds the rpc::ServerCall): fault it, so that the
+  // client is never left waiting.
+  if (claim()) {
+    if (traceId_ != 0) trace("server", traceId_, call_->callId(), "dropped");
+    call_->fault(rpc::status::kCallFailed);
+  }
 }
 
 std::shared_ptr<ServerCore> ServerCore::start(rpc::ServerCall& call) {

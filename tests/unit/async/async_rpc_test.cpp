@@ -242,6 +242,60 @@ TEST_P(AsyncRpc, TimeoutSurfacesAtCompletion) {
   adder_->takeHeld();
 }
 
+TEST_P(AsyncRpc, CallbackMayDestroyItsState) {
+  std::promise<uint32_t> got;
+  auto* st = new AsyncState;
+  st->notifyByCallback([&](AsyncState& s) {
+    uint32_t status = s.complete();
+    delete &s;
+    got.set_value(status);
+  });
+  ASSERT_EQ(Add(*st, *channel_, 1, 1), status::kOk);
+  EXPECT_EQ(got.get_future().get(), status::kOk);
+}
+
+TEST_P(AsyncRpc, AsyncClientAgainstASyncManagerCannotTell) {
+  adder_->mode = AdderMode::kSyncStub;
+  AsyncState st;
+  ASSERT_EQ(Add(st, *channel_, 40, 2), status::kOk);
+  ASSERT_TRUE(st.wait(10000ms));
+  int32_t r = 0;
+  EXPECT_EQ(st.complete(&r), status::kOk);
+  EXPECT_EQ(r, 42);
+}
+
+TEST_P(AsyncRpc, SyncClientAgainstAnAsyncManagerCannotTell) {
+  rpc::Message m = rpc::Message::acquire();
+  int32_t a = 40, b = 2;
+  m.append(&a, 4);
+  m.append(&b, 4);
+  rpc::Reply r = channel_->invoke(kAdderIf, kAdderAdd, m);
+  ASSERT_EQ(r.size(), 4u);
+  int32_t sum;
+  std::memcpy(&sum, r.data(), 4);
+  EXPECT_EQ(sum, 42);
+}
+
+TEST_P(AsyncRpc, AManagerThatDropsItsHandleFailsTheCallInsteadOfHanging) {
+  adder_->mode = AdderMode::kDrop;
+  AsyncState st;
+  ASSERT_EQ(Add(st, *channel_, 1, 1), status::kOk);
+  ASSERT_TRUE(st.wait(10000ms));
+  EXPECT_EQ(st.complete(), status::kCallFailed);
+}
+
+TEST_P(AsyncRpc, AbortiveCancelEscalatesANonAbortiveOne) {
+  adder_->mode = AdderMode::kHold;
+  AsyncState st;
+  ASSERT_EQ(Add(st, *channel_, 1, 1), status::kOk);
+  ASSERT_TRUE(adder_->waitHeld(1));
+  EXPECT_EQ(st.cancel(false), status::kOk);
+  EXPECT_EQ(st.status(), status::kAsyncCallPending);  // the server ignores it
+  EXPECT_EQ(st.cancel(true), status::kOk);
+  EXPECT_EQ(st.complete(), status::kCallCancelled);
+  adder_->takeHeld();
+}
+
 Task<int32_t> addAwaited(AsyncState& st, rpc::Channel& channel) {
   int32_t total = 0;
   for (int i = 1; i <= 3; ++i) {

@@ -94,6 +94,7 @@ enum class ServerMode {
   kImmediate,    // Begin_ signals at once
   kHold,         // Begin_ parks the call; the test releases it (any thread, any order)
   kCancelAware,  // parks the call; signals as soon as the client cancels
+  kFailBegin,    // Begin_ fails with E_ACCESSDENIED
 };
 
 class CalcServer;
@@ -196,6 +197,8 @@ inline HRESULT CalcServerCall::Begin_Add(int32_t a, int32_t b) {
   ComPtr<ISynchronize> sync;
   controllingUnknown()->QueryInterface(ISynchronize::kIid, sync.putVoid());
   switch (server_.mode.load()) {
+    case ServerMode::kFailBegin:
+      return E_ACCESSDENIED;
     case ServerMode::kImmediate:
       sync->Signal();
       break;
@@ -264,7 +267,13 @@ inline uint32_t Add(AsyncState& state, rpc::Channel& channel, int32_t a, int32_t
   });
 }
 
-enum class AdderMode { kImmediate, kHold, kAbortOnCancel };
+enum class AdderMode {
+  kImmediate,      // the manager completes before it returns
+  kHold,           // parked; the test completes or aborts
+  kAbortOnCancel,  // parked; aborts with nca_s_fault_cancel when the client cancels
+  kDrop,           // the manager drops its handle without answering
+  kSyncStub,       // a sync stub for the same operation (no ServerAsyncCall)
+};
 
 // The manager (user code) and its stub.
 class AdderServer final : public rpc::Dispatcher {
@@ -278,6 +287,11 @@ class AdderServer final : public rpc::Dispatcher {
     auto frame = std::make_shared<std::pair<int32_t, int32_t>>();
     std::memcpy(&frame->first, call.requestData(), 4);
     std::memcpy(&frame->second, call.requestData() + 4, 4);
+    if (mode.load() == AdderMode::kSyncStub) {
+      int32_t sum = frame->first + frame->second;
+      call.response().append(&sum, 4);
+      return;
+    }
     ServerAsyncCall h = ServerAsyncCall::begin(call, [frame](rpc::Message& out, const void* reply) {
       int32_t r = reply != nullptr ? *static_cast<const int32_t*>(reply) : 0;
       out.append(&r, 4);
@@ -295,6 +309,9 @@ class AdderServer final : public rpc::Dispatcher {
     switch (mode.load()) {
       case AdderMode::kImmediate:
         h.complete(&sum);
+        return;
+      case AdderMode::kDrop:
+      case AdderMode::kSyncStub:
         return;
       case AdderMode::kAbortOnCancel:
         h.onCancel([h]() mutable { h.abort(rpc::status::kFaultCancel); });

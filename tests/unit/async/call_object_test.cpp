@@ -283,6 +283,35 @@ TEST_P(CallObjects, SyncClientAgainstAsyncServerCannotTell) {
   EXPECT_EQ(calc_->asyncCalls.load(), 1);
 }
 
+TEST_P(CallObjects, FailedServerBeginReachesFinishAsItsHresult) {
+  calc_->mode = ServerMode::kFailBegin;
+  auto call = newCall(proxy_.get());
+  ASSERT_EQ(call->Begin_Add(1, 1), S_OK);
+  int32_t sum = 5;
+  EXPECT_EQ(call->Finish_Add(&sum), E_ACCESSDENIED);
+  EXPECT_EQ(sum, 0);
+}
+
+TEST_P(CallObjects, CallObjectsIssuedFromOneThreadAreDispatchedInOrder) {
+  calc_->mode = ServerMode::kHold;
+  std::vector<ComPtr<AsyncICalc>> calls;
+  for (int i = 0; i < 50; ++i) {
+    calls.push_back(newCall(proxy_.get()));
+    ASSERT_EQ(calls.back()->Begin_Add(i, 0), S_OK);
+  }
+  ASSERT_TRUE(calc_->waitHeld(50));
+  // Parked in dispatch order; release them first to last and check each reply.
+  std::vector<ComPtr<ISynchronize>> held;
+  for (size_t i = 0; i < 50; ++i) held.push_back(calc_->heldAt(i));
+  for (size_t i = 0; i < 50; ++i) {
+    calc_->releaseOne(held[i].get());
+    held[i].reset();
+    int32_t sum = -1;
+    ASSERT_EQ(calls[i]->Finish_Add(&sum), S_OK);
+    EXPECT_EQ(sum, static_cast<int32_t>(i));  // the i-th dispatched call was the i-th issued
+  }
+}
+
 TEST_P(CallObjects, CreateCallChecksTheIidsAndAggregationRule) {
   ComPtr<IUnknown> out;
   EXPECT_EQ(proxy_->CreateCall(ICalc::kIid, nullptr, IUnknown::kIid, out.put()), E_NOINTERFACE);
