@@ -84,6 +84,14 @@ class Analyzer {
   InterfaceDecl* currentInterface_ = nullptr;
   Scope scope_;
   int anonymousCount_ = 0;
+  // Set while the parameters of a [local] interface or operation are read: nothing of theirs is
+  // marshaled, so widl resolves their correlation expressions only when writing stubs, never for them.
+  bool localParams_ = false;
+  bool insideLibrary_ = false;  // analyzing a library block's contents
+  // Analyzes the file an import statement names, at the statement, as widl does: the imported file sees
+  // what the importing file declared before it (videoacc.idl defines DDSCAPS2, then imports amva.h).
+  std::function<void(const ast::Import&, const std::string& importer)> onImport_;
+  bool silentUnknownNames_ = false;
   // Interfaces whose base was only forward-declared when they were defined; widl accepts the base's
   // definition later in the files, so finalChecks() binds them (and their opnums) then.
   struct PendingBase {

@@ -1,5 +1,7 @@
 // Semantic analysis: files, declarations, interfaces and operations.
 #include <algorithm>
+#include <filesystem>
+#include <functional>
 #include <set>
 
 #include "sema/analyzer.h"
@@ -14,7 +16,35 @@ std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::
   auto model = std::make_unique<Model>();
   size_t errorsBefore = diagnostics.errorCount();
   Analyzer analyzer(*model, diagnostics);
-  for (const auto& f : files) analyzer.file(*f.file, f.isMain);
+  // Files are analyzed depth first from the main file, each import where it stands; a file that no
+  // import statement reaches (there should be none) is analyzed before the main file.
+  std::vector<bool> done(files.size(), false);
+  std::function<void(size_t)> run = [&](size_t i) {
+    if (done[i]) return;
+    done[i] = true;
+    analyzer.file(*files[i].file, files[i].isMain);
+  };
+  analyzer.onImport_ = [&](const ast::Import& import, const std::string& importer) {
+    std::string written = import.path;
+    std::string local = (std::filesystem::path(importer).parent_path() / written).lexically_normal().string();
+    size_t best = files.size();
+    for (size_t j = 0; j < files.size(); ++j) {
+      const std::string& p = files[j].file->path;
+      bool exact = std::filesystem::path(p).lexically_normal().string() == local;
+      bool suffix = p == written || (p.size() > written.size() &&
+                                     p.compare(p.size() - written.size(), written.size(), written) == 0 &&
+                                     p[p.size() - written.size() - 1] == '/');
+      if (exact) {
+        best = j;
+        break;
+      }
+      if (suffix && best == files.size()) best = j;
+    }
+    if (best < files.size()) run(best);
+  };
+  for (size_t i = 0; i < files.size(); ++i)
+    if (files[i].isMain) run(i);
+  for (size_t i = 0; i < files.size(); ++i) run(i);
   if (acf) {
     model->acfPath = acf->path;
     analyzer.acf(*acf);
@@ -25,6 +55,13 @@ std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::
 }
 
 void Analyzer::file(const ast::File& file, bool isMain) {
+  // An import is analyzed in the middle of its importer (even inside an interface): keep its state.
+  std::string outerFile = file_;
+  bool outerImported = imported_;
+  InterfaceDecl* outerInterface = currentInterface_;
+  bool outerLibrary = insideLibrary_;
+  currentInterface_ = nullptr;
+  insideLibrary_ = false;
   file_ = file.path;
   imported_ = !isMain;
   SourceFileModel model;
@@ -32,6 +69,10 @@ void Analyzer::file(const ast::File& file, bool isMain) {
   model.isMain = isMain;
   for (const auto& def : file.definitions) definition(def, model.items);
   m_.files.push_back(std::move(model));
+  file_ = outerFile;
+  imported_ = outerImported;
+  currentInterface_ = outerInterface;
+  insideLibrary_ = outerLibrary;
 }
 
 bool Analyzer::declare(Decl* decl) {
@@ -87,6 +128,7 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
       [&](const auto& node) {
         using T = std::decay_t<decltype(node)>;
         if constexpr (std::is_same_v<T, ast::Import>) {
+          if (onImport_) onImport_(node, file_);
           out.push_back(Import{node.path, node.location});
         } else if constexpr (std::is_same_v<T, ast::ImportLib>) {
           // Type libraries are not read; the import is kept for the dump.
@@ -143,11 +185,19 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
             const Decl* target = m_.find(member.name);
             if (!target) {
               // "interface IFoo;" inside a coclass declares IFoo, as it would outside (widl).
-              auto* forward = make<InterfaceDecl>();
+              Decl* forward = nullptr;
+              if (member.isDispinterface) {
+                auto* disp = make<ContainerDecl>();
+                disp->kind = Decl::Kind::Dispinterface;
+                forward = disp;
+              } else {
+                auto* itf = make<InterfaceDecl>();
+                itf->isObject = true;
+                forward = itf;
+              }
               forward->name = member.name;
               forward->location = member.location;
               forward->isForward = true;
-              forward->isObject = true;
               declare(forward);
               target = forward;
             }
@@ -166,7 +216,10 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
           decl->attributes = convert(node->attributes);
           decl->uuid = uuidAttribute(node->attributes, "uuid");
           // A library's contents are declarations of the file: interfaces inside get code like any other.
+          bool outerLibrary = insideLibrary_;
+          insideLibrary_ = true;
           for (const auto& inner : node->definitions) definition(inner, decl->members);
+          insideLibrary_ = outerLibrary;
           // Its name is not a type and yields to one (library BackgroundCopyManager holds coclass
           // BackgroundCopyManager, which widl accepts): it is found by name only while nothing else has it.
           m_.byName.emplace(decl->name, decl);
@@ -245,6 +298,7 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   decl->isObject = ast::findAttribute(itf.attributes, "object") != nullptr;
   decl->isLocal = ast::findAttribute(itf.attributes, "local") != nullptr;
   decl->isDual = ast::findAttribute(itf.attributes, "dual") != nullptr;
+  decl->insideLibrary = insideLibrary_;
   if (decl->isDual || ast::findAttribute(itf.attributes, "oleautomation")) decl->isObject = true;
   decl->uuid = uuidAttribute(itf.attributes, "uuid");
   if (const auto* v = ast::findAttribute(itf.attributes, "version"); v && !v->args.empty()) {
@@ -367,7 +421,7 @@ void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t 
   }
   itf.operations.push_back(std::move(out));
   Operation& stored = itf.operations.back();
-  params(op.params, stored.params, true, !itf.isLocal && !stored.isLocal);
+  params(op.params, stored.params, true, !itf.isLocal && !stored.isLocal && !itf.insideLibrary);
 
   for (size_t i = 0; i < stored.params.size(); ++i) {
     const Param& p = stored.params[i];
@@ -399,6 +453,8 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
   }
   Scope outer = scope_;
   scope_ = Scope{nullptr, &out};
+  bool outerLocal = localParams_;
+  localParams_ = topLevel && !marshaled;
   for (size_t i = 0; i < in.size(); ++i) {
     const ast::Param& p = in[i];
     Param& param = out[i];
@@ -440,10 +496,12 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
       std::set<const Decl*> visited;
       checkMarshalable(param.type, param.location, what, visited);
     }
-    if ((param.direction != Direction::In) && t->kind != Type::Kind::Pointer &&
+    // widl checks this only where the parameter is marshaled (check_remoting_args), as here.
+    if (marshaled && (param.direction != Direction::In) && t->kind != Type::Kind::Pointer &&
         t->kind != Type::Kind::Array && !param.isContextHandle)
       d_.error(param.location, "[out] " + what + " must be a pointer or an array");
   }
+  localParams_ = outerLocal;
   scope_ = outer;
 }
 

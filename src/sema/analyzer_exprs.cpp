@@ -212,7 +212,7 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
         out.value.integer = e.text == "TRUE" ? 1 : 0;
         return &out;
       }
-      d_.error(e.location, "unknown identifier '" + e.text + "'");
+      if (!silentUnknownNames_) d_.error(e.location, "unknown identifier '" + e.text + "'");
       return nullptr;
     }
     case ast::Expr::Kind::Member: {
@@ -390,7 +390,9 @@ const Expr* Analyzer::correlation(const ast::AttributeArg& arg, const Scope& sco
     d_.error(arg.location, "[" + attribute + "] needs an expression");
     return nullptr;
   }
+  silentUnknownNames_ = localParams_;  // size_is(INTERNET_MAX_URL_LENGTH), a C macro, in a local method
   const Expr* e = expr(*arg.expr, scope);
+  silentUnknownNames_ = false;
   if (!e || e->isConstant()) return e;
   // Every field or parameter the expression names must be an integer (or point to one, when dereferenced).
   std::vector<const Expr*> stack{e};

@@ -293,6 +293,9 @@ struct InterfaceDecl : Decl {
   std::string implicitHandleType;
   std::string implicitHandleName;
   std::vector<Attribute> acfAttributes;
+  // Added for widl compatibility: defined inside a library block. widl does not check such an
+  // interface's methods for remoting ([out] by value, unresolved size_is), so midlc does not either.
+  bool insideLibrary = false;
   bool hasAsyncOperations() const {
     for (const auto& op : operations)
       if (op.isAsync) return true;

@@ -1,6 +1,11 @@
 // What widl accepts in Wine's system IDL files and midlc must accept too: one test per rule, each failing
 // without it, and each checking what the model made of the construct.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
 
 #include "sema/analyze.h"
 #include "support/compile_text.h"
@@ -23,6 +28,25 @@ const sema::Operation* findOp(const sema::InterfaceDecl* itf, const std::string&
 
 const sema::Param& param(const sema::Model& m, const std::string& itf, const std::string& op, size_t i) {
   return findOp(findInterface(m, itf), op)->params.at(i);
+}
+
+// Compiles main.idl beside other files (name, text), as compileText does for one file.
+midlc::testing::Compiled compileFiles(const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("midlc-widl-compat-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& [name, text] : files) std::ofstream(dir / name) << text;
+  midlc::driver::Options options;
+  options.input = (dir / "main.idl").string();
+  midlc::FileCache cache;
+  midlc::Diagnostics diagnostics(&cache);
+  midlc::testing::Compiled out;
+  out.model = midlc::driver::compile(options, cache, diagnostics);
+  out.diagnostics = diagnostics.summary();
+  if (diagnostics.hasErrors()) out.model.reset();
+  fs::remove_all(dir);
+  return out;
 }
 
 #define EXPECT_COMPILES(result) ASSERT_TRUE((result).ok()) << (result).diagnostics
@@ -255,4 +279,56 @@ const long M = (N) - 1;
   EXPECT_EQ(size->kind, sema::Expr::Kind::Cast);
   EXPECT_EQ(size->operands[0]->kind, sema::Expr::Kind::Unary);
   EXPECT_EQ(size->operands[0]->operands[0]->param->name, "pn");
+}
+
+TEST(WidlCompat, OutByValueAndUnknownSizesAreCheckedOnlyWhereMarshaled) {
+  // widl checks remoting (check_remoting_args) only for methods of non-local interfaces outside a library.
+  auto r = compileText(R"(
+typedef long HRESULT;
+[local, uuid(11111111-2222-3333-4444-555555555555)] interface L {
+  HRESULT F([out] long byValue, [out, size_is(MAX_URL_MACRO)] char *name);
+}
+[uuid(21111111-2222-3333-4444-555555555555), version(1.0)]
+library Lib {
+  [object, uuid(31111111-2222-3333-4444-555555555555)] interface IInLib { HRESULT G([out] long byValue); }
+}
+)");
+  EXPECT_COMPILES(r);
+  EXPECT_TRUE(findInterface(*r.model, "IInLib")->insideLibrary);
+  EXPECT_FALSE(findInterface(*r.model, "L")->insideLibrary);
+  auto remote = compileText(R"(
+[uuid(11111111-2222-3333-4444-555555555555)] interface R {
+  void F([out] long byValue, [out, size_is(MAX_URL_MACRO)] char *name);
+}
+)");
+  EXPECT_FALSE(remote.ok());
+  EXPECT_NE(remote.diagnostics.find("[out] parameter 'byValue' must be a pointer or an array"),
+            std::string::npos)
+      << remote.diagnostics;
+  EXPECT_NE(remote.diagnostics.find("unknown identifier 'MAX_URL_MACRO'"), std::string::npos)
+      << remote.diagnostics;
+}
+
+TEST(WidlCompat, CoclassMemberDeclaresADispinterfaceDefinedLater) {
+  auto r = compileText(R"(
+[uuid(21111111-2222-3333-4444-555555555555)] coclass Node { [default] dispinterface DispNode; }
+[uuid(31111111-2222-3333-4444-555555555555)] dispinterface DispNode { properties: methods: }
+)");
+  EXPECT_COMPILES(r);
+  EXPECT_EQ(r.model->find("DispNode")->kind, sema::Decl::Kind::Dispinterface);
+  EXPECT_FALSE(r.model->find("DispNode")->isForward);
+}
+
+TEST(WidlCompat, AnImportIsReadWhereItStandsAndSeesWhatCameBefore) {
+  // videoacc.idl defines DDSCAPS2 (under cpp_quote("#if 0")), then imports amva.h, which uses it.
+  auto r = compileFiles({{"main.idl",
+                          "typedef struct { long caps; } CAPS;\nimport \"uses.h\";\n"
+                          "typedef USER MAIN_USER;\n"},
+                         {"uses.h", "typedef struct { CAPS caps; } USER;\n"}});
+  EXPECT_COMPILES(r);
+  ASSERT_EQ(r.model->files.size(), 2u);  // imports first, the main file last
+  EXPECT_TRUE(r.model->files[1].isMain);
+  const sema::Decl* user = r.model->find("USER");
+  ASSERT_NE(user, nullptr);
+  EXPECT_TRUE(user->imported);
 }
