@@ -117,14 +117,14 @@ class ServerCallContext final : public com::ISynchronize,
   }
   uint32_t CallId() override { return core_ ? core_->callId() : 0; }
 
-  // Begin_ failed: fault with its HRESULT, drop the pending reference.
-  void failBegin(HRESULT hr) {
+  // Begin_ failed (an HRESULT) or threw (an RPC status): fault the call, drop the pending reference.
+  void failBegin(uint32_t status) {
     {
       std::lock_guard lk(mu_);
       if (signalled_) return;  // signalled inside Begin_ and then failed: the reply is already out
       signalled_ = true;
     }
-    if (core_->claim()) core_->fault(static_cast<uint32_t>(hr));
+    if (core_->claim()) core_->fault(status);
     Release();
   }
 
@@ -174,8 +174,20 @@ HRESULT dispatchToCallObject(rpc::ServerCall& call, com::IUnknown* serverObject,
     return com::E_NOINTERFACE;
   }
   ctx->attach(detail::ServerCore::start(call), inner, itf);
-  HRESULT b = begin(itf);
-  if (com::FAILED(b)) ctx->failBegin(b);
+  // Held across Begin_, so that a Signal inside it cannot free the context or the call object under us.
+  com::ComPtr<com::ISynchronize> hold(static_cast<com::ISynchronize*>(ctx));
+  try {
+    HRESULT b = begin(itf);
+    if (com::FAILED(b)) ctx->failBegin(static_cast<uint32_t>(b));
+  } catch (const rpc::RpcError& e) {
+    ctx->failBegin(e.status());
+  } catch (const ndr::NdrError& e) {
+    ctx->failBegin(e.status());
+  } catch (const std::bad_alloc&) {
+    ctx->failBegin(status::kFaultRemoteNoMemory);
+  } catch (...) {
+    ctx->failBegin(status::kCallFailed);
+  }
   return com::S_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
 #include "midlrt/async/async.h"
@@ -95,6 +96,7 @@ enum class ServerMode {
   kHold,         // Begin_ parks the call; the test releases it (any thread, any order)
   kCancelAware,  // parks the call; signals as soon as the client cancels
   kFailBegin,    // Begin_ fails with E_ACCESSDENIED
+  kThrowBegin,   // Begin_ throws (as a careless implementation might)
 };
 
 class CalcServer;
@@ -199,6 +201,8 @@ inline HRESULT CalcServerCall::Begin_Add(int32_t a, int32_t b) {
   switch (server_.mode.load()) {
     case ServerMode::kFailBegin:
       return E_ACCESSDENIED;
+    case ServerMode::kThrowBegin:
+      throw std::runtime_error("Begin_Add failed");
     case ServerMode::kImmediate:
       sync->Signal();
       break;

@@ -292,6 +292,16 @@ TEST_P(CallObjects, FailedServerBeginReachesFinishAsItsHresult) {
   EXPECT_EQ(sum, 0);
 }
 
+TEST_P(CallObjects, ServerBeginThatThrowsFaultsTheCall) {
+  calc_->mode = ServerMode::kThrowBegin;
+  int before = calc_->asyncCalls.load();
+  auto call = newCall(proxy_.get());
+  ASSERT_EQ(call->Begin_Add(1, 1), S_OK);
+  int32_t sum = 5;
+  EXPECT_EQ(static_cast<uint32_t>(call->Finish_Add(&sum)), 0x800706BEu);  // RPC_S_CALL_FAILED
+  EXPECT_EQ(calc_->asyncCalls.load(), before + 1);
+}
+
 TEST_P(CallObjects, CallObjectsIssuedFromOneThreadAreDispatchedInOrder) {
   calc_->mode = ServerMode::kHold;
   std::vector<ComPtr<AsyncICalc>> calls;

@@ -18,7 +18,7 @@ inline std::string transportName(const ::testing::TestParamInfo<Transport>& info
 class AsyncFixture : public ::testing::TestWithParam<Transport> {
  protected:
   void SetUp() override {
-    calc_ = ComObject<ICalc, ICallFactory>::make<CalcServer>();
+    calc_ = makeObject<CalcServer>();
     adder_ = std::make_shared<AdderServer>();
     rpc::ServerOptions so;
     so.shutdownGrace = std::chrono::milliseconds(200);
@@ -26,7 +26,7 @@ class AsyncFixture : public ::testing::TestWithParam<Transport> {
     server_->registerInterface(kICalcIf, 4, std::make_shared<CalcStub>(calc_.as<IUnknown>()));
     server_->registerInterface(kAdderIf, 1, adder_);
     channel_ = connect();
-    proxy_ = ComObject<ICallFactory>::make<CalcProxy>(channel_);
+    proxy_ = makeObject<CalcProxy>(channel_);
   }
   void TearDown() override {
     proxy_.reset();

@@ -46,7 +46,9 @@ class IServerCallControl : public com::IUnknown {
 // controlling unknown for ISynchronize) -- from any thread, once; later Signals are ignored -- the runtime
 // runs `collect` on that thread and sends the response. `collect` may throw rpc::RpcError or
 // ndr::NdrError to fault the call. If `begin` returns a failure HRESULT the call faults with that HRESULT as
-// its status (the client's Finish_ returns it) and the call object is released.
+// its status (the client's Finish_ returns it) and the call object is released; if it throws, the call
+// faults with the status a sync stub's exception would give. The runtime holds the context (and so the call
+// object) until `begin` has returned, even if Begin_ signals.
 //
 // Rules for the server call object: do not keep a counted reference to the controlling unknown (aggregation);
 // the call object is released when the context's last reference goes, which can be inside the Release that

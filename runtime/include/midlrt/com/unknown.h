@@ -140,6 +140,12 @@ class ComObject : public First, public Rest... {
   std::atomic<ULONG> refs_{1};
 };
 
+// A new ComObject-derived T (reference count 1, owned by the result): com::makeObject<Calc>(args...).
+template <class T, class... Args>
+ComPtr<T> makeObject(Args&&... args) {
+  return ComPtr<T>::attach(new T(std::forward<Args>(args)...));
+}
+
 // The aggregation machinery ("inner object" side), for objects that CreateCall may create inside a
 // controlling unknown. The reference count lives in a non-delegating inner IUnknown; the object's own
 // IUnknown methods (which derived classes forward to delegateQueryInterface/AddRef/Release) go to the
