@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libkainjow-mustache-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-impacket tshark
+  libwine-dev  # Wine's system IDL files, for the widl corpus test (tests/interop/widl_corpus)
 )
 
 missing=()
