@@ -106,6 +106,22 @@ TEST_P(AsyncRpc, CompletionQueueDrainsManyCallsOnOneThread) {
   EXPECT_FALSE(queue.tryNext(e));
 }
 
+TEST_P(AsyncRpc, DestroyingAStateRemovesItsQueuedCompletion) {
+  CompletionQueue queue;
+  {
+    AsyncState st;
+    st.notifyByQueue(queue, 7);
+    ASSERT_EQ(Add(st, *channel_, 1, 1), status::kOk);
+    ASSERT_TRUE(st.wait(10000ms));
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (queue.size() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(queue.size(), 1u);
+  }
+  EXPECT_EQ(queue.size(), 0u);  // no entry left pointing at a destroyed state
+  pollfd p{queue.fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0);
+}
+
 TEST_P(AsyncRpc, AbortiveCancelCompletesLocallyAtOnce) {
   adder_->mode = AdderMode::kHold;
   AsyncState st;

@@ -75,6 +75,9 @@ com::HRESULT onServerCallCancel(com::IUnknown* controllingUnknown, std::function
 //   auto h = ServerAsyncCall::begin(call, [frame](rpc::Message& out, const void* reply) {
 //     /* marshal frame->outputs and *static_cast<const long*>(reply) */ });
 //   Add(h, frame->a, frame->b, &frame->sum);   // the manager, which may return before it completes
+//
+// Both dispatchToCallObject and ServerAsyncCall::begin take the rpc::ServerCall's single onCancel slot: a
+// stub must not set ServerCall::onCancel itself afterwards.
 class ServerAsyncCall {
  public:
   using Marshal = std::function<void(rpc::Message& response, const void* reply)>;
