@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "codegen/com_view.h"
 #include "codegen/cpp_types.h"
 #include "codegen/format.h"
 #include "codegen/generate.h"
@@ -47,10 +48,11 @@ class HeaderView {
     view.set("items", items_);
     view.set("ndrTypes", ndrTypes_);
     view.set("hasNdr", !ndrTypes_.is_empty_list());
+    view.set("objectInterfaces", objectInterfaces_);
     return view;
   }
 
-  bool failed() const { return ndr_.failed(); }
+  bool failed() const { return failed_ || ndr_.failed(); }
   NdrCode& ndr() { return ndr_; }
 
  private:
@@ -247,16 +249,23 @@ class HeaderView {
       case Decl::Kind::Interface: {
         emitted_.insert(d);
         const auto* itf = static_cast<const sema::InterfaceDecl*>(d);
-        // Interfaces are declared so that interface pointers in types compile; their classes come with the
-        // proxy and stub generators.
-        if (itf->isObject || itf->isLocal) {
-          mustache::data f;
-          f.set("isForward", true);
-          f.set("keyword", "struct");
-          f.set("name", cppName(d->name));
-          items_.push_back(f);
+        if (isRuntimeInterface(itf->name)) {
+          mustache::data u;
+          u.set("isRuntimeInterface", true);
+          u.set("name", cppName(d->name));
+          items_.push_back(u);
+          for (const auto& member : itf->members) emitItem(member);
+          return;
         }
+        // Types declared inside the interface may name it: declare it first.
+        if (itf->isObject && !itf->members.empty()) forwardDeclare(d);
         for (const auto& member : itf->members) emitItem(member);
+        if (itf->isObject) {
+          mustache::data o;
+          if (!buildObjectInterface(*itf, ndr_, o, diagnostics_)) failed_ = true;
+          items_.push_back(o);
+          if (!itf->imported) objectInterfaces_.push_back(o);
+        }
         return;
       }
       case Decl::Kind::Library:
@@ -289,6 +298,8 @@ class HeaderView {
   mustache::data ndrTypes_{mustache::data::type::list};
   std::set<const Decl*> emitted_;
   std::set<const Decl*> forwarded_;
+  mustache::data objectInterfaces_{mustache::data::type::list};
+  bool failed_ = false;
 };
 
 std::optional<std::string> render(const std::string& templateName, const mustache::data& view,

@@ -66,6 +66,16 @@ std::string uuidInitializer(const sema::Uuid& u) {
   return buf;
 }
 
+std::string OperationPlanner::writeTop(const Type* t, const std::string& expr, const NdrCode::Scope& scope,
+                                       const std::string& what, bool rawPointer) {
+  return marshal_ ? ndr_.writeTopLevel(t, expr, scope, what, rawPointer) : std::string();
+}
+
+std::string OperationPlanner::readTop(const Type* t, const std::string& expr, const NdrCode::Scope& scope,
+                                      const std::string& what) {
+  return marshal_ ? ndr_.readTopLevel(t, expr, scope, what) : std::string();
+}
+
 std::nullopt_t OperationPlanner::fail(const std::string& what, const std::string& why) {
   diagnostics_.error(itf_.location, "cannot generate " + what + ": " + why);
   return std::nullopt;
@@ -122,8 +132,8 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
       parts.beginArgs.push_back(local + ".get()");
       serverLocals += cppType(t) + " " + local + ";\n";
       arguments.push_back(local + ".get()");
-      clientWrite += ndr_.writeTopLevel(t, name, scope, pwhat, true);
-      serverRead += ndr_.readTopLevel(t, local, scope, pwhat);
+      clientWrite += writeTop(t, name, scope, pwhat, true);
+      serverRead += readTop(t, local, scope, pwhat);
       continue;
     }
     if (pointerLike) {
@@ -142,12 +152,12 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
       }
       arguments.push_back(local);
       if (in) {
-        clientWrite += ndr_.writeTopLevel(t, name, scope, pwhat, false);
-        serverRead += ndr_.readTopLevel(t, local, scope, pwhat);
+        clientWrite += writeTop(t, name, scope, pwhat, false);
+        serverRead += readTop(t, local, scope, pwhat);
       }
       if (out) {
-        clientRead += ndr_.readTopLevel(t, name, scope, pwhat);
-        serverWrite += ndr_.writeTopLevel(t, local, renamed(scope), pwhat, false);
+        clientRead += readTop(t, name, scope, pwhat);
+        serverWrite += writeTop(t, local, renamed(scope), pwhat, false);
       }
       continue;
     }
@@ -162,8 +172,8 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
     parts.beginArgs.push_back(local);
     serverLocals += type + " " + local + "{};\n";
     arguments.push_back(local);
-    clientWrite += ndr_.writeTopLevel(t, name, scope, pwhat, false);
-    serverRead += ndr_.readTopLevel(t, local, scope, pwhat);
+    clientWrite += writeTop(t, name, scope, pwhat, false);
+    serverRead += readTop(t, local, scope, pwhat);
   }
   if (ndr_.failed()) return std::nullopt;
 
@@ -206,8 +216,8 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
   parts.hasResult = hasResult;
   parts.returnType = hasResult ? cppType(ret) : "void";
   if (hasResult) {
-    clientRead += ndr_.readTopLevel(ret, "midl_result", scope, "the return value of " + what);
-    serverWrite += ndr_.writeTopLevel(ret, "midl_result", scope, "the return value of " + what, false);
+    clientRead += readTop(ret, "midl_result", scope, "the return value of " + what);
+    serverWrite += writeTop(ret, "midl_result", scope, "the return value of " + what, false);
   }
   if (ndr_.failed()) return std::nullopt;
   parts.statusReturn = op.hasCommStatusReturn || op.hasFaultStatusReturn;

@@ -24,33 +24,40 @@ struct OperationParts {
   std::string opnum;
   std::string returnType;  // "void" when there is none
   bool hasResult = false;
-  std::vector<std::string> clientParams;   // the client function's (or proxy method's) parameters
-  std::vector<std::string> managerParams;  // the manager's (or server object's) parameters
-  std::vector<std::string> arguments;      // server: what the manager call passes, in order
+  std::vector<std::string> clientParams;              // the client function's (or proxy method's) parameters
+  std::vector<std::string> managerParams;             // the manager's (or server object's) parameters
+  std::vector<std::string> arguments;                 // server: what the manager call passes, in order
   std::vector<std::string> beginParams, beginArgs;    // asynchronous: [in] and [in,out], for Begin_
   std::vector<std::string> finishParams, finishArgs;  // asynchronous: [out] and [in,out], for Finish_
   std::string clientChecks, clientWrite, clientRead;  // client: e = Encoder, d = Decoder, names as declared
   std::string serverLocals, serverRead, serverChecks, serverWrite;  // server: locals p_<name>
-  std::string outLocals;    // server: the locals of the [out] and [in,out] parameters alone
-  std::string bindingName;  // RPC: the handle_t parameter that is the binding, if any
-  std::string statusParam;  // the [comm_status]/[fault_status] parameter, if any
+  std::string outLocals;      // server: the locals of the [out] and [in,out] parameters alone
+  std::string bindingName;    // RPC: the handle_t parameter that is the binding, if any
+  std::string statusParam;    // the [comm_status]/[fault_status] parameter, if any
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
 };
 
 class OperationPlanner {
-public:
-  OperationPlanner(NdrCode& ndr, Diagnostics& diagnostics, const sema::InterfaceDecl& itf)
-      : ndr_(ndr), diagnostics_(diagnostics), itf_(itf) {}
+ public:
+  // marshal = false: only the signatures (for [local] interfaces, which nothing marshals).
+  OperationPlanner(NdrCode& ndr, Diagnostics& diagnostics, const sema::InterfaceDecl& itf,
+                   bool marshal = true)
+      : ndr_(ndr), diagnostics_(diagnostics), itf_(itf), marshal_(marshal) {}
 
   // Reports and returns nothing for an operation that cannot be generated.
   std::optional<OperationParts> plan(const sema::Operation& op);
 
-private:
+ private:
   std::nullopt_t fail(const std::string& what, const std::string& why);
+  std::string writeTop(const sema::Type* t, const std::string& expr, const NdrCode::Scope& scope,
+                       const std::string& what, bool rawPointer);
+  std::string readTop(const sema::Type* t, const std::string& expr, const NdrCode::Scope& scope,
+                      const std::string& what);
 
   NdrCode& ndr_;
   Diagnostics& diagnostics_;
   const sema::InterfaceDecl& itf_;
+  bool marshal_;
 };
 
 std::string joinParams(const std::vector<std::string>& list);

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "midlrt/ndr/ndr.h"
+#include "midlrt/async/async.h"
+#include "midlrt/com/object_table.h"
 #include "midlrt/rpc/rpc.h"
 
 namespace midlrt {

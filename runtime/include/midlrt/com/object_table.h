@@ -1,0 +1,45 @@
+// The objects a server exports: object UUID (the IPID a client names in its binding or proxy) to object.
+// Generated stubs of object interfaces look the called object up here and QueryInterface it for their
+// interface. One table can serve every interface of a server.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "midlrt/com/unknown.h"
+#include "midlrt/rpc/uuid.h"
+
+namespace midlrt::com {
+
+class ObjectTable {
+ public:
+  /// Exports `object` under `id`, replacing what was there.
+  void add(const rpc::Uuid& id, ComPtr<IUnknown> object) {
+    std::lock_guard<std::mutex> lock(mu_);
+    objects_[id] = std::move(object);
+  }
+
+  /// Stops exporting `id`; calls already dispatched keep their reference.
+  bool remove(const rpc::Uuid& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return objects_.erase(id) > 0;
+  }
+
+  /// The object `id` names, as interface T; null if there is none or it does not implement T.
+  template <class T>
+  ComPtr<T> find(const rpc::Uuid* id) const {
+    ComPtr<IUnknown> object;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = id ? objects_.find(*id) : objects_.end();
+      if (it != objects_.end()) object = it->second;
+    }
+    return object ? object.template as<T>() : ComPtr<T>();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<rpc::Uuid, ComPtr<IUnknown>, GuidLess> objects_;
+};
+
+}  // namespace midlrt::com

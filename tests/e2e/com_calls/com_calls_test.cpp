@@ -1,0 +1,366 @@
+// Generated COM code (midlc on com_calls.idl): proxies over a real channel, stubs dispatching to exported
+// objects, call objects (Begin_/Finish_) against servers with and without ICallFactory, and the rule that
+// every combination puts the same bytes on the wire.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "com_calls.h"
+
+namespace {
+
+// The runtime's COM names (the generated wtypes.h has IDL's own REFIID and HRESULT at global scope).
+using midlrt::com::Aggregatable;
+using midlrt::com::ComObject;
+using midlrt::com::ComPtr;
+using midlrt::com::E_INVALIDARG;
+using midlrt::com::E_NOINTERFACE;
+using midlrt::com::HRESULT;
+using midlrt::com::ICallFactory;
+using midlrt::com::ICancelMethodCalls;
+using midlrt::com::ISynchronize;
+using midlrt::com::IUnknown;
+using midlrt::com::ObjectTable;
+using midlrt::com::REFIID;
+using midlrt::com::RPC_E_CALL_CANCELED;
+using midlrt::com::RPC_E_CALL_COMPLETE;
+using midlrt::com::RPC_E_CALL_PENDING;
+using midlrt::com::RPC_E_DISCONNECTED;
+using midlrt::com::S_OK;
+
+const midlrt::rpc::Uuid kStoreId = *midlrt::rpc::Uuid::parse("11111111-0000-4000-8000-000000000001");
+const midlrt::rpc::Uuid kSyncAccountId = *midlrt::rpc::Uuid::parse("11111111-0000-4000-8000-000000000002");
+const midlrt::rpc::Uuid kAsyncAccountId = *midlrt::rpc::Uuid::parse("11111111-0000-4000-8000-000000000003");
+const midlrt::rpc::Uuid kMissingId = *midlrt::rpc::Uuid::parse("11111111-0000-4000-8000-0000000000ff");
+
+class Store final : public ComObject<IStore> {
+ public:
+  HRESULT Name(std::unique_ptr<std::string>& name) override {
+    name = std::make_unique<std::string>("store");
+    return S_OK;
+  }
+  HRESULT Put(int32_t key, const std::string& value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    values_[key] = value;
+    return S_OK;
+  }
+  HRESULT Get(int32_t key, std::unique_ptr<std::string>& value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return E_INVALIDARG;
+    value = std::make_unique<std::string>(it->second);
+    return S_OK;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<int32_t, std::string> values_;
+};
+
+// The synchronous implementation: what both servers compute.
+struct Ledger {
+  std::atomic<int32_t> balance{0};
+  int32_t deposit(int32_t amount) { return balance += amount; }
+  static double exchange(const std::vector<double>& rates, double total) {
+    for (double r : rates) total *= r;
+    return total;
+  }
+};
+
+class SyncAccount final : public ComObject<IAccount> {
+ public:
+  HRESULT Deposit(int32_t amount, int32_t& balance) override {
+    balance = ledger.deposit(amount);
+    return S_OK;
+  }
+  HRESULT Exchange(int32_t, const std::vector<double>& rates, double& total) override {
+    total = Ledger::exchange(rates, total);
+    return S_OK;
+  }
+  Ledger ledger;
+};
+
+class AsyncAccount;
+
+// A server call object: Begin_ parks the call, a worker thread (or the test) signals it later.
+class AccountCall final : public Aggregatable, public AsyncIAccount {
+ public:
+  MIDLRT_DELEGATING_IUNKNOWN
+  AccountCall(AsyncAccount& account, IUnknown* outer) : Aggregatable(outer), account_(account) {}
+  HRESULT Begin_Deposit(int32_t amount) override;
+  HRESULT Finish_Deposit(int32_t& balance) override {
+    balance = result_;
+    return S_OK;
+  }
+  HRESULT Begin_Exchange(int32_t count, const std::vector<double>& rates, const double& total) override;
+  HRESULT Finish_Exchange(double& total) override {
+    total = exchanged_;
+    return S_OK;
+  }
+
+ private:
+  void* queryOwnInterface(REFIID riid) override {
+    return riid == AsyncIAccount::kIid ? static_cast<AsyncIAccount*>(this) : nullptr;
+  }
+  void park();
+  AsyncAccount& account_;
+  int32_t result_ = 0;
+  double exchanged_ = 0;
+};
+
+class AsyncAccount final : public ComObject<IAccount, ICallFactory> {
+ public:
+  HRESULT Deposit(int32_t amount, int32_t& balance) override {
+    ++syncCalls;
+    balance = ledger.deposit(amount);
+    return S_OK;
+  }
+  HRESULT Exchange(int32_t, const std::vector<double>& rates, double& total) override {
+    ++syncCalls;
+    total = Ledger::exchange(rates, total);
+    return S_OK;
+  }
+  HRESULT CreateCall(REFIID riid, IUnknown* outer, REFIID riid2, IUnknown** ppv) override {
+    if (riid != AsyncIAccount::kIid) return E_NOINTERFACE;
+    if (outer == nullptr || riid2 != IUnknown::kIid) return E_INVALIDARG;
+    *ppv = (new AccountCall(*this, outer))->innerUnknown();
+    return S_OK;
+  }
+
+  // Signals the parked calls, last parked first, from another thread.
+  void releaseReverse() {
+    std::vector<ComPtr<ISynchronize>> calls;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      calls.swap(parked);
+    }
+    std::thread([calls = std::move(calls)]() mutable {
+      for (auto it = calls.rbegin(); it != calls.rend(); ++it) (*it)->Signal();
+    }).join();
+  }
+  bool waitParked(size_t n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return parked.size() >= n; });
+  }
+
+  Ledger ledger;
+  std::atomic<int> syncCalls{0};
+  std::atomic<int> asyncCalls{0};
+  std::atomic<bool> hold{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<ComPtr<ISynchronize>> parked;
+};
+
+void AccountCall::park() {
+  ++account_.asyncCalls;
+  ComPtr<ISynchronize> sync;
+  controllingUnknown()->QueryInterface(ISynchronize::kIid, sync.putVoid());
+  if (!account_.hold) {
+    std::thread([sync] { sync->Signal(); }).detach();  // completes later, from another thread
+    return;
+  }
+  std::lock_guard<std::mutex> lock(account_.mu);
+  account_.parked.push_back(sync);
+  account_.cv.notify_all();
+}
+
+HRESULT AccountCall::Begin_Deposit(int32_t amount) {
+  result_ = account_.ledger.deposit(amount);
+  park();
+  return S_OK;
+}
+
+HRESULT AccountCall::Begin_Exchange(int32_t, const std::vector<double>& rates, const double& total) {
+  exchanged_ = Ledger::exchange(rates, total);
+  park();
+  return S_OK;
+}
+
+// Records the stub data of every request and response, so tests can compare what crossed the wire.
+class Recorder final : public midlrt::rpc::Dispatcher {
+ public:
+  explicit Recorder(std::shared_ptr<midlrt::rpc::Dispatcher> inner) : inner_(std::move(inner)) {}
+  void dispatch(midlrt::rpc::ServerCall& call) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      requests.emplace_back(call.requestData(), call.requestData() + call.requestSize());
+    }
+    inner_->dispatch(call);
+  }
+  std::mutex mu;
+  std::vector<std::vector<uint8_t>> requests;
+
+ private:
+  std::shared_ptr<midlrt::rpc::Dispatcher> inner_;
+};
+
+class ComCalls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    objects_ = std::make_shared<ObjectTable>();
+    objects_->add(kStoreId, ComPtr<IUnknown>(store_.get()));
+    objects_->add(kSyncAccountId, ComPtr<IUnknown>(syncAccount_.get()));
+    objects_->add(kAsyncAccountId, ComPtr<IUnknown>(static_cast<IAccount*>(asyncAccount_.get())));
+    IStore_register(server_, objects_);
+    recorder_ = std::make_shared<Recorder>(IAccount_stub(objects_));
+    server_.registerInterface(IAccount_ifspec, 5, recorder_);
+    binding_ = midlrt::rpc::Channel::create(server_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  }
+  void TearDown() override {
+    binding_.reset();
+    server_.shutdown();
+  }
+
+  ComPtr<AsyncIAccount> newCall(const ComPtr<IAccount>& proxy) {
+    ComPtr<ICallFactory> factory = proxy.as<ICallFactory>();
+    EXPECT_TRUE(factory);
+    ComPtr<AsyncIAccount> call;
+    EXPECT_EQ(factory->CreateCall(AsyncIAccount::kIid, nullptr, AsyncIAccount::kIid,
+                                  reinterpret_cast<IUnknown**>(call.put())),
+              S_OK);
+    return call;
+  }
+
+  ComPtr<Store> store_ = Store::make<Store>();
+  ComPtr<SyncAccount> syncAccount_ = SyncAccount::make<SyncAccount>();
+  ComPtr<AsyncAccount> asyncAccount_ = AsyncAccount::make<AsyncAccount>();
+  std::shared_ptr<ObjectTable> objects_;
+  std::shared_ptr<Recorder> recorder_;
+  midlrt::rpc::Server server_;
+  midlrt::Binding binding_;
+};
+
+}  // namespace
+
+TEST_F(ComCalls, ProxyCallsTheObjectThroughItsInterfaceChain) {
+  ComPtr<IStore> store = IStore_createProxy(binding_, kStoreId);
+  std::unique_ptr<std::string> name;
+  ASSERT_EQ(store->Name(name), S_OK);  // IBase's method, opnum 3, on IStore's IID
+  EXPECT_EQ(*name, "store");
+  EXPECT_EQ(store->Put(7, "seven"), S_OK);
+  std::unique_ptr<std::string> value;
+  EXPECT_EQ(store->Get(7, value), S_OK);
+  EXPECT_EQ(*value, "seven");
+  EXPECT_EQ(store->Get(8, value), E_INVALIDARG);  // the object's failure HRESULT comes back as is
+}
+
+TEST_F(ComCalls, QueryInterfaceAnswersTheInterfaceItsBasesAndNothingElse) {
+  ComPtr<IStore> store = IStore_createProxy(binding_, kStoreId);
+  ComPtr<IBase> base = store.as<IBase>();
+  ASSERT_TRUE(base);
+  ComPtr<IUnknown> a = store.as<IUnknown>(), b = base.as<IUnknown>();
+  EXPECT_EQ(a.get(), b.get());             // one identity
+  EXPECT_FALSE(store.as<ICallFactory>());  // IStore has no asynchronous form
+  EXPECT_FALSE(store.as<IAccount>());
+  ComPtr<IAccount> account = IAccount_createProxy(binding_, kSyncAccountId);
+  EXPECT_TRUE(account.as<ICallFactory>());
+}
+
+TEST_F(ComCalls, CreateCallWithTheWrongIidIsENoInterface) {
+  ComPtr<ICallFactory> factory = IAccount_createProxy(binding_, kSyncAccountId).as<ICallFactory>();
+  ComPtr<IUnknown> out;
+  EXPECT_EQ(factory->CreateCall(IAccount::kIid, nullptr, IUnknown::kIid, out.put()), E_NOINTERFACE);
+}
+
+TEST_F(ComCalls, AsyncClientAgainstASyncOnlyServer) {
+  ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kSyncAccountId);
+  ComPtr<AsyncIAccount> call = newCall(proxy);
+  ASSERT_EQ(call->Begin_Deposit(5), S_OK);
+  int32_t balance = 0;
+  ASSERT_EQ(call->Finish_Deposit(balance), S_OK);  // an early Finish_ waits
+  EXPECT_EQ(balance, 5);
+  // The call object is reusable after Finish_.
+  ASSERT_EQ(call->Begin_Exchange(2, {2.0, 1.5}, 10.0), S_OK);
+  double total = 0;
+  ASSERT_EQ(call->Finish_Exchange(total), S_OK);
+  EXPECT_EQ(total, 30.0);
+}
+
+TEST_F(ComCalls, SyncClientAgainstAnAsyncServer) {
+  ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kAsyncAccountId);
+  int32_t balance = 0;
+  ASSERT_EQ(proxy->Deposit(9, balance), S_OK);
+  EXPECT_EQ(balance, 9);
+  EXPECT_EQ(asyncAccount_->asyncCalls.load(), 1);
+  EXPECT_EQ(asyncAccount_->syncCalls.load(), 0);
+}
+
+TEST_F(ComCalls, AsyncClientAgainstAnAsyncServer) {
+  ComPtr<AsyncIAccount> call = newCall(IAccount_createProxy(binding_, kAsyncAccountId));
+  double total = 3.0;
+  ASSERT_EQ(call->Begin_Exchange(1, {4.0}, total), S_OK);
+  ASSERT_EQ(call->Finish_Exchange(total), S_OK);
+  EXPECT_EQ(total, 12.0);
+}
+
+TEST_F(ComCalls, BeginTwiceReturnsCallPendingAndFinishWithoutACallReturnsCallComplete) {
+  ComPtr<AsyncIAccount> call = newCall(IAccount_createProxy(binding_, kSyncAccountId));
+  int32_t balance = 0;
+  EXPECT_EQ(call->Finish_Deposit(balance), RPC_E_CALL_COMPLETE);
+  ASSERT_EQ(call->Begin_Deposit(1), S_OK);
+  EXPECT_EQ(call->Begin_Deposit(2), RPC_E_CALL_PENDING);
+  ASSERT_EQ(call->Finish_Deposit(balance), S_OK);
+  EXPECT_EQ(balance, 1);
+  EXPECT_EQ(call->Finish_Deposit(balance), RPC_E_CALL_COMPLETE);
+}
+
+TEST_F(ComCalls, AHundredCallObjectsOutstandingFromOneThreadCompletedInReverseOrder) {
+  asyncAccount_->hold = true;
+  ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kAsyncAccountId);
+  std::vector<ComPtr<AsyncIAccount>> calls;
+  for (int i = 0; i < 100; ++i) {
+    calls.push_back(newCall(proxy));
+    ASSERT_EQ(calls.back()->Begin_Deposit(1), S_OK);
+  }
+  ASSERT_TRUE(asyncAccount_->waitParked(100));
+  asyncAccount_->releaseReverse();
+  std::vector<int32_t> balances;
+  for (auto& call : calls) {
+    int32_t balance = 0;
+    ASSERT_EQ(call->Finish_Deposit(balance), S_OK);
+    balances.push_back(balance);
+  }
+  std::sort(balances.begin(), balances.end());
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(balances[static_cast<size_t>(i)], i + 1);
+}
+
+TEST_F(ComCalls, CancelBeforeTheServerAnswersFinishesWithCallCanceled) {
+  asyncAccount_->hold = true;
+  ComPtr<AsyncIAccount> call = newCall(IAccount_createProxy(binding_, kAsyncAccountId));
+  ASSERT_EQ(call->Begin_Deposit(1), S_OK);
+  ASSERT_TRUE(asyncAccount_->waitParked(1));
+  ComPtr<ICancelMethodCalls> cancel = call.as<ICancelMethodCalls>();
+  ASSERT_TRUE(cancel);
+  EXPECT_EQ(cancel->Cancel(0), S_OK);
+  int32_t balance = 0;
+  EXPECT_EQ(call->Finish_Deposit(balance), RPC_E_CALL_CANCELED);
+  asyncAccount_->releaseReverse();
+}
+
+TEST_F(ComCalls, AnUnknownObjectIsDisconnected) {
+  ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kMissingId);
+  int32_t balance = 0;
+  EXPECT_EQ(proxy->Deposit(1, balance), RPC_E_DISCONNECTED);
+}
+
+TEST_F(ComCalls, TheWireIsTheSameForSyncAndAsyncClientsAndServers) {
+  // The same call four ways: sync proxy or call object, to a sync-only or an asynchronous server object.
+  for (const auto& object : {kSyncAccountId, kAsyncAccountId}) {
+    ComPtr<IAccount> proxy = IAccount_createProxy(binding_, object);
+    double total = 2.0;
+    ASSERT_EQ(proxy->Exchange(2, {1.5, 2.0}, total), S_OK);
+    EXPECT_EQ(total, 6.0);
+    ComPtr<AsyncIAccount> call = newCall(proxy);
+    ASSERT_EQ(call->Begin_Exchange(2, {1.5, 2.0}, 2.0), S_OK);
+    total = 0;
+    ASSERT_EQ(call->Finish_Exchange(total), S_OK);
+    EXPECT_EQ(total, 6.0);
+  }
+  std::lock_guard<std::mutex> lock(recorder_->mu);
+  ASSERT_EQ(recorder_->requests.size(), 4u);
+  for (const auto& request : recorder_->requests) EXPECT_EQ(request, recorder_->requests.front());
+}
