@@ -125,8 +125,14 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
   out.op = e.text;
   if (e.castCandidate) {
     // (ULONG)*pcount, (HBODY)-1: when the parenthesized name is a type, the operator is unary.
-    const Decl* d = m_.find(e.operands[0]->text);
-    if (d && d->kind != Decl::Kind::Const) {
+    const std::string& name = e.operands[0]->text;
+    bool inScope = false;  // a field or parameter of that name hides the type, as in C
+    if (scope.fields)
+      for (const auto& f : *scope.fields) inScope = inScope || f.name == name;
+    if (scope.params)
+      for (const auto& p : *scope.params) inScope = inScope || p.name == name;
+    const Decl* d = inScope ? nullptr : m_.find(name);
+    if (d && d->kind != Decl::Kind::Const && d->kind != Decl::Kind::Library) {
       const Expr* operand = expr(*e.operands[1], scope);
       if (!operand) return nullptr;
       m_.exprs.emplace_back();

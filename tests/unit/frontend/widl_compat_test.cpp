@@ -265,6 +265,7 @@ const long N = 3;
 const long M = (N) - 1;
 [uuid(11111111-2222-3333-4444-555555555555)] interface I {
   void F([in] ULONG *pn, [out, size_is(, (ULONG)*pn)] long **items);
+  void G([in] long ULONG, [in, size_is((ULONG) * 2)] long *items);
 }
 )");
   EXPECT_COMPILES(r);
@@ -279,6 +280,10 @@ const long M = (N) - 1;
   EXPECT_EQ(size->kind, sema::Expr::Kind::Cast);
   EXPECT_EQ(size->operands[0]->kind, sema::Expr::Kind::Unary);
   EXPECT_EQ(size->operands[0]->operands[0]->param->name, "pn");
+  // A parameter named like a type hides it: (ULONG) * 2 is a product there.
+  const sema::Expr* product = param(*r.model, "I", "G", 1).type->sizing.sizeIs;
+  ASSERT_NE(product, nullptr);
+  EXPECT_EQ(product->kind, sema::Expr::Kind::Binary);
 }
 
 TEST(WidlCompat, OutByValueAndUnknownSizesAreCheckedOnlyWhereMarshaled) {
