@@ -131,6 +131,7 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
       parts.beginParams.push_back("const " + pointee + "* " + name);
       parts.beginArgs.push_back(local + ".get()");
       serverLocals += cppType(t) + " " + local + ";\n";
+      parts.localNames.push_back(local);
       arguments.push_back(local + ".get()");
       clientWrite += writeTop(t, name, scope, pwhat, true);
       serverRead += readTop(t, local, scope, pwhat);
@@ -141,11 +142,13 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
       clientParams.push_back((out ? pointee + "& " : "const " + pointee + "& ") + name);
       managerParams.push_back((out ? pointee + "& " : "const " + pointee + "& ") + name);
       serverLocals += pointee + " " + local + "{};\n";
+      parts.localNames.push_back(local);
       if (in) {
         parts.beginParams.push_back("const " + pointee + "& " + name);
         parts.beginArgs.push_back(local);
       }
       if (out) {
+        parts.outNames.push_back(name);
         parts.finishParams.push_back(pointee + "& " + name);
         parts.finishArgs.push_back(local);
         parts.outLocals += pointee + " " + local + "{};\n";
@@ -171,6 +174,7 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
     parts.beginParams.push_back((byValue ? type + " " : "const " + type + "& ") + name);
     parts.beginArgs.push_back(local);
     serverLocals += type + " " + local + "{};\n";
+    parts.localNames.push_back(local);
     arguments.push_back(local);
     clientWrite += writeTop(t, name, scope, pwhat, false);
     serverRead += readTop(t, local, scope, pwhat);

@@ -31,9 +31,11 @@ struct OperationParts {
   std::vector<std::string> finishParams, finishArgs;  // asynchronous: [out] and [in,out], for Finish_
   std::string clientChecks, clientWrite, clientRead;  // client: e = Encoder, d = Decoder, names as declared
   std::string serverLocals, serverRead, serverChecks, serverWrite;  // server: locals p_<name>
-  std::string outLocals;      // server: the locals of the [out] and [in,out] parameters alone
-  std::string bindingName;    // RPC: the handle_t parameter that is the binding, if any
-  std::string statusParam;    // the [comm_status]/[fault_status] parameter, if any
+  std::string outLocals;                // server: the locals of the [out] and [in,out] parameters alone
+  std::vector<std::string> localNames;  // server: every parameter local (p_<name>), in order
+  std::vector<std::string> outNames;    // client: the [out] and [in,out] parameters' names
+  std::string bindingName;              // RPC: the handle_t parameter that is the binding, if any
+  std::string statusParam;              // the [comm_status]/[fault_status] parameter, if any
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
 };
 

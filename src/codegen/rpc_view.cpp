@@ -58,6 +58,68 @@ std::string serverBody(const OperationParts& op) {
   return server + "return;\n";
 }
 
+// [async] client function: issue through the caller's AsyncState; the [out] parameters are filled when the
+// caller completes the call (state.complete(&result)), so they must outlive it.
+std::string asyncClientBody(const sema::InterfaceDecl& itf, const OperationParts& op) {
+  const bool explicitHandle = itf.handleKind == sema::HandleKind::Explicit;
+  std::string binding = !op.bindingName.empty() ? op.bindingName
+                        : explicitHandle        ? "binding"
+                                                : cppName(itf.implicitHandleName);
+  std::string body = op.clientChecks;
+  body += "::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();\n";
+  body += "{\n::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());\n" + op.clientWrite +
+          "}\n";
+  std::string captures;
+  for (const auto& name : op.outNames)
+    captures += (captures.empty() ? "" : ", ") + ("&" + name + " = " + name);
+  std::string unmarshal = "[" + captures + "](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {\n";
+  if (!op.clientRead.empty() || op.hasResult) {
+    if (op.hasResult) unmarshal += op.returnType + " midl_result{};\n";
+    unmarshal += "::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());\n" + op.clientRead;
+    if (op.hasResult)
+      unmarshal += "if (midl_reply_value != nullptr) *static_cast<" + op.returnType +
+                   "*>(midl_reply_value) = midl_result;\n";
+    else
+      unmarshal += "(void)midl_reply_value;\n";
+  } else {
+    unmarshal += "(void)midl_reply;\n(void)midl_reply_value;\n";
+  }
+  unmarshal += "}";
+  body += "return midl_state.issue(*" + binding + ", " + cppName(itf.name) + "_ifspec, " + op.opnum +
+          ", std::move(midl_request),\n" + unmarshal + ");\n";
+  return body;
+}
+
+// [async] manager: the parameters live in a frame that the completion marshals from, whichever thread
+// completes; the manager gets the call's handle and may return before it completes.
+std::string asyncServerBody(const OperationParts& op) {
+  std::string frame = "struct Frame {\n" + op.serverLocals;
+  if (op.hasResult) frame += op.returnType + " midl_result{};\n";
+  frame += "};\nauto midl_frame = std::make_shared<Frame>();\n";
+  std::string refs;
+  for (const auto& name : op.localNames) refs += "auto& " + name + " = midl_frame->" + name + ";\n";
+  std::string body = frame + refs;
+  if (!op.serverRead.empty())
+    body += "{\n::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead + "}\n";
+  body += op.serverChecks;
+  std::string marshal =
+      "[midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {\n" + refs;
+  if (op.hasResult)
+    marshal += "const " + op.returnType + " midl_result = midl_reply_value != nullptr ? *static_cast<const " +
+               op.returnType + "*>(midl_reply_value) : " + op.returnType + "{};\n";
+  else
+    marshal += "(void)midl_reply_value;\n";
+  marshal += "::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());\n" + op.serverWrite;
+  for (const auto& name : op.localNames) marshal += "(void)" + name + ";\n";
+  marshal += "}";
+  body += "::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,\n" +
+          marshal + ");\n";
+  std::string args = "midl_call";
+  for (const auto& a : op.arguments) args += ", " + a;
+  body += "manager_->" + op.name + "(" + args + ");\n";
+  return body + "return;\n";
+}
+
 }  // namespace
 
 bool buildRpcInterfaces(const sema::Model& model, NdrCode& ndr, mustache::data& view,
@@ -90,12 +152,6 @@ bool buildRpcInterfaces(const sema::Model& model, NdrCode& ndr, mustache::data& 
     mustache::data ops{mustache::data::type::list};
     OperationPlanner planner(ndr, diagnostics, *itf);
     for (const auto& op : itf->operations) {
-      if (op.isAsync) {
-        diagnostics.error(op.location, "cannot generate operation '" + op.name +
-                                           "': asynchronous RPC operations are not generated yet");
-        ok = false;
-        continue;
-      }
       auto parts = planner.plan(op);
       if (!parts) {
         ok = false;
@@ -108,11 +164,27 @@ bool buildRpcInterfaces(const sema::Model& model, NdrCode& ndr, mustache::data& 
       mustache::data o;
       o.set("name", parts->name);
       o.set("opnum", parts->opnum);
-      o.set("returnType", parts->returnType);
-      o.set("clientParams", joinParams(clientParams));
-      o.set("managerParams", joinParams(parts->managerParams));
-      o.set("clientBody", formatStatements(clientBody(*itf, *parts), 1));
-      o.set("serverBody", formatStatements(serverBody(*parts), 3));
+      if (op.isAsync) {
+        // MIDL's asynchronous RPC: the async state first; completion delivers the result.
+        clientParams.insert(clientParams.begin(), "::midlrt::async::AsyncState& midl_state");
+        std::vector<std::string> managerParams = parts->managerParams;
+        managerParams.insert(managerParams.begin(), "::midlrt::async::ServerAsyncCall call");
+        o.set("returnType", "uint32_t");
+        o.set("managerReturnType", "void");
+        o.set("clientParams", joinParams(clientParams));
+        o.set("managerParams", joinParams(managerParams));
+        o.set("clientBody", formatStatements(asyncClientBody(*itf, *parts), 1));
+        o.set("serverBody", formatStatements(asyncServerBody(*parts), 3));
+        o.set("isAsync", true);
+        o.set("resultType", parts->returnType);
+      } else {
+        o.set("returnType", parts->returnType);
+        o.set("managerReturnType", parts->returnType);
+        o.set("clientParams", joinParams(clientParams));
+        o.set("managerParams", joinParams(parts->managerParams));
+        o.set("clientBody", formatStatements(clientBody(*itf, *parts), 1));
+        o.set("serverBody", formatStatements(serverBody(*parts), 3));
+      }
       ops.push_back(o);
     }
     i.set("operations", ops);

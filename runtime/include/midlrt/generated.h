@@ -15,6 +15,9 @@
 #include "midlrt/com/object_table.h"
 #include "midlrt/rpc/rpc.h"
 
+/// Generated NDR functions (ndrWriteFlat, ndrRead, ...) of every generated header live here.
+namespace midlgen {}
+
 namespace midlrt {
 
 /// A client binding handle: what generated client functions take for IDL's handle_t.

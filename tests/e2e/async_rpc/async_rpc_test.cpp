@@ -1,0 +1,199 @@
+// Asynchronous RPC through generated code: [async] client functions with every notification kind, [async]
+// managers completing later from their own threads, cancel and abort, and both against the synchronous
+// code of the same interface -- neither side can tell.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "async/async_work.h"
+#include "sync/async_work.h"
+
+namespace {
+
+using midlrt::async::AsyncState;
+using midlrt::async::ServerAsyncCall;
+
+// Completes every call later, from a thread of its own; Touch(-1) aborts with a status of its own.
+class AsyncWorker : public Work_Manager {
+ public:
+  ~AsyncWorker() override {
+    for (auto& t : threads_) t.join();
+  }
+  void Compute(ServerAsyncCall call, int32_t value, int32_t& doubled) override {
+    later([call, value, &doubled]() mutable {
+      doubled = value * 2;
+      int32_t result = value + 1;
+      call.complete(&result);
+    });
+  }
+  void Touch(ServerAsyncCall call, int32_t value) override {
+    if (value == -1) {
+      call.abort(0x20000123);
+      return;
+    }
+    if (value == -2) {  // held until the client cancels
+      call.onCancel([call]() mutable { call.abort(midlrt::rpc::status::kFaultCancel); });
+      return;
+    }
+    later([call]() mutable { call.complete(); });
+  }
+  void Echo(ServerAsyncCall call, const std::string& text, std::unique_ptr<std::string>& copy) override {
+    later([call, text, &copy]() mutable {
+      copy = std::make_unique<std::string>(text + text);
+      int32_t length = static_cast<int32_t>(copy->size());
+      call.complete(&length);
+    });
+  }
+
+ private:
+  template <class F>
+  void later(F f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads_.emplace_back([f = std::move(f)]() mutable {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      f();
+    });
+  }
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+class SyncWorker : public WorkSync_Manager {
+ public:
+  int32_t Compute(int32_t value, int32_t& doubled) override {
+    doubled = value * 2;
+    return value + 1;
+  }
+  void Touch(int32_t value) override {
+    if (value == -1) throw midlrt::rpc::RpcError(0x20000123);
+  }
+  int32_t Echo(const std::string& text, std::unique_ptr<std::string>& copy) override {
+    copy = std::make_unique<std::string>(text + text);
+    return static_cast<int32_t>(copy->size());
+  }
+};
+
+class AsyncRpc : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Work_register(asyncServer_, std::make_shared<AsyncWorker>());
+    WorkSync_register(syncServer_, std::make_shared<SyncWorker>());
+    toAsync_ = midlrt::rpc::Channel::create(asyncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+    toSync_ = midlrt::rpc::Channel::create(syncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  }
+  void TearDown() override {
+    toAsync_.reset();
+    toSync_.reset();
+    asyncServer_.shutdown();
+    syncServer_.shutdown();
+  }
+  midlrt::rpc::Server asyncServer_, syncServer_;
+  midlrt::Binding toAsync_, toSync_;
+};
+
+}  // namespace
+
+TEST_F(AsyncRpc, EventNotificationThenCompleteYieldsTheResultAndOutputs) {
+  for (auto* binding : {&toAsync_, &toSync_}) {
+    AsyncState state;
+    ASSERT_TRUE(state.notifyByEvent());
+    int32_t doubled = 0;
+    ASSERT_EQ(Work::Compute(state, *binding, 20, doubled), midlrt::rpc::status::kOk);
+    ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+    int32_t result = 0;
+    EXPECT_EQ(state.complete(&result), midlrt::rpc::status::kOk);
+    EXPECT_EQ(result, 21);
+    EXPECT_EQ(doubled, 40);
+  }
+}
+
+TEST_F(AsyncRpc, CompletingEarlyIsStillPending) {
+  AsyncState state;
+  state.notifyNone();
+  int32_t doubled = 0;
+  ASSERT_EQ(Work::Compute(state, toAsync_, 1, doubled), midlrt::rpc::status::kOk);
+  int32_t result = 0;
+  EXPECT_EQ(state.complete(&result), midlrt::async::status::kAsyncCallPending);  // the server waits 2 ms
+  while (state.status() == midlrt::async::status::kAsyncCallPending) std::this_thread::yield();  // polling
+  EXPECT_EQ(state.complete(&result), midlrt::rpc::status::kOk);
+  EXPECT_EQ(result, 2);
+}
+
+TEST_F(AsyncRpc, SyncClientAgainstAnAsyncManager) {
+  int32_t doubled = 0;
+  EXPECT_EQ(WorkSync::Compute(toAsync_, 5, doubled), 6);
+  EXPECT_EQ(doubled, 10);
+  std::unique_ptr<std::string> copy;
+  EXPECT_EQ(WorkSync::Echo(toAsync_, "ab", copy), 4);
+  EXPECT_EQ(*copy, "abab");
+}
+
+TEST_F(AsyncRpc, CallbackAndCompletionQueueNotifications) {
+  std::atomic<int> callbacks{0};
+  AsyncState viaCallback;
+  viaCallback.notifyByCallback([&](AsyncState&) { ++callbacks; });
+  AsyncState::Notification kind = viaCallback.notification();
+  EXPECT_EQ(kind, AsyncState::Notification::kCallback);
+  ASSERT_EQ(Work::Touch(viaCallback, toSync_, 1), midlrt::rpc::status::kOk);
+  ASSERT_TRUE(viaCallback.wait(std::chrono::seconds(10)));
+  EXPECT_EQ(viaCallback.complete(), midlrt::rpc::status::kOk);
+  EXPECT_EQ(callbacks.load(), 1);
+
+  // One thread drains a queue for many calls.
+  midlrt::async::CompletionQueue queue;
+  std::vector<std::unique_ptr<AsyncState>> states;
+  std::vector<int32_t> doubled(50);
+  for (int i = 0; i < 50; ++i) {
+    states.push_back(std::make_unique<AsyncState>());
+    states.back()->notifyByQueue(queue, static_cast<uint64_t>(i));
+    ASSERT_EQ(Work::Compute(*states.back(), i % 2 ? toAsync_ : toSync_, i, doubled[static_cast<size_t>(i)]),
+              midlrt::rpc::status::kOk);
+  }
+  for (int n = 0; n < 50; ++n) {
+    midlrt::async::CompletionQueue::Entry entry;
+    ASSERT_TRUE(queue.next(entry, std::chrono::seconds(10)));
+    int32_t result = 0;
+    ASSERT_EQ(entry.state->complete(&result), midlrt::rpc::status::kOk);
+    EXPECT_EQ(result, static_cast<int32_t>(entry.key) + 1);
+  }
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(doubled[static_cast<size_t>(i)], i * 2);
+}
+
+TEST_F(AsyncRpc, AnAbortOnTheServerIsAFaultAtCompletion) {
+  for (auto* binding : {&toAsync_, &toSync_}) {
+    AsyncState state;
+    state.notifyByEvent();
+    ASSERT_EQ(Work::Touch(state, *binding, -1), midlrt::rpc::status::kOk);
+    ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+    EXPECT_EQ(state.complete(), 0x20000123u);
+  }
+}
+
+TEST_F(AsyncRpc, AbortiveCancelCompletesAtOnceAndNonAbortiveWaitsForTheServer) {
+  AsyncState abortive;
+  abortive.notifyByEvent();
+  ASSERT_EQ(Work::Touch(abortive, toAsync_, -2), midlrt::rpc::status::kOk);
+  abortive.cancel(/*abortive=*/true);
+  ASSERT_TRUE(abortive.wait(std::chrono::seconds(1)));
+  EXPECT_EQ(abortive.complete(), midlrt::rpc::status::kCallCancelled);
+
+  AsyncState polite;
+  polite.notifyByEvent();
+  ASSERT_EQ(Work::Touch(polite, toAsync_, -2), midlrt::rpc::status::kOk);
+  polite.cancel(/*abortive=*/false);  // the server sees the cancel and aborts with nca_s_fault_cancel,
+  ASSERT_TRUE(polite.wait(std::chrono::seconds(10)));  // which completes the call as cancelled
+  EXPECT_EQ(polite.complete(), midlrt::rpc::status::kCallCancelled);
+}
+
+TEST_F(AsyncRpc, AnOutStringArrivesAtCompletion) {
+  AsyncState state;
+  state.notifyByEvent();
+  std::unique_ptr<std::string> copy;
+  ASSERT_EQ(Work::Echo(state, toAsync_, "xy", copy), midlrt::rpc::status::kOk);
+  ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+  int32_t length = 0;
+  EXPECT_EQ(state.complete(&length), midlrt::rpc::status::kOk);
+  EXPECT_EQ(length, 4);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(*copy, "xyxy");
+}
