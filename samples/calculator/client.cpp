@@ -31,6 +31,25 @@ int main(int argc, char** argv) {
     Calculator::Divide(binding, 1, 0, quotient, status);
     std::cout << "Divide(1, 0) -> status 0x" << std::hex << status << std::dec << " ("
               << midlrt::rpc::statusName(status) << ")\n";
+
+    // The object interface, through a proxy for the server's accumulator object.
+    auto accumulator =
+        IAccumulator_createProxy(binding, *midlrt::rpc::Uuid::parse("aaaaaaaa-0000-4000-8000-000000000001"));
+    accumulator->Reset();
+    accumulator->Add(40);
+    accumulator->Add(2);
+    int32_t total = 0;
+    accumulator->Total(total);
+    std::cout << "IAccumulator: Add(40), Add(2), Total() = " << total << "\n";
+    // Total is [async] in the ACF: a call object sends Begin_Total at once and Finish_Total collects.
+    midlrt::com::ComPtr<AsyncIAccumulator> call;
+    accumulator.as<midlrt::com::ICallFactory>()->CreateCall(
+        AsyncIAccumulator::kIid, nullptr, AsyncIAccumulator::kIid,
+        reinterpret_cast<midlrt::com::IUnknown**>(call.put()));
+    call->Begin_Total();
+    total = 0;
+    HRESULT hr = call->Finish_Total(total);
+    std::cout << "AsyncIAccumulator: Begin_Total(), Finish_Total() = " << total << " (hr " << hr << ")\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "calculator_client: " << e.what() << "\n";

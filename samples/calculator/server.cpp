@@ -1,5 +1,6 @@
 // The calculator server: implements the Calculator manager and serves it until SIGINT or SIGTERM.
 // Usage: calculator_server <string binding>...   e.g. ncalrpc:[/tmp/calc.sock] ncacn_ip_tcp:127.0.0.1[0]
+#include <atomic>
 #include <csignal>
 #include <iostream>
 
@@ -44,6 +45,26 @@ class CalculatorImpl : public Calculator_Manager {
   }
 };
 
+// The object interface: one accumulator object, exported under a fixed object UUID.
+class Accumulator final : public midlrt::com::ComObject<IAccumulator> {
+ public:
+  HRESULT Add(int32_t value) override {
+    total_ += value;
+    return midlrt::com::S_OK;
+  }
+  HRESULT Total(int32_t& total) override {
+    total = total_;
+    return midlrt::com::S_OK;
+  }
+  HRESULT Reset() override {
+    total_ = 0;
+    return midlrt::com::S_OK;
+  }
+
+ private:
+  std::atomic<int32_t> total_{0};
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,6 +81,11 @@ int main(int argc, char** argv) {
 
   midlrt::rpc::Server server;
   Calculator_register(server, std::make_shared<CalculatorImpl>());
+  auto objects = std::make_shared<midlrt::com::ObjectTable>();
+  auto accumulator = midlrt::com::ComObject<IAccumulator>::make<Accumulator>();
+  objects->add(*midlrt::rpc::Uuid::parse("aaaaaaaa-0000-4000-8000-000000000001"),
+               midlrt::com::ComPtr<midlrt::com::IUnknown>(accumulator.get()));
+  IAccumulator_register(server, objects);
   try {
     for (int i = 1; i < argc; ++i)
       std::cout << "calculator_server: listening on " << server.listen(argv[i]) << std::endl;
