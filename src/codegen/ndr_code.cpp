@@ -218,9 +218,49 @@ std::string NdrCode::expression(const sema::Expr* e, const Scope& scope) {
   }
 }
 
+std::optional<NdrCode::BulkLayout> NdrCode::bulkStruct(const Type* t) {
+  t = resolved(t);
+  if (!isNamed(t, Decl::Kind::Struct)) return std::nullopt;
+  const auto* s = static_cast<const sema::StructDecl*>(t->decl);
+  BulkLayout layout;
+  unsigned offset = 0;
+  for (const auto& f : s->fields) {
+    const Type* ft = resolved(f.type);
+    if (!bulkCopyable(ft) || f.rangeMin || f.bitWidth) return std::nullopt;
+    unsigned a = primitiveAlignment(ft->primitive);
+    unsigned aligned = (offset + a - 1) / a * a;
+    if (aligned > offset) layout.holes.emplace_back(offset, aligned - offset);
+    offset = aligned + a;  // a primitive's size is its alignment
+    layout.alignment = std::max(layout.alignment, a);
+  }
+  if (s->fields.empty() || offset % layout.alignment != 0) return std::nullopt;  // trailing padding
+  layout.size = offset;
+  return layout;
+}
+
 std::string NdrCode::elements(const Type* element, const std::string& c, const std::string& count, bool write,
                               const Scope& scope, const std::string& what, int depth) {
   std::string el = "el" + std::to_string(++counter_);
+  if (auto layout = bulkStruct(element)) {
+    // Structs whose NDR layout is their C++ layout move as one block; padding bytes are zeroed on the way
+    // out.
+    std::string type = cppType(element);
+    std::string out = "static_assert(sizeof(" + type + ") == " + std::to_string(layout->size) + ", " +
+                      quote(type + " has the NDR layout of its members") + ");\n";
+    std::string align = std::to_string(layout->alignment);
+    if (write) {
+      if (layout->holes.empty())
+        return out + "e.writeBulk(" + c + ".data(), " + c + ".size(), " + align + ");\n";
+      std::string holes;
+      for (const auto& [offset, size] : layout->holes)
+        holes +=
+            (holes.empty() ? "" : ", ") + ("{" + std::to_string(offset) + ", " + std::to_string(size) + "}");
+      return out + "{\nstatic constexpr ::midlrt::ndr::PaddingHole holes[] = {" + holes + "};\ne.writeBulk(" +
+             c + ".data(), " + c + ".size(), holes, " + align + ");\n}\n";
+    }
+    if (count.empty()) return out + "d.readBulk(" + c + ".data(), " + c + ".size(), " + align + ");\n";
+    return out + "d.readBulk(" + c + ", " + count + ", " + align + ");\n";
+  }
   if (bulkCopyable(element)) {
     if (write) return "e.writeBulk(" + c + ".data(), " + c + ".size());\n";
     if (count.empty()) return "d.readBulk(" + c + ".data(), " + c + ".size());\n";

@@ -11,8 +11,10 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sema/model.h"
 #include "support/diagnostics.h"
@@ -71,6 +73,14 @@ class NdrCode {
   std::string elements(const sema::Type* element, const std::string& container, const std::string& count,
                        bool write, const Scope& scope, const std::string& what, int depth);
   bool bulkCopyable(const sema::Type* t);
+  // A struct of primitives whose NDR layout equals its C++ layout (no trailing padding): its size, alignment
+  // and the padding holes to zero.
+  struct BulkLayout {
+    unsigned size = 0;
+    unsigned alignment = 1;
+    std::vector<std::pair<unsigned, unsigned>> holes;
+  };
+  std::optional<BulkLayout> bulkStruct(const sema::Type* t);
   unsigned structAlignment(const sema::StructDecl& s);
   unsigned armAlignment(const sema::UnionDecl& u);
   const sema::Type* typeFromText(const std::string& text);

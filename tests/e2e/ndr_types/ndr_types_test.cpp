@@ -303,3 +303,33 @@ TEST(GeneratedNdr, ConstantsAreConstexpr) {
   static_assert(MAX_ITEMS == 1000);
   EXPECT_STREQ(GREETING, "hello");
 }
+
+TEST(GeneratedNdr, ArraysOfPlainStructsMoveAsOneBlockWithTheirPaddingZeroed) {
+  // Point {long id; double x; double y;} has the NDR layout of its C++ layout (4 padding bytes after id):
+  // the generated code copies the array in one block; the bytes must be those of element-by-element NDR.
+  std::vector<Point> points = {{1, 0.5, -1.5}, {2, 2.5, 3.5}, {-3, 1e300, -0.0}};
+  for (auto& p : points) std::memset(reinterpret_cast<uint8_t*>(&p) + 4, 0xab, 4);  // dirty padding
+  Polygon poly;
+  poly.count = 3;
+  poly.points = std::make_unique<std::vector<Point>>(points);
+  auto bytes = encode(poly);
+
+  midlrt::ndr::Buffer buffer;
+  midlrt::ndr::Encoder e(buffer);
+  e.write<int32_t>(3);                              // count
+  e.writeUniquePointer(&poly);                      // points
+  e.writeUniquePointer(nullptr);                    // label
+  e.write<int32_t>(0);                              // color (v1_enum)
+  e.writeEnum16(Mode{});                            // mode
+  for (int i = 0; i < 3; ++i) e.write<int32_t>(0);  // fixed[3]
+  e.writeVaryingString("", 8);                      // tag
+  e.writeConformance(3);                            // the referent of points
+  for (const auto& p : points) {
+    e.align(8);
+    e.write<int32_t>(p.id);
+    e.write<double>(p.x);
+    e.write<double>(p.y);
+  }
+  std::vector<uint8_t> expected(buffer.data(), buffer.data() + buffer.size());
+  EXPECT_EQ(bytes, expected);
+}
