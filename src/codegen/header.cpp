@@ -215,7 +215,8 @@ class HeaderView {
         mustache::data v;
         v.set("isTypedef", true);
         v.set("name", cppName(d->name));
-        v.set("type", td->isContextHandle ? std::string("void*") : cppType(td->type));
+        // A context handle is, for the client, an opaque handle (the server's manager sees its own state).
+        v.set("type", td->isContextHandle ? std::string("::midlrt::rpc::ContextHandle") : cppType(td->type));
         items_.push_back(v);
         return;
       }

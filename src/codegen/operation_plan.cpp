@@ -91,8 +91,8 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
   std::string& bindingName = parts.bindingName;
   std::string& statusParam = parts.statusParam;
   for (const auto& p : op.params) {
-    if (p.isContextHandle || isContextHandle(p.type))
-      return fail(what, "context handles are not generated yet");
+    if ((p.isContextHandle || isContextHandle(p.type)) && op.isAsync)
+      return fail(what, "context handles in [async] operations are not generated yet");
     if (resolved(p.type) && resolved(p.type)->kind == Type::Kind::Pipe)
       return fail(what, "pipes are not generated yet");
   }
@@ -122,6 +122,26 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
     bool in = p.direction != Direction::Out;
     bool out = p.direction != Direction::In;
     std::string local = "p_" + name;
+    if (p.isContextHandle || isContextHandle(t)) {
+      // The client holds an opaque handle; the server's manager sees the state it keeps for the client.
+      clientParams.push_back(
+          (out ? "::midlrt::rpc::ContextHandle& " : "const ::midlrt::rpc::ContextHandle& ") + name);
+      managerParams.push_back((out ? "std::shared_ptr<void>& " : "const std::shared_ptr<void>& ") + name);
+      serverLocals += "std::shared_ptr<void> " + local + ";\n::midlrt::rpc::Uuid " + local + "_id{};\n";
+      parts.localNames.push_back(local);
+      arguments.push_back(local);
+      if (in) {
+        if (marshal_) clientWrite += "::midlrt::rpc::writeContextHandle(e, " + name + ");\n";
+        if (marshal_)
+          serverRead += local + " = ::midlrt::rpc::readServerContext(d, call, " + local + "_id);\n";
+      }
+      if (out) {
+        if (marshal_) clientRead += name + " = ::midlrt::rpc::readContextHandle(d);\n";
+        if (marshal_)
+          serverWrite += "::midlrt::rpc::writeServerContext(e, call, " + local + "_id, " + local + ");\n";
+      }
+      continue;
+    }
     bool pointerLike = t && (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array);
     if (pointerLike && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref) {
       if (out) return fail(pwhat, "an [out] parameter must be a [ref] pointer");

@@ -13,6 +13,7 @@
 #include "midlrt/ndr/ndr.h"
 #include "midlrt/async/async.h"
 #include "midlrt/com/object_table.h"
+#include "midlrt/rpc/context_handle.h"
 #include "midlrt/rpc/rpc.h"
 
 /// Generated NDR functions (ndrWriteFlat, ndrRead, ...) of every generated header live here.

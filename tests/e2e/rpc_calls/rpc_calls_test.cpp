@@ -67,6 +67,26 @@ class ExchangeImpl : public Exchange_Manager {
   }
 };
 
+// A counter per session; its destructor is the rundown.
+std::atomic<int> liveSessions{0};
+struct Counter {
+  int32_t value;
+  explicit Counter(int32_t start) : value(start) { ++liveSessions; }
+  ~Counter() { --liveSessions; }
+};
+
+class SessionsImpl : public Sessions_Manager {
+ public:
+  int32_t Open(int32_t start, std::shared_ptr<void>& session) override {
+    session = std::make_shared<Counter>(start);
+    return 0;
+  }
+  int32_t Next(const std::shared_ptr<void>& session) override {
+    return static_cast<Counter*>(session.get())->value++;
+  }
+  void Close(std::shared_ptr<void>& session) override { session.reset(); }
+};
+
 enum class Transport { Tcp4, Tcp6, Local, InProcess };
 
 class RpcCalls : public ::testing::TestWithParam<Transport> {
@@ -76,6 +96,7 @@ class RpcCalls : public ::testing::TestWithParam<Transport> {
     options.workerThreads = GetParam() == Transport::InProcess ? 2 : 0;
     server_ = std::make_unique<midlrt::rpc::Server>(options);
     Exchange_register(*server_, std::make_shared<ExchangeImpl>());
+    Sessions_register(*server_, std::make_shared<SessionsImpl>());
     switch (GetParam()) {
       case Transport::Tcp4:
         binding_ = midlrt::rpc::Channel::create(server_->listen("ncacn_ip_tcp:127.0.0.1[0]"));
@@ -219,6 +240,36 @@ TEST_P(RpcCalls, SixtyFourCallsFromEightThreadsOnOneChannel) {
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 64);
+}
+
+TEST_P(RpcCalls, ContextHandlesCarryServerStateUntilClosed) {
+  midlrt::rpc::ContextHandle session;
+  EXPECT_FALSE(session);
+  Sessions::Open(binding_, 10, session);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(Sessions::Next(binding_, session), 10);
+  EXPECT_EQ(Sessions::Next(binding_, session), 11);
+  midlrt::rpc::ContextHandle copy = session;
+  Sessions::Close(binding_, session);
+  EXPECT_FALSE(session);  // the server closed it: the handle comes back NULL
+  try {
+    Sessions::Next(binding_, copy);
+    FAIL() << "a closed handle was accepted";
+  } catch (const midlrt::rpc::RpcError& e) {
+    EXPECT_EQ(e.status(), midlrt::rpc::status::kFaultContextMismatch);
+  }
+}
+
+TEST_P(RpcCalls, AClientThatGoesAwayHasItsContextHandlesRunDown) {
+  int before = liveSessions.load();
+  midlrt::rpc::ContextHandle a, b;
+  Sessions::Open(binding_, 1, a);
+  Sessions::Open(binding_, 2, b);
+  EXPECT_EQ(liveSessions.load(), before + 2);
+  binding_->disconnect();
+  for (int i = 0; i < 200 && liveSessions.load() != before; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(liveSessions.load(), before);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, RpcCalls,
