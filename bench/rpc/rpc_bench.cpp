@@ -1,5 +1,6 @@
-// RPC benchmarks: W1 small-call latency, W2 pipelined calls/s (64 in flight), W3 64 KiB echo MB/s, each
-// beside a plain TCP socket floor measured in the same run. Server and client are separate processes,
+// RPC benchmarks: W1 small-call latency, W2 pipelined calls/s (64 in flight), W3 64 KiB echo MB/s, W4 an
+// array of 10,000 structs in, their sum out, each beside a plain TCP socket floor measured in the same run;
+// W1, W3 and W4 also through midlc's generated stubs (bench.idl). Server and client are separate processes,
 // each pinned to its own CPU (--server-cpu, --client-cpu).
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench.h"
 #include "echo_service.h"
 #include "midlrt/rpc/channel.h"
 #include "midlrt/rpc/server.h"
@@ -87,7 +89,12 @@ void rawServeConnection(int fd) {
       std::memcpy(&len, in.data() + pos, 4);
       if (have - pos < 4 + size_t{len}) break;
       const uint8_t* body = in.data() + pos + 4;
-      if (len == 8) {
+      if (len > (128u << 10)) {  // W4's shape: a large request, an 8-byte answer
+        double sum = 0;
+        uint32_t eight = 8;
+        out.insert(out.end(), reinterpret_cast<uint8_t*>(&eight), reinterpret_cast<uint8_t*>(&eight) + 4);
+        out.insert(out.end(), reinterpret_cast<uint8_t*>(&sum), reinterpret_cast<uint8_t*>(&sum) + 8);
+      } else if (len == 8) {
         int32_t a, b, s;
         std::memcpy(&a, body, 4);
         std::memcpy(&b, body + 4, 4);
@@ -133,6 +140,18 @@ int connectTcp(uint16_t port) {
 
 // The server process: the raw floor server and the RPC server; prints both ports to `out`, then serves
 // until its stdin pipe closes.
+// The generated interface's manager.
+class BenchImpl : public Bench_Manager {
+ public:
+  int32_t Add(int32_t a, int32_t b) override { return a + b; }
+  void Echo(int32_t, const std::vector<uint8_t>& data, std::vector<uint8_t>& copy) override { copy = data; }
+  double Sum(int32_t, const std::vector<Point>& points) override {
+    double sum = 0;
+    for (const Point& p : points) sum += p.x + p.y;
+    return sum;
+  }
+};
+
 void serverProcess(int cpu, int reportFd, int stopFd) {
   pin(cpu);
   uint16_t rawPort;
@@ -149,6 +168,7 @@ void serverProcess(int cpu, int reportFd, int stopFd) {
   auto service = std::make_shared<t::EchoService>();
   midlrt::rpc::Server server;  // zero workers: calls run inline on the I/O thread
   server.registerInterface(t::kEchoIf, t::kOpCount, service);
+  Bench_register(server, std::make_shared<BenchImpl>());
   std::string binding = server.listen("ncacn_ip_tcp:127.0.0.1[0]");
   std::string report = std::to_string(rawPort) + " " + binding + "\n";
   if (::write(reportFd, report.data(), report.size()) < 0) die("write");
@@ -309,10 +329,15 @@ int main(int argc, char** argv) {
       Reply r = ch->invoke(t::kEchoIf, t::kAdd, m);
       if (r.size() != 4) die("bad reply");
     });
+    Latency genLat = measure(1000, calls, [&](int i) {
+      if (Bench::Add(ch, i, 2) != i + 2) die("bad sum");
+    });
     std::printf("W1 small call (2 x int32 in, int32 out), %d calls\n", calls);
     std::printf("  socket floor   median %7.2f us   p99 %7.2f us\n", floorLat.medianUs, floorLat.p99Us);
-    std::printf("  midlrt rpc     median %7.2f us   p99 %7.2f us   (%.2fx floor median)\n\n", rpcLat.medianUs,
+    std::printf("  midlrt rpc     median %7.2f us   p99 %7.2f us   (%.2fx floor median)\n", rpcLat.medianUs,
                 rpcLat.p99Us, rpcLat.medianUs / floorLat.medianUs);
+    std::printf("  generated stub median %7.2f us   p99 %7.2f us   (%.2fx floor median)\n\n", genLat.medianUs,
+                genLat.p99Us, genLat.medianUs / floorLat.medianUs);
   }
 
   // W3: 64 KiB echo.
@@ -342,9 +367,41 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     for (int i = 0; i < bulk; ++i) bulkCall();
     double rpcMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    std::vector<uint8_t> data(kBulk, 0x5a), copy;
+    auto genCall = [&] {
+      Bench::Echo(ch, static_cast<int32_t>(kBulk), data, copy);
+      if (copy.size() != kBulk) die("bad echo");
+    };
+    for (int i = 0; i < 100; ++i) genCall();
+    t0 = Clock::now();
+    for (int i = 0; i < bulk; ++i) genCall();
+    double genMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
     std::printf("W3 64 KiB byte-array echo, %d calls (MB/s of request payload)\n", bulk);
     std::printf("  socket floor   %8.1f MB/s\n", floorMBs);
-    std::printf("  midlrt rpc     %8.1f MB/s   (%.2fx floor)\n\n", rpcMBs, rpcMBs / floorMBs);
+    std::printf("  midlrt rpc     %8.1f MB/s   (%.2fx floor)\n", rpcMBs, rpcMBs / floorMBs);
+    std::printf("  generated stub %8.1f MB/s   (%.2fx floor)\n\n", genMBs, genMBs / floorMBs);
+  }
+
+  // W4: an [in] array of 10,000 structs {long id; double x; double y;}, their sum back.
+  if (only.empty() || only == "w4") {
+    constexpr size_t kPoints = 10000;
+    std::vector<uint8_t> frame(4 + 4 + 4 + kPoints * 24, 0);  // floor: the same bytes NDR would carry
+    uint32_t len = static_cast<uint32_t>(frame.size() - 4);
+    std::memcpy(frame.data(), &len, 4);
+    uint8_t answer[12];
+    Latency floorLat = measure(50, bulk, [&](int) {
+      writeFull(fd, frame.data(), frame.size());
+      readFull(fd, answer, sizeof answer);
+    });
+    std::vector<Point> points(kPoints);
+    for (size_t i = 0; i < kPoints; ++i) points[i] = Point{static_cast<int32_t>(i), 0.5, 0.25};
+    Latency genLat = measure(50, bulk, [&](int) {
+      if (Bench::Sum(ch, static_cast<int32_t>(kPoints), points) != 7500.0) die("bad sum");
+    });
+    std::printf("W4 [in] array of 10,000 structs {long; double; double}, their sum out, %d calls\n", bulk);
+    std::printf("  socket floor   median %8.1f us   p99 %8.1f us\n", floorLat.medianUs, floorLat.p99Us);
+    std::printf("  generated stub median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n\n", genLat.medianUs,
+                genLat.p99Us, genLat.medianUs / floorLat.medianUs);
   }
   ::close(fd);
 

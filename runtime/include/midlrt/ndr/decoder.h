@@ -84,9 +84,15 @@ class Decoder {
     static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "readBulk copies memory");
     align(alignment);
     requireElements(count, sizeof(T), "array");
-    out.resize(count);
-    if (count == 0) return;
-    std::memcpy(out.data(), data_ + pos_, count * sizeof(T));
+    if constexpr (sizeof(T) == 1) {
+      // Bytes copy straight in: no zero-fill of the new elements first (a second pass over the data).
+      const T* first = reinterpret_cast<const T*>(data_ + pos_);
+      out.assign(first, first + count);
+    } else {
+      out.resize(count);
+      if (count == 0) return;
+      std::memcpy(out.data(), data_ + pos_, count * sizeof(T));
+    }
     pos_ += count * sizeof(T);
   }
 
