@@ -3,6 +3,9 @@
 // code of the same interface -- neither side can tell.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "async/async_work.h"
@@ -35,6 +38,13 @@ class AsyncWorker : public Work_Manager {
       call.onCancel([call]() mutable { call.abort(midlrt::rpc::status::kFaultCancel); });
       return;
     }
+    if (value == -3) {  // held for ever; released only when the client goes away
+      call.onDisconnect([this] { ++released; });
+      std::lock_guard<std::mutex> lock(mu_);
+      heldCalls_.push_back(call);
+      ++held;
+      return;
+    }
     later([call]() mutable { call.complete(); });
   }
   void Echo(ServerAsyncCall call, const std::string& text, std::unique_ptr<std::string>& copy) override {
@@ -44,6 +54,9 @@ class AsyncWorker : public Work_Manager {
       call.complete(&length);
     });
   }
+
+  std::atomic<int> held{0};
+  std::atomic<int> released{0};
 
  private:
   template <class F>
@@ -56,6 +69,7 @@ class AsyncWorker : public Work_Manager {
   }
   std::mutex mu_;
   std::vector<std::thread> threads_;
+  std::vector<ServerAsyncCall> heldCalls_;
 };
 
 class SyncWorker : public WorkSync_Manager {
@@ -76,9 +90,11 @@ class SyncWorker : public WorkSync_Manager {
 class AsyncRpc : public ::testing::Test {
  protected:
   void SetUp() override {
-    Work_register(asyncServer_, std::make_shared<AsyncWorker>());
+    worker_ = std::make_shared<AsyncWorker>();
+    Work_register(asyncServer_, worker_);
     WorkSync_register(syncServer_, std::make_shared<SyncWorker>());
-    toAsync_ = midlrt::rpc::Channel::create(asyncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+    asyncEndpoint_ = asyncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]");
+    toAsync_ = midlrt::rpc::Channel::create(asyncEndpoint_);
     toSync_ = midlrt::rpc::Channel::create(syncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
   }
   void TearDown() override {
@@ -87,6 +103,8 @@ class AsyncRpc : public ::testing::Test {
     asyncServer_.shutdown();
     syncServer_.shutdown();
   }
+  std::shared_ptr<AsyncWorker> worker_;
+  std::string asyncEndpoint_;
   midlrt::rpc::Server asyncServer_, syncServer_;
   midlrt::Binding toAsync_, toSync_;
 };
@@ -196,4 +214,22 @@ TEST_F(AsyncRpc, AnOutStringArrivesAtCompletion) {
   EXPECT_EQ(length, 4);
   ASSERT_TRUE(copy);
   EXPECT_EQ(*copy, "xyxy");
+}
+
+TEST_F(AsyncRpc, AClientProcessKilledMidCallHasItsCallReleasedOnTheServer) {
+  // A separate process (not a fork of this multi-threaded one), killed without a chance to say goodbye.
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::execl(HELD_CLIENT, HELD_CLIENT, asyncEndpoint_.c_str(), static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  for (int i = 0; i < 500 && worker_->held.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(worker_->held.load(), 1);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  for (int i = 0; i < 500 && worker_->released.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(worker_->released.load(), 1);  // the server saw the client go and dropped the call
 }
