@@ -45,6 +45,10 @@ class AsyncWorker : public Work_Manager {
       ++held;
       return;
     }
+    if (value >= 1000) {  // the ordering test: record the order of dispatch
+      std::lock_guard<std::mutex> lock(mu_);
+      order.push_back(value);
+    }
     later([call]() mutable { call.complete(); });
   }
   void Echo(ServerAsyncCall call, const std::string& text, std::unique_ptr<std::string>& copy) override {
@@ -55,8 +59,14 @@ class AsyncWorker : public Work_Manager {
     });
   }
 
+  std::vector<int32_t> order;  // guarded by mu_
   std::atomic<int> held{0};
   std::atomic<int> released{0};
+
+  std::vector<int32_t> dispatched() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return order;
+  }
 
  private:
   template <class F>
@@ -232,4 +242,21 @@ TEST_F(AsyncRpc, AClientProcessKilledMidCallHasItsCallReleasedOnTheServer) {
   for (int i = 0; i < 500 && worker_->released.load() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(worker_->released.load(), 1);  // the server saw the client go and dropped the call
+}
+
+TEST_F(AsyncRpc, CallsIssuedFromOneThreadOnOneBindingAreDispatchedInOrder) {
+  // Causal ordering: 200 asynchronous calls from this thread, each issued without waiting for the last.
+  std::vector<std::unique_ptr<AsyncState>> states;
+  for (int32_t i = 0; i < 200; ++i) {
+    states.push_back(std::make_unique<AsyncState>());
+    states.back()->notifyByEvent();
+    ASSERT_EQ(Work::Touch(*states.back(), toAsync_, 1000 + i), midlrt::rpc::status::kOk);
+  }
+  for (auto& state : states) {
+    ASSERT_TRUE(state->wait(std::chrono::seconds(10)));
+    EXPECT_EQ(state->complete(), midlrt::rpc::status::kOk);
+  }
+  std::vector<int32_t> order = worker_->dispatched();
+  ASSERT_EQ(order.size(), 200u);
+  for (int32_t i = 0; i < 200; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], 1000 + i);
 }
