@@ -2,11 +2,11 @@
 // is free as soon as the manager returns); ISlowObject is served synchronously.
 // Usage: slow_server <string binding>...
 #include <condition_variable>
-#include <csignal>
 #include <iostream>
 #include <map>
 #include <thread>
 
+#include "common/serve.h"
 #include "slow.h"
 
 namespace {
@@ -87,12 +87,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: slow_server <string binding>...\n";
     return 2;
   }
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
+  const sigset_t stop = samples::blockStopSignals();
   midlrt::rpc::Server server;
   SlowService_register(server, std::make_shared<SlowServiceImpl>());
   auto objects = std::make_shared<midlrt::com::ObjectTable>();
@@ -100,16 +95,5 @@ int main(int argc, char** argv) {
                midlrt::com::ComPtr<midlrt::com::IUnknown>(
                    midlrt::com::ComObject<ISlowObject>::make<SlowObject>().get()));
   ISlowObject_register(server, objects);
-  try {
-    for (int i = 1; i < argc; ++i)
-      std::cout << "slow_server: listening on " << server.listen(argv[i]) << std::endl;
-  } catch (const std::exception& e) {
-    std::cerr << "slow_server: " << e.what() << "\n";
-    return 1;
-  }
-  int signal = 0;
-  sigwait(&stop, &signal);
-  server.shutdown();
-  std::cout << "slow_server: stopped" << std::endl;
-  return 0;
+  return samples::serveUntilStopped(server, stop, argc, argv, "slow_server");
 }

@@ -1,10 +1,10 @@
 // The calculator server: implements the Calculator manager and serves it until SIGINT or SIGTERM.
 // Usage: calculator_server <string binding>...   e.g. ncalrpc:[/tmp/calc.sock] ncacn_ip_tcp:127.0.0.1[0]
 #include <atomic>
-#include <csignal>
 #include <iostream>
 
 #include "calculator.h"
+#include "common/serve.h"
 
 namespace {
 
@@ -72,13 +72,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: calculator_server <string binding>...\n";
     return 2;
   }
-  // Block the stop signals before any runtime thread starts, then wait for one of them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
+  const sigset_t stop = samples::blockStopSignals();
   midlrt::rpc::Server server;
   Calculator_register(server, std::make_shared<CalculatorImpl>());
   auto objects = std::make_shared<midlrt::com::ObjectTable>();
@@ -86,16 +80,5 @@ int main(int argc, char** argv) {
   objects->add(*midlrt::rpc::Uuid::parse("aaaaaaaa-0000-4000-8000-000000000001"),
                midlrt::com::ComPtr<midlrt::com::IUnknown>(accumulator.get()));
   IAccumulator_register(server, objects);
-  try {
-    for (int i = 1; i < argc; ++i)
-      std::cout << "calculator_server: listening on " << server.listen(argv[i]) << std::endl;
-  } catch (const std::exception& e) {
-    std::cerr << "calculator_server: " << e.what() << "\n";
-    return 1;
-  }
-  int signal = 0;
-  sigwait(&stop, &signal);
-  server.shutdown();
-  std::cout << "calculator_server: stopped" << std::endl;
-  return 0;
+  return samples::serveUntilStopped(server, stop, argc, argv, "calculator_server");
 }

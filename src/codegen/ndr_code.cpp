@@ -588,42 +588,30 @@ std::string caseLabels(const sema::UnionArm& arm) {
 }  // namespace
 
 std::string NdrCode::unionWriteFlat(const sema::UnionDecl& u) {
-  Scope scope{"v.", false, ""};
-  std::string out = "DepthGuard guard(e);\n";
-  const Type* disc = switchType(u);
-  if (!disc) return unsupported("union '" + u.name + "'", "a non-encapsulated union needs [switch_type]");
-  if (u.encapsulated) out += "e.align(" + std::to_string(std::max(armAlignment(u), alignment(disc))) + ");\n";
-  out += flat(disc, "v.discriminant", true, scope, "the discriminant of '" + u.name + "'", 0);
-  if (u.encapsulated) out += "e.align(" + std::to_string(armAlignment(u)) + ");\n";
-  out += "switch (static_cast<int64_t>(v.discriminant)) {\n";
-  bool hasDefault = false;
-  size_t index = 0;
-  for (const auto& arm : u.arms) {
-    hasDefault = hasDefault || arm.isDefault;
-    size_t i = arm.field ? ++index : 0;
-    out += caseLabels(arm) + "{\n";
-    out += "if (v.value.index() != " + std::to_string(i) + ") e.fail(" +
-           quote("union '" + u.name + "' holds an arm that does not match its discriminant") + ");\n";
-    if (arm.field)
-      out += flat(arm.field->type, "std::get<" + std::to_string(i) + ">(v.value)", true, scope,
-                  "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
-    out += "break;\n}\n";
-  }
-  if (!hasDefault)
-    out += "default:\ne.fail(\"union '" + cEscape(u.name) +
-           "' has no arm for discriminant \" + std::to_string(static_cast<int64_t>(v.discriminant)));\n";
-  return out + "}\n";
+  return unionFlat(u, true);
 }
-
 std::string NdrCode::unionReadFlat(const sema::UnionDecl& u) {
+  return unionFlat(u, false);
+}
+std::string NdrCode::unionWritePointees(const sema::UnionDecl& u) {
+  return unionPointees(u, true);
+}
+std::string NdrCode::unionReadPointees(const sema::UnionDecl& u) {
+  return unionPointees(u, false);
+}
+
+// The discriminant (as its switch type), then the arm it selects; an encapsulated union aligns the pair
+// as a struct would, and its arm to the widest arm.
+std::string NdrCode::unionFlat(const sema::UnionDecl& u, bool write) {
   Scope scope{"v.", false, ""};
-  std::string out = "DepthGuard guard(d);\n";
+  const std::string coder = write ? "e" : "d";
+  std::string out = "DepthGuard guard(" + coder + ");\n";
   const Type* disc = switchType(u);
   if (!disc) return unsupported("union '" + u.name + "'", "a non-encapsulated union needs [switch_type]");
-  unsigned armAlign = armAlignment(u);
-  if (u.encapsulated) out += "d.align(" + std::to_string(std::max(armAlign, alignment(disc))) + ");\n";
-  out += flat(disc, "v.discriminant", false, scope, "the discriminant of '" + u.name + "'", 0);
-  if (u.encapsulated) out += "d.align(" + std::to_string(armAlign) + ");\n";
+  if (u.encapsulated)
+    out += coder + ".align(" + std::to_string(std::max(armAlignment(u), alignment(disc))) + ");\n";
+  out += flat(disc, "v.discriminant", write, scope, "the discriminant of '" + u.name + "'", 0);
+  if (u.encapsulated) out += coder + ".align(" + std::to_string(armAlignment(u)) + ");\n";
   out += "switch (static_cast<int64_t>(v.discriminant)) {\n";
   bool hasDefault = false;
   size_t index = 0;
@@ -631,46 +619,36 @@ std::string NdrCode::unionReadFlat(const sema::UnionDecl& u) {
     hasDefault = hasDefault || arm.isDefault;
     size_t i = arm.field ? ++index : 0;
     out += caseLabels(arm) + "{\n";
-    out += "v.value.template emplace<" + std::to_string(i) + ">();\n";
+    if (write)
+      out += "if (v.value.index() != " + std::to_string(i) + ") e.fail(" +
+             quote("union '" + u.name + "' holds an arm that does not match its discriminant") + ");\n";
+    else
+      out += "v.value.template emplace<" + std::to_string(i) + ">();\n";
     if (arm.field)
-      out += flat(arm.field->type, "std::get<" + std::to_string(i) + ">(v.value)", false, scope,
+      out += flat(arm.field->type, "std::get<" + std::to_string(i) + ">(v.value)", write, scope,
                   "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
     out += "break;\n}\n";
   }
   if (!hasDefault)
-    out += "default:\nd.fail(\"union '" + cEscape(u.name) +
+    out += "default:\n" + coder + ".fail(\"union '" + cEscape(u.name) +
            "' has no arm for discriminant \" + std::to_string(static_cast<int64_t>(v.discriminant)));\n";
   return out + "}\n";
 }
 
-std::string NdrCode::unionWritePointees(const sema::UnionDecl& u) {
+std::string NdrCode::unionPointees(const sema::UnionDecl& u, bool write) {
   Scope scope{"v.", false, ""};
+  const std::string coder = write ? "e" : "d";
   std::string body;
   size_t index = 0;
   for (const auto& arm : u.arms) {
     if (!arm.field) continue;
     ++index;
-    std::string p = pointees(arm.field->type, "std::get<" + std::to_string(index) + ">(v.value)", true, scope,
-                             "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
-    if (!p.empty()) body += "case " + std::to_string(index) + ": {\n" + p + "break;\n}\n";
-  }
-  if (body.empty()) return "(void)e;\n(void)v;\n";
-  return "DepthGuard guard(e);\nswitch (v.value.index()) {\n" + body + "default: break;\n}\n";
-}
-
-std::string NdrCode::unionReadPointees(const sema::UnionDecl& u) {
-  Scope scope{"v.", false, ""};
-  std::string body;
-  size_t index = 0;
-  for (const auto& arm : u.arms) {
-    if (!arm.field) continue;
-    ++index;
-    std::string p = pointees(arm.field->type, "std::get<" + std::to_string(index) + ">(v.value)", false,
+    std::string p = pointees(arm.field->type, "std::get<" + std::to_string(index) + ">(v.value)", write,
                              scope, "arm '" + arm.field->name + "' of '" + u.name + "'", 0);
     if (!p.empty()) body += "case " + std::to_string(index) + ": {\n" + p + "break;\n}\n";
   }
-  if (body.empty()) return "(void)d;\n(void)v;\n";
-  return "DepthGuard guard(d);\nswitch (v.value.index()) {\n" + body + "default: break;\n}\n";
+  if (body.empty()) return "(void)" + coder + ";\n(void)v;\n";
+  return "DepthGuard guard(" + coder + ");\nswitch (v.value.index()) {\n" + body + "default: break;\n}\n";
 }
 
 std::string NdrCode::writeTopLevel(const Type* type, const std::string& expr, const Scope& scope,

@@ -72,6 +72,8 @@ class NdrCode {
                        const std::string& what, int depth);
   std::string elements(const sema::Type* element, const std::string& container, const std::string& count,
                        bool write, const Scope& scope, const std::string& what, int depth);
+  std::string unionFlat(const sema::UnionDecl& u, bool write);
+  std::string unionPointees(const sema::UnionDecl& u, bool write);
   bool bulkCopyable(const sema::Type* t);
   // A struct of primitives whose NDR layout equals its C++ layout (no trailing padding): its size, alignment
   // and the padding holes to zero.

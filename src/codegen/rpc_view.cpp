@@ -12,11 +12,15 @@ namespace mustache = kainjow::mustache;
 namespace {
 
 // The client function: marshal, call through the binding, unmarshal.
+// The binding a client function calls through: its handle_t parameter, the one explicit handles add, or
+// the interface's implicit handle.
+std::string bindingOf(const sema::InterfaceDecl& itf, const OperationParts& op) {
+  if (!op.bindingName.empty()) return op.bindingName;
+  return itf.handleKind == sema::HandleKind::Explicit ? "binding" : cppName(itf.implicitHandleName);
+}
+
 std::string clientBody(const sema::InterfaceDecl& itf, const OperationParts& op) {
-  const bool explicitHandle = itf.handleKind == sema::HandleKind::Explicit;
-  std::string binding = !op.bindingName.empty() ? op.bindingName
-                        : explicitHandle        ? "binding"
-                                                : cppName(itf.implicitHandleName);
+  const std::string binding = bindingOf(itf, op);
   std::string body = op.clientChecks;
   body += "::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();\n";
   body += "{\n::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());\n" + op.clientWrite +
@@ -61,10 +65,7 @@ std::string serverBody(const OperationParts& op) {
 // [async] client function: issue through the caller's AsyncState; the [out] parameters are filled when the
 // caller completes the call (state.complete(&result)), so they must outlive it.
 std::string asyncClientBody(const sema::InterfaceDecl& itf, const OperationParts& op) {
-  const bool explicitHandle = itf.handleKind == sema::HandleKind::Explicit;
-  std::string binding = !op.bindingName.empty() ? op.bindingName
-                        : explicitHandle        ? "binding"
-                                                : cppName(itf.implicitHandleName);
+  const std::string binding = bindingOf(itf, op);
   std::string body = op.clientChecks;
   body += "::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();\n";
   body += "{\n::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());\n" + op.clientWrite +

@@ -137,39 +137,10 @@ uint32_t decodeUtf8First(std::string_view s) {
   return cp;
 }
 
-std::string jsonQuote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+namespace {
 
-std::string cEscape(std::string_view text) {
+// Escapes quotes, backslashes and control characters; `control` formats the ones without a short form.
+std::string escape(std::string_view text, const char* control) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -191,7 +162,7 @@ std::string cEscape(std::string_view text) {
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\%03o", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf, sizeof buf, control, static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buf;
         } else {
           out += c;
@@ -199,6 +170,16 @@ std::string cEscape(std::string_view text) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string jsonQuote(std::string_view text) {
+  return "\"" + escape(text, "\\u%04x") + "\"";
+}
+
+std::string cEscape(std::string_view text) {
+  return escape(text, "\\%03o");
 }
 
 }  // namespace midlc
