@@ -30,6 +30,9 @@ definition
   | coclassDecl
   | libraryDecl
   | moduleDecl
+  | namespaceDecl
+  | apicontractDecl
+  | delegateDecl
   | declaration
   | operation     // a C function prototype outside any interface (widl accepts them; only C sees them)
   | ';'
@@ -41,10 +44,25 @@ cppQuote     : 'cpp_quote' '(' STRING+ ')' ';'? ;
 midlPragma   : 'midl_pragma' identifier '(' (~')')* ')' ';'? ;
 pragmaLine   : PRAGMA_LINE ;
 
+// WinRT (widl): interface IVector<T> : IInspectable requires IIterable<T> { ... }
 interfaceDecl
-  : attributeList? 'interface' name=identifier (':' base=identifier)? body='{' interfaceMember* '}' ';'?
-  | attributeList? 'interface' name=identifier ';'
+  : attributeList? 'interface' name=identifier typeParams? (':' base=qualifiedName)? requiresClause?
+    body='{' interfaceMember* '}' ';'?
+  | attributeList? 'interface' name=identifier typeParams? ';'
   ;
+
+typeParams : '<' identifier (',' identifier)* '>' ;
+requiresClause : 'requires' typeName (',' typeName)* ;
+
+// ---------------------------------------------------------------- WinRT declarations (widl)
+
+namespaceDecl : 'namespace' qualifiedName '{' definition* '}' ';'? ;
+apicontractDecl : attributeList? 'apicontract' identifier '{' '}' ';'? ;
+delegateDecl
+  : attributeList? 'delegate' typeSpec pointer* name=identifier typeParams? '(' paramList? ')' ';'
+  ;
+
+qualifiedName : identifier ('.' identifier)* ;
 
 interfaceMember
   : importDecl
@@ -112,7 +130,7 @@ typeCore
   | taggedTypeSpec
   | 'pipe' typeSpec
   | {nextIsSafearray()}? identifier '(' typeSpec pointer* ')'
-  | identifier
+  | typeName
   ;
 
 baseType
@@ -247,8 +265,16 @@ primaryExpression
   | '(' expression ')'
   ;
 
+// A type by name: FOO, or WinRT's Windows.Foundation.IReference<INT32 *>.
+typeName : qualifiedName typeArgs? ;
+typeArgs : '<' typeArg (',' typeArg)* '>' ;
+typeArg : typeSpec pointer* ;
+
 // Words that are keywords in one place and plain names in another.
-identifier : IDENTIFIER | 'properties' | 'methods' | 'include' ;
+identifier
+  : IDENTIFIER | 'properties' | 'methods' | 'include'
+  | 'namespace' | 'apicontract' | 'delegate' | 'requires'
+  ;
 
 // ---------------------------------------------------------------- ACF files
 

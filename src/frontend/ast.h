@@ -111,7 +111,7 @@ struct TypeRef {
   BaseKeyword base = BaseKeyword::None;
   bool isUnsigned = false;
   bool isSigned = false;
-  std::string name;  // Named: the type name; Struct/Union/Enum: the tag (may be empty)
+  std::string name;  // Named: the type name (WinRT: qualified, A.B.C); Struct/Union/Enum: the tag
   // Struct/Union/Enum with a body: the definition written here.
   std::unique_ptr<StructDef> structDef;
   std::unique_ptr<UnionDef> unionDef;
@@ -120,6 +120,9 @@ struct TypeRef {
   // Safearray: SAFEARRAY(element *...), an automation array of `element` with that many pointers.
   std::unique_ptr<TypeRef> safearrayElement;
   unsigned safearrayPointers = 0;
+  // Named, WinRT: the arguments of a parameterized type, IVector<HSTRING> (their pointers are dropped).
+  std::vector<std::unique_ptr<TypeRef>> typeArgs;
+  bool hasTypeArgs = false;
 };
 
 struct ArrayDim {
@@ -259,10 +262,15 @@ struct Dispinterface;
 struct Coclass;
 struct Library;
 struct Module;
+struct Namespace;
+struct Apicontract;
+struct Delegate;
 
-using Definition = std::variant<Import, ImportLib, CppQuote, Pragma, Typedef, Const, TagDecl, Operation,
-                                std::unique_ptr<Interface>, std::unique_ptr<Dispinterface>,
-                                std::unique_ptr<Coclass>, std::unique_ptr<Library>, std::unique_ptr<Module>>;
+using Definition =
+    std::variant<Import, ImportLib, CppQuote, Pragma, Typedef, Const, TagDecl, Operation,
+                 std::unique_ptr<Interface>, std::unique_ptr<Dispinterface>, std::unique_ptr<Coclass>,
+                 std::unique_ptr<Library>, std::unique_ptr<Module>, std::unique_ptr<Namespace>,
+                 std::unique_ptr<Apicontract>, std::unique_ptr<Delegate>>;
 
 struct Interface {
   Attributes attributes;
@@ -271,7 +279,31 @@ struct Interface {
   std::string base;
   Location baseLocation;
   bool isForward = false;
-  std::vector<Definition> members;  // Typedef, Const, TagDecl, Operation, CppQuote, Import, Pragma
+  std::vector<Definition> members;      // Typedef, Const, TagDecl, Operation, CppQuote, Import, Pragma
+  std::vector<std::string> typeParams;  // WinRT: interface IVector<T>, a parameterized interface
+};
+
+// WinRT (widl): namespace Windows.Foundation { ... }
+struct Namespace {
+  Location location;
+  std::string name;  // as written, possibly qualified
+  std::vector<Definition> definitions;
+};
+
+// WinRT: [contractversion(4)] apicontract FoundationContract {}
+struct Apicontract {
+  Attributes attributes;
+  Location location;
+  std::string name;
+};
+
+// WinRT: delegate HRESULT Handler<T>([in] T args); an interface with one method, Invoke.
+struct Delegate {
+  Attributes attributes;
+  Location location;
+  std::string name;
+  std::vector<std::string> typeParams;
+  Operation invoke;
 };
 
 struct Dispinterface {

@@ -33,6 +33,9 @@ class AstBuilder {
   std::unique_ptr<ast::Coclass> coclassDecl(P::CoclassDeclContext* ctx);
   std::unique_ptr<ast::Library> libraryDecl(P::LibraryDeclContext* ctx);
   std::unique_ptr<ast::Module> moduleDecl(P::ModuleDeclContext* ctx);
+  std::unique_ptr<ast::Namespace> namespaceDecl(P::NamespaceDeclContext* ctx);
+  std::unique_ptr<ast::Delegate> delegateDecl(P::DelegateDeclContext* ctx);
+  std::vector<std::string> typeParams(P::TypeParamsContext* ctx);
   ast::Definition declaration(P::DeclarationContext* ctx);
   ast::Operation operation(P::OperationContext* ctx);
   std::vector<ast::Param> paramList(P::ParamListContext* ctx, bool* hasVarargs);
@@ -57,6 +60,7 @@ class AstBuilder {
   Location at(antlr4::ParserRuleContext* ctx) const { return at(ctx->getStart()); }
   Location at(antlr4::tree::TerminalNode* node) const { return at(node->getSymbol()); }
   std::string name(P::IdentifierContext* ctx) const;
+  std::string name(P::QualifiedNameContext* ctx) const;  // A.B.C
   std::string sourceText(antlr4::ParserRuleContext* ctx) const;
 
  private:

@@ -28,6 +28,15 @@ void AstBuilder::definition(P::DefinitionContext* ctx, std::vector<ast::Definiti
   if (auto* c = ctx->coclassDecl()) return void(out.emplace_back(coclassDecl(c)));
   if (auto* c = ctx->libraryDecl()) return void(out.emplace_back(libraryDecl(c)));
   if (auto* c = ctx->moduleDecl()) return void(out.emplace_back(moduleDecl(c)));
+  if (auto* c = ctx->namespaceDecl()) return void(out.emplace_back(namespaceDecl(c)));
+  if (auto* c = ctx->apicontractDecl()) {
+    auto contract = std::make_unique<ast::Apicontract>();
+    contract->attributes = attributes(c->attributeList());
+    contract->location = at(c->identifier());
+    contract->name = name(c->identifier());
+    return void(out.emplace_back(std::move(contract)));
+  }
+  if (auto* c = ctx->delegateDecl()) return void(out.emplace_back(delegateDecl(c)));
   if (auto* c = ctx->declaration()) return void(out.emplace_back(declaration(c)));
   if (auto* c = ctx->operation()) return void(out.emplace_back(operation(c)));
 }
@@ -72,9 +81,40 @@ std::unique_ptr<ast::Interface> AstBuilder::interfaceDecl(P::InterfaceDeclContex
     itf->base = name(ctx->base);
     itf->baseLocation = at(ctx->base);
   }
+  itf->typeParams = typeParams(ctx->typeParams());
   itf->isForward = ctx->body == nullptr;
   for (auto* member : ctx->interfaceMember()) interfaceMember(member, itf->members);
   return itf;
+}
+
+std::vector<std::string> AstBuilder::typeParams(P::TypeParamsContext* ctx) {
+  std::vector<std::string> out;
+  if (ctx)
+    for (auto* id : ctx->identifier()) out.push_back(name(id));
+  return out;
+}
+
+std::unique_ptr<ast::Namespace> AstBuilder::namespaceDecl(P::NamespaceDeclContext* ctx) {
+  auto ns = std::make_unique<ast::Namespace>();
+  ns->location = at(ctx->qualifiedName());
+  ns->name = name(ctx->qualifiedName());
+  for (auto* def : ctx->definition()) definition(def, ns->definitions);
+  return ns;
+}
+
+std::unique_ptr<ast::Delegate> AstBuilder::delegateDecl(P::DelegateDeclContext* ctx) {
+  auto delegate = std::make_unique<ast::Delegate>();
+  delegate->attributes = attributes(ctx->attributeList());
+  delegate->location = at(ctx->name);
+  delegate->name = name(ctx->name);
+  delegate->typeParams = typeParams(ctx->typeParams());
+  ast::Operation& invoke = delegate->invoke;
+  invoke.location = delegate->location;
+  invoke.name = "Invoke";
+  invoke.returnType = typeSpec(ctx->typeSpec());
+  invoke.returnPointers = pointers(ctx->pointer());
+  if (ctx->paramList()) invoke.params = paramList(ctx->paramList(), &invoke.hasVarargs);
+  return delegate;
 }
 
 std::unique_ptr<ast::Dispinterface> AstBuilder::dispinterfaceDecl(P::DispinterfaceDeclContext* ctx) {

@@ -24,6 +24,13 @@ std::string AstBuilder::name(P::IdentifierContext* ctx) const {
   return ctx ? ctx->getStart()->getText() : "";
 }
 
+std::string AstBuilder::name(P::QualifiedNameContext* ctx) const {
+  std::string out;
+  if (!ctx) return out;
+  for (auto* part : ctx->identifier()) out += (out.empty() ? "" : ".") + name(part);
+  return out;
+}
+
 std::string AstBuilder::sourceText(antlr4::ParserRuleContext* ctx) const {
   if (!ctx || !ctx->getStart() || !ctx->getStop()) return {};
   if (ctx->getStop()->getTokenIndex() < ctx->getStart()->getTokenIndex()) return {};

@@ -77,9 +77,14 @@ ast::TypeRef AstBuilder::typeSpec(P::TypeSpecContext* ctx) {
     type.name = name(core->identifier());
     type.safearrayElement = std::make_unique<ast::TypeRef>(typeSpec(core->typeSpec()));
     type.safearrayPointers = static_cast<unsigned>(core->pointer().size());
-  } else if (core->identifier()) {
+  } else if (auto* named = core->typeName()) {
     type.kind = ast::TypeRef::Kind::Named;
-    type.name = name(core->identifier());
+    type.name = name(named->qualifiedName());
+    if (auto* args = named->typeArgs()) {
+      type.hasTypeArgs = true;
+      for (auto* arg : args->typeArg())
+        type.typeArgs.push_back(std::make_unique<ast::TypeRef>(typeSpec(arg->typeSpec())));
+    }
   } else {
     type.kind = ast::TypeRef::Kind::Pipe;
     type.pipeElement = std::make_unique<ast::TypeRef>(typeSpec(core->typeSpec()));

@@ -121,7 +121,8 @@ void forwardPreprocessorMessages(const std::string& err, Diagnostics& diagnostic
       size_t colon = where.rfind(':');
       if (colon == std::string::npos) break;
       std::string digits = where.substr(colon + 1);
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) break;
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9)
+        break;
       numbers[found++] = static_cast<uint32_t>(std::stoul(digits));
       where.resize(colon);
     }
@@ -129,7 +130,8 @@ void forwardPreprocessorMessages(const std::string& err, Diagnostics& diagnostic
     Location loc{where, found == 2 ? numbers[1] : numbers[0], found == 2 ? numbers[0] : 0};
     std::string message = line.substr(kind + severity.size());
     // gcc names its own switch ("[-Wcpp]"); ours is added by Diagnostics.
-    if (size_t flag = message.rfind(" [-W"); flag != std::string::npos && message.back() == ']') message.resize(flag);
+    if (size_t flag = message.rfind(" [-W"); flag != std::string::npos && message.back() == ']')
+      message.resize(flag);
     if (severity == ": warning: ")
       diagnostics.warning(loc, "cpp", "preprocessor: " + message);
     else

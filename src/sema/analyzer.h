@@ -20,6 +20,8 @@ class Analyzer {
   // Declarations (analyzer_decls.cpp).
   void definition(const ast::Definition& def, std::vector<Item>& out);
   const InterfaceDecl* interfaceDecl(const ast::Interface& itf, std::vector<Item>& out);
+  // WinRT: a delegate is an object interface deriving from IUnknown with one method, Invoke (widl).
+  void delegateDecl(const ast::Delegate& d, std::vector<Item>& out);
   void typedefDecl(const ast::Typedef& td, std::vector<Item>& out);
   void constDecl(const ast::Const& c, std::vector<Item>& out);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
@@ -32,6 +34,7 @@ class Analyzer {
     T* raw = owned.get();
     raw->file = file_;
     raw->imported = imported_;
+    raw->winrtNamespace = namespace_;
     m_.decls.push_back(std::move(owned));
     return raw;
   }
@@ -88,6 +91,12 @@ class Analyzer {
   // marshaled, so widl resolves their correlation expressions only when writing stubs, never for them.
   bool localParams_ = false;
   bool insideLibrary_ = false;  // analyzing a library block's contents
+  std::string namespace_;       // the WinRT namespace being analyzed, dotted
+  // A name as written: FOO, or a WinRT qualified Windows.Foundation.FOO (names are kept unqualified).
+  const Decl* findName(const std::string& name) const;
+  // WinRT: a parameterized interface or delegate is a template; widl writes nothing for it until it is
+  // instantiated. It is declared (as a forward interface) so that uses of it resolve; its body is not read.
+  void parameterizedDecl(const std::string& name, const Location& location, std::vector<Item>& out);
   // Analyzes the file an import statement names, at the statement, as widl does: the imported file sees
   // what the importing file declared before it (videoacc.idl defines DDSCAPS2, then imports amva.h).
   std::function<void(const ast::Import&, const std::string& importer)> onImport_;

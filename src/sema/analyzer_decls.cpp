@@ -75,6 +75,23 @@ void Analyzer::file(const ast::File& file, bool isMain) {
   insideLibrary_ = outerLibrary;
 }
 
+const Decl* Analyzer::findName(const std::string& name) const {
+  if (const Decl* d = m_.find(name)) return d;
+  size_t dot = name.rfind('.');
+  return dot == std::string::npos ? nullptr : m_.find(name.substr(dot + 1));
+}
+
+void Analyzer::parameterizedDecl(const std::string& name, const Location& location, std::vector<Item>& out) {
+  if (m_.find(name)) return;
+  auto* decl = make<InterfaceDecl>();
+  decl->name = name;
+  decl->location = location;
+  decl->isForward = true;
+  decl->isObject = true;
+  declare(decl);
+  (void)out;
+}
+
 bool Analyzer::declare(Decl* decl) {
   auto [it, inserted] = m_.byName.emplace(decl->name, decl);
   if (inserted) return true;
@@ -156,7 +173,22 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
           std::vector<Param> ignored;
           params(node.params, ignored, true, false);
         } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Interface>>) {
-          interfaceDecl(*node, out);
+          if (!node->typeParams.empty())
+            parameterizedDecl(node->name, node->location, out);
+          else
+            interfaceDecl(*node, out);
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Namespace>>) {
+          std::string outer = namespace_;
+          namespace_ += (namespace_.empty() ? "" : ".") + node->name;
+          for (const auto& inner : node->definitions) definition(inner, out);
+          namespace_ = outer;
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Apicontract>>) {
+          // A versioned name for [contract(...)] attributes; nothing of it reaches C or the wire.
+        } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Delegate>>) {
+          if (!node->typeParams.empty())
+            parameterizedDecl(node->name, node->location, out);
+          else
+            delegateDecl(*node, out);
         } else if constexpr (std::is_same_v<T, std::unique_ptr<ast::Dispinterface>>) {
           checker_.check(node->attributes, kDispinterface);
           auto* decl = make<ContainerDecl>();
@@ -337,7 +369,7 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   out.push_back(static_cast<const Decl*>(decl));
 
   if (!itf.base.empty()) {
-    const Decl* base = m_.find(itf.base);
+    const Decl* base = findName(itf.base);
     if (!base || base->kind != Decl::Kind::Interface) {
       d_.error(itf.baseLocation, "unknown base interface '" + itf.base + "'");
     } else if (base->isForward) {
@@ -382,6 +414,29 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   if (decl->asyncSource == AsyncSource::AsyncUuid)
     for (auto& op : decl->operations) op.isAsync = true;
   return decl;
+}
+
+void Analyzer::delegateDecl(const ast::Delegate& d, std::vector<Item>& out) {
+  checker_.check(d.attributes, kInterface);
+  auto* decl = make<InterfaceDecl>();
+  decl->name = d.name;
+  decl->location = d.location;
+  decl->attributes = convert(d.attributes);
+  decl->isObject = true;
+  decl->uuid = uuidAttribute(d.attributes, "uuid");
+  decl->insideLibrary = insideLibrary_;
+  if (!declare(decl)) return;
+  out.push_back(static_cast<const Decl*>(decl));
+  if (const Decl* unknown = m_.find("IUnknown"); unknown && unknown->kind == Decl::Kind::Interface)
+    decl->base = static_cast<const InterfaceDecl*>(unknown);
+  uint32_t opnum = 0;
+  for (const InterfaceDecl* b = decl->base; b; b = b->base)
+    opnum += static_cast<uint32_t>(b->operations.size());
+  decl->firstOpnum = opnum;
+  InterfaceDecl* outer = currentInterface_;
+  currentInterface_ = decl;
+  operation(d.invoke, *decl, opnum);
+  currentInterface_ = outer;
 }
 
 void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum) {

@@ -120,7 +120,8 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
       return t;
     }
     case ast::TypeRef::Kind::Named: {
-      const Decl* decl = m_.find(ref.name);
+      const Decl* decl = findName(ref.name);
+      for (const auto& arg : ref.typeArgs) typeSpec(*arg, nullptr);  // IVector<HSTRING>: HSTRING must exist
       if (!decl) {
         d_.error(ref.location, "unknown type '" + ref.name + "'");
         return nullptr;

@@ -68,6 +68,9 @@ const AttributeInfo kTable[] = {
     {"entry", kOperation | kConst, Args::One},
     {"defaultvalue", kParam, Args::One},
     {"optional", kParam, Args::None},
+    // WinRT (widl): contract(Windows.Foundation.FoundationContract, 1.0), the contract and version
+    // that introduced the interface, delegate, type or enumerator.
+    {"contract", kInterface | kType | kEnumerator | kOperation, Args::Two},
     // Operations.
     {"callback", kOperation, Args::None},
     {"call_as", kOperation, Args::One},

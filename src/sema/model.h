@@ -230,6 +230,9 @@ struct Decl {
   std::string file;        // the file it was declared in
   bool imported = false;   // declared in an imported file: no code is generated for it
   bool isForward = false;  // only declared, never defined (struct X; interface I;)
+  // Added for widl compatibility: the WinRT namespace it was declared in, dotted ("Windows.Foundation");
+  // empty outside any namespace.
+  std::string winrtNamespace;
   explicit Decl(Kind k) : kind(k) {}
   virtual ~Decl() = default;
 };

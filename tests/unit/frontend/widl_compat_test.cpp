@@ -337,3 +337,79 @@ TEST(WidlCompat, AnImportIsReadWhereItStandsAndSeesWhatCameBefore) {
   ASSERT_NE(user, nullptr);
   EXPECT_TRUE(user->imported);
 }
+
+TEST(WidlCompat, WinrtNamespacesContractsAndDelegates) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+namespace Windows {
+  namespace Foundation {
+    [contractversion(4)] apicontract FoundationContract {};
+    [contract(Windows.Foundation.FoundationContract, 1.0), uuid(11111111-2222-3333-4444-555555555555)]
+    delegate HRESULT DeferralHandler([in] long code);
+    [object, uuid(21111111-2222-3333-4444-555555555555)]
+    interface IClosable : IUnknown { HRESULT Close(); }
+  }
+}
+namespace Windows.Storage {
+  [object, uuid(31111111-2222-3333-4444-555555555555)]
+  interface IStream : Windows.Foundation.IClosable {
+    HRESULT OnDone([in] Windows.Foundation.DeferralHandler *handler);
+  }
+}
+)");
+  EXPECT_COMPILES(r);
+  const sema::InterfaceDecl* handler = findInterface(*r.model, "DeferralHandler");
+  ASSERT_NE(handler, nullptr);
+  EXPECT_EQ(handler->winrtNamespace, "Windows.Foundation");
+  EXPECT_TRUE(handler->isObject);
+  ASSERT_NE(handler->base, nullptr);
+  EXPECT_EQ(handler->base->name, "IUnknown");
+  ASSERT_EQ(handler->operations.size(), 1u);
+  EXPECT_EQ(handler->operations[0].name, "Invoke");
+  EXPECT_EQ(handler->operations[0].opnum, 3u);
+  const sema::InterfaceDecl* stream = findInterface(*r.model, "IStream");
+  EXPECT_EQ(stream->winrtNamespace, "Windows.Storage");
+  ASSERT_NE(stream->base, nullptr);
+  EXPECT_EQ(stream->base->name, "IClosable");
+  EXPECT_EQ(stream->firstOpnum, 4u);
+  EXPECT_EQ(r.model->find("FoundationContract"), nullptr);  // nothing of a contract reaches C
+}
+
+TEST(WidlCompat, WinrtParameterizedInterfacesAreDeclaredNotRead) {
+  // widl writes nothing for a parameterized interface or delegate until it is instantiated.
+  auto r = compileText(R"(
+import "unknwn.idl";
+namespace Windows.Foundation.Collections {
+  interface IIterator<T>;
+  [uuid(11111111-2222-3333-4444-555555555555)]
+  interface IIterable<T> : IUnknown { HRESULT First([out, retval] Windows.Foundation.Collections.IIterator<T> **value); }
+  [uuid(21111111-2222-3333-4444-555555555555)]
+  interface IMapView<K, V> : IUnknown requires Windows.Foundation.Collections.IIterable<K *>
+  { HRESULT Lookup([in] K key, [out, retval] V *value); }
+  [uuid(31111111-2222-3333-4444-555555555555)]
+  delegate HRESULT TypedEventHandler<TSender, TArgs>([in] TSender sender, [in] TArgs args);
+}
+[object, uuid(41111111-2222-3333-4444-555555555555)]
+interface IUser : IUnknown { HRESULT Get([out] IIterable<long> **items); }
+)");
+  EXPECT_COMPILES(r);
+  for (const char* name : {"IIterator", "IIterable", "IMapView", "TypedEventHandler"}) {
+    const sema::Decl* d = r.model->find(name);
+    ASSERT_NE(d, nullptr) << name;
+    EXPECT_TRUE(d->isForward) << name;
+  }
+  auto bad = compileText(
+      "import \"unknwn.idl\";\ninterface IList<T>;\n"
+      "[object, uuid(41111111-2222-3333-4444-555555555555)]\n"
+      "interface IUser : IUnknown { HRESULT Get([out] IList<NOPE> **items); }\n");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.diagnostics.find("unknown type 'NOPE'"), std::string::npos) << bad.diagnostics;
+}
+
+TEST(WidlCompat, WinrtKeywordsRemainUsableAsNames) {
+  auto r = compileText(R"(
+typedef struct { long namespace; long delegate; } WORDS;
+[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long requires, [in] long apicontract); }
+)");
+  EXPECT_COMPILES(r);
+}
