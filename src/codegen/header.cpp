@@ -146,6 +146,7 @@ class HeaderView {
         }
         v.set("fields", fields);
         items_.push_back(v);
+        ndr_.at(d->location);
         ndrFunctions(cppName(d->name), ndr_.structWriteFlat(*s), ndr_.structWritePointees(*s),
                      ndr_.structReadFlat(*s), ndr_.structReadPointees(*s));
         return;
@@ -184,6 +185,7 @@ class HeaderView {
         v.set("variantTypes", variant);
         v.set("arms", arms);
         items_.push_back(v);
+        ndr_.at(d->location);
         ndrFunctions(cppName(d->name), ndr_.unionWriteFlat(*u), ndr_.unionWritePointees(*u),
                      ndr_.unionReadFlat(*u), ndr_.unionReadPointees(*u));
         return;

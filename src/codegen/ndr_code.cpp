@@ -111,7 +111,9 @@ const Type* NdrCode::switchType(const sema::UnionDecl& u) {
 
 std::string NdrCode::unsupported(const std::string& what, const std::string& why) {
   failed_ = true;
-  diagnostics_.error(Location{}, "cannot generate marshaling code for " + what + ": " + why);
+  // The four functions of a type meet the same obstacle: say it once.
+  if (reported_.insert(what).second)
+    diagnostics_.error(where_, "cannot generate marshaling code for " + what + ": " + why);
   return "";
 }
 
@@ -294,7 +296,7 @@ std::string NdrCode::flat(const Type* t, const std::string& x, bool write, const
           return write ? "e.writeUint3264(" + x + ");\n" : x + " = d.readUint3264();\n";
         case Primitive::HandleT:
         case Primitive::Void:
-          return unsupported(what, "handle_t and void are not data");
+          return unsupported(what, "void, handle_t and function pointers carry no data");
         default:
           return write ? "e.write<" + type + ">(" + x + ");\n" : x + " = d.read<" + type + ">();\n";
       }
@@ -310,13 +312,14 @@ std::string NdrCode::flat(const Type* t, const std::string& x, bool write, const
       }
       if (d->kind == Decl::Kind::Struct || d->kind == Decl::Kind::Union)
         return write ? "ndrWriteFlat(e, " + x + ");\n" : "ndrReadFlat(d, " + x + ");\n";
-      return unsupported(what, "interface '" + d->name + "' by value");
+      return unsupported(
+          what, "interface pointers need MS-DCOM object references, which midlrt does not implement");
     }
     case Type::Kind::Pointer: {
       const Type* element = resolved(t->element);
       if (!element || (element->kind == Type::Kind::Primitive && element->primitive == Primitive::Void) ||
           element->kind == Type::Kind::Function)
-        return unsupported(what, "void and function pointers carry no data");
+        return unsupported(what, "void, handle_t and function pointers carry no data");
       if (isNamed(element, Decl::Kind::Interface) || isNamed(element, Decl::Kind::Dispinterface))
         return unsupported(
             what, "interface pointers need MS-DCOM object references, which midlrt does not implement");

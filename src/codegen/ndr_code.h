@@ -55,6 +55,8 @@ class NdrCode {
   bool isV1Enum(const sema::Decl* enumDecl) const { return v1Enums_.count(enumDecl) > 0; }
   // Whether a value of this type has referents written after its flat part.
   bool hasPointees(const sema::Type* type);
+  // Where the declaration being generated stands: the location of "cannot generate" errors.
+  void at(const Location& where) { where_ = where; }
   // True if the generator reported that it cannot marshal something of this declaration.
   bool failed() const { return failed_; }
   // The discriminant type of a union: its encapsulated switch, or the [switch_type] of its typedef.
@@ -95,6 +97,8 @@ class NdrCode {
   std::map<const sema::Decl*, const sema::Type*> switchTypes_;
   std::deque<sema::Type> synthesized_;
   bool failed_ = false;
+  Location where_;
+  std::set<std::string> reported_;
   int counter_ = 0;
 };
 

@@ -77,12 +77,14 @@ std::string OperationPlanner::readTop(const Type* t, const std::string& expr, co
 }
 
 std::nullopt_t OperationPlanner::fail(const std::string& what, const std::string& why) {
-  diagnostics_.error(itf_.location, "cannot generate " + what + ": " + why);
+  diagnostics_.error(where_, "cannot generate " + what + ": " + why);
   return std::nullopt;
 }
 
 std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) {
   const std::string what = "operation '" + op.name + "' of '" + itf_.name + "'";
+  where_ = op.location;
+  ndr_.at(op.location);
   NdrCode::Scope scope{"", true, ""};
   OperationParts parts;
   auto& clientParams = parts.clientParams;

@@ -60,6 +60,7 @@ class OperationPlanner {
   Diagnostics& diagnostics_;
   const sema::InterfaceDecl& itf_;
   bool marshal_;
+  Location where_;  // the operation being planned
 };
 
 std::string joinParams(const std::vector<std::string>& list);
