@@ -347,7 +347,10 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
   if (deadline != kNever) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count() + 1;
     pollfd p{c->fd, POLLIN, 0};
-    int rc = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(ms, 60000))));
+    // Wake at least every kLeaderRecheck, as a blocking read does, so that a deadline registered after the
+    // wait began (an async call issued while this leader reads) is kept too.
+    int rc =
+        ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(ms, kLeaderRecheck.count()))));
     timedOut = rc == 0;
     flags = MSG_DONTWAIT;
   }

@@ -575,7 +575,8 @@ TEST(Channel, AsyncDeadlineIsKeptWhileAnotherCallerBlocksReading) {
   std::thread blocker([&] {
     Message m = Message::acquire();
     Reply r;
-    syncDone.set_value(ch->tryInvoke(kEchoIf, testing::kHang, m, r));  // no deadline: reads until disconnect
+    // The default deadline (minutes) is longer than the test: this caller reads until the disconnect.
+    syncDone.set_value(ch->tryInvoke(kEchoIf, testing::kHang, m, r));
   });
   for (int i = 0; i < 400 && service->heldCalls() == 0; ++i) std::this_thread::sleep_for(2ms);
   std::promise<uint32_t> asyncDone;
@@ -591,6 +592,19 @@ TEST(Channel, AsyncDeadlineIsKeptWhileAnotherCallerBlocksReading) {
   ch->disconnect();
   EXPECT_EQ(syncDone.get_future().get(), status::kCallFailed);
   blocker.join();
+}
+
+TEST(Channel, EveryCallHasADeadlineUnlessTheApplicationRemovesIt) {
+  EXPECT_GT(ChannelOptions{}.defaultTimeout.count(), 0);
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  ChannelOptions options;
+  options.defaultTimeout = 50ms;  // what the default does, faster
+  auto ch = Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"), options);
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kHang, m, r), status::kTimeout);  // never a hang
 }
 
 TEST(Channel, LastReferenceDroppedInsideItsOwnCallback) {

@@ -21,8 +21,9 @@ struct ClientConn;
 
 struct ChannelOptions {
   std::chrono::milliseconds connectTimeout{5000};
-  // Applies to calls whose CallOptions::timeout is zero; zero here means no deadline.
-  std::chrono::milliseconds defaultTimeout{0};
+  // Applies to calls whose CallOptions::timeout is zero: every call has a deadline (a lost reply surfaces
+  // as ERROR_TIMEOUT, never a hang) unless the application removes it by setting this to zero.
+  std::chrono::milliseconds defaultTimeout{std::chrono::minutes(5)};
   uint16_t maxFrag = 65528;
   size_t maxReplySize = 64u << 20;  // larger replies fail the call with status::kReplyTooBig
   // Requests issued by completion callbacks are written together after the batch of replies that
