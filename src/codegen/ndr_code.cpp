@@ -487,6 +487,29 @@ static std::vector<Check> correlationChecks(NdrCode& code, const sema::StructDec
   return checks;
 }
 
+// A struct's field checks, the same both ways: [range] on a field (before writing, after reading), or a
+// [switch_is] field against the discriminant its union holds.
+std::string NdrCode::fieldChecks(const sema::StructDecl& s, const Scope& scope, bool write, bool switches) {
+  const std::string side = write ? "::midlrt::ndr::Encoder" : "::midlrt::ndr::Decoder";
+  std::string out;
+  for (const auto& f : s.fields) {
+    const std::string what = "field '" + f.name + "' of '" + s.name + "'";
+    if (!switches && f.rangeMin && f.rangeMax) {
+      const std::string type = cppType(f.type);
+      out += side + "::checkRange(" + quote(what) + ", v." + cppName(f.name) + ", static_cast<" + type +
+             ">(" + expression(f.rangeMin, scope) + "), static_cast<" + type + ">(" +
+             expression(f.rangeMax, scope) + "));\n";
+    }
+    if (switches && f.switchIs)
+      out +=
+          "if (static_cast<int64_t>(v." + cppName(f.name) + ".discriminant) != static_cast<int64_t>(" +
+          expression(f.switchIs, scope) + ")) " + side + "::fail(" +
+          quote("union " + what + " holds a different arm than [switch_is(" + f.switchIs->text + ")] says") +
+          ");\n";
+  }
+  return out;
+}
+
 std::string NdrCode::structWriteFlat(const sema::StructDecl& s) {
   Scope scope{"v.", false, ""};
   std::string out = "DepthGuard guard(e);\n";
@@ -505,22 +528,11 @@ std::string NdrCode::structWriteFlat(const sema::StructDecl& s) {
     else
       out += "e.writeConformance(" + name + ".size());\n";
   }
-  for (const auto& f : s.fields)
-    if (f.rangeMin && f.rangeMax)
-      out += "::midlrt::ndr::Encoder::checkRange(" + quote("field '" + f.name + "' of '" + s.name + "'") +
-             ", v." + cppName(f.name) + ", static_cast<" + cppType(f.type) + ">(" +
-             expression(f.rangeMin, scope) + "), static_cast<" + cppType(f.type) + ">(" +
-             expression(f.rangeMax, scope) + "));\n";
+  out += fieldChecks(s, scope, true, false);
   out += "e.align(" + std::to_string(structAlignment(s)) + ");\n";
   for (const auto& f : s.fields)
     out += flat(f.type, "v." + cppName(f.name), true, scope, "field '" + f.name + "' of '" + s.name + "'", 0);
-  for (const auto& f : s.fields)
-    if (f.switchIs)
-      out += "if (static_cast<int64_t>(v." + cppName(f.name) + "." +
-             "discriminant) != static_cast<int64_t>(" + expression(f.switchIs, scope) + ")) e.fail(" +
-             quote("union field '" + f.name + "' of '" + s.name + "' holds a different arm than [switch_is(" +
-                   f.switchIs->text + ")] says") +
-             ");\n";
+  out += fieldChecks(s, scope, true, true);
   return out;
 }
 
@@ -542,24 +554,13 @@ std::string NdrCode::structReadFlat(const sema::StructDecl& s) {
   for (const auto& f : s.fields)
     out +=
         flat(f.type, "v." + cppName(f.name), false, scope, "field '" + f.name + "' of '" + s.name + "'", 0);
-  for (const auto& f : s.fields)
-    if (f.rangeMin && f.rangeMax)
-      out += "::midlrt::ndr::Decoder::checkRange(" + quote("field '" + f.name + "' of '" + s.name + "'") +
-             ", v." + cppName(f.name) + ", static_cast<" + cppType(f.type) + ">(" +
-             expression(f.rangeMin, scope) + "), static_cast<" + cppType(f.type) + ">(" +
-             expression(f.rangeMax, scope) + "));\n";
+  out += fieldChecks(s, scope, false, false);
   for (const Check& c : correlationChecks(*this, s, scope)) {
     if (!c.guard.empty()) continue;  // pointers are checked when their referents are read
     out += "::midlrt::ndr::Decoder::checkCorrelation(" + quote(c.text) + ", static_cast<uint64_t>(" +
            c.value + "), " + c.container + ".size());\n";
   }
-  for (const auto& f : s.fields)
-    if (f.switchIs)
-      out += "if (static_cast<int64_t>(v." + cppName(f.name) + ".discriminant) != static_cast<int64_t>(" +
-             expression(f.switchIs, scope) + ")) d.fail(" +
-             quote("union field '" + f.name + "' of '" + s.name + "' does not match [switch_is(" +
-                   f.switchIs->text + ")]") +
-             ");\n";
+  out += fieldChecks(s, scope, false, true);
   return out;
 }
 

@@ -75,6 +75,7 @@ class NdrCode {
   std::string elements(const sema::Type* element, const std::string& container, const std::string& count,
                        bool write, const Scope& scope, const std::string& what, int depth);
   std::string unionFlat(const sema::UnionDecl& u, bool write);
+  std::string fieldChecks(const sema::StructDecl& s, const Scope& scope, bool write, bool switches);
   std::string unionPointees(const sema::UnionDecl& u, bool write);
   bool bulkCopyable(const sema::Type* t);
   // A struct of primitives whose NDR layout equals its C++ layout (no trailing padding): its size, alignment

@@ -4,27 +4,15 @@
 #include "sema/analyze.h"
 #include "sema/json_dump.h"
 #include "support/compile_text.h"
+#include "support/model_queries.h"
 
 using midlc::testing::compileText;
+using midlc::testing::findConst;
+using midlc::testing::findInterface;
+using midlc::testing::findOp;
 namespace sema = midlc::sema;
 
 namespace {
-
-const sema::InterfaceDecl* findInterface(const sema::Model& m, const std::string& name) {
-  auto* d = m.find(name);
-  return d && d->kind == sema::Decl::Kind::Interface ? static_cast<const sema::InterfaceDecl*>(d) : nullptr;
-}
-
-const sema::Operation* findOp(const sema::InterfaceDecl* itf, const std::string& name) {
-  for (const auto& op : itf->operations)
-    if (op.name == name) return &op;
-  return nullptr;
-}
-
-const sema::ConstDecl* findConst(const sema::Model& m, const std::string& name) {
-  auto* d = m.find(name);
-  return d && d->kind == sema::Decl::Kind::Const ? static_cast<const sema::ConstDecl*>(d) : nullptr;
-}
 
 #define EXPECT_COMPILES(result) ASSERT_TRUE((result).ok()) << (result).diagnostics
 

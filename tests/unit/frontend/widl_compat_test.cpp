@@ -9,22 +9,15 @@
 
 #include "sema/analyze.h"
 #include "support/compile_text.h"
+#include "support/model_queries.h"
 
 using midlc::testing::compileText;
+using midlc::testing::findConst;
+using midlc::testing::findInterface;
+using midlc::testing::findOp;
 namespace sema = midlc::sema;
 
 namespace {
-
-const sema::InterfaceDecl* findInterface(const sema::Model& m, const std::string& name) {
-  auto* d = m.find(name);
-  return d && d->kind == sema::Decl::Kind::Interface ? static_cast<const sema::InterfaceDecl*>(d) : nullptr;
-}
-
-const sema::Operation* findOp(const sema::InterfaceDecl* itf, const std::string& name) {
-  for (const auto& op : itf->operations)
-    if (op.name == name) return &op;
-  return nullptr;
-}
 
 const sema::Param& param(const sema::Model& m, const std::string& itf, const std::string& op, size_t i) {
   return findOp(findInterface(m, itf), op)->params.at(i);
