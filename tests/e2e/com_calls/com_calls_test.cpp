@@ -360,7 +360,24 @@ TEST_F(ComCalls, TheWireIsTheSameForSyncAndAsyncClientsAndServers) {
     ASSERT_EQ(call->Finish_Exchange(total), S_OK);
     EXPECT_EQ(total, 6.0);
   }
-  std::lock_guard<std::mutex> lock(recorder_->mu);
-  ASSERT_EQ(recorder_->requests.size(), 4u);
-  for (const auto& request : recorder_->requests) EXPECT_EQ(request, recorder_->requests.front());
+  std::vector<uint8_t> request;
+  {
+    std::lock_guard<std::mutex> lock(recorder_->mu);
+    ASSERT_EQ(recorder_->requests.size(), 4u);
+    for (const auto& r : recorder_->requests) EXPECT_EQ(r, recorder_->requests.front());
+    request = recorder_->requests.front();
+  }
+  // And the replies: the same request bytes, sent raw to the sync-only object and to the one that completes
+  // through its call object, come back as the same bytes.
+  std::vector<std::vector<uint8_t>> replies;
+  for (const auto& object : {kSyncAccountId, kAsyncAccountId}) {
+    midlrt::rpc::Message message = midlrt::rpc::Message::acquire(midlrt::rpc::kObjectRequestHeadroom);
+    message.append(request.data(), request.size());
+    midlrt::rpc::CallOptions options;
+    options.object = &object;
+    midlrt::rpc::Reply reply = binding_->invoke(IAccount_ifspec, 4, message, options);
+    replies.emplace_back(reply.data(), reply.data() + reply.size());
+  }
+  EXPECT_EQ(replies[0], replies[1]);
+  EXPECT_EQ(replies[0].size(), 12u);  // [in,out] double total, HRESULT
 }
