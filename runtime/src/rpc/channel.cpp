@@ -70,6 +70,14 @@ struct ClientConn {
     if (!writeAll(fd, iov, count)) broken = true;
     return !broken;
   }
+  // Writes iov now even while corked, after what the cork holds (so order is kept): for bind and
+  // alter_context, whose answers a corked caller is about to wait for.
+  bool sendNow(iovec* iov, int count) {
+    std::lock_guard lk(sendMu);
+    if (broken || !flushLocked()) return false;
+    if (!writeAll(fd, iov, count)) broken = true;
+    return !broken;
+  }
   bool flushLocked() {
     while (!broken && !out.empty()) {
       auto r = out.flush(fd);
@@ -560,7 +568,7 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
   pdu::encodeBind(bytes, alter ? pdu::PType::kAlterContext : pdu::PType::kBind,
                   pdu::kFirstFrag | pdu::kLastFrag | pdu::kConcMpx, call->callId, b);
   iovec iov{bytes.data(), bytes.size()};
-  if (!c->send(&iov, 1)) {
+  if (!c->sendNow(&iov, 1)) {
     std::vector<CallPtr> done;
     std::unique_lock lk(mu);
     failConnection(c, status::kCallFailed, done);

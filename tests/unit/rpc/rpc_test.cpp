@@ -594,6 +594,28 @@ TEST(Channel, AsyncDeadlineIsKeptWhileAnotherCallerBlocksReading) {
   blocker.join();
 }
 
+TEST(Channel, AFirstCallOnANewInterfaceUnderACorkIsNotHeldBack) {
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  SyntaxId second = kEchoIf;
+  second.uuid.data1 ^= 1;  // the same service under another interface: the channel must alter_context
+  server.registerInterface(second, testing::kOpCount, service);
+  auto ch = Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  Message first = Message::acquire();
+  Reply r;
+  ASSERT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, first, r), status::kOk);  // connected and bound
+  std::promise<uint32_t> done;
+  {
+    Channel::Cork cork(*ch);
+    ch->invokeAsync(second, testing::kEcho, Message::acquire(),
+                    [&](uint32_t s, Reply&) { done.set_value(s); });
+  }
+  auto f = done.get_future();
+  ASSERT_EQ(f.wait_for(2s), std::future_status::ready);  // not held until the bind times out
+  EXPECT_EQ(f.get(), status::kOk);
+}
+
 TEST(Channel, EveryCallHasADeadlineUnlessTheApplicationRemovesIt) {
   EXPECT_GT(ChannelOptions{}.defaultTimeout.count(), 0);
   auto service = std::make_shared<EchoService>();
