@@ -5,14 +5,6 @@
 
 namespace midlrt::ndr {
 
-namespace {
-std::string num(long double v) {
-  const auto i = static_cast<long long>(v);
-  if (static_cast<long double>(i) == v) return std::to_string(i);
-  return std::to_string(static_cast<double>(v));
-}
-}  // namespace
-
 Decoder::Decoder(const std::uint8_t* data, std::size_t size, std::size_t origin)
     : data_(data), size_(size), origin_(origin), pos_(origin) {
   if (origin > size)
@@ -50,8 +42,7 @@ void Decoder::fullPointerTypeClash(std::uint32_t id) {
 }
 
 void Decoder::rangeViolation(const char* what, long double v, long double lo, long double hi) {
-  throw DecodeError(std::string(what) + " value " + num(v) + " is outside its range [" + num(lo) + ", " +
-                    num(hi) + "]");
+  detail::throwRangeViolation(true, what, v, lo, hi);
 }
 
 void Decoder::correlationMismatch(const char* field, std::uint64_t value, std::uint64_t wire) {

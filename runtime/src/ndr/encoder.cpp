@@ -5,15 +5,6 @@
 
 namespace midlrt::ndr {
 
-namespace {
-std::string num(long double v) {
-  // Integral values print without a fraction; others with the default precision.
-  const auto i = static_cast<long long>(v);
-  if (static_cast<long double>(i) == v) return std::to_string(i);
-  return std::to_string(static_cast<double>(v));
-}
-}  // namespace
-
 Encoder::Encoder(Buffer& buffer, std::size_t origin) : buf_(&buffer), origin_(origin) {
   if (origin > buffer.size())
     throw EncodeError("encoder origin " + std::to_string(origin) + " is beyond the buffer's " +
@@ -57,8 +48,7 @@ void Encoder::sizeFieldMismatch(const char* field, std::uint64_t value, std::uin
 }
 
 void Encoder::rangeViolation(const char* what, long double v, long double lo, long double hi) {
-  throw EncodeError(std::string(what) + " value " + num(v) + " is outside its range [" + num(lo) + ", " +
-                    num(hi) + "]");
+  detail::throwRangeViolation(false, what, v, lo, hi);
 }
 
 void Encoder::embeddedNul(std::size_t length) {

@@ -34,6 +34,22 @@ void throwEnumOutOfRange(bool decoding, std::int64_t value) {
   throw EncodeError(message, kRpcXEnumValueOutOfRange);
 }
 
+namespace {
+// Integral values print without a fraction; others with the default precision.
+std::string number(long double v) {
+  const auto i = static_cast<long long>(v);
+  if (static_cast<long double>(i) == v) return std::to_string(i);
+  return std::to_string(static_cast<double>(v));
+}
+}  // namespace
+
+void throwRangeViolation(bool decoding, const char* what, long double value, long double lo, long double hi) {
+  const std::string message = std::string(what) + " value " + number(value) + " is outside its range [" +
+                              number(lo) + ", " + number(hi) + "]";
+  if (decoding) throw DecodeError(message);
+  throw EncodeError(message);
+}
+
 void throwDepthExceeded(bool decoding, unsigned limit) {
   const std::string message = "nesting deeper than the limit of " + std::to_string(limit) + " levels";
   if (decoding) throw DecodeError(message);

@@ -45,6 +45,8 @@ namespace detail {
 [[noreturn]] void throwDecode(const std::string& message);
 [[noreturn]] void throwEncode(const std::string& message);
 [[noreturn]] void throwEnumOutOfRange(bool decoding, std::int64_t value);
+[[noreturn]] void throwRangeViolation(bool decoding, const char* what, long double value, long double lo,
+                                      long double hi);
 [[noreturn]] void throwDepthExceeded(bool decoding, unsigned limit);
 }  // namespace detail
 
