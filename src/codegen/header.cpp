@@ -44,6 +44,7 @@ class HeaderView {
     for (const auto& item : model_.mainFile().items)
       if (auto* import = std::get_if<sema::Import>(&item)) includes.push_back(include(*import));
     view.set("includes", includes);
+    view.set("usesPipes", usesPipes());
     for (const auto& item : model_.mainFile().items) emitItem(item);
     view.set("items", items_);
     view.set("ndrTypes", ndrTypes_);
@@ -56,6 +57,25 @@ class HeaderView {
   NdrCode& ndr() { return ndr_; }
 
  private:
+  // Pipes need midlrt/ndr/pipe.h, and with it C++20 (std::span); other headers compile as C++17.
+  bool usesPipes() const {
+    auto isPipe = [](const Type* t) {
+      const Type* r = resolved(t);
+      if (r && r->kind == Type::Kind::Pointer) r = resolved(r->element);
+      return r && r->kind == Type::Kind::Pipe;
+    };
+    for (const auto& d : model_.decls) {
+      if (d->imported) continue;
+      if (d->kind == Decl::Kind::Typedef && isPipe(static_cast<const sema::TypedefDecl*>(d.get())->type))
+        return true;
+      if (d->kind != Decl::Kind::Interface) continue;
+      for (const auto& op : static_cast<const sema::InterfaceDecl*>(d.get())->operations)
+        for (const auto& p : op.params)
+          if (isPipe(p.type)) return true;
+    }
+    return false;
+  }
+
   mustache::data include(const sema::Import& import) {
     mustache::data d;
     std::string header = stemOf(import.path) + ".h";

@@ -279,6 +279,60 @@ std::string NdrCode::elements(const Type* element, const std::string& c, const s
          "}\n";
 }
 
+std::string NdrCode::pipeElementProblem(const Type* t, int depth) {
+  if (depth > 64) return "the type nests too deeply";
+  if (isNamed(t, Decl::Kind::Typedef)) {
+    const auto* td = static_cast<const sema::TypedefDecl*>(t->decl);
+    if (td->isContextHandle) return "a pipe element cannot be a context handle";
+    return pipeElementProblem(td->type, depth + 1);
+  }
+  if (!t) return "";
+  switch (t->kind) {
+    case Type::Kind::Primitive:
+      if (t->primitive == Primitive::HandleT || t->primitive == Primitive::Void)
+        return "a pipe element cannot be a handle or void";
+      return "";
+    case Type::Kind::Pointer:
+    case Type::Kind::Function:
+      return "a pipe element cannot be or contain a pointer";
+    case Type::Kind::Array:
+      if (t->isString || !t->fixedLength || t->sizing.any())
+        return "a pipe element cannot be or contain a conformant, varying or string array";
+      return pipeElementProblem(t->element, depth + 1);
+    case Type::Kind::Pipe:
+      return "a pipe element cannot be a pipe";
+    case Type::Kind::Named:
+      break;
+  }
+  switch (t->decl->kind) {
+    case Decl::Kind::Enum:
+      return "";
+    case Decl::Kind::Struct:
+      for (const auto& f : static_cast<const sema::StructDecl*>(t->decl)->fields)
+        if (std::string why = pipeElementProblem(f.type, depth + 1); !why.empty()) return why;
+      return "";
+    case Decl::Kind::Union:
+      return "a pipe element cannot be or contain a union";
+    default:
+      return "a pipe element cannot be an interface";
+  }
+}
+
+std::string NdrCode::pipeSpanWriter(const Type* element, const std::string& what) {
+  return "[](::midlrt::ndr::Encoder& e, std::span<const " + cppType(element) + "> c) {\n" +
+         elements(element, "c", "", true, Scope{}, what, 0) + "}";
+}
+
+std::string NdrCode::pipeSpanReader(const Type* element, const std::string& what) {
+  return "[](::midlrt::ndr::Decoder& d, std::span<" + cppType(element) + "> c) {\n" +
+         elements(element, "c", "", false, Scope{}, what, 0) + "}";
+}
+
+std::string NdrCode::pipeChunkReader(const Type* element, const std::string& what) {
+  return "[](::midlrt::ndr::Decoder& d, std::vector<" + cppType(element) + ">& c, uint32_t n) {\n" +
+         elements(element, "c", "n", false, Scope{}, what, 0) + "}";
+}
+
 std::string NdrCode::flat(const Type* t, const std::string& x, bool write, const Scope& scope,
                           const std::string& what, int depth) {
   if (depth > 64) return unsupported(what, "the type nests too deeply");
@@ -364,7 +418,7 @@ std::string NdrCode::flat(const Type* t, const std::string& x, bool write, const
       return elements(t->element, x, write ? "" : "conformance", write, scope, what, depth);
     }
     case Type::Kind::Pipe:
-      return unsupported(what, "pipes are not generated yet");
+      return unsupported(what, "a pipe can only be a parameter of an operation");
     case Type::Kind::Function:
       return unsupported(what, "function pointers carry no data");
   }

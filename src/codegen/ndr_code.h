@@ -50,6 +50,14 @@ class NdrCode {
   std::string readTopLevel(const sema::Type* type, const std::string& expr, const Scope& scope,
                            const std::string& what);
 
+  // DCE pipes (midlrt/ndr/pipe.h). Why a type cannot be a pipe's element, or "" if it can: MIDL's rules,
+  // which keep every element a fixed-size value with no pointers.
+  std::string pipeElementProblem(const sema::Type* element, int depth = 0);
+  // Lambdas over a pipe's elements: write a span, read into a span, read `n` into a vector.
+  std::string pipeSpanWriter(const sema::Type* element, const std::string& what);
+  std::string pipeSpanReader(const sema::Type* element, const std::string& what);
+  std::string pipeChunkReader(const sema::Type* element, const std::string& what);
+
   // NDR alignment of a value's flat representation.
   unsigned alignment(const sema::Type* type);
   bool isV1Enum(const sema::Decl* enumDecl) const { return v1Enums_.count(enumDecl) > 0; }

@@ -49,6 +49,17 @@ bool isContextHandle(const Type* t) {
   return false;
 }
 
+// The pipe a parameter passes: its type if that is a pipe, or the pointee of a pointer to one.
+const Type* pipeOf(const Type* t) {
+  const Type* r = resolved(t);
+  if (r && r->kind == Type::Kind::Pipe) return t;
+  if (r && r->kind == Type::Kind::Pointer) {
+    const Type* pointee = resolved(r->element);
+    if (pointee && pointee->kind == Type::Kind::Pipe) return r->element;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string joinParams(const std::vector<std::string>& list) {
@@ -95,8 +106,7 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
   for (const auto& p : op.params) {
     if ((p.isContextHandle || isContextHandle(p.type)) && op.isAsync)
       return fail(what, "context handles in [async] operations are not generated yet");
-    if (resolved(p.type) && resolved(p.type)->kind == Type::Kind::Pipe)
-      return fail(what, "pipes are not generated yet");
+    if (pipeOf(p.type) && itf_.isObject && marshal_) return fail(what, "pipes cannot be used in object interfaces");
   }
 
   std::string& clientWrite = parts.clientWrite;
@@ -104,6 +114,7 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
   std::string& serverLocals = parts.serverLocals;
   std::string& serverRead = parts.serverRead;
   std::string& serverWrite = parts.serverWrite;
+  std::string pipeWrites, pipeReads;
   for (size_t i = 0; i < op.params.size(); ++i) {
     const sema::Param& p = op.params[i];
     std::string name = paramName(p, i);
@@ -124,6 +135,38 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
     bool in = p.direction != Direction::Out;
     bool out = p.direction != Direction::In;
     std::string local = "p_" + name;
+    if (const Type* pipe = pipeOf(t)) {
+      const Type* r = resolved(t);
+      if (r->kind == Type::Kind::Pointer && r->pointerKind != sema::PointerKind::Ref)
+        return fail(pwhat, "a pipe is passed by value or by [ref] pointer");
+      const Type* element = resolved(pipe)->element;
+      if (std::string why = ndr_.pipeElementProblem(element); !why.empty()) return fail(pwhat, why);
+      std::string type = cppType(pipe);
+      std::string elementType = cppType(element);
+      clientParams.push_back(type + "& " + name);
+      managerParams.push_back(type + "& " + name);
+      serverLocals += type + " " + local + ";\n";
+      parts.localNames.push_back(local);
+      arguments.push_back(local);
+      if (!marshal_) continue;
+      parts.clientChecks += "::midlrt::ndr::checkPipe(" + name + ", " + (in ? "true" : "false") + ", " +
+                            (out ? "true" : "false") + ", \"'" + p.name + "'\");\n";
+      // [in] pipes follow the other [in] parameters; [out] pipes come before the other [out] ones.
+      std::string pull = "{}", push = "{}";
+      if (in) {
+        pipeWrites += "::midlrt::ndr::writePipe(e, " + name + ", " + ndr_.pipeSpanWriter(element, pwhat) + ");\n";
+        pull = "::midlrt::ndr::pipeReader<" + elementType + ">(midl_pipe_d, midl_in_pipes, " +
+               std::to_string(parts.inPipes++) + ", " + ndr_.pipeSpanReader(element, pwhat) + ")";
+      }
+      if (out) {
+        pipeReads += "::midlrt::ndr::readPipe(d, " + name + ", " + ndr_.pipeChunkReader(element, pwhat) + ");\n";
+        parts.outNames.push_back(name);
+        push = "::midlrt::ndr::pipeWriter<" + elementType + ">(midl_pipe_e, midl_out_pipes, " +
+               std::to_string(parts.outPipes++) + ", " + ndr_.pipeSpanWriter(element, pwhat) + ")";
+      }
+      parts.pipeSetup += local + " = " + type + "(" + pull + ", " + push + ");\n";
+      continue;
+    }
     if (p.isContextHandle || isContextHandle(t)) {
       // The client holds an opaque handle; the server's manager sees the state it keeps for the client.
       clientParams.push_back(
@@ -202,6 +245,8 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
     serverRead += readTop(t, local, scope, pwhat);
   }
   if (ndr_.failed()) return std::nullopt;
+  clientWrite += pipeWrites;
+  clientRead = pipeReads + clientRead;
 
   // Correlation between a size parameter and its vector, on both sides.
   std::string& clientChecks = parts.clientChecks;
@@ -239,6 +284,7 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
   bool hasResult = !(rr && rr->kind == Type::Kind::Primitive && rr->primitive == sema::Primitive::Void);
   if (hasResult && rr && (rr->kind == Type::Kind::Pointer || rr->kind == Type::Kind::Array))
     return fail(what, "returning a pointer is not generated yet");
+  if (hasResult && rr && rr->kind == Type::Kind::Pipe) return fail(what, "an operation cannot return a pipe");
   parts.hasResult = hasResult;
   parts.returnType = hasResult ? cppType(ret) : "void";
   if (hasResult) {

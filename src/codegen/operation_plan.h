@@ -7,6 +7,7 @@
 //   [in] [ref] pointer or array       const P&      (P: the pointee: value, std::string, std::vector<E>)
 //   [in] [unique]/[ptr] pointer       const P*      (nullptr for NULL)
 //   [out] or [in,out] [ref] pointer   P&
+//   pipe (RPC), by value or [ref]   P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides)
 //   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
 //   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception
 #pragma once
@@ -36,6 +37,10 @@ struct OperationParts {
   std::vector<std::string> outNames;    // client: the [out] and [in,out] parameters' names
   std::string bindingName;              // RPC: the handle_t parameter that is the binding, if any
   std::string statusParam;              // the [comm_status]/[fault_status] parameter, if any
+  // DCE pipes: the server's statements that give each pipe local its pull/push functions (over
+  // midl_pipe_d, midl_pipe_e, midl_in_pipes, midl_out_pipes), and how many pipes go each way.
+  std::string pipeSetup;
+  unsigned inPipes = 0, outPipes = 0;
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
 };
 

@@ -49,16 +49,28 @@ std::string clientBody(const sema::InterfaceDecl& itf, const OperationParts& op)
 
 // The dispatcher's case: unmarshal into locals, call the manager, marshal the outputs.
 std::string serverBody(const OperationParts& op) {
+  const bool pipes = op.inPipes + op.outPipes > 0;
   std::string server = op.serverLocals;
-  if (!op.serverRead.empty())
+  if (pipes) {
+    // The [in] pipes are read from where the other [in] parameters end, and the [out] pipes written into the
+    // response, while the manager runs.
+    server += "::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead;
+  } else if (!op.serverRead.empty()) {
     server +=
         "{\n::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead + "}\n";
+  }
   server += op.serverChecks;
+  const std::string encoder =
+      "::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());\n";
+  if (op.inPipes) server += "::midlrt::ndr::PipeSequence midl_in_pipes(\"[in]\");\nauto& midl_pipe_d = d;\n";
+  if (op.outPipes)
+    server += encoder + "::midlrt::ndr::PipeSequence midl_out_pipes(\"[out]\");\nauto& midl_pipe_e = e;\n";
+  server += op.pipeSetup;
   server += (op.hasResult ? "const " + op.returnType + " midl_result = " : std::string()) + "manager_->" +
             op.name + "(" + joinParams(op.arguments) + ");\n";
-  if (!op.serverWrite.empty())
-    server +=
-        "::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());\n" + op.serverWrite;
+  if (op.inPipes) server += "midl_in_pipes.requireFinished(" + std::to_string(op.inPipes) + ");\n";
+  if (op.outPipes) server += "midl_out_pipes.requireFinished(" + std::to_string(op.outPipes) + ");\n";
+  if (!op.serverWrite.empty()) server += (op.outPipes ? "" : encoder) + op.serverWrite;
   return server + "return;\n";
 }
 
@@ -92,19 +104,39 @@ std::string asyncClientBody(const sema::InterfaceDecl& itf, const OperationParts
 }
 
 // [async] manager: the parameters live in a frame that the completion marshals from, whichever thread
-// completes; the manager gets the call's handle and may return before it completes.
+// completes; the manager gets the call's handle and may return before it completes. The frame also keeps
+// the pipes' cursors: the manager may pull and push from any thread until it completes the call.
 std::string asyncServerBody(const OperationParts& op) {
   std::string frame = "struct Frame {\n" + op.serverLocals;
   if (op.hasResult) frame += op.returnType + " midl_result{};\n";
+  if (op.inPipes)
+    frame += "::midlrt::ndr::PipeSequence midl_in_pipes{\"[in]\"};\n"
+             "std::optional<::midlrt::ndr::Decoder> midl_pipe_d;\n";
+  if (op.outPipes)
+    frame += "::midlrt::ndr::PipeSequence midl_out_pipes{\"[out]\"};\n"
+             "std::optional<::midlrt::ndr::Encoder> midl_pipe_e;\n";
   frame += "};\nauto midl_frame = std::make_shared<Frame>();\n";
   std::string refs;
   for (const auto& name : op.localNames) refs += "auto& " + name + " = midl_frame->" + name + ";\n";
   std::string body = frame + refs;
-  if (!op.serverRead.empty())
+  if (op.inPipes)
+    body += "::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead;
+  else if (!op.serverRead.empty())
     body += "{\n::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead + "}\n";
   body += op.serverChecks;
+  if (op.inPipes)
+    body += "auto& midl_in_pipes = midl_frame->midl_in_pipes;\nauto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);\n";
+  if (op.outPipes)
+    body += "auto& midl_out_pipes = midl_frame->midl_out_pipes;\n"
+            "auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), "
+            "call.response().headroom());\n";
+  body += op.pipeSetup;
   std::string marshal =
       "[midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {\n" + refs;
+  if (op.inPipes)
+    marshal += "midl_frame->midl_in_pipes.requireFinished(" + std::to_string(op.inPipes) + ");\n";
+  if (op.outPipes)
+    marshal += "midl_frame->midl_out_pipes.requireFinished(" + std::to_string(op.outPipes) + ");\n";
   if (op.hasResult)
     marshal += "const " + op.returnType + " midl_result = midl_reply_value != nullptr ? *static_cast<const " +
                op.returnType + "*>(midl_reply_value) : " + op.returnType + "{};\n";

@@ -39,10 +39,40 @@ TEST(Codegen, AVoidPointerInAMarshaledStructIsRefusedOnceWithItsLocation) {
       "and function pointers carry no data\n");
 }
 
-TEST(Codegen, PipesAreRefusedAtTheOperation) {
-  EXPECT_EQ(generateErrors("[uuid(11111111-2222-3333-4444-555555555555)]\n"
-                           "interface I {\n  void F([in] pipe long data);\n}\n"),
-            "test.idl:3:8: error: cannot generate operation 'F' of 'I': pipes are not generated yet\n");
+// MIDL's rules for pipes: elements are fixed-size values without pointers or unions; a pipe is a
+// parameter (by value or [ref] pointer) of an RPC interface, never a result or a field.
+TEST(Codegen, PipeElementsMustBeFixedSizeValuesWithoutPointers) {
+  const std::string itf = "[uuid(11111111-2222-3333-4444-555555555555)]\ninterface I {\n";
+  EXPECT_EQ(generateErrors("typedef struct { long n; long* p; } WithPointer;\n" + itf +
+                           "  void F([in] pipe WithPointer data);\n}\n"),
+            "test.idl:4:8: error: cannot generate parameter 'data' of operation 'F' of 'I': a pipe element "
+            "cannot be or contain a pointer\n");
+  EXPECT_EQ(generateErrors("typedef struct { long n; [size_is(n)] long a[]; } Conformant;\n" + itf +
+                           "  void F([in] pipe Conformant data);\n}\n"),
+            "test.idl:4:8: error: cannot generate parameter 'data' of operation 'F' of 'I': a pipe element "
+            "cannot be or contain a conformant, varying or string array\n");
+  EXPECT_EQ(generateErrors("typedef [switch_type(long)] union { [case(1)] long a; } U;\n" + itf +
+                           "  void F([in] pipe U data);\n}\n"),
+            "test.idl:4:8: error: cannot generate parameter 'data' of operation 'F' of 'I': a pipe element "
+            "cannot be or contain a union\n");
+}
+
+TEST(Codegen, PipesArePassedByValueOrRefPointerInRpcInterfacesOnly) {
+  const std::string itf = "[uuid(11111111-2222-3333-4444-555555555555)]\ninterface I {\n";
+  EXPECT_EQ(generateErrors("typedef pipe long P;\n" + itf + "  void F([in, unique] P* data);\n}\n"),
+            "test.idl:4:8: error: cannot generate parameter 'data' of operation 'F' of 'I': a pipe is passed "
+            "by value or by [ref] pointer\n");
+  EXPECT_EQ(generateErrors("typedef pipe long P;\n" + itf + "  P F(void);\n}\n"),
+            "test.idl:4:5: error: cannot generate operation 'F' of 'I': an operation cannot return a pipe\n");
+  EXPECT_EQ(generateErrors("import \"unknwn.idl\";\ntypedef pipe long P;\n"
+                           "[object, uuid(11111111-2222-3333-4444-555555555555)]\n"
+                           "interface I : IUnknown {\n  HRESULT F([in] P data);\n}\n"),
+            "test.idl:5:11: error: cannot generate operation 'F' of 'I': pipes cannot be used in object "
+            "interfaces\n");
+  EXPECT_EQ(generateErrors("typedef pipe long P;\ntypedef struct { P p; } HasPipe;\n" + itf +
+                           "  void F([in] HasPipe* h);\n}\n"),
+            "test.idl:2:9: error: cannot generate marshaling code for field 'p' of 'HasPipe': a pipe can "
+            "only be a parameter of an operation\n");
 }
 
 TEST(Codegen, InterfacePointersAreRefused) {

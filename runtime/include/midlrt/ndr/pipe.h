@@ -1,0 +1,209 @@
+// DCE pipes: the C++ mapping of `typedef pipe T P;` and the chunked NDR representation generated stubs use.
+//
+// A pipe is an open-ended stream of T that moves during one call. On the wire (C706 chapter 14, "Pipes"; MS-RPCE
+// 2.2.5.3.4.5 for the NDR64 variant) it is a sequence of chunks, each an unsigned long element count
+// (aligned to 4) followed by that many elements, ended by a chunk of zero elements. [in] pipes follow every
+// other [in] parameter of the request; [out] pipes come first in the response, before the other [out]
+// parameters and the return value.
+//
+// Pipe<T> is MIDL's pipe structure (pull, push, state) with std::function in place of the function
+// pointers, and the same discipline:
+//   client, [in] pipe:   the stub calls pull(buffer) until it returns 0, sending each chunk;
+//   client, [out] pipe:  the stub calls push(chunk) for every chunk received, then push({}) once;
+//   server, [in] pipe:   the manager calls pull(buffer) until it returns 0;
+//   server, [out] pipe:  the manager calls push(chunk) for each chunk, then push({}) to end the pipe.
+// The server uses the [in] pipes in declaration order, each to its end, and the [out] pipes likewise
+// (RPC_X_WRONG_PIPE_ORDER otherwise; it may push to an [out] pipe while it still pulls from an [in] one); a manager that returns before it has drained every [in] pipe and
+// ended every [out] pipe faults the call with RPC_X_PIPE_DISCIPLINE_ERROR, as Microsoft's runtime does.
+//
+// This runtime moves a pipe's chunks inside its call's request and response PDUs: the client pulls every
+// [in] chunk before sending the request, and pushes [out] chunks once the response has arrived. So a pipe is
+// bounded by the largest request and reply (ServerOptions::maxRequestSize, ChannelOptions::maxReplySize),
+// and the server's manager starts once the whole request has arrived.
+// Unlike the rest of the NDR layer (C++17), this needs C++20 for std::span, as generated code does.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "midlrt/ndr/decoder.h"
+#include "midlrt/ndr/encoder.h"
+#include "midlrt/ndr/error.h"
+
+namespace midlrt::ndr {
+
+/// RPC_X_WRONG_PIPE_ORDER (1831): a pipe was used before the pipes declared ahead of it were finished.
+inline constexpr std::uint32_t kRpcXWrongPipeOrder = 0x00000727;
+/// RPC_X_PIPE_CLOSED (1916): push after the empty chunk that ended the pipe.
+inline constexpr std::uint32_t kRpcXPipeClosed = 0x0000077c;
+/// RPC_X_PIPE_DISCIPLINE_ERROR (1917): the call completed before all its pipes were processed.
+inline constexpr std::uint32_t kRpcXPipeDisciplineError = 0x0000077d;
+
+/// Misuse of a pipe by the code on either end (not bad input from the wire).
+class PipeError : public NdrError {
+ public:
+  PipeError(const std::string& message, std::uint32_t status) : NdrError(message, status) {}
+};
+
+template <class T>
+class Pipe {
+ public:
+  /// Fills the front of `buffer` (never empty) and returns how many elements it wrote; 0 ends the pipe.
+  using Pull = std::function<std::size_t(std::span<T> buffer)>;
+  /// Receives one chunk; the empty chunk ends the pipe.
+  using Push = std::function<void(std::span<const T> chunk)>;
+
+  Pipe() = default;
+  Pipe(Pull pull, Push push) : pull_(std::move(pull)), push_(std::move(push)) {}
+
+  /// An [in] pipe fed by `pull`.
+  static Pipe source(Pull pull) { return Pipe(std::move(pull), {}); }
+  /// An [out] pipe drained by `push`.
+  static Pipe sink(Push push) { return Pipe({}, std::move(push)); }
+  /// An [in] pipe over elements the caller keeps alive until the call returns.
+  static Pipe from(std::span<const T> elements) {
+    return source([elements, next = std::size_t{0}](std::span<T> buffer) mutable {
+      const std::size_t n = std::min(buffer.size(), elements.size() - next);
+      std::copy_n(elements.begin() + static_cast<std::ptrdiff_t>(next), n, buffer.begin());
+      next += n;
+      return n;
+    });
+  }
+  /// An [out] pipe that appends every element it receives to `out`.
+  static Pipe into(std::vector<T>& out) {
+    return sink([&out](std::span<const T> chunk) { out.insert(out.end(), chunk.begin(), chunk.end()); });
+  }
+
+  bool canPull() const noexcept { return static_cast<bool>(pull_); }
+  bool canPush() const noexcept { return static_cast<bool>(push_); }
+
+  std::size_t pull(std::span<T> buffer) {
+    if (!pull_) throw PipeError("pull from a pipe that has no pull function", kRpcXWrongPipeOrder);
+    if (buffer.empty()) throw PipeError("pull into an empty buffer", kRpcXWrongPipeOrder);
+    const std::size_t n = pull_(buffer);
+    if (n > buffer.size())
+      throw PipeError("a pipe's pull function returned " + std::to_string(n) + " elements for a buffer of " +
+                          std::to_string(buffer.size()),
+                      kRpcXWrongPipeOrder);
+    return n;
+  }
+  void push(std::span<const T> chunk) {
+    if (!push_) throw PipeError("push to a pipe that has no push function", kRpcXWrongPipeOrder);
+    push_(chunk);
+  }
+
+ private:
+  Pull pull_;
+  Push push_;
+};
+
+/// Client: a pipe argument must have the function its direction needs before the call starts.
+template <class T>
+void checkPipe(const Pipe<T>& pipe, bool in, bool out, const char* what) {
+  if (in && !pipe.canPull()) throw PipeError(std::string("the [in] pipe ") + what + " has no pull function", kRpcXWrongPipeOrder);
+  if (out && !pipe.canPush()) throw PipeError(std::string("the [out] pipe ") + what + " has no push function", kRpcXWrongPipeOrder);
+}
+
+/// Elements per chunk the client stub pulls at a time: 64 KiB of them, at least one.
+template <class T>
+inline constexpr std::size_t kPipeChunkElements = std::max<std::size_t>(1, 65536 / sizeof(T));
+
+/// Client, [in] pipe: every chunk the pipe yields, then the empty chunk. `write(e, span)` writes elements.
+template <class T, class WriteElements>
+void writePipe(Encoder& e, Pipe<T>& pipe, WriteElements&& write) {
+  std::vector<T> chunk(kPipeChunkElements<T>);
+  for (;;) {
+    const std::size_t n = pipe.pull(std::span<T>(chunk));
+    e.writeConformance(n);
+    if (n == 0) return;
+    write(e, std::span<const T>(chunk.data(), n));
+  }
+}
+
+/// Client, [out] pipe: pushes every chunk received, then the empty chunk. `read(d, vector, count)` reads
+/// `count` elements into the vector (checking them against the bytes left first).
+template <class T, class ReadElements>
+void readPipe(Decoder& d, Pipe<T>& pipe, ReadElements&& read) {
+  std::vector<T> chunk;
+  for (;;) {
+    const std::uint32_t n = d.readConformance();
+    if (n == 0) {
+      pipe.push({});
+      return;
+    }
+    read(d, chunk, n);
+    pipe.push(std::span<const T>(chunk.data(), n));
+  }
+}
+
+/// Server: the order in which a call's pipes of one direction may be used, and whether each is finished.
+class PipeSequence {
+ public:
+  explicit PipeSequence(const char* direction) : direction_(direction) {}
+  /// Throws RPC_X_WRONG_PIPE_ORDER unless pipe `index` is the one in progress.
+  void enter(std::size_t index) const {
+    if (index != current_)
+      throw PipeError(std::string("the server used ") + direction_ + " pipe " + std::to_string(index + 1) +
+                          " before finishing pipe " + std::to_string(current_ + 1),
+                      kRpcXWrongPipeOrder);
+  }
+  void finish() { ++current_; }
+  /// After the manager returned: every one of `count` pipes must be finished.
+  void requireFinished(std::size_t count) const {
+    if (current_ < count)
+      throw PipeError(std::string("the call completed before ") + direction_ + " pipe " +
+                          std::to_string(current_ + 1) + " was finished",
+                      kRpcXPipeDisciplineError);
+  }
+
+ private:
+  const char* direction_;
+  std::size_t current_ = 0;
+};
+
+/// Server, [in] pipe `index`: a pull function that reads the pipe's chunks from the request.
+/// `read(d, span)` reads span.size() elements.
+template <class T, class ReadElements>
+typename Pipe<T>::Pull pipeReader(Decoder& d, PipeSequence& sequence, std::size_t index, ReadElements read) {
+  return [&d, &sequence, index, read, left = std::uint32_t{0}, ended = false](std::span<T> buffer) mutable {
+    if (ended) return std::size_t{0};
+    sequence.enter(index);
+    if (left == 0) {
+      left = d.readConformance();
+      if (left == 0) {
+        ended = true;
+        sequence.finish();
+        return std::size_t{0};
+      }
+    }
+    const std::size_t n = std::min<std::size_t>(left, buffer.size());
+    read(d, buffer.first(n));
+    left -= static_cast<std::uint32_t>(n);
+    return n;
+  };
+}
+
+/// Server, [out] pipe `index`: a push function that writes chunks into the response.
+/// `write(e, span)` writes the elements.
+template <class T, class WriteElements>
+typename Pipe<T>::Push pipeWriter(Encoder& e, PipeSequence& sequence, std::size_t index, WriteElements write) {
+  return [&e, &sequence, index, write, ended = false](std::span<const T> chunk) mutable {
+    if (ended) throw PipeError("push after the end of [out] pipe " + std::to_string(index + 1), kRpcXPipeClosed);
+    sequence.enter(index);
+    e.writeConformance(chunk.size());
+    if (chunk.empty()) {
+      ended = true;
+      sequence.finish();
+      return;
+    }
+    write(e, chunk);
+  };
+}
+
+}  // namespace midlrt::ndr

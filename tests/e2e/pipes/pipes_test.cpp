@@ -1,0 +1,438 @@
+// DCE pipes through generated code: [in], [out] and [in,out] pipes of primitives and of an 8-aligned struct,
+// synchronous and [async] on both sides in every combination, the chunks on the wire checked byte for byte
+// against NDR written by hand, Microsoft's pipe discipline on the server, and hostile chunk counts.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <numeric>
+#include <thread>
+
+#include "async/pipes.h"
+#include "sync/pipes.h"
+
+namespace {
+
+using midlrt::async::AsyncState;
+using midlrt::async::ServerAsyncCall;
+using midlrt::rpc::ServerCall;
+
+// What both managers do; the sync one returns the result, the async one completes with it from a thread.
+int32_t sum(int32_t scale, LONG_PIPE& values, int32_t& count) {
+  std::array<int32_t, 1000> buffer{};
+  int64_t total = 0;
+  count = 0;
+  while (size_t n = values.pull(buffer)) {
+    total = std::accumulate(buffer.begin(), buffer.begin() + static_cast<long>(n), total);
+    count += static_cast<int32_t>(n);
+  }
+  return static_cast<int32_t>(total * scale);
+}
+
+int32_t range(int32_t first, int32_t count, int32_t chunk, LONG_PIPE& values) {
+  std::vector<int32_t> c;
+  for (int32_t i = 0; i < count;) {
+    c.clear();
+    while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
+    values.push(c);
+  }
+  values.push({});
+  return count;
+}
+
+int32_t echo(BYTE_PIPE& input, BYTE_PIPE& output) {
+  std::array<uint8_t, 4096> buffer{};
+  int32_t total = 0;
+  while (size_t n = input.pull(buffer)) {
+    std::reverse(buffer.begin(), buffer.begin() + static_cast<long>(n));
+    output.push(std::span<const uint8_t>(buffer.data(), n));
+    total += static_cast<int32_t>(n);
+  }
+  output.push({});
+  return total;
+}
+
+int32_t scale(SAMPLE_PIPE& samples) {
+  std::array<SAMPLE, 7> buffer{};
+  int32_t total = 0;
+  while (size_t n = samples.pull(buffer)) {
+    for (size_t i = 0; i < n; ++i) buffer[i].value *= 2;
+    samples.push(std::span<const SAMPLE>(buffer.data(), n));
+    total += static_cast<int32_t>(n);
+  }
+  samples.push({});
+  return total;
+}
+
+int32_t concat(LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) {
+  std::array<int32_t, 100> buffer{};
+  for (LONG_PIPE* in : {&first, &second})
+    while (size_t n = in->pull(buffer)) joined.push(std::span<const int32_t>(buffer.data(), n));
+  joined.push({});
+  return 0;
+}
+
+// how: 1 returns with [in] pipe a unread; 2 reads b before a; 3 pushes after ending c; 4 never ends c;
+// 0 follows the rules.
+int32_t misuse(int32_t how, LONG_PIPE& a, LONG_PIPE& b, LONG_PIPE& c) {
+  std::array<int32_t, 16> buffer{};
+  if (how == 1) return 0;
+  if (how == 2) b.pull(buffer);
+  while (a.pull(buffer) != 0) {
+  }
+  while (b.pull(buffer) != 0) {
+  }
+  if (how == 4) return 0;
+  c.push({});
+  if (how == 3) c.push(std::span<const int32_t>(buffer.data(), 1));
+  return 0;
+}
+
+class SyncPipes : public PipesSync_Manager {
+ public:
+  int32_t Sum(ServerCall&, int32_t s, LONG_PIPE& values, int32_t& count) override { return sum(s, values, count); }
+  int32_t Range(ServerCall&, int32_t first, int32_t count, int32_t chunk, LONG_PIPE& values) override {
+    return range(first, count, chunk, values);
+  }
+  int32_t Echo(ServerCall&, BYTE_PIPE& input, BYTE_PIPE& output) override { return echo(input, output); }
+  int32_t Scale(ServerCall&, SAMPLE_PIPE& samples) override { return scale(samples); }
+  int32_t Concat(ServerCall&, LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) override {
+    return concat(first, second, joined);
+  }
+  int32_t Misuse(ServerCall&, int32_t how, LONG_PIPE& a, LONG_PIPE& b, LONG_PIPE& c) override {
+    return misuse(how, a, b, c);
+  }
+};
+
+// Returns at once and works the pipes from a thread of its own, then completes (or aborts with the
+// status of what the pipes threw).
+class AsyncPipes : public Pipes_Manager {
+ public:
+  ~AsyncPipes() override {
+    for (auto& t : threads_) t.join();
+  }
+  void Sum(ServerAsyncCall call, ServerCall&, int32_t s, LONG_PIPE& values, int32_t& count) override {
+    later(call, [s, &values, &count] { return sum(s, values, count); });
+  }
+  void Range(ServerAsyncCall call, ServerCall&, int32_t first, int32_t count, int32_t chunk,
+             LONG_PIPE& values) override {
+    later(call, [=, &values] { return range(first, count, chunk, values); });
+  }
+  void Echo(ServerAsyncCall call, ServerCall&, BYTE_PIPE& input, BYTE_PIPE& output) override {
+    later(call, [&input, &output] { return echo(input, output); });
+  }
+  void Scale(ServerAsyncCall call, ServerCall&, SAMPLE_PIPE& samples) override {
+    later(call, [&samples] { return scale(samples); });
+  }
+  void Concat(ServerAsyncCall call, ServerCall&, LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) override {
+    later(call, [&first, &second, &joined] { return concat(first, second, joined); });
+  }
+  void Misuse(ServerAsyncCall call, ServerCall&, int32_t how, LONG_PIPE& a, LONG_PIPE& b, LONG_PIPE& c) override {
+    later(call, [how, &a, &b, &c] { return misuse(how, a, b, c); });
+  }
+
+ private:
+  template <class F>
+  void later(ServerAsyncCall call, F work) {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads_.emplace_back([call, work]() mutable {
+      try {
+        int32_t result = work();
+        call.complete(&result);
+      } catch (const midlrt::ndr::NdrError& e) {
+        call.abort(e.status());
+      }
+    });
+  }
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+// Records the stub data of the last request and answers with canned stub data: the wire seen without
+// generated code on the other end.
+class RawDispatcher : public midlrt::rpc::Dispatcher {
+ public:
+  void dispatch(ServerCall& call) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    request.assign(call.requestData(), call.requestData() + call.requestSize());
+    call.response().append(response.data(), response.size());
+  }
+  std::mutex mu_;
+  std::vector<uint8_t> request, response;
+};
+
+std::vector<uint8_t> bytes(std::initializer_list<uint32_t> words) {
+  std::vector<uint8_t> out;
+  for (uint32_t w : words)
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(w >> (8 * i)));
+  return out;
+}
+
+// Both servers, and a channel to each: every test runs against both.
+class PipeCalls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PipesSync_register(syncServer_, std::make_shared<SyncPipes>());
+    Pipes_register(asyncServer_, std::make_shared<AsyncPipes>());
+    bindings_ = {midlrt::rpc::Channel::create(syncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]")),
+                 midlrt::rpc::Channel::create(asyncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]"))};
+  }
+  void TearDown() override {
+    bindings_.clear();
+    syncServer_.shutdown();
+    asyncServer_.shutdown();
+  }
+  midlrt::rpc::Server syncServer_, asyncServer_;
+  std::vector<midlrt::Binding> bindings_;
+};
+
+uint32_t statusOf(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const midlrt::rpc::RpcError& e) {
+    return e.status();
+  }
+  return 0;
+}
+
+std::vector<int32_t> iota(int32_t from, size_t n) {
+  std::vector<int32_t> v(n);
+  std::iota(v.begin(), v.end(), from);
+  return v;
+}
+
+}  // namespace
+
+TEST_F(PipeCalls, InPipeDataFollowsTheOtherInParametersAcrossManyChunks) {
+  // 200,000 values: several 64 KiB chunks and several request fragments.
+  const std::vector<int32_t> values = iota(0, 200000);
+  for (auto& b : bindings_) {
+    LONG_PIPE pipe = LONG_PIPE::from(values);
+    int32_t count = 0;
+    EXPECT_EQ(PipesSync::Sum(b, 1, pipe, count), static_cast<int32_t>(199999LL * 200000 / 2));
+    EXPECT_EQ(count, 200000);
+  }
+}
+
+TEST_F(PipeCalls, OutPipeChunksArriveInOrderThenOneEmptyChunk) {
+  for (auto& b : bindings_) {
+    std::vector<size_t> chunks;
+    std::vector<int32_t> received;
+    LONG_PIPE pipe = LONG_PIPE::sink([&](std::span<const int32_t> c) {
+      chunks.push_back(c.size());
+      received.insert(received.end(), c.begin(), c.end());
+    });
+    EXPECT_EQ(PipesSync::Range(b, 10, 25, 10, pipe), 25);
+    EXPECT_EQ(received, iota(10, 25));
+    EXPECT_EQ(chunks, (std::vector<size_t>{10, 10, 5, 0}));
+  }
+}
+
+TEST_F(PipeCalls, EmptyPipesCarryOnlyTheEndChunk) {
+  for (auto& b : bindings_) {
+    LONG_PIPE none = LONG_PIPE::from({});
+    int32_t count = -1;
+    EXPECT_EQ(PipesSync::Sum(b, 3, none, count), 0);
+    EXPECT_EQ(count, 0);
+    std::vector<int32_t> out{1};
+    LONG_PIPE sink = LONG_PIPE::into(out);
+    EXPECT_EQ(PipesSync::Range(b, 0, 0, 4, sink), 0);
+    EXPECT_EQ(out, std::vector<int32_t>{1});
+  }
+}
+
+TEST_F(PipeCalls, OnePipeEachWayMovesMegabytes) {
+  std::vector<uint8_t> data(3 << 20);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + i / 251);
+  for (auto& b : bindings_) {
+    std::vector<uint8_t> back;
+    BYTE_PIPE input = BYTE_PIPE::from(data);
+    BYTE_PIPE output = BYTE_PIPE::into(back);
+    EXPECT_EQ(PipesSync::Echo(b, input, output), static_cast<int32_t>(data.size()));
+    ASSERT_EQ(back.size(), data.size());
+    // The server reverses every chunk it pulls (4096 bytes) and the client pulls 64 KiB at a time.
+    std::vector<uint8_t> expected = data;
+    for (size_t i = 0; i < expected.size(); i += 4096)
+      std::reverse(expected.begin() + static_cast<long>(i),
+                   expected.begin() + static_cast<long>(std::min(expected.size(), i + 4096)));
+    EXPECT_TRUE(back == expected);
+  }
+}
+
+TEST_F(PipeCalls, InOutPipeOfAlignedStructsComesBackTransformed) {
+  std::vector<SAMPLE> samples;
+  for (int i = 0; i < 1000; ++i) samples.push_back(SAMPLE{static_cast<int16_t>(i), i + 0.25});
+  for (auto& b : bindings_) {
+    std::vector<SAMPLE> back;
+    SAMPLE_PIPE pipe(
+        [&, next = size_t{0}](std::span<SAMPLE> buffer) mutable {
+          const size_t n = std::min<size_t>({buffer.size(), samples.size() - next, 33});
+          std::copy_n(samples.begin() + static_cast<long>(next), n, buffer.begin());
+          next += n;
+          return n;
+        },
+        [&](std::span<const SAMPLE> c) { back.insert(back.end(), c.begin(), c.end()); });
+    EXPECT_EQ(PipesSync::Scale(b, pipe), 1000);
+    ASSERT_EQ(back.size(), samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) {
+      EXPECT_EQ(back[i].tag, samples[i].tag);
+      EXPECT_EQ(back[i].value, samples[i].value * 2);
+    }
+  }
+}
+
+TEST_F(PipeCalls, InPipesAreReadInDeclarationOrder) {
+  for (auto& b : bindings_) {
+    const std::vector<int32_t> first = iota(0, 150), second = iota(1000, 70);
+    LONG_PIPE a = LONG_PIPE::from(first), c = LONG_PIPE::from(second);
+    std::vector<int32_t> joined;
+    LONG_PIPE j = LONG_PIPE::into(joined);
+    EXPECT_EQ(PipesSync::Concat(b, a, c, j), 0);
+    std::vector<int32_t> expected = first;
+    expected.insert(expected.end(), second.begin(), second.end());
+    EXPECT_EQ(joined, expected);
+  }
+}
+
+TEST_F(PipeCalls, AsyncClientPullsWhileIssuingAndPushesWhileCompleting) {
+  for (auto& b : bindings_) {
+    const std::vector<int32_t> values = iota(1, 5000);
+    LONG_PIPE in = LONG_PIPE::from(values);
+    int32_t count = 0;
+    AsyncState sumState;
+    ASSERT_TRUE(sumState.notifyByEvent());
+    ASSERT_EQ(Pipes::Sum(sumState, b, 2, in, count), midlrt::rpc::status::kOk);
+
+    std::vector<int32_t> received;
+    bool pushedBeforeComplete = false;
+    bool completing = false;
+    LONG_PIPE out = LONG_PIPE::sink([&](std::span<const int32_t> c) {
+      pushedBeforeComplete = pushedBeforeComplete || !completing;
+      received.insert(received.end(), c.begin(), c.end());
+    });
+    AsyncState rangeState;
+    ASSERT_TRUE(rangeState.notifyByEvent());
+    ASSERT_EQ(Pipes::Range(rangeState, b, 5, 300, 64, out), midlrt::rpc::status::kOk);
+
+    ASSERT_TRUE(sumState.wait(std::chrono::seconds(10)));
+    int32_t result = 0;
+    EXPECT_EQ(sumState.complete(&result), midlrt::rpc::status::kOk);
+    EXPECT_EQ(result, 2 * 5000 * 5001 / 2);
+    EXPECT_EQ(count, 5000);
+
+    ASSERT_TRUE(rangeState.wait(std::chrono::seconds(10)));
+    completing = true;
+    EXPECT_EQ(rangeState.complete(&result), midlrt::rpc::status::kOk);
+    EXPECT_EQ(result, 300);
+    EXPECT_EQ(received, iota(5, 300));
+    EXPECT_FALSE(pushedBeforeComplete);
+  }
+}
+
+// Microsoft's pipe discipline, enforced on the server: the client gets the status as a fault.
+TEST_F(PipeCalls, ServerThatBreaksThePipeDisciplineFaultsTheCall) {
+  for (auto& b : bindings_) {
+    auto misuseWith = [&](int32_t how) {
+      return statusOf([&] {
+        const std::vector<int32_t> values = iota(0, 10);
+        LONG_PIPE a = LONG_PIPE::from(values), c = LONG_PIPE::from(values);
+        std::vector<int32_t> out;
+        LONG_PIPE sink = LONG_PIPE::into(out);
+        PipesSync::Misuse(b, how, a, c, sink);
+      });
+    };
+    EXPECT_EQ(misuseWith(0), 0u);
+    EXPECT_EQ(misuseWith(1), midlrt::ndr::kRpcXPipeDisciplineError) << "returned with an [in] pipe unread";
+    EXPECT_EQ(misuseWith(2), midlrt::ndr::kRpcXWrongPipeOrder) << "read the second [in] pipe first";
+    EXPECT_EQ(misuseWith(3), midlrt::ndr::kRpcXPipeClosed) << "pushed after the end of the [out] pipe";
+    EXPECT_EQ(misuseWith(4), midlrt::ndr::kRpcXPipeDisciplineError) << "never ended the [out] pipe";
+  }
+}
+
+TEST_F(PipeCalls, ClientPipeWithoutTheFunctionItsDirectionNeedsFailsBeforeSending) {
+  LONG_PIPE noSource = LONG_PIPE::sink([](std::span<const int32_t>) {});
+  int32_t count = 0;
+  EXPECT_THROW(PipesSync::Sum(bindings_[0], 1, noSource, count), midlrt::ndr::PipeError);
+  LONG_PIPE noSink = LONG_PIPE::from({});
+  EXPECT_THROW(PipesSync::Range(bindings_[0], 0, 1, 1, noSink), midlrt::ndr::PipeError);
+}
+
+// The wire, without generated code on the other side: C706's chunks (a count, aligned to 4; the elements,
+// aligned to their own alignment; a zero count at the end), [in] pipes after the other [in] parameters,
+// [out] pipes before the other [out] parameters and the return value.
+TEST(PipesWire, RequestAndResponseChunksMatchHandWrittenNdr) {
+  auto raw = std::make_shared<RawDispatcher>();
+  midlrt::rpc::Server server;
+  server.registerInterface(PipesSync_ifspec, 6, raw);
+  midlrt::Binding b = midlrt::rpc::Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+
+  // Sum(scale 7, values {1, 2, 3} then {4}): the client sends each chunk its source yields.
+  raw->response = bytes({4, 70});  // count, then the result
+  std::vector<std::vector<int32_t>> chunks{{1, 2, 3}, {4}};
+  LONG_PIPE values = LONG_PIPE::source([&, next = size_t{0}](std::span<int32_t> buffer) mutable {
+    if (next == chunks.size()) return size_t{0};
+    std::copy(chunks[next].begin(), chunks[next].end(), buffer.begin());
+    return chunks[next++].size();
+  });
+  int32_t count = 0;
+  EXPECT_EQ(PipesSync::Sum(b, 7, values, count), 70);
+  EXPECT_EQ(count, 4);
+  EXPECT_EQ(raw->request, bytes({7, 3, 1, 2, 3, 1, 4, 0}));
+
+  // Scale: an 8-aligned struct. After each count, 4 bytes of padding; in the element, 6 after `tag`. The
+  // same stream comes back, then the return value at offset 28.
+  const SAMPLE one{-2, 1.5};
+  std::vector<uint8_t> stream = bytes({1, 0});
+  std::vector<uint8_t> element(16, 0);
+  std::memcpy(element.data(), &one.tag, 2);
+  std::memcpy(element.data() + 8, &one.value, 8);
+  stream.insert(stream.end(), element.begin(), element.end());
+  for (uint8_t x : bytes({0})) stream.push_back(x);
+  raw->response = stream;
+  for (uint8_t x : bytes({1})) raw->response.push_back(x);
+  std::vector<SAMPLE> back;
+  SAMPLE_PIPE source = SAMPLE_PIPE::from(std::span<const SAMPLE>(&one, 1));
+  SAMPLE_PIPE pipe([&source](std::span<SAMPLE> buffer) { return source.pull(buffer); },
+                   [&](std::span<const SAMPLE> c) { back.insert(back.end(), c.begin(), c.end()); });
+  EXPECT_EQ(PipesSync::Scale(b, pipe), 1);
+  EXPECT_EQ(raw->request, stream);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].tag, -2);
+  EXPECT_EQ(back[0].value, 1.5);
+
+  // Range: [out] chunks {10, 11} and {12}, the end chunk, then the result.
+  raw->response = bytes({2, 10, 11, 1, 12, 0, 5});
+  std::vector<std::vector<int32_t>> received;
+  LONG_PIPE sink = LONG_PIPE::sink([&](std::span<const int32_t> c) { received.emplace_back(c.begin(), c.end()); });
+  EXPECT_EQ(PipesSync::Range(b, 10, 3, 2, sink), 5);
+  EXPECT_EQ(raw->request, bytes({10, 3, 2}));
+  EXPECT_EQ(received, (std::vector<std::vector<int32_t>>{{10, 11}, {12}, {}}));
+  b.reset();
+  server.shutdown();
+}
+
+// Hostile chunk counts: the server faults with rpc_x_bad_stub_data and the client throws DecodeError,
+// neither allocating for the count it was sent.
+TEST(PipesWire, ChunkCountsBeyondTheDataAreRejectedOnBothSides) {
+  midlrt::rpc::Server server;
+  PipesSync_register(server, std::make_shared<SyncPipes>());
+  midlrt::Binding toGenerated = midlrt::rpc::Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  midlrt::rpc::Message request = midlrt::rpc::Message::acquire();
+  const std::vector<uint8_t> hostile = bytes({1, 0x7fffffff, 1, 2});  // Sum: scale, a chunk of 2^31-1
+  request.append(hostile.data(), hostile.size());
+  EXPECT_EQ(statusOf([&] { toGenerated->invoke(PipesSync_ifspec, 0, request); }),
+            midlrt::ndr::kRpcXBadStubData);
+  toGenerated.reset();
+  server.shutdown();
+
+  auto raw = std::make_shared<RawDispatcher>();
+  midlrt::rpc::Server rawServer;
+  rawServer.registerInterface(PipesSync_ifspec, 6, raw);
+  midlrt::Binding toRaw = midlrt::rpc::Channel::create(rawServer.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  raw->response = bytes({0xfffffff0, 1, 2});  // Range's [out] pipe: a chunk of 2^32-16 values
+  LONG_PIPE sink = LONG_PIPE::sink([](std::span<const int32_t>) { ADD_FAILURE() << "no chunk expected"; });
+  EXPECT_THROW(PipesSync::Range(toRaw, 0, 1, 1, sink), midlrt::ndr::DecodeError);
+  toRaw.reset();
+  rawServer.shutdown();
+}
