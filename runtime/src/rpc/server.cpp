@@ -1,6 +1,7 @@
 // The RPC server: one epoll I/O thread owns every socket; calls run inline or on a worker pool.
 #include "midlrt/rpc/server.h"
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -12,6 +13,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -36,6 +38,23 @@ constexpr uint64_t kFirstConnId = uint64_t{1} << 32;
 bool isFeatureNegotiation(const SyntaxId& s) {
   return s.uuid.data1 == 0x6cb71c2c && s.uuid.data2 == 0x9812 && s.uuid.data3 == 0x4540;
 }
+
+// Which machine a connection comes from, for joining association groups (MS-RPCE 3.3.1.5.7): the peer's IP
+// address over TCP; local connections (ncalrpc, in-process) all come from this machine.
+std::string peerMachine(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    return "ip4:" + std::string(reinterpret_cast<const char*>(&a->sin_addr), sizeof a->sin_addr);
+  }
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    return "ip6:" + std::string(reinterpret_cast<const char*>(&a->sin6_addr), sizeof a->sin6_addr);
+  }
+  return "local";
+}
 }  // namespace
 
 struct Registered {
@@ -48,6 +67,12 @@ struct BoundContext {
   uint16_t contextId;
   SyntaxId clientSyntax;
   std::shared_ptr<Registered> reg;
+};
+
+struct GroupEntry {
+  std::shared_ptr<AssociationGroup> group;
+  std::string machine;
+  size_t connections = 0;
 };
 
 struct Partial {
@@ -103,7 +128,10 @@ struct ServerImpl {
   std::unordered_map<uint64_t, std::shared_ptr<ServerConn>> conns;  // I/O thread only
   uint64_t nextConnId = kFirstConnId;
   std::atomic<size_t> connCount{0};
-  std::atomic<uint32_t> nextGroup{0x1000};
+  // Association groups by id (I/O thread only). Ids start at a random value, so that the id a client kept
+  // from an earlier server process is unlikely to name another client's group here.
+  std::unordered_map<uint32_t, GroupEntry> groups;
+  uint32_t nextGroup = static_cast<uint32_t>(std::random_device{}());
   bool draining = false;
   std::chrono::steady_clock::time_point drainDeadline;
 
@@ -135,6 +163,10 @@ struct ServerImpl {
   bool drained();
   void finishDrain();
   void cancelCalls(const std::shared_ptr<ServerConn>& c, bool orphaned);
+  // The group a new connection's bind asks for, if it exists and was made from the same machine; else a
+  // new one.
+  std::shared_ptr<AssociationGroup> joinGroup(const ServerConn& c, uint32_t requested);
+  void leaveGroup(AssociationGroup& group);
 };
 
 thread_local const ServerImpl* tlsIoServer = nullptr;
@@ -357,9 +389,40 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
   c->contexts.clear();  // drops the dispatchers: calls a stub still holds must not keep them alive in a cycle
   c->rbuf.reset();
   for (auto& [id, call] : calls) call->markCancelled(true);
-  if (c->association) c->association->runCloseHooks();
+  if (c->association) {
+    c->association->runCloseHooks();
+    leaveGroup(c->association->group());
+  }
   conns.erase(c->id);
   connCount.fetch_sub(1);
+}
+
+std::shared_ptr<AssociationGroup> ServerImpl::joinGroup(const ServerConn& c, uint32_t requested) {
+  std::string machine = peerMachine(c.fd);
+  if (requested != 0) {
+    auto it = groups.find(requested);
+    if (it != groups.end() && it->second.machine == machine) {
+      ++it->second.connections;
+      return it->second.group;
+    }
+  }
+  uint32_t id;
+  do {
+    id = nextGroup++;
+  } while (id == 0 || groups.count(id) != 0);
+  GroupEntry& e = groups[id];
+  e.group = std::make_shared<AssociationGroup>(id);
+  e.machine = std::move(machine);
+  e.connections = 1;
+  return e.group;
+}
+
+void ServerImpl::leaveGroup(AssociationGroup& group) {
+  auto it = groups.find(group.id());
+  if (it == groups.end() || --it->second.connections != 0) return;
+  std::shared_ptr<AssociationGroup> last = std::move(it->second.group);
+  groups.erase(it);
+  last->runCloseHooks();  // the rundown of the group's context handles
 }
 
 void ServerImpl::onWritable(const std::shared_ptr<ServerConn>& c) {
@@ -479,9 +542,9 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   ack.maxXmitFrag = xmit;
   ack.maxRecvFrag = std::min(opts.maxFrag, b.maxXmitFrag);
   if (!alter) {
-    uint32_t group = b.assocGroupId != 0 ? b.assocGroupId : nextGroup.fetch_add(1);
+    auto association = std::make_shared<Association>(joinGroup(*c, b.assocGroupId));
     std::lock_guard lk(c->mu);
-    c->association = std::make_shared<Association>(group);
+    c->association = std::move(association);
     c->xmitFrag = xmit;
   }
   ack.assocGroupId = c->association->groupId();
@@ -712,9 +775,9 @@ void ServerImpl::loop() {
 
 }  // namespace detail
 
-// ---- Association ----
+// ---- ClientScope ----
 
-void Association::onClose(std::function<void()> fn) {
+void ClientScope::onClose(std::function<void()> fn) {
   {
     std::lock_guard lk(mu_);
     if (!closed_) {
@@ -725,7 +788,7 @@ void Association::onClose(std::function<void()> fn) {
   fn();
 }
 
-std::shared_ptr<void> Association::attachment(const void* key) const {
+std::shared_ptr<void> ClientScope::attachment(const void* key) const {
   std::lock_guard lk(mu_);
   for (const auto& [k, v] : attachments_) {
     if (k == key) return v;
@@ -733,7 +796,7 @@ std::shared_ptr<void> Association::attachment(const void* key) const {
   return nullptr;
 }
 
-void Association::setAttachment(const void* key, std::shared_ptr<void> value) {
+void ClientScope::setAttachment(const void* key, std::shared_ptr<void> value) {
   std::lock_guard lk(mu_);
   for (auto& [k, v] : attachments_) {
     if (k == key) {
@@ -744,7 +807,7 @@ void Association::setAttachment(const void* key, std::shared_ptr<void> value) {
   attachments_.emplace_back(key, std::move(value));
 }
 
-void Association::runCloseHooks() {
+void ClientScope::runCloseHooks() {
   std::vector<std::function<void()>> hooks;
   {
     std::lock_guard lk(mu_);
@@ -768,6 +831,10 @@ ServerCall::~ServerCall() {
     state_.store(1);
     conn_->sendFault(*this, status::kCallFailed);
   }
+}
+
+uint64_t ServerCall::connectionId() const {
+  return conn_->id;
 }
 
 std::shared_ptr<ServerCall> ServerCall::defer() {

@@ -1,8 +1,8 @@
 // Context handles ([context_handle]): server state that a client holds by a 20-byte wire handle
-// (attributes u32, then a UUID; all zero for NULL). The server keeps each association's handles in a table;
-// when the client's connection closes, the table is dropped and every state it still holds is released --
-// that release is the rundown (give the std::shared_ptr a deleter, or hold an object whose destructor runs
-// it).
+// (attributes u32, then a UUID; all zero for NULL). The server keeps each association group's handles in a
+// table, so a handle is valid over every connection of the group (all those of a non-causal Channel); when
+// the last of them closes, the table is dropped and every state it still holds is released -- that release
+// is the rundown (give the std::shared_ptr a deleter, or hold an object whose destructor runs it).
 #pragma once
 
 #include <cstdint>
@@ -45,23 +45,23 @@ inline ContextHandle readContextHandle(ndr::Decoder& d) {
   return h;
 }
 
-/// One association's context handles (server side).
+/// One association group's context handles (server side).
 class ServerContextTable {
  public:
-  /// The table of the association `call` arrived on, made on first use.
+  /// The table of the association group `call` arrived in, made on first use.
   static std::shared_ptr<ServerContextTable> of(ServerCall& call) {
     static const char key = 0;
     static std::mutex creating;
-    Association& association = call.association();
-    auto table = std::static_pointer_cast<ServerContextTable>(association.attachment(&key));
+    AssociationGroup& group = call.associationGroup();
+    auto table = std::static_pointer_cast<ServerContextTable>(group.attachment(&key));
     if (table) return table;
     std::lock_guard<std::mutex> lock(creating);
-    table = std::static_pointer_cast<ServerContextTable>(association.attachment(&key));
+    table = std::static_pointer_cast<ServerContextTable>(group.attachment(&key));
     if (!table) {
       table = std::make_shared<ServerContextTable>();
-      association.setAttachment(&key, table);
+      group.setAttachment(&key, table);
       // Rundown: when the client goes away, every state still held is released.
-      association.onClose([weak = std::weak_ptr<ServerContextTable>(table)] {
+      group.onClose([weak = std::weak_ptr<ServerContextTable>(table)] {
         if (auto t = weak.lock()) t->clear();
       });
     }
@@ -130,7 +130,7 @@ class ServerContextTable {
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
-/// Server stubs: an [in] context handle's state; a handle this association does not hold is a fault
+/// Server stubs: an [in] context handle's state; a handle this association group does not hold is a fault
 /// (nca_s_fault_context_mismatch). `id` receives the handle's UUID for the [out] side of [in,out].
 inline std::shared_ptr<void> readServerContext(ndr::Decoder& d, ServerCall& call, Uuid& id) {
   ContextHandle h = readContextHandle(d);

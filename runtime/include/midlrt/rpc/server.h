@@ -23,27 +23,47 @@ struct ServerConn;
 struct ServerImpl;
 }  // namespace detail
 
-// One client association (one connection in this runtime). Generated code attaches per-association
-// state here (context handles) and registers rundown with onClose, which runs once, on the I/O thread,
-// after every call of the association has been cancelled.
-class Association {
+// Per-client state with close hooks: attachments keyed by an address the caller owns (e.g. &someStaticTag),
+// and hooks that run once, on the I/O thread, when the scope ends.
+class ClientScope {
  public:
-  uint32_t groupId() const { return groupId_; }
-  // Runs when the connection closes (peer drop, protocol error or server shutdown).
   void onClose(std::function<void()> fn);
-  // Per-association state keyed by an address the caller owns (e.g. &someStaticTag).
   std::shared_ptr<void> attachment(const void* key) const;
   void setAttachment(const void* key, std::shared_ptr<void> value);
-
-  explicit Association(uint32_t groupId) : groupId_(groupId) {}
   void runCloseHooks();  // runtime use
 
  private:
-  uint32_t groupId_;
   mutable std::mutex mu_;
   std::vector<std::function<void()>> onClose_;
   std::vector<std::pair<const void*, std::shared_ptr<void>>> attachments_;
   bool closed_ = false;
+};
+
+// An association group (C706 12.6.4.3, MS-RPCE 3.3.1.5.7): the connections a client binds into one group
+// by sending its assoc_group_id, e.g. every connection of a non-causal Channel. Context handles live here,
+// so a handle made over one connection is valid over the others; onClose (the rundown) runs once, after
+// the last connection of the group has closed. A connection joins only a group made from the same peer
+// address (TCP) or over the same local transport; an unknown or refused id gets a new group.
+class AssociationGroup : public ClientScope {
+ public:
+  explicit AssociationGroup(uint32_t id) : id_(id) {}
+  uint32_t id() const { return id_; }
+
+ private:
+  uint32_t id_;
+};
+
+// One client association (one connection in this runtime). Generated code attaches per-connection state
+// here; onClose runs once, on the I/O thread, after every call of the connection has been cancelled
+// (peer drop, protocol error or server shutdown), before the group's hooks if it was the group's last.
+class Association : public ClientScope {
+ public:
+  explicit Association(std::shared_ptr<AssociationGroup> group) : group_(std::move(group)) {}
+  uint32_t groupId() const { return group_->id(); }
+  AssociationGroup& group() { return *group_; }
+
+ private:
+  std::shared_ptr<AssociationGroup> group_;
 };
 
 // One incoming call as the server stub sees it.
@@ -64,6 +84,10 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   size_t requestSize() const { return request_.size(); }
   Message& response() { return response_; }
   Association& association() { return *association_; }
+  AssociationGroup& associationGroup() { return association_->group(); }
+  // Tells the connection the call arrived on from the server's other connections (diagnostics, tests,
+  // and servers that schedule per connection).
+  uint64_t connectionId() const;
 
   // Keeps the call alive after dispatch returns; the runtime will not complete it.
   std::shared_ptr<ServerCall> defer();
