@@ -104,8 +104,6 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
   std::string& bindingName = parts.bindingName;
   std::string& statusParam = parts.statusParam;
   for (const auto& p : op.params) {
-    if ((p.isContextHandle || isContextHandle(p.type)) && op.isAsync)
-      return fail(what, "context handles in [async] operations are not generated yet");
     if (pipeOf(p.type) && itf_.isObject && marshal_) return fail(what, "pipes cannot be used in object interfaces");
   }
 
@@ -174,6 +172,7 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
       managerParams.push_back((out ? "std::shared_ptr<void>& " : "const std::shared_ptr<void>& ") + name);
       serverLocals += "std::shared_ptr<void> " + local + ";\n::midlrt::rpc::Uuid " + local + "_id{};\n";
       parts.localNames.push_back(local);
+      parts.localNames.push_back(local + "_id");
       arguments.push_back(local);
       if (in) {
         if (marshal_) clientWrite += "::midlrt::rpc::writeContextHandle(e, " + name + ");\n";
@@ -181,6 +180,8 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
           serverRead += local + " = ::midlrt::rpc::readServerContext(d, call, " + local + "_id);\n";
       }
       if (out) {
+        parts.outNames.push_back(name);
+        parts.serverWriteNeedsCall = true;
         if (marshal_) clientRead += name + " = ::midlrt::rpc::readContextHandle(d);\n";
         if (marshal_)
           serverWrite += "::midlrt::rpc::writeServerContext(e, call, " + local + "_id, " + local + ");\n";

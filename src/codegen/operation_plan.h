@@ -33,7 +33,7 @@ struct OperationParts {
   std::string clientChecks, clientWrite, clientRead;  // client: e = Encoder, d = Decoder, names as declared
   std::string serverLocals, serverRead, serverChecks, serverWrite;  // server: locals p_<name>
   std::string outLocals;                // server: the locals of the [out] and [in,out] parameters alone
-  std::vector<std::string> localNames;  // server: every parameter local (p_<name>), in order
+  std::vector<std::string> localNames;  // server: every local of serverLocals (p_<name>...), in order
   std::vector<std::string> outNames;    // client: the [out] and [in,out] parameters' names
   std::string bindingName;              // RPC: the handle_t parameter that is the binding, if any
   std::string statusParam;              // the [comm_status]/[fault_status] parameter, if any
@@ -41,6 +41,7 @@ struct OperationParts {
   // midl_pipe_d, midl_pipe_e, midl_in_pipes, midl_out_pipes), and how many pipes go each way.
   std::string pipeSetup;
   unsigned inPipes = 0, outPipes = 0;
+  bool serverWriteNeedsCall = false;  // serverWrite uses `call` (the rpc::ServerCall): [out] context handles
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
 };
 

@@ -115,9 +115,14 @@ std::string asyncServerBody(const OperationParts& op) {
   if (op.outPipes)
     frame += "::midlrt::ndr::PipeSequence midl_out_pipes{\"[out]\"};\n"
              "std::optional<::midlrt::ndr::Encoder> midl_pipe_e;\n";
+  // [out] context handles register with the call's association group when the reply is marshaled; the
+  // deferred call outlives that (a plain pointer: the call must not own its own frame).
+  if (op.serverWriteNeedsCall) frame += "::midlrt::rpc::ServerCall* midl_server_call = nullptr;\n";
   frame += "};\nauto midl_frame = std::make_shared<Frame>();\n";
+  if (op.serverWriteNeedsCall) frame += "midl_frame->midl_server_call = &call;\n";
   std::string refs;
-  for (const auto& name : op.localNames) refs += "auto& " + name + " = midl_frame->" + name + ";\n";
+  for (const auto& name : op.localNames)
+    refs += "[[maybe_unused]] auto& " + name + " = midl_frame->" + name + ";\n";
   std::string body = frame + refs;
   if (op.inPipes)
     body += "::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead;
@@ -133,6 +138,7 @@ std::string asyncServerBody(const OperationParts& op) {
   body += op.pipeSetup;
   std::string marshal =
       "[midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {\n" + refs;
+  if (op.serverWriteNeedsCall) marshal += "::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;\n";
   if (op.inPipes)
     marshal += "midl_frame->midl_in_pipes.requireFinished(" + std::to_string(op.inPipes) + ");\n";
   if (op.outPipes)
@@ -143,7 +149,6 @@ std::string asyncServerBody(const OperationParts& op) {
   else
     marshal += "(void)midl_reply_value;\n";
   marshal += "::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());\n" + op.serverWrite;
-  for (const auto& name : op.localNames) marshal += "(void)" + name + ";\n";
   marshal += "}";
   body += "::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,\n" +
           marshal + ");\n";
