@@ -32,6 +32,15 @@ int main(int argc, char** argv) {
     std::cout << "Divide(1, 0) -> status 0x" << std::hex << status << std::dec << " ("
               << midlrt::rpc::statusName(status) << ")\n";
 
+    // Pipes: the client's pull function feeds `values`, its push function receives `runningSums`.
+    std::vector<double> values(1000);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = 0.5 * static_cast<double>(i);
+    std::vector<double> sums;
+    DOUBLE_PIPE in = DOUBLE_PIPE::from(values), out = DOUBLE_PIPE::into(sums);
+    const double accumulated = Calculator::Accumulate(binding, in, out);
+    std::cout << "Accumulate(1000 values) = " << accumulated << ", " << sums.size() << " running sums, the last "
+              << sums.back() << "\n";
+
     // The object interface, through a proxy for the server's accumulator object.
     auto accumulator =
         IAccumulator_createProxy(binding, *midlrt::rpc::Uuid::parse("aaaaaaaa-0000-4000-8000-000000000001"));

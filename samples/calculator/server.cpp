@@ -1,5 +1,6 @@
 // The calculator server: implements the Calculator manager and serves it until SIGINT or SIGTERM.
 // Usage: calculator_server <string binding>...   e.g. ncalrpc:[/tmp/calc.sock] ncacn_ip_tcp:127.0.0.1[0]
+#include <array>
 #include <atomic>
 #include <iostream>
 
@@ -42,6 +43,17 @@ class CalculatorImpl : public Calculator_Manager {
     if (b == 0) throw midlrt::rpc::RpcError(midlrt::rpc::status::kFaultIntDivByZero, "division by zero");
     quotient = a / b;
     return 0;
+  }
+
+  double Accumulate(DOUBLE_PIPE& values, DOUBLE_PIPE& runningSums) override {
+    std::array<double, 256> chunk{};
+    double sum = 0;
+    while (size_t n = values.pull(chunk)) {
+      for (size_t i = 0; i < n; ++i) chunk[i] = sum += chunk[i];
+      runningSums.push(std::span<const double>(chunk.data(), n));
+    }
+    runningSums.push({});  // the empty chunk ends the pipe
+    return sum;
   }
 };
 
