@@ -1,5 +1,5 @@
 // The client channel: lazy connect, presentation-context binding, call_id multiplexing, leader/follower
-// reads.
+// reads; a non-causal channel is several of these ("lanes") in one association group.
 #include "midlrt/rpc/channel.h"
 
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -53,6 +54,7 @@ struct ClientConn {
   // Under ChannelImpl::mu.
   bool bound = false;
   bool failed = false;
+  bool inGroup = false;  // counted in LaneGroup::live
   uint16_t xmitFrag = pdu::kMinFragSize;
   uint32_t assocGroup = 0;
   uint16_t nextContextId = 0;
@@ -129,6 +131,18 @@ struct ClientCall {
 
 using CallPtr = std::shared_ptr<ClientCall>;
 
+// What the lanes of a non-causal channel share: their association group, which each new connection joins
+// so that context handles are valid over all of them.
+struct LaneGroup {
+  // Held across a lane's first bind, so that the lanes' binds go one at a time and each can join the
+  // group the one before it made or joined (two racing first binds would make two groups).
+  std::mutex bindMu;
+  uint32_t assocGroup = 0;  // under bindMu: what the last first bind got
+  // Lane connections that are bound and not failed. With none, the group may be gone (after disconnect()
+  // the server runs it down), so a new connection asks for a new group instead of joining a stale one.
+  std::atomic<int> live{0};
+};
+
 struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   std::string bindingText;
   std::optional<StringBinding> binding;
@@ -147,6 +161,11 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   std::thread reader;
   bool stop = false;
   std::mutex bindMu;
+  // Non-causal lanes only.
+  std::shared_ptr<LaneGroup> group;
+  // Read without mu by Channel::pick (a racy hint is fine there); stored under mu.
+  std::atomic<size_t> inFlight{0};
+  std::atomic<bool> open{false};
 
   ~ChannelImpl();
   void close();
@@ -224,6 +243,7 @@ std::shared_ptr<ClientConn> ChannelImpl::connect() {
 void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& done) {
   if (call->done) return;
   calls.erase(call->callId);
+  inFlight.store(calls.size(), std::memory_order_relaxed);  // a plain store: no cost on a causal channel
   call->done = true;
   call->status = s;
   if (call->deadline != kNever) --deadlineCalls;
@@ -238,10 +258,14 @@ void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& 
 void ChannelImpl::failConnection(const std::shared_ptr<ClientConn>& conn_, uint32_t s,
                                  std::vector<CallPtr>& done) {
   std::shared_ptr<ClientConn> c = conn_;  // the argument may be `conn` itself
-  if (conn == c) conn.reset();
+  if (conn == c) {
+    conn.reset();
+    open.store(false, std::memory_order_relaxed);
+  }
   if (!c->failed) {
     c->failed = true;
     ::shutdown(c->fd, SHUT_RDWR);  // wakes a leader blocked in recv
+    if (c->inGroup) group->live.fetch_sub(1);
   }
   std::vector<CallPtr> victims;
   for (auto& [id, call] : calls) {
@@ -479,6 +503,7 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
   call->callId = nextCallId++;
   if (nextCallId == 0) nextCallId = 1;
   calls.emplace(call->callId, call);
+  inFlight.store(calls.size(), std::memory_order_relaxed);
   if (call->deadline != kNever) ++deadlineCalls;
   if (call->completion) {
     ++asyncOutstanding;
@@ -550,6 +575,7 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     std::lock_guard lk(mu);
     if (stop) throw RpcError(status::kCallFailed, "channel closed");
     conn = c;
+    open.store(true, std::memory_order_relaxed);
   }
   bool alter;
   pdu::Bind b;
@@ -561,6 +587,11 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     b.assocGroupId = c->assocGroup;
     ctxId = c->nextContextId++;
     b.contexts.push_back(pdu::ContextElement{ctxId, iface, {kNdr20Syntax}});
+  }
+  std::unique_lock<std::mutex> joining;
+  if (!alter && group) {
+    joining = std::unique_lock(group->bindMu);
+    b.assocGroupId = group->live.load() > 0 ? group->assocGroup : 0;
   }
   CallPtr call = registerCall(c, ClientCall::Kind::kBind, opts.connectTimeout, nullptr);
   if (call->done) throw RpcError(status::kCallFailed, "connection lost");
@@ -587,7 +618,15 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     c->xmitFrag = std::max(std::min(b.maxXmitFrag, ack.maxRecvFrag), pdu::kMinFragSize);
     c->assocGroup = ack.assocGroupId;
     c->bound = true;
+    if (group && !c->failed) {
+      // The server answers with the group it put the connection in: the one asked for, or a new one
+      // (the old one was gone); the lanes bound after this one join that.
+      group->assocGroup = ack.assocGroupId;
+      group->live.fetch_add(1);
+      c->inGroup = true;
+    }
   }
+  if (joining) joining.unlock();
   if (ack.results.size() != 1) throw RpcError(status::kProtocolError, "bind_ack with wrong result count");
   if (ack.results[0].result != pdu::ContextResult::kAcceptance) {
     throw RpcError(status::kUnknownIf, "presentation context for " + iface.uuid.toString() + " v" +
@@ -605,26 +644,76 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
 // ---- Channel ----
 
 Channel::Channel(std::shared_ptr<detail::ChannelImpl> impl) : impl_(std::move(impl)) {}
+Channel::Channel(std::shared_ptr<detail::ChannelImpl> impl,
+                 std::vector<std::shared_ptr<detail::ChannelImpl>> lanes)
+    : impl_(std::move(impl)), lanes_(std::move(lanes)) {}
+
 Channel::~Channel() {
-  impl_->close();
+  if (lanes_.empty()) {
+    impl_->close();
+    return;
+  }
+  for (auto& lane : lanes_) lane->close();
 }
 
+namespace detail {
+namespace {
+std::shared_ptr<Channel> makeChannel(const ChannelOptions& options,
+                                     const std::function<void(ChannelImpl&)>& where) {
+  auto make = [&] {
+    auto impl = std::make_shared<ChannelImpl>();
+    impl->calls.reserve(128);
+    impl->opts = options;
+    where(*impl);
+    return impl;
+  };
+  if (!options.nonCausal) return std::make_shared<Channel>(make());
+  auto group = std::make_shared<LaneGroup>();
+  std::vector<std::shared_ptr<ChannelImpl>> lanes;
+  for (unsigned i = 0; i < std::max(options.maxConnections, 1u); ++i) {
+    lanes.push_back(make());
+    lanes.back()->group = group;
+  }
+  auto first = lanes.front();
+  return std::make_shared<Channel>(std::move(first), std::move(lanes));
+}
+}  // namespace
+}  // namespace detail
+
 std::shared_ptr<Channel> Channel::create(const std::string& binding, ChannelOptions options) {
-  auto impl = std::make_shared<detail::ChannelImpl>();
-  impl->calls.reserve(128);
-  impl->bindingText = binding;
-  impl->binding = StringBinding::parse(binding);
-  impl->opts = options;
-  return std::make_shared<Channel>(std::move(impl));
+  StringBinding parsed = StringBinding::parse(binding);
+  return detail::makeChannel(options, [&](detail::ChannelImpl& impl) {
+    impl.bindingText = binding;
+    impl.binding = parsed;
+  });
 }
 
 std::shared_ptr<Channel> Channel::createInProcess(Server& server, ChannelOptions options) {
-  auto impl = std::make_shared<detail::ChannelImpl>();
-  impl->calls.reserve(128);
-  impl->bindingText = "in-process";
-  impl->inproc = &server;
-  impl->opts = options;
-  return std::make_shared<Channel>(std::move(impl));
+  return detail::makeChannel(options, [&](detail::ChannelImpl& impl) {
+    impl.bindingText = "in-process";
+    impl.inproc = &server;
+  });
+}
+
+// The connection for the next call of a non-causal channel: the one with the fewest calls in flight, so a
+// call never queues behind a slow or held one while another connection is idle (round-robin would put
+// every Nth call behind it); on a tie an open connection before a new one, then the first, so light
+// traffic stays on few connections. The counts are read without locks: a racing call may pick the same
+// connection, which costs only balance.
+detail::ChannelImpl& Channel::pick() {
+  if (lanes_.empty()) return *impl_;
+  detail::ChannelImpl* best = nullptr;
+  size_t bestKey = SIZE_MAX;
+  for (auto& lane : lanes_) {
+    size_t key = lane->inFlight.load(std::memory_order_relaxed) * 2 +
+                 (lane->open.load(std::memory_order_relaxed) ? 0 : 1);
+    if (key < bestKey) {
+      bestKey = key;
+      best = lane.get();
+      if (key == 0) break;
+    }
+  }
+  return *best;
 }
 
 const std::string& Channel::binding() const {
@@ -655,7 +744,7 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
 uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
                             const CallOptions& options) noexcept {
   try {
-    return detail::invokeBlocking(*impl_, iface, opnum, request, reply, options);
+    return detail::invokeBlocking(pick(), iface, opnum, request, reply, options);
   } catch (const RpcError& e) {
     return e.status();
   } catch (const std::bad_alloc&) {
@@ -667,51 +756,74 @@ uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& requ
 
 Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options) {
   Reply reply;
-  uint32_t s = detail::invokeBlocking(*impl_, iface, opnum, request, reply, options);
+  uint32_t s = detail::invokeBlocking(pick(), iface, opnum, request, reply, options);
   if (s != status::kOk) throw RpcError(s, "opnum " + std::to_string(opnum) + " of " + iface.uuid.toString());
   return reply;
 }
 
 CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message request, Completion done,
                                 const CallOptions& options) {
+  detail::ChannelImpl& impl = pick();
   std::shared_ptr<detail::ClientConn> c;
   uint16_t ctx;
   try {
-    ctx = impl_->ensureContext(iface, c);
+    ctx = impl.ensureContext(iface, c);
   } catch (const RpcError& e) {
     Reply empty;
     done(e.status(), empty);
     return CallHandle();
   }
-  auto call = impl_->registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, std::move(done));
+  auto call = impl.registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, std::move(done));
   if (call->done) {
     call->completion(call->status, call->reply);
     return CallHandle(call);
   }
-  if (!impl_->sendRequest(*c, call->callId, ctx, opnum, request, impl_->objectFor(options))) {
+  if (!impl.sendRequest(*c, call->callId, ctx, opnum, request, impl.objectFor(options))) {
     std::vector<detail::CallPtr> finished;
-    std::unique_lock lk(impl_->mu);
-    impl_->failConnection(c, status::kCallFailed, finished);
-    impl_->runCompletions(lk, finished, nullptr);
+    std::unique_lock lk(impl.mu);
+    impl.failConnection(c, status::kCallFailed, finished);
+    impl.runCompletions(lk, finished, nullptr);
   }
   return CallHandle(call);
 }
 
-void Channel::disconnect() {
+namespace {
+void disconnectOne(detail::ChannelImpl& impl) {
   std::vector<detail::CallPtr> done;
-  std::unique_lock lk(impl_->mu);
-  if (impl_->conn) impl_->failConnection(impl_->conn, status::kCallFailed, done);
-  impl_->runCompletions(lk, done, nullptr);
+  std::unique_lock lk(impl.mu);
+  if (impl.conn) impl.failConnection(impl.conn, status::kCallFailed, done);
+  impl.runCompletions(lk, done, nullptr);
+}
+
+std::shared_ptr<detail::ClientConn> corkOne(detail::ChannelImpl& impl) {
+  std::shared_ptr<detail::ClientConn> c;
+  {
+    std::lock_guard lk(impl.mu);
+    c = impl.conn;
+  }
+  if (c) c->cork();
+  return c;
+}
+}  // namespace
+
+void Channel::disconnect() {
+  if (lanes_.empty()) {
+    disconnectOne(*impl_);
+    return;
+  }
+  for (auto& lane : lanes_) disconnectOne(*lane);
 }
 
 Channel::Cork::Cork(Channel& channel) {
-  std::lock_guard lk(channel.impl_->mu);
-  conn_ = channel.impl_->conn;
-  if (conn_) conn_->cork();
+  conn_ = corkOne(*channel.impl_);
+  for (size_t i = 1; i < channel.lanes_.size(); ++i) {
+    if (auto c = corkOne(*channel.lanes_[i])) more_.push_back(std::move(c));
+  }
 }
 
 Channel::Cork::~Cork() {
   if (conn_) conn_->uncork();
+  for (auto& c : more_) c->uncork();
 }
 
 // ---- CallHandle ----

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <map>
 #include <thread>
 
 #include "async/async_work.h"
@@ -96,6 +98,88 @@ class SyncWorker : public WorkSync_Manager {
     return static_cast<int32_t>(copy->size());
   }
 };
+
+// Touch(-4) blocks its worker thread until release().
+class BlockingWorker : public SyncWorker {
+ public:
+  void Touch(int32_t value) override {
+    if (value != -4) return SyncWorker::Touch(value);
+    std::unique_lock<std::mutex> lock(mu_);
+    blocked_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+  }
+  bool waitBlocked() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return blocked_; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool blocked_ = false;
+  bool released_ = false;
+};
+
+// A server that runs each connection's calls one at a time, as a server that keeps calls in order per
+// association may: a call blocked in its manager holds back every later call of its connection.
+class OneAtATimePerConnection : public midlrt::rpc::Dispatcher {
+ public:
+  explicit OneAtATimePerConnection(std::shared_ptr<midlrt::rpc::Dispatcher> inner)
+      : inner_(std::move(inner)) {}
+  void dispatch(midlrt::rpc::ServerCall& call) override {
+    std::shared_ptr<std::mutex> serial;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& slot = perConnection_[call.connectionId()];
+      if (!slot) slot = std::make_shared<std::mutex>();
+      serial = slot;
+    }
+    std::lock_guard<std::mutex> one(*serial);
+    inner_->dispatch(call);
+  }
+
+ private:
+  std::shared_ptr<midlrt::rpc::Dispatcher> inner_;
+  std::mutex mu_;
+  std::map<uint64_t, std::shared_ptr<std::mutex>> perConnection_;
+};
+
+// Over a binding with the given ordering to such a server: Touch(-4), which blocks, then Compute(21).
+// Returns whether Compute completed within `wait` while Touch was still blocked.
+bool aLaterCallCompletesWhileAnEarlierOneIsBlocked(bool nonCausal, std::chrono::milliseconds wait) {
+  auto worker = std::make_shared<BlockingWorker>();
+  midlrt::rpc::ServerOptions serverOptions;
+  serverOptions.workerThreads = 4;
+  midlrt::rpc::Server server(serverOptions);
+  server.registerInterface(WorkSync_ifspec, 3,
+                           std::make_shared<OneAtATimePerConnection>(WorkSync_dispatcher(worker)));
+  midlrt::rpc::ChannelOptions options;
+  options.nonCausal = nonCausal;
+  midlrt::Binding binding = midlrt::rpc::Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"), options);
+  AsyncState blocked, later;
+  blocked.notifyByEvent();
+  later.notifyByEvent();
+  EXPECT_EQ(Work::Touch(blocked, binding, -4), midlrt::rpc::status::kOk);
+  EXPECT_TRUE(worker->waitBlocked());
+  int32_t doubled = 0;
+  EXPECT_EQ(Work::Compute(later, binding, 21, doubled), midlrt::rpc::status::kOk);
+  bool laterFirst = later.wait(wait) && blocked.status() == midlrt::async::status::kAsyncCallPending;
+  worker->release();
+  EXPECT_TRUE(blocked.wait(std::chrono::seconds(5)));
+  EXPECT_EQ(blocked.complete(), midlrt::rpc::status::kOk);
+  EXPECT_TRUE(later.wait(std::chrono::seconds(5)));
+  int32_t result = 0;
+  EXPECT_EQ(later.complete(&result), midlrt::rpc::status::kOk);
+  EXPECT_EQ(result, 22);
+  EXPECT_EQ(doubled, 42);
+  return laterFirst;
+}
 
 class AsyncRpc : public ::testing::Test {
  protected:
@@ -259,4 +343,14 @@ TEST_F(AsyncRpc, CallsIssuedFromOneThreadOnOneBindingAreDispatchedInOrder) {
   std::vector<int32_t> order = worker_->dispatched();
   ASSERT_EQ(order.size(), 200u);
   for (int32_t i = 0; i < 200; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], 1000 + i);
+}
+
+TEST_F(AsyncRpc, OnACausalBindingACallWaitsForABlockedOneBeforeItOnAOneAtATimeServer) {
+  EXPECT_FALSE(aLaterCallCompletesWhileAnEarlierOneIsBlocked(false, std::chrono::milliseconds(300)));
+}
+
+TEST_F(AsyncRpc, OnANonCausalBindingACallIsNotHeldBackByABlockedOneBeforeIt) {
+  // RPC_C_OPT_BINDING_NONCAUSAL: calls run independently, so even a server that runs each connection's
+  // calls one at a time runs the later call while the earlier one blocks.
+  EXPECT_TRUE(aLaterCallCompletesWhileAnEarlierOneIsBlocked(true, std::chrono::seconds(5)));
 }

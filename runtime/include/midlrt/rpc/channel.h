@@ -1,4 +1,5 @@
-// The client side: a Channel (binding handle) multiplexing calls over one association.
+// The client side: a Channel (binding handle) multiplexing calls over one association, or spreading them
+// over several (non-causal).
 #pragma once
 
 #include <chrono>
@@ -6,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "midlrt/rpc/message.h"
 #include "midlrt/rpc/uuid.h"
@@ -31,6 +33,22 @@ struct ChannelOptions {
   // after every that many callbacks, so a server on another CPU starts sooner (16 gave +45% calls/s with
   // 64 calls in flight across two CPUs, -40% on one).
   unsigned callbackFlushEvery = 0;
+  // Causal ordering (false, the default; RPC_C_OPT_BINDING_NONCAUSAL = FALSE): every call goes over the
+  // channel's one connection, and calls issued from one thread are written, and so dispatched by the
+  // server, in the order issued ("Causal Ordering of Asynchronous Calls"; execution may still overlap).
+  // The price: a large request holds later ones until it is written, and a server that runs one
+  // connection's calls one at a time runs a call only after every call issued before it.
+  // Non-causal (true; RPC_C_OPT_BINDING_NONCAUSAL = TRUE): calls are spread over up to maxConnections
+  // connections, and nothing orders two calls that are in flight together, even from one thread: the server
+  // may dispatch them in any order and on different workers. Still guaranteed: a call issued after
+  // another's reply has arrived is dispatched after it; every call finishes exactly once as on a causal
+  // channel (cancel, abandon, timeouts, disconnect and reconnection, Cork over every connection); and the
+  // connections form one association group, so a context handle made over one is valid over all of them
+  // until the last closes.
+  bool nonCausal = false;
+  // Non-causal only: the most connections to spread over (at least 1). Each is opened on first need, when
+  // every open one has a call in flight.
+  unsigned maxConnections = 4;
 };
 
 struct CallOptions {
@@ -62,7 +80,9 @@ class CallHandle {
 // A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
 // alter_context for further interfaces), and multiplexes any number of calls from any number of threads
 // over the one connection (PFC_CONC_MPX, told apart by call_id). A lost connection fails every call in
-// flight with status::kCallFailed; the next call reconnects.
+// flight with status::kCallFailed; the next call reconnects. A non-causal channel (ChannelOptions::nonCausal)
+// does all this on each of its connections, and gives each call the connection with the fewest calls in
+// flight.
 //
 // Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
 // follower), so an uncontended call makes no thread hop. Completion callbacks of async calls run on
@@ -85,7 +105,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
                          const CallOptions& options = {});
 
   // While any Cork lives, requests are queued instead of written; the last one to go writes them all
-  // with one writev.
+  // with one writev (one per connection). It corks the connections open when it is made (all of a
+  // non-causal channel's); one opened later is not corked.
   class Cork {
    public:
     explicit Cork(Channel& channel);
@@ -95,16 +116,22 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
    private:
     std::shared_ptr<detail::ClientConn> conn_;
+    std::vector<std::shared_ptr<detail::ClientConn>> more_;  // a non-causal channel's other connections
   };
 
-  // Closes the connection; calls in flight fail with kCallFailed. Later calls reconnect.
+  // Closes the connection (every connection); calls in flight fail with kCallFailed. Later calls reconnect.
   void disconnect();
   const std::string& binding() const;
 
   explicit Channel(std::shared_ptr<detail::ChannelImpl> impl);
+  Channel(std::shared_ptr<detail::ChannelImpl> impl, std::vector<std::shared_ptr<detail::ChannelImpl>> lanes);
 
  private:
-  std::shared_ptr<detail::ChannelImpl> impl_;
+  detail::ChannelImpl& pick();
+
+  std::shared_ptr<detail::ChannelImpl> impl_;  // the one connection's, or lanes_[0]
+  // Non-causal: one ChannelImpl per connection ("lane"), all in one association group; empty if causal.
+  std::vector<std::shared_ptr<detail::ChannelImpl>> lanes_;
 };
 
 }  // namespace midlrt::rpc
