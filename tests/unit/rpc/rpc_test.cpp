@@ -37,10 +37,17 @@ struct Setup {
   bool nonCausal = false;  // every test again over a non-causal channel (ChannelOptions::nonCausal)
 };
 
-std::string name(const ::testing::TestParamInfo<Setup>& info) {
+std::string setupName(const Setup& s) {
   const char* t[] = {"Tcp4", "Tcp6", "Ncalrpc", "InProcess"};
-  return std::string(t[static_cast<int>(info.param.transport)]) + "Workers" +
-         std::to_string(info.param.workers) + (info.param.nonCausal ? "NonCausal" : "");
+  return std::string(t[static_cast<int>(s.transport)]) + "Workers" + std::to_string(s.workers) +
+         (s.nonCausal ? "NonCausal" : "");
+}
+std::string name(const ::testing::TestParamInfo<Setup>& info) {
+  return setupName(info.param);
+}
+// gtest would otherwise print the struct's bytes, padding included.
+void PrintTo(const Setup& s, std::ostream* os) {
+  *os << setupName(s);
 }
 
 template <typename T>
