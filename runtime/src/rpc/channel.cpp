@@ -700,8 +700,8 @@ std::shared_ptr<Channel> Channel::createInProcess(Server& server, ChannelOptions
 // every Nth call behind it); on a tie an open connection before a new one, then the first, so light
 // traffic stays on few connections. The counts are read without locks: a racing call may pick the same
 // connection, which costs only balance.
-detail::ChannelImpl& Channel::pick() {
-  if (lanes_.empty()) return *impl_;
+// Out of line, so that a causal channel's calls pay only for the test in pick().
+[[gnu::noinline]] detail::ChannelImpl& Channel::pickLane() {
   detail::ChannelImpl* best = nullptr;
   size_t bestKey = SIZE_MAX;
   for (auto& lane : lanes_) {
@@ -714,6 +714,12 @@ detail::ChannelImpl& Channel::pick() {
     }
   }
   return *best;
+}
+
+inline detail::ChannelImpl& Channel::pick() {
+  if (lanes_.empty()) [[likely]]
+    return *impl_;
+  return pickLane();
 }
 
 const std::string& Channel::binding() const {

@@ -128,6 +128,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
  private:
   detail::ChannelImpl& pick();
+  detail::ChannelImpl& pickLane();
 
   std::shared_ptr<detail::ChannelImpl> impl_;  // the one connection's, or lanes_[0]
   // Non-causal: one ChannelImpl per connection ("lane"), all in one association group; empty if causal.
