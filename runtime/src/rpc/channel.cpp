@@ -175,7 +175,9 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
                        std::chrono::milliseconds timeout, Completion completion);
   bool sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                    const Uuid* object);
-  uint32_t wait(ClientCall& call);
+  // Waits for `call`, reading for everyone if no one else is. Completions read meanwhile run here, or, with
+  // `deferred`, are left there for the caller to run later.
+  uint32_t wait(ClientCall& call, std::vector<CallPtr>* deferred = nullptr);
   // mu held throughout, except while reading the socket and running callbacks.
   void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done);
   void finish(const CallPtr& call, uint32_t status, std::vector<CallPtr>& done);
@@ -431,16 +433,24 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
   }
 }
 
-uint32_t ChannelImpl::wait(ClientCall& call) {
+uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
   std::unique_lock lk(mu);
   std::vector<CallPtr> done;
+  auto complete = [&] {
+    if (deferred == nullptr) {
+      runCompletions(lk, done, call.conn);
+    } else {
+      deferred->insert(deferred->end(), done.begin(), done.end());
+      done.clear();
+    }
+  };
   while (!call.done) {
     if (!leader) {
       leader = true;
       pump(lk, &call, done);
       leader = false;
       handOff();
-      runCompletions(lk, done, call.conn);
+      complete();
       continue;
     }
     followers.push_back(&call);
@@ -463,7 +473,7 @@ uint32_t ChannelImpl::wait(ClientCall& call) {
   }
   // Someone must keep reading for the others.
   if (!leader) handOff();
-  runCompletions(lk, done, call.conn);
+  complete();
   return call.status;
 }
 
@@ -563,6 +573,17 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     std::lock_guard lk(mu);
     if (auto id = lookup()) return *id;
   }
+  // Completions this thread reads while it waits for its bind run once it has let go of bindMu (this
+  // object is destroyed after the lock guard): a callback may bind another interface of this channel.
+  struct DeferredCompletions {
+    ChannelImpl& channel;
+    std::vector<CallPtr> done;
+    ~DeferredCompletions() {
+      if (done.empty()) return;
+      std::unique_lock lk(channel.mu);
+      channel.runCompletions(lk, done, nullptr);
+    }
+  } deferred{*this, {}};
   std::lock_guard bl(bindMu);
   std::shared_ptr<ClientConn> c;
   {
@@ -600,12 +621,10 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
                   pdu::kFirstFrag | pdu::kLastFrag | pdu::kConcMpx, call->callId, b);
   iovec iov{bytes.data(), bytes.size()};
   if (!c->sendNow(&iov, 1)) {
-    std::vector<CallPtr> done;
-    std::unique_lock lk(mu);
-    failConnection(c, status::kCallFailed, done);
-    runCompletions(lk, done, nullptr);
+    std::lock_guard lk(mu);
+    failConnection(c, status::kCallFailed, deferred.done);
   }
-  uint32_t s = wait(*call);
+  uint32_t s = wait(*call, &deferred.done);
   if (s != status::kOk) throw RpcError(s, "binding " + iface.uuid.toString());
   if (call->nak) {
     throw RpcError(status::kUnknownIf,

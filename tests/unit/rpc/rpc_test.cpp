@@ -4,8 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <map>
@@ -630,6 +632,61 @@ TEST(Channel, AFirstCallOnANewInterfaceUnderACorkIsNotHeldBack) {
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(2s), std::future_status::ready);  // not held until the bind times out
   EXPECT_EQ(f.get(), status::kOk);
+}
+
+// A thread that waits for its bind's answer reads for everyone; a completion it reads may issue a call on
+// another interface that is not bound yet. That callback must not run while the thread holds the bind lock.
+// Made deterministic: the reader thread is held inside a first callback, so the binding thread leads and
+// finds a second reply already waiting in the socket. (Holding a callback is what applications must not do;
+// here it only fixes who reads.)
+TEST(Channel, ACallbackThatBindsAnotherInterfaceDoesNotDeadlockAThreadThatIsBinding) {
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  SyntaxId second = kEchoIf, third = kEchoIf;
+  second.uuid.data1 ^= 1;
+  third.uuid.data1 ^= 2;
+  for (const SyntaxId& id : {kEchoIf, second, third}) server.registerInterface(id, testing::kOpCount, service);
+  auto ch = Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  Message m = Message::acquire();
+  Reply r;
+  ASSERT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kOk);
+
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> readerHeld{false};
+  ch->invokeAsync(kEchoIf, testing::kEcho, Message::acquire(), [&](uint32_t, Reply&) {
+    readerHeld = true;
+    released.wait();
+  });
+  for (int i = 0; i < 1000 && !readerHeld; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_TRUE(readerHeld);
+  std::promise<uint32_t> thirdDone;
+  ch->invokeAsync(kEchoIf, testing::kEcho, Message::acquire(), [&](uint32_t, Reply&) {
+    ch->invokeAsync(third, testing::kEcho, Message::acquire(),
+                    [&](uint32_t s, Reply&) { thirdDone.set_value(s); });
+  });
+  std::this_thread::sleep_for(50ms);  // its reply is in the socket; nobody reads
+
+  std::promise<uint32_t> secondDone;
+  std::thread binder([&] {
+    Message mm = Message::acquire();
+    Reply rr;
+    secondDone.set_value(ch->tryInvoke(second, testing::kEcho, mm, rr));
+  });
+  // The binder binds at once; its request waits for the reader's callbacks to end (they cork the
+  // connection), so let the first one go after the bind has surely been answered.
+  std::this_thread::sleep_for(300ms);
+  release.set_value();
+  auto f = secondDone.get_future();
+  if (f.wait_for(5s) != std::future_status::ready) {
+    ADD_FAILURE() << "the binding thread deadlocked running a callback that binds another interface";
+    std::_Exit(1);  // the deadlocked thread cannot be joined
+  }
+  EXPECT_EQ(f.get(), status::kOk);
+  binder.join();
+  auto t = thirdDone.get_future();
+  ASSERT_EQ(t.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(t.get(), status::kOk);
 }
 
 TEST(Channel, EveryCallHasADeadlineUnlessTheApplicationRemovesIt) {
