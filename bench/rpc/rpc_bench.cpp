@@ -1,6 +1,7 @@
 // RPC benchmarks: W1 small-call latency, W2 pipelined calls/s (64 in flight), W3 64 KiB echo MB/s, W4 an
-// array of 10,000 structs in, their sum out, each beside a plain TCP socket floor measured in the same run;
-// W1, W3 and W4 also through midlc's generated stubs (bench.idl). Server and client are separate processes,
+// array of 10,000 structs in, their sum out, W5 960 KiB uploaded through an [in] pipe, each beside a plain
+// TCP socket floor measured in the same run; W1, W3, W4 and W5 also through midlc's generated stubs
+// (bench.idl). Server and client are separate processes,
 // each pinned to its own CPU (--server-cpu, --client-cpu).
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -151,6 +153,17 @@ class BenchImpl : public Bench_Manager {
     for (const Point& p : points) sum += p.x + p.y;
     return sum;
   }
+  int64_t Upload(BYTE_PIPE& data) override {
+    int64_t total = 0;
+    while (size_t n = data.pull(chunk_)) total += n;
+    return total;
+  }
+  int64_t UploadArray(int32_t, const std::vector<uint8_t>& data) override {
+    return static_cast<int64_t>(data.size());
+  }
+
+ private:
+  std::array<uint8_t, 65536> chunk_{};
 };
 
 void serverProcess(int cpu, int reportFd, int stopFd) {
@@ -320,7 +333,7 @@ double pipelinedGenerated(const std::shared_ptr<Channel>& ch, int total) {
 
 int main(int argc, char** argv) {
   int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000;
-  std::string only;  // w1, w2 or w3: run just that workload
+  std::string only;  // w1 ... w5: run just that workload
   bool floors = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -446,6 +459,39 @@ int main(int argc, char** argv) {
     std::printf("  socket floor   median %8.1f us   p99 %8.1f us\n", floorLat.medianUs, floorLat.p99Us);
     std::printf("  generated stub median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n\n", genLat.medianUs,
                 genLat.p99Us, genLat.medianUs / floorLat.medianUs);
+  }
+  // W5: 960 KiB per call through an [in] pipe, the total back; beside the same bytes as an [in] array.
+  if (only.empty() || only == "w5") {
+    constexpr size_t kUpload = 960 * 1024;  // the floor server's frames must fit its 1 MiB buffer
+    std::vector<uint8_t> frame(4 + kUpload, 0x5a);
+    uint32_t len = kUpload;
+    std::memcpy(frame.data(), &len, 4);
+    uint8_t answer[12];
+    auto floorCall = [&] {
+      writeFull(fd, frame.data(), frame.size());
+      readFull(fd, answer, sizeof answer);
+    };
+    std::vector<uint8_t> data(kUpload, 0x5a);
+    auto pipeCall = [&] {
+      BYTE_PIPE pipe = BYTE_PIPE::from(data);
+      if (Bench::Upload(ch, pipe) != static_cast<int64_t>(kUpload)) die("bad upload");
+    };
+    auto arrayCall = [&] {
+      if (Bench::UploadArray(ch, static_cast<int32_t>(kUpload), data) != static_cast<int64_t>(kUpload))
+        die("bad upload");
+    };
+    auto rate = [&](auto&& call) {
+      for (int i = 0; i < 20; ++i) call();
+      auto t0 = Clock::now();
+      const int n = std::max(1, bulk / 4);
+      for (int i = 0; i < n; ++i) call();
+      return n * double(kUpload) / seconds(t0) / 1e6;
+    };
+    const double floorMBs = rate(floorCall), pipeMBs = rate(pipeCall), arrayMBs = rate(arrayCall);
+    std::printf("W5 960 KiB uploaded per call, %d calls (MB/s)\n", std::max(1, bulk / 4));
+    std::printf("  socket floor             %8.1f MB/s\n", floorMBs);
+    std::printf("  generated, [in] pipe     %8.1f MB/s   (%.2fx floor)\n", pipeMBs, pipeMBs / floorMBs);
+    std::printf("  generated, [in] array    %8.1f MB/s   (%.2fx floor)\n\n", arrayMBs, arrayMBs / floorMBs);
   }
   ::close(fd);
 
