@@ -308,15 +308,16 @@ TEST_F(ComCalls, BeginTwiceReturnsCallPendingAndFinishWithoutACallReturnsCallCom
   EXPECT_EQ(call->Finish_Deposit(balance), RPC_E_CALL_COMPLETE);
 }
 
-TEST_F(ComCalls, AHundredCallObjectsOutstandingFromOneThreadCompletedInReverseOrder) {
+TEST_F(ComCalls, AThousandCallObjectsOutstandingFromOneThreadOnOneConnectionCompletedInReverseOrder) {
+  constexpr int kCalls = 1000;
   asyncAccount_->hold = true;
   ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kAsyncAccountId);
   std::vector<ComPtr<AsyncIAccount>> calls;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < kCalls; ++i) {
     calls.push_back(newCall(proxy));
     ASSERT_EQ(calls.back()->Begin_Deposit(1), S_OK);
   }
-  ASSERT_TRUE(asyncAccount_->waitParked(100));
+  ASSERT_TRUE(asyncAccount_->waitParked(kCalls));
   asyncAccount_->releaseReverse();
   std::vector<int32_t> balances;
   for (auto& call : calls) {
@@ -325,7 +326,7 @@ TEST_F(ComCalls, AHundredCallObjectsOutstandingFromOneThreadCompletedInReverseOr
     balances.push_back(balance);
   }
   std::sort(balances.begin(), balances.end());
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(balances[static_cast<size_t>(i)], i + 1);
+  for (int i = 0; i < kCalls; ++i) EXPECT_EQ(balances[static_cast<size_t>(i)], i + 1);
 }
 
 TEST_F(ComCalls, CancelBeforeTheServerAnswersFinishesWithCallCanceled) {
