@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "async/sessions.h"
+#include "support/sync_and_async_servers.h"
 #include "sync/sessions.h"
 
 namespace {
@@ -79,21 +80,12 @@ uint32_t await(Issue issue, void* result = nullptr) {
   return state.complete(result);
 }
 
-class AsyncContextHandles : public ::testing::Test {
+class AsyncContextHandles : public midlc::testing::SyncAndAsyncServers {
  protected:
   void SetUp() override {
-    SessionsSync_register(syncServer_, std::make_shared<SyncSessions>());
-    Sessions_register(asyncServer_, std::make_shared<AsyncSessions>());
-    bindings_ = {midlrt::rpc::Channel::create(syncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]")),
-                 midlrt::rpc::Channel::create(asyncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]"))};
+    serve([](auto& server) { SessionsSync_register(server, std::make_shared<SyncSessions>()); },
+          [](auto& server) { Sessions_register(server, std::make_shared<AsyncSessions>()); });
   }
-  void TearDown() override {
-    bindings_.clear();
-    syncServer_.shutdown();
-    asyncServer_.shutdown();
-  }
-  midlrt::rpc::Server syncServer_, asyncServer_;
-  std::vector<midlrt::Binding> bindings_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "async/pipes.h"
+#include "support/sync_and_async_servers.h"
 #include "sync/pipes.h"
 
 namespace {
@@ -169,22 +170,12 @@ std::vector<uint8_t> bytes(std::initializer_list<uint32_t> words) {
   return out;
 }
 
-// Both servers, and a channel to each: every test runs against both.
-class PipeCalls : public ::testing::Test {
+class PipeCalls : public midlc::testing::SyncAndAsyncServers {
  protected:
   void SetUp() override {
-    PipesSync_register(syncServer_, std::make_shared<SyncPipes>());
-    Pipes_register(asyncServer_, std::make_shared<AsyncPipes>());
-    bindings_ = {midlrt::rpc::Channel::create(syncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]")),
-                 midlrt::rpc::Channel::create(asyncServer_.listen("ncacn_ip_tcp:127.0.0.1[0]"))};
+    serve([](auto& server) { PipesSync_register(server, std::make_shared<SyncPipes>()); },
+          [](auto& server) { Pipes_register(server, std::make_shared<AsyncPipes>()); });
   }
-  void TearDown() override {
-    bindings_.clear();
-    syncServer_.shutdown();
-    asyncServer_.shutdown();
-  }
-  midlrt::rpc::Server syncServer_, asyncServer_;
-  std::vector<midlrt::Binding> bindings_;
 };
 
 uint32_t statusOf(const std::function<void()>& call) {
