@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
     std::vector<double> sums;
     DOUBLE_PIPE in = DOUBLE_PIPE::from(values), out = DOUBLE_PIPE::into(sums);
     const double accumulated = Calculator::Accumulate(binding, in, out);
-    std::cout << "Accumulate(1000 values) = " << accumulated << ", " << sums.size() << " running sums, the last "
-              << sums.back() << "\n";
+    std::cout << "Accumulate(1000 values) = " << accumulated << ", " << sums.size()
+              << " running sums, the last " << sums.back() << "\n";
 
     // The object interface, through a proxy for the server's accumulator object.
     auto accumulator =

@@ -104,7 +104,8 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
   std::string& bindingName = parts.bindingName;
   std::string& statusParam = parts.statusParam;
   for (const auto& p : op.params) {
-    if (pipeOf(p.type) && itf_.isObject && marshal_) return fail(what, "pipes cannot be used in object interfaces");
+    if (pipeOf(p.type) && itf_.isObject && marshal_)
+      return fail(what, "pipes cannot be used in object interfaces");
   }
 
   std::string& clientWrite = parts.clientWrite;
@@ -152,12 +153,14 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
       // [in] pipes follow the other [in] parameters; [out] pipes come before the other [out] ones.
       std::string pull = "{}", push = "{}";
       if (in) {
-        pipeWrites += "::midlrt::ndr::writePipe(e, " + name + ", " + ndr_.pipeSpanWriter(element, pwhat) + ");\n";
+        pipeWrites +=
+            "::midlrt::ndr::writePipe(e, " + name + ", " + ndr_.pipeSpanWriter(element, pwhat) + ");\n";
         pull = "::midlrt::ndr::pipeReader<" + elementType + ">(midl_pipe_d, midl_in_pipes, " +
                std::to_string(parts.inPipes++) + ", " + ndr_.pipeSpanReader(element, pwhat) + ")";
       }
       if (out) {
-        pipeReads += "::midlrt::ndr::readPipe(d, " + name + ", " + ndr_.pipeChunkReader(element, pwhat) + ");\n";
+        pipeReads +=
+            "::midlrt::ndr::readPipe(d, " + name + ", " + ndr_.pipeChunkReader(element, pwhat) + ");\n";
         parts.outNames.push_back(name);
         push = "::midlrt::ndr::pipeWriter<" + elementType + ">(midl_pipe_e, midl_out_pipes, " +
                std::to_string(parts.outPipes++) + ", " + ndr_.pipeSpanWriter(element, pwhat) + ")";

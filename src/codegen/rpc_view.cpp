@@ -110,11 +110,13 @@ std::string asyncServerBody(const OperationParts& op) {
   std::string frame = "struct Frame {\n" + op.serverLocals;
   if (op.hasResult) frame += op.returnType + " midl_result{};\n";
   if (op.inPipes)
-    frame += "::midlrt::ndr::PipeSequence midl_in_pipes{\"[in]\"};\n"
-             "std::optional<::midlrt::ndr::Decoder> midl_pipe_d;\n";
+    frame +=
+        "::midlrt::ndr::PipeSequence midl_in_pipes{\"[in]\"};\n"
+        "std::optional<::midlrt::ndr::Decoder> midl_pipe_d;\n";
   if (op.outPipes)
-    frame += "::midlrt::ndr::PipeSequence midl_out_pipes{\"[out]\"};\n"
-             "std::optional<::midlrt::ndr::Encoder> midl_pipe_e;\n";
+    frame +=
+        "::midlrt::ndr::PipeSequence midl_out_pipes{\"[out]\"};\n"
+        "std::optional<::midlrt::ndr::Encoder> midl_pipe_e;\n";
   // [out] context handles register with the call's association group when the reply is marshaled; the
   // deferred call outlives that (a plain pointer: the call must not own its own frame).
   if (op.serverWriteNeedsCall) frame += "::midlrt::rpc::ServerCall* midl_server_call = nullptr;\n";
@@ -130,15 +132,19 @@ std::string asyncServerBody(const OperationParts& op) {
     body += "{\n::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead + "}\n";
   body += op.serverChecks;
   if (op.inPipes)
-    body += "auto& midl_in_pipes = midl_frame->midl_in_pipes;\nauto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);\n";
+    body +=
+        "auto& midl_in_pipes = midl_frame->midl_in_pipes;\nauto& midl_pipe_d = "
+        "midl_frame->midl_pipe_d.emplace(d);\n";
   if (op.outPipes)
-    body += "auto& midl_out_pipes = midl_frame->midl_out_pipes;\n"
-            "auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), "
-            "call.response().headroom());\n";
+    body +=
+        "auto& midl_out_pipes = midl_frame->midl_out_pipes;\n"
+        "auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), "
+        "call.response().headroom());\n";
   body += op.pipeSetup;
   std::string marshal =
       "[midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {\n" + refs;
-  if (op.serverWriteNeedsCall) marshal += "::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;\n";
+  if (op.serverWriteNeedsCall)
+    marshal += "::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;\n";
   if (op.inPipes)
     marshal += "midl_frame->midl_in_pipes.requireFinished(" + std::to_string(op.inPipes) + ");\n";
   if (op.outPipes)

@@ -30,7 +30,9 @@ class SyncSessions : public SessionsSync_Manager {
     session = std::make_shared<Counter>(start);
     return 0;
   }
-  int32_t Next(const std::shared_ptr<void>& session) override { return static_cast<Counter*>(session.get())->value++; }
+  int32_t Next(const std::shared_ptr<void>& session) override {
+    return static_cast<Counter*>(session.get())->value++;
+  }
   void Close(std::shared_ptr<void>& session) override { session.reset(); }
 };
 

@@ -92,7 +92,9 @@ int32_t misuse(int32_t how, LONG_PIPE& a, LONG_PIPE& b, LONG_PIPE& c) {
 
 class SyncPipes : public PipesSync_Manager {
  public:
-  int32_t Sum(ServerCall&, int32_t s, LONG_PIPE& values, int32_t& count) override { return sum(s, values, count); }
+  int32_t Sum(ServerCall&, int32_t s, LONG_PIPE& values, int32_t& count) override {
+    return sum(s, values, count);
+  }
   int32_t Range(ServerCall&, int32_t first, int32_t count, int32_t chunk, LONG_PIPE& values) override {
     return range(first, count, chunk, values);
   }
@@ -126,10 +128,12 @@ class AsyncPipes : public Pipes_Manager {
   void Scale(ServerAsyncCall call, ServerCall&, SAMPLE_PIPE& samples) override {
     later(call, [&samples] { return scale(samples); });
   }
-  void Concat(ServerAsyncCall call, ServerCall&, LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) override {
+  void Concat(ServerAsyncCall call, ServerCall&, LONG_PIPE& first, LONG_PIPE& second,
+              LONG_PIPE& joined) override {
     later(call, [&first, &second, &joined] { return concat(first, second, joined); });
   }
-  void Misuse(ServerAsyncCall call, ServerCall&, int32_t how, LONG_PIPE& a, LONG_PIPE& b, LONG_PIPE& c) override {
+  void Misuse(ServerAsyncCall call, ServerCall&, int32_t how, LONG_PIPE& a, LONG_PIPE& b,
+              LONG_PIPE& c) override {
     later(call, [how, &a, &b, &c] { return misuse(how, a, b, c); });
   }
 
@@ -395,7 +399,8 @@ TEST(PipesWire, RequestAndResponseChunksMatchHandWrittenNdr) {
   // Range: [out] chunks {10, 11} and {12}, the end chunk, then the result.
   raw->response = bytes({2, 10, 11, 1, 12, 0, 5});
   std::vector<std::vector<int32_t>> received;
-  LONG_PIPE sink = LONG_PIPE::sink([&](std::span<const int32_t> c) { received.emplace_back(c.begin(), c.end()); });
+  LONG_PIPE sink =
+      LONG_PIPE::sink([&](std::span<const int32_t> c) { received.emplace_back(c.begin(), c.end()); });
   EXPECT_EQ(PipesSync::Range(b, 10, 3, 2, sink), 5);
   EXPECT_EQ(raw->request, bytes({10, 3, 2}));
   EXPECT_EQ(received, (std::vector<std::vector<int32_t>>{{10, 11}, {12}, {}}));

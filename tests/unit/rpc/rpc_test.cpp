@@ -645,7 +645,8 @@ TEST(Channel, ACallbackThatBindsAnotherInterfaceDoesNotDeadlockAThreadThatIsBind
   SyntaxId second = kEchoIf, third = kEchoIf;
   second.uuid.data1 ^= 1;
   third.uuid.data1 ^= 2;
-  for (const SyntaxId& id : {kEchoIf, second, third}) server.registerInterface(id, testing::kOpCount, service);
+  for (const SyntaxId& id : {kEchoIf, second, third})
+    server.registerInterface(id, testing::kOpCount, service);
   auto ch = Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
   Message m = Message::acquire();
   Reply r;

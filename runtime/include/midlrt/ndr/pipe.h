@@ -1,7 +1,7 @@
 // DCE pipes: the C++ mapping of `typedef pipe T P;` and the chunked NDR representation generated stubs use.
 //
-// A pipe is an open-ended stream of T that moves during one call. On the wire (C706 chapter 14, "Pipes"; MS-RPCE
-// 2.2.5.3.4.5 for the NDR64 variant) it is a sequence of chunks, each an unsigned long element count
+// A pipe is an open-ended stream of T that moves during one call. On the wire (C706 chapter 14, "Pipes";
+// MS-RPCE 2.2.5.3.4.5 for the NDR64 variant) it is a sequence of chunks, each an unsigned long element count
 // (aligned to 4) followed by that many elements, ended by a chunk of zero elements. [in] pipes follow every
 // other [in] parameter of the request; [out] pipes come first in the response, before the other [out]
 // parameters and the return value.
@@ -13,8 +13,9 @@
 //   server, [in] pipe:   the manager calls pull(buffer) until it returns 0;
 //   server, [out] pipe:  the manager calls push(chunk) for each chunk, then push({}) to end the pipe.
 // The server uses the [in] pipes in declaration order, each to its end, and the [out] pipes likewise
-// (RPC_X_WRONG_PIPE_ORDER otherwise; it may push to an [out] pipe while it still pulls from an [in] one); a manager that returns before it has drained every [in] pipe and
-// ended every [out] pipe faults the call with RPC_X_PIPE_DISCIPLINE_ERROR, as Microsoft's runtime does.
+// (RPC_X_WRONG_PIPE_ORDER otherwise; it may push to an [out] pipe while it still pulls from an [in] one); a
+// manager that returns before it has drained every [in] pipe and ended every [out] pipe faults the call with
+// RPC_X_PIPE_DISCIPLINE_ERROR, as Microsoft's runtime does.
 //
 // This runtime moves a pipe's chunks inside its call's request and response PDUs: the client pulls every
 // [in] chunk before sending the request, and pushes [out] chunks once the response has arrived. So a pipe is
@@ -38,6 +39,9 @@
 
 namespace midlrt::ndr {
 
+/// RPC_X_INVALID_PIPE_OBJECT (1830): a pipe without the pull or push function its use needs, or a pull
+/// function that claims more elements than its buffer holds.
+inline constexpr std::uint32_t kRpcXInvalidPipeObject = 0x00000726;
 /// RPC_X_WRONG_PIPE_ORDER (1831): a pipe was used before the pipes declared ahead of it were finished.
 inline constexpr std::uint32_t kRpcXWrongPipeOrder = 0x00000727;
 /// RPC_X_PIPE_CLOSED (1916): push after the empty chunk that ended the pipe.
@@ -84,17 +88,17 @@ class Pipe {
   bool canPush() const noexcept { return static_cast<bool>(push_); }
 
   std::size_t pull(std::span<T> buffer) {
-    if (!pull_) throw PipeError("pull from a pipe that has no pull function", kRpcXWrongPipeOrder);
-    if (buffer.empty()) throw PipeError("pull into an empty buffer", kRpcXWrongPipeOrder);
+    if (!pull_) throw PipeError("pull from a pipe that has no pull function", kRpcXInvalidPipeObject);
+    if (buffer.empty()) throw PipeError("pull into an empty buffer", kRpcXInvalidPipeObject);
     const std::size_t n = pull_(buffer);
     if (n > buffer.size())
       throw PipeError("a pipe's pull function returned " + std::to_string(n) + " elements for a buffer of " +
                           std::to_string(buffer.size()),
-                      kRpcXWrongPipeOrder);
+                      kRpcXInvalidPipeObject);
     return n;
   }
   void push(std::span<const T> chunk) {
-    if (!push_) throw PipeError("push to a pipe that has no push function", kRpcXWrongPipeOrder);
+    if (!push_) throw PipeError("push to a pipe that has no push function", kRpcXInvalidPipeObject);
     push_(chunk);
   }
 
@@ -106,8 +110,10 @@ class Pipe {
 /// Client: a pipe argument must have the function its direction needs before the call starts.
 template <class T>
 void checkPipe(const Pipe<T>& pipe, bool in, bool out, const char* what) {
-  if (in && !pipe.canPull()) throw PipeError(std::string("the [in] pipe ") + what + " has no pull function", kRpcXWrongPipeOrder);
-  if (out && !pipe.canPush()) throw PipeError(std::string("the [out] pipe ") + what + " has no push function", kRpcXWrongPipeOrder);
+  if (in && !pipe.canPull())
+    throw PipeError(std::string("the [in] pipe ") + what + " has no pull function", kRpcXInvalidPipeObject);
+  if (out && !pipe.canPush())
+    throw PipeError(std::string("the [out] pipe ") + what + " has no push function", kRpcXInvalidPipeObject);
 }
 
 /// Elements per chunk the client stub pulls at a time: 64 KiB of them, at least one.
@@ -192,9 +198,11 @@ typename Pipe<T>::Pull pipeReader(Decoder& d, PipeSequence& sequence, std::size_
 /// Server, [out] pipe `index`: a push function that writes chunks into the response.
 /// `write(e, span)` writes the elements.
 template <class T, class WriteElements>
-typename Pipe<T>::Push pipeWriter(Encoder& e, PipeSequence& sequence, std::size_t index, WriteElements write) {
+typename Pipe<T>::Push pipeWriter(Encoder& e, PipeSequence& sequence, std::size_t index,
+                                  WriteElements write) {
   return [&e, &sequence, index, write, ended = false](std::span<const T> chunk) mutable {
-    if (ended) throw PipeError("push after the end of [out] pipe " + std::to_string(index + 1), kRpcXPipeClosed);
+    if (ended)
+      throw PipeError("push after the end of [out] pipe " + std::to_string(index + 1), kRpcXPipeClosed);
     sequence.enter(index);
     e.writeConformance(chunk.size());
     if (chunk.empty()) {
