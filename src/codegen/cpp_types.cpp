@@ -16,6 +16,16 @@ const Type* resolved(const Type* t) {
   return t;
 }
 
+const Type* pipeOf(const Type* t) {
+  const Type* r = resolved(t);
+  if (r && r->kind == Type::Kind::Pipe) return t;
+  if (r && r->kind == Type::Kind::Pointer) {
+    const Type* pointee = resolved(r->element);
+    if (pointee && pointee->kind == Type::Kind::Pipe) return r->element;
+  }
+  return nullptr;
+}
+
 std::string primitiveType(Primitive p) {
   switch (p) {
     case Primitive::Boolean:

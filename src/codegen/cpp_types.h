@@ -22,6 +22,10 @@ namespace midlc::codegen {
 // Follows typedefs.
 const sema::Type* resolved(const sema::Type* type);
 
+// The pipe a parameter of this type passes: the type itself if it is a pipe, or what a pointer to a pipe
+// points to; null for every other type.
+const sema::Type* pipeOf(const sema::Type* type);
+
 // The C++ spelling of a value of `type` stored in a struct field or a union arm.
 std::string cppType(const sema::Type* type);
 

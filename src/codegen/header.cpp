@@ -59,19 +59,14 @@ class HeaderView {
  private:
   // Pipes need midlrt/ndr/pipe.h, and with it C++20 (std::span); other headers compile as C++17.
   bool usesPipes() const {
-    auto isPipe = [](const Type* t) {
-      const Type* r = resolved(t);
-      if (r && r->kind == Type::Kind::Pointer) r = resolved(r->element);
-      return r && r->kind == Type::Kind::Pipe;
-    };
     for (const auto& d : model_.decls) {
       if (d->imported) continue;
-      if (d->kind == Decl::Kind::Typedef && isPipe(static_cast<const sema::TypedefDecl*>(d.get())->type))
+      if (d->kind == Decl::Kind::Typedef && pipeOf(static_cast<const sema::TypedefDecl*>(d.get())->type))
         return true;
       if (d->kind != Decl::Kind::Interface) continue;
       for (const auto& op : static_cast<const sema::InterfaceDecl*>(d.get())->operations)
         for (const auto& p : op.params)
-          if (isPipe(p.type)) return true;
+          if (pipeOf(p.type)) return true;
     }
     return false;
   }

@@ -49,17 +49,6 @@ bool isContextHandle(const Type* t) {
   return false;
 }
 
-// The pipe a parameter passes: its type if that is a pipe, or the pointee of a pointer to one.
-const Type* pipeOf(const Type* t) {
-  const Type* r = resolved(t);
-  if (r && r->kind == Type::Kind::Pipe) return t;
-  if (r && r->kind == Type::Kind::Pointer) {
-    const Type* pointee = resolved(r->element);
-    if (pointee && pointee->kind == Type::Kind::Pipe) return r->element;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 std::string joinParams(const std::vector<std::string>& list) {
