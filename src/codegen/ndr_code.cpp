@@ -318,6 +318,12 @@ std::string NdrCode::pipeElementProblem(const Type* t, int depth) {
   }
 }
 
+unsigned NdrCode::pipeInPlaceAlignment(const Type* element) {
+  if (bulkCopyable(element)) return alignment(element);
+  if (auto layout = bulkStruct(element); layout && layout->holes.empty()) return layout->alignment;
+  return 0;
+}
+
 std::string NdrCode::pipeSpanWriter(const Type* element, const std::string& what) {
   return "[](::midlrt::ndr::Encoder& e, std::span<const " + cppType(element) + "> c) {\n" +
          elements(element, "c", "", true, Scope{}, what, 0) + "}";

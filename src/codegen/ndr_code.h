@@ -53,6 +53,9 @@ class NdrCode {
   // DCE pipes (midlrt/ndr/pipe.h). Why a type cannot be a pipe's element, or "" if it can: MIDL's rules,
   // which keep every element a fixed-size value with no pointers.
   std::string pipeElementProblem(const sema::Type* element, int depth = 0);
+  // The wire alignment of elements whose wire form is their memory form with no padding to zero (a client's
+  // [in] pipe of them is pulled straight into the request), or 0.
+  unsigned pipeInPlaceAlignment(const sema::Type* element);
   // Lambdas over a pipe's elements: write a span, read into a span, read `n` into a vector.
   std::string pipeSpanWriter(const sema::Type* element, const std::string& what);
   std::string pipeSpanReader(const sema::Type* element, const std::string& what);

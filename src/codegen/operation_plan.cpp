@@ -142,8 +142,11 @@ std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) 
       // [in] pipes follow the other [in] parameters; [out] pipes come before the other [out] ones.
       std::string pull = "{}", push = "{}";
       if (in) {
-        pipeWrites +=
-            "::midlrt::ndr::writePipe(e, " + name + ", " + ndr_.pipeSpanWriter(element, pwhat) + ");\n";
+        if (unsigned alignment = ndr_.pipeInPlaceAlignment(element))
+          pipeWrites += "::midlrt::ndr::writePipeInPlace(e, " + name + ", " + std::to_string(alignment) + ");\n";
+        else
+          pipeWrites +=
+              "::midlrt::ndr::writePipe(e, " + name + ", " + ndr_.pipeSpanWriter(element, pwhat) + ");\n";
         pull = "::midlrt::ndr::pipeReader<" + elementType + ">(midl_pipe_d, midl_in_pipes, " +
                std::to_string(parts.inPipes++) + ", " + ndr_.pipeSpanReader(element, pwhat) + ")";
       }

@@ -30,6 +30,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -129,6 +130,32 @@ void writePipe(Encoder& e, Pipe<T>& pipe, WriteElements&& write) {
     e.writeConformance(n);
     if (n == 0) return;
     write(e, std::span<const T>(chunk.data(), n));
+  }
+}
+
+/// Client, [in] pipe of elements whose wire form is their memory form (aligned to `alignment` on the wire,
+/// no padding inside): the pull function fills the request buffer itself, so each element is copied once.
+template <class T>
+void writePipeInPlace(Encoder& e, Pipe<T>& pipe, std::size_t alignment) {
+  static_assert(std::is_trivially_copyable_v<T>, "in place only for elements that are their own wire form");
+  Buffer& b = e.buffer();
+  for (;;) {
+    e.align(4);
+    const std::size_t countAt = b.size();
+    e.write<std::uint32_t>(0);  // the count, once known
+    e.align(alignment);
+    const std::size_t elementsAt = b.size();
+    b.append(kPipeChunkElements<T> * sizeof(T));
+    // Stub data starts 8-aligned in memory (Message headroom) and the wire aligns each element, so the
+    // elements are aligned in memory too.
+    const std::size_t n =
+        pipe.pull(std::span<T>(reinterpret_cast<T*>(b.data() + elementsAt), kPipeChunkElements<T>));
+    b.patch(countAt, static_cast<std::uint32_t>(n));
+    if (n == 0) {
+      b.resize(countAt + 4);  // the end chunk is the count alone
+      return;
+    }
+    b.resize(elementsAt + n * sizeof(T));
   }
 }
 
