@@ -2,8 +2,8 @@
 """impacket (an independent DCE/RPC and NDR implementation) calls the generated calculator server.
 
 usage: calculator_impacket.py CALCULATOR_SERVER [--tshark]
-Binds to the Calculator RPC interface and to the IAccumulator object interface, encodes every request with
-impacket's NDR classes, and checks the replies. With --tshark the traffic is captured and must dissect without
+Binds to the Calculator RPC interface and to the IAccumulator object interface, encodes the requests with
+impacket's NDR classes (the pipes, which impacket lacks, by hand from C706), and checks the replies. With --tshark the traffic is captured and must dissect without
 malformed packets (exit 77, a ctest skip, when capturing is not permitted).
 """
 import os
@@ -98,6 +98,33 @@ def run(port):
     greeting = reply[16:16 + actual]
     check(referent != 0 and offset == 0 and max_count == actual and greeting == b"Hello, impacket!\x00",
           "Calculator.Greet([in, string] char*, [out, string] char**) -> %r" % greeting)
+
+    # Accumulate([in] DOUBLE_PIPE values, [out] DOUBLE_PIPE* runningSums), written by hand from C706's pipe
+    # encoding: each chunk a u32 count (aligned to 4), then its doubles (aligned to 8), a zero count at the end.
+    def chunks(parts):
+        out = b""
+        for part in parts:
+            out += struct.pack("<L", len(part))
+            if part:
+                out += b"\0" * (-len(out) % 8) + struct.pack("<%dd" % len(part), *part)
+        return out
+
+    dce.call(5, chunks([[1.0, 2.0, 3.5], [10.0], []]))
+    reply = dce.recv()
+    pos, received = 0, []
+    while True:
+        pos += -pos % 4
+        (count,) = struct.unpack_from("<L", reply, pos)
+        pos += 4
+        if count == 0:
+            break
+        pos += -pos % 8
+        received.append(list(struct.unpack_from("<%dd" % count, reply, pos)))
+        pos += 8 * count
+    pos += -pos % 8
+    (total,) = struct.unpack_from("<d", reply, pos)
+    check(received == [[1.0, 3.0, 6.5], [16.5]] and total == 16.5 and pos + 8 == len(reply),
+          "Calculator.Accumulate([in] pipe, [out] pipe) -> chunks %r, total %r" % (received, total))
 
     # The object interface: the object's UUID rides in the request (PFC_OBJECT_UUID).
     obj = dce.alter_ctx(uuidtup_to_bin(ACCUMULATOR))
