@@ -325,6 +325,30 @@ TEST_F(PipeCalls, AsyncClientPullsWhileIssuingAndPushesWhileCompleting) {
   }
 }
 
+TEST_F(PipeCalls, AsyncClientInOutPipeIsPulledWhenIssuedAndPushedWhenCompleted) {
+  for (auto& b : bindings_) {
+    std::vector<SAMPLE> samples;
+    for (int i = 0; i < 300; ++i) samples.push_back(SAMPLE{static_cast<int16_t>(-i), i * 0.5});
+    SAMPLE_PIPE source = SAMPLE_PIPE::from(samples);
+    std::vector<SAMPLE> back;
+    SAMPLE_PIPE pipe([&source](std::span<SAMPLE> buffer) { return source.pull(buffer); },
+                     [&](std::span<const SAMPLE> c) { back.insert(back.end(), c.begin(), c.end()); });
+    AsyncState state;
+    ASSERT_TRUE(state.notifyByEvent());
+    ASSERT_EQ(Pipes::Scale(state, b, pipe), midlrt::rpc::status::kOk);
+    ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+    EXPECT_TRUE(back.empty()) << "[out] chunks are pushed while completing, not before";
+    int32_t result = 0;
+    EXPECT_EQ(state.complete(&result), midlrt::rpc::status::kOk);
+    EXPECT_EQ(result, 300);
+    ASSERT_EQ(back.size(), samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) {
+      EXPECT_EQ(back[i].tag, samples[i].tag);
+      EXPECT_EQ(back[i].value, samples[i].value * 2);
+    }
+  }
+}
+
 // Microsoft's pipe discipline, enforced on the server: the client gets the status as a fault.
 TEST_F(PipeCalls, ServerThatBreaksThePipeDisciplineFaultsTheCall) {
   for (auto& b : bindings_) {
