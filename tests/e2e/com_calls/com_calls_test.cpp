@@ -266,6 +266,26 @@ TEST_F(ComCalls, CreateCallWithTheWrongIidIsENoInterface) {
   EXPECT_EQ(factory->CreateCall(IAccount::kIid, nullptr, IUnknown::kIid, out.put()), E_NOINTERFACE);
 }
 
+// "Making and Processing Asynchronous Calls": without marshaling (same apartment) there is no proxy to give
+// a call object, so a client gets one only from an object that implements ICallFactory itself; otherwise
+// QueryInterface for it fails and the client calls the synchronous method. Over a marshaled connection
+// the proxy always has one (AsyncClientAgainstASyncOnlyServer).
+TEST_F(ComCalls, WithoutMarshalingACallFactoryExistsOnlyIfTheObjectImplementsIt) {
+  ComPtr<IAccount> local(syncAccount_.get());
+  ComPtr<ICallFactory> factory;
+  EXPECT_EQ(local->QueryInterface(ICallFactory::kIid, factory.putVoid()), E_NOINTERFACE);
+  EXPECT_FALSE(factory);
+  int32_t balance = 0;
+  ASSERT_EQ(local->Deposit(3, balance), S_OK);  // the synchronous interface instead
+  EXPECT_EQ(balance, 3);
+
+  ComPtr<IAccount> own(static_cast<IAccount*>(asyncAccount_.get()));
+  ASSERT_EQ(own->QueryInterface(ICallFactory::kIid, factory.putVoid()), S_OK);
+  EXPECT_EQ(factory.get(), static_cast<ICallFactory*>(asyncAccount_.get()));  // the object's own, no proxy's
+  ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kSyncAccountId);
+  EXPECT_TRUE(proxy.as<ICallFactory>());
+}
+
 TEST_F(ComCalls, AsyncClientAgainstASyncOnlyServer) {
   ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kSyncAccountId);
   ComPtr<AsyncIAccount> call = newCall(proxy);
