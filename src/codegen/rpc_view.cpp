@@ -49,11 +49,9 @@ std::string clientBody(const sema::InterfaceDecl& itf, const OperationParts& op)
 
 // The dispatcher's case: unmarshal into locals, call the manager, marshal the outputs.
 std::string serverBody(const OperationParts& op) {
-  const bool pipes = op.inPipes + op.outPipes > 0;
   std::string server = op.serverLocals;
-  if (pipes) {
-    // The [in] pipes are read from where the other [in] parameters end, and the [out] pipes written into the
-    // response, while the manager runs.
+  if (op.inPipes) {
+    // The [in] pipes are read, while the manager runs, from where the other [in] parameters end.
     server += "::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());\n" + op.serverRead;
   } else if (!op.serverRead.empty()) {
     server +=

@@ -192,6 +192,15 @@ uint32_t statusOf(const std::function<void()>& call) {
   return 0;
 }
 
+// What Scale sends back: every sample, its value doubled.
+void expectScaled(const std::vector<SAMPLE>& back, const std::vector<SAMPLE>& sent) {
+  ASSERT_EQ(back.size(), sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(back[i].tag, sent[i].tag);
+    EXPECT_EQ(back[i].value, sent[i].value * 2);
+  }
+}
+
 std::vector<int32_t> iota(int32_t from, size_t n) {
   std::vector<int32_t> v(n);
   std::iota(v.begin(), v.end(), from);
@@ -270,11 +279,7 @@ TEST_F(PipeCalls, InOutPipeOfAlignedStructsComesBackTransformed) {
         },
         [&](std::span<const SAMPLE> c) { back.insert(back.end(), c.begin(), c.end()); });
     EXPECT_EQ(PipesSync::Scale(b, pipe), 1000);
-    ASSERT_EQ(back.size(), samples.size());
-    for (size_t i = 0; i < samples.size(); ++i) {
-      EXPECT_EQ(back[i].tag, samples[i].tag);
-      EXPECT_EQ(back[i].value, samples[i].value * 2);
-    }
+    expectScaled(back, samples);
   }
 }
 
@@ -342,11 +347,7 @@ TEST_F(PipeCalls, AsyncClientInOutPipeIsPulledWhenIssuedAndPushedWhenCompleted) 
     int32_t result = 0;
     EXPECT_EQ(state.complete(&result), midlrt::rpc::status::kOk);
     EXPECT_EQ(result, 300);
-    ASSERT_EQ(back.size(), samples.size());
-    for (size_t i = 0; i < samples.size(); ++i) {
-      EXPECT_EQ(back[i].tag, samples[i].tag);
-      EXPECT_EQ(back[i].value, samples[i].value * 2);
-    }
+    expectScaled(back, samples);
   }
 }
 
