@@ -31,64 +31,7 @@ bool sizedLevel(const Type* level) {
 }  // namespace
 
 NdrCode::NdrCode(const sema::Model& model, Diagnostics& diagnostics)
-    : model_(model), diagnostics_(diagnostics) {
-  // [v1_enum] stands on the typedef or the tag declaration; the enum itself is what the wire needs.
-  for (const auto& d : model.decls) {
-    // typedef [switch_type(T)] union U {...} U; gives a non-encapsulated union its discriminant type.
-    if (d->kind == Decl::Kind::Typedef)
-      for (const auto& a : d->attributes)
-        if (a.name == "switch_type" && !a.args.empty()) {
-          const Type* t = resolved(static_cast<const sema::TypedefDecl*>(d.get())->type);
-          if (isNamed(t, Decl::Kind::Union)) {
-            if (const Type* st = typeFromText(a.args[0])) switchTypes_[t->decl] = st;
-          }
-        }
-    bool v1 = false;
-    for (const auto& a : d->attributes) v1 = v1 || a.name == "v1_enum";
-    if (!v1) continue;
-    if (d->kind == Decl::Kind::Enum) v1Enums_.insert(d.get());
-    if (d->kind == Decl::Kind::Typedef) {
-      const Type* t = resolved(static_cast<const sema::TypedefDecl*>(d.get())->type);
-      if (isNamed(t, Decl::Kind::Enum)) v1Enums_.insert(t->decl);
-    }
-  }
-}
-
-const Type* NdrCode::typeFromText(const std::string& text) {
-  static const std::pair<const char*, Primitive> words[] = {
-      {"long", Primitive::Int32},
-      {"int", Primitive::Int32},
-      {"unsigned long", Primitive::UInt32},
-      {"unsigned int", Primitive::UInt32},
-      {"unsigned", Primitive::UInt32},
-      {"short", Primitive::Int16},
-      {"unsigned short", Primitive::UInt16},
-      {"small", Primitive::Int8},
-      {"unsigned small", Primitive::UInt8},
-      {"char", Primitive::Char},
-      {"unsigned char", Primitive::UInt8},
-      {"byte", Primitive::Byte},
-      {"boolean", Primitive::Boolean},
-      {"hyper", Primitive::Int64},
-      {"unsigned hyper", Primitive::UInt64},
-      {"__int64", Primitive::Int64},
-      {"wchar_t", Primitive::WChar},
-      {"error_status_t", Primitive::ErrorStatus},
-  };
-  for (const auto& [word, p] : words)
-    if (text == word) {
-      synthesized_.emplace_back();
-      synthesized_.back().kind = Type::Kind::Primitive;
-      synthesized_.back().primitive = p;
-      return &synthesized_.back();
-    }
-  const Decl* d = model_.find(text);
-  if (!d || (d->kind != Decl::Kind::Typedef && d->kind != Decl::Kind::Enum)) return nullptr;
-  synthesized_.emplace_back();
-  synthesized_.back().kind = Type::Kind::Named;
-  synthesized_.back().decl = d;
-  return &synthesized_.back();
-}
+    : model_(model), diagnostics_(diagnostics) {}
 
 unsigned NdrCode::structAlignment(const sema::StructDecl& s) {
   unsigned a = 1;
@@ -104,9 +47,7 @@ unsigned NdrCode::armAlignment(const sema::UnionDecl& u) {
 }
 
 const Type* NdrCode::switchType(const sema::UnionDecl& u) {
-  if (u.switchType) return u.switchType;
-  auto it = switchTypes_.find(&u);
-  return it == switchTypes_.end() ? nullptr : it->second;
+  return u.switchType;
 }
 
 std::string NdrCode::unsupported(const std::string& what, const std::string& why) {

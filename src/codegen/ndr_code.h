@@ -63,7 +63,9 @@ class NdrCode {
 
   // NDR alignment of a value's flat representation.
   unsigned alignment(const sema::Type* type);
-  bool isV1Enum(const sema::Decl* enumDecl) const { return v1Enums_.count(enumDecl) > 0; }
+  bool isV1Enum(const sema::Decl* enumDecl) const {
+    return static_cast<const sema::EnumDecl*>(enumDecl)->v1Enum;
+  }
   // Whether a value of this type has referents written after its flat part.
   bool hasPointees(const sema::Type* type);
   // Where the declaration being generated stands: the location of "cannot generate" errors.
@@ -99,15 +101,11 @@ class NdrCode {
   std::optional<BulkLayout> bulkStruct(const sema::Type* t);
   unsigned structAlignment(const sema::StructDecl& s);
   unsigned armAlignment(const sema::UnionDecl& u);
-  const sema::Type* typeFromText(const std::string& text);
   const sema::Type* conformantField(const sema::StructDecl& s, const sema::Field** field);
   std::string unsupported(const std::string& what, const std::string& why);
 
   const sema::Model& model_;
   Diagnostics& diagnostics_;
-  std::set<const sema::Decl*> v1Enums_;
-  std::map<const sema::Decl*, const sema::Type*> switchTypes_;
-  std::deque<sema::Type> synthesized_;
   bool failed_ = false;
   Location where_;
   std::set<std::string> reported_;

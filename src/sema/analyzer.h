@@ -23,6 +23,14 @@ class Analyzer {
   // WinRT: a delegate is an object interface deriving from IUnknown with one method, Invoke (widl).
   void delegateDecl(const ast::Delegate& d, std::vector<Item>& out);
   void typedefDecl(const ast::Typedef& td, std::vector<Item>& out);
+  // The type attributes that change how the type defined here travels: [v1_enum] on an enum, and
+  // [switch_type] on a non-encapsulated union, bound into the enum's and union's declarations.
+  void bindTypeAttributes(const ast::Attributes& attrs, const Type* type);
+  // transmit_as, wire_marshal, user_marshal (IDL) and represent_as (ACF) on a typedef.
+  void bindConversion(const ast::Attributes& attrs, TypedefDecl& decl);
+  // An attribute argument that names a type: switch_type(unsigned short), transmit_as(WIRE_T). A plain
+  // name parses as an expression, so it is looked up here.
+  const Type* attributeType(const ast::AttributeArg& arg);
   void constDecl(const ast::Const& c, std::vector<Item>& out);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
   void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,

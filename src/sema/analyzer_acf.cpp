@@ -25,6 +25,16 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         }
         auto* decl = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(d));
         for (auto& a : convert(td.attributes, true)) decl->acfAttributes.push_back(std::move(a));
+        if (const ast::Attribute* r = ast::findAttribute(td.attributes, "represent_as"); r && !r->args.empty()) {
+          if (decl->conversion != Conversion::None) {
+            d_.error(r->location, "typedef '" + decl->name + "' has more than one of transmit_as, wire_marshal, "
+                                  "user_marshal and represent_as");
+          } else {
+            decl->conversion = Conversion::RepresentAs;
+            decl->wireType = decl->type;
+            decl->localTypeName = r->args[0].text;
+          }
+        }
       }
     }
   };

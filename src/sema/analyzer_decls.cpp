@@ -164,7 +164,7 @@ void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
           constDecl(node, out);
         } else if constexpr (std::is_same_v<T, ast::TagDecl>) {
           checker_.check(node.attributes, kType);
-          typeSpec(node.type, &out);
+          bindTypeAttributes(node.attributes, typeSpec(node.type, &out));
         } else if constexpr (std::is_same_v<T, ast::Operation>) {
           // A C prototype outside any interface ([local] HRESULT WINAPI CreateDXGIFactory(...)): widl
           // passes it to the header; nothing is marshaled, so its types are only resolved.
@@ -287,6 +287,7 @@ void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
     }
   const Type* base = typeSpec(td.type, &out, firstName);
   if (!base) return;
+  bindTypeAttributes(td.attributes, base);
   for (const auto& d : td.declarators) {
     auto* decl = make<TypedefDecl>();
     decl->name = d.name;
@@ -294,6 +295,7 @@ void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
     decl->attributes = convert(td.attributes);
     decl->type = declaratorType(base, d, td.attributes, Context::Typedef, "typedef '" + d.name + "'");
     decl->isContextHandle = ast::findAttribute(td.attributes, "context_handle") != nullptr;
+    bindConversion(td.attributes, *decl);
     // typedef struct _FOO FOO; repeats are harmless when they agree.
     if (auto it = m_.byName.find(d.name); it != m_.byName.end() && it->second->kind == Decl::Kind::Typedef) {
       auto* prev = static_cast<const TypedefDecl*>(it->second);
@@ -301,6 +303,70 @@ void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
     }
     if (declare(decl)) out.push_back(static_cast<const Decl*>(decl));
   }
+}
+
+void Analyzer::bindTypeAttributes(const ast::Attributes& attrs, const Type* type) {
+  if (!type || type->kind != Type::Kind::Named) return;
+  const Decl* decl = type->decl;
+  if (ast::findAttribute(attrs, "v1_enum") && decl->kind == Decl::Kind::Enum)
+    const_cast<EnumDecl*>(static_cast<const EnumDecl*>(decl))->v1Enum = true;
+  const ast::Attribute* st = ast::findAttribute(attrs, "switch_type");
+  if (!st || st->args.empty() || decl->kind != Decl::Kind::Union) return;
+  auto* u = const_cast<UnionDecl*>(static_cast<const UnionDecl*>(decl));
+  if (u->encapsulated) {
+    d_.error(st->location, "[switch_type] is for non-encapsulated unions; union '" + u->name +
+                               "' names its discriminant's type in its switch");
+    return;
+  }
+  const Type* discriminant = attributeType(st->args[0]);
+  if (!discriminant) return;
+  if (!isIntegerType(discriminant)) {
+    d_.error(st->args[0].location, "[switch_type] of union '" + u->name + "' must be an integer or enum type");
+    return;
+  }
+  if (u->switchType && typeText(resolve(u->switchType)) != typeText(resolve(discriminant))) {
+    d_.error(st->location, "union '" + u->name + "' already has [switch_type(" + typeText(u->switchType) + ")]");
+    return;
+  }
+  u->switchType = discriminant;
+}
+
+void Analyzer::bindConversion(const ast::Attributes& attrs, TypedefDecl& decl) {
+  static const std::pair<const char*, Conversion> kinds[] = {{"transmit_as", Conversion::TransmitAs},
+                                                             {"wire_marshal", Conversion::WireMarshal},
+                                                             {"user_marshal", Conversion::UserMarshal},
+                                                             {"represent_as", Conversion::RepresentAs}};
+  for (const auto& [name, kind] : kinds) {
+    const ast::Attribute* a = ast::findAttribute(attrs, name);
+    if (!a || a->args.empty()) continue;
+    if (decl.conversion != Conversion::None) {
+      d_.error(a->location, "typedef '" + decl.name + "' has more than one of transmit_as, wire_marshal, "
+                            "user_marshal and represent_as");
+      return;
+    }
+    decl.conversion = kind;
+    const ast::AttributeArg& arg = a->args[0];
+    if (kind == Conversion::UserMarshal || kind == Conversion::RepresentAs) {
+      // typedef [user_marshal(UserType)] WireType: the user's type may be a C type the IDL never defines.
+      decl.wireType = decl.type;
+      decl.localTypeName = arg.text;
+    } else {
+      decl.wireType = attributeType(arg);
+    }
+  }
+}
+
+const Type* Analyzer::attributeType(const ast::AttributeArg& arg) {
+  if (arg.type) return typeSpec(*arg.type, nullptr);
+  if (arg.expr && arg.expr->kind == ast::Expr::Kind::Name) {
+    ast::TypeRef named;
+    named.kind = ast::TypeRef::Kind::Named;
+    named.name = arg.expr->text;
+    named.location = arg.expr->location;
+    return typeSpec(named, nullptr);
+  }
+  d_.error(arg.location, "expected a type, not '" + arg.text + "'");
+  return nullptr;
 }
 
 void Analyzer::constDecl(const ast::Const& c, std::vector<Item>& out) {

@@ -299,6 +299,7 @@ void decl(Json& j, const Decl& d) {
     }
     case Decl::Kind::Enum: {
       const auto& e = static_cast<const EnumDecl&>(d);
+      j.flag("v1_enum", e.v1Enum);
       j.key("enumerators");
       j.open('[');
       for (const auto& en : e.enumerators) {
@@ -315,6 +316,13 @@ void decl(Json& j, const Decl& d) {
       j.key("type");
       type(j, t.type);
       j.flag("context_handle", t.isContextHandle);
+      if (t.conversion != Conversion::None) {
+        static const char* const names[] = {"", "transmit_as", "wire_marshal", "user_marshal", "represent_as"};
+        j.field("conversion", names[static_cast<int>(t.conversion)]);
+        j.key("wire_type");
+        type(j, t.wireType);
+        if (!t.localTypeName.empty()) j.field("local_type", t.localTypeName);
+      }
       attributes(j, t.acfAttributes, "acf");
       break;
     }

@@ -245,7 +245,8 @@ struct StructDecl : Decl {
 struct UnionDecl : Decl {
   UnionDecl() : Decl(Kind::Union) {}
   bool encapsulated = false;
-  const Type* switchType = nullptr;  // the discriminant's type ([switch_type] or the encapsulated switch)
+  // The discriminant's type: the encapsulated switch, or the [switch_type] of the union's typedef.
+  const Type* switchType = nullptr;
   std::string switchName;            // encapsulated: the discriminant field's name
   std::string armName;               // encapsulated: the union member's name
   bool isCUnion = false;             // no [case] arms at all: a C union, not marshalable
@@ -255,14 +256,21 @@ struct UnionDecl : Decl {
 struct EnumDecl : Decl {
   EnumDecl() : Decl(Kind::Enum) {}
   std::vector<Enumerator> enumerators;
-  bool v1Enum = false;
+  bool v1Enum = false;  // [v1_enum] on the enum or its typedef: 32 bits on the wire instead of 16
 };
+
+// A typedef whose values travel as another type (MIDL's transmit_as, wire_marshal, user_marshal and the
+// ACF's represent_as); the user converts between the two.
+enum class Conversion { None, TransmitAs, WireMarshal, UserMarshal, RepresentAs };
 
 struct TypedefDecl : Decl {
   TypedefDecl() : Decl(Kind::Typedef) {}
   const Type* type = nullptr;
   bool isContextHandle = false;
   std::vector<Attribute> acfAttributes;  // typedef [represent_as(...)] name; in the ACF
+  Conversion conversion = Conversion::None;
+  const Type* wireType = nullptr;  // the type on the wire: transmit_as/wire_marshal's argument, or `type`
+  std::string localTypeName;       // user_marshal/represent_as: the application's type, as written
 };
 
 struct ConstDecl : Decl {
