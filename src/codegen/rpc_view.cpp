@@ -170,6 +170,7 @@ bool buildRpcInterfaces(const sema::Model& model, NdrCode& ndr, mustache::data& 
   bool ok = true;
   for (const sema::InterfaceDecl* itf : model.interfaces()) {
     if (itf->isObject || itf->isLocal) continue;
+    if (!itf->uuid && itf->operations.empty()) continue;  // a holder of types: nothing to call
     if (!itf->uuid) {
       diagnostics.error(itf->location,
                         "RPC interface '" + itf->name + "' has no [uuid], so it cannot be called");
@@ -194,6 +195,7 @@ bool buildRpcInterfaces(const sema::Model& model, NdrCode& ndr, mustache::data& 
     mustache::data ops{mustache::data::type::list};
     OperationPlanner planner(ndr, diagnostics, *itf);
     for (const auto& op : itf->operations) {
+      if (op.isLocal) continue;  // no stub: the procedure is only declared
       auto parts = planner.plan(op);
       if (!parts) {
         ok = false;

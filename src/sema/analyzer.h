@@ -59,10 +59,6 @@ class Analyzer {
   void unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::Attributes& typeAttrs);
   void enumBody(const ast::EnumDef& def, EnumDecl& decl);
   void fieldList(const std::vector<ast::Field>& in, std::vector<Field>& out);
-  // Errors for what a marshaled parameter's type cannot carry: unsized arrays, unions without a
-  // discriminant. Checked where types are marshaled, since C-only types are fine elsewhere.
-  void checkMarshalable(const Type* type, const Location& where, const std::string& what,
-                        std::set<const Decl*>& visited);
   Type* newType(Type::Kind kind) {
     m_.types.emplace_back();
     m_.types.back().kind = kind;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "sema/analyzer.h"
+#include "sema/remoting.h"
 
 namespace midlc::sema {
 
@@ -50,6 +51,8 @@ std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::
     analyzer.acf(*acf);
   }
   analyzer.finalChecks();
+  if (diagnostics.errorCount() > errorsBefore) return nullptr;
+  checkRemoting(*model, diagnostics);
   if (diagnostics.errorCount() > errorsBefore) return nullptr;
   return model;
 }
@@ -614,8 +617,6 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
             !level->sizing.maxIs && !level->isString)
           d_.error(p.declarator.location,
                    "array " + what + " has no size: give it a constant size or a [size_is] or [max_is]");
-      std::set<const Decl*> visited;
-      checkMarshalable(param.type, param.location, what, visited);
     }
     // widl checks this only where the parameter is marshaled (check_remoting_args), as here.
     if (marshaled && (param.direction != Direction::In) && t->kind != Type::Kind::Pointer &&

@@ -61,11 +61,7 @@ const ast::AttributeArg* levelArg(const ast::Attributes& attrs, const char* name
 }  // namespace
 
 const Type* Analyzer::resolve(const Type* t) {
-  for (int guard = 0;
-       t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef && guard < 1000;
-       ++guard)
-    t = static_cast<const TypedefDecl*>(t->decl)->type;
-  return t;
+  return resolveTypedefs(t);
 }
 
 bool Analyzer::isIntegerType(const Type* t) {
@@ -601,72 +597,6 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
   }
 
   return t;
-}
-
-void Analyzer::checkMarshalable(const Type* type, const Location& where, const std::string& what,
-                                std::set<const Decl*>& visited) {
-  for (const Type* t = type; t;) {
-    switch (t->kind) {
-      case Type::Kind::Primitive:
-      case Type::Kind::Function:
-        return;
-      case Type::Kind::Pipe:
-      case Type::Kind::Pointer:
-      case Type::Kind::Array:
-        t = t->element;
-        continue;
-      case Type::Kind::Named:
-        break;
-    }
-    const Decl* decl = t->decl;
-    if (!decl || !visited.insert(decl).second) return;
-    for (const char* conversion :
-         {"wire_marshal", "user_marshal", "transmit_as", "represent_as", "context_handle", "handle"})
-      for (const auto& a : decl->attributes)
-        if (a.name == conversion) return;  // the user converts it to something else on the wire
-    if (decl->kind == Decl::Kind::Typedef) {
-      const auto* td = static_cast<const TypedefDecl*>(decl);
-      for (const auto& a : td->acfAttributes)
-        if (a.name == "represent_as") return;
-      t = td->type;
-      continue;
-    }
-    if (decl->kind == Decl::Kind::Struct) {
-      const auto& fields = static_cast<const StructDecl*>(decl)->fields;
-      for (size_t i = 0; i < fields.size(); ++i) {
-        const Field& f = fields[i];
-        const Type* ft = f.type;
-        if (!ft) continue;
-        const Type* r = resolve(ft);
-        if (r && r->kind == Type::Kind::Array && !r->fixedLength && !r->sizing.sizeIs && !r->sizing.maxIs &&
-            !r->isString) {
-          d_.error(f.location,
-                   "array field '" + f.name + "' of '" + decl->name + "' has no size, so " + what +
-                       " cannot be marshaled: give it a constant size or a [size_is] or [max_is]");
-          d_.note(where, what + " is marshaled here");
-        }
-        if (r && r->kind == Type::Kind::Named && r->decl && r->decl->kind == Decl::Kind::Union &&
-            !static_cast<const UnionDecl*>(r->decl)->encapsulated && !f.switchIs) {
-          d_.error(f.location, "field '" + f.name + "' is a non-encapsulated union and needs [switch_is]");
-          d_.note(where, what + " is marshaled here");
-        }
-        checkMarshalable(ft, where, what, visited);
-      }
-      return;
-    }
-    if (decl->kind == Decl::Kind::Union) {
-      const auto* u = static_cast<const UnionDecl*>(decl);
-      if (u->isCUnion) {
-        d_.error(decl->location, "union '" + decl->name + "' has no [case] arms and no discriminant, so " +
-                                     what + " cannot be marshaled");
-        d_.note(where, what + " is marshaled here");
-        return;
-      }
-      for (const auto& arm : u->arms)
-        if (arm.field) checkMarshalable(arm.field->type, where, what, visited);
-    }
-    return;
-  }
 }
 
 }  // namespace midlc::sema

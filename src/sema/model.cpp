@@ -111,6 +111,14 @@ const char* primitiveName(Primitive p) {
   return "?";
 }
 
+const Type* resolveTypedefs(const Type* t) {
+  for (int guard = 0;
+       t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef && guard < 1000;
+       ++guard)
+    t = static_cast<const TypedefDecl*>(t->decl)->type;
+  return t;
+}
+
 bool isInteger(Primitive p) {
   switch (p) {
     case Primitive::Boolean:

@@ -101,6 +101,8 @@ enum class Primitive {
   Void
 };
 const char* primitiveName(Primitive p);
+// Follows typedefs to the type they name.
+const Type* resolveTypedefs(const Type* type);
 bool isInteger(Primitive p);
 
 enum class PointerKind { Ref, Unique, Full };
@@ -240,6 +242,7 @@ struct Decl {
 struct StructDecl : Decl {
   StructDecl() : Decl(Kind::Struct) {}
   std::vector<Field> fields;
+  bool remotable = true;  // NDR can carry it and midlc can generate its marshaling (sema/remoting.h)
 };
 
 struct UnionDecl : Decl {
@@ -251,6 +254,7 @@ struct UnionDecl : Decl {
   std::string armName;               // encapsulated: the union member's name
   bool isCUnion = false;             // no [case] arms at all: a C union, not marshalable
   std::vector<UnionArm> arms;
+  bool remotable = true;  // NDR can carry it and midlc can generate its marshaling (sema/remoting.h)
 };
 
 struct EnumDecl : Decl {

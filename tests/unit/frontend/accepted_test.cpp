@@ -87,7 +87,7 @@ typedef struct S {
 
 TEST(Accepted, ArraysAndPointersCarryTheirLevelAttributes) {
   auto r = compileText(R"(
-[uuid(11111111-2222-3333-4444-555555555555), pointer_default(unique)]
+[local, uuid(11111111-2222-3333-4444-555555555555), pointer_default(unique)]
 interface Arrays {
   typedef struct Conformant { long n; [size_is(n)] long values[]; } Conformant;
   typedef struct Varying { long first; long len; [first_is(first), length_is(len)] short v[16]; } Varying;
@@ -423,7 +423,7 @@ typedef struct Tagged {
   DWORD kind;
   [switch_is(kind)] union { [case(1)] long a; [default] ; };
 } Tagged;
-[uuid(abababab-2222-3333-4444-555555555555)]
+[local, uuid(abababab-2222-3333-4444-555555555555)]
 interface P { void F([in, string] LPWSTR name, [in, unique] LPCWSTR opt, [in] Sec* s, [in] Tagged* t); }
 )");
   EXPECT_COMPILES(r);

@@ -44,15 +44,15 @@ const Case kCases[] = {
      "typedef struct S { U u; } S;\n"
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] S* s); }\n",
      "",
-     "test.idl:2:22: error: field 'u' is a non-encapsulated union and needs [switch_is]\n"
-     "test.idl:3:75: note: parameter 's' is marshaled here\n"},
+     "test.idl:2:22: error: field 'u' of 'S' cannot be marshaled: a non-encapsulated union field needs "
+     "[switch_is]\ntest.idl:3:75: note: parameter 's' of operation 'F' of 'I' is marshaled here\n"},
     {"CUnionCannotBeMarshaled",
      "typedef union C { long a; double d; } C;\n"
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long k, [in, switch_is(k)] C* "
      "c); }\n",
      "",
-     "test.idl:1:15: error: union 'C' has no [case] arms and no discriminant, so parameter 'c' cannot be "
-     "marshaled\ntest.idl:2:102: note: parameter 'c' is marshaled here\n"},
+     "test.idl:1:15: error: union 'C' cannot be marshaled: it has no [case] arms and no discriminant\n"
+     "test.idl:2:102: note: parameter 'c' of operation 'F' of 'I' is marshaled here\n"},
     {"UnionArmWithoutCase", "typedef [switch_type(long)] union U { [case(1)] long a; long b; } U;\n", "",
      "test.idl:1:62: error: arm of union 'U' has neither [case] nor [default]\n"},
     {"DuplicateCaseValue", "typedef union U switch (long k) v { case 1: long a; case 1: short b; } U;\n", "",

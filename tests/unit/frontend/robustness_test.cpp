@@ -15,7 +15,7 @@ import "unknwn.idl";
 interface I {
   typedef struct S { long n; [size_is(n)] long* p; [string] char* s; } S;
   typedef union U switch (long k) v { case 1: long a; default: ; } U;
-  long F([in] long a, [in, out, unique] S* s, [out] U* u);
+  long F([in] long a, [in, out] S* s, [out] U* u);
 }
 )";
 

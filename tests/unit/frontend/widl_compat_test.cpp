@@ -233,7 +233,7 @@ TEST(WidlCompat, SafearrayOfATypeIsAnLpsafearray) {
 typedef struct tagSAFEARRAY { unsigned short cDims; } SAFEARRAY;
 typedef [wire_marshal(long)] SAFEARRAY *LPSAFEARRAY;
 typedef long VARIANT;
-[uuid(11111111-2222-3333-4444-555555555555)] interface I {
+[local, uuid(11111111-2222-3333-4444-555555555555)] interface I {
   void F([in] SAFEARRAY(VARIANT) a, [out] SAFEARRAY(long *) *b);
 }
 )");
@@ -344,7 +344,7 @@ namespace Windows {
   }
 }
 namespace Windows.Storage {
-  [object, uuid(31111111-2222-3333-4444-555555555555)]
+  [object, local, uuid(31111111-2222-3333-4444-555555555555)]
   interface IStream : Windows.Foundation.IClosable {
     HRESULT OnDone([in] Windows.Foundation.DeferralHandler *handler);
   }
@@ -382,7 +382,7 @@ namespace Windows.Foundation.Collections {
   [uuid(31111111-2222-3333-4444-555555555555)]
   delegate HRESULT TypedEventHandler<TSender, TArgs>([in] TSender sender, [in] TArgs args);
 }
-[object, uuid(41111111-2222-3333-4444-555555555555)]
+[object, local, uuid(41111111-2222-3333-4444-555555555555)]
 interface IUser : IUnknown { HRESULT Get([out] IIterable<long> **items); }
 )");
   EXPECT_COMPILES(r);

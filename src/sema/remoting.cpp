@@ -1,0 +1,421 @@
+// The remoting checks (see remoting.h). Two kinds of error: what NDR cannot carry at all ("... cannot be
+// marshaled: why"), and what midlc cannot generate yet ("cannot generate ...: why"); tools and tests tell
+// them apart by those words.
+#include "sema/remoting.h"
+
+#include <map>
+#include <optional>
+#include <set>
+
+namespace midlc::sema {
+
+namespace {
+
+constexpr int kMaxDepth = 64;  // nesting of types inside one declaration, as the code generator allows
+constexpr const char* kInterfacePointers =
+    "interface pointers need MS-DCOM object references, which midlrt does not implement";
+
+bool isNamed(const Type* t, Decl::Kind kind) {
+  return t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == kind;
+}
+
+bool isInterfaceType(const Type* t) {
+  return isNamed(t, Decl::Kind::Interface) || isNamed(t, Decl::Kind::Dispinterface);
+}
+
+bool isVoidOrFunction(const Type* t) {
+  return !t || (t->kind == Type::Kind::Primitive && t->primitive == Primitive::Void) ||
+         t->kind == Type::Kind::Function;
+}
+
+const char* conversionName(Conversion c) {
+  switch (c) {
+    case Conversion::TransmitAs:
+      return "transmit_as";
+    case Conversion::WireMarshal:
+      return "wire_marshal";
+    case Conversion::UserMarshal:
+      return "user_marshal";
+    case Conversion::RepresentAs:
+      return "represent_as";
+    case Conversion::None:
+      break;
+  }
+  return "";
+}
+
+// Why something cannot travel.
+struct Problem {
+  std::string why;
+  bool isLimit = false;  // midlc cannot generate it (yet); otherwise NDR cannot carry it at all
+};
+
+Problem rule(std::string why) {
+  return {std::move(why), false};
+}
+Problem limit(std::string why) {
+  return {std::move(why), true};
+}
+
+// One problem of a declaration's own fields or arms.
+struct MemberProblem {
+  Location where;
+  std::string what;  // "field 'x' of 'S'"
+  Problem problem;
+};
+
+bool isContextHandleType(const Type* t) {
+  for (int guard = 0; t && guard < 100; ++guard) {
+    if (isNamed(t, Decl::Kind::Typedef)) {
+      const auto* td = static_cast<const TypedefDecl*>(t->decl);
+      if (td->isContextHandle) return true;
+      t = td->type;
+    } else if (t->kind == Type::Kind::Pointer) {
+      t = t->element;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+// The pipe a parameter passes (by value or through a pointer), or null.
+const Type* pipeOf(const Type* t) {
+  const Type* r = resolveTypedefs(t);
+  if (r && r->kind == Type::Kind::Pipe) return r;
+  if (r && r->kind == Type::Kind::Pointer) {
+    const Type* pointee = resolveTypedefs(r->element);
+    if (pointee && pointee->kind == Type::Kind::Pipe) return pointee;
+  }
+  return nullptr;
+}
+
+bool returnsHresult(const Operation& op) {
+  const Type* t = op.returnType;
+  for (int guard = 0; t && guard < 100; ++guard) {
+    if (!isNamed(t, Decl::Kind::Typedef)) return false;
+    if (t->decl->name == "HRESULT" || t->decl->name == "SCODE") return true;
+    t = static_cast<const TypedefDecl*>(t->decl)->type;
+  }
+  return false;
+}
+
+// MIDL's rules for a pipe's elements: fixed-size values without pointers or unions.
+std::string pipeElementProblem(const Type* t, int depth = 0) {
+  if (depth > kMaxDepth) return "the type nests too deeply";
+  if (isNamed(t, Decl::Kind::Typedef)) {
+    const auto* td = static_cast<const TypedefDecl*>(t->decl);
+    if (td->isContextHandle) return "a pipe element cannot be a context handle";
+    return pipeElementProblem(td->type, depth + 1);
+  }
+  if (!t) return "";
+  switch (t->kind) {
+    case Type::Kind::Primitive:
+      if (t->primitive == Primitive::HandleT || t->primitive == Primitive::Void)
+        return "a pipe element cannot be a handle or void";
+      return "";
+    case Type::Kind::Pointer:
+    case Type::Kind::Function:
+      return "a pipe element cannot be or contain a pointer";
+    case Type::Kind::Array:
+      if (t->isString || !t->fixedLength || t->sizing.any())
+        return "a pipe element cannot be or contain a conformant, varying or string array";
+      return pipeElementProblem(t->element, depth + 1);
+    case Type::Kind::Pipe:
+      return "a pipe element cannot be a pipe";
+    case Type::Kind::Named:
+      break;
+  }
+  switch (t->decl->kind) {
+    case Decl::Kind::Enum:
+      return "";
+    case Decl::Kind::Struct:
+      for (const auto& f : static_cast<const StructDecl*>(t->decl)->fields)
+        if (std::string why = pipeElementProblem(f.type, depth + 1); !why.empty()) return why;
+      return "";
+    case Decl::Kind::Union:
+      return "a pipe element cannot be or contain a union";
+    default:
+      return "a pipe element cannot be an interface";
+  }
+}
+
+class RemotingChecker {
+ public:
+  RemotingChecker(Model& model, Diagnostics& diagnostics) : model_(model), d_(diagnostics) {}
+
+  void run() {
+    for (auto& decl : model_.decls) {
+      if (decl->kind == Decl::Kind::Struct) static_cast<StructDecl*>(decl.get())->remotable = remotable(decl.get());
+      if (decl->kind == Decl::Kind::Union) static_cast<UnionDecl*>(decl.get())->remotable = remotable(decl.get());
+    }
+    for (const InterfaceDecl* itf : model_.interfaces()) {
+      if (itf->isForward) continue;
+      if (itf->isObject)
+        objectInterface(*itf);
+      else if (!itf->isLocal)
+        rpcInterface(*itf);
+    }
+  }
+
+ private:
+  void rpcInterface(const InterfaceDecl& itf) {
+    if (!itf.uuid && itf.operations.empty()) return;  // a holder of types (oaidl.idl's IOleAutomationTypes)
+    if (!itf.uuid) {
+      d_.error(itf.location, "RPC interface '" + itf.name + "' has no [uuid], so it cannot be called");
+      return;
+    }
+    if (itf.handleKind == HandleKind::Auto) {
+      d_.error(itf.location, "cannot generate interface '" + itf.name +
+                                 "': [auto_handle] is not supported: use explicit or implicit binding handles");
+      return;
+    }
+    for (const auto& op : itf.operations) operation(itf, op);
+  }
+
+  void objectInterface(const InterfaceDecl& itf) {
+    const bool isAsync = itf.asyncSource != AsyncSource::None && itf.asyncUuid && !itf.isLocal;
+    if (isAsync) {
+      for (const auto& op : itf.operations)
+        if (op.isAsync && !returnsHresult(op))
+          d_.error(op.location, "asynchronous method '" + op.name + "' must return HRESULT");
+      if (itf.base && itf.base->name != "IUnknown")
+        d_.error(itf.location, "cannot generate call objects for '" + itf.name +
+                                   "': asynchronous interfaces derived from another asynchronous interface are "
+                                   "not generated yet");
+    }
+    if (itf.isLocal || !itf.uuid) return;
+    // The proxy and stub marshal every method of the chain but IUnknown's.
+    for (const InterfaceDecl* i = &itf; i && i->name != "IUnknown"; i = i->base)
+      for (const auto& op : i->operations) operation(*i, op);
+  }
+
+  void operation(const InterfaceDecl& itf, const Operation& op) {
+    if (!checkedOperations_.insert(&op).second) return;
+    if (op.isLocal && !itf.isObject) return;  // an RPC interface's [local] procedure has no stub
+    if (op.isLocal) {
+      d_.error(op.location, "cannot generate [local] method '" + op.name + "' of '" + itf.name +
+                                "': [local] methods of remote interfaces and [call_as] are not generated yet");
+      return;
+    }
+    const std::string of = " of operation '" + op.name + "' of '" + itf.name + "'";
+    for (size_t i = 0; i < op.params.size(); ++i) {
+      const Param& p = op.params[i];
+      const std::string what = (p.name.empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + p.name + "'") + of;
+      parameter(itf, p, what);
+    }
+    const Type* ret = resolveTypedefs(op.returnType);
+    if (!ret || (ret->kind == Type::Kind::Primitive && ret->primitive == Primitive::Void)) return;
+    const std::string what = "the return value" + of;
+    if (ret->kind == Type::Kind::Pipe)
+      report(op.location, what, rule("an operation cannot return a pipe"));
+    else if (ret->kind == Type::Kind::Pointer || ret->kind == Type::Kind::Array)
+      report(op.location, what, limit("returning a pointer is not generated yet"));
+    else
+      value(op.returnType, op.location, what);
+  }
+
+  void parameter(const InterfaceDecl& itf, const Param& p, const std::string& what) {
+    const Type* t = p.type;
+    const Type* r = resolveTypedefs(t);
+    if (!t || !r) return;
+    if (r->kind == Type::Kind::Primitive && r->primitive == Primitive::HandleT && !itf.isObject) return;
+    if (p.isCommStatus || p.isFaultStatus) return;
+    const bool out = p.direction != Direction::In;
+    if (const Type* pipe = pipeOf(t)) {
+      if (itf.isObject)
+        report(p.location, what, rule("pipes cannot be used in object interfaces"));
+      else if (r->kind == Type::Kind::Pointer && r->pointerKind != PointerKind::Ref)
+        report(p.location, what, rule("a pipe is passed by value or by [ref] pointer"));
+      else if (std::string why = pipeElementProblem(pipe->element); !why.empty())
+        report(p.location, what, rule(why));
+      return;
+    }
+    if (p.isContextHandle || isContextHandleType(t)) return;
+    if (p.iidIs) {
+      report(p.location, what, limit(kInterfacePointers));
+      return;
+    }
+    if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref && out) {
+      if (p.direction == Direction::Out)
+        report(p.location, what, rule("an [out]-only parameter cannot be a [unique] or [ptr] pointer"));
+      else
+        report(p.location, what, limit("[in,out] [unique] and [ptr] pointers are not generated yet"));
+      return;
+    }
+    if (out && t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) {
+      // A pointer spelled through a typedef (PULONG); sema's own check took the rest.
+      if (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)
+        report(p.location, what, limit("[out] parameters through pointer typedefs are not generated yet"));
+      return;
+    }
+    value(t, p.location, what);
+  }
+
+  // A value passed at `where`: its own problems, then those of every declaration it reaches that cannot
+  // travel (each reported once, with a note here).
+  void value(const Type* type, const Location& where, const std::string& what) {
+    std::vector<const Decl*> reached;
+    if (auto problem = directProblem(type, reached, 0)) {
+      report(where, what, *problem);
+      return;
+    }
+    std::set<const Decl*> visited;
+    while (!reached.empty()) {
+      const Decl* decl = reached.back();
+      reached.pop_back();
+      if (!visited.insert(decl).second || remotable(decl)) continue;
+      if (reported_.insert(decl).second) {
+        for (const MemberProblem& m : memberProblems(decl)) {
+          report(m.where, m.what, m.problem);
+          d_.note(where, what + " is marshaled here");
+        }
+      }
+      for (const Decl* next : reachedBy(decl)) reached.push_back(next);
+    }
+  }
+
+  void report(const Location& where, const std::string& what, const Problem& problem) {
+    if (problem.isLimit)
+      d_.error(where, "cannot generate marshaling code for " + what + ": " + problem.why);
+    else
+      d_.error(where, what + " cannot be marshaled: " + problem.why);
+  }
+
+  // The first thing in a value of type `t` that cannot travel, not looking inside the structs and unions
+  // it reaches (they are added to `reached`).
+  std::optional<Problem> directProblem(const Type* t, std::vector<const Decl*>& reached, int depth) {
+    if (depth > kMaxDepth) return limit("the type nests too deeply");
+    if (!t) return std::nullopt;
+    switch (t->kind) {
+      case Type::Kind::Primitive:
+        if (t->primitive == Primitive::HandleT || t->primitive == Primitive::Void)
+          return rule("void, handle_t and function pointers carry no data");
+        return std::nullopt;
+      case Type::Kind::Function:
+        return rule("function pointers carry no data");
+      case Type::Kind::Pipe:
+        return rule("a pipe can only be a parameter of an operation");
+      case Type::Kind::Pointer: {
+        const Type* element = resolveTypedefs(t->element);
+        if (isVoidOrFunction(element)) return rule("void, handle_t and function pointers carry no data");
+        if (isInterfaceType(element))
+          return limit(kInterfacePointers);
+        if (t->sizing.firstIs || t->sizing.lastIs) return limit("[first_is]/[last_is] are not generated yet");
+        if (t->sizing.lengthIs && !t->sizing.sizeIs && !t->sizing.maxIs && !t->isString)
+          return rule("a varying pointer needs [size_is] or [max_is] as well as [length_is]");
+        return directProblem(t->element, reached, depth + 1);
+      }
+      case Type::Kind::Array: {
+        if (t->isString) return std::nullopt;
+        if (t->sizing.firstIs || t->sizing.lastIs) return limit("[first_is]/[last_is] arrays are not generated yet");
+        bool sized = !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs;
+        if (!sized && t->sizing.lengthIs) return limit("fixed-size varying arrays are not generated yet");
+        return directProblem(t->element, reached, depth + 1);
+      }
+      case Type::Kind::Named:
+        break;
+    }
+    const Decl* decl = t->decl;
+    switch (decl->kind) {
+      case Decl::Kind::Typedef: {
+        const auto* td = static_cast<const TypedefDecl*>(decl);
+        if (td->isContextHandle) return rule("a context handle can only be a parameter or a result");
+        if (td->conversion != Conversion::None)
+          return limit("typedef '" + td->name + "' uses [" + conversionName(td->conversion) +
+                       "], which midlc does not generate yet");
+        return directProblem(td->type, reached, depth + 1);
+      }
+      case Decl::Kind::Struct:
+      case Decl::Kind::Union:
+        reached.push_back(decl);
+        return std::nullopt;
+      case Decl::Kind::Enum:
+        return std::nullopt;
+      default:
+        return limit(kInterfacePointers);
+    }
+  }
+
+  // What a struct or union's own fields and arms cannot carry.
+  const std::vector<MemberProblem>& memberProblems(const Decl* decl) {
+    auto found = members_.find(decl);
+    if (found != members_.end()) return found->second.problems;
+    Members& m = members_[decl];
+    auto member = [&](const Field& f, const std::string& what) {
+      if (!f.type) return;
+      if (auto problem = directProblem(f.type, m.reached, 0)) m.problems.push_back({f.location, what, *problem});
+    };
+    if (decl->kind == Decl::Kind::Struct) {
+      for (const Field& f : static_cast<const StructDecl*>(decl)->fields) {
+        const std::string what = "field '" + f.name + "' of '" + decl->name + "'";
+        const Type* r = resolveTypedefs(f.type);
+        if (r && r->kind == Type::Kind::Array && !r->fixedLength && !r->sizing.sizeIs && !r->sizing.maxIs &&
+            !r->isString) {
+          m.problems.push_back(
+              {f.location, what, rule("an array field needs a constant size, [size_is] or [max_is]")});
+          continue;
+        }
+        if (isNamed(r, Decl::Kind::Union) && !static_cast<const UnionDecl*>(r->decl)->encapsulated && !f.switchIs) {
+          m.problems.push_back({f.location, what, rule("a non-encapsulated union field needs [switch_is]")});
+          continue;
+        }
+        bool iidIs = false;
+        for (const auto& a : f.attributes) iidIs = iidIs || a.name == "iid_is";
+        if (iidIs) {
+          m.problems.push_back({f.location, what, limit(kInterfacePointers)});
+          continue;
+        }
+        member(f, what);
+      }
+    } else {
+      const auto* u = static_cast<const UnionDecl*>(decl);
+      if (u->isCUnion)
+        m.problems.push_back(
+            {decl->location, "union '" + decl->name + "'", rule("it has no [case] arms and no discriminant")});
+      else if (!u->encapsulated && !u->switchType)
+        m.problems.push_back({decl->location, "union '" + decl->name + "'",
+                              limit("a non-encapsulated union without [switch_type] is not generated yet (MIDL "
+                                    "takes the discriminant's type from the [switch_is] field)")});
+      else
+        for (const auto& arm : u->arms)
+          if (arm.field) member(*arm.field, "arm '" + arm.field->name + "' of '" + decl->name + "'");
+    }
+    return m.problems;
+  }
+
+  const std::vector<const Decl*>& reachedBy(const Decl* decl) {
+    memberProblems(decl);
+    return members_[decl].reached;
+  }
+
+  // A struct or union is remotable if its own members can travel and so can everything they reach.
+  bool remotable(const Decl* decl) {
+    if (auto it = remotable_.find(decl); it != remotable_.end()) return it->second;
+    remotable_[decl] = true;  // while it is being decided: a type that reaches itself through a pointer
+    bool ok = memberProblems(decl).empty();
+    for (const Decl* next : reachedBy(decl)) ok = remotable(next) && ok;
+    remotable_[decl] = ok;
+    return ok;
+  }
+
+  struct Members {
+    std::vector<MemberProblem> problems;
+    std::vector<const Decl*> reached;
+  };
+
+  Model& model_;
+  Diagnostics& d_;
+  std::map<const Decl*, Members> members_;
+  std::map<const Decl*, bool> remotable_;
+  std::set<const Decl*> reported_;
+  std::set<const Operation*> checkedOperations_;
+};
+
+}  // namespace
+
+void checkRemoting(Model& model, Diagnostics& diagnostics) {
+  RemotingChecker(model, diagnostics).run();
+}
+
+}  // namespace midlc::sema

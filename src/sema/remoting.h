@@ -1,0 +1,16 @@
+// The remoting checks: everything a remote operation passes must be something NDR can carry (IDL's rules)
+// and something midlc can generate. analyze() runs them on the main file's interfaces, so --dump-model
+// and code generation accept the same files, and the code generators can trust the model.
+#pragma once
+
+#include "sema/model.h"
+#include "support/diagnostics.h"
+
+namespace midlc::sema {
+
+// Reports what the main file's interfaces cannot pass, and marks each struct and union of the model
+// remotable or not (code is generated only for remotable ones; a type that cannot be marshaled is an error
+// only where a remote operation passes it).
+void checkRemoting(Model& model, Diagnostics& diagnostics);
+
+}  // namespace midlc::sema
