@@ -1,7 +1,7 @@
 // The C++ mapping of IDL types (see cpp_types.h for the table).
 #include "codegen/cpp_types.h"
 
-#include <set>
+#include "codegen/names.h"
 
 namespace midlc::codegen {
 
@@ -9,11 +9,7 @@ using sema::Primitive;
 using sema::Type;
 
 const Type* resolved(const Type* t) {
-  for (int guard = 0; t && t->kind == Type::Kind::Named && t->decl &&
-                      t->decl->kind == sema::Decl::Kind::Typedef && guard < 1000;
-       ++guard)
-    t = static_cast<const sema::TypedefDecl*>(t->decl)->type;
-  return t;
+  return sema::resolveTypedefs(t);
 }
 
 const Type* pipeOf(const Type* t) {
@@ -149,28 +145,6 @@ std::string cppType(const Type* t) {
       return "void*";
   }
   return "void";
-}
-
-std::string cppName(const std::string& idlName) {
-  static const std::set<std::string> keywords = {
-      "alignas",     "alignof",   "and",        "and_eq",    "asm",      "auto",         "bitand",
-      "bitor",       "bool",      "break",      "case",      "catch",    "char",         "char8_t",
-      "char16_t",    "char32_t",  "class",      "compl",     "concept",  "const",        "consteval",
-      "constexpr",   "constinit", "const_cast", "continue",  "co_await", "co_return",    "co_yield",
-      "decltype",    "default",   "delete",     "do",        "double",   "dynamic_cast", "else",
-      "enum",        "explicit",  "export",     "extern",    "false",    "float",        "for",
-      "friend",      "goto",      "if",         "inline",    "int",      "long",         "mutable",
-      "namespace",   "new",       "noexcept",   "not",       "not_eq",   "nullptr",      "operator",
-      "or",          "or_eq",     "private",    "protected", "public",   "register",     "reinterpret_cast",
-      "requires",    "return",    "short",      "signed",    "sizeof",   "static",       "static_assert",
-      "static_cast", "struct",    "switch",     "template",  "this",     "thread_local", "throw",
-      "true",        "try",       "typedef",    "typeid",    "typename", "union",        "unsigned",
-      "using",       "virtual",   "void",       "volatile",  "wchar_t",  "while",        "xor",
-      "xor_eq"};
-  // Anonymous structs and unions get a name in the model; C++ reserves names with a double underscore.
-  static const std::string anonymous = "__midl_anonymous_";
-  if (idlName.rfind(anonymous, 0) == 0) return "MidlAnonymous" + idlName.substr(anonymous.size());
-  return keywords.count(idlName) ? idlName + "_" : idlName;
 }
 
 }  // namespace midlc::codegen

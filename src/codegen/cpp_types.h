@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "codegen/names.h"
 #include "sema/model.h"
 
 namespace midlc::codegen {
@@ -35,9 +36,6 @@ std::string pointeeType(const sema::Type* level);
 
 // True if `type` is a [string] pointer or array of 16-bit characters.
 bool isWideString(const sema::Type* level);
-
-// A name safe to use in C++: IDL names that are C++ keywords get a trailing underscore.
-std::string cppName(const std::string& idlName);
 
 // The C++ primitive spelling ("int32_t", "char16_t", ...).
 std::string primitiveType(sema::Primitive p);

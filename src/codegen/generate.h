@@ -1,5 +1,6 @@
 // The code-generation stage: the checked model in, generated C++ files out (through an OutputSink, so tests
-// can keep them in memory).
+// can keep them in memory). One plan of the file's interfaces, then one view per output file (and the
+// asynchronous pass), rendered by the templates of templates/cpp.
 #pragma once
 
 #include <map>
@@ -44,11 +45,9 @@ class DirectorySink : public OutputSink {
   std::string dir_;
 };
 
-// Generates what `options` asks for. Returns false after reporting errors.
+// Generates what `options` asks for. Returns false after reporting errors (a template that does not load or
+// render, a file that cannot be written): the model has passed sema's remoting checks, so everything in it
+// can be generated.
 bool generate(const sema::Model& model, const Options& options, OutputSink& sink, Diagnostics& diagnostics);
-
-// The header text alone (for tests).
-std::optional<std::string> generateHeader(const sema::Model& model, const Options& options,
-                                          Diagnostics& diagnostics);
 
 }  // namespace midlc::codegen

@@ -1,4 +1,4 @@
-// The plan of one operation's marshaling (see operation_plan.h).
+// The plan of one operation (see operation_plan.h).
 #include "codegen/operation_plan.h"
 
 #include <cstdio>
@@ -17,10 +17,6 @@ bool isHandle(const sema::Param& p) {
   return t && t->kind == Type::Kind::Primitive && t->primitive == sema::Primitive::HandleT;
 }
 
-bool isStatus(const sema::Param& p) {
-  return p.isCommStatus || p.isFaultStatus;
-}
-
 // Parameter names as C++ sees them; the few names the generated bodies use themselves get an underscore.
 std::string paramName(const sema::Param& p, size_t index) {
   std::string name = cppName(p.name.empty() ? "arg" + std::to_string(index) : p.name);
@@ -28,11 +24,6 @@ std::string paramName(const sema::Param& p, size_t index) {
       name == "response" || name.rfind("midl_", 0) == 0)
     name += "_";
   return name;
-}
-
-NdrCode::Scope renamed(NdrCode::Scope scope) {
-  scope.paramPrefix = "p_";  // server locals are p_<name>
-  return scope;
 }
 
 bool isContextHandle(const Type* t) {
@@ -48,6 +39,9 @@ bool isContextHandle(const Type* t) {
   }
   return false;
 }
+
+const ExprScope kClientScope{"", true, ""};
+const ExprScope kServerScope{"", true, "p_"};
 
 }  // namespace
 
@@ -66,232 +60,272 @@ std::string uuidInitializer(const sema::Uuid& u) {
   return buf;
 }
 
-std::string OperationPlanner::writeTop(const Type* t, const std::string& expr, const NdrCode::Scope& scope,
-                                       const std::string& what, bool rawPointer) {
-  return marshal_ ? ndr_.writeTopLevel(t, expr, scope, what, rawPointer) : std::string();
+// ---- what the views ask ----
+
+namespace {
+
+template <typename F>
+std::vector<std::string> collect(const std::vector<ParamPlan>& params, F field) {
+  std::vector<std::string> out;
+  for (const auto& p : params)
+    if (std::string s = field(p); !s.empty()) out.push_back(std::move(s));
+  return out;
 }
 
-std::string OperationPlanner::readTop(const Type* t, const std::string& expr, const NdrCode::Scope& scope,
-                                      const std::string& what) {
-  return marshal_ ? ndr_.readTopLevel(t, expr, scope, what) : std::string();
+bool marshaledParam(const ParamPlan& p) {
+  return p.kind != ParamPlan::Kind::Binding && p.kind != ParamPlan::Kind::Status;
 }
 
-std::nullopt_t OperationPlanner::fail(const std::string& what, const std::string& why) {
-  diagnostics_.error(where_, "cannot generate " + what + ": " + why);
-  return std::nullopt;
+}  // namespace
+
+std::vector<std::string> OperationPlan::clientParams() const {
+  return collect(params, [](const ParamPlan& p) { return p.clientDecl; });
+}
+std::vector<std::string> OperationPlan::managerParams() const {
+  return collect(params, [](const ParamPlan& p) { return p.managerDecl; });
+}
+std::vector<std::string> OperationPlan::arguments() const {
+  return collect(params, [](const ParamPlan& p) { return p.argument; });
+}
+std::vector<std::string> OperationPlan::beginParams() const {
+  return collect(params, [](const ParamPlan& p) { return p.beginDecl; });
+}
+std::vector<std::string> OperationPlan::beginArgs() const {
+  return collect(params, [](const ParamPlan& p) { return p.beginArg; });
+}
+std::vector<std::string> OperationPlan::finishParams() const {
+  return collect(params, [](const ParamPlan& p) { return p.finishDecl; });
+}
+std::vector<std::string> OperationPlan::finishArgs() const {
+  return collect(params, [](const ParamPlan& p) { return p.finishArg; });
 }
 
-std::optional<OperationParts> OperationPlanner::plan(const sema::Operation& op) {
+std::vector<std::string> OperationPlan::outNames() const {
+  std::vector<std::string> out;
+  for (const auto& p : params)
+    if (p.out && marshaledParam(p)) out.push_back(p.name);
+  return out;
+}
+
+std::vector<const ParamPlan*> OperationPlan::serverLocals() const {
+  std::vector<const ParamPlan*> out;
+  for (const auto& p : params)
+    if (!p.local.empty()) out.push_back(&p);
+  return out;
+}
+
+wire::Steps OperationPlan::clientRequest() const {
+  wire::Steps out;
+  for (const auto& p : params)
+    if (p.in && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
+  for (const auto& p : params)  // [in] pipes follow the other [in] parameters
+    if (p.in && p.kind == ParamPlan::Kind::Pipe) out.push_back(p.clientWire.front());
+  return out;
+}
+
+wire::Steps OperationPlan::clientReply() const {
+  wire::Steps out;
+  for (const auto& p : params)  // [out] pipes come before the other [out] parameters
+    if (p.out && p.kind == ParamPlan::Kind::Pipe) out.push_back(p.clientWire.back());
+  for (const auto& p : params)
+    if (p.out && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
+  out.insert(out.end(), resultClientWire.begin(), resultClientWire.end());
+  return out;
+}
+
+wire::Steps OperationPlan::serverRequest() const {
+  wire::Steps out;
+  for (const auto& p : params)
+    if (p.in && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.serverWire.begin(), p.serverWire.end());
+  return out;
+}
+
+wire::Steps OperationPlan::serverReply() const {
+  wire::Steps out;
+  for (const auto& p : params)
+    if (p.out && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.serverWire.begin(), p.serverWire.end());
+  out.insert(out.end(), resultServerWire.begin(), resultServerWire.end());
+  return out;
+}
+
+// ---- planning ----
+
+OperationPlan OperationPlanner::plan(const sema::Operation& op) {
   const std::string what = "operation '" + op.name + "' of '" + itf_.name + "'";
-  where_ = op.location;
-  ndr_.at(op.location);
-  NdrCode::Scope scope{"", true, ""};
-  OperationParts parts;
-  auto& clientParams = parts.clientParams;
-  auto& managerParams = parts.managerParams;
-  auto& arguments = parts.arguments;
-  std::string& bindingName = parts.bindingName;
-  std::string& statusParam = parts.statusParam;
-  for (const auto& p : op.params) {
-    if (pipeOf(p.type) && itf_.isObject && marshal_)
-      return fail(what, "pipes cannot be used in object interfaces");
+  OperationPlan plan;
+  plan.name = cppName(op.name);
+  plan.opnum = op.opnum;
+  plan.isAsync = op.isAsync;
+  Locals clientLocals, serverLocals;
+  for (size_t i = 0; i < op.params.size(); ++i)
+    parameter(op.params[i], i, plan, clientLocals, serverLocals, "parameter '" + op.params[i].name + "' of " + what);
+
+  if (marshal_) {
+    // Correlation between a size parameter and its vector, on both sides.
+    for (const auto& p : op.params) {
+      const Type* t = p.type;
+      if (!t || (t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) || t->isString) continue;
+      const sema::Expr* e = t->sizing.lengthIs ? t->sizing.lengthIs : t->sizing.sizeIs;
+      if (!e || (t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref)) continue;
+      if (p.direction == Direction::Out) continue;
+      const std::string name = paramName(p, 0);
+      plan.clientSizeChecks.push_back({e->text, wire_.expression(e, kClientScope), name, ""});
+      plan.serverSizeChecks.push_back({e->text, wire_.expression(e, kServerScope), "p_" + name, ""});
+    }
+    // [range] on parameters.
+    for (const auto& p : op.params) {
+      if (!p.rangeMin || !p.rangeMax || p.direction == Direction::Out) continue;
+      const std::string type = cppType(p.type);
+      const std::string min = std::to_string(p.rangeMin->value.integer);
+      const std::string max = std::to_string(p.rangeMax->value.integer);
+      const std::string what = "parameter '" + p.name + "'";
+      plan.clientRangeChecks.push_back({what, paramName(p, 0), type, min, max});
+      plan.serverRangeChecks.push_back({what, "p_" + paramName(p, 0), type, min, max});
+    }
   }
 
-  std::string& clientWrite = parts.clientWrite;
-  std::string& clientRead = parts.clientRead;
-  std::string& serverLocals = parts.serverLocals;
-  std::string& serverRead = parts.serverRead;
-  std::string& serverWrite = parts.serverWrite;
-  std::string pipeWrites, pipeReads;
-  for (size_t i = 0; i < op.params.size(); ++i) {
-    const sema::Param& p = op.params[i];
-    std::string name = paramName(p, i);
-    std::string pwhat = "parameter '" + p.name + "' of " + what;
-    if (isHandle(p) && !itf_.isObject) {
-      clientParams.push_back("const ::midlrt::Binding& " + name);
-      if (i == 0) bindingName = name;
-      managerParams.push_back("::midlrt::rpc::ServerCall& " + name);
-      arguments.push_back("call");
-      continue;
-    }
-    if (isStatus(p)) {
-      clientParams.push_back("uint32_t& " + name);
-      statusParam = name;
-      continue;
-    }
-    const Type* t = p.type;
-    bool in = p.direction != Direction::Out;
-    bool out = p.direction != Direction::In;
-    std::string local = "p_" + name;
-    if (const Type* pipe = pipeOf(t)) {
-      const Type* r = resolved(t);
-      if (r->kind == Type::Kind::Pointer && r->pointerKind != sema::PointerKind::Ref)
-        return fail(pwhat, "a pipe is passed by value or by [ref] pointer");
-      const Type* element = resolved(pipe)->element;
-      if (std::string why = ndr_.pipeElementProblem(element); !why.empty()) return fail(pwhat, why);
-      std::string type = cppType(pipe);
-      std::string elementType = cppType(element);
-      clientParams.push_back(type + "& " + name);
-      managerParams.push_back(type + "& " + name);
-      serverLocals += type + " " + local + ";\n";
-      parts.localNames.push_back(local);
-      arguments.push_back(local);
-      if (!marshal_) continue;
-      parts.clientChecks += "::midlrt::ndr::checkPipe(" + name + ", " + (in ? "true" : "false") + ", " +
-                            (out ? "true" : "false") + ", \"'" + p.name + "'\");\n";
-      // [in] pipes follow the other [in] parameters; [out] pipes come before the other [out] ones.
-      std::string pull = "{}", push = "{}";
-      if (in) {
-        if (unsigned alignment = ndr_.pipeInPlaceAlignment(element))
-          pipeWrites += "::midlrt::ndr::writePipeInPlace(e, " + name + ", " + std::to_string(alignment) + ");\n";
-        else
-          pipeWrites +=
-              "::midlrt::ndr::writePipe(e, " + name + ", " + ndr_.pipeSpanWriter(element, pwhat) + ");\n";
-        pull = "::midlrt::ndr::pipeReader<" + elementType + ">(midl_pipe_d, midl_in_pipes, " +
-               std::to_string(parts.inPipes++) + ", " + ndr_.pipeSpanReader(element, pwhat) + ")";
-      }
-      if (out) {
-        pipeReads +=
-            "::midlrt::ndr::readPipe(d, " + name + ", " + ndr_.pipeChunkReader(element, pwhat) + ");\n";
-        parts.outNames.push_back(name);
-        push = "::midlrt::ndr::pipeWriter<" + elementType + ">(midl_pipe_e, midl_out_pipes, " +
-               std::to_string(parts.outPipes++) + ", " + ndr_.pipeSpanWriter(element, pwhat) + ")";
-      }
-      parts.pipeSetup += local + " = " + type + "(" + pull + ", " + push + ");\n";
-      continue;
-    }
-    if (p.isContextHandle || isContextHandle(t)) {
-      // The client holds an opaque handle; the server's manager sees the state it keeps for the client.
-      clientParams.push_back(
-          (out ? "::midlrt::rpc::ContextHandle& " : "const ::midlrt::rpc::ContextHandle& ") + name);
-      managerParams.push_back((out ? "std::shared_ptr<void>& " : "const std::shared_ptr<void>& ") + name);
-      serverLocals += "std::shared_ptr<void> " + local + ";\n::midlrt::rpc::Uuid " + local + "_id{};\n";
-      parts.localNames.push_back(local);
-      parts.localNames.push_back(local + "_id");
-      arguments.push_back(local);
-      if (in) {
-        if (marshal_) clientWrite += "::midlrt::rpc::writeContextHandle(e, " + name + ");\n";
-        if (marshal_)
-          serverRead += local + " = ::midlrt::rpc::readServerContext(d, call, " + local + "_id);\n";
-      }
-      if (out) {
-        parts.outNames.push_back(name);
-        parts.serverWriteNeedsCall = true;
-        if (marshal_) clientRead += name + " = ::midlrt::rpc::readContextHandle(d);\n";
-        if (marshal_)
-          serverWrite += "::midlrt::rpc::writeServerContext(e, call, " + local + "_id, " + local + ");\n";
-      }
-      continue;
-    }
-    bool pointerLike = t && (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array);
-    if (pointerLike && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref) {
-      if (out) return fail(pwhat, "an [out] parameter must be a [ref] pointer");
-      std::string pointee = pointeeType(t);
-      clientParams.push_back("const " + pointee + "* " + name);
-      managerParams.push_back("const " + pointee + "* " + name);
-      parts.beginParams.push_back("const " + pointee + "* " + name);
-      parts.beginArgs.push_back(local + ".get()");
-      serverLocals += cppType(t) + " " + local + ";\n";
-      parts.localNames.push_back(local);
-      arguments.push_back(local + ".get()");
-      clientWrite += writeTop(t, name, scope, pwhat, true);
-      serverRead += readTop(t, local, scope, pwhat);
-      continue;
-    }
-    if (pointerLike) {
-      std::string pointee = pointeeType(t);
-      clientParams.push_back((out ? pointee + "& " : "const " + pointee + "& ") + name);
-      managerParams.push_back((out ? pointee + "& " : "const " + pointee + "& ") + name);
-      serverLocals += pointee + " " + local + "{};\n";
-      parts.localNames.push_back(local);
-      if (in) {
-        parts.beginParams.push_back("const " + pointee + "& " + name);
-        parts.beginArgs.push_back(local);
-      }
-      if (out) {
-        parts.outNames.push_back(name);
-        parts.finishParams.push_back(pointee + "& " + name);
-        parts.finishArgs.push_back(local);
-        parts.outLocals += pointee + " " + local + "{};\n";
-      }
-      arguments.push_back(local);
-      if (in) {
-        clientWrite += writeTop(t, name, scope, pwhat, false);
-        serverRead += readTop(t, local, scope, pwhat);
-      }
-      if (out) {
-        clientRead += readTop(t, name, scope, pwhat);
-        serverWrite += writeTop(t, local, renamed(scope), pwhat, false);
-      }
-      continue;
-    }
-    if (out) return fail(pwhat, "an [out] parameter must be a pointer");
-    std::string type = cppType(t);
-    const Type* r = resolved(t);
-    bool byValue = r && (r->kind == Type::Kind::Primitive ||
-                         (r->kind == Type::Kind::Named && r->decl->kind == sema::Decl::Kind::Enum));
-    clientParams.push_back((byValue ? type + " " : "const " + type + "& ") + name);
-    managerParams.push_back((byValue ? type + " " : "const " + type + "& ") + name);
-    parts.beginParams.push_back((byValue ? type + " " : "const " + type + "& ") + name);
-    parts.beginArgs.push_back(local);
-    serverLocals += type + " " + local + "{};\n";
-    parts.localNames.push_back(local);
-    arguments.push_back(local);
-    clientWrite += writeTop(t, name, scope, pwhat, false);
-    serverRead += readTop(t, local, scope, pwhat);
-  }
-  if (ndr_.failed()) return std::nullopt;
-  clientWrite += pipeWrites;
-  clientRead = pipeReads + clientRead;
-
-  // Correlation between a size parameter and its vector, on both sides.
-  std::string& clientChecks = parts.clientChecks;
-  std::string& serverChecks = parts.serverChecks;
-  for (const auto& p : op.params) {
-    const Type* t = p.type;
-    if (!t || (t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) || t->isString) continue;
-    const sema::Expr* e = t->sizing.lengthIs ? t->sizing.lengthIs : t->sizing.sizeIs;
-    if (!e || (t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref)) continue;
-    std::string name = paramName(p, 0);
-    std::string value = "static_cast<uint64_t>(" + ndr_.expression(e, scope) + ")";
-    if (p.direction != Direction::Out)
-      clientChecks +=
-          "::midlrt::ndr::Encoder::checkSize(\"" + e->text + "\", " + value + ", " + name + ".size());\n";
-    std::string serverValue = "static_cast<uint64_t>(" + ndr_.expression(e, renamed(scope)) + ")";
-    if (p.direction != Direction::Out)
-      serverChecks += "::midlrt::ndr::Decoder::checkCorrelation(\"" + e->text + "\", " + serverValue +
-                      ", p_" + name + ".size());\n";
-  }
-  // [range] on parameters.
-  for (const auto& p : op.params) {
-    if (!p.rangeMin || !p.rangeMax || p.direction == Direction::Out) continue;
-    std::string type = cppType(p.type);
-    std::string bounds = "static_cast<" + type + ">(" + std::to_string(p.rangeMin->value.integer) +
-                         "), static_cast<" + type + ">(" + std::to_string(p.rangeMax->value.integer) + ")";
-    clientChecks += "::midlrt::ndr::Encoder::checkRange(\"parameter '" + p.name + "'\", " + paramName(p, 0) +
-                    ", " + bounds + ");\n";
-    serverChecks += "::midlrt::ndr::Decoder::checkRange(\"parameter '" + p.name + "'\", p_" +
-                    paramName(p, 0) + ", " + bounds + ");\n";
-  }
-
-  // The return value.
   const Type* ret = op.returnType;
   const Type* rr = resolved(ret);
-  bool hasResult = !(rr && rr->kind == Type::Kind::Primitive && rr->primitive == sema::Primitive::Void);
-  if (hasResult && rr && (rr->kind == Type::Kind::Pointer || rr->kind == Type::Kind::Array))
-    return fail(what, "returning a pointer is not generated yet");
-  if (hasResult && rr && rr->kind == Type::Kind::Pipe) return fail(what, "an operation cannot return a pipe");
-  parts.hasResult = hasResult;
-  parts.returnType = hasResult ? cppType(ret) : "void";
-  if (hasResult) {
-    clientRead += readTop(ret, "midl_result", scope, "the return value of " + what);
-    serverWrite += writeTop(ret, "midl_result", scope, "the return value of " + what, false);
+  plan.hasResult = !(rr && rr->kind == Type::Kind::Primitive && rr->primitive == sema::Primitive::Void);
+  plan.returnType = plan.hasResult ? cppType(ret) : "void";
+  if (plan.hasResult && marshal_) {
+    const std::string rwhat = "the return value of " + what;
+    plan.resultClientWire = wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, clientLocals, rwhat);
+    plan.resultServerWire = wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, serverLocals, rwhat);
   }
-  if (ndr_.failed()) return std::nullopt;
-  parts.statusReturn = op.hasCommStatusReturn || op.hasFaultStatusReturn;
-  parts.opnum = std::to_string(op.opnum);
-  parts.name = cppName(op.name);
-  return parts;
+  plan.statusReturn = op.hasCommStatusReturn || op.hasFaultStatusReturn;
+  return plan;
+}
+
+void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
+                                 Locals& serverLocals, const std::string& what) {
+  ParamPlan param;
+  param.idlName = p.name;
+  param.name = paramName(p, index);
+  param.in = p.direction != Direction::Out;
+  param.out = p.direction != Direction::In;
+  const std::string& name = param.name;
+  const Value client{name, p.name.empty() ? name : p.name};
+  const Value server{"p_" + name, client.path};
+  const Type* t = p.type;
+
+  if (isHandle(p) && !itf_.isObject) {
+    param.kind = ParamPlan::Kind::Binding;
+    param.clientDecl = "const ::midlrt::Binding& " + name;
+    if (index == 0) plan.bindingParam = name;
+    param.managerDecl = "::midlrt::rpc::ServerCall& " + name;
+    param.argument = "call";
+    plan.params.push_back(std::move(param));
+    return;
+  }
+  if (p.isCommStatus || p.isFaultStatus) {
+    param.kind = ParamPlan::Kind::Status;
+    param.clientDecl = "uint32_t& " + name;
+    plan.statusParam = name;
+    plan.params.push_back(std::move(param));
+    return;
+  }
+  param.local = server.expr;
+  param.argument = server.expr;
+
+  if (const Type* pipe = pipeOf(t)) {
+    param.kind = ParamPlan::Kind::Pipe;
+    const Type* element = resolved(pipe)->element;
+    param.type = cppType(pipe);
+    param.valueInitialized = false;
+    param.pipe.elementType = cppType(element);
+    param.clientDecl = param.type + "& " + name;
+    param.managerDecl = param.clientDecl;
+    if (marshal_) {
+      if (param.in) {
+        Locals writerLocals, readerLocals;
+        param.pipe.inIndex = static_cast<int>(plan.inPipes++);
+        param.clientWire.push_back(wire::PipeOut{name, wire_.pipeInPlaceAlignment(element),
+                                                 wire_.pipeChunk(element, "c", "", writerLocals, what)});
+        param.pipe.reader = wire_.pipeChunk(element, "c", "", readerLocals, what);
+      }
+      if (param.out) {
+        Locals writerLocals, readerLocals;
+        param.pipe.outIndex = static_cast<int>(plan.outPipes++);
+        param.clientWire.push_back(wire::PipeIn{name, wire_.pipeChunk(element, "c", "n", readerLocals, what)});
+        param.pipe.writer = wire_.pipeChunk(element, "c", "", writerLocals, what);
+      }
+    }
+    plan.params.push_back(std::move(param));
+    return;
+  }
+
+  if (p.isContextHandle || isContextHandle(t)) {
+    // The client holds an opaque handle; the server's manager sees the state it keeps for the client.
+    param.kind = ParamPlan::Kind::ContextHandle;
+    param.type = "std::shared_ptr<void>";
+    param.valueInitialized = false;
+    param.contextIdLocal = server.expr + "_id";
+    param.clientDecl = (param.out ? "::midlrt::rpc::ContextHandle& " : "const ::midlrt::rpc::ContextHandle& ") + name;
+    param.managerDecl = (param.out ? "std::shared_ptr<void>& " : "const std::shared_ptr<void>& ") + name;
+    if (param.out) plan.serverWriteNeedsCall = true;
+    if (marshal_) {
+      param.clientWire.push_back(wire::ClientContext{name});
+      param.serverWire.push_back(wire::ServerContext{server.expr, param.contextIdLocal});
+    }
+    plan.params.push_back(std::move(param));
+    return;
+  }
+
+  const bool pointerLike = t && (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array);
+  if (pointerLike && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref) {
+    param.kind = ParamPlan::Kind::Optional;
+    const std::string pointee = pointeeType(t);
+    param.type = cppType(t);
+    param.valueInitialized = false;
+    // An [out] [unique] pointer is only ever in a signature (sema refuses it where it is marshaled).
+    param.clientDecl = param.out ? param.type + "& " + name : "const " + pointee + "* " + name;
+    param.managerDecl = param.clientDecl;
+    param.beginDecl = "const " + pointee + "* " + name;
+    param.beginArg = server.expr + ".get()";
+    param.argument = server.expr + ".get()";
+    if (marshal_) {
+      param.clientWire = wire_.topLevel(t, client, kClientScope, clientLocals, what, /*rawPointer=*/true);
+      param.serverWire = wire_.topLevel(t, server, kServerScope, serverLocals, what);
+    }
+    plan.params.push_back(std::move(param));
+    return;
+  }
+  if (pointerLike) {
+    param.kind = ParamPlan::Kind::Reference;
+    param.type = pointeeType(t);
+    param.clientDecl = (param.out ? param.type + "& " : "const " + param.type + "& ") + name;
+    param.managerDecl = param.clientDecl;
+    if (param.in) {
+      param.beginDecl = "const " + param.type + "& " + name;
+      param.beginArg = server.expr;
+    }
+    if (param.out) {
+      param.finishDecl = param.type + "& " + name;
+      param.finishArg = server.expr;
+    }
+    if (marshal_) {
+      param.clientWire = wire_.topLevel(t, client, kClientScope, clientLocals, what);
+      param.serverWire = wire_.topLevel(t, server, kServerScope, serverLocals, what);
+    }
+    plan.params.push_back(std::move(param));
+    return;
+  }
+  param.kind = ParamPlan::Kind::Value;
+  param.type = cppType(t);
+  const Type* r = resolved(t);
+  const bool byValue = r && (r->kind == Type::Kind::Primitive ||
+                             (r->kind == Type::Kind::Named && r->decl->kind == sema::Decl::Kind::Enum));
+  // An [out] value is only ever in a signature (sema refuses it where it is marshaled).
+  param.clientDecl = (param.out ? param.type + "& " : byValue ? param.type + " " : "const " + param.type + "& ") + name;
+  param.managerDecl = param.clientDecl;
+  param.beginDecl = param.clientDecl;
+  param.beginArg = server.expr;
+  if (marshal_) {
+    param.clientWire = wire_.topLevel(t, client, kClientScope, clientLocals, what);
+    param.serverWire = wire_.topLevel(t, server, kServerScope, serverLocals, what);
+  }
+  plan.params.push_back(std::move(param));
 }
 
 }  // namespace midlc::codegen

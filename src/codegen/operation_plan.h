@@ -1,5 +1,6 @@
-// The plan of one operation's marshaling, shared by every generator of interfaces (RPC client functions and
-// managers, COM proxies, stubs and call objects): each side's C++ parameter lists and statements.
+// The plan of one operation, shared by every generator of interfaces (RPC client functions and managers,
+// COM proxies, stubs and call objects): each parameter's C++ mapping, where it lives, and its wire plans.
+// Data, not text: the views turn plans into template data, and only the wire emitter writes statements.
 //
 // The C++ mapping of an operation's parameters:
 //   [in] base type or enum            T
@@ -7,66 +8,114 @@
 //   [in] [ref] pointer or array       const P&      (P: the pointee: value, std::string, std::vector<E>)
 //   [in] [unique]/[ptr] pointer       const P*      (nullptr for NULL)
 //   [out] or [in,out] [ref] pointer   P&
-//   pipe (RPC), by value or [ref]   P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides)
+//   pipe (RPC), by value or [ref]     P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides)
 //   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
 //   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception
+//   [context_handle]                  client: midlrt::rpc::ContextHandle; server: std::shared_ptr<void>
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "codegen/ndr_code.h"
+#include "codegen/wire.h"
+#include "codegen/wire_planner.h"
+#include "sema/model.h"
 
 namespace midlc::codegen {
 
-struct OperationParts {
+struct ParamPlan {
+  enum class Kind {
+    Binding,        // an RPC interface's handle_t: the client's binding, the server's ServerCall
+    Status,         // [comm_status]/[fault_status]: on the client only
+    Pipe,           // a DCE pipe
+    ContextHandle,  // a context handle
+    Optional,       // an [in] [unique]/[ptr] pointer
+    Reference,      // a [ref] pointer or an array
+    Value,          // a base type, enum, struct or union passed by value
+  };
+  Kind kind = Kind::Value;
+  std::string idlName;
+  std::string name;   // the C++ parameter, on the client and in the manager's signature
+  std::string local;  // the server's local that holds it
+  bool in = false;
+  bool out = false;
+  std::string type;         // the server local's type
+  bool valueInitialized = true;  // the server local is declared `T x{};` (pipes and smart pointers: `T x;`)
+  std::string clientDecl;   // "const std::string& name"
+  std::string managerDecl;  // the same in the manager's (or the server object's) signature
+  std::string argument;     // what the server passes to the manager
+  // COM call objects: the Begin_ ([in], [in,out]) and Finish_ ([out], [in,out]) parameters, and what the
+  // stub passes to them.
+  std::string beginDecl, beginArg, finishDecl, finishArg;
+  // The wire: on the client over `name` (encoded if [in], decoded if [out]); on the server over `local`.
+  wire::Steps clientWire;
+  wire::Steps serverWire;
+  // Context handles: the server's local that holds the handle's UUID.
+  std::string contextIdLocal;
+  // Pipes: the element type, the pipe's place among the [in] and [out] pipes, and the server's chunk
+  // coders (a span's elements), pulled from the request and pushed into the response.
+  struct Pipe {
+    std::string elementType;
+    int inIndex = -1;
+    int outIndex = -1;
+    wire::Elements reader;
+    wire::Elements writer;
+  } pipe;
+};
+
+struct OperationPlan {
   std::string name;
-  std::string opnum;
-  std::string returnType;  // "void" when there is none
+  uint32_t opnum = 0;
+  bool isAsync = false;
+  std::vector<ParamPlan> params;
   bool hasResult = false;
-  std::vector<std::string> clientParams;              // the client function's (or proxy method's) parameters
-  std::vector<std::string> managerParams;             // the manager's (or server object's) parameters
-  std::vector<std::string> arguments;                 // server: what the manager call passes, in order
-  std::vector<std::string> beginParams, beginArgs;    // asynchronous: [in] and [in,out], for Begin_
-  std::vector<std::string> finishParams, finishArgs;  // asynchronous: [out] and [in,out], for Finish_
-  std::string clientChecks, clientWrite, clientRead;  // client: e = Encoder, d = Decoder, names as declared
-  std::string serverLocals, serverRead, serverChecks, serverWrite;  // server: locals p_<name>
-  std::string outLocals;                // server: the locals of the [out] and [in,out] parameters alone
-  std::vector<std::string> localNames;  // server: every local of serverLocals (p_<name>...), in order
-  std::vector<std::string> outNames;    // client: the [out] and [in,out] parameters' names
-  std::string bindingName;              // RPC: the handle_t parameter that is the binding, if any
-  std::string statusParam;              // the [comm_status]/[fault_status] parameter, if any
-  // DCE pipes: the server's statements that give each pipe local its pull/push functions (over
-  // midl_pipe_d, midl_pipe_e, midl_in_pipes, midl_out_pipes), and how many pipes go each way.
-  std::string pipeSetup;
-  unsigned inPipes = 0, outPipes = 0;
-  bool serverWriteNeedsCall = false;  // serverWrite uses `call` (the rpc::ServerCall): [out] context handles
+  std::string returnType = "void";
+  wire::Steps resultClientWire;  // over midl_result
+  wire::Steps resultServerWire;
+  // Checks before the call (client) and after unmarshaling (server).
+  std::vector<wire::SizeCheck> clientSizeChecks, serverSizeChecks;
+  std::vector<wire::RangeCheck> clientRangeChecks, serverRangeChecks;
+  std::string bindingParam;   // the handle_t parameter that is the binding, if it comes first
+  std::string statusParam;    // the [comm_status]/[fault_status] parameter, if any
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
+  unsigned inPipes = 0;
+  unsigned outPipes = 0;
+  bool serverWriteNeedsCall = false;  // [out] context handles register with the call when marshaled
+
+  // What the views ask of it.
+  std::vector<std::string> clientParams() const;
+  std::vector<std::string> managerParams() const;
+  std::vector<std::string> arguments() const;  // the server's manager call
+  std::vector<std::string> beginParams() const;
+  std::vector<std::string> beginArgs() const;
+  std::vector<std::string> finishParams() const;
+  std::vector<std::string> finishArgs() const;
+  std::vector<std::string> outNames() const;  // the client's [out] parameters (an async call keeps them)
+  std::vector<const ParamPlan*> serverLocals() const;
+  // The client's request ([in] parameters, then [in] pipes) and reply ([out] pipes, [out] parameters, the
+  // result); the server's reading of the request and writing of the reply (pipes aside).
+  wire::Steps clientRequest() const;
+  wire::Steps clientReply() const;
+  wire::Steps serverRequest() const;
+  wire::Steps serverReply() const;
 };
 
 class OperationPlanner {
  public:
-  // marshal = false: only the signatures (for [local] interfaces, which nothing marshals).
-  OperationPlanner(NdrCode& ndr, Diagnostics& diagnostics, const sema::InterfaceDecl& itf,
-                   bool marshal = true)
-      : ndr_(ndr), diagnostics_(diagnostics), itf_(itf), marshal_(marshal) {}
+  // marshal = false: only the signatures (the methods of an object interface's class, local or not).
+  OperationPlanner(WirePlanner& wire, const sema::InterfaceDecl& itf, bool marshal = true)
+      : wire_(wire), itf_(itf), marshal_(marshal) {}
 
-  // Reports and returns nothing for an operation that cannot be generated.
-  std::optional<OperationParts> plan(const sema::Operation& op);
+  OperationPlan plan(const sema::Operation& op);
 
  private:
-  std::nullopt_t fail(const std::string& what, const std::string& why);
-  std::string writeTop(const sema::Type* t, const std::string& expr, const NdrCode::Scope& scope,
-                       const std::string& what, bool rawPointer);
-  std::string readTop(const sema::Type* t, const std::string& expr, const NdrCode::Scope& scope,
-                      const std::string& what);
+  void parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
+                 Locals& serverLocals, const std::string& what);
 
-  NdrCode& ndr_;
-  Diagnostics& diagnostics_;
+  WirePlanner& wire_;
   const sema::InterfaceDecl& itf_;
   bool marshal_;
-  Location where_;  // the operation being planned
 };
 
 std::string joinParams(const std::vector<std::string>& list);

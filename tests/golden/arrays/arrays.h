@@ -50,34 +50,22 @@ inline const ::midlrt::rpc::SyntaxId Arrays_ifspec{ {0x60718293u, 0xa4b5, 0x4fc6
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Arrays {
-
 void Bulk(const ::midlrt::Binding& binding, int32_t n, const std::vector<Holey>& holey, const std::vector<Packed>& packed, std::vector<Holey>& back);
-
 void Structs(const ::midlrt::Binding& binding, const Fixed& fixed, Conformant& conformant, const ConformantVarying& varying);
-
 void Owned(const ::midlrt::Binding& binding, const Owner& owner, Text& text);
-
 void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid);
-
 void Bounded(const ::midlrt::Binding& binding, int32_t last, const std::vector<int32_t>& items);
-
 void Matrix(const ::midlrt::Binding& binding, const std::array<std::array<double, 3>, 3>& m, std::array<std::array<double, 3>, 3>& t);
 }  // namespace Arrays
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct Arrays_Manager {
   virtual ~Arrays_Manager() = default;
-
   virtual void Bulk(int32_t n, const std::vector<Holey>& holey, const std::vector<Packed>& packed, std::vector<Holey>& back) = 0;
-
   virtual void Structs(const Fixed& fixed, Conformant& conformant, const ConformantVarying& varying) = 0;
-
   virtual void Owned(const Owner& owner, Text& text) = 0;
-
   virtual void Grid(int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid) = 0;
-
   virtual void Bounded(int32_t last, const std::vector<int32_t>& items) = 0;
-
   virtual void Matrix(const std::array<std::array<double, 3>, 3>& m, std::array<std::array<double, 3>, 3>& t) = 0;
 };
 
@@ -191,8 +179,8 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Fixed& v) {
   DepthGuard guard(e);
   e.align(8);
   e.writeBulk(v.a.data(), v.a.size());
-  for (const auto& el7 : v.m) {
-    e.writeBulk(el7.data(), el7.size());
+  for (const auto& midl_m_el : v.m) {
+    e.writeBulk(midl_m_el.data(), midl_m_el.size());
   }
   e.writeVaryingString(v.name, 16);
   e.writeBulk(v.raw.data(), v.raw.size());
@@ -212,8 +200,8 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Fixed& v) {
   DepthGuard guard(d);
   d.align(8);
   d.readBulk(v.a.data(), v.a.size());
-  for (auto& el2 : v.m) {
-    d.readBulk(el2.data(), el2.size());
+  for (auto& midl_m_el : v.m) {
+    d.readBulk(midl_m_el.data(), midl_m_el.size());
   }
   v.name = d.readVaryingString(16);
   d.readBulk(v.raw.data(), v.raw.size());
@@ -303,8 +291,8 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, ConformantVarying& v) {
   d.align(4);
   v.max = d.read<int32_t>();
   v.used = d.read<int32_t>();
-  const auto variance13 = d.readVariance(conformance);
-  d.readBulk(v.items, variance13.actualCount);
+  const auto midl_items_variance = d.readVariance(conformance);
+  d.readBulk(v.items, midl_items_variance.actualCount);
   ::midlrt::ndr::Decoder::checkCorrelation("used", static_cast<uint64_t>(v.used), v.items.size());
 }
 
@@ -397,13 +385,13 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Owner& v) {
   if (v.texts) {
     {
       e.writeConformance((*v.texts).size());
-      for (const auto& el22 : (*v.texts)) {
-        e.writeUniquePointer(el22.get());
+      for (const auto& midl_texts_el : (*v.texts)) {
+        e.writeUniquePointer(midl_texts_el.get());
       }
-      for (const auto& el23 : (*v.texts)) {
-        if (el23) {
-          ndrWriteFlat(e, (*el23));
-          ndrWritePointees(e, (*el23));
+      for (const auto& midl_texts_el2 : (*v.texts)) {
+        if (midl_texts_el2) {
+          ndrWriteFlat(e, (*midl_texts_el2));
+          ndrWritePointees(e, (*midl_texts_el2));
         }
       }
     }
@@ -424,24 +412,24 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Owner& v) {
   DepthGuard guard(d);
   if (v.packed) {
     {
-      const uint32_t count16 = d.readConformance();
+      const uint32_t midl_packed_count = d.readConformance();
       static_assert(sizeof(Packed) == 8, "Packed has the NDR layout of its members");
-      d.readBulk((*v.packed), count16, 4);
+      d.readBulk((*v.packed), midl_packed_count, 4);
     }
   }
   if (v.texts) {
     {
-      const uint32_t count18 = d.readConformance();
-      d.requireElements(count18, 4, "field 'texts' of 'Owner'");
-      (*v.texts).resize(count18);
-      for (auto& el19 : (*v.texts)) {
-        if (d.readUniquePointer()) el19 = std::make_unique<Text>();
-        else el19.reset();
+      const uint32_t midl_texts_count = d.readConformance();
+      d.requireElements(midl_texts_count, 4, "field 'texts' of 'Owner'");
+      (*v.texts).resize(midl_texts_count);
+      for (auto& midl_texts_el : (*v.texts)) {
+        if (d.readUniquePointer()) midl_texts_el = std::make_unique<Text>();
+        else midl_texts_el.reset();
       }
-      for (auto& el20 : (*v.texts)) {
-        if (el20) {
-          ndrReadFlat(d, (*el20));
-          ndrReadPointees(d, (*el20));
+      for (auto& midl_texts_el2 : (*v.texts)) {
+        if (midl_texts_el2) {
+          ndrReadFlat(d, (*midl_texts_el2));
+          ndrReadPointees(d, (*midl_texts_el2));
         }
       }
     }

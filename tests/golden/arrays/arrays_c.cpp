@@ -30,9 +30,9 @@ void Bulk(const ::midlrt::Binding& binding, int32_t n, const std::vector<Holey>&
   ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 0, midl_request);
   ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
   {
-    const uint32_t count30 = d.readConformance();
+    const uint32_t midl_back_count = d.readConformance();
     static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
-    d.readBulk(back, count30, 8);
+    d.readBulk(back, midl_back_count, 8);
   }
 }
 
@@ -71,14 +71,14 @@ void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const st
     e.write<int32_t>(cols);
     {
       e.writeConformance(grid.size());
-      for (const auto& el33 : grid) {
-        e.writeUniquePointer(el33.get());
+      for (const auto& midl_grid_el : grid) {
+        e.writeUniquePointer(midl_grid_el.get());
       }
-      for (const auto& el34 : grid) {
-        if (el34) {
+      for (const auto& midl_grid_el2 : grid) {
+        if (midl_grid_el2) {
           {
-            e.writeConformance((*el34).size());
-            e.writeBulk((*el34).data(), (*el34).size());
+            e.writeConformance((*midl_grid_el2).size());
+            e.writeBulk((*midl_grid_el2).data(), (*midl_grid_el2).size());
           }
         }
       }
@@ -104,16 +104,15 @@ void Matrix(const ::midlrt::Binding& binding, const std::array<std::array<double
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    for (const auto& el44 : m) {
-      e.writeBulk(el44.data(), el44.size());
+    for (const auto& midl_m_el : m) {
+      e.writeBulk(midl_m_el.data(), midl_m_el.size());
     }
   }
   ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 5, midl_request);
   ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  for (auto& el48 : t) {
-    d.readBulk(el48.data(), el48.size());
+  for (auto& midl_t_el : t) {
+    d.readBulk(midl_t_el.data(), midl_t_el.size());
   }
 }
 
 }  // namespace Arrays
-

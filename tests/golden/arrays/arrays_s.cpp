@@ -13,126 +13,126 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      int32_t p_n{};
-      std::vector<Holey> p_holey{};
-      std::vector<Packed> p_packed{};
-      std::vector<Holey> p_back{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_n = d.read<int32_t>();
+        int32_t p_n{};
+        std::vector<Holey> p_holey{};
+        std::vector<Packed> p_packed{};
+        std::vector<Holey> p_back{};
         {
-          const uint32_t count25 = d.readConformance();
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_n = d.read<int32_t>();
+          {
+            const uint32_t midl_holey_count = d.readConformance();
+            static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
+            d.readBulk(p_holey, midl_holey_count, 8);
+          }
+          {
+            const uint32_t midl_packed_count = d.readConformance();
+            static_assert(sizeof(Packed) == 8, "Packed has the NDR layout of its members");
+            d.readBulk(p_packed, midl_packed_count, 4);
+          }
+        }
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_holey.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_packed.size());
+        manager_->Bulk(p_n, p_holey, p_packed, p_back);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        {
+          e.writeConformance(p_back.size());
           static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
-          d.readBulk(p_holey, count25, 8);
+          {
+            static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
+            e.writeBulk(p_back.data(), p_back.size(), holes, 8);
+          }
         }
-        {
-          const uint32_t count28 = d.readConformance();
-          static_assert(sizeof(Packed) == 8, "Packed has the NDR layout of its members");
-          d.readBulk(p_packed, count28, 4);
-        }
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_holey.size());
-      ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_packed.size());
-      manager_->Bulk(p_n, p_holey, p_packed, p_back);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      {
-        e.writeConformance(p_back.size());
-        static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
-        {
-          static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-          e.writeBulk(p_back.data(), p_back.size(), holes, 8);
-        }
-      }
-      return;
+        return;
       }
       case 1: {
-      Fixed p_fixed{};
-      Conformant p_conformant{};
-      ConformantVarying p_varying{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        ndrReadFlat(d, p_fixed);
-        ndrReadFlat(d, p_conformant);
-        ndrReadFlat(d, p_varying);
-      }
-      manager_->Structs(p_fixed, p_conformant, p_varying);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ndrWriteFlat(e, p_conformant);
-      return;
+        Fixed p_fixed{};
+        Conformant p_conformant{};
+        ConformantVarying p_varying{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          ndrReadFlat(d, p_fixed);
+          ndrReadFlat(d, p_conformant);
+          ndrReadFlat(d, p_varying);
+        }
+        manager_->Structs(p_fixed, p_conformant, p_varying);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ndrWriteFlat(e, p_conformant);
+        return;
       }
       case 2: {
-      Owner p_owner{};
-      Text p_text{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        ndrReadFlat(d, p_owner);
-        ndrReadPointees(d, p_owner);
-      }
-      manager_->Owned(p_owner, p_text);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ndrWriteFlat(e, p_text);
-      ndrWritePointees(e, p_text);
-      return;
+        Owner p_owner{};
+        Text p_text{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          ndrReadFlat(d, p_owner);
+          ndrReadPointees(d, p_owner);
+        }
+        manager_->Owned(p_owner, p_text);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ndrWriteFlat(e, p_text);
+        ndrWritePointees(e, p_text);
+        return;
       }
       case 3: {
-      int32_t p_rows{};
-      int32_t p_cols{};
-      std::vector<std::unique_ptr<std::vector<int32_t>>> p_grid{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_rows = d.read<int32_t>();
-        p_cols = d.read<int32_t>();
+        int32_t p_rows{};
+        int32_t p_cols{};
+        std::vector<std::unique_ptr<std::vector<int32_t>>> p_grid{};
         {
-          const uint32_t count36 = d.readConformance();
-          d.requireElements(count36, 4, "parameter 'grid' of operation 'Grid' of 'Arrays'");
-          p_grid.resize(count36);
-          for (auto& el37 : p_grid) {
-            if (d.readUniquePointer()) el37 = std::make_unique<std::vector<int32_t>>();
-            else el37.reset();
-          }
-          for (auto& el38 : p_grid) {
-            if (el38) {
-              {
-                const uint32_t count39 = d.readConformance();
-                d.readBulk((*el38), count39);
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_rows = d.read<int32_t>();
+          p_cols = d.read<int32_t>();
+          {
+            const uint32_t midl_grid_count = d.readConformance();
+            d.requireElements(midl_grid_count, 4, "parameter 'grid' of operation 'Grid' of 'Arrays'");
+            p_grid.resize(midl_grid_count);
+            for (auto& midl_grid_el : p_grid) {
+              if (d.readUniquePointer()) midl_grid_el = std::make_unique<std::vector<int32_t>>();
+              else midl_grid_el.reset();
+            }
+            for (auto& midl_grid_el2 : p_grid) {
+              if (midl_grid_el2) {
+                {
+                  const uint32_t midl_grid_el_count = d.readConformance();
+                  d.readBulk((*midl_grid_el2), midl_grid_el_count);
+                }
               }
             }
           }
         }
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(p_rows), p_grid.size());
-      manager_->Grid(p_rows, p_cols, p_grid);
-      return;
+        ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(p_rows), p_grid.size());
+        manager_->Grid(p_rows, p_cols, p_grid);
+        return;
       }
       case 4: {
-      int32_t p_last{};
-      std::vector<int32_t> p_items{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_last = d.read<int32_t>();
+        int32_t p_last{};
+        std::vector<int32_t> p_items{};
         {
-          const uint32_t count42 = d.readConformance();
-          d.readBulk(p_items, count42);
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_last = d.read<int32_t>();
+          {
+            const uint32_t midl_items_count = d.readConformance();
+            d.readBulk(p_items, midl_items_count);
+          }
         }
-      }
-      manager_->Bounded(p_last, p_items);
-      return;
+        manager_->Bounded(p_last, p_items);
+        return;
       }
       case 5: {
-      std::array<std::array<double, 3>, 3> p_m{};
-      std::array<std::array<double, 3>, 3> p_t{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        for (auto& el46 : p_m) {
-          d.readBulk(el46.data(), el46.size());
+        std::array<std::array<double, 3>, 3> p_m{};
+        std::array<std::array<double, 3>, 3> p_t{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          for (auto& midl_m_el : p_m) {
+            d.readBulk(midl_m_el.data(), midl_m_el.size());
+          }
         }
-      }
-      manager_->Matrix(p_m, p_t);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      for (const auto& el50 : p_t) {
-        e.writeBulk(el50.data(), el50.size());
-      }
-      return;
+        manager_->Matrix(p_m, p_t);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        for (const auto& midl_t_el : p_t) {
+          e.writeBulk(midl_t_el.data(), midl_t_el.size());
+        }
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -152,4 +152,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Arrays_dispatcher(std::shared_ptr<Arr
 void Arrays_register(::midlrt::rpc::Server& server, std::shared_ptr<Arrays_Manager> manager) {
   server.registerInterface(Arrays_ifspec, 6, Arrays_dispatcher(std::move(manager)));
 }
-

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <midlrt/generated.h>
-
 #include <midlrt/idl/objidl.h>
 
 struct JobInfo {

@@ -83,7 +83,6 @@ public:
       : channel_(std::move(channel)), object_(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-
     return ComObject::QueryInterface(riid, ppv);
   }
 
@@ -246,7 +245,6 @@ public:
       : channel_(std::move(channel)), object_(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-
     return ComObject::QueryInterface(riid, ppv);
   }
 

@@ -24,17 +24,17 @@ public:
           d.readWString(p_name);
         }
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-        call, object.get(), AsyncIJobRunner::kIid,
-        [&](void* midl_itf) {
-          return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Start(p_name);
-        },
-        [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-          int32_t p_jobId{};
-          const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Start(p_jobId);
-          ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-          e.write<int32_t>(p_jobId);
-          e.write<int32_t>(midl_result);
-        });
+            call, object.get(), AsyncIJobRunner::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Start(p_name);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              int32_t p_jobId{};
+              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Start(p_jobId);
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(p_jobId);
+              e.write<int32_t>(midl_result);
+            });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
         const HRESULT midl_result = object->Start(p_name, p_jobId);
         ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
@@ -65,15 +65,15 @@ public:
           p_timeoutMs = d.read<uint32_t>();
         }
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-        call, object.get(), AsyncIJobRunner::kIid,
-        [&](void* midl_itf) {
-          return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Wait(p_jobId, p_timeoutMs);
-        },
-        [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-          const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Wait();
-          ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-          e.write<int32_t>(midl_result);
-        });
+            call, object.get(), AsyncIJobRunner::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Wait(p_jobId, p_timeoutMs);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Wait();
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(midl_result);
+            });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
         const HRESULT midl_result = object->Wait(p_jobId, p_timeoutMs);
         ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
@@ -130,23 +130,23 @@ public:
           ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
           p_size = d.read<int32_t>();
           {
-            const uint32_t count2 = d.readConformance();
-            d.readBulk(p_data, count2);
+            const uint32_t midl_data_count = d.readConformance();
+            d.readBulk(p_data, midl_data_count);
           }
         }
         ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(p_size), p_data.size());
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-        call, object.get(), AsyncIHasher::kIid,
-        [&](void* midl_itf) {
-          return static_cast<AsyncIHasher*>(midl_itf)->Begin_Hash(p_size, p_data);
-        },
-        [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-          uint64_t p_digest{};
-          const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Hash(p_digest);
-          ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-          e.write<uint64_t>(p_digest);
-          e.write<int32_t>(midl_result);
-        });
+            call, object.get(), AsyncIHasher::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIHasher*>(midl_itf)->Begin_Hash(p_size, p_data);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              uint64_t p_digest{};
+              const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Hash(p_digest);
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<uint64_t>(p_digest);
+              e.write<int32_t>(midl_result);
+            });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
         const HRESULT midl_result = object->Hash(p_size, p_data, p_digest);
         ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <midlrt/generated.h>
-
 #include <midlrt/idl/unknwn.h>
 
 // Object interface IBase, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b3c.
@@ -82,4 +81,3 @@ struct ILocalOnly : public ::midlrt::com::IUnknown {
   virtual HRESULT Peek(void*& anything) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_ILocalOnly = ILocalOnly::kIid;
-

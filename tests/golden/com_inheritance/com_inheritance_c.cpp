@@ -12,7 +12,6 @@ public:
       : channel_(std::move(channel)), object_(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-
     return ComObject::QueryInterface(riid, ppv);
   }
 
@@ -281,7 +280,6 @@ public:
       : channel_(std::move(channel)), object_(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-
     return ComObject::QueryInterface(riid, ppv);
   }
 
@@ -373,4 +371,3 @@ private:
 ::midlrt::com::ComPtr<IAccount> IAccount_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IAccount_Proxy::make<IAccount_Proxy>(binding, object);
 }
-

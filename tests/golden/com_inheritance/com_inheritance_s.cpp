@@ -143,17 +143,17 @@ public:
           p_amount = d.read<int32_t>();
         }
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-        call, object.get(), AsyncIAccount::kIid,
-        [&](void* midl_itf) {
-          return static_cast<AsyncIAccount*>(midl_itf)->Begin_Deposit(p_amount);
-        },
-        [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-          int32_t p_balance{};
-          const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Deposit(p_balance);
-          ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-          e.write<int32_t>(p_balance);
-          e.write<int32_t>(midl_result);
-        });
+            call, object.get(), AsyncIAccount::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Deposit(p_amount);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              int32_t p_balance{};
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Deposit(p_balance);
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(p_balance);
+              e.write<int32_t>(midl_result);
+            });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
         const HRESULT midl_result = object->Deposit(p_amount, p_balance);
         ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
@@ -169,24 +169,24 @@ public:
           ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
           p_count = d.read<int32_t>();
           {
-            const uint32_t count2 = d.readConformance();
-            d.readBulk(p_rates, count2);
+            const uint32_t midl_rates_count = d.readConformance();
+            d.readBulk(p_rates, midl_rates_count);
           }
           p_total = d.read<double>();
         }
         ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_rates.size());
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-        call, object.get(), AsyncIAccount::kIid,
-        [&](void* midl_itf) {
-          return static_cast<AsyncIAccount*>(midl_itf)->Begin_Exchange(p_count, p_rates, p_total);
-        },
-        [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-          double p_total{};
-          const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Exchange(p_total);
-          ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-          e.write<double>(p_total);
-          e.write<int32_t>(midl_result);
-        });
+            call, object.get(), AsyncIAccount::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Exchange(p_count, p_rates, p_total);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              double p_total{};
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Exchange(p_total);
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<double>(p_total);
+              e.write<int32_t>(midl_result);
+            });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
         const HRESULT midl_result = object->Exchange(p_count, p_rates, p_total);
         ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
@@ -196,15 +196,15 @@ public:
       }
       case 5: {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-        call, object.get(), AsyncIAccount::kIid,
-        [&](void* midl_itf) {
-          return static_cast<AsyncIAccount*>(midl_itf)->Begin_Reset();
-        },
-        [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-          const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Reset();
-          ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-          e.write<int32_t>(midl_result);
-        });
+            call, object.get(), AsyncIAccount::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Reset();
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Reset();
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(midl_result);
+            });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
         const HRESULT midl_result = object->Reset();
         ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
@@ -229,4 +229,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IAccount_stub(std::shared_ptr<::midlr
 void IAccount_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
   server.registerInterface(IAccount_ifspec, 6, IAccount_stub(std::move(objects)));
 }
-

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <midlrt/generated.h>
-
 #include <midlrt/idl/wtypes.h>
 
 enum class Shape : int32_t {
@@ -121,26 +120,18 @@ inline const ::midlrt::rpc::SyntaxId Drawings_ifspec{ {0x7c6b5a49u, 0x3827, 0x41
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Drawings {
-
 int32_t Draw(const ::midlrt::Binding& binding, int32_t count, const std::vector<Drawing>& drawings);
-
 void Transform(const ::midlrt::Binding& binding, int32_t n, std::vector<Point>& points, const Matrix& m);
-
 void Lookup(const ::midlrt::Binding& binding, const std::u16string& key, Value& value, std::unique_ptr<Tree>& tree);
-
 void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid);
 }  // namespace Drawings
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct Drawings_Manager {
   virtual ~Drawings_Manager() = default;
-
   virtual int32_t Draw(int32_t count, const std::vector<Drawing>& drawings) = 0;
-
   virtual void Transform(int32_t n, std::vector<Point>& points, const Matrix& m) = 0;
-
   virtual void Lookup(const std::u16string& key, Value& value, std::unique_ptr<Tree>& tree) = 0;
-
   virtual void Grid(int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid) = 0;
 };
 
@@ -179,10 +170,6 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Matrix& v);
 inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Matrix& v);
 inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Matrix& v);
 inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Matrix& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Window& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Window& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Window& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Window& v);
 inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Tree& v);
 inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Tree& v);
 inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Tree& v);
@@ -289,9 +276,9 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& d, MidlAnonymous2& v) {
   DepthGuard guard(d);
   if (v.points) {
     {
-      const uint32_t count1 = d.readConformance();
+      const uint32_t midl_points_count = d.readConformance();
       static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-      d.readBulk((*v.points), count1, 4);
+      d.readBulk((*v.points), midl_points_count, 4);
     }
   }
   if (v.points) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(v.count), (*v.points).size());
@@ -312,34 +299,34 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const ShapeData& v) {
   DepthGuard guard(e);
   e.write<int32_t>(static_cast<int32_t>(v.discriminant));
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 1: {
+    case 1: {
       if (v.value.index() != 1) e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
       e.write<int32_t>(std::get<1>(v.value));
       break;
     }
-  case 2: {
+    case 2: {
       if (v.value.index() != 2) e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
       ndrWriteFlat(e, std::get<2>(v.value));
       break;
     }
-  case 3: {
+    case 3: {
       if (v.value.index() != 3) e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
       ndrWriteFlat(e, std::get<3>(v.value));
       break;
     }
-  default:
-    e.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+    default:
+      e.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
   }
 }
 
 inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const ShapeData& v) {
   DepthGuard guard(e);
   switch (v.value.index()) {
-  case 3: {
+    case 3: {
       ndrWritePointees(e, std::get<3>(v.value));
       break;
     }
-  default: break;
+    default: break;
   }
 }
 
@@ -347,34 +334,34 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, ShapeData& v) {
   DepthGuard guard(d);
   v.discriminant = static_cast<Shape>(d.read<int32_t>());
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 1: {
+    case 1: {
       v.value.template emplace<1>();
       std::get<1>(v.value) = d.read<int32_t>();
       break;
     }
-  case 2: {
+    case 2: {
       v.value.template emplace<2>();
       ndrReadFlat(d, std::get<2>(v.value));
       break;
     }
-  case 3: {
+    case 3: {
       v.value.template emplace<3>();
       ndrReadFlat(d, std::get<3>(v.value));
       break;
     }
-  default:
-    d.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+    default:
+      d.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
   }
 }
 
 inline void ndrReadPointees(::midlrt::ndr::Decoder& d, ShapeData& v) {
   DepthGuard guard(d);
   switch (v.value.index()) {
-  case 3: {
+    case 3: {
       ndrReadPointees(d, std::get<3>(v.value));
       break;
     }
-  default: break;
+    default: break;
   }
 }
 
@@ -457,26 +444,26 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Value& v) {
   e.write<int16_t>(v.discriminant);
   e.align(8);
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 0: {
+    case 0: {
       if (v.value.index() != 0) e.fail("union 'Value' holds an arm that does not match its discriminant");
       break;
     }
-  case 1: {
+    case 1: {
       if (v.value.index() != 1) e.fail("union 'Value' holds an arm that does not match its discriminant");
       e.write<int64_t>(std::get<1>(v.value));
       break;
     }
-  case 2: {
+    case 2: {
       if (v.value.index() != 2) e.fail("union 'Value' holds an arm that does not match its discriminant");
       e.write<double>(std::get<2>(v.value));
       break;
     }
-  case 3: {
+    case 3: {
       if (v.value.index() != 3) e.fail("union 'Value' holds an arm that does not match its discriminant");
       e.writeUniquePointer(std::get<3>(v.value).get());
       break;
     }
-  default: {
+    default: {
       if (v.value.index() != 4) e.fail("union 'Value' holds an arm that does not match its discriminant");
       e.writeBulk(std::get<4>(v.value).data(), std::get<4>(v.value).size());
       break;
@@ -487,13 +474,13 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Value& v) {
 inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Value& v) {
   DepthGuard guard(e);
   switch (v.value.index()) {
-  case 3: {
+    case 3: {
       if (std::get<3>(v.value)) {
         e.writeWString((*std::get<3>(v.value)));
       }
       break;
     }
-  default: break;
+    default: break;
   }
 }
 
@@ -503,27 +490,27 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Value& v) {
   v.discriminant = d.read<int16_t>();
   d.align(8);
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 0: {
+    case 0: {
       v.value.template emplace<0>();
       break;
     }
-  case 1: {
+    case 1: {
       v.value.template emplace<1>();
       std::get<1>(v.value) = d.read<int64_t>();
       break;
     }
-  case 2: {
+    case 2: {
       v.value.template emplace<2>();
       std::get<2>(v.value) = d.read<double>();
       break;
     }
-  case 3: {
+    case 3: {
       v.value.template emplace<3>();
       if (d.readUniquePointer()) std::get<3>(v.value) = std::make_unique<std::u16string>();
       else std::get<3>(v.value).reset();
       break;
     }
-  default: {
+    default: {
       v.value.template emplace<4>();
       d.readBulk(std::get<4>(v.value).data(), std::get<4>(v.value).size());
       break;
@@ -534,13 +521,13 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Value& v) {
 inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Value& v) {
   DepthGuard guard(d);
   switch (v.value.index()) {
-  case 3: {
+    case 3: {
       if (std::get<3>(v.value)) {
         d.readWString((*std::get<3>(v.value)));
       }
       break;
     }
-  default: break;
+    default: break;
   }
 }
 
@@ -592,62 +579,6 @@ inline void ndrWrite(::midlrt::ndr::Encoder& e, const Matrix& v) {
 }
 
 inline void ndrRead(::midlrt::ndr::Decoder& d, Matrix& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
-}
-
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Window& v) {
-  DepthGuard guard(e);
-  if (v.items) ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(v.count), (*v.items).size());
-  e.align(4);
-  e.write<int32_t>(v.total);
-  e.write<int32_t>(v.first);
-  e.write<int32_t>(v.count);
-  e.writeUniquePointer(v.items.get());
-}
-
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Window& v) {
-  DepthGuard guard(e);
-  if (v.items) {
-    {
-      e.writeConformance(v.total);
-      e.writeVariance(0, (*v.items).size());
-      static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-      e.writeBulk((*v.items).data(), (*v.items).size(), 4);
-    }
-  }
-}
-
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Window& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.total = d.read<int32_t>();
-  v.first = d.read<int32_t>();
-  v.count = d.read<int32_t>();
-  if (d.readUniquePointer()) v.items = std::make_unique<std::vector<Point>>();
-  else v.items.reset();
-}
-
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Window& v) {
-  DepthGuard guard(d);
-  if (v.items) {
-    {
-      const uint32_t count8 = d.readConformance();
-      const auto variance9 = d.readVariance(count8);
-      static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-      d.readBulk((*v.items), variance9.actualCount, 4);
-    }
-  }
-  if (v.items) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(v.count), (*v.items).size());
-}
-
-// Window as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Window& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
-}
-
-inline void ndrRead(::midlrt::ndr::Decoder& d, Window& v) {
   ndrReadFlat(d, v);
   ndrReadPointees(d, v);
 }

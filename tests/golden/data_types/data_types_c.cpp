@@ -14,11 +14,11 @@ int32_t Draw(const ::midlrt::Binding& binding, int32_t count, const std::vector<
     e.write<int32_t>(count);
     {
       e.writeConformance(drawings.size());
-      for (const auto& el12 : drawings) {
-        ndrWriteFlat(e, el12);
+      for (const auto& midl_drawings_el : drawings) {
+        ndrWriteFlat(e, midl_drawings_el);
       }
-      for (const auto& el13 : drawings) {
-        ndrWritePointees(e, el13);
+      for (const auto& midl_drawings_el2 : drawings) {
+        ndrWritePointees(e, midl_drawings_el2);
       }
     }
   }
@@ -45,9 +45,9 @@ void Transform(const ::midlrt::Binding& binding, int32_t n, std::vector<Point>& 
   ::midlrt::rpc::Reply midl_reply = binding->invoke(Drawings_ifspec, 1, midl_request);
   ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
   {
-    const uint32_t count20 = d.readConformance();
+    const uint32_t midl_points_count = d.readConformance();
     static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-    d.readBulk(points, count20, 4);
+    d.readBulk(points, midl_points_count, 4);
   }
 }
 
@@ -78,14 +78,14 @@ void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const st
     e.write<int32_t>(cols);
     {
       e.writeConformance(grid.size());
-      for (const auto& el23 : grid) {
-        e.writeUniquePointer(el23.get());
+      for (const auto& midl_grid_el : grid) {
+        e.writeUniquePointer(midl_grid_el.get());
       }
-      for (const auto& el24 : grid) {
-        if (el24) {
+      for (const auto& midl_grid_el2 : grid) {
+        if (midl_grid_el2) {
           {
-            e.writeConformance((*el24).size());
-            e.writeBulk((*el24).data(), (*el24).size());
+            e.writeConformance((*midl_grid_el2).size());
+            e.writeBulk((*midl_grid_el2).data(), (*midl_grid_el2).size());
           }
         }
       }
@@ -95,4 +95,3 @@ void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const st
 }
 
 }  // namespace Drawings
-

@@ -13,101 +13,101 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      int32_t p_count{};
-      std::vector<Drawing> p_drawings{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_count = d.read<int32_t>();
+        int32_t p_count{};
+        std::vector<Drawing> p_drawings{};
         {
-          const uint32_t count14 = d.readConformance();
-          d.requireElements(count14, 4, "parameter 'drawings' of operation 'Draw' of 'Drawings'");
-          p_drawings.resize(count14);
-          for (auto& el15 : p_drawings) {
-            ndrReadFlat(d, el15);
-          }
-          for (auto& el16 : p_drawings) {
-            ndrReadPointees(d, el16);
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_count = d.read<int32_t>();
+          {
+            const uint32_t midl_drawings_count = d.readConformance();
+            d.requireElements(midl_drawings_count, 4, "parameter 'drawings' of operation 'Draw' of 'Drawings'");
+            p_drawings.resize(midl_drawings_count);
+            for (auto& midl_drawings_el : p_drawings) {
+              ndrReadFlat(d, midl_drawings_el);
+            }
+            for (auto& midl_drawings_el2 : p_drawings) {
+              ndrReadPointees(d, midl_drawings_el2);
+            }
           }
         }
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_drawings.size());
-      const int32_t midl_result = manager_->Draw(p_count, p_drawings);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_drawings.size());
+        const int32_t midl_result = manager_->Draw(p_count, p_drawings);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 1: {
-      int32_t p_n{};
-      std::vector<Point> p_points{};
-      Matrix p_m{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_n = d.read<int32_t>();
+        int32_t p_n{};
+        std::vector<Point> p_points{};
+        Matrix p_m{};
         {
-          const uint32_t count18 = d.readConformance();
-          static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-          d.readBulk(p_points, count18, 4);
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_n = d.read<int32_t>();
+          {
+            const uint32_t midl_points_count = d.readConformance();
+            static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
+            d.readBulk(p_points, midl_points_count, 4);
+          }
+          ndrReadFlat(d, p_m);
         }
-        ndrReadFlat(d, p_m);
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_points.size());
-      manager_->Transform(p_n, p_points, p_m);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      {
-        e.writeConformance(p_points.size());
-        static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-        e.writeBulk(p_points.data(), p_points.size(), 4);
-      }
-      return;
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_points.size());
+        manager_->Transform(p_n, p_points, p_m);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        {
+          e.writeConformance(p_points.size());
+          static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
+          e.writeBulk(p_points.data(), p_points.size(), 4);
+        }
+        return;
       }
       case 2: {
-      std::u16string p_key{};
-      Value p_value{};
-      std::unique_ptr<Tree> p_tree{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        d.readWString(p_key);
-      }
-      manager_->Lookup(p_key, p_value, p_tree);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ndrWriteFlat(e, p_value);
-      ndrWritePointees(e, p_value);
-      e.writeUniquePointer(p_tree.get());
-      if (p_tree) {
-        ndrWriteFlat(e, (*p_tree));
-        ndrWritePointees(e, (*p_tree));
-      }
-      return;
+        std::u16string p_key{};
+        Value p_value{};
+        std::unique_ptr<Tree> p_tree{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          d.readWString(p_key);
+        }
+        manager_->Lookup(p_key, p_value, p_tree);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ndrWriteFlat(e, p_value);
+        ndrWritePointees(e, p_value);
+        e.writeUniquePointer(p_tree.get());
+        if (p_tree) {
+          ndrWriteFlat(e, (*p_tree));
+          ndrWritePointees(e, (*p_tree));
+        }
+        return;
       }
       case 3: {
-      int32_t p_rows{};
-      int32_t p_cols{};
-      std::vector<std::unique_ptr<std::vector<int32_t>>> p_grid{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_rows = d.read<int32_t>();
-        p_cols = d.read<int32_t>();
+        int32_t p_rows{};
+        int32_t p_cols{};
+        std::vector<std::unique_ptr<std::vector<int32_t>>> p_grid{};
         {
-          const uint32_t count26 = d.readConformance();
-          d.requireElements(count26, 4, "parameter 'grid' of operation 'Grid' of 'Drawings'");
-          p_grid.resize(count26);
-          for (auto& el27 : p_grid) {
-            if (d.readUniquePointer()) el27 = std::make_unique<std::vector<int32_t>>();
-            else el27.reset();
-          }
-          for (auto& el28 : p_grid) {
-            if (el28) {
-              {
-                const uint32_t count29 = d.readConformance();
-                d.readBulk((*el28), count29);
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_rows = d.read<int32_t>();
+          p_cols = d.read<int32_t>();
+          {
+            const uint32_t midl_grid_count = d.readConformance();
+            d.requireElements(midl_grid_count, 4, "parameter 'grid' of operation 'Grid' of 'Drawings'");
+            p_grid.resize(midl_grid_count);
+            for (auto& midl_grid_el : p_grid) {
+              if (d.readUniquePointer()) midl_grid_el = std::make_unique<std::vector<int32_t>>();
+              else midl_grid_el.reset();
+            }
+            for (auto& midl_grid_el2 : p_grid) {
+              if (midl_grid_el2) {
+                {
+                  const uint32_t midl_grid_el_count = d.readConformance();
+                  d.readBulk((*midl_grid_el2), midl_grid_el_count);
+                }
               }
             }
           }
         }
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(p_rows), p_grid.size());
-      manager_->Grid(p_rows, p_cols, p_grid);
-      return;
+        ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(p_rows), p_grid.size());
+        manager_->Grid(p_rows, p_cols, p_grid);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -127,4 +127,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Drawings_dispatcher(std::shared_ptr<D
 void Drawings_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawings_Manager> manager) {
   server.registerInterface(Drawings_ifspec, 4, Drawings_dispatcher(std::move(manager)));
 }
-

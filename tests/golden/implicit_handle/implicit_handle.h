@@ -12,26 +12,19 @@ inline ::midlrt::Binding counter_binding;
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Counter {
-
 int32_t Add(int32_t delta);
-
 void Reset();
-
 int32_t Explicit(const ::midlrt::Binding& h, int32_t value);
 }  // namespace Counter
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct Counter_Manager {
   virtual ~Counter_Manager() = default;
-
   virtual int32_t Add(int32_t delta) = 0;
-
   virtual void Reset() = 0;
-
   virtual int32_t Explicit(::midlrt::rpc::ServerCall& h, int32_t value) = 0;
 };
 
 void Counter_register(::midlrt::rpc::Server& server, std::shared_ptr<Counter_Manager> manager);
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Counter_dispatcher(std::shared_ptr<Counter_Manager> manager);
-

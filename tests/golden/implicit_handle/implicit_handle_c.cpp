@@ -41,4 +41,3 @@ int32_t Explicit(const ::midlrt::Binding& h, int32_t value) {
 }
 
 }  // namespace Counter
-

@@ -13,30 +13,30 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      int32_t p_delta{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_delta = d.read<int32_t>();
-      }
-      const int32_t midl_result = manager_->Add(p_delta);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        int32_t p_delta{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_delta = d.read<int32_t>();
+        }
+        const int32_t midl_result = manager_->Add(p_delta);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 1: {
-      manager_->Reset();
-      return;
+        manager_->Reset();
+        return;
       }
       case 2: {
-      int32_t p_value{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_value = d.read<int32_t>();
-      }
-      const int32_t midl_result = manager_->Explicit(call, p_value);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        int32_t p_value{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_value = d.read<int32_t>();
+        }
+        const int32_t midl_result = manager_->Explicit(call, p_value);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -56,4 +56,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Counter_dispatcher(std::shared_ptr<Co
 void Counter_register(::midlrt::rpc::Server& server, std::shared_ptr<Counter_Manager> manager) {
   server.registerInterface(Counter_ifspec, 3, Counter_dispatcher(std::move(manager)));
 }
-

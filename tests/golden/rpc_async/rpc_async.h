@@ -27,7 +27,6 @@ uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
 // follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
 // [out] parameters must stay valid until then.
 uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t n, const std::vector<int32_t>& values, double& average);
-
 int32_t Plain(const ::midlrt::Binding& binding, int32_t value);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
@@ -62,7 +61,6 @@ struct Jobs_Manager {
   // [async]: may return before the work is done; complete later, from any thread, with
   // call.complete(&result) after setting the [out] parameters, or call.abort(status).
   virtual void Sum(::midlrt::async::ServerAsyncCall call, int32_t n, const std::vector<int32_t>& values, double& average) = 0;
-
   virtual int32_t Plain(int32_t value) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
   // call.complete(&result) after setting the [out] parameters, or call.abort(status).
@@ -81,4 +79,3 @@ struct Jobs_Manager {
 void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager);
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Jobs_dispatcher(std::shared_ptr<Jobs_Manager> manager);
-

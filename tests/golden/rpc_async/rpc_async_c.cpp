@@ -13,13 +13,13 @@ uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Bindin
     e.write<int32_t>(value);
   }
   return midl_state.issue(*binding, Jobs_ifspec, 0, std::move(midl_request),
-  [&doubled = doubled](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    doubled = d.read<int32_t>();
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [&doubled = doubled](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        doubled = d.read<int32_t>();
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t value) {
@@ -29,10 +29,10 @@ uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
     e.write<int32_t>(value);
   }
   return midl_state.issue(*binding, Jobs_ifspec, 1, std::move(midl_request),
-  [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    (void)midl_reply;
-    (void)midl_reply_value;
-  });
+      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        (void)midl_reply;
+        (void)midl_reply_value;
+      });
 }
 
 uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const std::string& text, std::unique_ptr<std::string>& copy) {
@@ -42,17 +42,17 @@ uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
     e.writeString(text);
   }
   return midl_state.issue(*binding, Jobs_ifspec, 2, std::move(midl_request),
-  [&copy = copy](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    if (d.readUniquePointer()) copy = std::make_unique<std::string>();
-    else copy.reset();
-    if (copy) {
-      d.readString((*copy));
-    }
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [&copy = copy](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        if (d.readUniquePointer()) copy = std::make_unique<std::string>();
+        else copy.reset();
+        if (copy) {
+          d.readString((*copy));
+        }
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t n, const std::vector<int32_t>& values, double& average) {
@@ -68,13 +68,13 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& b
     e.write<double>(average);
   }
   return midl_state.issue(*binding, Jobs_ifspec, 3, std::move(midl_request),
-  [&average = average](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    average = d.read<double>();
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [&average = average](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        average = d.read<double>();
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 int32_t Plain(const ::midlrt::Binding& binding, int32_t value) {
@@ -97,13 +97,13 @@ uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
     e.write<int32_t>(start);
   }
   return midl_state.issue(*binding, Jobs_ifspec, 5, std::move(midl_request),
-  [&job = job](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    job = ::midlrt::rpc::readContextHandle(d);
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [&job = job](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        job = ::midlrt::rpc::readContextHandle(d);
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& job, const int32_t* by) {
@@ -116,12 +116,12 @@ uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
     }
   }
   return midl_state.issue(*binding, Jobs_ifspec, 6, std::move(midl_request),
-  [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& job) {
@@ -131,11 +131,11 @@ uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
     ::midlrt::rpc::writeContextHandle(e, job);
   }
   return midl_state.issue(*binding, Jobs_ifspec, 7, std::move(midl_request),
-  [&job = job](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    job = ::midlrt::rpc::readContextHandle(d);
-    (void)midl_reply_value;
-  });
+      [&job = job](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        job = ::midlrt::rpc::readContextHandle(d);
+        (void)midl_reply_value;
+      });
 }
 
 uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t how) {
@@ -145,13 +145,12 @@ uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
     e.write<int32_t>(how);
   }
   return midl_state.issue(*binding, Jobs_ifspec, 8, std::move(midl_request),
-  [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    uint32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    midl_result = d.read<uint32_t>();
-    if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
-  });
+      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        uint32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        midl_result = d.read<uint32_t>();
+        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 }  // namespace Jobs
-

@@ -13,232 +13,232 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      struct Frame {
-        int32_t p_value{};
-        int32_t p_doubled{};
-        int32_t midl_result{};
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_value = midl_frame->p_value;
-      [[maybe_unused]] auto& p_doubled = midl_frame->p_doubled;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_value = d.read<int32_t>();
-      }
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          int32_t p_value{};
+          int32_t p_doubled{};
+          int32_t midl_result{};
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_value = midl_frame->p_value;
         [[maybe_unused]] auto& p_doubled = midl_frame->p_doubled;
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<int32_t>(p_doubled);
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Compute(midl_call, p_value, p_doubled);
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_value = d.read<int32_t>();
+        }
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_value = midl_frame->p_value;
+              [[maybe_unused]] auto& p_doubled = midl_frame->p_doubled;
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(p_doubled);
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Compute(midl_call, p_value, p_doubled);
+        return;
       }
       case 1: {
-      struct Frame {
-        int32_t p_value{};
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_value = midl_frame->p_value;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_value = d.read<int32_t>();
-      }
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          int32_t p_value{};
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_value = midl_frame->p_value;
-        (void)midl_reply_value;
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-      });
-      manager_->Touch(midl_call, p_value);
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_value = d.read<int32_t>();
+        }
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_value = midl_frame->p_value;
+              (void)midl_reply_value;
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+            });
+        manager_->Touch(midl_call, p_value);
+        return;
       }
       case 2: {
-      struct Frame {
-        std::string p_text{};
-        std::unique_ptr<std::string> p_copy{};
-        int32_t midl_result{};
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_text = midl_frame->p_text;
-      [[maybe_unused]] auto& p_copy = midl_frame->p_copy;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        d.readString(p_text);
-      }
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          std::string p_text{};
+          std::unique_ptr<std::string> p_copy{};
+          int32_t midl_result{};
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_text = midl_frame->p_text;
         [[maybe_unused]] auto& p_copy = midl_frame->p_copy;
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.writeUniquePointer(p_copy.get());
-        if (p_copy) {
-          e.writeString((*p_copy));
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          d.readString(p_text);
         }
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Echo(midl_call, p_text, p_copy);
-      return;
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_text = midl_frame->p_text;
+              [[maybe_unused]] auto& p_copy = midl_frame->p_copy;
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.writeUniquePointer(p_copy.get());
+              if (p_copy) {
+                e.writeString((*p_copy));
+              }
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Echo(midl_call, p_text, p_copy);
+        return;
       }
       case 3: {
-      struct Frame {
-        int32_t p_n{};
-        std::vector<int32_t> p_values{};
-        double p_average{};
-        int32_t midl_result{};
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_n = midl_frame->p_n;
-      [[maybe_unused]] auto& p_values = midl_frame->p_values;
-      [[maybe_unused]] auto& p_average = midl_frame->p_average;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_n = d.read<int32_t>();
-        {
-          const uint32_t count2 = d.readConformance();
-          d.readBulk(p_values, count2);
-        }
-        p_average = d.read<double>();
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_values.size());
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          int32_t p_n{};
+          std::vector<int32_t> p_values{};
+          double p_average{};
+          int32_t midl_result{};
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_n = midl_frame->p_n;
         [[maybe_unused]] auto& p_values = midl_frame->p_values;
         [[maybe_unused]] auto& p_average = midl_frame->p_average;
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<double>(p_average);
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Sum(midl_call, p_n, p_values, p_average);
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_n = d.read<int32_t>();
+          {
+            const uint32_t midl_values_count = d.readConformance();
+            d.readBulk(p_values, midl_values_count);
+          }
+          p_average = d.read<double>();
+        }
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_values.size());
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_n = midl_frame->p_n;
+              [[maybe_unused]] auto& p_values = midl_frame->p_values;
+              [[maybe_unused]] auto& p_average = midl_frame->p_average;
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<double>(p_average);
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Sum(midl_call, p_n, p_values, p_average);
+        return;
       }
       case 4: {
-      int32_t p_value{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_value = d.read<int32_t>();
-      }
-      const int32_t midl_result = manager_->Plain(p_value);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        int32_t p_value{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_value = d.read<int32_t>();
+        }
+        const int32_t midl_result = manager_->Plain(p_value);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 5: {
-      struct Frame {
-        int32_t p_start{};
-        std::shared_ptr<void> p_job;
-        ::midlrt::rpc::Uuid p_job_id{};
-        int32_t midl_result{};
-        ::midlrt::rpc::ServerCall* midl_server_call = nullptr;
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      midl_frame->midl_server_call = &call;
-      [[maybe_unused]] auto& p_start = midl_frame->p_start;
-      [[maybe_unused]] auto& p_job = midl_frame->p_job;
-      [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_start = d.read<int32_t>();
-      }
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          int32_t p_start{};
+          std::shared_ptr<void> p_job;
+          ::midlrt::rpc::Uuid p_job_id{};
+          int32_t midl_result{};
+          ::midlrt::rpc::ServerCall* midl_server_call = nullptr;
+        };
+        auto midl_frame = std::make_shared<Frame>();
+        midl_frame->midl_server_call = &call;
         [[maybe_unused]] auto& p_start = midl_frame->p_start;
         [[maybe_unused]] auto& p_job = midl_frame->p_job;
         [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-        ::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        ::midlrt::rpc::writeServerContext(e, call, p_job_id, p_job);
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Open(midl_call, p_start, p_job);
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_start = d.read<int32_t>();
+        }
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_start = midl_frame->p_start;
+              [[maybe_unused]] auto& p_job = midl_frame->p_job;
+              [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
+              ::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::rpc::writeServerContext(e, call, p_job_id, p_job);
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Open(midl_call, p_start, p_job);
+        return;
       }
       case 6: {
-      struct Frame {
-        std::shared_ptr<void> p_job;
-        ::midlrt::rpc::Uuid p_job_id{};
-        std::unique_ptr<int32_t> p_by;
-        int32_t midl_result{};
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_job = midl_frame->p_job;
-      [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-      [[maybe_unused]] auto& p_by = midl_frame->p_by;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_job = ::midlrt::rpc::readServerContext(d, call, p_job_id);
-        if (d.readUniquePointer()) {
-          p_by = std::make_unique<int32_t>();
-          (*p_by) = d.read<int32_t>();
-        } else {
-          p_by.reset();
-        }
-      }
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          std::shared_ptr<void> p_job;
+          ::midlrt::rpc::Uuid p_job_id{};
+          std::unique_ptr<int32_t> p_by;
+          int32_t midl_result{};
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_job = midl_frame->p_job;
         [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
         [[maybe_unused]] auto& p_by = midl_frame->p_by;
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Step(midl_call, p_job, p_by.get());
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_job = ::midlrt::rpc::readServerContext(d, call, p_job_id);
+          if (d.readUniquePointer()) {
+            p_by = std::make_unique<int32_t>();
+            (*p_by) = d.read<int32_t>();
+          } else {
+            p_by.reset();
+          }
+        }
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_job = midl_frame->p_job;
+              [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
+              [[maybe_unused]] auto& p_by = midl_frame->p_by;
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Step(midl_call, p_job, p_by.get());
+        return;
       }
       case 7: {
-      struct Frame {
-        std::shared_ptr<void> p_job;
-        ::midlrt::rpc::Uuid p_job_id{};
-        ::midlrt::rpc::ServerCall* midl_server_call = nullptr;
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      midl_frame->midl_server_call = &call;
-      [[maybe_unused]] auto& p_job = midl_frame->p_job;
-      [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_job = ::midlrt::rpc::readServerContext(d, call, p_job_id);
-      }
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          std::shared_ptr<void> p_job;
+          ::midlrt::rpc::Uuid p_job_id{};
+          ::midlrt::rpc::ServerCall* midl_server_call = nullptr;
+        };
+        auto midl_frame = std::make_shared<Frame>();
+        midl_frame->midl_server_call = &call;
         [[maybe_unused]] auto& p_job = midl_frame->p_job;
         [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-        ::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;
-        (void)midl_reply_value;
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        ::midlrt::rpc::writeServerContext(e, call, p_job_id, p_job);
-      });
-      manager_->Close(midl_call, p_job);
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_job = ::midlrt::rpc::readServerContext(d, call, p_job_id);
+        }
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_job = midl_frame->p_job;
+              [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
+              ::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;
+              (void)midl_reply_value;
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::rpc::writeServerContext(e, call, p_job_id, p_job);
+            });
+        manager_->Close(midl_call, p_job);
+        return;
       }
       case 8: {
-      struct Frame {
-        int32_t p_how{};
-        uint32_t midl_result{};
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_how = midl_frame->p_how;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_how = d.read<int32_t>();
-      }
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          int32_t p_how{};
+          uint32_t midl_result{};
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_how = midl_frame->p_how;
-        const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<uint32_t>(midl_result);
-      });
-      manager_->Poll(midl_call, p_how);
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_how = d.read<int32_t>();
+        }
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_how = midl_frame->p_how;
+              const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<uint32_t>(midl_result);
+            });
+        manager_->Poll(midl_call, p_how);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -258,4 +258,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Jobs_dispatcher(std::shared_ptr<Jobs_
 void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager) {
   server.registerInterface(Jobs_ifspec, 9, Jobs_dispatcher(std::move(manager)));
 }
-

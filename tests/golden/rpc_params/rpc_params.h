@@ -2,7 +2,6 @@
 #pragma once
 
 #include <midlrt/generated.h>
-
 #include <midlrt/idl/wtypes.h>
 
 enum class Color : int32_t {
@@ -77,58 +76,34 @@ inline const ::midlrt::rpc::SyntaxId Params_ifspec{ {0x1b2c3d4eu, 0x5f60, 0x4a71
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Params {
-
 int32_t Values(const ::midlrt::Binding& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d_, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide);
-
 void Refs(const ::midlrt::Binding& binding, int32_t& a, double& b, const Sample& sample, Envelope& envelope);
-
 int32_t Optional(const ::midlrt::Binding& binding, const int32_t* value, const Sample* shared, const Sample* maybe);
-
 void Strings(const ::midlrt::Binding& binding, const std::string& narrow, const std::u16string& wide, std::unique_ptr<std::string>& copy, std::unique_ptr<std::u16string>& wideCopy);
-
 int32_t Arrays(const ::midlrt::Binding& binding, int32_t count, const std::vector<int32_t>& values, std::vector<double>& scaled, std::vector<uint8_t>& bytes, const std::array<int32_t, 4>& fixed);
-
 void Varying(const ::midlrt::Binding& binding, int32_t max, int32_t& used, std::vector<int32_t>& items);
-
 void Unions(const ::midlrt::Binding& binding, int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo);
-
 int32_t Chain(const ::midlrt::Binding& binding, const Envelope& head);
-
 void Ranged(const ::midlrt::Binding& binding, int32_t n, uint8_t level);
-
 uint32_t Status(const ::midlrt::Binding& binding, int32_t how, uint32_t& status);
-
 uint32_t Faulty(const ::midlrt::Binding& binding, int32_t how);
-
 Color Flip(const ::midlrt::Binding& binding, Color c);
 }  // namespace Params
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct Params_Manager {
   virtual ~Params_Manager() = default;
-
   virtual int32_t Values(::midlrt::rpc::ServerCall& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d_, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide) = 0;
-
   virtual void Refs(int32_t& a, double& b, const Sample& sample, Envelope& envelope) = 0;
-
   virtual int32_t Optional(const int32_t* value, const Sample* shared, const Sample* maybe) = 0;
-
   virtual void Strings(const std::string& narrow, const std::u16string& wide, std::unique_ptr<std::string>& copy, std::unique_ptr<std::u16string>& wideCopy) = 0;
-
   virtual int32_t Arrays(int32_t count, const std::vector<int32_t>& values, std::vector<double>& scaled, std::vector<uint8_t>& bytes, const std::array<int32_t, 4>& fixed) = 0;
-
   virtual void Varying(int32_t max, int32_t& used, std::vector<int32_t>& items) = 0;
-
   virtual void Unions(int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo) = 0;
-
   virtual int32_t Chain(const Envelope& head) = 0;
-
   virtual void Ranged(int32_t n, uint8_t level) = 0;
-
   virtual uint32_t Status(int32_t how) = 0;
-
   virtual uint32_t Faulty(int32_t how) = 0;
-
   virtual Color Flip(Color c) = 0;
 };
 
@@ -142,22 +117,16 @@ inline const ::midlrt::rpc::SyntaxId Sessions_ifspec{ {0x1b2c3d4eu, 0x5f60, 0x4a
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Sessions {
-
 int32_t Open(const ::midlrt::Binding& binding, int32_t start, ::midlrt::rpc::ContextHandle& session);
-
 int32_t Next(const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& session);
-
 void Close(const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& session);
 }  // namespace Sessions
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct Sessions_Manager {
   virtual ~Sessions_Manager() = default;
-
   virtual int32_t Open(int32_t start, std::shared_ptr<void>& session) = 0;
-
   virtual int32_t Next(const std::shared_ptr<void>& session) = 0;
-
   virtual void Close(std::shared_ptr<void>& session) = 0;
 };
 
@@ -231,17 +200,17 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Payload& v) {
   DepthGuard guard(e);
   e.write<int16_t>(v.discriminant);
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 1: {
+    case 1: {
       if (v.value.index() != 1) e.fail("union 'Payload' holds an arm that does not match its discriminant");
       e.write<int32_t>(std::get<1>(v.value));
       break;
     }
-  case 2: {
+    case 2: {
       if (v.value.index() != 2) e.fail("union 'Payload' holds an arm that does not match its discriminant");
       e.writeUniquePointer(std::get<2>(v.value).get());
       break;
     }
-  default: {
+    default: {
       if (v.value.index() != 0) e.fail("union 'Payload' holds an arm that does not match its discriminant");
       break;
     }
@@ -251,13 +220,13 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Payload& v) {
 inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Payload& v) {
   DepthGuard guard(e);
   switch (v.value.index()) {
-  case 2: {
+    case 2: {
       if (std::get<2>(v.value)) {
         e.writeString((*std::get<2>(v.value)));
       }
       break;
     }
-  default: break;
+    default: break;
   }
 }
 
@@ -265,18 +234,18 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Payload& v) {
   DepthGuard guard(d);
   v.discriminant = d.read<int16_t>();
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 1: {
+    case 1: {
       v.value.template emplace<1>();
       std::get<1>(v.value) = d.read<int32_t>();
       break;
     }
-  case 2: {
+    case 2: {
       v.value.template emplace<2>();
       if (d.readUniquePointer()) std::get<2>(v.value) = std::make_unique<std::string>();
       else std::get<2>(v.value).reset();
       break;
     }
-  default: {
+    default: {
       v.value.template emplace<0>();
       break;
     }
@@ -286,13 +255,13 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Payload& v) {
 inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Payload& v) {
   DepthGuard guard(d);
   switch (v.value.index()) {
-  case 2: {
+    case 2: {
       if (std::get<2>(v.value)) {
         d.readString((*std::get<2>(v.value)));
       }
       break;
     }
-  default: break;
+    default: break;
   }
 }
 
@@ -365,32 +334,32 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Tagged& v) {
   e.write<int32_t>(v.discriminant);
   e.align(8);
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 1: {
+    case 1: {
       if (v.value.index() != 1) e.fail("union 'Tagged' holds an arm that does not match its discriminant");
       e.write<double>(std::get<1>(v.value));
       break;
     }
-  case 2: {
+    case 2: {
       if (v.value.index() != 2) e.fail("union 'Tagged' holds an arm that does not match its discriminant");
       e.writeUniquePointer(std::get<2>(v.value).get());
       break;
     }
-  default:
-    e.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+    default:
+      e.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
   }
 }
 
 inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Tagged& v) {
   DepthGuard guard(e);
   switch (v.value.index()) {
-  case 2: {
+    case 2: {
       if (std::get<2>(v.value)) {
         ndrWriteFlat(e, (*std::get<2>(v.value)));
         ndrWritePointees(e, (*std::get<2>(v.value)));
       }
       break;
     }
-  default: break;
+    default: break;
   }
 }
 
@@ -400,33 +369,33 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Tagged& v) {
   v.discriminant = d.read<int32_t>();
   d.align(8);
   switch (static_cast<int64_t>(v.discriminant)) {
-  case 1: {
+    case 1: {
       v.value.template emplace<1>();
       std::get<1>(v.value) = d.read<double>();
       break;
     }
-  case 2: {
+    case 2: {
       v.value.template emplace<2>();
       if (d.readUniquePointer()) std::get<2>(v.value) = std::make_unique<Sample>();
       else std::get<2>(v.value).reset();
       break;
     }
-  default:
-    d.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+    default:
+      d.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
   }
 }
 
 inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Tagged& v) {
   DepthGuard guard(d);
   switch (v.value.index()) {
-  case 2: {
+    case 2: {
       if (std::get<2>(v.value)) {
         ndrReadFlat(d, (*std::get<2>(v.value)));
         ndrReadPointees(d, (*std::get<2>(v.value)));
       }
       break;
     }
-  default: break;
+    default: break;
   }
 }
 

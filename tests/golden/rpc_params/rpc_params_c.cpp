@@ -116,12 +116,12 @@ int32_t Arrays(const ::midlrt::Binding& binding, int32_t count, const std::vecto
   ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 4, midl_request);
   ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
   {
-    const uint32_t count7 = d.readConformance();
-    d.readBulk(scaled, count7);
+    const uint32_t midl_scaled_count = d.readConformance();
+    d.readBulk(scaled, midl_scaled_count);
   }
   {
-    const uint32_t count10 = d.readConformance();
-    d.readBulk(bytes, count10);
+    const uint32_t midl_bytes_count = d.readConformance();
+    d.readBulk(bytes, midl_bytes_count);
   }
   midl_result = d.read<int32_t>();
   return midl_result;
@@ -144,9 +144,9 @@ void Varying(const ::midlrt::Binding& binding, int32_t max, int32_t& used, std::
   ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
   used = d.read<int32_t>();
   {
-    const uint32_t count19 = d.readConformance();
-    const auto variance20 = d.readVariance(count19);
-    d.readBulk(items, variance20.actualCount);
+    const uint32_t midl_items_count = d.readConformance();
+    const auto midl_items_variance = d.readVariance(midl_items_count);
+    d.readBulk(items, midl_items_variance.actualCount);
   }
 }
 
@@ -279,4 +279,3 @@ void Close(const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& sessi
 }
 
 }  // namespace Sessions
-

@@ -13,252 +13,252 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      int8_t p_s{};
-      int16_t p_sh{};
-      int32_t p_l{};
-      int64_t p_hy{};
-      uint8_t p_uc{};
-      uint16_t p_us{};
-      uint32_t p_ul{};
-      uint64_t p_uh{};
-      float p_f{};
-      double p_d_{};
-      bool p_b{};
-      uint8_t p_by{};
-      char p_c{};
-      char16_t p_w{};
-      Color p_color{};
-      Wide p_wide{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_s = d.read<int8_t>();
-        p_sh = d.read<int16_t>();
-        p_l = d.read<int32_t>();
-        p_hy = d.read<int64_t>();
-        p_uc = d.read<uint8_t>();
-        p_us = d.read<uint16_t>();
-        p_ul = d.read<uint32_t>();
-        p_uh = d.read<uint64_t>();
-        p_f = d.read<float>();
-        p_d_ = d.read<double>();
-        p_b = d.readBool();
-        p_by = d.read<uint8_t>();
-        p_c = d.read<char>();
-        p_w = d.read<char16_t>();
-        p_color = d.readEnum16<Color>();
-        p_wide = static_cast<Wide>(d.read<int32_t>());
-      }
-      const int32_t midl_result = manager_->Values(call, p_s, p_sh, p_l, p_hy, p_uc, p_us, p_ul, p_uh, p_f, p_d_, p_b, p_by, p_c, p_w, p_color, p_wide);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        int8_t p_s{};
+        int16_t p_sh{};
+        int32_t p_l{};
+        int64_t p_hy{};
+        uint8_t p_uc{};
+        uint16_t p_us{};
+        uint32_t p_ul{};
+        uint64_t p_uh{};
+        float p_f{};
+        double p_d_{};
+        bool p_b{};
+        uint8_t p_by{};
+        char p_c{};
+        char16_t p_w{};
+        Color p_color{};
+        Wide p_wide{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_s = d.read<int8_t>();
+          p_sh = d.read<int16_t>();
+          p_l = d.read<int32_t>();
+          p_hy = d.read<int64_t>();
+          p_uc = d.read<uint8_t>();
+          p_us = d.read<uint16_t>();
+          p_ul = d.read<uint32_t>();
+          p_uh = d.read<uint64_t>();
+          p_f = d.read<float>();
+          p_d_ = d.read<double>();
+          p_b = d.readBool();
+          p_by = d.read<uint8_t>();
+          p_c = d.read<char>();
+          p_w = d.read<char16_t>();
+          p_color = d.readEnum16<Color>();
+          p_wide = static_cast<Wide>(d.read<int32_t>());
+        }
+        const int32_t midl_result = manager_->Values(call, p_s, p_sh, p_l, p_hy, p_uc, p_us, p_ul, p_uh, p_f, p_d_, p_b, p_by, p_c, p_w, p_color, p_wide);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 1: {
-      int32_t p_a{};
-      double p_b{};
-      Sample p_sample{};
-      Envelope p_envelope{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_a = d.read<int32_t>();
-        ndrReadFlat(d, p_sample);
-        ndrReadPointees(d, p_sample);
-      }
-      manager_->Refs(p_a, p_b, p_sample, p_envelope);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(p_a);
-      e.write<double>(p_b);
-      ndrWriteFlat(e, p_envelope);
-      ndrWritePointees(e, p_envelope);
-      return;
+        int32_t p_a{};
+        double p_b{};
+        Sample p_sample{};
+        Envelope p_envelope{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_a = d.read<int32_t>();
+          ndrReadFlat(d, p_sample);
+          ndrReadPointees(d, p_sample);
+        }
+        manager_->Refs(p_a, p_b, p_sample, p_envelope);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(p_a);
+        e.write<double>(p_b);
+        ndrWriteFlat(e, p_envelope);
+        ndrWritePointees(e, p_envelope);
+        return;
       }
       case 2: {
-      std::unique_ptr<int32_t> p_value;
-      std::shared_ptr<Sample> p_shared;
-      std::unique_ptr<Sample> p_maybe;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        if (d.readUniquePointer()) {
-          p_value = std::make_unique<int32_t>();
-          (*p_value) = d.read<int32_t>();
-        } else {
-          p_value.reset();
+        std::unique_ptr<int32_t> p_value;
+        std::shared_ptr<Sample> p_shared;
+        std::unique_ptr<Sample> p_maybe;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          if (d.readUniquePointer()) {
+            p_value = std::make_unique<int32_t>();
+            (*p_value) = d.read<int32_t>();
+          } else {
+            p_value.reset();
+          }
+          p_shared = d.readFullPointer<Sample>();
+          if (p_shared && d.claimFullReferent(p_shared.get())) {
+            ndrReadFlat(d, (*p_shared));
+            ndrReadPointees(d, (*p_shared));
+          }
+          if (d.readUniquePointer()) {
+            p_maybe = std::make_unique<Sample>();
+            ndrReadFlat(d, (*p_maybe));
+            ndrReadPointees(d, (*p_maybe));
+          } else {
+            p_maybe.reset();
+          }
         }
-        p_shared = d.readFullPointer<Sample>();
-        if (p_shared && d.claimFullReferent(p_shared.get())) {
-          ndrReadFlat(d, (*p_shared));
-          ndrReadPointees(d, (*p_shared));
-        }
-        if (d.readUniquePointer()) {
-          p_maybe = std::make_unique<Sample>();
-          ndrReadFlat(d, (*p_maybe));
-          ndrReadPointees(d, (*p_maybe));
-        } else {
-          p_maybe.reset();
-        }
-      }
-      const int32_t midl_result = manager_->Optional(p_value.get(), p_shared.get(), p_maybe.get());
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        const int32_t midl_result = manager_->Optional(p_value.get(), p_shared.get(), p_maybe.get());
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 3: {
-      std::string p_narrow{};
-      std::u16string p_wide{};
-      std::unique_ptr<std::string> p_copy{};
-      std::unique_ptr<std::u16string> p_wideCopy{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        d.readString(p_narrow);
-        d.readWString(p_wide);
-      }
-      manager_->Strings(p_narrow, p_wide, p_copy, p_wideCopy);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.writeUniquePointer(p_copy.get());
-      if (p_copy) {
-        e.writeString((*p_copy));
-      }
-      e.writeUniquePointer(p_wideCopy.get());
-      if (p_wideCopy) {
-        e.writeWString((*p_wideCopy));
-      }
-      return;
+        std::string p_narrow{};
+        std::u16string p_wide{};
+        std::unique_ptr<std::string> p_copy{};
+        std::unique_ptr<std::u16string> p_wideCopy{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          d.readString(p_narrow);
+          d.readWString(p_wide);
+        }
+        manager_->Strings(p_narrow, p_wide, p_copy, p_wideCopy);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.writeUniquePointer(p_copy.get());
+        if (p_copy) {
+          e.writeString((*p_copy));
+        }
+        e.writeUniquePointer(p_wideCopy.get());
+        if (p_wideCopy) {
+          e.writeWString((*p_wideCopy));
+        }
+        return;
       }
       case 4: {
-      int32_t p_count{};
-      std::vector<int32_t> p_values{};
-      std::vector<double> p_scaled{};
-      std::vector<uint8_t> p_bytes{};
-      std::array<int32_t, 4> p_fixed{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_count = d.read<int32_t>();
+        int32_t p_count{};
+        std::vector<int32_t> p_values{};
+        std::vector<double> p_scaled{};
+        std::vector<uint8_t> p_bytes{};
+        std::array<int32_t, 4> p_fixed{};
         {
-          const uint32_t count2 = d.readConformance();
-          d.readBulk(p_values, count2);
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_count = d.read<int32_t>();
+          {
+            const uint32_t midl_values_count = d.readConformance();
+            d.readBulk(p_values, midl_values_count);
+          }
+          {
+            const uint32_t midl_scaled_count = d.readConformance();
+            d.readBulk(p_scaled, midl_scaled_count);
+          }
+          d.readBulk(p_fixed.data(), p_fixed.size());
+        }
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_values.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_scaled.size());
+        const int32_t midl_result = manager_->Arrays(p_count, p_values, p_scaled, p_bytes, p_fixed);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        {
+          e.writeConformance(p_scaled.size());
+          e.writeBulk(p_scaled.data(), p_scaled.size());
         }
         {
-          const uint32_t count5 = d.readConformance();
-          d.readBulk(p_scaled, count5);
+          e.writeConformance(p_bytes.size());
+          e.writeBulk(p_bytes.data(), p_bytes.size());
         }
-        d.readBulk(p_fixed.data(), p_fixed.size());
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_values.size());
-      ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_scaled.size());
-      const int32_t midl_result = manager_->Arrays(p_count, p_values, p_scaled, p_bytes, p_fixed);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      {
-        e.writeConformance(p_scaled.size());
-        e.writeBulk(p_scaled.data(), p_scaled.size());
-      }
-      {
-        e.writeConformance(p_bytes.size());
-        e.writeBulk(p_bytes.data(), p_bytes.size());
-      }
-      e.write<int32_t>(midl_result);
-      return;
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 5: {
-      int32_t p_max{};
-      int32_t p_used{};
-      std::vector<int32_t> p_items{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_max = d.read<int32_t>();
-        p_used = d.read<int32_t>();
+        int32_t p_max{};
+        int32_t p_used{};
+        std::vector<int32_t> p_items{};
         {
-          const uint32_t count16 = d.readConformance();
-          const auto variance17 = d.readVariance(count16);
-          d.readBulk(p_items, variance17.actualCount);
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_max = d.read<int32_t>();
+          p_used = d.read<int32_t>();
+          {
+            const uint32_t midl_items_count = d.readConformance();
+            const auto midl_items_variance = d.readVariance(midl_items_count);
+            d.readBulk(p_items, midl_items_variance.actualCount);
+          }
         }
-      }
-      ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(p_used), p_items.size());
-      manager_->Varying(p_max, p_used, p_items);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(p_used);
-      {
-        e.writeConformance(p_max);
-        e.writeVariance(0, p_items.size());
-        e.writeBulk(p_items.data(), p_items.size());
-      }
-      return;
+        ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(p_used), p_items.size());
+        manager_->Varying(p_max, p_used, p_items);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(p_used);
+        {
+          e.writeConformance(p_max);
+          e.writeVariance(0, p_items.size());
+          e.writeBulk(p_items.data(), p_items.size());
+        }
+        return;
       }
       case 6: {
-      int16_t p_kind{};
-      Payload p_payload{};
-      Tagged p_tagged{};
-      Tagged p_echo{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_kind = d.read<int16_t>();
-        ndrReadFlat(d, p_payload);
-        ndrReadPointees(d, p_payload);
-        ndrReadFlat(d, p_tagged);
-        ndrReadPointees(d, p_tagged);
-      }
-      manager_->Unions(p_kind, p_payload, p_tagged, p_echo);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ndrWriteFlat(e, p_echo);
-      ndrWritePointees(e, p_echo);
-      return;
+        int16_t p_kind{};
+        Payload p_payload{};
+        Tagged p_tagged{};
+        Tagged p_echo{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_kind = d.read<int16_t>();
+          ndrReadFlat(d, p_payload);
+          ndrReadPointees(d, p_payload);
+          ndrReadFlat(d, p_tagged);
+          ndrReadPointees(d, p_tagged);
+        }
+        manager_->Unions(p_kind, p_payload, p_tagged, p_echo);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ndrWriteFlat(e, p_echo);
+        ndrWritePointees(e, p_echo);
+        return;
       }
       case 7: {
-      Envelope p_head{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        ndrReadFlat(d, p_head);
-        ndrReadPointees(d, p_head);
-      }
-      const int32_t midl_result = manager_->Chain(p_head);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        Envelope p_head{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          ndrReadFlat(d, p_head);
+          ndrReadPointees(d, p_head);
+        }
+        const int32_t midl_result = manager_->Chain(p_head);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 8: {
-      int32_t p_n{};
-      uint8_t p_level{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_n = d.read<int32_t>();
-        p_level = d.read<uint8_t>();
-      }
-      ::midlrt::ndr::Decoder::checkRange("parameter 'n'", p_n, static_cast<int32_t>(1), static_cast<int32_t>(10));
-      ::midlrt::ndr::Decoder::checkRange("parameter 'level'", p_level, static_cast<uint8_t>(0), static_cast<uint8_t>(255));
-      manager_->Ranged(p_n, p_level);
-      return;
+        int32_t p_n{};
+        uint8_t p_level{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_n = d.read<int32_t>();
+          p_level = d.read<uint8_t>();
+        }
+        ::midlrt::ndr::Decoder::checkRange("parameter 'n'", p_n, static_cast<int32_t>(1), static_cast<int32_t>(10));
+        ::midlrt::ndr::Decoder::checkRange("parameter 'level'", p_level, static_cast<uint8_t>(0), static_cast<uint8_t>(255));
+        manager_->Ranged(p_n, p_level);
+        return;
       }
       case 9: {
-      int32_t p_how{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_how = d.read<int32_t>();
-      }
-      const uint32_t midl_result = manager_->Status(p_how);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<uint32_t>(midl_result);
-      return;
+        int32_t p_how{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_how = d.read<int32_t>();
+        }
+        const uint32_t midl_result = manager_->Status(p_how);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<uint32_t>(midl_result);
+        return;
       }
       case 10: {
-      int32_t p_how{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_how = d.read<int32_t>();
-      }
-      const uint32_t midl_result = manager_->Faulty(p_how);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<uint32_t>(midl_result);
-      return;
+        int32_t p_how{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_how = d.read<int32_t>();
+        }
+        const uint32_t midl_result = manager_->Faulty(p_how);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<uint32_t>(midl_result);
+        return;
       }
       case 11: {
-      Color p_c{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_c = d.readEnum16<Color>();
-      }
-      const Color midl_result = manager_->Flip(p_c);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.writeEnum16(midl_result);
-      return;
+        Color p_c{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_c = d.readEnum16<Color>();
+        }
+        const Color midl_result = manager_->Flip(p_c);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.writeEnum16(midl_result);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -288,42 +288,42 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      int32_t p_start{};
-      std::shared_ptr<void> p_session;
-      ::midlrt::rpc::Uuid p_session_id{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_start = d.read<int32_t>();
-      }
-      const int32_t midl_result = manager_->Open(p_start, p_session);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::rpc::writeServerContext(e, call, p_session_id, p_session);
-      e.write<int32_t>(midl_result);
-      return;
+        int32_t p_start{};
+        std::shared_ptr<void> p_session;
+        ::midlrt::rpc::Uuid p_session_id{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_start = d.read<int32_t>();
+        }
+        const int32_t midl_result = manager_->Open(p_start, p_session);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::rpc::writeServerContext(e, call, p_session_id, p_session);
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 1: {
-      std::shared_ptr<void> p_session;
-      ::midlrt::rpc::Uuid p_session_id{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_session = ::midlrt::rpc::readServerContext(d, call, p_session_id);
-      }
-      const int32_t midl_result = manager_->Next(p_session);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(midl_result);
-      return;
+        std::shared_ptr<void> p_session;
+        ::midlrt::rpc::Uuid p_session_id{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_session = ::midlrt::rpc::readServerContext(d, call, p_session_id);
+        }
+        const int32_t midl_result = manager_->Next(p_session);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 2: {
-      std::shared_ptr<void> p_session;
-      ::midlrt::rpc::Uuid p_session_id{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_session = ::midlrt::rpc::readServerContext(d, call, p_session_id);
-      }
-      manager_->Close(p_session);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::rpc::writeServerContext(e, call, p_session_id, p_session);
-      return;
+        std::shared_ptr<void> p_session;
+        ::midlrt::rpc::Uuid p_session_id{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_session = ::midlrt::rpc::readServerContext(d, call, p_session_id);
+        }
+        manager_->Close(p_session);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::rpc::writeServerContext(e, call, p_session_id, p_session);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -343,4 +343,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Sessions_dispatcher(std::shared_ptr<S
 void Sessions_register(::midlrt::rpc::Server& server, std::shared_ptr<Sessions_Manager> manager) {
   server.registerInterface(Sessions_ifspec, 3, Sessions_dispatcher(std::move(manager)));
 }
-

@@ -21,30 +21,20 @@ inline const ::midlrt::rpc::SyntaxId PipesSync_ifspec{ {0x3d4e5f60u, 0x7182, 0x4
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace PipesSync {
-
 int32_t Sum(const ::midlrt::Binding& h, int32_t scale, LONG_PIPE& values, int32_t& count);
-
 int32_t Range(const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIPE& values);
-
 int32_t Echo(const ::midlrt::Binding& h, BYTE_PIPE& input, BYTE_PIPE& output);
-
 int32_t Scale(const ::midlrt::Binding& h, SAMPLE_PIPE& samples);
-
 int32_t Concat(const ::midlrt::Binding& h, LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined);
 }  // namespace PipesSync
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct PipesSync_Manager {
   virtual ~PipesSync_Manager() = default;
-
   virtual int32_t Sum(::midlrt::rpc::ServerCall& h, int32_t scale, LONG_PIPE& values, int32_t& count) = 0;
-
   virtual int32_t Range(::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, LONG_PIPE& values) = 0;
-
   virtual int32_t Echo(::midlrt::rpc::ServerCall& h, BYTE_PIPE& input, BYTE_PIPE& output) = 0;
-
   virtual int32_t Scale(::midlrt::rpc::ServerCall& h, SAMPLE_PIPE& samples) = 0;
-
   virtual int32_t Concat(::midlrt::rpc::ServerCall& h, LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) = 0;
 };
 

@@ -115,13 +115,13 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h
     ::midlrt::ndr::writePipeInPlace(e, values, 4);
   }
   return midl_state.issue(*h, Pipes_ifspec, 0, std::move(midl_request),
-  [&count = count](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    count = d.read<int32_t>();
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [&count = count](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        count = d.read<int32_t>();
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIPE& values) {
@@ -133,15 +133,15 @@ uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
     e.write<int32_t>(count);
   }
   return midl_state.issue(*h, Pipes_ifspec, 1, std::move(midl_request),
-  [&values = values](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    ::midlrt::ndr::readPipe(d, values, [](::midlrt::ndr::Decoder& d, std::vector<int32_t>& c, uint32_t n) {
-      d.readBulk(c, n);
-    });
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [&values = values](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        ::midlrt::ndr::readPipe(d, values, [](::midlrt::ndr::Decoder& d, std::vector<int32_t>& c, uint32_t n) {
+          d.readBulk(c, n);
+        });
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, SAMPLE_PIPE& samples) {
@@ -158,16 +158,16 @@ uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
     });
   }
   return midl_state.issue(*h, Pipes_ifspec, 2, std::move(midl_request),
-  [&samples = samples](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    ::midlrt::ndr::readPipe(d, samples, [](::midlrt::ndr::Decoder& d, std::vector<SAMPLE>& c, uint32_t n) {
-      static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-      d.readBulk(c, n, 8);
-    });
-    midl_result = d.read<int32_t>();
-    if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
-  });
+      [&samples = samples](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        ::midlrt::ndr::readPipe(d, samples, [](::midlrt::ndr::Decoder& d, std::vector<SAMPLE>& c, uint32_t n) {
+          static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
+          d.readBulk(c, n, 8);
+        });
+        midl_result = d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, BYTE_PIPE& input) {
@@ -178,11 +178,10 @@ uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
     ::midlrt::ndr::writePipeInPlace(e, input, 1);
   }
   return midl_state.issue(*h, Pipes_ifspec, 3, std::move(midl_request),
-  [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    (void)midl_reply;
-    (void)midl_reply_value;
-  });
+      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        (void)midl_reply;
+        (void)midl_reply_value;
+      });
 }
 
 }  // namespace Pipes
-

@@ -13,112 +13,112 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      int32_t p_scale{};
-      LONG_PIPE p_values;
-      int32_t p_count{};
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      p_scale = d.read<int32_t>();
-      ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-      auto& midl_pipe_d = d;
-      p_values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-        d.readBulk(c.data(), c.size());
-      }), {});
-      const int32_t midl_result = manager_->Sum(call, p_scale, p_values, p_count);
-      midl_in_pipes.requireFinished(1);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<int32_t>(p_count);
-      e.write<int32_t>(midl_result);
-      return;
+        int32_t p_scale{};
+        LONG_PIPE p_values;
+        int32_t p_count{};
+        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        p_scale = d.read<int32_t>();
+        ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
+        auto& midl_pipe_d = d;
+        p_values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
+          d.readBulk(c.data(), c.size());
+        }), {});
+        const int32_t midl_result = manager_->Sum(call, p_scale, p_values, p_count);
+        midl_in_pipes.requireFinished(1);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<int32_t>(p_count);
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 1: {
-      int32_t p_first{};
-      int32_t p_count{};
-      LONG_PIPE p_values;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_first = d.read<int32_t>();
-        p_count = d.read<int32_t>();
-      }
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-      auto& midl_pipe_e = e;
-      p_values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
-        e.writeBulk(c.data(), c.size());
-      }));
-      const int32_t midl_result = manager_->Range(call, p_first, p_count, p_values);
-      midl_out_pipes.requireFinished(1);
-      e.write<int32_t>(midl_result);
-      return;
+        int32_t p_first{};
+        int32_t p_count{};
+        LONG_PIPE p_values;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_first = d.read<int32_t>();
+          p_count = d.read<int32_t>();
+        }
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
+        auto& midl_pipe_e = e;
+        p_values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
+          e.writeBulk(c.data(), c.size());
+        }));
+        const int32_t midl_result = manager_->Range(call, p_first, p_count, p_values);
+        midl_out_pipes.requireFinished(1);
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 2: {
-      BYTE_PIPE p_input;
-      BYTE_PIPE p_output;
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-      auto& midl_pipe_d = d;
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-      auto& midl_pipe_e = e;
-      p_input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
-        d.readBulk(c.data(), c.size());
-      }), {});
-      p_output = BYTE_PIPE({}, ::midlrt::ndr::pipeWriter<uint8_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const uint8_t> c) {
-        e.writeBulk(c.data(), c.size());
-      }));
-      const int32_t midl_result = manager_->Echo(call, p_input, p_output);
-      midl_in_pipes.requireFinished(1);
-      midl_out_pipes.requireFinished(1);
-      e.write<int32_t>(midl_result);
-      return;
+        BYTE_PIPE p_input;
+        BYTE_PIPE p_output;
+        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
+        auto& midl_pipe_d = d;
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
+        auto& midl_pipe_e = e;
+        p_input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
+          d.readBulk(c.data(), c.size());
+        }), {});
+        p_output = BYTE_PIPE({}, ::midlrt::ndr::pipeWriter<uint8_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const uint8_t> c) {
+          e.writeBulk(c.data(), c.size());
+        }));
+        const int32_t midl_result = manager_->Echo(call, p_input, p_output);
+        midl_in_pipes.requireFinished(1);
+        midl_out_pipes.requireFinished(1);
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 3: {
-      SAMPLE_PIPE p_samples;
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-      auto& midl_pipe_d = d;
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-      auto& midl_pipe_e = e;
-      p_samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<SAMPLE> c) {
-        static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-        d.readBulk(c.data(), c.size(), 8);
-      }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
-        static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-        {
-          static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-          e.writeBulk(c.data(), c.size(), holes, 8);
-        }
-      }));
-      const int32_t midl_result = manager_->Scale(call, p_samples);
-      midl_in_pipes.requireFinished(1);
-      midl_out_pipes.requireFinished(1);
-      e.write<int32_t>(midl_result);
-      return;
+        SAMPLE_PIPE p_samples;
+        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
+        auto& midl_pipe_d = d;
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
+        auto& midl_pipe_e = e;
+        p_samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<SAMPLE> c) {
+          static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
+          d.readBulk(c.data(), c.size(), 8);
+        }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
+          static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
+          {
+            static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
+            e.writeBulk(c.data(), c.size(), holes, 8);
+          }
+        }));
+        const int32_t midl_result = manager_->Scale(call, p_samples);
+        midl_in_pipes.requireFinished(1);
+        midl_out_pipes.requireFinished(1);
+        e.write<int32_t>(midl_result);
+        return;
       }
       case 4: {
-      LONG_PIPE p_first;
-      LONG_PIPE p_second;
-      LONG_PIPE p_joined;
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-      auto& midl_pipe_d = d;
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-      auto& midl_pipe_e = e;
-      p_first = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-        d.readBulk(c.data(), c.size());
-      }), {});
-      p_second = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 1, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-        d.readBulk(c.data(), c.size());
-      }), {});
-      p_joined = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
-        e.writeBulk(c.data(), c.size());
-      }));
-      const int32_t midl_result = manager_->Concat(call, p_first, p_second, p_joined);
-      midl_in_pipes.requireFinished(2);
-      midl_out_pipes.requireFinished(1);
-      e.write<int32_t>(midl_result);
-      return;
+        LONG_PIPE p_first;
+        LONG_PIPE p_second;
+        LONG_PIPE p_joined;
+        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
+        auto& midl_pipe_d = d;
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
+        auto& midl_pipe_e = e;
+        p_first = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
+          d.readBulk(c.data(), c.size());
+        }), {});
+        p_second = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 1, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
+          d.readBulk(c.data(), c.size());
+        }), {});
+        p_joined = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
+          e.writeBulk(c.data(), c.size());
+        }));
+        const int32_t midl_result = manager_->Concat(call, p_first, p_second, p_joined);
+        midl_in_pipes.requireFinished(2);
+        midl_out_pipes.requireFinished(1);
+        e.write<int32_t>(midl_result);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -148,136 +148,136 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      struct Frame {
-        int32_t p_scale{};
-        LONG_PIPE p_values;
-        int32_t p_count{};
-        int32_t midl_result{};
-        ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-        std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_scale = midl_frame->p_scale;
-      [[maybe_unused]] auto& p_values = midl_frame->p_values;
-      [[maybe_unused]] auto& p_count = midl_frame->p_count;
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      p_scale = d.read<int32_t>();
-      auto& midl_in_pipes = midl_frame->midl_in_pipes;
-      auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
-      p_values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-        d.readBulk(c.data(), c.size());
-      }), {});
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          int32_t p_scale{};
+          LONG_PIPE p_values;
+          int32_t p_count{};
+          int32_t midl_result{};
+          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
+          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_scale = midl_frame->p_scale;
         [[maybe_unused]] auto& p_values = midl_frame->p_values;
         [[maybe_unused]] auto& p_count = midl_frame->p_count;
-        midl_frame->midl_in_pipes.requireFinished(1);
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<int32_t>(p_count);
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Sum(midl_call, call, p_scale, p_values, p_count);
-      return;
+        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        p_scale = d.read<int32_t>();
+        auto& midl_in_pipes = midl_frame->midl_in_pipes;
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
+        p_values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
+          d.readBulk(c.data(), c.size());
+        }), {});
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_scale = midl_frame->p_scale;
+              [[maybe_unused]] auto& p_values = midl_frame->p_values;
+              [[maybe_unused]] auto& p_count = midl_frame->p_count;
+              midl_frame->midl_in_pipes.requireFinished(1);
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(p_count);
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Sum(midl_call, call, p_scale, p_values, p_count);
+        return;
       }
       case 1: {
-      struct Frame {
-        int32_t p_first{};
-        int32_t p_count{};
-        LONG_PIPE p_values;
-        int32_t midl_result{};
-        ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
-        std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_first = midl_frame->p_first;
-      [[maybe_unused]] auto& p_count = midl_frame->p_count;
-      [[maybe_unused]] auto& p_values = midl_frame->p_values;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_first = d.read<int32_t>();
-        p_count = d.read<int32_t>();
-      }
-      auto& midl_out_pipes = midl_frame->midl_out_pipes;
-      auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), call.response().headroom());
-      p_values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
-        e.writeBulk(c.data(), c.size());
-      }));
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          int32_t p_first{};
+          int32_t p_count{};
+          LONG_PIPE p_values;
+          int32_t midl_result{};
+          ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
+          std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_first = midl_frame->p_first;
         [[maybe_unused]] auto& p_count = midl_frame->p_count;
         [[maybe_unused]] auto& p_values = midl_frame->p_values;
-        midl_frame->midl_out_pipes.requireFinished(1);
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Range(midl_call, call, p_first, p_count, p_values);
-      return;
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_first = d.read<int32_t>();
+          p_count = d.read<int32_t>();
+        }
+        auto& midl_out_pipes = midl_frame->midl_out_pipes;
+        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), call.response().headroom());
+        p_values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
+          e.writeBulk(c.data(), c.size());
+        }));
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_first = midl_frame->p_first;
+              [[maybe_unused]] auto& p_count = midl_frame->p_count;
+              [[maybe_unused]] auto& p_values = midl_frame->p_values;
+              midl_frame->midl_out_pipes.requireFinished(1);
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Range(midl_call, call, p_first, p_count, p_values);
+        return;
       }
       case 2: {
-      struct Frame {
-        SAMPLE_PIPE p_samples;
-        int32_t midl_result{};
-        ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-        std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
-        ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
-        std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_samples = midl_frame->p_samples;
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      auto& midl_in_pipes = midl_frame->midl_in_pipes;
-      auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
-      auto& midl_out_pipes = midl_frame->midl_out_pipes;
-      auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), call.response().headroom());
-      p_samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<SAMPLE> c) {
-        static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-        d.readBulk(c.data(), c.size(), 8);
-      }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
-        static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-        {
-          static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-          e.writeBulk(c.data(), c.size(), holes, 8);
-        }
-      }));
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          SAMPLE_PIPE p_samples;
+          int32_t midl_result{};
+          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
+          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+          ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
+          std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_samples = midl_frame->p_samples;
-        midl_frame->midl_in_pipes.requireFinished(1);
-        midl_frame->midl_out_pipes.requireFinished(1);
-        const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<int32_t>(midl_result);
-      });
-      manager_->Scale(midl_call, call, p_samples);
-      return;
+        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        auto& midl_in_pipes = midl_frame->midl_in_pipes;
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
+        auto& midl_out_pipes = midl_frame->midl_out_pipes;
+        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), call.response().headroom());
+        p_samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<SAMPLE> c) {
+          static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
+          d.readBulk(c.data(), c.size(), 8);
+        }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
+          static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
+          {
+            static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
+            e.writeBulk(c.data(), c.size(), holes, 8);
+          }
+        }));
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_samples = midl_frame->p_samples;
+              midl_frame->midl_in_pipes.requireFinished(1);
+              midl_frame->midl_out_pipes.requireFinished(1);
+              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<int32_t>(midl_result);
+            });
+        manager_->Scale(midl_call, call, p_samples);
+        return;
       }
       case 3: {
-      struct Frame {
-        BYTE_PIPE p_input;
-        ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-        std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_input = midl_frame->p_input;
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      auto& midl_in_pipes = midl_frame->midl_in_pipes;
-      auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
-      p_input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
-        d.readBulk(c.data(), c.size());
-      }), {});
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          BYTE_PIPE p_input;
+          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
+          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_input = midl_frame->p_input;
-        midl_frame->midl_in_pipes.requireFinished(1);
-        (void)midl_reply_value;
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-      });
-      manager_->Drain(midl_call, call, p_input);
-      return;
+        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        auto& midl_in_pipes = midl_frame->midl_in_pipes;
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
+        p_input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
+          d.readBulk(c.data(), c.size());
+        }), {});
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_input = midl_frame->p_input;
+              midl_frame->midl_in_pipes.requireFinished(1);
+              (void)midl_reply_value;
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+            });
+        manager_->Drain(midl_call, call, p_input);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -297,4 +297,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Pipes_dispatcher(std::shared_ptr<Pipe
 void Pipes_register(::midlrt::rpc::Server& server, std::shared_ptr<Pipes_Manager> manager) {
   server.registerInterface(Pipes_ifspec, 4, Pipes_dispatcher(std::move(manager)));
 }
-

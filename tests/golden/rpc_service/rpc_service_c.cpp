@@ -33,18 +33,18 @@ uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
     e.write<uint32_t>(count);
   }
   return midl_state.issue(*binding, FileService_ifspec, 1, std::move(midl_request),
-  [&buffer = buffer, &read = read](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    uint32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    {
-      const uint32_t count1 = d.readConformance();
-      const auto variance2 = d.readVariance(count1);
-      d.readBulk(buffer, variance2.actualCount);
-    }
-    read = d.read<uint32_t>();
-    midl_result = d.read<uint32_t>();
-    if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
-  });
+      [&buffer = buffer, &read = read](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        uint32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        {
+          const uint32_t midl_buffer_count = d.readConformance();
+          const auto midl_buffer_variance = d.readVariance(midl_buffer_count);
+          d.readBulk(buffer, midl_buffer_variance.actualCount);
+        }
+        read = d.read<uint32_t>();
+        midl_result = d.read<uint32_t>();
+        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data) {
@@ -56,12 +56,12 @@ uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding
     ::midlrt::ndr::writePipeInPlace(e, data, 1);
   }
   return midl_state.issue(*binding, FileService_ifspec, 2, std::move(midl_request),
-  [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-    uint32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    midl_result = d.read<uint32_t>();
-    if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
-  });
+      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        uint32_t midl_result{};
+        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        midl_result = d.read<uint32_t>();
+        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
+      });
 }
 
 void Close(const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& file) {
@@ -88,4 +88,3 @@ uint32_t Version(const ::midlrt::Binding& binding_) {
 }
 
 }  // namespace FileService
-

@@ -13,113 +13,113 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& call) override {
     switch (call.opnum()) {
       case 0: {
-      std::string p_path{};
-      FS_MODE p_mode{};
-      std::shared_ptr<void> p_file;
-      ::midlrt::rpc::Uuid p_file_id{};
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        d.readString(p_path);
-        p_mode = d.readEnum16<FS_MODE>();
-      }
-      ::midlrt::ndr::Decoder::checkRange("parameter 'path'", p_path, static_cast<std::string>(1), static_cast<std::string>(260));
-      const uint32_t midl_result = manager_->Open(call, p_path, p_mode, p_file);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::rpc::writeServerContext(e, call, p_file_id, p_file);
-      e.write<uint32_t>(midl_result);
-      return;
-      }
-      case 1: {
-      struct Frame {
+        std::string p_path{};
+        FS_MODE p_mode{};
         std::shared_ptr<void> p_file;
         ::midlrt::rpc::Uuid p_file_id{};
-        uint32_t p_count{};
-        std::vector<uint8_t> p_buffer{};
-        uint32_t p_read{};
-        uint32_t midl_result{};
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_file = midl_frame->p_file;
-      [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
-      [[maybe_unused]] auto& p_count = midl_frame->p_count;
-      [[maybe_unused]] auto& p_buffer = midl_frame->p_buffer;
-      [[maybe_unused]] auto& p_read = midl_frame->p_read;
-      {
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
-        p_count = d.read<uint32_t>();
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          d.readString(p_path);
+          p_mode = d.readEnum16<FS_MODE>();
+        }
+        ::midlrt::ndr::Decoder::checkRange("parameter 'path'", p_path, static_cast<std::string>(1), static_cast<std::string>(260));
+        const uint32_t midl_result = manager_->Open(call, p_path, p_mode, p_file);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::rpc::writeServerContext(e, call, p_file_id, p_file);
+        e.write<uint32_t>(midl_result);
+        return;
       }
-      ::midlrt::ndr::Decoder::checkRange("parameter 'count'", p_count, static_cast<uint32_t>(0), static_cast<uint32_t>(65536));
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+      case 1: {
+        struct Frame {
+          std::shared_ptr<void> p_file;
+          ::midlrt::rpc::Uuid p_file_id{};
+          uint32_t p_count{};
+          std::vector<uint8_t> p_buffer{};
+          uint32_t p_read{};
+          uint32_t midl_result{};
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_file = midl_frame->p_file;
         [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
         [[maybe_unused]] auto& p_count = midl_frame->p_count;
         [[maybe_unused]] auto& p_buffer = midl_frame->p_buffer;
         [[maybe_unused]] auto& p_read = midl_frame->p_read;
-        const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
         {
-          e.writeConformance(p_count);
-          e.writeVariance(0, p_buffer.size());
-          e.writeBulk(p_buffer.data(), p_buffer.size());
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
+          p_count = d.read<uint32_t>();
         }
-        e.write<uint32_t>(p_read);
-        e.write<uint32_t>(midl_result);
-      });
-      manager_->Read(midl_call, p_file, p_count, p_buffer, p_read);
-      return;
+        ::midlrt::ndr::Decoder::checkRange("parameter 'count'", p_count, static_cast<uint32_t>(0), static_cast<uint32_t>(65536));
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_file = midl_frame->p_file;
+              [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
+              [[maybe_unused]] auto& p_count = midl_frame->p_count;
+              [[maybe_unused]] auto& p_buffer = midl_frame->p_buffer;
+              [[maybe_unused]] auto& p_read = midl_frame->p_read;
+              const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              {
+                e.writeConformance(p_count);
+                e.writeVariance(0, p_buffer.size());
+                e.writeBulk(p_buffer.data(), p_buffer.size());
+              }
+              e.write<uint32_t>(p_read);
+              e.write<uint32_t>(midl_result);
+            });
+        manager_->Read(midl_call, p_file, p_count, p_buffer, p_read);
+        return;
       }
       case 2: {
-      struct Frame {
-        std::shared_ptr<void> p_file;
-        ::midlrt::rpc::Uuid p_file_id{};
-        BYTE_PIPE p_data;
-        uint32_t midl_result{};
-        ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-        std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
-      };
-      auto midl_frame = std::make_shared<Frame>();
-      [[maybe_unused]] auto& p_file = midl_frame->p_file;
-      [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
-      [[maybe_unused]] auto& p_data = midl_frame->p_data;
-      ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-      p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
-      auto& midl_in_pipes = midl_frame->midl_in_pipes;
-      auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
-      p_data = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
-        d.readBulk(c.data(), c.size());
-      }), {});
-      ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
-      [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+        struct Frame {
+          std::shared_ptr<void> p_file;
+          ::midlrt::rpc::Uuid p_file_id{};
+          BYTE_PIPE p_data;
+          uint32_t midl_result{};
+          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
+          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+        };
+        auto midl_frame = std::make_shared<Frame>();
         [[maybe_unused]] auto& p_file = midl_frame->p_file;
         [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
         [[maybe_unused]] auto& p_data = midl_frame->p_data;
-        midl_frame->midl_in_pipes.requireFinished(1);
-        const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
-        ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-        e.write<uint32_t>(midl_result);
-      });
-      manager_->Upload(midl_call, p_file, p_data);
-      return;
-      }
-      case 3: {
-      std::shared_ptr<void> p_file;
-      ::midlrt::rpc::Uuid p_file_id{};
-      {
         ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
         p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
+        auto& midl_in_pipes = midl_frame->midl_in_pipes;
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
+        p_data = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
+          d.readBulk(c.data(), c.size());
+        }), {});
+        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& p_file = midl_frame->p_file;
+              [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
+              [[maybe_unused]] auto& p_data = midl_frame->p_data;
+              midl_frame->midl_in_pipes.requireFinished(1);
+              const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
+              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              e.write<uint32_t>(midl_result);
+            });
+        manager_->Upload(midl_call, p_file, p_data);
+        return;
       }
-      manager_->Close(p_file);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      ::midlrt::rpc::writeServerContext(e, call, p_file_id, p_file);
-      return;
+      case 3: {
+        std::shared_ptr<void> p_file;
+        ::midlrt::rpc::Uuid p_file_id{};
+        {
+          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+          p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
+        }
+        manager_->Close(p_file);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::rpc::writeServerContext(e, call, p_file_id, p_file);
+        return;
       }
       case 4: {
-      const uint32_t midl_result = manager_->Version(call);
-      ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-      e.write<uint32_t>(midl_result);
-      return;
+        const uint32_t midl_result = manager_->Version(call);
+        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        e.write<uint32_t>(midl_result);
+        return;
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
@@ -139,4 +139,3 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> FileService_dispatcher(std::shared_pt
 void FileService_register(::midlrt::rpc::Server& server, std::shared_ptr<FileService_Manager> manager) {
   server.registerInterface(FileService_ifspec, 5, FileService_dispatcher(std::move(manager)));
 }
-

@@ -1,0 +1,57 @@
+// The code-generation stage (see generate.h): plan, views, templates, files.
+#include "codegen/generate.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "codegen/interface_plan.h"
+#include "codegen/render.h"
+#include "codegen/view.h"
+
+namespace midlc::codegen {
+
+bool DirectorySink::write(const std::string& fileName, const std::string& text, Diagnostics& diagnostics) {
+  std::filesystem::path path = std::filesystem::path(dir_) / fileName;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  // Unchanged output keeps its timestamp, so build systems do not rebuild what depends on it.
+  std::string existing;
+  if (readFile(path.string(), existing) && existing == text) return true;
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    diagnostics.error(Location{path.string(), 0, 0}, "cannot write file");
+    return false;
+  }
+  return true;
+}
+
+bool generate(const sema::Model& model, const Options& options, OutputSink& sink, Diagnostics& diagnostics) {
+  namespace fs = std::filesystem;
+  const std::string base = options.baseName.empty() ? fs::path(model.mainFile().path).stem().string() : options.baseName;
+  WirePlanner wire(model);
+  const FilePlan plan = planFile(model, wire);
+  struct Output {
+    bool wanted;
+    const char* templateName;
+    std::string file;
+    Data view;
+  };
+  Output outputs[] = {
+      {options.header, "header.h", base + ".h", options.header ? headerView(model, plan, wire, options.defaultImportDir) : Data()},
+      {options.client, "client.cpp", base + "_c.cpp", options.client ? clientView(plan) : Data()},
+      {options.server, "server.cpp", base + "_s.cpp", options.server ? serverView(plan) : Data()},
+  };
+  Templates templates(options.templateDir, diagnostics);
+  for (auto& output : outputs) {
+    if (!output.wanted) continue;
+    output.view.set("version", MIDLC_VERSION);
+    output.view.set("idlFile", fs::path(model.mainFile().path).filename().string());
+    output.view.set("header", base + ".h");
+    auto text = templates.render(output.templateName, output.view);
+    if (!text || !sink.write(output.file, *text, diagnostics)) return false;
+  }
+  return !diagnostics.hasErrors();
+}
+
+}  // namespace midlc::codegen

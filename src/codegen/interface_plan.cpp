@@ -1,0 +1,96 @@
+// The plan of a file's interfaces (see interface_plan.h).
+#include "codegen/interface_plan.h"
+
+#include <algorithm>
+
+#include "codegen/names.h"
+
+namespace midlc::codegen {
+
+namespace {
+
+const char* const kRuntimeInterfaces[] = {"IUnknown", "ICallFactory", "ISynchronize", "ISynchronizeHandle",
+                                          "ICancelMethodCalls"};
+
+bool returnsHresult(const sema::Operation& op) {
+  const sema::Type* t = op.returnType;
+  for (int guard = 0; t && guard < 100; ++guard) {
+    if (t->kind != sema::Type::Kind::Named || t->decl->kind != sema::Decl::Kind::Typedef) return false;
+    if (t->decl->name == "HRESULT" || t->decl->name == "SCODE") return true;
+    t = static_cast<const sema::TypedefDecl*>(t->decl)->type;
+  }
+  return false;
+}
+
+RpcInterfacePlan rpcInterface(const sema::InterfaceDecl& itf, WirePlanner& wire) {
+  RpcInterfacePlan plan;
+  plan.decl = &itf;
+  plan.name = cppName(itf.name);
+  plan.uuid = uuidInitializer(*itf.uuid);
+  plan.uuidText = itf.uuid->text();
+  plan.major = itf.versionMajor;
+  plan.minor = itf.versionMinor;
+  plan.opCount = static_cast<uint32_t>(itf.operations.size());
+  plan.explicitHandle = itf.handleKind == sema::HandleKind::Explicit;
+  if (itf.handleKind == sema::HandleKind::Implicit) plan.implicitHandle = cppName(itf.implicitHandleName);
+  OperationPlanner planner(wire, itf);
+  for (const auto& op : itf.operations)
+    if (!op.isLocal) plan.operations.push_back(planner.plan(op));  // a [local] procedure has no stub
+  return plan;
+}
+
+ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner& wire) {
+  ObjectInterfacePlan plan;
+  plan.decl = &itf;
+  plan.name = cppName(itf.name);
+  plan.baseClass = !itf.base || itf.base->name == "IUnknown" ? std::string("::midlrt::com::IUnknown")
+                                                              : cppName(itf.base->name);
+  plan.iid = itf.uuid ? uuidInitializer(*itf.uuid) : std::string("{}");
+  plan.iidText = itf.uuid ? itf.uuid->text() : std::string();
+  OperationPlanner signatures(wire, itf, /*marshal=*/false);
+  for (const auto& op : itf.operations) plan.methods.push_back(signatures.plan(op));
+  plan.isAsync = itf.asyncSource != sema::AsyncSource::None && itf.asyncUuid && !itf.isLocal;
+  plan.asyncName = "Async" + plan.name;
+  plan.asyncIid = itf.asyncUuid ? uuidInitializer(*itf.asyncUuid) : std::string("{}");
+  plan.asyncIidText = itf.asyncUuid ? itf.asyncUuid->text() : std::string();
+  plan.hasProxy = !itf.isLocal && itf.uuid;
+  if (!plan.hasProxy) return plan;
+  std::vector<const sema::InterfaceDecl*> chain;
+  for (const sema::InterfaceDecl* i = &itf; i && i->name != "IUnknown"; i = i->base) chain.insert(chain.begin(), i);
+  for (const sema::InterfaceDecl* i : chain) {
+    if (i != &itf) plan.bases.push_back(cppName(i->name));
+    OperationPlanner planner(wire, *i);
+    for (const auto& op : i->operations) {
+      plan.opCount = std::max(plan.opCount, op.opnum + 1);
+      ObjectInterfacePlan::ChainMethod m;
+      m.plan = planner.plan(op);
+      m.returnsHresult = returnsHresult(op);
+      m.hasCallObject = plan.isAsync && i == &itf && op.isAsync;
+      plan.chain.push_back(std::move(m));
+    }
+  }
+  return plan;
+}
+
+}  // namespace
+
+bool isRuntimeInterface(const std::string& name) {
+  for (const char* n : kRuntimeInterfaces)
+    if (name == n) return true;
+  return false;
+}
+
+FilePlan planFile(const sema::Model& model, WirePlanner& wire) {
+  FilePlan plan;
+  for (const sema::InterfaceDecl* itf : model.interfaces()) {
+    if (itf->isForward || isRuntimeInterface(itf->name)) continue;
+    if (itf->isObject) {
+      plan.objects.push_back(objectInterface(*itf, wire));
+    } else if (!itf->isLocal && itf->uuid) {
+      plan.rpcInterfaces.push_back(rpcInterface(*itf, wire));
+    }
+  }
+  return plan;
+}
+
+}  // namespace midlc::codegen

@@ -1,0 +1,68 @@
+// The plan of a file's interfaces, made once and read by every view: for each RPC interface its identity,
+// binding and operations; for each object interface its class, its call object interface and the methods
+// its proxy and stub marshal.
+//
+// The interfaces midlrt itself implements (IUnknown, ICallFactory, ISynchronize, ISynchronizeHandle,
+// ICancelMethodCalls) get no code: headers name the runtime's classes instead.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codegen/operation_plan.h"
+#include "codegen/wire_planner.h"
+#include "sema/model.h"
+
+namespace midlc::codegen {
+
+struct RpcInterfacePlan {
+  const sema::InterfaceDecl* decl = nullptr;
+  std::string name;
+  std::string uuid;  // a Uuid initializer
+  std::string uuidText;
+  uint16_t major = 0, minor = 0;
+  uint32_t opCount = 0;
+  bool explicitHandle = true;    // client functions take the binding first (the ACF's default)
+  std::string implicitHandle;    // [implicit_handle]: the variable every client function uses
+  std::vector<OperationPlan> operations;
+};
+
+struct ObjectInterfacePlan {
+  const sema::InterfaceDecl* decl = nullptr;
+  std::string name;
+  std::string baseClass;
+  std::string iid;  // a Uuid initializer
+  std::string iidText;
+  std::vector<OperationPlan> methods;  // its own methods' signatures (the class's pure virtuals)
+  // Asynchronous: AsyncIFoo with Begin_/Finish_ for the methods marked [async].
+  bool isAsync = false;
+  std::string asyncName;
+  std::string asyncIid;
+  std::string asyncIidText;
+  // Remote (not [local], with a [uuid]): a proxy and a stub over every method of the chain but IUnknown's.
+  bool hasProxy = false;
+  uint32_t opCount = 3;
+  std::vector<std::string> bases;  // the base interfaces its proxy also answers for, IUnknown aside
+  struct ChainMethod {
+    OperationPlan plan;
+    bool returnsHresult = false;
+    bool hasCallObject = false;  // one of this interface's own [async] methods: Begin_/Finish_
+  };
+  std::vector<ChainMethod> chain;
+};
+
+struct FilePlan {
+  std::vector<RpcInterfacePlan> rpcInterfaces;                        // the main file's, in order
+  std::vector<ObjectInterfacePlan> objects;                           // the main file's, in order
+  const ObjectInterfacePlan* object(const sema::InterfaceDecl* decl) const {
+    for (const auto& o : objects)
+      if (o.decl == decl) return &o;
+    return nullptr;
+  }
+};
+
+bool isRuntimeInterface(const std::string& idlName);
+
+FilePlan planFile(const sema::Model& model, WirePlanner& wire);
+
+}  // namespace midlc::codegen

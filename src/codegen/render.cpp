@@ -1,0 +1,175 @@
+// Loading, expanding and rendering templates (see render.h).
+#include "codegen/render.h"
+
+#include <filesystem>
+
+namespace midlc::codegen {
+
+namespace {
+
+constexpr int kMaxPartialDepth = 32;
+constexpr char kLineMark = '\x01';
+
+bool whitespace(const std::string& text, size_t from, size_t to) {
+  for (size_t i = from; i < to; ++i)
+    if (text[i] != ' ' && text[i] != '\t') return false;
+  return true;
+}
+
+// A tag of `text` at `open` ("{{" or "{{{"): where it ends, and its kind ('#', '^', '/', '!', '>', '{',
+// or 0 for a variable).
+struct Tag {
+  size_t open = 0;
+  size_t end = 0;
+  char kind = 0;
+  std::string name;
+};
+
+std::optional<Tag> nextTag(const std::string& text, size_t from) {
+  size_t open = text.find("{{", from);
+  if (open == std::string::npos) return std::nullopt;
+  const bool triple = text.compare(open, 3, "{{{") == 0;
+  size_t close = text.find(triple ? "}}}" : "}}", open + (triple ? 3 : 2));
+  if (close == std::string::npos) return Tag{open, std::string::npos, 0, {}};
+  Tag tag{open, close + (triple ? 3 : 2), triple ? '{' : text[open + 2], {}};
+  size_t nameStart = open + (triple ? 3 : 2) + (std::string("#^/!>&=").find(tag.kind) != std::string::npos);
+  tag.name = text.substr(nameStart, close - nameStart);
+  while (!tag.name.empty() && tag.name.front() == ' ') tag.name.erase(tag.name.begin());
+  while (!tag.name.empty() && tag.name.back() == ' ') tag.name.pop_back();
+  return tag;
+}
+
+// The line around [open, end): its start, and the position after its newline, if only whitespace
+// surrounds the tag on it.
+std::optional<std::pair<size_t, size_t>> standaloneLine(const std::string& text, const Tag& tag) {
+  size_t lineStart = text.rfind('\n', tag.open);
+  lineStart = lineStart == std::string::npos ? 0 : lineStart + 1;
+  size_t lineEnd = text.find('\n', tag.end);
+  size_t after = lineEnd == std::string::npos ? text.size() : lineEnd + 1;
+  if (!whitespace(text, lineStart, tag.open) || !whitespace(text, tag.end, lineEnd == std::string::npos ? text.size() : lineEnd))
+    return std::nullopt;
+  return std::make_pair(lineStart, after);
+}
+
+std::string indentLines(const std::string& text, const std::string& indent) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    size_t next = end == std::string::npos ? text.size() : end + 1;
+    if (next - pos > 1 || end == std::string::npos) out += indent;
+    out.append(text, pos, next - pos);
+    pos = next;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string removeStandaloneTags(const std::string& text) {
+  std::string out;
+  size_t pos = 0;
+  while (auto tag = nextTag(text, pos)) {
+    if (tag->end == std::string::npos) break;
+    const bool removable = tag->kind == '#' || tag->kind == '^' || tag->kind == '/' || tag->kind == '!';
+    auto line = removable ? standaloneLine(text, *tag) : std::nullopt;
+    if (line && line->first >= pos) {
+      out.append(text, pos, line->first - pos);
+      if (tag->kind != '!') out.append(text, tag->open, tag->end - tag->open);  // glued to the next line
+      pos = line->second;
+    } else {
+      out.append(text, pos, tag->end - pos);
+      pos = tag->end;
+    }
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+void Templates::error(const std::string& name, const std::string& message) {
+  diagnostics_.error(Location{"templates/cpp/" + name + ".mustache", 0, 0}, message);
+}
+
+std::optional<std::string> Templates::source(const std::string& name) {
+  const std::string file = name + ".mustache";
+  if (!overrideDir_.empty()) {
+    std::string text;
+    if (readFile((std::filesystem::path(overrideDir_) / file).string(), text)) return text;
+  }
+  for (const auto& t : embeddedTemplates())
+    if (file == t.name) return std::string(t.text);
+  error(name, "no template named '" + name + "'");
+  return std::nullopt;
+}
+
+std::optional<std::string> Templates::expand(const std::string& name, int depth) {
+  if (auto it = expanded_.find(name); it != expanded_.end()) return it->second;
+  if (depth > kMaxPartialDepth) {
+    error(name, "partials nest more than " + std::to_string(kMaxPartialDepth) + " deep (one includes itself?)");
+    return std::nullopt;
+  }
+  auto text = source(name);
+  if (!text) return std::nullopt;
+  std::string out;
+  size_t pos = 0;
+  while (auto tag = nextTag(*text, pos)) {
+    if (tag->end == std::string::npos) {
+      error(name, "a tag is not closed");
+      return std::nullopt;
+    }
+    if (tag->kind != '>') {
+      out.append(*text, pos, tag->end - pos);
+      pos = tag->end;
+      continue;
+    }
+    auto partial = expand(tag->name, depth + 1);
+    if (!partial) return std::nullopt;
+    auto line = standaloneLine(*text, *tag);
+    if (line && line->first >= pos) {
+      out.append(*text, pos, line->first - pos);
+      out += indentLines(*partial, text->substr(line->first, tag->open - line->first));
+      pos = line->second;
+    } else {
+      out.append(*text, pos, tag->open - pos);
+      out += *partial;
+      pos = tag->end;
+    }
+  }
+  out.append(*text, pos, std::string::npos);
+  return expanded_[name] = out;
+}
+
+std::optional<std::string> Templates::render(const std::string& name, const kainjow::mustache::data& view) {
+  auto text = expand(name);
+  if (!text) return std::nullopt;
+  // kainjow drops a line that holds a section tag and renders to whitespace; the tags that stood alone are
+  // gone already, and the lines left are meant: a mark before each newline keeps them, then goes.
+  std::string marked;
+  for (char c : removeStandaloneTags(*text)) {
+    if (c == '\n') marked += kLineMark;
+    marked += c;
+  }
+  kainjow::mustache::mustache tmpl{marked};
+  if (!tmpl.is_valid()) {
+    error(name, "template error: " + tmpl.error_message());
+    return std::nullopt;
+  }
+  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  std::string rendered = tmpl.render(view);
+  if (!tmpl.is_valid()) {
+    error(name, "template error: " + tmpl.error_message());
+    return std::nullopt;
+  }
+  // No line ends in whitespace (an empty line of code inside an indented block, say).
+  std::string out;
+  out.reserve(rendered.size());
+  for (char c : rendered) {
+    if (c == kLineMark) continue;
+    if (c == '\n')
+      while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace midlc::codegen

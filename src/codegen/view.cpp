@@ -1,0 +1,154 @@
+// Pieces of template data shared by the views (see view.h).
+#include "codegen/view.h"
+
+#include "support/text.h"
+
+namespace midlc::codegen {
+
+Data lines(const std::vector<std::string>& text) {
+  Data out = list();
+  for (const auto& line : text) out.push_back(Data(line));
+  return out;
+}
+
+Data lines(const Printer& p) {
+  return lines(p.lines());
+}
+
+Data statements(const wire::Steps& steps, Coding coding) {
+  Printer p;
+  emitSteps(p, steps, coding);
+  return lines(p);
+}
+
+Data clientChecks(const OperationPlan& op) {
+  Printer p;
+  for (const auto& param : op.params)
+    if (param.kind == ParamPlan::Kind::Pipe)
+      p.emit({{"x", param.name},
+              {"in", param.in ? "true" : "false"},
+              {"out", param.out ? "true" : "false"},
+              {"what", "\"'" + cEscape(param.idlName) + "'\""}},
+             "::midlrt::ndr::checkPipe($x$, $in$, $out$, $what$);");
+  emitSizeChecks(p, op.clientSizeChecks, Coding::Encode);
+  emitRangeChecks(p, op.clientRangeChecks, Coding::Encode);
+  return lines(p);
+}
+
+Data serverChecks(const OperationPlan& op) {
+  Printer p;
+  emitSizeChecks(p, op.serverSizeChecks, Coding::Decode);
+  emitRangeChecks(p, op.serverRangeChecks, Coding::Decode);
+  return lines(p);
+}
+
+Data serverLocals(const OperationPlan& op) {
+  Printer p;
+  for (const ParamPlan* param : op.serverLocals()) {
+    p.emit({{"t", param->type}, {"x", param->local}, {"init", param->valueInitialized ? "{}" : ""}},
+           "$t$ $x$$init$;");
+    if (!param->contextIdLocal.empty())
+      p.emit({{"id", param->contextIdLocal}}, "::midlrt::rpc::Uuid $id${};");
+  }
+  return lines(p);
+}
+
+std::vector<std::string> serverLocalNames(const OperationPlan& op) {
+  std::vector<std::string> out;
+  for (const ParamPlan* param : op.serverLocals()) {
+    out.push_back(param->local);
+    if (!param->contextIdLocal.empty()) out.push_back(param->contextIdLocal);
+  }
+  return out;
+}
+
+Data pipeSetup(const OperationPlan& op) {
+  Printer p;
+  for (const auto& param : op.params) {
+    if (param.kind != ParamPlan::Kind::Pipe) continue;
+    const auto& pipe = param.pipe;
+    Printer::Var local{"local", param.local}, type{"type", param.type}, t{"t", pipe.elementType},
+        i{"i", std::to_string(pipe.inIndex)}, o{"o", std::to_string(pipe.outIndex)},
+        reader{"reader", [&] { emitElements(p, pipe.reader, Coding::Decode); }},
+        writer{"writer", [&] { emitElements(p, pipe.writer, Coding::Encode); }};
+    if (param.in && param.out)
+      p.emit({local, type, t, i, o, reader, writer}, R"cc(
+        $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& d, std::span<$t$> c) {
+          $reader$
+        }), ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& e, std::span<const $t$> c) {
+          $writer$
+        }));
+      )cc");
+    else if (param.in)
+      p.emit({local, type, t, i, reader}, R"cc(
+        $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& d, std::span<$t$> c) {
+          $reader$
+        }), {});
+      )cc");
+    else
+      p.emit({local, type, t, o, writer}, R"cc(
+        $local$ = $type$({}, ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& e, std::span<const $t$> c) {
+          $writer$
+        }));
+      )cc");
+  }
+  return lines(p);
+}
+
+Data clientCallView(const OperationPlan& op) {
+  Data d;
+  d.set("name", op.name);
+  d.set("opnum", std::to_string(op.opnum));
+  d.set("returnType", op.returnType);
+  d.set("hasResult", op.hasResult);
+  d.set("checks", clientChecks(op));
+  d.set("request", statements(op.clientRequest(), Coding::Encode));
+  const wire::Steps reply = op.clientReply();
+  d.set("hasReply", !reply.empty());
+  d.set("reply", statements(reply, Coding::Decode));
+  return d;
+}
+
+Data serverCallView(const OperationPlan& op) {
+  Data d;
+  d.set("name", op.name);
+  d.set("opnum", std::to_string(op.opnum));
+  d.set("returnType", op.returnType);
+  d.set("hasResult", op.hasResult);
+  d.set("locals", serverLocals(op));
+  const wire::Steps request = op.serverRequest();
+  d.set("hasRequest", !request.empty());
+  d.set("request", statements(request, Coding::Decode));
+  d.set("checks", serverChecks(op));
+  d.set("hasInPipes", op.inPipes > 0);
+  d.set("hasOutPipes", op.outPipes > 0);
+  d.set("inPipes", std::to_string(op.inPipes));
+  d.set("outPipes", std::to_string(op.outPipes));
+  d.set("pipeSetup", pipeSetup(op));
+  d.set("arguments", joinParams(op.arguments()));
+  const wire::Steps reply = op.serverReply();
+  d.set("hasReply", !reply.empty());
+  d.set("reply", statements(reply, Coding::Encode));
+  return d;
+}
+
+std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op) {
+  if (!op.bindingParam.empty()) return op.bindingParam;
+  return itf.explicitHandle ? "binding" : itf.implicitHandle;
+}
+
+std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const OperationPlan& op) {
+  std::vector<std::string> params = op.clientParams();
+  if (itf.explicitHandle && op.bindingParam.empty()) params.insert(params.begin(), "const ::midlrt::Binding& binding");
+  // MIDL's asynchronous RPC: the async state first; completion delivers the result.
+  if (op.isAsync) params.insert(params.begin(), "::midlrt::async::AsyncState& midl_state");
+  return params;
+}
+
+std::vector<std::string> rpcManagerParams(const OperationPlan& op) {
+  std::vector<std::string> params = op.managerParams();
+  if (op.isAsync) params.insert(params.begin(), "::midlrt::async::ServerAsyncCall call");
+  return params;
+}
+
+}  // namespace midlc::codegen

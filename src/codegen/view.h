@@ -1,0 +1,67 @@
+// What the templates see: mustache data built from plans. Templates see only strings, booleans and lists;
+// each key is spelled once, in the view that sets it (a missing key renders as empty).
+#pragma once
+
+#include <kainjow/mustache.hpp>
+
+#include <string>
+#include <vector>
+
+#include "codegen/interface_plan.h"
+#include "codegen/printer.h"
+#include "codegen/wire_emitter.h"
+
+namespace midlc::codegen {
+
+namespace mustache = kainjow::mustache;
+using Data = mustache::data;
+
+inline Data list() {
+  return Data{Data::type::list};
+}
+
+// Printed statements as a list the template indents: {{#body}}\n    {{{.}}}\n{{/body}}.
+Data lines(const std::vector<std::string>& lines);
+Data lines(const Printer& p);
+
+// The statements of wire steps, encoding or decoding.
+Data statements(const wire::Steps& steps, Coding coding);
+
+// The checks a client makes before it marshals ([in] pipes have their functions, sizes agree with
+// their containers, [range]), and those a server makes after it unmarshals.
+Data clientChecks(const OperationPlan& op);
+Data serverChecks(const OperationPlan& op);
+
+// What a client function, a proxy method and a call object share: name, opnum, result, checks, request and
+// reply. What a dispatcher's case and a stub's case share: the locals, the request, the checks, the pipes,
+// the manager's arguments and the reply.
+Data clientCallView(const OperationPlan& op);
+Data serverCallView(const OperationPlan& op);
+
+// The server's locals of an operation's parameters (their declarations, and their names).
+Data serverLocals(const OperationPlan& op);
+std::vector<std::string> serverLocalNames(const OperationPlan& op);
+// The statements that give each pipe local its pull and push functions.
+Data pipeSetup(const OperationPlan& op);
+
+// An RPC operation's signatures: on the client, the async state first ([async]), then the binding when the
+// interface's handles are explicit and the operation has no handle_t of its own, then its parameters; the
+// manager gets the call's handle first ([async]), then its parameters. The binding a client function uses.
+std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const OperationPlan& op);
+std::vector<std::string> rpcManagerParams(const OperationPlan& op);
+std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op);
+
+// The views of the three files. The header's needs the model (its types, in declaration order).
+Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire, const std::string& defaultImportDir);
+Data clientView(const FilePlan& plan);
+Data serverView(const FilePlan& plan);
+
+// The asynchronous pass: AsyncIFoo's declaration (header), call objects and asynchronous RPC client
+// functions (client), and asynchronous dispatch (server).
+Data asyncInterfaceView(const ObjectInterfacePlan& itf);
+Data callObjectView(const ObjectInterfacePlan& itf);
+Data asyncClientFunctionView(const RpcInterfacePlan& itf, const OperationPlan& op);
+Data asyncDispatchCaseView(const OperationPlan& op);
+Data callObjectDispatchView(const ObjectInterfacePlan& itf, const OperationPlan& op);
+
+}  // namespace midlc::codegen

@@ -1,0 +1,480 @@
+// Wire plans as C++ statements (see wire_emitter.h): one fragment per step and direction.
+#include "codegen/wire_emitter.h"
+
+#include "codegen/cpp_types.h"
+#include "support/text.h"
+
+namespace midlc::codegen {
+
+namespace {
+
+std::string quote(const std::string& s) {
+  return "\"" + cEscape(s) + "\"";
+}
+
+class Emitter {
+ public:
+  Emitter(Printer& p, Coding coding) : p_(p), encode_(coding == Coding::Encode), c_(encode_ ? "e" : "d") {}
+
+  void steps(const wire::Steps& steps) {
+    for (const auto& step : steps) std::visit([&](const auto& node) { emit(node); }, step.node);
+  }
+
+  std::function<void()> block(const wire::Steps& body) {
+    return [this, &body] { steps(body); };
+  }
+
+  void emit(const wire::Scalar& s) {
+    const char* method = nullptr;
+    switch (s.primitive) {
+      case sema::Primitive::Boolean:
+        method = "Bool";
+        break;
+      case sema::Primitive::Int3264:
+        method = "Int3264";
+        break;
+      case sema::Primitive::UInt3264:
+        method = "Uint3264";
+        break;
+      default:
+        break;
+    }
+    if (method) {
+      if (encode_)
+        p_.emit({{"m", method}, {"x", s.value}}, "e.write$m$($x$);");
+      else
+        p_.emit({{"m", method}, {"x", s.value}}, "$x$ = d.read$m$();");
+      return;
+    }
+    if (encode_)
+      p_.emit({{"t", primitiveType(s.primitive)}, {"x", s.value}}, "e.write<$t$>($x$);");
+    else
+      p_.emit({{"t", primitiveType(s.primitive)}, {"x", s.value}}, "$x$ = d.read<$t$>();");
+  }
+
+  void emit(const wire::Enum& n) {
+    Printer::Var x{"x", n.value}, t{"t", n.type};
+    if (n.wide)
+      p_.emit({x, t}, encode_ ? "e.write<int32_t>(static_cast<int32_t>($x$));" : "$x$ = static_cast<$t$>(d.read<int32_t>());");
+    else
+      p_.emit({x, t}, encode_ ? "e.writeEnum16($x$);" : "$x$ = d.readEnum16<$t$>();");
+  }
+
+  void emit(const wire::TypeFlat& n) {
+    p_.emit({{"x", n.value}}, encode_ ? "ndrWriteFlat(e, $x$);" : "ndrReadFlat(d, $x$);");
+  }
+
+  void emit(const wire::TypePointees& n) {
+    p_.emit({{"x", n.value}}, encode_ ? "ndrWritePointees(e, $x$);" : "ndrReadPointees(d, $x$);");
+  }
+
+  void emit(const wire::PointerId& n) {
+    Printer::Var x{"x", n.value}, t{"t", n.pointee};
+    switch (n.kind) {
+      case sema::PointerKind::Ref:
+        p_.emit(encode_ ? "e.writeRefPointer();" : "d.readRefPointer();");
+        return;
+      case sema::PointerKind::Unique:
+        if (encode_)
+          p_.emit({x}, "e.writeUniquePointer($x$.get());");
+        else
+          p_.emit({x, t}, R"cc(
+            if (d.readUniquePointer()) $x$ = std::make_unique<$t$>();
+            else $x$.reset();
+          )cc");
+        return;
+      case sema::PointerKind::Full:
+        p_.emit({x, t}, encode_ ? "e.writeFullPointer($x$.get());" : "$x$ = d.readFullPointer<$t$>();");
+        return;
+    }
+  }
+
+  void emit(const wire::Referent& n) {
+    Printer::Var x{"x", n.value}, c{"c", c_}, body{"body", block(n.body)};
+    if (n.kind == sema::PointerKind::Full)
+      p_.emit({x, c, body}, R"cc(
+        if ($x$ && $c$.claimFullReferent($x$.get())) {
+          $body$
+        }
+      )cc");
+    else
+      p_.emit({x, body}, R"cc(
+        if ($x$) {
+          $body$
+        }
+      )cc");
+  }
+
+  void emit(const wire::TopPointer& n) {
+    Printer::Var x{"x", n.value}, ptr{"p", n.raw ? n.value : n.value + ".get()"}, t{"t", n.pointee},
+        body{"body", block(n.body)};
+    if (n.kind == sema::PointerKind::Full) {
+      if (encode_)
+        p_.emit({ptr, body}, R"cc(
+          e.writeFullPointer($p$);
+          if (e.claimFullReferent($p$)) {
+            $body$
+          }
+        )cc");
+      else
+        p_.emit({x, t, body}, R"cc(
+          $x$ = d.readFullPointer<$t$>();
+          if ($x$ && d.claimFullReferent($x$.get())) {
+            $body$
+          }
+        )cc");
+      return;
+    }
+    if (encode_)
+      p_.emit({ptr, body}, R"cc(
+        if (e.writeUniquePointer($p$)) {
+          $body$
+        }
+      )cc");
+    else
+      p_.emit({x, t, body}, R"cc(
+        if (d.readUniquePointer()) {
+          $x$ = std::make_unique<$t$>();
+          $body$
+        } else {
+          $x$.reset();
+        }
+      )cc");
+  }
+
+  void emit(const wire::String& n) {
+    Printer::Var x{"x", n.value}, w{"w", n.wide ? "W" : ""};
+    p_.emit({x, w}, encode_ ? "e.write$w$String($x$);" : "d.read$w$String($x$);");
+  }
+
+  void emit(const wire::BoundedString& n) {
+    Printer::Var x{"x", n.value}, w{"w", n.wide ? "W" : ""};
+    if (encode_)
+      p_.emit({x, w, {"bound", n.fixed ? ", " + std::to_string(*n.fixed) : ""}},
+              "e.writeVarying$w$String($x$$bound$);");
+    else
+      p_.emit({x, w, {"bound", n.fixed ? std::to_string(*n.fixed) : "conformance"}},
+              "$x$ = d.readVarying$w$String($bound$);");
+  }
+
+  void emit(const wire::Elements& n) {
+    Printer::Var c{"c", n.container}, align{"align", std::to_string(n.alignment)}, count{"n", n.count};
+    switch (n.codec) {
+      case wire::Elements::Codec::BulkStruct: {
+        p_.emit({{"t", n.elementType},
+                 {"size", std::to_string(n.size)},
+                 {"why", quote(n.elementType + " has the NDR layout of its members")}},
+                "static_assert(sizeof($t$) == $size$, $why$);");
+        if (!encode_) {
+          if (n.count.empty())
+            p_.emit({c, align}, "d.readBulk($c$.data(), $c$.size(), $align$);");
+          else
+            p_.emit({c, count, align}, "d.readBulk($c$, $n$, $align$);");
+        } else if (n.holes.empty()) {
+          p_.emit({c, align}, "e.writeBulk($c$.data(), $c$.size(), $align$);");
+        } else {
+          std::string holes;
+          for (const auto& [offset, size] : n.holes)
+            holes += (holes.empty() ? "" : ", ") + ("{" + std::to_string(offset) + ", " + std::to_string(size) + "}");
+          p_.emit({c, align, {"holes", holes}}, R"cc(
+            {
+              static constexpr ::midlrt::ndr::PaddingHole holes[] = {$holes$};
+              e.writeBulk($c$.data(), $c$.size(), holes, $align$);
+            }
+          )cc");
+        }
+        return;
+      }
+      case wire::Elements::Codec::Bulk:
+        if (encode_)
+          p_.emit({c}, "e.writeBulk($c$.data(), $c$.size());");
+        else if (n.count.empty())
+          p_.emit({c}, "d.readBulk($c$.data(), $c$.size());");
+        else
+          p_.emit({c, count}, "d.readBulk($c$, $n$);");
+        return;
+      case wire::Elements::Codec::EachFlat:
+        break;
+    }
+    Printer::Var el{"el", n.element}, body{"body", block(n.body)};
+    if (encode_) {
+      p_.emit({c, el, body}, R"cc(
+        for (const auto& $el$ : $c$) {
+          $body$
+        }
+      )cc");
+      return;
+    }
+    if (!n.count.empty())
+      p_.emit({c, count, align, {"what", quote(n.what)}}, R"cc(
+        d.requireElements($n$, $align$, $what$);
+        $c$.resize($n$);
+      )cc");
+    p_.emit({c, el, body}, R"cc(
+      for (auto& $el$ : $c$) {
+        $body$
+      }
+    )cc");
+  }
+
+  void emit(const wire::EachElement& n) {
+    p_.emit({{"c", n.container}, {"el", n.element}, {"const", encode_ ? "const " : ""}, {"body", block(n.body)}},
+            R"cc(
+              for ($const$auto& $el$ : $c$) {
+                $body$
+              }
+            )cc");
+  }
+
+  void emit(const wire::ConformantArray& n) {
+    p_.emit({{"body", [&] { conformantArray(n); }}}, R"cc(
+      {
+        $body$
+      }
+    )cc");
+  }
+
+  void conformantArray(const wire::ConformantArray& n) {
+    Printer::Var y{"y", n.value}, count{"count", n.countLocal}, variance{"variance", n.varianceLocal};
+    if (encode_ && n.varying)
+      p_.emit({y, {"max", n.maxCount}}, R"cc(
+        e.writeConformance($max$);
+        e.writeVariance(0, $y$.size());
+      )cc");
+    else if (encode_)
+      p_.emit({y}, "e.writeConformance($y$.size());");
+    else
+      p_.emit({count}, "const uint32_t $count$ = d.readConformance();");
+    if (!encode_ && n.varying) p_.emit({count, variance}, "const auto $variance$ = d.readVariance($count$);");
+    emit(n.elements);
+    if (n.pointees) emit(*n.pointees);
+  }
+
+  void emit(const wire::HoistedArray& n) {
+    if (n.varying) {
+      if (encode_)
+        p_.emit({{"x", n.value}}, "e.writeVariance(0, $x$.size());");
+      else
+        p_.emit({{"variance", n.varianceLocal}}, "const auto $variance$ = d.readVariance(conformance);");
+    }
+    emit(n.elements);
+  }
+
+  void emit(const wire::ClientContext& n) {
+    p_.emit({{"x", n.value}},
+            encode_ ? "::midlrt::rpc::writeContextHandle(e, $x$);" : "$x$ = ::midlrt::rpc::readContextHandle(d);");
+  }
+
+  void emit(const wire::ServerContext& n) {
+    Printer::Var x{"x", n.value}, id{"id", n.uuidLocal};
+    p_.emit({x, id}, encode_ ? "::midlrt::rpc::writeServerContext(e, call, $id$, $x$);"
+                             : "$x$ = ::midlrt::rpc::readServerContext(d, call, $id$);");
+  }
+
+  void emit(const wire::PipeOut& n) {
+    if (n.inPlaceAlignment) {
+      p_.emit({{"x", n.value}, {"align", std::to_string(n.inPlaceAlignment)}},
+              "::midlrt::ndr::writePipeInPlace(e, $x$, $align$);");
+      return;
+    }
+    p_.emit({{"x", n.value}, {"t", n.writer.elementType}, {"body", [&] { emit(n.writer); }}}, R"cc(
+      ::midlrt::ndr::writePipe(e, $x$, [](::midlrt::ndr::Encoder& e, std::span<const $t$> c) {
+        $body$
+      });
+    )cc");
+  }
+
+  void emit(const wire::PipeIn& n) {
+    p_.emit({{"x", n.value}, {"t", n.reader.elementType}, {"body", [&] { emit(n.reader); }}}, R"cc(
+      ::midlrt::ndr::readPipe(d, $x$, [](::midlrt::ndr::Decoder& d, std::vector<$t$>& c, uint32_t n) {
+        $body$
+      });
+    )cc");
+  }
+
+  enum class Which { All, Unguarded, Guarded };
+  void sizeChecks(const std::vector<wire::SizeCheck>& checks, Which which) {
+    for (const auto& c : checks) {
+      const bool guarded = !c.guard.empty();
+      if ((which == Which::Unguarded && guarded) || (which == Which::Guarded && !guarded)) continue;
+      Printer::Var check{"check", encode_ ? "::midlrt::ndr::Encoder::checkSize" : "::midlrt::ndr::Decoder::checkCorrelation"};
+      Printer::Var text{"text", quote(c.text)}, value{"value", c.value}, container{"c", c.container};
+      if (guarded)
+        p_.emit({check, text, value, container, {"g", c.guard}},
+                "if ($g$) $check$($text$, static_cast<uint64_t>($value$), $c$.size());");
+      else
+        p_.emit({check, text, value, container}, "$check$($text$, static_cast<uint64_t>($value$), $c$.size());");
+    }
+  }
+
+  void rangeChecks(const std::vector<wire::RangeCheck>& checks) {
+    for (const auto& r : checks)
+      p_.emit({{"side", side()},
+               {"what", quote(r.what)},
+               {"x", r.value},
+               {"t", r.type},
+               {"min", r.min},
+               {"max", r.max}},
+              "$side$::checkRange($what$, $x$, static_cast<$t$>($min$), static_cast<$t$>($max$));");
+  }
+
+  void switchChecks(const std::vector<wire::SwitchCheck>& checks) {
+    for (const auto& s : checks)
+      p_.emit({{"side", side()},
+               {"x", s.value},
+               {"expected", s.expected},
+               {"why", quote("union " + s.what + " holds a different arm than [switch_is(" + s.text + ")] says")}},
+              "if (static_cast<int64_t>($x$.discriminant) != static_cast<int64_t>($expected$)) $side$::fail($why$);");
+  }
+
+  void structFlat(const wire::StructCodec& codec) {
+    guard();
+    if (encode_) {
+      sizeChecks(codec.sizes, Which::All);
+      if (codec.hoisted) p_.emit({{"n", *codec.hoisted}}, "e.writeConformance($n$);");
+      rangeChecks(codec.ranges);
+    } else if (codec.hoisted) {
+      p_.emit("const uint32_t conformance = d.readConformance();");
+    }
+    p_.emit({{"c", c_}, {"n", std::to_string(codec.alignment)}}, "$c$.align($n$);");
+    steps(codec.flat);
+    if (!encode_) {
+      rangeChecks(codec.ranges);
+      sizeChecks(codec.sizes, Which::Unguarded);  // pointers are checked when their referents are read
+    }
+    switchChecks(codec.switches);
+  }
+
+  void structPointees(const wire::StructCodec& codec) {
+    bool guardedChecks = false;
+    for (const auto& c : codec.sizes) guardedChecks = guardedChecks || !c.guard.empty();
+    if (codec.pointees.empty() && (encode_ || !guardedChecks)) {
+      unused();
+      return;
+    }
+    guard();
+    steps(codec.pointees);
+    if (!encode_) sizeChecks(codec.sizes, Which::Guarded);
+  }
+
+  void unionFlat(const wire::UnionCodec& codec) {
+    guard();
+    Printer::Var c{"c", c_};
+    if (codec.encapsulated) p_.emit({c, {"n", std::to_string(codec.pairAlignment)}}, "$c$.align($n$);");
+    steps(codec.discriminant);
+    if (codec.encapsulated) p_.emit({c, {"n", std::to_string(codec.armAlignment)}}, "$c$.align($n$);");
+    p_.emit({{"arms", [&] { unionArms(codec); }}}, R"cc(
+      switch (static_cast<int64_t>(v.discriminant)) {
+        $arms$
+      }
+    )cc");
+  }
+
+  void unionArms(const wire::UnionCodec& codec) {
+    for (const auto& arm : codec.arms) {
+      std::string labels;
+      for (int64_t c : arm.cases) labels += "case " + std::to_string(c) + ": ";
+      if (arm.isDefault) labels += "default: ";
+      Printer::Var index{"i", std::to_string(arm.index)};
+      p_.emit({{"labels", labels},
+               {"select", [&] {
+                  if (encode_)
+                    p_.emit({index, {"why", quote("union '" + codec.name +
+                                                  "' holds an arm that does not match its discriminant")}},
+                            "if (v.value.index() != $i$) e.fail($why$);");
+                  else
+                    p_.emit({index}, "v.value.template emplace<$i$>();");
+                }},
+               {"body", block(arm.flat)}},
+              R"cc(
+                $labels${
+                  $select$
+                  $body$
+                  break;
+                }
+              )cc");
+    }
+    if (!codec.hasDefault)
+      p_.emit({{"c", c_}, {"name", cEscape(codec.name)}}, R"cc(
+        default:
+          $c$.fail("union '$name$' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+      )cc");
+  }
+
+  void unionPointees(const wire::UnionCodec& codec) {
+    bool any = false;
+    for (const auto& arm : codec.arms) any = any || !arm.pointees.empty();
+    if (!any) {
+      unused();
+      return;
+    }
+    guard();
+    p_.emit({{"arms",
+              [&] {
+                for (const auto& arm : codec.arms)
+                  if (!arm.pointees.empty())
+                    p_.emit({{"i", std::to_string(arm.index)}, {"body", block(arm.pointees)}}, R"cc(
+                      case $i$: {
+                        $body$
+                        break;
+                      }
+                    )cc");
+              }}},
+            R"cc(
+              switch (v.value.index()) {
+                $arms$
+                default: break;
+              }
+            )cc");
+  }
+
+ private:
+  const char* side() const { return encode_ ? "::midlrt::ndr::Encoder" : "::midlrt::ndr::Decoder"; }
+  void guard() { p_.emit({{"c", c_}}, "DepthGuard guard($c$);"); }
+  void unused() {
+    p_.emit({{"c", c_}}, R"cc(
+      (void)$c$;
+      (void)v;
+    )cc");
+  }
+
+  Printer& p_;
+  bool encode_;
+  std::string c_;  // the coder
+};
+
+}  // namespace
+
+void emitSteps(Printer& p, const wire::Steps& steps, Coding coding) {
+  Emitter(p, coding).steps(steps);
+}
+
+void emitSizeChecks(Printer& p, const std::vector<wire::SizeCheck>& checks, Coding coding) {
+  Emitter(p, coding).sizeChecks(checks, Emitter::Which::All);
+}
+
+void emitRangeChecks(Printer& p, const std::vector<wire::RangeCheck>& checks, Coding coding) {
+  Emitter(p, coding).rangeChecks(checks);
+}
+
+void emitFlat(Printer& p, const wire::StructCodec& codec, Coding coding) {
+  Emitter(p, coding).structFlat(codec);
+}
+
+void emitPointees(Printer& p, const wire::StructCodec& codec, Coding coding) {
+  Emitter(p, coding).structPointees(codec);
+}
+
+void emitFlat(Printer& p, const wire::UnionCodec& codec, Coding coding) {
+  Emitter(p, coding).unionFlat(codec);
+}
+
+void emitPointees(Printer& p, const wire::UnionCodec& codec, Coding coding) {
+  Emitter(p, coding).unionPointees(codec);
+}
+
+void emitElements(Printer& p, const wire::Elements& elements, Coding coding) {
+  Emitter(p, coding).emit(elements);
+}
+
+}  // namespace midlc::codegen
