@@ -14,8 +14,7 @@
 
 namespace midlrt::rpc {
 
-Channel::Channel(std::shared_ptr<detail::ChannelImpl> impl) : impl_(std::move(impl)) {}
-Channel::Channel(std::shared_ptr<detail::ChannelImpl> impl,
+Channel::Channel(Token, std::shared_ptr<detail::ChannelImpl> impl,
                  std::vector<std::shared_ptr<detail::ChannelImpl>> lanes)
     : impl_(std::move(impl)), lanes_(std::move(lanes)) {}
 
@@ -27,40 +26,37 @@ Channel::~Channel() {
   for (auto& lane : lanes_) lane->close();
 }
 
-namespace detail {
-namespace {
-std::shared_ptr<Channel> makeChannel(const ChannelOptions& options,
-                                     const std::function<void(ChannelImpl&)>& where) {
-  auto make = [&] {
-    auto impl = std::make_shared<ChannelImpl>();
+std::shared_ptr<Channel> Channel::make(const ChannelOptions& options,
+                                       const std::function<void(detail::ChannelImpl&)>& where) {
+  auto makeLane = [&] {
+    auto impl = std::make_shared<detail::ChannelImpl>();
     impl->calls.reserve(128);
     impl->opts = options;
     where(*impl);
     return impl;
   };
-  if (!options.nonCausal) return std::make_shared<Channel>(make());
-  auto group = std::make_shared<LaneGroup>();
-  std::vector<std::shared_ptr<ChannelImpl>> lanes;
+  if (!options.nonCausal)
+    return std::make_shared<Channel>(Token{}, makeLane(), std::vector<std::shared_ptr<detail::ChannelImpl>>{});
+  auto group = std::make_shared<detail::LaneGroup>();
+  std::vector<std::shared_ptr<detail::ChannelImpl>> lanes;
   for (unsigned i = 0; i < std::max(options.maxConnections, 1u); ++i) {
-    lanes.push_back(make());
+    lanes.push_back(makeLane());
     lanes.back()->group = group;
   }
   auto first = lanes.front();
-  return std::make_shared<Channel>(std::move(first), std::move(lanes));
+  return std::make_shared<Channel>(Token{}, std::move(first), std::move(lanes));
 }
-}  // namespace
-}  // namespace detail
 
 std::shared_ptr<Channel> Channel::create(const std::string& binding, ChannelOptions options) {
   StringBinding parsed = StringBinding::parse(binding);
-  return detail::makeChannel(options, [&](detail::ChannelImpl& impl) {
+  return make(options, [&](detail::ChannelImpl& impl) {
     impl.bindingText = binding;
     impl.binding = parsed;
   });
 }
 
 std::shared_ptr<Channel> Channel::createInProcess(Server& server, ChannelOptions options) {
-  return detail::makeChannel(options, [&](detail::ChannelImpl& impl) {
+  return make(options, [&](detail::ChannelImpl& impl) {
     impl.bindingText = "in-process";
     impl.inproc = &server;
   });

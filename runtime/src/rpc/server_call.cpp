@@ -4,7 +4,7 @@
 
 namespace midlrt::rpc {
 
-ServerCall::ServerCall(std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId)
+ServerCall::ServerCall(Token, std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId)
     : conn_(std::move(conn)), callId_(callId), contextId_(contextId) {
   association_ = conn_->association;
   response_.reserve(232);  // one allocation covers the header room and a typical small reply

@@ -55,7 +55,7 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
 
 bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
                            std::vector<uint8_t>&& stub) {
-  auto call = std::make_shared<ServerCall>(c, callId, q.contextId);
+  auto call = std::make_shared<ServerCall>(ServerCall::Token{}, c, callId, q.contextId);
   call->opnum_ = q.opnum;
   if (q.object) {
     call->hasObject_ = true;
