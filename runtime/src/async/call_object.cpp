@@ -3,7 +3,7 @@
 #include "midlrt/async/call_object.h"
 
 #include "client_op.h"
-#include "midlrt/async/status.h"
+#include "midlrt/com/status.h"
 
 namespace midlrt::async {
 
@@ -57,7 +57,7 @@ HRESULT ClientCallObject::beginCall(uint16_t opnum, rpc::Message request) {
   bool busy = false;
   uint32_t s = op_->begin(*channel_, iface_, opnum, std::move(request), options_, busy);
   if (busy) return com::RPC_E_CALL_PENDING;
-  return hresultFromStatus(s);
+  return com::hresultFromStatus(s);
 }
 
 HRESULT ClientCallObject::finishCall(rpc::Reply& reply) {
@@ -65,7 +65,7 @@ HRESULT ClientCallObject::finishCall(rpc::Reply& reply) {
   op_->waitDone(Ms(-1));
   uint32_t s = 0;
   if (!op_->take(s, reply)) return com::RPC_E_CALL_COMPLETE;  // another thread finished it
-  return hresultFromStatus(s);
+  return com::hresultFromStatus(s);
 }
 
 HRESULT ClientCallObject::Wait(com::DWORD, com::DWORD ms) {

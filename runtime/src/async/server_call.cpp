@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "midlrt/async/status.h"
+#include "midlrt/detail/call_object_stubs.h"
 #include "midlrt/ndr/error.h"
 #include "server_core.h"
 

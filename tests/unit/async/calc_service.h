@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "midlrt/async/async.h"
+#include "midlrt/detail/call_object_stubs.h"
 #include "midlrt/rpc/rpc.h"
 
 namespace midlrt::async::testing {

@@ -15,11 +15,11 @@
 #include <thread>
 
 #include "echo_service.h"
+#include "midlrt/detail/context_handle_stubs.h"
 #include "midlrt/ndr/decoder.h"
 #include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/channel.h"
-#include "midlrt/rpc/context_handle.h"
 #include "midlrt/rpc/pdu.h"
 #include "midlrt/rpc/server.h"
 #include "midlrt/rpc/status.h"

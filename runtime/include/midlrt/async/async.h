@@ -1,5 +1,6 @@
-// The asynchronous layer in one include, for generated code: COM base, call objects, server call contexts,
-// asynchronous RPC and future adapters (coro.h is separate: it needs C++20).
+// The asynchronous layer in one include: COM base, call objects, server call contexts, asynchronous RPC and
+// future adapters (coro.h is separate: it needs C++20). What generated code alone calls is in
+// midlrt/detail/call_object_stubs.h.
 #pragma once
 
 #include "midlrt/async/async_state.h"

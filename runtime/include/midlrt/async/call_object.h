@@ -123,29 +123,6 @@ class CallObject : public ClientCallObject, public AsyncItf {
   }
 };
 
-// The body of a proxy's ICallFactory::CreateCall. `make(pCtrlUnk)` returns a new call object (reference
-// count 1, as `new` leaves an Aggregatable). Wrong riid -> E_NOINTERFACE; aggregating (pCtrlUnk set) with
-// riid2 other than IID_IUnknown -> E_INVALIDARG (the rule of IClassFactory::CreateInstance); no ppv ->
-// E_POINTER. Aggregated, *ppv is the call object's non-delegating IUnknown.
-template <class Make>
-com::HRESULT createCallObject(com::REFIID riid, com::REFIID asyncIid, com::IUnknown* pCtrlUnk,
-                              com::REFIID riid2, com::IUnknown** ppv, Make&& make) {
-  if (ppv == nullptr) return com::E_POINTER;
-  *ppv = nullptr;
-  if (riid != asyncIid) return com::E_NOINTERFACE;
-  if (pCtrlUnk != nullptr && riid2 != com::IUnknown::kIid) return com::E_INVALIDARG;
-  ClientCallObject* obj = make(pCtrlUnk);
-  if (obj == nullptr) return com::E_OUTOFMEMORY;
-  com::IUnknown* inner = obj->innerUnknown();
-  if (pCtrlUnk != nullptr) {
-    *ppv = inner;  // keeps the creation reference
-    return com::S_OK;
-  }
-  com::HRESULT hr = inner->QueryInterface(riid2, reinterpret_cast<void**>(ppv));
-  inner->Release();
-  return hr;
-}
-
 // The ClientCallObject behind any interface of a call object (AddRef'd), or null.
 com::ComPtr<ClientCallObject> asCallObject(com::IUnknown* anyInterfaceOfTheCall);
 

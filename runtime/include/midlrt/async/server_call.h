@@ -31,36 +31,24 @@ class IServerCallControl : public com::IUnknown {
   virtual uint32_t CallId() = 0;
 };
 
-// For a generated stub of an asynchronous object interface, after unmarshaling the [in] parameters:
-//
-//   HRESULT hr = midlrt::async::dispatchToCallObject(call, serverObject, IID_AsyncICalc,
-//       [=](void* itf) { return static_cast<AsyncICalc*>(itf)->Begin_Add(a, b); },
-//       [](void* itf, rpc::Message& out) { long sum = 0; HRESULT r = static_cast<AsyncICalc*>(itf)->
-//                                          Finish_Add(&sum); /* marshal sum, r into out */ });
-//   if (hr == E_NOINTERFACE) { /* no ICallFactory for AsyncICalc: call the sync method */ }
-//
-// The runtime creates a call context (ISynchronize, ICancelMethodCalls, IServerCallControl) and asks the
-// server object's ICallFactory::CreateCall(asyncIid, context, IID_IUnknown, &inner) for a call object
-// aggregated into it, defers the rpc::ServerCall, and calls `begin` with the call object's asyncIid
-// interface on the dispatch thread. When the server calls Signal on the context (QueryInterface its
-// controlling unknown for ISynchronize) -- from any thread, once; later Signals are ignored -- the runtime
-// runs `collect` on that thread and sends the response. `collect` may throw rpc::RpcError or
-// ndr::NdrError to fault the call. If `begin` returns a failure HRESULT the call faults with that HRESULT as
-// its status (the client's Finish_ returns it) and the call object is released; if it throws, the call
-// faults with the status a sync stub's exception would give. The runtime holds the context (and so the call
-// object) until `begin` has returned, even if Begin_ signals.
+// Asynchronous calls on a server object. When a call of an asynchronous object interface arrives and the
+// server object implements ICallFactory, the runtime creates a call context (ISynchronize,
+// ICancelMethodCalls, IServerCallControl) and asks the object's CreateCall(asyncIid, context, IID_IUnknown,
+// &inner) for a call object aggregated into it, then calls the call object's Begin_ on the dispatch thread.
+// When the server calls Signal on the context (QueryInterface its controlling unknown for ISynchronize) --
+// from any thread, once; later Signals are ignored -- the runtime calls Finish_ on that thread and sends the
+// response. If Begin_ returns a failure HRESULT the call faults with that HRESULT as its status (the
+// client's Finish_ returns it) and the call object is released; if it throws, the call faults with the
+// status a sync stub's exception would give. The runtime holds the context (and so the call object) until
+// Begin_ has returned, even if Begin_ signals. Without ICallFactory, or if CreateCall gives no call object
+// with asyncIid, the synchronous method is called instead. (Generated stubs do this with
+// dispatchToCallObject, midlrt/detail/call_object_stubs.h.)
 //
 // Rules for the server call object: do not keep a counted reference to the controlling unknown (aggregation);
 // the call object is released when the context's last reference goes, which can be inside the Release that
 // follows Signal -- touch nothing of it afterwards. ICancelMethodCalls::TestCancel on the context returns
 // RPC_E_CALL_CANCELED once the client cancelled or vanished, RPC_S_CALLPENDING before, RPC_E_CALL_COMPLETE
 // after Signal. A call object that never signals leaves the client waiting until its deadline.
-//
-// Returns S_OK when the runtime owns the call, E_NOINTERFACE when the object has no ICallFactory or
-// CreateCall does not give a call object with asyncIid (then the stub calls the sync method).
-com::HRESULT dispatchToCallObject(rpc::ServerCall& call, com::IUnknown* serverObject, com::REFIID asyncIid,
-                                  std::function<com::HRESULT(void* asyncItf)> begin,
-                                  std::function<void(void* asyncItf, rpc::Message& response)> collect);
 
 // For server call objects: registers fn through the context's IServerCallControl (E_NOINTERFACE if
 // `controllingUnknown` is not a server call context).

@@ -1,9 +1,10 @@
-// Status codes of asynchronous RPC (Win32 RPC_S_* values) and the mapping of RPC statuses to HRESULTs.
+// Status codes of asynchronous RPC (Win32 RPC_S_* values), and the mapping of RPC statuses to HRESULTs
+// under its older name.
 #pragma once
 
 #include <cstdint>
 
-#include "midlrt/com/hresult.h"
+#include "midlrt/com/status.h"
 #include "midlrt/rpc/status.h"
 
 namespace midlrt::async {
@@ -20,13 +21,8 @@ inline constexpr uint32_t kInvalidAsyncHandle = 1914;  // RPC_S_INVALID_ASYNC_HA
 inline constexpr uint32_t kInvalidAsyncCall = 1915;  // RPC_S_INVALID_ASYNC_CALL: wrong time for the operation
 }  // namespace status
 
-// The HRESULT a call object's Finish_ returns for a call that ended with an RPC status:
-//   0 -> S_OK; kCallCancelled (local cancel/orphan) and nca_s_fault_cancel -> RPC_E_CALL_CANCELED;
-//   kTimeout -> RPC_E_TIMEOUT; nca_s_fault_remote_no_memory -> E_OUTOFMEMORY; nca_s_op_rng_error ->
-//   HRESULT_FROM_WIN32(RPC_S_PROCNUM_OUT_OF_RANGE); nca_s_unk_if -> HRESULT_FROM_WIN32(RPC_S_UNKNOWN_IF);
-//   a status that already is a failure HRESULT (a COM server faulting with an HRESULT) -> itself; other
-//   nca_s_* (0x1c......) faults -> RPC_E_SERVERFAULT; any other code, Win32 RPC_S_* statuses such as
-//   kCallFailed (connection lost, server stub threw: 0x800706BE as on Windows) -> HRESULT_FROM_WIN32.
-com::HRESULT hresultFromStatus(uint32_t status);
+// The COM layer's (midlrt/com/status.h), which synchronous proxies use without this layer. Generated code
+// still spells it ::midlrt::async::hresultFromStatus; it is moving to ::midlrt::com::hresultFromStatus.
+using com::hresultFromStatus;
 
 }  // namespace midlrt::async

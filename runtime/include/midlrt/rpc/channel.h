@@ -65,7 +65,6 @@ using Completion = std::function<void(uint32_t status, Reply& reply)>;
 class CallHandle {
  public:
   CallHandle() = default;
-  explicit CallHandle(std::shared_ptr<detail::ClientCall> call) : call_(std::move(call)) {}
   // Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel).
   void cancel();
   // Sends orphaned and completes the call locally with status::kCallCancelled.
@@ -74,6 +73,9 @@ class CallHandle {
   uint32_t callId() const;
 
  private:
+  friend class Channel;
+  explicit CallHandle(std::shared_ptr<detail::ClientCall> call) : call_(std::move(call)) {}
+
   std::shared_ptr<detail::ClientCall> call_;
 };
 
@@ -89,6 +91,10 @@ class CallHandle {
 // whichever thread is reading (a caller thread, or the channel's reader thread that starts with the first
 // async call); requests issued from inside a callback are written together after the batch (one writev).
 class Channel : public std::enable_shared_from_this<Channel> {
+  struct Token {  // only create() and createInProcess() make channels
+    explicit Token() = default;
+  };
+
  public:
   static std::shared_ptr<Channel> create(const std::string& binding, ChannelOptions options = {});
   static std::shared_ptr<Channel> createInProcess(Server& server, ChannelOptions options = {});
@@ -123,10 +129,14 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void disconnect();
   const std::string& binding() const;
 
-  explicit Channel(std::shared_ptr<detail::ChannelImpl> impl);
-  Channel(std::shared_ptr<detail::ChannelImpl> impl, std::vector<std::shared_ptr<detail::ChannelImpl>> lanes);
+  // Public for std::make_shared; the token keeps it create()'s. `lanes` is empty for a causal channel.
+  Channel(Token, std::shared_ptr<detail::ChannelImpl> impl,
+          std::vector<std::shared_ptr<detail::ChannelImpl>> lanes);
 
  private:
+  // A channel whose lanes `where` points at their endpoint.
+  static std::shared_ptr<Channel> make(const ChannelOptions& options,
+                                       const std::function<void(detail::ChannelImpl&)>& where);
   detail::ChannelImpl& pick();
   detail::ChannelImpl& pickLane();
 

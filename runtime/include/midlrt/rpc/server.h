@@ -30,9 +30,11 @@ class ClientScope {
   void onClose(std::function<void()> fn);
   std::shared_ptr<void> attachment(const void* key) const;
   void setAttachment(const void* key, std::shared_ptr<void> value);
-  void runCloseHooks();  // runtime use
 
  private:
+  friend struct detail::ServerImpl;  // runs the hooks when the scope ends
+  void runCloseHooks();
+
   mutable std::mutex mu_;
   std::vector<std::function<void()>> onClose_;
   std::vector<std::pair<const void*, std::shared_ptr<void>>> attachments_;
@@ -75,6 +77,10 @@ class Association : public ClientScope {
 // fault(status). The first of complete/fault wins; later ones are ignored. If the connection is gone the
 // response is dropped. The request data stays valid until the call object is destroyed.
 class ServerCall : public std::enable_shared_from_this<ServerCall> {
+  struct Token {  // only the runtime makes calls
+    explicit Token() = default;
+  };
+
  public:
   uint16_t opnum() const { return opnum_; }
   uint32_t callId() const { return callId_; }
@@ -101,16 +107,16 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   bool isCancelled() const { return cancelled_.load(std::memory_order_acquire); }
   void onCancel(std::function<void()> fn);
 
-  // runtime use
-  ServerCall(std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId);
+  // Made by the server for each request (public for std::make_shared; the token keeps it the runtime's).
+  ServerCall(Token, std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId);
+  // A deferred call dropped without complete() or fault() faults with RPC_S_CALL_FAILED.
   ~ServerCall();
-  void markCancelled(bool orphaned);
-  bool deferred() const { return deferred_; }
 
  private:
   friend struct detail::ServerImpl;
   friend struct detail::ServerConn;
   bool claim();
+  void markCancelled(bool orphaned);
 
   std::shared_ptr<detail::ServerConn> conn_;
   std::shared_ptr<Association> association_;

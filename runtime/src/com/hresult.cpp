@@ -1,6 +1,4 @@
-// HRESULT names and the mapping of RPC statuses to the HRESULTs call objects return.
-#include "midlrt/async/status.h"
-
+// The names of the HRESULTs this runtime returns, for messages and test output.
 #include <cstdio>
 
 #include "midlrt/com/hresult.h"
@@ -58,31 +56,3 @@ std::string hresultName(HRESULT hr) {
 }
 
 }  // namespace midlrt::com
-
-namespace midlrt::async {
-
-com::HRESULT hresultFromStatus(uint32_t s) {
-  constexpr uint32_t kProcnumOutOfRange = 1745;  // RPC_S_PROCNUM_OUT_OF_RANGE
-  switch (s) {
-    case status::kOk:
-      return com::S_OK;
-    case status::kCallCancelled:
-    case status::kFaultCancel:
-      return com::RPC_E_CALL_CANCELED;
-    case status::kTimeout:
-      return com::RPC_E_TIMEOUT;
-    case status::kFaultRemoteNoMemory:
-      return com::E_OUTOFMEMORY;
-    case status::kOpRangeError:
-      return com::hresultFromWin32(kProcnumOutOfRange);
-    case status::kUnkIf:
-      return com::hresultFromWin32(status::kUnknownIf);
-    default:
-      break;
-  }
-  if ((s & 0x80000000u) != 0) return static_cast<com::HRESULT>(s);
-  if ((s & 0xffff0000u) == 0x1c000000u || (s & 0xffff0000u) == 0x1c010000u) return com::RPC_E_SERVERFAULT;
-  return com::hresultFromWin32(s);
-}
-
-}  // namespace midlrt::async

@@ -1,0 +1,138 @@
+// Binding a lane: connecting (or adopting an in-process socket pair), then bind for the first interface and
+// alter_context for the others, with a non-causal channel's lanes joining one association group.
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "channel_impl.h"
+#include "midlrt/rpc/server.h"
+#include "midlrt/rpc/status.h"
+
+namespace midlrt::rpc::detail {
+
+namespace {
+void makeBlocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+}
+}  // namespace
+
+std::shared_ptr<ClientConn> ChannelImpl::connect() {
+  int fd;
+  if (inproc != nullptr) {
+    fd = inproc->adoptSocketPair();
+  } else {
+    fd = connectTo(*binding, opts.connectTimeout);
+  }
+  // Blocking reads by the leader; every write uses MSG_DONTWAIT. The receive timeout bounds how long a
+  // leader blocked without a deadline of its own can miss a deadline registered after it started waiting.
+  makeBlocking(fd);
+  timeval tv{0, kLeaderRecheck.count() * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return std::make_shared<ClientConn>(fd);
+}
+
+uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut) {
+  auto lookup = [&]() -> std::optional<uint16_t> {
+    if (!conn || !conn->bound) return std::nullopt;
+    for (auto& [s, id] : conn->contexts) {
+      if (s == iface) {
+        connOut = conn;
+        return id;
+      }
+    }
+    return std::nullopt;
+  };
+  {
+    std::lock_guard lk(mu);
+    if (auto id = lookup()) return *id;
+  }
+  // Completions this thread reads while it waits for its bind run once it has let go of bindMu (this
+  // object is destroyed after the lock guard): a callback may bind another interface of this channel.
+  struct DeferredCompletions {
+    ChannelImpl& channel;
+    std::vector<CallPtr> done;
+    ~DeferredCompletions() {
+      if (done.empty()) return;
+      std::unique_lock lk(channel.mu);
+      channel.runCompletions(lk, done, nullptr);
+    }
+  } deferred{*this, {}};
+  std::lock_guard bl(bindMu);
+  std::shared_ptr<ClientConn> c;
+  {
+    std::lock_guard lk(mu);
+    if (auto id = lookup()) return *id;
+    c = conn;
+  }
+  if (!c) {
+    c = connect();
+    std::lock_guard lk(mu);
+    if (stop) throw RpcError(status::kCallFailed, "channel closed");
+    conn = c;
+    open.store(true, std::memory_order_relaxed);
+  }
+  bool alter;
+  pdu::Bind b;
+  uint16_t ctxId;
+  {
+    std::lock_guard lk(mu);
+    alter = c->bound;
+    b.maxXmitFrag = b.maxRecvFrag = std::max(opts.maxFrag, pdu::kMinFragSize);
+    b.assocGroupId = c->assocGroup;
+    ctxId = c->nextContextId++;
+    b.contexts.push_back(pdu::ContextElement{ctxId, iface, {kNdr20Syntax}});
+  }
+  std::unique_lock<std::mutex> joining;
+  if (!alter && group) {
+    joining = std::unique_lock(group->bindMu);
+    b.assocGroupId = group->live.load() > 0 ? group->assocGroup : 0;
+  }
+  CallPtr call = registerCall(c, ClientCall::Kind::kBind, opts.connectTimeout, nullptr);
+  if (call->done) throw RpcError(status::kCallFailed, "connection lost");
+  std::vector<uint8_t> bytes;
+  pdu::encodeBind(bytes, alter ? pdu::PType::kAlterContext : pdu::PType::kBind,
+                  pdu::kFirstFrag | pdu::kLastFrag | pdu::kConcMpx, call->callId, b);
+  iovec iov{bytes.data(), bytes.size()};
+  if (!c->sendNow(&iov, 1)) {
+    std::lock_guard lk(mu);
+    failConnection(c, status::kCallFailed, deferred.done);
+  }
+  uint32_t s = wait(*call, &deferred.done);
+  if (s != status::kOk) throw RpcError(s, "binding " + iface.uuid.toString());
+  if (call->nak) {
+    throw RpcError(status::kUnknownIf,
+                   "bind_nak, reject reason " + std::to_string(static_cast<unsigned>(call->nak->reason)));
+  }
+  const pdu::BindAck& ack = *call->ack;
+  if (!alter) {
+    // The association exists once bind_ack arrives, whatever it says about the context.
+    std::lock_guard lk(mu);
+    c->xmitFrag = std::max(std::min(b.maxXmitFrag, ack.maxRecvFrag), pdu::kMinFragSize);
+    c->assocGroup = ack.assocGroupId;
+    c->bound = true;
+    if (group && !c->failed) {
+      // The server answers with the group it put the connection in: the one asked for, or a new one
+      // (the old one was gone); the lanes bound after this one join that.
+      group->assocGroup = ack.assocGroupId;
+      group->live.fetch_add(1);
+      c->inGroup = true;
+    }
+  }
+  if (joining) joining.unlock();
+  if (ack.results.size() != 1) throw RpcError(status::kProtocolError, "bind_ack with wrong result count");
+  if (ack.results[0].result != pdu::ContextResult::kAcceptance) {
+    throw RpcError(status::kUnknownIf, "presentation context for " + iface.uuid.toString() + " v" +
+                                           std::to_string(iface.major) + "." + std::to_string(iface.minor) +
+                                           " rejected, reason " + std::to_string(ack.results[0].reason));
+  }
+  std::lock_guard lk(mu);
+  c->contexts.emplace_back(iface, ctxId);
+  connOut = c;
+  return ctxId;
+}
+
+}  // namespace midlrt::rpc::detail

@@ -1,0 +1,131 @@
+// Issuing one call on a lane: its call_id and deadline, the request written in place or in fragments, the
+// blocking call, and the CallHandle that cancels or abandons it.
+#include <algorithm>
+#include <vector>
+
+#include "channel_impl.h"
+#include "midlrt/rpc/status.h"
+
+namespace midlrt::rpc {
+
+namespace detail {
+
+CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,
+                                  std::chrono::milliseconds timeout, Completion completion) {
+  auto call = std::make_shared<ClientCall>();
+  call->channel = weak_from_this();
+  call->conn = c;
+  call->kind = kind;
+  call->deadline = deadlineFor(timeout);
+  call->completion = std::move(completion);
+  std::lock_guard lk(mu);
+  if (c->failed) {
+    call->done = true;
+    call->status = status::kCallFailed;
+    return call;
+  }
+  call->callId = nextCallId++;
+  if (nextCallId == 0) nextCallId = 1;
+  calls.emplace(call->callId, call);
+  inFlight.store(calls.size(), std::memory_order_relaxed);
+  if (call->deadline != kNever) ++deadlineCalls;
+  if (call->completion) {
+    ++asyncOutstanding;
+    if (!reader.joinable() && !stop)
+      reader = std::thread([self = shared_from_this()] { self->readerLoop(); });
+    if (!leader) readerCv.notify_one();
+  }
+  return call;
+}
+
+bool ChannelImpl::sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
+                              const Uuid* object) {
+  pdu::Request q;
+  q.contextId = ctx;
+  q.opnum = opnum;
+  if (object != nullptr) q.object = *object;
+  size_t hs = pdu::requestHeaderSize(q);
+  size_t n = req.size();
+  size_t maxBody = (size_t{c.xmitFrag} - hs) & ~size_t{7};
+  uint8_t flags = pdu::kConcMpx;
+  if (n <= maxBody && req.headroom() >= hs) {
+    q.allocHint = static_cast<uint32_t>(n);
+    uint8_t* h = req.data() - hs;
+    pdu::encodeRequestHeader(h, flags | pdu::kFirstFrag | pdu::kLastFrag, callId, q, n);
+    iovec iov{h, hs + n};
+    return c.send(&iov, 1);
+  }
+  size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
+  std::vector<uint8_t> headers(frags * hs);
+  std::vector<iovec> iov;
+  iov.reserve(frags * 2);
+  for (size_t i = 0; i < frags; ++i) {
+    size_t off = i * maxBody;
+    size_t len = std::min(maxBody, n - off);
+    uint8_t f =
+        static_cast<uint8_t>(flags | (i == 0 ? pdu::kFirstFrag : 0) | (i + 1 == frags ? pdu::kLastFrag : 0));
+    q.allocHint = static_cast<uint32_t>(n - off);
+    pdu::encodeRequestHeader(headers.data() + i * hs, f, callId, q, len);
+    iov.push_back(iovec{headers.data() + i * hs, hs});
+    if (len != 0) iov.push_back(iovec{req.data() + off, len});
+  }
+  return c.send(iov.data(), static_cast<int>(iov.size()));
+}
+
+uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
+                        Reply& reply, const CallOptions& options) {
+  std::shared_ptr<ClientConn> c;
+  uint16_t ctx = impl.ensureContext(iface, c);
+  auto call = impl.registerCall(c, ClientCall::Kind::kRequest, options.timeout, nullptr);
+  if (call->done) return call->status;
+  if (!impl.sendRequest(*c, call->callId, ctx, opnum, request, impl.objectFor(options))) {
+    std::vector<CallPtr> done;
+    std::unique_lock lk(impl.mu);
+    impl.failConnection(c, status::kCallFailed, done);
+    impl.runCompletions(lk, done, nullptr);
+  }
+  uint32_t s = impl.wait(*call);
+  if (s == status::kOk) reply.storage().swap(call->reply.storage());
+  return s;
+}
+
+}  // namespace detail
+
+void CallHandle::cancel() {
+  if (!call_) return;
+  auto ch = call_->channel.lock();
+  if (!ch) return;
+  {
+    std::lock_guard lk(ch->mu);
+    if (call_->done) return;
+  }
+  call_->conn->sendBare(pdu::PType::kCoCancel, call_->callId);
+}
+
+void CallHandle::abandon() {
+  if (!call_) return;
+  auto ch = call_->channel.lock();
+  if (!ch) return;
+  std::vector<detail::CallPtr> done;
+  std::unique_lock lk(ch->mu);
+  if (call_->done) return;
+  ch->finish(call_, status::kCallCancelled, done);
+  lk.unlock();
+  call_->conn->sendBare(pdu::PType::kOrphaned, call_->callId);
+  lk.lock();
+  ch->runCompletions(lk, done, nullptr);
+}
+
+bool CallHandle::done() const {
+  if (!call_) return true;
+  auto ch = call_->channel.lock();
+  if (!ch) return true;
+  std::lock_guard lk(ch->mu);
+  return call_->done;
+}
+
+uint32_t CallHandle::callId() const {
+  return call_ ? call_->callId : 0;
+}
+
+}  // namespace midlrt::rpc

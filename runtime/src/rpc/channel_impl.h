@@ -1,0 +1,168 @@
+// Internal: one lane of a Channel (ChannelImpl: a connection's calls, binds and reads), its connection
+// (ClientConn) and calls (ClientCall), shared by the files of the client side.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "io.h"
+#include "midlrt/rpc/binding.h"
+#include "midlrt/rpc/channel.h"
+#include "midlrt/rpc/pdu.h"
+
+namespace midlrt::rpc::detail {
+
+using Clock = std::chrono::steady_clock;
+inline constexpr Clock::time_point kNever = Clock::time_point::max();
+inline constexpr size_t kReadBufferSize = 128 * 1024;
+// The receive timeout of a lane's socket, and so the longest a reading leader goes without looking at
+// deadlines registered after it started to wait.
+inline constexpr std::chrono::milliseconds kLeaderRecheck{50};
+
+// client_conn.cpp: one connection's socket and its writes.
+struct ClientConn {
+  explicit ClientConn(int f) : fd(f) {}
+  ~ClientConn();
+  int fd;
+  // Read only by the current leader.
+  std::unique_ptr<uint8_t[]> rbuf{new uint8_t[kReadBufferSize]};
+  size_t rbeg = 0;
+  size_t rend = 0;
+  // Writes.
+  std::mutex sendMu;
+  OutQueue out;
+  int corks = 0;
+  bool broken = false;
+  // Under ChannelImpl::mu.
+  bool bound = false;
+  bool failed = false;
+  bool inGroup = false;  // counted in LaneGroup::live
+  uint16_t xmitFrag = pdu::kMinFragSize;
+  uint32_t assocGroup = 0;
+  uint16_t nextContextId = 0;
+  std::vector<std::pair<SyntaxId, uint16_t>> contexts;
+
+  // Writes iov now, or queues a copy while corked. False if the connection is broken.
+  bool send(iovec* iov, int count);
+  // Writes iov now even while corked, after what the cork holds (so order is kept): for bind and
+  // alter_context, whose answers a corked caller is about to wait for.
+  bool sendNow(iovec* iov, int count);
+  bool flushLocked();
+  void cork();
+  bool uncork();
+  void sendBare(pdu::PType type, uint32_t callId);
+};
+
+struct ClientCall {
+  enum class Kind { kBind, kRequest };
+  std::weak_ptr<ChannelImpl> channel;
+  std::shared_ptr<ClientConn> conn;
+  Kind kind = Kind::kRequest;
+  uint32_t callId = 0;
+  Clock::time_point deadline = kNever;
+  // Under ChannelImpl::mu.
+  bool done = false;
+  bool started = false;
+  uint32_t status = 0;
+  Reply reply;
+  std::optional<pdu::BindAck> ack;
+  std::optional<pdu::BindNak> nak;
+  std::condition_variable cv;  // sync calls wait here
+  Completion completion;       // async calls
+};
+
+using CallPtr = std::shared_ptr<ClientCall>;
+
+// What the lanes of a non-causal channel share: their association group, which each new connection joins
+// so that context handles are valid over all of them.
+struct LaneGroup {
+  // Held across a lane's first bind, so that the lanes' binds go one at a time and each can join the
+  // group the one before it made or joined (two racing first binds would make two groups).
+  std::mutex bindMu;
+  uint32_t assocGroup = 0;  // under bindMu: what the last first bind got
+  // Lane connections that are bound and not failed. With none, the group may be gone (after disconnect()
+  // the server runs it down), so a new connection asks for a new group instead of joining a stale one.
+  std::atomic<int> live{0};
+};
+
+struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
+  std::string bindingText;
+  std::optional<StringBinding> binding;
+  Server* inproc = nullptr;
+  ChannelOptions opts;
+
+  std::mutex mu;
+  std::shared_ptr<ClientConn> conn;
+  std::unordered_map<uint32_t, CallPtr> calls;
+  uint32_t nextCallId = 1;
+  bool leader = false;
+  std::vector<ClientCall*> followers;
+  size_t asyncOutstanding = 0;
+  size_t deadlineCalls = 0;
+  std::condition_variable readerCv;
+  std::thread reader;
+  bool stop = false;
+  std::mutex bindMu;
+  // Non-causal lanes only.
+  std::shared_ptr<LaneGroup> group;
+  // Read without mu by Channel::pick (a racy hint is fine there); stored under mu.
+  std::atomic<size_t> inFlight{0};
+  std::atomic<bool> open{false};
+
+  // channel_read.cpp: reading replies, finishing calls, the reader thread.
+  ~ChannelImpl();
+  void close();
+  // Waits for `call`, reading for everyone if no one else is. Completions read meanwhile run here, or, with
+  // `deferred`, are left there for the caller to run later.
+  uint32_t wait(ClientCall& call, std::vector<CallPtr>* deferred = nullptr);
+  // mu held throughout, except while reading the socket and running callbacks.
+  void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done);
+  void finish(const CallPtr& call, uint32_t status, std::vector<CallPtr>& done);
+  void failConnection(const std::shared_ptr<ClientConn>& c, uint32_t status, std::vector<CallPtr>& done);
+  void route(const std::shared_ptr<ClientConn>& c, const pdu::View& v, std::vector<CallPtr>& done);
+  void expire(std::vector<CallPtr>& done,
+              std::vector<std::pair<std::shared_ptr<ClientConn>, uint32_t>>& orphans);
+  void handOff();
+  void runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
+                      const std::shared_ptr<ClientConn>& corkConn);
+  void readerLoop();
+
+  // channel_bind.cpp: connecting, and binding the presentation context of an interface.
+  std::shared_ptr<ClientConn> connect();
+  uint16_t ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut);
+
+  // channel_call.cpp: issuing a call.
+  CallPtr registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,
+                       std::chrono::milliseconds timeout, Completion completion);
+  bool sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
+                   const Uuid* object);
+  // The call's object UUID, else the one of the string binding ("uuid@ncacn_ip_tcp:...").
+  const Uuid* objectFor(const CallOptions& o) const {
+    if (o.object != nullptr) return o.object;
+    return binding && binding->object ? &*binding->object : nullptr;
+  }
+  Clock::time_point deadlineFor(std::chrono::milliseconds timeout) const {
+    auto t = timeout.count() != 0 ? timeout : opts.defaultTimeout;
+    return t.count() != 0 ? Clock::now() + t : kNever;
+  }
+};
+
+// One blocking call: throws RpcError (with a description) when the connection or the presentation
+// context cannot be set up, and returns the call's status otherwise.
+uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
+                        Reply& reply, const CallOptions& options);
+
+}  // namespace midlrt::rpc::detail

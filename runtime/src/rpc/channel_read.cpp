@@ -1,0 +1,298 @@
+// Reading replies on a lane: leader/follower reads, routing each PDU to its call, deadlines and orphaning,
+// failing a lost connection's calls, running completions, and the reader thread of asynchronous calls.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "channel_impl.h"
+#include "midlrt/rpc/status.h"
+
+namespace midlrt::rpc::detail {
+
+void ChannelImpl::close() {
+  std::vector<CallPtr> done;
+  {
+    std::unique_lock lk(mu);
+    if (stop) return;
+    stop = true;
+    if (conn) failConnection(conn, status::kCallFailed, done);
+  }
+  readerCv.notify_all();
+  if (reader.joinable()) {
+    // The last Channel may go away inside a completion callback, i.e. on the reader thread itself; the
+    // thread then finishes on its own, holding the last reference to this object.
+    if (reader.get_id() == std::this_thread::get_id()) {
+      reader.detach();
+    } else {
+      reader.join();
+    }
+  }
+  for (auto& c : done) {
+    if (c->completion) c->completion(c->status, c->reply);
+  }
+}
+
+ChannelImpl::~ChannelImpl() {
+  if (reader.joinable()) reader.detach();  // only when destroyed by the reader thread's last reference
+}
+
+void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& done) {
+  if (call->done) return;
+  calls.erase(call->callId);
+  inFlight.store(calls.size(), std::memory_order_relaxed);  // a plain store: no cost on a causal channel
+  call->done = true;
+  call->status = s;
+  if (call->deadline != kNever) --deadlineCalls;
+  if (call->completion) {
+    --asyncOutstanding;
+    done.push_back(call);
+  } else {
+    call->cv.notify_one();
+  }
+}
+
+void ChannelImpl::failConnection(const std::shared_ptr<ClientConn>& conn_, uint32_t s,
+                                 std::vector<CallPtr>& done) {
+  std::shared_ptr<ClientConn> c = conn_;  // the argument may be `conn` itself
+  if (conn == c) {
+    conn.reset();
+    open.store(false, std::memory_order_relaxed);
+  }
+  if (!c->failed) {
+    c->failed = true;
+    ::shutdown(c->fd, SHUT_RDWR);  // wakes a leader blocked in recv
+    if (c->inGroup) group->live.fetch_sub(1);
+  }
+  std::vector<CallPtr> victims;
+  for (auto& [id, call] : calls) {
+    if (call->conn == c) victims.push_back(call);
+  }
+  for (auto& call : victims) finish(call, s, done);
+}
+
+void ChannelImpl::handOff() {
+  if (!followers.empty()) {
+    followers.front()->cv.notify_one();
+  } else if (asyncOutstanding > 0) {
+    readerCv.notify_one();
+  }
+}
+
+void ChannelImpl::runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
+                                 const std::shared_ptr<ClientConn>& corkConn) {
+  if (done.empty()) return;
+  lk.unlock();
+  // Requests issued by the callbacks leave together in one write.
+  if (corkConn) corkConn->cork();
+  size_t n = 0;
+  for (auto& c : done) {
+    c->completion(c->status, c->reply);
+    if (corkConn && opts.callbackFlushEvery != 0 && ++n % opts.callbackFlushEvery == 0) {
+      corkConn->uncork();
+      corkConn->cork();
+    }
+  }
+  done.clear();
+  if (corkConn) corkConn->uncork();
+  lk.lock();
+}
+
+void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v,
+                        std::vector<CallPtr>& done) {
+  auto it = calls.find(v.header.callId);
+  CallPtr call = it != calls.end() && it->second->conn == c ? it->second : nullptr;
+  switch (v.header.type) {
+    case pdu::PType::kResponse: {
+      pdu::Body body;
+      pdu::Response r = pdu::decodeResponse(v, body);
+      if (!call || call->kind != ClientCall::Kind::kRequest) return;  // late reply of an abandoned call
+      auto& st = call->reply.storage();
+      if (v.header.flags & pdu::kFirstFrag) {
+        st.clear();
+        st.reserve(std::min<size_t>({r.allocHint, opts.maxReplySize, size_t{1} << 20}));
+        call->started = true;
+      } else if (!call->started) {
+        throw pdu::ProtocolError("response fragment without a first fragment");
+      }
+      if (st.size() + body.stubLength > opts.maxReplySize) {
+        finish(call, status::kReplyTooBig, done);
+        return;
+      }
+      st.insert(st.end(), body.stub, body.stub + body.stubLength);
+      if (v.header.flags & pdu::kLastFrag) finish(call, status::kOk, done);
+      return;
+    }
+    case pdu::PType::kFault: {
+      pdu::Fault f = pdu::decodeFault(v);
+      if (call) finish(call, f.status != 0 ? f.status : status::kCallFailed, done);
+      return;
+    }
+    case pdu::PType::kBindAck:
+    case pdu::PType::kAlterContextResp:
+      if (call && call->kind == ClientCall::Kind::kBind) {
+        call->ack = pdu::decodeBindAck(v);
+        finish(call, status::kOk, done);
+      }
+      return;
+    case pdu::PType::kBindNak:
+      if (call && call->kind == ClientCall::Kind::kBind) {
+        call->nak = pdu::decodeBindNak(v);
+        finish(call, status::kOk, done);
+      }
+      return;
+    case pdu::PType::kShutdown:
+      return;  // the server will close; calls in flight fail then
+    default:
+      throw pdu::ProtocolError("unexpected PDU type from server");
+  }
+}
+
+void ChannelImpl::expire(std::vector<CallPtr>& done,
+                         std::vector<std::pair<std::shared_ptr<ClientConn>, uint32_t>>& orphans) {
+  if (deadlineCalls == 0) return;
+  auto now = Clock::now();
+  std::vector<CallPtr> late;
+  for (auto& [id, call] : calls) {
+    if (call->deadline <= now) late.push_back(call);
+  }
+  for (auto& call : late) {
+    orphans.emplace_back(call->conn, call->callId);
+    finish(call, status::kTimeout, done);
+  }
+}
+
+void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done) {
+  std::shared_ptr<ClientConn> c = own != nullptr ? own->conn : conn;
+  if (!c || c->failed) return;
+  Clock::time_point deadline = own != nullptr ? own->deadline : kNever;
+  if (deadlineCalls != 0) {
+    for (auto& [id, call] : calls) deadline = std::min(deadline, call->deadline);
+  }
+  lk.unlock();
+  ssize_t n = 0;
+  bool timedOut = false;
+  int flags = 0;
+  if (deadline != kNever) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count() + 1;
+    pollfd p{c->fd, POLLIN, 0};
+    // Wake at least every kLeaderRecheck, as a blocking read does, so that a deadline registered after the
+    // wait began (an async call issued while this leader reads) is kept too.
+    int rc =
+        ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(ms, kLeaderRecheck.count()))));
+    timedOut = rc == 0;
+    flags = MSG_DONTWAIT;
+  }
+  if (!timedOut) {
+    do {
+      n = ::recv(c->fd, c->rbuf.get() + c->rend, kReadBufferSize - c->rend, flags);
+    } while (n < 0 && errno == EINTR);
+  }
+  lk.lock();
+  std::vector<std::pair<std::shared_ptr<ClientConn>, uint32_t>> orphans;
+  if (!timedOut && n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    // spurious wake-up
+  } else if (!timedOut && n <= 0) {
+    failConnection(c, status::kCallFailed, done);
+    return;
+  } else if (!timedOut) {
+    c->rend += static_cast<size_t>(n);
+    try {
+      while (true) {
+        pdu::View v;
+        v.data = c->rbuf.get() + c->rbeg;
+        auto hs = pdu::decodeHeader(v.data, c->rend - c->rbeg, v.header);
+        if (hs == pdu::HeaderStatus::kNeedMore) break;
+        if (hs == pdu::HeaderStatus::kInvalid) throw pdu::ProtocolError("invalid PDU header");
+        if (v.header.fragLength > c->rend - c->rbeg) break;
+        route(c, v, done);
+        c->rbeg += v.header.fragLength;
+      }
+    } catch (const pdu::ProtocolError&) {
+      failConnection(c, status::kProtocolError, done);
+      return;
+    } catch (const std::bad_alloc&) {
+      failConnection(c, status::kReplyTooBig, done);
+      return;
+    }
+    size_t left = c->rend - c->rbeg;
+    if (left != 0 && c->rbeg != 0) std::memmove(c->rbuf.get(), c->rbuf.get() + c->rbeg, left);
+    c->rbeg = 0;
+    c->rend = left;
+  }
+  expire(done, orphans);
+  if (!orphans.empty()) {
+    lk.unlock();
+    for (auto& [oc, id] : orphans) oc->sendBare(pdu::PType::kOrphaned, id);
+    lk.lock();
+  }
+}
+
+uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
+  std::unique_lock lk(mu);
+  std::vector<CallPtr> done;
+  auto complete = [&] {
+    if (deferred == nullptr) {
+      runCompletions(lk, done, call.conn);
+    } else {
+      deferred->insert(deferred->end(), done.begin(), done.end());
+      done.clear();
+    }
+  };
+  while (!call.done) {
+    if (!leader) {
+      leader = true;
+      pump(lk, &call, done);
+      leader = false;
+      handOff();
+      complete();
+      continue;
+    }
+    followers.push_back(&call);
+    if (call.deadline == kNever) {
+      call.cv.wait(lk);
+    } else {
+      call.cv.wait_until(lk, call.deadline);
+    }
+    followers.erase(std::find(followers.begin(), followers.end(), &call));
+    if (!call.done && Clock::now() >= call.deadline) {
+      auto it = calls.find(call.callId);
+      if (it != calls.end()) {
+        CallPtr self = it->second;
+        finish(self, status::kTimeout, done);
+        lk.unlock();
+        self->conn->sendBare(pdu::PType::kOrphaned, self->callId);
+        lk.lock();
+      }
+    }
+  }
+  // Someone must keep reading for the others.
+  if (!leader) handOff();
+  complete();
+  return call.status;
+}
+
+void ChannelImpl::readerLoop() {
+  std::unique_lock lk(mu);
+  std::vector<CallPtr> done;
+  while (true) {
+    readerCv.wait(lk, [&] { return stop || (!leader && asyncOutstanding > 0); });
+    if (stop) break;
+    leader = true;
+    std::shared_ptr<ClientConn> c = conn;
+    pump(lk, nullptr, done);
+    leader = false;
+    handOff();
+    runCompletions(lk, done, c);
+    if (!c || c->failed) {
+      // Calls of a dead connection were failed by pump; async calls on no connection cannot be waiting.
+      if (!conn) readerCv.wait_for(lk, std::chrono::milliseconds(1));
+    }
+  }
+}
+
+}  // namespace midlrt::rpc::detail

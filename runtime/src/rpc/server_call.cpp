@@ -1,0 +1,65 @@
+// One incoming call: deferral, the single completion (response or fault), and cancel notification.
+#include "midlrt/rpc/status.h"
+#include "server_impl.h"
+
+namespace midlrt::rpc {
+
+ServerCall::ServerCall(Token, std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId)
+    : conn_(std::move(conn)), callId_(callId), contextId_(contextId) {
+  association_ = conn_->association;
+  response_.reserve(232);  // one allocation covers the header room and a typical small reply
+}
+
+ServerCall::~ServerCall() {
+  // A deferred call dropped without an answer still gets one, so the client is never left waiting.
+  if (state_.load() == 0 && conn_) {
+    state_.store(1);
+    conn_->sendFault(*this, status::kCallFailed);
+  }
+}
+
+uint64_t ServerCall::connectionId() const {
+  return conn_->id;
+}
+
+std::shared_ptr<ServerCall> ServerCall::defer() {
+  deferred_ = true;
+  return shared_from_this();
+}
+
+bool ServerCall::claim() {
+  int expected = 0;
+  return state_.compare_exchange_strong(expected, 1, std::memory_order_acq_rel);
+}
+
+void ServerCall::complete() {
+  if (claim()) conn_->sendResponse(*this);
+}
+
+void ServerCall::fault(uint32_t s) {
+  if (claim()) conn_->sendFault(*this, s);
+}
+
+void ServerCall::onCancel(std::function<void()> fn) {
+  {
+    std::lock_guard lk(cancelMu_);
+    if (!cancelled_.load()) {
+      onCancel_ = std::move(fn);
+      return;
+    }
+  }
+  fn();
+}
+
+void ServerCall::markCancelled(bool orphaned) {
+  if (orphaned) orphaned_.store(true);
+  if (cancelled_.exchange(true)) return;
+  std::function<void()> fn;
+  {
+    std::lock_guard lk(cancelMu_);
+    fn = std::move(onCancel_);
+  }
+  if (fn) fn();
+}
+
+}  // namespace midlrt::rpc

@@ -1,0 +1,156 @@
+// Internal: the server's private state (ServerImpl) and one client connection's (ServerConn), shared by the
+// files that run the I/O thread, binds, dispatch, responses, association groups and shutdown.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "io.h"
+#include "midlrt/rpc/pdu.h"
+#include "midlrt/rpc/server.h"
+
+namespace midlrt::rpc::detail {
+
+// epoll ids: the wake-up eventfd, then listeners (1-based indexes into ServerImpl::listeners), then
+// connections.
+inline constexpr uint64_t kWakeId = 0;
+inline constexpr uint64_t kFirstConnId = uint64_t{1} << 32;
+
+struct Registered {
+  SyntaxId id;
+  uint16_t opCount;
+  std::shared_ptr<Dispatcher> dispatcher;
+};
+
+struct BoundContext {
+  uint16_t contextId;
+  SyntaxId clientSyntax;
+  std::shared_ptr<Registered> reg;
+};
+
+struct GroupEntry {
+  std::shared_ptr<AssociationGroup> group;
+  std::string machine;
+  size_t connections = 0;
+};
+
+struct Partial {
+  std::vector<uint8_t> data;
+  pdu::Request request;
+};
+
+struct ServerConn : std::enable_shared_from_this<ServerConn> {
+  ServerImpl* server = nullptr;
+  uint64_t id = 0;
+  int fd = -1;
+  std::string secondaryAddress;
+
+  // Owned by the I/O thread.
+  std::unique_ptr<uint8_t[]> rbuf;
+  size_t rbeg = 0;
+  size_t rend = 0;
+  bool bound = false;
+  std::vector<BoundContext> contexts;
+  std::unordered_map<uint32_t, Partial> partial;
+
+  // Shared with completing threads, under mu.
+  std::mutex mu;
+  OutQueue out;
+  bool closed = false;
+  bool batching = false;
+  bool pollOut = false;
+  uint16_t xmitFrag = pdu::kMinFragSize;
+  std::unordered_map<uint32_t, std::shared_ptr<ServerCall>> active;
+  std::shared_ptr<Association> association;
+
+  // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
+  void sendResponse(ServerCall& call);
+  void sendFault(ServerCall& call, uint32_t status);
+  void flushMaybeLocked();
+  void flushLocked();
+};
+
+struct ServerImpl {
+  ServerOptions opts;
+  mutable std::mutex regMu;
+  std::vector<std::shared_ptr<Registered>> interfaces;
+
+  int epfd = -1;
+  int evfd = -1;
+  std::mutex lifeMu;
+  std::thread io;
+  bool running = false;
+  std::atomic<bool> stopping{false};
+  std::mutex listenMu;
+  std::deque<Listening> listeners;  // ids are 1-based indexes; entries are never removed
+  std::mutex adoptMu;
+  std::vector<int> adopted;
+  std::unordered_map<uint64_t, std::shared_ptr<ServerConn>> conns;  // I/O thread only
+  uint64_t nextConnId = kFirstConnId;
+  std::atomic<size_t> connCount{0};
+  // Association groups by id (I/O thread only). Ids start at a random value, so that the id a client kept
+  // from an earlier server process is unlikely to name another client's group here.
+  std::unordered_map<uint32_t, GroupEntry> groups;
+  uint32_t nextGroup = static_cast<uint32_t>(std::random_device{}());
+  bool draining = false;
+  std::chrono::steady_clock::time_point drainDeadline;
+
+  std::mutex qMu;
+  std::condition_variable qCv;
+  std::deque<std::pair<std::shared_ptr<ServerCall>, std::shared_ptr<Registered>>> queue;
+  bool qStop = false;
+  std::vector<std::thread> workers;
+
+  // server_loop.cpp: the I/O thread.
+  explicit ServerImpl(ServerOptions o);
+  ~ServerImpl();
+  void ensureStarted();
+  void wake();
+  void loop();
+  void addConnection(int fd, const std::string& secAddr);
+  void onReadable(const std::shared_ptr<ServerConn>& c);
+  void onWritable(const std::shared_ptr<ServerConn>& c);
+  void closeConnection(const std::shared_ptr<ServerConn>& c);
+  // Returns false when the connection must be closed.
+  bool handlePdu(const std::shared_ptr<ServerConn>& c, const pdu::View& v);
+
+  // server_bind.cpp: bind and alter_context.
+  void handleBind(const std::shared_ptr<ServerConn>& c, const pdu::View& v, bool alter);
+
+  // association_group.cpp: the group a new connection's bind asks for, if it exists and was made from the
+  // same machine; else a new one.
+  std::shared_ptr<AssociationGroup> joinGroup(const ServerConn& c, uint32_t requested);
+  void leaveGroup(AssociationGroup& group);
+
+  // server_dispatch.cpp: requests to calls, run inline or on the worker pool.
+  bool handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::View& v);
+  bool startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
+                 std::vector<uint8_t>&& stub);
+  static void runDispatch(ServerCall& call, Dispatcher& d);
+  void workerLoop();
+
+  // server_shutdown.cpp: stopping, and draining the calls in flight.
+  void shutdown();
+  void beginDrain();
+  bool drained();
+  void finishDrain();
+  void cancelCalls(const std::shared_ptr<ServerConn>& c, bool orphaned);
+};
+
+// The server whose I/O thread this is, else null: while that thread works through a read buffer, the
+// responses it makes wait to be written together (constinit: read without a TLS wrapper call).
+extern thread_local constinit const ServerImpl* tlsIoServer;
+
+}  // namespace midlrt::rpc::detail

@@ -1,0 +1,95 @@
+// Sending a call's response or fault: the header written in place in the response's headroom, fragments
+// when the body exceeds the connection's max_xmit_frag, and writes batched while the I/O thread reads.
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "server_impl.h"
+
+namespace midlrt::rpc::detail {
+
+namespace {
+constexpr size_t kCopyLimit = 8 * 1024;  // responses up to this size are copied into the send arena
+}  // namespace
+
+void ServerConn::flushLocked() {
+  if (closed || out.empty()) return;
+  auto r = out.flush(fd);
+  if (r == OutQueue::Result::kWouldBlock && !pollOut) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT;
+    ev.data.u64 = id;
+    ::epoll_ctl(server->epfd, EPOLL_CTL_MOD, fd, &ev);
+    pollOut = true;
+  } else if (r == OutQueue::Result::kError) {
+    out.clear();  // the I/O thread sees the error on its next read and closes
+  }
+}
+
+void ServerConn::flushMaybeLocked() {
+  // While the I/O thread works through a read buffer, its responses are written together afterwards.
+  if (batching && tlsIoServer == server) return;
+  flushLocked();
+}
+
+void ServerConn::sendResponse(ServerCall& call) {
+  ndr::Buffer& st = call.response_.buffer();
+  size_t headroom = call.response_.headroom();
+  size_t n = call.response_.size();
+  std::lock_guard lk(mu);
+  auto it = active.find(call.callId_);
+  if (it != active.end() && it->second.get() == &call) active.erase(it);
+  if (closed || call.orphaned_.load()) return;
+  size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+  pdu::Response r;
+  r.contextId = call.contextId_;
+  if (n <= maxBody) {
+    r.allocHint = static_cast<uint32_t>(n);
+    uint8_t* body = st.data() + headroom;
+    if (headroom >= pdu::kResponseHeaderSize) {
+      uint8_t* h = body - pdu::kResponseHeaderSize;
+      pdu::encodeResponseHeader(h, pdu::kFirstFrag | pdu::kLastFrag, call.callId_, r, n);
+      if (n + pdu::kResponseHeaderSize <= kCopyLimit) {
+        out.appendCopy(h, n + pdu::kResponseHeaderSize);
+      } else {
+        out.appendRef(h, n + pdu::kResponseHeaderSize, call.shared_from_this());
+      }
+    } else {
+      uint8_t h[pdu::kResponseHeaderSize];
+      pdu::encodeResponseHeader(h, pdu::kFirstFrag | pdu::kLastFrag, call.callId_, r, n);
+      out.appendCopy(h, sizeof h);
+      out.appendCopy(body, n);
+    }
+  } else {
+    std::shared_ptr<const void> keep = call.shared_from_this();
+    const uint8_t* body = st.data() + headroom;
+    for (size_t off = 0; off < n; off += maxBody) {
+      size_t len = std::min(maxBody, n - off);
+      uint8_t flags =
+          static_cast<uint8_t>((off == 0 ? pdu::kFirstFrag : 0) | (off + len == n ? pdu::kLastFrag : 0));
+      r.allocHint = static_cast<uint32_t>(n - off);
+      uint8_t h[pdu::kResponseHeaderSize];
+      pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
+      out.appendCopy(h, sizeof h);
+      out.appendRef(body + off, len, keep);
+    }
+  }
+  flushMaybeLocked();
+}
+
+void ServerConn::sendFault(ServerCall& call, uint32_t status) {
+  std::vector<uint8_t> bytes;
+  pdu::Fault f;
+  f.contextId = call.contextId_;
+  f.status = status;
+  pdu::encodeFault(bytes, call.callId_, f);
+  std::lock_guard lk(mu);
+  auto it = active.find(call.callId_);
+  if (it != active.end() && it->second.get() == &call) active.erase(it);
+  if (closed || call.orphaned_.load()) return;
+  out.appendCopy(bytes.data(), bytes.size());
+  flushMaybeLocked();
+}
+
+}  // namespace midlrt::rpc::detail
