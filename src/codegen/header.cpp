@@ -349,6 +349,11 @@ std::optional<std::string> render(const std::string& templateName, const mustach
 
 namespace {
 
+// An output file's name: the one chosen on the command line, or midlc's default.
+std::string fileName(const std::string& chosen, std::string fallback) {
+  return chosen.empty() ? fallback : chosen;
+}
+
 // One view serves every output file: the header's types and the interfaces' client and server code.
 std::optional<mustache::data> buildView(const sema::Model& model, const Options& options,
                                         Diagnostics& diagnostics) {
@@ -357,7 +362,7 @@ std::optional<mustache::data> buildView(const sema::Model& model, const Options&
   bool ok = buildRpcInterfaces(model, header.ndr(), view, diagnostics);
   if (!ok || header.failed()) return std::nullopt;
   std::string base = options.baseName.empty() ? stemOf(model.mainFile().path) : options.baseName;
-  view.set("header", base + ".h");
+  view.set("header", fileName(options.headerName, base + ".h"));
   return view;
 }
 
@@ -391,9 +396,9 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
   auto view = buildView(model, options, diagnostics);
   if (!view) return false;
   const std::pair<bool, std::pair<const char*, std::string>> outputs[] = {
-      {options.header, {"header.h.mustache", base + ".h"}},
-      {options.client, {"client.cpp.mustache", base + "_c.cpp"}},
-      {options.server, {"server.cpp.mustache", base + "_s.cpp"}},
+      {options.header, {"header.h.mustache", fileName(options.headerName, base + ".h")}},
+      {options.client, {"client.cpp.mustache", fileName(options.clientName, base + "_c.cpp")}},
+      {options.server, {"server.cpp.mustache", fileName(options.serverName, base + "_s.cpp")}},
   };
   for (const auto& [wanted, output] : outputs) {
     if (!wanted) continue;
