@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "driver/driver.h"
+#include "driver/idl_folder.h"
 #include "frontend/preprocessor.h"
 #include "support/diagnostics.h"
 
@@ -70,8 +71,10 @@ int main(int argc, char** argv) {
                  "Read templates from this folder first (file names as in midlc's templates/cpp)");
   std::string macros;
   for (const auto& m : midlc::frontend::predefinedMacros()) macros += " " + m;
-  app.footer("Predefined macros:" + macros + "\nDefault import folder: " + midlc::driver::defaultImportDir() +
-             "\n" + warningHelp());
+  midlc::driver::IdlFolder idl = midlc::driver::ownIdlFolder();
+  app.footer("Predefined macros:" + macros +
+             "\nmidlc's IDL folder: " + (idl.path.empty() ? "" : idl.path + " ") + "(" + idl.origin +
+             "); MIDLC_IDL_DIR overrides it\n" + warningHelp());
 
   std::vector<std::string> reversed(rest.rbegin(), rest.rend());
   try {

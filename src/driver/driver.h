@@ -30,9 +30,6 @@ struct Options {
   std::vector<std::string> disabledWarnings;
 };
 
-// The folder of midlc's own IDL files.
-std::string defaultImportDir();
-
 // Reads, preprocesses, parses and analyzes. Returns null after reporting errors.
 std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics);
 
