@@ -148,13 +148,30 @@ std::string makeEscape(const std::string& path) {
 // "target: dep dep ..." with the outputs as targets, so editing an imported IDL or the ACF regenerates.
 bool writeDepfile(const Options& options, const sema::Model& model, Diagnostics& diagnostics) {
   std::string base = fs::path(options.input).stem().string();
-  std::string target = makeEscape((fs::path(options.outDir) / (base + ".h")).string());
+  std::string header = options.headerName.empty() ? base + ".h" : options.headerName;
+  std::string target = makeEscape((fs::path(options.outDir) / header).string());
   std::string text = target + ":";
   for (const auto& f : model.files) text += " \\\n  " + makeEscape(f.path);
   if (!model.acfPath.empty()) text += " \\\n  " + makeEscape(model.acfPath);
   text += "\n";
   codegen::DirectorySink sink(fs::path(options.depfile).parent_path().string());
   return sink.write(fs::path(options.depfile).filename().string(), text, diagnostics);
+}
+
+int failed(const Diagnostics& diagnostics, std::ostream& err) {
+  err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
+      << " generated.\n";
+  return 1;
+}
+
+// -E: the main file as the preprocessor leaves it (line markers taken out), as widl -E prints it.
+int printPreprocessed(const Options& options, FileCache& files, Diagnostics& diagnostics, std::ostream& out,
+                      std::ostream& err) {
+  auto source = frontend::preprocess(
+      options.input, preprocessOptions(options.input, options, ownImportDir(options)), files, diagnostics);
+  if (!source || diagnostics.hasErrors()) return failed(diagnostics, err);
+  out << source->text();
+  return 0;
 }
 
 }  // namespace
@@ -164,26 +181,23 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
   Diagnostics diagnostics(&files, &err);
   diagnostics.setWarningsAreErrors(options.warningsAreErrors);
   for (const auto& w : options.disabledWarnings) diagnostics.disableWarning(w);
+  for (const auto& message : options.switchWarnings) diagnostics.warning(Location{}, "midl-switch", message);
+  if (options.preprocessOnly) return printPreprocessed(options, files, diagnostics, out, err);
   auto model = compile(options, files, diagnostics);
-  if (!model || diagnostics.hasErrors()) {
-    err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
-        << " generated.\n";
-    return 1;
-  }
+  if (!model || diagnostics.hasErrors()) return failed(diagnostics, err);
   if (options.dumpModel) out << sema::dumpModel(*model);
   if (options.header || options.client || options.server) {
     codegen::Options gen;
     gen.header = options.header;
     gen.client = options.client;
     gen.server = options.server;
+    gen.headerName = options.headerName;
+    gen.clientName = options.clientName;
+    gen.serverName = options.serverName;
     gen.templateDir = options.templateDir;
     gen.defaultImportDir = ownImportDir(options);
     codegen::DirectorySink sink(options.outDir);
-    if (!codegen::generate(*model, gen, sink, diagnostics)) {
-      err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
-          << " generated.\n";
-      return 1;
-    }
+    if (!codegen::generate(*model, gen, sink, diagnostics)) return failed(diagnostics, err);
   }
   if (!options.depfile.empty() && !writeDepfile(options, *model, diagnostics)) return 1;
   if (!options.dumpModel && !options.header && !options.client && !options.server)

@@ -13,6 +13,7 @@ mkdir -p "$tmp/prefix/bin" "$tmp/prefix/share/midlc/idl" "$tmp/out" "$tmp/alone/
 cp "$midlc" "$tmp/prefix/bin/midlc"
 cp "$midlc" "$tmp/alone/bin/midlc"
 cp "$source_idl"/*.idl "$tmp/prefix/share/midlc/idl/"
+# In a folder named like MIDL's /out, to check that the path stays a file name.
 cat > "$tmp/out/x.idl" <<'IDL'
 import "unknwn.idl";
 [object, uuid(0b3f8a34-1b1e-4c55-9d1e-3f2a7c9e0a11)]
@@ -20,9 +21,10 @@ interface IThing : IUnknown { HRESULT Poke([in] long n); }
 IDL
 
 # Installed layout: the import resolves in <prefix>/share/midlc/idl, and --help says so.
-"$tmp/prefix/bin/midlc" --header --client --server -o "$tmp/gen" --depfile "$tmp/x.d" "$tmp/out/x.idl" || fail "installed midlc failed"
+"$tmp/prefix/bin/midlc" /out "$tmp/gen" --depfile "$tmp/x.d" "$tmp/out/x.idl" || fail "installed midlc failed"
 grep -q "$tmp/prefix/share/midlc/idl/unknwn.idl" "$tmp/x.d" || fail "unknwn.idl not read from the prefix: $(cat "$tmp/x.d")"
 grep -q '<midlrt/idl/unknwn.h>' "$tmp/gen/x.h" || fail "the header does not include midlc's own unknwn.h"
+[ -f "$tmp/gen/x_c.cpp" ] && [ -f "$tmp/gen/x_s.cpp" ] || fail "/out did not write every file"
 "$tmp/prefix/bin/midlc" --help | grep -q "midlc's IDL folder: $tmp/prefix/share/midlc/idl (installed" ||
   fail "--help does not name the installed folder"
 
