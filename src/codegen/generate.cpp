@@ -37,17 +37,23 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
     std::string file;
     Data view;
   };
+  // The file names chosen on the command line (MIDL's /h, /cstub, /sstub), or midlc's.
+  auto name = [](const std::string& chosen, std::string fallback) { return chosen.empty() ? fallback : chosen; };
+  const std::string header = name(options.headerName, base + ".h");
   Output outputs[] = {
-      {options.header, "header.h", base + ".h", options.header ? headerView(model, plan, wire, options.defaultImportDir) : Data()},
-      {options.client, "client.cpp", base + "_c.cpp", options.client ? clientView(plan) : Data()},
-      {options.server, "server.cpp", base + "_s.cpp", options.server ? serverView(plan) : Data()},
+      {options.header, "header.h", header,
+       options.header ? headerView(model, plan, wire, options.defaultImportDir) : Data()},
+      {options.client, "client.cpp", name(options.clientName, base + "_c.cpp"),
+       options.client ? clientView(plan) : Data()},
+      {options.server, "server.cpp", name(options.serverName, base + "_s.cpp"),
+       options.server ? serverView(plan) : Data()},
   };
   Templates templates(options.templateDir, diagnostics);
   for (auto& output : outputs) {
     if (!output.wanted) continue;
     output.view.set("version", MIDLC_VERSION);
     output.view.set("idlFile", fs::path(model.mainFile().path).filename().string());
-    output.view.set("header", base + ".h");
+    output.view.set("header", header);
     auto text = templates.render(output.templateName, output.view);
     if (!text || !sink.write(output.file, *text, diagnostics)) return false;
   }

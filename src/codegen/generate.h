@@ -18,6 +18,8 @@ struct Options {
   std::string templateDir;       // --template-dir: overrides embedded templates by file name
   std::string baseName;          // output file names: <baseName>.h ...
   std::string defaultImportDir;  // imports found here are midlc's own IDL: #include <midlrt/idl/x.h>
+  // Chosen file names (MIDL's /h, /cstub, /sstub); empty: <base>.h, <base>_c.cpp, <base>_s.cpp.
+  std::string headerName, clientName, serverName;
 };
 
 // Where generated files go: a folder, or memory.

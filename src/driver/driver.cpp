@@ -1,13 +1,10 @@
 // The driver: loads the IDL with its imports (each file once), the ACF, and runs sema.
 #include "driver/driver.h"
 
-#include <unistd.h>
-
-#include <climits>
-#include <cstdlib>
 #include <filesystem>
 #include <set>
 
+#include "driver/idl_folder.h"
 #include "frontend/parser.h"
 #include "sema/analyze.h"
 #include "sema/json_dump.h"
@@ -16,28 +13,31 @@ namespace midlc::driver {
 
 namespace fs = std::filesystem;
 
-std::string defaultImportDir() {
-  // Beside an installed binary first (<prefix>/share/midlc/idl), then the source tree it was built from.
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = '\0';
-    fs::path installed = fs::path(exe).parent_path().parent_path() / "share" / "midlc" / "idl";
-    std::error_code ec;
-    if (fs::is_directory(installed, ec)) return installed.string();
-  }
-  return MIDLC_DEFAULT_IMPORT_DIR;
+namespace {
+
+// midlc's own IDL folder, unless --no-default-imports (or none was found).
+std::string ownImportDir(const Options& options) {
+  return options.defaultImports ? ownIdlFolder().path : std::string();
 }
 
-namespace {
+// The preprocessor's view of one file: its own folder first, then -I, then midlc's own IDL folder.
+frontend::PreprocessOptions preprocessOptions(const std::string& path, const Options& options,
+                                              const std::string& ownDir) {
+  frontend::PreprocessOptions pp = options.preprocess;
+  pp.includeDirs.insert(pp.includeDirs.begin(), fs::path(path).parent_path().string());
+  if (!ownDir.empty()) pp.includeDirs.push_back(ownDir);
+  for (auto& dir : pp.includeDirs)
+    if (dir.empty()) dir = ".";
+  return pp;
+}
 
 class Loader {
  public:
   Loader(const Options& options, FileCache& files, Diagnostics& diagnostics)
-      : options_(options), files_(files), diagnostics_(diagnostics) {
+      : options_(options), files_(files), diagnostics_(diagnostics), ownDir_(ownImportDir(options)) {
     searchPath_ = options.importDirs;
     for (const auto& dir : options.preprocess.includeDirs) searchPath_.push_back(dir);
-    if (options.defaultImports) searchPath_.push_back(defaultImportDir());
+    if (!ownDir_.empty()) searchPath_.push_back(ownDir_);
   }
 
   bool load(const std::string& path, bool isMain) {
@@ -45,7 +45,8 @@ class Loader {
     std::string key = fs::weakly_canonical(path, ec).string();
     if (ec) key = path;
     if (!seen_.insert(key).second) return true;  // already loaded, or being loaded (an import cycle)
-    auto source = frontend::preprocess(path, preprocessOptions(path), files_, diagnostics_);
+    auto source =
+        frontend::preprocess(path, preprocessOptions(path, options_, ownDir_), files_, diagnostics_);
     if (!source) return false;
     auto file = frontend::parseIdl(*source, diagnostics_);
     if (!file) return false;
@@ -70,16 +71,6 @@ class Loader {
   const std::vector<sema::ParsedFile>& files() const { return parsedFiles_; }
 
  private:
-  frontend::PreprocessOptions preprocessOptions(const std::string& path) const {
-    frontend::PreprocessOptions pp = options_.preprocess;
-    // The importing file's folder comes first, then -I, then midlc's own IDL folder.
-    pp.includeDirs.insert(pp.includeDirs.begin(), fs::path(path).parent_path().string());
-    if (options_.defaultImports) pp.includeDirs.push_back(defaultImportDir());
-    for (auto& dir : pp.includeDirs)
-      if (dir.empty()) dir = ".";
-    return pp;
-  }
-
   static void collectImports(const std::vector<ast::Definition>& defs, std::vector<const ast::Import*>& out) {
     for (const auto& def : defs) {
       if (auto* i = std::get_if<ast::Import>(&def)) out.push_back(i);
@@ -105,6 +96,7 @@ class Loader {
   const Options& options_;
   FileCache& files_;
   Diagnostics& diagnostics_;
+  std::string ownDir_;
   std::vector<std::string> searchPath_;
   std::set<std::string> seen_;
   std::vector<std::unique_ptr<ast::File>> parsed_;
@@ -133,11 +125,7 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
     return nullptr;
   }
   if (!acfPath.empty()) {
-    frontend::PreprocessOptions pp = options.preprocess;
-    pp.includeDirs.insert(pp.includeDirs.begin(), fs::path(acfPath).parent_path().string());
-    for (auto& dir : pp.includeDirs)
-      if (dir.empty()) dir = ".";
-    auto source = frontend::preprocess(acfPath, pp, files, diagnostics);
+    auto source = frontend::preprocess(acfPath, preprocessOptions(acfPath, options, {}), files, diagnostics);
     if (!source) return nullptr;
     acf = frontend::parseAcf(*source, diagnostics);
     if (!acf) return nullptr;
@@ -160,13 +148,30 @@ std::string makeEscape(const std::string& path) {
 // "target: dep dep ..." with the outputs as targets, so editing an imported IDL or the ACF regenerates.
 bool writeDepfile(const Options& options, const sema::Model& model, Diagnostics& diagnostics) {
   std::string base = fs::path(options.input).stem().string();
-  std::string target = makeEscape((fs::path(options.outDir) / (base + ".h")).string());
+  std::string header = options.headerName.empty() ? base + ".h" : options.headerName;
+  std::string target = makeEscape((fs::path(options.outDir) / header).string());
   std::string text = target + ":";
   for (const auto& f : model.files) text += " \\\n  " + makeEscape(f.path);
   if (!model.acfPath.empty()) text += " \\\n  " + makeEscape(model.acfPath);
   text += "\n";
   codegen::DirectorySink sink(fs::path(options.depfile).parent_path().string());
   return sink.write(fs::path(options.depfile).filename().string(), text, diagnostics);
+}
+
+int failed(const Diagnostics& diagnostics, std::ostream& err) {
+  err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
+      << " generated.\n";
+  return 1;
+}
+
+// -E: the main file as the preprocessor leaves it (line markers taken out), as widl -E prints it.
+int printPreprocessed(const Options& options, FileCache& files, Diagnostics& diagnostics, std::ostream& out,
+                      std::ostream& err) {
+  auto source = frontend::preprocess(
+      options.input, preprocessOptions(options.input, options, ownImportDir(options)), files, diagnostics);
+  if (!source || diagnostics.hasErrors()) return failed(diagnostics, err);
+  out << source->text();
+  return 0;
 }
 
 }  // namespace
@@ -176,26 +181,23 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
   Diagnostics diagnostics(&files, &err);
   diagnostics.setWarningsAreErrors(options.warningsAreErrors);
   for (const auto& w : options.disabledWarnings) diagnostics.disableWarning(w);
+  for (const auto& message : options.switchWarnings) diagnostics.warning(Location{}, "midl-switch", message);
+  if (options.preprocessOnly) return printPreprocessed(options, files, diagnostics, out, err);
   auto model = compile(options, files, diagnostics);
-  if (!model || diagnostics.hasErrors()) {
-    err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
-        << " generated.\n";
-    return 1;
-  }
+  if (!model || diagnostics.hasErrors()) return failed(diagnostics, err);
   if (options.dumpModel) out << sema::dumpModel(*model);
   if (options.header || options.client || options.server) {
     codegen::Options gen;
     gen.header = options.header;
     gen.client = options.client;
     gen.server = options.server;
+    gen.headerName = options.headerName;
+    gen.clientName = options.clientName;
+    gen.serverName = options.serverName;
     gen.templateDir = options.templateDir;
-    gen.defaultImportDir = options.defaultImports ? defaultImportDir() : std::string();
+    gen.defaultImportDir = ownImportDir(options);
     codegen::DirectorySink sink(options.outDir);
-    if (!codegen::generate(*model, gen, sink, diagnostics)) {
-      err << diagnostics.errorCount() << (diagnostics.errorCount() == 1 ? " error" : " errors")
-          << " generated.\n";
-      return 1;
-    }
+    if (!codegen::generate(*model, gen, sink, diagnostics)) return failed(diagnostics, err);
   }
   if (!options.depfile.empty() && !writeDepfile(options, *model, diagnostics)) return 1;
   if (!options.dumpModel && !options.header && !options.client && !options.server)

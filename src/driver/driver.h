@@ -26,12 +26,15 @@ struct Options {
   bool server = false;      // --server: <base>_s.cpp
   std::string templateDir;  // --template-dir
   std::string depfile;      // --depfile: a make-style list of every file read, for build systems
+  // --header-name, --client-name, --server-name (MIDL's /h, /cstub, /sstub): other names for those files.
+  std::string headerName, clientName, serverName;
+  bool preprocessOnly = false;  // -E: print the preprocessed main file, and stop
   bool warningsAreErrors = false;
   std::vector<std::string> disabledWarnings;
+  // What the command line has to say about MIDL switches it accepted; run() reports them as warnings
+  // [-Wmidl-switch], so that -Werror and -Wno-midl-switch apply to them as to any other.
+  std::vector<std::string> switchWarnings;
 };
-
-// The folder of midlc's own IDL files.
-std::string defaultImportDir();
 
 // Reads, preprocesses, parses and analyzes. Returns null after reporting errors.
 std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics);

@@ -5,12 +5,13 @@ namespace midlc {
 
 const std::vector<WarningInfo>& knownWarnings() {
   static const std::vector<WarningInfo> warnings = {
-      {"unsupported-attribute", "an attribute midlc does not know; it is kept in the model and ignored"},
-      {"local-async", "a [local] interface is asked for async call objects or proxies it cannot have"},
-      {"pragma", "a midl_pragma or #pragma that midlc ignores"},
-      {"acf", "an ACF attribute that has no effect where it stands"},
-      {"deprecated", "a construct MIDL accepts only for compatibility"},
-      {"cpp", "a warning of the C preprocessor (#warning, a macro redefined)"},
+      {"unsupported-attribute", "an attribute midlc does not know; it is kept in the model and ignored", 1},
+      {"local-async", "a [local] interface is asked for async call objects or proxies it cannot have", 1},
+      {"cpp", "a warning of the C preprocessor (#warning, a macro redefined)", 1},
+      {"midl-switch", "a MIDL switch asking for something midlc does elsewhere (/iid, /proxy, /tlb...)", 1},
+      {"deprecated", "a construct MIDL accepts only for compatibility", 2},
+      {"acf", "an ACF attribute that has no effect where it stands", 2},
+      {"pragma", "a midl_pragma or #pragma that midlc ignores", 3},
   };
   return warnings;
 }

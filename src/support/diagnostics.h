@@ -24,6 +24,7 @@ struct Diagnostic {
 struct WarningInfo {
   std::string_view name;
   std::string_view description;
+  int level;  // the lowest MIDL-style /W<n> that keeps it on (1: it changes what midlc writes)
 };
 const std::vector<WarningInfo>& knownWarnings();
 

@@ -11,6 +11,7 @@
 
 #include "codegen/generate.h"
 #include "driver/driver.h"
+#include "driver/idl_folder.h"
 
 namespace fs = std::filesystem;
 
@@ -83,7 +84,7 @@ TEST_P(GoldenCode, GeneratedFilesMatchTheExpectedOnes) {
 
   midlc::codegen::Options gen;
   gen.header = gen.client = gen.server = true;
-  gen.defaultImportDir = midlc::driver::defaultImportDir();
+  gen.defaultImportDir = midlc::driver::ownIdlFolder().path;
   midlc::codegen::MemorySink sink;
   ASSERT_TRUE(midlc::codegen::generate(*model, gen, sink, diagnostics)) << diagnostics.summary();
 

@@ -1,0 +1,109 @@
+// What the driver does with the command line's choices: chosen file names (and the #include that follows
+// them), the depfile's target, -E, and the warnings about MIDL switches.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "driver/driver.h"
+#include "scratch_folder.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kIdl = R"(#define TWO 2
+[uuid(6b29fc40-ca47-1067-b31d-00dd010662da), version(1.0)]
+interface Calc {
+  const long kTwo = TWO;
+  long Add([in] long a, [in] long b);
+}
+)";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class DriverRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = midlc::testing::freshScratchFolder("driver");
+    std::ofstream(dir_ / "calc.idl") << kIdl;
+    options_.input = (dir_ / "calc.idl").string();
+    options_.outDir = (dir_ / "gen").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  int run() { return midlc::driver::run(options_, out_, err_); }
+
+  fs::path dir_;
+  midlc::driver::Options options_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(DriverRun, ChosenNamesAreWrittenAndTheStubsIncludeTheChosenHeader) {
+  options_.header = options_.client = options_.server = true;
+  options_.headerName = "calc_h.h";
+  options_.clientName = "calc_client.cpp";
+  options_.serverName = "calc_server.cpp";
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_TRUE(fs::exists(dir_ / "gen" / "calc_h.h"));
+  EXPECT_FALSE(fs::exists(dir_ / "gen" / "calc.h"));
+  EXPECT_NE(slurp(dir_ / "gen" / "calc_client.cpp").find("#include \"calc_h.h\""), std::string::npos);
+  EXPECT_NE(slurp(dir_ / "gen" / "calc_server.cpp").find("#include \"calc_h.h\""), std::string::npos);
+}
+
+TEST_F(DriverRun, DefaultNamesFollowTheIdlFile) {
+  options_.header = options_.client = options_.server = true;
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_TRUE(fs::exists(dir_ / "gen" / "calc.h"));
+  EXPECT_NE(slurp(dir_ / "gen" / "calc_c.cpp").find("#include \"calc.h\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "gen" / "calc_s.cpp"));
+}
+
+TEST_F(DriverRun, DepfileTargetIsTheChosenHeader) {
+  options_.header = true;
+  options_.headerName = "calc_h.h";
+  options_.depfile = (dir_ / "calc.d").string();
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(slurp(dir_ / "calc.d").rfind((dir_ / "gen" / "calc_h.h").string() + ":", 0), 0u)
+      << slurp(dir_ / "calc.d");
+}
+
+TEST_F(DriverRun, PreprocessOnlyPrintsTheExpandedIdlAndWritesNothing) {
+  options_.preprocessOnly = true;
+  options_.header = true;
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(out_.str().find("const long kTwo = 2;"), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find("#define"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "gen"));
+}
+
+TEST_F(DriverRun, SwitchWarningsAreReportedAsWarnings) {
+  options_.switchWarnings = {"/tlb x.tlb is ignored: midlc writes no type library"};
+  ASSERT_EQ(run(), 0);
+  EXPECT_NE(
+      err_.str().find("midlc: warning: /tlb x.tlb is ignored: midlc writes no type library [-Wmidl-switch]"),
+      std::string::npos)
+      << err_.str();
+}
+
+TEST_F(DriverRun, SwitchWarningsObeyWerror) {
+  options_.switchWarnings = {"/tlb x.tlb is ignored"};
+  options_.warningsAreErrors = true;
+  EXPECT_EQ(run(), 1);
+  EXPECT_NE(err_.str().find("error: /tlb x.tlb is ignored [-Werror=midl-switch]"), std::string::npos);
+}
+
+TEST_F(DriverRun, SwitchWarningsObeyWno) {
+  options_.switchWarnings = {"/tlb x.tlb is ignored"};
+  options_.disabledWarnings = {"midl-switch"};
+  ASSERT_EQ(run(), 0);
+  EXPECT_EQ(err_.str(), "");
+}
+
+}  // namespace
