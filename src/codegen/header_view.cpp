@@ -182,11 +182,14 @@ class HeaderView {
       const std::string type = cppType(arm.field->type);
       variant += ", " + type;
       Data a;
-      a.set("name", cppName(arm.field->name));
+      // An arm's accessors sit beside the union's own members.
+      std::string name = cppName(arm.field->name);
+      if (name == "discriminant" || name == "value") name += "_";
+      a.set("name", name);
       a.set("type", type);
       a.set("index", std::to_string(index));
       a.set("isDefault", arm.cases.empty());
-      a.set("discriminantValue", arm.cases.empty() ? std::string("d")
+      a.set("discriminantValue", arm.cases.empty() ? std::string("midl_d")
                                                    : "static_cast<" + discType + ">(" +
                                                          std::to_string(arm.cases.front().integer) + ")");
       arms.push_back(a);

@@ -17,13 +17,9 @@ bool isHandle(const sema::Param& p) {
   return t && t->kind == Type::Kind::Primitive && t->primitive == sema::Primitive::HandleT;
 }
 
-// Parameter names as C++ sees them; the few names the generated bodies use themselves get an underscore.
+// Parameter names as C++ sees them (cppName keeps them clear of every name generated code declares).
 std::string paramName(const sema::Param& p, size_t index) {
-  std::string name = cppName(p.name.empty() ? "arg" + std::to_string(index) : p.name);
-  if (name == "e" || name == "d" || name == "call" || name == "binding" || name == "itf" ||
-      name == "response" || name.rfind("midl_", 0) == 0)
-    name += "_";
-  return name;
+  return cppName(p.name.empty() ? "arg" + std::to_string(index) : p.name);
 }
 
 bool isContextHandle(const Type* t) {
@@ -41,7 +37,7 @@ bool isContextHandle(const Type* t) {
 }
 
 const ExprScope kClientScope{"", true, ""};
-const ExprScope kServerScope{"", true, "p_"};
+const ExprScope kServerScope{"", true, ""};
 
 }  // namespace
 
@@ -170,7 +166,7 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
       if (p.direction == Direction::Out) continue;
       const std::string name = paramName(p, 0);
       plan.clientSizeChecks.push_back({e->text, wire_.expression(e, kClientScope), name, ""});
-      plan.serverSizeChecks.push_back({e->text, wire_.expression(e, kServerScope), "p_" + name, ""});
+      plan.serverSizeChecks.push_back({e->text, wire_.expression(e, kServerScope), name, ""});
     }
     // [range] on parameters.
     for (const auto& p : op.params) {
@@ -180,7 +176,7 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
       const std::string max = std::to_string(p.rangeMax->value.integer);
       const std::string what = "parameter '" + p.name + "'";
       plan.clientRangeChecks.push_back({what, paramName(p, 0), type, min, max});
-      plan.serverRangeChecks.push_back({what, "p_" + paramName(p, 0), type, min, max});
+      plan.serverRangeChecks.push_back({what, paramName(p, 0), type, min, max});
     }
   }
 
@@ -206,7 +202,7 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
   param.out = p.direction != Direction::In;
   const std::string& name = param.name;
   const Value client{name, p.name.empty() ? name : p.name};
-  const Value server{"p_" + name, client.path};
+  const Value server{name, client.path};  // the server holds each parameter in a local of its name
   const Type* t = p.type;
 
   if (isHandle(p) && !itf_.isObject) {
@@ -214,7 +210,7 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     param.clientDecl = "const ::midlrt::Binding& " + name;
     if (index == 0) plan.bindingParam = name;
     param.managerDecl = "::midlrt::rpc::ServerCall& " + name;
-    param.argument = "call";
+    param.argument = "midl_call";
     plan.params.push_back(std::move(param));
     return;
   }
@@ -241,14 +237,14 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
         Locals writerLocals, readerLocals;
         param.pipe.inIndex = static_cast<int>(plan.inPipes++);
         param.clientWire.push_back(wire::PipeOut{name, wire_.pipeInPlaceAlignment(element),
-                                                 wire_.pipeChunk(element, "c", "", writerLocals, what)});
-        param.pipe.reader = wire_.pipeChunk(element, "c", "", readerLocals, what);
+                                                 wire_.pipeChunk(element, "midl_c", "", writerLocals, what)});
+        param.pipe.reader = wire_.pipeChunk(element, "midl_c", "", readerLocals, what);
       }
       if (param.out) {
         Locals writerLocals, readerLocals;
         param.pipe.outIndex = static_cast<int>(plan.outPipes++);
-        param.clientWire.push_back(wire::PipeIn{name, wire_.pipeChunk(element, "c", "n", readerLocals, what)});
-        param.pipe.writer = wire_.pipeChunk(element, "c", "", writerLocals, what);
+        param.clientWire.push_back(wire::PipeIn{name, wire_.pipeChunk(element, "midl_c", "midl_n", readerLocals, what)});
+        param.pipe.writer = wire_.pipeChunk(element, "midl_c", "", writerLocals, what);
       }
     }
     plan.params.push_back(std::move(param));
@@ -260,7 +256,7 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     param.kind = ParamPlan::Kind::ContextHandle;
     param.type = "std::shared_ptr<void>";
     param.valueInitialized = false;
-    param.contextIdLocal = server.expr + "_id";
+    param.contextIdLocal = "midl_" + name + "_id";
     param.clientDecl = (param.out ? "::midlrt::rpc::ContextHandle& " : "const ::midlrt::rpc::ContextHandle& ") + name;
     param.managerDecl = (param.out ? "std::shared_ptr<void>& " : "const std::shared_ptr<void>& ") + name;
     if (param.out) plan.serverWriteNeedsCall = true;

@@ -73,21 +73,21 @@ Data pipeSetup(const OperationPlan& op) {
         writer{"writer", [&] { emitElements(p, pipe.writer, Coding::Encode); }};
     if (param.in && param.out)
       p.emit({local, type, t, i, o, reader, writer}, R"cc(
-        $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& d, std::span<$t$> c) {
+        $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& midl_d, std::span<$t$> midl_c) {
           $reader$
-        }), ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& e, std::span<const $t$> c) {
+        }), ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
           $writer$
         }));
       )cc");
     else if (param.in)
       p.emit({local, type, t, i, reader}, R"cc(
-        $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& d, std::span<$t$> c) {
+        $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& midl_d, std::span<$t$> midl_c) {
           $reader$
         }), {});
       )cc");
     else
       p.emit({local, type, t, o, writer}, R"cc(
-        $local$ = $type$({}, ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& e, std::span<const $t$> c) {
+        $local$ = $type$({}, ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
           $writer$
         }));
       )cc");
@@ -134,12 +134,12 @@ Data serverCallView(const OperationPlan& op) {
 
 std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op) {
   if (!op.bindingParam.empty()) return op.bindingParam;
-  return itf.explicitHandle ? "binding" : itf.implicitHandle;
+  return itf.explicitHandle ? "midl_binding" : itf.implicitHandle;
 }
 
 std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const OperationPlan& op) {
   std::vector<std::string> params = op.clientParams();
-  if (itf.explicitHandle && op.bindingParam.empty()) params.insert(params.begin(), "const ::midlrt::Binding& binding");
+  if (itf.explicitHandle && op.bindingParam.empty()) params.insert(params.begin(), "const ::midlrt::Binding& midl_binding");
   // MIDL's asynchronous RPC: the async state first; completion delivers the result.
   if (op.isAsync) params.insert(params.begin(), "::midlrt::async::AsyncState& midl_state");
   return params;
@@ -147,7 +147,7 @@ std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const Oper
 
 std::vector<std::string> rpcManagerParams(const OperationPlan& op) {
   std::vector<std::string> params = op.managerParams();
-  if (op.isAsync) params.insert(params.begin(), "::midlrt::async::ServerAsyncCall call");
+  if (op.isAsync) params.insert(params.begin(), "::midlrt::async::ServerAsyncCall midl_call");
   return params;
 }
 

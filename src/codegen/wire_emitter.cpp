@@ -14,7 +14,7 @@ std::string quote(const std::string& s) {
 
 class Emitter {
  public:
-  Emitter(Printer& p, Coding coding) : p_(p), encode_(coding == Coding::Encode), c_(encode_ ? "e" : "d") {}
+  Emitter(Printer& p, Coding coding) : p_(p), encode_(coding == Coding::Encode), c_(encode_ ? "midl_e" : "midl_d") {}
 
   void steps(const wire::Steps& steps) {
     for (const auto& step : steps) std::visit([&](const auto& node) { emit(node); }, step.node);
@@ -41,50 +41,50 @@ class Emitter {
     }
     if (method) {
       if (encode_)
-        p_.emit({{"m", method}, {"x", s.value}}, "e.write$m$($x$);");
+        p_.emit({{"m", method}, {"x", s.value}}, "midl_e.write$m$($x$);");
       else
-        p_.emit({{"m", method}, {"x", s.value}}, "$x$ = d.read$m$();");
+        p_.emit({{"m", method}, {"x", s.value}}, "$x$ = midl_d.read$m$();");
       return;
     }
     if (encode_)
-      p_.emit({{"t", primitiveType(s.primitive)}, {"x", s.value}}, "e.write<$t$>($x$);");
+      p_.emit({{"t", primitiveType(s.primitive)}, {"x", s.value}}, "midl_e.write<$t$>($x$);");
     else
-      p_.emit({{"t", primitiveType(s.primitive)}, {"x", s.value}}, "$x$ = d.read<$t$>();");
+      p_.emit({{"t", primitiveType(s.primitive)}, {"x", s.value}}, "$x$ = midl_d.read<$t$>();");
   }
 
   void emit(const wire::Enum& n) {
     Printer::Var x{"x", n.value}, t{"t", n.type};
     if (n.wide)
-      p_.emit({x, t}, encode_ ? "e.write<int32_t>(static_cast<int32_t>($x$));" : "$x$ = static_cast<$t$>(d.read<int32_t>());");
+      p_.emit({x, t}, encode_ ? "midl_e.write<int32_t>(static_cast<int32_t>($x$));" : "$x$ = static_cast<$t$>(midl_d.read<int32_t>());");
     else
-      p_.emit({x, t}, encode_ ? "e.writeEnum16($x$);" : "$x$ = d.readEnum16<$t$>();");
+      p_.emit({x, t}, encode_ ? "midl_e.writeEnum16($x$);" : "$x$ = midl_d.readEnum16<$t$>();");
   }
 
   void emit(const wire::TypeFlat& n) {
-    p_.emit({{"x", n.value}}, encode_ ? "ndrWriteFlat(e, $x$);" : "ndrReadFlat(d, $x$);");
+    p_.emit({{"x", n.value}}, encode_ ? "ndrWriteFlat(midl_e, $x$);" : "ndrReadFlat(midl_d, $x$);");
   }
 
   void emit(const wire::TypePointees& n) {
-    p_.emit({{"x", n.value}}, encode_ ? "ndrWritePointees(e, $x$);" : "ndrReadPointees(d, $x$);");
+    p_.emit({{"x", n.value}}, encode_ ? "ndrWritePointees(midl_e, $x$);" : "ndrReadPointees(midl_d, $x$);");
   }
 
   void emit(const wire::PointerId& n) {
     Printer::Var x{"x", n.value}, t{"t", n.pointee};
     switch (n.kind) {
       case sema::PointerKind::Ref:
-        p_.emit(encode_ ? "e.writeRefPointer();" : "d.readRefPointer();");
+        p_.emit(encode_ ? "midl_e.writeRefPointer();" : "midl_d.readRefPointer();");
         return;
       case sema::PointerKind::Unique:
         if (encode_)
-          p_.emit({x}, "e.writeUniquePointer($x$.get());");
+          p_.emit({x}, "midl_e.writeUniquePointer($x$.get());");
         else
           p_.emit({x, t}, R"cc(
-            if (d.readUniquePointer()) $x$ = std::make_unique<$t$>();
+            if (midl_d.readUniquePointer()) $x$ = std::make_unique<$t$>();
             else $x$.reset();
           )cc");
         return;
       case sema::PointerKind::Full:
-        p_.emit({x, t}, encode_ ? "e.writeFullPointer($x$.get());" : "$x$ = d.readFullPointer<$t$>();");
+        p_.emit({x, t}, encode_ ? "midl_e.writeFullPointer($x$.get());" : "$x$ = midl_d.readFullPointer<$t$>();");
         return;
     }
   }
@@ -111,15 +111,15 @@ class Emitter {
     if (n.kind == sema::PointerKind::Full) {
       if (encode_)
         p_.emit({ptr, body}, R"cc(
-          e.writeFullPointer($p$);
-          if (e.claimFullReferent($p$)) {
+          midl_e.writeFullPointer($p$);
+          if (midl_e.claimFullReferent($p$)) {
             $body$
           }
         )cc");
       else
         p_.emit({x, t, body}, R"cc(
-          $x$ = d.readFullPointer<$t$>();
-          if ($x$ && d.claimFullReferent($x$.get())) {
+          $x$ = midl_d.readFullPointer<$t$>();
+          if ($x$ && midl_d.claimFullReferent($x$.get())) {
             $body$
           }
         )cc");
@@ -127,13 +127,13 @@ class Emitter {
     }
     if (encode_)
       p_.emit({ptr, body}, R"cc(
-        if (e.writeUniquePointer($p$)) {
+        if (midl_e.writeUniquePointer($p$)) {
           $body$
         }
       )cc");
     else
       p_.emit({x, t, body}, R"cc(
-        if (d.readUniquePointer()) {
+        if (midl_d.readUniquePointer()) {
           $x$ = std::make_unique<$t$>();
           $body$
         } else {
@@ -144,17 +144,17 @@ class Emitter {
 
   void emit(const wire::String& n) {
     Printer::Var x{"x", n.value}, w{"w", n.wide ? "W" : ""};
-    p_.emit({x, w}, encode_ ? "e.write$w$String($x$);" : "d.read$w$String($x$);");
+    p_.emit({x, w}, encode_ ? "midl_e.write$w$String($x$);" : "midl_d.read$w$String($x$);");
   }
 
   void emit(const wire::BoundedString& n) {
     Printer::Var x{"x", n.value}, w{"w", n.wide ? "W" : ""};
     if (encode_)
       p_.emit({x, w, {"bound", n.fixed ? ", " + std::to_string(*n.fixed) : ""}},
-              "e.writeVarying$w$String($x$$bound$);");
+              "midl_e.writeVarying$w$String($x$$bound$);");
     else
-      p_.emit({x, w, {"bound", n.fixed ? std::to_string(*n.fixed) : "conformance"}},
-              "$x$ = d.readVarying$w$String($bound$);");
+      p_.emit({x, w, {"bound", n.fixed ? std::to_string(*n.fixed) : "midl_conformance"}},
+              "$x$ = midl_d.readVarying$w$String($bound$);");
   }
 
   void emit(const wire::Elements& n) {
@@ -167,19 +167,19 @@ class Emitter {
                 "static_assert(sizeof($t$) == $size$, $why$);");
         if (!encode_) {
           if (n.count.empty())
-            p_.emit({c, align}, "d.readBulk($c$.data(), $c$.size(), $align$);");
+            p_.emit({c, align}, "midl_d.readBulk($c$.data(), $c$.size(), $align$);");
           else
-            p_.emit({c, count, align}, "d.readBulk($c$, $n$, $align$);");
+            p_.emit({c, count, align}, "midl_d.readBulk($c$, $n$, $align$);");
         } else if (n.holes.empty()) {
-          p_.emit({c, align}, "e.writeBulk($c$.data(), $c$.size(), $align$);");
+          p_.emit({c, align}, "midl_e.writeBulk($c$.data(), $c$.size(), $align$);");
         } else {
           std::string holes;
           for (const auto& [offset, size] : n.holes)
             holes += (holes.empty() ? "" : ", ") + ("{" + std::to_string(offset) + ", " + std::to_string(size) + "}");
           p_.emit({c, align, {"holes", holes}}, R"cc(
             {
-              static constexpr ::midlrt::ndr::PaddingHole holes[] = {$holes$};
-              e.writeBulk($c$.data(), $c$.size(), holes, $align$);
+              static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {$holes$};
+              midl_e.writeBulk($c$.data(), $c$.size(), midl_holes, $align$);
             }
           )cc");
         }
@@ -187,11 +187,11 @@ class Emitter {
       }
       case wire::Elements::Codec::Bulk:
         if (encode_)
-          p_.emit({c}, "e.writeBulk($c$.data(), $c$.size());");
+          p_.emit({c}, "midl_e.writeBulk($c$.data(), $c$.size());");
         else if (n.count.empty())
-          p_.emit({c}, "d.readBulk($c$.data(), $c$.size());");
+          p_.emit({c}, "midl_d.readBulk($c$.data(), $c$.size());");
         else
-          p_.emit({c, count}, "d.readBulk($c$, $n$);");
+          p_.emit({c, count}, "midl_d.readBulk($c$, $n$);");
         return;
       case wire::Elements::Codec::EachFlat:
         break;
@@ -207,7 +207,7 @@ class Emitter {
     }
     if (!n.count.empty())
       p_.emit({c, count, align, {"what", quote(n.what)}}, R"cc(
-        d.requireElements($n$, $align$, $what$);
+        midl_d.requireElements($n$, $align$, $what$);
         $c$.resize($n$);
       )cc");
     p_.emit({c, el, body}, R"cc(
@@ -238,14 +238,14 @@ class Emitter {
     Printer::Var y{"y", n.value}, count{"count", n.countLocal}, variance{"variance", n.varianceLocal};
     if (encode_ && n.varying)
       p_.emit({y, {"max", n.maxCount}}, R"cc(
-        e.writeConformance($max$);
-        e.writeVariance(0, $y$.size());
+        midl_e.writeConformance($max$);
+        midl_e.writeVariance(0, $y$.size());
       )cc");
     else if (encode_)
-      p_.emit({y}, "e.writeConformance($y$.size());");
+      p_.emit({y}, "midl_e.writeConformance($y$.size());");
     else
-      p_.emit({count}, "const uint32_t $count$ = d.readConformance();");
-    if (!encode_ && n.varying) p_.emit({count, variance}, "const auto $variance$ = d.readVariance($count$);");
+      p_.emit({count}, "const uint32_t $count$ = midl_d.readConformance();");
+    if (!encode_ && n.varying) p_.emit({count, variance}, "const auto $variance$ = midl_d.readVariance($count$);");
     emit(n.elements);
     if (n.pointees) emit(*n.pointees);
   }
@@ -253,32 +253,32 @@ class Emitter {
   void emit(const wire::HoistedArray& n) {
     if (n.varying) {
       if (encode_)
-        p_.emit({{"x", n.value}}, "e.writeVariance(0, $x$.size());");
+        p_.emit({{"x", n.value}}, "midl_e.writeVariance(0, $x$.size());");
       else
-        p_.emit({{"variance", n.varianceLocal}}, "const auto $variance$ = d.readVariance(conformance);");
+        p_.emit({{"variance", n.varianceLocal}}, "const auto $variance$ = midl_d.readVariance(midl_conformance);");
     }
     emit(n.elements);
   }
 
   void emit(const wire::ClientContext& n) {
     p_.emit({{"x", n.value}},
-            encode_ ? "::midlrt::rpc::writeContextHandle(e, $x$);" : "$x$ = ::midlrt::rpc::readContextHandle(d);");
+            encode_ ? "::midlrt::rpc::writeContextHandle(midl_e, $x$);" : "$x$ = ::midlrt::rpc::readContextHandle(midl_d);");
   }
 
   void emit(const wire::ServerContext& n) {
     Printer::Var x{"x", n.value}, id{"id", n.uuidLocal};
-    p_.emit({x, id}, encode_ ? "::midlrt::rpc::writeServerContext(e, call, $id$, $x$);"
-                             : "$x$ = ::midlrt::rpc::readServerContext(d, call, $id$);");
+    p_.emit({x, id}, encode_ ? "::midlrt::rpc::writeServerContext(midl_e, midl_call, $id$, $x$);"
+                             : "$x$ = ::midlrt::rpc::readServerContext(midl_d, midl_call, $id$);");
   }
 
   void emit(const wire::PipeOut& n) {
     if (n.inPlaceAlignment) {
       p_.emit({{"x", n.value}, {"align", std::to_string(n.inPlaceAlignment)}},
-              "::midlrt::ndr::writePipeInPlace(e, $x$, $align$);");
+              "::midlrt::ndr::writePipeInPlace(midl_e, $x$, $align$);");
       return;
     }
     p_.emit({{"x", n.value}, {"t", n.writer.elementType}, {"body", [&] { emit(n.writer); }}}, R"cc(
-      ::midlrt::ndr::writePipe(e, $x$, [](::midlrt::ndr::Encoder& e, std::span<const $t$> c) {
+      ::midlrt::ndr::writePipe(midl_e, $x$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
         $body$
       });
     )cc");
@@ -286,7 +286,7 @@ class Emitter {
 
   void emit(const wire::PipeIn& n) {
     p_.emit({{"x", n.value}, {"t", n.reader.elementType}, {"body", [&] { emit(n.reader); }}}, R"cc(
-      ::midlrt::ndr::readPipe(d, $x$, [](::midlrt::ndr::Decoder& d, std::vector<$t$>& c, uint32_t n) {
+      ::midlrt::ndr::readPipe(midl_d, $x$, [](::midlrt::ndr::Decoder& midl_d, std::vector<$t$>& midl_c, uint32_t midl_n) {
         $body$
       });
     )cc");
@@ -331,10 +331,10 @@ class Emitter {
     guard();
     if (encode_) {
       sizeChecks(codec.sizes, Which::All);
-      if (codec.hoisted) p_.emit({{"n", *codec.hoisted}}, "e.writeConformance($n$);");
+      if (codec.hoisted) p_.emit({{"n", *codec.hoisted}}, "midl_e.writeConformance($n$);");
       rangeChecks(codec.ranges);
     } else if (codec.hoisted) {
-      p_.emit("const uint32_t conformance = d.readConformance();");
+      p_.emit("const uint32_t midl_conformance = midl_d.readConformance();");
     }
     p_.emit({{"c", c_}, {"n", std::to_string(codec.alignment)}}, "$c$.align($n$);");
     steps(codec.flat);
@@ -364,7 +364,7 @@ class Emitter {
     steps(codec.discriminant);
     if (codec.encapsulated) p_.emit({c, {"n", std::to_string(codec.armAlignment)}}, "$c$.align($n$);");
     p_.emit({{"arms", [&] { unionArms(codec); }}}, R"cc(
-      switch (static_cast<int64_t>(v.discriminant)) {
+      switch (static_cast<int64_t>(midl_v.discriminant)) {
         $arms$
       }
     )cc");
@@ -381,9 +381,9 @@ class Emitter {
                   if (encode_)
                     p_.emit({index, {"why", quote("union '" + codec.name +
                                                   "' holds an arm that does not match its discriminant")}},
-                            "if (v.value.index() != $i$) e.fail($why$);");
+                            "if (midl_v.value.index() != $i$) midl_e.fail($why$);");
                   else
-                    p_.emit({index}, "v.value.template emplace<$i$>();");
+                    p_.emit({index}, "midl_v.value.template emplace<$i$>();");
                 }},
                {"body", block(arm.flat)}},
               R"cc(
@@ -397,7 +397,7 @@ class Emitter {
     if (!codec.hasDefault)
       p_.emit({{"c", c_}, {"name", cEscape(codec.name)}}, R"cc(
         default:
-          $c$.fail("union '$name$' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+          $c$.fail("union '$name$' has no arm for discriminant " + std::to_string(static_cast<int64_t>(midl_v.discriminant)));
       )cc");
   }
 
@@ -421,7 +421,7 @@ class Emitter {
                     )cc");
               }}},
             R"cc(
-              switch (v.value.index()) {
+              switch (midl_v.value.index()) {
                 $arms$
                 default: break;
               }
@@ -430,11 +430,11 @@ class Emitter {
 
  private:
   const char* side() const { return encode_ ? "::midlrt::ndr::Encoder" : "::midlrt::ndr::Decoder"; }
-  void guard() { p_.emit({{"c", c_}}, "DepthGuard guard($c$);"); }
+  void guard() { p_.emit({{"c", c_}}, "DepthGuard midl_guard($c$);"); }
   void unused() {
     p_.emit({{"c", c_}}, R"cc(
       (void)$c$;
-      (void)v;
+      (void)midl_v;
     )cc");
   }
 

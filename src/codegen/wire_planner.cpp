@@ -275,7 +275,7 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
       wire::HoistedArray a;
       a.value = x.expr;
       a.varying = t->sizing.lengthIs != nullptr;
-      std::string count = "conformance";
+      std::string count = "midl_conformance";
       if (a.varying) {
         a.varianceLocal = locals.make(x.path, "variance");
         count = a.varianceLocal + ".actualCount";
@@ -380,7 +380,7 @@ wire::Steps WirePlanner::topLevel(const Type* t, const Value& value, const ExprS
 // ---- structs and unions ----
 
 wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
-  const ExprScope scope{"v.", false, ""};
+  const ExprScope scope{"midl_v.", false, ""};
   Locals locals;
   wire::StructCodec codec;
   codec.type = cppName(s.name);
@@ -408,7 +408,7 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
   }
   const sema::Field* cf = nullptr;
   if (const Type* ct = conformantField(s, &cf)) {
-    const std::string name = "v." + cppName(cf->name);
+    const std::string name = "midl_v." + cppName(cf->name);
     if (ct->isString)
       codec.hoisted = name + ".size() + 1";
     else if (ct->sizing.lengthIs && ct->sizing.sizeIs)
@@ -418,7 +418,7 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
   }
   for (const auto& f : s.fields) {
     const std::string what = "field '" + f.name + "' of '" + s.name + "'";
-    const Value value{"v." + cppName(f.name), f.name};
+    const Value value{"midl_v." + cppName(f.name), f.name};
     if (f.rangeMin && f.rangeMax)
       codec.ranges.push_back(
           {what, value.expr, cppType(f.type), expression(f.rangeMin, scope), expression(f.rangeMax, scope)});
@@ -427,13 +427,13 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     flat(f.type, value, scope, locals, what, codec.flat);
   }
   for (const auto& f : s.fields)
-    pointees(f.type, Value{"v." + cppName(f.name), f.name}, scope, locals,
+    pointees(f.type, Value{"midl_v." + cppName(f.name), f.name}, scope, locals,
              "field '" + f.name + "' of '" + s.name + "'", codec.pointees);
   return codec;
 }
 
 wire::UnionCodec WirePlanner::unionCodec(const sema::UnionDecl& u) {
-  const ExprScope scope{"v.", false, ""};
+  const ExprScope scope{"midl_v.", false, ""};
   Locals locals;
   wire::UnionCodec codec;
   codec.type = cppName(u.name);
@@ -441,7 +441,7 @@ wire::UnionCodec WirePlanner::unionCodec(const sema::UnionDecl& u) {
   codec.encapsulated = u.encapsulated;
   codec.armAlignment = armAlignment(u);
   codec.pairAlignment = std::max(codec.armAlignment, alignment(u.switchType));
-  flat(u.switchType, Value{"v.discriminant", "discriminant"}, scope, locals, "the discriminant of '" + u.name + "'",
+  flat(u.switchType, Value{"midl_v.discriminant", "discriminant"}, scope, locals, "the discriminant of '" + u.name + "'",
        codec.discriminant);
   size_t index = 0;
   for (const auto& arm : u.arms) {
@@ -451,7 +451,7 @@ wire::UnionCodec WirePlanner::unionCodec(const sema::UnionDecl& u) {
     codec.hasDefault = codec.hasDefault || arm.isDefault;
     if (arm.field) {
       a.index = ++index;
-      const Value value{"std::get<" + std::to_string(a.index) + ">(v.value)", arm.field->name};
+      const Value value{"std::get<" + std::to_string(a.index) + ">(midl_v.value)", arm.field->name};
       const std::string what = "arm '" + arm.field->name + "' of '" + u.name + "'";
       flat(arm.field->type, value, scope, locals, what, a.flat);
       pointees(arm.field->type, value, scope, locals, what, a.pointees);

@@ -50,12 +50,12 @@ inline const ::midlrt::rpc::SyntaxId Arrays_ifspec{ {0x60718293u, 0xa4b5, 0x4fc6
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Arrays {
-void Bulk(const ::midlrt::Binding& binding, int32_t n, const std::vector<Holey>& holey, const std::vector<Packed>& packed, std::vector<Holey>& back);
-void Structs(const ::midlrt::Binding& binding, const Fixed& fixed, Conformant& conformant, const ConformantVarying& varying);
-void Owned(const ::midlrt::Binding& binding, const Owner& owner, Text& text);
-void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid);
-void Bounded(const ::midlrt::Binding& binding, int32_t last, const std::vector<int32_t>& items);
-void Matrix(const ::midlrt::Binding& binding, const std::array<std::array<double, 3>, 3>& m, std::array<std::array<double, 3>, 3>& t);
+void Bulk(const ::midlrt::Binding& midl_binding, int32_t n, const std::vector<Holey>& holey, const std::vector<Packed>& packed, std::vector<Holey>& back);
+void Structs(const ::midlrt::Binding& midl_binding, const Fixed& fixed, Conformant& conformant, const ConformantVarying& varying);
+void Owned(const ::midlrt::Binding& midl_binding, const Owner& owner, Text& text);
+void Grid(const ::midlrt::Binding& midl_binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid);
+void Bounded(const ::midlrt::Binding& midl_binding, int32_t last, const std::vector<int32_t>& items);
+void Matrix(const ::midlrt::Binding& midl_binding, const std::array<std::array<double, 3>, 3>& m, std::array<std::array<double, 3>, 3>& t);
 }  // namespace Arrays
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
@@ -76,376 +76,376 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Arrays_dispatcher(std::shared_ptr<Arr
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {
 using ::midlrt::ndr::DepthGuard;
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Holey& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Holey& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Holey& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Holey& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Packed& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Packed& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Packed& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Packed& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Fixed& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Fixed& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Fixed& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Fixed& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Conformant& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Conformant& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Conformant& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Conformant& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const ConformantVarying& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const ConformantVarying& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, ConformantVarying& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, ConformantVarying& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Text& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Text& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Text& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Text& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Owner& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Owner& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Owner& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Owner& v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Holey& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Holey& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Holey& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Holey& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Packed& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Packed& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Packed& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Packed& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Fixed& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Fixed& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Fixed& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Fixed& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Conformant& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Conformant& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Conformant& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Conformant& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ConformantVarying& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ConformantVarying& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ConformantVarying& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ConformantVarying& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Text& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Text& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Text& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Text& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Owner& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Owner& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Owner& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Owner& midl_v);
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Holey& v) {
-  DepthGuard guard(e);
-  e.align(8);
-  e.write<int16_t>(v.tag);
-  e.write<double>(v.value);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Holey& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(8);
+  midl_e.write<int16_t>(midl_v.tag);
+  midl_e.write<double>(midl_v.value);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Holey& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Holey& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Holey& v) {
-  DepthGuard guard(d);
-  d.align(8);
-  v.tag = d.read<int16_t>();
-  v.value = d.read<double>();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Holey& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(8);
+  midl_v.tag = midl_d.read<int16_t>();
+  midl_v.value = midl_d.read<double>();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Holey& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Holey& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // Holey as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Holey& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Holey& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Holey& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Holey& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Packed& v) {
-  DepthGuard guard(e);
-  e.align(4);
-  e.write<int32_t>(v.a);
-  e.write<int32_t>(v.b);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Packed& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.a);
+  midl_e.write<int32_t>(midl_v.b);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Packed& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Packed& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Packed& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.a = d.read<int32_t>();
-  v.b = d.read<int32_t>();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Packed& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.a = midl_d.read<int32_t>();
+  midl_v.b = midl_d.read<int32_t>();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Packed& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Packed& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // Packed as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Packed& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Packed& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Packed& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Packed& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Fixed& v) {
-  DepthGuard guard(e);
-  e.align(8);
-  e.writeBulk(v.a.data(), v.a.size());
-  for (const auto& midl_m_el : v.m) {
-    e.writeBulk(midl_m_el.data(), midl_m_el.size());
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Fixed& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(8);
+  midl_e.writeBulk(midl_v.a.data(), midl_v.a.size());
+  for (const auto& midl_m_el : midl_v.m) {
+    midl_e.writeBulk(midl_m_el.data(), midl_m_el.size());
   }
-  e.writeVaryingString(v.name, 16);
-  e.writeBulk(v.raw.data(), v.raw.size());
+  midl_e.writeVaryingString(midl_v.name, 16);
+  midl_e.writeBulk(midl_v.raw.data(), midl_v.raw.size());
   static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
   {
-    static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-    e.writeBulk(v.pair.data(), v.pair.size(), holes, 8);
+    static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+    midl_e.writeBulk(midl_v.pair.data(), midl_v.pair.size(), midl_holes, 8);
   }
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Fixed& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Fixed& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Fixed& v) {
-  DepthGuard guard(d);
-  d.align(8);
-  d.readBulk(v.a.data(), v.a.size());
-  for (auto& midl_m_el : v.m) {
-    d.readBulk(midl_m_el.data(), midl_m_el.size());
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Fixed& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(8);
+  midl_d.readBulk(midl_v.a.data(), midl_v.a.size());
+  for (auto& midl_m_el : midl_v.m) {
+    midl_d.readBulk(midl_m_el.data(), midl_m_el.size());
   }
-  v.name = d.readVaryingString(16);
-  d.readBulk(v.raw.data(), v.raw.size());
+  midl_v.name = midl_d.readVaryingString(16);
+  midl_d.readBulk(midl_v.raw.data(), midl_v.raw.size());
   static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
-  d.readBulk(v.pair.data(), v.pair.size(), 8);
+  midl_d.readBulk(midl_v.pair.data(), midl_v.pair.size(), 8);
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Fixed& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Fixed& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // Fixed as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Fixed& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Fixed& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Fixed& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Fixed& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Conformant& v) {
-  DepthGuard guard(e);
-  ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(v.n), v.items.size());
-  e.writeConformance(v.items.size());
-  e.align(8);
-  e.write<int32_t>(v.n);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Conformant& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(midl_v.n), midl_v.items.size());
+  midl_e.writeConformance(midl_v.items.size());
+  midl_e.align(8);
+  midl_e.write<int32_t>(midl_v.n);
   static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
   {
-    static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-    e.writeBulk(v.items.data(), v.items.size(), holes, 8);
+    static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+    midl_e.writeBulk(midl_v.items.data(), midl_v.items.size(), midl_holes, 8);
   }
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Conformant& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Conformant& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Conformant& v) {
-  DepthGuard guard(d);
-  const uint32_t conformance = d.readConformance();
-  d.align(8);
-  v.n = d.read<int32_t>();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Conformant& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  const uint32_t midl_conformance = midl_d.readConformance();
+  midl_d.align(8);
+  midl_v.n = midl_d.read<int32_t>();
   static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
-  d.readBulk(v.items, conformance, 8);
-  ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(v.n), v.items.size());
+  midl_d.readBulk(midl_v.items, midl_conformance, 8);
+  ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(midl_v.n), midl_v.items.size());
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Conformant& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Conformant& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // Conformant as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Conformant& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Conformant& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Conformant& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Conformant& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const ConformantVarying& v) {
-  DepthGuard guard(e);
-  ::midlrt::ndr::Encoder::checkSize("used", static_cast<uint64_t>(v.used), v.items.size());
-  e.writeConformance(v.max);
-  e.align(4);
-  e.write<int32_t>(v.max);
-  e.write<int32_t>(v.used);
-  e.writeVariance(0, v.items.size());
-  e.writeBulk(v.items.data(), v.items.size());
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ConformantVarying& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  ::midlrt::ndr::Encoder::checkSize("used", static_cast<uint64_t>(midl_v.used), midl_v.items.size());
+  midl_e.writeConformance(midl_v.max);
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.max);
+  midl_e.write<int32_t>(midl_v.used);
+  midl_e.writeVariance(0, midl_v.items.size());
+  midl_e.writeBulk(midl_v.items.data(), midl_v.items.size());
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const ConformantVarying& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ConformantVarying& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, ConformantVarying& v) {
-  DepthGuard guard(d);
-  const uint32_t conformance = d.readConformance();
-  d.align(4);
-  v.max = d.read<int32_t>();
-  v.used = d.read<int32_t>();
-  const auto midl_items_variance = d.readVariance(conformance);
-  d.readBulk(v.items, midl_items_variance.actualCount);
-  ::midlrt::ndr::Decoder::checkCorrelation("used", static_cast<uint64_t>(v.used), v.items.size());
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ConformantVarying& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  const uint32_t midl_conformance = midl_d.readConformance();
+  midl_d.align(4);
+  midl_v.max = midl_d.read<int32_t>();
+  midl_v.used = midl_d.read<int32_t>();
+  const auto midl_items_variance = midl_d.readVariance(midl_conformance);
+  midl_d.readBulk(midl_v.items, midl_items_variance.actualCount);
+  ::midlrt::ndr::Decoder::checkCorrelation("used", static_cast<uint64_t>(midl_v.used), midl_v.items.size());
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, ConformantVarying& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ConformantVarying& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // ConformantVarying as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const ConformantVarying& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const ConformantVarying& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, ConformantVarying& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, ConformantVarying& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Text& v) {
-  DepthGuard guard(e);
-  e.writeConformance(v.inline_text.size() + 1);
-  e.align(4);
-  e.writeUniquePointer(v.narrow.get());
-  e.writeUniquePointer(v.wide.get());
-  e.writeVaryingString(v.inline_text);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Text& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.writeConformance(midl_v.inline_text.size() + 1);
+  midl_e.align(4);
+  midl_e.writeUniquePointer(midl_v.narrow.get());
+  midl_e.writeUniquePointer(midl_v.wide.get());
+  midl_e.writeVaryingString(midl_v.inline_text);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Text& v) {
-  DepthGuard guard(e);
-  if (v.narrow) {
-    e.writeString((*v.narrow));
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Text& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.narrow) {
+    midl_e.writeString((*midl_v.narrow));
   }
-  if (v.wide) {
-    e.writeWString((*v.wide));
+  if (midl_v.wide) {
+    midl_e.writeWString((*midl_v.wide));
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Text& v) {
-  DepthGuard guard(d);
-  const uint32_t conformance = d.readConformance();
-  d.align(4);
-  if (d.readUniquePointer()) v.narrow = std::make_unique<std::string>();
-  else v.narrow.reset();
-  if (d.readUniquePointer()) v.wide = std::make_unique<std::u16string>();
-  else v.wide.reset();
-  v.inline_text = d.readVaryingString(conformance);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Text& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  const uint32_t midl_conformance = midl_d.readConformance();
+  midl_d.align(4);
+  if (midl_d.readUniquePointer()) midl_v.narrow = std::make_unique<std::string>();
+  else midl_v.narrow.reset();
+  if (midl_d.readUniquePointer()) midl_v.wide = std::make_unique<std::u16string>();
+  else midl_v.wide.reset();
+  midl_v.inline_text = midl_d.readVaryingString(midl_conformance);
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Text& v) {
-  DepthGuard guard(d);
-  if (v.narrow) {
-    d.readString((*v.narrow));
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Text& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.narrow) {
+    midl_d.readString((*midl_v.narrow));
   }
-  if (v.wide) {
-    d.readWString((*v.wide));
+  if (midl_v.wide) {
+    midl_d.readWString((*midl_v.wide));
   }
 }
 
 // Text as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Text& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Text& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Text& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Text& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Owner& v) {
-  DepthGuard guard(e);
-  if (v.packed) ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(v.n), (*v.packed).size());
-  if (v.texts) ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(v.n), (*v.texts).size());
-  e.align(4);
-  e.write<int32_t>(v.n);
-  e.writeUniquePointer(v.packed.get());
-  e.writeUniquePointer(v.texts.get());
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Owner& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.packed) ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(midl_v.n), (*midl_v.packed).size());
+  if (midl_v.texts) ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(midl_v.n), (*midl_v.texts).size());
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.n);
+  midl_e.writeUniquePointer(midl_v.packed.get());
+  midl_e.writeUniquePointer(midl_v.texts.get());
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Owner& v) {
-  DepthGuard guard(e);
-  if (v.packed) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Owner& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.packed) {
     {
-      e.writeConformance((*v.packed).size());
+      midl_e.writeConformance((*midl_v.packed).size());
       static_assert(sizeof(Packed) == 8, "Packed has the NDR layout of its members");
-      e.writeBulk((*v.packed).data(), (*v.packed).size(), 4);
+      midl_e.writeBulk((*midl_v.packed).data(), (*midl_v.packed).size(), 4);
     }
   }
-  if (v.texts) {
+  if (midl_v.texts) {
     {
-      e.writeConformance((*v.texts).size());
-      for (const auto& midl_texts_el : (*v.texts)) {
-        e.writeUniquePointer(midl_texts_el.get());
+      midl_e.writeConformance((*midl_v.texts).size());
+      for (const auto& midl_texts_el : (*midl_v.texts)) {
+        midl_e.writeUniquePointer(midl_texts_el.get());
       }
-      for (const auto& midl_texts_el2 : (*v.texts)) {
+      for (const auto& midl_texts_el2 : (*midl_v.texts)) {
         if (midl_texts_el2) {
-          ndrWriteFlat(e, (*midl_texts_el2));
-          ndrWritePointees(e, (*midl_texts_el2));
+          ndrWriteFlat(midl_e, (*midl_texts_el2));
+          ndrWritePointees(midl_e, (*midl_texts_el2));
         }
       }
     }
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Owner& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.n = d.read<int32_t>();
-  if (d.readUniquePointer()) v.packed = std::make_unique<std::vector<Packed>>();
-  else v.packed.reset();
-  if (d.readUniquePointer()) v.texts = std::make_unique<std::vector<std::unique_ptr<Text>>>();
-  else v.texts.reset();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Owner& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.n = midl_d.read<int32_t>();
+  if (midl_d.readUniquePointer()) midl_v.packed = std::make_unique<std::vector<Packed>>();
+  else midl_v.packed.reset();
+  if (midl_d.readUniquePointer()) midl_v.texts = std::make_unique<std::vector<std::unique_ptr<Text>>>();
+  else midl_v.texts.reset();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Owner& v) {
-  DepthGuard guard(d);
-  if (v.packed) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Owner& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.packed) {
     {
-      const uint32_t midl_packed_count = d.readConformance();
+      const uint32_t midl_packed_count = midl_d.readConformance();
       static_assert(sizeof(Packed) == 8, "Packed has the NDR layout of its members");
-      d.readBulk((*v.packed), midl_packed_count, 4);
+      midl_d.readBulk((*midl_v.packed), midl_packed_count, 4);
     }
   }
-  if (v.texts) {
+  if (midl_v.texts) {
     {
-      const uint32_t midl_texts_count = d.readConformance();
-      d.requireElements(midl_texts_count, 4, "field 'texts' of 'Owner'");
-      (*v.texts).resize(midl_texts_count);
-      for (auto& midl_texts_el : (*v.texts)) {
-        if (d.readUniquePointer()) midl_texts_el = std::make_unique<Text>();
+      const uint32_t midl_texts_count = midl_d.readConformance();
+      midl_d.requireElements(midl_texts_count, 4, "field 'texts' of 'Owner'");
+      (*midl_v.texts).resize(midl_texts_count);
+      for (auto& midl_texts_el : (*midl_v.texts)) {
+        if (midl_d.readUniquePointer()) midl_texts_el = std::make_unique<Text>();
         else midl_texts_el.reset();
       }
-      for (auto& midl_texts_el2 : (*v.texts)) {
+      for (auto& midl_texts_el2 : (*midl_v.texts)) {
         if (midl_texts_el2) {
-          ndrReadFlat(d, (*midl_texts_el2));
-          ndrReadPointees(d, (*midl_texts_el2));
+          ndrReadFlat(midl_d, (*midl_texts_el2));
+          ndrReadPointees(midl_d, (*midl_texts_el2));
         }
       }
     }
   }
-  if (v.packed) ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(v.n), (*v.packed).size());
-  if (v.texts) ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(v.n), (*v.texts).size());
+  if (midl_v.packed) ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(midl_v.n), (*midl_v.packed).size());
+  if (midl_v.texts) ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(midl_v.n), (*midl_v.texts).size());
 }
 
 // Owner as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Owner& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Owner& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Owner& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Owner& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 }  // namespace midlgen

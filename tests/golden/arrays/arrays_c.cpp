@@ -6,112 +6,112 @@ using namespace midlgen;
 
 namespace Arrays {
 
-void Bulk(const ::midlrt::Binding& binding, int32_t n, const std::vector<Holey>& holey, const std::vector<Packed>& packed, std::vector<Holey>& back) {
+void Bulk(const ::midlrt::Binding& midl_binding, int32_t n, const std::vector<Holey>& holey, const std::vector<Packed>& packed, std::vector<Holey>& back) {
   ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), holey.size());
   ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), packed.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(n);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(n);
     {
-      e.writeConformance(holey.size());
+      midl_e.writeConformance(holey.size());
       static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
       {
-        static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-        e.writeBulk(holey.data(), holey.size(), holes, 8);
+        static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+        midl_e.writeBulk(holey.data(), holey.size(), midl_holes, 8);
       }
     }
     {
-      e.writeConformance(packed.size());
+      midl_e.writeConformance(packed.size());
       static_assert(sizeof(Packed) == 8, "Packed has the NDR layout of its members");
-      e.writeBulk(packed.data(), packed.size(), 4);
+      midl_e.writeBulk(packed.data(), packed.size(), 4);
     }
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 0, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Arrays_ifspec, 0, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   {
-    const uint32_t midl_back_count = d.readConformance();
+    const uint32_t midl_back_count = midl_d.readConformance();
     static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
-    d.readBulk(back, midl_back_count, 8);
+    midl_d.readBulk(back, midl_back_count, 8);
   }
 }
 
-void Structs(const ::midlrt::Binding& binding, const Fixed& fixed, Conformant& conformant, const ConformantVarying& varying) {
+void Structs(const ::midlrt::Binding& midl_binding, const Fixed& fixed, Conformant& conformant, const ConformantVarying& varying) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ndrWriteFlat(e, fixed);
-    ndrWriteFlat(e, conformant);
-    ndrWriteFlat(e, varying);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ndrWriteFlat(midl_e, fixed);
+    ndrWriteFlat(midl_e, conformant);
+    ndrWriteFlat(midl_e, varying);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 1, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ndrReadFlat(d, conformant);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Arrays_ifspec, 1, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ndrReadFlat(midl_d, conformant);
 }
 
-void Owned(const ::midlrt::Binding& binding, const Owner& owner, Text& text) {
+void Owned(const ::midlrt::Binding& midl_binding, const Owner& owner, Text& text) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ndrWriteFlat(e, owner);
-    ndrWritePointees(e, owner);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ndrWriteFlat(midl_e, owner);
+    ndrWritePointees(midl_e, owner);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 2, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ndrReadFlat(d, text);
-  ndrReadPointees(d, text);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Arrays_ifspec, 2, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ndrReadFlat(midl_d, text);
+  ndrReadPointees(midl_d, text);
 }
 
-void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid) {
+void Grid(const ::midlrt::Binding& midl_binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid) {
   ::midlrt::ndr::Encoder::checkSize("rows", static_cast<uint64_t>(rows), grid.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(rows);
-    e.write<int32_t>(cols);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(rows);
+    midl_e.write<int32_t>(cols);
     {
-      e.writeConformance(grid.size());
+      midl_e.writeConformance(grid.size());
       for (const auto& midl_grid_el : grid) {
-        e.writeUniquePointer(midl_grid_el.get());
+        midl_e.writeUniquePointer(midl_grid_el.get());
       }
       for (const auto& midl_grid_el2 : grid) {
         if (midl_grid_el2) {
           {
-            e.writeConformance((*midl_grid_el2).size());
-            e.writeBulk((*midl_grid_el2).data(), (*midl_grid_el2).size());
+            midl_e.writeConformance((*midl_grid_el2).size());
+            midl_e.writeBulk((*midl_grid_el2).data(), (*midl_grid_el2).size());
           }
         }
       }
     }
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 3, midl_request);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Arrays_ifspec, 3, midl_request);
 }
 
-void Bounded(const ::midlrt::Binding& binding, int32_t last, const std::vector<int32_t>& items) {
+void Bounded(const ::midlrt::Binding& midl_binding, int32_t last, const std::vector<int32_t>& items) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(last);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(last);
     {
-      e.writeConformance(items.size());
-      e.writeBulk(items.data(), items.size());
+      midl_e.writeConformance(items.size());
+      midl_e.writeBulk(items.data(), items.size());
     }
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 4, midl_request);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Arrays_ifspec, 4, midl_request);
 }
 
-void Matrix(const ::midlrt::Binding& binding, const std::array<std::array<double, 3>, 3>& m, std::array<std::array<double, 3>, 3>& t) {
+void Matrix(const ::midlrt::Binding& midl_binding, const std::array<std::array<double, 3>, 3>& m, std::array<std::array<double, 3>, 3>& t) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
     for (const auto& midl_m_el : m) {
-      e.writeBulk(midl_m_el.data(), midl_m_el.size());
+      midl_e.writeBulk(midl_m_el.data(), midl_m_el.size());
     }
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Arrays_ifspec, 5, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Arrays_ifspec, 5, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   for (auto& midl_t_el : t) {
-    d.readBulk(midl_t_el.data(), midl_t_el.size());
+    midl_d.readBulk(midl_t_el.data(), midl_t_el.size());
   }
 }
 

@@ -8,129 +8,129 @@ namespace {
 
 class Arrays_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit Arrays_Dispatcher(std::shared_ptr<Arrays_Manager> manager) : manager_(std::move(manager)) {}
+  explicit Arrays_Dispatcher(std::shared_ptr<Arrays_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        int32_t p_n{};
-        std::vector<Holey> p_holey{};
-        std::vector<Packed> p_packed{};
-        std::vector<Holey> p_back{};
+        int32_t n{};
+        std::vector<Holey> holey{};
+        std::vector<Packed> packed{};
+        std::vector<Holey> back{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_n = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          n = midl_d.read<int32_t>();
           {
-            const uint32_t midl_holey_count = d.readConformance();
+            const uint32_t midl_holey_count = midl_d.readConformance();
             static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
-            d.readBulk(p_holey, midl_holey_count, 8);
+            midl_d.readBulk(holey, midl_holey_count, 8);
           }
           {
-            const uint32_t midl_packed_count = d.readConformance();
+            const uint32_t midl_packed_count = midl_d.readConformance();
             static_assert(sizeof(Packed) == 8, "Packed has the NDR layout of its members");
-            d.readBulk(p_packed, midl_packed_count, 4);
+            midl_d.readBulk(packed, midl_packed_count, 4);
           }
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_holey.size());
-        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_packed.size());
-        manager_->Bulk(p_n, p_holey, p_packed, p_back);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), holey.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), packed.size());
+        midl_manager->Bulk(n, holey, packed, back);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         {
-          e.writeConformance(p_back.size());
+          midl_e.writeConformance(back.size());
           static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
           {
-            static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-            e.writeBulk(p_back.data(), p_back.size(), holes, 8);
+            static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+            midl_e.writeBulk(back.data(), back.size(), midl_holes, 8);
           }
         }
         return;
       }
       case 1: {
-        Fixed p_fixed{};
-        Conformant p_conformant{};
-        ConformantVarying p_varying{};
+        Fixed fixed{};
+        Conformant conformant{};
+        ConformantVarying varying{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          ndrReadFlat(d, p_fixed);
-          ndrReadFlat(d, p_conformant);
-          ndrReadFlat(d, p_varying);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          ndrReadFlat(midl_d, fixed);
+          ndrReadFlat(midl_d, conformant);
+          ndrReadFlat(midl_d, varying);
         }
-        manager_->Structs(p_fixed, p_conformant, p_varying);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ndrWriteFlat(e, p_conformant);
+        midl_manager->Structs(fixed, conformant, varying);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ndrWriteFlat(midl_e, conformant);
         return;
       }
       case 2: {
-        Owner p_owner{};
-        Text p_text{};
+        Owner owner{};
+        Text text{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          ndrReadFlat(d, p_owner);
-          ndrReadPointees(d, p_owner);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          ndrReadFlat(midl_d, owner);
+          ndrReadPointees(midl_d, owner);
         }
-        manager_->Owned(p_owner, p_text);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ndrWriteFlat(e, p_text);
-        ndrWritePointees(e, p_text);
+        midl_manager->Owned(owner, text);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ndrWriteFlat(midl_e, text);
+        ndrWritePointees(midl_e, text);
         return;
       }
       case 3: {
-        int32_t p_rows{};
-        int32_t p_cols{};
-        std::vector<std::unique_ptr<std::vector<int32_t>>> p_grid{};
+        int32_t rows{};
+        int32_t cols{};
+        std::vector<std::unique_ptr<std::vector<int32_t>>> grid{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_rows = d.read<int32_t>();
-          p_cols = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          rows = midl_d.read<int32_t>();
+          cols = midl_d.read<int32_t>();
           {
-            const uint32_t midl_grid_count = d.readConformance();
-            d.requireElements(midl_grid_count, 4, "parameter 'grid' of operation 'Grid' of 'Arrays'");
-            p_grid.resize(midl_grid_count);
-            for (auto& midl_grid_el : p_grid) {
-              if (d.readUniquePointer()) midl_grid_el = std::make_unique<std::vector<int32_t>>();
+            const uint32_t midl_grid_count = midl_d.readConformance();
+            midl_d.requireElements(midl_grid_count, 4, "parameter 'grid' of operation 'Grid' of 'Arrays'");
+            grid.resize(midl_grid_count);
+            for (auto& midl_grid_el : grid) {
+              if (midl_d.readUniquePointer()) midl_grid_el = std::make_unique<std::vector<int32_t>>();
               else midl_grid_el.reset();
             }
-            for (auto& midl_grid_el2 : p_grid) {
+            for (auto& midl_grid_el2 : grid) {
               if (midl_grid_el2) {
                 {
-                  const uint32_t midl_grid_el_count = d.readConformance();
-                  d.readBulk((*midl_grid_el2), midl_grid_el_count);
+                  const uint32_t midl_grid_el_count = midl_d.readConformance();
+                  midl_d.readBulk((*midl_grid_el2), midl_grid_el_count);
                 }
               }
             }
           }
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(p_rows), p_grid.size());
-        manager_->Grid(p_rows, p_cols, p_grid);
+        ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(rows), grid.size());
+        midl_manager->Grid(rows, cols, grid);
         return;
       }
       case 4: {
-        int32_t p_last{};
-        std::vector<int32_t> p_items{};
+        int32_t last{};
+        std::vector<int32_t> items{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_last = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          last = midl_d.read<int32_t>();
           {
-            const uint32_t midl_items_count = d.readConformance();
-            d.readBulk(p_items, midl_items_count);
+            const uint32_t midl_items_count = midl_d.readConformance();
+            midl_d.readBulk(items, midl_items_count);
           }
         }
-        manager_->Bounded(p_last, p_items);
+        midl_manager->Bounded(last, items);
         return;
       }
       case 5: {
-        std::array<std::array<double, 3>, 3> p_m{};
-        std::array<std::array<double, 3>, 3> p_t{};
+        std::array<std::array<double, 3>, 3> m{};
+        std::array<std::array<double, 3>, 3> t{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          for (auto& midl_m_el : p_m) {
-            d.readBulk(midl_m_el.data(), midl_m_el.size());
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          for (auto& midl_m_el : m) {
+            midl_d.readBulk(midl_m_el.data(), midl_m_el.size());
           }
         }
-        manager_->Matrix(p_m, p_t);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        for (const auto& midl_t_el : p_t) {
-          e.writeBulk(midl_t_el.data(), midl_t_el.size());
+        midl_manager->Matrix(m, t);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        for (const auto& midl_t_el : t) {
+          midl_e.writeBulk(midl_t_el.data(), midl_t_el.size());
         }
         return;
       }
@@ -140,7 +140,7 @@ public:
   }
 
 private:
-  std::shared_ptr<Arrays_Manager> manager_;
+  std::shared_ptr<Arrays_Manager> midl_manager;
 };
 
 }  // namespace

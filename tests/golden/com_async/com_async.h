@@ -72,50 +72,50 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IHasher_stub(std::shared_ptr<::midlrt
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {
 using ::midlrt::ndr::DepthGuard;
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const JobInfo& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const JobInfo& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, JobInfo& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, JobInfo& v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const JobInfo& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const JobInfo& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, JobInfo& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, JobInfo& midl_v);
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const JobInfo& v) {
-  DepthGuard guard(e);
-  e.align(8);
-  e.write<int32_t>(v.id);
-  e.writeUniquePointer(v.name.get());
-  e.write<double>(v.progress);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const JobInfo& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(8);
+  midl_e.write<int32_t>(midl_v.id);
+  midl_e.writeUniquePointer(midl_v.name.get());
+  midl_e.write<double>(midl_v.progress);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const JobInfo& v) {
-  DepthGuard guard(e);
-  if (v.name) {
-    e.writeWString((*v.name));
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const JobInfo& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.name) {
+    midl_e.writeWString((*midl_v.name));
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, JobInfo& v) {
-  DepthGuard guard(d);
-  d.align(8);
-  v.id = d.read<int32_t>();
-  if (d.readUniquePointer()) v.name = std::make_unique<std::u16string>();
-  else v.name.reset();
-  v.progress = d.read<double>();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, JobInfo& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(8);
+  midl_v.id = midl_d.read<int32_t>();
+  if (midl_d.readUniquePointer()) midl_v.name = std::make_unique<std::u16string>();
+  else midl_v.name.reset();
+  midl_v.progress = midl_d.read<double>();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, JobInfo& v) {
-  DepthGuard guard(d);
-  if (v.name) {
-    d.readWString((*v.name));
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, JobInfo& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.name) {
+    midl_d.readWString((*midl_v.name));
   }
 }
 
 // JobInfo as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const JobInfo& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const JobInfo& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, JobInfo& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, JobInfo& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 }  // namespace midlgen

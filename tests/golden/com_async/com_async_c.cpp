@@ -16,10 +16,10 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.writeWString(name);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.writeWString(name);
       }
-      return beginCall(3, std::move(midl_request));
+      return this->beginCall(3, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
@@ -29,13 +29,13 @@ public:
 
   HRESULT Finish_Start(int32_t& jobId) override {
     ::midlrt::rpc::Reply midl_reply;
-    const ::midlrt::com::HRESULT midl_hr = finishCall(midl_reply);
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
     try {
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      jobId = d.read<int32_t>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      jobId = midl_d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -48,11 +48,11 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(jobId);
-        e.write<uint32_t>(timeoutMs);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(jobId);
+        midl_e.write<uint32_t>(timeoutMs);
       }
-      return beginCall(5, std::move(midl_request));
+      return this->beginCall(5, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
@@ -62,12 +62,12 @@ public:
 
   HRESULT Finish_Wait() override {
     ::midlrt::rpc::Reply midl_reply;
-    const ::midlrt::com::HRESULT midl_hr = finishCall(midl_reply);
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
     try {
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -80,7 +80,7 @@ public:
 class IJobRunner_Proxy final : public ::midlrt::com::ComObject<IJobRunner, ::midlrt::com::ICallFactory> {
 public:
   IJobRunner_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : channel_(std::move(channel)), object_(object) {}
+      : midl_channel(std::move(channel)), midl_object(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -90,16 +90,16 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.writeWString(name);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.writeWString(name);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IJobRunner_ifspec, 3, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 3, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      jobId = d.read<int32_t>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      jobId = midl_d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -112,17 +112,17 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(jobId);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(jobId);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IJobRunner_ifspec, 4, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 4, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      ndrReadFlat(d, info);
-      ndrReadPointees(d, info);
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ndrReadFlat(midl_d, info);
+      ndrReadPointees(midl_d, info);
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -135,16 +135,16 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(jobId);
-        e.write<uint32_t>(timeoutMs);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(jobId);
+        midl_e.write<uint32_t>(timeoutMs);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IJobRunner_ifspec, 5, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 5, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -157,15 +157,15 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(jobId);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(jobId);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IJobRunner_ifspec, 6, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 6, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -178,13 +178,13 @@ public:
                                     ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
     return ::midlrt::async::createCallObject(riid, AsyncIJobRunner::kIid, pCtrlUnk, riid2, ppv,
                                              [&](::midlrt::com::IUnknown* outer) {
-                                               return new AsyncIJobRunner_CallObject(channel_, outer, object_);
+                                               return new AsyncIJobRunner_CallObject(midl_channel, outer, midl_object);
                                              });
   }
 
 private:
-  ::midlrt::Binding channel_;
-  ::midlrt::rpc::Uuid object_;
+  ::midlrt::Binding midl_channel;
+  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace
@@ -206,14 +206,14 @@ public:
       ::midlrt::ndr::Encoder::checkSize("size", static_cast<uint64_t>(size), data.size());
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(size);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(size);
         {
-          e.writeConformance(data.size());
-          e.writeBulk(data.data(), data.size());
+          midl_e.writeConformance(data.size());
+          midl_e.writeBulk(data.data(), data.size());
         }
       }
-      return beginCall(3, std::move(midl_request));
+      return this->beginCall(3, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
@@ -223,13 +223,13 @@ public:
 
   HRESULT Finish_Hash(uint64_t& digest) override {
     ::midlrt::rpc::Reply midl_reply;
-    const ::midlrt::com::HRESULT midl_hr = finishCall(midl_reply);
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
     try {
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      digest = d.read<uint64_t>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      digest = midl_d.read<uint64_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -242,7 +242,7 @@ public:
 class IHasher_Proxy final : public ::midlrt::com::ComObject<IHasher, ::midlrt::com::ICallFactory> {
 public:
   IHasher_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : channel_(std::move(channel)), object_(object) {}
+      : midl_channel(std::move(channel)), midl_object(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -253,20 +253,20 @@ public:
       ::midlrt::ndr::Encoder::checkSize("size", static_cast<uint64_t>(size), data.size());
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(size);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(size);
         {
-          e.writeConformance(data.size());
-          e.writeBulk(data.data(), data.size());
+          midl_e.writeConformance(data.size());
+          midl_e.writeBulk(data.data(), data.size());
         }
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IHasher_ifspec, 3, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IHasher_ifspec, 3, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      digest = d.read<uint64_t>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      digest = midl_d.read<uint64_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -279,13 +279,13 @@ public:
                                     ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
     return ::midlrt::async::createCallObject(riid, AsyncIHasher::kIid, pCtrlUnk, riid2, ppv,
                                              [&](::midlrt::com::IUnknown* outer) {
-                                               return new AsyncIHasher_CallObject(channel_, outer, object_);
+                                               return new AsyncIHasher_CallObject(midl_channel, outer, midl_object);
                                              });
   }
 
 private:
-  ::midlrt::Binding channel_;
-  ::midlrt::rpc::Uuid object_;
+  ::midlrt::Binding midl_channel;
+  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace

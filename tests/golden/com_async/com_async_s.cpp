@@ -8,87 +8,87 @@ namespace {
 
 class IJobRunner_Stub final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit IJobRunner_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : objects_(std::move(objects)) {}
+  explicit IJobRunner_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    ::midlrt::com::ComPtr<IJobRunner> object = objects_->find<IJobRunner>(call.object());
-    if (!object)
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IJobRunner> midl_object = midl_objects->find<IJobRunner>(midl_call.object());
+    if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IJobRunner");
-    switch (call.opnum()) {
+    switch (midl_call.opnum()) {
       case 3: {
-        std::u16string p_name{};
-        int32_t p_jobId{};
+        std::u16string name{};
+        int32_t jobId{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          d.readWString(p_name);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.readWString(name);
         }
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            call, object.get(), AsyncIJobRunner::kIid,
+            midl_call, midl_object.get(), AsyncIJobRunner::kIid,
             [&](void* midl_itf) {
-              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Start(p_name);
+              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Start(name);
             },
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              int32_t p_jobId{};
-              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Start(p_jobId);
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(p_jobId);
-              e.write<int32_t>(midl_result);
+              int32_t jobId{};
+              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Start(jobId);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(jobId);
+              midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = object->Start(p_name, p_jobId);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(p_jobId);
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Start(name, jobId);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(jobId);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 4: {
-        int32_t p_jobId{};
-        JobInfo p_info{};
+        int32_t jobId{};
+        JobInfo info{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_jobId = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          jobId = midl_d.read<int32_t>();
         }
-        const HRESULT midl_result = object->Query(p_jobId, p_info);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ndrWriteFlat(e, p_info);
-        ndrWritePointees(e, p_info);
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Query(jobId, info);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ndrWriteFlat(midl_e, info);
+        ndrWritePointees(midl_e, info);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 5: {
-        int32_t p_jobId{};
-        DWORD p_timeoutMs{};
+        int32_t jobId{};
+        DWORD timeoutMs{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_jobId = d.read<int32_t>();
-          p_timeoutMs = d.read<uint32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          jobId = midl_d.read<int32_t>();
+          timeoutMs = midl_d.read<uint32_t>();
         }
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            call, object.get(), AsyncIJobRunner::kIid,
+            midl_call, midl_object.get(), AsyncIJobRunner::kIid,
             [&](void* midl_itf) {
-              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Wait(p_jobId, p_timeoutMs);
+              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Wait(jobId, timeoutMs);
             },
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
               const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Wait();
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = object->Wait(p_jobId, p_timeoutMs);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Wait(jobId, timeoutMs);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 6: {
-        int32_t p_jobId{};
+        int32_t jobId{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_jobId = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          jobId = midl_d.read<int32_t>();
         }
-        const HRESULT midl_result = object->Cancel(p_jobId);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Cancel(jobId);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       default:
@@ -97,7 +97,7 @@ public:
   }
 
 private:
-  std::shared_ptr<::midlrt::com::ObjectTable> objects_;
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
 };
 
 }  // namespace
@@ -114,44 +114,44 @@ namespace {
 
 class IHasher_Stub final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit IHasher_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : objects_(std::move(objects)) {}
+  explicit IHasher_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    ::midlrt::com::ComPtr<IHasher> object = objects_->find<IHasher>(call.object());
-    if (!object)
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IHasher> midl_object = midl_objects->find<IHasher>(midl_call.object());
+    if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IHasher");
-    switch (call.opnum()) {
+    switch (midl_call.opnum()) {
       case 3: {
-        int32_t p_size{};
-        std::vector<uint8_t> p_data{};
-        uint64_t p_digest{};
+        int32_t size{};
+        std::vector<uint8_t> data{};
+        uint64_t digest{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_size = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          size = midl_d.read<int32_t>();
           {
-            const uint32_t midl_data_count = d.readConformance();
-            d.readBulk(p_data, midl_data_count);
+            const uint32_t midl_data_count = midl_d.readConformance();
+            midl_d.readBulk(data, midl_data_count);
           }
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(p_size), p_data.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            call, object.get(), AsyncIHasher::kIid,
+            midl_call, midl_object.get(), AsyncIHasher::kIid,
             [&](void* midl_itf) {
-              return static_cast<AsyncIHasher*>(midl_itf)->Begin_Hash(p_size, p_data);
+              return static_cast<AsyncIHasher*>(midl_itf)->Begin_Hash(size, data);
             },
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              uint64_t p_digest{};
-              const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Hash(p_digest);
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<uint64_t>(p_digest);
-              e.write<int32_t>(midl_result);
+              uint64_t digest{};
+              const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Hash(digest);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<uint64_t>(digest);
+              midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = object->Hash(p_size, p_data, p_digest);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<uint64_t>(p_digest);
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Hash(size, data, digest);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<uint64_t>(digest);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       default:
@@ -160,7 +160,7 @@ public:
   }
 
 private:
-  std::shared_ptr<::midlrt::com::ObjectTable> objects_;
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
 };
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace {
 class IBase_Proxy final : public ::midlrt::com::ComObject<IBase> {
 public:
   IBase_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : channel_(std::move(channel)), object_(object) {}
+      : midl_channel(std::move(channel)), midl_object(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -19,19 +19,19 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IBase_ifspec, 3, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IBase_ifspec, 3, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      if (d.readUniquePointer()) name = std::make_unique<std::string>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
       else name.reset();
       if (name) {
-        d.readString((*name));
+        midl_d.readString((*name));
       }
-      midl_result = d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -41,8 +41,8 @@ public:
   }
 
 private:
-  ::midlrt::Binding channel_;
-  ::midlrt::rpc::Uuid object_;
+  ::midlrt::Binding midl_channel;
+  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace
@@ -56,7 +56,7 @@ namespace {
 class IStore_Proxy final : public ::midlrt::com::ComObject<IStore> {
 public:
   IStore_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : channel_(std::move(channel)), object_(object) {}
+      : midl_channel(std::move(channel)), midl_object(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     if (ppv != nullptr && riid == IBase::kIid) {
@@ -71,19 +71,19 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IStore_ifspec, 3, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 3, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      if (d.readUniquePointer()) name = std::make_unique<std::string>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
       else name.reset();
       if (name) {
-        d.readString((*name));
+        midl_d.readString((*name));
       }
-      midl_result = d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -96,16 +96,16 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(key);
-        e.writeString(value);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(key);
+        midl_e.writeString(value);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IStore_ifspec, 4, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 4, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -118,20 +118,20 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(key);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(key);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IStore_ifspec, 5, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 5, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      if (d.readUniquePointer()) value = std::make_unique<std::string>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      if (midl_d.readUniquePointer()) value = std::make_unique<std::string>();
       else value.reset();
       if (value) {
-        d.readString((*value));
+        midl_d.readString((*value));
       }
-      midl_result = d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -143,20 +143,20 @@ public:
   int32_t Count() override {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
-      ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
     }
     ::midlrt::rpc::CallOptions midl_options;
-    midl_options.object = &object_;
-    ::midlrt::rpc::Reply midl_reply = channel_->invoke(IStore_ifspec, 6, midl_request, midl_options);
+    midl_options.object = &midl_object;
+    ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 6, midl_request, midl_options);
     int32_t midl_result{};
-    ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-    midl_result = d.read<int32_t>();
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_result = midl_d.read<int32_t>();
     return midl_result;
   }
 
 private:
-  ::midlrt::Binding channel_;
-  ::midlrt::rpc::Uuid object_;
+  ::midlrt::Binding midl_channel;
+  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace
@@ -177,10 +177,10 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(amount);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(amount);
       }
-      return beginCall(3, std::move(midl_request));
+      return this->beginCall(3, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
@@ -190,13 +190,13 @@ public:
 
   HRESULT Finish_Deposit(int32_t& balance) override {
     ::midlrt::rpc::Reply midl_reply;
-    const ::midlrt::com::HRESULT midl_hr = finishCall(midl_reply);
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
     try {
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      balance = d.read<int32_t>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      balance = midl_d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -210,15 +210,15 @@ public:
       ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), rates.size());
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(count);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(count);
         {
-          e.writeConformance(rates.size());
-          e.writeBulk(rates.data(), rates.size());
+          midl_e.writeConformance(rates.size());
+          midl_e.writeBulk(rates.data(), rates.size());
         }
-        e.write<double>(total);
+        midl_e.write<double>(total);
       }
-      return beginCall(4, std::move(midl_request));
+      return this->beginCall(4, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
@@ -228,13 +228,13 @@ public:
 
   HRESULT Finish_Exchange(double& total) override {
     ::midlrt::rpc::Reply midl_reply;
-    const ::midlrt::com::HRESULT midl_hr = finishCall(midl_reply);
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
     try {
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      total = d.read<double>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      total = midl_d.read<double>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -247,9 +247,9 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       }
-      return beginCall(5, std::move(midl_request));
+      return this->beginCall(5, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
@@ -259,12 +259,12 @@ public:
 
   HRESULT Finish_Reset() override {
     ::midlrt::rpc::Reply midl_reply;
-    const ::midlrt::com::HRESULT midl_hr = finishCall(midl_reply);
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
     try {
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -277,7 +277,7 @@ public:
 class IAccount_Proxy final : public ::midlrt::com::ComObject<IAccount, ::midlrt::com::ICallFactory> {
 public:
   IAccount_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : channel_(std::move(channel)), object_(object) {}
+      : midl_channel(std::move(channel)), midl_object(object) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -287,16 +287,16 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(amount);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(amount);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IAccount_ifspec, 3, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IAccount_ifspec, 3, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      balance = d.read<int32_t>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      balance = midl_d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -310,21 +310,21 @@ public:
       ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), rates.size());
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-        e.write<int32_t>(count);
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(count);
         {
-          e.writeConformance(rates.size());
-          e.writeBulk(rates.data(), rates.size());
+          midl_e.writeConformance(rates.size());
+          midl_e.writeBulk(rates.data(), rates.size());
         }
-        e.write<double>(total);
+        midl_e.write<double>(total);
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IAccount_ifspec, 4, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IAccount_ifspec, 4, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      total = d.read<double>();
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      total = midl_d.read<double>();
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -337,14 +337,14 @@ public:
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
-        ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       }
       ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &object_;
-      ::midlrt::rpc::Reply midl_reply = channel_->invoke(IAccount_ifspec, 5, midl_request, midl_options);
+      midl_options.object = &midl_object;
+      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IAccount_ifspec, 5, midl_request, midl_options);
       HRESULT midl_result{};
-      ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-      midl_result = d.read<int32_t>();
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::async::hresultFromStatus(midl_error.status());
@@ -357,13 +357,13 @@ public:
                                     ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
     return ::midlrt::async::createCallObject(riid, AsyncIAccount::kIid, pCtrlUnk, riid2, ppv,
                                              [&](::midlrt::com::IUnknown* outer) {
-                                               return new AsyncIAccount_CallObject(channel_, outer, object_);
+                                               return new AsyncIAccount_CallObject(midl_channel, outer, midl_object);
                                              });
   }
 
 private:
-  ::midlrt::Binding channel_;
-  ::midlrt::rpc::Uuid object_;
+  ::midlrt::Binding midl_channel;
+  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace

@@ -8,23 +8,23 @@ namespace {
 
 class IBase_Stub final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit IBase_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : objects_(std::move(objects)) {}
+  explicit IBase_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    ::midlrt::com::ComPtr<IBase> object = objects_->find<IBase>(call.object());
-    if (!object)
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IBase> midl_object = midl_objects->find<IBase>(midl_call.object());
+    if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IBase");
-    switch (call.opnum()) {
+    switch (midl_call.opnum()) {
       case 3: {
-        std::unique_ptr<std::string> p_name{};
-        const HRESULT midl_result = object->Name(p_name);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.writeUniquePointer(p_name.get());
-        if (p_name) {
-          e.writeString((*p_name));
+        std::unique_ptr<std::string> name{};
+        const HRESULT midl_result = midl_object->Name(name);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.writeUniquePointer(name.get());
+        if (name) {
+          midl_e.writeString((*name));
         }
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       default:
@@ -33,7 +33,7 @@ public:
   }
 
 private:
-  std::shared_ptr<::midlrt::com::ObjectTable> objects_;
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
 };
 
 }  // namespace
@@ -50,58 +50,58 @@ namespace {
 
 class IStore_Stub final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit IStore_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : objects_(std::move(objects)) {}
+  explicit IStore_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    ::midlrt::com::ComPtr<IStore> object = objects_->find<IStore>(call.object());
-    if (!object)
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IStore> midl_object = midl_objects->find<IStore>(midl_call.object());
+    if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IStore");
-    switch (call.opnum()) {
+    switch (midl_call.opnum()) {
       case 3: {
-        std::unique_ptr<std::string> p_name{};
-        const HRESULT midl_result = object->Name(p_name);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.writeUniquePointer(p_name.get());
-        if (p_name) {
-          e.writeString((*p_name));
+        std::unique_ptr<std::string> name{};
+        const HRESULT midl_result = midl_object->Name(name);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.writeUniquePointer(name.get());
+        if (name) {
+          midl_e.writeString((*name));
         }
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 4: {
-        int32_t p_key{};
-        std::string p_value{};
+        int32_t key{};
+        std::string value{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_key = d.read<int32_t>();
-          d.readString(p_value);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          key = midl_d.read<int32_t>();
+          midl_d.readString(value);
         }
-        const HRESULT midl_result = object->Put(p_key, p_value);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Put(key, value);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 5: {
-        int32_t p_key{};
-        std::unique_ptr<std::string> p_value{};
+        int32_t key{};
+        std::unique_ptr<std::string> value{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_key = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          key = midl_d.read<int32_t>();
         }
-        const HRESULT midl_result = object->Get(p_key, p_value);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.writeUniquePointer(p_value.get());
-        if (p_value) {
-          e.writeString((*p_value));
+        const HRESULT midl_result = midl_object->Get(key, value);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.writeUniquePointer(value.get());
+        if (value) {
+          midl_e.writeString((*value));
         }
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 6: {
-        const int32_t midl_result = object->Count();
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_object->Count();
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       default:
@@ -110,7 +110,7 @@ public:
   }
 
 private:
-  std::shared_ptr<::midlrt::com::ObjectTable> objects_;
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
 };
 
 }  // namespace
@@ -127,88 +127,88 @@ namespace {
 
 class IAccount_Stub final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit IAccount_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : objects_(std::move(objects)) {}
+  explicit IAccount_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    ::midlrt::com::ComPtr<IAccount> object = objects_->find<IAccount>(call.object());
-    if (!object)
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IAccount> midl_object = midl_objects->find<IAccount>(midl_call.object());
+    if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IAccount");
-    switch (call.opnum()) {
+    switch (midl_call.opnum()) {
       case 3: {
-        int32_t p_amount{};
-        int32_t p_balance{};
+        int32_t amount{};
+        int32_t balance{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_amount = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          amount = midl_d.read<int32_t>();
         }
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            call, object.get(), AsyncIAccount::kIid,
+            midl_call, midl_object.get(), AsyncIAccount::kIid,
             [&](void* midl_itf) {
-              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Deposit(p_amount);
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Deposit(amount);
             },
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              int32_t p_balance{};
-              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Deposit(p_balance);
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(p_balance);
-              e.write<int32_t>(midl_result);
+              int32_t balance{};
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Deposit(balance);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(balance);
+              midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = object->Deposit(p_amount, p_balance);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(p_balance);
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Deposit(amount, balance);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(balance);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 4: {
-        int32_t p_count{};
-        std::vector<double> p_rates{};
-        double p_total{};
+        int32_t count{};
+        std::vector<double> rates{};
+        double total{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_count = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          count = midl_d.read<int32_t>();
           {
-            const uint32_t midl_rates_count = d.readConformance();
-            d.readBulk(p_rates, midl_rates_count);
+            const uint32_t midl_rates_count = midl_d.readConformance();
+            midl_d.readBulk(rates, midl_rates_count);
           }
-          p_total = d.read<double>();
+          total = midl_d.read<double>();
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_rates.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), rates.size());
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            call, object.get(), AsyncIAccount::kIid,
+            midl_call, midl_object.get(), AsyncIAccount::kIid,
             [&](void* midl_itf) {
-              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Exchange(p_count, p_rates, p_total);
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Exchange(count, rates, total);
             },
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              double p_total{};
-              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Exchange(p_total);
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<double>(p_total);
-              e.write<int32_t>(midl_result);
+              double total{};
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Exchange(total);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<double>(total);
+              midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = object->Exchange(p_count, p_rates, p_total);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<double>(p_total);
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Exchange(count, rates, total);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<double>(total);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 5: {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            call, object.get(), AsyncIAccount::kIid,
+            midl_call, midl_object.get(), AsyncIAccount::kIid,
             [&](void* midl_itf) {
               return static_cast<AsyncIAccount*>(midl_itf)->Begin_Reset();
             },
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
               const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Reset();
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = object->Reset();
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const HRESULT midl_result = midl_object->Reset();
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       default:
@@ -217,7 +217,7 @@ public:
   }
 
 private:
-  std::shared_ptr<::midlrt::com::ObjectTable> objects_;
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
 };
 
 }  // namespace

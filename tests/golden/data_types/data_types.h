@@ -32,23 +32,23 @@ struct ShapeData {
 
   const int32_t& radius() const { return std::get<1>(value); }
   int32_t& radius() { return std::get<1>(value); }
-  void set_radius(int32_t v) {
+  void set_radius(int32_t midl_v) {
     discriminant = static_cast<Shape>(1);
-    value.template emplace<1>(std::move(v));
+    value.template emplace<1>(std::move(midl_v));
   }
 
   const MidlAnonymous1& rect() const { return std::get<2>(value); }
   MidlAnonymous1& rect() { return std::get<2>(value); }
-  void set_rect(MidlAnonymous1 v) {
+  void set_rect(MidlAnonymous1 midl_v) {
     discriminant = static_cast<Shape>(2);
-    value.template emplace<2>(std::move(v));
+    value.template emplace<2>(std::move(midl_v));
   }
 
   const MidlAnonymous2& polygon() const { return std::get<3>(value); }
   MidlAnonymous2& polygon() { return std::get<3>(value); }
-  void set_polygon(MidlAnonymous2 v) {
+  void set_polygon(MidlAnonymous2 midl_v) {
     discriminant = static_cast<Shape>(3);
-    value.template emplace<3>(std::move(v));
+    value.template emplace<3>(std::move(midl_v));
   }
 };
 
@@ -67,30 +67,30 @@ struct Value {
 
   const int64_t& i() const { return std::get<1>(value); }
   int64_t& i() { return std::get<1>(value); }
-  void set_i(int64_t v) {
+  void set_i(int64_t midl_v) {
     discriminant = static_cast<int16_t>(1);
-    value.template emplace<1>(std::move(v));
+    value.template emplace<1>(std::move(midl_v));
   }
 
   const double& d() const { return std::get<2>(value); }
   double& d() { return std::get<2>(value); }
-  void set_d(double v) {
+  void set_d(double midl_v) {
     discriminant = static_cast<int16_t>(2);
-    value.template emplace<2>(std::move(v));
+    value.template emplace<2>(std::move(midl_v));
   }
 
   const std::unique_ptr<std::u16string>& s() const { return std::get<3>(value); }
   std::unique_ptr<std::u16string>& s() { return std::get<3>(value); }
-  void set_s(std::unique_ptr<std::u16string> v) {
+  void set_s(std::unique_ptr<std::u16string> midl_v) {
     discriminant = static_cast<int16_t>(3);
-    value.template emplace<3>(std::move(v));
+    value.template emplace<3>(std::move(midl_v));
   }
 
   const std::array<uint8_t, 16>& raw() const { return std::get<4>(value); }
   std::array<uint8_t, 16>& raw() { return std::get<4>(value); }
-  void set_raw(std::array<uint8_t, 16> v, int16_t d) {
-    discriminant = d;
-    value.template emplace<4>(std::move(v));
+  void set_raw(std::array<uint8_t, 16> midl_v, int16_t midl_d) {
+    discriminant = midl_d;
+    value.template emplace<4>(std::move(midl_v));
   }
 };
 
@@ -120,10 +120,10 @@ inline const ::midlrt::rpc::SyntaxId Drawings_ifspec{ {0x7c6b5a49u, 0x3827, 0x41
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Drawings {
-int32_t Draw(const ::midlrt::Binding& binding, int32_t count, const std::vector<Drawing>& drawings);
-void Transform(const ::midlrt::Binding& binding, int32_t n, std::vector<Point>& points, const Matrix& m);
-void Lookup(const ::midlrt::Binding& binding, const std::u16string& key, Value& value, std::unique_ptr<Tree>& tree);
-void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid);
+int32_t Draw(const ::midlrt::Binding& midl_binding, int32_t count, const std::vector<Drawing>& drawings);
+void Transform(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<Point>& points, const Matrix& m);
+void Lookup(const ::midlrt::Binding& midl_binding, const std::u16string& key, Value& value, std::unique_ptr<Tree>& tree);
+void Grid(const ::midlrt::Binding& midl_binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid);
 }  // namespace Drawings
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
@@ -142,223 +142,223 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Drawings_dispatcher(std::shared_ptr<D
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {
 using ::midlrt::ndr::DepthGuard;
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Point& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Point& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Point& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Point& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const MidlAnonymous1& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const MidlAnonymous1& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, MidlAnonymous1& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, MidlAnonymous1& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const MidlAnonymous2& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const MidlAnonymous2& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, MidlAnonymous2& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, MidlAnonymous2& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const ShapeData& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const ShapeData& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, ShapeData& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, ShapeData& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Drawing& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Drawing& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Drawing& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Drawing& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Value& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Value& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Value& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Value& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Matrix& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Matrix& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Matrix& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Matrix& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Tree& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Tree& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Tree& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Tree& v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Point& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Point& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Point& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Point& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ShapeData& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ShapeData& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ShapeData& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ShapeData& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Drawing& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Drawing& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Drawing& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Drawing& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Value& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Value& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Value& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Value& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Tree& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Tree& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Tree& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Tree& midl_v);
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Point& v) {
-  DepthGuard guard(e);
-  e.align(4);
-  e.write<int32_t>(v.x);
-  e.write<int32_t>(v.y);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Point& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.x);
+  midl_e.write<int32_t>(midl_v.y);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Point& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Point& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Point& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.x = d.read<int32_t>();
-  v.y = d.read<int32_t>();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Point& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.x = midl_d.read<int32_t>();
+  midl_v.y = midl_d.read<int32_t>();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Point& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Point& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // Point as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Point& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Point& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Point& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Point& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const MidlAnonymous1& v) {
-  DepthGuard guard(e);
-  e.align(4);
-  e.write<int32_t>(v.w);
-  e.write<int32_t>(v.h);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.w);
+  midl_e.write<int32_t>(midl_v.h);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const MidlAnonymous1& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, MidlAnonymous1& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.w = d.read<int32_t>();
-  v.h = d.read<int32_t>();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.w = midl_d.read<int32_t>();
+  midl_v.h = midl_d.read<int32_t>();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, MidlAnonymous1& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // MidlAnonymous1 as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const MidlAnonymous1& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, MidlAnonymous1& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const MidlAnonymous2& v) {
-  DepthGuard guard(e);
-  if (v.points) ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(v.count), (*v.points).size());
-  e.align(4);
-  e.write<int32_t>(v.count);
-  e.writeUniquePointer(v.points.get());
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.points) ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(midl_v.count), (*midl_v.points).size());
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.count);
+  midl_e.writeUniquePointer(midl_v.points.get());
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const MidlAnonymous2& v) {
-  DepthGuard guard(e);
-  if (v.points) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.points) {
     {
-      e.writeConformance((*v.points).size());
+      midl_e.writeConformance((*midl_v.points).size());
       static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-      e.writeBulk((*v.points).data(), (*v.points).size(), 4);
+      midl_e.writeBulk((*midl_v.points).data(), (*midl_v.points).size(), 4);
     }
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, MidlAnonymous2& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.count = d.read<int32_t>();
-  if (d.readUniquePointer()) v.points = std::make_unique<std::vector<Point>>();
-  else v.points.reset();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.count = midl_d.read<int32_t>();
+  if (midl_d.readUniquePointer()) midl_v.points = std::make_unique<std::vector<Point>>();
+  else midl_v.points.reset();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, MidlAnonymous2& v) {
-  DepthGuard guard(d);
-  if (v.points) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.points) {
     {
-      const uint32_t midl_points_count = d.readConformance();
+      const uint32_t midl_points_count = midl_d.readConformance();
       static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-      d.readBulk((*v.points), midl_points_count, 4);
+      midl_d.readBulk((*midl_v.points), midl_points_count, 4);
     }
   }
-  if (v.points) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(v.count), (*v.points).size());
+  if (midl_v.points) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(midl_v.count), (*midl_v.points).size());
 }
 
 // MidlAnonymous2 as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const MidlAnonymous2& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, MidlAnonymous2& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const ShapeData& v) {
-  DepthGuard guard(e);
-  e.write<int32_t>(static_cast<int32_t>(v.discriminant));
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ShapeData& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.write<int32_t>(static_cast<int32_t>(midl_v.discriminant));
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 1: {
-      if (v.value.index() != 1) e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
-      e.write<int32_t>(std::get<1>(v.value));
+      if (midl_v.value.index() != 1) midl_e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
+      midl_e.write<int32_t>(std::get<1>(midl_v.value));
       break;
     }
     case 2: {
-      if (v.value.index() != 2) e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
-      ndrWriteFlat(e, std::get<2>(v.value));
+      if (midl_v.value.index() != 2) midl_e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
+      ndrWriteFlat(midl_e, std::get<2>(midl_v.value));
       break;
     }
     case 3: {
-      if (v.value.index() != 3) e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
-      ndrWriteFlat(e, std::get<3>(v.value));
+      if (midl_v.value.index() != 3) midl_e.fail("union 'ShapeData' holds an arm that does not match its discriminant");
+      ndrWriteFlat(midl_e, std::get<3>(midl_v.value));
       break;
     }
     default:
-      e.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+      midl_e.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(midl_v.discriminant)));
   }
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const ShapeData& v) {
-  DepthGuard guard(e);
-  switch (v.value.index()) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ShapeData& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  switch (midl_v.value.index()) {
     case 3: {
-      ndrWritePointees(e, std::get<3>(v.value));
+      ndrWritePointees(midl_e, std::get<3>(midl_v.value));
       break;
     }
     default: break;
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, ShapeData& v) {
-  DepthGuard guard(d);
-  v.discriminant = static_cast<Shape>(d.read<int32_t>());
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ShapeData& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_v.discriminant = static_cast<Shape>(midl_d.read<int32_t>());
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 1: {
-      v.value.template emplace<1>();
-      std::get<1>(v.value) = d.read<int32_t>();
+      midl_v.value.template emplace<1>();
+      std::get<1>(midl_v.value) = midl_d.read<int32_t>();
       break;
     }
     case 2: {
-      v.value.template emplace<2>();
-      ndrReadFlat(d, std::get<2>(v.value));
+      midl_v.value.template emplace<2>();
+      ndrReadFlat(midl_d, std::get<2>(midl_v.value));
       break;
     }
     case 3: {
-      v.value.template emplace<3>();
-      ndrReadFlat(d, std::get<3>(v.value));
+      midl_v.value.template emplace<3>();
+      ndrReadFlat(midl_d, std::get<3>(midl_v.value));
       break;
     }
     default:
-      d.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+      midl_d.fail("union 'ShapeData' has no arm for discriminant " + std::to_string(static_cast<int64_t>(midl_v.discriminant)));
   }
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, ShapeData& v) {
-  DepthGuard guard(d);
-  switch (v.value.index()) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ShapeData& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  switch (midl_v.value.index()) {
     case 3: {
-      ndrReadPointees(d, std::get<3>(v.value));
+      ndrReadPointees(midl_d, std::get<3>(midl_v.value));
       break;
     }
     default: break;
@@ -366,117 +366,117 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& d, ShapeData& v) {
 }
 
 // ShapeData as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const ShapeData& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const ShapeData& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, ShapeData& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, ShapeData& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Drawing& v) {
-  DepthGuard guard(e);
-  e.align(4);
-  e.write<int32_t>(static_cast<int32_t>(v.kind));
-  ndrWriteFlat(e, v.data);
-  e.writeUniquePointer(v.label.get());
-  e.writeFullPointer(v.anchor.get());
-  e.writeFullPointer(v.alias.get());
-  if (static_cast<int64_t>(v.data.discriminant) != static_cast<int64_t>(v.kind)) ::midlrt::ndr::Encoder::fail("union field 'data' of 'Drawing' holds a different arm than [switch_is(kind)] says");
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Drawing& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(4);
+  midl_e.write<int32_t>(static_cast<int32_t>(midl_v.kind));
+  ndrWriteFlat(midl_e, midl_v.data);
+  midl_e.writeUniquePointer(midl_v.label.get());
+  midl_e.writeFullPointer(midl_v.anchor.get());
+  midl_e.writeFullPointer(midl_v.alias.get());
+  if (static_cast<int64_t>(midl_v.data.discriminant) != static_cast<int64_t>(midl_v.kind)) ::midlrt::ndr::Encoder::fail("union field 'data' of 'Drawing' holds a different arm than [switch_is(kind)] says");
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Drawing& v) {
-  DepthGuard guard(e);
-  ndrWritePointees(e, v.data);
-  if (v.label) {
-    e.writeString((*v.label));
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Drawing& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  ndrWritePointees(midl_e, midl_v.data);
+  if (midl_v.label) {
+    midl_e.writeString((*midl_v.label));
   }
-  if (v.anchor && e.claimFullReferent(v.anchor.get())) {
-    ndrWriteFlat(e, (*v.anchor));
+  if (midl_v.anchor && midl_e.claimFullReferent(midl_v.anchor.get())) {
+    ndrWriteFlat(midl_e, (*midl_v.anchor));
   }
-  if (v.alias && e.claimFullReferent(v.alias.get())) {
-    ndrWriteFlat(e, (*v.alias));
+  if (midl_v.alias && midl_e.claimFullReferent(midl_v.alias.get())) {
+    ndrWriteFlat(midl_e, (*midl_v.alias));
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Drawing& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.kind = static_cast<Shape>(d.read<int32_t>());
-  ndrReadFlat(d, v.data);
-  if (d.readUniquePointer()) v.label = std::make_unique<std::string>();
-  else v.label.reset();
-  v.anchor = d.readFullPointer<Point>();
-  v.alias = d.readFullPointer<Point>();
-  if (static_cast<int64_t>(v.data.discriminant) != static_cast<int64_t>(v.kind)) ::midlrt::ndr::Decoder::fail("union field 'data' of 'Drawing' holds a different arm than [switch_is(kind)] says");
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Drawing& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.kind = static_cast<Shape>(midl_d.read<int32_t>());
+  ndrReadFlat(midl_d, midl_v.data);
+  if (midl_d.readUniquePointer()) midl_v.label = std::make_unique<std::string>();
+  else midl_v.label.reset();
+  midl_v.anchor = midl_d.readFullPointer<Point>();
+  midl_v.alias = midl_d.readFullPointer<Point>();
+  if (static_cast<int64_t>(midl_v.data.discriminant) != static_cast<int64_t>(midl_v.kind)) ::midlrt::ndr::Decoder::fail("union field 'data' of 'Drawing' holds a different arm than [switch_is(kind)] says");
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Drawing& v) {
-  DepthGuard guard(d);
-  ndrReadPointees(d, v.data);
-  if (v.label) {
-    d.readString((*v.label));
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Drawing& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  ndrReadPointees(midl_d, midl_v.data);
+  if (midl_v.label) {
+    midl_d.readString((*midl_v.label));
   }
-  if (v.anchor && d.claimFullReferent(v.anchor.get())) {
-    ndrReadFlat(d, (*v.anchor));
+  if (midl_v.anchor && midl_d.claimFullReferent(midl_v.anchor.get())) {
+    ndrReadFlat(midl_d, (*midl_v.anchor));
   }
-  if (v.alias && d.claimFullReferent(v.alias.get())) {
-    ndrReadFlat(d, (*v.alias));
+  if (midl_v.alias && midl_d.claimFullReferent(midl_v.alias.get())) {
+    ndrReadFlat(midl_d, (*midl_v.alias));
   }
 }
 
 // Drawing as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Drawing& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Drawing& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Drawing& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Drawing& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Value& v) {
-  DepthGuard guard(e);
-  e.align(8);
-  e.write<int16_t>(v.discriminant);
-  e.align(8);
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Value& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(8);
+  midl_e.write<int16_t>(midl_v.discriminant);
+  midl_e.align(8);
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 0: {
-      if (v.value.index() != 0) e.fail("union 'Value' holds an arm that does not match its discriminant");
+      if (midl_v.value.index() != 0) midl_e.fail("union 'Value' holds an arm that does not match its discriminant");
       break;
     }
     case 1: {
-      if (v.value.index() != 1) e.fail("union 'Value' holds an arm that does not match its discriminant");
-      e.write<int64_t>(std::get<1>(v.value));
+      if (midl_v.value.index() != 1) midl_e.fail("union 'Value' holds an arm that does not match its discriminant");
+      midl_e.write<int64_t>(std::get<1>(midl_v.value));
       break;
     }
     case 2: {
-      if (v.value.index() != 2) e.fail("union 'Value' holds an arm that does not match its discriminant");
-      e.write<double>(std::get<2>(v.value));
+      if (midl_v.value.index() != 2) midl_e.fail("union 'Value' holds an arm that does not match its discriminant");
+      midl_e.write<double>(std::get<2>(midl_v.value));
       break;
     }
     case 3: {
-      if (v.value.index() != 3) e.fail("union 'Value' holds an arm that does not match its discriminant");
-      e.writeUniquePointer(std::get<3>(v.value).get());
+      if (midl_v.value.index() != 3) midl_e.fail("union 'Value' holds an arm that does not match its discriminant");
+      midl_e.writeUniquePointer(std::get<3>(midl_v.value).get());
       break;
     }
     default: {
-      if (v.value.index() != 4) e.fail("union 'Value' holds an arm that does not match its discriminant");
-      e.writeBulk(std::get<4>(v.value).data(), std::get<4>(v.value).size());
+      if (midl_v.value.index() != 4) midl_e.fail("union 'Value' holds an arm that does not match its discriminant");
+      midl_e.writeBulk(std::get<4>(midl_v.value).data(), std::get<4>(midl_v.value).size());
       break;
     }
   }
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Value& v) {
-  DepthGuard guard(e);
-  switch (v.value.index()) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Value& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  switch (midl_v.value.index()) {
     case 3: {
-      if (std::get<3>(v.value)) {
-        e.writeWString((*std::get<3>(v.value)));
+      if (std::get<3>(midl_v.value)) {
+        midl_e.writeWString((*std::get<3>(midl_v.value)));
       }
       break;
     }
@@ -484,46 +484,46 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Value& v) {
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Value& v) {
-  DepthGuard guard(d);
-  d.align(8);
-  v.discriminant = d.read<int16_t>();
-  d.align(8);
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Value& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(8);
+  midl_v.discriminant = midl_d.read<int16_t>();
+  midl_d.align(8);
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 0: {
-      v.value.template emplace<0>();
+      midl_v.value.template emplace<0>();
       break;
     }
     case 1: {
-      v.value.template emplace<1>();
-      std::get<1>(v.value) = d.read<int64_t>();
+      midl_v.value.template emplace<1>();
+      std::get<1>(midl_v.value) = midl_d.read<int64_t>();
       break;
     }
     case 2: {
-      v.value.template emplace<2>();
-      std::get<2>(v.value) = d.read<double>();
+      midl_v.value.template emplace<2>();
+      std::get<2>(midl_v.value) = midl_d.read<double>();
       break;
     }
     case 3: {
-      v.value.template emplace<3>();
-      if (d.readUniquePointer()) std::get<3>(v.value) = std::make_unique<std::u16string>();
-      else std::get<3>(v.value).reset();
+      midl_v.value.template emplace<3>();
+      if (midl_d.readUniquePointer()) std::get<3>(midl_v.value) = std::make_unique<std::u16string>();
+      else std::get<3>(midl_v.value).reset();
       break;
     }
     default: {
-      v.value.template emplace<4>();
-      d.readBulk(std::get<4>(v.value).data(), std::get<4>(v.value).size());
+      midl_v.value.template emplace<4>();
+      midl_d.readBulk(std::get<4>(midl_v.value).data(), std::get<4>(midl_v.value).size());
       break;
     }
   }
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Value& v) {
-  DepthGuard guard(d);
-  switch (v.value.index()) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Value& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  switch (midl_v.value.index()) {
     case 3: {
-      if (std::get<3>(v.value)) {
-        d.readWString((*std::get<3>(v.value)));
+      if (std::get<3>(midl_v.value)) {
+        midl_d.readWString((*std::get<3>(midl_v.value)));
       }
       break;
     }
@@ -532,118 +532,118 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Value& v) {
 }
 
 // Value as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Value& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Value& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Value& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Value& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Matrix& v) {
-  DepthGuard guard(e);
-  ::midlrt::ndr::Encoder::checkSize("rows * cols", static_cast<uint64_t>((v.rows * v.cols)), v.cells.size());
-  e.writeConformance(v.cells.size());
-  e.align(8);
-  e.write<int32_t>(v.rows);
-  e.write<int32_t>(v.cols);
-  e.writeBulk(v.cells.data(), v.cells.size());
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  ::midlrt::ndr::Encoder::checkSize("rows * cols", static_cast<uint64_t>((midl_v.rows * midl_v.cols)), midl_v.cells.size());
+  midl_e.writeConformance(midl_v.cells.size());
+  midl_e.align(8);
+  midl_e.write<int32_t>(midl_v.rows);
+  midl_e.write<int32_t>(midl_v.cols);
+  midl_e.writeBulk(midl_v.cells.data(), midl_v.cells.size());
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Matrix& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Matrix& v) {
-  DepthGuard guard(d);
-  const uint32_t conformance = d.readConformance();
-  d.align(8);
-  v.rows = d.read<int32_t>();
-  v.cols = d.read<int32_t>();
-  d.readBulk(v.cells, conformance);
-  ::midlrt::ndr::Decoder::checkCorrelation("rows * cols", static_cast<uint64_t>((v.rows * v.cols)), v.cells.size());
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  const uint32_t midl_conformance = midl_d.readConformance();
+  midl_d.align(8);
+  midl_v.rows = midl_d.read<int32_t>();
+  midl_v.cols = midl_d.read<int32_t>();
+  midl_d.readBulk(midl_v.cells, midl_conformance);
+  ::midlrt::ndr::Decoder::checkCorrelation("rows * cols", static_cast<uint64_t>((midl_v.rows * midl_v.cols)), midl_v.cells.size());
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Matrix& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // Matrix as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Matrix& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Matrix& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Tree& v) {
-  DepthGuard guard(e);
-  e.align(4);
-  e.write<int32_t>(v.value);
-  e.writeUniquePointer(v.left.get());
-  e.writeUniquePointer(v.right.get());
-  e.writeUniquePointer(v.payload.get());
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Tree& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.value);
+  midl_e.writeUniquePointer(midl_v.left.get());
+  midl_e.writeUniquePointer(midl_v.right.get());
+  midl_e.writeUniquePointer(midl_v.payload.get());
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Tree& v) {
-  DepthGuard guard(e);
-  if (v.left) {
-    ndrWriteFlat(e, (*v.left));
-    ndrWritePointees(e, (*v.left));
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Tree& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.left) {
+    ndrWriteFlat(midl_e, (*midl_v.left));
+    ndrWritePointees(midl_e, (*midl_v.left));
   }
-  if (v.right) {
-    ndrWriteFlat(e, (*v.right));
-    ndrWritePointees(e, (*v.right));
+  if (midl_v.right) {
+    ndrWriteFlat(midl_e, (*midl_v.right));
+    ndrWritePointees(midl_e, (*midl_v.right));
   }
-  if (v.payload) {
-    ndrWriteFlat(e, (*v.payload));
-    ndrWritePointees(e, (*v.payload));
+  if (midl_v.payload) {
+    ndrWriteFlat(midl_e, (*midl_v.payload));
+    ndrWritePointees(midl_e, (*midl_v.payload));
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Tree& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.value = d.read<int32_t>();
-  if (d.readUniquePointer()) v.left = std::make_unique<Tree>();
-  else v.left.reset();
-  if (d.readUniquePointer()) v.right = std::make_unique<Tree>();
-  else v.right.reset();
-  if (d.readUniquePointer()) v.payload = std::make_unique<Value>();
-  else v.payload.reset();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Tree& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.value = midl_d.read<int32_t>();
+  if (midl_d.readUniquePointer()) midl_v.left = std::make_unique<Tree>();
+  else midl_v.left.reset();
+  if (midl_d.readUniquePointer()) midl_v.right = std::make_unique<Tree>();
+  else midl_v.right.reset();
+  if (midl_d.readUniquePointer()) midl_v.payload = std::make_unique<Value>();
+  else midl_v.payload.reset();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Tree& v) {
-  DepthGuard guard(d);
-  if (v.left) {
-    ndrReadFlat(d, (*v.left));
-    ndrReadPointees(d, (*v.left));
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Tree& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.left) {
+    ndrReadFlat(midl_d, (*midl_v.left));
+    ndrReadPointees(midl_d, (*midl_v.left));
   }
-  if (v.right) {
-    ndrReadFlat(d, (*v.right));
-    ndrReadPointees(d, (*v.right));
+  if (midl_v.right) {
+    ndrReadFlat(midl_d, (*midl_v.right));
+    ndrReadPointees(midl_d, (*midl_v.right));
   }
-  if (v.payload) {
-    ndrReadFlat(d, (*v.payload));
-    ndrReadPointees(d, (*v.payload));
+  if (midl_v.payload) {
+    ndrReadFlat(midl_d, (*midl_v.payload));
+    ndrReadPointees(midl_d, (*midl_v.payload));
   }
 }
 
 // Tree as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Tree& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Tree& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Tree& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Tree& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 }  // namespace midlgen

@@ -6,92 +6,92 @@ using namespace midlgen;
 
 namespace Drawings {
 
-int32_t Draw(const ::midlrt::Binding& binding, int32_t count, const std::vector<Drawing>& drawings) {
+int32_t Draw(const ::midlrt::Binding& midl_binding, int32_t count, const std::vector<Drawing>& drawings) {
   ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), drawings.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(count);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(count);
     {
-      e.writeConformance(drawings.size());
+      midl_e.writeConformance(drawings.size());
       for (const auto& midl_drawings_el : drawings) {
-        ndrWriteFlat(e, midl_drawings_el);
+        ndrWriteFlat(midl_e, midl_drawings_el);
       }
       for (const auto& midl_drawings_el2 : drawings) {
-        ndrWritePointees(e, midl_drawings_el2);
+        ndrWritePointees(midl_e, midl_drawings_el2);
       }
     }
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Drawings_ifspec, 0, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Drawings_ifspec, 0, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-void Transform(const ::midlrt::Binding& binding, int32_t n, std::vector<Point>& points, const Matrix& m) {
+void Transform(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<Point>& points, const Matrix& m) {
   ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), points.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(n);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(n);
     {
-      e.writeConformance(points.size());
+      midl_e.writeConformance(points.size());
       static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-      e.writeBulk(points.data(), points.size(), 4);
+      midl_e.writeBulk(points.data(), points.size(), 4);
     }
-    ndrWriteFlat(e, m);
+    ndrWriteFlat(midl_e, m);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Drawings_ifspec, 1, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Drawings_ifspec, 1, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   {
-    const uint32_t midl_points_count = d.readConformance();
+    const uint32_t midl_points_count = midl_d.readConformance();
     static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-    d.readBulk(points, midl_points_count, 4);
+    midl_d.readBulk(points, midl_points_count, 4);
   }
 }
 
-void Lookup(const ::midlrt::Binding& binding, const std::u16string& key, Value& value, std::unique_ptr<Tree>& tree) {
+void Lookup(const ::midlrt::Binding& midl_binding, const std::u16string& key, Value& value, std::unique_ptr<Tree>& tree) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.writeWString(key);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.writeWString(key);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Drawings_ifspec, 2, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ndrReadFlat(d, value);
-  ndrReadPointees(d, value);
-  if (d.readUniquePointer()) tree = std::make_unique<Tree>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Drawings_ifspec, 2, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ndrReadFlat(midl_d, value);
+  ndrReadPointees(midl_d, value);
+  if (midl_d.readUniquePointer()) tree = std::make_unique<Tree>();
   else tree.reset();
   if (tree) {
-    ndrReadFlat(d, (*tree));
-    ndrReadPointees(d, (*tree));
+    ndrReadFlat(midl_d, (*tree));
+    ndrReadPointees(midl_d, (*tree));
   }
 }
 
-void Grid(const ::midlrt::Binding& binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid) {
+void Grid(const ::midlrt::Binding& midl_binding, int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid) {
   ::midlrt::ndr::Encoder::checkSize("rows", static_cast<uint64_t>(rows), grid.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(rows);
-    e.write<int32_t>(cols);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(rows);
+    midl_e.write<int32_t>(cols);
     {
-      e.writeConformance(grid.size());
+      midl_e.writeConformance(grid.size());
       for (const auto& midl_grid_el : grid) {
-        e.writeUniquePointer(midl_grid_el.get());
+        midl_e.writeUniquePointer(midl_grid_el.get());
       }
       for (const auto& midl_grid_el2 : grid) {
         if (midl_grid_el2) {
           {
-            e.writeConformance((*midl_grid_el2).size());
-            e.writeBulk((*midl_grid_el2).data(), (*midl_grid_el2).size());
+            midl_e.writeConformance((*midl_grid_el2).size());
+            midl_e.writeBulk((*midl_grid_el2).data(), (*midl_grid_el2).size());
           }
         }
       }
     }
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Drawings_ifspec, 3, midl_request);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Drawings_ifspec, 3, midl_request);
 }
 
 }  // namespace Drawings

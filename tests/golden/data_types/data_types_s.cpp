@@ -8,105 +8,105 @@ namespace {
 
 class Drawings_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit Drawings_Dispatcher(std::shared_ptr<Drawings_Manager> manager) : manager_(std::move(manager)) {}
+  explicit Drawings_Dispatcher(std::shared_ptr<Drawings_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        int32_t p_count{};
-        std::vector<Drawing> p_drawings{};
+        int32_t count{};
+        std::vector<Drawing> drawings{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_count = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          count = midl_d.read<int32_t>();
           {
-            const uint32_t midl_drawings_count = d.readConformance();
-            d.requireElements(midl_drawings_count, 4, "parameter 'drawings' of operation 'Draw' of 'Drawings'");
-            p_drawings.resize(midl_drawings_count);
-            for (auto& midl_drawings_el : p_drawings) {
-              ndrReadFlat(d, midl_drawings_el);
+            const uint32_t midl_drawings_count = midl_d.readConformance();
+            midl_d.requireElements(midl_drawings_count, 4, "parameter 'drawings' of operation 'Draw' of 'Drawings'");
+            drawings.resize(midl_drawings_count);
+            for (auto& midl_drawings_el : drawings) {
+              ndrReadFlat(midl_d, midl_drawings_el);
             }
-            for (auto& midl_drawings_el2 : p_drawings) {
-              ndrReadPointees(d, midl_drawings_el2);
+            for (auto& midl_drawings_el2 : drawings) {
+              ndrReadPointees(midl_d, midl_drawings_el2);
             }
           }
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_drawings.size());
-        const int32_t midl_result = manager_->Draw(p_count, p_drawings);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), drawings.size());
+        const int32_t midl_result = midl_manager->Draw(count, drawings);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 1: {
-        int32_t p_n{};
-        std::vector<Point> p_points{};
-        Matrix p_m{};
+        int32_t n{};
+        std::vector<Point> points{};
+        Matrix m{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_n = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          n = midl_d.read<int32_t>();
           {
-            const uint32_t midl_points_count = d.readConformance();
+            const uint32_t midl_points_count = midl_d.readConformance();
             static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-            d.readBulk(p_points, midl_points_count, 4);
+            midl_d.readBulk(points, midl_points_count, 4);
           }
-          ndrReadFlat(d, p_m);
+          ndrReadFlat(midl_d, m);
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_points.size());
-        manager_->Transform(p_n, p_points, p_m);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), points.size());
+        midl_manager->Transform(n, points, m);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         {
-          e.writeConformance(p_points.size());
+          midl_e.writeConformance(points.size());
           static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
-          e.writeBulk(p_points.data(), p_points.size(), 4);
+          midl_e.writeBulk(points.data(), points.size(), 4);
         }
         return;
       }
       case 2: {
-        std::u16string p_key{};
-        Value p_value{};
-        std::unique_ptr<Tree> p_tree{};
+        std::u16string key{};
+        Value value{};
+        std::unique_ptr<Tree> tree{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          d.readWString(p_key);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.readWString(key);
         }
-        manager_->Lookup(p_key, p_value, p_tree);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ndrWriteFlat(e, p_value);
-        ndrWritePointees(e, p_value);
-        e.writeUniquePointer(p_tree.get());
-        if (p_tree) {
-          ndrWriteFlat(e, (*p_tree));
-          ndrWritePointees(e, (*p_tree));
+        midl_manager->Lookup(key, value, tree);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ndrWriteFlat(midl_e, value);
+        ndrWritePointees(midl_e, value);
+        midl_e.writeUniquePointer(tree.get());
+        if (tree) {
+          ndrWriteFlat(midl_e, (*tree));
+          ndrWritePointees(midl_e, (*tree));
         }
         return;
       }
       case 3: {
-        int32_t p_rows{};
-        int32_t p_cols{};
-        std::vector<std::unique_ptr<std::vector<int32_t>>> p_grid{};
+        int32_t rows{};
+        int32_t cols{};
+        std::vector<std::unique_ptr<std::vector<int32_t>>> grid{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_rows = d.read<int32_t>();
-          p_cols = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          rows = midl_d.read<int32_t>();
+          cols = midl_d.read<int32_t>();
           {
-            const uint32_t midl_grid_count = d.readConformance();
-            d.requireElements(midl_grid_count, 4, "parameter 'grid' of operation 'Grid' of 'Drawings'");
-            p_grid.resize(midl_grid_count);
-            for (auto& midl_grid_el : p_grid) {
-              if (d.readUniquePointer()) midl_grid_el = std::make_unique<std::vector<int32_t>>();
+            const uint32_t midl_grid_count = midl_d.readConformance();
+            midl_d.requireElements(midl_grid_count, 4, "parameter 'grid' of operation 'Grid' of 'Drawings'");
+            grid.resize(midl_grid_count);
+            for (auto& midl_grid_el : grid) {
+              if (midl_d.readUniquePointer()) midl_grid_el = std::make_unique<std::vector<int32_t>>();
               else midl_grid_el.reset();
             }
-            for (auto& midl_grid_el2 : p_grid) {
+            for (auto& midl_grid_el2 : grid) {
               if (midl_grid_el2) {
                 {
-                  const uint32_t midl_grid_el_count = d.readConformance();
-                  d.readBulk((*midl_grid_el2), midl_grid_el_count);
+                  const uint32_t midl_grid_el_count = midl_d.readConformance();
+                  midl_d.readBulk((*midl_grid_el2), midl_grid_el_count);
                 }
               }
             }
           }
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(p_rows), p_grid.size());
-        manager_->Grid(p_rows, p_cols, p_grid);
+        ::midlrt::ndr::Decoder::checkCorrelation("rows", static_cast<uint64_t>(rows), grid.size());
+        midl_manager->Grid(rows, cols, grid);
         return;
       }
       default:
@@ -115,7 +115,7 @@ public:
   }
 
 private:
-  std::shared_ptr<Drawings_Manager> manager_;
+  std::shared_ptr<Drawings_Manager> midl_manager;
 };
 
 }  // namespace

@@ -9,20 +9,20 @@ namespace Counter {
 int32_t Add(int32_t delta) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(delta);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(delta);
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = counter_binding->invoke(Counter_ifspec, 0, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
 void Reset() {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
   }
   ::midlrt::rpc::Reply midl_reply = counter_binding->invoke(Counter_ifspec, 1, midl_request);
 }
@@ -30,13 +30,13 @@ void Reset() {
 int32_t Explicit(const ::midlrt::Binding& h, int32_t value) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(value);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(value);
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = h->invoke(Counter_ifspec, 2, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 

@@ -8,34 +8,34 @@ namespace {
 
 class Counter_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit Counter_Dispatcher(std::shared_ptr<Counter_Manager> manager) : manager_(std::move(manager)) {}
+  explicit Counter_Dispatcher(std::shared_ptr<Counter_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        int32_t p_delta{};
+        int32_t delta{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_delta = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          delta = midl_d.read<int32_t>();
         }
-        const int32_t midl_result = manager_->Add(p_delta);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Add(delta);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 1: {
-        manager_->Reset();
+        midl_manager->Reset();
         return;
       }
       case 2: {
-        int32_t p_value{};
+        int32_t value{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_value = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          value = midl_d.read<int32_t>();
         }
-        const int32_t midl_result = manager_->Explicit(call, p_value);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Explicit(midl_call, value);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       default:
@@ -44,7 +44,7 @@ public:
   }
 
 private:
-  std::shared_ptr<Counter_Manager> manager_;
+  std::shared_ptr<Counter_Manager> midl_manager;
 };
 
 }  // namespace

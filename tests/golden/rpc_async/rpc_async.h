@@ -14,66 +14,66 @@ namespace Jobs {
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t value, int32_t& doubled);
+uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t value, int32_t& doubled);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a void, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t value);
+uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t value);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const std::string& text, std::unique_ptr<std::string>& copy);
+uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const std::string& text, std::unique_ptr<std::string>& copy);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t n, const std::vector<int32_t>& values, double& average);
-int32_t Plain(const ::midlrt::Binding& binding, int32_t value);
+uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t n, const std::vector<int32_t>& values, double& average);
+int32_t Plain(const ::midlrt::Binding& midl_binding, int32_t value);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t start, ::midlrt::rpc::ContextHandle& job);
+uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t start, ::midlrt::rpc::ContextHandle& job);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& job, const int32_t* by);
+uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& job, const int32_t* by);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a void, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& job);
+uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& job);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a uint32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t how);
+uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t how);
 }  // namespace Jobs
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct Jobs_Manager {
   virtual ~Jobs_Manager() = default;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Compute(::midlrt::async::ServerAsyncCall call, int32_t value, int32_t& doubled) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Compute(::midlrt::async::ServerAsyncCall midl_call, int32_t value, int32_t& doubled) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Touch(::midlrt::async::ServerAsyncCall call, int32_t value) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Touch(::midlrt::async::ServerAsyncCall midl_call, int32_t value) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Echo(::midlrt::async::ServerAsyncCall call, const std::string& text, std::unique_ptr<std::string>& copy) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Echo(::midlrt::async::ServerAsyncCall midl_call, const std::string& text, std::unique_ptr<std::string>& copy) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Sum(::midlrt::async::ServerAsyncCall call, int32_t n, const std::vector<int32_t>& values, double& average) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Sum(::midlrt::async::ServerAsyncCall midl_call, int32_t n, const std::vector<int32_t>& values, double& average) = 0;
   virtual int32_t Plain(int32_t value) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Open(::midlrt::async::ServerAsyncCall call, int32_t start, std::shared_ptr<void>& job) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Open(::midlrt::async::ServerAsyncCall midl_call, int32_t start, std::shared_ptr<void>& job) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Step(::midlrt::async::ServerAsyncCall call, const std::shared_ptr<void>& job, const int32_t* by) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Step(::midlrt::async::ServerAsyncCall midl_call, const std::shared_ptr<void>& job, const int32_t* by) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Close(::midlrt::async::ServerAsyncCall call, std::shared_ptr<void>& job) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Close(::midlrt::async::ServerAsyncCall midl_call, std::shared_ptr<void>& job) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Poll(::midlrt::async::ServerAsyncCall call, int32_t how) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Poll(::midlrt::async::ServerAsyncCall midl_call, int32_t how) = 0;
 };
 
 void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager);

@@ -6,149 +6,149 @@ using namespace midlgen;
 
 namespace Jobs {
 
-uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t value, int32_t& doubled) {
+uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t value, int32_t& doubled) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(value);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(value);
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 0, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 0, std::move(midl_request),
       [&doubled = doubled](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        doubled = d.read<int32_t>();
-        midl_result = d.read<int32_t>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        doubled = midl_d.read<int32_t>();
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
 
-uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t value) {
+uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t value) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(value);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(value);
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 1, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 1, std::move(midl_request),
       [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         (void)midl_reply;
         (void)midl_reply_value;
       });
 }
 
-uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const std::string& text, std::unique_ptr<std::string>& copy) {
+uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const std::string& text, std::unique_ptr<std::string>& copy) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.writeString(text);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.writeString(text);
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 2, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 2, std::move(midl_request),
       [&copy = copy](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        if (d.readUniquePointer()) copy = std::make_unique<std::string>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        if (midl_d.readUniquePointer()) copy = std::make_unique<std::string>();
         else copy.reset();
         if (copy) {
-          d.readString((*copy));
+          midl_d.readString((*copy));
         }
-        midl_result = d.read<int32_t>();
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
 
-uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t n, const std::vector<int32_t>& values, double& average) {
+uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t n, const std::vector<int32_t>& values, double& average) {
   ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), values.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(n);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(n);
     {
-      e.writeConformance(values.size());
-      e.writeBulk(values.data(), values.size());
+      midl_e.writeConformance(values.size());
+      midl_e.writeBulk(values.data(), values.size());
     }
-    e.write<double>(average);
+    midl_e.write<double>(average);
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 3, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 3, std::move(midl_request),
       [&average = average](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        average = d.read<double>();
-        midl_result = d.read<int32_t>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        average = midl_d.read<double>();
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
 
-int32_t Plain(const ::midlrt::Binding& binding, int32_t value) {
+int32_t Plain(const ::midlrt::Binding& midl_binding, int32_t value) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(value);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(value);
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Jobs_ifspec, 4, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Jobs_ifspec, 4, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t start, ::midlrt::rpc::ContextHandle& job) {
+uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t start, ::midlrt::rpc::ContextHandle& job) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(start);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(start);
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 5, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 5, std::move(midl_request),
       [&job = job](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        job = ::midlrt::rpc::readContextHandle(d);
-        midl_result = d.read<int32_t>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        job = ::midlrt::rpc::readContextHandle(midl_d);
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
 
-uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& job, const int32_t* by) {
+uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& job, const int32_t* by) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::rpc::writeContextHandle(e, job);
-    if (e.writeUniquePointer(by)) {
-      e.write<int32_t>((*by));
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::rpc::writeContextHandle(midl_e, job);
+    if (midl_e.writeUniquePointer(by)) {
+      midl_e.write<int32_t>((*by));
     }
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 6, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 6, std::move(midl_request),
       [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        midl_result = d.read<int32_t>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
 
-uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& job) {
+uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& job) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::rpc::writeContextHandle(e, job);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::rpc::writeContextHandle(midl_e, job);
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 7, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 7, std::move(midl_request),
       [&job = job](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        job = ::midlrt::rpc::readContextHandle(d);
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        job = ::midlrt::rpc::readContextHandle(midl_d);
         (void)midl_reply_value;
       });
 }
 
-uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, int32_t how) {
+uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t how) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(how);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(how);
   }
-  return midl_state.issue(*binding, Jobs_ifspec, 8, std::move(midl_request),
+  return midl_state.issue(*midl_binding, Jobs_ifspec, 8, std::move(midl_request),
       [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         uint32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        midl_result = d.read<uint32_t>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        midl_result = midl_d.read<uint32_t>();
         if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
       });
 }

@@ -8,236 +8,230 @@ namespace {
 
 class Jobs_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit Jobs_Dispatcher(std::shared_ptr<Jobs_Manager> manager) : manager_(std::move(manager)) {}
+  explicit Jobs_Dispatcher(std::shared_ptr<Jobs_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        struct Frame {
-          int32_t p_value{};
-          int32_t p_doubled{};
-          int32_t midl_result{};
+        struct midl_Frame {
+          int32_t value{};
+          int32_t doubled{};
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_value = midl_frame->p_value;
-        [[maybe_unused]] auto& p_doubled = midl_frame->p_doubled;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& value = midl_frame->value;
+        [[maybe_unused]] auto& doubled = midl_frame->doubled;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_value = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          value = midl_d.read<int32_t>();
         }
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_value = midl_frame->p_value;
-              [[maybe_unused]] auto& p_doubled = midl_frame->p_doubled;
+              [[maybe_unused]] auto& value = midl_frame->value;
+              [[maybe_unused]] auto& doubled = midl_frame->doubled;
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(p_doubled);
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(doubled);
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Compute(midl_call, p_value, p_doubled);
+        midl_manager->Compute(midl_async_call, value, doubled);
         return;
       }
       case 1: {
-        struct Frame {
-          int32_t p_value{};
+        struct midl_Frame {
+          int32_t value{};
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_value = midl_frame->p_value;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& value = midl_frame->value;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_value = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          value = midl_d.read<int32_t>();
         }
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_value = midl_frame->p_value;
+              [[maybe_unused]] auto& value = midl_frame->value;
               (void)midl_reply_value;
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
             });
-        manager_->Touch(midl_call, p_value);
+        midl_manager->Touch(midl_async_call, value);
         return;
       }
       case 2: {
-        struct Frame {
-          std::string p_text{};
-          std::unique_ptr<std::string> p_copy{};
-          int32_t midl_result{};
+        struct midl_Frame {
+          std::string text{};
+          std::unique_ptr<std::string> copy{};
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_text = midl_frame->p_text;
-        [[maybe_unused]] auto& p_copy = midl_frame->p_copy;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& text = midl_frame->text;
+        [[maybe_unused]] auto& copy = midl_frame->copy;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          d.readString(p_text);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.readString(text);
         }
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_text = midl_frame->p_text;
-              [[maybe_unused]] auto& p_copy = midl_frame->p_copy;
+              [[maybe_unused]] auto& text = midl_frame->text;
+              [[maybe_unused]] auto& copy = midl_frame->copy;
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.writeUniquePointer(p_copy.get());
-              if (p_copy) {
-                e.writeString((*p_copy));
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.writeUniquePointer(copy.get());
+              if (copy) {
+                midl_e.writeString((*copy));
               }
-              e.write<int32_t>(midl_result);
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Echo(midl_call, p_text, p_copy);
+        midl_manager->Echo(midl_async_call, text, copy);
         return;
       }
       case 3: {
-        struct Frame {
-          int32_t p_n{};
-          std::vector<int32_t> p_values{};
-          double p_average{};
-          int32_t midl_result{};
+        struct midl_Frame {
+          int32_t n{};
+          std::vector<int32_t> values{};
+          double average{};
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_n = midl_frame->p_n;
-        [[maybe_unused]] auto& p_values = midl_frame->p_values;
-        [[maybe_unused]] auto& p_average = midl_frame->p_average;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& n = midl_frame->n;
+        [[maybe_unused]] auto& values = midl_frame->values;
+        [[maybe_unused]] auto& average = midl_frame->average;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_n = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          n = midl_d.read<int32_t>();
           {
-            const uint32_t midl_values_count = d.readConformance();
-            d.readBulk(p_values, midl_values_count);
+            const uint32_t midl_values_count = midl_d.readConformance();
+            midl_d.readBulk(values, midl_values_count);
           }
-          p_average = d.read<double>();
+          average = midl_d.read<double>();
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(p_n), p_values.size());
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), values.size());
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_n = midl_frame->p_n;
-              [[maybe_unused]] auto& p_values = midl_frame->p_values;
-              [[maybe_unused]] auto& p_average = midl_frame->p_average;
+              [[maybe_unused]] auto& n = midl_frame->n;
+              [[maybe_unused]] auto& values = midl_frame->values;
+              [[maybe_unused]] auto& average = midl_frame->average;
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<double>(p_average);
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<double>(average);
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Sum(midl_call, p_n, p_values, p_average);
+        midl_manager->Sum(midl_async_call, n, values, average);
         return;
       }
       case 4: {
-        int32_t p_value{};
+        int32_t value{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_value = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          value = midl_d.read<int32_t>();
         }
-        const int32_t midl_result = manager_->Plain(p_value);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Plain(value);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 5: {
-        struct Frame {
-          int32_t p_start{};
-          std::shared_ptr<void> p_job;
-          ::midlrt::rpc::Uuid p_job_id{};
-          int32_t midl_result{};
+        struct midl_Frame {
+          int32_t start{};
+          std::shared_ptr<void> job;
+          ::midlrt::rpc::Uuid midl_job_id{};
           ::midlrt::rpc::ServerCall* midl_server_call = nullptr;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        midl_frame->midl_server_call = &call;
-        [[maybe_unused]] auto& p_start = midl_frame->p_start;
-        [[maybe_unused]] auto& p_job = midl_frame->p_job;
-        [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        midl_frame->midl_server_call = &midl_call;
+        [[maybe_unused]] auto& start = midl_frame->start;
+        [[maybe_unused]] auto& job = midl_frame->job;
+        [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_start = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          start = midl_d.read<int32_t>();
         }
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_start = midl_frame->p_start;
-              [[maybe_unused]] auto& p_job = midl_frame->p_job;
-              [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-              ::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;
+              [[maybe_unused]] auto& start = midl_frame->start;
+              [[maybe_unused]] auto& job = midl_frame->job;
+              [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
+              ::midlrt::rpc::ServerCall& midl_call = *midl_frame->midl_server_call;
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              ::midlrt::rpc::writeServerContext(e, call, p_job_id, p_job);
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_job_id, job);
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Open(midl_call, p_start, p_job);
+        midl_manager->Open(midl_async_call, start, job);
         return;
       }
       case 6: {
-        struct Frame {
-          std::shared_ptr<void> p_job;
-          ::midlrt::rpc::Uuid p_job_id{};
-          std::unique_ptr<int32_t> p_by;
-          int32_t midl_result{};
+        struct midl_Frame {
+          std::shared_ptr<void> job;
+          ::midlrt::rpc::Uuid midl_job_id{};
+          std::unique_ptr<int32_t> by;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_job = midl_frame->p_job;
-        [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-        [[maybe_unused]] auto& p_by = midl_frame->p_by;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& job = midl_frame->job;
+        [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
+        [[maybe_unused]] auto& by = midl_frame->by;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_job = ::midlrt::rpc::readServerContext(d, call, p_job_id);
-          if (d.readUniquePointer()) {
-            p_by = std::make_unique<int32_t>();
-            (*p_by) = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          job = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_job_id);
+          if (midl_d.readUniquePointer()) {
+            by = std::make_unique<int32_t>();
+            (*by) = midl_d.read<int32_t>();
           } else {
-            p_by.reset();
+            by.reset();
           }
         }
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_job = midl_frame->p_job;
-              [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-              [[maybe_unused]] auto& p_by = midl_frame->p_by;
+              [[maybe_unused]] auto& job = midl_frame->job;
+              [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
+              [[maybe_unused]] auto& by = midl_frame->by;
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Step(midl_call, p_job, p_by.get());
+        midl_manager->Step(midl_async_call, job, by.get());
         return;
       }
       case 7: {
-        struct Frame {
-          std::shared_ptr<void> p_job;
-          ::midlrt::rpc::Uuid p_job_id{};
+        struct midl_Frame {
+          std::shared_ptr<void> job;
+          ::midlrt::rpc::Uuid midl_job_id{};
           ::midlrt::rpc::ServerCall* midl_server_call = nullptr;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        midl_frame->midl_server_call = &call;
-        [[maybe_unused]] auto& p_job = midl_frame->p_job;
-        [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        midl_frame->midl_server_call = &midl_call;
+        [[maybe_unused]] auto& job = midl_frame->job;
+        [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_job = ::midlrt::rpc::readServerContext(d, call, p_job_id);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          job = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_job_id);
         }
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_job = midl_frame->p_job;
-              [[maybe_unused]] auto& p_job_id = midl_frame->p_job_id;
-              ::midlrt::rpc::ServerCall& call = *midl_frame->midl_server_call;
+              [[maybe_unused]] auto& job = midl_frame->job;
+              [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
+              ::midlrt::rpc::ServerCall& midl_call = *midl_frame->midl_server_call;
               (void)midl_reply_value;
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              ::midlrt::rpc::writeServerContext(e, call, p_job_id, p_job);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_job_id, job);
             });
-        manager_->Close(midl_call, p_job);
+        midl_manager->Close(midl_async_call, job);
         return;
       }
       case 8: {
-        struct Frame {
-          int32_t p_how{};
-          uint32_t midl_result{};
+        struct midl_Frame {
+          int32_t how{};
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_how = midl_frame->p_how;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& how = midl_frame->how;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_how = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          how = midl_d.read<int32_t>();
         }
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_how = midl_frame->p_how;
+              [[maybe_unused]] auto& how = midl_frame->how;
               const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<uint32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<uint32_t>(midl_result);
             });
-        manager_->Poll(midl_call, p_how);
+        midl_manager->Poll(midl_async_call, how);
         return;
       }
       default:
@@ -246,7 +240,7 @@ public:
   }
 
 private:
-  std::shared_ptr<Jobs_Manager> manager_;
+  std::shared_ptr<Jobs_Manager> midl_manager;
 };
 
 }  // namespace

@@ -28,16 +28,16 @@ struct Payload {
 
   const int32_t& number() const { return std::get<1>(value); }
   int32_t& number() { return std::get<1>(value); }
-  void set_number(int32_t v) {
+  void set_number(int32_t midl_v) {
     discriminant = static_cast<int16_t>(1);
-    value.template emplace<1>(std::move(v));
+    value.template emplace<1>(std::move(midl_v));
   }
 
   const std::unique_ptr<std::string>& text() const { return std::get<2>(value); }
   std::unique_ptr<std::string>& text() { return std::get<2>(value); }
-  void set_text(std::unique_ptr<std::string> v) {
+  void set_text(std::unique_ptr<std::string> midl_v) {
     discriminant = static_cast<int16_t>(2);
-    value.template emplace<2>(std::move(v));
+    value.template emplace<2>(std::move(midl_v));
   }
 };
 
@@ -55,16 +55,16 @@ struct Tagged {
 
   const double& d() const { return std::get<1>(value); }
   double& d() { return std::get<1>(value); }
-  void set_d(double v) {
+  void set_d(double midl_v) {
     discriminant = static_cast<int32_t>(1);
-    value.template emplace<1>(std::move(v));
+    value.template emplace<1>(std::move(midl_v));
   }
 
   const std::unique_ptr<Sample>& sample() const { return std::get<2>(value); }
   std::unique_ptr<Sample>& sample() { return std::get<2>(value); }
-  void set_sample(std::unique_ptr<Sample> v) {
+  void set_sample(std::unique_ptr<Sample> midl_v) {
     discriminant = static_cast<int32_t>(2);
-    value.template emplace<2>(std::move(v));
+    value.template emplace<2>(std::move(midl_v));
   }
 };
 
@@ -76,24 +76,24 @@ inline const ::midlrt::rpc::SyntaxId Params_ifspec{ {0x1b2c3d4eu, 0x5f60, 0x4a71
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Params {
-int32_t Values(const ::midlrt::Binding& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d_, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide);
-void Refs(const ::midlrt::Binding& binding, int32_t& a, double& b, const Sample& sample, Envelope& envelope);
-int32_t Optional(const ::midlrt::Binding& binding, const int32_t* value, const Sample* shared, const Sample* maybe);
-void Strings(const ::midlrt::Binding& binding, const std::string& narrow, const std::u16string& wide, std::unique_ptr<std::string>& copy, std::unique_ptr<std::u16string>& wideCopy);
-int32_t Arrays(const ::midlrt::Binding& binding, int32_t count, const std::vector<int32_t>& values, std::vector<double>& scaled, std::vector<uint8_t>& bytes, const std::array<int32_t, 4>& fixed);
-void Varying(const ::midlrt::Binding& binding, int32_t max, int32_t& used, std::vector<int32_t>& items);
-void Unions(const ::midlrt::Binding& binding, int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo);
-int32_t Chain(const ::midlrt::Binding& binding, const Envelope& head);
-void Ranged(const ::midlrt::Binding& binding, int32_t n, uint8_t level);
-uint32_t Status(const ::midlrt::Binding& binding, int32_t how, uint32_t& status);
-uint32_t Faulty(const ::midlrt::Binding& binding, int32_t how);
-Color Flip(const ::midlrt::Binding& binding, Color c);
+int32_t Values(const ::midlrt::Binding& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide);
+void Refs(const ::midlrt::Binding& midl_binding, int32_t& a, double& b, const Sample& sample, Envelope& envelope);
+int32_t Optional(const ::midlrt::Binding& midl_binding, const int32_t* value, const Sample* shared, const Sample* maybe);
+void Strings(const ::midlrt::Binding& midl_binding, const std::string& narrow, const std::u16string& wide, std::unique_ptr<std::string>& copy, std::unique_ptr<std::u16string>& wideCopy);
+int32_t Arrays(const ::midlrt::Binding& midl_binding, int32_t count, const std::vector<int32_t>& values, std::vector<double>& scaled, std::vector<uint8_t>& bytes, const std::array<int32_t, 4>& fixed);
+void Varying(const ::midlrt::Binding& midl_binding, int32_t max, int32_t& used, std::vector<int32_t>& items);
+void Unions(const ::midlrt::Binding& midl_binding, int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo);
+int32_t Chain(const ::midlrt::Binding& midl_binding, const Envelope& head);
+void Ranged(const ::midlrt::Binding& midl_binding, int32_t n, uint8_t level);
+uint32_t Status(const ::midlrt::Binding& midl_binding, int32_t how, uint32_t& status);
+uint32_t Faulty(const ::midlrt::Binding& midl_binding, int32_t how);
+Color Flip(const ::midlrt::Binding& midl_binding, Color c);
 }  // namespace Params
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct Params_Manager {
   virtual ~Params_Manager() = default;
-  virtual int32_t Values(::midlrt::rpc::ServerCall& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d_, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide) = 0;
+  virtual int32_t Values(::midlrt::rpc::ServerCall& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide) = 0;
   virtual void Refs(int32_t& a, double& b, const Sample& sample, Envelope& envelope) = 0;
   virtual int32_t Optional(const int32_t* value, const Sample* shared, const Sample* maybe) = 0;
   virtual void Strings(const std::string& narrow, const std::u16string& wide, std::unique_ptr<std::string>& copy, std::unique_ptr<std::u16string>& wideCopy) = 0;
@@ -117,9 +117,9 @@ inline const ::midlrt::rpc::SyntaxId Sessions_ifspec{ {0x1b2c3d4eu, 0x5f60, 0x4a
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Sessions {
-int32_t Open(const ::midlrt::Binding& binding, int32_t start, ::midlrt::rpc::ContextHandle& session);
-int32_t Next(const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& session);
-void Close(const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& session);
+int32_t Open(const ::midlrt::Binding& midl_binding, int32_t start, ::midlrt::rpc::ContextHandle& session);
+int32_t Next(const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& session);
+void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& session);
 }  // namespace Sessions
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
@@ -137,92 +137,92 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Sessions_dispatcher(std::shared_ptr<S
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {
 using ::midlrt::ndr::DepthGuard;
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Sample& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Sample& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Sample& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Sample& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Payload& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Payload& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Payload& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Payload& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Envelope& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Envelope& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Envelope& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Envelope& v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Tagged& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Tagged& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Tagged& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Tagged& v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Sample& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Sample& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Sample& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Sample& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Payload& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Payload& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Payload& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Payload& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Envelope& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Envelope& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Envelope& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Envelope& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Tagged& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Tagged& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Tagged& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Tagged& midl_v);
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Sample& v) {
-  DepthGuard guard(e);
-  e.align(8);
-  e.write<int32_t>(v.id);
-  e.write<double>(v.x);
-  e.writeUniquePointer(v.label.get());
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Sample& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(8);
+  midl_e.write<int32_t>(midl_v.id);
+  midl_e.write<double>(midl_v.x);
+  midl_e.writeUniquePointer(midl_v.label.get());
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Sample& v) {
-  DepthGuard guard(e);
-  if (v.label) {
-    e.writeWString((*v.label));
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Sample& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.label) {
+    midl_e.writeWString((*midl_v.label));
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Sample& v) {
-  DepthGuard guard(d);
-  d.align(8);
-  v.id = d.read<int32_t>();
-  v.x = d.read<double>();
-  if (d.readUniquePointer()) v.label = std::make_unique<std::u16string>();
-  else v.label.reset();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Sample& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(8);
+  midl_v.id = midl_d.read<int32_t>();
+  midl_v.x = midl_d.read<double>();
+  if (midl_d.readUniquePointer()) midl_v.label = std::make_unique<std::u16string>();
+  else midl_v.label.reset();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Sample& v) {
-  DepthGuard guard(d);
-  if (v.label) {
-    d.readWString((*v.label));
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Sample& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.label) {
+    midl_d.readWString((*midl_v.label));
   }
 }
 
 // Sample as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Sample& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Sample& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Sample& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Sample& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Payload& v) {
-  DepthGuard guard(e);
-  e.write<int16_t>(v.discriminant);
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Payload& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.write<int16_t>(midl_v.discriminant);
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 1: {
-      if (v.value.index() != 1) e.fail("union 'Payload' holds an arm that does not match its discriminant");
-      e.write<int32_t>(std::get<1>(v.value));
+      if (midl_v.value.index() != 1) midl_e.fail("union 'Payload' holds an arm that does not match its discriminant");
+      midl_e.write<int32_t>(std::get<1>(midl_v.value));
       break;
     }
     case 2: {
-      if (v.value.index() != 2) e.fail("union 'Payload' holds an arm that does not match its discriminant");
-      e.writeUniquePointer(std::get<2>(v.value).get());
+      if (midl_v.value.index() != 2) midl_e.fail("union 'Payload' holds an arm that does not match its discriminant");
+      midl_e.writeUniquePointer(std::get<2>(midl_v.value).get());
       break;
     }
     default: {
-      if (v.value.index() != 0) e.fail("union 'Payload' holds an arm that does not match its discriminant");
+      if (midl_v.value.index() != 0) midl_e.fail("union 'Payload' holds an arm that does not match its discriminant");
       break;
     }
   }
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Payload& v) {
-  DepthGuard guard(e);
-  switch (v.value.index()) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Payload& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  switch (midl_v.value.index()) {
     case 2: {
-      if (std::get<2>(v.value)) {
-        e.writeString((*std::get<2>(v.value)));
+      if (std::get<2>(midl_v.value)) {
+        midl_e.writeString((*std::get<2>(midl_v.value)));
       }
       break;
     }
@@ -230,34 +230,34 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Payload& v) {
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Payload& v) {
-  DepthGuard guard(d);
-  v.discriminant = d.read<int16_t>();
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Payload& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_v.discriminant = midl_d.read<int16_t>();
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 1: {
-      v.value.template emplace<1>();
-      std::get<1>(v.value) = d.read<int32_t>();
+      midl_v.value.template emplace<1>();
+      std::get<1>(midl_v.value) = midl_d.read<int32_t>();
       break;
     }
     case 2: {
-      v.value.template emplace<2>();
-      if (d.readUniquePointer()) std::get<2>(v.value) = std::make_unique<std::string>();
-      else std::get<2>(v.value).reset();
+      midl_v.value.template emplace<2>();
+      if (midl_d.readUniquePointer()) std::get<2>(midl_v.value) = std::make_unique<std::string>();
+      else std::get<2>(midl_v.value).reset();
       break;
     }
     default: {
-      v.value.template emplace<0>();
+      midl_v.value.template emplace<0>();
       break;
     }
   }
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Payload& v) {
-  DepthGuard guard(d);
-  switch (v.value.index()) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Payload& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  switch (midl_v.value.index()) {
     case 2: {
-      if (std::get<2>(v.value)) {
-        d.readString((*std::get<2>(v.value)));
+      if (std::get<2>(midl_v.value)) {
+        midl_d.readString((*std::get<2>(midl_v.value)));
       }
       break;
     }
@@ -266,96 +266,96 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Payload& v) {
 }
 
 // Payload as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Payload& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Payload& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Payload& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Payload& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Envelope& v) {
-  DepthGuard guard(e);
-  ::midlrt::ndr::Encoder::checkRange("field 'priority' of 'Envelope'", v.priority, static_cast<int32_t>(0), static_cast<int32_t>(100));
-  e.align(4);
-  e.write<int16_t>(v.kind);
-  ndrWriteFlat(e, v.payload);
-  e.writeUniquePointer(v.next.get());
-  e.write<int32_t>(v.priority);
-  if (static_cast<int64_t>(v.payload.discriminant) != static_cast<int64_t>(v.kind)) ::midlrt::ndr::Encoder::fail("union field 'payload' of 'Envelope' holds a different arm than [switch_is(kind)] says");
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Envelope& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  ::midlrt::ndr::Encoder::checkRange("field 'priority' of 'Envelope'", midl_v.priority, static_cast<int32_t>(0), static_cast<int32_t>(100));
+  midl_e.align(4);
+  midl_e.write<int16_t>(midl_v.kind);
+  ndrWriteFlat(midl_e, midl_v.payload);
+  midl_e.writeUniquePointer(midl_v.next.get());
+  midl_e.write<int32_t>(midl_v.priority);
+  if (static_cast<int64_t>(midl_v.payload.discriminant) != static_cast<int64_t>(midl_v.kind)) ::midlrt::ndr::Encoder::fail("union field 'payload' of 'Envelope' holds a different arm than [switch_is(kind)] says");
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Envelope& v) {
-  DepthGuard guard(e);
-  ndrWritePointees(e, v.payload);
-  if (v.next) {
-    ndrWriteFlat(e, (*v.next));
-    ndrWritePointees(e, (*v.next));
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Envelope& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  ndrWritePointees(midl_e, midl_v.payload);
+  if (midl_v.next) {
+    ndrWriteFlat(midl_e, (*midl_v.next));
+    ndrWritePointees(midl_e, (*midl_v.next));
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Envelope& v) {
-  DepthGuard guard(d);
-  d.align(4);
-  v.kind = d.read<int16_t>();
-  ndrReadFlat(d, v.payload);
-  if (d.readUniquePointer()) v.next = std::make_unique<Envelope>();
-  else v.next.reset();
-  v.priority = d.read<int32_t>();
-  ::midlrt::ndr::Decoder::checkRange("field 'priority' of 'Envelope'", v.priority, static_cast<int32_t>(0), static_cast<int32_t>(100));
-  if (static_cast<int64_t>(v.payload.discriminant) != static_cast<int64_t>(v.kind)) ::midlrt::ndr::Decoder::fail("union field 'payload' of 'Envelope' holds a different arm than [switch_is(kind)] says");
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Envelope& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.kind = midl_d.read<int16_t>();
+  ndrReadFlat(midl_d, midl_v.payload);
+  if (midl_d.readUniquePointer()) midl_v.next = std::make_unique<Envelope>();
+  else midl_v.next.reset();
+  midl_v.priority = midl_d.read<int32_t>();
+  ::midlrt::ndr::Decoder::checkRange("field 'priority' of 'Envelope'", midl_v.priority, static_cast<int32_t>(0), static_cast<int32_t>(100));
+  if (static_cast<int64_t>(midl_v.payload.discriminant) != static_cast<int64_t>(midl_v.kind)) ::midlrt::ndr::Decoder::fail("union field 'payload' of 'Envelope' holds a different arm than [switch_is(kind)] says");
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Envelope& v) {
-  DepthGuard guard(d);
-  ndrReadPointees(d, v.payload);
-  if (v.next) {
-    ndrReadFlat(d, (*v.next));
-    ndrReadPointees(d, (*v.next));
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Envelope& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  ndrReadPointees(midl_d, midl_v.payload);
+  if (midl_v.next) {
+    ndrReadFlat(midl_d, (*midl_v.next));
+    ndrReadPointees(midl_d, (*midl_v.next));
   }
 }
 
 // Envelope as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Envelope& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Envelope& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Envelope& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Envelope& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const Tagged& v) {
-  DepthGuard guard(e);
-  e.align(8);
-  e.write<int32_t>(v.discriminant);
-  e.align(8);
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Tagged& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(8);
+  midl_e.write<int32_t>(midl_v.discriminant);
+  midl_e.align(8);
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 1: {
-      if (v.value.index() != 1) e.fail("union 'Tagged' holds an arm that does not match its discriminant");
-      e.write<double>(std::get<1>(v.value));
+      if (midl_v.value.index() != 1) midl_e.fail("union 'Tagged' holds an arm that does not match its discriminant");
+      midl_e.write<double>(std::get<1>(midl_v.value));
       break;
     }
     case 2: {
-      if (v.value.index() != 2) e.fail("union 'Tagged' holds an arm that does not match its discriminant");
-      e.writeUniquePointer(std::get<2>(v.value).get());
+      if (midl_v.value.index() != 2) midl_e.fail("union 'Tagged' holds an arm that does not match its discriminant");
+      midl_e.writeUniquePointer(std::get<2>(midl_v.value).get());
       break;
     }
     default:
-      e.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+      midl_e.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(midl_v.discriminant)));
   }
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Tagged& v) {
-  DepthGuard guard(e);
-  switch (v.value.index()) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Tagged& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  switch (midl_v.value.index()) {
     case 2: {
-      if (std::get<2>(v.value)) {
-        ndrWriteFlat(e, (*std::get<2>(v.value)));
-        ndrWritePointees(e, (*std::get<2>(v.value)));
+      if (std::get<2>(midl_v.value)) {
+        ndrWriteFlat(midl_e, (*std::get<2>(midl_v.value)));
+        ndrWritePointees(midl_e, (*std::get<2>(midl_v.value)));
       }
       break;
     }
@@ -363,35 +363,35 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const Tagged& v) {
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, Tagged& v) {
-  DepthGuard guard(d);
-  d.align(8);
-  v.discriminant = d.read<int32_t>();
-  d.align(8);
-  switch (static_cast<int64_t>(v.discriminant)) {
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Tagged& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(8);
+  midl_v.discriminant = midl_d.read<int32_t>();
+  midl_d.align(8);
+  switch (static_cast<int64_t>(midl_v.discriminant)) {
     case 1: {
-      v.value.template emplace<1>();
-      std::get<1>(v.value) = d.read<double>();
+      midl_v.value.template emplace<1>();
+      std::get<1>(midl_v.value) = midl_d.read<double>();
       break;
     }
     case 2: {
-      v.value.template emplace<2>();
-      if (d.readUniquePointer()) std::get<2>(v.value) = std::make_unique<Sample>();
-      else std::get<2>(v.value).reset();
+      midl_v.value.template emplace<2>();
+      if (midl_d.readUniquePointer()) std::get<2>(midl_v.value) = std::make_unique<Sample>();
+      else std::get<2>(midl_v.value).reset();
       break;
     }
     default:
-      d.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(v.discriminant)));
+      midl_d.fail("union 'Tagged' has no arm for discriminant " + std::to_string(static_cast<int64_t>(midl_v.discriminant)));
   }
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Tagged& v) {
-  DepthGuard guard(d);
-  switch (v.value.index()) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Tagged& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  switch (midl_v.value.index()) {
     case 2: {
-      if (std::get<2>(v.value)) {
-        ndrReadFlat(d, (*std::get<2>(v.value)));
-        ndrReadPointees(d, (*std::get<2>(v.value)));
+      if (std::get<2>(midl_v.value)) {
+        ndrReadFlat(midl_d, (*std::get<2>(midl_v.value)));
+        ndrReadPointees(midl_d, (*std::get<2>(midl_v.value)));
       }
       break;
     }
@@ -400,13 +400,13 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& d, Tagged& v) {
 }
 
 // Tagged as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const Tagged& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Tagged& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, Tagged& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Tagged& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 }  // namespace midlgen

@@ -6,233 +6,233 @@ using namespace midlgen;
 
 namespace Params {
 
-int32_t Values(const ::midlrt::Binding& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d_, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide) {
+int32_t Values(const ::midlrt::Binding& h, int8_t s, int16_t sh, int32_t l, int64_t hy, uint8_t uc, uint16_t us, uint32_t ul, uint64_t uh, float f, double d, bool b, uint8_t by, char c, char16_t w, Color color, Wide wide) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int8_t>(s);
-    e.write<int16_t>(sh);
-    e.write<int32_t>(l);
-    e.write<int64_t>(hy);
-    e.write<uint8_t>(uc);
-    e.write<uint16_t>(us);
-    e.write<uint32_t>(ul);
-    e.write<uint64_t>(uh);
-    e.write<float>(f);
-    e.write<double>(d_);
-    e.writeBool(b);
-    e.write<uint8_t>(by);
-    e.write<char>(c);
-    e.write<char16_t>(w);
-    e.writeEnum16(color);
-    e.write<int32_t>(static_cast<int32_t>(wide));
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int8_t>(s);
+    midl_e.write<int16_t>(sh);
+    midl_e.write<int32_t>(l);
+    midl_e.write<int64_t>(hy);
+    midl_e.write<uint8_t>(uc);
+    midl_e.write<uint16_t>(us);
+    midl_e.write<uint32_t>(ul);
+    midl_e.write<uint64_t>(uh);
+    midl_e.write<float>(f);
+    midl_e.write<double>(d);
+    midl_e.writeBool(b);
+    midl_e.write<uint8_t>(by);
+    midl_e.write<char>(c);
+    midl_e.write<char16_t>(w);
+    midl_e.writeEnum16(color);
+    midl_e.write<int32_t>(static_cast<int32_t>(wide));
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = h->invoke(Params_ifspec, 0, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-void Refs(const ::midlrt::Binding& binding, int32_t& a, double& b, const Sample& sample, Envelope& envelope) {
+void Refs(const ::midlrt::Binding& midl_binding, int32_t& a, double& b, const Sample& sample, Envelope& envelope) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(a);
-    ndrWriteFlat(e, sample);
-    ndrWritePointees(e, sample);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(a);
+    ndrWriteFlat(midl_e, sample);
+    ndrWritePointees(midl_e, sample);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 1, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  a = d.read<int32_t>();
-  b = d.read<double>();
-  ndrReadFlat(d, envelope);
-  ndrReadPointees(d, envelope);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 1, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  a = midl_d.read<int32_t>();
+  b = midl_d.read<double>();
+  ndrReadFlat(midl_d, envelope);
+  ndrReadPointees(midl_d, envelope);
 }
 
-int32_t Optional(const ::midlrt::Binding& binding, const int32_t* value, const Sample* shared, const Sample* maybe) {
+int32_t Optional(const ::midlrt::Binding& midl_binding, const int32_t* value, const Sample* shared, const Sample* maybe) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    if (e.writeUniquePointer(value)) {
-      e.write<int32_t>((*value));
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    if (midl_e.writeUniquePointer(value)) {
+      midl_e.write<int32_t>((*value));
     }
-    e.writeFullPointer(shared);
-    if (e.claimFullReferent(shared)) {
-      ndrWriteFlat(e, (*shared));
-      ndrWritePointees(e, (*shared));
+    midl_e.writeFullPointer(shared);
+    if (midl_e.claimFullReferent(shared)) {
+      ndrWriteFlat(midl_e, (*shared));
+      ndrWritePointees(midl_e, (*shared));
     }
-    if (e.writeUniquePointer(maybe)) {
-      ndrWriteFlat(e, (*maybe));
-      ndrWritePointees(e, (*maybe));
+    if (midl_e.writeUniquePointer(maybe)) {
+      ndrWriteFlat(midl_e, (*maybe));
+      ndrWritePointees(midl_e, (*maybe));
     }
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 2, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 2, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-void Strings(const ::midlrt::Binding& binding, const std::string& narrow, const std::u16string& wide, std::unique_ptr<std::string>& copy, std::unique_ptr<std::u16string>& wideCopy) {
+void Strings(const ::midlrt::Binding& midl_binding, const std::string& narrow, const std::u16string& wide, std::unique_ptr<std::string>& copy, std::unique_ptr<std::u16string>& wideCopy) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.writeString(narrow);
-    e.writeWString(wide);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.writeString(narrow);
+    midl_e.writeWString(wide);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 3, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  if (d.readUniquePointer()) copy = std::make_unique<std::string>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 3, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  if (midl_d.readUniquePointer()) copy = std::make_unique<std::string>();
   else copy.reset();
   if (copy) {
-    d.readString((*copy));
+    midl_d.readString((*copy));
   }
-  if (d.readUniquePointer()) wideCopy = std::make_unique<std::u16string>();
+  if (midl_d.readUniquePointer()) wideCopy = std::make_unique<std::u16string>();
   else wideCopy.reset();
   if (wideCopy) {
-    d.readWString((*wideCopy));
+    midl_d.readWString((*wideCopy));
   }
 }
 
-int32_t Arrays(const ::midlrt::Binding& binding, int32_t count, const std::vector<int32_t>& values, std::vector<double>& scaled, std::vector<uint8_t>& bytes, const std::array<int32_t, 4>& fixed) {
+int32_t Arrays(const ::midlrt::Binding& midl_binding, int32_t count, const std::vector<int32_t>& values, std::vector<double>& scaled, std::vector<uint8_t>& bytes, const std::array<int32_t, 4>& fixed) {
   ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), values.size());
   ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), scaled.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(count);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(count);
     {
-      e.writeConformance(values.size());
-      e.writeBulk(values.data(), values.size());
+      midl_e.writeConformance(values.size());
+      midl_e.writeBulk(values.data(), values.size());
     }
     {
-      e.writeConformance(scaled.size());
-      e.writeBulk(scaled.data(), scaled.size());
+      midl_e.writeConformance(scaled.size());
+      midl_e.writeBulk(scaled.data(), scaled.size());
     }
-    e.writeBulk(fixed.data(), fixed.size());
+    midl_e.writeBulk(fixed.data(), fixed.size());
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 4, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 4, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   {
-    const uint32_t midl_scaled_count = d.readConformance();
-    d.readBulk(scaled, midl_scaled_count);
+    const uint32_t midl_scaled_count = midl_d.readConformance();
+    midl_d.readBulk(scaled, midl_scaled_count);
   }
   {
-    const uint32_t midl_bytes_count = d.readConformance();
-    d.readBulk(bytes, midl_bytes_count);
+    const uint32_t midl_bytes_count = midl_d.readConformance();
+    midl_d.readBulk(bytes, midl_bytes_count);
   }
-  midl_result = d.read<int32_t>();
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-void Varying(const ::midlrt::Binding& binding, int32_t max, int32_t& used, std::vector<int32_t>& items) {
+void Varying(const ::midlrt::Binding& midl_binding, int32_t max, int32_t& used, std::vector<int32_t>& items) {
   ::midlrt::ndr::Encoder::checkSize("*used", static_cast<uint64_t>(used), items.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(max);
-    e.write<int32_t>(used);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(max);
+    midl_e.write<int32_t>(used);
     {
-      e.writeConformance(max);
-      e.writeVariance(0, items.size());
-      e.writeBulk(items.data(), items.size());
+      midl_e.writeConformance(max);
+      midl_e.writeVariance(0, items.size());
+      midl_e.writeBulk(items.data(), items.size());
     }
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 5, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  used = d.read<int32_t>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 5, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  used = midl_d.read<int32_t>();
   {
-    const uint32_t midl_items_count = d.readConformance();
-    const auto midl_items_variance = d.readVariance(midl_items_count);
-    d.readBulk(items, midl_items_variance.actualCount);
+    const uint32_t midl_items_count = midl_d.readConformance();
+    const auto midl_items_variance = midl_d.readVariance(midl_items_count);
+    midl_d.readBulk(items, midl_items_variance.actualCount);
   }
 }
 
-void Unions(const ::midlrt::Binding& binding, int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo) {
+void Unions(const ::midlrt::Binding& midl_binding, int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int16_t>(kind);
-    ndrWriteFlat(e, payload);
-    ndrWritePointees(e, payload);
-    ndrWriteFlat(e, tagged);
-    ndrWritePointees(e, tagged);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int16_t>(kind);
+    ndrWriteFlat(midl_e, payload);
+    ndrWritePointees(midl_e, payload);
+    ndrWriteFlat(midl_e, tagged);
+    ndrWritePointees(midl_e, tagged);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 6, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ndrReadFlat(d, echo);
-  ndrReadPointees(d, echo);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 6, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ndrReadFlat(midl_d, echo);
+  ndrReadPointees(midl_d, echo);
 }
 
-int32_t Chain(const ::midlrt::Binding& binding, const Envelope& head) {
+int32_t Chain(const ::midlrt::Binding& midl_binding, const Envelope& head) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ndrWriteFlat(e, head);
-    ndrWritePointees(e, head);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ndrWriteFlat(midl_e, head);
+    ndrWritePointees(midl_e, head);
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 7, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 7, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-void Ranged(const ::midlrt::Binding& binding, int32_t n, uint8_t level) {
+void Ranged(const ::midlrt::Binding& midl_binding, int32_t n, uint8_t level) {
   ::midlrt::ndr::Encoder::checkRange("parameter 'n'", n, static_cast<int32_t>(1), static_cast<int32_t>(10));
   ::midlrt::ndr::Encoder::checkRange("parameter 'level'", level, static_cast<uint8_t>(0), static_cast<uint8_t>(255));
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(n);
-    e.write<uint8_t>(level);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(n);
+    midl_e.write<uint8_t>(level);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 8, midl_request);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 8, midl_request);
 }
 
-uint32_t Status(const ::midlrt::Binding& binding, int32_t how, uint32_t& status) {
+uint32_t Status(const ::midlrt::Binding& midl_binding, int32_t how, uint32_t& status) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(how);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(how);
   }
   uint32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply;
-  const uint32_t midl_status = binding->tryInvoke(Params_ifspec, 9, midl_request, midl_reply);
+  const uint32_t midl_status = midl_binding->tryInvoke(Params_ifspec, 9, midl_request, midl_reply);
   status = midl_status;
   if (midl_status != 0) return midl_result;
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<uint32_t>();
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<uint32_t>();
   return midl_result;
 }
 
-uint32_t Faulty(const ::midlrt::Binding& binding, int32_t how) {
+uint32_t Faulty(const ::midlrt::Binding& midl_binding, int32_t how) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(how);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(how);
   }
   uint32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply;
-  const uint32_t midl_status = binding->tryInvoke(Params_ifspec, 10, midl_request, midl_reply);
+  const uint32_t midl_status = midl_binding->tryInvoke(Params_ifspec, 10, midl_request, midl_reply);
   if (midl_status != 0) return midl_status;
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<uint32_t>();
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<uint32_t>();
   return midl_result;
 }
 
-Color Flip(const ::midlrt::Binding& binding, Color c) {
+Color Flip(const ::midlrt::Binding& midl_binding, Color c) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.writeEnum16(c);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.writeEnum16(c);
   }
   Color midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Params_ifspec, 11, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.readEnum16<Color>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 11, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.readEnum16<Color>();
   return midl_result;
 }
 
@@ -240,42 +240,42 @@ Color Flip(const ::midlrt::Binding& binding, Color c) {
 
 namespace Sessions {
 
-int32_t Open(const ::midlrt::Binding& binding, int32_t start, ::midlrt::rpc::ContextHandle& session) {
+int32_t Open(const ::midlrt::Binding& midl_binding, int32_t start, ::midlrt::rpc::ContextHandle& session) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(start);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(start);
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Sessions_ifspec, 0, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  session = ::midlrt::rpc::readContextHandle(d);
-  midl_result = d.read<int32_t>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Sessions_ifspec, 0, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  session = ::midlrt::rpc::readContextHandle(midl_d);
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-int32_t Next(const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& session) {
+int32_t Next(const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& session) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::rpc::writeContextHandle(e, session);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::rpc::writeContextHandle(midl_e, session);
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Sessions_ifspec, 1, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<int32_t>();
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Sessions_ifspec, 1, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
-void Close(const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& session) {
+void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& session) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::rpc::writeContextHandle(e, session);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::rpc::writeContextHandle(midl_e, session);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(Sessions_ifspec, 2, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  session = ::midlrt::rpc::readContextHandle(d);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Sessions_ifspec, 2, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  session = ::midlrt::rpc::readContextHandle(midl_d);
 }
 
 }  // namespace Sessions

@@ -8,256 +8,256 @@ namespace {
 
 class Params_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit Params_Dispatcher(std::shared_ptr<Params_Manager> manager) : manager_(std::move(manager)) {}
+  explicit Params_Dispatcher(std::shared_ptr<Params_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        int8_t p_s{};
-        int16_t p_sh{};
-        int32_t p_l{};
-        int64_t p_hy{};
-        uint8_t p_uc{};
-        uint16_t p_us{};
-        uint32_t p_ul{};
-        uint64_t p_uh{};
-        float p_f{};
-        double p_d_{};
-        bool p_b{};
-        uint8_t p_by{};
-        char p_c{};
-        char16_t p_w{};
-        Color p_color{};
-        Wide p_wide{};
+        int8_t s{};
+        int16_t sh{};
+        int32_t l{};
+        int64_t hy{};
+        uint8_t uc{};
+        uint16_t us{};
+        uint32_t ul{};
+        uint64_t uh{};
+        float f{};
+        double d{};
+        bool b{};
+        uint8_t by{};
+        char c{};
+        char16_t w{};
+        Color color{};
+        Wide wide{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_s = d.read<int8_t>();
-          p_sh = d.read<int16_t>();
-          p_l = d.read<int32_t>();
-          p_hy = d.read<int64_t>();
-          p_uc = d.read<uint8_t>();
-          p_us = d.read<uint16_t>();
-          p_ul = d.read<uint32_t>();
-          p_uh = d.read<uint64_t>();
-          p_f = d.read<float>();
-          p_d_ = d.read<double>();
-          p_b = d.readBool();
-          p_by = d.read<uint8_t>();
-          p_c = d.read<char>();
-          p_w = d.read<char16_t>();
-          p_color = d.readEnum16<Color>();
-          p_wide = static_cast<Wide>(d.read<int32_t>());
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          s = midl_d.read<int8_t>();
+          sh = midl_d.read<int16_t>();
+          l = midl_d.read<int32_t>();
+          hy = midl_d.read<int64_t>();
+          uc = midl_d.read<uint8_t>();
+          us = midl_d.read<uint16_t>();
+          ul = midl_d.read<uint32_t>();
+          uh = midl_d.read<uint64_t>();
+          f = midl_d.read<float>();
+          d = midl_d.read<double>();
+          b = midl_d.readBool();
+          by = midl_d.read<uint8_t>();
+          c = midl_d.read<char>();
+          w = midl_d.read<char16_t>();
+          color = midl_d.readEnum16<Color>();
+          wide = static_cast<Wide>(midl_d.read<int32_t>());
         }
-        const int32_t midl_result = manager_->Values(call, p_s, p_sh, p_l, p_hy, p_uc, p_us, p_ul, p_uh, p_f, p_d_, p_b, p_by, p_c, p_w, p_color, p_wide);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Values(midl_call, s, sh, l, hy, uc, us, ul, uh, f, d, b, by, c, w, color, wide);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 1: {
-        int32_t p_a{};
-        double p_b{};
-        Sample p_sample{};
-        Envelope p_envelope{};
+        int32_t a{};
+        double b{};
+        Sample sample{};
+        Envelope envelope{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_a = d.read<int32_t>();
-          ndrReadFlat(d, p_sample);
-          ndrReadPointees(d, p_sample);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          a = midl_d.read<int32_t>();
+          ndrReadFlat(midl_d, sample);
+          ndrReadPointees(midl_d, sample);
         }
-        manager_->Refs(p_a, p_b, p_sample, p_envelope);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(p_a);
-        e.write<double>(p_b);
-        ndrWriteFlat(e, p_envelope);
-        ndrWritePointees(e, p_envelope);
+        midl_manager->Refs(a, b, sample, envelope);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(a);
+        midl_e.write<double>(b);
+        ndrWriteFlat(midl_e, envelope);
+        ndrWritePointees(midl_e, envelope);
         return;
       }
       case 2: {
-        std::unique_ptr<int32_t> p_value;
-        std::shared_ptr<Sample> p_shared;
-        std::unique_ptr<Sample> p_maybe;
+        std::unique_ptr<int32_t> value;
+        std::shared_ptr<Sample> shared;
+        std::unique_ptr<Sample> maybe;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          if (d.readUniquePointer()) {
-            p_value = std::make_unique<int32_t>();
-            (*p_value) = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          if (midl_d.readUniquePointer()) {
+            value = std::make_unique<int32_t>();
+            (*value) = midl_d.read<int32_t>();
           } else {
-            p_value.reset();
+            value.reset();
           }
-          p_shared = d.readFullPointer<Sample>();
-          if (p_shared && d.claimFullReferent(p_shared.get())) {
-            ndrReadFlat(d, (*p_shared));
-            ndrReadPointees(d, (*p_shared));
+          shared = midl_d.readFullPointer<Sample>();
+          if (shared && midl_d.claimFullReferent(shared.get())) {
+            ndrReadFlat(midl_d, (*shared));
+            ndrReadPointees(midl_d, (*shared));
           }
-          if (d.readUniquePointer()) {
-            p_maybe = std::make_unique<Sample>();
-            ndrReadFlat(d, (*p_maybe));
-            ndrReadPointees(d, (*p_maybe));
+          if (midl_d.readUniquePointer()) {
+            maybe = std::make_unique<Sample>();
+            ndrReadFlat(midl_d, (*maybe));
+            ndrReadPointees(midl_d, (*maybe));
           } else {
-            p_maybe.reset();
+            maybe.reset();
           }
         }
-        const int32_t midl_result = manager_->Optional(p_value.get(), p_shared.get(), p_maybe.get());
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Optional(value.get(), shared.get(), maybe.get());
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 3: {
-        std::string p_narrow{};
-        std::u16string p_wide{};
-        std::unique_ptr<std::string> p_copy{};
-        std::unique_ptr<std::u16string> p_wideCopy{};
+        std::string narrow{};
+        std::u16string wide{};
+        std::unique_ptr<std::string> copy{};
+        std::unique_ptr<std::u16string> wideCopy{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          d.readString(p_narrow);
-          d.readWString(p_wide);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.readString(narrow);
+          midl_d.readWString(wide);
         }
-        manager_->Strings(p_narrow, p_wide, p_copy, p_wideCopy);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.writeUniquePointer(p_copy.get());
-        if (p_copy) {
-          e.writeString((*p_copy));
+        midl_manager->Strings(narrow, wide, copy, wideCopy);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.writeUniquePointer(copy.get());
+        if (copy) {
+          midl_e.writeString((*copy));
         }
-        e.writeUniquePointer(p_wideCopy.get());
-        if (p_wideCopy) {
-          e.writeWString((*p_wideCopy));
+        midl_e.writeUniquePointer(wideCopy.get());
+        if (wideCopy) {
+          midl_e.writeWString((*wideCopy));
         }
         return;
       }
       case 4: {
-        int32_t p_count{};
-        std::vector<int32_t> p_values{};
-        std::vector<double> p_scaled{};
-        std::vector<uint8_t> p_bytes{};
-        std::array<int32_t, 4> p_fixed{};
+        int32_t count{};
+        std::vector<int32_t> values{};
+        std::vector<double> scaled{};
+        std::vector<uint8_t> bytes{};
+        std::array<int32_t, 4> fixed{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_count = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          count = midl_d.read<int32_t>();
           {
-            const uint32_t midl_values_count = d.readConformance();
-            d.readBulk(p_values, midl_values_count);
+            const uint32_t midl_values_count = midl_d.readConformance();
+            midl_d.readBulk(values, midl_values_count);
           }
           {
-            const uint32_t midl_scaled_count = d.readConformance();
-            d.readBulk(p_scaled, midl_scaled_count);
+            const uint32_t midl_scaled_count = midl_d.readConformance();
+            midl_d.readBulk(scaled, midl_scaled_count);
           }
-          d.readBulk(p_fixed.data(), p_fixed.size());
+          midl_d.readBulk(fixed.data(), fixed.size());
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_values.size());
-        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(p_count), p_scaled.size());
-        const int32_t midl_result = manager_->Arrays(p_count, p_values, p_scaled, p_bytes, p_fixed);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), values.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), scaled.size());
+        const int32_t midl_result = midl_manager->Arrays(count, values, scaled, bytes, fixed);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         {
-          e.writeConformance(p_scaled.size());
-          e.writeBulk(p_scaled.data(), p_scaled.size());
+          midl_e.writeConformance(scaled.size());
+          midl_e.writeBulk(scaled.data(), scaled.size());
         }
         {
-          e.writeConformance(p_bytes.size());
-          e.writeBulk(p_bytes.data(), p_bytes.size());
+          midl_e.writeConformance(bytes.size());
+          midl_e.writeBulk(bytes.data(), bytes.size());
         }
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 5: {
-        int32_t p_max{};
-        int32_t p_used{};
-        std::vector<int32_t> p_items{};
+        int32_t max{};
+        int32_t used{};
+        std::vector<int32_t> items{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_max = d.read<int32_t>();
-          p_used = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          max = midl_d.read<int32_t>();
+          used = midl_d.read<int32_t>();
           {
-            const uint32_t midl_items_count = d.readConformance();
-            const auto midl_items_variance = d.readVariance(midl_items_count);
-            d.readBulk(p_items, midl_items_variance.actualCount);
+            const uint32_t midl_items_count = midl_d.readConformance();
+            const auto midl_items_variance = midl_d.readVariance(midl_items_count);
+            midl_d.readBulk(items, midl_items_variance.actualCount);
           }
         }
-        ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(p_used), p_items.size());
-        manager_->Varying(p_max, p_used, p_items);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(p_used);
+        ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(used), items.size());
+        midl_manager->Varying(max, used, items);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(used);
         {
-          e.writeConformance(p_max);
-          e.writeVariance(0, p_items.size());
-          e.writeBulk(p_items.data(), p_items.size());
+          midl_e.writeConformance(max);
+          midl_e.writeVariance(0, items.size());
+          midl_e.writeBulk(items.data(), items.size());
         }
         return;
       }
       case 6: {
-        int16_t p_kind{};
-        Payload p_payload{};
-        Tagged p_tagged{};
-        Tagged p_echo{};
+        int16_t kind{};
+        Payload payload{};
+        Tagged tagged{};
+        Tagged echo{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_kind = d.read<int16_t>();
-          ndrReadFlat(d, p_payload);
-          ndrReadPointees(d, p_payload);
-          ndrReadFlat(d, p_tagged);
-          ndrReadPointees(d, p_tagged);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          kind = midl_d.read<int16_t>();
+          ndrReadFlat(midl_d, payload);
+          ndrReadPointees(midl_d, payload);
+          ndrReadFlat(midl_d, tagged);
+          ndrReadPointees(midl_d, tagged);
         }
-        manager_->Unions(p_kind, p_payload, p_tagged, p_echo);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ndrWriteFlat(e, p_echo);
-        ndrWritePointees(e, p_echo);
+        midl_manager->Unions(kind, payload, tagged, echo);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ndrWriteFlat(midl_e, echo);
+        ndrWritePointees(midl_e, echo);
         return;
       }
       case 7: {
-        Envelope p_head{};
+        Envelope head{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          ndrReadFlat(d, p_head);
-          ndrReadPointees(d, p_head);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          ndrReadFlat(midl_d, head);
+          ndrReadPointees(midl_d, head);
         }
-        const int32_t midl_result = manager_->Chain(p_head);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Chain(head);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 8: {
-        int32_t p_n{};
-        uint8_t p_level{};
+        int32_t n{};
+        uint8_t level{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_n = d.read<int32_t>();
-          p_level = d.read<uint8_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          n = midl_d.read<int32_t>();
+          level = midl_d.read<uint8_t>();
         }
-        ::midlrt::ndr::Decoder::checkRange("parameter 'n'", p_n, static_cast<int32_t>(1), static_cast<int32_t>(10));
-        ::midlrt::ndr::Decoder::checkRange("parameter 'level'", p_level, static_cast<uint8_t>(0), static_cast<uint8_t>(255));
-        manager_->Ranged(p_n, p_level);
+        ::midlrt::ndr::Decoder::checkRange("parameter 'n'", n, static_cast<int32_t>(1), static_cast<int32_t>(10));
+        ::midlrt::ndr::Decoder::checkRange("parameter 'level'", level, static_cast<uint8_t>(0), static_cast<uint8_t>(255));
+        midl_manager->Ranged(n, level);
         return;
       }
       case 9: {
-        int32_t p_how{};
+        int32_t how{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_how = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          how = midl_d.read<int32_t>();
         }
-        const uint32_t midl_result = manager_->Status(p_how);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<uint32_t>(midl_result);
+        const uint32_t midl_result = midl_manager->Status(how);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<uint32_t>(midl_result);
         return;
       }
       case 10: {
-        int32_t p_how{};
+        int32_t how{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_how = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          how = midl_d.read<int32_t>();
         }
-        const uint32_t midl_result = manager_->Faulty(p_how);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<uint32_t>(midl_result);
+        const uint32_t midl_result = midl_manager->Faulty(how);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<uint32_t>(midl_result);
         return;
       }
       case 11: {
-        Color p_c{};
+        Color c{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_c = d.readEnum16<Color>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          c = midl_d.readEnum16<Color>();
         }
-        const Color midl_result = manager_->Flip(p_c);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.writeEnum16(midl_result);
+        const Color midl_result = midl_manager->Flip(c);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.writeEnum16(midl_result);
         return;
       }
       default:
@@ -266,7 +266,7 @@ public:
   }
 
 private:
-  std::shared_ptr<Params_Manager> manager_;
+  std::shared_ptr<Params_Manager> midl_manager;
 };
 
 }  // namespace
@@ -283,46 +283,46 @@ namespace {
 
 class Sessions_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit Sessions_Dispatcher(std::shared_ptr<Sessions_Manager> manager) : manager_(std::move(manager)) {}
+  explicit Sessions_Dispatcher(std::shared_ptr<Sessions_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        int32_t p_start{};
-        std::shared_ptr<void> p_session;
-        ::midlrt::rpc::Uuid p_session_id{};
+        int32_t start{};
+        std::shared_ptr<void> session;
+        ::midlrt::rpc::Uuid midl_session_id{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_start = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          start = midl_d.read<int32_t>();
         }
-        const int32_t midl_result = manager_->Open(p_start, p_session);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ::midlrt::rpc::writeServerContext(e, call, p_session_id, p_session);
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Open(start, session);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_session_id, session);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 1: {
-        std::shared_ptr<void> p_session;
-        ::midlrt::rpc::Uuid p_session_id{};
+        std::shared_ptr<void> session;
+        ::midlrt::rpc::Uuid midl_session_id{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_session = ::midlrt::rpc::readServerContext(d, call, p_session_id);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          session = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_session_id);
         }
-        const int32_t midl_result = manager_->Next(p_session);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(midl_result);
+        const int32_t midl_result = midl_manager->Next(session);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 2: {
-        std::shared_ptr<void> p_session;
-        ::midlrt::rpc::Uuid p_session_id{};
+        std::shared_ptr<void> session;
+        ::midlrt::rpc::Uuid midl_session_id{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_session = ::midlrt::rpc::readServerContext(d, call, p_session_id);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          session = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_session_id);
         }
-        manager_->Close(p_session);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ::midlrt::rpc::writeServerContext(e, call, p_session_id, p_session);
+        midl_manager->Close(session);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_session_id, session);
         return;
       }
       default:
@@ -331,7 +331,7 @@ public:
   }
 
 private:
-  std::shared_ptr<Sessions_Manager> manager_;
+  std::shared_ptr<Sessions_Manager> midl_manager;
 };
 
 }  // namespace

@@ -70,17 +70,17 @@ uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
 struct Pipes_Manager {
   virtual ~Pipes_Manager() = default;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Sum(::midlrt::async::ServerAsyncCall call, ::midlrt::rpc::ServerCall& h, int32_t scale, LONG_PIPE& values, int32_t& count) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Sum(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t scale, LONG_PIPE& values, int32_t& count) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Range(::midlrt::async::ServerAsyncCall call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, LONG_PIPE& values) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Range(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, LONG_PIPE& values) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Scale(::midlrt::async::ServerAsyncCall call, ::midlrt::rpc::ServerCall& h, SAMPLE_PIPE& samples) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Scale(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, SAMPLE_PIPE& samples) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Drain(::midlrt::async::ServerAsyncCall call, ::midlrt::rpc::ServerCall& h, BYTE_PIPE& input) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Drain(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, BYTE_PIPE& input) = 0;
 };
 
 void Pipes_register(::midlrt::rpc::Server& server, std::shared_ptr<Pipes_Manager> manager);
@@ -90,43 +90,43 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Pipes_dispatcher(std::shared_ptr<Pipe
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {
 using ::midlrt::ndr::DepthGuard;
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const SAMPLE& v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const SAMPLE& v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, SAMPLE& v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, SAMPLE& v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const SAMPLE& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const SAMPLE& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, SAMPLE& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, SAMPLE& midl_v);
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& e, const SAMPLE& v) {
-  DepthGuard guard(e);
-  e.align(8);
-  e.write<int16_t>(v.tag);
-  e.write<double>(v.value);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const SAMPLE& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(8);
+  midl_e.write<int16_t>(midl_v.tag);
+  midl_e.write<double>(midl_v.value);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& e, const SAMPLE& v) {
-  (void)e;
-  (void)v;
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const SAMPLE& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& d, SAMPLE& v) {
-  DepthGuard guard(d);
-  d.align(8);
-  v.tag = d.read<int16_t>();
-  v.value = d.read<double>();
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, SAMPLE& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(8);
+  midl_v.tag = midl_d.read<int16_t>();
+  midl_v.value = midl_d.read<double>();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& d, SAMPLE& v) {
-  (void)d;
-  (void)v;
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, SAMPLE& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
 }
 
 // SAMPLE as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& e, const SAMPLE& v) {
-  ndrWriteFlat(e, v);
-  ndrWritePointees(e, v);
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const SAMPLE& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& d, SAMPLE& v) {
-  ndrReadFlat(d, v);
-  ndrReadPointees(d, v);
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, SAMPLE& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
 }
 }  // namespace midlgen

@@ -10,15 +10,15 @@ int32_t Sum(const ::midlrt::Binding& h, int32_t scale, LONG_PIPE& values, int32_
   ::midlrt::ndr::checkPipe(values, true, false, "'values'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(scale);
-    ::midlrt::ndr::writePipeInPlace(e, values, 4);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(scale);
+    ::midlrt::ndr::writePipeInPlace(midl_e, values, 4);
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 0, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  count = d.read<int32_t>();
-  midl_result = d.read<int32_t>();
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  count = midl_d.read<int32_t>();
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
@@ -26,17 +26,17 @@ int32_t Range(const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIP
   ::midlrt::ndr::checkPipe(values, false, true, "'values'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(first);
-    e.write<int32_t>(count);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(first);
+    midl_e.write<int32_t>(count);
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 1, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ::midlrt::ndr::readPipe(d, values, [](::midlrt::ndr::Decoder& d, std::vector<int32_t>& c, uint32_t n) {
-    d.readBulk(c, n);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ::midlrt::ndr::readPipe(midl_d, values, [](::midlrt::ndr::Decoder& midl_d, std::vector<int32_t>& midl_c, uint32_t midl_n) {
+    midl_d.readBulk(midl_c, midl_n);
   });
-  midl_result = d.read<int32_t>();
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
@@ -45,16 +45,16 @@ int32_t Echo(const ::midlrt::Binding& h, BYTE_PIPE& input, BYTE_PIPE& output) {
   ::midlrt::ndr::checkPipe(output, false, true, "'output'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipeInPlace(e, input, 1);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::writePipeInPlace(midl_e, input, 1);
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 2, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ::midlrt::ndr::readPipe(d, output, [](::midlrt::ndr::Decoder& d, std::vector<uint8_t>& c, uint32_t n) {
-    d.readBulk(c, n);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ::midlrt::ndr::readPipe(midl_d, output, [](::midlrt::ndr::Decoder& midl_d, std::vector<uint8_t>& midl_c, uint32_t midl_n) {
+    midl_d.readBulk(midl_c, midl_n);
   });
-  midl_result = d.read<int32_t>();
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
@@ -62,23 +62,23 @@ int32_t Scale(const ::midlrt::Binding& h, SAMPLE_PIPE& samples) {
   ::midlrt::ndr::checkPipe(samples, true, true, "'samples'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipe(e, samples, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::writePipe(midl_e, samples, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
       static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
       {
-        static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-        e.writeBulk(c.data(), c.size(), holes, 8);
+        static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+        midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
       }
     });
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 3, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ::midlrt::ndr::readPipe(d, samples, [](::midlrt::ndr::Decoder& d, std::vector<SAMPLE>& c, uint32_t n) {
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ::midlrt::ndr::readPipe(midl_d, samples, [](::midlrt::ndr::Decoder& midl_d, std::vector<SAMPLE>& midl_c, uint32_t midl_n) {
     static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-    d.readBulk(c, n, 8);
+    midl_d.readBulk(midl_c, midl_n, 8);
   });
-  midl_result = d.read<int32_t>();
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
@@ -88,17 +88,17 @@ int32_t Concat(const ::midlrt::Binding& h, LONG_PIPE& first, LONG_PIPE& second, 
   ::midlrt::ndr::checkPipe(joined, false, true, "'joined'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipeInPlace(e, first, 4);
-    ::midlrt::ndr::writePipeInPlace(e, second, 4);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::writePipeInPlace(midl_e, first, 4);
+    ::midlrt::ndr::writePipeInPlace(midl_e, second, 4);
   }
   int32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 4, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  ::midlrt::ndr::readPipe(d, joined, [](::midlrt::ndr::Decoder& d, std::vector<int32_t>& c, uint32_t n) {
-    d.readBulk(c, n);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ::midlrt::ndr::readPipe(midl_d, joined, [](::midlrt::ndr::Decoder& midl_d, std::vector<int32_t>& midl_c, uint32_t midl_n) {
+    midl_d.readBulk(midl_c, midl_n);
   });
-  midl_result = d.read<int32_t>();
+  midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
 
@@ -110,16 +110,16 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h
   ::midlrt::ndr::checkPipe(values, true, false, "'values'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(scale);
-    ::midlrt::ndr::writePipeInPlace(e, values, 4);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(scale);
+    ::midlrt::ndr::writePipeInPlace(midl_e, values, 4);
   }
   return midl_state.issue(*h, Pipes_ifspec, 0, std::move(midl_request),
       [&count = count](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        count = d.read<int32_t>();
-        midl_result = d.read<int32_t>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        count = midl_d.read<int32_t>();
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
@@ -128,18 +128,18 @@ uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::ndr::checkPipe(values, false, true, "'values'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.write<int32_t>(first);
-    e.write<int32_t>(count);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.write<int32_t>(first);
+    midl_e.write<int32_t>(count);
   }
   return midl_state.issue(*h, Pipes_ifspec, 1, std::move(midl_request),
       [&values = values](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        ::midlrt::ndr::readPipe(d, values, [](::midlrt::ndr::Decoder& d, std::vector<int32_t>& c, uint32_t n) {
-          d.readBulk(c, n);
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        ::midlrt::ndr::readPipe(midl_d, values, [](::midlrt::ndr::Decoder& midl_d, std::vector<int32_t>& midl_c, uint32_t midl_n) {
+          midl_d.readBulk(midl_c, midl_n);
         });
-        midl_result = d.read<int32_t>();
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
@@ -148,24 +148,24 @@ uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::ndr::checkPipe(samples, true, true, "'samples'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipe(e, samples, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::writePipe(midl_e, samples, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
       static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
       {
-        static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-        e.writeBulk(c.data(), c.size(), holes, 8);
+        static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+        midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
       }
     });
   }
   return midl_state.issue(*h, Pipes_ifspec, 2, std::move(midl_request),
       [&samples = samples](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        ::midlrt::ndr::readPipe(d, samples, [](::midlrt::ndr::Decoder& d, std::vector<SAMPLE>& c, uint32_t n) {
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        ::midlrt::ndr::readPipe(midl_d, samples, [](::midlrt::ndr::Decoder& midl_d, std::vector<SAMPLE>& midl_c, uint32_t midl_n) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-          d.readBulk(c, n, 8);
+          midl_d.readBulk(midl_c, midl_n, 8);
         });
-        midl_result = d.read<int32_t>();
+        midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
       });
 }
@@ -174,8 +174,8 @@ uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::ndr::checkPipe(input, true, false, "'input'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipeInPlace(e, input, 1);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::writePipeInPlace(midl_e, input, 1);
   }
   return midl_state.issue(*h, Pipes_ifspec, 3, std::move(midl_request),
       [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {

@@ -8,116 +8,116 @@ namespace {
 
 class PipesSync_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit PipesSync_Dispatcher(std::shared_ptr<PipesSync_Manager> manager) : manager_(std::move(manager)) {}
+  explicit PipesSync_Dispatcher(std::shared_ptr<PipesSync_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        int32_t p_scale{};
-        LONG_PIPE p_values;
-        int32_t p_count{};
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_scale = d.read<int32_t>();
+        int32_t scale{};
+        LONG_PIPE values;
+        int32_t count{};
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        scale = midl_d.read<int32_t>();
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-        auto& midl_pipe_d = d;
-        p_values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-          d.readBulk(c.data(), c.size());
+        auto& midl_pipe_d = midl_d;
+        values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
-        const int32_t midl_result = manager_->Sum(call, p_scale, p_values, p_count);
+        const int32_t midl_result = midl_manager->Sum(midl_call, scale, values, count);
         midl_in_pipes.requireFinished(1);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<int32_t>(p_count);
-        e.write<int32_t>(midl_result);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<int32_t>(count);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 1: {
-        int32_t p_first{};
-        int32_t p_count{};
-        LONG_PIPE p_values;
+        int32_t first{};
+        int32_t count{};
+        LONG_PIPE values;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_first = d.read<int32_t>();
-          p_count = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          first = midl_d.read<int32_t>();
+          count = midl_d.read<int32_t>();
         }
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-        auto& midl_pipe_e = e;
-        p_values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
-          e.writeBulk(c.data(), c.size());
+        auto& midl_pipe_e = midl_e;
+        values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
+          midl_e.writeBulk(midl_c.data(), midl_c.size());
         }));
-        const int32_t midl_result = manager_->Range(call, p_first, p_count, p_values);
+        const int32_t midl_result = midl_manager->Range(midl_call, first, count, values);
         midl_out_pipes.requireFinished(1);
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 2: {
-        BYTE_PIPE p_input;
-        BYTE_PIPE p_output;
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        BYTE_PIPE input;
+        BYTE_PIPE output;
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-        auto& midl_pipe_d = d;
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        auto& midl_pipe_d = midl_d;
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-        auto& midl_pipe_e = e;
-        p_input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
-          d.readBulk(c.data(), c.size());
+        auto& midl_pipe_e = midl_e;
+        input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
-        p_output = BYTE_PIPE({}, ::midlrt::ndr::pipeWriter<uint8_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const uint8_t> c) {
-          e.writeBulk(c.data(), c.size());
+        output = BYTE_PIPE({}, ::midlrt::ndr::pipeWriter<uint8_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const uint8_t> midl_c) {
+          midl_e.writeBulk(midl_c.data(), midl_c.size());
         }));
-        const int32_t midl_result = manager_->Echo(call, p_input, p_output);
+        const int32_t midl_result = midl_manager->Echo(midl_call, input, output);
         midl_in_pipes.requireFinished(1);
         midl_out_pipes.requireFinished(1);
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 3: {
-        SAMPLE_PIPE p_samples;
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        SAMPLE_PIPE samples;
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-        auto& midl_pipe_d = d;
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        auto& midl_pipe_d = midl_d;
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-        auto& midl_pipe_e = e;
-        p_samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<SAMPLE> c) {
+        auto& midl_pipe_e = midl_e;
+        samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-          d.readBulk(c.data(), c.size(), 8);
-        }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size(), 8);
+        }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
           {
-            static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-            e.writeBulk(c.data(), c.size(), holes, 8);
+            static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+            midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
           }
         }));
-        const int32_t midl_result = manager_->Scale(call, p_samples);
+        const int32_t midl_result = midl_manager->Scale(midl_call, samples);
         midl_in_pipes.requireFinished(1);
         midl_out_pipes.requireFinished(1);
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       case 4: {
-        LONG_PIPE p_first;
-        LONG_PIPE p_second;
-        LONG_PIPE p_joined;
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        LONG_PIPE first;
+        LONG_PIPE second;
+        LONG_PIPE joined;
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
-        auto& midl_pipe_d = d;
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        auto& midl_pipe_d = midl_d;
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
-        auto& midl_pipe_e = e;
-        p_first = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-          d.readBulk(c.data(), c.size());
+        auto& midl_pipe_e = midl_e;
+        first = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
-        p_second = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 1, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-          d.readBulk(c.data(), c.size());
+        second = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 1, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
-        p_joined = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
-          e.writeBulk(c.data(), c.size());
+        joined = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
+          midl_e.writeBulk(midl_c.data(), midl_c.size());
         }));
-        const int32_t midl_result = manager_->Concat(call, p_first, p_second, p_joined);
+        const int32_t midl_result = midl_manager->Concat(midl_call, first, second, joined);
         midl_in_pipes.requireFinished(2);
         midl_out_pipes.requireFinished(1);
-        e.write<int32_t>(midl_result);
+        midl_e.write<int32_t>(midl_result);
         return;
       }
       default:
@@ -126,7 +126,7 @@ public:
   }
 
 private:
-  std::shared_ptr<PipesSync_Manager> manager_;
+  std::shared_ptr<PipesSync_Manager> midl_manager;
 };
 
 }  // namespace
@@ -143,140 +143,137 @@ namespace {
 
 class Pipes_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit Pipes_Dispatcher(std::shared_ptr<Pipes_Manager> manager) : manager_(std::move(manager)) {}
+  explicit Pipes_Dispatcher(std::shared_ptr<Pipes_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        struct Frame {
-          int32_t p_scale{};
-          LONG_PIPE p_values;
-          int32_t p_count{};
-          int32_t midl_result{};
+        struct midl_Frame {
+          int32_t scale{};
+          LONG_PIPE values;
+          int32_t count{};
           ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
           std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_scale = midl_frame->p_scale;
-        [[maybe_unused]] auto& p_values = midl_frame->p_values;
-        [[maybe_unused]] auto& p_count = midl_frame->p_count;
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_scale = d.read<int32_t>();
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& scale = midl_frame->scale;
+        [[maybe_unused]] auto& values = midl_frame->values;
+        [[maybe_unused]] auto& count = midl_frame->count;
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        scale = midl_d.read<int32_t>();
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
-        p_values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<int32_t> c) {
-          d.readBulk(c.data(), c.size());
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
+        values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_scale = midl_frame->p_scale;
-              [[maybe_unused]] auto& p_values = midl_frame->p_values;
-              [[maybe_unused]] auto& p_count = midl_frame->p_count;
+              [[maybe_unused]] auto& scale = midl_frame->scale;
+              [[maybe_unused]] auto& values = midl_frame->values;
+              [[maybe_unused]] auto& count = midl_frame->count;
               midl_frame->midl_in_pipes.requireFinished(1);
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(p_count);
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(count);
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Sum(midl_call, call, p_scale, p_values, p_count);
+        midl_manager->Sum(midl_async_call, midl_call, scale, values, count);
         return;
       }
       case 1: {
-        struct Frame {
-          int32_t p_first{};
-          int32_t p_count{};
-          LONG_PIPE p_values;
-          int32_t midl_result{};
+        struct midl_Frame {
+          int32_t first{};
+          int32_t count{};
+          LONG_PIPE values;
           ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
           std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_first = midl_frame->p_first;
-        [[maybe_unused]] auto& p_count = midl_frame->p_count;
-        [[maybe_unused]] auto& p_values = midl_frame->p_values;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& first = midl_frame->first;
+        [[maybe_unused]] auto& count = midl_frame->count;
+        [[maybe_unused]] auto& values = midl_frame->values;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_first = d.read<int32_t>();
-          p_count = d.read<int32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          first = midl_d.read<int32_t>();
+          count = midl_d.read<int32_t>();
         }
         auto& midl_out_pipes = midl_frame->midl_out_pipes;
-        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), call.response().headroom());
-        p_values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const int32_t> c) {
-          e.writeBulk(c.data(), c.size());
+        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(midl_call.response().buffer(), midl_call.response().headroom());
+        values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
+          midl_e.writeBulk(midl_c.data(), midl_c.size());
         }));
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_first = midl_frame->p_first;
-              [[maybe_unused]] auto& p_count = midl_frame->p_count;
-              [[maybe_unused]] auto& p_values = midl_frame->p_values;
+              [[maybe_unused]] auto& first = midl_frame->first;
+              [[maybe_unused]] auto& count = midl_frame->count;
+              [[maybe_unused]] auto& values = midl_frame->values;
               midl_frame->midl_out_pipes.requireFinished(1);
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Range(midl_call, call, p_first, p_count, p_values);
+        midl_manager->Range(midl_async_call, midl_call, first, count, values);
         return;
       }
       case 2: {
-        struct Frame {
-          SAMPLE_PIPE p_samples;
-          int32_t midl_result{};
+        struct midl_Frame {
+          SAMPLE_PIPE samples;
           ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
           std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
           ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
           std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_samples = midl_frame->p_samples;
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& samples = midl_frame->samples;
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
         auto& midl_out_pipes = midl_frame->midl_out_pipes;
-        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(call.response().buffer(), call.response().headroom());
-        p_samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<SAMPLE> c) {
+        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(midl_call.response().buffer(), midl_call.response().headroom());
+        samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-          d.readBulk(c.data(), c.size(), 8);
-        }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& e, std::span<const SAMPLE> c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size(), 8);
+        }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
           {
-            static constexpr ::midlrt::ndr::PaddingHole holes[] = {{2, 6}};
-            e.writeBulk(c.data(), c.size(), holes, 8);
+            static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+            midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
           }
         }));
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_samples = midl_frame->p_samples;
+              [[maybe_unused]] auto& samples = midl_frame->samples;
               midl_frame->midl_in_pipes.requireFinished(1);
               midl_frame->midl_out_pipes.requireFinished(1);
               const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<int32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
             });
-        manager_->Scale(midl_call, call, p_samples);
+        midl_manager->Scale(midl_async_call, midl_call, samples);
         return;
       }
       case 3: {
-        struct Frame {
-          BYTE_PIPE p_input;
+        struct midl_Frame {
+          BYTE_PIPE input;
           ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
           std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_input = midl_frame->p_input;
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& input = midl_frame->input;
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
-        p_input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
-          d.readBulk(c.data(), c.size());
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
+        input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_input = midl_frame->p_input;
+              [[maybe_unused]] auto& input = midl_frame->input;
               midl_frame->midl_in_pipes.requireFinished(1);
               (void)midl_reply_value;
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
             });
-        manager_->Drain(midl_call, call, p_input);
+        midl_manager->Drain(midl_async_call, midl_call, input);
         return;
       }
       default:
@@ -285,7 +282,7 @@ public:
   }
 
 private:
-  std::shared_ptr<Pipes_Manager> manager_;
+  std::shared_ptr<Pipes_Manager> midl_manager;
 };
 
 }  // namespace

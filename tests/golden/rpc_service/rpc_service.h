@@ -24,31 +24,31 @@ inline const ::midlrt::rpc::SyntaxId FileService_ifspec{ {0x0f3a8b2cu, 0x1d4e, 0
 // Client side: each call marshals its [in] parameters, waits for the reply and unmarshals the [out] ones.
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace FileService {
-uint32_t Open(const ::midlrt::Binding& binding_, const std::string& path, FS_MODE mode, ::midlrt::rpc::ContextHandle& file);
+uint32_t Open(const ::midlrt::Binding& binding, const std::string& path, FS_MODE mode, ::midlrt::rpc::ContextHandle& file);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a uint32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read);
+uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result), a uint32_t, after the notification; the
 // [out] parameters must stay valid until then.
-uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data);
-void Close(const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& file);
-uint32_t Version(const ::midlrt::Binding& binding_);
+uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data);
+void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& file);
+uint32_t Version(const ::midlrt::Binding& binding);
 }  // namespace FileService
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
 struct FileService_Manager {
   virtual ~FileService_Manager() = default;
-  virtual uint32_t Open(::midlrt::rpc::ServerCall& binding_, const std::string& path, FS_MODE mode, std::shared_ptr<void>& file) = 0;
+  virtual uint32_t Open(::midlrt::rpc::ServerCall& binding, const std::string& path, FS_MODE mode, std::shared_ptr<void>& file) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Read(::midlrt::async::ServerAsyncCall call, const std::shared_ptr<void>& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Read(::midlrt::async::ServerAsyncCall midl_call, const std::shared_ptr<void>& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // call.complete(&result) after setting the [out] parameters, or call.abort(status).
-  virtual void Upload(::midlrt::async::ServerAsyncCall call, const std::shared_ptr<void>& file, BYTE_PIPE& data) = 0;
+  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
+  virtual void Upload(::midlrt::async::ServerAsyncCall midl_call, const std::shared_ptr<void>& file, BYTE_PIPE& data) = 0;
   virtual void Close(std::shared_ptr<void>& file) = 0;
-  virtual uint32_t Version(::midlrt::rpc::ServerCall& binding_) = 0;
+  virtual uint32_t Version(::midlrt::rpc::ServerCall& binding) = 0;
 };
 
 void FileService_register(::midlrt::rpc::Server& server, std::shared_ptr<FileService_Manager> manager);

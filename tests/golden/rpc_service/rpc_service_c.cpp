@@ -6,84 +6,84 @@ using namespace midlgen;
 
 namespace FileService {
 
-uint32_t Open(const ::midlrt::Binding& binding_, const std::string& path, FS_MODE mode, ::midlrt::rpc::ContextHandle& file) {
+uint32_t Open(const ::midlrt::Binding& binding, const std::string& path, FS_MODE mode, ::midlrt::rpc::ContextHandle& file) {
   ::midlrt::ndr::Encoder::checkRange("parameter 'path'", path, static_cast<std::string>(1), static_cast<std::string>(260));
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    e.writeString(path);
-    e.writeEnum16(mode);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.writeString(path);
+    midl_e.writeEnum16(mode);
   }
   uint32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply;
-  const uint32_t midl_status = binding_->tryInvoke(FileService_ifspec, 0, midl_request, midl_reply);
+  const uint32_t midl_status = binding->tryInvoke(FileService_ifspec, 0, midl_request, midl_reply);
   if (midl_status != 0) return midl_status;
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  file = ::midlrt::rpc::readContextHandle(d);
-  midl_result = d.read<uint32_t>();
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  file = ::midlrt::rpc::readContextHandle(midl_d);
+  midl_result = midl_d.read<uint32_t>();
   return midl_result;
 }
 
-uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read) {
+uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read) {
   ::midlrt::ndr::Encoder::checkRange("parameter 'count'", count, static_cast<uint32_t>(0), static_cast<uint32_t>(65536));
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::rpc::writeContextHandle(e, file);
-    e.write<uint32_t>(count);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::rpc::writeContextHandle(midl_e, file);
+    midl_e.write<uint32_t>(count);
   }
-  return midl_state.issue(*binding, FileService_ifspec, 1, std::move(midl_request),
+  return midl_state.issue(*midl_binding, FileService_ifspec, 1, std::move(midl_request),
       [&buffer = buffer, &read = read](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         uint32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         {
-          const uint32_t midl_buffer_count = d.readConformance();
-          const auto midl_buffer_variance = d.readVariance(midl_buffer_count);
-          d.readBulk(buffer, midl_buffer_variance.actualCount);
+          const uint32_t midl_buffer_count = midl_d.readConformance();
+          const auto midl_buffer_variance = midl_d.readVariance(midl_buffer_count);
+          midl_d.readBulk(buffer, midl_buffer_variance.actualCount);
         }
-        read = d.read<uint32_t>();
-        midl_result = d.read<uint32_t>();
+        read = midl_d.read<uint32_t>();
+        midl_result = midl_d.read<uint32_t>();
         if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
       });
 }
 
-uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data) {
+uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data) {
   ::midlrt::ndr::checkPipe(data, true, false, "'data'");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::rpc::writeContextHandle(e, file);
-    ::midlrt::ndr::writePipeInPlace(e, data, 1);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::rpc::writeContextHandle(midl_e, file);
+    ::midlrt::ndr::writePipeInPlace(midl_e, data, 1);
   }
-  return midl_state.issue(*binding, FileService_ifspec, 2, std::move(midl_request),
+  return midl_state.issue(*midl_binding, FileService_ifspec, 2, std::move(midl_request),
       [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         uint32_t midl_result{};
-        ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-        midl_result = d.read<uint32_t>();
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        midl_result = midl_d.read<uint32_t>();
         if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
       });
 }
 
-void Close(const ::midlrt::Binding& binding, ::midlrt::rpc::ContextHandle& file) {
+void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& file) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::rpc::writeContextHandle(e, file);
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::rpc::writeContextHandle(midl_e, file);
   }
-  ::midlrt::rpc::Reply midl_reply = binding->invoke(FileService_ifspec, 3, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  file = ::midlrt::rpc::readContextHandle(d);
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(FileService_ifspec, 3, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  file = ::midlrt::rpc::readContextHandle(midl_d);
 }
 
-uint32_t Version(const ::midlrt::Binding& binding_) {
+uint32_t Version(const ::midlrt::Binding& binding) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
-    ::midlrt::ndr::Encoder e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
   }
   uint32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = binding_->invoke(FileService_ifspec, 4, midl_request);
-  ::midlrt::ndr::Decoder d(midl_reply.data(), midl_reply.size());
-  midl_result = d.read<uint32_t>();
+  ::midlrt::rpc::Reply midl_reply = binding->invoke(FileService_ifspec, 4, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<uint32_t>();
   return midl_result;
 }
 

@@ -8,117 +8,115 @@ namespace {
 
 class FileService_Dispatcher final : public ::midlrt::rpc::Dispatcher {
 public:
-  explicit FileService_Dispatcher(std::shared_ptr<FileService_Manager> manager) : manager_(std::move(manager)) {}
+  explicit FileService_Dispatcher(std::shared_ptr<FileService_Manager> manager) : midl_manager(std::move(manager)) {}
 
-  void dispatch(::midlrt::rpc::ServerCall& call) override {
-    switch (call.opnum()) {
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    switch (midl_call.opnum()) {
       case 0: {
-        std::string p_path{};
-        FS_MODE p_mode{};
-        std::shared_ptr<void> p_file;
-        ::midlrt::rpc::Uuid p_file_id{};
+        std::string path{};
+        FS_MODE mode{};
+        std::shared_ptr<void> file;
+        ::midlrt::rpc::Uuid midl_file_id{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          d.readString(p_path);
-          p_mode = d.readEnum16<FS_MODE>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.readString(path);
+          mode = midl_d.readEnum16<FS_MODE>();
         }
-        ::midlrt::ndr::Decoder::checkRange("parameter 'path'", p_path, static_cast<std::string>(1), static_cast<std::string>(260));
-        const uint32_t midl_result = manager_->Open(call, p_path, p_mode, p_file);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ::midlrt::rpc::writeServerContext(e, call, p_file_id, p_file);
-        e.write<uint32_t>(midl_result);
+        ::midlrt::ndr::Decoder::checkRange("parameter 'path'", path, static_cast<std::string>(1), static_cast<std::string>(260));
+        const uint32_t midl_result = midl_manager->Open(midl_call, path, mode, file);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_file_id, file);
+        midl_e.write<uint32_t>(midl_result);
         return;
       }
       case 1: {
-        struct Frame {
-          std::shared_ptr<void> p_file;
-          ::midlrt::rpc::Uuid p_file_id{};
-          uint32_t p_count{};
-          std::vector<uint8_t> p_buffer{};
-          uint32_t p_read{};
-          uint32_t midl_result{};
+        struct midl_Frame {
+          std::shared_ptr<void> file;
+          ::midlrt::rpc::Uuid midl_file_id{};
+          uint32_t count{};
+          std::vector<uint8_t> buffer{};
+          uint32_t read{};
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_file = midl_frame->p_file;
-        [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
-        [[maybe_unused]] auto& p_count = midl_frame->p_count;
-        [[maybe_unused]] auto& p_buffer = midl_frame->p_buffer;
-        [[maybe_unused]] auto& p_read = midl_frame->p_read;
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& file = midl_frame->file;
+        [[maybe_unused]] auto& midl_file_id = midl_frame->midl_file_id;
+        [[maybe_unused]] auto& count = midl_frame->count;
+        [[maybe_unused]] auto& buffer = midl_frame->buffer;
+        [[maybe_unused]] auto& read = midl_frame->read;
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
-          p_count = d.read<uint32_t>();
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          file = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_file_id);
+          count = midl_d.read<uint32_t>();
         }
-        ::midlrt::ndr::Decoder::checkRange("parameter 'count'", p_count, static_cast<uint32_t>(0), static_cast<uint32_t>(65536));
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::ndr::Decoder::checkRange("parameter 'count'", count, static_cast<uint32_t>(0), static_cast<uint32_t>(65536));
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_file = midl_frame->p_file;
-              [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
-              [[maybe_unused]] auto& p_count = midl_frame->p_count;
-              [[maybe_unused]] auto& p_buffer = midl_frame->p_buffer;
-              [[maybe_unused]] auto& p_read = midl_frame->p_read;
+              [[maybe_unused]] auto& file = midl_frame->file;
+              [[maybe_unused]] auto& midl_file_id = midl_frame->midl_file_id;
+              [[maybe_unused]] auto& count = midl_frame->count;
+              [[maybe_unused]] auto& buffer = midl_frame->buffer;
+              [[maybe_unused]] auto& read = midl_frame->read;
               const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               {
-                e.writeConformance(p_count);
-                e.writeVariance(0, p_buffer.size());
-                e.writeBulk(p_buffer.data(), p_buffer.size());
+                midl_e.writeConformance(count);
+                midl_e.writeVariance(0, buffer.size());
+                midl_e.writeBulk(buffer.data(), buffer.size());
               }
-              e.write<uint32_t>(p_read);
-              e.write<uint32_t>(midl_result);
+              midl_e.write<uint32_t>(read);
+              midl_e.write<uint32_t>(midl_result);
             });
-        manager_->Read(midl_call, p_file, p_count, p_buffer, p_read);
+        midl_manager->Read(midl_async_call, file, count, buffer, read);
         return;
       }
       case 2: {
-        struct Frame {
-          std::shared_ptr<void> p_file;
-          ::midlrt::rpc::Uuid p_file_id{};
-          BYTE_PIPE p_data;
-          uint32_t midl_result{};
+        struct midl_Frame {
+          std::shared_ptr<void> file;
+          ::midlrt::rpc::Uuid midl_file_id{};
+          BYTE_PIPE data;
           ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
           std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
         };
-        auto midl_frame = std::make_shared<Frame>();
-        [[maybe_unused]] auto& p_file = midl_frame->p_file;
-        [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
-        [[maybe_unused]] auto& p_data = midl_frame->p_data;
-        ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-        p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& file = midl_frame->file;
+        [[maybe_unused]] auto& midl_file_id = midl_frame->midl_file_id;
+        [[maybe_unused]] auto& data = midl_frame->data;
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        file = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_file_id);
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(d);
-        p_data = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& d, std::span<uint8_t> c) {
-          d.readBulk(c.data(), c.size());
+        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
+        data = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
+          midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
-        ::midlrt::async::ServerAsyncCall midl_call = ::midlrt::async::ServerAsyncCall::begin(call,
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
-              [[maybe_unused]] auto& p_file = midl_frame->p_file;
-              [[maybe_unused]] auto& p_file_id = midl_frame->p_file_id;
-              [[maybe_unused]] auto& p_data = midl_frame->p_data;
+              [[maybe_unused]] auto& file = midl_frame->file;
+              [[maybe_unused]] auto& midl_file_id = midl_frame->midl_file_id;
+              [[maybe_unused]] auto& data = midl_frame->data;
               midl_frame->midl_in_pipes.requireFinished(1);
               const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
-              ::midlrt::ndr::Encoder e(midl_response.buffer(), midl_response.headroom());
-              e.write<uint32_t>(midl_result);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<uint32_t>(midl_result);
             });
-        manager_->Upload(midl_call, p_file, p_data);
+        midl_manager->Upload(midl_async_call, file, data);
         return;
       }
       case 3: {
-        std::shared_ptr<void> p_file;
-        ::midlrt::rpc::Uuid p_file_id{};
+        std::shared_ptr<void> file;
+        ::midlrt::rpc::Uuid midl_file_id{};
         {
-          ::midlrt::ndr::Decoder d(call.requestData(), call.requestSize());
-          p_file = ::midlrt::rpc::readServerContext(d, call, p_file_id);
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          file = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_file_id);
         }
-        manager_->Close(p_file);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        ::midlrt::rpc::writeServerContext(e, call, p_file_id, p_file);
+        midl_manager->Close(file);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_file_id, file);
         return;
       }
       case 4: {
-        const uint32_t midl_result = manager_->Version(call);
-        ::midlrt::ndr::Encoder e(call.response().buffer(), call.response().headroom());
-        e.write<uint32_t>(midl_result);
+        const uint32_t midl_result = midl_manager->Version(midl_call);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_e.write<uint32_t>(midl_result);
         return;
       }
       default:
@@ -127,7 +125,7 @@ public:
   }
 
 private:
-  std::shared_ptr<FileService_Manager> manager_;
+  std::shared_ptr<FileService_Manager> midl_manager;
 };
 
 }  // namespace
