@@ -168,15 +168,25 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
       plan.clientSizeChecks.push_back({e->text, wire_.expression(e, kClientScope), name, ""});
       plan.serverSizeChecks.push_back({e->text, wire_.expression(e, kServerScope), name, ""});
     }
-    // [range] on parameters.
+    // [range] on parameters: on the value, or on the length of a string (with its terminator) or array.
     for (const auto& p : op.params) {
       if (!p.rangeMin || !p.rangeMax || p.direction == Direction::Out) continue;
-      const std::string type = cppType(p.type);
       const std::string min = std::to_string(p.rangeMin->value.integer);
       const std::string max = std::to_string(p.rangeMax->value.integer);
       const std::string what = "parameter '" + p.name + "'";
-      plan.clientRangeChecks.push_back({what, paramName(p, 0), type, min, max});
-      plan.serverRangeChecks.push_back({what, paramName(p, 0), type, min, max});
+      const std::string name = paramName(p, 0);
+      if (!p.rangeOfLength) {
+        plan.clientRangeChecks.push_back({what, name, cppType(p.type), min, max, ""});
+        plan.serverRangeChecks.push_back({what, name, cppType(p.type), min, max, ""});
+        continue;
+      }
+      const Type* t = resolved(p.type);
+      const bool optional = t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref;
+      const std::string container = optional ? "(*" + name + ")" : name;
+      const std::string length = "static_cast<uint64_t>(" + container + ".size()" + (t->isString ? " + 1" : "") + ")";
+      const std::string guard = optional ? name : "";
+      plan.clientRangeChecks.push_back({"the length of " + what, length, "uint64_t", min, max, guard});
+      plan.serverRangeChecks.push_back({"the length of " + what, length, "uint64_t", min, max, guard});
     }
   }
 

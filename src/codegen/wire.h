@@ -135,11 +135,12 @@ struct SizeCheck {  // a size or length field against the container it describes
   std::string container;  // the container whose size must equal it
   std::string guard;      // for [unique]/[ptr] containers: the pointer, checked only when not NULL
 };
-struct RangeCheck {  // [range(min, max)]
+struct RangeCheck {  // [range(min, max)] on a value, or on a string's or conformant array's length
   std::string what;
-  std::string value;
-  std::string type;
+  std::string value;  // the value or the length
+  std::string type;   // what the bounds are cast to
   std::string min, max;
+  std::string guard;  // for a [unique] string or array: the pointer, checked only when not NULL
 };
 struct SwitchCheck {  // a [switch_is] field against the arm its union holds
   std::string what;

@@ -314,8 +314,9 @@ class Emitter {
                {"x", r.value},
                {"t", r.type},
                {"min", r.min},
-               {"max", r.max}},
-              "$side$::checkRange($what$, $x$, static_cast<$t$>($min$), static_cast<$t$>($max$));");
+               {"max", r.max},
+               {"if", r.guard.empty() ? "" : "if (" + r.guard + ") "}},
+              "$if$$side$::checkRange($what$, $x$, static_cast<$t$>($min$), static_cast<$t$>($max$));");
   }
 
   void switchChecks(const std::vector<wire::SwitchCheck>& checks) {

@@ -419,9 +419,13 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
   for (const auto& f : s.fields) {
     const std::string what = "field '" + f.name + "' of '" + s.name + "'";
     const Value value{"midl_v." + cppName(f.name), f.name};
-    if (f.rangeMin && f.rangeMax)
+    if (f.rangeMin && f.rangeMax && !f.rangeOfLength)
       codec.ranges.push_back(
-          {what, value.expr, cppType(f.type), expression(f.rangeMin, scope), expression(f.rangeMax, scope)});
+          {what, value.expr, cppType(f.type), expression(f.rangeMin, scope), expression(f.rangeMax, scope), ""});
+    if (f.rangeMin && f.rangeMax && f.rangeOfLength)  // an array in the struct (sema refuses pointers)
+      codec.ranges.push_back({"the length of " + what,
+                              value.expr + ".size()" + (resolved(f.type)->isString ? " + 1" : ""), "uint64_t",
+                              expression(f.rangeMin, scope), expression(f.rangeMax, scope), ""});
     if (f.switchIs)
       codec.switches.push_back({what, f.switchIs->text, value.expr, expression(f.switchIs, scope)});
     flat(f.type, value, scope, locals, what, codec.flat);

@@ -31,6 +31,10 @@ class Analyzer {
   // An attribute argument that names a type: switch_type(unsigned short), transmit_as(WIRE_T). A plain
   // name parses as an expression, so it is looked up here.
   const Type* attributeType(const ast::AttributeArg& arg);
+  // [range(min, max)] on a parameter or field of type `type`: its bounds, and whether they bound a value or
+  // the length of a string or conformant array.
+  void rangeAttribute(const ast::Attributes& attrs, const Type* type, const Expr*& min, const Expr*& max,
+                      bool& ofLength);
   void constDecl(const ast::Const& c, std::vector<Item>& out);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
   void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,

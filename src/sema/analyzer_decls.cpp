@@ -359,6 +359,28 @@ void Analyzer::bindConversion(const ast::Attributes& attrs, TypedefDecl& decl) {
   }
 }
 
+void Analyzer::rangeAttribute(const ast::Attributes& attrs, const Type* type, const Expr*& min, const Expr*& max,
+                              bool& ofLength) {
+  const ast::Attribute* r = ast::findAttribute(attrs, "range");
+  if (!r || r->args.size() != 2 || !r->args[0].expr || !r->args[1].expr) return;
+  min = constantExpr(*r->args[0].expr, "a range bound");
+  max = constantExpr(*r->args[1].expr, "a range bound");
+  const Type* t = resolve(type);
+  if (!t || isIntegerType(t)) return;
+  if (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array) {
+    const bool conformant = t->kind == Type::Kind::Array ? !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs
+                                                         : t->sizing.sizeIs || t->sizing.maxIs;
+    if (t->isString || conformant) {
+      ofLength = true;
+      return;
+    }
+    // [range] on a [ref] pointer to an integer bounds the integer.
+    if (t->kind == Type::Kind::Pointer && t->pointerKind == PointerKind::Ref && isIntegerType(t->element)) return;
+  }
+  d_.error(r->location, "[range] bounds an integer, an enum, a [ref] pointer to one, or the length of a string or "
+                        "conformant array, not '" + typeText(type) + "'");
+}
+
 const Type* Analyzer::attributeType(const ast::AttributeArg& arg) {
   if (arg.type) return typeSpec(*arg.type, nullptr);
   if (arg.expr && arg.expr->kind == ast::Expr::Kind::Name) {
@@ -595,11 +617,7 @@ void Analyzer::params(const std::vector<ast::Param>& in, std::vector<Param>& out
     if (const auto* iid = ast::findAttribute(p.attributes, "iid_is");
         iid && !iid->args.empty() && iid->args[0].expr)
       param.iidIs = expr(*iid->args[0].expr, scope_);
-    if (const auto* r = ast::findAttribute(p.attributes, "range");
-        r && r->args.size() == 2 && r->args[0].expr && r->args[1].expr) {
-      param.rangeMin = constantExpr(*r->args[0].expr, "a range bound");
-      param.rangeMax = constantExpr(*r->args[1].expr, "a range bound");
-    }
+    rangeAttribute(p.attributes, param.type, param.rangeMin, param.rangeMax, param.rangeOfLength);
     if (!param.type || !topLevel) continue;
     const Type* t = resolve(param.type);
     if (marshaled) {

@@ -296,11 +296,7 @@ void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& 
     if (const auto* s = ast::findAttribute(f.attributes, "switch_is"); s && !s->args.empty()) {
       field.switchIs = correlation(s->args[0], scope_, "switch_is");
     }
-    if (const auto* r = ast::findAttribute(f.attributes, "range");
-        r && r->args.size() == 2 && r->args[0].expr && r->args[1].expr) {
-      field.rangeMin = constantExpr(*r->args[0].expr, "a range bound");
-      field.rangeMax = constantExpr(*r->args[1].expr, "a range bound");
-    }
+    rangeAttribute(f.attributes, field.type, field.rangeMin, field.rangeMax, field.rangeOfLength);
   }
   scope_ = outer;
 }

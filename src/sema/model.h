@@ -154,6 +154,9 @@ struct Field {
   const Expr* switchIs = nullptr;  // a union field's discriminant
   const Expr* rangeMin = nullptr;
   const Expr* rangeMax = nullptr;
+  // [range] bounds the length of a string or conformant array, not a value (MS-RPCE 3.1.1.5.3.3.1.3: a
+  // string's length counts its terminator).
+  bool rangeOfLength = false;
   std::optional<uint32_t> bitWidth;
   bool ignore = false;
 };
@@ -179,6 +182,7 @@ struct Param {
   const Expr* iidIs = nullptr;
   const Expr* rangeMin = nullptr;
   const Expr* rangeMax = nullptr;
+  bool rangeOfLength = false;  // as Field::rangeOfLength
   bool isContextHandle = false;
 };
 

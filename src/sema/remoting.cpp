@@ -360,6 +360,12 @@ class RemotingChecker {
           m.problems.push_back({f.location, what, rule("a non-encapsulated union field needs [switch_is]")});
           continue;
         }
+        if (f.rangeOfLength && r && r->kind == Type::Kind::Pointer) {
+          m.problems.push_back(
+              {f.location, what, limit("[range] on the length of a string or array a pointer field points to is not "
+                                       "generated yet")});
+          continue;
+        }
         bool iidIs = false;
         for (const auto& a : f.attributes) iidIs = iidIs || a.name == "iid_is";
         if (iidIs) {

@@ -61,6 +61,9 @@ class ExchangeImpl : public Exchange_Manager {
     if (how == 1) throw std::runtime_error("the implementation failed");
     if (how == 2) throw midlrt::rpc::RpcError(0x20000042, "a status of the application's own");
   }
+  int32_t Bounded(int32_t n, const std::string& name, int32_t, const std::vector<int32_t>& values) override {
+    return n + static_cast<int32_t>(name.size() + values.size());
+  }
   uint32_t Status(int32_t how) override {
     if (how != 0) throw midlrt::rpc::RpcError(midlrt::rpc::status::kFaultIntDivByZero);
     return 0;
@@ -170,6 +173,40 @@ TEST_P(RpcCalls, SizedArraysInAndOut) {
 
 TEST_P(RpcCalls, ASizeParameterThatDisagreesWithItsVectorFailsBeforeSending) {
   EXPECT_THROW(Exchange::Sum(binding_, 3, {1, 2}), midlrt::ndr::EncodeError);
+}
+
+TEST_P(RpcCalls, RangeBoundsAValueAndTheLengthsOfAStringAndAnArrayOnTheClient) {
+  EXPECT_EQ(Exchange::Bounded(binding_, 10, "seven77", 4, {1, 2, 3, 4}), 10 + 7 + 4);
+  EXPECT_THROW(Exchange::Bounded(binding_, 11, "a", 0, {}), midlrt::ndr::EncodeError);
+  EXPECT_THROW(Exchange::Bounded(binding_, 1, "eight888", 0, {}), midlrt::ndr::EncodeError);  // 9 with its NUL
+  EXPECT_THROW(Exchange::Bounded(binding_, 1, "a", 5, {1, 2, 3, 4, 5}), midlrt::ndr::EncodeError);
+}
+
+// What a client that does not check sends: the server refuses it before the manager runs.
+TEST_P(RpcCalls, AServerRefusesARequestOutsideARange) {
+  auto send = [&](int32_t n, const std::string& name, const std::vector<int32_t>& values) {
+    midlrt::rpc::Message request = midlrt::rpc::Message::acquire();
+    {
+      midlrt::ndr::Encoder e(request.buffer(), request.headroom());
+      e.write<int32_t>(n);
+      e.writeString(name);
+      e.write<int32_t>(static_cast<int32_t>(values.size()));
+      e.writeConformance(values.size());
+      e.writeBulk(values.data(), values.size());
+    }
+    try {
+      binding_->invoke(Exchange_ifspec, 13, request);
+      return 0u;
+    } catch (const midlrt::rpc::RpcError& error) {
+      return error.status();
+    }
+  };
+  EXPECT_EQ(send(1, "a", {}), 0u);
+  EXPECT_EQ(send(0, "a", {}), midlrt::ndr::kRpcXBadStubData);
+  EXPECT_EQ(send(1, "", {}), 0u);  // one character with the terminator: in range
+  EXPECT_EQ(send(1, "eight888", {}), midlrt::ndr::kRpcXBadStubData);
+  EXPECT_EQ(send(1, "a", {1, 2, 3, 4, 5}), midlrt::ndr::kRpcXBadStubData);
+  EXPECT_EQ(Exchange::Echo(binding_, 3), 3);  // and the server serves on
 }
 
 TEST_P(RpcCalls, EnumsAndUnionsAndRecursiveStructs) {

@@ -7,7 +7,7 @@ using namespace midlgen;
 namespace FileService {
 
 uint32_t Open(const ::midlrt::Binding& binding, const std::string& path, FS_MODE mode, ::midlrt::rpc::ContextHandle& file) {
-  ::midlrt::ndr::Encoder::checkRange("parameter 'path'", path, static_cast<std::string>(1), static_cast<std::string>(260));
+  ::midlrt::ndr::Encoder::checkRange("the length of parameter 'path'", static_cast<uint64_t>(path.size() + 1), static_cast<uint64_t>(1), static_cast<uint64_t>(260));
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());

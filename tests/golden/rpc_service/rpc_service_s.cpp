@@ -22,7 +22,7 @@ public:
           midl_d.readString(path);
           mode = midl_d.readEnum16<FS_MODE>();
         }
-        ::midlrt::ndr::Decoder::checkRange("parameter 'path'", path, static_cast<std::string>(1), static_cast<std::string>(260));
+        ::midlrt::ndr::Decoder::checkRange("the length of parameter 'path'", static_cast<uint64_t>(path.size() + 1), static_cast<uint64_t>(1), static_cast<uint64_t>(260));
         const uint32_t midl_result = midl_manager->Open(midl_call, path, mode, file);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_file_id, file);

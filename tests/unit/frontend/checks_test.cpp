@@ -46,6 +46,10 @@ const Case kCases[] = {
      "",
      "test.idl:2:22: error: field 'u' of 'S' cannot be marshaled: a non-encapsulated union field needs "
      "[switch_is]\ntest.idl:3:75: note: parameter 's' of operation 'F' of 'I' is marshaled here\n"},
+    {"RangeBoundsIntegersAndLengthsOnly",
+     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in, range(0, 1)] double d); }\n", "",
+     "test.idl:1:72: error: [range] bounds an integer, an enum, a [ref] pointer to one, or the length of a string or "
+     "conformant array, not 'double'\n"},
     {"CUnionCannotBeMarshaled",
      "typedef union C { long a; double d; } C;\n"
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long k, [in, switch_is(k)] C* "
