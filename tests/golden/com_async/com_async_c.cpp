@@ -21,9 +21,9 @@ public:
       }
       return this->beginCall(3, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -38,9 +38,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -54,9 +54,9 @@ public:
       }
       return this->beginCall(5, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -70,9 +70,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 };
@@ -102,9 +102,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -125,9 +125,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -147,9 +147,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -168,9 +168,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -215,9 +215,9 @@ public:
       }
       return this->beginCall(3, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -232,9 +232,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 };
@@ -269,9 +269,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 

@@ -34,9 +34,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -86,9 +86,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -108,9 +108,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -134,9 +134,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -182,9 +182,9 @@ public:
       }
       return this->beginCall(3, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -199,9 +199,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -220,9 +220,9 @@ public:
       }
       return this->beginCall(4, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -237,9 +237,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -251,9 +251,9 @@ public:
       }
       return this->beginCall(5, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -267,9 +267,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 };
@@ -299,9 +299,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -327,9 +327,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -347,9 +347,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 

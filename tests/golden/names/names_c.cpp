@@ -100,9 +100,9 @@ public:
       }
       return this->beginCall(3, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 
@@ -117,9 +117,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 };
@@ -152,9 +152,9 @@ public:
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::async::hresultFromStatus(midl_error.status());
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
 

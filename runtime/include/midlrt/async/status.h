@@ -21,8 +21,8 @@ inline constexpr uint32_t kInvalidAsyncHandle = 1914;  // RPC_S_INVALID_ASYNC_HA
 inline constexpr uint32_t kInvalidAsyncCall = 1915;  // RPC_S_INVALID_ASYNC_CALL: wrong time for the operation
 }  // namespace status
 
-// The COM layer's (midlrt/com/status.h), which synchronous proxies use without this layer. Generated code
-// still spells it ::midlrt::async::hresultFromStatus; it is moving to ::midlrt::com::hresultFromStatus.
+// The COM layer's (midlrt/com/status.h), which generated proxies and call objects use; this name is kept for
+// applications that spelled it here before the COM layer had its own library.
 using com::hresultFromStatus;
 
 }  // namespace midlrt::async
