@@ -37,7 +37,8 @@ Data asyncClientFunctionView(const RpcInterfacePlan& itf, const OperationPlan& o
   d.set("resultType", op.returnType);
   // The reply is unmarshaled when the caller completes the call: into the [out] parameters it passed.
   std::string captures;
-  for (const auto& name : op.outNames()) captures += (captures.empty() ? "" : ", ") + ("&" + name + " = " + name);
+  for (const auto& name : op.outNames())
+    captures += (captures.empty() ? "" : ", ") + ("&" + name + " = " + name);
   d.set("captures", captures);
   return d;
 }

@@ -28,7 +28,8 @@ bool DirectorySink::write(const std::string& fileName, const std::string& text, 
 
 bool generate(const sema::Model& model, const Options& options, OutputSink& sink, Diagnostics& diagnostics) {
   namespace fs = std::filesystem;
-  const std::string base = options.baseName.empty() ? fs::path(model.mainFile().path).stem().string() : options.baseName;
+  const std::string base =
+      options.baseName.empty() ? fs::path(model.mainFile().path).stem().string() : options.baseName;
   WirePlanner wire(model);
   const FilePlan plan = planFile(model, wire);
   struct Output {
@@ -38,7 +39,9 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
     Data view;
   };
   // The file names chosen on the command line (MIDL's /h, /cstub, /sstub), or midlc's.
-  auto name = [](const std::string& chosen, std::string fallback) { return chosen.empty() ? fallback : chosen; };
+  auto name = [](const std::string& chosen, std::string fallback) {
+    return chosen.empty() ? fallback : chosen;
+  };
   const std::string header = name(options.headerName, base + ".h");
   Output outputs[] = {
       {options.header, "header.h", header,

@@ -16,7 +16,8 @@ namespace {
 
 class HeaderView {
  public:
-  HeaderView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire, const std::string& defaultImportDir)
+  HeaderView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
+             const std::string& defaultImportDir)
       : model_(model), plan_(plan), wire_(wire), defaultImportDir_(defaultImportDir) {}
 
   Data build() {

@@ -44,7 +44,7 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   plan.decl = &itf;
   plan.name = cppName(itf.name);
   plan.baseClass = !itf.base || itf.base->name == "IUnknown" ? std::string("::midlrt::com::IUnknown")
-                                                              : cppName(itf.base->name);
+                                                             : cppName(itf.base->name);
   plan.iid = itf.uuid ? uuidInitializer(*itf.uuid) : std::string("{}");
   plan.iidText = itf.uuid ? itf.uuid->text() : std::string();
   OperationPlanner signatures(wire, itf, /*marshal=*/false);
@@ -56,7 +56,8 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   plan.hasProxy = !itf.isLocal && itf.uuid;
   if (!plan.hasProxy) return plan;
   std::vector<const sema::InterfaceDecl*> chain;
-  for (const sema::InterfaceDecl* i = &itf; i && i->name != "IUnknown"; i = i->base) chain.insert(chain.begin(), i);
+  for (const sema::InterfaceDecl* i = &itf; i && i->name != "IUnknown"; i = i->base)
+    chain.insert(chain.begin(), i);
   for (const sema::InterfaceDecl* i : chain) {
     if (i != &itf) plan.bases.push_back(cppName(i->name));
     OperationPlanner planner(wire, *i);

@@ -22,8 +22,8 @@ struct RpcInterfacePlan {
   std::string uuidText;
   uint16_t major = 0, minor = 0;
   uint32_t opCount = 0;
-  bool explicitHandle = true;    // client functions take the binding first (the ACF's default)
-  std::string implicitHandle;    // [implicit_handle]: the variable every client function uses
+  bool explicitHandle = true;  // client functions take the binding first (the ACF's default)
+  std::string implicitHandle;  // [implicit_handle]: the variable every client function uses
   std::vector<OperationPlan> operations;
 };
 
@@ -52,8 +52,8 @@ struct ObjectInterfacePlan {
 };
 
 struct FilePlan {
-  std::vector<RpcInterfacePlan> rpcInterfaces;                        // the main file's, in order
-  std::vector<ObjectInterfacePlan> objects;                           // the main file's, in order
+  std::vector<RpcInterfacePlan> rpcInterfaces;  // the main file's, in order
+  std::vector<ObjectInterfacePlan> objects;     // the main file's, in order
   const ObjectInterfacePlan* object(const sema::InterfaceDecl* decl) const {
     for (const auto& o : objects)
       if (o.decl == decl) return &o;

@@ -113,7 +113,8 @@ std::vector<const ParamPlan*> OperationPlan::serverLocals() const {
 wire::Steps OperationPlan::clientRequest() const {
   wire::Steps out;
   for (const auto& p : params)
-    if (p.in && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
+    if (p.in && p.kind != ParamPlan::Kind::Pipe)
+      out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
   for (const auto& p : params)  // [in] pipes follow the other [in] parameters
     if (p.in && p.kind == ParamPlan::Kind::Pipe) out.push_back(p.clientWire.front());
   return out;
@@ -124,7 +125,8 @@ wire::Steps OperationPlan::clientReply() const {
   for (const auto& p : params)  // [out] pipes come before the other [out] parameters
     if (p.out && p.kind == ParamPlan::Kind::Pipe) out.push_back(p.clientWire.back());
   for (const auto& p : params)
-    if (p.out && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
+    if (p.out && p.kind != ParamPlan::Kind::Pipe)
+      out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
   out.insert(out.end(), resultClientWire.begin(), resultClientWire.end());
   return out;
 }
@@ -132,14 +134,16 @@ wire::Steps OperationPlan::clientReply() const {
 wire::Steps OperationPlan::serverRequest() const {
   wire::Steps out;
   for (const auto& p : params)
-    if (p.in && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.serverWire.begin(), p.serverWire.end());
+    if (p.in && p.kind != ParamPlan::Kind::Pipe)
+      out.insert(out.end(), p.serverWire.begin(), p.serverWire.end());
   return out;
 }
 
 wire::Steps OperationPlan::serverReply() const {
   wire::Steps out;
   for (const auto& p : params)
-    if (p.out && p.kind != ParamPlan::Kind::Pipe) out.insert(out.end(), p.serverWire.begin(), p.serverWire.end());
+    if (p.out && p.kind != ParamPlan::Kind::Pipe)
+      out.insert(out.end(), p.serverWire.begin(), p.serverWire.end());
   out.insert(out.end(), resultServerWire.begin(), resultServerWire.end());
   return out;
 }
@@ -154,7 +158,8 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
   plan.isAsync = op.isAsync;
   Locals clientLocals, serverLocals;
   for (size_t i = 0; i < op.params.size(); ++i)
-    parameter(op.params[i], i, plan, clientLocals, serverLocals, "parameter '" + op.params[i].name + "' of " + what);
+    parameter(op.params[i], i, plan, clientLocals, serverLocals,
+              "parameter '" + op.params[i].name + "' of " + what);
 
   if (marshal_) {
     // Correlation between a size parameter and its vector, on both sides.
@@ -183,7 +188,8 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
       const Type* t = resolved(p.type);
       const bool optional = t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref;
       const std::string container = optional ? "(*" + name + ")" : name;
-      const std::string length = "static_cast<uint64_t>(" + container + ".size()" + (t->isString ? " + 1" : "") + ")";
+      const std::string length =
+          "static_cast<uint64_t>(" + container + ".size()" + (t->isString ? " + 1" : "") + ")";
       const std::string guard = optional ? name : "";
       plan.clientRangeChecks.push_back({"the length of " + what, length, "uint64_t", min, max, guard});
       plan.serverRangeChecks.push_back({"the length of " + what, length, "uint64_t", min, max, guard});
@@ -196,15 +202,17 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
   plan.returnType = plan.hasResult ? cppType(ret) : "void";
   if (plan.hasResult && marshal_) {
     const std::string rwhat = "the return value of " + what;
-    plan.resultClientWire = wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, clientLocals, rwhat);
-    plan.resultServerWire = wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, serverLocals, rwhat);
+    plan.resultClientWire =
+        wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, clientLocals, rwhat);
+    plan.resultServerWire =
+        wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, serverLocals, rwhat);
   }
   plan.statusReturn = op.hasCommStatusReturn || op.hasFaultStatusReturn;
   return plan;
 }
 
-void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
-                                 Locals& serverLocals, const std::string& what) {
+void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPlan& plan,
+                                 Locals& clientLocals, Locals& serverLocals, const std::string& what) {
   ParamPlan param;
   param.idlName = p.name;
   param.name = paramName(p, index);
@@ -253,7 +261,8 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
       if (param.out) {
         Locals writerLocals, readerLocals;
         param.pipe.outIndex = static_cast<int>(plan.outPipes++);
-        param.clientWire.push_back(wire::PipeIn{name, wire_.pipeChunk(element, "midl_c", "midl_n", readerLocals, what)});
+        param.clientWire.push_back(
+            wire::PipeIn{name, wire_.pipeChunk(element, "midl_c", "midl_n", readerLocals, what)});
         param.pipe.writer = wire_.pipeChunk(element, "midl_c", "", writerLocals, what);
       }
     }
@@ -267,7 +276,8 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     param.type = "std::shared_ptr<void>";
     param.valueInitialized = false;
     param.contextIdLocal = "midl_" + name + "_id";
-    param.clientDecl = (param.out ? "::midlrt::rpc::ContextHandle& " : "const ::midlrt::rpc::ContextHandle& ") + name;
+    param.clientDecl =
+        (param.out ? "::midlrt::rpc::ContextHandle& " : "const ::midlrt::rpc::ContextHandle& ") + name;
     param.managerDecl = (param.out ? "std::shared_ptr<void>& " : "const std::shared_ptr<void>& ") + name;
     if (param.out) plan.serverWriteNeedsCall = true;
     if (marshal_) {
@@ -323,7 +333,10 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
   const bool byValue = r && (r->kind == Type::Kind::Primitive ||
                              (r->kind == Type::Kind::Named && r->decl->kind == sema::Decl::Kind::Enum));
   // An [out] value is only ever in a signature (sema refuses it where it is marshaled).
-  param.clientDecl = (param.out ? param.type + "& " : byValue ? param.type + " " : "const " + param.type + "& ") + name;
+  param.clientDecl = (param.out ? param.type + "& "
+                      : byValue ? param.type + " "
+                                : "const " + param.type + "& ") +
+                     name;
   param.managerDecl = param.clientDecl;
   param.beginDecl = param.clientDecl;
   param.beginArg = server.expr;

@@ -40,11 +40,11 @@ struct ParamPlan {
   std::string local;  // the server's local that holds it
   bool in = false;
   bool out = false;
-  std::string type;         // the server local's type
+  std::string type;              // the server local's type
   bool valueInitialized = true;  // the server local is declared `T x{};` (pipes and smart pointers: `T x;`)
-  std::string clientDecl;   // "const std::string& name"
-  std::string managerDecl;  // the same in the manager's (or the server object's) signature
-  std::string argument;     // what the server passes to the manager
+  std::string clientDecl;        // "const std::string& name"
+  std::string managerDecl;       // the same in the manager's (or the server object's) signature
+  std::string argument;          // what the server passes to the manager
   // COM call objects: the Begin_ ([in], [in,out]) and Finish_ ([out], [in,out]) parameters, and what the
   // stub passes to them.
   std::string beginDecl, beginArg, finishDecl, finishArg;

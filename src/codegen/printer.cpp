@@ -34,7 +34,7 @@ void Printer::emit(std::initializer_list<Var> vars, std::string_view fragment) {
     lines.push_back(fragment.substr(pos, end - pos));
     pos = end + 1;
   }
-  // R"cc( ... )cc": the line after the opening and the one before the closing are not code.
+  // R"gen( ... )gen": the line after the opening and the one before the closing are not code.
   if (!lines.empty() && blank(lines.front())) lines.erase(lines.begin());
   if (!lines.empty() && blank(lines.back())) lines.pop_back();
   size_t common = std::string_view::npos;
@@ -48,8 +48,7 @@ void Printer::emitLine(std::string_view line, std::initializer_list<Var> vars) {
   const size_t spaces = leadingSpaces(line);
   std::string_view rest = line.substr(spaces);
   // A hole alone on its line: a callback printed at its column, or a value that may remove the line.
-  if (rest.size() > 2 && rest.front() == '$' && rest.back() == '$' &&
-      rest.find('$', 1) == rest.size() - 1) {
+  if (rest.size() > 2 && rest.front() == '$' && rest.back() == '$' && rest.find('$', 1) == rest.size() - 1) {
     const Var* var = find(vars, rest.substr(1, rest.size() - 2));
     if (const auto* callback = std::get_if<std::function<void()>>(&var->value)) {
       const std::string outer = indent_;
@@ -68,11 +67,13 @@ void Printer::emitLine(std::string_view line, std::initializer_list<Var> vars) {
       break;
     }
     size_t close = line.find('$', open + 1);
-    if (close == std::string_view::npos) throw std::logic_error("printer: unclosed $ in: " + std::string(line));
+    if (close == std::string_view::npos)
+      throw std::logic_error("printer: unclosed $ in: " + std::string(line));
     out.append(line.substr(pos, open - pos));
     const Var* var = find(vars, line.substr(open + 1, close - open - 1));
     const auto* value = std::get_if<std::string>(&var->value);
-    if (!value) throw std::logic_error("printer: a callback must stand alone on its line: " + std::string(line));
+    if (!value)
+      throw std::logic_error("printer: a callback must stand alone on its line: " + std::string(line));
     out += *value;
     pos = close + 1;
   }

@@ -1,11 +1,11 @@
 // The one place where generated C++ statements are written: whole fragments of code with $name$ holes, in
 // the manner of protobuf's io::Printer::Emit, so each fragment reads like the code it produces.
 //
-//   p.emit({{"value", x}, {"body", [&] { emitBody(); }}}, R"cc(
+//   p.emit({{"value", x}, {"body", [&] { emitBody(); }}}, R"gen(
 //     if ($value$) {
 //       $body$
 //     }
-//   )cc");
+//   )gen");
 //
 // A fragment's common indentation is removed. A hole alone on its line may be a callback: what it emits is
 // indented to the hole's column. A hole alone on its line whose value is empty removes the line. Indentation

@@ -46,7 +46,8 @@ std::optional<std::pair<size_t, size_t>> standaloneLine(const std::string& text,
   lineStart = lineStart == std::string::npos ? 0 : lineStart + 1;
   size_t lineEnd = text.find('\n', tag.end);
   size_t after = lineEnd == std::string::npos ? text.size() : lineEnd + 1;
-  if (!whitespace(text, lineStart, tag.open) || !whitespace(text, tag.end, lineEnd == std::string::npos ? text.size() : lineEnd))
+  if (!whitespace(text, lineStart, tag.open) ||
+      !whitespace(text, tag.end, lineEnd == std::string::npos ? text.size() : lineEnd))
     return std::nullopt;
   return std::make_pair(lineStart, after);
 }
@@ -105,7 +106,8 @@ std::optional<std::string> Templates::source(const std::string& name) {
 std::optional<std::string> Templates::expand(const std::string& name, int depth) {
   if (auto it = expanded_.find(name); it != expanded_.end()) return it->second;
   if (depth > kMaxPartialDepth) {
-    error(name, "partials nest more than " + std::to_string(kMaxPartialDepth) + " deep (one includes itself?)");
+    error(name,
+          "partials nest more than " + std::to_string(kMaxPartialDepth) + " deep (one includes itself?)");
     return std::nullopt;
   }
   auto text = source(name);

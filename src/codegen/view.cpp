@@ -72,25 +72,25 @@ Data pipeSetup(const OperationPlan& op) {
         reader{"reader", [&] { emitElements(p, pipe.reader, Coding::Decode); }},
         writer{"writer", [&] { emitElements(p, pipe.writer, Coding::Encode); }};
     if (param.in && param.out)
-      p.emit({local, type, t, i, o, reader, writer}, R"cc(
+      p.emit({local, type, t, i, o, reader, writer}, R"gen(
         $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& midl_d, std::span<$t$> midl_c) {
           $reader$
         }), ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
           $writer$
         }));
-      )cc");
+      )gen");
     else if (param.in)
-      p.emit({local, type, t, i, reader}, R"cc(
+      p.emit({local, type, t, i, reader}, R"gen(
         $local$ = $type$(::midlrt::ndr::pipeReader<$t$>(midl_pipe_d, midl_in_pipes, $i$, [](::midlrt::ndr::Decoder& midl_d, std::span<$t$> midl_c) {
           $reader$
         }), {});
-      )cc");
+      )gen");
     else
-      p.emit({local, type, t, o, writer}, R"cc(
+      p.emit({local, type, t, o, writer}, R"gen(
         $local$ = $type$({}, ::midlrt::ndr::pipeWriter<$t$>(midl_pipe_e, midl_out_pipes, $o$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
           $writer$
         }));
-      )cc");
+      )gen");
   }
   return lines(p);
 }
@@ -139,7 +139,8 @@ std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op) {
 
 std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const OperationPlan& op) {
   std::vector<std::string> params = op.clientParams();
-  if (itf.explicitHandle && op.bindingParam.empty()) params.insert(params.begin(), "const ::midlrt::Binding& midl_binding");
+  if (itf.explicitHandle && op.bindingParam.empty())
+    params.insert(params.begin(), "const ::midlrt::Binding& midl_binding");
   // MIDL's asynchronous RPC: the async state first; completion delivers the result.
   if (op.isAsync) params.insert(params.begin(), "::midlrt::async::AsyncState& midl_state");
   return params;

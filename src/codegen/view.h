@@ -52,7 +52,8 @@ std::vector<std::string> rpcManagerParams(const OperationPlan& op);
 std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op);
 
 // The views of the three files. The header's needs the model (its types, in declaration order).
-Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire, const std::string& defaultImportDir);
+Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
+                const std::string& defaultImportDir);
 Data clientView(const FilePlan& plan);
 Data serverView(const FilePlan& plan);
 

@@ -113,7 +113,7 @@ struct EachElement {
 struct ConformantArray {
   std::string value;
   bool varying = false;
-  std::string maxCount;   // encoding, varying: the C++ expression of max_count; otherwise value.size()
+  std::string maxCount;    // encoding, varying: the C++ expression of max_count; otherwise value.size()
   std::string countLocal;  // decoding: the local that receives max_count
   std::string varianceLocal;
   Elements elements;
@@ -129,7 +129,7 @@ struct HoistedArray {
 };
 
 // Checks that hold whichever way the data goes.
-struct SizeCheck {  // a size or length field against the container it describes (MS-RPCE's correlation)
+struct SizeCheck {        // a size or length field against the container it describes (MS-RPCE's correlation)
   std::string text;       // the attribute's expression as written
   std::string value;      // its C++ value
   std::string container;  // the container whose size must equal it
@@ -172,8 +172,8 @@ struct PipeIn {  // the client reads an [out] pipe's chunks and pushes them
 
 struct Step {
   using Node = std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
-                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray, ClientContext,
-                            ServerContext, PipeOut, PipeIn>;
+                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray,
+                            ClientContext, ServerContext, PipeOut, PipeIn>;
   Node node;
   template <typename T>
   Step(T n) : node(std::move(n)) {}

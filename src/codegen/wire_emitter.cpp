@@ -14,7 +14,8 @@ std::string quote(const std::string& s) {
 
 class Emitter {
  public:
-  Emitter(Printer& p, Coding coding) : p_(p), encode_(coding == Coding::Encode), c_(encode_ ? "midl_e" : "midl_d") {}
+  Emitter(Printer& p, Coding coding)
+      : p_(p), encode_(coding == Coding::Encode), c_(encode_ ? "midl_e" : "midl_d") {}
 
   void steps(const wire::Steps& steps) {
     for (const auto& step : steps) std::visit([&](const auto& node) { emit(node); }, step.node);
@@ -55,7 +56,8 @@ class Emitter {
   void emit(const wire::Enum& n) {
     Printer::Var x{"x", n.value}, t{"t", n.type};
     if (n.wide)
-      p_.emit({x, t}, encode_ ? "midl_e.write<int32_t>(static_cast<int32_t>($x$));" : "$x$ = static_cast<$t$>(midl_d.read<int32_t>());");
+      p_.emit({x, t}, encode_ ? "midl_e.write<int32_t>(static_cast<int32_t>($x$));"
+                              : "$x$ = static_cast<$t$>(midl_d.read<int32_t>());");
     else
       p_.emit({x, t}, encode_ ? "midl_e.writeEnum16($x$);" : "$x$ = midl_d.readEnum16<$t$>();");
   }
@@ -78,13 +80,14 @@ class Emitter {
         if (encode_)
           p_.emit({x}, "midl_e.writeUniquePointer($x$.get());");
         else
-          p_.emit({x, t}, R"cc(
+          p_.emit({x, t}, R"gen(
             if (midl_d.readUniquePointer()) $x$ = std::make_unique<$t$>();
             else $x$.reset();
-          )cc");
+          )gen");
         return;
       case sema::PointerKind::Full:
-        p_.emit({x, t}, encode_ ? "midl_e.writeFullPointer($x$.get());" : "$x$ = midl_d.readFullPointer<$t$>();");
+        p_.emit({x, t},
+                encode_ ? "midl_e.writeFullPointer($x$.get());" : "$x$ = midl_d.readFullPointer<$t$>();");
         return;
     }
   }
@@ -92,17 +95,17 @@ class Emitter {
   void emit(const wire::Referent& n) {
     Printer::Var x{"x", n.value}, c{"c", c_}, body{"body", block(n.body)};
     if (n.kind == sema::PointerKind::Full)
-      p_.emit({x, c, body}, R"cc(
+      p_.emit({x, c, body}, R"gen(
         if ($x$ && $c$.claimFullReferent($x$.get())) {
           $body$
         }
-      )cc");
+      )gen");
     else
-      p_.emit({x, body}, R"cc(
+      p_.emit({x, body}, R"gen(
         if ($x$) {
           $body$
         }
-      )cc");
+      )gen");
   }
 
   void emit(const wire::TopPointer& n) {
@@ -110,36 +113,36 @@ class Emitter {
         body{"body", block(n.body)};
     if (n.kind == sema::PointerKind::Full) {
       if (encode_)
-        p_.emit({ptr, body}, R"cc(
+        p_.emit({ptr, body}, R"gen(
           midl_e.writeFullPointer($p$);
           if (midl_e.claimFullReferent($p$)) {
             $body$
           }
-        )cc");
+        )gen");
       else
-        p_.emit({x, t, body}, R"cc(
+        p_.emit({x, t, body}, R"gen(
           $x$ = midl_d.readFullPointer<$t$>();
           if ($x$ && midl_d.claimFullReferent($x$.get())) {
             $body$
           }
-        )cc");
+        )gen");
       return;
     }
     if (encode_)
-      p_.emit({ptr, body}, R"cc(
+      p_.emit({ptr, body}, R"gen(
         if (midl_e.writeUniquePointer($p$)) {
           $body$
         }
-      )cc");
+      )gen");
     else
-      p_.emit({x, t, body}, R"cc(
+      p_.emit({x, t, body}, R"gen(
         if (midl_d.readUniquePointer()) {
           $x$ = std::make_unique<$t$>();
           $body$
         } else {
           $x$.reset();
         }
-      )cc");
+      )gen");
   }
 
   void emit(const wire::String& n) {
@@ -175,13 +178,14 @@ class Emitter {
         } else {
           std::string holes;
           for (const auto& [offset, size] : n.holes)
-            holes += (holes.empty() ? "" : ", ") + ("{" + std::to_string(offset) + ", " + std::to_string(size) + "}");
-          p_.emit({c, align, {"holes", holes}}, R"cc(
+            holes += (holes.empty() ? "" : ", ") +
+                     ("{" + std::to_string(offset) + ", " + std::to_string(size) + "}");
+          p_.emit({c, align, {"holes", holes}}, R"gen(
             {
               static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {$holes$};
               midl_e.writeBulk($c$.data(), $c$.size(), midl_holes, $align$);
             }
-          )cc");
+          )gen");
         }
         return;
       }
@@ -198,54 +202,56 @@ class Emitter {
     }
     Printer::Var el{"el", n.element}, body{"body", block(n.body)};
     if (encode_) {
-      p_.emit({c, el, body}, R"cc(
+      p_.emit({c, el, body}, R"gen(
         for (const auto& $el$ : $c$) {
           $body$
         }
-      )cc");
+      )gen");
       return;
     }
     if (!n.count.empty())
-      p_.emit({c, count, align, {"what", quote(n.what)}}, R"cc(
+      p_.emit({c, count, align, {"what", quote(n.what)}}, R"gen(
         midl_d.requireElements($n$, $align$, $what$);
         $c$.resize($n$);
-      )cc");
-    p_.emit({c, el, body}, R"cc(
+      )gen");
+    p_.emit({c, el, body}, R"gen(
       for (auto& $el$ : $c$) {
         $body$
       }
-    )cc");
+    )gen");
   }
 
   void emit(const wire::EachElement& n) {
-    p_.emit({{"c", n.container}, {"el", n.element}, {"const", encode_ ? "const " : ""}, {"body", block(n.body)}},
-            R"cc(
+    p_.emit(
+        {{"c", n.container}, {"el", n.element}, {"const", encode_ ? "const " : ""}, {"body", block(n.body)}},
+        R"gen(
               for ($const$auto& $el$ : $c$) {
                 $body$
               }
-            )cc");
+            )gen");
   }
 
   void emit(const wire::ConformantArray& n) {
-    p_.emit({{"body", [&] { conformantArray(n); }}}, R"cc(
+    p_.emit({{"body", [&] { conformantArray(n); }}}, R"gen(
       {
         $body$
       }
-    )cc");
+    )gen");
   }
 
   void conformantArray(const wire::ConformantArray& n) {
     Printer::Var y{"y", n.value}, count{"count", n.countLocal}, variance{"variance", n.varianceLocal};
     if (encode_ && n.varying)
-      p_.emit({y, {"max", n.maxCount}}, R"cc(
+      p_.emit({y, {"max", n.maxCount}}, R"gen(
         midl_e.writeConformance($max$);
         midl_e.writeVariance(0, $y$.size());
-      )cc");
+      )gen");
     else if (encode_)
       p_.emit({y}, "midl_e.writeConformance($y$.size());");
     else
       p_.emit({count}, "const uint32_t $count$ = midl_d.readConformance();");
-    if (!encode_ && n.varying) p_.emit({count, variance}, "const auto $variance$ = midl_d.readVariance($count$);");
+    if (!encode_ && n.varying)
+      p_.emit({count, variance}, "const auto $variance$ = midl_d.readVariance($count$);");
     emit(n.elements);
     if (n.pointees) emit(*n.pointees);
   }
@@ -255,14 +261,15 @@ class Emitter {
       if (encode_)
         p_.emit({{"x", n.value}}, "midl_e.writeVariance(0, $x$.size());");
       else
-        p_.emit({{"variance", n.varianceLocal}}, "const auto $variance$ = midl_d.readVariance(midl_conformance);");
+        p_.emit({{"variance", n.varianceLocal}},
+                "const auto $variance$ = midl_d.readVariance(midl_conformance);");
     }
     emit(n.elements);
   }
 
   void emit(const wire::ClientContext& n) {
-    p_.emit({{"x", n.value}},
-            encode_ ? "::midlrt::rpc::writeContextHandle(midl_e, $x$);" : "$x$ = ::midlrt::rpc::readContextHandle(midl_d);");
+    p_.emit({{"x", n.value}}, encode_ ? "::midlrt::rpc::writeContextHandle(midl_e, $x$);"
+                                      : "$x$ = ::midlrt::rpc::readContextHandle(midl_d);");
   }
 
   void emit(const wire::ServerContext& n) {
@@ -277,19 +284,19 @@ class Emitter {
               "::midlrt::ndr::writePipeInPlace(midl_e, $x$, $align$);");
       return;
     }
-    p_.emit({{"x", n.value}, {"t", n.writer.elementType}, {"body", [&] { emit(n.writer); }}}, R"cc(
+    p_.emit({{"x", n.value}, {"t", n.writer.elementType}, {"body", [&] { emit(n.writer); }}}, R"gen(
       ::midlrt::ndr::writePipe(midl_e, $x$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
         $body$
       });
-    )cc");
+    )gen");
   }
 
   void emit(const wire::PipeIn& n) {
-    p_.emit({{"x", n.value}, {"t", n.reader.elementType}, {"body", [&] { emit(n.reader); }}}, R"cc(
+    p_.emit({{"x", n.value}, {"t", n.reader.elementType}, {"body", [&] { emit(n.reader); }}}, R"gen(
       ::midlrt::ndr::readPipe(midl_d, $x$, [](::midlrt::ndr::Decoder& midl_d, std::vector<$t$>& midl_c, uint32_t midl_n) {
         $body$
       });
-    )cc");
+    )gen");
   }
 
   enum class Which { All, Unguarded, Guarded };
@@ -297,13 +304,15 @@ class Emitter {
     for (const auto& c : checks) {
       const bool guarded = !c.guard.empty();
       if ((which == Which::Unguarded && guarded) || (which == Which::Guarded && !guarded)) continue;
-      Printer::Var check{"check", encode_ ? "::midlrt::ndr::Encoder::checkSize" : "::midlrt::ndr::Decoder::checkCorrelation"};
+      Printer::Var check{"check", encode_ ? "::midlrt::ndr::Encoder::checkSize"
+                                          : "::midlrt::ndr::Decoder::checkCorrelation"};
       Printer::Var text{"text", quote(c.text)}, value{"value", c.value}, container{"c", c.container};
       if (guarded)
         p_.emit({check, text, value, container, {"g", c.guard}},
                 "if ($g$) $check$($text$, static_cast<uint64_t>($value$), $c$.size());");
       else
-        p_.emit({check, text, value, container}, "$check$($text$, static_cast<uint64_t>($value$), $c$.size());");
+        p_.emit({check, text, value, container},
+                "$check$($text$, static_cast<uint64_t>($value$), $c$.size());");
     }
   }
 
@@ -324,8 +333,10 @@ class Emitter {
       p_.emit({{"side", side()},
                {"x", s.value},
                {"expected", s.expected},
-               {"why", quote("union " + s.what + " holds a different arm than [switch_is(" + s.text + ")] says")}},
-              "if (static_cast<int64_t>($x$.discriminant) != static_cast<int64_t>($expected$)) $side$::fail($why$);");
+               {"why",
+                quote("union " + s.what + " holds a different arm than [switch_is(" + s.text + ")] says")}},
+              "if (static_cast<int64_t>($x$.discriminant) != static_cast<int64_t>($expected$)) "
+              "$side$::fail($why$);");
   }
 
   void structFlat(const wire::StructCodec& codec) {
@@ -364,11 +375,11 @@ class Emitter {
     if (codec.encapsulated) p_.emit({c, {"n", std::to_string(codec.pairAlignment)}}, "$c$.align($n$);");
     steps(codec.discriminant);
     if (codec.encapsulated) p_.emit({c, {"n", std::to_string(codec.armAlignment)}}, "$c$.align($n$);");
-    p_.emit({{"arms", [&] { unionArms(codec); }}}, R"cc(
+    p_.emit({{"arms", [&] { unionArms(codec); }}}, R"gen(
       switch (static_cast<int64_t>(midl_v.discriminant)) {
         $arms$
       }
-    )cc");
+    )gen");
   }
 
   void unionArms(const wire::UnionCodec& codec) {
@@ -378,28 +389,30 @@ class Emitter {
       if (arm.isDefault) labels += "default: ";
       Printer::Var index{"i", std::to_string(arm.index)};
       p_.emit({{"labels", labels},
-               {"select", [&] {
+               {"select",
+                [&] {
                   if (encode_)
-                    p_.emit({index, {"why", quote("union '" + codec.name +
-                                                  "' holds an arm that does not match its discriminant")}},
+                    p_.emit({index,
+                             {"why", quote("union '" + codec.name +
+                                           "' holds an arm that does not match its discriminant")}},
                             "if (midl_v.value.index() != $i$) midl_e.fail($why$);");
                   else
                     p_.emit({index}, "midl_v.value.template emplace<$i$>();");
                 }},
                {"body", block(arm.flat)}},
-              R"cc(
+              R"gen(
                 $labels${
                   $select$
                   $body$
                   break;
                 }
-              )cc");
+              )gen");
     }
     if (!codec.hasDefault)
-      p_.emit({{"c", c_}, {"name", cEscape(codec.name)}}, R"cc(
+      p_.emit({{"c", c_}, {"name", cEscape(codec.name)}}, R"gen(
         default:
           $c$.fail("union '$name$' has no arm for discriminant " + std::to_string(static_cast<int64_t>(midl_v.discriminant)));
-      )cc");
+      )gen");
   }
 
   void unionPointees(const wire::UnionCodec& codec) {
@@ -414,29 +427,29 @@ class Emitter {
               [&] {
                 for (const auto& arm : codec.arms)
                   if (!arm.pointees.empty())
-                    p_.emit({{"i", std::to_string(arm.index)}, {"body", block(arm.pointees)}}, R"cc(
+                    p_.emit({{"i", std::to_string(arm.index)}, {"body", block(arm.pointees)}}, R"gen(
                       case $i$: {
                         $body$
                         break;
                       }
-                    )cc");
+                    )gen");
               }}},
-            R"cc(
+            R"gen(
               switch (midl_v.value.index()) {
                 $arms$
                 default: break;
               }
-            )cc");
+            )gen");
   }
 
  private:
   const char* side() const { return encode_ ? "::midlrt::ndr::Encoder" : "::midlrt::ndr::Decoder"; }
   void guard() { p_.emit({{"c", c_}}, "DepthGuard midl_guard($c$);"); }
   void unused() {
-    p_.emit({{"c", c_}}, R"cc(
+    p_.emit({{"c", c_}}, R"gen(
       (void)$c$;
       (void)midl_v;
-    )cc");
+    )gen");
   }
 
   Printer& p_;

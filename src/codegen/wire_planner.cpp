@@ -22,7 +22,8 @@ bool isNamed(const Type* t, Decl::Kind kind) {
 
 // A pointer or array level whose element count travels as a conformance (max_count).
 bool sizedLevel(const Type* level) {
-  if (level->kind == Type::Kind::Array) return !level->fixedLength || level->sizing.sizeIs || level->sizing.maxIs;
+  if (level->kind == Type::Kind::Array)
+    return !level->fixedLength || level->sizing.sizeIs || level->sizing.maxIs;
   return level->sizing.sizeIs || level->sizing.maxIs;
 }
 
@@ -181,7 +182,8 @@ unsigned WirePlanner::pipeInPlaceAlignment(const Type* element) {
 std::string WirePlanner::expression(const sema::Expr* e, const ExprScope& scope) {
   using K = sema::Expr::Kind;
   if (!e) return "0";
-  if (e->isConstant() && (e->value.kind == sema::Value::Kind::Integer || e->value.kind == sema::Value::Kind::Char))
+  if (e->isConstant() &&
+      (e->value.kind == sema::Value::Kind::Integer || e->value.kind == sema::Value::Kind::Char))
     return std::to_string(e->value.integer);
   switch (e->kind) {
     case K::FieldRef:
@@ -196,7 +198,8 @@ std::string WirePlanner::expression(const sema::Expr* e, const ExprScope& scope)
         return expression(e->operands[0], scope);  // *pcount: the [ref] pointer is passed as the value
       return "(" + e->op + expression(e->operands[0], scope) + ")";
     case K::Binary:
-      return "(" + expression(e->operands[0], scope) + " " + e->op + " " + expression(e->operands[1], scope) + ")";
+      return "(" + expression(e->operands[0], scope) + " " + e->op + " " + expression(e->operands[1], scope) +
+             ")";
     case K::Conditional:
       return "(" + expression(e->operands[0], scope) + " ? " + expression(e->operands[1], scope) + " : " +
              expression(e->operands[2], scope) + ")";
@@ -220,7 +223,8 @@ wire::Elements WirePlanner::elements(const Type* element, const Value& c, const 
   out.alignment = alignment(element);
   out.what = what;
   if (const auto& layout = bulkStruct(element)) {
-    // Structs whose NDR layout is their C++ layout move as one block; padding bytes are zeroed on the way out.
+    // Structs whose NDR layout is their C++ layout move as one block; padding bytes are zeroed on the way
+    // out.
     out.codec = wire::Elements::Codec::BulkStruct;
     out.size = layout->size;
     out.alignment = layout->alignment;
@@ -237,8 +241,8 @@ wire::Elements WirePlanner::elements(const Type* element, const Value& c, const 
   return out;
 }
 
-wire::Elements WirePlanner::pipeChunk(const Type* element, const std::string& container, const std::string& count,
-                                      Locals& locals, const std::string& what) {
+wire::Elements WirePlanner::pipeChunk(const Type* element, const std::string& container,
+                                      const std::string& count, Locals& locals, const std::string& what) {
   return elements(element, Value{container, "chunk"}, count, ExprScope{}, locals, what);
 }
 
@@ -420,8 +424,8 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     const std::string what = "field '" + f.name + "' of '" + s.name + "'";
     const Value value{"midl_v." + cppName(f.name), f.name};
     if (f.rangeMin && f.rangeMax && !f.rangeOfLength)
-      codec.ranges.push_back(
-          {what, value.expr, cppType(f.type), expression(f.rangeMin, scope), expression(f.rangeMax, scope), ""});
+      codec.ranges.push_back({what, value.expr, cppType(f.type), expression(f.rangeMin, scope),
+                              expression(f.rangeMax, scope), ""});
     if (f.rangeMin && f.rangeMax && f.rangeOfLength)  // an array in the struct (sema refuses pointers)
       codec.ranges.push_back({"the length of " + what,
                               value.expr + ".size()" + (resolved(f.type)->isString ? " + 1" : ""), "uint64_t",
@@ -445,8 +449,8 @@ wire::UnionCodec WirePlanner::unionCodec(const sema::UnionDecl& u) {
   codec.encapsulated = u.encapsulated;
   codec.armAlignment = armAlignment(u);
   codec.pairAlignment = std::max(codec.armAlignment, alignment(u.switchType));
-  flat(u.switchType, Value{"midl_v.discriminant", "discriminant"}, scope, locals, "the discriminant of '" + u.name + "'",
-       codec.discriminant);
+  flat(u.switchType, Value{"midl_v.discriminant", "discriminant"}, scope, locals,
+       "the discriminant of '" + u.name + "'", codec.discriminant);
   size_t index = 0;
   for (const auto& arm : u.arms) {
     wire::UnionArm a;

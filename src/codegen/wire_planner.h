@@ -75,8 +75,8 @@ class WirePlanner {
   unsigned structAlignment(const sema::StructDecl& s);
   unsigned armAlignment(const sema::UnionDecl& u);
 
-  void flat(const sema::Type* t, const Value& x, const ExprScope& scope, Locals& locals, const std::string& what,
-            wire::Steps& out);
+  void flat(const sema::Type* t, const Value& x, const ExprScope& scope, Locals& locals,
+            const std::string& what, wire::Steps& out);
   void pointees(const sema::Type* t, const Value& x, const ExprScope& scope, Locals& locals,
                 const std::string& what, wire::Steps& out);
   void referent(const sema::Type* level, const Value& y, const ExprScope& scope, Locals& locals,

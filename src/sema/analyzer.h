@@ -75,6 +75,13 @@ class Analyzer {
     const std::vector<Param>* params = nullptr;
   };
   const Expr* expr(const ast::Expr& e, const Scope& scope);
+  // The parts of expr(): (T)-1 when T names a type (nothing if it does not; null after an error), literals,
+  // names (fields, parameters, constants), sizeof, and a binary operator's folding (false after an error).
+  std::optional<const Expr*> castOfNamedType(const ast::Expr& e, const Scope& scope, Expr& out);
+  void literal(const ast::Expr& e, Expr& out);
+  const Expr* name(const ast::Expr& e, const Scope& scope, Expr& out);
+  const Expr* sizeOf(const ast::Expr& e, Expr& out);
+  bool foldBinary(const ast::Expr& e, Expr& out);
   const Expr* constantExpr(const ast::Expr& e, const char* what);
   // A correlation attribute's argument (size_is, switch_is, ...): must name an integer field/param.
   const Expr* correlation(const ast::AttributeArg& arg, const Scope& scope, const std::string& attribute);

@@ -324,11 +324,13 @@ void Analyzer::bindTypeAttributes(const ast::Attributes& attrs, const Type* type
   const Type* discriminant = attributeType(st->args[0]);
   if (!discriminant) return;
   if (!isIntegerType(discriminant)) {
-    d_.error(st->args[0].location, "[switch_type] of union '" + u->name + "' must be an integer or enum type");
+    d_.error(st->args[0].location,
+             "[switch_type] of union '" + u->name + "' must be an integer or enum type");
     return;
   }
   if (u->switchType && typeText(resolve(u->switchType)) != typeText(resolve(discriminant))) {
-    d_.error(st->location, "union '" + u->name + "' already has [switch_type(" + typeText(u->switchType) + ")]");
+    d_.error(st->location,
+             "union '" + u->name + "' already has [switch_type(" + typeText(u->switchType) + ")]");
     return;
   }
   u->switchType = discriminant;
@@ -343,8 +345,9 @@ void Analyzer::bindConversion(const ast::Attributes& attrs, TypedefDecl& decl) {
     const ast::Attribute* a = ast::findAttribute(attrs, name);
     if (!a || a->args.empty()) continue;
     if (decl.conversion != Conversion::None) {
-      d_.error(a->location, "typedef '" + decl.name + "' has more than one of transmit_as, wire_marshal, "
-                            "user_marshal and represent_as");
+      d_.error(a->location, "typedef '" + decl.name +
+                                "' has more than one of transmit_as, wire_marshal, "
+                                "user_marshal and represent_as");
       return;
     }
     decl.conversion = kind;
@@ -359,8 +362,8 @@ void Analyzer::bindConversion(const ast::Attributes& attrs, TypedefDecl& decl) {
   }
 }
 
-void Analyzer::rangeAttribute(const ast::Attributes& attrs, const Type* type, const Expr*& min, const Expr*& max,
-                              bool& ofLength) {
+void Analyzer::rangeAttribute(const ast::Attributes& attrs, const Type* type, const Expr*& min,
+                              const Expr*& max, bool& ofLength) {
   const ast::Attribute* r = ast::findAttribute(attrs, "range");
   if (!r || r->args.size() != 2 || !r->args[0].expr || !r->args[1].expr) return;
   min = constantExpr(*r->args[0].expr, "a range bound");
@@ -368,17 +371,21 @@ void Analyzer::rangeAttribute(const ast::Attributes& attrs, const Type* type, co
   const Type* t = resolve(type);
   if (!t || isIntegerType(t)) return;
   if (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array) {
-    const bool conformant = t->kind == Type::Kind::Array ? !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs
-                                                         : t->sizing.sizeIs || t->sizing.maxIs;
+    const bool conformant = t->kind == Type::Kind::Array
+                                ? !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs
+                                : t->sizing.sizeIs || t->sizing.maxIs;
     if (t->isString || conformant) {
       ofLength = true;
       return;
     }
     // [range] on a [ref] pointer to an integer bounds the integer.
-    if (t->kind == Type::Kind::Pointer && t->pointerKind == PointerKind::Ref && isIntegerType(t->element)) return;
+    if (t->kind == Type::Kind::Pointer && t->pointerKind == PointerKind::Ref && isIntegerType(t->element))
+      return;
   }
-  d_.error(r->location, "[range] bounds an integer, an enum, a [ref] pointer to one, or the length of a string or "
-                        "conformant array, not '" + typeText(type) + "'");
+  d_.error(r->location,
+           "[range] bounds an integer, an enum, a [ref] pointer to one, or the length of a string or "
+           "conformant array, not '" +
+               typeText(type) + "'");
 }
 
 const Type* Analyzer::attributeType(const ast::AttributeArg& arg) {

@@ -117,44 +117,74 @@ const Expr* Analyzer::constantExpr(const ast::Expr& e, const char* what) {
   return out;
 }
 
+// Constant folding follows C's rules in 64 bits: unsigned if either operand is.
+namespace {
+
+int64_t sizeOfPrimitive(Primitive p) {
+  switch (p) {
+    case Primitive::Boolean:
+    case Primitive::Byte:
+    case Primitive::Char:
+    case Primitive::Int8:
+    case Primitive::UInt8:
+      return 1;
+    case Primitive::WChar:
+    case Primitive::Int16:
+    case Primitive::UInt16:
+      return 2;
+    case Primitive::Int32:
+    case Primitive::UInt32:
+    case Primitive::Float:
+    case Primitive::ErrorStatus:
+    case Primitive::Int3264:
+    case Primitive::UInt3264:
+      return 4;
+    case Primitive::Int64:
+    case Primitive::UInt64:
+    case Primitive::Double:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+void foldFloating(Expr& out, const Value& a, const Value& b) {
+  double x = a.kind == Value::Kind::Float ? a.floating : static_cast<double>(a.integer);
+  double y = b.kind == Value::Kind::Float ? b.floating : static_cast<double>(b.integer);
+  out.value.kind = Value::Kind::Float;
+  if (out.op == "+")
+    out.value.floating = x + y;
+  else if (out.op == "-")
+    out.value.floating = x - y;
+  else if (out.op == "*")
+    out.value.floating = x * y;
+  else if (out.op == "/")
+    out.value.floating = x / y;
+  else
+    out.value.kind = Value::Kind::None;
+}
+
+// The comparisons: 1 or 0, signed.
+bool compare(const std::string& op, const Value& a, const Value& b, bool isUnsigned) {
+  uint64_t x = static_cast<uint64_t>(a.integer), y = static_cast<uint64_t>(b.integer);
+  if (op == "==") return x == y;
+  if (op == "!=") return x != y;
+  if (op == "<") return isUnsigned ? x < y : a.integer < b.integer;
+  if (op == ">") return isUnsigned ? x > y : a.integer > b.integer;
+  if (op == "<=") return isUnsigned ? x <= y : a.integer <= b.integer;
+  return isUnsigned ? x >= y : a.integer >= b.integer;  // >=
+}
+
+}  // namespace
+
 const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
   m_.exprs.emplace_back();
   Expr& out = m_.exprs.back();
   out.location = e.location;
   out.text = render(e);
   out.op = e.text;
-  if (e.castCandidate) {
-    // (ULONG)*pcount, (HBODY)-1: when the parenthesized name is a type, the operator is unary.
-    const std::string& name = e.operands[0]->text;
-    bool inScope = false;  // a field or parameter of that name hides the type, as in C
-    if (scope.fields)
-      for (const auto& f : *scope.fields) inScope = inScope || f.name == name;
-    if (scope.params)
-      for (const auto& p : *scope.params) inScope = inScope || p.name == name;
-    const Decl* d = inScope ? nullptr : m_.find(name);
-    if (d && d->kind != Decl::Kind::Const && d->kind != Decl::Kind::Library) {
-      const Expr* operand = expr(*e.operands[1], scope);
-      if (!operand) return nullptr;
-      m_.exprs.emplace_back();
-      Expr& unary = m_.exprs.back();
-      unary.kind = Expr::Kind::Unary;
-      unary.location = e.location;
-      unary.op = e.text;
-      unary.text = e.text + operand->text;
-      unary.operands = {operand};
-      foldUnary(unary);
-      ast::TypeRef target;
-      target.kind = ast::TypeRef::Kind::Named;
-      target.name = e.operands[0]->text;
-      target.location = e.operands[0]->location;
-      out.kind = Expr::Kind::Cast;
-      out.text = "(" + target.name + ")" + unary.text;
-      out.type = typeSpec(target, nullptr);
-      out.operands = {&unary};
-      foldCast(out, 0);
-      return &out;
-    }
-  }
+  if (e.castCandidate)
+    if (auto cast = castOfNamedType(e, scope, out)) return *cast;
   std::vector<const Expr*> ops;
   for (const auto& operand : e.operands) {
     if (e.kind == ast::Expr::Kind::Member && ops.size() == 1) break;  // the member name is not an expression
@@ -165,67 +195,17 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
   out.operands = ops;
   switch (e.kind) {
     case ast::Expr::Kind::Integer:
-      out.kind = Expr::Kind::Literal;
-      out.value.kind = Value::Kind::Integer;
-      out.value.integer = static_cast<int64_t>(e.intValue);
-      out.value.isUnsigned = e.isUnsigned;
-      return &out;
     case ast::Expr::Kind::Char:
-      out.kind = Expr::Kind::Literal;
-      out.value.kind = Value::Kind::Char;
-      out.value.integer = static_cast<int64_t>(e.intValue);
-      out.value.isWide = e.isWide;
-      return &out;
     case ast::Expr::Kind::Float:
-      out.kind = Expr::Kind::Literal;
-      out.value.kind = Value::Kind::Float;
-      out.value.floating = e.floatValue;
-      return &out;
     case ast::Expr::Kind::String:
-      out.kind = Expr::Kind::Literal;
-      out.value.kind = Value::Kind::String;
-      out.value.string = e.stringValue;
-      out.value.isWide = e.isWide;
+      literal(e, out);
       return &out;
-    case ast::Expr::Kind::Name: {
-      out.name = e.text;
-      if (scope.fields)
-        for (const auto& f : *scope.fields)
-          if (f.name == e.text) {
-            out.kind = Expr::Kind::FieldRef;
-            out.field = &f;
-            return &out;
-          }
-      if (scope.params)
-        for (const auto& p : *scope.params)
-          if (p.name == e.text) {
-            out.kind = Expr::Kind::ParamRef;
-            out.param = &p;
-            return &out;
-          }
-      if (const Decl* d = m_.find(e.text); d && d->kind == Decl::Kind::Const) {
-        auto* c = static_cast<const ConstDecl*>(d);
-        out.kind = c->enumOwner ? Expr::Kind::EnumeratorRef : Expr::Kind::ConstRef;
-        out.constant = c;
-        out.enumDecl = c->enumOwner;
-        out.value = c->value;
-        return &out;
-      }
-      // TRUE, FALSE and NULL are macros in C headers but names MIDL knows.
-      if (e.text == "TRUE" || e.text == "FALSE" || e.text == "NULL") {
-        out.kind = Expr::Kind::Literal;
-        out.value.kind = Value::Kind::Integer;
-        out.value.integer = e.text == "TRUE" ? 1 : 0;
-        return &out;
-      }
-      if (!silentUnknownNames_) d_.error(e.location, "unknown identifier '" + e.text + "'");
-      return nullptr;
-    }
-    case ast::Expr::Kind::Member: {
+    case ast::Expr::Kind::Name:
+      return name(e, scope, out);
+    case ast::Expr::Kind::Member:
       out.kind = Expr::Kind::Member;
       out.name = e.operands[1]->text;
       return &out;  // resolved by the generator against the operand's struct type; never constant
-    }
     case ast::Expr::Kind::Index:
       out.kind = Expr::Kind::Index;
       return &out;
@@ -234,160 +214,200 @@ const Expr* Analyzer::expr(const ast::Expr& e, const Scope& scope) {
       out.type = typeSpec(*e.type, nullptr);
       foldCast(out, e.pointerLevels);
       return &out;
-    case ast::Expr::Kind::Sizeof: {
-      out.kind = Expr::Kind::Sizeof;
-      out.type = typeSpec(*e.type, nullptr);
-      const Type* t = resolve(out.type);
-      int64_t size = 0;
-      if (e.pointerLevels > 0)
-        size = 4;  // NDR pointers are 4-byte referent ids
-      else if (t && t->kind == Type::Kind::Primitive) {
-        switch (t->primitive) {
-          case Primitive::Boolean:
-          case Primitive::Byte:
-          case Primitive::Char:
-          case Primitive::Int8:
-          case Primitive::UInt8:
-            size = 1;
-            break;
-          case Primitive::WChar:
-          case Primitive::Int16:
-          case Primitive::UInt16:
-            size = 2;
-            break;
-          case Primitive::Int32:
-          case Primitive::UInt32:
-          case Primitive::Float:
-          case Primitive::ErrorStatus:
-          case Primitive::Int3264:
-          case Primitive::UInt3264:
-            size = 4;
-            break;
-          case Primitive::Int64:
-          case Primitive::UInt64:
-          case Primitive::Double:
-            size = 8;
-            break;
-          default:
-            break;
-        }
-      }
-      if (size == 0) {
-        d_.error(e.location, "sizeof is supported for base types and pointers only");
-        return nullptr;
-      }
-      out.value.kind = Value::Kind::Integer;
-      out.value.integer = size;
-      return &out;
-    }
+    case ast::Expr::Kind::Sizeof:
+      return sizeOf(e, out);
     case ast::Expr::Kind::Unary:
       out.kind = Expr::Kind::Unary;
       foldUnary(out);
       return &out;
-    case ast::Expr::Kind::Binary: {
+    case ast::Expr::Kind::Binary:
       out.kind = Expr::Kind::Binary;
-      const Value& a = ops[0]->value;
-      const Value& b = ops[1]->value;
-      if (!ops[0]->isConstant() || !ops[1]->isConstant()) return &out;
-      if (a.kind == Value::Kind::Float || b.kind == Value::Kind::Float) {
-        double x = a.kind == Value::Kind::Float ? a.floating : static_cast<double>(a.integer);
-        double y = b.kind == Value::Kind::Float ? b.floating : static_cast<double>(b.integer);
-        out.value.kind = Value::Kind::Float;
-        if (out.op == "+")
-          out.value.floating = x + y;
-        else if (out.op == "-")
-          out.value.floating = x - y;
-        else if (out.op == "*")
-          out.value.floating = x * y;
-        else if (out.op == "/")
-          out.value.floating = x / y;
-        else
-          out.value.kind = Value::Kind::None;
-        return &out;
-      }
-      if (!integral(a) || !integral(b)) {
-        d_.error(e.location, "operator '" + out.op + "' needs numbers");
-        return nullptr;
-      }
-      bool isUnsigned = a.isUnsigned || b.isUnsigned;
-      uint64_t x = static_cast<uint64_t>(a.integer), y = static_cast<uint64_t>(b.integer);
-      int64_t r = 0;
-      const std::string& op = out.op;
-      if ((op == "/" || op == "%") && y == 0) {
-        d_.error(e.location, "division by zero in a constant expression");
-        return nullptr;
-      }
-      if (op == "+")
-        r = static_cast<int64_t>(x + y);
-      else if (op == "-")
-        r = static_cast<int64_t>(x - y);
-      else if (op == "*")
-        r = static_cast<int64_t>(x * y);
-      else if (op == "/") {
-        if (isUnsigned)
-          r = static_cast<int64_t>(x / y);
-        else if (a.integer == std::numeric_limits<int64_t>::min() && b.integer == -1)
-          r = a.integer;
-        else
-          r = a.integer / b.integer;
-      } else if (op == "%") {
-        if (isUnsigned)
-          r = static_cast<int64_t>(x % y);
-        else if (b.integer == -1)
-          r = 0;
-        else
-          r = a.integer % b.integer;
-      } else if (op == "<<" || op == ">>") {
-        if (b.integer < 0 || b.integer >= 64) {
-          d_.error(e.location, "shift count " + std::to_string(b.integer) + " is out of range");
-          return nullptr;
-        }
-        if (op == "<<")
-          r = static_cast<int64_t>(x << y);
-        else
-          r = isUnsigned ? static_cast<int64_t>(x >> y) : (a.integer >> b.integer);
-      } else if (op == "&")
-        r = static_cast<int64_t>(x & y);
-      else if (op == "|")
-        r = static_cast<int64_t>(x | y);
-      else if (op == "^")
-        r = static_cast<int64_t>(x ^ y);
-      else if (op == "&&")
-        r = (x != 0 && y != 0), isUnsigned = false;
-      else if (op == "||")
-        r = (x != 0 || y != 0), isUnsigned = false;
-      else {
-        bool c = false;
-        if (op == "==")
-          c = x == y;
-        else if (op == "!=")
-          c = x != y;
-        else if (op == "<")
-          c = isUnsigned ? x < y : a.integer < b.integer;
-        else if (op == ">")
-          c = isUnsigned ? x > y : a.integer > b.integer;
-        else if (op == "<=")
-          c = isUnsigned ? x <= y : a.integer <= b.integer;
-        else if (op == ">=")
-          c = isUnsigned ? x >= y : a.integer >= b.integer;
-        r = c;
-        isUnsigned = false;
-      }
-      out.value.kind = Value::Kind::Integer;
-      out.value.integer = r;
-      out.value.isUnsigned = isUnsigned;
-      return &out;
-    }
-    case ast::Expr::Kind::Conditional: {
+      return foldBinary(e, out) ? &out : nullptr;
+    case ast::Expr::Kind::Conditional:
       out.kind = Expr::Kind::Conditional;
-      if (ops[0]->isConstant() && integral(ops[0]->value)) {
-        const Expr* chosen = ops[0]->value.integer != 0 ? ops[1] : ops[2];
-        out.value = chosen->value;
-      }
+      if (ops[0]->isConstant() && integral(ops[0]->value))
+        out.value = (ops[0]->value.integer != 0 ? ops[1] : ops[2])->value;
       return &out;
-    }
   }
   return &out;
+}
+
+std::optional<const Expr*> Analyzer::castOfNamedType(const ast::Expr& e, const Scope& scope, Expr& out) {
+  // (ULONG)*pcount, (HBODY)-1: when the parenthesized name is a type, the operator is unary.
+  const std::string& name = e.operands[0]->text;
+  bool inScope = false;  // a field or parameter of that name hides the type, as in C
+  if (scope.fields)
+    for (const auto& f : *scope.fields) inScope = inScope || f.name == name;
+  if (scope.params)
+    for (const auto& p : *scope.params) inScope = inScope || p.name == name;
+  const Decl* d = inScope ? nullptr : m_.find(name);
+  if (!d || d->kind == Decl::Kind::Const || d->kind == Decl::Kind::Library) return std::nullopt;
+  const Expr* operand = expr(*e.operands[1], scope);
+  if (!operand) return nullptr;
+  m_.exprs.emplace_back();
+  Expr& unary = m_.exprs.back();
+  unary.kind = Expr::Kind::Unary;
+  unary.location = e.location;
+  unary.op = e.text;
+  unary.text = e.text + operand->text;
+  unary.operands = {operand};
+  foldUnary(unary);
+  ast::TypeRef target;
+  target.kind = ast::TypeRef::Kind::Named;
+  target.name = e.operands[0]->text;
+  target.location = e.operands[0]->location;
+  out.kind = Expr::Kind::Cast;
+  out.text = "(" + target.name + ")" + unary.text;
+  out.type = typeSpec(target, nullptr);
+  out.operands = {&unary};
+  foldCast(out, 0);
+  return &out;
+}
+
+void Analyzer::literal(const ast::Expr& e, Expr& out) {
+  out.kind = Expr::Kind::Literal;
+  switch (e.kind) {
+    case ast::Expr::Kind::Integer:
+      out.value.kind = Value::Kind::Integer;
+      out.value.integer = static_cast<int64_t>(e.intValue);
+      out.value.isUnsigned = e.isUnsigned;
+      return;
+    case ast::Expr::Kind::Char:
+      out.value.kind = Value::Kind::Char;
+      out.value.integer = static_cast<int64_t>(e.intValue);
+      out.value.isWide = e.isWide;
+      return;
+    case ast::Expr::Kind::Float:
+      out.value.kind = Value::Kind::Float;
+      out.value.floating = e.floatValue;
+      return;
+    default:
+      out.value.kind = Value::Kind::String;
+      out.value.string = e.stringValue;
+      out.value.isWide = e.isWide;
+      return;
+  }
+}
+
+const Expr* Analyzer::name(const ast::Expr& e, const Scope& scope, Expr& out) {
+  out.name = e.text;
+  if (scope.fields)
+    for (const auto& f : *scope.fields)
+      if (f.name == e.text) {
+        out.kind = Expr::Kind::FieldRef;
+        out.field = &f;
+        return &out;
+      }
+  if (scope.params)
+    for (const auto& p : *scope.params)
+      if (p.name == e.text) {
+        out.kind = Expr::Kind::ParamRef;
+        out.param = &p;
+        return &out;
+      }
+  if (const Decl* d = m_.find(e.text); d && d->kind == Decl::Kind::Const) {
+    auto* c = static_cast<const ConstDecl*>(d);
+    out.kind = c->enumOwner ? Expr::Kind::EnumeratorRef : Expr::Kind::ConstRef;
+    out.constant = c;
+    out.enumDecl = c->enumOwner;
+    out.value = c->value;
+    return &out;
+  }
+  // TRUE, FALSE and NULL are macros in C headers but names MIDL knows.
+  if (e.text == "TRUE" || e.text == "FALSE" || e.text == "NULL") {
+    out.kind = Expr::Kind::Literal;
+    out.value.kind = Value::Kind::Integer;
+    out.value.integer = e.text == "TRUE" ? 1 : 0;
+    return &out;
+  }
+  if (!silentUnknownNames_) d_.error(e.location, "unknown identifier '" + e.text + "'");
+  return nullptr;
+}
+
+const Expr* Analyzer::sizeOf(const ast::Expr& e, Expr& out) {
+  out.kind = Expr::Kind::Sizeof;
+  out.type = typeSpec(*e.type, nullptr);
+  const Type* t = resolve(out.type);
+  int64_t size = 0;
+  if (e.pointerLevels > 0)
+    size = 4;  // NDR pointers are 4-byte referent ids
+  else if (t && t->kind == Type::Kind::Primitive)
+    size = sizeOfPrimitive(t->primitive);
+  if (size == 0) {
+    d_.error(e.location, "sizeof is supported for base types and pointers only");
+    return nullptr;
+  }
+  out.value.kind = Value::Kind::Integer;
+  out.value.integer = size;
+  return &out;
+}
+
+bool Analyzer::foldBinary(const ast::Expr& e, Expr& out) {
+  const Value& a = out.operands[0]->value;
+  const Value& b = out.operands[1]->value;
+  if (!out.operands[0]->isConstant() || !out.operands[1]->isConstant()) return true;
+  if (a.kind == Value::Kind::Float || b.kind == Value::Kind::Float) {
+    foldFloating(out, a, b);
+    return true;
+  }
+  if (!integral(a) || !integral(b)) {
+    d_.error(e.location, "operator '" + out.op + "' needs numbers");
+    return false;
+  }
+  bool isUnsigned = a.isUnsigned || b.isUnsigned;
+  uint64_t x = static_cast<uint64_t>(a.integer), y = static_cast<uint64_t>(b.integer);
+  int64_t r = 0;
+  const std::string& op = out.op;
+  if ((op == "/" || op == "%") && y == 0) {
+    d_.error(e.location, "division by zero in a constant expression");
+    return false;
+  }
+  if (op == "+") {
+    r = static_cast<int64_t>(x + y);
+  } else if (op == "-") {
+    r = static_cast<int64_t>(x - y);
+  } else if (op == "*") {
+    r = static_cast<int64_t>(x * y);
+  } else if (op == "/") {
+    if (isUnsigned)
+      r = static_cast<int64_t>(x / y);
+    else if (a.integer == std::numeric_limits<int64_t>::min() && b.integer == -1)
+      r = a.integer;
+    else
+      r = a.integer / b.integer;
+  } else if (op == "%") {
+    if (isUnsigned)
+      r = static_cast<int64_t>(x % y);
+    else if (b.integer == -1)
+      r = 0;
+    else
+      r = a.integer % b.integer;
+  } else if (op == "<<" || op == ">>") {
+    if (b.integer < 0 || b.integer >= 64) {
+      d_.error(e.location, "shift count " + std::to_string(b.integer) + " is out of range");
+      return false;
+    }
+    if (op == "<<")
+      r = static_cast<int64_t>(x << y);
+    else
+      r = isUnsigned ? static_cast<int64_t>(x >> y) : (a.integer >> b.integer);
+  } else if (op == "&") {
+    r = static_cast<int64_t>(x & y);
+  } else if (op == "|") {
+    r = static_cast<int64_t>(x | y);
+  } else if (op == "^") {
+    r = static_cast<int64_t>(x ^ y);
+  } else if (op == "&&" || op == "||") {
+    r = op == "&&" ? (x != 0 && y != 0) : (x != 0 || y != 0);
+    isUnsigned = false;
+  } else {
+    r = compare(op, a, b, isUnsigned);
+    isUnsigned = false;
+  }
+  out.value.kind = Value::Kind::Integer;
+  out.value.integer = r;
+  out.value.isUnsigned = isUnsigned;
+  return true;
 }
 
 const Expr* Analyzer::correlation(const ast::AttributeArg& arg, const Scope& scope,

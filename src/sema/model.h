@@ -254,9 +254,9 @@ struct UnionDecl : Decl {
   bool encapsulated = false;
   // The discriminant's type: the encapsulated switch, or the [switch_type] of the union's typedef.
   const Type* switchType = nullptr;
-  std::string switchName;            // encapsulated: the discriminant field's name
-  std::string armName;               // encapsulated: the union member's name
-  bool isCUnion = false;             // no [case] arms at all: a C union, not marshalable
+  std::string switchName;  // encapsulated: the discriminant field's name
+  std::string armName;     // encapsulated: the union member's name
+  bool isCUnion = false;   // no [case] arms at all: a C union, not marshalable
   std::vector<UnionArm> arms;
   bool remotable = true;  // NDR can carry it and midlc can generate its marshaling (sema/remoting.h)
 };

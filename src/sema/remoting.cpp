@@ -146,8 +146,10 @@ class RemotingChecker {
 
   void run() {
     for (auto& decl : model_.decls) {
-      if (decl->kind == Decl::Kind::Struct) static_cast<StructDecl*>(decl.get())->remotable = remotable(decl.get());
-      if (decl->kind == Decl::Kind::Union) static_cast<UnionDecl*>(decl.get())->remotable = remotable(decl.get());
+      if (decl->kind == Decl::Kind::Struct)
+        static_cast<StructDecl*>(decl.get())->remotable = remotable(decl.get());
+      if (decl->kind == Decl::Kind::Union)
+        static_cast<UnionDecl*>(decl.get())->remotable = remotable(decl.get());
     }
     for (const InterfaceDecl* itf : model_.interfaces()) {
       if (itf->isForward) continue;
@@ -166,8 +168,9 @@ class RemotingChecker {
       return;
     }
     if (itf.handleKind == HandleKind::Auto) {
-      d_.error(itf.location, "cannot generate interface '" + itf.name +
-                                 "': [auto_handle] is not supported: use explicit or implicit binding handles");
+      d_.error(itf.location,
+               "cannot generate interface '" + itf.name +
+                   "': [auto_handle] is not supported: use explicit or implicit binding handles");
       return;
     }
     for (const auto& op : itf.operations) operation(itf, op);
@@ -180,9 +183,10 @@ class RemotingChecker {
         if (op.isAsync && !returnsHresult(op))
           d_.error(op.location, "asynchronous method '" + op.name + "' must return HRESULT");
       if (itf.base && itf.base->name != "IUnknown")
-        d_.error(itf.location, "cannot generate call objects for '" + itf.name +
-                                   "': asynchronous interfaces derived from another asynchronous interface are "
-                                   "not generated yet");
+        d_.error(itf.location,
+                 "cannot generate call objects for '" + itf.name +
+                     "': asynchronous interfaces derived from another asynchronous interface are "
+                     "not generated yet");
     }
     if (itf.isLocal || !itf.uuid) return;
     // The proxy and stub marshal every method of the chain but IUnknown's.
@@ -194,14 +198,16 @@ class RemotingChecker {
     if (!checkedOperations_.insert(&op).second) return;
     if (op.isLocal && !itf.isObject) return;  // an RPC interface's [local] procedure has no stub
     if (op.isLocal) {
-      d_.error(op.location, "cannot generate [local] method '" + op.name + "' of '" + itf.name +
-                                "': [local] methods of remote interfaces and [call_as] are not generated yet");
+      d_.error(op.location,
+               "cannot generate [local] method '" + op.name + "' of '" + itf.name +
+                   "': [local] methods of remote interfaces and [call_as] are not generated yet");
       return;
     }
     const std::string of = " of operation '" + op.name + "' of '" + itf.name + "'";
     for (size_t i = 0; i < op.params.size(); ++i) {
       const Param& p = op.params[i];
-      const std::string what = (p.name.empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + p.name + "'") + of;
+      const std::string what =
+          (p.name.empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + p.name + "'") + of;
       parameter(itf, p, what);
     }
     const Type* ret = resolveTypedefs(op.returnType);
@@ -299,8 +305,7 @@ class RemotingChecker {
       case Type::Kind::Pointer: {
         const Type* element = resolveTypedefs(t->element);
         if (isVoidOrFunction(element)) return rule("void, handle_t and function pointers carry no data");
-        if (isInterfaceType(element))
-          return limit(kInterfacePointers);
+        if (isInterfaceType(element)) return limit(kInterfacePointers);
         if (t->sizing.firstIs || t->sizing.lastIs) return limit("[first_is]/[last_is] are not generated yet");
         if (t->sizing.lengthIs && !t->sizing.sizeIs && !t->sizing.maxIs && !t->isString)
           return rule("a varying pointer needs [size_is] or [max_is] as well as [length_is]");
@@ -308,7 +313,8 @@ class RemotingChecker {
       }
       case Type::Kind::Array: {
         if (t->isString) return std::nullopt;
-        if (t->sizing.firstIs || t->sizing.lastIs) return limit("[first_is]/[last_is] arrays are not generated yet");
+        if (t->sizing.firstIs || t->sizing.lastIs)
+          return limit("[first_is]/[last_is] arrays are not generated yet");
         bool sized = !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs;
         if (!sized && t->sizing.lengthIs) return limit("fixed-size varying arrays are not generated yet");
         return directProblem(t->element, reached, depth + 1);
@@ -344,7 +350,8 @@ class RemotingChecker {
     Members& m = members_[decl];
     auto member = [&](const Field& f, const std::string& what) {
       if (!f.type) return;
-      if (auto problem = directProblem(f.type, m.reached, 0)) m.problems.push_back({f.location, what, *problem});
+      if (auto problem = directProblem(f.type, m.reached, 0))
+        m.problems.push_back({f.location, what, *problem});
     };
     if (decl->kind == Decl::Kind::Struct) {
       for (const Field& f : static_cast<const StructDecl*>(decl)->fields) {
@@ -356,14 +363,16 @@ class RemotingChecker {
               {f.location, what, rule("an array field needs a constant size, [size_is] or [max_is]")});
           continue;
         }
-        if (isNamed(r, Decl::Kind::Union) && !static_cast<const UnionDecl*>(r->decl)->encapsulated && !f.switchIs) {
+        if (isNamed(r, Decl::Kind::Union) && !static_cast<const UnionDecl*>(r->decl)->encapsulated &&
+            !f.switchIs) {
           m.problems.push_back({f.location, what, rule("a non-encapsulated union field needs [switch_is]")});
           continue;
         }
         if (f.rangeOfLength && r && r->kind == Type::Kind::Pointer) {
           m.problems.push_back(
-              {f.location, what, limit("[range] on the length of a string or array a pointer field points to is not "
-                                       "generated yet")});
+              {f.location, what,
+               limit("[range] on the length of a string or array a pointer field points to is not "
+                     "generated yet")});
           continue;
         }
         bool iidIs = false;
@@ -377,12 +386,13 @@ class RemotingChecker {
     } else {
       const auto* u = static_cast<const UnionDecl*>(decl);
       if (u->isCUnion)
-        m.problems.push_back(
-            {decl->location, "union '" + decl->name + "'", rule("it has no [case] arms and no discriminant")});
-      else if (!u->encapsulated && !u->switchType)
         m.problems.push_back({decl->location, "union '" + decl->name + "'",
-                              limit("a non-encapsulated union without [switch_type] is not generated yet (MIDL "
-                                    "takes the discriminant's type from the [switch_is] field)")});
+                              rule("it has no [case] arms and no discriminant")});
+      else if (!u->encapsulated && !u->switchType)
+        m.problems.push_back(
+            {decl->location, "union '" + decl->name + "'",
+             limit("a non-encapsulated union without [switch_type] is not generated yet (MIDL "
+                   "takes the discriminant's type from the [switch_is] field)")});
       else
         for (const auto& arm : u->arms)
           if (arm.field) member(*arm.field, "arm '" + arm.field->name + "' of '" + decl->name + "'");

@@ -54,8 +54,8 @@ void applyOptions(const fs::path& dir, midlc::driver::Options& options) {
 
 // `diff -u expected actual`, for the failure message.
 std::string unifiedDiff(const fs::path& expected, const std::string& actual) {
-  fs::path actualPath = fs::temp_directory_path() / ("midlc-golden-" + std::to_string(::getpid()) + "-" +
-                                                     expected.filename().string());
+  fs::path actualPath = fs::temp_directory_path() /
+                        ("midlc-golden-" + std::to_string(::getpid()) + "-" + expected.filename().string());
   std::ofstream(actualPath, std::ios::binary) << actual;
   std::string command = "diff -u '" + expected.string() + "' '" + actualPath.string() + "'";
   std::string out;

@@ -28,9 +28,10 @@ TEST(TypeAttributes, V1EnumOnTheTypedefOrTheTagMarksTheEnum) {
 }
 
 TEST(TypeAttributes, SwitchTypeOfANonEncapsulatedUnionIsItsDiscriminantType) {
-  auto c = compileText("typedef enum K { K1 } K;\n"
-                       "typedef [switch_type(unsigned short)] union U { [case(1)] long a; } U;\n"
-                       "typedef [switch_type(K)] union V { [case(K1)] long a; } V;\n");
+  auto c = compileText(
+      "typedef enum K { K1 } K;\n"
+      "typedef [switch_type(unsigned short)] union U { [case(1)] long a; } U;\n"
+      "typedef [switch_type(K)] union V { [case(K1)] long a; } V;\n");
   ASSERT_TRUE(c.ok()) << c.diagnostics;
   const auto* u = find<sema::UnionDecl>(*c.model, "U", sema::Decl::Kind::Union);
   ASSERT_TRUE(u->switchType);
@@ -73,8 +74,9 @@ TEST(TypeAttributes, ConversionsNameTheWireTypeAndTheApplicationsType) {
 }
 
 TEST(TypeAttributes, OneConversionPerTypedef) {
-  EXPECT_EQ(compileText("typedef struct W { long n; } W;\ntypedef [transmit_as(W), wire_marshal(W)] long T;\n")
-                .diagnostics,
-            "test.idl:2:26: error: typedef 'T' has more than one of transmit_as, wire_marshal, user_marshal "
-            "and represent_as\n");
+  EXPECT_EQ(
+      compileText("typedef struct W { long n; } W;\ntypedef [transmit_as(W), wire_marshal(W)] long T;\n")
+          .diagnostics,
+      "test.idl:2:26: error: typedef 'T' has more than one of transmit_as, wire_marshal, user_marshal "
+      "and represent_as\n");
 }
