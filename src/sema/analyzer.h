@@ -58,6 +58,19 @@ class Analyzer {
   enum class Context { Param, Field, Typedef, Return, Other };
   const Type* declaratorType(const Type* base, const ast::Declarator& decl, const ast::Attributes& attrs,
                              Context context, const std::string& what);
+  // The parts of declaratorType(): a function pointer; the pointer and array levels a declarator writes
+  // (outermost first) and the type they make; the pointer kinds of those levels; size_is and friends,
+  // one argument per level; and [string], on the level just above the characters.
+  struct Levels {
+    std::vector<Type*> levels;
+    const Type* top = nullptr;
+  };
+  const Type* functionPointerType(const Type* base, const ast::Declarator& decl);
+  Levels declaratorLevels(const Type* base, const ast::Declarator& decl, const std::string& what);
+  void pointerKinds(std::vector<Type*>& levels, const char* explicitKind, Context context,
+                    const Location& where, const std::string& what);
+  void sizingAttributes(std::vector<Type*>& levels, const ast::Attributes& attrs, const std::string& what);
+  void stringAttribute(Levels& levels, const Type* base, const ast::Attribute& str, const std::string& what);
   Decl* tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const std::string& typedefName);
   void structBody(const ast::StructDef& def, StructDecl& decl);
   void unionBody(const ast::UnionDef& def, UnionDecl& decl, const ast::Attributes& typeAttrs);

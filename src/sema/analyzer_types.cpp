@@ -424,47 +424,8 @@ void Analyzer::enumBody(const ast::EnumDef& def, EnumDecl& decl) {
 
 const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& decl,
                                      const ast::Attributes& attrs, Context context, const std::string& what) {
-  if (decl.isFunctionPointer) {
-    Type* fn = newType(Type::Kind::Function);
-    fn->element = base;
-    const Type* t = fn;
-    for (size_t i = 0; i < decl.pointers.size(); ++i) {
-      Type* p = newType(Type::Kind::Pointer);
-      p->element = t;
-      p->pointerKind = PointerKind::Unique;
-      t = p;
-    }
-    std::vector<Param> ignored;
-    params(decl.functionParams, ignored, false);
-    return t;
-  }
-  // Build inside out: base, then pointers left to right, then arrays right to left.
-  std::vector<Type*> levels;  // outermost first, once built
-  const Type* t = base;
-  for (size_t i = 0; i < decl.pointers.size(); ++i) {
-    Type* p = newType(Type::Kind::Pointer);
-    p->element = t;
-    p->isConst = decl.pointers[i].isConst;
-    t = p;
-    levels.insert(levels.begin(), p);
-  }
-  std::vector<Type*> arrays;
-  for (size_t i = decl.arrays.size(); i-- > 0;) {
-    Type* a = newType(Type::Kind::Array);
-    a->element = t;
-    if (decl.arrays[i].size) {
-      const Expr* size = constantExpr(*decl.arrays[i].size, "an array size");
-      if (size && size->value.kind == Value::Kind::Integer && size->value.integer > 0)
-        a->fixedLength = static_cast<uint64_t>(size->value.integer);
-      else if (size)
-        d_.error(decl.arrays[i].location,
-                 "the size of array " + what + " must be a positive integer constant");
-    }
-    t = a;
-    arrays.insert(arrays.begin(), a);
-  }
-  levels.insert(levels.begin(), arrays.begin(), arrays.end());
-
+  if (decl.isFunctionPointer) return functionPointerType(base, decl);
+  Levels levels = declaratorLevels(base, decl, what);
   // size_is or [unique] on a pointer typedef (LPVOID p) applies to the typedef's own pointer: copy it
   // for this use.
   const char* explicitKind = ast::findAttribute(attrs, "ref")      ? "ref"
@@ -474,27 +435,80 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
   size_t wanted = explicitKind && context != Context::Typedef ? 1 : 0;
   for (const char* name : {"size_is", "max_is", "min_is", "length_is", "first_is", "last_is"})
     if (const ast::Attribute* a = ast::findAttribute(attrs, name)) wanted = std::max(wanted, a->args.size());
-  while (levels.size() < wanted) {
-    const Type* inner = levels.empty() ? resolve(base) : resolve(levels.back()->element);
+  while (levels.levels.size() < wanted) {
+    const Type* inner = levels.levels.empty() ? resolve(base) : resolve(levels.levels.back()->element);
     if (!inner || (inner->kind != Type::Kind::Pointer && inner->kind != Type::Kind::Array)) break;
     Type* copy = newType(inner->kind);
     *copy = *inner;
-    if (levels.empty())
-      t = copy;
+    if (levels.levels.empty())
+      levels.top = copy;
     else
-      levels.back()->element = copy;
-    levels.push_back(copy);
+      levels.levels.back()->element = copy;
+    levels.levels.push_back(copy);
   }
+  pointerKinds(levels.levels, explicitKind, context, decl.location, what);
+  sizingAttributes(levels.levels, attrs, what);
+  if (const ast::Attribute* str = ast::findAttribute(attrs, "string"))
+    stringAttribute(levels, base, *str, what);
+  return levels.top;
+}
 
+const Type* Analyzer::functionPointerType(const Type* base, const ast::Declarator& decl) {
+  Type* fn = newType(Type::Kind::Function);
+  fn->element = base;
+  const Type* t = fn;
+  for (size_t i = 0; i < decl.pointers.size(); ++i) {
+    Type* p = newType(Type::Kind::Pointer);
+    p->element = t;
+    p->pointerKind = PointerKind::Unique;
+    t = p;
+  }
+  std::vector<Param> ignored;
+  params(decl.functionParams, ignored, false);
+  return t;
+}
+
+Analyzer::Levels Analyzer::declaratorLevels(const Type* base, const ast::Declarator& decl,
+                                            const std::string& what) {
+  // Built inside out: base, then pointers left to right, then arrays right to left.
+  Levels out;
+  out.top = base;
+  for (size_t i = 0; i < decl.pointers.size(); ++i) {
+    Type* p = newType(Type::Kind::Pointer);
+    p->element = out.top;
+    p->isConst = decl.pointers[i].isConst;
+    out.top = p;
+    out.levels.insert(out.levels.begin(), p);
+  }
+  std::vector<Type*> arrays;
+  for (size_t i = decl.arrays.size(); i-- > 0;) {
+    Type* a = newType(Type::Kind::Array);
+    a->element = out.top;
+    if (decl.arrays[i].size) {
+      const Expr* size = constantExpr(*decl.arrays[i].size, "an array size");
+      if (size && size->value.kind == Value::Kind::Integer && size->value.integer > 0)
+        a->fixedLength = static_cast<uint64_t>(size->value.integer);
+      else if (size)
+        d_.error(decl.arrays[i].location,
+                 "the size of array " + what + " must be a positive integer constant");
+    }
+    out.top = a;
+    arrays.insert(arrays.begin(), a);
+  }
+  out.levels.insert(out.levels.begin(), arrays.begin(), arrays.end());
+  return out;
+}
+
+void Analyzer::pointerKinds(std::vector<Type*>& levels, const char* explicitKind, Context context,
+                            const Location& where, const std::string& what) {
   // An array parameter is passed as a pointer, so [unique] CATID ids[] is a unique pointer to the
   // (conformant) elements: MIDL and widl accept pointer attributes on it.
   if (explicitKind && context == Context::Param && !levels.empty() &&
       levels.front()->kind == Type::Kind::Array && !levels.front()->fixedLength)
     levels.front()->kind = Type::Kind::Pointer;
 
-  // Pointer kinds: the attribute applies to the top-level pointer; others take the defaults.
-  bool topLevelParam = context == Context::Param || context == Context::Return;
-  PointerKind fallback = currentInterface_ ? currentInterface_->pointerDefault : PointerKind::Unique;
+  // The attribute applies to the top-level pointer; others take the defaults.
+  const PointerKind fallback = currentInterface_ ? currentInterface_->pointerDefault : PointerKind::Unique;
   bool first = true;
   for (Type* level : levels) {
     if (level->kind != Type::Kind::Pointer) {
@@ -506,7 +520,7 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
                            : std::string(explicitKind) == "unique" ? PointerKind::Unique
                                                                    : PointerKind::Full;
       level->pointerKindExplicit = true;
-    } else if (first && topLevelParam && context == Context::Param) {
+    } else if (first && context == Context::Param) {
       level->pointerKind =
           PointerKind::Ref;  // top-level parameter pointers are [ref] unless written otherwise
     } else {
@@ -516,12 +530,16 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
   }
   if (explicitKind && (levels.empty() || levels.front()->kind != Type::Kind::Pointer) &&
       context != Context::Typedef && !(context == Context::Param && !levels.empty()))
-    d_.error(decl.location,
-             std::string("[") + explicitKind + "] applies to pointers, and " + what + " is not one");
+    d_.error(where, std::string("[") + explicitKind + "] applies to pointers, and " + what + " is not one");
+}
 
+void Analyzer::sizingAttributes(std::vector<Type*>& levels, const ast::Attributes& attrs,
+                                const std::string& what) {
   // size_is(a, b) and friends: argument i applies to level i.
-  static const char* const kSizing[] = {"size_is", "max_is", "min_is", "length_is", "first_is", "last_is"};
-  for (const char* name : kSizing) {
+  static const std::pair<const char*, const Expr * Sizing::*> kSizing[] = {
+      {"size_is", &Sizing::sizeIs},     {"max_is", &Sizing::maxIs},     {"min_is", &Sizing::minIs},
+      {"length_is", &Sizing::lengthIs}, {"first_is", &Sizing::firstIs}, {"last_is", &Sizing::lastIs}};
+  for (const auto& [name, member] : kSizing) {
     const ast::Attribute* attr = ast::findAttribute(attrs, name);
     if (!attr) continue;
     if (attr->args.size() > levels.size()) {
@@ -530,69 +548,53 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
                                    " pointer or array levels");
       continue;
     }
-    for (size_t i = 0; i < levels.size(); ++i) {
-      const ast::AttributeArg* arg = levelArg(attrs, name, i);
-      if (!arg) continue;
-      const Expr* e = correlation(*arg, scope_, name);
-      Sizing& s = levels[i]->sizing;
-      std::string n = name;
-      if (n == "size_is")
-        s.sizeIs = e;
-      else if (n == "max_is")
-        s.maxIs = e;
-      else if (n == "min_is")
-        s.minIs = e;
-      else if (n == "length_is")
-        s.lengthIs = e;
-      else if (n == "first_is")
-        s.firstIs = e;
-      else
-        s.lastIs = e;
-    }
+    for (size_t i = 0; i < levels.size(); ++i)
+      if (const ast::AttributeArg* arg = levelArg(attrs, name, i))
+        levels[i]->sizing.*member = correlation(*arg, scope_, name);
   }
+}
 
+void Analyzer::stringAttribute(Levels& levels, const Type* base, const ast::Attribute& str,
+                               const std::string& what) {
   // [string] applies to the level just above the characters: the innermost pointer or array, through
   // typedefs as widl does ([out, string] LPWSTR *p is a pointer to LPWSTR's own string pointer).
-  if (const ast::Attribute* str = ast::findAttribute(attrs, "string")) {
-    Type* inner = levels.empty() ? nullptr : levels.back();
-    const Type* deepest = inner;
-    const Type* element = inner ? inner->element : base;
-    for (const Type* r = resolve(element);
-         r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array); r = resolve(r->element)) {
-      deepest = r;
-      element = r->element;
-    }
-    if (!deepest) {
-      d_.error(str->location,
-               "[string] applies to arrays and pointers of characters, and " + what + " is neither");
-    } else {
-      if (!isCharType(element)) {
-        const Type* e = resolve(element);
-        if (!(e && e->kind == Type::Kind::Named && e->decl && e->decl->kind == Decl::Kind::Struct))
-          d_.error(str->location, "[string] applies to char, wchar_t or byte data, not '" +
-                                      typeText(element) + "' (" + what + ")");
-      }
-      if (deepest == inner) {
-        inner->isString = true;
-      } else if (!deepest->isString) {
-        // The string level belongs to a typedef written without [string]: copy it for this use.
-        Type* level = inner;
-        for (const Type* r = resolve(inner ? inner->element : base);
-             r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array); r = resolve(r->element)) {
-          Type* copy = newType(r->kind);
-          *copy = *r;
-          if (level)
-            level->element = copy;
-          else
-            t = copy;
-          level = copy;
-        }
-        if (level) level->isString = true;
-      }
-    }
+  Type* inner = levels.levels.empty() ? nullptr : levels.levels.back();
+  const Type* deepest = inner;
+  const Type* element = inner ? inner->element : base;
+  for (const Type* r = resolve(element);
+       r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array); r = resolve(r->element)) {
+    deepest = r;
+    element = r->element;
   }
-
-  return t;
+  if (!deepest) {
+    d_.error(str.location,
+             "[string] applies to arrays and pointers of characters, and " + what + " is neither");
+    return;
+  }
+  if (!isCharType(element)) {
+    const Type* e = resolve(element);
+    if (!(e && e->kind == Type::Kind::Named && e->decl && e->decl->kind == Decl::Kind::Struct))
+      d_.error(str.location, "[string] applies to char, wchar_t or byte data, not '" + typeText(element) +
+                                 "' (" + what + ")");
+  }
+  if (deepest == inner) {
+    inner->isString = true;
+    return;
+  }
+  if (deepest->isString) return;
+  // The string level belongs to a typedef written without [string]: copy it for this use.
+  Type* level = inner;
+  for (const Type* r = resolve(inner ? inner->element : base);
+       r && (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array); r = resolve(r->element)) {
+    Type* copy = newType(r->kind);
+    *copy = *r;
+    if (level)
+      level->element = copy;
+    else
+      levels.top = copy;
+    level = copy;
+  }
+  if (level) level->isString = true;
 }
 
 }  // namespace midlc::sema
