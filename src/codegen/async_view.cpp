@@ -9,19 +9,19 @@ namespace midlc::codegen {
 
 Data callObjectView(const ObjectInterfacePlan& itf) {
   Data o;
-  o.set("isAsync", itf.isAsync);
-  o.set("asyncName", itf.asyncName);
-  o.set("asyncIid", itf.asyncIid);
-  o.set("asyncIidText", itf.asyncIidText);
-  Data methods = list();
+  put(o, "isAsync", itf.isAsync);
+  put(o, "asyncName", itf.asyncName);
+  put(o, "asyncIid", itf.asyncIid);
+  put(o, "asyncIidText", itf.asyncIidText);
+  DataList methods;
   for (const auto& m : itf.chain) {
     if (!m.hasCallObject) continue;
     Data d = clientCallView(m.plan);
-    d.set("beginParams", joinParams(m.plan.beginParams()));
-    d.set("finishParams", joinParams(m.plan.finishParams()));
-    methods.push_back(d);
+    put(d, "beginParams", joinParams(m.plan.beginParams()));
+    put(d, "finishParams", joinParams(m.plan.finishParams()));
+    methods.add(std::move(d));
   }
-  o.set("asyncMethods", methods);
+  put(o, "asyncMethods", methods.take());
   return o;
 }
 
@@ -31,41 +31,41 @@ Data asyncInterfaceView(const ObjectInterfacePlan& itf) {
 
 Data asyncClientFunctionView(const RpcInterfacePlan& itf, const OperationPlan& op) {
   Data d = clientCallView(op);
-  d.set("isAsync", true);
-  d.set("params", joinParams(rpcClientParams(itf, op)));
-  d.set("binding", rpcBinding(itf, op));
-  d.set("resultType", op.returnType);
+  put(d, "isAsync", true);
+  put(d, "params", joinParams(rpcClientParams(itf, op)));
+  put(d, "binding", rpcBinding(itf, op));
+  put(d, "resultType", op.returnType);
   // The reply is unmarshaled when the caller completes the call: into the [out] parameters it passed.
   std::string captures;
   for (const auto& name : op.outNames())
     captures += (captures.empty() ? "" : ", ") + ("&" + name + " = " + name);
-  d.set("captures", captures);
+  put(d, "captures", captures);
   return d;
 }
 
 Data asyncDispatchCaseView(const OperationPlan& op) {
   Data d = serverCallView(op);
-  d.set("isAsync", true);
-  d.set("needsCall", op.serverWriteNeedsCall);
-  Data names = list();
-  for (const auto& name : serverLocalNames(op)) names.push_back(Data(name));
-  d.set("localNames", names);
+  put(d, "isAsync", true);
+  put(d, "needsCall", op.serverWriteNeedsCall);
+  DataList names;
+  for (const auto& name : serverLocalNames(op)) names.add(Data(name));
+  put(d, "localNames", names.take());
   std::string args;
   for (const auto& a : op.arguments()) args += ", " + a;
-  d.set("argumentsAfterCall", args);
+  put(d, "argumentsAfterCall", args);
   return d;
 }
 
 Data callObjectDispatchView(const ObjectInterfacePlan& itf, const OperationPlan& op) {
   Data d;
-  d.set("asyncName", itf.asyncName);
-  d.set("beginArgs", joinParams(op.beginArgs()));
-  d.set("finishArgs", joinParams(op.finishArgs()));
+  put(d, "asyncName", itf.asyncName);
+  put(d, "beginArgs", joinParams(op.beginArgs()));
+  put(d, "finishArgs", joinParams(op.finishArgs()));
   Printer locals;  // the Finish_ call's [out] parameters, fresh in the completion
   for (const auto& p : op.params)
     if (p.out && p.kind == ParamPlan::Kind::Reference)
       locals.emit({{"t", p.type}, {"x", p.local}}, "$t$ $x${};");
-  d.set("outLocals", lines(locals));
+  put(d, "outLocals", lines(locals));
   return d;
 }
 

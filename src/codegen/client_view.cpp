@@ -9,32 +9,32 @@ namespace {
 Data clientFunction(const RpcInterfacePlan& itf, const OperationPlan& op) {
   if (op.isAsync) return asyncClientFunctionView(itf, op);
   Data d = clientCallView(op);
-  d.set("isAsync", false);
-  d.set("params", joinParams(rpcClientParams(itf, op)));
-  d.set("binding", rpcBinding(itf, op));
+  put(d, "isAsync", false);
+  put(d, "params", joinParams(rpcClientParams(itf, op)));
+  put(d, "binding", rpcBinding(itf, op));
   // [comm_status]/[fault_status]: the status goes to its slot instead of an exception.
   const bool hasStatus = !op.statusParam.empty() || op.statusReturn;
-  d.set("hasStatus", hasStatus);
-  d.set("hasStatusParam", !op.statusParam.empty());
-  d.set("statusParam", op.statusParam);
-  d.set("failureValue", op.statusReturn ? " midl_status" : op.hasResult ? " midl_result" : "");
+  put(d, "hasStatus", hasStatus);
+  put(d, "hasStatusParam", !op.statusParam.empty());
+  put(d, "statusParam", op.statusParam);
+  put(d, "failureValue", op.statusReturn ? " midl_status" : op.hasResult ? " midl_result" : "");
   return d;
 }
 
 Data proxy(const ObjectInterfacePlan& itf) {
   Data o = callObjectView(itf);
-  o.set("interface", itf.name);
-  Data bases = list();
-  for (const auto& b : itf.bases) bases.push_back(Data(b));
-  o.set("bases", bases);
-  Data methods = list();
+  put(o, "interface", itf.name);
+  DataList bases;
+  for (const auto& b : itf.bases) bases.add(Data(b));
+  put(o, "bases", bases.take());
+  DataList methods;
   for (const auto& m : itf.chain) {
     Data d = clientCallView(m.plan);
-    d.set("params", joinParams(m.plan.clientParams()));
-    d.set("returnsHresult", m.returnsHresult);
-    methods.push_back(d);
+    put(d, "params", joinParams(m.plan.clientParams()));
+    put(d, "returnsHresult", m.returnsHresult);
+    methods.add(std::move(d));
   }
-  o.set("proxyMethods", methods);
+  put(o, "proxyMethods", methods.take());
   return o;
 }
 
@@ -42,20 +42,20 @@ Data proxy(const ObjectInterfacePlan& itf) {
 
 Data clientView(const FilePlan& plan) {
   Data view;
-  Data rpc = list();
+  DataList rpc;
   for (const auto& itf : plan.rpcInterfaces) {
     Data i;
-    i.set("interface", itf.name);
-    Data ops = list();
-    for (const auto& op : itf.operations) ops.push_back(clientFunction(itf, op));
-    i.set("operations", ops);
-    rpc.push_back(i);
+    put(i, "interface", itf.name);
+    DataList ops;
+    for (const auto& op : itf.operations) ops.add(clientFunction(itf, op));
+    put(i, "operations", ops.take());
+    rpc.add(std::move(i));
   }
-  view.set("rpcInterfaces", rpc);
-  Data objects = list();
+  put(view, "rpcInterfaces", rpc.take());
+  DataList objects;
   for (const auto& itf : plan.objects)
-    if (itf.hasProxy) objects.push_back(proxy(itf));
-  view.set("objectInterfaces", objects);
+    if (itf.hasProxy) objects.add(proxy(itf));
+  put(view, "objectInterfaces", objects.take());
   return view;
 }
 

@@ -22,18 +22,18 @@ class HeaderView {
 
   Data build() {
     Data view;
-    Data includes = list();
+    DataList includes;
     for (const auto& item : model_.mainFile().items)
-      if (auto* import = std::get_if<sema::Import>(&item)) includes.push_back(Data(include(*import)));
-    view.set("includes", includes);
-    view.set("usesPipes", usesPipes());
+      if (auto* import = std::get_if<sema::Import>(&item)) includes.add(Data(include(*import)));
+    put(view, "includes", includes.take());
+    put(view, "usesPipes", usesPipes());
     for (const auto& item : model_.mainFile().items) emitItem(item);
-    view.set("items", items_);
-    view.set("ndrTypes", ndrTypes_);
-    view.set("hasNdrTypes", !ndrTypes_.is_empty_list());
-    Data rpc = list();
-    for (const auto& itf : plan_.rpcInterfaces) rpc.push_back(rpcInterface(itf));
-    view.set("rpcInterfaces", rpc);
+    put(view, "items", items_.take());
+    put(view, "hasNdrTypes", !ndrTypes_.empty());
+    put(view, "ndrTypes", ndrTypes_.take());
+    DataList rpc;
+    for (const auto& itf : plan_.rpcInterfaces) rpc.add(rpcInterface(itf));
+    put(view, "rpcInterfaces", rpc.take());
     return view;
   }
 
@@ -65,14 +65,14 @@ class HeaderView {
   void emitItem(const sema::Item& item) {
     if (auto* q = std::get_if<sema::CppQuote>(&item)) {
       Data d;
-      d.set("isCppQuote", true);
-      d.set("text", q->text);
-      items_.push_back(d);
+      put(d, "isCppQuote", true);
+      put(d, "text", q->text);
+      items_.add(std::move(d));
     } else if (auto* p = std::get_if<sema::Pragma>(&item)) {
       Data d;
-      d.set("isPragma", true);
-      d.set("text", p->text);
-      items_.push_back(d);
+      put(d, "isPragma", true);
+      put(d, "text", p->text);
+      items_.add(std::move(d));
     } else if (auto* decl = std::get_if<const Decl*>(&item)) {
       emitDecl(*decl);
     }
@@ -113,9 +113,9 @@ class HeaderView {
     if (emitted_.count(d) || forwarded_.count(d)) return;
     forwarded_.insert(d);
     Data f;
-    f.set("isForward", true);
-    f.set("name", cppName(d->name));
-    items_.push_back(f);
+    put(f, "isForward", true);
+    put(f, "name", cppName(d->name));
+    items_.add(std::move(f));
   }
 
   void emitDecl(const Decl* d) {
@@ -150,17 +150,17 @@ class HeaderView {
     emitted_.insert(&s);
     for (const auto& f : s.fields) emitDependencies(f.type);
     Data v;
-    v.set("isStruct", true);
-    v.set("name", cppName(s.name));
-    Data fields = list();
+    put(v, "isStruct", true);
+    put(v, "name", cppName(s.name));
+    DataList fields;
     for (const auto& f : s.fields) {
       Data fd;
-      fd.set("type", cppType(f.type));
-      fd.set("name", cppName(f.name));
-      fields.push_back(fd);
+      put(fd, "type", cppType(f.type));
+      put(fd, "name", cppName(f.name));
+      fields.add(std::move(fd));
     }
-    v.set("fields", fields);
-    items_.push_back(v);
+    put(v, "fields", fields.take());
+    items_.add(std::move(v));
     if (s.remotable) ndrFunctions(wire_.structCodec(s));
   }
 
@@ -171,11 +171,11 @@ class HeaderView {
     if (u.isCUnion) return;  // a plain C union has no C++ mapping; it is only declared in IDL
     const std::string discType = u.switchType ? cppType(u.switchType) : "int32_t";
     Data v;
-    v.set("isUnion", true);
-    v.set("name", cppName(u.name));
-    v.set("discriminantType", discType);
+    put(v, "isUnion", true);
+    put(v, "name", cppName(u.name));
+    put(v, "discriminantType", discType);
     std::string variant = "std::monostate";
-    Data arms = list();
+    DataList arms;
     size_t index = 0;
     for (const auto& arm : u.arms) {
       if (!arm.field) continue;
@@ -186,35 +186,35 @@ class HeaderView {
       // An arm's accessors sit beside the union's own members.
       std::string name = cppName(arm.field->name);
       if (name == "discriminant" || name == "value") name += "_";
-      a.set("name", name);
-      a.set("type", type);
-      a.set("index", std::to_string(index));
-      a.set("isDefault", arm.cases.empty());
-      a.set("discriminantValue", arm.cases.empty() ? std::string("midl_d")
+      put(a, "name", name);
+      put(a, "type", type);
+      put(a, "index", std::to_string(index));
+      put(a, "isDefault", arm.cases.empty());
+      put(a, "discriminantValue", arm.cases.empty() ? std::string("midl_d")
                                                    : "static_cast<" + discType + ">(" +
                                                          std::to_string(arm.cases.front().integer) + ")");
-      arms.push_back(a);
+      arms.add(std::move(a));
     }
-    v.set("variantTypes", variant);
-    v.set("arms", arms);
-    items_.push_back(v);
+    put(v, "variantTypes", variant);
+    put(v, "arms", arms.take());
+    items_.add(std::move(v));
     if (u.remotable && u.switchType) ndrFunctions(wire_.unionCodec(u));
   }
 
   void emitEnum(const sema::EnumDecl& e) {
     emitted_.insert(&e);
     Data v;
-    v.set("isEnum", true);
-    v.set("name", cppName(e.name));
-    Data enumerators = list();
+    put(v, "isEnum", true);
+    put(v, "name", cppName(e.name));
+    DataList enumerators;
     for (const auto& en : e.enumerators) {
       Data x;
-      x.set("name", cppName(en.name));
-      x.set("value", std::to_string(en.value));
-      enumerators.push_back(x);
+      put(x, "name", cppName(en.name));
+      put(x, "value", std::to_string(en.value));
+      enumerators.add(std::move(x));
     }
-    v.set("enumerators", enumerators);
-    items_.push_back(v);
+    put(v, "enumerators", enumerators.take());
+    items_.add(std::move(v));
   }
 
   void emitTypedef(const sema::TypedefDecl& td) {
@@ -223,45 +223,45 @@ class HeaderView {
     // typedef struct Point {...} Point; needs no alias.
     if (td.type && td.type->kind == Type::Kind::Named && td.type->decl->name == td.name) return;
     Data v;
-    v.set("isTypedef", true);
-    v.set("name", cppName(td.name));
+    put(v, "isTypedef", true);
+    put(v, "name", cppName(td.name));
     // A context handle is, for the client, an opaque handle (the server's manager sees its own state).
-    v.set("type", td.isContextHandle ? std::string("::midlrt::rpc::ContextHandle") : cppType(td.type));
-    items_.push_back(v);
+    put(v, "type", td.isContextHandle ? std::string("::midlrt::rpc::ContextHandle") : cppType(td.type));
+    items_.add(std::move(v));
   }
 
   void emitConst(const sema::ConstDecl& c) {
     emitted_.insert(&c);
     Data v;
-    v.set("isConst", true);
-    v.set("name", cppName(c.name));
+    put(v, "isConst", true);
+    put(v, "name", cppName(c.name));
     const sema::Value& value = c.value;
     if (value.kind == sema::Value::Kind::String) {
-      v.set("type", value.isWide ? "const char16_t*" : "const char*");
-      v.set("value", std::string(value.isWide ? "u\"" : "\"") + cEscape(value.string) + "\"");
+      put(v, "type", value.isWide ? "const char16_t*" : "const char*");
+      put(v, "value", std::string(value.isWide ? "u\"" : "\"") + cEscape(value.string) + "\"");
     } else if (value.kind == sema::Value::Kind::Float) {
-      v.set("type", "double");
-      v.set("value", std::to_string(value.floating));
+      put(v, "type", "double");
+      put(v, "value", std::to_string(value.floating));
     } else {
       const Type* t = resolved(c.type);
-      v.set("type", t && t->kind == Type::Kind::Primitive ? primitiveType(t->primitive) : "int64_t");
+      put(v, "type", t && t->kind == Type::Kind::Primitive ? primitiveType(t->primitive) : "int64_t");
       if (value.isUnsigned)
-        v.set("value", std::to_string(static_cast<uint64_t>(value.integer)) + "u");
+        put(v, "value", std::to_string(static_cast<uint64_t>(value.integer)) + "u");
       else if (value.integer == INT64_MIN)
-        v.set("value", "INT64_MIN");
+        put(v, "value", "INT64_MIN");
       else
-        v.set("value", std::to_string(value.integer));
+        put(v, "value", std::to_string(value.integer));
     }
-    items_.push_back(v);
+    items_.add(std::move(v));
   }
 
   void emitInterface(const sema::InterfaceDecl& itf) {
     emitted_.insert(&itf);
     if (isRuntimeInterface(itf.name)) {
       Data u;
-      u.set("isRuntimeInterface", true);
-      u.set("name", cppName(itf.name));
-      items_.push_back(u);
+      put(u, "isRuntimeInterface", true);
+      put(u, "name", cppName(itf.name));
+      items_.add(std::move(u));
       for (const auto& member : itf.members) emitItem(member);
       return;
     }
@@ -269,50 +269,50 @@ class HeaderView {
     if (itf.isObject && !itf.members.empty()) forwardDeclare(&itf);
     for (const auto& member : itf.members) emitItem(member);
     if (const ObjectInterfacePlan* plan = itf.isObject ? plan_.object(&itf) : nullptr)
-      items_.push_back(objectInterface(*plan));
+      items_.add(objectInterface(*plan));
   }
 
   Data objectInterface(const ObjectInterfacePlan& itf) {
     Data o = asyncInterfaceView(itf);
-    o.set("isObjectInterface", true);
-    o.set("interface", itf.name);
-    o.set("baseClass", itf.baseClass);
-    o.set("iid", itf.iid);
-    o.set("iidText", itf.iidText);
-    Data methods = list();
+    put(o, "isObjectInterface", true);
+    put(o, "interface", itf.name);
+    put(o, "baseClass", itf.baseClass);
+    put(o, "iid", itf.iid);
+    put(o, "iidText", itf.iidText);
+    DataList methods;
     for (const auto& m : itf.methods) {
       Data d;
-      d.set("name", m.name);
-      d.set("returnType", m.returnType);
-      d.set("params", joinParams(m.clientParams()));
-      methods.push_back(d);
+      put(d, "name", m.name);
+      put(d, "returnType", m.returnType);
+      put(d, "params", joinParams(m.clientParams()));
+      methods.add(std::move(d));
     }
-    o.set("methods", methods);
-    o.set("hasProxy", itf.hasProxy);
-    o.set("ifspecUuid", itf.iid);
+    put(o, "methods", methods.take());
+    put(o, "hasProxy", itf.hasProxy);
+    put(o, "ifspecUuid", itf.iid);
     return o;
   }
 
   Data rpcInterface(const RpcInterfacePlan& itf) {
     Data i;
-    i.set("interface", itf.name);
-    i.set("uuid", itf.uuid);
-    i.set("uuidText", itf.uuidText);
-    i.set("major", std::to_string(itf.major));
-    i.set("minor", std::to_string(itf.minor));
-    i.set("hasImplicitHandle", !itf.implicitHandle.empty());
-    i.set("implicitHandle", itf.implicitHandle);
-    Data ops = list();
+    put(i, "interface", itf.name);
+    put(i, "uuid", itf.uuid);
+    put(i, "uuidText", itf.uuidText);
+    put(i, "major", std::to_string(itf.major));
+    put(i, "minor", std::to_string(itf.minor));
+    put(i, "hasImplicitHandle", !itf.implicitHandle.empty());
+    put(i, "implicitHandle", itf.implicitHandle);
+    DataList ops;
     for (const auto& op : itf.operations) {
       Data o;
-      o.set("name", op.name);
-      o.set("isAsync", op.isAsync);
-      o.set("returnType", op.returnType);
-      o.set("clientParams", joinParams(rpcClientParams(itf, op)));
-      o.set("managerParams", joinParams(rpcManagerParams(op)));
-      ops.push_back(o);
+      put(o, "name", op.name);
+      put(o, "isAsync", op.isAsync);
+      put(o, "returnType", op.returnType);
+      put(o, "clientParams", joinParams(rpcClientParams(itf, op)));
+      put(o, "managerParams", joinParams(rpcManagerParams(op)));
+      ops.add(std::move(o));
     }
-    i.set("operations", ops);
+    put(i, "operations", ops.take());
     return i;
   }
 
@@ -322,7 +322,7 @@ class HeaderView {
     emitPointees(writePointees, codec, Coding::Encode);
     emitFlat(readFlat, codec, Coding::Decode);
     emitPointees(readPointees, codec, Coding::Decode);
-    ndrTypes_.push_back(ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees));
+    ndrTypes_.add(ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees));
   }
 
   void ndrFunctions(const wire::UnionCodec& codec) {
@@ -331,17 +331,17 @@ class HeaderView {
     emitPointees(writePointees, codec, Coding::Encode);
     emitFlat(readFlat, codec, Coding::Decode);
     emitPointees(readPointees, codec, Coding::Decode);
-    ndrTypes_.push_back(ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees));
+    ndrTypes_.add(ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees));
   }
 
   static Data ndrType(const std::string& type, const Printer& writeFlat, const Printer& writePointees,
                       const Printer& readFlat, const Printer& readPointees) {
     Data n;
-    n.set("type", type);
-    n.set("writeFlat", lines(writeFlat));
-    n.set("writePointees", lines(writePointees));
-    n.set("readFlat", lines(readFlat));
-    n.set("readPointees", lines(readPointees));
+    put(n, "type", type);
+    put(n, "writeFlat", lines(writeFlat));
+    put(n, "writePointees", lines(writePointees));
+    put(n, "readFlat", lines(readFlat));
+    put(n, "readPointees", lines(readPointees));
     return n;
   }
 
@@ -349,8 +349,8 @@ class HeaderView {
   const FilePlan& plan_;
   WirePlanner& wire_;
   const std::string& defaultImportDir_;
-  Data items_ = list();
-  Data ndrTypes_ = list();
+  DataList items_;
+  DataList ndrTypes_;
   std::set<const Decl*> emitted_;
   std::set<const Decl*> forwarded_;
 };

@@ -162,14 +162,19 @@ std::optional<std::string> Templates::render(const std::string& name, const kain
     error(name, "template error: " + tmpl.error_message());
     return std::nullopt;
   }
-  // No line ends in whitespace (an empty line of code inside an indented block, say).
+  // No line ends in whitespace (an empty line of code inside an indented block, say), and the marks, which
+  // stand just before newlines, go.
   std::string out;
   out.reserve(rendered.size());
-  for (char c : rendered) {
-    if (c == kLineMark) continue;
-    if (c == '\n')
-      while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
-    out += c;
+  for (size_t pos = 0; pos < rendered.size();) {
+    size_t newline = rendered.find('\n', pos);
+    size_t end = newline == std::string::npos ? rendered.size() : newline;
+    while (end > pos && (rendered[end - 1] == ' ' || rendered[end - 1] == '\t' || rendered[end - 1] == kLineMark))
+      --end;
+    out.append(rendered, pos, end - pos);
+    if (newline == std::string::npos) break;
+    out += '\n';
+    pos = newline + 1;
   }
   return out;
 }

@@ -9,13 +9,13 @@ namespace {
 Data dispatchCase(const OperationPlan& op) {
   if (op.isAsync) return asyncDispatchCaseView(op);
   Data d = serverCallView(op);
-  d.set("isAsync", false);
+  put(d, "isAsync", false);
   return d;
 }
 
 Data stubCase(const ObjectInterfacePlan& itf, const ObjectInterfacePlan::ChainMethod& m) {
   Data d = serverCallView(m.plan);
-  if (m.hasCallObject) d.set("callObject", callObjectDispatchView(itf, m.plan));
+  if (m.hasCallObject) put(d, "callObject", callObjectDispatchView(itf, m.plan));
   return d;
 }
 
@@ -23,29 +23,29 @@ Data stubCase(const ObjectInterfacePlan& itf, const ObjectInterfacePlan::ChainMe
 
 Data serverView(const FilePlan& plan) {
   Data view;
-  Data rpc = list();
+  DataList rpc;
   for (const auto& itf : plan.rpcInterfaces) {
     Data i;
-    i.set("interface", itf.name);
-    i.set("opCount", std::to_string(itf.opCount));
-    Data ops = list();
-    for (const auto& op : itf.operations) ops.push_back(dispatchCase(op));
-    i.set("operations", ops);
-    rpc.push_back(i);
+    put(i, "interface", itf.name);
+    put(i, "opCount", std::to_string(itf.opCount));
+    DataList ops;
+    for (const auto& op : itf.operations) ops.add(dispatchCase(op));
+    put(i, "operations", ops.take());
+    rpc.add(std::move(i));
   }
-  view.set("rpcInterfaces", rpc);
-  Data objects = list();
+  put(view, "rpcInterfaces", rpc.take());
+  DataList objects;
   for (const auto& itf : plan.objects) {
     if (!itf.hasProxy) continue;
     Data o;
-    o.set("interface", itf.name);
-    o.set("opCount", std::to_string(itf.opCount));
-    Data cases = list();
-    for (const auto& m : itf.chain) cases.push_back(stubCase(itf, m));
-    o.set("stubCases", cases);
-    objects.push_back(o);
+    put(o, "interface", itf.name);
+    put(o, "opCount", std::to_string(itf.opCount));
+    DataList cases;
+    for (const auto& m : itf.chain) cases.add(stubCase(itf, m));
+    put(o, "stubCases", cases.take());
+    objects.add(std::move(o));
   }
-  view.set("objectInterfaces", objects);
+  put(view, "objectInterfaces", objects.take());
   return view;
 }
 

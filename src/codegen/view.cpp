@@ -6,9 +6,9 @@
 namespace midlc::codegen {
 
 Data lines(const std::vector<std::string>& text) {
-  Data out = list();
-  for (const auto& line : text) out.push_back(Data(line));
-  return out;
+  DataList out;
+  for (const auto& line : text) out.add(Data(line));
+  return out.take();
 }
 
 Data lines(const Printer& p) {
@@ -97,38 +97,38 @@ Data pipeSetup(const OperationPlan& op) {
 
 Data clientCallView(const OperationPlan& op) {
   Data d;
-  d.set("name", op.name);
-  d.set("opnum", std::to_string(op.opnum));
-  d.set("returnType", op.returnType);
-  d.set("hasResult", op.hasResult);
-  d.set("checks", clientChecks(op));
-  d.set("request", statements(op.clientRequest(), Coding::Encode));
+  put(d, "name", op.name);
+  put(d, "opnum", std::to_string(op.opnum));
+  put(d, "returnType", op.returnType);
+  put(d, "hasResult", op.hasResult);
+  put(d, "checks", clientChecks(op));
+  put(d, "request", statements(op.clientRequest(), Coding::Encode));
   const wire::Steps reply = op.clientReply();
-  d.set("hasReply", !reply.empty());
-  d.set("reply", statements(reply, Coding::Decode));
+  put(d, "hasReply", !reply.empty());
+  put(d, "reply", statements(reply, Coding::Decode));
   return d;
 }
 
 Data serverCallView(const OperationPlan& op) {
   Data d;
-  d.set("name", op.name);
-  d.set("opnum", std::to_string(op.opnum));
-  d.set("returnType", op.returnType);
-  d.set("hasResult", op.hasResult);
-  d.set("locals", serverLocals(op));
+  put(d, "name", op.name);
+  put(d, "opnum", std::to_string(op.opnum));
+  put(d, "returnType", op.returnType);
+  put(d, "hasResult", op.hasResult);
+  put(d, "locals", serverLocals(op));
   const wire::Steps request = op.serverRequest();
-  d.set("hasRequest", !request.empty());
-  d.set("request", statements(request, Coding::Decode));
-  d.set("checks", serverChecks(op));
-  d.set("hasInPipes", op.inPipes > 0);
-  d.set("hasOutPipes", op.outPipes > 0);
-  d.set("inPipes", std::to_string(op.inPipes));
-  d.set("outPipes", std::to_string(op.outPipes));
-  d.set("pipeSetup", pipeSetup(op));
-  d.set("arguments", joinParams(op.arguments()));
+  put(d, "hasRequest", !request.empty());
+  put(d, "request", statements(request, Coding::Decode));
+  put(d, "checks", serverChecks(op));
+  put(d, "hasInPipes", op.inPipes > 0);
+  put(d, "hasOutPipes", op.outPipes > 0);
+  put(d, "inPipes", std::to_string(op.inPipes));
+  put(d, "outPipes", std::to_string(op.outPipes));
+  put(d, "pipeSetup", pipeSetup(op));
+  put(d, "arguments", joinParams(op.arguments()));
   const wire::Steps reply = op.serverReply();
-  d.set("hasReply", !reply.empty());
-  d.set("reply", statements(reply, Coding::Encode));
+  put(d, "hasReply", !reply.empty());
+  put(d, "reply", statements(reply, Coding::Encode));
   return d;
 }
 

@@ -4,6 +4,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,31 @@ using Data = mustache::data;
 inline Data list() {
   return Data{Data::type::list};
 }
+
+// kainjow's set() and push_back() copy what they are given, a whole tree of data; views build large trees,
+// so they move it instead.
+inline void put(Data& object, const std::string& key, Data value) {
+  object[key] = std::move(value);
+}
+
+// A list of template data, each element moved in once: a kainjow list copies its elements whenever it grows
+// (their move may throw), so it is filled only when its size is known.
+class DataList {
+ public:
+  void add(Data item) { items_.push_back(std::move(item)); }
+  bool empty() const { return items_.empty(); }
+  Data take() {
+    Data out = list();
+    auto& elements = const_cast<mustache::basic_list<std::string>&>(out.list_value());  // the list's own
+    elements.reserve(items_.size());
+    for (auto& item : items_) elements.push_back(std::move(item));
+    items_.clear();
+    return out;
+  }
+
+ private:
+  std::deque<Data> items_;
+};
 
 // Printed statements as a list the template indents: {{#body}}\n    {{{.}}}\n{{/body}}.
 Data lines(const std::vector<std::string>& lines);
