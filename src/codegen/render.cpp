@@ -112,6 +112,11 @@ std::optional<std::string> Templates::expand(const std::string& name, int depth)
   }
   auto text = source(name);
   if (!text) return std::nullopt;
+  // Each template and partial stands on its own: its sections close within it.
+  if (kainjow::mustache::mustache check{*text}; !check.is_valid()) {
+    error(name, "template error: " + check.error_message());
+    return std::nullopt;
+  }
   std::string out;
   size_t pos = 0;
   while (auto tag = nextTag(*text, pos)) {
