@@ -42,16 +42,7 @@ Data proxy(const ObjectInterfacePlan& itf) {
 
 Data clientView(const FilePlan& plan) {
   Data view;
-  DataList rpc;
-  for (const auto& itf : plan.rpcInterfaces) {
-    Data i;
-    put(i, "interface", itf.name);
-    DataList ops;
-    for (const auto& op : itf.operations) ops.add(clientFunction(itf, op));
-    put(i, "operations", ops.take());
-    rpc.add(std::move(i));
-  }
-  put(view, "rpcInterfaces", rpc.take());
+  put(view, "rpcInterfaces", rpcInterfacesView(plan, clientFunction));
   DataList objects;
   for (const auto& itf : plan.objects)
     if (itf.hasProxy) objects.add(proxy(itf));

@@ -67,24 +67,8 @@ std::string primitiveType(Primitive p) {
 }
 
 unsigned primitiveAlignment(Primitive p) {
-  switch (p) {
-    case Primitive::Boolean:
-    case Primitive::Byte:
-    case Primitive::Char:
-    case Primitive::Int8:
-    case Primitive::UInt8:
-      return 1;
-    case Primitive::WChar:
-    case Primitive::Int16:
-    case Primitive::UInt16:
-      return 2;
-    case Primitive::Int64:
-    case Primitive::UInt64:
-    case Primitive::Double:
-      return 8;
-    default:
-      return 4;
-  }
+  const unsigned size = sema::ndrSize(p);
+  return size ? size : 4;
 }
 
 bool isWideString(const Type* level) {

@@ -190,9 +190,10 @@ class HeaderView {
       put(a, "type", type);
       put(a, "index", std::to_string(index));
       put(a, "isDefault", arm.cases.empty());
-      put(a, "discriminantValue", arm.cases.empty() ? std::string("midl_d")
-                                                   : "static_cast<" + discType + ">(" +
-                                                         std::to_string(arm.cases.front().integer) + ")");
+      put(a, "discriminantValue",
+          arm.cases.empty()
+              ? std::string("midl_d")
+              : "static_cast<" + discType + ">(" + std::to_string(arm.cases.front().integer) + ")");
       arms.add(std::move(a));
     }
     put(v, "variantTypes", variant);

@@ -174,7 +174,8 @@ std::optional<std::string> Templates::render(const std::string& name, const kain
   for (size_t pos = 0; pos < rendered.size();) {
     size_t newline = rendered.find('\n', pos);
     size_t end = newline == std::string::npos ? rendered.size() : newline;
-    while (end > pos && (rendered[end - 1] == ' ' || rendered[end - 1] == '\t' || rendered[end - 1] == kLineMark))
+    while (end > pos &&
+           (rendered[end - 1] == ' ' || rendered[end - 1] == '\t' || rendered[end - 1] == kLineMark))
       --end;
     out.append(rendered, pos, end - pos);
     if (newline == std::string::npos) break;

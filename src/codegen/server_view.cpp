@@ -23,17 +23,10 @@ Data stubCase(const ObjectInterfacePlan& itf, const ObjectInterfacePlan::ChainMe
 
 Data serverView(const FilePlan& plan) {
   Data view;
-  DataList rpc;
-  for (const auto& itf : plan.rpcInterfaces) {
-    Data i;
-    put(i, "interface", itf.name);
-    put(i, "opCount", std::to_string(itf.opCount));
-    DataList ops;
-    for (const auto& op : itf.operations) ops.add(dispatchCase(op));
-    put(i, "operations", ops.take());
-    rpc.add(std::move(i));
-  }
-  put(view, "rpcInterfaces", rpc.take());
+  put(view, "rpcInterfaces",
+      rpcInterfacesView(
+          plan, [](const RpcInterfacePlan&, const OperationPlan& op) { return dispatchCase(op); },
+          [](const RpcInterfacePlan& itf, Data& i) { put(i, "opCount", std::to_string(itf.opCount)); }));
   DataList objects;
   for (const auto& itf : plan.objects) {
     if (!itf.hasProxy) continue;

@@ -132,6 +132,22 @@ Data serverCallView(const OperationPlan& op) {
   return d;
 }
 
+Data rpcInterfacesView(const FilePlan& plan,
+                       const std::function<Data(const RpcInterfacePlan&, const OperationPlan&)>& operation,
+                       const std::function<void(const RpcInterfacePlan&, Data&)>& more) {
+  DataList rpc;
+  for (const auto& itf : plan.rpcInterfaces) {
+    Data i;
+    put(i, "interface", itf.name);
+    if (more) more(itf, i);
+    DataList ops;
+    for (const auto& op : itf.operations) ops.add(operation(itf, op));
+    put(i, "operations", ops.take());
+    rpc.add(std::move(i));
+  }
+  return rpc.take();
+}
+
 std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op) {
   if (!op.bindingParam.empty()) return op.bindingParam;
   return itf.explicitHandle ? "midl_binding" : itf.implicitHandle;

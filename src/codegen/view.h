@@ -5,6 +5,7 @@
 #include <kainjow/mustache.hpp>
 
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,12 @@ Data pipeSetup(const OperationPlan& op);
 std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const OperationPlan& op);
 std::vector<std::string> rpcManagerParams(const OperationPlan& op);
 std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op);
+
+// The list of a file's RPC interfaces, each with its `interface` name and its `operations`, one element made
+// by `operation` per operation; `more` adds keys of the interface's own.
+Data rpcInterfacesView(const FilePlan& plan,
+                       const std::function<Data(const RpcInterfacePlan&, const OperationPlan&)>& operation,
+                       const std::function<void(const RpcInterfacePlan&, Data&)>& more = {});
 
 // The views of the three files. The header's needs the model (its types, in declaration order).
 Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,

@@ -120,34 +120,6 @@ const Expr* Analyzer::constantExpr(const ast::Expr& e, const char* what) {
 // Constant folding follows C's rules in 64 bits: unsigned if either operand is.
 namespace {
 
-int64_t sizeOfPrimitive(Primitive p) {
-  switch (p) {
-    case Primitive::Boolean:
-    case Primitive::Byte:
-    case Primitive::Char:
-    case Primitive::Int8:
-    case Primitive::UInt8:
-      return 1;
-    case Primitive::WChar:
-    case Primitive::Int16:
-    case Primitive::UInt16:
-      return 2;
-    case Primitive::Int32:
-    case Primitive::UInt32:
-    case Primitive::Float:
-    case Primitive::ErrorStatus:
-    case Primitive::Int3264:
-    case Primitive::UInt3264:
-      return 4;
-    case Primitive::Int64:
-    case Primitive::UInt64:
-    case Primitive::Double:
-      return 8;
-    default:
-      return 0;
-  }
-}
-
 void foldFloating(Expr& out, const Value& a, const Value& b) {
   double x = a.kind == Value::Kind::Float ? a.floating : static_cast<double>(a.integer);
   double y = b.kind == Value::Kind::Float ? b.floating : static_cast<double>(b.integer);
@@ -332,7 +304,7 @@ const Expr* Analyzer::sizeOf(const ast::Expr& e, Expr& out) {
   if (e.pointerLevels > 0)
     size = 4;  // NDR pointers are 4-byte referent ids
   else if (t && t->kind == Type::Kind::Primitive)
-    size = sizeOfPrimitive(t->primitive);
+    size = ndrSize(t->primitive);
   if (size == 0) {
     d_.error(e.location, "sizeof is supported for base types and pointers only");
     return nullptr;

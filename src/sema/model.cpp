@@ -111,6 +111,30 @@ const char* primitiveName(Primitive p) {
   return "?";
 }
 
+unsigned ndrSize(Primitive p) {
+  switch (p) {
+    case Primitive::Boolean:
+    case Primitive::Byte:
+    case Primitive::Char:
+    case Primitive::Int8:
+    case Primitive::UInt8:
+      return 1;
+    case Primitive::WChar:
+    case Primitive::Int16:
+    case Primitive::UInt16:
+      return 2;
+    case Primitive::Int64:
+    case Primitive::UInt64:
+    case Primitive::Double:
+      return 8;
+    case Primitive::HandleT:
+    case Primitive::Void:
+      return 0;
+    default:
+      return 4;
+  }
+}
+
 const Type* resolveTypedefs(const Type* t) {
   for (int guard = 0;
        t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef && guard < 1000;
