@@ -23,11 +23,10 @@ midlrt::async::Task<int32_t> computeAwaited(midlrt::Binding binding, int32_t val
 }
 
 midlrt::async::Task<int32_t> squareAwaited(midlrt::com::ComPtr<ISlowObject> object, int32_t value) {
-  midlrt::com::ComPtr<AsyncISlowObject> call;
-  object.as<midlrt::com::ICallFactory>()->CreateCall(AsyncISlowObject::kIid, nullptr, AsyncISlowObject::kIid,
-                                                     reinterpret_cast<midlrt::com::IUnknown**>(call.put()));
+  auto call = midlrt::async::createCall<AsyncISlowObject>(object);
+  if (!call) co_return -1;
   call->Begin_Square(value);
-  co_await midlrt::async::done(*midlrt::async::asCallObject(call.get()));
+  co_await midlrt::async::done(*midlrt::async::asCallObject(call.call.get()));
   int32_t square = 0;
   call->Finish_Square(square);
   co_return square;

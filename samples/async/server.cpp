@@ -59,12 +59,11 @@ class Timer {
 
 class SlowServiceImpl : public SlowService_Manager {
  public:
-  void Compute(midlrt::async::ServerAsyncCall call, int32_t delayMs, int32_t value) override {
+  void Compute(ComputeCall call, int32_t delayMs, int32_t value) override {
     // A cancelled call is completed at once with the cancel status (the client asked to stop waiting).
     call.onCancel([call]() mutable { call.abort(midlrt::rpc::status::kFaultCancel); });
     timer_.after(std::chrono::milliseconds(delayMs), [call, value]() mutable {
-      int32_t result = value * 10;
-      call.complete(&result);  // ignored if the call was already aborted
+      call.complete(value * 10);  // ignored if the call was already aborted
     });
   }
 

@@ -1,6 +1,7 @@
 // The calculator client: calls every operation of the Calculator interface once and prints the results.
 // Usage: calculator_client <string binding>     e.g. ncalrpc:[/tmp/calc.sock]
 #include <iostream>
+#include <stdexcept>
 
 #include "calculator.h"
 
@@ -51,10 +52,8 @@ int main(int argc, char** argv) {
     accumulator->Total(total);
     std::cout << "IAccumulator: Add(40), Add(2), Total() = " << total << "\n";
     // Total is [async] in the ACF: a call object sends Begin_Total at once and Finish_Total collects.
-    midlrt::com::ComPtr<AsyncIAccumulator> call;
-    accumulator.as<midlrt::com::ICallFactory>()->CreateCall(
-        AsyncIAccumulator::kIid, nullptr, AsyncIAccumulator::kIid,
-        reinterpret_cast<midlrt::com::IUnknown**>(call.put()));
+    auto call = midlrt::async::createCall<AsyncIAccumulator>(accumulator);
+    if (!call) throw std::runtime_error("no call object for IAccumulator");
     call->Begin_Total();
     total = 0;
     HRESULT hr = call->Finish_Total(total);

@@ -89,8 +89,7 @@ int main(int argc, char** argv) {
   Calculator_register(server, std::make_shared<CalculatorImpl>());
   auto objects = std::make_shared<midlrt::com::ObjectTable>();
   auto accumulator = midlrt::com::ComObject<IAccumulator>::make<Accumulator>();
-  objects->add(*midlrt::rpc::Uuid::parse("aaaaaaaa-0000-4000-8000-000000000001"),
-               midlrt::com::ComPtr<midlrt::com::IUnknown>(accumulator.get()));
+  objects->add(*midlrt::rpc::Uuid::parse("aaaaaaaa-0000-4000-8000-000000000001"), accumulator);
   IAccumulator_register(server, objects);
   return samples::serveUntilStopped(server, stop, argc, argv, "calculator_server");
 }

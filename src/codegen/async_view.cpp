@@ -53,6 +53,7 @@ Data asyncDispatchCaseView(const OperationPlan& op) {
   std::string args;
   for (const auto& a : op.arguments()) args += ", " + a;
   put(d, "argumentsAfterCall", args);
+  put(d, "callType", op.callType);
   return d;
 }
 

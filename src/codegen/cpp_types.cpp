@@ -22,6 +22,39 @@ const Type* pipeOf(const Type* t) {
   return nullptr;
 }
 
+std::string runtimeType(const sema::Decl& decl) {
+  if (decl.kind == sema::Decl::Kind::Struct && decl.name == "_GUID") {
+    const auto& fields = static_cast<const sema::StructDecl&>(decl).fields;
+    auto primitive = [&](size_t i, std::initializer_list<Primitive> allowed) {
+      const Type* t = resolved(fields[i].type);
+      if (!t || t->kind != Type::Kind::Primitive) return false;
+      for (Primitive p : allowed)
+        if (t->primitive == p) return true;
+      return false;
+    };
+    if (fields.size() != 4 || !primitive(0, {Primitive::UInt32, Primitive::Int32}) ||
+        !primitive(1, {Primitive::UInt16, Primitive::Int16}) || !primitive(2, {Primitive::UInt16, Primitive::Int16}))
+      return "";
+    const Type* data4 = resolved(fields[3].type);
+    const Type* byte = data4 && data4->kind == Type::Kind::Array ? resolved(data4->element) : nullptr;
+    if (!data4 || data4->fixedLength != 8u || data4->sizing.any() || data4->isString || !byte ||
+        byte->kind != Type::Kind::Primitive ||
+        (byte->primitive != Primitive::UInt8 && byte->primitive != Primitive::Byte && byte->primitive != Primitive::Int8))
+      return "";
+    return "::midlrt::com::Guid";
+  }
+  if (decl.kind == sema::Decl::Kind::Typedef &&
+      (decl.name == "REFIID" || decl.name == "REFCLSID" || decl.name == "REFGUID")) {
+    const Type* t = static_cast<const sema::TypedefDecl&>(decl).type;
+    const Type* pointee = t && t->kind == Type::Kind::Pointer && t->pointerKind == sema::PointerKind::Ref
+                              ? resolved(t->element)
+                              : nullptr;
+    if (pointee && pointee->kind == Type::Kind::Named && !runtimeType(*pointee->decl).empty())
+      return "::midlrt::com::" + decl.name;
+  }
+  return "";
+}
+
 std::string primitiveType(Primitive p) {
   switch (p) {
     case Primitive::Boolean:
@@ -97,9 +130,10 @@ std::string cppType(const Type* t) {
       return primitiveType(t->primitive);
     case Type::Kind::Named: {
       const sema::Decl* d = t->decl;
-      if (d->kind == sema::Decl::Kind::Interface || d->kind == sema::Decl::Kind::Dispinterface)
-        return cppName(d->name);  // only ever behind a pointer
-      return cppName(d->name);
+      // The runtime's references (REFIID) are spelled by what they refer to.
+      if (d->kind == sema::Decl::Kind::Typedef && !runtimeType(*d).empty())
+        return cppType(static_cast<const sema::TypedefDecl*>(d)->type);
+      return cppName(d->name);  // an interface is only ever behind a pointer
     }
     case Type::Kind::Pointer: {
       const Type* element = resolved(t->element);

@@ -37,6 +37,13 @@ std::string pointeeType(const sema::Type* level);
 // True if `type` is a [string] pointer or array of 16-bit characters.
 bool isWideString(const sema::Type* level);
 
+// IDL declarations that are the runtime's own C++ types, so that `using namespace midlrt::com` beside a
+// generated header names one GUID, not two: a `struct _GUID` with the DCE UUID's fields is midlrt::com::Guid
+// (marshaled by the runtime, midlrt/detail/uuid_ndr.h), and REFIID, REFCLSID and REFGUID, [ref] pointers to
+// it, are the runtime's `const Guid&`. The runtime's spelling, or "" for every other declaration. Generated
+// code spells the references by what they refer to (a parameter `const IID&`, a server local `IID`).
+std::string runtimeType(const sema::Decl& decl);
+
 // The C++ primitive spelling ("int32_t", "char16_t", ...).
 std::string primitiveType(sema::Primitive p);
 

@@ -148,6 +148,7 @@ class HeaderView {
 
   void emitStruct(const sema::StructDecl& s) {
     emitted_.insert(&s);
+    if (std::string runtime = runtimeType(s); !runtime.empty()) return emitAlias(s.name, runtime);
     for (const auto& f : s.fields) emitDependencies(f.type);
     Data v;
     put(v, "isStruct", true);
@@ -223,11 +224,20 @@ class HeaderView {
     emitDependencies(td.type);
     // typedef struct Point {...} Point; needs no alias.
     if (td.type && td.type->kind == Type::Kind::Named && td.type->decl->name == td.name) return;
+    if (std::string runtime = runtimeType(td); !runtime.empty()) return emitAlias(td.name, runtime);
     Data v;
     put(v, "isTypedef", true);
     put(v, "name", cppName(td.name));
     // A context handle is, for the client, an opaque handle (the server's manager sees its own state).
     put(v, "type", td.isContextHandle ? std::string("::midlrt::rpc::ContextHandle") : cppType(td.type));
+    items_.add(std::move(v));
+  }
+
+  void emitAlias(const std::string& name, const std::string& type) {
+    Data v;
+    put(v, "isTypedef", true);
+    put(v, "name", cppName(name));
+    put(v, "type", type);
     items_.add(std::move(v));
   }
 
@@ -311,6 +321,8 @@ class HeaderView {
       put(o, "returnType", op.returnType);
       put(o, "clientParams", joinParams(rpcClientParams(itf, op)));
       put(o, "managerParams", joinParams(rpcManagerParams(op)));
+      put(o, "callType", op.callType);
+      put(o, "hasResult", op.hasResult);
       ops.add(std::move(o));
     }
     put(i, "operations", ops.take());

@@ -36,6 +36,13 @@ RpcInterfacePlan rpcInterface(const sema::InterfaceDecl& itf, WirePlanner& wire)
   OperationPlanner planner(wire, itf);
   for (const auto& op : itf.operations)
     if (!op.isLocal) plan.operations.push_back(planner.plan(op));  // a [local] procedure has no stub
+  // Each [async] operation's typed handle is <Operation>Call, unless an operation has that name.
+  for (auto& op : plan.operations) {
+    if (!op.isAsync) continue;
+    op.callType = op.name + "Call";
+    for (const auto& other : itf.operations)
+      if (cppName(other.name) == op.callType) op.callType += "_";
+  }
   return plan;
 }
 

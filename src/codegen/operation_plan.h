@@ -82,6 +82,8 @@ struct OperationPlan {
   unsigned inPipes = 0;
   unsigned outPipes = 0;
   bool serverWriteNeedsCall = false;  // [out] context handles register with the call when marshaled
+  // [async] RPC: the manager's typed handle, Foo_Manager::<callType> (<Operation>Call).
+  std::string callType;
 
   // What the views ask of it.
   std::vector<std::string> clientParams() const;

@@ -164,7 +164,7 @@ std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const Oper
 
 std::vector<std::string> rpcManagerParams(const OperationPlan& op) {
   std::vector<std::string> params = op.managerParams();
-  if (op.isAsync) params.insert(params.begin(), "::midlrt::async::ServerAsyncCall midl_call");
+  if (op.isAsync) params.insert(params.begin(), op.callType + " midl_call");
   return params;
 }
 

@@ -42,20 +42,18 @@ class AsyncSessions : public Sessions_Manager {
   ~AsyncSessions() override {
     for (auto& t : threads_) t.join();
   }
-  void Open(ServerAsyncCall call, int32_t start, std::shared_ptr<void>& session) override {
+  void Open(OpenCall call, int32_t start, std::shared_ptr<void>& session) override {
     later([call, start, &session]() mutable {
       session = std::make_shared<Counter>(start);
-      int32_t result = 0;
-      call.complete(&result);
+      call.complete(0);
     });
   }
-  void Next(ServerAsyncCall call, const std::shared_ptr<void>& session) override {
+  void Next(NextCall call, const std::shared_ptr<void>& session) override {
     later([call, &session]() mutable {
-      int32_t result = static_cast<Counter*>(session.get())->value++;
-      call.complete(&result);
+      call.complete(static_cast<Counter*>(session.get())->value++);
     });
   }
-  void Close(ServerAsyncCall call, std::shared_ptr<void>& session) override {
+  void Close(CloseCall call, std::shared_ptr<void>& session) override {
     later([call, &session]() mutable {
       session.reset();
       call.complete();

@@ -24,14 +24,13 @@ class AsyncWorker : public Work_Manager {
   ~AsyncWorker() override {
     for (auto& t : threads_) t.join();
   }
-  void Compute(ServerAsyncCall call, int32_t value, int32_t& doubled) override {
+  void Compute(ComputeCall call, int32_t value, int32_t& doubled) override {
     later([call, value, &doubled]() mutable {
       doubled = value * 2;
-      int32_t result = value + 1;
-      call.complete(&result);
+      call.complete(value + 1);
     });
   }
-  void Touch(ServerAsyncCall call, int32_t value) override {
+  void Touch(TouchCall call, int32_t value) override {
     if (value == -1) {
       call.abort(0x20000123);
       return;
@@ -53,11 +52,10 @@ class AsyncWorker : public Work_Manager {
     }
     later([call]() mutable { call.complete(); });
   }
-  void Echo(ServerAsyncCall call, const std::string& text, std::unique_ptr<std::string>& copy) override {
+  void Echo(EchoCall call, const std::string& text, std::unique_ptr<std::string>& copy) override {
     later([call, text, &copy]() mutable {
       copy = std::make_unique<std::string>(text + text);
-      int32_t length = static_cast<int32_t>(copy->size());
-      call.complete(&length);
+      call.complete(static_cast<int32_t>(copy->size()));
     });
   }
 

@@ -202,9 +202,9 @@ class ComCalls : public ::testing::Test {
  protected:
   void SetUp() override {
     objects_ = std::make_shared<ObjectTable>();
-    objects_->add(kStoreId, ComPtr<IUnknown>(store_.get()));
-    objects_->add(kSyncAccountId, ComPtr<IUnknown>(syncAccount_.get()));
-    objects_->add(kAsyncAccountId, ComPtr<IUnknown>(static_cast<IAccount*>(asyncAccount_.get())));
+    objects_->add(kStoreId, store_);
+    objects_->add(kSyncAccountId, syncAccount_);
+    objects_->add(kAsyncAccountId, asyncAccount_);  // a ComObject<IAccount, ICallFactory>: no cast needed
     IStore_register(server_, objects_);
     recorder_ = std::make_shared<Recorder>(IAccount_stub(objects_));
     server_.registerInterface(IAccount_ifspec, 5, recorder_);
@@ -216,13 +216,9 @@ class ComCalls : public ::testing::Test {
   }
 
   ComPtr<AsyncIAccount> newCall(const ComPtr<IAccount>& proxy) {
-    ComPtr<ICallFactory> factory = proxy.as<ICallFactory>();
-    EXPECT_TRUE(factory);
-    ComPtr<AsyncIAccount> call;
-    EXPECT_EQ(factory->CreateCall(AsyncIAccount::kIid, nullptr, AsyncIAccount::kIid,
-                                  reinterpret_cast<IUnknown**>(call.put())),
-              S_OK);
-    return call;
+    auto created = midlrt::async::createCall<AsyncIAccount>(proxy);
+    EXPECT_EQ(created.hr, S_OK);
+    return created.call;
   }
 
   ComPtr<Store> store_ = Store::make<Store>();

@@ -116,36 +116,36 @@ class AsyncPipes : public Pipes_Manager {
   ~AsyncPipes() override {
     for (auto& t : threads_) t.join();
   }
-  void Sum(ServerAsyncCall call, ServerCall&, int32_t s, LONG_PIPE& values, int32_t& count) override {
+  void Sum(SumCall call, ServerCall&, int32_t s, LONG_PIPE& values, int32_t& count) override {
     later(call, [s, &values, &count] { return sum(s, values, count); });
   }
-  void Range(ServerAsyncCall call, ServerCall&, int32_t first, int32_t count, int32_t chunk,
+  void Range(RangeCall call, ServerCall&, int32_t first, int32_t count, int32_t chunk,
              LONG_PIPE& values) override {
     later(call, [=, &values] { return range(first, count, chunk, values); });
   }
-  void Echo(ServerAsyncCall call, ServerCall&, BYTE_PIPE& input, BYTE_PIPE& output) override {
+  void Echo(EchoCall call, ServerCall&, BYTE_PIPE& input, BYTE_PIPE& output) override {
     later(call, [&input, &output] { return echo(input, output); });
   }
-  void Scale(ServerAsyncCall call, ServerCall&, SAMPLE_PIPE& samples) override {
+  void Scale(ScaleCall call, ServerCall&, SAMPLE_PIPE& samples) override {
     later(call, [&samples] { return scale(samples); });
   }
-  void Concat(ServerAsyncCall call, ServerCall&, LONG_PIPE& first, LONG_PIPE& second,
+  void Concat(ConcatCall call, ServerCall&, LONG_PIPE& first, LONG_PIPE& second,
               LONG_PIPE& joined) override {
     later(call, [&first, &second, &joined] { return concat(first, second, joined); });
   }
-  void Misuse(ServerAsyncCall call, ServerCall&, int32_t how, LONG_PIPE& a, LONG_PIPE& b,
+  void Misuse(MisuseCall call, ServerCall&, int32_t how, LONG_PIPE& a, LONG_PIPE& b,
               LONG_PIPE& c) override {
     later(call, [how, &a, &b, &c] { return misuse(how, a, b, c); });
   }
 
  private:
+  // Every operation returns a long: one typed handle type serves them all.
   template <class F>
-  void later(ServerAsyncCall call, F work) {
+  void later(midlrt::async::ServerAsyncCallOf<int32_t> call, F work) {
     std::lock_guard<std::mutex> lock(mu_);
     threads_.emplace_back([call, work]() mutable {
       try {
-        int32_t result = work();
-        call.complete(&result);
+        call.complete(work());
       } catch (const midlrt::ndr::NdrError& e) {
         call.abort(e.status());
       }

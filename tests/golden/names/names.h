@@ -98,8 +98,9 @@ struct Names_Manager {
   virtual int32_t Locals(int32_t d, int32_t e, int32_t call, int32_t state, int32_t binding, int32_t& result, int32_t& midl_result_, const std::vector<int32_t>& delete_) = 0;
   virtual void Keywords(int32_t this_, int32_t class_, int32_t new_, Clash& midl_x_, int32_t midl_frame_) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void AsyncLocals(::midlrt::async::ServerAsyncCall midl_call, int32_t d, int32_t e, int32_t call, int32_t& state, LONG_PIPE& c, int32_t n, std::shared_ptr<void>& midl_call_) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using AsyncLocalsCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void AsyncLocals(AsyncLocalsCall midl_call, int32_t d, int32_t e, int32_t call, int32_t& state, LONG_PIPE& c, int32_t n, std::shared_ptr<void>& midl_call_) = 0;
   virtual void Unions(int32_t v, const Members& value) = 0;
 };
 

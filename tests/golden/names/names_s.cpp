@@ -113,7 +113,7 @@ public:
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_midl_call__id, midl_call_);
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->AsyncLocals(midl_async_call, d, e, call, state, c, n, midl_call_);
+        midl_manager->AsyncLocals(Names_Manager::AsyncLocalsCall(midl_async_call), d, e, call, state, c, n, midl_call_);
         return;
       }
       case 3: {

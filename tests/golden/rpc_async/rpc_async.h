@@ -50,30 +50,38 @@ uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
 struct Jobs_Manager {
   virtual ~Jobs_Manager() = default;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Compute(::midlrt::async::ServerAsyncCall midl_call, int32_t value, int32_t& doubled) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using ComputeCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Compute(ComputeCall midl_call, int32_t value, int32_t& doubled) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Touch(::midlrt::async::ServerAsyncCall midl_call, int32_t value) = 0;
+  // midl_call.complete() after setting the [out] parameters, or midl_call.abort(status).
+  using TouchCall = ::midlrt::async::ServerAsyncCallOf<void>;
+  virtual void Touch(TouchCall midl_call, int32_t value) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Echo(::midlrt::async::ServerAsyncCall midl_call, const std::string& text, std::unique_ptr<std::string>& copy) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using EchoCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Echo(EchoCall midl_call, const std::string& text, std::unique_ptr<std::string>& copy) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Sum(::midlrt::async::ServerAsyncCall midl_call, int32_t n, const std::vector<int32_t>& values, double& average) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using SumCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Sum(SumCall midl_call, int32_t n, const std::vector<int32_t>& values, double& average) = 0;
   virtual int32_t Plain(int32_t value) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Open(::midlrt::async::ServerAsyncCall midl_call, int32_t start, std::shared_ptr<void>& job) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using OpenCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Open(OpenCall midl_call, int32_t start, std::shared_ptr<void>& job) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Step(::midlrt::async::ServerAsyncCall midl_call, const std::shared_ptr<void>& job, const int32_t* by) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using StepCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Step(StepCall midl_call, const std::shared_ptr<void>& job, const int32_t* by) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Close(::midlrt::async::ServerAsyncCall midl_call, std::shared_ptr<void>& job) = 0;
+  // midl_call.complete() after setting the [out] parameters, or midl_call.abort(status).
+  using CloseCall = ::midlrt::async::ServerAsyncCallOf<void>;
+  virtual void Close(CloseCall midl_call, std::shared_ptr<void>& job) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Poll(::midlrt::async::ServerAsyncCall midl_call, int32_t how) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using PollCall = ::midlrt::async::ServerAsyncCallOf<uint32_t>;
+  virtual void Poll(PollCall midl_call, int32_t how) = 0;
 };
 
 void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager);

@@ -33,7 +33,7 @@ public:
               midl_e.write<int32_t>(doubled);
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Compute(midl_async_call, value, doubled);
+        midl_manager->Compute(Jobs_Manager::ComputeCall(midl_async_call), value, doubled);
         return;
       }
       case 1: {
@@ -52,7 +52,7 @@ public:
               (void)midl_reply_value;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
             });
-        midl_manager->Touch(midl_async_call, value);
+        midl_manager->Touch(Jobs_Manager::TouchCall(midl_async_call), value);
         return;
       }
       case 2: {
@@ -79,7 +79,7 @@ public:
               }
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Echo(midl_async_call, text, copy);
+        midl_manager->Echo(Jobs_Manager::EchoCall(midl_async_call), text, copy);
         return;
       }
       case 3: {
@@ -112,7 +112,7 @@ public:
               midl_e.write<double>(average);
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Sum(midl_async_call, n, values, average);
+        midl_manager->Sum(Jobs_Manager::SumCall(midl_async_call), n, values, average);
         return;
       }
       case 4: {
@@ -153,7 +153,7 @@ public:
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_job_id, job);
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Open(midl_async_call, start, job);
+        midl_manager->Open(Jobs_Manager::OpenCall(midl_async_call), start, job);
         return;
       }
       case 6: {
@@ -185,7 +185,7 @@ public:
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Step(midl_async_call, job, by.get());
+        midl_manager->Step(Jobs_Manager::StepCall(midl_async_call), job, by.get());
         return;
       }
       case 7: {
@@ -211,7 +211,7 @@ public:
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_job_id, job);
             });
-        midl_manager->Close(midl_async_call, job);
+        midl_manager->Close(Jobs_Manager::CloseCall(midl_async_call), job);
         return;
       }
       case 8: {
@@ -231,7 +231,7 @@ public:
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<uint32_t>(midl_result);
             });
-        midl_manager->Poll(midl_async_call, how);
+        midl_manager->Poll(Jobs_Manager::PollCall(midl_async_call), how);
         return;
       }
       default:

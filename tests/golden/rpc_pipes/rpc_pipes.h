@@ -70,17 +70,21 @@ uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
 struct Pipes_Manager {
   virtual ~Pipes_Manager() = default;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Sum(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t scale, LONG_PIPE& values, int32_t& count) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using SumCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Sum(SumCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t scale, LONG_PIPE& values, int32_t& count) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Range(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, LONG_PIPE& values) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using RangeCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Range(RangeCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, LONG_PIPE& values) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Scale(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, SAMPLE_PIPE& samples) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using ScaleCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Scale(ScaleCall midl_call, ::midlrt::rpc::ServerCall& h, SAMPLE_PIPE& samples) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Drain(::midlrt::async::ServerAsyncCall midl_call, ::midlrt::rpc::ServerCall& h, BYTE_PIPE& input) = 0;
+  // midl_call.complete() after setting the [out] parameters, or midl_call.abort(status).
+  using DrainCall = ::midlrt::async::ServerAsyncCallOf<void>;
+  virtual void Drain(DrainCall midl_call, ::midlrt::rpc::ServerCall& h, BYTE_PIPE& input) = 0;
 };
 
 void Pipes_register(::midlrt::rpc::Server& server, std::shared_ptr<Pipes_Manager> manager);

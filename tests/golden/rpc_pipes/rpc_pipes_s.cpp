@@ -177,7 +177,7 @@ public:
               midl_e.write<int32_t>(count);
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Sum(midl_async_call, midl_call, scale, values, count);
+        midl_manager->Sum(Pipes_Manager::SumCall(midl_async_call), midl_call, scale, values, count);
         return;
       }
       case 1: {
@@ -212,7 +212,7 @@ public:
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Range(midl_async_call, midl_call, first, count, values);
+        midl_manager->Range(Pipes_Manager::RangeCall(midl_async_call), midl_call, first, count, values);
         return;
       }
       case 2: {
@@ -249,7 +249,7 @@ public:
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(midl_result);
             });
-        midl_manager->Scale(midl_async_call, midl_call, samples);
+        midl_manager->Scale(Pipes_Manager::ScaleCall(midl_async_call), midl_call, samples);
         return;
       }
       case 3: {
@@ -273,7 +273,7 @@ public:
               (void)midl_reply_value;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
             });
-        midl_manager->Drain(midl_async_call, midl_call, input);
+        midl_manager->Drain(Pipes_Manager::DrainCall(midl_async_call), midl_call, input);
         return;
       }
       default:

@@ -42,11 +42,13 @@ struct FileService_Manager {
   virtual ~FileService_Manager() = default;
   virtual uint32_t Open(::midlrt::rpc::ServerCall& binding, const std::string& path, FS_MODE mode, std::shared_ptr<void>& file) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Read(::midlrt::async::ServerAsyncCall midl_call, const std::shared_ptr<void>& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using ReadCall = ::midlrt::async::ServerAsyncCallOf<uint32_t>;
+  virtual void Read(ReadCall midl_call, const std::shared_ptr<void>& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
-  // midl_call.complete(&result) after setting the [out] parameters, or midl_call.abort(status).
-  virtual void Upload(::midlrt::async::ServerAsyncCall midl_call, const std::shared_ptr<void>& file, BYTE_PIPE& data) = 0;
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using UploadCall = ::midlrt::async::ServerAsyncCallOf<uint32_t>;
+  virtual void Upload(UploadCall midl_call, const std::shared_ptr<void>& file, BYTE_PIPE& data) = 0;
   virtual void Close(std::shared_ptr<void>& file) = 0;
   virtual uint32_t Version(::midlrt::rpc::ServerCall& binding) = 0;
 };

@@ -66,7 +66,7 @@ public:
               midl_e.write<uint32_t>(read);
               midl_e.write<uint32_t>(midl_result);
             });
-        midl_manager->Read(midl_async_call, file, count, buffer, read);
+        midl_manager->Read(FileService_Manager::ReadCall(midl_async_call), file, count, buffer, read);
         return;
       }
       case 2: {
@@ -98,7 +98,7 @@ public:
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<uint32_t>(midl_result);
             });
-        midl_manager->Upload(midl_async_call, file, data);
+        midl_manager->Upload(FileService_Manager::UploadCall(midl_async_call), file, data);
         return;
       }
       case 3: {

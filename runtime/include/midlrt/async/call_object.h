@@ -126,4 +126,35 @@ class CallObject : public ClientCallObject, public AsyncItf {
 // The ClientCallObject behind any interface of a call object (AddRef'd), or null.
 com::ComPtr<ClientCallObject> asCallObject(com::IUnknown* anyInterfaceOfTheCall);
 
+// A call object, or the HRESULT that says why there is none.
+template <class AsyncItf>
+struct CreatedCall {
+  com::ComPtr<AsyncItf> call;
+  com::HRESULT hr = com::E_FAIL;
+  explicit operator bool() const { return com::SUCCEEDED(hr) && call; }
+  AsyncItf* operator->() const { return call.get(); }
+};
+
+// ICallFactory::CreateCall with the types spelled out: a new call object of AsyncItf (AsyncIFoo) for the
+// object behind `proxy`, not aggregated, as in
+//   auto add = midlrt::async::createCall<AsyncICalc>(calc);
+//   if (add) add->Begin_Add(1, 2);
+// E_NOINTERFACE if the object has no ICallFactory (a proxy of an interface without an asynchronous form)
+// or no call objects of AsyncItf.
+template <class AsyncItf, class T>
+CreatedCall<AsyncItf> createCall(const com::ComPtr<T>& proxy) {
+  CreatedCall<AsyncItf> out;
+  com::ComPtr<com::ICallFactory> factory = proxy ? proxy.template as<com::ICallFactory>() : nullptr;
+  if (!factory) {
+    out.hr = proxy ? com::E_NOINTERFACE : com::E_POINTER;
+    return out;
+  }
+  com::ComPtr<com::IUnknown> created;
+  out.hr = factory->CreateCall(AsyncItf::kIid, nullptr, AsyncItf::kIid, created.put());
+  // CreateCall hands back the interface asked for (riid2), typed as IUnknown**.
+  if (com::SUCCEEDED(out.hr)) out.call = com::ComPtr<AsyncItf>::attach(static_cast<AsyncItf*>(
+                                  static_cast<void*>(created.detach())));
+  return out;
+}
+
 }  // namespace midlrt::async

@@ -98,4 +98,25 @@ class ServerAsyncCall {
   std::shared_ptr<Marshal> marshal_;
 };
 
+// The async handle of one [async] operation whose result is R, as its manager receives it (generated
+// managers name it Foo_Manager::<Operation>Call): complete() takes only that result (no argument for a void
+// operation), so a slip such as complete(&someOtherVariable) does not compile. The untyped handle it derives
+// from stays for the runtime and generic code.
+template <class R>
+class ServerAsyncCallOf : public ServerAsyncCall {
+ public:
+  ServerAsyncCallOf() = default;
+  explicit ServerAsyncCallOf(ServerAsyncCall call) : ServerAsyncCall(std::move(call)) {}
+  // RpcAsyncCompleteCall with the operation's result (see ServerAsyncCall::complete).
+  uint32_t complete(const R& result) { return ServerAsyncCall::complete(&result); }
+};
+
+template <>
+class ServerAsyncCallOf<void> : public ServerAsyncCall {
+ public:
+  ServerAsyncCallOf() = default;
+  explicit ServerAsyncCallOf(ServerAsyncCall call) : ServerAsyncCall(std::move(call)) {}
+  uint32_t complete() { return ServerAsyncCall::complete(nullptr); }
+};
+
 }  // namespace midlrt::async

@@ -11,9 +11,12 @@ namespace midlrt::com {
 // Fields in host order; on the wire (and by Uuid::encode) in the NDR little-endian layout of DCE.
 // Text is "00000000-0000-0000-c000-000000000046" (Uuid::parse accepts braces and either case).
 using Guid = rpc::Uuid;
+using GUID = Guid;
 using IID = Guid;
 using CLSID = Guid;
 using REFIID = const IID&;
+using REFCLSID = const CLSID&;
+using REFGUID = const Guid&;
 
 // A strict weak order (data1, data2, data3, data4 bytes), for std::map and sorted tables.
 struct GuidLess {

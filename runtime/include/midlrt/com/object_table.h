@@ -13,10 +13,15 @@ namespace midlrt::com {
 
 class ObjectTable {
  public:
-  /// Exports `object` under `id`, replacing what was there.
-  void add(const rpc::Uuid& id, ComPtr<IUnknown> object) {
+  /// Exports `object` under `id`, replacing what was there. Any interface of the object will do, even a
+  /// class that reaches IUnknown through several bases (ComObject<IFoo, ICallFactory>): the table keeps its
+  /// IUnknown.
+  template <class T>
+  void add(const rpc::Uuid& id, const ComPtr<T>& object) {
+    ComPtr<IUnknown> unknown;
+    if (object) object->QueryInterface(IUnknown::kIid, unknown.putVoid());
     std::lock_guard<std::mutex> lock(mu_);
-    objects_[id] = std::move(object);
+    objects_[id] = std::move(unknown);
   }
 
   /// Stops exporting `id`; calls already dispatched keep their reference.
