@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libkainjow-mustache-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-impacket tshark
+  doxygen  # the runtime API reference (the `docs` target), checked warning-free by a test
   libwine-dev  # Wine's system IDL files, for the widl corpus test (tests/interop/widl_corpus)
 )
 

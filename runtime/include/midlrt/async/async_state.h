@@ -20,8 +20,8 @@ class ClientOp;
 }
 class AsyncState;
 
-// Many calls' completions, drained by one thread (the I/O completion port analogue). Entries are posted
-// when a call completes; the drainer then calls AsyncState::complete. Must outlive the states that use it.
+/// Many calls' completions, drained by one thread (the I/O completion port analogue). Entries are posted
+/// when a call completes; the drainer then calls AsyncState::complete. Must outlive the states that use it.
 class CompletionQueue {
  public:
   struct Entry {
@@ -33,13 +33,13 @@ class CompletionQueue {
   CompletionQueue(const CompletionQueue&) = delete;
   CompletionQueue& operator=(const CompletionQueue&) = delete;
 
-  // Waits up to `timeout` (negative: for ever) for an entry; false on timeout or after shutdown().
+  /// Waits up to `timeout` (negative: for ever) for an entry; false on timeout or after shutdown().
   bool next(Entry& out, std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
   bool tryNext(Entry& out) { return next(out, std::chrono::milliseconds(0)); }
-  // An eventfd readable while entries are queued (for a thread that also polls other descriptors).
+  /// An eventfd readable while entries are queued (for a thread that also polls other descriptors).
   int fd() const { return efd_; }
   size_t size() const;
-  // Wakes every next() with false, now and later.
+  /// Wakes every next() with false, now and later.
   void shutdown();
 
  private:
@@ -54,32 +54,32 @@ class CompletionQueue {
   int efd_ = -1;
 };
 
-// One asynchronous RPC call at a time: choose the notification, pass the state to a generated client
-// function (which calls issue()), then complete() it to collect the results.
-//
-// - status(): kAsyncCallPending until the call is done, then its final status (kOk, a server fault,
-//   kCallCancelled, kTimeout, kCallFailed...); kInvalidAsyncHandle when no call was issued. Nothing is lost:
-//   every call ends with exactly one status, and every call has the channel's deadline unless removed.
-// - complete(reply): kAsyncCallPending if early (call it again later); otherwise the final status, having
-//   unmarshaled the [out] parameters and the return value into `reply` when it is kOk. The state is then
-//   reusable. kInvalidAsyncHandle if no call was issued.
-// - An error while issuing (connection refused, interface rejected) is returned by issue() at once, and no
-//   notification follows.
-// - cancel(abortive): abortive completes the call locally at once with kCallCancelled (the server is told
-//   the call is orphaned); non-abortive sends co_cancel and the call completes when the server answers
-//   (typically a nca_s_fault_cancel fault, reported as kCallCancelled) -- or not at all if the server ignores
-//   it and replies. Either way the caller still calls complete().
-// - Not copyable or movable (the runtime and the notification refer to it). Destroying a state whose call is
-//   pending cancels the call abortively first; no notification runs after (or during) destruction, except
-//   that a callback may itself destroy the state it was called for.
-// - Notifications run on the thread that completes the call: the channel's reader thread, a thread blocked
-//   in a sync call on the channel, or the thread that cancels abortively. A callback must not block (do
-//   not wait there for another call of the same channel).
+/// One asynchronous RPC call at a time: choose the notification, pass the state to a generated client
+/// function (which calls issue()), then complete() it to collect the results.
+///
+/// - status(): kAsyncCallPending until the call is done, then its final status (kOk, a server fault,
+///   kCallCancelled, kTimeout, kCallFailed...); kInvalidAsyncHandle when no call was issued. Nothing is lost:
+///   every call ends with exactly one status, and every call has the channel's deadline unless removed.
+/// - complete(reply): kAsyncCallPending if early (call it again later); otherwise the final status, having
+///   unmarshaled the [out] parameters and the return value into `reply` when it is kOk. The state is then
+///   reusable. kInvalidAsyncHandle if no call was issued.
+/// - An error while issuing (connection refused, interface rejected) is returned by issue() at once, and no
+///   notification follows.
+/// - cancel(abortive): abortive completes the call locally at once with kCallCancelled (the server is told
+///   the call is orphaned); non-abortive sends co_cancel and the call completes when the server answers
+///   (typically a nca_s_fault_cancel fault, reported as kCallCancelled) -- or not at all if the server ignores
+///   it and replies. Either way the caller still calls complete().
+/// - Not copyable or movable (the runtime and the notification refer to it). Destroying a state whose call is
+///   pending cancels the call abortively first; no notification runs after (or during) destruction, except
+///   that a callback may itself destroy the state it was called for.
+/// - Notifications run on the thread that completes the call: the channel's reader thread, a thread blocked
+///   in a sync call on the channel, or the thread that cancels abortively. A callback must not block (do
+///   not wait there for another call of the same channel).
 class AsyncState {
  public:
   enum class Notification { kNone, kEvent, kCallback, kQueue };
-  // Unmarshals the reply's stub data into the [out] parameters and `*reply` (the return value); may throw
-  // ndr::NdrError or rpc::RpcError, whose status complete() then returns.
+  /// Unmarshals the reply's stub data into the [out] parameters and `*reply` (the return value); may throw
+  /// ndr::NdrError or rpc::RpcError, whose status complete() then returns.
   using Unmarshal = std::function<void(rpc::Reply& stub, void* reply)>;
 
   AsyncState();
@@ -87,9 +87,9 @@ class AsyncState {
   AsyncState(const AsyncState&) = delete;
   AsyncState& operator=(const AsyncState&) = delete;
 
-  // The notification for the next call (before issuing; returns false while a call is pending).
-  // kNone: poll status(). kEvent: wait() or poll eventFd(). kCallback: fn runs once the call is done.
-  // kQueue: an entry {this, key} is posted to `queue`.
+  /// The notification for the next call (before issuing; returns false while a call is pending).
+  /// kNone: poll status(). kEvent: wait() or poll eventFd(). kCallback: fn runs once the call is done.
+  /// kQueue: an entry {this, key} is posted to `queue`.
   bool notifyNone();
   bool notifyByEvent();
   bool notifyByCallback(std::function<void(AsyncState&)> fn);
@@ -97,24 +97,24 @@ class AsyncState {
   Notification notification() const { return notification_; }
 
   uint32_t status() const;
-  // Waits until the call is done (whatever the notification); false on timeout. Negative: for ever.
+  /// Waits until the call is done (whatever the notification); false on timeout. Negative: for ever.
   bool wait(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
-  // Readable (POLLIN) once the call is done, until complete() or the next call. Owned by the state.
+  /// Readable (POLLIN) once the call is done, until complete() or the next call. Owned by the state.
   int eventFd();
   uint32_t cancel(bool abortive);
   uint32_t complete(void* reply = nullptr);
   uint32_t callId() const;
 
-  // Free for the application (RPC_ASYNC_STATE::UserInfo).
+  /// Free for the application (RPC_ASYNC_STATE::UserInfo).
   void* userInfo = nullptr;
 
-  // For generated client functions: issues the call; kOk, or the failure to issue (no notification then),
-  // or kInvalidAsyncCall if this state's previous call has not been completed.
+  /// For generated client functions: issues the call; kOk, or the failure to issue (no notification then),
+  /// or kInvalidAsyncCall if this state's previous call has not been completed.
   uint32_t issue(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum, rpc::Message request,
                  Unmarshal unmarshal, const rpc::CallOptions& options = {});
 
-  // Runs fn once when the call in progress completes (after the notification); false if there is none
-  // or it is already done. For co_await and futures.
+  /// Runs fn once when the call in progress completes (after the notification); false if there is none
+  /// or it is already done. For co_await and futures.
   bool notifyWhenDone(std::function<void()> fn);
 
  private:

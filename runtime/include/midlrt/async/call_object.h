@@ -19,39 +19,39 @@ namespace detail {
 class ClientOp;
 }
 
-// One client call object: at most one call at a time, reusable after Finish_.
-//
-// Rules (each a test in tests/unit/async):
-// - Begin_ while a call is in progress (begun and not yet finished, even if its reply is in) returns
-//   RPC_E_CALL_PENDING and sends nothing. A Begin_ whose request cannot be issued (connection refused,
-//   interface rejected) returns the failure at once and leaves the object idle.
-// - Finish_ with no call in progress returns RPC_E_CALL_COMPLETE. An early Finish_ waits for the reply
-//   (without a deadline of its own: use CallOptions::timeout for one). Afterwards the object is reusable.
-// - Releasing the object after Begin_ abandons the call: nothing is sent, the reply is dropped when it
-//   arrives and the runtime's small per-call record is freed then (or when the call times out or the
-//   channel closes). The object itself is freed at once.
-// - Cancel(seconds) is accepted from Begin_ until Finish_ returns and is sticky: a cancel that comes before
-//   the request is written (corked channel, or while Begin_ is still binding on another thread) is applied
-//   as soon as the call exists. It sends co_cancel; if no reply has come `seconds` later the call is
-//   orphaned and completes locally (Cancel(0) does that at once; RPC_C_CANCEL_INFINITE_TIMEOUT never).
-//   Finish_ then returns RPC_E_CALL_CANCELED, unless the reply won the race (then the reply). Cancel returns
-//   S_OK, RPC_E_CALL_CANCELED if already cancelled, RPC_E_CALL_COMPLETE if the call has completed or there
-//   is none.
-// - ISynchronize: a manual-reset event. Begin_ resets it; when the call completes the runtime calls Signal
-//   on the ISynchronize of the controlling unknown (which, for an aggregating client, may be its own: that
-//   is how COM lets a client be told of completion; its Signal should forward to ours). Wait(flags, ms)
-//   returns S_OK when signalled, RPC_S_CALLPENDING on timeout. GetHandle gives an eventfd readable while
-//   signalled.
-// - Threads: the completion (Signal, notifyWhenDone callbacks, coroutine resumption) runs on the thread
-//   that reads the reply (the channel's reader thread, or a thread blocked in a sync call on the channel)
-//   or on the thread that orphans the call. Never block there waiting for another call of the channel.
+/// One client call object: at most one call at a time, reusable after Finish_.
+///
+/// Rules (each a test in tests/unit/async):
+/// - Begin_ while a call is in progress (begun and not yet finished, even if its reply is in) returns
+///   RPC_E_CALL_PENDING and sends nothing. A Begin_ whose request cannot be issued (connection refused,
+///   interface rejected) returns the failure at once and leaves the object idle.
+/// - Finish_ with no call in progress returns RPC_E_CALL_COMPLETE. An early Finish_ waits for the reply
+///   (without a deadline of its own: use CallOptions::timeout for one). Afterwards the object is reusable.
+/// - Releasing the object after Begin_ abandons the call: nothing is sent, the reply is dropped when it
+///   arrives and the runtime's small per-call record is freed then (or when the call times out or the
+///   channel closes). The object itself is freed at once.
+/// - Cancel(seconds) is accepted from Begin_ until Finish_ returns and is sticky: a cancel that comes before
+///   the request is written (corked channel, or while Begin_ is still binding on another thread) is applied
+///   as soon as the call exists. It sends co_cancel; if no reply has come `seconds` later the call is
+///   orphaned and completes locally (Cancel(0) does that at once; RPC_C_CANCEL_INFINITE_TIMEOUT never).
+///   Finish_ then returns RPC_E_CALL_CANCELED, unless the reply won the race (then the reply). Cancel returns
+///   S_OK, RPC_E_CALL_CANCELED if already cancelled, RPC_E_CALL_COMPLETE if the call has completed or there
+///   is none.
+/// - ISynchronize: a manual-reset event. Begin_ resets it; when the call completes the runtime calls Signal
+///   on the ISynchronize of the controlling unknown (which, for an aggregating client, may be its own: that
+///   is how COM lets a client be told of completion; its Signal should forward to ours). Wait(flags, ms)
+///   returns S_OK when signalled, RPC_S_CALLPENDING on timeout. GetHandle gives an eventfd readable while
+///   signalled.
+/// - Threads: the completion (Signal, notifyWhenDone callbacks, coroutine resumption) runs on the thread
+///   that reads the reply (the channel's reader thread, or a thread blocked in a sync call on the channel)
+///   or on the thread that orphans the call. Never block there waiting for another call of the channel.
 class ClientCallObject : public com::ISynchronize,
                          public com::ISynchronizeHandle,
                          public com::ICancelMethodCalls,
                          public com::Aggregatable {
  public:
-  // A process-private IID (midlc's namespace, not Windows'): QueryInterface for it returns the
-  // ClientCallObject* itself, AddRef'd, so code holding only an AsyncIFoo* can reach the extensions below.
+  /// A process-private IID (midlc's namespace, not Windows'): QueryInterface for it returns the
+  /// ClientCallObject* itself, AddRef'd, so code holding only an AsyncIFoo* can reach the extensions below.
   static constexpr com::IID kIid{
       0x6d69646c, 0x6361, 0x7379, {0x6e, 0x63, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02}};
 
@@ -64,34 +64,34 @@ class ClientCallObject : public com::ISynchronize,
   com::HRESULT Cancel(com::ULONG ulSeconds) override;
   com::HRESULT TestCancel() override;
 
-  // Beyond COM.
-  // Cancel with a grace period finer than seconds.
+  /// Beyond COM.
+  /// Cancel with a grace period finer than seconds.
   com::HRESULT cancelAfter(std::chrono::milliseconds grace);
-  // A call is in progress (begun, Finish_ not yet called).
+  /// A call is in progress (begun, Finish_ not yet called).
   bool pending() const;
-  // A call is in progress and its outcome is known: Finish_ will not block.
+  /// A call is in progress and its outcome is known: Finish_ will not block.
   bool done() const;
-  // call_id of the current (or last) call; 0 before the request was issued.
+  /// call_id of the current (or last) call; 0 before the request was issued.
   uint32_t callId() const;
-  // Runs fn once, when the call in progress completes (on the completing thread). Returns false, without
-  // keeping fn, when there is no call in progress or it has already completed.
+  /// Runs fn once, when the call in progress completes (on the completing thread). Returns false, without
+  /// keeping fn, when there is no call in progress or it has already completed.
   bool notifyWhenDone(std::function<void()> fn);
 
  protected:
-  // `object` is sent as the object UUID of every call (an object interface's IPID), when given.
+  /// `object` is sent as the object UUID of every call (an object interface's IPID), when given.
   ClientCallObject(std::shared_ptr<rpc::Channel> channel, const rpc::SyntaxId& iface, com::IUnknown* outer,
                    const rpc::CallOptions& options = {}, std::optional<rpc::Uuid> object = std::nullopt);
   ~ClientCallObject() override;
 
-  // For Begin_X: marshal the [in] parameters into `request` (rpc::Message::acquire(
-  // rpc::kObjectRequestHeadroom) for object calls), then return beginCall(opnum, std::move(request)).
+  /// For Begin_X: marshal the [in] parameters into `request` (rpc::Message::acquire(
+  /// rpc::kObjectRequestHeadroom) for object calls), then return beginCall(opnum, std::move(request)).
   com::HRESULT beginCall(uint16_t opnum, rpc::Message request);
-  // For Finish_X: on S_OK `reply` holds the stub data to unmarshal ([out] parameters and the HRESULT the
-  // server returned); any other result is the call's outcome (RPC_E_CALL_COMPLETE, RPC_E_CALL_CANCELED,
-  // or hresultFromStatus of the fault or failure); then set [out] pointers to their empty values.
+  /// For Finish_X: on S_OK `reply` holds the stub data to unmarshal ([out] parameters and the HRESULT the
+  /// server returned); any other result is the call's outcome (RPC_E_CALL_COMPLETE, RPC_E_CALL_CANCELED,
+  /// or hresultFromStatus of the fault or failure); then set [out] pointers to their empty values.
   com::HRESULT finishCall(rpc::Reply& reply);
 
-  // The generated AsyncIFoo (no AddRef); nullptr for other IIDs.
+  /// The generated AsyncIFoo (no AddRef); nullptr for other IIDs.
   virtual void* queryAsyncInterface(com::REFIID riid) = 0;
 
  private:
@@ -104,13 +104,13 @@ class ClientCallObject : public com::ISynchronize,
   std::shared_ptr<detail::ClientOp> op_;
 };
 
-// What a generated call object derives from:
-//   class AsyncICalc_CallObject final : public midlrt::async::CallObject<AsyncICalc> {
-//    public:
-//     using CallObject::CallObject;
-//     HRESULT Begin_Add(long a, long b) override;   // marshal, beginCall(3, ...)
-//     HRESULT Finish_Add(long* sum) override;       // finishCall(reply), unmarshal
-//   };
+/// What a generated call object derives from:
+///   class AsyncICalc_CallObject final : public midlrt::async::CallObject<AsyncICalc> {
+///    public:
+///     using CallObject::CallObject;
+///     HRESULT Begin_Add(long a, long b) override;   // marshal, beginCall(3, ...)
+///     HRESULT Finish_Add(long* sum) override;       // finishCall(reply), unmarshal
+///   };
 template <class AsyncItf>
 class CallObject : public ClientCallObject, public AsyncItf {
  public:
@@ -123,10 +123,10 @@ class CallObject : public ClientCallObject, public AsyncItf {
   }
 };
 
-// The ClientCallObject behind any interface of a call object (AddRef'd), or null.
+/// The ClientCallObject behind any interface of a call object (AddRef'd), or null.
 com::ComPtr<ClientCallObject> asCallObject(com::IUnknown* anyInterfaceOfTheCall);
 
-// A call object, or the HRESULT that says why there is none.
+/// A call object, or the HRESULT that says why there is none.
 template <class AsyncItf>
 struct CreatedCall {
   com::ComPtr<AsyncItf> call;
@@ -135,12 +135,12 @@ struct CreatedCall {
   AsyncItf* operator->() const { return call.get(); }
 };
 
-// ICallFactory::CreateCall with the types spelled out: a new call object of AsyncItf (AsyncIFoo) for the
-// object behind `proxy`, not aggregated, as in
-//   auto add = midlrt::async::createCall<AsyncICalc>(calc);
-//   if (add) add->Begin_Add(1, 2);
-// E_NOINTERFACE if the object has no ICallFactory (a proxy of an interface without an asynchronous form)
-// or no call objects of AsyncItf.
+/// ICallFactory::CreateCall with the types spelled out: a new call object of AsyncItf (AsyncIFoo) for the
+/// object behind `proxy`, not aggregated, as in
+///   auto add = midlrt::async::createCall<AsyncICalc>(calc);
+///   if (add) add->Begin_Add(1, 2);
+/// E_NOINTERFACE if the object has no ICallFactory (a proxy of an interface without an asynchronous form)
+/// or no call objects of AsyncItf.
 template <class AsyncItf, class T>
 CreatedCall<AsyncItf> createCall(const com::ComPtr<T>& proxy) {
   CreatedCall<AsyncItf> out;
@@ -151,7 +151,7 @@ CreatedCall<AsyncItf> createCall(const com::ComPtr<T>& proxy) {
   }
   com::ComPtr<com::IUnknown> created;
   out.hr = factory->CreateCall(AsyncItf::kIid, nullptr, AsyncItf::kIid, created.put());
-  // CreateCall hands back the interface asked for (riid2), typed as IUnknown**.
+  /// CreateCall hands back the interface asked for (riid2), typed as IUnknown**.
   if (com::SUCCEEDED(out.hr)) out.call = com::ComPtr<AsyncItf>::attach(static_cast<AsyncItf*>(
                                   static_cast<void*>(created.detach())));
   return out;

@@ -12,15 +12,15 @@
 
 namespace midlrt::async {
 
-// Resumes the awaiting coroutine once the call is done, so that the Finish_/complete() that follows does not
-// block. Works with any coroutine type (a plain awaiter). Which thread resumes: the awaiting one, without
-// suspending, if the call is already done or there is none; otherwise the thread that completes the call
-// (the channel's reader thread, a thread in a sync call on the channel, or the thread that cancels
-// abortively) -- hop to your own executor first if the continuation may block. Releasing the call object or
-// destroying the state while a coroutine awaits it means the coroutine is never resumed.
-//
-//   co_await midlrt::async::done(*callObject);
-//   HRESULT hr = call->Finish_Add(&sum);
+/// Resumes the awaiting coroutine once the call is done, so that the Finish_/complete() that follows does not
+/// block. Works with any coroutine type (a plain awaiter). Which thread resumes: the awaiting one, without
+/// suspending, if the call is already done or there is none; otherwise the thread that completes the call
+/// (the channel's reader thread, a thread in a sync call on the channel, or the thread that cancels
+/// abortively) -- hop to your own executor first if the continuation may block. Releasing the call object or
+/// destroying the state while a coroutine awaits it means the coroutine is never resumed.
+///
+///   co_await midlrt::async::done(*callObject);
+///   HRESULT hr = call->Finish_Add(&sum);
 template <class Call>
 class DoneAwaiter {
  public:
@@ -42,9 +42,9 @@ inline DoneAwaiter<AsyncState> done(AsyncState& state) {
   return DoneAwaiter<AsyncState>(state);
 }
 
-// A minimal eager coroutine type for fire-and-forget flows that end in a std::future: the body starts at
-// once, runs across co_awaits, and its result (or exception) goes to the future.
-//   midlrt::async::Task<int> t = addTwice(proxy);  std::future<int> f = t.future();
+/// A minimal eager coroutine type for fire-and-forget flows that end in a std::future: the body starts at
+/// once, runs across co_awaits, and its result (or exception) goes to the future.
+///   midlrt::async::Task<int> t = addTwice(proxy);  std::future<int> f = t.future();
 template <class T>
 class Task {
  public:

@@ -10,9 +10,9 @@
 
 namespace midlrt::async {
 
-// A future of `finish()` (for example [&]{ return call->Finish_Add(&sum); } or [&]{ return st.complete(&r);
-// }), which runs once the call is done -- on the completing thread, or here if it is done already. A call
-// that was never begun runs `finish` at once (it then reports RPC_E_CALL_COMPLETE / kInvalidAsyncHandle).
+/// A future of `finish()` (for example [&]{ return call->Finish_Add(&sum); } or [&]{ return st.complete(&r);
+/// }), which runs once the call is done -- on the completing thread, or here if it is done already. A call
+/// that was never begun runs `finish` at once (it then reports RPC_E_CALL_COMPLETE / kInvalidAsyncHandle).
 template <class Call, class Finish>
 auto toFuture(Call& call, Finish finish) -> std::future<std::invoke_result_t<Finish&>> {
   using R = std::invoke_result_t<Finish&>;

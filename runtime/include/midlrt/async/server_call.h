@@ -16,17 +16,17 @@ namespace detail {
 class ServerCore;
 }
 
-// Offered by the runtime's server call context beside ISynchronize and ICancelMethodCalls (process-private
-// IID in midlc's namespace): cancel notification instead of polling TestCancel.
+/// Offered by the runtime's server call context beside ISynchronize and ICancelMethodCalls (process-private
+/// IID in midlc's namespace): cancel notification instead of polling TestCancel.
 class IServerCallControl : public com::IUnknown {
  public:
   static constexpr com::IID kIid{
       0x6d69646c, 0x6361, 0x7379, {0x6e, 0x63, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03}};
-  // Runs fn once when the client cancels (co_cancel or orphaned), its connection drops, or the server shuts
-  // down -- on the thread that saw it (usually the server's I/O thread: do not block there); at once, on
-  // this thread, if that already happened.
+  /// Runs fn once when the client cancels (co_cancel or orphaned), its connection drops, or the server shuts
+  /// down -- on the thread that saw it (usually the server's I/O thread: do not block there); at once, on
+  /// this thread, if that already happened.
   virtual void OnCancel(std::function<void()> fn) = 0;
-  // Runs fn once when the client's connection closes (after the cancel notification).
+  /// Runs fn once when the client's connection closes (after the cancel notification).
   virtual void OnDisconnect(std::function<void()> fn) = 0;
   virtual uint32_t CallId() = 0;
 };
@@ -50,44 +50,44 @@ class IServerCallControl : public com::IUnknown {
 // RPC_E_CALL_CANCELED once the client cancelled or vanished, RPC_S_CALLPENDING before, RPC_E_CALL_COMPLETE
 // after Signal. A call object that never signals leaves the client waiting until its deadline.
 
-// For server call objects: registers fn through the context's IServerCallControl (E_NOINTERFACE if
-// `controllingUnknown` is not a server call context).
+/// For server call objects: registers fn through the context's IServerCallControl (E_NOINTERFACE if
+/// `controllingUnknown` is not a server call context).
 com::HRESULT onServerCallCancel(com::IUnknown* controllingUnknown, std::function<void()> fn);
 
-// The async handle an asynchronous RPC manager routine receives (the RPC_ASYNC_STATE of the server side).
-// Cheap to copy; every copy refers to the same call. If every copy is dropped without complete() or
-// abort(), the client receives a fault (RPC_S_CALL_FAILED) -- never a hang.
-//
-//   // generated stub, after unmarshaling:
-//   auto frame = std::make_shared<AddFrame>(a, b);
-//   auto h = ServerAsyncCall::begin(call, [frame](rpc::Message& out, const void* reply) {
-//     /* marshal frame->outputs and *static_cast<const long*>(reply) */ });
-//   Add(h, frame->a, frame->b, &frame->sum);   // the manager, which may return before it completes
-//
-// Both dispatchToCallObject and ServerAsyncCall::begin take the rpc::ServerCall's single onCancel slot: a
-// stub must not set ServerCall::onCancel itself afterwards.
+/// The async handle an asynchronous RPC manager routine receives (the RPC_ASYNC_STATE of the server side).
+/// Cheap to copy; every copy refers to the same call. If every copy is dropped without complete() or
+/// abort(), the client receives a fault (RPC_S_CALL_FAILED) -- never a hang.
+///
+///   // generated stub, after unmarshaling:
+///   auto frame = std::make_shared<AddFrame>(a, b);
+///   auto h = ServerAsyncCall::begin(call, [frame](rpc::Message& out, const void* reply) {
+///     /* marshal frame->outputs and *static_cast<const long*>(reply) */ });
+///   Add(h, frame->a, frame->b, &frame->sum);   // the manager, which may return before it completes
+///
+/// Both dispatchToCallObject and ServerAsyncCall::begin take the rpc::ServerCall's single onCancel slot: a
+/// stub must not set ServerCall::onCancel itself afterwards.
 class ServerAsyncCall {
  public:
   using Marshal = std::function<void(rpc::Message& response, const void* reply)>;
 
   ServerAsyncCall() = default;
-  // Defers the call (the dispatch thread is free when the stub returns).
+  /// Defers the call (the dispatch thread is free when the stub returns).
   static ServerAsyncCall begin(rpc::ServerCall& call, Marshal marshal);
 
-  // RpcAsyncCompleteCall: after setting the [out] parameters, from any thread; runs the marshal function
-  // with `reply` (the return value, or null) and sends the response. Touches none of the outputs afterwards.
-  // kOk, or kInvalidAsyncCall if the call was already completed or aborted.
+  /// RpcAsyncCompleteCall: after setting the [out] parameters, from any thread; runs the marshal function
+  /// with `reply` (the return value, or null) and sends the response. Touches none of the outputs afterwards.
+  /// kOk, or kInvalidAsyncCall if the call was already completed or aborted.
   uint32_t complete(const void* reply = nullptr);
-  // RpcAsyncAbortCall: the client receives a fault with `status` (0 becomes RPC_S_CALL_FAILED); outputs are
-  // not marshaled. Once only: later calls (and complete) return kInvalidAsyncCall.
+  /// RpcAsyncAbortCall: the client receives a fault with `status` (0 becomes RPC_S_CALL_FAILED); outputs are
+  /// not marshaled. Once only: later calls (and complete) return kInvalidAsyncCall.
   uint32_t abort(uint32_t status);
-  // RpcServerTestCancel: kOk if the client cancelled (or the call was orphaned), kCallInProgress otherwise.
+  /// RpcServerTestCancel: kOk if the client cancelled (or the call was orphaned), kCallInProgress otherwise.
   uint32_t testCancel() const;
   bool isCancelled() const;
-  // The client's connection has closed.
+  /// The client's connection has closed.
   bool isDisconnected() const;
-  // Notifications, each once (at once if it already happened), on the thread that saw the event (usually
-  // the server's I/O thread: do not block there). A disconnect is also a cancel; cancel runs first.
+  /// Notifications, each once (at once if it already happened), on the thread that saw the event (usually
+  /// the server's I/O thread: do not block there). A disconnect is also a cancel; cancel runs first.
   void onCancel(std::function<void()> fn);
   void onDisconnect(std::function<void()> fn);
   uint32_t callId() const;
@@ -98,16 +98,16 @@ class ServerAsyncCall {
   std::shared_ptr<Marshal> marshal_;
 };
 
-// The async handle of one [async] operation whose result is R, as its manager receives it (generated
-// managers name it Foo_Manager::<Operation>Call): complete() takes only that result (no argument for a void
-// operation), so a slip such as complete(&someOtherVariable) does not compile. The untyped handle it derives
-// from stays for the runtime and generic code.
+/// The async handle of one [async] operation whose result is R, as its manager receives it (generated
+/// managers name it Foo_Manager::<Operation>Call): complete() takes only that result (no argument for a void
+/// operation), so a slip such as complete(&someOtherVariable) does not compile. The untyped handle it derives
+/// from stays for the runtime and generic code.
 template <class R>
 class ServerAsyncCallOf : public ServerAsyncCall {
  public:
   ServerAsyncCallOf() = default;
   explicit ServerAsyncCallOf(ServerAsyncCall call) : ServerAsyncCall(std::move(call)) {}
-  // RpcAsyncCompleteCall with the operation's result (see ServerAsyncCall::complete).
+  /// RpcAsyncCompleteCall with the operation's result (see ServerAsyncCall::complete).
   uint32_t complete(const R& result) { return ServerAsyncCall::complete(&result); }
 };
 

@@ -11,18 +11,18 @@ namespace midlrt::async {
 
 namespace status {
 using namespace rpc::status;
-// The call has not completed yet (AsyncState::status, AsyncState::complete). Same value as ERROR_IO_PENDING.
-inline constexpr uint32_t kAsyncCallPending = 997;  // RPC_S_ASYNC_CALL_PENDING
-// kCallCancelled (RPC_S_CALL_CANCELLED, 1818) comes from rpc::status: an abortive cancel, or a
-// non-abortive one whose server answered with nca_s_fault_cancel, or an orphaned call.
+/// The call has not completed yet (AsyncState::status, AsyncState::complete). Same value as ERROR_IO_PENDING.
+inline constexpr uint32_t kAsyncCallPending = 997;  ///< RPC_S_ASYNC_CALL_PENDING
+/// kCallCancelled (RPC_S_CALL_CANCELLED, 1818) comes from rpc::status: an abortive cancel, or a
+/// non-abortive one whose server answered with nca_s_fault_cancel, or an orphaned call.
 inline constexpr uint32_t kCallInProgress =
-    1791;  // RPC_S_CALL_IN_PROGRESS: RpcServerTestCancel, not cancelled
-inline constexpr uint32_t kInvalidAsyncHandle = 1914;  // RPC_S_INVALID_ASYNC_HANDLE: no call on this state
-inline constexpr uint32_t kInvalidAsyncCall = 1915;  // RPC_S_INVALID_ASYNC_CALL: wrong time for the operation
+    1791;  ///< RPC_S_CALL_IN_PROGRESS: RpcServerTestCancel, not cancelled
+inline constexpr uint32_t kInvalidAsyncHandle = 1914;  ///< RPC_S_INVALID_ASYNC_HANDLE: no call on this state
+inline constexpr uint32_t kInvalidAsyncCall = 1915;  ///< RPC_S_INVALID_ASYNC_CALL: wrong time for the operation
 }  // namespace status
 
-// The COM layer's (midlrt/com/status.h), which generated proxies and call objects use; this name is kept for
-// applications that spelled it here before the COM layer had its own library.
+/// The COM layer's (midlrt/com/status.h), which generated proxies and call objects use; this name is kept for
+/// applications that spelled it here before the COM layer had its own library.
 using com::hresultFromStatus;
 
 }  // namespace midlrt::async

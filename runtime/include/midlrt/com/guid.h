@@ -8,8 +8,8 @@
 
 namespace midlrt::com {
 
-// Fields in host order; on the wire (and by Uuid::encode) in the NDR little-endian layout of DCE.
-// Text is "00000000-0000-0000-c000-000000000046" (Uuid::parse accepts braces and either case).
+/// Fields in host order; on the wire (and by Uuid::encode) in the NDR little-endian layout of DCE.
+/// Text is "00000000-0000-0000-c000-000000000046" (Uuid::parse accepts braces and either case).
 using Guid = rpc::Uuid;
 using GUID = Guid;
 using IID = Guid;
@@ -18,7 +18,7 @@ using REFIID = const IID&;
 using REFCLSID = const CLSID&;
 using REFGUID = const Guid&;
 
-// A strict weak order (data1, data2, data3, data4 bytes), for std::map and sorted tables.
+/// A strict weak order (data1, data2, data3, data4 bytes), for std::map and sorted tables.
 struct GuidLess {
   bool operator()(const Guid& a, const Guid& b) const {
     if (a.data1 != b.data1) return a.data1 < b.data1;

@@ -20,7 +20,7 @@ constexpr bool SUCCEEDED(HRESULT hr) {
 constexpr bool FAILED(HRESULT hr) {
   return hr < 0;
 }
-// HRESULT_FROM_WIN32: a Win32 error code (or RPC_S_* status) as a failure HRESULT of FACILITY_WIN32.
+/// HRESULT_FROM_WIN32: a Win32 error code (or RPC_S_* status) as a failure HRESULT of FACILITY_WIN32.
 constexpr HRESULT hresultFromWin32(uint32_t code) {
   return code == 0 || (code & 0x80000000u) != 0 ? static_cast<HRESULT>(code)
                                                 : hresult((code & 0xffffu) | 0x80070000u);
@@ -43,18 +43,18 @@ inline constexpr HRESULT RPC_E_CALL_CANCELED = hresult(0x80010002);
 inline constexpr HRESULT RPC_E_FAULT = hresult(0x80010104);
 inline constexpr HRESULT RPC_E_SERVERFAULT = hresult(0x80010105);
 inline constexpr HRESULT RPC_E_DISCONNECTED = hresult(0x80010108);
-// ISynchronize::Wait timed out; ICancelMethodCalls::TestCancel on a call that is running and not cancelled.
+/// ISynchronize::Wait timed out; ICancelMethodCalls::TestCancel on a call that is running and not cancelled.
 inline constexpr HRESULT RPC_S_CALLPENDING = hresult(0x80010115);
-// Finish_ (or Cancel) with no call in progress.
+/// Finish_ (or Cancel) with no call in progress.
 inline constexpr HRESULT RPC_E_CALL_COMPLETE = hresult(0x80010117);
 inline constexpr HRESULT RPC_E_TIMEOUT = hresult(0x8001011F);
 inline constexpr HRESULT CO_E_CANCEL_DISABLED = hresult(0x80010140);
-// Begin_ while the call object's previous call is not finished. "Making an Asynchronous Call" names
-// RPC_E_CALL_PENDING, but neither winerror.h nor MS-ERREF defines it; we give it the value of the
-// documented code with the same meaning ("a request was sent and its reply is awaited"), RPC_S_CALLPENDING.
+/// Begin_ while the call object's previous call is not finished. "Making an Asynchronous Call" names
+/// RPC_E_CALL_PENDING, but neither winerror.h nor MS-ERREF defines it; we give it the value of the
+/// documented code with the same meaning ("a request was sent and its reply is awaited"), RPC_S_CALLPENDING.
 inline constexpr HRESULT RPC_E_CALL_PENDING = RPC_S_CALLPENDING;
 
-// "RPC_E_CALL_CANCELED" for the codes above, "0x%08x" otherwise.
+/// "RPC_E_CALL_CANCELED" for the codes above, "0x%08x" otherwise.
 std::string hresultName(HRESULT hr);
 
 }  // namespace midlrt::com

@@ -11,8 +11,8 @@
 
 namespace midlrt::com {
 
-// The root of every COM interface. Interfaces declare `static constexpr IID kIid`; objects are destroyed
-// by their own Release, never by delete through an interface (hence the protected destructor).
+/// The root of every COM interface. Interfaces declare `static constexpr IID kIid`; objects are destroyed
+/// by their own Release, never by delete through an interface (hence the protected destructor).
 class IUnknown {
  public:
   static constexpr IID kIid{0x00000000, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
@@ -25,13 +25,13 @@ class IUnknown {
 };
 inline constexpr IID IID_IUnknown = IUnknown::kIid;
 
-// An owning interface pointer: AddRef on copy, Release on destruction.
+/// An owning interface pointer: AddRef on copy, Release on destruction.
 template <class T>
 class ComPtr {
  public:
   ComPtr() = default;
   ComPtr(std::nullptr_t) {}
-  // Takes a new reference (AddRef).
+  /// Takes a new reference (AddRef).
   explicit ComPtr(T* p) : p_(p) {
     if (p_) p_->AddRef();
   }
@@ -53,13 +53,13 @@ class ComPtr {
     return *this;
   }
 
-  // Adopts a pointer whose reference the caller already owns (no AddRef).
+  /// Adopts a pointer whose reference the caller already owns (no AddRef).
   static ComPtr attach(T* p) {
     ComPtr r;
     r.p_ = p;
     return r;
   }
-  // Gives up ownership without Release.
+  /// Gives up ownership without Release.
   T* detach() { return std::exchange(p_, nullptr); }
   void reset() {
     if (T* p = std::exchange(p_, nullptr)) p->Release();
@@ -70,14 +70,14 @@ class ComPtr {
   T* operator->() const { return p_; }
   T& operator*() const { return *p_; }
   explicit operator bool() const { return p_ != nullptr; }
-  // Releases the current pointer and returns the slot for an [out] parameter (T** or void**).
+  /// Releases the current pointer and returns the slot for an [out] parameter (T** or void**).
   T** put() {
     reset();
     return &p_;
   }
   void** putVoid() { return reinterpret_cast<void**>(put()); }
 
-  // QueryInterface for U::kIid; null if the object does not implement U.
+  /// QueryInterface for U::kIid; null if the object does not implement U.
   template <class U>
   ComPtr<U> as() const {
     ComPtr<U> r;
@@ -92,10 +92,10 @@ class ComPtr {
   T* p_ = nullptr;
 };
 
-// A non-aggregatable object implementing the interfaces Itfs (each with a kIid), with a thread-safe
-// reference count; created with a count of 1 by `make`, destroyed by the last Release.
-//   class Calc : public ComObject<ICalc, ICallFactory> { ... };
-//   ComPtr<ICalc> p = Calc::make<Calc>(args...);
+/// A non-aggregatable object implementing the interfaces Itfs (each with a kIid), with a thread-safe
+/// reference count; created with a count of 1 by `make`, destroyed by the last Release.
+///   class Calc : public ComObject<ICalc, ICallFactory> { ... };
+///   ComPtr<ICalc> p = Calc::make<Calc>(args...);
 template <class First, class... Rest>
 class ComObject : public First, public Rest... {
  public:
@@ -140,33 +140,33 @@ class ComObject : public First, public Rest... {
   std::atomic<ULONG> refs_{1};
 };
 
-// A new ComObject-derived T (reference count 1, owned by the result): com::makeObject<Calc>(args...).
+/// A new ComObject-derived T (reference count 1, owned by the result): com::makeObject<Calc>(args...).
 template <class T, class... Args>
 ComPtr<T> makeObject(Args&&... args) {
   return ComPtr<T>::attach(new T(std::forward<Args>(args)...));
 }
 
-// The aggregation machinery ("inner object" side), for objects that CreateCall may create inside a
-// controlling unknown. The reference count lives in a non-delegating inner IUnknown; the object's own
-// IUnknown methods (which derived classes forward to delegateQueryInterface/AddRef/Release) go to the
-// controlling unknown: the outer object when aggregated, the inner IUnknown otherwise. The inner IUnknown
-// answers IUnknown itself and every other IID through queryOwnInterface. The object starts with one
-// reference held by innerUnknown(); an aggregating outer keeps that pointer and releases it last.
+/// The aggregation machinery ("inner object" side), for objects that CreateCall may create inside a
+/// controlling unknown. The reference count lives in a non-delegating inner IUnknown; the object's own
+/// IUnknown methods (which derived classes forward to delegateQueryInterface/AddRef/Release) go to the
+/// controlling unknown: the outer object when aggregated, the inner IUnknown otherwise. The inner IUnknown
+/// answers IUnknown itself and every other IID through queryOwnInterface. The object starts with one
+/// reference held by innerUnknown(); an aggregating outer keeps that pointer and releases it last.
 class Aggregatable {
  public:
   Aggregatable(const Aggregatable&) = delete;
   Aggregatable& operator=(const Aggregatable&) = delete;
 
-  // The non-delegating IUnknown (what CreateCall returns to an aggregating caller).
+  /// The non-delegating IUnknown (what CreateCall returns to an aggregating caller).
   IUnknown* innerUnknown() { return &inner_; }
-  // The outer object when aggregated, else innerUnknown().
+  /// The outer object when aggregated, else innerUnknown().
   IUnknown* controllingUnknown() const { return outer_; }
   bool aggregated() const { return outer_ != &inner_; }
 
  protected:
   explicit Aggregatable(IUnknown* outer) : outer_(outer != nullptr ? outer : &inner_) {}
   virtual ~Aggregatable() = default;
-  // Interfaces other than IUnknown, without AddRef; nullptr if not implemented.
+  /// Interfaces other than IUnknown, without AddRef; nullptr if not implemented.
   virtual void* queryOwnInterface(REFIID riid) = 0;
 
   HRESULT delegateQueryInterface(REFIID riid, void** ppv) { return outer_->QueryInterface(riid, ppv); }

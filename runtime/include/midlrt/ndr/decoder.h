@@ -199,13 +199,13 @@ class Decoder {
     std::shared_ptr<void> object;
     const void* type = nullptr;
   };
-  // A distinct address per type, without RTTI.
+  /// A distinct address per type, without RTTI.
   template <class T>
   static const void* typeKey() {
     static const char key = 0;
     return &key;
   }
-  // Tag meaning "conformant string: read max_count from the stream".
+  /// Tag meaning "conformant string: read max_count from the stream".
   struct ReadMax {};
 
   void need(std::size_t n, const char* what) const {
@@ -217,7 +217,7 @@ class Decoder {
     readStringT(s, maxHint);
     return s;
   }
-  // Reads into `s`, reusing its capacity.
+  /// Reads into `s`, reusing its capacity.
   template <class C, class Max>
   void readStringT(std::basic_string<C>& s, Max maxHint) {
     std::uint64_t maxCount;

@@ -38,7 +38,7 @@ class EncodeError : public NdrError {
 };
 
 namespace detail {
-// Cold paths, out of line so the inline fast paths stay small.
+/// Cold paths, out of line so the inline fast paths stay small.
 [[noreturn]] void throwTruncated(const char* what, std::uint64_t needed, std::size_t remaining);
 [[noreturn]] void throwCountTooLarge(const char* what, std::uint64_t count, std::size_t elementSize,
                                      std::size_t remaining);

@@ -23,51 +23,51 @@ struct ClientConn;
 
 struct ChannelOptions {
   std::chrono::milliseconds connectTimeout{5000};
-  // Applies to calls whose CallOptions::timeout is zero: every call has a deadline (a lost reply surfaces
-  // as ERROR_TIMEOUT, never a hang) unless the application removes it by setting this to zero.
+  /// Applies to calls whose CallOptions::timeout is zero: every call has a deadline (a lost reply surfaces
+  /// as ERROR_TIMEOUT, never a hang) unless the application removes it by setting this to zero.
   std::chrono::milliseconds defaultTimeout{std::chrono::minutes(5)};
   uint16_t maxFrag = 65528;
-  size_t maxReplySize = 64u << 20;  // larger replies fail the call with status::kReplyTooBig
-  // Requests issued by completion callbacks are written together after the batch of replies that
-  // triggered them (one writev; best when client and server share a CPU). A non-zero value also writes
-  // after every that many callbacks, so a server on another CPU starts sooner (16 gave +45% calls/s with
-  // 64 calls in flight across two CPUs, -40% on one).
+  size_t maxReplySize = 64u << 20;  ///< larger replies fail the call with status::kReplyTooBig
+  /// Requests issued by completion callbacks are written together after the batch of replies that
+  /// triggered them (one writev; best when client and server share a CPU). A non-zero value also writes
+  /// after every that many callbacks, so a server on another CPU starts sooner (16 gave +45% calls/s with
+  /// 64 calls in flight across two CPUs, -40% on one).
   unsigned callbackFlushEvery = 0;
-  // Causal ordering (false, the default; RPC_C_OPT_BINDING_NONCAUSAL = FALSE): every call goes over the
-  // channel's one connection, and calls issued from one thread are written, and so dispatched by the
-  // server, in the order issued ("Causal Ordering of Asynchronous Calls"; execution may still overlap).
-  // The price: a large request holds later ones until it is written, and a server that runs one
-  // connection's calls one at a time runs a call only after every call issued before it.
-  // Non-causal (true; RPC_C_OPT_BINDING_NONCAUSAL = TRUE): calls are spread over up to maxConnections
-  // connections, and nothing orders two calls that are in flight together, even from one thread: the server
-  // may dispatch them in any order and on different workers. Still guaranteed: a call issued after
-  // another's reply has arrived is dispatched after it; every call finishes exactly once as on a causal
-  // channel (cancel, abandon, timeouts, disconnect and reconnection, Cork over every connection); and the
-  // connections form one association group, so a context handle made over one is valid over all of them
-  // until the last closes.
+  /// Causal ordering (false, the default; RPC_C_OPT_BINDING_NONCAUSAL = FALSE): every call goes over the
+  /// channel's one connection, and calls issued from one thread are written, and so dispatched by the
+  /// server, in the order issued ("Causal Ordering of Asynchronous Calls"; execution may still overlap).
+  /// The price: a large request holds later ones until it is written, and a server that runs one
+  /// connection's calls one at a time runs a call only after every call issued before it.
+  /// Non-causal (true; RPC_C_OPT_BINDING_NONCAUSAL = TRUE): calls are spread over up to maxConnections
+  /// connections, and nothing orders two calls that are in flight together, even from one thread: the server
+  /// may dispatch them in any order and on different workers. Still guaranteed: a call issued after
+  /// another's reply has arrived is dispatched after it; every call finishes exactly once as on a causal
+  /// channel (cancel, abandon, timeouts, disconnect and reconnection, Cork over every connection); and the
+  /// connections form one association group, so a context handle made over one is valid over all of them
+  /// until the last closes.
   bool nonCausal = false;
-  // Non-causal only: the most connections to spread over (at least 1). Each is opened on first need, when
-  // every open one has a call in flight.
+  /// Non-causal only: the most connections to spread over (at least 1). Each is opened on first need, when
+  /// every open one has a call in flight.
   unsigned maxConnections = 4;
 };
 
 struct CallOptions {
-  std::chrono::milliseconds timeout{0};  // 0 = ChannelOptions::defaultTimeout
-  // Sent with PFC_OBJECT_UUID; defaults to the string binding's object UUID. With an object UUID the
-  // header needs kObjectRequestHeadroom to be written in place (otherwise it is sent from a side buffer).
+  std::chrono::milliseconds timeout{0};  ///< 0 = ChannelOptions::defaultTimeout
+  /// Sent with PFC_OBJECT_UUID; defaults to the string binding's object UUID. With an object UUID the
+  /// header needs kObjectRequestHeadroom to be written in place (otherwise it is sent from a side buffer).
   const Uuid* object = nullptr;
 };
 
-// Completion of an asynchronous call: status 0 and the reply, or the fault/failure status.
+/// Completion of an asynchronous call: status 0 and the reply, or the fault/failure status.
 using Completion = std::function<void(uint32_t status, Reply& reply)>;
 
-// A call in flight, for cancellation.
+/// A call in flight, for cancellation.
 class CallHandle {
  public:
   CallHandle() = default;
-  // Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel).
+  /// Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel).
   void cancel();
-  // Sends orphaned and completes the call locally with status::kCallCancelled.
+  /// Sends orphaned and completes the call locally with status::kCallCancelled.
   void abandon();
   bool done() const;
   uint32_t callId() const;
@@ -79,17 +79,17 @@ class CallHandle {
   std::shared_ptr<detail::ClientCall> call_;
 };
 
-// A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
-// alter_context for further interfaces), and multiplexes any number of calls from any number of threads
-// over the one connection (PFC_CONC_MPX, told apart by call_id). A lost connection fails every call in
-// flight with status::kCallFailed; the next call reconnects. A non-causal channel (ChannelOptions::nonCausal)
-// does all this on each of its connections, and gives each call the connection with the fewest calls in
-// flight.
-//
-// Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
-// follower), so an uncontended call makes no thread hop. Completion callbacks of async calls run on
-// whichever thread is reading (a caller thread, or the channel's reader thread that starts with the first
-// async call); requests issued from inside a callback are written together after the batch (one writev).
+/// A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
+/// alter_context for further interfaces), and multiplexes any number of calls from any number of threads
+/// over the one connection (PFC_CONC_MPX, told apart by call_id). A lost connection fails every call in
+/// flight with status::kCallFailed; the next call reconnects. A non-causal channel (ChannelOptions::nonCausal)
+/// does all this on each of its connections, and gives each call the connection with the fewest calls in
+/// flight.
+///
+/// Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
+/// follower), so an uncontended call makes no thread hop. Completion callbacks of async calls run on
+/// whichever thread is reading (a caller thread, or the channel's reader thread that starts with the first
+/// async call); requests issued from inside a callback are written together after the batch (one writev).
 class Channel : public std::enable_shared_from_this<Channel> {
   struct Token {  // only create() and createInProcess() make channels
     explicit Token() = default;
@@ -100,19 +100,19 @@ class Channel : public std::enable_shared_from_this<Channel> {
   static std::shared_ptr<Channel> createInProcess(Server& server, ChannelOptions options = {});
   ~Channel();
 
-  // Blocking call. The request's headroom is used for the PDU header. Throws RpcError on fault/failure.
+  /// Blocking call. The request's headroom is used for the PDU header. Throws RpcError on fault/failure.
   Reply invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options = {});
-  // Blocking call that returns the status instead of throwing ([comm_status]/[fault_status]).
+  /// Blocking call that returns the status instead of throwing ([comm_status]/[fault_status]).
   uint32_t tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
                      const CallOptions& options = {}) noexcept;
-  // Asynchronous call: returns once the request is queued (binding the interface first if needed, which
-  // blocks the first time). `done` runs exactly once.
+  /// Asynchronous call: returns once the request is queued (binding the interface first if needed, which
+  /// blocks the first time). `done` runs exactly once.
   CallHandle invokeAsync(const SyntaxId& iface, uint16_t opnum, Message request, Completion done,
                          const CallOptions& options = {});
 
-  // While any Cork lives, requests are queued instead of written; the last one to go writes them all
-  // with one writev (one per connection). It corks the connections open when it is made (all of a
-  // non-causal channel's); one opened later is not corked.
+  /// While any Cork lives, requests are queued instead of written; the last one to go writes them all
+  /// with one writev (one per connection). It corks the connections open when it is made (all of a
+  /// non-causal channel's); one opened later is not corked.
   class Cork {
    public:
     explicit Cork(Channel& channel);
@@ -122,26 +122,26 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
    private:
     std::shared_ptr<detail::ClientConn> conn_;
-    std::vector<std::shared_ptr<detail::ClientConn>> more_;  // a non-causal channel's other connections
+    std::vector<std::shared_ptr<detail::ClientConn>> more_;  ///< a non-causal channel's other connections
   };
 
-  // Closes the connection (every connection); calls in flight fail with kCallFailed. Later calls reconnect.
+  /// Closes the connection (every connection); calls in flight fail with kCallFailed. Later calls reconnect.
   void disconnect();
   const std::string& binding() const;
 
-  // Public for std::make_shared; the token keeps it create()'s. `lanes` is empty for a causal channel.
+  /// Public for std::make_shared; the token keeps it create()'s. `lanes` is empty for a causal channel.
   Channel(Token, std::shared_ptr<detail::ChannelImpl> impl,
           std::vector<std::shared_ptr<detail::ChannelImpl>> lanes);
 
  private:
-  // A channel whose lanes `where` points at their endpoint.
+  /// A channel whose lanes `where` points at their endpoint.
   static std::shared_ptr<Channel> make(const ChannelOptions& options,
                                        const std::function<void(detail::ChannelImpl&)>& where);
   detail::ChannelImpl& pick();
   detail::ChannelImpl& pickLane();
 
-  std::shared_ptr<detail::ChannelImpl> impl_;  // the one connection's, or lanes_[0]
-  // Non-causal: one ChannelImpl per connection ("lane"), all in one association group; empty if causal.
+  std::shared_ptr<detail::ChannelImpl> impl_;  ///< the one connection's, or lanes_[0]
+  /// Non-causal: one ChannelImpl per connection ("lane"), all in one association group; empty if causal.
   std::vector<std::shared_ptr<detail::ChannelImpl>> lanes_;
 };
 

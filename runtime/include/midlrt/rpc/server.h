@@ -23,8 +23,8 @@ struct ServerConn;
 struct ServerImpl;
 }  // namespace detail
 
-// Per-client state with close hooks: attachments keyed by an address the caller owns (e.g. &someStaticTag),
-// and hooks that run once, on the I/O thread, when the scope ends.
+/// Per-client state with close hooks: attachments keyed by an address the caller owns (e.g. &someStaticTag),
+/// and hooks that run once, on the I/O thread, when the scope ends.
 class ClientScope {
  public:
   void onClose(std::function<void()> fn);
@@ -32,7 +32,7 @@ class ClientScope {
   void setAttachment(const void* key, std::shared_ptr<void> value);
 
  private:
-  friend struct detail::ServerImpl;  // runs the hooks when the scope ends
+  friend struct detail::ServerImpl;  ///< runs the hooks when the scope ends
   void runCloseHooks();
 
   mutable std::mutex mu_;
@@ -41,11 +41,11 @@ class ClientScope {
   bool closed_ = false;
 };
 
-// An association group (C706 12.6.4.3, MS-RPCE 3.3.1.5.7): the connections a client binds into one group
-// by sending its assoc_group_id, e.g. every connection of a non-causal Channel. Context handles live here,
-// so a handle made over one connection is valid over the others; onClose (the rundown) runs once, after
-// the last connection of the group has closed. A connection joins only a group made from the same peer
-// address (TCP) or over the same local transport; an unknown or refused id gets a new group.
+/// An association group (C706 12.6.4.3, MS-RPCE 3.3.1.5.7): the connections a client binds into one group
+/// by sending its assoc_group_id, e.g. every connection of a non-causal Channel. Context handles live here,
+/// so a handle made over one connection is valid over the others; onClose (the rundown) runs once, after
+/// the last connection of the group has closed. A connection joins only a group made from the same peer
+/// address (TCP) or over the same local transport; an unknown or refused id gets a new group.
 class AssociationGroup : public ClientScope {
  public:
   explicit AssociationGroup(uint32_t id) : id_(id) {}
@@ -55,9 +55,9 @@ class AssociationGroup : public ClientScope {
   uint32_t id_;
 };
 
-// One client association (one connection in this runtime). Generated code attaches per-connection state
-// here; onClose runs once, on the I/O thread, after every call of the connection has been cancelled
-// (peer drop, protocol error or server shutdown), before the group's hooks if it was the group's last.
+/// One client association (one connection in this runtime). Generated code attaches per-connection state
+/// here; onClose runs once, on the I/O thread, after every call of the connection has been cancelled
+/// (peer drop, protocol error or server shutdown), before the group's hooks if it was the group's last.
 class Association : public ClientScope {
  public:
   explicit Association(std::shared_ptr<AssociationGroup> group) : group_(std::move(group)) {}
@@ -68,14 +68,14 @@ class Association : public ClientScope {
   std::shared_ptr<AssociationGroup> group_;
 };
 
-// One incoming call as the server stub sees it.
-//
-// Sync stubs read the request, write response() and return; the runtime then sends the response (or a
-// fault if the stub threw: RpcError or ndr::NdrError -> its status (ndr::DecodeError: rpc_x_bad_stub_data),
-// std::bad_alloc -> nca_s_fault_remote_no_memory, anything else -> RPC_S_CALL_FAILED).
-// Async stubs call defer() and keep the returned handle; later, from any thread, they call complete() or
-// fault(status). The first of complete/fault wins; later ones are ignored. If the connection is gone the
-// response is dropped. The request data stays valid until the call object is destroyed.
+/// One incoming call as the server stub sees it.
+///
+/// Sync stubs read the request, write response() and return; the runtime then sends the response (or a
+/// fault if the stub threw: RpcError or ndr::NdrError -> its status (ndr::DecodeError: rpc_x_bad_stub_data),
+/// std::bad_alloc -> nca_s_fault_remote_no_memory, anything else -> RPC_S_CALL_FAILED).
+/// Async stubs call defer() and keep the returned handle; later, from any thread, they call complete() or
+/// fault(status). The first of complete/fault wins; later ones are ignored. If the connection is gone the
+/// response is dropped. The request data stays valid until the call object is destroyed.
 class ServerCall : public std::enable_shared_from_this<ServerCall> {
   struct Token {  // only the runtime makes calls
     explicit Token() = default;
@@ -91,25 +91,25 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   Message& response() { return response_; }
   Association& association() { return *association_; }
   AssociationGroup& associationGroup() { return association_->group(); }
-  // Tells the connection the call arrived on from the server's other connections (diagnostics, tests,
-  // and servers that schedule per connection).
+  /// Tells the connection the call arrived on from the server's other connections (diagnostics, tests,
+  /// and servers that schedule per connection).
   uint64_t connectionId() const;
 
-  // Keeps the call alive after dispatch returns; the runtime will not complete it.
+  /// Keeps the call alive after dispatch returns; the runtime will not complete it.
   std::shared_ptr<ServerCall> defer();
   void complete();
   void fault(uint32_t status);
   bool isCompleted() const { return state_.load(std::memory_order_acquire) != 0; }
 
-  // Set when a co_cancel or orphaned PDU arrives for this call, its connection drops, or the server
-  // shuts down. The callback runs at most once, on the thread that saw the cancel (or immediately, on the
-  // caller's thread, if the call is already cancelled).
+  /// Set when a co_cancel or orphaned PDU arrives for this call, its connection drops, or the server
+  /// shuts down. The callback runs at most once, on the thread that saw the cancel (or immediately, on the
+  /// caller's thread, if the call is already cancelled).
   bool isCancelled() const { return cancelled_.load(std::memory_order_acquire); }
   void onCancel(std::function<void()> fn);
 
-  // Made by the server for each request (public for std::make_shared; the token keeps it the runtime's).
+  /// Made by the server for each request (public for std::make_shared; the token keeps it the runtime's).
   ServerCall(Token, std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId);
-  // A deferred call dropped without complete() or fault() faults with RPC_S_CALL_FAILED.
+  /// A deferred call dropped without complete() or fault() faults with RPC_S_CALL_FAILED.
   ~ServerCall();
 
  private:
@@ -136,7 +136,7 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   std::function<void()> onCancel_;
 };
 
-// Implemented by generated server stubs (one per interface).
+/// Implemented by generated server stubs (one per interface).
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
@@ -144,35 +144,35 @@ class Dispatcher {
 };
 
 struct ServerOptions {
-  // Calls run on this many worker threads; 0 runs them inline on the I/O thread (lowest latency; a
-  // blocking sync stub then stalls every connection).
+  /// Calls run on this many worker threads; 0 runs them inline on the I/O thread (lowest latency; a
+  /// blocking sync stub then stalls every connection).
   unsigned workerThreads = 0;
-  // Largest reassembled request accepted; a larger one closes the connection.
+  /// Largest reassembled request accepted; a larger one closes the connection.
   size_t maxRequestSize = 64u << 20;
   uint16_t maxFrag = 65528;
-  // How long shutdown() lets calls in flight finish before faulting them with nca_s_fault_cancel.
+  /// How long shutdown() lets calls in flight finish before faulting them with nca_s_fault_cancel.
   std::chrono::milliseconds shutdownGrace{2000};
 };
 
 class Server {
  public:
   explicit Server(ServerOptions options = {});
-  ~Server();  // shutdown()
+  ~Server();  ///< shutdown()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Interfaces may be registered before or after listen(). A bind matches the UUID and major version,
-  // with the client's minor version not above `id.minor`. Opnums >= opCount fault with nca_s_op_rng_error.
+  /// Interfaces may be registered before or after listen(). A bind matches the UUID and major version,
+  /// with the client's minor version not above `id.minor`. Opnums >= opCount fault with nca_s_op_rng_error.
   void registerInterface(const SyntaxId& id, uint16_t opCount, std::shared_ptr<Dispatcher> dispatcher);
 
-  // Starts listening on a string binding ("ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[/tmp/x.sock]") and
-  // returns the bound endpoint as a string binding (ephemeral ports resolved). Starts the I/O thread.
+  /// Starts listening on a string binding ("ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[/tmp/x.sock]") and
+  /// returns the bound endpoint as a string binding (ephemeral ports resolved). Starts the I/O thread.
   std::string listen(const std::string& binding);
-  // The server end of an in-process connection; returns the client's socket (Channel::createInProcess).
+  /// The server end of an in-process connection; returns the client's socket (Channel::createInProcess).
   int adoptSocketPair();
 
-  // Stops listening, cancels every call in flight, waits up to shutdownGrace for them, faults the rest,
-  // flushes, closes every connection and joins all threads. Idempotent.
+  /// Stops listening, cancels every call in flight, waits up to shutdownGrace for them, faults the rest,
+  /// flushes, closes every connection and joins all threads. Idempotent.
   void shutdown();
 
   size_t connectionCount() const;

@@ -7,46 +7,46 @@
 
 namespace midlrt::rpc {
 
-// Fault statuses as they travel in fault PDUs and as the client reports them. Statuses found by the
-// client itself (connection lost, timeout, protocol violation) use the Win32 RPC_S_* values that a
-// Windows client would report for the same condition.
+/// Fault statuses as they travel in fault PDUs and as the client reports them. Statuses found by the
+/// client itself (connection lost, timeout, protocol violation) use the Win32 RPC_S_* values that a
+/// Windows client would report for the same condition.
 namespace status {
 inline constexpr uint32_t kOk = 0;
-inline constexpr uint32_t kAccessDenied = 0x00000005;         // rpc_s_access_denied
-inline constexpr uint32_t kTimeout = 0x000005b4;              // ERROR_TIMEOUT: a call's deadline passed
-inline constexpr uint32_t kServerUnavailable = 0x000006ba;    // RPC_S_SERVER_UNAVAILABLE: connect failed
-inline constexpr uint32_t kServerTooBusy = 0x000006bb;        // RPC_S_SERVER_TOO_BUSY: server shutting down
-inline constexpr uint32_t kInvalidBinding = 0x000006a6;       // RPC_S_INVALID_BINDING (bad string binding)
-inline constexpr uint32_t kProtseqNotSupported = 0x000006a7;  // RPC_S_PROTSEQ_NOT_SUPPORTED
-inline constexpr uint32_t kUnknownIf = 0x000006b5;            // RPC_S_UNKNOWN_IF: bind rejected the interface
-inline constexpr uint32_t kCallFailed = 0x000006be;     // RPC_S_CALL_FAILED: connection lost, or server threw
-inline constexpr uint32_t kProtocolError = 0x000006c0;  // RPC_S_PROTOCOL_ERROR
-inline constexpr uint32_t kBadStubData = 0x000006f7;    // RPC_X_BAD_STUB_DATA == nca_s_fault_ndr
-inline constexpr uint32_t kCallCancelled = 0x0000071a;  // RPC_S_CALL_CANCELLED: abandoned locally
-inline constexpr uint32_t kReplyTooBig = 0x0000000e;    // ERROR_OUTOFMEMORY: reassembly limit exceeded
+inline constexpr uint32_t kAccessDenied = 0x00000005;         ///< rpc_s_access_denied
+inline constexpr uint32_t kTimeout = 0x000005b4;              ///< ERROR_TIMEOUT: a call's deadline passed
+inline constexpr uint32_t kServerUnavailable = 0x000006ba;    ///< RPC_S_SERVER_UNAVAILABLE: connect failed
+inline constexpr uint32_t kServerTooBusy = 0x000006bb;        ///< RPC_S_SERVER_TOO_BUSY: server shutting down
+inline constexpr uint32_t kInvalidBinding = 0x000006a6;       ///< RPC_S_INVALID_BINDING (bad string binding)
+inline constexpr uint32_t kProtseqNotSupported = 0x000006a7;  ///< RPC_S_PROTSEQ_NOT_SUPPORTED
+inline constexpr uint32_t kUnknownIf = 0x000006b5;            ///< RPC_S_UNKNOWN_IF: bind rejected the interface
+inline constexpr uint32_t kCallFailed = 0x000006be;     ///< RPC_S_CALL_FAILED: connection lost, or server threw
+inline constexpr uint32_t kProtocolError = 0x000006c0;  ///< RPC_S_PROTOCOL_ERROR
+inline constexpr uint32_t kBadStubData = 0x000006f7;    ///< RPC_X_BAD_STUB_DATA == nca_s_fault_ndr
+inline constexpr uint32_t kCallCancelled = 0x0000071a;  ///< RPC_S_CALL_CANCELLED: abandoned locally
+inline constexpr uint32_t kReplyTooBig = 0x0000000e;    ///< ERROR_OUTOFMEMORY: reassembly limit exceeded
 
 inline constexpr uint32_t kFaultIntDivByZero = 0x1c000001;
 inline constexpr uint32_t kFaultAddrError = 0x1c000002;
 inline constexpr uint32_t kRpcVersionMismatch = 0x1c000008;
 inline constexpr uint32_t kUnspecReject = 0x1c000009;
 inline constexpr uint32_t kManagerNotEntered = 0x1c00000c;
-inline constexpr uint32_t kFaultCancel = 0x1c00000d;  // nca_s_fault_cancel
-inline constexpr uint32_t kFaultUnspec = 0x1c000012;  // nca_s_fault_unspec
+inline constexpr uint32_t kFaultCancel = 0x1c00000d;  ///< nca_s_fault_cancel
+inline constexpr uint32_t kFaultUnspec = 0x1c000012;  ///< nca_s_fault_unspec
 inline constexpr uint32_t kFaultContextMismatch = 0x1c00001a;
-inline constexpr uint32_t kFaultRemoteNoMemory = 0x1c00001b;  // nca_s_fault_remote_no_memory
+inline constexpr uint32_t kFaultRemoteNoMemory = 0x1c00001b;  ///< nca_s_fault_remote_no_memory
 inline constexpr uint32_t kInvalidPresContextId = 0x1c00001c;
-inline constexpr uint32_t kCommFailure = 0x1c010001;   // nca_s_comm_failure
-inline constexpr uint32_t kOpRangeError = 0x1c010002;  // nca_s_op_rng_error: opnum >= operation count
-inline constexpr uint32_t kUnkIf = 0x1c010003;         // nca_s_unk_if: unknown interface / context id
-inline constexpr uint32_t kProtoError = 0x1c01000b;    // nca_s_proto_error
+inline constexpr uint32_t kCommFailure = 0x1c010001;   ///< nca_s_comm_failure
+inline constexpr uint32_t kOpRangeError = 0x1c010002;  ///< nca_s_op_rng_error: opnum >= operation count
+inline constexpr uint32_t kUnkIf = 0x1c010003;         ///< nca_s_unk_if: unknown interface / context id
+inline constexpr uint32_t kProtoError = 0x1c01000b;    ///< nca_s_proto_error
 inline constexpr uint32_t kOutArgsTooBig = 0x1c010013;
 inline constexpr uint32_t kNcaServerTooBusy = 0x1c010014;
 }  // namespace status
 
-// The symbolic name of a status ("nca_s_op_rng_error"), or "0x%08x" for codes this runtime does not name.
+/// The symbolic name of a status ("nca_s_op_rng_error"), or "0x%08x" for codes this runtime does not name.
 std::string statusName(uint32_t status);
 
-// A failed call: a fault from the server or a local failure, with its status and that status's name.
+/// A failed call: a fault from the server or a local failure, with its status and that status's name.
 class RpcError : public std::runtime_error {
  public:
   explicit RpcError(uint32_t status);

@@ -14,11 +14,11 @@ struct Uuid {
   uint16_t data3 = 0;
   uint8_t data4[8] = {};
 
-  // Parses "8a885d04-1ceb-11c9-9fe8-08002b104860" (case-insensitive, optional braces); nullopt if malformed.
+  /// Parses "8a885d04-1ceb-11c9-9fe8-08002b104860" (case-insensitive, optional braces); nullopt if malformed.
   static std::optional<Uuid> parse(std::string_view text);
   std::string toString() const;
   bool isNil() const;
-  // 16 bytes in NDR little-endian layout.
+  /// 16 bytes in NDR little-endian layout.
   void encode(uint8_t* out) const;
   static Uuid decode(const uint8_t* in);
 
@@ -26,7 +26,7 @@ struct Uuid {
   friend bool operator!=(const Uuid& a, const Uuid& b) { return !(a == b); }
 };
 
-// An interface or transfer syntax: UUID plus version major.minor (p_syntax_id_t).
+/// An interface or transfer syntax: UUID plus version major.minor (p_syntax_id_t).
 struct SyntaxId {
   Uuid uuid;
   uint16_t major = 0;
@@ -38,9 +38,9 @@ struct SyntaxId {
   friend bool operator!=(const SyntaxId& a, const SyntaxId& b) { return !(a == b); }
 };
 
-// NDR 2.0, the only transfer syntax this runtime speaks.
+/// NDR 2.0, the only transfer syntax this runtime speaks.
 extern const SyntaxId kNdr20Syntax;
-// NDR64 (MS-RPCE), recognised only to reject it.
+/// NDR64 (MS-RPCE), recognised only to reject it.
 extern const SyntaxId kNdr64Syntax;
 
 }  // namespace midlrt::rpc
