@@ -1,5 +1,7 @@
 // The slow server: Compute completes later from a timer thread of the server's own (the dispatch thread
-// is free as soon as the manager returns); ISlowObject is served synchronously.
+// is free as soon as the manager returns). ISlowObject is served both ways: synchronously by its Square,
+// and asynchronously by a server call object (AsyncISlowObject) that its ICallFactory makes for each call,
+// whose Begin_Square returns at once and which signals its ISynchronize when the timer has done the work.
 // Usage: slow_server <string binding>...
 #include <condition_variable>
 #include <iostream>
@@ -59,6 +61,7 @@ class Timer {
 
 class SlowServiceImpl : public SlowService_Manager {
  public:
+  explicit SlowServiceImpl(Timer& timer) : timer_(timer) {}
   void Compute(ComputeCall call, int32_t delayMs, int32_t value) override {
     // A cancelled call is completed at once with the cancel status (the client asked to stop waiting).
     call.onCancel([call]() mutable { call.abort(midlrt::rpc::status::kFaultCancel); });
@@ -68,15 +71,59 @@ class SlowServiceImpl : public SlowService_Manager {
   }
 
  private:
-  Timer timer_;
+  Timer& timer_;
 };
 
-class SlowObject final : public midlrt::com::ComObject<ISlowObject> {
+// One asynchronous call of ISlowObject on the server. The stub aggregates it (the runtime's outer object
+// supplies ISynchronize and ICancelMethodCalls), calls Begin_Square on a dispatch thread, and when we
+// Signal() calls Finish_Square and sends the reply. The dispatch thread is free once Begin_ returns.
+class SquareCall final : public midlrt::com::Aggregatable, public AsyncISlowObject {
  public:
+  MIDLRT_DELEGATING_IUNKNOWN
+  SquareCall(Timer& timer, midlrt::com::IUnknown* outer) : Aggregatable(outer), timer_(timer) {}
+
+  HRESULT Begin_Square(int32_t value) override {
+    midlrt::com::ComPtr<midlrt::com::ISynchronize> done;
+    controllingUnknown()->QueryInterface(midlrt::com::ISynchronize::kIid, done.putVoid());
+    // The timer's function holds the call alive (done refers to the outer object) until it signals.
+    timer_.after(std::chrono::milliseconds(5), [this, done, value] {
+      square_ = value * value;
+      done->Signal();
+    });
+    return midlrt::com::S_OK;
+  }
+  HRESULT Finish_Square(int32_t& square) override {
+    square = square_;
+    return midlrt::com::S_OK;
+  }
+
+ private:
+  void* queryOwnInterface(midlrt::com::REFIID riid) override {
+    return riid == AsyncISlowObject::kIid ? static_cast<AsyncISlowObject*>(this) : nullptr;
+  }
+  Timer& timer_;
+  int32_t square_ = 0;
+};
+
+class SlowObject final : public midlrt::com::ComObject<ISlowObject, midlrt::com::ICallFactory> {
+ public:
+  explicit SlowObject(Timer& timer) : timer_(timer) {}
+  // The synchronous form, for a stub that finds no call factory or a client that calls Square.
   HRESULT Square(int32_t value, int32_t& square) override {
     square = value * value;
     return midlrt::com::S_OK;
   }
+  // ICallFactory: the stub asks for a call object per asynchronous call, aggregated by its own outer object.
+  HRESULT CreateCall(midlrt::com::REFIID riid, midlrt::com::IUnknown* outer, midlrt::com::REFIID riid2,
+                     midlrt::com::IUnknown** ppv) override {
+    if (riid != AsyncISlowObject::kIid) return midlrt::com::E_NOINTERFACE;
+    if (outer == nullptr || riid2 != midlrt::com::IUnknown::kIid) return midlrt::com::E_INVALIDARG;
+    *ppv = (new SquareCall(timer_, outer))->innerUnknown();
+    return midlrt::com::S_OK;
+  }
+
+ private:
+  Timer& timer_;
 };
 
 }  // namespace
@@ -87,12 +134,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const sigset_t stop = samples::blockStopSignals();
+  Timer timer;  // outlives the server, whose calls it completes
   midlrt::rpc::Server server;
-  SlowService_register(server, std::make_shared<SlowServiceImpl>());
+  SlowService_register(server, std::make_shared<SlowServiceImpl>(timer));
   auto objects = std::make_shared<midlrt::com::ObjectTable>();
   objects->add(*midlrt::rpc::Uuid::parse("0badcafe-0000-4000-8000-000000000001"),
-               midlrt::com::ComPtr<midlrt::com::IUnknown>(
-                   midlrt::com::ComObject<ISlowObject>::make<SlowObject>().get()));
+               midlrt::com::ComObject<ISlowObject, midlrt::com::ICallFactory>::make<SlowObject>(timer));
   ISlowObject_register(server, objects);
   return samples::serveUntilStopped(server, stop, argc, argv, "slow_server");
 }

@@ -86,8 +86,8 @@ namespace Names {
 int32_t Locals(const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int32_t call, int32_t state, int32_t binding, int32_t& result, int32_t& midl_result_, const std::vector<int32_t>& delete_);
 void Keywords(const ::midlrt::Binding& midl_binding, int32_t this_, int32_t class_, int32_t new_, Clash& midl_x_, int32_t midl_frame_);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int32_t call, int32_t& state, LONG_PIPE& c, int32_t n, ::midlrt::rpc::ContextHandle& midl_call_);
 void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& value);
 }  // namespace Names

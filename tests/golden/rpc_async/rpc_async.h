@@ -12,37 +12,37 @@ inline const ::midlrt::rpc::SyntaxId Jobs_ifspec{ {0x2c3d4e5fu, 0x6071, 0x4b82, 
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Jobs {
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t value, int32_t& doubled);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a void, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete() after the notification;
+// the [out] parameters must stay valid until then.
 uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t value);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const std::string& text, std::unique_ptr<std::string>& copy);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t n, const std::vector<int32_t>& values, double& average);
 int32_t Plain(const ::midlrt::Binding& midl_binding, int32_t value);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t start, ::midlrt::rpc::ContextHandle& job);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& job, const int32_t* by);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a void, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete() after the notification;
+// the [out] parameters must stay valid until then.
 uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& job);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a uint32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: uint32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t how);
 }  // namespace Jobs
 

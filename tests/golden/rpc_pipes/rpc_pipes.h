@@ -49,20 +49,20 @@ inline const ::midlrt::rpc::SyntaxId Pipes_ifspec{ {0x3d4e5f60u, 0x7182, 0x4c93,
 // Failures throw midlrt::rpc::RpcError, unless the operation has a [comm_status]/[fault_status] slot.
 namespace Pipes {
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t scale, LONG_PIPE& values, int32_t& count);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIPE& values);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a int32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, SAMPLE_PIPE& samples);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a void, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete() after the notification;
+// the [out] parameters must stay valid until then.
 uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, BYTE_PIPE& input);
 }  // namespace Pipes
 

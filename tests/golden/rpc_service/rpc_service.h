@@ -26,12 +26,12 @@ inline const ::midlrt::rpc::SyntaxId FileService_ifspec{ {0x0f3a8b2cu, 0x1d4e, 0
 namespace FileService {
 uint32_t Open(const ::midlrt::Binding& binding, const std::string& path, FS_MODE mode, ::midlrt::rpc::ContextHandle& file);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a uint32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: uint32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, uint32_t count, std::vector<uint8_t>& buffer, uint32_t& read);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
-// follow). Complete it with midl_state.complete(&result), a uint32_t, after the notification; the
-// [out] parameters must stay valid until then.
+// follow). Complete it with midl_state.complete(&result) after the notification (result: uint32_t);
+// the [out] parameters must stay valid until then.
 uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data);
 void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& file);
 uint32_t Version(const ::midlrt::Binding& binding);
