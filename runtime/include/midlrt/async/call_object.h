@@ -151,7 +151,7 @@ CreatedCall<AsyncItf> createCall(const com::ComPtr<T>& proxy) {
   }
   com::ComPtr<com::IUnknown> created;
   out.hr = factory->CreateCall(AsyncItf::kIid, nullptr, AsyncItf::kIid, created.put());
-  /// CreateCall hands back the interface asked for (riid2), typed as IUnknown**.
+  // CreateCall hands back the interface asked for (riid2), typed as IUnknown**.
   if (com::SUCCEEDED(out.hr)) out.call = com::ComPtr<AsyncItf>::attach(static_cast<AsyncItf*>(
                                   static_cast<void*>(created.detach())));
   return out;

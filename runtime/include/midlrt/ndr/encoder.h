@@ -179,7 +179,7 @@ class Encoder {
   std::uint32_t nextReferentId() {
     if (nextId_ == 0) referentIdsExhausted();
     const std::uint32_t id = nextId_;
-    nextId_ += kReferentIdStep;  ///< wraps to 0 after the last id; then the next call throws
+    nextId_ += kReferentIdStep;  // wraps to 0 after the last id; then the next call throws
     return id;
   }
   static std::uint32_t checkedCount(const char* what, std::uint64_t value) {

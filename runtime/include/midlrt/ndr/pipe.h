@@ -142,12 +142,12 @@ void writePipeInPlace(Encoder& e, Pipe<T>& pipe, std::size_t alignment) {
   for (;;) {
     e.align(4);
     const std::size_t countAt = b.size();
-    e.write<std::uint32_t>(0);  ///< the count, once known
+    e.write<std::uint32_t>(0);  // the count, once known
     e.align(alignment);
     const std::size_t elementsAt = b.size();
     b.append(kPipeChunkElements<T> * sizeof(T));
-    /// Stub data starts 8-aligned in memory (Message headroom) and the wire aligns each element, so the
-    /// elements are aligned in memory too.
+    // Stub data starts 8-aligned in memory (Message headroom) and the wire aligns each element, so the
+    // elements are aligned in memory too.
     const std::size_t n =
         pipe.pull(std::span<T>(reinterpret_cast<T*>(b.data() + elementsAt), kPipeChunkElements<T>));
     b.patch(countAt, static_cast<std::uint32_t>(n));
