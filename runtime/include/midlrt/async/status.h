@@ -9,6 +9,7 @@
 
 namespace midlrt::async {
 
+/// The RPC statuses (rpc::status) plus those of asynchronous RPC.
 namespace status {
 using namespace rpc::status;
 /// The call has not completed yet (AsyncState::status, AsyncState::complete). Same value as ERROR_IO_PENDING.

@@ -11,7 +11,9 @@
 
 namespace midlrt::rpc {
 
-enum class Protseq { kTcp, kLocal };  ///< ncacn_ip_tcp, ncalrpc (Unix domain socket)
+/// The protocol sequences this runtime speaks: kTcp is ncacn_ip_tcp, kLocal is ncalrpc (a Unix domain
+/// socket, whose path is the endpoint).
+enum class Protseq { kTcp, kLocal };
 
 /// A parsed string binding (RpcStringBindingParse / RpcStringBindingCompose), e.g.
 /// "ncacn_ip_tcp:127.0.0.1[4747]" or "ncalrpc:[/tmp/calc.sock]".

@@ -9,6 +9,7 @@
 
 #include "midlrt/rpc/uuid.h"
 
+/// The PDUs of the protocol as plain structures, with their encoders and decoders (no I/O).
 namespace midlrt::rpc::pdu {
 
 /// PTYPE: the connection-oriented PDU types (C706 12.6.4; the connectionless ones are not used).
