@@ -64,7 +64,8 @@ class ClientCallObject : public com::ISynchronize,
   com::HRESULT Cancel(com::ULONG ulSeconds) override;
   com::HRESULT TestCancel() override;
 
-  /// Beyond COM.
+  /// @name Beyond COM
+  ///@{
   /// Cancel with a grace period finer than seconds.
   com::HRESULT cancelAfter(std::chrono::milliseconds grace);
   /// A call is in progress (begun, Finish_ not yet called).
@@ -76,6 +77,7 @@ class ClientCallObject : public com::ISynchronize,
   /// Runs fn once, when the call in progress completes (on the completing thread). Returns false, without
   /// keeping fn, when there is no call in progress or it has already completed.
   bool notifyWhenDone(std::function<void()> fn);
+  ///@}
 
  protected:
   /// `object` is sent as the object UUID of every call (an object interface's IPID), when given.
@@ -129,9 +131,11 @@ com::ComPtr<ClientCallObject> asCallObject(com::IUnknown* anyInterfaceOfTheCall)
 /// A call object, or the HRESULT that says why there is none.
 template <class AsyncItf>
 struct CreatedCall {
-  com::ComPtr<AsyncItf> call;
-  com::HRESULT hr = com::E_FAIL;
+  com::ComPtr<AsyncItf> call;     ///< the call object; null on failure
+  com::HRESULT hr = com::E_FAIL;  ///< CreateCall's result (E_NOINTERFACE, E_POINTER for a null proxy, ...)
+  /// A call object was created.
   explicit operator bool() const { return com::SUCCEEDED(hr) && call; }
+  /// The call object's methods: add->Begin_Add(1, 2).
   AsyncItf* operator->() const { return call.get(); }
 };
 
