@@ -72,8 +72,8 @@ class CompletionQueue {
 ///   notification follows.
 /// - cancel(abortive): abortive completes the call locally at once with kCallCancelled (the server is told
 ///   the call is orphaned); non-abortive sends co_cancel and the call completes when the server answers
-///   (typically a nca_s_fault_cancel fault, reported as kCallCancelled) -- or not at all if the server ignores
-///   it and replies. Either way the caller still calls complete().
+///   (typically a nca_s_fault_cancel fault, reported as kCallCancelled) -- or not at all if the server
+///   ignores it and replies. Either way the caller still calls complete().
 /// - Not copyable or movable (the runtime and the notification refer to it). Destroying a state whose call is
 ///   pending cancels the call abortively first; no notification runs after (or during) destruction, except
 ///   that a callback may itself destroy the state it was called for.

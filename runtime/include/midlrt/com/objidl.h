@@ -5,7 +5,7 @@
 
 namespace midlrt::com {
 
-/// ISynchronize::Wait and ICancelMethodCalls::Cancel take these.
+/// ISynchronize::Wait(flags, INFINITE) waits for ever.
 inline constexpr DWORD INFINITE = 0xFFFFFFFFu;
 /// Cancel(RPC_C_CANCEL_INFINITE_TIMEOUT): ask the server, never orphan the call locally.
 inline constexpr ULONG RPC_C_CANCEL_INFINITE_TIMEOUT = 0xFFFFFFFFu;

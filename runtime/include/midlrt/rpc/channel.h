@@ -86,9 +86,9 @@ class CallHandle {
 /// A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
 /// alter_context for further interfaces), and multiplexes any number of calls from any number of threads
 /// over the one connection (PFC_CONC_MPX, told apart by call_id). A lost connection fails every call in
-/// flight with status::kCallFailed; the next call reconnects. A non-causal channel (ChannelOptions::nonCausal)
-/// does all this on each of its connections, and gives each call the connection with the fewest calls in
-/// flight.
+/// flight with status::kCallFailed; the next call reconnects. A non-causal channel
+/// (ChannelOptions::nonCausal) does all this on each of its connections, and gives each call the connection
+/// with the fewest calls in flight.
 ///
 /// Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
 /// follower), so an uncontended call makes no thread hop. Completion callbacks of async calls run on
