@@ -64,7 +64,7 @@ class ComPtr {
     ComPtr(std::move(o)).swap(*this);
     return *this;
   }
-  /// reset().
+  /// Releases the reference held and becomes null, as reset() does.
   ComPtr& operator=(std::nullptr_t) {
     reset();
     return *this;

@@ -71,7 +71,7 @@ class CallHandle {
   void cancel();
   /// Sends orphaned and completes the call locally with status::kCallCancelled.
   void abandon();
-  /// The call has finished (its completion ran or is running), or the handle is empty.
+  /// The call has finished, its channel is gone, or the handle is empty.
   bool done() const;
   /// The call's call_id on its connection; 0 for an empty handle.
   uint32_t callId() const;

@@ -51,7 +51,7 @@ class ClientScope {
 /// address (TCP) or over the same local transport; an unknown or refused id gets a new group.
 class AssociationGroup : public ClientScope {
  public:
-  /// Made by the server when a bind asks for a new group; `id` is what bind_ack returns.
+  /// Made by the server when a bind joins no existing group; `id` (never 0) is what bind_ack returns.
   explicit AssociationGroup(uint32_t id) : id_(id) {}
   /// The assoc_group_id clients send to join this group.
   uint32_t id() const { return id_; }
@@ -125,7 +125,7 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   /// shuts down. The callback runs at most once, on the thread that saw the cancel (or immediately, on the
   /// caller's thread, if the call is already cancelled).
   bool isCancelled() const { return cancelled_.load(std::memory_order_acquire); }
-  /// Sets the one cancel callback (replacing an earlier one) that isCancelled() describes.
+  /// Sets the cancel callback described above; there is one slot, so a later call replaces it.
   void onCancel(std::function<void()> fn);
 
   /// Made by the server for each request (public for std::make_shared; the token keeps it the runtime's).
