@@ -107,12 +107,14 @@ class ClientCallObject : public com::ISynchronize,
 };
 
 /// What a generated call object derives from:
+/// @code
 ///   class AsyncICalc_CallObject final : public midlrt::async::CallObject<AsyncICalc> {
 ///    public:
 ///     using CallObject::CallObject;
 ///     HRESULT Begin_Add(long a, long b) override;   // marshal, beginCall(3, ...)
 ///     HRESULT Finish_Add(long* sum) override;       // finishCall(reply), unmarshal
 ///   };
+/// @endcode
 template <class AsyncItf>
 class CallObject : public ClientCallObject, public AsyncItf {
  public:
@@ -141,8 +143,10 @@ struct CreatedCall {
 
 /// ICallFactory::CreateCall with the types spelled out: a new call object of AsyncItf (AsyncIFoo) for the
 /// object behind `proxy`, not aggregated, as in
+/// @code
 ///   auto add = midlrt::async::createCall<AsyncICalc>(calc);
 ///   if (add) add->Begin_Add(1, 2);
+/// @endcode
 /// E_NOINTERFACE if the object has no ICallFactory (a proxy of an interface without an asynchronous form)
 /// or no call objects of AsyncItf.
 template <class AsyncItf, class T>

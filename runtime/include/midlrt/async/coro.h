@@ -19,8 +19,10 @@ namespace midlrt::async {
 /// abortively) -- hop to your own executor first if the continuation may block. Releasing the call object or
 /// destroying the state while a coroutine awaits it means the coroutine is never resumed.
 ///
+/// @code
 ///   co_await midlrt::async::done(*callObject);
 ///   HRESULT hr = call->Finish_Add(&sum);
+/// @endcode
 template <class Call>
 class DoneAwaiter {
  public:
@@ -51,7 +53,9 @@ inline DoneAwaiter<AsyncState> done(AsyncState& state) {
 
 /// A minimal eager coroutine type for fire-and-forget flows that end in a std::future: the body starts at
 /// once, runs across co_awaits, and its result (or exception) goes to the future.
+/// @code
 ///   midlrt::async::Task<int> t = addTwice(proxy);  std::future<int> f = t.future();
+/// @endcode
 template <class T>
 class Task {
  public:

@@ -60,11 +60,13 @@ com::HRESULT onServerCallCancel(com::IUnknown* controllingUnknown, std::function
 /// Cheap to copy; every copy refers to the same call. If every copy is dropped without complete() or
 /// abort(), the client receives a fault (RPC_S_CALL_FAILED) -- never a hang.
 ///
+/// @code
 ///   // generated stub, after unmarshaling:
 ///   auto frame = std::make_shared<AddFrame>(a, b);
 ///   auto h = ServerAsyncCall::begin(call, [frame](rpc::Message& out, const void* reply) {
 ///     /* marshal frame->outputs and *static_cast<const long*>(reply) */ });
 ///   Add(h, frame->a, frame->b, &frame->sum);   // the manager, which may return before it completes
+/// @endcode
 ///
 /// Both dispatchToCallObject and ServerAsyncCall::begin take the rpc::ServerCall's single onCancel slot: a
 /// stub must not set ServerCall::onCancel itself afterwards.

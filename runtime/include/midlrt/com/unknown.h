@@ -117,10 +117,12 @@ class ComPtr {
   T* p_ = nullptr;
 };
 
-/// A non-aggregatable object implementing the interfaces Itfs (each with a kIid), with a thread-safe
-/// reference count; created with a count of 1 by `make`, destroyed by the last Release.
+/// A non-aggregatable object implementing the interfaces First, Rest... (each with a kIid), with a
+/// thread-safe reference count; created with a count of 1 by `make`, destroyed by the last Release.
+/// @code
 ///   class Calc : public ComObject<ICalc, ICallFactory> { ... };
 ///   ComPtr<ICalc> p = Calc::make<Calc>(args...);
+/// @endcode
 template <class First, class... Rest>
 class ComObject : public First, public Rest... {
  public:
