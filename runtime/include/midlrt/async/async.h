@@ -9,3 +9,8 @@
 #include "midlrt/async/server_call.h"
 #include "midlrt/async/status.h"
 #include "midlrt/com/com.h"
+
+/// @namespace midlrt::async
+/// Asynchronous calls: client call objects (Begin_/Finish_ of AsyncIFoo, ClientCallObject, createCall),
+/// the client's AsyncState (RPC_ASYNC_STATE) and CompletionQueue, the server's ServerAsyncCall handle and
+/// call contexts, and adapters to std::future and C++20 coroutines.

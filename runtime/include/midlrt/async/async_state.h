@@ -24,20 +24,25 @@ class AsyncState;
 /// when a call completes; the drainer then calls AsyncState::complete. Must outlive the states that use it.
 class CompletionQueue {
  public:
+  /// One completed call.
   struct Entry {
-    AsyncState* state = nullptr;
-    uint64_t key = 0;
+    AsyncState* state = nullptr;  ///< the call's state: complete() it
+    uint64_t key = 0;             ///< the key given to AsyncState::notifyByQueue
   };
+  /// An empty queue with its eventfd.
   CompletionQueue();
+  /// Closes the eventfd; entries still queued are dropped.
   ~CompletionQueue();
   CompletionQueue(const CompletionQueue&) = delete;
   CompletionQueue& operator=(const CompletionQueue&) = delete;
 
   /// Waits up to `timeout` (negative: for ever) for an entry; false on timeout or after shutdown().
   bool next(Entry& out, std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
+  /// next() without waiting: false if no entry is queued.
   bool tryNext(Entry& out) { return next(out, std::chrono::milliseconds(0)); }
   /// An eventfd readable while entries are queued (for a thread that also polls other descriptors).
   int fd() const { return efd_; }
+  /// Entries queued now.
   size_t size() const;
   /// Wakes every next() with false, now and later.
   void shutdown();
@@ -67,8 +72,8 @@ class CompletionQueue {
 ///   notification follows.
 /// - cancel(abortive): abortive completes the call locally at once with kCallCancelled (the server is told
 ///   the call is orphaned); non-abortive sends co_cancel and the call completes when the server answers
-///   (typically a nca_s_fault_cancel fault, reported as kCallCancelled) -- or not at all if the server ignores
-///   it and replies. Either way the caller still calls complete().
+///   (typically a nca_s_fault_cancel fault, reported as kCallCancelled) -- or not at all if the server
+///   ignores it and replies. Either way the caller still calls complete().
 /// - Not copyable or movable (the runtime and the notification refer to it). Destroying a state whose call is
 ///   pending cancels the call abortively first; no notification runs after (or during) destruction, except
 ///   that a callback may itself destroy the state it was called for.
@@ -77,12 +82,16 @@ class CompletionQueue {
 ///   not wait there for another call of the same channel).
 class AsyncState {
  public:
+  /// How the application learns that a call is done (RPC_NOTIFICATION_TYPES: none, event, APC, I/O
+  /// completion port); see notifyNone() and the others.
   enum class Notification { kNone, kEvent, kCallback, kQueue };
   /// Unmarshals the reply's stub data into the [out] parameters and `*reply` (the return value); may throw
   /// ndr::NdrError or rpc::RpcError, whose status complete() then returns.
   using Unmarshal = std::function<void(rpc::Reply& stub, void* reply)>;
 
+  /// A state with no call and notification kNone (RpcAsyncInitializeHandle).
   AsyncState();
+  /// Cancels a pending call abortively first (see the class comment).
   ~AsyncState();
   AsyncState(const AsyncState&) = delete;
   AsyncState& operator=(const AsyncState&) = delete;
@@ -90,19 +99,29 @@ class AsyncState {
   /// The notification for the next call (before issuing; returns false while a call is pending).
   /// kNone: poll status(). kEvent: wait() or poll eventFd(). kCallback: fn runs once the call is done.
   /// kQueue: an entry {this, key} is posted to `queue`.
+  ///@{
   bool notifyNone();
   bool notifyByEvent();
   bool notifyByCallback(std::function<void(AsyncState&)> fn);
   bool notifyByQueue(CompletionQueue& queue, uint64_t key = 0);
+  ///@}
+  /// The notification chosen last.
   Notification notification() const { return notification_; }
 
+  /// RpcAsyncGetCallStatus: kAsyncCallPending, the final status once done, or kInvalidAsyncHandle (see the
+  /// class comment).
   uint32_t status() const;
   /// Waits until the call is done (whatever the notification); false on timeout. Negative: for ever.
   bool wait(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
   /// Readable (POLLIN) once the call is done, until complete() or the next call. Owned by the state.
   int eventFd();
+  /// RpcAsyncCancelCall: abortive or not, as the class comment says; kOk, or kInvalidAsyncHandle if there
+  /// is no call to cancel.
   uint32_t cancel(bool abortive);
+  /// RpcAsyncCompleteCall: the call's final status, with the return value in *reply when it is kOk (see the
+  /// class comment); kAsyncCallPending if too early.
   uint32_t complete(void* reply = nullptr);
+  /// call_id of the current (or last) call; 0 before one was issued.
   uint32_t callId() const;
 
   /// Free for the application (RPC_ASYNC_STATE::UserInfo).

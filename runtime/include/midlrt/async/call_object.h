@@ -64,7 +64,8 @@ class ClientCallObject : public com::ISynchronize,
   com::HRESULT Cancel(com::ULONG ulSeconds) override;
   com::HRESULT TestCancel() override;
 
-  /// Beyond COM.
+  /// @name Beyond COM
+  ///@{
   /// Cancel with a grace period finer than seconds.
   com::HRESULT cancelAfter(std::chrono::milliseconds grace);
   /// A call is in progress (begun, Finish_ not yet called).
@@ -76,6 +77,7 @@ class ClientCallObject : public com::ISynchronize,
   /// Runs fn once, when the call in progress completes (on the completing thread). Returns false, without
   /// keeping fn, when there is no call in progress or it has already completed.
   bool notifyWhenDone(std::function<void()> fn);
+  ///@}
 
  protected:
   /// `object` is sent as the object UUID of every call (an object interface's IPID), when given.
@@ -105,12 +107,14 @@ class ClientCallObject : public com::ISynchronize,
 };
 
 /// What a generated call object derives from:
+/// @code
 ///   class AsyncICalc_CallObject final : public midlrt::async::CallObject<AsyncICalc> {
 ///    public:
 ///     using CallObject::CallObject;
 ///     HRESULT Begin_Add(long a, long b) override;   // marshal, beginCall(3, ...)
 ///     HRESULT Finish_Add(long* sum) override;       // finishCall(reply), unmarshal
 ///   };
+/// @endcode
 template <class AsyncItf>
 class CallObject : public ClientCallObject, public AsyncItf {
  public:
@@ -129,16 +133,20 @@ com::ComPtr<ClientCallObject> asCallObject(com::IUnknown* anyInterfaceOfTheCall)
 /// A call object, or the HRESULT that says why there is none.
 template <class AsyncItf>
 struct CreatedCall {
-  com::ComPtr<AsyncItf> call;
-  com::HRESULT hr = com::E_FAIL;
+  com::ComPtr<AsyncItf> call;     ///< the call object; null on failure
+  com::HRESULT hr = com::E_FAIL;  ///< CreateCall's result (E_NOINTERFACE, E_POINTER for a null proxy, ...)
+  /// A call object was created.
   explicit operator bool() const { return com::SUCCEEDED(hr) && call; }
+  /// The call object's methods: add->Begin_Add(1, 2).
   AsyncItf* operator->() const { return call.get(); }
 };
 
 /// ICallFactory::CreateCall with the types spelled out: a new call object of AsyncItf (AsyncIFoo) for the
 /// object behind `proxy`, not aggregated, as in
+/// @code
 ///   auto add = midlrt::async::createCall<AsyncICalc>(calc);
 ///   if (add) add->Begin_Add(1, 2);
+/// @endcode
 /// E_NOINTERFACE if the object has no ICallFactory (a proxy of an interface without an asynchronous form)
 /// or no call objects of AsyncItf.
 template <class AsyncItf, class T>
@@ -151,7 +159,7 @@ CreatedCall<AsyncItf> createCall(const com::ComPtr<T>& proxy) {
   }
   com::ComPtr<com::IUnknown> created;
   out.hr = factory->CreateCall(AsyncItf::kIid, nullptr, AsyncItf::kIid, created.put());
-  /// CreateCall hands back the interface asked for (riid2), typed as IUnknown**.
+  // CreateCall hands back the interface asked for (riid2), typed as IUnknown**.
   if (com::SUCCEEDED(out.hr)) out.call = com::ComPtr<AsyncItf>::attach(static_cast<AsyncItf*>(
                                   static_cast<void*>(created.detach())));
   return out;

@@ -20,6 +20,7 @@ class ServerCore;
 /// IID in midlc's namespace): cancel notification instead of polling TestCancel.
 class IServerCallControl : public com::IUnknown {
  public:
+  /// 6d69646c-6361-7379-6e63-000000000003 (midlc's namespace, not a Windows IID).
   static constexpr com::IID kIid{
       0x6d69646c, 0x6361, 0x7379, {0x6e, 0x63, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03}};
   /// Runs fn once when the client cancels (co_cancel or orphaned), its connection drops, or the server shuts
@@ -28,6 +29,7 @@ class IServerCallControl : public com::IUnknown {
   virtual void OnCancel(std::function<void()> fn) = 0;
   /// Runs fn once when the client's connection closes (after the cancel notification).
   virtual void OnDisconnect(std::function<void()> fn) = 0;
+  /// The call's call_id on its connection (for logs and correlation with the client's callId()).
   virtual uint32_t CallId() = 0;
 };
 
@@ -58,18 +60,23 @@ com::HRESULT onServerCallCancel(com::IUnknown* controllingUnknown, std::function
 /// Cheap to copy; every copy refers to the same call. If every copy is dropped without complete() or
 /// abort(), the client receives a fault (RPC_S_CALL_FAILED) -- never a hang.
 ///
+/// @code
 ///   // generated stub, after unmarshaling:
 ///   auto frame = std::make_shared<AddFrame>(a, b);
 ///   auto h = ServerAsyncCall::begin(call, [frame](rpc::Message& out, const void* reply) {
 ///     /* marshal frame->outputs and *static_cast<const long*>(reply) */ });
 ///   Add(h, frame->a, frame->b, &frame->sum);   // the manager, which may return before it completes
+/// @endcode
 ///
 /// Both dispatchToCallObject and ServerAsyncCall::begin take the rpc::ServerCall's single onCancel slot: a
 /// stub must not set ServerCall::onCancel itself afterwards.
 class ServerAsyncCall {
  public:
+  /// Marshals the [out] parameters and `*reply` (the return value; null for none) into `response`; run by
+  /// complete(), on its thread.
   using Marshal = std::function<void(rpc::Message& response, const void* reply)>;
 
+  /// An empty handle (false), referring to no call.
   ServerAsyncCall() = default;
   /// Defers the call (the dispatch thread is free when the stub returns).
   static ServerAsyncCall begin(rpc::ServerCall& call, Marshal marshal);
@@ -83,14 +90,19 @@ class ServerAsyncCall {
   uint32_t abort(uint32_t status);
   /// RpcServerTestCancel: kOk if the client cancelled (or the call was orphaned), kCallInProgress otherwise.
   uint32_t testCancel() const;
+  /// The client cancelled (or the call was orphaned): testCancel() == kOk.
   bool isCancelled() const;
   /// The client's connection has closed.
   bool isDisconnected() const;
   /// Notifications, each once (at once if it already happened), on the thread that saw the event (usually
   /// the server's I/O thread: do not block there). A disconnect is also a cancel; cancel runs first.
+  ///@{
   void onCancel(std::function<void()> fn);
   void onDisconnect(std::function<void()> fn);
+  ///@}
+  /// The call's call_id on its connection.
   uint32_t callId() const;
+  /// Refers to a call (made by begin(), not default-constructed).
   explicit operator bool() const { return core_ != nullptr; }
 
  private:
@@ -99,23 +111,29 @@ class ServerAsyncCall {
 };
 
 /// The async handle of one [async] operation whose result is R, as its manager receives it (generated
-/// managers name it Foo_Manager::<Operation>Call): complete() takes only that result (no argument for a void
-/// operation), so a slip such as complete(&someOtherVariable) does not compile. The untyped handle it derives
-/// from stays for the runtime and generic code.
+/// managers name it Foo_Manager::AddCall for an operation Add): complete() takes only that result (no
+/// argument for a void operation), so a slip such as complete(&someOtherVariable) does not compile. The
+/// untyped handle it derives from stays for the runtime and generic code.
 template <class R>
 class ServerAsyncCallOf : public ServerAsyncCall {
  public:
+  /// An empty handle.
   ServerAsyncCallOf() = default;
+  /// Types the handle that ServerAsyncCall::begin returned (generated stubs do this).
   explicit ServerAsyncCallOf(ServerAsyncCall call) : ServerAsyncCall(std::move(call)) {}
   /// RpcAsyncCompleteCall with the operation's result (see ServerAsyncCall::complete).
   uint32_t complete(const R& result) { return ServerAsyncCall::complete(&result); }
 };
 
+/// The handle of an [async] operation that returns void: complete() takes no argument.
 template <>
 class ServerAsyncCallOf<void> : public ServerAsyncCall {
  public:
+  /// An empty handle.
   ServerAsyncCallOf() = default;
+  /// Types the handle that ServerAsyncCall::begin returned (generated stubs do this).
   explicit ServerAsyncCallOf(ServerAsyncCall call) : ServerAsyncCall(std::move(call)) {}
+  /// RpcAsyncCompleteCall without a result (see ServerAsyncCall::complete).
   uint32_t complete() { return ServerAsyncCall::complete(nullptr); }
 };
 

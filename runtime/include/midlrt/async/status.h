@@ -9,16 +9,20 @@
 
 namespace midlrt::async {
 
+/// The RPC statuses (rpc::status) plus those of asynchronous RPC.
+///
+/// kCallCancelled (RPC_S_CALL_CANCELLED, 1818) comes from rpc::status: an abortive cancel, or a
+/// non-abortive one whose server answered with nca_s_fault_cancel, or an orphaned call.
 namespace status {
 using namespace rpc::status;
 /// The call has not completed yet (AsyncState::status, AsyncState::complete). Same value as ERROR_IO_PENDING.
 inline constexpr uint32_t kAsyncCallPending = 997;  ///< RPC_S_ASYNC_CALL_PENDING
-/// kCallCancelled (RPC_S_CALL_CANCELLED, 1818) comes from rpc::status: an abortive cancel, or a
-/// non-abortive one whose server answered with nca_s_fault_cancel, or an orphaned call.
 inline constexpr uint32_t kCallInProgress =
     1791;  ///< RPC_S_CALL_IN_PROGRESS: RpcServerTestCancel, not cancelled
 inline constexpr uint32_t kInvalidAsyncHandle = 1914;  ///< RPC_S_INVALID_ASYNC_HANDLE: no call on this state
-inline constexpr uint32_t kInvalidAsyncCall = 1915;  ///< RPC_S_INVALID_ASYNC_CALL: wrong time for the operation
+/// RPC_S_INVALID_ASYNC_CALL: the operation is not allowed now (e.g. issue() while the previous call is
+/// not completed, complete() on a server call already completed or aborted).
+inline constexpr uint32_t kInvalidAsyncCall = 1915;
 }  // namespace status
 
 /// The COM layer's (midlrt/com/status.h), which generated proxies and call objects use; this name is kept for

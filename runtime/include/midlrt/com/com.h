@@ -8,3 +8,8 @@
 #include "midlrt/com/objidl.h"
 #include "midlrt/com/status.h"
 #include "midlrt/com/unknown.h"
+
+/// @namespace midlrt::com
+/// The COM base that object interfaces and call objects build on: HRESULT and its codes, GUID/IID (the
+/// RPC layer's Uuid), IUnknown, ComPtr, ComObject, aggregation, the asynchronous-call interfaces with
+/// Windows' IIDs, and the server's ObjectTable.

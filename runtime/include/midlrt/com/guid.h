@@ -11,15 +11,20 @@ namespace midlrt::com {
 /// Fields in host order; on the wire (and by Uuid::encode) in the NDR little-endian layout of DCE.
 /// Text is "00000000-0000-0000-c000-000000000046" (Uuid::parse accepts braces and either case).
 using Guid = rpc::Uuid;
+///@{
+/// Windows' names: a GUID, an interface's IID, a class's CLSID, and the const references that COM
+/// signatures take. IDL's GUID/IID/CLSID map to these.
 using GUID = Guid;
 using IID = Guid;
 using CLSID = Guid;
 using REFIID = const IID&;
 using REFCLSID = const CLSID&;
 using REFGUID = const Guid&;
+///@}
 
 /// A strict weak order (data1, data2, data3, data4 bytes), for std::map and sorted tables.
 struct GuidLess {
+  /// a orders before b.
   bool operator()(const Guid& a, const Guid& b) const {
     if (a.data1 != b.data1) return a.data1 < b.data1;
     if (a.data2 != b.data2) return a.data2 < b.data2;
@@ -28,6 +33,7 @@ struct GuidLess {
   }
 };
 
+/// Windows' IsEqualGUID: the same 16 bytes (a == b).
 inline bool IsEqualGUID(const Guid& a, const Guid& b) {
   return a == b;
 }

@@ -7,16 +7,24 @@
 
 namespace midlrt::com {
 
+/// A COM status: negative (severity bit set) for failure, S_OK / S_FALSE and other non-negative values
+/// for success.
 using HRESULT = int32_t;
+/// Windows' 32-bit unsigned integer types, as COM signatures spell them (reference counts, flags, times).
+///@{
 using ULONG = uint32_t;
 using DWORD = uint32_t;
+///@}
 
+/// An HRESULT from its bits as written in winerror.h (0x8000FFFF), without a narrowing cast at each use.
 constexpr HRESULT hresult(uint32_t bits) {
   return static_cast<HRESULT>(bits);
 }
+/// The SUCCEEDED macro of Windows: not a failure.
 constexpr bool SUCCEEDED(HRESULT hr) {
   return hr >= 0;
 }
+/// The FAILED macro of Windows: the severity bit is set.
 constexpr bool FAILED(HRESULT hr) {
   return hr < 0;
 }
@@ -26,33 +34,43 @@ constexpr HRESULT hresultFromWin32(uint32_t code) {
                                                 : hresult((code & 0xffffu) | 0x80070000u);
 }
 
-inline constexpr HRESULT S_OK = 0;
-inline constexpr HRESULT S_FALSE = 1;
-inline constexpr HRESULT E_NOTIMPL = hresult(0x80004001);
-inline constexpr HRESULT E_NOINTERFACE = hresult(0x80004002);
-inline constexpr HRESULT E_POINTER = hresult(0x80004003);
-inline constexpr HRESULT E_ABORT = hresult(0x80004004);
-inline constexpr HRESULT E_FAIL = hresult(0x80004005);
-inline constexpr HRESULT E_UNEXPECTED = hresult(0x8000FFFF);
-inline constexpr HRESULT E_ACCESSDENIED = hresult(0x80070005);
-inline constexpr HRESULT E_OUTOFMEMORY = hresult(0x8007000E);
-inline constexpr HRESULT E_INVALIDARG = hresult(0x80070057);
-inline constexpr HRESULT CLASS_E_NOAGGREGATION = hresult(0x80040110);
+/// @name Generic codes
+/// winerror.h's values and meanings.
+///@{
+inline constexpr HRESULT S_OK = 0;                                      ///< success
+inline constexpr HRESULT S_FALSE = 1;                                   ///< success, with a "no" answer
+inline constexpr HRESULT E_NOTIMPL = hresult(0x80004001);               ///< not implemented
+inline constexpr HRESULT E_NOINTERFACE = hresult(0x80004002);           ///< QueryInterface: no such interface
+inline constexpr HRESULT E_POINTER = hresult(0x80004003);               ///< a required pointer was null
+inline constexpr HRESULT E_ABORT = hresult(0x80004004);                 ///< the operation was aborted
+inline constexpr HRESULT E_FAIL = hresult(0x80004005);                  ///< unspecified failure
+inline constexpr HRESULT E_UNEXPECTED = hresult(0x8000FFFF);            ///< catastrophic failure
+inline constexpr HRESULT E_ACCESSDENIED = hresult(0x80070005);          ///< access denied
+inline constexpr HRESULT E_OUTOFMEMORY = hresult(0x8007000E);           ///< out of memory
+inline constexpr HRESULT E_INVALIDARG = hresult(0x80070057);            ///< an argument is invalid
+inline constexpr HRESULT CLASS_E_NOAGGREGATION = hresult(0x80040110);  ///< the class cannot be aggregated
+///@}
 
+/// @name Call codes
+/// The RPC_E_ and RPC_S_ HRESULTs of COM calls (FACILITY_RPC), with winerror.h's values.
+///@{
+/// Finish_ of a cancelled call; Cancel or TestCancel after a cancel.
 inline constexpr HRESULT RPC_E_CALL_CANCELED = hresult(0x80010002);
-inline constexpr HRESULT RPC_E_FAULT = hresult(0x80010104);
-inline constexpr HRESULT RPC_E_SERVERFAULT = hresult(0x80010105);
+inline constexpr HRESULT RPC_E_FAULT = hresult(0x80010104);         ///< the call faulted
+inline constexpr HRESULT RPC_E_SERVERFAULT = hresult(0x80010105);   ///< the server faulted (nca_s_* status)
+/// The object is gone: object stubs fault with it when no exported object has the call's object UUID.
 inline constexpr HRESULT RPC_E_DISCONNECTED = hresult(0x80010108);
 /// ISynchronize::Wait timed out; ICancelMethodCalls::TestCancel on a call that is running and not cancelled.
 inline constexpr HRESULT RPC_S_CALLPENDING = hresult(0x80010115);
 /// Finish_ (or Cancel) with no call in progress.
 inline constexpr HRESULT RPC_E_CALL_COMPLETE = hresult(0x80010117);
-inline constexpr HRESULT RPC_E_TIMEOUT = hresult(0x8001011F);
-inline constexpr HRESULT CO_E_CANCEL_DISABLED = hresult(0x80010140);
+inline constexpr HRESULT RPC_E_TIMEOUT = hresult(0x8001011F);  ///< the call's deadline passed
+inline constexpr HRESULT CO_E_CANCEL_DISABLED = hresult(0x80010140);  ///< cancellation is disabled
 /// Begin_ while the call object's previous call is not finished. "Making an Asynchronous Call" names
 /// RPC_E_CALL_PENDING, but neither winerror.h nor MS-ERREF defines it; we give it the value of the
 /// documented code with the same meaning ("a request was sent and its reply is awaited"), RPC_S_CALLPENDING.
 inline constexpr HRESULT RPC_E_CALL_PENDING = RPC_S_CALLPENDING;
+///@}
 
 /// "RPC_E_CALL_CANCELED" for the codes above, "0x%08x" otherwise.
 std::string hresultName(HRESULT hr);

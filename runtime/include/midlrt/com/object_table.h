@@ -11,6 +11,8 @@
 
 namespace midlrt::com {
 
+/// The objects a server exports, by object UUID (the IPID a client names in its binding or proxy), for the
+/// stubs of object interfaces to find the called object. Thread-safe; one table can serve every interface.
 class ObjectTable {
  public:
   /// Exports `object` under `id`, replacing what was there. Any interface of the object will do, even a

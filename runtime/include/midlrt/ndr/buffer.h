@@ -14,12 +14,16 @@ namespace midlrt::ndr {
 /// per connection or thread serves every call without allocating. Move-only.
 class Buffer {
  public:
+  /// Empty, without storage.
   Buffer() noexcept = default;
+  /// Empty, with room for `capacity` bytes.
   explicit Buffer(std::size_t capacity) { reserve(capacity); }
+  /// Takes the other buffer's storage, leaving it empty without storage.
   Buffer(Buffer&& other) noexcept : data_(other.data_), size_(other.size_), capacity_(other.capacity_) {
     other.data_ = nullptr;
     other.size_ = other.capacity_ = 0;
   }
+  /// Frees this buffer's storage and takes the other's, leaving it empty without storage.
   Buffer& operator=(Buffer&& other) noexcept {
     if (this != &other) {
       std::free(data_);
@@ -35,10 +39,16 @@ class Buffer {
   Buffer& operator=(const Buffer&) = delete;
   ~Buffer() { std::free(data_); }
 
+  ///@{
+  /// The first byte; null before any storage was allocated.
   std::uint8_t* data() noexcept { return data_; }
   const std::uint8_t* data() const noexcept { return data_; }
+  ///@}
+  /// Bytes in use.
   std::size_t size() const noexcept { return size_; }
+  /// Bytes allocated: the size the buffer can reach without reallocating.
   std::size_t capacity() const noexcept { return capacity_; }
+  /// size() is 0.
   bool empty() const noexcept { return size_ == 0; }
 
   /// Forgets the contents, keeps the capacity.
@@ -60,6 +70,7 @@ class Buffer {
     size_ += n;
     return p;
   }
+  /// Appends a copy of `n` bytes from `bytes`.
   void append(const void* bytes, std::size_t n) {
     if (n != 0) std::memcpy(append(n), bytes, n);
   }

@@ -20,8 +20,8 @@ namespace midlrt::ndr {
 /// The variance of a varying array as read and checked: elements [offset, offset + actualCount) of the
 /// max_count-element array are transmitted.
 struct Variance {
-  std::uint32_t offset;
-  std::uint32_t actualCount;
+  std::uint32_t offset;       ///< the index of the first element transmitted
+  std::uint32_t actualCount;  ///< how many elements are transmitted
 };
 
 /// Reads NDR 2.0 (little-endian) from a byte span it does not own. Reading starts at `origin`, and alignment
@@ -30,11 +30,15 @@ struct Variance {
 /// One Decoder per message: it owns the full-pointer table.
 class Decoder {
  public:
+  /// Reads the `size` bytes at `data` (which must outlive the decoder) from `origin` on; DecodeError if
+  /// `origin` is beyond `size`.
   Decoder(const std::uint8_t* data, std::size_t size, std::size_t origin = 0);
 
+  ///@{
   /// The NDR stream index of the next byte, and the bytes left after it.
   std::size_t position() const noexcept { return pos_ - origin_; }
   std::size_t remaining() const noexcept { return size_ - pos_; }
+  ///@}
 
   /// Skips padding up to the next multiple of `n` (padding contents are ignored, as the spec allows).
   void align(std::size_t n) {
@@ -63,9 +67,11 @@ class Decoder {
     if (v > kEnum16Max) detail::throwEnumOutOfRange(true, v);
     return static_cast<E>(v);
   }
+  ///@{
   /// __int3264: 32 bits on the wire, widened (sign- or zero-extended) on this 64-bit host.
   std::int64_t readInt3264() { return read<std::int32_t>(); }
   std::uint64_t readUint3264() { return read<std::uint32_t>(); }
+  ///@}
 
   /// `count` fixed-layout elements in one copy (same type rule as Encoder::writeBulk). The byte count is
   /// checked against remaining() before anything is touched.
@@ -138,12 +144,15 @@ class Decoder {
   /// 1 <= actual_count <= max_count, the last element NUL and no NUL before it. Returns the text without
   /// the terminator.
   std::string readString() { return readStringT<char>(ReadMax{}); }
+  /// readString() for wchar_t strings: UTF-16 code units.
   std::u16string readWString() { return readStringT<char16_t>(ReadMax{}); }
   /// The same into an existing string, reusing its capacity (for decoding into reused objects).
   void readString(std::string& out) { readStringT(out, ReadMax{}); }
+  /// readString(std::string&) for wchar_t strings.
   void readWString(std::u16string& out) { readStringT(out, ReadMax{}); }
   /// The varying part only (see Encoder::writeVaryingString), against a known or hoisted max_count.
   std::string readVaryingString(std::uint64_t maxCount) { return readStringT<char>(maxCount); }
+  /// readVaryingString() for wchar_t strings.
   std::u16string readVaryingWString(std::uint64_t maxCount) { return readStringT<char16_t>(maxCount); }
 
   /// A [unique] pointer's representation: true if non-NULL (its referent follows, now or deferred).
@@ -182,6 +191,7 @@ class Decoder {
                      static_cast<long double>(max));
     return value;
   }
+  /// A size or length field against the count the wire carried for its array; they must be equal.
   static void checkCorrelation(const char* field, std::uint64_t fieldValue, std::uint64_t wireCount) {
     if (fieldValue != wireCount) correlationMismatch(field, fieldValue, wireCount);
   }
@@ -190,8 +200,11 @@ class Decoder {
   /// throws DecodeError(message) with status kRpcXBadStubData.
   [[noreturn]] static void fail(const std::string& message) { detail::throwDecode(message); }
 
+  ///@{
+  /// Bounds recursion (see DepthGuard); kDefaultMaxDepth unless set.
   unsigned maxDepth() const noexcept { return maxDepth_; }
   void setMaxDepth(unsigned depth) noexcept { maxDepth_ = depth; }
+  ///@}
 
  private:
   friend class DepthGuard;

@@ -12,8 +12,12 @@ namespace midlrt::ndr {
 /// or EncodeError (encoding: a cycle of unique pointers, or data too deep for the peer).
 class DepthGuard {
  public:
+  ///@{
+  /// One level deeper in the decoder's (encoder's) nesting; throws if that passes its maxDepth().
   explicit DepthGuard(Decoder& d) : depth_(d.depth_) { enter(d.maxDepth_, true); }
   explicit DepthGuard(Encoder& e) : depth_(e.depth_) { enter(e.maxDepth_, false); }
+  ///@}
+  /// One level back up.
   ~DepthGuard() { --depth_; }
   DepthGuard(const DepthGuard&) = delete;
   DepthGuard& operator=(const DepthGuard&) = delete;

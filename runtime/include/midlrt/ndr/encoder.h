@@ -29,6 +29,7 @@ class Encoder {
   /// stub data for alignment.
   Encoder(Buffer& buffer, std::size_t origin);
 
+  /// The buffer written to (for in-place writers such as writePipeInPlace).
   Buffer& buffer() noexcept { return *buf_; }
   /// Bytes of stub data written so far (the NDR stream index of the next byte).
   std::size_t position() const noexcept { return buf_->size() - origin_; }
@@ -59,6 +60,7 @@ class Encoder {
     if (v < 0 || v > kEnum16Max) detail::throwEnumOutOfRange(false, v);
     write(static_cast<std::uint16_t>(v));
   }
+  ///@{
   /// __int3264 / unsigned __int3264 (and INT_PTR-like types): 32 bits on the wire, must fit.
   void writeInt3264(std::int64_t value) {
     if (value < std::numeric_limits<std::int32_t>::min() || value > std::numeric_limits<std::int32_t>::max())
@@ -69,6 +71,7 @@ class Encoder {
     if (value > std::numeric_limits<std::uint32_t>::max()) uint3264OutOfRange(value);
     write(static_cast<std::uint32_t>(value));
   }
+  ///@}
 
   /// `count` elements of a fixed-layout type in one copy, after aligning to `alignment`. Only for types whose
   /// NDR representation is their memory image: primitives, or structs of primitives whose NDR size equals
@@ -125,12 +128,14 @@ class Encoder {
   /// [string] char* / wchar_t*: max_count, offset 0, actual_count (all three count the terminator), the
   /// characters and a NUL. The text itself must hold no NUL (the peer would read a shorter string).
   void writeString(std::string_view s) { writeStringT(s, true, kNoMax); }
+  /// writeString() for wchar_t strings, given as UTF-16 code units.
   void writeWString(std::u16string_view s) { writeStringT(s, true, kNoMax); }
   /// The varying part only (offset, actual_count, characters, NUL): for [string] char name[N] (pass N as
   /// `maxCount`, checked) and for a conformant string whose max_count was hoisted to the start of its struct.
   void writeVaryingString(std::string_view s, std::uint64_t maxCount = kNoMax) {
     writeStringT(s, false, maxCount);
   }
+  /// writeVaryingString() for wchar_t strings.
   void writeVaryingWString(std::u16string_view s, std::uint64_t maxCount = kNoMax) {
     writeStringT(s, false, maxCount);
   }
@@ -157,6 +162,7 @@ class Encoder {
   static void checkSize(const char* field, std::uint64_t fieldValue, std::uint64_t containerSize) {
     if (fieldValue != containerSize) sizeFieldMismatch(field, fieldValue, containerSize);
   }
+  /// A [range(min, max)] value (EncodeError outside it).
   template <class T>
   static void checkRange(const char* what, T value, T min, T max) {
     if (value < min || value > max)
@@ -168,9 +174,11 @@ class Encoder {
   /// throws EncodeError(message).
   [[noreturn]] static void fail(const std::string& message) { detail::throwEncode(message); }
 
-  /// Bounds recursion (see DepthGuard).
+  ///@{
+  /// Bounds recursion (see DepthGuard); kDefaultMaxDepth unless set.
   unsigned maxDepth() const noexcept { return maxDepth_; }
   void setMaxDepth(unsigned depth) noexcept { maxDepth_ = depth; }
+  ///@}
 
  private:
   friend class DepthGuard;
@@ -179,7 +187,7 @@ class Encoder {
   std::uint32_t nextReferentId() {
     if (nextId_ == 0) referentIdsExhausted();
     const std::uint32_t id = nextId_;
-    nextId_ += kReferentIdStep;  ///< wraps to 0 after the last id; then the next call throws
+    nextId_ += kReferentIdStep;  // wraps to 0 after the last id; then the next call throws
     return id;
   }
   static std::uint32_t checkedCount(const char* what, std::uint64_t value) {

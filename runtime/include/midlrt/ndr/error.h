@@ -14,7 +14,9 @@ namespace midlrt::ndr {
 /// the server side, the call's error on the client side).
 class NdrError : public std::runtime_error {
  public:
+  /// `message` says what was wrong and where (what()); `status` is what status() returns.
   NdrError(const std::string& message, std::uint32_t status) : std::runtime_error(message), status_(status) {}
+  /// The RPC status for the failure (kRpcXBadStubData, kRpcXInvalidBound, ...; see ndr/status.h).
   std::uint32_t status() const noexcept { return status_; }
 
  private:
@@ -25,6 +27,7 @@ class NdrError : public std::runtime_error {
 /// The RPC layer answers it with a fault PDU carrying status() (normally kRpcXBadStubData).
 class DecodeError : public NdrError {
  public:
+  /// A decoding failure described by `message`, reported with `status`.
   explicit DecodeError(const std::string& message, std::uint32_t status = kRpcXBadStubData)
       : NdrError(message, status) {}
 };
@@ -33,6 +36,7 @@ class DecodeError : public NdrError {
 /// enum16 outside 0..0x7fff, an __int3264 that does not fit in 32 bits, a string holding a NUL...
 class EncodeError : public NdrError {
  public:
+  /// An encoding failure described by `message`, reported with `status`.
   explicit EncodeError(const std::string& message, std::uint32_t status = kRpcXInvalidBound)
       : NdrError(message, status) {}
 };

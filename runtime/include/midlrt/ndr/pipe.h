@@ -53,9 +53,13 @@ inline constexpr std::uint32_t kRpcXPipeDisciplineError = 0x0000077d;
 /// Misuse of a pipe by the code on either end (not bad input from the wire).
 class PipeError : public NdrError {
  public:
+  /// `status` is one of the kRpcX*Pipe* codes above (or kRpcXInvalidPipeObject).
   PipeError(const std::string& message, std::uint32_t status) : NdrError(message, status) {}
 };
 
+/// The C++ mapping of IDL's `typedef pipe T P;` (MIDL's pipe structure with its pull and push functions as
+/// std::function): a stream of T that moves during one call, in chunks. See the file comment for who calls
+/// pull and push, and when.
 template <class T>
 class Pipe {
  public:
@@ -64,7 +68,9 @@ class Pipe {
   /// Receives one chunk; the empty chunk ends the pipe.
   using Push = std::function<void(std::span<const T> chunk)>;
 
+  /// A pipe with neither function: not usable in a call until assigned.
   Pipe() = default;
+  /// A pipe with both functions (an [in, out] pipe); either may be empty.
   Pipe(Pull pull, Push push) : pull_(std::move(pull)), push_(std::move(push)) {}
 
   /// An [in] pipe fed by `pull`.
@@ -85,9 +91,14 @@ class Pipe {
     return sink([&out](std::span<const T> chunk) { out.insert(out.end(), chunk.begin(), chunk.end()); });
   }
 
+  /// Has a pull function (can be an [in] pipe).
   bool canPull() const noexcept { return static_cast<bool>(pull_); }
+  /// Has a push function (can be an [out] pipe).
   bool canPush() const noexcept { return static_cast<bool>(push_); }
 
+  /// Calls the pull function: the number of elements written to the front of `buffer`, 0 at the end of
+  /// the pipe. PipeError (kRpcXInvalidPipeObject) without a pull function, for an empty buffer, or when
+  /// the function claims more elements than `buffer` holds.
   std::size_t pull(std::span<T> buffer) {
     if (!pull_) throw PipeError("pull from a pipe that has no pull function", kRpcXInvalidPipeObject);
     if (buffer.empty()) throw PipeError("pull into an empty buffer", kRpcXInvalidPipeObject);
@@ -98,6 +109,8 @@ class Pipe {
                       kRpcXInvalidPipeObject);
     return n;
   }
+  /// Calls the push function with one chunk (the empty chunk ends the pipe); PipeError
+  /// (kRpcXInvalidPipeObject) without a push function.
   void push(std::span<const T> chunk) {
     if (!push_) throw PipeError("push to a pipe that has no push function", kRpcXInvalidPipeObject);
     push_(chunk);
@@ -142,12 +155,12 @@ void writePipeInPlace(Encoder& e, Pipe<T>& pipe, std::size_t alignment) {
   for (;;) {
     e.align(4);
     const std::size_t countAt = b.size();
-    e.write<std::uint32_t>(0);  ///< the count, once known
+    e.write<std::uint32_t>(0);  // the count, once known
     e.align(alignment);
     const std::size_t elementsAt = b.size();
     b.append(kPipeChunkElements<T> * sizeof(T));
-    /// Stub data starts 8-aligned in memory (Message headroom) and the wire aligns each element, so the
-    /// elements are aligned in memory too.
+    // Stub data starts 8-aligned in memory (Message headroom) and the wire aligns each element, so the
+    // elements are aligned in memory too.
     const std::size_t n =
         pipe.pull(std::span<T>(reinterpret_cast<T*>(b.data() + elementsAt), kPipeChunkElements<T>));
     b.patch(countAt, static_cast<std::uint32_t>(n));
@@ -178,6 +191,7 @@ void readPipe(Decoder& d, Pipe<T>& pipe, ReadElements&& read) {
 /// Server: the order in which a call's pipes of one direction may be used, and whether each is finished.
 class PipeSequence {
  public:
+  /// `direction` ("[in]" or "[out]", a string literal) names the pipes in error messages.
   explicit PipeSequence(const char* direction) : direction_(direction) {}
   /// Throws RPC_X_WRONG_PIPE_ORDER unless pipe `index` is the one in progress.
   void enter(std::size_t index) const {
@@ -186,6 +200,7 @@ class PipeSequence {
                           " before finishing pipe " + std::to_string(current_ + 1),
                       kRpcXWrongPipeOrder);
   }
+  /// The pipe in progress has ended; the next one may be used.
   void finish() { ++current_; }
   /// After the manager returned: every one of `count` pipes must be finished.
   void requireFinished(std::size_t count) const {

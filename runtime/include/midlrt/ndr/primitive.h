@@ -30,13 +30,15 @@ inline constexpr std::size_t kWireAlignment = kIsPrimitive<T> ? sizeof(T) : alig
 /// the `long` of `struct { long id; double x; }`). Encoder::writeBulk zeroes them on the wire, so memory
 /// contents never leak into a message.
 struct PaddingHole {
-  std::uint16_t offset;
-  std::uint16_t size;
+  std::uint16_t offset;  ///< from the start of the struct, in bytes
+  std::uint16_t size;    ///< bytes of padding
 };
 
+///@{
 /// The first referent id the encoder hands out and the step between ids (what Microsoft's stubs use).
 inline constexpr std::uint32_t kFirstReferentId = 0x00020000;
 inline constexpr std::uint32_t kReferentIdStep = 4;
+///@}
 
 /// Default bound on nesting of recursive types (DepthGuard).
 inline constexpr unsigned kDefaultMaxDepth = 256;

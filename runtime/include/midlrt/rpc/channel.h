@@ -21,12 +21,13 @@ struct ClientCall;
 struct ClientConn;
 }  // namespace detail
 
+/// How a Channel connects and calls; fixed when the channel is created.
 struct ChannelOptions {
-  std::chrono::milliseconds connectTimeout{5000};
+  std::chrono::milliseconds connectTimeout{5000};  ///< limit on connecting and on each bind/alter_context
   /// Applies to calls whose CallOptions::timeout is zero: every call has a deadline (a lost reply surfaces
   /// as ERROR_TIMEOUT, never a hang) unless the application removes it by setting this to zero.
   std::chrono::milliseconds defaultTimeout{std::chrono::minutes(5)};
-  uint16_t maxFrag = 65528;
+  uint16_t maxFrag = 65528;  ///< largest fragment offered in bind (raised to pdu::kMinFragSize if below)
   size_t maxReplySize = 64u << 20;  ///< larger replies fail the call with status::kReplyTooBig
   /// Requests issued by completion callbacks are written together after the batch of replies that
   /// triggered them (one writev; best when client and server share a CPU). A non-zero value also writes
@@ -51,6 +52,7 @@ struct ChannelOptions {
   unsigned maxConnections = 4;
 };
 
+/// Per-call settings of Channel::invoke, tryInvoke and invokeAsync.
 struct CallOptions {
   std::chrono::milliseconds timeout{0};  ///< 0 = ChannelOptions::defaultTimeout
   /// Sent with PFC_OBJECT_UUID; defaults to the string binding's object UUID. With an object UUID the
@@ -69,7 +71,9 @@ class CallHandle {
   void cancel();
   /// Sends orphaned and completes the call locally with status::kCallCancelled.
   void abandon();
+  /// The call has finished, its channel is gone, or the handle is empty.
   bool done() const;
+  /// The call's call_id on its connection; 0 for an empty handle.
   uint32_t callId() const;
 
  private:
@@ -82,9 +86,9 @@ class CallHandle {
 /// A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
 /// alter_context for further interfaces), and multiplexes any number of calls from any number of threads
 /// over the one connection (PFC_CONC_MPX, told apart by call_id). A lost connection fails every call in
-/// flight with status::kCallFailed; the next call reconnects. A non-causal channel (ChannelOptions::nonCausal)
-/// does all this on each of its connections, and gives each call the connection with the fewest calls in
-/// flight.
+/// flight with status::kCallFailed; the next call reconnects. A non-causal channel
+/// (ChannelOptions::nonCausal) does all this on each of its connections, and gives each call the connection
+/// with the fewest calls in flight.
 ///
 /// Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
 /// follower), so an uncontended call makes no thread hop. Completion callbacks of async calls run on
@@ -96,8 +100,14 @@ class Channel : public std::enable_shared_from_this<Channel> {
   };
 
  public:
+  /// A channel to the server at a string binding ("ncacn_ip_tcp:host[port]", "ncalrpc:[path]"), as
+  /// RpcBindingFromStringBinding makes a binding handle. It connects on first use; a malformed binding
+  /// throws RpcError at once.
   static std::shared_ptr<Channel> create(const std::string& binding, ChannelOptions options = {});
+  /// A channel to a Server in this process, over a socket pair (Server::adoptSocketPair): the same
+  /// protocol without a listening endpoint.
   static std::shared_ptr<Channel> createInProcess(Server& server, ChannelOptions options = {});
+  /// Closes the connections; calls still in flight fail with kCallFailed.
   ~Channel();
 
   /// Blocking call. The request's headroom is used for the PDU header. Throws RpcError on fault/failure.
@@ -115,7 +125,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   /// non-causal channel's); one opened later is not corked.
   class Cork {
    public:
+    /// Corks `channel`'s open connections.
     explicit Cork(Channel& channel);
+    /// Uncorks; the last Cork of a connection writes what was queued.
     ~Cork();
     Cork(const Cork&) = delete;
     Cork& operator=(const Cork&) = delete;
@@ -127,6 +139,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
   /// Closes the connection (every connection); calls in flight fail with kCallFailed. Later calls reconnect.
   void disconnect();
+  /// The string binding the channel was created with ("in-process" for createInProcess).
   const std::string& binding() const;
 
   /// Public for std::make_shared; the token keeps it create()'s. `lanes` is empty for a causal channel.

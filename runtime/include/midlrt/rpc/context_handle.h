@@ -14,9 +14,11 @@ namespace midlrt::rpc {
 
 /// The client's side of a context handle: opaque, copyable; default-constructed is NULL.
 struct ContextHandle {
-  uint32_t attributes = 0;
-  Uuid uuid;
+  uint32_t attributes = 0;  ///< the wire handle's first 4 bytes (context_handle_attributes)
+  Uuid uuid;                ///< the server's key for its state (context_handle_uuid)
+  /// The NULL handle (all 20 bytes zero): no server state.
   bool isNull() const { return attributes == 0 && uuid.isNil(); }
+  /// Not NULL.
   explicit operator bool() const { return !isNull(); }
 };
 

@@ -10,11 +10,14 @@
 
 namespace midlrt::rpc {
 
+/// @name Headroom
 /// Bytes reserved in front of stub data so the runtime writes the PDU header in place and sends header and
 /// body as one block: request header 24 (+16 with an object UUID), response header 24.
-inline constexpr size_t kRequestHeadroom = 24;
-inline constexpr size_t kObjectRequestHeadroom = 40;
-inline constexpr size_t kResponseHeadroom = 24;
+///@{
+inline constexpr size_t kRequestHeadroom = 24;        ///< a request without object UUID
+inline constexpr size_t kObjectRequestHeadroom = 40;  ///< a request with PFC_OBJECT_UUID (object interfaces)
+inline constexpr size_t kResponseHeadroom = 24;       ///< a response
+///@}
 
 /// Outgoing stub data in an ndr::Buffer, behind `headroom()` bytes kept free for the PDU header. The
 /// storage is recycled per thread (acquire/destructor), so a proxy that marshals into a fresh Message per
@@ -23,26 +26,40 @@ inline constexpr size_t kResponseHeadroom = 24;
 /// 8-aligned anyway. Like ndr::Buffer, grown bytes are not zero-filled.
 class Message {
  public:
+  /// No headroom and no storage.
   Message() = default;
+  /// Empty stub data behind `headroom` bytes, in storage of its own (acquire() reuses a cached one).
   explicit Message(size_t headroom) : headroom_(headroom) { bytes_.resize(headroom); }
   /// A message whose storage is taken from this thread's cache.
   static Message acquire(size_t headroom = kRequestHeadroom);
+  /// Gives the storage back to this thread's cache (up to 1 MiB of capacity) for the next acquire().
   ~Message();
+  /// Movable, not copyable: a message owns its storage.
   Message(Message&&) noexcept = default;
+  /// Moves the storage and headroom of another message into this one.
   Message& operator=(Message&&) noexcept = default;
   Message(const Message&) = delete;
   Message& operator=(const Message&) = delete;
 
+  ///@{
+  /// The stub data, after the headroom.
   uint8_t* data() { return bytes_.data() + headroom_; }
   const uint8_t* data() const { return bytes_.data() + headroom_; }
+  ///@}
+  /// Bytes of stub data (headroom excluded).
   size_t size() const { return bytes_.size() - headroom_; }
+  /// Sets the stub data's size to n bytes; grown bytes are not zero-filled.
   void resize(size_t n) { bytes_.resize(headroom_ + n); }
+  /// Makes room for n bytes of stub data without reallocating.
   void reserve(size_t n) { bytes_.reserve(headroom_ + n); }
+  /// Empties the stub data, keeping the headroom and the capacity.
   void clear() { bytes_.resize(headroom_); }
+  /// Appends n bytes copied from p.
   void append(const void* p, size_t n) { bytes_.append(p, n); }
   /// Grows by n bytes and returns where they start (for encoders that write in place).
   uint8_t* grow(size_t n) { return bytes_.append(n); }
 
+  /// Bytes kept free in front of data() for the PDU header.
   size_t headroom() const { return headroom_; }
   /// The whole storage, headroom included; the runtime writes the PDU header into its front.
   ndr::Buffer& buffer() { return bytes_; }
@@ -55,10 +72,15 @@ class Message {
 /// Received stub data (reassembled from every fragment), owned by the caller until it is destroyed.
 class Reply {
  public:
+  /// The stub data: what generated code unmarshals the [out] parameters from.
   const uint8_t* data() const { return bytes_.data(); }
+  /// Bytes of stub data.
   size_t size() const { return bytes_.size(); }
+  ///@{
+  /// The vector that holds the stub data: the runtime fills it when the reply is reassembled.
   std::vector<uint8_t>& storage() { return bytes_; }
   const std::vector<uint8_t>& storage() const { return bytes_; }
+  ///@}
 
  private:
   std::vector<uint8_t> bytes_;

@@ -7,3 +7,8 @@
 #include "midlrt/rpc/server.h"
 #include "midlrt/rpc/status.h"
 #include "midlrt/rpc/uuid.h"
+
+/// @namespace midlrt::rpc
+/// Connection-oriented DCE/RPC (ncacn_ip_tcp and ncalrpc): the client's Channel (binding handle), the
+/// Server with its associations and calls, Message/Reply stub data buffers, UUIDs, string bindings and
+/// status codes.

@@ -27,8 +27,11 @@ struct ServerImpl;
 /// and hooks that run once, on the I/O thread, when the scope ends.
 class ClientScope {
  public:
+  /// Adds a hook to run when the scope ends; runs fn at once, on this thread, if it already has.
   void onClose(std::function<void()> fn);
+  /// The value attached under `key`, or null.
   std::shared_ptr<void> attachment(const void* key) const;
+  /// Attaches `value` under `key`, replacing what was there; it lives as long as the scope.
   void setAttachment(const void* key, std::shared_ptr<void> value);
 
  private:
@@ -48,7 +51,9 @@ class ClientScope {
 /// address (TCP) or over the same local transport; an unknown or refused id gets a new group.
 class AssociationGroup : public ClientScope {
  public:
+  /// Made by the server when a bind joins no existing group; `id` (never 0) is what bind_ack returns.
   explicit AssociationGroup(uint32_t id) : id_(id) {}
+  /// The assoc_group_id clients send to join this group.
   uint32_t id() const { return id_; }
 
  private:
@@ -60,8 +65,11 @@ class AssociationGroup : public ClientScope {
 /// (peer drop, protocol error or server shutdown), before the group's hooks if it was the group's last.
 class Association : public ClientScope {
  public:
+  /// Made by the server for each connection, in the group its bind joined.
   explicit Association(std::shared_ptr<AssociationGroup> group) : group_(std::move(group)) {}
+  /// The id of the association's group.
   uint32_t groupId() const { return group_->id(); }
+  /// The group the association belongs to (kept alive by it).
   AssociationGroup& group() { return *group_; }
 
  private:
@@ -82,14 +90,23 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   };
 
  public:
+  /// The operation's number in its interface (below the registered opCount).
   uint16_t opnum() const { return opnum_; }
+  /// The request's call_id on its connection.
   uint32_t callId() const { return callId_; }
+  /// The object UUID of the request (PFC_OBJECT_UUID), e.g. an object interface's IPID; null if none.
   const Uuid* object() const { return hasObject_ ? &object_ : nullptr; }
-  const SyntaxId& interfaceId() const { return interface_; }  // the version the client bound
+  /// The interface the request was bound to: the version the client bound.
+  const SyntaxId& interfaceId() const { return interface_; }
+  /// The request's stub data, reassembled from every fragment.
   const uint8_t* requestData() const { return request_.data(); }
+  /// Bytes of stub data in the request.
   size_t requestSize() const { return request_.size(); }
+  /// Where the stub marshals the [out] parameters (headroom for the response header already reserved).
   Message& response() { return response_; }
+  /// The connection the call arrived on.
   Association& association() { return *association_; }
+  /// The association group of that connection (where context handles live).
   AssociationGroup& associationGroup() { return association_->group(); }
   /// Tells the connection the call arrived on from the server's other connections (diagnostics, tests,
   /// and servers that schedule per connection).
@@ -97,14 +114,18 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
 
   /// Keeps the call alive after dispatch returns; the runtime will not complete it.
   std::shared_ptr<ServerCall> defer();
+  /// Sends response() as the reply (a deferred call); ignored if the call was already completed or faulted.
   void complete();
+  /// Sends a fault with `status` instead of a reply; ignored if the call was already completed or faulted.
   void fault(uint32_t status);
+  /// complete() or fault() has been called (or the runtime has completed the call).
   bool isCompleted() const { return state_.load(std::memory_order_acquire) != 0; }
 
   /// Set when a co_cancel or orphaned PDU arrives for this call, its connection drops, or the server
   /// shuts down. The callback runs at most once, on the thread that saw the cancel (or immediately, on the
   /// caller's thread, if the call is already cancelled).
   bool isCancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  /// Sets the cancel callback described above; there is one slot, so a later call replaces it.
   void onCancel(std::function<void()> fn);
 
   /// Made by the server for each request (public for std::make_shared; the token keeps it the runtime's).
@@ -139,23 +160,31 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
 /// Implemented by generated server stubs (one per interface).
 class Dispatcher {
  public:
+  /// Virtual: the server owns stubs through std::shared_ptr<Dispatcher> until it is destroyed.
   virtual ~Dispatcher() = default;
+  /// Runs one call of the interface: unmarshals the request, calls the manager routine and marshals the
+  /// response, or defers the call (see ServerCall). Throwing faults the call.
   virtual void dispatch(ServerCall& call) = 0;
 };
 
+/// How a Server runs calls and what it accepts; fixed when the server is created.
 struct ServerOptions {
   /// Calls run on this many worker threads; 0 runs them inline on the I/O thread (lowest latency; a
   /// blocking sync stub then stalls every connection).
   unsigned workerThreads = 0;
   /// Largest reassembled request accepted; a larger one closes the connection.
   size_t maxRequestSize = 64u << 20;
-  uint16_t maxFrag = 65528;
+  uint16_t maxFrag = 65528;  ///< largest fragment the server accepts or sends (at least pdu::kMinFragSize)
   /// How long shutdown() lets calls in flight finish before faulting them with nca_s_fault_cancel.
   std::chrono::milliseconds shutdownGrace{2000};
 };
 
+/// An RPC server: listens on endpoints, accepts binds to registered interfaces and dispatches their calls
+/// to the generated stubs (RpcServerRegisterIf, RpcServerUseProtseqEp and RpcServerListen in one object).
+/// One I/O thread owns every connection; calls run there or on ServerOptions::workerThreads workers.
 class Server {
  public:
+  /// Starts no thread yet: the I/O thread starts with the first listen() or adoptSocketPair().
   explicit Server(ServerOptions options = {});
   ~Server();  ///< shutdown()
   Server(const Server&) = delete;
@@ -175,6 +204,7 @@ class Server {
   /// flushes, closes every connection and joins all threads. Idempotent.
   void shutdown();
 
+  /// Connections open now (TCP, local and in-process).
   size_t connectionCount() const;
 
  private:

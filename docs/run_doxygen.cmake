@@ -1,0 +1,18 @@
+# cmake -DDOXYGEN=<doxygen> -DDOXYFILE=<Doxyfile> -DWARNINGS=<log> -P run_doxygen.cmake
+# Runs doxygen and fails, printing them, if it wrote any warning to the log (the Doxyfile's WARN_LOGFILE).
+file(REMOVE "${WARNINGS}")
+execute_process(COMMAND "${DOXYGEN}" "${DOXYFILE}" RESULT_VARIABLE rc)
+set(log "")
+if(EXISTS "${WARNINGS}")
+  file(READ "${WARNINGS}" log)
+endif()
+if(NOT log STREQUAL "")
+  string(REGEX MATCHALL "\n" lines "\n${log}")
+  list(LENGTH lines count)
+  math(EXPR count "${count} - 1")
+  message("${log}")
+  message(FATAL_ERROR "doxygen: ${count} warning line(s) in the API reference (${WARNINGS})")
+endif()
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "doxygen failed (exit status ${rc})")
+endif()
