@@ -119,7 +119,8 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
       const Decl* decl = findName(ref.name);
       for (const auto& arg : ref.typeArgs) typeSpec(*arg, nullptr);  // IVector<HSTRING>: HSTRING must exist
       if (!decl) {
-        d_.error(ref.location, "unknown type '" + ref.name + "'");
+        d_.error(ref.location, "unknown type '" + ref.name + "'" + typeSuggestion(ref.name));
+        noteBaseImport(ref.name, ref.location);
         return nullptr;
       }
       switch (decl->kind) {
@@ -215,7 +216,7 @@ Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const s
       if (!hasBody) return decl;  // a use or a repeated forward declaration
       if (!decl->isForward) {
         d_.error(loc, std::string("redefinition of '") + word + " " + tag + "'");
-        if (decl->location.valid()) d_.note(decl->location, "first defined here");
+        if (decl->location.valid()) d_.note(decl->location, "previous definition is here");
         return nullptr;
       }
     }
