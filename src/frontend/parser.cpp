@@ -21,17 +21,50 @@ class ErrorListener : public antlr4::BaseErrorListener {
   ErrorListener(const SourceText& source, Diagnostics& diagnostics)
       : source_(source), diagnostics_(diagnostics) {}
 
-  void syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t line, size_t column,
-                   const std::string& message, std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line, size_t column,
+                   const std::string& message, std::exception_ptr error) override {
+    ++count_;
+    if (missingSemicolon(dynamic_cast<antlr4::Parser*>(recognizer), offending, error)) return;
     std::string text = offending && offending->getType() != antlr4::Token::EOF ? offending->getText() : "";
     Location loc = source_.locate(static_cast<uint32_t>(line), static_cast<uint32_t>(column + 1), text);
     diagnostics_.error(loc, describe(offending, message));
-    ++count_;
   }
 
   size_t count() const { return count_; }
 
  private:
+  // Where a ';' could have stood, the error goes right after the token before it, as clang puts it: the
+  // next token is often on a later line, and the user looks for the slip where the ';' belongs.
+  bool missingSemicolon(antlr4::Parser* parser, antlr4::Token* offending, std::exception_ptr error) {
+    if (!parser || !offending || offending->getType() == grammar::IdlLexer::UNKNOWN_CHAR) return false;
+    antlr4::misc::IntervalSet expected;
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (antlr4::RecognitionException& e) {
+        expected = e.getExpectedTokens();
+      } catch (...) {
+        return false;
+      }
+    } else {
+      expected = parser->getExpectedTokens();
+    }
+    bool semicolon = false;
+    for (auto type : expected.toList())
+      if (type >= 0 && parser->getVocabulary().getLiteralName(static_cast<size_t>(type)) == "';'") semicolon = true;
+    antlr4::Token* previous = parser->getTokenStream()->LT(-1);
+    if (!semicolon || !previous || previous == offending || previous->getType() == antlr4::Token::EOF ||
+        previous->getTokenIndex() >= offending->getTokenIndex())
+      return false;
+    std::string text = previous->getText();
+    Location loc = source_.locate(static_cast<uint32_t>(previous->getLine()),
+                                  static_cast<uint32_t>(previous->getCharPositionInLine() + 1), text);
+    if (loc.column && text.find('\n') == std::string::npos) loc.column += static_cast<uint32_t>(text.size());
+    if (text.size() > 40) text = text.substr(0, 40) + "...";
+    diagnostics_.error(loc, "expected ';' after '" + text + "'");
+    return true;
+  }
+
   static std::string describe(antlr4::Token* offending, const std::string& message) {
     if (!offending) return message;
     if (offending->getType() == grammar::IdlLexer::UNKNOWN_CHAR)

@@ -171,6 +171,8 @@ const Case kCases[] = {
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I {\n  void F(void);\n  void F(void);\n}\n", "",
      "test.idl:3:8: error: redefinition of operation 'F' in interface 'I'\n"
      "test.idl:2:8: note: previous definition is here\n"},
+    {"MissingSemicolonIsReportedAfterThePreviousToken", "const long A = 1\n\nconst long B = 2;\n", "",
+     "test.idl:1:17: error: expected ';' after '1'\n"},
     {"TooManySizeIsDimensions",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long n, [in, size_is(n, n)] "
      "long* p); }\n",
