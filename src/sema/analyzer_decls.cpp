@@ -12,6 +12,16 @@ namespace midlc::sema {
 // Fixed forever: changing it changes every derived IID.
 const Uuid kAsyncIidNamespace = *Uuid::parse("6d69646c-6361-7379-6e63-000000000001");
 
+namespace {
+
+// Two resolved integer or enum types are the same whatever their spelling (long and __int32).
+bool sameIntegerType(const Type* a, const Type* b) {
+  if (!a || !b || a->kind != b->kind) return false;
+  return a->kind == Type::Kind::Primitive ? a->primitive == b->primitive : a->decl == b->decl;
+}
+
+}  // namespace
+
 std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::AcfFile* acf,
                                Diagnostics& diagnostics) {
   auto model = std::make_unique<Model>();
@@ -328,7 +338,7 @@ void Analyzer::bindTypeAttributes(const ast::Attributes& attrs, const Type* type
              "[switch_type] of union '" + u->name + "' must be an integer or enum type");
     return;
   }
-  if (u->switchType && typeText(resolve(u->switchType)) != typeText(resolve(discriminant))) {
+  if (u->switchType && !sameIntegerType(resolve(u->switchType), resolve(discriminant))) {
     d_.error(st->location,
              "union '" + u->name + "' already has [switch_type(" + typeText(u->switchType) + ")]");
     return;

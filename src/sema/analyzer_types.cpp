@@ -51,6 +51,22 @@ Primitive primitiveOf(const ast::TypeRef& ref) {
   return Primitive::Int32;
 }
 
+// A base type as the user wrote it, for messages: "unsigned long", "__int64", "long long".
+std::string baseSpelling(const ast::TypeRef& ref) {
+  using K = ast::BaseKeyword;
+  static const std::pair<K, const char*> kWords[] = {
+      {K::Boolean, "boolean"}, {K::Byte, "byte"},       {K::Char, "char"},          {K::WChar, "wchar_t"},
+      {K::Small, "small"},     {K::Short, "short"},     {K::Long, "long"},          {K::LongLong, "long long"},
+      {K::Hyper, "hyper"},     {K::Int, "int"},         {K::Int8, "__int8"},        {K::Int16, "__int16"},
+      {K::Int32, "__int32"},   {K::Int64, "__int64"},   {K::Int3264, "__int3264"},  {K::Float, "float"},
+      {K::Double, "double"},   {K::Void, "void"},       {K::HandleT, "handle_t"},   {K::ErrorStatusT, "error_status_t"},
+  };
+  std::string out = ref.isUnsigned ? "unsigned" : ref.isSigned ? "signed" : "";
+  for (const auto& [keyword, word] : kWords)
+    if (keyword == ref.base) out += (out.empty() ? "" : " ") + std::string(word);
+  return out.empty() ? "int" : out;
+}
+
 // The argument of a multi-level attribute (size_is(a, b)) that applies to level `level`, if any.
 const ast::AttributeArg* levelArg(const ast::Attributes& attrs, const char* name, size_t level) {
   const ast::Attribute* a = ast::findAttribute(attrs, name);
@@ -91,7 +107,7 @@ std::string Analyzer::typeText(const Type* t) const {
   if (!t) return "?";
   switch (t->kind) {
     case Type::Kind::Primitive:
-      return primitiveName(t->primitive);
+      return t->spelling.empty() ? idlTypeName(t->primitive) : t->spelling;
     case Type::Kind::Named:
       return t->decl ? t->decl->name : "?";
     case Type::Kind::Pointer:
@@ -113,6 +129,7 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
       Type* t = newType(Type::Kind::Primitive);
       t->primitive = primitiveOf(ref);
       t->isConst = ref.isConst;
+      t->spelling = baseSpelling(ref);
       return t;
     }
     case ast::TypeRef::Kind::Named: {

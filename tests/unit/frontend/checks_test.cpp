@@ -39,7 +39,7 @@ const Case kCases[] = {
      "test.idl:2:21: error: [out] parameter 'x' must be a pointer or an array\n"},
     {"StringOnANonCharacterType",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I {\n  void F([in, string] long* x);\n}\n", "",
-     "test.idl:2:15: error: [string] applies to char, wchar_t or byte data, not 'int32' (parameter 'x')\n"},
+     "test.idl:2:15: error: [string] applies to char, wchar_t or byte data, not 'long' (parameter 'x')\n"},
     {"NonEncapsulatedUnionNeedsADiscriminant",
      "typedef [switch_type(long)] union U { [case(1)] long a; [default] ; } U;\n"
      "typedef struct S { U u; } S;\n"
@@ -173,6 +173,8 @@ const Case kCases[] = {
      "test.idl:2:8: note: previous definition is here\n"},
     {"MissingSemicolonIsReportedAfterThePreviousToken", "const long A = 1\n\nconst long B = 2;\n", "",
      "test.idl:1:17: error: expected ';' after '1'\n"},
+    {"TypesAreNamedAsWritten", "const unsigned long A = \"x\";\n", "",
+     "test.idl:1:25: error: constant 'A' of type 'unsigned long' cannot hold a string\n"},
     {"TooManySizeIsDimensions",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long n, [in, size_is(n, n)] "
      "long* p); }\n",
