@@ -109,8 +109,8 @@ class Loader {
           }
         ec.clear();
       }
-    diagnostics_.error(import.location,
-                       "cannot find imported file '" + import.path + "'" + didYouMean(import.path, candidates));
+    diagnostics_.error(import.location, "cannot find imported file '" + import.path + "'" +
+                                            didYouMean(import.path, candidates));
     if (wanted.is_absolute()) return;
     std::string list;
     for (const auto& folder : folders) list += (list.empty() ? "'" : ", '") + folder + "'";

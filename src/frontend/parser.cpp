@@ -51,7 +51,8 @@ class ErrorListener : public antlr4::BaseErrorListener {
     }
     bool semicolon = false;
     for (auto type : expected.toList())
-      if (type >= 0 && parser->getVocabulary().getLiteralName(static_cast<size_t>(type)) == "';'") semicolon = true;
+      if (type >= 0 && parser->getVocabulary().getLiteralName(static_cast<size_t>(type)) == "';'")
+        semicolon = true;
     antlr4::Token* previous = parser->getTokenStream()->LT(-1);
     if (!semicolon || !previous || previous == offending || previous->getType() == antlr4::Token::EOF ||
         previous->getTokenIndex() >= offending->getTokenIndex())

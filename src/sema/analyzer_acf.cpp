@@ -11,6 +11,14 @@ bool has(const ast::Attributes& attrs, const char* name) {
   return ast::findAttribute(attrs, name) != nullptr;
 }
 
+// What an unknown ACF name may have meant: the IDL file's typedefs, and the interfaces it defines.
+bool isTypedef(const Decl& d) {
+  return d.kind == Decl::Kind::Typedef;
+}
+bool isOwnInterface(const Decl& d) {
+  return d.kind == Decl::Kind::Interface && !d.isForward && !d.imported;
+}
+
 }  // namespace
 
 void Analyzer::acf(const ast::AcfFile& acf) {
@@ -22,9 +30,7 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         const Decl* d = m_.find(n.name);
         if (!d || d->kind != Decl::Kind::Typedef) {
           d_.error(n.location, "the ACF names type '" + n.name + "', which the IDL file does not define" +
-                                   didYouMean(n.name, declNames([](const Decl& decl) {
-                                     return decl.kind == Decl::Kind::Typedef;
-                                   })));
+                                   didYouMean(n.name, declNames(isTypedef)));
           continue;
         }
         auto* decl = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(d));
@@ -49,9 +55,7 @@ void Analyzer::acf(const ast::AcfFile& acf) {
     const Decl* found = m_.find(a.name);
     if (!found || found->kind != Decl::Kind::Interface || found->isForward) {
       d_.error(a.location, "the ACF names interface '" + a.name + "', which the IDL file does not define" +
-                               didYouMean(a.name, declNames([](const Decl& decl) {
-                                 return decl.kind == Decl::Kind::Interface && !decl.isForward && !decl.imported;
-                               })));
+                               didYouMean(a.name, declNames(isOwnInterface)));
       continue;
     }
     auto* itf = const_cast<InterfaceDecl*>(static_cast<const InterfaceDecl*>(found));
@@ -82,8 +86,8 @@ void Analyzer::acf(const ast::AcfFile& acf) {
       if (!target) {
         std::vector<std::string> names;
         for (const auto& o : itf->operations) names.push_back(o.name);
-        d_.error(op.location, "interface '" + itf->name + "' has no operation '" + op.name + "' (named in the ACF)" +
-                                  didYouMean(op.name, names));
+        d_.error(op.location, "interface '" + itf->name + "' has no operation '" + op.name +
+                                  "' (named in the ACF)" + didYouMean(op.name, names));
         continue;
       }
       target->acfAttributes = convert(op.attributes, true);
@@ -104,8 +108,8 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         if (!param) {
           std::vector<std::string> names;
           for (const auto& candidate : target->params) names.push_back(candidate.name);
-          d_.error(p.location, "operation '" + op.name + "' has no parameter '" + p.name + "' (named in the ACF)" +
-                                   didYouMean(p.name, names));
+          d_.error(p.location, "operation '" + op.name + "' has no parameter '" + p.name +
+                                   "' (named in the ACF)" + didYouMean(p.name, names));
           continue;
         }
         for (auto& attr : convert(p.attributes, true)) param->attributes.push_back(std::move(attr));

@@ -55,11 +55,16 @@ Primitive primitiveOf(const ast::TypeRef& ref) {
 std::string baseSpelling(const ast::TypeRef& ref) {
   using K = ast::BaseKeyword;
   static const std::pair<K, const char*> kWords[] = {
-      {K::Boolean, "boolean"}, {K::Byte, "byte"},       {K::Char, "char"},          {K::WChar, "wchar_t"},
-      {K::Small, "small"},     {K::Short, "short"},     {K::Long, "long"},          {K::LongLong, "long long"},
-      {K::Hyper, "hyper"},     {K::Int, "int"},         {K::Int8, "__int8"},        {K::Int16, "__int16"},
-      {K::Int32, "__int32"},   {K::Int64, "__int64"},   {K::Int3264, "__int3264"},  {K::Float, "float"},
-      {K::Double, "double"},   {K::Void, "void"},       {K::HandleT, "handle_t"},   {K::ErrorStatusT, "error_status_t"},
+      {K::Boolean, "boolean"},   {K::Byte, "byte"},
+      {K::Char, "char"},         {K::WChar, "wchar_t"},
+      {K::Small, "small"},       {K::Short, "short"},
+      {K::Long, "long"},         {K::LongLong, "long long"},
+      {K::Hyper, "hyper"},       {K::Int, "int"},
+      {K::Int8, "__int8"},       {K::Int16, "__int16"},
+      {K::Int32, "__int32"},     {K::Int64, "__int64"},
+      {K::Int3264, "__int3264"}, {K::Float, "float"},
+      {K::Double, "double"},     {K::Void, "void"},
+      {K::HandleT, "handle_t"},  {K::ErrorStatusT, "error_status_t"},
   };
   std::string out = ref.isUnsigned ? "unsigned" : ref.isSigned ? "signed" : "";
   for (const auto& [keyword, word] : kWords)

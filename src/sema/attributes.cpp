@@ -207,8 +207,10 @@ void AttributeChecker::check(const ast::Attributes& attributes, Place place) {
       // A near miss of a known attribute is a typo that would silently change the wire ([sizeis(n)]
       // ignored leaves a pointer to one element): an error. Anything else may be an attribute of MIDL's
       // that midlc does not know yet: a warning.
-      if (auto near = bestMatch(attr.name, knownNames(place), std::min<size_t>(2, suggestionThreshold(attr.name)))) {
-        diagnostics_.error(attr.location, "unknown attribute '" + attr.name + "'; did you mean '" + *near + "'?");
+      if (auto near =
+              bestMatch(attr.name, knownNames(place), std::min<size_t>(2, suggestionThreshold(attr.name)))) {
+        diagnostics_.error(attr.location,
+                           "unknown attribute '" + attr.name + "'; did you mean '" + *near + "'?");
         continue;
       }
       if (std::find(warned_.begin(), warned_.end(), attr.name) == warned_.end()) {

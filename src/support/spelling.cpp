@@ -57,7 +57,8 @@ std::optional<std::string> bestMatch(std::string_view name, const std::vector<st
   for (const auto& candidate : candidates) {
     if (candidate == name || candidate.empty()) continue;
     // Lengths alone bound the distance from below; skip what cannot win.
-    size_t lengthGap = candidate.size() > name.size() ? candidate.size() - name.size() : name.size() - candidate.size();
+    size_t lengthGap =
+        candidate.size() > name.size() ? candidate.size() - name.size() : name.size() - candidate.size();
     if (lengthGap >= bestDistance) continue;
     size_t d = editDistance(name, candidate);
     // A name must keep something of itself: `n` is not a misspelling of `p`.

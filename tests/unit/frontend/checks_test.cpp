@@ -144,21 +144,18 @@ const Case kCases[] = {
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long a[]); }\n", "",
      "test.idl:1:77: error: array parameter 'a' has no size: give it a constant size or a [size_is] or "
      "[max_is]\n"},
-    {"NearMissOfAFieldInSizeIs",
-     "typedef struct S { long count; [size_is(cuont)] long* p; } S;\n", "",
+    {"NearMissOfAFieldInSizeIs", "typedef struct S { long count; [size_is(cuont)] long* p; } S;\n", "",
      "test.idl:1:41: error: unknown identifier 'cuont'; did you mean 'count'?\n"},
     {"AbbreviationOfAParameterInSizeIs",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long count, [in, size_is(cnt)] "
      "long* p); }\n",
-     "",
-     "test.idl:1:97: error: unknown identifier 'cnt'; did you mean 'count'?\n"},
+     "", "test.idl:1:97: error: unknown identifier 'cnt'; did you mean 'count'?\n"},
     {"NearMissOfAType", "typedef long Length;\ntypedef struct S { Lenght n; } S;\n", "",
      "test.idl:2:20: error: unknown type 'Lenght'; did you mean 'Length'?\n"},
     {"NearMissOfAnAttributeIsAnError",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long n, [in, sizeis(n)] "
      "long* p); }\n",
-     "",
-     "test.idl:1:85: error: unknown attribute 'sizeis'; did you mean 'size_is'?\n"},
+     "", "test.idl:1:85: error: unknown attribute 'sizeis'; did you mean 'size_is'?\n"},
     {"FarFromAnyAttributeIsAWarning",
      "[uuid(11111111-2222-3333-4444-555555555555), frobnicate] interface I { void F(void); }\n", "",
      "test.idl:1:46: warning: attribute 'frobnicate' is not supported by midlc; it is kept and ignored "
