@@ -2,6 +2,8 @@
 // AST builder.
 #include "frontend/parser.h"
 
+#include <set>
+
 #include "IdlLexer.h"
 #include "IdlParser.h"
 #include "antlr4-runtime.h"
@@ -37,25 +39,22 @@ class ErrorListener : public antlr4::BaseErrorListener {
   // next token is often on a later line, and the user looks for the slip where the ';' belongs.
   bool missingSemicolon(antlr4::Parser* parser, antlr4::Token* offending, std::exception_ptr error) {
     if (!parser || !offending || offending->getType() == grammar::IdlLexer::UNKNOWN_CHAR) return false;
-    antlr4::misc::IntervalSet expected;
+    size_t state = parser->getState();
+    antlr4::RuleContext* context = parser->getContext();
     if (error) {
       try {
         std::rethrow_exception(error);
       } catch (antlr4::RecognitionException& e) {
-        expected = e.getExpectedTokens();
+        state = e.getOffendingState();
+        context = e.getCtx();
       } catch (...) {
         return false;
       }
-    } else {
-      expected = parser->getExpectedTokens();
     }
-    bool semicolon = false;
-    for (auto type : expected.toList())
-      if (type >= 0 && parser->getVocabulary().getLiteralName(static_cast<size_t>(type)) == "';'")
-        semicolon = true;
     antlr4::Token* previous = parser->getTokenStream()->LT(-1);
-    if (!semicolon || !previous || previous == offending || previous->getType() == antlr4::Token::EOF ||
-        previous->getTokenIndex() >= offending->getTokenIndex())
+    if (!previous || previous == offending || previous->getType() == antlr4::Token::EOF ||
+        previous->getTokenIndex() >= offending->getTokenIndex() ||
+        !semicolonFits(parser, state, context, offending))
       return false;
     std::string text = previous->getText();
     Location loc = source_.locate(static_cast<uint32_t>(previous->getLine()),
@@ -64,6 +63,36 @@ class ErrorListener : public antlr4::BaseErrorListener {
     if (text.size() > 40) text = text.substr(0, 40) + "...";
     diagnostics_.error(loc, "expected ';' after '" + text + "'");
     return true;
+  }
+
+  // Whether a ';' could stand here and the offending token could follow it (ANTLR's single-token insertion
+  // test, looking through the rule's epsilon transitions): a ';' that would not help is not reported as
+  // missing, for example after a '}' where an empty declaration ';' is allowed but is not the problem.
+  static bool semicolonFits(antlr4::Parser* parser, size_t stateNumber, antlr4::RuleContext* context,
+                            antlr4::Token* offending) {
+    const antlr4::atn::ATN& atn = parser->getATN();
+    if (stateNumber >= atn.states.size()) return false;
+    size_t semicolon = 0;
+    for (size_t type = 1; type <= atn.maxTokenType && !semicolon; ++type)
+      if (parser->getVocabulary().getLiteralName(type) == "';'") semicolon = type;
+    if (!semicolon) return false;
+    std::vector<antlr4::atn::ATNState*> pending{atn.states[stateNumber]};
+    std::set<antlr4::atn::ATNState*> seen;
+    while (!pending.empty()) {
+      antlr4::atn::ATNState* s = pending.back();
+      pending.pop_back();
+      if (!s || !seen.insert(s).second) continue;
+      for (antlr4::atn::Transition* t : s->transitions) {
+        if (t->getSerializationType() == antlr4::atn::Transition::RULE) continue;  // stay in this rule
+        if (t->isEpsilon()) {
+          pending.push_back(t->target);
+        } else if (t->matches(semicolon, 1, atn.maxTokenType) &&
+                   atn.nextTokens(t->target, context).contains(offending->getType())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   static std::string describe(antlr4::Token* offending, const std::string& message) {
