@@ -1,6 +1,7 @@
 // The driver: loads the IDL with its imports (each file once), the ACF, and runs sema.
 #include "driver/driver.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -8,6 +9,7 @@
 #include "frontend/parser.h"
 #include "sema/analyze.h"
 #include "sema/json_dump.h"
+#include "support/spelling.h"
 
 namespace midlc::driver {
 
@@ -55,9 +57,10 @@ class Loader {
     std::vector<const ast::Import*> imports;
     collectImports(owned->definitions, imports);
     for (const ast::Import* import : imports) {
-      std::string found = find(import->path, fs::path(path).parent_path());
+      fs::path from = fs::path(path).parent_path();
+      std::string found = find(import->path, from);
       if (found.empty()) {
-        diagnostics_.error(import->location, "cannot find imported file '" + import->path + "'");
+        reportMissingImport(*import, from);
         ok = false;
         continue;
       }
@@ -79,6 +82,39 @@ class Loader {
       if (auto* lib = std::get_if<std::unique_ptr<ast::Library>>(&def))
         collectImports((*lib)->definitions, out);
     }
+  }
+
+  // The folders an import is looked up in, in order: the importing file's own, then the search path.
+  std::vector<std::string> searchedFolders(const fs::path& from) const {
+    std::vector<std::string> out{from.empty() ? std::string(".") : from.string()};
+    for (const auto& dir : searchPath_)
+      if (std::find(out.begin(), out.end(), dir) == out.end()) out.push_back(dir);
+    return out;
+  }
+
+  // "cannot find imported file", with a near file name of the searched folders and a note listing them.
+  void reportMissingImport(const ast::Import& import, const fs::path& from) const {
+    std::vector<std::string> folders = searchedFolders(from);
+    fs::path wanted(import.path);
+    std::vector<std::string> candidates;
+    std::error_code ec;
+    if (!wanted.is_absolute())
+      for (const auto& folder : folders) {
+        fs::path dir = fs::path(folder) / wanted.parent_path();
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+          if (it->is_regular_file(ec)) {
+            std::string name = (wanted.parent_path() / it->path().filename()).generic_string();
+            if (std::find(candidates.begin(), candidates.end(), name) == candidates.end())
+              candidates.push_back(name);
+          }
+        ec.clear();
+      }
+    diagnostics_.error(import.location, "cannot find imported file '" + import.path + "'" +
+                                            didYouMean(import.path, candidates));
+    if (wanted.is_absolute()) return;
+    std::string list;
+    for (const auto& folder : folders) list += (list.empty() ? "'" : ", '") + folder + "'";
+    diagnostics_.note(import.location, "folders searched: " + list);
   }
 
   std::string find(const std::string& name, const fs::path& from) const {

@@ -2,6 +2,8 @@
 // AST builder.
 #include "frontend/parser.h"
 
+#include <set>
+
 #include "IdlLexer.h"
 #include "IdlParser.h"
 #include "antlr4-runtime.h"
@@ -21,17 +23,78 @@ class ErrorListener : public antlr4::BaseErrorListener {
   ErrorListener(const SourceText& source, Diagnostics& diagnostics)
       : source_(source), diagnostics_(diagnostics) {}
 
-  void syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t line, size_t column,
-                   const std::string& message, std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line, size_t column,
+                   const std::string& message, std::exception_ptr error) override {
+    ++count_;
+    if (missingSemicolon(dynamic_cast<antlr4::Parser*>(recognizer), offending, error)) return;
     std::string text = offending && offending->getType() != antlr4::Token::EOF ? offending->getText() : "";
     Location loc = source_.locate(static_cast<uint32_t>(line), static_cast<uint32_t>(column + 1), text);
     diagnostics_.error(loc, describe(offending, message));
-    ++count_;
   }
 
   size_t count() const { return count_; }
 
  private:
+  // Where a ';' could have stood, the error goes right after the token before it, as clang puts it: the
+  // next token is often on a later line, and the user looks for the slip where the ';' belongs.
+  bool missingSemicolon(antlr4::Parser* parser, antlr4::Token* offending, std::exception_ptr error) {
+    if (!parser || !offending || offending->getType() == grammar::IdlLexer::UNKNOWN_CHAR) return false;
+    size_t state = parser->getState();
+    antlr4::RuleContext* context = parser->getContext();
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (antlr4::RecognitionException& e) {
+        state = e.getOffendingState();
+        context = e.getCtx();
+      } catch (...) {
+        return false;
+      }
+    }
+    antlr4::Token* previous = parser->getTokenStream()->LT(-1);
+    if (!previous || previous == offending || previous->getType() == antlr4::Token::EOF ||
+        previous->getTokenIndex() >= offending->getTokenIndex() ||
+        !semicolonFits(parser, state, context, offending))
+      return false;
+    std::string text = previous->getText();
+    Location loc = source_.locate(static_cast<uint32_t>(previous->getLine()),
+                                  static_cast<uint32_t>(previous->getCharPositionInLine() + 1), text);
+    if (loc.column && text.find('\n') == std::string::npos) loc.column += static_cast<uint32_t>(text.size());
+    if (text.size() > 40) text = text.substr(0, 40) + "...";
+    diagnostics_.error(loc, "expected ';' after '" + text + "'");
+    return true;
+  }
+
+  // Whether a ';' could stand here and the offending token could follow it (ANTLR's single-token insertion
+  // test, looking through the rule's epsilon transitions): a ';' that would not help is not reported as
+  // missing, for example after a '}' where an empty declaration ';' is allowed but is not the problem.
+  static bool semicolonFits(antlr4::Parser* parser, size_t stateNumber, antlr4::RuleContext* context,
+                            antlr4::Token* offending) {
+    const antlr4::atn::ATN& atn = parser->getATN();
+    if (stateNumber >= atn.states.size()) return false;
+    size_t semicolon = 0;
+    for (size_t type = 1; type <= atn.maxTokenType && !semicolon; ++type)
+      if (parser->getVocabulary().getLiteralName(type) == "';'") semicolon = type;
+    if (!semicolon) return false;
+    std::vector<antlr4::atn::ATNState*> pending{atn.states[stateNumber]};
+    std::set<antlr4::atn::ATNState*> seen;
+    while (!pending.empty()) {
+      antlr4::atn::ATNState* s = pending.back();
+      pending.pop_back();
+      if (!s || !seen.insert(s).second) continue;
+      for (antlr4::atn::Transition* t : s->transitions) {
+        if (t->getSerializationType() == antlr4::atn::Transition::RULE) continue;  // stay in this rule
+        if (t->isEpsilon()) {
+          pending.push_back(t->target);
+        } else if (t->matches(semicolon, 1, atn.maxTokenType) &&
+                   atn.nextTokens(t->target, context).contains(offending->getType())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   static std::string describe(antlr4::Token* offending, const std::string& message) {
     if (!offending) return message;
     if (offending->getType() == grammar::IdlLexer::UNKNOWN_CHAR)

@@ -107,6 +107,15 @@ class Analyzer {
   std::optional<Uuid> uuidAttribute(const ast::Attributes& attrs, const char* name);
   std::string typeText(const Type* t) const;
 
+  // Unknown names (analyzer_suggest.cpp): "; did you mean 'X'?" for a near name in scope, or empty;
+  // the base IDL file (unknwn.idl, wtypes.idl, objidl.idl) that defines a name, and a note to import it.
+  std::vector<std::string> declNames(bool (*accept)(const Decl&)) const;
+  std::string typeSuggestion(const std::string& name) const;
+  std::string identifierSuggestion(const std::string& name, const Scope& scope) const;
+  std::string interfaceSuggestion(const std::string& name) const;
+  static const std::string_view* baseIdlFileOf(const std::string& name);
+  void noteBaseImport(const std::string& name, const Location& where);
+
   Model& m_;
   Diagnostics& d_;
   AttributeChecker checker_;
@@ -138,6 +147,9 @@ class Analyzer {
   };
   std::vector<PendingBase> pendingBases_;
   void bindPendingBases();
+  // Where an interface is made asynchronous: its [async_uuid], or the ACF's [async] on it or on one of its
+  // operations; the interface itself if none of these has a location.
+  static Location asyncRequest(const InterfaceDecl& itf);
 };
 
 }  // namespace midlc::sema

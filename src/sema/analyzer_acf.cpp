@@ -1,6 +1,7 @@
 // Semantic analysis: merging the ACF into the model. Every name the ACF uses must exist in the IDL;
 // errors are located in the ACF.
 #include "sema/analyzer.h"
+#include "support/spelling.h"
 
 namespace midlc::sema {
 
@@ -8,6 +9,14 @@ namespace {
 
 bool has(const ast::Attributes& attrs, const char* name) {
   return ast::findAttribute(attrs, name) != nullptr;
+}
+
+// What an unknown ACF name may have meant: the IDL file's typedefs, and the interfaces it defines.
+bool isTypedef(const Decl& d) {
+  return d.kind == Decl::Kind::Typedef;
+}
+bool isOwnInterface(const Decl& d) {
+  return d.kind == Decl::Kind::Interface && !d.isForward && !d.imported;
 }
 
 }  // namespace
@@ -20,7 +29,8 @@ void Analyzer::acf(const ast::AcfFile& acf) {
       for (const auto& n : td.names) {
         const Decl* d = m_.find(n.name);
         if (!d || d->kind != Decl::Kind::Typedef) {
-          d_.error(n.location, "the ACF names type '" + n.name + "', which the IDL file does not define");
+          d_.error(n.location, "the ACF names type '" + n.name + "', which the IDL file does not define" +
+                                   didYouMean(n.name, declNames(isTypedef)));
           continue;
         }
         auto* decl = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(d));
@@ -44,7 +54,8 @@ void Analyzer::acf(const ast::AcfFile& acf) {
     checker_.check(a.attributes, kAcfInterface);
     const Decl* found = m_.find(a.name);
     if (!found || found->kind != Decl::Kind::Interface || found->isForward) {
-      d_.error(a.location, "the ACF names interface '" + a.name + "', which the IDL file does not define");
+      d_.error(a.location, "the ACF names interface '" + a.name + "', which the IDL file does not define" +
+                               didYouMean(a.name, declNames(isOwnInterface)));
       continue;
     }
     auto* itf = const_cast<InterfaceDecl*>(static_cast<const InterfaceDecl*>(found));
@@ -73,8 +84,10 @@ void Analyzer::acf(const ast::AcfFile& acf) {
       for (auto& o : itf->operations)
         if (o.name == op.name) target = &o;
       if (!target) {
-        d_.error(op.location,
-                 "interface '" + itf->name + "' has no operation '" + op.name + "' (named in the ACF)");
+        std::vector<std::string> names;
+        for (const auto& o : itf->operations) names.push_back(o.name);
+        d_.error(op.location, "interface '" + itf->name + "' has no operation '" + op.name +
+                                  "' (named in the ACF)" + didYouMean(op.name, names));
         continue;
       }
       target->acfAttributes = convert(op.attributes, true);
@@ -93,8 +106,10 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         for (auto& candidate : target->params)
           if (candidate.name == p.name) param = &candidate;
         if (!param) {
-          d_.error(p.location,
-                   "operation '" + op.name + "' has no parameter '" + p.name + "' (named in the ACF)");
+          std::vector<std::string> names;
+          for (const auto& candidate : target->params) names.push_back(candidate.name);
+          d_.error(p.location, "operation '" + op.name + "' has no parameter '" + p.name +
+                                   "' (named in the ACF)" + didYouMean(p.name, names));
           continue;
         }
         for (auto& attr : convert(p.attributes, true)) param->attributes.push_back(std::move(attr));

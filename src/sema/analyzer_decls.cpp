@@ -12,6 +12,16 @@ namespace midlc::sema {
 // Fixed forever: changing it changes every derived IID.
 const Uuid kAsyncIidNamespace = *Uuid::parse("6d69646c-6361-7379-6e63-000000000001");
 
+namespace {
+
+// Two resolved integer or enum types are the same whatever their spelling (long and __int32).
+bool sameIntegerType(const Type* a, const Type* b) {
+  if (!a || !b || a->kind != b->kind) return false;
+  return a->kind == Type::Kind::Primitive ? a->primitive == b->primitive : a->decl == b->decl;
+}
+
+}  // namespace
+
 std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::AcfFile* acf,
                                Diagnostics& diagnostics) {
   auto model = std::make_unique<Model>();
@@ -116,7 +126,7 @@ bool Analyzer::declare(Decl* decl) {
     return true;
   }
   d_.error(decl->location, "redefinition of '" + decl->name + "'");
-  if (previous->location.valid()) d_.note(previous->location, "'" + decl->name + "' was first defined here");
+  if (previous->location.valid()) d_.note(previous->location, "previous definition is here");
   return false;
 }
 
@@ -328,7 +338,7 @@ void Analyzer::bindTypeAttributes(const ast::Attributes& attrs, const Type* type
              "[switch_type] of union '" + u->name + "' must be an integer or enum type");
     return;
   }
-  if (u->switchType && typeText(resolve(u->switchType)) != typeText(resolve(discriminant))) {
+  if (u->switchType && !sameIntegerType(resolve(u->switchType), resolve(discriminant))) {
     d_.error(st->location,
              "union '" + u->name + "' already has [switch_type(" + typeText(u->switchType) + ")]");
     return;
@@ -469,7 +479,8 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   if (!itf.base.empty()) {
     const Decl* base = findName(itf.base);
     if (!base || base->kind != Decl::Kind::Interface) {
-      d_.error(itf.baseLocation, "unknown base interface '" + itf.base + "'");
+      d_.error(itf.baseLocation, "unknown base interface '" + itf.base + "'" + interfaceSuggestion(itf.base));
+      noteBaseImport(itf.base, itf.baseLocation);
     } else if (base->isForward) {
       pendingBases_.push_back({decl, itf.base, itf.baseLocation});
     } else {
@@ -562,6 +573,7 @@ void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t 
   for (const auto& existing : itf.operations)
     if (existing.name == out.name) {
       d_.error(op.location, "redefinition of operation '" + op.name + "' in interface '" + itf.name + "'");
+      if (existing.location.valid()) d_.note(existing.location, "previous definition is here");
       return;
     }
   const Type* ret = typeSpec(op.returnType, nullptr);
@@ -672,6 +684,19 @@ void Analyzer::bindPendingBases() {
   }
 }
 
+Location Analyzer::asyncRequest(const InterfaceDecl& itf) {
+  auto find = [](const std::vector<Attribute>& attrs, const char* name) -> const Attribute* {
+    for (const auto& a : attrs)
+      if (a.name == name && a.location.valid()) return &a;
+    return nullptr;
+  };
+  if (const Attribute* a = find(itf.attributes, "async_uuid")) return a->location;
+  if (const Attribute* a = find(itf.acfAttributes, "async")) return a->location;
+  for (const auto& op : itf.operations)
+    if (const Attribute* a = op.isAsync ? find(op.acfAttributes, "async") : nullptr) return a->location;
+  return itf.location;
+}
+
 void Analyzer::finalChecks() {
   bindPendingBases();
   for (const auto& d : m_.decls) {
@@ -681,10 +706,12 @@ void Analyzer::finalChecks() {
     if (!anyAsync) continue;
     if (itf->isObject) {
       if (itf->derivesFromIDispatch) {
-        d_.error(itf->location,
+        // The error stands where asynchrony was asked for; the note shows the interface and its base.
+        d_.error(asyncRequest(*itf),
                  "interface '" + itf->name +
                      "' derives from IDispatch and cannot be asynchronous: COM has no asynchronous "
                      "calls through IDispatch (call objects exist only for custom interfaces)");
+        d_.note(itf->location, "interface '" + itf->name + "' is declared here");
         continue;
       }
       if (itf->base && itf->base->name != "IUnknown" && itf->base->asyncSource == AsyncSource::None &&

@@ -292,7 +292,10 @@ const Expr* Analyzer::name(const ast::Expr& e, const Scope& scope, Expr& out) {
     out.value.integer = e.text == "TRUE" ? 1 : 0;
     return &out;
   }
-  if (!silentUnknownNames_) d_.error(e.location, "unknown identifier '" + e.text + "'");
+  if (!silentUnknownNames_) {
+    d_.error(e.location, "unknown identifier '" + e.text + "'" + identifierSuggestion(e.text, scope));
+    noteBaseImport(e.text, e.location);
+  }
   return nullptr;
 }
 

@@ -51,6 +51,27 @@ Primitive primitiveOf(const ast::TypeRef& ref) {
   return Primitive::Int32;
 }
 
+// A base type as the user wrote it, for messages: "unsigned long", "__int64", "long long".
+std::string baseSpelling(const ast::TypeRef& ref) {
+  using K = ast::BaseKeyword;
+  static const std::pair<K, const char*> kWords[] = {
+      {K::Boolean, "boolean"},   {K::Byte, "byte"},
+      {K::Char, "char"},         {K::WChar, "wchar_t"},
+      {K::Small, "small"},       {K::Short, "short"},
+      {K::Long, "long"},         {K::LongLong, "long long"},
+      {K::Hyper, "hyper"},       {K::Int, "int"},
+      {K::Int8, "__int8"},       {K::Int16, "__int16"},
+      {K::Int32, "__int32"},     {K::Int64, "__int64"},
+      {K::Int3264, "__int3264"}, {K::Float, "float"},
+      {K::Double, "double"},     {K::Void, "void"},
+      {K::HandleT, "handle_t"},  {K::ErrorStatusT, "error_status_t"},
+  };
+  std::string out = ref.isUnsigned ? "unsigned" : ref.isSigned ? "signed" : "";
+  for (const auto& [keyword, word] : kWords)
+    if (keyword == ref.base) out += (out.empty() ? "" : " ") + std::string(word);
+  return out.empty() ? "int" : out;
+}
+
 // The argument of a multi-level attribute (size_is(a, b)) that applies to level `level`, if any.
 const ast::AttributeArg* levelArg(const ast::Attributes& attrs, const char* name, size_t level) {
   const ast::Attribute* a = ast::findAttribute(attrs, name);
@@ -91,7 +112,7 @@ std::string Analyzer::typeText(const Type* t) const {
   if (!t) return "?";
   switch (t->kind) {
     case Type::Kind::Primitive:
-      return primitiveName(t->primitive);
+      return t->spelling.empty() ? idlTypeName(t->primitive) : t->spelling;
     case Type::Kind::Named:
       return t->decl ? t->decl->name : "?";
     case Type::Kind::Pointer:
@@ -113,13 +134,15 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
       Type* t = newType(Type::Kind::Primitive);
       t->primitive = primitiveOf(ref);
       t->isConst = ref.isConst;
+      t->spelling = baseSpelling(ref);
       return t;
     }
     case ast::TypeRef::Kind::Named: {
       const Decl* decl = findName(ref.name);
       for (const auto& arg : ref.typeArgs) typeSpec(*arg, nullptr);  // IVector<HSTRING>: HSTRING must exist
       if (!decl) {
-        d_.error(ref.location, "unknown type '" + ref.name + "'");
+        d_.error(ref.location, "unknown type '" + ref.name + "'" + typeSuggestion(ref.name));
+        noteBaseImport(ref.name, ref.location);
         return nullptr;
       }
       switch (decl->kind) {
@@ -215,7 +238,7 @@ Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const s
       if (!hasBody) return decl;  // a use or a repeated forward declaration
       if (!decl->isForward) {
         d_.error(loc, std::string("redefinition of '") + word + " " + tag + "'");
-        if (decl->location.valid()) d_.note(decl->location, "first defined here");
+        if (decl->location.valid()) d_.note(decl->location, "previous definition is here");
         return nullptr;
       }
     }

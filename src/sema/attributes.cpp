@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "support/spelling.h"
+
 namespace midlc::sema {
 
 namespace {
@@ -139,6 +141,16 @@ const AttributeInfo kTable[] = {
     {"ignore", kAcfParam, Args::None},
 };
 
+// The table's names for "did you mean": those allowed at `place` first, so a tie goes to one that fits.
+std::vector<std::string> knownNames(Place place) {
+  std::vector<std::string> out;
+  for (bool fits : {true, false})
+    for (const auto& info : kTable)
+      if (((info.places & place) != 0) == fits && std::find(out.begin(), out.end(), info.name) == out.end())
+        out.emplace_back(info.name);
+  return out;
+}
+
 }  // namespace
 
 const AttributeInfo* lookupAttribute(std::string_view name) {
@@ -192,6 +204,15 @@ void AttributeChecker::check(const ast::Attributes& attributes, Place place) {
     for (const auto& entry : kTable)
       if (entry.name == attr.name && (info == nullptr || (entry.places & place))) info = &entry;
     if (!info) {
+      // A near miss of a known attribute is a typo that would silently change the wire ([sizeis(n)]
+      // ignored leaves a pointer to one element): an error. Anything else may be an attribute of MIDL's
+      // that midlc does not know yet: a warning.
+      if (auto near =
+              bestMatch(attr.name, knownNames(place), std::min<size_t>(2, suggestionThreshold(attr.name)))) {
+        diagnostics_.error(attr.location,
+                           "unknown attribute '" + attr.name + "'; did you mean '" + *near + "'?");
+        continue;
+      }
       if (std::find(warned_.begin(), warned_.end(), attr.name) == warned_.end()) {
         warned_.push_back(attr.name);
         diagnostics_.warning(

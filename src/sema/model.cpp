@@ -111,6 +111,33 @@ const char* primitiveName(Primitive p) {
   return "?";
 }
 
+const char* idlTypeName(Primitive p) {
+  switch (p) {
+    case Primitive::Int8:
+      return "small";
+    case Primitive::UInt8:
+      return "unsigned char";
+    case Primitive::Int16:
+      return "short";
+    case Primitive::UInt16:
+      return "unsigned short";
+    case Primitive::Int32:
+      return "long";
+    case Primitive::UInt32:
+      return "unsigned long";
+    case Primitive::Int64:
+      return "hyper";
+    case Primitive::UInt64:
+      return "unsigned hyper";
+    case Primitive::Int3264:
+      return "__int3264";
+    case Primitive::UInt3264:
+      return "unsigned __int3264";
+    default:
+      return primitiveName(p);  // boolean, byte, char, wchar_t, float, double, ...: the same words
+  }
+}
+
 unsigned ndrSize(Primitive p) {
   switch (p) {
     case Primitive::Boolean:

@@ -101,6 +101,9 @@ enum class Primitive {
   Void
 };
 const char* primitiveName(Primitive p);
+// The IDL spelling of a primitive for messages (`long`, not the model's `int32`), where the type as
+// written is not at hand.
+const char* idlTypeName(Primitive p);
 // A primitive's size on the wire in NDR 2.0, which is also its alignment (__int3264 travels as 32 bits); 0
 // for void and handle_t, which carry no data.
 unsigned ndrSize(Primitive p);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "support/compile_text.h"
+#include "support/spelling.h"
 
 using midlc::testing::compileText;
 
@@ -20,9 +21,9 @@ const Case kCases[] = {
     {"UnknownIdentifierInAConstant", "const long A = B + 1;\n", "",
      "test.idl:1:16: error: unknown identifier 'B'\n"},
     {"DuplicateDefinition", "const long A = 1;\nconst long A = 2;\n", "",
-     "test.idl:2:12: error: redefinition of 'A'\ntest.idl:1:12: note: 'A' was first defined here\n"},
+     "test.idl:2:12: error: redefinition of 'A'\ntest.idl:1:12: note: previous definition is here\n"},
     {"DuplicateStructTag", "struct S { long a; };\nstruct S { long b; };\n", "",
-     "test.idl:2:8: error: redefinition of 'struct S'\ntest.idl:1:8: note: first defined here\n"},
+     "test.idl:2:8: error: redefinition of 'struct S'\ntest.idl:1:8: note: previous definition is here\n"},
     {"SizeIsMustNameAnIntegerField", "typedef struct S { double d; [size_is(d)] long* p; } S;\n", "",
      "test.idl:1:39: error: [size_is] refers to 'd', which is not an integer field (it is 'double')\n"},
     {"SizeIsMustNameSomethingInScope",
@@ -38,7 +39,7 @@ const Case kCases[] = {
      "test.idl:2:21: error: [out] parameter 'x' must be a pointer or an array\n"},
     {"StringOnANonCharacterType",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I {\n  void F([in, string] long* x);\n}\n", "",
-     "test.idl:2:15: error: [string] applies to char, wchar_t or byte data, not 'int32' (parameter 'x')\n"},
+     "test.idl:2:15: error: [string] applies to char, wchar_t or byte data, not 'long' (parameter 'x')\n"},
     {"NonEncapsulatedUnionNeedsADiscriminant",
      "typedef [switch_type(long)] union U { [case(1)] long a; [default] ; } U;\n"
      "typedef struct S { U u; } S;\n"
@@ -100,9 +101,9 @@ const Case kCases[] = {
      "import \"objidl.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\n"
      "interface IScript : IDispatch { HRESULT Run(); }\n",
      "interface IScript { [async] Run(); }\n",
-     "test.idl:3:11: error: interface 'IScript' derives from IDispatch and cannot be asynchronous: COM has "
-     "no "
-     "asynchronous calls through IDispatch (call objects exist only for custom interfaces)\n"},
+     "test.acf:1:22: error: interface 'IScript' derives from IDispatch and cannot be asynchronous: COM has "
+     "no asynchronous calls through IDispatch (call objects exist only for custom interfaces)\n"
+     "test.idl:3:11: note: interface 'IScript' is declared here\n"},
     {"AsyncInterfaceParentMustBeIUnknownOrAsync",
      "import \"unknwn.idl\";\n[object, uuid(11111111-2222-3333-4444-555555555555)]\n"
      "interface IBase : IUnknown { HRESULT A(); }\n[object, uuid(21111111-2222-3333-4444-555555555555)]\n"
@@ -139,12 +140,38 @@ const Case kCases[] = {
     {"StrayCharacter", "const long A = 1 @ 2;\n", "", "test.idl:1:18: error: stray '@' in input\n"},
     {"DivisionByZeroInAConstant", "const long A = 1 / 0;\n", "",
      "test.idl:1:18: error: division by zero in a constant expression\n"},
-    {"MissingImport", "import \"nowhere.idl\";\n", "",
-     "test.idl:1:8: error: cannot find imported file 'nowhere.idl'\n"},
     {"ArrayWithoutASize",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long a[]); }\n", "",
      "test.idl:1:77: error: array parameter 'a' has no size: give it a constant size or a [size_is] or "
      "[max_is]\n"},
+    {"NearMissOfAFieldInSizeIs", "typedef struct S { long count; [size_is(cuont)] long* p; } S;\n", "",
+     "test.idl:1:41: error: unknown identifier 'cuont'; did you mean 'count'?\n"},
+    {"AbbreviationOfAParameterInSizeIs",
+     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long count, [in, size_is(cnt)] "
+     "long* p); }\n",
+     "", "test.idl:1:97: error: unknown identifier 'cnt'; did you mean 'count'?\n"},
+    {"NearMissOfAType", "typedef long Length;\ntypedef struct S { Lenght n; } S;\n", "",
+     "test.idl:2:20: error: unknown type 'Lenght'; did you mean 'Length'?\n"},
+    {"NearMissOfAnAttributeIsAnError",
+     "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long n, [in, sizeis(n)] "
+     "long* p); }\n",
+     "", "test.idl:1:85: error: unknown attribute 'sizeis'; did you mean 'size_is'?\n"},
+    {"FarFromAnyAttributeIsAWarning",
+     "[uuid(11111111-2222-3333-4444-555555555555), frobnicate] interface I { void F(void); }\n", "",
+     "test.idl:1:46: warning: attribute 'frobnicate' is not supported by midlc; it is kept and ignored "
+     "[-Wunsupported-attribute]\n"},
+    {"UnknownIUnknownNamesTheFileToImport",
+     "[object, uuid(11111111-2222-3333-4444-555555555555)] interface I : IUnknown { }\n", "",
+     "test.idl:1:68: error: unknown base interface 'IUnknown'\n"
+     "test.idl:1:68: note: to use 'IUnknown', add `import \"unknwn.idl\";`\n"},
+    {"RedefinedOperation",
+     "[uuid(11111111-2222-3333-4444-555555555555)] interface I {\n  void F(void);\n  void F(void);\n}\n", "",
+     "test.idl:3:8: error: redefinition of operation 'F' in interface 'I'\n"
+     "test.idl:2:8: note: previous definition is here\n"},
+    {"MissingSemicolonIsReportedAfterThePreviousToken", "const long A = 1\n\nconst long B = 2;\n", "",
+     "test.idl:1:17: error: expected ';' after '1'\n"},
+    {"TypesAreNamedAsWritten", "const unsigned long A = \"x\";\n", "",
+     "test.idl:1:25: error: constant 'A' of type 'unsigned long' cannot hold a string\n"},
     {"TooManySizeIsDimensions",
      "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] long n, [in, size_is(n, n)] "
      "long* p); }\n",
@@ -179,5 +206,42 @@ INSTANTIATE_TEST_SUITE_P(Frontend, Checks, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return std::string(info.param.name);
                          });
+
+// A missing import names the folders it was looked up in (a temporary folder here, so only its start is
+// compared) and a near file name.
+TEST(Checks, MissingImportListsTheFoldersSearched) {
+  auto result = compileText("import \"nowhere.idl\";\n");
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.diagnostics.rfind("test.idl:1:8: error: cannot find imported file 'nowhere.idl'\n"
+                                     "test.idl:1:8: note: folders searched: '",
+                                     0),
+            0u)
+      << result.diagnostics;
+  auto near = compileText("import \"tset.idl\";\n");
+  EXPECT_NE(near.diagnostics.find("cannot find imported file 'tset.idl'; did you mean 'test.idl'?"),
+            std::string::npos)
+      << near.diagnostics;
+}
+
+// The helper behind "did you mean": edit distance with adjacent swaps, a threshold growing with the name,
+// case-only differences first, and abbreviations as a last resort.
+TEST(Spelling, EditDistanceCountsASwapOfNeighboursAsOneEdit) {
+  EXPECT_EQ(midlc::editDistance("count", "count"), 0u);
+  EXPECT_EQ(midlc::editDistance("cuont", "count"), 1u);
+  EXPECT_EQ(midlc::editDistance("sizeis", "size_is"), 1u);
+  EXPECT_EQ(midlc::editDistance("", "abc"), 3u);
+  EXPECT_EQ(midlc::editDistance("kitten", "sitting"), 3u);
+}
+
+TEST(Spelling, BestMatchStaysWithinTheThreshold) {
+  std::vector<std::string> names = {"count", "length", "Buffer"};
+  EXPECT_EQ(midlc::bestMatch("lenght", names), "length");
+  EXPECT_EQ(midlc::bestMatch("BUFFER", names), "Buffer");
+  EXPECT_EQ(midlc::bestMatch("cnt", names), "count");  // an abbreviation
+  EXPECT_EQ(midlc::bestMatch("x", names), std::nullopt);
+  EXPECT_EQ(midlc::bestMatch("total", names), std::nullopt);
+  EXPECT_EQ(midlc::bestMatch("count", names), std::nullopt) << "a name is not its own misspelling";
+  EXPECT_EQ(midlc::bestMatch("cnt", names, 1), std::nullopt) << "an explicit limit allows no abbreviation";
+}
 
 }  // namespace
