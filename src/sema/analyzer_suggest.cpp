@@ -74,19 +74,6 @@ constexpr std::array<std::string_view, 20> kBaseTypeKeywords = {
     "int",     "hyper",    "float",  "double",  "handle_t", "error_status_t", "void",
     "signed",  "unsigned", "__int8", "__int32", "__int64",  "__int3264"};
 
-bool isTypeDecl(const Decl& d) {
-  switch (d.kind) {
-    case Decl::Kind::Typedef:
-    case Decl::Kind::Interface:
-    case Decl::Kind::Dispinterface:
-    case Decl::Kind::Struct:
-    case Decl::Kind::Union:
-    case Decl::Kind::Enum:
-      return true;
-    default:
-      return false;
-  }
-}
 
 }  // namespace
 
@@ -99,7 +86,7 @@ std::vector<std::string> Analyzer::declNames(bool (*accept)(const Decl&)) const 
 
 std::string Analyzer::typeSuggestion(const std::string& name) const {
   if (baseIdlFileOf(name)) return {};
-  std::vector<std::string> candidates = declNames(isTypeDecl);
+  std::vector<std::string> candidates = declNames([](const Decl& d) { return d.isType(); });
   for (auto keyword : kBaseTypeKeywords) candidates.emplace_back(keyword);
   return didYouMean(name, candidates);
 }

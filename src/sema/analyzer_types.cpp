@@ -145,17 +145,9 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
         noteBaseImport(ref.name, ref.location);
         return nullptr;
       }
-      switch (decl->kind) {
-        case Decl::Kind::Typedef:
-        case Decl::Kind::Interface:
-        case Decl::Kind::Dispinterface:
-        case Decl::Kind::Struct:
-        case Decl::Kind::Union:
-        case Decl::Kind::Enum:
-          break;
-        default:
-          d_.error(ref.location, "'" + ref.name + "' is not a type");
-          return nullptr;
+      if (!decl->isType()) {
+        d_.error(ref.location, "'" + ref.name + "' is not a type");
+        return nullptr;
       }
       Type* t = newType(Type::Kind::Named);
       t->decl = decl;

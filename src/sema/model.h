@@ -247,6 +247,20 @@ struct Decl {
   std::string winrtNamespace;
   explicit Decl(Kind k) : kind(k) {}
   virtual ~Decl() = default;
+  // Names a type (a typedef, struct, union, enum or interface), not a constant, coclass, library or module.
+  bool isType() const {
+    switch (kind) {
+      case Kind::Typedef:
+      case Kind::Interface:
+      case Kind::Dispinterface:
+      case Kind::Struct:
+      case Kind::Union:
+      case Kind::Enum:
+        return true;
+      default:
+        return false;
+    }
+  }
 };
 
 struct StructDecl : Decl {
