@@ -74,7 +74,6 @@ constexpr std::array<std::string_view, 20> kBaseTypeKeywords = {
     "int",     "hyper",    "float",  "double",  "handle_t", "error_status_t", "void",
     "signed",  "unsigned", "__int8", "__int32", "__int64",  "__int3264"};
 
-
 }  // namespace
 
 std::vector<std::string> Analyzer::declNames(bool (*accept)(const Decl&)) const {
