@@ -16,7 +16,8 @@ trap '[ -z "$server" ] || kill "$server" 2>/dev/null || true; rm -rf "$tmp"' EXI
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# configure_and_build <build folder> <cmake arguments>...
+# configure_and_build <build folder> <cmake arguments>...: the consumer's source is tests/packaging/consumer
+# unless the arguments give another -S.
 configure_and_build() {
   local dir=$1
   shift
@@ -99,6 +100,16 @@ install)
   "$cxx" -std=c++20 -I "$tmp/consumer/kv_client_midl" "$consumer/client.cpp" "$tmp/consumer/kv_client_midl/kv_c.cpp" \
     $flags -o "$tmp/pc_client" || fail "compiling against midlrt.pc"
   run_client "$tmp/pc_client" "$tcp"
+  stop_server
+
+  # docs/getting-started.md, verbatim: its four files extracted, built against the prefix, client against server.
+  echo "== docs/getting-started.md"
+  python3 "$source/tests/docs/extract_snippets.py" "$source/docs/getting-started.md" "$tmp/guide" \
+    kv.idl server.cpp client.cpp CMakeLists.txt || fail "extracting docs/getting-started.md"
+  configure_and_build "$tmp/guide_build" -S "$tmp/guide" -DCMAKE_PREFIX_PATH="$prefix"
+  start_server "$tmp/guide_build/kv_server"
+  got=$("$tmp/guide_build/kv_client" "$tcp") || fail "the guide's client against $tcp"
+  [ "$got" = "wire = DCE/RPC, 2 keys" ] || fail "the guide's client printed: $got"
   stop_server
 
   # Relocated: the prefix moved; midlc finds its IDL beside itself, the package and the .pc file follow.
