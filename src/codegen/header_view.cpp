@@ -1,5 +1,7 @@
 // The view of <file>.h: the file's items in declaration order (each declaration after the types it holds by
 // value), its interfaces, and the NDR functions of its remotable structs and unions.
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <set>
 
@@ -27,6 +29,7 @@ class HeaderView {
       if (auto* import = std::get_if<sema::Import>(&item)) includes.add(Data(include(*import)));
     put(view, "includes", includes.take());
     put(view, "usesPipes", usesPipes());
+    forwardDeclareInterfaces();
     for (const auto& item : model_.mainFile().items) emitItem(item);
     put(view, "items", items_.take());
     put(view, "hasNdrTypes", !ndrTypes_.empty());
@@ -34,6 +37,14 @@ class HeaderView {
     DataList rpc;
     for (const auto& itf : plan_.rpcInterfaces) rpc.add(rpcInterface(itf));
     put(view, "rpcInterfaces", rpc.take());
+    DataList withoutStubs;
+    for (const auto& itf : plan_.rpcWithoutStubs) {
+      Data d;
+      put(d, "interface", itf.name);
+      put(d, "why", itf.why);
+      withoutStubs.add(std::move(d));
+    }
+    put(view, "rpcWithoutStubs", withoutStubs.take());
     return view;
   }
 
@@ -106,6 +117,19 @@ class HeaderView {
         continue;
       }
       return;
+    }
+  }
+
+  // Every object interface of the file is declared first, as widl does: typedefs, structs and methods
+  // name interfaces that are defined further down (LPCLASSFACTORY before IClassFactory).
+  void forwardDeclareInterfaces() {
+    for (const auto& d : model_.decls) {
+      if (d->kind != Decl::Kind::Interface || d->imported || isRuntimeInterface(d->name)) continue;
+      const Decl* definition = d->isForward ? model_.find(d->name) : d.get();
+      if (definition && definition->kind == Decl::Kind::Interface && !definition->isForward &&
+          !static_cast<const sema::InterfaceDecl*>(definition)->isObject)
+        continue;  // an RPC interface is a namespace of client functions
+      forwardDeclare(d.get());
     }
   }
 
@@ -208,6 +232,13 @@ class HeaderView {
     Data v;
     put(v, "isEnum", true);
     put(v, "name", cppName(e.name));
+    // The C++ type holds every value (real files have flags up to 0xFFFFFFFF); the wire stays NDR's 16 or
+    // 32 bits, checked when marshaled.
+    int64_t low = 0, high = 0;
+    for (const auto& en : e.enumerators) low = std::min(low, en.value), high = std::max(high, en.value);
+    put(v, "underlyingType", low >= INT32_MIN && high <= INT32_MAX ? "int32_t"
+                             : low >= 0 && high <= UINT32_MAX    ? "uint32_t"
+                                                                 : "int64_t");
     DataList enumerators;
     for (const auto& en : e.enumerators) {
       Data x;
@@ -300,6 +331,7 @@ class HeaderView {
     }
     put(o, "methods", methods.take());
     put(o, "hasProxy", itf.hasProxy);
+    put(o, "noStubs", itf.noStubs);
     put(o, "ifspecUuid", itf.iid);
     return o;
   }

@@ -60,8 +60,11 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   plan.asyncName = "Async" + plan.name;
   plan.asyncIid = itf.asyncUuid ? uuidInitializer(*itf.asyncUuid) : std::string("{}");
   plan.asyncIidText = itf.asyncUuid ? itf.asyncUuid->text() : std::string();
-  plan.hasProxy = !itf.isLocal && itf.uuid;
-  if (!plan.hasProxy) return plan;
+  plan.hasProxy = !itf.isLocal && itf.uuid && itf.noStubs.empty();
+  if (!plan.hasProxy) {
+    plan.noStubs = itf.noStubs;
+    return plan;
+  }
   std::vector<const sema::InterfaceDecl*> chain;
   for (const sema::InterfaceDecl* i = &itf; i && i->name != "IUnknown"; i = i->base)
     chain.insert(chain.begin(), i);
@@ -94,6 +97,8 @@ FilePlan planFile(const sema::Model& model, WirePlanner& wire) {
     if (itf->isForward || isRuntimeInterface(itf->name)) continue;
     if (itf->isObject) {
       plan.objects.push_back(objectInterface(*itf, wire));
+    } else if (!itf->isLocal && itf->uuid && !itf->noStubs.empty()) {
+      plan.rpcWithoutStubs.push_back({cppName(itf->name), itf->noStubs});
     } else if (!itf->isLocal && itf->uuid) {
       plan.rpcInterfaces.push_back(rpcInterface(*itf, wire));
     }

@@ -41,6 +41,7 @@ struct ObjectInterfacePlan {
   std::string asyncIidText;
   // Remote (not [local], with a [uuid]): a proxy and a stub over every method of the chain but IUnknown's.
   bool hasProxy = false;
+  std::string noStubs;  // why a remote interface has no proxy or stub (only a header is generated)
   uint32_t opCount = 3;
   std::vector<std::string> bases;  // the base interfaces its proxy also answers for, IUnknown aside
   struct ChainMethod {
@@ -51,9 +52,16 @@ struct ObjectInterfacePlan {
   std::vector<ChainMethod> chain;
 };
 
+// A remote RPC interface that only a header is generated for, and one of its operations cannot be marshaled.
+struct RpcInterfaceWithoutStubs {
+  std::string name;
+  std::string why;
+};
+
 struct FilePlan {
   std::vector<RpcInterfacePlan> rpcInterfaces;  // the main file's, in order
-  std::vector<ObjectInterfacePlan> objects;     // the main file's, in order
+  std::vector<RpcInterfaceWithoutStubs> rpcWithoutStubs;
+  std::vector<ObjectInterfacePlan> objects;  // the main file's, in order
   const ObjectInterfacePlan* object(const sema::InterfaceDecl* decl) const {
     for (const auto& o : objects)
       if (o.decl == decl) return &o;

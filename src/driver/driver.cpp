@@ -166,7 +166,11 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
     acf = frontend::parseAcf(*source, diagnostics);
     if (!acf) return nullptr;
   }
-  return sema::analyze(loader.files(), acf ? &*acf : nullptr, diagnostics);
+  // Only a header: what cannot be marshaled costs an interface its proxy and stub, not the file its header
+  // (as MIDL and widl write headers of any interface); --dump-model and the summary check it all.
+  const bool headerOnly = options.header && !options.client && !options.server && !options.dumpModel;
+  return sema::analyze(loader.files(), acf ? &*acf : nullptr, diagnostics,
+                       headerOnly ? sema::Stubs::Optional : sema::Stubs::Required);
 }
 
 namespace {

@@ -23,7 +23,7 @@ bool sameIntegerType(const Type* a, const Type* b) {
 }  // namespace
 
 std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::AcfFile* acf,
-                               Diagnostics& diagnostics) {
+                               Diagnostics& diagnostics, Stubs stubs) {
   auto model = std::make_unique<Model>();
   size_t errorsBefore = diagnostics.errorCount();
   Analyzer analyzer(*model, diagnostics);
@@ -62,7 +62,7 @@ std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::
   }
   analyzer.finalChecks();
   if (diagnostics.errorCount() > errorsBefore) return nullptr;
-  checkRemoting(*model, diagnostics);
+  checkRemoting(*model, diagnostics, stubs == Stubs::Required);
   if (diagnostics.errorCount() > errorsBefore) return nullptr;
   return model;
 }

@@ -335,6 +335,10 @@ struct InterfaceDecl : Decl {
   // Added for widl compatibility: defined inside a library block. widl does not check such an
   // interface's methods for remoting ([out] by value, unresolved size_is), so midlc does not either.
   bool insideLibrary = false;
+  // Set when only a header is generated and an operation (of this interface or its bases) cannot be
+  // marshaled: the first such problem, as the remoting checks would report it. The header then declares
+  // no proxy or stub entry points for it.
+  std::string noStubs;
   bool hasAsyncOperations() const {
     for (const auto& op : operations)
       if (op.isAsync) return true;

@@ -142,7 +142,10 @@ std::string pipeElementProblem(const Type* t, int depth = 0) {
 
 class RemotingChecker {
  public:
-  RemotingChecker(Model& model, Diagnostics& diagnostics) : model_(model), d_(diagnostics) {}
+  // Problems of what the operations pass go to `diagnostics` when stubs are required, and otherwise only
+  // into InterfaceDecl::noStubs; the rules of what the header itself declares are always reported.
+  RemotingChecker(Model& model, Diagnostics& diagnostics, bool stubsRequired)
+      : model_(model), header_(diagnostics), d_(stubsRequired ? diagnostics : scratch_) {}
 
   void run() {
     for (auto& decl : model_.decls) {
@@ -151,12 +154,15 @@ class RemotingChecker {
       if (decl->kind == Decl::Kind::Union)
         static_cast<UnionDecl*>(decl.get())->remotable = remotable(decl.get());
     }
-    for (const InterfaceDecl* itf : model_.interfaces()) {
-      if (itf->isForward) continue;
+    for (auto& decl : model_.decls) {
+      if (decl->kind != Decl::Kind::Interface || decl->isForward || decl->imported) continue;
+      auto* itf = static_cast<InterfaceDecl*>(decl.get());
+      const size_t before = d_.all().size();
       if (itf->isObject)
         objectInterface(*itf);
       else if (!itf->isLocal)
         rpcInterface(*itf);
+      if (&d_ == &scratch_) itf->noStubs = firstProblem(*itf, before);
     }
   }
 
@@ -181,9 +187,9 @@ class RemotingChecker {
     if (isAsync) {
       for (const auto& op : itf.operations)
         if (op.isAsync && !returnsHresult(op))
-          d_.error(op.location, "asynchronous method '" + op.name + "' must return HRESULT");
+          header_.error(op.location, "asynchronous method '" + op.name + "' must return HRESULT");
       if (itf.base && itf.base->name != "IUnknown")
-        d_.error(itf.location,
+        header_.error(itf.location,
                  "cannot generate call objects for '" + itf.name +
                      "': asynchronous interfaces derived from another asynchronous interface are "
                      "not generated yet");
@@ -194,8 +200,26 @@ class RemotingChecker {
       for (const auto& op : i->operations) operation(*i, op);
   }
 
+  // Why `itf` gets no stubs: the first error reported since `before`, or the first method of its chain
+  // found wanting before (a base's, or one reaching a type already reported); empty if it can have them.
+  std::string firstProblem(const InterfaceDecl& itf, size_t before) const {
+    for (size_t i = before; i < d_.all().size(); ++i)
+      if (d_.all()[i].severity == Severity::Error) return d_.all()[i].message;
+    for (const InterfaceDecl* i = &itf; i && i->name != "IUnknown"; i = i->base)
+      for (const auto& op : i->operations)
+        if (failed_.count(&op)) return "method '" + op.name + "' of '" + i->name + "' cannot be marshaled";
+    return "";
+  }
+
   void operation(const InterfaceDecl& itf, const Operation& op) {
     if (!checkedOperations_.insert(&op).second) return;
+    const size_t errorsBefore = d_.errorCount();
+    failing_ = false;
+    checkOperation(itf, op);
+    if (failing_ || d_.errorCount() > errorsBefore) failed_.insert(&op);
+  }
+
+  void checkOperation(const InterfaceDecl& itf, const Operation& op) {
     if (op.isLocal && !itf.isObject) return;  // an RPC interface's [local] procedure has no stub
     if (op.isLocal) {
       d_.error(op.location,
@@ -271,6 +295,7 @@ class RemotingChecker {
       const Decl* decl = reached.back();
       reached.pop_back();
       if (!visited.insert(decl).second || remotable(decl)) continue;
+      failing_ = true;
       if (reported_.insert(decl).second) {
         for (const MemberProblem& m : memberProblems(decl)) {
           report(m.where, m.what, m.problem);
@@ -421,7 +446,11 @@ class RemotingChecker {
   };
 
   Model& model_;
+  Diagnostics& header_;
+  Diagnostics scratch_;
   Diagnostics& d_;
+  bool failing_ = false;                  // the operation being checked reaches a type that cannot travel
+  std::set<const Operation*> failed_;     // operations that cannot be marshaled
   std::map<const Decl*, Members> members_;
   std::map<const Decl*, bool> remotable_;
   std::set<const Decl*> reported_;
@@ -430,8 +459,8 @@ class RemotingChecker {
 
 }  // namespace
 
-void checkRemoting(Model& model, Diagnostics& diagnostics) {
-  RemotingChecker(model, diagnostics).run();
+void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired) {
+  RemotingChecker(model, diagnostics, stubsRequired).run();
 }
 
 }  // namespace midlc::sema

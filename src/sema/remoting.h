@@ -10,7 +10,8 @@ namespace midlc::sema {
 
 // Reports what the main file's interfaces cannot pass, and marks each struct and union of the model
 // remotable or not (code is generated only for remotable ones; a type that cannot be marshaled is an error
-// only where a remote operation passes it).
-void checkRemoting(Model& model, Diagnostics& diagnostics);
+// only where a remote operation passes it). Without `stubsRequired` (only a header is generated) nothing
+// is reported: an interface whose operations cannot all be marshaled gets InterfaceDecl::noStubs instead.
+void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired = true);
 
 }  // namespace midlc::sema
