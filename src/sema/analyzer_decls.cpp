@@ -468,6 +468,11 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
         decl->endpoints.push_back(arg.expr->stringValue);
   decl->asyncUuid = uuidAttribute(itf.attributes, "async_uuid");
   if (decl->asyncUuid) decl->asyncSource = AsyncSource::AsyncUuid;
+  if (auto binding = bindingAttribute(itf.attributes, itf.name)) {
+    decl->handleKind = binding->kind;
+    decl->implicitHandleType = binding->type;
+    decl->implicitHandleName = binding->name;
+  }
 
   if (itf.isForward) {
     if (!m_.find(itf.name)) declare(decl);

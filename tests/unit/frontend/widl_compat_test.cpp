@@ -406,3 +406,55 @@ typedef struct { long namespace; long delegate; } WORDS;
 )");
   EXPECT_COMPILES(r);
 }
+
+TEST(WidlCompat, BindingAttributesMayStandInTheInterfaceHeader) {
+  auto r = compileText(R"(
+[uuid(11111111-2222-3333-4444-555555555555), implicit_handle(handle_t hBinding), strict_context_handle]
+interface Implicit { void F(void); }
+[uuid(21111111-2222-3333-4444-555555555555), explicit_handle] interface Explicit { void G([in] handle_t h); }
+)");
+  EXPECT_COMPILES(r);
+  const sema::InterfaceDecl* i = findInterface(*r.model, "Implicit");
+  EXPECT_EQ(i->handleKind, sema::HandleKind::Implicit);
+  EXPECT_EQ(i->implicitHandleType, "handle_t");
+  EXPECT_EQ(i->implicitHandleName, "hBinding");
+  EXPECT_EQ(findInterface(*r.model, "Explicit")->handleKind, sema::HandleKind::Explicit);
+  // [auto_handle] in the header means what it means in the ACF, which midlc cannot generate yet.
+  auto autoHandle =
+      compileText("[uuid(11111111-2222-3333-4444-555555555555), auto_handle] interface A { void F(); }\n");
+  EXPECT_FALSE(autoHandle.ok());
+  EXPECT_NE(autoHandle.diagnostics.find("[auto_handle] is not supported"), std::string::npos)
+      << autoHandle.diagnostics;
+  // One binding per interface.
+  auto both = compileText(
+      "[uuid(11111111-2222-3333-4444-555555555555), implicit_handle(handle_t h), explicit_handle]\n"
+      "interface B { void F(); }\n");
+  EXPECT_FALSE(both.ok());
+  EXPECT_NE(both.diagnostics.find("interface 'B' has both [implicit_handle] and [explicit_handle]"),
+            std::string::npos)
+      << both.diagnostics;
+}
+
+TEST(WidlCompat, TheAcfBindingReplacesTheInterfaceHeadersWithAWarning) {
+  const char* idl =
+      "[uuid(11111111-2222-3333-4444-555555555555), implicit_handle(handle_t hIdl)]\n"
+      "interface I { void F([in] handle_t h); }\n";
+  auto r = compileText(idl, "[explicit_handle] interface I { }\n");
+  EXPECT_COMPILES(r);
+  EXPECT_EQ(findInterface(*r.model, "I")->handleKind, sema::HandleKind::Explicit);
+  EXPECT_NE(r.diagnostics.find("test.acf:1:2: warning: the ACF's [explicit_handle] on interface 'I' replaces "
+                               "the IDL file's [implicit_handle]"),
+            std::string::npos)
+      << r.diagnostics;
+  EXPECT_NE(r.diagnostics.find("test.idl:1:46: note: the IDL file's binding attribute is here"),
+            std::string::npos)
+      << r.diagnostics;
+  auto other = compileText(idl, "[implicit_handle(handle_t hAcf)] interface I { }\n");
+  EXPECT_COMPILES(other);
+  EXPECT_EQ(findInterface(*other.model, "I")->implicitHandleName, "hAcf");
+  EXPECT_NE(other.diagnostics.find("replaces the IDL file's [implicit_handle]"), std::string::npos);
+  // Saying the same thing twice is no conflict.
+  auto same = compileText(idl, "[implicit_handle(handle_t hIdl)] interface I { }\n");
+  EXPECT_COMPILES(same);
+  EXPECT_EQ(same.diagnostics, "");
+}
