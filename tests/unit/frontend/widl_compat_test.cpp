@@ -458,3 +458,44 @@ TEST(WidlCompat, TheAcfBindingReplacesTheInterfaceHeadersWithAWarning) {
   EXPECT_COMPILES(same);
   EXPECT_EQ(same.diagnostics, "");
 }
+
+TEST(WidlCompat, CoclassAndDispinterfaceMayShareAnInterfacesName) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+[object, uuid(11111111-2222-3333-4444-555555555555)] interface Foo : IUnknown { HRESULT F(); }
+[uuid(21111111-2222-3333-4444-555555555555)] coclass Foo { [default] interface Foo; }
+[uuid(31111111-2222-3333-4444-555555555555)] dispinterface Bar { properties: methods: }
+[object, uuid(41111111-2222-3333-4444-555555555555)] interface Bar : IUnknown { HRESULT G(); }
+[uuid(51111111-2222-3333-4444-555555555555)] coclass Baz { interface Foo; }
+interface Baz;
+[object, local, uuid(61111111-2222-3333-4444-555555555555)] interface IUser : IUnknown {
+  HRESULT Use([in] Foo *foo, [in] Bar *bar, [in] Baz *baz);
+}
+)");
+  EXPECT_COMPILES(r);
+  // As a type, each name means the interface, whichever came first.
+  for (const char* name : {"Foo", "Bar", "Baz"}) {
+    ASSERT_NE(r.model->find(name), nullptr) << name;
+    EXPECT_EQ(r.model->find(name)->kind, sema::Decl::Kind::Interface) << name;
+  }
+  const sema::Type* foo = param(*r.model, "IUser", "Use", 0).type;
+  ASSERT_EQ(foo->kind, sema::Type::Kind::Pointer);
+  EXPECT_EQ(foo->element->decl, r.model->find("Foo"));
+  // The coclass and the dispinterface are still declared where they stand.
+  std::vector<sema::Decl::Kind> kinds;
+  for (const auto& file : r.model->files)
+    if (file.isMain)
+      for (const auto& item : file.items)
+        if (auto* d = std::get_if<const sema::Decl*>(&item);
+            d && ((*d)->name == "Foo" || (*d)->name == "Bar"))
+          kinds.push_back((*d)->kind);
+  EXPECT_EQ(kinds,
+            (std::vector<sema::Decl::Kind>{sema::Decl::Kind::Interface, sema::Decl::Kind::Coclass,
+                                           sema::Decl::Kind::Dispinterface, sema::Decl::Kind::Interface}));
+  // Anything else sharing a name is still a redefinition.
+  auto typedefAndCoclass =
+      compileText("typedef long Foo;\n[uuid(21111111-2222-3333-4444-555555555555)] coclass Foo { }\n");
+  EXPECT_FALSE(typedefAndCoclass.ok());
+  EXPECT_NE(typedefAndCoclass.diagnostics.find("redefinition of 'Foo'"), std::string::npos)
+      << typedefAndCoclass.diagnostics;
+}
