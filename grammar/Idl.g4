@@ -104,8 +104,9 @@ declaration
   | 'extern' typeSpec declarator (',' declarator)* ';'                                  # externDecl
   ;
 
+// A C++ header's pure virtual method (HRESULT F() = 0;) is accepted: the "= 0" says nothing to IDL.
 operation
-  : attributeList? typeSpec pointer* callingConvention? identifier '(' paramList? ')' ';'
+  : attributeList? typeSpec pointer* callingConvention? identifier '(' paramList? ')' ('=' pure=NUMBER)? ';'
   ;
 
 callingConvention : CALL_CONV ;

@@ -499,3 +499,23 @@ interface Baz;
   EXPECT_NE(typedefAndCoclass.diagnostics.find("redefinition of 'Foo'"), std::string::npos)
       << typedefAndCoclass.diagnostics;
 }
+
+TEST(WidlCompat, PureVirtualMethodsAreAccepted) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+[object, local, uuid(11111111-2222-3333-4444-555555555555)] interface IPure : IUnknown {
+  HRESULT F() = 0;
+  HRESULT G([in] long a) = 0;
+}
+)");
+  EXPECT_COMPILES(r);
+  const sema::InterfaceDecl* i = findInterface(*r.model, "IPure");
+  ASSERT_NE(findOp(i, "G"), nullptr);
+  EXPECT_EQ(findOp(i, "G")->opnum, 4u);
+  EXPECT_EQ(findOp(i, "G")->params.size(), 1u);
+  auto one = compileText("[object, local] interface I { long F() = 1; }\n");
+  EXPECT_FALSE(one.ok());
+  EXPECT_NE(one.diagnostics.find("test.idl:1:42: error: expected '= 0' after the parameters of 'F'"),
+            std::string::npos)
+      << one.diagnostics;
+}
