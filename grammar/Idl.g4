@@ -99,7 +99,7 @@ moduleDecl : attributeList? 'module' identifier '{' interfaceMember* '}' ';'? ;
 
 declaration
   : pre=attributeList? 'typedef' post=attributeList? typeSpec declarator (',' declarator)* ';' # typedefDecl
-  | attributeList? 'const' typeSpec declarator '=' expression ';'                       # constDecl
+  | attributeList? 'static'? 'const' typeSpec declarator '=' expression ';'             # constDecl
   | attributeList? taggedTypeSpec ';'                                                   # tagDecl
   | 'extern' typeSpec declarator (',' declarator)* ';'                                  # externDecl
   ;

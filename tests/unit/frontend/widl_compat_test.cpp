@@ -519,3 +519,11 @@ import "unknwn.idl";
             std::string::npos)
       << one.diagnostics;
 }
+
+TEST(WidlCompat, StaticConstantsAreConstants) {
+  auto r = compileText("static const int X = 5;\nconst long Y = X + 1;\n");
+  EXPECT_COMPILES(r);
+  ASSERT_NE(findConst(*r.model, "X"), nullptr);
+  EXPECT_EQ(findConst(*r.model, "X")->value.integer, 5);
+  EXPECT_EQ(findConst(*r.model, "Y")->value.integer, 6);
+}
