@@ -206,6 +206,7 @@ pointer : '*' typeQualifier* ;
 
 directDeclarator
   : identifier arraySuffix*                                                      # namedDeclarator
+  | identifier '(' paramList? ')'                                               # functionDeclarator
   | '(' callingConvention? pointer+ identifier ')' '(' paramList? ')'             # functionPointerDeclarator
   | '(' declarator ')' arraySuffix*                                             # parenDeclarator
   ;

@@ -75,6 +75,8 @@ class Analyzer {
     const Type* top = nullptr;
   };
   const Type* functionPointerType(const Type* base, const ast::Declarator& decl);
+  const Type* functionType(const Type* base, const ast::Declarator& decl, Context context,
+                           const std::string& what);
   Levels declaratorLevels(const Type* base, const ast::Declarator& decl, const std::string& what);
   void pointerKinds(std::vector<Type*>& levels, const char* explicitKind, Context context,
                     const Location& where, const std::string& what);

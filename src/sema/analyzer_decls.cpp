@@ -305,7 +305,7 @@ void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
   // The first plain declarator names an anonymous struct/union/enum: typedef struct { } FOO;
   std::string firstName;
   for (const auto& d : td.declarators)
-    if (d.pointers.empty() && d.arrays.empty() && !d.isFunctionPointer) {
+    if (d.pointers.empty() && d.arrays.empty() && !d.isFunctionPointer && !d.isFunction) {
       firstName = d.name;
       break;
     }

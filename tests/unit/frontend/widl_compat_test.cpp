@@ -527,3 +527,36 @@ TEST(WidlCompat, StaticConstantsAreConstants) {
   EXPECT_EQ(findConst(*r.model, "X")->value.integer, 5);
   EXPECT_EQ(findConst(*r.model, "Y")->value.integer, 6);
 }
+
+TEST(WidlCompat, FunctionTypedefsNameFunctionTypes) {
+  auto r = compileText(R"(
+typedef int fn(const char *format, ...);
+typedef char *name_fn(void);
+typedef fn *pfn;
+)");
+  EXPECT_COMPILES(r);
+  auto typedefType = [&](const char* name) {
+    const sema::Decl* d = r.model->find(name);
+    EXPECT_NE(d, nullptr) << name;
+    EXPECT_EQ(d->kind, sema::Decl::Kind::Typedef) << name;
+    return static_cast<const sema::TypedefDecl*>(d)->type;
+  };
+  const sema::Type* f = typedefType("fn");
+  ASSERT_EQ(f->kind, sema::Type::Kind::Function);
+  EXPECT_TRUE(f->isVariadic);
+  ASSERT_EQ(f->element->kind, sema::Type::Kind::Primitive);  // returns int
+  const sema::Type* n = typedefType("name_fn");
+  ASSERT_EQ(n->kind, sema::Type::Kind::Function);
+  EXPECT_FALSE(n->isVariadic);
+  EXPECT_EQ(n->element->kind, sema::Type::Kind::Pointer);  // returns char*
+  const sema::Type* p = typedefType("pfn");
+  ASSERT_EQ(p->kind, sema::Type::Kind::Pointer);
+  EXPECT_EQ(p->element->decl, r.model->find("fn"));
+  // Only a typedef may name a function type.
+  auto field = compileText("struct S { long f(void); };\n");
+  EXPECT_FALSE(field.ok());
+  EXPECT_NE(
+      field.diagnostics.find("field 'f' is declared as a function; only a typedef may name a function type"),
+      std::string::npos)
+      << field.diagnostics;
+}
