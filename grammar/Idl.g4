@@ -9,6 +9,10 @@ grammar Idl;
     const std::string text = _input->LT(1)->getText();
     return text == "uuid" || text == "async_uuid";
   }
+  // custom(GUID, value): the GUID may be unquoted (0F21F359-AB84-41E8-...), which is no expression either.
+  bool nextIsCustomAttribute() {
+    return _input->LT(1)->getText() == "custom" && _input->LT(2)->getText() == "(";
+  }
   // SAFEARRAY(type) is widl's and MIDL's spelling of an automation array; SAFEARRAY alone is a plain name.
   bool nextIsSafearray() {
     return _input->LT(1)->getText() == "SAFEARRAY" && _input->LT(2)->getText() == "(";
@@ -220,6 +224,7 @@ attributeList : ('[' attribute? (',' attribute?)* ']')+ ;
 
 attribute
   : {nextIsUuidAttribute()}? identifier '(' uuidText ')'
+  | {nextIsCustomAttribute()}? identifier '(' customGuid ',' attrArgs ')'
   | attributeName ('(' attrArgs ')')?
   ;
 
@@ -229,6 +234,7 @@ attributeName : identifier | keywordAsAttribute ;
 keywordAsAttribute : 'default' | 'pipe' | 'case' | 'const' | 'handle_t' | 'switch' ;
 
 uuidText : (~')')+ ;
+customGuid : (~(',' | ')'))+ ;
 
 attrArgs : attrArg? (',' attrArg?)* ;
 

@@ -560,3 +560,17 @@ typedef fn *pfn;
       std::string::npos)
       << field.diagnostics;
 }
+
+TEST(WidlCompat, CustomTakesAnUnquotedGuid) {
+  auto r = compileText(R"(
+[uuid(11111111-2222-3333-4444-555555555555), custom(0F21F359-AB84-41E8-9A78-36D110E6D2F9, "x")]
+interface I { void F(void); }
+[custom("1F21F359-AB84-41E8-9A78-36D110E6D2F9", 5)] struct S { long a; };
+)");
+  EXPECT_COMPILES(r);
+  const sema::Attribute* custom = nullptr;
+  for (const auto& a : findInterface(*r.model, "I")->attributes)
+    if (a.name == "custom") custom = &a;
+  ASSERT_NE(custom, nullptr);
+  EXPECT_EQ(custom->args, (std::vector<std::string>{"0F21F359-AB84-41E8-9A78-36D110E6D2F9", "\"x\""}));
+}
