@@ -544,6 +544,17 @@ void Analyzer::pointerKinds(std::vector<Type*>& levels, const char* explicitKind
   if (explicitKind && context == Context::Param && !levels.empty() &&
       levels.front()->kind == Type::Kind::Array && !levels.front()->fixedLength)
     levels.front()->kind = Type::Kind::Pointer;
+  // A field's array is embedded in its structure, not pointed to: [size_is(n), unique] long a[] stays a
+  // conformant array. widl skips the pointer attribute of an array declarator without a word (its
+  // declare_var checks pointer attributes only on non-arrays) and MIDL ignores it with a warning, so the
+  // wire is the same as without it; midlc warns too.
+  if (explicitKind && context == Context::Field && !levels.empty() &&
+      levels.front()->kind == Type::Kind::Array) {
+    d_.warning(where, "deprecated",
+               std::string("[") + explicitKind + "] on " + what +
+                   " is ignored: an array in a structure or union is embedded, not a pointer");
+    explicitKind = nullptr;
+  }
 
   // The attribute applies to the top-level pointer; others take the defaults.
   const PointerKind fallback = currentInterface_ ? currentInterface_->pointerDefault : PointerKind::Unique;

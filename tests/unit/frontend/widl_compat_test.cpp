@@ -574,3 +574,30 @@ interface I { void F(void); }
   ASSERT_NE(custom, nullptr);
   EXPECT_EQ(custom->args, (std::vector<std::string>{"0F21F359-AB84-41E8-9A78-36D110E6D2F9", "\"x\""}));
 }
+
+TEST(WidlCompat, PointerAttributeOnAnArrayFieldIsIgnored) {
+  auto r = compileText(R"(
+struct S { long n; [size_is(n), unique] long a[]; };
+struct F { [ptr] short b[4]; };
+)");
+  EXPECT_COMPILES(r);
+  // The array stays embedded: S is a conformant structure, as without [unique].
+  const auto* s = static_cast<const sema::StructDecl*>(r.model->tags.at("S"));
+  const sema::Type* a = s->fields[1].type;
+  ASSERT_EQ(a->kind, sema::Type::Kind::Array);
+  EXPECT_FALSE(a->fixedLength);
+  ASSERT_NE(a->sizing.sizeIs, nullptr);
+  EXPECT_EQ(a->sizing.sizeIs->name, "n");
+  const auto* f = static_cast<const sema::StructDecl*>(r.model->tags.at("F"));
+  EXPECT_EQ(f->fields[0].type->kind, sema::Type::Kind::Array);
+  EXPECT_NE(r.diagnostics.find("test.idl:2:46: warning: [unique] on field 'a' is ignored: an array in a "
+                               "structure or union is embedded, not a pointer"),
+            std::string::npos)
+      << r.diagnostics;
+  // On a field that is not an array, it is still an error.
+  auto scalar = compileText("struct T { [unique] long x; };\n");
+  EXPECT_FALSE(scalar.ok());
+  EXPECT_NE(scalar.diagnostics.find("[unique] applies to pointers, and field 'x' is not one"),
+            std::string::npos)
+      << scalar.diagnostics;
+}
