@@ -343,6 +343,9 @@ STRING : 'L'? '"' ( ~["\\\r\n] | '\\' ~[\r\n] )* '"' ;
 BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 LINE_COMMENT : '//' ~[\r\n]* -> channel(HIDDEN) ;
 WS : [ \t\r\n\f\u000B]+ -> channel(HIDDEN) ;
+// Ctrl-Z, the end-of-file mark of DOS text files: Microsoft's samples end with one. cpp passes it through,
+// also from an #include'd file into the middle of its output, so it is skipped wherever it stands.
+DOS_EOF : '\u001A' -> channel(HIDDEN) ;
 
 // Anything else is one bad character, reported by the parser with its location instead of a lexer crash.
 UNKNOWN_CHAR : . ;

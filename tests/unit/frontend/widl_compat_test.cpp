@@ -601,3 +601,19 @@ struct F { [ptr] short b[4]; };
             std::string::npos)
       << scalar.diagnostics;
 }
+
+TEST(WidlCompat, TrailingCtrlZIsIgnored) {
+  auto r = compileFiles({
+      {"main.idl",
+       "import \"types.idl\";\r\n"
+       "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] T t); }\r\n\x1a"},
+      {"types.idl", "typedef long T;\r\n\x1a"},
+      {"main.acf", "[implicit_handle(handle_t hI)] interface I { }\r\n\x1a"},
+  });
+  EXPECT_COMPILES(r);
+  EXPECT_EQ(findInterface(*r.model, "I")->implicitHandleName, "hI");
+  // Read without the preprocessor too, and without a newline before it.
+  auto raw = compileText("[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F(); }\x1a",
+                         "interface I { }\x1a", false);
+  EXPECT_COMPILES(raw);
+}
