@@ -9,6 +9,10 @@ grammar Idl;
     const std::string text = _input->LT(1)->getText();
     return text == "uuid" || text == "async_uuid";
   }
+  // custom(GUID, value): the GUID may be unquoted (0F21F359-AB84-41E8-...), which is no expression either.
+  bool nextIsCustomAttribute() {
+    return _input->LT(1)->getText() == "custom" && _input->LT(2)->getText() == "(";
+  }
   // SAFEARRAY(type) is widl's and MIDL's spelling of an automation array; SAFEARRAY alone is a plain name.
   bool nextIsSafearray() {
     return _input->LT(1)->getText() == "SAFEARRAY" && _input->LT(2)->getText() == "(";
@@ -99,13 +103,14 @@ moduleDecl : attributeList? 'module' identifier '{' interfaceMember* '}' ';'? ;
 
 declaration
   : pre=attributeList? 'typedef' post=attributeList? typeSpec declarator (',' declarator)* ';' # typedefDecl
-  | attributeList? 'const' typeSpec declarator '=' expression ';'                       # constDecl
+  | attributeList? 'static'? 'const' typeSpec declarator '=' expression ';'             # constDecl
   | attributeList? taggedTypeSpec ';'                                                   # tagDecl
   | 'extern' typeSpec declarator (',' declarator)* ';'                                  # externDecl
   ;
 
+// A C++ header's pure virtual method (HRESULT F() = 0;) is accepted: the "= 0" says nothing to IDL.
 operation
-  : attributeList? typeSpec pointer* callingConvention? identifier '(' paramList? ')' ';'
+  : attributeList? typeSpec pointer* callingConvention? identifier '(' paramList? ')' ('=' pure=NUMBER)? ';'
   ;
 
 callingConvention : CALL_CONV ;
@@ -205,6 +210,7 @@ pointer : '*' typeQualifier* ;
 
 directDeclarator
   : identifier arraySuffix*                                                      # namedDeclarator
+  | identifier '(' paramList? ')'                                               # functionDeclarator
   | '(' callingConvention? pointer+ identifier ')' '(' paramList? ')'             # functionPointerDeclarator
   | '(' declarator ')' arraySuffix*                                             # parenDeclarator
   ;
@@ -218,6 +224,7 @@ attributeList : ('[' attribute? (',' attribute?)* ']')+ ;
 
 attribute
   : {nextIsUuidAttribute()}? identifier '(' uuidText ')'
+  | {nextIsCustomAttribute()}? identifier '(' customGuid ',' attrArgs ')'
   | attributeName ('(' attrArgs ')')?
   ;
 
@@ -227,6 +234,7 @@ attributeName : identifier | keywordAsAttribute ;
 keywordAsAttribute : 'default' | 'pipe' | 'case' | 'const' | 'handle_t' | 'switch' ;
 
 uuidText : (~')')+ ;
+customGuid : (~(',' | ')'))+ ;
 
 attrArgs : attrArg? (',' attrArg?)* ;
 
@@ -335,6 +343,9 @@ STRING : 'L'? '"' ( ~["\\\r\n] | '\\' ~[\r\n] )* '"' ;
 BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 LINE_COMMENT : '//' ~[\r\n]* -> channel(HIDDEN) ;
 WS : [ \t\r\n\f\u000B]+ -> channel(HIDDEN) ;
+// Ctrl-Z, the end-of-file mark of DOS text files: Microsoft's samples end with one. cpp passes it through,
+// also from an #include'd file into the middle of its output, so it is skipped wherever it stands.
+DOS_EOF : '\u001A' -> channel(HIDDEN) ;
 
 // Anything else is one bad character, reported by the parser with its location instead of a lexer crash.
 UNKNOWN_CHAR : . ;

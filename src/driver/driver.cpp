@@ -2,6 +2,7 @@
 #include "driver/driver.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -141,6 +142,27 @@ class Loader {
 
 }  // namespace
 
+std::string defaultAcfPath(const std::string& idlPath) {
+  std::error_code ec;
+  fs::path exact = fs::path(idlPath).replace_extension(".acf");
+  if (fs::is_regular_file(exact, ec)) return exact.string();
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  const std::string wanted = lower(exact.filename().string());
+  fs::path folder = exact.parent_path();
+  std::string best;
+  for (fs::directory_iterator it(folder.empty() ? fs::path(".") : folder, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::error_code fileError;
+    if (lower(name) != wanted || !fs::is_regular_file(it->path(), fileError)) continue;
+    if (best.empty() || name < best) best = name;
+  }
+  return best.empty() ? std::string() : (folder / best).string();
+}
+
 std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics) {
   std::error_code ec;
   if (!fs::is_regular_file(options.input, ec)) {
@@ -154,8 +176,7 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
   std::optional<ast::AcfFile> acf;
   std::string acfPath = options.acf;
   if (acfPath.empty()) {
-    fs::path candidate = fs::path(options.input).replace_extension(".acf");
-    if (fs::is_regular_file(candidate, ec)) acfPath = candidate.string();
+    acfPath = defaultAcfPath(options.input);
   } else if (!fs::is_regular_file(acfPath, ec)) {
     diagnostics.error(Location{acfPath, 0, 0}, "no such ACF file");
     return nullptr;

@@ -36,6 +36,11 @@ struct Options {
   std::vector<std::string> switchWarnings;
 };
 
+// The ACF read when none is named: <basename>.acf beside the IDL file, its case ignored as on Windows
+// (Hello.Acf beside hello.idl). The exact spelling wins over others that differ only in case; among
+// those, the first in byte order. Empty if there is none.
+std::string defaultAcfPath(const std::string& idlPath);
+
 // Reads, preprocesses, parses and analyzes. Returns null after reporting errors.
 std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics);
 

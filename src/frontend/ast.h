@@ -141,6 +141,8 @@ struct Declarator {
   std::vector<PointerLevel> pointers;  // outermost first, as written left to right
   std::vector<ArrayDim> arrays;
   bool isFunctionPointer = false;
+  bool isFunction = false;       // name(params): a function type (typedef int fn(const char*, ...);)
+  bool functionVarargs = false;  // the parameters end with ...
   std::string callingConvention;
   std::vector<Param> functionParams;
   std::unique_ptr<Expr> bitWidth;

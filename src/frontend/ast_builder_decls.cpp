@@ -212,6 +212,8 @@ ast::Operation AstBuilder::operation(P::OperationContext* ctx) {
   op.name = name(ctx->identifier());
   op.location = at(ctx->identifier());
   if (ctx->paramList()) op.params = paramList(ctx->paramList(), &op.hasVarargs);
+  if (ctx->pure && ctx->pure->getText() != "0")
+    diagnostics_.error(at(ctx->pure), "expected '= 0' after the parameters of '" + op.name + "'");
   return op;
 }
 

@@ -44,22 +44,30 @@ ast::Attributes AstBuilder::attributes(P::AttributeListContext* ctx) {
   for (auto* a : ctx->attribute()) {
     ast::Attribute attr;
     attr.location = at(a);
-    if (auto* uuid = a->uuidText()) {
-      attr.name = name(a->identifier());
-      attr.hasParens = true;
+    // A GUID as written, quoted or not: its text without the quotes and blanks.
+    auto guidArgument = [&](antlr4::ParserRuleContext* guid) {
       ast::AttributeArg arg;
-      arg.location = at(uuid);
-      std::string text = sourceText(uuid);
-      // uuid("...") is accepted too.
+      arg.location = at(guid);
+      std::string text = sourceText(guid);
       if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
         text = text.substr(1, text.size() - 2);
       for (char c : text)
         if (!std::isspace(static_cast<unsigned char>(c))) arg.text += c;
-      attr.args.push_back(std::move(arg));
+      return arg;
+    };
+    if (auto* uuid = a->uuidText()) {
+      attr.name = name(a->identifier());
+      attr.hasParens = true;
+      attr.args.push_back(guidArgument(uuid));
       out.push_back(std::move(attr));
       continue;
     }
-    attr.name = a->attributeName()->getText();
+    if (auto* guid = a->customGuid()) {
+      attr.name = name(a->identifier());
+      attr.args.push_back(guidArgument(guid));
+    } else {
+      attr.name = a->attributeName()->getText();
+    }
     if (auto* args = a->attrArgs()) {
       attr.hasParens = true;
       // attrArgs: attrArg? (',' attrArg?)*  -- walk the children to keep empty positions.

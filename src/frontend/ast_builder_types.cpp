@@ -263,7 +263,13 @@ ast::Declarator AstBuilder::declarator(P::DeclaratorContext* ctx) {
     if (fn->callingConvention()) decl.callingConvention = fn->callingConvention()->getText();
     // The pointers inside the parentheses point to the function.
     for (auto& level : pointers(fn->pointer())) decl.pointers.push_back(level);
-    if (fn->paramList()) decl.functionParams = paramList(fn->paramList(), nullptr);
+    if (fn->paramList()) decl.functionParams = paramList(fn->paramList(), &decl.functionVarargs);
+  } else if (auto* fn = dynamic_cast<P::FunctionDeclaratorContext*>(direct)) {
+    // The pointers before the name belong to the return type: char *name(void).
+    decl.isFunction = true;
+    decl.name = name(fn->identifier());
+    decl.location = at(fn->identifier());
+    if (fn->paramList()) decl.functionParams = paramList(fn->paramList(), &decl.functionVarargs);
   } else if (auto* paren = dynamic_cast<P::ParenDeclaratorContext*>(direct)) {
     ast::Declarator inner = declarator(paren->declarator());
     decl.name = inner.name;

@@ -36,6 +36,15 @@ class Analyzer {
   void rangeAttribute(const ast::Attributes& attrs, const Type* type, const Expr*& min, const Expr*& max,
                       bool& ofLength);
   void constDecl(const ast::Const& c, std::vector<Item>& out);
+  // [implicit_handle], [explicit_handle] or [auto_handle] on an interface, in the ACF or (as widl and
+  // MIDL's /app_config allow) in the IDL file's interface header: the binding it chooses, or nothing.
+  struct Binding {
+    HandleKind kind = HandleKind::Explicit;
+    std::string type;  // implicit_handle: the handle's type and name
+    std::string name;
+    const ast::Attribute* attribute = nullptr;
+  };
+  std::optional<Binding> bindingAttribute(const ast::Attributes& attrs, const std::string& itfName);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
   void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,
               bool marshaled = false);
@@ -66,6 +75,8 @@ class Analyzer {
     const Type* top = nullptr;
   };
   const Type* functionPointerType(const Type* base, const ast::Declarator& decl);
+  const Type* functionType(const Type* base, const ast::Declarator& decl, Context context,
+                           const std::string& what);
   Levels declaratorLevels(const Type* base, const ast::Declarator& decl, const std::string& what);
   void pointerKinds(std::vector<Type*>& levels, const char* explicitKind, Context context,
                     const Location& where, const std::string& what);

@@ -21,6 +21,38 @@ bool isOwnInterface(const Decl& d) {
 
 }  // namespace
 
+std::optional<Analyzer::Binding> Analyzer::bindingAttribute(const ast::Attributes& attrs,
+                                                            const std::string& itfName) {
+  std::optional<Binding> out;
+  for (const auto& attr : attrs) {
+    Binding b;
+    if (attr.name == "implicit_handle")
+      b.kind = HandleKind::Implicit;
+    else if (attr.name == "auto_handle")
+      b.kind = HandleKind::Auto;
+    else if (attr.name != "explicit_handle")
+      continue;
+    b.attribute = &attr;
+    if (out) {
+      d_.error(attr.location, "interface '" + itfName + "' has both [" + out->attribute->name + "] and [" +
+                                  attr.name + "]; choose one binding");
+      continue;
+    }
+    if (b.kind == HandleKind::Implicit && !attr.args.empty()) {
+      const ast::AttributeArg& arg = attr.args[0];
+      if (arg.type && !arg.declaredName.empty()) {
+        b.name = arg.declaredName;
+        b.type = arg.type->kind == ast::TypeRef::Kind::Base ? "handle_t" : arg.type->name;
+      } else {
+        d_.error(arg.location,
+                 "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
+      }
+    }
+    out = b;
+  }
+  return out;
+}
+
 void Analyzer::acf(const ast::AcfFile& acf) {
   file_ = acf.path;
   auto typedefs = [&](const std::vector<ast::AcfTypedef>& list) {
@@ -35,10 +67,12 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         }
         auto* decl = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(d));
         for (auto& a : convert(td.attributes, true)) decl->acfAttributes.push_back(std::move(a));
-        if (const ast::Attribute* r = ast::findAttribute(td.attributes, "represent_as"); r && !r->args.empty()) {
+        if (const ast::Attribute* r = ast::findAttribute(td.attributes, "represent_as");
+            r && !r->args.empty()) {
           if (decl->conversion != Conversion::None) {
-            d_.error(r->location, "typedef '" + decl->name + "' has more than one of transmit_as, wire_marshal, "
-                                  "user_marshal and represent_as");
+            d_.error(r->location, "typedef '" + decl->name +
+                                      "' has more than one of transmit_as, wire_marshal, "
+                                      "user_marshal and represent_as");
           } else {
             decl->conversion = Conversion::RepresentAs;
             decl->wireType = decl->type;
@@ -60,22 +94,24 @@ void Analyzer::acf(const ast::AcfFile& acf) {
     }
     auto* itf = const_cast<InterfaceDecl*>(static_cast<const InterfaceDecl*>(found));
     itf->acfAttributes = convert(a.attributes, true);
-    if (has(a.attributes, "implicit_handle")) {
-      itf->handleKind = HandleKind::Implicit;
-      const ast::Attribute* ih = ast::findAttribute(a.attributes, "implicit_handle");
-      if (!ih->args.empty() && ih->args[0].type) {
-        const ast::AttributeArg& arg = ih->args[0];
-        itf->implicitHandleName = arg.declaredName;
-        itf->implicitHandleType = arg.type->kind == ast::TypeRef::Kind::Base ? "handle_t" : arg.type->name;
-        if (arg.declaredName.empty())
-          d_.error(arg.location,
-                   "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
-      } else if (!ih->args.empty()) {
-        d_.error(ih->args[0].location,
-                 "implicit_handle needs a type and a name, as in implicit_handle(handle_t hBinding)");
+    if (auto binding = bindingAttribute(a.attributes, itf->name)) {
+      // The IDL header may choose a binding too (widl, MIDL's /app_config). The ACF wins: it is the
+      // configuration of this build, and the IDL form exists so that a file can do without one. A
+      // different choice is reported, so that neither is overridden unnoticed.
+      for (const auto& idl : itf->attributes) {
+        if (idl.name != "implicit_handle" && idl.name != "explicit_handle" && idl.name != "auto_handle")
+          continue;
+        if (idl.name != binding->attribute->name || itf->implicitHandleName != binding->name ||
+            itf->implicitHandleType != binding->type) {
+          d_.warning(binding->attribute->location, "acf",
+                     "the ACF's [" + binding->attribute->name + "] on interface '" + itf->name +
+                         "' replaces the IDL file's [" + idl.name + "]");
+          d_.note(idl.location, "the IDL file's binding attribute is here");
+        }
       }
-    } else if (has(a.attributes, "auto_handle")) {
-      itf->handleKind = HandleKind::Auto;
+      itf->handleKind = binding->kind;
+      itf->implicitHandleType = binding->type;
+      itf->implicitHandleName = binding->name;
     }
     bool allAsync = has(a.attributes, "async");
     for (const auto& op : a.operations) {

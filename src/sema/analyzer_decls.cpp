@@ -118,6 +118,17 @@ bool Analyzer::declare(Decl* decl) {
     if (previous->isForward && !decl->isForward) it->second = decl;
     return true;
   }
+  // A coclass or a dispinterface may share its name with an interface (coclass Foo beside interface Foo):
+  // widl keeps them apart, and as a type the name means the interface, whichever came first. The other
+  // is still declared: the caller keeps it in its file's items.
+  auto yieldsToInterface = [](const Decl* d) {
+    return d->kind == Decl::Kind::Coclass || d->kind == Decl::Kind::Dispinterface;
+  };
+  if (previous->kind == Decl::Kind::Interface && yieldsToInterface(decl)) return true;
+  if (yieldsToInterface(previous) && decl->kind == Decl::Kind::Interface) {
+    it->second = decl;
+    return true;
+  }
   // A typedef may redefine a type of another file (dcommon.idl's POINT after windef's): widl lets the
   // later one stand from there on, and objects only to a redefinition within one file.
   if (decl->kind == Decl::Kind::Typedef && previous->kind == Decl::Kind::Typedef &&
@@ -294,7 +305,7 @@ void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
   // The first plain declarator names an anonymous struct/union/enum: typedef struct { } FOO;
   std::string firstName;
   for (const auto& d : td.declarators)
-    if (d.pointers.empty() && d.arrays.empty() && !d.isFunctionPointer) {
+    if (d.pointers.empty() && d.arrays.empty() && !d.isFunctionPointer && !d.isFunction) {
       firstName = d.name;
       break;
     }
@@ -468,9 +479,16 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
         decl->endpoints.push_back(arg.expr->stringValue);
   decl->asyncUuid = uuidAttribute(itf.attributes, "async_uuid");
   if (decl->asyncUuid) decl->asyncSource = AsyncSource::AsyncUuid;
+  if (auto binding = bindingAttribute(itf.attributes, itf.name)) {
+    decl->handleKind = binding->kind;
+    decl->implicitHandleType = binding->type;
+    decl->implicitHandleName = binding->name;
+  }
 
   if (itf.isForward) {
-    if (!m_.find(itf.name)) declare(decl);
+    const Decl* previous = m_.find(itf.name);
+    if (!previous || previous->kind == Decl::Kind::Coclass || previous->kind == Decl::Kind::Dispinterface)
+      declare(decl);
     return decl;
   }
   if (!declare(decl)) return nullptr;

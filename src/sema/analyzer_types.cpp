@@ -440,6 +440,7 @@ void Analyzer::enumBody(const ast::EnumDef& def, EnumDecl& decl) {
 const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& decl,
                                      const ast::Attributes& attrs, Context context, const std::string& what) {
   if (decl.isFunctionPointer) return functionPointerType(base, decl);
+  if (decl.isFunction) return functionType(base, decl, context, what);
   Levels levels = declaratorLevels(base, decl, what);
   // size_is or [unique] on a pointer typedef (LPVOID p) applies to the typedef's own pointer: copy it
   // for this use.
@@ -478,9 +479,31 @@ const Type* Analyzer::functionPointerType(const Type* base, const ast::Declarato
     p->pointerKind = PointerKind::Unique;
     t = p;
   }
+  fn->isVariadic = decl.functionVarargs;
   std::vector<Param> ignored;
   params(decl.functionParams, ignored, false);
   return t;
+}
+
+const Type* Analyzer::functionType(const Type* base, const ast::Declarator& decl, Context context,
+                                   const std::string& what) {
+  // typedef int fn(const char*, ...); names a function type, as in C; only pointers to it can be used.
+  if (context != Context::Typedef)
+    d_.error(decl.location, what + " is declared as a function; only a typedef may name a function type");
+  const Type* returns = base;
+  for (const auto& level : decl.pointers) {  // char *fn(void) returns a char*
+    Type* p = newType(Type::Kind::Pointer);
+    p->element = returns;
+    p->isConst = level.isConst;
+    p->pointerKind = PointerKind::Unique;
+    returns = p;
+  }
+  Type* fn = newType(Type::Kind::Function);
+  fn->element = returns;
+  fn->isVariadic = decl.functionVarargs;
+  std::vector<Param> ignored;
+  params(decl.functionParams, ignored, false);
+  return fn;
 }
 
 Analyzer::Levels Analyzer::declaratorLevels(const Type* base, const ast::Declarator& decl,
@@ -521,6 +544,17 @@ void Analyzer::pointerKinds(std::vector<Type*>& levels, const char* explicitKind
   if (explicitKind && context == Context::Param && !levels.empty() &&
       levels.front()->kind == Type::Kind::Array && !levels.front()->fixedLength)
     levels.front()->kind = Type::Kind::Pointer;
+  // A field's array is embedded in its structure, not pointed to: [size_is(n), unique] long a[] stays a
+  // conformant array. widl skips the pointer attribute of an array declarator without a word (its
+  // declare_var checks pointer attributes only on non-arrays) and MIDL ignores it with a warning, so the
+  // wire is the same as without it; midlc warns too.
+  if (explicitKind && context == Context::Field && !levels.empty() &&
+      levels.front()->kind == Type::Kind::Array) {
+    d_.warning(where, "deprecated",
+               std::string("[") + explicitKind + "] on " + what +
+                   " is ignored: an array in a structure or union is embedded, not a pointer");
+    explicitKind = nullptr;
+  }
 
   // The attribute applies to the top-level pointer; others take the defaults.
   const PointerKind fallback = currentInterface_ ? currentInterface_->pointerDefault : PointerKind::Unique;

@@ -139,7 +139,8 @@ struct Type {
   Sizing sizing;                                  // Array or Pointer: the level's size/length attributes
   bool isString = false;                          // [string] on this level
   bool isConst = false;
-  std::string spelling;  // the type as the IDL wrote it ("unsigned long", "PFOO"), for messages
+  bool isVariadic = false;  // Function: its parameters end with ...
+  std::string spelling;     // the type as the IDL wrote it ("unsigned long", "PFOO"), for messages
   // Added for widl compatibility: SAFEARRAY(T) is this type (a Named LPSAFEARRAY, or a Pointer to
   // SAFEARRAY), and this is T, the element type of the automation array; null for every other type.
   const Type* safearrayElement = nullptr;

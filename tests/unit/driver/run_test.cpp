@@ -106,4 +106,26 @@ TEST_F(DriverRun, SwitchWarningsObeyWno) {
   EXPECT_EQ(err_.str(), "");
 }
 
+TEST_F(DriverRun, DefaultAcfIsFoundWhateverItsCase) {
+  std::ofstream(dir_ / "Calc.Acf") << "[implicit_handle(handle_t hCalc)] interface Calc { }\n";
+  midlc::FileCache files;
+  midlc::Diagnostics diagnostics(&files);
+  auto model = midlc::driver::compile(options_, files, diagnostics);
+  ASSERT_NE(model, nullptr) << diagnostics.summary();
+  EXPECT_EQ(fs::path(model->acfPath).filename(), "Calc.Acf");
+  const auto* calc = static_cast<const midlc::sema::InterfaceDecl*>(model->find("Calc"));
+  EXPECT_EQ(calc->handleKind, midlc::sema::HandleKind::Implicit);
+  EXPECT_EQ(calc->implicitHandleName, "hCalc");
+}
+
+TEST_F(DriverRun, DefaultAcfPrefersTheExactName) {
+  for (const char* name : {"CALC.ACF", "calc.acf", "Calc.acf"}) std::ofstream(dir_ / name) << "\n";
+  EXPECT_EQ(midlc::driver::defaultAcfPath(options_.input), (dir_ / "calc.acf").string());
+  fs::remove(dir_ / "calc.acf");
+  // Without it, the first of the others in byte order: the choice does not depend on the folder's order.
+  EXPECT_EQ(midlc::driver::defaultAcfPath(options_.input), (dir_ / "CALC.ACF").string());
+  for (const char* name : {"CALC.ACF", "Calc.acf"}) fs::remove(dir_ / name);
+  EXPECT_EQ(midlc::driver::defaultAcfPath(options_.input), "");
+}
+
 }  // namespace

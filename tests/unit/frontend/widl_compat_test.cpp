@@ -406,3 +406,214 @@ typedef struct { long namespace; long delegate; } WORDS;
 )");
   EXPECT_COMPILES(r);
 }
+
+TEST(WidlCompat, BindingAttributesMayStandInTheInterfaceHeader) {
+  auto r = compileText(R"(
+[uuid(11111111-2222-3333-4444-555555555555), implicit_handle(handle_t hBinding), strict_context_handle]
+interface Implicit { void F(void); }
+[uuid(21111111-2222-3333-4444-555555555555), explicit_handle] interface Explicit { void G([in] handle_t h); }
+)");
+  EXPECT_COMPILES(r);
+  const sema::InterfaceDecl* i = findInterface(*r.model, "Implicit");
+  EXPECT_EQ(i->handleKind, sema::HandleKind::Implicit);
+  EXPECT_EQ(i->implicitHandleType, "handle_t");
+  EXPECT_EQ(i->implicitHandleName, "hBinding");
+  EXPECT_EQ(findInterface(*r.model, "Explicit")->handleKind, sema::HandleKind::Explicit);
+  // [auto_handle] in the header means what it means in the ACF, which midlc cannot generate yet.
+  auto autoHandle =
+      compileText("[uuid(11111111-2222-3333-4444-555555555555), auto_handle] interface A { void F(); }\n");
+  EXPECT_FALSE(autoHandle.ok());
+  EXPECT_NE(autoHandle.diagnostics.find("[auto_handle] is not supported"), std::string::npos)
+      << autoHandle.diagnostics;
+  // One binding per interface.
+  auto both = compileText(
+      "[uuid(11111111-2222-3333-4444-555555555555), implicit_handle(handle_t h), explicit_handle]\n"
+      "interface B { void F(); }\n");
+  EXPECT_FALSE(both.ok());
+  EXPECT_NE(both.diagnostics.find("interface 'B' has both [implicit_handle] and [explicit_handle]"),
+            std::string::npos)
+      << both.diagnostics;
+}
+
+TEST(WidlCompat, TheAcfBindingReplacesTheInterfaceHeadersWithAWarning) {
+  const char* idl =
+      "[uuid(11111111-2222-3333-4444-555555555555), implicit_handle(handle_t hIdl)]\n"
+      "interface I { void F([in] handle_t h); }\n";
+  auto r = compileText(idl, "[explicit_handle] interface I { }\n");
+  EXPECT_COMPILES(r);
+  EXPECT_EQ(findInterface(*r.model, "I")->handleKind, sema::HandleKind::Explicit);
+  EXPECT_NE(r.diagnostics.find("test.acf:1:2: warning: the ACF's [explicit_handle] on interface 'I' replaces "
+                               "the IDL file's [implicit_handle]"),
+            std::string::npos)
+      << r.diagnostics;
+  EXPECT_NE(r.diagnostics.find("test.idl:1:46: note: the IDL file's binding attribute is here"),
+            std::string::npos)
+      << r.diagnostics;
+  auto other = compileText(idl, "[implicit_handle(handle_t hAcf)] interface I { }\n");
+  EXPECT_COMPILES(other);
+  EXPECT_EQ(findInterface(*other.model, "I")->implicitHandleName, "hAcf");
+  EXPECT_NE(other.diagnostics.find("replaces the IDL file's [implicit_handle]"), std::string::npos);
+  // Saying the same thing twice is no conflict.
+  auto same = compileText(idl, "[implicit_handle(handle_t hIdl)] interface I { }\n");
+  EXPECT_COMPILES(same);
+  EXPECT_EQ(same.diagnostics, "");
+}
+
+TEST(WidlCompat, CoclassAndDispinterfaceMayShareAnInterfacesName) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+[object, uuid(11111111-2222-3333-4444-555555555555)] interface Foo : IUnknown { HRESULT F(); }
+[uuid(21111111-2222-3333-4444-555555555555)] coclass Foo { [default] interface Foo; }
+[uuid(31111111-2222-3333-4444-555555555555)] dispinterface Bar { properties: methods: }
+[object, uuid(41111111-2222-3333-4444-555555555555)] interface Bar : IUnknown { HRESULT G(); }
+[uuid(51111111-2222-3333-4444-555555555555)] coclass Baz { interface Foo; }
+interface Baz;
+[object, local, uuid(61111111-2222-3333-4444-555555555555)] interface IUser : IUnknown {
+  HRESULT Use([in] Foo *foo, [in] Bar *bar, [in] Baz *baz);
+}
+)");
+  EXPECT_COMPILES(r);
+  // As a type, each name means the interface, whichever came first.
+  for (const char* name : {"Foo", "Bar", "Baz"}) {
+    ASSERT_NE(r.model->find(name), nullptr) << name;
+    EXPECT_EQ(r.model->find(name)->kind, sema::Decl::Kind::Interface) << name;
+  }
+  const sema::Type* foo = param(*r.model, "IUser", "Use", 0).type;
+  ASSERT_EQ(foo->kind, sema::Type::Kind::Pointer);
+  EXPECT_EQ(foo->element->decl, r.model->find("Foo"));
+  // The coclass and the dispinterface are still declared where they stand.
+  std::vector<sema::Decl::Kind> kinds;
+  for (const auto& file : r.model->files)
+    if (file.isMain)
+      for (const auto& item : file.items)
+        if (auto* d = std::get_if<const sema::Decl*>(&item);
+            d && ((*d)->name == "Foo" || (*d)->name == "Bar"))
+          kinds.push_back((*d)->kind);
+  EXPECT_EQ(kinds,
+            (std::vector<sema::Decl::Kind>{sema::Decl::Kind::Interface, sema::Decl::Kind::Coclass,
+                                           sema::Decl::Kind::Dispinterface, sema::Decl::Kind::Interface}));
+  // Anything else sharing a name is still a redefinition.
+  auto typedefAndCoclass =
+      compileText("typedef long Foo;\n[uuid(21111111-2222-3333-4444-555555555555)] coclass Foo { }\n");
+  EXPECT_FALSE(typedefAndCoclass.ok());
+  EXPECT_NE(typedefAndCoclass.diagnostics.find("redefinition of 'Foo'"), std::string::npos)
+      << typedefAndCoclass.diagnostics;
+}
+
+TEST(WidlCompat, PureVirtualMethodsAreAccepted) {
+  auto r = compileText(R"(
+import "unknwn.idl";
+[object, local, uuid(11111111-2222-3333-4444-555555555555)] interface IPure : IUnknown {
+  HRESULT F() = 0;
+  HRESULT G([in] long a) = 0;
+}
+)");
+  EXPECT_COMPILES(r);
+  const sema::InterfaceDecl* i = findInterface(*r.model, "IPure");
+  ASSERT_NE(findOp(i, "G"), nullptr);
+  EXPECT_EQ(findOp(i, "G")->opnum, 4u);
+  EXPECT_EQ(findOp(i, "G")->params.size(), 1u);
+  auto one = compileText("[object, local] interface I { long F() = 1; }\n");
+  EXPECT_FALSE(one.ok());
+  EXPECT_NE(one.diagnostics.find("test.idl:1:42: error: expected '= 0' after the parameters of 'F'"),
+            std::string::npos)
+      << one.diagnostics;
+}
+
+TEST(WidlCompat, StaticConstantsAreConstants) {
+  auto r = compileText("static const int X = 5;\nconst long Y = X + 1;\n");
+  EXPECT_COMPILES(r);
+  ASSERT_NE(findConst(*r.model, "X"), nullptr);
+  EXPECT_EQ(findConst(*r.model, "X")->value.integer, 5);
+  EXPECT_EQ(findConst(*r.model, "Y")->value.integer, 6);
+}
+
+TEST(WidlCompat, FunctionTypedefsNameFunctionTypes) {
+  auto r = compileText(R"(
+typedef int fn(const char *format, ...);
+typedef char *name_fn(void);
+typedef fn *pfn;
+)");
+  EXPECT_COMPILES(r);
+  auto typedefType = [&](const char* name) {
+    const sema::Decl* d = r.model->find(name);
+    EXPECT_NE(d, nullptr) << name;
+    EXPECT_EQ(d->kind, sema::Decl::Kind::Typedef) << name;
+    return static_cast<const sema::TypedefDecl*>(d)->type;
+  };
+  const sema::Type* f = typedefType("fn");
+  ASSERT_EQ(f->kind, sema::Type::Kind::Function);
+  EXPECT_TRUE(f->isVariadic);
+  ASSERT_EQ(f->element->kind, sema::Type::Kind::Primitive);  // returns int
+  const sema::Type* n = typedefType("name_fn");
+  ASSERT_EQ(n->kind, sema::Type::Kind::Function);
+  EXPECT_FALSE(n->isVariadic);
+  EXPECT_EQ(n->element->kind, sema::Type::Kind::Pointer);  // returns char*
+  const sema::Type* p = typedefType("pfn");
+  ASSERT_EQ(p->kind, sema::Type::Kind::Pointer);
+  EXPECT_EQ(p->element->decl, r.model->find("fn"));
+  // Only a typedef may name a function type.
+  auto field = compileText("struct S { long f(void); };\n");
+  EXPECT_FALSE(field.ok());
+  EXPECT_NE(
+      field.diagnostics.find("field 'f' is declared as a function; only a typedef may name a function type"),
+      std::string::npos)
+      << field.diagnostics;
+}
+
+TEST(WidlCompat, CustomTakesAnUnquotedGuid) {
+  auto r = compileText(R"(
+[uuid(11111111-2222-3333-4444-555555555555), custom(0F21F359-AB84-41E8-9A78-36D110E6D2F9, "x")]
+interface I { void F(void); }
+[custom("1F21F359-AB84-41E8-9A78-36D110E6D2F9", 5)] struct S { long a; };
+)");
+  EXPECT_COMPILES(r);
+  const sema::Attribute* custom = nullptr;
+  for (const auto& a : findInterface(*r.model, "I")->attributes)
+    if (a.name == "custom") custom = &a;
+  ASSERT_NE(custom, nullptr);
+  EXPECT_EQ(custom->args, (std::vector<std::string>{"0F21F359-AB84-41E8-9A78-36D110E6D2F9", "\"x\""}));
+}
+
+TEST(WidlCompat, PointerAttributeOnAnArrayFieldIsIgnored) {
+  auto r = compileText(R"(
+struct S { long n; [size_is(n), unique] long a[]; };
+struct F { [ptr] short b[4]; };
+)");
+  EXPECT_COMPILES(r);
+  // The array stays embedded: S is a conformant structure, as without [unique].
+  const auto* s = static_cast<const sema::StructDecl*>(r.model->tags.at("S"));
+  const sema::Type* a = s->fields[1].type;
+  ASSERT_EQ(a->kind, sema::Type::Kind::Array);
+  EXPECT_FALSE(a->fixedLength);
+  ASSERT_NE(a->sizing.sizeIs, nullptr);
+  EXPECT_EQ(a->sizing.sizeIs->name, "n");
+  const auto* f = static_cast<const sema::StructDecl*>(r.model->tags.at("F"));
+  EXPECT_EQ(f->fields[0].type->kind, sema::Type::Kind::Array);
+  EXPECT_NE(r.diagnostics.find("test.idl:2:46: warning: [unique] on field 'a' is ignored: an array in a "
+                               "structure or union is embedded, not a pointer"),
+            std::string::npos)
+      << r.diagnostics;
+  // On a field that is not an array, it is still an error.
+  auto scalar = compileText("struct T { [unique] long x; };\n");
+  EXPECT_FALSE(scalar.ok());
+  EXPECT_NE(scalar.diagnostics.find("[unique] applies to pointers, and field 'x' is not one"),
+            std::string::npos)
+      << scalar.diagnostics;
+}
+
+TEST(WidlCompat, TrailingCtrlZIsIgnored) {
+  auto r = compileFiles({
+      {"main.idl",
+       "import \"types.idl\";\r\n"
+       "[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F([in] T t); }\r\n\x1a"},
+      {"types.idl", "typedef long T;\r\n\x1a"},
+      {"main.acf", "[implicit_handle(handle_t hI)] interface I { }\r\n\x1a"},
+  });
+  EXPECT_COMPILES(r);
+  EXPECT_EQ(findInterface(*r.model, "I")->implicitHandleName, "hI");
+  // Read without the preprocessor too, and without a newline before it.
+  auto raw = compileText("[uuid(11111111-2222-3333-4444-555555555555)] interface I { void F(); }\x1a",
+                         "interface I { }\x1a", false);
+  EXPECT_COMPILES(raw);
+}
