@@ -288,7 +288,16 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     return;
   }
 
-  const bool pointerLike = t && (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array);
+  // A [ref] pointer spelled through a typedef (PULONG, REFIID) is the top-level pointer, which has no wire
+  // form of its own; the parameter is spelled by the typedef, which names the pointee.
+  const Type* level = t;
+  std::string referenceType;
+  if (const Type* r = resolved(t); t && t->kind == Type::Kind::Named && r && r->kind == Type::Kind::Pointer &&
+                                   r->pointerKind == sema::PointerKind::Ref) {
+    level = r;
+    referenceType = cppType(t);
+  }
+  const bool pointerLike = level && (level->kind == Type::Kind::Pointer || level->kind == Type::Kind::Array);
   if (pointerLike && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref) {
     param.kind = ParamPlan::Kind::Optional;
     const std::string pointee = pointeeType(t);
@@ -309,7 +318,7 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
   }
   if (pointerLike) {
     param.kind = ParamPlan::Kind::Reference;
-    param.type = pointeeType(t);
+    param.type = referenceType.empty() ? pointeeType(t) : referenceType;
     param.clientDecl = (param.out ? param.type + "& " : "const " + param.type + "& ") + name;
     param.managerDecl = param.clientDecl;
     if (param.in) {
@@ -321,8 +330,8 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
       param.finishArg = server.expr;
     }
     if (marshal_) {
-      param.clientWire = wire_.topLevel(t, client, kClientScope, clientLocals, what);
-      param.serverWire = wire_.topLevel(t, server, kServerScope, serverLocals, what);
+      param.clientWire = wire_.topLevel(level, client, kClientScope, clientLocals, what);
+      param.serverWire = wire_.topLevel(level, server, kServerScope, serverLocals, what);
     }
     plan.params.push_back(std::move(param));
     return;

@@ -7,7 +7,7 @@
 //   [in] struct/union by value        const T&
 //   [in] [ref] pointer or array       const P&      (P: the pointee: value, std::string, std::vector<E>)
 //   [in] [unique]/[ptr] pointer       const P*      (nullptr for NULL)
-//   [out] or [in,out] [ref] pointer   P&
+//   [out] or [in,out] [ref] pointer   P&            (also through a typedef: [out] PULONG n is uint32_t&)
 //   pipe (RPC), by value or [ref]     P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides)
 //   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
 //   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception

@@ -250,9 +250,14 @@ class RemotingChecker {
       return;
     }
     if (out && t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) {
-      // A pointer spelled through a typedef (PULONG); sema's own check took the rest.
-      if (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)
-        report(p.location, what, limit("[out] parameters through pointer typedefs are not generated yet"));
+      // A pointer spelled through a typedef (PULONG): a [ref] one is the top-level pointer; sema's own check
+      // took the rest.
+      if (r->kind == Type::Kind::Pointer && r->pointerKind == PointerKind::Ref)
+        value(t, p.location, what);
+      else if (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)
+        report(p.location, what,
+               limit("[out] parameters through pointer typedefs other than [ref] ones, and through array "
+                     "typedefs, are not generated yet"));
       return;
     }
     value(t, p.location, what);
