@@ -303,14 +303,20 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     const std::string pointee = pointeeType(t);
     param.type = cppType(t);
     param.valueInitialized = false;
-    // An [out] [unique] pointer is only ever in a signature (sema refuses it where it is marshaled).
+    // [in]: a `const P*`. [in,out]: the smart pointer itself, which the manager may set, clear or replace
+    // (an [out]-only one is only ever in a signature: sema refuses it where it is marshaled).
     param.clientDecl = param.out ? param.type + "& " + name : "const " + pointee + "* " + name;
     param.managerDecl = param.clientDecl;
     param.beginDecl = "const " + pointee + "* " + name;
     param.beginArg = server.expr + ".get()";
-    param.argument = server.expr + ".get()";
+    param.argument = param.out ? server.expr : server.expr + ".get()";
+    if (param.out) {
+      param.finishDecl = param.type + "& " + name;
+      param.finishArg = server.expr;
+    }
     if (marshal_) {
-      param.clientWire = wire_.topLevel(t, client, kClientScope, clientLocals, what, /*rawPointer=*/true);
+      param.clientWire =
+          wire_.topLevel(t, client, kClientScope, clientLocals, what, /*rawPointer=*/!param.out);
       param.serverWire = wire_.topLevel(t, server, kServerScope, serverLocals, what);
     }
     plan.params.push_back(std::move(param));

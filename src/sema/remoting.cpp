@@ -242,11 +242,17 @@ class RemotingChecker {
       report(p.location, what, limit(kInterfacePointers));
       return;
     }
-    if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref && out) {
-      if (p.direction == Direction::Out)
-        report(p.location, what, rule("an [out]-only parameter cannot be a [unique] or [ptr] pointer"));
-      else
-        report(p.location, what, limit("[in,out] [unique] and [ptr] pointers are not generated yet"));
+    if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref &&
+        p.direction == Direction::Out) {
+      report(p.location, what, rule("an [out]-only parameter cannot be a [unique] or [ptr] pointer"));
+      return;
+    }
+    if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref && out && itf.isObject &&
+        itf.asyncSource != AsyncSource::None && itf.asyncUuid) {
+      report(
+          p.location, what,
+          limit("[in,out] [unique] and [ptr] pointers of asynchronous object interfaces (call objects) are "
+                "not generated yet"));
       return;
     }
     if (out && t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) {

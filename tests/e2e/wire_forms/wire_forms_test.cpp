@@ -45,6 +45,26 @@ class WireFormsImpl : public WireForms_Manager {
     p.b = static_cast<int16_t>(seed - 1);
   }
   void CountIn(const uint32_t& n, int32_t& copy) override { copy = static_cast<int32_t>(n); }
+  // NULL becomes 100, 0 becomes NULL, anything else grows by one.
+  void Bump(std::unique_ptr<int32_t>& p) override {
+    if (!p)
+      p = std::make_unique<int32_t>(100);
+    else if (*p == 0)
+      p.reset();
+    else
+      ++*p;
+  }
+  void BumpFull(std::shared_ptr<int32_t>& p) override {
+    if (!p)
+      p = std::make_shared<int32_t>(100);
+    else if (*p == 0)
+      p.reset();
+    else
+      p = std::make_shared<int32_t>(*p + 1);
+  }
+  void Relabel(std::unique_ptr<std::string>& label) override {
+    if (label) *label += "!";
+  }
 };
 
 // Records the stub data of the last request and reply of the dispatcher it wraps.
@@ -63,6 +83,8 @@ class Recorder : public midlrt::rpc::Dispatcher {
   std::shared_ptr<midlrt::rpc::Dispatcher> inner_;
 };
 
+constexpr uint16_t kBumpOpnum = 4;
+
 class WireFormsCalls : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -80,7 +102,7 @@ class WireFormsCalls : public ::testing::Test {
   const Bytes& request() const { return recorder_->request; }
   const Bytes& reply() const { return recorder_->reply; }
 
-  static constexpr uint16_t kOpCount = 4;
+  static constexpr uint16_t kOpCount = 7;
   midlrt::rpc::Server server_;
   std::shared_ptr<Recorder> recorder_;
   midlrt::Binding binding_;
@@ -117,6 +139,74 @@ TEST_F(WireFormsCalls, InThroughAPointerTypedefCarriesThePointeeAlone) {
   WireForms::CountIn(binding_, 5u, copy);
   EXPECT_EQ(copy, 5);
   EXPECT_EQ(request(), Ndr{}.u32(5).b);
+}
+
+// ---- top-level [in,out] [unique] and [ptr] pointers: a referent id, then the pointee, both ways ----
+
+constexpr uint32_t kFirstId = 0x00020000;  // the first referent id midlrt writes (as MIDL does)
+
+TEST_F(WireFormsCalls, InOutUniquePointerCarriesAReferentIdAndThePointeeBothWays) {
+  auto p = std::make_unique<int32_t>(5);
+  WireForms::Bump(binding_, p);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p, 6);
+  EXPECT_EQ(request(), Ndr{}.u32(kFirstId).u32(5).b);
+  EXPECT_EQ(reply(), Ndr{}.u32(kFirstId).u32(6).b);
+}
+
+TEST_F(WireFormsCalls, InOutUniquePointerTheManagerSetsFromNull) {
+  std::unique_ptr<int32_t> p;
+  WireForms::Bump(binding_, p);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p, 100);
+  EXPECT_EQ(request(), Ndr{}.u32(0).b);
+  EXPECT_EQ(reply(), Ndr{}.u32(kFirstId).u32(100).b);
+}
+
+TEST_F(WireFormsCalls, InOutUniquePointerTheManagerClears) {
+  auto p = std::make_unique<int32_t>(0);
+  WireForms::Bump(binding_, p);
+  EXPECT_FALSE(p);
+  EXPECT_EQ(request(), Ndr{}.u32(kFirstId).u32(0).b);
+  EXPECT_EQ(reply(), Ndr{}.u32(0).b);
+}
+
+TEST_F(WireFormsCalls, InOutFullPointerCarriesAReferentIdAndThePointeeBothWays) {
+  auto p = std::make_shared<int32_t>(41);
+  WireForms::BumpFull(binding_, p);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p, 42);
+  EXPECT_EQ(request(), Ndr{}.u32(kFirstId).u32(41).b);
+  EXPECT_EQ(reply(), Ndr{}.u32(kFirstId).u32(42).b);
+  std::shared_ptr<int32_t> none;
+  WireForms::BumpFull(binding_, none);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 100);
+  EXPECT_EQ(request(), Ndr{}.u32(0).b);
+  auto zero = std::make_shared<int32_t>(0);
+  WireForms::BumpFull(binding_, zero);
+  EXPECT_FALSE(zero);
+  EXPECT_EQ(reply(), Ndr{}.u32(0).b);
+}
+
+TEST_F(WireFormsCalls, InOutUniqueStringIsAConformantVaryingStringBehindItsId) {
+  auto label = std::make_unique<std::string>("ab");
+  WireForms::Relabel(binding_, label);
+  ASSERT_TRUE(label);
+  EXPECT_EQ(*label, "ab!");
+  // max_count, offset, actual_count (terminator included), the characters.
+  EXPECT_EQ(request(), Ndr{}.u32(kFirstId).u32(3).u32(0).u32(3).u8('a').u8('b').u8(0).b);
+  EXPECT_EQ(reply(), Ndr{}.u32(kFirstId).u32(4).u32(0).u32(4).u8('a').u8('b').u8('!').u8(0).b);
+  std::unique_ptr<std::string> none;
+  WireForms::Relabel(binding_, none);
+  EXPECT_FALSE(none);
+  EXPECT_EQ(reply(), Ndr{}.u32(0).b);
+}
+
+TEST_F(WireFormsCalls, InOutUniquePointerWithItsPointeeMissingFaults) {
+  EXPECT_NE(rawCall(kBumpOpnum, Ndr{}.u32(kFirstId).b), 0u);
+  EXPECT_EQ(rawCall(kBumpOpnum, Ndr{}.u32(kFirstId).u32(1).b), 0u);
+  EXPECT_EQ(reply(), Ndr{}.u32(kFirstId).u32(2).b);
 }
 
 }  // namespace
