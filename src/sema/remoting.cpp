@@ -402,8 +402,9 @@ class RemotingChecker {
       else if (!u->encapsulated && !u->switchType)
         m.problems.push_back(
             {decl->location, "union '" + decl->name + "'",
-             limit("a non-encapsulated union without [switch_type] is not generated yet (MIDL "
-                   "takes the discriminant's type from the [switch_is] field)")});
+             limit("a non-encapsulated union without [switch_type] takes its discriminant's type from "
+                   "the struct field that switches it; switched only by a parameter or an expression, it "
+                   "is not generated yet")});
       else
         for (const auto& arm : u->arms)
           if (arm.field) member(*arm.field, "arm '" + arm.field->name + "' of '" + decl->name + "'");

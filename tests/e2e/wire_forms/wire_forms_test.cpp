@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <initializer_list>
+#include <type_traits>
 
 #include "wire_forms.h"
 
@@ -65,6 +66,13 @@ class WireFormsImpl : public WireForms_Manager {
   void Relabel(std::unique_ptr<std::string>& label) override {
     if (label) *label += "!";
   }
+  void Negate(const Tagged& value, Tagged& negated, const Retagged& again) override {
+    negated.kind = value.kind;
+    negated.n.discriminant = value.n.discriminant;
+    if (value.n.value.index() == 1) negated.n.set_whole(-value.n.whole());
+    if (value.n.value.index() == 2) negated.n.set_half(static_cast<int16_t>(-value.n.half()));
+    (void)again;
+  }
 };
 
 // Records the stub data of the last request and reply of the dispatcher it wraps.
@@ -84,6 +92,7 @@ class Recorder : public midlrt::rpc::Dispatcher {
 };
 
 constexpr uint16_t kBumpOpnum = 4;
+constexpr uint16_t kNegateOpnum = 7;
 
 class WireFormsCalls : public ::testing::Test {
  protected:
@@ -102,7 +111,7 @@ class WireFormsCalls : public ::testing::Test {
   const Bytes& request() const { return recorder_->request; }
   const Bytes& reply() const { return recorder_->reply; }
 
-  static constexpr uint16_t kOpCount = 7;
+  static constexpr uint16_t kOpCount = 8;
   midlrt::rpc::Server server_;
   std::shared_ptr<Recorder> recorder_;
   midlrt::Binding binding_;
@@ -207,6 +216,52 @@ TEST_F(WireFormsCalls, InOutUniquePointerWithItsPointeeMissingFaults) {
   EXPECT_NE(rawCall(kBumpOpnum, Ndr{}.u32(kFirstId).b), 0u);
   EXPECT_EQ(rawCall(kBumpOpnum, Ndr{}.u32(kFirstId).u32(1).b), 0u);
   EXPECT_EQ(reply(), Ndr{}.u32(kFirstId).u32(2).b);
+}
+
+// ---- a union without [switch_type], switched by a short field: a 16-bit discriminant ----
+
+TEST_F(WireFormsCalls, UnionWithoutSwitchTypeTakesItsDiscriminantTypeFromTheField) {
+  static_assert(std::is_same_v<decltype(Number::discriminant), int16_t>);
+  Tagged in{};
+  in.kind = 2;
+  in.n.discriminant = 2;
+  in.n.set_half(5);
+  Retagged again{};
+  again.id = 9;
+  again.tag = 1;
+  again.n.discriminant = 1;
+  again.n.set_whole(-1);
+  Tagged out{};
+  WireForms::Negate(binding_, in, out, again);
+  EXPECT_EQ(out.kind, 2);
+  ASSERT_EQ(out.n.value.index(), 2u);
+  EXPECT_EQ(out.n.half(), -5);
+  // kind, the discriminant (a short), the arm; then Retagged: id, tag, discriminant, the long arm.
+  EXPECT_EQ(request(), Ndr{}.u16(2).u16(2).u16(5).u32(9).u16(1).u16(1).u32(0xffffffff).b);
+  EXPECT_EQ(reply(), Ndr{}.u16(2).u16(2).u16(0xfffb).b);
+}
+
+TEST_F(WireFormsCalls, UnionWithoutSwitchTypeHasTheBytesOfItsSwitchTypeTwin) {
+  Tagged a{};
+  a.kind = 1;
+  a.n.discriminant = 1;
+  a.n.set_whole(123456);
+  TypedTagged b{};
+  b.kind = 1;
+  b.n.discriminant = 1;
+  b.n.set_whole(123456);
+  midlrt::ndr::Buffer ba, bb;
+  midlrt::ndr::Encoder ea(ba), eb(bb);
+  midlgen::ndrWrite(ea, a);
+  midlgen::ndrWrite(eb, b);
+  EXPECT_EQ(Bytes(ba.data(), ba.data() + ba.size()), Bytes(bb.data(), bb.data() + bb.size()));
+  EXPECT_EQ(Bytes(ba.data(), ba.data() + ba.size()), Ndr{}.u16(1).u16(1).u32(123456).b);
+}
+
+TEST_F(WireFormsCalls, UnionDiscriminantThatDisagreesWithTheFieldFaults) {
+  // kind 2, but the union's discriminant says 1: MS-RPCE's correlation check on [switch_is].
+  EXPECT_NE(rawCall(kNegateOpnum, Ndr{}.u16(2).u16(1).u32(7).u32(9).u16(1).u16(1).u32(1).b), 0u);
+  EXPECT_EQ(rawCall(kNegateOpnum, Ndr{}.u16(1).u16(1).u32(7).u32(9).u16(1).u16(1).u32(1).b), 0u);
 }
 
 }  // namespace
