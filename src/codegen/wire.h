@@ -128,6 +128,20 @@ struct HoistedArray {
   Elements elements;
 };
 
+// A fixed-size varying array in a struct (C706 14.3.3.3): offset and actual_count, then the elements they
+// select from its std::array. The sender computes both from the correlated fields and checks them against
+// the array's size; the receiver reads them (the decoder checks them against the size), and after the whole
+// struct checks them against the fields (MS-RPCE's correlation).
+struct VaryingArray {
+  std::string value;
+  uint64_t size = 0;
+  std::string first, count;          // the C++ values of the offset and the actual count
+  std::string firstText, countText;  // the attributes as written, for messages
+  std::string firstLocal, countLocal, varianceLocal, window;
+  Elements elements;  // over `window`
+  std::string what;
+};
+
 // Checks that hold whichever way the data goes.
 struct SizeCheck {        // a size or length field against the container it describes (MS-RPCE's correlation)
   std::string text;       // the attribute's expression as written
@@ -172,7 +186,7 @@ struct PipeIn {  // the client reads an [out] pipe's chunks and pushes them
 
 struct Step {
   using Node = std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
-                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray,
+                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray, VaryingArray,
                             ClientContext, ServerContext, PipeOut, PipeIn>;
   Node node;
   template <typename T>

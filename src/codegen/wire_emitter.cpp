@@ -267,6 +267,57 @@ class Emitter {
     emit(n.elements);
   }
 
+  void emit(const wire::VaryingArray& n) {
+    Printer::Var x{"x", n.value}, size{"n", std::to_string(n.size)}, window{"window", n.window},
+        elements{"elements", [&] { emit(n.elements); }};
+    if (encode_) {
+      p_.emit({x,
+               size,
+               window,
+               elements,
+               {"first", n.firstLocal},
+               {"count", n.countLocal},
+               {"firstValue", n.first},
+               {"countValue", n.count},
+               {"why", quote(n.what + ": " + n.firstText + " and " + n.countText +
+                             " select elements beyond the array's " + std::to_string(n.size))}},
+              R"gen(
+                {
+                  const uint64_t $first$ = static_cast<uint64_t>($firstValue$);
+                  const uint64_t $count$ = static_cast<uint64_t>($countValue$);
+                  if ($first$ > $n$ || $count$ > $n$ - $first$) midl_e.fail($why$);
+                  midl_e.writeVariance($first$, $count$);
+                  const auto $window$ = ::midlrt::ndr::window($x$, $first$, $count$);
+                  $elements$
+                }
+              )gen");
+      return;
+    }
+    p_.emit({x, size, window, elements, {"variance", n.varianceLocal}}, R"gen(
+      const auto $variance$ = midl_d.readVariance($n$);
+      $x$ = {};
+      {
+        const auto $window$ = ::midlrt::ndr::window($x$, $variance$.offset, $variance$.actualCount);
+        $elements$
+      }
+    )gen");
+  }
+
+  // After a struct's fields are read: its varying arrays' offsets and counts against the fields.
+  void varianceChecks(const wire::Steps& flat) {
+    for (const auto& step : flat) {
+      const auto* a = std::get_if<wire::VaryingArray>(&step.node);
+      if (!a) continue;
+      Printer::Var variance{"variance", a->varianceLocal};
+      p_.emit({variance, {"text", quote(a->firstText)}, {"value", a->first}},
+              "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($value$), "
+              "$variance$.offset);");
+      p_.emit({variance, {"text", quote(a->countText)}, {"value", a->count}},
+              "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($value$), "
+              "$variance$.actualCount);");
+    }
+  }
+
   void emit(const wire::ClientContext& n) {
     p_.emit({{"x", n.value}}, encode_ ? "::midlrt::rpc::writeContextHandle(midl_e, $x$);"
                                       : "$x$ = ::midlrt::rpc::readContextHandle(midl_d);");
@@ -353,6 +404,7 @@ class Emitter {
     if (!encode_) {
       rangeChecks(codec.ranges);
       sizeChecks(codec.sizes, Which::Unguarded);  // pointers are checked when their referents are read
+      varianceChecks(codec.flat);
     }
     switchChecks(codec.switches);
   }

@@ -4,6 +4,7 @@
 #include "codegen/wire_planner.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "codegen/cpp_types.h"
 #include "codegen/names.h"
@@ -29,6 +30,12 @@ bool sizedLevel(const Type* level) {
 
 std::string deref(const std::string& expr) {
   return "(*" + expr + ")";
+}
+
+// A fixed-size array that transmits part of itself: [length_is], [first_is] or [last_is] without a size.
+bool varyingFixed(const Type* level) {
+  return level->kind == Type::Kind::Array && !level->isString && !sizedLevel(level) &&
+         (level->sizing.lengthIs || level->sizing.firstIs || level->sizing.lastIs);
 }
 
 // The last conformant array or string field of a struct, whose max_count goes before the struct.
@@ -79,7 +86,7 @@ unsigned WirePlanner::alignment(const Type* t) {
       return 4;
     case Type::Kind::Array:
       if (t->isString) return 4;
-      return std::max(sizedLevel(t) ? 4u : 1u, alignment(t->element));
+      return std::max(sizedLevel(t) || varyingFixed(t) ? 4u : 1u, alignment(t->element));
     case Type::Kind::Named:
       break;
     default:
@@ -271,6 +278,10 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
         out.push_back(wire::BoundedString{x.expr, isWideString(t), t->fixedLength});
         return;
       }
+      if (varyingFixed(t)) {
+        out.push_back(varyingArray(t, x, scope, locals, what));
+        return;
+      }
       if (!sizedLevel(t)) {
         out.push_back(elements(t->element, x, "", scope, locals, what));
         return;
@@ -291,6 +302,39 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
     default:
       return;  // sema's remoting checks refuse everything else
   }
+}
+
+std::pair<std::string, std::string> WirePlanner::varyingWindow(const Type* level, const ExprScope& scope) {
+  const sema::Sizing& z = level->sizing;
+  const std::string first = z.firstIs ? expression(z.firstIs, scope) : "0";
+  std::string count;
+  if (z.lengthIs)
+    count = expression(z.lengthIs, scope);
+  else if (z.lastIs)
+    count = "(" + expression(z.lastIs, scope) + " - " + first + " + 1)";
+  else
+    count = "(" + std::to_string(*level->fixedLength) + " - " + first + ")";
+  return {first, count};
+}
+
+wire::VaryingArray WirePlanner::varyingArray(const Type* level, const Value& x, const ExprScope& scope,
+                                             Locals& locals, const std::string& what) {
+  const sema::Sizing& z = level->sizing;
+  wire::VaryingArray a;
+  a.value = x.expr;
+  a.size = *level->fixedLength;
+  std::tie(a.first, a.count) = varyingWindow(level, scope);
+  a.firstText = z.firstIs ? "first_is(" + z.firstIs->text + ")" : "an offset of 0";
+  a.countText = z.lengthIs ? "length_is(" + z.lengthIs->text + ")"
+                : z.lastIs ? "last_is(" + z.lastIs->text + ")"
+                           : "the elements from the first to the last";
+  a.firstLocal = locals.make(x.path, "first");
+  a.countLocal = locals.make(x.path, "count");
+  a.varianceLocal = locals.make(x.path, "variance");
+  a.window = locals.make(x.path, "window");
+  a.elements = elements(level->element, Value{a.window, x.path}, "", scope, locals, what);
+  a.what = what;
+  return a;
 }
 
 void WirePlanner::referent(const Type* level, const Value& y, const ExprScope& scope, Locals& locals,
@@ -339,6 +383,11 @@ void WirePlanner::pointees(const Type* t, const Value& x, const ExprScope& scope
     case Type::Kind::Array: {
       wire::EachElement each;
       each.container = x.expr;
+      if (varyingFixed(t)) {  // only the transmitted elements' pointees; flat has checked the window
+        const auto [first, count] = varyingWindow(t, scope);
+        each.container = "::midlrt::ndr::window(" + x.expr + ", static_cast<uint64_t>(" + first +
+                         "), static_cast<uint64_t>(" + count + "))";
+      }
       each.element = locals.make(x.path, "el");
       pointees(t->element, Value{each.element, x.path + "_el"}, scope, locals, what, each.body);
       out.push_back(std::move(each));
@@ -392,7 +441,8 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
   // Correlation: a size or length field must agree with the container it describes.
   for (const auto& f : s.fields) {
     const Type* level = f.type;
-    if (!level || (level->kind != Type::Kind::Pointer && level->kind != Type::Kind::Array) || level->isString)
+    if (!level || (level->kind != Type::Kind::Pointer && level->kind != Type::Kind::Array) ||
+        level->isString || varyingFixed(level))  // checked against its variance (wire::VaryingArray)
       continue;
     const sema::Expr* e = level->sizing.lengthIs ? level->sizing.lengthIs : level->sizing.sizeIs;
     const bool isMax = !e && level->sizing.maxIs;

@@ -324,10 +324,11 @@ class RemotingChecker {
       }
       case Type::Kind::Array: {
         if (t->isString) return std::nullopt;
-        if (t->sizing.firstIs || t->sizing.lastIs)
-          return limit("[first_is]/[last_is] arrays are not generated yet");
         bool sized = !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs;
-        if (!sized && t->sizing.lengthIs) return limit("fixed-size varying arrays are not generated yet");
+        if (sized && (t->sizing.firstIs || t->sizing.lastIs))
+          return limit("[first_is]/[last_is] on conformant arrays are not generated yet");
+        if (!sized && (t->sizing.lengthIs || t->sizing.firstIs || t->sizing.lastIs))
+          return limit("fixed-size varying arrays are generated as struct fields only, not yet elsewhere");
         return directProblem(t->element, reached, depth + 1);
       }
       case Type::Kind::Named:
@@ -384,6 +385,18 @@ class RemotingChecker {
               {f.location, what,
                limit("[range] on the length of a string or array a pointer field points to is not "
                      "generated yet")});
+          continue;
+        }
+        // A fixed-size varying array field ([length_is], [first_is], [last_is]): generated for one dimension.
+        if (const Type* a = f.type; a && a->kind == Type::Kind::Array && !a->isString && a->fixedLength &&
+                                    !a->sizing.sizeIs && !a->sizing.maxIs &&
+                                    (a->sizing.lengthIs || a->sizing.firstIs || a->sizing.lastIs)) {
+          const Type* element = resolveTypedefs(a->element);
+          if (element && element->kind == Type::Kind::Array)
+            m.problems.push_back({f.location, what,
+                                  limit("multidimensional fixed-size varying arrays are not generated yet")});
+          else if (auto problem = directProblem(a->element, m.reached, 1))
+            m.problems.push_back({f.location, what, *problem});
           continue;
         }
         bool iidIs = false;

@@ -4,6 +4,7 @@
 // field's type, varying arrays; and hand-written requests that break the rules, which must fault.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 #include <type_traits>
@@ -73,6 +74,12 @@ class WireFormsImpl : public WireForms_Manager {
     if (value.n.value.index() == 2) negated.n.set_half(static_cast<int16_t>(-value.n.half()));
     (void)again;
   }
+  void Reverse(const Varying& v, Slice& s, const Labels& l, int32_t& total) override {
+    std::reverse(s.items.begin() + s.first, s.items.begin() + s.last + 1);
+    total = 0;
+    for (int i = 0; i < v.n; ++i) total += v.items[static_cast<size_t>(i)];
+    for (int i = 0; i < l.n; ++i) total += l.labels[static_cast<size_t>(i)].text ? 1000 : 0;
+  }
 };
 
 // Records the stub data of the last request and reply of the dispatcher it wraps.
@@ -93,6 +100,7 @@ class Recorder : public midlrt::rpc::Dispatcher {
 
 constexpr uint16_t kBumpOpnum = 4;
 constexpr uint16_t kNegateOpnum = 7;
+constexpr uint16_t kReverseOpnum = 8;
 
 class WireFormsCalls : public ::testing::Test {
  protected:
@@ -111,7 +119,7 @@ class WireFormsCalls : public ::testing::Test {
   const Bytes& request() const { return recorder_->request; }
   const Bytes& reply() const { return recorder_->reply; }
 
-  static constexpr uint16_t kOpCount = 8;
+  static constexpr uint16_t kOpCount = 9;
   midlrt::rpc::Server server_;
   std::shared_ptr<Recorder> recorder_;
   midlrt::Binding binding_;
@@ -262,6 +270,67 @@ TEST_F(WireFormsCalls, UnionDiscriminantThatDisagreesWithTheFieldFaults) {
   // kind 2, but the union's discriminant says 1: MS-RPCE's correlation check on [switch_is].
   EXPECT_NE(rawCall(kNegateOpnum, Ndr{}.u16(2).u16(1).u32(7).u32(9).u16(1).u16(1).u32(1).b), 0u);
   EXPECT_EQ(rawCall(kNegateOpnum, Ndr{}.u16(1).u16(1).u32(7).u32(9).u16(1).u16(1).u32(1).b), 0u);
+}
+
+// ---- fixed-size varying arrays: offset, actual_count, then only the elements they select ----
+
+struct ReverseArgs {
+  Varying v{};
+  Slice s{};
+  Labels l{};
+  ReverseArgs() {
+    v.n = 2;
+    v.items = {7, 8, 99, 99, 99, 99, 99, 99};  // only the first two travel
+    s.first = 1;
+    s.last = 3;
+    s.items = {-1, 10, 20, 30, -1, -1};
+    l.n = 2;
+    l.labels[0].text = std::make_unique<std::string>("a");
+    l.labels[2].text = std::make_unique<std::string>("not sent");
+  }
+};
+
+// The request of Reverse for ReverseArgs, by hand.
+Bytes reverseRequest(uint32_t varyingCount = 2, uint32_t sliceOffset = 1) {
+  Ndr n;
+  n.u16(2).u32(0).u32(varyingCount);  // Varying: n, offset 0, actual_count, the elements
+  for (uint32_t i = 0; i < varyingCount; ++i) n.u32(7 + i);
+  n.u32(1).u32(3).u32(sliceOffset).u32(3).u16(10).u16(20).u16(30);  // Slice: first, last, offset, count
+  n.u32(2).u32(0).u32(2).u32(kFirstId).u32(0);  // Labels: n, offset, count, two referent ids (one NULL)
+  n.u32(2).u32(0).u32(2).u8('a').u8(0);         // the one referent: "a"
+  return n.b;
+}
+
+TEST_F(WireFormsCalls, FixedVaryingArrayFieldsCarryOnlyTheirWindow) {
+  ReverseArgs a;
+  int32_t total = 0;
+  WireForms::Reverse(binding_, a.v, a.s, a.l, total);
+  EXPECT_EQ(total, 7 + 8 + 1000);
+  EXPECT_EQ(a.s.items, (std::array<int16_t, 6>{0, 30, 20, 10, 0, 0}));  // outside the window: zero
+  EXPECT_EQ(request(), reverseRequest());
+  EXPECT_EQ(reply(), Ndr{}.u32(1).u32(3).u32(1).u32(3).u16(30).u16(20).u16(10).u32(1015).b);
+}
+
+TEST_F(WireFormsCalls, FixedVaryingArrayWindowBeyondTheArrayIsAnEncodeError) {
+  ReverseArgs a;
+  a.v.n = 9;
+  int32_t total = 0;
+  EXPECT_THROW(WireForms::Reverse(binding_, a.v, a.s, a.l, total), midlrt::ndr::EncodeError);
+  a.v.n = 2;
+  a.s.last = 6;
+  EXPECT_THROW(WireForms::Reverse(binding_, a.v, a.s, a.l, total), midlrt::ndr::EncodeError);
+  a.s.last = -1;  // last_is before first_is: a negative count
+  EXPECT_THROW(WireForms::Reverse(binding_, a.v, a.s, a.l, total), midlrt::ndr::EncodeError);
+}
+
+TEST_F(WireFormsCalls, FixedVaryingArrayCountsThatDisagreeWithTheFieldsFault) {
+  EXPECT_EQ(rawCall(kReverseOpnum, reverseRequest()), 0u);
+  EXPECT_NE(rawCall(kReverseOpnum, reverseRequest(3)), 0u);     // actual_count 3, n = 2
+  EXPECT_NE(rawCall(kReverseOpnum, reverseRequest(2, 2)), 0u);  // offset 2, first = 1
+  Ndr beyond;
+  beyond.u16(9).u32(0).u32(9);  // 9 elements of an array of 8: refused before any is read
+  for (int i = 0; i < 9; ++i) beyond.u32(1);
+  EXPECT_NE(rawCall(kReverseOpnum, beyond.b), 0u);
 }
 
 }  // namespace
