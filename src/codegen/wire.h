@@ -116,6 +116,8 @@ struct ConformantArray {
   std::string maxCount;    // encoding, varying: the C++ expression of max_count; otherwise value.size()
   std::string countLocal;  // decoding: the local that receives max_count
   std::string varianceLocal;
+  std::string offset = "0";  // varying: the offset's C++ value ([first_is])
+  std::string offsetText;    // [first_is] as written: the decoder checks the wire's offset against it
   Elements elements;
   std::optional<EachElement> pointees;
 };
@@ -125,6 +127,8 @@ struct HoistedArray {
   std::string value;
   bool varying = false;
   std::string varianceLocal;
+  std::string offset = "0";  // varying: the offset's C++ value ([first_is])
+  std::string offsetText;    // [first_is] as written: checked against the wire's offset after the struct
   Elements elements;
 };
 
@@ -148,6 +152,7 @@ struct SizeCheck {        // a size or length field against the container it des
   std::string value;      // its C++ value
   std::string container;  // the container whose size must equal it
   std::string guard;      // for [unique]/[ptr] containers: the pointer, checked only when not NULL
+  bool deferred = false;  // a pointer's referent: the decoder checks it after the pointees (guarded or not)
 };
 struct RangeCheck {  // [range(min, max)] on a value, or on a string's or conformant array's length
   std::string what;

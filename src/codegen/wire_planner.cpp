@@ -289,7 +289,11 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
       // A struct's conformant (and maybe varying) array: its max_count was hoisted before the struct.
       wire::HoistedArray a;
       a.value = x.expr;
-      a.varying = t->sizing.lengthIs != nullptr;
+      a.varying = t->sizing.lengthIs || t->sizing.firstIs || t->sizing.lastIs;
+      if (t->sizing.firstIs) {
+        a.offset = expression(t->sizing.firstIs, scope);
+        a.offsetText = "first_is(" + t->sizing.firstIs->text + ")";
+      }
       std::string count = "midl_conformance";
       if (a.varying) {
         a.varianceLocal = locals.make(x.path, "variance");
@@ -350,7 +354,11 @@ void WirePlanner::referent(const Type* level, const Value& y, const ExprScope& s
   }
   wire::ConformantArray a;
   a.value = y.expr;
-  a.varying = level->sizing.lengthIs != nullptr;
+  a.varying = level->sizing.lengthIs || level->sizing.firstIs || level->sizing.lastIs;
+  if (level->sizing.firstIs) {
+    a.offset = expression(level->sizing.firstIs, scope);
+    a.offsetText = "first_is(" + level->sizing.firstIs->text + ")";
+  }
   if (a.varying) {
     const sema::Expr* max = level->sizing.sizeIs ? level->sizing.sizeIs : level->sizing.maxIs;
     a.maxCount = expression(max, scope) + (level->sizing.sizeIs ? "" : " + 1");
@@ -451,6 +459,13 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     wire::SizeCheck c;
     c.text = e->text;
     c.value = expression(e, scope) + (isMax ? " + 1" : "");
+    if (const sema::Sizing& z = level->sizing; !z.lengthIs && (z.firstIs || z.lastIs)) {
+      // The elements from [first_is] (0 without it) to [last_is] (the last without it) travel.
+      const std::string first = z.firstIs ? expression(z.firstIs, scope) : "0";
+      c.text = z.lastIs ? "last_is(" + z.lastIs->text + ")" : "first_is(" + z.firstIs->text + ")";
+      c.value = z.lastIs ? "(" + expression(z.lastIs, scope) + " - " + first + " + 1)"
+                         : "(" + c.value + " - " + first + ")";
+    }
     const std::string name = scope.fieldPrefix + cppName(f.name);
     if (level->kind == Type::Kind::Pointer && level->pointerKind != sema::PointerKind::Ref) {
       c.guard = name;
@@ -458,6 +473,7 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     } else {
       c.container = name;
     }
+    c.deferred = level->kind == Type::Kind::Pointer;
     codec.sizes.push_back(std::move(c));
   }
   const sema::Field* cf = nullptr;
@@ -465,8 +481,10 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     const std::string name = "midl_v." + cppName(cf->name);
     if (ct->isString)
       codec.hoisted = name + ".size() + 1";
-    else if (ct->sizing.lengthIs && ct->sizing.sizeIs)
+    else if ((ct->sizing.lengthIs || ct->sizing.firstIs || ct->sizing.lastIs) && ct->sizing.sizeIs)
       codec.hoisted = expression(ct->sizing.sizeIs, scope);
+    else if ((ct->sizing.firstIs || ct->sizing.lastIs) && ct->sizing.maxIs)
+      codec.hoisted = expression(ct->sizing.maxIs, scope) + " + 1";
     else
       codec.hoisted = name + ".size()";
   }

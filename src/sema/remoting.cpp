@@ -317,7 +317,8 @@ class RemotingChecker {
         const Type* element = resolveTypedefs(t->element);
         if (isVoidOrFunction(element)) return rule("void, handle_t and function pointers carry no data");
         if (isInterfaceType(element)) return limit(kInterfacePointers);
-        if (t->sizing.firstIs || t->sizing.lastIs) return limit("[first_is]/[last_is] are not generated yet");
+        if (t->sizing.firstIs || t->sizing.lastIs)
+          return limit("[first_is]/[last_is] are generated on struct fields only, not yet elsewhere");
         if (t->sizing.lengthIs && !t->sizing.sizeIs && !t->sizing.maxIs && !t->isString)
           return rule("a varying pointer needs [size_is] or [max_is] as well as [length_is]");
         return directProblem(t->element, reached, depth + 1);
@@ -326,7 +327,7 @@ class RemotingChecker {
         if (t->isString) return std::nullopt;
         bool sized = !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs;
         if (sized && (t->sizing.firstIs || t->sizing.lastIs))
-          return limit("[first_is]/[last_is] on conformant arrays are not generated yet");
+          return limit("[first_is]/[last_is] are generated on struct fields only, not yet elsewhere");
         if (!sized && (t->sizing.lengthIs || t->sizing.firstIs || t->sizing.lastIs))
           return limit("fixed-size varying arrays are generated as struct fields only, not yet elsewhere");
         return directProblem(t->element, reached, depth + 1);
@@ -395,6 +396,21 @@ class RemotingChecker {
           if (element && element->kind == Type::Kind::Array)
             m.problems.push_back({f.location, what,
                                   limit("multidimensional fixed-size varying arrays are not generated yet")});
+          else if (auto problem = directProblem(a->element, m.reached, 1))
+            m.problems.push_back({f.location, what, *problem});
+          continue;
+        }
+        // [first_is]/[last_is] on a conformant array or a sized pointer field: generated for arrays of
+        // values.
+        if (const Type* a = f.type; a && (a->kind == Type::Kind::Array || a->kind == Type::Kind::Pointer) &&
+                                    !a->isString && (a->sizing.sizeIs || a->sizing.maxIs) &&
+                                    (a->sizing.firstIs || a->sizing.lastIs)) {
+          const Type* element = resolveTypedefs(a->element);
+          if (!element || element->kind == Type::Kind::Array || element->kind == Type::Kind::Pointer ||
+              isVoidOrFunction(element) || isInterfaceType(element))
+            m.problems.push_back(
+                {f.location, what,
+                 limit("[first_is]/[last_is] are generated on one-dimensional arrays of values only")});
           else if (auto problem = directProblem(a->element, m.reached, 1))
             m.problems.push_back({f.location, what, *problem});
           continue;

@@ -80,6 +80,12 @@ class WireFormsImpl : public WireForms_Manager {
     for (int i = 0; i < v.n; ++i) total += v.items[static_cast<size_t>(i)];
     for (int i = 0; i < l.n; ++i) total += l.labels[static_cast<size_t>(i)].text ? 1000 : 0;
   }
+  void Spans(const Tail& t, Span& s, int32_t& sum) override {
+    sum = 0;
+    for (int32_t x : t.items) sum += x;
+    ++s.first;
+    ++s.last;
+  }
 };
 
 // Records the stub data of the last request and reply of the dispatcher it wraps.
@@ -101,6 +107,7 @@ class Recorder : public midlrt::rpc::Dispatcher {
 constexpr uint16_t kBumpOpnum = 4;
 constexpr uint16_t kNegateOpnum = 7;
 constexpr uint16_t kReverseOpnum = 8;
+constexpr uint16_t kSpansOpnum = 9;
 
 class WireFormsCalls : public ::testing::Test {
  protected:
@@ -119,7 +126,7 @@ class WireFormsCalls : public ::testing::Test {
   const Bytes& request() const { return recorder_->request; }
   const Bytes& reply() const { return recorder_->reply; }
 
-  static constexpr uint16_t kOpCount = 9;
+  static constexpr uint16_t kOpCount = 10;
   midlrt::rpc::Server server_;
   std::shared_ptr<Recorder> recorder_;
   midlrt::Binding binding_;
@@ -331,6 +338,62 @@ TEST_F(WireFormsCalls, FixedVaryingArrayCountsThatDisagreeWithTheFieldsFault) {
   beyond.u16(9).u32(0).u32(9);  // 9 elements of an array of 8: refused before any is read
   for (int i = 0; i < 9; ++i) beyond.u32(1);
   EXPECT_NE(rawCall(kReverseOpnum, beyond.b), 0u);
+}
+
+// ---- [first_is]/[last_is] on conformant arrays: the vector holds the elements that travel ----
+
+// The request of Spans for a Tail {5, 2, {30, 40, 50}} and a Span {6, 1, 3, {7, 8, 9}}, by hand.
+Bytes spansRequest(uint32_t tailOffset = 2, uint32_t spanCount = 3) {
+  Ndr n;
+  n.u32(5).u32(5).u32(2).u32(tailOffset).u32(3).u32(30).u32(40).u32(50);  // max_count first (hoisted)
+  n.u32(6).u32(1).u32(3).u32(kFirstId);                                   // Span's fields, the [ref] id
+  n.u32(6).u32(1).u32(spanCount);  // the referent: max_count, offset, actual_count, the elements
+  for (uint32_t i = 0; i < spanCount; ++i) n.u16(static_cast<uint16_t>(7 + i));
+  return n.b;
+}
+
+TEST_F(WireFormsCalls, FirstIsAndLastIsSetTheOffsetAndTheCountOfConformantArrays) {
+  Tail t{};
+  t.size = 5;
+  t.first = 2;
+  t.items = {30, 40, 50};
+  Span s{};
+  s.size = 6;
+  s.first = 1;
+  s.last = 3;
+  s.items = {7, 8, 9};
+  int32_t sum = 0;
+  WireForms::Spans(binding_, t, s, sum);
+  EXPECT_EQ(sum, 120);
+  EXPECT_EQ(s.first, 2);
+  EXPECT_EQ(s.last, 4);
+  EXPECT_EQ(s.items, (std::vector<int16_t>{7, 8, 9}));
+  EXPECT_EQ(request(), spansRequest());
+  EXPECT_EQ(reply(),
+            Ndr{}.u32(6).u32(2).u32(4).u32(kFirstId).u32(6).u32(2).u32(3).u16(7).u16(8).u16(9).u32(120).b);
+}
+
+TEST_F(WireFormsCalls, FirstIsAndLastIsThatDisagreeWithTheVectorAreAnEncodeError) {
+  Tail t{};
+  t.size = 5;
+  t.first = 1;  // 4 elements would travel
+  t.items = {30, 40, 50};
+  Span s{};
+  s.size = 6;
+  s.first = 1;
+  s.last = 3;
+  s.items = {7, 8, 9};
+  int32_t sum = 0;
+  EXPECT_THROW(WireForms::Spans(binding_, t, s, sum), midlrt::ndr::EncodeError);
+  t.first = 2;
+  s.last = 4;
+  EXPECT_THROW(WireForms::Spans(binding_, t, s, sum), midlrt::ndr::EncodeError);
+}
+
+TEST_F(WireFormsCalls, ConformantOffsetsAndCountsThatDisagreeWithTheFieldsFault) {
+  EXPECT_EQ(rawCall(kSpansOpnum, spansRequest()), 0u);
+  EXPECT_NE(rawCall(kSpansOpnum, spansRequest(1)), 0u);     // offset 1, first_is 2
+  EXPECT_NE(rawCall(kSpansOpnum, spansRequest(2, 2)), 0u);  // actual_count 2, last_is - first_is + 1 = 3
 }
 
 }  // namespace
