@@ -12,10 +12,15 @@ namespace midlrt::ndr {
 template <class T>
 class Window {
  public:
+  /// The `count` elements from `data`.
   Window(T* data, std::size_t count) : data_(data), count_(count) {}
+  /// The first element.
   T* data() const { return data_; }
+  /// How many elements.
   std::size_t size() const { return count_; }
+  /// The first element, for range-for.
   T* begin() const { return data_; }
+  /// Past the last element, for range-for.
   T* end() const { return data_ + count_; }
 
  private:
