@@ -288,20 +288,35 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     return;
   }
 
-  const bool pointerLike = t && (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array);
+  // A [ref] pointer spelled through a typedef (PULONG, REFIID) is the top-level pointer, which has no wire
+  // form of its own; the parameter is spelled by the typedef, which names the pointee.
+  const Type* level = t;
+  std::string referenceType;
+  if (const Type* r = resolved(t); t && t->kind == Type::Kind::Named && r && r->kind == Type::Kind::Pointer &&
+                                   r->pointerKind == sema::PointerKind::Ref) {
+    level = r;
+    referenceType = cppType(t);
+  }
+  const bool pointerLike = level && (level->kind == Type::Kind::Pointer || level->kind == Type::Kind::Array);
   if (pointerLike && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref) {
     param.kind = ParamPlan::Kind::Optional;
     const std::string pointee = pointeeType(t);
     param.type = cppType(t);
     param.valueInitialized = false;
-    // An [out] [unique] pointer is only ever in a signature (sema refuses it where it is marshaled).
+    // [in]: a `const P*`. [in,out]: the smart pointer itself, which the manager may set, clear or replace
+    // (an [out]-only one is only ever in a signature: sema refuses it where it is marshaled).
     param.clientDecl = param.out ? param.type + "& " + name : "const " + pointee + "* " + name;
     param.managerDecl = param.clientDecl;
     param.beginDecl = "const " + pointee + "* " + name;
     param.beginArg = server.expr + ".get()";
-    param.argument = server.expr + ".get()";
+    param.argument = param.out ? server.expr : server.expr + ".get()";
+    if (param.out) {
+      param.finishDecl = param.type + "& " + name;
+      param.finishArg = server.expr;
+    }
     if (marshal_) {
-      param.clientWire = wire_.topLevel(t, client, kClientScope, clientLocals, what, /*rawPointer=*/true);
+      param.clientWire =
+          wire_.topLevel(t, client, kClientScope, clientLocals, what, /*rawPointer=*/!param.out);
       param.serverWire = wire_.topLevel(t, server, kServerScope, serverLocals, what);
     }
     plan.params.push_back(std::move(param));
@@ -309,7 +324,7 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
   }
   if (pointerLike) {
     param.kind = ParamPlan::Kind::Reference;
-    param.type = pointeeType(t);
+    param.type = referenceType.empty() ? pointeeType(t) : referenceType;
     param.clientDecl = (param.out ? param.type + "& " : "const " + param.type + "& ") + name;
     param.managerDecl = param.clientDecl;
     if (param.in) {
@@ -321,8 +336,8 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
       param.finishArg = server.expr;
     }
     if (marshal_) {
-      param.clientWire = wire_.topLevel(t, client, kClientScope, clientLocals, what);
-      param.serverWire = wire_.topLevel(t, server, kServerScope, serverLocals, what);
+      param.clientWire = wire_.topLevel(level, client, kClientScope, clientLocals, what);
+      param.serverWire = wire_.topLevel(level, server, kServerScope, serverLocals, what);
     }
     plan.params.push_back(std::move(param));
     return;

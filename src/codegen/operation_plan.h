@@ -7,7 +7,9 @@
 //   [in] struct/union by value        const T&
 //   [in] [ref] pointer or array       const P&      (P: the pointee: value, std::string, std::vector<E>)
 //   [in] [unique]/[ptr] pointer       const P*      (nullptr for NULL)
-//   [out] or [in,out] [ref] pointer   P&
+//   [in,out] [unique]/[ptr] pointer   std::unique_ptr<P>& / std::shared_ptr<P>&  (the manager may set,
+//                                     clear or replace it; the reply's referent replaces the client's)
+//   [out] or [in,out] [ref] pointer   P&            (also through a typedef: [out] PULONG n is uint32_t&)
 //   pipe (RPC), by value or [ref]     P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides)
 //   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
 //   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception
@@ -30,7 +32,7 @@ struct ParamPlan {
     Status,         // [comm_status]/[fault_status]: on the client only
     Pipe,           // a DCE pipe
     ContextHandle,  // a context handle
-    Optional,       // an [in] [unique]/[ptr] pointer
+    Optional,       // an [in] or [in,out] [unique]/[ptr] pointer
     Reference,      // a [ref] pointer or an array
     Value,          // a base type, enum, struct or union passed by value
   };

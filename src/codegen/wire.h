@@ -116,6 +116,8 @@ struct ConformantArray {
   std::string maxCount;    // encoding, varying: the C++ expression of max_count; otherwise value.size()
   std::string countLocal;  // decoding: the local that receives max_count
   std::string varianceLocal;
+  std::string offset = "0";  // varying: the offset's C++ value ([first_is])
+  std::string offsetText;    // [first_is] as written: the decoder checks the wire's offset against it
   Elements elements;
   std::optional<EachElement> pointees;
 };
@@ -125,7 +127,23 @@ struct HoistedArray {
   std::string value;
   bool varying = false;
   std::string varianceLocal;
+  std::string offset = "0";  // varying: the offset's C++ value ([first_is])
+  std::string offsetText;    // [first_is] as written: checked against the wire's offset after the struct
   Elements elements;
+};
+
+// A fixed-size varying array in a struct (C706 14.3.3.3): offset and actual_count, then the elements they
+// select from its std::array. The sender computes both from the correlated fields and checks them against
+// the array's size; the receiver reads them (the decoder checks them against the size), and after the whole
+// struct checks them against the fields (MS-RPCE's correlation).
+struct VaryingArray {
+  std::string value;
+  uint64_t size = 0;
+  std::string first, count;          // the C++ values of the offset and the actual count
+  std::string firstText, countText;  // the attributes as written, for messages
+  std::string firstLocal, countLocal, varianceLocal, window;
+  Elements elements;  // over `window`
+  std::string what;
 };
 
 // Checks that hold whichever way the data goes.
@@ -134,6 +152,7 @@ struct SizeCheck {        // a size or length field against the container it des
   std::string value;      // its C++ value
   std::string container;  // the container whose size must equal it
   std::string guard;      // for [unique]/[ptr] containers: the pointer, checked only when not NULL
+  bool deferred = false;  // a pointer's referent: the decoder checks it after the pointees (guarded or not)
 };
 struct RangeCheck {  // [range(min, max)] on a value, or on a string's or conformant array's length
   std::string what;
@@ -172,7 +191,7 @@ struct PipeIn {  // the client reads an [out] pipe's chunks and pushes them
 
 struct Step {
   using Node = std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
-                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray,
+                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray, VaryingArray,
                             ClientContext, ServerContext, PipeOut, PipeIn>;
   Node node;
   template <typename T>

@@ -242,9 +242,9 @@ class Emitter {
   void conformantArray(const wire::ConformantArray& n) {
     Printer::Var y{"y", n.value}, count{"count", n.countLocal}, variance{"variance", n.varianceLocal};
     if (encode_ && n.varying)
-      p_.emit({y, {"max", n.maxCount}}, R"gen(
+      p_.emit({y, {"max", n.maxCount}, {"offset", n.offset}}, R"gen(
         midl_e.writeConformance($max$);
-        midl_e.writeVariance(0, $y$.size());
+        midl_e.writeVariance($offset$, $y$.size());
       )gen");
     else if (encode_)
       p_.emit({y}, "midl_e.writeConformance($y$.size());");
@@ -252,6 +252,10 @@ class Emitter {
       p_.emit({count}, "const uint32_t $count$ = midl_d.readConformance();");
     if (!encode_ && n.varying)
       p_.emit({count, variance}, "const auto $variance$ = midl_d.readVariance($count$);");
+    if (!encode_ && n.varying && !n.offsetText.empty())  // the struct's fields are read by now
+      p_.emit({variance, {"text", quote(n.offsetText)}, {"value", n.offset}},
+              "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($value$), "
+              "$variance$.offset);");
     emit(n.elements);
     if (n.pointees) emit(*n.pointees);
   }
@@ -259,12 +263,67 @@ class Emitter {
   void emit(const wire::HoistedArray& n) {
     if (n.varying) {
       if (encode_)
-        p_.emit({{"x", n.value}}, "midl_e.writeVariance(0, $x$.size());");
+        p_.emit({{"x", n.value}, {"offset", n.offset}}, "midl_e.writeVariance($offset$, $x$.size());");
       else
         p_.emit({{"variance", n.varianceLocal}},
                 "const auto $variance$ = midl_d.readVariance(midl_conformance);");
     }
     emit(n.elements);
+  }
+
+  void emit(const wire::VaryingArray& n) {
+    Printer::Var x{"x", n.value}, size{"n", std::to_string(n.size)}, window{"window", n.window},
+        elements{"elements", [&] { emit(n.elements); }};
+    if (encode_) {
+      p_.emit({x,
+               size,
+               window,
+               elements,
+               {"first", n.firstLocal},
+               {"count", n.countLocal},
+               {"firstValue", n.first},
+               {"countValue", n.count},
+               {"why", quote(n.what + ": " + n.firstText + " and " + n.countText +
+                             " select elements beyond the array's " + std::to_string(n.size))}},
+              R"gen(
+                {
+                  const uint64_t $first$ = static_cast<uint64_t>($firstValue$);
+                  const uint64_t $count$ = static_cast<uint64_t>($countValue$);
+                  if ($first$ > $n$ || $count$ > $n$ - $first$) midl_e.fail($why$);
+                  midl_e.writeVariance($first$, $count$);
+                  const auto $window$ = ::midlrt::ndr::window($x$, $first$, $count$);
+                  $elements$
+                }
+              )gen");
+      return;
+    }
+    p_.emit({x, size, window, elements, {"variance", n.varianceLocal}}, R"gen(
+      const auto $variance$ = midl_d.readVariance($n$);
+      $x$ = {};
+      {
+        const auto $window$ = ::midlrt::ndr::window($x$, $variance$.offset, $variance$.actualCount);
+        $elements$
+      }
+    )gen");
+  }
+
+  // After a struct's fields are read: its varying arrays' offsets and counts against the fields.
+  void varianceChecks(const wire::Steps& flat) {
+    for (const auto& step : flat) {
+      if (const auto* h = std::get_if<wire::HoistedArray>(&step.node); h && !h->offsetText.empty())
+        p_.emit({{"variance", h->varianceLocal}, {"text", quote(h->offsetText)}, {"value", h->offset}},
+                "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($value$), "
+                "$variance$.offset);");
+      const auto* a = std::get_if<wire::VaryingArray>(&step.node);
+      if (!a) continue;
+      Printer::Var variance{"variance", a->varianceLocal};
+      p_.emit({variance, {"text", quote(a->firstText)}, {"value", a->first}},
+              "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($value$), "
+              "$variance$.offset);");
+      p_.emit({variance, {"text", quote(a->countText)}, {"value", a->count}},
+              "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($value$), "
+              "$variance$.actualCount);");
+    }
   }
 
   void emit(const wire::ClientContext& n) {
@@ -299,11 +358,11 @@ class Emitter {
     )gen");
   }
 
-  enum class Which { All, Unguarded, Guarded };
+  enum class Which { All, Flat, Deferred };  // Deferred: pointers' referents
   void sizeChecks(const std::vector<wire::SizeCheck>& checks, Which which) {
     for (const auto& c : checks) {
       const bool guarded = !c.guard.empty();
-      if ((which == Which::Unguarded && guarded) || (which == Which::Guarded && !guarded)) continue;
+      if ((which == Which::Flat && c.deferred) || (which == Which::Deferred && !c.deferred)) continue;
       Printer::Var check{"check", encode_ ? "::midlrt::ndr::Encoder::checkSize"
                                           : "::midlrt::ndr::Decoder::checkCorrelation"};
       Printer::Var text{"text", quote(c.text)}, value{"value", c.value}, container{"c", c.container};
@@ -352,21 +411,22 @@ class Emitter {
     steps(codec.flat);
     if (!encode_) {
       rangeChecks(codec.ranges);
-      sizeChecks(codec.sizes, Which::Unguarded);  // pointers are checked when their referents are read
+      sizeChecks(codec.sizes, Which::Flat);  // pointers' referents are checked once they are read
+      varianceChecks(codec.flat);
     }
     switchChecks(codec.switches);
   }
 
   void structPointees(const wire::StructCodec& codec) {
     bool guardedChecks = false;
-    for (const auto& c : codec.sizes) guardedChecks = guardedChecks || !c.guard.empty();
+    for (const auto& c : codec.sizes) guardedChecks = guardedChecks || c.deferred;
     if (codec.pointees.empty() && (encode_ || !guardedChecks)) {
       unused();
       return;
     }
     guard();
     steps(codec.pointees);
-    if (!encode_) sizeChecks(codec.sizes, Which::Guarded);
+    if (!encode_) sizeChecks(codec.sizes, Which::Deferred);
   }
 
   void unionFlat(const wire::UnionCodec& codec) {

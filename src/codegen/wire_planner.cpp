@@ -4,6 +4,7 @@
 #include "codegen/wire_planner.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "codegen/cpp_types.h"
 #include "codegen/names.h"
@@ -29,6 +30,12 @@ bool sizedLevel(const Type* level) {
 
 std::string deref(const std::string& expr) {
   return "(*" + expr + ")";
+}
+
+// A fixed-size array that transmits part of itself: [length_is], [first_is] or [last_is] without a size.
+bool varyingFixed(const Type* level) {
+  return level->kind == Type::Kind::Array && !level->isString && !sizedLevel(level) &&
+         (level->sizing.lengthIs || level->sizing.firstIs || level->sizing.lastIs);
 }
 
 // The last conformant array or string field of a struct, whose max_count goes before the struct.
@@ -79,7 +86,7 @@ unsigned WirePlanner::alignment(const Type* t) {
       return 4;
     case Type::Kind::Array:
       if (t->isString) return 4;
-      return std::max(sizedLevel(t) ? 4u : 1u, alignment(t->element));
+      return std::max(sizedLevel(t) || varyingFixed(t) ? 4u : 1u, alignment(t->element));
     case Type::Kind::Named:
       break;
     default:
@@ -271,6 +278,10 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
         out.push_back(wire::BoundedString{x.expr, isWideString(t), t->fixedLength});
         return;
       }
+      if (varyingFixed(t)) {
+        out.push_back(varyingArray(t, x, scope, locals, what));
+        return;
+      }
       if (!sizedLevel(t)) {
         out.push_back(elements(t->element, x, "", scope, locals, what));
         return;
@@ -278,7 +289,11 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
       // A struct's conformant (and maybe varying) array: its max_count was hoisted before the struct.
       wire::HoistedArray a;
       a.value = x.expr;
-      a.varying = t->sizing.lengthIs != nullptr;
+      a.varying = t->sizing.lengthIs || t->sizing.firstIs || t->sizing.lastIs;
+      if (t->sizing.firstIs) {
+        a.offset = expression(t->sizing.firstIs, scope);
+        a.offsetText = "first_is(" + t->sizing.firstIs->text + ")";
+      }
       std::string count = "midl_conformance";
       if (a.varying) {
         a.varianceLocal = locals.make(x.path, "variance");
@@ -291,6 +306,39 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
     default:
       return;  // sema's remoting checks refuse everything else
   }
+}
+
+std::pair<std::string, std::string> WirePlanner::varyingWindow(const Type* level, const ExprScope& scope) {
+  const sema::Sizing& z = level->sizing;
+  const std::string first = z.firstIs ? expression(z.firstIs, scope) : "0";
+  std::string count;
+  if (z.lengthIs)
+    count = expression(z.lengthIs, scope);
+  else if (z.lastIs)
+    count = "(" + expression(z.lastIs, scope) + " - " + first + " + 1)";
+  else
+    count = "(" + std::to_string(*level->fixedLength) + " - " + first + ")";
+  return {first, count};
+}
+
+wire::VaryingArray WirePlanner::varyingArray(const Type* level, const Value& x, const ExprScope& scope,
+                                             Locals& locals, const std::string& what) {
+  const sema::Sizing& z = level->sizing;
+  wire::VaryingArray a;
+  a.value = x.expr;
+  a.size = *level->fixedLength;
+  std::tie(a.first, a.count) = varyingWindow(level, scope);
+  a.firstText = z.firstIs ? "first_is(" + z.firstIs->text + ")" : "an offset of 0";
+  a.countText = z.lengthIs ? "length_is(" + z.lengthIs->text + ")"
+                : z.lastIs ? "last_is(" + z.lastIs->text + ")"
+                           : "the elements from the first to the last";
+  a.firstLocal = locals.make(x.path, "first");
+  a.countLocal = locals.make(x.path, "count");
+  a.varianceLocal = locals.make(x.path, "variance");
+  a.window = locals.make(x.path, "window");
+  a.elements = elements(level->element, Value{a.window, x.path}, "", scope, locals, what);
+  a.what = what;
+  return a;
 }
 
 void WirePlanner::referent(const Type* level, const Value& y, const ExprScope& scope, Locals& locals,
@@ -306,7 +354,11 @@ void WirePlanner::referent(const Type* level, const Value& y, const ExprScope& s
   }
   wire::ConformantArray a;
   a.value = y.expr;
-  a.varying = level->sizing.lengthIs != nullptr;
+  a.varying = level->sizing.lengthIs || level->sizing.firstIs || level->sizing.lastIs;
+  if (level->sizing.firstIs) {
+    a.offset = expression(level->sizing.firstIs, scope);
+    a.offsetText = "first_is(" + level->sizing.firstIs->text + ")";
+  }
   if (a.varying) {
     const sema::Expr* max = level->sizing.sizeIs ? level->sizing.sizeIs : level->sizing.maxIs;
     a.maxCount = expression(max, scope) + (level->sizing.sizeIs ? "" : " + 1");
@@ -339,6 +391,11 @@ void WirePlanner::pointees(const Type* t, const Value& x, const ExprScope& scope
     case Type::Kind::Array: {
       wire::EachElement each;
       each.container = x.expr;
+      if (varyingFixed(t)) {  // only the transmitted elements' pointees; flat has checked the window
+        const auto [first, count] = varyingWindow(t, scope);
+        each.container = "::midlrt::ndr::window(" + x.expr + ", static_cast<uint64_t>(" + first +
+                         "), static_cast<uint64_t>(" + count + "))";
+      }
       each.element = locals.make(x.path, "el");
       pointees(t->element, Value{each.element, x.path + "_el"}, scope, locals, what, each.body);
       out.push_back(std::move(each));
@@ -392,7 +449,8 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
   // Correlation: a size or length field must agree with the container it describes.
   for (const auto& f : s.fields) {
     const Type* level = f.type;
-    if (!level || (level->kind != Type::Kind::Pointer && level->kind != Type::Kind::Array) || level->isString)
+    if (!level || (level->kind != Type::Kind::Pointer && level->kind != Type::Kind::Array) ||
+        level->isString || varyingFixed(level))  // checked against its variance (wire::VaryingArray)
       continue;
     const sema::Expr* e = level->sizing.lengthIs ? level->sizing.lengthIs : level->sizing.sizeIs;
     const bool isMax = !e && level->sizing.maxIs;
@@ -401,6 +459,13 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     wire::SizeCheck c;
     c.text = e->text;
     c.value = expression(e, scope) + (isMax ? " + 1" : "");
+    if (const sema::Sizing& z = level->sizing; !z.lengthIs && (z.firstIs || z.lastIs)) {
+      // The elements from [first_is] (0 without it) to [last_is] (the last without it) travel.
+      const std::string first = z.firstIs ? expression(z.firstIs, scope) : "0";
+      c.text = z.lastIs ? "last_is(" + z.lastIs->text + ")" : "first_is(" + z.firstIs->text + ")";
+      c.value = z.lastIs ? "(" + expression(z.lastIs, scope) + " - " + first + " + 1)"
+                         : "(" + c.value + " - " + first + ")";
+    }
     const std::string name = scope.fieldPrefix + cppName(f.name);
     if (level->kind == Type::Kind::Pointer && level->pointerKind != sema::PointerKind::Ref) {
       c.guard = name;
@@ -408,6 +473,7 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     } else {
       c.container = name;
     }
+    c.deferred = level->kind == Type::Kind::Pointer;
     codec.sizes.push_back(std::move(c));
   }
   const sema::Field* cf = nullptr;
@@ -415,8 +481,10 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     const std::string name = "midl_v." + cppName(cf->name);
     if (ct->isString)
       codec.hoisted = name + ".size() + 1";
-    else if (ct->sizing.lengthIs && ct->sizing.sizeIs)
+    else if ((ct->sizing.lengthIs || ct->sizing.firstIs || ct->sizing.lastIs) && ct->sizing.sizeIs)
       codec.hoisted = expression(ct->sizing.sizeIs, scope);
+    else if ((ct->sizing.firstIs || ct->sizing.lastIs) && ct->sizing.maxIs)
+      codec.hoisted = expression(ct->sizing.maxIs, scope) + " + 1";
     else
       codec.hoisted = name + ".size()";
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "codegen/wire.h"
 #include "sema/model.h"
@@ -81,6 +82,10 @@ class WirePlanner {
                 const std::string& what, wire::Steps& out);
   void referent(const sema::Type* level, const Value& y, const ExprScope& scope, Locals& locals,
                 const std::string& what, wire::Steps& out);
+  // A fixed-size varying array's offset and actual count, as C++ values of its correlated fields.
+  std::pair<std::string, std::string> varyingWindow(const sema::Type* level, const ExprScope& scope);
+  wire::VaryingArray varyingArray(const sema::Type* level, const Value& x, const ExprScope& scope,
+                                  Locals& locals, const std::string& what);
   wire::Elements elements(const sema::Type* element, const Value& container, const std::string& count,
                           const ExprScope& scope, Locals& locals, const std::string& what);
 

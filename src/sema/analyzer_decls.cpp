@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "sema/analyzer.h"
@@ -715,8 +716,43 @@ Location Analyzer::asyncRequest(const InterfaceDecl& itf) {
   return itf.location;
 }
 
+// A non-encapsulated union without [switch_type] takes its discriminant's type from the field that
+// switches it, as MIDL does; fields of different types switching one union leave its type undecided.
+void Analyzer::inferSwitchTypes() {
+  struct Switch {
+    const Field* field;  // the field that gave the union its type
+    std::string where;   // "field 'k' of 'S'"
+  };
+  std::map<const UnionDecl*, Switch> inferredFrom;
+  for (const auto& d : m_.decls) {
+    if (d->kind != Decl::Kind::Struct) continue;
+    for (const Field& f : static_cast<const StructDecl*>(d.get())->fields) {
+      const Type* t = resolve(f.type);
+      if (!f.switchIs || f.switchIs->kind != Expr::Kind::FieldRef || !f.switchIs->field || !t ||
+          t->kind != Type::Kind::Named || t->decl->kind != Decl::Kind::Union)
+        continue;
+      auto* u = const_cast<UnionDecl*>(static_cast<const UnionDecl*>(t->decl));
+      const Field& by = *f.switchIs->field;
+      if (u->encapsulated || u->isCUnion || !isIntegerType(by.type)) continue;
+      const std::string where = "field '" + by.name + "' of '" + d->name + "'";
+      auto it = inferredFrom.find(u);
+      if (!u->switchType) {
+        u->switchType = by.type;
+        inferredFrom[u] = {&by, where};
+      } else if (it != inferredFrom.end() && !sameIntegerType(resolve(u->switchType), resolve(by.type))) {
+        d_.error(f.location, "union '" + u->name +
+                                 "' has no [switch_type], and the fields that switch it differ: " + where +
+                                 " is " + typeText(by.type) + ", " + it->second.where + " is " +
+                                 typeText(u->switchType) + "; give the union a [switch_type]");
+        d_.note(it->second.field->location, it->second.where + " is declared here");
+      }
+    }
+  }
+}
+
 void Analyzer::finalChecks() {
   bindPendingBases();
+  inferSwitchTypes();
   for (const auto& d : m_.decls) {
     if (d->kind != Decl::Kind::Interface || d->isForward || d->imported) continue;
     auto* itf = static_cast<InterfaceDecl*>(d.get());

@@ -266,17 +266,28 @@ class RemotingChecker {
       report(p.location, what, limit(kInterfacePointers));
       return;
     }
-    if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref && out) {
-      if (p.direction == Direction::Out)
-        report(p.location, what, rule("an [out]-only parameter cannot be a [unique] or [ptr] pointer"));
-      else
-        report(p.location, what, limit("[in,out] [unique] and [ptr] pointers are not generated yet"));
+    if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref &&
+        p.direction == Direction::Out) {
+      report(p.location, what, rule("an [out]-only parameter cannot be a [unique] or [ptr] pointer"));
+      return;
+    }
+    if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref && out && itf.isObject &&
+        itf.asyncSource != AsyncSource::None && itf.asyncUuid) {
+      report(
+          p.location, what,
+          limit("[in,out] [unique] and [ptr] pointers of asynchronous object interfaces (call objects) are "
+                "not generated yet"));
       return;
     }
     if (out && t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) {
-      // A pointer spelled through a typedef (PULONG); sema's own check took the rest.
-      if (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)
-        report(p.location, what, limit("[out] parameters through pointer typedefs are not generated yet"));
+      // A pointer spelled through a typedef (PULONG): a [ref] one is the top-level pointer; sema's own check
+      // took the rest.
+      if (r->kind == Type::Kind::Pointer && r->pointerKind == PointerKind::Ref)
+        value(t, p.location, what);
+      else if (r->kind == Type::Kind::Pointer || r->kind == Type::Kind::Array)
+        report(p.location, what,
+               limit("[out] parameters through pointer typedefs other than [ref] ones, and through array "
+                     "typedefs, are not generated yet"));
       return;
     }
     value(t, p.location, what);
@@ -331,17 +342,19 @@ class RemotingChecker {
         const Type* element = resolveTypedefs(t->element);
         if (isVoidOrFunction(element)) return rule("void, handle_t and function pointers carry no data");
         if (isInterfaceType(element)) return limit(kInterfacePointers);
-        if (t->sizing.firstIs || t->sizing.lastIs) return limit("[first_is]/[last_is] are not generated yet");
+        if (t->sizing.firstIs || t->sizing.lastIs)
+          return limit("[first_is]/[last_is] are generated on struct fields only, not yet elsewhere");
         if (t->sizing.lengthIs && !t->sizing.sizeIs && !t->sizing.maxIs && !t->isString)
           return rule("a varying pointer needs [size_is] or [max_is] as well as [length_is]");
         return directProblem(t->element, reached, depth + 1);
       }
       case Type::Kind::Array: {
         if (t->isString) return std::nullopt;
-        if (t->sizing.firstIs || t->sizing.lastIs)
-          return limit("[first_is]/[last_is] arrays are not generated yet");
         bool sized = !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs;
-        if (!sized && t->sizing.lengthIs) return limit("fixed-size varying arrays are not generated yet");
+        if (sized && (t->sizing.firstIs || t->sizing.lastIs))
+          return limit("[first_is]/[last_is] are generated on struct fields only, not yet elsewhere");
+        if (!sized && (t->sizing.lengthIs || t->sizing.firstIs || t->sizing.lastIs))
+          return limit("fixed-size varying arrays are generated as struct fields only, not yet elsewhere");
         return directProblem(t->element, reached, depth + 1);
       }
       case Type::Kind::Named:
@@ -400,6 +413,33 @@ class RemotingChecker {
                      "generated yet")});
           continue;
         }
+        // A fixed-size varying array field ([length_is], [first_is], [last_is]): generated for one dimension.
+        if (const Type* a = f.type; a && a->kind == Type::Kind::Array && !a->isString && a->fixedLength &&
+                                    !a->sizing.sizeIs && !a->sizing.maxIs &&
+                                    (a->sizing.lengthIs || a->sizing.firstIs || a->sizing.lastIs)) {
+          const Type* element = resolveTypedefs(a->element);
+          if (element && element->kind == Type::Kind::Array)
+            m.problems.push_back({f.location, what,
+                                  limit("multidimensional fixed-size varying arrays are not generated yet")});
+          else if (auto problem = directProblem(a->element, m.reached, 1))
+            m.problems.push_back({f.location, what, *problem});
+          continue;
+        }
+        // [first_is]/[last_is] on a conformant array or a sized pointer field: generated for arrays of
+        // values.
+        if (const Type* a = f.type; a && (a->kind == Type::Kind::Array || a->kind == Type::Kind::Pointer) &&
+                                    !a->isString && (a->sizing.sizeIs || a->sizing.maxIs) &&
+                                    (a->sizing.firstIs || a->sizing.lastIs)) {
+          const Type* element = resolveTypedefs(a->element);
+          if (!element || element->kind == Type::Kind::Array || element->kind == Type::Kind::Pointer ||
+              isVoidOrFunction(element) || isInterfaceType(element))
+            m.problems.push_back(
+                {f.location, what,
+                 limit("[first_is]/[last_is] are generated on one-dimensional arrays of values only")});
+          else if (auto problem = directProblem(a->element, m.reached, 1))
+            m.problems.push_back({f.location, what, *problem});
+          continue;
+        }
         bool iidIs = false;
         for (const auto& a : f.attributes) iidIs = iidIs || a.name == "iid_is";
         if (iidIs) {
@@ -416,8 +456,9 @@ class RemotingChecker {
       else if (!u->encapsulated && !u->switchType)
         m.problems.push_back(
             {decl->location, "union '" + decl->name + "'",
-             limit("a non-encapsulated union without [switch_type] is not generated yet (MIDL "
-                   "takes the discriminant's type from the [switch_is] field)")});
+             limit("a non-encapsulated union without [switch_type] takes its discriminant's type from "
+                   "the struct field that switches it; switched only by a parameter or an expression, it "
+                   "is not generated yet")});
       else
         for (const auto& arm : u->arms)
           if (arm.field) member(*arm.field, "arm '" + arm.field->name + "' of '" + decl->name + "'");

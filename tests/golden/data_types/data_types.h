@@ -170,6 +170,10 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v);
 inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v);
 inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v);
 inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Window& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Window& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Window& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Window& midl_v);
 inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Tree& midl_v);
 inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Tree& midl_v);
 inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Tree& midl_v);
@@ -579,6 +583,63 @@ inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Matrix& midl_v) {
 }
 
 inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Matrix& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
+}
+
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Window& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.items) ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(midl_v.count), (*midl_v.items).size());
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.total);
+  midl_e.write<int32_t>(midl_v.first);
+  midl_e.write<int32_t>(midl_v.count);
+  midl_e.writeUniquePointer(midl_v.items.get());
+}
+
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Window& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.items) {
+    {
+      midl_e.writeConformance(midl_v.total);
+      midl_e.writeVariance(midl_v.first, (*midl_v.items).size());
+      static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
+      midl_e.writeBulk((*midl_v.items).data(), (*midl_v.items).size(), 4);
+    }
+  }
+}
+
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Window& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.total = midl_d.read<int32_t>();
+  midl_v.first = midl_d.read<int32_t>();
+  midl_v.count = midl_d.read<int32_t>();
+  if (midl_d.readUniquePointer()) midl_v.items = std::make_unique<std::vector<Point>>();
+  else midl_v.items.reset();
+}
+
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Window& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.items) {
+    {
+      const uint32_t midl_items_count = midl_d.readConformance();
+      const auto midl_items_variance = midl_d.readVariance(midl_items_count);
+      ::midlrt::ndr::Decoder::checkCorrelation("first_is(first)", static_cast<uint64_t>(midl_v.first), midl_items_variance.offset);
+      static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
+      midl_d.readBulk((*midl_v.items), midl_items_variance.actualCount, 4);
+    }
+  }
+  if (midl_v.items) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(midl_v.count), (*midl_v.items).size());
+}
+
+// Window as a whole top-level value: its representation, then its deferred referents.
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const Window& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
+}
+
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Window& midl_v) {
   ndrReadFlat(midl_d, midl_v);
   ndrReadPointees(midl_d, midl_v);
 }

@@ -8,6 +8,7 @@
 #include "midlrt/ndr/error.h"
 #include "midlrt/ndr/primitive.h"
 #include "midlrt/ndr/status.h"
+#include "midlrt/ndr/window.h"
 
 // How generated code uses this layer (NDR 2.0, C706 chapter 14, with Microsoft's conventions).
 //
