@@ -45,7 +45,7 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
   const std::string header = name(options.headerName, base + ".h");
   Output outputs[] = {
       {options.header, "header.h", header,
-       options.header ? headerView(model, plan, wire, options.defaultImportDir) : Data()},
+       options.header ? headerView(model, plan, wire, {options.defaultImportDir, options.cppQuote}) : Data()},
       {options.client, "client.cpp", name(options.clientName, base + "_c.cpp"),
        options.client ? clientView(plan) : Data()},
       {options.server, "server.cpp", name(options.serverName, base + "_s.cpp"),

@@ -16,6 +16,7 @@ struct Options {
   bool client = false;           // <base>_c.cpp: client stubs of RPC interfaces
   bool server = false;           // <base>_s.cpp: server stubs (dispatchers) of RPC interfaces
   std::string templateDir;       // --template-dir: overrides embedded templates by file name
+  bool cppQuote = true;          // copy cpp_quote text into the header (--no-cpp-quote: leave it out)
   std::string baseName;          // output file names: <baseName>.h ...
   std::string defaultImportDir;  // imports found here are midlc's own IDL: #include <midlrt/idl/x.h>
   // Chosen file names (MIDL's /h, /cstub, /sstub); empty: <base>.h, <base>_c.cpp, <base>_s.cpp.

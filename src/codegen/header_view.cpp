@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "codegen/cpp_types.h"
 #include "codegen/view.h"
@@ -19,8 +20,8 @@ namespace {
 class HeaderView {
  public:
   HeaderView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
-             const std::string& defaultImportDir)
-      : model_(model), plan_(plan), wire_(wire), defaultImportDir_(defaultImportDir) {}
+             const HeaderOptions& options)
+      : model_(model), plan_(plan), wire_(wire), options_(options) {}
 
   Data build() {
     Data view;
@@ -29,6 +30,7 @@ class HeaderView {
       if (auto* import = std::get_if<sema::Import>(&item)) includes.add(Data(include(*import)));
     put(view, "includes", includes.take());
     put(view, "usesPipes", usesPipes());
+    put(view, "hasCppQuote", hasCppQuote());
     forwardDeclareInterfaces();
     for (const auto& item : model_.mainFile().items) emitItem(item);
     put(view, "items", items_.take());
@@ -68,18 +70,39 @@ class HeaderView {
     namespace fs = std::filesystem;
     const std::string header = fs::path(import.path).stem().string() + ".h";
     std::error_code ec;
-    const bool own = !defaultImportDir_.empty() && fs::exists(fs::path(defaultImportDir_) / import.path, ec);
+    const bool own = !options_.defaultImportDir.empty() &&
+                     fs::exists(fs::path(options_.defaultImportDir) / import.path, ec);
     const bool shadowed = fs::exists(fs::path(model_.mainFile().path).parent_path() / import.path, ec);
     return own && !shadowed ? "<midlrt/idl/" + header + ">" : "\"" + header + "\"";
   }
 
+  // A #pragma of the IDL goes into the header unless it speaks to the IDL compiler itself (widl's
+  // `#pragma winrt`, MIDL's `#pragma midl_echo`), which a C++ compiler would warn about.
+  static bool forCompiler(const std::string& pragma) {
+    const size_t start = pragma.find_first_not_of(" \t#");  // "#pragma", "# pragma"
+    std::istringstream words(start == std::string::npos ? std::string() : pragma.substr(start));
+    std::string keyword, name;
+    words >> keyword >> name;
+    return name != "winrt" && name != "midl_echo";
+  }
+
+  // Whether the header needs midlrt/windows_compat.h: cpp_quote text is written for Windows' headers.
+  bool hasCppQuote() const {
+    if (!options_.cppQuote) return false;
+    for (const auto& item : model_.mainFile().items)
+      if (std::holds_alternative<sema::CppQuote>(item)) return true;
+    return false;
+  }
+
   void emitItem(const sema::Item& item) {
     if (auto* q = std::get_if<sema::CppQuote>(&item)) {
+      if (!options_.cppQuote) return;
       Data d;
       put(d, "isCppQuote", true);
       put(d, "text", q->text);
       items_.add(std::move(d));
     } else if (auto* p = std::get_if<sema::Pragma>(&item)) {
+      if (!forCompiler(p->text)) return;
       Data d;
       put(d, "isPragma", true);
       put(d, "text", p->text);
@@ -121,16 +144,30 @@ class HeaderView {
   }
 
   // Every object interface of the file is declared first, as widl does: typedefs, structs and methods
-  // name interfaces that are defined further down (LPCLASSFACTORY before IClassFactory).
+  // name interfaces that are defined further down (LPCLASSFACTORY before IClassFactory, a method taking
+  // an ISynchronize* before objidl.idl defines ISynchronize, which is the runtime's).
   void forwardDeclareInterfaces() {
     for (const auto& d : model_.decls) {
-      if (d->kind != Decl::Kind::Interface || d->imported || isRuntimeInterface(d->name)) continue;
+      if (d->kind != Decl::Kind::Interface || d->imported) continue;
+      if (isRuntimeInterface(d->name)) {
+        aliasRuntimeInterface(d->name);
+        continue;
+      }
       const Decl* definition = d->isForward ? model_.find(d->name) : d.get();
       if (definition && definition->kind == Decl::Kind::Interface && !definition->isForward &&
           !static_cast<const sema::InterfaceDecl*>(definition)->isObject)
         continue;  // an RPC interface is a namespace of client functions
       forwardDeclare(d.get());
     }
+  }
+
+  // `using ISynchronize = ::midlrt::com::ISynchronize;`, once.
+  void aliasRuntimeInterface(const std::string& name) {
+    if (!aliased_.insert(name).second) return;
+    Data u;
+    put(u, "isRuntimeInterface", true);
+    put(u, "name", cppName(name));
+    items_.add(std::move(u));
   }
 
   void forwardDeclare(const Decl* d) {
@@ -300,10 +337,7 @@ class HeaderView {
   void emitInterface(const sema::InterfaceDecl& itf) {
     emitted_.insert(&itf);
     if (isRuntimeInterface(itf.name)) {
-      Data u;
-      put(u, "isRuntimeInterface", true);
-      put(u, "name", cppName(itf.name));
-      items_.add(std::move(u));
+      aliasRuntimeInterface(itf.name);
       for (const auto& member : itf.members) emitItem(member);
       return;
     }
@@ -331,6 +365,7 @@ class HeaderView {
     }
     put(o, "methods", methods.take());
     put(o, "hasProxy", itf.hasProxy);
+    put(o, "hasNoStubs", !itf.noStubs.empty());
     put(o, "noStubs", itf.noStubs);
     put(o, "ifspecUuid", itf.iid);
     return o;
@@ -393,18 +428,19 @@ class HeaderView {
   const sema::Model& model_;
   const FilePlan& plan_;
   WirePlanner& wire_;
-  const std::string& defaultImportDir_;
+  const HeaderOptions& options_;
   DataList items_;
   DataList ndrTypes_;
   std::set<const Decl*> emitted_;
   std::set<const Decl*> forwarded_;
+  std::set<std::string> aliased_;
 };
 
 }  // namespace
 
 Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
-                const std::string& defaultImportDir) {
-  return HeaderView(model, plan, wire, defaultImportDir).build();
+                const HeaderOptions& options) {
+  return HeaderView(model, plan, wire, options).build();
 }
 
 }  // namespace midlc::codegen

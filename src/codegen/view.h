@@ -84,9 +84,15 @@ Data rpcInterfacesView(const FilePlan& plan,
                        const std::function<Data(const RpcInterfacePlan&, const OperationPlan&)>& operation,
                        const std::function<void(const RpcInterfacePlan&, Data&)>& more = {});
 
+// What the header copies from the IDL beside its own declarations.
+struct HeaderOptions {
+  std::string defaultImportDir;  // imports found here are midlc's own IDL: #include <midlrt/idl/x.h>
+  bool cppQuote = true;          // cpp_quote text
+};
+
 // The views of the three files. The header's needs the model (its types, in declaration order).
 Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
-                const std::string& defaultImportDir);
+                const HeaderOptions& options);
 Data clientView(const FilePlan& plan);
 Data serverView(const FilePlan& plan);
 

@@ -173,6 +173,10 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
   app.add_flag(
       "--no-default-imports", [&](int64_t) { options.defaultImports = false; },
       "Do not search midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl) for imports");
+  app.add_flag(
+      "--no-cpp-quote", [&](int64_t) { options.cppQuote = false; },
+      "Leave cpp_quote text out of the header: for IDL written against Windows' C headers (Wine's and the "
+      "SDK's base files hide IDL declarations behind cpp_quote(\"#if 0\") and expect windows.h)");
   app.add_flag("--dump-model", options.dumpModel, "Print the checked model of the main file as JSON");
   app.add_flag("--header", options.header,
                "Write <file>.h: the C++ mapping of the types, constants and the NDR marshaling code");

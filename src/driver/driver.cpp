@@ -256,6 +256,7 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
     gen.clientName = options.clientName;
     gen.serverName = options.serverName;
     gen.templateDir = options.templateDir;
+    gen.cppQuote = options.cppQuote;
     gen.defaultImportDir = ownImportDir(options);
     codegen::DirectorySink sink(options.outDir);
     if (!codegen::generate(*model, gen, sink, diagnostics)) return failed(diagnostics, err);

@@ -4,6 +4,10 @@
 #include <midlrt/generated.h>
 #include <midlrt/idl/objidl.h>
 
+struct IJobRunner;
+
+struct IHasher;
+
 struct JobInfo {
   int32_t id{};
   std::unique_ptr<std::u16string> name{};

@@ -4,6 +4,14 @@
 #include <midlrt/generated.h>
 #include <midlrt/idl/unknwn.h>
 
+struct IBase;
+
+struct IStore;
+
+struct IAccount;
+
+struct ILocalOnly;
+
 // Object interface IBase, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b3c.
 struct IBase : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x5f607182u, 0x93a4, 0x4eb5, {0x8f, 0xd6, 0xe7, 0xf8, 0x09, 0x1a, 0x2b, 0x3c}};

@@ -5,6 +5,8 @@
 #include <midlrt/ndr/pipe.h>
 #include <midlrt/idl/unknwn.h>
 
+struct INames;
+
 struct Clash {
   int32_t d{};
   int32_t e{};
