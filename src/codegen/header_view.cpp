@@ -19,8 +19,7 @@ namespace {
 
 class HeaderView {
  public:
-  HeaderView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
-             const HeaderOptions& options)
+  HeaderView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire, const HeaderOptions& options)
       : model_(model), plan_(plan), wire_(wire), options_(options) {}
 
   Data build() {
@@ -170,9 +169,13 @@ class HeaderView {
     items_.add(std::move(u));
   }
 
+  // A struct or union that is being emitted (its arms name it: struct tagTYPEDESC* inside its own union)
+  // is declared too: only one already written needs no declaration.
   void forwardDeclare(const Decl* d) {
-    if (emitted_.count(d) || forwarded_.count(d)) return;
+    if (written_.count(d) || forwarded_.count(d) || d == membersOf_) return;  // its own name is in scope
+    if (emitted_.count(d) && d->kind != Decl::Kind::Struct && d->kind != Decl::Kind::Union) return;
     forwarded_.insert(d);
+    if (!forwardedNames_.insert(d->name).second) return;  // `interface IFoo;` and its definition
     Data f;
     put(f, "isForward", true);
     put(f, "name", cppName(d->name));
@@ -209,8 +212,14 @@ class HeaderView {
 
   void emitStruct(const sema::StructDecl& s) {
     emitted_.insert(&s);
-    if (std::string runtime = runtimeType(s); !runtime.empty()) return emitAlias(s.name, runtime);
+    if (std::string runtime = runtimeType(s); !runtime.empty()) {
+      written_.insert(&s);
+      return emitAlias(s.name, runtime);
+    }
+    const Decl* outer = membersOf_;
+    membersOf_ = &s;
     for (const auto& f : s.fields) emitDependencies(f.type);
+    membersOf_ = outer;
     Data v;
     put(v, "isStruct", true);
     put(v, "name", cppName(s.name));
@@ -223,17 +232,23 @@ class HeaderView {
     }
     put(v, "fields", fields.take());
     items_.add(std::move(v));
+    written_.insert(&s);
     if (s.remotable) ndrFunctions(wire_.structCodec(s));
   }
 
   void emitUnion(const sema::UnionDecl& u) {
     emitted_.insert(&u);
+    const Decl* outer = membersOf_;
+    membersOf_ = &u;
     for (const auto& arm : u.arms)
       if (arm.field) emitDependencies(arm.field->type);
-    if (u.isCUnion) return;  // a plain C union has no C++ mapping; it is only declared in IDL
+    membersOf_ = outer;
+    // A C union (no [case] arms, never marshaled) is a std::variant too, without a discriminant: the
+    // variant's index says which arm it holds, where C leaves that to the programmer.
     const std::string discType = u.switchType ? cppType(u.switchType) : "int32_t";
     Data v;
     put(v, "isUnion", true);
+    put(v, "isCUnion", u.isCUnion);
     put(v, "name", cppName(u.name));
     put(v, "discriminantType", discType);
     std::string variant = "std::monostate";
@@ -250,8 +265,11 @@ class HeaderView {
       if (name == "discriminant" || name == "value") name += "_";
       put(a, "name", name);
       put(a, "type", type);
+      // `const T&`, unless T is a pointer (an interface pointer arm): `const IStream*&` would be a reference
+      // to a pointer to const.
+      put(a, "constRef", !type.empty() && type.back() == '*' ? type + " const&" : "const " + type + "&");
       put(a, "index", std::to_string(index));
-      put(a, "isDefault", arm.cases.empty());
+      put(a, "isDefault", arm.cases.empty() && !u.isCUnion);
       put(a, "discriminantValue",
           arm.cases.empty()
               ? std::string("midl_d")
@@ -261,6 +279,7 @@ class HeaderView {
     put(v, "variantTypes", variant);
     put(v, "arms", arms.take());
     items_.add(std::move(v));
+    written_.insert(&u);
     if (u.remotable && u.switchType) ndrFunctions(wire_.unionCodec(u));
   }
 
@@ -273,9 +292,10 @@ class HeaderView {
     // 32 bits, checked when marshaled.
     int64_t low = 0, high = 0;
     for (const auto& en : e.enumerators) low = std::min(low, en.value), high = std::max(high, en.value);
-    put(v, "underlyingType", low >= INT32_MIN && high <= INT32_MAX ? "int32_t"
-                             : low >= 0 && high <= UINT32_MAX    ? "uint32_t"
-                                                                 : "int64_t");
+    put(v, "underlyingType",
+        low >= INT32_MIN && high <= INT32_MAX ? "int32_t"
+        : low >= 0 && high <= UINT32_MAX      ? "uint32_t"
+                                              : "int64_t");
     DataList enumerators;
     for (const auto& en : e.enumerators) {
       Data x;
@@ -289,6 +309,16 @@ class HeaderView {
 
   void emitTypedef(const sema::TypedefDecl& td) {
     emitted_.insert(&td);
+    // `typedef struct tagVARIANT VARIANT;` before the struct, which names VARIANT inside: the alias comes
+    // here, after a declaration of the struct, and the struct where it is defined.
+    if (const Type* t = td.type;
+        t && t->kind == Type::Kind::Named && !t->decl->imported &&
+        (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union) &&
+        !emitted_.count(t->decl) && definedAfter(*t->decl, td) && runtimeType(td).empty()) {
+      forwardDeclare(t->decl);
+      emitAlias(td.name, cppType(t));
+      return;
+    }
     emitDependencies(td.type);
     // typedef struct Point {...} Point; needs no alias.
     if (td.type && td.type->kind == Type::Kind::Named && td.type->decl->name == td.name) return;
@@ -299,6 +329,11 @@ class HeaderView {
     // A context handle is, for the client, an opaque handle (the server's manager sees its own state).
     put(v, "type", td.isContextHandle ? std::string("::midlrt::rpc::ContextHandle") : cppType(td.type));
     items_.add(std::move(v));
+  }
+
+  static bool definedAfter(const Decl& d, const Decl& here) {
+    const Location &a = d.location, &b = here.location;
+    return a.file == b.file && (a.line > b.line || (a.line == b.line && a.column > b.column));
   }
 
   void emitAlias(const std::string& name, const std::string& type) {
@@ -433,6 +468,9 @@ class HeaderView {
   DataList ndrTypes_;
   std::set<const Decl*> emitted_;
   std::set<const Decl*> forwarded_;
+  std::set<std::string> forwardedNames_;
+  std::set<const Decl*> written_;    // structs and unions whose definition is in items_
+  const Decl* membersOf_ = nullptr;  // the struct or union whose members' types are being declared
   std::set<std::string> aliased_;
 };
 

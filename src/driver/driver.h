@@ -18,7 +18,7 @@ struct Options {
   std::string acf;  // --acf; empty: <input basename>.acf beside the input, if it exists
   frontend::PreprocessOptions preprocess;
   std::vector<std::string> importDirs;  // where import "x.idl" looks after the importing file's folder
-  bool cppQuote = true;  // --no-cpp-quote: cpp_quote text is left out of the header
+  bool cppQuote = true;                 // --no-cpp-quote: cpp_quote text is left out of the header
   bool defaultImports = true;  // also look in midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl)
   std::string outDir = ".";
   bool dumpModel = false;

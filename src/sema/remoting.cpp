@@ -148,6 +148,7 @@ class RemotingChecker {
       : model_(model), header_(diagnostics), d_(stubsRequired ? diagnostics : scratch_) {}
 
   void run() {
+    decideRemotable();
     for (auto& decl : model_.decls) {
       if (decl->kind == Decl::Kind::Struct)
         static_cast<StructDecl*>(decl.get())->remotable = remotable(decl.get());
@@ -190,9 +191,9 @@ class RemotingChecker {
           header_.error(op.location, "asynchronous method '" + op.name + "' must return HRESULT");
       if (itf.base && itf.base->name != "IUnknown")
         header_.error(itf.location,
-                 "cannot generate call objects for '" + itf.name +
-                     "': asynchronous interfaces derived from another asynchronous interface are "
-                     "not generated yet");
+                      "cannot generate call objects for '" + itf.name +
+                          "': asynchronous interfaces derived from another asynchronous interface are "
+                          "not generated yet");
     }
     if (itf.isLocal || !itf.uuid) return;
     // The proxy and stub marshal every method of the chain but IUnknown's.
@@ -471,7 +472,31 @@ class RemotingChecker {
     return members_[decl].reached;
   }
 
-  // A struct or union is remotable if its own members can travel and so can everything they reach.
+  // A struct or union is remotable if its own members can travel and so can everything it reaches. Decided
+  // for all at once, backwards from those whose own members cannot travel, so that a cycle (_wireVARIANT and
+  // _wireSAFEARR_VARIANT reach each other) cannot leave one of them remotable while the other is not.
+  void decideRemotable() {
+    std::map<const Decl*, std::vector<const Decl*>> reachedFrom;
+    std::vector<const Decl*> notRemotable;
+    for (const auto& d : model_.decls) {
+      if (d->kind != Decl::Kind::Struct && d->kind != Decl::Kind::Union) continue;
+      const bool own = memberProblems(d.get()).empty();
+      remotable_[d.get()] = own;
+      if (!own) notRemotable.push_back(d.get());
+      for (const Decl* next : reachedBy(d.get())) reachedFrom[next].push_back(d.get());
+    }
+    while (!notRemotable.empty()) {
+      const Decl* d = notRemotable.back();
+      notRemotable.pop_back();
+      for (const Decl* from : reachedFrom[d]) {
+        if (!remotable_[from]) continue;
+        remotable_[from] = false;
+        notRemotable.push_back(from);
+      }
+    }
+  }
+
+  // Whether a struct or union can travel; decideRemotable() decided for the model's own declarations.
   bool remotable(const Decl* decl) {
     if (auto it = remotable_.find(decl); it != remotable_.end()) return it->second;
     remotable_[decl] = true;  // while it is being decided: a type that reaches itself through a pointer
@@ -490,8 +515,8 @@ class RemotingChecker {
   Diagnostics& header_;
   Diagnostics scratch_;
   Diagnostics& d_;
-  bool failing_ = false;                  // the operation being checked reaches a type that cannot travel
-  std::set<const Operation*> failed_;     // operations that cannot be marshaled
+  bool failing_ = false;               // the operation being checked reaches a type that cannot travel
+  std::set<const Operation*> failed_;  // operations that cannot be marshaled
   std::map<const Decl*, Members> members_;
   std::map<const Decl*, bool> remotable_;
   std::set<const Decl*> reported_;

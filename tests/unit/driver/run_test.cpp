@@ -129,3 +129,75 @@ TEST_F(DriverRun, DefaultAcfPrefersTheExactName) {
 }
 
 }  // namespace
+
+// Wine's and the SDK's IDL in small: an interface whose method passes an interface pointer, an RPC
+// interface passing a void pointer, cpp_quote text written for windows.h, and a widl directive.
+const char* const kRealIdl = R"(import "unknwn.idl";
+#pragma winrt ns_prefix
+cpp_quote("#if 0")
+typedef unsigned char BYTE;
+cpp_quote("#endif")
+typedef enum { CTX_LOW = 1, CTX_HIGH = 0x80000000 } CTX;
+typedef union { long l; float f; } NUMBER;
+[object, uuid(6b29fc40-ca47-1067-b31d-00dd010662db)]
+interface IMaker : IUnknown {
+  HRESULT Make([out] IUnknown** made);
+}
+[uuid(6b29fc40-ca47-1067-b31d-00dd010662dc), version(1.0)]
+interface Raw {
+  void Send([in] void* data);
+}
+)";
+
+class DriverRealIdl : public DriverRun {
+ protected:
+  void SetUp() override {
+    DriverRun::SetUp();
+    std::ofstream(dir_ / "real.idl") << kRealIdl;
+    options_.input = (dir_ / "real.idl").string();
+  }
+};
+
+TEST_F(DriverRealIdl, AHeaderAloneDeclaresWhatCannotBeRemotedAndSaysWhy) {
+  options_.header = true;
+  ASSERT_EQ(run(), 0) << err_.str();
+  const std::string header = slurp(dir_ / "gen" / "real.h");
+  EXPECT_NE(header.find("struct IMaker : public"), std::string::npos) << header;
+  EXPECT_NE(header.find("// No proxy or stub for IMaker (only the header was generated): cannot generate "
+                        "marshaling code for parameter 'made'"),
+            std::string::npos)
+      << header;
+  EXPECT_EQ(header.find("IMaker_createProxy"), std::string::npos) << header;
+  EXPECT_NE(header.find("// RPC interface Raw: no client functions or manager, because parameter 'data'"),
+            std::string::npos)
+      << header;
+  EXPECT_EQ(header.find("Raw_Manager"), std::string::npos) << header;
+  EXPECT_NE(header.find(" : uint32_t {"), std::string::npos) << header;  // 0x80000000 is no int32_t
+  // A C union: a variant without a discriminant (declared, never marshaled).
+  EXPECT_NE(header.find("std::variant<std::monostate, int32_t, float> value;"), std::string::npos) << header;
+}
+
+TEST_F(DriverRealIdl, StubsAreStillRefusedWithTheReasons) {
+  options_.header = options_.client = options_.server = true;
+  EXPECT_EQ(run(), 1);
+  EXPECT_NE(err_.str().find("interface pointers need MS-DCOM"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("void, handle_t and function pointers carry no data"), std::string::npos)
+      << err_.str();
+  EXPECT_FALSE(fs::exists(dir_ / "gen" / "real.h"));
+}
+
+TEST_F(DriverRealIdl, CppQuoteTextIsCopiedWithTheWindowsMacrosOrLeftOut) {
+  options_.header = true;
+  ASSERT_EQ(run(), 0) << err_.str();
+  std::string header = slurp(dir_ / "gen" / "real.h");
+  EXPECT_NE(header.find("#include <midlrt/windows_compat.h>"), std::string::npos) << header;
+  EXPECT_NE(header.find("#if 0\n"), std::string::npos) << header;
+  EXPECT_EQ(header.find("#pragma winrt"), std::string::npos) << header;  // said to widl, not to C++
+
+  options_.cppQuote = false;
+  ASSERT_EQ(run(), 0) << err_.str();
+  header = slurp(dir_ / "gen" / "real.h");
+  EXPECT_EQ(header.find("windows_compat.h"), std::string::npos) << header;
+  EXPECT_EQ(header.find("#if 0"), std::string::npos) << header;
+  EXPECT_NE(header.find("using BYTE = uint8_t;"), std::string::npos) << header;
+}
