@@ -26,16 +26,18 @@ configure_and_build() {
   cmake --build "$dir" --parallel 2 > "$dir.build.log" || { cat "$dir.build.log"; fail "building the consumer"; }
 }
 
-# start_server <program>: serves TCP and ncalrpc; sets $tcp and $lrpc to the bound endpoints.
+# start_server <program> [socket name]: serves TCP and ncalrpc; sets $tcp and $lrpc to the bound endpoints.
+# Each server gets a socket of its own name, and up to 30 s to listen (a loaded CI machine).
 start_server() {
-  "$1" "ncacn_ip_tcp:127.0.0.1[0]" "ncalrpc:[$tmp/kv.sock]" > "$tmp/server.log" &
+  local socket=$tmp/${2:-kv}.sock
+  "$1" "ncacn_ip_tcp:127.0.0.1[0]" "ncalrpc:[$socket]" > "$tmp/server.log" &
   server=$!
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do
     [ "$(grep -c 'listening on' "$tmp/server.log" || true)" -ge 2 ] && break
     sleep 0.05
   done
-  tcp=$(grep -o 'ncacn_ip_tcp:127.0.0.1\[[0-9]*\]' "$tmp/server.log") || fail "the server did not listen"
-  lrpc="ncalrpc:[$tmp/kv.sock]"
+  tcp=$(grep -o 'ncacn_ip_tcp:127.0.0.1\[[0-9]*\]' "$tmp/server.log") || { cat "$tmp/server.log"; fail "the server did not listen"; }
+  lrpc="ncalrpc:[$socket]"
 }
 
 stop_server() {
@@ -107,7 +109,7 @@ install)
   python3 "$source/tests/docs/extract_snippets.py" "$source/docs/getting-started.md" "$tmp/guide" \
     kv.idl server.cpp client.cpp CMakeLists.txt || fail "extracting docs/getting-started.md"
   configure_and_build "$tmp/guide_build" -S "$tmp/guide" -DCMAKE_PREFIX_PATH="$prefix"
-  start_server "$tmp/guide_build/kv_server"
+  start_server "$tmp/guide_build/kv_server" guide
   got=$("$tmp/guide_build/kv_client" "$tcp") || fail "the guide's client against $tcp"
   [ "$got" = "wire = DCE/RPC, 2 keys" ] || fail "the guide's client printed: $got"
   stop_server
