@@ -193,7 +193,9 @@ def main():
             if stage.endswith("compile"):
                 print("  " + "\n  ".join(failures[(f, stage)]))
     for key, line in sorted(expected.items()):
-        if key not in actual and key.split(" ")[0] in checked:
+        file, stage = key.split(" ")[:2]
+        # Stubs are made for the selected files only; headers also for the base files they import.
+        if key not in actual and file in (files if stage.startswith("stubs") else checked):
             bad = True
             print(f"NOW PASSES (remove it from {expected_path}): {line}")
     if bad:
