@@ -172,10 +172,10 @@ class HeaderView {
   // A struct or union that is being emitted (its arms name it: struct tagTYPEDESC* inside its own union)
   // is declared too: only one already written needs no declaration.
   void forwardDeclare(const Decl* d) {
-    if (written_.count(d) || forwarded_.count(d) || d == membersOf_) return;  // its own name is in scope
+    if (written_.count(d) || d == membersOf_) return;  // its own name is in scope
     if (emitted_.count(d) && d->kind != Decl::Kind::Struct && d->kind != Decl::Kind::Union) return;
-    forwarded_.insert(d);
-    if (!forwardedNames_.insert(d->name).second) return;  // `interface IFoo;` and its definition
+    // Once per name: `interface IFoo;` and its definition are two declarations of one name.
+    if (!forwarded_.insert(d->name).second) return;
     Data f;
     put(f, "isForward", true);
     put(f, "name", cppName(d->name));
@@ -467,8 +467,7 @@ class HeaderView {
   DataList items_;
   DataList ndrTypes_;
   std::set<const Decl*> emitted_;
-  std::set<const Decl*> forwarded_;
-  std::set<std::string> forwardedNames_;
+  std::set<std::string> forwarded_;
   std::set<const Decl*> written_;    // structs and unions whose definition is in items_
   const Decl* membersOf_ = nullptr;  // the struct or union whose members' types are being declared
   std::set<std::string> aliased_;
