@@ -27,14 +27,42 @@ Data proxy(const ObjectInterfacePlan& itf) {
   DataList bases;
   for (const auto& b : itf.bases) bases.add(Data(b));
   put(o, "bases", bases.take());
+  using Kind = ObjectInterfacePlan::ChainMethod::Kind;
   DataList methods;
   for (const auto& m : itf.chain) {
-    Data d = clientCallView(m.plan);
-    put(d, "params", joinParams(m.plan.clientParams()));
+    // A [call_as] pair's proxy method has the [local] method's signature; the wire is the remote form's.
+    const OperationPlan& signature = m.kind == Kind::CallAs ? m.local : m.plan;
+    Data d = m.kind == Kind::Remote ? clientCallView(m.plan) : Data();
+    put(d, "name", signature.name);
+    put(d, "returnType", signature.returnType);
+    put(d, "params", joinParams(signature.clientParams()));
     put(d, "returnsHresult", m.returnsHresult);
+    put(d, "isRemote", m.kind == Kind::Remote);
+    put(d, "isCallAs", m.kind == Kind::CallAs);
+    put(d, "isLocalOnly", m.kind == Kind::LocalOnly);
+    put(d, "invoker", "ProxyBase::");
+    std::string arguments;
+    DataList unused;
+    for (const auto& p : signature.params) {
+      arguments += ", " + p.name;
+      unused.add(Data(p.name));
+    }
+    put(d, "callAsProxy", callAsProxyName(m.owner, signature.name));
+    put(d, "callAsArguments", arguments);
+    put(d, "unusedParams", unused.take());
     methods.add(std::move(d));
   }
   put(o, "proxyMethods", methods.take());
+  DataList remote;
+  for (const auto* m : itf.ownCallAs()) {
+    Data d = clientCallView(m->plan);
+    put(d, "function", remoteProxyName(m->owner, m->plan.name));
+    put(d, "params", joinParams(callAsHelperParams(itf.name, m->plan)));
+    put(d, "returnsHresult", m->remoteReturnsHresult);
+    put(d, "invoker", "midl_proxy.");
+    remote.add(std::move(d));
+  }
+  put(o, "remoteProxies", remote.take());
   return o;
 }
 

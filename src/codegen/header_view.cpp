@@ -400,6 +400,22 @@ class HeaderView {
     }
     put(o, "methods", methods.take());
     put(o, "hasProxy", itf.hasProxy);
+    DataList callAs;
+    for (const auto* m : itf.ownCallAs()) {
+      Data d;
+      put(d, "local", m->local.name);
+      put(d, "remote", m->plan.name);
+      put(d, "localProxy", callAsProxyName(itf.name, m->local.name));
+      put(d, "localReturnType", m->local.returnType);
+      put(d, "localParams", joinParams(callAsHelperParams(itf.name, m->local)));
+      put(d, "localStub", callAsStubName(itf.name, m->local.name));
+      put(d, "remoteProxy", remoteProxyName(itf.name, m->plan.name));
+      put(d, "remoteReturnType", m->plan.returnType);
+      put(d, "remoteParams", joinParams(callAsHelperParams(itf.name, m->plan)));
+      callAs.add(std::move(d));
+    }
+    put(o, "hasCallAs", !callAs.empty());
+    put(o, "callAs", callAs.take());
     put(o, "hasNoStubs", !itf.noStubs.empty());
     put(o, "noStubs", itf.noStubs);
     put(o, "ifspecUuid", itf.iid);

@@ -55,7 +55,8 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   plan.iid = itf.uuid ? uuidInitializer(*itf.uuid) : std::string("{}");
   plan.iidText = itf.uuid ? itf.uuid->text() : std::string();
   OperationPlanner signatures(wire, itf, /*marshal=*/false);
-  for (const auto& op : itf.operations) plan.methods.push_back(signatures.plan(op));
+  for (const auto& op : itf.operations)
+    if (!op.localForm) plan.methods.push_back(signatures.plan(op));  // a [call_as] method has no slot
   plan.isAsync = itf.asyncSource != sema::AsyncSource::None && itf.asyncUuid && !itf.isLocal;
   plan.asyncName = "Async" + plan.name;
   plan.asyncIid = itf.asyncUuid ? uuidInitializer(*itf.asyncUuid) : std::string("{}");
@@ -71,12 +72,25 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   for (const sema::InterfaceDecl* i : chain) {
     if (i != &itf) plan.bases.push_back(cppName(i->name));
     OperationPlanner planner(wire, *i);
+    OperationPlanner localSignatures(wire, *i, /*marshal=*/false);
     for (const auto& op : i->operations) {
+      if (op.localForm) continue;  // travels in its [local] method's slot
       plan.opCount = std::max(plan.opCount, op.opnum + 1);
       ObjectInterfacePlan::ChainMethod m;
-      m.plan = planner.plan(op);
+      m.owner = cppName(i->name);
       m.returnsHresult = returnsHresult(op);
-      m.hasCallObject = plan.isAsync && i == &itf && op.isAsync;
+      if (op.isLocal && op.remoteForm) {
+        m.kind = ObjectInterfacePlan::ChainMethod::Kind::CallAs;
+        m.plan = planner.plan(*op.remoteForm);
+        m.local = localSignatures.plan(op);
+        m.remoteReturnsHresult = returnsHresult(*op.remoteForm);
+      } else if (op.isLocal) {
+        m.kind = ObjectInterfacePlan::ChainMethod::Kind::LocalOnly;
+        m.plan = localSignatures.plan(op);
+      } else {
+        m.plan = planner.plan(op);
+        m.hasCallObject = plan.isAsync && i == &itf && op.isAsync;
+      }
       plan.chain.push_back(std::move(m));
     }
   }

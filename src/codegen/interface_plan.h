@@ -44,12 +44,29 @@ struct ObjectInterfacePlan {
   std::string noStubs;  // why a remote interface has no proxy or stub (only a header is generated)
   uint32_t opCount = 3;
   std::vector<std::string> bases;  // the base interfaces its proxy also answers for, IUnknown aside
+  // A vtable slot of the chain. A [local] method with a [call_as] remote form: the proxy hands the call to
+  // the application's <Owner>_<Method>_Proxy, which calls <Owner>_<Remote>_Proxy (generated, marshals
+  // `plan`); the stub unmarshals `plan` and calls the application's <Owner>_<Method>_Stub. A [local] method
+  // without one is answered by the proxy without a call (E_NOTIMPL) and has no stub case.
   struct ChainMethod {
-    OperationPlan plan;
-    bool returnsHresult = false;
-    bool hasCallObject = false;  // one of this interface's own [async] methods: Begin_/Finish_
+    enum class Kind { Remote, CallAs, LocalOnly };
+    Kind kind = Kind::Remote;
+    OperationPlan plan;   // what travels (the remote form for CallAs; the signature only for LocalOnly)
+    OperationPlan local;  // CallAs: the [local] method's signature, which the proxy overrides
+    std::string owner;    // the interface that declares the method
+    bool returnsHresult = false;        // of the method the proxy overrides
+    bool remoteReturnsHresult = false;  // CallAs: of the remote form
+    bool hasCallObject = false;         // one of this interface's own [async] methods: Begin_/Finish_
   };
   std::vector<ChainMethod> chain;
+  // This interface's own [local]/[call_as] pairs (CallAs entries of `chain`), for the header's declarations
+  // and the generated <Interface>_<Remote>_Proxy.
+  std::vector<const ChainMethod*> ownCallAs() const {
+    std::vector<const ChainMethod*> out;
+    for (const auto& m : chain)
+      if (m.kind == ChainMethod::Kind::CallAs && m.owner == name) out.push_back(&m);
+    return out;
+  }
 };
 
 // A remote RPC interface that only a header is generated for, and one of its operations cannot be marshaled.

@@ -15,6 +15,15 @@ Data dispatchCase(const OperationPlan& op) {
 
 Data stubCase(const ObjectInterfacePlan& itf, const ObjectInterfacePlan::ChainMethod& m) {
   Data d = serverCallView(m.plan);
+  if (m.kind == ObjectInterfacePlan::ChainMethod::Kind::CallAs) {
+    // The remote form, made local by the application's <Owner>_<Local>_Stub.
+    put(d, "callee", callAsStubName(m.owner, m.local.name));
+    std::string arguments = "midl_object.get()";
+    for (const auto& a : m.plan.arguments()) arguments += ", " + a;
+    put(d, "arguments", arguments);
+  } else {
+    put(d, "callee", "midl_object->" + m.plan.name);
+  }
   if (m.hasCallObject) put(d, "callObject", callObjectDispatchView(itf, m.plan));
   return d;
 }
@@ -34,7 +43,8 @@ Data serverView(const FilePlan& plan) {
     put(o, "interface", itf.name);
     put(o, "opCount", std::to_string(itf.opCount));
     DataList cases;
-    for (const auto& m : itf.chain) cases.add(stubCase(itf, m));
+    for (const auto& m : itf.chain)
+      if (m.kind != ObjectInterfacePlan::ChainMethod::Kind::LocalOnly) cases.add(stubCase(itf, m));
     put(o, "stubCases", cases.take());
     objects.add(std::move(o));
   }

@@ -168,4 +168,22 @@ std::vector<std::string> rpcManagerParams(const OperationPlan& op) {
   return params;
 }
 
+std::string callAsProxyName(const std::string& owner, const std::string& local) {
+  return owner + "_" + local + "_Proxy";
+}
+
+std::string callAsStubName(const std::string& owner, const std::string& local) {
+  return owner + "_" + local + "_Stub";
+}
+
+std::string remoteProxyName(const std::string& owner, const std::string& remote) {
+  return owner + "_" + remote + "_Proxy";
+}
+
+std::vector<std::string> callAsHelperParams(const std::string& owner, const OperationPlan& op) {
+  std::vector<std::string> params = op.clientParams();
+  params.insert(params.begin(), owner + "* This");
+  return params;
+}
+
 }  // namespace midlc::codegen

@@ -78,6 +78,14 @@ std::vector<std::string> rpcClientParams(const RpcInterfacePlan& itf, const Oper
 std::vector<std::string> rpcManagerParams(const OperationPlan& op);
 std::string rpcBinding(const RpcInterfacePlan& itf, const OperationPlan& op);
 
+// [call_as], MIDL's names: the application writes <Owner>_<Local>_Proxy (the local call made remote) and
+// <Owner>_<Local>_Stub (the remote call made local on the object); midlc writes <Owner>_<Remote>_Proxy. The
+// helpers take the interface pointer first, as `This`.
+std::string callAsProxyName(const std::string& owner, const std::string& local);
+std::string callAsStubName(const std::string& owner, const std::string& local);
+std::string remoteProxyName(const std::string& owner, const std::string& remote);
+std::vector<std::string> callAsHelperParams(const std::string& owner, const OperationPlan& op);
+
 // The list of a file's RPC interfaces, each with its `interface` name and its `operations`, one element made
 // by `operation` per operation; `more` adds keys of the interface's own.
 Data rpcInterfacesView(const FilePlan& plan,

@@ -525,8 +525,7 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   // Opnums: an object interface's methods follow its base's (IUnknown's three first).
   uint32_t opnum = 0;
   if (decl->isObject)
-    for (const InterfaceDecl* b = decl->base; b; b = b->base)
-      opnum += static_cast<uint32_t>(b->operations.size());
+    for (const InterfaceDecl* b = decl->base; b; b = b->base) opnum += b->slotCount();
   decl->firstOpnum = opnum;
 
   InterfaceDecl* outer = currentInterface_;
@@ -539,6 +538,7 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
     }
   }
   currentInterface_ = outer;
+  bindCallAs(*decl);
   if (decl->asyncSource == AsyncSource::AsyncUuid)
     for (auto& op : decl->operations) op.isAsync = true;
   return decl;
@@ -565,6 +565,40 @@ void Analyzer::delegateDecl(const ast::Delegate& d, std::vector<Item>& out) {
   currentInterface_ = decl;
   operation(d.invoke, *decl, opnum);
   currentInterface_ = outer;
+}
+
+// [call_as(f)] g in an object interface: g is the remote form of the [local] method f. g takes no vtable
+// slot: it travels under f's opnum, and the methods after it keep their places (MIDL's numbering). In an
+// RPC interface g stays a procedure of its own (MIDL's client/server routine pairing is not generated).
+void Analyzer::bindCallAs(InterfaceDecl& itf) {
+  if (!itf.isObject) return;
+  for (auto& op : itf.operations) {
+    if (op.callAs.empty()) continue;
+    Operation* local = nullptr;
+    for (auto& other : itf.operations)
+      if (other.name == op.callAs && &other != &op) local = &other;
+    const std::string attr = "[call_as(" + op.callAs + ")] on '" + op.name + "'";
+    if (!local) {
+      d_.error(op.location, attr + ": interface '" + itf.name + "' has no method '" + op.callAs + "'");
+    } else if (op.isLocal) {
+      d_.error(op.location, attr + ": a [call_as] method is the remote form, so it cannot be [local] itself");
+    } else if (!local->isLocal) {
+      d_.error(op.location, attr + ": '" + local->name + "' must be [local]");
+      d_.note(local->location, "'" + local->name + "' is declared here");
+    } else if (local->remoteForm) {
+      d_.error(op.location, attr + ": '" + local->name + "' already has the remote form '" +
+                                local->remoteForm->name + "'");
+      d_.note(local->remoteForm->location, "the first [call_as] is here");
+    } else {
+      local->remoteForm = &op;
+      op.localForm = local;
+    }
+  }
+  uint32_t slot = itf.firstOpnum;
+  for (auto& op : itf.operations)
+    if (!op.localForm) op.opnum = slot++;
+  for (auto& op : itf.operations)
+    if (op.localForm) op.opnum = op.localForm->opnum;
 }
 
 void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum) {
@@ -696,8 +730,7 @@ void Analyzer::bindPendingBases() {
       if (b->name == "IDispatch") itf.derivesFromIDispatch = true;
     if (!itf.isObject) continue;
     uint32_t first = 0;
-    for (const InterfaceDecl* b = itf.base; b; b = b->base)
-      first += static_cast<uint32_t>(b->operations.size());
+    for (const InterfaceDecl* b = itf.base; b; b = b->base) first += b->slotCount();
     itf.firstOpnum = first;
     for (auto& op : itf.operations) op.opnum += first;
   }

@@ -203,9 +203,13 @@ struct Operation {
   bool isAsync = false;  // Begin_/Finish_ (object) or async client/server routines (RPC)
   bool isLocal = false;
   bool isCallback = false;
-  std::string callAs;
-  bool hasCommStatusReturn = false;   // ACF [comm_status] on the operation
-  bool hasFaultStatusReturn = false;  // ACF [fault_status] on the operation
+  std::string callAs;  // [call_as(f)]: the name of the [local] method this one is the remote form of
+  // A [local] method and its [call_as] remote form, bound to each other. In an object interface the remote
+  // form has no vtable slot of its own: it travels under the local method's opnum (MIDL's rule).
+  const Operation* remoteForm = nullptr;  // on the [local] method
+  const Operation* localForm = nullptr;   // on the [call_as] method
+  bool hasCommStatusReturn = false;       // ACF [comm_status] on the operation
+  bool hasFaultStatusReturn = false;      // ACF [fault_status] on the operation
   std::vector<Attribute> acfAttributes;
 };
 
@@ -344,6 +348,13 @@ struct InterfaceDecl : Decl {
     for (const auto& op : operations)
       if (op.isAsync) return true;
     return false;
+  }
+  // The vtable slots (and opnums) its own methods take: an object interface's [call_as] methods take none.
+  uint32_t slotCount() const {
+    uint32_t n = 0;
+    for (const auto& op : operations)
+      if (!isObject || !op.localForm) ++n;
+    return n;
   }
 };
 

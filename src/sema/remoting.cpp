@@ -221,11 +221,14 @@ class RemotingChecker {
   }
 
   void checkOperation(const InterfaceDecl& itf, const Operation& op) {
-    if (op.isLocal && !itf.isObject) return;  // an RPC interface's [local] procedure has no stub
-    if (op.isLocal) {
-      d_.error(op.location,
-               "cannot generate [local] method '" + op.name + "' of '" + itf.name +
-                   "': [local] methods of remote interfaces and [call_as] are not generated yet");
+    // A [local] method is never marshaled: an RPC interface's has no stub; an object interface's proxy
+    // hands it to the application's <Interface>_<Method>_Proxy when it has a [call_as] remote form (checked
+    // on its own), and otherwise answers it without a call.
+    if (op.isLocal) return;
+    if (op.localForm && itf.isObject && itf.asyncSource != AsyncSource::None && itf.asyncUuid) {
+      d_.error(op.location, "cannot generate [call_as] method '" + op.name + "' of '" + itf.name +
+                                "': [call_as] in asynchronous object interfaces (call objects) is not "
+                                "generated yet");
       return;
     }
     const std::string of = " of operation '" + op.name + "' of '" + itf.name + "'";

@@ -16,6 +16,7 @@
 #include "midlrt/com/object_table.h"
 #include "midlrt/detail/call_object_stubs.h"
 #include "midlrt/detail/context_handle_stubs.h"
+#include "midlrt/detail/proxy_base.h"
 #include "midlrt/detail/uuid_ndr.h"
 #include "midlrt/ndr/ndr.h"
 #include "midlrt/rpc/rpc.h"

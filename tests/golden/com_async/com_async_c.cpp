@@ -77,10 +77,11 @@ public:
   }
 };
 
-class IJobRunner_Proxy final : public ::midlrt::com::ComObject<IJobRunner, ::midlrt::com::ICallFactory> {
+class IJobRunner_Proxy final : public ::midlrt::com::ComObject<IJobRunner, ::midlrt::com::ICallFactory>,
+    public ::midlrt::com::ProxyBase {
 public:
   IJobRunner_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : midl_channel(std::move(channel)), midl_object(object) {}
+      : ProxyBase(std::move(channel), object, IJobRunner_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -93,9 +94,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
         midl_e.writeWString(name);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 3, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       jobId = midl_d.read<int32_t>();
@@ -115,9 +114,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
         midl_e.write<int32_t>(jobId);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 4, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(4, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       ndrReadFlat(midl_d, info);
@@ -139,9 +136,7 @@ public:
         midl_e.write<int32_t>(jobId);
         midl_e.write<uint32_t>(timeoutMs);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 5, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       midl_result = midl_d.read<int32_t>();
@@ -160,9 +155,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
         midl_e.write<int32_t>(jobId);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IJobRunner_ifspec, 6, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(6, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       midl_result = midl_d.read<int32_t>();
@@ -178,13 +171,9 @@ public:
                                     ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
     return ::midlrt::async::createCallObject(riid, AsyncIJobRunner::kIid, pCtrlUnk, riid2, ppv,
                                              [&](::midlrt::com::IUnknown* outer) {
-                                               return new AsyncIJobRunner_CallObject(midl_channel, outer, midl_object);
+                                               return new AsyncIJobRunner_CallObject(ProxyBase::binding(), outer, ProxyBase::object());
                                              });
   }
-
-private:
-  ::midlrt::Binding midl_channel;
-  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace
@@ -239,10 +228,11 @@ public:
   }
 };
 
-class IHasher_Proxy final : public ::midlrt::com::ComObject<IHasher, ::midlrt::com::ICallFactory> {
+class IHasher_Proxy final : public ::midlrt::com::ComObject<IHasher, ::midlrt::com::ICallFactory>,
+    public ::midlrt::com::ProxyBase {
 public:
   IHasher_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : midl_channel(std::move(channel)), midl_object(object) {}
+      : ProxyBase(std::move(channel), object, IHasher_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -260,9 +250,7 @@ public:
           midl_e.writeBulk(data.data(), data.size());
         }
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IHasher_ifspec, 3, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       digest = midl_d.read<uint64_t>();
@@ -279,13 +267,9 @@ public:
                                     ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
     return ::midlrt::async::createCallObject(riid, AsyncIHasher::kIid, pCtrlUnk, riid2, ppv,
                                              [&](::midlrt::com::IUnknown* outer) {
-                                               return new AsyncIHasher_CallObject(midl_channel, outer, midl_object);
+                                               return new AsyncIHasher_CallObject(ProxyBase::binding(), outer, ProxyBase::object());
                                              });
   }
-
-private:
-  ::midlrt::Binding midl_channel;
-  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace

@@ -6,10 +6,11 @@ using namespace midlgen;
 
 namespace {
 
-class IBase_Proxy final : public ::midlrt::com::ComObject<IBase> {
+class IBase_Proxy final : public ::midlrt::com::ComObject<IBase>,
+    public ::midlrt::com::ProxyBase {
 public:
   IBase_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : midl_channel(std::move(channel)), midl_object(object) {}
+      : ProxyBase(std::move(channel), object, IBase_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -21,9 +22,7 @@ public:
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IBase_ifspec, 3, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
@@ -39,10 +38,6 @@ public:
       return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
-
-private:
-  ::midlrt::Binding midl_channel;
-  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace
@@ -53,10 +48,11 @@ private:
 
 namespace {
 
-class IStore_Proxy final : public ::midlrt::com::ComObject<IStore> {
+class IStore_Proxy final : public ::midlrt::com::ComObject<IStore>,
+    public ::midlrt::com::ProxyBase {
 public:
   IStore_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : midl_channel(std::move(channel)), midl_object(object) {}
+      : ProxyBase(std::move(channel), object, IStore_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     if (ppv != nullptr && riid == IBase::kIid) {
@@ -73,9 +69,7 @@ public:
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 3, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
@@ -100,9 +94,7 @@ public:
         midl_e.write<int32_t>(key);
         midl_e.writeString(value);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 4, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(4, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       midl_result = midl_d.read<int32_t>();
@@ -121,9 +113,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
         midl_e.write<int32_t>(key);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 5, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       if (midl_d.readUniquePointer()) value = std::make_unique<std::string>();
@@ -145,18 +135,12 @@ public:
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
     }
-    ::midlrt::rpc::CallOptions midl_options;
-    midl_options.object = &midl_object;
-    ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IStore_ifspec, 6, midl_request, midl_options);
+    ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(6, midl_request);
     int32_t midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   }
-
-private:
-  ::midlrt::Binding midl_channel;
-  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace
@@ -274,10 +258,11 @@ public:
   }
 };
 
-class IAccount_Proxy final : public ::midlrt::com::ComObject<IAccount, ::midlrt::com::ICallFactory> {
+class IAccount_Proxy final : public ::midlrt::com::ComObject<IAccount, ::midlrt::com::ICallFactory>,
+    public ::midlrt::com::ProxyBase {
 public:
   IAccount_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : midl_channel(std::move(channel)), midl_object(object) {}
+      : ProxyBase(std::move(channel), object, IAccount_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -290,9 +275,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
         midl_e.write<int32_t>(amount);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IAccount_ifspec, 3, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       balance = midl_d.read<int32_t>();
@@ -318,9 +301,7 @@ public:
         }
         midl_e.write<double>(total);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IAccount_ifspec, 4, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(4, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       total = midl_d.read<double>();
@@ -339,9 +320,7 @@ public:
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IAccount_ifspec, 5, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       midl_result = midl_d.read<int32_t>();
@@ -357,13 +336,9 @@ public:
                                     ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
     return ::midlrt::async::createCallObject(riid, AsyncIAccount::kIid, pCtrlUnk, riid2, ppv,
                                              [&](::midlrt::com::IUnknown* outer) {
-                                               return new AsyncIAccount_CallObject(midl_channel, outer, midl_object);
+                                               return new AsyncIAccount_CallObject(ProxyBase::binding(), outer, ProxyBase::object());
                                              });
   }
-
-private:
-  ::midlrt::Binding midl_channel;
-  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace

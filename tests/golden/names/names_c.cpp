@@ -124,10 +124,11 @@ public:
   }
 };
 
-class INames_Proxy final : public ::midlrt::com::ComObject<INames, ::midlrt::com::ICallFactory> {
+class INames_Proxy final : public ::midlrt::com::ComObject<INames, ::midlrt::com::ICallFactory>,
+    public ::midlrt::com::ProxyBase {
 public:
   INames_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : midl_channel(std::move(channel)), midl_object(object) {}
+      : ProxyBase(std::move(channel), object, INames_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -143,9 +144,7 @@ public:
         midl_e.write<int32_t>(channel);
         midl_e.write<int32_t>(beginCall);
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(INames_ifspec, 3, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       object = midl_d.read<int32_t>();
@@ -162,13 +161,9 @@ public:
                                     ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
     return ::midlrt::async::createCallObject(riid, AsyncINames::kIid, pCtrlUnk, riid2, ppv,
                                              [&](::midlrt::com::IUnknown* outer) {
-                                               return new AsyncINames_CallObject(midl_channel, outer, midl_object);
+                                               return new AsyncINames_CallObject(ProxyBase::binding(), outer, ProxyBase::object());
                                              });
   }
-
-private:
-  ::midlrt::Binding midl_channel;
-  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace

@@ -28,7 +28,6 @@ REASONS = [
     ("user_marshal", r"uses \[user_marshal\]"),
     ("transmit_as", r"uses \[transmit_as\]"),
     ("represent_as", r"uses \[represent_as\]"),
-    ("local-and-call_as", r"\[local\] methods of remote interfaces and \[call_as\]"),
     ("no-data", r"void, handle_t and function pointers carry no data|function pointers carry no data"),
     ("union-switched-by-parameter", r"switched only by a parameter or an expression"),
     ("union-without-discriminant", r"no \[case\] arms and no discriminant|union field needs \[switch_is\]"),

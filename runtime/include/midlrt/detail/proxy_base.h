@@ -1,0 +1,55 @@
+// What every generated COM proxy is besides its interfaces: the channel it calls through, the exported
+// object its calls name, and the interface they travel as. The helpers MIDL names <Interface>_<Remote>_Proxy
+// (the remote forms of [local] methods, [call_as]) are free functions given an interface pointer; they find
+// the proxy's channel here, whichever derived interface the proxy was made for. For generated code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "midlrt/com/unknown.h"
+#include "midlrt/rpc/channel.h"
+#include "midlrt/rpc/message.h"
+#include "midlrt/rpc/status.h"
+
+namespace midlrt::com {
+
+class ProxyBase {
+ public:
+  ProxyBase(const ProxyBase&) = delete;
+  ProxyBase& operator=(const ProxyBase&) = delete;
+
+  const std::shared_ptr<rpc::Channel>& binding() const { return binding_; }
+  const rpc::Uuid& object() const { return object_; }
+
+  /// Calls `opnum` on the proxy's object, as the proxy's interface.
+  rpc::Reply invoke(uint16_t opnum, rpc::Message& request) const {
+    rpc::CallOptions options;
+    options.object = &object_;
+    return binding_->invoke(ifspec_, opnum, request, options);
+  }
+
+  /// The proxy `object` is. An object that is not a proxy (a local one) has no remote form to call:
+  /// RpcError(RPC_S_INVALID_BINDING).
+  static const ProxyBase& of(IUnknown* object) {
+    const auto* proxy = dynamic_cast<const ProxyBase*>(object);
+    if (proxy == nullptr)
+      throw rpc::RpcError(
+          rpc::status::kInvalidBinding,
+          "the remote form of a [call_as] method was called on an object that is not a proxy");
+    return *proxy;
+  }
+
+ protected:
+  ProxyBase(std::shared_ptr<rpc::Channel> binding, const rpc::Uuid& object, const rpc::SyntaxId& ifspec)
+      : binding_(std::move(binding)), object_(object), ifspec_(ifspec) {}
+  ~ProxyBase() = default;
+
+ private:
+  std::shared_ptr<rpc::Channel> binding_;
+  rpc::Uuid object_;
+  rpc::SyntaxId ifspec_;
+};
+
+}  // namespace midlrt::com
