@@ -23,7 +23,11 @@ const Type* pipeOf(const Type* t) {
 }
 
 std::string runtimeType(const sema::Decl& decl) {
-  if (decl.kind == sema::Decl::Kind::Struct && decl.name == "_GUID") {
+  // GUID: `struct _GUID` (MIDL's and midlc's base IDL), or the unnamed struct typedef'd GUID (guiddef.h as
+  // Wine's widl reads it); a `struct _GUID` that the IDL names but never defines is the same type.
+  if (decl.kind == sema::Decl::Kind::Struct && decl.name == "_GUID" && decl.isForward)
+    return "::midlrt::com::Guid";
+  if (decl.kind == sema::Decl::Kind::Struct && (decl.name == "_GUID" || decl.name == "GUID")) {
     const auto& fields = static_cast<const sema::StructDecl&>(decl).fields;
     auto primitive = [&](size_t i, std::initializer_list<Primitive> allowed) {
       const Type* t = resolved(fields[i].type);
@@ -133,6 +137,8 @@ std::string cppType(const Type* t) {
       // The runtime's references (REFIID) are spelled by what they refer to.
       if (d->kind == sema::Decl::Kind::Typedef && !runtimeType(*d).empty())
         return cppType(static_cast<const sema::TypedefDecl*>(d)->type);
+      if (d->kind == sema::Decl::Kind::Struct)
+        if (std::string runtime = runtimeType(*d); !runtime.empty()) return runtime;
       return cppName(d->name);  // an interface is only ever behind a pointer
     }
     case Type::Kind::Pointer: {

@@ -117,17 +117,26 @@ class HeaderView {
     for (int guard = 0; t && guard < 100; ++guard) {
       if (t->kind == Type::Kind::Named) {
         const Decl* d = t->decl;
-        if ((d->kind == Decl::Kind::Struct || d->kind == Decl::Kind::Union || d->kind == Decl::Kind::Enum) &&
+        // A typedef too (a union arm of type CAH, declared further up than the union is written): its alias
+        // and what it names.
+        if ((d->kind == Decl::Kind::Struct || d->kind == Decl::Kind::Union || d->kind == Decl::Kind::Enum ||
+             d->kind == Decl::Kind::Typedef) &&
             !d->imported && !d->isForward)
           emitDecl(d);
+        // A struct the IDL names but never defines (typedef struct tWAVEFORMATEX WAVEFORMATEX;, defined by a
+        // C header): declared, so that pointers and references to it compile.
+        else if ((d->kind == Decl::Kind::Struct || d->kind == Decl::Kind::Union) && d->isForward &&
+                 runtimeType(*d).empty())
+          forwardDeclare(d);
         return;
       }
       if (t->kind == Type::Kind::Pointer) {
         const Type* e = resolved(t->element);
         if (e && e->kind == Type::Kind::Named && !e->decl->isForward && !e->decl->imported &&
             (e->decl->kind == Decl::Kind::Struct || e->decl->kind == Decl::Kind::Union)) {
-          // unique_ptr/shared_ptr of an incomplete type is fine; a [ref] pointee is held by value.
-          if (t->pointerKind == sema::PointerKind::Ref || t->sizing.sizeIs || t->sizing.maxIs)
+          // unique_ptr/shared_ptr and std::vector (a sized pointer) of an incomplete type are fine; a [ref]
+          // pointee is held by value. (The NDR functions that use the vectors' elements come at the end.)
+          if (t->pointerKind == sema::PointerKind::Ref && !t->sizing.sizeIs && !t->sizing.maxIs)
             emitDecl(e->decl);
           else
             forwardDeclare(e->decl);
@@ -138,6 +147,21 @@ class HeaderView {
         t = t->element;
         continue;
       }
+      return;
+    }
+  }
+
+  // A struct or union that `t` names (through pointers and arrays) and the IDL never defines: declared.
+  void declareUndefined(const Type* t) {
+    for (int guard = 0; t && guard < 100; ++guard) {
+      if (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array) {
+        t = t->element;
+        continue;
+      }
+      if (t->kind == Type::Kind::Named && t->decl->isForward && !t->decl->imported &&
+          (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union) &&
+          runtimeType(*t->decl).empty())
+        forwardDeclare(t->decl);
       return;
     }
   }
@@ -379,6 +403,9 @@ class HeaderView {
     // Types declared inside the interface may name it: declare it first.
     if (itf.isObject && !itf.members.empty()) forwardDeclare(&itf);
     for (const auto& member : itf.members) emitItem(member);
+    // Methods may pass structs the IDL names but never defines (struct _SHELLEXECUTEINFOA*).
+    for (const auto& op : itf.operations)
+      for (const auto& p : op.params) declareUndefined(p.type);
     if (const ObjectInterfacePlan* plan = itf.isObject ? plan_.object(&itf) : nullptr)
       items_.add(objectInterface(*plan));
   }

@@ -23,7 +23,7 @@ std::string cppName(const std::string& idlName) {
       "xor_eq"};
   // Anonymous structs and unions get a name in the model; C++ reserves names with a double underscore.
   static const std::string anonymous = "__midl_anonymous_";
-  if (idlName.rfind(anonymous, 0) == 0) return "MidlAnonymous" + idlName.substr(anonymous.size());
+  if (idlName.rfind(anonymous, 0) == 0) return "MidlAnonymous_" + idlName.substr(anonymous.size());
   // midlc's own identifiers begin with midl_; a few namespaces are generated code's.
   static const std::set<std::string> reserved = {"midlgen", "midlrt", "std"};
   const bool clash = keywords.count(idlName) || reserved.count(idlName) || idlName.rfind("midl_", 0) == 0;

@@ -322,11 +322,10 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     plan.params.push_back(std::move(param));
     return;
   }
-  // A pointer to void (a [local] method's buffer, an [iid_is] object) is a plain C++ pointer: there is no
-  // value to refer to. Only ever in a signature: sema refuses it where it is marshaled.
+  // A pointer to void (a [local] method's buffer, [in] or [out], an [iid_is] object) is a plain C++
+  // pointer: there is no value to refer to. Only ever in a signature: sema refuses it where it is marshaled.
   if (const Type* pointee = level && level->kind == Type::Kind::Pointer ? resolved(level->element) : nullptr;
-      pointee && pointee->kind == Type::Kind::Primitive && pointee->primitive == sema::Primitive::Void &&
-      !param.out) {
+      pointee && pointee->kind == Type::Kind::Primitive && pointee->primitive == sema::Primitive::Void) {
     param.kind = ParamPlan::Kind::Value;
     param.type = level->element->isConst ? "const void*" : "void*";
     param.clientDecl = param.managerDecl = param.beginDecl = param.type + " " + name;

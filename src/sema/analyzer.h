@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <set>
 
 #include "sema/analyze.h"
@@ -135,7 +136,11 @@ class Analyzer {
   bool imported_ = false;
   InterfaceDecl* currentInterface_ = nullptr;
   Scope scope_;
-  int anonymousCount_ = 0;
+  // Anonymous structs, unions and enums are named after their file and their place in it, so that each
+  // file's generated header names them alike whether it is generated alone or as an import of another.
+  std::map<std::string, int> anonymousCount_;  // per file
+  std::string anonymousName();
+  std::string memberName(const Type* type, const std::vector<Field>& fields);  // an unnamed member's
   // Set while the parameters of a [local] interface or operation are read: nothing of theirs is
   // marshaled, so widl resolves their correlation expressions only when writing stubs, never for them.
   bool localParams_ = false;

@@ -451,7 +451,17 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   decl->isLocal = ast::findAttribute(itf.attributes, "local") != nullptr;
   decl->isDual = ast::findAttribute(itf.attributes, "dual") != nullptr;
   decl->insideLibrary = insideLibrary_;
-  if (decl->isDual || ast::findAttribute(itf.attributes, "oleautomation")) decl->isObject = true;
+  if (decl->isDual || ast::findAttribute(itf.attributes, "oleautomation") ||
+      ast::findAttribute(itf.attributes, "odl"))
+    decl->isObject = true;
+  // Only object interfaces inherit: one with a base is one, [object] or not (widl's rule; real files
+  // rely on it).
+  if (!decl->isObject && !itf.base.empty() && !itf.isForward) {
+    decl->isObject = true;
+    d_.warning(itf.location, "deprecated",
+               "interface '" + itf.name + "' derives from '" + itf.base +
+                   "' without [object]: it is an object interface, as widl reads it");
+  }
   decl->uuid = uuidAttribute(itf.attributes, "uuid");
   if (const auto* v = ast::findAttribute(itf.attributes, "version"); v && !v->args.empty()) {
     const std::string& text = v->args[0].text;

@@ -1,5 +1,7 @@
 // Semantic analysis: types, declarators and the attributes that apply to each pointer/array level.
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <set>
 
 #include "sema/analyzer.h"
@@ -205,6 +207,13 @@ const Type* Analyzer::typeSpec(const ast::TypeRef& ref, std::vector<Item>* out,
   return nullptr;
 }
 
+std::string Analyzer::anonymousName() {
+  std::string stem = std::filesystem::path(file_).stem().string();
+  for (char& c : stem)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return "__midl_anonymous_" + stem + "_" + std::to_string(++anonymousCount_[file_]);
+}
+
 Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const std::string& typedefName) {
   Decl::Kind kind = ref.kind == ast::TypeRef::Kind::Struct  ? Decl::Kind::Struct
                     : ref.kind == ast::TypeRef::Kind::Union ? Decl::Kind::Union
@@ -242,9 +251,7 @@ Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const s
       decl = make<UnionDecl>();
     else
       decl = make<EnumDecl>();
-    decl->name = !tag.empty()           ? tag
-                 : !typedefName.empty() ? typedefName
-                                        : "__midl_anonymous_" + std::to_string(++anonymousCount_);
+    decl->name = !tag.empty() ? tag : !typedefName.empty() ? typedefName : anonymousName();
     decl->location = loc;
     decl->isForward = true;
     if (!tag.empty()) m_.tags.emplace(tag, decl);
@@ -268,6 +275,19 @@ Decl* Analyzer::tagDecl(const ast::TypeRef& ref, std::vector<Item>* out, const s
 void Analyzer::structBody(const ast::StructDef& def, StructDecl& decl) {
   fieldList(def.fields, decl.fields);
   if (decl.fields.empty()) d_.error(decl.location, "struct '" + decl.name + "' has no fields");
+}
+
+std::string Analyzer::memberName(const Type* type, const std::vector<Field>& fields) {
+  const Type* t = resolveTypedefs(type);
+  const bool isUnion = t && t->kind == Type::Kind::Named && t->decl->kind == Decl::Kind::Union;
+  const bool isStruct = t && t->kind == Type::Kind::Named && t->decl->kind == Decl::Kind::Struct;
+  const std::string stem = isUnion ? "u" : isStruct ? "s" : "anonymous";
+  for (int n = 1;; ++n) {
+    std::string name = n == 1 ? stem : stem + std::to_string(n);
+    bool taken = false;
+    for (const auto& f : fields) taken = taken || f.name == name;
+    if (!taken) return name;
+  }
 }
 
 void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& out) {
@@ -295,8 +315,11 @@ void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& 
     const Type* base = typeSpec(f.type, nullptr);
     if (!base) continue;
     if (!f.declarator) {
-      // An anonymous member (union { ... };, or a name #defined away) still carries its discriminant.
+      // An anonymous member (union { ... };, or a name #defined away) still carries its discriminant. C++
+      // has no anonymous structs, so it is named as Windows' headers name it without them
+      // (NONAMELESSUNION): u, u2, ... for unions, s, s2, ... for structs.
       field.type = base;
+      field.name = memberName(base, out);
       if (const auto* sw = ast::findAttribute(f.attributes, "switch_is"); sw && !sw->args.empty())
         field.switchIs = correlation(sw->args[0], scope_, "switch_is");
       continue;

@@ -6,12 +6,14 @@
 
 struct IWidget;
 
+struct IPlayer;
+
 struct tagNODE;
 
 using NODE = tagNODE;
 
 // A C union of IDL (no discriminant, never marshaled): `value` holds one arm (index 0: none).
-struct MidlAnonymous1 {
+struct MidlAnonymous_c_types_1 {
   std::variant<std::monostate, std::unique_ptr<tagNODE>, int32_t> value;
 
   const std::unique_ptr<tagNODE>& other() const { return std::get<1>(value); }
@@ -29,7 +31,7 @@ struct MidlAnonymous1 {
 
 struct tagNODE {
   std::unique_ptr<NODE> next{};
-  MidlAnonymous1 link{};
+  MidlAnonymous_c_types_1 link{};
 };
 
 // A C union of IDL (no discriminant, never marshaled): `value` holds one arm (index 0: none).
@@ -78,3 +80,136 @@ struct One {
   std::unique_ptr<Two> two{};
   std::unique_ptr<Three> three{};
 };
+
+struct MidlAnonymous_c_types_3 {
+  float m11{};
+  float m12{};
+};
+
+struct MidlAnonymous_c_types_4 {
+  float _11{};
+  float _12{};
+};
+
+// A C union of IDL (no discriminant, never marshaled): `value` holds one arm (index 0: none).
+struct MidlAnonymous_c_types_2 {
+  std::variant<std::monostate, MidlAnonymous_c_types_3, MidlAnonymous_c_types_4, std::array<float, 2>> value;
+
+  const MidlAnonymous_c_types_3& s() const { return std::get<1>(value); }
+  MidlAnonymous_c_types_3& s() { return std::get<1>(value); }
+  void set_s(MidlAnonymous_c_types_3 midl_v) {
+    value.template emplace<1>(std::move(midl_v));
+  }
+
+  const MidlAnonymous_c_types_4& s2() const { return std::get<2>(value); }
+  MidlAnonymous_c_types_4& s2() { return std::get<2>(value); }
+  void set_s2(MidlAnonymous_c_types_4 midl_v) {
+    value.template emplace<2>(std::move(midl_v));
+  }
+
+  const std::array<float, 2>& m() const { return std::get<3>(value); }
+  std::array<float, 2>& m() { return std::get<3>(value); }
+  void set_m(std::array<float, 2> midl_v) {
+    value.template emplace<3>(std::move(midl_v));
+  }
+};
+
+struct MATRIX {
+  MidlAnonymous_c_types_2 u{};
+};
+
+struct tWAVEFORMATEX;
+
+using WAVEFORMATEX = tWAVEFORMATEX;
+
+struct tEXTRA;
+
+// Object interface IPlayer, IID 3e9d1f57-8c2a-4b6e-a0d4-71c5e2b8f911.
+struct IPlayer : public ::midlrt::com::IUnknown {
+  static constexpr ::midlrt::com::IID kIid = {0x3e9d1f57u, 0x8c2a, 0x4b6e, {0xa0, 0xd4, 0x71, 0xc5, 0xe2, 0xb8, 0xf9, 0x11}};
+  virtual HRESULT Format(WAVEFORMATEX& format, void* buffer, tEXTRA& extra) = 0;
+};
+inline constexpr ::midlrt::com::IID IID_IPlayer = IPlayer::kIid;
+
+// NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
+namespace midlgen {
+using ::midlrt::ndr::DepthGuard;
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_3& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_3& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_3& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_3& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_4& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_4& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_4& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_4& midl_v);
+
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_3& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(4);
+  midl_e.write<float>(midl_v.m11);
+  midl_e.write<float>(midl_v.m12);
+}
+
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_3& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
+}
+
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_3& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.m11 = midl_d.read<float>();
+  midl_v.m12 = midl_d.read<float>();
+}
+
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_3& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
+}
+
+// MidlAnonymous_c_types_3 as a whole top-level value: its representation, then its deferred referents.
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_3& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
+}
+
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_3& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
+}
+
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_4& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  midl_e.align(4);
+  midl_e.write<float>(midl_v._11);
+  midl_e.write<float>(midl_v._12);
+}
+
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_4& midl_v) {
+  (void)midl_e;
+  (void)midl_v;
+}
+
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_4& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v._11 = midl_d.read<float>();
+  midl_v._12 = midl_d.read<float>();
+}
+
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_4& midl_v) {
+  (void)midl_d;
+  (void)midl_v;
+}
+
+// MidlAnonymous_c_types_4 as a whole top-level value: its representation, then its deferred referents.
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_c_types_4& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
+}
+
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_c_types_4& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
+}
+}  // namespace midlgen

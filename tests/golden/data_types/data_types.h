@@ -15,12 +15,12 @@ struct Point {
   int32_t y{};
 };
 
-struct MidlAnonymous1 {
+struct MidlAnonymous_data_types_1 {
   int32_t w{};
   int32_t h{};
 };
 
-struct MidlAnonymous2 {
+struct MidlAnonymous_data_types_2 {
   int32_t count{};
   std::unique_ptr<std::vector<Point>> points{};
 };
@@ -28,7 +28,7 @@ struct MidlAnonymous2 {
 // A union of IDL: `discriminant` selects the arm that `value` holds (index 0: no data).
 struct ShapeData {
   Shape discriminant{};
-  std::variant<std::monostate, int32_t, MidlAnonymous1, MidlAnonymous2> value;
+  std::variant<std::monostate, int32_t, MidlAnonymous_data_types_1, MidlAnonymous_data_types_2> value;
 
   const int32_t& radius() const { return std::get<1>(value); }
   int32_t& radius() { return std::get<1>(value); }
@@ -37,16 +37,16 @@ struct ShapeData {
     value.template emplace<1>(std::move(midl_v));
   }
 
-  const MidlAnonymous1& rect() const { return std::get<2>(value); }
-  MidlAnonymous1& rect() { return std::get<2>(value); }
-  void set_rect(MidlAnonymous1 midl_v) {
+  const MidlAnonymous_data_types_1& rect() const { return std::get<2>(value); }
+  MidlAnonymous_data_types_1& rect() { return std::get<2>(value); }
+  void set_rect(MidlAnonymous_data_types_1 midl_v) {
     discriminant = static_cast<Shape>(2);
     value.template emplace<2>(std::move(midl_v));
   }
 
-  const MidlAnonymous2& polygon() const { return std::get<3>(value); }
-  MidlAnonymous2& polygon() { return std::get<3>(value); }
-  void set_polygon(MidlAnonymous2 midl_v) {
+  const MidlAnonymous_data_types_2& polygon() const { return std::get<3>(value); }
+  MidlAnonymous_data_types_2& polygon() { return std::get<3>(value); }
+  void set_polygon(MidlAnonymous_data_types_2 midl_v) {
     discriminant = static_cast<Shape>(3);
     value.template emplace<3>(std::move(midl_v));
   }
@@ -146,14 +146,14 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Point& midl_v);
 inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Point& midl_v);
 inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Point& midl_v);
 inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Point& midl_v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v);
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v);
-inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v);
-inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v);
-inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_1& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_1& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_1& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_1& midl_v);
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_2& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_2& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_2& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_2& midl_v);
 inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ShapeData& midl_v);
 inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ShapeData& midl_v);
 inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ShapeData& midl_v);
@@ -214,42 +214,42 @@ inline void ndrRead(::midlrt::ndr::Decoder& midl_d, Point& midl_v) {
   ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v) {
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_1& midl_v) {
   DepthGuard midl_guard(midl_e);
   midl_e.align(4);
   midl_e.write<int32_t>(midl_v.w);
   midl_e.write<int32_t>(midl_v.h);
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_1& midl_v) {
   (void)midl_e;
   (void)midl_v;
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v) {
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_1& midl_v) {
   DepthGuard midl_guard(midl_d);
   midl_d.align(4);
   midl_v.w = midl_d.read<int32_t>();
   midl_v.h = midl_d.read<int32_t>();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_1& midl_v) {
   (void)midl_d;
   (void)midl_v;
 }
 
-// MidlAnonymous1 as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous1& midl_v) {
+// MidlAnonymous_data_types_1 as a whole top-level value: its representation, then its deferred referents.
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_1& midl_v) {
   ndrWriteFlat(midl_e, midl_v);
   ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous1& midl_v) {
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_1& midl_v) {
   ndrReadFlat(midl_d, midl_v);
   ndrReadPointees(midl_d, midl_v);
 }
 
-inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v) {
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_2& midl_v) {
   DepthGuard midl_guard(midl_e);
   if (midl_v.points) ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(midl_v.count), (*midl_v.points).size());
   midl_e.align(4);
@@ -257,7 +257,7 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& m
   midl_e.writeUniquePointer(midl_v.points.get());
 }
 
-inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v) {
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_2& midl_v) {
   DepthGuard midl_guard(midl_e);
   if (midl_v.points) {
     {
@@ -268,7 +268,7 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous
   }
 }
 
-inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v) {
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_2& midl_v) {
   DepthGuard midl_guard(midl_d);
   midl_d.align(4);
   midl_v.count = midl_d.read<int32_t>();
@@ -276,7 +276,7 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v) 
   else midl_v.points.reset();
 }
 
-inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v) {
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_2& midl_v) {
   DepthGuard midl_guard(midl_d);
   if (midl_v.points) {
     {
@@ -288,13 +288,13 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl
   if (midl_v.points) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(midl_v.count), (*midl_v.points).size());
 }
 
-// MidlAnonymous2 as a whole top-level value: its representation, then its deferred referents.
-inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous2& midl_v) {
+// MidlAnonymous_data_types_2 as a whole top-level value: its representation, then its deferred referents.
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const MidlAnonymous_data_types_2& midl_v) {
   ndrWriteFlat(midl_e, midl_v);
   ndrWritePointees(midl_e, midl_v);
 }
 
-inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous2& midl_v) {
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, MidlAnonymous_data_types_2& midl_v) {
   ndrReadFlat(midl_d, midl_v);
   ndrReadPointees(midl_d, midl_v);
 }
