@@ -23,6 +23,10 @@ std::uint32_t u32At(const std::uint8_t* p) {
   return v;  // the headers are little-endian, as is every host midlrt builds for
 }
 
+std::size_t roundUp8(std::size_t n) {
+  return (n + 7) & ~std::size_t{7};
+}
+
 [[noreturn]] void malformed(const std::string& why) {
   detail::throwDecode("not a pickled value (MS-RPCE type serialization version 1): " + why);
 }
@@ -62,20 +66,23 @@ PickledBody openPickle(const std::uint8_t* data, std::size_t size) {
   if (headerLength != kCommonHeaderLength)
     malformed("common header length " + std::to_string(headerLength) + ", not 8");
   const std::uint32_t length = u32At(data + kObjectLengthOffset);
-  if (length % 8 != 0)
-    malformed("object buffer length " + std::to_string(length) + " is not a multiple of 8");
   const std::size_t present = size - kPickleHeadersSize;
   if (length > present)
     malformed("truncated: the private header announces " + std::to_string(length) + " bytes but " +
               std::to_string(present) + " follow");
-  if (length < present)
-    malformed(std::to_string(present - length) +
+  // The length counts the padding to 8 (2.2.6.2); impacket leaves the padding out, and so may the bytes.
+  const std::size_t padded = roundUp8(length);
+  if (present > padded)
+    malformed(std::to_string(present - padded) +
               " bytes follow the value; midlrt reads one value per buffer");
+  if (present != length && present != padded)
+    malformed("the padding after the value is cut short (" + std::to_string(present) + " bytes of " +
+              std::to_string(padded) + ")");
   return {data + kPickleHeadersSize, length};
 }
 
 void closePickle(const Decoder& decoder, const PickledBody& body) {
-  if (decoder.remaining() >= 8)
+  if (roundUp8(decoder.position()) != roundUp8(body.size))
     malformed("the value's NDR ends after " + std::to_string(decoder.position()) +
               " bytes, but the private header announces " + std::to_string(body.size));
 }

@@ -105,12 +105,23 @@ TEST(Pickle, LengthThatDisagreesWithTheBytesIsRefused) {
     std::memcpy(bytes.data() + 8, &length, sizeof length);
     return readError(bytes);
   };
-  EXPECT_THAT(withLength(12), HasSubstr("object buffer length 12 is not a multiple of 8"));
+  EXPECT_THAT(withLength(4), HasSubstr("8 bytes follow the value; midlrt reads one value per buffer"));
   EXPECT_THAT(withLength(0xfffffff8u), HasSubstr("announces 4294967288 bytes but 16 follow"));
   EXPECT_THAT(withLength(8), HasSubstr("8 bytes follow the value; midlrt reads one value per buffer"));
   auto longer = pickleHyperAndShort();
   longer.insert(longer.end(), 8, 0);
   EXPECT_THAT(readError(longer), HasSubstr("8 bytes follow the value"));
+}
+
+TEST(Pickle, LengthWithoutPaddingIsRead) {
+  // As impacket writes it: ObjectBufferLength 10 and no padding, or the padding present but not counted.
+  auto bytes = pickleHyperAndShort();
+  bytes[8] = 10;
+  EXPECT_EQ(readError(bytes), "");
+  bytes.resize(bytes.size() - 6);
+  EXPECT_EQ(readError(bytes), "");
+  bytes.push_back(0);
+  EXPECT_THAT(readError(bytes), HasSubstr("the padding after the value is cut short (11 bytes of 16)"));
 }
 
 TEST(Pickle, ValueShorterOrLongerThanItsBufferIsRefused) {

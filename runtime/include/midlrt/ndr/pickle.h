@@ -20,9 +20,10 @@ namespace midlrt::ndr {
 //   counts it with the padding.
 // midlrt writes and reads one value per stream. Reading refuses anything else: a version other than 1
 // (version 2 is NDR64, 2.2.7), big-endian data (endianness 0x00: the decoder reads little-endian only) or
-// any other data representation, a header length other than 8, an ObjectBufferLength that is not a multiple
-// of 8 or disagrees with the bytes present (a truncated stream, or bytes after the value), and a value whose
-// NDR ends before the last 8 bytes of its buffer. The fillers are ignored, as the specification asks.
+// any other data representation, a header length other than 8, an ObjectBufferLength that disagrees with
+// the bytes present (a truncated stream, or bytes after the value), and a value whose NDR ends before the
+// last 8 bytes of its buffer. The fillers are ignored, as the specification asks, and so is a missing
+// padding: impacket writes ObjectBufferLength without it, and no padding after the value.
 
 /// The size of the common header plus the private header: where the value's NDR starts.
 inline constexpr std::size_t kPickleHeadersSize = 16;
@@ -30,7 +31,7 @@ inline constexpr std::size_t kPickleHeadersSize = 16;
 /// The value's part of a pickled stream, as openPickle() found it: `size` bytes at `data`.
 struct PickledBody {
   const std::uint8_t* data;  ///< the first byte of the value's NDR
-  std::size_t size;          ///< ObjectBufferLength: the NDR and its padding
+  std::size_t size;          ///< ObjectBufferLength: the NDR and (normally) its padding
 };
 
 /// Appends the common header and a private header whose length endPickle() fills in; returns the offset in
@@ -41,7 +42,7 @@ std::size_t beginPickle(Buffer& out);
 void endPickle(Buffer& out, std::size_t bodyStart);
 /// Checks the headers of the `size` bytes at `data` (see above); DecodeError says what is wrong.
 PickledBody openPickle(const std::uint8_t* data, std::size_t size);
-/// Checks that the value `decoder` read from `body` ends in the body's last 8 bytes (the rest is padding);
+/// Checks that the value `decoder` read from `body` ends in the body's last 8 bytes, padding aside;
 /// DecodeError otherwise.
 void closePickle(const Decoder& decoder, const PickledBody& body);
 
