@@ -45,6 +45,7 @@ class Analyzer {
     const ast::Attribute* attribute = nullptr;
   };
   std::optional<Binding> bindingAttribute(const ast::Attributes& attrs, const std::string& itfName);
+  void pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
   void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,
               bool marshaled = false);

@@ -1,0 +1,14 @@
+// The checks of type serialization (the ACF's [encode]/[decode]): which types midlc can pickle.
+#pragma once
+
+#include "sema/model.h"
+#include "support/diagnostics.h"
+
+namespace midlc::sema {
+
+// Reports every pickled typedef that cannot be: one whose values NDR cannot carry (a context handle, or a
+// struct holding one; an interface pointer; ...) and one midlc does not pickle (anything but a struct or a
+// union). Runs after the remoting checks, whatever is generated: the functions are in the header.
+void checkPickling(Model& model, Diagnostics& diagnostics);
+
+}  // namespace midlc::sema
