@@ -1,5 +1,7 @@
 // Semantic analysis: merging the ACF into the model. Every name the ACF uses must exist in the IDL;
 // errors are located in the ACF.
+#include <variant>
+
 #include "sema/analyzer.h"
 #include "support/spelling.h"
 
@@ -32,9 +34,10 @@ bool namesStructOrUnion(const TypedefDecl& td) {
 
 }  // namespace
 
-// [encode]/[decode] on an interface in the ACF: as MIDL, for every type of the IDL file (here: every
-// typedef of a struct or union in the main file) and every procedure of the interface (not generated: an
-// error per operation).
+// [encode]/[decode] on an interface in the ACF: for the typedefs of structs and unions declared in the
+// interface (MIDL says every type of the IDL file, which is one interface's in the files it documents;
+// midlc keeps to the interface's own, and leaves out typedefs of other types), and, as in MIDL, for every
+// procedure of the interface (not generated: an error per operation).
 void Analyzer::pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf) {
   const bool encode = has(acf.attributes, "encode"), decode = has(acf.attributes, "decode");
   if (!encode && !decode) return;
@@ -45,9 +48,10 @@ void Analyzer::pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf)
                                  "] applies to its operations): " + kNoProcedurePickling);
     d_.note(op.location, "operation '" + op.name + "' is declared here");
   }
-  for (auto& d : m_.decls) {
-    if (d->kind != Decl::Kind::Typedef || d->imported) continue;
-    auto* td = static_cast<TypedefDecl*>(d.get());
+  for (const Item& item : itf.members) {
+    const auto* member = std::get_if<const Decl*>(&item);
+    if (!member || (*member)->kind != Decl::Kind::Typedef) continue;
+    auto* td = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(*member));
     if (!namesStructOrUnion(*td)) continue;
     td->encode = td->encode || encode;
     td->decode = td->decode || decode;
