@@ -118,10 +118,10 @@ TEST(Pickle, LengthWithoutPaddingIsRead) {
   auto bytes = pickleHyperAndShort();
   bytes[8] = 10;
   EXPECT_EQ(readError(bytes), "");
-  bytes.resize(bytes.size() - 6);
-  EXPECT_EQ(readError(bytes), "");
-  bytes.push_back(0);
-  EXPECT_THAT(readError(bytes), HasSubstr("the padding after the value is cut short (11 bytes of 16)"));
+  const std::vector<std::uint8_t> unpadded(bytes.begin(), bytes.end() - 6);
+  EXPECT_EQ(readError(unpadded), "");
+  std::vector<std::uint8_t> cut(bytes.begin(), bytes.end() - 5);
+  EXPECT_THAT(readError(cut), HasSubstr("the padding after the value is cut short (11 bytes of 16)"));
 }
 
 TEST(Pickle, ValueShorterOrLongerThanItsBufferIsRefused) {
