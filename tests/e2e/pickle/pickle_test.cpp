@@ -142,10 +142,26 @@ TEST(Pickle, HostileCountsAreDecodeErrorsWithoutHugeAllocations) {
   std::memcpy(bytes.data() + 16, &huge, sizeof huge);  // the conformant array's max_count
   EXPECT_NE(decodeError(bytes), "");
   bytes = Record_Encode(sampleRecord());
-  std::memcpy(bytes.data() + 16 + 48, &huge, sizeof huge);  // the string's max_count
+  std::memcpy(bytes.data() + 16 + 48, &huge, sizeof huge);  // the string's actual_count
   EXPECT_NE(decodeError(bytes), "");
   bytes.push_back(0);  // a byte after the value
   EXPECT_NE(decodeError(bytes).find("1 bytes follow the value"), std::string::npos);
+}
+
+TEST(Pickle, EveryFlippedBitDecodesOrIsADecodeError) {
+  const auto bytes = Record_Encode(sampleRecord());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      auto flipped = bytes;
+      flipped[i] ^= static_cast<std::uint8_t>(1u << bit);
+      try {
+        Record_Decode(flipped);
+      } catch (const DecodeError&) {
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "byte " << i << " bit " << bit << ": " << e.what();
+      }
+    }
+  }
 }
 
 }  // namespace
