@@ -2,6 +2,7 @@
 #include "sema/pickling.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sema/remoting.h"
@@ -15,6 +16,18 @@ void checkPickling(Model& model, Diagnostics& diagnostics) {
     const auto* td = static_cast<const TypedefDecl*>(d.get());
     if (!td->encode && !td->decode) continue;
     const std::string what = "type '" + td->name + "' ([encode]/[decode])";
+    // The functions live beside the IDL's own names (types, constants, enumerators) in the header.
+    const std::pair<bool, const char*> functions[] = {{td->encode, "encode"}, {td->decode, "decode"}};
+    for (const auto& [wanted, attribute] : functions) {
+      if (!wanted) continue;
+      const std::string function = td->name + (attribute[0] == 'e' ? "_Encode" : "_Decode");
+      if (const Decl* clash = model.find(function)) {
+        diagnostics.error(td->pickledAt, "the function '" + function + "' that [" + attribute +
+                                             "] makes for '" + td->name + "' would clash with the IDL's '" +
+                                             function + "'");
+        diagnostics.note(clash->location, "'" + function + "' is declared here");
+      }
+    }
     if (td->isContextHandle) {
       diagnostics.error(td->pickledAt,
                         what + " cannot be marshaled: a context handle can only be a parameter or a result");
