@@ -82,15 +82,15 @@ std::string decodeError(const std::vector<std::uint8_t>& bytes) {
   return "";
 }
 
-TEST(Pickle, RecordEncodesToTheSpecificationsBytesAsImpacketMakesThem) {
+TEST(GeneratedPickle, RecordEncodesToTheSpecificationsBytesAsImpacketMakesThem) {
   EXPECT_EQ(hex(Record_Encode(sampleRecord())), hex(pickle("record_spec")));
 }
 
-TEST(Pickle, PointEncodesAsImpacketsTypeSerialization1) {
+TEST(GeneratedPickle, PointEncodesAsImpacketsTypeSerialization1) {
   EXPECT_EQ(hex(Point_Encode(Point{1, -2})), hex(pickle("point_spec")));
 }
 
-TEST(Pickle, ImpacketsStreamsDecode) {
+TEST(GeneratedPickle, ImpacketsStreamsDecode) {
   expectEqual(Record_Decode(pickle("record_impacket")), sampleRecord());
   expectEqual(Record_Decode(pickle("record_spec")), sampleRecord());
   const Measure m = Measure_Decode(pickle("measure_impacket"));
@@ -98,7 +98,7 @@ TEST(Pickle, ImpacketsStreamsDecode) {
   EXPECT_EQ(m.count(), -5);
 }
 
-TEST(Pickle, RecordRoundTrips) {
+TEST(GeneratedPickle, RecordRoundTrips) {
   expectEqual(Record_Decode(Record_Encode(sampleRecord())), sampleRecord());
   Record sparse;  // NULL pointers, no samples, the [default] arm
   sparse.kind = 9;
@@ -108,19 +108,19 @@ TEST(Pickle, RecordRoundTrips) {
   expectEqual(Record_Decode(bytes), sparse);
 }
 
-TEST(Pickle, ValueWithoutRepresentationIsAnEncodeError) {
+TEST(GeneratedPickle, ValueWithoutRepresentationIsAnEncodeError) {
   Record r = sampleRecord();
   r.count = 4;  // [size_is(count)] disagrees with the vector
   EXPECT_THROW(Record_Encode(r), EncodeError);
 }
 
-TEST(Pickle, EveryTruncationIsADecodeError) {
+TEST(GeneratedPickle, EveryTruncationIsADecodeError) {
   const auto bytes = Record_Encode(sampleRecord());
   for (std::size_t n = 0; n < bytes.size(); ++n)
     EXPECT_NE(decodeError(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + n)), "") << n;
 }
 
-TEST(Pickle, BadHeadersAreDecodeErrors) {
+TEST(GeneratedPickle, BadHeadersAreDecodeErrors) {
   auto with = [](std::size_t at, std::uint8_t value) {
     auto bytes = Record_Encode(sampleRecord());
     bytes[at] = value;
@@ -136,7 +136,7 @@ TEST(Pickle, BadHeadersAreDecodeErrors) {
   EXPECT_NE(with(8, 0x10).find("56 bytes follow the value"), std::string::npos);
 }
 
-TEST(Pickle, HostileCountsAreDecodeErrorsWithoutHugeAllocations) {
+TEST(GeneratedPickle, HostileCountsAreDecodeErrorsWithoutHugeAllocations) {
   auto bytes = Record_Encode(sampleRecord());
   const std::uint32_t huge = 0x7fffffff;
   std::memcpy(bytes.data() + 16, &huge, sizeof huge);  // the conformant array's max_count
@@ -148,7 +148,7 @@ TEST(Pickle, HostileCountsAreDecodeErrorsWithoutHugeAllocations) {
   EXPECT_NE(decodeError(bytes).find("1 bytes follow the value"), std::string::npos);
 }
 
-TEST(Pickle, EveryFlippedBitDecodesOrIsADecodeError) {
+TEST(GeneratedPickle, EveryFlippedBitDecodesOrIsADecodeError) {
   const auto bytes = Record_Encode(sampleRecord());
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {

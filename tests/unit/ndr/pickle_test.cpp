@@ -39,7 +39,7 @@ std::string readError(const std::vector<std::uint8_t>& bytes) {
   return "";
 }
 
-TEST(Pickle, HeadersFrameTheValuePaddedToEightBytes) {
+TEST(PickleHeaders, HeadersFrameTheValuePaddedToEightBytes) {
   EXPECT_EQ(toHex(pickleHyperAndShort()),
             "01100800cccccccc"    // common header: version 1, little-endian, length 8, filler
             "1000000000000000"    // private header: 16 bytes of value, filler 0
@@ -47,7 +47,7 @@ TEST(Pickle, HeadersFrameTheValuePaddedToEightBytes) {
             "feff000000000000");  // the short and zero padding
 }
 
-TEST(Pickle, ValueAlignsFromItsOwnStart) {
+TEST(PickleHeaders, ValueAlignsFromItsOwnStart) {
   // A small then a long: the long sits at offset 4 of the value (not of the stream, which agrees here).
   const auto bytes = encodePickle([](Encoder& e) {
     e.write<std::uint8_t>(1);
@@ -59,11 +59,11 @@ TEST(Pickle, ValueAlignsFromItsOwnStart) {
             "0100000002000000");
 }
 
-TEST(Pickle, EmptyValueHasNoBody) {
+TEST(PickleHeaders, EmptyValueHasNoBody) {
   EXPECT_EQ(toHex(encodePickle([](Encoder&) {})), "01100800cccccccc0000000000000000");
 }
 
-TEST(Pickle, RoundTripAndFillersAreIgnored) {
+TEST(PickleHeaders, RoundTripAndFillersAreIgnored) {
   EXPECT_EQ(readError(pickleHyperAndShort()), "");
   // impacket writes 0xCCCCCCCC in the private header's filler too; both fillers SHOULD be ignored.
   auto bytes = pickleHyperAndShort();
@@ -72,7 +72,7 @@ TEST(Pickle, RoundTripAndFillersAreIgnored) {
   EXPECT_EQ(readError(bytes), "");
 }
 
-TEST(Pickle, ShortBufferIsRefused) {
+TEST(PickleHeaders, ShortBufferIsRefused) {
   const auto bytes = pickleHyperAndShort();
   for (std::size_t n : {0, 1, 8, 15}) {
     EXPECT_THAT(readError(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + n)),
@@ -85,7 +85,7 @@ TEST(Pickle, ShortBufferIsRefused) {
               HasSubstr("truncated: the private header announces 16 bytes but 8 follow"));
 }
 
-TEST(Pickle, WrongCommonHeaderIsRefused) {
+TEST(PickleHeaders, WrongCommonHeaderIsRefused) {
   auto with = [](std::size_t at, std::uint8_t value) {
     auto bytes = pickleHyperAndShort();
     bytes[at] = value;
@@ -99,7 +99,7 @@ TEST(Pickle, WrongCommonHeaderIsRefused) {
   EXPECT_THAT(with(3, 1), HasSubstr("common header length 264, not 8"));
 }
 
-TEST(Pickle, LengthThatDisagreesWithTheBytesIsRefused) {
+TEST(PickleHeaders, LengthThatDisagreesWithTheBytesIsRefused) {
   auto withLength = [](std::uint32_t length) {
     auto bytes = pickleHyperAndShort();
     std::memcpy(bytes.data() + 8, &length, sizeof length);
@@ -113,7 +113,7 @@ TEST(Pickle, LengthThatDisagreesWithTheBytesIsRefused) {
   EXPECT_THAT(readError(longer), HasSubstr("8 bytes follow the value"));
 }
 
-TEST(Pickle, LengthWithoutPaddingIsRead) {
+TEST(PickleHeaders, LengthWithoutPaddingIsRead) {
   // As impacket writes it: ObjectBufferLength 10 and no padding, or the padding present but not counted.
   auto bytes = pickleHyperAndShort();
   bytes[8] = 10;
@@ -124,7 +124,7 @@ TEST(Pickle, LengthWithoutPaddingIsRead) {
   EXPECT_THAT(readError(cut), HasSubstr("the padding after the value is cut short (11 bytes of 16)"));
 }
 
-TEST(Pickle, ValueShorterOrLongerThanItsBufferIsRefused) {
+TEST(PickleHeaders, ValueShorterOrLongerThanItsBufferIsRefused) {
   // The length says 24: the reader stops after 10 bytes, more than 7 short of the end.
   auto bytes = pickleHyperAndShort();
   bytes[8] = 24;
