@@ -77,6 +77,12 @@ class HeaderView {
       if (!td->encode && !td->decode) continue;
       Data p;
       put(p, "name", cppName(td->name));
+      // A [unique] pointer typedef (std::unique_ptr<T>) travels as a top-level pointer: a referent id (0 for
+      // null), then T. A [ref] one is T itself in C++, and on the wire.
+      const Type* t = sema::resolveTypedefs(td->type);
+      const bool unique = t && t->kind == Type::Kind::Pointer && t->pointerKind == sema::PointerKind::Unique;
+      put(p, "isUniquePointer", unique);
+      put(p, "pointee", unique ? cppType(t->element) : std::string());
       put(p, "encode", td->encode);
       put(p, "decode", td->decode);
       out.add(std::move(p));

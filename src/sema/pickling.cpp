@@ -34,8 +34,13 @@ void checkPickling(Model& model, Diagnostics& diagnostics) {
       continue;
     }
     const Type* t = resolveTypedefs(td->type);
-    if (td->conversion == Conversion::None && t && t->kind == Type::Kind::Named &&
-        (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union)) {
+    // A [unique] or [ref] pointer to one (MS-PAC's PKERB_VALIDATION_INFO): a referent id, then the referent.
+    const Type* pointee = t && t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Full &&
+                                  !t->isString && !t->sizing.any()
+                              ? resolveTypedefs(t->element)
+                              : t;
+    if (td->conversion == Conversion::None && pointee && pointee->kind == Type::Kind::Named &&
+        (pointee->decl->kind == Decl::Kind::Struct || pointee->decl->kind == Decl::Kind::Union)) {
       constructed.push_back({td->type, td->pickledAt, what});
       continue;
     }
@@ -44,9 +49,10 @@ void checkPickling(Model& model, Diagnostics& diagnostics) {
     if (td->conversion == Conversion::None)
       checkValues(model, diagnostics, {{td->type, td->pickledAt, what}});
     if (diagnostics.errorCount() == before)
-      diagnostics.error(td->pickledAt,
-                        "cannot generate [encode]/[decode] for type '" + td->name +
-                            "': midlc serializes structs and unions (and typedefs of them) only");
+      diagnostics.error(
+          td->pickledAt,
+          "cannot generate [encode]/[decode] for type '" + td->name +
+              "': midlc serializes structs and unions, and [unique] or [ref] pointers to them, only");
   }
   checkValues(model, diagnostics, constructed);
 }

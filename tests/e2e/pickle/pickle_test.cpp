@@ -86,6 +86,16 @@ TEST(GeneratedPickle, RecordEncodesToTheSpecificationsBytesAsImpacketMakesThem) 
   EXPECT_EQ(hex(Record_Encode(sampleRecord())), hex(pickle("record_spec")));
 }
 
+TEST(GeneratedPickle, UniquePointerTravelsAsAReferentIdThenTheRecord) {
+  RecordRef ref = std::make_unique<Record>(sampleRecord());
+  EXPECT_EQ(hex(RecordRef_Encode(ref)), hex(pickle("record_ref_spec")));
+  EXPECT_EQ(hex(RecordRef_Encode(nullptr)), hex(pickle("record_ref_null_spec")));
+  const RecordRef back = RecordRef_Decode(pickle("record_ref_spec"));
+  ASSERT_NE(back, nullptr);
+  expectEqual(*back, sampleRecord());
+  EXPECT_EQ(RecordRef_Decode(pickle("record_ref_null_spec")), nullptr);
+}
+
 TEST(GeneratedPickle, PointEncodesAsImpacketsTypeSerialization1) {
   EXPECT_EQ(hex(Point_Encode(Point{1, -2})), hex(pickle("point_spec")));
 }

@@ -40,6 +40,10 @@ struct Stamp {
 
 using Moment = Stamp;
 
+using StampRef = std::unique_ptr<Stamp>;
+
+using StampByRef = Stamp;
+
 using Count = int32_t;
 
 // RPC interface Settings, uuid 6d69646c-7069-636b-6c65-000000000010, version 1.0.
@@ -387,4 +391,46 @@ inline Moment Moment_Decode(const std::uint8_t* midl_data, std::size_t midl_size
 /// The Moment pickled in `midl_bytes`.
 inline Moment Moment_Decode(const std::vector<std::uint8_t>& midl_bytes) {
   return Moment_Decode(midl_bytes.data(), midl_bytes.size());
+}
+
+/// `midl_v` pickled: the headers, then its NDR 2.0 representation padded to a multiple of 8 bytes.
+inline std::vector<std::uint8_t> StampRef_Encode(const StampRef& midl_v) {
+  return ::midlrt::ndr::encodePickle([&](::midlrt::ndr::Encoder& midl_e) {
+    if (midl_e.writeUniquePointer(midl_v.get())) ::midlgen::ndrWrite(midl_e, *midl_v);
+  });
+}
+
+/// The StampRef pickled in the `midl_size` bytes at `midl_data` (as StampRef_Encode writes it).
+inline StampRef StampRef_Decode(const std::uint8_t* midl_data, std::size_t midl_size) {
+  StampRef midl_v;
+  ::midlrt::ndr::decodePickle(midl_data, midl_size, [&](::midlrt::ndr::Decoder& midl_d) {
+    if (!midl_d.readUniquePointer()) return;
+    midl_v = std::make_unique<Stamp>();
+    ::midlgen::ndrRead(midl_d, *midl_v);
+  });
+  return midl_v;
+}
+
+/// The StampRef pickled in `midl_bytes`.
+inline StampRef StampRef_Decode(const std::vector<std::uint8_t>& midl_bytes) {
+  return StampRef_Decode(midl_bytes.data(), midl_bytes.size());
+}
+
+/// `midl_v` pickled: the headers, then its NDR 2.0 representation padded to a multiple of 8 bytes.
+inline std::vector<std::uint8_t> StampByRef_Encode(const StampByRef& midl_v) {
+  return ::midlrt::ndr::encodePickle(
+      [&](::midlrt::ndr::Encoder& midl_e) { ::midlgen::ndrWrite(midl_e, midl_v); });
+}
+
+/// The StampByRef pickled in the `midl_size` bytes at `midl_data` (as StampByRef_Encode writes it).
+inline StampByRef StampByRef_Decode(const std::uint8_t* midl_data, std::size_t midl_size) {
+  StampByRef midl_v;
+  ::midlrt::ndr::decodePickle(midl_data, midl_size,
+                              [&](::midlrt::ndr::Decoder& midl_d) { ::midlgen::ndrRead(midl_d, midl_v); });
+  return midl_v;
+}
+
+/// The StampByRef pickled in `midl_bytes`.
+inline StampByRef StampByRef_Decode(const std::vector<std::uint8_t>& midl_bytes) {
+  return StampByRef_Decode(midl_bytes.data(), midl_bytes.size());
 }
