@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIDLC_WERROR=ON
-cmake --build build -j "$(nproc)" --target midlc calculator_server calculator_client slow_server slow_client
+cmake --build build -j "$(nproc)" --target midlc calculator_server calculator_client slow_server slow_client pickle_sample
 
 echo "== midlc samples/calculator/calculator.idl"
 build/src/midlc samples/calculator/calculator.idl

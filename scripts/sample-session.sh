@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the samples built in build folder $1: each server in the background, its client calling it over
-# ncalrpc and TCP, then a clean stop. Used by scripts/run-sample.sh and registered as a ctest test.
+# ncalrpc and TCP, then a clean stop; then the pickling sample, which needs no server. Used by
+# scripts/run-sample.sh and registered as a ctest test.
 set -euo pipefail
 build=${1:?usage: sample-session.sh <build folder>}
 dir=$(mktemp -d)
@@ -39,3 +40,6 @@ echo "== slow_client $tcp"
 
 stop_servers
 echo "== the servers stopped cleanly"
+
+echo "== pickle_sample $dir/note.bin"
+"$build/samples/pickle/pickle_sample" "$dir/note.bin"

@@ -35,6 +35,9 @@ class HeaderView {
     put(view, "items", items_.take());
     put(view, "hasNdrTypes", !ndrTypes_.empty());
     put(view, "ndrTypes", ndrTypes_.take());
+    DataList pickled = pickledTypes();
+    put(view, "hasPickledTypes", !pickled.empty());
+    put(view, "pickledTypes", pickled.take());
     DataList rpc;
     for (const auto& itf : plan_.rpcInterfaces) rpc.add(rpcInterface(itf));
     put(view, "rpcInterfaces", rpc.take());
@@ -62,6 +65,29 @@ class HeaderView {
           if (pipeOf(p.type)) return true;
     }
     return false;
+  }
+
+  // The typedefs the ACF pickles ([encode]/[decode]), in declaration order: sema checked that each names a
+  // struct or union that can travel, so its ndrWrite/ndrRead exist (here or in an imported header).
+  DataList pickledTypes() const {
+    DataList out;
+    for (const auto& d : model_.decls) {
+      if (d->kind != Decl::Kind::Typedef) continue;
+      const auto* td = static_cast<const sema::TypedefDecl*>(d.get());
+      if (!td->encode && !td->decode) continue;
+      Data p;
+      put(p, "name", cppName(td->name));
+      // A [unique] pointer typedef (std::unique_ptr<T>) travels as a top-level pointer: a referent id (0 for
+      // null), then T. A [ref] one is T itself in C++, and on the wire.
+      const Type* t = sema::resolveTypedefs(td->type);
+      const bool unique = t && t->kind == Type::Kind::Pointer && t->pointerKind == sema::PointerKind::Unique;
+      put(p, "isUniquePointer", unique);
+      put(p, "pointee", unique ? cppType(t->element) : std::string());
+      put(p, "encode", td->encode);
+      put(p, "decode", td->decode);
+      out.add(std::move(p));
+    }
+    return out;
   }
 
   // midlc's own IDL (runtime/idl) has its headers in the runtime.

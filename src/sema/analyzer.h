@@ -47,6 +47,7 @@ class Analyzer {
   };
   std::optional<Binding> bindingAttribute(const ast::Attributes& attrs, const std::string& itfName);
   void bindCallAs(InterfaceDecl& itf);
+  void pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
   void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,
               bool marshaled = false);

@@ -1,5 +1,7 @@
 // Semantic analysis: merging the ACF into the model. Every name the ACF uses must exist in the IDL;
 // errors are located in the ACF.
+#include <variant>
+
 #include "sema/analyzer.h"
 #include "support/spelling.h"
 
@@ -19,7 +21,43 @@ bool isOwnInterface(const Decl& d) {
   return d.kind == Decl::Kind::Interface && !d.isForward && !d.imported;
 }
 
+constexpr const char* kNoProcedurePickling =
+    "midlc serializes types, not procedures; put [encode]/[decode] on typedefs in the ACF";
+
+// A typedef that names a struct or a union (through other typedefs): what [encode]/[decode] on an interface
+// applies to.
+bool namesStructOrUnion(const TypedefDecl& td) {
+  const Type* t = resolveTypedefs(td.type);
+  return !td.isContextHandle && td.conversion == Conversion::None && t && t->kind == Type::Kind::Named &&
+         (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union);
+}
+
 }  // namespace
+
+// [encode]/[decode] on an interface in the ACF: for the typedefs of structs and unions declared in the
+// interface (MIDL says every type of the IDL file, which is one interface's in the files it documents;
+// midlc keeps to the interface's own, and leaves out typedefs of other types), and, as in MIDL, for every
+// procedure of the interface (not generated: an error per operation).
+void Analyzer::pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf) {
+  const bool encode = has(acf.attributes, "encode"), decode = has(acf.attributes, "decode");
+  if (!encode && !decode) return;
+  const ast::Attribute* attr = ast::findAttribute(acf.attributes, encode ? "encode" : "decode");
+  for (const auto& op : itf.operations) {
+    d_.error(attr->location, "cannot generate [" + attr->name + "] for operation '" + op.name + "' of '" +
+                                 itf.name + "' (the interface's [" + attr->name +
+                                 "] applies to its operations): " + kNoProcedurePickling);
+    d_.note(op.location, "operation '" + op.name + "' is declared here");
+  }
+  for (const Item& item : itf.members) {
+    const auto* member = std::get_if<const Decl*>(&item);
+    if (!member || (*member)->kind != Decl::Kind::Typedef) continue;
+    auto* td = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(*member));
+    if (!namesStructOrUnion(*td)) continue;
+    td->encode = td->encode || encode;
+    td->decode = td->decode || decode;
+    if (!td->pickledAt.valid()) td->pickledAt = attr->location;
+  }
+}
 
 std::optional<Analyzer::Binding> Analyzer::bindingAttribute(const ast::Attributes& attrs,
                                                             const std::string& itfName) {
@@ -67,6 +105,11 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         }
         auto* decl = const_cast<TypedefDecl*>(static_cast<const TypedefDecl*>(d));
         for (auto& a : convert(td.attributes, true)) decl->acfAttributes.push_back(std::move(a));
+        if (has(td.attributes, "encode") || has(td.attributes, "decode")) {
+          decl->encode = decl->encode || has(td.attributes, "encode");
+          decl->decode = decl->decode || has(td.attributes, "decode");
+          decl->pickledAt = n.location;
+        }
         if (const ast::Attribute* r = ast::findAttribute(td.attributes, "represent_as");
             r && !r->args.empty()) {
           if (decl->conversion != Conversion::None) {
@@ -114,6 +157,7 @@ void Analyzer::acf(const ast::AcfFile& acf) {
       itf->implicitHandleName = binding->name;
     }
     bool allAsync = has(a.attributes, "async");
+    pickleInterface(*itf, a);
     for (const auto& op : a.operations) {
       checker_.check(op.attributes, kAcfOperation);
       Operation* target = nullptr;
@@ -127,6 +171,10 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         continue;
       }
       target->acfAttributes = convert(op.attributes, true);
+      for (const char* name : {"encode", "decode"})
+        if (const ast::Attribute* attr = ast::findAttribute(op.attributes, name))
+          d_.error(attr->location, std::string("cannot generate [") + name + "] for operation '" + op.name +
+                                       "' of '" + itf->name + "': " + kNoProcedurePickling);
       if (has(op.attributes, "async")) target->isAsync = true;
       target->hasCommStatusReturn = has(op.attributes, "comm_status");
       target->hasFaultStatusReturn = has(op.attributes, "fault_status");

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "sema/analyzer.h"
+#include "sema/pickling.h"
 #include "sema/remoting.h"
 
 namespace midlc::sema {
@@ -64,6 +65,8 @@ std::unique_ptr<Model> analyze(const std::vector<ParsedFile>& files, const ast::
   analyzer.finalChecks();
   if (diagnostics.errorCount() > errorsBefore) return nullptr;
   checkRemoting(*model, diagnostics, stubs == Stubs::Required);
+  if (diagnostics.errorCount() > errorsBefore) return nullptr;
+  checkPickling(*model, diagnostics);
   if (diagnostics.errorCount() > errorsBefore) return nullptr;
   return model;
 }

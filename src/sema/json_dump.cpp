@@ -316,6 +316,8 @@ void decl(Json& j, const Decl& d) {
       j.key("type");
       type(j, t.type);
       j.flag("context_handle", t.isContextHandle);
+      j.flag("encode", t.encode);  // pickled (the ACF's [encode]/[decode], on the typedef or its interface)
+      j.flag("decode", t.decode);
       if (t.conversion != Conversion::None) {
         static const char* const names[] = {"", "transmit_as", "wire_marshal", "user_marshal", "represent_as"};
         j.field("conversion", names[static_cast<int>(t.conversion)]);

@@ -304,6 +304,12 @@ struct TypedefDecl : Decl {
   Conversion conversion = Conversion::None;
   const Type* wireType = nullptr;  // the type on the wire: transmit_as/wire_marshal's argument, or `type`
   std::string localTypeName;       // user_marshal/represent_as: the application's type, as written
+  // Type serialization (the ACF's [encode]/[decode], on the typedef or on its interface): functions that
+  // write a value into a buffer of its own, or read it back (MS-RPCE 2.2.6). `pickledAt` is where the ACF
+  // asked for them.
+  bool encode = false;
+  bool decode = false;
+  Location pickledAt;
 };
 
 struct ConstDecl : Decl {

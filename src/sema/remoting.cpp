@@ -147,6 +147,12 @@ class RemotingChecker {
   RemotingChecker(Model& model, Diagnostics& diagnostics, bool stubsRequired)
       : model_(model), header_(diagnostics), d_(stubsRequired ? diagnostics : scratch_) {}
 
+  // Values outside operations (checkValues).
+  void values(const std::vector<MarshaledValue>& list) {
+    decideRemotable();
+    for (const auto& v : list) value(v.type, v.where, v.what);
+  }
+
   void run() {
     decideRemotable();
     for (auto& decl : model_.decls) {
@@ -530,6 +536,10 @@ class RemotingChecker {
 
 void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired) {
   RemotingChecker(model, diagnostics, stubsRequired).run();
+}
+
+void checkValues(Model& model, Diagnostics& diagnostics, const std::vector<MarshaledValue>& values) {
+  RemotingChecker(model, diagnostics, true).values(values);
 }
 
 }  // namespace midlc::sema

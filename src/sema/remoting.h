@@ -14,4 +14,15 @@ namespace midlc::sema {
 // is reported: an interface whose operations cannot all be marshaled gets InterfaceDecl::noStubs instead.
 void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired = true);
 
+// A value marshaled outside any operation (a type pickled by the ACF's [encode]/[decode]).
+struct MarshaledValue {
+  const Type* type = nullptr;
+  Location where;
+  std::string what;  // names it in messages: "type 'T' ([encode]/[decode])"
+};
+
+// Reports what the values cannot carry, with the messages checkRemoting() gives parameters, whatever is
+// generated (their code is in the header).
+void checkValues(Model& model, Diagnostics& diagnostics, const std::vector<MarshaledValue>& values);
+
 }  // namespace midlc::sema

@@ -43,6 +43,19 @@ std::string summarizeModel(const Model& model) {
       out << ")" << (op.isAsync ? "  [async]" : "") << "\n";
     }
   }
+  // Types the ACF pickles, with the functions each gets.
+  std::string pickled;
+  for (const auto& d : model.decls) {
+    if (d->kind != Decl::Kind::Typedef) continue;
+    const auto* td = static_cast<const TypedefDecl*>(d.get());
+    if (!td->encode && !td->decode) continue;
+    pickled += (pickled.empty() ? "" : ", ") + td->name + " (" +
+               (td->encode && td->decode ? "encode, decode"
+                : td->encode             ? "encode"
+                                         : "decode") +
+               ")";
+  }
+  if (!pickled.empty()) out << "  pickled types: " << pickled << '\n';
   return out.str();
 }
 

@@ -351,6 +351,37 @@ interface IObj { [async] M(); }
   EXPECT_EQ(big->acfAttributes[0].name, "represent_as");
 }
 
+TEST(Accepted, EncodeAndDecodeMarkTheTypesTheyPickle) {
+  auto r = compileText(R"(
+[uuid(bbbbbbbb-2222-3333-4444-666666666666)]
+interface Types {
+  typedef struct A { long a; } A;
+  typedef struct B { short b; } B;
+  typedef A AliasOfA;
+  typedef long Number;
+}
+[uuid(bbbbbbbb-2222-3333-4444-777777777777)]
+interface Mine { typedef struct C { hyper c; } C; }
+)",
+                       R"(
+interface Types { typedef [encode] A; typedef [decode] B; }
+[encode, decode] interface Mine {}
+)");
+  EXPECT_COMPILES(r);
+  auto typedefOf = [&](const char* name) {
+    return static_cast<const sema::TypedefDecl*>(r.model->find(name));
+  };
+  EXPECT_TRUE(typedefOf("A")->encode);
+  EXPECT_FALSE(typedefOf("A")->decode);
+  EXPECT_FALSE(typedefOf("B")->encode);
+  EXPECT_TRUE(typedefOf("B")->decode);
+  EXPECT_FALSE(typedefOf("AliasOfA")->encode);  // each typedef by name
+  EXPECT_FALSE(typedefOf("Number")->encode);
+  EXPECT_TRUE(typedefOf("C")->encode && typedefOf("C")->decode);  // the interface's own struct typedefs
+  EXPECT_NE(sema::summarizeModel(*r.model).find("pickled types: A (encode), B (decode), C (encode, decode)"),
+            std::string::npos);
+}
+
 TEST(Accepted, AsyncUuidMakesEveryMethodAsynchronous) {
   auto r = compileText(R"(
 import "unknwn.idl";

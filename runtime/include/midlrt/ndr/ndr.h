@@ -6,6 +6,7 @@
 #include "midlrt/ndr/depth_guard.h"
 #include "midlrt/ndr/encoder.h"
 #include "midlrt/ndr/error.h"
+#include "midlrt/ndr/pickle.h"
 #include "midlrt/ndr/primitive.h"
 #include "midlrt/ndr/status.h"
 #include "midlrt/ndr/window.h"
