@@ -62,6 +62,29 @@ class Emitter {
       p_.emit({x, t}, encode_ ? "midl_e.writeEnum16($x$);" : "$x$ = midl_d.readEnum16<$t$>();");
   }
 
+  void emit(const wire::Convert& n) {
+    Printer::Var x{"x", n.value}, t{"t", n.wireType}, w{"w", n.local}, body{"body", block(n.body)};
+    if (encode_)
+      p_.emit({x, t, w, {"to", n.toWire}, body}, R"gen(
+        {
+          const $t$ $w$ = $to$($x$);
+          $body$
+        }
+      )gen");
+    else
+      p_.emit({x, t, w, {"from", n.fromWire}, body}, R"gen(
+        {
+          $t$ $w${};
+          $body$
+          $x$ = $from$($w$);
+        }
+      )gen");
+  }
+
+  void emit(const wire::UserMarker&) {
+    p_.emit(encode_ ? "midl_e.writeUserMarker();" : "midl_d.readUserMarker();");
+  }
+
   void emit(const wire::TypeFlat& n) {
     p_.emit({{"x", n.value}}, encode_ ? "ndrWriteFlat(midl_e, $x$);" : "ndrReadFlat(midl_d, $x$);");
   }
