@@ -183,8 +183,12 @@ TEST_F(ConversionCalls, WireMarshalAcceptsAnyNonNullReferentIdInPlaceOfTheMarker
 }
 
 TEST_F(ConversionCalls, WireMarshalPointerThatIsNullFaults) {
-  // A NULL pointer and no referent: a Windows peer would still read one, so midlc refuses it.
-  EXPECT_EQ(rawCall(kShoutOpnum, Bytes{0, 0, 0, 0}), midlrt::ndr::kRpcXBadStubData);
+  // A NULL pointer, even with a referent after it: a Windows peer ignores the value and reads the referent,
+  // another would not, so midlc refuses what the two would read differently.
+  Bytes stub = fromHex(kVectors[4].hex);  // shout_request
+  ASSERT_STREQ(kVectors[4].name, "shout_request");
+  stub[0] = stub[1] = stub[2] = stub[3] = 0;
+  EXPECT_EQ(rawCall(kShoutOpnum, stub), midlrt::ndr::kRpcXBadStubData);
 }
 
 TEST_F(ConversionCalls, UserMarshalSendsTheWireTypeAndTheApplicationSeesItsOwnType) {
