@@ -82,7 +82,6 @@ void Analyzer::acf(const ast::AcfFile& acf) {
           decl->conversion = kind;
           decl->wireType = decl->type;
           decl->localTypeName = r->args[0].text;
-          decl->conversionLocation = r->location;
         }
       }
     }

@@ -373,7 +373,6 @@ void Analyzer::bindConversion(const ast::Attributes& attrs, TypedefDecl& decl) {
       return;
     }
     decl.conversion = kind;
-    decl.conversionLocation = a->location;
     const ast::AttributeArg& arg = a->args[0];
     if (kind == Conversion::UserMarshal || kind == Conversion::RepresentAs) {
       // typedef [user_marshal(UserType)] WireType: the user's type may be a C type the IDL never defines.

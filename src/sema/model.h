@@ -310,8 +310,6 @@ struct TypedefDecl : Decl {
   // the ACF's `include` brings its declaration). transmit_as/wire_marshal: empty, the application's type
   // is the typedef itself.
   std::string localTypeName;
-  // The conversion's attribute, for messages.
-  Location conversionLocation;
 };
 
 struct ConstDecl : Decl {

@@ -106,7 +106,8 @@ std::string pipeElementProblem(const Type* t, int depth = 0) {
   if (isNamed(t, Decl::Kind::Typedef)) {
     const auto* td = static_cast<const TypedefDecl*>(t->decl);
     if (td->isContextHandle) return "a pipe element cannot be a context handle";
-    return pipeElementProblem(td->type, depth + 1);
+    // A type with a conversion travels as its wire type.
+    return pipeElementProblem(td->conversion != Conversion::None ? td->wireType : td->type, depth + 1);
   }
   if (!t) return "";
   switch (t->kind) {
@@ -407,12 +408,25 @@ class RemotingChecker {
       if (userMarshal)
         return rule(of + " must be a flat type or a pointer, not a type that holds pointers (MIDL's rule)");
       return limit(of + " holds pointers; conversions to wire types without pointers only are generated yet");
+    } else if (isConformant(td.wireType, 0)) {
+      // Its max_count would belong before an enclosing struct; MIDL asks for a well-defined size anyway.
+      return limit(of + " is conformant; conversions to wire types of a fixed size only are generated yet");
     }
     if (auto problem = directProblem(td.wireType, reached, depth + 1)) {
       problem->why = of + ": " + problem->why;
       return problem;
     }
     return std::nullopt;
+  }
+
+  // Whether `t` is a conformant array or a struct that ends in one (its size travels as a max_count).
+  bool isConformant(const Type* t, int depth) {
+    t = resolveTypedefs(t);
+    if (!t || depth > kMaxDepth) return false;
+    if (t->kind == Type::Kind::Array) return !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs;
+    if (!isNamed(t, Decl::Kind::Struct)) return false;
+    const auto& fields = static_cast<const StructDecl*>(t->decl)->fields;
+    return !fields.empty() && isConformant(fields.back().type, depth + 1);
   }
 
   // Whether a value of `t` holds a pointer, in itself or in the structs and unions it holds.
