@@ -98,7 +98,10 @@ struct Elements {
   std::string count;
   std::string element;  // EachFlat: the loop's variable
   Steps body;           // EachFlat: one element's flat representation, over `element`
-  std::string what;     // for messages
+  // EachFlat: each element's flat representation is a 'User' marker alone (a wire_marshal/user_marshal
+  // [unique] wire pointer, wire::UserMarker), which does not look at the element; `element` counts.
+  bool userMarkers = false;
+  std::string what;  // for messages
 };
 
 // The pointees of each element of a container.

@@ -224,6 +224,16 @@ class Emitter {
         break;
     }
     Printer::Var el{"el", n.element}, body{"body", block(n.body)};
+    if (n.userMarkers) {
+      if (!encode_ && !n.count.empty())
+        p_.emit({c, count, align, {"what", quote(n.what)}}, R"gen(
+          midl_d.requireElements($n$, $align$, $what$);
+          $c$.resize($n$);
+        )gen");
+      p_.emit({c, el, {"marker", encode_ ? "midl_e.writeUserMarker();" : "midl_d.readUserMarker();"}},
+              "for (size_t $el$ = 0; $el$ < $c$.size(); ++$el$) $marker$");
+      return;
+    }
     if (encode_) {
       p_.emit({c, el, body}, R"gen(
         for (const auto& $el$ : $c$) {

@@ -252,6 +252,11 @@ wire::Elements WirePlanner::elements(const Type* element, const Value& c, const 
   }
   out.codec = wire::Elements::Codec::EachFlat;
   out.element = locals.make(c.path, "el");
+  if (const sema::TypedefDecl* conv = sema::conversionOf(element);
+      conv && conversionNames(*conv).wirePointer) {
+    out.userMarkers = true;
+    return out;
+  }
   flat(element, Value{out.element, c.path + "_el"}, scope, locals, what, out.body);
   return out;
 }

@@ -56,6 +56,7 @@ struct Record {
   Presented value{};
   Handle handle{};
   std::array<LocalTime, 2> times{};
+  std::array<Handle, 2> handles{};
   Color color{};
 };
 
@@ -273,6 +274,7 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const Record& midl_v) {
       midl_e.write<int32_t>(midl_times_el_wire);
     }
   }
+  for (size_t midl_handles_el = 0; midl_handles_el < midl_v.handles.size(); ++midl_handles_el) midl_e.writeUserMarker();
   {
     const WireColor midl_color_wire = Color_UserMarshal(midl_v.color);
     ndrWriteFlat(midl_e, midl_color_wire);
@@ -284,6 +286,12 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Record& midl_
   {
     const Blob midl_handle_wire = Handle_UserMarshal(midl_v.handle);
     ndrWriteFlat(midl_e, midl_handle_wire);
+  }
+  for (const auto& midl_handles_el2 : midl_v.handles) {
+    {
+      const Blob midl_handles_el_wire = Handle_UserMarshal(midl_handles_el2);
+      ndrWriteFlat(midl_e, midl_handles_el_wire);
+    }
   }
 }
 
@@ -303,6 +311,7 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Record& midl_v) {
       midl_times_el = NetTime_to_local(midl_times_el_wire);
     }
   }
+  for (size_t midl_handles_el = 0; midl_handles_el < midl_v.handles.size(); ++midl_handles_el) midl_d.readUserMarker();
   {
     WireColor midl_color_wire{};
     ndrReadFlat(midl_d, midl_color_wire);
@@ -316,6 +325,13 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Record& midl_v) {
     Blob midl_handle_wire{};
     ndrReadFlat(midl_d, midl_handle_wire);
     midl_v.handle = Handle_UserUnmarshal(midl_handle_wire);
+  }
+  for (auto& midl_handles_el2 : midl_v.handles) {
+    {
+      Blob midl_handles_el_wire{};
+      ndrReadFlat(midl_d, midl_handles_el_wire);
+      midl_handles_el2 = Handle_UserUnmarshal(midl_handles_el_wire);
+    }
   }
 }
 
