@@ -37,13 +37,15 @@ std::string runtimeType(const sema::Decl& decl) {
       return false;
     };
     if (fields.size() != 4 || !primitive(0, {Primitive::UInt32, Primitive::Int32}) ||
-        !primitive(1, {Primitive::UInt16, Primitive::Int16}) || !primitive(2, {Primitive::UInt16, Primitive::Int16}))
+        !primitive(1, {Primitive::UInt16, Primitive::Int16}) ||
+        !primitive(2, {Primitive::UInt16, Primitive::Int16}))
       return "";
     const Type* data4 = resolved(fields[3].type);
     const Type* byte = data4 && data4->kind == Type::Kind::Array ? resolved(data4->element) : nullptr;
     if (!data4 || data4->fixedLength != 8u || data4->sizing.any() || data4->isString || !byte ||
         byte->kind != Type::Kind::Primitive ||
-        (byte->primitive != Primitive::UInt8 && byte->primitive != Primitive::Byte && byte->primitive != Primitive::Int8))
+        (byte->primitive != Primitive::UInt8 && byte->primitive != Primitive::Byte &&
+         byte->primitive != Primitive::Int8))
       return "";
     return "::midlrt::com::Guid";
   }
@@ -57,6 +59,42 @@ std::string runtimeType(const sema::Decl& decl) {
       return "::midlrt::com::" + decl.name;
   }
   return "";
+}
+
+ConversionNames conversionNames(const sema::TypedefDecl& td) {
+  ConversionNames n;
+  const std::string name = cppName(td.name);
+  const Type* wire = resolved(td.wireType);
+  const bool userMarshal =
+      td.conversion == sema::Conversion::WireMarshal || td.conversion == sema::Conversion::UserMarshal;
+  if (userMarshal && wire && wire->kind == Type::Kind::Pointer) n.wirePointer = wire;
+  switch (td.conversion) {
+    case sema::Conversion::TransmitAs:
+      n = {name, cppType(td.wireType), name + "_to_xmit", name + "_from_xmit", nullptr, "transmit_as"};
+      break;
+    case sema::Conversion::RepresentAs:
+      n = {td.localTypeName, name, name + "_from_local", name + "_to_local", nullptr, "represent_as"};
+      break;
+    case sema::Conversion::WireMarshal:
+      n = {name,
+           n.wirePointer ? pointeeType(n.wirePointer) : cppType(td.wireType),
+           name + "_UserMarshal",
+           name + "_UserUnmarshal",
+           n.wirePointer,
+           "wire_marshal"};
+      break;
+    case sema::Conversion::UserMarshal:
+      n = {td.localTypeName,
+           n.wirePointer ? pointeeType(n.wirePointer) : name,
+           td.localTypeName + "_UserMarshal",
+           td.localTypeName + "_UserUnmarshal",
+           n.wirePointer,
+           "user_marshal"};
+      break;
+    case sema::Conversion::None:
+      break;
+  }
+  return n;
 }
 
 std::string primitiveType(Primitive p) {
@@ -134,6 +172,7 @@ std::string cppType(const Type* t) {
       return primitiveType(t->primitive);
     case Type::Kind::Named: {
       const sema::Decl* d = t->decl;
+      if (const sema::TypedefDecl* conv = sema::conversionOf(t)) return conversionNames(*conv).appType;
       // The runtime's references (REFIID) are spelled by what they refer to.
       if (d->kind == sema::Decl::Kind::Typedef && !runtimeType(*d).empty())
         return cppType(static_cast<const sema::TypedefDecl*>(d)->type);

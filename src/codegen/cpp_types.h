@@ -11,6 +11,9 @@
 //   [ptr] (full) pointer  std::shared_ptr<pointee>  (aliasing is kept: one referent, marshaled once)
 //   union                 a struct holding the discriminant and a std::variant of the arms
 //   typedef               using
+//   conversion typedef    transmit_as/wire_marshal: the typedef (its presented/user type); represent_as/
+//                         user_marshal: the type the ACF names. The user's functions convert (see
+//                         ConversionNames).
 #pragma once
 
 #include <string>
@@ -43,6 +46,27 @@ bool isWideString(const sema::Type* level);
 // it, are the runtime's `const Guid&`. The runtime's spelling, or "" for every other declaration. Generated
 // code spells the references by what they refer to (a parameter `const IID&`, a server local `IID`).
 std::string runtimeType(const sema::Decl& decl);
+
+// A typedef with a conversion as generated code uses it. The user defines two functions, declared by the
+// header beside the typedef, that convert by value between the application's type and the wire type:
+//   transmit_as   typedef [transmit_as(W)] P Name;
+//                   W Name_to_xmit(const Name&)          Name Name_from_xmit(const W&)
+//   represent_as  typedef [represent_as(L)] Name;   (ACF; Name is the IDL's type, which travels)
+//                   Name Name_from_local(const L&)       L Name_to_local(const Name&)
+//   wire_marshal  typedef [wire_marshal(W)] U Name;
+//                   W Name_UserMarshal(const Name&)      Name Name_UserUnmarshal(const W&)
+//   user_marshal  typedef [user_marshal(U)] Name;   (ACF; Name is the IDL's type, which travels)
+//                   Name U_UserMarshal(const U&)         U U_UserUnmarshal(const Name&)
+// A wire_marshal/user_marshal wire type that is a [unique] pointer is converted to and from its pointee:
+// the pointer is always there on the wire (Windows writes 'User' in its place), never NULL.
+struct ConversionNames {
+  std::string appType;   // what parameters and fields hold
+  std::string wireType;  // what the functions return and take
+  std::string toWire, fromWire;
+  const sema::Type* wirePointer = nullptr;  // the [unique] wire pointer whose pointee is wireType, if any
+  const char* attribute = "";               // "transmit_as", ...
+};
+ConversionNames conversionNames(const sema::TypedefDecl& td);
 
 // The C++ primitive spelling ("int32_t", "char16_t", ...).
 std::string primitiveType(sema::Primitive p);

@@ -27,6 +27,8 @@ class HeaderView {
     DataList includes;
     for (const auto& item : model_.mainFile().items)
       if (auto* import = std::get_if<sema::Import>(&item)) includes.add(Data(include(*import)));
+    // The ACF's `include "x.h";`: where the application's types of represent_as/user_marshal are declared.
+    for (const auto& file : model_.acfIncludes) includes.add(Data("\"" + file + "\""));
     put(view, "includes", includes.take());
     put(view, "usesPipes", usesPipes());
     put(view, "hasCppQuote", hasCppQuote());
@@ -359,6 +361,11 @@ class HeaderView {
 
   void emitTypedef(const sema::TypedefDecl& td) {
     emitted_.insert(&td);
+    emitAliasOf(td);
+    if (td.conversion != sema::Conversion::None) items_.add(conversion(td));
+  }
+
+  void emitAliasOf(const sema::TypedefDecl& td) {
     // `typedef struct tagVARIANT VARIANT;` before the struct, which names VARIANT inside: the alias comes
     // here, after a declaration of the struct, and the struct where it is defined.
     if (const Type* t = td.type;
@@ -379,6 +386,25 @@ class HeaderView {
     // A context handle is, for the client, an opaque handle (the server's manager sees its own state).
     put(v, "type", td.isContextHandle ? std::string("::midlrt::rpc::ContextHandle") : cppType(td.type));
     items_.add(std::move(v));
+  }
+
+  // The functions the user defines for a typedef with a conversion (cpp_types.h, ConversionNames).
+  static Data conversion(const sema::TypedefDecl& td) {
+    const ConversionNames n = conversionNames(td);
+    Data c;
+    put(c, "isConversion", true);
+    put(c, "attribute", std::string(n.attribute));
+    put(c, "argument", td.localTypeName.empty() ? cppTypeText(td.wireType) : td.localTypeName);
+    put(c, "appType", n.appType);
+    put(c, "wireType", n.wireType);
+    put(c, "toWire", n.toWire);
+    put(c, "fromWire", n.fromWire);
+    put(c, "wirePointer", n.wirePointer != nullptr);
+    return c;
+  }
+
+  static std::string cppTypeText(const Type* t) {
+    return t && !t->spelling.empty() ? t->spelling : cppType(t);
   }
 
   static bool definedAfter(const Decl& d, const Decl& here) {

@@ -292,7 +292,8 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
   // form of its own; the parameter is spelled by the typedef, which names the pointee.
   const Type* level = t;
   std::string referenceType;
-  if (const Type* r = resolved(t); t && t->kind == Type::Kind::Named && r && r->kind == Type::Kind::Pointer &&
+  if (const Type* r = resolved(t); t && t->kind == Type::Kind::Named && !sema::conversionOf(t) && r &&
+                                   r->kind == Type::Kind::Pointer &&
                                    r->pointerKind == sema::PointerKind::Ref) {
     level = r;
     referenceType = cppType(t);
@@ -356,8 +357,10 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
   param.kind = ParamPlan::Kind::Value;
   param.type = cppType(t);
   const Type* r = resolved(t);
-  const bool byValue = r && (r->kind == Type::Kind::Primitive ||
-                             (r->kind == Type::Kind::Named && r->decl->kind == sema::Decl::Kind::Enum));
+  // A typedef with a conversion is passed as its application's type, by const& whatever it converts to.
+  const bool byValue = r && !sema::conversionOf(t) &&
+                       (r->kind == Type::Kind::Primitive ||
+                        (r->kind == Type::Kind::Named && r->decl->kind == sema::Decl::Kind::Enum));
   // An [out] value is only ever in a signature (sema refuses it where it is marshaled).
   param.clientDecl = (param.out ? param.type + "& "
                       : byValue ? param.type + " "

@@ -98,7 +98,10 @@ struct Elements {
   std::string count;
   std::string element;  // EachFlat: the loop's variable
   Steps body;           // EachFlat: one element's flat representation, over `element`
-  std::string what;     // for messages
+  // EachFlat: each element's flat representation is a 'User' marker alone (a wire_marshal/user_marshal
+  // [unique] wire pointer, wire::UserMarker), which does not look at the element; `element` counts.
+  bool userMarkers = false;
+  std::string what;  // for messages
 };
 
 // The pointees of each element of a container.
@@ -146,6 +149,21 @@ struct VaryingArray {
   std::string what;
 };
 
+// A value of a typedef with a conversion (cpp_types.h, ConversionNames): the user's function turns it into
+// its wire value, a local that travels in its place (`body`, over `local`); decoding, the local is read and
+// the other function turns it back. For a [unique] wire pointer of wire_marshal/user_marshal, `body` is the
+// pointee's, and it stands where the pointer's referent goes (UserMarker holds the pointer's place).
+struct Convert {
+  std::string value;
+  std::string wireType;  // C++
+  std::string local;
+  std::string toWire, fromWire;
+  Steps body;
+};
+// Where a wire_marshal/user_marshal [unique] wire pointer stands: Windows' marker 'User' in place of a
+// referent id (midlrt::ndr::kUserMarshalMarker), then, now or deferred, the referent (Convert).
+struct UserMarker {};
+
 // Checks that hold whichever way the data goes.
 struct SizeCheck {        // a size or length field against the container it describes (MS-RPCE's correlation)
   std::string text;       // the attribute's expression as written
@@ -192,7 +210,7 @@ struct PipeIn {  // the client reads an [out] pipe's chunks and pushes them
 struct Step {
   using Node = std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
                             BoundedString, Elements, EachElement, ConformantArray, HoistedArray, VaryingArray,
-                            ClientContext, ServerContext, PipeOut, PipeIn>;
+                            ClientContext, ServerContext, PipeOut, PipeIn, Convert, UserMarker>;
   Node node;
   template <typename T>
   Step(T n) : node(std::move(n)) {}

@@ -62,6 +62,29 @@ class Emitter {
       p_.emit({x, t}, encode_ ? "midl_e.writeEnum16($x$);" : "$x$ = midl_d.readEnum16<$t$>();");
   }
 
+  void emit(const wire::Convert& n) {
+    Printer::Var x{"x", n.value}, t{"t", n.wireType}, w{"w", n.local}, body{"body", block(n.body)};
+    if (encode_)
+      p_.emit({x, t, w, {"to", n.toWire}, body}, R"gen(
+        {
+          const $t$ $w$ = $to$($x$);
+          $body$
+        }
+      )gen");
+    else
+      p_.emit({x, t, w, {"from", n.fromWire}, body}, R"gen(
+        {
+          $t$ $w${};
+          $body$
+          $x$ = $from$($w$);
+        }
+      )gen");
+  }
+
+  void emit(const wire::UserMarker&) {
+    p_.emit(encode_ ? "midl_e.writeUserMarker();" : "midl_d.readUserMarker();");
+  }
+
   void emit(const wire::TypeFlat& n) {
     p_.emit({{"x", n.value}}, encode_ ? "ndrWriteFlat(midl_e, $x$);" : "ndrReadFlat(midl_d, $x$);");
   }
@@ -201,6 +224,16 @@ class Emitter {
         break;
     }
     Printer::Var el{"el", n.element}, body{"body", block(n.body)};
+    if (n.userMarkers) {
+      if (!encode_ && !n.count.empty())
+        p_.emit({c, count, align, {"what", quote(n.what)}}, R"gen(
+          midl_d.requireElements($n$, $align$, $what$);
+          $c$.resize($n$);
+        )gen");
+      p_.emit({c, el, {"marker", encode_ ? "midl_e.writeUserMarker();" : "midl_d.readUserMarker();"}},
+              "for (size_t $el$ = 0; $el$ < $c$.size(); ++$el$) $marker$");
+      return;
+    }
     if (encode_) {
       p_.emit({c, el, body}, R"gen(
         for (const auto& $el$ : $c$) {

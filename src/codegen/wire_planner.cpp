@@ -42,6 +42,7 @@ bool varyingFixed(const Type* level) {
 const Type* conformantField(const sema::StructDecl& s, const sema::Field** field) {
   if (s.fields.empty()) return nullptr;
   const sema::Field& last = s.fields.back();
+  if (sema::conversionOf(last.type)) return nullptr;  // it travels as its (fixed-size) wire type
   const Type* t = resolved(last.type);
   if (t && t->kind == Type::Kind::Array && (sizedLevel(t) || (t->isString && !t->fixedLength))) {
     *field = &last;
@@ -77,6 +78,8 @@ unsigned WirePlanner::armAlignment(const sema::UnionDecl& u) {
 }
 
 unsigned WirePlanner::alignment(const Type* t) {
+  if (const sema::TypedefDecl* conv = sema::conversionOf(t))  // its wire type's (a wire pointer's: 4)
+    return conversionNames(*conv).wirePointer ? 4 : alignment(conv->wireType);
   t = resolved(t);
   if (!t) return 1;
   switch (t->kind) {
@@ -108,6 +111,9 @@ unsigned WirePlanner::alignment(const Type* t) {
 }
 
 bool WirePlanner::hasPointees(const Type* t) {
+  // A conversion's wire value travels whole in its place, except a wire pointer's referent (sema allows
+  // no other pointers in wire types).
+  if (const sema::TypedefDecl* conv = sema::conversionOf(t)) return conversionNames(*conv).wirePointer;
   t = resolved(t);
   if (!t) return false;
   switch (t->kind) {
@@ -135,6 +141,7 @@ bool WirePlanner::hasPointees(const Type* t) {
 }
 
 bool WirePlanner::bulkCopyable(const Type* t) {
+  if (sema::conversionOf(t)) return false;
   t = resolved(t);
   if (!t || t->kind != Type::Kind::Primitive) return false;
   switch (t->primitive) {
@@ -151,6 +158,7 @@ bool WirePlanner::bulkCopyable(const Type* t) {
 
 const std::optional<WirePlanner::BulkLayout>& WirePlanner::bulkStruct(const Type* t) {
   static const std::optional<BulkLayout> none;
+  if (sema::conversionOf(t)) return none;
   t = resolved(t);
   if (!isNamed(t, Decl::Kind::Struct)) return none;
   if (auto it = layouts_.find(t->decl); it != layouts_.end()) return it->second;
@@ -161,7 +169,7 @@ const std::optional<WirePlanner::BulkLayout>& WirePlanner::bulkStruct(const Type
   bool bulk = !s->fields.empty();
   for (const auto& f : s->fields) {
     const Type* ft = resolved(f.type);
-    if (!bulkCopyable(ft) || f.rangeMin || f.bitWidth) {
+    if (!bulkCopyable(f.type) || f.rangeMin || f.bitWidth) {
       bulk = false;
       break;
     }
@@ -244,6 +252,11 @@ wire::Elements WirePlanner::elements(const Type* element, const Value& c, const 
   }
   out.codec = wire::Elements::Codec::EachFlat;
   out.element = locals.make(c.path, "el");
+  if (const sema::TypedefDecl* conv = sema::conversionOf(element);
+      conv && conversionNames(*conv).wirePointer) {
+    out.userMarkers = true;
+    return out;
+  }
   flat(element, Value{out.element, c.path + "_el"}, scope, locals, what, out.body);
   return out;
 }
@@ -253,8 +266,34 @@ wire::Elements WirePlanner::pipeChunk(const Type* element, const std::string& co
   return elements(element, Value{container, "chunk"}, count, ExprScope{}, locals, what);
 }
 
+wire::Convert WirePlanner::convert(const sema::TypedefDecl& td, const Value& x, const ExprScope& scope,
+                                   Locals& locals, const std::string& what) {
+  const ConversionNames names = conversionNames(td);
+  wire::Convert c;
+  c.value = x.expr;
+  c.wireType = names.wireType;
+  c.local = locals.make(x.path, "wire");
+  c.toWire = names.toWire;
+  c.fromWire = names.fromWire;
+  const Value wireValue{c.local, x.path + "_wire"};
+  if (names.wirePointer) {
+    referent(names.wirePointer, wireValue, scope, locals, what, c.body);
+  } else {
+    flat(td.wireType, wireValue, scope, locals, what, c.body);
+    pointees(td.wireType, wireValue, scope, locals, what, c.body);
+  }
+  return c;
+}
+
 void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Locals& locals,
                        const std::string& what, wire::Steps& out) {
+  if (const sema::TypedefDecl* conv = sema::conversionOf(t)) {
+    if (conversionNames(*conv).wirePointer)
+      out.push_back(wire::UserMarker{});  // the referent follows with the pointees
+    else
+      out.push_back(convert(*conv, x, scope, locals, what));
+    return;
+  }
   t = resolved(t);
   if (!t) return;
   switch (t->kind) {
@@ -382,6 +421,10 @@ void WirePlanner::referent(const Type* level, const Value& y, const ExprScope& s
 
 void WirePlanner::pointees(const Type* t, const Value& x, const ExprScope& scope, Locals& locals,
                            const std::string& what, wire::Steps& out) {
+  if (const sema::TypedefDecl* conv = sema::conversionOf(t)) {
+    if (conversionNames(*conv).wirePointer) out.push_back(convert(*conv, x, scope, locals, what));
+    return;
+  }
   t = resolved(t);
   if (!t || !hasPointees(t)) return;
   switch (t->kind) {

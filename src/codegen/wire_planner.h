@@ -80,6 +80,9 @@ class WirePlanner {
             const std::string& what, wire::Steps& out);
   void pointees(const sema::Type* t, const Value& x, const ExprScope& scope, Locals& locals,
                 const std::string& what, wire::Steps& out);
+  // A value of a typedef with a conversion: its wire value, converted, in place of the value.
+  wire::Convert convert(const sema::TypedefDecl& td, const Value& x, const ExprScope& scope, Locals& locals,
+                        const std::string& what);
   void referent(const sema::Type* level, const Value& y, const ExprScope& scope, Locals& locals,
                 const std::string& what, wire::Steps& out);
   // A fixed-size varying array's offset and actual count, as C++ values of its correlated fields.

@@ -110,22 +110,27 @@ void Analyzer::acf(const ast::AcfFile& acf) {
           decl->decode = decl->decode || has(td.attributes, "decode");
           decl->pickledAt = n.location;
         }
-        if (const ast::Attribute* r = ast::findAttribute(td.attributes, "represent_as");
-            r && !r->args.empty()) {
+        // typedef [represent_as(LocalT)] NetT; and typedef [user_marshal(UserT)] WireT;: the IDL's type
+        // travels, the application works with the type the ACF names.
+        for (const auto& [name, kind] : {std::pair{"represent_as", Conversion::RepresentAs},
+                                         std::pair{"user_marshal", Conversion::UserMarshal}}) {
+          const ast::Attribute* r = ast::findAttribute(td.attributes, name);
+          if (!r || r->args.empty()) continue;
           if (decl->conversion != Conversion::None) {
             d_.error(r->location, "typedef '" + decl->name +
                                       "' has more than one of transmit_as, wire_marshal, "
                                       "user_marshal and represent_as");
-          } else {
-            decl->conversion = Conversion::RepresentAs;
-            decl->wireType = decl->type;
-            decl->localTypeName = r->args[0].text;
+            continue;
           }
+          decl->conversion = kind;
+          decl->wireType = decl->type;
+          decl->localTypeName = r->args[0].text;
         }
       }
     }
   };
   typedefs(acf.typedefs);
+  for (const auto& inc : acf.includes) m_.acfIncludes.push_back(inc.name);
 
   for (const auto& a : acf.interfaces) {
     checker_.check(a.attributes, kAcfInterface);
@@ -217,6 +222,7 @@ void Analyzer::acf(const ast::AcfFile& acf) {
       if (itf->uuid) itf->asyncUuid = Uuid::nameBased(kAsyncIidNamespace, itf->uuid->text());
     }
     typedefs(a.typedefs);
+    for (const auto& inc : a.includes) m_.acfIncludes.push_back(inc.name);
   }
 }
 

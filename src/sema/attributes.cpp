@@ -107,7 +107,7 @@ const AttributeInfo kTable[] = {
     {"v1_enum", kType, Args::None},
     {"transmit_as", kType, Args::One},
     {"wire_marshal", kType, Args::One},
-    {"user_marshal", kType, Args::One},
+    {"user_marshal", kType | kAcfTypedef, Args::One},
     {"represent_as", kType | kAcfTypedef, Args::One},
     {"pipe", kType, Args::None},
     {"force_allocate", kParam | kAcfParam, Args::None},

@@ -170,6 +170,17 @@ const Type* resolveTypedefs(const Type* t) {
   return t;
 }
 
+const TypedefDecl* conversionOf(const Type* t) {
+  for (int guard = 0;
+       t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef && guard < 1000;
+       ++guard) {
+    const auto* td = static_cast<const TypedefDecl*>(t->decl);
+    if (td->conversion != Conversion::None) return td;
+    t = td->type;
+  }
+  return nullptr;
+}
+
 bool isInteger(Primitive p) {
   switch (p) {
     case Primitive::Boolean:

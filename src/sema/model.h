@@ -109,6 +109,11 @@ const char* idlTypeName(Primitive p);
 unsigned ndrSize(Primitive p);
 // Follows typedefs to the type they name.
 const Type* resolveTypedefs(const Type* type);
+struct TypedefDecl;
+// The typedef with a conversion (transmit_as, represent_as, wire_marshal, user_marshal) that `type` names,
+// directly or through plain typedefs; null if there is none. Such a typedef is where resolving stops for
+// the wire: its values travel as its wire type.
+const TypedefDecl* conversionOf(const Type* type);
 bool isInteger(Primitive p);
 
 enum class PointerKind { Ref, Unique, Full };
@@ -302,8 +307,13 @@ struct TypedefDecl : Decl {
   bool isContextHandle = false;
   std::vector<Attribute> acfAttributes;  // typedef [represent_as(...)] name; in the ACF
   Conversion conversion = Conversion::None;
-  const Type* wireType = nullptr;  // the type on the wire: transmit_as/wire_marshal's argument, or `type`
-  std::string localTypeName;       // user_marshal/represent_as: the application's type, as written
+  // The type on the wire: transmit_as/wire_marshal's argument; for represent_as/user_marshal the typedef's
+  // own type (`type`), which the IDL defines and the ACF names.
+  const Type* wireType = nullptr;
+  // represent_as/user_marshal: the application's type, as the ACF writes it (the IDL need not define it;
+  // the ACF's `include` brings its declaration). transmit_as/wire_marshal: empty, the application's type
+  // is the typedef itself.
+  std::string localTypeName;
   // Type serialization (the ACF's [encode]/[decode], on the typedef or on its interface): functions that
   // write a value into a buffer of its own, or read it back (MS-RPCE 2.2.6). `pickledAt` is where the ACF
   // asked for them.
@@ -384,8 +394,9 @@ struct SourceFileModel {
 };
 
 struct Model {
-  std::vector<SourceFileModel> files;  // imports first, the main file last
-  std::string acfPath;                 // empty if no ACF was read
+  std::vector<SourceFileModel> files;    // imports first, the main file last
+  std::string acfPath;                   // empty if no ACF was read
+  std::vector<std::string> acfIncludes;  // the ACF's `include "x.h";` files, in order, as written
 
   // Lookup by name over every file.
   const Decl* find(const std::string& name) const;

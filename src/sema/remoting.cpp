@@ -106,7 +106,8 @@ std::string pipeElementProblem(const Type* t, int depth = 0) {
   if (isNamed(t, Decl::Kind::Typedef)) {
     const auto* td = static_cast<const TypedefDecl*>(t->decl);
     if (td->isContextHandle) return "a pipe element cannot be a context handle";
-    return pipeElementProblem(td->type, depth + 1);
+    // A type with a conversion travels as its wire type.
+    return pipeElementProblem(td->conversion != Conversion::None ? td->wireType : td->type, depth + 1);
   }
   if (!t) return "";
   switch (t->kind) {
@@ -247,7 +248,9 @@ class RemotingChecker {
     const Type* ret = resolveTypedefs(op.returnType);
     if (!ret || (ret->kind == Type::Kind::Primitive && ret->primitive == Primitive::Void)) return;
     const std::string what = "the return value" + of;
-    if (ret->kind == Type::Kind::Pipe)
+    if (conversionOf(op.returnType))
+      value(op.returnType, op.location, what);
+    else if (ret->kind == Type::Kind::Pipe)
       report(op.location, what, rule("an operation cannot return a pipe"));
     else if (ret->kind == Type::Kind::Pointer || ret->kind == Type::Kind::Array)
       report(op.location, what, limit("returning a pointer is not generated yet"));
@@ -272,6 +275,10 @@ class RemotingChecker {
       return;
     }
     if (p.isContextHandle || isContextHandleType(t)) return;
+    if (conversionOf(t)) {  // it travels as its wire type, whatever the application's type is
+      value(t, p.location, what);
+      return;
+    }
     if (p.iidIs) {
       report(p.location, what, limit(kInterfacePointers));
       return;
@@ -375,9 +382,7 @@ class RemotingChecker {
       case Decl::Kind::Typedef: {
         const auto* td = static_cast<const TypedefDecl*>(decl);
         if (td->isContextHandle) return rule("a context handle can only be a parameter or a result");
-        if (td->conversion != Conversion::None)
-          return limit("typedef '" + td->name + "' uses [" + conversionName(td->conversion) +
-                       "], which midlc does not generate yet");
+        if (td->conversion != Conversion::None) return conversionProblem(*td, reached, depth);
         return directProblem(td->type, reached, depth + 1);
       }
       case Decl::Kind::Struct:
@@ -389,6 +394,72 @@ class RemotingChecker {
       default:
         return limit(kInterfacePointers);
     }
+  }
+
+  // A typedef with a conversion travels as its wire type: what matters is whether that can travel, and
+  // MIDL's rules for wire types. The wire type of wire_marshal/user_marshal is flat or a pointer ("Marshaling
+  // Rules for user_marshal and wire_marshal"); midlc generates [unique] pointers (the ones Windows marks
+  // 'User') and, for transmit_as/represent_as, wire types without pointers.
+  std::optional<Problem> conversionProblem(const TypedefDecl& td, std::vector<const Decl*>& reached,
+                                           int depth) {
+    if (!td.wireType) return std::nullopt;  // its argument named no type: already an error
+    const std::string of = "the wire type of '" + td.name + "' ([" + conversionName(td.conversion) + "])";
+    const Type* wire = resolveTypedefs(td.wireType);
+    const bool userMarshal =
+        td.conversion == Conversion::WireMarshal || td.conversion == Conversion::UserMarshal;
+    if (conversionOf(td.wireType))
+      return limit(of + " has a conversion of its own, which is not generated yet");
+    if (userMarshal && wire && wire->kind == Type::Kind::Pointer) {
+      if (wire->pointerKind == PointerKind::Full) return rule(of + " cannot be a full ([ptr]) pointer");
+      if (wire->pointerKind == PointerKind::Ref)
+        return limit(of + " is a [ref] pointer; only [unique] wire pointers are generated yet");
+    } else if (holdsPointers(td.wireType, 0)) {
+      if (userMarshal)
+        return rule(of + " must be a flat type or a pointer, not a type that holds pointers (MIDL's rule)");
+      return limit(of + " holds pointers; conversions to wire types without pointers only are generated yet");
+    } else if (isConformant(td.wireType, 0)) {
+      // Its max_count would belong before an enclosing struct; MIDL asks for a well-defined size anyway.
+      return limit(of + " is conformant; conversions to wire types of a fixed size only are generated yet");
+    }
+    if (auto problem = directProblem(td.wireType, reached, depth + 1)) {
+      problem->why = of + ": " + problem->why;
+      return problem;
+    }
+    return std::nullopt;
+  }
+
+  // Whether `t` is a conformant array or a struct that ends in one (its size travels as a max_count).
+  bool isConformant(const Type* t, int depth) {
+    t = resolveTypedefs(t);
+    if (!t || depth > kMaxDepth) return false;
+    if (t->kind == Type::Kind::Array) return !t->fixedLength || t->sizing.sizeIs || t->sizing.maxIs;
+    if (!isNamed(t, Decl::Kind::Struct)) return false;
+    const auto& fields = static_cast<const StructDecl*>(t->decl)->fields;
+    return !fields.empty() && isConformant(fields.back().type, depth + 1);
+  }
+
+  // Whether a value of `t` holds a pointer, in itself or in the structs and unions it holds.
+  bool holdsPointers(const Type* t, int depth) {
+    t = resolveTypedefs(t);
+    if (!t || depth > kMaxDepth) return false;
+    switch (t->kind) {
+      case Type::Kind::Pointer:
+        return true;
+      case Type::Kind::Array:
+        return !t->isString && holdsPointers(t->element, depth + 1);
+      case Type::Kind::Named:
+        break;
+      default:
+        return false;
+    }
+    if (t->decl->kind == Decl::Kind::Struct) {
+      for (const Field& f : static_cast<const StructDecl*>(t->decl)->fields)
+        if (holdsPointers(f.type, depth + 1)) return true;
+    } else if (t->decl->kind == Decl::Kind::Union) {
+      for (const auto& arm : static_cast<const UnionDecl*>(t->decl)->arms)
+        if (arm.field && holdsPointers(arm.field->type, depth + 1)) return true;
+    }
+    return false;
   }
 
   // What a struct or union's own fields and arms cannot carry.
@@ -404,6 +475,10 @@ class RemotingChecker {
     if (decl->kind == Decl::Kind::Struct) {
       for (const Field& f : static_cast<const StructDecl*>(decl)->fields) {
         const std::string what = "field '" + f.name + "' of '" + decl->name + "'";
+        if (conversionOf(f.type)) {  // it travels as its wire type
+          member(f, what);
+          continue;
+        }
         const Type* r = resolveTypedefs(f.type);
         if (r && r->kind == Type::Kind::Array && !r->fixedLength && !r->sizing.sizeIs && !r->sizing.maxIs &&
             !r->isString) {

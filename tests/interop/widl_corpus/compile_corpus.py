@@ -24,10 +24,8 @@ import tempfile
 # The words of midlc's "cannot generate" and "cannot be marshaled" errors, as short reasons.
 REASONS = [
     ("interface-pointers", r"interface pointers need MS-DCOM"),
-    ("wire_marshal", r"uses \[wire_marshal\]"),
-    ("user_marshal", r"uses \[user_marshal\]"),
-    ("transmit_as", r"uses \[transmit_as\]"),
-    ("represent_as", r"uses \[represent_as\]"),
+    ("conversion-wire-type",
+     r"the wire type of '[^']*' \(\[\w+\]\) (holds pointers|cannot be a full|must be a flat|is a \[ref\]|has a conv)"),
     ("no-data", r"void, handle_t and function pointers carry no data|function pointers carry no data"),
     ("union-switched-by-parameter", r"switched only by a parameter or an expression"),
     ("union-without-discriminant", r"no \[case\] arms and no discriminant|union field needs \[switch_is\]"),

@@ -161,6 +161,13 @@ class Decoder {
   void readRefPointer() {
     if (read<std::uint32_t>() == 0) nullRefPointer();
   }
+  /// The pointer of a wire_marshal/user_marshal type (Encoder::writeUserMarker): Windows ignores its value
+  /// and always reads the referent. midlc accepts any referent id (other peers, such as impacket, write
+  /// ordinary ones) but refuses 0: a NULL pointer, after which a Windows peer would still read a referent.
+  void readUserMarker() {
+    if (read<std::uint32_t>() == 0)
+      fail("a wire_marshal/user_marshal pointer is NULL; its referent must follow");
+  }
 
   /// A [ptr] (full) pointer: nullptr for id 0; otherwise the object for this id, shared by every pointer
   /// that carries the same id (created default-constructed on first sight). Decode the referent into it

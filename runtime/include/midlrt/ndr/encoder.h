@@ -17,6 +17,10 @@
 
 namespace midlrt::ndr {
 
+/// What Windows writes as the pointer of a wire_marshal/user_marshal type whose wire type is a pointer:
+/// the bytes 'U' 's' 'e' 'r' (0x72657355 little-endian).
+inline constexpr std::uint32_t kUserMarshalMarker = 0x72657355u;
+
 /// Writes NDR 2.0 (little-endian) at the end of a Buffer. Alignment is relative to `origin`, the offset in
 /// the buffer where the stub data starts (the RPC layer keeps its PDU header in front of it); padding bytes
 /// are zero. One Encoder per marshaled message: it owns the referent-id counter and the full-pointer table.
@@ -148,6 +152,10 @@ class Encoder {
   }
   /// An embedded [ref] pointer: a nonzero referent id (top-level [ref] pointers have no representation).
   void writeRefPointer() { write<std::uint32_t>(nextReferentId()); }
+  /// The pointer of a wire_marshal/user_marshal type whose wire type is a [unique] pointer. Windows writes
+  /// the marker kUserMarshalMarker ('User') where the referent id would be, top-level or embedded, and the
+  /// referent always follows (now for a top-level value, in the deferred pass for an embedded one).
+  void writeUserMarker() { write<std::uint32_t>(kUserMarshalMarker); }
 
   /// A [ptr] (full) pointer: 0 for NULL; otherwise the id this address already has, or a fresh one.
   /// Returns true the first time this address is seen by this encoder. Whether the referent is written at a
