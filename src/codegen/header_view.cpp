@@ -1,6 +1,7 @@
 // The view of <file>.h: the file's items in declaration order (each declaration after the types it holds by
 // value), its interfaces, and the NDR functions of its remotable structs and unions.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <set>
@@ -32,6 +33,7 @@ class HeaderView {
     put(view, "includes", includes.take());
     put(view, "usesPipes", usesPipes());
     put(view, "hasCppQuote", hasCppQuote());
+    findIdlOnly();
     forwardDeclareInterfaces();
     for (const auto& item : model_.mainFile().items) emitItem(item);
     put(view, "items", items_.take());
@@ -137,6 +139,68 @@ class HeaderView {
     } else if (auto* decl = std::get_if<const Decl*>(&item)) {
       emitDecl(*decl);
     }
+  }
+
+  // Declarations between cpp_quote("#if 0") and cpp_quote("#endif") are for IDL only: C compilers get them
+  // from Windows' own headers (wtypes.idl's winnt.h types, dcommon.idl's POINT), so several IDL files declare
+  // the same name. Without the quotes (--no-cpp-quote) each is written under a guard of its name: the first
+  // header to define it wins, as the first Windows header to define it would; its NDR functions come with it.
+  void findIdlOnly() {
+    if (options_.cppQuote) return;
+    std::vector<bool> zero;  // the #if blocks the quotes open: whether each is a `#if 0` (in its live branch)
+    findIdlOnly(model_.mainFile().items, zero);
+  }
+  void findIdlOnly(const std::vector<sema::Item>& items, std::vector<bool>& zero) {
+    for (const auto& item : items) {
+      if (auto* q = std::get_if<sema::CppQuote>(&item)) {
+        std::string t = q->text;
+        t.erase(0, t.find_first_not_of(" \t"));
+        if (t.rfind("#if", 0) == 0) {
+          // `#if 0`, a comment after it or not; #ifdef, #ifndef and other conditions are live.
+          bool isZero = false;
+          if (t.size() > 3 && std::isspace(static_cast<unsigned char>(t[3]))) {
+            const size_t k = t.find_first_not_of(" \t", 3);
+            isZero = k != std::string::npos && t[k] == '0' &&
+                     (k + 1 == t.size() || !std::isalnum(static_cast<unsigned char>(t[k + 1])));
+          }
+          zero.push_back(isZero);
+        } else if (t.rfind("#else", 0) == 0 || t.rfind("#elif", 0) == 0) {
+          if (!zero.empty()) zero.back() = false;
+        } else if (t.rfind("#endif", 0) == 0) {
+          if (!zero.empty()) zero.pop_back();
+        }
+        continue;
+      }
+      const auto* decl = std::get_if<const Decl*>(&item);
+      if (!decl) continue;
+      // wtypes.idl declares its types inside interface IWinTypes.
+      if ((*decl)->kind == Decl::Kind::Interface)
+        findIdlOnly(static_cast<const sema::InterfaceDecl*>(*decl)->members, zero);
+      else if ((*decl)->kind == Decl::Kind::Library || (*decl)->kind == Decl::Kind::Module)
+        findIdlOnly(static_cast<const sema::ContainerDecl*>(*decl)->members, zero);
+      if (std::find(zero.begin(), zero.end(), true) == zero.end()) continue;
+      idlOnly_.insert(*decl);
+      // typedef struct { long x, y; } POINT;: the struct is as much IDL's only.
+      if ((*decl)->kind == Decl::Kind::Typedef)
+        if (const Type* t = static_cast<const sema::TypedefDecl*>(*decl)->type; t && t->kind == Type::Kind::Named)
+          if (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union ||
+              t->decl->kind == Decl::Kind::Enum)
+            idlOnly_.insert(t->decl);
+    }
+  }
+
+  // The guard of an item that declares `name` for `decl`, if it is for IDL only.
+  void guard(Data& item, const Decl* decl, const std::string& name) {
+    if (!decl || !idlOnly_.count(decl)) return;
+    put(item, "hasGuard", true);
+    put(item, "guard", "MIDL_IDL_ONLY_" + cppName(name));
+    put(item, "owner", ownerMacro(name));
+  }
+  std::string ownerMacro(const std::string& name) const {
+    std::string stem = std::filesystem::path(model_.mainFile().path).stem().string();
+    for (char& c : stem)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return "MIDL_IDL_ONLY_" + cppName(name) + "_IN_" + stem;
   }
 
   // Emits the declarations of the types `t` holds by value that are not emitted yet (anonymous structs and
@@ -266,7 +330,7 @@ class HeaderView {
     emitted_.insert(&s);
     if (std::string runtime = runtimeType(s); !runtime.empty()) {
       written_.insert(&s);
-      return emitAlias(s.name, runtime);
+      return emitAlias(s.name, runtime, &s);
     }
     const Decl* outer = membersOf_;
     membersOf_ = &s;
@@ -275,6 +339,7 @@ class HeaderView {
     Data v;
     put(v, "isStruct", true);
     put(v, "name", cppName(s.name));
+    guard(v, &s, s.name);
     DataList fields;
     for (const auto& f : s.fields) {
       Data fd;
@@ -285,7 +350,7 @@ class HeaderView {
     put(v, "fields", fields.take());
     items_.add(std::move(v));
     written_.insert(&s);
-    if (s.remotable) ndrFunctions(wire_.structCodec(s));
+    if (s.remotable) ndrFunctions(wire_.structCodec(s), &s);
   }
 
   void emitUnion(const sema::UnionDecl& u) {
@@ -302,6 +367,7 @@ class HeaderView {
     put(v, "isUnion", true);
     put(v, "isCUnion", u.isCUnion);
     put(v, "name", cppName(u.name));
+    guard(v, &u, u.name);
     put(v, "discriminantType", discType);
     std::string variant = "std::monostate";
     DataList arms;
@@ -332,7 +398,7 @@ class HeaderView {
     put(v, "arms", arms.take());
     items_.add(std::move(v));
     written_.insert(&u);
-    if (u.remotable && u.switchType) ndrFunctions(wire_.unionCodec(u));
+    if (u.remotable && u.switchType) ndrFunctions(wire_.unionCodec(u), &u);
   }
 
   void emitEnum(const sema::EnumDecl& e) {
@@ -340,6 +406,7 @@ class HeaderView {
     Data v;
     put(v, "isEnum", true);
     put(v, "name", cppName(e.name));
+    guard(v, &e, e.name);
     // The C++ type holds every value (real files have flags up to 0xFFFFFFFF); the wire stays NDR's 16 or
     // 32 bits, checked when marshaled.
     int64_t low = 0, high = 0;
@@ -373,16 +440,17 @@ class HeaderView {
         (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union) &&
         !emitted_.count(t->decl) && definedAfter(*t->decl, td) && runtimeType(td).empty()) {
       forwardDeclare(t->decl);
-      emitAlias(td.name, cppType(t));
+      emitAlias(td.name, cppType(t), &td);
       return;
     }
     emitDependencies(td.type);
     // typedef struct Point {...} Point; needs no alias.
     if (td.type && td.type->kind == Type::Kind::Named && td.type->decl->name == td.name) return;
-    if (std::string runtime = runtimeType(td); !runtime.empty()) return emitAlias(td.name, runtime);
+    if (std::string runtime = runtimeType(td); !runtime.empty()) return emitAlias(td.name, runtime, &td);
     Data v;
     put(v, "isTypedef", true);
     put(v, "name", cppName(td.name));
+    guard(v, &td, td.name);
     // A context handle is, for the client, an opaque handle (the server's manager sees its own state).
     put(v, "type", td.isContextHandle ? std::string("::midlrt::rpc::ContextHandle") : cppType(td.type));
     items_.add(std::move(v));
@@ -407,15 +475,39 @@ class HeaderView {
     return t && !t->spelling.empty() ? t->spelling : cppType(t);
   }
 
+  // The bits of an integer type below 64, and whether it is signed; {0, false} for the others.
+  static std::pair<int, bool> integerWidth(sema::Primitive p) {
+    switch (p) {
+      case sema::Primitive::Int8:
+      case sema::Primitive::Char:
+        return {8, true};
+      case sema::Primitive::UInt8:
+      case sema::Primitive::Byte:
+        return {8, false};
+      case sema::Primitive::Int16:
+        return {16, true};
+      case sema::Primitive::UInt16:
+      case sema::Primitive::WChar:
+        return {16, false};
+      case sema::Primitive::Int32:
+        return {32, true};
+      case sema::Primitive::UInt32:
+        return {32, false};
+      default:
+        return {0, false};
+    }
+  }
+
   static bool definedAfter(const Decl& d, const Decl& here) {
     const Location &a = d.location, &b = here.location;
     return a.file == b.file && (a.line > b.line || (a.line == b.line && a.column > b.column));
   }
 
-  void emitAlias(const std::string& name, const std::string& type) {
+  void emitAlias(const std::string& name, const std::string& type, const Decl* decl) {
     Data v;
     put(v, "isTypedef", true);
     put(v, "name", cppName(name));
+    guard(v, decl, name);
     put(v, "type", type);
     items_.add(std::move(v));
   }
@@ -425,6 +517,7 @@ class HeaderView {
     Data v;
     put(v, "isConst", true);
     put(v, "name", cppName(c.name));
+    guard(v, &c, c.name);
     const sema::Value& value = c.value;
     if (value.kind == sema::Value::Kind::String) {
       put(v, "type", value.isWide ? "const char16_t*" : "const char*");
@@ -434,8 +527,24 @@ class HeaderView {
       put(v, "value", std::to_string(value.floating));
     } else {
       const Type* t = resolved(c.type);
-      put(v, "type", t && t->kind == Type::Kind::Primitive ? primitiveType(t->primitive) : "int64_t");
-      if (value.isUnsigned)
+      const bool primitive = t && t->kind == Type::Kind::Primitive;
+      put(v, "type", primitive ? primitiveType(t->primitive) : "int64_t");
+      // The value converts to the constant's type as C converts it (const ULONG X = ~0u is 0xFFFFFFFF).
+      const auto [bits, isSigned] = primitive ? integerWidth(t->primitive) : std::pair{0, false};
+      const uint64_t mask = bits > 0 && bits < 64 ? (uint64_t{1} << bits) - 1 : ~uint64_t{0};
+      const uint64_t low = static_cast<uint64_t>(value.integer) & mask;
+      const bool fits = bits == 0 || (isSigned ? value.integer >= -static_cast<int64_t>(mask / 2) - 1 &&
+                                                     value.integer <= static_cast<int64_t>(mask / 2)
+                                               : value.integer >= 0 && static_cast<uint64_t>(value.integer) <= mask);
+      if (!fits) {
+        if (!isSigned) {
+          put(v, "value", std::to_string(low) + "u");
+        } else {
+          const uint64_t sign = uint64_t{1} << (bits - 1);
+          const int64_t wrapped = static_cast<int64_t>(low ^ sign) - static_cast<int64_t>(sign);
+          put(v, "value", std::to_string(wrapped));
+        }
+      } else if (value.isUnsigned)
         put(v, "value", std::to_string(static_cast<uint64_t>(value.integer)) + "u");
       else if (value.integer == INT64_MIN)
         put(v, "value", "INT64_MIN");
@@ -452,6 +561,9 @@ class HeaderView {
       for (const auto& member : itf.members) emitItem(member);
       return;
     }
+    // A base defined further down the file (msxml2.idl's ISAXXMLFilter : ISAXXMLReader) is written first: a
+    // C++ class needs its base complete.
+    if (itf.base && !itf.base->imported) emitDecl(itf.base);
     // Types declared inside the interface may name it: declare it first.
     if (itf.isObject && !itf.members.empty()) forwardDeclare(&itf);
     for (const auto& member : itf.members) emitItem(member);
@@ -526,22 +638,26 @@ class HeaderView {
     return i;
   }
 
-  void ndrFunctions(const wire::StructCodec& codec) {
+  void ndrFunctions(const wire::StructCodec& codec, const Decl* decl) {
     Printer writeFlat, writePointees, readFlat, readPointees;
     emitFlat(writeFlat, codec, Coding::Encode);
     emitPointees(writePointees, codec, Coding::Encode);
     emitFlat(readFlat, codec, Coding::Decode);
     emitPointees(readPointees, codec, Coding::Decode);
-    ndrTypes_.add(ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees));
+    Data n = ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees);
+    guard(n, decl, decl->name);
+    ndrTypes_.add(std::move(n));
   }
 
-  void ndrFunctions(const wire::UnionCodec& codec) {
+  void ndrFunctions(const wire::UnionCodec& codec, const Decl* decl) {
     Printer writeFlat, writePointees, readFlat, readPointees;
     emitFlat(writeFlat, codec, Coding::Encode);
     emitPointees(writePointees, codec, Coding::Encode);
     emitFlat(readFlat, codec, Coding::Decode);
     emitPointees(readPointees, codec, Coding::Decode);
-    ndrTypes_.add(ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees));
+    Data n = ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees);
+    guard(n, decl, decl->name);
+    ndrTypes_.add(std::move(n));
   }
 
   static Data ndrType(const std::string& type, const Printer& writeFlat, const Printer& writePointees,
@@ -555,6 +671,7 @@ class HeaderView {
     return n;
   }
 
+  std::set<const Decl*> idlOnly_;  // declared between cpp_quote("#if 0") and cpp_quote("#endif")
   const sema::Model& model_;
   const FilePlan& plan_;
   WirePlanner& wire_;

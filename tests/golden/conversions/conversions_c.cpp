@@ -71,10 +71,11 @@ uint32_t Later(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
 
 namespace {
 
-class IConversions_Proxy final : public ::midlrt::com::ComObject<IConversions> {
+class IConversions_Proxy final : public ::midlrt::com::ComObject<IConversions>,
+    public ::midlrt::com::ProxyBase {
 public:
   IConversions_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
-      : midl_channel(std::move(channel)), midl_object(object) {}
+      : ProxyBase(std::move(channel), object, IConversions_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
     return ComObject::QueryInterface(riid, ppv);
@@ -90,9 +91,7 @@ public:
           ndrWriteFlat(midl_e, midl_color_wire);
         }
       }
-      ::midlrt::rpc::CallOptions midl_options;
-      midl_options.object = &midl_object;
-      ::midlrt::rpc::Reply midl_reply = midl_channel->invoke(IConversions_ifspec, 3, midl_request, midl_options);
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
       midl_d.readUserMarker();
@@ -109,10 +108,6 @@ public:
       return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
-
-private:
-  ::midlrt::Binding midl_channel;
-  ::midlrt::rpc::Uuid midl_object;
 };
 
 }  // namespace

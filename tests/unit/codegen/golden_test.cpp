@@ -36,11 +36,17 @@ std::string readText(const fs::path& path) {
   return text.str();
 }
 
-// The case's `options` file: "-D NAME[=V]", "-U NAME" or "-I DIR" (relative to the case), one per line.
-void applyOptions(const fs::path& dir, midlc::driver::Options& options) {
+// The case's `options` file: "-D NAME[=V]", "-U NAME", "-I DIR" (relative to the case) or "--no-cpp-quote",
+// one per line.
+void applyOptions(const fs::path& dir, midlc::driver::Options& options, midlc::codegen::Options& gen) {
   std::ifstream in(dir / "options");
   std::string flag, value;
-  while (in >> flag >> value) {
+  while (in >> flag) {
+    if (flag == "--no-cpp-quote") {
+      gen.cppQuote = false;
+      continue;
+    }
+    in >> value;
     if (flag == "-D")
       options.preprocess.defines.push_back(value);
     else if (flag == "-U")
@@ -75,14 +81,14 @@ TEST_P(GoldenCode, GeneratedFilesMatchTheExpectedOnes) {
   const std::string name = GetParam();
   const fs::path dir = kGolden / name;
   midlc::driver::Options options;
+  midlc::codegen::Options gen;
   options.input = (dir / (name + ".idl")).string();
-  applyOptions(dir, options);
+  applyOptions(dir, options, gen);
   midlc::FileCache files;
   midlc::Diagnostics diagnostics(&files);
   auto model = midlc::driver::compile(options, files, diagnostics);
   ASSERT_TRUE(model) << diagnostics.summary();
 
-  midlc::codegen::Options gen;
   gen.header = gen.client = gen.server = true;
   gen.defaultImportDir = midlc::driver::ownIdlFolder().path;
   midlc::codegen::MemorySink sink;
