@@ -32,13 +32,17 @@ Data proxy(const ObjectInterfacePlan& itf) {
   for (const auto& m : itf.chain) {
     // A [call_as] pair's proxy method has the [local] method's signature; the wire is the remote form's.
     const OperationPlan& signature = m.kind == Kind::CallAs ? m.local : m.plan;
-    Data d = m.kind == Kind::Remote ? clientCallView(m.plan) : Data();
+    // A remote method whose owner has no stubs of its own is marshaled in place; every other goes to a
+    // function given the proxy as This: the owner's generated <Owner>_<Method>_Proxy, or for a [call_as]
+    // pair the application's.
+    const bool inPlace = m.kind == Kind::Remote && !m.ownerHasStubs;
+    Data d = inPlace ? clientCallView(m.plan) : Data();
     put(d, "name", signature.name);
     put(d, "returnType", signature.returnType);
     put(d, "params", joinParams(signature.clientParams()));
     put(d, "returnsHresult", m.returnsHresult);
-    put(d, "isRemote", m.kind == Kind::Remote);
-    put(d, "isCallAs", m.kind == Kind::CallAs);
+    put(d, "isRemote", inPlace);
+    put(d, "isForwarded", m.kind != Kind::LocalOnly && !inPlace);
     put(d, "isLocalOnly", m.kind == Kind::LocalOnly);
     put(d, "invoker", "ProxyBase::");
     std::string arguments;
@@ -47,26 +51,36 @@ Data proxy(const ObjectInterfacePlan& itf) {
       arguments += ", " + p.name;
       unused.add(Data(p.name));
     }
-    put(d, "callAsProxy", callAsProxyName(m.owner, signature.name));
-    put(d, "callAsArguments", arguments);
+    put(d, "function", proxyFunctionName(m.owner, signature.name));
+    put(d, "arguments", arguments);
     put(d, "unusedParams", unused.take());
     methods.add(std::move(d));
   }
   put(o, "proxyMethods", methods.take());
-  DataList remote;
-  for (const auto* m : itf.ownCallAs()) {
-    Data d = clientCallView(m->plan);
-    put(d, "function", remoteProxyName(m->owner, m->plan.name));
-    put(d, "params", joinParams(callAsHelperParams(itf.name, m->plan)));
-    put(d, "returnsHresult", m->remoteReturnsHresult);
-    put(d, "invoker", "midl_proxy.");
-    remote.add(std::move(d));
-  }
-  put(o, "remoteProxies", remote.take());
+  putProxyFunctions(o, itf, /*declarations=*/false);
   return o;
 }
 
 }  // namespace
+
+void putProxyFunctions(Data& object, const ObjectInterfacePlan& itf, bool declarations) {
+  using Kind = ObjectInterfacePlan::ChainMethod::Kind;
+  DataList functions;
+  for (const auto& m : itf.chain) {
+    if (m.owner != itf.name || m.kind == Kind::LocalOnly) continue;
+    // A [call_as] pair's remote form has its function here; the header declares it with the pair.
+    if (declarations && m.kind == Kind::CallAs) continue;
+    Data d = declarations ? Data() : clientCallView(m.plan);
+    put(d, "function", proxyFunctionName(m.owner, m.plan.name));
+    put(d, "returnType", m.plan.returnType);
+    put(d, "params", joinParams(callAsHelperParams(itf.name, m.plan)));
+    put(d, "returnsHresult", m.kind == Kind::CallAs ? m.remoteReturnsHresult : m.returnsHresult);
+    put(d, "invoker", "midl_proxy.");
+    functions.add(std::move(d));
+  }
+  put(object, "hasProxyFunctions", !functions.empty());
+  put(object, "proxyFunctions", functions.take());
+}
 
 Data clientView(const FilePlan& plan) {
   Data view;

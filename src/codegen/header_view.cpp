@@ -605,6 +605,7 @@ class HeaderView {
       put(d, "remoteParams", joinParams(callAsHelperParams(itf.name, m->plan)));
       callAs.add(std::move(d));
     }
+    putProxyFunctions(o, itf, /*declarations=*/true);
     put(o, "hasCallAs", !callAs.empty());
     put(o, "callAs", callAs.take());
     put(o, "hasNoStubs", !itf.noStubs.empty());

@@ -61,7 +61,7 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   plan.asyncName = "Async" + plan.name;
   plan.asyncIid = itf.asyncUuid ? uuidInitializer(*itf.asyncUuid) : std::string("{}");
   plan.asyncIidText = itf.asyncUuid ? itf.asyncUuid->text() : std::string();
-  plan.hasProxy = !itf.isLocal && itf.uuid && itf.noStubs.empty();
+  plan.hasProxy = hasOwnStubs(itf);
   if (!plan.hasProxy) {
     plan.noStubs = itf.noStubs;
     return plan;
@@ -69,8 +69,15 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   std::vector<const sema::InterfaceDecl*> chain;
   for (const sema::InterfaceDecl* i = &itf; i && i->name != "IUnknown"; i = i->base)
     chain.insert(chain.begin(), i);
+  // Walking up from this interface, the methods are served here until a base with stubs of its own.
+  const sema::InterfaceDecl* dispatchBase = nullptr;
+  for (const sema::InterfaceDecl* i = itf.base; i && i->name != "IUnknown" && !dispatchBase; i = i->base)
+    if (hasOwnStubs(*i)) dispatchBase = i;
+  if (dispatchBase) plan.dispatchBase = cppName(dispatchBase->name);
+  bool servedHere = !dispatchBase;  // the chain runs from the top down: served here below the dispatch base
   for (const sema::InterfaceDecl* i : chain) {
     if (i != &itf) plan.bases.push_back(cppName(i->name));
+    const bool ownerHasStubs = i == &itf || hasOwnStubs(*i);
     OperationPlanner planner(wire, *i);
     OperationPlanner localSignatures(wire, *i, /*marshal=*/false);
     for (const auto& op : i->operations) {
@@ -79,6 +86,8 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
       ObjectInterfacePlan::ChainMethod m;
       m.owner = cppName(i->name);
       m.returnsHresult = returnsHresult(op);
+      m.ownerHasStubs = ownerHasStubs;
+      m.servedHere = servedHere;
       if (op.isLocal && op.remoteForm) {
         m.kind = ObjectInterfacePlan::ChainMethod::Kind::CallAs;
         m.plan = planner.plan(*op.remoteForm);
@@ -93,6 +102,7 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
       }
       plan.chain.push_back(std::move(m));
     }
+    if (i == dispatchBase) servedHere = true;
   }
   return plan;
 }
@@ -103,6 +113,11 @@ bool isRuntimeInterface(const std::string& name) {
   for (const char* n : kRuntimeInterfaces)
     if (name == n) return true;
   return false;
+}
+
+bool hasOwnStubs(const sema::InterfaceDecl& itf) {
+  return itf.isObject && !itf.isForward && !itf.isLocal && itf.uuid && itf.noStubs.empty() &&
+         !isRuntimeInterface(itf.name);
 }
 
 FilePlan planFile(const sema::Model& model, WirePlanner& wire) {

@@ -39,11 +39,15 @@ struct ObjectInterfacePlan {
   std::string asyncName;
   std::string asyncIid;
   std::string asyncIidText;
-  // Remote (not [local], with a [uuid]): a proxy and a stub over every method of the chain but IUnknown's.
+  // Remote (not [local], with a [uuid]): a proxy over every method of the chain but IUnknown's, and a stub
+  // whose dispatch function serves this interface's own methods and hands the rest to its base's.
   bool hasProxy = false;
   std::string noStubs;  // why a remote interface has no proxy or stub (only a header is generated)
   uint32_t opCount = 3;
   std::vector<std::string> bases;  // the base interfaces its proxy also answers for, IUnknown aside
+  // The nearest base with stubs of its own: this interface's dispatch function hands it the opnums it does
+  // not serve itself (empty: none, the chain ends at IUnknown).
+  std::string dispatchBase;
   // A vtable slot of the chain. A [local] method with a [call_as] remote form: the proxy hands the call to
   // the application's <Owner>_<Method>_Proxy, which calls <Owner>_<Remote>_Proxy (generated, marshals
   // `plan`); the stub unmarshals `plan` and calls the application's <Owner>_<Method>_Stub. A [local] method
@@ -57,6 +61,12 @@ struct ObjectInterfacePlan {
     bool returnsHresult = false;        // of the method the proxy overrides
     bool remoteReturnsHresult = false;  // CallAs: of the remote form
     bool hasCallObject = false;         // one of this interface's own [async] methods: Begin_/Finish_
+    // Where the method is marshaled. The owner's generated code (<Owner>_<Method>_Proxy, <Owner>_dispatch,
+    // in the owner's own _c.cpp and _s.cpp, maybe an imported file's) when the owner has stubs of its own;
+    // a base without them ([local], no [uuid]) has its methods marshaled by every proxy that inherits them,
+    // and served by the dispatch function of the nearest interface below it that has stubs.
+    bool ownerHasStubs = true;
+    bool servedHere = true;  // a case of this interface's dispatch function
   };
   std::vector<ChainMethod> chain;
   // This interface's own [local]/[call_as] pairs (CallAs entries of `chain`), for the header's declarations
@@ -87,6 +97,10 @@ struct FilePlan {
 };
 
 bool isRuntimeInterface(const std::string& idlName);
+
+// An object interface that gets a proxy and a stub when its file is generated: remote, with a [uuid], every
+// method of its chain marshalable, not one midlrt implements.
+bool hasOwnStubs(const sema::InterfaceDecl& itf);
 
 FilePlan planFile(const sema::Model& model, WirePlanner& wire);
 

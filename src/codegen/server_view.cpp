@@ -18,7 +18,7 @@ Data stubCase(const ObjectInterfacePlan& itf, const ObjectInterfacePlan::ChainMe
   if (m.kind == ObjectInterfacePlan::ChainMethod::Kind::CallAs) {
     // The remote form, made local by the application's <Owner>_<Local>_Stub.
     put(d, "callee", callAsStubName(m.owner, m.local.name));
-    std::string arguments = "midl_object.get()";
+    std::string arguments = "midl_object";
     for (const auto& a : m.plan.arguments()) arguments += ", " + a;
     put(d, "arguments", arguments);
   } else {
@@ -42,10 +42,17 @@ Data serverView(const FilePlan& plan) {
     Data o;
     put(o, "interface", itf.name);
     put(o, "opCount", std::to_string(itf.opCount));
+    put(o, "hasDispatchBase", !itf.dispatchBase.empty());
+    put(o, "dispatchBase", itf.dispatchBase);
     DataList cases;
-    for (const auto& m : itf.chain)
-      if (m.kind != ObjectInterfacePlan::ChainMethod::Kind::LocalOnly) cases.add(stubCase(itf, m));
+    bool usesCallObjects = false;
+    for (const auto& m : itf.chain) {
+      if (m.kind == ObjectInterfacePlan::ChainMethod::Kind::LocalOnly || !m.servedHere) continue;
+      cases.add(stubCase(itf, m));
+      usesCallObjects = usesCallObjects || m.hasCallObject;
+    }
     put(o, "stubCases", cases.take());
+    put(o, "usesCallObjects", usesCallObjects);
     objects.add(std::move(o));
   }
   put(view, "objectInterfaces", objects.take());

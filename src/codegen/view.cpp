@@ -180,6 +180,10 @@ std::string remoteProxyName(const std::string& owner, const std::string& remote)
   return owner + "_" + remote + "_Proxy";
 }
 
+std::string proxyFunctionName(const std::string& owner, const std::string& method) {
+  return owner + "_" + method + "_Proxy";
+}
+
 std::vector<std::string> callAsHelperParams(const std::string& owner, const OperationPlan& op) {
   std::vector<std::string> params = op.clientParams();
   params.insert(params.begin(), owner + "* This");

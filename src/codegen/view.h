@@ -85,6 +85,14 @@ std::string callAsProxyName(const std::string& owner, const std::string& local);
 std::string callAsStubName(const std::string& owner, const std::string& local);
 std::string remoteProxyName(const std::string& owner, const std::string& remote);
 std::vector<std::string> callAsHelperParams(const std::string& owner, const OperationPlan& op);
+// MIDL's name of the function that marshals a remote method through a proxy given as This: a proxy calls
+// it for every remote method of its chain, its owner's file defines it (a [call_as] remote form's is
+// remoteProxyName; the application defines the [local] method's of that name).
+std::string proxyFunctionName(const std::string& owner, const std::string& method);
+// `proxyFunctions` and `hasProxyFunctions`: the functions that marshal an object interface's own remote
+// methods (and [call_as] remote forms), each given the proxy as This: definitions for the client file, or
+// the header's declarations (which declares those of [call_as] remote forms with their pairs).
+void putProxyFunctions(Data& object, const ObjectInterfacePlan& itf, bool declarations);
 
 // The list of a file's RPC interfaces, each with its `interface` name and its `operations`, one element made
 // by `operation` per operation; `more` adds keys of the interface's own.

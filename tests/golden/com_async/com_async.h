@@ -41,10 +41,22 @@ inline const ::midlrt::rpc::SyntaxId IJobRunner_ifspec{ {0x5b0d3c1au, 0x7e2f, 0x
 // IJobRunner and its bases, and ICallFactory for AsyncIJobRunner call objects.
 ::midlrt::com::ComPtr<IJobRunner> IJobRunner_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal IJobRunner's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IJobRunner calls them too.
+HRESULT IJobRunner_Start_Proxy(IJobRunner* This, const std::u16string& name, int32_t& jobId);
+HRESULT IJobRunner_Query_Proxy(IJobRunner* This, int32_t jobId, JobInfo& info);
+HRESULT IJobRunner_Wait_Proxy(IJobRunner* This, int32_t jobId, DWORD timeoutMs);
+HRESULT IJobRunner_Cancel_Proxy(IJobRunner* This, int32_t jobId);
+
 // Server: serves IJobRunner for the objects of `objects` (which may serve other interfaces too).
 void IJobRunner_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IJobRunner_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IJobRunner's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IJobRunner hands it the opnums of
+// IJobRunner's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IJobRunner's own stub does (a derived interface's stub calls them synchronously).
+bool IJobRunner_dispatch(IJobRunner* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface IHasher, IID 5b0d3c1a-7e2f-4a61-9c3d-8e4f5a6b7c02.
 struct IHasher : public ::midlrt::com::IUnknown {
@@ -68,10 +80,19 @@ inline const ::midlrt::rpc::SyntaxId IHasher_ifspec{ {0x5b0d3c1au, 0x7e2f, 0x4a6
 // IHasher and its bases, and ICallFactory for AsyncIHasher call objects.
 ::midlrt::com::ComPtr<IHasher> IHasher_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal IHasher's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IHasher calls them too.
+HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_t>& data, uint64_t& digest);
+
 // Server: serves IHasher for the objects of `objects` (which may serve other interfaces too).
 void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IHasher_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IHasher's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IHasher hands it the opnums of
+// IHasher's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IHasher's own stub does (a derived interface's stub calls them synchronously).
+bool IHasher_dispatch(IHasher* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {

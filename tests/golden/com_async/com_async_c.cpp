@@ -88,83 +88,19 @@ public:
   }
 
   HRESULT Start(const std::u16string& name, int32_t& jobId) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.writeWString(name);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      jobId = midl_d.read<int32_t>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IJobRunner_Start_Proxy(this, name, jobId);
   }
 
   HRESULT Query(int32_t jobId, JobInfo& info) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(jobId);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(4, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      ndrReadFlat(midl_d, info);
-      ndrReadPointees(midl_d, info);
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IJobRunner_Query_Proxy(this, jobId, info);
   }
 
   HRESULT Wait(int32_t jobId, DWORD timeoutMs) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(jobId);
-        midl_e.write<uint32_t>(timeoutMs);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IJobRunner_Wait_Proxy(this, jobId, timeoutMs);
   }
 
   HRESULT Cancel(int32_t jobId) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(jobId);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(6, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IJobRunner_Cancel_Proxy(this, jobId);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -177,6 +113,90 @@ public:
 };
 
 }  // namespace
+
+HRESULT IJobRunner_Start_Proxy(IJobRunner* This, const std::u16string& name, int32_t& jobId) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.writeWString(name);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    jobId = midl_d.read<int32_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IJobRunner_Query_Proxy(IJobRunner* This, int32_t jobId, JobInfo& info) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(jobId);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ndrReadFlat(midl_d, info);
+    ndrReadPointees(midl_d, info);
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IJobRunner_Wait_Proxy(IJobRunner* This, int32_t jobId, DWORD timeoutMs) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(jobId);
+      midl_e.write<uint32_t>(timeoutMs);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IJobRunner_Cancel_Proxy(IJobRunner* This, int32_t jobId) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(jobId);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
 
 ::midlrt::com::ComPtr<IJobRunner> IJobRunner_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IJobRunner_Proxy::make<IJobRunner_Proxy>(binding, object);
@@ -239,28 +259,7 @@ public:
   }
 
   HRESULT Hash(int32_t size, const std::vector<uint8_t>& data, uint64_t& digest) override {
-    try {
-      ::midlrt::ndr::Encoder::checkSize("size", static_cast<uint64_t>(size), data.size());
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(size);
-        {
-          midl_e.writeConformance(data.size());
-          midl_e.writeBulk(data.data(), data.size());
-        }
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      digest = midl_d.read<uint64_t>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IHasher_Hash_Proxy(this, size, data, digest);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -273,6 +272,32 @@ public:
 };
 
 }  // namespace
+
+HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_t>& data, uint64_t& digest) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::ndr::Encoder::checkSize("size", static_cast<uint64_t>(size), data.size());
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(size);
+      {
+        midl_e.writeConformance(data.size());
+        midl_e.writeBulk(data.data(), data.size());
+      }
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    digest = midl_d.read<uint64_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
 
 ::midlrt::com::ComPtr<IHasher> IHasher_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IHasher_Proxy::make<IHasher_Proxy>(binding, object);

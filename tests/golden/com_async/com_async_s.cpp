@@ -4,6 +4,92 @@
 
 using namespace midlgen;
 
+bool IJobRunner_dispatch(IJobRunner* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      std::u16string name{};
+      int32_t jobId{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_d.readWString(name);
+      }
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIJobRunner::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Start(name);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              int32_t jobId{};
+              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Start(jobId);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(jobId);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Start(name, jobId);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(jobId);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 4: {
+      int32_t jobId{};
+      JobInfo info{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        jobId = midl_d.read<int32_t>();
+      }
+      const HRESULT midl_result = midl_object->Query(jobId, info);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ndrWriteFlat(midl_e, info);
+      ndrWritePointees(midl_e, info);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 5: {
+      int32_t jobId{};
+      DWORD timeoutMs{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        jobId = midl_d.read<int32_t>();
+        timeoutMs = midl_d.read<uint32_t>();
+      }
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIJobRunner::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Wait(jobId, timeoutMs);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Wait();
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Wait(jobId, timeoutMs);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 6: {
+      int32_t jobId{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        jobId = midl_d.read<int32_t>();
+      }
+      const HRESULT midl_result = midl_object->Cancel(jobId);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 class IJobRunner_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -15,85 +101,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IJobRunner");
-    switch (midl_call.opnum()) {
-      case 3: {
-        std::u16string name{};
-        int32_t jobId{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          midl_d.readWString(name);
-        }
-        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            midl_call, midl_object.get(), AsyncIJobRunner::kIid,
-            [&](void* midl_itf) {
-              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Start(name);
-            },
-            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              int32_t jobId{};
-              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Start(jobId);
-              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
-              midl_e.write<int32_t>(jobId);
-              midl_e.write<int32_t>(midl_result);
-            });
-        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = midl_object->Start(name, jobId);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(jobId);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 4: {
-        int32_t jobId{};
-        JobInfo info{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          jobId = midl_d.read<int32_t>();
-        }
-        const HRESULT midl_result = midl_object->Query(jobId, info);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        ndrWriteFlat(midl_e, info);
-        ndrWritePointees(midl_e, info);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 5: {
-        int32_t jobId{};
-        DWORD timeoutMs{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          jobId = midl_d.read<int32_t>();
-          timeoutMs = midl_d.read<uint32_t>();
-        }
-        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            midl_call, midl_object.get(), AsyncIJobRunner::kIid,
-            [&](void* midl_itf) {
-              return static_cast<AsyncIJobRunner*>(midl_itf)->Begin_Wait(jobId, timeoutMs);
-            },
-            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Wait();
-              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
-              midl_e.write<int32_t>(midl_result);
-            });
-        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = midl_object->Wait(jobId, timeoutMs);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 6: {
-        int32_t jobId{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          jobId = midl_d.read<int32_t>();
-        }
-        const HRESULT midl_result = midl_object->Cancel(jobId);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!IJobRunner_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:
@@ -110,6 +119,47 @@ void IJobRunner_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt
   server.registerInterface(IJobRunner_ifspec, 7, IJobRunner_stub(std::move(objects)));
 }
 
+bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      int32_t size{};
+      std::vector<uint8_t> data{};
+      uint64_t digest{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        size = midl_d.read<int32_t>();
+        {
+          const uint32_t midl_data_count = midl_d.readConformance();
+          midl_d.readBulk(data, midl_data_count);
+        }
+      }
+      ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIHasher::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIHasher*>(midl_itf)->Begin_Hash(size, data);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              uint64_t digest{};
+              const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Hash(digest);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<uint64_t>(digest);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Hash(size, data, digest);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<uint64_t>(digest);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 class IHasher_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -121,42 +171,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IHasher");
-    switch (midl_call.opnum()) {
-      case 3: {
-        int32_t size{};
-        std::vector<uint8_t> data{};
-        uint64_t digest{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          size = midl_d.read<int32_t>();
-          {
-            const uint32_t midl_data_count = midl_d.readConformance();
-            midl_d.readBulk(data, midl_data_count);
-          }
-        }
-        ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
-        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            midl_call, midl_object.get(), AsyncIHasher::kIid,
-            [&](void* midl_itf) {
-              return static_cast<AsyncIHasher*>(midl_itf)->Begin_Hash(size, data);
-            },
-            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              uint64_t digest{};
-              const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Hash(digest);
-              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
-              midl_e.write<uint64_t>(digest);
-              midl_e.write<int32_t>(midl_result);
-            });
-        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = midl_object->Hash(size, data, digest);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<uint64_t>(digest);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!IHasher_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:

@@ -23,10 +23,19 @@ inline const ::midlrt::rpc::SyntaxId IBuffer_ifspec{ {0x5b0c3f3eu, 0x8f2a, 0x4d6
 // IBuffer and its bases.
 ::midlrt::com::ComPtr<IBuffer> IBuffer_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal IBuffer's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IBuffer calls them too.
+HRESULT IBuffer_Size_Proxy(IBuffer* This, uint32_t& size);
+
 // Server: serves IBuffer for the objects of `objects` (which may serve other interfaces too).
 void IBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IBuffer_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IBuffer's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IBuffer hands it the opnums of
+// IBuffer's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IBuffer's own stub does (a derived interface's stub calls them synchronously).
+bool IBuffer_dispatch(IBuffer* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // [local] Write travels as its [call_as] remote form RemoteWrite. The application defines the first two:
 // the client's, which turns the local call into the remote one (calling IBuffer_RemoteWrite_Proxy with This),
@@ -49,7 +58,16 @@ inline const ::midlrt::rpc::SyntaxId ISizedBuffer_ifspec{ {0x5b0c3f3eu, 0x8f2a, 
 // ISizedBuffer and its bases.
 ::midlrt::com::ComPtr<ISizedBuffer> ISizedBuffer_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal ISizedBuffer's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from ISizedBuffer calls them too.
+HRESULT ISizedBuffer_Capacity_Proxy(ISizedBuffer* This, uint32_t& capacity);
+
 // Server: serves ISizedBuffer for the objects of `objects` (which may serve other interfaces too).
 void ISizedBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> ISizedBuffer_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of ISizedBuffer's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from ISizedBuffer hands it the opnums of
+// ISizedBuffer's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// ISizedBuffer's own stub does (a derived interface's stub calls them synchronously).
+bool ISizedBuffer_dispatch(ISizedBuffer* object, ::midlrt::rpc::ServerCall& call, bool callObjects);

@@ -26,22 +26,7 @@ public:
   }
 
   HRESULT Size(uint32_t& size) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      size = midl_d.read<uint32_t>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IBuffer_Size_Proxy(this, size);
   }
 };
 
@@ -64,6 +49,26 @@ HRESULT IBuffer_RemoteWrite_Proxy(IBuffer* This, uint32_t size, const std::vecto
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
     written = midl_d.read<uint32_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IBuffer_Size_Proxy(IBuffer* This, uint32_t& size) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    size = midl_d.read<uint32_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -104,45 +109,35 @@ public:
   }
 
   HRESULT Size(uint32_t& size) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      size = midl_d.read<uint32_t>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IBuffer_Size_Proxy(this, size);
   }
 
   HRESULT Capacity(uint32_t& capacity) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(6, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      capacity = midl_d.read<uint32_t>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return ISizedBuffer_Capacity_Proxy(this, capacity);
   }
 };
 
 }  // namespace
+
+HRESULT ISizedBuffer_Capacity_Proxy(ISizedBuffer* This, uint32_t& capacity) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    capacity = midl_d.read<uint32_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
 
 ::midlrt::com::ComPtr<ISizedBuffer> ISizedBuffer_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return ISizedBuffer_Proxy::make<ISizedBuffer_Proxy>(binding, object);

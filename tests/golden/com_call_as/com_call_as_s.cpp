@@ -4,6 +4,40 @@
 
 using namespace midlgen;
 
+bool IBuffer_dispatch(IBuffer* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      uint32_t size{};
+      std::vector<uint8_t> data{};
+      uint32_t written{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        size = midl_d.read<uint32_t>();
+        {
+          const uint32_t midl_data_count = midl_d.readConformance();
+          midl_d.readBulk(data, midl_data_count);
+        }
+      }
+      ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
+      const HRESULT midl_result = IBuffer_Write_Stub(midl_object, size, data, written);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<uint32_t>(written);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 5: {
+      uint32_t size{};
+      const HRESULT midl_result = midl_object->Size(size);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<uint32_t>(size);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 class IBuffer_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -15,37 +49,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IBuffer");
-    switch (midl_call.opnum()) {
-      case 3: {
-        uint32_t size{};
-        std::vector<uint8_t> data{};
-        uint32_t written{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          size = midl_d.read<uint32_t>();
-          {
-            const uint32_t midl_data_count = midl_d.readConformance();
-            midl_d.readBulk(data, midl_data_count);
-          }
-        }
-        ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
-        const HRESULT midl_result = IBuffer_Write_Stub(midl_object.get(), size, data, written);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<uint32_t>(written);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 5: {
-        uint32_t size{};
-        const HRESULT midl_result = midl_object->Size(size);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<uint32_t>(size);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!IBuffer_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:
@@ -62,6 +67,21 @@ void IBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::c
   server.registerInterface(IBuffer_ifspec, 6, IBuffer_stub(std::move(objects)));
 }
 
+bool ISizedBuffer_dispatch(ISizedBuffer* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 6: {
+      uint32_t capacity{};
+      const HRESULT midl_result = midl_object->Capacity(capacity);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<uint32_t>(capacity);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return IBuffer_dispatch(midl_object, midl_call, false);
+  }
+}
+
 namespace {
 
 class ISizedBuffer_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -73,45 +93,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements ISizedBuffer");
-    switch (midl_call.opnum()) {
-      case 3: {
-        uint32_t size{};
-        std::vector<uint8_t> data{};
-        uint32_t written{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          size = midl_d.read<uint32_t>();
-          {
-            const uint32_t midl_data_count = midl_d.readConformance();
-            midl_d.readBulk(data, midl_data_count);
-          }
-        }
-        ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
-        const HRESULT midl_result = IBuffer_Write_Stub(midl_object.get(), size, data, written);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<uint32_t>(written);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 5: {
-        uint32_t size{};
-        const HRESULT midl_result = midl_object->Size(size);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<uint32_t>(size);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 6: {
-        uint32_t capacity{};
-        const HRESULT midl_result = midl_object->Capacity(capacity);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<uint32_t>(capacity);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!ISizedBuffer_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:

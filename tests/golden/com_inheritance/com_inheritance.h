@@ -25,10 +25,19 @@ inline const ::midlrt::rpc::SyntaxId IBase_ifspec{ {0x5f607182u, 0x93a4, 0x4eb5,
 // IBase and its bases.
 ::midlrt::com::ComPtr<IBase> IBase_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal IBase's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IBase calls them too.
+HRESULT IBase_Name_Proxy(IBase* This, std::unique_ptr<std::string>& name);
+
 // Server: serves IBase for the objects of `objects` (which may serve other interfaces too).
 void IBase_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IBase_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IBase's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IBase hands it the opnums of
+// IBase's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IBase's own stub does (a derived interface's stub calls them synchronously).
+bool IBase_dispatch(IBase* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface IStore, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b3d.
 struct IStore : public IBase {
@@ -45,10 +54,21 @@ inline const ::midlrt::rpc::SyntaxId IStore_ifspec{ {0x5f607182u, 0x93a4, 0x4eb5
 // IStore and its bases.
 ::midlrt::com::ComPtr<IStore> IStore_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal IStore's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IStore calls them too.
+HRESULT IStore_Put_Proxy(IStore* This, int32_t key, const std::string& value);
+HRESULT IStore_Get_Proxy(IStore* This, int32_t key, std::unique_ptr<std::string>& value);
+int32_t IStore_Count_Proxy(IStore* This);
+
 // Server: serves IStore for the objects of `objects` (which may serve other interfaces too).
 void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IStore's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IStore hands it the opnums of
+// IStore's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IStore's own stub does (a derived interface's stub calls them synchronously).
+bool IStore_dispatch(IStore* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface IAccount, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b3e.
 struct IAccount : public ::midlrt::com::IUnknown {
@@ -78,10 +98,21 @@ inline const ::midlrt::rpc::SyntaxId IAccount_ifspec{ {0x5f607182u, 0x93a4, 0x4e
 // IAccount and its bases, and ICallFactory for AsyncIAccount call objects.
 ::midlrt::com::ComPtr<IAccount> IAccount_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal IAccount's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IAccount calls them too.
+HRESULT IAccount_Deposit_Proxy(IAccount* This, int32_t amount, int32_t& balance);
+HRESULT IAccount_Exchange_Proxy(IAccount* This, int32_t count, const std::vector<double>& rates, double& total);
+HRESULT IAccount_Reset_Proxy(IAccount* This);
+
 // Server: serves IAccount for the objects of `objects` (which may serve other interfaces too).
 void IAccount_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IAccount_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IAccount's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IAccount hands it the opnums of
+// IAccount's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IAccount's own stub does (a derived interface's stub calls them synchronously).
+bool IAccount_dispatch(IAccount* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface ILocalOnly, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b40.
 struct ILocalOnly : public ::midlrt::com::IUnknown {

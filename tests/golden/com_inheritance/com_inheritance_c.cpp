@@ -17,30 +17,35 @@ public:
   }
 
   HRESULT Name(std::unique_ptr<std::string>& name) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
-      else name.reset();
-      if (name) {
-        midl_d.readString((*name));
-      }
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IBase_Name_Proxy(this, name);
   }
 };
 
 }  // namespace
+
+HRESULT IBase_Name_Proxy(IBase* This, std::unique_ptr<std::string>& name) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
+    else name.reset();
+    if (name) {
+      midl_d.readString((*name));
+    }
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
 
 ::midlrt::com::ComPtr<IBase> IBase_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IBase_Proxy::make<IBase_Proxy>(binding, object);
@@ -64,86 +69,82 @@ public:
   }
 
   HRESULT Name(std::unique_ptr<std::string>& name) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
-      else name.reset();
-      if (name) {
-        midl_d.readString((*name));
-      }
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IBase_Name_Proxy(this, name);
   }
 
   HRESULT Put(int32_t key, const std::string& value) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(key);
-        midl_e.writeString(value);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(4, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IStore_Put_Proxy(this, key, value);
   }
 
   HRESULT Get(int32_t key, std::unique_ptr<std::string>& value) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(key);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      if (midl_d.readUniquePointer()) value = std::make_unique<std::string>();
-      else value.reset();
-      if (value) {
-        midl_d.readString((*value));
-      }
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IStore_Get_Proxy(this, key, value);
   }
 
   int32_t Count() override {
-    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-    {
-      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-    }
-    ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(6, midl_request);
-    int32_t midl_result{};
-    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-    midl_result = midl_d.read<int32_t>();
-    return midl_result;
+    return IStore_Count_Proxy(this);
   }
 };
 
 }  // namespace
+
+HRESULT IStore_Put_Proxy(IStore* This, int32_t key, const std::string& value) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(key);
+      midl_e.writeString(value);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IStore_Get_Proxy(IStore* This, int32_t key, std::unique_ptr<std::string>& value) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(key);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    if (midl_d.readUniquePointer()) value = std::make_unique<std::string>();
+    else value.reset();
+    if (value) {
+      midl_d.readString((*value));
+    }
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+int32_t IStore_Count_Proxy(IStore* This) {
+  const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+  ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+  {
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+  }
+  ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);
+  int32_t midl_result{};
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_result = midl_d.read<int32_t>();
+  return midl_result;
+}
 
 ::midlrt::com::ComPtr<IStore> IStore_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IStore_Proxy::make<IStore_Proxy>(binding, object);
@@ -269,67 +270,15 @@ public:
   }
 
   HRESULT Deposit(int32_t amount, int32_t& balance) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(amount);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      balance = midl_d.read<int32_t>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IAccount_Deposit_Proxy(this, amount, balance);
   }
 
   HRESULT Exchange(int32_t count, const std::vector<double>& rates, double& total) override {
-    try {
-      ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), rates.size());
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(count);
-        {
-          midl_e.writeConformance(rates.size());
-          midl_e.writeBulk(rates.data(), rates.size());
-        }
-        midl_e.write<double>(total);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(4, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      total = midl_d.read<double>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IAccount_Exchange_Proxy(this, count, rates, total);
   }
 
   HRESULT Reset() override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(5, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IAccount_Reset_Proxy(this);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -342,6 +291,73 @@ public:
 };
 
 }  // namespace
+
+HRESULT IAccount_Deposit_Proxy(IAccount* This, int32_t amount, int32_t& balance) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(amount);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    balance = midl_d.read<int32_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IAccount_Exchange_Proxy(IAccount* This, int32_t count, const std::vector<double>& rates, double& total) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), rates.size());
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(count);
+      {
+        midl_e.writeConformance(rates.size());
+        midl_e.writeBulk(rates.data(), rates.size());
+      }
+      midl_e.write<double>(total);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    total = midl_d.read<double>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IAccount_Reset_Proxy(IAccount* This) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
 
 ::midlrt::com::ComPtr<IAccount> IAccount_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IAccount_Proxy::make<IAccount_Proxy>(binding, object);

@@ -4,6 +4,24 @@
 
 using namespace midlgen;
 
+bool IBase_dispatch(IBase* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      std::unique_ptr<std::string> name{};
+      const HRESULT midl_result = midl_object->Name(name);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.writeUniquePointer(name.get());
+      if (name) {
+        midl_e.writeString((*name));
+      }
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 class IBase_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -15,21 +33,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IBase");
-    switch (midl_call.opnum()) {
-      case 3: {
-        std::unique_ptr<std::string> name{};
-        const HRESULT midl_result = midl_object->Name(name);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.writeUniquePointer(name.get());
-        if (name) {
-          midl_e.writeString((*name));
-        }
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!IBase_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:
@@ -46,6 +51,48 @@ void IBase_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com
   server.registerInterface(IBase_ifspec, 4, IBase_stub(std::move(objects)));
 }
 
+bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 4: {
+      int32_t key{};
+      std::string value{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        key = midl_d.read<int32_t>();
+        midl_d.readString(value);
+      }
+      const HRESULT midl_result = midl_object->Put(key, value);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 5: {
+      int32_t key{};
+      std::unique_ptr<std::string> value{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        key = midl_d.read<int32_t>();
+      }
+      const HRESULT midl_result = midl_object->Get(key, value);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.writeUniquePointer(value.get());
+      if (value) {
+        midl_e.writeString((*value));
+      }
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 6: {
+      const int32_t midl_result = midl_object->Count();
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return IBase_dispatch(midl_object, midl_call, false);
+  }
+}
+
 namespace {
 
 class IStore_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -57,56 +104,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IStore");
-    switch (midl_call.opnum()) {
-      case 3: {
-        std::unique_ptr<std::string> name{};
-        const HRESULT midl_result = midl_object->Name(name);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.writeUniquePointer(name.get());
-        if (name) {
-          midl_e.writeString((*name));
-        }
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 4: {
-        int32_t key{};
-        std::string value{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          key = midl_d.read<int32_t>();
-          midl_d.readString(value);
-        }
-        const HRESULT midl_result = midl_object->Put(key, value);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 5: {
-        int32_t key{};
-        std::unique_ptr<std::string> value{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          key = midl_d.read<int32_t>();
-        }
-        const HRESULT midl_result = midl_object->Get(key, value);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.writeUniquePointer(value.get());
-        if (value) {
-          midl_e.writeString((*value));
-        }
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 6: {
-        const int32_t midl_result = midl_object->Count();
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!IStore_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:
@@ -123,6 +122,95 @@ void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::co
   server.registerInterface(IStore_ifspec, 7, IStore_stub(std::move(objects)));
 }
 
+bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      int32_t amount{};
+      int32_t balance{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        amount = midl_d.read<int32_t>();
+      }
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIAccount::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Deposit(amount);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              int32_t balance{};
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Deposit(balance);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(balance);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Deposit(amount, balance);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(balance);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 4: {
+      int32_t count{};
+      std::vector<double> rates{};
+      double total{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        count = midl_d.read<int32_t>();
+        {
+          const uint32_t midl_rates_count = midl_d.readConformance();
+          midl_d.readBulk(rates, midl_rates_count);
+        }
+        total = midl_d.read<double>();
+      }
+      ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), rates.size());
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIAccount::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Exchange(count, rates, total);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              double total{};
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Exchange(total);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<double>(total);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Exchange(count, rates, total);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<double>(total);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 5: {
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIAccount::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Reset();
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Reset();
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Reset();
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 class IAccount_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -134,86 +222,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IAccount");
-    switch (midl_call.opnum()) {
-      case 3: {
-        int32_t amount{};
-        int32_t balance{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          amount = midl_d.read<int32_t>();
-        }
-        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            midl_call, midl_object.get(), AsyncIAccount::kIid,
-            [&](void* midl_itf) {
-              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Deposit(amount);
-            },
-            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              int32_t balance{};
-              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Deposit(balance);
-              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
-              midl_e.write<int32_t>(balance);
-              midl_e.write<int32_t>(midl_result);
-            });
-        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = midl_object->Deposit(amount, balance);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(balance);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 4: {
-        int32_t count{};
-        std::vector<double> rates{};
-        double total{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          count = midl_d.read<int32_t>();
-          {
-            const uint32_t midl_rates_count = midl_d.readConformance();
-            midl_d.readBulk(rates, midl_rates_count);
-          }
-          total = midl_d.read<double>();
-        }
-        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), rates.size());
-        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            midl_call, midl_object.get(), AsyncIAccount::kIid,
-            [&](void* midl_itf) {
-              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Exchange(count, rates, total);
-            },
-            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              double total{};
-              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Exchange(total);
-              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
-              midl_e.write<double>(total);
-              midl_e.write<int32_t>(midl_result);
-            });
-        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = midl_object->Exchange(count, rates, total);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<double>(total);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      case 5: {
-        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            midl_call, midl_object.get(), AsyncIAccount::kIid,
-            [&](void* midl_itf) {
-              return static_cast<AsyncIAccount*>(midl_itf)->Begin_Reset();
-            },
-            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Reset();
-              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
-              midl_e.write<int32_t>(midl_result);
-            });
-        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = midl_object->Reset();
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!IAccount_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:

@@ -74,10 +74,19 @@ inline const ::midlrt::rpc::SyntaxId INames_ifspec{ {0x7182a3b4u, 0xc5d6, 0x4e7f
 // INames and its bases, and ICallFactory for AsyncINames call objects.
 ::midlrt::com::ComPtr<INames> INames_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal INames's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from INames calls them too.
+HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall);
+
 // Server: serves INames for the objects of `objects` (which may serve other interfaces too).
 void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> INames_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of INames's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from INames hands it the opnums of
+// INames's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// INames's own stub does (a derived interface's stub calls them synchronously).
+bool INames_dispatch(INames* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // RPC interface Names, uuid 7182a3b4-c5d6-4e7f-8091-a2b3c4d5e6f7, version 1.0.
 inline const ::midlrt::rpc::SyntaxId Names_ifspec{ {0x7182a3b4u, 0xc5d6, 0x4e7f, {0x80, 0x91, 0xa2, 0xb3, 0xc4, 0xd5, 0xe6, 0xf7}}, 1, 0 };

@@ -135,26 +135,7 @@ public:
   }
 
   HRESULT Method(int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        midl_e.write<int32_t>(d);
-        midl_e.write<int32_t>(e);
-        midl_e.write<int32_t>(channel);
-        midl_e.write<int32_t>(beginCall);
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      object = midl_d.read<int32_t>();
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return INames_Method_Proxy(this, d, e, object, channel, beginCall);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -167,6 +148,30 @@ public:
 };
 
 }  // namespace
+
+HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(d);
+      midl_e.write<int32_t>(e);
+      midl_e.write<int32_t>(channel);
+      midl_e.write<int32_t>(beginCall);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    object = midl_d.read<int32_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
 
 ::midlrt::com::ComPtr<INames> INames_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return INames_Proxy::make<INames_Proxy>(binding, object);

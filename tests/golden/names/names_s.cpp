@@ -146,6 +146,47 @@ void Names_register(::midlrt::rpc::Server& server, std::shared_ptr<Names_Manager
   server.registerInterface(Names_ifspec, 4, Names_dispatcher(std::move(manager)));
 }
 
+bool INames_dispatch(INames* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      int32_t d{};
+      int32_t e{};
+      int32_t object{};
+      int32_t channel{};
+      int32_t beginCall{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        d = midl_d.read<int32_t>();
+        e = midl_d.read<int32_t>();
+        channel = midl_d.read<int32_t>();
+        beginCall = midl_d.read<int32_t>();
+      }
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncINames::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncINames*>(midl_itf)->Begin_Method(d, e, channel, beginCall);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              int32_t object{};
+              const HRESULT midl_result = static_cast<AsyncINames*>(midl_itf)->Finish_Method(object);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(object);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Method(d, e, object, channel, beginCall);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(object);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 class INames_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -157,42 +198,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements INames");
-    switch (midl_call.opnum()) {
-      case 3: {
-        int32_t d{};
-        int32_t e{};
-        int32_t object{};
-        int32_t channel{};
-        int32_t beginCall{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          d = midl_d.read<int32_t>();
-          e = midl_d.read<int32_t>();
-          channel = midl_d.read<int32_t>();
-          beginCall = midl_d.read<int32_t>();
-        }
-        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
-            midl_call, midl_object.get(), AsyncINames::kIid,
-            [&](void* midl_itf) {
-              return static_cast<AsyncINames*>(midl_itf)->Begin_Method(d, e, channel, beginCall);
-            },
-            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
-              int32_t object{};
-              const HRESULT midl_result = static_cast<AsyncINames*>(midl_itf)->Finish_Method(object);
-              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
-              midl_e.write<int32_t>(object);
-              midl_e.write<int32_t>(midl_result);
-            });
-        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return;
-        const HRESULT midl_result = midl_object->Method(d, e, object, channel, beginCall);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.write<int32_t>(object);
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!INames_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:
