@@ -244,6 +244,18 @@ TEST_F(ComCalls, ProxyCallsTheObjectThroughItsInterfaceChain) {
   EXPECT_EQ(store->Get(8, value), E_INVALIDARG);  // the object's failure HRESULT comes back as is
 }
 
+TEST_F(ComCalls, AnInheritedMethodIsMarshaledByItsOwnersGeneratedFunctionOnTheDerivedIid) {
+  // IBase is com_calls_base.idl's: its file's IBase_Name_Proxy, given IStore's proxy, calls on IStore's IID
+  // (the server serves IStore only), and IStore's stub hands opnum 3 to that file's IBase_dispatch.
+  ComPtr<IStore> store = IStore_createProxy(binding_, kStoreId);
+  std::unique_ptr<std::string> name;
+  ASSERT_EQ(IBase_Name_Proxy(store.get(), name), S_OK);
+  EXPECT_EQ(*name, "store");
+  // An object that is no proxy has no channel to call through.
+  EXPECT_EQ(IBase_Name_Proxy(store_.get(), name),
+            midlrt::com::hresultFromStatus(midlrt::rpc::status::kInvalidBinding));
+}
+
 TEST_F(ComCalls, QueryInterfaceAnswersTheInterfaceItsBasesAndNothingElse) {
   ComPtr<IStore> store = IStore_createProxy(binding_, kStoreId);
   ComPtr<IBase> base = store.as<IBase>();
