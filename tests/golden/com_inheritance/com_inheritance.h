@@ -2,7 +2,7 @@
 #pragma once
 
 #include <midlrt/generated.h>
-#include <midlrt/idl/unknwn.h>
+#include <midlrt/idl/objidl.h>
 
 struct IBase;
 
@@ -11,6 +11,8 @@ struct IStore;
 struct IAccount;
 
 struct ILocalOnly;
+
+struct IScript;
 
 // Object interface IBase, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b3c.
 struct IBase : public ::midlrt::com::IUnknown {
@@ -120,3 +122,30 @@ struct ILocalOnly : public ::midlrt::com::IUnknown {
   virtual HRESULT Peek(void*& anything) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_ILocalOnly = ILocalOnly::kIid;
+
+// Object interface IScript, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b41.
+struct IScript : public IDispatch {
+  static constexpr ::midlrt::com::IID kIid = {0x5f607182u, 0x93a4, 0x4eb5, {0x8f, 0xd6, 0xe7, 0xf8, 0x09, 0x1a, 0x2b, 0x41}};
+  virtual HRESULT Run(int32_t steps) = 0;
+};
+inline constexpr ::midlrt::com::IID IID_IScript = IScript::kIid;
+
+inline const ::midlrt::rpc::SyntaxId IScript_ifspec{ {0x5f607182u, 0x93a4, 0x4eb5, {0x8f, 0xd6, 0xe7, 0xf8, 0x09, 0x1a, 0x2b, 0x41}}, 0, 0 };
+
+// Client: a proxy for the object `object` that the server at `binding` exports. Its QueryInterface answers
+// IScript and its bases.
+::midlrt::com::ComPtr<IScript> IScript_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
+
+// Client: the functions that marshal IScript's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IScript calls them too.
+HRESULT IScript_Run_Proxy(IScript* This, int32_t steps);
+
+// Server: serves IScript for the objects of `objects` (which may serve other interfaces too).
+void IScript_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// The stub itself, for servers that wrap or route dispatchers.
+std::shared_ptr<::midlrt::rpc::Dispatcher> IScript_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IScript's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IScript hands it the opnums of
+// IScript's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IScript's own stub does (a derived interface's stub calls them synchronously).
+bool IScript_dispatch(IScript* object, ::midlrt::rpc::ServerCall& call, bool callObjects);

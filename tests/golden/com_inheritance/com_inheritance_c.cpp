@@ -362,3 +362,70 @@ HRESULT IAccount_Reset_Proxy(IAccount* This) {
 ::midlrt::com::ComPtr<IAccount> IAccount_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IAccount_Proxy::make<IAccount_Proxy>(binding, object);
 }
+
+namespace {
+
+class IScript_Proxy final : public ::midlrt::com::ComObject<IScript>,
+    public ::midlrt::com::ProxyBase {
+public:
+  IScript_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
+      : ProxyBase(std::move(channel), object, IScript_ifspec) {}
+
+  ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
+    if (ppv != nullptr && riid == IDispatch::kIid) {
+      *ppv = static_cast<IDispatch*>(this);
+      AddRef();
+      return ::midlrt::com::S_OK;
+    }
+    return ComObject::QueryInterface(riid, ppv);
+  }
+
+  HRESULT GetTypeInfoCount(UINT& pctinfo) override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      }
+      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      pctinfo = midl_d.read<uint32_t>();
+      midl_result = midl_d.read<int32_t>();
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Run(int32_t steps) override {
+    return IScript_Run_Proxy(this, steps);
+  }
+};
+
+}  // namespace
+
+HRESULT IScript_Run_Proxy(IScript* This, int32_t steps) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(steps);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+::midlrt::com::ComPtr<IScript> IScript_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
+  return IScript_Proxy::make<IScript_Proxy>(binding, object);
+}

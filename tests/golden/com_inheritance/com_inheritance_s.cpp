@@ -239,3 +239,58 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IAccount_stub(std::shared_ptr<::midlr
 void IAccount_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
   server.registerInterface(IAccount_ifspec, 6, IAccount_stub(std::move(objects)));
 }
+
+bool IScript_dispatch(IScript* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      UINT pctinfo{};
+      const HRESULT midl_result = midl_object->GetTypeInfoCount(pctinfo);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<uint32_t>(pctinfo);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 4: {
+      int32_t steps{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        steps = midl_d.read<int32_t>();
+      }
+      const HRESULT midl_result = midl_object->Run(steps);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+class IScript_Stub final : public ::midlrt::rpc::Dispatcher {
+public:
+  explicit IScript_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
+
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IScript> midl_object = midl_objects->find<IScript>(midl_call.object());
+    if (!midl_object)
+      throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
+                                    "no exported object with this UUID implements IScript");
+    if (!IScript_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+  }
+
+private:
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
+};
+
+}  // namespace
+
+std::shared_ptr<::midlrt::rpc::Dispatcher> IScript_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  return std::make_shared<IScript_Stub>(std::move(objects));
+}
+
+void IScript_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  server.registerInterface(IScript_ifspec, 5, IScript_stub(std::move(objects)));
+}
