@@ -93,10 +93,19 @@ inline const ::midlrt::rpc::SyntaxId IConversions_ifspec{ {0x6d69646cu, 0x636f, 
 // IConversions and its bases.
 ::midlrt::com::ComPtr<IConversions> IConversions_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
+// Client: the functions that marshal IConversions's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IConversions calls them too.
+HRESULT IConversions_Paint_Proxy(IConversions* This, const Color& color, Handle& h);
+
 // Server: serves IConversions for the objects of `objects` (which may serve other interfaces too).
 void IConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IConversions_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IConversions's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IConversions hands it the opnums of
+// IConversions's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IConversions's own stub does (a derived interface's stub calls them synchronously).
+bool IConversions_dispatch(IConversions* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // RPC interface RpcConversions, uuid 6d69646c-636f-6e76-0000-0000000000aa, version 1.0.
 inline const ::midlrt::rpc::SyntaxId RpcConversions_ifspec{ {0x6d69646cu, 0x636f, 0x6e76, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xaa}}, 1, 0 };

@@ -82,35 +82,40 @@ public:
   }
 
   HRESULT Paint(const Color& color, Handle& h) override {
-    try {
-      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
-      {
-        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-        {
-          const WireColor midl_color_wire = Color_UserMarshal(color);
-          ndrWriteFlat(midl_e, midl_color_wire);
-        }
-      }
-      ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
-      HRESULT midl_result{};
-      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-      midl_d.readUserMarker();
-      {
-        Blob midl_h_wire{};
-        ndrReadFlat(midl_d, midl_h_wire);
-        h = Handle_UserUnmarshal(midl_h_wire);
-      }
-      midl_result = midl_d.read<int32_t>();
-      return midl_result;
-    } catch (const ::midlrt::rpc::RpcError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    } catch (const ::midlrt::ndr::NdrError& midl_error) {
-      return ::midlrt::com::hresultFromStatus(midl_error.status());
-    }
+    return IConversions_Paint_Proxy(this, color, h);
   }
 };
 
 }  // namespace
+
+HRESULT IConversions_Paint_Proxy(IConversions* This, const Color& color, Handle& h) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      {
+        const WireColor midl_color_wire = Color_UserMarshal(color);
+        ndrWriteFlat(midl_e, midl_color_wire);
+      }
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_d.readUserMarker();
+    {
+      Blob midl_h_wire{};
+      ndrReadFlat(midl_d, midl_h_wire);
+      h = Handle_UserUnmarshal(midl_h_wire);
+    }
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
 
 ::midlrt::com::ComPtr<IConversions> IConversions_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IConversions_Proxy::make<IConversions_Proxy>(binding, object);

@@ -102,6 +102,34 @@ void RpcConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<RpcC
   server.registerInterface(RpcConversions_ifspec, 2, RpcConversions_dispatcher(std::move(manager)));
 }
 
+bool IConversions_dispatch(IConversions* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      Color color{};
+      Handle h{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        {
+          WireColor midl_color_wire{};
+          ndrReadFlat(midl_d, midl_color_wire);
+          color = Color_UserUnmarshal(midl_color_wire);
+        }
+      }
+      const HRESULT midl_result = midl_object->Paint(color, h);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.writeUserMarker();
+      {
+        const Blob midl_h_wire = Handle_UserMarshal(h);
+        ndrWriteFlat(midl_e, midl_h_wire);
+      }
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 class IConversions_Stub final : public ::midlrt::rpc::Dispatcher {
@@ -113,31 +141,8 @@ public:
     if (!midl_object)
       throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
                                     "no exported object with this UUID implements IConversions");
-    switch (midl_call.opnum()) {
-      case 3: {
-        Color color{};
-        Handle h{};
-        {
-          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-          {
-            WireColor midl_color_wire{};
-            ndrReadFlat(midl_d, midl_color_wire);
-            color = Color_UserUnmarshal(midl_color_wire);
-          }
-        }
-        const HRESULT midl_result = midl_object->Paint(color, h);
-        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_e.writeUserMarker();
-        {
-          const Blob midl_h_wire = Handle_UserMarshal(h);
-          ndrWriteFlat(midl_e, midl_h_wire);
-        }
-        midl_e.write<int32_t>(midl_result);
-        return;
-      }
-      default:
-        throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
-    }
+    if (!IConversions_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
   }
 
 private:
