@@ -432,6 +432,16 @@ class Emitter {
   }
 
   void structFlat(const wire::StructCodec& codec) {
+    const size_t first = p_.lines().size();
+    structFlatSteps(codec);
+    // A struct whose every field is a user-marshaled pointer has only markers in its flat part.
+    bool usesValue = false;
+    for (size_t i = first; i < p_.lines().size(); ++i)
+      usesValue = usesValue || p_.lines()[i].find("midl_v") != std::string::npos;
+    if (!usesValue) p_.emit("(void)midl_v;");
+  }
+
+  void structFlatSteps(const wire::StructCodec& codec) {
     guard();
     if (encode_) {
       sizeChecks(codec.sizes, Which::All);
