@@ -166,6 +166,7 @@ class Analyzer {
   std::vector<PendingBase> pendingBases_;
   void bindPendingBases();
   void inferSwitchTypes();
+  const Type* switchExpressionType(const Expr* e);
   // Where an interface is made asynchronous: its [async_uuid], or the ACF's [async] on it or on one of its
   // operations; the interface itself if none of these has a location.
   static Location asyncRequest(const InterfaceDecl& itf);

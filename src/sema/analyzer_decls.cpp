@@ -762,36 +762,82 @@ Location Analyzer::asyncRequest(const InterfaceDecl& itf) {
   return itf.location;
 }
 
-// A non-encapsulated union without [switch_type] takes its discriminant's type from the field that
-// switches it, as MIDL does; fields of different types switching one union leave its type undecided.
+// The discriminant type a switch_is expression gives a union without [switch_type]: a cast's type, a
+// dereference's pointee, otherwise the type of the fields or parameters it reads when they agree (MIDL
+// takes vt's type for [switch_is(vt & 0x1fff)]; widl always sends a long, a FIXME in its code).
+const Type* Analyzer::switchExpressionType(const Expr* e) {
+  if (!e || e->isConstant()) return nullptr;
+  switch (e->kind) {
+    case Expr::Kind::Cast:
+      return e->type;
+    case Expr::Kind::FieldRef:
+      return e->field ? e->field->type : nullptr;
+    case Expr::Kind::ParamRef:
+      return e->param ? e->param->type : nullptr;
+    case Expr::Kind::Unary:
+      if (e->op == "*") {
+        const Type* p = resolve(switchExpressionType(e->operands[0]));
+        return p && p->kind == Type::Kind::Pointer ? p->element : nullptr;
+      }
+      break;
+    case Expr::Kind::Binary:
+    case Expr::Kind::Conditional:
+      break;
+    default:
+      return nullptr;
+  }
+  const Type* found = nullptr;
+  for (size_t i = e->kind == Expr::Kind::Conditional ? 1 : 0; i < e->operands.size(); ++i) {
+    const Type* t = switchExpressionType(e->operands[i]);
+    if (!t) continue;
+    if (found && !sameIntegerType(resolve(found), resolve(t))) return nullptr;
+    found = t;
+  }
+  return found;
+}
+
+// A non-encapsulated union without [switch_type] takes its discriminant's type from what switches it (a
+// struct field or a parameter, or the expression's type), as MIDL does; switches of different types leave
+// its type undecided.
 void Analyzer::inferSwitchTypes() {
   struct Switch {
-    const Field* field;  // the field that gave the union its type
-    std::string where;   // "field 'k' of 'S'"
+    Location location;  // the field or parameter that switches it, or the switched one for an expression
+    std::string where;  // "field 'k' of 'S'"
   };
   std::map<const UnionDecl*, Switch> inferredFrom;
+  // `switched` of `owner` (a struct or an operation) is a union, or a pointer to one, with [switch_is].
+  auto infer = [&](const Type* switched, const Expr* switchIs, const Location& at, const std::string& what,
+                   const std::string& owner) {
+    const Type* t = resolve(switched);
+    while (t && t->kind == Type::Kind::Pointer) t = resolve(t->element);  // [in, switch_is(n)] U* u
+    if (!switchIs || !t || t->kind != Type::Kind::Named || t->decl->kind != Decl::Kind::Union) return;
+    auto* u = const_cast<UnionDecl*>(static_cast<const UnionDecl*>(t->decl));
+    const Type* by = switchExpressionType(switchIs);
+    if (u->encapsulated || u->isCUnion || !by || !isIntegerType(by)) return;
+    Switch from{at, "the [switch_is] of " + what + " of '" + owner + "'"};
+    if (switchIs->kind == Expr::Kind::FieldRef && switchIs->field)
+      from = {switchIs->field->location, "field '" + switchIs->field->name + "' of '" + owner + "'"};
+    else if (switchIs->kind == Expr::Kind::ParamRef && switchIs->param)
+      from = {switchIs->param->location, "parameter '" + switchIs->param->name + "' of '" + owner + "'"};
+    auto it = inferredFrom.find(u);
+    if (!u->switchType) {
+      u->switchType = by;
+      inferredFrom[u] = from;
+    } else if (it != inferredFrom.end() && !sameIntegerType(resolve(u->switchType), resolve(by))) {
+      d_.error(at, "union '" + u->name + "' has no [switch_type], and what switches it differs: " +
+                       from.where + " is " + typeText(by) + ", " + it->second.where + " is " +
+                       typeText(u->switchType) + "; give the union a [switch_type]");
+      d_.note(it->second.location, it->second.where + " is declared here");
+    }
+  };
   for (const auto& d : m_.decls) {
-    if (d->kind != Decl::Kind::Struct) continue;
-    for (const Field& f : static_cast<const StructDecl*>(d.get())->fields) {
-      const Type* t = resolve(f.type);
-      if (!f.switchIs || f.switchIs->kind != Expr::Kind::FieldRef || !f.switchIs->field || !t ||
-          t->kind != Type::Kind::Named || t->decl->kind != Decl::Kind::Union)
-        continue;
-      auto* u = const_cast<UnionDecl*>(static_cast<const UnionDecl*>(t->decl));
-      const Field& by = *f.switchIs->field;
-      if (u->encapsulated || u->isCUnion || !isIntegerType(by.type)) continue;
-      const std::string where = "field '" + by.name + "' of '" + d->name + "'";
-      auto it = inferredFrom.find(u);
-      if (!u->switchType) {
-        u->switchType = by.type;
-        inferredFrom[u] = {&by, where};
-      } else if (it != inferredFrom.end() && !sameIntegerType(resolve(u->switchType), resolve(by.type))) {
-        d_.error(f.location, "union '" + u->name +
-                                 "' has no [switch_type], and the fields that switch it differ: " + where +
-                                 " is " + typeText(by.type) + ", " + it->second.where + " is " +
-                                 typeText(u->switchType) + "; give the union a [switch_type]");
-        d_.note(it->second.field->location, it->second.where + " is declared here");
-      }
+    if (d->kind == Decl::Kind::Struct) {
+      for (const Field& f : static_cast<const StructDecl*>(d.get())->fields)
+        infer(f.type, f.switchIs, f.location, "field '" + f.name + "'", d->name);
+    } else if (d->kind == Decl::Kind::Interface) {
+      for (const Operation& op : static_cast<const InterfaceDecl*>(d.get())->operations)
+        for (const Param& p : op.params)
+          infer(p.type, p.switchIs, p.location, "parameter '" + p.name + "'", op.name);
     }
   }
 }

@@ -471,7 +471,27 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
                              : ast::findAttribute(attrs, "unique") ? "unique"
                              : ast::findAttribute(attrs, "ptr")    ? "ptr"
                                                                    : nullptr;
+  bool contextHandle = false;  // typedef [context_handle] void* H: the handle, not a pointer
+  for (const Type* t = base;
+       t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef;
+       t = static_cast<const TypedefDecl*>(t->decl)->type)
+    contextHandle = contextHandle || static_cast<const TypedefDecl*>(t->decl)->isContextHandle;
+  // A wire_marshal/user_marshal/transmit_as/represent_as type travels as its wire type: a pointer
+  // attribute on the parameter does not reach the pointer it may be (widl: [in, unique] HWND is the
+  // user-marshaled HWND, no referent id).
+  const bool converted = levels.levels.empty() && conversionOf(base);
+  if (explicitKind && converted && context == Context::Param) {
+    d_.warning(decl.location, "deprecated",
+               std::string("[") + explicitKind + "] on " + what + " is ignored: its type '" + typeText(base) +
+                   "' travels as its wire type");
+    explicitKind = nullptr;
+  }
   size_t wanted = explicitKind && context != Context::Typedef ? 1 : 0;
+  // A pointer typedef used as a parameter (PLONG p) is a top-level pointer and so [ref] unless its typedef
+  // says otherwise ("Default Pointer Types": "void Foo1([in] PLONG p); // p is ref"; widl the same).
+  if (context == Context::Param && !explicitKind && levels.levels.empty() && !converted && !contextHandle)
+    if (const Type* r = resolve(base); r && r->kind == Type::Kind::Pointer && !r->pointerKindExplicit)
+      wanted = std::max<size_t>(wanted, 1);
   for (const char* name : {"size_is", "max_is", "min_is", "length_is", "first_is", "last_is"})
     if (const ast::Attribute* a = ast::findAttribute(attrs, name)) wanted = std::max(wanted, a->args.size());
   while (levels.levels.size() < wanted) {

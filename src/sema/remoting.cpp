@@ -541,9 +541,9 @@ class RemotingChecker {
       else if (!u->encapsulated && !u->switchType)
         m.problems.push_back(
             {decl->location, "union '" + decl->name + "'",
-             limit("a non-encapsulated union without [switch_type] takes its discriminant's type from "
-                   "the struct field that switches it; switched only by a parameter or an expression, it "
-                   "is not generated yet")});
+             rule("a non-encapsulated union without [switch_type] takes its discriminant's type from "
+                  "the field, parameter or expression that switches it, and nothing here names one; give "
+                  "it a [switch_type]")});
       else
         for (const auto& arm : u->arms)
           if (arm.field) member(*arm.field, "arm '" + arm.field->name + "' of '" + decl->name + "'");

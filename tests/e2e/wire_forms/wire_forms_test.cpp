@@ -86,6 +86,17 @@ class WireFormsImpl : public WireForms_Manager {
     ++s.first;
     ++s.last;
   }
+  void Plain(const int32_t& n, const std::string& name, int32_t& length, Pair& pair) override {
+    length = n + static_cast<int32_t>(name.size());
+    pair.a += 1;
+    pair.b = static_cast<int16_t>(pair.b * 2);
+  }
+  void Levels(uint16_t level, const Level& byLevel, const Variant& byType, int32_t& sum) override {
+    auto value = [](const Level& l) {
+      return l.value.index() == 1 ? l.one() : l.value.index() == 2 ? l.two().a : 0;
+    };
+    sum = level + value(byLevel) + value(byType.value);
+  }
 };
 
 // Records the stub data of the last request and reply of the dispatcher it wraps.
@@ -126,7 +137,7 @@ class WireFormsCalls : public ::testing::Test {
   const Bytes& request() const { return recorder_->request; }
   const Bytes& reply() const { return recorder_->reply; }
 
-  static constexpr uint16_t kOpCount = 10;
+  static constexpr uint16_t kOpCount = 12;
   midlrt::rpc::Server server_;
   std::shared_ptr<Recorder> recorder_;
   midlrt::Binding binding_;
@@ -394,6 +405,40 @@ TEST_F(WireFormsCalls, ConformantOffsetsAndCountsThatDisagreeWithTheFieldsFault)
   EXPECT_EQ(rawCall(kSpansOpnum, spansRequest()), 0u);
   EXPECT_NE(rawCall(kSpansOpnum, spansRequest(1)), 0u);     // offset 1, first_is 2
   EXPECT_NE(rawCall(kSpansOpnum, spansRequest(2, 2)), 0u);  // actual_count 2, last_is - first_is + 1 = 3
+}
+
+// ---- pointer typedefs with no pointer attribute, as parameters: [ref], the pointee alone ----
+
+TEST_F(WireFormsCalls, UnattributedPointerTypedefParametersAreRefPointers) {
+  Pair pair{};
+  pair.a = 4;
+  pair.b = 3;
+  int32_t length = 0;
+  WireForms::Plain(binding_, 10, "abc", length, pair);
+  EXPECT_EQ(length, 13);
+  EXPECT_EQ(pair.a, 5);
+  EXPECT_EQ(pair.b, 6);
+  // n, then the string (max_count, offset, actual_count, the characters), then the pair: no referent ids.
+  EXPECT_EQ(request(), Ndr{}.u32(10).u32(4).u32(0).u32(4).u8('a').u8('b').u8('c').u8(0).u32(4).u16(3).b);
+  EXPECT_EQ(reply(), Ndr{}.u32(13).u32(5).u16(6).b);
+}
+
+// ---- unions without [switch_type] switched by a parameter and by a field expression ----
+
+TEST_F(WireFormsCalls, UnionsSwitchedByAParameterOrAnExpressionTakeTheirTypes) {
+  static_assert(std::is_same_v<decltype(Level::discriminant), uint16_t>);
+  Level byLevel{};
+  byLevel.set_two(Pair{7, 1});
+  Variant byType{};
+  byType.vt = 0x2001;  // the expression vt & 0x1fff selects arm 1
+  byType.value.set_one(100);
+  int32_t sum = 0;
+  WireForms::Levels(binding_, 2, byLevel, byType, sum);
+  EXPECT_EQ(sum, 2 + 7 + 100);
+  // level; the union's discriminant (unsigned short, like level), its arm (Pair); then Variant (aligned to
+  // 4): vt, a 16-bit discriminant, the arm.
+  EXPECT_EQ(request(), Ndr{}.u16(2).u16(2).u32(7).u16(1).align(4).u16(0x2001).u16(1).u32(100).b);
+  EXPECT_EQ(reply(), Ndr{}.u32(109).b);
 }
 
 }  // namespace
