@@ -477,15 +477,11 @@ const Type* Analyzer::declaratorType(const Type* base, const ast::Declarator& de
        t = static_cast<const TypedefDecl*>(t->decl)->type)
     contextHandle = contextHandle || static_cast<const TypedefDecl*>(t->decl)->isContextHandle;
   // A wire_marshal/user_marshal/transmit_as/represent_as type travels as its wire type: a pointer
-  // attribute on the parameter does not reach the pointer it may be (widl: [in, unique] HWND is the
-  // user-marshaled HWND, no referent id).
+  // attribute on the parameter does not reach the pointer it may be. widl ignores it without a word
+  // ([in, unique] HWND and SNB in Wine's and the SDK's headers are the user-marshaled value, no referent
+  // id), and so does midlc.
   const bool converted = levels.levels.empty() && conversionOf(base);
-  if (explicitKind && converted && context == Context::Param) {
-    d_.warning(decl.location, "deprecated",
-               std::string("[") + explicitKind + "] on " + what + " is ignored: its type '" + typeText(base) +
-                   "' travels as its wire type");
-    explicitKind = nullptr;
-  }
+  if (converted && context == Context::Param) explicitKind = nullptr;
   size_t wanted = explicitKind && context != Context::Typedef ? 1 : 0;
   // A pointer typedef used as a parameter (PLONG p) is a top-level pointer and so [ref] unless its typedef
   // says otherwise ("Default Pointer Types": "void Foo1([in] PLONG p); // p is ref"; widl the same).
