@@ -217,15 +217,17 @@ class HeaderView {
           emitDecl(d);
         // A struct the IDL names but never defines (typedef struct tWAVEFORMATEX WAVEFORMATEX;, defined by a
         // C header): declared, so that pointers and references to it compile.
-        else if ((d->kind == Decl::Kind::Struct || d->kind == Decl::Kind::Union) && d->isForward &&
-                 runtimeType(*d).empty())
+        else if (neverDefined(d))
           forwardDeclare(d);
         return;
       }
       if (t->kind == Type::Kind::Pointer) {
         const Type* e = resolved(t->element);
-        if (e && e->kind == Type::Kind::Named && !e->decl->isForward && !e->decl->imported &&
-            (e->decl->kind == Decl::Kind::Struct || e->decl->kind == Decl::Kind::Union)) {
+        if (e && e->kind == Type::Kind::Named &&
+            neverDefined(e->decl))  // typedef struct _PSP* HPROPSHEETPAGE
+          forwardDeclare(e->decl);
+        else if (e && e->kind == Type::Kind::Named && !e->decl->isForward && !e->decl->imported &&
+                 (e->decl->kind == Decl::Kind::Struct || e->decl->kind == Decl::Kind::Union)) {
           // unique_ptr/shared_ptr and std::vector (a sized pointer) of an incomplete type are fine; a [ref]
           // pointee is held by value. (The NDR functions that use the vectors' elements come at the end.)
           if (t->pointerKind == sema::PointerKind::Ref && !t->sizing.sizeIs && !t->sizing.maxIs)
@@ -250,12 +252,16 @@ class HeaderView {
         t = t->element;
         continue;
       }
-      if (t->kind == Type::Kind::Named && t->decl->isForward && !t->decl->imported &&
-          (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union) &&
-          runtimeType(*t->decl).empty())
+      if (t->kind == Type::Kind::Named && !t->decl->imported && neverDefined(t->decl))
         forwardDeclare(t->decl);
       return;
     }
+  }
+
+  // A struct or union the IDL names but never defines (a C header defines it), and midlrt does not map.
+  static bool neverDefined(const Decl* d) {
+    return (d->kind == Decl::Kind::Struct || d->kind == Decl::Kind::Union) && d->isForward &&
+           runtimeType(*d).empty();
   }
 
   // Every object interface of the file is declared first, as widl does: typedefs, structs and methods

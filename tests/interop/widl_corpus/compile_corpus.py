@@ -106,11 +106,11 @@ def main():
     tus = work / "tu"
     tus.mkdir()
 
-    def compile_header(name):
+    def compile_header(name, with_flags=None):
         stem = pathlib.Path(name).stem
         tu = tus / (stem + ".cpp")
         tu.write_text(f'#include "{stem}.h"\n')
-        return name, *run(flags + [str(tu)])
+        return name, *run((with_flags or flags) + [str(tu)])
 
     def compile_stubs(name):
         stem = pathlib.Path(name).stem
@@ -138,6 +138,7 @@ def main():
     for name, rc, out in pool.map(compile_header, base_files):
         record(name, rc, out)
     precompiled = [n for n in base_files if (n, "header-compile") not in failures]
+    alone_flags = list(flags)
     if precompiled:
         pch = gen / "corpus_pch.h"
         pch.write_text("".join(f'#include "{pathlib.Path(n).stem}.h"\n' for n in precompiled))
@@ -146,7 +147,15 @@ def main():
             print(out)
             return 1
         flags += ["-include", str(pch)]
+    # A file that declares what a base file declares too (msxml2.idl and urlmon's msxml.idl, objidlbase.idl
+    # and objidl.idl) cannot follow the base headers in one translation unit, as in C without the
+    # per-interface guards of MIDL's headers: such a header is compiled alone, as a user would include it.
+    alone = []
     for name, rc, out in pool.map(compile_header, [n for n in headers_ok if n not in base_files]):
+        if rc != 0 and precompiled:
+            name, rc, out = compile_header(name, alone_flags)
+            if rc == 0:
+                alone.append(name)
         record(name, rc, out)
     compiled_stubs = 0
     for name, rc, out in pool.map(compile_stubs, [n for n in generated if (n, "header-compile") not in failures]):
@@ -167,6 +176,8 @@ def main():
           f"{compiled_headers} headers compile; stubs generated for {len(generated)}, "
           f"of which {compiled_stubs} compile; stubs refused for "
           f"{sum(1 for k in failures if k[1] == 'stubs')}")
+    if alone:
+        print(f"  compiled alone, not after the base headers: {' '.join(sorted(alone))}")
     for r, n in sorted(by_reason.items(), key=lambda x: -x[1]):
         print(f"  stubs refused, {n} files: {r}")
 
