@@ -170,6 +170,10 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       "The C preprocessor to run (default: cpp); it is given -E -x c -undef and the -I/-D/-U options");
   app.add_flag("-E,--preprocess-only", options.preprocessOnly,
                "Print the IDL file as the preprocessor leaves it, and stop (as widl -E)");
+  app.add_option("--import", options.preImports,
+                 "Import a file before the main file, as if it began with import \"FILE\"; (repeatable): "
+                 "for a C header that uses types its includer declares, such as DWORD from wtypes.idl")
+      ->type_name("FILE");
   app.add_flag(
       "--no-default-imports", [&](int64_t) { options.defaultImports = false; },
       "Do not search midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl) for imports");

@@ -54,6 +54,13 @@ class Loader {
     auto file = frontend::parseIdl(*source, diagnostics_);
     if (!file) return false;
     auto owned = std::make_unique<ast::File>(std::move(*file));
+    if (isMain) {  // --import: the main file's first imports, in the order given
+      std::vector<ast::Definition> first;
+      for (const std::string& name : options_.preImports)
+        first.emplace_back(ast::Import{name, Location{path, 1, 1}});
+      owned->definitions.insert(owned->definitions.begin(), std::make_move_iterator(first.begin()),
+                                std::make_move_iterator(first.end()));
+    }
     bool ok = true;
     std::vector<const ast::Import*> imports;
     collectImports(owned->definitions, imports);

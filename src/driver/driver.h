@@ -20,6 +20,9 @@ struct Options {
   std::vector<std::string> importDirs;  // where import "x.idl" looks after the importing file's folder
   bool cppQuote = true;                 // --no-cpp-quote: cpp_quote text is left out of the header
   bool defaultImports = true;  // also look in midlc's own IDL folder (unknwn.idl, wtypes.idl, objidl.idl)
+  // --import: files imported before the main file's first line, as if it began with import "x";. For a C
+  // header written to follow others (Windows' headers assume windows.h: d2dbasetypes.h uses UINT32).
+  std::vector<std::string> preImports;
   std::string outDir = ".";
   bool dumpModel = false;
   bool header = false;      // --header: write <base>.h into outDir

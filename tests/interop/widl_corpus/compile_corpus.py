@@ -37,6 +37,13 @@ REASONS = [
 ]
 
 
+# The C headers that IDL files import (import "x.h") are written for a C file that has included windows.h,
+# and some for one that has included another header first: midlc maps each after these (--import), as its
+# importers do. The default is wtypes.idl, whose base types (DWORD, UINT32, WCHAR) Windows' headers declare.
+C_HEADER_CONTEXT = {
+    "wsdtypes.h": ["wtypes.idl", "wsdxmldom.h"],  # wsddisco.idl imports wsdxmldom.h before it
+}
+
 # Imported by nearly every file: precompiled once.
 BASE_FILES = ["wtypes.idl", "unknwn.idl", "objidl.idl", "oaidl.idl", "ocidl.idl"]
 
@@ -78,7 +85,11 @@ def main():
     failures = {}  # (file, stage) -> [reasons]
 
     def header(name):
-        rc, out = run(base + ["--header", str(corpus / name)])
+        context = []  # a C header is written to follow others (--import, see C_HEADER_CONTEXT)
+        if name.endswith(".h"):
+            for f in C_HEADER_CONTEXT.get(name, ["wtypes.idl"]):
+                context += ["--import", f]
+        rc, out = run(base + context + ["--header", str(corpus / name)])
         return name, rc, out
 
     pool = concurrent.futures.ThreadPoolExecutor(jobs)

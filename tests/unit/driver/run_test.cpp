@@ -201,3 +201,25 @@ TEST_F(DriverRealIdl, CppQuoteTextIsCopiedWithTheWindowsMacrosOrLeftOut) {
   EXPECT_EQ(header.find("#if 0"), std::string::npos) << header;
   EXPECT_NE(header.find("using BYTE = uint8_t;"), std::string::npos) << header;
 }
+
+// A C header written to follow another (as Windows' headers follow windows.h): on its own it names a type
+// it never declares; --import declares it first, and the header includes the imported file's header.
+TEST_F(DriverRun, ImportOptionImportsBeforeTheMainFile) {
+  std::ofstream(dir_ / "base.idl") << "typedef unsigned long DWORD;\n";
+  std::ofstream(dir_ / "follower.h") << "typedef struct Pair { DWORD a; DWORD b; } Pair;\n";
+  options_.input = (dir_ / "follower.h").string();
+  options_.header = true;
+  EXPECT_EQ(run(), 1);
+  EXPECT_NE(err_.str().find("follower.h:1:23: error: unknown type 'DWORD'"), std::string::npos) << err_.str();
+
+  err_.str("");
+  options_.preImports = {"base.idl"};
+  ASSERT_EQ(run(), 0) << err_.str();
+  const std::string header = slurp(dir_ / "gen" / "follower.h");
+  EXPECT_NE(header.find("#include \"base.h\""), std::string::npos) << header;
+  EXPECT_NE(header.find("DWORD a{};"), std::string::npos) << header;
+
+  options_.preImports = {"missing.idl"};
+  EXPECT_EQ(run(), 1);
+  EXPECT_NE(err_.str().find("cannot find imported file 'missing.idl'"), std::string::npos) << err_.str();
+}
