@@ -252,8 +252,10 @@ class RemotingChecker {
       value(op.returnType, op.location, what);
     else if (ret->kind == Type::Kind::Pipe)
       report(op.location, what, rule("an operation cannot return a pipe"));
-    else if (ret->kind == Type::Kind::Pointer || ret->kind == Type::Kind::Array)
-      report(op.location, what, limit("returning a pointer is not generated yet"));
+    else if (ret->kind == Type::Kind::Array)
+      report(op.location, what, rule("an operation cannot return an array"));
+    else if (ret->kind == Type::Kind::Pointer && ret->pointerKind == PointerKind::Ref)
+      report(op.location, what, rule("a returned pointer is [unique] or [ptr], never [ref]"));
     else
       value(op.returnType, op.location, what);
   }

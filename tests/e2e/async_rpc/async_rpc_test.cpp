@@ -58,6 +58,12 @@ class AsyncWorker : public Work_Manager {
       call.complete(static_cast<int32_t>(copy->size()));
     });
   }
+  // A move-only result: key "<key>" for key >= 0, NULL otherwise.
+  void Lookup(LookupCall call, int32_t key) override {
+    later([call, key]() mutable {
+      call.complete(key < 0 ? nullptr : std::make_unique<std::string>("key" + std::to_string(key)));
+    });
+  }
 
   std::vector<int32_t> order;  // guarded by mu_
   std::atomic<int> held{0};
@@ -94,6 +100,9 @@ class SyncWorker : public WorkSync_Manager {
   int32_t Echo(const std::string& text, std::unique_ptr<std::string>& copy) override {
     copy = std::make_unique<std::string>(text + text);
     return static_cast<int32_t>(copy->size());
+  }
+  std::unique_ptr<std::string> Lookup(int32_t key) override {
+    return key < 0 ? nullptr : std::make_unique<std::string>("key" + std::to_string(key));
   }
 };
 
@@ -306,6 +315,31 @@ TEST_F(AsyncRpc, AnOutStringArrivesAtCompletion) {
   EXPECT_EQ(length, 4);
   ASSERT_TRUE(copy);
   EXPECT_EQ(*copy, "xyxy");
+}
+
+TEST_F(AsyncRpc, AReturnedUniquePointerTravelsBothWaysAndMayBeNull) {
+  for (const midlrt::Binding* binding : {&toAsync_, &toSync_}) {
+    for (int32_t key : {7, -1}) {
+      AsyncState state;
+      state.notifyByEvent();
+      ASSERT_EQ(Work::Lookup(state, *binding, key), midlrt::rpc::status::kOk);
+      ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+      std::unique_ptr<std::string> found = std::make_unique<std::string>("stale");
+      EXPECT_EQ(state.complete(&found), midlrt::rpc::status::kOk);
+      if (key < 0) {
+        EXPECT_FALSE(found);
+      } else {
+        ASSERT_TRUE(found);
+        EXPECT_EQ(*found, "key7");
+      }
+      // The synchronous client function returns it.
+      std::unique_ptr<std::string> direct = WorkSync::Lookup(*binding, key);
+      EXPECT_EQ(direct != nullptr, key >= 0);
+      if (direct) {
+        EXPECT_EQ(*direct, "key7");
+      }
+    }
+  }
 }
 
 TEST_F(AsyncRpc, AClientProcessKilledMidCallHasItsCallReleasedOnTheServer) {

@@ -91,6 +91,9 @@ class WireFormsImpl : public WireForms_Manager {
     pair.a += 1;
     pair.b = static_cast<int16_t>(pair.b * 2);
   }
+  std::unique_ptr<int32_t> Maybe(int32_t n) override {
+    return n < 0 ? nullptr : std::make_unique<int32_t>(n * 10);
+  }
   void Levels(uint16_t level, const Level& byLevel, const Variant& byType, int32_t& sum) override {
     auto value = [](const Level& l) {
       return l.value.index() == 1 ? l.one() : l.value.index() == 2 ? l.two().a : 0;
@@ -137,7 +140,7 @@ class WireFormsCalls : public ::testing::Test {
   const Bytes& request() const { return recorder_->request; }
   const Bytes& reply() const { return recorder_->reply; }
 
-  static constexpr uint16_t kOpCount = 12;
+  static constexpr uint16_t kOpCount = 13;
   midlrt::rpc::Server server_;
   std::shared_ptr<Recorder> recorder_;
   midlrt::Binding binding_;
@@ -421,6 +424,17 @@ TEST_F(WireFormsCalls, UnattributedPointerTypedefParametersAreRefPointers) {
   // n, then the string (max_count, offset, actual_count, the characters), then the pair: no referent ids.
   EXPECT_EQ(request(), Ndr{}.u32(10).u32(4).u32(0).u32(4).u8('a').u8('b').u8('c').u8(0).u32(4).u16(3).b);
   EXPECT_EQ(reply(), Ndr{}.u32(13).u32(5).u16(6).b);
+}
+
+// ---- a returned pointer: [unique], a referent id (0 for NULL) then the pointee ----
+
+TEST_F(WireFormsCalls, AReturnedPointerIsAUniquePointer) {
+  std::unique_ptr<int32_t> r = WireForms::Maybe(binding_, 4);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 40);
+  EXPECT_EQ(reply(), Ndr{}.u32(kFirstId).u32(40).b);
+  EXPECT_FALSE(WireForms::Maybe(binding_, -1));
+  EXPECT_EQ(reply(), Ndr{}.u32(0).b);
 }
 
 // ---- unions without [switch_type] switched by a parameter and by a field expression ----

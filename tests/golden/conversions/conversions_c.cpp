@@ -63,7 +63,7 @@ uint32_t Later(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
           ndrReadFlat(midl_d, midl_result_wire);
           midl_result = Presented_from_xmit(midl_result_wire);
         }
-        if (midl_reply_value != nullptr) *static_cast<Presented*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<Presented*>(midl_reply_value) = std::move(midl_result);
       });
 }
 

@@ -73,7 +73,8 @@ public:
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& t = midl_frame->t;
               [[maybe_unused]] auto& color = midl_frame->color;
-              const Presented midl_result = midl_reply_value != nullptr ? *static_cast<const Presented*>(midl_reply_value) : Presented{};
+              static const Presented midl_no_result{};  // (a reference: results may be move-only)
+              const Presented& midl_result = midl_reply_value != nullptr ? *static_cast<const Presented*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               {
                 const Wire midl_result_wire = Presented_to_xmit(midl_result);

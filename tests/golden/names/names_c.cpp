@@ -64,7 +64,7 @@ uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Bi
         state = midl_d.read<int32_t>();
         midl_call_ = ::midlrt::rpc::readContextHandle(midl_d);
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 

@@ -107,7 +107,8 @@ public:
               [[maybe_unused]] auto& midl_midl_call__id = midl_frame->midl_midl_call__id;
               ::midlrt::rpc::ServerCall& midl_call = *midl_frame->midl_server_call;
               midl_frame->midl_in_pipes.requireFinished(1);
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(state);
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_midl_call__id, midl_call_);

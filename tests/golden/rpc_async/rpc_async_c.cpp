@@ -18,7 +18,7 @@ uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Bindin
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         doubled = midl_d.read<int32_t>();
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -51,7 +51,7 @@ uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
           midl_d.readString((*copy));
         }
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -73,7 +73,7 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& m
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         average = midl_d.read<double>();
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -102,7 +102,7 @@ uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         job = ::midlrt::rpc::readContextHandle(midl_d);
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -120,7 +120,7 @@ uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
         int32_t midl_result{};
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -149,7 +149,7 @@ uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
         uint32_t midl_result{};
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         midl_result = midl_d.read<uint32_t>();
-        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 

@@ -28,7 +28,8 @@ public:
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& value = midl_frame->value;
               [[maybe_unused]] auto& doubled = midl_frame->doubled;
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(doubled);
               midl_e.write<int32_t>(midl_result);
@@ -71,7 +72,8 @@ public:
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& text = midl_frame->text;
               [[maybe_unused]] auto& copy = midl_frame->copy;
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.writeUniquePointer(copy.get());
               if (copy) {
@@ -107,7 +109,8 @@ public:
               [[maybe_unused]] auto& n = midl_frame->n;
               [[maybe_unused]] auto& values = midl_frame->values;
               [[maybe_unused]] auto& average = midl_frame->average;
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<double>(average);
               midl_e.write<int32_t>(midl_result);
@@ -148,7 +151,8 @@ public:
               [[maybe_unused]] auto& job = midl_frame->job;
               [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
               ::midlrt::rpc::ServerCall& midl_call = *midl_frame->midl_server_call;
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_job_id, job);
               midl_e.write<int32_t>(midl_result);
@@ -181,7 +185,8 @@ public:
               [[maybe_unused]] auto& job = midl_frame->job;
               [[maybe_unused]] auto& midl_job_id = midl_frame->midl_job_id;
               [[maybe_unused]] auto& by = midl_frame->by;
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(midl_result);
             });
@@ -227,7 +232,8 @@ public:
         ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& how = midl_frame->how;
-              const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
+              static const uint32_t midl_no_result{};  // (a reference: results may be move-only)
+              const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<uint32_t>(midl_result);
             });

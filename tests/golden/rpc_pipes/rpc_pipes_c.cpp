@@ -120,7 +120,7 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         count = midl_d.read<int32_t>();
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -140,7 +140,7 @@ uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
           midl_d.readBulk(midl_c, midl_n);
         });
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -166,7 +166,7 @@ uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
           midl_d.readBulk(midl_c, midl_n, 8);
         });
         midl_result = midl_d.read<int32_t>();
-        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 

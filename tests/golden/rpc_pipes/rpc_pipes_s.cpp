@@ -172,7 +172,8 @@ public:
               [[maybe_unused]] auto& values = midl_frame->values;
               [[maybe_unused]] auto& count = midl_frame->count;
               midl_frame->midl_in_pipes.requireFinished(1);
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(count);
               midl_e.write<int32_t>(midl_result);
@@ -208,7 +209,8 @@ public:
               [[maybe_unused]] auto& count = midl_frame->count;
               [[maybe_unused]] auto& values = midl_frame->values;
               midl_frame->midl_out_pipes.requireFinished(1);
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(midl_result);
             });
@@ -245,7 +247,8 @@ public:
               [[maybe_unused]] auto& samples = midl_frame->samples;
               midl_frame->midl_in_pipes.requireFinished(1);
               midl_frame->midl_out_pipes.requireFinished(1);
-              const int32_t midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : int32_t{};
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<int32_t>(midl_result);
             });

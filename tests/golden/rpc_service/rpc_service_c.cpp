@@ -43,7 +43,7 @@ uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
         }
         read = midl_d.read<uint32_t>();
         midl_result = midl_d.read<uint32_t>();
-        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -60,7 +60,7 @@ uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding
         uint32_t midl_result{};
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         midl_result = midl_d.read<uint32_t>();
-        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = midl_result;
+        if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 

@@ -56,7 +56,8 @@ public:
               [[maybe_unused]] auto& count = midl_frame->count;
               [[maybe_unused]] auto& buffer = midl_frame->buffer;
               [[maybe_unused]] auto& read = midl_frame->read;
-              const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
+              static const uint32_t midl_no_result{};  // (a reference: results may be move-only)
+              const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               {
                 midl_e.writeConformance(count);
@@ -94,7 +95,8 @@ public:
               [[maybe_unused]] auto& midl_file_id = midl_frame->midl_file_id;
               [[maybe_unused]] auto& data = midl_frame->data;
               midl_frame->midl_in_pipes.requireFinished(1);
-              const uint32_t midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : uint32_t{};
+              static const uint32_t midl_no_result{};  // (a reference: results may be move-only)
+              const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               midl_e.write<uint32_t>(midl_result);
             });
