@@ -17,6 +17,8 @@ constexpr uint8_t kConnectionOriented = 0x0b;
 constexpr uint8_t kTcpPort = 0x07;
 constexpr uint8_t kIpAddress = 0x09;
 
+constexpr uint32_t kEptNotRegistered = 0x16c9a0d6;  // ept_s_not_registered: no such endpoint
+
 class TowerWriter {
  public:
   // A floor: its left-hand side (protocol identifier and data), then its right-hand side, each after
@@ -100,8 +102,10 @@ uint16_t lookUpTcpPort(const std::string& host, const midlrt::rpc::SyntaxId& ifa
   std::vector<twr_p_t> towers;
   epmapper::ept_map(mapper, nullptr, &request, entry, 4, count, towers, status);
   if (status != 0) {
-    throw std::runtime_error("the endpoint mapper knows no TCP endpoint of " + iface.uuid.toString() +
-                             " (status " + midlrt::rpc::statusName(status) + ")");
+    throw std::runtime_error("the endpoint mapper knows no TCP endpoint of " + iface.uuid.toString() + " (" +
+                             (status == kEptNotRegistered ? std::string("ept_s_not_registered")
+                                                          : midlrt::rpc::statusName(status)) +
+                             ")");
   }
   for (const twr_p_t& tower : towers) {
     if (tower) {
