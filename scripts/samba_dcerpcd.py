@@ -199,6 +199,7 @@ class SambaDcerpcd:
                     raise
 
     def _start_once(self):
+        self.port = None
         self.dir = tempfile.mkdtemp(prefix="midlc-samba-")
         for sub in ("private", "lock", "state", "cache", "pid", "ncalrpc", "log", "rpcd"):
             os.makedirs(os.path.join(self.dir, sub))
@@ -267,7 +268,10 @@ class SambaDcerpcd:
             while self._group_alive() and time.monotonic() < deadline:
                 time.sleep(0.05)
             if self._group_alive():
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.proc.wait()
             self.proc = None
         if self.dir is not None:
