@@ -1,0 +1,26 @@
+// How srvinfo reaches a host: the string binding of a TCP port, and the channel settings of every call.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <midlrt/rpc/channel.h>
+
+namespace srvinfo {
+
+// ncacn_ip_tcp:host[port], with an IPv6 address in brackets as the string binding syntax wants.
+inline std::string tcpBinding(const std::string& host, uint16_t port) {
+  const std::string address = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return "ncacn_ip_tcp:" + address + "[" + std::to_string(port) + "]";
+}
+
+// A host that does not answer is reported within seconds, not after the runtime's five-minute default.
+inline midlrt::rpc::ChannelOptions channelOptions() {
+  midlrt::rpc::ChannelOptions options;
+  options.connectTimeout = std::chrono::seconds(5);
+  options.defaultTimeout = std::chrono::seconds(15);
+  return options;
+}
+
+}  // namespace srvinfo
