@@ -42,6 +42,7 @@ class HeaderView {
     DataList pickled = pickledTypes();
     put(view, "hasPickledTypes", !pickled.empty());
     put(view, "pickledTypes", pickled.take());
+    put(view, "pickledInterfaces", pickledInterfaces());
     DataList rpc;
     for (const auto& itf : plan_.rpcInterfaces) rpc.add(rpcInterface(itf));
     put(view, "rpcInterfaces", rpc.take());
@@ -92,6 +93,53 @@ class HeaderView {
       out.add(std::move(p));
     }
     return out;
+  }
+
+  // The serialization procedures of each RPC interface: _Encode takes the [in] arguments (an [in,out] one by
+  // const reference), _Decode the buffer, then the [out] arguments (by reference, as the client function
+  // takes them). Handles and status slots are left out: they carry no data.
+  Data pickledInterfaces() const {
+    DataList out;
+    for (const auto& itf : plan_.pickledInterfaces) {
+      Data i;
+      put(i, "interface", itf.name);
+      DataList procedures;
+      for (const auto& proc : itf.procedures) {
+        const OperationPlan& op = proc.plan;
+        std::vector<std::string> encodeParams,
+            decodeParams = {"const std::uint8_t* midl_data", "std::size_t midl_size"};
+        std::string decodeArguments;
+        for (const auto& p : op.params) {
+          if (p.kind == ParamPlan::Kind::Binding || p.kind == ParamPlan::Kind::Status) continue;
+          if (p.in) encodeParams.push_back(p.out ? "const " + p.type + "& " + p.name : p.clientDecl);
+          if (p.out) {
+            decodeParams.push_back(p.clientDecl);
+            decodeArguments += ", " + p.name;
+          }
+        }
+        std::vector<std::string> vectorParams = {"const std::vector<std::uint8_t>& midl_bytes"};
+        vectorParams.insert(vectorParams.end(), decodeParams.begin() + 2, decodeParams.end());
+        Data d;
+        put(d, "name", op.name);
+        put(d, "opnum", std::to_string(op.opnum));
+        put(d, "uuid", itf.uuid);
+        put(d, "major", std::to_string(itf.major));
+        put(d, "minor", std::to_string(itf.minor));
+        put(d, "encode", proc.encode);
+        put(d, "decode", proc.decode);
+        put(d, "encodeParams", joinParams(encodeParams));
+        put(d, "decodeParams", joinParams(decodeParams));
+        put(d, "decodeVectorParams", joinParams(vectorParams));
+        put(d, "decodeArguments", decodeArguments);
+        put(d, "checks", clientChecks(op));
+        put(d, "request", statements(op.clientRequest(), Coding::Encode));
+        put(d, "reply", statements(op.clientReply(), Coding::Decode));
+        procedures.add(std::move(d));
+      }
+      put(i, "procedures", procedures.take());
+      out.add(std::move(i));
+    }
+    return out.take();
   }
 
   // midlc's own IDL (runtime/idl) has its headers in the runtime.

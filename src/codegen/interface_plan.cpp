@@ -35,7 +35,9 @@ RpcInterfacePlan rpcInterface(const sema::InterfaceDecl& itf, WirePlanner& wire)
   if (itf.handleKind == sema::HandleKind::Implicit) plan.implicitHandle = cppName(itf.implicitHandleName);
   OperationPlanner planner(wire, itf);
   for (const auto& op : itf.operations)
-    if (!op.isLocal) plan.operations.push_back(planner.plan(op));  // a [local] procedure has no stub
+    // A [local] procedure has no stub; a serialization procedure has its functions instead (MIDL's rule:
+    // a procedure is remote or serialized, not both).
+    if (!op.isLocal && !op.isPickled()) plan.operations.push_back(planner.plan(op));
   // Each [async] operation's typed handle is <Operation>Call, unless an operation has that name.
   for (auto& op : plan.operations) {
     if (!op.isAsync) continue;
@@ -107,6 +109,20 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   return plan;
 }
 
+// Sema checked that each serialization procedure can be encoded, whatever the interface's remote
+// operations can do (its stubs may be refused, the procedures' functions are in the header).
+PickledInterfacePlan pickledInterface(const sema::InterfaceDecl& itf, WirePlanner& wire) {
+  PickledInterfacePlan plan;
+  plan.name = cppName(itf.name);
+  plan.uuid = uuidInitializer(*itf.uuid);
+  plan.major = itf.versionMajor;
+  plan.minor = itf.versionMinor;
+  OperationPlanner planner(wire, itf);
+  for (const auto& op : itf.operations)
+    if (op.isPickled()) plan.procedures.push_back({planner.plan(op), op.encode, op.decode});
+  return plan;
+}
+
 }  // namespace
 
 bool isRuntimeInterface(const std::string& name) {
@@ -124,6 +140,10 @@ FilePlan planFile(const sema::Model& model, WirePlanner& wire) {
   FilePlan plan;
   for (const sema::InterfaceDecl* itf : model.interfaces()) {
     if (itf->isForward || isRuntimeInterface(itf->name)) continue;
+    if (!itf->isObject && itf->uuid &&
+        std::any_of(itf->operations.begin(), itf->operations.end(),
+                    [](const sema::Operation& op) { return op.isPickled(); }))
+      plan.pickledInterfaces.push_back(pickledInterface(*itf, wire));
     if (itf->isObject) {
       plan.objects.push_back(objectInterface(*itf, wire));
     } else if (!itf->isLocal && itf->uuid && !itf->noStubs.empty()) {

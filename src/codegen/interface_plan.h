@@ -79,6 +79,20 @@ struct ObjectInterfacePlan {
   }
 };
 
+// An RPC interface's serialization procedures (the ACF's [encode]/[decode] on operations): not remote, so
+// not among its client functions; the header writes <Op>_Encode/<Op>_Decode in the interface's namespace.
+struct PickledInterfacePlan {
+  std::string name;
+  std::string uuid;  // a Uuid initializer: the header of each encoding names the interface
+  uint16_t major = 0, minor = 0;
+  struct Procedure {
+    OperationPlan plan;  // the client's wire: the [in] arguments encoded, the [out] ones decoded
+    bool encode = false;
+    bool decode = false;
+  };
+  std::vector<Procedure> procedures;
+};
+
 // A remote RPC interface that only a header is generated for, and one of its operations cannot be marshaled.
 struct RpcInterfaceWithoutStubs {
   std::string name;
@@ -88,6 +102,7 @@ struct RpcInterfaceWithoutStubs {
 struct FilePlan {
   std::vector<RpcInterfacePlan> rpcInterfaces;  // the main file's, in order
   std::vector<RpcInterfaceWithoutStubs> rpcWithoutStubs;
+  std::vector<PickledInterfacePlan> pickledInterfaces;  // the main file's with serialization procedures
   std::vector<ObjectInterfacePlan> objects;  // the main file's, in order
   const ObjectInterfacePlan* object(const sema::InterfaceDecl* decl) const {
     for (const auto& o : objects)

@@ -200,7 +200,8 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
   const Type* rr = resolved(ret);
   plan.hasResult = !(rr && rr->kind == Type::Kind::Primitive && rr->primitive == sema::Primitive::Void);
   plan.returnType = plan.hasResult ? cppType(ret) : "void";
-  if (plan.hasResult && marshal_) {
+  // A serialization procedure's result is not encoded (sema warns): only its arguments are.
+  if (plan.hasResult && marshal_ && !op.isPickled()) {
     const std::string rwhat = "the return value of " + what;
     plan.resultClientWire =
         wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, clientLocals, rwhat);

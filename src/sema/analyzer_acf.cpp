@@ -21,9 +21,6 @@ bool isOwnInterface(const Decl& d) {
   return d.kind == Decl::Kind::Interface && !d.isForward && !d.imported;
 }
 
-constexpr const char* kNoProcedurePickling =
-    "midlc serializes types, not procedures; put [encode]/[decode] on typedefs in the ACF";
-
 // A typedef that names a struct or a union (through other typedefs): what [encode]/[decode] on an interface
 // applies to.
 bool namesStructOrUnion(const TypedefDecl& td) {
@@ -37,16 +34,15 @@ bool namesStructOrUnion(const TypedefDecl& td) {
 // [encode]/[decode] on an interface in the ACF: for the typedefs of structs and unions declared in the
 // interface (MIDL says every type of the IDL file, which is one interface's in the files it documents;
 // midlc keeps to the interface's own, and leaves out typedefs of other types), and, as in MIDL, for every
-// procedure of the interface (not generated: an error per operation).
+// procedure of the interface (checkPickling says which cannot be serialized).
 void Analyzer::pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf) {
   const bool encode = has(acf.attributes, "encode"), decode = has(acf.attributes, "decode");
   if (!encode && !decode) return;
   const ast::Attribute* attr = ast::findAttribute(acf.attributes, encode ? "encode" : "decode");
-  for (const auto& op : itf.operations) {
-    d_.error(attr->location, "cannot generate [" + attr->name + "] for operation '" + op.name + "' of '" +
-                                 itf.name + "' (the interface's [" + attr->name +
-                                 "] applies to its operations): " + kNoProcedurePickling);
-    d_.note(op.location, "operation '" + op.name + "' is declared here");
+  for (auto& op : itf.operations) {
+    op.encode = op.encode || encode;
+    op.decode = op.decode || decode;
+    if (!op.pickledAt.valid()) op.pickledAt = attr->location;
   }
   for (const Item& item : itf.members) {
     const auto* member = std::get_if<const Decl*>(&item);
@@ -176,10 +172,12 @@ void Analyzer::acf(const ast::AcfFile& acf) {
         continue;
       }
       target->acfAttributes = convert(op.attributes, true);
-      for (const char* name : {"encode", "decode"})
-        if (const ast::Attribute* attr = ast::findAttribute(op.attributes, name))
-          d_.error(attr->location, std::string("cannot generate [") + name + "] for operation '" + op.name +
-                                       "' of '" + itf->name + "': " + kNoProcedurePickling);
+      for (const char* name : {"encode", "decode"}) {
+        const ast::Attribute* attr = ast::findAttribute(op.attributes, name);
+        if (!attr) continue;
+        (name[0] == 'e' ? target->encode : target->decode) = true;
+        target->pickledAt = attr->location;  // the operation's own attribute, rather than its interface's
+      }
       if (has(op.attributes, "async")) target->isAsync = true;
       target->hasCommStatusReturn = has(op.attributes, "comm_status");
       target->hasFaultStatusReturn = has(op.attributes, "fault_status");

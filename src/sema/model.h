@@ -216,6 +216,13 @@ struct Operation {
   bool hasCommStatusReturn = false;       // ACF [comm_status] on the operation
   bool hasFaultStatusReturn = false;      // ACF [fault_status] on the operation
   std::vector<Attribute> acfAttributes;
+  // Procedure serialization (the ACF's [encode]/[decode], on the operation or on its interface): MIDL makes
+  // the operation a serialization procedure instead of a remote one, so it has no client function, manager
+  // method or dispatch case, only <Op>_Encode/<Op>_Decode. `pickledAt` is where the ACF asks for them.
+  bool encode = false;
+  bool decode = false;
+  Location pickledAt;
+  bool isPickled() const { return encode || decode; }
 };
 
 enum class HandleKind { Explicit, Implicit, Auto };

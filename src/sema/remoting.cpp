@@ -3,6 +3,7 @@
 // them apart by those words.
 #include "sema/remoting.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -154,6 +155,17 @@ class RemotingChecker {
     for (const auto& v : list) value(v.type, v.where, v.what);
   }
 
+  // The parameters of a serialization procedure (checkPickledParameters).
+  void pickledParameters(const InterfaceDecl& itf, const Operation& op) {
+    decideRemotable();
+    const std::string of = " of procedure '" + op.name + "' of '" + itf.name + "' ([encode]/[decode])";
+    for (size_t i = 0; i < op.params.size(); ++i) {
+      const Param& p = op.params[i];
+      parameter(itf, p,
+                (p.name.empty() ? "parameter " + std::to_string(i + 1) : "parameter '" + p.name + "'") + of);
+    }
+  }
+
   void run() {
     decideRemotable();
     for (auto& decl : model_.decls) {
@@ -177,6 +189,11 @@ class RemotingChecker {
  private:
   void rpcInterface(const InterfaceDecl& itf) {
     if (!itf.uuid && itf.operations.empty()) return;  // a holder of types (oaidl.idl's IOleAutomationTypes)
+    // Serialization procedures only (Picklp's interface): nothing is called, so nothing needs a binding;
+    // checkPickling asks for the [uuid] their header names.
+    if (std::all_of(itf.operations.begin(), itf.operations.end(),
+                    [](const Operation& op) { return op.isPickled(); }))
+      return;
     if (!itf.uuid) {
       d_.error(itf.location, "RPC interface '" + itf.name + "' has no [uuid], so it cannot be called");
       return;
@@ -232,6 +249,8 @@ class RemotingChecker {
     // hands it to the application's <Interface>_<Method>_Proxy when it has a [call_as] remote form (checked
     // on its own), and otherwise answers it without a call.
     if (op.isLocal) return;
+    // A serialization procedure is not remote either; checkPickling checks what it encodes, always.
+    if (op.isPickled()) return;
     if (op.localForm && itf.isObject && itf.asyncSource != AsyncSource::None && itf.asyncUuid) {
       d_.error(op.location, "cannot generate [call_as] method '" + op.name + "' of '" + itf.name +
                                 "': [call_as] in asynchronous object interfaces (call objects) is not "
@@ -617,6 +636,11 @@ void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired) {
 
 void checkValues(Model& model, Diagnostics& diagnostics, const std::vector<MarshaledValue>& values) {
   RemotingChecker(model, diagnostics, true).values(values);
+}
+
+void checkPickledParameters(Model& model, Diagnostics& diagnostics, const InterfaceDecl& itf,
+                            const Operation& op) {
+  RemotingChecker(model, diagnostics, true).pickledParameters(itf, op);
 }
 
 }  // namespace midlc::sema

@@ -25,4 +25,10 @@ struct MarshaledValue {
 // generated (their code is in the header).
 void checkValues(Model& model, Diagnostics& diagnostics, const std::vector<MarshaledValue>& values);
 
+// Reports what the parameters of a serialization procedure (an operation the ACF pickles) cannot carry,
+// with the messages checkRemoting() gives remote ones. Pipes, context handles and status parameters are
+// the caller's to refuse first: a remote operation may pass them.
+void checkPickledParameters(Model& model, Diagnostics& diagnostics, const InterfaceDecl& itf,
+                            const Operation& op);
+
 }  // namespace midlc::sema

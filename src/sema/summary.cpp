@@ -40,7 +40,12 @@ std::string summarizeModel(const Model& model) {
                                                 : "in,out ")
             << p.name;
       }
-      out << ")" << (op.isAsync ? "  [async]" : "") << "\n";
+      // A serialization procedure is not called: it has _Encode/_Decode functions instead.
+      const char* pickled = op.encode && op.decode ? "  [encode, decode]"
+                            : op.encode            ? "  [encode]"
+                            : op.decode            ? "  [decode]"
+                                                   : "";
+      out << ")" << (op.isAsync ? "  [async]" : "") << pickled << "\n";
     }
   }
   // Types the ACF pickles, with the functions each gets.

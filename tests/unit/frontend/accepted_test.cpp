@@ -382,6 +382,37 @@ interface Types { typedef [encode] A; typedef [decode] B; }
             std::string::npos);
 }
 
+TEST(Accepted, EncodeDecodeOnOperationsAndInterfacesMakeSerializationProcedures) {
+  auto r = compileText(R"(
+[uuid(bbbbbbbb-2222-3333-4444-888888888888)]
+interface Calls {
+  void Put([in] handle_t h, [in] long n);
+  void Get([in] handle_t h, [out] long* n);
+  void Both([in] handle_t h, [in, out] long* n);
+  void Remote([in] handle_t h);
+}
+[uuid(bbbbbbbb-2222-3333-4444-999999999999)]
+interface All { void One([in] long n); void Two([in, out] short* s); }
+)",
+                       R"(
+interface Calls { [encode] Put(); [decode] Get(); [encode, decode] Both(); }
+[implicit_handle(handle_t all_binding), encode] interface All { [decode] Two(); }
+)");
+  EXPECT_COMPILES(r);
+  const auto& calls = findInterface(*r.model, "Calls")->operations;
+  EXPECT_TRUE(calls[0].encode && !calls[0].decode);
+  EXPECT_TRUE(!calls[1].encode && calls[1].decode);
+  EXPECT_TRUE(calls[2].encode && calls[2].decode);
+  EXPECT_FALSE(calls[3].isPickled());
+  const auto& all = findInterface(*r.model, "All")->operations;
+  EXPECT_TRUE(all[0].encode && !all[0].decode);  // the interface's [encode] applies to every procedure
+  EXPECT_TRUE(all[1].encode && all[1].decode);   // and adds to the operation's own
+  const std::string summary = sema::summarizeModel(*r.model);
+  EXPECT_NE(summary.find("0  Put(in h, in n)  [encode]\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("1  Get(in h, out n)  [decode]\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("3  Remote(in h)\n"), std::string::npos) << summary;
+}
+
 TEST(Accepted, AsyncUuidMakesEveryMethodAsynchronous) {
   auto r = compileText(R"(
 import "unknwn.idl";
