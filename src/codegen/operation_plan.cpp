@@ -196,6 +196,23 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
     }
   }
 
+  if (marshal_) {
+    // An [in] union's discriminant against its [switch_is] (MS-RPCE's correlation check; struct codecs
+    // check the unions they hold): on the client before the request goes, on the server once it is read.
+    for (const auto& p : op.params) {
+      if (!p.switchIs || p.direction == Direction::Out) continue;
+      const std::string name = paramName(p, 0);
+      const Type* t = p.type;
+      const bool optional = t && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref;
+      const std::string value = optional ? "(*" + name + ")" : name, guard = optional ? name : "";
+      const std::string what = "parameter '" + p.name + "'";
+      plan.clientSwitchChecks.push_back(
+          {what, p.switchIs->text, value, wire_.expression(p.switchIs, kClientScope), guard});
+      plan.serverSwitchChecks.push_back(
+          {what, p.switchIs->text, value, wire_.expression(p.switchIs, kServerScope), guard});
+    }
+  }
+
   const Type* ret = op.returnType;
   const Type* rr = resolved(ret);
   plan.hasResult = !(rr && rr->kind == Type::Kind::Primitive && rr->primitive == sema::Primitive::Void);

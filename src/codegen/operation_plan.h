@@ -78,6 +78,7 @@ struct OperationPlan {
   // Checks before the call (client) and after unmarshaling (server).
   std::vector<wire::SizeCheck> clientSizeChecks, serverSizeChecks;
   std::vector<wire::RangeCheck> clientRangeChecks, serverRangeChecks;
+  std::vector<wire::SwitchCheck> clientSwitchChecks, serverSwitchChecks;  // [in] unions' discriminants
   std::string bindingParam;   // the handle_t parameter that is the binding, if it comes first
   std::string statusParam;    // the [comm_status]/[fault_status] parameter, if any
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)

@@ -32,6 +32,7 @@ Data clientChecks(const OperationPlan& op) {
              "::midlrt::ndr::checkPipe($x$, $in$, $out$, $what$);");
   emitSizeChecks(p, op.clientSizeChecks, Coding::Encode);
   emitRangeChecks(p, op.clientRangeChecks, Coding::Encode);
+  emitSwitchChecks(p, op.clientSwitchChecks, Coding::Encode);
   return lines(p);
 }
 
@@ -39,6 +40,7 @@ Data serverChecks(const OperationPlan& op) {
   Printer p;
   emitSizeChecks(p, op.serverSizeChecks, Coding::Decode);
   emitRangeChecks(p, op.serverRangeChecks, Coding::Decode);
+  emitSwitchChecks(p, op.serverSwitchChecks, Coding::Decode);
   return lines(p);
 }
 

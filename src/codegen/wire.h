@@ -184,6 +184,7 @@ struct SwitchCheck {  // a [switch_is] field against the arm its union holds
   std::string text;      // the [switch_is] expression as written
   std::string value;     // the union
   std::string expected;  // the discriminant's expected C++ value
+  std::string guard;     // checked only if this is set (a [unique] pointer to the union)
 };
 
 // Context handles: 20 bytes on the wire. The client keeps a midlrt::rpc::ContextHandle; the server keeps

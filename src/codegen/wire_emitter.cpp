@@ -425,9 +425,10 @@ class Emitter {
       p_.emit({{"side", side()},
                {"x", s.value},
                {"expected", s.expected},
+               {"if", s.guard.empty() ? "" : s.guard + " && "},
                {"why",
                 quote("union " + s.what + " holds a different arm than [switch_is(" + s.text + ")] says")}},
-              "if (static_cast<int64_t>($x$.discriminant) != static_cast<int64_t>($expected$)) "
+              "if ($if$static_cast<int64_t>($x$.discriminant) != static_cast<int64_t>($expected$)) "
               "$side$::fail($why$);");
   }
 
@@ -572,6 +573,10 @@ void emitSizeChecks(Printer& p, const std::vector<wire::SizeCheck>& checks, Codi
 
 void emitRangeChecks(Printer& p, const std::vector<wire::RangeCheck>& checks, Coding coding) {
   Emitter(p, coding).rangeChecks(checks);
+}
+
+void emitSwitchChecks(Printer& p, const std::vector<wire::SwitchCheck>& checks, Coding coding) {
+  Emitter(p, coding).switchChecks(checks);
 }
 
 void emitFlat(Printer& p, const wire::StructCodec& codec, Coding coding) {

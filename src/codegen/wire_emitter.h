@@ -16,6 +16,7 @@ void emitSteps(Printer& p, const wire::Steps& steps, Coding coding);
 // Checks of an operation's parameters: a size parameter against its container, [range].
 void emitSizeChecks(Printer& p, const std::vector<wire::SizeCheck>& checks, Coding coding);
 void emitRangeChecks(Printer& p, const std::vector<wire::RangeCheck>& checks, Coding coding);
+void emitSwitchChecks(Printer& p, const std::vector<wire::SwitchCheck>& checks, Coding coding);
 
 // The bodies of the four functions of a struct or union.
 void emitFlat(Printer& p, const wire::StructCodec& codec, Coding coding);

@@ -542,7 +542,7 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
                               value.expr + ".size()" + (resolved(f.type)->isString ? " + 1" : ""), "uint64_t",
                               expression(f.rangeMin, scope), expression(f.rangeMax, scope), ""});
     if (f.switchIs)
-      codec.switches.push_back({what, f.switchIs->text, value.expr, expression(f.switchIs, scope)});
+      codec.switches.push_back({what, f.switchIs->text, value.expr, expression(f.switchIs, scope), ""});
     flat(f.type, value, scope, locals, what, codec.flat);
   }
   for (const auto& f : s.fields)

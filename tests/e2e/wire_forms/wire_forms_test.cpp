@@ -122,6 +122,7 @@ constexpr uint16_t kBumpOpnum = 4;
 constexpr uint16_t kNegateOpnum = 7;
 constexpr uint16_t kReverseOpnum = 8;
 constexpr uint16_t kSpansOpnum = 9;
+constexpr uint16_t kLevelsOpnum = 12;
 
 class WireFormsCalls : public ::testing::Test {
  protected:
@@ -453,6 +454,26 @@ TEST_F(WireFormsCalls, UnionsSwitchedByAParameterOrAnExpressionTakeTheirTypes) {
   // 4): vt, a 16-bit discriminant, the arm.
   EXPECT_EQ(request(), Ndr{}.u16(2).u16(2).u32(7).u16(1).align(4).u16(0x2001).u16(1).u32(100).b);
   EXPECT_EQ(reply(), Ndr{}.u32(109).b);
+}
+
+// The discriminant of a union parameter must be what its [switch_is] parameter says (MS-RPCE's correlation
+// check, as for unions in structs): the server faults a request that disagrees, the client refuses to send
+// one.
+TEST_F(WireFormsCalls, ParameterSwitchedUnionsCheckTheirDiscriminant) {
+  auto request = [](uint16_t level, uint16_t discriminant) {
+    return Ndr{}.u16(level).u16(discriminant).u32(7).u16(1).align(4).u16(0x2001).u16(1).u32(100).b;
+  };
+  EXPECT_EQ(rawCall(kLevelsOpnum, request(2, 2)), 0u);
+  EXPECT_EQ(reply(), Ndr{}.u32(109).b);
+  EXPECT_EQ(rawCall(kLevelsOpnum, request(2, 1)), midlrt::rpc::status::kBadStubData);  // says 1, level 2
+
+  Level byLevel{};
+  byLevel.set_two(Pair{7, 1});
+  Variant byType{};
+  byType.vt = 1;
+  byType.value.set_one(100);
+  int32_t sum = 0;
+  EXPECT_THROW(WireForms::Levels(binding_, 1, byLevel, byType, sum), midlrt::ndr::EncodeError);
 }
 
 }  // namespace

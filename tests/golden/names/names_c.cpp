@@ -69,6 +69,7 @@ uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Bi
 }
 
 void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& value) {
+  if (static_cast<int64_t>(value.discriminant) != static_cast<int64_t>(v)) ::midlrt::ndr::Encoder::fail("union parameter 'value' holds a different arm than [switch_is(v)] says");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());

@@ -125,6 +125,7 @@ public:
           v = midl_d.read<int32_t>();
           ndrReadFlat(midl_d, value);
         }
+        if (static_cast<int64_t>(value.discriminant) != static_cast<int64_t>(v)) ::midlrt::ndr::Decoder::fail("union parameter 'value' holds a different arm than [switch_is(v)] says");
         midl_manager->Unions(v, value);
         return;
       }

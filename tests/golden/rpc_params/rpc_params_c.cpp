@@ -151,6 +151,7 @@ void Varying(const ::midlrt::Binding& midl_binding, int32_t max, int32_t& used, 
 }
 
 void Unions(const ::midlrt::Binding& midl_binding, int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo) {
+  if (static_cast<int64_t>(payload.discriminant) != static_cast<int64_t>(kind)) ::midlrt::ndr::Encoder::fail("union parameter 'payload' holds a different arm than [switch_is(kind)] says");
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());

@@ -196,6 +196,7 @@ public:
           ndrReadFlat(midl_d, tagged);
           ndrReadPointees(midl_d, tagged);
         }
+        if (static_cast<int64_t>(payload.discriminant) != static_cast<int64_t>(kind)) ::midlrt::ndr::Decoder::fail("union parameter 'payload' holds a different arm than [switch_is(kind)] says");
         midl_manager->Unions(kind, payload, tagged, echo);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ndrWriteFlat(midl_e, echo);
