@@ -465,7 +465,8 @@ TEST_F(WireFormsCalls, ParameterSwitchedUnionsCheckTheirDiscriminant) {
   };
   EXPECT_EQ(rawCall(kLevelsOpnum, request(2, 2)), 0u);
   EXPECT_EQ(reply(), Ndr{}.u32(109).b);
-  EXPECT_EQ(rawCall(kLevelsOpnum, request(2, 1)), midlrt::rpc::status::kBadStubData);  // says 1, level 2
+  // The union holds arm 2 (well formed), the level says 1.
+  EXPECT_EQ(rawCall(kLevelsOpnum, request(1, 2)), midlrt::rpc::status::kBadStubData);
 
   Level byLevel{};
   byLevel.set_two(Pair{7, 1});
