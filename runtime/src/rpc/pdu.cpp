@@ -240,9 +240,9 @@ void encodeResponse(std::vector<uint8_t>& out, uint8_t flags, uint32_t callId, c
   if (n != 0) std::memcpy(out.data() + at + kResponseHeaderSize, stub, n);
 }
 
-void encodeFault(std::vector<uint8_t>& out, uint32_t callId, const Fault& f) {
+void encodeFault(std::vector<uint8_t>& out, uint32_t callId, const Fault& f, uint8_t pfcFlags) {
   Writer w(out);
-  w.header(PType::kFault, kFirstFrag | kLastFrag, callId);
+  w.header(PType::kFault, static_cast<uint8_t>(kFirstFrag | kLastFrag | pfcFlags), callId);
   w.u32(f.allocHint);
   w.u16(f.contextId);
   w.u8(f.cancelCount);

@@ -14,7 +14,7 @@ ServerCall::~ServerCall() {
   // A deferred call dropped without an answer still gets one, so the client is never left waiting.
   if (state_.load() == 0 && conn_) {
     state_.store(1);
-    conn_->sendFault(*this, status::kCallFailed);
+    conn_->sendFault(*this, status::kCallFailed, 0);
   }
 }
 
@@ -37,7 +37,11 @@ void ServerCall::complete() {
 }
 
 void ServerCall::fault(uint32_t s) {
-  if (claim()) conn_->sendFault(*this, s);
+  if (claim()) conn_->sendFault(*this, s, 0);
+}
+
+void ServerCall::faultUnexecuted(uint32_t s) {
+  if (claim()) conn_->sendFault(*this, s, pdu::kDidNotExecute);
 }
 
 void ServerCall::onCancel(std::function<void()> fn) {

@@ -67,18 +67,18 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
     if (!c->active.emplace(callId, call).second) return false;  // call_id reused while in flight
   }
   if (draining) {
-    call->fault(status::kServerTooBusy);
+    call->faultUnexecuted(status::kServerTooBusy);
     return true;
   }
   auto it = std::find_if(c->contexts.begin(), c->contexts.end(),
                          [&](const BoundContext& bc) { return bc.contextId == q.contextId; });
   if (it == c->contexts.end()) {
-    call->fault(status::kUnkIf);
+    call->faultUnexecuted(status::kUnkIf);
     return true;
   }
   call->interface_ = it->clientSyntax;
   if (q.opnum >= it->reg->opCount) {
-    call->fault(status::kOpRangeError);
+    call->faultUnexecuted(status::kOpRangeError);
     return true;
   }
   if (workers.empty()) {
@@ -99,7 +99,12 @@ void ServerImpl::runDispatch(ServerCall& call, Dispatcher& d) {
     d.dispatch(call);
     if (!call.deferred_) call.complete();
   } catch (const RpcError& e) {
-    call.fault(e.status());
+    // The generated dispatchers throw nca_op_rng_error for an opnum they do not serve ([local] methods,
+    // serialization procedures) before any manager runs.
+    if (e.status() == status::kOpRangeError)
+      call.faultUnexecuted(e.status());
+    else
+      call.fault(e.status());
   } catch (const ndr::NdrError& e) {
     call.fault(e.status());  // rpc_x_bad_stub_data for undecodable requests, or a more specific status
   } catch (const std::bad_alloc&) {

@@ -77,7 +77,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
-  void sendFault(ServerCall& call, uint32_t status);
+  void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
   void flushMaybeLocked();
   void flushLocked();
 };

@@ -78,12 +78,12 @@ void ServerConn::sendResponse(ServerCall& call) {
   flushMaybeLocked();
 }
 
-void ServerConn::sendFault(ServerCall& call, uint32_t status) {
+void ServerConn::sendFault(ServerCall& call, uint32_t status, uint8_t flags) {
   std::vector<uint8_t> bytes;
   pdu::Fault f;
   f.contextId = call.contextId_;
   f.status = status;
-  pdu::encodeFault(bytes, call.callId_, f);
+  pdu::encodeFault(bytes, call.callId_, f, flags);
   std::lock_guard lk(mu);
   auto it = active.find(call.callId_);
   if (it != active.end() && it->second.get() == &call) active.erase(it);

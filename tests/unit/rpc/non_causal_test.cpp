@@ -495,5 +495,52 @@ TEST_F(AssociationGroups, AConnectionFromAnotherAddressDoesNotJoinTheGroup) {
   EXPECT_NE(other, 0u);
 }
 
+// ---- PFC_DID_NOT_EXECUTE: set on a fault for a call no manager ran, and only there ----
+
+class FaultFlags : public AssociationGroups {
+ protected:
+  // One opnum more than Probe serves: the server passes it to Probe, which refuses it as the generated
+  // dispatchers refuse an opnum they do not serve.
+  void SetUp() override {
+    server_.registerInterface(kProbeIf, kProbeOps + 1, std::make_shared<Probe>());
+    endpoint_ = StringBinding::parse(server_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  }
+  // Sends a request on a bound fd; returns the pfc_flags of the fault that answers it (0 for a response).
+  static uint8_t faultFlags(int fd, uint32_t callId, uint16_t contextId, uint16_t opnum) {
+    pdu::Request q;
+    q.contextId = contextId;
+    q.opnum = opnum;
+    std::vector<uint8_t> bytes;
+    pdu::encodeRequest(bytes, pdu::kFirstFrag | pdu::kLastFrag, callId, q, nullptr, 0);
+    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+    std::vector<uint8_t> got;
+    pdu::Header h;
+    while (true) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) return 0xff;
+      uint8_t buf[1024];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return 0xff;
+      got.insert(got.end(), buf, buf + n);
+      if (pdu::decodeHeader(got.data(), got.size(), h) == pdu::HeaderStatus::kOk &&
+          got.size() >= h.fragLength)
+        break;
+    }
+    return h.type == pdu::PType::kFault ? static_cast<uint8_t>(h.flags | 0x80) : 0;  // 0x80: "a fault"
+  }
+};
+
+TEST_F(FaultFlags, AFaultForACallThatNeverRanCarriesDidNotExecute) {
+  int fd = connectFrom("127.0.0.1");
+  ASSERT_NE(bind(fd, 0), 0u);
+  const uint8_t notExecuted = 0x80 | pdu::kFirstFrag | pdu::kLastFrag | pdu::kDidNotExecute;
+  EXPECT_EQ(faultFlags(fd, 2, 0, kProbeOps + 1), notExecuted);  // an opnum beyond the interface's
+  EXPECT_EQ(faultFlags(fd, 3, 7, kWhere), notExecuted);         // a presentation context never bound
+  EXPECT_EQ(faultFlags(fd, 4, 0, kProbeOps), notExecuted);      // an opnum the dispatcher does not serve
+  // The manager ran and faulted (no context handle in the request): no PFC_DID_NOT_EXECUTE.
+  EXPECT_EQ(faultFlags(fd, 5, 0, kUse), 0x80 | pdu::kFirstFrag | pdu::kLastFrag);
+  EXPECT_EQ(faultFlags(fd, 6, 0, kWhere), 0);  // and a call that works is answered
+}
+
 }  // namespace
 }  // namespace midlrt::rpc

@@ -199,7 +199,8 @@ void encodeRequest(std::vector<uint8_t>& out, uint8_t flags, uint32_t callId, co
 void encodeResponse(std::vector<uint8_t>& out, uint8_t flags, uint32_t callId, const Response& r,
                     const uint8_t* stub, size_t stubLength);
 /// A fault, as one fragment.
-void encodeFault(std::vector<uint8_t>& out, uint32_t callId, const Fault& f);
+/// `pfcFlags`: pfc_flags besides PFC_FIRST_FRAG|PFC_LAST_FRAG (kDidNotExecute for a call no manager ran).
+void encodeFault(std::vector<uint8_t>& out, uint32_t callId, const Fault& f, uint8_t pfcFlags = 0);
 /// co_cancel, orphaned, shutdown: a bare header.
 void encodeBare(std::vector<uint8_t>& out, PType type, uint8_t flags, uint32_t callId);
 ///@}

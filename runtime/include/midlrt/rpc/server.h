@@ -134,6 +134,9 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   ~ServerCall();
 
  private:
+  // A fault for a call no manager ran (unknown context or opnum, refused before dispatch): the fault PDU
+  // carries PFC_DID_NOT_EXECUTE (C706 12.6.3.1), so a client may safely retry it.
+  void faultUnexecuted(uint32_t status);
   friend struct detail::ServerImpl;
   friend struct detail::ServerConn;
   bool claim();
