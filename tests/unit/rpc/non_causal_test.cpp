@@ -442,19 +442,23 @@ class AssociationGroups : public ::testing::Test {
     EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
     std::vector<uint8_t> got;
     pdu::View v;
-    while (true) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 5000) <= 0) return 0;
-      uint8_t buf[1024];
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return 0;
-      got.insert(got.end(), buf, buf + n);
-      if (pdu::decodeHeader(got.data(), got.size(), v.header) == pdu::HeaderStatus::kOk &&
-          got.size() >= v.header.fragLength)
-        break;
-    }
+    if (!readPdu(fd, got, v.header)) return 0;
     v.data = got.data();
     return pdu::decodeBindAck(v).assocGroupId;
+  }
+  // Reads one whole PDU from fd into `got` (and its header); false on a timeout or a closed connection.
+  static bool readPdu(int fd, std::vector<uint8_t>& got, pdu::Header& h) {
+    while (true) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) return false;
+      uint8_t buf[1024];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      got.insert(got.end(), buf, buf + n);
+      if (pdu::decodeHeader(got.data(), got.size(), h) == pdu::HeaderStatus::kOk &&
+          got.size() >= h.fragLength)
+        return true;
+    }
   }
   void closeAndWait(int fd) {
     size_t before = server_.connectionCount();
@@ -515,17 +519,7 @@ class FaultFlags : public AssociationGroups {
     EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
     std::vector<uint8_t> got;
     pdu::Header h;
-    while (true) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 5000) <= 0) return 0xff;
-      uint8_t buf[1024];
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return 0xff;
-      got.insert(got.end(), buf, buf + n);
-      if (pdu::decodeHeader(got.data(), got.size(), h) == pdu::HeaderStatus::kOk &&
-          got.size() >= h.fragLength)
-        break;
-    }
+    if (!readPdu(fd, got, h)) return 0xff;
     return h.type == pdu::PType::kFault ? static_cast<uint8_t>(h.flags | 0x80) : 0;  // 0x80: "a fault"
   }
 };
