@@ -19,6 +19,17 @@ Data callObjectView(const ObjectInterfacePlan& itf) {
     Data d = clientCallView(m.plan);
     put(d, "beginParams", joinParams(m.plan.beginParams()));
     put(d, "finishParams", joinParams(m.plan.finishParams()));
+    // Finish_ checks the reply against [in] parameters that only Begin_ was given: it keeps copies.
+    DataList kept;
+    for (size_t i : m.plan.replyCheckInputs) {
+      const ParamPlan& p = m.plan.params[i];
+      Data k;
+      put(k, "type", p.type);
+      put(k, "name", p.name);
+      put(k, "member", "midl_" + m.plan.name + "_" + p.name);
+      kept.add(std::move(k));
+    }
+    put(d, "keptInputs", kept.take());
     methods.add(std::move(d));
   }
   put(o, "asyncMethods", methods.take());
@@ -36,9 +47,11 @@ Data asyncClientFunctionView(const RpcInterfacePlan& itf, const OperationPlan& o
   put(d, "binding", rpcBinding(itf, op));
   put(d, "resultType", op.returnType);
   // The reply is unmarshaled when the caller completes the call: into the [out] parameters it passed.
+  // The reply's checks read the [in] parameters they name: kept by value.
   std::string captures;
   for (const auto& name : op.outNames())
     captures += (captures.empty() ? "" : ", ") + ("&" + name + " = " + name);
+  for (size_t i : op.replyCheckInputs) captures += (captures.empty() ? "" : ", ") + op.params[i].name;
   put(d, "captures", captures);
   return d;
 }

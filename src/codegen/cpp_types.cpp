@@ -12,6 +12,11 @@ const Type* resolved(const Type* t) {
   return sema::resolveTypedefs(t);
 }
 
+bool isOptionalParam(const sema::Param* p) {
+  return p && p->type && p->type->kind == Type::Kind::Pointer &&
+         p->type->pointerKind != sema::PointerKind::Ref;
+}
+
 const Type* pipeOf(const Type* t) {
   const Type* r = resolved(t);
   if (r && r->kind == Type::Kind::Pipe) return t;

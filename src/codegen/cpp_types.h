@@ -25,6 +25,9 @@ namespace midlc::codegen {
 
 // Follows typedefs.
 const sema::Type* resolved(const sema::Type* type);
+// A [unique] or [ptr] pointer parameter: C++ holds it as a pointer (const P*, or a smart pointer if [out]),
+// which may be NULL; a [ref] one is held as the value.
+bool isOptionalParam(const sema::Param* p);
 
 // The pipe a parameter of this type passes: the type itself if it is a pipe, or what a pointer to a pipe
 // points to; null for every other type.

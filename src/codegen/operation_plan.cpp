@@ -1,7 +1,9 @@
 // The plan of one operation (see operation_plan.h).
 #include "codegen/operation_plan.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "codegen/cpp_types.h"
 
@@ -39,7 +41,148 @@ bool isContextHandle(const Type* t) {
 const ExprScope kClientScope{"", true, ""};
 const ExprScope kServerScope{"", true, ""};
 
+// An array parameter's sized level: the parameter itself ([size_is(n)] T* or T[]), or the [unique] pointer
+// a [ref] one points to ([out, size_is(, *n)] T**), with the C++ container and, if optional, its pointer.
+struct SizedParam {
+  const Type* level = nullptr;
+  std::string container, guard;
+};
+bool sized(const Type* t) {
+  return t && (t->kind == Type::Kind::Pointer || t->kind == Type::Kind::Array) && !t->isString &&
+         (t->sizing.sizeIs || t->sizing.maxIs || t->sizing.lengthIs);
+}
+std::optional<SizedParam> sizedParam(const Type* t, const std::string& name) {
+  if (sized(t)) {
+    if (t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref)
+      return SizedParam{t, "(*" + name + ")", name};
+    return SizedParam{t, name, ""};
+  }
+  if (t && t->kind == Type::Kind::Pointer && t->pointerKind == sema::PointerKind::Ref && !t->sizing.any() &&
+      sized(t->element) && t->element->kind == Type::Kind::Pointer &&
+      t->element->pointerKind != sema::PointerKind::Ref)
+    return SizedParam{t->element, "(*" + name + ")", name};
+  return std::nullopt;
+}
+
+// The conformant array a parameter's wire plan makes of `container`, if any.
+wire::ConformantArray* findArray(wire::Steps& steps, const std::string& container) {
+  for (auto& step : steps) {
+    if (auto* a = std::get_if<wire::ConformantArray>(&step.node); a && a->value == container) return a;
+    if (auto* p = std::get_if<wire::TopPointer>(&step.node))
+      if (auto* a = findArray(p->body, container)) return a;
+  }
+  return nullptr;
+}
+
+void collectParams(const sema::Expr* e, std::vector<const sema::Param*>& out) {
+  if (!e) return;
+  if (e->kind == sema::Expr::Kind::ParamRef && e->param) out.push_back(e->param);
+  for (const sema::Expr* o : e->operands) collectParams(o, out);
+}
+
+// `guard` (a pointer that must not be NULL, or "") and the [unique]/[ptr] parameters `exprs` read.
+std::string guarded(const sema::Operation& op, std::initializer_list<const sema::Expr*> exprs,
+                    std::string guard) {
+  std::vector<const sema::Param*> read;
+  for (const sema::Expr* e : exprs) collectParams(e, read);
+  for (size_t i = 0; i < op.params.size(); ++i)
+    if (isOptionalParam(&op.params[i]) && std::find(read.begin(), read.end(), &op.params[i]) != read.end()) {
+      const std::string name = paramName(op.params[i], i);
+      if (guard != name && guard.find(name + " && ") != 0)
+        guard = guard.empty() ? name : name + " && " + guard;
+    }
+  return guard;
+}
+
 }  // namespace
+
+// NDR correlation of array parameters (C706 14.3.3, MS-RPCE 2.2.5.2.5): each side checks the sizes it is
+// about to send against the [size_is]/[length_is] values, and the counts it received against them once the
+// whole message is read: the client its request before sending and its reply after reading, the server the
+// request before the manager runs and the reply before sending it.
+void OperationPlanner::correlate(const sema::Operation& op, OperationPlan& plan) {
+  // The client checks its reply after the call: the [in] parameters those checks read are kept for it, by
+  // value (an asynchronous call's caller need not keep them). An [in] [unique] one is not kept, and a check
+  // that reads it is the server's alone.
+  auto keepInputs = [&](std::initializer_list<const sema::Expr*> exprs) {
+    std::vector<size_t> kept;
+    for (const sema::Expr* e : exprs) {
+      std::vector<const sema::Param*> read;
+      collectParams(e, read);
+      for (const sema::Param* r : read)
+        for (size_t j = 0; j < op.params.size(); ++j)
+          if (&op.params[j] == r && r->direction == Direction::In) {
+            if (plan.params[j].kind == ParamPlan::Kind::Optional) return false;
+            kept.push_back(j);
+          }
+    }
+    for (size_t j : kept)
+      if (std::find(plan.replyCheckInputs.begin(), plan.replyCheckInputs.end(), j) ==
+          plan.replyCheckInputs.end())
+        plan.replyCheckInputs.push_back(j);
+    return true;
+  };
+  for (size_t i = 0; i < op.params.size(); ++i) {
+    const sema::Param& p = op.params[i];
+    const std::string name = paramName(p, i);
+    const std::optional<SizedParam> s = sizedParam(p.type, name);
+    if (!s) continue;
+    const sema::Sizing& z = s->level->sizing;
+    if (z.firstIs || z.lastIs) continue;  // refused for parameters (wire planner)
+    const sema::Expr* max = z.sizeIs ? z.sizeIs : z.maxIs;
+    const std::string maxValue = max ? wire_.expression(max, kClientScope) + (z.sizeIs ? "" : " + 1") : "";
+    // The elements the vector holds: [length_is] if varying, else the max_count.
+    const sema::Expr* count = z.lengthIs ? z.lengthIs : max;
+    const std::string countValue = z.lengthIs ? wire_.expression(z.lengthIs, kClientScope) : maxValue;
+    const std::string countText = count ? count->text : "";
+    // A [unique] parameter the values read (length_is(*pcFetched)) is checked only when it is not NULL.
+    const std::string guard = guarded(op, {count}, s->guard), maxGuard = guarded(op, {max}, s->guard);
+    const wire::SizeCheck elements{countText, countValue, s->container, guard, false, ""};
+    // A varying array's max_count is kept while decoding, to be checked with the rest.
+    auto keepMaxCount = [&](ParamPlan& param, bool server, std::vector<std::string>& sinks,
+                            std::vector<wire::SizeCheck>& checks) {
+      if (!z.lengthIs || !max) return;
+      wire::ConformantArray* a = findArray(server ? param.serverWire : param.clientWire, s->container);
+      if (!a) return;
+      a->maxCountSink = "midl_" + name + "_max_count";
+      sinks.push_back(a->maxCountSink);
+      checks.push_back({max->text, maxValue, s->container, maxGuard, false, a->maxCountSink});
+    };
+    ParamPlan& param = plan.params[i];
+    if (p.direction != Direction::Out && count) {
+      plan.clientSizeChecks.push_back(elements);
+      plan.serverSizeChecks.push_back(elements);
+      keepMaxCount(param, true, plan.serverCountLocals, plan.serverSizeChecks);
+    }
+    if (p.direction != Direction::In && count) {
+      plan.serverReplyChecks.push_back(elements);
+      if (keepInputs({count, z.lengthIs ? max : nullptr})) {
+        plan.clientReplyChecks.push_back(elements);
+        keepMaxCount(param, false, plan.clientCountLocals, plan.clientReplyChecks);
+      }
+    }
+  }
+
+  // A union parameter's discriminant against its [switch_is] (struct codecs check the unions they hold).
+  for (const auto& p : op.params) {
+    if (!p.switchIs) continue;
+    const std::string name = paramName(p, 0);
+    const Type* t = p.type;
+    const bool optional = t && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref;
+    const std::string value = optional ? "(*" + name + ")" : name, guard = optional ? name : "";
+    const wire::SwitchCheck check{"parameter '" + p.name + "'", p.switchIs->text, value,
+                                  wire_.expression(p.switchIs, kClientScope),
+                                  guarded(op, {p.switchIs}, guard)};
+    if (p.direction != Direction::Out) {
+      plan.clientSwitchChecks.push_back(check);
+      plan.serverSwitchChecks.push_back(check);
+    }
+    if (p.direction != Direction::In) {
+      plan.serverReplySwitchChecks.push_back(check);
+      if (keepInputs({p.switchIs})) plan.clientReplySwitchChecks.push_back(check);
+    }
+  }
+}
 
 std::string joinParams(const std::vector<std::string>& list) {
   std::string s;
@@ -162,17 +305,7 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
               "parameter '" + op.params[i].name + "' of " + what);
 
   if (marshal_) {
-    // Correlation between a size parameter and its vector, on both sides.
-    for (const auto& p : op.params) {
-      const Type* t = p.type;
-      if (!t || (t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) || t->isString) continue;
-      const sema::Expr* e = t->sizing.lengthIs ? t->sizing.lengthIs : t->sizing.sizeIs;
-      if (!e || (t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref)) continue;
-      if (p.direction == Direction::Out) continue;
-      const std::string name = paramName(p, 0);
-      plan.clientSizeChecks.push_back({e->text, wire_.expression(e, kClientScope), name, ""});
-      plan.serverSizeChecks.push_back({e->text, wire_.expression(e, kServerScope), name, ""});
-    }
+    correlate(op, plan);
     // [range] on parameters: on the value, or on the length of a string (with its terminator) or array.
     for (const auto& p : op.params) {
       if (!p.rangeMin || !p.rangeMax || p.direction == Direction::Out) continue;
@@ -193,23 +326,6 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
       const std::string guard = optional ? name : "";
       plan.clientRangeChecks.push_back({"the length of " + what, length, "uint64_t", min, max, guard});
       plan.serverRangeChecks.push_back({"the length of " + what, length, "uint64_t", min, max, guard});
-    }
-  }
-
-  if (marshal_) {
-    // An [in] union's discriminant against its [switch_is] (MS-RPCE's correlation check; struct codecs
-    // check the unions they hold): on the client before the request goes, on the server once it is read.
-    for (const auto& p : op.params) {
-      if (!p.switchIs || p.direction == Direction::Out) continue;
-      const std::string name = paramName(p, 0);
-      const Type* t = p.type;
-      const bool optional = t && t->kind == Type::Kind::Pointer && t->pointerKind != sema::PointerKind::Ref;
-      const std::string value = optional ? "(*" + name + ")" : name, guard = optional ? name : "";
-      const std::string what = "parameter '" + p.name + "'";
-      plan.clientSwitchChecks.push_back(
-          {what, p.switchIs->text, value, wire_.expression(p.switchIs, kClientScope), guard});
-      plan.serverSwitchChecks.push_back(
-          {what, p.switchIs->text, value, wire_.expression(p.switchIs, kServerScope), guard});
     }
   }
 

@@ -79,6 +79,13 @@ struct OperationPlan {
   std::vector<wire::SizeCheck> clientSizeChecks, serverSizeChecks;
   std::vector<wire::RangeCheck> clientRangeChecks, serverRangeChecks;
   std::vector<wire::SwitchCheck> clientSwitchChecks, serverSwitchChecks;  // [in] unions' discriminants
+  // Checks of the reply: the server's before it is marshaled, the client's once it is unmarshaled.
+  std::vector<wire::SizeCheck> serverReplyChecks, clientReplyChecks;
+  std::vector<wire::SwitchCheck> serverReplySwitchChecks, clientReplySwitchChecks;  // [out] unions'
+  // The locals that keep varying arrays' max_counts for the checks (uint32_t), on each side.
+  std::vector<std::string> serverCountLocals, clientCountLocals;
+  // The [in]-only parameters (indexes) the client's reply checks read: an asynchronous call keeps them.
+  std::vector<size_t> replyCheckInputs;
   std::string bindingParam;   // the handle_t parameter that is the binding, if it comes first
   std::string statusParam;    // the [comm_status]/[fault_status] parameter, if any
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
@@ -117,6 +124,7 @@ class OperationPlanner {
  private:
   void parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
                  Locals& serverLocals, const std::string& what);
+  void correlate(const sema::Operation& op, OperationPlan& plan);
 
   WirePlanner& wire_;
   const sema::InterfaceDecl& itf_;

@@ -44,6 +44,26 @@ Data serverChecks(const OperationPlan& op) {
   return lines(p);
 }
 
+Data serverReplyChecks(const OperationPlan& op) {
+  Printer p;
+  emitSizeChecks(p, op.serverReplyChecks, Coding::Encode);
+  emitSwitchChecks(p, op.serverReplySwitchChecks, Coding::Encode);
+  return lines(p);
+}
+
+Data clientReplyChecks(const OperationPlan& op) {
+  Printer p;
+  emitSizeChecks(p, op.clientReplyChecks, Coding::Decode);
+  emitSwitchChecks(p, op.clientReplySwitchChecks, Coding::Decode);
+  return lines(p);
+}
+
+namespace {
+void declareCountLocals(Printer& p, const std::vector<std::string>& names) {
+  for (const auto& name : names) p.emit({{"x", name}}, "uint32_t $x$ = 0;");
+}
+}  // namespace
+
 Data serverLocals(const OperationPlan& op) {
   Printer p;
   for (const ParamPlan* param : op.serverLocals()) {
@@ -52,6 +72,7 @@ Data serverLocals(const OperationPlan& op) {
     if (!param->contextIdLocal.empty())
       p.emit({{"id", param->contextIdLocal}}, "::midlrt::rpc::Uuid $id${};");
   }
+  declareCountLocals(p, op.serverCountLocals);
   return lines(p);
 }
 
@@ -61,6 +82,7 @@ std::vector<std::string> serverLocalNames(const OperationPlan& op) {
     out.push_back(param->local);
     if (!param->contextIdLocal.empty()) out.push_back(param->contextIdLocal);
   }
+  out.insert(out.end(), op.serverCountLocals.begin(), op.serverCountLocals.end());
   return out;
 }
 
@@ -107,7 +129,12 @@ Data clientCallView(const OperationPlan& op) {
   put(d, "request", statements(op.clientRequest(), Coding::Encode));
   const wire::Steps reply = op.clientReply();
   put(d, "hasReply", !reply.empty());
-  put(d, "reply", statements(reply, Coding::Decode));
+  // The reply's statements begin with the locals that keep varying arrays' max_counts for the checks.
+  Printer p;
+  declareCountLocals(p, op.clientCountLocals);
+  emitSteps(p, reply, Coding::Decode);
+  put(d, "reply", lines(p));
+  put(d, "replyChecks", clientReplyChecks(op));
   return d;
 }
 
@@ -130,6 +157,7 @@ Data serverCallView(const OperationPlan& op) {
   put(d, "arguments", joinParams(op.arguments()));
   const wire::Steps reply = op.serverReply();
   put(d, "hasReply", !reply.empty());
+  put(d, "replyChecks", serverReplyChecks(op));
   put(d, "reply", statements(reply, Coding::Encode));
   return d;
 }

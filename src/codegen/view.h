@@ -58,6 +58,9 @@ Data statements(const wire::Steps& steps, Coding coding);
 // their containers, [range]), and those a server makes after it unmarshals.
 Data clientChecks(const OperationPlan& op);
 Data serverChecks(const OperationPlan& op);
+// The reply's checks: the server's before marshaling it, the client's after unmarshaling it.
+Data serverReplyChecks(const OperationPlan& op);
+Data clientReplyChecks(const OperationPlan& op);
 
 // What a client function, a proxy method and a call object share: name, opnum, result, checks, request and
 // reply. What a dispatcher's case and a stub's case share: the locals, the request, the checks, the pipes,

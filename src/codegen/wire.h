@@ -116,8 +116,14 @@ struct EachElement {
 struct ConformantArray {
   std::string value;
   bool varying = false;
-  std::string maxCount;    // encoding, varying: the C++ expression of max_count; otherwise value.size()
-  std::string countLocal;  // decoding: the local that receives max_count
+  std::string maxCount;      // varying: the C++ expression of max_count; otherwise value.size()
+  std::string maxCountText;  // varying: "size_is(n)", as written, for messages
+  std::string countLocal;    // decoding: the local that receives max_count
+  // Decoding, varying: a struct's referent checks max_count against its field (read by now); a parameter's
+  // keeps it in this local for the checks after the whole message (its vector holds only the transmitted
+  // elements, and its [size_is] may name a parameter read later).
+  bool checkMaxCount = false;
+  std::string maxCountSink;
   std::string varianceLocal;
   std::string offset = "0";  // varying: the offset's C++ value ([first_is])
   std::string offsetText;    // [first_is] as written: the decoder checks the wire's offset against it
@@ -171,6 +177,7 @@ struct SizeCheck {        // a size or length field against the container it des
   std::string container;  // the container whose size must equal it
   std::string guard;      // for [unique]/[ptr] containers: the pointer, checked only when not NULL
   bool deferred = false;  // a pointer's referent: the decoder checks it after the pointees (guarded or not)
+  std::string count;      // if set, what the value must equal instead of the container's size (a max_count)
 };
 struct RangeCheck {  // [range(min, max)] on a value, or on a string's or conformant array's length
   std::string what;
@@ -222,6 +229,7 @@ struct Step {
 struct StructCodec {
   std::string type;
   std::optional<std::string> hoisted;  // encoding: the max_count of a trailing conformant array, first
+  std::string hoistedText;  // when a field gives it ("size_is(n)"): the decoder checks it against the field
   unsigned alignment = 1;
   std::vector<SizeCheck> sizes;
   std::vector<RangeCheck> ranges;

@@ -274,15 +274,18 @@ class Emitter {
 
   void conformantArray(const wire::ConformantArray& n) {
     Printer::Var y{"y", n.value}, count{"count", n.countLocal}, variance{"variance", n.varianceLocal};
+    Printer::Var maxText{"text", quote(n.maxCountText)}, max{"max", n.maxCount};
     if (encode_ && n.varying)
-      p_.emit({y, {"max", n.maxCount}, {"offset", n.offset}}, R"gen(
-        midl_e.writeConformance($max$);
-        midl_e.writeVariance($offset$, $y$.size());
-      )gen");
+      p_.emit({y, maxText, max, {"offset", n.offset}},
+              "midl_e.writeConformanceAndVariance($text$, $max$, $offset$, $y$.size());");
     else if (encode_)
       p_.emit({y}, "midl_e.writeConformance($y$.size());");
     else
       p_.emit({count}, "const uint32_t $count$ = midl_d.readConformance();");
+    if (!encode_ && n.checkMaxCount)
+      p_.emit({count, maxText, max},
+              "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($max$), $count$);");
+    if (!encode_ && !n.maxCountSink.empty()) p_.emit({count, {"sink", n.maxCountSink}}, "$sink$ = $count$;");
     if (!encode_ && n.varying)
       p_.emit({count, variance}, "const auto $variance$ = midl_d.readVariance($count$);");
     if (!encode_ && n.varying && !n.offsetText.empty())  // the struct's fields are read by now
@@ -399,12 +402,12 @@ class Emitter {
       Printer::Var check{"check", encode_ ? "::midlrt::ndr::Encoder::checkSize"
                                           : "::midlrt::ndr::Decoder::checkCorrelation"};
       Printer::Var text{"text", quote(c.text)}, value{"value", c.value}, container{"c", c.container};
+      Printer::Var count{"n", c.count.empty() ? c.container + ".size()" : c.count};
       if (guarded)
-        p_.emit({check, text, value, container, {"g", c.guard}},
-                "if ($g$) $check$($text$, static_cast<uint64_t>($value$), $c$.size());");
+        p_.emit({check, text, value, count, {"g", c.guard}},
+                "if ($g$) $check$($text$, static_cast<uint64_t>($value$), $n$);");
       else
-        p_.emit({check, text, value, container},
-                "$check$($text$, static_cast<uint64_t>($value$), $c$.size());");
+        p_.emit({check, text, value, count}, "$check$($text$, static_cast<uint64_t>($value$), $n$);");
     }
   }
 
@@ -454,6 +457,10 @@ class Emitter {
     p_.emit({{"c", c_}, {"n", std::to_string(codec.alignment)}}, "$c$.align($n$);");
     steps(codec.flat);
     if (!encode_) {
+      if (!codec.hoistedText.empty())
+        p_.emit({{"text", quote(codec.hoistedText)}, {"max", *codec.hoisted}},
+                "::midlrt::ndr::Decoder::checkCorrelation($text$, static_cast<uint64_t>($max$), "
+                "midl_conformance);");
       rangeChecks(codec.ranges);
       sizeChecks(codec.sizes, Which::Flat);  // pointers' referents are checked once they are read
       varianceChecks(codec.flat);

@@ -209,7 +209,8 @@ std::string WirePlanner::expression(const sema::Expr* e, const ExprScope& scope)
     case K::EnumeratorRef:
       return cppName(e->name);
     case K::Unary:
-      if (e->op == "*" && scope.refParamsAreValues && e->operands[0]->kind == K::ParamRef)
+      if (e->op == "*" && scope.refParamsAreValues && e->operands[0]->kind == K::ParamRef &&
+          !isOptionalParam(e->operands[0]->param))
         return expression(e->operands[0], scope);  // *pcount: the [ref] pointer is passed as the value
       return "(" + e->op + expression(e->operands[0], scope) + ")";
     case K::Binary:
@@ -401,6 +402,8 @@ void WirePlanner::referent(const Type* level, const Value& y, const ExprScope& s
   if (a.varying) {
     const sema::Expr* max = level->sizing.sizeIs ? level->sizing.sizeIs : level->sizing.maxIs;
     a.maxCount = expression(max, scope) + (level->sizing.sizeIs ? "" : " + 1");
+    a.maxCountText = std::string(level->sizing.sizeIs ? "size_is(" : "max_is(") + max->text + ")";
+    a.checkMaxCount = !scope.fieldPrefix.empty();  // a struct's fields precede their referents
   }
   a.countLocal = locals.make(y.path, "count");
   std::string count = a.countLocal;
@@ -525,9 +528,11 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
     if (ct->isString)
       codec.hoisted = name + ".size() + 1";
     else if ((ct->sizing.lengthIs || ct->sizing.firstIs || ct->sizing.lastIs) && ct->sizing.sizeIs)
-      codec.hoisted = expression(ct->sizing.sizeIs, scope);
-    else if ((ct->sizing.firstIs || ct->sizing.lastIs) && ct->sizing.maxIs)
-      codec.hoisted = expression(ct->sizing.maxIs, scope) + " + 1";
+      codec.hoisted = expression(ct->sizing.sizeIs, scope),
+      codec.hoistedText = "size_is(" + ct->sizing.sizeIs->text + ")";
+    else if ((ct->sizing.lengthIs || ct->sizing.firstIs || ct->sizing.lastIs) && ct->sizing.maxIs)
+      codec.hoisted = expression(ct->sizing.maxIs, scope) + " + 1",
+      codec.hoistedText = "max_is(" + ct->sizing.maxIs->text + ")";
     else
       codec.hoisted = name + ".size()";
   }

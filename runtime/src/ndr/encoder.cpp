@@ -42,6 +42,12 @@ void Encoder::sizeMismatch(const char* a, std::uint64_t av, const char* b, std::
   throw EncodeError(std::string(a) + " " + std::to_string(av) + " exceeds " + b + " " + std::to_string(bv));
 }
 
+void Encoder::elementsBeyondMax(const char* maxField, std::uint64_t maxCount, std::uint64_t offset,
+                                std::uint64_t actualCount) {
+  throw EncodeError(std::to_string(actualCount) + " elements from offset " + std::to_string(offset) +
+                    " exceed the " + std::to_string(maxCount) + " that '" + maxField + "' allows");
+}
+
 void Encoder::sizeFieldMismatch(const char* field, std::uint64_t value, std::uint64_t size) {
   throw EncodeError("size field '" + std::string(field) + "' is " + std::to_string(value) +
                     " but the data holds " + std::to_string(size) + " elements");

@@ -293,6 +293,7 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ConformantVarying& midl_
   midl_v.used = midl_d.read<int32_t>();
   const auto midl_items_variance = midl_d.readVariance(midl_conformance);
   midl_d.readBulk(midl_v.items, midl_items_variance.actualCount);
+  ::midlrt::ndr::Decoder::checkCorrelation("size_is(max)", static_cast<uint64_t>(midl_v.max), midl_conformance);
   ::midlrt::ndr::Decoder::checkCorrelation("used", static_cast<uint64_t>(midl_v.used), midl_v.items.size());
 }
 

@@ -34,6 +34,7 @@ void Bulk(const ::midlrt::Binding& midl_binding, int32_t n, const std::vector<Ho
     static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
     midl_d.readBulk(back, midl_back_count, 8);
   }
+  ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), back.size());
 }
 
 void Structs(const ::midlrt::Binding& midl_binding, const Fixed& fixed, Conformant& conformant, const ConformantVarying& varying) {
@@ -88,6 +89,7 @@ void Grid(const ::midlrt::Binding& midl_binding, int32_t rows, int32_t cols, con
 }
 
 void Bounded(const ::midlrt::Binding& midl_binding, int32_t last, const std::vector<int32_t>& items) {
+  ::midlrt::ndr::Encoder::checkSize("last", static_cast<uint64_t>(last + 1), items.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());

@@ -34,6 +34,7 @@ public:
         ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), holey.size());
         ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), packed.size());
         midl_manager->Bulk(n, holey, packed, back);
+        ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), back.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         {
           midl_e.writeConformance(back.size());
@@ -115,6 +116,7 @@ public:
             midl_d.readBulk(items, midl_items_count);
           }
         }
+        ::midlrt::ndr::Decoder::checkCorrelation("last", static_cast<uint64_t>(last + 1), items.size());
         midl_manager->Bounded(last, items);
         return;
       }

@@ -62,6 +62,7 @@ bool IJobRunner_dispatch(IJobRunner* object, ::midlrt::rpc::ServerCall& call, bo
 struct IHasher : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x5b0d3c1au, 0x7e2f, 0x4a61, {0x9c, 0x3d, 0x8e, 0x4f, 0x5a, 0x6b, 0x7c, 0x02}};
   virtual HRESULT Hash(int32_t size, const std::vector<uint8_t>& data, uint64_t& digest) = 0;
+  virtual HRESULT Tail(int32_t max, int32_t& used, std::vector<uint8_t>& tail) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_IHasher = IHasher::kIid;
 
@@ -71,6 +72,8 @@ struct AsyncIHasher : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x5b0d3c1au, 0x7e2f, 0x4a61, {0x9c, 0x3d, 0x8e, 0x4f, 0x5a, 0x6b, 0x7c, 0x03}};
   virtual HRESULT Begin_Hash(int32_t size, const std::vector<uint8_t>& data) = 0;
   virtual HRESULT Finish_Hash(uint64_t& digest) = 0;
+  virtual HRESULT Begin_Tail(int32_t max) = 0;
+  virtual HRESULT Finish_Tail(int32_t& used, std::vector<uint8_t>& tail) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_AsyncIHasher = AsyncIHasher::kIid;
 
@@ -83,6 +86,7 @@ inline const ::midlrt::rpc::SyntaxId IHasher_ifspec{ {0x5b0d3c1au, 0x7e2f, 0x4a6
 // Client: the functions that marshal IHasher's own methods through This, which must be a proxy (else
 // RPC_S_INVALID_BINDING); the proxy of every interface derived from IHasher calls them too.
 HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_t>& data, uint64_t& digest);
+HRESULT IHasher_Tail_Proxy(IHasher* This, int32_t max, int32_t& used, std::vector<uint8_t>& tail);
 
 // Server: serves IHasher for the objects of `objects` (which may serve other interfaces too).
 void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);

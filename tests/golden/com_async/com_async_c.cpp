@@ -246,6 +246,50 @@ public:
       return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
+
+  HRESULT Begin_Tail(int32_t max) override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(max);
+      }
+      midl_Tail_max = max;
+      return this->beginCall(4, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Tail(int32_t& used, std::vector<uint8_t>& tail) override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    const int32_t& max = midl_Tail_max;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      uint32_t midl_tail_max_count = 0;
+      used = midl_d.read<int32_t>();
+      {
+        const uint32_t midl_tail_count = midl_d.readConformance();
+        midl_tail_max_count = midl_tail_count;
+        const auto midl_tail_variance = midl_d.readVariance(midl_tail_count);
+        midl_d.readBulk(tail, midl_tail_variance.actualCount);
+      }
+      midl_result = midl_d.read<int32_t>();
+      ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(used), tail.size());
+      ::midlrt::ndr::Decoder::checkCorrelation("max", static_cast<uint64_t>(max), midl_tail_max_count);
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+  int32_t midl_Tail_max{};
 };
 
 class IHasher_Proxy final : public ::midlrt::com::ComObject<IHasher, ::midlrt::com::ICallFactory>,
@@ -260,6 +304,10 @@ public:
 
   HRESULT Hash(int32_t size, const std::vector<uint8_t>& data, uint64_t& digest) override {
     return IHasher_Hash_Proxy(this, size, data, digest);
+  }
+
+  HRESULT Tail(int32_t max, int32_t& used, std::vector<uint8_t>& tail) override {
+    return IHasher_Tail_Proxy(this, max, used, tail);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -291,6 +339,36 @@ HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
     digest = midl_d.read<uint64_t>();
     midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IHasher_Tail_Proxy(IHasher* This, int32_t max, int32_t& used, std::vector<uint8_t>& tail) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_e.write<int32_t>(max);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    uint32_t midl_tail_max_count = 0;
+    used = midl_d.read<int32_t>();
+    {
+      const uint32_t midl_tail_count = midl_d.readConformance();
+      midl_tail_max_count = midl_tail_count;
+      const auto midl_tail_variance = midl_d.readVariance(midl_tail_count);
+      midl_d.readBulk(tail, midl_tail_variance.actualCount);
+    }
+    midl_result = midl_d.read<int32_t>();
+    ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(used), tail.size());
+    ::midlrt::ndr::Decoder::checkCorrelation("max", static_cast<uint64_t>(max), midl_tail_max_count);
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {
     return ::midlrt::com::hresultFromStatus(midl_error.status());

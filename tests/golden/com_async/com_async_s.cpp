@@ -155,6 +155,46 @@ bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call
       midl_e.write<int32_t>(midl_result);
       return true;
     }
+    case 4: {
+      int32_t max{};
+      int32_t used{};
+      std::vector<uint8_t> tail{};
+      {
+        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        max = midl_d.read<int32_t>();
+      }
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIHasher::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIHasher*>(midl_itf)->Begin_Tail(max);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              int32_t used{};
+              std::vector<uint8_t> tail{};
+              const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Tail(used, tail);
+              ::midlrt::ndr::Encoder::checkSize("*used", static_cast<uint64_t>(used), tail.size());
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(used);
+              {
+                midl_e.writeConformanceAndVariance("size_is(max)", max, 0, tail.size());
+                midl_e.writeBulk(tail.data(), tail.size());
+              }
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Tail(max, used, tail);
+      ::midlrt::ndr::Encoder::checkSize("*used", static_cast<uint64_t>(used), tail.size());
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(used);
+      {
+        midl_e.writeConformanceAndVariance("size_is(max)", max, 0, tail.size());
+        midl_e.writeBulk(tail.data(), tail.size());
+      }
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
     default:
       return false;
   }
@@ -186,5 +226,5 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IHasher_stub(std::shared_ptr<::midlrt
 }
 
 void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IHasher_ifspec, 4, IHasher_stub(std::move(objects)));
+  server.registerInterface(IHasher_ifspec, 5, IHasher_stub(std::move(objects)));
 }

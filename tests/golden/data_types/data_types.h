@@ -601,8 +601,7 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const Window& midl_
   DepthGuard midl_guard(midl_e);
   if (midl_v.items) {
     {
-      midl_e.writeConformance(midl_v.total);
-      midl_e.writeVariance(midl_v.first, (*midl_v.items).size());
+      midl_e.writeConformanceAndVariance("size_is(total)", midl_v.total, midl_v.first, (*midl_v.items).size());
       static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
       midl_e.writeBulk((*midl_v.items).data(), (*midl_v.items).size(), 4);
     }
@@ -624,6 +623,7 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, Window& midl_v) {
   if (midl_v.items) {
     {
       const uint32_t midl_items_count = midl_d.readConformance();
+      ::midlrt::ndr::Decoder::checkCorrelation("size_is(total)", static_cast<uint64_t>(midl_v.total), midl_items_count);
       const auto midl_items_variance = midl_d.readVariance(midl_items_count);
       ::midlrt::ndr::Decoder::checkCorrelation("first_is(first)", static_cast<uint64_t>(midl_v.first), midl_items_variance.offset);
       static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");

@@ -49,6 +49,7 @@ void Transform(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<Poi
     static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
     midl_d.readBulk(points, midl_points_count, 4);
   }
+  ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), points.size());
 }
 
 void Lookup(const ::midlrt::Binding& midl_binding, const std::u16string& key, Value& value, std::unique_ptr<Tree>& tree) {

@@ -52,6 +52,7 @@ public:
         }
         ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), points.size());
         midl_manager->Transform(n, points, m);
+        ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), points.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         {
           midl_e.writeConformance(points.size());

@@ -124,6 +124,8 @@ int32_t Arrays(const ::midlrt::Binding& midl_binding, int32_t count, const std::
     midl_d.readBulk(bytes, midl_bytes_count);
   }
   midl_result = midl_d.read<int32_t>();
+  ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), scaled.size());
+  ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), bytes.size());
   return midl_result;
 }
 
@@ -135,19 +137,22 @@ void Varying(const ::midlrt::Binding& midl_binding, int32_t max, int32_t& used, 
     midl_e.write<int32_t>(max);
     midl_e.write<int32_t>(used);
     {
-      midl_e.writeConformance(max);
-      midl_e.writeVariance(0, items.size());
+      midl_e.writeConformanceAndVariance("size_is(max)", max, 0, items.size());
       midl_e.writeBulk(items.data(), items.size());
     }
   }
   ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Params_ifspec, 5, midl_request);
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  uint32_t midl_items_max_count = 0;
   used = midl_d.read<int32_t>();
   {
     const uint32_t midl_items_count = midl_d.readConformance();
+    midl_items_max_count = midl_items_count;
     const auto midl_items_variance = midl_d.readVariance(midl_items_count);
     midl_d.readBulk(items, midl_items_variance.actualCount);
   }
+  ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(used), items.size());
+  ::midlrt::ndr::Decoder::checkCorrelation("max", static_cast<uint64_t>(max), midl_items_max_count);
 }
 
 void Unions(const ::midlrt::Binding& midl_binding, int16_t kind, const Payload& payload, const Tagged& tagged, Tagged& echo) {

@@ -146,6 +146,8 @@ public:
         ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), values.size());
         ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), scaled.size());
         const int32_t midl_result = midl_manager->Arrays(count, values, scaled, bytes, fixed);
+        ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), scaled.size());
+        ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), bytes.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         {
           midl_e.writeConformance(scaled.size());
@@ -162,23 +164,26 @@ public:
         int32_t max{};
         int32_t used{};
         std::vector<int32_t> items{};
+        uint32_t midl_items_max_count = 0;
         {
           ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
           max = midl_d.read<int32_t>();
           used = midl_d.read<int32_t>();
           {
             const uint32_t midl_items_count = midl_d.readConformance();
+            midl_items_max_count = midl_items_count;
             const auto midl_items_variance = midl_d.readVariance(midl_items_count);
             midl_d.readBulk(items, midl_items_variance.actualCount);
           }
         }
         ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(used), items.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("max", static_cast<uint64_t>(max), midl_items_max_count);
         midl_manager->Varying(max, used, items);
+        ::midlrt::ndr::Encoder::checkSize("*used", static_cast<uint64_t>(used), items.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         midl_e.write<int32_t>(used);
         {
-          midl_e.writeConformance(max);
-          midl_e.writeVariance(0, items.size());
+          midl_e.writeConformanceAndVariance("size_is(max)", max, 0, items.size());
           midl_e.writeBulk(items.data(), items.size());
         }
         return;

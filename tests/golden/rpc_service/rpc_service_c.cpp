@@ -33,16 +33,20 @@ uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
     midl_e.write<uint32_t>(count);
   }
   return midl_state.issue(*midl_binding, FileService_ifspec, 1, std::move(midl_request),
-      [&buffer = buffer, &read = read](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+      [&buffer = buffer, &read = read, count](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
         uint32_t midl_result{};
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        uint32_t midl_buffer_max_count = 0;
         {
           const uint32_t midl_buffer_count = midl_d.readConformance();
+          midl_buffer_max_count = midl_buffer_count;
           const auto midl_buffer_variance = midl_d.readVariance(midl_buffer_count);
           midl_d.readBulk(buffer, midl_buffer_variance.actualCount);
         }
         read = midl_d.read<uint32_t>();
         midl_result = midl_d.read<uint32_t>();
+        ::midlrt::ndr::Decoder::checkCorrelation("*read", static_cast<uint64_t>(read), buffer.size());
+        ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), midl_buffer_max_count);
         if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }

@@ -58,10 +58,10 @@ public:
               [[maybe_unused]] auto& read = midl_frame->read;
               static const uint32_t midl_no_result{};  // (a reference: results may be move-only)
               const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
+              ::midlrt::ndr::Encoder::checkSize("*read", static_cast<uint64_t>(read), buffer.size());
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
               {
-                midl_e.writeConformance(count);
-                midl_e.writeVariance(0, buffer.size());
+                midl_e.writeConformanceAndVariance("size_is(count)", count, 0, buffer.size());
                 midl_e.writeBulk(buffer.data(), buffer.size());
               }
               midl_e.write<uint32_t>(read);

@@ -109,6 +109,15 @@ class Encoder {
     write(checkedCount("offset", offset));
     write(checkedCount("actual_count", actualCount));
   }
+  /// A conformant-varying array's max_count, offset and actual_count: the elements sent must lie within
+  /// max_count (C706 14.3.3.4), else EncodeError naming `maxField`, the attribute that gave max_count.
+  void writeConformanceAndVariance(const char* maxField, std::uint64_t maxCount, std::uint64_t offset,
+                                   std::uint64_t actualCount) {
+    if (offset > maxCount || actualCount > maxCount - offset)
+      elementsBeyondMax(maxField, maxCount, offset, actualCount);
+    writeConformance(maxCount);
+    writeVariance(offset, actualCount);
+  }
   /// A conformant array of a fixed-layout type: max_count then the elements.
   template <class T>
   void writeConformantArray(const T* values, std::size_t count) {
@@ -223,6 +232,8 @@ class Encoder {
   [[noreturn]] static void tooLarge(const char* what, std::uint64_t count);
   [[noreturn]] static void countTooLarge(const char* what, std::uint64_t value);
   [[noreturn]] static void sizeMismatch(const char* a, std::uint64_t av, const char* b, std::uint64_t bv);
+  [[noreturn]] static void elementsBeyondMax(const char* maxField, std::uint64_t maxCount,
+                                             std::uint64_t offset, std::uint64_t actualCount);
   [[noreturn]] static void sizeFieldMismatch(const char* field, std::uint64_t value, std::uint64_t size);
   [[noreturn]] static void rangeViolation(const char* what, long double v, long double lo, long double hi);
   [[noreturn]] static void embeddedNul(std::size_t length);
