@@ -849,6 +849,13 @@ void Analyzer::finalChecks() {
     if (d->kind != Decl::Kind::Interface || d->isForward || d->imported) continue;
     auto* itf = static_cast<InterfaceDecl*>(d.get());
     bool anyAsync = itf->asyncSource != AsyncSource::None || itf->hasAsyncOperations();
+    // The async_uuid page: an asynchronous interface only modifies its synchronous one, with no
+    // inheritance graph of its own, so no synchronous interface derives from an asynchronous one.
+    if (!anyAsync && itf->isObject && itf->base && itf->base->isObject &&
+        itf->base->asyncSource != AsyncSource::None)
+      d_.error(itf->location, "interface '" + itf->name + "' derives from asynchronous interface '" +
+                                  itf->base->name +
+                                  "' but is not asynchronous itself: give it [async_uuid] too");
     if (!anyAsync) continue;
     if (itf->isObject) {
       if (itf->derivesFromIDispatch) {
