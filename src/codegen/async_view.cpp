@@ -13,10 +13,16 @@ Data callObjectView(const ObjectInterfacePlan& itf) {
   put(o, "asyncName", itf.asyncName);
   put(o, "asyncIid", itf.asyncIid);
   put(o, "asyncIidText", itf.asyncIidText);
+  put(o, "asyncBaseClass", itf.asyncBaseClass);
+  DataList bases;
+  for (const auto& b : itf.asyncBases) bases.add(Data(b));
+  put(o, "asyncBases", bases.take());
+  put(o, "hasAsyncBases", !itf.asyncBases.empty());
   DataList methods;
   for (const auto& m : itf.chain) {
     if (!m.hasCallObject) continue;
     Data d = clientCallView(m.plan);
+    put(d, "declared", m.owner == itf.name);  // a base's are declared by the base's AsyncIBase
     put(d, "beginParams", joinParams(m.plan.beginParams()));
     put(d, "finishParams", joinParams(m.plan.finishParams()));
     // Finish_ checks the reply against [in] parameters that only Begin_ was given: it keeps copies.

@@ -63,6 +63,13 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   plan.asyncName = "Async" + plan.name;
   plan.asyncIid = itf.asyncUuid ? uuidInitializer(*itf.asyncUuid) : std::string("{}");
   plan.asyncIidText = itf.asyncUuid ? itf.asyncUuid->text() : std::string();
+  auto isAsync = [](const sema::InterfaceDecl& i) {
+    return i.asyncSource != sema::AsyncSource::None && i.asyncUuid && !i.isLocal;
+  };
+  if (plan.isAsync)
+    for (const sema::InterfaceDecl* b = itf.base; b && isAsync(*b); b = b->base)
+      plan.asyncBases.push_back("Async" + cppName(b->name));
+  if (!plan.asyncBases.empty()) plan.asyncBaseClass = plan.asyncBases.front();
   plan.hasProxy = hasOwnStubs(itf);
   if (!plan.hasProxy) {
     plan.noStubs = itf.noStubs;
@@ -76,6 +83,7 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   for (const sema::InterfaceDecl* i = itf.base; i && i->name != "IUnknown" && !dispatchBase; i = i->base)
     if (hasOwnStubs(*i)) dispatchBase = i;
   if (dispatchBase) plan.dispatchBase = cppName(dispatchBase->name);
+  plan.dispatchBaseIsAsync = dispatchBase && plan.isAsync && isAsync(*dispatchBase);
   bool servedHere = !dispatchBase;  // the chain runs from the top down: served here below the dispatch base
   for (const sema::InterfaceDecl* i : chain) {
     if (i != &itf) plan.bases.push_back(cppName(i->name));
@@ -100,7 +108,8 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
         m.plan = localSignatures.plan(op);
       } else {
         m.plan = planner.plan(op);
-        m.hasCallObject = plan.isAsync && i == &itf && op.isAsync;
+        // An asynchronous interface's bases are asynchronous too (sema): its call object has them all.
+        m.hasCallObject = plan.isAsync && op.isAsync && (i == &itf || isAsync(*i));
       }
       plan.chain.push_back(std::move(m));
     }

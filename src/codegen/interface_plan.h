@@ -37,6 +37,11 @@ struct ObjectInterfacePlan {
   // Asynchronous: AsyncIFoo with Begin_/Finish_ for the methods marked [async].
   bool isAsync = false;
   std::string asyncName;
+  // AsyncIFoo derives from the base's call object interface when the base is asynchronous (the async_uuid
+  // page), else from IUnknown; asyncBases: every asynchronous base up the chain (a call object answers for
+  // them too), nearest first.
+  std::string asyncBaseClass = "::midlrt::com::IUnknown";
+  std::vector<std::string> asyncBases;
   std::string asyncIid;
   std::string asyncIidText;
   // Remote (not [local], with a [uuid]): a proxy over every method of the chain but IUnknown's, and a stub
@@ -48,6 +53,7 @@ struct ObjectInterfacePlan {
   // The nearest base with stubs of its own: this interface's dispatch function hands it the opnums it does
   // not serve itself (empty: none, the chain ends at IUnknown).
   std::string dispatchBase;
+  bool dispatchBaseIsAsync = false;  // its methods are handed on with the call objects' pass
   // A vtable slot of the chain. A [local] method with a [call_as] remote form: the proxy hands the call to
   // the application's <Owner>_<Method>_Proxy, which calls <Owner>_<Remote>_Proxy (generated, marshals
   // `plan`); the stub unmarshals `plan` and calls the application's <Owner>_<Method>_Stub. A [local] method

@@ -44,6 +44,8 @@ Data serverView(const FilePlan& plan) {
     put(o, "opCount", std::to_string(itf.opCount));
     put(o, "hasDispatchBase", !itf.dispatchBase.empty());
     put(o, "dispatchBase", itf.dispatchBase);
+    // An asynchronous base's methods go to call objects too, when this interface's do.
+    put(o, "dispatchBaseCallObjects", itf.dispatchBaseIsAsync ? "midl_callObjects" : "false");
     DataList cases;
     bool usesCallObjects = false;
     for (const auto& m : itf.chain) {
@@ -52,7 +54,7 @@ Data serverView(const FilePlan& plan) {
       usesCallObjects = usesCallObjects || m.hasCallObject;
     }
     put(o, "stubCases", cases.take());
-    put(o, "usesCallObjects", usesCallObjects);
+    put(o, "usesCallObjects", usesCallObjects || itf.dispatchBaseIsAsync);
     objects.add(std::move(o));
   }
   put(view, "objectInterfaces", objects.take());

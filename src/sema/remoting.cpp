@@ -213,11 +213,6 @@ class RemotingChecker {
       for (const auto& op : itf.operations)
         if (op.isAsync && !returnsHresult(op))
           header_.error(op.location, "asynchronous method '" + op.name + "' must return HRESULT");
-      if (itf.base && itf.base->name != "IUnknown")
-        header_.error(itf.location,
-                      "cannot generate call objects for '" + itf.name +
-                          "': asynchronous interfaces derived from another asynchronous interface are "
-                          "not generated yet");
     }
     if (itf.isLocal || !itf.uuid) return;
     // The proxy and stub marshal every method of the chain but IUnknown's.

@@ -8,6 +8,8 @@ struct IJobRunner;
 
 struct IHasher;
 
+struct IHasherEx;
+
 struct JobInfo {
   int32_t id{};
   std::unique_ptr<std::u16string> name{};
@@ -55,7 +57,8 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IJobRunner_stub(std::shared_ptr<::mid
 // Unmarshals a call of one of IJobRunner's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IJobRunner hands it the opnums of
 // IJobRunner's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IJobRunner's own stub does (a derived interface's stub calls them synchronously).
+// IJobRunner's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IJobRunner_dispatch(IJobRunner* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface IHasher, IID 5b0d3c1a-7e2f-4a61-9c3d-8e4f5a6b7c02.
@@ -95,8 +98,46 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IHasher_stub(std::shared_ptr<::midlrt
 // Unmarshals a call of one of IHasher's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IHasher hands it the opnums of
 // IHasher's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IHasher's own stub does (a derived interface's stub calls them synchronously).
+// IHasher's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IHasher_dispatch(IHasher* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
+
+// Object interface IHasherEx, IID 5b0d3c1a-7e2f-4a61-9c3d-8e4f5a6b7c04.
+struct IHasherEx : public IHasher {
+  static constexpr ::midlrt::com::IID kIid = {0x5b0d3c1au, 0x7e2f, 0x4a61, {0x9c, 0x3d, 0x8e, 0x4f, 0x5a, 0x6b, 0x7c, 0x04}};
+  virtual HRESULT Reset() = 0;
+};
+inline constexpr ::midlrt::com::IID IID_IHasherEx = IHasherEx::kIid;
+
+// IHasherEx's call object interface, IID 5b0d3c1a-7e2f-4a61-9c3d-8e4f5a6b7c05: Begin_ sends the [in] and [in,out] parameters and
+// returns at once; Finish_ waits if it must and yields the [out] and [in,out] ones (midlrt/async/call_object.h).
+struct AsyncIHasherEx : public AsyncIHasher {
+  static constexpr ::midlrt::com::IID kIid = {0x5b0d3c1au, 0x7e2f, 0x4a61, {0x9c, 0x3d, 0x8e, 0x4f, 0x5a, 0x6b, 0x7c, 0x05}};
+  virtual HRESULT Begin_Reset() = 0;
+  virtual HRESULT Finish_Reset() = 0;
+};
+inline constexpr ::midlrt::com::IID IID_AsyncIHasherEx = AsyncIHasherEx::kIid;
+
+inline const ::midlrt::rpc::SyntaxId IHasherEx_ifspec{ {0x5b0d3c1au, 0x7e2f, 0x4a61, {0x9c, 0x3d, 0x8e, 0x4f, 0x5a, 0x6b, 0x7c, 0x04}}, 0, 0 };
+
+// Client: a proxy for the object `object` that the server at `binding` exports. Its QueryInterface answers
+// IHasherEx and its bases, and ICallFactory for AsyncIHasherEx call objects (and its bases').
+::midlrt::com::ComPtr<IHasherEx> IHasherEx_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
+
+// Client: the functions that marshal IHasherEx's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IHasherEx calls them too.
+HRESULT IHasherEx_Reset_Proxy(IHasherEx* This);
+
+// Server: serves IHasherEx for the objects of `objects` (which may serve other interfaces too).
+void IHasherEx_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// The stub itself, for servers that wrap or route dispatchers.
+std::shared_ptr<::midlrt::rpc::Dispatcher> IHasherEx_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IHasherEx's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IHasherEx hands it the opnums of
+// IHasherEx's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IHasherEx's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
+bool IHasherEx_dispatch(IHasherEx* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {

@@ -380,3 +380,193 @@ HRESULT IHasher_Tail_Proxy(IHasher* This, int32_t max, int32_t& used, std::vecto
 ::midlrt::com::ComPtr<IHasher> IHasher_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IHasher_Proxy::make<IHasher_Proxy>(binding, object);
 }
+
+namespace {
+
+class AsyncIHasherEx_CallObject final : public ::midlrt::async::CallObject<AsyncIHasherEx> {
+public:
+  AsyncIHasherEx_CallObject(std::shared_ptr<::midlrt::rpc::Channel> channel, ::midlrt::com::IUnknown* outer,
+                           const ::midlrt::rpc::Uuid& object)
+      : CallObject(std::move(channel), IHasherEx_ifspec, outer, {}, object) {}
+
+  HRESULT Begin_Hash(int32_t size, const std::vector<uint8_t>& data) override {
+    try {
+      ::midlrt::ndr::Encoder::checkSize("size", static_cast<uint64_t>(size), data.size());
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(size);
+        {
+          midl_e.writeConformance(data.size());
+          midl_e.writeBulk(data.data(), data.size());
+        }
+      }
+      return this->beginCall(3, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Hash(uint64_t& digest) override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      digest = midl_d.read<uint64_t>();
+      midl_result = midl_d.read<int32_t>();
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Begin_Tail(int32_t max) override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_e.write<int32_t>(max);
+      }
+      midl_Tail_max = max;
+      return this->beginCall(4, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Tail(int32_t& used, std::vector<uint8_t>& tail) override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    const int32_t& max = midl_Tail_max;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      uint32_t midl_tail_max_count = 0;
+      used = midl_d.read<int32_t>();
+      {
+        const uint32_t midl_tail_count = midl_d.readConformance();
+        midl_tail_max_count = midl_tail_count;
+        const auto midl_tail_variance = midl_d.readVariance(midl_tail_count);
+        midl_d.readBulk(tail, midl_tail_variance.actualCount);
+      }
+      midl_result = midl_d.read<int32_t>();
+      ::midlrt::ndr::Decoder::checkCorrelation("*used", static_cast<uint64_t>(used), tail.size());
+      ::midlrt::ndr::Decoder::checkCorrelation("max", static_cast<uint64_t>(max), midl_tail_max_count);
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+  int32_t midl_Tail_max{};
+
+  HRESULT Begin_Reset() override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      }
+      return this->beginCall(5, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Reset() override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      midl_result = midl_d.read<int32_t>();
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+protected:
+  // The call object interfaces of the asynchronous bases, whose methods it has too.
+  void* queryAsyncInterface(::midlrt::com::REFIID riid) override {
+    if (riid == AsyncIHasher::kIid) return static_cast<AsyncIHasher*>(this);
+    return CallObject::queryAsyncInterface(riid);
+  }
+};
+
+class IHasherEx_Proxy final : public ::midlrt::com::ComObject<IHasherEx, ::midlrt::com::ICallFactory>,
+    public ::midlrt::com::ProxyBase {
+public:
+  IHasherEx_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
+      : ProxyBase(std::move(channel), object, IHasherEx_ifspec) {}
+
+  ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
+    if (ppv != nullptr && riid == IHasher::kIid) {
+      *ppv = static_cast<IHasher*>(this);
+      AddRef();
+      return ::midlrt::com::S_OK;
+    }
+    return ComObject::QueryInterface(riid, ppv);
+  }
+
+  HRESULT Hash(int32_t size, const std::vector<uint8_t>& data, uint64_t& digest) override {
+    return IHasher_Hash_Proxy(this, size, data, digest);
+  }
+
+  HRESULT Tail(int32_t max, int32_t& used, std::vector<uint8_t>& tail) override {
+    return IHasher_Tail_Proxy(this, max, used, tail);
+  }
+
+  HRESULT Reset() override {
+    return IHasherEx_Reset_Proxy(this);
+  }
+
+  ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
+                                    ::midlrt::com::REFIID riid2, ::midlrt::com::IUnknown** ppv) override {
+    // A call object of AsyncIHasherEx also serves for its asynchronous bases' call object interfaces.
+    const bool midl_ours = riid == AsyncIHasher::kIid || riid == AsyncIHasherEx::kIid;
+    return ::midlrt::async::createCallObject(midl_ours ? AsyncIHasherEx::kIid : riid, AsyncIHasherEx::kIid, pCtrlUnk, riid2, ppv,
+                                             [&](::midlrt::com::IUnknown* outer) {
+                                               return new AsyncIHasherEx_CallObject(ProxyBase::binding(), outer, ProxyBase::object());
+                                             });
+  }
+};
+
+}  // namespace
+
+HRESULT IHasherEx_Reset_Proxy(IHasherEx* This) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+::midlrt::com::ComPtr<IHasherEx> IHasherEx_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
+  return IHasherEx_Proxy::make<IHasherEx_Proxy>(binding, object);
+}

@@ -228,3 +228,58 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IHasher_stub(std::shared_ptr<::midlrt
 void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
   server.registerInterface(IHasher_ifspec, 5, IHasher_stub(std::move(objects)));
 }
+
+bool IHasherEx_dispatch(IHasherEx* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 5: {
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIHasherEx::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIHasherEx*>(midl_itf)->Begin_Reset();
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              const HRESULT midl_result = static_cast<AsyncIHasherEx*>(midl_itf)->Finish_Reset();
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Reset();
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return IHasher_dispatch(midl_object, midl_call, midl_callObjects);
+  }
+}
+
+namespace {
+
+class IHasherEx_Stub final : public ::midlrt::rpc::Dispatcher {
+public:
+  explicit IHasherEx_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
+
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IHasherEx> midl_object = midl_objects->find<IHasherEx>(midl_call.object());
+    if (!midl_object)
+      throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
+                                    "no exported object with this UUID implements IHasherEx");
+    if (!IHasherEx_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+  }
+
+private:
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
+};
+
+}  // namespace
+
+std::shared_ptr<::midlrt::rpc::Dispatcher> IHasherEx_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  return std::make_shared<IHasherEx_Stub>(std::move(objects));
+}
+
+void IHasherEx_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  server.registerInterface(IHasherEx_ifspec, 6, IHasherEx_stub(std::move(objects)));
+}

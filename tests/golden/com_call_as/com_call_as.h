@@ -34,7 +34,8 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IBuffer_stub(std::shared_ptr<::midlrt
 // Unmarshals a call of one of IBuffer's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IBuffer hands it the opnums of
 // IBuffer's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IBuffer's own stub does (a derived interface's stub calls them synchronously).
+// IBuffer's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IBuffer_dispatch(IBuffer* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // [local] Write travels as its [call_as] remote form RemoteWrite. The application defines the first two:
@@ -69,5 +70,6 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> ISizedBuffer_stub(std::shared_ptr<::m
 // Unmarshals a call of one of ISizedBuffer's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from ISizedBuffer hands it the opnums of
 // ISizedBuffer's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// ISizedBuffer's own stub does (a derived interface's stub calls them synchronously).
+// ISizedBuffer's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool ISizedBuffer_dispatch(ISizedBuffer* object, ::midlrt::rpc::ServerCall& call, bool callObjects);

@@ -38,7 +38,8 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IBase_stub(std::shared_ptr<::midlrt::
 // Unmarshals a call of one of IBase's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IBase hands it the opnums of
 // IBase's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IBase's own stub does (a derived interface's stub calls them synchronously).
+// IBase's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IBase_dispatch(IBase* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface IStore, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b3d.
@@ -69,7 +70,8 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
 // Unmarshals a call of one of IStore's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IStore hands it the opnums of
 // IStore's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IStore's own stub does (a derived interface's stub calls them synchronously).
+// IStore's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IStore_dispatch(IStore* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface IAccount, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b3e.
@@ -113,7 +115,8 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IAccount_stub(std::shared_ptr<::midlr
 // Unmarshals a call of one of IAccount's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IAccount hands it the opnums of
 // IAccount's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IAccount's own stub does (a derived interface's stub calls them synchronously).
+// IAccount's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IAccount_dispatch(IAccount* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // Object interface ILocalOnly, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b40.
@@ -147,5 +150,6 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IScript_stub(std::shared_ptr<::midlrt
 // Unmarshals a call of one of IScript's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IScript hands it the opnums of
 // IScript's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IScript's own stub does (a derived interface's stub calls them synchronously).
+// IScript's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IScript_dispatch(IScript* object, ::midlrt::rpc::ServerCall& call, bool callObjects);

@@ -104,7 +104,8 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IConversions_stub(std::shared_ptr<::m
 // Unmarshals a call of one of IConversions's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from IConversions hands it the opnums of
 // IConversions's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// IConversions's own stub does (a derived interface's stub calls them synchronously).
+// IConversions's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool IConversions_dispatch(IConversions* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // RPC interface RpcConversions, uuid 6d69646c-636f-6e76-0000-0000000000aa, version 1.0.

@@ -85,7 +85,8 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> INames_stub(std::shared_ptr<::midlrt:
 // Unmarshals a call of one of INames's methods, calls `object` and marshals the reply; false if the
 // opnum is none of its chain's. The stub of every interface derived from INames hands it the opnums of
 // INames's methods. `callObjects`: hand asynchronous methods to the object's call object, as
-// INames's own stub does (a derived interface's stub calls them synchronously).
+// INames's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
 bool INames_dispatch(INames* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // RPC interface Names, uuid 7182a3b4-c5d6-4e7f-8091-a2b3c4d5e6f7, version 1.0.
