@@ -207,7 +207,8 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
         v.data = c->rbuf.get() + c->rbeg;
         auto hs = pdu::decodeHeader(v.data, c->rend - c->rbeg, v.header);
         if (hs == pdu::HeaderStatus::kNeedMore) break;
-        if (hs == pdu::HeaderStatus::kInvalid) throw pdu::ProtocolError("invalid PDU header");
+        // A server speaking another protocol version is as unusable as a malformed header (MS-RPCE 1.7).
+        if (hs != pdu::HeaderStatus::kOk) throw pdu::ProtocolError("invalid PDU header");
         if (v.header.fragLength > c->rend - c->rbeg) break;
         route(c, v, done);
         c->rbeg += v.header.fragLength;
