@@ -116,6 +116,7 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         st.clear();
         st.reserve(std::min<size_t>({r.allocHint, opts.maxReplySize, size_t{1} << 20}));
         call->started = true;
+        call->replyHint = r.allocHint;
       } else if (!call->started) {
         throw pdu::ProtocolError("response fragment without a first fragment");
       }
@@ -124,12 +125,17 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         return;
       }
       st.insert(st.end(), body.stub, body.stub + body.stubLength);
-      if (v.header.flags & pdu::kLastFrag) finish(call, status::kOk, done);
+      if (!(v.header.flags & pdu::kLastFrag)) return;
+      // MS-RPCE 2.2.2.6: a non-zero alloc_hint above the stub data of all the fragments rejects the call
+      // (the connection stays usable: every fragment was well formed).
+      finish(call, call->replyHint > st.size() ? status::kProtocolError : status::kOk, done);
       return;
     }
     case pdu::PType::kFault: {
       pdu::Fault f = pdu::decodeFault(v);
-      if (call) finish(call, f.status != 0 ? f.status : status::kCallFailed, done);
+      if (!call) return;
+      call->reply.setDidNotExecute((v.header.flags & pdu::kDidNotExecute) != 0);
+      finish(call, f.status != 0 ? f.status : status::kCallFailed, done);
       return;
     }
     case pdu::PType::kBindAck:
@@ -210,6 +216,8 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
         // A server speaking another protocol version is as unusable as a malformed header (MS-RPCE 1.7).
         if (hs != pdu::HeaderStatus::kOk) throw pdu::ProtocolError("invalid PDU header");
         if (v.header.fragLength > c->rend - c->rbeg) break;
+        // C706 12.6.3.1: no fragment longer than the max_recv_frag the bind offered.
+        if (v.header.fragLength > c->recvFrag) throw pdu::ProtocolError("fragment longer than max_recv_frag");
         route(c, v, done);
         c->rbeg += v.header.fragLength;
       }

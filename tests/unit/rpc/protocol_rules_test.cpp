@@ -1,6 +1,7 @@
-// The connection-oriented protocol's rules on the server (C706 chapter 12, MS-RPCE 2.2.2 and 3.3): protocol
-// versions, fragment sizes, alloc_hint, the pfc_flags PFC_CONC_MPX, PFC_MAYBE and PFC_OBJECT_UUID. Raw PDUs
-// against a Server.
+// The connection-oriented protocol's rules on both sides (C706 chapter 12, MS-RPCE 2.2.2 and 3.3): protocol
+// versions, fragment sizes, alloc_hint, the pfc_flags PFC_CONC_MPX, PFC_MAYBE, PFC_OBJECT_UUID and
+// PFC_DID_NOT_EXECUTE, and what a client reports for a bind_nak. Raw PDUs against a Server, and a raw fake
+// server against a Channel.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -270,6 +271,190 @@ TEST_F(ServerRules, TheObjectUuidOfAFragmentedRequestReachesTheCall) {
   uint8_t expected[16];
   object.encode(expected);
   EXPECT_EQ(std::memcmp(r.data() + 4, expected, 16), 0);
+}
+
+// ---- the client, against a raw fake server ----
+
+// Listens on loopback, accepts one connection and hands each PDU the client sends to `answer`.
+class FakeServer {
+ public:
+  using Answer = std::function<void(int fd, const pdu::View& v)>;
+  explicit FakeServer(Answer answer) : answer_(std::move(answer)) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(listen_, 4), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~FakeServer() {
+    ::shutdown(listen_, SHUT_RDWR);
+    thread_.join();
+    ::close(listen_);
+  }
+  std::string binding() const { return "ncacn_ip_tcp:127.0.0.1[" + std::to_string(port_) + "]"; }
+
+  // A bind_ack accepting the one proposed context with NDR 2.0.
+  static void ack(int fd, const pdu::View& bind) {
+    pdu::Bind b = pdu::decodeBind(bind);
+    pdu::BindAck a;
+    a.maxXmitFrag = b.maxRecvFrag;
+    a.maxRecvFrag = b.maxXmitFrag;
+    a.assocGroupId = 0x1234;
+    pdu::ContextResultEntry e;
+    e.transferSyntax = kNdr20Syntax;
+    a.results.push_back(e);
+    Bytes out;
+    pdu::encodeBindAck(out, pdu::PType::kBindAck, kWhole | pdu::kConcMpx, bind.header.callId, a);
+    sendAll(fd, out);
+  }
+
+ private:
+  void run() {
+    pollfd p{listen_, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return;
+    int fd = ::accept(listen_, nullptr, nullptr);
+    if (fd < 0) return;
+    PduStream in(fd);
+    Bytes got;
+    pdu::View v;
+    while (in.next(got, v) == PduStream::Got::kPdu) answer_(fd, v);
+    ::close(fd);
+  }
+
+  Answer answer_;
+  int listen_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// A fake server that refuses every bind with `reason`.
+uint32_t statusOfBindNak(pdu::RejectReason reason, bool* didNotExecute) {
+  FakeServer fake([reason](int fd, const pdu::View& v) {
+    if (v.header.type != pdu::PType::kBind) return;
+    pdu::BindNak nak;
+    nak.reason = reason;
+    Bytes out;
+    pdu::encodeBindNak(out, v.header.callId, nak);
+    sendAll(fd, out);
+  });
+  auto ch = Channel::create(fake.binding());
+  Message m = Message::acquire();
+  Reply r;
+  uint32_t s = ch->tryInvoke(kEchoIf, testing::kEcho, m, r);
+  *didNotExecute = r.didNotExecute();
+  return s;
+}
+
+// MS-RPCE 2.2.2.5: each reject reason reported as what it means, never as an unknown interface.
+TEST(ClientRules, ABindNakIsReportedByItsReason) {
+  const std::pair<pdu::RejectReason, uint32_t> cases[] = {
+      {pdu::RejectReason::kProtocolVersionNotSupported, status::kProtocolError},
+      {pdu::RejectReason::kLocalLimitExceeded, status::kServerTooBusy},
+      {pdu::RejectReason::kTemporaryCongestion, status::kServerTooBusy},
+      {pdu::RejectReason::kAuthenticationTypeNotRecognized, status::kUnknownAuthnService},
+      {pdu::RejectReason::kInvalidChecksum, status::kSecPkgError},
+      {pdu::RejectReason::kNotSpecified, status::kCallFailedDne},
+  };
+  for (auto [reason, expected] : cases) {
+    bool dne = false;
+    EXPECT_EQ(statusOfBindNak(reason, &dne), expected) << "reason " << static_cast<int>(reason);
+    EXPECT_TRUE(dne);
+  }
+}
+
+TEST(ClientRules, ARefusedBindThrowsAnRpcErrorThatSaysTheCallDidNotRun) {
+  FakeServer fake([](int fd, const pdu::View& v) {
+    pdu::BindNak nak;
+    nak.reason = pdu::RejectReason::kProtocolVersionNotSupported;
+    Bytes out;
+    pdu::encodeBindNak(out, v.header.callId, nak);
+    sendAll(fd, out);
+  });
+  auto ch = Channel::create(fake.binding());
+  Message m = Message::acquire();
+  try {
+    ch->invoke(kEchoIf, testing::kEcho, m);
+    FAIL() << "the call went through";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.status(), status::kProtocolError);
+    EXPECT_TRUE(e.didNotExecute());
+    EXPECT_NE(std::string(e.what()).find("bind_nak"), std::string::npos);
+  }
+}
+
+// C706 12.6.3.1: PFC_DID_NOT_EXECUTE on a fault tells the client that the server did not run the call.
+TEST(ClientRules, AFaultWithDidNotExecuteIsReportedByEveryKindOfCall) {
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  auto ch = Channel::createInProcess(server);
+  Message m = Message::acquire();
+  Reply r;
+  // An opnum beyond the interface: the server faults it with PFC_DID_NOT_EXECUTE.
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kOpCount, m, r), status::kOpRangeError);
+  EXPECT_TRUE(r.didNotExecute());
+  // The manager ran and threw: no PFC_DID_NOT_EXECUTE; and a success clears the flag of the Reply reused.
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kThrow, m, r), status::kCallFailed);
+  EXPECT_FALSE(r.didNotExecute());
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kOpCount, m, r), status::kOpRangeError);
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kOk);
+  EXPECT_FALSE(r.didNotExecute());
+  try {
+    ch->invoke(kEchoIf, testing::kOpCount, m);
+    FAIL() << "the call went through";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.status(), status::kOpRangeError);
+    EXPECT_TRUE(e.didNotExecute());
+  }
+  std::promise<bool> async;
+  ch->invokeAsync(kEchoIf, testing::kOpCount, Message::acquire(), [&](uint32_t s, Reply& reply) {
+    async.set_value(s == status::kOpRangeError && reply.didNotExecute());
+  });
+  EXPECT_TRUE(async.get_future().get());
+}
+
+// C706 12.6.3.1: the server sends no fragment longer than the max_recv_frag the client's bind offered.
+TEST(ClientRules, AResponseFragmentLongerThanTheClientsMaxRecvFragFailsTheConnection) {
+  FakeServer fake([](int fd, const pdu::View& v) {
+    if (v.header.type == pdu::PType::kBind) return FakeServer::ack(fd, v);
+    pdu::Response r;
+    Bytes stub(2000, 9);
+    r.allocHint = static_cast<uint32_t>(stub.size());
+    Bytes out;
+    pdu::encodeResponse(out, kWhole, v.header.callId, r, stub.data(), stub.size());
+    sendAll(fd, out);
+  });
+  ChannelOptions o;
+  o.maxFrag = pdu::kMinFragSize;
+  auto ch = Channel::create(fake.binding(), o);
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kProtocolError);
+}
+
+// MS-RPCE 2.2.2.6, on the client: a response whose alloc_hint exceeds its stub data is rejected.
+TEST(ClientRules, AResponseWhoseAllocHintExceedsItsStubDataFailsTheCall) {
+  std::atomic<int> requests{0};
+  FakeServer fake([&](int fd, const pdu::View& v) {
+    if (v.header.type == pdu::PType::kBind) return FakeServer::ack(fd, v);
+    pdu::Response r;
+    Bytes stub(8, 9);
+    r.allocHint = requests.fetch_add(1) == 0 ? 100 : 8;
+    Bytes out;
+    pdu::encodeResponse(out, kWhole, v.header.callId, r, stub.data(), stub.size());
+    sendAll(fd, out);
+  });
+  auto ch = Channel::create(fake.binding());
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kProtocolError);
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kOk);  // the connection is still fine
+  EXPECT_EQ(r.size(), 8u);
 }
 
 }  // namespace
