@@ -79,7 +79,6 @@ struct ClientCall {
   bool done = false;
   bool started = false;
   uint32_t status = 0;
-  uint32_t replyHint = 0;  // the first response fragment's alloc_hint
   Reply reply;
   std::optional<pdu::BindAck> ack;
   std::optional<pdu::BindNak> nak;

@@ -116,7 +116,6 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         st.clear();
         st.reserve(std::min<size_t>({r.allocHint, opts.maxReplySize, size_t{1} << 20}));
         call->started = true;
-        call->replyHint = r.allocHint;
       } else if (!call->started) {
         throw pdu::ProtocolError("response fragment without a first fragment");
       }
@@ -125,10 +124,9 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         return;
       }
       st.insert(st.end(), body.stub, body.stub + body.stubLength);
-      if (!(v.header.flags & pdu::kLastFrag)) return;
-      // MS-RPCE 2.2.2.6: a non-zero alloc_hint above the stub data of all the fragments rejects the call
-      // (the connection stays usable: every fragment was well formed).
-      finish(call, call->replyHint > st.size() ? status::kProtocolError : status::kOk, done);
+      // MS-RPCE 2.2.2.6 would also have a response rejected whose alloc_hint exceeds its stub data; it is
+      // accepted, because impacket's DCERPCServer answers with the request's alloc_hint in its responses.
+      if (v.header.flags & pdu::kLastFrag) finish(call, status::kOk, done);
       return;
     }
     case pdu::PType::kFault: {
