@@ -98,10 +98,13 @@ uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& requ
   try {
     return detail::invokeBlocking(pick(), iface, opnum, request, reply, options);
   } catch (const RpcError& e) {
+    reply.setDidNotExecute(e.didNotExecute());  // a refused bind
     return e.status();
   } catch (const std::bad_alloc&) {
+    reply.setDidNotExecute(false);
     return status::kReplyTooBig;
   } catch (...) {
+    reply.setDidNotExecute(false);
     return status::kCallFailed;
   }
 }
@@ -109,7 +112,10 @@ uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& requ
 Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options) {
   Reply reply;
   uint32_t s = detail::invokeBlocking(pick(), iface, opnum, request, reply, options);
-  if (s != status::kOk) throw RpcError(s, "opnum " + std::to_string(opnum) + " of " + iface.uuid.toString());
+  if (s != status::kOk) {
+    throw RpcError(s, "opnum " + std::to_string(opnum) + " of " + iface.uuid.toString(),
+                   reply.didNotExecute());
+  }
   return reply;
 }
 
@@ -122,6 +128,7 @@ CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message r
     ctx = impl.ensureContext(iface, c);
   } catch (const RpcError& e) {
     Reply empty;
+    empty.setDidNotExecute(e.didNotExecute());
     done(e.status(), empty);
     return CallHandle();
   }

@@ -18,6 +18,24 @@ namespace {
 void makeBlocking(int fd) {
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 }
+
+// What a call reports when the server refuses its bind, by the bind_nak's reason (MS-RPCE 2.2.2.5).
+uint32_t statusOfBindNak(pdu::RejectReason reason) {
+  switch (reason) {
+    case pdu::RejectReason::kTemporaryCongestion:  // "treat ... in the same manner as LOCAL_LIMIT_EXCEEDED"
+    case pdu::RejectReason::kLocalLimitExceeded:   // "lack of resources"
+      return status::kServerTooBusy;
+    case pdu::RejectReason::kProtocolVersionNotSupported:  // "a protocol error while processing an rpc_bind"
+      return status::kProtocolError;
+    case pdu::RejectReason::kAuthenticationTypeNotRecognized:
+      return status::kUnknownAuthnService;
+    case pdu::RejectReason::kInvalidChecksum:  // "an unrecoverable error ... by the underlying security
+                                               // package"
+      return status::kSecPkgError;
+    default:
+      return status::kCallFailedDne;  // refused for no reason given: nothing ran
+  }
+}
 }  // namespace
 
 std::shared_ptr<ClientConn> ChannelImpl::connect() {
@@ -32,7 +50,9 @@ std::shared_ptr<ClientConn> ChannelImpl::connect() {
   makeBlocking(fd);
   timeval tv{0, kLeaderRecheck.count() * 1000};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return std::make_shared<ClientConn>(fd);
+  auto c = std::make_shared<ClientConn>(fd);
+  c->recvFrag = std::max(opts.maxFrag, pdu::kMinFragSize);  // what the bind will offer as max_recv_frag
+  return c;
 }
 
 uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut) {
@@ -81,7 +101,7 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
   {
     std::lock_guard lk(mu);
     alter = c->bound;
-    b.maxXmitFrag = b.maxRecvFrag = std::max(opts.maxFrag, pdu::kMinFragSize);
+    b.maxXmitFrag = b.maxRecvFrag = c->recvFrag;
     b.assocGroupId = c->assocGroup;
     ctxId = c->nextContextId++;
     b.contexts.push_back(pdu::ContextElement{ctxId, iface, {kNdr20Syntax}});
@@ -104,8 +124,9 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
   uint32_t s = wait(*call, &deferred.done);
   if (s != status::kOk) throw RpcError(s, "binding " + iface.uuid.toString());
   if (call->nak) {
-    throw RpcError(status::kUnknownIf,
-                   "bind_nak, reject reason " + std::to_string(static_cast<unsigned>(call->nak->reason)));
+    auto reason = call->nak->reason;
+    throw RpcError(statusOfBindNak(reason),
+                   "bind_nak, reject reason " + std::to_string(static_cast<unsigned>(reason)), true);
   }
   const pdu::BindAck& ack = *call->ack;
   if (!alter) {

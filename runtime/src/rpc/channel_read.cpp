@@ -124,12 +124,16 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         return;
       }
       st.insert(st.end(), body.stub, body.stub + body.stubLength);
+      // MS-RPCE 2.2.2.6 would also have a response rejected whose alloc_hint exceeds its stub data; it is
+      // accepted, because impacket's DCERPCServer answers with the request's alloc_hint in its responses.
       if (v.header.flags & pdu::kLastFrag) finish(call, status::kOk, done);
       return;
     }
     case pdu::PType::kFault: {
       pdu::Fault f = pdu::decodeFault(v);
-      if (call) finish(call, f.status != 0 ? f.status : status::kCallFailed, done);
+      if (!call) return;
+      call->reply.setDidNotExecute((v.header.flags & pdu::kDidNotExecute) != 0);
+      finish(call, f.status != 0 ? f.status : status::kCallFailed, done);
       return;
     }
     case pdu::PType::kBindAck:
@@ -207,8 +211,11 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
         v.data = c->rbuf.get() + c->rbeg;
         auto hs = pdu::decodeHeader(v.data, c->rend - c->rbeg, v.header);
         if (hs == pdu::HeaderStatus::kNeedMore) break;
-        if (hs == pdu::HeaderStatus::kInvalid) throw pdu::ProtocolError("invalid PDU header");
+        // A server speaking another protocol version is as unusable as a malformed header (MS-RPCE 1.7).
+        if (hs != pdu::HeaderStatus::kOk) throw pdu::ProtocolError("invalid PDU header");
         if (v.header.fragLength > c->rend - c->rbeg) break;
+        // C706 12.6.3.1: no fragment longer than the max_recv_frag the bind offered.
+        if (v.header.fragLength > c->recvFrag) throw pdu::ProtocolError("fragment longer than max_recv_frag");
         route(c, v, done);
         c->rbeg += v.header.fragLength;
       }

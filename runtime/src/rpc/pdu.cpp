@@ -268,12 +268,13 @@ HeaderStatus decodeHeader(const uint8_t* d, size_t available, Header& h) {
   h.fragLength = get16(d + 8);
   h.authLength = get16(d + 10);
   h.callId = get32(d + 12);
-  if (h.rpcVers != 5 || h.rpcVersMinor > 1) return HeaderStatus::kInvalid;
   // Integer representation little-endian, characters ASCII, floating point IEEE.
   if (h.drep[0] != 0x10 || h.drep[1] != 0) return HeaderStatus::kInvalid;
   if (h.fragLength < kHeaderSize) return HeaderStatus::kInvalid;
   if (h.authLength != 0 && size_t{h.authLength} + 8 + kHeaderSize > h.fragLength)
     return HeaderStatus::kInvalid;
+  // Checked last: the rest of the header is readable, so a server can answer a bind with bind_nak.
+  if (h.rpcVers != kSupportedVersion.first || h.rpcVersMinor > 1) return HeaderStatus::kUnsupportedVersion;
   return HeaderStatus::kOk;
 }
 

@@ -39,6 +39,10 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   ack.maxRecvFrag = std::min(opts.maxFrag, b.maxXmitFrag);
   if (!alter) {
     auto association = std::make_shared<Association>(joinGroup(*c, b.assocGroupId));
+    c->recvFrag = ack.maxRecvFrag;
+    // Calls overlap on this connection only if the client asked for concurrent multiplexing in its bind;
+    // this server supports it, so it grants what is asked (MS-RPCE 3.3.1.5.8).
+    c->multiplexed = (v.header.flags & pdu::kConcMpx) != 0;
     std::lock_guard lk(c->mu);
     c->association = std::move(association);
     c->xmitFrag = xmit;
@@ -85,9 +89,26 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
     ack.results.push_back(e);
   }
   c->bound = true;
-  uint8_t flags = static_cast<uint8_t>(pdu::kFirstFrag | pdu::kLastFrag | (v.header.flags & pdu::kConcMpx));
+  // PFC_CONC_MPX is negotiated by bind alone: bind_ack grants it, alter_context_resp never carries it (what
+  // Windows does, as Samba's protocol tests record).
+  uint8_t mpx = alter ? 0 : static_cast<uint8_t>(v.header.flags & pdu::kConcMpx);
+  uint8_t flags = static_cast<uint8_t>(pdu::kFirstFrag | pdu::kLastFrag | mpx);
   pdu::encodeBindAck(bytes, alter ? pdu::PType::kAlterContextResp : pdu::PType::kBindAck, flags,
                      v.header.callId, ack);
+  std::lock_guard lk(c->mu);
+  c->out.appendCopy(bytes.data(), bytes.size());
+}
+
+void ServerImpl::refuseVersion(const std::shared_ptr<ServerConn>& c, const pdu::Header& h) {
+  // MS-RPCE 3.3.1.5.1: a PDU of another protocol version gets an error "depending on the received PDU"
+  // (<97>). For a bind that is bind_nak with reason protocol_version_not_supported and the versions the
+  // server speaks (C706 12.6.4.5, MS-RPCE 2.2.2.9: 5.0); the connection then closes. Any other PDU of an
+  // unknown version just closes it: its body cannot be trusted to name a call to fault.
+  if (h.type != pdu::PType::kBind || c->bound) return;
+  pdu::BindNak nak;
+  nak.reason = pdu::RejectReason::kProtocolVersionNotSupported;
+  std::vector<uint8_t> bytes;
+  pdu::encodeBindNak(bytes, h.callId, nak);
   std::lock_guard lk(c->mu);
   c->out.appendCopy(bytes.data(), bytes.size());
 }

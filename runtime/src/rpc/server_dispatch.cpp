@@ -13,6 +13,12 @@ namespace midlrt::rpc::detail {
 namespace {
 constexpr size_t kMaxTrustedAllocHint = 1u << 20;  // reserve no more up front, whatever alloc_hint says
 
+// No call of the connection is waiting for its answer.
+bool idle(ServerConn& c) {
+  std::lock_guard lk(c.mu);
+  return c.active.empty();
+}
+
 // What the calls being reassembled on a connection hold together (capacity: reserved memory counts).
 size_t reassemblyBytes(const ServerConn& c) {
   size_t n = 0;
@@ -27,8 +33,16 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
   uint32_t callId = v.header.callId;
   bool first = v.header.flags & pdu::kFirstFrag;
   bool last = v.header.flags & pdu::kLastFrag;
+  // PFC_MAYBE is ignored: the call runs and is answered, as MS-RPCE 2.2.2.2 allows and Windows does (<35>).
   if (first) {
     if (c->partial.count(callId) != 0) return false;
+    if (!c->multiplexed && (!c->partial.empty() || !idle(*c))) {
+      // Without PFC_CONC_MPX in the bind the connection is exclusive: the client waits for a call's whole
+      // response before it sends the next request (MS-RPCE 3.3.1.5.8). A second call is a protocol error:
+      // a fault with nca_s_proto_error (MS-RPCE 3.3.3.5.7), then the connection closes, as Samba does.
+      c->sendRefusal(callId, q.contextId, status::kProtoError);
+      return false;
+    }
     if (body.stubLength > opts.maxRequestSize) return false;
     size_t reserve = std::min<size_t>({q.allocHint, opts.maxRequestSize, kMaxTrustedAllocHint});
     if (!last && reassemblyBytes(*c) + std::max(reserve, body.stubLength) > opts.maxRequestSize) return false;
@@ -68,6 +82,13 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
   }
   if (draining) {
     call->faultUnexecuted(status::kServerTooBusy);
+    return true;
+  }
+  // MS-RPCE 2.2.2, "alloc_hint Interpretation": a non-zero alloc_hint (the first fragment's: the stub
+  // data of every fragment) above the stub data that came is a reason to reject the call. Below it is not:
+  // alloc_hint is a hint, and more data than it announced is bounded by ServerOptions::maxRequestSize alone.
+  if (q.allocHint != 0 && q.allocHint > call->request_.size()) {
+    call->faultUnexecuted(status::kProtoError);
     return true;
   }
   auto it = std::find_if(c->contexts.begin(), c->contexts.end(),

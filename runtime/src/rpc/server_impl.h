@@ -62,6 +62,10 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   size_t rbeg = 0;
   size_t rend = 0;
   bool bound = false;
+  // What the bind negotiated: the largest fragment the server accepts (0 before bind: ServerOptions::maxFrag)
+  // and whether calls may overlap on the connection (PFC_CONC_MPX, C706 12.6.3.1).
+  uint16_t recvFrag = 0;
+  bool multiplexed = false;
   std::vector<BoundContext> contexts;
   std::unordered_map<uint32_t, Partial> partial;
 
@@ -78,6 +82,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
   void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
+  // A fault for a request refused before it became a call (it carries PFC_DID_NOT_EXECUTE).
+  void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);
   void flushMaybeLocked();
   void flushLocked();
 };
@@ -123,11 +129,19 @@ struct ServerImpl {
   void onReadable(const std::shared_ptr<ServerConn>& c);
   void onWritable(const std::shared_ptr<ServerConn>& c);
   void closeConnection(const std::shared_ptr<ServerConn>& c);
+  // After a protocol error: writes what is queued (the bind_nak or fault that says why), reads what the
+  // peer already sent (so closing does not reset the connection under our answer), then closes.
+  void closeAfterAnswer(const std::shared_ptr<ServerConn>& c);
+  // The PDU's frag_length against what the bind negotiated; false (after a fault for a request) when the
+  // peer sent a longer fragment.
+  bool checkFragLength(const std::shared_ptr<ServerConn>& c, const pdu::View& v);
   // Returns false when the connection must be closed.
   bool handlePdu(const std::shared_ptr<ServerConn>& c, const pdu::View& v);
 
   // server_bind.cpp: bind and alter_context.
   void handleBind(const std::shared_ptr<ServerConn>& c, const pdu::View& v, bool alter);
+  // A PDU of a protocol version this runtime does not speak: a bind gets bind_nak (reason 4).
+  void refuseVersion(const std::shared_ptr<ServerConn>& c, const pdu::Header& h);
 
   // association_group.cpp: the group a new connection's bind asks for, if it exists and was made from the
   // same machine; else a new one.

@@ -176,20 +176,21 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c) {
     v.data = c->rbuf.get() + c->rbeg;
     auto hs = pdu::decodeHeader(v.data, c->rend - c->rbeg, v.header);
     if (hs == pdu::HeaderStatus::kNeedMore) break;
-    if (hs == pdu::HeaderStatus::kInvalid) {
+    if (hs != pdu::HeaderStatus::kOk) {
+      if (hs == pdu::HeaderStatus::kUnsupportedVersion) refuseVersion(c, v.header);
       ok = false;
       break;
     }
     if (v.header.fragLength > c->rend - c->rbeg) break;
     try {
-      ok = handlePdu(c, v);
+      ok = checkFragLength(c, v) && handlePdu(c, v);
     } catch (...) {
       ok = false;  // protocol violation, or memory exhausted by what the peer asked for
     }
     c->rbeg += v.header.fragLength;
   }
   if (!ok) {
-    closeConnection(c);
+    closeAfterAnswer(c);
     return;
   }
   // Keep the partial PDU (at most one fragment) at the front so the buffer always has room for the rest.
@@ -200,6 +201,30 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c) {
   std::lock_guard lk(c->mu);
   c->batching = false;
   c->flushLocked();
+}
+
+void ServerImpl::closeAfterAnswer(const std::shared_ptr<ServerConn>& c) {
+  {
+    std::lock_guard lk(c->mu);
+    c->flushLocked();  // best effort: the socket is non-blocking, and the answer is one small PDU
+  }
+  uint8_t scratch[4096];
+  for (int i = 0; i < 64 && ::recv(c->fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0; ++i) {
+  }
+  closeConnection(c);
+}
+
+bool ServerImpl::checkFragLength(const std::shared_ptr<ServerConn>& c, const pdu::View& v) {
+  // C706 12.6.3.1 (max_recv_frag): a peer never sends a fragment longer than the receiver negotiated. A
+  // longer request is a protocol error: a fault with nca_s_proto_error (MS-RPCE 3.3.3.5.7), at once
+  // (3.3.3.5.8), then the connection closes, as Samba does. Any other PDU that long just closes it.
+  size_t limit = c->recvFrag != 0 ? c->recvFrag : opts.maxFrag;
+  if (v.header.fragLength <= limit) return true;
+  if (v.header.type == pdu::PType::kRequest && v.header.fragLength >= pdu::kRequestHeaderSize) {
+    uint16_t contextId = static_cast<uint16_t>(v.data[20] | v.data[21] << 8);
+    c->sendRefusal(v.header.callId, contextId, status::kProtoError);
+  }
+  return false;
 }
 
 bool ServerImpl::handlePdu(const std::shared_ptr<ServerConn>& c, const pdu::View& v) {

@@ -92,4 +92,16 @@ void ServerConn::sendFault(ServerCall& call, uint32_t status, uint8_t flags) {
   flushMaybeLocked();
 }
 
+void ServerConn::sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status) {
+  std::vector<uint8_t> bytes;
+  pdu::Fault f;
+  f.contextId = contextId;
+  f.status = status;
+  pdu::encodeFault(bytes, callId, f, pdu::kDidNotExecute);
+  std::lock_guard lk(mu);
+  if (closed) return;
+  out.appendCopy(bytes.data(), bytes.size());
+  flushMaybeLocked();
+}
+
 }  // namespace midlrt::rpc::detail

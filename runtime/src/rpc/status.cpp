@@ -28,6 +28,12 @@ std::string statusName(uint32_t s) {
       return "RPC_S_UNKNOWN_IF";
     case kCallFailed:
       return "RPC_S_CALL_FAILED";
+    case kCallFailedDne:
+      return "RPC_S_CALL_FAILED_DNE";
+    case kUnknownAuthnService:
+      return "RPC_S_UNKNOWN_AUTHN_SERVICE";
+    case kSecPkgError:
+      return "RPC_S_SEC_PKG_ERROR";
     case kProtocolError:
       return "RPC_S_PROTOCOL_ERROR";
     case kBadStubData:
@@ -87,5 +93,7 @@ std::string describe(uint32_t s, const std::string& detail) {
 RpcError::RpcError(uint32_t s) : std::runtime_error(describe(s, {})), status_(s) {}
 RpcError::RpcError(uint32_t s, const std::string& detail)
     : std::runtime_error(describe(s, detail)), status_(s) {}
+RpcError::RpcError(uint32_t s, const std::string& detail, bool didNotExecute)
+    : std::runtime_error(describe(s, detail)), status_(s), didNotExecute_(didNotExecute) {}
 
 }  // namespace midlrt::rpc

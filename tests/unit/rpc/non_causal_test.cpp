@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,11 +22,13 @@
 #include "midlrt/rpc/pdu.h"
 #include "midlrt/rpc/server.h"
 #include "midlrt/rpc/status.h"
+#include "raw_peer.h"
 
 namespace midlrt::rpc {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::readPdu;
 
 const SyntaxId kProbeIf{*Uuid::parse("3b8f1c2d-6e4a-4f10-9a7b-2c3d4e5f6a7b"), 1, 0};
 
@@ -445,20 +446,6 @@ class AssociationGroups : public ::testing::Test {
     if (!readPdu(fd, got, v.header)) return 0;
     v.data = got.data();
     return pdu::decodeBindAck(v).assocGroupId;
-  }
-  // Reads one whole PDU from fd into `got` (and its header); false on a timeout or a closed connection.
-  static bool readPdu(int fd, std::vector<uint8_t>& got, pdu::Header& h) {
-    while (true) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 5000) <= 0) return false;
-      uint8_t buf[1024];
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return false;
-      got.insert(got.end(), buf, buf + n);
-      if (pdu::decodeHeader(got.data(), got.size(), h) == pdu::HeaderStatus::kOk &&
-          got.size() >= h.fragLength)
-        return true;
-    }
   }
   void closeAndWait(int fd) {
     size_t before = server_.connectionCount();

@@ -207,6 +207,16 @@ TEST(Pdu, HeaderDecoderRejectsWrongVersionByteOrderAndLengths) {
   EXPECT_EQ(decodeHeader(good.data(), 15, h), HeaderStatus::kNeedMore);
   Bytes bad = good;
   bad[0] = 4;
+  EXPECT_EQ(decodeHeader(bad.data(), bad.size(), h), HeaderStatus::kUnsupportedVersion);
+  bad = good;
+  bad[1] = 2;  // 5.2
+  EXPECT_EQ(decodeHeader(bad.data(), bad.size(), h), HeaderStatus::kUnsupportedVersion);
+  bad = good;
+  bad[1] = 1;  // 5.1 (DCE 1.1) is accepted
+  EXPECT_EQ(decodeHeader(bad.data(), bad.size(), h), HeaderStatus::kOk);
+  bad = good;
+  bad[0] = 4;
+  bad[4] = 0x00;  // a wrong version with an unreadable header is just invalid
   EXPECT_EQ(decodeHeader(bad.data(), bad.size(), h), HeaderStatus::kInvalid);
   bad = good;
   bad[4] = 0x00;  // big-endian integers

@@ -555,6 +555,7 @@ TEST_F(Hostile, RandomBytesAfterBindNeverCrash) {
 
 TEST_F(Hostile, InterleavedFragmentsOfTwoCallsAreReassembledPerCallId) {
   auto bytes = bindBytes();
+  bytes[3] |= pdu::kConcMpx;  // two calls in flight at once need a multiplexed connection (MS-RPCE 3.3.1.5.8)
   pdu::Request q;
   q.opnum = testing::kEcho;
   auto frag = [&](uint32_t callId, uint8_t flags, const char* text) {

@@ -60,7 +60,8 @@ struct CallOptions {
   const Uuid* object = nullptr;
 };
 
-/// Completion of an asynchronous call: status 0 and the reply, or the fault/failure status.
+/// Completion of an asynchronous call: status 0 and the reply, or the fault/failure status (and
+/// reply.didNotExecute() when the server guaranteed it did not run the call).
 using Completion = std::function<void(uint32_t status, Reply& reply)>;
 
 /// A call in flight, for cancellation.
@@ -112,7 +113,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
   /// Blocking call. The request's headroom is used for the PDU header. Throws RpcError on fault/failure.
   Reply invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options = {});
-  /// Blocking call that returns the status instead of throwing ([comm_status]/[fault_status]).
+  /// Blocking call that returns the status instead of throwing ([comm_status]/[fault_status]); on failure
+  /// reply.didNotExecute() says whether the server guaranteed it did not run the call.
   uint32_t tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
                      const CallOptions& options = {}) noexcept;
   /// Asynchronous call: returns once the request is queued (binding the interface first if needed, which

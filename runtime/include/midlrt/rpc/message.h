@@ -69,9 +69,15 @@ class Message {
   ndr::Buffer bytes_;
 };
 
-/// Received stub data (reassembled from every fragment), owned by the caller until it is destroyed.
+/// Received stub data (reassembled from every fragment), owned by the caller until it is destroyed. For a
+/// call that failed, it says whether the server's fault guaranteed that the call did not run.
 class Reply {
  public:
+  /// The call failed with a fault carrying PFC_DID_NOT_EXECUTE (C706 12.6.3.1), or its bind was refused:
+  /// the server ran none of it, so it may be retried. False after a success or any other failure.
+  bool didNotExecute() const { return didNotExecute_; }
+  /// Set by the runtime when the call finishes.
+  void setDidNotExecute(bool v) { didNotExecute_ = v; }
   /// The stub data: what generated code unmarshals the [out] parameters from.
   const uint8_t* data() const { return bytes_.data(); }
   /// Bytes of stub data.
@@ -84,6 +90,7 @@ class Reply {
 
  private:
   std::vector<uint8_t> bytes_;
+  bool didNotExecute_ = false;
 };
 
 }  // namespace midlrt::rpc

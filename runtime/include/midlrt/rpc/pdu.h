@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "midlrt/rpc/uuid.h"
@@ -36,7 +37,7 @@ inline constexpr uint8_t kLastFrag = 0x02;       ///< PFC_LAST_FRAG
 inline constexpr uint8_t kPendingCancel = 0x04;  ///< also PFC_SUPPORT_HEADER_SIGN in bind (MS-RPCE)
 inline constexpr uint8_t kConcMpx = 0x10;        ///< PFC_CONC_MPX: calls multiplexed on the connection
 inline constexpr uint8_t kDidNotExecute = 0x20;  ///< PFC_DID_NOT_EXECUTE (in a fault)
-inline constexpr uint8_t kMaybe = 0x40;          ///< PFC_MAYBE: [maybe] call, no response
+inline constexpr uint8_t kMaybe = 0x40;          ///< PFC_MAYBE: ignored, as MS-RPCE 2.2.2.2 allows
 inline constexpr uint8_t kObjectUuid = 0x80;     ///< PFC_OBJECT_UUID: a request carries an object UUID
 ///@}
 
@@ -53,6 +54,9 @@ inline constexpr uint16_t kMinFragSize = 1432;
 inline constexpr uint16_t kDefaultMaxFrag = 65528;  ///< largest multiple of 8 a u16 frag_length allows
 /// The data representation label this runtime sends and accepts: little-endian integers, ASCII, IEEE floats.
 inline constexpr uint8_t kDrepLittleEndianAscii[4] = {0x10, 0x00, 0x00, 0x00};
+/// The protocol versions this runtime speaks, as a bind_nak lists them (p_rt_versions_supported_t,
+/// MS-RPCE 2.2.1.1.6): 5.0, as MS-RPCE 1.7 and 3.3.1.5.1 constrain C706. 5.1 PDUs are accepted too.
+inline constexpr std::pair<uint8_t, uint8_t> kSupportedVersion{5, 0};
 
 /// The 16-byte common header of every connection-oriented PDU (C706 12.6.3.1).
 struct Header {
@@ -133,7 +137,7 @@ struct BindAck {
 /// bind_nak: the whole bind was refused.
 struct BindNak {
   RejectReason reason = RejectReason::kNotSpecified;  ///< provider_reject_reason
-  std::vector<std::pair<uint8_t, uint8_t>> versions{{5, 0}};  ///< protocol versions supported (major, minor)
+  std::vector<std::pair<uint8_t, uint8_t>> versions{kSupportedVersion};  ///< versions supported (major, minor)
   std::optional<Uuid> signature;  ///< MS-RPCE optional trailing UUID
 };
 
@@ -205,11 +209,13 @@ void encodeFault(std::vector<uint8_t>& out, uint32_t callId, const Fault& f, uin
 void encodeBare(std::vector<uint8_t>& out, PType type, uint8_t flags, uint32_t callId);
 ///@}
 
-/// What decodeHeader found: a valid header, too few bytes yet, or a header to reject.
-enum class HeaderStatus { kOk, kNeedMore, kInvalid };
+/// What decodeHeader found: a valid header, too few bytes yet, a well-formed header of a protocol version
+/// this runtime does not speak, or a header to reject.
+enum class HeaderStatus { kOk, kNeedMore, kUnsupportedVersion, kInvalid };
 /// Reads the common header from the first `available` bytes. kNeedMore if fewer than 16 bytes; kInvalid if
-/// version, data representation or frag_length are unacceptable (frag_length < 16, auth_length too big).
-/// Only little-endian/ASCII/IEEE peers are accepted.
+/// data representation or frag_length are unacceptable (frag_length < 16, auth_length too big); else
+/// kUnsupportedVersion if rpc_vers.rpc_vers_minor is not 5.0 or 5.1 (a server answers such a bind with
+/// bind_nak, C706 12.6.4.5). Only little-endian/ASCII/IEEE peers are accepted.
 HeaderStatus decodeHeader(const uint8_t* data, size_t available, Header& out);
 
 /// A whole PDU in memory (frag_length bytes starting at data), header already validated.

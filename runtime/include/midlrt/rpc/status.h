@@ -20,9 +20,12 @@ inline constexpr uint32_t kInvalidBinding = 0x000006a6;       ///< RPC_S_INVALID
 inline constexpr uint32_t kProtseqNotSupported = 0x000006a7;  ///< RPC_S_PROTSEQ_NOT_SUPPORTED
 inline constexpr uint32_t kUnknownIf = 0x000006b5;            ///< RPC_S_UNKNOWN_IF: bind rejected the iface
 inline constexpr uint32_t kCallFailed = 0x000006be;     ///< RPC_S_CALL_FAILED: connection lost, server threw
+inline constexpr uint32_t kCallFailedDne = 0x000006bf;  ///< RPC_S_CALL_FAILED_DNE: failed, did not execute
 inline constexpr uint32_t kProtocolError = 0x000006c0;  ///< RPC_S_PROTOCOL_ERROR
+inline constexpr uint32_t kUnknownAuthnService = 0x000006d3;  ///< RPC_S_UNKNOWN_AUTHN_SERVICE
 inline constexpr uint32_t kBadStubData = 0x000006f7;    ///< RPC_X_BAD_STUB_DATA == nca_s_fault_ndr
 inline constexpr uint32_t kCallCancelled = 0x0000071a;  ///< RPC_S_CALL_CANCELLED: abandoned locally
+inline constexpr uint32_t kSecPkgError = 0x00000721;    ///< RPC_S_SEC_PKG_ERROR: a security package failed
 inline constexpr uint32_t kReplyTooBig = 0x0000000e;    ///< ERROR_OUTOFMEMORY: reassembly limit exceeded
 
 inline constexpr uint32_t kFaultIntDivByZero = 0x1c000001;  ///< nca_s_fault_int_div_by_zero
@@ -55,11 +58,17 @@ class RpcError : public std::runtime_error {
   explicit RpcError(uint32_t status);
   /// As above, followed by ": " and `detail` (what went wrong, e.g. why a binding is malformed).
   RpcError(uint32_t status, const std::string& detail);
+  /// As above, for a call the server guaranteed it did not run (`didNotExecute`; see didNotExecute()).
+  RpcError(uint32_t status, const std::string& detail, bool didNotExecute);
   /// The status to report: for generated code, the [comm_status]/[fault_status] value or the fault to send.
   uint32_t status() const noexcept { return status_; }
+  /// The server ran none of the call: its fault carried PFC_DID_NOT_EXECUTE (C706 12.6.3.1), or the bind
+  /// before it was refused. Such a call may be retried.
+  bool didNotExecute() const noexcept { return didNotExecute_; }
 
  private:
   uint32_t status_;
+  bool didNotExecute_ = false;
 };
 
 }  // namespace midlrt::rpc

@@ -1,0 +1,459 @@
+// The connection-oriented protocol's rules on both sides (C706 chapter 12, MS-RPCE 2.2.2 and 3.3): protocol
+// versions, fragment sizes, alloc_hint, the pfc_flags PFC_CONC_MPX, PFC_MAYBE, PFC_OBJECT_UUID and
+// PFC_DID_NOT_EXECUTE, and what a client reports for a bind_nak. Raw PDUs against a Server, and a raw fake
+// server against a Channel.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "echo_service.h"
+#include "midlrt/rpc/channel.h"
+#include "midlrt/rpc/pdu.h"
+#include "midlrt/rpc/server.h"
+#include "midlrt/rpc/status.h"
+#include "raw_peer.h"
+
+namespace midlrt::rpc {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::EchoService;
+using testing::kEchoIf;
+using testing::PduStream;
+using Bytes = std::vector<uint8_t>;
+constexpr uint8_t kWhole = pdu::kFirstFrag | pdu::kLastFrag;
+
+void sendAll(int fd, const Bytes& b) {
+  ASSERT_EQ(::send(fd, b.data(), b.size(), MSG_NOSIGNAL), static_cast<ssize_t>(b.size()));
+}
+
+Bytes bindPdu(uint8_t flags, uint16_t maxFrag = pdu::kDefaultMaxFrag, pdu::PType type = pdu::PType::kBind) {
+  pdu::Bind b;
+  b.maxXmitFrag = b.maxRecvFrag = maxFrag;
+  b.contexts.push_back(pdu::ContextElement{0, kEchoIf, {kNdr20Syntax}});
+  Bytes out;
+  pdu::encodeBind(out, type, flags, 1, b);
+  return out;
+}
+
+Bytes requestPdu(uint32_t callId, uint16_t opnum, const Bytes& stub, uint8_t flags = kWhole,
+                 std::optional<uint32_t> allocHint = std::nullopt,
+                 std::optional<Uuid> object = std::nullopt) {
+  pdu::Request q;
+  q.opnum = opnum;
+  q.allocHint = allocHint.value_or(static_cast<uint32_t>(stub.size()));
+  q.object = object;
+  Bytes out;
+  pdu::encodeRequest(out, flags, callId, q, stub.data(), stub.size());
+  return out;
+}
+
+// ---- the server, spoken to in raw PDUs ----
+
+class ServerRules : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    service_ = std::make_shared<EchoService>();
+    server_.registerInterface(kEchoIf, testing::kOpCount, service_);
+    fd_ = server_.adoptSocketPair();
+    in_ = PduStream(fd_);
+  }
+  void TearDown() override {
+    ::close(fd_);
+    service_->releaseHeld();  // kHang calls would hold shutdown for its grace period
+    server_.shutdown();
+  }
+  // The next PDU from the server; fails the test if none comes.
+  pdu::View next() {
+    pdu::View v;
+    EXPECT_EQ(in_.next(got_, v), PduStream::Got::kPdu);
+    return v;
+  }
+  // The server closed the connection, having sent nothing more.
+  bool closedNow() {
+    pdu::View v;
+    return in_.next(got_, v) == PduStream::Got::kClosed;
+  }
+  void bind(uint8_t flags, uint16_t maxFrag = pdu::kDefaultMaxFrag) {
+    sendAll(fd_, bindPdu(flags, maxFrag));
+    ASSERT_EQ(next().header.type, pdu::PType::kBindAck);
+  }
+  // The fault answering a request: its status and pfc_flags.
+  std::pair<uint32_t, uint8_t> fault() {
+    pdu::View v = next();
+    EXPECT_EQ(v.header.type, pdu::PType::kFault);
+    if (v.header.type != pdu::PType::kFault) return {0, 0};
+    return {pdu::decodeFault(v).status, v.header.flags};
+  }
+  // The stub data of the response answering a request.
+  Bytes response() {
+    pdu::View v = next();
+    EXPECT_EQ(v.header.type, pdu::PType::kResponse) << pdu::ptypeName(v.header.type);
+    if (v.header.type != pdu::PType::kResponse) return {};
+    pdu::Body body;
+    pdu::decodeResponse(v, body);
+    return Bytes(body.stub, body.stub + body.stubLength);
+  }
+
+  std::shared_ptr<EchoService> service_;
+  Server server_;
+  int fd_ = -1;
+  PduStream in_{-1};
+  Bytes got_;
+};
+
+// MS-RPCE 3.3.1.5.1 (<97>), C706 12.6.4.5, MS-RPCE 2.2.2.9: a bind of a version the server does not speak.
+TEST_F(ServerRules, ABindOfAnotherProtocolVersionIsAnsweredWithBindNakReason4AndTheConnectionCloses) {
+  Bytes b = bindPdu(kWhole | pdu::kConcMpx);
+  b[0] = 4;  // rpc_vers 4 (connectionless's number), minor 0
+  sendAll(fd_, b);
+  pdu::View v = next();
+  ASSERT_EQ(v.header.type, pdu::PType::kBindNak);
+  EXPECT_EQ(v.header.callId, 1u);
+  EXPECT_EQ(v.header.rpcVers, 5);
+  EXPECT_EQ(v.header.rpcVersMinor, 0);
+  pdu::BindNak nak = pdu::decodeBindNak(v);
+  EXPECT_EQ(nak.reason, pdu::RejectReason::kProtocolVersionNotSupported);
+  ASSERT_EQ(nak.versions.size(), 1u);  // p_rt_versions_supported: 5.0
+  EXPECT_EQ(nak.versions[0], (std::pair<uint8_t, uint8_t>{5, 0}));
+  EXPECT_FALSE(nak.signature);
+  EXPECT_TRUE(closedNow());
+}
+
+TEST_F(ServerRules, ABindOfMinorVersion2IsRefusedToo) {
+  Bytes b = bindPdu(kWhole);
+  b[1] = 2;
+  sendAll(fd_, b);
+  pdu::View v = next();
+  ASSERT_EQ(v.header.type, pdu::PType::kBindNak);
+  EXPECT_EQ(pdu::decodeBindNak(v).reason, pdu::RejectReason::kProtocolVersionNotSupported);
+  EXPECT_TRUE(closedNow());
+}
+
+TEST_F(ServerRules, ABindOfVersion5_1IsAccepted) {
+  Bytes b = bindPdu(kWhole);
+  b[1] = 1;
+  sendAll(fd_, b);
+  EXPECT_EQ(next().header.type, pdu::PType::kBindAck);
+}
+
+TEST_F(ServerRules, ARequestOfAnotherProtocolVersionClosesTheConnection) {
+  bind(kWhole | pdu::kConcMpx);
+  Bytes r = requestPdu(2, testing::kEcho, Bytes(8, 1));
+  r[0] = 6;
+  sendAll(fd_, r);
+  EXPECT_TRUE(closedNow());
+  EXPECT_EQ(service_->calls.load(), 0);
+}
+
+// C706 12.6.3.1 (max_recv_frag), MS-RPCE 3.3.3.5.7.
+TEST_F(ServerRules, ARequestFragmentLongerThanTheNegotiatedMaxRecvFragIsFaultedAndTheConnectionCloses) {
+  bind(kWhole | pdu::kConcMpx, pdu::kMinFragSize);  // the server now accepts fragments of 1432 bytes
+  Bytes fits = requestPdu(2, testing::kEcho, Bytes(pdu::kMinFragSize - pdu::kRequestHeaderSize, 7));
+  ASSERT_EQ(fits.size(), pdu::kMinFragSize);
+  sendAll(fd_, fits);
+  EXPECT_EQ(response().size(), pdu::kMinFragSize - pdu::kRequestHeaderSize);
+  sendAll(fd_, requestPdu(3, testing::kEcho, Bytes(2000, 7)));
+  auto [status, flags] = fault();
+  EXPECT_EQ(status, status::kProtoError);
+  EXPECT_TRUE(flags & pdu::kDidNotExecute);
+  EXPECT_TRUE(closedNow());
+  EXPECT_EQ(service_->calls.load(), 1);
+}
+
+// MS-RPCE 2.2.2.6: a non-zero alloc_hint above the stub data rejects the call; below it is only a hint.
+TEST_F(ServerRules, AnAllocHintAboveTheStubDataRejectsTheCall) {
+  bind(kWhole | pdu::kConcMpx);
+  sendAll(fd_, requestPdu(2, testing::kEcho, Bytes(8, 1), kWhole, 100));
+  auto [status, flags] = fault();
+  EXPECT_EQ(status, status::kProtoError);
+  EXPECT_TRUE(flags & pdu::kDidNotExecute);
+  // Fragmented: the first fragment's alloc_hint counts the stub data of every fragment.
+  sendAll(fd_, requestPdu(3, testing::kEcho, Bytes(8, 1), pdu::kFirstFrag, 24));
+  sendAll(fd_, requestPdu(3, testing::kEcho, Bytes(8, 2), pdu::kLastFrag, 8));
+  EXPECT_EQ(fault().first, status::kProtoError);
+  EXPECT_EQ(service_->calls.load(), 0);
+  // The connection stays usable: every PDU was well formed.
+  sendAll(fd_, requestPdu(4, testing::kEcho, Bytes(8, 3)));
+  EXPECT_EQ(response(), Bytes(8, 3));
+}
+
+TEST_F(ServerRules, AnAllocHintBelowTheStubDataOrZeroIsOnlyAHint) {
+  bind(kWhole | pdu::kConcMpx);
+  sendAll(fd_, requestPdu(2, testing::kEcho, Bytes(8, 1), kWhole, 4));
+  EXPECT_EQ(response(), Bytes(8, 1));
+  sendAll(fd_, requestPdu(3, testing::kEcho, Bytes(8, 2), kWhole, 0));
+  EXPECT_EQ(response(), Bytes(8, 2));
+  // Fragments whose alloc_hint is the whole request on each (what impacket sends).
+  sendAll(fd_, requestPdu(4, testing::kEcho, Bytes(8, 3), pdu::kFirstFrag, 16));
+  sendAll(fd_, requestPdu(4, testing::kEcho, Bytes(8, 4), pdu::kLastFrag, 16));
+  Bytes both(8, 3);
+  both.insert(both.end(), 8, 4);
+  EXPECT_EQ(response(), both);
+}
+
+// MS-RPCE 3.3.1.5.8: the server grants concurrent multiplexing in bind_ack when the bind asks for it.
+TEST_F(ServerRules, BindAckGrantsConcMpxWhenAskedAndAlterContextRespNeverCarriesIt) {
+  sendAll(fd_, bindPdu(kWhole | pdu::kConcMpx));
+  pdu::View ack = next();
+  ASSERT_EQ(ack.header.type, pdu::PType::kBindAck);
+  EXPECT_EQ(ack.header.flags, kWhole | pdu::kConcMpx);
+  sendAll(fd_, bindPdu(kWhole | pdu::kConcMpx, pdu::kDefaultMaxFrag, pdu::PType::kAlterContext));
+  pdu::View resp = next();
+  ASSERT_EQ(resp.header.type, pdu::PType::kAlterContextResp);
+  EXPECT_EQ(resp.header.flags, kWhole);  // what Windows answers (Samba's raw protocol tests)
+}
+
+TEST_F(ServerRules, BindAckDoesNotGrantConcMpxUnasked) {
+  sendAll(fd_, bindPdu(kWhole));
+  pdu::View ack = next();
+  ASSERT_EQ(ack.header.type, pdu::PType::kBindAck);
+  EXPECT_EQ(ack.header.flags, kWhole);
+}
+
+// MS-RPCE 3.3.1.5.8, 3.3.3.5.7: on an exclusive connection a call waits for the one before it.
+TEST_F(ServerRules, OnAnExclusiveConnectionASecondCallWhileOneIsPendingIsAProtocolError) {
+  bind(kWhole);
+  sendAll(fd_, requestPdu(2, testing::kHang, {}));
+  for (int i = 0; i < 500 && service_->heldCalls() == 0; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(service_->heldCalls(), 1u);
+  sendAll(fd_, requestPdu(3, testing::kEcho, Bytes(8, 1)));
+  pdu::View v = next();
+  ASSERT_EQ(v.header.type, pdu::PType::kFault);
+  EXPECT_EQ(v.header.callId, 3u);
+  EXPECT_EQ(pdu::decodeFault(v).status, status::kProtoError);
+  EXPECT_TRUE(closedNow());
+}
+
+TEST_F(ServerRules, OnAnExclusiveConnectionCallsOneAfterAnotherAreAnswered) {
+  bind(kWhole);
+  for (uint32_t id = 2; id < 6; ++id) {
+    sendAll(fd_, requestPdu(id, testing::kEcho, Bytes(8, static_cast<uint8_t>(id))));
+    EXPECT_EQ(response(), Bytes(8, static_cast<uint8_t>(id)));
+  }
+}
+
+TEST_F(ServerRules, OnAMultiplexedConnectionASecondCallWhileOneIsPendingIsAnswered) {
+  bind(kWhole | pdu::kConcMpx);
+  sendAll(fd_, requestPdu(2, testing::kHang, {}));
+  sendAll(fd_, requestPdu(3, testing::kEcho, Bytes(8, 1)));
+  EXPECT_EQ(response(), Bytes(8, 1));
+}
+
+// MS-RPCE 2.2.2.2: PFC_MAYBE MAY be ignored, and Windows ignores it (<35>): the call is answered.
+TEST_F(ServerRules, AMaybeRequestIsAnsweredAsIfTheFlagWereAbsent) {
+  bind(kWhole | pdu::kConcMpx);
+  sendAll(fd_, requestPdu(2, testing::kEcho, Bytes(8, 5), kWhole | pdu::kMaybe));
+  EXPECT_EQ(response(), Bytes(8, 5));
+}
+
+// C706 12.6.4.9: with PFC_OBJECT_UUID every request fragment carries the object UUID before its stub data.
+TEST_F(ServerRules, TheObjectUuidOfAFragmentedRequestReachesTheCall) {
+  bind(kWhole | pdu::kConcMpx);
+  Uuid object = *Uuid::parse("0b7c5a4e-1f2d-4c3b-8a9e-6d5c4b3a2f10");
+  sendAll(fd_, requestPdu(2, testing::kWhoAmI, Bytes(8, 0), pdu::kFirstFrag, 16, object));
+  sendAll(fd_, requestPdu(2, testing::kWhoAmI, Bytes(8, 0), pdu::kLastFrag, 8, object));
+  Bytes r = response();
+  ASSERT_EQ(r.size(), 24u);
+  EXPECT_EQ(r[0], 1);  // an object UUID is present
+  uint8_t expected[16];
+  object.encode(expected);
+  EXPECT_EQ(std::memcmp(r.data() + 4, expected, 16), 0);
+}
+
+// ---- the client, against a raw fake server ----
+
+// Listens on loopback, accepts one connection and hands each PDU the client sends to `answer`.
+class FakeServer {
+ public:
+  using Answer = std::function<void(int fd, const pdu::View& v)>;
+  explicit FakeServer(Answer answer) : answer_(std::move(answer)) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(listen_, 4), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~FakeServer() {
+    ::shutdown(listen_, SHUT_RDWR);
+    thread_.join();
+    ::close(listen_);
+  }
+  std::string binding() const { return "ncacn_ip_tcp:127.0.0.1[" + std::to_string(port_) + "]"; }
+
+  // A bind_ack accepting the one proposed context with NDR 2.0.
+  static void ack(int fd, const pdu::View& bind) {
+    pdu::Bind b = pdu::decodeBind(bind);
+    pdu::BindAck a;
+    a.maxXmitFrag = b.maxRecvFrag;
+    a.maxRecvFrag = b.maxXmitFrag;
+    a.assocGroupId = 0x1234;
+    pdu::ContextResultEntry e;
+    e.transferSyntax = kNdr20Syntax;
+    a.results.push_back(e);
+    Bytes out;
+    pdu::encodeBindAck(out, pdu::PType::kBindAck, kWhole | pdu::kConcMpx, bind.header.callId, a);
+    sendAll(fd, out);
+  }
+
+ private:
+  void run() {
+    pollfd p{listen_, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return;
+    int fd = ::accept(listen_, nullptr, nullptr);
+    if (fd < 0) return;
+    PduStream in(fd);
+    Bytes got;
+    pdu::View v;
+    while (in.next(got, v) == PduStream::Got::kPdu) answer_(fd, v);
+    ::close(fd);
+  }
+
+  Answer answer_;
+  int listen_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// A fake server that refuses every bind with `reason`.
+uint32_t statusOfBindNak(pdu::RejectReason reason, bool* didNotExecute) {
+  FakeServer fake([reason](int fd, const pdu::View& v) {
+    if (v.header.type != pdu::PType::kBind) return;
+    pdu::BindNak nak;
+    nak.reason = reason;
+    Bytes out;
+    pdu::encodeBindNak(out, v.header.callId, nak);
+    sendAll(fd, out);
+  });
+  auto ch = Channel::create(fake.binding());
+  Message m = Message::acquire();
+  Reply r;
+  uint32_t s = ch->tryInvoke(kEchoIf, testing::kEcho, m, r);
+  *didNotExecute = r.didNotExecute();
+  return s;
+}
+
+// MS-RPCE 2.2.2.5: each reject reason reported as what it means, never as an unknown interface.
+TEST(ClientRules, ABindNakIsReportedByItsReason) {
+  const std::pair<pdu::RejectReason, uint32_t> cases[] = {
+      {pdu::RejectReason::kProtocolVersionNotSupported, status::kProtocolError},
+      {pdu::RejectReason::kLocalLimitExceeded, status::kServerTooBusy},
+      {pdu::RejectReason::kTemporaryCongestion, status::kServerTooBusy},
+      {pdu::RejectReason::kAuthenticationTypeNotRecognized, status::kUnknownAuthnService},
+      {pdu::RejectReason::kInvalidChecksum, status::kSecPkgError},
+      {pdu::RejectReason::kNotSpecified, status::kCallFailedDne},
+  };
+  for (auto [reason, expected] : cases) {
+    bool dne = false;
+    EXPECT_EQ(statusOfBindNak(reason, &dne), expected) << "reason " << static_cast<int>(reason);
+    EXPECT_TRUE(dne);
+  }
+}
+
+TEST(ClientRules, ARefusedBindThrowsAnRpcErrorThatSaysTheCallDidNotRun) {
+  FakeServer fake([](int fd, const pdu::View& v) {
+    pdu::BindNak nak;
+    nak.reason = pdu::RejectReason::kProtocolVersionNotSupported;
+    Bytes out;
+    pdu::encodeBindNak(out, v.header.callId, nak);
+    sendAll(fd, out);
+  });
+  auto ch = Channel::create(fake.binding());
+  Message m = Message::acquire();
+  try {
+    ch->invoke(kEchoIf, testing::kEcho, m);
+    FAIL() << "the call went through";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.status(), status::kProtocolError);
+    EXPECT_TRUE(e.didNotExecute());
+    EXPECT_NE(std::string(e.what()).find("bind_nak"), std::string::npos);
+  }
+}
+
+// C706 12.6.3.1: PFC_DID_NOT_EXECUTE on a fault tells the client that the server did not run the call.
+TEST(ClientRules, AFaultWithDidNotExecuteIsReportedByEveryKindOfCall) {
+  auto service = std::make_shared<EchoService>();
+  Server server;
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  auto ch = Channel::createInProcess(server);
+  Message m = Message::acquire();
+  Reply r;
+  // An opnum beyond the interface: the server faults it with PFC_DID_NOT_EXECUTE.
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kOpCount, m, r), status::kOpRangeError);
+  EXPECT_TRUE(r.didNotExecute());
+  // The manager ran and threw: no PFC_DID_NOT_EXECUTE; and a success clears the flag of the Reply reused.
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kThrow, m, r), status::kCallFailed);
+  EXPECT_FALSE(r.didNotExecute());
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kOpCount, m, r), status::kOpRangeError);
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kOk);
+  EXPECT_FALSE(r.didNotExecute());
+  try {
+    ch->invoke(kEchoIf, testing::kOpCount, m);
+    FAIL() << "the call went through";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.status(), status::kOpRangeError);
+    EXPECT_TRUE(e.didNotExecute());
+  }
+  std::promise<bool> async;
+  ch->invokeAsync(kEchoIf, testing::kOpCount, Message::acquire(), [&](uint32_t s, Reply& reply) {
+    async.set_value(s == status::kOpRangeError && reply.didNotExecute());
+  });
+  EXPECT_TRUE(async.get_future().get());
+}
+
+// C706 12.6.3.1: the server sends no fragment longer than the max_recv_frag the client's bind offered.
+TEST(ClientRules, AResponseFragmentLongerThanTheClientsMaxRecvFragFailsTheConnection) {
+  FakeServer fake([](int fd, const pdu::View& v) {
+    if (v.header.type == pdu::PType::kBind) return FakeServer::ack(fd, v);
+    pdu::Response r;
+    Bytes stub(2000, 9);
+    r.allocHint = static_cast<uint32_t>(stub.size());
+    Bytes out;
+    pdu::encodeResponse(out, kWhole, v.header.callId, r, stub.data(), stub.size());
+    sendAll(fd, out);
+  });
+  ChannelOptions o;
+  o.maxFrag = pdu::kMinFragSize;
+  auto ch = Channel::create(fake.binding(), o);
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kProtocolError);
+}
+
+// MS-RPCE 2.2.2.6 would have the client reject a response whose alloc_hint exceeds its stub data; midlrt
+// accepts it, because impacket's DCERPCServer answers with the request's alloc_hint.
+TEST(ClientRules, AResponseWhoseAllocHintExceedsItsStubDataIsAccepted) {
+  FakeServer fake([](int fd, const pdu::View& v) {
+    if (v.header.type == pdu::PType::kBind) return FakeServer::ack(fd, v);
+    pdu::Response r;
+    Bytes stub(8, 9);
+    r.allocHint = 100;
+    Bytes out;
+    pdu::encodeResponse(out, kWhole, v.header.callId, r, stub.data(), stub.size());
+    sendAll(fd, out);
+  });
+  auto ch = Channel::create(fake.binding());
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kOk);
+  EXPECT_EQ(r.size(), 8u);
+}
+
+}  // namespace
+}  // namespace midlrt::rpc
