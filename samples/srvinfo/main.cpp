@@ -36,8 +36,8 @@ void field(std::string_view label, const std::string& value) {
 }
 
 // A failure of a call, worded for the user; anonymous access refused is said in so many words. midlrt
-// reports a bind_nak (the whole bind refused, as a server does to clients it will not talk to) as
-// RPC_S_UNKNOWN_IF with the PDU named in the text.
+// names the PDU in the text of a bind_nak (the whole bind refused, as a server does to clients it will not
+// talk to), whose status follows the reject reason (RPC_S_CALL_FAILED_DNE when none is given).
 std::string describe(const RpcError& e) {
   const bool nak = std::strstr(e.what(), "bind_nak") != nullptr;
   if (e.status() == midlrt::rpc::status::kAccessDenied || nak) {
