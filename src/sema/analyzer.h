@@ -165,6 +165,7 @@ class Analyzer {
   };
   std::vector<PendingBase> pendingBases_;
   void bindPendingBases();
+  void checkValueCycles();
   void inferSwitchTypes();
   const Type* switchExpressionType(const Expr* e);
   // Where an interface is made asynchronous: its [async_uuid], or the ACF's [async] on it or on one of its

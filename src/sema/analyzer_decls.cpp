@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "sema/analyzer.h"
 #include "sema/pickling.h"
@@ -515,6 +516,9 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
       noteBaseImport(itf.base, itf.baseLocation);
     } else if (base->isForward) {
       pendingBases_.push_back({decl, itf.base, itf.baseLocation});
+    } else if (base == decl) {  // `interface IA : IA` finds itself, just declared
+      d_.error(itf.baseLocation,
+               "circular inheritance: interface '" + decl->name + "' cannot derive from itself");
     } else {
       decl->base = static_cast<const InterfaceDecl*>(base);
     }
@@ -738,6 +742,17 @@ void Analyzer::bindPendingBases() {
       continue;
     }
     InterfaceDecl& itf = *pending.itf;
+    // A base that is, or derives from, the interface itself would make every walk up the chain endless.
+    bool circular = false;
+    for (const InterfaceDecl* b = static_cast<const InterfaceDecl*>(base); b && !circular; b = b->base)
+      circular = b == &itf;
+    if (circular) {
+      d_.error(pending.location,
+               "circular inheritance: interface '" + itf.name + "' cannot derive from " +
+                   (base == &itf ? std::string("itself")
+                                 : "'" + pending.base + "', which derives from '" + itf.name + "'"));
+      continue;
+    }
     itf.base = static_cast<const InterfaceDecl*>(base);
     for (const InterfaceDecl* b = itf.base; b; b = b->base)
       if (b->name == "IDispatch") itf.derivesFromIDispatch = true;
@@ -842,8 +857,73 @@ void Analyzer::inferSwitchTypes() {
   }
 }
 
+// A struct or union that holds itself by value (directly, through typedefs and arrays, or through other
+// structs and unions) has no size: C's "field has incomplete type". A depth-first search with a stack of
+// its own, since chains of types may be far deeper than the C++ stack.
+void Analyzer::checkValueCycles() {
+  // The structs and unions a struct or union holds by value, each with the field that holds it.
+  auto held = [](const Decl* d) {
+    std::vector<std::pair<const Decl*, const Field*>> out;
+    auto visit = [&](const Field& f) {
+      const Type* t = f.type;
+      for (int hops = 0; t && hops < 10000; ++hops) {
+        if (t->kind == Type::Kind::Array) {
+          t = t->element;
+        } else if (t->kind == Type::Kind::Named && t->decl && t->decl->kind == Decl::Kind::Typedef) {
+          t = static_cast<const TypedefDecl*>(t->decl)->type;
+        } else {
+          if (t->kind == Type::Kind::Named && t->decl &&
+              (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union))
+            out.emplace_back(t->decl, &f);
+          break;
+        }
+      }
+    };
+    if (d->kind == Decl::Kind::Struct)
+      for (const Field& f : static_cast<const StructDecl*>(d)->fields) visit(f);
+    else
+      for (const UnionArm& a : static_cast<const UnionDecl*>(d)->arms)
+        if (a.field) visit(*a.field);
+    return out;
+  };
+  enum class State : uint8_t { Open, Done };
+  std::unordered_map<const Decl*, State> state;
+  struct Frame {
+    const Decl* decl;
+    std::vector<std::pair<const Decl*, const Field*>> next;
+    size_t i = 0;
+  };
+  for (const auto& root : m_.decls) {
+    if ((root->kind != Decl::Kind::Struct && root->kind != Decl::Kind::Union) || state.count(root.get()))
+      continue;
+    std::vector<Frame> stack;
+    stack.push_back({root.get(), held(root.get())});
+    state[root.get()] = State::Open;
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.i == f.next.size()) {
+        state[f.decl] = State::Done;
+        stack.pop_back();
+        continue;
+      }
+      const auto [child, field] = f.next[f.i++];
+      const auto it = state.find(child);
+      if (it == state.end()) {
+        state[child] = State::Open;
+        stack.push_back({child, held(child)});
+      } else if (it->second == State::Open) {
+        d_.error(field->location, "field '" + field->name + "' has incomplete type: '" + child->name +
+                                      "' would contain itself by value" +
+                                      (child == f.decl ? "" : " (through '" + f.decl->name + "')") +
+                                      "; hold it through a pointer");
+      }
+    }
+  }
+}
+
 void Analyzer::finalChecks() {
   bindPendingBases();
+  checkValueCycles();
   inferSwitchTypes();
   for (const auto& d : m_.decls) {
     if (d->kind != Decl::Kind::Interface || d->isForward || d->imported) continue;
