@@ -300,6 +300,20 @@ TEST_P(AsyncRpc, AManagerThatDropsItsHandleFailsTheCallInsteadOfHanging) {
   EXPECT_EQ(st.complete(), status::kCallFailed);
 }
 
+TEST_P(AsyncRpc, AManagerThatThrowsFinishesItsHandle) {
+  // The throw faults the call; the handle the manager kept refers to a finished call, which
+  // RpcAsyncCompleteCall and RpcAsyncAbortCall report as RPC_S_INVALID_ASYNC_CALL.
+  adder_->mode = AdderMode::kHoldThenThrow;
+  AsyncState st;
+  ASSERT_EQ(Add(st, *channel_, 1, 1), status::kOk);
+  ASSERT_TRUE(st.wait(10000ms));
+  EXPECT_EQ(st.complete(), status::kCallFailed);
+  auto held = adder_->takeHeld();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].first.complete(&held[0].second), status::kInvalidAsyncCall);
+  EXPECT_EQ(held[0].first.abort(rpc::status::kFaultCancel), status::kInvalidAsyncCall);
+}
+
 TEST_P(AsyncRpc, AbortiveCancelEscalatesANonAbortiveOne) {
   adder_->mode = AdderMode::kHold;
   AsyncState st;

@@ -278,6 +278,7 @@ enum class AdderMode {
   kAbortOnCancel,  // parked; aborts with nca_s_fault_cancel when the client cancels
   kDrop,           // the manager drops its handle without answering
   kSyncStub,       // a sync stub for the same operation (no ServerAsyncCall)
+  kHoldThenThrow,  // parked, then the manager throws (as a careless manager might)
 };
 
 // The manager (user code) and its stub.
@@ -321,11 +322,13 @@ class AdderServer final : public rpc::Dispatcher {
       case AdderMode::kAbortOnCancel:
         h.onCancel([h]() mutable { h.abort(rpc::status::kFaultCancel); });
         [[fallthrough]];
-      case AdderMode::kHold: {
+      case AdderMode::kHold:
+      case AdderMode::kHoldThenThrow: {
         std::lock_guard lk(mu_);
         held_.push_back({h, sum});
       }
         cv_.notify_all();
+        if (mode.load() == AdderMode::kHoldThenThrow) throw std::runtime_error("manager failed");
         return;
     }
   }
