@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "in_flight_cancel.h"
 #include "midlrt/rpc/channel.h"
 
 namespace midlrt::async::detail {
@@ -20,7 +21,7 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
  public:
   enum class Phase { kIdle, kPending, kDone };
   enum class CancelResult { kRequested, kAlready, kComplete, kNoCall };
-  static constexpr std::chrono::milliseconds kNeverOrphan{-1};
+  static constexpr std::chrono::milliseconds kNeverOrphan = detail::kNeverOrphan;
 
   ClientOp() = default;
   ~ClientOp();
@@ -72,8 +73,7 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
   rpc::CallHandle handle_;
   bool handleSet_ = false;
   uint32_t callId_ = 0;
-  bool cancelRequested_ = false;
-  std::chrono::milliseconds cancelGrace_{0};
+  CancelRequests cancels_;
   bool issuing_ = false;
   bool issueFailed_ = false;
   std::thread::id issuingThread_;
