@@ -196,10 +196,11 @@ bool ClientOp::waitDone(std::chrono::milliseconds timeout) {
   return cv_.wait_for(lk, timeout, ready);
 }
 
-bool ClientOp::take(uint32_t& s, rpc::Reply& reply) {
+bool ClientOp::take(uint32_t& s, rpc::Reply& reply, bool* wasCancelled) {
   std::lock_guard lk(mu_);
   if (phase_ != Phase::kDone) return false;
   s = status_;
+  if (wasCancelled != nullptr) *wasCancelled = cancels_.requested();
   reply.storage().swap(reply_.storage());
   reply_.storage().clear();
   phase_ = Phase::kIdle;

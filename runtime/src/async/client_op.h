@@ -47,8 +47,9 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
   uint32_t callId() const;
   // Waits for the call to complete; false on timeout (negative timeout: for ever).
   bool waitDone(std::chrono::milliseconds timeout);
-  // After kDone: moves the reply out, returns the status and makes the op idle. kIdle/kPending: false.
-  bool take(uint32_t& status, rpc::Reply& reply);
+  // After kDone: moves the reply out, returns the status (and whether the call was cancelled) and makes
+  // the op idle. kIdle/kPending: false.
+  bool take(uint32_t& status, rpc::Reply& reply, bool* wasCancelled = nullptr);
   // The status once done (pending/idle: false).
   bool peekStatus(uint32_t& status) const;
   bool whenDone(std::function<void()> fn);

@@ -111,13 +111,15 @@ class CalcServerCall final : public Aggregatable, public AsyncICalc {
     *sum = a_ + b_;
     ComPtr<ICancelMethodCalls> cancel;
     controllingUnknown()->QueryInterface(ICancelMethodCalls::kIid, cancel.putVoid());
-    return cancel && cancel->TestCancel() == RPC_E_CALL_CANCELED ? RPC_E_CALL_CANCELED : S_OK;
+    bool cancelled = cancel && cancel->TestCancel() == RPC_E_CALL_CANCELED;
+    return cancelled && honourCancel() ? RPC_E_CALL_CANCELED : S_OK;
   }
 
  private:
   void* queryOwnInterface(REFIID riid) override {
     return riid == AsyncICalc::kIid ? static_cast<AsyncICalc*>(this) : nullptr;
   }
+  bool honourCancel() const;
   CalcServer& server_;
   int32_t a_ = 0;
   int32_t b_ = 0;
@@ -130,6 +132,8 @@ class CalcServer final : public ComObject<ICalc, ICallFactory> {
   std::atomic<int> syncCalls{0};
   std::atomic<int> asyncCalls{0};
   std::atomic<int> cancelsSeen{0};
+  std::atomic<bool> honourCancel{true};  // false: a cancelled call still answers with its sum
+  std::atomic<int> disconnectsSeen{0};
 
   HRESULT Add(int32_t a, int32_t b, int32_t* sum) override {
     ++syncCalls;
@@ -192,6 +196,10 @@ class CalcServer final : public ComObject<ICalc, ICallFactory> {
   std::condition_variable cv_;
   std::vector<ComPtr<ISynchronize>> held_;
 };
+
+inline bool CalcServerCall::honourCancel() const {
+  return server_.honourCancel.load();
+}
 
 inline HRESULT CalcServerCall::Begin_Add(int32_t a, int32_t b) {
   ++server_.asyncCalls;
