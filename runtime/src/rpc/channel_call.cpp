@@ -17,6 +17,7 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
   call->conn = c;
   call->kind = kind;
   call->deadline = deadlineFor(timeout);
+  call->defaultDeadline = timeout.count() == 0;
   call->completion = std::move(completion);
   std::lock_guard lk(mu);
   if (c->failed) {
@@ -98,6 +99,12 @@ void CallHandle::cancel() {
   {
     std::lock_guard lk(ch->mu);
     if (call_->done) return;
+    // A cancel that waits for the server has no built-in timeout (RpcAsyncCancelCall): the one who
+    // cancels ends the wait with abandon(). The caller's own CallOptions::timeout still applies.
+    if (call_->defaultDeadline && call_->deadline != detail::kNever) {
+      call_->deadline = detail::kNever;
+      --ch->deadlineCalls;
+    }
   }
   call_->conn->sendBare(pdu::PType::kCoCancel, call_->callId);
 }

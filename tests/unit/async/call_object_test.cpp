@@ -166,6 +166,23 @@ TEST_P(CallObjects, ACancelledCallIgnoresTheReplyThatArrivesWithinTheTimeout) {
   EXPECT_EQ(sum, 0);
 }
 
+TEST_P(CallObjects, CancelWithInfiniteTimeoutWaitsForTheServerPastTheChannelDeadline) {
+  // RPC_C_CANCEL_INFINITE_TIMEOUT: wait for the server however long it takes; the channel's default
+  // deadline does not end a cancelled call (RpcAsyncCancelCall: no built-in timeout).
+  auto proxy = makeObject<CalcProxy>(connect(300ms));
+  calc_->mode = ServerMode::kHold;
+  auto call = newCall(proxy.get());
+  ASSERT_EQ(call->Begin_Add(1, 1), S_OK);
+  ASSERT_TRUE(calc_->waitHeld(1));
+  ASSERT_EQ(call.as<ICancelMethodCalls>()->Cancel(RPC_C_CANCEL_INFINITE_TIMEOUT), S_OK);
+  EXPECT_EQ(call.as<ISynchronize>()->Wait(0, 900), RPC_S_CALLPENDING);
+  EXPECT_EQ(call.as<ICancelMethodCalls>()->TestCancel(), RPC_E_CALL_CANCELED);
+  calc_->releaseReverse();  // the server answers (honouring the cancel)
+  ASSERT_EQ(call.as<ISynchronize>()->Wait(0, 10000), S_OK);
+  int32_t sum = 0;
+  EXPECT_EQ(call->Finish_Add(&sum), RPC_E_CALL_CANCELED);
+}
+
 TEST_P(CallObjects, CancelWithZeroTimeoutCompletesAtOnce) {
   calc_->mode = ServerMode::kHold;
   auto call = newCall(proxy_.get());

@@ -67,7 +67,10 @@ using Completion = std::function<void(uint32_t status, Reply& reply)>;
 class CallHandle {
  public:
   CallHandle() = default;
-  /// Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel).
+  /// Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel). From then on the call
+  /// waits for the server without the channel's default deadline (ChannelOptions::defaultTimeout): a
+  /// cancel that waits for the server has no built-in timeout (RpcAsyncCancelCall), abandon() ends the
+  /// wait. A CallOptions::timeout given for the call still applies.
   void cancel();
   /// Sends orphaned and completes the call locally with status::kCallCancelled.
   void abandon();
