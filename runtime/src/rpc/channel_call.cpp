@@ -8,7 +8,21 @@
 
 namespace midlrt::rpc {
 
+namespace {
+thread_local BlockingCallObserver* tObserver = nullptr;
+}  // namespace
+
+BlockingCallObserver* setBlockingCallObserver(BlockingCallObserver* observer) noexcept {
+  BlockingCallObserver* old = tObserver;
+  tObserver = observer;
+  return old;
+}
+
 namespace detail {
+
+struct CallHandles {
+  static CallHandle of(CallPtr call) { return CallHandle(std::move(call)); }
+};
 
 CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,
                                   std::chrono::milliseconds timeout, Completion completion) {
@@ -85,7 +99,22 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
     impl.failConnection(c, status::kCallFailed, done);
     impl.runCompletions(lk, done, nullptr);
   }
-  uint32_t s = impl.wait(*call);
+  BlockingCallObserver* observer = tObserver;
+  if (observer == nullptr) {
+    uint32_t s = impl.wait(*call);
+    if (s == status::kOk) reply.storage().swap(call->reply.storage());
+    return s;
+  }
+  CallHandle handle = CallHandles::of(call);
+  observer->callStarted(handle);
+  uint32_t s;
+  try {
+    s = impl.wait(*call);
+  } catch (...) {
+    observer->callEnded(handle, status::kCallFailed);
+    throw;
+  }
+  s = observer->callEnded(handle, s);
   if (s == status::kOk) reply.storage().swap(call->reply.storage());
   return s;
 }
