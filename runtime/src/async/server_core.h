@@ -42,10 +42,11 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   // Runtime hooks.
   void markCancelled();
   void markDisconnected();
+  // Forgets the notifications not yet run (done for us once the call is answered).
+  void dropCallbacks();
 
  private:
   explicit ServerCore(std::shared_ptr<rpc::ServerCall> call);
-  void dropCallbacks();
 
   std::shared_ptr<rpc::ServerCall> call_;
   std::atomic<bool> claimed_{false};

@@ -98,14 +98,20 @@ enum class ServerMode {
   kCancelAware,  // parks the call; signals as soon as the client cancels
   kFailBegin,    // Begin_ fails with E_ACCESSDENIED
   kThrowBegin,   // Begin_ throws (as a careless implementation might)
+  kLetGoOnDisconnect,  // parks the call; when the client's connection closes, drops it without Signal
 };
 
 class CalcServer;
 
+inline std::atomic<int> liveServerCalls{0};
+
 class CalcServerCall final : public Aggregatable, public AsyncICalc {
  public:
   MIDLRT_DELEGATING_IUNKNOWN
-  CalcServerCall(CalcServer& server, IUnknown* outer) : Aggregatable(outer), server_(server) {}
+  CalcServerCall(CalcServer& server, IUnknown* outer) : Aggregatable(outer), server_(server) {
+    ++liveServerCalls;
+  }
+  ~CalcServerCall() override { --liveServerCalls; }
   HRESULT Begin_Add(int32_t a, int32_t b) override;
   HRESULT Finish_Add(int32_t* sum) override {
     *sum = a_ + b_;
@@ -186,6 +192,20 @@ class CalcServer final : public ComObject<ICalc, ICallFactory> {
     }
     if (mine) mine->Signal();
   }
+  // Drops the parked call whose context is `sync` without signalling it.
+  void forget(ISynchronize* sync) {
+    ComPtr<ISynchronize> mine;
+    {
+      std::lock_guard lk(mu_);
+      for (auto it = held_.begin(); it != held_.end(); ++it) {
+        if (it->get() == sync) {
+          mine = std::move(*it);
+          held_.erase(it);
+          break;
+        }
+      }
+    }
+  }
   ComPtr<ISynchronize> heldAt(size_t i) {
     std::lock_guard lk(mu_);
     return i < held_.size() ? held_[i] : ComPtr<ISynchronize>();
@@ -229,6 +249,20 @@ inline HRESULT CalcServerCall::Begin_Add(int32_t a, int32_t b) {
       onServerCallCancel(controllingUnknown(), [server = &server_] { ++server->cancelsSeen; });
       server_.park(sync);
       break;
+    case ServerMode::kLetGoOnDisconnect: {
+      CalcServer* server = &server_;
+      ISynchronize* raw = sync.get();
+      server_.park(sync);
+      ComPtr<IServerCallControl> control;
+      controllingUnknown()->QueryInterface(IServerCallControl::kIid, control.putVoid());
+      if (control) {
+        control->OnDisconnect([server, raw] {
+          ++server->disconnectsSeen;
+          server->forget(raw);
+        });
+      }
+      break;
+    }
   }
   return S_OK;
 }
