@@ -25,7 +25,8 @@ class SyncCallCancel final : public com::ComObject<com::ICancelMethodCalls> {
   explicit SyncCallCancel(rpc::CallHandle call) : call_(std::make_shared<rpc::CallHandle>(std::move(call))) {}
 
   HRESULT Cancel(com::ULONG seconds) override {
-    Ms grace = seconds == com::RPC_C_CANCEL_INFINITE_TIMEOUT ? detail::kNeverOrphan : Ms(int64_t{seconds} * 1000);
+    Ms grace =
+        seconds == com::RPC_C_CANCEL_INFINITE_TIMEOUT ? detail::kNeverOrphan : Ms(int64_t{seconds} * 1000);
     HRESULT result;
     std::shared_ptr<rpc::CallHandle> call;
     {

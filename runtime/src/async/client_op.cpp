@@ -135,7 +135,8 @@ ClientOp::CancelResult ClientOp::cancel(std::chrono::milliseconds grace) {
     if (cancels_.requested()) {
       // A later abortive cancel escalates an earlier one that is still waiting for the server.
       bool pending = handleSet_ && phase_ == Phase::kPending;
-      if (!pending || cancels_.request(grace) != CancelRequests::Step::kEscalate) return CancelResult::kAlready;
+      if (!pending || cancels_.request(grace) != CancelRequests::Step::kEscalate)
+        return CancelResult::kAlready;
       seq = seq_;
       lk.unlock();
       applyCancel(seq, grace);

@@ -5,7 +5,8 @@
 
 namespace midlrt::async::detail {
 
-void cancelInFlight(const rpc::CallHandle& call, std::chrono::milliseconds grace, std::function<void()> orphan) {
+void cancelInFlight(const rpc::CallHandle& call, std::chrono::milliseconds grace,
+                    std::function<void()> orphan) {
   if (grace.count() == 0) {
     rpc::CallHandle(call).abandon();
     return;

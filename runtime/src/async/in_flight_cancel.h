@@ -42,6 +42,7 @@ class CancelRequests {
 // Sends co_cancel for `call` and, `grace` later, runs `orphan` on the timer thread (it should abandon the
 // call if it is still the one cancelled). Grace 0 abandons at once instead (orphaned PDU, the call
 // completes locally with RPC_S_CALL_CANCELLED); kNeverOrphan only sends co_cancel.
-void cancelInFlight(const rpc::CallHandle& call, std::chrono::milliseconds grace, std::function<void()> orphan);
+void cancelInFlight(const rpc::CallHandle& call, std::chrono::milliseconds grace,
+                    std::function<void()> orphan);
 
 }  // namespace midlrt::async::detail

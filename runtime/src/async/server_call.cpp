@@ -167,7 +167,8 @@ class ServerCallContext final : public com::ISynchronize,
   std::mutex mu_;
   std::condition_variable cv_;
   bool signalled_ = false;
-  bool pending_ = true;  // the reference the pending call holds (dropped by Signal, failBegin or a disconnect)
+  // The reference the pending call holds (dropped by Signal, failBegin or a disconnect).
+  bool pending_ = true;
 };
 
 }  // namespace

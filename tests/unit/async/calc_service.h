@@ -93,11 +93,11 @@ inline ComPtr<AsyncICalc> newCall(ICallFactory* factory) {
 // ---- server: the object (sync ICalc, and ICallFactory for AsyncICalc) ----
 
 enum class ServerMode {
-  kImmediate,    // Begin_ signals at once
-  kHold,         // Begin_ parks the call; the test releases it (any thread, any order)
-  kCancelAware,  // parks the call; signals as soon as the client cancels
-  kFailBegin,    // Begin_ fails with E_ACCESSDENIED
-  kThrowBegin,   // Begin_ throws (as a careless implementation might)
+  kImmediate,          // Begin_ signals at once
+  kHold,               // Begin_ parks the call; the test releases it (any thread, any order)
+  kCancelAware,        // parks the call; signals as soon as the client cancels
+  kFailBegin,          // Begin_ fails with E_ACCESSDENIED
+  kThrowBegin,         // Begin_ throws (as a careless implementation might)
   kLetGoOnDisconnect,  // parks the call; when the client's connection closes, drops it without Signal
 };
 

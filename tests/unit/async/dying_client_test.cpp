@@ -69,7 +69,7 @@ TEST_P(DyingClient, PendingServerCallObjectIsToldAndFreedWhenItsClientProcessDie
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFSIGNALED(status));
   EXPECT_TRUE(eventually([&] { return calc_->disconnectsSeen.load() == 1; }));  // told
-  EXPECT_TRUE(eventually([&] { return liveServerCalls.load() == before; }));   // and freed
+  EXPECT_TRUE(eventually([&] { return liveServerCalls.load() == before; }));    // and freed
   EXPECT_EQ(calc_->held(), 0u);
 }
 

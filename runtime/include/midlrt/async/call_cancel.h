@@ -20,9 +20,10 @@ com::HRESULT enableCallCancellation();
 com::HRESULT disableCallCancellation();
 
 /// CoGetCancelObject: the cancel object (normally ICancelMethodCalls) of the synchronous call in progress
-/// on `thread` (from when its request has been sent until it returns) -- the innermost one, if calls nest. CO_E_CANCEL_DISABLED if that thread has not enabled
-/// cancellation, E_NOINTERFACE if no call is in progress there (CoCancelCall's "no cancel object
-/// corresponding to the thread") or the object has no interface `iid`.
+/// on `thread` (from when its request has been sent until it returns) -- the innermost one, if calls nest.
+/// CO_E_CANCEL_DISABLED if that thread has not enabled cancellation, E_NOINTERFACE if no call is in progress
+/// there (CoCancelCall's "no cancel object corresponding to the thread") or the object has no interface
+/// `iid`.
 ///
 /// The cancel object stays valid after its call; once the call has returned uncancelled, Cancel and
 /// TestCancel return RPC_E_CALL_COMPLETE. Its rules:
