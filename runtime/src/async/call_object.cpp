@@ -64,7 +64,14 @@ HRESULT ClientCallObject::finishCall(rpc::Reply& reply) {
   if (op_->phase() == detail::ClientOp::Phase::kIdle) return com::RPC_E_CALL_COMPLETE;
   op_->waitDone(Ms(-1));
   uint32_t s = 0;
-  if (!op_->take(s, reply)) return com::RPC_E_CALL_COMPLETE;  // another thread finished it
+  bool cancelled = false;
+  if (!op_->take(s, reply, &cancelled)) return com::RPC_E_CALL_COMPLETE;  // another thread finished it
+  if (cancelled) {
+    // "Canceling Method Calls": once cancelled, the caller ignores whatever results the server sends, even
+    // a reply that arrived before the cancel's timeout.
+    reply.storage().clear();
+    return com::RPC_E_CALL_CANCELED;
+  }
   return com::hresultFromStatus(s);
 }
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "midlrt/rpc/status.h"
-#include "timer.h"
 #include "trace.h"
 
 namespace midlrt::async::detail {
@@ -42,7 +41,7 @@ uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint
     handle_ = rpc::CallHandle();
     handleSet_ = false;
     callId_ = 0;
-    cancelRequested_ = false;
+    cancels_.clear();
     issuing_ = true;
     issueFailed_ = false;
     issuingThread_ = std::this_thread::get_id();
@@ -85,8 +84,8 @@ uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint
       // a reference cycle (its completion holds this op).
       if (phase_ == Phase::kPending) handle_ = h;
       handleSet_ = true;
-      applyNow = cancelRequested_ && phase_ == Phase::kPending;
-      grace = cancelGrace_;
+      applyNow = cancels_.requested() && phase_ == Phase::kPending;
+      grace = cancels_.grace();
     }
   }
   if (failed != rpc::status::kOk) {
@@ -108,7 +107,7 @@ void ClientOp::onComplete(uint64_t seq, uint32_t s, rpc::Reply& reply) {
   if (traceId_ != 0) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
     trace("client", traceId_, callId_, "completed", "status=0x%08x after %lldus%s", s,
-          static_cast<long long>(us), cancelRequested_ ? " (cancel requested)" : "");
+          static_cast<long long>(us), cancels_.requested() ? " (cancel requested)" : "");
   }
   if (s != rpc::status::kOk && issuing_ && issuingThread_ == std::this_thread::get_id()) {
     issueFailed_ = true;  // completed inside invokeAsync: a failure to issue, reported by begin()
@@ -133,20 +132,18 @@ ClientOp::CancelResult ClientOp::cancel(std::chrono::milliseconds grace) {
   {
     std::unique_lock lk(mu_);
     if (phase_ == Phase::kIdle) return CancelResult::kNoCall;
-    if (cancelRequested_) {
+    if (cancels_.requested()) {
       // A later abortive cancel escalates an earlier one that is still waiting for the server.
-      bool escalate =
-          grace.count() == 0 && cancelGrace_.count() != 0 && handleSet_ && phase_ == Phase::kPending;
-      if (!escalate) return CancelResult::kAlready;
-      cancelGrace_ = grace;
+      bool pending = handleSet_ && phase_ == Phase::kPending;
+      if (!pending || cancels_.request(grace) != CancelRequests::Step::kEscalate)
+        return CancelResult::kAlready;
       seq = seq_;
       lk.unlock();
       applyCancel(seq, grace);
       return CancelResult::kAlready;
     }
     if (phase_ == Phase::kDone) return CancelResult::kComplete;
-    cancelRequested_ = true;
-    cancelGrace_ = grace;
+    cancels_.request(grace);
     if (traceId_ != 0) {
       trace("client", traceId_, callId_, "cancelled", "grace=%lldms%s", static_cast<long long>(grace.count()),
             handleSet_ ? "" : " (before the request was issued)");
@@ -165,14 +162,8 @@ void ClientOp::applyCancel(uint64_t seq, std::chrono::milliseconds grace) {
     if (seq != seq_ || phase_ != Phase::kPending) return;
     h = handle_;
   }
-  if (grace.count() == 0) {
-    h.abandon();  // sends orphaned; completes the call here with kCallCancelled
-    return;
-  }
-  h.cancel();
-  if (grace == kNeverOrphan) return;
   std::weak_ptr<ClientOp> weak = weak_from_this();
-  runAfter(grace, [weak, seq] {
+  cancelInFlight(h, grace, [weak, seq] {
     if (auto self = weak.lock()) self->applyCancel(seq, std::chrono::milliseconds(0));
   });
 }
@@ -184,7 +175,7 @@ ClientOp::Phase ClientOp::phase() const {
 
 bool ClientOp::cancelRequested() const {
   std::lock_guard lk(mu_);
-  return cancelRequested_;
+  return cancels_.requested();
 }
 
 uint32_t ClientOp::callId() const {
@@ -206,14 +197,15 @@ bool ClientOp::waitDone(std::chrono::milliseconds timeout) {
   return cv_.wait_for(lk, timeout, ready);
 }
 
-bool ClientOp::take(uint32_t& s, rpc::Reply& reply) {
+bool ClientOp::take(uint32_t& s, rpc::Reply& reply, bool* wasCancelled) {
   std::lock_guard lk(mu_);
   if (phase_ != Phase::kDone) return false;
   s = status_;
+  if (wasCancelled != nullptr) *wasCancelled = cancels_.requested();
   reply.storage().swap(reply_.storage());
   reply_.storage().clear();
   phase_ = Phase::kIdle;
-  cancelRequested_ = false;
+  cancels_.clear();
   return true;
 }
 

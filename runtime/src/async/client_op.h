@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "in_flight_cancel.h"
 #include "midlrt/rpc/channel.h"
 
 namespace midlrt::async::detail {
@@ -20,7 +21,7 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
  public:
   enum class Phase { kIdle, kPending, kDone };
   enum class CancelResult { kRequested, kAlready, kComplete, kNoCall };
-  static constexpr std::chrono::milliseconds kNeverOrphan{-1};
+  static constexpr std::chrono::milliseconds kNeverOrphan = detail::kNeverOrphan;
 
   ClientOp() = default;
   ~ClientOp();
@@ -46,8 +47,9 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
   uint32_t callId() const;
   // Waits for the call to complete; false on timeout (negative timeout: for ever).
   bool waitDone(std::chrono::milliseconds timeout);
-  // After kDone: moves the reply out, returns the status and makes the op idle. kIdle/kPending: false.
-  bool take(uint32_t& status, rpc::Reply& reply);
+  // After kDone: moves the reply out, returns the status (and whether the call was cancelled) and makes
+  // the op idle. kIdle/kPending: false.
+  bool take(uint32_t& status, rpc::Reply& reply, bool* wasCancelled = nullptr);
   // The status once done (pending/idle: false).
   bool peekStatus(uint32_t& status) const;
   bool whenDone(std::function<void()> fn);
@@ -72,8 +74,7 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
   rpc::CallHandle handle_;
   bool handleSet_ = false;
   uint32_t callId_ = 0;
-  bool cancelRequested_ = false;
-  std::chrono::milliseconds cancelGrace_{0};
+  CancelRequests cancels_;
   bool issuing_ = false;
   bool issueFailed_ = false;
   std::thread::id issuingThread_;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <utility>
 
 #include "midlrt/async/status.h"
 #include "midlrt/detail/call_object_stubs.h"
@@ -50,6 +51,13 @@ class ServerCallContext final : public com::ISynchronize,
     core_ = std::move(core);
     inner_ = inner;
     itf_ = itf;
+    // A client that goes away while the call is pending cannot be answered: after the server's own
+    // disconnect notifications, the runtime lets go of the call, so that the context and the call object
+    // are freed once the server lets go too. The callback holds a reference (a cycle that the call's
+    // answer, or the disconnect itself, breaks: the core drops its callbacks then).
+    core_->onDisconnect([self = com::ComPtr<com::ISynchronize>(static_cast<com::ISynchronize*>(this))] {
+      static_cast<ServerCallContext*>(self.get())->dropPending();
+    });
   }
 
   HRESULT QueryInterface(com::REFIID riid, void** ppv) override {
@@ -87,17 +95,20 @@ class ServerCallContext final : public com::ISynchronize,
   // The server is done: collect the outputs with Finish_ and send the reply, on this thread. Once.
   HRESULT Signal() override {
     if (!core_) return com::E_UNEXPECTED;  // signalled before Begin_
+    bool pending;
     {
       std::lock_guard lk(mu_);
       if (signalled_) return com::S_OK;
       signalled_ = true;
+      pending = std::exchange(pending_, false);
     }
     cv_.notify_all();
     if (core_->claim()) {
       void* itf = itf_;
       completeWith(*core_, [&](rpc::Message& out) { collect_(itf, out); });
     }
-    Release();  // the reference the pending call held
+    core_->dropCallbacks();  // also when the runtime had already answered the call
+    if (pending) Release();  // the reference the pending call held
     return com::S_OK;
   }
   HRESULT Reset() override { return com::S_OK; }  // a call context signals once
@@ -120,13 +131,27 @@ class ServerCallContext final : public com::ISynchronize,
 
   // Begin_ failed (an HRESULT) or threw (an RPC status): fault the call, drop the pending reference.
   void failBegin(uint32_t status) {
+    bool pending;
     {
       std::lock_guard lk(mu_);
       if (signalled_) return;  // signalled inside Begin_ and then failed: the reply is already out
       signalled_ = true;
+      pending = std::exchange(pending_, false);
     }
     if (core_->claim()) core_->fault(status);
-    Release();
+    core_->dropCallbacks();
+    if (pending) Release();
+  }
+
+  // The client's connection closed before the call was answered: drop the pending reference. A later
+  // Signal still runs Finish_ (its reply goes nowhere) but releases nothing more.
+  void dropPending() {
+    bool pending;
+    {
+      std::lock_guard lk(mu_);
+      pending = std::exchange(pending_, false);
+    }
+    if (pending) Release();
   }
 
  private:
@@ -142,6 +167,8 @@ class ServerCallContext final : public com::ISynchronize,
   std::mutex mu_;
   std::condition_variable cv_;
   bool signalled_ = false;
+  // The reference the pending call holds (dropped by Signal, failBegin or a disconnect).
+  bool pending_ = true;
 };
 
 }  // namespace
@@ -174,9 +201,10 @@ HRESULT dispatchToCallObject(rpc::ServerCall& call, com::IUnknown* serverObject,
     ctx->Release();
     return com::E_NOINTERFACE;
   }
-  ctx->attach(detail::ServerCore::start(call), inner, itf);
-  // Held across Begin_, so that a Signal inside it cannot free the context or the call object under us.
+  // Held across Begin_, so that a Signal inside it cannot free the context or the call object under us (nor
+  // a client already gone, whose disconnect attach() reports at once).
   com::ComPtr<com::ISynchronize> hold(static_cast<com::ISynchronize*>(ctx));
+  ctx->attach(detail::ServerCore::start(call), inner, itf);
   try {
     HRESULT b = begin(itf);
     if (com::FAILED(b)) ctx->failBegin(static_cast<uint32_t>(b));

@@ -19,8 +19,14 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   static std::shared_ptr<ServerCore> start(rpc::ServerCall& call);
   ~ServerCore();
 
-  // Exactly one caller wins: the one that completes or faults the call.
-  bool claim() { return !claimed_.exchange(true, std::memory_order_acq_rel); }
+  // Exactly one caller wins: the one that completes or faults the call. Nobody wins a call the runtime has
+  // already answered (the manager threw, so dispatch faulted it; or the server shut down): a later
+  // complete or abort then reports RPC_S_INVALID_ASYNC_CALL, as RpcAsyncCompleteCall does on a finished
+  // call, instead of a success that sends nothing.
+  bool claim() {
+    if (claimed_.exchange(true, std::memory_order_acq_rel)) return false;
+    return !call_->isCompleted();
+  }
   bool claimed() const { return claimed_.load(std::memory_order_acquire); }
   rpc::Message& response() { return call_->response(); }
   // After claim().
@@ -36,10 +42,11 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   // Runtime hooks.
   void markCancelled();
   void markDisconnected();
+  // Forgets the notifications not yet run (done for us once the call is answered).
+  void dropCallbacks();
 
  private:
   explicit ServerCore(std::shared_ptr<rpc::ServerCall> call);
-  void dropCallbacks();
 
   std::shared_ptr<rpc::ServerCall> call_;
   std::atomic<bool> claimed_{false};

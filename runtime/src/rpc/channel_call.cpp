@@ -8,7 +8,21 @@
 
 namespace midlrt::rpc {
 
+namespace {
+thread_local BlockingCallObserver* tObserver = nullptr;
+}  // namespace
+
+BlockingCallObserver* setBlockingCallObserver(BlockingCallObserver* observer) noexcept {
+  BlockingCallObserver* old = tObserver;
+  tObserver = observer;
+  return old;
+}
+
 namespace detail {
+
+struct CallHandles {
+  static CallHandle of(CallPtr call) { return CallHandle(std::move(call)); }
+};
 
 CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,
                                   std::chrono::milliseconds timeout, Completion completion) {
@@ -17,6 +31,7 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
   call->conn = c;
   call->kind = kind;
   call->deadline = deadlineFor(timeout);
+  call->defaultDeadline = timeout.count() == 0;
   call->completion = std::move(completion);
   std::lock_guard lk(mu);
   if (c->failed) {
@@ -84,7 +99,22 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
     impl.failConnection(c, status::kCallFailed, done);
     impl.runCompletions(lk, done, nullptr);
   }
-  uint32_t s = impl.wait(*call);
+  BlockingCallObserver* observer = tObserver;
+  if (observer == nullptr) {
+    uint32_t s = impl.wait(*call);
+    if (s == status::kOk) reply.storage().swap(call->reply.storage());
+    return s;
+  }
+  CallHandle handle = CallHandles::of(call);
+  observer->callStarted(handle);
+  uint32_t s;
+  try {
+    s = impl.wait(*call);
+  } catch (...) {
+    observer->callEnded(handle, status::kCallFailed);
+    throw;
+  }
+  s = observer->callEnded(handle, s);
   if (s == status::kOk) reply.storage().swap(call->reply.storage());
   reply.setDidNotExecute(call->reply.didNotExecute());
   return s;
@@ -99,6 +129,12 @@ void CallHandle::cancel() {
   {
     std::lock_guard lk(ch->mu);
     if (call_->done) return;
+    // A cancel that waits for the server has no built-in timeout (RpcAsyncCancelCall): the one who
+    // cancels ends the wait with abandon(). The caller's own CallOptions::timeout still applies.
+    if (call_->defaultDeadline && call_->deadline != detail::kNever) {
+      call_->deadline = detail::kNever;
+      --ch->deadlineCalls;
+    }
   }
   call_->conn->sendBare(pdu::PType::kCoCancel, call_->callId);
 }

@@ -75,6 +75,8 @@ struct ClientCall {
   Kind kind = Kind::kRequest;
   uint32_t callId = 0;
   Clock::time_point deadline = kNever;
+  // The deadline is ChannelOptions::defaultTimeout's (CallHandle::cancel drops it).
+  bool defaultDeadline = false;
   // Under ChannelImpl::mu.
   bool done = false;
   bool started = false;

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "com_calls.h"
+#include "midlrt/async/call_cancel.h"
 
 namespace {
 
@@ -29,6 +31,7 @@ using midlrt::com::RPC_E_CALL_CANCELED;
 using midlrt::com::RPC_E_CALL_COMPLETE;
 using midlrt::com::RPC_E_CALL_PENDING;
 using midlrt::com::RPC_E_DISCONNECTED;
+using midlrt::com::RPC_S_CALLPENDING;
 using midlrt::com::S_OK;
 
 const midlrt::rpc::Uuid kStoreId = *midlrt::rpc::Uuid::parse("11111111-0000-4000-8000-000000000001");
@@ -367,6 +370,35 @@ TEST_F(ComCalls, CancelBeforeTheServerAnswersFinishesWithCallCanceled) {
   EXPECT_EQ(cancel->Cancel(0), S_OK);
   int32_t balance = 0;
   EXPECT_EQ(call->Finish_Deposit(balance), RPC_E_CALL_CANCELED);
+  asyncAccount_->releaseReverse();
+}
+
+TEST_F(ComCalls, AGeneratedProxyCallIsCancelledFromAnotherThread) {
+  // "Canceling Method Calls": a thread blocked in a synchronous proxy method (the server's call object holds
+  // the call) is cancelled through the call's cancel object; the orphan a second later ends the call.
+  asyncAccount_->hold = true;
+  ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kAsyncAccountId);
+  std::promise<std::thread::id> id;
+  std::future<HRESULT> result = std::async(std::launch::async, [&] {
+    midlrt::async::enableCallCancellation();
+    id.set_value(std::this_thread::get_id());
+    int32_t balance = 0;
+    HRESULT hr = proxy->Deposit(5, balance);
+    midlrt::async::disableCallCancellation();
+    return hr;
+  });
+  std::thread::id caller = id.get_future().get();
+  ASSERT_TRUE(asyncAccount_->waitParked(1));
+  ComPtr<ICancelMethodCalls> cancel;
+  for (int i = 0; i < 10000 && !cancel; ++i) {
+    cancel = midlrt::async::getCancelObject(caller);  // published once the request is sent
+    if (!cancel) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(cancel);
+  EXPECT_EQ(cancel->TestCancel(), RPC_S_CALLPENDING);
+  EXPECT_EQ(cancel->Cancel(1), S_OK);
+  EXPECT_EQ(result.get(), RPC_E_CALL_CANCELED);
+  EXPECT_EQ(cancel->TestCancel(), RPC_E_CALL_CANCELED);
   asyncAccount_->releaseReverse();
 }
 

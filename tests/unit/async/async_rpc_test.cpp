@@ -155,6 +155,22 @@ TEST_P(AsyncRpc, NonAbortiveCancelWaitsForTheServer) {
   EXPECT_EQ(st.complete(), status::kCallCancelled);
 }
 
+TEST_P(AsyncRpc, NonAbortiveCancelHasNoBuiltInTimeout) {
+  // RpcAsyncCancelCall: a non-abortive cancel waits for the server, with no timeout of its own; the
+  // channel's default deadline no longer ends the call once it is cancelled.
+  auto channel = connect(300ms);
+  adder_->mode = AdderMode::kHold;
+  AsyncState st;
+  ASSERT_EQ(Add(st, *channel, 1, 1), status::kOk);
+  ASSERT_TRUE(adder_->waitHeld(1));
+  EXPECT_EQ(st.cancel(false), status::kOk);
+  EXPECT_FALSE(st.wait(900ms));  // three times the default deadline
+  EXPECT_EQ(st.status(), status::kAsyncCallPending);
+  for (auto& [h, sum] : adder_->takeHeld()) h.abort(rpc::status::kFaultCancel);  // the server honours it
+  ASSERT_TRUE(st.wait(10000ms));
+  EXPECT_EQ(st.complete(), status::kCallCancelled);
+}
+
 TEST_P(AsyncRpc, NonAbortiveCancelLosesToAReplyTheServerSends) {
   adder_->mode = AdderMode::kHold;
   AsyncState st;
@@ -298,6 +314,20 @@ TEST_P(AsyncRpc, AManagerThatDropsItsHandleFailsTheCallInsteadOfHanging) {
   ASSERT_EQ(Add(st, *channel_, 1, 1), status::kOk);
   ASSERT_TRUE(st.wait(10000ms));
   EXPECT_EQ(st.complete(), status::kCallFailed);
+}
+
+TEST_P(AsyncRpc, AManagerThatThrowsFinishesItsHandle) {
+  // The throw faults the call; the handle the manager kept refers to a finished call, which
+  // RpcAsyncCompleteCall and RpcAsyncAbortCall report as RPC_S_INVALID_ASYNC_CALL.
+  adder_->mode = AdderMode::kHoldThenThrow;
+  AsyncState st;
+  ASSERT_EQ(Add(st, *channel_, 1, 1), status::kOk);
+  ASSERT_TRUE(st.wait(10000ms));
+  EXPECT_EQ(st.complete(), status::kCallFailed);
+  auto held = adder_->takeHeld();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].first.complete(&held[0].second), status::kInvalidAsyncCall);
+  EXPECT_EQ(held[0].first.abort(rpc::status::kFaultCancel), status::kInvalidAsyncCall);
 }
 
 TEST_P(AsyncRpc, AbortiveCancelEscalatesANonAbortiveOne) {

@@ -93,31 +93,39 @@ inline ComPtr<AsyncICalc> newCall(ICallFactory* factory) {
 // ---- server: the object (sync ICalc, and ICallFactory for AsyncICalc) ----
 
 enum class ServerMode {
-  kImmediate,    // Begin_ signals at once
-  kHold,         // Begin_ parks the call; the test releases it (any thread, any order)
-  kCancelAware,  // parks the call; signals as soon as the client cancels
-  kFailBegin,    // Begin_ fails with E_ACCESSDENIED
-  kThrowBegin,   // Begin_ throws (as a careless implementation might)
+  kImmediate,          // Begin_ signals at once
+  kHold,               // Begin_ parks the call; the test releases it (any thread, any order)
+  kCancelAware,        // parks the call; signals as soon as the client cancels
+  kFailBegin,          // Begin_ fails with E_ACCESSDENIED
+  kThrowBegin,         // Begin_ throws (as a careless implementation might)
+  kLetGoOnDisconnect,  // parks the call; when the client's connection closes, drops it without Signal
 };
 
 class CalcServer;
 
+inline std::atomic<int> liveServerCalls{0};
+
 class CalcServerCall final : public Aggregatable, public AsyncICalc {
  public:
   MIDLRT_DELEGATING_IUNKNOWN
-  CalcServerCall(CalcServer& server, IUnknown* outer) : Aggregatable(outer), server_(server) {}
+  CalcServerCall(CalcServer& server, IUnknown* outer) : Aggregatable(outer), server_(server) {
+    ++liveServerCalls;
+  }
+  ~CalcServerCall() override { --liveServerCalls; }
   HRESULT Begin_Add(int32_t a, int32_t b) override;
   HRESULT Finish_Add(int32_t* sum) override {
     *sum = a_ + b_;
     ComPtr<ICancelMethodCalls> cancel;
     controllingUnknown()->QueryInterface(ICancelMethodCalls::kIid, cancel.putVoid());
-    return cancel && cancel->TestCancel() == RPC_E_CALL_CANCELED ? RPC_E_CALL_CANCELED : S_OK;
+    bool cancelled = cancel && cancel->TestCancel() == RPC_E_CALL_CANCELED;
+    return cancelled && honourCancel() ? RPC_E_CALL_CANCELED : S_OK;
   }
 
  private:
   void* queryOwnInterface(REFIID riid) override {
     return riid == AsyncICalc::kIid ? static_cast<AsyncICalc*>(this) : nullptr;
   }
+  bool honourCancel() const;
   CalcServer& server_;
   int32_t a_ = 0;
   int32_t b_ = 0;
@@ -130,6 +138,8 @@ class CalcServer final : public ComObject<ICalc, ICallFactory> {
   std::atomic<int> syncCalls{0};
   std::atomic<int> asyncCalls{0};
   std::atomic<int> cancelsSeen{0};
+  std::atomic<bool> honourCancel{true};  // false: a cancelled call still answers with its sum
+  std::atomic<int> disconnectsSeen{0};
 
   HRESULT Add(int32_t a, int32_t b, int32_t* sum) override {
     ++syncCalls;
@@ -182,6 +192,20 @@ class CalcServer final : public ComObject<ICalc, ICallFactory> {
     }
     if (mine) mine->Signal();
   }
+  // Drops the parked call whose context is `sync` without signalling it.
+  void forget(ISynchronize* sync) {
+    ComPtr<ISynchronize> mine;
+    {
+      std::lock_guard lk(mu_);
+      for (auto it = held_.begin(); it != held_.end(); ++it) {
+        if (it->get() == sync) {
+          mine = std::move(*it);
+          held_.erase(it);
+          break;
+        }
+      }
+    }
+  }
   ComPtr<ISynchronize> heldAt(size_t i) {
     std::lock_guard lk(mu_);
     return i < held_.size() ? held_[i] : ComPtr<ISynchronize>();
@@ -192,6 +216,10 @@ class CalcServer final : public ComObject<ICalc, ICallFactory> {
   std::condition_variable cv_;
   std::vector<ComPtr<ISynchronize>> held_;
 };
+
+inline bool CalcServerCall::honourCancel() const {
+  return server_.honourCancel.load();
+}
 
 inline HRESULT CalcServerCall::Begin_Add(int32_t a, int32_t b) {
   ++server_.asyncCalls;
@@ -221,6 +249,20 @@ inline HRESULT CalcServerCall::Begin_Add(int32_t a, int32_t b) {
       onServerCallCancel(controllingUnknown(), [server = &server_] { ++server->cancelsSeen; });
       server_.park(sync);
       break;
+    case ServerMode::kLetGoOnDisconnect: {
+      CalcServer* server = &server_;
+      ISynchronize* raw = sync.get();
+      server_.park(sync);
+      ComPtr<IServerCallControl> control;
+      controllingUnknown()->QueryInterface(IServerCallControl::kIid, control.putVoid());
+      if (control) {
+        control->OnDisconnect([server, raw] {
+          ++server->disconnectsSeen;
+          server->forget(raw);
+        });
+      }
+      break;
+    }
   }
   return S_OK;
 }
@@ -278,6 +320,7 @@ enum class AdderMode {
   kAbortOnCancel,  // parked; aborts with nca_s_fault_cancel when the client cancels
   kDrop,           // the manager drops its handle without answering
   kSyncStub,       // a sync stub for the same operation (no ServerAsyncCall)
+  kHoldThenThrow,  // parked, then the manager throws (as a careless manager might)
 };
 
 // The manager (user code) and its stub.
@@ -321,11 +364,13 @@ class AdderServer final : public rpc::Dispatcher {
       case AdderMode::kAbortOnCancel:
         h.onCancel([h]() mutable { h.abort(rpc::status::kFaultCancel); });
         [[fallthrough]];
-      case AdderMode::kHold: {
+      case AdderMode::kHold:
+      case AdderMode::kHoldThenThrow: {
         std::lock_guard lk(mu_);
         held_.push_back({h, sum});
       }
         cv_.notify_all();
+        if (mode.load() == AdderMode::kHoldThenThrow) throw std::runtime_error("manager failed");
         return;
     }
   }

@@ -151,6 +151,38 @@ TEST_P(CallObjects, CancelOrphansTheCallWhenTheServerIgnoresItPastTheTimeout) {
   calc_->releaseReverse();
 }
 
+TEST_P(CallObjects, ACancelledCallIgnoresTheReplyThatArrivesWithinTheTimeout) {
+  // "Canceling Method Calls": after a cancel the client ignores whatever results the server passes.
+  calc_->mode = ServerMode::kHold;
+  calc_->honourCancel = false;  // the server answers with the sum anyway
+  auto call = newCall(proxy_.get());
+  ASSERT_EQ(call->Begin_Add(2, 3), S_OK);
+  ASSERT_TRUE(calc_->waitHeld(1));
+  ASSERT_EQ(call.as<ICancelMethodCalls>()->Cancel(30), S_OK);
+  calc_->releaseReverse();
+  ASSERT_EQ(call.as<ISynchronize>()->Wait(0, 10000), S_OK);  // the reply came, well within 30 s
+  int32_t sum = -1;
+  EXPECT_EQ(call->Finish_Add(&sum), RPC_E_CALL_CANCELED);
+  EXPECT_EQ(sum, 0);
+}
+
+TEST_P(CallObjects, CancelWithInfiniteTimeoutWaitsForTheServerPastTheChannelDeadline) {
+  // RPC_C_CANCEL_INFINITE_TIMEOUT: wait for the server however long it takes; the channel's default
+  // deadline does not end a cancelled call (RpcAsyncCancelCall: no built-in timeout).
+  auto proxy = makeObject<CalcProxy>(connect(300ms));
+  calc_->mode = ServerMode::kHold;
+  auto call = newCall(proxy.get());
+  ASSERT_EQ(call->Begin_Add(1, 1), S_OK);
+  ASSERT_TRUE(calc_->waitHeld(1));
+  ASSERT_EQ(call.as<ICancelMethodCalls>()->Cancel(RPC_C_CANCEL_INFINITE_TIMEOUT), S_OK);
+  EXPECT_EQ(call.as<ISynchronize>()->Wait(0, 900), RPC_S_CALLPENDING);
+  EXPECT_EQ(call.as<ICancelMethodCalls>()->TestCancel(), RPC_E_CALL_CANCELED);
+  calc_->releaseReverse();  // the server answers (honouring the cancel)
+  ASSERT_EQ(call.as<ISynchronize>()->Wait(0, 10000), S_OK);
+  int32_t sum = 0;
+  EXPECT_EQ(call->Finish_Add(&sum), RPC_E_CALL_CANCELED);
+}
+
 TEST_P(CallObjects, CancelWithZeroTimeoutCompletesAtOnce) {
   calc_->mode = ServerMode::kHold;
   auto call = newCall(proxy_.get());

@@ -34,9 +34,10 @@ class AsyncFixture : public ::testing::TestWithParam<Transport> {
     server_->shutdown();
   }
 
-  std::shared_ptr<rpc::Channel> connect() {
+  // defaultTimeout: no test can hang.
+  std::shared_ptr<rpc::Channel> connect(std::chrono::milliseconds defaultTimeout = std::chrono::seconds(20)) {
     rpc::ChannelOptions co;
-    co.defaultTimeout = std::chrono::seconds(20);  // no test can hang
+    co.defaultTimeout = defaultTimeout;
     if (GetParam() == Transport::kTcp) {
       if (endpoint_.empty()) endpoint_ = server_->listen("ncacn_ip_tcp:127.0.0.1[0]");
       return rpc::Channel::create(endpoint_, co);

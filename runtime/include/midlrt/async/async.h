@@ -4,6 +4,7 @@
 #pragma once
 
 #include "midlrt/async/async_state.h"
+#include "midlrt/async/call_cancel.h"
 #include "midlrt/async/call_object.h"
 #include "midlrt/async/future.h"
 #include "midlrt/async/server_call.h"
@@ -12,5 +13,6 @@
 
 /// @namespace midlrt::async
 /// Asynchronous calls: client call objects (Begin_/Finish_ of AsyncIFoo, ClientCallObject, createCall),
+/// cancel objects of synchronous calls (getCancelObject, cancelCall),
 /// the client's AsyncState (RPC_ASYNC_STATE) and CompletionQueue, the server's ServerAsyncCall handle and
 /// call contexts, and adapters to std::future and C++20 coroutines.

@@ -34,9 +34,10 @@ class ClientOp;
 ///   the request is written (corked channel, or while Begin_ is still binding on another thread) is applied
 ///   as soon as the call exists. It sends co_cancel; if no reply has come `seconds` later the call is
 ///   orphaned and completes locally (Cancel(0) does that at once; RPC_C_CANCEL_INFINITE_TIMEOUT never).
-///   Finish_ then returns RPC_E_CALL_CANCELED, unless the reply won the race (then the reply). Cancel returns
-///   S_OK, RPC_E_CALL_CANCELED if already cancelled, RPC_E_CALL_COMPLETE if the call has completed or there
-///   is none.
+///   Finish_ then returns RPC_E_CALL_CANCELED, whatever the server sends meanwhile ("Canceling Method
+///   Calls": the client ignores the server's results after a cancel). Cancel returns S_OK,
+///   RPC_E_CALL_CANCELED if already cancelled, RPC_E_CALL_COMPLETE if the call has completed (its reply is
+///   then Finish_'s) or there is none.
 /// - ISynchronize: a manual-reset event. Begin_ resets it; when the call completes the runtime calls Signal
 ///   on the ISynchronize of the controlling unknown (which, for an aggregating client, may be its own: that
 ///   is how COM lets a client be told of completion; its Signal should forward to ours). Wait(flags, ms)

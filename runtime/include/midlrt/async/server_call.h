@@ -83,7 +83,8 @@ class ServerAsyncCall {
 
   /// RpcAsyncCompleteCall: after setting the [out] parameters, from any thread; runs the marshal function
   /// with `reply` (the return value, or null) and sends the response. Touches none of the outputs afterwards.
-  /// kOk, or kInvalidAsyncCall if the call was already completed or aborted.
+  /// kOk, or kInvalidAsyncCall if the call was already completed or aborted, or the runtime already answered
+  /// it (the manager threw, so the stub's call faulted; the server shut down).
   uint32_t complete(const void* reply = nullptr);
   /// RpcAsyncAbortCall: the client receives a fault with `status` (0 becomes RPC_S_CALL_FAILED); outputs are
   /// not marshaled. Once only: later calls (and complete) return kInvalidAsyncCall.

@@ -19,6 +19,7 @@ namespace detail {
 struct ChannelImpl;
 struct ClientCall;
 struct ClientConn;
+struct CallHandles;
 }  // namespace detail
 
 /// How a Channel connects and calls; fixed when the channel is created.
@@ -68,7 +69,10 @@ using Completion = std::function<void(uint32_t status, Reply& reply)>;
 class CallHandle {
  public:
   CallHandle() = default;
-  /// Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel).
+  /// Sends co_cancel; the server decides (typically faults with nca_s_fault_cancel). From then on the call
+  /// waits for the server without the channel's default deadline (ChannelOptions::defaultTimeout): a
+  /// cancel that waits for the server has no built-in timeout (RpcAsyncCancelCall), abandon() ends the
+  /// wait. A CallOptions::timeout given for the call still applies.
   void cancel();
   /// Sends orphaned and completes the call locally with status::kCallCancelled.
   void abandon();
@@ -77,12 +81,35 @@ class CallHandle {
   /// The call's call_id on its connection; 0 for an empty handle.
   uint32_t callId() const;
 
+  /// Both refer to the same call (or are both empty).
+  bool operator==(const CallHandle& other) const { return call_ == other.call_; }
+
  private:
   friend class Channel;
+  friend struct detail::CallHandles;
   explicit CallHandle(std::shared_ptr<detail::ClientCall> call) : call_(std::move(call)) {}
 
   std::shared_ptr<detail::ClientCall> call_;
 };
+
+/// Sees the blocking calls (Channel::invoke, tryInvoke) of the thread it is set on, so that the layer above
+/// can cancel a thread's call in progress from another thread (COM's cancel objects for synchronous calls:
+/// "Canceling Method Calls"). Both hooks run on the calling thread, without the channel's locks.
+class BlockingCallObserver {
+ public:
+  /// The request of `call` has been sent and the thread is about to wait for the reply; `call` can be
+  /// cancelled or abandoned from any thread until callEnded.
+  virtual void callStarted(const CallHandle& call) = 0;
+  /// `call` has ended with `status`; returns the status the blocking call reports (a reply is dropped
+  /// unless it is kOk).
+  virtual uint32_t callEnded(const CallHandle& call, uint32_t status) = 0;
+
+ protected:
+  ~BlockingCallObserver() = default;
+};
+
+/// Sets the calling thread's observer (null: none) and returns the one it replaces.
+BlockingCallObserver* setBlockingCallObserver(BlockingCallObserver* observer) noexcept;
 
 /// A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
 /// alter_context for further interfaces), and multiplexes any number of calls from any number of threads
