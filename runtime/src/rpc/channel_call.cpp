@@ -103,6 +103,7 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
   if (observer == nullptr) {
     uint32_t s = impl.wait(*call);
     if (s == status::kOk) reply.storage().swap(call->reply.storage());
+    reply.setDidNotExecute(call->reply.didNotExecute());
     return s;
   }
   CallHandle handle = CallHandles::of(call);
