@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "correlation_com.h"
+#include "support/hand_ndr.h"
 
 namespace {
 
@@ -24,14 +25,7 @@ HRESULT fromStatus(uint32_t s) {
   return midlrt::com::hresultFromStatus(s);
 }
 
-struct Ndr {
-  Bytes b;
-  Ndr& u32(uint32_t v) {
-    while (b.size() % 4) b.push_back(0);
-    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-    return *this;
-  }
-};
+using midlc::test::Ndr;
 
 // Up to max elements, max / 2 of them sent; a liar claims one more than it sends.
 class WindowObject final : public ComObject<IWindow> {

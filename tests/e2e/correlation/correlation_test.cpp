@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "async/correlation.h"
+#include "support/hand_ndr.h"
 #include "sync/correlation.h"
 
 namespace {
@@ -18,28 +19,7 @@ using Bytes = std::vector<uint8_t>;
 using midlrt::async::AsyncState;
 namespace status = midlrt::rpc::status;
 
-// Little-endian NDR by hand: each helper appends one value, aligned as NDR aligns it.
-struct Ndr {
-  Bytes b;
-  Ndr& align(size_t n) {
-    while (b.size() % n) b.push_back(0);
-    return *this;
-  }
-  Ndr& u8(uint8_t v) {
-    b.push_back(v);
-    return *this;
-  }
-  Ndr& u16(uint16_t v) {
-    align(2);
-    for (int i = 0; i < 2; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-    return *this;
-  }
-  Ndr& u32(uint32_t v) {
-    align(4);
-    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-    return *this;
-  }
-};
+using midlc::test::Ndr;
 
 constexpr uint16_t kFill = 0, kWindow = 1, kSum = 2, kSumMaybe = 3, kPick = 4, kOpCount = 5;
 

@@ -9,34 +9,14 @@
 #include <initializer_list>
 #include <type_traits>
 
+#include "support/hand_ndr.h"
 #include "wire_forms.h"
 
 namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// Little-endian NDR by hand: each helper appends one value, aligned as NDR aligns it.
-struct Ndr {
-  Bytes b;
-  Ndr& align(size_t n) {
-    while (b.size() % n) b.push_back(0);
-    return *this;
-  }
-  Ndr& u8(uint8_t v) {
-    b.push_back(v);
-    return *this;
-  }
-  Ndr& u16(uint16_t v) {
-    align(2);
-    for (int i = 0; i < 2; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-    return *this;
-  }
-  Ndr& u32(uint32_t v) {
-    align(4);
-    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-    return *this;
-  }
-};
+using midlc::test::Ndr;
 
 class WireFormsImpl : public WireForms_Manager {
  public:
