@@ -137,7 +137,7 @@ CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message r
     call->completion(call->status, call->reply);
     return CallHandle(call);
   }
-  if (!impl.sendRequest(*c, call->callId, ctx, opnum, request, impl.objectFor(options))) {
+  if (!impl.submit(call, ctx, opnum, request, impl.objectFor(options))) {
     std::vector<detail::CallPtr> finished;
     std::unique_lock lk(impl.mu);
     impl.failConnection(c, status::kCallFailed, finished);

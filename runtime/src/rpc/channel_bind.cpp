@@ -135,6 +135,8 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     c->xmitFrag = std::max(std::min(b.maxXmitFrag, ack.maxRecvFrag), pdu::kMinFragSize);
     c->assocGroup = ack.assocGroupId;
     c->bound = true;
+    // MS-RPCE 3.3.1.5.8: without PFC_CONC_MPX granted, one call at a time (see ClientConn::exclusive).
+    c->exclusive = (call->ackFlags & pdu::kConcMpx) == 0;
     if (group && !c->failed) {
       // The server answers with the group it put the connection in: the one asked for, or a new one
       // (the old one was gone); the lanes bound after this one join that.

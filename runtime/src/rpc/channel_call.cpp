@@ -53,8 +53,12 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
   return call;
 }
 
-bool ChannelImpl::sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
-                              const Uuid* object) {
+namespace {
+// Lays out a request's PDUs (fragmented to the connection's max_xmit_frag) and hands them to `out` as one
+// iovec array: the header written in place in the message's headroom when one fragment holds it all.
+template <class Out>
+bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
+                   const Uuid* object, Out&& out) {
   pdu::Request q;
   q.contextId = ctx;
   q.opnum = opnum;
@@ -68,7 +72,7 @@ bool ChannelImpl::sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint
     uint8_t* h = req.data() - hs;
     pdu::encodeRequestHeader(h, flags | pdu::kFirstFrag | pdu::kLastFrag, callId, q, n);
     iovec iov{h, hs + n};
-    return c.send(&iov, 1);
+    return out(&iov, 1);
   }
   size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
   std::vector<uint8_t> headers(frags * hs);
@@ -84,7 +88,39 @@ bool ChannelImpl::sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint
     iov.push_back(iovec{headers.data() + i * hs, hs});
     if (len != 0) iov.push_back(iovec{req.data() + off, len});
   }
-  return c.send(iov.data(), static_cast<int>(iov.size()));
+  return out(iov.data(), static_cast<int>(iov.size()));
+}
+}  // namespace
+
+bool ChannelImpl::sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
+                              const Uuid* object) {
+  return layOutRequest(c, callId, ctx, opnum, req, object,
+                       [&](iovec* iov, int count) { return c.send(iov, count); });
+}
+
+bool ChannelImpl::submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& req,
+                         const Uuid* object) {
+  ClientConn& c = *call->conn;
+  {
+    std::lock_guard lk(mu);
+    if (c.exclusive && !call->done) {
+      if (c.activeCall != 0) {
+        std::vector<uint8_t> bytes;
+        layOutRequest(c, call->callId, ctx, opnum, req, object, [&](iovec* iov, int count) {
+          for (int i = 0; i < count; ++i) {
+            auto* p = static_cast<const uint8_t*>(iov[i].iov_base);
+            bytes.insert(bytes.end(), p, p + iov[i].iov_len);
+          }
+          return true;
+        });
+        call->queued = true;
+        c.waiting.emplace_back(call, std::move(bytes));
+        return true;
+      }
+      c.activeCall = call->callId;
+    }
+  }
+  return sendRequest(c, call->callId, ctx, opnum, req, object);
 }
 
 uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
@@ -93,7 +129,7 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
   uint16_t ctx = impl.ensureContext(iface, c);
   auto call = impl.registerCall(c, ClientCall::Kind::kRequest, options.timeout, nullptr);
   if (call->done) return call->status;
-  if (!impl.sendRequest(*c, call->callId, ctx, opnum, request, impl.objectFor(options))) {
+  if (!impl.submit(call, ctx, opnum, request, impl.objectFor(options))) {
     std::vector<CallPtr> done;
     std::unique_lock lk(impl.mu);
     impl.failConnection(c, status::kCallFailed, done);
@@ -128,8 +164,15 @@ void CallHandle::cancel() {
   auto ch = call_->channel.lock();
   if (!ch) return;
   {
-    std::lock_guard lk(ch->mu);
+    std::unique_lock lk(ch->mu);
     if (call_->done) return;
+    if (call_->queued) {
+      // Never sent (an exclusive connection's call waiting for its turn): it ends here, not executed.
+      std::vector<detail::CallPtr> done;
+      ch->finish(call_, status::kCallCancelled, done);
+      ch->runCompletions(lk, done, nullptr);
+      return;
+    }
     // A cancel that waits for the server has no built-in timeout (RpcAsyncCancelCall): the one who
     // cancels ends the wait with abandon(). The caller's own CallOptions::timeout still applies.
     if (call_->defaultDeadline && call_->deadline != detail::kNever) {
@@ -147,10 +190,13 @@ void CallHandle::abandon() {
   std::vector<detail::CallPtr> done;
   std::unique_lock lk(ch->mu);
   if (call_->done) return;
+  bool sent = !call_->queued;
   ch->finish(call_, status::kCallCancelled, done);
-  lk.unlock();
-  call_->conn->sendBare(pdu::PType::kOrphaned, call_->callId);
-  lk.lock();
+  if (sent) {
+    lk.unlock();
+    call_->conn->sendBare(pdu::PType::kOrphaned, call_->callId);
+    lk.lock();
+  }
   ch->runCompletions(lk, done, nullptr);
 }
 

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,9 @@
 #include "midlrt/rpc/pdu.h"
 
 namespace midlrt::rpc::detail {
+
+struct ClientCall;
+using CallPtr = std::shared_ptr<ClientCall>;
 
 using Clock = std::chrono::steady_clock;
 inline constexpr Clock::time_point kNever = Clock::time_point::max();
@@ -56,6 +60,12 @@ struct ClientConn {
   uint32_t assocGroup = 0;
   uint16_t nextContextId = 0;
   std::vector<std::pair<SyntaxId, uint16_t>> contexts;
+  // MS-RPCE 3.3.1.5.8: a server whose bind_ack did not grant PFC_CONC_MPX takes one call at a time on the
+  // connection. The call sent is `activeCall`; the others wait, encoded, in call order, and go out one
+  // by one as the call before them ends (released by ChannelImpl::finish, sent by sendReleased).
+  bool exclusive = false;
+  uint32_t activeCall = 0;
+  std::deque<std::pair<CallPtr, std::vector<uint8_t>>> waiting;
 
   // Writes iov now, or queues a copy while corked. False if the connection is broken.
   bool send(iovec* iov, int count);
@@ -80,6 +90,10 @@ struct ClientCall {
   // Under ChannelImpl::mu.
   bool done = false;
   bool started = false;
+  // Waiting on an exclusive connection for its turn: never sent (so never orphaned or cancelled on the
+  // wire; it ends locally, not executed).
+  bool queued = false;
+  uint8_t ackFlags = 0;  // the pfc_flags of the bind_ack that answered a bind
   uint32_t status = 0;
   Reply reply;
   std::optional<pdu::BindAck> ack;
@@ -87,8 +101,6 @@ struct ClientCall {
   std::condition_variable cv;  // sync calls wait here
   Completion completion;       // async calls
 };
-
-using CallPtr = std::shared_ptr<ClientCall>;
 
 // What the lanes of a non-causal channel share: their association group, which each new connection joins
 // so that context handles are valid over all of them.
@@ -125,6 +137,9 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Read without mu by Channel::pick (a racy hint is fine there); stored under mu.
   std::atomic<size_t> inFlight{0};
   std::atomic<bool> open{false};
+  // Requests of exclusive connections whose turn came (see ClientConn::waiting), to be written by
+  // sendReleased outside mu.
+  std::vector<std::pair<CallPtr, std::vector<uint8_t>>> released;
 
   // channel_read.cpp: reading replies, finishing calls, the reader thread.
   ~ChannelImpl();
@@ -135,6 +150,8 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // mu held throughout, except while reading the socket and running callbacks.
   void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done);
   void finish(const CallPtr& call, uint32_t status, std::vector<CallPtr>& done);
+  // An exclusive connection's request ended: it leaves the queue, or lets the next one go.
+  void release(ClientCall& call);
   void failConnection(const std::shared_ptr<ClientConn>& c, uint32_t status, std::vector<CallPtr>& done);
   void route(const std::shared_ptr<ClientConn>& c, const pdu::View& v, std::vector<CallPtr>& done);
   void expire(std::vector<CallPtr>& done,
@@ -142,6 +159,9 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   void handOff();
   void runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
                       const std::shared_ptr<ClientConn>& corkConn);
+  // Writes the requests in `released` (mu released meanwhile); calls of a connection that fails
+  // go to `done`.
+  void sendReleased(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done);
   void readerLoop();
 
   // channel_bind.cpp: connecting, and binding the presentation context of an interface.
@@ -153,6 +173,9 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
                        std::chrono::milliseconds timeout, Completion completion);
   bool sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                    const Uuid* object);
+  // Sends the call's request, or, on an exclusive connection with a call in flight, queues it (encoded)
+  // until that call ends. False if the connection broke.
+  bool submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& req, const Uuid* object);
   // The call's object UUID, else the one of the string binding ("uuid@ncacn_ip_tcp:...").
   const Uuid* objectFor(const CallOptions& o) const {
     if (o.object != nullptr) return o.object;

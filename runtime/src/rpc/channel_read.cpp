@@ -48,11 +48,46 @@ void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& 
   call->done = true;
   call->status = s;
   if (call->deadline != kNever) --deadlineCalls;
+  if (call->kind == ClientCall::Kind::kRequest && call->conn->exclusive) release(*call);
   if (call->completion) {
     --asyncOutstanding;
     done.push_back(call);
   } else {
     call->cv.notify_one();
+  }
+}
+
+void ChannelImpl::release(ClientCall& call) {
+  ClientConn& c = *call.conn;
+  if (call.queued) {
+    // Ended before its turn: it leaves the queue, and the server never saw it.
+    auto it =
+        std::find_if(c.waiting.begin(), c.waiting.end(), [&](auto& w) { return w.first.get() == &call; });
+    if (it != c.waiting.end()) c.waiting.erase(it);
+    call.reply.setDidNotExecute(true);
+    return;
+  }
+  if (c.activeCall != call.callId) return;
+  c.activeCall = 0;
+  if (c.waiting.empty() || c.failed) return;
+  auto& next = c.waiting.front();
+  next.first->queued = false;
+  c.activeCall = next.first->callId;
+  released.push_back(std::move(next));
+  c.waiting.pop_front();
+}
+
+void ChannelImpl::sendReleased(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done) {
+  while (!released.empty()) {
+    auto [call, bytes] = std::move(released.front());
+    released.erase(released.begin());
+    // A call that ended meanwhile released the one after it when it ended.
+    if (call->done || call->conn->failed) continue;
+    lk.unlock();
+    iovec iov{bytes.data(), bytes.size()};
+    bool ok = call->conn->send(&iov, 1);
+    lk.lock();
+    if (!ok) failConnection(call->conn, status::kCallFailed, done);
   }
 }
 
@@ -85,6 +120,7 @@ void ChannelImpl::handOff() {
 
 void ChannelImpl::runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
                                  const std::shared_ptr<ClientConn>& corkConn) {
+  if (!released.empty()) sendReleased(lk, done);
   if (done.empty()) return;
   lk.unlock();
   // Requests issued by the callbacks leave together in one write.
@@ -140,6 +176,7 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
     case pdu::PType::kAlterContextResp:
       if (call && call->kind == ClientCall::Kind::kBind) {
         call->ack = pdu::decodeBindAck(v);
+        call->ackFlags = v.header.flags;
         finish(call, status::kOk, done);
       }
       return;
@@ -165,7 +202,7 @@ void ChannelImpl::expire(std::vector<CallPtr>& done,
     if (call->deadline <= now) late.push_back(call);
   }
   for (auto& call : late) {
-    orphans.emplace_back(call->conn, call->callId);
+    if (!call->queued) orphans.emplace_back(call->conn, call->callId);
     finish(call, status::kTimeout, done);
   }
 }
@@ -246,6 +283,7 @@ uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
     if (deferred == nullptr) {
       runCompletions(lk, done, call.conn);
     } else {
+      if (!released.empty()) sendReleased(lk, done);
       deferred->insert(deferred->end(), done.begin(), done.end());
       done.clear();
     }
@@ -270,10 +308,13 @@ uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
       auto it = calls.find(call.callId);
       if (it != calls.end()) {
         CallPtr self = it->second;
+        bool sent = !self->queued;
         finish(self, status::kTimeout, done);
-        lk.unlock();
-        self->conn->sendBare(pdu::PType::kOrphaned, self->callId);
-        lk.lock();
+        if (sent) {
+          lk.unlock();
+          self->conn->sendBare(pdu::PType::kOrphaned, self->callId);
+          lk.lock();
+        }
       }
     }
   }

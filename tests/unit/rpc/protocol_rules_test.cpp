@@ -8,10 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -453,6 +456,193 @@ TEST(ClientRules, AResponseWhoseAllocHintExceedsItsStubDataIsAccepted) {
   Reply r;
   EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, m, r), status::kOk);
   EXPECT_EQ(r.size(), 8u);
+}
+
+// A server that does not grant PFC_CONC_MPX (MS-RPCE 3.3.1.5.8) and echoes each request's stub data. It
+// answers a request only when `release` allows it, and notes whether the client sent anything more before
+// the answer went (a second request while one is pending).
+class ExclusiveServer {
+ public:
+  ExclusiveServer() {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(listen_, 4), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ExclusiveServer() {
+    allow(1000);
+    ::shutdown(listen_, SHUT_RDWR);
+    thread_.join();
+    ::close(listen_);
+  }
+  std::string binding() const { return "ncacn_ip_tcp:127.0.0.1[" + std::to_string(port_) + "]"; }
+  // Lets the server answer n more requests (it answers every request by default).
+  void hold() {
+    std::lock_guard lk(mu_);
+    budget_ = 0;
+  }
+  void allow(int n) {
+    std::lock_guard lk(mu_);
+    budget_ += n;
+    cv_.notify_all();
+  }
+  int requests() const { return requests_.load(); }
+  bool overlapped() const { return overlapped_.load(); }
+
+ private:
+  void run() {
+    pollfd p{listen_, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return;
+    int fd = ::accept(listen_, nullptr, nullptr);
+    if (fd < 0) return;
+    PduStream in(fd);
+    Bytes got;
+    pdu::View v;
+    while (in.next(got, v) == PduStream::Got::kPdu) {
+      if (v.header.type == pdu::PType::kBind) {
+        pdu::Bind b = pdu::decodeBind(v);
+        pdu::BindAck a;
+        a.maxXmitFrag = b.maxRecvFrag;
+        a.maxRecvFrag = b.maxXmitFrag;
+        a.assocGroupId = 0x1234;
+        a.results.push_back(pdu::ContextResultEntry{});
+        a.results.back().transferSyntax = kNdr20Syntax;
+        Bytes out;
+        pdu::encodeBindAck(out, pdu::PType::kBindAck, kWhole, v.header.callId, a);  // no PFC_CONC_MPX
+        sendAll(fd, out);
+        continue;
+      }
+      if (v.header.type != pdu::PType::kRequest) continue;  // orphaned, co_cancel
+      ++requests_;
+      pdu::Body body;
+      pdu::decodeRequest(v, body);
+      Bytes stub(body.stub, body.stub + body.stubLength);
+      uint32_t callId = v.header.callId;
+      {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return budget_ != 0; });
+        if (budget_ > 0) --budget_;
+      }
+      // Anything sent before this answer is a second call while one is pending.
+      if (in.more(30)) overlapped_ = true;
+      pdu::Response r;
+      r.allocHint = static_cast<uint32_t>(stub.size());
+      Bytes out;
+      pdu::encodeResponse(out, kWhole, callId, r, stub.data(), stub.size());
+      sendAll(fd, out);
+    }
+    ::close(fd);
+  }
+
+  int listen_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int budget_ = -1;  // negative: unlimited
+  std::atomic<int> requests_{0};
+  std::atomic<bool> overlapped_{false};
+};
+
+Message messageOf(uint8_t byte) {
+  Message m = Message::acquire();
+  m.append(&byte, 1);
+  return m;
+}
+
+// MS-RPCE 3.3.1.5.8: without PFC_CONC_MPX granted, the client sends the next request only after the
+// response to the one before; asynchronous calls issued together wait their turn in order.
+TEST(ClientRules, AsyncCallsOnAConnectionWithoutConcMpxGoOneAtATime) {
+  ExclusiveServer server;
+  auto ch = Channel::create(server.binding());
+  constexpr int kCalls = 8;
+  std::mutex mu;
+  std::vector<int> answered;
+  std::promise<void> all;
+  for (int i = 0; i < kCalls; ++i) {
+    ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(static_cast<uint8_t>(i)),
+                    [&, i](uint32_t s, Reply& r) {
+                      std::lock_guard lk(mu);
+                      EXPECT_EQ(s, status::kOk);
+                      EXPECT_EQ(r.size(), 1u);
+                      if (r.size() == 1) {
+                        EXPECT_EQ(r.data()[0], i);
+                      }
+                      answered.push_back(i);
+                      if (answered.size() == kCalls) all.set_value();
+                    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(server.overlapped());
+  EXPECT_EQ(server.requests(), kCalls);
+  for (int i = 0; i < kCalls; ++i) EXPECT_EQ(answered[static_cast<size_t>(i)], i);  // in call order
+}
+
+TEST(ClientRules, SyncCallsFromSeveralThreadsOnAConnectionWithoutConcMpxGoOneAtATime) {
+  ExclusiveServer server;
+  auto ch = Channel::create(server.binding());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        Message m = messageOf(static_cast<uint8_t>(t * 16 + i));
+        Reply r;
+        if (ch->tryInvoke(kEchoIf, testing::kEcho, m, r) == status::kOk && r.size() == 1 &&
+            r.data()[0] == t * 16 + i)
+          ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 20);
+  EXPECT_FALSE(server.overlapped());
+  EXPECT_EQ(server.requests(), 20);
+}
+
+// A call waiting for its turn was never sent: cancelling, abandoning or timing it out ends it at once,
+// not executed, and sends nothing for it; the calls after it still go.
+TEST(ClientRules, AWaitingCallOnAConnectionWithoutConcMpxEndsUnsent) {
+  ExclusiveServer server;
+  auto ch = Channel::create(server.binding());
+  Message first = messageOf(1);
+  Reply r;
+  ASSERT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, first, r), status::kOk);  // bound
+  server.hold();
+  struct Outcome {
+    std::promise<std::pair<uint32_t, bool>> p;
+    Completion done() {
+      return [this](uint32_t s, Reply& reply) { p.set_value({s, reply.didNotExecute()}); };
+    }
+  };
+  Outcome active, cancelled, abandoned, late, after;
+  ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(2), active.done());
+  CallHandle c = ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(3), cancelled.done());
+  CallHandle a = ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(4), abandoned.done());
+  CallOptions shortWait;
+  shortWait.timeout = 100ms;
+  ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(5), late.done(), shortWait);
+  c.cancel();
+  a.abandon();
+  auto got = cancelled.p.get_future().get();
+  EXPECT_EQ(got, std::make_pair(status::kCallCancelled, true));
+  got = abandoned.p.get_future().get();
+  EXPECT_EQ(got, std::make_pair(status::kCallCancelled, true));
+  auto lateFuture = late.p.get_future();
+  ASSERT_EQ(lateFuture.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(lateFuture.get(), std::make_pair(status::kTimeout, true));
+  ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(6), after.done());
+  server.allow(2);
+  EXPECT_EQ(active.p.get_future().get(), std::make_pair(status::kOk, false));
+  EXPECT_EQ(after.p.get_future().get(), std::make_pair(status::kOk, false));
+  EXPECT_EQ(server.requests(), 3);  // the bind's first call, the active one and the one after
+  EXPECT_FALSE(server.overlapped());
 }
 
 }  // namespace

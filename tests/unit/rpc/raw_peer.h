@@ -55,6 +55,13 @@ class PduStream {
     }
   }
 
+  /// Whether more bytes came, or come within `ms` milliseconds, after the last PDU returned.
+  bool more(int ms) {
+    if (!buf_.empty()) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, ms) > 0;
+  }
+
  private:
   int fd_;
   std::vector<uint8_t> buf_;
