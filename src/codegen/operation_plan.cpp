@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <unordered_set>
+#include <vector>
 
 #include "codegen/cpp_types.h"
 
@@ -13,6 +15,46 @@ using sema::Direction;
 using sema::Type;
 
 namespace {
+
+// Whether decoding a value of `type` may create objects through full ([ptr]) pointers, anywhere inside it
+// (fields, union arms, elements, pointees, the wire type of a conversion). Iterative: type chains may be
+// long.
+bool mayHoldFullPointers(const Type* type) {
+  std::vector<const Type*> stack{type};
+  std::unordered_set<const sema::Decl*> seen;
+  while (!stack.empty()) {
+    const Type* t = stack.back();
+    stack.pop_back();
+    if (t == nullptr) continue;
+    switch (t->kind) {
+      case Type::Kind::Pointer:
+        if (t->pointerKind == sema::PointerKind::Full) return true;
+        stack.push_back(t->element);
+        break;
+      case Type::Kind::Array:
+        stack.push_back(t->element);
+        break;
+      case Type::Kind::Named: {
+        const sema::Decl* d = t->decl;
+        if (d == nullptr || !seen.insert(d).second) break;
+        if (d->kind == sema::Decl::Kind::Typedef) {
+          const auto* td = static_cast<const sema::TypedefDecl*>(d);
+          stack.push_back(td->wireType != nullptr ? td->wireType : td->type);
+          if (td->wireType != nullptr) stack.push_back(td->type);
+        } else if (d->kind == sema::Decl::Kind::Struct) {
+          for (const auto& f : static_cast<const sema::StructDecl*>(d)->fields) stack.push_back(f.type);
+        } else if (d->kind == sema::Decl::Kind::Union) {
+          for (const auto& arm : static_cast<const sema::UnionDecl*>(d)->arms)
+            if (arm.field) stack.push_back(arm.field->type);
+        }
+        break;
+      }
+      default:
+        break;  // primitives, pipes (their elements hold no pointers), function types
+    }
+  }
+  return false;
+}
 
 bool isHandle(const sema::Param& p) {
   const Type* t = resolved(p.type);
@@ -342,6 +384,10 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
         wire_.topLevel(ret, Value{"midl_result", "result"}, kClientScope, serverLocals, rwhat);
   }
   plan.statusReturn = op.hasCommStatusReturn || op.hasFaultStatusReturn;
+  if (marshal_) {
+    for (const auto& p : op.params)
+      if (p.direction != Direction::Out && mayHoldFullPointers(p.type)) plan.fullPointerGraph = true;
+  }
   return plan;
 }
 

@@ -92,6 +92,9 @@ struct OperationPlan {
   unsigned inPipes = 0;
   unsigned outPipes = 0;
   bool serverWriteNeedsCall = false;  // [out] context handles register with the call when marshaled
+  // [in] parameters may hold full pointers: the server keeps the objects they create in a graph that frees
+  // them, cycles included, after the parameters (ndr::FullPointerGraph, the local midl_graph).
+  bool fullPointerGraph = false;
   // [async] RPC: the manager's typed handle, Foo_Manager::<callType> (<Operation>Call).
   std::string callType;
 

@@ -66,6 +66,8 @@ void declareCountLocals(Printer& p, const std::vector<std::string>& names) {
 
 Data serverLocals(const OperationPlan& op) {
   Printer p;
+  // First, so that it goes last: after every value that may hold its objects.
+  if (op.fullPointerGraph) p.emit("::midlrt::ndr::FullPointerGraph midl_graph;");
   for (const ParamPlan* param : op.serverLocals()) {
     p.emit({{"t", param->type}, {"x", param->local}, {"init", param->valueInitialized ? "{}" : ""}},
            "$t$ $x$$init$;");
@@ -78,6 +80,7 @@ Data serverLocals(const OperationPlan& op) {
 
 std::vector<std::string> serverLocalNames(const OperationPlan& op) {
   std::vector<std::string> out;
+  if (op.fullPointerGraph) out.push_back("midl_graph");
   for (const ParamPlan* param : op.serverLocals()) {
     out.push_back(param->local);
     if (!param->contextIdLocal.empty()) out.push_back(param->contextIdLocal);
@@ -147,7 +150,10 @@ Data serverCallView(const OperationPlan& op) {
   put(d, "locals", serverLocals(op));
   const wire::Steps request = op.serverRequest();
   put(d, "hasRequest", !request.empty());
-  put(d, "request", statements(request, Coding::Decode));
+  Printer requestLines;
+  if (op.fullPointerGraph) requestLines.emit("midl_d.collectFullPointersInto(midl_graph);");
+  emitSteps(requestLines, request, Coding::Decode);
+  put(d, "request", lines(requestLines));
   put(d, "checks", serverChecks(op));
   put(d, "hasInPipes", op.inPipes > 0);
   put(d, "hasOutPipes", op.outPipes > 0);

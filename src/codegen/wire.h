@@ -44,7 +44,8 @@ struct TypePointees {
 struct PointerId {
   std::string value;
   sema::PointerKind kind;
-  std::string pointee;  // the C++ type a decoded [unique] referent is made as
+  std::string pointee;         // the C++ type a decoded [unique] referent is made as
+  bool pointeeIsType = false;  // a struct or union with generated functions (a [ptr] referent's links)
 };
 
 // An embedded [unique] or [ptr] pointer's deferred referent, there only if the pointer is not NULL (and,
@@ -62,6 +63,7 @@ struct TopPointer {
   std::string pointee;
   bool raw = false;  // a `const P*` parameter rather than a smart pointer
   Steps body;        // over (*value)
+  bool pointeeIsType = false;  // as PointerId's
 };
 
 // A [string] pointer's referent: conformant and varying.

@@ -93,6 +93,14 @@ class Emitter {
     p_.emit({{"x", n.value}}, encode_ ? "ndrWritePointees(midl_e, $x$);" : "ndrReadPointees(midl_d, $x$);");
   }
 
+  // A decoded [ptr] referent's links, for the server's FullPointerGraph: how to write a struct or union.
+  static Printer::Var linksOf(bool isType, const std::string& type) {
+    return {"links",
+            isType ? "[](::midlrt::ndr::Encoder& midl_le, const " + type +
+                         "& midl_lv) { ndrWriteFlat(midl_le, midl_lv); ndrWritePointees(midl_le, midl_lv); }"
+                   : ""};
+  }
+
   void emit(const wire::PointerId& n) {
     Printer::Var x{"x", n.value}, t{"t", n.pointee};
     switch (n.kind) {
@@ -109,8 +117,10 @@ class Emitter {
           )gen");
         return;
       case sema::PointerKind::Full:
-        p_.emit({x, t},
-                encode_ ? "midl_e.writeFullPointer($x$.get());" : "$x$ = midl_d.readFullPointer<$t$>();");
+        if (encode_)
+          p_.emit({x}, "midl_e.writeFullPointer($x$.get());");
+        else
+          p_.emit({x, t, linksOf(n.pointeeIsType, n.pointee)}, "$x$ = midl_d.readFullPointer<$t$>($links$);");
         return;
     }
   }
@@ -143,8 +153,8 @@ class Emitter {
           }
         )gen");
       else
-        p_.emit({x, t, body}, R"gen(
-          $x$ = midl_d.readFullPointer<$t$>();
+        p_.emit({x, t, body, linksOf(n.pointeeIsType, n.pointee)}, R"gen(
+          $x$ = midl_d.readFullPointer<$t$>($links$);
           if ($x$ && midl_d.claimFullReferent($x$.get())) {
             $body$
           }

@@ -17,6 +17,15 @@ using sema::Type;
 
 namespace {
 
+// A pointer level whose pointee is a struct or union (through plain typedefs): one with generated
+// functions, which a [ptr] referent's links are found with (ndr::FullPointerGraph).
+bool pointeeIsType(const Type* level) {
+  if (sema::conversionOf(level->element) != nullptr) return false;
+  const Type* p = sema::resolveTypedefs(level->element);
+  return p && p->kind == Type::Kind::Named && p->decl &&
+         (p->decl->kind == Decl::Kind::Struct || p->decl->kind == Decl::Kind::Union);
+}
+
 bool isNamed(const Type* t, Decl::Kind kind) {
   return t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == kind;
 }
@@ -310,7 +319,7 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
       return;
     }
     case Type::Kind::Pointer:
-      out.push_back(wire::PointerId{x.expr, t->pointerKind, pointeeType(t)});
+      out.push_back(wire::PointerId{x.expr, t->pointerKind, pointeeType(t), pointeeIsType(t)});
       return;
     case Type::Kind::Array: {
       if (t->isString) {
@@ -470,7 +479,7 @@ wire::Steps WirePlanner::topLevel(const Type* t, const Value& value, const ExprS
       referent(t, value, scope, locals, what, out);
       return out;
     }
-    wire::TopPointer p{value.expr, t->pointerKind, pointeeType(t), rawPointer, {}};
+    wire::TopPointer p{value.expr, t->pointerKind, pointeeType(t), rawPointer, {}, pointeeIsType(t)};
     referent(t, Value{deref(value.expr), value.path}, scope, locals, what, p.body);
     out.push_back(std::move(p));
     return out;

@@ -16,6 +16,11 @@ bool Encoder::writeFullPointer(const void* p) {
     write<std::uint32_t>(0);
     return false;
   }
+  if (observer_ != nullptr) {
+    observer_->fullPointer(observer_->context, p);
+    write<std::uint32_t>(0);
+    return false;
+  }
   auto [it, inserted] = fullIds_.try_emplace(p, 0);
   if (inserted) it->second = nextReferentId();
   write<std::uint32_t>(it->second);

@@ -412,8 +412,8 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, Drawing& midl_v) {
   ndrReadFlat(midl_d, midl_v.data);
   if (midl_d.readUniquePointer()) midl_v.label = std::make_unique<std::string>();
   else midl_v.label.reset();
-  midl_v.anchor = midl_d.readFullPointer<Point>();
-  midl_v.alias = midl_d.readFullPointer<Point>();
+  midl_v.anchor = midl_d.readFullPointer<Point>([](::midlrt::ndr::Encoder& midl_le, const Point& midl_lv) { ndrWriteFlat(midl_le, midl_lv); ndrWritePointees(midl_le, midl_lv); });
+  midl_v.alias = midl_d.readFullPointer<Point>([](::midlrt::ndr::Encoder& midl_le, const Point& midl_lv) { ndrWriteFlat(midl_le, midl_lv); ndrWritePointees(midl_le, midl_lv); });
   if (static_cast<int64_t>(midl_v.data.discriminant) != static_cast<int64_t>(midl_v.kind)) ::midlrt::ndr::Decoder::fail("union field 'data' of 'Drawing' holds a different arm than [switch_is(kind)] says");
 }
 

@@ -13,10 +13,12 @@ public:
   void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
     switch (midl_call.opnum()) {
       case 0: {
+        ::midlrt::ndr::FullPointerGraph midl_graph;
         int32_t count{};
         std::vector<Drawing> drawings{};
         {
           ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.collectFullPointersInto(midl_graph);
           count = midl_d.read<int32_t>();
           {
             const uint32_t midl_drawings_count = midl_d.readConformance();

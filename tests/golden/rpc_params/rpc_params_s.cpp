@@ -73,18 +73,20 @@ public:
         return;
       }
       case 2: {
+        ::midlrt::ndr::FullPointerGraph midl_graph;
         std::unique_ptr<int32_t> value;
         std::shared_ptr<Sample> shared;
         std::unique_ptr<Sample> maybe;
         {
           ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.collectFullPointersInto(midl_graph);
           if (midl_d.readUniquePointer()) {
             value = std::make_unique<int32_t>();
             (*value) = midl_d.read<int32_t>();
           } else {
             value.reset();
           }
-          shared = midl_d.readFullPointer<Sample>();
+          shared = midl_d.readFullPointer<Sample>([](::midlrt::ndr::Encoder& midl_le, const Sample& midl_lv) { ndrWriteFlat(midl_le, midl_lv); ndrWritePointees(midl_le, midl_lv); });
           if (shared && midl_d.claimFullReferent(shared.get())) {
             ndrReadFlat(midl_d, (*shared));
             ndrReadPointees(midl_d, (*shared));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "midlrt/ndr/error.h"
+#include "midlrt/ndr/full_pointer_graph.h"
 #include "midlrt/ndr/primitive.h"
 
 namespace midlrt::ndr {
@@ -171,20 +172,26 @@ class Decoder {
 
   /// A [ptr] (full) pointer: nullptr for id 0; otherwise the object for this id, shared by every pointer
   /// that carries the same id (created default-constructed on first sight). Decode the referent into it
-  /// where claimFullReferent() says so. An id reused with another type is rejected.
+  /// where claimFullReferent() says so. An id reused with another type is rejected. `links` writes a struct
+  /// or union with its generated functions: what a FullPointerGraph (collectFullPointersInto) follows.
   template <class T>
-  std::shared_ptr<T> readFullPointer() {
+  std::shared_ptr<T> readFullPointer(FullPointerGraph::Links<T> links = nullptr) {
     const std::uint32_t id = read<std::uint32_t>();
     if (id == 0) return nullptr;
     FullEntry& e = fullObjects_[id];
     if (!e.object) {
-      e.object = std::make_shared<T>();
+      auto object = std::make_shared<T>();
+      if (graph_ != nullptr) graph_->add(object, links);
+      e.object = std::move(object);
       e.type = typeKey<T>();
     } else if (e.type != typeKey<T>()) {
       fullPointerTypeClash(id);
     }
     return std::static_pointer_cast<T>(e.object);
   }
+  /// The objects full pointers create from now on are also kept in `graph`, which frees them, cycles
+  /// included, when it goes (see FullPointerGraph); it must outlive the values decoded into.
+  void collectFullPointersInto(FullPointerGraph& graph) noexcept { graph_ = &graph; }
   /// True exactly once per object: decode its referent here (mirrors Encoder::claimFullReferent).
   bool claimFullReferent(const void* object) {
     return object != nullptr && fullClaimed_.insert(object).second;
@@ -279,6 +286,7 @@ class Decoder {
   unsigned maxDepth_ = kDefaultMaxDepth;
   std::unordered_map<std::uint32_t, FullEntry> fullObjects_;
   std::unordered_set<const void*> fullClaimed_;
+  FullPointerGraph* graph_ = nullptr;
 };
 
 }  // namespace midlrt::ndr

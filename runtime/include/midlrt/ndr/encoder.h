@@ -172,7 +172,18 @@ class Encoder {
   bool writeFullPointer(const void* p);
   /// Call where the referent of a full pointer belongs (right after a top-level pointer, in the pointee pass
   /// for an embedded one): true exactly once per non-NULL address, meaning "write the referent here".
-  bool claimFullReferent(const void* p) { return p != nullptr && fullClaimed_.insert(p).second; }
+  bool claimFullReferent(const void* p) {
+    return p != nullptr && observer_ == nullptr && fullClaimed_.insert(p).second;
+  }
+
+  /// Told each non-NULL full pointer an observing encoder writes: fullPointer(context, p).
+  struct FullPointerObserver {
+    void (*fullPointer)(void* context, const void* p);
+    void* context;
+  };
+  /// Makes this encoder list the full pointers of what it encodes without following them (no referent is
+  /// claimed): how FullPointerGraph finds the links of one object.
+  void observeFullPointers(const FullPointerObserver* observer) noexcept { observer_ = observer; }
 
   /// Encode-side checks generated code runs before writing: a size/length field against its container, and
   /// a [range] value. Both throw EncodeError.
@@ -246,6 +257,7 @@ class Encoder {
   unsigned maxDepth_ = kDefaultMaxDepth;
   std::unordered_map<const void*, std::uint32_t> fullIds_;
   std::unordered_set<const void*> fullClaimed_;
+  const FullPointerObserver* observer_ = nullptr;
 };
 
 }  // namespace midlrt::ndr
