@@ -65,8 +65,19 @@ class SlowServiceImpl : public SlowService_Manager {
   void Compute(ComputeCall call, int32_t delayMs, int32_t value) override {
     // A cancelled call is completed at once with the cancel status (the client asked to stop waiting).
     call.onCancel([call]() mutable { call.abort(midlrt::rpc::status::kFaultCancel); });
-    timer_.after(std::chrono::milliseconds(delayMs), [call, value]() mutable {
-      call.complete(value * 10);  // ignored if the call was already aborted
+    // What a hostile client can send is refused, not computed: a result a long cannot hold
+    // (nca_s_fault_int_overflow) or a delay beyond a minute (the server would hold the call that long).
+    int32_t result = 0;
+    if (__builtin_mul_overflow(value, 10, &result)) {
+      call.abort(midlrt::rpc::status::kFaultIntOverflow);
+      return;
+    }
+    if (delayMs < 0 || delayMs > 60000) {
+      call.abort(midlrt::rpc::status::kBadStubData);
+      return;
+    }
+    timer_.after(std::chrono::milliseconds(delayMs), [call, result]() mutable {
+      call.complete(result);  // ignored if the call was already aborted
     });
   }
 
@@ -87,14 +98,14 @@ class SquareCall final : public midlrt::com::Aggregatable, public AsyncISlowObje
     controllingUnknown()->QueryInterface(midlrt::com::ISynchronize::kIid, done.putVoid());
     // The timer's function holds the call alive (done refers to the outer object) until it signals.
     timer_.after(std::chrono::milliseconds(5), [this, done, value] {
-      square_ = value * value;
+      overflowed_ = __builtin_mul_overflow(value, value, &square_);
       done->Signal();
     });
     return midlrt::com::S_OK;
   }
   HRESULT Finish_Square(int32_t& square) override {
     square = square_;
-    return midlrt::com::S_OK;
+    return overflowed_ ? midlrt::com::E_INVALIDARG : midlrt::com::S_OK;  // a square a long cannot hold
   }
 
  private:
@@ -103,6 +114,7 @@ class SquareCall final : public midlrt::com::Aggregatable, public AsyncISlowObje
   }
   Timer& timer_;
   int32_t square_ = 0;
+  bool overflowed_ = false;
 };
 
 class SlowObject final : public midlrt::com::ComObject<ISlowObject, midlrt::com::ICallFactory> {
@@ -110,8 +122,7 @@ class SlowObject final : public midlrt::com::ComObject<ISlowObject, midlrt::com:
   explicit SlowObject(Timer& timer) : timer_(timer) {}
   // The synchronous form, for a stub that finds no call factory or a client that calls Square.
   HRESULT Square(int32_t value, int32_t& square) override {
-    square = value * value;
-    return midlrt::com::S_OK;
+    return __builtin_mul_overflow(value, value, &square) ? midlrt::com::E_INVALIDARG : midlrt::com::S_OK;
   }
   // ICallFactory: the stub asks for a call object per asynchronous call, aggregated by its own outer object.
   HRESULT CreateCall(midlrt::com::REFIID riid, midlrt::com::IUnknown* outer, midlrt::com::REFIID riid2,

@@ -2,6 +2,7 @@
 // Usage: calculator_server <string binding>...   e.g. ncalrpc:[/tmp/calc.sock] ncacn_ip_tcp:127.0.0.1[0]
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <iostream>
 
 #include "calculator.h"
@@ -9,20 +10,30 @@
 
 namespace {
 
+// A result that does not fit a long is the client's mistake, not the server's undefined behaviour: it
+// becomes the fault DCE defines for it (nca_s_fault_int_overflow), and the server keeps serving.
+void refuseOverflow(bool overflowed) {
+  if (overflowed) throw midlrt::rpc::RpcError(midlrt::rpc::status::kFaultIntOverflow, "integer overflow");
+}
+
 class CalculatorImpl : public Calculator_Manager {
  public:
-  int32_t Add(int32_t a, int32_t b) override { return a + b; }
+  int32_t Add(int32_t a, int32_t b) override {
+    int32_t sum = 0;
+    refuseOverflow(__builtin_add_overflow(a, b, &sum));
+    return sum;
+  }
 
   int32_t Apply(Operation op, int32_t a, int32_t b, int32_t& result) override {
     switch (op) {
       case Operation::OpAdd:
-        result = a + b;
+        refuseOverflow(__builtin_add_overflow(a, b, &result));
         return 0;
       case Operation::OpSubtract:
-        result = a - b;
+        refuseOverflow(__builtin_sub_overflow(a, b, &result));
         return 0;
       case Operation::OpMultiply:
-        result = a * b;
+        refuseOverflow(__builtin_mul_overflow(a, b, &result));
         return 0;
     }
     return -1;
@@ -41,6 +52,7 @@ class CalculatorImpl : public Calculator_Manager {
   uint32_t Divide(int32_t a, int32_t b, int32_t& quotient) override {
     // A server-side failure becomes a fault on the wire; the client's [fault_status] slot receives it.
     if (b == 0) throw midlrt::rpc::RpcError(midlrt::rpc::status::kFaultIntDivByZero, "division by zero");
+    refuseOverflow(a == INT32_MIN && b == -1);  // the one quotient a long cannot hold
     quotient = a / b;
     return 0;
   }
@@ -61,6 +73,7 @@ class CalculatorImpl : public Calculator_Manager {
 class Accumulator final : public midlrt::com::ComObject<IAccumulator> {
  public:
   HRESULT Add(int32_t value) override {
+    // std::atomic's arithmetic wraps (two's complement) where a plain int's would be undefined.
     total_ += value;
     return midlrt::com::S_OK;
   }

@@ -52,6 +52,8 @@ std::string statusName(uint32_t s) {
       return "nca_manager_not_entered";
     case kFaultCancel:
       return "nca_s_fault_cancel";
+    case kFaultIntOverflow:
+      return "nca_s_fault_int_overflow";
     case kFaultUnspec:
       return "nca_s_fault_unspec";
     case kFaultContextMismatch:

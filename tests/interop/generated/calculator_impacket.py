@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from impacket.dcerpc.v5 import transport
+from impacket.dcerpc.v5.rpcrt import DCERPCException
 from impacket.dcerpc.v5.ndr import NDRCALL, NDRLONG, NDRSTRUCT
 from impacket.uuid import string_to_bin, uuidtup_to_bin
 
@@ -77,6 +78,16 @@ def run(port):
     r = Add()
     r["a"], r["b"] = 40, 2
     check(dce.request(r, checkError=False)["result"] == 42, "Calculator.Add(40, 2) == 42")
+
+    # A hostile client's overflow is faulted (nca_s_fault_int_overflow), not undefined behaviour in the server.
+    r = Add()
+    r["a"], r["b"] = 0x7FFFFFFF, 1
+    try:
+        dce.request(r, checkError=False)
+        fault = None
+    except DCERPCException as e:
+        fault = str(e)
+    check(fault is not None and "nca_s_fault_int_overflow" in fault, "Calculator.Add(INT_MAX, 1) faults: %s" % fault)
 
     r = Apply()
     r["op"], r["a"], r["b"] = 4, 6, 7  # OpMultiply = OpAdd << 2

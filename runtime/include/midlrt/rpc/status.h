@@ -34,6 +34,7 @@ inline constexpr uint32_t kRpcVersionMismatch = 0x1c000008;  ///< nca_rpc_versio
 inline constexpr uint32_t kUnspecReject = 0x1c000009;        ///< nca_unspec_reject
 inline constexpr uint32_t kManagerNotEntered = 0x1c00000c;   ///< nca_manager_not_entered
 inline constexpr uint32_t kFaultCancel = 0x1c00000d;  ///< nca_s_fault_cancel
+inline constexpr uint32_t kFaultIntOverflow = 0x1c000010;  ///< nca_s_fault_int_overflow
 inline constexpr uint32_t kFaultUnspec = 0x1c000012;  ///< nca_s_fault_unspec
 /// nca_s_fault_context_mismatch: a context handle the server does not know (or no longer holds).
 inline constexpr uint32_t kFaultContextMismatch = 0x1c00001a;
