@@ -277,20 +277,26 @@ TEST_F(ServerRules, TheObjectUuidOfAFragmentedRequestReachesTheCall) {
 
 // ---- the client, against a raw fake server ----
 
+// A TCP socket listening on an ephemeral loopback port (stored in `port`).
+int listenOnLoopback(uint16_t& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  EXPECT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
 // Listens on loopback, accepts one connection and hands each PDU the client sends to `answer`.
 class FakeServer {
  public:
   using Answer = std::function<void(int fd, const pdu::View& v)>;
   explicit FakeServer(Answer answer) : answer_(std::move(answer)) {
-    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(listen_, 4), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    listen_ = listenOnLoopback(port_);
     thread_ = std::thread([this] { run(); });
   }
   ~FakeServer() {
@@ -300,8 +306,8 @@ class FakeServer {
   }
   std::string binding() const { return "ncacn_ip_tcp:127.0.0.1[" + std::to_string(port_) + "]"; }
 
-  // A bind_ack accepting the one proposed context with NDR 2.0.
-  static void ack(int fd, const pdu::View& bind) {
+  // A bind_ack accepting the one proposed context with NDR 2.0 (granting PFC_CONC_MPX unless told not to).
+  static void ack(int fd, const pdu::View& bind, uint8_t flags = kWhole | pdu::kConcMpx) {
     pdu::Bind b = pdu::decodeBind(bind);
     pdu::BindAck a;
     a.maxXmitFrag = b.maxRecvFrag;
@@ -311,7 +317,7 @@ class FakeServer {
     e.transferSyntax = kNdr20Syntax;
     a.results.push_back(e);
     Bytes out;
-    pdu::encodeBindAck(out, pdu::PType::kBindAck, kWhole | pdu::kConcMpx, bind.header.callId, a);
+    pdu::encodeBindAck(out, pdu::PType::kBindAck, flags, bind.header.callId, a);
     sendAll(fd, out);
   }
 
@@ -459,20 +465,12 @@ TEST(ClientRules, AResponseWhoseAllocHintExceedsItsStubDataIsAccepted) {
 }
 
 // A server that does not grant PFC_CONC_MPX (MS-RPCE 3.3.1.5.8) and echoes each request's stub data. It
-// answers a request only when `release` allows it, and notes whether the client sent anything more before
+// answers a request when hold()/allow() let it, and notes whether the client sent anything more before
 // the answer went (a second request while one is pending).
 class ExclusiveServer {
  public:
   ExclusiveServer() {
-    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(listen_, 4), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    listen_ = listenOnLoopback(port_);
     thread_ = std::thread([this] { run(); });
   }
   ~ExclusiveServer() {
@@ -482,7 +480,7 @@ class ExclusiveServer {
     ::close(listen_);
   }
   std::string binding() const { return "ncacn_ip_tcp:127.0.0.1[" + std::to_string(port_) + "]"; }
-  // Lets the server answer n more requests (it answers every request by default).
+  // It answers every request at once, until hold(); then only as many as allow(n) lets through.
   void hold() {
     std::lock_guard lk(mu_);
     budget_ = 0;
@@ -506,16 +504,7 @@ class ExclusiveServer {
     pdu::View v;
     while (in.next(got, v) == PduStream::Got::kPdu) {
       if (v.header.type == pdu::PType::kBind) {
-        pdu::Bind b = pdu::decodeBind(v);
-        pdu::BindAck a;
-        a.maxXmitFrag = b.maxRecvFrag;
-        a.maxRecvFrag = b.maxXmitFrag;
-        a.assocGroupId = 0x1234;
-        a.results.push_back(pdu::ContextResultEntry{});
-        a.results.back().transferSyntax = kNdr20Syntax;
-        Bytes out;
-        pdu::encodeBindAck(out, pdu::PType::kBindAck, kWhole, v.header.callId, a);  // no PFC_CONC_MPX
-        sendAll(fd, out);
+        FakeServer::ack(fd, v, kWhole);  // no PFC_CONC_MPX
         continue;
       }
       if (v.header.type != pdu::PType::kRequest) continue;  // orphaned, co_cancel

@@ -178,8 +178,8 @@ class Encoder {
 
   /// Told each non-NULL full pointer an observing encoder writes: fullPointer(context, p).
   struct FullPointerObserver {
-    void (*fullPointer)(void* context, const void* p);
-    void* context;
+    void (*fullPointer)(void* context, const void* p);  ///< called with `context` and the pointer
+    void* context;                                      ///< passed back to fullPointer
   };
   /// Makes this encoder list the full pointers of what it encodes without following them (no referent is
   /// claimed): how FullPointerGraph finds the links of one object.

@@ -15,6 +15,8 @@
 
 namespace midlrt::ndr {
 
+/// The objects a Decoder's full pointers create (Decoder::collectFullPointersInto), freed, cycles
+/// included, when the graph goes; generated servers declare one per call that has [in] full pointers.
 class FullPointerGraph {
  public:
   FullPointerGraph() = default;
