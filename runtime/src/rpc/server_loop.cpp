@@ -165,6 +165,10 @@ void ServerImpl::setAccepting(bool on) {
 
 void ServerImpl::sweepTimeouts(std::chrono::steady_clock::time_point now) {
   using std::chrono::milliseconds;
+  if (opts.readTimeout.count() <= 0 && opts.idleTimeout.count() <= 0) {
+    nextSweep = std::chrono::steady_clock::time_point::max();
+    return;
+  }
   // Looked at a few times per timeout, at most once per kSweepMin, at least once per second.
   milliseconds every{1000};
   for (milliseconds t : {opts.readTimeout, opts.idleTimeout})
@@ -222,7 +226,7 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
     std::lock_guard lk(c->mu);
     if (c->closed) return;
     c->closed = true;
-    c->out.clear();
+    c->out = OutQueue();  // its memory too: calls a manager still holds keep this object alive
     calls.swap(c->active);
     ::epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
     ::close(c->fd);
@@ -230,7 +234,7 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
   }
   reassemblyBytes -= c->reassemblyBytes;
   c->reassemblyBytes = 0;
-  c->partial.clear();
+  std::unordered_map<uint32_t, Partial>().swap(c->partial);
   c->contexts.clear();  // drops the dispatchers: calls a stub still holds must not keep them alive in a cycle
   c->rbuf.reset();
   for (auto& [id, call] : calls) call->markCancelled(true);
