@@ -7,7 +7,8 @@ Each attack starts its own robust_server process (so its memory is measured alon
 DCE/RPC PDUs, checks the server kept its bound and still serves a well-behaved client, and stops it. Every
 attack is bounded in time and count. Prints one line per attack with its figures, then 'N passed, N failed';
 exits non-zero if any failed. --sanitized (an ASan/UBSan server) widens the memory and time bounds, which
-the sanitizers' own bookkeeping inflates.
+the sanitizers' own bookkeeping inflates, and skips fd_exhaustion: UBSan's vptr check probes memory through a
+pipe, so in a process with no free descriptor it reports every virtual call as an invalid object.
 """
 
 import os
@@ -451,9 +452,13 @@ def main():
         raise TimeoutError("attack took longer than %d s" % ATTACK_SECONDS)
 
     signal.signal(signal.SIGALRM, overtime)
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, attack in ATTACKS:
         if only and name not in only:
+            continue
+        if SLACK > 1 and name == "fd_exhaustion":
+            print("SKIP %s: not under the sanitizers (see --sanitized)" % name, flush=True)
+            skipped += 1
             continue
         t = time.monotonic()
         signal.alarm(ATTACK_SECONDS)
@@ -468,7 +473,7 @@ def main():
             passed += 1
         else:
             failed += 1
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed" % (passed, failed) + (", %d skipped" % skipped if skipped else ""))
     return 0 if failed == 0 else 1
 
 

@@ -607,6 +607,10 @@ int tcpConnect(uint16_t port) {
 }
 
 TEST(ServerDescriptors, AtTheDescriptorLimitTheServerBacksOffAndKeepsServing) {
+#ifdef MIDLRT_TEST_UBSAN
+  // UBSan's vptr check probes memory through a pipe: with no descriptor free it reports every virtual call.
+  GTEST_SKIP() << "not under UndefinedBehaviorSanitizer";
+#endif
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(exhaustDescriptors(), ::testing::ExitedWithCode(0), "");
 }
