@@ -203,8 +203,8 @@ def attack_unread_responses(exe):
         time.sleep(0.3)
         serves = s.serves()
         ok = grown < 64 * SLACK and others and serves
-        return ok, "sent %.1f of %.0f MiB before the server stopped reading; RSS +%.1f MB (bound 64); " \
-                   "other clients served: %s" % (sent / MiB, len(data) / MiB, grown, others and serves)
+        return ok, "sent %.1f of %.0f MiB before the server stopped reading; RSS +%.1f MB (bound %.0f); " \
+                   "other clients served: %s" % (sent / MiB, len(data) / MiB, grown, 64 * SLACK, others and serves)
     finally:
         s.stop()
 
@@ -232,8 +232,8 @@ def attack_reassembly(exe):
             p.close()
         serves = s.serves()
         ok = grown < 300 * SLACK and refused >= 1 and serves
-        return ok, "RSS +%.0f MB for 6 x 60 MiB held (bound: 256 MiB of reassembly); %d of 6 refused as too " \
-                   "busy; server serves: %s" % (grown, refused, serves)
+        return ok, "RSS +%.0f MB for 6 x 60 MiB held (bound %.0f: 256 MiB of reassembly and slack); %d of 6 " \
+                   "refused as too busy; server serves: %s" % (grown, 300 * SLACK, refused, serves)
     except (OSError, RuntimeError) as e:
         return False, "error: %s" % e
     finally:
@@ -264,8 +264,8 @@ def attack_calls_in_flight(exe):
         grown = s.rss_mb() - base
         serves = s.serves()
         ok = refused >= 2 * (25000 - 4096) and grown < 40 * SLACK and serves
-        return ok, "%d of 50,000 refused as too busy (did not execute); RSS +%.1f MB (bound 40); " \
-                   "server serves: %s" % (refused, grown, serves)
+        return ok, "%d of 50,000 refused as too busy (did not execute); RSS +%.1f MB (bound %.0f); " \
+                   "server serves: %s" % (refused, grown, 40 * SLACK, serves)
     except (OSError, RuntimeError) as e:
         return False, "error: %s" % e
     finally:
@@ -299,8 +299,8 @@ def attack_partial_flood(exe):
         cpu = s.cpu_seconds() - cpu0
         worst = max(latencies) * 1000
         ok = sent == len(data) and worst < 500 * SLACK and s.serves()
-        return ok, "100,000 first fragments sent: %s; the other client's worst call %.1f ms (bound 500), " \
-                   "median %.2f ms; server CPU %.2f s" % (sent == len(data), worst,
+        return ok, "100,000 first fragments sent: %s; the other client's worst call %.1f ms (bound %.0f), " \
+                   "median %.2f ms; server CPU %.2f s" % (sent == len(data), worst, 500 * SLACK,
                                                           statistics.median(latencies) * 1000, cpu)
     except (OSError, RuntimeError) as e:
         return False, "error: %s" % e
