@@ -19,13 +19,39 @@ bool idle(ServerConn& c) {
   return c.active.empty();
 }
 
-// What the calls being reassembled on a connection hold together (capacity: reserved memory counts).
-size_t reassemblyBytes(const ServerConn& c) {
-  size_t n = 0;
-  for (const auto& [id, p] : c.partial) n += p.data.capacity();
-  return n;
+// The connection has as many calls unanswered as it may have.
+bool atCallLimit(ServerConn& c, size_t limit) {
+  std::lock_guard lk(c.mu);
+  return c.active.size() >= limit;
 }
 }  // namespace
+
+ServerImpl::Grow ServerImpl::growPartial(ServerConn& c, Partial& p, size_t more) {
+  // Reassembly memory is counted by capacity (what is really held), grown by doubling but never past
+  // maxRequestSize, so that a request of exactly that size fits whatever its fragments' sizes.
+  size_t need = p.data.size() + more;
+  if (need > opts.maxRequestSize) return Grow::kClose;
+  size_t cap = p.data.capacity();
+  if (need <= cap) return Grow::kOk;
+  size_t target = std::min(std::max(need, cap * 2), opts.maxRequestSize);
+  size_t grow = target - cap;
+  if (c.reassemblyBytes + grow > opts.maxReassemblyBytesPerConnection) return Grow::kClose;
+  if (reassemblyBytes + grow > opts.maxReassemblyBytes) return Grow::kRefuse;
+  p.data.reserve(target);
+  size_t added = p.data.capacity() - cap;
+  c.reassemblyBytes += added;
+  reassemblyBytes += added;
+  return Grow::kOk;
+}
+
+void ServerImpl::dropPartial(ServerConn& c, uint32_t callId) {
+  auto it = c.partial.find(callId);
+  if (it == c.partial.end()) return;
+  size_t held = it->second.data.capacity();
+  c.reassemblyBytes -= held;
+  reassemblyBytes -= held;
+  c.partial.erase(it);
+}
 
 bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::View& v) {
   pdu::Body body;
@@ -44,24 +70,48 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
       return false;
     }
     if (body.stubLength > opts.maxRequestSize) return false;
-    size_t reserve = std::min<size_t>({q.allocHint, opts.maxRequestSize, kMaxTrustedAllocHint});
-    if (!last && reassemblyBytes(*c) + std::max(reserve, body.stubLength) > opts.maxRequestSize) return false;
     if (last) return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength));
+    // A call the connection may not start, or a request beyond the bounds on reassembly, is refused at its
+    // first fragment; its later fragments then name no partial call and are discarded.
+    if (c->partial.size() >= opts.maxPartialCallsPerConnection ||
+        atCallLimit(*c, opts.maxCallsPerConnection)) {
+      c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
+      return true;
+    }
     Partial p;
     p.request = q;
     // alloc_hint is only a hint from the peer: trust it up to a modest size, grow beyond that as data comes.
-    p.data.reserve(reserve);
+    size_t reserve = std::min<size_t>({q.allocHint, opts.maxRequestSize, kMaxTrustedAllocHint});
+    switch (growPartial(*c, p, std::max(reserve, body.stubLength))) {
+      case Grow::kClose:
+        return false;
+      case Grow::kRefuse:
+        c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
+        return true;
+      case Grow::kOk:
+        break;
+    }
     p.data.insert(p.data.end(), body.stub, body.stub + body.stubLength);
     c->partial.emplace(callId, std::move(p));
     return true;
   }
   auto it = c->partial.find(callId);
-  if (it == c->partial.end()) return true;  // rest of an orphaned call
-  std::vector<uint8_t>& data = it->second.data;
-  size_t others = reassemblyBytes(*c) - data.capacity();
-  if (others + std::max(data.capacity(), data.size() + body.stubLength) > opts.maxRequestSize) return false;
+  if (it == c->partial.end()) return true;  // rest of an orphaned or refused call
+  switch (growPartial(*c, it->second, body.stubLength)) {
+    case Grow::kClose:
+      return false;
+    case Grow::kRefuse:
+      c->sendRefusal(callId, it->second.request.contextId, status::kServerTooBusy);
+      dropPartial(*c, callId);
+      return true;
+    case Grow::kOk:
+      break;
+  }
   it->second.data.insert(it->second.data.end(), body.stub, body.stub + body.stubLength);
   if (!last) return true;
+  size_t held = it->second.data.capacity();
+  c->reassemblyBytes -= held;
+  reassemblyBytes -= held;
   Partial p = std::move(it->second);
   c->partial.erase(it);
   return startCall(c, callId, p.request, std::move(p.data));
@@ -69,6 +119,11 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
 
 bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
                            std::vector<uint8_t>&& stub) {
+  // Only this thread adds calls, so the count cannot grow between this look and the emplace below.
+  if (atCallLimit(*c, opts.maxCallsPerConnection)) {
+    c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
+    return true;
+  }
   auto call = std::make_shared<ServerCall>(ServerCall::Token{}, c, callId, q.contextId);
   call->opnum_ = q.opnum;
   if (q.object) {
@@ -116,6 +171,12 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
 
 void ServerImpl::runDispatch(ServerCall& call, Dispatcher& d) {
   if (call.isCompleted()) return;  // faulted (shutdown) before a worker got to it
+  if (call.orphaned_.load()) {
+    // Its connection dropped (or the client orphaned it) while it waited for a worker: running it would
+    // only spend time on an answer nobody reads. The fault is not sent; it just retires the call.
+    call.fault(status::kFaultCancel);
+    return;
+  }
   try {
     d.dispatch(call);
     if (!call.deferred_) call.complete();

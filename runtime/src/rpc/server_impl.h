@@ -68,6 +68,13 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   bool multiplexed = false;
   std::vector<BoundContext> contexts;
   std::unordered_map<uint32_t, Partial> partial;
+  size_t reassemblyBytes = 0;  // capacity of every Partial's data, counted in ServerImpl::reassemblyBytes too
+  bool inReady = false;        // in ServerImpl::ready: whole PDUs wait in rbuf for the next turn
+  // Read timeout: whether the connection is inside a PDU or a fragmented request, and since when no PDU has
+  // completed; idle timeout: when it was last seen doing anything.
+  bool midRequest = false;
+  std::chrono::steady_clock::time_point stallSince;
+  std::chrono::steady_clock::time_point lastActivity;
 
   // Shared with completing threads, under mu.
   std::mutex mu;
@@ -75,6 +82,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   bool closed = false;
   bool batching = false;
   bool pollOut = false;
+  bool readPaused = false;  // too many response bytes unsent: requests wait in the socket (backpressure)
   uint16_t xmitFrag = pdu::kMinFragSize;
   std::unordered_map<uint32_t, std::shared_ptr<ServerCall>> active;
   std::shared_ptr<Association> association;
@@ -86,6 +94,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);
   void flushMaybeLocked();
   void flushLocked();
+  // Sets the epoll events from readPaused and pollOut.
+  void updateEventsLocked();
 };
 
 struct ServerImpl {
@@ -112,6 +122,14 @@ struct ServerImpl {
   uint32_t nextGroup = static_cast<uint32_t>(std::random_device{}());
   bool draining = false;
   std::chrono::steady_clock::time_point drainDeadline;
+  // Resource bounds (I/O thread only): reassembly memory of every connection; connections whose buffered
+  // PDUs wait for another turn (each gets a bounded share of a turn); listeners switched off while the
+  // process has no descriptor to spare; the next look for stalled and idle connections.
+  size_t reassemblyBytes = 0;
+  std::vector<std::shared_ptr<ServerConn>> ready;
+  bool acceptPaused = false;
+  std::chrono::steady_clock::time_point acceptRetry;
+  std::chrono::steady_clock::time_point nextSweep;
 
   std::mutex qMu;
   std::condition_variable qCv;
@@ -126,8 +144,18 @@ struct ServerImpl {
   void wake();
   void loop();
   void addConnection(int fd, const std::string& secAddr);
-  void onReadable(const std::shared_ptr<ServerConn>& c);
+  void onReadable(const std::shared_ptr<ServerConn>& c, uint32_t events);
   void onWritable(const std::shared_ptr<ServerConn>& c);
+  // Handles the whole PDUs in the connection's read buffer, up to a turn's share; stops early while the
+  // peer does not take its responses.
+  void processBuffer(const std::shared_ptr<ServerConn>& c);
+  // Stops reading the connection when its unsent responses exceed ServerOptions::maxUnsentResponseBytes.
+  bool pauseIfBacklogged(ServerConn& c);
+  void acceptOn(uint64_t listenerId);
+  void setAccepting(bool on);
+  // Closes connections stalled inside a PDU or request (readTimeout) or idle too long (idleTimeout).
+  void sweepTimeouts(std::chrono::steady_clock::time_point now);
+  int waitTimeoutMs(std::chrono::steady_clock::time_point now) const;
   void closeConnection(const std::shared_ptr<ServerConn>& c);
   // After a protocol error: writes what is queued (the bind_nak or fault that says why), reads what the
   // peer already sent (so closing does not reset the connection under our answer), then closes.
@@ -150,6 +178,10 @@ struct ServerImpl {
 
   // server_dispatch.cpp: requests to calls, run inline or on the worker pool.
   bool handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::View& v);
+  // Grows a partial request's buffer to hold `more` bytes; false when the memory bounds refuse it.
+  enum class Grow { kOk, kRefuse, kClose };
+  Grow growPartial(ServerConn& c, Partial& p, size_t more);
+  void dropPartial(ServerConn& c, uint32_t callId);
   bool startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
                  std::vector<uint8_t>&& stub);
   static void runDispatch(ServerCall& call, Dispatcher& d);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,13 +16,19 @@ namespace midlrt::rpc::detail {
 
 namespace {
 constexpr size_t kReadBufferSize =
-    128 * 1024;  // two maximal fragments: a partial PDU always fits after compaction
+    128 * 1024;                      // two maximal fragments: a partial PDU always fits after compaction
+constexpr int kPdusPerTurn = 64;     // PDUs one connection may have handled before the others get a turn
+constexpr int kAcceptsPerTurn = 64;  // connections accepted from one listener per turn
+constexpr std::chrono::milliseconds kAcceptRetry{250};  // out of descriptors: try accepting again after this
+constexpr std::chrono::milliseconds kSweepMin{10};      // the finest granularity of the timeouts
 }  // namespace
 
 thread_local constinit const ServerImpl* tlsIoServer = nullptr;
 
 ServerImpl::ServerImpl(ServerOptions o) : opts(o) {
   if (opts.maxFrag < pdu::kMinFragSize) opts.maxFrag = pdu::kMinFragSize;
+  // A connection may always hold one request of the largest size.
+  opts.maxReassemblyBytesPerConnection = std::max(opts.maxReassemblyBytesPerConnection, opts.maxRequestSize);
   epfd = ::epoll_create1(EPOLL_CLOEXEC);
   evfd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epfd < 0 || evfd < 0)
@@ -57,8 +64,7 @@ void ServerImpl::loop() {
   tlsIoServer = this;
   epoll_event evs[256];
   while (true) {
-    int timeout = draining ? 10 : -1;
-    int n = ::epoll_wait(epfd, evs, 256, timeout);
+    int n = ::epoll_wait(epfd, evs, 256, waitTimeoutMs(std::chrono::steady_clock::now()));
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       uint64_t id = evs[i].data.u64;
@@ -74,30 +80,124 @@ void ServerImpl::loop() {
         for (int fd : fds) addConnection(fd, std::string());
         if (stopping && !draining) beginDrain();
       } else if (id < kFirstConnId) {
-        int lfd;
-        std::string secAddr;
-        {
-          std::lock_guard lk(listenMu);
-          lfd = listeners[id - 1].fd;
-          secAddr = listeners[id - 1].secondaryAddress;
-        }
-        if (lfd < 0) continue;
-        int fd;
-        while ((fd = acceptFrom(lfd)) >= 0) addConnection(fd, secAddr);
+        acceptOn(id);
       } else {
         auto it = conns.find(id);
         if (it == conns.end()) continue;
         std::shared_ptr<ServerConn> c = it->second;
         if (evs[i].events & EPOLLOUT) onWritable(c);
-        if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) onReadable(c);
+        if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) onReadable(c, evs[i].events);
       }
     }
-    if (draining && (drained() || std::chrono::steady_clock::now() >= drainDeadline)) {
+    // Connections that had more whole PDUs than one turn's share: another share each, in turn.
+    if (!ready.empty()) {
+      std::vector<std::shared_ptr<ServerConn>> turn;
+      turn.swap(ready);
+      for (auto& c : turn) {
+        c->inReady = false;
+        if (c->fd >= 0) processBuffer(c);
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (acceptPaused && now >= acceptRetry) setAccepting(true);
+    if (now >= nextSweep) sweepTimeouts(now);
+    if (draining && (drained() || now >= drainDeadline)) {
       finishDrain();
       break;
     }
   }
   tlsIoServer = nullptr;
+}
+
+int ServerImpl::waitTimeoutMs(std::chrono::steady_clock::time_point now) const {
+  if (!ready.empty()) return 0;
+  auto until = [&](std::chrono::steady_clock::time_point t) {
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(t - now).count();
+    return static_cast<int>(std::clamp<int64_t>(ms, 0, 60000));
+  };
+  int timeout = draining ? 10 : -1;
+  auto sooner = [&](int t) { timeout = timeout < 0 ? t : std::min(timeout, t); };
+  if (acceptPaused) sooner(until(acceptRetry));
+  if (!conns.empty() && (opts.readTimeout.count() > 0 || opts.idleTimeout.count() > 0))
+    sooner(until(nextSweep));
+  return timeout;
+}
+
+void ServerImpl::acceptOn(uint64_t listenerId) {
+  int lfd;
+  std::string secAddr;
+  {
+    std::lock_guard lk(listenMu);
+    lfd = listeners[listenerId - 1].fd;
+    secAddr = listeners[listenerId - 1].secondaryAddress;
+  }
+  if (lfd < 0) return;
+  // A bounded number per turn: the listener stays readable (level-triggered) while more wait.
+  for (int i = 0; i < kAcceptsPerTurn; ++i) {
+    int fd = acceptFrom(lfd);
+    if (fd >= 0) {
+      addConnection(fd, secAddr);
+      continue;
+    }
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      // No descriptor (or memory) to accept with, and the pending connection keeps the listener readable:
+      // polling it now would spin. Stop until a connection closes, or kAcceptRetry passes (descriptors the
+      // rest of the process frees). Clients wait in the backlog meanwhile; connections open are served.
+      setAccepting(false);
+    }
+    break;  // EAGAIN, or a connection that went away before it was accepted
+  }
+}
+
+void ServerImpl::setAccepting(bool on) {
+  if (!on) acceptRetry = std::chrono::steady_clock::now() + kAcceptRetry;
+  if (acceptPaused == !on) return;
+  acceptPaused = !on;
+  std::lock_guard lk(listenMu);
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    if (listeners[i].fd < 0) continue;
+    epoll_event ev{};
+    ev.events = on ? uint32_t{EPOLLIN} : 0u;
+    ev.data.u64 = i + 1;
+    ::epoll_ctl(epfd, EPOLL_CTL_MOD, listeners[i].fd, &ev);
+  }
+}
+
+void ServerImpl::sweepTimeouts(std::chrono::steady_clock::time_point now) {
+  using std::chrono::milliseconds;
+  if (opts.readTimeout.count() <= 0 && opts.idleTimeout.count() <= 0) {
+    nextSweep = std::chrono::steady_clock::time_point::max();
+    return;
+  }
+  // Looked at a few times per timeout, at most once per kSweepMin, at least once per second.
+  milliseconds every{1000};
+  for (milliseconds t : {opts.readTimeout, opts.idleTimeout})
+    if (t.count() > 0) every = std::min(every, std::max(kSweepMin, t / 4));
+  nextSweep = now + every;
+  std::vector<std::shared_ptr<ServerConn>> expired;
+  for (auto& [id, c] : conns) {
+    bool paused, busy;
+    {
+      std::lock_guard lk(c->mu);
+      paused = c->readPaused;
+      busy = !c->active.empty() || !c->out.empty();
+    }
+    if (paused || c->inReady) {
+      // Waiting on us, not on the peer.
+      c->stallSince = c->lastActivity = now;
+      continue;
+    }
+    if (opts.readTimeout.count() > 0 && c->midRequest && now - c->stallSince > opts.readTimeout) {
+      expired.push_back(c);
+      continue;
+    }
+    if (busy || c->midRequest) {
+      c->lastActivity = now;
+    } else if (opts.idleTimeout.count() > 0 && now - c->lastActivity > opts.idleTimeout) {
+      expired.push_back(c);
+    }
+  }
+  for (auto& c : expired) closeConnection(c);
 }
 
 void ServerImpl::addConnection(int fd, const std::string& secAddr) {
@@ -107,6 +207,7 @@ void ServerImpl::addConnection(int fd, const std::string& secAddr) {
   c->id = nextConnId++;
   c->fd = fd;
   c->secondaryAddress = secAddr;
+  c->lastActivity = c->stallSince = std::chrono::steady_clock::now();
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = c->id;
@@ -114,6 +215,7 @@ void ServerImpl::addConnection(int fd, const std::string& secAddr) {
     ::close(fd);
     return;
   }
+  if (conns.empty()) nextSweep = c->lastActivity;
   conns.emplace(c->id, std::move(c));
   connCount.fetch_add(1);
 }
@@ -124,13 +226,15 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
     std::lock_guard lk(c->mu);
     if (c->closed) return;
     c->closed = true;
-    c->out.clear();
+    c->out = OutQueue();  // its memory too: calls a manager still holds keep this object alive
     calls.swap(c->active);
     ::epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
     ::close(c->fd);
     c->fd = -1;
   }
-  c->partial.clear();
+  reassemblyBytes -= c->reassemblyBytes;
+  c->reassemblyBytes = 0;
+  std::unordered_map<uint32_t, Partial>().swap(c->partial);
   c->contexts.clear();  // drops the dispatchers: calls a stub still holds must not keep them alive in a cycle
   c->rbuf.reset();
   for (auto& [id, call] : calls) call->markCancelled(true);
@@ -140,21 +244,36 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
   }
   conns.erase(c->id);
   connCount.fetch_sub(1);
+  if (acceptPaused) setAccepting(true);  // a descriptor is free again
 }
 
 void ServerImpl::onWritable(const std::shared_ptr<ServerConn>& c) {
-  std::lock_guard lk(c->mu);
-  c->flushLocked();
-  if (c->out.empty() && c->pollOut && !c->closed) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = c->id;
-    ::epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    c->pollOut = false;
+  bool resume = false;
+  {
+    std::lock_guard lk(c->mu);
+    c->flushLocked();
+    if (c->closed) return;
+    if (c->out.empty()) c->pollOut = false;
+    if (c->readPaused && c->out.pendingBytes() <= opts.maxUnsentResponseBytes / 2) {
+      c->readPaused = false;
+      resume = true;
+    }
+    c->updateEventsLocked();
   }
+  if (resume) processBuffer(c);  // the requests that waited in the buffer, then the socket's again
 }
 
-void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c) {
+void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c, uint32_t events) {
+  if (c->inReady) return;  // its buffered PDUs first: they get their turn after this round of events
+  bool paused;
+  {
+    std::lock_guard lk(c->mu);
+    paused = c->readPaused;
+  }
+  if (paused) {
+    if (events & (EPOLLHUP | EPOLLERR)) closeConnection(c);  // the peer is gone: nothing will drain
+    return;
+  }
   if (!c->rbuf) c->rbuf.reset(new uint8_t[kReadBufferSize]);
   ssize_t n;
   do {
@@ -166,12 +285,31 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c) {
     return;
   }
   c->rend += static_cast<size_t>(n);
+  processBuffer(c);
+}
+
+bool ServerImpl::pauseIfBacklogged(ServerConn& c) {
+  std::lock_guard lk(c.mu);
+  if (c.out.pendingBytes() <= opts.maxUnsentResponseBytes) return false;
+  c.flushLocked();
+  if (c.out.pendingBytes() <= opts.maxUnsentResponseBytes) return false;
+  // The peer does not take its responses: leave its requests in the buffer and the socket (the kernel then
+  // stops the peer), until onWritable sees the queue drain.
+  c.readPaused = true;
+  c.updateEventsLocked();
+  return true;
+}
+
+void ServerImpl::processBuffer(const std::shared_ptr<ServerConn>& c) {
   {
     std::lock_guard lk(c->mu);
     c->batching = true;
   }
   bool ok = true;
+  bool progressed = false;
+  int budget = kPdusPerTurn;
   while (ok) {
+    if (pauseIfBacklogged(*c)) break;
     pdu::View v;
     v.data = c->rbuf.get() + c->rbeg;
     auto hs = pdu::decodeHeader(v.data, c->rend - c->rbeg, v.header);
@@ -182,12 +320,21 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c) {
       break;
     }
     if (v.header.fragLength > c->rend - c->rbeg) break;
+    if (budget-- == 0) {
+      // One connection's flood must not hold up the others: the rest waits for the next turn.
+      if (!c->inReady) {
+        c->inReady = true;
+        ready.push_back(c);
+      }
+      break;
+    }
     try {
       ok = checkFragLength(c, v) && handlePdu(c, v);
     } catch (...) {
       ok = false;  // protocol violation, or memory exhausted by what the peer asked for
     }
     c->rbeg += v.header.fragLength;
+    progressed = true;
   }
   if (!ok) {
     closeAfterAnswer(c);
@@ -198,6 +345,13 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c) {
   if (left != 0 && c->rbeg != 0) std::memmove(c->rbuf.get(), c->rbuf.get() + c->rbeg, left);
   c->rbeg = 0;
   c->rend = left;
+  // The read timeout runs while the peer is inside a PDU or a fragmented request, from the last PDU that
+  // completed: a peer trickling bytes without ever finishing a PDU is closed all the same.
+  auto now = std::chrono::steady_clock::now();
+  bool mid = left != 0 || !c->partial.empty();
+  if (progressed || (mid && !c->midRequest)) c->stallSince = now;
+  c->midRequest = mid;
+  c->lastActivity = now;
   std::lock_guard lk(c->mu);
   c->batching = false;
   c->flushLocked();
@@ -242,7 +396,7 @@ bool ServerImpl::handlePdu(const std::shared_ptr<ServerConn>& c, const pdu::View
     case pdu::PType::kCoCancel:
     case pdu::PType::kOrphaned: {
       bool orphaned = v.header.type == pdu::PType::kOrphaned;
-      if (orphaned) c->partial.erase(v.header.callId);
+      if (orphaned) dropPartial(*c, v.header.callId);
       std::shared_ptr<ServerCall> call;
       {
         std::lock_guard lk(c->mu);

@@ -17,14 +17,19 @@ void ServerConn::flushLocked() {
   if (closed || out.empty()) return;
   auto r = out.flush(fd);
   if (r == OutQueue::Result::kWouldBlock && !pollOut) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT;
-    ev.data.u64 = id;
-    ::epoll_ctl(server->epfd, EPOLL_CTL_MOD, fd, &ev);
     pollOut = true;
+    updateEventsLocked();
   } else if (r == OutQueue::Result::kError) {
-    out.clear();  // the I/O thread sees the error on its next read and closes
+    out.clear();  // the I/O thread sees the error (EPOLLERR, or its next read) and closes
   }
+}
+
+void ServerConn::updateEventsLocked() {
+  if (closed) return;
+  epoll_event ev{};
+  ev.events = (readPaused ? 0u : uint32_t{EPOLLIN}) | (pollOut ? uint32_t{EPOLLOUT} : 0u);
+  ev.data.u64 = id;
+  ::epoll_ctl(server->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
 void ServerConn::flushMaybeLocked() {

@@ -175,11 +175,39 @@ struct ServerOptions {
   /// Calls run on this many worker threads; 0 runs them inline on the I/O thread (lowest latency; a
   /// blocking sync stub then stalls every connection).
   unsigned workerThreads = 0;
-  /// Largest reassembled request accepted; a larger one closes the connection.
+  /// Largest request accepted, in bytes of stub data reassembled from every fragment: a request of exactly
+  /// this size is served; a larger one closes the connection.
   size_t maxRequestSize = 64u << 20;
   uint16_t maxFrag = 65528;  ///< largest fragment the server accepts or sends (at least pdu::kMinFragSize)
   /// How long shutdown() lets calls in flight finish before faulting them with nca_s_fault_cancel.
   std::chrono::milliseconds shutdownGrace{2000};
+
+  // Resource bounds against peers that misbehave or flood (README, "The server's limits").
+
+  /// Response bytes queued on one connection and not yet taken by the peer above which the server stops
+  /// reading that connection's requests; it reads again once the queue has drained to half of this.
+  size_t maxUnsentResponseBytes = 4u << 20;
+  /// Memory held by the requests being reassembled on one connection (never below maxRequestSize); the
+  /// request that would exceed it closes the connection (the peer asks for more than one connection may
+  /// hold).
+  size_t maxReassemblyBytesPerConnection = 64u << 20;
+  /// Memory held by the requests being reassembled on all connections together; the request that would
+  /// exceed it is refused with a fault (rpc_s_server_too_busy, PFC_DID_NOT_EXECUTE) and its later fragments
+  /// are discarded: the server is loaded, the peer did nothing wrong.
+  size_t maxReassemblyBytes = 256u << 20;
+  /// Calls of one connection that have arrived and not been answered (queued, running or deferred); a
+  /// request beyond it is refused with rpc_s_server_too_busy and PFC_DID_NOT_EXECUTE (MS-RPCE lets a server
+  /// refuse a call it has no resources for; the client may retry).
+  size_t maxCallsPerConnection = 4096;
+  /// Requests of one connection whose first fragment has arrived and whose last has not; another first
+  /// fragment beyond it is refused like a call beyond maxCallsPerConnection.
+  size_t maxPartialCallsPerConnection = 64;
+  /// A connection that has begun a PDU, or a fragmented request, and makes no progress for this long (no
+  /// PDU completes) is closed; zero never closes one. Connections idle between PDUs are not affected.
+  std::chrono::milliseconds readTimeout{60000};
+  /// A connection with nothing in progress (no call, no partial PDU, no response to send) for this long is
+  /// closed; zero (the default) keeps idle connections as long as the peer does.
+  std::chrono::milliseconds idleTimeout{0};
 };
 
 /// An RPC server: listens on endpoints, accepts binds to registered interfaces and dispatches their calls
