@@ -2,7 +2,9 @@
 // AST builder.
 #include "frontend/parser.h"
 
+#include <cctype>
 #include <set>
+#include <vector>
 
 #include "IdlLexer.h"
 #include "IdlParser.h"
@@ -14,8 +16,9 @@ namespace midlc::frontend {
 
 namespace {
 
-// Brackets nested deeper than this are refused before parsing, so no input can exhaust the stack of
-// ANTLR's recursive-descent parser.
+// Nesting deeper than this (brackets, prefix operators, casts, conditionals: see checkNesting) is refused
+// before parsing, so no input can exhaust the stack of ANTLR's recursive-descent parser or of the stages
+// after it. Documented in the README (compiler limits).
 constexpr int kMaxNesting = 200;
 
 class ErrorListener : public antlr4::BaseErrorListener {
@@ -114,22 +117,54 @@ class ErrorListener : public antlr4::BaseErrorListener {
   size_t count_ = 0;
 };
 
+// How deep ANTLR's recursive-descent parser (and the builder after it) would recurse, bounded from above
+// by one pass over the tokens. A unit of nesting is an open bracket, or, inside the bracket level it
+// stands in, a prefix operator, a cast ('(long)' before an operand) or a '?' of a conditional: each of these
+// makes the parser call itself for what follows, and the calls return only at the end of that expression
+// (a ';' or ',', or the bracket that closes the level). Binary operators are left-associative loops and
+// cost nothing here. The count may exceed the true depth (a parenthesized operand is counted as a cast
+// too); kMaxNesting is far above what real files reach.
 bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, Diagnostics& diagnostics) {
-  int depth = 0;
-  int unaryRun = 0;
+  std::vector<int> pending{0};  // per open bracket level: its prefix operators, casts and '?'s
+  int depth = 0;                // open brackets plus every level's pending units
+  bool afterOperand = false;    // the token before ends an operand, so a following '-' is binary
+  bool afterClose = false;      // the token before is ')'
   for (auto* token : tokens.getTokens()) {
-    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL || token->getType() == antlr4::Token::EOF)
+      continue;
     const std::string& text = token->getText();
+    if (text.empty()) continue;
+    char last = text.back();
     bool open = text == "(" || text == "[" || text == "{";
     bool close = text == ")" || text == "]" || text == "}";
-    bool prefix = text == "-" || text == "~" || text == "!" || text == "+" || text == "*" || text == "&";
-    unaryRun = prefix ? unaryRun + 1 : 0;
-    if (open) ++depth;
-    if (close && depth > 0) --depth;
-    if (depth > kMaxNesting || unaryRun > kMaxNesting) {
+    bool prefixOperator =
+        text == "-" || text == "~" || text == "!" || text == "+" || text == "*" || text == "&";
+    bool word = std::isalnum(static_cast<unsigned char>(last)) || last == '_' || last == '"' || last == '\'';
+    if (afterClose && (word || open || prefixOperator)) {  // a cast, or the like: its operand follows
+      ++pending.back();
+      ++depth;
+    }
+    if (open) {
+      pending.push_back(0);
+      ++depth;
+    } else if (close) {
+      if (pending.size() > 1) {
+        depth -= 1 + pending.back();
+        pending.pop_back();
+      }
+    } else if (text == ";" || text == ",") {
+      depth -= pending.back();
+      pending.back() = 0;
+    } else if (text == "?" || (prefixOperator && !afterOperand)) {
+      ++pending.back();
+      ++depth;
+    }
+    afterOperand = word || text == ")" || text == "]";
+    afterClose = text == ")";
+    if (depth > kMaxNesting) {
       Location loc = source.locate(static_cast<uint32_t>(token->getLine()),
                                    static_cast<uint32_t>(token->getCharPositionInLine() + 1), text);
-      diagnostics.error(loc, "nesting is too deep (more than " + std::to_string(kMaxNesting) + " levels)");
+      diagnostics.error(loc, "nesting too deep (limit " + std::to_string(kMaxNesting) + ")");
       return false;
     }
   }
