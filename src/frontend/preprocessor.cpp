@@ -196,8 +196,9 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
 std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
                                      FileCache& files, Diagnostics& diagnostics) {
   std::string text;
-  if (!readFile(path, text)) {
-    diagnostics.error(Location{path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+  std::string why;
+  if (!readFile(path, text, &why)) {
+    diagnostics.error(Location{path, 0, 0}, "cannot read file: " + why);
     return std::nullopt;
   }
   if (!options.enabled) {
