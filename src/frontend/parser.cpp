@@ -171,6 +171,30 @@ bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, D
   return true;
 }
 
+// The lexer's tokens without those off the parser's channel (whitespace, comments, SAL annotations): the
+// token stream keeps every token it is given until the parse ends, and for ordinary IDL text about half of
+// them are whitespace. Nothing reads the hidden ones; raw text is taken from the character stream.
+class DefaultChannelTokens : public antlr4::TokenSource {
+ public:
+  explicit DefaultChannelTokens(antlr4::Lexer& lexer) : lexer_(lexer) {}
+
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    for (;;) {
+      std::unique_ptr<antlr4::Token> token = lexer_.nextToken();
+      if (token->getChannel() == antlr4::Token::DEFAULT_CHANNEL || token->getType() == antlr4::Token::EOF)
+        return token;
+    }
+  }
+  size_t getLine() const override { return lexer_.getLine(); }
+  size_t getCharPositionInLine() override { return lexer_.getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_.getInputStream(); }
+  std::string getSourceName() override { return lexer_.getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return lexer_.getTokenFactory(); }
+
+ private:
+  antlr4::Lexer& lexer_;
+};
+
 // ANTLR's input stream needs UTF-8. Bytes that are not (Latin-1 comments in old files, binary junk)
 // become '?', one for one, so columns stay right and the lexer reports any that matter.
 std::string validUtf8(const std::string& text) {
@@ -202,7 +226,8 @@ auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Buil
   input.name = source.name();
   grammar::IdlLexer lexer(&input);
   lexer.removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
-  antlr4::CommonTokenStream tokens(&lexer);
+  DefaultChannelTokens parsedTokens(lexer);
+  antlr4::CommonTokenStream tokens(&parsedTokens);
   tokens.fill();
   if (!checkNesting(tokens, source, diagnostics)) return std::nullopt;
 
