@@ -563,9 +563,21 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   InterfaceDecl* outer = currentInterface_;
   currentInterface_ = decl;
   operationIndex_.clear();
+  uint32_t slots = opnum;  // what bindCallAs will number: an object interface's [call_as] methods take none
+  bool tooMany = false;
   for (const auto& member : itf.members) {
     if (typeNestingRefused_) break;
     if (auto* op = std::get_if<ast::Operation>(&member)) {
+      if (!decl->isObject || !ast::findAttribute(op->attributes, "call_as")) ++slots;
+      // Past the last opnum nothing more is analyzed: a million operations are refused in the time it
+      // takes to read them, not analyzed first.
+      if (slots - 1 > kMaxOpnum) {
+        tooMany = true;
+        d_.error(op->location, "too many operations in interface '" + decl->name + "': '" + op->name +
+                                   "' would have opnum " + std::to_string(slots - 1) + ", above the limit of " +
+                                   std::to_string(kMaxOpnum) + " (opnums are 16 bits on the wire)");
+        break;
+      }
       operation(*op, *decl, opnum++);
     } else {
       definition(member, decl->members);
@@ -577,7 +589,7 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
   // A request carries its opnum in 16 bits, so MIDL refuses an interface with more than 65,536 methods
   // (inherited ones included) rather than let opnums wrap around.
   for (const auto& op : decl->operations)
-    if (op.opnum > kMaxOpnum) {
+    if (!tooMany && op.opnum > kMaxOpnum) {
       d_.error(op.location, "too many operations in interface '" + decl->name + "': '" + op.name +
                                 "' would have opnum " + std::to_string(op.opnum) + ", above the limit of " +
                                 std::to_string(kMaxOpnum) + " (opnums are 16 bits on the wire)");
