@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +32,32 @@ struct ProcessResult {
   std::string out;
   std::string err;
   std::string startError;
+  bool outputTooLarge = false;  // stdout passed kMaxSourceFileBytes: the process was killed
+};
+
+// The address space the preprocessor may use: '#include "/dev/zero"' makes cpp read forever without
+// writing anything, so its memory, not its output, is what must be bounded. Documented in the README.
+constexpr rlim_t kPreprocessorAddressSpace = rlim_t{4} << 30;
+
+// Sets RLIMIT_AS for the lifetime of the object (for a child spawned meanwhile to inherit), then puts the
+// old soft limit back. midlc is single-threaded here, and spawning allocates nothing that could fail.
+class AddressSpaceLimit {
+ public:
+  explicit AddressSpaceLimit(rlim_t bytes) {
+    if (getrlimit(RLIMIT_AS, &old_) != 0) return;
+    rlimit limited = old_;
+    if (limited.rlim_cur == RLIM_INFINITY || limited.rlim_cur > bytes) limited.rlim_cur = bytes;
+    active_ = setrlimit(RLIMIT_AS, &limited) == 0;
+  }
+  ~AddressSpaceLimit() {
+    if (active_) setrlimit(RLIMIT_AS, &old_);
+  }
+  AddressSpaceLimit(const AddressSpaceLimit&) = delete;
+  AddressSpaceLimit& operator=(const AddressSpaceLimit&) = delete;
+
+ private:
+  rlimit old_{};
+  bool active_ = false;
 };
 
 // Runs argv[0] with arguments, collecting stdout and stderr (both drained together, so neither blocks).
@@ -53,7 +81,11 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = 0;
+  {
+    AddressSpaceLimit limit(kPreprocessorAddressSpace);
+    rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  }
   posix_spawn_file_actions_destroy(&actions);
   close(outPipe[1]);
   close(errPipe[1]);
@@ -76,7 +108,14 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
+      if (n > 0 && sinks[i]->size() + static_cast<size_t>(n) > kMaxSourceFileBytes) {
+        // Output without end (an #include of /dev/urandom): stop the process, keep what was read.
+        result.outputTooLarge = true;
+        kill(pid, SIGKILL);
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      } else if (n > 0) {
         sinks[i]->append(buffer, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
         close(fds[i].fd);
@@ -228,6 +267,12 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
     diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] +
                                                 "': " + result.startError +
                                                 " (use --cpp-cmd to name another, or --no-cpp)");
+    return std::nullopt;
+  }
+  if (result.outputTooLarge) {
+    diagnostics.error(Location{path, 0, 0}, "the preprocessor's output is larger than " +
+                                                std::to_string(kMaxSourceFileBytes >> 20) +
+                                                " MiB, the limit for a file midlc reads");
     return std::nullopt;
   }
   size_t before = diagnostics.errorCount();

@@ -258,3 +258,10 @@ TEST(Limits, AFileAbove256MiBIsRefusedUnread) {
       << r.diagnostics;
   fs::remove(big);
 }
+
+TEST(Limits, IncludeOfDevZeroEndsInAPreprocessorError) {
+  // cpp reads /dev/zero without end and writes nothing: its address space is bounded (4 GiB), so it fails.
+  auto r = compileText("#include \"/dev/zero\"\nconst long A = 1;\n", "", true);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.diagnostics.find("error: the preprocessor 'cpp' failed"), std::string::npos) << r.diagnostics;
+}
