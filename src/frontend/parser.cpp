@@ -119,48 +119,61 @@ class ErrorListener : public antlr4::BaseErrorListener {
 
 // How deep ANTLR's recursive-descent parser (and the builder after it) would recurse, bounded from above
 // by one pass over the tokens. A unit of nesting is an open bracket, or, inside the bracket level it
-// stands in, a prefix operator, a cast ('(long)' before an operand) or a '?' of a conditional: each of these
-// makes the parser call itself for what follows, and the calls return only at the end of that expression
-// (a ';' or ',', or the bracket that closes the level). Binary operators are left-associative loops and
-// cost nothing here. The count may exceed the true depth (a parenthesized operand is counted as a cast
-// too); kMaxNesting is far above what real files reach.
+// stands in, a prefix operator, a cast ('(long)' or '(FOO *)' before an operand) or a '?' of a
+// conditional: each of these makes the parser call itself for what follows, and the calls return only at
+// the end of that expression (a ';' or ',', or the bracket that closes the level). Binary operators are
+// left-associative loops and cost nothing here. The count may exceed the true depth (a parenthesized name
+// before an operand counts as a cast); kMaxNesting is far above what real files reach.
 bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, Diagnostics& diagnostics) {
-  std::vector<int> pending{0};  // per open bracket level: its prefix operators, casts and '?'s
-  int depth = 0;                // open brackets plus every level's pending units
-  bool afterOperand = false;    // the token before ends an operand, so a following '-' is binary
-  bool afterClose = false;      // the token before is ')'
+  struct Level {
+    int pending = 0;        // its prefix operators, casts and '?'s
+    bool typeLike = false;  // a '(' holding only names and '*' so far: a cast if an operand follows
+    bool empty = true;
+  };
+  std::vector<Level> levels(1);
+  int depth = 0;              // open brackets plus every level's pending units
+  bool afterOperand = false;  // the token before ends an operand, so a following '-' is binary
+  bool afterCast = false;     // the token before closed a '(' that could be a cast
   for (auto* token : tokens.getTokens()) {
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL || token->getType() == antlr4::Token::EOF)
       continue;
     const std::string& text = token->getText();
     if (text.empty()) continue;
-    char last = text.back();
+    auto first = static_cast<unsigned char>(text.front());
+    auto last = static_cast<unsigned char>(text.back());
+    bool name = std::isalpha(first) || first == '_';
+    bool literal = std::isdigit(first) || last == '"' || last == '\'';
     bool open = text == "(" || text == "[" || text == "{";
     bool close = text == ")" || text == "]" || text == "}";
     bool prefixOperator =
         text == "-" || text == "~" || text == "!" || text == "+" || text == "*" || text == "&";
-    bool word = std::isalnum(static_cast<unsigned char>(last)) || last == '_' || last == '"' || last == '\'';
-    if (afterClose && (word || open || prefixOperator)) {  // a cast, or the like: its operand follows
-      ++pending.back();
+    if (afterCast && (name || literal || open || prefixOperator)) {  // a cast: its operand follows
+      ++levels.back().pending;
       ++depth;
+    }
+    afterCast = false;
+    if (!close) {
+      Level& current = levels.back();
+      if (!name && text != "*") current.typeLike = false;
+      current.empty = false;
     }
     if (open) {
-      pending.push_back(0);
+      levels.push_back(Level{0, text == "(", true});
       ++depth;
     } else if (close) {
-      if (pending.size() > 1) {
-        depth -= 1 + pending.back();
-        pending.pop_back();
+      if (levels.size() > 1) {
+        afterCast = text == ")" && levels.back().typeLike && !levels.back().empty;
+        depth -= 1 + levels.back().pending;
+        levels.pop_back();
       }
     } else if (text == ";" || text == ",") {
-      depth -= pending.back();
-      pending.back() = 0;
+      depth -= levels.back().pending;
+      levels.back().pending = 0;
     } else if (text == "?" || (prefixOperator && !afterOperand)) {
-      ++pending.back();
+      ++levels.back().pending;
       ++depth;
     }
-    afterOperand = word || text == ")" || text == "]";
-    afterClose = text == ")";
+    afterOperand = name || literal || text == ")" || text == "]";
     if (depth > kMaxNesting) {
       Location loc = source.locate(static_cast<uint32_t>(token->getLine()),
                                    static_cast<uint32_t>(token->getCharPositionInLine() + 1), text);

@@ -83,6 +83,11 @@ TEST(Limits, NestingUpToTheLimitIsAccepted) {
   for (int i = 0; i < 60; ++i) expr += ") : 1";
   auto r = compileText("const long A = " + expr + ";\nconst long B = 1 - 2 - 3 - 4 - 5;", "", false);
   EXPECT_TRUE(r.ok()) << r.diagnostics.substr(0, 300);
+  // No ';' between them, and each ')' is followed by a name (Wine's mimeole.idl has hundreds): not casts.
+  std::string quotes;
+  for (int i = 0; i < 500; ++i) quotes += "cpp_quote(\"HRESULT WINAPI F(IStream*);\")\n";
+  auto q = compileText(quotes + "const long C = (long)-1;\n", "", false);
+  EXPECT_TRUE(q.ok()) << q.diagnostics.substr(0, 300);
 }
 
 TEST(Limits, ChainOfStructsByValueIsRefused) {
