@@ -1,10 +1,10 @@
-// Runs the system C preprocessor without a shell and maps its line markers back to the user's files.
+// Runs the system C preprocessor without a shell, with bounded memory and output, and maps its line markers
+// back to the user's files.
 #include "frontend/preprocessor.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +15,6 @@
 
 #include "support/text.h"
 
-extern char** environ;
 
 namespace midlc::frontend {
 
@@ -39,27 +38,6 @@ struct ProcessResult {
 // writing anything, so its memory, not its output, is what must be bounded. Documented in the README.
 constexpr rlim_t kPreprocessorAddressSpace = rlim_t{4} << 30;
 
-// Sets RLIMIT_AS for the lifetime of the object (for a child spawned meanwhile to inherit), then puts the
-// old soft limit back. midlc is single-threaded here, and spawning allocates nothing that could fail.
-class AddressSpaceLimit {
- public:
-  explicit AddressSpaceLimit(rlim_t bytes) {
-    if (getrlimit(RLIMIT_AS, &old_) != 0) return;
-    rlimit limited = old_;
-    if (limited.rlim_cur == RLIM_INFINITY || limited.rlim_cur > bytes) limited.rlim_cur = bytes;
-    active_ = setrlimit(RLIMIT_AS, &limited) == 0;
-  }
-  ~AddressSpaceLimit() {
-    if (active_) setrlimit(RLIMIT_AS, &old_);
-  }
-  AddressSpaceLimit(const AddressSpaceLimit&) = delete;
-  AddressSpaceLimit& operator=(const AddressSpaceLimit&) = delete;
-
- private:
-  rlimit old_{};
-  bool active_ = false;
-};
-
 // Runs argv[0] with arguments, collecting stdout and stderr (both drained together, so neither blocks).
 ProcessResult runProcess(const std::vector<std::string>& argv) {
   ProcessResult result;
@@ -70,23 +48,55 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
     close(outPipe[1]);
     return result;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2);
-  posix_spawn_file_actions_addclose(&actions, outPipe[0]);
-  posix_spawn_file_actions_addclose(&actions, errPipe[0]);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = 0;
-  {
-    AddressSpaceLimit limit(kPreprocessorAddressSpace);
-    rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  // The child's address space is limited before it runs cpp (which starts cc1 with the same limit); the
+  // limit cannot be set on midlc around a spawn, since a midlc already using more address space (a
+  // sanitizer build's shadow memory, a large file) could then not start a process at all. exec's failure
+  // comes back through a close-on-exec pipe.
+  rlimit limit{kPreprocessorAddressSpace, kPreprocessorAddressSpace};
+  rlimit current{};
+  if (getrlimit(RLIMIT_AS, &current) == 0) {
+    if (current.rlim_max != RLIM_INFINITY && current.rlim_max < limit.rlim_max) limit.rlim_max = current.rlim_max;
+    if (current.rlim_cur != RLIM_INFINITY && current.rlim_cur < limit.rlim_cur) limit.rlim_cur = current.rlim_cur;
   }
-  posix_spawn_file_actions_destroy(&actions);
+  int execPipe[2];
+  int rc = 0;
+  pid_t pid = -1;
+  if (pipe2(execPipe, O_CLOEXEC) != 0) {
+    rc = errno;
+  } else {
+    pid = fork();
+    if (pid == 0) {  // the child: only system calls until exec
+      int devNull = open("/dev/null", O_RDONLY);
+      if (devNull >= 0) dup2(devNull, 0);
+      dup2(outPipe[1], 1);
+      dup2(errPipe[1], 2);
+      for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1], execPipe[0], devNull})
+        if (fd > 2) close(fd);
+      setrlimit(RLIMIT_AS, &limit);
+      execvp(args[0], args.data());
+      int error = errno;
+      ssize_t ignored = write(execPipe[1], &error, sizeof error);
+      (void)ignored;
+      _exit(127);
+    }
+    rc = pid < 0 ? errno : 0;
+    close(execPipe[1]);
+    if (pid > 0) {
+      int error = 0;
+      ssize_t n;
+      while ((n = read(execPipe[0], &error, sizeof error)) < 0 && errno == EINTR) {
+      }
+      if (n == static_cast<ssize_t>(sizeof error)) {  // exec failed: reap the child
+        rc = error;
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+    close(execPipe[0]);
+  }
   close(outPipe[1]);
   close(errPipe[1]);
   if (rc != 0) {
