@@ -91,21 +91,21 @@ TEST(Limits, NestingUpToTheLimitIsAccepted) {
 }
 
 TEST(Limits, ChainOfStructsByValueIsRefused) {
-  auto r = compileText(structChain(100000, kByValue), "", false);
+  auto r = compileText(structChain(30000, kByValue), "", false);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.diagnostics.find("error: nesting too deep (limit 256): type 'S"), std::string::npos)
       << r.diagnostics.substr(0, 300);
 }
 
 TEST(Limits, ChainOfStructsByUniquePointerIsRefused) {
-  auto r = compileText(structChain(100000, kByUniquePointer), "", false);
+  auto r = compileText(structChain(30000, kByUniquePointer), "", false);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.diagnostics.find("error: nesting too deep (limit 256): type 'S"), std::string::npos)
       << r.diagnostics.substr(0, 300);
 }
 
 TEST(Limits, ChainOfUnionsIsRefused) {
-  auto r = compileText(structChain(100000, kUnionArm), "", false);
+  auto r = compileText(structChain(30000, kUnionArm), "", false);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.diagnostics.find("error: nesting too deep (limit 256)"), std::string::npos)
       << r.diagnostics.substr(0, 300);
