@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite twice: a normal build (warnings are errors) and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Installs missing packages first.
+# AddressSanitizer + UndefinedBehaviorSanitizer build; then fuzzes the front end for a bounded time
+# (scripts/fuzz_frontend.sh, 60 s; MIDLC_FUZZ_SECONDS changes it). Installs missing packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -17,3 +18,5 @@ echo "== normal build"
 run_suite build
 echo "== sanitizer build (address, undefined)"
 run_suite build-asan -DMIDLC_SANITIZE=address,undefined -DMIDLC_BUILD_BENCH=OFF
+echo "== front-end fuzzing (clang, libFuzzer + address, undefined)"
+scripts/fuzz_frontend.sh "${MIDLC_FUZZ_SECONDS:-60}"

@@ -1,6 +1,8 @@
 // midlc's entry point: the command line (src/driver/command_line.cpp) in, the driver out. Nothing else lives
 // here.
+#include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "driver/command_line.h"
 #include "driver/driver.h"
@@ -12,6 +14,11 @@ int main(int argc, char** argv) {
   if (!command.options) return command.exitStatus;
   try {
     return midlc::driver::run(*command.options, std::cout, std::cerr);
+  } catch (const std::bad_alloc&) {
+    // An input too large for the memory midlc may use (see the README's compiler limits) is the input's
+    // problem, not a bug: say so as any error is said. Writing this allocates nothing.
+    std::fputs("midlc: error: out of memory\n", stderr);
+    return 1;
   } catch (const std::exception& e) {
     // Stages report through Diagnostics; anything that still escapes is a midlc bug, reported cleanly.
     std::cerr << "midlc: internal error: " << e.what() << "\n";

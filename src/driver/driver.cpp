@@ -72,6 +72,13 @@ class Loader {
         ok = false;
         continue;
       }
+      if (std::error_code ec; !fs::is_regular_file(found, ec)) {
+        // A device (/dev/zero), FIFO or folder: reading it would never end, or mean nothing.
+        diagnostics_.error(import->location,
+                           "imported file '" + import->path + "' is not a regular file ('" + found + "')");
+        ok = false;
+        continue;
+      }
       ok = load(found, false) && ok;
     }
     parsedFiles_.push_back({owned.get(), isMain});

@@ -6,7 +6,10 @@ namespace midlc::frontend {
 ast::File AstBuilder::file(P::IdlFileContext* ctx) {
   ast::File file;
   file.path = source_.name();
-  for (auto* def : ctx->definition()) definition(def, file.definitions);
+  // Reserved, not grown by doubling: a definition is a few hundred bytes, and a file may hold a million.
+  std::vector<P::DefinitionContext*> definitions = ctx->definition();
+  file.definitions.reserve(definitions.size());
+  for (auto* def : definitions) definition(def, file.definitions);
   return file;
 }
 
@@ -83,7 +86,9 @@ std::unique_ptr<ast::Interface> AstBuilder::interfaceDecl(P::InterfaceDeclContex
   }
   itf->typeParams = typeParams(ctx->typeParams());
   itf->isForward = ctx->body == nullptr;
-  for (auto* member : ctx->interfaceMember()) interfaceMember(member, itf->members);
+  std::vector<P::InterfaceMemberContext*> members = ctx->interfaceMember();
+  itf->members.reserve(members.size());  // as for a file's definitions
+  for (auto* member : members) interfaceMember(member, itf->members);
   return itf;
 }
 

@@ -2,7 +2,9 @@
 // AST builder.
 #include "frontend/parser.h"
 
+#include <cctype>
 #include <set>
+#include <vector>
 
 #include "IdlLexer.h"
 #include "IdlParser.h"
@@ -14,8 +16,9 @@ namespace midlc::frontend {
 
 namespace {
 
-// Brackets nested deeper than this are refused before parsing, so no input can exhaust the stack of
-// ANTLR's recursive-descent parser.
+// Nesting deeper than this (brackets, prefix operators, casts, conditionals: see checkNesting) is refused
+// before parsing, so no input can exhaust the stack of ANTLR's recursive-descent parser or of the stages
+// after it. Documented in the README (compiler limits).
 constexpr int kMaxNesting = 200;
 
 class ErrorListener : public antlr4::BaseErrorListener {
@@ -114,27 +117,96 @@ class ErrorListener : public antlr4::BaseErrorListener {
   size_t count_ = 0;
 };
 
+// How deep ANTLR's recursive-descent parser (and the builder after it) would recurse, bounded from above
+// by one pass over the tokens. A unit of nesting is an open bracket, or, inside the bracket level it
+// stands in, a prefix operator, a cast ('(long)' or '(FOO *)' before an operand) or a '?' of a
+// conditional: each of these makes the parser call itself for what follows, and the calls return only at
+// the end of that expression (a ';' or ',', or the bracket that closes the level). Binary operators are
+// left-associative loops and cost nothing here. The count may exceed the true depth (a parenthesized name
+// before an operand counts as a cast); kMaxNesting is far above what real files reach.
 bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, Diagnostics& diagnostics) {
-  int depth = 0;
-  int unaryRun = 0;
+  struct Level {
+    int pending = 0;        // its prefix operators, casts and '?'s
+    bool typeLike = false;  // a '(' holding only names and '*' so far: a cast if an operand follows
+    bool empty = true;
+  };
+  std::vector<Level> levels(1);
+  int depth = 0;              // open brackets plus every level's pending units
+  bool afterOperand = false;  // the token before ends an operand, so a following '-' is binary
+  bool afterCast = false;     // the token before closed a '(' that could be a cast
   for (auto* token : tokens.getTokens()) {
-    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL || token->getType() == antlr4::Token::EOF)
+      continue;
     const std::string& text = token->getText();
+    if (text.empty()) continue;
+    auto first = static_cast<unsigned char>(text.front());
+    auto last = static_cast<unsigned char>(text.back());
+    bool name = std::isalpha(first) || first == '_';
+    bool literal = std::isdigit(first) || last == '"' || last == '\'';
     bool open = text == "(" || text == "[" || text == "{";
     bool close = text == ")" || text == "]" || text == "}";
-    bool prefix = text == "-" || text == "~" || text == "!" || text == "+" || text == "*" || text == "&";
-    unaryRun = prefix ? unaryRun + 1 : 0;
-    if (open) ++depth;
-    if (close && depth > 0) --depth;
-    if (depth > kMaxNesting || unaryRun > kMaxNesting) {
+    bool prefixOperator =
+        text == "-" || text == "~" || text == "!" || text == "+" || text == "*" || text == "&";
+    if (afterCast && (name || literal || open || prefixOperator)) {  // a cast: its operand follows
+      ++levels.back().pending;
+      ++depth;
+    }
+    afterCast = false;
+    if (!close) {
+      Level& current = levels.back();
+      if (!name && text != "*") current.typeLike = false;
+      current.empty = false;
+    }
+    if (open) {
+      levels.push_back(Level{0, text == "(", true});
+      ++depth;
+    } else if (close) {
+      if (levels.size() > 1) {
+        afterCast = text == ")" && levels.back().typeLike && !levels.back().empty;
+        depth -= 1 + levels.back().pending;
+        levels.pop_back();
+      }
+    } else if (text == ";" || text == ",") {
+      depth -= levels.back().pending;
+      levels.back().pending = 0;
+    } else if (text == "?" || (prefixOperator && !afterOperand)) {
+      ++levels.back().pending;
+      ++depth;
+    }
+    afterOperand = name || literal || text == ")" || text == "]";
+    if (depth > kMaxNesting) {
       Location loc = source.locate(static_cast<uint32_t>(token->getLine()),
                                    static_cast<uint32_t>(token->getCharPositionInLine() + 1), text);
-      diagnostics.error(loc, "nesting is too deep (more than " + std::to_string(kMaxNesting) + " levels)");
+      diagnostics.error(loc, "nesting too deep (limit " + std::to_string(kMaxNesting) + ")");
       return false;
     }
   }
   return true;
 }
+
+// The lexer's tokens without those off the parser's channel (whitespace, comments, SAL annotations): the
+// token stream keeps every token it is given until the parse ends, and for ordinary IDL text about half of
+// them are whitespace. Nothing reads the hidden ones; raw text is taken from the character stream.
+class DefaultChannelTokens : public antlr4::TokenSource {
+ public:
+  explicit DefaultChannelTokens(antlr4::Lexer& lexer) : lexer_(lexer) {}
+
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    for (;;) {
+      std::unique_ptr<antlr4::Token> token = lexer_.nextToken();
+      if (token->getChannel() == antlr4::Token::DEFAULT_CHANNEL || token->getType() == antlr4::Token::EOF)
+        return token;
+    }
+  }
+  size_t getLine() const override { return lexer_.getLine(); }
+  size_t getCharPositionInLine() override { return lexer_.getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_.getInputStream(); }
+  std::string getSourceName() override { return lexer_.getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return lexer_.getTokenFactory(); }
+
+ private:
+  antlr4::Lexer& lexer_;
+};
 
 // ANTLR's input stream needs UTF-8. Bytes that are not (Latin-1 comments in old files, binary junk)
 // become '?', one for one, so columns stay right and the lexer reports any that matter.
@@ -167,7 +239,8 @@ auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Buil
   input.name = source.name();
   grammar::IdlLexer lexer(&input);
   lexer.removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
-  antlr4::CommonTokenStream tokens(&lexer);
+  DefaultChannelTokens parsedTokens(lexer);
+  antlr4::CommonTokenStream tokens(&parsedTokens);
   tokens.fill();
   if (!checkNesting(tokens, source, diagnostics)) return std::nullopt;
 

@@ -1,9 +1,11 @@
-// Runs the system C preprocessor without a shell and maps its line markers back to the user's files.
+// Runs the system C preprocessor without a shell, with bounded memory and output, and maps its line markers
+// back to the user's files.
 #include "frontend/preprocessor.h"
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +15,6 @@
 
 #include "support/text.h"
 
-extern char** environ;
 
 namespace midlc::frontend {
 
@@ -30,7 +31,12 @@ struct ProcessResult {
   std::string out;
   std::string err;
   std::string startError;
+  bool outputTooLarge = false;  // stdout passed kMaxSourceFileBytes: the process was killed
 };
+
+// The address space the preprocessor may use: '#include "/dev/zero"' makes cpp read forever without
+// writing anything, so its memory, not its output, is what must be bounded. Documented in the README.
+constexpr rlim_t kPreprocessorAddressSpace = rlim_t{4} << 30;
 
 // Runs argv[0] with arguments, collecting stdout and stderr (both drained together, so neither blocks).
 ProcessResult runProcess(const std::vector<std::string>& argv) {
@@ -42,19 +48,55 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
     close(outPipe[1]);
     return result;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2);
-  posix_spawn_file_actions_addclose(&actions, outPipe[0]);
-  posix_spawn_file_actions_addclose(&actions, errPipe[0]);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  // The child's address space is limited before it runs cpp (which starts cc1 with the same limit); the
+  // limit cannot be set on midlc around a spawn, since a midlc already using more address space (a
+  // sanitizer build's shadow memory, a large file) could then not start a process at all. exec's failure
+  // comes back through a close-on-exec pipe.
+  rlimit limit{kPreprocessorAddressSpace, kPreprocessorAddressSpace};
+  rlimit current{};
+  if (getrlimit(RLIMIT_AS, &current) == 0) {
+    if (current.rlim_max != RLIM_INFINITY && current.rlim_max < limit.rlim_max) limit.rlim_max = current.rlim_max;
+    if (current.rlim_cur != RLIM_INFINITY && current.rlim_cur < limit.rlim_cur) limit.rlim_cur = current.rlim_cur;
+  }
+  int execPipe[2];
+  int rc = 0;
+  pid_t pid = -1;
+  if (pipe2(execPipe, O_CLOEXEC) != 0) {
+    rc = errno;
+  } else {
+    pid = fork();
+    if (pid == 0) {  // the child: only system calls until exec
+      int devNull = open("/dev/null", O_RDONLY);
+      if (devNull >= 0) dup2(devNull, 0);
+      dup2(outPipe[1], 1);
+      dup2(errPipe[1], 2);
+      for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1], execPipe[0], devNull})
+        if (fd > 2) close(fd);
+      setrlimit(RLIMIT_AS, &limit);
+      execvp(args[0], args.data());
+      int error = errno;
+      ssize_t ignored = write(execPipe[1], &error, sizeof error);
+      (void)ignored;
+      _exit(127);
+    }
+    rc = pid < 0 ? errno : 0;
+    close(execPipe[1]);
+    if (pid > 0) {
+      int error = 0;
+      ssize_t n;
+      while ((n = read(execPipe[0], &error, sizeof error)) < 0 && errno == EINTR) {
+      }
+      if (n == static_cast<ssize_t>(sizeof error)) {  // exec failed: reap the child
+        rc = error;
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+    close(execPipe[0]);
+  }
   close(outPipe[1]);
   close(errPipe[1]);
   if (rc != 0) {
@@ -76,7 +118,14 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
+      if (n > 0 && sinks[i]->size() + static_cast<size_t>(n) > kMaxSourceFileBytes) {
+        // Output without end (an #include of /dev/urandom): stop the process, keep what was read.
+        result.outputTooLarge = true;
+        kill(pid, SIGKILL);
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      } else if (n > 0) {
         sinks[i]->append(buffer, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
         close(fds[i].fd);
@@ -196,8 +245,9 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
 std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
                                      FileCache& files, Diagnostics& diagnostics) {
   std::string text;
-  if (!readFile(path, text)) {
-    diagnostics.error(Location{path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+  std::string why;
+  if (!readFile(path, text, &why)) {
+    diagnostics.error(Location{path, 0, 0}, "cannot read file: " + why);
     return std::nullopt;
   }
   if (!options.enabled) {
@@ -227,6 +277,12 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
     diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] +
                                                 "': " + result.startError +
                                                 " (use --cpp-cmd to name another, or --no-cpp)");
+    return std::nullopt;
+  }
+  if (result.outputTooLarge) {
+    diagnostics.error(Location{path, 0, 0}, "the preprocessor's output is larger than " +
+                                                std::to_string(kMaxSourceFileBytes >> 20) +
+                                                " MiB, the limit for a file midlc reads");
     return std::nullopt;
   }
   size_t before = diagnostics.errorCount();

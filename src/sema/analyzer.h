@@ -4,11 +4,15 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "sema/analyze.h"
 #include "sema/attributes.h"
 
 namespace midlc::sema {
+
+// How deep types may nest (see Analyzer::checkTypeNesting); documented in the README (compiler limits).
+constexpr uint32_t kMaxTypeNesting = 256;
 
 class Analyzer {
  public:
@@ -136,6 +140,9 @@ class Analyzer {
   std::string file_;
   bool imported_ = false;
   InterfaceDecl* currentInterface_ = nullptr;
+  // The operations of the interface being analyzed, by name (each its index in operations): the duplicate
+  // check is a hash lookup, so an interface of a million operations is checked in linear time.
+  std::unordered_map<std::string, size_t> operationIndex_;
   Scope scope_;
   // Anonymous structs, unions and enums are named after their file and their place in it, so that each
   // file's generated header names them alike whether it is generated alone or as an import of another.
@@ -166,6 +173,15 @@ class Analyzer {
   std::vector<PendingBase> pendingBases_;
   void bindPendingBases();
   void checkValueCycles();
+  // Types nested more than kMaxTypeNesting deep (through fields, arms, pointers, arrays and typedefs) are
+  // refused, so every later walk over a type (sema's checks, the code generator's) stays shallow. A typedef
+  // chain is measured where it is declared (typedefHops_: each typedef's hops to a type that is not one),
+  // since resolving each link of it would otherwise cost its whole length; the rest once every type is
+  // known, without recursion. After the first such error, nothing more is analyzed (typeNestingRefused_).
+  std::unordered_map<const Decl*, uint32_t> typedefHops_;
+  bool typeNestingRefused_ = false;
+  void refuseTypeNesting(const Location& where, const std::string& what);
+  bool checkTypeNesting();
   void inferSwitchTypes();
   const Type* switchExpressionType(const Expr* e);
   // Where an interface is made asynchronous: its [async_uuid], or the ACF's [async] on it or on one of its

@@ -1,5 +1,7 @@
 // Semantic analysis: merging the ACF into the model. Every name the ACF uses must exist in the IDL;
 // errors are located in the ACF.
+#include <string_view>
+#include <unordered_map>
 #include <variant>
 
 #include "sema/analyzer.h"
@@ -159,11 +161,16 @@ void Analyzer::acf(const ast::AcfFile& acf) {
     }
     bool allAsync = has(a.attributes, "async");
     pickleInterface(*itf, a);
+    // Looked up by name through a hash map, so an ACF naming every one of 100,000 operations stays linear.
+    std::unordered_map<std::string_view, Operation*> operationsByName;
+    if (!a.operations.empty()) {
+      operationsByName.reserve(itf->operations.size());
+      for (auto& o : itf->operations) operationsByName[o.name] = &o;  // the last of a name, as before
+    }
     for (const auto& op : a.operations) {
       checker_.check(op.attributes, kAcfOperation);
-      Operation* target = nullptr;
-      for (auto& o : itf->operations)
-        if (o.name == op.name) target = &o;
+      auto byName = operationsByName.find(op.name);
+      Operation* target = byName == operationsByName.end() ? nullptr : byName->second;
       if (!target) {
         std::vector<std::string> names;
         for (const auto& o : itf->operations) names.push_back(o.name);

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "sema/analyzer.h"
 #include "sema/pickling.h"
@@ -16,6 +17,8 @@ namespace midlc::sema {
 const Uuid kAsyncIidNamespace = *Uuid::parse("6d69646c-6361-7379-6e63-000000000001");
 
 namespace {
+
+constexpr uint32_t kMaxOpnum = 0xFFFF;  // the request PDU's opnum field is 16 bits
 
 // Two resolved integer or enum types are the same whatever their spelling (long and __int32).
 bool sameIntegerType(const Type* a, const Type* b) {
@@ -170,6 +173,7 @@ std::optional<Uuid> Analyzer::uuidAttribute(const ast::Attributes& attrs, const 
 }
 
 void Analyzer::definition(const ast::Definition& def, std::vector<Item>& out) {
+  if (typeNestingRefused_) return;  // what follows would only nest deeper
   std::visit(
       [&](const auto& node) {
         using T = std::decay_t<decltype(node)>;
@@ -316,6 +320,16 @@ void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
     }
   const Type* base = typeSpec(td.type, &out, firstName);
   if (!base) return;
+  uint32_t hops = 1;
+  if (base->kind == Type::Kind::Named && base->decl && base->decl->kind == Decl::Kind::Typedef)
+    if (auto it = typedefHops_.find(base->decl); it != typedefHops_.end()) hops += it->second;
+  if (hops > kMaxTypeNesting) {
+    const ast::Declarator* first = td.declarators.empty() ? nullptr : &td.declarators.front();
+    refuseTypeNesting(first ? first->location : td.location,
+                      "typedef '" + (first ? first->name : std::string()) + "' ends a chain of " +
+                          std::to_string(hops) + " typedefs");
+    return;
+  }
   bindTypeAttributes(td.attributes, base);
   for (const auto& d : td.declarators) {
     auto* decl = make<TypedefDecl>();
@@ -323,6 +337,7 @@ void Analyzer::typedefDecl(const ast::Typedef& td, std::vector<Item>& out) {
     decl->location = d.location;
     decl->attributes = convert(td.attributes);
     decl->type = declaratorType(base, d, td.attributes, Context::Typedef, "typedef '" + d.name + "'");
+    typedefHops_[decl] = decl->type == base ? hops : 1;
     decl->isContextHandle = ast::findAttribute(td.attributes, "context_handle") != nullptr;
     bindConversion(td.attributes, *decl);
     // typedef struct _FOO FOO; repeats are harmless when they agree.
@@ -547,15 +562,39 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
 
   InterfaceDecl* outer = currentInterface_;
   currentInterface_ = decl;
+  operationIndex_.clear();
+  uint32_t slots = opnum;  // what bindCallAs will number: an object interface's [call_as] methods take none
+  bool tooMany = false;
   for (const auto& member : itf.members) {
+    if (typeNestingRefused_) break;
     if (auto* op = std::get_if<ast::Operation>(&member)) {
+      if (!decl->isObject || !ast::findAttribute(op->attributes, "call_as")) ++slots;
+      // Past the last opnum nothing more is analyzed: a million operations are refused in the time it
+      // takes to read them, not analyzed first.
+      if (slots - 1 > kMaxOpnum) {
+        tooMany = true;
+        d_.error(op->location, "too many operations in interface '" + decl->name + "': '" + op->name +
+                                   "' would have opnum " + std::to_string(slots - 1) + ", above the limit of " +
+                                   std::to_string(kMaxOpnum) + " (opnums are 16 bits on the wire)");
+        break;
+      }
       operation(*op, *decl, opnum++);
     } else {
       definition(member, decl->members);
     }
   }
+  operationIndex_.clear();
   currentInterface_ = outer;
   bindCallAs(*decl);
+  // A request carries its opnum in 16 bits, so MIDL refuses an interface with more than 65,536 methods
+  // (inherited ones included) rather than let opnums wrap around.
+  for (const auto& op : decl->operations)
+    if (!tooMany && op.opnum > kMaxOpnum) {
+      d_.error(op.location, "too many operations in interface '" + decl->name + "': '" + op.name +
+                                "' would have opnum " + std::to_string(op.opnum) + ", above the limit of " +
+                                std::to_string(kMaxOpnum) + " (opnums are 16 bits on the wire)");
+      break;
+    }
   if (decl->asyncSource == AsyncSource::AsyncUuid)
     for (auto& op : decl->operations) op.isAsync = true;
   return decl;
@@ -580,7 +619,9 @@ void Analyzer::delegateDecl(const ast::Delegate& d, std::vector<Item>& out) {
   decl->firstOpnum = opnum;
   InterfaceDecl* outer = currentInterface_;
   currentInterface_ = decl;
+  operationIndex_.clear();
   operation(d.invoke, *decl, opnum);
+  operationIndex_.clear();
   currentInterface_ = outer;
 }
 
@@ -640,12 +681,12 @@ void Analyzer::operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t 
     d_.error(op.location,
              "operation '" + op.name + "' has a variable argument list, which cannot be marshaled");
 
-  for (const auto& existing : itf.operations)
-    if (existing.name == out.name) {
-      d_.error(op.location, "redefinition of operation '" + op.name + "' in interface '" + itf.name + "'");
-      if (existing.location.valid()) d_.note(existing.location, "previous definition is here");
-      return;
-    }
+  if (auto [existing, added] = operationIndex_.try_emplace(out.name, itf.operations.size()); !added) {
+    d_.error(op.location, "redefinition of operation '" + op.name + "' in interface '" + itf.name + "'");
+    const Operation& previous = itf.operations[existing->second];
+    if (previous.location.valid()) d_.note(previous.location, "previous definition is here");
+    return;
+  }
   const Type* ret = typeSpec(op.returnType, nullptr);
   if (ret) {
     ast::Declarator retDecl;
@@ -921,9 +962,96 @@ void Analyzer::checkValueCycles() {
   }
 }
 
+void Analyzer::refuseTypeNesting(const Location& where, const std::string& what) {
+  if (!typeNestingRefused_)
+    d_.error(where, "nesting too deep (limit " + std::to_string(kMaxTypeNesting) + "): " + what);
+  typeNestingRefused_ = true;
+}
+
+bool Analyzer::checkTypeNesting() {
+  if (typeNestingRefused_) return false;
+  // The structs, unions and typedefs a type reaches, each with the levels (pointers, arrays) on the way.
+  auto reached = [](const Decl* d) {
+    std::vector<std::pair<const Decl*, uint32_t>> out;
+    auto visit = [&](const Type* t) {
+      uint32_t levels = 1;
+      for (; t && levels <= kMaxTypeNesting + 1; ++levels) {
+        if (t->kind == Type::Kind::Named) {
+          if (t->decl && (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union ||
+                          t->decl->kind == Decl::Kind::Typedef))
+            out.emplace_back(t->decl, levels);
+          return;
+        }
+        if (t->kind == Type::Kind::Primitive) return;
+        t = t->element;  // pointer, array, pipe; a function pointer's return type
+      }
+      if (t) out.emplace_back(nullptr, levels);  // levels alone are too deep
+    };
+    if (d->kind == Decl::Kind::Struct) {
+      for (const Field& f : static_cast<const StructDecl*>(d)->fields) visit(f.type);
+    } else if (d->kind == Decl::Kind::Union) {
+      const auto* u = static_cast<const UnionDecl*>(d);
+      visit(u->switchType);
+      for (const UnionArm& a : u->arms)
+        if (a.field) visit(a.field->type);
+    } else if (d->kind == Decl::Kind::Typedef) {
+      const auto* td = static_cast<const TypedefDecl*>(d);
+      visit(td->type);
+      visit(td->wireType);
+    }
+    return out;
+  };
+  // Depth first without recursion; a type reached again while open (a cycle through a pointer) adds 0.
+  std::unordered_map<const Decl*, uint32_t> depth;  // set when done
+  std::unordered_set<const Decl*> open;
+  struct Frame {
+    const Decl* decl;
+    std::vector<std::pair<const Decl*, uint32_t>> next;
+    size_t i = 0;
+    uint32_t deepest = 0;
+  };
+  for (const auto& root : m_.decls) {
+    if (depth.count(root.get()) || (root->kind != Decl::Kind::Struct && root->kind != Decl::Kind::Union &&
+                                    root->kind != Decl::Kind::Typedef))
+      continue;
+    std::vector<Frame> stack;
+    stack.push_back({root.get(), reached(root.get())});
+    open.insert(root.get());
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.i < f.next.size()) {
+        auto [child, levels] = f.next[f.i++];
+        uint32_t below = 0;
+        if (child && !open.count(child)) {
+          auto it = depth.find(child);
+          if (it == depth.end()) {
+            --f.i;  // come back to this edge once the child is done
+            open.insert(child);
+            stack.push_back({child, reached(child)});
+            continue;
+          }
+          below = it->second;
+        }
+        f.deepest = std::max(f.deepest, levels + below);
+        continue;
+      }
+      if (f.deepest > kMaxTypeNesting) {
+        refuseTypeNesting(f.decl->location, "type '" + f.decl->name + "' holds or points to types nested " +
+                                                std::to_string(f.deepest) + " deep");
+        return false;
+      }
+      depth[f.decl] = f.deepest;
+      open.erase(f.decl);
+      stack.pop_back();
+    }
+  }
+  return true;
+}
+
 void Analyzer::finalChecks() {
   bindPendingBases();
   checkValueCycles();
+  if (!checkTypeNesting()) return;
   inferSwitchTypes();
   for (const auto& d : m_.decls) {
     if (d->kind != Decl::Kind::Interface || d->isForward || d->imported) continue;

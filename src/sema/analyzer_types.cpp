@@ -3,6 +3,8 @@
 #include <cctype>
 #include <filesystem>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "sema/analyzer.h"
 
@@ -300,12 +302,12 @@ void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& 
     field.ignore = ast::findAttribute(f.attributes, "ignore") != nullptr;
     out.push_back(std::move(field));
   }
-  for (size_t i = 0; i < out.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (!out[i].name.empty() && out[i].name == out[j].name) {
-        d_.error(out[i].location, "duplicate field '" + out[i].name + "'");
-        break;
-      }
+  // A hash set, not a pairwise comparison: a struct of a million fields is checked in linear time.
+  std::unordered_set<std::string_view> seenNames;
+  seenNames.reserve(out.size());
+  for (const Field& field : out)
+    if (!field.name.empty() && !seenNames.insert(field.name).second)
+      d_.error(field.location, "duplicate field '" + field.name + "'");
   Scope outer = scope_;
   scope_ = Scope{&out, nullptr};
   for (size_t i = 0; i < in.size(); ++i) {

@@ -1,8 +1,13 @@
 // Line map and source-line lookup for diagnostics.
 #include "support/source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <iterator>
 #include <sstream>
 
@@ -90,13 +95,39 @@ Location SourceText::locate(uint32_t line, uint32_t column, std::string_view tok
   return loc;
 }
 
-bool readFile(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return false;
-  out = std::move(buffer).str();
+bool readFile(const std::string& path, std::string& out, std::string* why) {
+  out.clear();
+  auto fail = [&](std::string reason) {
+    out.clear();
+    if (why) *why = std::move(reason);
+    return false;
+  };
+  // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever before fstat could refuse it.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fail(std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fail("it is a folder");
+  // A device such as /dev/zero, a FIFO or a socket has no end that midlc could wait for.
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+  auto tooLarge = [&] {
+    return fail("larger than " + std::to_string(kMaxSourceFileBytes >> 20) + " MiB, the limit for a file midlc reads");
+  };
+  if (static_cast<uint64_t>(st.st_size) > kMaxSourceFileBytes) return tooLarge();
+  out.reserve(static_cast<size_t>(st.st_size));
+  char buffer[65536];
+  for (;;) {  // the size may have changed since fstat: the limit holds for what is read
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(std::strerror(errno));
+    if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > kMaxSourceFileBytes) return tooLarge();
+    out.append(buffer, static_cast<size_t>(n));
+  }
   return true;
 }
 

@@ -1,6 +1,7 @@
 // Source text, locations, and the line map from preprocessed text back to the files the user wrote.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -62,7 +63,12 @@ class SourceText {
   std::vector<Origin> origins_;  // indexed by text line - 1; fileIndex 0 is "unmapped"
 };
 
-// Reads a whole file; returns false (and leaves `out` empty) if it cannot be read.
-bool readFile(const std::string& path, std::string& out);
+// The largest file midlc reads (an IDL, ACF or imported file, a template): 256 MiB. Documented in the
+// README (compiler limits).
+constexpr size_t kMaxSourceFileBytes = size_t{256} << 20;
+
+// Reads a whole regular file of at most kMaxSourceFileBytes. Returns false (and leaves `out` empty) if it
+// cannot, with the reason in `why` if given: a device, FIFO or socket is refused without waiting on it.
+bool readFile(const std::string& path, std::string& out, std::string* why = nullptr);
 
 }  // namespace midlc
