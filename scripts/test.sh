@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite twice: a normal build (warnings are errors) and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build; then fuzzes the front end for a bounded time
-# (scripts/fuzz_frontend.sh, 60 s; MIDLC_FUZZ_SECONDS changes it). Installs missing packages first.
+# AddressSanitizer + UndefinedBehaviorSanitizer build, which leaves out the tests labelled `slow` (the widl
+# corpus compile and the FetchContent package build: compiler-heavy, run by the normal build); then fuzzes
+# the front end and the runtime's protocol for a bounded time (scripts/fuzz_frontend.sh, 60 s, and
+# scripts/fuzz_rpc.sh, 30 s per target; MIDLC_FUZZ_SECONDS sets the front end's, MIDLC_FUZZ_RPC_SECONDS the
+# runtime's). Installs missing packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 jobs=$(nproc)
 run_suite() {
-  local dir=$1; shift
+  local dir=$1 ctest_args=$2; shift 2
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIDLC_WERROR=ON "$@"
   cmake --build "$dir" -j "$jobs"
-  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+  # shellcheck disable=SC2086  # ctest_args is a word list
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" $ctest_args)
 }
 
 echo "== normal build"
-run_suite build
-echo "== sanitizer build (address, undefined)"
-run_suite build-asan -DMIDLC_SANITIZE=address,undefined -DMIDLC_BUILD_BENCH=OFF
+run_suite build ""
+echo "== sanitizer build (address, undefined; tests labelled slow left to the normal build)"
+run_suite build-asan "-LE slow" -DMIDLC_SANITIZE=address,undefined -DMIDLC_BUILD_BENCH=OFF
 echo "== front-end fuzzing (clang, libFuzzer + address, undefined)"
 scripts/fuzz_frontend.sh "${MIDLC_FUZZ_SECONDS:-60}"
+echo "== runtime protocol fuzzing (clang, libFuzzer + address, undefined)"
+scripts/fuzz_rpc.sh "${MIDLC_FUZZ_RPC_SECONDS:-30}"
