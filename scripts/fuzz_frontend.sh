@@ -7,13 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-dir=${MIDLC_FUZZ_BUILD_DIR:-build-fuzz}
-
-# -O1 with line tables: fuzzing builds compile in a fraction of -O2's time and still report exact lines.
-CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
-  -DMIDLC_BUILD_FUZZ=ON \
-  -DMIDLC_SANITIZE=address,undefined -DMIDLC_BUILD_TESTS=OFF -DMIDLC_BUILD_BENCH=OFF \
-  -DMIDLC_BUILD_SAMPLES=OFF -DMIDLC_INSTALL=OFF >/dev/null
+dir=$(scripts/fuzz_configure.sh)
 cmake --build "$dir" -j "$(nproc)" --target midlc_fuzz_frontend
 
 seeds="$dir/fuzz-seeds"

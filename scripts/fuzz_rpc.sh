@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-dir=${MIDLC_FUZZ_BUILD_DIR:-build-fuzz}
-
-CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
-  -DMIDLC_BUILD_FUZZ=ON \
-  -DMIDLC_SANITIZE=address,undefined -DMIDLC_BUILD_TESTS=OFF -DMIDLC_BUILD_BENCH=OFF \
-  -DMIDLC_BUILD_SAMPLES=OFF -DMIDLC_INSTALL=OFF >/dev/null
+dir=$(scripts/fuzz_configure.sh)
 cmake --build "$dir" -j "$(nproc)" --target midlrt_fuzz_rpc_server midlrt_fuzz_rpc_client
 
 mkdir -p "$dir/fuzz-rpc-server-corpus" "$dir/fuzz-rpc-client-corpus"  # kept between runs

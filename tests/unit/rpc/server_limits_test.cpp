@@ -243,6 +243,17 @@ class ServerLimits : public ::testing::Test {
     EXPECT_TRUE(p->bind());
     return p;
   }
+  // The server has dispatched calls and then stopped (its count held still for 200 ms): it stopped reading.
+  bool dispatchingStops() {
+    size_t last = 0;
+    return eventually([&] {
+      size_t now = service_->dispatched();
+      bool still = now == last && now > 0;
+      last = now;
+      if (!still) std::this_thread::sleep_for(200ms);
+      return still;
+    });
+  }
   void TearDown() override {
     service_->release();
     if (server_) server_->shutdown();
@@ -272,14 +283,7 @@ TEST_F(ServerLimits, AClientThatReadsNoRepliesIsNoLongerReadOnceItsUnsentReplies
     sentAll = true;
   });
   // The server answers calls until its unsent replies pass the bound, then leaves the rest in the socket.
-  size_t last = 0;
-  ASSERT_TRUE(eventually([&] {
-    size_t now = service_->dispatched();
-    bool still = now == last && now > 0;
-    last = now;
-    if (!still) std::this_thread::sleep_for(200ms);
-    return still;
-  }));
+  ASSERT_TRUE(dispatchingStops());
   EXPECT_LT(service_->dispatched(), size_t{kCalls / 4})
       << "the server kept reading a client that reads nothing";
   EXPECT_FALSE(sentAll.load());
@@ -304,14 +308,7 @@ TEST_F(ServerLimits, AConnectionPausedForBackpressureIsReleasedWhenThePeerCloses
     for (int i = 0; i < 400; ++i)
       if (!sendAll(p->fd, requestPdu(static_cast<uint32_t>(i + 2), LimitsService::kEcho, payload))) return;
   });
-  size_t last = 0;
-  ASSERT_TRUE(eventually([&] {
-    size_t now = service_->dispatched();
-    bool still = now == last && now > 0;
-    last = now;
-    if (!still) std::this_thread::sleep_for(200ms);
-    return still;
-  }));
+  ASSERT_TRUE(dispatchingStops());
   EXPECT_EQ(server_->connectionCount(), 1u);
   ::shutdown(p->fd, SHUT_RDWR);
   writer.join();
