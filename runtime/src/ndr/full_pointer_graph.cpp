@@ -14,6 +14,15 @@ FullPointerGraph::~FullPointerGraph() {
 
 void FullPointerGraph::collect() noexcept {
   if (nodes_.empty()) return;
+  try {
+    collectCycles();
+  } catch (...) {
+    // Out of memory for the bookkeeping: let go without breaking cycles (what std::shared_ptr alone does).
+  }
+  nodes_.clear();
+}
+
+void FullPointerGraph::collectCycles() {
   const std::size_t n = nodes_.size();
   std::unordered_map<const void*, std::size_t> index;
   index.reserve(n);
@@ -78,7 +87,6 @@ void FullPointerGraph::collect() noexcept {
       }
     }
   }
-  nodes_.clear();
 }
 
 }  // namespace midlrt::ndr

@@ -43,6 +43,9 @@ class FullPointerGraph {
   std::size_t size() const noexcept { return nodes_.size(); }
 
  private:
+  // Clears the objects no one outside the graph holds; may throw (std::bad_alloc).
+  void collectCycles();
+
   struct Node {
     std::shared_ptr<void> object;
     void (*typedLinks)();  // the Links<T> given to add, type-erased
