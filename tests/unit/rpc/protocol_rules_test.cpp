@@ -634,5 +634,27 @@ TEST(ClientRules, AWaitingCallOnAConnectionWithoutConcMpxEndsUnsent) {
   EXPECT_FALSE(server.overlapped());
 }
 
+// A server out of reassembly memory refuses a request while its fragments still arrive (the fault comes
+// before the last fragment): the client's call ends with that refusal, marked as not executed, and the
+// connection goes on serving calls.
+TEST(ClientRules, ARequestRefusedWhileItsFragmentsAreStillBeingSentEndsNotExecutedAndTheChannelGoesOn) {
+  ServerOptions o;
+  o.maxReassemblyBytes = 256 * 1024;  // across the server: a 1 MiB request cannot be held
+  Server server(o);
+  auto service = std::make_shared<EchoService>();
+  server.registerInterface(kEchoIf, testing::kOpCount, service);
+  auto ch = Channel::createInProcess(server);
+  Message big = Message::acquire();
+  big.resize(1u << 20);
+  std::memset(big.data(), 7, big.size());
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, big, r), status::kServerTooBusy);
+  EXPECT_TRUE(r.didNotExecute());
+  Message small = messageOf(5);
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, small, r), status::kOk);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r.data()[0], 5);
+}
+
 }  // namespace
 }  // namespace midlrt::rpc
