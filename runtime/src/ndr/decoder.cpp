@@ -6,7 +6,7 @@
 namespace midlrt::ndr {
 
 Decoder::Decoder(const std::uint8_t* data, std::size_t size, std::size_t origin)
-    : data_(data), size_(size), origin_(origin), pos_(origin) {
+    : data_(data), size_(size), origin_(origin), pos_(origin), graph_(FullPointerGraph::current()) {
   if (origin > size)
     throw DecodeError("stub data origin " + std::to_string(origin) + " is beyond the " +
                       std::to_string(size) + " bytes received");

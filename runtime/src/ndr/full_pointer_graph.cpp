@@ -8,8 +8,24 @@
 
 namespace midlrt::ndr {
 
+namespace {
+thread_local FullPointerGraph* scoped = nullptr;
+}  // namespace
+
 FullPointerGraph::~FullPointerGraph() {
   collect();
+}
+
+FullPointerGraph::Scope::Scope(FullPointerGraph& graph) noexcept : previous_(scoped) {
+  scoped = &graph;
+}
+
+FullPointerGraph::Scope::~Scope() {
+  scoped = previous_;
+}
+
+FullPointerGraph* FullPointerGraph::current() noexcept {
+  return scoped;
 }
 
 void FullPointerGraph::collect() noexcept {

@@ -1,7 +1,8 @@
 // Full ([ptr]) pointers that form cycles (issue 13): a client sends a doubly linked ring; std::shared_ptr
 // alone would leak it on the server (each node keeps its neighbours alive). The generated server keeps what
 // the [in] parameters' full pointers created in a graph that frees it after the call, cycles included
-// (ndr::FullPointerGraph), and keeps whole whatever the manager held on to.
+// (ndr::FullPointerGraph), and keeps whole whatever the manager held on to. The other way, a client that
+// receives a ring frees it with a graph of its own (FullPointerGraph::Scope around the call).
 #include <gtest/gtest.h>
 
 #include <future>
@@ -82,6 +83,12 @@ class SyncRings : public RingsSync_Manager {
     watch.see(head, count, keep);
     return walk(head, count);
   }
+  // The ring it sends stays here (broken when the manager goes): the manager owns what it makes.
+  std::unique_ptr<Ring<RingNodeSync>> made;
+  void Make(int32_t count, RingHolderSync& ring) override {
+    made = std::make_unique<Ring<RingNodeSync>>(count);
+    ring.head = made->nodes.front();
+  }
 };
 
 class AsyncRings : public Rings_Manager {
@@ -93,6 +100,12 @@ class AsyncRings : public Rings_Manager {
     watch.see(head, count, keep);
     int32_t sum = walk(head, count);
     std::thread([call, sum]() mutable { call.complete(sum); }).detach();
+  }
+  std::unique_ptr<Ring<RingNode>> made;
+  void Make(MakeCall call, int32_t count, RingHolder& ring) override {
+    made = std::make_unique<Ring<RingNode>>(count);
+    ring.head = made->nodes.front();
+    call.complete();
   }
 };
 
@@ -170,3 +183,71 @@ TEST_F(FullPointerCycles, ANodeThatPointsAtItselfIsFreed) {
 }
 
 }  // namespace
+
+// The [out] direction: what the reply's full pointers created goes into the scope's graph, and is freed,
+// cycles included, when the graph goes after the values (sync and async clients; a hostile server can send
+// such cycles to any client).
+template <class Node>
+std::vector<std::weak_ptr<Node>> watchRing(const std::shared_ptr<Node>& head, int32_t count) {
+  std::vector<std::weak_ptr<Node>> out;
+  std::shared_ptr<Node> n = head;
+  for (int32_t i = 0; i < count && n; ++i, n = n->next) out.push_back(n);
+  return out;
+}
+
+template <class Node>
+size_t aliveOf(const std::vector<std::weak_ptr<Node>>& nodes) {
+  size_t a = 0;
+  for (auto& w : nodes) a += w.expired() ? 0 : 1;
+  return a;
+}
+
+TEST_F(FullPointerCycles, ARingASyncClientReceivesIsFreedWithTheScopesGraph) {
+  std::vector<std::weak_ptr<RingNodeSync>> received;
+  {
+    midlrt::ndr::FullPointerGraph graph;
+    midlrt::ndr::FullPointerGraph::Scope scope(graph);
+    RingHolderSync ring;
+    RingsSync::Make(binding_, kNodes, ring);
+    ASSERT_EQ(walk(ring.head.get(), kNodes), kSum);
+    received = watchRing(ring.head, kNodes);
+    EXPECT_EQ(graph.size(), size_t(kNodes));
+  }
+  ASSERT_EQ(received.size(), size_t(kNodes));
+  EXPECT_EQ(aliveOf(received), 0u);
+}
+
+TEST_F(FullPointerCycles, ARingAnAsyncClientReceivesIsFreedWithTheScopesGraph) {
+  std::vector<std::weak_ptr<RingNode>> received;
+  {
+    midlrt::ndr::FullPointerGraph graph;
+    RingHolder ring;
+    AsyncState state;
+    ASSERT_EQ(Rings::Make(state, asyncBinding_, kNodes, ring), midlrt::rpc::status::kOk);
+    ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+    {
+      midlrt::ndr::FullPointerGraph::Scope scope(graph);  // the reply is decoded by complete()
+      ASSERT_EQ(state.complete(nullptr), midlrt::rpc::status::kOk);
+    }
+    ASSERT_EQ(walk(ring.head.get(), kNodes), kSum);
+    received = watchRing(ring.head, kNodes);
+  }
+  ASSERT_EQ(received.size(), size_t(kNodes));
+  EXPECT_EQ(aliveOf(received), 0u);
+}
+
+TEST_F(FullPointerCycles, WhatTheClientKeepsOfAReceivedRingStaysWhole) {
+  std::shared_ptr<RingNodeSync> kept;
+  {
+    midlrt::ndr::FullPointerGraph graph;
+    midlrt::ndr::FullPointerGraph::Scope scope(graph);
+    RingHolderSync ring;
+    RingsSync::Make(binding_, kNodes, ring);
+    kept = ring.head;
+  }
+  EXPECT_EQ(walk(kept.get(), kNodes), kSum);
+  Ring<RingNodeSync> breaker(0);  // the application's ring now: break it as the client breaks its own
+  for (auto n = watchRing(kept, kNodes); auto& w : n)
+    if (auto node = w.lock()) breaker.nodes.push_back(node);
+  kept.reset();
+}

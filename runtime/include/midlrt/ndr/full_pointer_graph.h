@@ -4,7 +4,9 @@
 // FullPointerGraph before the values it decodes [in] parameters into and hands it to its Decoder; when the
 // graph goes (after those values), the objects nothing outside the graph holds any more are cleared, which
 // breaks their cycles, and freed. What the manager kept (a shared_ptr to any object of the graph) stays
-// whole with everything it reaches.
+// whole with everything it reaches. A client whose [out] parameters may hold such cycles (a hostile server
+// can send them) declares a graph before those values and a FullPointerGraph::Scope around the call: the
+// reply is then decoded into the graph, and the cycles are freed with it.
 #pragma once
 
 #include <memory>
@@ -41,6 +43,24 @@ class FullPointerGraph {
   void collect() noexcept;
   /// Objects created so far and not yet collected.
   std::size_t size() const noexcept { return nodes_.size(); }
+
+  /// While a Scope lives, every Decoder made on its thread collects into its graph (unless given another
+  /// with Decoder::collectFullPointersInto): for client calls and Decode functions, whose decoders the
+  /// application does not see. Scopes nest; the innermost wins.
+  class Scope {
+   public:
+    /// Makes `graph` this thread's current graph until the Scope goes.
+    explicit Scope(FullPointerGraph& graph) noexcept;
+    /// Gives back the graph that was current before.
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    FullPointerGraph* previous_;
+  };
+  /// The graph of this thread's innermost Scope, or null.
+  static FullPointerGraph* current() noexcept;
 
  private:
   // Clears the objects no one outside the graph holds; may throw (std::bad_alloc).
