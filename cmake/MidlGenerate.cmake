@@ -12,6 +12,13 @@
 #                               too: CLIENT_STUB none|stub, SERVER_STUB none|stub
 #   WERROR                      midlc's warnings are errors (also when the variable MIDLC_GENERATE_WERROR is
 #                               true, as it is inside the midlc project)
+#   FUZZ                        also write <file>_fuzz.cpp (midlc --fuzz) and define <name>_fuzz (or
+#                               <target>_fuzz), a libFuzzer executable over the RPC interfaces' stubs, not
+#                               built by default. It compiles the header and both stub files again, with
+#                               clang's -fsanitize=fuzzer-no-link so the fuzzer sees their coverage, and links
+#                               -fsanitize=fuzzer; add -fsanitize=address,undefined to the build's flags to
+#                               catch memory errors (scripts/fuzz_configure.sh does). Needs clang, and both
+#                               stub files.
 #
 # midlc runs as a build step. <name> is a static library of the stubs (an INTERFACE library for HEADER_ONLY)
 # that carries the generated files' folder as an include directory and brings in the runtime
@@ -22,7 +29,7 @@
 # MIDLC_EXECUTABLE names the compiler, as a path or a target; find_package(midlc) sets it to midlc::midlc,
 # and inside the midlc build (or after add_subdirectory/FetchContent of it) the midlc::midlc target is used.
 function(midl_generate)
-  set(flags CLIENT SERVER HEADER_ONLY WERROR)
+  set(flags CLIENT SERVER HEADER_ONLY WERROR FUZZ)
   set(one_value TARGET IDL ACF OUTPUT_DIR CLIENT_STUB SERVER_STUB)
   set(multi_value IMPORT_DIRS DEFINES OPTIONS)
   set(args ${ARGN})
@@ -72,6 +79,14 @@ function(midl_generate)
     endif()
   endforeach()
 
+  if(MG_FUZZ)
+    if(NOT client OR NOT server)
+      message(FATAL_ERROR "${what}: FUZZ needs the client and the server stubs (it fuzzes both)")
+    elseif(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+      message(FATAL_ERROR "${what}: FUZZ needs clang's libFuzzer (-DCMAKE_CXX_COMPILER=clang++)")
+    endif()
+  endif()
+
   get_filename_component(idl "${MG_IDL}" ABSOLUTE)
   get_filename_component(stem "${idl}" NAME_WE)
   get_filename_component(idl_dir "${idl}" DIRECTORY)
@@ -109,6 +124,11 @@ function(midl_generate)
     list(APPEND args --server)
     list(APPEND sources "${MG_OUTPUT_DIR}/${stem}_s.cpp")
   endif()
+  set(fuzz_source)
+  if(MG_FUZZ)
+    list(APPEND args --fuzz)
+    set(fuzz_source "${MG_OUTPUT_DIR}/${stem}_fuzz.cpp")
+  endif()
   if(MG_WERROR OR MIDLC_GENERATE_WERROR)
     list(APPEND args -Werror)
   endif()
@@ -130,12 +150,27 @@ function(midl_generate)
   list(APPEND args ${MG_OPTIONS})
 
   add_custom_command(
-    OUTPUT "${header}" ${sources}
+    OUTPUT "${header}" ${sources} ${fuzz_source}
     COMMAND ${command} ${args} "${idl}"
     DEPENDS ${depends}
     DEPFILE "${MG_OUTPUT_DIR}/${stem}.d"
     COMMENT "midlc ${stem}.idl"
     VERBATIM)
+
+  if(MG_FUZZ)
+    set(fuzzer "${name}_fuzz")
+    if(MG_TARGET)
+      set(fuzzer "${MG_TARGET}_fuzz")
+    endif()
+    add_executable(${fuzzer} EXCLUDE_FROM_ALL ${sources} "${fuzz_source}" "${header}")
+    target_include_directories(${fuzzer} PRIVATE "${MG_OUTPUT_DIR}")
+    target_link_libraries(${fuzzer} PRIVATE midlrt::midlrt)
+    target_compile_options(${fuzzer} PRIVATE -fsanitize=fuzzer-no-link)
+    target_link_options(${fuzzer} PRIVATE -fsanitize=fuzzer)
+    if(MIDLC_GENERATED_CODE_WARNINGS AND COMMAND midlc_warnings)
+      midlc_warnings(${fuzzer})
+    endif()
+  endif()
 
   if(MG_TARGET)
     get_target_property(type ${MG_TARGET} TYPE)

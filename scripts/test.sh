@@ -2,9 +2,10 @@
 # Builds and runs the whole test suite twice: a normal build (warnings are errors) and an
 # AddressSanitizer + UndefinedBehaviorSanitizer build, which leaves out the tests labelled `slow` (the widl
 # corpus compile and the FetchContent package build: compiler-heavy, run by the normal build); then fuzzes
-# the front end and the runtime's protocol for a bounded time (scripts/fuzz_frontend.sh, 60 s, and
-# scripts/fuzz_rpc.sh, 30 s per target; MIDLC_FUZZ_SECONDS sets the front end's, MIDLC_FUZZ_RPC_SECONDS the
-# runtime's). Installs missing packages first.
+# the front end, the runtime's protocol and the stubs midlc generates for the samples and tests, each for a
+# bounded time (scripts/fuzz_frontend.sh, 60 s; scripts/fuzz_rpc.sh, 30 s per target; scripts/fuzz_stubs.sh,
+# 10 s per IDL file; MIDLC_FUZZ_SECONDS, MIDLC_FUZZ_RPC_SECONDS and MIDLC_FUZZ_STUB_SECONDS set them).
+# Installs missing packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,3 +27,5 @@ echo "== front-end fuzzing (clang, libFuzzer + address, undefined)"
 scripts/fuzz_frontend.sh "${MIDLC_FUZZ_SECONDS:-60}"
 echo "== runtime protocol fuzzing (clang, libFuzzer + address, undefined)"
 scripts/fuzz_rpc.sh "${MIDLC_FUZZ_RPC_SECONDS:-30}"
+echo "== generated stub fuzzing (midlc --fuzz; clang, libFuzzer + address, undefined)"
+scripts/fuzz_stubs.sh "${MIDLC_FUZZ_STUB_SECONDS:-10}"

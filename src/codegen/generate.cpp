@@ -43,13 +43,19 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
     return chosen.empty() ? fallback : chosen;
   };
   const std::string header = name(options.headerName, base + ".h");
+  // The fuzz target round-trips the types the header marshals: the header's view decides which.
+  std::vector<std::string> marshaledTypes;
+  const HeaderOptions headerOptions{options.defaultImportDir, options.cppQuote};
+  Data headerData = options.header || options.fuzz ? headerView(model, plan, wire, headerOptions,
+                                                                options.fuzz ? &marshaledTypes : nullptr)
+                                                   : Data();
   Output outputs[] = {
-      {options.header, "header.h", header,
-       options.header ? headerView(model, plan, wire, {options.defaultImportDir, options.cppQuote}) : Data()},
+      {options.header, "header.h", header, std::move(headerData)},
       {options.client, "client.cpp", name(options.clientName, base + "_c.cpp"),
        options.client ? clientView(plan) : Data()},
       {options.server, "server.cpp", name(options.serverName, base + "_s.cpp"),
        options.server ? serverView(plan) : Data()},
+      {options.fuzz, "fuzz.cpp", base + "_fuzz.cpp", options.fuzz ? fuzzView(plan, marshaledTypes) : Data()},
   };
   Templates templates(options.templateDir, diagnostics);
   for (auto& output : outputs) {

@@ -15,6 +15,7 @@ struct Options {
   bool header = false;           // <base>.h: types, constants, interfaces, NDR marshaling of the types
   bool client = false;           // <base>_c.cpp: client stubs of RPC interfaces
   bool server = false;           // <base>_s.cpp: server stubs (dispatchers) of RPC interfaces
+  bool fuzz = false;             // <base>_fuzz.cpp: a libFuzzer target over the RPC interfaces' stubs
   std::string templateDir;       // --template-dir: overrides embedded templates by file name
   bool cppQuote = true;          // copy cpp_quote text into the header (--no-cpp-quote: leave it out)
   std::string baseName;          // output file names: <baseName>.h ...

@@ -56,6 +56,8 @@ class HeaderView {
     put(view, "rpcWithoutStubs", withoutStubs.take());
     return view;
   }
+  // The structs and unions build() gave NDR functions, in order (those declared for IDL only aside).
+  const std::vector<std::string>& marshaledTypes() const { return marshaled_; }
 
  private:
   // Pipes need midlrt/ndr/pipe.h, and with it C++20 (std::span); other headers compile as C++17.
@@ -694,6 +696,7 @@ class HeaderView {
   }
 
   void ndrFunctions(const wire::StructCodec& codec, const Decl* decl) {
+    if (!idlOnly_.count(decl)) marshaled_.push_back(codec.type);
     Printer writeFlat, writePointees, readFlat, readPointees;
     emitFlat(writeFlat, codec, Coding::Encode);
     emitPointees(writePointees, codec, Coding::Encode);
@@ -705,6 +708,7 @@ class HeaderView {
   }
 
   void ndrFunctions(const wire::UnionCodec& codec, const Decl* decl) {
+    if (!idlOnly_.count(decl)) marshaled_.push_back(codec.type);
     Printer writeFlat, writePointees, readFlat, readPointees;
     emitFlat(writeFlat, codec, Coding::Encode);
     emitPointees(writePointees, codec, Coding::Encode);
@@ -733,6 +737,7 @@ class HeaderView {
   const HeaderOptions& options_;
   DataList items_;
   DataList ndrTypes_;
+  std::vector<std::string> marshaled_;  // ndrTypes_' types, those for IDL only aside
   std::set<const Decl*> emitted_;
   std::set<std::string> forwarded_;
   std::set<const Decl*> written_;    // structs and unions whose definition is in items_
@@ -743,8 +748,11 @@ class HeaderView {
 }  // namespace
 
 Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
-                const HeaderOptions& options) {
-  return HeaderView(model, plan, wire, options).build();
+                const HeaderOptions& options, std::vector<std::string>* marshaledTypes) {
+  HeaderView view(model, plan, wire, options);
+  Data data = view.build();
+  if (marshaledTypes) *marshaledTypes = view.marshaledTypes();
+  return data;
 }
 
 }  // namespace midlc::codegen

@@ -109,11 +109,15 @@ struct HeaderOptions {
   bool cppQuote = true;          // cpp_quote text
 };
 
-// The views of the three files. The header's needs the model (its types, in declaration order).
+// The views of the files. The header's needs the model (its types, in declaration order).
+// `marshaledTypes`, if given, receives the structs and unions the header gives NDR functions (ndrRead,
+// ndrWrite), those declared for IDL only aside.
 Data headerView(const sema::Model& model, const FilePlan& plan, WirePlanner& wire,
-                const HeaderOptions& options);
+                const HeaderOptions& options, std::vector<std::string>* marshaledTypes = nullptr);
 Data clientView(const FilePlan& plan);
 Data serverView(const FilePlan& plan);
+// <file>_fuzz.cpp (--fuzz): the null managers, the client calls and the cases of the libFuzzer target.
+Data fuzzView(const FilePlan& plan, const std::vector<std::string>& marshaledTypes);
 
 // The asynchronous pass: AsyncIFoo's declaration (header), call objects and asynchronous RPC client
 // functions (client), and asynchronous dispatch (server).

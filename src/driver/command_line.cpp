@@ -69,7 +69,7 @@ std::string takeWarningSwitches(std::vector<std::string>& args, Options& options
 // MIDL and widl write every file unless told otherwise. midlc does too when it is told where to write or
 // under which name but not which files; told nothing about output, it prints a summary of the model.
 std::string chooseOutputs(Options& options, const MidlSwitches& midl, bool outDirGiven) {
-  bool chosen = options.header || options.client || options.server;
+  bool chosen = options.header || options.client || options.server || options.fuzz;
   bool told = outDirGiven || !options.headerName.empty() || !options.clientName.empty() ||
               !options.serverName.empty() || midl.client || midl.server;
   if (!chosen && told) options.header = options.client = options.server = true;
@@ -119,10 +119,11 @@ std::string footer() {
   IdlFolder idl = ownIdlFolder();
   std::string midlHelp;
   for (const auto& [left, right] : midlSwitchHelp()) midlHelp += helpRow(left, right);
-  return "What is written: --header, --client and --server choose files. Without them, midlc writes all "
-         "three\n"
-         "when told where or under which name (-o, a --*-name, MIDL's /out, /h, /cstub, /sstub, /client,\n"
-         "/server), as MIDL and widl do; told nothing about output, it prints a summary of the model.\n"
+  return "What is written: --header, --client, --server (and --fuzz) choose files. Without them, midlc "
+         "writes the\n"
+         "first three when told where or under which name (-o, a --*-name, MIDL's /out, /h, /cstub, /sstub,\n"
+         "/client, /server), as MIDL and widl do; told nothing about output, it prints a summary of the "
+         "model.\n"
          "\n"
          "MIDL's switches (a /name is a switch only when it is exactly one of these, so /home/me/x.idl\n"
          "stays a file; -name is accepted where shown, where it clashes with nothing):\n" +
@@ -187,6 +188,11 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
   app.add_flag("--client", options.client, "Write <file>_c.cpp: the client stubs of RPC interfaces");
   app.add_flag("--server", options.server,
                "Write <file>_s.cpp: the server stubs (dispatchers) of RPC interfaces");
+  app.add_flag(
+      "--fuzz", options.fuzz,
+      "Write <file>_fuzz.cpp: a libFuzzer target that feeds arbitrary request stub data to every "
+      "operation's server stub and arbitrary reply stub data to its client function (RPC interfaces; "
+      "build it with the header and both stub files, -fsanitize=fuzzer and midlrt)");
   app.add_option("--header-name", options.headerName,
                  "Name the header (default <file>.h; relative to the output folder); client and server "
                  "files #include it by this name");

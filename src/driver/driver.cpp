@@ -203,7 +203,8 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
   }
   // Only a header: what cannot be marshaled costs an interface its proxy and stub, not the file its header
   // (as MIDL and widl write headers of any interface); --dump-model and the summary check it all.
-  const bool headerOnly = options.header && !options.client && !options.server && !options.dumpModel;
+  const bool headerOnly =
+      options.header && !options.client && !options.server && !options.fuzz && !options.dumpModel;
   return sema::analyze(loader.files(), acf ? &*acf : nullptr, diagnostics,
                        headerOnly ? sema::Stubs::Optional : sema::Stubs::Required);
 }
@@ -261,11 +262,13 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
   auto model = compile(options, files, diagnostics);
   if (!model || diagnostics.hasErrors()) return failed(diagnostics, err);
   if (options.dumpModel) out << sema::dumpModel(*model);
-  if (options.header || options.client || options.server) {
+  const bool writes = options.header || options.client || options.server || options.fuzz;
+  if (writes) {
     codegen::Options gen;
     gen.header = options.header;
     gen.client = options.client;
     gen.server = options.server;
+    gen.fuzz = options.fuzz;
     gen.headerName = options.headerName;
     gen.clientName = options.clientName;
     gen.serverName = options.serverName;
@@ -276,8 +279,7 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
     if (!codegen::generate(*model, gen, sink, diagnostics)) return failed(diagnostics, err);
   }
   if (!options.depfile.empty() && !writeDepfile(options, *model, diagnostics)) return 1;
-  if (!options.dumpModel && !options.header && !options.client && !options.server)
-    out << sema::summarizeModel(*model);
+  if (!options.dumpModel && !writes) out << sema::summarizeModel(*model);
   return 0;
 }
 

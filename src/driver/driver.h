@@ -28,6 +28,7 @@ struct Options {
   bool header = false;      // --header: write <base>.h into outDir
   bool client = false;      // --client: <base>_c.cpp
   bool server = false;      // --server: <base>_s.cpp
+  bool fuzz = false;        // --fuzz: <base>_fuzz.cpp, a libFuzzer target over the RPC stubs
   std::string templateDir;  // --template-dir
   std::string depfile;      // --depfile: a make-style list of every file read, for build systems
   // --header-name, --client-name, --server-name (MIDL's /h, /cstub, /sstub): other names for those files.

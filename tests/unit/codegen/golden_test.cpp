@@ -89,13 +89,13 @@ TEST_P(GoldenCode, GeneratedFilesMatchTheExpectedOnes) {
   auto model = midlc::driver::compile(options, files, diagnostics);
   ASSERT_TRUE(model) << diagnostics.summary();
 
-  gen.header = gen.client = gen.server = true;
+  gen.header = gen.client = gen.server = gen.fuzz = true;
   gen.defaultImportDir = midlc::driver::ownIdlFolder().path;
   midlc::codegen::MemorySink sink;
   ASSERT_TRUE(midlc::codegen::generate(*model, gen, sink, diagnostics)) << diagnostics.summary();
 
   const bool update = std::getenv("MIDLC_UPDATE_GOLDEN") != nullptr;
-  for (const std::string& file : {name + ".h", name + "_c.cpp", name + "_s.cpp"}) {
+  for (const std::string& file : {name + ".h", name + "_c.cpp", name + "_s.cpp", name + "_fuzz.cpp"}) {
     SCOPED_TRACE(file);
     ASSERT_EQ(sink.files.count(file), 1u) << "midlc did not write " << file;
     const std::string& actual = sink.files[file];

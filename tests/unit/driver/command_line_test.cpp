@@ -28,6 +28,7 @@ std::vector<std::string> describe(const CommandLine& command) {
   if (o.header) written.push_back("header");
   if (o.client) written.push_back("client");
   if (o.server) written.push_back("server");
+  if (o.fuzz) written.push_back("fuzz");
   lines.insert(lines.end(), {
                                 "input=" + o.input,
                                 "acf=" + o.acf,
@@ -58,6 +59,10 @@ const Row kRows[] = {
     {"NoOutputOptionPrintsTheSummary", {"x.idl"}, {"exit=0", "input=x.idl", "write=summary", "outDir=."}},
     {"OutputFlagsChooseTheFiles", {"--header", "-o", "g", "x.idl"}, {"write=header", "outDir=g"}},
     {"AnOutputFolderAloneWritesEverything", {"-o", "g", "x.idl"}, {"write=header,client,server"}},
+    {"FuzzIsOneMoreFileToChoose", {"--fuzz", "-o", "g", "x.idl"}, {"write=fuzz"}},
+    {"FuzzAddsToChosenFiles",
+     {"--header", "--client", "--server", "--fuzz", "x.idl"},
+     {"write=header,client,server,fuzz"}},
     {"SlashOutIsTheOutputFolder", {"/out", "g", "x.idl"}, {"outDir=g", "write=header,client,server"}},
     {"DashOutIsMidlsOut", {"-out", "g", "x.idl"}, {"outDir=g", "write=header,client,server"}},
     {"SlashHNamesTheHeader", {"/h", "x_h.h", "x.idl"}, {"headerName=x_h.h", "write=header,client,server"}},

@@ -65,6 +65,16 @@ TEST_F(DriverRun, DefaultNamesFollowTheIdlFile) {
   EXPECT_TRUE(fs::exists(dir_ / "gen" / "calc_s.cpp"));
 }
 
+TEST_F(DriverRun, FuzzWritesOnlyTheFuzzTargetBesideWhatElseIsChosen) {
+  options_.fuzz = true;
+  ASSERT_EQ(run(), 0) << err_.str();
+  const std::string fuzz = slurp(dir_ / "gen" / "calc_fuzz.cpp");
+  EXPECT_NE(fuzz.find("extern \"C\" int LLVMFuzzerTestOneInput"), std::string::npos) << fuzz;
+  EXPECT_NE(fuzz.find("#include \"calc.h\""), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "gen" / "calc.h"));
+  EXPECT_EQ(out_.str(), "");  // a file was written: no summary
+}
+
 TEST_F(DriverRun, DepfileTargetIsTheChosenHeader) {
   options_.header = true;
   options_.headerName = "calc_h.h";
