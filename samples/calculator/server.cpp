@@ -1,9 +1,12 @@
 // The calculator server: implements the Calculator manager and serves it until SIGINT or SIGTERM.
 // Usage: calculator_server <string binding>...   e.g. ncalrpc:[/tmp/calc.sock] ncacn_ip_tcp:127.0.0.1[0]
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <iostream>
+#include <span>
+#include <vector>
 
 #include "calculator.h"
 #include "common/serve.h"
@@ -57,13 +60,16 @@ class CalculatorImpl : public Calculator_Manager {
     return 0;
   }
 
+  // Every [in] pipe is drained before any [out] pipe is pushed (Microsoft's "Rules for Multiple Pipes": the
+  // reply starts once the request is complete), so the running sums wait for the last value.
   double Accumulate(DOUBLE_PIPE& values, DOUBLE_PIPE& runningSums) override {
     std::array<double, 256> chunk{};
+    std::vector<double> sums;
     double sum = 0;
-    while (size_t n = values.pull(chunk)) {
-      for (size_t i = 0; i < n; ++i) chunk[i] = sum += chunk[i];
-      runningSums.push(std::span<const double>(chunk.data(), n));
-    }
+    while (size_t n = values.pull(chunk))
+      for (size_t i = 0; i < n; ++i) sums.push_back(sum += chunk[i]);
+    for (size_t i = 0; i < sums.size(); i += chunk.size())
+      runningSums.push(std::span<const double>(sums).subspan(i, std::min(chunk.size(), sums.size() - i)));
     runningSums.push({});  // the empty chunk ends the pipe
     return sum;
   }

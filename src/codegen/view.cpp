@@ -91,6 +91,9 @@ std::vector<std::string> serverLocalNames(const OperationPlan& op) {
 
 Data pipeSetup(const OperationPlan& op) {
   Printer p;
+  // Rules for Multiple Pipes: the [out] pipes wait for every [in] pipe to be drained.
+  if (op.inPipes > 0 && op.outPipes > 0)
+    p.emit({{"n", std::to_string(op.inPipes)}}, "midl_out_pipes.follow(midl_in_pipes, $n$);");
   for (const auto& param : op.params) {
     if (param.kind != ParamPlan::Kind::Pipe) continue;
     const auto& pipe = param.pipe;

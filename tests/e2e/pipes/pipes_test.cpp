@@ -43,46 +43,54 @@ int32_t range(int32_t first, int32_t count, int32_t chunk, LONG_PIPE& values) {
   return count;
 }
 
+// Every [in] pipe is drained before any [out] pipe is pushed ("Rules for Multiple Pipes"): the managers
+// that send back what they receive keep it until the [in] pipes end, then push it in chunks of `chunk`.
+template <class T>
+void pushAll(midlrt::ndr::Pipe<T>& out, const std::vector<T>& all, size_t chunk) {
+  for (size_t i = 0; i < all.size(); i += chunk)
+    out.push(std::span<const T>(all).subspan(i, std::min(chunk, all.size() - i)));
+  out.push({});
+}
+
 int32_t echo(BYTE_PIPE& input, BYTE_PIPE& output) {
   std::array<uint8_t, 4096> buffer{};
-  int32_t total = 0;
+  std::vector<uint8_t> all;
   while (size_t n = input.pull(buffer)) {
     std::reverse(buffer.begin(), buffer.begin() + static_cast<long>(n));
-    output.push(std::span<const uint8_t>(buffer.data(), n));
-    total += static_cast<int32_t>(n);
+    all.insert(all.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
   }
-  output.push({});
-  return total;
+  pushAll(output, all, buffer.size());
+  return static_cast<int32_t>(all.size());
 }
 
 int32_t scale(SAMPLE_PIPE& samples) {
   std::array<SAMPLE, 7> buffer{};
-  int32_t total = 0;
-  while (size_t n = samples.pull(buffer)) {
-    for (size_t i = 0; i < n; ++i) buffer[i].value *= 2;
-    samples.push(std::span<const SAMPLE>(buffer.data(), n));
-    total += static_cast<int32_t>(n);
-  }
-  samples.push({});
-  return total;
+  std::vector<SAMPLE> all;
+  while (size_t n = samples.pull(buffer))
+    for (size_t i = 0; i < n; ++i) all.push_back(SAMPLE{buffer[i].tag, buffer[i].value * 2});
+  pushAll(samples, all, buffer.size());
+  return static_cast<int32_t>(all.size());
 }
 
 int32_t concat(LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) {
   std::array<int32_t, 100> buffer{};
+  std::vector<int32_t> all;
   for (LONG_PIPE* in : {&first, &second})
-    while (size_t n = in->pull(buffer)) joined.push(std::span<const int32_t>(buffer.data(), n));
-  joined.push({});
+    while (size_t n = in->pull(buffer))
+      all.insert(all.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+  pushAll(joined, all, buffer.size());
   return 0;
 }
 
 // how: 1 returns with [in] pipe a unread; 2 reads b before a; 3 pushes after ending c; 4 never ends c;
-// 0 follows the rules.
+// 5 pushes c before draining b; 0 follows the rules.
 int32_t misuse(int32_t how, LONG_PIPE& a, LONG_PIPE& b, LONG_PIPE& c) {
   std::array<int32_t, 16> buffer{};
   if (how == 1) return 0;
   if (how == 2) b.pull(buffer);
   while (a.pull(buffer) != 0) {
   }
+  if (how == 5) c.push(std::span<const int32_t>(buffer.data(), 1));
   while (b.pull(buffer) != 0) {
   }
   if (how == 4) return 0;
@@ -368,6 +376,8 @@ TEST_F(PipeCalls, ServerThatBreaksThePipeDisciplineFaultsTheCall) {
     EXPECT_EQ(misuseWith(2), midlrt::ndr::kRpcXWrongPipeOrder) << "read the second [in] pipe first";
     EXPECT_EQ(misuseWith(3), midlrt::ndr::kRpcXPipeClosed) << "pushed after the end of the [out] pipe";
     EXPECT_EQ(misuseWith(4), midlrt::ndr::kRpcXPipeDisciplineError) << "never ended the [out] pipe";
+    EXPECT_EQ(misuseWith(5), midlrt::ndr::kRpcXWrongPipeOrder)
+        << "pushed the [out] pipe before draining the [in]";
   }
 }
 

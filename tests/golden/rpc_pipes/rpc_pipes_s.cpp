@@ -59,6 +59,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
         auto& midl_pipe_e = midl_e;
+        midl_out_pipes.follow(midl_in_pipes, 1);
         input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
           midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
@@ -79,6 +80,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
         auto& midl_pipe_e = midl_e;
+        midl_out_pipes.follow(midl_in_pipes, 1);
         samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
           midl_d.readBulk(midl_c.data(), midl_c.size(), 8);
@@ -105,6 +107,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
         auto& midl_pipe_e = midl_e;
+        midl_out_pipes.follow(midl_in_pipes, 2);
         first = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
           midl_d.readBulk(midl_c.data(), midl_c.size());
         }), {});
@@ -232,6 +235,7 @@ public:
         auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
         auto& midl_out_pipes = midl_frame->midl_out_pipes;
         auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_out_pipes.follow(midl_in_pipes, 1);
         samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
           midl_d.readBulk(midl_c.data(), midl_c.size(), 8);

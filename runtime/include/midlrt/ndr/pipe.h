@@ -193,8 +193,22 @@ class PipeSequence {
  public:
   /// `direction` ("[in]" or "[out]", a string literal) names the pipes in error messages.
   explicit PipeSequence(const char* direction) : direction_(direction) {}
-  /// Throws RPC_X_WRONG_PIPE_ORDER unless pipe `index` is the one in progress.
+  /// The [out] pipes of an operation that also has [in] pipes: none is pushed before all `count` [in] pipes
+  /// of `in` are drained (Microsoft's "Rules for Multiple Pipes": the [out] direction starts once the
+  /// request is complete). `in` must outlive this sequence's use.
+  void follow(const PipeSequence& in, std::size_t count) noexcept {
+    before_ = &in;
+    beforeCount_ = count;
+  }
+  /// Throws RPC_X_WRONG_PIPE_ORDER unless pipe `index` is the one in progress (and the pipes this sequence
+  /// follows are finished).
   void enter(std::size_t index) const {
+    if (before_ != nullptr && before_->current_ < beforeCount_)
+      throw PipeError(std::string("the server pushed ") + direction_ + " pipe " + std::to_string(index + 1) +
+                          " before draining " + before_->direction_ + " pipe " +
+                          std::to_string(before_->current_ + 1) +
+                          ": every [in] pipe is drained before any [out] pipe is pushed",
+                      kRpcXWrongPipeOrder);
     if (index != current_)
       throw PipeError(std::string("the server used ") + direction_ + " pipe " + std::to_string(index + 1) +
                           " before finishing pipe " + std::to_string(current_ + 1),
@@ -213,6 +227,8 @@ class PipeSequence {
  private:
   const char* direction_;
   std::size_t current_ = 0;
+  const PipeSequence* before_ = nullptr;
+  std::size_t beforeCount_ = 0;
 };
 
 /// Server, [in] pipe `index`: a pull function that reads the pipe's chunks from the request.
