@@ -13,7 +13,7 @@
 #   WERROR                      midlc's warnings are errors (also when the variable MIDLC_GENERATE_WERROR is
 #                               true, as it is inside the midlc project)
 #   FUZZ                        also write <file>_fuzz.cpp (midlc --fuzz) and define <name>_fuzz (or
-#                               <target>_fuzz), a libFuzzer executable over the RPC interfaces' stubs, not
+#                               <target>_fuzz), a libFuzzer executable over the interfaces' stubs, not
 #                               built by default. It compiles the header and both stub files again, with
 #                               clang's -fsanitize=fuzzer-no-link so the fuzzer sees their coverage, and links
 #                               -fsanitize=fuzzer; add -fsanitize=address,undefined to the build's flags to

@@ -1,8 +1,8 @@
-// The view of <file>_fuzz.cpp (midlc --fuzz): a libFuzzer target over the RPC interfaces' stubs and the
-// file's types. Each operation is two cases: its server stub given the input as request stub data (through a
-// null manager), and its client function given the input as reply stub data (called with default [in]
-// arguments). Each struct and union the header marshals is one: the input decoded as the type, then
-// round-tripped.
+// The view of <file>_fuzz.cpp (midlc --fuzz): a libFuzzer target over the stubs of the RPC and object
+// interfaces and over the file's types. Each operation is two cases: its server stub given the input as
+// request stub data (through a null manager, or a null object), and its client function or proxy method
+// given the input as reply stub data (called with default [in] arguments). Each struct and union the header
+// marshals is one: the input decoded as the type, then round-tripped.
 #include "codegen/view.h"
 
 namespace midlc::codegen {
@@ -31,12 +31,10 @@ void putManagerMethod(Data& d, const OperationPlan& op) {
 }
 
 // The client call: a local per parameter, default but for what the client insists on before it sends (a
-// pipe with the functions its direction needs, a context handle that is not NULL), and the arguments.
-void putClientCall(Data& d, const RpcInterfacePlan& itf, const OperationPlan& op) {
+// pipe with the functions its direction needs, a context handle that is not NULL), and the arguments after
+// `leading` (the async state, the binding).
+void putClientCall(Data& d, const OperationPlan& op, std::vector<std::string> arguments) {
   Printer locals;
-  std::vector<std::string> arguments;
-  if (op.isAsync) arguments.push_back("midl_state");
-  if (itf.explicitHandle && op.bindingParam.empty()) arguments.push_back("midl_binding");
   for (const auto& p : op.params) {
     switch (p.kind) {
       case Kind::Binding:
@@ -64,8 +62,62 @@ void putClientCall(Data& d, const RpcInterfacePlan& itf, const OperationPlan& op
   }
   put(d, "clientLocals", lines(locals));
   put(d, "clientArguments", joinParams(arguments));
+}
+
+void putRpcClientCall(Data& d, const RpcInterfacePlan& itf, const OperationPlan& op) {
+  std::vector<std::string> leading;
+  if (op.isAsync) leading.push_back("midl_state");
+  if (itf.explicitHandle && op.bindingParam.empty()) leading.push_back("midl_binding");
+  putClientCall(d, op, std::move(leading));
   put(d, "hasImplicitHandle", !itf.explicitHandle && op.bindingParam.empty());
   put(d, "implicitHandle", itf.implicitHandle);
+}
+
+// Why an object interface is left out, or empty: a [call_as] method needs the application's
+// <Owner>_<Method>_Proxy and _Stub, which the fuzz target cannot link.
+std::string whyNotFuzzed(const ObjectInterfacePlan& itf) {
+  for (const auto& m : itf.chain)
+    if (m.kind == ObjectInterfacePlan::ChainMethod::Kind::CallAs)
+      return "its [call_as] method " + m.local.name + " needs the application's " +
+             callAsProxyName(m.owner, m.local.name) + " and " + callAsStubName(m.owner, m.local.name);
+  return {};
+}
+
+// An object interface: its null object (every method of the chain), and two cases per remote method of its
+// own (the stub's request with the object's UUID, the proxy's reply).
+Data objectInterface(const ObjectInterfacePlan& itf, unsigned index, unsigned& nextCase) {
+  using ChainKind = ObjectInterfacePlan::ChainMethod::Kind;
+  Data o;
+  put(o, "interface", itf.name);
+  put(o, "opCount", std::to_string(itf.opCount));
+  put(o, "objectIndex", std::to_string(index));
+  DataList methods, cases;
+  for (const auto& m : itf.chain) {
+    const OperationPlan& signature = m.kind == ChainKind::CallAs ? m.local : m.plan;
+    Data d;
+    put(d, "name", signature.name);
+    put(d, "returnType", signature.returnType);
+    put(d, "hasResult", signature.returnType != "void");
+    put(d, "params", joinParams(signature.clientParams()));
+    std::string names;
+    for (const auto& p : signature.params) names += (names.empty() ? "" : ", ") + p.name;
+    put(d, "names", names);
+    methods.add(std::move(d));
+    if (m.kind != ChainKind::Remote || m.owner != itf.name) continue;
+    Data c;
+    put(c, "interface", itf.name);
+    put(c, "name", m.plan.name);
+    put(c, "opnum", std::to_string(m.plan.opnum));
+    put(c, "objectIndex", std::to_string(index));
+    put(c, "hasResult", m.plan.returnType != "void");
+    put(c, "serverCase", std::to_string(nextCase++));
+    put(c, "clientCase", std::to_string(nextCase++));
+    putClientCall(c, m.plan, {});
+    cases.add(std::move(c));
+  }
+  put(o, "methods", methods.take());
+  put(o, "cases", cases.take());
+  return o;
 }
 
 }  // namespace
@@ -87,10 +139,23 @@ Data fuzzView(const FilePlan& plan, const std::vector<std::string>& marshaledTyp
             put(d, "serverCase", std::to_string(nextCase++));
             put(d, "clientCase", std::to_string(nextCase++));
             putManagerMethod(d, op);
-            putClientCall(d, itf, op);
+            putRpcClientCall(d, itf, op);
             return d;
           },
           [](const RpcInterfacePlan& itf, Data& i) { put(i, "opCount", std::to_string(itf.opCount)); }));
+  DataList objects, skipped;
+  unsigned objectIndex = 0;
+  for (const auto& itf : plan.objects) {
+    if (!itf.hasProxy) continue;
+    if (std::string why = whyNotFuzzed(itf); !why.empty()) {
+      skipped.add(Data(itf.name + ": " + why));
+      continue;
+    }
+    objects.add(objectInterface(itf, objectIndex++, nextCase));
+  }
+  put(view, "hasObjects", objectIndex > 0);
+  put(view, "objectInterfaces", objects.take());
+  put(view, "notFuzzed", skipped.take());
   DataList types;
   for (const auto& type : marshaledTypes) {
     Data t;
@@ -98,15 +163,12 @@ Data fuzzView(const FilePlan& plan, const std::vector<std::string>& marshaledTyp
     put(t, "case", std::to_string(nextCase++));
     types.add(std::move(t));
   }
-  put(view, "hasRpc", !plan.rpcInterfaces.empty());
+  // The in-process servers and their channels, for RPC and object interfaces alike.
+  put(view, "hasHarness", !plan.rpcInterfaces.empty() || objectIndex > 0);
   put(view, "hasTypes", !types.empty());
   put(view, "types", types.take());
   put(view, "hasCases", nextCase > 0);
   put(view, "caseCount", std::to_string(nextCase));
-  DataList skipped;
-  for (const auto& itf : plan.objects)
-    if (itf.hasProxy) skipped.add(Data(itf.name));
-  put(view, "objectInterfaces", skipped.take());
   return view;
 }
 

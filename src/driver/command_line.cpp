@@ -191,8 +191,9 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
   app.add_flag(
       "--fuzz", options.fuzz,
       "Write <file>_fuzz.cpp: a libFuzzer target that feeds arbitrary request stub data to every "
-      "operation's server stub and arbitrary reply stub data to its client function (RPC interfaces; "
-      "build it with the header and both stub files, -fsanitize=fuzzer and midlrt)");
+      "operation's server stub, arbitrary reply stub data to its client function or proxy, and arbitrary NDR "
+      "to every struct and union (build it with the header and both stub files, -fsanitize=fuzzer and "
+      "midlrt)");
   app.add_option("--header-name", options.headerName,
                  "Name the header (default <file>.h; relative to the output folder); client and server "
                  "files #include it by this name");

@@ -53,11 +53,14 @@ void Harness::serve(const rpc::SyntaxId& iface, uint16_t opCount,
   stubs_.registerInterface(iface, opCount, std::move(dispatcher));
 }
 
-void Harness::request(const rpc::SyntaxId& iface, uint16_t opnum, std::span<const uint8_t> stub) {
+void Harness::request(const rpc::SyntaxId& iface, uint16_t opnum, std::span<const uint8_t> stub,
+                      const rpc::Uuid* object) {
   rpc::Message m = rpc::Message::acquire();
   m.append(stub.data(), stub.size());
   rpc::Reply reply;
-  static_cast<void>(requests_->tryInvoke(iface, opnum, m, reply));
+  rpc::CallOptions options;
+  options.object = object;
+  static_cast<void>(requests_->tryInvoke(iface, opnum, m, reply, options));
 }
 
 void Harness::answer(const rpc::SyntaxId& iface, uint16_t opCount) {
@@ -66,6 +69,13 @@ void Harness::answer(const rpc::SyntaxId& iface, uint16_t opCount) {
 
 void Harness::answerWith(std::span<const uint8_t> stub) {
   answerer_->set(stub);
+}
+
+rpc::Uuid Harness::objectId(uint16_t n) {
+  rpc::Uuid id = *rpc::Uuid::parse("6d69646c-6675-7a7a-0000-000000010000");
+  id.data4[6] = static_cast<uint8_t>(n >> 8);
+  id.data4[7] = static_cast<uint8_t>(n);
+  return id;
 }
 
 rpc::ContextHandle Harness::contextHandle() {

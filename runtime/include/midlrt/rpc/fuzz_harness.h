@@ -40,8 +40,10 @@ class Harness {
   /// Registers a generated dispatcher: request() reaches it.
   void serve(const rpc::SyntaxId& iface, uint16_t opCount, std::shared_ptr<rpc::Dispatcher> dispatcher);
   /// Calls `opnum` of a served interface with `stub` as the request's stub data; the reply or fault is
-  /// dropped (the stubs must not crash, overread or leak, whatever the bytes).
-  void request(const rpc::SyntaxId& iface, uint16_t opnum, std::span<const uint8_t> stub);
+  /// dropped (the stubs must not crash, overread or leak, whatever the bytes). `object`: the object UUID the
+  /// request carries (an object interface's stub finds its object by it).
+  void request(const rpc::SyntaxId& iface, uint16_t opnum, std::span<const uint8_t> stub,
+               const rpc::Uuid* object = nullptr);
 
   /// Registers an interface whose every call is answered with the bytes of the last answerWith().
   void answer(const rpc::SyntaxId& iface, uint16_t opCount);
@@ -53,6 +55,8 @@ class Harness {
   /// A context handle that is not NULL, for [in] context handles of client calls (the answering server
   /// does not look at it).
   static rpc::ContextHandle contextHandle();
+  /// The UUID the fuzz target exports its `n`th null object under.
+  static rpc::Uuid objectId(uint16_t n);
 
  private:
   class Answerer;
