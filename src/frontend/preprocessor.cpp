@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <sstream>
 
@@ -32,14 +34,16 @@ struct ProcessResult {
   std::string err;
   std::string startError;
   bool outputTooLarge = false;  // stdout passed kMaxSourceFileBytes: the process was killed
+  bool idle = false;            // wrote nothing for the idle limit: the process was killed
 };
 
 // The address space the preprocessor may use: '#include "/dev/zero"' makes cpp read forever without
 // writing anything, so its memory, not its output, is what must be bounded. Documented in the README.
 constexpr rlim_t kPreprocessorAddressSpace = rlim_t{4} << 30;
 
-// Runs argv[0] with arguments, collecting stdout and stderr (both drained together, so neither blocks).
-ProcessResult runProcess(const std::vector<std::string>& argv) {
+// Runs argv[0] with arguments, collecting stdout and stderr (both drained together, so neither blocks); kills
+// it if it writes nothing for `idleLimit`.
+ProcessResult runProcess(const std::vector<std::string>& argv, std::chrono::milliseconds idleLimit) {
   ProcessResult result;
   int outPipe[2], errPipe[2];
   if (pipe(outPipe) != 0) return result;
@@ -76,6 +80,8 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
       for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1], execPipe[0], devNull})
         if (fd > 2) close(fd);
       setrlimit(RLIMIT_AS, &limit);
+      // A group of its own: cpp runs cc1 as its child, and stopping cpp must stop that too.
+      setpgid(0, 0);
       execvp(args[0], args.data());
       int error = errno;
       ssize_t ignored = write(execPipe[1], &error, sizeof error);
@@ -83,6 +89,7 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
       _exit(127);
     }
     rc = pid < 0 ? errno : 0;
+    if (pid > 0) setpgid(pid, pid);  // also here, so that a kill right after fork finds the group
     close(execPipe[1]);
     if (pid > 0) {
       int error = 0;
@@ -110,18 +117,30 @@ ProcessResult runProcess(const std::vector<std::string>& argv) {
   std::string* sinks[2] = {&result.out, &result.err};
   int open = 2;
   char buffer[65536];
+  auto lastOutput = std::chrono::steady_clock::now();
   while (open > 0) {
-    if (poll(fds, 2, -1) < 0) {
+    const auto quiet = std::chrono::steady_clock::now() - lastOutput;
+    if (quiet >= idleLimit) {
+      result.idle = true;
+      kill(-pid, SIGKILL);  // the process group
+      for (auto& fd : fds)
+        if (fd.fd >= 0) close(fd.fd);
+      break;
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(idleLimit - quiet).count() + 1;
+    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(wait, 1000)));
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (ready > 0) lastOutput = std::chrono::steady_clock::now();
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
       if (n > 0 && sinks[i]->size() + static_cast<size_t>(n) > kMaxSourceFileBytes) {
         // Output without end (an #include of /dev/urandom): stop the process, keep what was read.
         result.outputTooLarge = true;
-        kill(pid, SIGKILL);
+        kill(-pid, SIGKILL);  // the process group
         close(fds[i].fd);
         fds[i].fd = -1;
         --open;
@@ -272,11 +291,19 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
   for (const auto& d : options.defines) argv.push_back("-D" + d);
   for (const auto& u : options.undefines) argv.push_back("-U" + u);
   argv.push_back(path);
-  ProcessResult result = runProcess(argv);
+  ProcessResult result = runProcess(argv, options.idleLimit);
   if (!result.started) {
     diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] +
                                                 "': " + result.startError +
                                                 " (use --cpp-cmd to name another, or --no-cpp)");
+    return std::nullopt;
+  }
+  if (result.idle) {
+    const auto ms = options.idleLimit.count();
+    diagnostics.error(Location{path, 0, 0},
+                      "the preprocessor wrote nothing for " +
+                          (ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms") +
+                          " and was stopped (an #include of a FIFO or device waits for ever)");
     return std::nullopt;
   }
   if (result.outputTooLarge) {

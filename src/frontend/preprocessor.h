@@ -2,6 +2,7 @@
 // where each output line came from (from the preprocessor's line markers).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct PreprocessOptions {
   std::vector<std::string> includeDirs;  // -I
   std::vector<std::string> defines;      // -D NAME or NAME=VALUE
   std::vector<std::string> undefines;    // -U NAME
+  // A preprocessor that writes nothing for this long is stopped, and the file fails: an `#include` of a FIFO
+  // waits for a writer for ever, and a macro that expands without end may compute for ever.
+  std::chrono::milliseconds idleLimit{60000};
 };
 
 // The macros midlc defines for every file (documented in --help and the README).

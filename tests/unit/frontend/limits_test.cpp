@@ -9,8 +9,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
+#include "frontend/preprocessor.h"
 #include "support/compile_text.h"
 
 using midlc::testing::compileText;
@@ -251,6 +253,29 @@ TEST(Limits, ImportOfADeviceOrFifoIsRefused) {
   EXPECT_FALSE(midlc::readFile("/dev/urandom", text, &why));
   EXPECT_EQ(why, "not a regular file");
   fs::remove(fifo);
+}
+
+TEST(Limits, APreprocessorThatWritesNothingIsStoppedAtTheIdleLimit) {
+  // cpp opens an #included FIFO and waits for a writer that never comes.
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("midlc-cpp-idle-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  ASSERT_EQ(::mkfifo((dir / "fifo.h").c_str(), 0600), 0);
+  std::ofstream(dir / "main.idl") << "#include \"fifo.h\"\nconst long A = 1;\n";
+  midlc::frontend::PreprocessOptions options;
+  options.idleLimit = std::chrono::milliseconds(300);
+  midlc::FileCache files;
+  std::ostringstream err;
+  midlc::Diagnostics diagnostics(&files, &err);
+  auto start = std::chrono::steady_clock::now();
+  auto text = midlc::frontend::preprocess((dir / "main.idl").string(), options, files, diagnostics);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_FALSE(text);
+  EXPECT_NE(err.str().find("main.idl: error: the preprocessor wrote nothing for 300 ms and was stopped"),
+            std::string::npos)
+      << err.str();
+  EXPECT_LT(seconds, 10.0);
+  fs::remove_all(dir);
 }
 
 TEST(Limits, AFileAbove256MiBIsRefusedUnread) {
