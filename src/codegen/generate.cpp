@@ -30,7 +30,7 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
   namespace fs = std::filesystem;
   const std::string base =
       options.baseName.empty() ? fs::path(model.mainFile().path).stem().string() : options.baseName;
-  WirePlanner wire(model);
+  WirePlanner wire;
   const FilePlan plan = planFile(model, wire);
   struct Output {
     bool wanted;

@@ -695,19 +695,9 @@ class HeaderView {
     return i;
   }
 
-  void ndrFunctions(const wire::StructCodec& codec, const Decl* decl) {
-    if (!idlOnly_.count(decl)) marshaled_.push_back(codec.type);
-    Printer writeFlat, writePointees, readFlat, readPointees;
-    emitFlat(writeFlat, codec, Coding::Encode);
-    emitPointees(writePointees, codec, Coding::Encode);
-    emitFlat(readFlat, codec, Coding::Decode);
-    emitPointees(readPointees, codec, Coding::Decode);
-    Data n = ndrType(codec.type, writeFlat, writePointees, readFlat, readPointees);
-    guard(n, decl, decl->name);
-    ndrTypes_.add(std::move(n));
-  }
-
-  void ndrFunctions(const wire::UnionCodec& codec, const Decl* decl) {
+  // A struct's or union's four NDR functions (emitFlat and emitPointees have an overload for each codec).
+  template <class Codec>
+  void ndrFunctions(const Codec& codec, const Decl* decl) {
     if (!idlOnly_.count(decl)) marshaled_.push_back(codec.type);
     Printer writeFlat, writePointees, readFlat, readPointees;
     emitFlat(writeFlat, codec, Coding::Encode);

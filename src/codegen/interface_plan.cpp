@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "codegen/names.h"
+#include "sema/remoting.h"
 
 namespace midlc::codegen {
 
@@ -11,16 +12,6 @@ namespace {
 
 const char* const kRuntimeInterfaces[] = {"IUnknown", "ICallFactory", "ISynchronize", "ISynchronizeHandle",
                                           "ICancelMethodCalls"};
-
-bool returnsHresult(const sema::Operation& op) {
-  const sema::Type* t = op.returnType;
-  for (int guard = 0; t && guard < 100; ++guard) {
-    if (t->kind != sema::Type::Kind::Named || t->decl->kind != sema::Decl::Kind::Typedef) return false;
-    if (t->decl->name == "HRESULT" || t->decl->name == "SCODE") return true;
-    t = static_cast<const sema::TypedefDecl*>(t->decl)->type;
-  }
-  return false;
-}
 
 RpcInterfacePlan rpcInterface(const sema::InterfaceDecl& itf, WirePlanner& wire) {
   RpcInterfacePlan plan;
@@ -95,14 +86,14 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
       plan.opCount = std::max(plan.opCount, op.opnum + 1);
       ObjectInterfacePlan::ChainMethod m;
       m.owner = cppName(i->name);
-      m.returnsHresult = returnsHresult(op);
+      m.returnsHresult = sema::returnsHresult(op);
       m.ownerHasStubs = ownerHasStubs;
       m.servedHere = servedHere;
       if (op.isLocal && op.remoteForm) {
         m.kind = ObjectInterfacePlan::ChainMethod::Kind::CallAs;
         m.plan = planner.plan(*op.remoteForm);
         m.local = localSignatures.plan(op);
-        m.remoteReturnsHresult = returnsHresult(*op.remoteForm);
+        m.remoteReturnsHresult = sema::returnsHresult(*op.remoteForm);
       } else if (op.isLocal) {
         m.kind = ObjectInterfacePlan::ChainMethod::Kind::LocalOnly;
         m.plan = localSignatures.plan(op);

@@ -41,8 +41,6 @@ struct Value {
 
 class WirePlanner {
  public:
-  explicit WirePlanner(const sema::Model& model) : model_(model) {}
-
   wire::StructCodec structCodec(const sema::StructDecl& s);
   wire::UnionCodec unionCodec(const sema::UnionDecl& u);
 
@@ -92,7 +90,6 @@ class WirePlanner {
   wire::Elements elements(const sema::Type* element, const Value& container, const std::string& count,
                           const ExprScope& scope, Locals& locals, const std::string& what);
 
-  const sema::Model& model_;
   std::map<const sema::Decl*, unsigned> alignments_;
   std::map<const sema::Decl*, bool> pointees_;
   std::map<const sema::Decl*, std::optional<BulkLayout>> layouts_;

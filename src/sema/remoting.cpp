@@ -91,16 +91,6 @@ const Type* pipeOf(const Type* t) {
   return nullptr;
 }
 
-bool returnsHresult(const Operation& op) {
-  const Type* t = op.returnType;
-  for (int guard = 0; t && guard < 100; ++guard) {
-    if (!isNamed(t, Decl::Kind::Typedef)) return false;
-    if (t->decl->name == "HRESULT" || t->decl->name == "SCODE") return true;
-    t = static_cast<const TypedefDecl*>(t->decl)->type;
-  }
-  return false;
-}
-
 // MIDL's rules for a pipe's elements: fixed-size values without pointers or unions.
 std::string pipeElementProblem(const Type* t, int depth = 0) {
   if (depth > kMaxDepth) return "the type nests too deeply";
@@ -624,6 +614,16 @@ class RemotingChecker {
 };
 
 }  // namespace
+
+bool returnsHresult(const Operation& op) {
+  const Type* t = op.returnType;
+  for (int guard = 0; t && guard < 100; ++guard) {
+    if (!isNamed(t, Decl::Kind::Typedef)) return false;
+    if (t->decl->name == "HRESULT" || t->decl->name == "SCODE") return true;
+    t = static_cast<const TypedefDecl*>(t->decl)->type;
+  }
+  return false;
+}
 
 void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired) {
   RemotingChecker(model, diagnostics, stubsRequired).run();

@@ -14,6 +14,9 @@ namespace midlc::sema {
 // is reported: an interface whose operations cannot all be marshaled gets InterfaceDecl::noStubs instead.
 void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired = true);
 
+// The operation returns HRESULT (or SCODE), through any typedefs: its failures travel as results.
+bool returnsHresult(const Operation& op);
+
 // A value marshaled outside any operation (a type pickled by the ACF's [encode]/[decode]).
 struct MarshaledValue {
   const Type* type = nullptr;
