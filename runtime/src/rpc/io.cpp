@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -112,7 +113,7 @@ int connectTo(const StringBinding& b, std::chrono::milliseconds timeout) {
   throw RpcError(status::kServerUnavailable, "connect " + b.toString() + ": " + errnoText(lastErr));
 }
 
-Listening listenOn(const StringBinding& b) {
+Listening listenOn(const StringBinding& b, int localSocketMode) {
   Listening l;
   if (b.protseq == Protseq::kLocal) {
     sockaddr_un sa;
@@ -120,7 +121,10 @@ Listening listenOn(const StringBinding& b) {
       throw RpcError(status::kInvalidBinding, "bad socket path " + b.endpoint);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     ::unlink(b.endpoint.c_str());  // a stale socket file from an earlier run
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 1024) != 0) {
+    // The mode is set between bind and listen: no one can connect before it applies.
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+        (localSocketMode >= 0 && ::chmod(b.endpoint.c_str(), static_cast<mode_t>(localSocketMode)) != 0) ||
+        ::listen(fd, 1024) != 0) {
       int e = errno;
       if (fd >= 0) ::close(fd);
       throw RpcError(status::kInvalidBinding, "listen on " + b.endpoint + ": " + errnoText(e));
@@ -272,6 +276,43 @@ bool writeAll(int fd, iovec* iov, int count) {
     }
   }
   return true;
+}
+
+CallerInfo callerOf(int fd, bool inProcess) {
+  CallerInfo info;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && ss.ss_family == AF_UNIX) {
+    info.transport = inProcess ? CallerInfo::Transport::kInProcess : CallerInfo::Transport::kLocal;
+    info.protocolSequence = "ncalrpc";
+    ucred cred{};
+    socklen_t credLen = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credLen) == 0) {
+      info.hasCredentials = true;
+      info.pid = cred.pid;
+      info.uid = cred.uid;
+      info.gid = cred.gid;
+    }
+    return info;
+  }
+  info.transport = CallerInfo::Transport::kTcp;
+  info.protocolSequence = "ncacn_ip_tcp";
+  len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return info;
+  char host[INET6_ADDRSTRLEN] = {};
+  unsigned port = 0;
+  if (ss.ss_family == AF_INET6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+    port = ntohs(s6->sin6_port);
+    info.address = "[" + std::string(host) + "][" + std::to_string(port) + "]";
+  } else if (ss.ss_family == AF_INET) {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+    port = ntohs(s4->sin_port);
+    info.address = std::string(host) + "[" + std::to_string(port) + "]";
+  }
+  return info;
 }
 
 }  // namespace midlrt::rpc::detail

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "midlrt/rpc/binding.h"
+#include "midlrt/rpc/server.h"
 
 namespace midlrt::rpc::detail {
 
@@ -24,8 +25,12 @@ struct Listening {
   std::string secondaryAddress;  // what bind_ack reports: the port, or the socket path
   std::string socketPath;        // ncalrpc: the file to remove when the listener closes
 };
-// Creates a non-blocking listening socket; throws RpcError.
-Listening listenOn(const StringBinding& binding);
+// Creates a non-blocking listening socket; throws RpcError. `localSocketMode` (ncalrpc, when not negative):
+// the socket file's permission bits, set before it listens.
+Listening listenOn(const StringBinding& binding, int localSocketMode = -1);
+// Who is at the other end of a connection: its address (TCP) or its process's credentials (Unix sockets).
+// `inProcess`: the connection is a socket pair of Server::adoptSocketPair.
+CallerInfo callerOf(int fd, bool inProcess);
 // Accepts one connection (non-blocking, TCP_NODELAY where it applies); -1 when none is pending.
 int acceptFrom(int listenFd);
 void setNoDelay(int fd);

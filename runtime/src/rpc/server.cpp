@@ -20,8 +20,10 @@ Server::~Server() {
   impl_->shutdown();
 }
 
-void Server::registerInterface(const SyntaxId& id, uint16_t opCount, std::shared_ptr<Dispatcher> dispatcher) {
-  auto r = std::make_shared<detail::Registered>(detail::Registered{id, opCount, std::move(dispatcher)});
+void Server::registerInterface(const SyntaxId& id, uint16_t opCount, std::shared_ptr<Dispatcher> dispatcher,
+                               InterfaceOptions options) {
+  auto r = std::make_shared<detail::Registered>(
+      detail::Registered{id, opCount, std::move(dispatcher), std::move(options)});
   std::lock_guard lk(impl_->regMu);
   impl_->interfaces.push_back(std::move(r));
 }
@@ -30,7 +32,7 @@ std::string Server::listen(const std::string& binding) {
   StringBinding b = StringBinding::parse(binding);
   std::lock_guard lk(impl_->lifeMu);
   if (impl_->stopping) throw RpcError(status::kServerTooBusy, "server is shut down");
-  detail::Listening l = detail::listenOn(b);
+  detail::Listening l = detail::listenOn(b, impl_->opts.localSocketMode);
   epoll_event ev{};
   ev.events = EPOLLIN;
   {

@@ -18,6 +18,10 @@ ServerCall::~ServerCall() {
   }
 }
 
+const CallerInfo& ServerCall::caller() const {
+  return conn_->caller;
+}
+
 uint64_t ServerCall::connectionId() const {
   return conn_->id;
 }

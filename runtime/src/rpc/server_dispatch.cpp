@@ -158,7 +158,7 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
     return true;
   }
   if (workers.empty()) {
-    runDispatch(*call, *it->reg->dispatcher);
+    runDispatch(*call, *it->reg);
   } else {
     {
       std::lock_guard lk(qMu);
@@ -169,7 +169,7 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
   return true;
 }
 
-void ServerImpl::runDispatch(ServerCall& call, Dispatcher& d) {
+void ServerImpl::runDispatch(ServerCall& call, Registered& reg) {
   if (call.isCompleted()) return;  // faulted (shutdown) before a worker got to it
   if (call.orphaned_.load()) {
     // Its connection dropped (or the client orphaned it) while it waited for a worker: running it would
@@ -177,8 +177,20 @@ void ServerImpl::runDispatch(ServerCall& call, Dispatcher& d) {
     call.fault(status::kFaultCancel);
     return;
   }
+  if (reg.options.securityCallback) {
+    uint32_t verdict = status::kAccessDenied;
+    try {
+      verdict = reg.options.securityCallback(call);
+    } catch (...) {
+      // A callback that fails refuses: the safe answer.
+    }
+    if (verdict != status::kOk) {
+      call.faultUnexecuted(verdict);
+      return;
+    }
+  }
   try {
-    d.dispatch(call);
+    reg.dispatcher->dispatch(call);
     if (!call.deferred_) call.complete();
   } catch (const RpcError& e) {
     // The generated dispatchers throw nca_op_rng_error for an opnum they do not serve ([local] methods,
@@ -206,7 +218,7 @@ void ServerImpl::workerLoop() {
       task = std::move(queue.front());
       queue.pop_front();
     }
-    runDispatch(*task.first, *task.second->dispatcher);
+    runDispatch(*task.first, *task.second);
   }
 }
 

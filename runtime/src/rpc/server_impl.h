@@ -32,6 +32,7 @@ struct Registered {
   SyntaxId id;
   uint16_t opCount;
   std::shared_ptr<Dispatcher> dispatcher;
+  InterfaceOptions options;
 };
 
 struct BoundContext {
@@ -56,6 +57,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   uint64_t id = 0;
   int fd = -1;
   std::string secondaryAddress;
+  CallerInfo caller;  // set when the connection is added, then only read
 
   // Owned by the I/O thread.
   std::unique_ptr<uint8_t[]> rbuf;
@@ -184,7 +186,8 @@ struct ServerImpl {
   void dropPartial(ServerConn& c, uint32_t callId);
   bool startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
                  std::vector<uint8_t>&& stub);
-  static void runDispatch(ServerCall& call, Dispatcher& d);
+  // Asks the interface's security callback, then runs its dispatcher.
+  static void runDispatch(ServerCall& call, Registered& reg);
   void workerLoop();
 
   // server_shutdown.cpp: stopping, and draining the calls in flight.

@@ -207,6 +207,7 @@ void ServerImpl::addConnection(int fd, const std::string& secAddr) {
   c->id = nextConnId++;
   c->fd = fd;
   c->secondaryAddress = secAddr;
+  c->caller = callerOf(fd, secAddr.empty());  // adopted socket pairs have no endpoint
   c->lastActivity = c->stallSince = std::chrono::steady_clock::now();
   epoll_event ev{};
   ev.events = EPOLLIN;

@@ -325,3 +325,29 @@ INSTANTIATE_TEST_SUITE_P(Transports, RpcCalls,
                            }
                            return std::string("?");
                          });
+
+// A security callback given to the generated registration sees who calls before anything is unmarshaled:
+// here, this user over a local socket may call, and nobody over TCP.
+TEST(RpcCallsSecurity, TheRegistrationsSecurityCallbackAuthorizesOnTheCaller) {
+  midlrt::rpc::Server server;
+  midlrt::rpc::InterfaceOptions options;
+  options.securityCallback = [](const midlrt::rpc::ServerCall& call) {
+    const auto& who = call.caller();
+    const bool local = who.transport != midlrt::rpc::CallerInfo::Transport::kTcp;
+    return local && who.hasCredentials && who.uid == ::getuid() ? midlrt::rpc::status::kOk
+                                                                : midlrt::rpc::status::kAccessDenied;
+  };
+  Exchange_register(server, std::make_shared<ExchangeImpl>(), options);
+  const std::filesystem::path socket =
+      std::filesystem::temp_directory_path() / ("midlc-e2e-security-" + std::to_string(::getpid()) + ".sock");
+  midlrt::Binding local = midlrt::rpc::Channel::create(server.listen("ncalrpc:[" + socket.string() + "]"));
+  midlrt::Binding tcp = midlrt::rpc::Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  EXPECT_EQ(Exchange::Echo(local, 7), 7);
+  try {
+    Exchange::Echo(tcp, 7);
+    FAIL() << "a TCP caller got through";
+  } catch (const midlrt::rpc::RpcError& e) {
+    EXPECT_EQ(e.status(), midlrt::rpc::status::kAccessDenied);
+  }
+  EXPECT_EQ(Exchange::Echo(local, 8), 8);  // still serving
+}

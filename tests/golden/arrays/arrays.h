@@ -69,7 +69,9 @@ struct Arrays_Manager {
   virtual void Matrix(const std::array<std::array<double, 3>, 3>& m, std::array<std::array<double, 3>, 3>& t) = 0;
 };
 
-void Arrays_register(::midlrt::rpc::Server& server, std::shared_ptr<Arrays_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Arrays_register(::midlrt::rpc::Server& server, std::shared_ptr<Arrays_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Arrays_dispatcher(std::shared_ptr<Arrays_Manager> manager);
 

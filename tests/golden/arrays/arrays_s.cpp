@@ -151,6 +151,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Arrays_dispatcher(std::shared_ptr<Arr
   return std::make_shared<Arrays_Dispatcher>(std::move(manager));
 }
 
-void Arrays_register(::midlrt::rpc::Server& server, std::shared_ptr<Arrays_Manager> manager) {
-  server.registerInterface(Arrays_ifspec, 6, Arrays_dispatcher(std::move(manager)));
+void Arrays_register(::midlrt::rpc::Server& server, std::shared_ptr<Arrays_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Arrays_ifspec, 6, Arrays_dispatcher(std::move(manager)), std::move(options));
 }

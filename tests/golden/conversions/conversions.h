@@ -131,7 +131,9 @@ struct RpcConversions_Manager {
   virtual void Later(LaterCall midl_call, const LocalTime& t, const Color& color) = 0;
 };
 
-void RpcConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<RpcConversions_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void RpcConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<RpcConversions_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> RpcConversions_dispatcher(std::shared_ptr<RpcConversions_Manager> manager);
 

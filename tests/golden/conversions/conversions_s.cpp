@@ -99,8 +99,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> RpcConversions_dispatcher(std::shared
   return std::make_shared<RpcConversions_Dispatcher>(std::move(manager));
 }
 
-void RpcConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<RpcConversions_Manager> manager) {
-  server.registerInterface(RpcConversions_ifspec, 2, RpcConversions_dispatcher(std::move(manager)));
+void RpcConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<RpcConversions_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(RpcConversions_ifspec, 2, RpcConversions_dispatcher(std::move(manager)), std::move(options));
 }
 
 bool IConversions_dispatch(IConversions* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {

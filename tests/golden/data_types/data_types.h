@@ -135,7 +135,9 @@ struct Drawings_Manager {
   virtual void Grid(int32_t rows, int32_t cols, const std::vector<std::unique_ptr<std::vector<int32_t>>>& grid) = 0;
 };
 
-void Drawings_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawings_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Drawings_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawings_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Drawings_dispatcher(std::shared_ptr<Drawings_Manager> manager);
 

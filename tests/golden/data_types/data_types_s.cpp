@@ -127,6 +127,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Drawings_dispatcher(std::shared_ptr<D
   return std::make_shared<Drawings_Dispatcher>(std::move(manager));
 }
 
-void Drawings_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawings_Manager> manager) {
-  server.registerInterface(Drawings_ifspec, 4, Drawings_dispatcher(std::move(manager)));
+void Drawings_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawings_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Drawings_ifspec, 4, Drawings_dispatcher(std::move(manager)), std::move(options));
 }

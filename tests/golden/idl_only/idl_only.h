@@ -48,7 +48,9 @@ struct Drawing_Manager {
   virtual void Move(::midlrt::rpc::ServerCall& h, const POINT& to, COLORREF color, const Live& live) = 0;
 };
 
-void Drawing_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawing_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Drawing_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawing_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Drawing_dispatcher(std::shared_ptr<Drawing_Manager> manager);
 

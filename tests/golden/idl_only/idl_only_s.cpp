@@ -40,6 +40,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Drawing_dispatcher(std::shared_ptr<Dr
   return std::make_shared<Drawing_Dispatcher>(std::move(manager));
 }
 
-void Drawing_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawing_Manager> manager) {
-  server.registerInterface(Drawing_ifspec, 1, Drawing_dispatcher(std::move(manager)));
+void Drawing_register(::midlrt::rpc::Server& server, std::shared_ptr<Drawing_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Drawing_ifspec, 1, Drawing_dispatcher(std::move(manager)), std::move(options));
 }

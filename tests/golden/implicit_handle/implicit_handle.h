@@ -25,6 +25,8 @@ struct Counter_Manager {
   virtual int32_t Explicit(::midlrt::rpc::ServerCall& h, int32_t value) = 0;
 };
 
-void Counter_register(::midlrt::rpc::Server& server, std::shared_ptr<Counter_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Counter_register(::midlrt::rpc::Server& server, std::shared_ptr<Counter_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Counter_dispatcher(std::shared_ptr<Counter_Manager> manager);

@@ -53,6 +53,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Counter_dispatcher(std::shared_ptr<Co
   return std::make_shared<Counter_Dispatcher>(std::move(manager));
 }
 
-void Counter_register(::midlrt::rpc::Server& server, std::shared_ptr<Counter_Manager> manager) {
-  server.registerInterface(Counter_ifspec, 3, Counter_dispatcher(std::move(manager)));
+void Counter_register(::midlrt::rpc::Server& server, std::shared_ptr<Counter_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Counter_ifspec, 3, Counter_dispatcher(std::move(manager)), std::move(options));
 }

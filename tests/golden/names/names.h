@@ -116,7 +116,9 @@ struct Names_Manager {
   virtual void Unions(int32_t v, const Members& value) = 0;
 };
 
-void Names_register(::midlrt::rpc::Server& server, std::shared_ptr<Names_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Names_register(::midlrt::rpc::Server& server, std::shared_ptr<Names_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Names_dispatcher(std::shared_ptr<Names_Manager> manager);
 

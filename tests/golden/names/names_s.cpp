@@ -144,8 +144,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Names_dispatcher(std::shared_ptr<Name
   return std::make_shared<Names_Dispatcher>(std::move(manager));
 }
 
-void Names_register(::midlrt::rpc::Server& server, std::shared_ptr<Names_Manager> manager) {
-  server.registerInterface(Names_ifspec, 4, Names_dispatcher(std::move(manager)));
+void Names_register(::midlrt::rpc::Server& server, std::shared_ptr<Names_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Names_ifspec, 4, Names_dispatcher(std::move(manager)), std::move(options));
 }
 
 bool INames_dispatch(INames* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {

@@ -61,7 +61,9 @@ struct Settings_Manager {
   virtual void Apply(::midlrt::rpc::ServerCall& h, const Table& table) = 0;
 };
 
-void Settings_register(::midlrt::rpc::Server& server, std::shared_ptr<Settings_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Settings_register(::midlrt::rpc::Server& server, std::shared_ptr<Settings_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Settings_dispatcher(std::shared_ptr<Settings_Manager> manager);
 
@@ -78,7 +80,9 @@ struct Snapshot_Manager {
   virtual ~Snapshot_Manager() = default;
 };
 
-void Snapshot_register(::midlrt::rpc::Server& server, std::shared_ptr<Snapshot_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Snapshot_register(::midlrt::rpc::Server& server, std::shared_ptr<Snapshot_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Snapshot_dispatcher(std::shared_ptr<Snapshot_Manager> manager);
 

@@ -37,8 +37,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Settings_dispatcher(std::shared_ptr<S
   return std::make_shared<Settings_Dispatcher>(std::move(manager));
 }
 
-void Settings_register(::midlrt::rpc::Server& server, std::shared_ptr<Settings_Manager> manager) {
-  server.registerInterface(Settings_ifspec, 1, Settings_dispatcher(std::move(manager)));
+void Settings_register(::midlrt::rpc::Server& server, std::shared_ptr<Settings_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Settings_ifspec, 1, Settings_dispatcher(std::move(manager)), std::move(options));
 }
 
 namespace {
@@ -64,6 +65,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Snapshot_dispatcher(std::shared_ptr<S
   return std::make_shared<Snapshot_Dispatcher>(std::move(manager));
 }
 
-void Snapshot_register(::midlrt::rpc::Server& server, std::shared_ptr<Snapshot_Manager> manager) {
-  server.registerInterface(Snapshot_ifspec, 0, Snapshot_dispatcher(std::move(manager)));
+void Snapshot_register(::midlrt::rpc::Server& server, std::shared_ptr<Snapshot_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Snapshot_ifspec, 0, Snapshot_dispatcher(std::move(manager)), std::move(options));
 }

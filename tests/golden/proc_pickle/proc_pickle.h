@@ -23,7 +23,9 @@ struct Journal_Manager {
   virtual void Remote(::midlrt::rpc::ServerCall& h, int32_t x) = 0;
 };
 
-void Journal_register(::midlrt::rpc::Server& server, std::shared_ptr<Journal_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Journal_register(::midlrt::rpc::Server& server, std::shared_ptr<Journal_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Journal_dispatcher(std::shared_ptr<Journal_Manager> manager);
 
@@ -43,7 +45,9 @@ struct Ledger_Manager {
   virtual ~Ledger_Manager() = default;
 };
 
-void Ledger_register(::midlrt::rpc::Server& server, std::shared_ptr<Ledger_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Ledger_register(::midlrt::rpc::Server& server, std::shared_ptr<Ledger_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Ledger_dispatcher(std::shared_ptr<Ledger_Manager> manager);
 

@@ -36,8 +36,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Journal_dispatcher(std::shared_ptr<Jo
   return std::make_shared<Journal_Dispatcher>(std::move(manager));
 }
 
-void Journal_register(::midlrt::rpc::Server& server, std::shared_ptr<Journal_Manager> manager) {
-  server.registerInterface(Journal_ifspec, 5, Journal_dispatcher(std::move(manager)));
+void Journal_register(::midlrt::rpc::Server& server, std::shared_ptr<Journal_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Journal_ifspec, 5, Journal_dispatcher(std::move(manager)), std::move(options));
 }
 
 namespace {
@@ -63,6 +64,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Ledger_dispatcher(std::shared_ptr<Led
   return std::make_shared<Ledger_Dispatcher>(std::move(manager));
 }
 
-void Ledger_register(::midlrt::rpc::Server& server, std::shared_ptr<Ledger_Manager> manager) {
-  server.registerInterface(Ledger_ifspec, 2, Ledger_dispatcher(std::move(manager)));
+void Ledger_register(::midlrt::rpc::Server& server, std::shared_ptr<Ledger_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Ledger_ifspec, 2, Ledger_dispatcher(std::move(manager)), std::move(options));
 }

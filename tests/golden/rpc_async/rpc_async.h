@@ -84,6 +84,8 @@ struct Jobs_Manager {
   virtual void Poll(PollCall midl_call, int32_t how) = 0;
 };
 
-void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Jobs_dispatcher(std::shared_ptr<Jobs_Manager> manager);

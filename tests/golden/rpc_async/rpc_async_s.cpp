@@ -255,6 +255,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Jobs_dispatcher(std::shared_ptr<Jobs_
   return std::make_shared<Jobs_Dispatcher>(std::move(manager));
 }
 
-void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager) {
-  server.registerInterface(Jobs_ifspec, 9, Jobs_dispatcher(std::move(manager)));
+void Jobs_register(::midlrt::rpc::Server& server, std::shared_ptr<Jobs_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Jobs_ifspec, 9, Jobs_dispatcher(std::move(manager)), std::move(options));
 }

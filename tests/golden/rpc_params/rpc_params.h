@@ -107,7 +107,9 @@ struct Params_Manager {
   virtual Color Flip(Color c) = 0;
 };
 
-void Params_register(::midlrt::rpc::Server& server, std::shared_ptr<Params_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Params_register(::midlrt::rpc::Server& server, std::shared_ptr<Params_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Params_dispatcher(std::shared_ptr<Params_Manager> manager);
 
@@ -130,7 +132,9 @@ struct Sessions_Manager {
   virtual void Close(std::shared_ptr<void>& session) = 0;
 };
 
-void Sessions_register(::midlrt::rpc::Server& server, std::shared_ptr<Sessions_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Sessions_register(::midlrt::rpc::Server& server, std::shared_ptr<Sessions_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Sessions_dispatcher(std::shared_ptr<Sessions_Manager> manager);
 

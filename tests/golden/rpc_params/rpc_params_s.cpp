@@ -283,8 +283,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Params_dispatcher(std::shared_ptr<Par
   return std::make_shared<Params_Dispatcher>(std::move(manager));
 }
 
-void Params_register(::midlrt::rpc::Server& server, std::shared_ptr<Params_Manager> manager) {
-  server.registerInterface(Params_ifspec, 12, Params_dispatcher(std::move(manager)));
+void Params_register(::midlrt::rpc::Server& server, std::shared_ptr<Params_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Params_ifspec, 12, Params_dispatcher(std::move(manager)), std::move(options));
 }
 
 namespace {
@@ -348,6 +349,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Sessions_dispatcher(std::shared_ptr<S
   return std::make_shared<Sessions_Dispatcher>(std::move(manager));
 }
 
-void Sessions_register(::midlrt::rpc::Server& server, std::shared_ptr<Sessions_Manager> manager) {
-  server.registerInterface(Sessions_ifspec, 3, Sessions_dispatcher(std::move(manager)));
+void Sessions_register(::midlrt::rpc::Server& server, std::shared_ptr<Sessions_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Sessions_ifspec, 3, Sessions_dispatcher(std::move(manager)), std::move(options));
 }

@@ -38,7 +38,9 @@ struct PipesSync_Manager {
   virtual int32_t Concat(::midlrt::rpc::ServerCall& h, LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) = 0;
 };
 
-void PipesSync_register(::midlrt::rpc::Server& server, std::shared_ptr<PipesSync_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void PipesSync_register(::midlrt::rpc::Server& server, std::shared_ptr<PipesSync_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> PipesSync_dispatcher(std::shared_ptr<PipesSync_Manager> manager);
 
@@ -87,7 +89,9 @@ struct Pipes_Manager {
   virtual void Drain(DrainCall midl_call, ::midlrt::rpc::ServerCall& h, BYTE_PIPE& input) = 0;
 };
 
-void Pipes_register(::midlrt::rpc::Server& server, std::shared_ptr<Pipes_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void Pipes_register(::midlrt::rpc::Server& server, std::shared_ptr<Pipes_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> Pipes_dispatcher(std::shared_ptr<Pipes_Manager> manager);
 

@@ -138,8 +138,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> PipesSync_dispatcher(std::shared_ptr<
   return std::make_shared<PipesSync_Dispatcher>(std::move(manager));
 }
 
-void PipesSync_register(::midlrt::rpc::Server& server, std::shared_ptr<PipesSync_Manager> manager) {
-  server.registerInterface(PipesSync_ifspec, 5, PipesSync_dispatcher(std::move(manager)));
+void PipesSync_register(::midlrt::rpc::Server& server, std::shared_ptr<PipesSync_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(PipesSync_ifspec, 5, PipesSync_dispatcher(std::move(manager)), std::move(options));
 }
 
 namespace {
@@ -298,6 +299,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Pipes_dispatcher(std::shared_ptr<Pipe
   return std::make_shared<Pipes_Dispatcher>(std::move(manager));
 }
 
-void Pipes_register(::midlrt::rpc::Server& server, std::shared_ptr<Pipes_Manager> manager) {
-  server.registerInterface(Pipes_ifspec, 4, Pipes_dispatcher(std::move(manager)));
+void Pipes_register(::midlrt::rpc::Server& server, std::shared_ptr<Pipes_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(Pipes_ifspec, 4, Pipes_dispatcher(std::move(manager)), std::move(options));
 }

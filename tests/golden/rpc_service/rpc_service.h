@@ -53,6 +53,8 @@ struct FileService_Manager {
   virtual uint32_t Version(::midlrt::rpc::ServerCall& binding) = 0;
 };
 
-void FileService_register(::midlrt::rpc::Server& server, std::shared_ptr<FileService_Manager> manager);
+// `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
+void FileService_register(::midlrt::rpc::Server& server, std::shared_ptr<FileService_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The dispatcher itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> FileService_dispatcher(std::shared_ptr<FileService_Manager> manager);

@@ -136,6 +136,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> FileService_dispatcher(std::shared_pt
   return std::make_shared<FileService_Dispatcher>(std::move(manager));
 }
 
-void FileService_register(::midlrt::rpc::Server& server, std::shared_ptr<FileService_Manager> manager) {
-  server.registerInterface(FileService_ifspec, 5, FileService_dispatcher(std::move(manager)));
+void FileService_register(::midlrt::rpc::Server& server, std::shared_ptr<FileService_Manager> manager,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(FileService_ifspec, 5, FileService_dispatcher(std::move(manager)), std::move(options));
 }

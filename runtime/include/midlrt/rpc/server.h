@@ -78,6 +78,29 @@ class Association : public ClientScope {
 
 /// One incoming call as the server stub sees it.
 ///
+/// Who is calling, as the transport tells it (what RpcBindingInqAuthClient and a security callback ask;
+/// authenticated identities come with the security layer).
+struct CallerInfo {
+  /// How the connection reached the server.
+  enum class Transport {
+    kTcp,        ///< ncacn_ip_tcp
+    kLocal,      ///< ncalrpc (a Unix socket)
+    kInProcess,  ///< Channel::createInProcess (a socket pair)
+  };
+  Transport transport = Transport::kTcp;  ///< the connection's transport
+  /// "ncacn_ip_tcp" or "ncalrpc" (in-process calls too).
+  std::string protocolSequence;
+  /// TCP: the client's address and port, "192.0.2.7[49152]" or "[::1][49152]" (string-binding style);
+  /// empty for local connections.
+  std::string address;
+  /// Local and in-process connections: the peer process's credentials when it connected (SO_PEERCRED),
+  /// which the kernel vouches for.
+  bool hasCredentials = false;
+  int32_t pid = 0;   ///< valid when hasCredentials
+  uint32_t uid = 0;  ///< valid when hasCredentials
+  uint32_t gid = 0;  ///< valid when hasCredentials
+};
+
 /// Sync stubs read the request, write response() and return; the runtime then sends the response (or a
 /// fault if the stub threw: RpcError or ndr::NdrError -> its status (ndr::DecodeError: rpc_x_bad_stub_data),
 /// std::bad_alloc -> nca_s_fault_remote_no_memory, anything else -> RPC_S_CALL_FAILED).
@@ -111,6 +134,8 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   /// Tells the connection the call arrived on from the server's other connections (diagnostics, tests,
   /// and servers that schedule per connection).
   uint64_t connectionId() const;
+  /// Who is calling (the connection's transport, the peer's address or credentials).
+  const CallerInfo& caller() const;
 
   /// Keeps the call alive after dispatch returns; the runtime will not complete it.
   std::shared_ptr<ServerCall> defer();
@@ -170,6 +195,18 @@ class Dispatcher {
   virtual void dispatch(ServerCall& call) = 0;
 };
 
+/// Decides, before a call's request is unmarshaled, whether it may run (the security callback of
+/// RpcServerRegisterIf3): returns status::kOk to let it run, or the status to refuse it with
+/// (status::kAccessDenied as a rule), which the client receives as a fault with PFC_DID_NOT_EXECUTE. It runs
+/// for every call, on the thread that would dispatch it (the I/O thread when there are no workers: keep it
+/// short); a callback that throws refuses the call with status::kAccessDenied.
+using SecurityCallback = std::function<uint32_t(const ServerCall& call)>;
+
+/// How one interface is served, beside its dispatcher.
+struct InterfaceOptions {
+  SecurityCallback securityCallback;  ///< empty: every call runs
+};
+
 /// How a Server runs calls and what it accepts; fixed when the server is created.
 struct ServerOptions {
   /// Calls run on this many worker threads; 0 runs them inline on the I/O thread (lowest latency; a
@@ -208,6 +245,10 @@ struct ServerOptions {
   /// A connection with nothing in progress (no call, no partial PDU, no response to send) for this long is
   /// closed; zero (the default) keeps idle connections as long as the peer does.
   std::chrono::milliseconds idleTimeout{0};
+  /// ncalrpc: the permission bits of the socket files listen() creates (chmod before it listens), which
+  /// decide who may connect at all: 0600 the server's user only, 0660 its group too. Negative (the default):
+  /// as the umask leaves them.
+  int localSocketMode = -1;
 };
 
 /// An RPC server: listens on endpoints, accepts binds to registered interfaces and dispatches their calls
@@ -223,7 +264,8 @@ class Server {
 
   /// Interfaces may be registered before or after listen(). A bind matches the UUID and major version,
   /// with the client's minor version not above `id.minor`. Opnums >= opCount fault with nca_s_op_rng_error.
-  void registerInterface(const SyntaxId& id, uint16_t opCount, std::shared_ptr<Dispatcher> dispatcher);
+  void registerInterface(const SyntaxId& id, uint16_t opCount, std::shared_ptr<Dispatcher> dispatcher,
+                         InterfaceOptions options = {});
 
   /// Starts listening on a string binding ("ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[/tmp/x.sock]") and
   /// returns the bound endpoint as a string binding (ephemeral ports resolved). Starts the I/O thread.
