@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "midlrt/rpc/status.h"
 
@@ -113,6 +114,23 @@ int connectTo(const StringBinding& b, std::chrono::milliseconds timeout) {
   throw RpcError(status::kServerUnavailable, "connect " + b.toString() + ": " + errnoText(lastErr));
 }
 
+namespace {
+
+// The host (as text) and the port of an IPv4 or IPv6 address.
+std::pair<std::string, unsigned> hostAndPort(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET6) {
+    const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+    return {host, ntohs(s6->sin6_port)};
+  }
+  const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
+  ::inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+  return {host, ntohs(s4->sin_port)};
+}
+
+}  // namespace
+
 Listening listenOn(const StringBinding& b, int localSocketMode) {
   Listening l;
   if (b.protseq == Protseq::kLocal) {
@@ -153,17 +171,7 @@ Listening listenOn(const StringBinding& b, int localSocketMode) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-    char host[INET6_ADDRSTRLEN] = {};
-    unsigned port = 0;
-    if (ss.ss_family == AF_INET6) {
-      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-      ::inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-      port = ntohs(s6->sin6_port);
-    } else {
-      auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-      ::inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-      port = ntohs(s4->sin_port);
-    }
+    auto [host, port] = hostAndPort(ss);
     StringBinding bound = b;
     bound.networkAddress = host;
     bound.endpoint = std::to_string(port);
@@ -299,19 +307,9 @@ CallerInfo callerOf(int fd, bool inProcess) {
   info.protocolSequence = "ncacn_ip_tcp";
   len = sizeof ss;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return info;
-  char host[INET6_ADDRSTRLEN] = {};
-  unsigned port = 0;
-  if (ss.ss_family == AF_INET6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    ::inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-    port = ntohs(s6->sin6_port);
-    info.address = "[" + std::string(host) + "][" + std::to_string(port) + "]";
-  } else if (ss.ss_family == AF_INET) {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    ::inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-    port = ntohs(s4->sin_port);
-    info.address = std::string(host) + "[" + std::to_string(port) + "]";
-  }
+  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) return info;
+  auto [host, port] = hostAndPort(ss);
+  info.address = (ss.ss_family == AF_INET6 ? "[" + host + "]" : host) + "[" + std::to_string(port) + "]";
   return info;
 }
 
