@@ -13,6 +13,20 @@ namespace midlrt::rpc::detail {
 namespace {
 constexpr size_t kMaxTrustedAllocHint = 1u << 20;  // reserve no more up front, whatever alloc_hint says
 
+thread_local constinit ServerCall* tlsCurrentCall = nullptr;
+
+// ServerCall::current() for the duration of a callback or a stub.
+class CurrentCall {
+ public:
+  explicit CurrentCall(ServerCall& call) noexcept : previous_(tlsCurrentCall) { tlsCurrentCall = &call; }
+  ~CurrentCall() { tlsCurrentCall = previous_; }
+  CurrentCall(const CurrentCall&) = delete;
+  CurrentCall& operator=(const CurrentCall&) = delete;
+
+ private:
+  ServerCall* previous_;
+};
+
 // No call of the connection is waiting for its answer.
 bool idle(ServerConn& c) {
   std::lock_guard lk(c.mu);
@@ -170,6 +184,7 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
 }
 
 void ServerImpl::runDispatch(ServerCall& call, Registered& reg) {
+  CurrentCall current(call);
   if (call.isCompleted()) return;  // faulted (shutdown) before a worker got to it
   if (call.orphaned_.load()) {
     // Its connection dropped (or the client orphaned it) while it waited for a worker: running it would
@@ -223,3 +238,11 @@ void ServerImpl::workerLoop() {
 }
 
 }  // namespace midlrt::rpc::detail
+
+namespace midlrt::rpc {
+
+ServerCall* ServerCall::current() noexcept {
+  return detail::tlsCurrentCall;
+}
+
+}  // namespace midlrt::rpc

@@ -149,3 +149,41 @@ TEST(Caller, LocalSocketModeSetsTheSocketFilesPermissions) {
 }
 
 }  // namespace
+
+namespace {
+
+// For managers without a handle_t: ServerCall::current() is the call being served on this thread, in the
+// security callback and the stub, and null elsewhere.
+class CurrentWatcher : public EchoService {
+ public:
+  void dispatch(ServerCall& call) override {
+    sawItself = ServerCall::current() == &call;
+    EchoService::dispatch(call);
+  }
+  std::atomic<bool> sawItself{false};
+};
+
+TEST(Caller, CurrentIsTheCallBeingServedOnThisThread) {
+  EXPECT_EQ(ServerCall::current(), nullptr);
+  for (unsigned workers : {0u, 2u}) {
+    ServerOptions options;
+    options.workerThreads = workers;
+    Server server(options);
+    auto watcher = std::make_shared<CurrentWatcher>();
+    std::atomic<bool> callbackSawIt{false};
+    InterfaceOptions io;
+    io.securityCallback = [&](const ServerCall& call) {
+      callbackSawIt = ServerCall::current() == &call;
+      return status::kOk;
+    };
+    server.registerInterface(kEchoIf, midlrt::rpc::testing::kOpCount, watcher, io);
+    auto ch = Channel::createInProcess(server);
+    Reply reply;
+    ASSERT_EQ(echo(*ch, reply), status::kOk);
+    EXPECT_TRUE(watcher->sawItself.load());
+    EXPECT_TRUE(callbackSawIt.load());
+  }
+  EXPECT_EQ(ServerCall::current(), nullptr);
+}
+
+}  // namespace

@@ -136,6 +136,10 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   uint64_t connectionId() const;
   /// Who is calling (the connection's transport, the peer's address or credentials).
   const CallerInfo& caller() const;
+  /// The call whose stub runs on this thread (its security callback too), or null: for a manager without a
+  /// handle_t parameter (Microsoft's RpcBindingInqAuthClient with a null binding). An [async] manager that
+  /// needs it later keeps what it needs before returning.
+  static ServerCall* current() noexcept;
 
   /// Keeps the call alive after dispatch returns; the runtime will not complete it.
   std::shared_ptr<ServerCall> defer();
