@@ -32,7 +32,7 @@ void putManagerMethod(Data& d, const OperationPlan& op) {
 
 // The client call: a local per parameter, default but for what the client insists on before it sends (a
 // pipe with the functions its direction needs, a context handle that is not NULL), and the arguments after
-// `leading` (the async state, the binding).
+// those `arguments` already holds (the async state, the binding).
 void putClientCall(Data& d, const OperationPlan& op, std::vector<std::string> arguments) {
   Printer locals;
   for (const auto& p : op.params) {

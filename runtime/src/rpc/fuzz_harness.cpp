@@ -2,6 +2,7 @@
 #include "midlrt/rpc/fuzz_harness.h"
 
 #include <chrono>
+#include <mutex>
 
 #include "midlrt/rpc/message.h"
 
