@@ -27,6 +27,8 @@ const std::vector<std::string>& predefinedMacros() {
 
 namespace {
 
+using namespace std::chrono_literals;
+
 struct ProcessResult {
   bool started = false;
   int status = -1;
@@ -127,8 +129,9 @@ ProcessResult runProcess(const std::vector<std::string>& argv, std::chrono::mill
         if (fd.fd >= 0) close(fd.fd);
       break;
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(idleLimit - quiet).count() + 1;
-    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(wait, 1000)));
+    // Until the limit would pass (a millisecond more, so that the wait does not end just short of it).
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(idleLimit - quiet) + 1ms;
+    const int ready = poll(fds, 2, static_cast<int>(wait.count()));
     if (ready < 0) {
       if (errno == EINTR) continue;
       break;
