@@ -18,6 +18,13 @@ Data clientFunction(const RpcInterfacePlan& itf, const OperationPlan& op) {
   put(d, "hasStatusParam", !op.statusParam.empty());
   put(d, "statusParam", op.statusParam);
   put(d, "failureValue", op.statusReturn ? " midl_status" : op.hasResult ? " midl_result" : "");
+  // [in] pipes stream: the request leaves as the runtime's encoder fills it (Channel::invoke's
+  // RequestWriter).
+  put(d, "hasStreamedRequest", op.inPipes > 0);
+  if (op.inPipes > 0) {
+    put(d, "request", statements(op.clientRequestBeforePipes(), Coding::Encode));
+    put(d, "streamedRequest", statements(op.clientRequestPipes(), Coding::Encode));
+  }
   return d;
 }
 

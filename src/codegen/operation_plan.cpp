@@ -296,10 +296,22 @@ std::vector<const ParamPlan*> OperationPlan::serverLocals() const {
 }
 
 wire::Steps OperationPlan::clientRequest() const {
+  wire::Steps out = clientRequestBeforePipes();
+  const wire::Steps pipes = clientRequestPipes();
+  out.insert(out.end(), pipes.begin(), pipes.end());
+  return out;
+}
+
+wire::Steps OperationPlan::clientRequestBeforePipes() const {
   wire::Steps out;
   for (const auto& p : params)
     if (p.in && p.kind != ParamPlan::Kind::Pipe)
       out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
+  return out;
+}
+
+wire::Steps OperationPlan::clientRequestPipes() const {
+  wire::Steps out;
   for (const auto& p : params)  // [in] pipes follow the other [in] parameters
     if (p.in && p.kind == ParamPlan::Kind::Pipe) out.push_back(p.clientWire.front());
   return out;

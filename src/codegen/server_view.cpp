@@ -35,7 +35,14 @@ Data serverView(const FilePlan& plan) {
   put(view, "rpcInterfaces",
       rpcInterfacesView(
           plan, [](const RpcInterfacePlan&, const OperationPlan& op) { return dispatchCase(op); },
-          [](const RpcInterfacePlan& itf, Data& i) { put(i, "opCount", std::to_string(itf.opCount)); }));
+          [](const RpcInterfacePlan& itf, Data& i) {
+            put(i, "opCount", std::to_string(itf.opCount));
+            DataList streamed;
+            for (const auto& op : itf.operations)
+              if (op.streams()) streamed.add(Data(std::to_string(op.opnum)));
+            put(i, "hasStreamedOpnums", !streamed.empty());
+            put(i, "streamedOpnums", streamed.take());
+          }));
   DataList objects;
   for (const auto& itf : plan.objects) {
     if (!itf.hasProxy) continue;

@@ -1,6 +1,7 @@
 // Decoder: construction and the decode-side error paths.
 #include "midlrt/ndr/decoder.h"
 
+#include <limits>
 #include <string>
 
 namespace midlrt::ndr {
@@ -10,6 +11,23 @@ Decoder::Decoder(const std::uint8_t* data, std::size_t size, std::size_t origin)
   if (origin > size)
     throw DecodeError("stub data origin " + std::to_string(origin) + " is beyond the " +
                       std::to_string(size) + " bytes received");
+}
+
+bool Decoder::refill(std::size_t n) {
+  if (source_ == nullptr) return false;
+  const DecoderSource::Window w = source_->next(pos_, n);
+  // The window now starts at the old position: the stream index stays where it was (modulo 2^64, which
+  // alignment, a power of two below it, does not notice).
+  origin_ -= pos_;
+  pos_ = 0;
+  data_ = w.data;
+  size_ = w.size;
+  return n <= size_;
+}
+
+bool Decoder::refillElements(std::uint64_t count, std::size_t minWireSize) {
+  if (source_ == nullptr || count > std::numeric_limits<std::size_t>::max() / minWireSize) return false;
+  return refill(static_cast<std::size_t>(count) * minWireSize);
 }
 
 void Decoder::badVariance(std::uint32_t offset, std::uint32_t actual, std::uint64_t max) {

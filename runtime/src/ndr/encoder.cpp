@@ -1,6 +1,7 @@
 // Encoder: construction, full-pointer ids and the encode-side error paths.
 #include "midlrt/ndr/encoder.h"
 
+#include <cstring>
 #include <string>
 
 namespace midlrt::ndr {
@@ -9,6 +10,17 @@ Encoder::Encoder(Buffer& buffer, std::size_t origin) : buf_(&buffer), origin_(or
   if (origin > buffer.size())
     throw EncodeError("encoder origin " + std::to_string(origin) + " is beyond the buffer's " +
                       std::to_string(buffer.size()) + " bytes");
+}
+
+void Encoder::discardFront(std::size_t n) {
+  const std::size_t held = buf_->size() - origin_;
+  if (n % 8 != 0 || n > held)
+    throw EncodeError("cannot discard " + std::to_string(n) + " of " + std::to_string(held) +
+                      " bytes of stub data (a multiple of 8 up to what is held)");
+  std::uint8_t* front = buf_->data() + origin_;
+  if (held != n) std::memmove(front, front + n, held - n);
+  buf_->resize(origin_ + held - n);
+  discarded_ += n;
 }
 
 bool Encoder::writeFullPointer(const void* p) {

@@ -1,5 +1,7 @@
 // The Channel: made causal (one lane) or non-causal (several lanes in one association group), each call
 // given a lane, blocking and asynchronous calls, disconnect and corking.
+#include <exception>
+
 #include "midlrt/rpc/channel.h"
 
 #include <algorithm>
@@ -117,6 +119,39 @@ Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, c
                    reply.didNotExecute());
   }
   return reply;
+}
+
+Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const RequestWriter& rest,
+                      const CallOptions& options) {
+  Reply reply;
+  std::exception_ptr restError;
+  uint32_t s = detail::invokeBlocking(pick(), iface, opnum, request, reply, options, &rest, &restError);
+  if (restError) std::rethrow_exception(restError);
+  if (s != status::kOk) {
+    throw RpcError(s, "opnum " + std::to_string(opnum) + " of " + iface.uuid.toString(),
+                   reply.didNotExecute());
+  }
+  return reply;
+}
+
+uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request,
+                            const RequestWriter& rest, Reply& reply, const CallOptions& options) {
+  std::exception_ptr restError;
+  uint32_t s;
+  try {
+    s = detail::invokeBlocking(pick(), iface, opnum, request, reply, options, &rest, &restError);
+  } catch (const RpcError& e) {
+    reply.setDidNotExecute(e.didNotExecute());  // a refused bind
+    return e.status();
+  } catch (const std::bad_alloc&) {
+    reply.setDidNotExecute(false);
+    return status::kReplyTooBig;
+  } catch (...) {
+    reply.setDidNotExecute(false);
+    return status::kCallFailed;
+  }
+  if (restError) std::rethrow_exception(restError);  // the application's own, from its pipe
+  return s;
 }
 
 CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message request, Completion done,

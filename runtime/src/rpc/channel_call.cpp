@@ -1,9 +1,11 @@
 // Issuing one call on a lane: its call_id and deadline, the request written in place or in fragments, the
 // blocking call, and the CallHandle that cancels or abandons it.
 #include <algorithm>
+#include <exception>
 #include <vector>
 
 #include "channel_impl.h"
+#include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/status.h"
 
 namespace midlrt::rpc {
@@ -92,6 +94,93 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
 }
 }  // namespace
 
+// The request of a streamed call, sent as the application's writer fills it: each flush sends the whole
+// fragments (of the connection's max_xmit_frag) written so far and drops them from the message; finish()
+// sends the rest with PFC_LAST_FRAG. The body of every fragment but the last is a multiple of 8 bytes, so the
+// bytes left keep their alignment. alloc_hint is 0 throughout: the request's length is not known yet.
+class RequestStreamer final : public ndr::EncoderSink {
+ public:
+  RequestStreamer(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, const Uuid* object)
+      : conn_(c), callId_(callId) {
+    q_.contextId = ctx;
+    q_.opnum = opnum;
+    if (object != nullptr) q_.object = *object;
+    headerSize_ = pdu::requestHeaderSize(q_);
+    maxBody_ = (size_t{c.xmitFrag} - headerSize_) & ~size_t{7};
+  }
+
+  void flush(ndr::Encoder& e) override {
+    if (!send(e, false))
+      throw RpcError(status::kCallFailed, "the connection broke while the request streamed");
+  }
+  // The last fragment(s); false if the connection broke.
+  bool finish(ndr::Encoder& e) { return send(e, true); }
+  bool sentAny() const { return sentAny_; }
+  bool broken() const { return broken_; }
+
+ private:
+  bool send(ndr::Encoder& e, bool last) {
+    ndr::Buffer& b = e.buffer();
+    const size_t held = b.size() - e.origin();
+    size_t frags = held / maxBody_;
+    if (last) frags = held == 0 ? 1 : (held + maxBody_ - 1) / maxBody_;
+    if (frags == 0) return true;
+    headers_.resize(frags * headerSize_);
+    iov_.clear();
+    const uint8_t* body = b.data() + e.origin();
+    size_t off = 0;
+    for (size_t i = 0; i < frags; ++i, off += maxBody_) {
+      const size_t len = std::min(maxBody_, held - off);
+      uint8_t flags = pdu::kConcMpx;
+      if (!sentAny_ && i == 0) flags |= pdu::kFirstFrag;
+      if (last && i + 1 == frags) flags |= pdu::kLastFrag;
+      pdu::encodeRequestHeader(headers_.data() + i * headerSize_, flags, callId_, q_, len);
+      iov_.push_back(iovec{headers_.data() + i * headerSize_, headerSize_});
+      if (len != 0) iov_.push_back(iovec{const_cast<uint8_t*>(body + off), len});
+    }
+    // Past the cork of a Channel::Cork, in order: a streamed request is never held whole in memory.
+    if (!conn_.sendNow(iov_.data(), static_cast<int>(iov_.size()))) {
+      broken_ = true;
+      return false;
+    }
+    sentAny_ = true;
+    if (!last) e.discardFront(frags * maxBody_);
+    return true;
+  }
+
+  ClientConn& conn_;
+  uint32_t callId_;
+  pdu::Request q_;
+  size_t headerSize_ = 0;
+  size_t maxBody_ = 0;
+  bool sentAny_ = false;
+  bool broken_ = false;
+  std::vector<uint8_t> headers_;
+  std::vector<iovec> iov_;
+};
+
+bool ChannelImpl::claimForStreaming(const CallPtr& call) {
+  std::lock_guard lk(mu);
+  ClientConn& c = *call->conn;
+  if (!c.exclusive) return true;
+  if (c.activeCall != 0 || call->done) return false;
+  c.activeCall = call->callId;
+  return true;
+}
+
+void ChannelImpl::abandonUnsent(const CallPtr& call, bool partlySent) {
+  std::vector<CallPtr> done;
+  std::unique_lock lk(mu);
+  if (call->done) return;
+  finish(call, status::kCallCancelled, done);
+  if (partlySent) {
+    lk.unlock();
+    call->conn->sendBare(pdu::PType::kOrphaned, call->callId);
+    lk.lock();
+  }
+  runCompletions(lk, done, nullptr);
+}
+
 bool ChannelImpl::sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                               const Uuid* object) {
   return layOutRequest(c, callId, ctx, opnum, req, object,
@@ -123,13 +212,48 @@ bool ChannelImpl::submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Mess
   return sendRequest(c, call->callId, ctx, opnum, req, object);
 }
 
+namespace {
+// Sends a streamed call's request: the whole of it as `rest` writes it, or (on a busy exclusive connection)
+// written first and submitted. An exception from `rest` abandons the call and goes to `restError`.
+bool sendStreamed(ChannelImpl& impl, const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& request,
+                  const RequestWriter& rest, const Uuid* object, std::exception_ptr& restError) {
+  ndr::Encoder e(request.buffer(), request.headroom());
+  if (!impl.claimForStreaming(call)) {
+    try {
+      rest(e);
+    } catch (...) {
+      restError = std::current_exception();
+      impl.abandonUnsent(call, false);
+      return true;
+    }
+    return impl.submit(call, ctx, opnum, request, object);
+  }
+  RequestStreamer streamer(*call->conn, call->callId, ctx, opnum, object);
+  e.setSink(&streamer);
+  try {
+    rest(e);
+  } catch (...) {
+    if (streamer.broken()) return false;
+    restError = std::current_exception();
+    impl.abandonUnsent(call, streamer.sentAny());
+    return true;
+  }
+  return streamer.finish(e);
+}
+}  // namespace
+
 uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
-                        Reply& reply, const CallOptions& options) {
+                        Reply& reply, const CallOptions& options, const RequestWriter* rest,
+                        std::exception_ptr* restError) {
   std::shared_ptr<ClientConn> c;
   uint16_t ctx = impl.ensureContext(iface, c);
   auto call = impl.registerCall(c, ClientCall::Kind::kRequest, options.timeout, nullptr);
   if (call->done) return call->status;
-  if (!impl.submit(call, ctx, opnum, request, impl.objectFor(options))) {
+  const bool sent = rest != nullptr ? sendStreamed(impl, call, ctx, opnum, request, *rest,
+                                                   impl.objectFor(options), *restError)
+                                    : impl.submit(call, ctx, opnum, request, impl.objectFor(options));
+  if (rest != nullptr && *restError) return status::kCallCancelled;
+  if (!sent) {
     std::vector<CallPtr> done;
     std::unique_lock lk(impl.mu);
     impl.failConnection(c, status::kCallFailed, done);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -176,6 +177,12 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Sends the call's request, or, on an exclusive connection with a call in flight, queues it (encoded)
   // until that call ends. False if the connection broke.
   bool submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& req, const Uuid* object);
+  // A streamed request may go out as it is written: the connection is not exclusive, or is and free (the
+  // call then holds it). False: it is written whole and submitted.
+  bool claimForStreaming(const CallPtr& call);
+  // Ends a call whose request the application's writer abandoned: locally, and with an orphaned PDU when
+  // part of it was sent.
+  void abandonUnsent(const CallPtr& call, bool partlySent);
   // The call's object UUID, else the one of the string binding ("uuid@ncacn_ip_tcp:...").
   const Uuid* objectFor(const CallOptions& o) const {
     if (o.object != nullptr) return o.object;
@@ -188,8 +195,11 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
 };
 
 // One blocking call: throws RpcError (with a description) when the connection or the presentation
-// context cannot be set up, and returns the call's status otherwise.
+// context cannot be set up, and returns the call's status otherwise. With `rest` the request streams
+// (Channel::invoke with a RequestWriter); an exception `rest` throws abandons the call and is stored in
+// `restError` for the caller to rethrow.
 uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
-                        Reply& reply, const CallOptions& options);
+                        Reply& reply, const CallOptions& options, const RequestWriter* rest = nullptr,
+                        std::exception_ptr* restError = nullptr);
 
 }  // namespace midlrt::rpc::detail

@@ -12,6 +12,7 @@ ServerCall::ServerCall(Token, std::shared_ptr<detail::ServerConn> conn, uint32_t
 
 ServerCall::~ServerCall() {
   // A deferred call dropped without an answer still gets one, so the client is never left waiting.
+  if (stream_) stream_->finish();
   if (state_.load() == 0 && conn_) {
     state_.store(1);
     conn_->sendFault(*this, status::kCallFailed, 0);
@@ -33,7 +34,13 @@ std::shared_ptr<ServerCall> ServerCall::defer() {
 
 bool ServerCall::claim() {
   int expected = 0;
-  return state_.compare_exchange_strong(expected, 1, std::memory_order_acq_rel);
+  if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) return false;
+  if (stream_) stream_->finish();  // the rest of a streamed request is not needed any more
+  return true;
+}
+
+void ServerCall::streamRequest(ndr::Decoder& d) {
+  if (stream_) d.setSource(stream_.get());
 }
 
 void ServerCall::complete() {
@@ -61,6 +68,7 @@ void ServerCall::onCancel(std::function<void()> fn) {
 
 void ServerCall::markCancelled(bool orphaned) {
   if (orphaned) orphaned_.store(true);
+  if (stream_) stream_->abort();
   if (cancelled_.exchange(true)) return;
   std::function<void()> fn;
   {

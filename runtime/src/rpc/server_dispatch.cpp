@@ -2,6 +2,8 @@
 // context and opnum, and running the stub inline on the I/O thread or on the worker pool.
 #include <algorithm>
 #include <new>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "midlrt/ndr/error.h"
@@ -85,6 +87,11 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
     }
     if (body.stubLength > opts.maxRequestSize) return false;
     if (last) return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength));
+    if (streamsCall(*c, q)) {
+      // Dispatched now; the rest of the request goes to the call's stream as it comes.
+      if (c->streams.count(callId) != 0) return false;
+      return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength), true);
+    }
     // A call the connection may not start, or a request beyond the bounds on reassembly, is refused at its
     // first fragment; its later fragments then name no partial call and are discarded.
     if (c->partial.size() >= opts.maxPartialCallsPerConnection ||
@@ -109,6 +116,7 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
     c->partial.emplace(callId, std::move(p));
     return true;
   }
+  if (c->streams.count(callId) != 0) return feedStream(c, callId, body, last);
   auto it = c->partial.find(callId);
   if (it == c->partial.end()) return true;  // rest of an orphaned or refused call
   switch (growPartial(*c, it->second, body.stubLength)) {
@@ -131,8 +139,27 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
   return startCall(c, callId, p.request, std::move(p.data));
 }
 
+bool ServerImpl::streamsCall(const ServerConn& c, const pdu::Request& q) const {
+  auto it = std::find_if(c.contexts.begin(), c.contexts.end(),
+                         [&](const BoundContext& bc) { return bc.contextId == q.contextId; });
+  return it != c.contexts.end() && q.opnum < it->reg->opCount && it->reg->dispatcher->streams(q.opnum);
+}
+
+bool ServerImpl::feedStream(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Body& body,
+                            bool last) {
+  auto it = c->streams.find(callId);
+  std::shared_ptr<RequestStream> stream = it->second;
+  if (last) c->streams.erase(it);
+  if (stream->feed(body.stub, body.stubLength, last)) {
+    std::lock_guard lk(c->mu);
+    c->streamPaused = true;
+    c->updateEventsLocked();
+  }
+  return true;
+}
+
 bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
-                           std::vector<uint8_t>&& stub) {
+                           std::vector<uint8_t>&& stub, bool streamed) {
   // Only this thread adds calls, so the count cannot grow between this look and the emplace below.
   if (atCallLimit(*c, opts.maxCallsPerConnection)) {
     c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
@@ -149,6 +176,13 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
     std::lock_guard lk(c->mu);
     if (!c->active.emplace(callId, call).second) return false;  // call_id reused while in flight
   }
+  if (streamed) {
+    // Its later fragments are fed to the stream even when the call is refused below (they are then
+    // discarded), so that they are not mistaken for a new request.
+    call->stream_ =
+        std::make_shared<RequestStream>(c, call->request_, opts.pipeWindowBytes, opts.maxRequestSize);
+    c->streams.emplace(callId, call->stream_);
+  }
   if (draining) {
     call->faultUnexecuted(status::kServerTooBusy);
     return true;
@@ -156,7 +190,7 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
   // MS-RPCE 2.2.2, "alloc_hint Interpretation": a non-zero alloc_hint (the first fragment's: the stub
   // data of every fragment) above the stub data that came is a reason to reject the call. Below it is not:
   // alloc_hint is a hint, and more data than it announced is bounded by ServerOptions::maxRequestSize alone.
-  if (q.allocHint != 0 && q.allocHint > call->request_.size()) {
+  if (!streamed && q.allocHint != 0 && q.allocHint > call->request_.size()) {
     call->faultUnexecuted(status::kProtoError);
     return true;
   }
@@ -171,7 +205,9 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
     call->faultUnexecuted(status::kOpRangeError);
     return true;
   }
-  if (workers.empty()) {
+  if (workers.empty() && it->reg->dispatcher->streams(q.opnum)) {
+    runOnOwnThread(std::move(call), it->reg);  // its manager may block on pipes: not on the I/O thread
+  } else if (workers.empty()) {
     runDispatch(*call, *it->reg);
   } else {
     {
@@ -220,6 +256,30 @@ void ServerImpl::runDispatch(ServerCall& call, Registered& reg) {
     call.fault(status::kFaultRemoteNoMemory);
   } catch (...) {
     call.fault(status::kCallFailed);
+  }
+}
+
+void ServerImpl::runOnOwnThread(std::shared_ptr<ServerCall> call, std::shared_ptr<Registered> reg) {
+  {
+    std::lock_guard lk(spawnMu);
+    ++spawned;
+  }
+  try {
+    std::thread([this, call, reg]() mutable {
+      runDispatch(*call, *reg);
+      call.reset();
+      reg.reset();
+      std::lock_guard lk(spawnMu);
+      --spawned;
+      spawnCv.notify_all();
+    }).detach();
+  } catch (const std::system_error&) {
+    // No thread to be had: the call fails (not executed); the server goes on.
+    {
+      std::lock_guard lk(spawnMu);
+      --spawned;
+    }
+    call->faultUnexecuted(status::kServerTooBusy);
   }
 }
 

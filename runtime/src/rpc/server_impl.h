@@ -20,6 +20,7 @@
 #include "io.h"
 #include "midlrt/rpc/pdu.h"
 #include "midlrt/rpc/server.h"
+#include "request_stream.h"
 
 namespace midlrt::rpc::detail {
 
@@ -70,6 +71,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   bool multiplexed = false;
   std::vector<BoundContext> contexts;
   std::unordered_map<uint32_t, Partial> partial;
+  // Streamed calls whose request is still arriving (dispatched at their first fragment), by call_id.
+  std::unordered_map<uint32_t, std::shared_ptr<RequestStream>> streams;
   size_t reassemblyBytes = 0;  // capacity of every Partial's data, counted in ServerImpl::reassemblyBytes too
   bool inReady = false;        // in ServerImpl::ready: whole PDUs wait in rbuf for the next turn
   // Read timeout: whether the connection is inside a PDU or a fragmented request, and since when no PDU has
@@ -85,6 +88,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   bool batching = false;
   bool pollOut = false;
   bool readPaused = false;  // too many response bytes unsent: requests wait in the socket (backpressure)
+  bool streamPaused = false;  // a streamed call's manager has not pulled what came: the same, until it does
   uint16_t xmitFrag = pdu::kMinFragSize;
   std::unordered_map<uint32_t, std::shared_ptr<ServerCall>> active;
   std::shared_ptr<Association> association;
@@ -96,7 +100,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);
   void flushMaybeLocked();
   void flushLocked();
-  // Sets the epoll events from readPaused and pollOut.
+  bool pausedLocked() const { return readPaused || streamPaused; }
+  // Sets the epoll events from readPaused, streamPaused and pollOut.
   void updateEventsLocked();
 };
 
@@ -116,6 +121,8 @@ struct ServerImpl {
   std::mutex adoptMu;
   std::vector<int> adopted;
   std::unordered_map<uint64_t, std::shared_ptr<ServerConn>> conns;  // I/O thread only
+  // Connections a streamed call's manager let read again (RequestStream::next), for the I/O thread.
+  std::vector<std::weak_ptr<ServerConn>> resumed;  // under adoptMu
   uint64_t nextConnId = kFirstConnId;
   std::atomic<size_t> connCount{0};
   // Association groups by id (I/O thread only). Ids start at a random value, so that the id a client kept
@@ -138,6 +145,10 @@ struct ServerImpl {
   std::deque<std::pair<std::shared_ptr<ServerCall>, std::shared_ptr<Registered>>> queue;
   bool qStop = false;
   std::vector<std::thread> workers;
+  // Streamed calls on a server without workers each run on a thread of their own; shutdown waits for them.
+  std::mutex spawnMu;
+  std::condition_variable spawnCv;
+  size_t spawned = 0;
 
   // server_loop.cpp: the I/O thread.
   explicit ServerImpl(ServerOptions o);
@@ -148,6 +159,8 @@ struct ServerImpl {
   void addConnection(int fd, const std::string& secAddr);
   void onReadable(const std::shared_ptr<ServerConn>& c, uint32_t events);
   void onWritable(const std::shared_ptr<ServerConn>& c);
+  // From any thread: the connection, paused for a streamed call, may read again.
+  void resumeReading(const std::shared_ptr<ServerConn>& c);
   // Handles the whole PDUs in the connection's read buffer, up to a turn's share; stops early while the
   // peer does not take its responses.
   void processBuffer(const std::shared_ptr<ServerConn>& c);
@@ -184,8 +197,15 @@ struct ServerImpl {
   enum class Grow { kOk, kRefuse, kClose };
   Grow growPartial(ServerConn& c, Partial& p, size_t more);
   void dropPartial(ServerConn& c, uint32_t callId);
+  // A request whose stub data is all there, or (with `streamed`) the first fragment of a streamed call's.
   bool startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
-                 std::vector<uint8_t>&& stub);
+                 std::vector<uint8_t>&& stub, bool streamed = false);
+  // The first fragment of a request: whether its operation streams (the context and opnum are valid, and
+  // the dispatcher says so).
+  bool streamsCall(const ServerConn& c, const pdu::Request& q) const;
+  // A later fragment of a streamed call; false when the connection must be closed.
+  bool feedStream(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Body& body, bool last);
+  void runOnOwnThread(std::shared_ptr<ServerCall> call, std::shared_ptr<Registered> reg);
   // Asks the interface's security callback, then runs its dispatcher.
   static void runDispatch(ServerCall& call, Registered& reg);
   void workerLoop();

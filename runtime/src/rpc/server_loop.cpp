@@ -73,11 +73,23 @@ void ServerImpl::loop() {
         ssize_t rc = ::read(evfd, &v, sizeof v);
         (void)rc;
         std::vector<int> fds;
+        std::vector<std::weak_ptr<ServerConn>> again;
         {
           std::lock_guard lk(adoptMu);
           fds.swap(adopted);
+          again.swap(resumed);
         }
         for (int fd : fds) addConnection(fd, std::string());
+        for (auto& weak : again) {
+          std::shared_ptr<ServerConn> c = weak.lock();
+          if (!c || c->fd < 0) continue;
+          {
+            std::lock_guard lk(c->mu);
+            c->streamPaused = false;
+            c->updateEventsLocked();
+          }
+          if (!c->inReady) processBuffer(c);  // the PDUs that waited in the buffer, then the socket's
+        }
         if (stopping && !draining) beginDrain();
       } else if (id < kFirstConnId) {
         acceptOn(id);
@@ -179,7 +191,7 @@ void ServerImpl::sweepTimeouts(std::chrono::steady_clock::time_point now) {
     bool paused, busy;
     {
       std::lock_guard lk(c->mu);
-      paused = c->readPaused;
+      paused = c->pausedLocked();
       busy = !c->active.empty() || !c->out.empty();
     }
     if (paused || c->inReady) {
@@ -236,6 +248,7 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
   reassemblyBytes -= c->reassemblyBytes;
   c->reassemblyBytes = 0;
   std::unordered_map<uint32_t, Partial>().swap(c->partial);
+  c->streams.clear();
   c->contexts.clear();  // drops the dispatchers: calls a stub still holds must not keep them alive in a cycle
   c->rbuf.reset();
   for (auto& [id, call] : calls) call->markCancelled(true);
@@ -248,6 +261,14 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
   if (acceptPaused) setAccepting(true);  // a descriptor is free again
 }
 
+void ServerImpl::resumeReading(const std::shared_ptr<ServerConn>& c) {
+  {
+    std::lock_guard lk(adoptMu);
+    resumed.push_back(c);
+  }
+  wake();
+}
+
 void ServerImpl::onWritable(const std::shared_ptr<ServerConn>& c) {
   bool resume = false;
   {
@@ -257,7 +278,7 @@ void ServerImpl::onWritable(const std::shared_ptr<ServerConn>& c) {
     if (c->out.empty()) c->pollOut = false;
     if (c->readPaused && c->out.pendingBytes() <= opts.maxUnsentResponseBytes / 2) {
       c->readPaused = false;
-      resume = true;
+      resume = !c->streamPaused;
     }
     c->updateEventsLocked();
   }
@@ -269,7 +290,7 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c, uint32_t event
   bool paused;
   {
     std::lock_guard lk(c->mu);
-    paused = c->readPaused;
+    paused = c->pausedLocked();
   }
   if (paused) {
     if (events & (EPOLLHUP | EPOLLERR)) closeConnection(c);  // the peer is gone: nothing will drain
@@ -291,6 +312,7 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c, uint32_t event
 
 bool ServerImpl::pauseIfBacklogged(ServerConn& c) {
   std::lock_guard lk(c.mu);
+  if (c.streamPaused) return true;  // a streamed call's manager has to catch up first
   if (c.out.pendingBytes() <= opts.maxUnsentResponseBytes) return false;
   c.flushLocked();
   if (c.out.pendingBytes() <= opts.maxUnsentResponseBytes) return false;
@@ -349,7 +371,7 @@ void ServerImpl::processBuffer(const std::shared_ptr<ServerConn>& c) {
   // The read timeout runs while the peer is inside a PDU or a fragmented request, from the last PDU that
   // completed: a peer trickling bytes without ever finishing a PDU is closed all the same.
   auto now = std::chrono::steady_clock::now();
-  bool mid = left != 0 || !c->partial.empty();
+  bool mid = left != 0 || !c->partial.empty() || !c->streams.empty();
   if (progressed || (mid && !c->midRequest)) c->stallSince = now;
   c->midRequest = mid;
   c->lastActivity = now;
@@ -397,7 +419,10 @@ bool ServerImpl::handlePdu(const std::shared_ptr<ServerConn>& c, const pdu::View
     case pdu::PType::kCoCancel:
     case pdu::PType::kOrphaned: {
       bool orphaned = v.header.type == pdu::PType::kOrphaned;
-      if (orphaned) dropPartial(*c, v.header.callId);
+      if (orphaned) {
+        dropPartial(*c, v.header.callId);
+        c->streams.erase(v.header.callId);  // its client sends no more of it
+      }
       std::shared_ptr<ServerCall> call;
       {
         std::lock_guard lk(c->mu);

@@ -27,7 +27,7 @@ void ServerConn::flushLocked() {
 void ServerConn::updateEventsLocked() {
   if (closed) return;
   epoll_event ev{};
-  ev.events = (readPaused ? 0u : uint32_t{EPOLLIN}) | (pollOut ? uint32_t{EPOLLOUT} : 0u);
+  ev.events = (pausedLocked() ? 0u : uint32_t{EPOLLIN}) | (pollOut ? uint32_t{EPOLLOUT} : 0u);
   ev.data.u64 = id;
   ::epoll_ctl(server->epfd, EPOLL_CTL_MOD, fd, &ev);
 }

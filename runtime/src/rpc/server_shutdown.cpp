@@ -24,6 +24,9 @@ void ServerImpl::shutdown() {
     qCv.notify_all();
     for (auto& w : workers) w.join();
     workers.clear();
+    // Streamed calls on threads of their own: their connections are closed, so their pipes fail.
+    std::unique_lock sl(spawnMu);
+    spawnCv.wait(sl, [&] { return spawned == 0; });
     running = false;
   }
   {

@@ -12,10 +12,13 @@ int32_t Sum(const ::midlrt::Binding& h, int32_t scale, LONG_PIPE& values, int32_
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
     midl_e.write<int32_t>(scale);
-    ::midlrt::ndr::writePipeInPlace(midl_e, values, 4);
   }
+  // The [in] pipes: each chunk pulled is sent in the request's next fragments.
+  const ::midlrt::rpc::RequestWriter midl_pipes = [&](::midlrt::ndr::Encoder& midl_e) {
+    ::midlrt::ndr::writePipeInPlace(midl_e, values, 4);
+  };
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 0, midl_request);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 0, midl_request, midl_pipes);
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   count = midl_d.read<int32_t>();
   midl_result = midl_d.read<int32_t>();
@@ -46,10 +49,13 @@ int32_t Echo(const ::midlrt::Binding& h, BYTE_PIPE& input, BYTE_PIPE& output) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipeInPlace(midl_e, input, 1);
   }
+  // The [in] pipes: each chunk pulled is sent in the request's next fragments.
+  const ::midlrt::rpc::RequestWriter midl_pipes = [&](::midlrt::ndr::Encoder& midl_e) {
+    ::midlrt::ndr::writePipeInPlace(midl_e, input, 1);
+  };
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 2, midl_request);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 2, midl_request, midl_pipes);
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   ::midlrt::ndr::readPipe(midl_d, output, [](::midlrt::ndr::Decoder& midl_d, std::vector<uint8_t>& midl_c, uint32_t midl_n) {
     midl_d.readBulk(midl_c, midl_n);
@@ -63,6 +69,9 @@ int32_t Scale(const ::midlrt::Binding& h, SAMPLE_PIPE& samples) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+  }
+  // The [in] pipes: each chunk pulled is sent in the request's next fragments.
+  const ::midlrt::rpc::RequestWriter midl_pipes = [&](::midlrt::ndr::Encoder& midl_e) {
     ::midlrt::ndr::writePipe(midl_e, samples, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
       static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
       {
@@ -70,9 +79,9 @@ int32_t Scale(const ::midlrt::Binding& h, SAMPLE_PIPE& samples) {
         midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
       }
     });
-  }
+  };
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 3, midl_request);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 3, midl_request, midl_pipes);
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   ::midlrt::ndr::readPipe(midl_d, samples, [](::midlrt::ndr::Decoder& midl_d, std::vector<SAMPLE>& midl_c, uint32_t midl_n) {
     static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
@@ -89,11 +98,14 @@ int32_t Concat(const ::midlrt::Binding& h, LONG_PIPE& first, LONG_PIPE& second, 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+  }
+  // The [in] pipes: each chunk pulled is sent in the request's next fragments.
+  const ::midlrt::rpc::RequestWriter midl_pipes = [&](::midlrt::ndr::Encoder& midl_e) {
     ::midlrt::ndr::writePipeInPlace(midl_e, first, 4);
     ::midlrt::ndr::writePipeInPlace(midl_e, second, 4);
-  }
+  };
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 4, midl_request);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 4, midl_request, midl_pipes);
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
   ::midlrt::ndr::readPipe(midl_d, joined, [](::midlrt::ndr::Decoder& midl_d, std::vector<int32_t>& midl_c, uint32_t midl_n) {
     midl_d.readBulk(midl_c, midl_n);

@@ -17,6 +17,7 @@ public:
         LONG_PIPE values;
         int32_t count{};
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         scale = midl_d.read<int32_t>();
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
         auto& midl_pipe_d = midl_d;
@@ -54,6 +55,7 @@ public:
         BYTE_PIPE input;
         BYTE_PIPE output;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
         auto& midl_pipe_d = midl_d;
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
@@ -75,6 +77,7 @@ public:
       case 3: {
         SAMPLE_PIPE samples;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
         auto& midl_pipe_d = midl_d;
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
@@ -102,6 +105,7 @@ public:
         LONG_PIPE second;
         LONG_PIPE joined;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
         auto& midl_pipe_d = midl_d;
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
@@ -125,6 +129,20 @@ public:
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+    }
+  }
+
+  // Operations with pipes: dispatched at their request's first fragment, their pipes streamed.
+  bool streams(uint16_t midl_opnum) const override {
+    switch (midl_opnum) {
+      case 0:
+      case 1:
+      case 2:
+      case 3:
+      case 4:
+        return true;
+      default:
+        return false;
     }
   }
 

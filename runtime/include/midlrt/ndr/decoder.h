@@ -25,6 +25,26 @@ struct Variance {
   std::uint32_t actualCount;  ///< how many elements are transmitted
 };
 
+/// The bytes of a message that arrives while it is decoded (a streamed request, whose [in] pipes the
+/// manager reads as their fragments come): a Decoder given a source asks it for more bytes where a Decoder
+/// over a whole message would report it truncated.
+class DecoderSource {
+ public:
+  /// The bytes a Decoder reads from: the first unconsumed byte onwards.
+  struct Window {
+    const std::uint8_t* data;  ///< the first byte not yet consumed
+    std::size_t size;          ///< bytes from there on
+  };
+  /// The Decoder has consumed the first `consumed` bytes of its current window and needs `need` bytes
+  /// after them. Blocks until they have arrived, or the message has ended (then fewer: the Decoder reports
+  /// the message truncated), and returns the window that starts at the first unconsumed byte; the old one is
+  /// no longer valid. Throws to abort the decode (a call cancelled, a connection closed, a need too large).
+  virtual Window next(std::size_t consumed, std::size_t need) = 0;
+
+ protected:
+  ~DecoderSource() = default;
+};
+
 /// Reads NDR 2.0 (little-endian) from a byte span it does not own. Reading starts at `origin`, and alignment
 /// is relative to it (the stub data start, after the PDU header). Every read is bounds-checked and every
 /// count is checked against the bytes remaining before anything is allocated; violations throw DecodeError.
@@ -40,6 +60,16 @@ class Decoder {
   std::size_t position() const noexcept { return pos_ - origin_; }
   std::size_t remaining() const noexcept { return size_ - pos_; }
   ///@}
+
+  /// Reads the rest of the message from `source` as it arrives (see DecoderSource); null: the bytes given to
+  /// the constructor are the whole message. The source must outlive the decoding.
+  void setSource(DecoderSource* source) noexcept { source_ = source; }
+  /// The bytes left after the position, once at least `atLeast` of them are there: with a source, waits for
+  /// them (fewer at the end of the message); without one, what remaining() says.
+  std::size_t available(std::size_t atLeast) {
+    if (remaining() < atLeast) refill(atLeast);
+    return remaining();
+  }
 
   /// Skips padding up to the next multiple of `n` (padding contents are ignored, as the spec allows).
   void align(std::size_t n) {
@@ -105,8 +135,8 @@ class Decoder {
 
   /// Throws unless `count` elements of at least `minWireSize` bytes each can fit in what remains. Generated
   /// code calls it before reserving room for elements it decodes one by one (structs with pointers...).
-  void requireElements(std::uint64_t count, std::size_t minWireSize, const char* what) const {
-    if (minWireSize != 0 && count > remaining() / minWireSize)
+  void requireElements(std::uint64_t count, std::size_t minWireSize, const char* what) {
+    if (minWireSize != 0 && count > remaining() / minWireSize && !refillElements(count, minWireSize))
       detail::throwCountTooLarge(what, count, minWireSize, remaining());
   }
 
@@ -235,9 +265,13 @@ class Decoder {
   /// Tag meaning "conformant string: read max_count from the stream".
   struct ReadMax {};
 
-  void need(std::size_t n, const char* what) const {
-    if (n > size_ - pos_) detail::throwTruncated(what, n, size_ - pos_);
+  void need(std::size_t n, const char* what) {
+    if (n > size_ - pos_ && !refill(n)) detail::throwTruncated(what, n, size_ - pos_);
   }
+  // With a source: waits for `n` bytes after the position; false when the message ends sooner (or without a
+  // source).
+  bool refill(std::size_t n);
+  bool refillElements(std::uint64_t count, std::size_t minWireSize);
   template <class C, class Max>
   std::basic_string<C> readStringT(Max maxHint) {
     std::basic_string<C> s;
@@ -287,6 +321,7 @@ class Decoder {
   std::unordered_map<std::uint32_t, FullEntry> fullObjects_;
   std::unordered_set<const void*> fullClaimed_;
   FullPointerGraph* graph_ = nullptr;
+  DecoderSource* source_ = nullptr;
 };
 
 }  // namespace midlrt::ndr

@@ -21,6 +21,20 @@ namespace midlrt::ndr {
 /// the bytes 'U' 's' 'e' 'r' (0x72657355 little-endian).
 inline constexpr std::uint32_t kUserMarshalMarker = 0x72657355u;
 
+class Encoder;
+
+/// Where the bytes of a message go while it is still being written (a streamed request or response, whose
+/// pipe chunks leave as they are produced): Encoder::flush() hands the encoder to the sink, which sends what
+/// it wants of the stub data written so far and drops it with Encoder::discardFront().
+class EncoderSink {
+ public:
+  /// Called by Encoder::flush() (between pipe chunks).
+  virtual void flush(Encoder& encoder) = 0;
+
+ protected:
+  ~EncoderSink() = default;
+};
+
 /// Writes NDR 2.0 (little-endian) at the end of a Buffer. Alignment is relative to `origin`, the offset in
 /// the buffer where the stub data starts (the RPC layer keeps its PDU header in front of it); padding bytes
 /// are zero. One Encoder per marshaled message: it owns the referent-id counter and the full-pointer table.
@@ -36,7 +50,19 @@ class Encoder {
   /// The buffer written to (for in-place writers such as writePipeInPlace).
   Buffer& buffer() noexcept { return *buf_; }
   /// Bytes of stub data written so far (the NDR stream index of the next byte).
-  std::size_t position() const noexcept { return buf_->size() - origin_; }
+  std::size_t position() const noexcept { return buf_->size() - origin_ + discarded_; }
+  /// Where the stub data not yet discarded starts in the buffer.
+  std::size_t origin() const noexcept { return origin_; }
+
+  /// Streams the message to `sink` (see EncoderSink); null (the default): the buffer holds it all.
+  void setSink(EncoderSink* sink) noexcept { sink_ = sink; }
+  /// Offers what has been written to the sink, if there is one (writers of pipes call it after each chunk).
+  void flush() {
+    if (sink_ != nullptr) sink_->flush(*this);
+  }
+  /// Drops the first `n` bytes of stub data (a multiple of 8, which the sink has sent): the buffer keeps what
+  /// follows them at origin(), and positions, so alignment, go on from where they were.
+  void discardFront(std::size_t n);
 
   /// Writes zero bytes up to the next multiple of `n` (1, 2, 4 or 8).
   void align(std::size_t n) {
@@ -252,6 +278,8 @@ class Encoder {
 
   Buffer* buf_;
   std::size_t origin_;
+  std::size_t discarded_ = 0;  // stub data bytes discardFront() dropped
+  EncoderSink* sink_ = nullptr;
   std::uint32_t nextId_ = kFirstReferentId;
   unsigned depth_ = 0;
   unsigned maxDepth_ = kDefaultMaxDepth;

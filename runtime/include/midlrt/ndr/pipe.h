@@ -17,10 +17,12 @@
 // manager that returns before it has drained every [in] pipe and ended every [out] pipe faults the call with
 // RPC_X_PIPE_DISCIPLINE_ERROR, as Microsoft's runtime does.
 //
-// This runtime moves a pipe's chunks inside its call's request and response PDUs: the client pulls every
-// [in] chunk before sending the request, and pushes [out] chunks once the response has arrived. So a pipe is
-// bounded by the largest request and reply (ServerOptions::maxRequestSize, ChannelOptions::maxReplySize),
-// and the server's manager starts once the whole request has arrived.
+// Streaming (synchronous operations; the RPC layer does the sending): the client's [in] chunks leave in
+// the request's fragments as pull produces them (writePipe and writePipeInPlace flush the Encoder after each
+// chunk), and the server dispatches the call at the request's first fragment, its manager's pull returning
+// what has arrived (the Decoder reads from a DecoderSource). [out] chunks still travel in one reply that the
+// client reassembles before pushing them, and [async] operations still move a pipe inside one request and
+// one reply (bounded by ServerOptions::maxRequestSize and ChannelOptions::maxReplySize).
 // Unlike the rest of the NDR layer (C++17), this needs C++20 for std::span, as generated code does.
 #pragma once
 
@@ -143,6 +145,7 @@ void writePipe(Encoder& e, Pipe<T>& pipe, WriteElements&& write) {
     e.writeConformance(n);
     if (n == 0) return;
     write(e, std::span<const T>(chunk.data(), n));
+    e.flush();
   }
 }
 
@@ -169,6 +172,7 @@ void writePipeInPlace(Encoder& e, Pipe<T>& pipe, std::size_t alignment) {
       return;
     }
     b.resize(elementsAt + n * sizeof(T));
+    e.flush();
   }
 }
 
@@ -246,7 +250,9 @@ typename Pipe<T>::Pull pipeReader(Decoder& d, PipeSequence& sequence, std::size_
         return std::size_t{0};
       }
     }
-    const std::size_t n = std::min<std::size_t>(left, buffer.size());
+    // What has arrived, at least one element: a streamed request's pull returns as soon as data comes.
+    const std::size_t arrived = std::max<std::size_t>(1, d.available(sizeof(T) + 7) / sizeof(T));
+    const std::size_t n = std::min<std::size_t>({left, buffer.size(), arrived});
     read(d, buffer.first(n));
     left -= static_cast<std::uint32_t>(n);
     return n;
@@ -269,6 +275,7 @@ typename Pipe<T>::Push pipeWriter(Encoder& e, PipeSequence& sequence, std::size_
       return;
     }
     write(e, chunk);
+    e.flush();
   };
 }
 

@@ -12,6 +12,10 @@
 #include "midlrt/rpc/message.h"
 #include "midlrt/rpc/uuid.h"
 
+namespace midlrt::ndr {
+class Encoder;
+}  // namespace midlrt::ndr
+
 namespace midlrt::rpc {
 
 class Server;
@@ -64,6 +68,10 @@ struct CallOptions {
 /// Completion of an asynchronous call: status 0 and the reply, or the fault/failure status (and
 /// reply.didNotExecute() when the server guaranteed it did not run the call).
 using Completion = std::function<void(uint32_t status, Reply& reply)>;
+
+/// Writes the rest of a streamed request (its [in] pipes) after what the request Message already holds,
+/// with an encoder whose flush() sends the fragments filled so far (see Channel::invoke).
+using RequestWriter = std::function<void(ndr::Encoder& encoder)>;
 
 /// A call in flight, for cancellation.
 class CallHandle {
@@ -144,6 +152,18 @@ class Channel : public std::enable_shared_from_this<Channel> {
   /// reply.didNotExecute() says whether the server guaranteed it did not run the call.
   uint32_t tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
                      const CallOptions& options = {}) noexcept;
+  /// Blocking call whose request streams (an operation with [in] pipes): `request` holds the parameters
+  /// before the pipes, `rest` writes the pipes, and the request's fragments leave as it writes them, so the
+  /// server's manager pulls the first chunk while the client still produces the others, and neither side
+  /// holds the whole request. The fragments carry alloc_hint 0 (length unknown: C706 12.6; MS-RPCE 2.2.2.x,
+  /// "alloc_hint Interpretation"). On an exclusive connection busy with another call, the request is written
+  /// whole first and waits its turn. If `rest` throws, the call is abandoned (an orphaned PDU tells the
+  /// server when part of it was sent) and the exception propagates. Throws RpcError as invoke().
+  Reply invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const RequestWriter& rest,
+               const CallOptions& options = {});
+  /// tryInvoke() of a streamed request; an exception from `rest` still propagates.
+  uint32_t tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, const RequestWriter& rest,
+                     Reply& reply, const CallOptions& options = {});
   /// Asynchronous call: returns once the request is queued (binding the interface first if needed, which
   /// blocks the first time). `done` runs exactly once.
   CallHandle invokeAsync(const SyntaxId& iface, uint16_t opnum, Message request, Completion done,

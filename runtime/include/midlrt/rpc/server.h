@@ -14,6 +14,11 @@
 #include "midlrt/rpc/message.h"
 #include "midlrt/rpc/uuid.h"
 
+namespace midlrt::ndr {
+class Decoder;
+class Encoder;
+}  // namespace midlrt::ndr
+
 namespace midlrt::rpc {
 
 class Server;
@@ -21,6 +26,7 @@ class ServerCall;
 namespace detail {
 struct ServerConn;
 struct ServerImpl;
+class RequestStream;
 }  // namespace detail
 
 /// Per-client state with close hooks: attachments keyed by an address the caller owns (e.g. &someStaticTag),
@@ -121,10 +127,15 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   const Uuid* object() const { return hasObject_ ? &object_ : nullptr; }
   /// The interface the request was bound to: the version the client bound.
   const SyntaxId& interfaceId() const { return interface_; }
-  /// The request's stub data, reassembled from every fragment.
+  /// The request's stub data, reassembled from every fragment; for a streamed call (Dispatcher::streams),
+  /// what had arrived when it was dispatched (its first fragment), which streamRequest() continues.
   const uint8_t* requestData() const { return request_.data(); }
-  /// Bytes of stub data in the request.
+  /// Bytes of stub data in requestData().
   size_t requestSize() const { return request_.size(); }
+  /// A streamed call: `d`, made over requestData(), reads the rest of the request as its fragments arrive
+  /// (blocking the thread until they do; RpcError with RPC_S_CALL_CANCELLED if the call is cancelled or its
+  /// connection closes meanwhile). Without a stream the request is whole: nothing to do.
+  void streamRequest(ndr::Decoder& d);
   /// Where the stub marshals the [out] parameters (headroom for the response header already reserved).
   Message& response() { return response_; }
   /// The connection the call arrived on.
@@ -181,6 +192,7 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   Uuid object_;
   SyntaxId interface_;
   std::vector<uint8_t> request_;
+  std::shared_ptr<detail::RequestStream> stream_;  // a streamed call's request, still arriving
   Message response_{kResponseHeadroom};
   std::atomic<int> state_{0};
   std::atomic<bool> cancelled_{false};
@@ -197,6 +209,14 @@ class Dispatcher {
   /// Runs one call of the interface: unmarshals the request, calls the manager routine and marshals the
   /// response, or defers the call (see ServerCall). Throwing faults the call.
   virtual void dispatch(ServerCall& call) = 0;
+  /// Whether operation `opnum` streams: a call to it is dispatched once its first request fragment has
+  /// arrived (its [in] pipes are read as the rest comes, see ServerCall::streamRequest), and runs on a thread
+  /// that may block (a worker, or a thread of its own when the server has none). Generated dispatchers say
+  /// yes for the synchronous operations with pipes.
+  virtual bool streams(uint16_t opnum) const {
+    (void)opnum;
+    return false;
+  }
 };
 
 /// Decides, before a call's request is unmarshaled, whether it may run (the security callback of
@@ -243,6 +263,11 @@ struct ServerOptions {
   /// Requests of one connection whose first fragment has arrived and whose last has not; another first
   /// fragment beyond it is refused like a call beyond maxCallsPerConnection.
   size_t maxPartialCallsPerConnection = 64;
+  /// A streamed call's request bytes that have arrived and that its manager has not pulled yet, above which
+  /// the server stops reading the connection until the manager catches up (the client's sends then block:
+  /// TCP's flow control). The calls of a connection share its byte stream, so a stalled pipe holds up
+  /// requests that come after it on the same connection (not the responses of calls already running).
+  size_t pipeWindowBytes = 1u << 20;
   /// A connection that has begun a PDU, or a fragmented request, and makes no progress for this long (no
   /// PDU completes) is closed; zero never closes one. Connections idle between PDUs are not affected.
   std::chrono::milliseconds readTimeout{60000};

@@ -1,0 +1,58 @@
+// Internal: the request of a streamed call (Dispatcher::streams), which the I/O thread feeds fragment by
+// fragment while the call's stub decodes it on another thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "midlrt/ndr/decoder.h"
+
+namespace midlrt::rpc::detail {
+
+struct ServerConn;
+
+// Two buffers: `window` belongs to the decoding thread (the call's requestData(), then what next() returns)
+// and `incoming` to the I/O thread, which appends each fragment's stub data under the lock; next() moves
+// what came into the window. `incoming` is bounded by ServerOptions::pipeWindowBytes: past it the I/O thread
+// stops reading the connection, and next() lets it read again.
+class RequestStream final : public ndr::DecoderSource {
+ public:
+  // `window` is the call's request buffer, holding the first fragment's stub data; it must outlive the
+  // stream's decoding (the call owns both). `needLimit`: the most bytes one decode step may wait for (a
+  // request's maxRequestSize).
+  RequestStream(std::weak_ptr<ServerConn> conn, std::vector<uint8_t>& window, size_t windowBytes,
+                size_t needLimit);
+
+  // DecoderSource: on the decoding thread.
+  Window next(std::size_t consumed, std::size_t need) override;
+
+  // I/O thread: a fragment's stub data. Returns true when the connection must stop reading until next()
+  // takes what came (the stream's window is full).
+  bool feed(const uint8_t* data, size_t size, bool last);
+  // The call's connection closed, or the call was cancelled: next() throws RPC_S_CALL_CANCELLED from now on.
+  void abort();
+  // The call has completed: what arrives later is discarded, and a connection paused for it reads again.
+  void finish();
+
+ private:
+  // With mu_ held: lets the connection read again if it waits for this stream.
+  void resumeLocked(std::unique_lock<std::mutex>& lk);
+
+  std::weak_ptr<ServerConn> conn_;
+  std::vector<uint8_t>& window_;
+  const size_t windowBytes_;
+  const size_t needLimit_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<uint8_t> incoming_;
+  bool complete_ = false;  // the last fragment has come
+  bool aborted_ = false;
+  bool finished_ = false;
+  bool pausedConn_ = false;  // the I/O thread stopped reading the connection for this stream
+};
+
+}  // namespace midlrt::rpc::detail
