@@ -1,8 +1,37 @@
-// One incoming call: deferral, the single completion (response or fault), and cancel notification.
+// One incoming call: deferral, the single completion (response or fault), cancel notification, and the
+// streams of a streamed call's request and response.
+#include "midlrt/ndr/decoder.h"
+#include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/status.h"
 #include "server_impl.h"
 
 namespace midlrt::rpc {
+
+namespace detail {
+namespace {
+// A streamed call's response: each flush sends the whole fragments written so far and drops them from the
+// encoder's buffer (fragment bodies are multiples of 8, so what stays keeps its alignment).
+class ResponseSink final : public ndr::EncoderSink {
+ public:
+  ResponseSink(ServerConn& conn, ServerCall& call)
+      : conn_(conn), call_(call), maxBody_(conn.maxResponseBody()) {}
+  void flush(ndr::Encoder& e) override {
+    const size_t held = e.buffer().size() - e.origin();
+    const size_t n = held / maxBody_ * maxBody_;
+    if (n == 0) return;
+    if (!conn_.sendResponsePart(call_, e.buffer().data() + e.origin(), n))
+      throw RpcError(status::kCallCancelled,
+                     "the client is gone: the call was orphaned or its connection closed");
+    e.discardFront(n);
+  }
+
+ private:
+  ServerConn& conn_;
+  ServerCall& call_;
+  const size_t maxBody_;
+};
+}  // namespace
+}  // namespace detail
 
 ServerCall::ServerCall(Token, std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId)
     : conn_(std::move(conn)), callId_(callId), contextId_(contextId) {
@@ -41,6 +70,14 @@ bool ServerCall::claim() {
 
 void ServerCall::streamRequest(ndr::Decoder& d) {
   if (stream_) d.setSource(stream_.get());
+}
+
+void ServerCall::streamResponse(ndr::Encoder& e) {
+  // On the I/O thread (a server whose dispatcher is driven inline) a push could not wait for the peer
+  // without stopping the loop that writes: the response is then sent whole.
+  if (!streamed_ || detail::tlsIoServer == conn_->server) return;
+  responseSink_ = std::make_shared<detail::ResponseSink>(*conn_, *this);
+  e.setSink(responseSink_.get());
 }
 
 void ServerCall::complete() {

@@ -205,7 +205,8 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
     call->faultUnexecuted(status::kOpRangeError);
     return true;
   }
-  if (workers.empty() && it->reg->dispatcher->streams(q.opnum)) {
+  call->streamed_ = it->reg->dispatcher->streams(q.opnum);
+  if (workers.empty() && call->streamed_) {
     runOnOwnThread(std::move(call), it->reg);  // its manager may block on pipes: not on the I/O thread
   } else if (workers.empty()) {
     runDispatch(*call, *it->reg);

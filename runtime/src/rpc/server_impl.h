@@ -88,6 +88,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   bool batching = false;
   bool pollOut = false;
   bool readPaused = false;  // too many response bytes unsent: requests wait in the socket (backpressure)
+  std::condition_variable drainedCv;  // responses were written, or the connection closed (streamed pushes)
   bool streamPaused = false;  // a streamed call's manager has not pulled what came: the same, until it does
   uint16_t xmitFrag = pdu::kMinFragSize;
   std::unordered_map<uint32_t, std::shared_ptr<ServerCall>> active;
@@ -95,6 +96,12 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
+  // A streamed call's response fragments, the first `n` bytes of `body` (a multiple of the largest fragment
+  // body): queued, then waits while the peer has more than maxUnsentResponseBytes unsent. False when the
+  // connection is closed or the call orphaned (nothing is sent then).
+  bool sendResponsePart(ServerCall& call, const uint8_t* body, size_t n);
+  // The largest stub data a response fragment carries (a multiple of 8).
+  size_t maxResponseBody();
   void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
   // A fault for a request refused before it became a call (it carries PFC_DID_NOT_EXECUTE).
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);

@@ -239,6 +239,7 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
     std::lock_guard lk(c->mu);
     if (c->closed) return;
     c->closed = true;
+    c->drainedCv.notify_all();
     c->out = OutQueue();  // its memory too: calls a manager still holds keep this object alive
     calls.swap(c->active);
     ::epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);

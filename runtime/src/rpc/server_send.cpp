@@ -16,6 +16,7 @@ constexpr size_t kCopyLimit = 8 * 1024;  // responses up to this size are copied
 void ServerConn::flushLocked() {
   if (closed || out.empty()) return;
   auto r = out.flush(fd);
+  drainedCv.notify_all();
   if (r == OutQueue::Result::kWouldBlock && !pollOut) {
     pollOut = true;
     updateEventsLocked();
@@ -49,7 +50,20 @@ void ServerConn::sendResponse(ServerCall& call) {
   size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
   pdu::Response r;
   r.contextId = call.contextId_;
-  if (n <= maxBody) {
+  if (call.responseStarted_) {
+    // The rest of a streamed response: alloc_hint 0 in every fragment, as in those already sent.
+    std::shared_ptr<const void> keep = call.shared_from_this();
+    const uint8_t* body = st.data() + headroom;
+    size_t off = 0;
+    do {
+      size_t len = std::min(maxBody, n - off);
+      uint8_t h[pdu::kResponseHeaderSize];
+      pdu::encodeResponseHeader(h, off + len == n ? pdu::kLastFrag : 0, call.callId_, r, len);
+      out.appendCopy(h, sizeof h);
+      if (len != 0) out.appendRef(body + off, len, keep);
+      off += len;
+    } while (off < n);
+  } else if (n <= maxBody) {
     r.allocHint = static_cast<uint32_t>(n);
     uint8_t* body = st.data() + headroom;
     if (headroom >= pdu::kResponseHeaderSize) {
@@ -81,6 +95,33 @@ void ServerConn::sendResponse(ServerCall& call) {
     }
   }
   flushMaybeLocked();
+}
+
+size_t ServerConn::maxResponseBody() {
+  std::lock_guard lk(mu);
+  return (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+}
+
+bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t n) {
+  std::unique_lock lk(mu);
+  if (closed || call.orphaned_.load()) return false;
+  const size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+  pdu::Response r;
+  r.contextId = call.contextId_;
+  r.allocHint = 0;  // the length is not known yet (MS-RPCE 2.2.2.x, "alloc_hint Interpretation")
+  for (size_t off = 0; off < n; off += maxBody) {
+    uint8_t h[pdu::kResponseHeaderSize];
+    uint8_t flags = !call.responseStarted_ && off == 0 ? pdu::kFirstFrag : 0;
+    pdu::encodeResponseHeader(h, flags, call.callId_, r, maxBody);
+    out.appendCopy(h, sizeof h);
+    out.appendCopy(body + off, maxBody);  // the encoder reuses its buffer at once
+  }
+  call.responseStarted_ = true;
+  flushLocked();
+  // Flow control: the manager's push waits while the peer has not taken what is queued.
+  const size_t limit = server->opts.maxUnsentResponseBytes;
+  drainedCv.wait(lk, [&] { return closed || call.orphaned_.load() || out.pendingBytes() <= limit; });
+  return !closed && !call.orphaned_.load();
 }
 
 void ServerConn::sendFault(ServerCall& call, uint32_t status, uint8_t flags) {

@@ -2,7 +2,11 @@
 // manager pulls [in] chunks while the client still produces them, the server reads no further ahead than
 // ServerOptions::pipeWindowBytes, and a pipe is not bounded by the largest request. The client's end
 // (its pull failing, the call orphaned) and the server's (serving on) are checked too.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -13,6 +17,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "midlrt/rpc/pdu.h"
 #include "sync/pipes.h"
 
 namespace {
@@ -46,12 +51,18 @@ class RecordingPipes : public PipesSync_Manager {
   }
   int32_t Range(ServerCall&, int32_t first, int32_t count, int32_t chunk, LONG_PIPE& values) override {
     std::vector<int32_t> c;
-    for (int32_t i = 0; i < count;) {
-      c.clear();
-      while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
-      values.push(c);
+    try {
+      for (int32_t i = 0; i < count;) {
+        c.clear();
+        while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
+        values.push(c);
+        pushed.fetch_add(c.size());
+      }
+      values.push({});
+    } catch (const midlrt::rpc::RpcError& e) {
+      pushFailed = e.status();
+      throw;
     }
-    values.push({});
     return count;
   }
   int32_t Echo(ServerCall&, BYTE_PIPE& input, BYTE_PIPE& output) override {
@@ -87,6 +98,8 @@ class RecordingPipes : public PipesSync_Manager {
 
   std::atomic<size_t> pulled{0};
   std::atomic<uint32_t> pullFailed{0};
+  std::atomic<size_t> pushed{0};
+  std::atomic<uint32_t> pushFailed{0};
   std::chrono::milliseconds pause{0};
   std::mutex mu;
   std::condition_variable cv;
@@ -97,7 +110,8 @@ class StreamingPipes : public ::testing::Test {
   void start(midlrt::rpc::ServerOptions options = {}) {
     server_ = std::make_unique<midlrt::rpc::Server>(options);
     PipesSync_register(*server_, manager_);
-    binding_ = midlrt::rpc::Channel::create(server_->listen("ncacn_ip_tcp:127.0.0.1[0]"));
+    endpoint_ = server_->listen("ncacn_ip_tcp:127.0.0.1[0]");
+    binding_ = midlrt::rpc::Channel::create(endpoint_);
   }
   void TearDown() override {
     binding_.reset();
@@ -106,8 +120,62 @@ class StreamingPipes : public ::testing::Test {
 
   std::shared_ptr<RecordingPipes> manager_ = std::make_shared<RecordingPipes>();
   std::unique_ptr<midlrt::rpc::Server> server_;
+  std::string endpoint_;
   midlrt::Binding binding_;
 };
+
+// A raw connection that binds to PipesSync and sends one request, then reads nothing: a client that does
+// not take its response.
+class SilentPeer {
+ public:
+  explicit SilentPeer(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~SilentPeer() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  // Binds (and reads the bind_ack), then sends a whole request.
+  bool call(uint16_t opnum, const std::vector<uint8_t>& stub) {
+    if (!connected_) return false;
+    midlrt::rpc::pdu::Bind b;
+    b.contexts.push_back({0, PipesSync_ifspec, {midlrt::rpc::kNdr20Syntax}});
+    std::vector<uint8_t> out;
+    midlrt::rpc::pdu::encodeBind(out, midlrt::rpc::pdu::PType::kBind,
+                                 midlrt::rpc::pdu::kFirstFrag | midlrt::rpc::pdu::kLastFrag, 1, b);
+    if (!sendAll(out)) return false;
+    uint8_t ack[1024];
+    size_t got = 0;
+    while (got < 10 || got < static_cast<size_t>(ack[8] | ack[9] << 8)) {
+      ssize_t n = ::recv(fd_, ack + got, sizeof ack - got, 0);
+      if (n <= 0) return false;
+      got += static_cast<size_t>(n);
+    }
+    midlrt::rpc::pdu::Request q;
+    q.opnum = opnum;
+    out.clear();
+    midlrt::rpc::pdu::encodeRequest(out, midlrt::rpc::pdu::kFirstFrag | midlrt::rpc::pdu::kLastFrag, 2, q,
+                                    stub.data(), stub.size());
+    return sendAll(out);
+  }
+
+ private:
+  bool sendAll(const std::vector<uint8_t>& b) {
+    return ::send(fd_, b.data(), b.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(b.size());
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+uint16_t portOf(const std::string& binding) {
+  return static_cast<uint16_t>(std::stoi(binding.substr(binding.find('[') + 1)));
+}
 
 // A pull function that fills every buffer with 1s, `total` values in all.
 LONG_PIPE ones(size_t total, std::atomic<size_t>& produced) {
@@ -196,4 +264,35 @@ TEST_F(StreamingPipes, AClientWhosePullFailsAbandonsTheCallAndTheServerServesOn)
   std::atomic<size_t> produced{0};
   LONG_PIPE values = ones(1000, produced);
   EXPECT_EQ(PipesSync::Sum(binding_, 3, values, count), 3000);
+}
+
+TEST_F(StreamingPipes, OutChunksLeaveAsPushedAndAClientThatDoesNotReadStopsTheManager) {
+  midlrt::rpc::ServerOptions options;
+  options.maxUnsentResponseBytes = 1u << 20;
+  start(options);
+  // Range(first 0, 16 M values (64 MiB), chunks of 1024): the peer never reads the response.
+  SilentPeer peer(portOf(endpoint_));
+  const std::vector<uint8_t> stub = {0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 0};
+  ASSERT_TRUE(peer.call(1, stub));
+  // The manager's pushes stop once the sockets and the server's queue are full: it is not allowed to push
+  // the whole response into memory.
+  size_t before = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(20ms);
+    size_t now = manager_->pushed.load();
+    if (now != 0 && now == before) break;
+    before = now;
+  }
+  const size_t stalledAt = manager_->pushed.load() * sizeof(int32_t);
+  EXPECT_GT(stalledAt, 0u);
+  EXPECT_LT(stalledAt, size_t{16} << 20);
+  // The peer goes away: the waiting push fails with the cancel status, and the server serves on.
+  peer.close();
+  for (int i = 0; i < 500 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(manager_->pushFailed.load(), midlrt::rpc::status::kCallCancelled);
+  std::vector<int32_t> got;
+  LONG_PIPE values = LONG_PIPE::into(got);
+  EXPECT_EQ(PipesSync::Range(binding_, 5, 3000, 700, values), 3000);
+  ASSERT_EQ(got.size(), 3000u);
+  EXPECT_EQ(got.back(), 3004);
 }

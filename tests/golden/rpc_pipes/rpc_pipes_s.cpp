@@ -41,6 +41,7 @@ public:
           count = midl_d.read<int32_t>();
         }
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.streamResponse(midl_e);
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
         auto& midl_pipe_e = midl_e;
         values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
@@ -59,6 +60,7 @@ public:
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
         auto& midl_pipe_d = midl_d;
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.streamResponse(midl_e);
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
         auto& midl_pipe_e = midl_e;
         midl_out_pipes.follow(midl_in_pipes, 1);
@@ -81,6 +83,7 @@ public:
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
         auto& midl_pipe_d = midl_d;
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.streamResponse(midl_e);
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
         auto& midl_pipe_e = midl_e;
         midl_out_pipes.follow(midl_in_pipes, 1);
@@ -109,6 +112,7 @@ public:
         ::midlrt::ndr::PipeSequence midl_in_pipes("[in]");
         auto& midl_pipe_d = midl_d;
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.streamResponse(midl_e);
         ::midlrt::ndr::PipeSequence midl_out_pipes("[out]");
         auto& midl_pipe_e = midl_e;
         midl_out_pipes.follow(midl_in_pipes, 2);

@@ -20,9 +20,11 @@
 // Streaming (synchronous operations; the RPC layer does the sending): the client's [in] chunks leave in
 // the request's fragments as pull produces them (writePipe and writePipeInPlace flush the Encoder after each
 // chunk), and the server dispatches the call at the request's first fragment, its manager's pull returning
-// what has arrived (the Decoder reads from a DecoderSource). [out] chunks still travel in one reply that the
-// client reassembles before pushing them, and [async] operations still move a pipe inside one request and
-// one reply (bounded by ServerOptions::maxRequestSize and ChannelOptions::maxReplySize).
+// what has arrived (the Decoder reads from a DecoderSource); the server's [out] chunks leave in response
+// fragments as the manager pushes them (pipeWriter flushes too), the push waiting while the client does not
+// take them. The client still reassembles the whole reply before it pushes [out] chunks (bounded by
+// ChannelOptions::maxReplySize), and [async] operations still move a pipe inside one request and one reply
+// (bounded by ServerOptions::maxRequestSize too).
 // Unlike the rest of the NDR layer (C++17), this needs C++20 for std::span, as generated code does.
 #pragma once
 

@@ -17,6 +17,7 @@
 namespace midlrt::ndr {
 class Decoder;
 class Encoder;
+class EncoderSink;
 }  // namespace midlrt::ndr
 
 namespace midlrt::rpc {
@@ -136,6 +137,11 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   /// (blocking the thread until they do; RpcError with RPC_S_CALL_CANCELLED if the call is cancelled or its
   /// connection closes meanwhile). Without a stream the request is whole: nothing to do.
   void streamRequest(ndr::Decoder& d);
+  /// A streamed call: what `e`, made over response(), writes leaves in response fragments each time its
+  /// flush() is called (after every [out] pipe chunk), and a push waits while the client does not take
+  /// them (ServerOptions::maxUnsentResponseBytes); RpcError with RPC_S_CALL_CANCELLED if the client orphans
+  /// the call or its connection closes meanwhile. Without a stream the response is sent whole.
+  void streamResponse(ndr::Encoder& e);
   /// Where the stub marshals the [out] parameters (headroom for the response header already reserved).
   Message& response() { return response_; }
   /// The connection the call arrived on.
@@ -193,6 +199,9 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   SyntaxId interface_;
   std::vector<uint8_t> request_;
   std::shared_ptr<detail::RequestStream> stream_;  // a streamed call's request, still arriving
+  bool streamed_ = false;                          // Dispatcher::streams said so: streamResponse() streams
+  std::shared_ptr<ndr::EncoderSink> responseSink_;  // streamResponse()'s
+  bool responseStarted_ = false;                    // response fragments have been sent
   Message response_{kResponseHeadroom};
   std::atomic<int> state_{0};
   std::atomic<bool> cancelled_{false};
