@@ -21,6 +21,8 @@ Data clientFunction(const RpcInterfacePlan& itf, const OperationPlan& op) {
   // [in] pipes stream: the request leaves as the runtime's encoder fills it (Channel::invoke's
   // RequestWriter).
   put(d, "hasStreamedRequest", op.inPipes > 0);
+  // [out] pipes stream too, but not through tryInvoke: a [comm_status] operation's status comes first.
+  put(d, "hasStreamedReply", op.outPipes > 0 && !hasStatus);
   if (op.inPipes > 0) {
     put(d, "request", statements(op.clientRequestBeforePipes(), Coding::Encode));
     put(d, "streamedRequest", statements(op.clientRequestPipes(), Coding::Encode));

@@ -2,6 +2,7 @@
 // blocking call, and the CallHandle that cancels or abandons it.
 #include <algorithm>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "channel_impl.h"
@@ -242,6 +243,36 @@ bool sendStreamed(ChannelImpl& impl, const CallPtr& call, uint16_t ctx, uint16_t
 }
 }  // namespace
 
+ReplyFeed::~ReplyFeed() {
+  CallHandles::of(call).abandon();  // nothing if the reply has all come
+}
+
+void ReplyFeed::fill(std::vector<uint8_t>& window, size_t need) {
+  if (need > impl->opts.maxReplySize)
+    throw RpcError(status::kReplyTooBig, "a streamed reply needs " + std::to_string(need) +
+                                             " bytes at once, more than ChannelOptions::maxReplySize");
+  std::unique_lock lk(impl->mu);
+  for (;;) {
+    std::vector<uint8_t>& in = call->reply.storage();
+    if (!in.empty()) {
+      if (window.empty()) {
+        window.swap(in);  // the reader appends into the window's old capacity
+      } else {
+        window.insert(window.end(), in.begin(), in.end());
+        in.clear();
+      }
+    }
+    if (window.size() >= need) return;
+    if (call->done) {
+      if (call->status != status::kOk)
+        throw RpcError(call->status, "the reply stopped after " + std::to_string(window.size()) + " bytes",
+                       call->reply.didNotExecute());
+      return;
+    }
+    impl->waitLocked(lk, *call, nullptr, true);
+  }
+}
+
 uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
                         Reply& reply, const CallOptions& options, const RequestWriter* rest,
                         std::exception_ptr* restError) {
@@ -260,6 +291,19 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
     impl.runCompletions(lk, done, nullptr);
   }
   BlockingCallObserver* observer = tObserver;
+  if (observer == nullptr && options.streamReply) {
+    // Returns at the first fragment; the Reply's feed takes the rest as it comes.
+    std::unique_lock lk(impl.mu);
+    call->streamReply = true;
+    impl.waitLocked(lk, *call, nullptr, true);
+    if (call->done && call->status != status::kOk) {
+      reply.setDidNotExecute(call->reply.didNotExecute());
+      return call->status;
+    }
+    reply.storage().swap(call->reply.storage());
+    if (!call->done) reply.setFeed(std::make_shared<ReplyFeed>(impl.shared_from_this(), call));
+    return status::kOk;
+  }
   if (observer == nullptr) {
     uint32_t s = impl.wait(*call);
     if (s == status::kOk) reply.storage().swap(call->reply.storage());
@@ -282,6 +326,14 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
 }
 
 }  // namespace detail
+
+Reply::~Reply() = default;
+
+ndr::DecoderSource::Window Reply::next(std::size_t consumed, std::size_t need) {
+  bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(consumed));
+  if (feed_) feed_->fill(bytes_, need);
+  return {bytes_.data(), bytes_.size()};
+}
 
 void CallHandle::cancel() {
   if (!call_) return;

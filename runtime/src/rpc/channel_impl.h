@@ -94,6 +94,7 @@ struct ClientCall {
   // Waiting on an exclusive connection for its turn: never sent (so never orphaned or cancelled on the
   // wire; it ends locally, not executed).
   bool queued = false;
+  bool streamReply = false;  // a reader of the reply takes fragments from `reply` as they arrive
   uint8_t ackFlags = 0;  // the pfc_flags of the bind_ack that answered a bind
   uint32_t status = 0;
   Reply reply;
@@ -148,6 +149,9 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Waits for `call`, reading for everyone if no one else is. Completions read meanwhile run here, or, with
   // `deferred`, are left there for the caller to run later.
   uint32_t wait(ClientCall& call, std::vector<CallPtr>* deferred = nullptr);
+  // With mu held: as wait(), until the call is done or (with `untilData`) reply bytes wait in its storage.
+  void waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call, std::vector<CallPtr>* deferred,
+                  bool untilData);
   // mu held throughout, except while reading the socket and running callbacks.
   void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done);
   void finish(const CallPtr& call, uint32_t status, std::vector<CallPtr>& done);
@@ -192,6 +196,21 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
     auto t = timeout.count() != 0 ? timeout : opts.defaultTimeout;
     return t.count() != 0 ? Clock::now() + t : kNever;
   }
+};
+
+// A streamed reply's link to its call (Reply::setFeed): where Reply::next takes the fragments that arrived.
+struct ReplyFeed {
+  ReplyFeed(std::shared_ptr<ChannelImpl> i, CallPtr c) : impl(std::move(i)), call(std::move(c)) {}
+  // Abandons the call if its reply has not all come.
+  ~ReplyFeed();
+  ReplyFeed(const ReplyFeed&) = delete;
+  ReplyFeed& operator=(const ReplyFeed&) = delete;
+  // Moves what arrived into `window`, waiting (reading for everyone if no one is) until it holds `need`
+  // bytes or the reply is complete; RpcError if the call failed.
+  void fill(std::vector<uint8_t>& window, size_t need);
+
+  std::shared_ptr<ChannelImpl> impl;
+  CallPtr call;
 };
 
 // One blocking call: throws RpcError (with a description) when the connection or the presentation

@@ -160,6 +160,7 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         return;
       }
       st.insert(st.end(), body.stub, body.stub + body.stubLength);
+      if (call->streamReply && body.stubLength != 0) call->cv.notify_one();  // its reader may go on
       // MS-RPCE 2.2.2.6 would also have a response rejected whose alloc_hint exceeds its stub data; it is
       // accepted, because impacket's DCERPCServer answers with the request's alloc_hint in its responses.
       if (v.header.flags & pdu::kLastFrag) finish(call, status::kOk, done);
@@ -278,6 +279,12 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
 
 uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
   std::unique_lock lk(mu);
+  waitLocked(lk, call, deferred, false);
+  return call.status;
+}
+
+void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
+                             std::vector<CallPtr>* deferred, bool untilData) {
   std::vector<CallPtr> done;
   auto complete = [&] {
     if (deferred == nullptr) {
@@ -288,7 +295,8 @@ uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
       done.clear();
     }
   };
-  while (!call.done) {
+  auto ready = [&] { return call.done || (untilData && !call.reply.storage().empty()); };
+  while (!ready()) {
     if (!leader) {
       leader = true;
       pump(lk, &call, done);
@@ -321,7 +329,6 @@ uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
   // Someone must keep reading for the others.
   if (!leader) handOff();
   complete();
-  return call.status;
 }
 
 void ChannelImpl::readerLoop() {

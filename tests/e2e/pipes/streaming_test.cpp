@@ -57,6 +57,7 @@ class RecordingPipes : public PipesSync_Manager {
         while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
         values.push(c);
         pushed.fetch_add(c.size());
+        if (waitForClient && i == static_cast<int32_t>(c.size())) sawClient = clientGot.waitFor(10s);
       }
       values.push({});
     } catch (const midlrt::rpc::RpcError& e) {
@@ -100,6 +101,23 @@ class RecordingPipes : public PipesSync_Manager {
   std::atomic<uint32_t> pullFailed{0};
   std::atomic<size_t> pushed{0};
   std::atomic<uint32_t> pushFailed{0};
+  // Range waits after its first chunk until the client has pushed it on (clientGot), and says whether it did.
+  bool waitForClient = false;
+  std::atomic<bool> sawClient{false};
+  struct Latch {
+    void set() {
+      std::lock_guard lk(mu);
+      done = true;
+      cv.notify_all();
+    }
+    bool waitFor(std::chrono::milliseconds timeout) {
+      std::unique_lock lk(mu);
+      return cv.wait_for(lk, timeout, [&] { return done; });
+    }
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  } clientGot;
   std::chrono::milliseconds pause{0};
   std::mutex mu;
   std::condition_variable cv;
@@ -107,11 +125,11 @@ class RecordingPipes : public PipesSync_Manager {
 
 class StreamingPipes : public ::testing::Test {
  protected:
-  void start(midlrt::rpc::ServerOptions options = {}) {
+  void start(midlrt::rpc::ServerOptions options = {}, midlrt::rpc::ChannelOptions channel = {}) {
     server_ = std::make_unique<midlrt::rpc::Server>(options);
     PipesSync_register(*server_, manager_);
     endpoint_ = server_->listen("ncacn_ip_tcp:127.0.0.1[0]");
-    binding_ = midlrt::rpc::Channel::create(endpoint_);
+    binding_ = midlrt::rpc::Channel::create(endpoint_, channel);
   }
   void TearDown() override {
     binding_.reset();
@@ -295,4 +313,36 @@ TEST_F(StreamingPipes, OutChunksLeaveAsPushedAndAClientThatDoesNotReadStopsTheMa
   EXPECT_EQ(PipesSync::Range(binding_, 5, 3000, 700, values), 3000);
   ASSERT_EQ(got.size(), 3000u);
   EXPECT_EQ(got.back(), 3004);
+}
+
+TEST_F(StreamingPipes, TheClientPushesTheFirstOutChunkBeforeTheManagerReturns) {
+  start();
+  manager_->waitForClient = true;
+  // The first chunk (80 KB) fills a fragment; the manager then waits until the client has pushed it.
+  std::vector<int32_t> got;
+  LONG_PIPE values = LONG_PIPE::sink([&](std::span<const int32_t> c) {
+    got.insert(got.end(), c.begin(), c.end());
+    if (!c.empty()) manager_->clientGot.set();
+  });
+  EXPECT_EQ(PipesSync::Range(binding_, 0, 60000, 20000, values), 60000);
+  EXPECT_TRUE(manager_->sawClient.load());
+  ASSERT_EQ(got.size(), 60000u);
+  EXPECT_EQ(got[59999], 59999);
+}
+
+TEST_F(StreamingPipes, ADownloadIsNotBoundedByTheLargestReply) {
+  midlrt::rpc::ChannelOptions channel;
+  channel.maxReplySize = 1u << 20;
+  start({}, channel);
+  // 64 MiB to a client that accepts replies of 1 MiB at most.
+  const int32_t count = 16 << 20;
+  int64_t sum = 0;
+  int32_t received = 0;
+  LONG_PIPE values = LONG_PIPE::sink([&](std::span<const int32_t> c) {
+    for (int32_t v : c) sum += v;
+    received += static_cast<int32_t>(c.size());
+  });
+  EXPECT_EQ(PipesSync::Range(binding_, 0, count, 4096, values), count);
+  EXPECT_EQ(received, count);
+  EXPECT_EQ(sum, int64_t{count} * (count - 1) / 2);
 }

@@ -34,8 +34,9 @@ int32_t Range(const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIP
     midl_e.write<int32_t>(count);
   }
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 1, midl_request);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 1, midl_request, ::midlrt::rpc::streamedReply());
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_reply.stream(midl_d);  // the [out] pipes' chunks are pushed as they arrive
   ::midlrt::ndr::readPipe(midl_d, values, [](::midlrt::ndr::Decoder& midl_d, std::vector<int32_t>& midl_c, uint32_t midl_n) {
     midl_d.readBulk(midl_c, midl_n);
   });
@@ -55,8 +56,9 @@ int32_t Echo(const ::midlrt::Binding& h, BYTE_PIPE& input, BYTE_PIPE& output) {
     ::midlrt::ndr::writePipeInPlace(midl_e, input, 1);
   };
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 2, midl_request, midl_pipes);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 2, midl_request, midl_pipes, ::midlrt::rpc::streamedReply());
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_reply.stream(midl_d);  // the [out] pipes' chunks are pushed as they arrive
   ::midlrt::ndr::readPipe(midl_d, output, [](::midlrt::ndr::Decoder& midl_d, std::vector<uint8_t>& midl_c, uint32_t midl_n) {
     midl_d.readBulk(midl_c, midl_n);
   });
@@ -81,8 +83,9 @@ int32_t Scale(const ::midlrt::Binding& h, SAMPLE_PIPE& samples) {
     });
   };
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 3, midl_request, midl_pipes);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 3, midl_request, midl_pipes, ::midlrt::rpc::streamedReply());
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_reply.stream(midl_d);  // the [out] pipes' chunks are pushed as they arrive
   ::midlrt::ndr::readPipe(midl_d, samples, [](::midlrt::ndr::Decoder& midl_d, std::vector<SAMPLE>& midl_c, uint32_t midl_n) {
     static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
     midl_d.readBulk(midl_c, midl_n, 8);
@@ -105,8 +108,9 @@ int32_t Concat(const ::midlrt::Binding& h, LONG_PIPE& first, LONG_PIPE& second, 
     ::midlrt::ndr::writePipeInPlace(midl_e, second, 4);
   };
   int32_t midl_result{};
-  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 4, midl_request, midl_pipes);
+  ::midlrt::rpc::Reply midl_reply = h->invoke(PipesSync_ifspec, 4, midl_request, midl_pipes, ::midlrt::rpc::streamedReply());
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  midl_reply.stream(midl_d);  // the [out] pipes' chunks are pushed as they arrive
   ::midlrt::ndr::readPipe(midl_d, joined, [](::midlrt::ndr::Decoder& midl_d, std::vector<int32_t>& midl_c, uint32_t midl_n) {
     midl_d.readBulk(midl_c, midl_n);
   });

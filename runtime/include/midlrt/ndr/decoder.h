@@ -64,6 +64,8 @@ class Decoder {
   /// Reads the rest of the message from `source` as it arrives (see DecoderSource); null: the bytes given to
   /// the constructor are the whole message. The source must outlive the decoding.
   void setSource(DecoderSource* source) noexcept { source_ = source; }
+  /// Has a source: the message is still arriving.
+  bool streaming() const noexcept { return source_ != nullptr; }
   /// The bytes left after the position, once at least `atLeast` of them are there: with a source, waits for
   /// them (fewer at the end of the message); without one, what remaining() says.
   std::size_t available(std::size_t atLeast) {

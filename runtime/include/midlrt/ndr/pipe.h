@@ -22,9 +22,9 @@
 // chunk), and the server dispatches the call at the request's first fragment, its manager's pull returning
 // what has arrived (the Decoder reads from a DecoderSource); the server's [out] chunks leave in response
 // fragments as the manager pushes them (pipeWriter flushes too), the push waiting while the client does not
-// take them. The client still reassembles the whole reply before it pushes [out] chunks (bounded by
-// ChannelOptions::maxReplySize), and [async] operations still move a pipe inside one request and one reply
-// (bounded by ServerOptions::maxRequestSize too).
+// take them; the client's readPipe pushes [out] chunks, in pieces, as the reply's fragments arrive (a
+// streamed Reply). [async] operations still move a pipe inside one request and one reply (bounded by
+// ServerOptions::maxRequestSize and ChannelOptions::maxReplySize).
 // Unlike the rest of the NDR layer (C++17), this needs C++20 for std::span, as generated code does.
 #pragma once
 
@@ -178,19 +178,34 @@ void writePipeInPlace(Encoder& e, Pipe<T>& pipe, std::size_t alignment) {
   }
 }
 
-/// Client, [out] pipe: pushes every chunk received, then the empty chunk. `read(d, vector, count)` reads
-/// `count` elements into the vector (checking them against the bytes left first).
+/// How many elements of a pipe chunk to read now: from a streamed message, those that have arrived (at
+/// least one: waits for it) and no more than kPipeChunkElements, so that data is handed on as it comes and
+/// memory stays bounded whatever the chunk's count; from a whole message, any number (the reads check the
+/// count against the bytes left before using any).
+template <class T>
+std::size_t arrivedElements(Decoder& d) {
+  if (!d.streaming()) return ~std::size_t{0};
+  return std::clamp<std::size_t>(d.available(sizeof(T) + 7) / sizeof(T), 1, kPipeChunkElements<T>);
+}
+
+/// Client, [out] pipe: pushes every chunk received (from a streamed reply, in pieces as they arrive), then
+/// the empty chunk. `read(d, vector, count)` reads `count` elements into the vector (checking them against
+/// the bytes left first).
 template <class T, class ReadElements>
 void readPipe(Decoder& d, Pipe<T>& pipe, ReadElements&& read) {
   std::vector<T> chunk;
   for (;;) {
-    const std::uint32_t n = d.readConformance();
+    std::uint32_t n = d.readConformance();
     if (n == 0) {
       pipe.push({});
       return;
     }
-    read(d, chunk, n);
-    pipe.push(std::span<const T>(chunk.data(), n));
+    while (n != 0) {
+      const auto part = static_cast<std::uint32_t>(std::min<std::size_t>(n, arrivedElements<T>(d)));
+      read(d, chunk, part);
+      pipe.push(std::span<const T>(chunk.data(), part));
+      n -= part;
+    }
   }
 }
 
@@ -252,9 +267,7 @@ typename Pipe<T>::Pull pipeReader(Decoder& d, PipeSequence& sequence, std::size_
         return std::size_t{0};
       }
     }
-    // What has arrived, at least one element: a streamed request's pull returns as soon as data comes.
-    const std::size_t arrived = std::max<std::size_t>(1, d.available(sizeof(T) + 7) / sizeof(T));
-    const std::size_t n = std::min<std::size_t>({left, buffer.size(), arrived});
+    const std::size_t n = std::min<std::size_t>({left, buffer.size(), arrivedElements<T>(d)});
     read(d, buffer.first(n));
     left -= static_cast<std::uint32_t>(n);
     return n;

@@ -63,7 +63,20 @@ struct CallOptions {
   /// Sent with PFC_OBJECT_UUID; defaults to the string binding's object UUID. With an object UUID the
   /// header needs kObjectRequestHeadroom to be written in place (otherwise it is sent from a side buffer).
   const Uuid* object = nullptr;
+  /// invoke() only (tryInvoke and invokeAsync ignore it): return once the reply's first fragment has come,
+  /// with a Reply whose stream() reads the rest as it arrives (an operation with [out] pipes: the client
+  /// pushes each chunk as it comes, and holds no more than it has read). While another thread reads the
+  /// connection (a concurrent call's, or the reader thread of asynchronous calls), what it reads ahead is
+  /// bounded by ChannelOptions::maxReplySize.
+  bool streamReply = false;
 };
+
+/// The CallOptions of a call whose reply streams (what generated client functions with [out] pipes pass).
+inline CallOptions streamedReply() {
+  CallOptions options;
+  options.streamReply = true;
+  return options;
+}
 
 /// Completion of an asynchronous call: status 0 and the reply, or the fault/failure status (and
 /// reply.didNotExecute() when the server guaranteed it did not run the call).

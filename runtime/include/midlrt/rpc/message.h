@@ -4,9 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "midlrt/ndr/buffer.h"
+#include "midlrt/ndr/decoder.h"
 
 namespace midlrt::rpc {
 
@@ -69,10 +71,29 @@ class Message {
   ndr::Buffer bytes_;
 };
 
+namespace detail {
+struct ReplyFeed;
+}  // namespace detail
+
 /// Received stub data (reassembled from every fragment), owned by the caller until it is destroyed. For a
 /// call that failed, it says whether the server's fault guaranteed that the call did not run.
-class Reply {
+///
+/// A streamed reply (CallOptions::streamReply) is returned once its first fragment has arrived: data() holds
+/// what came so far, and a Decoder given to stream() reads the rest as it arrives (a DecoderSource), failing
+/// with RpcError if the server faults meanwhile. Destroying it before the last fragment abandons the call
+/// (an orphaned PDU tells the server).
+class Reply final : public ndr::DecoderSource {
  public:
+  /// An empty reply, for the runtime to fill.
+  Reply() = default;
+  /// Abandons a streamed reply's call if its last fragment has not come.
+  ~Reply();
+  /// Moves the stub data (and a streamed reply's link to its call).
+  Reply(Reply&&) noexcept = default;
+  /// Moves the stub data (and a streamed reply's link to its call).
+  Reply& operator=(Reply&&) noexcept = default;
+  Reply(const Reply&) = delete;
+  Reply& operator=(const Reply&) = delete;
   /// The call failed with a fault carrying PFC_DID_NOT_EXECUTE (C706 12.6.3.1), or its bind was refused:
   /// the server ran none of it, so it may be retried. False after a success or any other failure.
   bool didNotExecute() const { return didNotExecute_; }
@@ -88,9 +109,20 @@ class Reply {
   const std::vector<uint8_t>& storage() const { return bytes_; }
   ///@}
 
+  /// A streamed reply: `d`, made over data() and size(), reads the rest of the reply as it arrives (the
+  /// reply must stay where it is meanwhile). Nothing to do for a reply that arrived whole.
+  void stream(ndr::Decoder& d) {
+    if (feed_) d.setSource(this);
+  }
+  /// DecoderSource: drops the first `consumed` bytes of data() and waits until `need` bytes follow them.
+  Window next(std::size_t consumed, std::size_t need) override;
+  /// Set by the runtime for a streamed reply still arriving.
+  void setFeed(std::shared_ptr<detail::ReplyFeed> feed) { feed_ = std::move(feed); }
+
  private:
   std::vector<uint8_t> bytes_;
   bool didNotExecute_ = false;
+  std::shared_ptr<detail::ReplyFeed> feed_;
 };
 
 }  // namespace midlrt::rpc
