@@ -138,6 +138,28 @@ def run(port):
     check(sum(received, []) == [1.0, 3.0, 6.5, 16.5] and total == 16.5 and pos + 8 == len(reply),
           "Calculator.Accumulate([in] pipe, [out] pipe) -> chunks %r, total %r" % (received, total))
 
+    # A large Accumulate: 100,000 doubles in chunks of 1,000 (800 KB each way), which impacket sends in many
+    # request fragments and the server streams back in many response fragments (alloc_hint 0: not known).
+    values = [float(i % 7) for i in range(100000)]
+    dce.call(5, chunks([values[i:i + 1000] for i in range(0, len(values), 1000)] + [[]]))
+    reply = dce.recv()
+    pos, count, last = 0, 0, None
+    while True:
+        pos += -pos % 4
+        (n,) = struct.unpack_from("<L", reply, pos)
+        pos += 4
+        if n == 0:
+            break
+        pos += -pos % 8
+        count += n
+        last = struct.unpack_from("<d", reply, pos + 8 * (n - 1))[0]
+        pos += 8 * n
+    pos += -pos % 8
+    (total,) = struct.unpack_from("<d", reply, pos)
+    check(count == len(values) and last == sum(values) and total == sum(values) and pos + 8 == len(reply),
+          "Calculator.Accumulate, 100,000 values each way over many fragments -> %d sums, total %r" %
+          (count, total))
+
     # The object interface: the object's UUID rides in the request (PFC_OBJECT_UUID).
     obj = dce.alter_ctx(uuidtup_to_bin(ACCUMULATOR))
     for opnum, body in ((5, b""), (3, (40).to_bytes(4, "little", signed=True)), (3, (2).to_bytes(4, "little"))):
@@ -147,6 +169,16 @@ def run(port):
     resp = TotalResponse(obj.recv())
     check(resp["total"] == 42 and resp["hr"] == 0, "IAccumulator.Total() == 42 after Reset, Add(40), Add(2)")
     dce.disconnect()
+
+
+def fragments(port, path):
+    """The large Accumulate went over many fragments each way, and tshark reassembled every one."""
+    base = ["tshark", "-r", path, "-d", "tcp.port==%d,dcerpc" % port]
+    for pkt_type, what in ((0, "request"), (2, "response")):
+        frames = subprocess.run(
+            base + ["-Y", "dcerpc.pkt_type == %d && dcerpc.cn_flags.last_frag == 0" % pkt_type, "-T", "fields",
+                    "-e", "frame.number"], capture_output=True, text=True, check=True).stdout.split()
+        check(len(frames) >= 10, "%d %s fragments are not the last of their call" % (len(frames), what))
 
 
 def main():
@@ -174,6 +206,7 @@ def main():
                 cap.wait(timeout=10)
         if cap is not None:
             analyse(port, path)
+            fragments(port, path)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
