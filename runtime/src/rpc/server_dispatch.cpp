@@ -263,6 +263,10 @@ void ServerImpl::runDispatch(ServerCall& call, Registered& reg) {
 void ServerImpl::runOnOwnThread(std::shared_ptr<ServerCall> call, std::shared_ptr<Registered> reg) {
   {
     std::lock_guard lk(spawnMu);
+    if (spawned >= opts.maxStreamedCallThreads) {
+      call->faultUnexecuted(status::kServerTooBusy);
+      return;
+    }
     ++spawned;
   }
   try {

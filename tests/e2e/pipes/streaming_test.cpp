@@ -159,8 +159,8 @@ class SilentPeer {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
-  // Binds (and reads the bind_ack), then sends a whole request.
-  bool call(uint16_t opnum, const std::vector<uint8_t>& stub) {
+  // Binds (and reads the bind_ack), then sends a request: whole, or (`first`) only its first fragment.
+  bool call(uint16_t opnum, const std::vector<uint8_t>& stub, bool firstOnly = false) {
     if (!connected_) return false;
     midlrt::rpc::pdu::Bind b;
     b.contexts.push_back({0, PipesSync_ifspec, {midlrt::rpc::kNdr20Syntax}});
@@ -178,8 +178,8 @@ class SilentPeer {
     midlrt::rpc::pdu::Request q;
     q.opnum = opnum;
     out.clear();
-    midlrt::rpc::pdu::encodeRequest(out, midlrt::rpc::pdu::kFirstFrag | midlrt::rpc::pdu::kLastFrag, 2, q,
-                                    stub.data(), stub.size());
+    const uint8_t flags = midlrt::rpc::pdu::kFirstFrag | (firstOnly ? 0 : midlrt::rpc::pdu::kLastFrag);
+    midlrt::rpc::pdu::encodeRequest(out, flags, 2, q, stub.data(), stub.size());
     return sendAll(out);
   }
 
@@ -345,4 +345,38 @@ TEST_F(StreamingPipes, ADownloadIsNotBoundedByTheLargestReply) {
   EXPECT_EQ(PipesSync::Range(binding_, 0, count, 4096, values), count);
   EXPECT_EQ(received, count);
   EXPECT_EQ(sum, int64_t{count} * (count - 1) / 2);
+}
+
+TEST_F(StreamingPipes, StreamedCallsBeyondTheThreadLimitAreRefusedNotExecuted) {
+  midlrt::rpc::ServerOptions options;
+  options.maxStreamedCallThreads = 1;
+  start(options);
+  // A peer starts Sum (scale 1, then a chunk of one value) and sends no more: its manager waits in pull.
+  SilentPeer peer(portOf(endpoint_));
+  ASSERT_TRUE(peer.call(0, {1, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0}, true));
+  ASSERT_TRUE(manager_->waitPulled(1, 10s));
+  std::atomic<size_t> produced{0};
+  LONG_PIPE values = ones(10, produced);
+  int32_t count = 0;
+  try {
+    PipesSync::Sum(binding_, 1, values, count);
+    ADD_FAILURE() << "a second streamed call ran beside the first";
+  } catch (const midlrt::rpc::RpcError& e) {
+    EXPECT_EQ(e.status(), midlrt::rpc::status::kServerTooBusy);
+    EXPECT_TRUE(e.didNotExecute());
+  }
+  // Once the first is gone (its peer closed: its pull fails), the next one runs.
+  peer.close();
+  for (int i = 0; i < 500 && manager_->pullFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  bool ran = false;
+  for (int i = 0; i < 100 && !ran; ++i) {
+    produced = 0;
+    LONG_PIPE again = ones(10, produced);
+    try {
+      ran = PipesSync::Sum(binding_, 2, again, count) == 20;
+    } catch (const midlrt::rpc::RpcError&) {
+      std::this_thread::sleep_for(10ms);  // its thread has not ended yet
+    }
+  }
+  EXPECT_TRUE(ran);
 }

@@ -185,7 +185,7 @@ void writePipeInPlace(Encoder& e, Pipe<T>& pipe, std::size_t alignment) {
 template <class T>
 std::size_t arrivedElements(Decoder& d) {
   if (!d.streaming()) return ~std::size_t{0};
-  return std::clamp<std::size_t>(d.available(sizeof(T) + 7) / sizeof(T), 1, kPipeChunkElements<T>);
+  return std::clamp<std::size_t>(d.available(1) / sizeof(T), 1, kPipeChunkElements<T>);
 }
 
 /// Client, [out] pipe: pushes every chunk received (from a streamed reply, in pieces as they arrive), then
