@@ -1,7 +1,8 @@
 // RPC benchmarks: W1 small-call latency, W2 pipelined calls/s (64 in flight), W3 64 KiB echo MB/s, W4 an
-// array of 10,000 structs in, their sum out, W5 960 KiB uploaded through an [in] pipe, each beside a plain
-// TCP socket floor measured in the same run; W1, W3, W4 and W5 also through midlc's generated stubs
-// (bench.idl). Server and client are separate processes,
+// array of 10,000 structs in, their sum out, W5 960 KiB uploaded through an [in] pipe, W6 1 GiB uploaded
+// through one [in] pipe and downloaded through one [out] pipe (with both processes' peak memory), each
+// beside a plain TCP socket floor measured in the same run; W1, W3 to W6 also through midlc's generated
+// stubs (bench.idl). Server and client are separate processes,
 // each pinned to its own CPU (--server-cpu, --client-cpu).
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,6 +22,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,7 +94,16 @@ void rawServeConnection(int fd) {
       std::memcpy(&len, in.data() + pos, 4);
       if (have - pos < 4 + size_t{len}) break;
       const uint8_t* body = in.data() + pos + 4;
-      if (len > (128u << 10)) {  // W4's shape: a large request, an 8-byte answer
+      if (len == 16 && std::memcmp(body, "DOWNLOAD", 8) == 0) {  // W6's floor: send that many bytes
+        uint64_t left;
+        std::memcpy(&left, body + 8, 8);
+        std::vector<uint8_t> block(1 << 20, 0x5a);
+        while (left > 0) {
+          const size_t n = static_cast<size_t>(std::min<uint64_t>(left, block.size()));
+          if (!writeFull(fd, block.data(), n)) break;
+          left -= n;
+        }
+      } else if (len > (128u << 10)) {  // W4's shape: a large request, an 8-byte answer
         double sum = 0;
         uint32_t eight = 8;
         out.insert(out.end(), reinterpret_cast<uint8_t*>(&eight), reinterpret_cast<uint8_t*>(&eight) + 4);
@@ -155,15 +166,31 @@ class BenchImpl : public Bench_Manager {
   }
   int64_t Upload(BYTE_PIPE& data) override {
     int64_t total = 0;
-    while (size_t n = data.pull(chunk_)) total += n;
+    bool first = true;
+    while (size_t n = data.pull(chunk_)) {
+      if (first) firstPullAt_ = Clock::now().time_since_epoch().count();
+      first = false;
+      total += static_cast<int64_t>(n);
+    }
     return total;
   }
+  void Download(int64_t size, BYTE_PIPE& data) override {
+    std::fill(chunk_.begin(), chunk_.end(), uint8_t{0x5a});
+    for (int64_t left = size; left > 0;) {
+      const auto n = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(chunk_.size())));
+      data.push(std::span<const uint8_t>(chunk_.data(), n));
+      left -= static_cast<int64_t>(n);
+    }
+    data.push({});
+  }
+  int64_t FirstPullAt() override { return firstPullAt_; }
   int64_t UploadArray(int32_t, const std::vector<uint8_t>& data) override {
     return static_cast<int64_t>(data.size());
   }
 
  private:
   std::array<uint8_t, 65536> chunk_{};
+  int64_t firstPullAt_ = 0;
 };
 
 void serverProcess(int cpu, int reportFd, int stopFd) {
@@ -191,6 +218,27 @@ void serverProcess(int cpu, int reportFd, int stopFd) {
   }
   server.shutdown();
   std::_Exit(0);
+}
+
+// Peak resident memory (VmHWM, MiB) of a process since resetPeak (Linux: clear_refs 5 resets it to the
+// current resident size).
+void resetPeak(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/clear_refs";
+  if (FILE* f = std::fopen(path.c_str(), "w")) {
+    std::fputs("5", f);
+    std::fclose(f);
+  }
+}
+double peakMiB(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/status";
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  long kb = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr)
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+  std::fclose(f);
+  return kb / 1024.0;
 }
 
 struct Latency {
@@ -332,8 +380,8 @@ double pipelinedGenerated(const std::shared_ptr<Channel>& ch, int total) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000;
-  std::string only;  // w1 ... w5: run just that workload
+  int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000, w6MiB = 1024;
+  std::string only;  // w1 ... w6: run just that workload
   bool floors = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -343,6 +391,7 @@ int main(int argc, char** argv) {
     if (a == "--calls") calls = v;
     if (a == "--pipelined") pipelined = v;
     if (a == "--bulk") bulk = v;
+    if (a == "--w6-mib") w6MiB = std::max(1, v);
     if (a == "--only") only = argv[i + 1];
     if (a == "--floors") floors = v != 0;
   }
@@ -492,6 +541,70 @@ int main(int argc, char** argv) {
     std::printf("  socket floor             %8.1f MB/s\n", floorMBs);
     std::printf("  generated, [in] pipe     %8.1f MB/s   (%.2fx floor)\n", pipeMBs, pipeMBs / floorMBs);
     std::printf("  generated, [in] array    %8.1f MB/s   (%.2fx floor)\n\n", arrayMBs, arrayMBs / floorMBs);
+  }
+  // W6: 1 GiB through one [in] pipe, then through one [out] pipe, with both processes' peak memory.
+  if (only.empty() || only == "w6") {
+    const uint64_t total = uint64_t{static_cast<unsigned>(w6MiB)} << 20;
+    constexpr size_t kFrame = 960 * 1024;
+    std::vector<uint8_t> frame(4 + kFrame, 0x5a);
+    uint32_t flen = kFrame;
+    std::memcpy(frame.data(), &flen, 4);
+    // Floors: the same bytes in 960 KiB frames, acknowledged at the end; and a raw stream from the server.
+    auto t0 = Clock::now();
+    const uint64_t frames = total / kFrame;
+    for (uint64_t i = 0; i < frames; ++i) writeFull(fd, frame.data(), frame.size());
+    std::vector<uint8_t> acks(12);
+    for (uint64_t i = 0; i < frames; ++i) readFull(fd, acks.data(), acks.size());
+    const double floorUp = double(frames * kFrame) / seconds(t0) / 1e6;
+    uint8_t ask[20] = {16, 0, 0, 0, 'D', 'O', 'W', 'N', 'L', 'O', 'A', 'D'};
+    std::memcpy(ask + 12, &total, 8);
+    std::vector<uint8_t> sink(1 << 20);
+    t0 = Clock::now();
+    writeFull(fd, ask, sizeof ask);
+    for (uint64_t left = total; left > 0;) {
+      ssize_t r = ::recv(fd, sink.data(), static_cast<size_t>(std::min<uint64_t>(left, sink.size())), 0);
+      if (r <= 0) die("floor download");
+      left -= static_cast<uint64_t>(r);
+    }
+    const double floorDown = double(total) / seconds(t0) / 1e6;
+
+    // Upload: the pull function fills each 64 KiB chunk (memset), the manager counts what it pulls.
+    if (Bench::Add(ch, 1, 1) != 2) die("bad sum");  // connected and bound outside the measurement
+    resetPeak(::getpid());
+    resetPeak(pid);
+    Clock::time_point firstChunk{};
+    uint64_t produced = 0;
+    BYTE_PIPE up = BYTE_PIPE::source([&](std::span<uint8_t> b) {
+      if (produced == 0) firstChunk = Clock::now();
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(b.size(), total - produced));
+      std::memset(b.data(), 0x5a, n);
+      produced += n;
+      return n;
+    });
+    t0 = Clock::now();
+    if (Bench::Upload(ch, up) != static_cast<int64_t>(total)) die("bad upload");
+    const double upMBs = double(total) / seconds(t0) / 1e6;
+    const double firstPullMs = double(Bench::FirstPullAt(ch) - firstChunk.time_since_epoch().count()) / 1e6;
+    const double upClientPeak = peakMiB(::getpid()), upServerPeak = peakMiB(pid);
+
+    resetPeak(::getpid());
+    resetPeak(pid);
+    uint64_t received = 0;
+    BYTE_PIPE down = BYTE_PIPE::sink([&](std::span<const uint8_t> c) { received += c.size(); });
+    t0 = Clock::now();
+    Bench::Download(ch, static_cast<int64_t>(total), down);
+    if (received != total) die("bad download");
+    const double downMBs = double(total) / seconds(t0) / 1e6;
+    const double downClientPeak = peakMiB(::getpid()), downServerPeak = peakMiB(pid);
+    std::printf("W6 %d MiB through one pipe (MB/s; peak resident memory of each process, MiB)\n", w6MiB);
+    std::printf("  upload,   socket floor    %8.1f MB/s\n", floorUp);
+    std::printf("  upload,   [in] pipe       %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n",
+                upMBs, upMBs / floorUp, upClientPeak, upServerPeak);
+    std::printf("  first chunk produced -> manager's first pull: %.3f ms\n", firstPullMs);
+    std::printf("  download, socket floor    %8.1f MB/s\n", floorDown);
+    std::printf(
+        "  download, [out] pipe      %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n\n",
+        downMBs, downMBs / floorDown, downClientPeak, downServerPeak);
   }
   ::close(fd);
 
