@@ -1,6 +1,7 @@
 // A streamed call's request: fragments handed from the I/O thread to the thread that decodes them.
 #include "request_stream.h"
 
+#include <cstring>
 #include <string>
 
 #include "midlrt/ndr/error.h"
@@ -11,30 +12,39 @@ namespace midlrt::rpc::detail {
 
 RequestStream::RequestStream(std::weak_ptr<ServerConn> conn, std::vector<uint8_t>& window, size_t windowBytes,
                              size_t needLimit)
-    : conn_(std::move(conn)), window_(window), windowBytes_(windowBytes), needLimit_(needLimit) {}
+    : conn_(std::move(conn)), window_(window), windowBytes_(windowBytes), needLimit_(needLimit) {
+  incoming_.resize(kHeadroom);
+}
 
 ndr::DecoderSource::Window RequestStream::next(std::size_t consumed, std::size_t need) {
   if (need > needLimit_)
     throw ndr::DecodeError("a streamed request needs " + std::to_string(need) +
                            " bytes at once, more than the largest request accepted (" +
                            std::to_string(needLimit_) + ")");
+  start_ += consumed;
   std::unique_lock lk(mu_);
-  window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(consumed));
   for (;;) {
-    if (!incoming_.empty()) {
-      if (window_.empty()) {
-        window_.swap(incoming_);  // the I/O thread appends into the window's old capacity
+    if (incoming_.size() > kHeadroom) {
+      const size_t left = window_.size() - start_;
+      if (left <= kHeadroom) {
+        // The few bytes not consumed go in front of what came, and that buffer becomes the window: what
+        // came is not copied again.
+        std::memcpy(incoming_.data() + kHeadroom - left, window_.data() + start_, left);
+        window_.swap(incoming_);
+        start_ = kHeadroom - left;
       } else {
-        window_.insert(window_.end(), incoming_.begin(), incoming_.end());
-        incoming_.clear();
+        window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(start_));
+        window_.insert(window_.end(), incoming_.begin() + kHeadroom, incoming_.end());
+        start_ = 0;
       }
+      incoming_.resize(kHeadroom);  // the I/O thread appends after the headroom, into the old capacity
       resumeLocked(lk);
     }
-    if (window_.size() >= need || complete_) break;
+    if (window_.size() - start_ >= need || complete_) break;
     if (aborted_) throw RpcError(status::kCallCancelled, "the call was cancelled while its request arrived");
     cv_.wait(lk);
   }
-  return {window_.data(), window_.size()};
+  return {window_.data() + start_, window_.size() - start_};
 }
 
 bool RequestStream::feed(const uint8_t* data, size_t size, bool last) {
@@ -43,7 +53,7 @@ bool RequestStream::feed(const uint8_t* data, size_t size, bool last) {
   if (finished_ || aborted_) return false;
   incoming_.insert(incoming_.end(), data, data + size);
   cv_.notify_one();
-  if (last || incoming_.size() < windowBytes_) return false;
+  if (last || incoming_.size() - kHeadroom < windowBytes_) return false;
   pausedConn_ = true;
   return true;
 }

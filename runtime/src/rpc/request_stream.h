@@ -16,9 +16,11 @@ namespace midlrt::rpc::detail {
 struct ServerConn;
 
 // Two buffers: `window` belongs to the decoding thread (the call's requestData(), then what next() returns)
-// and `incoming` to the I/O thread, which appends each fragment's stub data under the lock; next() moves
-// what came into the window. `incoming` is bounded by ServerOptions::pipeWindowBytes: past it the I/O thread
-// stops reading the connection, and next() lets it read again.
+// and `incoming` to the I/O thread, which appends each fragment's stub data under the lock after kHeadroom
+// bytes; next() puts the window's unconsumed bytes (usually a few) in that headroom and swaps the buffers,
+// so each byte is copied once on its way from the socket to the decoder. `incoming` is bounded by
+// ServerOptions::pipeWindowBytes: past it the I/O thread stops reading the connection, and next() lets it
+// read again.
 class RequestStream final : public ndr::DecoderSource {
  public:
   // `window` is the call's request buffer, holding the first fragment's stub data; it must outlive the
@@ -48,7 +50,9 @@ class RequestStream final : public ndr::DecoderSource {
   const size_t needLimit_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<uint8_t> incoming_;
+  static constexpr size_t kHeadroom = 64 * 1024;
+  size_t start_ = 0;               // where the unconsumed bytes of window_ begin (the decoding thread's)
+  std::vector<uint8_t> incoming_;  // kHeadroom bytes, then what came
   bool complete_ = false;  // the last fragment has come
   bool aborted_ = false;
   bool finished_ = false;
