@@ -42,6 +42,8 @@ class RecordingPipes : public PipesSync_Manager {
           cv.notify_all();
         }
         if (pause.count() != 0) std::this_thread::sleep_for(pause);
+        if (failAfterPulled != 0 && pulled.load() >= failAfterPulled)
+          throw std::runtime_error("the disk is full");
       }
     } catch (const midlrt::rpc::RpcError& e) {
       pullFailed = e.status();
@@ -57,6 +59,12 @@ class RecordingPipes : public PipesSync_Manager {
         while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
         values.push(c);
         pushed.fetch_add(c.size());
+        if (failAfterPushed != 0 && pushed.load() >= failAfterPushed)
+          throw std::runtime_error("the disk failed");
+        if (stallAfterPushed != 0 && pushed.load() >= stallAfterPushed) {
+          stallAfterPushed = 0;  // once
+          std::this_thread::sleep_for(stall);
+        }
         if (waitForClient && i == static_cast<int32_t>(c.size())) sawClient = clientGot.waitFor(10s);
       }
       values.push({});
@@ -119,6 +127,11 @@ class RecordingPipes : public PipesSync_Manager {
     bool done = false;
   } clientGot;
   std::chrono::milliseconds pause{0};
+  // The manager fails (throws) once it has pulled, or pushed, this many values; or waits `stall`, once.
+  size_t failAfterPulled = 0;
+  size_t failAfterPushed = 0;
+  size_t stallAfterPushed = 0;
+  std::chrono::milliseconds stall{0};
   std::mutex mu;
   std::condition_variable cv;
 };
@@ -379,4 +392,64 @@ TEST_F(StreamingPipes, StreamedCallsBeyondTheThreadLimitAreRefusedNotExecuted) {
     }
   }
   EXPECT_TRUE(ran);
+}
+
+TEST_F(StreamingPipes, AManagerThatFailsMidUploadFaultsTheCallAndNothingHangs) {
+  start();
+  manager_->failAfterPulled = 100000;
+  // 16 MiB: the client sends all of it (the server discards what comes after the fault), then gets the fault.
+  std::atomic<size_t> produced{0};
+  LONG_PIPE values = ones(size_t{4} << 20, produced);
+  int32_t count = 0;
+  try {
+    PipesSync::Sum(binding_, 1, values, count);
+    ADD_FAILURE() << "the call succeeded";
+  } catch (const midlrt::rpc::RpcError& e) {
+    EXPECT_EQ(e.status(), midlrt::rpc::status::kCallFailed);
+  }
+  manager_->failAfterPulled = 0;
+  produced = 0;
+  LONG_PIPE again = ones(1000, produced);
+  EXPECT_EQ(PipesSync::Sum(binding_, 1, again, count), 1000);
+}
+
+TEST_F(StreamingPipes, AManagerThatFailsMidDownloadFaultsTheCallAfterTheChunksItSent) {
+  start();
+  manager_->failAfterPushed = 1u << 20;
+  size_t received = 0;
+  LONG_PIPE values = LONG_PIPE::sink([&](std::span<const int32_t> c) { received += c.size(); });
+  try {
+    PipesSync::Range(binding_, 0, 8 << 20, 4096, values);
+    ADD_FAILURE() << "the call succeeded";
+  } catch (const midlrt::rpc::RpcError& e) {
+    EXPECT_EQ(e.status(), midlrt::rpc::status::kCallFailed);
+  }
+  // What came before the fault reached the application; not all of it.
+  EXPECT_GT(received, 0u);
+  EXPECT_LE(received, size_t{1} << 20);
+  manager_->failAfterPushed = 0;
+  std::vector<int32_t> got;
+  LONG_PIPE again = LONG_PIPE::into(got);
+  EXPECT_EQ(PipesSync::Range(binding_, 1, 10, 4, again), 10);
+  EXPECT_EQ(got.size(), 10u);
+}
+
+TEST_F(StreamingPipes, ADeadlineInTheMiddleOfADownloadEndsTheCallOnBothSides) {
+  midlrt::rpc::ChannelOptions channel;
+  channel.defaultTimeout = 300ms;
+  start({}, channel);
+  manager_->stallAfterPushed = 1u << 18;
+  manager_->stall = 1s;
+  size_t received = 0;
+  LONG_PIPE values = LONG_PIPE::sink([&](std::span<const int32_t> c) { received += c.size(); });
+  try {
+    PipesSync::Range(binding_, 0, 1 << 20, 4096, values);
+    ADD_FAILURE() << "the call succeeded";
+  } catch (const midlrt::rpc::RpcError& e) {
+    EXPECT_EQ(e.status(), midlrt::rpc::status::kTimeout);
+  }
+  EXPECT_GT(received, 0u);
+  // The client orphaned the call: the manager's next push fails.
+  for (int i = 0; i < 500 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(manager_->pushFailed.load(), midlrt::rpc::status::kCallCancelled);
 }
