@@ -95,10 +95,13 @@ const std::string& Channel::binding() const {
   return impl_->bindingText;
 }
 
-uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
-                            const CallOptions& options) noexcept {
+namespace {
+// A blocking call whose failures to set it up (a refused bind, memory) come back as statuses too.
+uint32_t tryBlocking(detail::ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
+                     Reply& reply, const CallOptions& options, const RequestWriter* rest,
+                     std::exception_ptr* restError) noexcept {
   try {
-    return detail::invokeBlocking(pick(), iface, opnum, request, reply, options);
+    return detail::invokeBlocking(impl, iface, opnum, request, reply, options, rest, restError);
   } catch (const RpcError& e) {
     reply.setDidNotExecute(e.didNotExecute());  // a refused bind
     return e.status();
@@ -111,21 +114,13 @@ uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& requ
   }
 }
 
-Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options) {
-  Reply reply;
-  uint32_t s = detail::invokeBlocking(pick(), iface, opnum, request, reply, options);
-  if (s != status::kOk) {
-    throw RpcError(s, "opnum " + std::to_string(opnum) + " of " + iface.uuid.toString(),
-                   reply.didNotExecute());
-  }
-  return reply;
-}
-
-Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const RequestWriter& rest,
-                      const CallOptions& options) {
+// A blocking call that throws RpcError for any status but success (and the exception of a streamed
+// request's writer).
+Reply invokeOrThrow(detail::ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
+                    const CallOptions& options, const RequestWriter* rest) {
   Reply reply;
   std::exception_ptr restError;
-  uint32_t s = detail::invokeBlocking(pick(), iface, opnum, request, reply, options, &rest, &restError);
+  uint32_t s = detail::invokeBlocking(impl, iface, opnum, request, reply, options, rest, &restError);
   if (restError) std::rethrow_exception(restError);
   if (s != status::kOk) {
     throw RpcError(s, "opnum " + std::to_string(opnum) + " of " + iface.uuid.toString(),
@@ -133,23 +128,26 @@ Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, c
   }
   return reply;
 }
+}  // namespace
+
+uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, Reply& reply,
+                            const CallOptions& options) noexcept {
+  return tryBlocking(pick(), iface, opnum, request, reply, options, nullptr, nullptr);
+}
+
+Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const CallOptions& options) {
+  return invokeOrThrow(pick(), iface, opnum, request, options, nullptr);
+}
+
+Reply Channel::invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const RequestWriter& rest,
+                      const CallOptions& options) {
+  return invokeOrThrow(pick(), iface, opnum, request, options, &rest);
+}
 
 uint32_t Channel::tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request,
                             const RequestWriter& rest, Reply& reply, const CallOptions& options) {
   std::exception_ptr restError;
-  uint32_t s;
-  try {
-    s = detail::invokeBlocking(pick(), iface, opnum, request, reply, options, &rest, &restError);
-  } catch (const RpcError& e) {
-    reply.setDidNotExecute(e.didNotExecute());  // a refused bind
-    return e.status();
-  } catch (const std::bad_alloc&) {
-    reply.setDidNotExecute(false);
-    return status::kReplyTooBig;
-  } catch (...) {
-    reply.setDidNotExecute(false);
-    return status::kCallFailed;
-  }
+  const uint32_t s = tryBlocking(pick(), iface, opnum, request, reply, options, &rest, &restError);
   if (restError) std::rethrow_exception(restError);  // the application's own, from its pipe
   return s;
 }
