@@ -91,9 +91,9 @@ struct OperationPlan {
   bool statusReturn = false;  // the operation returns its status ([comm_status]/[fault_status] on it)
   unsigned inPipes = 0;
   unsigned outPipes = 0;
-  // The server streams the call (Dispatcher::streams): a synchronous operation with pipes is dispatched at
-  // its request's first fragment and sends [out] chunks as the manager pushes them.
-  bool streams() const { return !isAsync && inPipes + outPipes > 0; }
+  // The server streams the call (Dispatcher::streams): an operation with pipes is dispatched at its
+  // request's first fragment and sends [out] chunks as the manager pushes them, sync or [async].
+  bool streams() const { return inPipes + outPipes > 0; }
   bool serverWriteNeedsCall = false;  // [out] context handles register with the call when marshaled
   // [in] parameters may hold full pointers: the server keeps the objects they create in a graph that frees
   // them, cycles included, after the parameters (ndr::FullPointerGraph, the local midl_graph).

@@ -22,6 +22,9 @@ ndr::DecoderSource::Window RequestStream::next(std::size_t consumed, std::size_t
                            " bytes at once, more than the largest request accepted (" +
                            std::to_string(needLimit_) + ")");
   start_ += consumed;
+  if (std::shared_ptr<ServerConn> c = conn_.lock(); c && tlsIoServer == c->server)
+    throw RpcError(status::kCallFailed,
+                   "a streamed pipe pulled on the server's I/O thread would wait forever");
   std::unique_lock lk(mu_);
   for (;;) {
     if (incoming_.size() > kHeadroom) {

@@ -16,6 +16,9 @@ class ResponseSink final : public ndr::EncoderSink {
   ResponseSink(ServerConn& conn, ServerCall& call)
       : conn_(conn), call_(call), maxBody_(conn.maxResponseBody()) {}
   void flush(ndr::Encoder& e) override {
+    // A push on the server's I/O thread cannot wait for the peer without stopping the loop that writes:
+    // its chunks are sent with the rest of the response.
+    if (tlsIoServer == conn_.server) return;
     const size_t held = e.buffer().size() - e.origin();
     const size_t n = held / maxBody_ * maxBody_;
     if (n == 0) return;
@@ -73,9 +76,7 @@ void ServerCall::streamRequest(ndr::Decoder& d) {
 }
 
 void ServerCall::streamResponse(ndr::Encoder& e) {
-  // On the I/O thread (a server whose dispatcher is driven inline) a push could not wait for the peer
-  // without stopping the loop that writes: the response is then sent whole.
-  if (!streamed_ || detail::tlsIoServer == conn_->server) return;
+  if (!streamed_) return;
   responseSink_ = std::make_shared<detail::ResponseSink>(*conn_, *this);
   e.setSink(responseSink_.get());
 }

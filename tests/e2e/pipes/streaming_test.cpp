@@ -17,6 +17,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "async/pipes.h"
 #include "midlrt/rpc/pdu.h"
 #include "sync/pipes.h"
 
@@ -134,6 +135,59 @@ class RecordingPipes : public PipesSync_Manager {
   std::chrono::milliseconds stall{0};
   std::mutex mu;
   std::condition_variable cv;
+};
+
+// The [async] manager: Sum pulls from a thread of its own and says when the first chunk came; Range pushes
+// from one, waiting after its first chunk until the client has it. The rest fails the call (unused).
+class AsyncRecordingPipes : public Pipes_Manager {
+ public:
+  ~AsyncRecordingPipes() override {
+    for (auto& t : threads_) t.join();
+  }
+  void Sum(SumCall call, ServerCall&, int32_t scale, LONG_PIPE& values, int32_t& count) override {
+    threads_.emplace_back([this, call, scale, &values, &count]() mutable {
+      std::array<int32_t, 4096> buffer{};
+      int64_t total = 0;
+      count = 0;
+      try {
+        while (size_t n = values.pull(buffer)) {
+          total = std::accumulate(buffer.begin(), buffer.begin() + static_cast<long>(n), total);
+          count += static_cast<int32_t>(n);
+          firstPulled.set();
+        }
+      } catch (const midlrt::rpc::RpcError& e) {
+        call.abort(e.status());
+        return;
+      }
+      call.complete(static_cast<int32_t>(total * scale));
+    });
+  }
+  void Range(RangeCall call, ServerCall&, int32_t first, int32_t count, int32_t chunk,
+             LONG_PIPE& values) override {
+    threads_.emplace_back([this, call, first, count, chunk, &values]() mutable {
+      std::vector<int32_t> c;
+      for (int32_t i = 0; i < count;) {
+        c.clear();
+        while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
+        values.push(c);
+        if (i == static_cast<int32_t>(c.size())) sawClient = clientGot.waitFor(10s);
+      }
+      values.push({});
+      call.complete(count);
+    });
+  }
+  void Echo(EchoCall call, ServerCall&, BYTE_PIPE&, BYTE_PIPE&) override { call.abort(1); }
+  void Scale(ScaleCall call, ServerCall&, SAMPLE_PIPE&) override { call.abort(1); }
+  void Concat(ConcatCall call, ServerCall&, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override { call.abort(1); }
+  void Misuse(MisuseCall call, ServerCall&, int32_t, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override {
+    call.abort(1);
+  }
+
+  RecordingPipes::Latch firstPulled, clientGot;
+  std::atomic<bool> sawClient{false};
+
+ private:
+  std::vector<std::thread> threads_;
 };
 
 class StreamingPipes : public ::testing::Test {
@@ -452,4 +506,38 @@ TEST_F(StreamingPipes, ADeadlineInTheMiddleOfADownloadEndsTheCallOnBothSides) {
   // The client orphaned the call: the manager's next push fails.
   for (int i = 0; i < 500 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(manager_->pushFailed.load(), midlrt::rpc::status::kCallCancelled);
+}
+
+TEST(StreamingAsyncPipes, AnAsyncManagersPipesStreamBothWays) {
+  midlrt::rpc::Server server;
+  auto manager = std::make_shared<AsyncRecordingPipes>();
+  Pipes_register(server, manager);
+  midlrt::Binding binding = midlrt::rpc::Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  // Upload: the client's second pull waits until the manager has pulled the first chunk.
+  bool managerHadIt = false;
+  size_t pulls = 0;
+  LONG_PIPE values = LONG_PIPE::source([&](std::span<int32_t> buffer) -> size_t {
+    if (++pulls == 1) {
+      std::fill(buffer.begin(), buffer.end(), 3);
+      return buffer.size();
+    }
+    if (pulls == 2) managerHadIt = manager->firstPulled.waitFor(10s);
+    return 0;
+  });
+  int32_t count = 0;
+  const int32_t sum = PipesSync::Sum(binding, 1, values, count);
+  EXPECT_TRUE(managerHadIt);
+  EXPECT_EQ(count, static_cast<int32_t>(midlrt::ndr::kPipeChunkElements<int32_t>));
+  EXPECT_EQ(sum, 3 * count);
+  // Download: the manager waits after its first chunk (80 KB) until the client has pushed it on.
+  size_t got = 0;
+  LONG_PIPE sink = LONG_PIPE::sink([&](std::span<const int32_t> c) {
+    got += c.size();
+    if (!c.empty()) manager->clientGot.set();
+  });
+  EXPECT_EQ(PipesSync::Range(binding, 0, 60000, 20000, sink), 60000);
+  EXPECT_TRUE(manager->sawClient.load());
+  EXPECT_EQ(got, 60000u);
+  binding.reset();
+  server.shutdown();
 }

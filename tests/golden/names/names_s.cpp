@@ -86,6 +86,7 @@ public:
         [[maybe_unused]] auto& midl_call_ = midl_frame->midl_call_;
         [[maybe_unused]] auto& midl_midl_call__id = midl_frame->midl_midl_call__id;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         d = midl_d.read<int32_t>();
         e = midl_d.read<int32_t>();
         call = midl_d.read<int32_t>();
@@ -131,6 +132,16 @@ public:
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+    }
+  }
+
+  // Operations with pipes: dispatched at their request's first fragment, their pipes streamed.
+  bool streams(uint16_t midl_opnum) const override {
+    switch (midl_opnum) {
+      case 2:
+        return true;
+      default:
+        return false;
     }
   }
 

@@ -186,6 +186,7 @@ public:
         [[maybe_unused]] auto& values = midl_frame->values;
         [[maybe_unused]] auto& count = midl_frame->count;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         scale = midl_d.read<int32_t>();
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
         auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
@@ -226,6 +227,7 @@ public:
         }
         auto& midl_out_pipes = midl_frame->midl_out_pipes;
         auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.streamResponse(midl_pipe_e);
         values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
           midl_e.writeBulk(midl_c.data(), midl_c.size());
         }));
@@ -254,10 +256,12 @@ public:
         auto midl_frame = std::make_shared<midl_Frame>();
         [[maybe_unused]] auto& samples = midl_frame->samples;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
         auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
         auto& midl_out_pipes = midl_frame->midl_out_pipes;
         auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.streamResponse(midl_pipe_e);
         midl_out_pipes.follow(midl_in_pipes, 1);
         samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
@@ -291,6 +295,7 @@ public:
         auto midl_frame = std::make_shared<midl_Frame>();
         [[maybe_unused]] auto& input = midl_frame->input;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
         auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
         input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
@@ -308,6 +313,19 @@ public:
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+    }
+  }
+
+  // Operations with pipes: dispatched at their request's first fragment, their pipes streamed.
+  bool streams(uint16_t midl_opnum) const override {
+    switch (midl_opnum) {
+      case 0:
+      case 1:
+      case 2:
+      case 3:
+        return true;
+      default:
+        return false;
     }
   }
 

@@ -83,6 +83,7 @@ public:
         [[maybe_unused]] auto& midl_file_id = midl_frame->midl_file_id;
         [[maybe_unused]] auto& data = midl_frame->data;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+        midl_call.streamRequest(midl_d);
         file = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_file_id);
         auto& midl_in_pipes = midl_frame->midl_in_pipes;
         auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
@@ -123,6 +124,16 @@ public:
       }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+    }
+  }
+
+  // Operations with pipes: dispatched at their request's first fragment, their pipes streamed.
+  bool streams(uint16_t midl_opnum) const override {
+    switch (midl_opnum) {
+      case 2:
+        return true;
+      default:
+        return false;
     }
   }
 

@@ -17,14 +17,14 @@
 // manager that returns before it has drained every [in] pipe and ended every [out] pipe faults the call with
 // RPC_X_PIPE_DISCIPLINE_ERROR, as Microsoft's runtime does.
 //
-// Streaming (synchronous operations; the RPC layer does the sending): the client's [in] chunks leave in
-// the request's fragments as pull produces them (writePipe and writePipeInPlace flush the Encoder after each
-// chunk), and the server dispatches the call at the request's first fragment, its manager's pull returning
-// what has arrived (the Decoder reads from a DecoderSource); the server's [out] chunks leave in response
-// fragments as the manager pushes them (pipeWriter flushes too), the push waiting while the client does not
-// take them; the client's readPipe pushes [out] chunks, in pieces, as the reply's fragments arrive (a
-// streamed Reply). [async] operations still move a pipe inside one request and one reply (bounded by
-// ServerOptions::maxRequestSize and ChannelOptions::maxReplySize).
+// Streaming (the RPC layer does the sending; on the server, [async] operations too): the client's [in]
+// chunks leave in the request's fragments as pull produces them (writePipe and writePipeInPlace flush the
+// Encoder after each chunk), and the server dispatches the call at the request's first fragment, its
+// manager's pull returning what has arrived (the Decoder reads from a DecoderSource); the server's [out]
+// chunks leave in response fragments as the manager pushes them (pipeWriter flushes too), the push waiting
+// while the client does not take them; the client's readPipe pushes [out] chunks, in pieces, as the reply's
+// fragments arrive (a streamed Reply). An [async] client still moves a pipe inside one request and one reply
+// (bounded by ChannelOptions::maxReplySize), pulling at issue and pushing at completion.
 // Unlike the rest of the NDR layer (C++17), this needs C++20 for std::span, as generated code does.
 #pragma once
 

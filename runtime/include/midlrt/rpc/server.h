@@ -135,12 +135,14 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   size_t requestSize() const { return request_.size(); }
   /// A streamed call: `d`, made over requestData(), reads the rest of the request as its fragments arrive
   /// (blocking the thread until they do; RpcError with RPC_S_CALL_CANCELLED if the call is cancelled or its
-  /// connection closes meanwhile). Without a stream the request is whole: nothing to do.
+  /// connection closes meanwhile, RPC_S_CALL_FAILED on the server's I/O thread, which must not wait). Without
+  /// a stream the request is whole: nothing to do.
   void streamRequest(ndr::Decoder& d);
   /// A streamed call: what `e`, made over response(), writes leaves in response fragments each time its
   /// flush() is called (after every [out] pipe chunk), and a push waits while the client does not take
   /// them (ServerOptions::maxUnsentResponseBytes); RpcError with RPC_S_CALL_CANCELLED if the client orphans
-  /// the call or its connection closes meanwhile. Without a stream the response is sent whole.
+  /// the call or its connection closes meanwhile. Without a stream the response is sent whole, and so are
+  /// the chunks pushed on the server's I/O thread (which must not wait).
   void streamResponse(ndr::Encoder& e);
   /// Where the stub marshals the [out] parameters (headroom for the response header already reserved).
   Message& response() { return response_; }
@@ -221,7 +223,7 @@ class Dispatcher {
   /// Whether operation `opnum` streams: a call to it is dispatched once its first request fragment has
   /// arrived (its [in] pipes are read as the rest comes, see ServerCall::streamRequest), and runs on a thread
   /// that may block (a worker, or a thread of its own when the server has none). Generated dispatchers say
-  /// yes for the synchronous operations with pipes.
+  /// yes for the operations with pipes, sync and [async].
   virtual bool streams(uint16_t opnum) const {
     (void)opnum;
     return false;
