@@ -89,6 +89,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   bool pollOut = false;
   bool readPaused = false;  // too many response bytes unsent: requests wait in the socket (backpressure)
   std::condition_variable drainedCv;  // responses were written, or the connection closed (streamed pushes)
+  // When the peer last took response bytes: one that takes none for readTimeout while some wait is closed.
+  std::chrono::steady_clock::time_point sendProgress;
   bool streamPaused = false;  // a streamed call's manager has not pulled what came: the same, until it does
   uint16_t xmitFrag = pdu::kMinFragSize;
   std::unordered_map<uint32_t, std::shared_ptr<ServerCall>> active;

@@ -188,11 +188,18 @@ void ServerImpl::sweepTimeouts(std::chrono::steady_clock::time_point now) {
   nextSweep = now + every;
   std::vector<std::shared_ptr<ServerConn>> expired;
   for (auto& [id, c] : conns) {
-    bool paused, busy;
+    bool paused, busy, sendStalled;
     {
       std::lock_guard lk(c->mu);
       paused = c->pausedLocked();
       busy = !c->active.empty() || !c->out.empty();
+      sendStalled =
+          opts.readTimeout.count() > 0 && !c->out.empty() && now - c->sendProgress > opts.readTimeout;
+    }
+    if (sendStalled) {
+      // The peer takes nothing of what waits for it (it may still be sending requests).
+      expired.push_back(c);
+      continue;
     }
     if (paused || c->inReady) {
       // Waiting on us, not on the peer.
@@ -220,7 +227,7 @@ void ServerImpl::addConnection(int fd, const std::string& secAddr) {
   c->fd = fd;
   c->secondaryAddress = secAddr;
   c->caller = callerOf(fd, secAddr.empty());  // adopted socket pairs have no endpoint
-  c->lastActivity = c->stallSince = std::chrono::steady_clock::now();
+  c->lastActivity = c->stallSince = c->sendProgress = std::chrono::steady_clock::now();
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = c->id;

@@ -15,8 +15,12 @@ constexpr size_t kCopyLimit = 8 * 1024;  // responses up to this size are copied
 
 void ServerConn::flushLocked() {
   if (closed || out.empty()) return;
+  const size_t before = out.pendingBytes();
   auto r = out.flush(fd);
-  drainedCv.notify_all();
+  if (out.pendingBytes() < before) {
+    sendProgress = std::chrono::steady_clock::now();
+    drainedCv.notify_all();
+  }
   if (r == OutQueue::Result::kWouldBlock && !pollOut) {
     pollOut = true;
     updateEventsLocked();

@@ -541,3 +541,16 @@ TEST(StreamingAsyncPipes, AnAsyncManagersPipesStreamBothWays) {
   binding.reset();
   server.shutdown();
 }
+
+TEST_F(StreamingPipes, APeerThatTakesNothingForTheReadTimeoutIsClosedAndThePushFails) {
+  midlrt::rpc::ServerOptions options;
+  options.maxUnsentResponseBytes = 1u << 20;
+  options.readTimeout = 300ms;
+  start(options);
+  SilentPeer peer(portOf(endpoint_));
+  ASSERT_TRUE(peer.call(1, {0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 0}));  // Range(0, 16 M values, chunks of 1024)
+  // The peer stays connected and reads nothing: the server closes it, and the manager's waiting push fails.
+  for (int i = 0; i < 500 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(manager_->pushFailed.load(), midlrt::rpc::status::kCallCancelled);
+  EXPECT_LT(manager_->pushed.load() * sizeof(int32_t), size_t{16} << 20);
+}

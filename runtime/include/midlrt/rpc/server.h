@@ -283,7 +283,9 @@ struct ServerOptions {
   /// call beyond it is refused with rpc_s_server_too_busy and PFC_DID_NOT_EXECUTE.
   size_t maxStreamedCallThreads = 64;
   /// A connection that has begun a PDU, or a fragmented request, and makes no progress for this long (no
-  /// PDU completes) is closed; zero never closes one. Connections idle between PDUs are not affected.
+  /// PDU completes) is closed; so is one whose peer takes none of the responses waiting for it for this long
+  /// (a streamed call's push waiting on it then fails). Zero never closes one. Connections idle between PDUs
+  /// are not affected.
   std::chrono::milliseconds readTimeout{60000};
   /// A connection with nothing in progress (no call, no partial PDU, no response to send) for this long is
   /// closed; zero (the default) keeps idle connections as long as the peer does.
