@@ -105,7 +105,14 @@ void ServerCall::onCancel(std::function<void()> fn) {
 }
 
 void ServerCall::markCancelled(bool orphaned) {
-  if (orphaned) orphaned_.store(true);
+  if (orphaned) {
+    orphaned_.store(true);
+    if (streamed_) {
+      // A push waiting for the peer to take the response stops waiting.
+      std::lock_guard lk(conn_->mu);
+      conn_->drainedCv.notify_all();
+    }
+  }
   if (stream_) stream_->abort();
   if (cancelled_.exchange(true)) return;
   std::function<void()> fn;

@@ -249,6 +249,13 @@ class SilentPeer {
     midlrt::rpc::pdu::encodeRequest(out, flags, 2, q, stub.data(), stub.size());
     return sendAll(out);
   }
+  // Sends an orphaned PDU for the request call() sent.
+  bool orphan() {
+    std::vector<uint8_t> out;
+    midlrt::rpc::pdu::encodeBare(out, midlrt::rpc::pdu::PType::kOrphaned,
+                                 midlrt::rpc::pdu::kFirstFrag | midlrt::rpc::pdu::kLastFrag, 2);
+    return sendAll(out);
+  }
 
  private:
   bool sendAll(const std::vector<uint8_t>& b) {
@@ -553,4 +560,23 @@ TEST_F(StreamingPipes, APeerThatTakesNothingForTheReadTimeoutIsClosedAndThePushF
   for (int i = 0; i < 500 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(manager_->pushFailed.load(), midlrt::rpc::status::kCallCancelled);
   EXPECT_LT(manager_->pushed.load() * sizeof(int32_t), size_t{16} << 20);
+}
+
+TEST_F(StreamingPipes, APushWaitingForAPeerThatOrphansTheCallFailsAtOnce) {
+  midlrt::rpc::ServerOptions options;
+  options.maxUnsentResponseBytes = 1u << 20;
+  start(options);
+  SilentPeer peer(portOf(endpoint_));
+  ASSERT_TRUE(peer.call(1, {0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 0}));  // Range(0, 16 M values, chunks of 1024)
+  size_t before = 0;
+  for (int i = 0; i < 200; ++i) {  // until the pushes stall
+    std::this_thread::sleep_for(20ms);
+    size_t now = manager_->pushed.load();
+    if (now != 0 && now == before) break;
+    before = now;
+  }
+  ASSERT_EQ(manager_->pushFailed.load(), 0u);
+  ASSERT_TRUE(peer.orphan());  // still connected, still not reading
+  for (int i = 0; i < 300 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(manager_->pushFailed.load(), midlrt::rpc::status::kCallCancelled);
 }
