@@ -95,10 +95,9 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
 }
 }  // namespace
 
-// The request of a streamed call, sent as the application's writer fills it: each flush sends the whole
-// fragments (of the connection's max_xmit_frag) written so far and drops them from the message; finish()
-// sends the rest with PFC_LAST_FRAG. The body of every fragment but the last is a multiple of 8 bytes, so the
-// bytes left keep their alignment. alloc_hint is 0 throughout: the request's length is not known yet.
+// The request of a streamed call, sent as the application's writer fills it: each flush sends what was
+// written so far (in fragments of the connection's max_xmit_frag) and drops it from the message; finish()
+// sends the rest with PFC_LAST_FRAG. alloc_hint is 0 throughout: the request's length is not known yet.
 class RequestStreamer final : public ndr::EncoderSink {
  public:
   RequestStreamer(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, const Uuid* object)
@@ -122,10 +121,11 @@ class RequestStreamer final : public ndr::EncoderSink {
  private:
   bool send(ndr::Encoder& e, bool last) {
     ndr::Buffer& b = e.buffer();
-    const size_t held = b.size() - e.origin();
-    size_t frags = held / maxBody_;
-    if (last) frags = held == 0 ? 1 : (held + maxBody_ - 1) / maxBody_;
-    if (frags == 0) return true;
+    // All that was written goes (a chunk leaves as soon as it is pulled), but for the last few bytes short of
+    // a multiple of 8, which stay so that what the encoder keeps stays aligned in memory.
+    const size_t held = last ? b.size() - e.origin() : (b.size() - e.origin()) & ~size_t{7};
+    if (held == 0 && !last) return true;
+    const size_t frags = held == 0 ? 1 : (held + maxBody_ - 1) / maxBody_;
     headers_.resize(frags * headerSize_);
     iov_.clear();
     const uint8_t* body = b.data() + e.origin();
@@ -145,7 +145,7 @@ class RequestStreamer final : public ndr::EncoderSink {
       return false;
     }
     sentAny_ = true;
-    if (!last) e.discardFront(frags * maxBody_);
+    if (!last) e.discardFront(held);
     return true;
   }
 

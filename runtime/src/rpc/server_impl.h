@@ -98,12 +98,10 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
-  // A streamed call's response fragments, the first `n` bytes of `body` (a multiple of the largest fragment
-  // body): queued, then waits while the peer has more than maxUnsentResponseBytes unsent. False when the
-  // connection is closed or the call orphaned (nothing is sent then).
+  // A streamed call's response fragments, carrying the `n` bytes at `body`: queued, then waits while the
+  // peer has more than maxUnsentResponseBytes unsent. False when the connection is closed or the call
+  // orphaned (nothing is sent then).
   bool sendResponsePart(ServerCall& call, const uint8_t* body, size_t n);
-  // The largest stub data a response fragment carries (a multiple of 8).
-  size_t maxResponseBody();
   void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
   // A fault for a request refused before it became a call (it carries PFC_DID_NOT_EXECUTE).
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);

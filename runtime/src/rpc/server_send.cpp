@@ -101,11 +101,6 @@ void ServerConn::sendResponse(ServerCall& call) {
   flushMaybeLocked();
 }
 
-size_t ServerConn::maxResponseBody() {
-  std::lock_guard lk(mu);
-  return (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
-}
-
 bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t n) {
   std::unique_lock lk(mu);
   if (closed || call.orphaned_.load()) return false;
@@ -114,11 +109,12 @@ bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t 
   r.contextId = call.contextId_;
   r.allocHint = 0;  // the length is not known yet (MS-RPCE 2.2.2.x, "alloc_hint Interpretation")
   for (size_t off = 0; off < n; off += maxBody) {
+    const size_t len = std::min(maxBody, n - off);
     uint8_t h[pdu::kResponseHeaderSize];
     uint8_t flags = !call.responseStarted_ && off == 0 ? pdu::kFirstFrag : 0;
-    pdu::encodeResponseHeader(h, flags, call.callId_, r, maxBody);
+    pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
     out.appendCopy(h, sizeof h);
-    out.appendCopy(body + off, maxBody);  // the encoder reuses its buffer at once
+    out.appendCopy(body + off, len);  // the encoder reuses its buffer at once
   }
   call.responseStarted_ = true;
   flushLocked();

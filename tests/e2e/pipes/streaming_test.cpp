@@ -287,19 +287,20 @@ TEST_F(StreamingPipes, TheManagerPullsTheFirstChunkWhileTheClientStillProducesTh
   // timeout) if the first chunk left before the client finished producing.
   bool managerHadIt = false;
   size_t pulls = 0;
+  // A small first chunk: it leaves at once, not when a fragment's worth has been produced.
   LONG_PIPE values = LONG_PIPE::source([&](std::span<int32_t> buffer) -> size_t {
     if (++pulls == 1) {
-      std::fill(buffer.begin(), buffer.end(), 2);
-      return buffer.size();
+      std::fill_n(buffer.begin(), 10, 2);
+      return 10;
     }
-    if (pulls == 2) managerHadIt = manager_->waitPulled(1, 10s);
+    if (pulls == 2) managerHadIt = manager_->waitPulled(10, 10s);
     return 0;
   });
   int32_t count = 0;
   const int32_t sum = PipesSync::Sum(binding_, 1, values, count);
   EXPECT_TRUE(managerHadIt);
-  EXPECT_EQ(count, static_cast<int32_t>(midlrt::ndr::kPipeChunkElements<int32_t>));
-  EXPECT_EQ(sum, 2 * count);
+  EXPECT_EQ(count, 10);
+  EXPECT_EQ(sum, 20);
 }
 
 TEST_F(StreamingPipes, APipeIsNotBoundedByTheLargestRequest) {
@@ -392,13 +393,13 @@ TEST_F(StreamingPipes, OutChunksLeaveAsPushedAndAClientThatDoesNotReadStopsTheMa
 TEST_F(StreamingPipes, TheClientPushesTheFirstOutChunkBeforeTheManagerReturns) {
   start();
   manager_->waitForClient = true;
-  // The first chunk (80 KB) fills a fragment; the manager then waits until the client has pushed it.
+  // After its first chunk (ten values, 40 bytes) the manager waits until the client has pushed it on.
   std::vector<int32_t> got;
   LONG_PIPE values = LONG_PIPE::sink([&](std::span<const int32_t> c) {
     got.insert(got.end(), c.begin(), c.end());
     if (!c.empty()) manager_->clientGot.set();
   });
-  EXPECT_EQ(PipesSync::Range(binding_, 0, 60000, 20000, values), 60000);
+  EXPECT_EQ(PipesSync::Range(binding_, 0, 60000, 10, values), 60000);
   EXPECT_TRUE(manager_->sawClient.load());
   ASSERT_EQ(got.size(), 60000u);
   EXPECT_EQ(got[59999], 59999);
@@ -525,8 +526,8 @@ TEST(StreamingAsyncPipes, AnAsyncManagersPipesStreamBothWays) {
   size_t pulls = 0;
   LONG_PIPE values = LONG_PIPE::source([&](std::span<int32_t> buffer) -> size_t {
     if (++pulls == 1) {
-      std::fill(buffer.begin(), buffer.end(), 3);
-      return buffer.size();
+      std::fill_n(buffer.begin(), 10, 3);
+      return 10;
     }
     if (pulls == 2) managerHadIt = manager->firstPulled.waitFor(10s);
     return 0;
@@ -534,15 +535,15 @@ TEST(StreamingAsyncPipes, AnAsyncManagersPipesStreamBothWays) {
   int32_t count = 0;
   const int32_t sum = PipesSync::Sum(binding, 1, values, count);
   EXPECT_TRUE(managerHadIt);
-  EXPECT_EQ(count, static_cast<int32_t>(midlrt::ndr::kPipeChunkElements<int32_t>));
-  EXPECT_EQ(sum, 3 * count);
-  // Download: the manager waits after its first chunk (80 KB) until the client has pushed it on.
+  EXPECT_EQ(count, 10);
+  EXPECT_EQ(sum, 30);
+  // Download: the manager waits after its first chunk (ten values) until the client has pushed it on.
   size_t got = 0;
   LONG_PIPE sink = LONG_PIPE::sink([&](std::span<const int32_t> c) {
     got += c.size();
     if (!c.empty()) manager->clientGot.set();
   });
-  EXPECT_EQ(PipesSync::Range(binding, 0, 60000, 20000, sink), 60000);
+  EXPECT_EQ(PipesSync::Range(binding, 0, 60000, 10, sink), 60000);
   EXPECT_TRUE(manager->sawClient.load());
   EXPECT_EQ(got, 60000u);
   binding.reset();
