@@ -121,9 +121,12 @@ class RequestStreamer final : public ndr::EncoderSink {
  private:
   bool send(ndr::Encoder& e, bool last) {
     ndr::Buffer& b = e.buffer();
-    // All that was written goes (a chunk leaves as soon as it is pulled), but for the last few bytes short of
-    // a multiple of 8, which stay so that what the encoder keeps stays aligned in memory.
-    const size_t held = last ? b.size() - e.origin() : (b.size() - e.origin()) & ~size_t{7};
+    // A chunk leaves as soon as it is pulled: all of it when it does not fill a fragment, else the whole
+    // fragments (the rest goes with the next chunk, which a fast producer has ready: one PDU per fragment's
+    // worth, not two per chunk). Never the last few bytes short of a multiple of 8, so that what the encoder
+    // keeps stays aligned in memory.
+    size_t held = b.size() - e.origin();
+    if (!last) held = held >= maxBody_ ? held / maxBody_ * maxBody_ : held & ~size_t{7};
     if (held == 0 && !last) return true;
     const size_t frags = held == 0 ? 1 : (held + maxBody_ - 1) / maxBody_;
     headers_.resize(frags * headerSize_);

@@ -13,14 +13,17 @@ namespace {
 // buffer.
 class ResponseSink final : public ndr::EncoderSink {
  public:
-  ResponseSink(ServerConn& conn, ServerCall& call) : conn_(conn), call_(call) {}
+  ResponseSink(ServerConn& conn, ServerCall& call)
+      : conn_(conn), call_(call), maxBody_(conn.maxResponseBody()) {}
   void flush(ndr::Encoder& e) override {
     // A push on the server's I/O thread cannot wait for the peer without stopping the loop that writes:
     // its chunks are sent with the rest of the response.
     if (tlsIoServer == conn_.server) return;
-    // All that was pushed goes (a chunk leaves as soon as it is pushed), but for the last few bytes short of
-    // a multiple of 8, which stay so that what the encoder keeps stays aligned.
-    const size_t n = (e.buffer().size() - e.origin()) & ~size_t{7};
+    // A chunk leaves as soon as it is pushed: all of it when it does not fill a fragment, else the whole
+    // fragments (the rest goes with the next chunk). Never the last few bytes short of a multiple of 8, so
+    // that what the encoder keeps stays aligned.
+    const size_t held = e.buffer().size() - e.origin();
+    const size_t n = held >= maxBody_ ? held / maxBody_ * maxBody_ : held & ~size_t{7};
     if (n == 0) return;
     if (!conn_.sendResponsePart(call_, e.buffer().data() + e.origin(), n))
       throw RpcError(status::kCallCancelled,
@@ -31,6 +34,7 @@ class ResponseSink final : public ndr::EncoderSink {
  private:
   ServerConn& conn_;
   ServerCall& call_;
+  const size_t maxBody_;
 };
 }  // namespace
 }  // namespace detail

@@ -102,6 +102,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   // peer has more than maxUnsentResponseBytes unsent. False when the connection is closed or the call
   // orphaned (nothing is sent then).
   bool sendResponsePart(ServerCall& call, const uint8_t* body, size_t n);
+  // The largest stub data a response fragment carries (a multiple of 8).
+  size_t maxResponseBody();
   void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
   // A fault for a request refused before it became a call (it carries PFC_DID_NOT_EXECUTE).
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);

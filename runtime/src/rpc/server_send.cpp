@@ -101,6 +101,11 @@ void ServerConn::sendResponse(ServerCall& call) {
   flushMaybeLocked();
 }
 
+size_t ServerConn::maxResponseBody() {
+  std::lock_guard lk(mu);
+  return (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+}
+
 bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t n) {
   std::unique_lock lk(mu);
   if (closed || call.orphaned_.load()) return false;
