@@ -1,9 +1,11 @@
 // From request PDUs to calls: reassembling fragments within the size limit, checking the presentation
 // context and opnum, and running the stub inline on the I/O thread or on the worker pool.
 #include <algorithm>
+#include <chrono>
 #include <new>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "midlrt/ndr/error.h"
@@ -263,6 +265,12 @@ void ServerImpl::runDispatch(ServerCall& call, Registered& reg) {
 void ServerImpl::runOnOwnThread(std::shared_ptr<ServerCall> call, std::shared_ptr<Registered> reg) {
   {
     std::lock_guard lk(spawnMu);
+    if (streamIdle > streamQueue.size()) {
+      // A thread that finished a streamed call waits for another: no new thread.
+      streamQueue.emplace_back(std::move(call), std::move(reg));
+      spawnCv.notify_all();
+      return;
+    }
     if (spawned >= opts.maxStreamedCallThreads) {
       call->faultUnexecuted(status::kServerTooBusy);
       return;
@@ -270,14 +278,7 @@ void ServerImpl::runOnOwnThread(std::shared_ptr<ServerCall> call, std::shared_pt
     ++spawned;
   }
   try {
-    std::thread([this, call, reg]() mutable {
-      runDispatch(*call, *reg);
-      call.reset();
-      reg.reset();
-      std::lock_guard lk(spawnMu);
-      --spawned;
-      spawnCv.notify_all();
-    }).detach();
+    std::thread([this, call, reg] { streamThread(call, reg); }).detach();
   } catch (const std::system_error&) {
     // No thread to be had: the call fails (not executed); the server goes on.
     {
@@ -285,6 +286,26 @@ void ServerImpl::runOnOwnThread(std::shared_ptr<ServerCall> call, std::shared_pt
       --spawned;
     }
     call->faultUnexecuted(status::kServerTooBusy);
+  }
+}
+
+void ServerImpl::streamThread(std::shared_ptr<ServerCall> call, std::shared_ptr<Registered> reg) {
+  constexpr std::chrono::seconds kIdleLimit{10};
+  for (;;) {
+    runDispatch(*call, *reg);
+    call.reset();
+    reg.reset();
+    std::unique_lock lk(spawnMu);
+    ++streamIdle;
+    spawnCv.wait_for(lk, kIdleLimit, [&] { return !streamQueue.empty() || streamStop; });
+    --streamIdle;
+    if (streamQueue.empty()) {
+      --spawned;
+      spawnCv.notify_all();  // shutdown waits for the last one
+      return;
+    }
+    std::tie(call, reg) = std::move(streamQueue.front());
+    streamQueue.pop_front();
   }
 }
 

@@ -154,10 +154,14 @@ struct ServerImpl {
   std::deque<std::pair<std::shared_ptr<ServerCall>, std::shared_ptr<Registered>>> queue;
   bool qStop = false;
   std::vector<std::thread> workers;
-  // Streamed calls on a server without workers each run on a thread of their own; shutdown waits for them.
+  // Streamed calls on a server without workers each run on a thread of their own, taken from threads that
+  // finished one and wait a while for the next (streamQueue), or made; shutdown waits for them all.
   std::mutex spawnMu;
   std::condition_variable spawnCv;
-  size_t spawned = 0;
+  size_t spawned = 0;     // threads of streamed calls, running one or idle
+  size_t streamIdle = 0;  // of which waiting for one
+  bool streamStop = false;
+  std::deque<std::pair<std::shared_ptr<ServerCall>, std::shared_ptr<Registered>>> streamQueue;
 
   // server_loop.cpp: the I/O thread.
   explicit ServerImpl(ServerOptions o);
@@ -215,6 +219,8 @@ struct ServerImpl {
   // A later fragment of a streamed call; false when the connection must be closed.
   bool feedStream(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Body& body, bool last);
   void runOnOwnThread(std::shared_ptr<ServerCall> call, std::shared_ptr<Registered> reg);
+  // A streamed call's thread: runs `call`, then the calls queued for it, until none comes for a while.
+  void streamThread(std::shared_ptr<ServerCall> call, std::shared_ptr<Registered> reg);
   // Asks the interface's security callback, then runs its dispatcher.
   static void runDispatch(ServerCall& call, Registered& reg);
   void workerLoop();

@@ -26,6 +26,8 @@ void ServerImpl::shutdown() {
     workers.clear();
     // Streamed calls on threads of their own: their connections are closed, so their pipes fail.
     std::unique_lock sl(spawnMu);
+    streamStop = true;
+    spawnCv.notify_all();
     spawnCv.wait(sl, [&] { return spawned == 0; });
     running = false;
   }

@@ -33,6 +33,10 @@ class RecordingPipes : public PipesSync_Manager {
     std::array<int32_t, 4096> buffer{};
     int64_t total = 0;
     count = 0;
+    {
+      std::lock_guard lk(mu);
+      threads.push_back(std::this_thread::get_id());
+    }
     try {
       while (size_t n = values.pull(buffer)) {
         total = std::accumulate(buffer.begin(), buffer.begin() + static_cast<long>(n), total);
@@ -108,6 +112,7 @@ class RecordingPipes : public PipesSync_Manager {
 
   std::atomic<size_t> pulled{0};
   std::atomic<uint32_t> pullFailed{0};
+  std::vector<std::thread::id> threads;  // the thread each Sum ran on (under mu)
   std::atomic<size_t> pushed{0};
   std::atomic<uint32_t> pushFailed{0};
   // Range waits after its first chunk until the client has pushed it on (clientGot), and says whether it did.
@@ -580,4 +585,21 @@ TEST_F(StreamingPipes, APushWaitingForAPeerThatOrphansTheCallFailsAtOnce) {
   ASSERT_TRUE(peer.orphan());  // still connected, still not reading
   for (int i = 0; i < 300 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(manager_->pushFailed.load(), midlrt::rpc::status::kCallCancelled);
+}
+
+TEST_F(StreamingPipes, StreamedCallsInTurnReuseOneThread) {
+  start();  // no workers: streamed calls run on threads of their own, kept for the next call a while
+  for (int i = 0; i < 10; ++i) {
+    std::atomic<size_t> produced{0};
+    LONG_PIPE values = ones(100, produced);
+    int32_t count = 0;
+    EXPECT_EQ(PipesSync::Sum(binding_, 1, values, count), 100);
+  }
+  std::lock_guard lk(manager_->mu);
+  ASSERT_EQ(manager_->threads.size(), 10u);
+  // A call may arrive a moment before the thread of the one before is free again: then a second thread.
+  std::vector<std::thread::id> distinct = manager_->threads;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  EXPECT_LE(distinct.size(), 3u);
 }

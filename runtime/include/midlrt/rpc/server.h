@@ -279,8 +279,9 @@ struct ServerOptions {
   /// TCP's flow control). The calls of a connection share its byte stream, so a stalled pipe holds up
   /// requests that come after it on the same connection (not the responses of calls already running).
   size_t pipeWindowBytes = 1u << 20;
-  /// Without workers, each streamed call runs on a thread of its own: at most this many at once; a streamed
-  /// call beyond it is refused with rpc_s_server_too_busy and PFC_DID_NOT_EXECUTE.
+  /// Without workers, each streamed call runs on a thread of its own (one that finished a streamed call
+  /// waits 10 s for the next before it ends): at most this many at once; a streamed call beyond it is refused
+  /// with rpc_s_server_too_busy and PFC_DID_NOT_EXECUTE.
   size_t maxStreamedCallThreads = 64;
   /// A connection that has begun a PDU, or a fragmented request, and makes no progress for this long (no
   /// PDU completes) is closed; so is one whose peer takes none of the responses waiting for it for this long
