@@ -120,45 +120,38 @@ def run(port):
                 out += b"\0" * (-len(out) % 8) + struct.pack("<%dd" % len(part), *part)
         return out
 
-    dce.call(5, chunks([[1.0, 2.0, 3.5], [10.0], []]))
-    reply = dce.recv()
-    pos, received = 0, []
-    while True:
-        pos += -pos % 4
-        (count,) = struct.unpack_from("<L", reply, pos)
-        pos += 4
-        if count == 0:
-            break
+    # The reply: the [out] pipe's chunks, then the result (a double, aligned to 8). Returns the chunks and
+    # the result, or None for the result when bytes are left over.
+    def accumulate(parts):
+        dce.call(5, chunks(parts))
+        reply = dce.recv()
+        pos, received = 0, []
+        while True:
+            pos += -pos % 4
+            (count,) = struct.unpack_from("<L", reply, pos)
+            pos += 4
+            if count == 0:
+                break
+            pos += -pos % 8
+            received.append(list(struct.unpack_from("<%dd" % count, reply, pos)))
+            pos += 8 * count
         pos += -pos % 8
-        received.append(list(struct.unpack_from("<%dd" % count, reply, pos)))
-        pos += 8 * count
-    pos += -pos % 8
-    (total,) = struct.unpack_from("<d", reply, pos)
+        (total,) = struct.unpack_from("<d", reply, pos)
+        return received, (total if pos + 8 == len(reply) else None)
+
+    received, total = accumulate([[1.0, 2.0, 3.5], [10.0], []])
     # Chunk boundaries are the server's choice (it drains the [in] pipe before pushing): the sums are not.
-    check(sum(received, []) == [1.0, 3.0, 6.5, 16.5] and total == 16.5 and pos + 8 == len(reply),
+    check(sum(received, []) == [1.0, 3.0, 6.5, 16.5] and total == 16.5,
           "Calculator.Accumulate([in] pipe, [out] pipe) -> chunks %r, total %r" % (received, total))
 
     # A large Accumulate: 100,000 doubles in chunks of 1,000 (800 KB each way), which impacket sends in many
     # request fragments and the server streams back in many response fragments (alloc_hint 0: not known).
     values = [float(i % 7) for i in range(100000)]
-    dce.call(5, chunks([values[i:i + 1000] for i in range(0, len(values), 1000)] + [[]]))
-    reply = dce.recv()
-    pos, count, last = 0, 0, None
-    while True:
-        pos += -pos % 4
-        (n,) = struct.unpack_from("<L", reply, pos)
-        pos += 4
-        if n == 0:
-            break
-        pos += -pos % 8
-        count += n
-        last = struct.unpack_from("<d", reply, pos + 8 * (n - 1))[0]
-        pos += 8 * n
-    pos += -pos % 8
-    (total,) = struct.unpack_from("<d", reply, pos)
-    check(count == len(values) and last == sum(values) and total == sum(values) and pos + 8 == len(reply),
+    received, total = accumulate([values[i:i + 1000] for i in range(0, len(values), 1000)] + [[]])
+    sums = sum(received, [])
+    check(len(sums) == len(values) and sums[-1] == sum(values) and total == sum(values),
           "Calculator.Accumulate, 100,000 values each way over many fragments -> %d sums, total %r" %
-          (count, total))
+          (len(sums), total))
 
     # The object interface: the object's UUID rides in the request (PFC_OBJECT_UUID).
     obj = dce.alter_ctx(uuidtup_to_bin(ACCUMULATOR))
