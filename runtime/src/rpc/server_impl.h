@@ -98,6 +98,10 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
+  // Queues `n` bytes of a call's response as fragments: the first with PFC_FIRST_FRAG when `first`, the last
+  // with PFC_LAST_FRAG when `last`; `keep` owns the bytes (null: they are copied).
+  void appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, bool first, bool last,
+                             std::shared_ptr<const void> keep);
   // A streamed call's response fragments, carrying the `n` bytes at `body`: queued, then waits while the
   // peer has more than maxUnsentResponseBytes unsent. False when the connection is closed or the call
   // orphaned (nothing is sent then).

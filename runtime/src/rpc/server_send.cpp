@@ -43,6 +43,35 @@ void ServerConn::flushMaybeLocked() {
   flushLocked();
 }
 
+void ServerConn::appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, bool first, bool last,
+                                       std::shared_ptr<const void> keep) {
+  const size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+  // A response sent whole announces what is left from each fragment on; a streamed one does not know
+  // (alloc_hint 0: MS-RPCE 2.2.2, "alloc_hint Interpretation", allows it).
+  const bool hint = first && last;
+  pdu::Response r;
+  r.contextId = call.contextId_;
+  size_t off = 0;
+  do {
+    const size_t len = std::min(maxBody, n - off);
+    uint8_t flags = 0;
+    if (first && off == 0) flags |= pdu::kFirstFrag;
+    if (last && off + len == n) flags |= pdu::kLastFrag;
+    r.allocHint = hint ? static_cast<uint32_t>(n - off) : 0;
+    uint8_t h[pdu::kResponseHeaderSize];
+    pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
+    out.appendCopy(h, sizeof h);
+    if (len != 0) {
+      if (keep) {
+        out.appendRef(body + off, len, keep);
+      } else {
+        out.appendCopy(body + off, len);
+      }
+    }
+    off += len;
+  } while (off < n);
+}
+
 void ServerConn::sendResponse(ServerCall& call) {
   ndr::Buffer& st = call.response_.buffer();
   size_t headroom = call.response_.headroom();
@@ -52,51 +81,22 @@ void ServerConn::sendResponse(ServerCall& call) {
   if (it != active.end() && it->second.get() == &call) active.erase(it);
   if (closed || call.orphaned_.load()) return;
   size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
-  pdu::Response r;
-  r.contextId = call.contextId_;
-  if (call.responseStarted_) {
-    // The rest of a streamed response: alloc_hint 0 in every fragment, as in those already sent.
-    std::shared_ptr<const void> keep = call.shared_from_this();
-    const uint8_t* body = st.data() + headroom;
-    size_t off = 0;
-    do {
-      size_t len = std::min(maxBody, n - off);
-      uint8_t h[pdu::kResponseHeaderSize];
-      pdu::encodeResponseHeader(h, off + len == n ? pdu::kLastFrag : 0, call.callId_, r, len);
-      out.appendCopy(h, sizeof h);
-      if (len != 0) out.appendRef(body + off, len, keep);
-      off += len;
-    } while (off < n);
-  } else if (n <= maxBody) {
+  uint8_t* body = st.data() + headroom;
+  if (!call.responseStarted_ && n <= maxBody && headroom >= pdu::kResponseHeaderSize) {
+    // One fragment: the header written in place in the headroom, header and body sent as one block.
+    pdu::Response r;
+    r.contextId = call.contextId_;
     r.allocHint = static_cast<uint32_t>(n);
-    uint8_t* body = st.data() + headroom;
-    if (headroom >= pdu::kResponseHeaderSize) {
-      uint8_t* h = body - pdu::kResponseHeaderSize;
-      pdu::encodeResponseHeader(h, pdu::kFirstFrag | pdu::kLastFrag, call.callId_, r, n);
-      if (n + pdu::kResponseHeaderSize <= kCopyLimit) {
-        out.appendCopy(h, n + pdu::kResponseHeaderSize);
-      } else {
-        out.appendRef(h, n + pdu::kResponseHeaderSize, call.shared_from_this());
-      }
+    uint8_t* h = body - pdu::kResponseHeaderSize;
+    pdu::encodeResponseHeader(h, pdu::kFirstFrag | pdu::kLastFrag, call.callId_, r, n);
+    if (n + pdu::kResponseHeaderSize <= kCopyLimit) {
+      out.appendCopy(h, n + pdu::kResponseHeaderSize);
     } else {
-      uint8_t h[pdu::kResponseHeaderSize];
-      pdu::encodeResponseHeader(h, pdu::kFirstFrag | pdu::kLastFrag, call.callId_, r, n);
-      out.appendCopy(h, sizeof h);
-      out.appendCopy(body, n);
+      out.appendRef(h, n + pdu::kResponseHeaderSize, call.shared_from_this());
     }
   } else {
-    std::shared_ptr<const void> keep = call.shared_from_this();
-    const uint8_t* body = st.data() + headroom;
-    for (size_t off = 0; off < n; off += maxBody) {
-      size_t len = std::min(maxBody, n - off);
-      uint8_t flags =
-          static_cast<uint8_t>((off == 0 ? pdu::kFirstFrag : 0) | (off + len == n ? pdu::kLastFrag : 0));
-      r.allocHint = static_cast<uint32_t>(n - off);
-      uint8_t h[pdu::kResponseHeaderSize];
-      pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
-      out.appendCopy(h, sizeof h);
-      out.appendRef(body + off, len, keep);
-    }
+    // Fragments; after streamed ones, the rest of the response.
+    appendFragmentsLocked(call, body, n, !call.responseStarted_, true, call.shared_from_this());
   }
   flushMaybeLocked();
 }
@@ -109,18 +109,8 @@ size_t ServerConn::maxResponseBody() {
 bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t n) {
   std::unique_lock lk(mu);
   if (closed || call.orphaned_.load()) return false;
-  const size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
-  pdu::Response r;
-  r.contextId = call.contextId_;
-  r.allocHint = 0;  // the length is not known yet (MS-RPCE 2.2.2.x, "alloc_hint Interpretation")
-  for (size_t off = 0; off < n; off += maxBody) {
-    const size_t len = std::min(maxBody, n - off);
-    uint8_t h[pdu::kResponseHeaderSize];
-    uint8_t flags = !call.responseStarted_ && off == 0 ? pdu::kFirstFrag : 0;
-    pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
-    out.appendCopy(h, sizeof h);
-    out.appendCopy(body + off, len);  // the encoder reuses its buffer at once
-  }
+  appendFragmentsLocked(call, body, n, !call.responseStarted_, false,
+                        nullptr);  // copied: the encoder reuses its buffer
   call.responseStarted_ = true;
   flushLocked();
   // Flow control: the manager's push waits while the peer has not taken what is queued.
