@@ -89,15 +89,20 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
     }
     if (body.stubLength > opts.maxRequestSize) return false;
     if (last) return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength));
+    // Requests whose last fragment has not come: reassembled, or streamed (whose call may have ended).
+    const size_t unfinished = c->partial.size() + c->streams.size();
     if (streamsCall(*c, q)) {
       // Dispatched now; the rest of the request goes to the call's stream as it comes.
       if (c->streams.count(callId) != 0) return false;
+      if (unfinished >= opts.maxPartialCallsPerConnection) {
+        c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
+        return true;
+      }
       return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength), true);
     }
     // A call the connection may not start, or a request beyond the bounds on reassembly, is refused at its
     // first fragment; its later fragments then name no partial call and are discarded.
-    if (c->partial.size() >= opts.maxPartialCallsPerConnection ||
-        atCallLimit(*c, opts.maxCallsPerConnection)) {
+    if (unfinished >= opts.maxPartialCallsPerConnection || atCallLimit(*c, opts.maxCallsPerConnection)) {
       c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
       return true;
     }

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
@@ -214,8 +216,8 @@ class StreamingPipes : public ::testing::Test {
   midlrt::Binding binding_;
 };
 
-// A raw connection that binds to PipesSync and sends one request, then reads nothing: a client that does
-// not take its response.
+// A raw connection that binds to PipesSync (calls may overlap: PFC_CONC_MPX) and sends requests, reading
+// nothing unless asked: a client that does not take its responses.
 class SilentPeer {
  public:
   explicit SilentPeer(uint16_t port) {
@@ -237,8 +239,9 @@ class SilentPeer {
     midlrt::rpc::pdu::Bind b;
     b.contexts.push_back({0, PipesSync_ifspec, {midlrt::rpc::kNdr20Syntax}});
     std::vector<uint8_t> out;
-    midlrt::rpc::pdu::encodeBind(out, midlrt::rpc::pdu::PType::kBind,
-                                 midlrt::rpc::pdu::kFirstFrag | midlrt::rpc::pdu::kLastFrag, 1, b);
+    midlrt::rpc::pdu::encodeBind(
+        out, midlrt::rpc::pdu::PType::kBind,
+        midlrt::rpc::pdu::kFirstFrag | midlrt::rpc::pdu::kLastFrag | midlrt::rpc::pdu::kConcMpx, 1, b);
     if (!sendAll(out)) return false;
     uint8_t ack[1024];
     size_t got = 0;
@@ -253,6 +256,35 @@ class SilentPeer {
     const uint8_t flags = midlrt::rpc::pdu::kFirstFrag | (firstOnly ? 0 : midlrt::rpc::pdu::kLastFrag);
     midlrt::rpc::pdu::encodeRequest(out, flags, 2, q, stub.data(), stub.size());
     return sendAll(out);
+  }
+  // Sends another request's first fragment on the bound connection (call_id `callId`).
+  bool start(uint32_t callId, uint16_t opnum, const std::vector<uint8_t>& stub) {
+    midlrt::rpc::pdu::Request q;
+    q.opnum = opnum;
+    std::vector<uint8_t> out;
+    midlrt::rpc::pdu::encodeRequest(out, midlrt::rpc::pdu::kFirstFrag, callId, q, stub.data(), stub.size());
+    return sendAll(out);
+  }
+  // The type and (for a fault) status of the next PDU; type 255 when none came within 5 s.
+  std::pair<uint8_t, uint32_t> next() {
+    std::vector<uint8_t> pdu(16);
+    auto readAll = [&](uint8_t* p, size_t n) {
+      pollfd pf{fd_, POLLIN, 0};
+      for (size_t got = 0; got < n;) {
+        if (::poll(&pf, 1, 5000) <= 0) return false;
+        ssize_t r = ::recv(fd_, p + got, n - got, 0);
+        if (r <= 0) return false;
+        got += static_cast<size_t>(r);
+      }
+      return true;
+    };
+    if (!readAll(pdu.data(), 16)) return {255, 0};
+    const size_t length = pdu[8] | pdu[9] << 8;
+    pdu.resize(std::max<size_t>(length, 16));
+    if (!readAll(pdu.data() + 16, pdu.size() - 16)) return {255, 0};
+    uint32_t status = 0;
+    if (pdu[2] == 3 && pdu.size() >= 28) std::memcpy(&status, pdu.data() + 24, 4);
+    return {pdu[2], status};
   }
   // Sends an orphaned PDU for the request call() sent.
   bool orphan() {
@@ -602,4 +634,21 @@ TEST_F(StreamingPipes, StreamedCallsInTurnReuseOneThread) {
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   EXPECT_LE(distinct.size(), 3u);
+}
+
+TEST_F(StreamingPipes, StreamedRequestsStillArrivingAreBoundedPerConnection) {
+  midlrt::rpc::ServerOptions options;
+  options.maxPartialCallsPerConnection = 2;
+  start(options);
+  // Three Sums begun and never finished on one connection (their managers wait in pull): the third is
+  // refused, not executed; the connection stays.
+  SilentPeer peer(portOf(endpoint_));
+  const std::vector<uint8_t> scaleAndOneValue = {1, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0};
+  ASSERT_TRUE(peer.call(0, scaleAndOneValue, true));
+  ASSERT_TRUE(peer.start(3, 0, scaleAndOneValue));
+  ASSERT_TRUE(peer.start(4, 0, scaleAndOneValue));
+  const auto [type, status] = peer.next();
+  EXPECT_EQ(type, 3);  // fault
+  EXPECT_EQ(status, midlrt::rpc::status::kServerTooBusy);
+  EXPECT_TRUE(manager_->waitPulled(2, 10s));
 }

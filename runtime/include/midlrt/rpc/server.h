@@ -271,8 +271,9 @@ struct ServerOptions {
   /// request beyond it is refused with rpc_s_server_too_busy and PFC_DID_NOT_EXECUTE (MS-RPCE lets a server
   /// refuse a call it has no resources for; the client may retry).
   size_t maxCallsPerConnection = 4096;
-  /// Requests of one connection whose first fragment has arrived and whose last has not; another first
-  /// fragment beyond it is refused like a call beyond maxCallsPerConnection.
+  /// Requests of one connection whose first fragment has arrived and whose last has not (streamed ones
+  /// too, even when their call has ended); another first fragment beyond it is refused like a call beyond
+  /// maxCallsPerConnection.
   size_t maxPartialCallsPerConnection = 64;
   /// A streamed call's request bytes that have arrived and that its manager has not pulled yet, above which
   /// the server stops reading the connection until the manager catches up (the client's sends then block:
