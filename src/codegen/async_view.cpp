@@ -59,6 +59,17 @@ Data asyncClientFunctionView(const RpcInterfacePlan& itf, const OperationPlan& o
     captures += (captures.empty() ? "" : ", ") + ("&" + name + " = " + name);
   for (size_t i : op.replyCheckInputs) captures += (captures.empty() ? "" : ", ") + op.params[i].name;
   put(d, "captures", captures);
+  // With pipes, the request's [in] parameters go out at issue and the pipes' chunks as the application
+  // pushes them; the reply is unmarshaled after the [out] pipes the application pulled.
+  const bool hasPipes = op.inPipes + op.outPipes > 0;
+  put(d, "hasPipes", hasPipes);
+  if (hasPipes) {
+    put(d, "inPipes", std::to_string(op.inPipes));
+    put(d, "outPipes", std::to_string(op.outPipes));
+    put(d, "request", statements(op.clientRequestBeforePipes(), Coding::Encode));
+    putClientReply(d, op, op.clientReplyAfterPipes());
+    put(d, "pipeBindings", asyncClientPipeBindings(op));
+  }
   return d;
 }
 

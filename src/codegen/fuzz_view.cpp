@@ -48,7 +48,10 @@ void putClientCall(Data& d, const OperationPlan& op, std::vector<std::string> ar
                     "::midlrt::rpc::ContextHandle $x$ = ::midlrt::fuzz::Harness::contextHandle();");
         break;
       case Kind::Pipe:
-        locals.emit({{"t", p.type}, {"x", p.name}}, "$t$ $x$ = ::midlrt::fuzz::clientPipe<$t$>();");
+        if (op.isAsync)  // bound to the call by the client function
+          locals.emit({{"t", p.pipe.elementType}, {"x", p.name}}, "::midlrt::async::AsyncPipe<$t$> $x$;");
+        else
+          locals.emit({{"t", p.type}, {"x", p.name}}, "$t$ $x$ = ::midlrt::fuzz::clientPipe<$t$>();");
         break;
       case Kind::Optional:
       case Kind::Reference:
@@ -61,6 +64,16 @@ void putClientCall(Data& d, const OperationPlan& op, std::vector<std::string> ar
     arguments.push_back(p.name);
   }
   put(d, "clientLocals", lines(locals));
+  // An [async] client's pipes after the issue: the [in] ones ended, the [out] ones pulled to their end.
+  Printer pipes;
+  if (op.isAsync)
+    for (const auto& p : op.params) {
+      if (p.kind != Kind::Pipe) continue;
+      if (p.in) pipes.emit({{"x", p.name}}, "static_cast<void>($x$.push({}));");
+      if (p.out)
+        pipes.emit({{"x", p.name}, {"t", p.pipe.elementType}}, "::midlrt::fuzz::pullToEnd<$t$>($x$);");
+    }
+  put(d, "asyncPipes", lines(pipes));
   put(d, "clientArguments", joinParams(arguments));
 }
 

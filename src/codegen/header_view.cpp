@@ -689,6 +689,7 @@ class HeaderView {
       put(o, "managerParams", joinParams(rpcManagerParams(op)));
       put(o, "callType", op.callType);
       put(o, "hasResult", op.hasResult);
+      put(o, "hasPipes", op.inPipes + op.outPipes > 0);
       ops.add(std::move(o));
     }
     put(i, "operations", ops.take());

@@ -284,7 +284,7 @@ std::vector<std::string> OperationPlan::finishArgs() const {
 std::vector<std::string> OperationPlan::outNames() const {
   std::vector<std::string> out;
   for (const auto& p : params)
-    if (p.out && marshaledParam(p)) out.push_back(p.name);
+    if (p.out && marshaledParam(p) && p.kind != ParamPlan::Kind::Pipe) out.push_back(p.name);
   return out;
 }
 
@@ -321,6 +321,13 @@ wire::Steps OperationPlan::clientReply() const {
   wire::Steps out;
   for (const auto& p : params)  // [out] pipes come before the other [out] parameters
     if (p.out && p.kind == ParamPlan::Kind::Pipe) out.push_back(p.clientWire.back());
+  const wire::Steps rest = clientReplyAfterPipes();
+  out.insert(out.end(), rest.begin(), rest.end());
+  return out;
+}
+
+wire::Steps OperationPlan::clientReplyAfterPipes() const {
+  wire::Steps out;
   for (const auto& p : params)
     if (p.out && p.kind != ParamPlan::Kind::Pipe)
       out.insert(out.end(), p.clientWire.begin(), p.clientWire.end());
@@ -440,22 +447,28 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     param.type = cppType(pipe);
     param.valueInitialized = false;
     param.pipe.elementType = cppType(element);
-    param.clientDecl = param.type + "& " + name;
-    param.managerDecl = param.clientDecl;
+    param.managerDecl = param.type + "& " + name;
+    // An [async] client pushes and pulls its pipes while the call is in progress (Microsoft's asynchronous
+    // pipes); a manager, [async] or not, uses the synchronous form.
+    param.clientDecl = plan.isAsync ? "::midlrt::async::AsyncPipe<" + param.pipe.elementType + ">& " + name
+                                    : param.managerDecl;
     if (marshal_) {
+      // A span's elements each way: the server reads [in] chunks and writes [out] ones, an [async] client
+      // the other way round.
+      Locals writerLocals, readerLocals;
+      param.pipe.reader = wire_.pipeChunk(element, "midl_c", "", readerLocals, what);
+      param.pipe.writer = wire_.pipeChunk(element, "midl_c", "", writerLocals, what);
       if (param.in) {
-        Locals writerLocals, readerLocals;
+        Locals locals;
         param.pipe.inIndex = static_cast<int>(plan.inPipes++);
         param.clientWire.push_back(wire::PipeOut{name, wire_.pipeInPlaceAlignment(element),
-                                                 wire_.pipeChunk(element, "midl_c", "", writerLocals, what)});
-        param.pipe.reader = wire_.pipeChunk(element, "midl_c", "", readerLocals, what);
+                                                 wire_.pipeChunk(element, "midl_c", "", locals, what)});
       }
       if (param.out) {
-        Locals writerLocals, readerLocals;
+        Locals locals;
         param.pipe.outIndex = static_cast<int>(plan.outPipes++);
         param.clientWire.push_back(
-            wire::PipeIn{name, wire_.pipeChunk(element, "midl_c", "midl_n", readerLocals, what)});
-        param.pipe.writer = wire_.pipeChunk(element, "midl_c", "", writerLocals, what);
+            wire::PipeIn{name, wire_.pipeChunk(element, "midl_c", "midl_n", locals, what)});
       }
     }
     plan.params.push_back(std::move(param));

@@ -10,7 +10,8 @@
 //   [in,out] [unique]/[ptr] pointer   std::unique_ptr<P>& / std::shared_ptr<P>&  (the manager may set,
 //                                     clear or replace it; the reply's referent replaces the client's)
 //   [out] or [in,out] [ref] pointer   P&            (also through a typedef: [out] PULONG n is uint32_t&)
-//   pipe (RPC), by value or [ref]     P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides)
+//   pipe (RPC), by value or [ref]     P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides,
+//                                                   but an [async] client's is midlrt::async::AsyncPipe<E>&)
 //   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
 //   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception
 //   [context_handle]                  client: midlrt::rpc::ContextHandle; server: std::shared_ptr<void>
@@ -55,8 +56,8 @@ struct ParamPlan {
   wire::Steps serverWire;
   // Context handles: the server's local that holds the handle's UUID.
   std::string contextIdLocal;
-  // Pipes: the element type, the pipe's place among the [in] and [out] pipes, and the server's chunk
-  // coders (a span's elements), pulled from the request and pushed into the response.
+  // Pipes: the element type, the pipe's place among the [in] and [out] pipes, and the chunk coders (a
+  // span's elements): the server reads [in] chunks and writes [out] ones, an [async] client the reverse.
   struct Pipe {
     std::string elementType;
     int inIndex = -1;
@@ -109,7 +110,8 @@ struct OperationPlan {
   std::vector<std::string> beginArgs() const;
   std::vector<std::string> finishParams() const;
   std::vector<std::string> finishArgs() const;
-  std::vector<std::string> outNames() const;  // the client's [out] parameters (an async call keeps them)
+  // The client's [out] parameters that completion unmarshals (an async call keeps them; it pulls pipes).
+  std::vector<std::string> outNames() const;
   std::vector<const ParamPlan*> serverLocals() const;
   // The client's request ([in] parameters, then [in] pipes) and reply ([out] pipes, [out] parameters, the
   // result); the server's reading of the request and writing of the reply (pipes aside).
@@ -118,6 +120,8 @@ struct OperationPlan {
   wire::Steps clientRequestBeforePipes() const;
   wire::Steps clientRequestPipes() const;
   wire::Steps clientReply() const;
+  // The reply after the [out] pipes (what an [async] client unmarshals once it has pulled them).
+  wire::Steps clientReplyAfterPipes() const;
   wire::Steps serverRequest() const;
   wire::Steps serverReply() const;
 };

@@ -24,7 +24,7 @@ Data statements(const wire::Steps& steps, Coding coding) {
 Data clientChecks(const OperationPlan& op) {
   Printer p;
   for (const auto& param : op.params)
-    if (param.kind == ParamPlan::Kind::Pipe)
+    if (param.kind == ParamPlan::Kind::Pipe && !op.isAsync)  // an [async] client's pipes are the runtime's
       p.emit({{"x", param.name},
               {"in", param.in ? "true" : "false"},
               {"out", param.out ? "true" : "false"},
@@ -125,6 +125,45 @@ Data pipeSetup(const OperationPlan& op) {
   return lines(p);
 }
 
+Data asyncClientPipeBindings(const OperationPlan& op) {
+  Printer p;
+  for (const auto& param : op.params) {
+    if (param.kind != ParamPlan::Kind::Pipe) continue;
+    const auto& pipe = param.pipe;
+    Printer::Var name{"x", param.name}, t{"t", pipe.elementType};
+    if (param.in)
+      p.emit({name,
+              t,
+              {"i", std::to_string(pipe.inIndex)},
+              {"writer", [&] { emitElements(p, pipe.writer, Coding::Encode); }}},
+             R"gen(
+        $x$.bindIn(midl_state, $i$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
+          $writer$
+        });
+      )gen");
+    if (param.out)
+      p.emit({name,
+              t,
+              {"o", std::to_string(pipe.outIndex)},
+              {"reader", [&] { emitElements(p, pipe.reader, Coding::Decode); }}},
+             R"gen(
+        $x$.bindOut(midl_state, $o$, [](::midlrt::ndr::Decoder& midl_d, std::span<$t$> midl_c) {
+          $reader$
+        });
+      )gen");
+  }
+  return lines(p);
+}
+
+void putClientReply(Data& d, const OperationPlan& op, const wire::Steps& reply) {
+  put(d, "hasReply", !reply.empty());
+  // The reply's statements begin with the locals that keep varying arrays' max_counts for the checks.
+  Printer p;
+  declareCountLocals(p, op.clientCountLocals);
+  emitSteps(p, reply, Coding::Decode);
+  put(d, "reply", lines(p));
+}
+
 Data clientCallView(const OperationPlan& op) {
   Data d;
   put(d, "name", op.name);
@@ -133,13 +172,7 @@ Data clientCallView(const OperationPlan& op) {
   put(d, "hasResult", op.hasResult);
   put(d, "checks", clientChecks(op));
   put(d, "request", statements(op.clientRequest(), Coding::Encode));
-  const wire::Steps reply = op.clientReply();
-  put(d, "hasReply", !reply.empty());
-  // The reply's statements begin with the locals that keep varying arrays' max_counts for the checks.
-  Printer p;
-  declareCountLocals(p, op.clientCountLocals);
-  emitSteps(p, reply, Coding::Decode);
-  put(d, "reply", lines(p));
+  putClientReply(d, op, op.clientReply());
   put(d, "replyChecks", clientReplyChecks(op));
   return d;
 }

@@ -73,6 +73,10 @@ Data serverLocals(const OperationPlan& op);
 std::vector<std::string> serverLocalNames(const OperationPlan& op);
 // The statements that give each pipe local its pull and push functions.
 Data pipeSetup(const OperationPlan& op);
+// An [async] client function's binding of its AsyncPipe parameters to the call it issued.
+Data asyncClientPipeBindings(const OperationPlan& op);
+// hasReply and reply (with the count locals its checks use) of a client's unmarshaling of `reply`.
+void putClientReply(Data& d, const OperationPlan& op, const wire::Steps& reply);
 
 // An RPC operation's signatures: on the client, the async state first ([async]), then the binding when the
 // interface's handles are explicit and the operation has no handle_t of its own, then its parameters; the

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "client_op.h"
+#include "client_pipes.h"
 #include "midlrt/async/status.h"
 #include "midlrt/ndr/error.h"
 
@@ -23,14 +24,14 @@ CompletionQueue::~CompletionQueue() {
   if (efd_ >= 0) ::close(efd_);
 }
 
-void CompletionQueue::post(AsyncState* state, uint64_t key) {
+void CompletionQueue::post(AsyncState* state, uint64_t key, AsyncEvent event) {
   {
     std::lock_guard lk(mu_);
     if (entries_.empty() && efd_ >= 0) {
       uint64_t one = 1;
       [[maybe_unused]] ssize_t n = ::write(efd_, &one, sizeof one);
     }
-    entries_.push_back(Entry{state, key});
+    entries_.push_back(Entry{state, key, event});
   }
   cv_.notify_one();
 }
@@ -83,6 +84,7 @@ void CompletionQueue::shutdown() {
 AsyncState::AsyncState() : op_(std::make_shared<detail::ClientOp>()) {}
 
 AsyncState::~AsyncState() {
+  if (pipes_) pipes_->detach();
   op_->detachNotify();
   if (op_->phase() == Phase::kPending) op_->cancel(Ms(0));
   if (queue_ != nullptr) queue_->remove(this);
@@ -103,7 +105,24 @@ bool AsyncState::notifyByEvent() {
 bool AsyncState::notifyByCallback(std::function<void(AsyncState&)> fn) {
   if (op_->phase() == Phase::kPending) return false;
   notification_ = Notification::kCallback;
+  callback_ = [fn = std::move(fn)](AsyncState& state, AsyncEvent) {
+    if (fn) fn(state);
+  };
+  callbackWantsPipeEvents_ = false;
+  return true;
+}
+
+bool AsyncState::notifyByCallback(std::function<void(AsyncState&, AsyncEvent)> fn) {
+  if (op_->phase() == Phase::kPending) return false;
+  notification_ = Notification::kCallback;
   callback_ = std::move(fn);
+  callbackWantsPipeEvents_ = true;
+  return true;
+}
+
+bool AsyncState::notifyOnSendComplete(bool on) {
+  if (op_->phase() == Phase::kPending) return false;
+  notifyOnSend_ = on;
   return true;
 }
 
@@ -119,7 +138,12 @@ bool AsyncState::notifyByQueue(CompletionQueue& queue, uint64_t key) {
 uint32_t AsyncState::issue(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum,
                            rpc::Message request, Unmarshal unmarshal, const rpc::CallOptions& options) {
   if (op_->phase() != Phase::kIdle) return status::kInvalidAsyncCall;
+  if (pipes_) {
+    pipes_->detach();  // the previous call's pipes tell this state nothing more
+    pipes_.reset();
+  }
   unmarshal_ = std::move(unmarshal);
+  unmarshalRest_ = nullptr;
   op_->setNotify([this] { notifyDone(); });
   bool busy = false;
   uint32_t s = op_->begin(channel, iface, opnum, std::move(request), options, busy);
@@ -127,7 +151,41 @@ uint32_t AsyncState::issue(rpc::Channel& channel, const rpc::SyntaxId& iface, ui
   return s;
 }
 
+uint32_t AsyncState::issue(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum,
+                           rpc::Message request, PipeCounts pipes, UnmarshalRest unmarshal,
+                           const rpc::CallOptions& options) {
+  if (op_->phase() != Phase::kIdle) return status::kInvalidAsyncCall;
+  if (pipes_) pipes_->detach();
+  pipes_ = std::make_shared<detail::ClientPipes>(pipes, this, notifyOnSend_);
+  unmarshal_ = nullptr;
+  unmarshalRest_ = std::move(unmarshal);
+  op_->setNotify([this] { notifyDone(); });
+  detail::ClientOp::Streaming streaming;
+  streaming.arrived = [weak = std::weak_ptr<detail::ClientPipes>(pipes_)] {
+    if (auto p = weak.lock()) p->onArrived();
+  };
+  bool busy = false;
+  uint32_t s = op_->begin(channel, iface, opnum, std::move(request), options, busy, &streaming);
+  if (busy) return status::kInvalidAsyncCall;
+  if (s != status::kOk) {
+    pipes_->detach();
+    pipes_.reset();
+    return s;
+  }
+  pipes_->start(std::move(streaming.call));
+  return status::kOk;
+}
+
+std::shared_ptr<PipeCall> AsyncState::pipeCall() const {
+  return pipes_;
+}
+
 void AsyncState::notifyDone() {
+  if (pipes_) {
+    uint32_t s = status::kCallFailed;
+    op_->peekStatus(s);
+    pipes_->onDone(s);  // pipes' waiters first: they learn the status from their next pull
+  }
   op_->signal();  // eventFd() and wait() work whatever the notification
   switch (notification_) {
     case Notification::kNone:
@@ -136,11 +194,28 @@ void AsyncState::notifyDone() {
     case Notification::kCallback:
       if (callback_) {
         auto cb = callback_;  // the callback may destroy *this (and callback_ with it): nothing after
-        cb(*this);
+        cb(*this, AsyncEvent::kCallComplete);
       }
       break;
     case Notification::kQueue:
-      if (queue_ != nullptr) queue_->post(this, key_);
+      if (queue_ != nullptr) queue_->post(this, key_, AsyncEvent::kCallComplete);
+      break;
+  }
+}
+
+void AsyncState::notifyPipeEvent(AsyncEvent event) {
+  switch (notification_) {
+    case Notification::kNone:
+    case Notification::kEvent:
+      break;
+    case Notification::kCallback:
+      if (callback_ && callbackWantsPipeEvents_) {
+        auto cb = callback_;
+        cb(*this, event);
+      }
+      break;
+    case Notification::kQueue:
+      if (queue_ != nullptr) queue_->post(this, key_, event);
       break;
   }
 }
@@ -185,7 +260,8 @@ uint32_t AsyncState::complete(void* reply) {
   rpc::Reply stub;
   if (!op_->take(s, stub)) return status::kInvalidAsyncHandle;
   op_->reset();
-  if (s == status::kFaultCancel) return status::kCallCancelled;  // the server honoured a cancel
+  if (s == status::kFaultCancel) s = status::kCallCancelled;  // the server honoured a cancel
+  if (pipes_) return pipes_->finish(s, unmarshalRest_, reply);
   if (s != status::kOk) return s;
   if (unmarshal_) {
     try {

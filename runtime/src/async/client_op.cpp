@@ -28,7 +28,8 @@ void ClientOp::detachNotify() {
 }
 
 uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum,
-                         rpc::Message request, const rpc::CallOptions& options, bool& busy) {
+                         rpc::Message request, const rpc::CallOptions& options, bool& busy,
+                         Streaming* streaming) {
   uint64_t seq;
   {
     std::lock_guard lk(mu_);
@@ -43,6 +44,7 @@ uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint
     callId_ = 0;
     cancels_.clear();
     issuing_ = true;
+    streaming_ = streaming != nullptr;
     issueFailed_ = false;
     issuingThread_ = std::this_thread::get_id();
     setEventLocked(false);
@@ -54,10 +56,16 @@ uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint
   rpc::CallHandle h;
   uint32_t thrown = rpc::status::kOk;
   try {
-    h = channel.invokeAsync(
-        iface, opnum, std::move(request),
-        [self = shared_from_this(), seq](uint32_t s, rpc::Reply& r) { self->onComplete(seq, s, r); },
-        options);
+    rpc::Completion done = [self = shared_from_this(), seq](uint32_t s, rpc::Reply& r) {
+      self->onComplete(seq, s, r);
+    };
+    if (streaming != nullptr) {
+      streaming->call = channel.invokeStreaming(iface, opnum, std::move(request), std::move(done),
+                                                std::move(streaming->arrived), options);
+      if (streaming->call) h = streaming->call->handle();
+    } else {
+      h = channel.invokeAsync(iface, opnum, std::move(request), std::move(done), options);
+    }
   } catch (const rpc::RpcError& e) {
     thrown = e.status() != 0 ? e.status() : rpc::status::kCallFailed;
   } catch (const std::bad_alloc&) {
@@ -101,7 +109,7 @@ void ClientOp::onComplete(uint64_t seq, uint32_t s, rpc::Reply& reply) {
   std::unique_lock lk(mu_);
   if (seq != seq_ || phase_ != Phase::kPending) return;
   status_ = s;
-  reply_.storage().swap(reply.storage());
+  if (!streaming_) reply_.storage().swap(reply.storage());
   phase_ = Phase::kDone;
   handle_ = rpc::CallHandle();  // the channel's record holds this op through its completion: no cycle
   if (traceId_ != 0) {

@@ -34,10 +34,17 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
   // Removes the hook and waits until a running one has returned (unless it runs on this thread).
   void detachNotify();
 
+  // A call whose request and reply stream (rpc::Channel::invokeStreaming): `arrived` goes to the channel,
+  // and begin() leaves the StreamingCall in `call`. The reply's bytes stay with the channel's call for
+  // StreamingCall::takeReply (take() then gives an empty reply).
+  struct Streaming {
+    std::function<void()> arrived;
+    std::unique_ptr<rpc::StreamingCall> call;
+  };
   // kOk once issued; otherwise the status of a failure to issue (the op stays idle). `busy` is set (and
   // nothing is done) if a call is in progress.
   uint32_t begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum, rpc::Message request,
-                 const rpc::CallOptions& options, bool& busy);
+                 const rpc::CallOptions& options, bool& busy, Streaming* streaming = nullptr);
   // Asks the server to cancel (co_cancel) and orphans the call locally after `grace` (0: at once;
   // kNeverOrphan: never).
   CancelResult cancel(std::chrono::milliseconds grace);
@@ -76,6 +83,7 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
   uint32_t callId_ = 0;
   CancelRequests cancels_;
   bool issuing_ = false;
+  bool streaming_ = false;
   bool issueFailed_ = false;
   std::thread::id issuingThread_;
   std::function<void()> notify_;

@@ -179,6 +179,14 @@ CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message r
   return CallHandle(call);
 }
 
+std::unique_ptr<StreamingCall> Channel::invokeStreaming(const SyntaxId& iface, uint16_t opnum,
+                                                        Message request, Completion done,
+                                                        std::function<void()> arrived,
+                                                        const CallOptions& options) {
+  return detail::startStreaming(pick(), iface, opnum, std::move(request), std::move(done), std::move(arrived),
+                                options);
+}
+
 namespace {
 void disconnectOne(detail::ChannelImpl& impl) {
   std::vector<detail::CallPtr> done;

@@ -2,6 +2,7 @@
 // blocking call, and the CallHandle that cancels or abandons it.
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -246,6 +247,30 @@ bool sendStreamed(ChannelImpl& impl, const CallPtr& call, uint16_t ctx, uint16_t
 }
 }  // namespace
 
+// A streaming call's request in progress (StreamingCall): its message and encoder, and the streamer that
+// sends them -- or none when the call waits its turn on a busy exclusive connection (the request is then
+// written whole and submitted at finishRequest()).
+struct StreamingState {
+  std::shared_ptr<ChannelImpl> impl;
+  CallPtr call;
+  uint16_t ctx = 0;
+  uint16_t opnum = 0;
+  std::optional<Uuid> object;
+  Message request;
+  std::optional<ndr::Encoder> encoder;
+  std::optional<RequestStreamer> streamer;
+  bool finished = false;
+
+  const Uuid* objectOrNull() const { return object ? &*object : nullptr; }
+  // The connection broke while sending: its calls (this one too) fail.
+  void failConnection() {
+    std::vector<CallPtr> done;
+    std::unique_lock lk(impl->mu);
+    impl->failConnection(call->conn, status::kCallFailed, done);
+    impl->runCompletions(lk, done, nullptr);
+  }
+};
+
 ReplyFeed::~ReplyFeed() {
   CallHandles::of(call).abandon();  // nothing if the reply has all come
 }
@@ -326,6 +351,102 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
   if (s == status::kOk) reply.storage().swap(call->reply.storage());
   reply.setDidNotExecute(call->reply.didNotExecute());
   return s;
+}
+
+}  // namespace detail
+
+StreamingCall::StreamingCall(std::unique_ptr<detail::StreamingState> state) : state_(std::move(state)) {}
+
+StreamingCall::~StreamingCall() {
+  if (state_ && !state_->finished)
+    state_->impl->abandonUnsent(state_->call, state_->streamer && state_->streamer->sentAny());
+}
+
+ndr::Encoder& StreamingCall::encoder() {
+  return *state_->encoder;
+}
+
+bool StreamingCall::flush() {
+  detail::StreamingState& st = *state_;
+  if (st.finished) return false;
+  try {
+    st.encoder->flush();
+  } catch (const RpcError&) {
+    st.finished = true;
+    st.failConnection();
+    return false;
+  }
+  return true;
+}
+
+bool StreamingCall::finishRequest() {
+  detail::StreamingState& st = *state_;
+  if (st.finished) return false;
+  st.finished = true;
+  const bool sent = st.streamer ? st.streamer->finish(*st.encoder)
+                                : st.impl->submit(st.call, st.ctx, st.opnum, st.request, st.objectOrNull());
+  if (!sent) st.failConnection();
+  return sent;
+}
+
+bool StreamingCall::takeReply(std::vector<std::uint8_t>& window, std::uint32_t& status) {
+  detail::StreamingState& st = *state_;
+  std::lock_guard lk(st.impl->mu);
+  std::vector<uint8_t>& in = st.call->reply.storage();
+  if (window.empty()) {
+    window.swap(in);
+  } else {
+    window.insert(window.end(), in.begin(), in.end());
+  }
+  in.clear();
+  status = st.call->status;
+  return st.call->done;
+}
+
+CallHandle StreamingCall::handle() const {
+  return detail::CallHandles::of(state_->call);
+}
+
+namespace detail {
+
+std::unique_ptr<StreamingCall> startStreaming(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum,
+                                              Message request, Completion done, std::function<void()> arrived,
+                                              const CallOptions& options) {
+  std::shared_ptr<detail::ClientConn> c;
+  uint16_t ctx;
+  try {
+    ctx = impl.ensureContext(iface, c);
+  } catch (const RpcError& e) {
+    Reply empty;
+    empty.setDidNotExecute(e.didNotExecute());
+    done(e.status(), empty);
+    return nullptr;
+  }
+  auto call = impl.registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, std::move(done));
+  {
+    std::lock_guard lk(impl.mu);
+    call->streamReply = true;
+    call->arrived = std::move(arrived);
+  }
+  if (call->done) {
+    call->completion(call->status, call->reply);
+    return nullptr;
+  }
+  auto st = std::make_unique<detail::StreamingState>();
+  st->impl = impl.shared_from_this();
+  st->call = call;
+  st->ctx = ctx;
+  st->opnum = opnum;
+  if (const Uuid* object = impl.objectFor(options)) st->object = *object;
+  st->request = std::move(request);
+  st->encoder.emplace(st->request.buffer(), st->request.headroom());
+  if (impl.claimForStreaming(call)) {
+    st->streamer.emplace(*call->conn, call->callId, ctx, opnum, st->objectOrNull());
+    st->encoder->setSink(&*st->streamer);
+  }
+  auto streaming = std::make_unique<StreamingCall>(std::move(st));
+  streaming->flush();  // the parameters leave now if they fill 8 bytes or more
+  return streaming;
 }
 
 }  // namespace detail

@@ -102,6 +102,8 @@ struct ClientCall {
   std::optional<pdu::BindNak> nak;
   std::condition_variable cv;  // sync calls wait here
   Completion completion;       // async calls
+  // Streaming async calls (Channel::invokeStreaming): runs outside mu after reply bytes were added.
+  std::function<void()> arrived;
 };
 
 // What the lanes of a non-causal channel share: their association group, which each new connection joins
@@ -142,6 +144,8 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Requests of exclusive connections whose turn came (see ClientConn::waiting), to be written by
   // sendReleased outside mu.
   std::vector<std::pair<CallPtr, std::vector<uint8_t>>> released;
+  // Streaming calls whose reply grew, to be told (ClientCall::arrived) by runArrivals outside mu.
+  std::vector<CallPtr> arrivals;
 
   // channel_read.cpp: reading replies, finishing calls, the reader thread.
   ~ChannelImpl();
@@ -164,6 +168,8 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   void handOff();
   void runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
                       const std::shared_ptr<ClientConn>& corkConn);
+  // Runs the `arrived` hooks of the streaming calls in `arrivals` (mu released meanwhile).
+  void runArrivals(std::unique_lock<std::mutex>& lk);
   // Writes the requests in `released` (mu released meanwhile); calls of a connection that fails
   // go to `done`.
   void sendReleased(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done);
@@ -220,5 +226,10 @@ struct ReplyFeed {
 uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum, Message& request,
                         Reply& reply, const CallOptions& options, const RequestWriter* rest = nullptr,
                         std::exception_ptr* restError = nullptr);
+
+// Channel::invokeStreaming on one lane.
+std::unique_ptr<StreamingCall> startStreaming(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum,
+                                              Message request, Completion done, std::function<void()> arrived,
+                                              const CallOptions& options);
 
 }  // namespace midlrt::rpc::detail

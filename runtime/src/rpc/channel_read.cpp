@@ -120,6 +120,7 @@ void ChannelImpl::handOff() {
 
 void ChannelImpl::runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
                                  const std::shared_ptr<ClientConn>& corkConn) {
+  runArrivals(lk);  // a reply's last bytes are told before its completion
   if (!released.empty()) sendReleased(lk, done);
   if (done.empty()) return;
   lk.unlock();
@@ -135,6 +136,20 @@ void ChannelImpl::runCompletions(std::unique_lock<std::mutex>& lk, std::vector<C
   }
   done.clear();
   if (corkConn) corkConn->uncork();
+  lk.lock();
+}
+
+void ChannelImpl::runArrivals(std::unique_lock<std::mutex>& lk) {
+  if (arrivals.empty()) return;
+  std::vector<CallPtr> told;
+  told.swap(arrivals);
+  lk.unlock();
+  const ClientCall* last = nullptr;
+  for (auto& c : told) {
+    if (c.get() != last) c->arrived();  // one hook per call and batch
+    last = c.get();
+  }
+  told.clear();
   lk.lock();
 }
 
@@ -160,7 +175,10 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         return;
       }
       st.insert(st.end(), body.stub, body.stub + body.stubLength);
-      if (call->streamReply && body.stubLength != 0) call->cv.notify_one();  // its reader may go on
+      if (call->streamReply && body.stubLength != 0) {
+        call->cv.notify_one();  // its reader may go on
+        if (call->arrived) arrivals.push_back(call);
+      }
       // MS-RPCE 2.2.2.6 would also have a response rejected whose alloc_hint exceeds its stub data; it is
       // accepted, because impacket's DCERPCServer answers with the request's alloc_hint in its responses.
       if (v.header.flags & pdu::kLastFrag) finish(call, status::kOk, done);
@@ -290,6 +308,7 @@ void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
     if (deferred == nullptr) {
       runCompletions(lk, done, call.conn);
     } else {
+      runArrivals(lk);
       if (!released.empty()) sendReleased(lk, done);
       deferred->insert(deferred->end(), done.begin(), done.end());
       done.clear();

@@ -316,54 +316,69 @@ TEST_F(PipeCalls, InPipesAreReadInDeclarationOrder) {
   }
 }
 
-TEST_F(PipeCalls, AsyncClientPullsWhileIssuingAndPushesWhileCompleting) {
+// Pushes `values` in chunks of `chunk`, then ends the pipe; the first status that is not kOk.
+template <class T>
+uint32_t pushAll(midlrt::async::AsyncPipe<T>& pipe, const std::vector<T>& values, size_t chunk) {
+  for (size_t i = 0; i < values.size(); i += chunk)
+    if (uint32_t s = pipe.push(std::span<const T>(values).subspan(i, std::min(chunk, values.size() - i))))
+      return s;
+  return pipe.push({});
+}
+
+// Pulls to the end of the pipe, `chunk` elements at a time (waiting for each); the status that ended it.
+template <class T>
+uint32_t pullAll(midlrt::async::AsyncPipe<T>& pipe, std::vector<T>& out, size_t chunk) {
+  std::vector<T> buffer(chunk);
+  for (;;) {
+    size_t n = 0;
+    if (uint32_t s = pipe.pullWait(buffer, n, std::chrono::seconds(10))) return s;
+    if (n == 0) return 0;
+    out.insert(out.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+  }
+}
+
+// The asynchronous pipe model: the client pushes its [in] pipes and pulls its [out] pipes while the call is
+// in progress, against the synchronous server and the asynchronous one (the same wire).
+TEST_F(PipeCalls, AsyncClientPushesAndPullsItsPipesWhileTheCallIsInProgress) {
   for (auto& b : bindings_) {
     const std::vector<int32_t> values = iota(1, 5000);
-    LONG_PIPE in = LONG_PIPE::from(values);
+    midlrt::async::AsyncPipe<int32_t> in;
     int32_t count = 0;
     AsyncState sumState;
     ASSERT_TRUE(sumState.notifyByEvent());
     ASSERT_EQ(Pipes::Sum(sumState, b, 2, in, count), midlrt::rpc::status::kOk);
-
-    std::vector<int32_t> received;
-    bool pushedBeforeComplete = false;
-    bool completing = false;
-    LONG_PIPE out = LONG_PIPE::sink([&](std::span<const int32_t> c) {
-      pushedBeforeComplete = pushedBeforeComplete || !completing;
-      received.insert(received.end(), c.begin(), c.end());
-    });
-    AsyncState rangeState;
-    ASSERT_TRUE(rangeState.notifyByEvent());
-    ASSERT_EQ(Pipes::Range(rangeState, b, 5, 300, 64, out), midlrt::rpc::status::kOk);
-
+    EXPECT_EQ(pushAll(in, values, 777), 0u);
     ASSERT_TRUE(sumState.wait(std::chrono::seconds(10)));
     int32_t result = 0;
     EXPECT_EQ(sumState.complete(&result), midlrt::rpc::status::kOk);
     EXPECT_EQ(result, 2 * 5000 * 5001 / 2);
     EXPECT_EQ(count, 5000);
 
+    midlrt::async::AsyncPipe<int32_t> out;
+    AsyncState rangeState;
+    ASSERT_TRUE(rangeState.notifyByEvent());
+    ASSERT_EQ(Pipes::Range(rangeState, b, 5, 300, 64, out), midlrt::rpc::status::kOk);
+    std::vector<int32_t> received;
+    EXPECT_EQ(pullAll(out, received, 50), 0u);
     ASSERT_TRUE(rangeState.wait(std::chrono::seconds(10)));
-    completing = true;
     EXPECT_EQ(rangeState.complete(&result), midlrt::rpc::status::kOk);
     EXPECT_EQ(result, 300);
     EXPECT_EQ(received, iota(5, 300));
-    EXPECT_FALSE(pushedBeforeComplete);
   }
 }
 
-TEST_F(PipeCalls, AsyncClientInOutPipeIsPulledWhenIssuedAndPushedWhenCompleted) {
+TEST_F(PipeCalls, AsyncClientInOutPipeIsPushedThenPulled) {
   for (auto& b : bindings_) {
     std::vector<SAMPLE> samples;
     for (int i = 0; i < 300; ++i) samples.push_back(SAMPLE{static_cast<int16_t>(-i), i * 0.5});
-    SAMPLE_PIPE source = SAMPLE_PIPE::from(samples);
-    std::vector<SAMPLE> back;
-    SAMPLE_PIPE pipe([&source](std::span<SAMPLE> buffer) { return source.pull(buffer); },
-                     [&](std::span<const SAMPLE> c) { back.insert(back.end(), c.begin(), c.end()); });
+    midlrt::async::AsyncPipe<SAMPLE> pipe;
     AsyncState state;
     ASSERT_TRUE(state.notifyByEvent());
     ASSERT_EQ(Pipes::Scale(state, b, pipe), midlrt::rpc::status::kOk);
+    EXPECT_EQ(pushAll(pipe, samples, 13), 0u);
+    std::vector<SAMPLE> back;
+    EXPECT_EQ(pullAll(pipe, back, 11), 0u);
     ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
-    EXPECT_TRUE(back.empty()) << "[out] chunks are pushed while completing, not before";
     int32_t result = 0;
     EXPECT_EQ(state.complete(&result), midlrt::rpc::status::kOk);
     EXPECT_EQ(result, 300);
@@ -450,6 +465,75 @@ TEST(PipesWire, RequestAndResponseChunksMatchHandWrittenNdr) {
   LONG_PIPE sink =
       LONG_PIPE::sink([&](std::span<const int32_t> c) { received.emplace_back(c.begin(), c.end()); });
   EXPECT_EQ(PipesSync::Range(b, 10, 3, 2, sink), 5);
+  EXPECT_EQ(raw->request, bytes({10, 3, 2}));
+  EXPECT_EQ(received, (std::vector<std::vector<int32_t>>{{10, 11}, {12}, {}}));
+  b.reset();
+  server.shutdown();
+}
+
+// The [async] client's pipes make the same stub data as the synchronous client's above (pushes for pulls,
+// pulls for pushes): a server cannot tell them apart.
+TEST(PipesWire, AnAsyncClientsChunksAreTheSyncClientsChunks) {
+  auto raw = std::make_shared<RawDispatcher>();
+  midlrt::rpc::Server server;
+  server.registerInterface(PipesSync_ifspec, 6, raw);
+  midlrt::Binding b = midlrt::rpc::Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  int32_t result = 0;
+
+  raw->response = bytes({4, 70});
+  midlrt::async::AsyncPipe<int32_t> values;
+  int32_t count = 0;
+  ASSERT_EQ(Pipes::Sum(state, b, 7, values, count), 0u);
+  EXPECT_EQ(values.push(std::vector<int32_t>{1, 2, 3}), 0u);
+  EXPECT_EQ(values.push(std::vector<int32_t>{4}), 0u);
+  EXPECT_EQ(values.push({}), 0u);
+  ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+  EXPECT_EQ(state.complete(&result), 0u);
+  EXPECT_EQ(result, 70);
+  EXPECT_EQ(count, 4);
+  EXPECT_EQ(raw->request, bytes({7, 3, 1, 2, 3, 1, 4, 0}));
+
+  const SAMPLE one{-2, 1.5};
+  std::vector<uint8_t> stream = bytes({1, 0});
+  std::vector<uint8_t> element(16, 0);
+  std::memcpy(element.data(), &one.tag, 2);
+  std::memcpy(element.data() + 8, &one.value, 8);
+  stream.insert(stream.end(), element.begin(), element.end());
+  for (uint8_t x : bytes({0})) stream.push_back(x);
+  raw->response = stream;
+  for (uint8_t x : bytes({1})) raw->response.push_back(x);
+  midlrt::async::AsyncPipe<SAMPLE> samples;
+  ASSERT_EQ(Pipes::Scale(state, b, samples), 0u);
+  EXPECT_EQ(samples.push(std::span<const SAMPLE>(&one, 1)), 0u);
+  EXPECT_EQ(samples.push({}), 0u);
+  std::array<SAMPLE, 4> back{};
+  size_t n = 0;
+  EXPECT_EQ(samples.pullWait(back, n, std::chrono::seconds(10)), 0u);
+  ASSERT_EQ(n, 1u);
+  EXPECT_EQ(back[0].tag, -2);
+  EXPECT_EQ(back[0].value, 1.5);
+  EXPECT_EQ(samples.pullWait(back, n, std::chrono::seconds(10)), 0u);
+  EXPECT_EQ(n, 0u) << "the end of the pipe";
+  ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+  EXPECT_EQ(state.complete(&result), 0u);
+  EXPECT_EQ(result, 1);
+  EXPECT_EQ(raw->request, stream);
+
+  // Range: whole chunks as they were sent, each pulled into a buffer that holds it.
+  raw->response = bytes({2, 10, 11, 1, 12, 0, 5});
+  midlrt::async::AsyncPipe<int32_t> out;
+  ASSERT_EQ(Pipes::Range(state, b, 10, 3, 2, out), 0u);
+  ASSERT_TRUE(state.wait(std::chrono::seconds(10)));  // the whole reply has come: pulls go by chunks
+  std::vector<std::vector<int32_t>> received;
+  std::array<int32_t, 8> buffer{};
+  do {
+    ASSERT_EQ(out.pull(buffer, n), 0u);
+    received.emplace_back(buffer.begin(), buffer.begin() + static_cast<long>(n));
+  } while (n != 0);
+  EXPECT_EQ(state.complete(&result), 0u);
+  EXPECT_EQ(result, 5);
   EXPECT_EQ(raw->request, bytes({10, 3, 2}));
   EXPECT_EQ(received, (std::vector<std::vector<int32_t>>{{10, 11}, {12}, {}}));
   b.reset();

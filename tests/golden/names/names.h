@@ -2,7 +2,7 @@
 #pragma once
 
 #include <midlrt/generated.h>
-#include <midlrt/ndr/pipe.h>
+#include <midlrt/async/async_pipe.h>
 #include <midlrt/idl/unknwn.h>
 
 struct INames;
@@ -100,7 +100,9 @@ void Keywords(const ::midlrt::Binding& midl_binding, int32_t this_, int32_t clas
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
 // the [out] parameters must stay valid until then.
-uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int32_t call, int32_t& state, LONG_PIPE& c, int32_t n, ::midlrt::rpc::ContextHandle& midl_call_);
+// Pipes (midlrt/async/async_pipe.h): push the [in] pipes, then pull the [out] pipes, while the call is in
+// progress; complete after kCallComplete, once every [out] pipe has been pulled to its end.
+uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int32_t call, int32_t& state, ::midlrt::async::AsyncPipe<int32_t>& c, int32_t n, ::midlrt::rpc::ContextHandle& midl_call_);
 void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& value);
 }  // namespace Names
 

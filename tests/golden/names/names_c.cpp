@@ -46,8 +46,7 @@ void Keywords(const ::midlrt::Binding& midl_binding, int32_t this_, int32_t clas
   ndrReadPointees(midl_d, midl_x_);
 }
 
-uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int32_t call, int32_t& state, LONG_PIPE& c, int32_t n, ::midlrt::rpc::ContextHandle& midl_call_) {
-  ::midlrt::ndr::checkPipe(c, true, false, "'c'");
+uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int32_t call, int32_t& state, ::midlrt::async::AsyncPipe<int32_t>& c, int32_t n, ::midlrt::rpc::ContextHandle& midl_call_) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
@@ -55,17 +54,23 @@ uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Bi
     midl_e.write<int32_t>(e);
     midl_e.write<int32_t>(call);
     midl_e.write<int32_t>(n);
-    ::midlrt::ndr::writePipeInPlace(midl_e, c, 4);
   }
-  return midl_state.issue(*midl_binding, Names_ifspec, 2, std::move(midl_request),
-      [&state = state, &midl_call_ = midl_call_](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+  const uint32_t midl_status = midl_state.issue(*midl_binding, Names_ifspec, 2, std::move(midl_request),
+      ::midlrt::async::PipeCounts{ 1, 0 },
+      [&state = state, &midl_call_ = midl_call_](::midlrt::ndr::Decoder& midl_d, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         state = midl_d.read<int32_t>();
         midl_call_ = ::midlrt::rpc::readContextHandle(midl_d);
         midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
+  if (midl_status != 0) return midl_status;
+  // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
+  // the call is in progress.
+  c.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
+    midl_e.writeBulk(midl_c.data(), midl_c.size());
+  });
+  return midl_status;
 }
 
 void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& value) {

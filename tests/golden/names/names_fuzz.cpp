@@ -85,12 +85,13 @@ void midl_fuzz_Names_AsyncLocals(::midlrt::fuzz::Harness& midl_harness) {
   int32_t e{};
   int32_t call{};
   int32_t state{};
-  LONG_PIPE c = ::midlrt::fuzz::clientPipe<LONG_PIPE>();
+  ::midlrt::async::AsyncPipe<int32_t> c;
   int32_t n{};
   ::midlrt::rpc::ContextHandle midl_call_ = ::midlrt::fuzz::Harness::contextHandle();
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Names::AsyncLocals(midl_state, midl_binding, d, e, call, state, c, n, midl_call_) != 0) return;
+  static_cast<void>(c.push({}));
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <midlrt/generated.h>
-#include <midlrt/ndr/pipe.h>
+#include <midlrt/async/async_pipe.h>
 
 using LONG_PIPE = ::midlrt::ndr::Pipe<int32_t>;
 
@@ -53,19 +53,27 @@ namespace Pipes {
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
 // the [out] parameters must stay valid until then.
-uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t scale, LONG_PIPE& values, int32_t& count);
+// Pipes (midlrt/async/async_pipe.h): push the [in] pipes, then pull the [out] pipes, while the call is in
+// progress; complete after kCallComplete, once every [out] pipe has been pulled to its end.
+uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t scale, ::midlrt::async::AsyncPipe<int32_t>& values, int32_t& count);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
 // the [out] parameters must stay valid until then.
-uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIPE& values);
+// Pipes (midlrt/async/async_pipe.h): push the [in] pipes, then pull the [out] pipes, while the call is in
+// progress; complete after kCallComplete, once every [out] pipe has been pulled to its end.
+uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t first, int32_t count, ::midlrt::async::AsyncPipe<int32_t>& values);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
 // the [out] parameters must stay valid until then.
-uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, SAMPLE_PIPE& samples);
+// Pipes (midlrt/async/async_pipe.h): push the [in] pipes, then pull the [out] pipes, while the call is in
+// progress; complete after kCallComplete, once every [out] pipe has been pulled to its end.
+uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, ::midlrt::async::AsyncPipe<SAMPLE>& samples);
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete() after the notification;
 // the [out] parameters must stay valid until then.
-uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, BYTE_PIPE& input);
+// Pipes (midlrt/async/async_pipe.h): push the [in] pipes, then pull the [out] pipes, while the call is in
+// progress; complete after kCallComplete, once every [out] pipe has been pulled to its end.
+uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, ::midlrt::async::AsyncPipe<uint8_t>& input);
 }  // namespace Pipes
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.

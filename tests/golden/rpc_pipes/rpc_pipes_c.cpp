@@ -122,82 +122,99 @@ int32_t Concat(const ::midlrt::Binding& h, LONG_PIPE& first, LONG_PIPE& second, 
 
 namespace Pipes {
 
-uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t scale, LONG_PIPE& values, int32_t& count) {
-  ::midlrt::ndr::checkPipe(values, true, false, "'values'");
+uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t scale, ::midlrt::async::AsyncPipe<int32_t>& values, int32_t& count) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
     midl_e.write<int32_t>(scale);
-    ::midlrt::ndr::writePipeInPlace(midl_e, values, 4);
   }
-  return midl_state.issue(*h, Pipes_ifspec, 0, std::move(midl_request),
-      [&count = count](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+  const uint32_t midl_status = midl_state.issue(*h, Pipes_ifspec, 0, std::move(midl_request),
+      ::midlrt::async::PipeCounts{ 1, 0 },
+      [&count = count](::midlrt::ndr::Decoder& midl_d, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         count = midl_d.read<int32_t>();
         midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
+  if (midl_status != 0) return midl_status;
+  // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
+  // the call is in progress.
+  values.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
+    midl_e.writeBulk(midl_c.data(), midl_c.size());
+  });
+  return midl_status;
 }
 
-uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIPE& values) {
-  ::midlrt::ndr::checkPipe(values, false, true, "'values'");
+uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, int32_t first, int32_t count, ::midlrt::async::AsyncPipe<int32_t>& values) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
     midl_e.write<int32_t>(first);
     midl_e.write<int32_t>(count);
   }
-  return midl_state.issue(*h, Pipes_ifspec, 1, std::move(midl_request),
-      [&values = values](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+  const uint32_t midl_status = midl_state.issue(*h, Pipes_ifspec, 1, std::move(midl_request),
+      ::midlrt::async::PipeCounts{ 0, 1 },
+      [](::midlrt::ndr::Decoder& midl_d, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-        ::midlrt::ndr::readPipe(midl_d, values, [](::midlrt::ndr::Decoder& midl_d, std::vector<int32_t>& midl_c, uint32_t midl_n) {
-          midl_d.readBulk(midl_c, midl_n);
-        });
         midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
+  if (midl_status != 0) return midl_status;
+  // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
+  // the call is in progress.
+  values.bindOut(midl_state, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+    midl_d.readBulk(midl_c.data(), midl_c.size());
+  });
+  return midl_status;
 }
 
-uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, SAMPLE_PIPE& samples) {
-  ::midlrt::ndr::checkPipe(samples, true, true, "'samples'");
+uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, ::midlrt::async::AsyncPipe<SAMPLE>& samples) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipe(midl_e, samples, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
-      static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-      {
-        static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
-        midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
-      }
-    });
   }
-  return midl_state.issue(*h, Pipes_ifspec, 2, std::move(midl_request),
-      [&samples = samples](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+  const uint32_t midl_status = midl_state.issue(*h, Pipes_ifspec, 2, std::move(midl_request),
+      ::midlrt::async::PipeCounts{ 1, 1 },
+      [](::midlrt::ndr::Decoder& midl_d, void* midl_reply_value) {
         int32_t midl_result{};
-        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
-        ::midlrt::ndr::readPipe(midl_d, samples, [](::midlrt::ndr::Decoder& midl_d, std::vector<SAMPLE>& midl_c, uint32_t midl_n) {
-          static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
-          midl_d.readBulk(midl_c, midl_n, 8);
-        });
         midl_result = midl_d.read<int32_t>();
         if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
+  if (midl_status != 0) return midl_status;
+  // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
+  // the call is in progress.
+  samples.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
+    static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
+    {
+      static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
+      midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
+    }
+  });
+  samples.bindOut(midl_state, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
+    static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
+    midl_d.readBulk(midl_c.data(), midl_c.size(), 8);
+  });
+  return midl_status;
 }
 
-uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, BYTE_PIPE& input) {
-  ::midlrt::ndr::checkPipe(input, true, false, "'input'");
+uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h, ::midlrt::async::AsyncPipe<uint8_t>& input) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
-    ::midlrt::ndr::writePipeInPlace(midl_e, input, 1);
   }
-  return midl_state.issue(*h, Pipes_ifspec, 3, std::move(midl_request),
-      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
-        (void)midl_reply;
+  const uint32_t midl_status = midl_state.issue(*h, Pipes_ifspec, 3, std::move(midl_request),
+      ::midlrt::async::PipeCounts{ 1, 0 },
+      [](::midlrt::ndr::Decoder& midl_d, void* midl_reply_value) {
+        (void)midl_d;
         (void)midl_reply_value;
       });
+  if (midl_status != 0) return midl_status;
+  // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
+  // the call is in progress.
+  input.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const uint8_t> midl_c) {
+    midl_e.writeBulk(midl_c.data(), midl_c.size());
+  });
+  return midl_status;
 }
 
 }  // namespace Pipes

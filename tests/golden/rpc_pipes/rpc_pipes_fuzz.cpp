@@ -163,11 +163,12 @@ void midl_fuzz_Pipes_Sum(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
   [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
   int32_t scale{};
-  LONG_PIPE values = ::midlrt::fuzz::clientPipe<LONG_PIPE>();
+  ::midlrt::async::AsyncPipe<int32_t> values;
   int32_t count{};
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Sum(midl_state, midl_binding, scale, values, count) != 0) return;
+  static_cast<void>(values.push({}));
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));
@@ -181,10 +182,11 @@ void midl_fuzz_Pipes_Range(::midlrt::fuzz::Harness& midl_harness) {
   [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
   int32_t first{};
   int32_t count{};
-  LONG_PIPE values = ::midlrt::fuzz::clientPipe<LONG_PIPE>();
+  ::midlrt::async::AsyncPipe<int32_t> values;
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Range(midl_state, midl_binding, first, count, values) != 0) return;
+  ::midlrt::fuzz::pullToEnd<int32_t>(values);
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));
@@ -196,10 +198,12 @@ void midl_fuzz_Pipes_Scale(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::ndr::FullPointerGraph midl_graph;
   ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
   [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
-  SAMPLE_PIPE samples = ::midlrt::fuzz::clientPipe<SAMPLE_PIPE>();
+  ::midlrt::async::AsyncPipe<SAMPLE> samples;
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Scale(midl_state, midl_binding, samples) != 0) return;
+  static_cast<void>(samples.push({}));
+  ::midlrt::fuzz::pullToEnd<SAMPLE>(samples);
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));
@@ -211,10 +215,11 @@ void midl_fuzz_Pipes_Drain(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::ndr::FullPointerGraph midl_graph;
   ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
   [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
-  BYTE_PIPE input = ::midlrt::fuzz::clientPipe<BYTE_PIPE>();
+  ::midlrt::async::AsyncPipe<uint8_t> input;
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Drain(midl_state, midl_binding, input) != 0) return;
+  static_cast<void>(input.push({}));
   midl_state.wait();
   static_cast<void>(midl_state.complete(nullptr));
 }

@@ -37,6 +37,7 @@ public:
         LONG_PIPE values;
         {
           ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_call.streamRequest(midl_d);  // dispatched at the first fragment: the rest may follow
           first = midl_d.read<int32_t>();
           count = midl_d.read<int32_t>();
         }
@@ -222,6 +223,7 @@ public:
         [[maybe_unused]] auto& values = midl_frame->values;
         {
           ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_call.streamRequest(midl_d);  // dispatched at the first fragment: the rest may follow
           first = midl_d.read<int32_t>();
           count = midl_d.read<int32_t>();
         }

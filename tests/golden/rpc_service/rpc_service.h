@@ -2,7 +2,7 @@
 #pragma once
 
 #include <midlrt/generated.h>
-#include <midlrt/ndr/pipe.h>
+#include <midlrt/async/async_pipe.h>
 
 inline constexpr uint32_t FS_MAX_PATH = 260;
 
@@ -32,7 +32,9 @@ uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
 // [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
 // follow). Complete it with midl_state.complete(&result) after the notification (result: uint32_t);
 // the [out] parameters must stay valid until then.
-uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data);
+// Pipes (midlrt/async/async_pipe.h): push the [in] pipes, then pull the [out] pipes, while the call is in
+// progress; complete after kCallComplete, once every [out] pipe has been pulled to its end.
+uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, ::midlrt::async::AsyncPipe<uint8_t>& data);
 void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& file);
 uint32_t Version(const ::midlrt::Binding& binding);
 }  // namespace FileService

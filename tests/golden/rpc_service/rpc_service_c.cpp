@@ -51,21 +51,26 @@ uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
       });
 }
 
-uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, BYTE_PIPE& data) {
-  ::midlrt::ndr::checkPipe(data, true, false, "'data'");
+uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::ContextHandle& file, ::midlrt::async::AsyncPipe<uint8_t>& data) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
     ::midlrt::rpc::writeContextHandle(midl_e, file);
-    ::midlrt::ndr::writePipeInPlace(midl_e, data, 1);
   }
-  return midl_state.issue(*midl_binding, FileService_ifspec, 2, std::move(midl_request),
-      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+  const uint32_t midl_status = midl_state.issue(*midl_binding, FileService_ifspec, 2, std::move(midl_request),
+      ::midlrt::async::PipeCounts{ 1, 0 },
+      [](::midlrt::ndr::Decoder& midl_d, void* midl_reply_value) {
         uint32_t midl_result{};
-        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         midl_result = midl_d.read<uint32_t>();
         if (midl_reply_value != nullptr) *static_cast<uint32_t*>(midl_reply_value) = std::move(midl_result);
       });
+  if (midl_status != 0) return midl_status;
+  // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
+  // the call is in progress.
+  data.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const uint8_t> midl_c) {
+    midl_e.writeBulk(midl_c.data(), midl_c.size());
+  });
+  return midl_status;
 }
 
 void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& file) {

@@ -86,10 +86,11 @@ void midl_fuzz_FileService_Upload(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
   [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
   ::midlrt::rpc::ContextHandle file = ::midlrt::fuzz::Harness::contextHandle();
-  BYTE_PIPE data = ::midlrt::fuzz::clientPipe<BYTE_PIPE>();
+  ::midlrt::async::AsyncPipe<uint8_t> data;
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (FileService::Upload(midl_state, midl_binding, file, data) != 0) return;
+  static_cast<void>(data.push({}));
   midl_state.wait();
   uint32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));

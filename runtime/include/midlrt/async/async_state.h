@@ -13,12 +13,29 @@
 #include "midlrt/rpc/message.h"
 #include "midlrt/rpc/uuid.h"
 
+namespace midlrt::ndr {
+class Decoder;
+}
+
 namespace midlrt::async {
 
 namespace detail {
 class ClientOp;
+class ClientPipes;
 }
 class AsyncState;
+class PipeCall;
+
+/// What a notification reports (RPC_ASYNC_EVENT): the call is done (RpcCallComplete), a push has been sent
+/// (RpcSendComplete, with AsyncState::notifyOnSendComplete), or reply data has arrived for an [out] pipe
+/// (RpcReceiveComplete). Only calls with pipes have the last two.
+enum class AsyncEvent { kCallComplete, kSendComplete, kReceiveComplete };
+
+/// The pipes of an operation issued with AsyncState::issue: how many [in] and [out] pipes it has.
+struct PipeCounts {
+  unsigned in = 0;   ///< [in] and [in, out] pipes
+  unsigned out = 0;  ///< [out] and [in, out] pipes
+};
 
 /// Many calls' completions, drained by one thread (the I/O completion port analogue). Entries are posted
 /// when a call completes; the drainer then calls AsyncState::complete. Must outlive the states that use it.
@@ -26,8 +43,9 @@ class CompletionQueue {
  public:
   /// One completed call.
   struct Entry {
-    AsyncState* state = nullptr;  ///< the call's state: complete() it
+    AsyncState* state = nullptr;  ///< the call's state: complete() it (kCallComplete)
     uint64_t key = 0;             ///< the key given to AsyncState::notifyByQueue
+    AsyncEvent event = AsyncEvent::kCallComplete;  ///< pipes' send and receive events come here too
   };
   /// An empty queue with its eventfd.
   CompletionQueue();
@@ -49,7 +67,7 @@ class CompletionQueue {
 
  private:
   friend class AsyncState;
-  void post(AsyncState* state, uint64_t key);
+  void post(AsyncState* state, uint64_t key, AsyncEvent event);
   void remove(AsyncState* state);
 
   mutable std::mutex mu_;
@@ -88,6 +106,9 @@ class AsyncState {
   /// Unmarshals the reply's stub data into the [out] parameters and `*reply` (the return value); may throw
   /// ndr::NdrError or rpc::RpcError, whose status complete() then returns.
   using Unmarshal = std::function<void(rpc::Reply& stub, void* reply)>;
+  /// The same for an operation with pipes: the reply's bytes after its [out] pipes, which the application
+  /// has pulled.
+  using UnmarshalRest = std::function<void(ndr::Decoder& rest, void* reply)>;
 
   /// A state with no call and notification kNone (RpcAsyncInitializeHandle).
   AsyncState();
@@ -105,6 +126,15 @@ class AsyncState {
   bool notifyByCallback(std::function<void(AsyncState&)> fn);
   bool notifyByQueue(CompletionQueue& queue, uint64_t key = 0);
   ///@}
+  /// kCallback with every event of a call with pipes (AsyncEvent): kReceiveComplete when [out] pipe data
+  /// has arrived after a pull returned kAsyncCallPending (and for the first data), kSendComplete after each
+  /// push with notifyOnSendComplete, kCallComplete last. Events of one call may run concurrently on
+  /// different threads (the channel's reader, the pushing thread). kQueue posts the same events as entries;
+  /// kEvent and kNone report only the call's completion (poll the pipes, or co_await them: coro.h).
+  bool notifyByCallback(std::function<void(AsyncState&, AsyncEvent)> fn);
+  /// RPC_C_NOTIFY_ON_SEND_COMPLETE: a kSendComplete notification after each push (default off). A push made
+  /// inside that notification has its own delivered after the notification returns, not nested in it.
+  bool notifyOnSendComplete(bool on);
   /// The notification chosen last.
   Notification notification() const { return notification_; }
 
@@ -132,19 +162,35 @@ class AsyncState {
   uint32_t issue(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum, rpc::Message request,
                  Unmarshal unmarshal, const rpc::CallOptions& options = {});
 
+  /// For generated client functions of operations with pipes: issues the call with the [in] parameters
+  /// before the pipes in `request`; its pipes are then bound (AsyncPipe::bindIn/bindOut, with pipeCall())
+  /// and the request ends with the last [in] pipe's last push. `unmarshal` reads what follows the [out]
+  /// pipes. Statuses as issue().
+  uint32_t issue(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum, rpc::Message request,
+                 PipeCounts pipes, UnmarshalRest unmarshal, const rpc::CallOptions& options = {});
+  /// The pipes of the call issued last with pipes (null otherwise, or when issuing failed).
+  std::shared_ptr<PipeCall> pipeCall() const;
+
   /// Runs fn once when the call in progress completes (after the notification); false if there is none
   /// or it is already done. For co_await and futures.
   bool notifyWhenDone(std::function<void()> fn);
 
  private:
+  friend class detail::ClientPipes;
   void notifyDone();
+  // A pipe event (never kCallComplete) through the chosen notification.
+  void notifyPipeEvent(AsyncEvent event);
 
   std::shared_ptr<detail::ClientOp> op_;
   Notification notification_ = Notification::kNone;
-  std::function<void(AsyncState&)> callback_;
+  std::function<void(AsyncState&, AsyncEvent)> callback_;
+  bool callbackWantsPipeEvents_ = false;
+  bool notifyOnSend_ = false;
   CompletionQueue* queue_ = nullptr;
   uint64_t key_ = 0;
   Unmarshal unmarshal_;
+  UnmarshalRest unmarshalRest_;
+  std::shared_ptr<detail::ClientPipes> pipes_;
   bool issued_ = false;
 };
 

@@ -1,14 +1,20 @@
-// C++20 coroutine support: `co_await midlrt::async::done(call)` for call objects and async states.
+// C++20 coroutine support: `co_await midlrt::async::done(call)` for call objects and async states, and
+// `co_await midlrt::async::pulled(pipe, buffer)` for an [async] client's [out] pipes.
 #pragma once
 
 #if defined(__cpp_impl_coroutine)
 
 #include <coroutine>
+#include <cstddef>
+#include <cstdint>
 #include <future>
+#include <span>
 #include <utility>
 
+#include "midlrt/async/async_pipe.h"
 #include "midlrt/async/async_state.h"
 #include "midlrt/async/call_object.h"
+#include "midlrt/async/status.h"
 
 namespace midlrt::async {
 
@@ -50,6 +56,62 @@ inline DoneAwaiter<AsyncState> done(AsyncState& state) {
   return DoneAwaiter<AsyncState>(state);
 }
 ///@}
+
+/// What `co_await pulled(pipe, buffer)` gives: AsyncPipe::pull's status and count (never kAsyncCallPending).
+struct PullResult {
+  uint32_t status = 0;    ///< kOk (data, or the end when count is 0), or the call's failure
+  std::size_t count = 0;  ///< elements written to the front of the buffer
+};
+
+/// Resumes the awaiting coroutine once a pull of an [async] client's [out] pipe has a result: data, the end,
+/// or a failure (Microsoft's pull after RpcReceiveComplete, without a notification of one's own). Resumes on
+/// the awaiting thread if data is there already, else on the thread that received it (the channel's reader
+/// thread, or one in a sync call on the channel): hop to your own executor if the continuation may block.
+template <class T>
+class PullAwaiter {
+ public:
+  /// Pulls into `buffer`; `pipe` and `buffer` must outlive the co_await.
+  PullAwaiter(AsyncPipe<T>& pipe, std::span<T> buffer) : pipe_(pipe), buffer_(buffer) {}
+  /// Ready when the first pull has a result.
+  bool await_ready() {
+    result_.status = pipe_.pull(buffer_, result_.count);
+    return result_.status != status::kAsyncCallPending;
+  }
+  /// Waits for the next arrival; false (resume at once) if data came meanwhile.
+  bool await_suspend(std::coroutine_handle<> h) {
+    handle_ = h;
+    return arm();
+  }
+  /// The pull's status and count.
+  PullResult await_resume() const noexcept { return result_; }
+
+ private:
+  // True once registered for the next arrival; false when a pull made meanwhile has its result.
+  bool arm() {
+    for (;;) {
+      if (pipe_.whenReceivable([this] { onReceivable(); })) return true;
+      result_.status = pipe_.pull(buffer_, result_.count);
+      if (result_.status != status::kAsyncCallPending) return false;
+    }
+  }
+  void onReceivable() {
+    result_.status = pipe_.pull(buffer_, result_.count);
+    if (result_.status == status::kAsyncCallPending && arm()) return;  // not enough yet: wait again
+    handle_.resume();
+  }
+
+  AsyncPipe<T>& pipe_;
+  std::span<T> buffer_;
+  PullResult result_;
+  std::coroutine_handle<> handle_;
+};
+
+/// `co_await pulled(pipe, buffer)`: the next pull of an [async] client's [out] pipe that has a result. A push
+/// needs no awaiter: it returns when its chunk has been sent.
+template <class T>
+PullAwaiter<T> pulled(AsyncPipe<T>& pipe, std::span<T> buffer) {
+  return PullAwaiter<T>(pipe, buffer);
+}
 
 /// A minimal eager coroutine type for fire-and-forget flows that end in a std::future: the body starts at
 /// once, runs across co_awaits, and its result (or exception) goes to the future.

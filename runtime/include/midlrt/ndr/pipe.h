@@ -23,8 +23,9 @@
 // manager's pull returning what has arrived (the Decoder reads from a DecoderSource); the server's [out]
 // chunks leave in response fragments as the manager pushes them (pipeWriter flushes too), the push waiting
 // while the client does not take them; the client's readPipe pushes [out] chunks, in pieces, as the reply's
-// fragments arrive (a streamed Reply). An [async] client still moves a pipe inside one request and one reply
-// (bounded by ChannelOptions::maxReplySize), pulling at issue and pushing at completion.
+// fragments arrive (a streamed Reply). An [async] client's pipes are not this type but
+// midlrt::async::AsyncPipe<T> (midlrt/async/async_pipe.h): the application pushes and pulls them actively,
+// Microsoft's asynchronous pipe model, on the same wire.
 // Unlike the rest of the NDR layer (C++17), this needs C++20 for std::span, as generated code does.
 #pragma once
 

@@ -24,6 +24,7 @@ struct ChannelImpl;
 struct ClientCall;
 struct ClientConn;
 struct CallHandles;
+struct StreamingState;
 }  // namespace detail
 
 /// How a Channel connects and calls; fixed when the channel is created.
@@ -113,6 +114,43 @@ class CallHandle {
   std::shared_ptr<detail::ClientCall> call_;
 };
 
+/// An asynchronous call whose request is written after it is issued and whose reply is read as it arrives
+/// (Channel::invokeStreaming): what the [async] client functions of operations with pipes use. The request's
+/// fragments leave as flush() and finishRequest() send them (C706's stub data; alloc_hint 0, as for a
+/// streamed Channel::invoke); the reply's bytes collect until takeReply() moves them out. Not thread-safe:
+/// the caller serializes its use. Destroying it before finishRequest() abandons the call (an orphaned PDU
+/// tells the server when part of the request was sent).
+class StreamingCall {
+ public:
+  /// Abandons the call if its request was not finished.
+  ~StreamingCall();
+  StreamingCall(const StreamingCall&) = delete;
+  StreamingCall& operator=(const StreamingCall&) = delete;
+
+  /// Writes the rest of the request (then call flush()).
+  ndr::Encoder& encoder();
+  /// Sends the whole fragments written so far, or, when they fill no fragment, what is written rounded down
+  /// to 8 (C706: every fragment but the last holds a multiple of 8 bytes of stub data); blocks while the
+  /// connection's socket is full. False if the connection broke (the call then completes with kCallFailed)
+  /// or the request was finished.
+  bool flush();
+  /// Ends the request: what is left leaves with PFC_LAST_FRAG. False if the connection broke (the call then
+  /// completes with kCallFailed) or the request was already finished.
+  bool finishRequest();
+  /// Moves the reply bytes that have arrived to the end of `window`, without waiting; true once the call has
+  /// ended, with its status in `status` (kOk: the reply is complete and all of it has been moved). The
+  /// call's completion has then run or is about to.
+  bool takeReply(std::vector<std::uint8_t>& window, std::uint32_t& status);
+  /// The call, to cancel or abandon it.
+  CallHandle handle() const;
+
+  /// Made by Channel::invokeStreaming.
+  explicit StreamingCall(std::unique_ptr<detail::StreamingState> state);
+
+ private:
+  std::unique_ptr<detail::StreamingState> state_;
+};
+
 /// Sees the blocking calls (Channel::invoke, tryInvoke) of the thread it is set on, so that the layer above
 /// can cancel a thread's call in progress from another thread (COM's cancel objects for synchronous calls:
 /// "Canceling Method Calls"). Both hooks run on the calling thread, without the channel's locks.
@@ -181,6 +219,16 @@ class Channel : public std::enable_shared_from_this<Channel> {
   /// blocks the first time). `done` runs exactly once.
   CallHandle invokeAsync(const SyntaxId& iface, uint16_t opnum, Message request, Completion done,
                          const CallOptions& options = {});
+
+  /// Asynchronous call whose request streams after this returns: `request` holds the parameters before the
+  /// pipes and the rest is written through the returned StreamingCall; the reply collects as it arrives and
+  /// `arrived` runs (on the thread that read it, outside the channel's lock) after each of its fragments that
+  /// carries stub data. `done` runs exactly once, when the reply is complete or the call fails, with a Reply
+  /// that holds the bytes takeReply() has not moved out. Null (after `done` has run) if the call could not be
+  /// issued.
+  std::unique_ptr<StreamingCall> invokeStreaming(const SyntaxId& iface, uint16_t opnum, Message request,
+                                                 Completion done, std::function<void()> arrived,
+                                                 const CallOptions& options = {});
 
   /// While any Cork lives, requests are queued instead of written; the last one to go writes them all
   /// with one writev (one per connection). It corks the connections open when it is made (all of a

@@ -90,6 +90,15 @@ P clientPipe() {
   return P([](auto) { return std::size_t{0}; }, [](auto) {});
 }
 
+/// An [async] client's [out] pipe (midlrt::async::AsyncPipe<T>): pulled until it ends or fails.
+template <class T, class AsyncPipe>
+void pullToEnd(AsyncPipe& pipe) {
+  T buffer[64];
+  std::size_t n = 0;
+  while (pipe.pullWait(std::span<T>(buffer), n) == 0 && n != 0) {
+  }
+}
+
 /// A type of the IDL file: `stub` decoded as a whole top-level value (ndrRead), encoded (ndrWrite), decoded
 /// and encoded again. Decoding may fail (NdrError), but what decodes must encode to bytes that decode back to
 /// the same encoding; a difference is a marshaling bug, reported by aborting.

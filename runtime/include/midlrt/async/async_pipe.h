@@ -1,0 +1,204 @@
+// Asynchronous pipes (Microsoft's "Asynchronous Pipes"): the pipes of an [async] operation's client call,
+// which the application pushes and pulls actively while the call is in progress.
+//
+// A pipe parameter of an [async] client function is an AsyncPipe<T>& that the function binds to the call it
+// issues (MIDL fills the pipe structure's push and pull the same way). Then, on the client:
+//   [in] pipe:   push(chunk) sends a chunk in the request's next fragments and returns when `chunk` may be
+//                reused; push({}) ends the pipe, and after the last [in] pipe the request's last fragment
+//                leaves. With AsyncState::notifyOnSendComplete, a kSendComplete notification follows each
+//                push (RpcSendComplete).
+//   [out] pipe:  pull(buffer, count) copies what has arrived into `buffer` and never waits: kOk with
+//                count > 0 (data), kOk with count 0 (the end of the pipe), kAsyncCallPending (nothing yet:
+//                pull again after the next kReceiveComplete notification), or the call's failure.
+//   then:        after kCallComplete, AsyncState::complete() unmarshals the other [out] parameters.
+// The pipes are used in order: the [in] pipes in declaration order, each to its end, then the [out] pipes
+// likewise (RPC_X_WRONG_PIPE_ORDER otherwise; "Rules for Multiple Pipes"); complete() with an [out] pipe
+// not pulled to its end returns RPC_X_PIPE_DISCIPLINE_ERROR. The wire is that of synchronous pipes (C706
+// chapter 14), so a synchronous server serves an asynchronous client and the other way round.
+//
+// Where this runtime differs from Microsoft's: push writes to the connection before it returns, so it waits
+// while the connection's socket is full (the server is slower than the client) instead of buffering without
+// bound; kSendComplete then reports a send that has already happened. A server's [async] manager still
+// uses the synchronous Pipe<T> (its pull waits, on the call's own thread).
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <utility>
+
+#include "midlrt/async/async_state.h"
+#include "midlrt/async/status.h"
+#include "midlrt/ndr/pipe.h"
+
+namespace midlrt::async {
+
+/// The runtime's side of the pipes of one call in progress (what AsyncPipe<T> drives): chunk order, the
+/// request's fragments and the reply's bytes. Made by AsyncState::issue for an operation with pipes.
+class PipeCall {
+ public:
+  /// What one pull step did with the bytes that have arrived.
+  enum class Step { kData, kPending, kEnded };
+  /// Writes one chunk (its count and elements).
+  using Writer = std::function<void(ndr::Encoder&)>;
+  /// Reads from the reply's bytes; `complete`: no more will arrive (read exactly what is needed).
+  using Reader = std::function<Step(ndr::Decoder&, bool complete)>;
+
+  /// [in] pipe `index`: writes a chunk and sends it; `end` ends the pipe. kOk, or a pipe discipline error,
+  /// or the call's failure (it completed early, the connection broke), or the chunk's encoding error.
+  virtual uint32_t push(std::size_t index, bool end, const Writer& write) = 0;
+  /// [out] pipe `index`: runs `read` over the bytes that have arrived, without waiting. kOk (data, or the
+  /// end: Step says which), kAsyncCallPending, a pipe discipline error, or the call's failure.
+  virtual uint32_t pull(std::size_t index, const Reader& read) = 0;
+  /// Runs fn once when reply bytes arrive after the last pull looked, or the call completes; false (fn not
+  /// kept) if that has already happened: pull again. For awaitables; applications use notifications.
+  virtual bool whenReceivable(std::function<void()> fn) = 0;
+
+ protected:
+  ~PipeCall() = default;
+};
+
+/// One pipe of an [async] client call (see the file comment): the C++ form of MIDL's asynchronous pipe
+/// structure. Default-constructed it is bound to no call; the generated client function binds it.
+/// Not thread-safe on its own: one thread at a time pushes or pulls a given pipe.
+template <class T>
+class AsyncPipe {
+ public:
+  /// Writes a chunk's elements (generated).
+  using Write = std::function<void(ndr::Encoder&, std::span<const T>)>;
+  /// Reads span.size() elements (generated).
+  using Read = std::function<void(ndr::Decoder&, std::span<T>)>;
+
+  /// A pipe bound to no call: push and pull return RPC_X_INVALID_PIPE_OBJECT.
+  AsyncPipe() = default;
+
+  /// [in] pipe: sends `chunk` (the empty chunk ends the pipe) and returns when it may be reused. kOk,
+  /// RPC_X_PIPE_CLOSED after the end, RPC_X_WRONG_PIPE_ORDER before the pipes ahead of it ended, the call's
+  /// failure, or RPC_X_INVALID_PIPE_OBJECT if this is not an [in] pipe of a call.
+  uint32_t push(std::span<const T> chunk) {
+    if (!call_ || !write_) return ndr::kRpcXInvalidPipeObject;
+    if (inEnded_) return ndr::kRpcXPipeClosed;
+    const uint32_t s = call_->push(inIndex_, chunk.empty(), [&](ndr::Encoder& e) {
+      e.writeConformance(chunk.size());
+      if (!chunk.empty()) write_(e, chunk);
+    });
+    if (s == status::kOk && chunk.empty()) inEnded_ = true;
+    return s;
+  }
+
+  /// [out] pipe: copies up to buffer.size() elements that have arrived into `buffer` and sets `count`; never
+  /// waits. kOk with count > 0: data; kOk with count 0: the end of the pipe (again on every later pull);
+  /// kAsyncCallPending: nothing yet; the call's failure; RPC_X_WRONG_PIPE_ORDER; RPC_X_INVALID_PIPE_OBJECT
+  /// for an empty buffer or a pipe that is not an [out] pipe of a call.
+  uint32_t pull(std::span<T> buffer, std::size_t& count) {
+    count = 0;
+    if (!call_ || !read_ || buffer.empty()) return ndr::kRpcXInvalidPipeObject;
+    if (outEnded_) return status::kOk;
+    return call_->pull(outIndex_, [&](ndr::Decoder& d, bool complete) {
+      // A chunk's count (4 bytes after up to 3 of padding), then its elements, each at most sizeof(T) on the
+      // wire (pipe elements hold no pointers, strings or conformant arrays) after up to 7 bytes of padding.
+      // Until the reply is complete, only as many as have surely arrived; more bytes are sure to follow.
+      constexpr std::size_t kCountBytes = 3 + 4;
+      constexpr std::size_t kElementBytes = 7 + sizeof(T);
+      if (left_ == 0) {
+        if (!complete && d.available(kCountBytes) < kCountBytes) return PipeCall::Step::kPending;
+        left_ = d.readConformance();
+        if (left_ == 0) {
+          outEnded_ = true;
+          return PipeCall::Step::kEnded;
+        }
+      }
+      std::size_t n = std::min<std::size_t>({left_, buffer.size(), ndr::kPipeChunkElements<T>});
+      if (!complete) {
+        const std::size_t have = d.available(kElementBytes);
+        if (have < kElementBytes) return PipeCall::Step::kPending;
+        n = std::min(n, (have - 7) / sizeof(T));
+      }
+      read_(d, buffer.first(n));
+      left_ -= static_cast<std::uint32_t>(n);
+      count = n;
+      return PipeCall::Step::kData;
+    });
+  }
+
+  /// pull() for a thread that may block: waits while pull would return kAsyncCallPending, up to `timeout`
+  /// (negative: for ever; kAsyncCallPending when it passes). Not for notification callbacks or the
+  /// channel's reader thread, which deliver the data it waits for.
+  uint32_t pullWait(std::span<T> buffer, std::size_t& count,
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const uint32_t s = pull(buffer, count);
+      if (s != status::kAsyncCallPending) return s;
+      // Shared with the wake-up, which may run after a timed-out wait has returned.
+      struct Wake {
+        std::mutex mu;
+        std::condition_variable cv;
+        bool woken = false;
+      };
+      auto wake = std::make_shared<Wake>();
+      if (!whenReceivable([wake] {
+            std::lock_guard lk(wake->mu);
+            wake->woken = true;
+            wake->cv.notify_all();
+          }))
+        continue;  // it arrived meanwhile
+      std::unique_lock lk(wake->mu);
+      if (timeout.count() < 0) {
+        wake->cv.wait(lk, [&] { return wake->woken; });
+      } else if (!wake->cv.wait_until(lk, deadline, [&] { return wake->woken; })) {
+        return status::kAsyncCallPending;
+      }
+    }
+  }
+
+  /// Runs fn once when pulling may make progress (see PipeCall::whenReceivable); false if it already can.
+  bool whenReceivable(std::function<void()> fn) { return call_ && call_->whenReceivable(std::move(fn)); }
+  /// Bound to a call as an [in] pipe.
+  bool canPush() const noexcept { return call_ && write_; }
+  /// Bound to a call as an [out] pipe.
+  bool canPull() const noexcept { return call_ && read_; }
+
+  ///@{
+  /// For generated client functions, after AsyncState::issue: binds the pipe to the state's call as its
+  /// [in] pipe `index` or [out] pipe `index` (both for an [in, out] pipe).
+  void bindIn(AsyncState& state, std::size_t index, Write write) {
+    rebind(state);
+    inIndex_ = index;
+    write_ = std::move(write);
+  }
+  void bindOut(AsyncState& state, std::size_t index, Read read) {
+    rebind(state);
+    outIndex_ = index;
+    read_ = std::move(read);
+  }
+  ///@}
+
+ private:
+  void rebind(AsyncState& state) {
+    std::shared_ptr<PipeCall> call = state.pipeCall();
+    if (call == call_ && call_) return;  // the other direction of an [in, out] pipe
+    call_ = std::move(call);
+    write_ = nullptr;
+    read_ = nullptr;
+    left_ = 0;
+    inEnded_ = outEnded_ = false;
+  }
+
+  std::shared_ptr<PipeCall> call_;
+  std::size_t inIndex_ = 0;
+  std::size_t outIndex_ = 0;
+  Write write_;
+  Read read_;
+  std::uint32_t left_ = 0;  // elements of the current [out] chunk not yet pulled
+  bool inEnded_ = false;
+  bool outEnded_ = false;
+};
+
+}  // namespace midlrt::async

@@ -1,0 +1,206 @@
+// The pipes of one [async] client call: pushes stream the request, pulls read the reply's bytes that have
+// arrived, and the pipe events go through the state's notification.
+#include "client_pipes.h"
+
+#include <algorithm>
+
+#include "midlrt/ndr/error.h"
+
+namespace midlrt::async::detail {
+
+namespace {
+// The pipes whose kSendComplete waits while this thread runs one (see AsyncState::notifyOnSendComplete).
+thread_local std::vector<std::shared_ptr<ClientPipes>>* tSendCompletes = nullptr;
+}  // namespace
+
+ClientPipes::ClientPipes(PipeCounts counts, AsyncState* state, bool notifyOnSend)
+    : counts_(counts), state_(state), notifyOnSend_(notifyOnSend) {}
+
+ClientPipes::~ClientPipes() = default;
+
+void ClientPipes::start(std::unique_ptr<rpc::StreamingCall> call) {
+  std::lock_guard lk(mu_);
+  call_ = std::move(call);
+  // A request without [in] pipes is whole already.
+  if (counts_.in == 0 && call_ && !call_->finishRequest()) failure_ = rpc::status::kCallFailed;
+}
+
+void ClientPipes::detach() {
+  std::unique_lock lk(mu_);
+  state_ = nullptr;
+  waiters_.clear();
+  const auto me = std::this_thread::get_id();
+  cv_.wait(lk, [&] {
+    return std::all_of(delivering_.begin(), delivering_.end(), [&](auto id) { return id == me; });
+  });
+}
+
+void ClientPipes::onArrived() {
+  std::vector<std::function<void()>> waiters;
+  bool tell;
+  {
+    std::lock_guard lk(mu_);
+    ++arrivals_;
+    tell = armed_;
+    armed_ = false;
+    waiters.swap(waiters_);
+  }
+  for (auto& w : waiters) w();
+  if (tell) deliver(AsyncEvent::kReceiveComplete);
+}
+
+void ClientPipes::onDone(uint32_t s) {
+  std::vector<std::function<void()>> waiters;
+  {
+    std::lock_guard lk(mu_);
+    done_ = true;
+    doneStatus_ = s == rpc::status::kFaultCancel ? rpc::status::kCallCancelled : s;
+    waiters.swap(waiters_);
+  }
+  for (auto& w : waiters) w();
+}
+
+uint32_t ClientPipes::failLocked(uint32_t s) {
+  if (failure_ == 0) {
+    failure_ = s != 0 ? s : rpc::status::kCallFailed;
+    if (call_) call_->handle().abandon();  // nothing if the call has ended
+  }
+  return failure_;
+}
+
+uint32_t ClientPipes::endedStatusLocked() const {
+  if (failure_ != 0) return failure_;
+  if (replyEnded_ && replyStatus_ != rpc::status::kOk)
+    return replyStatus_ == rpc::status::kFaultCancel ? rpc::status::kCallCancelled : replyStatus_;
+  return rpc::status::kOk;
+}
+
+uint32_t ClientPipes::push(std::size_t index, bool end, const Writer& write) {
+  {
+    std::lock_guard lk(mu_);
+    if (uint32_t s = endedStatusLocked()) return s;
+    if (!call_) return status::kInvalidAsyncHandle;
+    if (currentIn_ >= counts_.in) return ndr::kRpcXPipeClosed;
+    if (index != currentIn_) return ndr::kRpcXWrongPipeOrder;
+    // The call ended before its request did (a fault, a cancel, a lost connection): nothing more to send.
+    if (done_) return doneStatus_ != rpc::status::kOk ? doneStatus_ : ndr::kRpcXPipeDisciplineError;
+    try {
+      write(call_->encoder());
+    } catch (const ndr::NdrError& e) {
+      return failLocked(e.status());
+    }
+    if (!call_->flush()) return failLocked(rpc::status::kCallFailed);
+    if (end && ++currentIn_ == counts_.in && !call_->finishRequest())
+      return failLocked(rpc::status::kCallFailed);
+  }
+  if (notifyOnSend_) deliverSendComplete();
+  return rpc::status::kOk;
+}
+
+ndr::DecoderSource::Window ClientPipes::next(std::size_t consumed, std::size_t /*need*/) {
+  window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(consumed));
+  if (!replyEnded_ && call_) replyEnded_ = call_->takeReply(window_, replyStatus_);
+  return {window_.data(), window_.size()};
+}
+
+uint32_t ClientPipes::pull(std::size_t index, const Reader& read) {
+  std::lock_guard lk(mu_);
+  if (failure_ != 0) return failure_;
+  if (!call_) return status::kInvalidAsyncHandle;
+  if (currentIn_ < counts_.in || index != currentOut_) return ndr::kRpcXWrongPipeOrder;
+  seen_ = arrivals_;
+  if (!decoder_) {
+    decoder_.emplace(window_.data(), window_.size());
+    decoder_->setSource(this);
+  }
+  ndr::Decoder& d = *decoder_;
+  d.available(d.remaining() + 1);  // takes in what has arrived
+  if (uint32_t s = endedStatusLocked()) return s;
+  PipeCall::Step step;
+  try {
+    step = read(d, replyEnded_);
+  } catch (const ndr::NdrError& e) {
+    return failLocked(e.status());
+  }
+  switch (step) {
+    case Step::kPending:
+      armed_ = true;
+      return status::kAsyncCallPending;
+    case Step::kEnded:
+      ++currentOut_;
+      break;
+    case Step::kData:
+      break;
+  }
+  return rpc::status::kOk;
+}
+
+bool ClientPipes::whenReceivable(std::function<void()> fn) {
+  std::lock_guard lk(mu_);
+  if (done_ || failure_ != 0 || !call_ || arrivals_ != seen_) return false;
+  waiters_.push_back(std::move(fn));
+  return true;
+}
+
+uint32_t ClientPipes::finish(uint32_t callStatus, const AsyncState::UnmarshalRest& rest, void* reply) {
+  std::lock_guard lk(mu_);
+  uint32_t s = failure_ != 0 ? failure_ : callStatus;
+  if (s == 0 && (currentIn_ < counts_.in || currentOut_ < counts_.out)) s = ndr::kRpcXPipeDisciplineError;
+  if (s == 0 && !call_) s = status::kInvalidAsyncHandle;
+  if (s == 0) {
+    if (!decoder_) {
+      decoder_.emplace(window_.data(), window_.size());
+      decoder_->setSource(this);
+    }
+    ndr::Decoder& d = *decoder_;
+    d.available(d.remaining() + 1);
+    try {
+      if (rest) rest(d, reply);
+    } catch (const ndr::NdrError& e) {
+      s = e.status();
+    } catch (const rpc::RpcError& e) {
+      s = e.status();
+    } catch (const std::bad_alloc&) {
+      s = rpc::status::kReplyTooBig;
+    }
+  }
+  decoder_.reset();
+  window_ = {};
+  call_.reset();
+  return s;
+}
+
+void ClientPipes::deliver(AsyncEvent event) {
+  const auto me = std::this_thread::get_id();
+  AsyncState* state;
+  {
+    std::lock_guard lk(mu_);
+    state = state_;
+    if (state == nullptr) return;
+    delivering_.push_back(me);
+  }
+  state->notifyPipeEvent(event);
+  std::lock_guard lk(mu_);
+  delivering_.erase(std::find(delivering_.begin(), delivering_.end(), me));
+  cv_.notify_all();
+}
+
+void ClientPipes::deliverSendComplete() {
+  // A push inside a kSendComplete notification (the natural way to send the next chunk) would otherwise
+  // nest one notification per chunk on this thread's stack: its event waits until the outer one returns.
+  if (tSendCompletes != nullptr) {
+    tSendCompletes->push_back(shared_from_this());
+    return;
+  }
+  std::vector<std::shared_ptr<ClientPipes>> later;
+  tSendCompletes = &later;
+  deliver(AsyncEvent::kSendComplete);
+  while (!later.empty()) {
+    std::shared_ptr<ClientPipes> p = std::move(later.front());
+    later.erase(later.begin());
+    p->deliver(AsyncEvent::kSendComplete);
+  }
+  tSendCompletes = nullptr;
+}
+
+}  // namespace midlrt::async::detail

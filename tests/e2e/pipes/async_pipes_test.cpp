@@ -1,0 +1,354 @@
+// Microsoft's asynchronous pipe model on the client: an [async] operation's pipes are pushed and pulled while
+// the call is in progress, with RpcReceiveComplete / RpcSendComplete events through the call's notification
+// (callback or completion queue), pipe order and discipline enforced on the client, and the call's failure
+// (a manager that fails, a cancel) reaching pushes and pulls. Against the synchronous server of the
+// streaming tests; the [async] server is in pipes_test.cpp.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <vector>
+
+#include "midlrt/async/coro.h"
+#include "recording_pipes.h"
+
+namespace {
+
+using namespace pipes_test;
+using midlrt::async::AsyncEvent;
+using midlrt::async::AsyncPipe;
+using midlrt::async::AsyncState;
+namespace status = midlrt::async::status;
+
+class AsyncClientPipes : public StreamingPipes {};
+
+// Signalled once, waited for with a timeout.
+struct Flag {
+  void set() {
+    std::lock_guard lk(mu);
+    on = true;
+    cv.notify_all();
+  }
+  bool waitFor(std::chrono::milliseconds timeout) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, timeout, [&] { return on; });
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool on = false;
+};
+
+}  // namespace
+
+TEST_F(AsyncClientPipes, TheManagerPullsTheFirstChunkWhileTheCallIsPending) {
+  start();
+  AsyncPipe<int32_t> values;
+  int32_t count = 0;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  ASSERT_EQ(Pipes::Sum(state, binding_, 1, values, count), status::kOk);
+  ASSERT_EQ(values.push(std::vector<int32_t>(10, 2)), status::kOk);
+  // The client has not ended the pipe: only a streamed request lets the manager have the chunk now.
+  EXPECT_TRUE(manager_->waitPulled(10, 10s));
+  EXPECT_EQ(state.status(), status::kAsyncCallPending);
+  ASSERT_EQ(values.push(std::vector<int32_t>(5, 3)), status::kOk);
+  ASSERT_EQ(values.push({}), status::kOk);
+  EXPECT_EQ(values.push({}), midlrt::ndr::kRpcXPipeClosed);
+  ASSERT_TRUE(state.wait(10s));
+  int32_t sum = 0;
+  EXPECT_EQ(state.complete(&sum), status::kOk);
+  EXPECT_EQ(sum, 35);
+  EXPECT_EQ(count, 15);
+}
+
+TEST_F(AsyncClientPipes, TheClientPullsTheFirstChunkWhileTheManagerWaitsForIt) {
+  start();
+  manager_->waitForClient = true;  // Range waits after its first chunk until clientGot
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  ASSERT_EQ(Pipes::Range(state, binding_, 0, 60000, 10, values), status::kOk);
+  std::array<int32_t, 4096> buffer{};
+  size_t n = 0;
+  ASSERT_EQ(values.pullWait(buffer, n, 10s), status::kOk);
+  EXPECT_GT(n, 0u);
+  EXPECT_EQ(state.status(), status::kAsyncCallPending);
+  manager_->clientGot.set();
+  std::vector<int32_t> got(buffer.begin(), buffer.begin() + static_cast<long>(n));
+  for (;;) {
+    ASSERT_EQ(values.pullWait(buffer, n, 10s), status::kOk);
+    if (n == 0) break;
+    got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+  }
+  ASSERT_TRUE(state.wait(10s));
+  int32_t result = 0;
+  EXPECT_EQ(state.complete(&result), status::kOk);
+  EXPECT_EQ(result, 60000);
+  EXPECT_TRUE(manager_->sawClient.load());
+  ASSERT_EQ(got.size(), 60000u);
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], static_cast<int32_t>(i));
+}
+
+// A callback that pulls on kReceiveComplete until pull says kAsyncCallPending, the way Microsoft's APC
+// routine does: every value arrives, over many receive events, before kCallComplete.
+TEST_F(AsyncClientPipes, ReceiveEventsThroughACallbackDeliverEveryChunk) {
+  start();
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  std::mutex mu;
+  std::vector<int32_t> got;
+  size_t receives = 0;
+  uint32_t failed = 0;
+  bool ended = false;
+  Flag done;
+  ASSERT_TRUE(state.notifyByCallback([&](AsyncState&, AsyncEvent event) {
+    if (event == AsyncEvent::kCallComplete) {
+      done.set();
+      return;
+    }
+    ASSERT_EQ(event, AsyncEvent::kReceiveComplete);
+    std::lock_guard lk(mu);
+    ++receives;
+    std::array<int32_t, 1000> buffer{};
+    for (;;) {
+      size_t n = 0;
+      const uint32_t s = values.pull(buffer, n);
+      if (s == status::kAsyncCallPending) return;
+      if (s != status::kOk) {
+        failed = s;
+        return;
+      }
+      if (n == 0) {
+        ended = true;
+        return;
+      }
+      got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+    }
+  }));
+  ASSERT_EQ(Pipes::Range(state, binding_, 0, 200000, 1000, values), status::kOk);
+  ASSERT_TRUE(done.waitFor(10s));
+  int32_t result = 0;
+  EXPECT_EQ(state.complete(&result), status::kOk);
+  EXPECT_EQ(result, 200000);
+  std::lock_guard lk(mu);
+  EXPECT_EQ(failed, 0u);
+  EXPECT_TRUE(ended);
+  EXPECT_GT(receives, 1u) << "800 KB arrive in many fragments";
+  ASSERT_EQ(got.size(), 200000u);
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], static_cast<int32_t>(i));
+}
+
+// The same through a completion queue: receive entries, then the call's own.
+TEST_F(AsyncClientPipes, ReceiveEventsThroughACompletionQueue) {
+  start();
+  midlrt::async::CompletionQueue queue;
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByQueue(queue, 42));
+  ASSERT_EQ(Pipes::Range(state, binding_, 7, 100000, 777, values), status::kOk);
+  std::vector<int32_t> got;
+  size_t receives = 0;
+  bool ended = false;
+  midlrt::async::CompletionQueue::Entry entry;
+  for (;;) {
+    ASSERT_TRUE(queue.next(entry, 10s));
+    EXPECT_EQ(entry.state, &state);
+    EXPECT_EQ(entry.key, 42u);
+    if (entry.event == AsyncEvent::kCallComplete) break;
+    ASSERT_EQ(entry.event, AsyncEvent::kReceiveComplete);
+    ++receives;
+    std::array<int32_t, 512> buffer{};
+    size_t n = 0;
+    uint32_t s;
+    while ((s = values.pull(buffer, n)) == status::kOk && n != 0)
+      got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+    if (s == status::kOk)
+      ended = true;
+    else
+      ASSERT_EQ(s, status::kAsyncCallPending);
+  }
+  int32_t result = 0;
+  EXPECT_EQ(state.complete(&result), status::kOk);
+  EXPECT_TRUE(ended);
+  EXPECT_GT(receives, 1u);
+  ASSERT_EQ(got.size(), 100000u);
+  EXPECT_EQ(got.front(), 7);
+  EXPECT_EQ(got.back(), 7 + 99999);
+}
+
+// Flow control by RpcSendComplete: each notification pushes the next chunk. The pushes made inside the
+// notification get theirs after it returns, so 2000 chunks do not nest 2000 notifications on the stack.
+TEST_F(AsyncClientPipes, SendCompleteEventsDriveAnUploadWithoutNesting) {
+  start();
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  int32_t count = 0;
+  const std::vector<int32_t> chunk(100, 1);
+  size_t pushed = 0, sendCompletes = 0;
+  int depth = 0, deepest = 0;
+  uint32_t failed = 0;
+  Flag done;
+  ASSERT_TRUE(state.notifyOnSendComplete(true));
+  ASSERT_TRUE(state.notifyByCallback([&](AsyncState&, AsyncEvent event) {
+    if (event == AsyncEvent::kCallComplete) {
+      done.set();
+      return;
+    }
+    if (event != AsyncEvent::kSendComplete) return;
+    ++sendCompletes;
+    deepest = std::max(deepest, ++depth);
+    if (pushed < 2000) {
+      ++pushed;
+      if (uint32_t s = values.push(chunk)) failed = s;
+    } else if (pushed == 2000) {
+      ++pushed;
+      if (uint32_t s = values.push({})) failed = s;
+    }
+    --depth;
+  }));
+  ASSERT_EQ(Pipes::Sum(state, binding_, 3, values, count), status::kOk);
+  ++pushed;
+  ASSERT_EQ(values.push(chunk), status::kOk);  // the first; the notifications push the rest
+  ASSERT_TRUE(done.waitFor(10s));
+  int32_t sum = 0;
+  EXPECT_EQ(state.complete(&sum), status::kOk);
+  EXPECT_EQ(failed, 0u);
+  EXPECT_EQ(count, 2000 * 100);
+  EXPECT_EQ(sum, 3 * 2000 * 100);
+  EXPECT_EQ(sendCompletes, 2001u) << "one per push, the end included";
+  EXPECT_EQ(deepest, 1);
+}
+
+// "Rules for Multiple Pipes" on the client: [in] pipes in order, each to its end, then the [out] pipes;
+// complete() before the [out] pipe has been pulled to its end is a discipline error. The state is then
+// ready for the next call.
+TEST_F(AsyncClientPipes, PipeOrderAndDisciplineAreEnforcedOnTheClient) {
+  start();
+  AsyncPipe<int32_t> first, second, joined;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  const std::vector<int32_t> one{1};
+  std::array<int32_t, 4> buffer{};
+  size_t n = 0;
+  EXPECT_EQ(first.push(one), midlrt::ndr::kRpcXInvalidPipeObject) << "not bound to a call yet";
+  ASSERT_EQ(Pipes::Concat(state, binding_, first, second, joined), status::kOk);
+  EXPECT_EQ(second.push(one), midlrt::ndr::kRpcXWrongPipeOrder);
+  EXPECT_EQ(joined.pull(buffer, n), midlrt::ndr::kRpcXWrongPipeOrder);
+  EXPECT_EQ(first.pull(buffer, n), midlrt::ndr::kRpcXInvalidPipeObject) << "an [in] pipe";
+  EXPECT_EQ(joined.push(one), midlrt::ndr::kRpcXInvalidPipeObject) << "an [out] pipe";
+  EXPECT_EQ(first.push(one), status::kOk);
+  EXPECT_EQ(first.push({}), status::kOk);
+  EXPECT_EQ(first.push(one), midlrt::ndr::kRpcXPipeClosed);
+  EXPECT_EQ(second.push({}), status::kOk);
+  ASSERT_TRUE(state.wait(10s));
+  int32_t result = -1;
+  EXPECT_EQ(state.complete(&result), midlrt::ndr::kRpcXPipeDisciplineError);
+  EXPECT_EQ(joined.pull(buffer, n), status::kInvalidAsyncHandle) << "the call is over";
+
+  AsyncPipe<int32_t> values;
+  int32_t count = 0;
+  ASSERT_EQ(Pipes::Sum(state, binding_, 2, values, count), status::kOk);
+  EXPECT_EQ(values.push(std::vector<int32_t>{5, 6}), status::kOk);
+  EXPECT_EQ(values.push({}), status::kOk);
+  ASSERT_TRUE(state.wait(10s));
+  EXPECT_EQ(state.complete(&result), status::kOk);
+  EXPECT_EQ(result, 22);
+}
+
+// The manager fails in the middle of an upload: the fault reaches the client's pushes, and complete()
+// returns it. The server serves on.
+TEST_F(AsyncClientPipes, AManagerThatFailsMidUploadEndsThePushes) {
+  start();
+  manager_->failAfterPulled = 1000;
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  int32_t count = 0;
+  ASSERT_EQ(Pipes::Sum(state, binding_, 1, values, count), status::kOk);
+  const std::vector<int32_t> chunk(1000, 1);
+  uint32_t s = status::kOk;
+  for (int i = 0; i < 100000 && s == status::kOk; ++i) s = values.push(chunk);
+  EXPECT_NE(s, status::kOk) << "a push reports the call's end";
+  ASSERT_TRUE(state.wait(10s));
+  int32_t sum = 0;
+  const uint32_t completed = state.complete(&sum);
+  EXPECT_NE(completed, status::kOk);
+  EXPECT_EQ(s, completed);
+
+  manager_->failAfterPulled = 0;
+  ASSERT_EQ(Pipes::Sum(state, binding_, 1, values, count), status::kOk);
+  EXPECT_EQ(values.push(chunk), status::kOk);
+  EXPECT_EQ(values.push({}), status::kOk);
+  ASSERT_TRUE(state.wait(10s));
+  EXPECT_EQ(state.complete(&sum), status::kOk);
+  EXPECT_EQ(sum, 1000);
+}
+
+// An abortive cancel in the middle of a download: pulls and complete() report it at once, and the server's
+// push fails (the call was orphaned) instead of waiting for a client that is gone.
+TEST_F(AsyncClientPipes, AnAbortiveCancelMidDownloadEndsPullsAndTheManagersPushes) {
+  start();
+  manager_->waitForClient = true;
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  ASSERT_EQ(Pipes::Range(state, binding_, 0, 1000000, 10, values), status::kOk);
+  std::array<int32_t, 64> buffer{};
+  size_t n = 0;
+  ASSERT_EQ(values.pullWait(buffer, n, 10s), status::kOk);
+  EXPECT_EQ(state.cancel(true), status::kOk);
+  manager_->clientGot.set();
+  EXPECT_EQ(values.pullWait(buffer, n, 10s), status::kCallCancelled);
+  ASSERT_TRUE(state.wait(10s));
+  int32_t result = 0;
+  EXPECT_EQ(state.complete(&result), status::kCallCancelled);
+  // The manager's pushes fail; it ends, and the server serves the next call.
+  for (int i = 0; i < 100 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_NE(manager_->pushFailed.load(), 0u);
+  manager_->waitForClient = false;
+  ASSERT_EQ(Pipes::Range(state, binding_, 0, 100, 10, values), status::kOk);
+  std::vector<int32_t> got;
+  for (;;) {
+    ASSERT_EQ(values.pullWait(buffer, n, 10s), status::kOk);
+    if (n == 0) break;
+    got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+  }
+  ASSERT_TRUE(state.wait(10s));
+  EXPECT_EQ(state.complete(&result), status::kOk);
+  EXPECT_EQ(got.size(), 100u);
+}
+
+namespace {
+// A download in a coroutine: each co_await resumes with the next chunk that has arrived.
+midlrt::async::Task<int64_t> sumOfDownload(AsyncPipe<int32_t>& values, size_t& pulls) {
+  std::array<int32_t, 300> buffer{};
+  int64_t total = 0;
+  for (;;) {
+    const midlrt::async::PullResult r = co_await midlrt::async::pulled(values, std::span<int32_t>(buffer));
+    if (r.status != status::kOk) co_return -static_cast<int64_t>(r.status);
+    if (r.count == 0) co_return total;
+    ++pulls;
+    for (size_t i = 0; i < r.count; ++i) total += buffer[i];
+  }
+}
+}  // namespace
+
+TEST_F(AsyncClientPipes, ACoroutineAwaitsEachChunkOfADownload) {
+  start();
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  ASSERT_EQ(Pipes::Range(state, binding_, 1, 100000, 1000, values), status::kOk);
+  size_t pulls = 0;
+  auto task = sumOfDownload(values, pulls);
+  ASSERT_EQ(task.future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(task.future().get(), int64_t{100000} * 100001 / 2);
+  EXPECT_GE(pulls, 100000u / 300);
+  ASSERT_TRUE(state.wait(10s));
+  int32_t result = 0;
+  EXPECT_EQ(state.complete(&result), status::kOk);
+  EXPECT_EQ(result, 100000);
+}

@@ -1,0 +1,217 @@
+// The managers and fixture of the streaming tests (streaming_test.cpp, async_pipes_test.cpp): managers that
+// record how far they have pulled and pushed and can wait for the client, sync and [async], and a fixture
+// that serves the synchronous one.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "async/pipes.h"
+#include "sync/pipes.h"
+
+namespace pipes_test {
+
+using midlrt::rpc::ServerCall;
+using namespace std::chrono_literals;
+
+// Sum records how far it has pulled, and can wait between pulls (a slow consumer).
+class RecordingPipes : public PipesSync_Manager {
+ public:
+  int32_t Sum(ServerCall&, int32_t scale, LONG_PIPE& values, int32_t& count) override {
+    std::array<int32_t, 4096> buffer{};
+    int64_t total = 0;
+    count = 0;
+    {
+      std::lock_guard lk(mu);
+      threads.push_back(std::this_thread::get_id());
+    }
+    try {
+      while (size_t n = values.pull(buffer)) {
+        total = std::accumulate(buffer.begin(), buffer.begin() + static_cast<long>(n), total);
+        count += static_cast<int32_t>(n);
+        pulled.fetch_add(n);
+        {
+          std::lock_guard lk(mu);
+          cv.notify_all();
+        }
+        if (pause.count() != 0) std::this_thread::sleep_for(pause);
+        if (failAfterPulled != 0 && pulled.load() >= failAfterPulled)
+          throw std::runtime_error("the disk is full");
+      }
+    } catch (const midlrt::rpc::RpcError& e) {
+      pullFailed = e.status();
+      throw;
+    }
+    return static_cast<int32_t>(total * scale);
+  }
+  int32_t Range(ServerCall&, int32_t first, int32_t count, int32_t chunk, LONG_PIPE& values) override {
+    std::vector<int32_t> c;
+    try {
+      for (int32_t i = 0; i < count;) {
+        c.clear();
+        while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
+        values.push(c);
+        pushed.fetch_add(c.size());
+        if (failAfterPushed != 0 && pushed.load() >= failAfterPushed)
+          throw std::runtime_error("the disk failed");
+        if (stallAfterPushed != 0 && pushed.load() >= stallAfterPushed) {
+          stallAfterPushed = 0;  // once
+          std::this_thread::sleep_for(stall);
+        }
+        if (waitForClient && i == static_cast<int32_t>(c.size())) sawClient = clientGot.waitFor(10s);
+      }
+      values.push({});
+    } catch (const midlrt::rpc::RpcError& e) {
+      pushFailed = e.status();
+      throw;
+    }
+    return count;
+  }
+  int32_t Echo(ServerCall&, BYTE_PIPE& input, BYTE_PIPE& output) override {
+    std::array<uint8_t, 4096> buffer{};
+    while (input.pull(buffer) != 0) {
+    }
+    output.push({});
+    return 0;
+  }
+  int32_t Scale(ServerCall&, SAMPLE_PIPE& samples) override {
+    std::array<SAMPLE, 16> buffer{};
+    while (samples.pull(buffer) != 0) {
+    }
+    samples.push({});
+    return 0;
+  }
+  int32_t Concat(ServerCall&, LONG_PIPE& first, LONG_PIPE& second, LONG_PIPE& joined) override {
+    std::array<int32_t, 16> buffer{};
+    while (first.pull(buffer) != 0) {
+    }
+    while (second.pull(buffer) != 0) {
+    }
+    joined.push({});
+    return 0;
+  }
+  int32_t Misuse(ServerCall&, int32_t, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override { return 0; }
+
+  // Waits until Sum has pulled at least `n` values; false after `timeout`.
+  bool waitPulled(size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, timeout, [&] { return pulled.load() >= n; });
+  }
+
+  std::atomic<size_t> pulled{0};
+  std::atomic<uint32_t> pullFailed{0};
+  std::vector<std::thread::id> threads;  // the thread each Sum ran on (under mu)
+  std::atomic<size_t> pushed{0};
+  std::atomic<uint32_t> pushFailed{0};
+  // Range waits after its first chunk until the client has pushed it on (clientGot), and says whether it did.
+  bool waitForClient = false;
+  std::atomic<bool> sawClient{false};
+  struct Latch {
+    void set() {
+      std::lock_guard lk(mu);
+      done = true;
+      cv.notify_all();
+    }
+    bool waitFor(std::chrono::milliseconds timeout) {
+      std::unique_lock lk(mu);
+      return cv.wait_for(lk, timeout, [&] { return done; });
+    }
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  } clientGot;
+  std::chrono::milliseconds pause{0};
+  // The manager fails (throws) once it has pulled, or pushed, this many values; or waits `stall`, once.
+  size_t failAfterPulled = 0;
+  size_t failAfterPushed = 0;
+  size_t stallAfterPushed = 0;
+  std::chrono::milliseconds stall{0};
+  std::mutex mu;
+  std::condition_variable cv;
+};
+
+// The [async] manager: Sum pulls from a thread of its own and says when the first chunk came; Range pushes
+// from one, waiting after its first chunk until the client has it. The rest fails the call (unused).
+class AsyncRecordingPipes : public Pipes_Manager {
+ public:
+  ~AsyncRecordingPipes() override {
+    for (auto& t : threads_) t.join();
+  }
+  void Sum(SumCall call, ServerCall&, int32_t scale, LONG_PIPE& values, int32_t& count) override {
+    threads_.emplace_back([this, call, scale, &values, &count]() mutable {
+      std::array<int32_t, 4096> buffer{};
+      int64_t total = 0;
+      count = 0;
+      try {
+        while (size_t n = values.pull(buffer)) {
+          total = std::accumulate(buffer.begin(), buffer.begin() + static_cast<long>(n), total);
+          count += static_cast<int32_t>(n);
+          firstPulled.set();
+        }
+      } catch (const midlrt::rpc::RpcError& e) {
+        call.abort(e.status());
+        return;
+      }
+      call.complete(static_cast<int32_t>(total * scale));
+    });
+  }
+  void Range(RangeCall call, ServerCall&, int32_t first, int32_t count, int32_t chunk,
+             LONG_PIPE& values) override {
+    threads_.emplace_back([this, call, first, count, chunk, &values]() mutable {
+      std::vector<int32_t> c;
+      for (int32_t i = 0; i < count;) {
+        c.clear();
+        while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
+        values.push(c);
+        if (i == static_cast<int32_t>(c.size())) sawClient = clientGot.waitFor(10s);
+      }
+      values.push({});
+      call.complete(count);
+    });
+  }
+  void Echo(EchoCall call, ServerCall&, BYTE_PIPE&, BYTE_PIPE&) override { call.abort(1); }
+  void Scale(ScaleCall call, ServerCall&, SAMPLE_PIPE&) override { call.abort(1); }
+  void Concat(ConcatCall call, ServerCall&, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override { call.abort(1); }
+  void Misuse(MisuseCall call, ServerCall&, int32_t, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override {
+    call.abort(1);
+  }
+
+  RecordingPipes::Latch firstPulled, clientGot;
+  std::atomic<bool> sawClient{false};
+
+ private:
+  std::vector<std::thread> threads_;
+};
+
+class StreamingPipes : public ::testing::Test {
+ protected:
+  void start(midlrt::rpc::ServerOptions options = {}, midlrt::rpc::ChannelOptions channel = {}) {
+    server_ = std::make_unique<midlrt::rpc::Server>(options);
+    PipesSync_register(*server_, manager_);
+    endpoint_ = server_->listen("ncacn_ip_tcp:127.0.0.1[0]");
+    binding_ = midlrt::rpc::Channel::create(endpoint_, channel);
+  }
+  void TearDown() override {
+    binding_.reset();
+    if (server_) server_->shutdown();
+  }
+
+  std::shared_ptr<RecordingPipes> manager_ = std::make_shared<RecordingPipes>();
+  std::unique_ptr<midlrt::rpc::Server> server_;
+  std::string endpoint_;
+  midlrt::Binding binding_;
+};
+
+}  // namespace pipes_test
