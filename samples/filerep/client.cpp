@@ -1,6 +1,8 @@
 // filerep_client <string binding> put <local file> <name> | get <name> <local file>
 // Sends a local file to the server's folder, or fetches one, with a progress bar on a terminal; the bytes
-// stream through a pipe, so the file's size does not matter to either side's memory.
+// stream through a pipe, so the file's size does not matter to either side's memory. Both operations are
+// [async] here (filerep_client.acf): the client pushes and pulls the pipes itself while the call is in
+// progress.
 #include <unistd.h>
 
 #include <array>
@@ -44,6 +46,17 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// What an asynchronous call ended with: the transport's status, else the operation's result.
+int32_t finish(midlrt::async::AsyncState& state, const char* what) {
+  int32_t result = 0;
+  state.wait();
+  if (const uint32_t s = state.complete(&result); s != 0) {
+    std::cerr << "filerep_client: " << what << " failed: RPC status " << s << "\n";
+    return -1;
+  }
+  return result;
+}
+
 int put(const midlrt::Binding& h, const std::string& local, const std::string& name) {
   std::ifstream in(local, std::ios::binary);
   if (!in) {
@@ -51,16 +64,28 @@ int put(const midlrt::Binding& h, const std::string& local, const std::string& n
     return 1;
   }
   Progress progress("put " + name, std::filesystem::file_size(local));
-  // The server pulls the file as the client reads it, chunk by chunk.
-  BYTE_PIPE data = BYTE_PIPE::source([&](std::span<uint8_t> buffer) {
+  // Store is [async]: the call goes out with the name, then the client pushes the file as it reads it; each
+  // push returns once its chunk is sent, so the server has every chunk while the client reads the next.
+  midlrt::async::AsyncState state;
+  midlrt::async::AsyncPipe<uint8_t> data;
+  if (const uint32_t s = FileRep::Store(state, h, name.c_str(), data); s != 0) {
+    std::cerr << "filerep_client: cannot call the server: RPC status " << s << "\n";
+    return 1;
+  }
+  std::array<uint8_t, 64 * 1024> buffer{};
+  uint32_t pushed = 0;
+  while (pushed == 0 && in) {
     in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(buffer.size()));
     const auto n = static_cast<size_t>(in.gcount());
+    if (n == 0) break;
+    pushed = data.push(std::span<const uint8_t>(buffer.data(), n));
     progress.add(n);
-    return n;
-  });
-  const int32_t status = FileRep::Store(h, name.c_str(), data);
+  }
+  if (pushed == 0) pushed = data.push({});        // the end of the file
+  const int32_t status = finish(state, "Store");  // a push that failed tells why here
   progress.finish();
-  if (status != 0) std::cerr << "filerep_client: the server could not store " << name << ": error " << status << "\n";
+  if (status > 0)
+    std::cerr << "filerep_client: the server could not store " << name << ": error " << status << "\n";
   return status == 0 ? 0 : 1;
 }
 
@@ -76,12 +101,27 @@ int get(const midlrt::Binding& h, const std::string& name, const std::string& lo
     return 1;
   }
   Progress progress("get " + name, static_cast<uint64_t>(size));
-  // Each chunk is written as it arrives.
-  BYTE_PIPE data = BYTE_PIPE::sink([&](std::span<const uint8_t> chunk) {
-    out.write(reinterpret_cast<const char*>(chunk.data()), static_cast<std::streamsize>(chunk.size()));
-    progress.add(chunk.size());
-  });
-  const int32_t status = FileRep::Fetch(h, name.c_str(), data);
+  // Fetch is [async]: its events come through a completion queue that this thread drains. On each
+  // kReceiveComplete it pulls what has arrived until the pipe says kAsyncCallPending (wait for the next
+  // event), ends (count 0), or fails; kCallComplete comes last.
+  midlrt::async::CompletionQueue queue;
+  midlrt::async::AsyncState state;
+  state.notifyByQueue(queue);
+  midlrt::async::AsyncPipe<uint8_t> data;
+  if (const uint32_t s = FileRep::Fetch(state, h, name.c_str(), data); s != 0) {
+    std::cerr << "filerep_client: cannot call the server: RPC status " << s << "\n";
+    return 1;
+  }
+  std::array<uint8_t, 64 * 1024> buffer{};
+  midlrt::async::CompletionQueue::Entry event;
+  while (queue.next(event) && event.event == midlrt::async::AsyncEvent::kReceiveComplete) {
+    size_t n = 0;
+    while (data.pull(buffer, n) == 0 && n != 0) {
+      out.write(reinterpret_cast<const char*>(buffer.data()), static_cast<std::streamsize>(n));
+      progress.add(n);
+    }
+  }
+  const int32_t status = finish(state, "Fetch");
   progress.finish();
   out.close();
   if (status != 0 || !out) {

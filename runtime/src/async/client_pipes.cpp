@@ -98,9 +98,18 @@ uint32_t ClientPipes::push(std::size_t index, bool end, const Writer& write) {
 }
 
 ndr::DecoderSource::Window ClientPipes::next(std::size_t consumed, std::size_t /*need*/) {
-  window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(consumed));
+  // Consumed bytes are dropped from the front only once they are most of the window, so that a reader far
+  // behind the arrivals does not move the whole backlog at every pull.
+  front_ += consumed;
+  if (front_ == window_.size()) {
+    window_.clear();
+    front_ = 0;
+  } else if (front_ > window_.size() / 2) {
+    window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(front_));
+    front_ = 0;
+  }
   if (!replyEnded_ && call_) replyEnded_ = call_->takeReply(window_, replyStatus_);
-  return {window_.data(), window_.size()};
+  return {window_.data() + front_, window_.size() - front_};
 }
 
 uint32_t ClientPipes::pull(std::size_t index, const Reader& read) {
@@ -166,6 +175,7 @@ uint32_t ClientPipes::finish(uint32_t callStatus, const AsyncState::UnmarshalRes
   }
   decoder_.reset();
   window_ = {};
+  front_ = 0;
   call_.reset();
   return s;
 }

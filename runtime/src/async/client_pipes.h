@@ -64,6 +64,7 @@ class ClientPipes final : public PipeCall,
   unsigned currentOut_ = 0;
   // The reply's bytes taken from the channel, and the decoder over them (made at the first pull).
   std::vector<std::uint8_t> window_;
+  std::size_t front_ = 0;  // window_'s bytes before this one have been consumed
   std::optional<ndr::Decoder> decoder_;
   bool replyEnded_ = false;  // the channel's call has ended (replyStatus_ says how)
   uint32_t replyStatus_ = 0;
