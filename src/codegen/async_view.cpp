@@ -68,7 +68,7 @@ Data asyncClientFunctionView(const RpcInterfacePlan& itf, const OperationPlan& o
     put(d, "outPipes", std::to_string(op.outPipes));
     put(d, "request", statements(op.clientRequestBeforePipes(), Coding::Encode));
     putClientReply(d, op, op.clientReplyAfterPipes());
-    put(d, "pipeBindings", asyncClientPipeBindings(op));
+    put(d, "pipeBindings", asyncPipeBindings(op, "midl_state.pipeCall()", false));
   }
   return d;
 }
@@ -84,6 +84,14 @@ Data asyncDispatchCaseView(const OperationPlan& op) {
   for (const auto& a : op.arguments()) args += ", " + a;
   put(d, "argumentsAfterCall", args);
   put(d, "callType", op.callType);
+  // The manager's pipes are AsyncPipes over the call's ServerPipes.
+  const bool hasPipes = op.inPipes + op.outPipes > 0;
+  put(d, "hasPipes", hasPipes);
+  if (hasPipes) {
+    put(d, "inPipes", std::to_string(op.inPipes));
+    put(d, "outPipes", std::to_string(op.outPipes));
+    put(d, "pipeBindings", asyncPipeBindings(op, "midl_frame->midl_pipes", true));
+  }
   return d;
 }
 

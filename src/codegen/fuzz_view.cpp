@@ -69,9 +69,8 @@ void putClientCall(Data& d, const OperationPlan& op, std::vector<std::string> ar
   if (op.isAsync)
     for (const auto& p : op.params) {
       if (p.kind != Kind::Pipe) continue;
-      if (p.in) pipes.emit({{"x", p.name}}, "static_cast<void>($x$.push({}));");
-      if (p.out)
-        pipes.emit({{"x", p.name}, {"t", p.pipe.elementType}}, "::midlrt::fuzz::pullToEnd<$t$>($x$);");
+      if (p.in) pipes.emit({{"x", p.name}}, "::midlrt::fuzz::finish($x$);");
+      if (p.out) pipes.emit({{"x", p.name}}, "::midlrt::fuzz::drain($x$);");
     }
   put(d, "asyncPipes", lines(pipes));
   put(d, "clientArguments", joinParams(arguments));

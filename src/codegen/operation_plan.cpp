@@ -447,14 +447,14 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     param.type = cppType(pipe);
     param.valueInitialized = false;
     param.pipe.elementType = cppType(element);
+    // An [async] operation's pipes are pushed and pulled actively on both sides while the call is in
+    // progress (Microsoft's asynchronous pipes).
+    if (plan.isAsync) param.type = "::midlrt::async::AsyncPipe<" + param.pipe.elementType + ">";
     param.managerDecl = param.type + "& " + name;
-    // An [async] client pushes and pulls its pipes while the call is in progress (Microsoft's asynchronous
-    // pipes); a manager, [async] or not, uses the synchronous form.
-    param.clientDecl = plan.isAsync ? "::midlrt::async::AsyncPipe<" + param.pipe.elementType + ">& " + name
-                                    : param.managerDecl;
+    param.clientDecl = param.managerDecl;
     if (marshal_) {
-      // A span's elements each way: the server reads [in] chunks and writes [out] ones, an [async] client
-      // the other way round.
+      // A span's elements each way: the server reads [in] chunks and writes [out] ones, a client the other
+      // way round ([async]: through its AsyncPipes; otherwise PipeOut and PipeIn below).
       Locals writerLocals, readerLocals;
       param.pipe.reader = wire_.pipeChunk(element, "midl_c", "", readerLocals, what);
       param.pipe.writer = wire_.pipeChunk(element, "midl_c", "", writerLocals, what);

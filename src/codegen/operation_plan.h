@@ -11,7 +11,8 @@
 //                                     clear or replace it; the reply's referent replaces the client's)
 //   [out] or [in,out] [ref] pointer   P&            (also through a typedef: [out] PULONG n is uint32_t&)
 //   pipe (RPC), by value or [ref]     P&            (P: the pipe type, midlrt::ndr::Pipe<E>; both sides,
-//                                                   but an [async] client's is midlrt::async::AsyncPipe<E>&)
+//                                                   but an [async] operation's is
+//                                                   midlrt::async::AsyncPipe<E>&)
 //   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
 //   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception
 //   [context_handle]                  client: midlrt::rpc::ContextHandle; server: std::shared_ptr<void>

@@ -125,32 +125,40 @@ Data pipeSetup(const OperationPlan& op) {
   return lines(p);
 }
 
-Data asyncClientPipeBindings(const OperationPlan& op) {
+Data asyncPipeBindings(const OperationPlan& op, const std::string& pipeCall, bool server) {
   Printer p;
   for (const auto& param : op.params) {
     if (param.kind != ParamPlan::Kind::Pipe) continue;
     const auto& pipe = param.pipe;
-    Printer::Var name{"x", param.name}, t{"t", pipe.elementType};
-    if (param.in)
+    Printer::Var name{"x", server ? param.local : param.name}, t{"t", pipe.elementType},
+        call{"call", pipeCall};
+    // The client pushes its [in] pipes and pulls its [out] pipes; the manager the other way round.
+    auto push = [&](int index) {
       p.emit({name,
               t,
-              {"i", std::to_string(pipe.inIndex)},
+              call,
+              {"i", std::to_string(index)},
               {"writer", [&] { emitElements(p, pipe.writer, Coding::Encode); }}},
              R"gen(
-        $x$.bindIn(midl_state, $i$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
+        $x$.bindPush($call$, $i$, [](::midlrt::ndr::Encoder& midl_e, std::span<const $t$> midl_c) {
           $writer$
         });
       )gen");
-    if (param.out)
+    };
+    auto pull = [&](int index) {
       p.emit({name,
               t,
-              {"o", std::to_string(pipe.outIndex)},
+              call,
+              {"i", std::to_string(index)},
               {"reader", [&] { emitElements(p, pipe.reader, Coding::Decode); }}},
              R"gen(
-        $x$.bindOut(midl_state, $o$, [](::midlrt::ndr::Decoder& midl_d, std::span<$t$> midl_c) {
+        $x$.bindPull($call$, $i$, [](::midlrt::ndr::Decoder& midl_d, std::span<$t$> midl_c) {
           $reader$
         });
       )gen");
+    };
+    if (param.in) server ? pull(pipe.inIndex) : push(pipe.inIndex);
+    if (param.out) server ? push(pipe.outIndex) : pull(pipe.outIndex);
   }
   return lines(p);
 }

@@ -73,8 +73,9 @@ Data serverLocals(const OperationPlan& op);
 std::vector<std::string> serverLocalNames(const OperationPlan& op);
 // The statements that give each pipe local its pull and push functions.
 Data pipeSetup(const OperationPlan& op);
-// An [async] client function's binding of its AsyncPipe parameters to the call it issued.
-Data asyncClientPipeBindings(const OperationPlan& op);
+// The binding of an [async] operation's AsyncPipe parameters to their call's pipes (`pipeCall`, an
+// expression): a client function's, or (`server`) a dispatcher's for the manager.
+Data asyncPipeBindings(const OperationPlan& op, const std::string& pipeCall, bool server);
 // hasReply and reply (with the count locals its checks use) of a client's unmarshaling of `reply`.
 void putClientReply(Data& d, const OperationPlan& op, const wire::Steps& reply);
 

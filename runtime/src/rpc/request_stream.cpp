@@ -22,10 +22,11 @@ ndr::DecoderSource::Window RequestStream::next(std::size_t consumed, std::size_t
                            " bytes at once, more than the largest request accepted (" +
                            std::to_string(needLimit_) + ")");
   start_ += consumed;
-  if (std::shared_ptr<ServerConn> c = conn_.lock(); c && tlsIoServer == c->server)
-    throw RpcError(status::kCallFailed,
-                   "a streamed pipe pulled on the server's I/O thread would wait forever");
   std::unique_lock lk(mu_);
+  if (!neverWait_)
+    if (std::shared_ptr<ServerConn> c = conn_.lock(); c && tlsIoServer == c->server)
+      throw RpcError(status::kCallFailed,
+                     "a streamed pipe pulled on the server's I/O thread would wait forever");
   for (;;) {
     if (incoming_.size() > kHeadroom) {
       const size_t left = window_.size() - start_;
@@ -43,8 +44,8 @@ ndr::DecoderSource::Window RequestStream::next(std::size_t consumed, std::size_t
       incoming_.resize(kHeadroom);  // the I/O thread appends after the headroom, into the old capacity
       resumeLocked(lk);
     }
-    if (window_.size() - start_ >= need || complete_) break;
     if (aborted_) throw RpcError(status::kCallCancelled, "the call was cancelled while its request arrived");
+    if (window_.size() - start_ >= need || complete_ || neverWait_) break;
     cv_.wait(lk);
   }
   return {window_.data() + start_, window_.size() - start_};
@@ -61,15 +62,41 @@ bool RequestStream::feed(const uint8_t* data, size_t size, bool last) {
   return true;
 }
 
+void RequestStream::tellChanged() {
+  std::function<void()> changed;
+  {
+    std::lock_guard lk(mu_);
+    changed = changed_;
+  }
+  if (changed) changed();
+}
+
 void RequestStream::abort() {
+  std::function<void()> changed;
+  {
+    std::lock_guard lk(mu_);
+    aborted_ = true;
+    cv_.notify_one();
+    changed = changed_;
+  }
+  if (changed) changed();
+}
+
+void RequestStream::neverWait(std::function<void()> changed) {
   std::lock_guard lk(mu_);
-  aborted_ = true;
-  cv_.notify_one();
+  neverWait_ = true;
+  changed_ = std::move(changed);
+}
+
+bool RequestStream::taken() {
+  std::lock_guard lk(mu_);
+  return complete_ && incoming_.size() <= kHeadroom;
 }
 
 void RequestStream::finish() {
   std::unique_lock lk(mu_);
   finished_ = true;
+  changed_ = nullptr;
   std::vector<uint8_t>().swap(incoming_);
   resumeLocked(lk);
 }

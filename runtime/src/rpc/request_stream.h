@@ -9,7 +9,10 @@
 #include <mutex>
 #include <vector>
 
+#include <functional>
+
 #include "midlrt/ndr/decoder.h"
+#include "midlrt/rpc/server.h"
 
 namespace midlrt::rpc::detail {
 
@@ -21,7 +24,7 @@ struct ServerConn;
 // so each byte is copied once on its way from the socket to the decoder. `incoming` is bounded by
 // ServerOptions::pipeWindowBytes: past it the I/O thread stops reading the connection, and next() lets it
 // read again.
-class RequestStream final : public ndr::DecoderSource {
+class RequestStream final : public StreamedRequest {
  public:
   // `window` is the call's request buffer, holding the first fragment's stub data; it must outlive the
   // stream's decoding (the call owns both). `needLimit`: the most bytes one decode step may wait for (a
@@ -31,10 +34,17 @@ class RequestStream final : public ndr::DecoderSource {
 
   // DecoderSource: on the decoding thread.
   Window next(std::size_t consumed, std::size_t need) override;
+  // From now on next() never waits (it returns what has arrived, on any thread), and `changed` runs (on the
+  // I/O thread, outside the lock) after each fragment, and after abort().
+  void neverWait(std::function<void()> changed);
+  // StreamedRequest.
+  bool taken() override;
 
   // I/O thread: a fragment's stub data. Returns true when the connection must stop reading until next()
   // takes what came (the stream's window is full).
   bool feed(const uint8_t* data, size_t size, bool last);
+  // I/O thread, after feed() and after pausing the connection if it said so: runs the neverWait() hook.
+  void tellChanged();
   // The call's connection closed, or the call was cancelled: next() throws RPC_S_CALL_CANCELLED from now on.
   void abort();
   // The call has completed: what arrives later is discarded, and a connection paused for it reads again.
@@ -57,6 +67,8 @@ class RequestStream final : public ndr::DecoderSource {
   bool aborted_ = false;
   bool finished_ = false;
   bool pausedConn_ = false;  // the I/O thread stopped reading the connection for this stream
+  bool neverWait_ = false;
+  std::function<void()> changed_;
 };
 
 }  // namespace midlrt::rpc::detail

@@ -78,6 +78,14 @@ void ServerCall::streamRequest(ndr::Decoder& d) {
   if (stream_) d.setSource(stream_.get());
 }
 
+std::shared_ptr<StreamedRequest> ServerCall::streamRequestWithoutWaiting(ndr::Decoder& d,
+                                                                         std::function<void()> changed) {
+  if (!stream_) return nullptr;
+  stream_->neverWait(std::move(changed));
+  d.setSource(stream_.get());
+  return stream_;
+}
+
 void ServerCall::streamResponse(ndr::Encoder& e) {
   if (!streamed_) return;
   responseSink_ = std::make_shared<detail::ResponseSink>(*conn_, *this);

@@ -162,6 +162,7 @@ bool ServerImpl::feedStream(const std::shared_ptr<ServerConn>& c, uint32_t callI
     c->streamPaused = true;
     c->updateEventsLocked();
   }
+  stream->tellChanged();  // after the pause, which a pull the hook makes may lift
   return true;
 }
 

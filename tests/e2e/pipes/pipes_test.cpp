@@ -10,15 +10,15 @@
 #include <random>
 #include <thread>
 
-#include "async/pipes.h"
+#include "recording_pipes.h"
 #include "support/sync_and_async_servers.h"
-#include "sync/pipes.h"
 
 namespace {
 
 using midlrt::async::AsyncState;
 using midlrt::async::ServerAsyncCall;
 using midlrt::rpc::ServerCall;
+using pipes_test::blocking;
 
 // What both managers do; the sync one returns the result, the async one completes with it from a thread.
 int32_t sum(int32_t scale, LONG_PIPE& values, int32_t& count) {
@@ -117,33 +117,94 @@ class SyncPipes : public PipesSync_Manager {
   }
 };
 
-// Returns at once and works the pipes from a thread of its own, then completes (or aborts with the
-// status of what the pipes threw).
+// Pulls a manager's [in] pipe to its end without holding a thread: whenever pull says kAsyncCallPending,
+// it goes on from the pipe's next receive notification (on the server's I/O thread, where nothing may
+// wait). Then `done(status)`.
+template <class T>
+class Drain : public std::enable_shared_from_this<Drain<T>> {
+ public:
+  Drain(midlrt::async::AsyncPipe<T>& pipe, std::function<void(std::span<const T>)> data,
+        std::function<void(uint32_t)> done)
+      : pipe_(pipe), data_(std::move(data)), done_(std::move(done)) {}
+  void pump() {
+    for (;;) {
+      size_t n = 0;
+      const uint32_t s = pipe_.pull(buffer_, n);
+      if (s == midlrt::async::status::kAsyncCallPending) {
+        if (pipe_.whenReceivable([self = this->shared_from_this()] { self->pump(); })) return;
+        continue;  // it came meanwhile
+      }
+      if (s != 0 || n == 0) return done_(s);
+      data_(std::span<const T>(buffer_.data(), n));
+    }
+  }
+
+ private:
+  midlrt::async::AsyncPipe<T>& pipe_;
+  std::function<void(std::span<const T>)> data_;
+  std::function<void(uint32_t)> done_;
+  std::array<T, 1000> buffer_{};
+};
+
+// Sum pulls without a thread (Drain); the others work their pipes from a thread of their own through
+// blocking(), then complete (or abort with the status a pipe reported).
 class AsyncPipes : public Pipes_Manager {
  public:
   ~AsyncPipes() override {
     for (auto& t : threads_) t.join();
   }
-  void Sum(SumCall call, ServerCall&, int32_t s, LONG_PIPE& values, int32_t& count) override {
-    later(call, [s, &values, &count] { return sum(s, values, count); });
+  void Sum(SumCall call, ServerCall&, int32_t s, midlrt::async::AsyncPipe<int32_t>& values,
+           int32_t& count) override {
+    count = 0;
+    auto total = std::make_shared<int64_t>(0);
+    std::make_shared<Drain<int32_t>>(
+        values,
+        [total, &count](std::span<const int32_t> c) {
+          *total = std::accumulate(c.begin(), c.end(), *total);
+          count += static_cast<int32_t>(c.size());
+        },
+        [call, total, s](uint32_t status) mutable {
+          if (status != 0) {
+            call.abort(status);
+          } else {
+            call.complete(static_cast<int32_t>(*total * s));
+          }
+        })
+        ->pump();
   }
   void Range(RangeCall call, ServerCall&, int32_t first, int32_t count, int32_t chunk,
-             LONG_PIPE& values) override {
-    later(call, [=, &values] { return range(first, count, chunk, values); });
+             midlrt::async::AsyncPipe<int32_t>& values) override {
+    later(call, [=, &values] {
+      LONG_PIPE v = blocking(values);
+      return range(first, count, chunk, v);
+    });
   }
-  void Echo(EchoCall call, ServerCall&, BYTE_PIPE& input, BYTE_PIPE& output) override {
-    later(call, [&input, &output] { return echo(input, output); });
+  void Echo(EchoCall call, ServerCall&, midlrt::async::AsyncPipe<uint8_t>& input,
+            midlrt::async::AsyncPipe<uint8_t>& output) override {
+    later(call, [&input, &output] {
+      BYTE_PIPE in = blocking(input), out = blocking(output);
+      return echo(in, out);
+    });
   }
-  void Scale(ScaleCall call, ServerCall&, SAMPLE_PIPE& samples) override {
-    later(call, [&samples] { return scale(samples); });
+  void Scale(ScaleCall call, ServerCall&, midlrt::async::AsyncPipe<SAMPLE>& samples) override {
+    later(call, [&samples] {
+      SAMPLE_PIPE p = blocking(samples);
+      return scale(p);
+    });
   }
-  void Concat(ConcatCall call, ServerCall&, LONG_PIPE& first, LONG_PIPE& second,
-              LONG_PIPE& joined) override {
-    later(call, [&first, &second, &joined] { return concat(first, second, joined); });
+  void Concat(ConcatCall call, ServerCall&, midlrt::async::AsyncPipe<int32_t>& first,
+              midlrt::async::AsyncPipe<int32_t>& second, midlrt::async::AsyncPipe<int32_t>& joined) override {
+    later(call, [&first, &second, &joined] {
+      LONG_PIPE a = blocking(first), b = blocking(second), j = blocking(joined);
+      return concat(a, b, j);
+    });
   }
-  void Misuse(MisuseCall call, ServerCall&, int32_t how, LONG_PIPE& a, LONG_PIPE& b,
-              LONG_PIPE& c) override {
-    later(call, [how, &a, &b, &c] { return misuse(how, a, b, c); });
+  void Misuse(MisuseCall call, ServerCall&, int32_t how, midlrt::async::AsyncPipe<int32_t>& a,
+              midlrt::async::AsyncPipe<int32_t>& b, midlrt::async::AsyncPipe<int32_t>& c) override {
+    later(call, [how, &a, &b, &c] {
+      LONG_PIPE x = blocking(a), y = blocking(b), z = blocking(c);
+      return misuse(how, x, y, z);
+    });
   }
 
  private:

@@ -26,6 +26,22 @@ namespace pipes_test {
 using midlrt::rpc::ServerCall;
 using namespace std::chrono_literals;
 
+// An [async] manager's AsyncPipe seen as a synchronous Pipe, for managers that work their pipes from a
+// thread of their own: pull waits (pullWait) and a status other than kOk becomes a PipeError with it.
+template <class T>
+midlrt::ndr::Pipe<T> blocking(midlrt::async::AsyncPipe<T>& pipe) {
+  auto check = [](uint32_t s) {
+    if (s != 0) throw midlrt::ndr::PipeError("the pipe failed", s);
+  };
+  return midlrt::ndr::Pipe<T>(
+      [&pipe, check](std::span<T> buffer) {
+        size_t n = 0;
+        check(pipe.pullWait(buffer, n));
+        return n;
+      },
+      [&pipe, check](std::span<const T> chunk) { check(pipe.push(chunk)); });
+}
+
 // Sum records how far it has pulled, and can wait between pulls (a slow consumer).
 class RecordingPipes : public PipesSync_Manager {
  public:
@@ -142,25 +158,28 @@ class RecordingPipes : public PipesSync_Manager {
   std::condition_variable cv;
 };
 
-// The [async] manager: Sum pulls from a thread of its own and says when the first chunk came; Range pushes
-// from one, waiting after its first chunk until the client has it. The rest fails the call (unused).
+// The [async] manager: Sum pulls from a thread of its own (waiting: pullWait) and says when the first chunk
+// came; Range pushes from one, waiting after its first chunk until the client has it. The rest fails the
+// call (unused).
 class AsyncRecordingPipes : public Pipes_Manager {
  public:
   ~AsyncRecordingPipes() override {
     for (auto& t : threads_) t.join();
   }
-  void Sum(SumCall call, ServerCall&, int32_t scale, LONG_PIPE& values, int32_t& count) override {
+  void Sum(SumCall call, ServerCall&, int32_t scale, midlrt::async::AsyncPipe<int32_t>& values,
+           int32_t& count) override {
     threads_.emplace_back([this, call, scale, &values, &count]() mutable {
       std::array<int32_t, 4096> buffer{};
       int64_t total = 0;
       count = 0;
+      LONG_PIPE pipe = blocking(values);
       try {
-        while (size_t n = values.pull(buffer)) {
+        while (size_t n = pipe.pull(buffer)) {
           total = std::accumulate(buffer.begin(), buffer.begin() + static_cast<long>(n), total);
           count += static_cast<int32_t>(n);
           firstPulled.set();
         }
-      } catch (const midlrt::rpc::RpcError& e) {
+      } catch (const midlrt::ndr::NdrError& e) {
         call.abort(e.status());
         return;
       }
@@ -168,23 +187,33 @@ class AsyncRecordingPipes : public Pipes_Manager {
     });
   }
   void Range(RangeCall call, ServerCall&, int32_t first, int32_t count, int32_t chunk,
-             LONG_PIPE& values) override {
+             midlrt::async::AsyncPipe<int32_t>& values) override {
     threads_.emplace_back([this, call, first, count, chunk, &values]() mutable {
       std::vector<int32_t> c;
       for (int32_t i = 0; i < count;) {
         c.clear();
         while (static_cast<int32_t>(c.size()) < chunk && i < count) c.push_back(first + i++);
-        values.push(c);
+        if (uint32_t s = values.push(c)) {
+          call.abort(s);
+          return;
+        }
         if (i == static_cast<int32_t>(c.size())) sawClient = clientGot.waitFor(10s);
       }
       values.push({});
       call.complete(count);
     });
   }
-  void Echo(EchoCall call, ServerCall&, BYTE_PIPE&, BYTE_PIPE&) override { call.abort(1); }
-  void Scale(ScaleCall call, ServerCall&, SAMPLE_PIPE&) override { call.abort(1); }
-  void Concat(ConcatCall call, ServerCall&, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override { call.abort(1); }
-  void Misuse(MisuseCall call, ServerCall&, int32_t, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override {
+  void Echo(EchoCall call, ServerCall&, midlrt::async::AsyncPipe<uint8_t>&,
+            midlrt::async::AsyncPipe<uint8_t>&) override {
+    call.abort(1);
+  }
+  void Scale(ScaleCall call, ServerCall&, midlrt::async::AsyncPipe<SAMPLE>&) override { call.abort(1); }
+  void Concat(ConcatCall call, ServerCall&, midlrt::async::AsyncPipe<int32_t>&,
+              midlrt::async::AsyncPipe<int32_t>&, midlrt::async::AsyncPipe<int32_t>&) override {
+    call.abort(1);
+  }
+  void Misuse(MisuseCall call, ServerCall&, int32_t, midlrt::async::AsyncPipe<int32_t>&,
+              midlrt::async::AsyncPipe<int32_t>&, midlrt::async::AsyncPipe<int32_t>&) override {
     call.abort(1);
   }
 

@@ -114,7 +114,7 @@ struct Names_Manager {
   // [async]: may return before the work is done; complete later, from any thread, with
   // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
   using AsyncLocalsCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
-  virtual void AsyncLocals(AsyncLocalsCall midl_call, int32_t d, int32_t e, int32_t call, int32_t& state, LONG_PIPE& c, int32_t n, std::shared_ptr<void>& midl_call_) = 0;
+  virtual void AsyncLocals(AsyncLocalsCall midl_call, int32_t d, int32_t e, int32_t call, int32_t& state, ::midlrt::async::AsyncPipe<int32_t>& c, int32_t n, std::shared_ptr<void>& midl_call_) = 0;
   virtual void Unions(int32_t v, const Members& value) = 0;
 };
 

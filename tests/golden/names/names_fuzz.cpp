@@ -29,7 +29,7 @@ public:
   void Keywords(int32_t this_, int32_t class_, int32_t new_, Clash& midl_x_, int32_t midl_frame_) override {
     ::midlrt::fuzz::ignore(this_, class_, new_, midl_x_, midl_frame_);
   }
-  void AsyncLocals(AsyncLocalsCall midl_call, int32_t d, int32_t e, int32_t call, int32_t& state, LONG_PIPE& c, int32_t n, std::shared_ptr<void>& midl_call_) override {
+  void AsyncLocals(AsyncLocalsCall midl_call, int32_t d, int32_t e, int32_t call, int32_t& state, ::midlrt::async::AsyncPipe<int32_t>& c, int32_t n, std::shared_ptr<void>& midl_call_) override {
     ::midlrt::fuzz::ignore(d, e, call, state, c, n, midl_call_);
     try {
       ::midlrt::fuzz::drain(c);
@@ -91,7 +91,7 @@ void midl_fuzz_Names_AsyncLocals(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Names::AsyncLocals(midl_state, midl_binding, d, e, call, state, c, n, midl_call_) != 0) return;
-  static_cast<void>(c.push({}));
+  ::midlrt::fuzz::finish(c);
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));

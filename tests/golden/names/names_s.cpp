@@ -67,12 +67,11 @@ public:
           int32_t e{};
           int32_t call{};
           int32_t state{};
-          LONG_PIPE c;
+          ::midlrt::async::AsyncPipe<int32_t> c;
           int32_t n{};
           std::shared_ptr<void> midl_call_;
           ::midlrt::rpc::Uuid midl_midl_call__id{};
-          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+          std::shared_ptr<::midlrt::async::ServerPipes> midl_pipes;
           ::midlrt::rpc::ServerCall* midl_server_call = nullptr;
         };
         auto midl_frame = std::make_shared<midl_Frame>();
@@ -91,11 +90,11 @@ public:
         e = midl_d.read<int32_t>();
         call = midl_d.read<int32_t>();
         n = midl_d.read<int32_t>();
-        auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
-        c = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+        // The manager pulls the [in] pipes from here on without waiting, and pushes the [out] pipes.
+        midl_frame->midl_pipes = ::midlrt::async::ServerPipes::open(midl_call, &midl_d, ::midlrt::async::PipeCounts{ 1, 0 });
+        c.bindPull(midl_frame->midl_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
           midl_d.readBulk(midl_c.data(), midl_c.size());
-        }), {});
+        });
         ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& d = midl_frame->d;
@@ -107,7 +106,7 @@ public:
               [[maybe_unused]] auto& midl_call_ = midl_frame->midl_call_;
               [[maybe_unused]] auto& midl_midl_call__id = midl_frame->midl_midl_call__id;
               ::midlrt::rpc::ServerCall& midl_call = *midl_frame->midl_server_call;
-              midl_frame->midl_in_pipes.requireFinished(1);
+              midl_frame->midl_pipes->requireFinished();
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());

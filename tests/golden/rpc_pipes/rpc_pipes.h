@@ -82,19 +82,19 @@ struct Pipes_Manager {
   // [async]: may return before the work is done; complete later, from any thread, with
   // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
   using SumCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
-  virtual void Sum(SumCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t scale, LONG_PIPE& values, int32_t& count) = 0;
+  virtual void Sum(SumCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t scale, ::midlrt::async::AsyncPipe<int32_t>& values, int32_t& count) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
   // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
   using RangeCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
-  virtual void Range(RangeCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, LONG_PIPE& values) = 0;
+  virtual void Range(RangeCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, ::midlrt::async::AsyncPipe<int32_t>& values) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
   // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
   using ScaleCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
-  virtual void Scale(ScaleCall midl_call, ::midlrt::rpc::ServerCall& h, SAMPLE_PIPE& samples) = 0;
+  virtual void Scale(ScaleCall midl_call, ::midlrt::rpc::ServerCall& h, ::midlrt::async::AsyncPipe<SAMPLE>& samples) = 0;
   // [async]: may return before the work is done; complete later, from any thread, with
   // midl_call.complete() after setting the [out] parameters, or midl_call.abort(status).
   using DrainCall = ::midlrt::async::ServerAsyncCallOf<void>;
-  virtual void Drain(DrainCall midl_call, ::midlrt::rpc::ServerCall& h, BYTE_PIPE& input) = 0;
+  virtual void Drain(DrainCall midl_call, ::midlrt::rpc::ServerCall& h, ::midlrt::async::AsyncPipe<uint8_t>& input) = 0;
 };
 
 // `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).

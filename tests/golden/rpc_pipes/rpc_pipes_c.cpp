@@ -139,7 +139,7 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& h
   if (midl_status != 0) return midl_status;
   // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
   // the call is in progress.
-  values.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
+  values.bindPush(midl_state.pipeCall(), 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
     midl_e.writeBulk(midl_c.data(), midl_c.size());
   });
   return midl_status;
@@ -162,7 +162,7 @@ uint32_t Range(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   if (midl_status != 0) return midl_status;
   // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
   // the call is in progress.
-  values.bindOut(midl_state, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+  values.bindPull(midl_state.pipeCall(), 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
     midl_d.readBulk(midl_c.data(), midl_c.size());
   });
   return midl_status;
@@ -183,14 +183,14 @@ uint32_t Scale(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   if (midl_status != 0) return midl_status;
   // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
   // the call is in progress.
-  samples.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
+  samples.bindPush(midl_state.pipeCall(), 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
     static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
     {
       static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
       midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
     }
   });
-  samples.bindOut(midl_state, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
+  samples.bindPull(midl_state.pipeCall(), 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
     static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
     midl_d.readBulk(midl_c.data(), midl_c.size(), 8);
   });
@@ -211,7 +211,7 @@ uint32_t Drain(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   if (midl_status != 0) return midl_status;
   // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
   // the call is in progress.
-  input.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const uint8_t> midl_c) {
+  input.bindPush(midl_state.pipeCall(), 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const uint8_t> midl_c) {
     midl_e.writeBulk(midl_c.data(), midl_c.size());
   });
   return midl_status;

@@ -113,7 +113,7 @@ void midl_fuzz_PipesSync_Concat(::midlrt::fuzz::Harness& midl_harness) {
 // Pipes's null manager: [in] pipes are drained, [out] pipes ended, results left default.
 class Pipes_FuzzManager final : public Pipes_Manager {
 public:
-  void Sum(SumCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t scale, LONG_PIPE& values, int32_t& count) override {
+  void Sum(SumCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t scale, ::midlrt::async::AsyncPipe<int32_t>& values, int32_t& count) override {
     ::midlrt::fuzz::ignore(h, scale, values, count);
     try {
       ::midlrt::fuzz::drain(values);
@@ -123,7 +123,7 @@ public:
     }
     midl_call.complete({});
   }
-  void Range(RangeCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, LONG_PIPE& values) override {
+  void Range(RangeCall midl_call, ::midlrt::rpc::ServerCall& h, int32_t first, int32_t count, ::midlrt::async::AsyncPipe<int32_t>& values) override {
     ::midlrt::fuzz::ignore(h, first, count, values);
     try {
       ::midlrt::fuzz::finish(values);
@@ -133,7 +133,7 @@ public:
     }
     midl_call.complete({});
   }
-  void Scale(ScaleCall midl_call, ::midlrt::rpc::ServerCall& h, SAMPLE_PIPE& samples) override {
+  void Scale(ScaleCall midl_call, ::midlrt::rpc::ServerCall& h, ::midlrt::async::AsyncPipe<SAMPLE>& samples) override {
     ::midlrt::fuzz::ignore(h, samples);
     try {
       ::midlrt::fuzz::drain(samples);
@@ -144,7 +144,7 @@ public:
     }
     midl_call.complete({});
   }
-  void Drain(DrainCall midl_call, ::midlrt::rpc::ServerCall& h, BYTE_PIPE& input) override {
+  void Drain(DrainCall midl_call, ::midlrt::rpc::ServerCall& h, ::midlrt::async::AsyncPipe<uint8_t>& input) override {
     ::midlrt::fuzz::ignore(h, input);
     try {
       ::midlrt::fuzz::drain(input);
@@ -168,7 +168,7 @@ void midl_fuzz_Pipes_Sum(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Sum(midl_state, midl_binding, scale, values, count) != 0) return;
-  static_cast<void>(values.push({}));
+  ::midlrt::fuzz::finish(values);
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));
@@ -186,7 +186,7 @@ void midl_fuzz_Pipes_Range(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Range(midl_state, midl_binding, first, count, values) != 0) return;
-  ::midlrt::fuzz::pullToEnd<int32_t>(values);
+  ::midlrt::fuzz::drain(values);
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));
@@ -202,8 +202,8 @@ void midl_fuzz_Pipes_Scale(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Scale(midl_state, midl_binding, samples) != 0) return;
-  static_cast<void>(samples.push({}));
-  ::midlrt::fuzz::pullToEnd<SAMPLE>(samples);
+  ::midlrt::fuzz::finish(samples);
+  ::midlrt::fuzz::drain(samples);
   midl_state.wait();
   int32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));
@@ -219,7 +219,7 @@ void midl_fuzz_Pipes_Drain(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (Pipes::Drain(midl_state, midl_binding, input) != 0) return;
-  static_cast<void>(input.push({}));
+  ::midlrt::fuzz::finish(input);
   midl_state.wait();
   static_cast<void>(midl_state.complete(nullptr));
 }

@@ -177,10 +177,9 @@ public:
       case 0: {
         struct midl_Frame {
           int32_t scale{};
-          LONG_PIPE values;
+          ::midlrt::async::AsyncPipe<int32_t> values;
           int32_t count{};
-          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+          std::shared_ptr<::midlrt::async::ServerPipes> midl_pipes;
         };
         auto midl_frame = std::make_shared<midl_Frame>();
         [[maybe_unused]] auto& scale = midl_frame->scale;
@@ -189,17 +188,17 @@ public:
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         midl_call.streamRequest(midl_d);
         scale = midl_d.read<int32_t>();
-        auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
-        values = LONG_PIPE(::midlrt::ndr::pipeReader<int32_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
+        // The manager pulls the [in] pipes from here on without waiting, and pushes the [out] pipes.
+        midl_frame->midl_pipes = ::midlrt::async::ServerPipes::open(midl_call, &midl_d, ::midlrt::async::PipeCounts{ 1, 0 });
+        values.bindPull(midl_frame->midl_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<int32_t> midl_c) {
           midl_d.readBulk(midl_c.data(), midl_c.size());
-        }), {});
+        });
         ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& scale = midl_frame->scale;
               [[maybe_unused]] auto& values = midl_frame->values;
               [[maybe_unused]] auto& count = midl_frame->count;
-              midl_frame->midl_in_pipes.requireFinished(1);
+              midl_frame->midl_pipes->requireFinished();
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
@@ -213,9 +212,8 @@ public:
         struct midl_Frame {
           int32_t first{};
           int32_t count{};
-          LONG_PIPE values;
-          ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
-          std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
+          ::midlrt::async::AsyncPipe<int32_t> values;
+          std::shared_ptr<::midlrt::async::ServerPipes> midl_pipes;
         };
         auto midl_frame = std::make_shared<midl_Frame>();
         [[maybe_unused]] auto& first = midl_frame->first;
@@ -227,18 +225,17 @@ public:
           first = midl_d.read<int32_t>();
           count = midl_d.read<int32_t>();
         }
-        auto& midl_out_pipes = midl_frame->midl_out_pipes;
-        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_call.streamResponse(midl_pipe_e);
-        values = LONG_PIPE({}, ::midlrt::ndr::pipeWriter<int32_t>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
+        // The manager pulls the [in] pipes from here on without waiting, and pushes the [out] pipes.
+        midl_frame->midl_pipes = ::midlrt::async::ServerPipes::open(midl_call, nullptr, ::midlrt::async::PipeCounts{ 0, 1 });
+        values.bindPush(midl_frame->midl_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const int32_t> midl_c) {
           midl_e.writeBulk(midl_c.data(), midl_c.size());
-        }));
+        });
         ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& first = midl_frame->first;
               [[maybe_unused]] auto& count = midl_frame->count;
               [[maybe_unused]] auto& values = midl_frame->values;
-              midl_frame->midl_out_pipes.requireFinished(1);
+              midl_frame->midl_pipes->requireFinished();
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
@@ -249,37 +246,30 @@ public:
       }
       case 2: {
         struct midl_Frame {
-          SAMPLE_PIPE samples;
-          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
-          ::midlrt::ndr::PipeSequence midl_out_pipes{"[out]"};
-          std::optional<::midlrt::ndr::Encoder> midl_pipe_e;
+          ::midlrt::async::AsyncPipe<SAMPLE> samples;
+          std::shared_ptr<::midlrt::async::ServerPipes> midl_pipes;
         };
         auto midl_frame = std::make_shared<midl_Frame>();
         [[maybe_unused]] auto& samples = midl_frame->samples;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         midl_call.streamRequest(midl_d);
-        auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
-        auto& midl_out_pipes = midl_frame->midl_out_pipes;
-        auto& midl_pipe_e = midl_frame->midl_pipe_e.emplace(midl_call.response().buffer(), midl_call.response().headroom());
-        midl_call.streamResponse(midl_pipe_e);
-        midl_out_pipes.follow(midl_in_pipes, 1);
-        samples = SAMPLE_PIPE(::midlrt::ndr::pipeReader<SAMPLE>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
+        // The manager pulls the [in] pipes from here on without waiting, and pushes the [out] pipes.
+        midl_frame->midl_pipes = ::midlrt::async::ServerPipes::open(midl_call, &midl_d, ::midlrt::async::PipeCounts{ 1, 1 });
+        samples.bindPull(midl_frame->midl_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
           midl_d.readBulk(midl_c.data(), midl_c.size(), 8);
-        }), ::midlrt::ndr::pipeWriter<SAMPLE>(midl_pipe_e, midl_out_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
+        });
+        samples.bindPush(midl_frame->midl_pipes, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const SAMPLE> midl_c) {
           static_assert(sizeof(SAMPLE) == 16, "SAMPLE has the NDR layout of its members");
           {
             static constexpr ::midlrt::ndr::PaddingHole midl_holes[] = {{2, 6}};
             midl_e.writeBulk(midl_c.data(), midl_c.size(), midl_holes, 8);
           }
-        }));
+        });
         ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& samples = midl_frame->samples;
-              midl_frame->midl_in_pipes.requireFinished(1);
-              midl_frame->midl_out_pipes.requireFinished(1);
+              midl_frame->midl_pipes->requireFinished();
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
@@ -290,23 +280,22 @@ public:
       }
       case 3: {
         struct midl_Frame {
-          BYTE_PIPE input;
-          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+          ::midlrt::async::AsyncPipe<uint8_t> input;
+          std::shared_ptr<::midlrt::async::ServerPipes> midl_pipes;
         };
         auto midl_frame = std::make_shared<midl_Frame>();
         [[maybe_unused]] auto& input = midl_frame->input;
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         midl_call.streamRequest(midl_d);
-        auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
-        input = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
+        // The manager pulls the [in] pipes from here on without waiting, and pushes the [out] pipes.
+        midl_frame->midl_pipes = ::midlrt::async::ServerPipes::open(midl_call, &midl_d, ::midlrt::async::PipeCounts{ 1, 0 });
+        input.bindPull(midl_frame->midl_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
           midl_d.readBulk(midl_c.data(), midl_c.size());
-        }), {});
+        });
         ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& input = midl_frame->input;
-              midl_frame->midl_in_pipes.requireFinished(1);
+              midl_frame->midl_pipes->requireFinished();
               (void)midl_reply_value;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
             });

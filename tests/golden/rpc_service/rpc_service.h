@@ -50,7 +50,7 @@ struct FileService_Manager {
   // [async]: may return before the work is done; complete later, from any thread, with
   // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
   using UploadCall = ::midlrt::async::ServerAsyncCallOf<uint32_t>;
-  virtual void Upload(UploadCall midl_call, const std::shared_ptr<void>& file, BYTE_PIPE& data) = 0;
+  virtual void Upload(UploadCall midl_call, const std::shared_ptr<void>& file, ::midlrt::async::AsyncPipe<uint8_t>& data) = 0;
   virtual void Close(std::shared_ptr<void>& file) = 0;
   virtual uint32_t Version(::midlrt::rpc::ServerCall& binding) = 0;
 };

@@ -67,7 +67,7 @@ uint32_t Upload(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding
   if (midl_status != 0) return midl_status;
   // The pipes, bound to the call: the caller pushes the [in] pipes' chunks and pulls the [out] pipes' while
   // the call is in progress.
-  data.bindIn(midl_state, 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const uint8_t> midl_c) {
+  data.bindPush(midl_state.pipeCall(), 0, [](::midlrt::ndr::Encoder& midl_e, std::span<const uint8_t> midl_c) {
     midl_e.writeBulk(midl_c.data(), midl_c.size());
   });
   return midl_status;

@@ -30,7 +30,7 @@ public:
     ::midlrt::fuzz::ignore(file, count, buffer, read);
     midl_call.complete({});
   }
-  void Upload(UploadCall midl_call, const std::shared_ptr<void>& file, BYTE_PIPE& data) override {
+  void Upload(UploadCall midl_call, const std::shared_ptr<void>& file, ::midlrt::async::AsyncPipe<uint8_t>& data) override {
     ::midlrt::fuzz::ignore(file, data);
     try {
       ::midlrt::fuzz::drain(data);
@@ -90,7 +90,7 @@ void midl_fuzz_FileService_Upload(::midlrt::fuzz::Harness& midl_harness) {
   ::midlrt::async::AsyncState midl_state;
   midl_state.notifyByEvent();
   if (FileService::Upload(midl_state, midl_binding, file, data) != 0) return;
-  static_cast<void>(data.push({}));
+  ::midlrt::fuzz::finish(data);
   midl_state.wait();
   uint32_t midl_result{};
   static_cast<void>(midl_state.complete(&midl_result));

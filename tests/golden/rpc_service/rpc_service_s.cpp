@@ -74,9 +74,8 @@ public:
         struct midl_Frame {
           std::shared_ptr<void> file;
           ::midlrt::rpc::Uuid midl_file_id{};
-          BYTE_PIPE data;
-          ::midlrt::ndr::PipeSequence midl_in_pipes{"[in]"};
-          std::optional<::midlrt::ndr::Decoder> midl_pipe_d;
+          ::midlrt::async::AsyncPipe<uint8_t> data;
+          std::shared_ptr<::midlrt::async::ServerPipes> midl_pipes;
         };
         auto midl_frame = std::make_shared<midl_Frame>();
         [[maybe_unused]] auto& file = midl_frame->file;
@@ -85,17 +84,17 @@ public:
         ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
         midl_call.streamRequest(midl_d);
         file = ::midlrt::rpc::readServerContext(midl_d, midl_call, midl_file_id);
-        auto& midl_in_pipes = midl_frame->midl_in_pipes;
-        auto& midl_pipe_d = midl_frame->midl_pipe_d.emplace(midl_d);
-        data = BYTE_PIPE(::midlrt::ndr::pipeReader<uint8_t>(midl_pipe_d, midl_in_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
+        // The manager pulls the [in] pipes from here on without waiting, and pushes the [out] pipes.
+        midl_frame->midl_pipes = ::midlrt::async::ServerPipes::open(midl_call, &midl_d, ::midlrt::async::PipeCounts{ 1, 0 });
+        data.bindPull(midl_frame->midl_pipes, 0, [](::midlrt::ndr::Decoder& midl_d, std::span<uint8_t> midl_c) {
           midl_d.readBulk(midl_c.data(), midl_c.size());
-        }), {});
+        });
         ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
             [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
               [[maybe_unused]] auto& file = midl_frame->file;
               [[maybe_unused]] auto& midl_file_id = midl_frame->midl_file_id;
               [[maybe_unused]] auto& data = midl_frame->data;
-              midl_frame->midl_in_pipes.requireFinished(1);
+              midl_frame->midl_pipes->requireFinished();
               static const uint32_t midl_no_result{};  // (a reference: results may be move-only)
               const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());

@@ -1,25 +1,30 @@
-// Asynchronous pipes (Microsoft's "Asynchronous Pipes"): the pipes of an [async] operation's client call,
-// which the application pushes and pulls actively while the call is in progress.
+// Asynchronous pipes (Microsoft's "Asynchronous Pipes"): the pipes of an [async] operation, which the client
+// and the manager push and pull actively while the call is in progress (the model is symmetric).
 //
-// A pipe parameter of an [async] client function is an AsyncPipe<T>& that the function binds to the call it
-// issues (MIDL fills the pipe structure's push and pull the same way). Then, on the client:
-//   [in] pipe:   push(chunk) sends a chunk in the request's next fragments and returns when `chunk` may be
-//                reused; push({}) ends the pipe, and after the last [in] pipe the request's last fragment
-//                leaves. With AsyncState::notifyOnSendComplete, a kSendComplete notification follows each
-//                push (RpcSendComplete).
-//   [out] pipe:  pull(buffer, count) copies what has arrived into `buffer` and never waits: kOk with
-//                count > 0 (data), kOk with count 0 (the end of the pipe), kAsyncCallPending (nothing yet:
-//                pull again after the next kReceiveComplete notification), or the call's failure.
-//   then:        after kCallComplete, AsyncState::complete() unmarshals the other [out] parameters.
-// The pipes are used in order: the [in] pipes in declaration order, each to its end, then the [out] pipes
-// likewise (RPC_X_WRONG_PIPE_ORDER otherwise; "Rules for Multiple Pipes"); complete() with an [out] pipe
-// not pulled to its end returns RPC_X_PIPE_DISCIPLINE_ERROR. The wire is that of synchronous pipes (C706
-// chapter 14), so a synchronous server serves an asynchronous client and the other way round.
+// A pipe parameter of an [async] operation is an AsyncPipe<T>& on both sides, bound by generated code to
+// the call (MIDL fills the pipe structure's push and pull the same way). The pipes are used in order: the
+// [in] pipes in declaration order, each to its end, then the [out] pipes likewise (RPC_X_WRONG_PIPE_ORDER
+// otherwise; "Rules for Multiple Pipes").
+//   push(chunk):        a client's [in] pipe, a manager's [out] pipe. Sends the chunk in the next fragments
+//   and
+//                       returns when `chunk` may be reused; push({}) ends the pipe (after the client's last
+//                       [in] pipe the request's last fragment leaves).
+//   pull(buffer, n):    a client's [out] pipe, a manager's [in] pipe. Copies what has arrived and never
+//   waits:
+//                       kOk with n > 0 (data), kOk with n == 0 (the end), kAsyncCallPending (nothing yet), or
+//                       the call's failure.
+// To learn when to pull again: the client's notification (AsyncState: kReceiveComplete, RpcReceiveComplete;
+// kSendComplete after pushes with notifyOnSendComplete), or on either side whenReceivable (one-shot; a
+// manager's runs on the server's I/O thread: do not block there), pullWait (blocks the thread), or
+// co_await pulled(pipe, buffer) (coro.h). The client completes with AsyncState::complete() after
+// kCallComplete (RPC_X_PIPE_DISCIPLINE_ERROR while an [out] pipe has not been pulled to its end); the
+// manager completes with its handle once every pipe is finished (RPC_X_PIPE_DISCIPLINE_ERROR otherwise). The
+// wire is that of synchronous pipes (C706 chapter 14): either side may be synchronous.
 //
-// Where this runtime differs from Microsoft's: push writes to the connection before it returns, so it waits
-// while the connection's socket is full (the server is slower than the client) instead of buffering without
-// bound; kSendComplete then reports a send that has already happened. A server's [async] manager still
-// uses the synchronous Pipe<T> (its pull waits, on the call's own thread).
+// Where this runtime differs from Microsoft's: a push writes to the connection before it returns, so it
+// waits while the peer does not take the data (the client's socket is full; the server's client has
+// ServerOptions::maxUnsentResponseBytes unsent) instead of buffering without bound, and kSendComplete
+// reports a send that has already happened; a manager's push must not be made on the server's I/O thread.
 #pragma once
 
 #include <algorithm>
@@ -36,6 +41,7 @@
 #include "midlrt/async/async_state.h"
 #include "midlrt/async/status.h"
 #include "midlrt/ndr/pipe.h"
+#include "midlrt/rpc/server.h"
 
 namespace midlrt::async {
 
@@ -64,6 +70,26 @@ class PipeCall {
   ~PipeCall() = default;
 };
 
+/// The pipes of an [async] manager's call (the server's side of the same model): the manager pulls [in]
+/// pipes without waiting (kAsyncCallPending until more of the request has arrived; AsyncPipe::whenReceivable,
+/// pullWait or co_await pulled() to learn when) and pushes [out] pipes, each chunk sent at once (waiting
+/// while the client has not taken ServerOptions::maxUnsentResponseBytes), from any thread, then completes
+/// the call. Made by generated stubs.
+class ServerPipes : public PipeCall {
+ public:
+  /// For generated stubs, after the [in] parameters: `rest` is the decoder positioned after them (null
+  /// without [in] pipes), read on from here without waiting; the [out] pipes' chunks go to the call's
+  /// response, streamed.
+  static std::shared_ptr<ServerPipes> open(rpc::ServerCall& call, ndr::Decoder* rest, PipeCounts counts);
+  /// For generated stubs, when the manager completes: PipeError (RPC_X_PIPE_DISCIPLINE_ERROR) unless every
+  /// pipe has been finished. The pipes are closed either way: later pushes and pulls return
+  /// kInvalidAsyncHandle (as they do once the call is aborted).
+  virtual void requireFinished() = 0;
+
+ protected:
+  ~ServerPipes() = default;
+};
+
 /// One pipe of an [async] client call (see the file comment): the C++ form of MIDL's asynchronous pipe
 /// structure. Default-constructed it is bound to no call; the generated client function binds it.
 /// Not thread-safe on its own: one thread at a time pushes or pulls a given pipe.
@@ -78,9 +104,9 @@ class AsyncPipe {
   /// A pipe bound to no call: push and pull return RPC_X_INVALID_PIPE_OBJECT.
   AsyncPipe() = default;
 
-  /// [in] pipe: sends `chunk` (the empty chunk ends the pipe) and returns when it may be reused. kOk,
-  /// RPC_X_PIPE_CLOSED after the end, RPC_X_WRONG_PIPE_ORDER before the pipes ahead of it ended, the call's
-  /// failure, or RPC_X_INVALID_PIPE_OBJECT if this is not an [in] pipe of a call.
+  /// A client's [in] pipe, a manager's [out] pipe: sends `chunk` (the empty chunk ends the pipe) and returns
+  /// when it may be reused. kOk, RPC_X_PIPE_CLOSED after the end, RPC_X_WRONG_PIPE_ORDER before the pipes
+  /// ahead of it ended, the call's failure, or RPC_X_INVALID_PIPE_OBJECT if it is not pushed in its call.
   uint32_t push(std::span<const T> chunk) {
     if (!call_ || !write_) return ndr::kRpcXInvalidPipeObject;
     if (inEnded_) return ndr::kRpcXPipeClosed;
@@ -92,10 +118,10 @@ class AsyncPipe {
     return s;
   }
 
-  /// [out] pipe: copies up to buffer.size() elements that have arrived into `buffer` and sets `count`; never
-  /// waits. kOk with count > 0: data; kOk with count 0: the end of the pipe (again on every later pull);
-  /// kAsyncCallPending: nothing yet; the call's failure; RPC_X_WRONG_PIPE_ORDER; RPC_X_INVALID_PIPE_OBJECT
-  /// for an empty buffer or a pipe that is not an [out] pipe of a call.
+  /// A client's [out] pipe, a manager's [in] pipe: copies up to buffer.size() elements that have arrived into
+  /// `buffer` and sets `count`; never waits. kOk with count > 0: data; kOk with count 0: the end of the pipe
+  /// (again on every later pull); kAsyncCallPending: nothing yet; the call's failure; RPC_X_WRONG_PIPE_ORDER;
+  /// RPC_X_INVALID_PIPE_OBJECT for an empty buffer or a pipe that is not pulled in its call.
   uint32_t pull(std::span<T> buffer, std::size_t& count) {
     count = 0;
     if (!call_ || !read_ || buffer.empty()) return ndr::kRpcXInvalidPipeObject;
@@ -160,29 +186,29 @@ class AsyncPipe {
 
   /// Runs fn once when pulling may make progress (see PipeCall::whenReceivable); false if it already can.
   bool whenReceivable(std::function<void()> fn) { return call_ && call_->whenReceivable(std::move(fn)); }
-  /// Bound to a call as an [in] pipe.
+  /// Bound to a call as a pipe it pushes.
   bool canPush() const noexcept { return call_ && write_; }
-  /// Bound to a call as an [out] pipe.
+  /// Bound to a call as a pipe it pulls.
   bool canPull() const noexcept { return call_ && read_; }
 
   ///@{
-  /// For generated client functions, after AsyncState::issue: binds the pipe to the state's call as its
-  /// [in] pipe `index` or [out] pipe `index` (both for an [in, out] pipe).
-  void bindIn(AsyncState& state, std::size_t index, Write write) {
-    rebind(state);
+  /// For generated code: binds the pipe to a call's pipes as the `index`th pipe it pushes (a client's [in]
+  /// pipe, a manager's [out] pipe) or pulls (a client's [out] pipe, a manager's [in] pipe); an [in, out]
+  /// pipe is bound both ways. The client's call is AsyncState::pipeCall(), the manager's ServerPipes::open.
+  void bindPush(std::shared_ptr<PipeCall> call, std::size_t index, Write write) {
+    rebind(std::move(call));
     inIndex_ = index;
     write_ = std::move(write);
   }
-  void bindOut(AsyncState& state, std::size_t index, Read read) {
-    rebind(state);
+  void bindPull(std::shared_ptr<PipeCall> call, std::size_t index, Read read) {
+    rebind(std::move(call));
     outIndex_ = index;
     read_ = std::move(read);
   }
   ///@}
 
  private:
-  void rebind(AsyncState& state) {
-    std::shared_ptr<PipeCall> call = state.pipeCall();
+  void rebind(std::shared_ptr<PipeCall> call) {
     if (call == call_ && call_) return;  // the other direction of an [in, out] pipe
     call_ = std::move(call);
     write_ = nullptr;
@@ -192,11 +218,11 @@ class AsyncPipe {
   }
 
   std::shared_ptr<PipeCall> call_;
-  std::size_t inIndex_ = 0;
-  std::size_t outIndex_ = 0;
+  std::size_t inIndex_ = 0;   // among the pipes pushed
+  std::size_t outIndex_ = 0;  // among the pipes pulled
   Write write_;
   Read read_;
-  std::uint32_t left_ = 0;  // elements of the current [out] chunk not yet pulled
+  std::uint32_t left_ = 0;  // elements of the chunk being pulled not yet pulled
   bool inEnded_ = false;
   bool outEnded_ = false;
 };

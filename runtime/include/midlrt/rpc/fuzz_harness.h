@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -84,19 +85,26 @@ void finish(ndr::Pipe<T>& pipe) {
   pipe.push({});
 }
 
+/// An [async] operation's pipe (midlrt::async::AsyncPipe<T>) that the null manager or the client pulls: to
+/// its end or its failure, waiting up to a second for each chunk (statuses are not looked at).
+template <template <class> class AsyncPipe, class T>
+void drain(AsyncPipe<T>& pipe) {
+  T buffer[64];
+  std::size_t n = 0;
+  while (pipe.pullWait(std::span<T>(buffer), n, std::chrono::seconds(1)) == 0 && n != 0) {
+  }
+}
+
+/// An [async] operation's pipe that the null manager or the client pushes: ended at once.
+template <template <class> class AsyncPipe, class T>
+void finish(AsyncPipe<T>& pipe) {
+  static_cast<void>(pipe.push({}));
+}
+
 /// A client call's [in] pipe: empty. Its [out] pipe: every chunk dropped.
 template <class P>
 P clientPipe() {
   return P([](auto) { return std::size_t{0}; }, [](auto) {});
-}
-
-/// An [async] client's [out] pipe (midlrt::async::AsyncPipe<T>): pulled until it ends or fails.
-template <class T, class AsyncPipe>
-void pullToEnd(AsyncPipe& pipe) {
-  T buffer[64];
-  std::size_t n = 0;
-  while (pipe.pullWait(std::span<T>(buffer), n) == 0 && n != 0) {
-  }
 }
 
 /// A type of the IDL file: `stub` decoded as a whole top-level value (ndrRead), encoded (ndrWrite), decoded

@@ -22,6 +22,16 @@ class EncoderSink;
 
 namespace midlrt::rpc {
 
+/// The rest of a streamed request, read without waiting (ServerCall::streamRequestWithoutWaiting).
+class StreamedRequest : public ndr::DecoderSource {
+ public:
+  /// The request's last fragment has come and every byte has been handed to the decoder.
+  virtual bool taken() = 0;
+
+ protected:
+  ~StreamedRequest() = default;
+};
+
 class Server;
 class ServerCall;
 namespace detail {
@@ -138,6 +148,12 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   /// connection closes meanwhile, RPC_S_CALL_FAILED on the server's I/O thread, which must not wait). Without
   /// a stream the request is whole: nothing to do.
   void streamRequest(ndr::Decoder& d);
+  /// streamRequest() for a reader that never waits (an [async] manager's AsyncPipe pulls): `d`'s refills
+  /// return what has arrived, on any thread (the I/O thread too), and `changed` runs on the I/O thread after
+  /// each fragment and when the call is cancelled or its connection closes (do not block there). The
+  /// returned stream (null for a request that came whole) says when all of it has been read.
+  std::shared_ptr<StreamedRequest> streamRequestWithoutWaiting(ndr::Decoder& d,
+                                                               std::function<void()> changed);
   /// A streamed call: what `e`, made over response(), writes leaves in response fragments each time its
   /// flush() is called (after every [out] pipe chunk), and a push waits while the client does not take
   /// them (ServerOptions::maxUnsentResponseBytes); RpcError with RPC_S_CALL_CANCELLED if the client orphans
