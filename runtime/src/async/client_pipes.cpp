@@ -123,7 +123,9 @@ uint32_t ClientPipes::pull(std::size_t index, const Reader& read) {
     decoder_->setSource(this);
   }
   ndr::Decoder& d = *decoder_;
-  d.available(d.remaining() + 1);  // takes in what has arrived
+  // Takes in what has arrived when little is left to read, not at every pull: bytes taken from the channel
+  // let it read on (kReplyWindowBytes), so taking more than is read would buffer without bound.
+  if (d.remaining() < kRefillBelow) d.available(d.remaining() + 1);
   if (uint32_t s = endedStatusLocked()) return s;
   PipeCall::Step step;
   try {

@@ -18,6 +18,10 @@
 
 namespace midlrt::async::detail {
 
+// A pull takes in the reply bytes that have arrived only when fewer than this are left to read; with more, a
+// pull's step has all it needs (pipe elements are far smaller), and `complete` may be passed as false.
+inline constexpr std::size_t kRefillBelow = 256 * 1024;
+
 class ClientPipes final : public PipeCall,
                           private ndr::DecoderSource,
                           public std::enable_shared_from_this<ClientPipes> {

@@ -13,6 +13,9 @@ namespace midlrt::async {
 
 namespace {
 
+// A pull takes in more of the request only when fewer bytes than this are left to read.
+constexpr std::size_t kRefillBelow = 256 * 1024;
+
 class ServerPipesImpl final : public ServerPipes, public std::enable_shared_from_this<ServerPipesImpl> {
  public:
   ServerPipesImpl(rpc::ServerCall& call, PipeCounts counts) : call_(call.weak_from_this()), counts_(counts) {}
@@ -39,8 +42,10 @@ class ServerPipesImpl final : public ServerPipes, public std::enable_shared_from
     ndr::Decoder& d = *decoder_;
     Step step;
     try {
-      d.available(d.remaining() + 1);  // takes in what has arrived
-      step = read(d, !stream_ || stream_->taken());
+      // Takes in what has arrived only when little is left to read (taking lets the connection be read
+      // on: taking more than is read would buffer without bound); with more, the step has all it needs.
+      if (d.remaining() < kRefillBelow) d.available(d.remaining() + 1);
+      step = read(d, !stream_ || (d.remaining() < kRefillBelow && stream_->taken()));
     } catch (const ndr::NdrError& e) {
       return failure_ = e.status();
     } catch (const rpc::RpcError& e) {

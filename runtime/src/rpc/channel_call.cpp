@@ -289,6 +289,7 @@ void ReplyFeed::fill(std::vector<uint8_t>& window, size_t need) {
         window.insert(window.end(), in.begin(), in.end());
         in.clear();
       }
+      impl->replyTaken(*call);
     }
     if (window.size() >= need) return;
     if (call->done) {
@@ -399,6 +400,7 @@ bool StreamingCall::takeReply(std::vector<std::uint8_t>& window, std::uint32_t& 
     window.insert(window.end(), in.begin(), in.end());
   }
   in.clear();
+  st.impl->replyTaken(*st.call);
   status = st.call->status;
   return st.call->done;
 }

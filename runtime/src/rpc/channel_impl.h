@@ -33,6 +33,10 @@ using CallPtr = std::shared_ptr<ClientCall>;
 using Clock = std::chrono::steady_clock;
 inline constexpr Clock::time_point kNever = Clock::time_point::max();
 inline constexpr size_t kReadBufferSize = 128 * 1024;
+// A streamed reply holding more than this that its reader has not taken stops the reading of its
+// connection until it is taken (TCP's flow control then slows the server), so a slow consumer of a pipe
+// holds about this much, whatever the pipe's length.
+inline constexpr size_t kReplyWindowBytes = 1u << 20;
 // The receive timeout of a lane's socket, and so the longest a reading leader goes without looking at
 // deadlines registered after it started to wait.
 inline constexpr std::chrono::milliseconds kLeaderRecheck{50};
@@ -54,6 +58,7 @@ struct ClientConn {
   int corks = 0;
   bool broken = false;
   // Under ChannelImpl::mu.
+  int readPausedBy = 0;  // streamed replies over kReplyWindowBytes: nobody reads the socket meanwhile
   bool bound = false;
   bool failed = false;
   bool inGroup = false;  // counted in LaneGroup::live
@@ -95,6 +100,7 @@ struct ClientCall {
   // wire; it ends locally, not executed).
   bool queued = false;
   bool streamReply = false;  // a reader of the reply takes fragments from `reply` as they arrive
+  bool overWindow = false;   // its untaken reply bytes pause the connection (ClientConn::readPausedBy)
   uint8_t ackFlags = 0;  // the pfc_flags of the bind_ack that answered a bind
   uint32_t status = 0;
   Reply reply;
@@ -159,6 +165,8 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // mu held throughout, except while reading the socket and running callbacks.
   void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done);
   void finish(const CallPtr& call, uint32_t status, std::vector<CallPtr>& done);
+  // The reader of a streamed reply took its bytes: a connection paused for it reads again.
+  void replyTaken(ClientCall& call);
   // An exclusive connection's request ended: it leaves the queue, or lets the next one go.
   void release(ClientCall& call);
   void failConnection(const std::shared_ptr<ClientConn>& c, uint32_t status, std::vector<CallPtr>& done);

@@ -47,6 +47,7 @@ void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& 
   inFlight.store(calls.size(), std::memory_order_relaxed);  // a plain store: no cost on a causal channel
   call->done = true;
   call->status = s;
+  replyTaken(*call);  // a finished call pauses nobody
   if (call->deadline != kNever) --deadlineCalls;
   if (call->kind == ClientCall::Kind::kRequest && call->conn->exclusive) release(*call);
   if (call->completion) {
@@ -55,6 +56,12 @@ void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& 
   } else {
     call->cv.notify_one();
   }
+}
+
+void ChannelImpl::replyTaken(ClientCall& call) {
+  if (!call.overWindow) return;
+  call.overWindow = false;
+  if (--call.conn->readPausedBy == 0) handOff();  // someone reads again
 }
 
 void ChannelImpl::release(ClientCall& call) {
@@ -178,6 +185,10 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
       if (call->streamReply && body.stubLength != 0) {
         call->cv.notify_one();  // its reader may go on
         if (call->arrived) arrivals.push_back(call);
+        if (!call->overWindow && st.size() > kReplyWindowBytes && !(v.header.flags & pdu::kLastFrag)) {
+          call->overWindow = true;
+          ++c->readPausedBy;
+        }
       }
       // MS-RPCE 2.2.2.6 would also have a response rejected whose alloc_hint exceeds its stub data; it is
       // accepted, because impacket's DCERPCServer answers with the request's alloc_hint in its responses.
@@ -316,7 +327,8 @@ void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
   };
   auto ready = [&] { return call.done || (untilData && !call.reply.storage().empty()); };
   while (!ready()) {
-    if (!leader) {
+    // A connection paused for a streamed reply is not read: wait (as a follower) until its reader took it.
+    if (!leader && call.conn->readPausedBy == 0) {
       leader = true;
       pump(lk, &call, done);
       leader = false;
@@ -354,7 +366,8 @@ void ChannelImpl::readerLoop() {
   std::unique_lock lk(mu);
   std::vector<CallPtr> done;
   while (true) {
-    readerCv.wait(lk, [&] { return stop || (!leader && asyncOutstanding > 0); });
+    readerCv.wait(
+        lk, [&] { return stop || (!leader && asyncOutstanding > 0 && !(conn && conn->readPausedBy > 0)); });
     if (stop) break;
     leader = true;
     std::shared_ptr<ClientConn> c = conn;

@@ -361,3 +361,45 @@ TEST_F(AsyncClientPipes, ACoroutineAwaitsEachChunkOfADownload) {
   EXPECT_EQ(state.complete(&result), status::kOk);
   EXPECT_EQ(result, 100000);
 }
+
+// A client that does not pull its download holds about one window of it: its channel stops reading the
+// connection, TCP's flow control stops the manager's pushes, and the transfer goes on when the client pulls
+// (before, the channel read on until ChannelOptions::maxReplySize and then failed the call).
+TEST_F(AsyncClientPipes, AClientThatDoesNotPullStopsTheManagerAndNothingIsLost) {
+  midlrt::rpc::ServerOptions options;
+  options.maxUnsentResponseBytes = 1u << 20;
+  midlrt::rpc::ChannelOptions channel;
+  channel.maxReplySize = 16u << 20;  // below the transfer: reading on would fail the call
+  start(options, channel);
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  constexpr int32_t kCount = 16 << 20;  // 64 MiB
+  ASSERT_EQ(Pipes::Range(state, binding_, 0, kCount, 4096, values), status::kOk);
+  size_t before = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(20ms);
+    const size_t now = manager_->pushed.load();
+    if (now != 0 && now == before) break;
+    before = now;
+  }
+  const size_t stalledAt = manager_->pushed.load() * sizeof(int32_t);
+  EXPECT_GT(stalledAt, 0u);
+  EXPECT_LT(stalledAt, size_t{16} << 20) << "the manager stopped: the client held it back";
+  std::vector<int32_t> buffer(65536);
+  int64_t total = 0, expected = 0;
+  size_t got = 0, n = 0;
+  for (;;) {
+    ASSERT_EQ(values.pullWait(buffer, n, 10s), status::kOk);
+    if (n == 0) break;
+    for (size_t i = 0; i < n; ++i) total += buffer[i];
+    got += n;
+  }
+  for (int64_t i = 0; i < kCount; ++i) expected += i;
+  ASSERT_TRUE(state.wait(10s));
+  int32_t result = 0;
+  EXPECT_EQ(state.complete(&result), status::kOk);
+  EXPECT_EQ(result, kCount);
+  EXPECT_EQ(got, static_cast<size_t>(kCount));
+  EXPECT_EQ(total, expected);
+}

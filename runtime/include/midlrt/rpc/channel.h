@@ -67,8 +67,9 @@ struct CallOptions {
   /// invoke() only (tryInvoke and invokeAsync ignore it): return once the reply's first fragment has come,
   /// with a Reply whose stream() reads the rest as it arrives (an operation with [out] pipes: the client
   /// pushes each chunk as it comes, and holds no more than it has read). While another thread reads the
-  /// connection (a concurrent call's, or the reader thread of asynchronous calls), what it reads ahead is
-  /// bounded by ChannelOptions::maxReplySize.
+  /// connection (a concurrent call's, or the reader thread of asynchronous calls), it reads ahead about 1 MiB
+  /// of this reply and then stops reading the connection until the reply's reader has taken it (TCP's flow
+  /// control then slows the server; the connection's other calls wait meanwhile).
   bool streamReply = false;
 };
 
