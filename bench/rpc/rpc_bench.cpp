@@ -596,15 +596,53 @@ int main(int argc, char** argv) {
     if (received != total) die("bad download");
     const double downMBs = double(total) / seconds(t0) / 1e6;
     const double downClientPeak = peakMiB(::getpid()), downServerPeak = peakMiB(pid);
+
+    // The same through an [async] client's pipes: 64 KiB pushes, then 64 KiB pulls (waiting with pullWait).
+    resetPeak(::getpid());
+    resetPeak(pid);
+    midlrt::async::AsyncState state;
+    std::vector<uint8_t> chunk(64 * 1024, 0x5a);
+    midlrt::async::AsyncPipe<uint8_t> asyncUp;
+    t0 = Clock::now();
+    if (BenchAsync::Upload(state, ch, asyncUp) != 0) die("issue failed");
+    for (uint64_t sent = 0; sent < total;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), total - sent));
+      if (asyncUp.push(std::span<const uint8_t>(chunk.data(), n)) != 0) die("async push");
+      sent += n;
+    }
+    if (asyncUp.push({}) != 0) die("async push");
+    state.wait();
+    int64_t uploaded = 0;
+    if (state.complete(&uploaded) != 0 || uploaded != static_cast<int64_t>(total)) die("bad async upload");
+    const double asyncUpMBs = double(total) / seconds(t0) / 1e6;
+    const double asyncUpClientPeak = peakMiB(::getpid()), asyncUpServerPeak = peakMiB(pid);
+    resetPeak(::getpid());
+    resetPeak(pid);
+    midlrt::async::AsyncPipe<uint8_t> asyncDown;
+    received = 0;
+    t0 = Clock::now();
+    if (BenchAsync::Download(state, ch, static_cast<int64_t>(total), asyncDown) != 0) die("issue failed");
+    for (size_t n = 1; n != 0;) {
+      if (asyncDown.pullWait(chunk, n) != 0) die("async pull");
+      received += n;
+    }
+    state.wait();
+    if (state.complete() != 0 || received != total) die("bad async download");
+    const double asyncDownMBs = double(total) / seconds(t0) / 1e6;
+    const double asyncDownClientPeak = peakMiB(::getpid()), asyncDownServerPeak = peakMiB(pid);
     std::printf("W6 %d MiB through one pipe (MB/s; peak resident memory of each process, MiB)\n", w6MiB);
     std::printf("  upload,   socket floor    %8.1f MB/s\n", floorUp);
     std::printf("  upload,   [in] pipe       %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n",
                 upMBs, upMBs / floorUp, upClientPeak, upServerPeak);
     std::printf("  first chunk produced -> manager's first pull: %.3f ms\n", firstPullMs);
     std::printf("  download, socket floor    %8.1f MB/s\n", floorDown);
+    std::printf("  download, [out] pipe      %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n",
+                downMBs, downMBs / floorDown, downClientPeak, downServerPeak);
+    std::printf("  upload,   async client    %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n",
+                asyncUpMBs, asyncUpMBs / floorUp, asyncUpClientPeak, asyncUpServerPeak);
     std::printf(
-        "  download, [out] pipe      %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n\n",
-        downMBs, downMBs / floorDown, downClientPeak, downServerPeak);
+        "  download, async client    %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n\n",
+        asyncDownMBs, asyncDownMBs / floorDown, asyncDownClientPeak, asyncDownServerPeak);
   }
   ::close(fd);
 

@@ -403,3 +403,35 @@ TEST_F(AsyncClientPipes, AClientThatDoesNotPullStopsTheManagerAndNothingIsLost) 
   EXPECT_EQ(got, static_cast<size_t>(kCount));
   EXPECT_EQ(total, expected);
 }
+
+// Both sides asynchronous: the client cancels (abortively) in the middle of an upload, and the [async]
+// manager's next pull reports the cancel instead of waiting for data that will not come.
+TEST(AsyncPipesBothSides, AClientsCancelMidUploadReachesTheManagersPull) {
+  midlrt::rpc::Server server;
+  auto manager = std::make_shared<AsyncRecordingPipes>();
+  Pipes_register(server, manager);
+  midlrt::Binding binding = midlrt::rpc::Channel::create(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  int32_t count = 0;
+  ASSERT_EQ(Pipes::Sum(state, binding, 1, values, count), status::kOk);
+  ASSERT_EQ(values.push(std::vector<int32_t>(1000, 1)), status::kOk);
+  ASSERT_TRUE(manager->firstPulled.waitFor(10s));
+  EXPECT_EQ(state.cancel(true), status::kOk);
+  EXPECT_EQ(values.push(std::vector<int32_t>(1000, 1)), status::kCallCancelled);
+  ASSERT_TRUE(state.wait(10s));
+  int32_t sum = 0;
+  EXPECT_EQ(state.complete(&sum), status::kCallCancelled);
+  for (int i = 0; i < 200 && manager->pullFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(manager->pullFailed.load(), status::kCallCancelled);
+  // The server serves on.
+  ASSERT_EQ(Pipes::Sum(state, binding, 2, values, count), status::kOk);
+  EXPECT_EQ(values.push(std::vector<int32_t>{1, 2, 3}), status::kOk);
+  EXPECT_EQ(values.push({}), status::kOk);
+  ASSERT_TRUE(state.wait(10s));
+  EXPECT_EQ(state.complete(&sum), status::kOk);
+  EXPECT_EQ(sum, 12);
+  binding.reset();
+  server.shutdown();
+}

@@ -180,6 +180,7 @@ class AsyncRecordingPipes : public Pipes_Manager {
           firstPulled.set();
         }
       } catch (const midlrt::ndr::NdrError& e) {
+        pullFailed = e.status();
         call.abort(e.status());
         return;
       }
@@ -219,6 +220,7 @@ class AsyncRecordingPipes : public Pipes_Manager {
 
   RecordingPipes::Latch firstPulled, clientGot;
   std::atomic<bool> sawClient{false};
+  std::atomic<uint32_t> pullFailed{0};
 
  private:
   std::vector<std::thread> threads_;
