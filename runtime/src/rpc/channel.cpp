@@ -156,15 +156,8 @@ CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message r
                                 const CallOptions& options) {
   detail::ChannelImpl& impl = pick();
   std::shared_ptr<detail::ClientConn> c;
-  uint16_t ctx;
-  try {
-    ctx = impl.ensureContext(iface, c);
-  } catch (const RpcError& e) {
-    Reply empty;
-    empty.setDidNotExecute(e.didNotExecute());
-    done(e.status(), empty);
-    return CallHandle();
-  }
+  uint16_t ctx = 0;
+  if (!impl.ensureContextOrFail(iface, c, ctx, done)) return CallHandle();
   auto call = impl.registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, std::move(done));
   if (call->done) {
     call->completion(call->status, call->reply);

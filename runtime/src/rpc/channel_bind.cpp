@@ -158,4 +158,17 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
   return ctxId;
 }
 
+bool ChannelImpl::ensureContextOrFail(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut,
+                                      uint16_t& ctx, const Completion& done) {
+  try {
+    ctx = ensureContext(iface, connOut);
+    return true;
+  } catch (const RpcError& e) {
+    Reply empty;
+    empty.setDidNotExecute(e.didNotExecute());
+    done(e.status(), empty);
+    return false;
+  }
+}
+
 }  // namespace midlrt::rpc::detail

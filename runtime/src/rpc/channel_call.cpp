@@ -415,15 +415,8 @@ std::unique_ptr<StreamingCall> startStreaming(ChannelImpl& impl, const SyntaxId&
                                               Message request, Completion done, std::function<void()> arrived,
                                               const CallOptions& options) {
   std::shared_ptr<detail::ClientConn> c;
-  uint16_t ctx;
-  try {
-    ctx = impl.ensureContext(iface, c);
-  } catch (const RpcError& e) {
-    Reply empty;
-    empty.setDidNotExecute(e.didNotExecute());
-    done(e.status(), empty);
-    return nullptr;
-  }
+  uint16_t ctx = 0;
+  if (!impl.ensureContextOrFail(iface, c, ctx, done)) return nullptr;
   auto call = impl.registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, std::move(done));
   {
     std::lock_guard lk(impl.mu);

@@ -186,6 +186,9 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // channel_bind.cpp: connecting, and binding the presentation context of an interface.
   std::shared_ptr<ClientConn> connect();
   uint16_t ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut);
+  // ensureContext for an asynchronous call: false (after running `done` with the failure) if it fails.
+  bool ensureContextOrFail(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut, uint16_t& ctx,
+                           const Completion& done);
 
   // channel_call.cpp: issuing a call.
   CallPtr registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,

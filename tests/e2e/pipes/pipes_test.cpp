@@ -477,6 +477,20 @@ TEST_F(PipeCalls, ClientPipeWithoutTheFunctionItsDirectionNeedsFailsBeforeSendin
   EXPECT_THROW(PipesSync::Range(bindings_[0], 0, 1, 1, noSink), midlrt::ndr::PipeError);
 }
 
+// Scale's pipe stream of one sample, an 8-aligned struct: after each count, 4 bytes of padding; in the
+// element, 6 after `tag`; then the end chunk.
+namespace {
+std::vector<uint8_t> oneSampleStream(const SAMPLE& one) {
+  std::vector<uint8_t> stream = bytes({1, 0});
+  std::vector<uint8_t> element(16, 0);
+  std::memcpy(element.data(), &one.tag, 2);
+  std::memcpy(element.data() + 8, &one.value, 8);
+  stream.insert(stream.end(), element.begin(), element.end());
+  for (uint8_t x : bytes({0})) stream.push_back(x);
+  return stream;
+}
+}  // namespace
+
 // The wire, without generated code on the other side: C706's chunks (a count, aligned to 4; the elements,
 // aligned to their own alignment; a zero count at the end), [in] pipes after the other [in] parameters,
 // [out] pipes before the other [out] parameters and the return value.
@@ -502,12 +516,7 @@ TEST(PipesWire, RequestAndResponseChunksMatchHandWrittenNdr) {
   // Scale: an 8-aligned struct. After each count, 4 bytes of padding; in the element, 6 after `tag`. The
   // same stream comes back, then the return value at offset 28.
   const SAMPLE one{-2, 1.5};
-  std::vector<uint8_t> stream = bytes({1, 0});
-  std::vector<uint8_t> element(16, 0);
-  std::memcpy(element.data(), &one.tag, 2);
-  std::memcpy(element.data() + 8, &one.value, 8);
-  stream.insert(stream.end(), element.begin(), element.end());
-  for (uint8_t x : bytes({0})) stream.push_back(x);
+  const std::vector<uint8_t> stream = oneSampleStream(one);
   raw->response = stream;
   for (uint8_t x : bytes({1})) raw->response.push_back(x);
   std::vector<SAMPLE> back;
@@ -557,12 +566,7 @@ TEST(PipesWire, AnAsyncClientsChunksAreTheSyncClientsChunks) {
   EXPECT_EQ(raw->request, bytes({7, 3, 1, 2, 3, 1, 4, 0}));
 
   const SAMPLE one{-2, 1.5};
-  std::vector<uint8_t> stream = bytes({1, 0});
-  std::vector<uint8_t> element(16, 0);
-  std::memcpy(element.data(), &one.tag, 2);
-  std::memcpy(element.data() + 8, &one.value, 8);
-  stream.insert(stream.end(), element.begin(), element.end());
-  for (uint8_t x : bytes({0})) stream.push_back(x);
+  const std::vector<uint8_t> stream = oneSampleStream(one);
   raw->response = stream;
   for (uint8_t x : bytes({1})) raw->response.push_back(x);
   midlrt::async::AsyncPipe<SAMPLE> samples;
