@@ -1,5 +1,10 @@
 // The pipes of one [async] client call: pushes stream the request, pulls read the reply's bytes that have
 // arrived, and the pipe events go through the state's notification.
+//
+// Locks: sendMu_ (one push at a time, over the request's encoder) before mu_ (order and the reply's bytes)
+// before eventMu_ (events, waiters, the call's end). Sending, abandoning and finishing the request can end
+// the call on this thread, and so run its completion and the application's notifications, which may pull:
+// none of them is done holding mu_, and the completion side (onArrived, onDone) takes eventMu_ only.
 #include "client_pipes.h"
 
 #include <algorithm>
@@ -11,6 +16,10 @@ namespace midlrt::async::detail {
 namespace {
 // The pipes whose kSendComplete waits while this thread runs one (see AsyncState::notifyOnSendComplete).
 thread_local std::vector<std::shared_ptr<ClientPipes>>* tSendCompletes = nullptr;
+
+uint32_t callStatus(uint32_t s) {
+  return s == rpc::status::kFaultCancel ? rpc::status::kCallCancelled : s;
+}
 }  // namespace
 
 ClientPipes::ClientPipes(PipeCounts counts, AsyncState* state, bool notifyOnSend)
@@ -19,14 +28,18 @@ ClientPipes::ClientPipes(PipeCounts counts, AsyncState* state, bool notifyOnSend
 ClientPipes::~ClientPipes() = default;
 
 void ClientPipes::start(std::unique_ptr<rpc::StreamingCall> call) {
-  std::lock_guard lk(mu_);
-  call_ = std::move(call);
+  std::lock_guard send(sendMu_);
+  {
+    std::lock_guard lk(mu_);
+    call_ = std::move(call);
+    if (!call_ || counts_.in != 0) return;
+  }
   // A request without [in] pipes is whole already.
-  if (counts_.in == 0 && call_ && !call_->finishRequest()) failure_ = rpc::status::kCallFailed;
+  if (!call_->finishRequest()) fail(rpc::status::kCallFailed, {});
 }
 
 void ClientPipes::detach() {
-  std::unique_lock lk(mu_);
+  std::unique_lock lk(eventMu_);
   state_ = nullptr;
   waiters_.clear();
   const auto me = std::this_thread::get_id();
@@ -39,7 +52,7 @@ void ClientPipes::onArrived() {
   std::vector<std::function<void()>> waiters;
   bool tell;
   {
-    std::lock_guard lk(mu_);
+    std::lock_guard lk(eventMu_);
     ++arrivals_;
     tell = armed_;
     armed_ = false;
@@ -52,47 +65,56 @@ void ClientPipes::onArrived() {
 void ClientPipes::onDone(uint32_t s) {
   std::vector<std::function<void()>> waiters;
   {
-    std::lock_guard lk(mu_);
+    std::lock_guard lk(eventMu_);
     done_ = true;
-    doneStatus_ = s == rpc::status::kFaultCancel ? rpc::status::kCallCancelled : s;
+    doneStatus_ = callStatus(s);
     waiters.swap(waiters_);
   }
   for (auto& w : waiters) w();
 }
 
-uint32_t ClientPipes::failLocked(uint32_t s) {
-  if (failure_ == 0) {
-    failure_ = s != 0 ? s : rpc::status::kCallFailed;
-    if (call_) call_->handle().abandon();  // nothing if the call has ended
+uint32_t ClientPipes::fail(uint32_t s, rpc::CallHandle abandon) {
+  uint32_t first;
+  {
+    std::lock_guard lk(mu_);
+    if (failure_ == 0) failure_ = s != 0 ? s : rpc::status::kCallFailed;
+    first = failure_;
   }
-  return failure_;
+  // Not under mu_: the call ends here, and its notifications may pull.
+  abandon.abandon();  // nothing if the call has ended, or for an empty handle
+  return first;
 }
 
-uint32_t ClientPipes::endedStatusLocked() const {
-  if (failure_ != 0) return failure_;
-  if (replyEnded_ && replyStatus_ != rpc::status::kOk)
-    return replyStatus_ == rpc::status::kFaultCancel ? rpc::status::kCallCancelled : replyStatus_;
-  return rpc::status::kOk;
+bool ClientPipes::doneWith(uint32_t& s) {
+  std::lock_guard lk(eventMu_);
+  if (!done_) return false;
+  s = doneStatus_;
+  return true;
 }
 
 uint32_t ClientPipes::push(std::size_t index, bool end, const Writer& write) {
+  uint32_t s = 0;
+  // The call ended before its request did (a fault, a cancel, a lost connection): nothing more to send. (A
+  // push from the call's own completion notification ends here too, before the lock its sender holds.)
+  if (doneWith(s)) return s != rpc::status::kOk ? s : ndr::kRpcXPipeDisciplineError;
+  std::unique_lock send(sendMu_);
+  bool last = false;
   {
     std::lock_guard lk(mu_);
-    if (uint32_t s = endedStatusLocked()) return s;
+    if (failure_ != 0) return failure_;
     if (!call_) return status::kInvalidAsyncHandle;
     if (currentIn_ >= counts_.in) return ndr::kRpcXPipeClosed;
     if (index != currentIn_) return ndr::kRpcXWrongPipeOrder;
-    // The call ended before its request did (a fault, a cancel, a lost connection): nothing more to send.
-    if (done_) return doneStatus_ != rpc::status::kOk ? doneStatus_ : ndr::kRpcXPipeDisciplineError;
-    try {
-      write(call_->encoder());
-    } catch (const ndr::NdrError& e) {
-      return failLocked(e.status());
-    }
-    if (!call_->flush()) return failLocked(rpc::status::kCallFailed);
-    if (end && ++currentIn_ == counts_.in && !call_->finishRequest())
-      return failLocked(rpc::status::kCallFailed);
+    if (end) last = ++currentIn_ == counts_.in;
   }
+  try {
+    write(call_->encoder());
+  } catch (const ndr::NdrError& e) {
+    return fail(e.status(), call_->handle());  // the request is cut short: the server is told it is orphaned
+  }
+  // A broken connection fails its calls itself (this one's completion may run here).
+  if (!call_->flush() || (last && !call_->finishRequest())) return fail(rpc::status::kCallFailed, {});
+  send.unlock();
   if (notifyOnSend_) deliverSendComplete();
   return rpc::status::kOk;
 }
@@ -113,47 +135,61 @@ ndr::DecoderSource::Window ClientPipes::next(std::size_t consumed, std::size_t /
 }
 
 uint32_t ClientPipes::pull(std::size_t index, const Reader& read) {
-  std::lock_guard lk(mu_);
-  if (failure_ != 0) return failure_;
-  if (!call_) return status::kInvalidAsyncHandle;
-  if (currentIn_ < counts_.in || index != currentOut_) return ndr::kRpcXWrongPipeOrder;
-  seen_ = arrivals_;
-  if (!decoder_) {
-    decoder_.emplace(window_.data(), window_.size());
-    decoder_->setSource(this);
+  uint32_t bad = 0;
+  rpc::CallHandle handle;
+  {
+    std::lock_guard lk(mu_);
+    if (failure_ != 0) return failure_;
+    if (!call_) return status::kInvalidAsyncHandle;
+    if (currentIn_ < counts_.in || index != currentOut_) return ndr::kRpcXWrongPipeOrder;
+    {
+      std::lock_guard ev(eventMu_);
+      seen_ = arrivals_;
+    }
+    if (!decoder_) {
+      decoder_.emplace(window_.data(), window_.size());
+      decoder_->setSource(this);
+    }
+    ndr::Decoder& d = *decoder_;
+    // Takes in what has arrived when little is left to read, not at every pull: bytes taken from the
+    // channel let it read on (kReplyWindowBytes), so taking more than is read would buffer without bound.
+    if (d.remaining() < kRefillBelow) d.available(d.remaining() + 1);
+    if (replyEnded_ && replyStatus_ != rpc::status::kOk) return callStatus(replyStatus_);
+    try {
+      switch (read(d, replyEnded_)) {
+        case Step::kPending: {
+          std::lock_guard ev(eventMu_);
+          armed_ = true;  // the next arrival is told
+          return status::kAsyncCallPending;
+        }
+        case Step::kEnded:
+          ++currentOut_;
+          return rpc::status::kOk;
+        case Step::kData:
+          return rpc::status::kOk;
+      }
+    } catch (const ndr::NdrError& e) {
+      bad = e.status();
+      handle = call_->handle();
+    }
   }
-  ndr::Decoder& d = *decoder_;
-  // Takes in what has arrived when little is left to read, not at every pull: bytes taken from the channel
-  // let it read on (kReplyWindowBytes), so taking more than is read would buffer without bound.
-  if (d.remaining() < kRefillBelow) d.available(d.remaining() + 1);
-  if (uint32_t s = endedStatusLocked()) return s;
-  PipeCall::Step step;
-  try {
-    step = read(d, replyEnded_);
-  } catch (const ndr::NdrError& e) {
-    return failLocked(e.status());
-  }
-  switch (step) {
-    case Step::kPending:
-      armed_ = true;
-      return status::kAsyncCallPending;
-    case Step::kEnded:
-      ++currentOut_;
-      break;
-    case Step::kData:
-      break;
-  }
-  return rpc::status::kOk;
+  return fail(bad, handle);  // a reply that does not decode: the call is abandoned
 }
 
 bool ClientPipes::whenReceivable(std::function<void()> fn) {
-  std::lock_guard lk(mu_);
-  if (done_ || failure_ != 0 || !call_ || arrivals_ != seen_) return false;
+  {
+    std::lock_guard lk(mu_);
+    if (failure_ != 0 || !call_) return false;
+  }
+  std::lock_guard lk(eventMu_);
+  if (done_ || arrivals_ != seen_) return false;
   waiters_.push_back(std::move(fn));
   return true;
 }
 
 uint32_t ClientPipes::finish(uint32_t callStatus, const AsyncState::UnmarshalRest& rest, void* reply) {
+  std::unique_ptr<rpc::StreamingCall> call;  // released after the locks
+  std::lock_guard send(sendMu_);
   std::lock_guard lk(mu_);
   uint32_t s = failure_ != 0 ? failure_ : callStatus;
   if (s == 0 && (currentIn_ < counts_.in || currentOut_ < counts_.out)) s = ndr::kRpcXPipeDisciplineError;
@@ -178,7 +214,7 @@ uint32_t ClientPipes::finish(uint32_t callStatus, const AsyncState::UnmarshalRes
   decoder_.reset();
   window_ = {};
   front_ = 0;
-  call_.reset();
+  call.swap(call_);
   return s;
 }
 
@@ -186,13 +222,13 @@ void ClientPipes::deliver(AsyncEvent event) {
   const auto me = std::this_thread::get_id();
   AsyncState* state;
   {
-    std::lock_guard lk(mu_);
+    std::lock_guard lk(eventMu_);
     state = state_;
     if (state == nullptr) return;
     delivering_.push_back(me);
   }
   state->notifyPipeEvent(event);
-  std::lock_guard lk(mu_);
+  std::lock_guard lk(eventMu_);
   delivering_.erase(std::find(delivering_.begin(), delivering_.end(), me));
   cv_.notify_all();
 }

@@ -52,18 +52,24 @@ class ClientPipes final : public PipeCall,
  private:
   // DecoderSource, never waiting: drops what the decoder consumed and appends what has arrived.
   Window next(std::size_t consumed, std::size_t need) override;
-  // A failure of our own (bad reply bytes, a chunk that cannot be encoded, a broken connection): the call is
-  // abandoned and every later push, pull and complete reports `status`.
-  uint32_t failLocked(uint32_t status);
+  // A failure of our own (bad reply bytes, a chunk that cannot be encoded, a broken connection): every later
+  // push, pull and complete reports it (the first one); the call `abandon` refers to (if any) is abandoned,
+  // the server told it is orphaned. Takes mu_: not to be called with it held.
+  uint32_t fail(uint32_t status, rpc::CallHandle abandon);
+  // The call's completion has run: true with its status.
+  bool doneWith(uint32_t& status);
   // Runs the state's notification for `event` (send complete: see notifyOnSendComplete's trampoline).
   void deliver(AsyncEvent event);
   void deliverSendComplete();
-  uint32_t endedStatusLocked() const;
 
+  // See the lock order in client_pipes.cpp.
+  std::mutex sendMu_;  // a push in progress; call_'s request side
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::mutex eventMu_;
+  std::condition_variable cv_;  // with eventMu_: a delivery ended
   const PipeCounts counts_;
-  std::unique_ptr<rpc::StreamingCall> call_;
+  std::unique_ptr<rpc::StreamingCall> call_;  // set by start(), released by finish() (both with both locks)
+  // Under mu_.
   unsigned currentIn_ = 0;
   unsigned currentOut_ = 0;
   // The reply's bytes taken from the channel, and the decoder over them (made at the first pull).
@@ -72,18 +78,18 @@ class ClientPipes final : public PipeCall,
   std::optional<ndr::Decoder> decoder_;
   bool replyEnded_ = false;  // the channel's call has ended (replyStatus_ says how)
   uint32_t replyStatus_ = 0;
-  bool done_ = false;  // the call's completion has run (onDone), with doneStatus_
-  uint32_t doneStatus_ = 0;
   uint32_t failure_ = 0;
-  // Receive events: arrivals counted, the count the last pull saw, and whether the application waits for one.
+  // Under eventMu_. Receive events: arrivals counted, the count the last pull saw, whether the application
+  // waits for one; the call's end.
   uint64_t arrivals_ = 0;
   uint64_t seen_ = 0;
   bool armed_ = true;
+  bool done_ = false;  // the call's completion has run (onDone), with doneStatus_
+  uint32_t doneStatus_ = 0;
   std::vector<std::function<void()>> waiters_;
-  // Events to the state.
   AsyncState* state_;
-  bool notifyOnSend_;
   std::vector<std::thread::id> delivering_;  // threads inside a notification now
+  const bool notifyOnSend_;
 };
 
 }  // namespace midlrt::async::detail

@@ -38,7 +38,10 @@ class ServerPipesImpl final : public ServerPipes, public std::enable_shared_from
     std::lock_guard lk(mu_);
     if (uint32_t s = unusableLocked()) return s;
     if (!decoder_ || index != currentIn_) return ndr::kRpcXWrongPipeOrder;
-    seen_ = changes_;
+    {
+      std::lock_guard ev(eventMu_);
+      seen_ = changes_;
+    }
     ndr::Decoder& d = *decoder_;
     Step step;
     try {
@@ -76,7 +79,9 @@ class ServerPipesImpl final : public ServerPipes, public std::enable_shared_from
 
   bool whenReceivable(std::function<void()> fn) override {
     std::lock_guard lk(mu_);
-    if (unusableLocked() != 0 || !stream_ || stream_->taken() || changes_ != seen_) return false;
+    if (unusableLocked() != 0 || !stream_ || stream_->taken()) return false;
+    std::lock_guard ev(eventMu_);
+    if (changes_ != seen_) return false;
     waiters_.push_back(std::move(fn));
     return true;
   }
@@ -84,7 +89,10 @@ class ServerPipesImpl final : public ServerPipes, public std::enable_shared_from
   void requireFinished() override {
     std::lock_guard lk(mu_);
     closed_ = true;
-    waiters_.clear();
+    {
+      std::lock_guard ev(eventMu_);
+      waiters_.clear();
+    }
     if (currentIn_ < counts_.in)
       throw ndr::PipeError(
           "the call completed before [in] pipe " + std::to_string(currentIn_ + 1) + " was drained",
@@ -96,11 +104,12 @@ class ServerPipesImpl final : public ServerPipes, public std::enable_shared_from
   }
 
  private:
-  // I/O thread: a fragment came, or the call was cancelled.
+  // I/O thread: a fragment came, or the call was cancelled. Only eventMu_: a push may hold mu_ while it
+  // waits for the I/O thread to send.
   void onChanged() {
     std::vector<std::function<void()>> waiters;
     {
-      std::lock_guard lk(mu_);
+      std::lock_guard lk(eventMu_);
       ++changes_;
       waiters.swap(waiters_);
     }
@@ -115,7 +124,8 @@ class ServerPipesImpl final : public ServerPipes, public std::enable_shared_from
     return 0;
   }
 
-  std::mutex mu_;
+  std::mutex mu_;       // the pipes' order, the decoder and the encoder
+  std::mutex eventMu_;  // after mu_: changes_, seen_, waiters_
   std::weak_ptr<rpc::ServerCall> call_;
   const PipeCounts counts_;
   std::optional<ndr::Decoder> decoder_;
