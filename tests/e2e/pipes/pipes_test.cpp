@@ -605,6 +605,24 @@ TEST(PipesWire, AnAsyncClientsChunksAreTheSyncClientsChunks) {
   server.shutdown();
 }
 
+// The synchronous and the [async] server answer one request with the same bytes: a hand-written Range
+// (chunks of 2) and Sum (two chunks in), each reply compared byte for byte with the NDR written by hand.
+TEST_F(PipeCalls, TheSyncAndTheAsyncServerAnswerWithTheSameBytes) {
+  for (auto& b : bindings_) {
+    midlrt::rpc::Message range = midlrt::rpc::Message::acquire();
+    const std::vector<uint8_t> rangeArgs = bytes({10, 3, 2});
+    range.append(rangeArgs.data(), rangeArgs.size());
+    midlrt::rpc::Reply reply = b->invoke(PipesSync_ifspec, 1, range);
+    EXPECT_EQ(std::vector<uint8_t>(reply.data(), reply.data() + reply.size()),
+              bytes({2, 10, 11, 1, 12, 0, 3}));
+    midlrt::rpc::Message sum = midlrt::rpc::Message::acquire();
+    const std::vector<uint8_t> sumArgs = bytes({3, 2, 5, 6, 1, 7, 0});
+    sum.append(sumArgs.data(), sumArgs.size());
+    reply = b->invoke(PipesSync_ifspec, 0, sum);
+    EXPECT_EQ(std::vector<uint8_t>(reply.data(), reply.data() + reply.size()), bytes({3, 3 * 18}));
+  }
+}
+
 // Hostile chunk counts: the server faults with rpc_x_bad_stub_data and the client throws DecodeError,
 // neither allocating for the count it was sent.
 TEST(PipesWire, ChunkCountsBeyondTheDataAreRejectedOnBothSides) {
