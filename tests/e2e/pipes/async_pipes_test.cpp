@@ -25,21 +25,13 @@ namespace status = midlrt::async::status;
 
 class AsyncClientPipes : public StreamingPipes {};
 
-// Signalled once, waited for with a timeout.
-struct Flag {
-  void set() {
-    std::lock_guard lk(mu);
-    on = true;
-    cv.notify_all();
-  }
-  bool waitFor(std::chrono::milliseconds timeout) {
-    std::unique_lock lk(mu);
-    return cv.wait_for(lk, timeout, [&] { return on; });
-  }
-  std::mutex mu;
-  std::condition_variable cv;
-  bool on = false;
-};
+using Flag = RecordingPipes::Latch;  // signalled once, waited for with a timeout
+
+// `got` holds `n` values counting up from 0.
+void expectCountingUp(const std::vector<int32_t>& got, size_t n) {
+  ASSERT_EQ(got.size(), n);
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], static_cast<int32_t>(i));
+}
 
 }  // namespace
 
@@ -88,8 +80,7 @@ TEST_F(AsyncClientPipes, TheClientPullsTheFirstChunkWhileTheManagerWaitsForIt) {
   EXPECT_EQ(state.complete(&result), status::kOk);
   EXPECT_EQ(result, 60000);
   EXPECT_TRUE(manager_->sawClient.load());
-  ASSERT_EQ(got.size(), 60000u);
-  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], static_cast<int32_t>(i));
+  expectCountingUp(got, 60000);
 }
 
 // A callback that pulls on kReceiveComplete until pull says kAsyncCallPending, the way Microsoft's APC
@@ -143,8 +134,7 @@ TEST_F(AsyncClientPipes, ReceiveEventsThroughACallbackDeliverEveryChunk) {
   EXPECT_TRUE(ended);
   EXPECT_GE(receives, 2u) << "the first chunk, then the rest";
   EXPECT_TRUE(manager_->sawClient.load());
-  ASSERT_EQ(got.size(), 200000u);
-  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], static_cast<int32_t>(i));
+  expectCountingUp(got, 200000);
 }
 
 // The same through a completion queue: receive entries, then the call's own.
