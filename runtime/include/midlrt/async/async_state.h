@@ -163,7 +163,7 @@ class AsyncState {
                  Unmarshal unmarshal, const rpc::CallOptions& options = {});
 
   /// For generated client functions of operations with pipes: issues the call with the [in] parameters
-  /// before the pipes in `request`; its pipes are then bound (AsyncPipe::bindIn/bindOut, with pipeCall())
+  /// before the pipes in `request`; its pipes are then bound (AsyncPipe::bindPush/bindPull, with pipeCall())
   /// and the request ends with the last [in] pipe's last push. `unmarshal` reads what follows the [out]
   /// pipes. Statuses as issue().
   uint32_t issue(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum, rpc::Message request,
