@@ -70,11 +70,7 @@ TEST_F(AsyncClientPipes, TheClientPullsTheFirstChunkWhileTheManagerWaitsForIt) {
   EXPECT_EQ(state.status(), status::kAsyncCallPending);
   manager_->clientGot.set();
   std::vector<int32_t> got(buffer.begin(), buffer.begin() + static_cast<long>(n));
-  for (;;) {
-    ASSERT_EQ(values.pullWait(buffer, n, 10s), status::kOk);
-    if (n == 0) break;
-    got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
-  }
+  ASSERT_EQ(pullAll(values, got, buffer.size()), status::kOk);
   ASSERT_TRUE(state.wait(10s));
   int32_t result = 0;
   EXPECT_EQ(state.complete(&result), status::kOk);
@@ -247,14 +243,7 @@ TEST_F(AsyncClientPipes, PipeOrderAndDisciplineAreEnforcedOnTheClient) {
   EXPECT_EQ(state.complete(&result), midlrt::ndr::kRpcXPipeDisciplineError);
   EXPECT_EQ(joined.pull(buffer, n), status::kInvalidAsyncHandle) << "the call is over";
 
-  AsyncPipe<int32_t> values;
-  int32_t count = 0;
-  ASSERT_EQ(Pipes::Sum(state, binding_, 2, values, count), status::kOk);
-  EXPECT_EQ(values.push(std::vector<int32_t>{5, 6}), status::kOk);
-  EXPECT_EQ(values.push({}), status::kOk);
-  ASSERT_TRUE(state.wait(10s));
-  EXPECT_EQ(state.complete(&result), status::kOk);
-  EXPECT_EQ(result, 22);
+  EXPECT_EQ(asyncSum(state, binding_, 2, {5, 6}), 22);
 }
 
 // The manager fails in the middle of an upload: the fault reaches the client's pushes, and complete()
@@ -278,12 +267,7 @@ TEST_F(AsyncClientPipes, AManagerThatFailsMidUploadEndsThePushes) {
   EXPECT_EQ(s, completed);
 
   manager_->failAfterPulled = 0;
-  ASSERT_EQ(Pipes::Sum(state, binding_, 1, values, count), status::kOk);
-  EXPECT_EQ(values.push(chunk), status::kOk);
-  EXPECT_EQ(values.push({}), status::kOk);
-  ASSERT_TRUE(state.wait(10s));
-  EXPECT_EQ(state.complete(&sum), status::kOk);
-  EXPECT_EQ(sum, 1000);
+  EXPECT_EQ(asyncSum(state, binding_, 1, chunk), 1000);
 }
 
 // An abortive cancel in the middle of a download: pulls and complete() report it at once, and the server's
@@ -310,11 +294,7 @@ TEST_F(AsyncClientPipes, AnAbortiveCancelMidDownloadEndsPullsAndTheManagersPushe
   manager_->waitForClient = false;
   ASSERT_EQ(Pipes::Range(state, binding_, 0, 100, 10, values), status::kOk);
   std::vector<int32_t> got;
-  for (;;) {
-    ASSERT_EQ(values.pullWait(buffer, n, 10s), status::kOk);
-    if (n == 0) break;
-    got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
-  }
+  ASSERT_EQ(pullAll(values, got, buffer.size()), status::kOk);
   ASSERT_TRUE(state.wait(10s));
   EXPECT_EQ(state.complete(&result), status::kOk);
   EXPECT_EQ(got.size(), 100u);
@@ -415,13 +395,7 @@ TEST(AsyncPipesBothSides, AClientsCancelMidUploadReachesTheManagersPull) {
   EXPECT_EQ(state.complete(&sum), status::kCallCancelled);
   for (int i = 0; i < 200 && manager->pullFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(manager->pullFailed.load(), status::kCallCancelled);
-  // The server serves on.
-  ASSERT_EQ(Pipes::Sum(state, binding, 2, values, count), status::kOk);
-  EXPECT_EQ(values.push(std::vector<int32_t>{1, 2, 3}), status::kOk);
-  EXPECT_EQ(values.push({}), status::kOk);
-  ASSERT_TRUE(state.wait(10s));
-  EXPECT_EQ(state.complete(&sum), status::kOk);
-  EXPECT_EQ(sum, 12);
+  EXPECT_EQ(asyncSum(state, binding, 2, {1, 2, 3}), 12) << "the server serves on";
   binding.reset();
   server.shutdown();
 }

@@ -19,6 +19,8 @@ using midlrt::async::AsyncState;
 using midlrt::async::ServerAsyncCall;
 using midlrt::rpc::ServerCall;
 using pipes_test::blocking;
+using pipes_test::pullAll;
+using pipes_test::pushAll;
 
 // What both managers do; the sync one returns the result, the async one completes with it from a thread.
 int32_t sum(int32_t scale, LONG_PIPE& values, int32_t& count) {
@@ -374,27 +376,6 @@ TEST_F(PipeCalls, InPipesAreReadInDeclarationOrder) {
     std::vector<int32_t> expected = first;
     expected.insert(expected.end(), second.begin(), second.end());
     EXPECT_EQ(joined, expected);
-  }
-}
-
-// Pushes `values` in chunks of `chunk`, then ends the pipe; the first status that is not kOk.
-template <class T>
-uint32_t pushAll(midlrt::async::AsyncPipe<T>& pipe, const std::vector<T>& values, size_t chunk) {
-  for (size_t i = 0; i < values.size(); i += chunk)
-    if (uint32_t s = pipe.push(std::span<const T>(values).subspan(i, std::min(chunk, values.size() - i))))
-      return s;
-  return pipe.push({});
-}
-
-// Pulls to the end of the pipe, `chunk` elements at a time (waiting for each); the status that ended it.
-template <class T>
-uint32_t pullAll(midlrt::async::AsyncPipe<T>& pipe, std::vector<T>& out, size_t chunk) {
-  std::vector<T> buffer(chunk);
-  for (;;) {
-    size_t n = 0;
-    if (uint32_t s = pipe.pullWait(buffer, n, std::chrono::seconds(10))) return s;
-    if (n == 0) return 0;
-    out.insert(out.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
   }
 }
 

@@ -42,6 +42,41 @@ midlrt::ndr::Pipe<T> blocking(midlrt::async::AsyncPipe<T>& pipe) {
       [&pipe, check](std::span<const T> chunk) { check(pipe.push(chunk)); });
 }
 
+// Pushes `values` in chunks of `chunk`, then ends the pipe; the first status that is not kOk.
+template <class T>
+inline uint32_t pushAll(midlrt::async::AsyncPipe<T>& pipe, const std::vector<T>& values, size_t chunk) {
+  for (size_t i = 0; i < values.size(); i += chunk)
+    if (uint32_t s = pipe.push(std::span<const T>(values).subspan(i, std::min(chunk, values.size() - i))))
+      return s;
+  return pipe.push({});
+}
+
+// Pulls to the end of the pipe, `chunk` elements at a time (waiting for each); the status that ended it.
+template <class T>
+inline uint32_t pullAll(midlrt::async::AsyncPipe<T>& pipe, std::vector<T>& out, size_t chunk) {
+  std::vector<T> buffer(chunk);
+  for (;;) {
+    size_t n = 0;
+    if (uint32_t s = pipe.pullWait(buffer, n, std::chrono::seconds(10))) return s;
+    if (n == 0) return 0;
+    out.insert(out.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+  }
+}
+
+// Sum(scale) of `values` through an [async] call on `state`, pushed in one chunk: its result, after checking
+// that every step succeeded (a client's call that must simply work, e.g. after a failed one).
+inline int32_t asyncSum(midlrt::async::AsyncState& state, const midlrt::Binding& binding, int32_t scale,
+                        const std::vector<int32_t>& values) {
+  midlrt::async::AsyncPipe<int32_t> pipe;
+  int32_t count = 0, result = 0;
+  EXPECT_EQ(Pipes::Sum(state, binding, scale, pipe, count), 0u);
+  EXPECT_EQ(pushAll(pipe, values, values.size() + 1), 0u);
+  EXPECT_TRUE(state.wait(10s));
+  EXPECT_EQ(state.complete(&result), 0u);
+  EXPECT_EQ(count, static_cast<int32_t>(values.size()));
+  return result;
+}
+
 // Sum records how far it has pulled, and can wait between pulls (a slow consumer).
 class RecordingPipes : public PipesSync_Manager {
  public:
