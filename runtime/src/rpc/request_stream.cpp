@@ -56,7 +56,6 @@ bool RequestStream::feed(const uint8_t* data, size_t size, bool last) {
   if (last) complete_ = true;
   if (finished_ || aborted_) return false;
   incoming_.insert(incoming_.end(), data, data + size);
-  cv_.notify_one();
   if (last || incoming_.size() - kHeadroom < windowBytes_) return false;
   pausedConn_ = true;
   return true;
@@ -68,6 +67,8 @@ void RequestStream::tellChanged() {
     std::lock_guard lk(mu_);
     changed = changed_;
   }
+  // Outside the lock: a reader woken while it is held would preempt this thread only to wait for it.
+  cv_.notify_one();
   if (changed) changed();
 }
 

@@ -41,9 +41,10 @@ class RequestStream final : public StreamedRequest {
   bool taken() override;
 
   // I/O thread: a fragment's stub data. Returns true when the connection must stop reading until next()
-  // takes what came (the stream's window is full).
+  // takes what came (the stream's window is full). The reader learns of it at tellChanged().
   bool feed(const uint8_t* data, size_t size, bool last);
-  // I/O thread, after feed() and after pausing the connection if it said so: runs the neverWait() hook.
+  // I/O thread, after the feed()s of a read round and after pausing the connection if one said so: wakes a
+  // waiting next() and runs the neverWait() hook.
   void tellChanged();
   // The call's connection closed, or the call was cancelled: next() throws RPC_S_CALL_CANCELLED from now on.
   void abort();

@@ -162,7 +162,8 @@ bool ServerImpl::feedStream(const std::shared_ptr<ServerConn>& c, uint32_t callI
     c->streamPaused = true;
     c->updateEventsLocked();
   }
-  stream->tellChanged();  // after the pause, which a pull the hook makes may lift
+  // Its reader is told when this read round ends (after the pause, which a pull the hook makes may lift).
+  if (c->fed.empty() || c->fed.back() != stream) c->fed.push_back(std::move(stream));
   return true;
 }
 

@@ -62,6 +62,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // Owned by the I/O thread.
   std::unique_ptr<uint8_t[]> rbuf;
+  size_t rcap = 0;  // rbuf's size: larger while a streamed request arrives
   size_t rbeg = 0;
   size_t rend = 0;
   bool bound = false;
@@ -73,6 +74,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   std::unordered_map<uint32_t, Partial> partial;
   // Streamed calls whose request is still arriving (dispatched at their first fragment), by call_id.
   std::unordered_map<uint32_t, std::shared_ptr<RequestStream>> streams;
+  // Streams fed during this read round: their readers are woken once, when the round ends, not per fragment.
+  std::vector<std::shared_ptr<RequestStream>> fed;
   size_t reassemblyBytes = 0;  // capacity of every Partial's data, counted in ServerImpl::reassemblyBytes too
   bool inReady = false;        // in ServerImpl::ready: whole PDUs wait in rbuf for the next turn
   // Read timeout: whether the connection is inside a PDU or a fragmented request, and since when no PDU has

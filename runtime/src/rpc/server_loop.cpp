@@ -16,7 +16,9 @@ namespace midlrt::rpc::detail {
 
 namespace {
 constexpr size_t kReadBufferSize =
-    128 * 1024;                      // two maximal fragments: a partial PDU always fits after compaction
+    128 * 1024;  // two maximal fragments: a partial PDU always fits after compaction
+// While a streamed request arrives: a read round of 16 fragments wakes the stream's reader once.
+constexpr size_t kStreamReadBufferSize = 1024 * 1024;
 constexpr int kPdusPerTurn = 64;     // PDUs one connection may have handled before the others get a turn
 constexpr int kAcceptsPerTurn = 64;  // connections accepted from one listener per turn
 constexpr std::chrono::milliseconds kAcceptRetry{250};  // out of descriptors: try accepting again after this
@@ -259,6 +261,7 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
   c->streams.clear();
   c->contexts.clear();  // drops the dispatchers: calls a stub still holds must not keep them alive in a cycle
   c->rbuf.reset();
+  c->rcap = 0;
   for (auto& [id, call] : calls) call->markCancelled(true);
   if (c->association) {
     c->association->runCloseHooks();
@@ -304,10 +307,17 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c, uint32_t event
     if (events & (EPOLLHUP | EPOLLERR)) closeConnection(c);  // the peer is gone: nothing will drain
     return;
   }
-  if (!c->rbuf) c->rbuf.reset(new uint8_t[kReadBufferSize]);
+  // Between rounds only a partial PDU (less than one fragment) is left in the buffer, at its front.
+  const size_t want = c->streams.empty() ? kReadBufferSize : kStreamReadBufferSize;
+  if (c->rcap != want && c->rend <= want) {
+    std::unique_ptr<uint8_t[]> b(new uint8_t[want]);
+    if (c->rend != 0) std::memcpy(b.get(), c->rbuf.get(), c->rend);
+    c->rbuf = std::move(b);
+    c->rcap = want;
+  }
   ssize_t n;
   do {
-    n = ::recv(c->fd, c->rbuf.get() + c->rend, kReadBufferSize - c->rend, 0);
+    n = ::recv(c->fd, c->rbuf.get() + c->rend, c->rcap - c->rend, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
   if (n <= 0) {
@@ -367,6 +377,9 @@ void ServerImpl::processBuffer(const std::shared_ptr<ServerConn>& c) {
     c->rbeg += v.header.fragLength;
     progressed = true;
   }
+  // One wake-up per stream and round: a reader woken per fragment would cost two thread switches each.
+  for (std::shared_ptr<RequestStream>& s : c->fed) s->tellChanged();
+  c->fed.clear();
   if (!ok) {
     closeAfterAnswer(c);
     return;
