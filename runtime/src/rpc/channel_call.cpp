@@ -97,7 +97,8 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
 }  // namespace
 
 // The request of a streamed call, sent as the application's writer fills it: each flush sends what was
-// written so far (in fragments of the connection's max_xmit_frag) and drops it from the message; finish()
+// written so far (in fragments of the connection's max_xmit_frag, fitted to TCP's segments: each fragment
+// is a write of its own) and drops it from the message; finish()
 // sends the rest with PFC_LAST_FRAG. alloc_hint is 0 throughout: the request's length is not known yet.
 class RequestStreamer final : public ndr::EncoderSink {
  public:
@@ -107,7 +108,6 @@ class RequestStreamer final : public ndr::EncoderSink {
     q_.opnum = opnum;
     if (object != nullptr) q_.object = *object;
     headerSize_ = pdu::requestHeaderSize(q_);
-    maxBody_ = (size_t{c.xmitFrag} - headerSize_) & ~size_t{7};
   }
 
   void flush(ndr::Encoder& e) override {
@@ -121,6 +121,8 @@ class RequestStreamer final : public ndr::EncoderSink {
 
  private:
   bool send(ndr::Encoder& e, bool last) {
+    if (sends_++ % kSendsPerFit == 0)
+      maxBody_ = (segmentFittedFragment(conn_.fd, conn_.xmitFrag) - headerSize_) & ~size_t{7};
     ndr::Buffer& b = e.buffer();
     // A chunk leaves as soon as it is pulled: all of it when it does not fill a fragment, else the whole
     // fragments (the rest goes with the next chunk, which a fast producer has ready: one PDU per fragment's
@@ -156,8 +158,10 @@ class RequestStreamer final : public ndr::EncoderSink {
   ClientConn& conn_;
   uint32_t callId_;
   pdu::Request q_;
+  static constexpr unsigned kSendsPerFit = 16;  // how often the fragment size follows TCP's segment size
   size_t headerSize_ = 0;
   size_t maxBody_ = 0;
+  unsigned sends_ = 0;
   bool sentAny_ = false;
   bool broken_ = false;
   std::vector<uint8_t> headers_;

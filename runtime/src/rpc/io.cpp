@@ -12,11 +12,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <utility>
 
+#include "midlrt/rpc/pdu.h"
 #include "midlrt/rpc/status.h"
 
 namespace midlrt::rpc::detail {
@@ -256,6 +258,37 @@ OutQueue::Result OutQueue::flush(int fd) {
   }
   clear();
   return Result::kDone;
+}
+
+size_t segmentFittedFragment(int fd, size_t frag) {
+  int mss = 0;
+  socklen_t len = sizeof mss;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) != 0 || mss <= 0) return frag;  // not TCP
+  const auto segment = static_cast<size_t>(mss);
+  if (frag <= segment || frag % segment >= segment / 2) return frag;
+  return std::max(frag / segment * segment, size_t{pdu::kMinFragSize});
+}
+
+OutQueue::Result OutQueue::writeOrCopy(int fd, const iovec* iov, size_t count) {
+  size_t written = 0;
+  if (empty()) {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = std::min<size_t>(count, IOV_MAX);
+    ssize_t n;
+    do {
+      n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return Result::kError;
+    if (n > 0) written = static_cast<size_t>(n);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    const size_t skip = std::min(written, iov[i].iov_len);
+    written -= skip;
+    if (skip < iov[i].iov_len)
+      appendCopy(static_cast<const uint8_t*>(iov[i].iov_base) + skip, iov[i].iov_len - skip);
+  }
+  return empty() ? Result::kDone : flush(fd);
 }
 
 bool writeAll(int fd, iovec* iov, int count) {

@@ -35,6 +35,12 @@ CallerInfo callerOf(int fd, bool inProcess);
 int acceptFrom(int listenFd);
 void setNoDelay(int fd);
 void setNonBlocking(int fd);
+// The fragment size for PDUs written one write at a time (a streamed call's): `frag`, or on TCP the whole
+// segments below it when its last segment would be less than half full. With TCP_NODELAY each write's
+// last segment leaves alone: 65528-byte fragments over loopback's 65483-byte segments cost two packets
+// each and about a third of the throughput. TCP's segment size moves (Linux bounds it by half the peer's
+// largest window), so writers ask again now and then.
+size_t segmentFittedFragment(int fd, size_t frag);
 
 // Outgoing bytes: small PDUs are copied into one arena (consecutive ones form a single iovec), large
 // bodies are referenced in place and kept alive by `keep`. flush() writes everything queued with as few
@@ -48,6 +54,9 @@ class OutQueue {
   void clear();
   enum class Result { kDone, kWouldBlock, kError };
   Result flush(int fd);
+  // With the queue empty: writes `iov` without waiting and queues copies of what the socket did not take
+  // (otherwise copies all of it behind what is queued, then flushes).
+  Result writeOrCopy(int fd, const iovec* iov, size_t count);
 
  private:
   struct Segment {

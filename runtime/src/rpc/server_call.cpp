@@ -13,8 +13,7 @@ namespace {
 // buffer.
 class ResponseSink final : public ndr::EncoderSink {
  public:
-  ResponseSink(ServerConn& conn, ServerCall& call)
-      : conn_(conn), call_(call), maxBody_(conn.maxResponseBody()) {}
+  ResponseSink(ServerConn& conn, ServerCall& call) : conn_(conn), call_(call) {}
   void flush(ndr::Encoder& e) override {
     // A push on the server's I/O thread cannot wait for the peer without stopping the loop that writes:
     // its chunks are sent with the rest of the response.
@@ -22,10 +21,11 @@ class ResponseSink final : public ndr::EncoderSink {
     // A chunk leaves as soon as it is pushed: all of it when it does not fill a fragment, else the whole
     // fragments (the rest goes with the next chunk). Never the last few bytes short of a multiple of 8, so
     // that what the encoder keeps stays aligned.
+    if (flushes_++ % kFlushesPerFit == 0) maxBody_ = conn_.streamedResponseBody();
     const size_t held = e.buffer().size() - e.origin();
     const size_t n = held >= maxBody_ ? held / maxBody_ * maxBody_ : held & ~size_t{7};
     if (n == 0) return;
-    if (!conn_.sendResponsePart(call_, e.buffer().data() + e.origin(), n))
+    if (!conn_.sendResponsePart(call_, e.buffer().data() + e.origin(), n, maxBody_))
       throw RpcError(status::kCallCancelled,
                      "the client is gone: the call was orphaned or its connection closed");
     e.discardFront(n);
@@ -34,7 +34,9 @@ class ResponseSink final : public ndr::EncoderSink {
  private:
   ServerConn& conn_;
   ServerCall& call_;
-  const size_t maxBody_;
+  static constexpr unsigned kFlushesPerFit = 16;  // how often the fragment size follows TCP's segment size
+  unsigned flushes_ = 0;
+  size_t maxBody_ = 0;
 };
 }  // namespace
 }  // namespace detail

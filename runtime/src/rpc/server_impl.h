@@ -101,21 +101,29 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
-  // Queues `n` bytes of a call's response as fragments: the first with PFC_FIRST_FRAG when `first`, the last
-  // with PFC_LAST_FRAG when `last`; `keep` owns the bytes (null: they are copied).
-  void appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, bool first, bool last,
-                             std::shared_ptr<const void> keep);
-  // A streamed call's response fragments, carrying the `n` bytes at `body`: queued, then waits while the
-  // peer has more than maxUnsentResponseBytes unsent. False when the connection is closed or the call
-  // orphaned (nothing is sent then).
-  bool sendResponsePart(ServerCall& call, const uint8_t* body, size_t n);
-  // The largest stub data a response fragment carries (a multiple of 8).
-  size_t maxResponseBody();
+  // Queues `n` bytes of a call's response as fragments of at most `maxBody` bytes: the first with
+  // PFC_FIRST_FRAG when `first`, the last with PFC_LAST_FRAG when `last`; `keep` owns the bytes (null: they
+  // are copied).
+  void appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody, bool first,
+                             bool last, std::shared_ptr<const void> keep);
+  // A streamed call's response fragments (of `maxBody` bytes), carrying the `n` bytes at `body`: written,
+  // or queued (copied) when the socket does not take them at once, then waits while the peer has more than
+  // maxUnsentResponseBytes unsent. False when the connection is closed or the call orphaned (nothing is sent
+  // then).
+  bool sendResponsePart(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody);
+  // The largest stub data a fragment of a streamed response carries (a multiple of 8): the negotiated
+  // size, fitted to TCP's segments (segmentFittedFragment).
+  size_t streamedResponseBody();
   void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
   // A fault for a request refused before it became a call (it carries PFC_DID_NOT_EXECUTE).
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);
   void flushMaybeLocked();
   void flushLocked();
+  // After a write of what was `before` bytes: progress for the send timeout, EPOLLOUT when the socket is
+  // full, the queue dropped on an error (the I/O thread then closes).
+  void afterWriteLocked(OutQueue::Result r, size_t before);
+  std::vector<uint8_t> partHeaders_;  // sendResponsePart's, under mu
+  std::vector<iovec> partIov_;
   bool pausedLocked() const { return readPaused || streamPaused; }
   // Sets the epoll events from readPaused, streamPaused and pollOut.
   void updateEventsLocked();

@@ -17,6 +17,10 @@ void ServerConn::flushLocked() {
   if (closed || out.empty()) return;
   const size_t before = out.pendingBytes();
   auto r = out.flush(fd);
+  afterWriteLocked(r, before);
+}
+
+void ServerConn::afterWriteLocked(OutQueue::Result r, size_t before) {
   if (out.pendingBytes() < before) {
     sendProgress = std::chrono::steady_clock::now();
     drainedCv.notify_all();
@@ -43,9 +47,8 @@ void ServerConn::flushMaybeLocked() {
   flushLocked();
 }
 
-void ServerConn::appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, bool first, bool last,
-                                       std::shared_ptr<const void> keep) {
-  const size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+void ServerConn::appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody,
+                                       bool first, bool last, std::shared_ptr<const void> keep) {
   // A response sent whole announces what is left from each fragment on; a streamed one does not know
   // (alloc_hint 0: MS-RPCE 2.2.2, "alloc_hint Interpretation", allows it).
   const bool hint = first && last;
@@ -96,23 +99,41 @@ void ServerConn::sendResponse(ServerCall& call) {
     }
   } else {
     // Fragments; after streamed ones, the rest of the response.
-    appendFragmentsLocked(call, body, n, !call.responseStarted_, true, call.shared_from_this());
+    appendFragmentsLocked(call, body, n, maxBody, !call.responseStarted_, true, call.shared_from_this());
   }
   flushMaybeLocked();
 }
 
-size_t ServerConn::maxResponseBody() {
+size_t ServerConn::streamedResponseBody() {
   std::lock_guard lk(mu);
-  return (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+  return (segmentFittedFragment(fd, xmitFrag) - pdu::kResponseHeaderSize) & ~size_t{7};
 }
 
-bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t n) {
+bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody) {
   std::unique_lock lk(mu);
   if (closed || call.orphaned_.load()) return false;
-  appendFragmentsLocked(call, body, n, !call.responseStarted_, false,
-                        nullptr);  // copied: the encoder reuses its buffer
+  if (out.empty()) {
+    // Written straight from the encoder's buffer: only what the socket does not take now is copied.
+    pdu::Response r;
+    r.contextId = call.contextId_;
+    const size_t frags = (n + maxBody - 1) / maxBody;
+    partHeaders_.resize(frags * pdu::kResponseHeaderSize);
+    partIov_.clear();
+    for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
+      const size_t len = std::min(maxBody, n - off);
+      uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
+      const uint8_t flags = !call.responseStarted_ && i == 0 ? pdu::kFirstFrag : 0;
+      pdu::encodeResponseHeader(h, flags, call.callId_, r, len);  // alloc_hint 0: the length is not known
+      partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
+      partIov_.push_back(iovec{const_cast<uint8_t*>(body + off), len});
+    }
+    afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), n + partHeaders_.size());
+  } else {
+    appendFragmentsLocked(call, body, n, maxBody, !call.responseStarted_, false,
+                          nullptr);  // copied: the encoder reuses its buffer
+    flushLocked();
+  }
   call.responseStarted_ = true;
-  flushLocked();
   // Flow control: the manager's push waits while the peer has not taken what is queued.
   const size_t limit = server->opts.maxUnsentResponseBytes;
   drainedCv.wait(lk, [&] { return closed || call.orphaned_.load() || out.pendingBytes() <= limit; });

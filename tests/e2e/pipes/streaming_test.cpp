@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 
 #include "midlrt/rpc/pdu.h"
 #include "recording_pipes.h"
@@ -78,16 +80,6 @@ class SilentPeer {
   // The type and (for a fault) status of the next PDU; type 255 when none came within 5 s.
   std::pair<uint8_t, uint32_t> next() {
     std::vector<uint8_t> pdu(16);
-    auto readAll = [&](uint8_t* p, size_t n) {
-      pollfd pf{fd_, POLLIN, 0};
-      for (size_t got = 0; got < n;) {
-        if (::poll(&pf, 1, 5000) <= 0) return false;
-        ssize_t r = ::recv(fd_, p + got, n - got, 0);
-        if (r <= 0) return false;
-        got += static_cast<size_t>(r);
-      }
-      return true;
-    };
     if (!readAll(pdu.data(), 16)) return {255, 0};
     const size_t length = pdu[8] | pdu[9] << 8;
     pdu.resize(std::max<size_t>(length, 16));
@@ -95,6 +87,20 @@ class SilentPeer {
     uint32_t status = 0;
     if (pdu[2] == 3 && pdu.size() >= 28) std::memcpy(&status, pdu.data() + 24, 4);
     return {pdu[2], status};
+  }
+  // The lengths of the response fragments of the call call() sent, up to the one with PFC_LAST_FRAG (empty
+  // when something else came, or nothing within 5 s).
+  std::vector<size_t> responseFragments() {
+    std::vector<size_t> lengths;
+    std::vector<uint8_t> pdu;
+    while (true) {
+      pdu.resize(16);
+      if (!readAll(pdu.data(), 16) || pdu[2] != 2) return {};
+      pdu.resize(pdu[8] | pdu[9] << 8);
+      if (pdu.size() < 16 || !readAll(pdu.data() + 16, pdu.size() - 16)) return {};
+      lengths.push_back(pdu.size());
+      if (pdu[3] & midlrt::rpc::pdu::kLastFrag) return lengths;
+    }
   }
   // Sends an orphaned PDU for the request call() sent.
   bool orphan() {
@@ -105,12 +111,140 @@ class SilentPeer {
   }
 
  private:
+  bool readAll(uint8_t* p, size_t n) {
+    pollfd pf{fd_, POLLIN, 0};
+    for (size_t got = 0; got < n;) {
+      if (::poll(&pf, 1, 5000) <= 0) return false;
+      ssize_t r = ::recv(fd_, p + got, n - got, 0);
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
+  }
   bool sendAll(const std::vector<uint8_t>& b) {
     return ::send(fd_, b.data(), b.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(b.size());
   }
   int fd_ = -1;
   bool connected_ = false;
 };
+
+// A raw server for one connection: it accepts PipesSync's bind, records the lengths of one request's
+// fragments, and answers it with `stub`.
+class RecordingServer {
+ public:
+  explicit RecordingServer(std::vector<uint8_t> stub) : stub_(std::move(stub)) {
+    listenFd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listenFd_, 1) != 0 ||
+        ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      throw std::runtime_error("listen");
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~RecordingServer() {
+    ::shutdown(listenFd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    ::close(listenFd_);
+  }
+  // After the client closed its connection: the server has served it.
+  void join() { thread_.join(); }
+  std::string binding() const { return "ncacn_ip_tcp:127.0.0.1[" + std::to_string(port_) + "]"; }
+  std::vector<size_t> fragments;  // the request's, after join()
+
+ private:
+  void serve() {
+    const int fd = ::accept(listenFd_, nullptr, nullptr);
+    if (fd < 0) return;
+    std::vector<uint8_t> pdu, out;
+    auto read = [&] {
+      pdu.resize(16);
+      if (!readAll(fd, pdu.data(), 16)) return false;
+      pdu.resize(pdu[8] | pdu[9] << 8);
+      return pdu.size() >= 16 && readAll(fd, pdu.data() + 16, pdu.size() - 16);
+    };
+    using namespace midlrt::rpc::pdu;
+    while (read()) {
+      const uint32_t callId = pdu[12] | pdu[13] << 8 | pdu[14] << 16 | uint32_t{pdu[15]} << 24;
+      if (pdu[2] == static_cast<uint8_t>(PType::kBind)) {
+        BindAck ack;
+        ack.assocGroupId = 0x1234;
+        ack.results.push_back(ContextResultEntry{ContextResult::kAcceptance, 0, midlrt::rpc::kNdr20Syntax});
+        out.clear();
+        encodeBindAck(out, PType::kBindAck, kFirstFrag | kLastFrag | kConcMpx, callId, ack);
+        ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      } else if (pdu[2] == static_cast<uint8_t>(PType::kRequest)) {
+        fragments.push_back(pdu.size());
+        if ((pdu[3] & kLastFrag) == 0) continue;
+        out.resize(kResponseHeaderSize);
+        encodeResponseHeader(out.data(), kFirstFrag | kLastFrag, callId, Response{}, stub_.size());
+        out.insert(out.end(), stub_.begin(), stub_.end());
+        ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      }
+    }
+    ::close(fd);
+  }
+  static bool readAll(int fd, uint8_t* p, size_t n) {
+    for (size_t got = 0; got < n;) {
+      ssize_t r = ::recv(fd, p + got, n - got, 0);
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
+  }
+
+  std::vector<uint8_t> stub_;
+  int listenFd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// The segment size of a warmed-up loopback TCP connection, as its sender sees it: a probe connection that
+// carries 8 MiB. (A receiver's own TCP_MAXSEG says nothing about what its peer sends.)
+size_t loopbackSegmentSize() {
+  const int l = ::socket(AF_INET, SOCK_STREAM, 0), c = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int mss = 0;
+  if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(l, 1) == 0 &&
+      ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) == 0 &&
+      ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const int s = ::accept(l, nullptr, nullptr);
+    std::thread drain([s] {
+      std::vector<uint8_t> sink(1 << 20);
+      while (::recv(s, sink.data(), sink.size(), 0) > 0) {
+      }
+    });
+    const std::vector<uint8_t> block(1 << 20, 1);
+    for (int i = 0; i < 8; ++i) ::send(c, block.data(), block.size(), MSG_NOSIGNAL);
+    len = sizeof mss;
+    ::getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &mss, &len);
+    ::shutdown(c, SHUT_WR);
+    drain.join();
+    ::close(s);
+  }
+  ::close(c);
+  ::close(l);
+  return static_cast<size_t>(mss);
+}
+
+// Over TCP, each fragment of a streamed call is its own write, and with TCP_NODELAY a write's last segment
+// leaves alone: the fragments a stream is cut into fit whole segments (on loopback, 65480 bytes rather
+// than the 65528 negotiated, which costs a second, 45-byte packet per fragment). TCP's segment size grows
+// while the connection warms up, so the second half of a 16 MiB transfer is checked.
+void expectFragmentsFitSegments(const std::vector<size_t>& fragments) {
+  const size_t segment = loopbackSegmentSize();
+  ASSERT_GT(fragments.size(), 200u);
+  ASSERT_GT(segment, 1000u);
+  for (size_t i = fragments.size() / 2; i + 1 < fragments.size(); ++i) {
+    ASSERT_LE(fragments[i], segment) << "fragment " << i << " of " << fragments.size();
+    ASSERT_GT(fragments[i], segment / 2) << "fragment " << i << " of " << fragments.size();
+  }
+}
 
 uint16_t portOf(const std::string& binding) {
   return static_cast<uint16_t>(std::stoi(binding.substr(binding.find('[') + 1)));
@@ -461,4 +595,42 @@ TEST_F(StreamingPipes, StreamedRequestsStillArrivingAreBoundedPerConnection) {
   EXPECT_EQ(type, 3);  // fault
   EXPECT_EQ(status, midlrt::rpc::status::kServerTooBusy);
   EXPECT_TRUE(manager_->waitPulled(2, 10s));
+}
+
+TEST_F(StreamingPipes, AStreamedResponsesFragmentsFitTcpSegments) {
+  start();
+  SilentPeer peer(portOf(endpoint_));
+  // Range(first 0, count 4M, chunk 16384): 16 MiB in 64 KiB chunks.
+  ASSERT_TRUE(peer.call(1, {0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0x40, 0, 0}));
+  const std::vector<size_t> fragments = peer.responseFragments();
+  expectFragmentsFitSegments(fragments);
+}
+
+TEST(StreamingPipesWire, AStreamedRequestsFragmentsFitTcpSegments) {
+  RecordingServer server({0, 0, 0x40, 0, 7, 0, 0, 0});  // count 4 M, result 7
+  midlrt::Binding b = midlrt::rpc::Channel::create(server.binding());
+  std::atomic<size_t> produced{0};
+  LONG_PIPE values = ones(size_t{4} << 20, produced);
+  int32_t count = 0;
+  EXPECT_EQ(PipesSync::Sum(b, 1, values, count), 7);
+  EXPECT_EQ(count, 4 << 20);
+  b.reset();
+  server.join();
+  expectFragmentsFitSegments(server.fragments);
+}
+
+// A client that stops reading now and then fills the server's socket: the pushes written only in part
+// queue the rest, and every value still arrives once and in order.
+TEST_F(StreamingPipes, AClientThatPausesGetsEveryValueInOrder) {
+  start();
+  int32_t expected = 0;
+  bool inOrder = true;
+  size_t chunks = 0;
+  LONG_PIPE values = LONG_PIPE::sink([&](std::span<const int32_t> c) {
+    for (int32_t v : c) inOrder = inOrder && v == expected++;
+    if (++chunks % 64 == 0) std::this_thread::sleep_for(30ms);
+  });
+  EXPECT_EQ(PipesSync::Range(binding_, 0, 4 << 20, 16384, values), 4 << 20);
+  EXPECT_TRUE(inOrder);
+  EXPECT_EQ(expected, 4 << 20);
 }
