@@ -94,10 +94,13 @@ void rawServeConnection(int fd) {
       std::memcpy(&len, in.data() + pos, 4);
       if (have - pos < 4 + size_t{len}) break;
       const uint8_t* body = in.data() + pos + 4;
-      if (len == 16 && std::memcmp(body, "DOWNLOAD", 8) == 0) {  // W6's floor: send that many bytes
+      if ((len == 16 || len == 20) && std::memcmp(body, "DOWNLOAD", 8) == 0) {
+        // W6's floor: send that many bytes, in writes of 1 MiB or of the size asked for.
         uint64_t left;
         std::memcpy(&left, body + 8, 8);
-        std::vector<uint8_t> block(1 << 20, 0x5a);
+        uint32_t write = 1 << 20;
+        if (len == 20) std::memcpy(&write, body + 16, 4);
+        std::vector<uint8_t> block(write, 0x5a);
         while (left > 0) {
           const size_t n = static_cast<size_t>(std::min<uint64_t>(left, block.size()));
           if (!writeFull(fd, block.data(), n)) break;
@@ -218,6 +221,11 @@ void serverProcess(int cpu, int reportFd, int stopFd) {
   }
   server.shutdown();
   std::_Exit(0);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 // Peak resident memory (VmHWM, MiB) of a process since resetPeak (Linux: clear_refs 5 resets it to the
@@ -380,8 +388,10 @@ double pipelinedGenerated(const std::shared_ptr<Channel>& ch, int total) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000, w6MiB = 1024;
-  std::string only;  // w1 ... w6: run just that workload
+  int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000, w6MiB = 1024,
+      w6Rounds = 5;
+  std::string only;                                      // w1 ... w6: run just that workload
+  std::string w6Rows = ",up,down,async-up,async-down,";  // W6's rows to run (the floors always run)
   bool floors = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -392,7 +402,9 @@ int main(int argc, char** argv) {
     if (a == "--pipelined") pipelined = v;
     if (a == "--bulk") bulk = v;
     if (a == "--w6-mib") w6MiB = std::max(1, v);
+    if (a == "--w6-rounds") w6Rounds = std::max(1, v);
     if (a == "--only") only = argv[i + 1];
+    if (a == "--w6-rows") w6Rows = "," + std::string(argv[i + 1]) + ",";
     if (a == "--floors") floors = v != 0;
   }
   int report[2], stop[2];
@@ -542,107 +554,162 @@ int main(int argc, char** argv) {
     std::printf("  generated, [in] pipe     %8.1f MB/s   (%.2fx floor)\n", pipeMBs, pipeMBs / floorMBs);
     std::printf("  generated, [in] array    %8.1f MB/s   (%.2fx floor)\n\n", arrayMBs, arrayMBs / floorMBs);
   }
-  // W6: 1 GiB through one [in] pipe, then through one [out] pipe, with both processes' peak memory.
+  // W6: 1 GiB through one [in] pipe, then through one [out] pipe, with both processes' peak memory. The
+  // floors move a lot on a shared machine, so each round measures them again beside its rows, and the
+  // figures are the rounds' medians (ratios taken within a round).
   if (only.empty() || only == "w6") {
     const uint64_t total = uint64_t{static_cast<unsigned>(w6MiB)} << 20;
     constexpr size_t kFrame = 960 * 1024;
     std::vector<uint8_t> frame(4 + kFrame, 0x5a);
     uint32_t flen = kFrame;
     std::memcpy(frame.data(), &flen, 4);
-    // Floors: the same bytes in 960 KiB frames, acknowledged at the end; and a raw stream from the server.
-    auto t0 = Clock::now();
-    const uint64_t frames = total / kFrame;
-    for (uint64_t i = 0; i < frames; ++i) writeFull(fd, frame.data(), frame.size());
-    std::vector<uint8_t> acks(12);
-    for (uint64_t i = 0; i < frames; ++i) readFull(fd, acks.data(), acks.size());
-    const double floorUp = double(frames * kFrame) / seconds(t0) / 1e6;
-    uint8_t ask[20] = {16, 0, 0, 0, 'D', 'O', 'W', 'N', 'L', 'O', 'A', 'D'};
-    std::memcpy(ask + 12, &total, 8);
-    std::vector<uint8_t> sink(1 << 20);
-    t0 = Clock::now();
-    writeFull(fd, ask, sizeof ask);
-    for (uint64_t left = total; left > 0;) {
-      ssize_t r = ::recv(fd, sink.data(), static_cast<size_t>(std::min<uint64_t>(left, sink.size())), 0);
-      if (r <= 0) die("floor download");
-      left -= static_cast<uint64_t>(r);
-    }
-    const double floorDown = double(total) / seconds(t0) / 1e6;
-
-    // Upload: the pull function fills each 64 KiB chunk (memset), the manager counts what it pulls.
+    const auto rate = [&](Clock::time_point t0) { return double(total) / seconds(t0) / 1e6; };
+    // Floors: the same bytes in 960 KiB frames, acknowledged at the end; and a raw stream from the server in
+    // 1 MiB writes. And the same with writes of one RPC fragment's size (65480 bytes, whole loopback TCP
+    // segments), the most a pipe that sends each chunk as it is produced writes at once.
+    constexpr size_t kFragmentWrite = 65480;
+    const auto floorUp = [&](size_t write) {
+      const uint64_t frames = total / kFrame;
+      auto t0 = Clock::now();
+      for (uint64_t i = 0; i < frames; ++i)
+        for (size_t off = 0; off < frame.size(); off += write)
+          writeFull(fd, frame.data() + off, std::min(write, frame.size() - off));
+      std::vector<uint8_t> acks(12);
+      for (uint64_t i = 0; i < frames; ++i) readFull(fd, acks.data(), acks.size());
+      return double(frames * kFrame) / seconds(t0) / 1e6;
+    };
+    const auto floorDown = [&](uint32_t write) {
+      uint8_t ask[24] = {20, 0, 0, 0, 'D', 'O', 'W', 'N', 'L', 'O', 'A', 'D'};
+      std::memcpy(ask + 12, &total, 8);
+      std::memcpy(ask + 20, &write, 4);
+      std::vector<uint8_t> sink(1 << 20);
+      auto t0 = Clock::now();
+      writeFull(fd, ask, sizeof ask);
+      for (uint64_t left = total; left > 0;) {
+        ssize_t r = ::recv(fd, sink.data(), static_cast<size_t>(std::min<uint64_t>(left, sink.size())), 0);
+        if (r <= 0) die("floor download");
+        left -= static_cast<uint64_t>(r);
+      }
+      return rate(t0);
+    };
     if (Bench::Add(ch, 1, 1) != 2) die("bad sum");  // connected and bound outside the measurement
-    resetPeak(::getpid());
-    resetPeak(pid);
-    Clock::time_point firstChunk{};
-    uint64_t produced = 0;
-    BYTE_PIPE up = BYTE_PIPE::source([&](std::span<uint8_t> b) {
-      if (produced == 0) firstChunk = Clock::now();
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(b.size(), total - produced));
-      std::memset(b.data(), 0x5a, n);
-      produced += n;
-      return n;
-    });
-    t0 = Clock::now();
-    if (Bench::Upload(ch, up) != static_cast<int64_t>(total)) die("bad upload");
-    const double upMBs = double(total) / seconds(t0) / 1e6;
-    const double firstPullMs = double(Bench::FirstPullAt(ch) - firstChunk.time_since_epoch().count()) / 1e6;
-    const double upClientPeak = peakMiB(::getpid()), upServerPeak = peakMiB(pid);
-
-    resetPeak(::getpid());
-    resetPeak(pid);
-    uint64_t received = 0;
-    BYTE_PIPE down = BYTE_PIPE::sink([&](std::span<const uint8_t> c) { received += c.size(); });
-    t0 = Clock::now();
-    Bench::Download(ch, static_cast<int64_t>(total), down);
-    if (received != total) die("bad download");
-    const double downMBs = double(total) / seconds(t0) / 1e6;
-    const double downClientPeak = peakMiB(::getpid()), downServerPeak = peakMiB(pid);
-
-    // The same through an [async] client's pipes: 64 KiB pushes, then 64 KiB pulls (waiting with pullWait).
-    resetPeak(::getpid());
-    resetPeak(pid);
-    midlrt::async::AsyncState state;
     std::vector<uint8_t> chunk(64 * 1024, 0x5a);
-    midlrt::async::AsyncPipe<uint8_t> asyncUp;
-    t0 = Clock::now();
-    if (BenchAsync::Upload(state, ch, asyncUp) != 0) die("issue failed");
-    for (uint64_t sent = 0; sent < total;) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), total - sent));
-      if (asyncUp.push(std::span<const uint8_t>(chunk.data(), n)) != 0) die("async push");
-      sent += n;
+    midlrt::async::AsyncState state;
+    double firstPullMs = 0;
+    // Upload: the pull function fills each 64 KiB chunk (memset), the manager counts what it pulls.
+    const auto up = [&] {
+      Clock::time_point firstChunk{};
+      uint64_t produced = 0;
+      BYTE_PIPE pipe = BYTE_PIPE::source([&](std::span<uint8_t> b) {
+        if (produced == 0) firstChunk = Clock::now();
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(b.size(), total - produced));
+        std::memset(b.data(), 0x5a, n);
+        produced += n;
+        return n;
+      });
+      auto t0 = Clock::now();
+      if (Bench::Upload(ch, pipe) != static_cast<int64_t>(total)) die("bad upload");
+      const double mbs = rate(t0);
+      firstPullMs = double(Bench::FirstPullAt(ch) - firstChunk.time_since_epoch().count()) / 1e6;
+      return mbs;
+    };
+    const auto down = [&] {
+      uint64_t received = 0;
+      BYTE_PIPE pipe = BYTE_PIPE::sink([&](std::span<const uint8_t> c) { received += c.size(); });
+      auto t0 = Clock::now();
+      Bench::Download(ch, static_cast<int64_t>(total), pipe);
+      if (received != total) die("bad download");
+      return rate(t0);
+    };
+    // The same through an [async] client's pipes: 64 KiB pushes, then 64 KiB pulls (waiting with pullWait).
+    const auto asyncUp = [&] {
+      midlrt::async::AsyncPipe<uint8_t> pipe;
+      auto t0 = Clock::now();
+      if (BenchAsync::Upload(state, ch, pipe) != 0) die("issue failed");
+      for (uint64_t sent = 0; sent < total;) {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), total - sent));
+        if (pipe.push(std::span<const uint8_t>(chunk.data(), n)) != 0) die("async push");
+        sent += n;
+      }
+      if (pipe.push({}) != 0) die("async push");
+      state.wait();
+      int64_t uploaded = 0;
+      if (state.complete(&uploaded) != 0 || uploaded != static_cast<int64_t>(total)) die("bad async upload");
+      return rate(t0);
+    };
+    const auto asyncDown = [&] {
+      midlrt::async::AsyncPipe<uint8_t> pipe;
+      uint64_t received = 0;
+      auto t0 = Clock::now();
+      if (BenchAsync::Download(state, ch, static_cast<int64_t>(total), pipe) != 0) die("issue failed");
+      for (size_t n = 1; n != 0;) {
+        if (pipe.pullWait(chunk, n) != 0) die("async pull");
+        received += n;
+      }
+      state.wait();
+      if (state.complete() != 0 || received != total) die("bad async download");
+      return rate(t0);
+    };
+    struct Row {
+      const char* name;
+      const char* label;
+      bool upload;
+      std::function<double()> run;
+      std::vector<double> mbs, ratio, fragmentRatio;
+      double clientPeak = 0, serverPeak = 0;
+    };
+    std::vector<Row> rows;
+    rows.push_back({"up", "upload,   [in] pipe", true, up, {}, {}, {}});
+    rows.push_back({"down", "download, [out] pipe", false, down, {}, {}, {}});
+    rows.push_back({"async-up", "upload,   async client", true, asyncUp, {}, {}, {}});
+    rows.push_back({"async-down", "download, async client", false, asyncDown, {}, {}, {}});
+    std::vector<double> floorsUp, floorsDown, fragmentFloorsUp, fragmentFloorsDown, firstPulls;
+    for (int round = 0; round < w6Rounds; ++round) {
+      floorsUp.push_back(floorUp(frame.size()));
+      floorsDown.push_back(floorDown(1u << 20));
+      fragmentFloorsUp.push_back(floorUp(kFragmentWrite));
+      fragmentFloorsDown.push_back(floorDown(kFragmentWrite));
+      for (Row& r : rows) {
+        if (w6Rows.find("," + std::string(r.name) + ",") == std::string::npos) continue;
+        resetPeak(::getpid());
+        resetPeak(pid);
+        const double mbs = r.run();
+        r.mbs.push_back(mbs);
+        r.ratio.push_back(mbs / (r.upload ? floorsUp.back() : floorsDown.back()));
+        r.fragmentRatio.push_back(mbs / (r.upload ? fragmentFloorsUp.back() : fragmentFloorsDown.back()));
+        r.clientPeak = std::max(r.clientPeak, peakMiB(::getpid()));
+        r.serverPeak = std::max(r.serverPeak, peakMiB(pid));
+        if (std::string(r.name) == "up") firstPulls.push_back(firstPullMs);
+      }
     }
-    if (asyncUp.push({}) != 0) die("async push");
-    state.wait();
-    int64_t uploaded = 0;
-    if (state.complete(&uploaded) != 0 || uploaded != static_cast<int64_t>(total)) die("bad async upload");
-    const double asyncUpMBs = double(total) / seconds(t0) / 1e6;
-    const double asyncUpClientPeak = peakMiB(::getpid()), asyncUpServerPeak = peakMiB(pid);
-    resetPeak(::getpid());
-    resetPeak(pid);
-    midlrt::async::AsyncPipe<uint8_t> asyncDown;
-    received = 0;
-    t0 = Clock::now();
-    if (BenchAsync::Download(state, ch, static_cast<int64_t>(total), asyncDown) != 0) die("issue failed");
-    for (size_t n = 1; n != 0;) {
-      if (asyncDown.pullWait(chunk, n) != 0) die("async pull");
-      received += n;
-    }
-    state.wait();
-    if (state.complete() != 0 || received != total) die("bad async download");
-    const double asyncDownMBs = double(total) / seconds(t0) / 1e6;
-    const double asyncDownClientPeak = peakMiB(::getpid()), asyncDownServerPeak = peakMiB(pid);
-    std::printf("W6 %d MiB through one pipe (MB/s; peak resident memory of each process, MiB)\n", w6MiB);
-    std::printf("  upload,   socket floor    %8.1f MB/s\n", floorUp);
-    std::printf("  upload,   [in] pipe       %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n",
-                upMBs, upMBs / floorUp, upClientPeak, upServerPeak);
-    std::printf("  first chunk produced -> manager's first pull: %.3f ms\n", firstPullMs);
-    std::printf("  download, socket floor    %8.1f MB/s\n", floorDown);
-    std::printf("  download, [out] pipe      %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n",
-                downMBs, downMBs / floorDown, downClientPeak, downServerPeak);
-    std::printf("  upload,   async client    %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n",
-                asyncUpMBs, asyncUpMBs / floorUp, asyncUpClientPeak, asyncUpServerPeak);
+    const auto range = [](const std::vector<double>& v) {
+      return std::make_pair(*std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+    };
     std::printf(
-        "  download, async client    %8.1f MB/s   (%.2fx floor)   client %.1f MiB, server %.1f MiB\n\n",
-        asyncDownMBs, asyncDownMBs / floorDown, asyncDownClientPeak, asyncDownServerPeak);
+        "W6 %d MiB through one pipe, %d rounds: medians of MB/s and of the ratios to the floors of the same\n"
+        "round (floor A: 960 KiB writes up, 1 MiB down; floor B: 65480-byte writes, one fragment's);\n"
+        "peak resident memory of each process, the largest of the rounds\n",
+        w6MiB, w6Rounds);
+    const auto floorRow = [&](const char* what, const std::vector<double>& v) {
+      std::printf("  %-24s %8.1f MB/s   (rounds %.0f..%.0f)\n", what, median(v), range(v).first,
+                  range(v).second);
+    };
+    floorRow("upload,   floor A", floorsUp);
+    floorRow("upload,   floor B", fragmentFloorsUp);
+    floorRow("download, floor A", floorsDown);
+    floorRow("download, floor B", fragmentFloorsDown);
+    for (Row& r : rows) {
+      if (r.mbs.empty()) continue;
+      std::printf(
+          "  %-24s %8.1f MB/s   %.2fx A (%.2f..%.2f)  %.2fx B (%.2f..%.2f)   client %.1f MiB, server %.1f "
+          "MiB\n",
+          r.label, median(r.mbs), median(r.ratio), range(r.ratio).first, range(r.ratio).second,
+          median(r.fragmentRatio), range(r.fragmentRatio).first, range(r.fragmentRatio).second, r.clientPeak,
+          r.serverPeak);
+      if (std::string(r.name) == "up" && !firstPulls.empty())
+        std::printf("  first chunk produced -> manager's first pull: %.3f ms (median)\n", median(firstPulls));
+    }
+    std::printf("\n");
   }
   ::close(fd);
 
