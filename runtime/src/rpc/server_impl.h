@@ -62,7 +62,6 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // Owned by the I/O thread.
   std::unique_ptr<uint8_t[]> rbuf;
-  size_t rcap = 0;  // rbuf's size: larger while a streamed request arrives
   size_t rbeg = 0;
   size_t rend = 0;
   bool bound = false;

@@ -16,9 +16,7 @@ namespace midlrt::rpc::detail {
 
 namespace {
 constexpr size_t kReadBufferSize =
-    128 * 1024;  // two maximal fragments: a partial PDU always fits after compaction
-// While a streamed request arrives: a read round of 16 fragments wakes the stream's reader once.
-constexpr size_t kStreamReadBufferSize = 1024 * 1024;
+    128 * 1024;                      // two maximal fragments: a partial PDU always fits after compaction
 constexpr int kPdusPerTurn = 64;     // PDUs one connection may have handled before the others get a turn
 constexpr int kAcceptsPerTurn = 64;  // connections accepted from one listener per turn
 constexpr std::chrono::milliseconds kAcceptRetry{250};  // out of descriptors: try accepting again after this
@@ -261,7 +259,6 @@ void ServerImpl::closeConnection(const std::shared_ptr<ServerConn>& c) {
   c->streams.clear();
   c->contexts.clear();  // drops the dispatchers: calls a stub still holds must not keep them alive in a cycle
   c->rbuf.reset();
-  c->rcap = 0;
   for (auto& [id, call] : calls) call->markCancelled(true);
   if (c->association) {
     c->association->runCloseHooks();
@@ -307,17 +304,10 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c, uint32_t event
     if (events & (EPOLLHUP | EPOLLERR)) closeConnection(c);  // the peer is gone: nothing will drain
     return;
   }
-  // Between rounds only a partial PDU (less than one fragment) is left in the buffer, at its front.
-  const size_t want = c->streams.empty() ? kReadBufferSize : kStreamReadBufferSize;
-  if (c->rcap != want && c->rend <= want) {
-    std::unique_ptr<uint8_t[]> b(new uint8_t[want]);
-    if (c->rend != 0) std::memcpy(b.get(), c->rbuf.get(), c->rend);
-    c->rbuf = std::move(b);
-    c->rcap = want;
-  }
+  if (!c->rbuf) c->rbuf.reset(new uint8_t[kReadBufferSize]);
   ssize_t n;
   do {
-    n = ::recv(c->fd, c->rbuf.get() + c->rend, c->rcap - c->rend, 0);
+    n = ::recv(c->fd, c->rbuf.get() + c->rend, kReadBufferSize - c->rend, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
   if (n <= 0) {
