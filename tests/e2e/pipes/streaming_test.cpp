@@ -634,3 +634,45 @@ TEST_F(StreamingPipes, AClientThatPausesGetsEveryValueInOrder) {
   EXPECT_TRUE(inOrder);
   EXPECT_EQ(expected, 4 << 20);
 }
+
+// One TCP stream cannot keep a stalled pipe's bytes from holding the calls behind them without buffering
+// them all, so a pipe that stalls holds its own connection; a non-causal channel gives the calls issued
+// meanwhile another one. Here a download whose reader stops after its first chunk fills its connection,
+// its manager stops pushing, and other calls (sync, and [async] with pipes) still complete.
+TEST_F(StreamingPipes, ANonCausalChannelServesOtherCallsWhileOnePipeIsStalled) {
+  midlrt::rpc::ChannelOptions channel;
+  channel.nonCausal = true;
+  channel.maxConnections = 2;
+  channel.defaultTimeout = 20s;
+  start({}, channel);
+  RecordingPipes::Latch release;
+  int32_t received = 0;
+  std::thread download([&] {
+    LONG_PIPE values = LONG_PIPE::sink([&](std::span<const int32_t> c) {
+      if (received == 0) release.waitFor(20s);
+      received += static_cast<int32_t>(c.size());
+    });
+    EXPECT_EQ(PipesSync::Range(binding_, 0, 16 << 20, 4096, values), 16 << 20);
+  });
+  size_t before = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(20ms);
+    const size_t now = manager_->pushed.load();
+    if (now != 0 && now == before) break;
+    before = now;
+  }
+  EXPECT_LT(manager_->pushed.load(), size_t{16} << 20) << "the download is stalled";
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<int32_t> three{1, 2, 3};
+    LONG_PIPE some = LONG_PIPE::from(three);
+    int32_t count = 0;
+    EXPECT_EQ(PipesSync::Sum(binding_, 2, some, count), 12);
+    midlrt::async::AsyncState state;
+    EXPECT_EQ(asyncSum(state, binding_, 3, {1, 2}), 9);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  release.set();
+  download.join();
+  EXPECT_EQ(received, 16 << 20);
+}
