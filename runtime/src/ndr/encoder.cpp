@@ -23,6 +23,15 @@ void Encoder::discardFront(std::size_t n) {
   discarded_ += n;
 }
 
+void Encoder::discardSent(std::size_t external) {
+  const std::size_t sent = buf_->size() - origin_ + external;
+  if (sent % 8 != 0)
+    throw EncodeError("cannot discard " + std::to_string(sent) +
+                      " bytes of stub data sent (not a multiple of 8)");
+  buf_->resize(origin_);
+  discarded_ += sent;
+}
+
 bool Encoder::writeFullPointer(const void* p) {
   if (p == nullptr) {
     write<std::uint32_t>(0);

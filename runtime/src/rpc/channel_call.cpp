@@ -114,36 +114,66 @@ class RequestStreamer final : public ndr::EncoderSink {
     if (!send(e, false))
       throw RpcError(status::kCallFailed, "the connection broke while the request streamed");
   }
+  // A bulk write (an [async] client's pushed chunk) of at least a fragment's worth with what is held: whole
+  // fragments leave from the caller's memory (sendNow returns once they are written), only the rest is
+  // copied.
+  std::size_t writeThrough(ndr::Encoder& e, const uint8_t* p, std::size_t n) override {
+    const size_t held = e.buffer().size() - e.origin();
+    const size_t maxBody = fragmentBody();
+    const size_t sent = (held + n) / maxBody * maxBody;
+    if (sent <= held) return 0;
+    const iovec pieces[2] = {{e.buffer().data() + e.origin(), held}, {const_cast<uint8_t*>(p), n}};
+    if (!sendPieces(pieces, sent, false))
+      throw RpcError(status::kCallFailed, "the connection broke while the request streamed");
+    e.discardSent(sent - held);
+    wroteThrough_ = true;
+    return sent - held;
+  }
   // The last fragment(s); false if the connection broke.
   bool finish(ndr::Encoder& e) { return send(e, true); }
   bool sentAny() const { return sentAny_; }
   bool broken() const { return broken_; }
 
  private:
-  bool send(ndr::Encoder& e, bool last) {
+  // The stub data a fragment carries: the negotiated size fitted to TCP's segments, asked again now and then.
+  size_t fragmentBody() {
     if (sends_++ % kSendsPerFit == 0)
       maxBody_ = (segmentFittedFragment(conn_.fd, conn_.xmitFrag) - headerSize_) & ~size_t{7};
+    return maxBody_;
+  }
+
+  bool send(ndr::Encoder& e, bool last) {
+    const size_t maxBody = fragmentBody();
     ndr::Buffer& b = e.buffer();
     // A chunk leaves as soon as it is pulled: all of it when it does not fill a fragment, else the whole
     // fragments (the rest goes with the next chunk, which a fast producer has ready: one PDU per fragment's
     // worth, not two per chunk). Never the last few bytes short of a multiple of 8, so that what the encoder
     // keeps stays aligned in memory.
     size_t held = b.size() - e.origin();
-    if (!last) held = held >= maxBody_ ? held / maxBody_ * maxBody_ : held & ~size_t{7};
+    // After a chunk written through, what is held is its tail: it goes with the next chunk, as above.
+    if (!last && std::exchange(wroteThrough_, false) && held < maxBody) return true;
+    if (!last) held = held >= maxBody ? held / maxBody * maxBody : held & ~size_t{7};
     if (held == 0 && !last) return true;
-    const size_t frags = held == 0 ? 1 : (held + maxBody_ - 1) / maxBody_;
+    const iovec body{b.data() + e.origin(), held};
+    if (!sendPieces({&body, 1}, held, last)) return false;
+    if (!last) e.discardFront(held);
+    return true;
+  }
+
+  // Sends the first `total` bytes of `pieces` as fragments of maxBody_ (the last with PFC_LAST_FRAG when
+  // `last`); false if the connection broke.
+  bool sendPieces(std::span<const iovec> pieces, size_t total, bool last) {
+    const size_t frags = total == 0 ? 1 : (total + maxBody_ - 1) / maxBody_;
     headers_.resize(frags * headerSize_);
     iov_.clear();
-    const uint8_t* body = b.data() + e.origin();
-    size_t off = 0;
-    for (size_t i = 0; i < frags; ++i, off += maxBody_) {
-      const size_t len = std::min(maxBody_, held - off);
+    for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody_) {
+      const size_t len = std::min(maxBody_, total - off);
       uint8_t flags = pdu::kConcMpx;
       if (!sentAny_ && i == 0) flags |= pdu::kFirstFrag;
       if (last && i + 1 == frags) flags |= pdu::kLastFrag;
       pdu::encodeRequestHeader(headers_.data() + i * headerSize_, flags, callId_, q_, len);
       iov_.push_back(iovec{headers_.data() + i * headerSize_, headerSize_});
-      if (len != 0) iov_.push_back(iovec{const_cast<uint8_t*>(body + off), len});
+      slicePieces(pieces, off, len, iov_);
     }
     // Past the cork of a Channel::Cork, in order: a streamed request is never held whole in memory.
     if (!conn_.sendNow(iov_.data(), static_cast<int>(iov_.size()))) {
@@ -151,7 +181,6 @@ class RequestStreamer final : public ndr::EncoderSink {
       return false;
     }
     sentAny_ = true;
-    if (!last) e.discardFront(held);
     return true;
   }
 
@@ -164,6 +193,7 @@ class RequestStreamer final : public ndr::EncoderSink {
   unsigned sends_ = 0;
   bool sentAny_ = false;
   bool broken_ = false;
+  bool wroteThrough_ = false;  // since the last flush
   std::vector<uint8_t> headers_;
   std::vector<iovec> iov_;
 };

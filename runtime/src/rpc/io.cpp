@@ -269,6 +269,20 @@ size_t segmentFittedFragment(int fd, size_t frag) {
   return std::max(frag / segment * segment, size_t{pdu::kMinFragSize});
 }
 
+void slicePieces(std::span<const iovec> pieces, size_t offset, size_t length, std::vector<iovec>& iov) {
+  for (const iovec& p : pieces) {
+    if (length == 0) return;
+    if (offset >= p.iov_len) {
+      offset -= p.iov_len;
+      continue;
+    }
+    const size_t n = std::min(p.iov_len - offset, length);
+    iov.push_back(iovec{static_cast<uint8_t*>(p.iov_base) + offset, n});
+    offset = 0;
+    length -= n;
+  }
+}
+
 OutQueue::Result OutQueue::writeOrCopy(int fd, const iovec* iov, size_t count) {
   size_t written = 0;
   if (empty()) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ void setNonBlocking(int fd);
 // each and about a third of the throughput. TCP's segment size moves (Linux bounds it by half the peer's
 // largest window), so writers ask again now and then.
 size_t segmentFittedFragment(int fd, size_t frag);
+// Appends to `iov` the pieces that hold bytes [offset, offset + length) of the concatenation of `pieces`
+// (a streamed message's body: the encoder's bytes, then a bulk write's, EncoderSink::writeThrough).
+void slicePieces(std::span<const iovec> pieces, size_t offset, size_t length, std::vector<iovec>& iov);
 
 // Outgoing bytes: small PDUs are copied into one arena (consecutive ones form a single iovec), large
 // bodies are referenced in place and kept alive by `keep`. flush() writes everything queued with as few

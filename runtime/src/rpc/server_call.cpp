@@ -1,5 +1,7 @@
 // One incoming call: deferral, the single completion (response or fault), cancel notification, and the
 // streams of a streamed call's request and response.
+#include <utility>
+
 #include "midlrt/ndr/decoder.h"
 #include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/status.h"
@@ -21,22 +23,49 @@ class ResponseSink final : public ndr::EncoderSink {
     // A chunk leaves as soon as it is pushed: all of it when it does not fill a fragment, else the whole
     // fragments (the rest goes with the next chunk). Never the last few bytes short of a multiple of 8, so
     // that what the encoder keeps stays aligned.
-    if (flushes_++ % kFlushesPerFit == 0) maxBody_ = conn_.streamedResponseBody();
+    const size_t maxBody = fragmentBody();
     const size_t held = e.buffer().size() - e.origin();
-    const size_t n = held >= maxBody_ ? held / maxBody_ * maxBody_ : held & ~size_t{7};
+    // After a chunk written through, what is held is its tail: it goes with the next chunk, as above.
+    if (std::exchange(wroteThrough_, false) && held < maxBody) return;
+    const size_t n = held >= maxBody ? held / maxBody * maxBody : held & ~size_t{7};
     if (n == 0) return;
-    if (!conn_.sendResponsePart(call_, e.buffer().data() + e.origin(), n, maxBody_))
-      throw RpcError(status::kCallCancelled,
-                     "the client is gone: the call was orphaned or its connection closed");
+    const iovec body{e.buffer().data() + e.origin(), n};
+    send({&body, 1}, n, maxBody);
     e.discardFront(n);
+  }
+  // A bulk write (a pushed chunk) of at least a fragment's worth with what is held: whole fragments are
+  // written from the manager's memory, and only what the socket does not take at once is copied.
+  size_t writeThrough(ndr::Encoder& e, const uint8_t* p, size_t n) override {
+    if (tlsIoServer == conn_.server) return 0;
+    const size_t maxBody = fragmentBody();
+    const size_t held = e.buffer().size() - e.origin();
+    const size_t sent = (held + n) / maxBody * maxBody;
+    if (sent <= held) return 0;
+    const iovec pieces[2] = {{e.buffer().data() + e.origin(), held}, {const_cast<uint8_t*>(p), n}};
+    send(pieces, sent, maxBody);
+    e.discardSent(sent - held);
+    wroteThrough_ = true;
+    return sent - held;
   }
 
  private:
+  // The stub data a fragment carries: the negotiated size fitted to TCP's segments, asked again now and then.
+  size_t fragmentBody() {
+    if (flushes_++ % kFlushesPerFit == 0) maxBody_ = conn_.streamedResponseBody();
+    return maxBody_;
+  }
+  void send(std::span<const iovec> pieces, size_t n, size_t maxBody) {
+    if (!conn_.sendResponsePart(call_, pieces, n, maxBody))
+      throw RpcError(status::kCallCancelled,
+                     "the client is gone: the call was orphaned or its connection closed");
+  }
+
   ServerConn& conn_;
   ServerCall& call_;
   static constexpr unsigned kFlushesPerFit = 16;  // how often the fragment size follows TCP's segment size
   unsigned flushes_ = 0;
   size_t maxBody_ = 0;
+  bool wroteThrough_ = false;  // since the last flush
 };
 }  // namespace
 }  // namespace detail

@@ -105,11 +105,11 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   // are copied).
   void appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody, bool first,
                              bool last, std::shared_ptr<const void> keep);
-  // A streamed call's response fragments (of `maxBody` bytes), carrying the `n` bytes at `body`: written,
-  // or queued (copied) when the socket does not take them at once, then waits while the peer has more than
-  // maxUnsentResponseBytes unsent. False when the connection is closed or the call orphaned (nothing is sent
-  // then).
-  bool sendResponsePart(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody);
+  // A streamed call's response fragments (of `maxBody` bytes), carrying the first `n` bytes of `pieces`:
+  // written, or queued (copied) when the socket does not take them at once, then waits while the peer has
+  // more than maxUnsentResponseBytes unsent. False when the connection is closed or the call orphaned
+  // (nothing is sent then).
+  bool sendResponsePart(ServerCall& call, std::span<const iovec> pieces, size_t n, size_t maxBody);
   // The largest stub data a fragment of a streamed response carries (a multiple of 8): the negotiated
   // size, fitted to TCP's segments (segmentFittedFragment).
   size_t streamedResponseBody();

@@ -109,30 +109,26 @@ size_t ServerConn::streamedResponseBody() {
   return (segmentFittedFragment(fd, xmitFrag) - pdu::kResponseHeaderSize) & ~size_t{7};
 }
 
-bool ServerConn::sendResponsePart(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody) {
+bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> pieces, size_t n, size_t maxBody) {
   std::unique_lock lk(mu);
   if (closed || call.orphaned_.load()) return false;
-  if (out.empty()) {
-    // Written straight from the encoder's buffer: only what the socket does not take now is copied.
-    pdu::Response r;
-    r.contextId = call.contextId_;
-    const size_t frags = (n + maxBody - 1) / maxBody;
-    partHeaders_.resize(frags * pdu::kResponseHeaderSize);
-    partIov_.clear();
-    for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
-      const size_t len = std::min(maxBody, n - off);
-      uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
-      const uint8_t flags = !call.responseStarted_ && i == 0 ? pdu::kFirstFrag : 0;
-      pdu::encodeResponseHeader(h, flags, call.callId_, r, len);  // alloc_hint 0: the length is not known
-      partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
-      partIov_.push_back(iovec{const_cast<uint8_t*>(body + off), len});
-    }
-    afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), n + partHeaders_.size());
-  } else {
-    appendFragmentsLocked(call, body, n, maxBody, !call.responseStarted_, false,
-                          nullptr);  // copied: the encoder reuses its buffer
-    flushLocked();
+  pdu::Response r;
+  r.contextId = call.contextId_;
+  const size_t frags = (n + maxBody - 1) / maxBody;
+  partHeaders_.resize(frags * pdu::kResponseHeaderSize);
+  partIov_.clear();
+  for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
+    const size_t len = std::min(maxBody, n - off);
+    uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
+    const uint8_t flags = !call.responseStarted_ && i == 0 ? pdu::kFirstFrag : 0;
+    pdu::encodeResponseHeader(h, flags, call.callId_, r, len);  // alloc_hint 0: the length is not known
+    partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
+    slicePieces(pieces, off, len, partIov_);
   }
+  // Written straight from the caller's memory when nothing is queued before it; what the socket does not
+  // take now is copied (the caller reuses its buffers once this returns).
+  const size_t before = out.pendingBytes();
+  afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + n + partHeaders_.size());
   call.responseStarted_ = true;
   // Flow control: the manager's push waits while the peer has not taken what is queued.
   const size_t limit = server->opts.maxUnsentResponseBytes;

@@ -399,3 +399,27 @@ TEST(AsyncPipesBothSides, AClientsCancelMidUploadReachesTheManagersPull) {
   binding.reset();
   server.shutdown();
 }
+
+// Pushes larger than a fragment leave from the application's memory (whole fragments), their tails copied
+// and sent with the next push; small pushes in between: every value arrives once and in order.
+TEST_F(AsyncClientPipes, LargeAndSmallPushesArriveInOrder) {
+  start();
+  manager_->keepValues = true;
+  std::vector<int32_t> values(3 << 20);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<int32_t>(i);
+  AsyncPipe<int32_t> pipe;
+  int32_t count = 0;
+  AsyncState state;
+  ASSERT_EQ(Pipes::Sum(state, binding_, 1, pipe, count), status::kOk);
+  const std::span<const int32_t> all(values);
+  for (size_t i = 0, push = 0; i < values.size(); ++push) {
+    const size_t n = std::min(push % 4 == 3 ? size_t{3} : size_t{25001}, values.size() - i);
+    ASSERT_EQ(pipe.push(all.subspan(i, n)), status::kOk);
+    i += n;
+  }
+  ASSERT_EQ(pipe.push({}), status::kOk);
+  ASSERT_TRUE(state.wait(20s));
+  EXPECT_EQ(state.complete(), status::kOk);
+  EXPECT_EQ(count, static_cast<int32_t>(values.size()));
+  expectCountingUp(manager_->kept, values.size());
+}

@@ -91,6 +91,7 @@ class RecordingPipes : public PipesSync_Manager {
     try {
       while (size_t n = values.pull(buffer)) {
         total = std::accumulate(buffer.begin(), buffer.begin() + static_cast<long>(n), total);
+        if (keepValues) kept.insert(kept.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
         count += static_cast<int32_t>(n);
         pulled.fetch_add(n);
         {
@@ -184,6 +185,8 @@ class RecordingPipes : public PipesSync_Manager {
     bool done = false;
   } clientGot;
   std::chrono::milliseconds pause{0};
+  bool keepValues = false;      // Sum keeps what it pulls in `kept` (set before the call)
+  std::vector<int32_t> kept;
   // The manager fails (throws) once it has pulled, or pushed, this many values; or waits `stall`, once.
   size_t failAfterPulled = 0;
   size_t failAfterPushed = 0;

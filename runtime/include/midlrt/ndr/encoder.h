@@ -30,6 +30,13 @@ class EncoderSink {
  public:
   /// Called by Encoder::flush() (between pipe chunks).
   virtual void flush(Encoder& encoder) = 0;
+  /// Offered a bulk write of `n` bytes at `p` (a pushed pipe chunk, an array) before they are copied into
+  /// the buffer: the sink may send the stub data held so far followed by the first bytes of `p`, all before
+  /// it returns, then drop them with Encoder::discardSent(). Returns how many bytes of `p` it sent (the
+  /// encoder copies the rest); 0 (the default) to have them all copied.
+  virtual std::size_t writeThrough(Encoder& /*encoder*/, const std::uint8_t* /*p*/, std::size_t /*n*/) {
+    return 0;
+  }
 
  protected:
   ~EncoderSink() = default;
@@ -63,6 +70,9 @@ class Encoder {
   /// Drops the first `n` bytes of stub data (a multiple of 8, which the sink has sent): the buffer keeps what
   /// follows them at origin(), and positions, so alignment, go on from where they were.
   void discardFront(std::size_t n);
+  /// For EncoderSink::writeThrough: all stub data held and the first `external` bytes offered were sent
+  /// (together a multiple of 8); the buffer is left empty at origin().
+  void discardSent(std::size_t external);
 
   /// Writes zero bytes up to the next multiple of `n` (1, 2, 4 or 8).
   void align(std::size_t n) {
@@ -113,15 +123,23 @@ class Encoder {
     if (count == 0) return;
     if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) tooLarge("bulk array", count);
     const std::size_t n = count * sizeof(T);
-    std::memcpy(buf_->append(n), values, n);
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(values);
+    // A streamed message's sink may send large writes straight from the caller's memory.
+    const std::size_t sent =
+        sink_ != nullptr && n >= kWriteThroughMin ? sink_->writeThrough(*this, bytes, n) : 0;
+    if (sent != n) std::memcpy(buf_->append(n - sent), bytes + sent, n - sent);
   }
 
-  /// The same for structs with internal padding: copies, then zeroes each element's `holes`.
+  /// The same for structs with internal padding: copies, then zeroes each element's `holes` (in the buffer:
+  /// never written through).
   template <class T, std::size_t N>
   void writeBulk(const T* values, std::size_t count, const PaddingHole (&holes)[N],
                  std::size_t alignment = kWireAlignment<T>) {
-    writeBulk(values, count, alignment);
+    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "writeBulk copies memory");
+    align(alignment);
     if (count == 0) return;
+    if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) tooLarge("bulk array", count);
+    std::memcpy(buf_->append(count * sizeof(T)), values, count * sizeof(T));
     std::uint8_t* p = buf_->data() + buf_->size() - count * sizeof(T);
     for (std::size_t i = 0; i < count; ++i, p += sizeof(T)) {
       for (const PaddingHole& h : holes) std::memset(p + h.offset, 0, h.size);
@@ -278,7 +296,8 @@ class Encoder {
 
   Buffer* buf_;
   std::size_t origin_;
-  std::size_t discarded_ = 0;  // stub data bytes discardFront() dropped
+  static constexpr std::size_t kWriteThroughMin = 16 * 1024;  // smaller bulk writes are copied
+  std::size_t discarded_ = 0;  // stub data bytes discardFront() and discardSent() dropped
   EncoderSink* sink_ = nullptr;
   std::uint32_t nextId_ = kFirstReferentId;
   unsigned depth_ = 0;
