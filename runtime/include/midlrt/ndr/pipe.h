@@ -135,9 +135,11 @@ void checkPipe(const Pipe<T>& pipe, bool in, bool out, const char* what) {
     throw PipeError(std::string("the [out] pipe ") + what + " has no push function", kRpcXInvalidPipeObject);
 }
 
-/// Elements per chunk the client stub pulls at a time: 64 KiB of them, at least one.
+/// Elements per chunk the client stub pulls at a time: 256 KiB of them, at least one. A chunk leaves in one
+/// write of about four fragments: with 64 KiB chunks (one write per fragment) W6's upload ran at 0.56x of a
+/// socket written in 960 KiB pieces, with 256 KiB at 0.76x.
 template <class T>
-inline constexpr std::size_t kPipeChunkElements = std::max<std::size_t>(1, 65536 / sizeof(T));
+inline constexpr std::size_t kPipeChunkElements = std::max<std::size_t>(1, 262144 / sizeof(T));
 
 /// Client, [in] pipe: every chunk the pipe yields, then the empty chunk. `write(e, span)` writes elements.
 template <class T, class WriteElements>
