@@ -8,8 +8,11 @@
 #include "client_pipes.h"
 
 #include <algorithm>
+#include <chrono>
+#include <utility>
 
 #include "midlrt/ndr/error.h"
+#include "timer.h"
 
 namespace midlrt::async::detail {
 
@@ -23,7 +26,9 @@ uint32_t callStatus(uint32_t s) {
 }  // namespace
 
 ClientPipes::ClientPipes(PipeCounts counts, AsyncState* state, bool notifyOnSend)
-    : counts_(counts), state_(state), notifyOnSend_(notifyOnSend) {}
+    : counts_(counts), state_(state), notifyOnSend_(notifyOnSend) {
+  ready_ = counts.out == 0;  // nothing to pull: receive events need no binding first
+}
 
 ClientPipes::~ClientPipes() = default;
 
@@ -56,6 +61,10 @@ void ClientPipes::onArrived() {
     ++arrivals_;
     tell = armed_;
     armed_ = false;
+    if (tell && !ready_) {
+      heldTell_ = true;
+      tell = false;
+    }
     waiters.swap(waiters_);
   }
   for (auto& w : waiters) w();
@@ -142,31 +151,31 @@ uint32_t ClientPipes::pull(std::size_t index, const Reader& read) {
     if (failure_ != 0) return failure_;
     if (!call_) return status::kInvalidAsyncHandle;
     if (currentIn_ < counts_.in || index != currentOut_) return ndr::kRpcXWrongPipeOrder;
-    {
-      std::lock_guard ev(eventMu_);
-      seen_ = arrivals_;
-    }
     if (!decoder_) {
       decoder_.emplace(window_.data(), window_.size());
       decoder_->setSource(this);
     }
     ndr::Decoder& d = *decoder_;
-    // Takes in what has arrived when little is left to read, not at every pull: bytes taken from the
-    // channel let it read on (kReplyWindowBytes), so taking more than is read would buffer without bound.
-    if (d.remaining() < kRefillBelow) d.available(d.remaining() + 1);
-    if (replyEnded_ && replyStatus_ != rpc::status::kOk) return callStatus(replyStatus_);
     try {
-      switch (read(d, replyEnded_)) {
-        case Step::kPending: {
+      for (;;) {
+        {
           std::lock_guard ev(eventMu_);
-          armed_ = true;  // the next arrival is told
-          return status::kAsyncCallPending;
+          seen_ = arrivals_;
         }
-        case Step::kEnded:
-          ++currentOut_;
+        // Takes in what has arrived when little is left to read, not at every pull: bytes taken from the
+        // channel let it read on (kReplyWindowBytes), so taking more than is read would buffer without bound.
+        if (d.remaining() < kRefillBelow) d.available(d.remaining() + 1);
+        if (replyEnded_ && replyStatus_ != rpc::status::kOk) return callStatus(replyStatus_);
+        const Step step = read(d, replyEnded_);
+        if (step != Step::kPending) {
+          if (step == Step::kEnded) ++currentOut_;
           return rpc::status::kOk;
-        case Step::kData:
-          return rpc::status::kOk;
+        }
+        std::lock_guard ev(eventMu_);
+        // Bytes that arrived after this pull last took some in were told to no one: look again.
+        if (arrivals_ != seen_) continue;
+        armed_ = true;  // the next arrival is told
+        return status::kAsyncCallPending;
       }
     } catch (const ndr::NdrError& e) {
       bad = e.status();
@@ -174,6 +183,19 @@ uint32_t ClientPipes::pull(std::size_t index, const Reader& read) {
     }
   }
   return fail(bad, handle);  // a reply that does not decode: the call is abandoned
+}
+
+void ClientPipes::pullBound(std::size_t) {
+  {
+    std::lock_guard lk(eventMu_);
+    if (ready_ || ++pullsBound_ < counts_.out) return;
+    ready_ = true;
+    if (!std::exchange(heldTell_, false)) return;
+  }
+  // Not on this thread: it is the application's, inside the client function that issued the call.
+  runAfter(std::chrono::milliseconds(0), [weak = weak_from_this()] {
+    if (auto p = weak.lock()) p->deliver(AsyncEvent::kReceiveComplete);
+  });
 }
 
 bool ClientPipes::whenReceivable(std::function<void()> fn) {

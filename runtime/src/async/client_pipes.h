@@ -48,6 +48,7 @@ class ClientPipes final : public PipeCall,
   uint32_t push(std::size_t index, bool end, const Writer& write) override;
   uint32_t pull(std::size_t index, const Reader& read) override;
   bool whenReceivable(std::function<void()> fn) override;
+  void pullBound(std::size_t index) override;
 
  private:
   // DecoderSource, never waiting: drops what the decoder consumed and appends what has arrived.
@@ -84,6 +85,11 @@ class ClientPipes final : public PipeCall,
   uint64_t arrivals_ = 0;
   uint64_t seen_ = 0;
   bool armed_ = true;
+  // Until every [out] pipe is bound (pullBound) the application cannot pull: a receive event for data that
+  // came before waits (heldTell_), and is delivered then, from the timer thread.
+  size_t pullsBound_ = 0;
+  bool ready_ = false;
+  bool heldTell_ = false;
   bool done_ = false;  // the call's completion has run (onDone), with doneStatus_
   uint32_t doneStatus_ = 0;
   std::vector<std::function<void()>> waiters_;

@@ -137,8 +137,10 @@ class RequestStreamer final : public ndr::EncoderSink {
  private:
   // The stub data a fragment carries: the negotiated size fitted to TCP's segments, asked again now and then.
   size_t fragmentBody() {
-    if (sends_++ % kSendsPerFit == 0)
+    if (maxBody_ == 0 || fragmentsSinceFit_ >= kFragmentsPerFit) {
       maxBody_ = (segmentFittedFragment(conn_.fd, conn_.xmitFrag) - headerSize_) & ~size_t{7};
+      fragmentsSinceFit_ = 0;
+    }
     return maxBody_;
   }
 
@@ -181,16 +183,17 @@ class RequestStreamer final : public ndr::EncoderSink {
       return false;
     }
     sentAny_ = true;
+    fragmentsSinceFit_ += frags;
     return true;
   }
 
   ClientConn& conn_;
   uint32_t callId_;
   pdu::Request q_;
-  static constexpr unsigned kSendsPerFit = 16;  // how often the fragment size follows TCP's segment size
+  static constexpr size_t kFragmentsPerFit = 16;  // how often the fragment size follows TCP's segment size
   size_t headerSize_ = 0;
   size_t maxBody_ = 0;
-  unsigned sends_ = 0;
+  size_t fragmentsSinceFit_ = 0;
   bool sentAny_ = false;
   bool broken_ = false;
   bool wroteThrough_ = false;  // since the last flush

@@ -51,10 +51,14 @@ class ResponseSink final : public ndr::EncoderSink {
  private:
   // The stub data a fragment carries: the negotiated size fitted to TCP's segments, asked again now and then.
   size_t fragmentBody() {
-    if (flushes_++ % kFlushesPerFit == 0) maxBody_ = conn_.streamedResponseBody();
+    if (maxBody_ == 0 || fragmentsSinceFit_ >= kFragmentsPerFit) {
+      maxBody_ = conn_.streamedResponseBody();
+      fragmentsSinceFit_ = 0;
+    }
     return maxBody_;
   }
   void send(std::span<const iovec> pieces, size_t n, size_t maxBody) {
+    fragmentsSinceFit_ += (n + maxBody - 1) / maxBody;
     if (!conn_.sendResponsePart(call_, pieces, n, maxBody))
       throw RpcError(status::kCallCancelled,
                      "the client is gone: the call was orphaned or its connection closed");
@@ -62,8 +66,8 @@ class ResponseSink final : public ndr::EncoderSink {
 
   ServerConn& conn_;
   ServerCall& call_;
-  static constexpr unsigned kFlushesPerFit = 16;  // how often the fragment size follows TCP's segment size
-  unsigned flushes_ = 0;
+  static constexpr size_t kFragmentsPerFit = 16;  // how often the fragment size follows TCP's segment size
+  size_t fragmentsSinceFit_ = 0;
   size_t maxBody_ = 0;
   bool wroteThrough_ = false;  // since the last flush
 };

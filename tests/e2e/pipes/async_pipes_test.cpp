@@ -423,3 +423,49 @@ TEST_F(AsyncClientPipes, LargeAndSmallPushesArriveInOrder) {
   EXPECT_EQ(count, static_cast<int32_t>(values.size()));
   expectCountingUp(manager_->kept, values.size());
 }
+
+// Data can arrive before the client function has bound its pipes (it binds them after issuing): the
+// receive event for it waits until they are bound, then comes (from another thread), and its pull works.
+// Here the binding is delayed on purpose, doing by hand what the generated Range does.
+TEST_F(AsyncClientPipes, DataBeforeThePipeIsBoundIsToldOnceItIs) {
+  start();
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  Flag told;
+  std::mutex mu;
+  std::vector<int32_t> got;
+  uint32_t firstPull = 1;
+  ASSERT_TRUE(state.notifyByCallback([&](AsyncState&, AsyncEvent event) {
+    if (event != AsyncEvent::kReceiveComplete) return;
+    std::lock_guard lk(mu);
+    std::array<int32_t, 16> buffer{};
+    size_t n = 0;
+    firstPull = values.pull(buffer, n);
+    got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<long>(n));
+    told.set();
+  }));
+  midlrt::rpc::Message request = midlrt::rpc::Message::acquire();
+  {
+    midlrt::ndr::Encoder e(request.buffer(), request.headroom());
+    e.write<int32_t>(5);   // first
+    e.write<int32_t>(3);   // count
+    e.write<int32_t>(10);  // chunk
+  }
+  ASSERT_EQ(state.issue(*binding_, Pipes_ifspec, 1, std::move(request), midlrt::async::PipeCounts{0, 1},
+                        [](midlrt::ndr::Decoder& d, void* reply) {
+                          *static_cast<int32_t*>(reply) = d.read<int32_t>();
+                        }),
+            status::kOk);
+  ASSERT_TRUE(manager_->waitPushed(3, 10s));
+  std::this_thread::sleep_for(100ms);  // the chunk has come, with nothing bound to pull it
+  EXPECT_FALSE(told.waitFor(0ms)) << "no event before the pipe can be pulled";
+  {
+    std::lock_guard lk(mu);
+    values.bindPull(state.pipeCall(), 0,
+                    [](midlrt::ndr::Decoder& d, std::span<int32_t> c) { d.readBulk(c.data(), c.size()); });
+  }
+  ASSERT_TRUE(told.waitFor(10s));
+  std::lock_guard lk(mu);
+  EXPECT_EQ(firstPull, status::kOk);
+  EXPECT_EQ(got, (std::vector<int32_t>{5, 6, 7}));
+}

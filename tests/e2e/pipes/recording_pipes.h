@@ -156,6 +156,14 @@ class RecordingPipes : public PipesSync_Manager {
   }
   int32_t Misuse(ServerCall&, int32_t, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override { return 0; }
 
+  // Waits until Range has pushed at least `n` values; false after `timeout`.
+  bool waitPushed(size_t n, std::chrono::milliseconds timeout) {
+    for (auto end = std::chrono::steady_clock::now() + timeout; pushed.load() < n;) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
   // Waits until Sum has pulled at least `n` values; false after `timeout`.
   bool waitPulled(size_t n, std::chrono::milliseconds timeout) {
     std::unique_lock lk(mu);
@@ -185,7 +193,7 @@ class RecordingPipes : public PipesSync_Manager {
     bool done = false;
   } clientGot;
   std::chrono::milliseconds pause{0};
-  bool keepValues = false;      // Sum keeps what it pulls in `kept` (set before the call)
+  bool keepValues = false;  // Sum keeps what it pulls in `kept` (set before the call)
   std::vector<int32_t> kept;
   // The manager fails (throws) once it has pulled, or pushed, this many values; or waits `stall`, once.
   size_t failAfterPulled = 0;

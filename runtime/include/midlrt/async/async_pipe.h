@@ -65,6 +65,9 @@ class PipeCall {
   /// Runs fn once when reply bytes arrive after the last pull looked, or the call completes; false (fn not
   /// kept) if that has already happened: pull again. For awaitables; applications use notifications.
   virtual bool whenReceivable(std::function<void()> fn) = 0;
+  /// An AsyncPipe was bound to pull [out] pipe `index` (by generated code, after issuing the call): once all
+  /// are, receive events may be delivered (one for data that came before is delivered then).
+  virtual void pullBound(std::size_t /*index*/) {}
 
  protected:
   ~PipeCall() = default;
@@ -204,6 +207,7 @@ class AsyncPipe {
     rebind(std::move(call));
     outIndex_ = index;
     read_ = std::move(read);
+    call_->pullBound(index);
   }
   ///@}
 
