@@ -195,6 +195,7 @@ int acceptFrom(int listenFd) {
 
 void OutQueue::appendCopy(const void* data, size_t n) {
   if (n == 0) return;
+  compact();
   size_t at = arena_.size();
   arena_.resize(at + n);
   std::memcpy(arena_.data() + at, data, n);
@@ -214,10 +215,35 @@ void OutQueue::appendRef(const uint8_t* data, size_t n, std::shared_ptr<const vo
 }
 
 void OutQueue::clear() {
-  arena_.clear();
+  // After a burst (a peer that stopped reading), the memory goes back: a connection keeps a small arena.
+  if (arena_.capacity() > kArenaKept) {
+    std::vector<uint8_t>().swap(arena_);
+  } else {
+    arena_.clear();
+  }
   segments_.clear();
   head_ = 0;
   pending_ = 0;
+}
+
+void OutQueue::compact() {
+  // Arena segments are in the order of their offsets: the first pending one starts what is still needed.
+  size_t from = arena_.size();
+  for (size_t i = head_; i < segments_.size(); ++i) {
+    if (segments_[i].ext == nullptr) {
+      from = segments_[i].offset;
+      break;
+    }
+  }
+  // Only when the sent bytes are most of the arena, so that each byte moves at most once on average. (A
+  // partly sent segment counts: copies appended back to back merge into one segment whose offset moves.)
+  if (from == 0 || from < arena_.size() / 2) return;
+  std::memmove(arena_.data(), arena_.data() + from, arena_.size() - from);
+  arena_.resize(arena_.size() - from);
+  for (size_t i = head_; i < segments_.size(); ++i)
+    if (segments_[i].ext == nullptr) segments_[i].offset -= from;
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(head_));
+  head_ = 0;
 }
 
 OutQueue::Result OutQueue::flush(int fd) {

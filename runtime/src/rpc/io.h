@@ -55,6 +55,7 @@ class OutQueue {
   void appendRef(const uint8_t* data, size_t n, std::shared_ptr<const void> keep);
   bool empty() const { return segments_.empty(); }
   size_t pendingBytes() const { return pending_; }
+  size_t arenaBytes() const { return arena_.size(); }  // copies held, sent or not (tests)
   void clear();
   enum class Result { kDone, kWouldBlock, kError };
   Result flush(int fd);
@@ -69,6 +70,10 @@ class OutQueue {
     size_t length;
     std::shared_ptr<const void> keep;
   };
+  // Drops the segments sent and, when the bytes sent are most of the arena, moves the rest to its front: a
+  // queue that never drains whole (a peer that reads as fast as it is written to) does not grow forever.
+  void compact();
+  static constexpr size_t kArenaKept = 1u << 20;  // arena capacity kept once the queue drains
   std::vector<uint8_t> arena_;
   std::vector<Segment> segments_;
   size_t head_ = 0;  // first unsent segment
