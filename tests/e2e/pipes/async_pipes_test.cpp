@@ -346,13 +346,7 @@ TEST_F(AsyncClientPipes, AClientThatDoesNotPullStopsTheManagerAndNothingIsLost) 
   ASSERT_TRUE(state.notifyByEvent());
   constexpr int32_t kCount = 16 << 20;  // 64 MiB
   ASSERT_EQ(Pipes::Range(state, binding_, 0, kCount, 4096, values), status::kOk);
-  size_t before = 0;
-  for (int i = 0; i < 200; ++i) {
-    std::this_thread::sleep_for(20ms);
-    const size_t now = manager_->pushed.load();
-    if (now != 0 && now == before) break;
-    before = now;
-  }
+  manager_->waitUntilPushesStop();
   const size_t stalledAt = manager_->pushed.load() * sizeof(int32_t);
   EXPECT_GT(stalledAt, 0u);
   EXPECT_LT(stalledAt, size_t{16} << 20) << "the manager stopped: the client held it back";

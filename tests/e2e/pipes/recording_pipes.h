@@ -156,6 +156,18 @@ class RecordingPipes : public PipesSync_Manager {
   }
   int32_t Misuse(ServerCall&, int32_t, LONG_PIPE&, LONG_PIPE&, LONG_PIPE&) override { return 0; }
 
+  // Waits until Range has pushed something and then stopped pushing (no change over 20 ms; at most 4 s):
+  // what it has pushed.
+  size_t waitUntilPushesStop() {
+    size_t before = 0;
+    for (int i = 0; i < 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const size_t now = pushed.load();
+      if (now != 0 && now == before) break;
+      before = now;
+    }
+    return pushed.load();
+  }
   // Waits until Range has pushed at least `n` values; false after `timeout`.
   bool waitPushed(size_t n, std::chrono::milliseconds timeout) {
     for (auto end = std::chrono::steady_clock::now() + timeout; pushed.load() < n;) {

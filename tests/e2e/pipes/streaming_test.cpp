@@ -350,13 +350,7 @@ TEST_F(StreamingPipes, OutChunksLeaveAsPushedAndAClientThatDoesNotReadStopsTheMa
   ASSERT_TRUE(peer.call(1, stub));
   // The manager's pushes stop once the sockets and the server's queue are full: it is not allowed to push
   // the whole response into memory.
-  size_t before = 0;
-  for (int i = 0; i < 200; ++i) {
-    std::this_thread::sleep_for(20ms);
-    size_t now = manager_->pushed.load();
-    if (now != 0 && now == before) break;
-    before = now;
-  }
+  manager_->waitUntilPushesStop();
   const size_t stalledAt = manager_->pushed.load() * sizeof(int32_t);
   EXPECT_GT(stalledAt, 0u);
   EXPECT_LT(stalledAt, size_t{16} << 20);
@@ -550,13 +544,7 @@ TEST_F(StreamingPipes, APushWaitingForAPeerThatOrphansTheCallFailsAtOnce) {
   start(options);
   SilentPeer peer(portOf(endpoint_));
   ASSERT_TRUE(peer.call(1, {0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 0}));  // Range(0, 16 M values, chunks of 1024)
-  size_t before = 0;
-  for (int i = 0; i < 200; ++i) {  // until the pushes stall
-    std::this_thread::sleep_for(20ms);
-    size_t now = manager_->pushed.load();
-    if (now != 0 && now == before) break;
-    before = now;
-  }
+  manager_->waitUntilPushesStop();
   ASSERT_EQ(manager_->pushFailed.load(), 0u);
   ASSERT_TRUE(peer.orphan());  // still connected, still not reading
   for (int i = 0; i < 300 && manager_->pushFailed.load() == 0; ++i) std::this_thread::sleep_for(10ms);
@@ -654,13 +642,7 @@ TEST_F(StreamingPipes, ANonCausalChannelServesOtherCallsWhileOnePipeIsStalled) {
     });
     EXPECT_EQ(PipesSync::Range(binding_, 0, 16 << 20, 4096, values), 16 << 20);
   });
-  size_t before = 0;
-  for (int i = 0; i < 200; ++i) {
-    std::this_thread::sleep_for(20ms);
-    const size_t now = manager_->pushed.load();
-    if (now != 0 && now == before) break;
-    before = now;
-  }
+  manager_->waitUntilPushesStop();
   EXPECT_LT(manager_->pushed.load(), size_t{16} << 20) << "the download is stalled";
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 3; ++i) {
