@@ -33,10 +33,6 @@ using CallPtr = std::shared_ptr<ClientCall>;
 using Clock = std::chrono::steady_clock;
 inline constexpr Clock::time_point kNever = Clock::time_point::max();
 inline constexpr size_t kReadBufferSize = 128 * 1024;
-// A streamed reply holding more than this that its reader has not taken stops the reading of its
-// connection until it is taken (TCP's flow control then slows the server), so a slow consumer of a pipe
-// holds about this much, whatever the pipe's length.
-inline constexpr size_t kReplyWindowBytes = 1u << 20;
 // The receive timeout of a lane's socket, and so the longest a reading leader goes without looking at
 // deadlines registered after it started to wait.
 inline constexpr std::chrono::milliseconds kLeaderRecheck{50};
@@ -58,7 +54,7 @@ struct ClientConn {
   int corks = 0;
   bool broken = false;
   // Under ChannelImpl::mu.
-  int readPausedBy = 0;  // streamed replies over kReplyWindowBytes: nobody reads the socket meanwhile
+  int readPausedBy = 0;  // streamed replies over replyWindowBytes: nobody reads the socket meanwhile
   bool bound = false;
   bool failed = false;
   bool inGroup = false;  // counted in LaneGroup::live

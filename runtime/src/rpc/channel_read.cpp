@@ -185,7 +185,7 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
       if (call->streamReply && body.stubLength != 0) {
         call->cv.notify_one();  // its reader may go on
         if (call->arrived) arrivals.push_back(call);
-        if (!call->overWindow && st.size() > kReplyWindowBytes && !(v.header.flags & pdu::kLastFrag)) {
+        if (!call->overWindow && st.size() > opts.replyWindowBytes && !(v.header.flags & pdu::kLastFrag)) {
           call->overWindow = true;
           ++c->readPausedBy;
         }

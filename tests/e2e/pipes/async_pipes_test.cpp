@@ -463,3 +463,26 @@ TEST_F(AsyncClientPipes, DataBeforeThePipeIsBoundIsToldOnceItIs) {
   EXPECT_EQ(firstPull, status::kOk);
   EXPECT_EQ(got, (std::vector<int32_t>{5, 6, 7}));
 }
+
+// The client's read-ahead is ChannelOptions::replyWindowBytes: with 24 MiB the manager gets that far (and
+// the kernel's buffers) before it stops, where the default 1 MiB stops it below 16 MiB (above).
+TEST_F(AsyncClientPipes, TheReplyWindowIsAChannelOption) {
+  midlrt::rpc::ServerOptions options;
+  options.maxUnsentResponseBytes = 1u << 20;
+  midlrt::rpc::ChannelOptions channel;
+  channel.replyWindowBytes = 24u << 20;
+  start(options, channel);
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  ASSERT_TRUE(state.notifyByEvent());
+  constexpr int32_t kCount = 16 << 20;  // 64 MiB
+  ASSERT_EQ(Pipes::Range(state, binding_, 0, kCount, 4096, values), status::kOk);
+  const size_t stalledAt = manager_->waitUntilPushesStop() * sizeof(int32_t);
+  EXPECT_GT(stalledAt, size_t{24} << 20);
+  EXPECT_LT(stalledAt, size_t{64} << 20) << "the manager stopped: the client held it back";
+  std::vector<int32_t> got;
+  EXPECT_EQ(pullAll(values, got, 65536), status::kOk);
+  ASSERT_TRUE(state.wait(10s));
+  EXPECT_EQ(state.complete(), status::kOk);
+  expectCountingUp(got, kCount);
+}

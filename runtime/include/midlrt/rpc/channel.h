@@ -35,6 +35,10 @@ struct ChannelOptions {
   std::chrono::milliseconds defaultTimeout{std::chrono::minutes(5)};
   uint16_t maxFrag = 65528;  ///< largest fragment offered in bind (raised to pdu::kMinFragSize if below)
   size_t maxReplySize = 64u << 20;  ///< larger replies fail the call with status::kReplyTooBig
+  /// A streamed reply (an operation with [out] pipes) holding more than this that its reader has not taken
+  /// stops the reading of its connection until it is taken (TCP's flow control then slows the server): a
+  /// slow consumer of a pipe holds about this much, whatever the pipe's length.
+  size_t replyWindowBytes = 1u << 20;
   /// Requests issued by completion callbacks are written together after the batch of replies that
   /// triggered them (one writev; best when client and server share a CPU). A non-zero value also writes
   /// after every that many callbacks, so a server on another CPU starts sooner (16 gave +45% calls/s with
@@ -67,9 +71,10 @@ struct CallOptions {
   /// invoke() only (tryInvoke and invokeAsync ignore it): return once the reply's first fragment has come,
   /// with a Reply whose stream() reads the rest as it arrives (an operation with [out] pipes: the client
   /// pushes each chunk as it comes, and holds no more than it has read). While another thread reads the
-  /// connection (a concurrent call's, or the reader thread of asynchronous calls), it reads ahead about 1 MiB
-  /// of this reply and then stops reading the connection until the reply's reader has taken it (TCP's flow
-  /// control then slows the server; the connection's other calls wait meanwhile).
+  /// connection (a concurrent call's, or the reader thread of asynchronous calls), it reads ahead about
+  /// ChannelOptions::replyWindowBytes of this reply and then stops reading the connection until the reply's
+  /// reader has taken it (TCP's flow control then slows the server; the connection's other calls wait
+  /// meanwhile).
   bool streamReply = false;
 };
 
