@@ -390,7 +390,8 @@ double pipelinedGenerated(const std::shared_ptr<Channel>& ch, int total) {
 int main(int argc, char** argv) {
   int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000, w6MiB = 1024,
       w6Rounds = 5;
-  std::string only;                                      // w1 ... w6: run just that workload
+  int w6PushKiB = 1024;  // the [async] client's pushes and pulls (the sync client's stub pulls 1 MiB chunks)
+  std::string only;      // w1 ... w6: run just that workload
   std::string w6Rows = ",up,down,async-up,async-down,";  // W6's rows to run (the floors always run)
   bool floors = true;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -403,6 +404,7 @@ int main(int argc, char** argv) {
     if (a == "--bulk") bulk = v;
     if (a == "--w6-mib") w6MiB = std::max(1, v);
     if (a == "--w6-rounds") w6Rounds = std::max(1, v);
+    if (a == "--w6-push-kib") w6PushKiB = std::max(1, v);
     if (a == "--only") only = argv[i + 1];
     if (a == "--w6-rows") w6Rows = "," + std::string(argv[i + 1]) + ",";
     if (a == "--floors") floors = v != 0;
@@ -593,7 +595,7 @@ int main(int argc, char** argv) {
       return rate(t0);
     };
     if (Bench::Add(ch, 1, 1) != 2) die("bad sum");  // connected and bound outside the measurement
-    std::vector<uint8_t> chunk(64 * 1024, 0x5a);
+    std::vector<uint8_t> chunk(size_t{static_cast<unsigned>(w6PushKiB)} << 10, 0x5a);
     midlrt::async::AsyncState state;
     double firstPullMs = 0;
     // Upload: the pull function fills each 64 KiB chunk (memset), the manager counts what it pulls.
@@ -621,7 +623,8 @@ int main(int argc, char** argv) {
       if (received != total) die("bad download");
       return rate(t0);
     };
-    // The same through an [async] client's pipes: 64 KiB pushes, then 64 KiB pulls (waiting with pullWait).
+    // The same through an [async] client's pipes: pushes, then pulls (waiting with pullWait), of
+    // --w6-push-kib (1 MiB, as the sync client's stub pulls).
     const auto asyncUp = [&] {
       midlrt::async::AsyncPipe<uint8_t> pipe;
       auto t0 = Clock::now();
@@ -661,8 +664,10 @@ int main(int argc, char** argv) {
     std::vector<Row> rows;
     rows.push_back({"up", "upload,   [in] pipe", true, up, {}, {}, {}});
     rows.push_back({"down", "download, [out] pipe", false, down, {}, {}, {}});
-    rows.push_back({"async-up", "upload,   async client", true, asyncUp, {}, {}, {}});
-    rows.push_back({"async-down", "download, async client", false, asyncDown, {}, {}, {}});
+    const std::string asyncUpLabel = "upload,   async, " + std::to_string(w6PushKiB) + " KiB";
+    const std::string asyncDownLabel = "download, async, " + std::to_string(w6PushKiB) + " KiB";
+    rows.push_back({"async-up", asyncUpLabel.c_str(), true, asyncUp, {}, {}, {}});
+    rows.push_back({"async-down", asyncDownLabel.c_str(), false, asyncDown, {}, {}, {}});
     std::vector<double> floorsUp, floorsDown, fragmentFloorsUp, fragmentFloorsDown, firstPulls;
     for (int round = 0; round < w6Rounds; ++round) {
       floorsUp.push_back(floorUp(frame.size()));
