@@ -129,10 +129,11 @@ class SilentPeer {
 };
 
 // A raw server for one connection: it accepts PipesSync's bind, records the lengths of one request's
-// fragments, and answers it with `stub`.
+// fragments, and answers it with `stub`; or (`resetAfter` fragments) resets the connection instead.
 class RecordingServer {
  public:
-  explicit RecordingServer(std::vector<uint8_t> stub) : stub_(std::move(stub)) {
+  explicit RecordingServer(std::vector<uint8_t> stub, size_t resetAfter = 0)
+      : stub_(std::move(stub)), resetAfter_(resetAfter) {
     listenFd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -177,6 +178,11 @@ class RecordingServer {
         ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
       } else if (pdu[2] == static_cast<uint8_t>(PType::kRequest)) {
         fragments.push_back(pdu.size());
+        if (resetAfter_ != 0 && fragments.size() == resetAfter_) {
+          linger abort{1, 0};  // closing now sends RST: the client's next write fails
+          ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+          break;
+        }
         if ((pdu[3] & kLastFrag) == 0) continue;
         out.resize(kResponseHeaderSize);
         encodeResponseHeader(out.data(), kFirstFrag | kLastFrag, callId, Response{}, stub_.size());
@@ -196,6 +202,7 @@ class RecordingServer {
   }
 
   std::vector<uint8_t> stub_;
+  size_t resetAfter_ = 0;
   int listenFd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
@@ -657,4 +664,34 @@ TEST_F(StreamingPipes, ANonCausalChannelServesOtherCallsWhileOnePipeIsStalled) {
   release.set();
   download.join();
   EXPECT_EQ(received, 16 << 20);
+}
+
+// The connection breaks while an [async] client pushes: the push that meets it fails, and the call's
+// completion, which runs inside that push, may itself push and pull (both fail at once, nothing deadlocks).
+TEST(StreamingPipesWire, AConnectionThatBreaksInsideAPushFailsTheCallAndItsNotification) {
+  RecordingServer server({}, 8);  // resets after 8 request fragments
+  midlrt::Binding b = midlrt::rpc::Channel::create(server.binding());
+  midlrt::async::AsyncState state;
+  midlrt::async::AsyncPipe<int32_t> values;
+  std::atomic<uint32_t> pushInside{0}, pullInside{0};
+  ASSERT_TRUE(state.notifyByCallback([&](midlrt::async::AsyncState&, midlrt::async::AsyncEvent event) {
+    if (event != midlrt::async::AsyncEvent::kCallComplete) return;
+    const std::vector<int32_t> more(10, 1);
+    pushInside = values.push(more);
+    std::array<int32_t, 4> buffer{};
+    size_t n = 0;
+    pullInside = values.pull(buffer, n);
+  }));
+  int32_t count = 0;
+  ASSERT_EQ(Pipes::Sum(state, b, 1, values, count), 0u);
+  const std::vector<int32_t> chunk(1 << 18, 1);  // 1 MiB
+  uint32_t s = 0;
+  for (int i = 0; i < 1000 && s == 0; ++i) s = values.push(chunk);
+  EXPECT_NE(s, 0u) << "a push met the broken connection";
+  ASSERT_TRUE(state.wait(10s));
+  EXPECT_NE(state.complete(), 0u);
+  EXPECT_NE(pushInside.load(), 0u);
+  EXPECT_NE(pullInside.load(), 0u);
+  b.reset();
+  server.join();
 }
