@@ -100,11 +100,11 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
-  // Queues `n` bytes of a call's response as fragments of at most `maxBody` bytes: the first with
-  // PFC_FIRST_FRAG when `first`, the last with PFC_LAST_FRAG when `last`; `keep` owns the bytes (null: they
-  // are copied).
-  void appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody, bool first,
-                             bool last, std::shared_ptr<const void> keep);
+  // Queues the rest of a call's response, the `n` bytes at `body` that `keep` owns, as fragments of at most
+  // `maxBody` bytes, the last with PFC_LAST_FRAG; the first with PFC_FIRST_FRAG when `first` (no part of
+  // the response was streamed before).
+  void appendLastFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody, bool first,
+                                 std::shared_ptr<const void> keep);
   // A streamed call's response fragments (of `maxBody` bytes), carrying the first `n` bytes of `pieces`:
   // written, or queued (copied) when the socket does not take them at once, then waits while the peer has
   // more than maxUnsentResponseBytes unsent. False when the connection is closed or the call orphaned

@@ -47,11 +47,10 @@ void ServerConn::flushMaybeLocked() {
   flushLocked();
 }
 
-void ServerConn::appendFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody,
-                                       bool first, bool last, std::shared_ptr<const void> keep) {
+void ServerConn::appendLastFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody,
+                                           bool first, std::shared_ptr<const void> keep) {
   // A response sent whole announces what is left from each fragment on; a streamed one does not know
   // (alloc_hint 0: MS-RPCE 2.2.2, "alloc_hint Interpretation", allows it).
-  const bool hint = first && last;
   pdu::Response r;
   r.contextId = call.contextId_;
   size_t off = 0;
@@ -59,18 +58,12 @@ void ServerConn::appendFragmentsLocked(ServerCall& call, const uint8_t* body, si
     const size_t len = std::min(maxBody, n - off);
     uint8_t flags = 0;
     if (first && off == 0) flags |= pdu::kFirstFrag;
-    if (last && off + len == n) flags |= pdu::kLastFrag;
-    r.allocHint = hint ? static_cast<uint32_t>(n - off) : 0;
+    if (off + len == n) flags |= pdu::kLastFrag;
+    r.allocHint = first ? static_cast<uint32_t>(n - off) : 0;
     uint8_t h[pdu::kResponseHeaderSize];
     pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
     out.appendCopy(h, sizeof h);
-    if (len != 0) {
-      if (keep) {
-        out.appendRef(body + off, len, keep);
-      } else {
-        out.appendCopy(body + off, len);
-      }
-    }
+    out.appendRef(body + off, len, keep);  // nothing for an empty body
     off += len;
   } while (off < n);
 }
@@ -99,7 +92,7 @@ void ServerConn::sendResponse(ServerCall& call) {
     }
   } else {
     // Fragments; after streamed ones, the rest of the response.
-    appendFragmentsLocked(call, body, n, maxBody, !call.responseStarted_, true, call.shared_from_this());
+    appendLastFragmentsLocked(call, body, n, maxBody, !call.responseStarted_, call.shared_from_this());
   }
   flushMaybeLocked();
 }
