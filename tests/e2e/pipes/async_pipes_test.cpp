@@ -23,7 +23,20 @@ using midlrt::async::AsyncPipe;
 using midlrt::async::AsyncState;
 namespace status = midlrt::async::status;
 
-class AsyncClientPipes : public StreamingPipes {};
+class AsyncClientPipes : public StreamingPipes {
+ protected:
+  static constexpr int32_t kDownloadCount = 16 << 20;  // 64 MiB
+  // Issues a download of kDownloadCount values (Range, chunks of 4096) on `state`, notified by event, from a
+  // server that lets 1 MiB of a response wait unsent at most.
+  void startDownload(const midlrt::rpc::ChannelOptions& channel, AsyncState& state,
+                     AsyncPipe<int32_t>& values) {
+    midlrt::rpc::ServerOptions options;
+    options.maxUnsentResponseBytes = 1u << 20;
+    start(options, channel);
+    ASSERT_TRUE(state.notifyByEvent());
+    ASSERT_EQ(Pipes::Range(state, binding_, 0, kDownloadCount, 4096, values), status::kOk);
+  }
+};
 
 using Flag = RecordingPipes::Latch;  // signalled once, waited for with a timeout
 
@@ -336,16 +349,11 @@ TEST_F(AsyncClientPipes, ACoroutineAwaitsEachChunkOfADownload) {
 // connection, TCP's flow control stops the manager's pushes, and the transfer goes on when the client pulls
 // (before, the channel read on until ChannelOptions::maxReplySize and then failed the call).
 TEST_F(AsyncClientPipes, AClientThatDoesNotPullStopsTheManagerAndNothingIsLost) {
-  midlrt::rpc::ServerOptions options;
-  options.maxUnsentResponseBytes = 1u << 20;
   midlrt::rpc::ChannelOptions channel;
   channel.maxReplySize = 16u << 20;  // below the transfer: reading on would fail the call
-  start(options, channel);
   AsyncPipe<int32_t> values;
   AsyncState state;
-  ASSERT_TRUE(state.notifyByEvent());
-  constexpr int32_t kCount = 16 << 20;  // 64 MiB
-  ASSERT_EQ(Pipes::Range(state, binding_, 0, kCount, 4096, values), status::kOk);
+  startDownload(channel, state, values);
   manager_->waitUntilPushesStop();
   const size_t stalledAt = manager_->pushed.load() * sizeof(int32_t);
   EXPECT_GT(stalledAt, 0u);
@@ -359,12 +367,12 @@ TEST_F(AsyncClientPipes, AClientThatDoesNotPullStopsTheManagerAndNothingIsLost) 
     for (size_t i = 0; i < n; ++i) total += buffer[i];
     got += n;
   }
-  for (int64_t i = 0; i < kCount; ++i) expected += i;
+  for (int64_t i = 0; i < kDownloadCount; ++i) expected += i;
   ASSERT_TRUE(state.wait(10s));
   int32_t result = 0;
   EXPECT_EQ(state.complete(&result), status::kOk);
-  EXPECT_EQ(result, kCount);
-  EXPECT_EQ(got, static_cast<size_t>(kCount));
+  EXPECT_EQ(result, kDownloadCount);
+  EXPECT_EQ(got, static_cast<size_t>(kDownloadCount));
   EXPECT_EQ(total, expected);
 }
 
@@ -467,16 +475,11 @@ TEST_F(AsyncClientPipes, DataBeforeThePipeIsBoundIsToldOnceItIs) {
 // The client's read-ahead is ChannelOptions::replyWindowBytes: with 24 MiB the manager gets that far (and
 // the kernel's buffers) before it stops, where the default 1 MiB stops it below 16 MiB (above).
 TEST_F(AsyncClientPipes, TheReplyWindowIsAChannelOption) {
-  midlrt::rpc::ServerOptions options;
-  options.maxUnsentResponseBytes = 1u << 20;
   midlrt::rpc::ChannelOptions channel;
   channel.replyWindowBytes = 24u << 20;
-  start(options, channel);
   AsyncPipe<int32_t> values;
   AsyncState state;
-  ASSERT_TRUE(state.notifyByEvent());
-  constexpr int32_t kCount = 16 << 20;  // 64 MiB
-  ASSERT_EQ(Pipes::Range(state, binding_, 0, kCount, 4096, values), status::kOk);
+  startDownload(channel, state, values);
   // Past 24 MiB although nothing is pulled (with the 1 MiB default it stops near 9 MiB), and not to the end.
   EXPECT_TRUE(manager_->waitPushed((size_t{24} << 20) / sizeof(int32_t), 10s));
   const size_t stalledAt = manager_->waitUntilPushesStop() * sizeof(int32_t);
@@ -485,5 +488,5 @@ TEST_F(AsyncClientPipes, TheReplyWindowIsAChannelOption) {
   EXPECT_EQ(pullAll(values, got, 65536), status::kOk);
   ASSERT_TRUE(state.wait(10s));
   EXPECT_EQ(state.complete(), status::kOk);
-  expectCountingUp(got, kCount);
+  expectCountingUp(got, kDownloadCount);
 }
