@@ -163,7 +163,8 @@ uint32_t ClientPipes::pull(std::size_t index, const Reader& read) {
           seen_ = arrivals_;
         }
         // Takes in what has arrived when little is left to read, not at every pull: bytes taken from the
-        // channel let it read on (ChannelOptions::replyWindowBytes), so taking more than is read would buffer without bound.
+        // channel let it read on (ChannelOptions::replyWindowBytes), so taking more than is read would buffer
+        // without bound.
         if (d.remaining() < kRefillBelow) d.available(d.remaining() + 1);
         if (replyEnded_ && replyStatus_ != rpc::status::kOk) return callStatus(replyStatus_);
         const Step step = read(d, replyEnded_);
