@@ -567,15 +567,19 @@ int main(int argc, char** argv) {
     std::memcpy(frame.data(), &flen, 4);
     const auto rate = [&](Clock::time_point t0) { return double(total) / seconds(t0) / 1e6; };
     // Floors: the same bytes in 960 KiB frames, acknowledged at the end; and a raw stream from the server in
-    // 1 MiB writes. And the same with writes of one RPC fragment's size (65480 bytes, whole loopback TCP
+    // 1 MiB writes. Every uploading writer, floors included, fills each block before sending it (memset):
+    // a pull function has to produce each chunk in the stub's buffer, and a floor that sends the same block
+    // untouched would count that work against the pipe only. And the same with writes of one RPC fragment's size (65480 bytes, whole loopback TCP
     // segments), the most a pipe that sends each chunk as it is produced writes at once.
     constexpr size_t kFragmentWrite = 65480;
     const auto floorUp = [&](size_t write) {
       const uint64_t frames = total / kFrame;
       auto t0 = Clock::now();
-      for (uint64_t i = 0; i < frames; ++i)
+      for (uint64_t i = 0; i < frames; ++i) {
+        std::memset(frame.data() + 4, 0x5a, kFrame);  // produced, as each pipe row's writer produces its data
         for (size_t off = 0; off < frame.size(); off += write)
           writeFull(fd, frame.data() + off, std::min(write, frame.size() - off));
+      }
       std::vector<uint8_t> acks(12);
       for (uint64_t i = 0; i < frames; ++i) readFull(fd, acks.data(), acks.size());
       return double(frames * kFrame) / seconds(t0) / 1e6;
@@ -598,7 +602,7 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> chunk(size_t{static_cast<unsigned>(w6PushKiB)} << 10, 0x5a);
     midlrt::async::AsyncState state;
     double firstPullMs = 0;
-    // Upload: the pull function fills each 64 KiB chunk (memset), the manager counts what it pulls.
+    // Upload: the pull function fills each chunk (memset), the manager counts what it pulls.
     const auto up = [&] {
       Clock::time_point firstChunk{};
       uint64_t produced = 0;
@@ -631,6 +635,7 @@ int main(int argc, char** argv) {
       if (BenchAsync::Upload(state, ch, pipe) != 0) die("issue failed");
       for (uint64_t sent = 0; sent < total;) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), total - sent));
+        std::memset(chunk.data(), 0x5a, n);  // produced, as the sync row's pull function produces each chunk
         if (pipe.push(std::span<const uint8_t>(chunk.data(), n)) != 0) die("async push");
         sent += n;
       }
