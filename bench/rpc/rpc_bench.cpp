@@ -569,8 +569,9 @@ int main(int argc, char** argv) {
     // Floors: the same bytes in 960 KiB frames, acknowledged at the end; and a raw stream from the server in
     // 1 MiB writes. Every uploading writer, floors included, fills each block before sending it (memset):
     // a pull function has to produce each chunk in the stub's buffer, and a floor that sends the same block
-    // untouched would count that work against the pipe only. And the same with writes of one RPC fragment's size (65480 bytes, whole loopback TCP
-    // segments), the most a pipe that sends each chunk as it is produced writes at once.
+    // untouched would count that work against the pipe only. And the same with writes of one RPC fragment's
+    // size (65480 bytes, whole loopback TCP segments), the most a pipe that sends each chunk as it is
+    // produced writes at once.
     constexpr size_t kFragmentWrite = 65480;
     const auto floorUp = [&](size_t write) {
       const uint64_t frames = total / kFrame;
