@@ -100,10 +100,14 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
 // written so far (in fragments of the connection's max_xmit_frag, fitted to TCP's segments: each fragment
 // is a write of its own) and drops it from the message; finish()
 // sends the rest with PFC_LAST_FRAG. alloc_hint is 0 throughout: the request's length is not known yet.
+// On an exclusive connection busy with another call (not `claimed`), the request gathers in the message
+// until its turn comes, and the writer waits for the turn once kWaitingRequestBytes are held; a request
+// finished before its turn is submitted whole, as any other call's.
 class RequestStreamer final : public ndr::EncoderSink {
  public:
-  RequestStreamer(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, const Uuid* object)
-      : conn_(c), callId_(callId) {
+  RequestStreamer(ChannelImpl& impl, CallPtr call, bool claimed, uint16_t ctx, uint16_t opnum,
+                  const Uuid* object)
+      : impl_(impl), call_(std::move(call)), conn_(*call_->conn), callId_(call_->callId), claimed_(claimed) {
     q_.contextId = ctx;
     q_.opnum = opnum;
     if (object != nullptr) q_.object = *object;
@@ -111,6 +115,11 @@ class RequestStreamer final : public ndr::EncoderSink {
   }
 
   void flush(ndr::Encoder& e) override {
+    if (!mayWrite(e, 0)) {
+      if (ended_)
+        throw RpcError(status::kCallFailed, "the call ended while its request waited for the connection");
+      return;
+    }
     if (!send(e, false))
       throw RpcError(status::kCallFailed, "the connection broke while the request streamed");
   }
@@ -118,6 +127,7 @@ class RequestStreamer final : public ndr::EncoderSink {
   // fragments leave from the caller's memory (sendNow returns once they are written), only the rest is
   // copied.
   std::size_t writeThrough(ndr::Encoder& e, const uint8_t* p, std::size_t n) override {
+    if (!mayWrite(e, n)) return 0;
     const size_t held = e.buffer().size() - e.origin();
     const size_t maxBody = fragmentBody();
     const size_t sent = (held + n) / maxBody * maxBody;
@@ -130,12 +140,37 @@ class RequestStreamer final : public ndr::EncoderSink {
     wroteThrough_ = true;
     return sent - held;
   }
-  // The last fragment(s); false if the connection broke.
-  bool finish(ndr::Encoder& e) { return send(e, true); }
+  // The last fragment(s), or, before its turn, the whole request (`request`, the encoder's message) into
+  // the connection's queue; false if the connection broke.
+  bool finish(ndr::Encoder& e, Message& request) {
+    if (!claimed_ && !impl_.hasTurn(*call_))
+      return impl_.submit(call_, q_.contextId, q_.opnum, request, objectOrNull());
+    claimed_ = true;
+    return send(e, true);
+  }
   bool sentAny() const { return sentAny_; }
   bool broken() const { return broken_; }
+  // The call ended (timed out, cancelled, its connection lost) while its writer waited for its turn.
+  bool ended() const { return ended_; }
 
  private:
+  const Uuid* objectOrNull() const { return q_.object ? &*q_.object : nullptr; }
+
+  // Whether what is held (and `adding` more) may go out now. Before the call's turn it stays in the
+  // message, up to kWaitingRequestBytes; past that the writer waits for the turn. If the call ends
+  // meanwhile, nothing goes out (ended(); the next flush throws, as for a broken connection).
+  bool mayWrite(ndr::Encoder& e, size_t adding) {
+    if (claimed_) return true;
+    if (ended_) return false;
+    if (impl_.hasTurn(*call_)) return claimed_ = true;
+    if (e.buffer().size() - e.origin() + adding < kWaitingRequestBytes) return false;
+    if (!impl_.waitForTurn(call_)) {
+      ended_ = true;
+      return false;
+    }
+    return claimed_ = true;
+  }
+
   // The stub data a fragment carries: the negotiated size fitted to TCP's segments, asked again now and then.
   size_t fragmentBody() {
     if (maxBody_ == 0 || fragmentsSinceFit_ >= kFragmentsPerFit) {
@@ -188,8 +223,12 @@ class RequestStreamer final : public ndr::EncoderSink {
     return true;
   }
 
+  ChannelImpl& impl_;
+  CallPtr call_;
   ClientConn& conn_;
   uint32_t callId_;
+  bool claimed_;
+  bool ended_ = false;
   pdu::Request q_;
   static constexpr size_t kFragmentsPerFit = 16;  // how often the fragment size follows TCP's segment size
   size_t headerSize_ = 0;
@@ -206,9 +245,26 @@ bool ChannelImpl::claimForStreaming(const CallPtr& call) {
   std::lock_guard lk(mu);
   ClientConn& c = *call->conn;
   if (!c.exclusive) return true;
-  if (c.activeCall != 0 || call->done) return false;
+  if (call->done) return false;
+  if (c.activeCall != 0) {
+    call->queued = true;
+    call->streamsWhenTurn = true;
+    c.waiting.emplace_back(call, std::vector<uint8_t>());
+    return false;
+  }
   c.activeCall = call->callId;
   return true;
+}
+
+bool ChannelImpl::hasTurn(const ClientCall& call) {
+  std::lock_guard lk(mu);
+  return !call.queued && !call.done;
+}
+
+bool ChannelImpl::waitForTurn(const CallPtr& call) {
+  std::unique_lock lk(mu);
+  waitLocked(lk, *call, nullptr, Until::kTurn);
+  return !call->queued && !call->done;
 }
 
 void ChannelImpl::abandonUnsent(const CallPtr& call, bool partlySent) {
@@ -235,8 +291,11 @@ bool ChannelImpl::submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Mess
   ClientConn& c = *call->conn;
   {
     std::lock_guard lk(mu);
-    if (c.exclusive && !call->done) {
-      if (c.activeCall != 0) {
+    // Ended before it was sent (a streamed request's writer took longer than its timeout, a cancel): its
+    // status is its outcome, and the server must not see it.
+    if (call->done) return true;
+    if (c.exclusive) {
+      if (call->queued || (c.activeCall != 0 && c.activeCall != call->callId)) {
         std::vector<uint8_t> bytes;
         layOutRequest(c, call->callId, ctx, opnum, req, object, [&](iovec* iov, int count) {
           for (int i = 0; i < count; ++i) {
@@ -245,8 +304,16 @@ bool ChannelImpl::submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Mess
           }
           return true;
         });
-        call->queued = true;
-        c.waiting.emplace_back(call, std::move(bytes));
+        // A streamed request finished before its turn fills the place it holds in the queue.
+        auto mine =
+            std::find_if(c.waiting.begin(), c.waiting.end(), [&](const auto& w) { return w.first == call; });
+        if (call->queued && mine != c.waiting.end()) {
+          mine->second = std::move(bytes);
+          call->streamsWhenTurn = false;
+        } else {
+          call->queued = true;
+          c.waiting.emplace_back(call, std::move(bytes));
+        }
         return true;
       }
       c.activeCall = call->callId;
@@ -256,50 +323,36 @@ bool ChannelImpl::submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Mess
 }
 
 namespace {
-// Sends a streamed call's request: the whole of it as `rest` writes it, or (on a busy exclusive connection)
-// written first and submitted. An exception from `rest` abandons the call and goes to `restError`.
+// Sends a streamed call's request as `rest` writes it (on a busy exclusive connection, once its turn
+// comes). An exception from `rest` abandons the call and goes to `restError`.
 bool sendStreamed(ChannelImpl& impl, const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& request,
                   const RequestWriter& rest, const Uuid* object, std::exception_ptr& restError) {
   ndr::Encoder e(request.buffer(), request.headroom());
-  if (!impl.claimForStreaming(call)) {
-    try {
-      rest(e);
-    } catch (...) {
-      restError = std::current_exception();
-      impl.abandonUnsent(call, false);
-      return true;
-    }
-    return impl.submit(call, ctx, opnum, request, object);
-  }
-  RequestStreamer streamer(*call->conn, call->callId, ctx, opnum, object);
+  RequestStreamer streamer(impl, call, impl.claimForStreaming(call), ctx, opnum, object);
   e.setSink(&streamer);
   try {
     rest(e);
   } catch (...) {
     if (streamer.broken()) return false;
+    if (streamer.ended()) return true;  // its status says why
     restError = std::current_exception();
     impl.abandonUnsent(call, streamer.sentAny());
     return true;
   }
-  return streamer.finish(e);
+  return streamer.finish(e, request);
 }
 }  // namespace
 
 // A streaming call's request in progress (StreamingCall): its message and encoder, and the streamer that
-// sends them -- or none when the call waits its turn on a busy exclusive connection (the request is then
-// written whole and submitted at finishRequest()).
+// sends them.
 struct StreamingState {
   std::shared_ptr<ChannelImpl> impl;
   CallPtr call;
-  uint16_t ctx = 0;
-  uint16_t opnum = 0;
-  std::optional<Uuid> object;
   Message request;
   std::optional<ndr::Encoder> encoder;
   std::optional<RequestStreamer> streamer;
   bool finished = false;
 
-  const Uuid* objectOrNull() const { return object ? &*object : nullptr; }
   // The connection broke while sending: its calls (this one too) fail.
   void failConnection() {
     std::vector<CallPtr> done;
@@ -336,7 +389,7 @@ void ReplyFeed::fill(std::vector<uint8_t>& window, size_t need) {
                        call->reply.didNotExecute());
       return;
     }
-    impl->waitLocked(lk, *call, nullptr, true);
+    impl->waitLocked(lk, *call, nullptr, ChannelImpl::Until::kData);
   }
 }
 
@@ -362,7 +415,7 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
     // Returns at the first fragment; the Reply's feed takes the rest as it comes.
     std::unique_lock lk(impl.mu);
     call->streamReply = true;
-    impl.waitLocked(lk, *call, nullptr, true);
+    impl.waitLocked(lk, *call, nullptr, ChannelImpl::Until::kData);
     if (call->done && call->status != status::kOk) {
       reply.setDidNotExecute(call->reply.didNotExecute());
       return call->status;
@@ -397,8 +450,7 @@ uint32_t invokeBlocking(ChannelImpl& impl, const SyntaxId& iface, uint16_t opnum
 StreamingCall::StreamingCall(std::unique_ptr<detail::StreamingState> state) : state_(std::move(state)) {}
 
 StreamingCall::~StreamingCall() {
-  if (state_ && !state_->finished)
-    state_->impl->abandonUnsent(state_->call, state_->streamer && state_->streamer->sentAny());
+  if (state_ && !state_->finished) state_->impl->abandonUnsent(state_->call, state_->streamer->sentAny());
 }
 
 ndr::Encoder& StreamingCall::encoder() {
@@ -412,7 +464,7 @@ bool StreamingCall::flush() {
     st.encoder->flush();
   } catch (const RpcError&) {
     st.finished = true;
-    st.failConnection();
+    if (!st.streamer->ended()) st.failConnection();  // else the call ended while it waited for its turn
     return false;
   }
   return true;
@@ -422,8 +474,7 @@ bool StreamingCall::finishRequest() {
   detail::StreamingState& st = *state_;
   if (st.finished) return false;
   st.finished = true;
-  const bool sent = st.streamer ? st.streamer->finish(*st.encoder)
-                                : st.impl->submit(st.call, st.ctx, st.opnum, st.request, st.objectOrNull());
+  const bool sent = st.streamer->finish(*st.encoder, st.request);
   if (!sent) st.failConnection();
   return sent;
 }
@@ -468,15 +519,10 @@ std::unique_ptr<StreamingCall> startStreaming(ChannelImpl& impl, const SyntaxId&
   auto st = std::make_unique<detail::StreamingState>();
   st->impl = impl.shared_from_this();
   st->call = call;
-  st->ctx = ctx;
-  st->opnum = opnum;
-  if (const Uuid* object = impl.objectFor(options)) st->object = *object;
   st->request = std::move(request);
   st->encoder.emplace(st->request.buffer(), st->request.headroom());
-  if (impl.claimForStreaming(call)) {
-    st->streamer.emplace(*call->conn, call->callId, ctx, opnum, st->objectOrNull());
-    st->encoder->setSink(&*st->streamer);
-  }
+  st->streamer.emplace(impl, call, impl.claimForStreaming(call), ctx, opnum, impl.objectFor(options));
+  st->encoder->setSink(&*st->streamer);
   auto streaming = std::make_unique<StreamingCall>(std::move(st));
   streaming->flush();  // the parameters leave now if they fill 8 bytes or more
   return streaming;

@@ -40,6 +40,9 @@ inline constexpr size_t kReadBufferSize = 512 * 1024;
 // The receive timeout of a lane's socket, and so the longest a reading leader goes without looking at
 // deadlines registered after it started to wait.
 inline constexpr std::chrono::milliseconds kLeaderRecheck{50};
+// The most of a streamed request gathered in memory while it waits its turn on an exclusive connection;
+// past it the writer waits, as a full socket would make it wait.
+inline constexpr size_t kWaitingRequestBytes = 1024 * 1024;
 
 // client_conn.cpp: one connection's socket and its writes.
 struct ClientConn {
@@ -68,7 +71,8 @@ struct ClientConn {
   std::vector<std::pair<SyntaxId, uint16_t>> contexts;
   // MS-RPCE 3.3.1.5.8: a server whose bind_ack did not grant PFC_CONC_MPX takes one call at a time on the
   // connection. The call sent is `activeCall`; the others wait, encoded, in call order, and go out one
-  // by one as the call before them ends (released by ChannelImpl::finish, sent by sendReleased).
+  // by one as the call before them ends (released by ChannelImpl::finish, sent by sendReleased). A
+  // streamed request waits with no bytes (ClientCall::streamsWhenTurn): its writer sends it when told.
   bool exclusive = false;
   uint32_t activeCall = 0;
   std::deque<std::pair<CallPtr, std::vector<uint8_t>>> waiting;
@@ -99,6 +103,9 @@ struct ClientCall {
   // Waiting on an exclusive connection for its turn: never sent (so never orphaned or cancelled on the
   // wire; it ends locally, not executed).
   bool queued = false;
+  // Queued with no bytes: a streamed request whose writer gathers it (up to kWaitingRequestBytes) and
+  // sends it itself once its turn comes (ChannelImpl::hasTurn, waitForTurn).
+  bool streamsWhenTurn = false;
   bool streamReply = false;  // a reader of the reply takes fragments from `reply` as they arrive
   bool overWindow = false;   // its untaken reply bytes pause the connection (ClientConn::readPausedBy)
   uint8_t ackFlags = 0;  // the pfc_flags of the bind_ack that answered a bind
@@ -159,9 +166,11 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Waits for `call`, reading for everyone if no one else is. Completions read meanwhile run here, or, with
   // `deferred`, are left there for the caller to run later.
   uint32_t wait(ClientCall& call, std::vector<CallPtr>* deferred = nullptr);
-  // With mu held: as wait(), until the call is done or (with `untilData`) reply bytes wait in its storage.
+  // With mu held: as wait(), until the call is done, or also until reply bytes wait in its storage
+  // (kData), or its turn on an exclusive connection came (kTurn).
+  enum class Until { kDone, kData, kTurn };
   void waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call, std::vector<CallPtr>* deferred,
-                  bool untilData);
+                  Until until);
   // mu held throughout, except while reading the socket and running callbacks.
   void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done);
   void finish(const CallPtr& call, uint32_t status, std::vector<CallPtr>& done);
@@ -196,11 +205,16 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   bool sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                    const Uuid* object);
   // Sends the call's request, or, on an exclusive connection with a call in flight, queues it (encoded)
-  // until that call ends. False if the connection broke.
+  // until that call ends; nothing for a call that already ended. False if the connection broke.
   bool submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& req, const Uuid* object);
   // A streamed request may go out as it is written: the connection is not exclusive, or is and free (the
-  // call then holds it). False: it is written whole and submitted.
+  // call then holds it). False: the call joins the connection's queue, and its writer gathers the request
+  // until hasTurn() (then streams it) or finishes it first (then submits it whole).
   bool claimForStreaming(const CallPtr& call);
+  // A queued streamed request's turn came: the connection is its to write on.
+  bool hasTurn(const ClientCall& call);
+  // Waits (reading for others as wait() does) until the call's turn comes; false if it ended first.
+  bool waitForTurn(const CallPtr& call);
   // Ends a call whose request the application's writer abandoned: locally, and with an orphaned PDU when
   // part of it was sent.
   void abandonUnsent(const CallPtr& call, bool partlySent);

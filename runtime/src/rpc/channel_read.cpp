@@ -80,7 +80,14 @@ void ChannelImpl::release(ClientCall& call) {
   auto& next = c.waiting.front();
   next.first->queued = false;
   c.activeCall = next.first->callId;
-  released.push_back(std::move(next));
+  if (next.first->streamsWhenTurn) {
+    // A streamed request: its writer sends it, from the thread waiting for this (waitForTurn), or at its
+    // next flush.
+    next.first->streamsWhenTurn = false;
+    next.first->cv.notify_all();
+  } else {
+    released.push_back(std::move(next));
+  }
   c.waiting.pop_front();
 }
 
@@ -308,12 +315,12 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
 
 uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
   std::unique_lock lk(mu);
-  waitLocked(lk, call, deferred, false);
+  waitLocked(lk, call, deferred, Until::kDone);
   return call.status;
 }
 
 void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
-                             std::vector<CallPtr>* deferred, bool untilData) {
+                             std::vector<CallPtr>* deferred, Until until) {
   std::vector<CallPtr> done;
   auto complete = [&] {
     if (deferred == nullptr) {
@@ -325,7 +332,10 @@ void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
       done.clear();
     }
   };
-  auto ready = [&] { return call.done || (untilData && !call.reply.storage().empty()); };
+  auto ready = [&] {
+    return call.done || (until == Until::kData && !call.reply.storage().empty()) ||
+           (until == Until::kTurn && !call.queued);
+  };
   while (!ready()) {
     // A connection paused for a streamed reply is not read: wait (as a follower) until its reader took it.
     if (!leader && call.conn->readPausedBy == 0) {

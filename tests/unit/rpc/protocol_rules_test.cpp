@@ -464,9 +464,10 @@ TEST(ClientRules, AResponseWhoseAllocHintExceedsItsStubDataIsAccepted) {
   EXPECT_EQ(r.size(), 8u);
 }
 
-// A server that does not grant PFC_CONC_MPX (MS-RPCE 3.3.1.5.8) and echoes each request's stub data. It
-// answers a request when hold()/allow() let it, and notes whether the client sent anything more before
-// the answer went (a second request while one is pending).
+// A server that does not grant PFC_CONC_MPX (MS-RPCE 3.3.1.5.8) and echoes each request's stub data (a
+// request of several fragments: its length and the sum of its bytes, 8 bytes each). It answers a request
+// when hold()/allow() let it, and notes whether the client sent anything more before the answer went (a
+// second request while one is pending).
 class ExclusiveServer {
  public:
   ExclusiveServer() {
@@ -491,6 +492,7 @@ class ExclusiveServer {
     cv_.notify_all();
   }
   int requests() const { return requests_.load(); }
+  size_t received() const { return received_.load(); }  // stub data bytes of every request so far
   bool overlapped() const { return overlapped_.load(); }
 
  private:
@@ -502,16 +504,32 @@ class ExclusiveServer {
     PduStream in(fd);
     Bytes got;
     pdu::View v;
+    Bytes stub;
+    bool fragmented = false;
     while (in.next(got, v) == PduStream::Got::kPdu) {
       if (v.header.type == pdu::PType::kBind) {
         FakeServer::ack(fd, v, kWhole);  // no PFC_CONC_MPX
         continue;
       }
       if (v.header.type != pdu::PType::kRequest) continue;  // orphaned, co_cancel
-      ++requests_;
       pdu::Body body;
       pdu::decodeRequest(v, body);
-      Bytes stub(body.stub, body.stub + body.stubLength);
+      if (v.header.flags & pdu::kFirstFrag) {
+        ++requests_;
+        stub.clear();
+      }
+      stub.insert(stub.end(), body.stub, body.stub + body.stubLength);
+      received_ += body.stubLength;
+      if (!(v.header.flags & pdu::kLastFrag)) {
+        fragmented = true;
+        continue;
+      }
+      if (std::exchange(fragmented, false)) {
+        uint64_t summary[2] = {stub.size(), 0};
+        for (uint8_t b : stub) summary[1] += b;
+        stub.assign(reinterpret_cast<uint8_t*>(summary),
+                    reinterpret_cast<uint8_t*>(summary) + sizeof summary);
+      }
       uint32_t callId = v.header.callId;
       {
         std::unique_lock lk(mu_);
@@ -536,6 +554,7 @@ class ExclusiveServer {
   std::condition_variable cv_;
   int budget_ = -1;  // negative: unlimited
   std::atomic<int> requests_{0};
+  std::atomic<size_t> received_{0};
   std::atomic<bool> overlapped_{false};
 };
 
@@ -631,6 +650,126 @@ TEST(ClientRules, AWaitingCallOnAConnectionWithoutConcMpxEndsUnsent) {
   EXPECT_EQ(active.p.get_future().get(), std::make_pair(status::kOk, false));
   EXPECT_EQ(after.p.get_future().get(), std::make_pair(status::kOk, false));
   EXPECT_EQ(server.requests(), 3);  // the bind's first call, the active one and the one after
+  EXPECT_FALSE(server.overlapped());
+}
+
+// A streamed request's writer on a connection busy with another call: what it writes gathers in memory up
+// to a bound (1 MiB), then the writer waits; when the call before it ends the request streams, and only
+// then. Before, the request was written whole into memory first (64 MiB here).
+TEST(ClientRules, AStreamedRequestWaitingForAConnectionWithoutConcMpxHoldsBoundedMemory) {
+  ExclusiveServer server;
+  auto ch = Channel::create(server.binding());
+  Message first = messageOf(1);
+  Reply r;
+  ASSERT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, first, r), status::kOk);  // bound
+  server.hold();
+  std::promise<uint32_t> active;
+  ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(2), [&](uint32_t s, Reply&) { active.set_value(s); });
+  constexpr size_t kChunk = 64 * 1024, kChunks = 1024;  // 64 MiB
+  std::atomic<size_t> written{0};
+  std::vector<uint8_t> chunk(kChunk);
+  for (size_t i = 0; i < kChunk; ++i) chunk[i] = static_cast<uint8_t>(i * 7);
+  uint64_t chunkSum = 0;
+  for (uint8_t b : chunk) chunkSum += b;
+  auto streamed = std::async(std::launch::async, [&] {
+    Message m = Message::acquire();
+    Reply reply;
+    const uint32_t s = ch->tryInvoke(
+        kEchoIf, testing::kEcho, m,
+        [&](ndr::Encoder& e) {
+          for (size_t i = 0; i < kChunks; ++i) {
+            e.writeBulk(chunk.data(), chunk.size());
+            written += kChunk;
+            e.flush();
+          }
+        },
+        reply);
+    std::vector<uint64_t> summary(2);
+    if (reply.size() == 16) std::memcpy(summary.data(), reply.data(), 16);
+    return std::make_pair(s, summary);
+  });
+  // The writer stops near 1 MiB while the call before it is pending, and nothing of it is sent.
+  constexpr size_t kBound = size_t{1} << 20;
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (written.load() < kBound - kChunk && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_GE(written.load(), kBound - kChunk);
+  EXPECT_LE(written.load(), kBound) << "the waiting request was not bounded";
+  EXPECT_EQ(server.requests(), 2);
+  server.allow(-1);  // answers everything from now on
+  EXPECT_EQ(active.get_future().get(), status::kOk);
+  ASSERT_EQ(streamed.wait_for(20s), std::future_status::ready);
+  auto [s, summary] = streamed.get();
+  EXPECT_EQ(s, status::kOk);
+  EXPECT_EQ(summary[0], kChunk * kChunks);
+  EXPECT_EQ(summary[1], chunkSum * kChunks);
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_FALSE(server.overlapped());
+}
+
+// The same with an [async] client's streamed request (Channel::invokeStreaming, as AsyncPipe pushes use):
+// a flush past the bound waits for the turn; a request finished under the bound waits in the queue whole,
+// as any call's; and a request whose call times out while it waits ends unsent, its writer told so.
+TEST(ClientRules, AnAsyncStreamedRequestWaitsForItsTurnOnAConnectionWithoutConcMpx) {
+  ExclusiveServer server;
+  auto ch = Channel::create(server.binding());
+  Message first = messageOf(1);
+  Reply r;
+  ASSERT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, first, r), status::kOk);  // bound
+  server.hold();
+  std::promise<uint32_t> active, small, big, late;
+  auto statusTo = [](std::promise<uint32_t>& p) { return [&p](uint32_t s, Reply&) { p.set_value(s); }; };
+  ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(2), statusTo(active));
+  // Finished under the bound before its turn: queued whole.
+  auto smallCall = ch->invokeStreaming(kEchoIf, testing::kEcho, messageOf(3), statusTo(small), nullptr);
+  ASSERT_NE(smallCall, nullptr);
+  ASSERT_TRUE(smallCall->flush());
+  ASSERT_TRUE(smallCall->finishRequest());
+  // Past the bound: its flush waits for its turn (here, until the timeout of the call queued after it).
+  CallOptions shortWait;
+  shortWait.timeout = 300ms;
+  auto lateCall =
+      ch->invokeStreaming(kEchoIf, testing::kEcho, messageOf(4), statusTo(late), nullptr, shortWait);
+  ASSERT_NE(lateCall, nullptr);
+  std::vector<uint8_t> chunk(256 * 1024, 9);
+  bool flushed = true;
+  for (int i = 0; i < 8 && flushed; ++i) {
+    lateCall->encoder().writeBulk(chunk.data(), chunk.size());
+    flushed = lateCall->flush();
+  }
+  EXPECT_FALSE(flushed) << "a flush past the bound returned before the call's turn";
+  auto lateStatus = late.get_future();
+  ASSERT_EQ(lateStatus.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(lateStatus.get(), status::kTimeout);
+  EXPECT_EQ(server.requests(), 2);  // the first call and the active one: the others wait
+  // A third streams once its turn comes (the thread pushing waits meanwhile).
+  auto bigCall = ch->invokeStreaming(kEchoIf, testing::kEcho, messageOf(5), statusTo(big), nullptr);
+  ASSERT_NE(bigCall, nullptr);
+  auto pushes = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 16; ++i) {
+      bigCall->encoder().writeBulk(chunk.data(), chunk.size());
+      if (!bigCall->flush()) return false;
+    }
+    return bigCall->finishRequest();
+  });
+  EXPECT_EQ(pushes.wait_for(300ms), std::future_status::timeout) << "pushed 4 MiB before its turn";
+  server.allow(-1);
+  EXPECT_EQ(active.get_future().get(), status::kOk);
+  EXPECT_EQ(small.get_future().get(), status::kOk);
+  ASSERT_EQ(pushes.wait_for(20s), std::future_status::ready);
+  EXPECT_TRUE(pushes.get());
+  auto bigStatus = big.get_future();
+  ASSERT_EQ(bigStatus.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(bigStatus.get(), status::kOk);
+  std::vector<uint8_t> reply;
+  uint32_t s = 0;
+  EXPECT_TRUE(bigCall->takeReply(reply, s));
+  ASSERT_EQ(reply.size(), 16u);
+  uint64_t summary[2];
+  std::memcpy(summary, reply.data(), 16);
+  EXPECT_EQ(summary[0], 1u + 16 * chunk.size());  // the message's byte, then the chunks
+  EXPECT_EQ(server.requests(), 4);
   EXPECT_FALSE(server.overlapped());
 }
 

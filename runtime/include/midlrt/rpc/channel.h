@@ -137,8 +137,10 @@ class StreamingCall {
   ndr::Encoder& encoder();
   /// Sends the whole fragments written so far, or, when they fill no fragment, what is written rounded down
   /// to 8 (C706: every fragment but the last holds a multiple of 8 bytes of stub data); blocks while the
-  /// connection's socket is full. False if the connection broke (the call then completes with kCallFailed)
-  /// or the request was finished.
+  /// connection's socket is full, and, on an exclusive connection busy with another call, once 1 MiB waits
+  /// for the call's turn (reading replies for the channel meanwhile, as a blocking call does). False if the
+  /// connection broke (the call then completes with kCallFailed), the call ended while it waited (its
+  /// completion has the status), or the request was finished.
   bool flush();
   /// Ends the request: what is left leaves with PFC_LAST_FRAG. False if the connection broke (the call then
   /// completes with kCallFailed) or the request was already finished.
@@ -213,9 +215,11 @@ class Channel : public std::enable_shared_from_this<Channel> {
   /// before the pipes, `rest` writes the pipes, and the request's fragments leave as it writes them, so the
   /// server's manager pulls the first chunk while the client still produces the others, and neither side
   /// holds the whole request. The fragments carry alloc_hint 0 (length unknown: C706 12.6; MS-RPCE 2.2.2.x,
-  /// "alloc_hint Interpretation"). On an exclusive connection busy with another call, the request is written
-  /// whole first and waits its turn. If `rest` throws, the call is abandoned (an orphaned PDU tells the
-  /// server when part of it was sent) and the exception propagates. Throws RpcError as invoke().
+  /// "alloc_hint Interpretation"). On an exclusive connection (no PFC_CONC_MPX) busy with another call, the
+  /// request gathers in memory while it waits its turn, up to 1 MiB; past that the writer waits for the turn
+  /// (within the call's timeout), and a request finished first waits in the queue whole, as any other call.
+  /// If `rest` throws, the call is abandoned (an orphaned PDU tells the server when part of it was sent) and
+  /// the exception propagates. Throws RpcError as invoke().
   Reply invoke(const SyntaxId& iface, uint16_t opnum, Message& request, const RequestWriter& rest,
                const CallOptions& options = {});
   /// tryInvoke() of a streamed request; an exception from `rest` still propagates.
