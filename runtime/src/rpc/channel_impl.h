@@ -180,8 +180,8 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   void release(ClientCall& call);
   void failConnection(const std::shared_ptr<ClientConn>& c, uint32_t status, std::vector<CallPtr>& done);
   void route(const std::shared_ptr<ClientConn>& c, const pdu::View& v, std::vector<CallPtr>& done);
-  void expire(std::vector<CallPtr>& done,
-              std::vector<std::pair<std::shared_ptr<ClientConn>, uint32_t>>& orphans);
+  // Ends the calls whose deadline passed (orphaned PDUs for those the server saw; mu released meanwhile).
+  void expire(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done);
   void handOff();
   void runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
                       const std::shared_ptr<ClientConn>& corkConn);

@@ -230,18 +230,22 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
   }
 }
 
-void ChannelImpl::expire(std::vector<CallPtr>& done,
-                         std::vector<std::pair<std::shared_ptr<ClientConn>, uint32_t>>& orphans) {
+void ChannelImpl::expire(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done) {
   if (deadlineCalls == 0) return;
   auto now = Clock::now();
   std::vector<CallPtr> late;
   for (auto& [id, call] : calls) {
     if (call->deadline <= now) late.push_back(call);
   }
+  std::vector<std::pair<std::shared_ptr<ClientConn>, uint32_t>> orphans;
   for (auto& call : late) {
     if (!call->queued) orphans.emplace_back(call->conn, call->callId);
     finish(call, status::kTimeout, done);
   }
+  if (orphans.empty()) return;
+  lk.unlock();
+  for (auto& [oc, id] : orphans) oc->sendBare(pdu::PType::kOrphaned, id);
+  lk.lock();
 }
 
 void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done) {
@@ -271,7 +275,6 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
     } while (n < 0 && errno == EINTR);
   }
   lk.lock();
-  std::vector<std::pair<std::shared_ptr<ClientConn>, uint32_t>> orphans;
   if (!timedOut && n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     // spurious wake-up
   } else if (!timedOut && n <= 0) {
@@ -305,12 +308,7 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
     c->rbeg = 0;
     c->rend = left;
   }
-  expire(done, orphans);
-  if (!orphans.empty()) {
-    lk.unlock();
-    for (auto& [oc, id] : orphans) oc->sendBare(pdu::PType::kOrphaned, id);
-    lk.lock();
-  }
+  expire(lk, done);
 }
 
 uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
@@ -375,10 +373,23 @@ void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
 void ChannelImpl::readerLoop() {
   std::unique_lock lk(mu);
   std::vector<CallPtr> done;
+  const auto paused = [&] { return conn && conn->readPausedBy > 0; };
   while (true) {
-    readerCv.wait(
-        lk, [&] { return stop || (!leader && asyncOutstanding > 0 && !(conn && conn->readPausedBy > 0)); });
+    readerCv.wait(lk, [&] {
+      return stop || (!leader && asyncOutstanding > 0 && (!paused() || deadlineCalls != 0));
+    });
     if (stop) break;
+    if (paused()) {
+      // Nobody reads a connection paused for a streamed reply the application has not taken yet: the
+      // deadlines of its calls are kept from here (waking at the next one, or to see calls issued since).
+      Clock::time_point next = Clock::now() + kLeaderRecheck;
+      for (auto& [id, call] : calls) next = std::min(next, call->deadline);
+      readerCv.wait_until(lk, next, [&] { return stop || !paused(); });
+      std::shared_ptr<ClientConn> c = conn;
+      expire(lk, done);
+      runCompletions(lk, done, c);
+      continue;
+    }
     leader = true;
     std::shared_ptr<ClientConn> c = conn;
     pump(lk, nullptr, done);

@@ -658,12 +658,12 @@ TEST(ClientRules, AWaitingCallOnAConnectionWithoutConcMpxEndsUnsent) {
 // then. Before, the request was written whole into memory first (64 MiB here).
 TEST(ClientRules, AStreamedRequestWaitingForAConnectionWithoutConcMpxHoldsBoundedMemory) {
   ExclusiveServer server;
+  std::promise<uint32_t> active;  // outlives the channel, which may complete the call as it closes
   auto ch = Channel::create(server.binding());
   Message first = messageOf(1);
   Reply r;
   ASSERT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, first, r), status::kOk);  // bound
   server.hold();
-  std::promise<uint32_t> active;
   ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(2), [&](uint32_t s, Reply&) { active.set_value(s); });
   constexpr size_t kChunk = 64 * 1024, kChunks = 1024;  // 64 MiB
   std::atomic<size_t> written{0};
@@ -713,12 +713,12 @@ TEST(ClientRules, AStreamedRequestWaitingForAConnectionWithoutConcMpxHoldsBounde
 // as any call's; and a request whose call times out while it waits ends unsent, its writer told so.
 TEST(ClientRules, AnAsyncStreamedRequestWaitsForItsTurnOnAConnectionWithoutConcMpx) {
   ExclusiveServer server;
+  std::promise<uint32_t> active, small, big, late;  // outlive the channel
   auto ch = Channel::create(server.binding());
   Message first = messageOf(1);
   Reply r;
   ASSERT_EQ(ch->tryInvoke(kEchoIf, testing::kEcho, first, r), status::kOk);  // bound
   server.hold();
-  std::promise<uint32_t> active, small, big, late;
   auto statusTo = [](std::promise<uint32_t>& p) { return [&p](uint32_t s, Reply&) { p.set_value(s); }; };
   ch->invokeAsync(kEchoIf, testing::kEcho, messageOf(2), statusTo(active));
   // Finished under the bound before its turn: queued whole.
@@ -771,6 +771,48 @@ TEST(ClientRules, AnAsyncStreamedRequestWaitsForItsTurnOnAConnectionWithoutConcM
   EXPECT_EQ(summary[0], 1u + 16 * chunk.size());  // the message's byte, then the chunks
   EXPECT_EQ(server.requests(), 4);
   EXPECT_FALSE(server.overlapped());
+}
+
+// A client that does not take a streamed reply stops reading the connection once the reply window is full;
+// the deadlines of the connection's other calls still end them (before, the call below waited until the
+// application took the streamed reply, for ever if it never did).
+TEST(ClientRules, ACallsDeadlinePassesWhileItsConnectionIsPausedForAnUntakenStreamedReply) {
+  std::atomic<int> requests{0};
+  FakeServer fake([&](int fd, const pdu::View& v) {
+    if (v.header.type == pdu::PType::kBind) return FakeServer::ack(fd, v);
+    if (v.header.type != pdu::PType::kRequest || ++requests != 1) return;  // the second is never answered
+    Bytes stub(32 * 1024, 5), out;
+    pdu::Response r;
+    for (int i = 0; i < 16; ++i) {  // 512 KiB, one fragment short of the end: the reply never completes
+      out.clear();
+      pdu::encodeResponse(out, i == 0 ? pdu::kFirstFrag : 0, v.header.callId, r, stub.data(), stub.size());
+      sendAll(fd, out);
+    }
+  });
+  ChannelOptions options;
+  options.replyWindowBytes = 64 * 1024;
+  std::promise<uint32_t> streamedDone, timed;  // outlive the channel
+  auto ch = Channel::create(fake.binding(), options);
+  std::atomic<int> arrivals{0};
+  auto streamed = ch->invokeStreaming(
+      kEchoIf, testing::kEcho, messageOf(1), [&](uint32_t s, Reply&) { streamedDone.set_value(s); },
+      [&] { ++arrivals; });
+  ASSERT_NE(streamed, nullptr);
+  ASSERT_TRUE(streamed->finishRequest());
+  for (int i = 0; i < 500 && arrivals.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GT(arrivals.load(), 0);
+  std::this_thread::sleep_for(100ms);  // the rest is read: over the window, the connection is paused
+  CallOptions shortWait;
+  shortWait.timeout = 200ms;
+  const auto issued = std::chrono::steady_clock::now();
+  ch->invokeAsync(
+      kEchoIf, testing::kEcho, messageOf(2), [&](uint32_t s, Reply&) { timed.set_value(s); }, shortWait);
+  auto timedStatus = timed.get_future();
+  ASSERT_EQ(timedStatus.wait_for(5s), std::future_status::ready) << "the deadline was not kept";
+  EXPECT_EQ(timedStatus.get(), status::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - issued, 2s);
+  streamed->handle().abandon();
+  EXPECT_EQ(streamedDone.get_future().get(), status::kCallCancelled);
 }
 
 // A server out of reassembly memory refuses a request while its fragments still arrive (the fault comes
