@@ -165,25 +165,43 @@ class AsyncPipe {
     for (;;) {
       const uint32_t s = pull(buffer, count);
       if (s != status::kAsyncCallPending) return s;
-      // Shared with the wake-up, which may run after a timed-out wait has returned.
-      struct Wake {
-        std::mutex mu;
-        std::condition_variable cv;
-        bool woken = false;
-      };
-      auto wake = std::make_shared<Wake>();
-      if (!whenReceivable([wake] {
-            std::lock_guard lk(wake->mu);
-            wake->woken = true;
-            wake->cv.notify_all();
-          }))
-        continue;  // it arrived meanwhile
+      // One wake-up registered at a time: a wait that timed out leaves its wake-up for the next pullWait, so
+      // that polling with short timeouts does not pile up waiters while nothing arrives.
+      if (!pullWake_) pullWake_ = std::make_shared<PullWake>();
+      const std::shared_ptr<PullWake> wake = pullWake_;
       std::unique_lock lk(wake->mu);
-      if (timeout.count() < 0) {
-        wake->cv.wait(lk, [&] { return wake->woken; });
-      } else if (!wake->cv.wait_until(lk, deadline, [&] { return wake->woken; })) {
-        return status::kAsyncCallPending;
+      bool inherited = wake->armed;
+      if (!inherited) {
+        wake->armed = true;
+        wake->woken = false;
+        lk.unlock();
+        const bool registered = whenReceivable([wake] {
+          std::lock_guard g(wake->mu);
+          wake->armed = false;
+          wake->woken = true;
+          wake->cv.notify_all();
+        });
+        lk.lock();
+        if (!registered) {
+          wake->armed = false;
+          continue;  // it arrived meanwhile, or the call ended
+        }
       }
+      const auto woken = [&] { return wake->woken; };
+      if (timeout.count() < 0 && !inherited) {
+        wake->cv.wait(lk, woken);
+      } else {
+        // On a wake-up an earlier wait left, pull again every 100 ms: a call drops waiters without running
+        // them only once its pulls stop reporting kAsyncCallPending, which the next pull then says.
+        auto until = inherited ? std::chrono::steady_clock::now() + std::chrono::milliseconds(100) : deadline;
+        if (timeout.count() >= 0) until = std::min(until, deadline);
+        if (!wake->cv.wait_until(lk, until, woken)) {
+          if (timeout.count() >= 0 && std::chrono::steady_clock::now() >= deadline)
+            return status::kAsyncCallPending;
+          continue;
+        }
+      }
+      wake->woken = false;
     }
   }
 
@@ -212,8 +230,17 @@ class AsyncPipe {
   ///@}
 
  private:
+  // pullWait's wake-up, shared with the waiter it registers, which may run after that wait returned.
+  struct PullWake {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool armed = false;  // registered and not run yet
+    bool woken = false;
+  };
+
   void rebind(std::shared_ptr<PipeCall> call) {
     if (call == call_ && call_) return;  // the other direction of an [in, out] pipe
+    pullWake_.reset();                   // a waiter of the call before may still hold the old one
     call_ = std::move(call);
     write_ = nullptr;
     read_ = nullptr;
@@ -227,6 +254,7 @@ class AsyncPipe {
   Write write_;
   Read read_;
   std::uint32_t left_ = 0;  // elements of the chunk being pulled not yet pulled
+  std::shared_ptr<PullWake> pullWake_;
   bool inEnded_ = false;
   bool outEnded_ = false;
 };
