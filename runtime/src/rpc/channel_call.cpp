@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "channel_impl.h"
+#include "fragmenting_sink.h"
 #include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/status.h"
 
@@ -96,14 +97,13 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
 }
 }  // namespace
 
-// The request of a streamed call, sent as the application's writer fills it: each flush sends what was
-// written so far (in fragments of the connection's max_xmit_frag, fitted to TCP's segments: each fragment
-// is a write of its own) and drops it from the message; finish()
-// sends the rest with PFC_LAST_FRAG. alloc_hint is 0 throughout: the request's length is not known yet.
-// On an exclusive connection busy with another call (not `claimed`), the request gathers in the message
-// until its turn comes, and the writer waits for the turn once kWaitingRequestBytes are held; a request
-// finished before its turn is submitted whole, as any other call's.
-class RequestStreamer final : public ndr::EncoderSink {
+// The request of a streamed call, sent as the application's writer fills it: each flush sends the whole
+// fragments written so far (FragmentingSink; each fragment a write of its own) and drops them from the
+// message; finish() sends the rest with PFC_LAST_FRAG. alloc_hint is 0 throughout: the request's length is
+// not known yet. On an exclusive connection busy with another call (not `claimed`), the request gathers in
+// the message until its turn comes, and the writer waits for the turn once kWaitingRequestBytes are held; a
+// request finished before its turn is submitted whole, as any other call's.
+class RequestStreamer final : public FragmentingSink {
  public:
   RequestStreamer(ChannelImpl& impl, CallPtr call, bool claimed, uint16_t ctx, uint16_t opnum,
                   const Uuid* object)
@@ -115,30 +115,8 @@ class RequestStreamer final : public ndr::EncoderSink {
   }
 
   void flush(ndr::Encoder& e) override {
-    if (!mayWrite(e, 0)) {
-      if (ended_)
-        throw RpcError(status::kCallFailed, "the call ended while its request waited for the connection");
-      return;
-    }
-    if (!send(e, false))
-      throw RpcError(status::kCallFailed, "the connection broke while the request streamed");
-  }
-  // A bulk write (an [async] client's pushed chunk) of at least a fragment's worth with what is held: whole
-  // fragments leave from the caller's memory (sendNow returns once they are written), only the rest is
-  // copied.
-  std::size_t writeThrough(ndr::Encoder& e, const uint8_t* p, std::size_t n) override {
-    if (!mayWrite(e, n)) return 0;
-    const size_t held = e.buffer().size() - e.origin();
-    const size_t maxBody = fragmentBody();
-    const size_t sent = (held + n) / maxBody * maxBody;
-    if (sent <= held) return 0;
-    const iovec pieces[2] = {{e.buffer().data() + e.origin(), held}, {const_cast<uint8_t*>(p), n}};
-    // A broken connection is reported by the flush that follows, as for copied chunks (a push returns the
-    // call's failure; the writer of a sync call's request sees flush() throw).
-    if (!sendPieces(pieces, sent, false)) return 0;
-    e.discardSent(sent - held);
-    wroteThrough_ = true;
-    return sent - held;
+    FragmentingSink::flush(e);
+    if (ended_) failure();
   }
   // The last fragment(s), or, before its turn, the whole request (`request`, the encoder's message) into
   // the connection's queue; false if the connection broke.
@@ -146,7 +124,9 @@ class RequestStreamer final : public ndr::EncoderSink {
     if (!claimed_ && !impl_.hasTurn(*call_))
       return impl_.submit(call_, q_.contextId, q_.opnum, request, objectOrNull());
     claimed_ = true;
-    return send(e, true);
+    const size_t held = e.buffer().size() - e.origin();
+    const iovec body{e.buffer().data() + e.origin(), held};
+    return sendPieces({&body, 1}, held, fragmentBody(), true);
   }
   bool sentAny() const { return sentAny_; }
   bool broken() const { return broken_; }
@@ -156,10 +136,12 @@ class RequestStreamer final : public ndr::EncoderSink {
  private:
   const Uuid* objectOrNull() const { return q_.object ? &*q_.object : nullptr; }
 
-  // Whether what is held (and `adding` more) may go out now. Before the call's turn it stays in the
-  // message, up to kWaitingRequestBytes; past that the writer waits for the turn. If the call ends
-  // meanwhile, nothing goes out (ended(); the next flush throws, as for a broken connection).
-  bool mayWrite(ndr::Encoder& e, size_t adding) {
+  size_t fittedBody() override {
+    return (segmentFittedFragment(conn_.fd, conn_.xmitFrag) - headerSize_) & ~size_t{7};
+  }
+  // Before the call's turn what is written stays in the message, up to kWaitingRequestBytes; past that the
+  // writer waits for the turn. If the call ends meanwhile, nothing goes out (ended(); flush throws).
+  bool mayWrite(ndr::Encoder& e, size_t adding) override {
     if (claimed_) return true;
     if (ended_) return false;
     if (impl_.hasTurn(*call_)) return claimed_ = true;
@@ -170,42 +152,24 @@ class RequestStreamer final : public ndr::EncoderSink {
     }
     return claimed_ = true;
   }
-
-  // The stub data a fragment carries: the negotiated size fitted to TCP's segments, asked again now and then.
-  size_t fragmentBody() {
-    if (maxBody_ == 0 || fragmentsSinceFit_ >= kFragmentsPerFit) {
-      maxBody_ = (segmentFittedFragment(conn_.fd, conn_.xmitFrag) - headerSize_) & ~size_t{7};
-      fragmentsSinceFit_ = 0;
-    }
-    return maxBody_;
+  bool sendFragments(std::span<const iovec> pieces, size_t n, size_t maxBody) override {
+    return sendPieces(pieces, n, maxBody, false);
+  }
+  // A push then returns the call's failure; the writer of a sync call's request sees flush() throw.
+  [[noreturn]] void failure() override {
+    if (ended_)
+      throw RpcError(status::kCallFailed, "the call ended while its request waited for the connection");
+    throw RpcError(status::kCallFailed, "the connection broke while the request streamed");
   }
 
-  bool send(ndr::Encoder& e, bool last) {
-    const size_t maxBody = fragmentBody();
-    ndr::Buffer& b = e.buffer();
-    // A chunk leaves as soon as it is pulled: all of it when it does not fill a fragment, else the whole
-    // fragments (the rest goes with the next chunk, which a fast producer has ready: one PDU per fragment's
-    // worth, not two per chunk). Never the last few bytes short of a multiple of 8, so that what the encoder
-    // keeps stays aligned in memory.
-    size_t held = b.size() - e.origin();
-    // After a chunk written through, what is held is its tail: it goes with the next chunk, as above.
-    if (!last && std::exchange(wroteThrough_, false) && held < maxBody) return true;
-    if (!last) held = held >= maxBody ? held / maxBody * maxBody : held & ~size_t{7};
-    if (held == 0 && !last) return true;
-    const iovec body{b.data() + e.origin(), held};
-    if (!sendPieces({&body, 1}, held, last)) return false;
-    if (!last) e.discardFront(held);
-    return true;
-  }
-
-  // Sends the first `total` bytes of `pieces` as fragments of maxBody_ (the last with PFC_LAST_FRAG when
+  // Sends the first `total` bytes of `pieces` as fragments of `maxBody` (the last with PFC_LAST_FRAG when
   // `last`); false if the connection broke.
-  bool sendPieces(std::span<const iovec> pieces, size_t total, bool last) {
-    const size_t frags = total == 0 ? 1 : (total + maxBody_ - 1) / maxBody_;
+  bool sendPieces(std::span<const iovec> pieces, size_t total, size_t maxBody, bool last) {
+    const size_t frags = total == 0 ? 1 : (total + maxBody - 1) / maxBody;
     headers_.resize(frags * headerSize_);
     iov_.clear();
-    for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody_) {
-      const size_t len = std::min(maxBody_, total - off);
+    for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
+      const size_t len = std::min(maxBody, total - off);
       uint8_t flags = pdu::kConcMpx;
       if (!sentAny_ && i == 0) flags |= pdu::kFirstFrag;
       if (last && i + 1 == frags) flags |= pdu::kLastFrag;
@@ -219,7 +183,6 @@ class RequestStreamer final : public ndr::EncoderSink {
       return false;
     }
     sentAny_ = true;
-    fragmentsSinceFit_ += frags;
     return true;
   }
 
@@ -230,13 +193,9 @@ class RequestStreamer final : public ndr::EncoderSink {
   bool claimed_;
   bool ended_ = false;
   pdu::Request q_;
-  static constexpr size_t kFragmentsPerFit = 16;  // how often the fragment size follows TCP's segment size
   size_t headerSize_ = 0;
-  size_t maxBody_ = 0;
-  size_t fragmentsSinceFit_ = 0;
   bool sentAny_ = false;
   bool broken_ = false;
-  bool wroteThrough_ = false;  // since the last flush
   std::vector<uint8_t> headers_;
   std::vector<iovec> iov_;
 };

@@ -2,6 +2,7 @@
 // streams of a streamed call's request and response.
 #include <utility>
 
+#include "fragmenting_sink.h"
 #include "midlrt/ndr/decoder.h"
 #include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/status.h"
@@ -11,65 +12,27 @@ namespace midlrt::rpc {
 
 namespace detail {
 namespace {
-// A streamed call's response: each flush sends what was written so far and drops it from the encoder's
-// buffer.
-class ResponseSink final : public ndr::EncoderSink {
+// A streamed call's response: each flush sends the whole fragments written so far (FragmentingSink) and
+// drops them from the encoder's buffer.
+class ResponseSink final : public FragmentingSink {
  public:
   ResponseSink(ServerConn& conn, ServerCall& call) : conn_(conn), call_(call) {}
-  void flush(ndr::Encoder& e) override {
-    // A push on the server's I/O thread cannot wait for the peer without stopping the loop that writes:
-    // its chunks are sent with the rest of the response.
-    if (tlsIoServer == conn_.server) return;
-    // A chunk leaves as soon as it is pushed: all of it when it does not fill a fragment, else the whole
-    // fragments (the rest goes with the next chunk). Never the last few bytes short of a multiple of 8, so
-    // that what the encoder keeps stays aligned.
-    const size_t maxBody = fragmentBody();
-    const size_t held = e.buffer().size() - e.origin();
-    // After a chunk written through, what is held is its tail: it goes with the next chunk, as above.
-    if (std::exchange(wroteThrough_, false) && held < maxBody) return;
-    const size_t n = held >= maxBody ? held / maxBody * maxBody : held & ~size_t{7};
-    if (n == 0) return;
-    const iovec body{e.buffer().data() + e.origin(), n};
-    send({&body, 1}, n, maxBody);
-    e.discardFront(n);
-  }
-  // A bulk write (a pushed chunk) of at least a fragment's worth with what is held: whole fragments are
-  // written from the manager's memory, and only what the socket does not take at once is copied.
-  size_t writeThrough(ndr::Encoder& e, const uint8_t* p, size_t n) override {
-    if (tlsIoServer == conn_.server) return 0;
-    const size_t maxBody = fragmentBody();
-    const size_t held = e.buffer().size() - e.origin();
-    const size_t sent = (held + n) / maxBody * maxBody;
-    if (sent <= held) return 0;
-    const iovec pieces[2] = {{e.buffer().data() + e.origin(), held}, {const_cast<uint8_t*>(p), n}};
-    send(pieces, sent, maxBody);
-    e.discardSent(sent - held);
-    wroteThrough_ = true;
-    return sent - held;
-  }
 
  private:
-  // The stub data a fragment carries: the negotiated size fitted to TCP's segments, asked again now and then.
-  size_t fragmentBody() {
-    if (maxBody_ == 0 || fragmentsSinceFit_ >= kFragmentsPerFit) {
-      maxBody_ = conn_.streamedResponseBody();
-      fragmentsSinceFit_ = 0;
-    }
-    return maxBody_;
+  size_t fittedBody() override { return conn_.streamedResponseBody(); }
+  // A push on the server's I/O thread cannot wait for the peer without stopping the loop that writes: its
+  // chunks are sent with the rest of the response.
+  bool mayWrite(ndr::Encoder&, size_t) override { return tlsIoServer != conn_.server; }
+  bool sendFragments(std::span<const iovec> pieces, size_t n, size_t maxBody) override {
+    return conn_.sendResponsePart(call_, pieces, n, maxBody);
   }
-  void send(std::span<const iovec> pieces, size_t n, size_t maxBody) {
-    fragmentsSinceFit_ += (n + maxBody - 1) / maxBody;
-    if (!conn_.sendResponsePart(call_, pieces, n, maxBody))
-      throw RpcError(status::kCallCancelled,
-                     "the client is gone: the call was orphaned or its connection closed");
+  [[noreturn]] void failure() override {
+    throw RpcError(status::kCallCancelled,
+                   "the client is gone: the call was orphaned or its connection closed");
   }
 
   ServerConn& conn_;
   ServerCall& call_;
-  static constexpr size_t kFragmentsPerFit = 16;  // how often the fragment size follows TCP's segment size
-  size_t fragmentsSinceFit_ = 0;
-  size_t maxBody_ = 0;
-  bool wroteThrough_ = false;  // since the last flush
 };
 }  // namespace
 }  // namespace detail
