@@ -118,11 +118,8 @@ class Encoder {
   /// sizeof(T) (no trailing padding, no bool/enum/pointer members).
   template <class T>
   void writeBulk(const T* values, std::size_t count, std::size_t alignment = kWireAlignment<T>) {
-    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "writeBulk copies memory");
-    align(alignment);
-    if (count == 0) return;
-    if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) tooLarge("bulk array", count);
-    const std::size_t n = count * sizeof(T);
+    const std::size_t n = startBulk<T>(count, alignment);
+    if (n == 0) return;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(values);
     // A streamed message's sink may send large writes straight from the caller's memory.
     const std::size_t sent =
@@ -135,12 +132,10 @@ class Encoder {
   template <class T, std::size_t N>
   void writeBulk(const T* values, std::size_t count, const PaddingHole (&holes)[N],
                  std::size_t alignment = kWireAlignment<T>) {
-    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "writeBulk copies memory");
-    align(alignment);
-    if (count == 0) return;
-    if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) tooLarge("bulk array", count);
-    std::memcpy(buf_->append(count * sizeof(T)), values, count * sizeof(T));
-    std::uint8_t* p = buf_->data() + buf_->size() - count * sizeof(T);
+    const std::size_t n = startBulk<T>(count, alignment);
+    if (n == 0) return;
+    std::memcpy(buf_->append(n), values, n);
+    std::uint8_t* p = buf_->data() + buf_->size() - n;
     for (std::size_t i = 0; i < count; ++i, p += sizeof(T)) {
       for (const PaddingHole& h : holes) std::memset(p + h.offset, 0, h.size);
     }
@@ -261,6 +256,14 @@ class Encoder {
     const std::uint32_t id = nextId_;
     nextId_ += kReferentIdStep;  // wraps to 0 after the last id; then the next call throws
     return id;
+  }
+  // What both writeBulk forms check first: aligns, and returns the bytes `count` elements take (0: none).
+  template <class T>
+  std::size_t startBulk(std::size_t count, std::size_t alignment) {
+    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "writeBulk copies memory");
+    align(alignment);
+    if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) tooLarge("bulk array", count);
+    return count * sizeof(T);
   }
   static std::uint32_t checkedCount(const char* what, std::uint64_t value) {
     if (value > std::numeric_limits<std::uint32_t>::max()) countTooLarge(what, value);
