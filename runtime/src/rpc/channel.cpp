@@ -76,6 +76,8 @@ std::shared_ptr<Channel> Channel::createInProcess(Server& server, ChannelOptions
   for (auto& lane : lanes_) {
     size_t key = lane->inFlight.load(std::memory_order_relaxed) * 2 +
                  (lane->open.load(std::memory_order_relaxed) ? 0 : 1);
+    // A lane paused for a reply nobody takes serves nothing until it is taken: the last choice.
+    if (lane->stalled.load(std::memory_order_relaxed)) key += size_t{1} << 32;
     if (key < bestKey) {
       bestKey = key;
       best = lane.get();

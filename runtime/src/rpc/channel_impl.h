@@ -154,6 +154,9 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Read without mu by Channel::pick (a racy hint is fine there); stored under mu.
   std::atomic<size_t> inFlight{0};
   std::atomic<bool> open{false};
+  // Its connection is paused for a streamed reply the application has not taken (ClientConn::readPausedBy):
+  // a call sent there waits until then, so Channel::pickLane chooses it last.
+  std::atomic<bool> stalled{false};
   // Requests of exclusive connections whose turn came (see ClientConn::waiting), to be written by
   // sendReleased outside mu.
   std::vector<std::pair<CallPtr, std::vector<uint8_t>>> released;

@@ -61,7 +61,10 @@ void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& 
 void ChannelImpl::replyTaken(ClientCall& call) {
   if (!call.overWindow) return;
   call.overWindow = false;
-  if (--call.conn->readPausedBy == 0) handOff();  // someone reads again
+  if (--call.conn->readPausedBy == 0) {
+    stalled.store(false, std::memory_order_relaxed);
+    handOff();  // someone reads again
+  }
 }
 
 void ChannelImpl::release(ClientCall& call) {
@@ -195,6 +198,7 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         if (!call->overWindow && st.size() > opts.replyWindowBytes && !(v.header.flags & pdu::kLastFrag)) {
           call->overWindow = true;
           ++c->readPausedBy;
+          stalled.store(true, std::memory_order_relaxed);
         }
       }
       // MS-RPCE 2.2.2.6 would also have a response rejected whose alloc_hint exceeds its stub data; it is

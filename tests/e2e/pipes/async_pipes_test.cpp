@@ -474,6 +474,40 @@ TEST_F(AsyncClientPipes, DataBeforeThePipeIsBoundIsToldOnceItIs) {
 
 // The client's read-ahead is ChannelOptions::replyWindowBytes: with 24 MiB the manager gets that far (and
 // the kernel's buffers) before it stops, where the default 1 MiB stops it below 16 MiB (above).
+// A non-causal channel whose every lane has a call in flight sends the next call to one that is not paused
+// for a download nobody pulls (there it would wait until the download is pulled).
+TEST_F(AsyncClientPipes, ANonCausalChannelPassesOverALaneStalledByADownloadNobodyPulls) {
+  midlrt::rpc::ChannelOptions channel;
+  channel.nonCausal = true;
+  channel.maxConnections = 2;
+  channel.defaultTimeout = 20s;
+  AsyncPipe<int32_t> values;
+  AsyncState state;
+  startDownload(channel, state, values);  // lane 1
+  manager_->waitUntilPushesStop();
+  // Lane 2 gets a call that stays in flight: an upload not ended yet.
+  AsyncPipe<int32_t> open;
+  AsyncState openState;
+  ASSERT_TRUE(openState.notifyByEvent());
+  int32_t count = 0;
+  ASSERT_EQ(Pipes::Sum(openState, binding_, 1, open, count), status::kOk);
+  ASSERT_EQ(open.push(std::vector<int32_t>{1, 2}), status::kOk);
+  const auto t0 = std::chrono::steady_clock::now();
+  AsyncState third;
+  EXPECT_EQ(asyncSum(third, binding_, 3, {1, 2}), 9);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  ASSERT_EQ(open.push({}), status::kOk);
+  ASSERT_TRUE(openState.wait(10s));
+  int32_t sum = 0;
+  EXPECT_EQ(openState.complete(&sum), status::kOk);
+  EXPECT_EQ(sum, 3);
+  std::vector<int32_t> got;
+  EXPECT_EQ(pullAll(values, got, 65536), status::kOk);
+  ASSERT_TRUE(state.wait(10s));
+  EXPECT_EQ(state.complete(), status::kOk);
+  expectCountingUp(got, kDownloadCount);
+}
+
 TEST_F(AsyncClientPipes, TheReplyWindowIsAChannelOption) {
   midlrt::rpc::ChannelOptions channel;
   channel.replyWindowBytes = 24u << 20;
