@@ -29,6 +29,14 @@ struct Ndr {
     for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
     return *this;
   }
+  // MS-DCOM 2.2.13: the ORPCTHIS an object call's request starts with (version 5.7, flags 0, reserved1 0,
+  // the causality id `cid`, no extensions), and the ORPCTHAT its response starts with (flags 0, none).
+  Ndr& orpcThis(uint8_t cid = 1) {
+    u16(5).u16(7).u32(0).u32(0);
+    for (int i = 0; i < 16; ++i) b.push_back(cid);
+    return u32(0);
+  }
+  Ndr& orpcThat() { return u32(0).u32(0); }
 };
 
 }  // namespace midlc::test

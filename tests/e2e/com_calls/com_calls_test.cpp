@@ -408,6 +408,57 @@ TEST_F(ComCalls, AnUnknownObjectIsDisconnected) {
   EXPECT_EQ(proxy->Deposit(1, balance), RPC_E_DISCONNECTED);
 }
 
+// An account that passes each deposit on to another account through a proxy (a call the manager makes while
+// it serves one), noting the causality id it serves under.
+class RelayAccount final : public ComObject<IAccount> {
+ public:
+  explicit RelayAccount(ComPtr<IAccount> next) : next_(std::move(next)) {}
+  HRESULT Deposit(int32_t amount, int32_t& balance) override {
+    served.push_back(midlrt::com::currentCausality());
+    return next_->Deposit(amount, balance);
+  }
+  HRESULT Exchange(int32_t, const std::vector<double>&, double&) override { return midlrt::com::E_NOTIMPL; }
+  std::vector<midlrt::com::Guid> served;
+
+ private:
+  ComPtr<IAccount> next_;
+};
+
+// The causality id (bytes 12 to 27 of ORPCTHIS) of a request's stub data.
+midlrt::com::Guid causalityOf(const std::vector<uint8_t>& request) {
+  return request.size() >= 28 ? midlrt::com::Guid::decode(request.data() + 12) : midlrt::com::Guid{};
+}
+
+// MS-DCOM 1.3.5: a call a manager makes while it serves one carries the causality id of the call it
+// serves; each call a client starts on its own has a new one.
+TEST_F(ComCalls, ANestedCallCarriesTheCausalityIdOfTheCallItServes) {
+  // The relay lives on a server of its own, so that its nested call to this fixture's server is not
+  // dispatched behind the call it is made from.
+  midlrt::rpc::Server relayServer;
+  auto relayObjects = std::make_shared<ObjectTable>();
+  auto relay = RelayAccount::make<RelayAccount>(IAccount_createProxy(binding_, kSyncAccountId));
+  relayObjects->add(kSyncAccountId, relay);
+  IAccount_register(relayServer, relayObjects);
+  midlrt::Binding toRelay = midlrt::rpc::Channel::create(relayServer.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  ComPtr<IAccount> proxy = IAccount_createProxy(toRelay, kSyncAccountId);
+  int32_t balance = 0;
+  ASSERT_EQ(proxy->Deposit(5, balance), S_OK);
+  ASSERT_EQ(proxy->Deposit(7, balance), S_OK);
+  EXPECT_EQ(balance, 12);
+  EXPECT_EQ(midlrt::com::currentCausality(), midlrt::com::Guid{}) << "the client serves no call";
+  ASSERT_EQ(relay->served.size(), 2u);
+  {
+    std::lock_guard<std::mutex> lock(recorder_->mu);
+    ASSERT_EQ(recorder_->requests.size(), 2u);  // the nested calls
+    EXPECT_EQ(causalityOf(recorder_->requests[0]), relay->served[0]);
+    EXPECT_EQ(causalityOf(recorder_->requests[1]), relay->served[1]);
+  }
+  EXPECT_NE(relay->served[0], midlrt::com::Guid{});
+  EXPECT_NE(relay->served[0], relay->served[1]) << "two calls the client made, two causality ids";
+  toRelay.reset();
+  relayServer.shutdown();
+}
+
 TEST_F(ComCalls, TheWireIsTheSameForSyncAndAsyncClientsAndServers) {
   // The same call four ways: sync proxy or call object, to a sync-only or an asynchronous server object.
   for (const auto& object : {kSyncAccountId, kAsyncAccountId}) {
@@ -425,7 +476,12 @@ TEST_F(ComCalls, TheWireIsTheSameForSyncAndAsyncClientsAndServers) {
   {
     std::lock_guard<std::mutex> lock(recorder_->mu);
     ASSERT_EQ(recorder_->requests.size(), 4u);
-    for (const auto& r : recorder_->requests) EXPECT_EQ(r, recorder_->requests.front());
+    // The same but for ORPCTHIS's causality id (bytes 12 to 27): each call is a logical call of its own.
+    auto withoutCid = [](std::vector<uint8_t> r) {
+      if (r.size() >= 28) std::fill(r.begin() + 12, r.begin() + 28, uint8_t{0});
+      return r;
+    };
+    for (const auto& r : recorder_->requests) EXPECT_EQ(withoutCid(r), withoutCid(recorder_->requests.front()));
     request = recorder_->requests.front();
   }
   // And the replies: the same request bytes, sent raw to the sync-only object and to the one that completes
@@ -440,5 +496,5 @@ TEST_F(ComCalls, TheWireIsTheSameForSyncAndAsyncClientsAndServers) {
     replies.emplace_back(reply.data(), reply.data() + reply.size());
   }
   EXPECT_EQ(replies[0], replies[1]);
-  EXPECT_EQ(replies[0].size(), 12u);  // [in,out] double total, HRESULT
+  EXPECT_EQ(replies[0].size(), 20u);  // ORPCTHAT, [in,out] double total, HRESULT
 }

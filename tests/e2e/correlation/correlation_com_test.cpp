@@ -62,10 +62,11 @@ class CorrelationCom : public ::testing::Test {
     cannedServer_.registerInterface(IWindow_ifspec, 5, canned_);
     toCanned_ = midlrt::rpc::Channel::createInProcess(cannedServer_);
   }
-  // A reply of Window: used, then the varying array (max_count, offset 0, actual_count, elements), S_OK.
+  // A reply of Window: ORPCTHAT, used, then the varying array (max_count, offset 0, actual_count,
+  // elements), S_OK.
   static Bytes windowReply(uint32_t used, uint32_t maxCount, uint32_t actual) {
     Ndr n;
-    n.u32(used).u32(maxCount).u32(0).u32(actual);
+    n.orpcThat().u32(used).u32(maxCount).u32(0).u32(actual);
     for (uint32_t i = 0; i < actual; ++i) n.u32(i);
     return n.u32(0).b;
   }
@@ -118,7 +119,7 @@ TEST_F(CorrelationCom, FinishChecksTheReplyAgainstTheValueBeginWasGiven) {
 TEST_F(CorrelationCom, TheStubFaultsARequestWhoseMaxCountDisagreesWithSizeIs) {
   auto sum = [&](uint32_t n, uint32_t maxCount) {
     Ndr b;
-    b.u32(n).u32(maxCount);
+    b.orpcThis().u32(n).u32(maxCount);
     for (uint32_t i = 0; i < maxCount; ++i) b.u32(i);
     midlrt::rpc::Message request = midlrt::rpc::Message::acquire(midlrt::rpc::kObjectRequestHeadroom);
     request.append(b.b.data(), b.b.size());

@@ -17,6 +17,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.writeWString(name);
       }
       return this->beginCall(3, std::move(midl_request));
@@ -34,6 +35,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       jobId = midl_d.read<int32_t>();
       midl_result = midl_d.read<int32_t>();
       return midl_result;
@@ -49,6 +51,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(jobId);
         midl_e.write<uint32_t>(timeoutMs);
       }
@@ -67,6 +70,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -120,11 +124,13 @@ HRESULT IJobRunner_Start_Proxy(IJobRunner* This, const std::u16string& name, int
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.writeWString(name);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     jobId = midl_d.read<int32_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
@@ -141,11 +147,13 @@ HRESULT IJobRunner_Query_Proxy(IJobRunner* This, int32_t jobId, JobInfo& info) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(jobId);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     ndrReadFlat(midl_d, info);
     ndrReadPointees(midl_d, info);
     midl_result = midl_d.read<int32_t>();
@@ -163,12 +171,14 @@ HRESULT IJobRunner_Wait_Proxy(IJobRunner* This, int32_t jobId, DWORD timeoutMs) 
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(jobId);
       midl_e.write<uint32_t>(timeoutMs);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -184,11 +194,13 @@ HRESULT IJobRunner_Cancel_Proxy(IJobRunner* This, int32_t jobId) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(jobId);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -216,6 +228,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(size);
         {
           midl_e.writeConformance(data.size());
@@ -237,6 +250,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       digest = midl_d.read<uint64_t>();
       midl_result = midl_d.read<int32_t>();
       return midl_result;
@@ -252,6 +266,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(max);
       }
       midl_Tail_max = max;
@@ -271,6 +286,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       uint32_t midl_tail_max_count = 0;
       used = midl_d.read<int32_t>();
       {
@@ -328,6 +344,7 @@ HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(size);
       {
         midl_e.writeConformance(data.size());
@@ -337,6 +354,7 @@ HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     digest = midl_d.read<uint64_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
@@ -353,11 +371,13 @@ HRESULT IHasher_Tail_Proxy(IHasher* This, int32_t max, int32_t& used, std::vecto
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(max);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     uint32_t midl_tail_max_count = 0;
     used = midl_d.read<int32_t>();
     {
@@ -395,6 +415,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(size);
         {
           midl_e.writeConformance(data.size());
@@ -416,6 +437,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       digest = midl_d.read<uint64_t>();
       midl_result = midl_d.read<int32_t>();
       return midl_result;
@@ -431,6 +453,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(max);
       }
       midl_Tail_max = max;
@@ -450,6 +473,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       uint32_t midl_tail_max_count = 0;
       used = midl_d.read<int32_t>();
       {
@@ -475,6 +499,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       return this->beginCall(5, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -491,6 +516,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -554,10 +580,12 @@ HRESULT IHasherEx_Reset_Proxy(IHasherEx* This) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {

@@ -9,10 +9,9 @@ bool IJobRunner_dispatch(IJobRunner* midl_object, ::midlrt::rpc::ServerCall& mid
     case 3: {
       std::u16string name{};
       int32_t jobId{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        midl_d.readWString(name);
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      midl_d.readWString(name);
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
             midl_call, midl_object, AsyncIJobRunner::kIid,
@@ -23,6 +22,7 @@ bool IJobRunner_dispatch(IJobRunner* midl_object, ::midlrt::rpc::ServerCall& mid
               int32_t jobId{};
               const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Start(jobId);
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<int32_t>(jobId);
               midl_e.write<int32_t>(midl_result);
             });
@@ -30,6 +30,7 @@ bool IJobRunner_dispatch(IJobRunner* midl_object, ::midlrt::rpc::ServerCall& mid
       }
       const HRESULT midl_result = midl_object->Start(name, jobId);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(jobId);
       midl_e.write<int32_t>(midl_result);
       return true;
@@ -37,12 +38,12 @@ bool IJobRunner_dispatch(IJobRunner* midl_object, ::midlrt::rpc::ServerCall& mid
     case 4: {
       int32_t jobId{};
       JobInfo info{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        jobId = midl_d.read<int32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      jobId = midl_d.read<int32_t>();
       const HRESULT midl_result = midl_object->Query(jobId, info);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       ndrWriteFlat(midl_e, info);
       ndrWritePointees(midl_e, info);
       midl_e.write<int32_t>(midl_result);
@@ -51,11 +52,10 @@ bool IJobRunner_dispatch(IJobRunner* midl_object, ::midlrt::rpc::ServerCall& mid
     case 5: {
       int32_t jobId{};
       DWORD timeoutMs{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        jobId = midl_d.read<int32_t>();
-        timeoutMs = midl_d.read<uint32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      jobId = midl_d.read<int32_t>();
+      timeoutMs = midl_d.read<uint32_t>();
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
             midl_call, midl_object, AsyncIJobRunner::kIid,
@@ -65,23 +65,25 @@ bool IJobRunner_dispatch(IJobRunner* midl_object, ::midlrt::rpc::ServerCall& mid
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
               const HRESULT midl_result = static_cast<AsyncIJobRunner*>(midl_itf)->Finish_Wait();
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
       }
       const HRESULT midl_result = midl_object->Wait(jobId, timeoutMs);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
     case 6: {
       int32_t jobId{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        jobId = midl_d.read<int32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      jobId = midl_d.read<int32_t>();
       const HRESULT midl_result = midl_object->Cancel(jobId);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
@@ -125,13 +127,12 @@ bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call
       int32_t size{};
       std::vector<uint8_t> data{};
       uint64_t digest{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      size = midl_d.read<int32_t>();
       {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        size = midl_d.read<int32_t>();
-        {
-          const uint32_t midl_data_count = midl_d.readConformance();
-          midl_d.readBulk(data, midl_data_count);
-        }
+        const uint32_t midl_data_count = midl_d.readConformance();
+        midl_d.readBulk(data, midl_data_count);
       }
       ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
       if (midl_callObjects) {
@@ -144,6 +145,7 @@ bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call
               uint64_t digest{};
               const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Hash(digest);
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<uint64_t>(digest);
               midl_e.write<int32_t>(midl_result);
             });
@@ -151,6 +153,7 @@ bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call
       }
       const HRESULT midl_result = midl_object->Hash(size, data, digest);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<uint64_t>(digest);
       midl_e.write<int32_t>(midl_result);
       return true;
@@ -159,10 +162,9 @@ bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call
       int32_t max{};
       int32_t used{};
       std::vector<uint8_t> tail{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        max = midl_d.read<int32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      max = midl_d.read<int32_t>();
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
             midl_call, midl_object, AsyncIHasher::kIid,
@@ -175,6 +177,7 @@ bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call
               const HRESULT midl_result = static_cast<AsyncIHasher*>(midl_itf)->Finish_Tail(used, tail);
               ::midlrt::ndr::Encoder::checkSize("*used", static_cast<uint64_t>(used), tail.size());
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<int32_t>(used);
               {
                 midl_e.writeConformanceAndVariance("size_is(max)", max, 0, tail.size());
@@ -187,6 +190,7 @@ bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call
       const HRESULT midl_result = midl_object->Tail(max, used, tail);
       ::midlrt::ndr::Encoder::checkSize("*used", static_cast<uint64_t>(used), tail.size());
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(used);
       {
         midl_e.writeConformanceAndVariance("size_is(max)", max, 0, tail.size());
@@ -232,6 +236,8 @@ void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::c
 bool IHasherEx_dispatch(IHasherEx* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
   switch (midl_call.opnum()) {
     case 5: {
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
             midl_call, midl_object, AsyncIHasherEx::kIid,
@@ -241,12 +247,14 @@ bool IHasherEx_dispatch(IHasherEx* midl_object, ::midlrt::rpc::ServerCall& midl_
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
               const HRESULT midl_result = static_cast<AsyncIHasherEx*>(midl_itf)->Finish_Reset();
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
       }
       const HRESULT midl_result = midl_object->Reset();
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(midl_result);
       return true;
     }

@@ -39,6 +39,7 @@ HRESULT IBuffer_RemoteWrite_Proxy(IBuffer* This, uint32_t size, const std::vecto
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<uint32_t>(size);
       {
         midl_e.writeConformance(data.size());
@@ -48,6 +49,7 @@ HRESULT IBuffer_RemoteWrite_Proxy(IBuffer* This, uint32_t size, const std::vecto
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     written = midl_d.read<uint32_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
@@ -64,10 +66,12 @@ HRESULT IBuffer_Size_Proxy(IBuffer* This, uint32_t& size) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     size = midl_d.read<uint32_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
@@ -125,10 +129,12 @@ HRESULT ISizedBuffer_Capacity_Proxy(ISizedBuffer* This, uint32_t& capacity) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     capacity = midl_d.read<uint32_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;

@@ -10,25 +10,28 @@ bool IBuffer_dispatch(IBuffer* midl_object, ::midlrt::rpc::ServerCall& midl_call
       uint32_t size{};
       std::vector<uint8_t> data{};
       uint32_t written{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      size = midl_d.read<uint32_t>();
       {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        size = midl_d.read<uint32_t>();
-        {
-          const uint32_t midl_data_count = midl_d.readConformance();
-          midl_d.readBulk(data, midl_data_count);
-        }
+        const uint32_t midl_data_count = midl_d.readConformance();
+        midl_d.readBulk(data, midl_data_count);
       }
       ::midlrt::ndr::Decoder::checkCorrelation("size", static_cast<uint64_t>(size), data.size());
       const HRESULT midl_result = IBuffer_Write_Stub(midl_object, size, data, written);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<uint32_t>(written);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
     case 5: {
       uint32_t size{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       const HRESULT midl_result = midl_object->Size(size);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<uint32_t>(size);
       midl_e.write<int32_t>(midl_result);
       return true;
@@ -71,8 +74,11 @@ bool ISizedBuffer_dispatch(ISizedBuffer* midl_object, ::midlrt::rpc::ServerCall&
   switch (midl_call.opnum()) {
     case 6: {
       uint32_t capacity{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       const HRESULT midl_result = midl_object->Capacity(capacity);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<uint32_t>(capacity);
       midl_e.write<int32_t>(midl_result);
       return true;

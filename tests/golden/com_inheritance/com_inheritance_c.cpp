@@ -29,10 +29,12 @@ HRESULT IBase_Name_Proxy(IBase* This, std::unique_ptr<std::string>& name) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     if (midl_d.readUniquePointer()) name = std::make_unique<std::string>();
     else name.reset();
     if (name) {
@@ -93,12 +95,14 @@ HRESULT IStore_Put_Proxy(IStore* This, int32_t key, const std::string& value) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(key);
       midl_e.writeString(value);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -114,11 +118,13 @@ HRESULT IStore_Get_Proxy(IStore* This, int32_t key, std::unique_ptr<std::string>
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(key);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     if (midl_d.readUniquePointer()) value = std::make_unique<std::string>();
     else value.reset();
     if (value) {
@@ -138,10 +144,12 @@ int32_t IStore_Count_Proxy(IStore* This) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    ::midlrt::com::writeRequestOrpcThis(midl_e);
   }
   ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);
   int32_t midl_result{};
   ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ::midlrt::com::readResponseOrpcThat(midl_d);
   midl_result = midl_d.read<int32_t>();
   return midl_result;
 }
@@ -163,6 +171,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(amount);
       }
       return this->beginCall(3, std::move(midl_request));
@@ -180,6 +189,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       balance = midl_d.read<int32_t>();
       midl_result = midl_d.read<int32_t>();
       return midl_result;
@@ -196,6 +206,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(count);
         {
           midl_e.writeConformance(rates.size());
@@ -218,6 +229,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       total = midl_d.read<double>();
       midl_result = midl_d.read<int32_t>();
       return midl_result;
@@ -233,6 +245,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       return this->beginCall(5, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -249,6 +262,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -298,11 +312,13 @@ HRESULT IAccount_Deposit_Proxy(IAccount* This, int32_t amount, int32_t& balance)
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(amount);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     balance = midl_d.read<int32_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
@@ -320,6 +336,7 @@ HRESULT IAccount_Exchange_Proxy(IAccount* This, int32_t count, const std::vector
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(count);
       {
         midl_e.writeConformance(rates.size());
@@ -330,6 +347,7 @@ HRESULT IAccount_Exchange_Proxy(IAccount* This, int32_t count, const std::vector
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     total = midl_d.read<double>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
@@ -346,10 +364,12 @@ HRESULT IAccount_Reset_Proxy(IAccount* This) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -385,10 +405,12 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       pctinfo = midl_d.read<uint32_t>();
       midl_result = midl_d.read<int32_t>();
       return midl_result;
@@ -412,11 +434,13 @@ HRESULT IScript_Run_Proxy(IScript* This, int32_t steps) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(steps);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {

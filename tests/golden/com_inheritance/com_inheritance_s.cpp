@@ -8,8 +8,11 @@ bool IBase_dispatch(IBase* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[
   switch (midl_call.opnum()) {
     case 3: {
       std::unique_ptr<std::string> name{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       const HRESULT midl_result = midl_object->Name(name);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.writeUniquePointer(name.get());
       if (name) {
         midl_e.writeString((*name));
@@ -56,25 +59,25 @@ bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
     case 4: {
       int32_t key{};
       std::string value{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        key = midl_d.read<int32_t>();
-        midl_d.readString(value);
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      key = midl_d.read<int32_t>();
+      midl_d.readString(value);
       const HRESULT midl_result = midl_object->Put(key, value);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
     case 5: {
       int32_t key{};
       std::unique_ptr<std::string> value{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        key = midl_d.read<int32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      key = midl_d.read<int32_t>();
       const HRESULT midl_result = midl_object->Get(key, value);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.writeUniquePointer(value.get());
       if (value) {
         midl_e.writeString((*value));
@@ -83,8 +86,11 @@ bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
       return true;
     }
     case 6: {
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       const int32_t midl_result = midl_object->Count();
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
@@ -127,10 +133,9 @@ bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_ca
     case 3: {
       int32_t amount{};
       int32_t balance{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        amount = midl_d.read<int32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      amount = midl_d.read<int32_t>();
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
             midl_call, midl_object, AsyncIAccount::kIid,
@@ -141,6 +146,7 @@ bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_ca
               int32_t balance{};
               const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Deposit(balance);
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<int32_t>(balance);
               midl_e.write<int32_t>(midl_result);
             });
@@ -148,6 +154,7 @@ bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_ca
       }
       const HRESULT midl_result = midl_object->Deposit(amount, balance);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(balance);
       midl_e.write<int32_t>(midl_result);
       return true;
@@ -156,15 +163,14 @@ bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_ca
       int32_t count{};
       std::vector<double> rates{};
       double total{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      count = midl_d.read<int32_t>();
       {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        count = midl_d.read<int32_t>();
-        {
-          const uint32_t midl_rates_count = midl_d.readConformance();
-          midl_d.readBulk(rates, midl_rates_count);
-        }
-        total = midl_d.read<double>();
+        const uint32_t midl_rates_count = midl_d.readConformance();
+        midl_d.readBulk(rates, midl_rates_count);
       }
+      total = midl_d.read<double>();
       ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), rates.size());
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
@@ -176,6 +182,7 @@ bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_ca
               double total{};
               const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Exchange(total);
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<double>(total);
               midl_e.write<int32_t>(midl_result);
             });
@@ -183,11 +190,14 @@ bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_ca
       }
       const HRESULT midl_result = midl_object->Exchange(count, rates, total);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<double>(total);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
     case 5: {
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
             midl_call, midl_object, AsyncIAccount::kIid,
@@ -197,12 +207,14 @@ bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_ca
             [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
               const HRESULT midl_result = static_cast<AsyncIAccount*>(midl_itf)->Finish_Reset();
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<int32_t>(midl_result);
             });
         if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
       }
       const HRESULT midl_result = midl_object->Reset();
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
@@ -244,20 +256,23 @@ bool IScript_dispatch(IScript* midl_object, ::midlrt::rpc::ServerCall& midl_call
   switch (midl_call.opnum()) {
     case 3: {
       UINT pctinfo{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       const HRESULT midl_result = midl_object->GetTypeInfoCount(pctinfo);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<uint32_t>(pctinfo);
       midl_e.write<int32_t>(midl_result);
       return true;
     }
     case 4: {
       int32_t steps{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        steps = midl_d.read<int32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      steps = midl_d.read<int32_t>();
       const HRESULT midl_result = midl_object->Run(steps);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(midl_result);
       return true;
     }

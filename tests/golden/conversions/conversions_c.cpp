@@ -94,6 +94,7 @@ HRESULT IConversions_Paint_Proxy(IConversions* This, const Color& color, Handle&
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       {
         const WireColor midl_color_wire = Color_UserMarshal(color);
         ndrWriteFlat(midl_e, midl_color_wire);
@@ -102,6 +103,7 @@ HRESULT IConversions_Paint_Proxy(IConversions* This, const Color& color, Handle&
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     midl_d.readUserMarker();
     {
       Blob midl_h_wire{};

@@ -109,16 +109,16 @@ bool IConversions_dispatch(IConversions* midl_object, ::midlrt::rpc::ServerCall&
     case 3: {
       Color color{};
       Handle h{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        {
-          WireColor midl_color_wire{};
-          ndrReadFlat(midl_d, midl_color_wire);
-          color = Color_UserUnmarshal(midl_color_wire);
-        }
+        WireColor midl_color_wire{};
+        ndrReadFlat(midl_d, midl_color_wire);
+        color = Color_UserUnmarshal(midl_color_wire);
       }
       const HRESULT midl_result = midl_object->Paint(color, h);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.writeUserMarker();
       {
         const Blob midl_h_wire = Handle_UserMarshal(h);

@@ -99,6 +99,7 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(d);
         midl_e.write<int32_t>(e);
         midl_e.write<int32_t>(channel);
@@ -119,6 +120,7 @@ public:
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
       object = midl_d.read<int32_t>();
       midl_result = midl_d.read<int32_t>();
       return midl_result;
@@ -161,6 +163,7 @@ HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object,
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(d);
       midl_e.write<int32_t>(e);
       midl_e.write<int32_t>(channel);
@@ -169,6 +172,7 @@ HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object,
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
     object = midl_d.read<int32_t>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;

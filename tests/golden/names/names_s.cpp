@@ -167,13 +167,12 @@ bool INames_dispatch(INames* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
       int32_t object{};
       int32_t channel{};
       int32_t beginCall{};
-      {
-        ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
-        d = midl_d.read<int32_t>();
-        e = midl_d.read<int32_t>();
-        channel = midl_d.read<int32_t>();
-        beginCall = midl_d.read<int32_t>();
-      }
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      d = midl_d.read<int32_t>();
+      e = midl_d.read<int32_t>();
+      channel = midl_d.read<int32_t>();
+      beginCall = midl_d.read<int32_t>();
       if (midl_callObjects) {
         const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
             midl_call, midl_object, AsyncINames::kIid,
@@ -184,6 +183,7 @@ bool INames_dispatch(INames* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
               int32_t object{};
               const HRESULT midl_result = static_cast<AsyncINames*>(midl_itf)->Finish_Method(object);
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
               midl_e.write<int32_t>(object);
               midl_e.write<int32_t>(midl_result);
             });
@@ -191,6 +191,7 @@ bool INames_dispatch(INames* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
       }
       const HRESULT midl_result = midl_object->Method(d, e, object, channel, beginCall);
       ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
       midl_e.write<int32_t>(object);
       midl_e.write<int32_t>(midl_result);
       return true;

@@ -15,10 +15,11 @@ import sys
 import tempfile
 import time
 
-from impacket.dcerpc.v5 import transport
+from impacket.dcerpc.v5 import dcomrt, transport
+from impacket.dcerpc.v5.dtypes import NULL
 from impacket.dcerpc.v5.rpcrt import DCERPCException
 from impacket.dcerpc.v5.ndr import NDRCALL, NDRLONG, NDRSTRUCT
-from impacket.uuid import string_to_bin, uuidtup_to_bin
+from impacket.uuid import generate, string_to_bin, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
 from run_interop import SKIP, analyse, check, start_capture  # noqa: E402  (capture helpers shared with the runtime's test)
@@ -56,17 +57,58 @@ class Greet(NDRCALL):
     structure = (("name", CharString),)
 
 
-class AccumulatorAdd(NDRCALL):
+# The object interface's calls, as impacket's DCOM client frames them: ORPCTHIS before the parameters,
+# ORPCTHAT before the results (MS-DCOM 2.2.13).
+class AccumulatorAdd(dcomrt.DCOMCALL):
     opnum = 3
     structure = (("value", NDRLONG),)
 
 
-class HresultResponse(NDRCALL):
+class AccumulatorTotal(dcomrt.DCOMCALL):
+    opnum = 4
+    structure = ()
+
+
+class AccumulatorReset(dcomrt.DCOMCALL):
+    opnum = 5
+    structure = ()
+
+
+class HresultResponse(dcomrt.DCOMANSWER):
     structure = (("hr", NDRLONG),)
 
 
-class TotalResponse(NDRCALL):
+class TotalResponse(dcomrt.DCOMANSWER):
     structure = (("total", NDRLONG), ("hr", NDRLONG))
+
+
+def orpc_call(cls, extension=None, **params):
+    """An object call with an ORPCTHIS of version 5.7 and a fresh causality id, with one ORPC extension
+    (id, data) when given, which the server must ignore (its format is unknown to it)."""
+    req = cls()
+    this = req["ORPCthis"]
+    this["version"]["MajorVersion"] = 5
+    this["version"]["MinorVersion"] = 7
+    this["flags"] = 0
+    this["reserved1"] = 0
+    this["cid"] = generate()
+    if extension is None:
+        this["extensions"] = NULL
+    else:
+        arr = dcomrt.ORPC_EXTENT_ARRAY()
+        arr["size"] = 1
+        arr["reserved"] = 0
+        x = dcomrt.ORPC_EXTENT()
+        x["id"] = string_to_bin(extension[0])
+        x["size"] = len(extension[1])
+        x["data"] = list(extension[1] + b"\0" * (-len(extension[1]) % 8))
+        p = dcomrt.PORPC_EXTENT()
+        p["Data"] = x
+        arr["extent"] = [p, NULL]
+        this["extensions"] = arr
+    for k, v in params.items():
+        req[k] = v
+    return req
 
 
 def run(port):
@@ -153,14 +195,32 @@ def run(port):
           "Calculator.Accumulate, 100,000 values each way over many fragments -> %d sums, total %r" %
           (len(sums), total))
 
-    # The object interface: the object's UUID rides in the request (PFC_OBJECT_UUID).
+    # The object interface: the object's UUID rides in the request (PFC_OBJECT_UUID), and the calls are
+    # framed by impacket's ORPCTHIS and ORPCTHAT; the second Add carries an ORPC extension of a format the
+    # server does not know, which it ignores.
     obj = dce.alter_ctx(uuidtup_to_bin(ACCUMULATOR))
-    for opnum, body in ((5, b""), (3, (40).to_bytes(4, "little", signed=True)), (3, (2).to_bytes(4, "little"))):
-        obj.call(opnum, body, uuid=string_to_bin(ACCUMULATOR_OBJECT))
-        check(HresultResponse(obj.recv())["hr"] == 0, "IAccumulator opnum %d returns S_OK" % opnum)
-    obj.call(4, b"", uuid=string_to_bin(ACCUMULATOR_OBJECT))
+    unknown_extension = ("0badc0de-1234-4321-8765-0123456789ab", b"ignore me")
+    for what, req in (("Reset()", orpc_call(AccumulatorReset)),
+                      ("Add(40)", orpc_call(AccumulatorAdd, value=40)),
+                      ("Add(2), with an unknown ORPC extension", orpc_call(AccumulatorAdd, unknown_extension, value=2))):
+        obj.call(req.opnum, req, uuid=string_to_bin(ACCUMULATOR_OBJECT))
+        resp = HresultResponse(obj.recv())
+        check(resp["hr"] == 0 and resp["ORPCthat"].fields["extensions"].fields["ReferentID"] == 0,
+              "IAccumulator.%s returns S_OK after an ORPCTHAT without extensions" % what)
+    req = orpc_call(AccumulatorTotal)
+    obj.call(req.opnum, req, uuid=string_to_bin(ACCUMULATOR_OBJECT))
     resp = TotalResponse(obj.recv())
     check(resp["total"] == 42 and resp["hr"] == 0, "IAccumulator.Total() == 42 after Reset, Add(40), Add(2)")
+    # A call without its ORPCTHIS (the parameters alone) is refused as bad stub data, and the server goes on.
+    obj.call(3, (5).to_bytes(4, "little"), uuid=string_to_bin(ACCUMULATOR_OBJECT))
+    try:
+        obj.recv()
+        check(False, "a call without ORPCTHIS was refused")
+    except DCERPCException as e:
+        check("rpc_x_bad_stub_data" in str(e), "a call without ORPCTHIS is refused: %s" % e)
+    req = orpc_call(AccumulatorTotal)
+    obj.call(req.opnum, req, uuid=string_to_bin(ACCUMULATOR_OBJECT))
+    check(TotalResponse(obj.recv())["total"] == 42, "IAccumulator.Total() is still 42 after the refused call")
     dce.disconnect()
 
 

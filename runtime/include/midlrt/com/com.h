@@ -6,6 +6,7 @@
 #include "midlrt/com/hresult.h"
 #include "midlrt/com/object_table.h"
 #include "midlrt/com/objidl.h"
+#include "midlrt/com/orpc.h"
 #include "midlrt/com/status.h"
 #include "midlrt/com/unknown.h"
 
