@@ -50,6 +50,16 @@ def extent_array(extents):
     return arr
 
 
+def with_extensions(t, extents):
+    """t (an ORPCTHIS or ORPCTHAT) with `extents`, or a NULL extensions pointer, as a parameter's bytes."""
+    if extents:
+        t["extensions"] = extent_array(extents)
+        t.fields["extensions"].fields["ReferentID"] = 0x20000
+    else:
+        t["extensions"] = NULL
+    return as_parameter(t)
+
+
 def orpcthis(extents):
     t = dcomrt.ORPCTHIS()
     t["version"]["MajorVersion"] = 5
@@ -57,23 +67,13 @@ def orpcthis(extents):
     t["flags"] = 0
     t["reserved1"] = 0
     t["cid"] = string_to_bin(CID)
-    if extents:
-        t["extensions"] = extent_array(extents)
-        t.fields["extensions"].fields["ReferentID"] = 0x20000
-    else:
-        t["extensions"] = NULL
-    return as_parameter(t)
+    return with_extensions(t, extents)
 
 
 def orpcthat(flags, extents):
     t = dcomrt.ORPCTHAT()
     t["flags"] = flags
-    if extents:
-        t["extensions"] = extent_array(extents)
-        t.fields["extensions"].fields["ReferentID"] = 0x20000
-    else:
-        t["extensions"] = NULL
-    return as_parameter(t)
+    return with_extensions(t, extents)
 
 
 def main():
