@@ -44,9 +44,8 @@ void readExtents(ndr::Decoder& d, std::vector<OrpcExtent>& extents) {
     return;
   }
   const std::uint32_t rounded = d.readConformance();
-  if (std::uint64_t{rounded} != ((std::uint64_t{size} + 1) & ~std::uint64_t{1}))
-    ndr::Decoder::fail("ORPC_EXTENT_ARRAY: " + std::to_string(rounded) + " extent pointers for size " +
-                       std::to_string(size));
+  ndr::Decoder::checkCorrelation("ORPC_EXTENT_ARRAY (size+1)&~1",
+                                 (std::uint64_t{size} + 1) & ~std::uint64_t{1}, rounded);
   if (size > kMaxOrpcExtents)
     ndr::Decoder::fail("ORPC_EXTENT_ARRAY: " + std::to_string(size) + " extents, more than " +
                        std::to_string(kMaxOrpcExtents));
@@ -58,9 +57,8 @@ void readExtents(ndr::Decoder& d, std::vector<OrpcExtent>& extents) {
     OrpcExtent x;
     rpc::ndrReadFlat(d, x.id);
     const std::uint32_t n = d.read<std::uint32_t>();
-    if (std::uint64_t{padded} != ((std::uint64_t{n} + 7) & ~std::uint64_t{7}))
-      ndr::Decoder::fail("ORPC_EXTENT: " + std::to_string(padded) + " data bytes for size " +
-                         std::to_string(n));
+    ndr::Decoder::checkCorrelation("ORPC_EXTENT (size+7)&~7", (std::uint64_t{n} + 7) & ~std::uint64_t{7},
+                                   padded);
     d.readBulk(x.data, padded);  // checked against the bytes left before anything is allocated
     x.data.resize(n);
     // Entries past `size` are the rounding's; a sender that fills one is read but not kept.

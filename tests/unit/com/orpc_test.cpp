@@ -123,14 +123,14 @@ TEST(Orpc, MalformedExtensionCountsAreRefused) {
   // Offsets: the flat part is 32 bytes; then size (32), reserved (36), the array's pointer (40), its count
   // (44), the extent pointers (48, 52), and the extent: its data's count (56), id, size (76), data (80).
   w[32] = 3;  // size 3: the array holds 2 pointers, not (3+1)&~1 = 4
-  refused(w, "2 extent pointers for size 3");
+  refused(w, "'ORPC_EXTENT_ARRAY (size+1)&~1' is 4 but the array carries 2");
   w = good;
   w[32] = 0xff, w[33] = 0xff, w[34] = 0xff, w[35] = 0x7f;  // size 0x7fffffff
   w[44] = 0x00, w[45] = 0x00, w[46] = 0x00, w[47] = 0x80;  // with the matching count
   refused(w, "more than 64");
   w = good;
   w[56] = 16;  // 16 data bytes for size 5 (they must be (5+7)&~7 = 8)
-  refused(w, "16 data bytes for size 5");
+  refused(w, "'ORPC_EXTENT (size+7)&~7' is 8 but the array carries 16");
   w = good;
   w.resize(w.size() - 4);  // truncated data
   refused(w, "exceeds the 4 bytes remaining");
