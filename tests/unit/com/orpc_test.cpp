@@ -6,31 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "dcom_vectors.h"
 #include "midlrt/com/orpc.h"
 #include "midlrt/ndr/error.h"
 
 namespace midlrt::com {
 namespace {
 
-struct Vector {
-  const char* name;
-  const char* hex;
-};
-const Vector kVectors[] = {
-#include "orpc_vectors.inc"
-};
-
-std::vector<std::uint8_t> bytesOf(const char* name) {
-  for (const Vector& v : kVectors) {
-    if (std::string(v.name) != name) continue;
-    std::vector<std::uint8_t> out;
-    for (const char* p = v.hex; p[0] != 0 && p[1] != 0; p += 2)
-      out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(p, 2), nullptr, 16)));
-    return out;
-  }
-  ADD_FAILURE() << "no vector " << name;
-  return {};
-}
+using test::bytesOf;
 
 const Guid kCid = *Guid::parse("12345678-9abc-def0-1122-334455667788");
 const Guid kFirst = *Guid::parse("aabbccdd-0011-2233-4455-66778899aabb");
