@@ -47,6 +47,8 @@ std::string hresultName(HRESULT hr) {
       return "RPC_E_TIMEOUT";
     case CO_E_CANCEL_DISABLED:
       return "CO_E_CANCEL_DISABLED";
+    case RPC_E_INVALID_OBJECT:
+      return "RPC_E_INVALID_OBJECT";
     default:
       break;
   }

@@ -1,7 +1,5 @@
 #include "midlrt/com/orpc.h"
 
-#include <cstring>
-#include <random>
 #include <string>
 
 #include "midlrt/detail/uuid_ndr.h"
@@ -68,21 +66,6 @@ void readExtents(ndr::Decoder& d, std::vector<OrpcExtent>& extents) {
 
 thread_local Guid tCausality{};
 
-// A version 4 (random) UUID, RFC 4122 4.4, from a per-thread generator seeded once from the system's
-// entropy: a causality id must be unique, not secret, and a system call per ORPC call would cost as much as
-// the call's own I/O.
-Guid randomGuid() {
-  thread_local std::mt19937_64 generator{(std::uint64_t{std::random_device{}()} << 32) ^
-                                         std::random_device{}()};
-  std::uint8_t b[16];
-  const std::uint64_t hi = generator(), lo = generator();
-  std::memcpy(b, &hi, 8);
-  std::memcpy(b + 8, &lo, 8);
-  b[7] = static_cast<std::uint8_t>((b[7] & 0x0f) | 0x40);  // version 4 in data3's high nibble (wire order)
-  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);  // the RFC 4122 variant
-  return Guid::decode(b);
-}
-
 }  // namespace
 
 Guid currentCausality() noexcept {
@@ -99,7 +82,7 @@ CausalityScope::~CausalityScope() {
 
 void writeRequestOrpcThis(ndr::Encoder& e) {
   OrpcThis t;
-  t.cid = tCausality == Guid{} ? randomGuid() : tCausality;
+  t.cid = tCausality == Guid{} ? newGuid() : tCausality;
   ndrWrite(e, t);
 }
 

@@ -33,6 +33,11 @@ struct GuidLess {
   }
 };
 
+/// A new version 4 (random) UUID, RFC 4122 4.4 (Windows' CoCreateGuid): unique, not secret. From a
+/// per-thread generator seeded once from the system's entropy, so that causality ids and IPIDs cost no
+/// system call.
+Guid newGuid();
+
 /// Windows' IsEqualGUID: the same 16 bytes (a == b).
 inline bool IsEqualGUID(const Guid& a, const Guid& b) {
   return a == b;

@@ -66,6 +66,8 @@ inline constexpr HRESULT RPC_S_CALLPENDING = hresult(0x80010115);
 inline constexpr HRESULT RPC_E_CALL_COMPLETE = hresult(0x80010117);
 inline constexpr HRESULT RPC_E_TIMEOUT = hresult(0x8001011F);  ///< the call's deadline passed
 inline constexpr HRESULT CO_E_CANCEL_DISABLED = hresult(0x80010140);  ///< cancellation is disabled
+/// IRemUnknown: the IPID names no interface of the exporter (MS-DCOM 3.1.1.5.6.1.1).
+inline constexpr HRESULT RPC_E_INVALID_OBJECT = hresult(0x80010150);
 /// Begin_ while the call object's previous call is not finished. "Making an Asynchronous Call" names
 /// RPC_E_CALL_PENDING, but neither winerror.h nor MS-ERREF defines it; we give it the value of the
 /// documented code with the same meaning ("a request was sent and its reply is awaited"), RPC_S_CALLPENDING.
