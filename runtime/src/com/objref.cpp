@@ -211,7 +211,8 @@ std::vector<std::uint8_t> encodeObjRef(const ObjRef& r) {
 ObjRef decodeObjRef(std::span<const std::uint8_t> bytes) {
   PackedReader r(bytes);
   const std::uint32_t signature = r.get<std::uint32_t>("the signature");
-  if (signature != kObjRefSignature) malformed("OBJREF: signature " + std::to_string(signature) + ", not MEOW");
+  if (signature != kObjRefSignature)
+    malformed("OBJREF: signature " + std::to_string(signature) + ", not MEOW");
   const std::uint32_t flags = r.get<std::uint32_t>("the flags");
   ObjRef o;
   o.iid = r.guid("the IID");

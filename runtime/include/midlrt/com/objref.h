@@ -48,15 +48,16 @@ inline constexpr std::uint16_t kTowerNcacnIpTcp = 0x0007;
 
 /// SECURITYBINDING (MS-DCOM 2.2.19.4): a security provider the exporter accepts, with its principal name.
 struct SecurityBinding {
-  std::uint16_t authnSvc = 0;     ///< RPC_C_AUTHN_*; never 0 (0 ends the list on the wire)
-  std::u16string principalName;   ///< empty: no SPN
+  std::uint16_t authnSvc = 0;    ///< RPC_C_AUTHN_*; never 0 (0 ends the list on the wire)
+  std::u16string principalName;  ///< empty: no SPN
   friend bool operator==(const SecurityBinding&, const SecurityBinding&) = default;
 };
 
-/// DUALSTRINGARRAY (MS-DCOM 2.2.19): where an exporter or object resolver is reached, and with which security.
+/// DUALSTRINGARRAY (MS-DCOM 2.2.19): where an exporter or object resolver is reached, and with which
+/// security.
 struct DualStringArray {
-  std::vector<StringBinding> strings;
-  std::vector<SecurityBinding> security;
+  std::vector<StringBinding> strings;     ///< in the sender's order of preference
+  std::vector<SecurityBinding> security;  ///< in the sender's order of preference
   friend bool operator==(const DualStringArray&, const DualStringArray&) = default;
 };
 
@@ -64,8 +65,8 @@ struct DualStringArray {
 /// bindings in it (wSecurityOffset); wNumEntries is the array's size. An empty list is written as one empty
 /// entry and its terminator, as the specification's smallest array (4 zeros, offset 2) has it.
 struct PackedDualStringArray {
-  std::vector<std::uint16_t> entries;
-  std::uint16_t securityOffset = 0;
+  std::vector<std::uint16_t> entries;  ///< aStringArray; its size is wNumEntries
+  std::uint16_t securityOffset = 0;    ///< wSecurityOffset
 };
 /// Packs `a`; throws ndr::EncodeError if it exceeds 65535 entries or holds a tower id or authnSvc of 0.
 PackedDualStringArray pack(const DualStringArray& a);
@@ -88,8 +89,8 @@ void ndrRead(ndr::Decoder& d, StdObjRef& v);
 /// writes; OBJREF_HANDLER and OBJREF_EXTENDED are read as the standard reference they contain (their handler
 /// CLSID and envoy elements are not kept); OBJREF_CUSTOM needs the sender's unmarshaler and is refused.
 struct ObjRef {
-  IID iid;
-  StdObjRef std;
+  IID iid;                   ///< the interface the reference is to
+  StdObjRef std;             ///< the exporter, object and IPID, and the references handed over
   DualStringArray resolver;  ///< saResAddr: the object resolver of the exporter's machine
 };
 /// "MEOW", the OBJREF's signature.

@@ -1,0 +1,89 @@
+// The object exporter of MS-DCOM (3.1.1.1): the OXID a server's objects are reached through, an OID per
+// exported object, an IPID per exported interface of it, the remote reference counts of each IPID, and the
+// IRemUnknown/IRemUnknown2 object clients use to ask for more interfaces and to add and release references.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "midlrt/com/object_table.h"
+#include "midlrt/com/objref.h"
+#include "midlrt/com/unknown.h"
+
+namespace midlrt::rpc {
+class Server;
+}
+
+namespace midlrt::dcom {
+
+/// The references clients hold on one IPID: public ones (any client may release them) and private ones
+/// (MS-DCOM keeps these per client identity; without authentication midlrt counts them per IPID).
+struct InterfaceReferences {
+  std::uint32_t publicRefs = 0;   ///< cPublicRefs held
+  std::uint32_t privateRefs = 0;  ///< cPrivateRefs held
+};
+
+/// A server's object exporter. It serves IRemUnknown and IRemUnknown2 on the server it is made for, and
+/// puts each interface it exports into the ObjectTable that the server's generated stubs find objects in,
+/// under that interface's IPID: a client calls interface I of an exported object through a proxy for I
+/// whose object UUID is the IPID. An IPID lives while clients hold references on it; the object lives while
+/// one of its IPIDs does (or while the application keeps it in the table under a name of its own).
+/// Thread-safe. MS-DCOM's pinging, which releases the references of clients that went away, is not done yet.
+class ObjectExporter {
+ public:
+  /// An exporter with a new random OXID, serving IRemUnknown and IRemUnknown2 (registered on `server`) for
+  /// the objects it exports into `objects`. `objects` may also hold objects under names of their own
+  /// (ObjectTable::add): their IPIDs and references are not the exporter's business.
+  ObjectExporter(rpc::Server& server, std::shared_ptr<com::ObjectTable> objects);
+  /// Stops exporting: the IPIDs it put in the table are removed, which releases their objects. (The
+  /// IRemUnknown interfaces stay registered on the server; calls to them fail with RPC_E_DISCONNECTED.)
+  ~ObjectExporter();
+  ObjectExporter(const ObjectExporter&) = delete;
+  ObjectExporter& operator=(const ObjectExporter&) = delete;
+
+  /// The exporter's identifier, in every STDOBJREF it hands out.
+  com::Oxid oxid() const;
+  /// The IPID of its IRemUnknown2 object (which serves IRemUnknown too): the object UUID of the calls
+  /// that add and release references and query for interfaces. Not reference-counted.
+  const com::Ipid& remUnknownIpid() const;
+
+  /// Exports interface `iid` of `object` (an IPID is made once per object and interface; later exports of
+  /// it reuse it) and adds `publicRefs` public references on it, which the receiver of `out` now owns and
+  /// gives back by RemRelease. E_POINTER for a null object, E_NOINTERFACE if the object does not
+  /// implement `iid`, E_INVALIDARG for 0 references or a count that would pass 2^31.
+  com::HRESULT exportInterface(com::IUnknown* object, com::REFIID iid, std::uint32_t publicRefs,
+                               com::StdObjRef& out);
+  /// exportInterface for any interface of the object, or a class that reaches IUnknown by several bases
+  /// (ComObject<IFoo, IBar>), as ObjectTable::add takes it.
+  template <class T>
+  com::HRESULT exportInterface(const com::ComPtr<T>& object, com::REFIID iid, std::uint32_t publicRefs,
+                               com::StdObjRef& out) {
+    return exportInterface(object.template as<com::IUnknown>().get(), iid, publicRefs, out);
+  }
+  /// exportInterface as an OBJREF, with resolverBindings() as its saResAddr.
+  com::HRESULT marshalInterface(com::IUnknown* object, com::REFIID iid, std::uint32_t publicRefs,
+                                com::ObjRef& out);
+
+  ///@{
+  /// Where a client finds this machine's object resolver (the saResAddr of the OBJREFs made here); empty
+  /// until set.
+  void setResolverBindings(com::DualStringArray bindings);
+  com::DualStringArray resolverBindings() const;
+  ///@}
+
+  ///@{
+  /// What the exporter holds, as RemAddRef and RemRelease change it: the references on an IPID (nothing if
+  /// it is not exported), and the number of objects with at least one exported IPID.
+  std::optional<InterfaceReferences> references(const com::Ipid& ipid) const;
+  std::size_t exportedObjectCount() const;
+  ///@}
+
+  struct State;  ///< shared with the IRemUnknown object, which may outlive a call in flight
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace midlrt::dcom
