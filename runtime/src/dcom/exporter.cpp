@@ -4,11 +4,14 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include <midlrt/idl/dcom.h>
 
+#include "exporter_state.h"
+#include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/server.h"
 
 namespace midlrt::dcom {
@@ -35,87 +38,116 @@ std::uint64_t randomId() {
 
 }  // namespace
 
-struct ObjectExporter::State {
-  struct Interface {
-    com::Oid oid = 0;
-    IID iid;
-    InterfaceReferences refs;
-  };
-  struct Object {
-    ComPtr<IUnknown> identity;
-    std::map<IID, com::Ipid, GuidLess> ipids;  // by interface
-  };
+namespace {
 
-  State(std::shared_ptr<com::ObjectTable> table) : objects(std::move(table)) {}
+std::mutex gRegistryMu;
+std::vector<std::weak_ptr<ObjectExporter::State>> gExporters;  // oldest first
 
-  const std::shared_ptr<com::ObjectTable> objects;
-  const com::Oxid oxid = randomId();
-  const com::Ipid remUnknownIpid = com::newGuid();
+}  // namespace
 
-  mutable std::mutex mu;
-  std::uint64_t nextOid = randomId() >> 1;
-  std::map<com::Ipid, Interface, GuidLess> interfaces;
-  std::map<com::Oid, Object> exported;
-  std::map<IUnknown*, com::Oid> byIdentity;
-  com::DualStringArray resolver;
-  bool stopped = false;
+std::shared_ptr<ObjectExporter::State> exporterWithOxid(com::Oxid oxid) {
+  std::lock_guard<std::mutex> lock(gRegistryMu);
+  for (const auto& weak : gExporters)
+    if (auto state = weak.lock(); state && state->oxid == oxid) return state;
+  return nullptr;
+}
 
-  // Adds `refs` public references on interface `iid` of `object`, exporting it first if needed.
-  com::HRESULT exportLocked(IUnknown* object, const IID& iid, std::uint32_t refs, com::StdObjRef& out) {
-    if (object == nullptr) return E_POINTER;
-    if (refs == 0) return E_INVALIDARG;
-    ComPtr<IUnknown> identity;
-    if (object->QueryInterface(IUnknown::kIid, identity.putVoid()) < 0 || !identity) return E_NOINTERFACE;
-    auto known = byIdentity.find(identity.get());
-    Object* o = known != byIdentity.end() ? &exported[known->second] : nullptr;
-    com::Ipid ipid;
-    if (o != nullptr && o->ipids.count(iid) != 0) {
-      ipid = o->ipids[iid];
-      InterfaceReferences& r = interfaces[ipid].refs;
-      if (r.publicRefs + std::uint64_t{refs} > kMaxReferences) return E_INVALIDARG;
-      r.publicRefs += refs;
-    } else {
-      ComPtr<IUnknown> itf;
-      if (object->QueryInterface(iid, itf.putVoid()) < 0 || !itf) return E_NOINTERFACE;
-      if (refs > kMaxReferences) return E_INVALIDARG;
-      if (o == nullptr) {
-        const com::Oid oid = nextOid++;
-        byIdentity[identity.get()] = oid;
-        o = &exported[oid];
-        o->identity = identity;
-      }
-      ipid = com::newGuid();
-      o->ipids[iid] = ipid;
-      interfaces[ipid] = Interface{byIdentity[identity.get()], iid, {refs, 0}};
-      objects->add(ipid, identity);
+std::shared_ptr<ObjectExporter::State> currentExporter() {
+  std::lock_guard<std::mutex> lock(gRegistryMu);
+  for (const auto& weak : gExporters)
+    if (auto state = weak.lock()) return state;
+  return nullptr;
+}
+
+ObjectExporter::State::State(std::shared_ptr<com::ObjectTable> table, ExporterOptions opts)
+    : objects(std::move(table)),
+      options(opts),
+      oxid(randomId()),
+      remUnknownIpid(com::newGuid()),
+      nextOid(randomId() >> 1) {}
+
+com::HRESULT ObjectExporter::State::exportLocked(IUnknown* object, const IID& iid, std::uint32_t refs,
+                                                 com::StdObjRef& out) {
+  if (object == nullptr) return E_POINTER;
+  if (refs == 0) return E_INVALIDARG;
+  ComPtr<IUnknown> identity;
+  if (object->QueryInterface(IUnknown::kIid, identity.putVoid()) < 0 || !identity) return E_NOINTERFACE;
+  auto known = byIdentity.find(identity.get());
+  Object* o = known != byIdentity.end() ? &exported[known->second] : nullptr;
+  com::Ipid ipid;
+  if (o != nullptr && o->ipids.count(iid) != 0) {
+    ipid = o->ipids[iid];
+    InterfaceReferences& r = interfaces[ipid].refs;
+    if (r.publicRefs + std::uint64_t{refs} > kMaxReferences) return E_INVALIDARG;
+    r.publicRefs += refs;
+  } else {
+    ComPtr<IUnknown> itf;
+    if (object->QueryInterface(iid, itf.putVoid()) < 0 || !itf) return E_NOINTERFACE;
+    if (refs > kMaxReferences) return E_INVALIDARG;
+    if (o == nullptr) {
+      const com::Oid oid = nextOid++;
+      byIdentity[identity.get()] = oid;
+      o = &exported[oid];
+      o->identity = identity;
     }
-    out = com::StdObjRef{0, refs, oxid, interfaces[ipid].oid, ipid};
-    return S_OK;
+    ipid = com::newGuid();
+    o->ipids[iid] = ipid;
+    interfaces[ipid] = Interface{byIdentity[identity.get()], iid, {refs, 0}};
+    objects->add(ipid, identity);
   }
+  // A client gets a ping timeout from now to add the object to a ping set.
+  o->lastAlive = Clock::now();
+  out = com::StdObjRef{0, refs, oxid, interfaces[ipid].oid, ipid};
+  return S_OK;
+}
 
-  // Removes an IPID whose references are gone, and its object with its last IPID.
-  void unexportLocked(std::map<com::Ipid, Interface, GuidLess>::iterator it) {
-    const com::Ipid ipid = it->first;
-    const com::Oid oid = it->second.oid;
-    const IID iid = it->second.iid;
-    interfaces.erase(it);
-    objects->remove(ipid);
-    auto o = exported.find(oid);
-    if (o == exported.end()) return;
-    o->second.ipids.erase(iid);
-    if (!o->second.ipids.empty()) return;
-    byIdentity.erase(o->second.identity.get());
-    exported.erase(o);
-  }
+void ObjectExporter::State::unexportLocked(std::map<com::Ipid, Interface, GuidLess>::iterator it,
+                                           std::vector<ComPtr<IUnknown>>& released) {
+  const com::Ipid ipid = it->first;
+  const com::Oid oid = it->second.oid;
+  const IID iid = it->second.iid;
+  interfaces.erase(it);
+  objects->remove(ipid);
+  auto o = exported.find(oid);
+  if (o == exported.end()) return;
+  o->second.ipids.erase(iid);
+  if (!o->second.ipids.empty()) return;
+  released.push_back(o->second.identity);
+  byIdentity.erase(o->second.identity.get());
+  exported.erase(o);
+}
 
-  // The object behind an exported IPID (not the IRemUnknown one), or null.
-  ComPtr<IUnknown> objectOf(const com::Ipid& ipid) const {
-    auto it = interfaces.find(ipid);
-    if (it == interfaces.end()) return {};
-    auto o = exported.find(it->second.oid);
-    return o == exported.end() ? ComPtr<IUnknown>() : o->second.identity;
+ComPtr<IUnknown> ObjectExporter::State::objectOfLocked(const com::Ipid& ipid) {
+  auto it = interfaces.find(ipid);
+  if (it == interfaces.end()) return {};
+  auto o = exported.find(it->second.oid);
+  if (o == exported.end()) return {};
+  o->second.lastAlive = Clock::now();
+  return o->second.identity;
+}
+
+void ObjectExporter::State::sweepLocked(Clock::time_point now, std::vector<ComPtr<IUnknown>>& released) {
+  std::set<com::Oid> pinged;
+  for (auto it = pingSets.begin(); it != pingSets.end();) {
+    if (now - it->second.lastPing >= timeout()) {
+      it = pingSets.erase(it);
+      continue;
+    }
+    pinged.insert(it->second.oids.begin(), it->second.oids.end());
+    ++it;
   }
-};
+  std::vector<com::Ipid> expired;
+  for (const auto& [oid, object] : exported)
+    if (now - object.lastAlive >= timeout() && pinged.count(oid) == 0)
+      for (const auto& [iid, ipid] : object.ipids) expired.push_back(ipid);
+  for (const com::Ipid& ipid : expired)
+    if (auto it = interfaces.find(ipid); it != interfaces.end()) unexportLocked(it, released);
+}
+
+com::DualStringArray ObjectExporter::State::resolverBindingsLocked() const {
+  if (resolver) return *resolver;
+  return options.serveResolver ? bindings : com::DualStringArray{};
+}
 
 namespace {
 
@@ -139,7 +171,7 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
                             const std::vector<IID>& iids,
                             std::unique_ptr<std::vector<REMQIRESULT>>& ppQIResults) override {
     std::lock_guard<std::mutex> lock(state_->mu);
-    const ComPtr<IUnknown> object = state_->objectOf(ripid);
+    const ComPtr<IUnknown> object = state_->objectOfLocked(ripid);
     if (!object || state_->stopped) return com::RPC_E_INVALID_OBJECT;
     if (cRefs == 0) return E_INVALIDARG;
     ppQIResults = std::make_unique<std::vector<REMQIRESULT>>(cIids);
@@ -173,6 +205,7 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
       }
       r->publicRefs += ref.cPublicRefs;
       r->privateRefs += ref.cPrivateRefs;
+      state_->objectOfLocked(ref.ipid);  // reached
     }
     return result;
   }
@@ -194,9 +227,7 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
         InterfaceReferences& r = it->second.refs;
         r.publicRefs -= std::min(r.publicRefs, ref.cPublicRefs);
         r.privateRefs -= std::min(r.privateRefs, ref.cPrivateRefs);
-        if (r.publicRefs != 0 || r.privateRefs != 0) continue;
-        released.push_back(state_->objectOf(ref.ipid));
-        state_->unexportLocked(it);
+        if (r.publicRefs == 0 && r.privateRefs == 0) state_->unexportLocked(it, released);
       }
     }
     return result;
@@ -210,7 +241,7 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
     phr.assign(cIids, com::RPC_E_INVALID_OBJECT);
     ppMIF.clear();
     ppMIF.resize(cIids);
-    const ComPtr<IUnknown> object = state_->objectOf(ripid);
+    const ComPtr<IUnknown> object = state_->objectOfLocked(ripid);
     if (!object || state_->stopped) return com::RPC_E_INVALID_OBJECT;
     std::size_t found = 0;
     for (std::size_t i = 0; i < iids.size(); ++i) {
@@ -219,7 +250,7 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
       if (phr[i] < 0) continue;
       ++found;
       ref.iid = iids[i];
-      ref.resolver = state_->resolver;
+      ref.resolver = state_->resolverBindingsLocked();
       std::vector<std::uint8_t> bytes = com::encodeObjRef(ref);
       ppMIF[i] = std::make_unique<MInterfacePointer>(
           MInterfacePointer{static_cast<uint32_t>(bytes.size()), std::move(bytes)});
@@ -231,13 +262,145 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
   std::shared_ptr<ObjectExporter::State> state_;
 };
 
+// MS-DCOM's error codes of the object resolver ([MS-ERREF] 2.2).
+constexpr uint32_t kOrInvalidOxid = 1910;  // OR_INVALID_OXID
+constexpr uint32_t kOrInvalidSet = 1912;   // OR_INVALID_SET
+constexpr DWORD kAuthnLevelNone = 1;       // RPC_C_AUTHN_LEVEL_NONE: what the exporters here accept
+
+std::unique_ptr<DUALSTRINGARRAY> toIdl(const com::DualStringArray& a) {
+  const com::PackedDualStringArray p = com::pack(a);
+  return std::make_unique<DUALSTRINGARRAY>(
+      DUALSTRINGARRAY{static_cast<uint16_t>(p.entries.size()), p.securityOffset, p.entries});
+}
+
+// The object resolver of this process's exporters (MS-DCOM 3.1.2.5.1): where each is reached, and the
+// ping sets that keep their objects alive. Served on the server of the exporter that made it.
+class Resolver final : public IObjectExporter_Manager {
+ public:
+  explicit Resolver(std::weak_ptr<ObjectExporter::State> pinged) : pinged_(std::move(pinged)) {}
+
+  uint32_t ResolveOxid(midlrt::rpc::ServerCall& call, const OXID& oxid, uint16_t count,
+                       const std::vector<uint16_t>& protseqs, std::unique_ptr<DUALSTRINGARRAY>& bindings,
+                       IPID& remUnknown, DWORD& authnHint) override {
+    COMVERSION version;
+    return ResolveOxid2(call, oxid, count, protseqs, bindings, remUnknown, authnHint, version);
+  }
+
+  uint32_t ResolveOxid2(midlrt::rpc::ServerCall&, const OXID& oxid, uint16_t, const std::vector<uint16_t>&,
+                        std::unique_ptr<DUALSTRINGARRAY>& bindings, IPID& remUnknown, DWORD& authnHint,
+                        COMVERSION& version) override {
+    const auto state = exporterWithOxid(oxid);
+    if (!state) return kOrInvalidOxid;
+    std::lock_guard<std::mutex> lock(state->mu);
+    bindings = toIdl(state->bindings);
+    remUnknown = state->remUnknownIpid;
+    authnHint = kAuthnLevelNone;
+    version = COMVERSION{5, 7};
+    return 0;
+  }
+
+  // A set of OIDs this client holds: created with id 0, then changed by additions and deletions; each
+  // call is a ping. OIDs of no exporter here are ignored (they cannot be kept alive here).
+  uint32_t ComplexPing(midlrt::rpc::ServerCall&, SETID& setId, uint16_t, uint16_t, uint16_t,
+                       const std::vector<OID>* add, const std::vector<OID>* del, uint16_t& backoff) override {
+    backoff = 0;
+    const auto state = pinged_.lock();
+    if (!state) return kOrInvalidSet;
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (setId == 0) {
+      do setId = randomId();
+      while (setId == 0 || state->pingSets.count(setId) != 0);
+      state->pingSets[setId];
+    }
+    auto it = state->pingSets.find(setId);
+    if (it == state->pingSets.end()) return kOrInvalidSet;
+    if (add)
+      for (OID oid : *add)
+        if (state->exported.count(oid) != 0) it->second.oids.insert(oid);
+    if (del)
+      for (OID oid : *del) it->second.oids.erase(oid);
+    it->second.lastPing = ObjectExporter::State::Clock::now();
+    return 0;
+  }
+
+  uint32_t SimplePing(midlrt::rpc::ServerCall&, const SETID& setId) override {
+    const auto state = pinged_.lock();
+    if (!state) return kOrInvalidSet;
+    std::lock_guard<std::mutex> lock(state->mu);
+    auto it = state->pingSets.find(setId);
+    if (it == state->pingSets.end()) return kOrInvalidSet;
+    it->second.lastPing = ObjectExporter::State::Clock::now();
+    return 0;
+  }
+
+  uint32_t ServerAlive(midlrt::rpc::ServerCall&) override { return 0; }
+
+  uint32_t ServerAlive2(midlrt::rpc::ServerCall&, COMVERSION& version,
+                        std::unique_ptr<DUALSTRINGARRAY>& bindings, DWORD& reserved) override {
+    version = COMVERSION{5, 7};
+    reserved = 0;
+    const auto state = pinged_.lock();
+    com::DualStringArray resolver;
+    if (state) {
+      std::lock_guard<std::mutex> lock(state->mu);
+      resolver = state->resolverBindingsLocked();
+    }
+    bindings = toIdl(resolver);
+    return 0;
+  }
+
+ private:
+  // Ping sets live with the exporter of the server that serves this resolver.
+  std::weak_ptr<ObjectExporter::State> pinged_;
+};
+
+// "host[port]" for the STRINGBINDING of an endpoint.
+com::StringBinding towerOf(const std::string& stringBinding) {
+  const rpc::StringBinding b = rpc::StringBinding::parse(stringBinding);
+  if (b.protseq != rpc::Protseq::kTcp)
+    throw std::invalid_argument("an object exporter is reached over ncacn_ip_tcp, not " + stringBinding);
+  if (b.networkAddress.empty() || b.networkAddress == "0.0.0.0" || b.networkAddress == "::")
+    throw std::invalid_argument("'" + stringBinding +
+                                "' names no host a client could call: listen on an address, or give the one "
+                                "clients use");
+  std::string address =
+      b.networkAddress.find(':') != std::string::npos ? "[" + b.networkAddress + "]" : b.networkAddress;
+  address += "[" + b.endpoint + "]";
+  return {com::kTowerNcacnIpTcp, std::u16string(address.begin(), address.end())};
+}
+
 }  // namespace
 
-ObjectExporter::ObjectExporter(rpc::Server& server, std::shared_ptr<com::ObjectTable> objects)
-    : state_(std::make_shared<State>(std::move(objects))) {
+ObjectExporter::ObjectExporter(rpc::Server& server, std::shared_ptr<com::ObjectTable> objects,
+                               ExporterOptions options)
+    : state_(std::make_shared<State>(std::move(objects), options)) {
   state_->objects->add(state_->remUnknownIpid, com::makeObject<RemUnknown>(state_));
   IRemUnknown_register(server, state_->objects);
   IRemUnknown2_register(server, state_->objects);
+  if (options.serveResolver) IObjectExporter_register(server, std::make_shared<Resolver>(state_));
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMu);
+    gExporters.erase(
+        std::remove_if(gExporters.begin(), gExporters.end(), [](const auto& weak) { return weak.expired(); }),
+        gExporters.end());
+    gExporters.push_back(state_);
+  }
+  // The sweeper: every ping period (or sooner, for short timeouts), objects nobody pinged go.
+  const auto period = std::max<State::Clock::duration>(
+      std::min<State::Clock::duration>(options.pingPeriod, state_->timeout() / 3),
+      std::chrono::milliseconds(1));
+  state_->sweeper = std::thread([state = state_.get(), period] {
+    std::unique_lock<std::mutex> lock(state->mu);
+    while (!state->stopped) {
+      state->sweepWake.wait_for(lock, period);
+      if (state->stopped) break;
+      std::vector<ComPtr<IUnknown>> released;
+      state->sweepLocked(State::Clock::now(), released);
+      lock.unlock();
+      released.clear();  // objects' destructors run without the lock
+      lock.lock();
+    }
+  });
 }
 
 ObjectExporter::~ObjectExporter() {
@@ -245,10 +408,18 @@ ObjectExporter::~ObjectExporter() {
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     state_->stopped = true;
-    for (auto& [oid, object] : state_->exported) released.push_back(object.identity);
-    while (!state_->interfaces.empty()) state_->unexportLocked(state_->interfaces.begin());
+    while (!state_->interfaces.empty()) state_->unexportLocked(state_->interfaces.begin(), released);
   }
+  state_->sweepWake.notify_all();
+  if (state_->sweeper.joinable()) state_->sweeper.join();
   state_->objects->remove(state_->remUnknownIpid);
+  std::lock_guard<std::mutex> lock(gRegistryMu);
+  gExporters.erase(std::remove_if(gExporters.begin(), gExporters.end(),
+                                  [this](const auto& weak) {
+                                    auto s = weak.lock();
+                                    return !s || s == state_;
+                                  }),
+                   gExporters.end());
 }
 
 com::Oxid ObjectExporter::oxid() const {
@@ -257,6 +428,17 @@ com::Oxid ObjectExporter::oxid() const {
 
 const com::Ipid& ObjectExporter::remUnknownIpid() const {
   return state_->remUnknownIpid;
+}
+
+void ObjectExporter::addEndpoint(const std::string& stringBinding) {
+  const com::StringBinding tower = towerOf(stringBinding);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->bindings.strings.push_back(tower);
+}
+
+com::DualStringArray ObjectExporter::bindings() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->bindings;
 }
 
 com::HRESULT ObjectExporter::exportInterface(IUnknown* object, com::REFIID iid, std::uint32_t publicRefs,
@@ -271,7 +453,7 @@ com::HRESULT ObjectExporter::marshalInterface(IUnknown* object, com::REFIID iid,
   const com::HRESULT hr = state_->exportLocked(object, iid, publicRefs, out.std);
   if (hr < 0) return hr;
   out.iid = iid;
-  out.resolver = state_->resolver;
+  out.resolver = state_->resolverBindingsLocked();
   return hr;
 }
 
@@ -282,7 +464,7 @@ void ObjectExporter::setResolverBindings(com::DualStringArray bindings) {
 
 com::DualStringArray ObjectExporter::resolverBindings() const {
   std::lock_guard<std::mutex> lock(state_->mu);
-  return state_->resolver;
+  return state_->resolverBindingsLocked();
 }
 
 std::optional<InterfaceReferences> ObjectExporter::references(const com::Ipid& ipid) const {

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <stdexcept>
+#include <thread>
 
 #include "midlrt/dcom/exporter.h"
 #include "shapes.h"
@@ -43,8 +46,10 @@ class DcomExporter : public ::testing::Test {
     IShape_register(server_, objects_);
     INamed_register(server_, objects_);
     IColored_register(server_, objects_);
-    exporter_ = std::make_unique<ObjectExporter>(server_, objects_);
-    binding_ = midlrt::rpc::Channel::create(server_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+    exporter_ = std::make_unique<ObjectExporter>(server_, objects_, options());
+    endpoint_ = server_.listen("ncacn_ip_tcp:127.0.0.1[0]");
+    exporter_->addEndpoint(endpoint_);
+    binding_ = midlrt::rpc::Channel::create(endpoint_);
     remUnknown_ = IRemUnknown2_createProxy(binding_, exporter_->remUnknownIpid());
   }
   void TearDown() override {
@@ -66,7 +71,10 @@ class DcomExporter : public ::testing::Test {
     return remUnknown_->RemRelease(1, {REMINTERFACEREF{ipid, publicRefs, privateRefs}});
   }
 
+  virtual midlrt::dcom::ExporterOptions options() { return {}; }
+
   std::atomic<int> destroyed_{0};
+  std::string endpoint_;
   std::shared_ptr<ObjectTable> objects_;
   midlrt::rpc::Server server_;
   std::unique_ptr<ObjectExporter> exporter_;
@@ -236,6 +244,95 @@ TEST_F(DcomExporter, DestroyingTheExporterReleasesWhatItExported) {
   double area = 0;
   EXPECT_EQ(IShape_createProxy(binding_, pinned)->Area(area), com::S_OK);
   EXPECT_EQ(remUnknown_->RemRelease(1, {{com::newGuid(), 1, 0}}), com::RPC_E_DISCONNECTED);
+}
+
+// The object resolver served beside the exporter: where the OXID is reached and its IRemUnknown's IPID.
+TEST_F(DcomExporter, ResolveOxid2AnswersTheExportersBindings) {
+  std::unique_ptr<DUALSTRINGARRAY> bindings;
+  IPID remUnknown{};
+  DWORD authnHint = 0;
+  COMVERSION version{};
+  ASSERT_EQ(IObjectExporter::ResolveOxid2(binding_, exporter_->oxid(), 1, {com::kTowerNcacnIpTcp}, bindings,
+                                          remUnknown, authnHint, version),
+            0u);
+  EXPECT_EQ(remUnknown, exporter_->remUnknownIpid());
+  EXPECT_EQ(version.MajorVersion, 5);
+  EXPECT_EQ(version.MinorVersion, 7);
+  EXPECT_EQ(authnHint, 1u);  // RPC_C_AUTHN_LEVEL_NONE
+  ASSERT_TRUE(bindings);
+  const com::DualStringArray answered = com::unpack(bindings->aStringArray, bindings->wSecurityOffset);
+  ASSERT_EQ(answered.strings.size(), 1u);
+  const std::string port = endpoint_.substr(endpoint_.rfind('['));
+  EXPECT_EQ(answered.strings[0].networkAddress, u"127.0.0.1" + std::u16string(port.begin(), port.end()));
+  EXPECT_EQ(answered, exporter_->bindings());
+  EXPECT_EQ(IObjectExporter::ResolveOxid2(binding_, exporter_->oxid() + 1, 1, {com::kTowerNcacnIpTcp},
+                                          bindings, remUnknown, authnHint, version),
+            1910u);  // OR_INVALID_OXID
+  // Served here, the resolver's bindings (an OBJREF's saResAddr) are the exporter's own.
+  EXPECT_EQ(exporter_->resolverBindings(), exporter_->bindings());
+}
+
+TEST_F(DcomExporter, AnEndpointClientsCannotCallIsRefused) {
+  EXPECT_THROW(exporter_->addEndpoint("ncalrpc:[/tmp/x.sock]"), std::invalid_argument);
+  EXPECT_THROW(exporter_->addEndpoint("ncacn_ip_tcp:0.0.0.0[135]"), std::invalid_argument);
+  EXPECT_THROW(exporter_->addEndpoint("ncacn_ip_tcp:127.0.0.1[x"), midlrt::rpc::RpcError);
+}
+
+// Garbage collection by pinging, with MS-DCOM's 120 s shortened to 100 ms (3 periods: 300 ms; pings every
+// 40 ms leave room for a loaded machine).
+class DcomPinging : public DcomExporter {
+ protected:
+  midlrt::dcom::ExporterOptions options() override {
+    midlrt::dcom::ExporterOptions o;
+    o.pingPeriod = std::chrono::milliseconds(100);
+    return o;
+  }
+  void waitTimeouts(int n) { std::this_thread::sleep_for(std::chrono::milliseconds(300 * n + 150)); }
+};
+
+TEST_F(DcomPinging, AnObjectNobodyPingsIsReleasedAfterThePingTimeout) {
+  const com::StdObjRef shape = exportSquare(1);
+  waitTimeouts(1);
+  EXPECT_EQ(destroyed_, 1);
+  EXPECT_FALSE(exporter_->references(shape.ipid));
+  EXPECT_EQ(exporter_->exportedObjectCount(), 0u);
+}
+
+TEST_F(DcomPinging, APingSetKeepsItsObjectsAlive) {
+  const com::StdObjRef kept = exportSquare(1);
+  const com::StdObjRef dropped = exportSquare(1);
+  SETID set = 0;
+  uint16_t backoff = 1;
+  const std::vector<OID> add{kept.oid, 0x1234};  // an OID nobody exported is ignored
+  ASSERT_EQ(IObjectExporter::ComplexPing(binding_, set, 1, 2, 0, &add, nullptr, backoff), 0u);
+  EXPECT_NE(set, 0u);
+  EXPECT_EQ(backoff, 0);
+  for (int i = 0; i < 16; ++i) {  // 640 ms of pings every 40 ms
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    ASSERT_EQ(IObjectExporter::SimplePing(binding_, set), 0u);
+  }
+  EXPECT_TRUE(exporter_->references(kept.ipid));
+  EXPECT_FALSE(exporter_->references(dropped.ipid));
+  EXPECT_EQ(destroyed_, 1);
+  // Taken out of the set, it goes too; so does the set itself once nobody pings it.
+  const std::vector<OID> del{kept.oid};
+  ASSERT_EQ(IObjectExporter::ComplexPing(binding_, set, 2, 0, 1, nullptr, &del, backoff), 0u);
+  waitTimeouts(1);
+  EXPECT_EQ(destroyed_, 2);
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, set), 1912u);  // OR_INVALID_SET
+}
+
+// An IRemUnknown call reaching an object counts as a sign of life, as a ping does.
+TEST_F(DcomPinging, RemQueryInterfaceKeepsAnObjectAliveForAnotherTimeout) {
+  const com::StdObjRef shape = exportSquare(1);
+  std::unique_ptr<std::vector<REMQIRESULT>> results;
+  for (int i = 0; i < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    ASSERT_EQ(remUnknown_->RemQueryInterface(shape.ipid, 1, 1, {IShape::kIid}, results), com::S_OK);
+  }
+  EXPECT_EQ(destroyed_, 0);
+  waitTimeouts(1);
+  EXPECT_EQ(destroyed_, 1);
 }
 
 }  // namespace

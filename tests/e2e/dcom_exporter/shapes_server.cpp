@@ -40,10 +40,10 @@ int main() {
   IShape_register(server, objects);
   INamed_register(server, objects);
   midlrt::dcom::ObjectExporter exporter(server, objects);
-  exporter.setResolverBindings({{{com::kTowerNcacnIpTcp, u"127.0.0.1"}}, {}});
+  const std::string endpoint = server.listen("ncacn_ip_tcp:127.0.0.1[0]");
+  exporter.addEndpoint(endpoint);
   com::StdObjRef shape;
   if (exporter.exportInterface(com::makeObject<Square>(), IShape::kIid, 5, shape) != com::S_OK) return 1;
-  const std::string endpoint = server.listen("ncacn_ip_tcp:127.0.0.1[0]");
   std::printf("%s remunknown=%s shape=%s oxid=%016llx oid=%016llx\n", endpoint.c_str(),
               exporter.remUnknownIpid().toString().c_str(), shape.ipid.toString().c_str(),
               static_cast<unsigned long long>(shape.oxid), static_cast<unsigned long long>(shape.oid));

@@ -3,10 +3,12 @@
 // IRemUnknown/IRemUnknown2 object clients use to ask for more interfaces and to add and release references.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "midlrt/com/object_table.h"
 #include "midlrt/com/objref.h"
@@ -25,18 +27,33 @@ struct InterfaceReferences {
   std::uint32_t privateRefs = 0;  ///< cPrivateRefs held
 };
 
+/// How an exporter collects the objects of clients that went away (MS-DCOM 3.1.2.5.1.x): an object is
+/// released when no ping set holding its OID has been pinged, and no ORPC call has reached it, for
+/// pingPeriod * pingPeriods (MS-DCOM's 120 s * 3 by default; tests shorten it).
+struct ExporterOptions {
+  std::chrono::milliseconds pingPeriod{120'000};  ///< how often clients ping, and the sweep's period
+  unsigned pingPeriods = 3;                       ///< periods without a ping after which an object goes
+  /// Serve the object resolver (IObjectExporter) on the same server, for the exporters of this process:
+  /// the resolver bindings of the OBJREFs made here are then the exporter's own endpoints (with their
+  /// ports; MS-DCOM assumes 135 when none is given). Off when a machine-wide resolver serves them.
+  bool serveResolver = true;
+};
+
 /// A server's object exporter. It serves IRemUnknown and IRemUnknown2 on the server it is made for, and
 /// puts each interface it exports into the ObjectTable that the server's generated stubs find objects in,
 /// under that interface's IPID: a client calls interface I of an exported object through a proxy for I
-/// whose object UUID is the IPID. An IPID lives while clients hold references on it; the object lives while
-/// one of its IPIDs does (or while the application keeps it in the table under a name of its own).
-/// Thread-safe. MS-DCOM's pinging, which releases the references of clients that went away, is not done yet.
+/// whose object UUID is the IPID. An IPID lives while clients hold references on it and ping its object;
+/// the object lives while one of its IPIDs does (or while the application keeps it in the table under a
+/// name of its own). The oldest exporter of a process is the one generated code marshals interface pointers
+/// with; an OBJREF naming any exporter of the process unmarshals to the object itself. Thread-safe.
 class ObjectExporter {
  public:
   /// An exporter with a new random OXID, serving IRemUnknown and IRemUnknown2 (registered on `server`) for
-  /// the objects it exports into `objects`. `objects` may also hold objects under names of their own
-  /// (ObjectTable::add): their IPIDs and references are not the exporter's business.
-  ObjectExporter(rpc::Server& server, std::shared_ptr<com::ObjectTable> objects);
+  /// the objects it exports into `objects`, and the object resolver unless options say otherwise. `objects`
+  /// may also hold objects under names of their own (ObjectTable::add): their IPIDs and references are not
+  /// the exporter's business. Clients reach it at the endpoints given to addEndpoint.
+  ObjectExporter(rpc::Server& server, std::shared_ptr<com::ObjectTable> objects,
+                 ExporterOptions options = {});
   /// Stops exporting: the IPIDs it put in the table are removed, which releases their objects. (The
   /// IRemUnknown interfaces stay registered on the server; calls to them fail with RPC_E_DISCONNECTED.)
   ~ObjectExporter();
@@ -45,6 +62,14 @@ class ObjectExporter {
 
   /// The exporter's identifier, in every STDOBJREF it hands out.
   com::Oxid oxid() const;
+  /// Adds where clients reach the server: a string binding as rpc::Server::listen returns it
+  /// ("ncacn_ip_tcp:10.0.0.5[49152]"; MS-DCOM remoting is over TCP). It becomes one of the exporter's
+  /// bindings (ResolveOxid2 answers them) and, while it serves the resolver, of its resolver bindings.
+  /// Throws std::invalid_argument for another protocol or a wildcard address (0.0.0.0, ::), which names no
+  /// host a client could call; rpc::RpcError (RPC_S_INVALID_BINDING) for a malformed binding.
+  void addEndpoint(const std::string& stringBinding);
+  /// The exporter's string bindings ("host[port]"), as ResolveOxid2 answers them.
+  com::DualStringArray bindings() const;
   /// The IPID of its IRemUnknown2 object (which serves IRemUnknown too): the object UUID of the calls
   /// that add and release references and query for interfaces. Not reference-counted.
   const com::Ipid& remUnknownIpid() const;
@@ -80,7 +105,7 @@ class ObjectExporter {
   std::size_t exportedObjectCount() const;
   ///@}
 
-  struct State;  ///< shared with the IRemUnknown object, which may outlive a call in flight
+  struct State;  ///< shared with the IRemUnknown object and the resolver (runtime/src/dcom/exporter_state.h)
 
  private:
   std::shared_ptr<State> state_;
