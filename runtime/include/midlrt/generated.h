@@ -15,6 +15,7 @@
 #include "midlrt/async/async.h"
 #include "midlrt/com/object_table.h"
 #include "midlrt/com/orpc.h"
+#include "midlrt/dcom/marshal.h"
 #include "midlrt/detail/call_object_stubs.h"
 #include "midlrt/detail/context_handle_stubs.h"
 #include "midlrt/detail/proxy_base.h"

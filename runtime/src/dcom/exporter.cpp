@@ -117,6 +117,18 @@ void ObjectExporter::State::unexportLocked(std::map<com::Ipid, Interface, GuidLe
   exported.erase(o);
 }
 
+bool ObjectExporter::State::releaseLocked(const com::Ipid& ipid, std::uint32_t publicRefs,
+                                          std::uint32_t privateRefs,
+                                          std::vector<ComPtr<IUnknown>>& released) {
+  auto it = interfaces.find(ipid);
+  if (it == interfaces.end()) return false;
+  InterfaceReferences& r = it->second.refs;
+  r.publicRefs -= std::min(r.publicRefs, publicRefs);
+  r.privateRefs -= std::min(r.privateRefs, privateRefs);
+  if (r.publicRefs == 0 && r.privateRefs == 0) unexportLocked(it, released);
+  return true;
+}
+
 ComPtr<IUnknown> ObjectExporter::State::objectOfLocked(const com::Ipid& ipid) {
   auto it = interfaces.find(ipid);
   if (it == interfaces.end()) return {};
@@ -218,17 +230,9 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
     HRESULT result = S_OK;
     {
       std::lock_guard<std::mutex> lock(state_->mu);
-      for (const REMINTERFACEREF& ref : InterfaceRefs) {
-        auto it = state_->interfaces.find(ref.ipid);
-        if (it == state_->interfaces.end()) {
+      for (const REMINTERFACEREF& ref : InterfaceRefs)
+        if (!state_->releaseLocked(ref.ipid, ref.cPublicRefs, ref.cPrivateRefs, released))
           result = E_INVALIDARG;
-          continue;
-        }
-        InterfaceReferences& r = it->second.refs;
-        r.publicRefs -= std::min(r.publicRefs, ref.cPublicRefs);
-        r.privateRefs -= std::min(r.privateRefs, ref.cPrivateRefs);
-        if (r.publicRefs == 0 && r.privateRefs == 0) state_->unexportLocked(it, released);
-      }
     }
     return result;
   }

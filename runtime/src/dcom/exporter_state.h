@@ -60,6 +60,10 @@ struct ObjectExporter::State {
   // goes to `released`, to be dropped after the lock.
   void unexportLocked(std::map<com::Ipid, Interface, com::GuidLess>::iterator it,
                       std::vector<com::ComPtr<com::IUnknown>>& released);
+  // Releases references on an exported IPID (never below 0), unexporting it when none are left; false if
+  // the IPID is not exported.
+  bool releaseLocked(const com::Ipid& ipid, std::uint32_t publicRefs, std::uint32_t privateRefs,
+                     std::vector<com::ComPtr<com::IUnknown>>& released);
   // The object behind an exported IPID (not the IRemUnknown one), or null; marks it reached.
   com::ComPtr<com::IUnknown> objectOfLocked(const com::Ipid& ipid);
   // Releases the objects that no ping set held and no call reached for the ping timeout.

@@ -30,6 +30,15 @@ class ProxyBase {
     return binding_->invoke(ifspec_, opnum, request, options);
   }
 
+  /// The proxy `object` is, or null for an object that is not a proxy.
+  static ProxyBase* find(IUnknown* object) { return dynamic_cast<ProxyBase*>(object); }
+
+  /// Keeps `reference` until the proxy goes: what gives the remote references of an unmarshaled interface
+  /// pointer back when the last C++ reference to its proxy is released (midlrt/dcom/marshal.h).
+  void holdReference(std::shared_ptr<void> reference) { reference_ = std::move(reference); }
+  /// What holdReference was given (null for a proxy made by <Interface>_createProxy).
+  const std::shared_ptr<void>& reference() const { return reference_; }
+
   /// The proxy `object` is. An object that is not a proxy (a local one) has no remote form to call:
   /// RpcError(RPC_S_INVALID_BINDING).
   static const ProxyBase& of(IUnknown* object) {
@@ -50,6 +59,7 @@ class ProxyBase {
   std::shared_ptr<rpc::Channel> binding_;
   rpc::Uuid object_;
   rpc::SyntaxId ifspec_;
+  std::shared_ptr<void> reference_;
 };
 
 }  // namespace midlrt::com
