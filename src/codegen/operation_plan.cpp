@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codegen/cpp_types.h"
+#include "sema/remoting.h"
 
 namespace midlc::codegen {
 
@@ -410,6 +411,60 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
   return plan;
 }
 
+// An interface pointer: [in] I* is borrowed (I*), I** is held (ComPtr<I>&), [iid_is] void** is a reference
+// of the [iid_is] interface the caller owns (void*&). The server holds each in a ComPtr<I> (void**: a void*).
+void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param,
+                                        OperationPlan& plan, const std::string& what) {
+  using Holder = wire::InterfacePointer::Holder;
+  const std::string& name = param.name;
+  const std::string itf = ip.interface ? cppName(ip.interface->name) : "";
+  const std::string held = ip.interface ? "::midlrt::com::ComPtr<" + itf + ">" : "void*";
+  param.type = ip.interface ? held : "::midlrt::com::ComPtr<::midlrt::com::IUnknown>";
+  if (!ip.throughReference) {  // [in] I* / [in, iid_is] void*
+    param.kind = ParamPlan::Kind::Value;
+    param.clientDecl = param.managerDecl = param.beginDecl = (ip.interface ? itf : "void") + "* " + name;
+    param.argument = param.beginArg = name + ".get()";
+  } else {
+    param.kind = ParamPlan::Kind::Reference;
+    param.type = held;
+    param.clientDecl = param.managerDecl = (param.out ? held + "& " : "const " + held + "& ") + name;
+    if (param.in) {
+      param.beginDecl = "const " + held + "& " + name;
+      param.beginArg = name;
+    }
+    if (param.out) {
+      param.finishDecl = held + "& " + name;
+      param.finishArg = name;
+    }
+    param.argument = name;
+  }
+  if (marshal_) {
+    wire::InterfacePointer n;
+    n.value = name;
+    n.interface = ip.interface ? itf : "::midlrt::com::IUnknown";
+    n.iid = ip.iidIs ? wire_.expression(ip.iidIs, kClientScope) : itf + "::kIid";
+    // The proxy of a remote interface of this file is the one its generated code makes (which also links
+    // it in); anything else (an imported file's interface, whose stubs may not exist) is found by the IID
+    // the object reference carries, among the proxies the program links.
+    const auto* decl = ip.interface && ip.interface->kind == sema::Decl::Kind::Interface
+                           ? static_cast<const sema::InterfaceDecl*>(ip.interface)
+                           : nullptr;
+    n.factory = decl && decl->isObject && !decl->isLocal && !decl->imported && decl->noStubs.empty() && !ip.iidIs
+                    ? "&::midlrt::dcom::proxyOf<" + itf + ", &" + itf + "_createProxy>"
+                    : "nullptr";
+    wire::InterfacePointer clientNode = n, serverNode = n;
+    clientNode.holder = !ip.interface && ip.throughReference ? Holder::OwnedVoid
+                        : ip.throughReference                ? Holder::ComPtr
+                                                             : Holder::Borrowed;
+    serverNode.holder = ip.interface || !ip.throughReference ? Holder::ComPtr : Holder::OwnedVoid;
+    serverNode.iid = ip.iidIs ? wire_.expression(ip.iidIs, kServerScope) : n.iid;
+    param.clientWire.push_back(clientNode);
+    param.serverWire.push_back(serverNode);
+  }
+  (void)what;
+  plan.params.push_back(std::move(param));
+}
+
 void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPlan& plan,
                                  Locals& clientLocals, Locals& serverLocals, const std::string& what) {
   ParamPlan param;
@@ -490,6 +545,11 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
       param.serverWire.push_back(wire::ServerContext{server.expr, param.contextIdLocal});
     }
     plan.params.push_back(std::move(param));
+    return;
+  }
+
+  if (auto ip = sema::interfacePointerParam(p); ip && itf_.isObject) {
+    interfacePointer(*ip, param, plan, what);
     return;
   }
 

@@ -16,6 +16,9 @@
 //   handle_t (RPC)                    client: const midlrt::Binding&; server: midlrt::rpc::ServerCall&
 //   [comm_status]/[fault_status]      client only, uint32_t&: receives the status instead of an exception
 //   [context_handle]                  client: midlrt::rpc::ContextHandle; server: std::shared_ptr<void>
+//   [in] I* (interface pointer)       I*            (the caller keeps its reference)
+//   [out]/[in,out] I**                midlrt::com::ComPtr<I>&
+//   [out, iid_is(riid)] void**        void*&        (a reference of interface riid, which the caller owns)
 #pragma once
 
 #include <optional>
@@ -25,6 +28,7 @@
 #include "codegen/wire.h"
 #include "codegen/wire_planner.h"
 #include "sema/model.h"
+#include "sema/remoting.h"
 
 namespace midlc::codegen {
 
@@ -138,6 +142,8 @@ class OperationPlanner {
  private:
   void parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
                  Locals& serverLocals, const std::string& what);
+  void interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param, OperationPlan& plan,
+                        const std::string& what);
   void correlate(const sema::Operation& op, OperationPlan& plan);
 
   WirePlanner& wire_;

@@ -61,8 +61,8 @@ struct TopPointer {
   std::string value;
   sema::PointerKind kind;
   std::string pointee;
-  bool raw = false;  // a `const P*` parameter rather than a smart pointer
-  Steps body;        // over (*value)
+  bool raw = false;            // a `const P*` parameter rather than a smart pointer
+  Steps body;                  // over (*value)
   bool pointeeIsType = false;  // as PointerId's
 };
 
@@ -206,6 +206,22 @@ struct ServerContext {
   std::string uuidLocal;
 };
 
+// An interface pointer (MS-DCOM's MInterfacePointer holding an OBJREF) behind a [unique] pointer's id: the
+// id, then, not NULL, the object reference the runtime makes (midlrt/dcom/marshal.h).
+struct InterfacePointer {
+  enum class Holder {
+    ComPtr,     // a ::midlrt::com::ComPtr<I>, either way
+    Borrowed,   // an `I*` the caller keeps (an [in] parameter on the client): encoded only
+    OwnedVoid,  // a `void*` holding a reference ([iid_is] void**): decoded into; the server encodes and
+                // releases it
+  };
+  std::string value;
+  Holder holder = Holder::ComPtr;
+  std::string interface;  // I, for a ComPtr (C++)
+  std::string iid;        // the IID's C++ expression
+  std::string factory;    // a midlrt::dcom::ProxyFactory expression, or "nullptr" (the registered one)
+};
+
 // A pipe's chunks as the client sends or receives them.
 struct PipeOut {  // the client pulls and writes an [in] pipe's chunks
   std::string value;
@@ -218,9 +234,10 @@ struct PipeIn {  // the client reads an [out] pipe's chunks and pushes them
 };
 
 struct Step {
-  using Node = std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
-                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray, VaryingArray,
-                            ClientContext, ServerContext, PipeOut, PipeIn, Convert, UserMarker>;
+  using Node =
+      std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
+                   BoundedString, Elements, EachElement, ConformantArray, HoistedArray, VaryingArray,
+                   ClientContext, ServerContext, PipeOut, PipeIn, Convert, UserMarker, InterfacePointer>;
   Node node;
   template <typename T>
   Step(T n) : node(std::move(n)) {}

@@ -178,6 +178,36 @@ class Emitter {
       )gen");
   }
 
+  void emit(const wire::InterfacePointer& n) {
+    using Holder = wire::InterfacePointer::Holder;
+    Printer::Var x{"x", n.value}, iid{"iid", n.iid}, i{"i", n.interface}, factory{"f", n.factory};
+    if (encode_ && n.holder == Holder::OwnedVoid) {
+      // The manager's reference: the stub's, released once the object is exported.
+      p_.emit({x, iid}, R"gen(
+        {
+          const auto midl_owned = ::midlrt::com::ComPtr<::midlrt::com::IUnknown>::attach(static_cast<::midlrt::com::IUnknown*>($x$));
+          $x$ = nullptr;
+          if (midl_e.writeUniquePointer(midl_owned.get())) ::midlrt::dcom::writeInterfacePointer(midl_e, midl_owned.get(), $iid$);
+        }
+      )gen");
+    } else if (encode_) {
+      p_.emit({{"p", n.holder == Holder::Borrowed ? n.value : n.value + ".get()"}, iid}, R"gen(
+        if (midl_e.writeUniquePointer($p$)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>($p$), $iid$);
+      )gen");
+    } else if (n.holder == Holder::OwnedVoid) {
+      p_.emit({x, iid, factory}, R"gen(
+        $x$ = midl_d.readUniquePointer() ? ::midlrt::dcom::readInterfacePointer(midl_d, $iid$, $f$) : nullptr;
+      )gen");
+    } else {
+      p_.emit({x, i, iid, factory}, R"gen(
+        if (midl_d.readUniquePointer())
+          $x$ = ::midlrt::com::ComPtr<$i$>::attach(static_cast<$i$*>(::midlrt::dcom::readInterfacePointer(midl_d, $iid$, $f$)));
+        else
+          $x$.reset();
+      )gen");
+    }
+  }
+
   void emit(const wire::String& n) {
     Printer::Var x{"x", n.value}, w{"w", n.wide ? "W" : ""};
     p_.emit({x, w}, encode_ ? "midl_e.write$w$String($x$);" : "midl_d.read$w$String($x$);");

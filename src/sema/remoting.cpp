@@ -14,7 +14,8 @@ namespace {
 
 constexpr int kMaxDepth = 64;  // nesting of types inside one declaration, as the code generator allows
 constexpr const char* kInterfacePointers =
-    "interface pointers need MS-DCOM object references, which midlrt does not implement";
+    "interface pointers are generated as parameters ([in] I*, [out] I**), not yet inside structures, arrays "
+    "or other pointers";
 
 bool isNamed(const Type* t, Decl::Kind kind) {
   return t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == kind;
@@ -285,8 +286,20 @@ class RemotingChecker {
       value(t, p.location, what);
       return;
     }
+    if (auto ip = interfacePointerParam(p)) {
+      if (!itf.isObject)
+        report(p.location, what,
+               limit("interface pointers are generated for object interfaces (MS-DCOM's ORPC) only"));
+      else if (ip->throughReference && p.direction == Direction::InOut && !ip->interface)
+        report(p.location, what, limit("[in,out] [iid_is] void** is not generated yet"));
+      else if (!ip->throughReference && p.direction != Direction::In)
+        report(p.location, what, rule("an interface pointer passed back is passed through a pointer (I**)"));
+      return;
+    }
     if (p.iidIs) {
-      report(p.location, what, limit(kInterfacePointers));
+      report(p.location, what,
+             rule("[iid_is] is for interface pointers (I*, IUnknown*, void*, or a pointer "
+                  "to one)"));
       return;
     }
     if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref &&
@@ -614,6 +627,32 @@ class RemotingChecker {
 };
 
 }  // namespace
+
+std::optional<InterfacePointerParam> interfacePointerParam(const Param& p) {
+  // The pointer whose pointee is the interface (or void): the parameter, or what its [ref] pointer points to.
+  // A plain pointer level: an array ([size_is]...) of interface pointers is not one.
+  auto plain = [](const Type* r) {
+    return r && r->kind == Type::Kind::Pointer && !r->sizing.any() && !r->isString;
+  };
+  auto pointee = [&](const Type* level) -> const Type* {
+    const Type* r = resolveTypedefs(level);
+    return plain(r) && !conversionOf(level) ? resolveTypedefs(r->element) : nullptr;
+  };
+  auto shape = [&](const Type* level, bool throughReference) -> std::optional<InterfacePointerParam> {
+    const Type* target = pointee(level);
+    if (target && target->kind == Type::Kind::Named && target->decl &&
+        (target->decl->kind == Decl::Kind::Interface || target->decl->kind == Decl::Kind::Dispinterface))
+      return InterfacePointerParam{throughReference, target->decl, p.iidIs};
+    if (p.iidIs && target && target->kind == Type::Kind::Primitive && target->primitive == Primitive::Void)
+      return InterfacePointerParam{throughReference, nullptr, p.iidIs};
+    return std::nullopt;
+  };
+  if (auto direct = shape(p.type, false); direct && p.direction == Direction::In) return direct;
+  const Type* r = resolveTypedefs(p.type);
+  if (plain(r) && r->pointerKind == PointerKind::Ref)
+    if (auto through = shape(r->element, true)) return through;
+  return std::nullopt;
+}
 
 bool returnsHresult(const Operation& op) {
   const Type* t = op.returnType;

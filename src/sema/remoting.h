@@ -3,6 +3,8 @@
 // and code generation accept the same files, and the code generators can trust the model.
 #pragma once
 
+#include <optional>
+
 #include "sema/model.h"
 #include "support/diagnostics.h"
 
@@ -16,6 +18,16 @@ void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired = 
 
 // The operation returns HRESULT (or SCODE), through any typedefs: its failures travel as results.
 bool returnsHresult(const Operation& op);
+
+// The interface pointer a parameter passes, as MS-DCOM marshals it (an MInterfacePointer behind a [unique]
+// pointer): [in] I* (or [in, iid_is] IUnknown*/void*), or through a top-level [ref] pointer, [out] or
+// [in,out] I** (or [iid_is] IUnknown**/void**). `interface` is null for void.
+struct InterfacePointerParam {
+  bool throughReference = false;    // I**: the parameter is the [ref] pointer to the interface pointer
+  const Decl* interface = nullptr;  // I, or null for void* / void**
+  const Expr* iidIs = nullptr;      // [iid_is]: the IID travels beside it
+};
+std::optional<InterfacePointerParam> interfacePointerParam(const Param& p);
 
 // A value marshaled outside any operation (a type pickled by the ACF's [encode]/[decode]).
 struct MarshaledValue {

@@ -62,7 +62,7 @@ using LPWIDGET = IWidget*;
 struct IWidget : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x3e9d1f57u, 0x8c2a, 0x4b6e, {0xa0, 0xd4, 0x71, 0xc5, 0xe2, 0xb8, 0xf9, 0x10}};
   virtual HRESULT Fill(void* buffer, const void* pattern, int32_t size) = 0;
-  virtual HRESULT Attach(const LPWIDGET& other) = 0;
+  virtual HRESULT Attach(IWidget* other) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_IWidget = IWidget::kIid;
 

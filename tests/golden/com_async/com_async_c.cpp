@@ -88,7 +88,9 @@ public:
       : ProxyBase(std::move(channel), object, IJobRunner_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Start(const std::u16string& name, int32_t& jobId) override {
@@ -215,6 +217,12 @@ HRESULT IJobRunner_Cancel_Proxy(IJobRunner* This, int32_t jobId) {
 }
 
 namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IJobRunner_registration{
+    IJobRunner::kIid, &::midlrt::dcom::proxyOf<IJobRunner, &IJobRunner_createProxy>};
+}  // namespace
+
+namespace {
 
 class AsyncIHasher_CallObject final : public ::midlrt::async::CallObject<AsyncIHasher> {
 public:
@@ -315,7 +323,9 @@ public:
       : ProxyBase(std::move(channel), object, IHasher_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Hash(int32_t size, const std::vector<uint8_t>& data, uint64_t& digest) override {
@@ -400,6 +410,12 @@ HRESULT IHasher_Tail_Proxy(IHasher* This, int32_t max, int32_t& used, std::vecto
 ::midlrt::com::ComPtr<IHasher> IHasher_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IHasher_Proxy::make<IHasher_Proxy>(binding, object);
 }
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IHasher_registration{
+    IHasher::kIid, &::midlrt::dcom::proxyOf<IHasher, &IHasher_createProxy>};
+}  // namespace
 
 namespace {
 
@@ -546,7 +562,9 @@ public:
       AddRef();
       return ::midlrt::com::S_OK;
     }
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Hash(int32_t size, const std::vector<uint8_t>& data, uint64_t& digest) override {
@@ -598,3 +616,9 @@ HRESULT IHasherEx_Reset_Proxy(IHasherEx* This) {
 ::midlrt::com::ComPtr<IHasherEx> IHasherEx_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IHasherEx_Proxy::make<IHasherEx_Proxy>(binding, object);
 }
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IHasherEx_registration{
+    IHasherEx::kIid, &::midlrt::dcom::proxyOf<IHasherEx, &IHasherEx_createProxy>};
+}  // namespace

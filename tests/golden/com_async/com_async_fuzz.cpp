@@ -166,6 +166,8 @@ void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
   static ::midlrt::fuzz::Harness* harness = [] {
     auto* h = new ::midlrt::fuzz::Harness;
     auto midl_objects = std::make_shared<::midlrt::com::ObjectTable>();
+    // Interface pointers the fuzzer makes up name exporters anywhere: never call out to resolve them.
+    ::midlrt::dcom::setOffline(true);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(0), IJobRunner_FuzzObject::make<IJobRunner_FuzzObject>());
     h->serve(IJobRunner_ifspec, 7, IJobRunner_stub(midl_objects));
     h->answer(IJobRunner_ifspec, 7);

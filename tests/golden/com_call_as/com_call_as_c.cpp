@@ -13,7 +13,9 @@ public:
       : ProxyBase(std::move(channel), object, IBuffer_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Write(const void* data, uint32_t size, uint32_t& written) override {
@@ -87,6 +89,12 @@ HRESULT IBuffer_Size_Proxy(IBuffer* This, uint32_t& size) {
 }
 
 namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IBuffer_registration{
+    IBuffer::kIid, &::midlrt::dcom::proxyOf<IBuffer, &IBuffer_createProxy>};
+}  // namespace
+
+namespace {
 
 class ISizedBuffer_Proxy final : public ::midlrt::com::ComObject<ISizedBuffer>,
     public ::midlrt::com::ProxyBase {
@@ -100,7 +108,9 @@ public:
       AddRef();
       return ::midlrt::com::S_OK;
     }
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Write(const void* data, uint32_t size, uint32_t& written) override {
@@ -148,3 +158,9 @@ HRESULT ISizedBuffer_Capacity_Proxy(ISizedBuffer* This, uint32_t& capacity) {
 ::midlrt::com::ComPtr<ISizedBuffer> ISizedBuffer_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return ISizedBuffer_Proxy::make<ISizedBuffer_Proxy>(binding, object);
 }
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_ISizedBuffer_registration{
+    ISizedBuffer::kIid, &::midlrt::dcom::proxyOf<ISizedBuffer, &ISizedBuffer_createProxy>};
+}  // namespace

@@ -13,7 +13,9 @@ public:
       : ProxyBase(std::move(channel), object, IBase_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Name(std::unique_ptr<std::string>& name) override {
@@ -54,6 +56,12 @@ HRESULT IBase_Name_Proxy(IBase* This, std::unique_ptr<std::string>& name) {
 }
 
 namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IBase_registration{
+    IBase::kIid, &::midlrt::dcom::proxyOf<IBase, &IBase_createProxy>};
+}  // namespace
+
+namespace {
 
 class IStore_Proxy final : public ::midlrt::com::ComObject<IStore>,
     public ::midlrt::com::ProxyBase {
@@ -67,7 +75,9 @@ public:
       AddRef();
       return ::midlrt::com::S_OK;
     }
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Name(std::unique_ptr<std::string>& name) override {
@@ -157,6 +167,12 @@ int32_t IStore_Count_Proxy(IStore* This) {
 ::midlrt::com::ComPtr<IStore> IStore_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IStore_Proxy::make<IStore_Proxy>(binding, object);
 }
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IStore_registration{
+    IStore::kIid, &::midlrt::dcom::proxyOf<IStore, &IStore_createProxy>};
+}  // namespace
 
 namespace {
 
@@ -280,7 +296,9 @@ public:
       : ProxyBase(std::move(channel), object, IAccount_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Deposit(int32_t amount, int32_t& balance) override {
@@ -384,6 +402,12 @@ HRESULT IAccount_Reset_Proxy(IAccount* This) {
 }
 
 namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IAccount_registration{
+    IAccount::kIid, &::midlrt::dcom::proxyOf<IAccount, &IAccount_createProxy>};
+}  // namespace
+
+namespace {
 
 class IScript_Proxy final : public ::midlrt::com::ComObject<IScript>,
     public ::midlrt::com::ProxyBase {
@@ -397,7 +421,9 @@ public:
       AddRef();
       return ::midlrt::com::S_OK;
     }
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT GetTypeInfoCount(UINT& pctinfo) override {
@@ -453,3 +479,9 @@ HRESULT IScript_Run_Proxy(IScript* This, int32_t steps) {
 ::midlrt::com::ComPtr<IScript> IScript_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IScript_Proxy::make<IScript_Proxy>(binding, object);
 }
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IScript_registration{
+    IScript::kIid, &::midlrt::dcom::proxyOf<IScript, &IScript_createProxy>};
+}  // namespace

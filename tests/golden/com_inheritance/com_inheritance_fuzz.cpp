@@ -175,6 +175,8 @@ void midl_fuzz_IScript_Run(::midlrt::fuzz::Harness& midl_harness) {
   static ::midlrt::fuzz::Harness* harness = [] {
     auto* h = new ::midlrt::fuzz::Harness;
     auto midl_objects = std::make_shared<::midlrt::com::ObjectTable>();
+    // Interface pointers the fuzzer makes up name exporters anywhere: never call out to resolve them.
+    ::midlrt::dcom::setOffline(true);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(0), IBase_FuzzObject::make<IBase_FuzzObject>());
     h->serve(IBase_ifspec, 4, IBase_stub(midl_objects));
     h->answer(IBase_ifspec, 4);

@@ -78,7 +78,9 @@ public:
       : ProxyBase(std::move(channel), object, IConversions_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Paint(const Color& color, Handle& h) override {
@@ -122,3 +124,9 @@ HRESULT IConversions_Paint_Proxy(IConversions* This, const Color& color, Handle&
 ::midlrt::com::ComPtr<IConversions> IConversions_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IConversions_Proxy::make<IConversions_Proxy>(binding, object);
 }
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IConversions_registration{
+    IConversions::kIid, &::midlrt::dcom::proxyOf<IConversions, &IConversions_createProxy>};
+}  // namespace

@@ -97,6 +97,8 @@ void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
     h->serve(RpcConversions_ifspec, 2, RpcConversions_dispatcher(std::make_shared<RpcConversions_FuzzManager>()));
     h->answer(RpcConversions_ifspec, 2);
     auto midl_objects = std::make_shared<::midlrt::com::ObjectTable>();
+    // Interface pointers the fuzzer makes up name exporters anywhere: never call out to resolve them.
+    ::midlrt::dcom::setOffline(true);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(0), IConversions_FuzzObject::make<IConversions_FuzzObject>());
     h->serve(IConversions_ifspec, 4, IConversions_stub(midl_objects));
     h->answer(IConversions_ifspec, 4);

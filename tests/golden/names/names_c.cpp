@@ -139,7 +139,9 @@ public:
       : ProxyBase(std::move(channel), object, INames_ifspec) {}
 
   ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
-    return ComObject::QueryInterface(riid, ppv);
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
   }
 
   HRESULT Method(int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall) override {
@@ -186,3 +188,9 @@ HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object,
 ::midlrt::com::ComPtr<INames> INames_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return INames_Proxy::make<INames_Proxy>(binding, object);
 }
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_INames_registration{
+    INames::kIid, &::midlrt::dcom::proxyOf<INames, &INames_createProxy>};
+}  // namespace

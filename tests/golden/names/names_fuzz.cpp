@@ -147,6 +147,8 @@ void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
     h->serve(Names_ifspec, 4, Names_dispatcher(std::make_shared<Names_FuzzManager>()));
     h->answer(Names_ifspec, 4);
     auto midl_objects = std::make_shared<::midlrt::com::ObjectTable>();
+    // Interface pointers the fuzzer makes up name exporters anywhere: never call out to resolve them.
+    ::midlrt::dcom::setOffline(true);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(0), INames_FuzzObject::make<INames_FuzzObject>());
     h->serve(INames_ifspec, 4, INames_stub(midl_objects));
     h->answer(INames_ifspec, 4);

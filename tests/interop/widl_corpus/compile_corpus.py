@@ -23,7 +23,7 @@ import tempfile
 
 # The words of midlc's "cannot generate" and "cannot be marshaled" errors, as short reasons.
 REASONS = [
-    ("interface-pointers", r"interface pointers need MS-DCOM"),
+    ("interface-pointers", r"interface pointers (need MS-DCOM|are generated)"),
     ("conversion-wire-type",
      r"the wire type of '[^']*' \(\[\w+\]\) (holds pointers|cannot be a full|must be a flat|is a \[ref\]|has a conv)"),
     ("no-data", r"void, handle_t and function pointers carry no data|function pointers carry no data"),
