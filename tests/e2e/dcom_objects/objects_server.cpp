@@ -1,0 +1,195 @@
+// The server of objects.idl, and a client that holds its objects until it is killed.
+//   dcom_objects_server [--ping-ms N]
+//       exports a factory and prints "objref=<hex>": the NDR bytes of an MInterfacePointer holding its
+//       OBJREF, for a client to unmarshal; serves until SIGTERM. N shortens the ping period (default:
+//       MS-DCOM's 120 s), and the objects nobody pings go after 3 periods.
+//   dcom_objects_server --hold <hex> <count> [--ping-ms N]
+//       unmarshals that factory, creates <count> counters, prints "holding", and waits to be killed
+//       without releasing them.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "midlrt/dcom/exporter.h"
+#include "midlrt/dcom/marshal.h"
+#include "objects.h"
+
+namespace {
+
+namespace com = midlrt::com;
+
+std::atomic<int32_t> gLive{0};
+
+class Counter final : public com::ComObject<ICounter> {
+ public:
+  explicit Counter(int32_t start) : total_(start) { ++gLive; }
+  ~Counter() override { --gLive; }
+  HRESULT Add(int32_t n, int32_t& total) override {
+    total = total_ += n;
+    return com::S_OK;
+  }
+  int32_t total() const { return total_; }
+
+ private:
+  std::atomic<int32_t> total_;
+};
+
+// INotifier's server call object: Begin_ starts the work on a thread of its own, which calls the sink
+// back and then signals the call complete.
+class NotifierCall final : public com::Aggregatable, public AsyncINotifier {
+ public:
+  MIDLRT_DELEGATING_IUNKNOWN
+  explicit NotifierCall(com::IUnknown* outer) : Aggregatable(outer) {}
+  HRESULT Begin_Notify(ISink* sink, int32_t times) override {
+    finish([sink = com::ComPtr<ISink>(sink), times, this] {
+      for (int32_t i = 0; i < times && hr_ >= 0; ++i) hr_ = sink->Notify(i);
+    });
+    return com::S_OK;
+  }
+  HRESULT Finish_Notify() override { return hr_; }
+  HRESULT Begin_Make(int32_t start) override {
+    finish([start, this] { counter_ = com::makeObject<Counter>(start); });
+    return com::S_OK;
+  }
+  HRESULT Finish_Make(com::ComPtr<ICounter>& counter) override {
+    counter = std::move(counter_);
+    return com::S_OK;
+  }
+
+ private:
+  void* queryOwnInterface(const com::IID& riid) override {
+    return riid == AsyncINotifier::kIid ? static_cast<AsyncINotifier*>(this) : nullptr;
+  }
+  template <class Work>
+  void finish(Work work) {
+    com::ComPtr<com::ISynchronize> sync;
+    controllingUnknown()->QueryInterface(com::ISynchronize::kIid, sync.putVoid());
+    std::thread([sync, work = std::move(work)] {
+      work();
+      sync->Signal();
+    }).detach();
+  }
+  std::atomic<HRESULT> hr_{com::S_OK};
+  com::ComPtr<ICounter> counter_;
+};
+
+class Factory final : public com::ComObject<IFactory, INotifier, com::ICallFactory> {
+ public:
+  // INotifier, synchronously (a client without call objects); with them, NotifierCall serves it.
+  HRESULT Notify(ISink* sink, int32_t times) override { return Subscribe(sink, times); }
+  HRESULT Make(int32_t start, com::ComPtr<ICounter>& counter) override {
+    return CreateCounter(start, counter);
+  }
+  HRESULT CreateCall(const com::IID& riid, com::IUnknown* outer, const com::IID& riid2,
+                     com::IUnknown** ppv) override {
+    if (riid != AsyncINotifier::kIid) return com::E_NOINTERFACE;
+    if (outer == nullptr || riid2 != com::IUnknown::kIid) return com::E_INVALIDARG;
+    *ppv = (new NotifierCall(outer))->innerUnknown();
+    return com::S_OK;
+  }
+
+  HRESULT CreateCounter(int32_t start, com::ComPtr<ICounter>& counter) override {
+    counter = com::makeObject<Counter>(start);
+    return com::S_OK;
+  }
+  HRESULT CreateObject(const IID& riid, void*& ppv) override {
+    return com::makeObject<Counter>(0)->QueryInterface(riid, &ppv);
+  }
+  HRESULT Sum(ICounter* a, ICounter* b, int32_t& total) override {
+    // Objects of this process come back as themselves, not as proxies.
+    const auto* ca = dynamic_cast<Counter*>(a);
+    const auto* cb = dynamic_cast<Counter*>(b);
+    if (ca == nullptr || cb == nullptr) return com::E_INVALIDARG;
+    total = ca->total() + cb->total();
+    return com::S_OK;
+  }
+  HRESULT Subscribe(ISink* sink, int32_t times) override {
+    if (sink == nullptr) return com::E_POINTER;
+    for (int32_t i = 0; i < times; ++i)
+      if (HRESULT hr = sink->Notify(i); hr < 0) return hr;
+    return com::S_OK;
+  }
+  HRESULT Renew(com::ComPtr<ICounter>& counter) override {
+    if (!counter) return com::S_OK;
+    const auto* c = dynamic_cast<Counter*>(counter.get());
+    if (c == nullptr) return com::E_INVALIDARG;
+    counter = com::makeObject<Counter>(c->total() + 1);
+    return com::S_OK;
+  }
+  HRESULT Live(int32_t& counters) override {
+    counters = gLive;
+    return com::S_OK;
+  }
+};
+
+std::vector<uint8_t> fromHex(const std::string& hex) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+int hold(const std::string& hex, int count) {
+  const std::vector<uint8_t> bytes = fromHex(hex);
+  midlrt::ndr::Decoder d(bytes.data(), bytes.size());
+  auto factory = com::ComPtr<IFactory>::attach(static_cast<IFactory*>(midlrt::dcom::readInterfacePointer(
+      d, IFactory::kIid,
+      [](const midlrt::Binding& b, const midlrt::rpc::Uuid& id) -> com::ComPtr<com::IUnknown> {
+        return IFactory_createProxy(b, id);
+      })));
+  std::vector<com::ComPtr<ICounter>> held(count);
+  for (auto& c : held)
+    if (factory->CreateCounter(1, c) != com::S_OK) return 1;
+  std::cout << "holding" << std::endl;
+  for (;;) pause();  // until SIGKILL: nothing is released
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::chrono::milliseconds ping{120'000};
+  std::string holdHex;
+  int holdCount = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--ping-ms") == 0 && i + 1 < argc)
+      ping = std::chrono::milliseconds(std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--hold") == 0 && i + 2 < argc)
+      holdHex = argv[++i], holdCount = std::atoi(argv[++i]);
+  }
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  midlrt::dcom::setPingPeriod(ping);
+  if (!holdHex.empty()) return hold(holdHex, holdCount);
+
+  midlrt::rpc::Server server;
+  auto objects = std::make_shared<com::ObjectTable>();
+  ICounter_register(server, objects);
+  IFactory_register(server, objects);
+  INotifier_register(server, objects);
+  midlrt::dcom::ExporterOptions options;
+  options.pingPeriod = ping;
+  midlrt::dcom::ObjectExporter exporter(server, objects, options);
+  exporter.addEndpoint(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  midlrt::ndr::Buffer buffer;
+  midlrt::ndr::Encoder e(buffer, 0);
+  midlrt::dcom::writeInterfacePointer(e, com::makeObject<Factory>().as<IFactory>().get(), IFactory::kIid);
+  std::string hex;
+  for (size_t i = 0; i < buffer.size(); ++i) {
+    char two[3];
+    std::snprintf(two, sizeof two, "%02x", buffer.data()[i]);
+    hex += two;
+  }
+  std::cout << "objref=" << hex << std::endl;
+  int signal = 0;
+  sigwait(&stop, &signal);
+  server.shutdown();
+  return 0;
+}

@@ -1,0 +1,315 @@
+// Interface pointers between two processes on MS-DCOM's wire (generated from objects.idl): this test is the
+// client (with an exporter of its own, for the sinks it passes), dcom_objects_server the server. Objects
+// come back as proxies that resolve their exporter, ping it and release their references when dropped;
+// objects of the server come back to it as themselves; the server calls the client's sink during a call; a
+// client killed without releasing has its objects collected after the ping timeout.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "midlrt/async/call_cancel.h"
+#include "midlrt/dcom/exporter.h"
+#include "midlrt/dcom/marshal.h"
+#include "objects.h"
+
+extern char** environ;
+
+namespace {
+
+namespace com = midlrt::com;
+using com::ComPtr;
+using namespace std::chrono_literals;
+
+constexpr int kPingMs = 100;  // the server collects unpinged objects after 3 periods: 300 ms
+
+// A child process whose stdout is read line by line.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> args) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start " + args[0]);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    out_ = fdopen(out[0], "r");
+  }
+  ~Child() {
+    stop(SIGKILL);
+    if (out_) fclose(out_);
+  }
+  std::string line() {
+    char buf[4096];
+    if (!fgets(buf, sizeof buf, out_)) return {};
+    std::string s(buf);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+  }
+  int stop(int signal) {
+    if (pid_ <= 0) return 0;
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = 0;
+  FILE* out_ = nullptr;
+};
+
+class Sink final : public com::ComObject<ISink> {
+ public:
+  HRESULT Notify(int32_t value) override {
+    values.push_back(value);
+    return com::S_OK;
+  }
+  std::vector<int32_t> values;  // written by the callbacks, read after the call that made them
+};
+
+ComPtr<IFactory> unmarshalFactory(const std::string& hex) {
+  std::vector<uint8_t> bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    bytes.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  midlrt::ndr::Decoder d(bytes.data(), bytes.size());
+  // The registered proxy would do as well; naming IFactory_createProxy links the proxies in.
+  return ComPtr<IFactory>::attach(static_cast<IFactory*>(midlrt::dcom::readInterfacePointer(
+      d, IFactory::kIid, [](const midlrt::Binding& b, const midlrt::rpc::Uuid& id) -> ComPtr<com::IUnknown> {
+        return IFactory_createProxy(b, id);
+      })));
+}
+
+class DcomObjects : public ::testing::Test {
+ protected:
+  // The ping period of both sides; the server collects unpinged objects after 3.
+  virtual int pingMs() { return kPingMs; }
+
+  void SetUp() override {
+    midlrt::dcom::setPingPeriod(std::chrono::milliseconds(pingMs()));
+    // This process exports the sinks it passes.
+    objects_ = std::make_shared<com::ObjectTable>();
+    ISink_register(server_, objects_);
+    midlrt::dcom::ExporterOptions options;
+    options.pingPeriod = std::chrono::milliseconds(pingMs());
+    exporter_ = std::make_unique<midlrt::dcom::ObjectExporter>(server_, objects_, options);
+    exporter_->addEndpoint(server_.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+
+    child_ = std::make_unique<Child>(
+        std::vector<std::string>{OBJECTS_SERVER, "--ping-ms", std::to_string(pingMs())});
+    const std::string line = child_->line();
+    ASSERT_EQ(line.rfind("objref=", 0), 0u) << line;
+    hex_ = line.substr(7);
+    factory_ = unmarshalFactory(hex_);
+    ASSERT_TRUE(factory_);
+  }
+  void TearDown() override {
+    factory_.reset();
+    child_.reset();
+    exporter_.reset();
+    server_.shutdown();
+  }
+
+  int32_t live() {
+    int32_t n = -1;
+    EXPECT_EQ(factory_->Live(n), com::S_OK);
+    return n;
+  }
+  // The server's live counters become `n` within `limit` (releases and collection are asynchronous).
+  bool liveBecomes(int32_t n, std::chrono::milliseconds limit = 5000ms) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (live() == n) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return live() == n;
+  }
+
+  midlrt::rpc::Server server_;
+  std::shared_ptr<com::ObjectTable> objects_;
+  std::unique_ptr<midlrt::dcom::ObjectExporter> exporter_;
+  std::unique_ptr<Child> child_;
+  std::string hex_;
+  ComPtr<IFactory> factory_;
+};
+
+// With pings every minute, nothing is collected during a test: what goes, goes because it was released.
+class DcomObjectsSlowPing : public DcomObjects {
+ protected:
+  int pingMs() override { return 60'000; }
+};
+
+TEST_F(DcomObjects, ARootObjectUnmarshaledFromItsObjRefIsAProxy) {
+  EXPECT_NE(com::ProxyBase::find(factory_.get()), nullptr);
+  EXPECT_EQ(live(), 0);
+}
+
+TEST_F(DcomObjects, AReturnedObjectIsAProxyToItsOwnObject) {
+  ComPtr<ICounter> a, b;
+  ASSERT_EQ(factory_->CreateCounter(10, a), com::S_OK);
+  ASSERT_EQ(factory_->CreateCounter(20, b), com::S_OK);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(com::ProxyBase::find(a.get()), nullptr);
+  int32_t total = 0;
+  EXPECT_EQ(a->Add(5, total), com::S_OK);
+  EXPECT_EQ(total, 15);
+  EXPECT_EQ(b->Add(1, total), com::S_OK);
+  EXPECT_EQ(total, 21);
+  EXPECT_EQ(live(), 2);
+}
+
+// The last C++ reference to a proxy gives its references back (RemRelease), and the server's object goes.
+TEST_F(DcomObjectsSlowPing, DroppingAProxyReleasesTheObject) {
+  ComPtr<ICounter> a, b;
+  ASSERT_EQ(factory_->CreateCounter(1, a), com::S_OK);
+  ASSERT_EQ(factory_->CreateCounter(2, b), com::S_OK);
+  ASSERT_EQ(live(), 2);
+  ComPtr<ICounter> copy = a;
+  a.reset();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(live(), 2);  // `copy` still holds the proxy
+  copy.reset();
+  EXPECT_TRUE(liveBecomes(1));
+  b.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
+// Pinging keeps the objects this client holds alive past the server's ping timeout.
+TEST_F(DcomObjects, HeldObjectsOutliveThePingTimeout) {
+  ComPtr<ICounter> a;
+  ASSERT_EQ(factory_->CreateCounter(7, a), com::S_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(kPingMs * 8));
+  int32_t total = 0;
+  EXPECT_EQ(a->Add(0, total), com::S_OK);
+  EXPECT_EQ(total, 7);
+  EXPECT_EQ(live(), 1);
+}
+
+// [iid_is(riid)] void**: a reference of interface riid, which the caller owns. QueryInterface on a proxy for
+// an interface it lacks asks the object's exporter.
+TEST_F(DcomObjectsSlowPing, AnIidIsObjectComesBackAsTheInterfaceAskedFor) {
+  void* raw = nullptr;
+  ASSERT_EQ(factory_->CreateObject(ICounter::kIid, raw), com::S_OK);
+  ASSERT_NE(raw, nullptr);
+  auto counter = ComPtr<ICounter>::attach(static_cast<ICounter*>(raw));
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(3, total), com::S_OK);
+  EXPECT_EQ(total, 3);
+  // Known by IUnknown alone, the object answers QueryInterface through its exporter (RemQueryInterface).
+  void* unknown = nullptr;
+  ASSERT_EQ(factory_->CreateObject(com::IUnknown::kIid, unknown), com::S_OK);
+  ASSERT_NE(unknown, nullptr);
+  auto object = ComPtr<com::IUnknown>::attach(static_cast<com::IUnknown*>(unknown));
+  ComPtr<ICounter> asCounter = object.as<ICounter>();
+  ASSERT_TRUE(asCounter);
+  EXPECT_EQ(asCounter->Add(2, total), com::S_OK);
+  EXPECT_EQ(total, 2);
+  EXPECT_FALSE(object.as<ISink>());
+  EXPECT_FALSE(factory_.as<ICounter>());  // a generated proxy asks too, and the factory says no
+  object.reset();
+  asCounter.reset();
+  void* none = nullptr;
+  EXPECT_EQ(factory_->CreateObject(ISink::kIid, none), com::E_NOINTERFACE);
+  EXPECT_EQ(none, nullptr);
+  counter.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
+// Proxies passed back to their server are passed on as the server's own references: it gets its objects.
+TEST_F(DcomObjectsSlowPing, ObjectsPassedBackToTheirServerAreTheObjectsThemselves) {
+  ComPtr<ICounter> a, b;
+  ASSERT_EQ(factory_->CreateCounter(4, a), com::S_OK);
+  ASSERT_EQ(factory_->CreateCounter(5, b), com::S_OK);
+  int32_t total = 0;
+  ASSERT_EQ(factory_->Sum(a.get(), b.get(), total), com::S_OK);
+  EXPECT_EQ(total, 9);
+  EXPECT_EQ(factory_->Sum(a.get(), nullptr, total), com::E_INVALIDARG);
+  a.reset();
+  b.reset();
+  EXPECT_TRUE(liveBecomes(0));  // the references Sum's OBJREFs carried were given back too
+}
+
+// A sink of this process, passed in: the server calls it back (through this process's exporter and
+// resolver) before its call returns.
+TEST_F(DcomObjects, TheServerCallsBackASinkPassedIn) {
+  auto sink = com::makeObject<Sink>();
+  ASSERT_EQ(factory_->Subscribe(sink.get(), 3), com::S_OK);
+  EXPECT_EQ(sink->values, (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_EQ(factory_->Subscribe(nullptr, 1), com::E_POINTER);
+}
+
+TEST_F(DcomObjectsSlowPing, AnInOutObjectIsReplaced) {
+  ComPtr<ICounter> c;
+  ASSERT_EQ(factory_->CreateCounter(41, c), com::S_OK);
+  ASSERT_EQ(factory_->Renew(c), com::S_OK);
+  int32_t total = 0;
+  ASSERT_EQ(c->Add(0, total), com::S_OK);
+  EXPECT_EQ(total, 42);
+  ComPtr<ICounter> none;
+  EXPECT_EQ(factory_->Renew(none), com::S_OK);
+  EXPECT_FALSE(none);
+  c.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
+// Call objects over MS-DCOM: an interface got by QueryInterface on a proxy (RemQueryInterface) makes call
+// objects; the server's call object calls back the sink passed to Begin_ while the call is in flight, and an
+// object returned to Finish_ is a proxy like any other.
+TEST_F(DcomObjectsSlowPing, CallObjectsPassInterfacePointersBothWays) {
+  ComPtr<INotifier> notifier = factory_.as<INotifier>();
+  ASSERT_TRUE(notifier);
+  auto created = midlrt::async::createCall<AsyncINotifier>(notifier);
+  ASSERT_EQ(created.hr, com::S_OK);
+  ComPtr<AsyncINotifier> call = created.call;
+  ComPtr<com::ISynchronize> done = call.as<com::ISynchronize>();
+  auto sink = com::makeObject<Sink>();
+  ASSERT_EQ(call->Begin_Notify(sink.get(), 4), com::S_OK);
+  ASSERT_EQ(done->Wait(0, 10'000), com::S_OK);
+  EXPECT_EQ(call->Finish_Notify(), com::S_OK);
+  EXPECT_EQ(sink->values, (std::vector<int32_t>{0, 1, 2, 3}));
+
+  created = midlrt::async::createCall<AsyncINotifier>(notifier);
+  ASSERT_EQ(created.hr, com::S_OK);
+  call = created.call;
+  done = call.as<com::ISynchronize>();
+  ASSERT_EQ(call->Begin_Make(30), com::S_OK);
+  ASSERT_EQ(done->Wait(0, 10'000), com::S_OK);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(call->Finish_Make(counter), com::S_OK);
+  ASSERT_TRUE(counter);
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(1, total), com::S_OK);
+  EXPECT_EQ(total, 31);
+  counter.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
+// A client killed without releasing: its ping set expires, and the server releases what it held.
+TEST_F(DcomObjects, AKilledClientsObjectsAreCollectedAfterThePingTimeout) {
+  Child holder({OBJECTS_SERVER, "--hold", hex_, "3", "--ping-ms", std::to_string(kPingMs)});
+  ASSERT_EQ(holder.line(), "holding");
+  EXPECT_EQ(live(), 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(kPingMs * 6));
+  EXPECT_EQ(live(), 3);  // pinged while it lives
+  holder.stop(SIGKILL);
+  EXPECT_TRUE(liveBecomes(0, std::chrono::milliseconds(kPingMs * 3 * 4)));
+}
+
+}  // namespace
