@@ -25,7 +25,8 @@ using com::IUnknown;
 
 namespace {
 
-constexpr uint32_t kOrInvalidSet = 1912;  // OR_INVALID_SET: the resolver forgot the set (it restarted)
+constexpr uint32_t kOrInvalidSet = 1912;   // OR_INVALID_SET: the resolver forgot the set (it restarted)
+constexpr std::size_t kMaxChannels = 256;  // channels to exporters and resolvers kept at once
 
 std::atomic<bool> gOffline{false};
 
@@ -88,6 +89,7 @@ class Remotes {
     {
       std::lock_guard<std::mutex> lock(mu_);
       period_ = period;
+      rewait_ = true;
     }
     wake_.notify_all();
   }
@@ -110,7 +112,7 @@ class Remotes {
         DWORD authnHint = 0;
         COMVERSION version{};
         const uint32_t status =
-            IObjectExporter::ResolveOxid2(channel(resolver), ref.std.oxid, 1, {com::kTowerNcacnIpTcp},
+            IObjectExporter::ResolveOxid2(channel(resolver, true), ref.std.oxid, 1, {com::kTowerNcacnIpTcp},
                                           bindings, remUnknown, authnHint, version);
         if (status != 0 || !bindings) {
           why = resolver + " answered ResolveOxid2 with status " + std::to_string(status);
@@ -169,27 +171,40 @@ class Remotes {
     uint32_t refs;
   };
 
-  std::shared_ptr<rpc::Channel> channel(const std::string& stringBinding) {
+  // One channel per binding, kept for the process. The bindings come from peers' OBJREFs: when there are
+  // many, those nothing else uses any more are dropped first. A resolver's calls are short: a resolver that
+  // accepts and never answers holds an unmarshaling thread for 30 s, not a call's 5 minutes.
+  std::shared_ptr<rpc::Channel> channel(const std::string& stringBinding, bool resolver = false) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto& c = channels_[stringBinding];
-    if (!c) c = rpc::Channel::create(stringBinding);
+    const std::string key = (resolver ? "resolver " : "") + stringBinding;  // not shared: other timeouts
+    if (channels_.size() >= kMaxChannels && channels_.count(key) == 0)
+      for (auto it = channels_.begin(); it != channels_.end();)
+        it = it->second.use_count() == 1 ? channels_.erase(it) : std::next(it);
+    auto& c = channels_[key];
+    if (!c) {
+      rpc::ChannelOptions options;
+      if (resolver) options.defaultTimeout = std::chrono::seconds(30);
+      c = rpc::Channel::create(stringBinding, options);
+    }
     return c;
   }
 
   void run() {
     std::unique_lock<std::mutex> lock(mu_);
-    auto nextPing = std::chrono::steady_clock::now() + period_;
+    auto lastPing = std::chrono::steady_clock::now();
     while (true) {
-      wake_.wait_until(lock, nextPing, [&] { return stopping_ || !releases_.empty(); });
+      // Woken early by releases to send, by a new period (the wait's deadline is computed again) or to stop.
+      wake_.wait_until(lock, lastPing + period_, [&] { return stopping_ || !releases_.empty() || rewait_; });
+      rewait_ = false;
       std::vector<Release> releases = std::move(releases_);
       releases_.clear();
-      const bool ping = std::chrono::steady_clock::now() >= nextPing;
+      const bool ping = std::chrono::steady_clock::now() >= lastPing + period_;
       const bool stopping = stopping_;
       lock.unlock();
       sendReleases(releases);
       if (ping && !stopping) pingAll();
       lock.lock();
-      if (ping) nextPing = std::chrono::steady_clock::now() + period_;
+      if (ping) lastPing = std::chrono::steady_clock::now();
       if (stopping && releases_.empty()) return;
     }
   }
@@ -230,7 +245,7 @@ class Remotes {
     }
     for (auto& [resolver, set] : work) {
       try {
-        const auto binding = channel(resolver);
+        const auto binding = channel(resolver, true);
         if (!set.changed && set.id != 0) {
           if (IObjectExporter::SimplePing(binding, set.id) != kOrInvalidSet) continue;
           set.id = 0, set.sent.clear();  // forgotten: build it again
@@ -262,6 +277,7 @@ class Remotes {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool rewait_ = false;
   std::chrono::milliseconds period_{120'000};
   std::map<com::Oxid, std::shared_ptr<Exporter>> exporters_;
   std::map<std::string, std::shared_ptr<rpc::Channel>> channels_;
