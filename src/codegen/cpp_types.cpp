@@ -190,7 +190,9 @@ std::string cppType(const Type* t) {
       if (element && element->kind == Type::Kind::Named && element->decl &&
           (element->decl->kind == sema::Decl::Kind::Interface ||
            element->decl->kind == sema::Decl::Kind::Dispinterface))
-        return cppName(element->decl->name) + "*";  // interface pointers are not owned values
+        // An interface pointer held as a value (a field, an element, a referent) owns its reference; an [in]
+        // parameter borrows it (operation_plan.cpp).
+        return "::midlrt::com::ComPtr<" + cppName(element->decl->name) + ">";
       if (element && element->kind == Type::Kind::Primitive && element->primitive == Primitive::Void)
         return "void*";
       if (t->element && t->element->kind == Type::Kind::Function) return "void*";
@@ -213,6 +215,15 @@ std::string cppType(const Type* t) {
       return "void*";
   }
   return "void";
+}
+
+std::string proxyFactory(const sema::Decl* itf) {
+  const auto* decl = itf && itf->kind == sema::Decl::Kind::Interface
+                         ? static_cast<const sema::InterfaceDecl*>(itf)
+                         : nullptr;
+  if (!decl || !decl->isObject || decl->isLocal || decl->imported || !decl->noStubs.empty()) return "nullptr";
+  const std::string name = cppName(decl->name);
+  return "&::midlrt::dcom::proxyOf<" + name + ", &" + name + "_createProxy>";
 }
 
 }  // namespace midlc::codegen

@@ -77,4 +77,10 @@ std::string primitiveType(sema::Primitive p);
 // NDR alignment of a primitive on the wire.
 unsigned primitiveAlignment(sema::Primitive p);
 
+// The midlrt::dcom::ProxyFactory expression generated code gives for interface pointers of interface
+// `itf`: the proxy of a remote object interface of the file being generated, which this file's client code
+// makes (naming it also links it in); "nullptr" for any other (an imported file's interface, whose stubs may
+// not exist), found at run time by the IID the object reference carries among the proxies the program links.
+std::string proxyFactory(const sema::Decl* itf);
+
 }  // namespace midlc::codegen

@@ -225,6 +225,11 @@ void OperationPlanner::correlate(const sema::Operation& op, OperationPlan& plan)
       if (keepInputs({p.switchIs})) plan.clientReplySwitchChecks.push_back(check);
     }
   }
+  // An [out] [iid_is] interface pointer is unmarshaled as the interface its IID parameter names: a call
+  // object's Finish_ keeps what Begin_ was given.
+  for (const auto& p : op.params)
+    if (auto ip = sema::interfacePointerParam(p); ip && ip->iidIs && p.direction != Direction::In)
+      keepInputs({ip->iidIs});
 }
 
 std::string joinParams(const std::vector<std::string>& list) {
@@ -443,15 +448,7 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
     n.value = name;
     n.interface = ip.interface ? itf : "::midlrt::com::IUnknown";
     n.iid = ip.iidIs ? wire_.expression(ip.iidIs, kClientScope) : itf + "::kIid";
-    // The proxy of a remote interface of this file is the one its generated code makes (which also links
-    // it in); anything else (an imported file's interface, whose stubs may not exist) is found by the IID
-    // the object reference carries, among the proxies the program links.
-    const auto* decl = ip.interface && ip.interface->kind == sema::Decl::Kind::Interface
-                           ? static_cast<const sema::InterfaceDecl*>(ip.interface)
-                           : nullptr;
-    n.factory = decl && decl->isObject && !decl->isLocal && !decl->imported && decl->noStubs.empty() && !ip.iidIs
-                    ? "&::midlrt::dcom::proxyOf<" + itf + ", &" + itf + "_createProxy>"
-                    : "nullptr";
+    n.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
     wire::InterfacePointer clientNode = n, serverNode = n;
     clientNode.holder = !ip.interface && ip.throughReference ? Holder::OwnedVoid
                         : ip.throughReference                ? Holder::ComPtr
@@ -548,7 +545,7 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     return;
   }
 
-  if (auto ip = sema::interfacePointerParam(p); ip && itf_.isObject) {
+  if (auto ip = sema::interfacePointerParam(p)) {
     interfacePointer(*ip, param, plan, what);
     return;
   }

@@ -222,6 +222,20 @@ struct InterfacePointer {
   std::string factory;    // a midlrt::dcom::ProxyFactory expression, or "nullptr" (the registered one)
 };
 
+// An embedded interface pointer (a struct's field, an array's element, a pointer's referent), held in a
+// ::midlrt::com::ComPtr<I>: its [unique] pointer id in place (InterfaceId), its MInterfacePointer with the
+// deferred referents (InterfaceReferent). Decoding, the value whose id was not NULL is remembered by the
+// Decoder until its referent comes.
+struct InterfaceId {
+  std::string value;
+};
+struct InterfaceReferent {
+  std::string value;
+  std::string interface;  // I
+  std::string iid;
+  std::string factory;
+};
+
 // A pipe's chunks as the client sends or receives them.
 struct PipeOut {  // the client pulls and writes an [in] pipe's chunks
   std::string value;
@@ -234,10 +248,10 @@ struct PipeIn {  // the client reads an [out] pipe's chunks and pushes them
 };
 
 struct Step {
-  using Node =
-      std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
-                   BoundedString, Elements, EachElement, ConformantArray, HoistedArray, VaryingArray,
-                   ClientContext, ServerContext, PipeOut, PipeIn, Convert, UserMarker, InterfacePointer>;
+  using Node = std::variant<Scalar, Enum, TypeFlat, TypePointees, PointerId, Referent, TopPointer, String,
+                            BoundedString, Elements, EachElement, ConformantArray, HoistedArray, VaryingArray,
+                            ClientContext, ServerContext, PipeOut, PipeIn, Convert, UserMarker,
+                            InterfacePointer, InterfaceId, InterfaceReferent>;
   Node node;
   template <typename T>
   Step(T n) : node(std::move(n)) {}

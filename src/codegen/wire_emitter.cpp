@@ -208,6 +208,34 @@ class Emitter {
     }
   }
 
+  void emit(const wire::InterfaceId& n) {
+    Printer::Var x{"x", n.value};
+    if (encode_)
+      p_.emit({x}, R"gen(
+        midl_e.writeUniquePointer($x$.get());
+      )gen");
+    else
+      p_.emit({x}, R"gen(
+        if (midl_d.readUniquePointer())
+          midl_d.deferInterface(&$x$);
+        else
+          $x$.reset();
+      )gen");
+  }
+
+  void emit(const wire::InterfaceReferent& n) {
+    Printer::Var x{"x", n.value}, i{"i", n.interface}, iid{"iid", n.iid}, factory{"f", n.factory};
+    if (encode_)
+      p_.emit({x, iid}, R"gen(
+        if ($x$) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>($x$.get()), $iid$);
+      )gen");
+    else
+      p_.emit({x, i, iid, factory}, R"gen(
+        if (midl_d.takeDeferredInterface(&$x$))
+          $x$ = ::midlrt::com::ComPtr<$i$>::attach(static_cast<$i$*>(::midlrt::dcom::readInterfacePointer(midl_d, $iid$, $f$)));
+      )gen");
+  }
+
   void emit(const wire::String& n) {
     Printer::Var x{"x", n.value}, w{"w", n.wide ? "W" : ""};
     p_.emit({x, w}, encode_ ? "midl_e.write$w$String($x$);" : "midl_d.read$w$String($x$);");

@@ -30,6 +30,13 @@ bool isNamed(const Type* t, Decl::Kind kind) {
   return t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == kind;
 }
 
+// The interface a pointer level points to (an interface pointer), or null.
+const Decl* interfaceOf(const Type* level) {
+  if (!level || level->kind != Type::Kind::Pointer) return nullptr;
+  const Type* e = sema::resolveTypedefs(level->element);
+  return isNamed(e, Decl::Kind::Interface) || isNamed(e, Decl::Kind::Dispinterface) ? e->decl : nullptr;
+}
+
 // A pointer or array level whose element count travels as a conformance (max_count).
 bool sizedLevel(const Type* level) {
   if (level->kind == Type::Kind::Array)
@@ -319,6 +326,10 @@ void WirePlanner::flat(const Type* t, const Value& x, const ExprScope& scope, Lo
       return;
     }
     case Type::Kind::Pointer:
+      if (interfaceOf(t)) {
+        out.push_back(wire::InterfaceId{x.expr});
+        return;
+      }
       out.push_back(wire::PointerId{x.expr, t->pointerKind, pointeeType(t), pointeeIsType(t)});
       return;
     case Type::Kind::Array: {
@@ -457,6 +468,11 @@ void WirePlanner::pointees(const Type* t, const Value& x, const ExprScope& scope
       return;
     }
     case Type::Kind::Pointer: {
+      if (const Decl* itf = interfaceOf(t)) {
+        const std::string name = cppName(itf->name);
+        out.push_back(wire::InterfaceReferent{x.expr, name, name + "::kIid", proxyFactory(itf)});
+        return;
+      }
       if (t->pointerKind == sema::PointerKind::Ref) {
         referent(t, x, scope, locals, what, out);
         return;

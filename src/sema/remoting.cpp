@@ -13,9 +13,6 @@ namespace midlc::sema {
 namespace {
 
 constexpr int kMaxDepth = 64;  // nesting of types inside one declaration, as the code generator allows
-constexpr const char* kInterfacePointers =
-    "interface pointers are generated as parameters ([in] I*, [out] I**), not yet inside structures, arrays "
-    "or other pointers";
 
 bool isNamed(const Type* t, Decl::Kind kind) {
   return t && t->kind == Type::Kind::Named && t->decl && t->decl->kind == kind;
@@ -149,6 +146,7 @@ class RemotingChecker {
   // The parameters of a serialization procedure (checkPickledParameters).
   void pickledParameters(const InterfaceDecl& itf, const Operation& op) {
     decideRemotable();
+    pickling_ = true;
     const std::string of = " of procedure '" + op.name + "' of '" + itf.name + "' ([encode]/[decode])";
     for (size_t i = 0; i < op.params.size(); ++i) {
       const Param& p = op.params[i];
@@ -287,13 +285,16 @@ class RemotingChecker {
       return;
     }
     if (auto ip = interfacePointerParam(p)) {
-      if (!itf.isObject)
+      if (pickling_)
         report(p.location, what,
-               limit("interface pointers are generated for object interfaces (MS-DCOM's ORPC) only"));
+               limit("[encode]/[decode] procedures do not serialize interface pointers yet"));
       else if (ip->throughReference && p.direction == Direction::InOut && !ip->interface)
         report(p.location, what, limit("[in,out] [iid_is] void** is not generated yet"));
-      else if (!ip->throughReference && p.direction != Direction::In)
-        report(p.location, what, rule("an interface pointer passed back is passed through a pointer (I**)"));
+      return;
+    }
+    if (const Type* pointee = r->kind == Type::Kind::Pointer ? resolveTypedefs(r->element) : nullptr;
+        pointee && isInterfaceType(pointee) && p.direction != Direction::In) {
+      report(p.location, what, rule("an interface pointer passed back is passed through a pointer (I**)"));
       return;
     }
     if (p.iidIs) {
@@ -377,7 +378,10 @@ class RemotingChecker {
       case Type::Kind::Pointer: {
         const Type* element = resolveTypedefs(t->element);
         if (isVoidOrFunction(element)) return rule("void, handle_t and function pointers carry no data");
-        if (isInterfaceType(element)) return limit(kInterfacePointers);
+        // An interface pointer: an MInterfacePointer behind a [unique] pointer, wherever it is.
+        if (isInterfaceType(element))
+          return t->sizing.any() || t->isString ? std::optional<Problem>(rule("an interface is no array"))
+                                                : std::nullopt;
         if (t->sizing.firstIs || t->sizing.lastIs)
           return limit("[first_is]/[last_is] are generated on struct fields only, not yet elsewhere");
         if (t->sizing.lengthIs && !t->sizing.sizeIs && !t->sizing.maxIs && !t->isString)
@@ -411,7 +415,7 @@ class RemotingChecker {
       case Decl::Kind::Enum:
         return std::nullopt;
       default:
-        return limit(kInterfacePointers);
+        return rule("an interface travels as an interface pointer (IFoo*), not by value");
     }
   }
 
@@ -547,7 +551,8 @@ class RemotingChecker {
         bool iidIs = false;
         for (const auto& a : f.attributes) iidIs = iidIs || a.name == "iid_is";
         if (iidIs) {
-          m.problems.push_back({f.location, what, limit(kInterfacePointers)});
+          m.problems.push_back(
+              {f.location, what, limit("[iid_is] on a structure field is not generated yet")});
           continue;
         }
         member(f, what);
@@ -619,6 +624,7 @@ class RemotingChecker {
   Diagnostics scratch_;
   Diagnostics& d_;
   bool failing_ = false;               // the operation being checked reaches a type that cannot travel
+  bool pickling_ = false;              // checking a serialization procedure's parameters
   std::set<const Operation*> failed_;  // operations that cannot be marshaled
   std::map<const Decl*, Members> members_;
   std::map<const Decl*, bool> remotable_;

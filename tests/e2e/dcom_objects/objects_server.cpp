@@ -6,6 +6,7 @@
 //   dcom_objects_server --hold <hex> <count> [--ping-ms N]
 //       unmarshals that factory, creates <count> counters, prints "holding", and waits to be killed
 //       without releasing them.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -123,6 +124,32 @@ class Factory final : public com::ComObject<IFactory, INotifier, com::ICallFacto
   }
   HRESULT Live(int32_t& counters) override {
     counters = gLive;
+    return com::S_OK;
+  }
+  HRESULT Next(int32_t count, std::vector<com::ComPtr<ICounter>>& counters, int32_t& fetched) override {
+    fetched = std::min(count, 3);
+    counters.clear();
+    for (int32_t i = 0; i < fetched; ++i) counters.push_back(com::makeObject<Counter>(i + 1));
+    return fetched == count ? com::S_OK : com::S_FALSE;
+  }
+  HRESULT Total(int32_t, const std::vector<com::ComPtr<ICounter>>& counters, int32_t& total) override {
+    total = 0;
+    for (const auto& c : counters) {
+      const auto* counter = dynamic_cast<Counter*>(c.get());
+      if (counter == nullptr) return com::E_INVALIDARG;
+      total += counter->total();
+    }
+    return com::S_OK;
+  }
+  HRESULT Tag(int32_t id, ENTRY& entry) override {
+    entry.id = id;
+    entry.counter = com::makeObject<Counter>(id);
+    return com::S_OK;
+  }
+  HRESULT Read(const ENTRY& entry, int32_t& total) override {
+    const auto* counter = dynamic_cast<Counter*>(entry.counter.get());
+    if (counter == nullptr) return com::E_INVALIDARG;
+    total = counter->total() + entry.id;
     return com::S_OK;
   }
 };

@@ -269,6 +269,46 @@ TEST_F(DcomObjectsSlowPing, AnInOutObjectIsReplaced) {
   EXPECT_TRUE(liveBecomes(0));
 }
 
+// An enumerator's Next: a varying array of interface pointers ([size_is], [length_is]); and the array passed
+// back, whose objects the server finds to be its own.
+TEST_F(DcomObjectsSlowPing, ArraysOfInterfacePointersTravelBothWays) {
+  std::vector<ComPtr<ICounter>> counters;
+  int32_t fetched = 0;
+  ASSERT_EQ(factory_->Next(5, counters, fetched), com::S_FALSE);
+  ASSERT_EQ(fetched, 3);
+  ASSERT_EQ(counters.size(), 3u);
+  for (int32_t i = 0; i < 3; ++i) {
+    ASSERT_NE(com::ProxyBase::find(counters[i].get()), nullptr);
+    int32_t total = 0;
+    EXPECT_EQ(counters[i]->Add(0, total), com::S_OK);
+    EXPECT_EQ(total, i + 1);
+  }
+  int32_t total = 0;
+  ASSERT_EQ(factory_->Total(3, counters, total), com::S_OK);
+  EXPECT_EQ(total, 6);
+  counters.push_back(nullptr);
+  EXPECT_EQ(factory_->Total(4, counters, total), com::E_INVALIDARG);
+  EXPECT_EQ(live(), 3);
+  counters.clear();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
+// An interface pointer inside a structure, each way.
+TEST_F(DcomObjectsSlowPing, AStructureCarriesAnInterfacePointer) {
+  ENTRY entry;
+  ASSERT_EQ(factory_->Tag(7, entry), com::S_OK);
+  EXPECT_EQ(entry.id, 7);
+  ASSERT_TRUE(entry.counter);
+  int32_t total = 0;
+  EXPECT_EQ(entry.counter->Add(3, total), com::S_OK);
+  EXPECT_EQ(total, 10);
+  ASSERT_EQ(factory_->Read(entry, total), com::S_OK);
+  EXPECT_EQ(total, 17);
+  entry.counter.reset();
+  EXPECT_EQ(factory_->Read(entry, total), com::E_INVALIDARG);
+  EXPECT_TRUE(liveBecomes(0));
+}
+
 // Call objects over MS-DCOM: an interface got by QueryInterface on a proxy (RemQueryInterface) makes call
 // objects; the server's call object calls back the sink passed to Begin_ while the call is in flight, and an
 // object returned to Finish_ is a proxy like any other.

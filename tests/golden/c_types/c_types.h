@@ -56,7 +56,7 @@ enum class FLAGS : uint32_t {
   FLAG_HIGH = 2147483648,
 };
 
-using LPWIDGET = IWidget*;
+using LPWIDGET = ::midlrt::com::ComPtr<IWidget>;
 
 // Object interface IWidget, IID 3e9d1f57-8c2a-4b6e-a0d4-71c5e2b8f910.
 struct IWidget : public ::midlrt::com::IUnknown {

@@ -36,6 +36,12 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IItem_stub(std::shared_ptr<::midlrt::
 // and calls them synchronously otherwise).
 bool IItem_dispatch(IItem* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
+struct ITEMS {
+  int32_t count{};
+  std::unique_ptr<std::vector<::midlrt::com::ComPtr<IItem>>> items{};
+  ::midlrt::com::ComPtr<IUnknown> owner{};
+};
+
 // Object interface IStore, IID 0c5e2a11-7f3d-4b8a-9e21-6d4c3b2a1f02.
 struct IStore : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x0c5e2a11u, 0x7f3d, 0x4b8a, {0x9e, 0x21, 0x6d, 0x4c, 0x3b, 0x2a, 0x1f, 0x02}};
@@ -44,6 +50,8 @@ struct IStore : public ::midlrt::com::IUnknown {
   virtual HRESULT Swap(::midlrt::com::ComPtr<IItem>& item) = 0;
   virtual HRESULT Find(const IID& riid, void*& ppv) = 0;
   virtual HRESULT Any(const IID& riid, ::midlrt::com::ComPtr<IUnknown>& object) = 0;
+  virtual HRESULT Next(int32_t count, std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) = 0;
+  virtual HRESULT All(ITEMS& all) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_IStore = IStore::kIid;
 
@@ -61,6 +69,10 @@ struct AsyncIStore : public ::midlrt::com::IUnknown {
   virtual HRESULT Finish_Find(void*& ppv) = 0;
   virtual HRESULT Begin_Any(const IID& riid) = 0;
   virtual HRESULT Finish_Any(::midlrt::com::ComPtr<IUnknown>& object) = 0;
+  virtual HRESULT Begin_Next(int32_t count) = 0;
+  virtual HRESULT Finish_Next(std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) = 0;
+  virtual HRESULT Begin_All() = 0;
+  virtual HRESULT Finish_All(ITEMS& all) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_AsyncIStore = AsyncIStore::kIid;
 
@@ -77,6 +89,8 @@ HRESULT IStore_Put_Proxy(IStore* This, int32_t key, IItem* item);
 HRESULT IStore_Swap_Proxy(IStore* This, ::midlrt::com::ComPtr<IItem>& item);
 HRESULT IStore_Find_Proxy(IStore* This, const IID& riid, void*& ppv);
 HRESULT IStore_Any_Proxy(IStore* This, const IID& riid, ::midlrt::com::ComPtr<IUnknown>& object);
+HRESULT IStore_Next_Proxy(IStore* This, int32_t count, std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched);
+HRESULT IStore_All_Proxy(IStore* This, ITEMS& all);
 
 // Server: serves IStore for the objects of `objects` (which may serve other interfaces too).
 void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
@@ -88,3 +102,84 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
 // IStore's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
 // and calls them synchronously otherwise).
 bool IStore_dispatch(IStore* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
+
+// NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
+namespace midlgen {
+using ::midlrt::ndr::DepthGuard;
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v);
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v);
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v);
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v);
+
+inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.items) ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(midl_v.count), (*midl_v.items).size());
+  midl_e.align(4);
+  midl_e.write<int32_t>(midl_v.count);
+  midl_e.writeUniquePointer(midl_v.items.get());
+  midl_e.writeUniquePointer(midl_v.owner.get());
+}
+
+inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v) {
+  DepthGuard midl_guard(midl_e);
+  if (midl_v.items) {
+    {
+      midl_e.writeConformance((*midl_v.items).size());
+      for (const auto& midl_items_el : (*midl_v.items)) {
+        midl_e.writeUniquePointer(midl_items_el.get());
+      }
+      for (const auto& midl_items_el2 : (*midl_v.items)) {
+        if (midl_items_el2) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(midl_items_el2.get()), IItem::kIid);
+      }
+    }
+  }
+  if (midl_v.owner) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(midl_v.owner.get()), IUnknown::kIid);
+}
+
+inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  midl_d.align(4);
+  midl_v.count = midl_d.read<int32_t>();
+  if (midl_d.readUniquePointer()) midl_v.items = std::make_unique<std::vector<::midlrt::com::ComPtr<IItem>>>();
+  else midl_v.items.reset();
+  if (midl_d.readUniquePointer())
+    midl_d.deferInterface(&midl_v.owner);
+  else
+    midl_v.owner.reset();
+}
+
+inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v) {
+  DepthGuard midl_guard(midl_d);
+  if (midl_v.items) {
+    {
+      const uint32_t midl_items_count = midl_d.readConformance();
+      midl_d.requireElements(midl_items_count, 4, "field 'items' of 'ITEMS'");
+      (*midl_v.items).resize(midl_items_count);
+      for (auto& midl_items_el : (*midl_v.items)) {
+        if (midl_d.readUniquePointer())
+          midl_d.deferInterface(&midl_items_el);
+        else
+          midl_items_el.reset();
+      }
+      for (auto& midl_items_el2 : (*midl_v.items)) {
+        if (midl_d.takeDeferredInterface(&midl_items_el2))
+          midl_items_el2 = ::midlrt::com::ComPtr<IItem>::attach(static_cast<IItem*>(::midlrt::dcom::readInterfacePointer(midl_d, IItem::kIid, &::midlrt::dcom::proxyOf<IItem, &IItem_createProxy>)));
+      }
+    }
+  }
+  if (midl_d.takeDeferredInterface(&midl_v.owner))
+    midl_v.owner = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, IUnknown::kIid, nullptr)));
+  if (midl_v.items) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(midl_v.count), (*midl_v.items).size());
+}
+
+// ITEMS as a whole top-level value: its representation, then its deferred referents.
+inline void ndrWrite(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v) {
+  ndrWriteFlat(midl_e, midl_v);
+  ndrWritePointees(midl_e, midl_v);
+}
+
+inline void ndrRead(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v) {
+  ndrReadFlat(midl_d, midl_v);
+  ndrReadPointees(midl_d, midl_v);
+}
+}  // namespace midlgen

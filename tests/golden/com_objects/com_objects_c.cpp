@@ -181,6 +181,7 @@ public:
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         ndrWriteFlat(midl_e, riid);
       }
+      midl_Find_riid = riid;
       return this->beginCall(6, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::com::hresultFromStatus(midl_error.status());
@@ -193,6 +194,7 @@ public:
     ::midlrt::rpc::Reply midl_reply;
     const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    const IID& riid = midl_Find_riid;
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
@@ -206,6 +208,7 @@ public:
       return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
+  IID midl_Find_riid{};
 
   HRESULT Begin_Any(const IID& riid) override {
     try {
@@ -215,6 +218,7 @@ public:
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         ndrWriteFlat(midl_e, riid);
       }
+      midl_Any_riid = riid;
       return this->beginCall(7, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::com::hresultFromStatus(midl_error.status());
@@ -227,6 +231,7 @@ public:
     ::midlrt::rpc::Reply midl_reply;
     const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
     if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    const IID& riid = midl_Any_riid;
     try {
       HRESULT midl_result{};
       ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
@@ -235,6 +240,98 @@ public:
         object = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, riid, nullptr)));
       else
         object.reset();
+      midl_result = midl_d.read<int32_t>();
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+  IID midl_Any_riid{};
+
+  HRESULT Begin_Next(int32_t count) override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
+        midl_e.write<int32_t>(count);
+      }
+      midl_Next_count = count;
+      return this->beginCall(8, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Next(std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    const int32_t& count = midl_Next_count;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
+      uint32_t midl_items_max_count = 0;
+      {
+        const uint32_t midl_items_count = midl_d.readConformance();
+        midl_items_max_count = midl_items_count;
+        const auto midl_items_variance = midl_d.readVariance(midl_items_count);
+        midl_d.requireElements(midl_items_variance.actualCount, 4, "parameter 'items' of operation 'Next' of 'IStore'");
+        items.resize(midl_items_variance.actualCount);
+        for (auto& midl_items_el : items) {
+          if (midl_d.readUniquePointer())
+            midl_d.deferInterface(&midl_items_el);
+          else
+            midl_items_el.reset();
+        }
+        for (auto& midl_items_el2 : items) {
+          if (midl_d.takeDeferredInterface(&midl_items_el2))
+            midl_items_el2 = ::midlrt::com::ComPtr<IItem>::attach(static_cast<IItem*>(::midlrt::dcom::readInterfacePointer(midl_d, IItem::kIid, &::midlrt::dcom::proxyOf<IItem, &IItem_createProxy>)));
+        }
+      }
+      fetched = midl_d.read<int32_t>();
+      midl_result = midl_d.read<int32_t>();
+      ::midlrt::ndr::Decoder::checkCorrelation("*fetched", static_cast<uint64_t>(fetched), items.size());
+      ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), midl_items_max_count);
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+  int32_t midl_Next_count{};
+
+  HRESULT Begin_All() override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
+      }
+      return this->beginCall(9, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_All(ITEMS& all) override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
+      ndrReadFlat(midl_d, all);
+      ndrReadPointees(midl_d, all);
       midl_result = midl_d.read<int32_t>();
       return midl_result;
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
@@ -275,6 +372,14 @@ public:
 
   HRESULT Any(const IID& riid, ::midlrt::com::ComPtr<IUnknown>& object) override {
     return IStore_Any_Proxy(this, riid, object);
+  }
+
+  HRESULT Next(int32_t count, std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) override {
+    return IStore_Next_Proxy(this, count, items, fetched);
+  }
+
+  HRESULT All(ITEMS& all) override {
+    return IStore_All_Proxy(this, all);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -403,6 +508,72 @@ HRESULT IStore_Any_Proxy(IStore* This, const IID& riid, ::midlrt::com::ComPtr<IU
       object = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, riid, nullptr)));
     else
       object.reset();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IStore_Next_Proxy(IStore* This, int32_t count, std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      midl_e.write<int32_t>(count);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(8, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    uint32_t midl_items_max_count = 0;
+    {
+      const uint32_t midl_items_count = midl_d.readConformance();
+      midl_items_max_count = midl_items_count;
+      const auto midl_items_variance = midl_d.readVariance(midl_items_count);
+      midl_d.requireElements(midl_items_variance.actualCount, 4, "parameter 'items' of operation 'Next' of 'IStore'");
+      items.resize(midl_items_variance.actualCount);
+      for (auto& midl_items_el : items) {
+        if (midl_d.readUniquePointer())
+          midl_d.deferInterface(&midl_items_el);
+        else
+          midl_items_el.reset();
+      }
+      for (auto& midl_items_el2 : items) {
+        if (midl_d.takeDeferredInterface(&midl_items_el2))
+          midl_items_el2 = ::midlrt::com::ComPtr<IItem>::attach(static_cast<IItem*>(::midlrt::dcom::readInterfacePointer(midl_d, IItem::kIid, &::midlrt::dcom::proxyOf<IItem, &IItem_createProxy>)));
+      }
+    }
+    fetched = midl_d.read<int32_t>();
+    midl_result = midl_d.read<int32_t>();
+    ::midlrt::ndr::Decoder::checkCorrelation("*fetched", static_cast<uint64_t>(fetched), items.size());
+    ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), midl_items_max_count);
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IStore_All_Proxy(IStore* This, ITEMS& all) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(9, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    ndrReadFlat(midl_d, all);
+    ndrReadPointees(midl_d, all);
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {

@@ -62,6 +62,14 @@ public:
     ::midlrt::fuzz::ignore(riid, object);
     return {};
   }
+  HRESULT Next(int32_t count, std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) override {
+    ::midlrt::fuzz::ignore(count, items, fetched);
+    return {};
+  }
+  HRESULT All(ITEMS& all) override {
+    ::midlrt::fuzz::ignore(all);
+    return {};
+  }
 };
 
 // IStore::Get through a proxy, over a reply the fuzzer chose.
@@ -123,6 +131,38 @@ void midl_fuzz_IStore_Any(::midlrt::fuzz::Harness& midl_harness) {
   static_cast<void>(midl_proxy->Any(riid, object));
 }
 
+// IStore::Next through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_IStore_Next(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<IStore> midl_proxy =
+      IStore_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(1));
+  int32_t count{};
+  std::vector<::midlrt::com::ComPtr<IItem>> items{};
+  int32_t fetched{};
+  static_cast<void>(midl_proxy->Next(count, items, fetched));
+}
+
+// IStore::All through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_IStore_All(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<IStore> midl_proxy =
+      IStore_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(1));
+  ITEMS all{};
+  static_cast<void>(midl_proxy->All(all));
+}
+
+// A type of the file: the input as its NDR, round-tripped.
+template <class T>
+void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
+  ::midlrt::fuzz::roundTrip<T>(
+      midl_stub, midl_name, [](::midlrt::ndr::Decoder& midl_d, T& midl_v) { ndrRead(midl_d, midl_v); },
+      [](::midlrt::ndr::Encoder& midl_e, const T& midl_v) { ndrWrite(midl_e, midl_v); });
+}
+
 // Made once and kept until the process exits (libFuzzer never returns from its loop).
 ::midlrt::fuzz::Harness& midl_fuzz_harness() {
   static ::midlrt::fuzz::Harness* harness = [] {
@@ -134,8 +174,8 @@ void midl_fuzz_IStore_Any(::midlrt::fuzz::Harness& midl_harness) {
     h->serve(IItem_ifspec, 4, IItem_stub(midl_objects));
     h->answer(IItem_ifspec, 4);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(1), IStore_FuzzObject::make<IStore_FuzzObject>());
-    h->serve(IStore_ifspec, 8, IStore_stub(midl_objects));
-    h->answer(IStore_ifspec, 8);
+    h->serve(IStore_ifspec, 10, IStore_stub(midl_objects));
+    h->answer(IStore_ifspec, 10);
     return h;
   }();
   return *harness;
@@ -148,7 +188,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ::midlrt::fuzz::Harness& midl_harness = midl_fuzz_harness();
   const std::span<const uint8_t> midl_stub(data + 2, size - 2);
   try {
-    switch ((data[0] | data[1] << 8) % 12) {
+    switch ((data[0] | data[1] << 8) % 17) {
       case 0: {  // IItem::Value: the stub's request to the null object
         const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
         midl_harness.request(IItem_ifspec, 3, midl_stub, &midl_object);
@@ -202,6 +242,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 11:  // IStore::Any: the proxy's reply
         midl_harness.answerWith(midl_stub);
         midl_fuzz_IStore_Any(midl_harness);
+        break;
+      case 12: {  // IStore::Next: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(1);
+        midl_harness.request(IStore_ifspec, 8, midl_stub, &midl_object);
+        break;
+      }
+      case 13:  // IStore::Next: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_IStore_Next(midl_harness);
+        break;
+      case 14: {  // IStore::All: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(1);
+        midl_harness.request(IStore_ifspec, 9, midl_stub, &midl_object);
+        break;
+      }
+      case 15:  // IStore::All: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_IStore_All(midl_harness);
+        break;
+      case 16:  // ITEMS: decoded, encoded, decoded and encoded again to the same bytes
+        midl_fuzz_type<ITEMS>(midl_stub, "ITEMS");
         break;
     }
   } catch (const std::exception&) {

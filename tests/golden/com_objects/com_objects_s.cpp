@@ -209,6 +209,86 @@ bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
       midl_e.write<int32_t>(midl_result);
       return true;
     }
+    case 8: {
+      int32_t count{};
+      std::vector<::midlrt::com::ComPtr<IItem>> items{};
+      int32_t fetched{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      count = midl_d.read<int32_t>();
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIStore::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIStore*>(midl_itf)->Begin_Next(count);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              std::vector<::midlrt::com::ComPtr<IItem>> items{};
+              int32_t fetched{};
+              const HRESULT midl_result = static_cast<AsyncIStore*>(midl_itf)->Finish_Next(items, fetched);
+              ::midlrt::ndr::Encoder::checkSize("*fetched", static_cast<uint64_t>(fetched), items.size());
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
+              {
+                midl_e.writeConformanceAndVariance("size_is(count)", count, 0, items.size());
+                for (const auto& midl_items_el : items) {
+                  midl_e.writeUniquePointer(midl_items_el.get());
+                }
+                for (const auto& midl_items_el2 : items) {
+                  if (midl_items_el2) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(midl_items_el2.get()), IItem::kIid);
+                }
+              }
+              midl_e.write<int32_t>(fetched);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Next(count, items, fetched);
+      ::midlrt::ndr::Encoder::checkSize("*fetched", static_cast<uint64_t>(fetched), items.size());
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      {
+        midl_e.writeConformanceAndVariance("size_is(count)", count, 0, items.size());
+        for (const auto& midl_items_el : items) {
+          midl_e.writeUniquePointer(midl_items_el.get());
+        }
+        for (const auto& midl_items_el2 : items) {
+          if (midl_items_el2) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(midl_items_el2.get()), IItem::kIid);
+        }
+      }
+      midl_e.write<int32_t>(fetched);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 9: {
+      ITEMS all{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIStore::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIStore*>(midl_itf)->Begin_All();
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              ITEMS all{};
+              const HRESULT midl_result = static_cast<AsyncIStore*>(midl_itf)->Finish_All(all);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
+              ndrWriteFlat(midl_e, all);
+              ndrWritePointees(midl_e, all);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->All(all);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      ndrWriteFlat(midl_e, all);
+      ndrWritePointees(midl_e, all);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
     default:
       return false;
   }
@@ -240,5 +320,5 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
 }
 
 void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IStore_ifspec, 8, IStore_stub(std::move(objects)));
+  server.registerInterface(IStore_ifspec, 10, IStore_stub(std::move(objects)));
 }

@@ -229,6 +229,27 @@ class Decoder {
     return object != nullptr && fullClaimed_.insert(object).second;
   }
 
+  ///@{
+  /// An embedded interface pointer (a [unique] pointer to an MInterfacePointer): where its id was not NULL,
+  /// the value it fills is remembered (deferInterface) until its deferred referent comes
+  /// (takeDeferredInterface says whether one comes for that value, once). Referents come in the order of
+  /// their ids, but for the referents of referents in between: the first is checked first.
+  void deferInterface(const void* value) { deferredInterfaces_.push_back(value); }
+  bool takeDeferredInterface(const void* value) {
+    auto& q = deferredInterfaces_;
+    if (deferredHead_ < q.size() && q[deferredHead_] == value) {
+      if (++deferredHead_ == q.size()) q.clear(), deferredHead_ = 0;
+      return true;
+    }
+    for (auto it = q.begin() + static_cast<std::ptrdiff_t>(deferredHead_); it != q.end(); ++it)
+      if (*it == value) {
+        q.erase(it);
+        return true;
+      }
+    return false;
+  }
+  ///@}
+
   /// [range(min, max)] and size-field correlation checks (MS-RPCE 3.1.1.5.3), throwing DecodeError.
   template <class T>
   static T checkRange(const char* what, T value, T min, T max) {
@@ -322,6 +343,8 @@ class Decoder {
   unsigned maxDepth_ = kDefaultMaxDepth;
   std::unordered_map<std::uint32_t, FullEntry> fullObjects_;
   std::unordered_set<const void*> fullClaimed_;
+  std::vector<const void*> deferredInterfaces_;  // from deferredHead_ on: not yet taken
+  std::size_t deferredHead_ = 0;
   FullPointerGraph* graph_ = nullptr;
   DecoderSource* source_ = nullptr;
 };
