@@ -19,13 +19,15 @@ import tempfile
 import time
 
 from impacket.dcerpc.v5 import dcomrt, transport
-from impacket.dcerpc.v5.dtypes import NULL, DOUBLE, LPSTR, ULONG, USHORT
-from impacket.dcerpc.v5.ndr import NDRPOINTER, NDRUniConformantArray
+from impacket.dcerpc.v5.dtypes import DOUBLE, LPSTR, ULONG, USHORT
+from impacket.dcerpc.v5.ndr import NDRUniConformantArray
 from impacket.dcerpc.v5.rpcrt import DCERPCException
-from impacket.uuid import bin_to_string, generate, string_to_bin, uuidtup_to_bin
+from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_interop import SKIP, analyse, check, start_capture  # noqa: E402
+from dcom_calls import call, orpc, u32  # noqa: E402
 
 IREMUNKNOWN = ("00000131-0000-0000-C000-000000000046", "0.0")
 IREMUNKNOWN2 = ("00000143-0000-0000-C000-000000000046", "0.0")
@@ -72,21 +74,6 @@ class RemQueryInterface2Response(dcomrt.DCOMANSWER):
     structure = (("phr", HRESULT_ARRAY), ("ppMIF", PMInterfacePointer_ARRAY), ("ErrorCode", ULONG))
 
 
-def u32(v):
-    """An HRESULT as impacket's signed LONG fields hold it, as the unsigned value it is compared with."""
-    return v & 0xffffffff
-
-
-def orpc(req):
-    """ORPCTHIS version 5.7, a fresh causality id, no extensions."""
-    this = req["ORPCthis"]
-    this["version"]["MajorVersion"] = 5
-    this["version"]["MinorVersion"] = 7
-    this["flags"] = 0
-    this["reserved1"] = 0
-    this["cid"] = generate()
-    this["extensions"] = NULL
-    return req
 
 
 def iid_array(*iids):
@@ -108,10 +95,6 @@ def refs(*entries):
         out.append(r)
     return out
 
-
-def call(dce, req, ipid, response):
-    dce.call(req.opnum, req, uuid=string_to_bin(ipid))
-    return response(dce.recv())
 
 
 def resolver_calls(port, oxid, oid):

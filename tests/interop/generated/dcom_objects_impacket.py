@@ -20,11 +20,13 @@ import tempfile
 import time
 
 from impacket.dcerpc.v5 import dcomrt, transport
-from impacket.dcerpc.v5.dtypes import LONG, NULL, ULONG
-from impacket.uuid import bin_to_string, generate, string_to_bin, uuidtup_to_bin
+from impacket.dcerpc.v5.dtypes import LONG, ULONG
+from impacket.uuid import bin_to_string, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_interop import SKIP, analyse, check, start_capture  # noqa: E402
+from dcom_calls import call, orpc  # noqa: E402
 
 ICOUNTER = ("6a0f5c1e-2d3b-4c4d-8e5f-9a0b1c2d3e01", "0.0")
 IFACTORY = ("6a0f5c1e-2d3b-4c4d-8e5f-9a0b1c2d3e03", "0.0")
@@ -58,20 +60,6 @@ class LiveResponse(dcomrt.DCOMANSWER):
     structure = (("counters", LONG), ("hr", ULONG))
 
 
-def orpc(req):
-    this = req["ORPCthis"]
-    this["version"]["MajorVersion"] = 5
-    this["version"]["MinorVersion"] = 7
-    this["flags"] = 0
-    this["reserved1"] = 0
-    this["cid"] = generate()
-    this["extensions"] = NULL
-    return req
-
-
-def call(dce, req, ipid, response):
-    dce.call(req.opnum, req, uuid=string_to_bin(ipid))
-    return response(dce.recv())
 
 
 def objref_of(abdata):
