@@ -285,7 +285,9 @@ class RemotingChecker {
       return;
     }
     if (auto ip = interfacePointerParam(p)) {
-      if (pickling_)
+      if (ip->interface && undefinedInterface(ip->interface))
+        report(p.location, what, undefinedInterfaceProblem(ip->interface));
+      else if (pickling_)
         report(p.location, what,
                limit("[encode]/[decode] procedures do not serialize interface pointers yet"));
       else if (ip->throughReference && p.direction == Direction::InOut && !ip->interface)
@@ -298,9 +300,17 @@ class RemotingChecker {
       return;
     }
     if (p.iidIs) {
-      report(p.location, what,
-             rule("[iid_is] is for interface pointers (I*, IUnknown*, void*, or a pointer "
-                  "to one)"));
+      // Through a [unique] or [ptr] pointer ([in, out, unique, iid_is(riid)] IUnknown**), it is one still.
+      const Type* inner = r->kind == Type::Kind::Pointer ? resolveTypedefs(r->element) : nullptr;
+      const Type* target =
+          inner && inner->kind == Type::Kind::Pointer ? resolveTypedefs(inner->element) : nullptr;
+      if (target && (isInterfaceType(target) || isVoidOrFunction(target)))
+        report(
+            p.location, what,
+            limit("an [iid_is] interface pointer through a [unique] or [ptr] pointer is not generated yet"));
+      else
+        report(p.location, what,
+               rule("[iid_is] is for interface pointers (I*, IUnknown*, void*, or a pointer to one)"));
       return;
     }
     if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref &&
@@ -354,6 +364,23 @@ class RemotingChecker {
     }
   }
 
+  // An interface declared (interface IFoo;) and defined nowhere in the model, as C headers' interfaces are
+  // to IDL: nothing says it is an IUnknown, so pointers to it cannot be marshaled.
+  bool undefinedInterface(const Decl* itf) {
+    if (!itf->isForward) return false;
+    auto [it, inserted] = undefined_.emplace(itf->name, true);
+    if (inserted)
+      for (const auto& d : model_.decls)
+        if ((d->kind == Decl::Kind::Interface || d->kind == Decl::Kind::Dispinterface) && !d->isForward &&
+            d->name == itf->name)
+          it->second = false;
+    return it->second;
+  }
+  Problem undefinedInterfaceProblem(const Decl* itf) {
+    return limit("interface '" + itf->name +
+                 "' is declared but not defined in IDL (a C header's?), so pointers to it are not marshaled");
+  }
+
   void report(const Location& where, const std::string& what, const Problem& problem) {
     if (problem.isLimit)
       d_.error(where, "cannot generate marshaling code for " + what + ": " + problem.why);
@@ -379,6 +406,8 @@ class RemotingChecker {
         const Type* element = resolveTypedefs(t->element);
         if (isVoidOrFunction(element)) return rule("void, handle_t and function pointers carry no data");
         // An interface pointer: an MInterfacePointer behind a [unique] pointer, wherever it is.
+        if (isInterfaceType(element) && undefinedInterface(element->decl))
+          return undefinedInterfaceProblem(element->decl);
         if (isInterfaceType(element))
           return t->sizing.any() || t->isString ? std::optional<Problem>(rule("an interface is no array"))
                                                 : std::nullopt;
@@ -623,9 +652,10 @@ class RemotingChecker {
   Diagnostics& header_;
   Diagnostics scratch_;
   Diagnostics& d_;
-  bool failing_ = false;               // the operation being checked reaches a type that cannot travel
-  bool pickling_ = false;              // checking a serialization procedure's parameters
-  std::set<const Operation*> failed_;  // operations that cannot be marshaled
+  bool failing_ = false;                   // the operation being checked reaches a type that cannot travel
+  bool pickling_ = false;                  // checking a serialization procedure's parameters
+  std::map<std::string, bool> undefined_;  // interfaces by name: declared and never defined
+  std::set<const Operation*> failed_;      // operations that cannot be marshaled
   std::map<const Decl*, Members> members_;
   std::map<const Decl*, bool> remotable_;
   std::set<const Decl*> reported_;
