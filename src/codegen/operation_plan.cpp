@@ -419,7 +419,7 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
 // An interface pointer: [in] I* is borrowed (I*), I** is held (ComPtr<I>&), [iid_is] void** is a reference
 // of the [iid_is] interface the caller owns (void*&). The server holds each in a ComPtr<I> (void**: a void*).
 void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param,
-                                        OperationPlan& plan, const std::string& what) {
+                                        OperationPlan& plan) {
   using Holder = wire::InterfacePointer::Holder;
   const std::string& name = param.name;
   const std::string itf = ip.interface ? cppName(ip.interface->name) : "";
@@ -458,7 +458,6 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
     param.clientWire.push_back(clientNode);
     param.serverWire.push_back(serverNode);
   }
-  (void)what;
   plan.params.push_back(std::move(param));
 }
 
@@ -546,7 +545,7 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
   }
 
   if (auto ip = sema::interfacePointerParam(p)) {
-    interfacePointer(*ip, param, plan, what);
+    interfacePointer(*ip, param, plan);
     return;
   }
 

@@ -142,8 +142,7 @@ class OperationPlanner {
  private:
   void parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
                  Locals& serverLocals, const std::string& what);
-  void interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param, OperationPlan& plan,
-                        const std::string& what);
+  void interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param, OperationPlan& plan);
   void correlate(const sema::Operation& op, OperationPlan& plan);
 
   WirePlanner& wire_;
