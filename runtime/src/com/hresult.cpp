@@ -31,6 +31,12 @@ std::string hresultName(HRESULT hr) {
       return "E_INVALIDARG";
     case CLASS_E_NOAGGREGATION:
       return "CLASS_E_NOAGGREGATION";
+    case REGDB_E_CLASSNOTREG:
+      return "REGDB_E_CLASSNOTREG";
+    case CO_S_NOTALLINTERFACES:
+      return "CO_S_NOTALLINTERFACES";
+    case CO_E_SERVER_STOPPING:
+      return "CO_E_SERVER_STOPPING";
     case RPC_E_CALL_CANCELED:
       return "RPC_E_CALL_CANCELED";
     case RPC_E_FAULT:

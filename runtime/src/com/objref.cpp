@@ -240,6 +240,37 @@ ObjRef decodeObjRef(std::span<const std::uint8_t> bytes) {
   return o;
 }
 
+std::vector<std::uint8_t> encodeCustomObjRef(const CustomObjRef& r) {
+  if (r.data.size() > kMaxObjRefBytes) throw ndr::EncodeError("OBJREF_CUSTOM: more than 64 KiB of data");
+  PackedWriter w;
+  w.put<std::uint32_t>(kObjRefSignature);
+  w.put<std::uint32_t>(kObjRefCustom);
+  w.put(r.iid);
+  w.put(r.clsid);
+  w.put<std::uint32_t>(0);  // cbExtension
+  w.put<std::uint32_t>(static_cast<std::uint32_t>(r.data.size() + 8));
+  w.bytes().insert(w.bytes().end(), r.data.begin(), r.data.end());
+  return std::move(w.bytes());
+}
+
+CustomObjRef decodeCustomObjRef(std::span<const std::uint8_t> bytes) {
+  PackedReader r(bytes);
+  const std::uint32_t signature = r.get<std::uint32_t>("the signature");
+  if (signature != kObjRefSignature)
+    malformed("OBJREF: signature " + std::to_string(signature) + ", not MEOW");
+  const std::uint32_t flags = r.get<std::uint32_t>("the flags");
+  if (flags != kObjRefCustom)
+    malformed("OBJREF: flags " + std::to_string(flags) + " where a custom-marshaled reference was expected");
+  CustomObjRef o;
+  o.iid = r.guid("the IID");
+  o.clsid = r.guid("the CLSID");
+  if (r.get<std::uint32_t>("cbExtension") != 0) malformed("OBJREF_CUSTOM: extensions (cbExtension is not 0)");
+  r.skip(4, "the reserved size");
+  const auto rest = r.rest();
+  o.data.assign(rest.begin(), rest.end());
+  return o;
+}
+
 void writeInterfacePointer(ndr::Encoder& e, const ObjRef& r) {
   const std::vector<std::uint8_t> bytes = encodeObjRef(r);
   e.writeConformance(bytes.size());

@@ -140,6 +140,16 @@ def objref_standard(strings, security):
     return o.getData()
 
 
+def objref_custom(data):
+    """As impacket's RemoteCreateInstance writes its activation properties."""
+    o = dcomrt.OBJREF_CUSTOM()
+    o["iid"] = dcomrt.IID_IActivationPropertiesIn[:-4]
+    o["clsid"] = dcomrt.CLSID_ActivationPropertiesIn
+    o["pObjectData"] = data
+    o["ObjectReferenceSize"] = len(data) + 8
+    return o.getData()
+
+
 def interface_pointer(objref):
     m = dcomrt.MInterfacePointer()
     m["ulCntData"] = len(objref)
@@ -159,6 +169,7 @@ def main():
         ("orpcthat_one_extent", orpcthat(7, one)),
         ("objref_standard", objref_standard(BINDINGS, SECURITY)),
         ("objref_no_bindings", objref_standard([], [])),
+        ("objref_custom", objref_custom(b"activation properties")),
         ("minterfacepointer", interface_pointer(objref_standard(BINDINGS, SECURITY))),
         ("stdobjref_ndr", as_parameter(stdobjref(1))),
         ("dualstringarray_ndr", dualstringarray_ndr(BINDINGS, SECURITY)),

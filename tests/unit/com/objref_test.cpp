@@ -74,6 +74,28 @@ TEST(ObjRef, AReferenceWithoutBindingsIsImpacketsBytes) {
   expectSame(decodeObjRef(bytesOf("objref_no_bindings")), reference({}));
 }
 
+// The activation properties' form (OBJREF_CUSTOM): impacket's bytes both ways; other forms and extensions
+// are refused.
+TEST(ObjRef, ACustomReferenceIsImpacketsBytes) {
+  const std::string text = "activation properties";
+  const CustomObjRef custom{*Guid::parse("000001a2-0000-0000-c000-000000000046"),
+                            *Guid::parse("00000338-0000-0000-c000-000000000046"),
+                            std::vector<std::uint8_t>(text.begin(), text.end())};
+  EXPECT_EQ(encodeCustomObjRef(custom), bytesOf("objref_custom"));
+  const CustomObjRef read = decodeCustomObjRef(bytesOf("objref_custom"));
+  EXPECT_EQ(read.iid, custom.iid);
+  EXPECT_EQ(read.clsid, custom.clsid);
+  EXPECT_EQ(read.data, custom.data);
+
+  std::vector<std::uint8_t> extended = bytesOf("objref_custom");
+  extended[40] = 1;  // cbExtension
+  expectRefused([&] { decodeCustomObjRef(extended); }, "cbExtension");
+  expectRefused([&] { decodeCustomObjRef(bytesOf("objref_standard")); },
+                "custom-marshaled reference was expected");
+  const std::vector<std::uint8_t> custom44 = bytesOf("objref_custom");
+  expectRefused([&] { decodeCustomObjRef({custom44.data(), 43}); }, "truncated");
+}
+
 TEST(ObjRef, AnInterfacePointerIsImpacketsBytes) {
   ndr::Buffer b;
   ndr::Encoder e(b, 0);

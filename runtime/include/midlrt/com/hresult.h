@@ -37,18 +37,24 @@ constexpr HRESULT hresultFromWin32(uint32_t code) {
 /// @name Generic codes
 /// winerror.h's values and meanings.
 ///@{
-inline constexpr HRESULT S_OK = 0;                                      ///< success
-inline constexpr HRESULT S_FALSE = 1;                                   ///< success, with a "no" answer
-inline constexpr HRESULT E_NOTIMPL = hresult(0x80004001);               ///< not implemented
-inline constexpr HRESULT E_NOINTERFACE = hresult(0x80004002);           ///< QueryInterface: no such interface
-inline constexpr HRESULT E_POINTER = hresult(0x80004003);               ///< a required pointer was null
-inline constexpr HRESULT E_ABORT = hresult(0x80004004);                 ///< the operation was aborted
-inline constexpr HRESULT E_FAIL = hresult(0x80004005);                  ///< unspecified failure
-inline constexpr HRESULT E_UNEXPECTED = hresult(0x8000FFFF);            ///< catastrophic failure
-inline constexpr HRESULT E_ACCESSDENIED = hresult(0x80070005);          ///< access denied
-inline constexpr HRESULT E_OUTOFMEMORY = hresult(0x8007000E);           ///< out of memory
-inline constexpr HRESULT E_INVALIDARG = hresult(0x80070057);            ///< an argument is invalid
+inline constexpr HRESULT S_OK = 0;                                     ///< success
+inline constexpr HRESULT S_FALSE = 1;                                  ///< success, with a "no" answer
+inline constexpr HRESULT E_NOTIMPL = hresult(0x80004001);              ///< not implemented
+inline constexpr HRESULT E_NOINTERFACE = hresult(0x80004002);          ///< QueryInterface: no such interface
+inline constexpr HRESULT E_POINTER = hresult(0x80004003);              ///< a required pointer was null
+inline constexpr HRESULT E_ABORT = hresult(0x80004004);                ///< the operation was aborted
+inline constexpr HRESULT E_FAIL = hresult(0x80004005);                 ///< unspecified failure
+inline constexpr HRESULT E_UNEXPECTED = hresult(0x8000FFFF);           ///< catastrophic failure
+inline constexpr HRESULT E_ACCESSDENIED = hresult(0x80070005);         ///< access denied
+inline constexpr HRESULT E_OUTOFMEMORY = hresult(0x8007000E);          ///< out of memory
+inline constexpr HRESULT E_INVALIDARG = hresult(0x80070057);           ///< an argument is invalid
 inline constexpr HRESULT CLASS_E_NOAGGREGATION = hresult(0x80040110);  ///< the class cannot be aggregated
+inline constexpr HRESULT REGDB_E_CLASSNOTREG =
+    hresult(0x80040154);  ///< activation: no such class is registered
+/// Activation: the object was made, but lacks some of the interfaces asked for.
+inline constexpr HRESULT CO_S_NOTALLINTERFACES = hresult(0x00080012);
+inline constexpr HRESULT CO_E_SERVER_STOPPING =
+    hresult(0x80004008);  ///< activation: the server is shutting down
 ///@}
 
 /// @name Call codes
@@ -56,15 +62,15 @@ inline constexpr HRESULT CLASS_E_NOAGGREGATION = hresult(0x80040110);  ///< the 
 ///@{
 /// Finish_ of a cancelled call; Cancel or TestCancel after a cancel.
 inline constexpr HRESULT RPC_E_CALL_CANCELED = hresult(0x80010002);
-inline constexpr HRESULT RPC_E_FAULT = hresult(0x80010104);         ///< the call faulted
-inline constexpr HRESULT RPC_E_SERVERFAULT = hresult(0x80010105);   ///< the server faulted (nca_s_* status)
+inline constexpr HRESULT RPC_E_FAULT = hresult(0x80010104);        ///< the call faulted
+inline constexpr HRESULT RPC_E_SERVERFAULT = hresult(0x80010105);  ///< the server faulted (nca_s_* status)
 /// The object is gone: object stubs fault with it when no exported object has the call's object UUID.
 inline constexpr HRESULT RPC_E_DISCONNECTED = hresult(0x80010108);
 /// ISynchronize::Wait timed out; ICancelMethodCalls::TestCancel on a call that is running and not cancelled.
 inline constexpr HRESULT RPC_S_CALLPENDING = hresult(0x80010115);
 /// Finish_ (or Cancel) with no call in progress.
 inline constexpr HRESULT RPC_E_CALL_COMPLETE = hresult(0x80010117);
-inline constexpr HRESULT RPC_E_TIMEOUT = hresult(0x8001011F);  ///< the call's deadline passed
+inline constexpr HRESULT RPC_E_TIMEOUT = hresult(0x8001011F);         ///< the call's deadline passed
 inline constexpr HRESULT CO_E_CANCEL_DISABLED = hresult(0x80010140);  ///< cancellation is disabled
 /// IRemUnknown: the IPID names no interface of the exporter (MS-DCOM 3.1.1.5.6.1.1).
 inline constexpr HRESULT RPC_E_INVALID_OBJECT = hresult(0x80010150);

@@ -109,6 +109,22 @@ std::vector<std::uint8_t> encodeObjRef(const ObjRef& r);
 /// unknown or custom form, or a structure that overruns `bytes` (trailing bytes are allowed: Windows pads).
 ObjRef decodeObjRef(std::span<const std::uint8_t> bytes);
 
+/// OBJREF_CUSTOM (MS-DCOM 2.2.18.6): an object marshaled by a class of its own, `clsid`, whose unmarshaler
+/// reads `data`. midlrt writes and reads them for one purpose: the activation properties, which travel as
+/// custom OBJREFs of CLSID_ActivationPropertiesIn/Out (midlrt/dcom/activation.h).
+struct CustomObjRef {
+  IID iid;                         ///< the interface the reference is to
+  CLSID clsid;                     ///< the class that unmarshals `data`
+  std::vector<std::uint8_t> data;  ///< pObjectData
+};
+/// The OBJREF_CUSTOM bytes of `r`: cbExtension 0, and the reserved field set to the size of the data plus
+/// 8, as Windows and impacket set it.
+std::vector<std::uint8_t> encodeCustomObjRef(const CustomObjRef& r);
+/// Reads an OBJREF_CUSTOM (its data is the rest of `bytes`; the reserved field is ignored, as the
+/// specification asks); ndr::DecodeError for a bad signature, another form, or extensions (cbExtension must
+/// be 0).
+CustomObjRef decodeCustomObjRef(std::span<const std::uint8_t> bytes);
+
 /// The most bytes an MInterfacePointer's OBJREF may have when read (a standard one with a few bindings is
 /// well under 1 KiB; Windows' extended ones stay within a few KiB).
 inline constexpr std::uint32_t kMaxObjRefBytes = 64 * 1024;
