@@ -17,6 +17,7 @@
 #include "midlrt/detail/proxy_base.h"
 #include "midlrt/ndr/error.h"
 #include "midlrt/rpc/status.h"
+#include "remote_objects.h"
 
 namespace midlrt::dcom {
 
@@ -92,6 +93,23 @@ class Remotes {
       rewait_ = true;
     }
     wake_.notify_all();
+  }
+
+  // An exporter whose bindings an activation reply gave: its first ncacn_ip_tcp binding, unless known.
+  void remember(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
+                const std::string& resolver) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (exporters_.count(oxid) != 0) return;
+    }
+    for (const com::StringBinding& b : bindings.strings) {
+      const std::string exporter = b.towerId == com::kTowerNcacnIpTcp ? tcpBinding(b) : std::string();
+      if (exporter.empty()) continue;
+      auto known = std::make_shared<Exporter>(Exporter{channel(exporter), remUnknown, resolver});
+      std::lock_guard<std::mutex> lock(mu_);
+      exporters_.emplace(oxid, std::move(known));
+      return;
+    }
   }
 
   // The exporter an OBJREF names, resolved at the resolver its saResAddr names (ResolveOxid2) the first
@@ -430,19 +448,28 @@ com::HRESULT queryRemoteInterface(const com::ProxyBase& proxy, const com::IID& i
   }
 }
 
-void* readInterfacePointer(ndr::Decoder& d, const com::IID& iid, ProxyFactory factory) {
-  const com::ObjRef ref = com::readInterfacePointer(d);
-  ComPtr<IUnknown> object;
+ComPtr<IUnknown> unmarshalObjRef(const com::ObjRef& ref, ProxyFactory factory) {
   if (const auto local = exporterWithOxid(ref.std.oxid)) {
     // An object of this process: itself, and the references meant for a proxy go back.
     std::vector<ComPtr<IUnknown>> released;
     std::lock_guard<std::mutex> lock(local->mu);
-    object = local->objectOfLocked(ref.std.ipid);
+    ComPtr<IUnknown> object = local->objectOfLocked(ref.std.ipid);
     if (!object) ndr::Decoder::fail("an OBJREF names an IPID this process does not export");
     local->releaseLocked(ref.std.ipid, ref.std.publicRefs, 0, released);
-  } else {
-    object = makeProxy(ref, ref.iid == iid ? factory : nullptr);
+    return object;
   }
+  return makeProxy(ref, factory);
+}
+
+void rememberExporter(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
+                      const std::string& resolver) {
+  if (!gOffline && !exporterWithOxid(oxid))
+    Remotes::instance()->remember(oxid, bindings, remUnknown, resolver);
+}
+
+void* readInterfacePointer(ndr::Decoder& d, const com::IID& iid, ProxyFactory factory) {
+  const com::ObjRef ref = com::readInterfacePointer(d);
+  const ComPtr<IUnknown> object = unmarshalObjRef(ref, ref.iid == iid ? factory : nullptr);
   void* out = nullptr;
   if (object->QueryInterface(iid, &out) < 0 || out == nullptr)
     ndr::Decoder::fail("an interface pointer to an object without interface " + iid.toString());

@@ -1,0 +1,22 @@
+// The client side of marshal.cpp that activation (activation.cpp) shares: an object from an OBJREF, and an
+// exporter an activation reply already resolved.
+#pragma once
+
+#include <string>
+
+#include "midlrt/com/objref.h"
+#include "midlrt/dcom/marshal.h"
+
+namespace midlrt::dcom {
+
+/// The object an OBJREF names (readInterfacePointer's result before its QueryInterface): the object itself
+/// when this process exports it, else a proxy made by `factory` (or the one registered for the OBJREF's
+/// IID) holding the OBJREF's references.
+com::ComPtr<com::IUnknown> unmarshalObjRef(const com::ObjRef& ref, ProxyFactory factory);
+
+/// Records where exporter `oxid` is reached, as an activation reply tells it (so that unmarshaling its
+/// OBJREFs asks no resolver), and the resolver that pings its objects. An exporter already known is kept.
+void rememberExporter(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
+                      const std::string& resolver);
+
+}  // namespace midlrt::dcom
