@@ -232,7 +232,8 @@ class HeaderView {
       idlOnly_.insert(*decl);
       // typedef struct { long x, y; } POINT;: the struct is as much IDL's only.
       if ((*decl)->kind == Decl::Kind::Typedef)
-        if (const Type* t = static_cast<const sema::TypedefDecl*>(*decl)->type; t && t->kind == Type::Kind::Named)
+        if (const Type* t = static_cast<const sema::TypedefDecl*>(*decl)->type;
+            t && t->kind == Type::Kind::Named)
           if (t->decl->kind == Decl::Kind::Struct || t->decl->kind == Decl::Kind::Union ||
               t->decl->kind == Decl::Kind::Enum)
             idlOnly_.insert(t->decl);
@@ -372,6 +373,8 @@ class HeaderView {
         return emitConst(*static_cast<const sema::ConstDecl*>(d));
       case Decl::Kind::Interface:
         return emitInterface(*static_cast<const sema::InterfaceDecl*>(d));
+      case Decl::Kind::Coclass:
+        return emitCoclass(*static_cast<const sema::CoclassDecl*>(d));
       case Decl::Kind::Library:
       case Decl::Kind::Module:
         emitted_.insert(d);
@@ -568,6 +571,23 @@ class HeaderView {
     items_.add(std::move(v));
   }
 
+  // A coclass is its CLSID, as MIDL names it (CLSID_Foo): what a server registers its class under and a
+  // client creates objects by (midlrt/dcom/activation.h).
+  void emitCoclass(const sema::CoclassDecl& c) {
+    emitted_.insert(&c);
+    if (c.isForward || !c.uuid) return;
+    Data v;
+    put(v, "isCoclass", true);
+    put(v, "name", cppName("CLSID_" + c.name));
+    guard(v, &c, "CLSID_" + c.name);
+    put(v, "clsid", uuidInitializer(*c.uuid));
+    std::string interfaces;
+    for (const auto& i : c.interfaces) interfaces += (interfaces.empty() ? "" : ", ") + i;
+    put(v, "coclass", c.name);
+    put(v, "interfaces", interfaces);
+    items_.add(std::move(v));
+  }
+
   void emitConst(const sema::ConstDecl& c) {
     emitted_.insert(&c);
     Data v;
@@ -589,9 +609,10 @@ class HeaderView {
       const auto [bits, isSigned] = primitive ? integerWidth(t->primitive) : std::pair{0, false};
       const uint64_t mask = bits > 0 && bits < 64 ? (uint64_t{1} << bits) - 1 : ~uint64_t{0};
       const uint64_t low = static_cast<uint64_t>(value.integer) & mask;
-      const bool fits = bits == 0 || (isSigned ? value.integer >= -static_cast<int64_t>(mask / 2) - 1 &&
-                                                     value.integer <= static_cast<int64_t>(mask / 2)
-                                               : value.integer >= 0 && static_cast<uint64_t>(value.integer) <= mask);
+      const bool fits =
+          bits == 0 || (isSigned ? value.integer >= -static_cast<int64_t>(mask / 2) - 1 &&
+                                       value.integer <= static_cast<int64_t>(mask / 2)
+                                 : value.integer >= 0 && static_cast<uint64_t>(value.integer) <= mask);
       if (!fits) {
         if (!isSigned) {
           put(v, "value", std::to_string(low) + "u");

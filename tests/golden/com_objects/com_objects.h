@@ -103,6 +103,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
 // and calls them synchronously otherwise).
 bool IStore_dispatch(IStore* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
+// coclass Store: IStore, IItem.
+inline constexpr ::midlrt::com::CLSID CLSID_Store = {0x0c5e2a11u, 0x7f3d, 0x4b8a, {0x9e, 0x21, 0x6d, 0x4c, 0x3b, 0x2a, 0x1f, 0x10}};
+
 // NDR 2.0 marshaling of the types above (straight-line code over midlrt::ndr).
 namespace midlgen {
 using ::midlrt::ndr::DepthGuard;
