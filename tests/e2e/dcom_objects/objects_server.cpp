@@ -1,8 +1,10 @@
 // The server of objects.idl, and a client that holds its objects until it is killed.
-//   dcom_objects_server [--ping-ms N]
+//   dcom_objects_server [--ping-ms N] [--port P]
 //       exports a factory and prints "objref=<hex>": the NDR bytes of an MInterfacePointer holding its
-//       OBJREF, for a client to unmarshal; serves until SIGTERM. N shortens the ping period (default:
-//       MS-DCOM's 120 s), and the objects nobody pings go after 3 periods.
+//       OBJREF, for a client to unmarshal, then "binding=<string binding>", where its activator makes
+//       factories of coclass Factory (CLSID_Factory) for clients that create them; serves until SIGTERM.
+//       It listens on 127.0.0.1, port P (default: one the system picks). N shortens the ping period
+//       (default: MS-DCOM's 120 s), and the objects nobody pings go after 3 periods.
 //   dcom_objects_server --hold <hex> <count> [--ping-ms N]
 //       unmarshals that factory, creates <count> counters, prints "holding", and waits to be killed
 //       without releasing them.
@@ -16,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "midlrt/dcom/activation.h"
 #include "midlrt/dcom/exporter.h"
 #include "midlrt/dcom/marshal.h"
 #include "objects.h"
@@ -182,11 +185,14 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds ping{120'000};
   std::string holdHex;
   int holdCount = 0;
+  std::string port = "0";
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ping-ms") == 0 && i + 1 < argc)
       ping = std::chrono::milliseconds(std::atoi(argv[++i]));
     else if (std::strcmp(argv[i], "--hold") == 0 && i + 2 < argc)
       holdHex = argv[++i], holdCount = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+      port = argv[++i];
   }
   sigset_t stop;
   sigemptyset(&stop);
@@ -204,7 +210,10 @@ int main(int argc, char** argv) {
   midlrt::dcom::ExporterOptions options;
   options.pingPeriod = ping;
   midlrt::dcom::ObjectExporter exporter(server, objects, options);
-  exporter.addEndpoint(server.listen("ncacn_ip_tcp:127.0.0.1[0]"));
+  const std::string binding = server.listen("ncacn_ip_tcp:127.0.0.1[" + port + "]");
+  exporter.addEndpoint(binding);
+  midlrt::dcom::Activator activator(server, exporter);
+  activator.registerClass<Factory>(CLSID_Factory);
   midlrt::ndr::Buffer buffer;
   midlrt::ndr::Encoder e(buffer, 0);
   midlrt::dcom::writeInterfacePointer(e, com::makeObject<Factory>().as<IFactory>().get(), IFactory::kIid);
@@ -215,6 +224,7 @@ int main(int argc, char** argv) {
     hex += two;
   }
   std::cout << "objref=" << hex << std::endl;
+  std::cout << "binding=" << binding << std::endl;
   int signal = 0;
   sigwait(&stop, &signal);
   server.shutdown();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "midlrt/async/call_cancel.h"
+#include "midlrt/dcom/activation.h"
 #include "midlrt/dcom/exporter.h"
 #include "midlrt/dcom/marshal.h"
 #include "objects.h"
@@ -117,6 +118,9 @@ class DcomObjects : public ::testing::Test {
     const std::string line = child_->line();
     ASSERT_EQ(line.rfind("objref=", 0), 0u) << line;
     hex_ = line.substr(7);
+    const std::string second = child_->line();
+    ASSERT_EQ(second.rfind("binding=", 0), 0u) << second;
+    binding_ = second.substr(8);
     factory_ = unmarshalFactory(hex_);
     ASSERT_TRUE(factory_);
   }
@@ -147,6 +151,7 @@ class DcomObjects : public ::testing::Test {
   std::unique_ptr<midlrt::dcom::ObjectExporter> exporter_;
   std::unique_ptr<Child> child_;
   std::string hex_;
+  std::string binding_;  // where the server's activator answers
   ComPtr<IFactory> factory_;
 };
 
@@ -173,6 +178,58 @@ TEST_F(DcomObjects, AReturnedObjectIsAProxyToItsOwnObject) {
   EXPECT_EQ(b->Add(1, total), com::S_OK);
   EXPECT_EQ(total, 21);
   EXPECT_EQ(live(), 2);
+}
+
+// Activation: a client creates an object of a class the server registered, by its CLSID
+// (RemoteCreateInstance), and calls it through the proxy it gets; releasing it releases what it made.
+TEST_F(DcomObjectsSlowPing, ActivationCreatesAnObjectOfARegisteredClass) {
+  ComPtr<IFactory> made;
+  ASSERT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, made), com::S_OK);
+  ASSERT_TRUE(made);
+  EXPECT_NE(com::ProxyBase::find(made.get()), nullptr);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(made->CreateCounter(41, counter), com::S_OK);
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(1, total), com::S_OK);
+  EXPECT_EQ(total, 42);
+  EXPECT_EQ(live(), 1);
+  counter.reset();
+  made.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
+// Several interfaces in one request (CoCreateInstanceEx's MULTI_QI): each answered on its own, and the
+// activation says that not all were there.
+TEST_F(DcomObjectsSlowPing, ActivationAnswersEachInterfaceAskedFor) {
+  midlrt::dcom::QueryResult asked[] = {{IFactory::kIid, nullptr, com::E_FAIL},
+                                       {ISink::kIid, nullptr, com::E_FAIL},
+                                       {INotifier::kIid, nullptr, com::E_FAIL}};
+  ASSERT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, asked), com::CO_S_NOTALLINTERFACES);
+  EXPECT_EQ(asked[0].hr, com::S_OK);
+  EXPECT_EQ(asked[1].hr, com::E_NOINTERFACE);
+  EXPECT_FALSE(asked[1].object);
+  EXPECT_EQ(asked[2].hr, com::S_OK);
+  // Both proxies are of one object: the counter one makes, the other sums.
+  ComPtr<INotifier> notifier = asked[2].object.as<INotifier>();
+  ComPtr<IFactory> factory = asked[0].object.as<IFactory>();
+  ASSERT_TRUE(notifier && factory);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(notifier->Make(7, counter), com::S_OK);
+  int32_t total = 0;
+  EXPECT_EQ(factory->Sum(counter.get(), counter.get(), total), com::S_OK);
+  EXPECT_EQ(total, 14);
+
+  midlrt::dcom::QueryResult none[] = {{ISink::kIid, nullptr, com::E_FAIL}};
+  EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, none), com::E_NOINTERFACE);
+}
+
+TEST_F(DcomObjectsSlowPing, ActivationOfAClassNobodyRegisteredFails) {
+  ComPtr<IFactory> made;
+  EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Nowhere, made), com::REGDB_E_CLASSNOTREG);
+  EXPECT_FALSE(made);
+  // A server that is not there: an RPC failure, not a throw.
+  EXPECT_LT(midlrt::dcom::createInstance("ncacn_ip_tcp:127.0.0.1[1]", CLSID_Factory, made), 0);
+  EXPECT_FALSE(made);
 }
 
 // The last C++ reference to a proxy gives its references back (RemRelease), and the server's object goes.

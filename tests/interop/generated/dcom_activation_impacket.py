@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""impacket's DCOM client activates a class a generated server registered, and uses the object.
+
+usage: dcom_activation_impacket.py OBJECTS_SERVER [--tshark]
+impacket's own classes do the DCOM parts, unmodified: dcomrt.DCOMConnection connects to the activator,
+CoCreateInstanceEx(CLSID_Factory, IID_IFactory) sends IRemoteSCMActivator::RemoteCreateInstance with its
+activation properties and reads the server's (PropsOutInfo, ScmReplyInfoData), RemQueryInterface asks the
+object for INotifier, INTERFACE.request calls IFactory::CreateCounter, whose returned OBJREF becomes an
+INTERFACE whose ICounter::Add it calls, and RemRelease gives both back: the server's counter goes. The
+method parameters are impacket NDR classes (dcom_objects_impacket.py).
+
+Port 135: DCOMConnection reaches the activator at its target; a target with a port ("127.0.0.1[port]")
+gets through activation, but impacket then files its connection under the target as given and looks it up
+under the bare host when it calls the object (a KeyError). So the server listens on 135, Windows' port, in
+a private network namespace of its own (unshare -n, as root): the script runs itself again inside one,
+brings its loopback up, and nothing outside it is touched. Without root or unshare it skips (exit 77).
+With --tshark the traffic is captured and must dissect without malformed packets (exit 77, a ctest skip,
+when capturing is not permitted).
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from impacket.dcerpc.v5 import dcomrt
+from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_NONE
+from impacket.uuid import string_to_bin, uuidtup_to_bin
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_interop import SKIP, analyse, check, start_capture  # noqa: E402
+from dcom_calls import u32  # noqa: E402
+from dcom_objects_impacket import ICOUNTER, IFACTORY, Add, CreateCounter, Live  # noqa: E402
+
+CLSID_FACTORY = "6a0f5c1e-2d3b-4c4d-8e5f-9a0b1c2d3e10"
+INOTIFIER = ("6a0f5c1e-2d3b-4c4d-8e5f-9a0b1c2d3e04", "0.0")
+
+
+def live(factory):
+    return factory.request(Live(), uuidtup_to_bin(IFACTORY), factory.get_iPid())["counters"]
+
+
+def run():
+    dcom = dcomrt.DCOMConnection("127.0.0.1", authLevel=RPC_C_AUTHN_LEVEL_NONE)
+    try:
+        factory = dcom.CoCreateInstanceEx(string_to_bin(CLSID_FACTORY), uuidtup_to_bin(IFACTORY))
+        check(factory.get_iPid() is not None and factory.get_oxid() is not None,
+              "CoCreateInstanceEx gives an IFactory interface with its IPID and OXID")
+
+        notifier = factory.RemQueryInterface(1, [uuidtup_to_bin(INOTIFIER)])
+        check(notifier.get_iPid() != factory.get_iPid(), "RemQueryInterface gives INotifier its own IPID")
+
+        req = CreateCounter()
+        req["start"] = 41
+        resp = factory.request(req, uuidtup_to_bin(IFACTORY), factory.get_iPid())
+        check(u32(resp["hr"]) == 0, "IFactory::CreateCounter(41) is S_OK")
+        counter = dcomrt.INTERFACE(factory.get_cinstance(), b"".join(resp["counter"]["abData"]),
+                                   factory.get_ipidRemUnknown(), target=factory.get_target())
+        check(counter.get_oxid() == factory.get_oxid(), "the counter lives in the same exporter")
+        req = Add()
+        req["n"] = 1
+        resp = counter.request(req, uuidtup_to_bin(ICOUNTER), counter.get_iPid())
+        check(resp["total"] == 42, "ICounter::Add(1) on it is 42")
+        check(live(factory) == 1, "the server holds one counter")
+
+        dcomrt.IRemUnknown2(counter).RemRelease()
+        deadline = time.time() + 5
+        while live(factory) != 0 and time.time() < deadline:
+            time.sleep(0.05)
+        check(live(factory) == 0, "the server's counter went with its last reference")
+        notifier.RemRelease()
+        factory.RemRelease()
+        return factory.get_oxid()
+    finally:
+        dcom.disconnect()
+
+
+def dissected_activation(path, oxid):
+    """tshark reads the activation reply as Windows' (ISystemActivator): the properties, the OBJREF in
+    PropsOutInfo and ScmReplyInfoData name the exporter impacket called."""
+    fields = subprocess.run(
+        ["tshark", "-r", path, "-d", "tcp.port==135,dcerpc", "-Y", "isystemactivator && dcerpc.pkt_type==2",
+         "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "isystemactivator.customhdr.clsid",
+         "-e", "dcom.objref.flags", "-e", "dcom.oxid", "-e", "isystemactivator.properties.scmresp.oxid"],
+        capture_output=True, text=True, check=True).stdout.split()
+    check(len(fields) == 4, "tshark dissects one activation reply: %s" % fields)
+    clsids, flags, oxids, scm_oxid = fields
+    check(clsids == "00000339-0000-0000-c000-000000000046,000001b6-0000-0000-c000-000000000046",
+          "its properties are PropsOutInfo and ScmReplyInfoData")
+    check(flags == "0x00000004,0x00000001", "a custom OBJREF (the properties) holding a standard one")
+    check(int(oxids, 16) == oxid and int(scm_oxid, 16) == oxid,
+          "the standard OBJREF and ScmReplyInfoData name the exporter's OXID %#x" % oxid)
+
+
+def in_private_network():
+    """Runs this script again in a network namespace of its own; its exit status, or None if it cannot."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
+        return None
+    inner = "ip link set lo up && exec \"$0\" \"$@\""
+    env = dict(os.environ, MIDLC_PRIVATE_NETWORK="1")
+    return subprocess.call(["unshare", "-n", "sh", "-c", inner, sys.executable, os.path.abspath(__file__)] +
+                           sys.argv[1:], env=env)
+
+
+def main():
+    if os.environ.get("MIDLC_PRIVATE_NETWORK") != "1":
+        status = in_private_network()
+        if status is None:
+            print("SKIP: port 135 needs root and unshare(1) for a private network namespace")
+            return SKIP
+        return status
+    server_exe = sys.argv[1]
+    use_tshark = "--tshark" in sys.argv[2:]
+    server = subprocess.Popen([server_exe, "--port", "135"], stdout=subprocess.PIPE, text=True)
+    tmp = tempfile.mkdtemp()
+    try:
+        check(server.stdout.readline().startswith("objref="), "the server printed its factory")
+        line = server.stdout.readline().strip()
+        check(line == "binding=ncacn_ip_tcp:127.0.0.1[135]", "the server listens on port 135: " + line)
+        port = int(line[line.index("[") + 1:-1])
+        cap = None
+        path = os.path.join(tmp, "activation.pcapng")
+        if use_tshark:
+            cap, why = start_capture(port, path)
+            if cap is None:
+                print("SKIP:", why)
+                return SKIP
+        try:
+            oxid = run()
+        finally:
+            if cap is not None:
+                time.sleep(0.5)
+                cap.terminate()
+                cap.wait(timeout=10)
+        if cap is not None:
+            analyse(port, path, tolerated={("IOXIDResolver", "Long frame")})
+            dissected_activation(path, oxid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    check(server.returncode == 0, "the server stopped cleanly")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
