@@ -267,9 +267,10 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
 };
 
 // MS-DCOM's error codes of the object resolver ([MS-ERREF] 2.2).
-constexpr uint32_t kOrInvalidOxid = 1910;  // OR_INVALID_OXID
-constexpr uint32_t kOrInvalidSet = 1912;   // OR_INVALID_SET
-constexpr DWORD kAuthnLevelNone = 1;       // RPC_C_AUTHN_LEVEL_NONE: what the exporters here accept
+constexpr uint32_t kOrInvalidOxid = 1910;      // OR_INVALID_OXID
+constexpr uint32_t kOrInvalidSet = 1912;       // OR_INVALID_SET
+constexpr uint32_t kRpcOutOfResources = 1721;  // RPC_S_OUT_OF_RESOURCES
+constexpr DWORD kAuthnLevelNone = 1;           // RPC_C_AUTHN_LEVEL_NONE: what the exporters here accept
 
 std::unique_ptr<DUALSTRINGARRAY> toIdl(const com::DualStringArray& a) {
   const com::PackedDualStringArray p = com::pack(a);
@@ -312,6 +313,8 @@ class Resolver final : public IObjectExporter_Manager {
     if (!state) return kOrInvalidSet;
     std::lock_guard<std::mutex> lock(state->mu);
     if (setId == 0) {
+      if (state->pingSets.size() >= state->options.maxPingSets && !dropIdleSetLocked(*state))
+        return kRpcOutOfResources;
       do setId = randomId();
       while (setId == 0 || state->pingSets.count(setId) != 0);
       state->pingSets[setId];
@@ -325,6 +328,19 @@ class Resolver final : public IObjectExporter_Manager {
       for (OID oid : *del) it->second.oids.erase(oid);
     it->second.lastPing = ObjectExporter::State::Clock::now();
     return 0;
+  }
+
+  // Makes room for a new set by dropping the least recently pinged set that holds no objects (a flood of
+  // empty sets cannot then lock out clients with objects); false if every set holds some.
+  static bool dropIdleSetLocked(ObjectExporter::State& state) {
+    auto idle = state.pingSets.end();
+    for (auto it = state.pingSets.begin(); it != state.pingSets.end(); ++it)
+      if (it->second.oids.empty() &&
+          (idle == state.pingSets.end() || it->second.lastPing < idle->second.lastPing))
+        idle = it;
+    if (idle == state.pingSets.end()) return false;
+    state.pingSets.erase(idle);
+    return true;
   }
 
   uint32_t SimplePing(midlrt::rpc::ServerCall&, const SETID& setId) override {

@@ -28,6 +28,9 @@ namespace {
 
 constexpr uint32_t kOrInvalidSet = 1912;   // OR_INVALID_SET: the resolver forgot the set (it restarted)
 constexpr std::size_t kMaxChannels = 256;  // channels to exporters and resolvers kept at once
+// Resolved exporters kept at once: beyond it, those no proxy uses are forgotten (a peer handing out OBJREFs
+// of ever new OXIDs cannot grow the table without bound; what live proxies use stays theirs).
+constexpr std::size_t kMaxExporters = 1024;
 
 std::atomic<bool> gOffline{false};
 
@@ -95,6 +98,13 @@ class Remotes {
     wake_.notify_all();
   }
 
+  // Forgets the resolved exporters no proxy uses, when the table is full.
+  void trimExportersLocked() {
+    if (exporters_.size() < kMaxExporters) return;
+    for (auto it = exporters_.begin(); it != exporters_.end();)
+      it = it->second.use_count() == 1 ? exporters_.erase(it) : std::next(it);
+  }
+
   // An exporter whose bindings an activation reply gave: its first ncacn_ip_tcp binding, unless known.
   void remember(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
                 const std::string& resolver) {
@@ -107,6 +117,7 @@ class Remotes {
       if (exporter.empty()) continue;
       auto known = std::make_shared<Exporter>(Exporter{channel(exporter), remUnknown, resolver});
       std::lock_guard<std::mutex> lock(mu_);
+      trimExportersLocked();
       exporters_.emplace(oxid, std::move(known));
       return;
     }
@@ -142,6 +153,7 @@ class Remotes {
           if (exporter.empty()) continue;
           auto resolved = std::make_shared<Exporter>(Exporter{channel(exporter), remUnknown, resolver});
           std::lock_guard<std::mutex> lock(mu_);
+          trimExportersLocked();
           return exporters_.emplace(ref.std.oxid, std::move(resolved)).first->second;
         }
         why = resolver + " answered no ncacn_ip_tcp binding for the exporter";
@@ -285,6 +297,8 @@ class Remotes {
         live.id = id;
         live.sent.clear();
         for (const auto& [oid, n] : set.held) live.sent.push_back(oid);
+        // A resolver whose objects are all released is forgotten; its set expires on its side.
+        if (live.held.empty() && live.sent.empty() && !live.changed) sets_.erase(resolver);
       } catch (const std::exception&) {
         std::lock_guard<std::mutex> lock(mu_);
         sets_[resolver].changed = true;  // try again at the next ping

@@ -322,6 +322,45 @@ TEST_F(DcomPinging, APingSetKeepsItsObjectsAlive) {
   EXPECT_EQ(IObjectExporter::SimplePing(binding_, set), 1912u);  // OR_INVALID_SET
 }
 
+// Ping sets are bounded: a flood of new sets displaces the empty ones (oldest first), never a set that
+// keeps objects alive, and once every set keeps some, new ones are refused.
+class DcomPingSetLimit : public DcomExporter {
+ protected:
+  midlrt::dcom::ExporterOptions options() override {
+    midlrt::dcom::ExporterOptions o;
+    o.maxPingSets = 3;
+    return o;
+  }
+  uint32_t newSet(SETID& set, const std::vector<OID>& add) {
+    uint16_t backoff = 0;
+    set = 0;
+    return IObjectExporter::ComplexPing(binding_, set, 1, static_cast<uint16_t>(add.size()), 0,
+                                        add.empty() ? nullptr : &add, nullptr, backoff);
+  }
+};
+
+TEST_F(DcomPingSetLimit, NewSetsDisplaceEmptyOnesAndNeverOnesHoldingObjects) {
+  const com::StdObjRef a = exportSquare(1), b = exportSquare(1), c = exportSquare(1);
+  SETID empty1 = 0, empty2 = 0, holding = 0, flood = 0;
+  ASSERT_EQ(newSet(empty1, {}), 0u);
+  ASSERT_EQ(newSet(holding, {a.oid}), 0u);
+  ASSERT_EQ(newSet(empty2, {}), 0u);
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(newSet(flood, {}), 0u) << i;
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, empty1), 1912u);  // displaced: OR_INVALID_SET
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, empty2), 1912u);
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, holding), 0u);
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, flood), 0u);
+
+  SETID second = 0, third = 0, refused = 0;
+  ASSERT_EQ(newSet(second, {b.oid}), 0u);
+  ASSERT_EQ(newSet(third, {c.oid}), 0u);
+  EXPECT_EQ(newSet(refused, {}), 1721u);  // RPC_S_OUT_OF_RESOURCES: every set keeps an object
+  EXPECT_EQ(refused, 0u);
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, holding), 0u);
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, second), 0u);
+  EXPECT_EQ(IObjectExporter::SimplePing(binding_, third), 0u);
+}
+
 // An IRemUnknown call reaching an object counts as a sign of life, as a ping does.
 TEST_F(DcomPinging, RemQueryInterfaceKeepsAnObjectAliveForAnotherTimeout) {
   const com::StdObjRef shape = exportSquare(1);

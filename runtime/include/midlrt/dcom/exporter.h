@@ -37,6 +37,10 @@ struct ExporterOptions {
   /// the resolver bindings of the OBJREFs made here are then the exporter's own endpoints (with their
   /// ports; MS-DCOM assumes 135 when none is given). Off when a machine-wide resolver serves them.
   bool serveResolver = true;
+  /// The most ping sets the resolver keeps for this exporter (a client machine needs one per resolver it
+  /// pings). A new set beyond it takes the place of the least recently pinged empty set (one that keeps
+  /// nothing alive); when every set holds objects, ComplexPing refuses it with RPC_S_OUT_OF_RESOURCES.
+  std::size_t maxPingSets = 4096;
 };
 
 /// A server's object exporter. It serves IRemUnknown and IRemUnknown2 on the server it is made for, and
