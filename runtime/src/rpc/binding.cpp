@@ -92,9 +92,8 @@ StringBinding StringBinding::parse(std::string_view text) {
     }
   }
   if (b.protseq == Protseq::kTcp) {
-    if (b.endpoint.empty())
-      fail(status::kInvalidBinding, text, "ncacn_ip_tcp needs a port endpoint, e.g. [4747]");
-    if (!isPort(b.endpoint))
+    // No port: a partial binding, resolved by the host's endpoint mapper (or a dynamic port to listen on).
+    if (!b.endpoint.empty() && !isPort(b.endpoint))
       fail(status::kInvalidBinding, text, "port \"" + b.endpoint + "\" is not 0..65535");
   } else {
     if (b.endpoint.empty()) fail(status::kInvalidBinding, text, "ncalrpc needs a socket path endpoint");
@@ -111,6 +110,9 @@ std::string StringBinding::toString() const {
   } else {
     s += networkAddress;
   }
+  // A partial binding has no endpoint; an IPv6 one keeps its empty brackets, which set it off from the
+  // address.
+  if (endpoint.empty() && options.empty() && networkAddress.find(':') == std::string::npos) return s;
   s += "[" + endpoint;
   for (const auto& [k, v] : options) s += "," + k + "=" + v;
   s += "]";

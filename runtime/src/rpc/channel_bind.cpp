@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "channel_impl.h"
+#include "endpoint_resolution.h"
 #include "midlrt/rpc/server.h"
 #include "midlrt/rpc/status.h"
 
@@ -38,11 +39,14 @@ uint32_t statusOfBindNak(pdu::RejectReason reason) {
 }
 }  // namespace
 
-std::shared_ptr<ClientConn> ChannelImpl::connect() {
+std::shared_ptr<ClientConn> ChannelImpl::connect(const SyntaxId& iface) {
   int fd;
   if (inproc != nullptr) {
     fd = inproc->adoptSocketPair();
   } else {
+    // A partial binding learns its port once, for the interface of its first call (under bindMu).
+    if (binding->protseq == Protseq::kTcp && binding->endpoint.empty())
+      binding->endpoint = resolveTcpEndpoint(*binding, iface, opts);
     fd = connectTo(*binding, opts.connectTimeout);
   }
   // Blocking reads by the leader; every write uses MSG_DONTWAIT. The receive timeout bounds how long a
@@ -89,7 +93,7 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     c = conn;
   }
   if (!c) {
-    c = connect();
+    c = connect(iface);
     std::lock_guard lk(mu);
     if (stop) throw RpcError(status::kCallFailed, "channel closed");
     conn = c;

@@ -196,7 +196,8 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   void readerLoop();
 
   // channel_bind.cpp: connecting, and binding the presentation context of an interface.
-  std::shared_ptr<ClientConn> connect();
+  // Connects (a partial binding first asks the endpoint mapper where `iface` is served).
+  std::shared_ptr<ClientConn> connect(const SyntaxId& iface);
   uint16_t ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut);
   // ensureContext for an asynchronous call: false (after running `done` with the failure) if it fails.
   bool ensureContextOrFail(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut, uint16_t& ctx,

@@ -30,6 +30,7 @@ void Server::registerInterface(const SyntaxId& id, uint16_t opCount, std::shared
 
 std::string Server::listen(const std::string& binding) {
   StringBinding b = StringBinding::parse(binding);
+  if (b.protseq == Protseq::kTcp && b.endpoint.empty()) b.endpoint = "0";  // a dynamic port
   std::lock_guard lk(impl_->lifeMu);
   if (impl_->stopping) throw RpcError(status::kServerTooBusy, "server is shut down");
   detail::Listening l = detail::listenOn(b, impl_->opts.localSocketMode);

@@ -64,6 +64,8 @@ std::string statusName(uint32_t s) {
       return "nca_s_invalid_pres_context_id";
     case kCommFailure:
       return "nca_s_comm_failure";
+    case kEptNotRegistered:
+      return "ept_s_not_registered";
     case kOpRangeError:
       return "nca_s_op_rng_error";
     case kUnkIf:

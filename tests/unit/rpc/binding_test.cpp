@@ -56,9 +56,23 @@ uint32_t parseStatus(const char* text) {
   return status::kOk;
 }
 
+// No port: a partial binding, which the endpoint mapper completes (RpcBindingFromStringBinding accepts
+// them); text again without brackets, or with empty ones after an IPv6 address.
+TEST(StringBinding, ATcpBindingWithoutAPortIsPartial) {
+  const StringBinding b = StringBinding::parse("ncacn_ip_tcp:host");
+  EXPECT_EQ(b.networkAddress, "host");
+  EXPECT_TRUE(b.endpoint.empty());
+  EXPECT_EQ(b.toString(), "ncacn_ip_tcp:host");
+  const StringBinding v6 = StringBinding::parse("ncacn_ip_tcp:[::1][]");
+  EXPECT_EQ(v6.networkAddress, "::1");
+  EXPECT_TRUE(v6.endpoint.empty());
+  EXPECT_EQ(v6.toString(), "ncacn_ip_tcp:[::1][]");
+  EXPECT_EQ(StringBinding::parse(v6.toString()).networkAddress, "::1");
+  EXPECT_EQ(parseStatus("ncalrpc:[]"), status::kInvalidBinding);  // a socket path has no mapper
+}
+
 TEST(StringBinding, MalformedBindingsFailWithInvalidBinding) {
   EXPECT_EQ(parseStatus("ncacn_ip_tcp"), status::kInvalidBinding);
-  EXPECT_EQ(parseStatus("ncacn_ip_tcp:host"), status::kInvalidBinding);
   EXPECT_EQ(parseStatus("ncacn_ip_tcp:host[70000]"), status::kInvalidBinding);
   EXPECT_EQ(parseStatus("ncacn_ip_tcp:host[12x]"), status::kInvalidBinding);
   EXPECT_EQ(parseStatus("ncacn_ip_tcp:host[1"), status::kInvalidBinding);

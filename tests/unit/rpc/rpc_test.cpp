@@ -810,7 +810,22 @@ TEST(Channel, ConnectFailureReportsServerUnavailable) {
 }
 
 TEST(Channel, InvalidStringBindingThrows) {
-  EXPECT_THROW(Channel::create("ncacn_ip_tcp:host"), RpcError);
+  EXPECT_THROW(Channel::create("ncacn_ip_tcp:host[port]"), RpcError);
+}
+
+// A partial binding asks the host's endpoint mapper on its first call: none listening is a call that
+// fails, not a throw at creation.
+TEST(Channel, APartialBindingWithoutAnEndpointMapperFailsItsCall) {
+  Server unused;  // a free port, closed: nothing answers there
+  const std::string ep = unused.listen("ncacn_ip_tcp:127.0.0.1[0]");
+  const auto port = static_cast<uint16_t>(std::stoi(StringBinding::parse(ep).endpoint));
+  unused.shutdown();
+  ChannelOptions o;
+  o.endpointMapperPort = port;
+  auto ch = Channel::create("ncacn_ip_tcp:127.0.0.1", o);
+  Message m = Message::acquire();
+  Reply r;
+  EXPECT_EQ(ch->tryInvoke(kEchoIf, 0, m, r), status::kServerUnavailable);
 }
 
 }  // namespace

@@ -60,6 +60,9 @@ struct ChannelOptions {
   /// Non-causal only: the most connections to spread over (at least 1). Each is opened on first need, when
   /// every open one has a call in flight.
   unsigned maxConnections = 4;
+  /// A partial binding ("ncacn_ip_tcp:host", no port) asks the endpoint mapper of its host, at this port,
+  /// for the port of the interface of its first call (ept_map), and keeps it (RpcEpResolveBinding).
+  uint16_t endpointMapperPort = 135;
 };
 
 /// Per-call settings of Channel::invoke, tryInvoke and invokeAsync.
@@ -197,7 +200,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
  public:
   /// A channel to the server at a string binding ("ncacn_ip_tcp:host[port]", "ncalrpc:[path]"), as
   /// RpcBindingFromStringBinding makes a binding handle. It connects on first use; a malformed binding
-  /// throws RpcError at once.
+  /// throws RpcError at once. A TCP binding without a port is partial: the first call asks the host's
+  /// endpoint mapper where its interface is served (ChannelOptions::endpointMapperPort), and fails with
+  /// ept_s_not_registered if nowhere.
   static std::shared_ptr<Channel> create(const std::string& binding, ChannelOptions options = {});
   /// A channel to a Server in this process, over a socket pair (Server::adoptSocketPair): the same
   /// protocol without a listening endpoint.

@@ -216,8 +216,8 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
   Uuid object_;
   SyntaxId interface_;
   std::vector<uint8_t> request_;
-  std::shared_ptr<detail::RequestStream> stream_;  // a streamed call's request, still arriving
-  bool streamed_ = false;                          // Dispatcher::streams said so: streamResponse() streams
+  std::shared_ptr<detail::RequestStream> stream_;   // a streamed call's request, still arriving
+  bool streamed_ = false;                           // Dispatcher::streams said so: streamResponse() streams
   std::shared_ptr<ndr::EncoderSink> responseSink_;  // streamResponse()'s
   bool responseStarted_ = false;                    // response fragments have been sent
   Message response_{kResponseHeadroom};
@@ -331,7 +331,9 @@ class Server {
                          InterfaceOptions options = {});
 
   /// Starts listening on a string binding ("ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[/tmp/x.sock]") and
-  /// returns the bound endpoint as a string binding (ephemeral ports resolved). Starts the I/O thread.
+  /// returns the bound endpoint as a string binding (ephemeral ports resolved). A TCP binding without a port
+  /// ("ncacn_ip_tcp:127.0.0.1") listens on a dynamic one, as port 0 does: register it with the machine's
+  /// endpoint mapper (midlrt/epm/endpoint_mapper.h) for partial bindings to find. Starts the I/O thread.
   std::string listen(const std::string& binding);
   /// The server end of an in-process connection; returns the client's socket (Channel::createInProcess).
   int adoptSocketPair();
