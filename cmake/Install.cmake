@@ -1,6 +1,7 @@
 # What `cmake --install` writes, and the CMake package find_package(midlc) reads:
 #   bin/midlc                          the compiler (midlc::midlc)
-#   lib/libmidlrt_*.a                  the runtime (midlrt::ndr, ::rpc, ::com, ::async, ::dcom; midlrt::midlrt = all)
+#   bin/midlrtd                        the endpoint mapper daemon
+#   lib/libmidlrt_*.a                  the runtime (midlrt::ndr, ::rpc, ::com, ::async, ::dcom, ::epm; midlrt::midlrt = all)
 #   include/midlrt/...                 its headers, and include/midlrt/idl/ generated from midlc's own IDL
 #   share/midlc/idl/                   midlc's own IDL, found relative to bin/midlc (src/driver/idl_folder.cpp)
 #   lib/cmake/midlc/                   midlcConfig.cmake, its version file, the targets, MidlGenerate.cmake
@@ -11,7 +12,8 @@ include(CMakePackageConfigHelpers)
 set(midlc_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/midlc)
 
 install(TARGETS midlc EXPORT midlcTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS midlrt midlrt_ndr midlrt_rpc midlrt_com midlrt_async midlrt_dcom EXPORT midlrtTargets
+install(TARGETS midlrtd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS midlrt midlrt_ndr midlrt_rpc midlrt_com midlrt_async midlrt_dcom midlrt_epm EXPORT midlrtTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/midlrt ${PROJECT_BINARY_DIR}/runtime/include/midlrt
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")

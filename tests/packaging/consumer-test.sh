@@ -63,7 +63,7 @@ case $mode in
 install)
   prefix=$tmp/prefix
   cmake --install "$build" --prefix "$prefix" > "$tmp/install.log" || { cat "$tmp/install.log"; fail "cmake --install"; }
-  for f in bin/midlc lib/libmidlrt_ndr.a lib/libmidlrt_async.a include/midlrt/rpc/server.h \
+  for f in bin/midlc bin/midlrtd lib/libmidlrt_ndr.a lib/libmidlrt_async.a lib/libmidlrt_epm.a include/midlrt/rpc/server.h \
            include/midlrt/idl/unknwn.h share/midlc/idl/unknwn.idl lib/cmake/midlc/midlcConfig.cmake \
            lib/cmake/midlc/midlcConfigVersion.cmake lib/cmake/midlc/MidlGenerate.cmake lib/pkgconfig/midlrt.pc; do
     [ -e "$prefix/$f" ] || fail "$f is not installed"
