@@ -30,6 +30,7 @@ struct Registration {
   std::string annotation;      ///< for people (at most 63 characters)
 };
 
+/// The limits and the policy of an EndpointMapper.
 struct EndpointMapperOptions {
   /// The most registrations kept; ept_insert beyond it fails with EPT_S_CANT_PERFORM_OP.
   std::size_t maxRegistrations = 4096;
