@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIDLC_WERROR=ON
-cmake --build build -j "$(nproc)" --target midlc calculator_server calculator_client slow_server slow_client pickle_sample srvinfo
+cmake --build build -j "$(nproc)" --target midlc calculator_server calculator_client slow_server slow_client \
+  filerep_server filerep_client station_server station_client pickle_sample srvinfo
 
 echo "== midlc samples/calculator/calculator.idl"
 build/src/midlc samples/calculator/calculator.idl

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the samples built in build folder $1: each server in the background, its client calling it over
-# ncalrpc and TCP (filerep: a file sent and fetched back), then a clean stop; then the pickling sample, which
+# ncalrpc and TCP (filerep: a file sent and fetched back; com: objects created by CLSID), then a clean stop; then the pickling sample, which
 # needs no server. Used by
 # scripts/run-sample.sh and registered as a ctest test.
 set -euo pipefail
@@ -54,6 +54,13 @@ echo "== filerep_client $tcp put original.bin ($mb MiB) as copy.bin, then get it
 cmp "$dir/original.bin" "$dir/back.bin"
 echo "== the file came back byte for byte"
 rm -f "$dir/original.bin" "$dir/back.bin" "$dir/files/copy.bin"
+
+# com: a Station created by CLSID through the server's activator, its readings enumerated, and a sink the
+# station calls back while an asynchronous Watch call is in flight (MS-DCOM: TCP only).
+start_server station "$build/samples/com/station_server" "ncacn_ip_tcp:127.0.0.1[0]"
+tcp=$(grep -o 'ncacn_ip_tcp:127.0.0.1\[[0-9]*\]' "$dir/station.log")
+echo "== station_client $tcp"
+"$build/samples/com/station_client" "$tcp"
 
 stop_servers
 echo "== the servers stopped cleanly"

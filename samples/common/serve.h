@@ -3,7 +3,9 @@
 #pragma once
 
 #include <csignal>
+#include <functional>
 #include <iostream>
+#include <string>
 
 #include "midlrt/rpc/server.h"
 
@@ -19,12 +21,17 @@ inline sigset_t blockStopSignals() {
   return stop;
 }
 
-// Listens on argv[1..] (printing each bound endpoint), then serves until a stop signal. The exit status.
+// Listens on argv[1..] (printing each bound endpoint, after passing it to `listening` if given), then serves
+// until a stop signal. The exit status.
 inline int serveUntilStopped(midlrt::rpc::Server& server, const sigset_t& stop, int argc, char** argv,
-                             const char* name) {
+                             const char* name,
+                             const std::function<void(const std::string&)>& listening = nullptr) {
   try {
-    for (int i = 1; i < argc; ++i)
-      std::cout << name << ": listening on " << server.listen(argv[i]) << std::endl;
+    for (int i = 1; i < argc; ++i) {
+      const std::string bound = server.listen(argv[i]);
+      if (listening) listening(bound);
+      std::cout << name << ": listening on " << bound << std::endl;
+    }
   } catch (const std::exception& e) {
     std::cerr << name << ": " << e.what() << "\n";
     return 1;
