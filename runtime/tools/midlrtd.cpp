@@ -1,6 +1,8 @@
-// midlrtd: the machine's endpoint mapper, in the role Windows' RPCSS plays on port 135. Servers listen on
-// dynamic ports and register them here (midlrt::epm::registerEndpoints, or in-process EndpointMapper::add);
-// clients bind with partial bindings ("ncacn_ip_tcp:host") and ask it where an interface is served.
+// midlrtd: the machine's endpoint mapper and activator, in the role Windows' RPCSS plays on port 135. Servers
+// listen on dynamic ports and register them here (midlrt::epm::registerEndpoints); clients bind with partial
+// bindings ("ncacn_ip_tcp:host") and ask it where an interface is served. A COM server registers its
+// activator under each class's CLSID (dcom::activatorInterface()), and RemoteCreateInstance requests for the
+// class, sent to this port, are passed on to it.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "midlrt/dcom/activation.h"
 #include "midlrt/epm/endpoint_mapper.h"
 #include "midlrt/rpc/server.h"
 #include "midlrt/rpc/status.h"
@@ -43,6 +46,11 @@ int main(int argc, char** argv) {
   options.remoteRegistration = remoteRegistration;
   options.maxRegistrations = maxRegistrations;
   midlrt::epm::EndpointMapper mapper(server, options);
+  midlrt::dcom::MachineActivator activator(server, [&mapper](const midlrt::com::CLSID& clsid) {
+    std::optional<std::string> at;
+    if (auto b = mapper.find(midlrt::dcom::activatorInterface(), clsid)) at = b->toString();
+    return at;
+  });
   try {
     for (const std::string& binding : listen)
       std::cout << "listening " << server.listen(binding) << std::endl;

@@ -1,6 +1,7 @@
 #include "midlrt/dcom/activation.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <shared_mutex>
 #include <utility>
@@ -254,6 +255,61 @@ void Activator::registerClass(const com::CLSID& clsid, ClassFactory factory) {
 bool Activator::revokeClass(const com::CLSID& clsid) {
   std::unique_lock<std::shared_mutex> lock(state_->mu);
   return state_->classes.erase(clsid) != 0;
+}
+
+const rpc::SyntaxId& activatorInterface() {
+  return IRemoteSCMActivator_ifspec;
+}
+
+namespace {
+
+class ForwardingManager final : public IRemoteSCMActivator_Manager {
+ public:
+  explicit ForwardingManager(ClassLocator locate) : locate_(std::move(locate)) {}
+
+  void Opnum0NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
+  void Opnum1NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
+  void Opnum2NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
+
+  HRESULT RemoteGetClassObject(rpc::ServerCall&, const ORPCTHIS&, ORPCTHAT& that, const MInterfacePointer*,
+                               std::unique_ptr<MInterfacePointer>&) override {
+    that = ORPCTHAT{};
+    return com::E_NOTIMPL;
+  }
+
+  HRESULT RemoteCreateInstance(rpc::ServerCall&, const ORPCTHIS& orpcThis, ORPCTHAT& that,
+                               const MInterfacePointer* outer, const MInterfacePointer* in,
+                               std::unique_ptr<MInterfacePointer>& out) override {
+    that = ORPCTHAT{};
+    if (in == nullptr) return com::E_INVALIDARG;
+    // The class is all this activator reads; the server that makes it checks the rest.
+    const com::CustomObjRef request = com::decodeCustomObjRef(in->abData);
+    const Properties properties = readProperties(request.data);
+    const auto instantiation = properties.find(kClsidInstantiationInfo);
+    if (instantiation.empty()) ndr::Decoder::fail("activation properties without InstantiationInfoData");
+    const InstantiationInfoData what =
+        InstantiationInfoData_Decode(instantiation.data(), instantiation.size());
+    const std::optional<std::string> at = locate_(what.classId);
+    if (!at) return com::REGDB_E_CLASSNOTREG;
+    try {
+      rpc::ChannelOptions options;
+      options.defaultTimeout = std::chrono::seconds(30);
+      return IRemoteSCMActivator::RemoteCreateInstance(rpc::Channel::create(*at, options), orpcThis, that,
+                                                       outer, in, out);
+    } catch (const rpc::RpcError& e) {
+      out.reset();
+      return com::hresultFromStatus(e.status());
+    }
+  }
+
+ private:
+  const ClassLocator locate_;
+};
+
+}  // namespace
+
+MachineActivator::MachineActivator(rpc::Server& server, ClassLocator locate) {
+  IRemoteSCMActivator_register(server, std::make_shared<ForwardingManager>(std::move(locate)));
 }
 
 namespace {

@@ -310,6 +310,22 @@ std::vector<Registration> EndpointMapper::registrations() const {
   return out;
 }
 
+std::optional<rpc::StringBinding> EndpointMapper::find(const rpc::SyntaxId& interface,
+                                                       const rpc::Uuid& object, rpc::Protseq protseq) const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (const Entry& e : state_->entries) {
+    const Registration& r = e.registration;
+    if (r.object != object || r.interface.uuid != interface.uuid || r.interface.major != interface.major ||
+        r.interface.minor < interface.minor || r.binding.protseq != protseq)
+      continue;
+    rpc::StringBinding b = r.binding;
+    if (b.protseq == rpc::Protseq::kTcp && (b.networkAddress.empty() || b.networkAddress == "0.0.0.0"))
+      b.networkAddress = "127.0.0.1";
+    return b;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::vector<ept_entry_t> entriesOf(std::span<const rpc::SyntaxId> interfaces,

@@ -1,10 +1,12 @@
 // The server of objects.idl, and a client that holds its objects until it is killed.
-//   dcom_objects_server [--ping-ms N] [--port P]
+//   dcom_objects_server [--ping-ms N] [--port P] [--epm MAPPER]
 //       exports a factory and prints "objref=<hex>": the NDR bytes of an MInterfacePointer holding its
 //       OBJREF, for a client to unmarshal, then "binding=<string binding>", where its activator makes
 //       factories of coclass Factory (CLSID_Factory) for clients that create them; serves until SIGTERM.
-//       It listens on 127.0.0.1, port P (default: one the system picks). N shortens the ping period
-//       (default: MS-DCOM's 120 s), and the objects nobody pings go after 3 periods.
+//       It listens on 127.0.0.1, port P (default: one the system picks); with --epm it registers its
+//       activator for CLSID_Factory with the endpoint mapper at MAPPER (midlrtd), whose activator then passes
+//       requests for the class on to it, and unregisters when stopped. N shortens the ping period (default:
+//       MS-DCOM's 120 s), and the objects nobody pings go after 3 periods.
 //   dcom_objects_server --hold <hex> <count> [--ping-ms N]
 //       unmarshals that factory, creates <count> counters, prints "holding", and waits to be killed
 //       without releasing them.
@@ -21,6 +23,7 @@
 #include "midlrt/dcom/activation.h"
 #include "midlrt/dcom/exporter.h"
 #include "midlrt/dcom/marshal.h"
+#include "midlrt/epm/endpoint_mapper.h"
 #include "objects.h"
 
 namespace {
@@ -186,6 +189,7 @@ int main(int argc, char** argv) {
   std::string holdHex;
   int holdCount = 0;
   std::string port = "0";
+  std::string mapper;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ping-ms") == 0 && i + 1 < argc)
       ping = std::chrono::milliseconds(std::atoi(argv[++i]));
@@ -193,6 +197,8 @@ int main(int argc, char** argv) {
       holdHex = argv[++i], holdCount = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc)
       port = argv[++i];
+    else if (std::strcmp(argv[i], "--epm") == 0 && i + 1 < argc)
+      mapper = argv[++i];
   }
   sigset_t stop;
   sigemptyset(&stop);
@@ -214,6 +220,10 @@ int main(int argc, char** argv) {
   exporter.addEndpoint(binding);
   midlrt::dcom::Activator activator(server, exporter);
   activator.registerClass<Factory>(CLSID_Factory);
+  const std::vector<midlrt::rpc::SyntaxId> activatorInterface{midlrt::dcom::activatorInterface()};
+  const std::vector<std::string> bindings{binding};
+  if (!mapper.empty())
+    midlrt::epm::registerEndpoints(mapper, activatorInterface, bindings, "coclass Factory", CLSID_Factory);
   midlrt::ndr::Buffer buffer;
   midlrt::ndr::Encoder e(buffer, 0);
   midlrt::dcom::writeInterfacePointer(e, com::makeObject<Factory>().as<IFactory>().get(), IFactory::kIid);
@@ -227,6 +237,7 @@ int main(int argc, char** argv) {
   std::cout << "binding=" << binding << std::endl;
   int signal = 0;
   sigwait(&stop, &signal);
+  if (!mapper.empty()) midlrt::epm::unregisterEndpoints(mapper, activatorInterface, bindings, CLSID_Factory);
   server.shutdown();
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "midlrt/dcom/activation.h"
 #include "midlrt/dcom/exporter.h"
 #include "midlrt/dcom/marshal.h"
+#include "midlrt/epm/endpoint_mapper.h"
 #include "objects.h"
 
 extern char** environ;
@@ -221,6 +222,38 @@ TEST_F(DcomObjectsSlowPing, ActivationAnswersEachInterfaceAskedFor) {
 
   midlrt::dcom::QueryResult none[] = {{ISink::kIid, nullptr, com::E_FAIL}};
   EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, none), com::E_NOINTERFACE);
+}
+
+// A machine's activator (midlrtd's) passes requests on to the server that registered the class with the
+// endpoint mapper, so a client names only the machine.
+TEST_F(DcomObjectsSlowPing, TheMachineActivatorPassesRequestsOnToTheServerOfTheClass) {
+  midlrt::rpc::Server machine;
+  midlrt::epm::EndpointMapper mapper(machine);
+  midlrt::dcom::MachineActivator activator(machine, [&mapper](const com::CLSID& clsid) {
+    std::optional<std::string> at;
+    if (auto b = mapper.find(midlrt::dcom::activatorInterface(), clsid)) at = b->toString();
+    return at;
+  });
+  const std::string rpcss = machine.listen("ncacn_ip_tcp:127.0.0.1");
+  mapper.add({midlrt::dcom::activatorInterface(), CLSID_Factory, midlrt::rpc::StringBinding::parse(binding_),
+              "coclass Factory"});
+
+  ComPtr<IFactory> made;
+  ASSERT_EQ(midlrt::dcom::createInstance(rpcss, CLSID_Factory, made), com::S_OK);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(made->CreateCounter(1, counter), com::S_OK);
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(1, total), com::S_OK);
+  EXPECT_EQ(total, 2);
+  EXPECT_EQ(midlrt::dcom::createInstance(rpcss, CLSID_Nowhere, made), com::REGDB_E_CLASSNOTREG);
+
+  // A registered server that went away: an RPC failure, reported as the activation's HRESULT.
+  mapper.add({midlrt::dcom::activatorInterface(), CLSID_Nowhere,
+              midlrt::rpc::StringBinding::parse("ncacn_ip_tcp:127.0.0.1[1]"), ""});
+  const com::HRESULT gone = midlrt::dcom::createInstance(rpcss, CLSID_Nowhere, made);
+  EXPECT_LT(gone, 0);
+  EXPECT_NE(gone, com::REGDB_E_CLASSNOTREG);
+  machine.shutdown();
 }
 
 TEST_F(DcomObjectsSlowPing, ActivationOfAClassNobodyRegisteredFails) {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """impacket's DCOM client activates a class a generated server registered, and uses the object.
 
-usage: dcom_activation_impacket.py OBJECTS_SERVER [--tshark]
+usage: dcom_activation_impacket.py OBJECTS_SERVER [--midlrtd MIDLRTD | --tshark]
 impacket's own classes do the DCOM parts, unmodified: dcomrt.DCOMConnection connects to the activator,
 CoCreateInstanceEx(CLSID_Factory, IID_IFactory) sends IRemoteSCMActivator::RemoteCreateInstance with its
 activation properties and reads the server's (PropsOutInfo, ScmReplyInfoData), RemQueryInterface asks the
@@ -14,6 +14,10 @@ gets through activation, but impacket then files its connection under the target
 under the bare host when it calls the object (a KeyError). So the server listens on 135, Windows' port, in
 a private network namespace of its own (unshare -n, as root): the script runs itself again inside one,
 brings its loopback up, and nothing outside it is touched. Without root or unshare it skips (exit 77).
+With --midlrtd, port 135 is midlrtd's, the machine's activator, and the server listens on a dynamic port and
+registers its class there (ept_insert under CLSID_Factory): impacket's request goes to midlrtd, which passes
+it on to the server, and impacket then calls the server where the reply's OXID bindings say (not captured:
+the capture watches one port).
 With --tshark the traffic is captured and must dissect without malformed packets (exit 77, a ctest skip,
 when capturing is not permitted).
 """
@@ -114,13 +118,27 @@ def main():
         return status
     server_exe = sys.argv[1]
     use_tshark = "--tshark" in sys.argv[2:]
-    server = subprocess.Popen([server_exe, "--port", "135"], stdout=subprocess.PIPE, text=True)
+    midlrtd = sys.argv[sys.argv.index("--midlrtd") + 1] if "--midlrtd" in sys.argv else None
+    daemon = None
+    if midlrtd:
+        daemon = subprocess.Popen([midlrtd, "--listen", "ncacn_ip_tcp:127.0.0.1[135]"], stdout=subprocess.PIPE,
+                                  text=True)
+        line = daemon.stdout.readline().strip()
+        check(line == "listening ncacn_ip_tcp:127.0.0.1[135]", "midlrtd listens on port 135: " + line)
+        server = subprocess.Popen([server_exe, "--epm", "ncacn_ip_tcp:127.0.0.1[135]"], stdout=subprocess.PIPE,
+                                  text=True)
+    else:
+        server = subprocess.Popen([server_exe, "--port", "135"], stdout=subprocess.PIPE, text=True)
+    port = 135
     tmp = tempfile.mkdtemp()
     try:
         check(server.stdout.readline().startswith("objref="), "the server printed its factory")
         line = server.stdout.readline().strip()
-        check(line == "binding=ncacn_ip_tcp:127.0.0.1[135]", "the server listens on port 135: " + line)
-        port = int(line[line.index("[") + 1:-1])
+        if midlrtd:
+            check(line.startswith("binding=ncacn_ip_tcp:127.0.0.1[") and not line.endswith("[135]"),
+                  "the server listens on a dynamic port and registered with midlrtd: " + line)
+        else:
+            check(line == "binding=ncacn_ip_tcp:127.0.0.1[135]", "the server listens on port 135: " + line)
         cap = None
         path = os.path.join(tmp, "activation.pcapng")
         if use_tshark:
@@ -139,13 +157,17 @@ def main():
             analyse(port, path, tolerated={("IOXIDResolver", "Long frame")})
             dissected_activation(path, oxid)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for p in (server, daemon):
+            if p is None:
+                continue
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     check(server.returncode == 0, "the server stopped cleanly")
+    check(daemon is None or daemon.returncode == 0, "midlrtd stopped cleanly")
     return 0
 
 

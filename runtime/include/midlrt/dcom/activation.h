@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,7 +17,8 @@
 
 namespace midlrt::rpc {
 class Server;
-}
+struct SyntaxId;
+}  // namespace midlrt::rpc
 
 namespace midlrt::dcom {
 
@@ -64,6 +66,29 @@ class Activator {
   std::shared_ptr<State> state_;
 };
 
+/// The interface an Activator serves (IRemoteSCMActivator 0.0). A server registers it with the machine's
+/// endpoint mapper under each class's CLSID as the object, for a MachineActivator to find:
+/// `epm::registerEndpoints(mapper, {activatorInterface()}, bindings, "name", CLSID_Foo)`.
+const rpc::SyntaxId& activatorInterface();
+
+/// Where the activator of the server that makes objects of a class is reached (a string binding), or
+/// nothing if no server registered it.
+using ClassLocator = std::function<std::optional<std::string>(const com::CLSID& clsid)>;
+
+/// The activator of a machine, in the role Windows' RPCSS plays on port 135 (midlrtd serves one): it makes
+/// no objects itself, but passes each RemoteCreateInstance on to the activator of the server `locate`
+/// names for the class asked for, and that server's answer back, so that a client needs only the host.
+/// The answer names the server's own endpoints: the client then talks to the server directly.
+/// REGDB_E_CLASSNOTREG for a class nobody registered; the RPC HRESULT of a registered server that cannot be
+/// reached (RPC_S_SERVER_UNAVAILABLE's); RemoteGetClassObject answers E_NOTIMPL, as the servers' own do.
+class MachineActivator {
+ public:
+  /// Serves IRemoteSCMActivator on `server`.
+  MachineActivator(rpc::Server& server, ClassLocator locate);
+  MachineActivator(const MachineActivator&) = delete;
+  MachineActivator& operator=(const MachineActivator&) = delete;
+};
+
 /// One interface asked of a new object, and what came of it (MULTI_QI).
 struct QueryResult {
   com::IID iid;                          ///< the interface asked for
@@ -73,7 +98,8 @@ struct QueryResult {
 
 /// Asks the activator at `server` for a new object of class `clsid` and the interfaces `results` name
 /// (CoCreateInstanceEx): their proxies and results land in `results`. `server` is a string binding,
-/// "ncacn_ip_tcp:host[port]", or "ncacn_ip_tcp:host" for Windows' well-known endpoint 135. Returns the
+/// "ncacn_ip_tcp:host[port]" (a server's own activator), or "ncacn_ip_tcp:host" for the machine's activator
+/// on Windows' well-known endpoint 135 (midlrtd's, or Windows'). Returns the
 /// activation's HRESULT (S_OK, CO_S_NOTALLINTERFACES, E_NOINTERFACE, REGDB_E_CLASSNOTREG...), or
 /// RPC_E_DISCONNECTED / an RPC HRESULT when the server cannot be reached or answers with malformed
 /// properties. Each interface needs a proxy in this program (a generated client file registers its

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,6 +62,10 @@ class EndpointMapper {
   bool remove(const rpc::SyntaxId& interface, const rpc::Uuid& object, const rpc::StringBinding& binding);
   /// Every registration, oldest first.
   std::vector<Registration> registrations() const;
+  /// Where `interface` (this major version, at least this minor) is served for `object` over `protseq`, as
+  /// ept_map would answer first; a TCP binding registered on every address (0.0.0.0) is given as loopback.
+  std::optional<rpc::StringBinding> find(const rpc::SyntaxId& interface, const rpc::Uuid& object,
+                                         rpc::Protseq protseq = rpc::Protseq::kTcp) const;
 
   struct State;  ///< shared with the epmapper manager (runtime/src/epm/endpoint_mapper.cpp)
 
