@@ -3,16 +3,19 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <midlrt/rpc/channel.h>
 
 namespace srvinfo {
 
-// ncacn_ip_tcp:host[port], with an IPv6 address in brackets as the string binding syntax wants.
-inline std::string tcpBinding(const std::string& host, uint16_t port) {
+// ncacn_ip_tcp:host[port], with an IPv6 address in brackets as the string binding syntax wants; without a
+// port, the partial binding the host's endpoint mapper completes.
+inline std::string tcpBinding(const std::string& host, std::optional<uint16_t> port = std::nullopt) {
   const std::string address = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return "ncacn_ip_tcp:" + address + "[" + std::to_string(port) + "]";
+  if (!port) return "ncacn_ip_tcp:" + address + (host.find(':') != std::string::npos ? "[]" : "");
+  return "ncacn_ip_tcp:" + address + "[" + std::to_string(*port) + "]";
 }
 
 // A host that does not answer is reported within seconds, not after the runtime's five-minute default.

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "binding.h"
-#include "endpoint_mapper.h"
 #include "lanman_names.h"
 #include "srvsvc.h"
 #include "wkssvc.h"
@@ -179,8 +178,13 @@ std::optional<Arguments> parse(int argc, char** argv) {
 std::optional<midlrt::Binding> connect(const Arguments& args, const char* name,
                                        const midlrt::rpc::SyntaxId& iface) {
   try {
-    uint16_t port = args.port ? *args.port : srvinfo::lookUpTcpPort(args.host, iface);
-    const std::string binding = srvinfo::tcpBinding(args.host, port);
+    // Without --port, the host's endpoint mapper says where (RpcEpResolveBinding; ept_map).
+    const std::string binding =
+        args.port
+            ? srvinfo::tcpBinding(args.host, *args.port)
+            : midlrt::rpc::resolveBinding(midlrt::rpc::StringBinding::parse(srvinfo::tcpBinding(args.host)),
+                                          iface, srvinfo::channelOptions())
+                  .toString();
     std::cout << name << ": " << binding << (args.port ? "" : " (from the endpoint mapper)") << "\n";
     return midlrt::rpc::Channel::create(binding, srvinfo::channelOptions());
   } catch (const RpcError& e) {

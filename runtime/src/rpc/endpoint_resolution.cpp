@@ -104,3 +104,15 @@ std::string resolveTcpEndpoint(const StringBinding& partial, const SyntaxId& ifa
 }
 
 }  // namespace midlrt::rpc::detail
+
+namespace midlrt::rpc {
+
+StringBinding resolveBinding(const StringBinding& partial, const SyntaxId& iface,
+                             const ChannelOptions& options) {
+  StringBinding full = partial;
+  if (full.protseq == Protseq::kTcp && full.endpoint.empty())
+    full.endpoint = detail::resolveTcpEndpoint(partial, iface, options);
+  return full;
+}
+
+}  // namespace midlrt::rpc

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/message.h"
 #include "midlrt/rpc/uuid.h"
 
@@ -180,6 +181,14 @@ class BlockingCallObserver {
 
 /// Sets the calling thread's observer (null: none) and returns the one it replaces.
 BlockingCallObserver* setBlockingCallObserver(BlockingCallObserver* observer) noexcept;
+
+/// RpcEpResolveBinding: `partial` (a TCP binding without a port) completed with the port at which its host's
+/// endpoint mapper (port options.endpointMapperPort) says `iface` is served over NDR 2.0; a binding with a
+/// port is returned as it is. A Channel made from a partial binding does this on its first call; this is for
+/// a program that wants to know the port, or to resolve once for many channels. RpcError: kEptNotRegistered
+/// when the mapper knows no TCP endpoint of the interface, the connection's status when it cannot be asked.
+StringBinding resolveBinding(const StringBinding& partial, const SyntaxId& iface,
+                             const ChannelOptions& options = {});
 
 /// A binding handle. Connects on first use, binds each interface's presentation context once (bind, then
 /// alter_context for further interfaces), and multiplexes any number of calls from any number of threads
