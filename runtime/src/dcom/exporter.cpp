@@ -85,6 +85,7 @@ com::HRESULT ObjectExporter::State::exportLocked(IUnknown* object, const IID& ii
     if (object->QueryInterface(iid, itf.putVoid()) < 0 || !itf) return E_NOINTERFACE;
     if (refs > kMaxReferences) return E_INVALIDARG;
     if (o == nullptr) {
+      if (exported.size() >= options.maxExportedObjects) return com::E_OUTOFMEMORY;
       const com::Oid oid = nextOid++;
       byIdentity[identity.get()] = oid;
       o = &exported[oid];

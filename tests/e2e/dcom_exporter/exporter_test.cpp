@@ -361,6 +361,31 @@ TEST_F(DcomPingSetLimit, NewSetsDisplaceEmptyOnesAndNeverOnesHoldingObjects) {
   EXPECT_EQ(IObjectExporter::SimplePing(binding_, third), 0u);
 }
 
+// Exported objects are bounded: past the limit, exporting another fails until one is released.
+class DcomExportLimit : public DcomExporter {
+ protected:
+  midlrt::dcom::ExporterOptions options() override {
+    midlrt::dcom::ExporterOptions o;
+    o.maxExportedObjects = 2;
+    return o;
+  }
+};
+
+TEST_F(DcomExportLimit, ExportingPastTheLimitFailsUntilAnObjectIsReleased) {
+  const com::StdObjRef a = exportSquare(1);
+  exportSquare(1);
+  auto third = com::makeObject<Square>(destroyed_);
+  com::StdObjRef std;
+  EXPECT_EQ(exporter_->exportInterface(third, IShape::kIid, 1, std), com::E_OUTOFMEMORY);
+  // Another interface of an exported object is no new object.
+  std::unique_ptr<std::vector<REMQIRESULT>> results;
+  ASSERT_EQ(remUnknown_->RemQueryInterface(a.ipid, 1, 1, {INamed::kIid}, results), com::S_OK);
+  ASSERT_EQ(release(a.ipid, 1), com::S_OK);
+  ASSERT_EQ(release((*results)[0].std_.ipid, 1), com::S_OK);
+  EXPECT_EQ(exporter_->exportedObjectCount(), 1u);
+  EXPECT_EQ(exporter_->exportInterface(third, IShape::kIid, 1, std), com::S_OK);
+}
+
 // An IRemUnknown call reaching an object counts as a sign of life, as a ping does.
 TEST_F(DcomPinging, RemQueryInterfaceKeepsAnObjectAliveForAnotherTimeout) {
   const com::StdObjRef shape = exportSquare(1);

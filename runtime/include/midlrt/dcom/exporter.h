@@ -41,6 +41,10 @@ struct ExporterOptions {
   /// pings). A new set beyond it takes the place of the least recently pinged empty set (one that keeps
   /// nothing alive); when every set holds objects, ComplexPing refuses it with RPC_S_OUT_OF_RESOURCES.
   std::size_t maxPingSets = 4096;
+  /// The most objects exported at once: exporting another (marshaling an interface pointer, an activation)
+  /// fails with E_OUTOFMEMORY until clients release some or stop pinging them, so that requests that make
+  /// objects (activation floods, say) cannot grow the exporter without bound.
+  std::size_t maxExportedObjects = 65536;
 };
 
 /// A server's object exporter. It serves IRemUnknown and IRemUnknown2 on the server it is made for, and
@@ -81,7 +85,8 @@ class ObjectExporter {
   /// Exports interface `iid` of `object` (an IPID is made once per object and interface; later exports of
   /// it reuse it) and adds `publicRefs` public references on it, which the receiver of `out` now owns and
   /// gives back by RemRelease. E_POINTER for a null object, E_NOINTERFACE if the object does not
-  /// implement `iid`, E_INVALIDARG for 0 references or a count that would pass 2^31.
+  /// implement `iid`, E_INVALIDARG for 0 references or a count that would pass 2^31, E_OUTOFMEMORY when
+  /// ExporterOptions::maxExportedObjects are exported already.
   com::HRESULT exportInterface(com::IUnknown* object, com::REFIID iid, std::uint32_t publicRefs,
                                com::StdObjRef& out);
   /// exportInterface for any interface of the object, or a class that reaches IUnknown by several bases
