@@ -141,11 +141,10 @@ struct Activator::State {
 
 namespace {
 
-class ActivatorManager final : public IRemoteSCMActivator_Manager {
+// What every activator here answers alike: opnums 0 to 2 are Windows' own and never on the wire
+// (3.1.2.5.2.3), and class objects are not remoted (midlrt's IClassFactory is [local]).
+class ActivatorBase : public IRemoteSCMActivator_Manager {
  public:
-  explicit ActivatorManager(std::shared_ptr<Activator::State> state) : state_(std::move(state)) {}
-
-  // Opnums 0 to 2 are Windows' own and never on the wire (3.1.2.5.2.3).
   void Opnum0NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
   void Opnum1NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
   void Opnum2NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
@@ -155,6 +154,11 @@ class ActivatorManager final : public IRemoteSCMActivator_Manager {
     that = ORPCTHAT{};
     return com::E_NOTIMPL;
   }
+};
+
+class ActivatorManager final : public ActivatorBase {
+ public:
+  explicit ActivatorManager(std::shared_ptr<Activator::State> state) : state_(std::move(state)) {}
 
   HRESULT RemoteCreateInstance(rpc::ServerCall&, const ORPCTHIS&, ORPCTHAT& that,
                                const MInterfacePointer* outer, const MInterfacePointer* in,
@@ -263,19 +267,9 @@ const rpc::SyntaxId& activatorInterface() {
 
 namespace {
 
-class ForwardingManager final : public IRemoteSCMActivator_Manager {
+class ForwardingManager final : public ActivatorBase {
  public:
   explicit ForwardingManager(ClassLocator locate) : locate_(std::move(locate)) {}
-
-  void Opnum0NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
-  void Opnum1NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
-  void Opnum2NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
-
-  HRESULT RemoteGetClassObject(rpc::ServerCall&, const ORPCTHIS&, ORPCTHAT& that, const MInterfacePointer*,
-                               std::unique_ptr<MInterfacePointer>&) override {
-    that = ORPCTHAT{};
-    return com::E_NOTIMPL;
-  }
 
   HRESULT RemoteCreateInstance(rpc::ServerCall&, const ORPCTHIS& orpcThis, ORPCTHAT& that,
                                const MInterfacePointer* outer, const MInterfacePointer* in,

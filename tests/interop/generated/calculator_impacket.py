@@ -8,12 +8,10 @@ malformed packets (exit 77, a ctest skip, when capturing is not permitted).
 """
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 from impacket.dcerpc.v5 import dcomrt, transport
 from impacket.dcerpc.v5.dtypes import NULL
@@ -22,7 +20,7 @@ from impacket.dcerpc.v5.ndr import NDRCALL, NDRLONG, NDRSTRUCT
 from impacket.uuid import generate, string_to_bin, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
-from run_interop import SKIP, analyse, check, start_capture  # noqa: E402  (capture helpers shared with the runtime's test)
+from run_interop import SKIP, Skipped, analyse, check, run_captured, stop  # noqa: E402  (capture helpers shared with the runtime's test)
 
 CALCULATOR = ("8f4e2a10-3c51-4d8e-9a7b-2f1c6d5e4b30", "1.0")
 ACCUMULATOR = ("3a9d3b52-8c0e-4f61-b7a2-5d6e7f809a1b", "0.0")
@@ -243,29 +241,17 @@ def main():
         line = server.stdout.readline().strip()
         port = int(line[line.rindex("[") + 1:-1])
         print("server:", line)
-        cap = None
         path = os.path.join(tmp, "calculator.pcapng")
-        if use_tshark:
-            cap, why = start_capture(port, path)
-            if cap is None:
-                print("SKIP:", why)
-                return SKIP
         try:
-            run(port)
-        finally:
-            if cap is not None:
-                time.sleep(0.5)
-                cap.terminate()
-                cap.wait(timeout=10)
-        if cap is not None:
+            run_captured(port, path, use_tshark, lambda: run(port))
+        except Skipped as e:
+            print("SKIP:", e)
+            return SKIP
+        if use_tshark:
             analyse(port, path)
             fragments(port, path)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(tmp, ignore_errors=True)
     check(server.returncode == 0, "the generated server stopped cleanly")
     return 0

@@ -23,7 +23,6 @@ when capturing is not permitted).
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from impacket.uuid import string_to_bin, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_interop import SKIP, analyse, check, start_capture  # noqa: E402
+from run_interop import SKIP, Skipped, analyse, check, run_captured, stop  # noqa: E402
 from dcom_calls import u32  # noqa: E402
 from dcom_objects_impacket import ICOUNTER, IFACTORY, Add, CreateCounter, Live  # noqa: E402
 
@@ -139,32 +138,18 @@ def main():
                   "the server listens on a dynamic port and registered with midlrtd: " + line)
         else:
             check(line == "binding=ncacn_ip_tcp:127.0.0.1[135]", "the server listens on port 135: " + line)
-        cap = None
         path = os.path.join(tmp, "activation.pcapng")
-        if use_tshark:
-            cap, why = start_capture(port, path)
-            if cap is None:
-                print("SKIP:", why)
-                return SKIP
         try:
-            oxid = run()
-        finally:
-            if cap is not None:
-                time.sleep(0.5)
-                cap.terminate()
-                cap.wait(timeout=10)
-        if cap is not None:
+            oxid = run_captured(port, path, use_tshark, run)
+        except Skipped as e:
+            print("SKIP:", e)
+            return SKIP
+        if use_tshark:
             analyse(port, path, tolerated={("IOXIDResolver", "Long frame")})
             dissected_activation(path, oxid)
     finally:
-        for p in (server, daemon):
-            if p is None:
-                continue
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(server)
+        stop(daemon)
         shutil.rmtree(tmp, ignore_errors=True)
     check(server.returncode == 0, "the server stopped cleanly")
     check(daemon is None or daemon.returncode == 0, "midlrtd stopped cleanly")

@@ -12,11 +12,9 @@ capturing is not permitted).
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 from impacket.dcerpc.v5 import dcomrt, transport
 from impacket.dcerpc.v5.dtypes import DOUBLE, LPSTR, ULONG, USHORT
@@ -26,7 +24,7 @@ from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_interop import SKIP, analyse, check, start_capture  # noqa: E402
+from run_interop import SKIP, Skipped, analyse, check, run_captured, stop  # noqa: E402
 from dcom_calls import call, orpc, u32  # noqa: E402
 
 IREMUNKNOWN = ("00000131-0000-0000-C000-000000000046", "0.0")
@@ -216,22 +214,15 @@ def main():
         endpoint = fields[0]
         port = int(endpoint[endpoint.rindex("[") + 1:-1])
         values = dict(f.split("=", 1) for f in fields[1:])
-        cap = None
         path = os.path.join(tmp, "dcom.pcapng")
-        if use_tshark:
-            cap, why = start_capture(port, path)
-            if cap is None:
-                print("SKIP:", why)
-                return SKIP
         try:
-            run(port, values["remunknown"], values["shape"], int(values["oxid"], 16), int(values["oid"], 16),
-                server)
-        finally:
-            if cap is not None:
-                time.sleep(0.5)
-                cap.terminate()
-                cap.wait(timeout=10)
-        if cap is not None:
+            run_captured(port, path, use_tshark,
+                         lambda: run(port, values["remunknown"], values["shape"], int(values["oxid"], 16),
+                                     int(values["oid"], 16), server))
+        except Skipped as e:
+            print("SKIP:", e)
+            return SKIP
+        if use_tshark:
             # tshark's OXID resolver dissector reads security bindings up to the first 0 and ignores
             # wNumEntries, so it stops one entry short of a DUALSTRINGARRAY that says "no security" (a
             # SECURITYBINDING of RPC_C_AUTHN_NONE, a lone 0, then the terminator: MS-DCOM 2.2.19.4), and
@@ -240,11 +231,7 @@ def main():
             analyse(port, path, tolerated={("IOXIDResolver", "Long frame")})
             dissected(port, path, values)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(tmp, ignore_errors=True)
     check(server.returncode == 0, "the server stopped cleanly")
     return 0

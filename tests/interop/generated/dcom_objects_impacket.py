@@ -12,12 +12,10 @@ permitted).
 """
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 from impacket.dcerpc.v5 import dcomrt, transport
 from impacket.dcerpc.v5.dtypes import LONG, ULONG
@@ -25,7 +23,7 @@ from impacket.uuid import bin_to_string, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_interop import SKIP, analyse, check, start_capture  # noqa: E402
+from run_interop import SKIP, Skipped, analyse, check, run_captured, stop  # noqa: E402
 from dcom_calls import call, orpc  # noqa: E402
 
 ICOUNTER = ("6a0f5c1e-2d3b-4c4d-8e5f-9a0b1c2d3e01", "0.0")
@@ -159,30 +157,18 @@ def main():
         raw = bytes.fromhex(hexref)
         _, resolvers = objref_of(raw[8:8 + struct.unpack("<L", raw[4:8])[0]])
         port = int(resolvers[0][resolvers[0].index("[") + 1:-1])
-        cap = None
         path = os.path.join(tmp, "objects.pcapng")
-        if use_tshark:
-            cap, why = start_capture(port, path)
-            if cap is None:
-                print("SKIP:", why)
-                return SKIP
         try:
-            run(hexref, server)
-        finally:
-            if cap is not None:
-                time.sleep(0.5)
-                cap.terminate()
-                cap.wait(timeout=10)
-        if cap is not None:
+            run_captured(port, path, use_tshark, lambda: run(hexref, server))
+        except Skipped as e:
+            print("SKIP:", e)
+            return SKIP
+        if use_tshark:
             # As in dcom_impacket.py: tshark's OXID resolver dissector stops one entry short of a
             # DUALSTRINGARRAY that says "no security" (MS-DCOM 2.2.19.4) and calls the rest a long frame.
             analyse(port, path, tolerated={("IOXIDResolver", "Long frame")})
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(tmp, ignore_errors=True)
     check(server.returncode == 0, "the server stopped cleanly")
     return 0

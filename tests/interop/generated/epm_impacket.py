@@ -12,11 +12,9 @@ must dissect as EPM without malformed packets (exit 77, a ctest skip, when captu
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 from impacket.dcerpc.v5 import epm, transport
 from impacket.dcerpc.v5.dtypes import LONG
@@ -25,7 +23,7 @@ from impacket.dcerpc.v5.rpcrt import DCERPCException
 from impacket.uuid import uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
-from run_interop import SKIP, analyse, check, start_capture  # noqa: E402
+from run_interop import SKIP, Skipped, analyse, check, run_captured, stop  # noqa: E402
 
 ECHO = ("5e1f4c2a-7b3d-4e8f-9a0b-1c2d3e4f5a60", "1.2")
 
@@ -81,8 +79,7 @@ def run(midlrtd_port, echo_exe):
               "impacket's hept_lookup lists the registration: %s" % [epm.PrintStringBinding(e["tower"]["Floors"])
                                                                      for e in entries])
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        stop(server)
     check(server.returncode == 0, "the echo server unregistered and stopped")
     dce = mapper_dce(midlrtd_port)
     try:
@@ -116,29 +113,17 @@ def main():
         line = daemon.stdout.readline().strip()
         check(line.startswith("listening ncacn_ip_tcp:127.0.0.1["), "midlrtd listens: " + line)
         port = int(line[line.rindex("[") + 1:-1])
-        cap = None
         path = os.path.join(tmp, "epm.pcapng")
-        if use_tshark:
-            cap, why = start_capture(port, path)
-            if cap is None:
-                print("SKIP:", why)
-                return SKIP
         try:
-            run(port, echo_exe)
-        finally:
-            if cap is not None:
-                time.sleep(0.5)
-                cap.terminate()
-                cap.wait(timeout=10)
-        if cap is not None:
+            run_captured(port, path, use_tshark, lambda: run(port, echo_exe))
+        except Skipped as e:
+            print("SKIP:", e)
+            return SKIP
+        if use_tshark:
             analyse(port, path)
             dissected(port, path)
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+        stop(daemon)
         shutil.rmtree(tmp, ignore_errors=True)
     check(daemon.returncode == 0, "midlrtd stopped cleanly")
     return 0

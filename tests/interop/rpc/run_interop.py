@@ -8,6 +8,7 @@ is not permitted.
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -146,6 +147,45 @@ def start_capture(port, path):
         time.sleep(0.05)
     p.kill()
     return None, "tshark did not start: " + err.strip()
+
+
+class Skipped(Exception):
+    """The test cannot run here (a capture not permitted...): its script exits with SKIP."""
+
+
+def run_captured(port, path, capture, body):
+    """body()'s result, with `port`'s loopback traffic captured into `path` while it runs if `capture`
+    (tshark). Raises Skipped when capturing is not permitted."""
+    cap = None
+    if capture:
+        cap, why = start_capture(port, path)
+        if cap is None:
+            raise Skipped(why)
+    try:
+        return body()
+    finally:
+        stop_capture(cap)
+
+
+def stop_capture(cap):
+    """Stops a capture start_capture began (None: nothing to stop), after letting it take the last packets."""
+    if cap is None:
+        return
+    time.sleep(0.5)
+    cap.terminate()
+    cap.wait(timeout=10)
+
+
+def stop(process):
+    """SIGTERM, then SIGKILL if it has not exited within 10 s (None: nothing to stop)."""
+    if process is None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def analyse(port, path, tolerated=()):

@@ -9,27 +9,16 @@
 #include <vector>
 
 #include "midlrt/ndr/error.h"
+#include "named_vectors.h"
 
 namespace midlrt::rpc {
 namespace {
 
 std::vector<std::uint8_t> bytesOf(const char* name) {
-  struct Vector {
-    const char* name;
-    const char* hex;
-  };
-  static const Vector kVectors[] = {
+  static const test::NamedVector kVectors[] = {
 #include "tower_vectors.inc"
   };
-  for (const Vector& v : kVectors) {
-    if (std::string(v.name) != name) continue;
-    std::vector<std::uint8_t> out;
-    for (const char* p = v.hex; p[0] != 0 && p[1] != 0; p += 2)
-      out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(p, 2), nullptr, 16)));
-    return out;
-  }
-  ADD_FAILURE() << "no vector " << name;
-  return {};
+  return test::namedVector(kVectors, name);
 }
 
 const SyntaxId kInterface{*Uuid::parse("5e1f4c2a-7b3d-4e8f-9a0b-1c2d3e4f5a60"), 1, 2};
