@@ -575,9 +575,16 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
       codec.switches.push_back({what, f.switchIs->text, value.expr, expression(f.switchIs, scope), ""});
     flat(f.type, value, scope, locals, what, codec.flat);
   }
-  for (const auto& f : s.fields)
-    pointees(f.type, Value{"midl_v." + cppName(f.name), f.name}, scope, locals,
-             "field '" + f.name + "' of '" + s.name + "'", codec.pointees);
+  for (const auto& f : s.fields) {
+    const Value value{"midl_v." + cppName(f.name), f.name};
+    // An [iid_is] interface pointer travels as the interface its IID field names (sema: I* or IUnknown*).
+    if (const Decl* itf = f.iidIs ? interfaceOf(resolved(f.type)) : nullptr) {
+      codec.pointees.push_back(
+          wire::InterfaceReferent{value.expr, cppName(itf->name), expression(f.iidIs, scope), "nullptr"});
+      continue;
+    }
+    pointees(f.type, value, scope, locals, "field '" + f.name + "' of '" + s.name + "'", codec.pointees);
+  }
   return codec;
 }
 

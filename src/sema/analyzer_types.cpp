@@ -336,6 +336,9 @@ void Analyzer::fieldList(const std::vector<ast::Field>& in, std::vector<Field>& 
     if (const auto* s = ast::findAttribute(f.attributes, "switch_is"); s && !s->args.empty()) {
       field.switchIs = correlation(s->args[0], scope_, "switch_is");
     }
+    if (const auto* iid = ast::findAttribute(f.attributes, "iid_is");
+        iid && !iid->args.empty() && iid->args[0].expr)
+      field.iidIs = expr(*iid->args[0].expr, scope_);
     rangeAttribute(f.attributes, field.type, field.rangeMin, field.rangeMax, field.rangeOfLength);
   }
   scope_ = outer;

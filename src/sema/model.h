@@ -164,6 +164,7 @@ struct Field {
   const Type* type = nullptr;
   std::vector<Attribute> attributes;
   const Expr* switchIs = nullptr;  // a union field's discriminant
+  const Expr* iidIs = nullptr;     // an interface pointer field's IID: another field of the structure
   const Expr* rangeMin = nullptr;
   const Expr* rangeMax = nullptr;
   // [range] bounds the length of a string or conformant array, not a value (MS-RPCE 3.1.1.5.3.3.1.3: a

@@ -577,12 +577,19 @@ class RemotingChecker {
             m.problems.push_back({f.location, what, *problem});
           continue;
         }
+        // [iid_is] on a field: an interface pointer whose IID is another field's value (read before it:
+        // every field's flat part comes before the referents).
         bool iidIs = false;
         for (const auto& a : f.attributes) iidIs = iidIs || a.name == "iid_is";
         if (iidIs) {
-          m.problems.push_back(
-              {f.location, what, limit("[iid_is] on a structure field is not generated yet")});
-          continue;
+          const Type* r = resolveTypedefs(f.type);
+          const Type* target = r && r->kind == Type::Kind::Pointer ? resolveTypedefs(r->element) : nullptr;
+          if (!f.iidIs || !target || !isInterfaceType(target)) {
+            m.problems.push_back({f.location, what,
+                                  limit("[iid_is] is generated on structure fields that are interface "
+                                        "pointers (IUnknown* or I*), not void*")});
+            continue;
+          }
         }
         member(f, what);
       }

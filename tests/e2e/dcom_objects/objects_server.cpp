@@ -158,6 +158,23 @@ class Factory final : public com::ComObject<IFactory, INotifier, com::ICallFacto
     total = counter->total() + entry.id;
     return com::S_OK;
   }
+  HRESULT Wrap(const IID& riid, int32_t start, ANY_ENTRY& entry) override {
+    com::ComPtr<com::IUnknown> object;
+    if (HRESULT hr = com::makeObject<Counter>(start)->QueryInterface(riid, object.putVoid()); hr < 0)
+      return hr;
+    entry.iid = riid;
+    entry.object = std::move(object);
+    return com::S_OK;
+  }
+  HRESULT Unwrap(const ANY_ENTRY& entry, int32_t& total) override {
+    // The object comes back as the interface its IID names: ICounter's pointer is an ICounter*.
+    if (entry.iid != ICounter::kIid || !entry.object) return com::E_INVALIDARG;
+    const auto* counter =
+        dynamic_cast<Counter*>(static_cast<ICounter*>(static_cast<void*>(entry.object.get())));
+    if (counter == nullptr) return com::E_INVALIDARG;
+    total = counter->total();
+    return com::S_OK;
+  }
 };
 
 std::vector<uint8_t> fromHex(const std::string& hex) {

@@ -265,6 +265,30 @@ TEST_F(DcomObjectsSlowPing, ActivationOfAClassNobodyRegisteredFails) {
   EXPECT_FALSE(made);
 }
 
+// [iid_is] on a structure field: the object travels as the interface the IID field names, both ways.
+TEST_F(DcomObjectsSlowPing, AStructureCarriesAnInterfacePointerOfTheInterfaceItsIidFieldNames) {
+  ANY_ENTRY entry;
+  ASSERT_EQ(factory_->Wrap(ICounter::kIid, 40, entry), com::S_OK);
+  EXPECT_EQ(entry.iid, ICounter::kIid);
+  ASSERT_TRUE(entry.object);
+  auto* counter = static_cast<ICounter*>(static_cast<void*>(entry.object.get()));  // the IID's interface
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(2, total), com::S_OK);
+  EXPECT_EQ(total, 42);
+  EXPECT_EQ(factory_->Unwrap(entry, total), com::S_OK);  // back to its server as itself
+  EXPECT_EQ(total, 42);
+
+  ANY_ENTRY unknown;
+  ASSERT_EQ(factory_->Wrap(com::IUnknown::kIid, 7, unknown), com::S_OK);
+  ASSERT_TRUE(unknown.object);
+  EXPECT_TRUE(unknown.object.as<ICounter>());                      // a remote QueryInterface
+  EXPECT_EQ(factory_->Unwrap(unknown, total), com::E_INVALIDARG);  // not the IID Unwrap wants
+  EXPECT_EQ(live(), 2);
+  entry = {};
+  unknown = {};
+  EXPECT_TRUE(liveBecomes(0));
+}
+
 // The last C++ reference to a proxy gives its references back (RemRelease), and the server's object goes.
 TEST_F(DcomObjectsSlowPing, DroppingAProxyReleasesTheObject) {
   ComPtr<ICounter> a, b;
