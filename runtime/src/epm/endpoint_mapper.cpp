@@ -1,6 +1,7 @@
 #include "midlrt/epm/endpoint_mapper.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -83,15 +84,21 @@ struct EndpointMapper::State {
   const EndpointMapperOptions options;
   mutable std::mutex mu;
   std::vector<Entry> entries;  // oldest first
+  // Lookups whose context handle holds the rest of their answer (a copy): at most options.maxOpenLookups.
+  const std::shared_ptr<std::atomic<std::size_t>> openLookups = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 namespace {
 
 // What a lookup has left to return, held by its context handle between calls.
 struct Continuation {
+  ~Continuation() {
+    if (open) --*open;
+  }
   std::vector<ept_entry_t> entries;            // ept_lookup's
   std::vector<std::shared_ptr<twr_t>> towers;  // ept_map's
   std::size_t next = 0;
+  std::shared_ptr<std::atomic<std::size_t>> open;  // the mapper's count of lookups left open, once counted
 };
 
 // Whether a registration of version `have` answers a request for `want` under ept_lookup's vers_option.
@@ -172,6 +179,10 @@ class Manager final : public epmapper_Manager {
         numEnts = 0, status = kNotRegistered;
         return;
       }
+      if (found->entries.size() > maxEnts && !keepOpen(*found)) {
+        numEnts = 0, status = kCantPerformOp;
+        return;
+      }
       handle = found;
     }
     auto& c = *static_cast<Continuation*>(handle.get());
@@ -219,6 +230,10 @@ class Manager final : public epmapper_Manager {
         numTowers = 0, status = kNotRegistered;
         return;
       }
+      if (found->towers.size() > maxTowers && !keepOpen(*found)) {
+        numTowers = 0, status = kCantPerformOp;
+        return;
+      }
       handle = found;
     }
     auto& c = *static_cast<Continuation*>(handle.get());
@@ -260,6 +275,17 @@ class Manager final : public epmapper_Manager {
   }
 
  private:
+  // Counts a lookup whose handle stays open past this call; false when options.maxOpenLookups are open
+  // already (each holds a copy of its answer, up to the whole table).
+  bool keepOpen(Continuation& c) {
+    if (state_->openLookups->fetch_add(1) >= state_->options.maxOpenLookups) {
+      --*state_->openLookups;
+      return false;
+    }
+    c.open = state_->openLookups;
+    return true;
+  }
+
   // Callers on this machine only, unless the options say otherwise.
   bool mayChange(rpc::ServerCall& call) const {
     if (state_->options.remoteRegistration) return true;

@@ -228,9 +228,38 @@ class FullEndpointMapping : public EndpointMapping {
   midlrt::epm::EndpointMapperOptions mapperOptions() override {
     midlrt::epm::EndpointMapperOptions o;
     o.maxRegistrations = 2;
+    o.maxOpenLookups = 2;
     return o;
   }
 };
+
+// Open lookups are bounded: each holds a copy of its answer, so past the limit a lookup that would stay open
+// is refused (one that fits in its reply is not), until one is read to its end or freed.
+TEST_F(FullEndpointMapping, OpenLookupsAreBounded) {
+  const std::vector<rpc::SyntaxId> ifs{Echo_ifspec};
+  midlrt::epm::registerEndpoints(
+      mapperBinding_, ifs,
+      std::vector<std::string>{"ncacn_ip_tcp:127.0.0.1[5001]", "ncacn_ip_tcp:127.0.0.1[5002]"});
+  const auto channel = mapperChannel();
+  const auto lookup = [&](rpc::ContextHandle& handle, uint32_t max) {
+    uint32_t count = 0, status = 0;
+    std::vector<ept_entry_t> entries;
+    epmapper::ept_lookup(channel, 0, nullptr, nullptr, 1, handle, max, count, entries, status);
+    return status;
+  };
+  rpc::ContextHandle a, b, c, whole;
+  ASSERT_EQ(lookup(a, 1), 0u);
+  ASSERT_EQ(lookup(b, 1), 0u);
+  EXPECT_TRUE(a && b);
+  EXPECT_EQ(lookup(c, 1), 1752u);  // EPT_S_CANT_PERFORM_OP: two are open
+  EXPECT_FALSE(c);
+  EXPECT_EQ(lookup(whole, 2), 0u);  // fits in one reply: never open
+  EXPECT_FALSE(whole);
+  ASSERT_EQ(lookup(a, 1), 0u);  // read to its end: closed
+  EXPECT_FALSE(a);
+  EXPECT_EQ(lookup(c, 1), 0u);
+  EXPECT_TRUE(c);
+}
 
 // Bounded: a full table refuses more (EPT_S_CANT_PERFORM_OP) and a malformed tower is an invalid entry
 // (EPT_S_INVALID_ENTRY); the mapper keeps serving.

@@ -35,6 +35,10 @@ struct Registration {
 struct EndpointMapperOptions {
   /// The most registrations kept; ept_insert beyond it fails with EPT_S_CANT_PERFORM_OP.
   std::size_t maxRegistrations = 4096;
+  /// The most lookups (ept_lookup, ept_map) left open at once, each holding the rest of its answer until its
+  /// client reads it, frees its handle or goes; a new one that does not fit in its first reply fails with
+  /// EPT_S_CANT_PERFORM_OP beyond it.
+  std::size_t maxOpenLookups = 64;
   /// Accept ept_insert, ept_delete and ept_mgmt_delete from other hosts. Off (the default), only callers
   /// on this machine may change the table (ncalrpc, in-process, or TCP from a loopback address), as
   /// Windows allows; others get ERROR_ACCESS_DENIED.
