@@ -7,11 +7,13 @@
 #include <utility>
 
 #include <midlrt/idl/dcom.h>
+#include <midlrt/idl/unknwn.h>
 
 #include "midlrt/com/guid.h"
 #include "midlrt/com/objref.h"
 #include "midlrt/com/status.h"
 #include "midlrt/dcom/exporter.h"
+#include "midlrt/dcom/marshal.h"
 #include "midlrt/ndr/error.h"
 #include "midlrt/ndr/pickle.h"
 #include "midlrt/rpc/binding.h"
@@ -142,18 +144,64 @@ struct Activator::State {
 namespace {
 
 // What every activator here answers alike: opnums 0 to 2 are Windows' own and never on the wire
-// (3.1.2.5.2.3), and class objects are not remoted (midlrt's IClassFactory is [local]).
+// (3.1.2.5.2.3).
 class ActivatorBase : public IRemoteSCMActivator_Manager {
  public:
   void Opnum0NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
   void Opnum1NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
   void Opnum2NotUsedOnWire(rpc::ServerCall&) override { throw rpc::RpcError(rpc::status::kOpRangeError); }
+};
 
-  HRESULT RemoteGetClassObject(rpc::ServerCall&, const ORPCTHIS&, ORPCTHAT& that, const MInterfacePointer*,
-                               std::unique_ptr<MInterfacePointer>&) override {
-    that = ORPCTHAT{};
-    return com::E_NOTIMPL;
+// The InstantiationInfoData of an activation request: the class and the interfaces asked for.
+InstantiationInfoData readRequest(const MInterfacePointer& in) {
+  const com::CustomObjRef request = com::decodeCustomObjRef(in.abData);
+  if (request.clsid != kClsidActivationPropertiesIn)
+    ndr::Decoder::fail("activation properties of class " + request.clsid.toString() +
+                       ", not CLSID_ActivationPropertiesIn");
+  const Properties properties = readProperties(request.data);
+  const auto instantiation = properties.find(kClsidInstantiationInfo);
+  if (instantiation.empty()) ndr::Decoder::fail("activation properties without InstantiationInfoData");
+  InstantiationInfoData what = InstantiationInfoData_Decode(instantiation.data(), instantiation.size());
+  if (!what.pIID) ndr::Decoder::fail("activation properties: InstantiationInfoData asks for no interface");
+  // The protocol sequences the client can use (ScmRequestInfoData) are not checked: every exporter here
+  // answers ncacn_ip_tcp, which every DCOM client speaks.
+  return what;
+}
+
+// Makes an object with `factory`: its HRESULT, or what the factory threw as one.
+com::HRESULT makeWith(const ClassFactory& factory, com::ComPtr<com::IUnknown>& object) {
+  com::HRESULT made = com::E_FAIL;
+  try {
+    made = factory(object);
+  } catch (const std::bad_alloc&) {
+    made = com::E_OUTOFMEMORY;
+  } catch (const std::exception&) {
+    made = com::E_FAIL;
   }
+  if (made >= 0 && !object) made = com::E_FAIL;
+  if (made < 0) object = nullptr;
+  return made;
+}
+
+// The class object of a registered class (CoRegisterClassObject's IClassFactory): each CreateInstance makes
+// an object with the class's factory. LockServer is answered S_OK and changes nothing: a server here lives
+// as long as its application keeps it, not by the locks of its clients.
+class ClassObject final : public com::ComObject<IClassFactory> {
+ public:
+  explicit ClassObject(ClassFactory factory) : factory_(std::move(factory)) {}
+
+  HRESULT CreateInstance(IUnknown* outer, const IID& riid, void*& ppv) override {
+    ppv = nullptr;
+    if (outer != nullptr) return com::CLASS_E_NOAGGREGATION;
+    com::ComPtr<com::IUnknown> object;
+    const com::HRESULT made = makeWith(factory_, object);
+    if (made < 0) return made;
+    return object->QueryInterface(riid, &ppv);
+  }
+  HRESULT LockServer(BOOL) override { return com::S_OK; }
+
+ private:
+  const ClassFactory factory_;
 };
 
 class ActivatorManager final : public ActivatorBase {
@@ -166,42 +214,44 @@ class ActivatorManager final : public ActivatorBase {
     that = ORPCTHAT{};
     if (outer != nullptr) return com::CLASS_E_NOAGGREGATION;
     if (in == nullptr) return com::E_INVALIDARG;
-    const com::CustomObjRef request = com::decodeCustomObjRef(in->abData);
-    if (request.clsid != kClsidActivationPropertiesIn)
-      ndr::Decoder::fail("activation properties of class " + request.clsid.toString() +
-                         ", not CLSID_ActivationPropertiesIn");
-    const Properties properties = readProperties(request.data);
-    const auto instantiation = properties.find(kClsidInstantiationInfo);
-    if (instantiation.empty()) ndr::Decoder::fail("activation properties without InstantiationInfoData");
-    const InstantiationInfoData what =
-        InstantiationInfoData_Decode(instantiation.data(), instantiation.size());
-    if (!what.pIID) ndr::Decoder::fail("activation properties: InstantiationInfoData asks for no interface");
-    // The protocol sequences the client can use (ScmRequestInfoData) are not checked: every exporter
-    // here answers ncacn_ip_tcp, which every DCOM client speaks.
-
+    const InstantiationInfoData what = readRequest(*in);
     std::shared_lock<std::shared_mutex> lock(state_->mu);
     if (state_->exporter == nullptr) return com::CO_E_SERVER_STOPPING;
     const auto cls = state_->classes.find(what.classId);
     if (cls == state_->classes.end()) return com::REGDB_E_CLASSNOTREG;
     com::ComPtr<com::IUnknown> object;
-    com::HRESULT made = com::E_FAIL;
-    try {
-      made = cls->second(object);
-    } catch (const std::bad_alloc&) {
-      made = com::E_OUTOFMEMORY;
-    } catch (const std::exception&) {
-      made = com::E_FAIL;
-    }
+    const com::HRESULT made = makeWith(cls->second, object);
     if (made < 0) return made;
-    if (!object) return com::E_FAIL;
+    return reply(object, *what.pIID, out);
+  }
 
+  // The class object, as RemoteCreateInstance answers a new object (3.1.2.5.2.3.3): each call makes a new
+  // one, which the client releases like any object.
+  HRESULT RemoteGetClassObject(rpc::ServerCall&, const ORPCTHIS&, ORPCTHAT& that, const MInterfacePointer* in,
+                               std::unique_ptr<MInterfacePointer>& out) override {
+    that = ORPCTHAT{};
+    if (in == nullptr) return com::E_INVALIDARG;
+    const InstantiationInfoData what = readRequest(*in);
+    std::shared_lock<std::shared_mutex> lock(state_->mu);
+    if (state_->exporter == nullptr) return com::CO_E_SERVER_STOPPING;
+    const auto cls = state_->classes.find(what.classId);
+    if (cls == state_->classes.end()) return com::REGDB_E_CLASSNOTREG;
+    return reply(com::makeObject<ClassObject>(cls->second).as<com::IUnknown>(), *what.pIID, out);
+  }
+
+ private:
+  // Exports the interfaces `iids` of `object` and answers them (PropsOutInfo) with where the exporter is
+  // (ScmReplyInfoData): S_OK when the object has them all, CO_S_NOTALLINTERFACES when it has some,
+  // E_NOINTERFACE when it has none. Called with the state's lock held.
+  HRESULT reply(const com::ComPtr<com::IUnknown>& object, const std::vector<IID>& iids,
+                std::unique_ptr<MInterfacePointer>& out) {
     PropsOutInfo results;
-    results.cIfs = static_cast<DWORD>(what.pIID->size());
-    results.piid = std::make_unique<std::vector<IID>>(*what.pIID);
+    results.cIfs = static_cast<DWORD>(iids.size());
+    results.piid = std::make_unique<std::vector<IID>>(iids);
     results.phresults = std::make_unique<std::vector<HRESULT>>();
     results.ppIntfData = std::make_unique<std::vector<std::unique_ptr<MInterfacePointer>>>();
     std::size_t found = 0;
-    for (const IID& iid : *what.pIID) {
+    for (const IID& iid : iids) {
       com::ObjRef ref;
       const com::HRESULT hr = state_->exporter->marshalInterface(object.get(), iid, 1, ref);
       results.phresults->push_back(hr);
@@ -217,24 +267,23 @@ class ActivatorManager final : public ActivatorBase {
     }
     if (found == 0) return com::E_NOINTERFACE;
 
-    ScmReplyInfoData reply;
-    reply.remoteReply = std::make_unique<customREMOTE_REPLY_SCM_INFO>();
-    reply.remoteReply->Oxid = state_->exporter->oxid();
+    ScmReplyInfoData scm;
+    scm.remoteReply = std::make_unique<customREMOTE_REPLY_SCM_INFO>();
+    scm.remoteReply->Oxid = state_->exporter->oxid();
     const com::PackedDualStringArray bindings = com::pack(state_->exporter->bindings());
-    reply.remoteReply->pdsaOxidBindings = std::make_unique<DUALSTRINGARRAY>(DUALSTRINGARRAY{
+    scm.remoteReply->pdsaOxidBindings = std::make_unique<DUALSTRINGARRAY>(DUALSTRINGARRAY{
         static_cast<uint16_t>(bindings.entries.size()), bindings.securityOffset, bindings.entries});
-    reply.remoteReply->ipidRemUnknown = state_->exporter->remUnknownIpid();
-    reply.remoteReply->authnHint = kAuthnLevelNone;
-    reply.remoteReply->serverVersion = kComVersion;
+    scm.remoteReply->ipidRemUnknown = state_->exporter->remUnknownIpid();
+    scm.remoteReply->authnHint = kAuthnLevelNone;
+    scm.remoteReply->serverVersion = kComVersion;
 
     // PropsOutInfo first, then ScmReplyInfoData: the order Windows answers in, which impacket relies on.
     out = customObjRef(kIidActivationPropertiesOut, kClsidActivationPropertiesOut,
                        writeProperties({{kClsidPropsOutInfo, PropsOutInfo_Encode(results)},
-                                        {kClsidScmReplyInfo, ScmReplyInfoData_Encode(reply)}}));
-    return found == what.pIID->size() ? com::S_OK : com::CO_S_NOTALLINTERFACES;
+                                        {kClsidScmReplyInfo, ScmReplyInfoData_Encode(scm)}}));
+    return found == iids.size() ? com::S_OK : com::CO_S_NOTALLINTERFACES;
   }
 
- private:
   std::shared_ptr<Activator::State> state_;
 };
 
@@ -274,29 +323,40 @@ class ForwardingManager final : public ActivatorBase {
   HRESULT RemoteCreateInstance(rpc::ServerCall&, const ORPCTHIS& orpcThis, ORPCTHAT& that,
                                const MInterfacePointer* outer, const MInterfacePointer* in,
                                std::unique_ptr<MInterfacePointer>& out) override {
+    return forward(in, that, out, [&](const std::shared_ptr<rpc::Channel>& server) {
+      return IRemoteSCMActivator::RemoteCreateInstance(server, orpcThis, that, outer, in, out);
+    });
+  }
+
+  HRESULT RemoteGetClassObject(rpc::ServerCall&, const ORPCTHIS& orpcThis, ORPCTHAT& that,
+                               const MInterfacePointer* in,
+                               std::unique_ptr<MInterfacePointer>& out) override {
+    return forward(in, that, out, [&](const std::shared_ptr<rpc::Channel>& server) {
+      return IRemoteSCMActivator::RemoteGetClassObject(server, orpcThis, that, in, out);
+    });
+  }
+
+ private:
+  // Passes a request on to the activator of the server registered for its class (`call` makes the same
+  // call there), and its answer back.
+  template <class Call>
+  HRESULT forward(const MInterfacePointer* in, ORPCTHAT& that, std::unique_ptr<MInterfacePointer>& out,
+                  Call call) {
     that = ORPCTHAT{};
     if (in == nullptr) return com::E_INVALIDARG;
-    // The class is all this activator reads; the server that makes it checks the rest.
-    const com::CustomObjRef request = com::decodeCustomObjRef(in->abData);
-    const Properties properties = readProperties(request.data);
-    const auto instantiation = properties.find(kClsidInstantiationInfo);
-    if (instantiation.empty()) ndr::Decoder::fail("activation properties without InstantiationInfoData");
-    const InstantiationInfoData what =
-        InstantiationInfoData_Decode(instantiation.data(), instantiation.size());
-    const std::optional<std::string> at = locate_(what.classId);
+    // The class is all this activator needs; the server that makes it checks the rest.
+    const std::optional<std::string> at = locate_(readRequest(*in).classId);
     if (!at) return com::REGDB_E_CLASSNOTREG;
     try {
       rpc::ChannelOptions options;
       options.defaultTimeout = std::chrono::seconds(30);
-      return IRemoteSCMActivator::RemoteCreateInstance(rpc::Channel::create(*at, options), orpcThis, that,
-                                                       outer, in, out);
+      return call(rpc::Channel::create(*at, options));
     } catch (const rpc::RpcError& e) {
       out.reset();
       return com::hresultFromStatus(e.status());
     }
   }
 
- private:
   const ClassLocator locate_;
 };
 
@@ -335,8 +395,12 @@ std::vector<std::uint8_t> requestProperties(const com::CLSID& clsid, std::span<c
 
 }  // namespace
 
-com::HRESULT createInstance(const std::string& server, const com::CLSID& clsid,
-                            std::span<QueryResult> results) {
+namespace {
+
+// Asks the activator at `server` for a new object of class `clsid` (RemoteCreateInstance) or for the class
+// object (RemoteGetClassObject), with the interfaces `results` name; unmarshals what it answers into them.
+com::HRESULT activate(const std::string& server, const com::CLSID& clsid, std::span<QueryResult> results,
+                      bool classObject) {
   for (QueryResult& r : results) r.object = nullptr, r.hr = com::E_NOINTERFACE;
   if (results.empty()) return com::E_INVALIDARG;
   rpc::StringBinding binding = rpc::StringBinding::parse(server);
@@ -354,7 +418,9 @@ com::HRESULT createInstance(const std::string& server, const com::CLSID& clsid,
     request.ulCntData = static_cast<std::uint32_t>(request.abData.size());
     std::unique_ptr<MInterfacePointer> reply;
     const HRESULT hr =
-        IRemoteSCMActivator::RemoteCreateInstance(channel, orpcThis, orpcThat, nullptr, &request, reply);
+        classObject ? IRemoteSCMActivator::RemoteGetClassObject(channel, orpcThis, orpcThat, &request, reply)
+                    : IRemoteSCMActivator::RemoteCreateInstance(channel, orpcThis, orpcThat, nullptr,
+                                                                &request, reply);
     if (hr < 0) return hr;
     if (!reply) return com::RPC_E_INVALID_OBJECT;
 
@@ -378,7 +444,11 @@ com::HRESULT createInstance(const std::string& server, const com::CLSID& clsid,
       const auto& pointer = (*out.ppIntfData)[i];
       if (results[i].hr < 0) continue;
       if (!pointer) ndr::Decoder::fail("an activation reply without the interface pointer it succeeded with");
-      const com::ComPtr<com::IUnknown> object = unmarshalObjRef(com::decodeObjRef(pointer->abData), nullptr);
+      // A class object's proxy is this library's own (which also links IClassFactory's proxy in).
+      const ProxyFactory proxy = results[i].iid == IClassFactory::kIid
+                                     ? proxyOf<IClassFactory, &IClassFactory_createProxy>
+                                     : nullptr;
+      const com::ComPtr<com::IUnknown> object = unmarshalObjRef(com::decodeObjRef(pointer->abData), proxy);
       results[i].hr = object->QueryInterface(results[i].iid, results[i].object.putVoid());
     }
     return hr;
@@ -387,6 +457,24 @@ com::HRESULT createInstance(const std::string& server, const com::CLSID& clsid,
   } catch (const ndr::NdrError&) {
     return com::RPC_E_INVALID_OBJECT;
   }
+}
+
+}  // namespace
+
+com::HRESULT createInstance(const std::string& server, const com::CLSID& clsid,
+                            std::span<QueryResult> results) {
+  return activate(server, clsid, results, false);
+}
+
+com::HRESULT getClassObject(const std::string& server, const com::CLSID& clsid, const com::IID& iid,
+                            com::ComPtr<com::IUnknown>& out) {
+  QueryResult r{iid, nullptr, com::E_NOINTERFACE};
+  out = nullptr;
+  const com::HRESULT hr = activate(server, clsid, std::span<QueryResult>(&r, 1), true);
+  if (hr < 0) return hr;
+  if (r.hr < 0) return r.hr;
+  out = std::move(r.object);
+  return hr;
 }
 
 }  // namespace midlrt::dcom

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <midlrt/idl/dcom.h>
+#include <midlrt/idl/unknwn.h>
 
 #include "exporter_state.h"
 #include "midlrt/rpc/binding.h"
@@ -398,6 +399,8 @@ ObjectExporter::ObjectExporter(rpc::Server& server, std::shared_ptr<com::ObjectT
   state_->objects->add(state_->remUnknownIpid, com::makeObject<RemUnknown>(state_));
   IRemUnknown_register(server, state_->objects);
   IRemUnknown2_register(server, state_->objects);
+  // Class objects are exported like any object (an Activator's, or one an application marshals).
+  IClassFactory_register(server, state_->objects);
   if (options.serveResolver) IObjectExporter_register(server, std::make_shared<Resolver>(state_));
   {
     std::lock_guard<std::mutex> lock(gRegistryMu);

@@ -256,6 +256,68 @@ TEST_F(DcomObjectsSlowPing, TheMachineActivatorPassesRequestsOnToTheServerOfTheC
   machine.shutdown();
 }
 
+// The class object (RemoteGetClassObject, CoGetClassObject): an IClassFactory proxy whose CreateInstance
+// (its [call_as] RemoteCreateInstance on the wire) makes a new object of the class on the server each time.
+TEST_F(DcomObjectsSlowPing, AClassObjectMakesObjectsOfItsClassOnTheServer) {
+  ComPtr<IClassFactory> classObject;
+  ASSERT_EQ(midlrt::dcom::getClassObject(binding_, CLSID_Factory, classObject), com::S_OK);
+  ASSERT_TRUE(classObject);
+  EXPECT_NE(com::ProxyBase::find(classObject.get()), nullptr);
+  ComPtr<IFactory> one;
+  ComPtr<IFactory> two;
+  ASSERT_EQ(classObject->CreateInstance(nullptr, IFactory::kIid, *one.putVoid()), com::S_OK);
+  ASSERT_EQ(classObject->CreateInstance(nullptr, IFactory::kIid, *two.putVoid()), com::S_OK);
+  ASSERT_TRUE(one && two);
+  EXPECT_NE(com::ProxyBase::find(one.get())->object(), com::ProxyBase::find(two.get())->object());
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(two->CreateCounter(9, counter), com::S_OK);
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(1, total), com::S_OK);
+  EXPECT_EQ(total, 10);
+  EXPECT_EQ(classObject->LockServer(1), com::S_OK);
+  EXPECT_EQ(classObject->LockServer(0), com::S_OK);
+
+  // An interface the class's objects lack; aggregation, which a remote class object cannot do.
+  void* none = reinterpret_cast<void*>(1);
+  EXPECT_EQ(classObject->CreateInstance(nullptr, ISink::kIid, none), com::E_NOINTERFACE);
+  EXPECT_EQ(none, nullptr);
+  EXPECT_EQ(classObject->CreateInstance(classObject.get(), IFactory::kIid, none), com::CLASS_E_NOAGGREGATION);
+  EXPECT_EQ(live(), 1);
+  counter.reset();
+  EXPECT_TRUE(liveBecomes(0));
+
+  // A class nobody registered; a class object asked for an interface it lacks.
+  EXPECT_EQ(midlrt::dcom::getClassObject(binding_, CLSID_Nowhere, classObject), com::REGDB_E_CLASSNOTREG);
+  EXPECT_FALSE(classObject);
+  ComPtr<com::IUnknown> asSink;
+  EXPECT_EQ(midlrt::dcom::getClassObject(binding_, CLSID_Factory, ISink::kIid, asSink), com::E_NOINTERFACE);
+}
+
+// The machine's activator passes RemoteGetClassObject on too.
+TEST_F(DcomObjectsSlowPing, TheMachineActivatorPassesClassObjectRequestsOn) {
+  midlrt::rpc::Server machine;
+  midlrt::epm::EndpointMapper mapper(machine);
+  midlrt::dcom::MachineActivator activator(machine, [&mapper](const com::CLSID& clsid) {
+    std::optional<std::string> at;
+    if (auto b = mapper.find(midlrt::dcom::activatorInterface(), clsid)) at = b->toString();
+    return at;
+  });
+  const std::string rpcss = machine.listen("ncacn_ip_tcp:127.0.0.1");
+  mapper.add({midlrt::dcom::activatorInterface(), CLSID_Factory, midlrt::rpc::StringBinding::parse(binding_),
+              "coclass Factory"});
+  ComPtr<IClassFactory> classObject;
+  ASSERT_EQ(midlrt::dcom::getClassObject(rpcss, CLSID_Factory, classObject), com::S_OK);
+  ComPtr<IFactory> made;
+  ASSERT_EQ(classObject->CreateInstance(nullptr, IFactory::kIid, *made.putVoid()), com::S_OK);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(made->CreateCounter(2, counter), com::S_OK);
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(3, total), com::S_OK);
+  EXPECT_EQ(total, 5);
+  EXPECT_EQ(midlrt::dcom::getClassObject(rpcss, CLSID_Nowhere, classObject), com::REGDB_E_CLASSNOTREG);
+  machine.shutdown();
+}
+
 TEST_F(DcomObjectsSlowPing, ActivationOfAClassNobodyRegisteredFails) {
   ComPtr<IFactory> made;
   EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Nowhere, made), com::REGDB_E_CLASSNOTREG);

@@ -6,8 +6,10 @@ impacket's own classes do the DCOM parts, unmodified: dcomrt.DCOMConnection conn
 CoCreateInstanceEx(CLSID_Factory, IID_IFactory) sends IRemoteSCMActivator::RemoteCreateInstance with its
 activation properties and reads the server's (PropsOutInfo, ScmReplyInfoData), RemQueryInterface asks the
 object for INotifier, INTERFACE.request calls IFactory::CreateCounter, whose returned OBJREF becomes an
-INTERFACE whose ICounter::Add it calls, and RemRelease gives both back: the server's counter goes. The
-method parameters are impacket NDR classes (dcom_objects_impacket.py).
+INTERFACE whose ICounter::Add it calls, and RemRelease gives both back: the server's counter goes. Then
+IRemoteSCMActivator.RemoteGetClassObject gets the class's IClassFactory, whose RemoteCreateInstance makes
+another IFactory. The method parameters are impacket NDR classes (dcom_objects_impacket.py, and
+IClassFactory's here).
 
 Port 135: DCOMConnection reaches the activator at its target; a target with a port ("127.0.0.1[port]")
 gets through activation, but impacket then files its connection under the target as given and looks it up
@@ -28,7 +30,8 @@ import sys
 import tempfile
 import time
 
-from impacket.dcerpc.v5 import dcomrt
+from impacket.dcerpc.v5 import dcomrt, transport
+from impacket.dcerpc.v5.dtypes import ULONG
 from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_NONE
 from impacket.uuid import string_to_bin, uuidtup_to_bin
 
@@ -40,6 +43,16 @@ from dcom_objects_impacket import ICOUNTER, IFACTORY, Add, CreateCounter, Live  
 
 CLSID_FACTORY = "6a0f5c1e-2d3b-4c4d-8e5f-9a0b1c2d3e10"
 INOTIFIER = ("6a0f5c1e-2d3b-4c4d-8e5f-9a0b1c2d3e04", "0.0")
+
+
+class RemoteCreateInstance(dcomrt.DCOMCALL):
+    """IClassFactory::RemoteCreateInstance, the [call_as] form of CreateInstance (opnum 3)."""
+    opnum = 3
+    structure = (("riid", dcomrt.IID),)
+
+
+class RemoteCreateInstanceResponse(dcomrt.DCOMANSWER):
+    structure = (("ppvObject", dcomrt.PMInterfacePointer), ("hr", ULONG))
 
 
 def live(factory):
@@ -76,26 +89,69 @@ def run():
         check(live(factory) == 0, "the server's counter went with its last reference")
         notifier.RemRelease()
         factory.RemRelease()
+        class_object(dcom, factory.get_oxid())
         return factory.get_oxid()
     finally:
         dcom.disconnect()
 
 
+def class_object(dcom, oxid):
+    """impacket's IRemoteSCMActivator.RemoteGetClassObject gets the class object, whose
+    IClassFactory::RemoteCreateInstance makes a new IFactory; that factory's counter works, and both go."""
+    # A connection of its own: impacket binds the activator interface again for each request, and a second
+    # bind on one connection is a protocol error to midlrt (as to Samba).
+    rpc = transport.DCERPCTransportFactory("ncacn_ip_tcp:127.0.0.1[135]").get_dce_rpc()
+    rpc.connect()
+    scm = dcomrt.IRemoteSCMActivator(rpc)
+    factory_class = scm.RemoteGetClassObject(string_to_bin(CLSID_FACTORY), dcomrt.IID_IClassFactory)
+    check(factory_class.get_oxid() == oxid, "RemoteGetClassObject gives a class object of the same exporter")
+    req = RemoteCreateInstance()
+    req["riid"] = uuidtup_to_bin(IFACTORY)
+    resp = factory_class.request(req, dcomrt.IID_IClassFactory, factory_class.get_iPid())
+    check(u32(resp["hr"]) == 0, "IClassFactory::RemoteCreateInstance(IID_IFactory) is S_OK")
+    factory = dcomrt.INTERFACE(factory_class.get_cinstance(), b"".join(resp["ppvObject"]["abData"]),
+                               factory_class.get_ipidRemUnknown(), target=factory_class.get_target())
+    check(factory.get_iPid() != factory_class.get_iPid(), "the new object has an IPID of its own")
+    req = CreateCounter()
+    req["start"] = 1
+    resp = factory.request(req, uuidtup_to_bin(IFACTORY), factory.get_iPid())
+    counter = dcomrt.INTERFACE(factory.get_cinstance(), b"".join(resp["counter"]["abData"]),
+                               factory.get_ipidRemUnknown(), target=factory.get_target())
+    req = Add()
+    req["n"] = 2
+    check(counter.request(req, uuidtup_to_bin(ICOUNTER), counter.get_iPid())["total"] == 3,
+          "the counter of the class object's new factory adds: 1 + 2 = 3")
+    dcomrt.IRemUnknown2(counter).RemRelease()
+    deadline = time.time() + 5
+    while live(factory) != 0 and time.time() < deadline:
+        time.sleep(0.05)
+    check(live(factory) == 0, "its counter went with its last reference")
+    dcomrt.IRemUnknown2(factory).RemRelease()
+    factory_class.RemRelease()
+    rpc.disconnect()
+
+
 def dissected_activation(path, oxid):
-    """tshark reads the activation reply as Windows' (ISystemActivator): the properties, the OBJREF in
-    PropsOutInfo and ScmReplyInfoData name the exporter impacket called."""
-    fields = subprocess.run(
+    """tshark reads both activation replies as Windows' (ISystemActivator: RemoteCreateInstance, opnum 4,
+    and RemoteGetClassObject, opnum 3): the properties, the OBJREF in PropsOutInfo and ScmReplyInfoData
+    name the exporter impacket called."""
+    lines = subprocess.run(
         ["tshark", "-r", path, "-d", "tcp.port==135,dcerpc", "-Y", "isystemactivator && dcerpc.pkt_type==2",
-         "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "isystemactivator.customhdr.clsid",
-         "-e", "dcom.objref.flags", "-e", "dcom.oxid", "-e", "isystemactivator.properties.scmresp.oxid"],
-        capture_output=True, text=True, check=True).stdout.split()
-    check(len(fields) == 4, "tshark dissects one activation reply: %s" % fields)
-    clsids, flags, oxids, scm_oxid = fields
-    check(clsids == "00000339-0000-0000-c000-000000000046,000001b6-0000-0000-c000-000000000046",
-          "its properties are PropsOutInfo and ScmReplyInfoData")
-    check(flags == "0x00000004,0x00000001", "a custom OBJREF (the properties) holding a standard one")
-    check(int(oxids, 16) == oxid and int(scm_oxid, 16) == oxid,
-          "the standard OBJREF and ScmReplyInfoData name the exporter's OXID %#x" % oxid)
+         "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "dcerpc.opnum",
+         "-e", "isystemactivator.customhdr.clsid", "-e", "dcom.objref.flags", "-e", "dcom.oxid",
+         "-e", "isystemactivator.properties.scmresp.oxid"],
+        capture_output=True, text=True, check=True).stdout.splitlines()
+    replies = [line.split("\t") for line in lines]
+    check(sorted(r[0] for r in replies) == ["3", "4"],
+          "tshark dissects two activation replies, RemoteGetClassObject's and RemoteCreateInstance's: %s"
+          % [r[0] for r in replies])
+    for opnum, clsids, flags, oxids, scm_oxid in replies:
+        check(clsids == "00000339-0000-0000-c000-000000000046,000001b6-0000-0000-c000-000000000046",
+              "opnum %s: its properties are PropsOutInfo and ScmReplyInfoData" % opnum)
+        check(flags == "0x00000004,0x00000001", "opnum %s: a custom OBJREF (the properties) holding a standard one"
+              % opnum)
+        check(int(oxids, 16) == oxid and int(scm_oxid, 16) == oxid,
+              "opnum %s: the standard OBJREF and ScmReplyInfoData name the exporter's OXID %#x" % (opnum, oxid))
 
 
 def in_private_network():

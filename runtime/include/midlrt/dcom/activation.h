@@ -34,9 +34,10 @@ using ClassFactory = std::function<com::HRESULT(com::ComPtr<com::IUnknown>& obje
 /// through `exporter`, whose endpoints and OXID the reply names. RemoteCreateInstance makes one object per
 /// request and answers every interface asked for: S_OK when it has them all, CO_S_NOTALLINTERFACES when it
 /// has some, E_NOINTERFACE (and the object is released) when it has none; REGDB_E_CLASSNOTREG for a class
-/// nobody registered, CLASS_E_NOAGGREGATION when asked to aggregate. RemoteGetClassObject answers
-/// E_NOTIMPL: class objects are not remoted (midlrt's IClassFactory is [local]). Malformed activation
-/// properties fault the call (rpc_x_bad_stub_data). Thread-safe.
+/// nobody registered, CLASS_E_NOAGGREGATION when asked to aggregate. RemoteGetClassObject answers the
+/// same way with a new class object (IClassFactory) whose CreateInstance makes objects with the class's
+/// factory; its LockServer changes nothing (the application decides how long its server runs). Malformed
+/// activation properties fault the call (rpc_x_bad_stub_data). Thread-safe.
 class Activator {
  public:
   /// Serves IRemoteSCMActivator on `server`. `exporter` must outlive the activator; once the activator is
@@ -79,8 +80,8 @@ using ClassLocator = std::function<std::optional<std::string>(const com::CLSID& 
 /// no objects itself, but passes each RemoteCreateInstance on to the activator of the server `locate`
 /// names for the class asked for, and that server's answer back, so that a client needs only the host.
 /// The answer names the server's own endpoints: the client then talks to the server directly.
-/// REGDB_E_CLASSNOTREG for a class nobody registered; the RPC HRESULT of a registered server that cannot be
-/// reached (RPC_S_SERVER_UNAVAILABLE's); RemoteGetClassObject answers E_NOTIMPL, as the servers' own do.
+/// RemoteGetClassObject is passed on the same way. REGDB_E_CLASSNOTREG for a class nobody registered; the
+/// RPC HRESULT of a registered server that cannot be reached (RPC_S_SERVER_UNAVAILABLE's).
 class MachineActivator {
  public:
   /// Serves IRemoteSCMActivator on `server`.
@@ -116,6 +117,23 @@ com::HRESULT createInstance(const std::string& server, const com::CLSID& clsid, 
   if (hr < 0) return hr;
   if (r.hr < 0) return r.hr;
   return r.object->QueryInterface(I::kIid, out.putVoid());
+}
+
+/// Asks the activator at `server` (as createInstance does) for the class object of `clsid`
+/// (CoGetClassObject with CLSCTX_REMOTE_SERVER): a proxy for its interface `iid`, usually IClassFactory,
+/// whose CreateInstance makes objects of the class on that server. Each call gets a class object of its
+/// own. Returns the activation's HRESULT (REGDB_E_CLASSNOTREG, E_NOINTERFACE...) or an RPC HRESULT.
+com::HRESULT getClassObject(const std::string& server, const com::CLSID& clsid, const com::IID& iid,
+                            com::ComPtr<com::IUnknown>& out);
+
+/// getClassObject of interface I (IClassFactory, from <midlrt/idl/unknwn.h>).
+template <class I>
+com::HRESULT getClassObject(const std::string& server, const com::CLSID& clsid, com::ComPtr<I>& out) {
+  com::ComPtr<com::IUnknown> object;
+  out = nullptr;
+  const com::HRESULT hr = getClassObject(server, clsid, I::kIid, object);
+  if (hr < 0) return hr;
+  return object->QueryInterface(I::kIid, out.putVoid());
 }
 
 }  // namespace midlrt::dcom

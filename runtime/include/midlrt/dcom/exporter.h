@@ -47,13 +47,14 @@ struct ExporterOptions {
   std::size_t maxExportedObjects = 65536;
 };
 
-/// A server's object exporter. It serves IRemUnknown and IRemUnknown2 on the server it is made for, and
-/// puts each interface it exports into the ObjectTable that the server's generated stubs find objects in,
-/// under that interface's IPID: a client calls interface I of an exported object through a proxy for I
-/// whose object UUID is the IPID. An IPID lives while clients hold references on it and ping its object;
-/// the object lives while one of its IPIDs does (or while the application keeps it in the table under a
-/// name of its own). The oldest exporter of a process is the one generated code marshals interface pointers
-/// with; an OBJREF naming any exporter of the process unmarshals to the object itself. Thread-safe.
+/// A server's object exporter. It serves IRemUnknown and IRemUnknown2 on the server it is made for (and
+/// IClassFactory, for the class objects it exports), and puts each interface it exports into the ObjectTable
+/// that the server's generated stubs find objects in, under that interface's IPID: a client calls interface I
+/// of an exported object through a proxy for I whose object UUID is the IPID. An IPID lives while clients
+/// hold references on it and ping its object; the object lives while one of its IPIDs does (or while the
+/// application keeps it in the table under a name of its own). The oldest exporter of a process is the one
+/// generated code marshals interface pointers with; an OBJREF naming any exporter of the process unmarshals
+/// to the object itself. Thread-safe.
 class ObjectExporter {
  public:
   /// An exporter with a new random OXID, serving IRemUnknown and IRemUnknown2 (registered on `server`) for
