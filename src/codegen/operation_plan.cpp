@@ -418,11 +418,51 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
 
 // An interface pointer: [in] I* is borrowed (I*), I** is held (ComPtr<I>&), [iid_is] void** is a reference
 // of the [iid_is] interface the caller owns (void*&). The server holds each in a ComPtr<I> (void**: a void*).
+// Through a [unique] pointer, which may be NULL, it is held as other [unique] pointers are: a
+// std::unique_ptr<ComPtr<I>> (void**: of ComPtr<IUnknown>, holding the [iid_is] interface).
 void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param,
                                         OperationPlan& plan) {
   using Holder = wire::InterfacePointer::Holder;
   const std::string& name = param.name;
   const std::string itf = ip.interface ? cppName(ip.interface->name) : "";
+  if (ip.throughUnique) {
+    const std::string object = ip.interface ? itf : "::midlrt::com::IUnknown";
+    const std::string held = "::midlrt::com::ComPtr<" + object + ">";
+    param.kind = ParamPlan::Kind::Optional;
+    param.type = "std::unique_ptr<" + held + ">";
+    param.valueInitialized = false;
+    param.clientDecl = param.out ? param.type + "& " + name : "const " + held + "* " + name;
+    param.managerDecl = param.clientDecl;
+    param.beginDecl = "const " + held + "* " + name;
+    param.beginArg = name + ".get()";
+    param.argument = param.out ? name : name + ".get()";
+    if (param.out) {
+      param.finishDecl = param.type + "& " + name;
+      param.finishArg = name;
+    }
+    if (marshal_) {
+      wire::InterfacePointer n;
+      n.value = "(*" + name + ")";
+      n.interface = object;
+      n.iid = ip.iidIs ? wire_.expression(ip.iidIs, kClientScope) : itf + "::kIid";
+      n.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
+      wire::InterfacePointer serverNode = n;
+      serverNode.iid = ip.iidIs ? wire_.expression(ip.iidIs, kServerScope) : n.iid;
+      auto top = [&](const wire::InterfacePointer& referent, bool raw) {
+        wire::TopPointer t;
+        t.value = name;
+        t.kind = sema::PointerKind::Unique;
+        t.pointee = held;
+        t.raw = raw;
+        t.body.push_back(referent);
+        return t;
+      };
+      param.clientWire.push_back(top(n, !param.out));
+      param.serverWire.push_back(top(serverNode, false));
+    }
+    plan.params.push_back(std::move(param));
+    return;
+  }
   const std::string held = ip.interface ? "::midlrt::com::ComPtr<" + itf + ">" : "void*";
   param.type = ip.interface ? held : "::midlrt::com::ComPtr<::midlrt::com::IUnknown>";
   if (!ip.throughReference) {  // [in] I* / [in, iid_is] void*
@@ -433,8 +473,8 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
     param.kind = ParamPlan::Kind::Reference;
     param.type = held;
     param.clientDecl = param.managerDecl = (param.out ? held + "& " : "const " + held + "& ") + name;
-    if (param.in) {
-      param.beginDecl = "const " + held + "& " + name;
+    if (param.in) {  // Begin_ sends the caller's object (void*: the [iid_is] interface, borrowed)
+      param.beginDecl = ip.interface ? "const " + held + "& " + name : "void* " + name;
       param.beginArg = name;
     }
     if (param.out) {
@@ -442,6 +482,7 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
       param.finishArg = name;
     }
     param.argument = name;
+    param.releasesReference = !ip.interface;
   }
   if (marshal_) {
     wire::InterfacePointer n;
@@ -450,9 +491,10 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
     n.iid = ip.iidIs ? wire_.expression(ip.iidIs, kClientScope) : itf + "::kIid";
     n.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
     wire::InterfacePointer clientNode = n, serverNode = n;
-    clientNode.holder = !ip.interface && ip.throughReference ? Holder::OwnedVoid
-                        : ip.throughReference                ? Holder::ComPtr
-                                                             : Holder::Borrowed;
+    clientNode.holder = !ip.interface && ip.throughReference
+                            ? (param.in ? Holder::CallersVoid : Holder::OwnedVoid)
+                        : ip.throughReference ? Holder::ComPtr
+                                              : Holder::Borrowed;
     serverNode.holder = ip.interface || !ip.throughReference ? Holder::ComPtr : Holder::OwnedVoid;
     serverNode.iid = ip.iidIs ? wire_.expression(ip.iidIs, kServerScope) : n.iid;
     param.clientWire.push_back(clientNode);

@@ -50,9 +50,12 @@ struct ParamPlan {
   bool out = false;
   std::string type;              // the server local's type
   bool valueInitialized = true;  // the server local is declared `T x{};` (pipes and smart pointers: `T x;`)
-  std::string clientDecl;        // "const std::string& name"
-  std::string managerDecl;       // the same in the manager's (or the server object's) signature
-  std::string argument;          // what the server passes to the manager
+  bool releasesReference =
+      false;                // the server local is a void* holding an object's reference, released if
+                            // the stub still holds it when the call is over (a call object borrowed it)
+  std::string clientDecl;   // "const std::string& name"
+  std::string managerDecl;  // the same in the manager's (or the server object's) signature
+  std::string argument;     // what the server passes to the manager
   // COM call objects: the Begin_ ([in], [in,out]) and Finish_ ([out], [in,out]) parameters, and what the
   // stub passes to them.
   std::string beginDecl, beginArg, finishDecl, finishArg;

@@ -73,6 +73,8 @@ Data serverLocals(const OperationPlan& op) {
            "$t$ $x$$init$;");
     if (!param->contextIdLocal.empty())
       p.emit({{"id", param->contextIdLocal}}, "::midlrt::rpc::Uuid $id${};");
+    if (param->releasesReference)
+      p.emit({{"x", param->local}}, "const ::midlrt::dcom::ReleaseOnExit midl_release_$x$($x$);");
   }
   declareCountLocals(p, op.serverCountLocals);
   return lines(p);

@@ -214,6 +214,8 @@ struct InterfacePointer {
     Borrowed,   // an `I*` the caller keeps (an [in] parameter on the client): encoded only
     OwnedVoid,  // a `void*` holding a reference ([iid_is] void**): decoded into; the server encodes and
                 // releases it
+    CallersVoid,  // the client's `void*` of an [in,out] [iid_is] void**: encoded as the caller's (kept), and
+                  // decoded into once the reference it held is released (the callee owned it)
   };
   std::string value;
   Holder holder = Holder::ComPtr;

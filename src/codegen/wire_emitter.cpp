@@ -191,8 +191,14 @@ class Emitter {
         }
       )gen");
     } else if (encode_) {
-      p_.emit({{"p", n.holder == Holder::Borrowed ? n.value : n.value + ".get()"}, iid}, R"gen(
+      const bool plain = n.holder == Holder::Borrowed || n.holder == Holder::CallersVoid;
+      p_.emit({{"p", plain ? n.value : n.value + ".get()"}, iid}, R"gen(
         if (midl_e.writeUniquePointer($p$)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>($p$), $iid$);
+      )gen");
+    } else if (n.holder == Holder::CallersVoid) {
+      p_.emit({x, iid, factory}, R"gen(
+        if ($x$) static_cast<::midlrt::com::IUnknown*>(std::exchange($x$, nullptr))->Release();
+        if (midl_d.readUniquePointer()) $x$ = ::midlrt::dcom::readInterfacePointer(midl_d, $iid$, $f$);
       )gen");
     } else if (n.holder == Holder::OwnedVoid) {
       p_.emit({x, iid, factory}, R"gen(

@@ -55,6 +55,11 @@ Problem rule(std::string why) {
 Problem limit(std::string why) {
   return {std::move(why), true};
 }
+Problem inOutUniqueOfCallObjects() {
+  return limit(
+      "[in,out] [unique] and [ptr] pointers of asynchronous object interfaces (call objects) are not "
+      "generated yet");
+}
 
 // One problem of a declaration's own fields or arms.
 struct MemberProblem {
@@ -290,8 +295,11 @@ class RemotingChecker {
       else if (pickling_)
         report(p.location, what,
                limit("[encode]/[decode] procedures do not serialize interface pointers yet"));
-      else if (ip->throughReference && p.direction == Direction::InOut && !ip->interface)
-        report(p.location, what, limit("[in,out] [iid_is] void** is not generated yet"));
+      else if (ip->throughUnique && p.direction == Direction::Out)
+        report(p.location, what, rule("an [out]-only parameter cannot be a [unique] or [ptr] pointer"));
+      else if (ip->throughUnique && out && itf.isObject && itf.asyncSource != AsyncSource::None &&
+               itf.asyncUuid)
+        report(p.location, what, inOutUniqueOfCallObjects());
       return;
     }
     if (const Type* pointee = r->kind == Type::Kind::Pointer ? resolveTypedefs(r->element) : nullptr;
@@ -300,17 +308,8 @@ class RemotingChecker {
       return;
     }
     if (p.iidIs) {
-      // Through a [unique] or [ptr] pointer ([in, out, unique, iid_is(riid)] IUnknown**), it is one still.
-      const Type* inner = r->kind == Type::Kind::Pointer ? resolveTypedefs(r->element) : nullptr;
-      const Type* target =
-          inner && inner->kind == Type::Kind::Pointer ? resolveTypedefs(inner->element) : nullptr;
-      if (target && (isInterfaceType(target) || isVoidOrFunction(target)))
-        report(
-            p.location, what,
-            limit("an [iid_is] interface pointer through a [unique] or [ptr] pointer is not generated yet"));
-      else
-        report(p.location, what,
-               rule("[iid_is] is for interface pointers (I*, IUnknown*, void*, or a pointer to one)"));
+      report(p.location, what,
+             rule("[iid_is] is for interface pointers (I*, IUnknown*, void*, or a pointer to one)"));
       return;
     }
     if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref &&
@@ -320,10 +319,7 @@ class RemotingChecker {
     }
     if (t->kind == Type::Kind::Pointer && t->pointerKind != PointerKind::Ref && out && itf.isObject &&
         itf.asyncSource != AsyncSource::None && itf.asyncUuid) {
-      report(
-          p.location, what,
-          limit("[in,out] [unique] and [ptr] pointers of asynchronous object interfaces (call objects) are "
-                "not generated yet"));
+      report(p.location, what, inOutUniqueOfCallObjects());
       return;
     }
     if (out && t->kind != Type::Kind::Pointer && t->kind != Type::Kind::Array) {
@@ -681,19 +677,22 @@ std::optional<InterfacePointerParam> interfacePointerParam(const Param& p) {
     const Type* r = resolveTypedefs(level);
     return plain(r) && !conversionOf(level) ? resolveTypedefs(r->element) : nullptr;
   };
-  auto shape = [&](const Type* level, bool throughReference) -> std::optional<InterfacePointerParam> {
+  auto shape = [&](const Type* level, bool throughReference,
+                   bool throughUnique) -> std::optional<InterfacePointerParam> {
     const Type* target = pointee(level);
     if (target && target->kind == Type::Kind::Named && target->decl &&
         (target->decl->kind == Decl::Kind::Interface || target->decl->kind == Decl::Kind::Dispinterface))
-      return InterfacePointerParam{throughReference, target->decl, p.iidIs};
+      return InterfacePointerParam{throughReference, throughUnique, target->decl, p.iidIs};
     if (p.iidIs && target && target->kind == Type::Kind::Primitive && target->primitive == Primitive::Void)
-      return InterfacePointerParam{throughReference, nullptr, p.iidIs};
+      return InterfacePointerParam{throughReference, throughUnique, nullptr, p.iidIs};
     return std::nullopt;
   };
-  if (auto direct = shape(p.type, false); direct && p.direction == Direction::In) return direct;
+  if (auto direct = shape(p.type, false, false); direct && p.direction == Direction::In) return direct;
+  // Through a top-level pointer: [ref] (always there), or [unique]/[ptr] (may be NULL; a top-level [ptr]
+  // is marshaled as a [unique] one).
   const Type* r = resolveTypedefs(p.type);
-  if (plain(r) && r->pointerKind == PointerKind::Ref)
-    if (auto through = shape(r->element, true)) return through;
+  if (plain(r))
+    if (auto through = shape(r->element, true, r->pointerKind != PointerKind::Ref)) return through;
   return std::nullopt;
 }
 

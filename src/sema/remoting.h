@@ -20,10 +20,11 @@ void checkRemoting(Model& model, Diagnostics& diagnostics, bool stubsRequired = 
 bool returnsHresult(const Operation& op);
 
 // The interface pointer a parameter passes, as MS-DCOM marshals it (an MInterfacePointer behind a [unique]
-// pointer): [in] I* (or [in, iid_is] IUnknown*/void*), or through a top-level [ref] pointer, [out] or
-// [in,out] I** (or [iid_is] IUnknown**/void**). `interface` is null for void.
+// pointer): [in] I* (or [in, iid_is] IUnknown*/void*), or through a top-level pointer, [out] or [in,out]
+// I** (or [iid_is] IUnknown**/void**), [ref] or [unique]. `interface` is null for void.
 struct InterfacePointerParam {
-  bool throughReference = false;    // I**: the parameter is the [ref] pointer to the interface pointer
+  bool throughReference = false;    // I**: the parameter is the pointer to the interface pointer
+  bool throughUnique = false;       // ... and that pointer is [unique] or [ptr]: it may be NULL
   const Decl* interface = nullptr;  // I, or null for void* / void**
   const Expr* iidIs = nullptr;      // [iid_is]: the IID travels beside it
 };

@@ -166,6 +166,32 @@ class Factory final : public com::ComObject<IFactory, INotifier, com::ICallFacto
     entry.object = std::move(object);
     return com::S_OK;
   }
+  HRESULT RenewAs(const IID& riid, void*& ppv) override {
+    if (ppv == nullptr) return com::S_OK;
+    // ICounter's pointer and IUnknown's are one here (a single base).
+    auto* old = static_cast<com::IUnknown*>(ppv);
+    const auto* c = dynamic_cast<Counter*>(old);
+    if (c == nullptr) return com::E_INVALIDARG;
+    const int32_t next = c->total() + 1;
+    ppv = nullptr;
+    old->Release();  // the callee's to release, when it replaces an [in,out] object
+    return com::makeObject<Counter>(next)->QueryInterface(riid, &ppv);
+  }
+  HRESULT RenewMaybe(std::unique_ptr<com::ComPtr<ICounter>>& counter, const IID& riid,
+                     std::unique_ptr<com::ComPtr<com::IUnknown>>& object) override {
+    if (counter && *counter) {
+      if (HRESULT hr = Renew(*counter); hr < 0) return hr;
+    }
+    if (object && *object) {
+      const auto* c = dynamic_cast<Counter*>(object->get());
+      if (c == nullptr) return com::E_INVALIDARG;
+      com::ComPtr<com::IUnknown> next;
+      if (HRESULT hr = com::makeObject<Counter>(c->total() + 1)->QueryInterface(riid, next.putVoid()); hr < 0)
+        return hr;
+      *object = std::move(next);
+    }
+    return com::S_OK;
+  }
   HRESULT Unwrap(const ANY_ENTRY& entry, int32_t& total) override {
     // The object comes back as the interface its IID names: ICounter's pointer is an ICounter*.
     if (entry.iid != ICounter::kIid || !entry.object) return com::E_INVALIDARG;

@@ -445,6 +445,76 @@ TEST_F(DcomObjectsSlowPing, AnInOutObjectIsReplaced) {
   EXPECT_TRUE(liveBecomes(0));
 }
 
+// [in,out] [iid_is] void**: the caller's reference goes to the server, which replaces the object; the proxy
+// releases the reference the caller held (the callee's to release) and hands back the new object's.
+TEST_F(DcomObjectsSlowPing, AnInOutIidIsObjectIsReplacedAndTheOldReferenceReleased) {
+  ComPtr<ICounter> c;
+  ASSERT_EQ(factory_->CreateCounter(41, c), com::S_OK);
+  void* ppv = nullptr;
+  ASSERT_EQ(c->QueryInterface(ICounter::kIid, &ppv), com::S_OK);  // the caller's reference, handed over
+  c.reset();
+  ASSERT_EQ(factory_->RenewAs(ICounter::kIid, ppv), com::S_OK);
+  ASSERT_NE(ppv, nullptr);
+  auto renewed = ComPtr<ICounter>::attach(static_cast<ICounter*>(ppv));
+  int32_t total = 0;
+  ASSERT_EQ(renewed->Add(0, total), com::S_OK);
+  EXPECT_EQ(total, 42);
+  EXPECT_TRUE(liveBecomes(1));  // the old counter went: no reference is left on it anywhere
+
+  // As IUnknown; NULL stays NULL.
+  ASSERT_EQ(renewed->QueryInterface(com::IUnknown::kIid, &ppv), com::S_OK);
+  ASSERT_EQ(factory_->RenewAs(com::IUnknown::kIid, ppv), com::S_OK);
+  auto asUnknown = ComPtr<com::IUnknown>::attach(static_cast<com::IUnknown*>(ppv));
+  ASSERT_TRUE(asUnknown);
+  ComPtr<ICounter> again = asUnknown.as<ICounter>();
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->Add(0, total), com::S_OK);
+  EXPECT_EQ(total, 43);
+  ppv = nullptr;
+  EXPECT_EQ(factory_->RenewAs(ICounter::kIid, ppv), com::S_OK);
+  EXPECT_EQ(ppv, nullptr);
+  renewed.reset();
+  asUnknown.reset();
+  again.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
+// Interface pointers through [unique] pointers: NULL pointers, pointers to NULL, and objects, each replaced
+// in place.
+TEST_F(DcomObjectsSlowPing, InterfacePointersThroughUniquePointersMayBeNull) {
+  std::unique_ptr<ComPtr<ICounter>> counter;
+  std::unique_ptr<ComPtr<com::IUnknown>> object;
+  ASSERT_EQ(factory_->RenewMaybe(counter, ICounter::kIid, object), com::S_OK);
+  EXPECT_FALSE(counter);
+  EXPECT_FALSE(object);
+
+  counter = std::make_unique<ComPtr<ICounter>>();
+  object = std::make_unique<ComPtr<com::IUnknown>>();
+  ASSERT_EQ(factory_->RenewMaybe(counter, ICounter::kIid, object), com::S_OK);
+  ASSERT_TRUE(counter && object);
+  EXPECT_FALSE(*counter);
+  EXPECT_FALSE(*object);
+
+  ASSERT_EQ(factory_->CreateCounter(10, *counter), com::S_OK);
+  ComPtr<ICounter> other;
+  ASSERT_EQ(factory_->CreateCounter(20, other), com::S_OK);
+  *object = other.as<com::IUnknown>();
+  other.reset();
+  ASSERT_EQ(factory_->RenewMaybe(counter, ICounter::kIid, object), com::S_OK);
+  ASSERT_TRUE(counter && *counter && object && *object);
+  int32_t total = 0;
+  ASSERT_EQ((*counter)->Add(0, total), com::S_OK);
+  EXPECT_EQ(total, 11);
+  // The object is the [iid_is] interface: ICounter's pointer, held as IUnknown.
+  auto* asCounter = static_cast<ICounter*>(static_cast<void*>(object->get()));
+  ASSERT_EQ(asCounter->Add(0, total), com::S_OK);
+  EXPECT_EQ(total, 21);
+  EXPECT_TRUE(liveBecomes(2));  // the two replaced counters went
+  counter.reset();
+  object.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
 // An enumerator's Next: a varying array of interface pointers ([size_is], [length_is]); and the array passed
 // back, whose objects the server finds to be its own.
 TEST_F(DcomObjectsSlowPing, ArraysOfInterfacePointersTravelBothWays) {

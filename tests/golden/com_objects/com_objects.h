@@ -8,6 +8,8 @@ struct IItem;
 
 struct IStore;
 
+struct IShelf;
+
 // Object interface IItem, IID 0c5e2a11-7f3d-4b8a-9e21-6d4c3b2a1f01.
 struct IItem : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x0c5e2a11u, 0x7f3d, 0x4b8a, {0x9e, 0x21, 0x6d, 0x4c, 0x3b, 0x2a, 0x1f, 0x01}};
@@ -54,6 +56,7 @@ struct IStore : public ::midlrt::com::IUnknown {
   virtual HRESULT Any(const IID& riid, ::midlrt::com::ComPtr<IUnknown>& object) = 0;
   virtual HRESULT Next(int32_t count, std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) = 0;
   virtual HRESULT All(ITEMS& all) = 0;
+  virtual HRESULT Trade(const IID& riid, void*& ppv) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_IStore = IStore::kIid;
 
@@ -75,6 +78,8 @@ struct AsyncIStore : public ::midlrt::com::IUnknown {
   virtual HRESULT Finish_Next(std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched) = 0;
   virtual HRESULT Begin_All() = 0;
   virtual HRESULT Finish_All(ITEMS& all) = 0;
+  virtual HRESULT Begin_Trade(const IID& riid, void* ppv) = 0;
+  virtual HRESULT Finish_Trade(void*& ppv) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_AsyncIStore = AsyncIStore::kIid;
 
@@ -93,6 +98,7 @@ HRESULT IStore_Find_Proxy(IStore* This, const IID& riid, void*& ppv);
 HRESULT IStore_Any_Proxy(IStore* This, const IID& riid, ::midlrt::com::ComPtr<IUnknown>& object);
 HRESULT IStore_Next_Proxy(IStore* This, int32_t count, std::vector<::midlrt::com::ComPtr<IItem>>& items, int32_t& fetched);
 HRESULT IStore_All_Proxy(IStore* This, ITEMS& all);
+HRESULT IStore_Trade_Proxy(IStore* This, const IID& riid, void*& ppv);
 
 // Server: serves IStore for the objects of `objects` (which may serve other interfaces too).
 void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
@@ -104,6 +110,36 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
 // IStore's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
 // and calls them synchronously otherwise).
 bool IStore_dispatch(IStore* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
+
+// Object interface IShelf, IID 0c5e2a11-7f3d-4b8a-9e21-6d4c3b2a1f05.
+struct IShelf : public ::midlrt::com::IUnknown {
+  static constexpr ::midlrt::com::IID kIid = {0x0c5e2a11u, 0x7f3d, 0x4b8a, {0x9e, 0x21, 0x6d, 0x4c, 0x3b, 0x2a, 0x1f, 0x05}};
+  virtual HRESULT Maybe(std::unique_ptr<::midlrt::com::ComPtr<IItem>>& item, const IID& riid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& any) = 0;
+  virtual HRESULT Peek(const ::midlrt::com::ComPtr<IItem>* item) = 0;
+};
+inline constexpr ::midlrt::com::IID IID_IShelf = IShelf::kIid;
+
+inline const ::midlrt::rpc::SyntaxId IShelf_ifspec{ {0x0c5e2a11u, 0x7f3d, 0x4b8a, {0x9e, 0x21, 0x6d, 0x4c, 0x3b, 0x2a, 0x1f, 0x05}}, 0, 0 };
+
+// Client: a proxy for the object `object` that the server at `binding` exports. Its QueryInterface answers
+// IShelf and its bases.
+::midlrt::com::ComPtr<IShelf> IShelf_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
+
+// Client: the functions that marshal IShelf's own methods through This, which must be a proxy (else
+// RPC_S_INVALID_BINDING); the proxy of every interface derived from IShelf calls them too.
+HRESULT IShelf_Maybe_Proxy(IShelf* This, std::unique_ptr<::midlrt::com::ComPtr<IItem>>& item, const IID& riid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& any);
+HRESULT IShelf_Peek_Proxy(IShelf* This, const ::midlrt::com::ComPtr<IItem>* item);
+
+// Server: serves IShelf for the objects of `objects` (which may serve other interfaces too).
+void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// The stub itself, for servers that wrap or route dispatchers.
+std::shared_ptr<::midlrt::rpc::Dispatcher> IShelf_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IShelf's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IShelf hands it the opnums of
+// IShelf's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IShelf's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
+bool IShelf_dispatch(IShelf* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
 
 // coclass Store: IStore, IItem.
 inline constexpr ::midlrt::com::CLSID CLSID_Store = {0x0c5e2a11u, 0x7f3d, 0x4b8a, {0x9e, 0x21, 0x6d, 0x4c, 0x3b, 0x2a, 0x1f, 0x10}};

@@ -340,6 +340,45 @@ public:
       return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
+
+  HRESULT Begin_Trade(const IID& riid, void* ppv) override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
+        ndrWriteFlat(midl_e, riid);
+        if (midl_e.writeUniquePointer(ppv)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(ppv), riid);
+      }
+      midl_Trade_riid = riid;
+      return this->beginCall(10, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Trade(void*& ppv) override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    const IID& riid = midl_Trade_riid;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
+      if (ppv) static_cast<::midlrt::com::IUnknown*>(std::exchange(ppv, nullptr))->Release();
+      if (midl_d.readUniquePointer()) ppv = ::midlrt::dcom::readInterfacePointer(midl_d, riid, nullptr);
+      midl_result = midl_d.read<int32_t>();
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+  IID midl_Trade_riid{};
 };
 
 class IStore_Proxy final : public ::midlrt::com::ComObject<IStore, ::midlrt::com::ICallFactory>,
@@ -380,6 +419,10 @@ public:
 
   HRESULT All(ITEMS& all) override {
     return IStore_All_Proxy(this, all);
+  }
+
+  HRESULT Trade(const IID& riid, void*& ppv) override {
+    return IStore_Trade_Proxy(this, riid, ppv);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -583,6 +626,31 @@ HRESULT IStore_All_Proxy(IStore* This, ITEMS& all) {
   }
 }
 
+HRESULT IStore_Trade_Proxy(IStore* This, const IID& riid, void*& ppv) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      ndrWriteFlat(midl_e, riid);
+      if (midl_e.writeUniquePointer(ppv)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(ppv), riid);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(10, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    if (ppv) static_cast<::midlrt::com::IUnknown*>(std::exchange(ppv, nullptr))->Release();
+    if (midl_d.readUniquePointer()) ppv = ::midlrt::dcom::readInterfacePointer(midl_d, riid, nullptr);
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
 ::midlrt::com::ComPtr<IStore> IStore_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
   return IStore_Proxy::make<IStore_Proxy>(binding, object);
 }
@@ -591,4 +659,109 @@ namespace {
 // For interface pointers whose interface is known at run time only ([iid_is]).
 const ::midlrt::dcom::ProxyRegistration midl_IStore_registration{
     IStore::kIid, &::midlrt::dcom::proxyOf<IStore, &IStore_createProxy>};
+}  // namespace
+
+namespace {
+
+class IShelf_Proxy final : public ::midlrt::com::ComObject<IShelf>,
+    public ::midlrt::com::ProxyBase {
+public:
+  IShelf_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
+      : ProxyBase(std::move(channel), object, IShelf_ifspec) {}
+
+  ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
+  }
+
+  HRESULT Maybe(std::unique_ptr<::midlrt::com::ComPtr<IItem>>& item, const IID& riid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& any) override {
+    return IShelf_Maybe_Proxy(this, item, riid, any);
+  }
+
+  HRESULT Peek(const ::midlrt::com::ComPtr<IItem>* item) override {
+    return IShelf_Peek_Proxy(this, item);
+  }
+};
+
+}  // namespace
+
+HRESULT IShelf_Maybe_Proxy(IShelf* This, std::unique_ptr<::midlrt::com::ComPtr<IItem>>& item, const IID& riid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& any) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      if (midl_e.writeUniquePointer(item.get())) {
+        if (midl_e.writeUniquePointer((*item).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*item).get()), IItem::kIid);
+      }
+      ndrWriteFlat(midl_e, riid);
+      if (midl_e.writeUniquePointer(any.get())) {
+        if (midl_e.writeUniquePointer((*any).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*any).get()), riid);
+      }
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    if (midl_d.readUniquePointer()) {
+      item = std::make_unique<::midlrt::com::ComPtr<IItem>>();
+      if (midl_d.readUniquePointer())
+        (*item) = ::midlrt::com::ComPtr<IItem>::attach(static_cast<IItem*>(::midlrt::dcom::readInterfacePointer(midl_d, IItem::kIid, &::midlrt::dcom::proxyOf<IItem, &IItem_createProxy>)));
+      else
+        (*item).reset();
+    } else {
+      item.reset();
+    }
+    if (midl_d.readUniquePointer()) {
+      any = std::make_unique<::midlrt::com::ComPtr<IUnknown>>();
+      if (midl_d.readUniquePointer())
+        (*any) = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, riid, nullptr)));
+      else
+        (*any).reset();
+    } else {
+      any.reset();
+    }
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IShelf_Peek_Proxy(IShelf* This, const ::midlrt::com::ComPtr<IItem>* item) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      if (midl_e.writeUniquePointer(item)) {
+        if (midl_e.writeUniquePointer((*item).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*item).get()), IItem::kIid);
+      }
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+::midlrt::com::ComPtr<IShelf> IShelf_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
+  return IShelf_Proxy::make<IShelf_Proxy>(binding, object);
+}
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IShelf_registration{
+    IShelf::kIid, &::midlrt::dcom::proxyOf<IShelf, &IShelf_createProxy>};
 }  // namespace

@@ -70,6 +70,10 @@ public:
     ::midlrt::fuzz::ignore(all);
     return {};
   }
+  HRESULT Trade(const IID& riid, void*& ppv) override {
+    ::midlrt::fuzz::ignore(riid, ppv);
+    return {};
+  }
 };
 
 // IStore::Get through a proxy, over a reply the fuzzer chose.
@@ -155,6 +159,55 @@ void midl_fuzz_IStore_All(::midlrt::fuzz::Harness& midl_harness) {
   static_cast<void>(midl_proxy->All(all));
 }
 
+// IStore::Trade through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_IStore_Trade(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<IStore> midl_proxy =
+      IStore_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(1));
+  IID riid{};
+  void* ppv{};
+  static_cast<void>(midl_proxy->Trade(riid, ppv));
+}
+
+// IShelf's null object: every method returns a default (S_OK), its [out] parameters left alone.
+class IShelf_FuzzObject final : public ::midlrt::com::ComObject<IShelf> {
+public:
+  HRESULT Maybe(std::unique_ptr<::midlrt::com::ComPtr<IItem>>& item, const IID& riid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& any) override {
+    ::midlrt::fuzz::ignore(item, riid, any);
+    return {};
+  }
+  HRESULT Peek(const ::midlrt::com::ComPtr<IItem>* item) override {
+    ::midlrt::fuzz::ignore(item);
+    return {};
+  }
+};
+
+// IShelf::Maybe through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_IShelf_Maybe(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<IShelf> midl_proxy =
+      IShelf_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(2));
+  std::unique_ptr<::midlrt::com::ComPtr<IItem>> item;
+  IID riid{};
+  std::unique_ptr<::midlrt::com::ComPtr<IUnknown>> any;
+  static_cast<void>(midl_proxy->Maybe(item, riid, any));
+}
+
+// IShelf::Peek through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_IShelf_Peek(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<IShelf> midl_proxy =
+      IShelf_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(2));
+  std::unique_ptr<::midlrt::com::ComPtr<IItem>> item;
+  static_cast<void>(midl_proxy->Peek(item.get()));
+}
+
 // A type of the file: the input as its NDR, round-tripped.
 template <class T>
 void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
@@ -174,8 +227,11 @@ void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
     h->serve(IItem_ifspec, 4, IItem_stub(midl_objects));
     h->answer(IItem_ifspec, 4);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(1), IStore_FuzzObject::make<IStore_FuzzObject>());
-    h->serve(IStore_ifspec, 10, IStore_stub(midl_objects));
-    h->answer(IStore_ifspec, 10);
+    h->serve(IStore_ifspec, 11, IStore_stub(midl_objects));
+    h->answer(IStore_ifspec, 11);
+    midl_objects->add(::midlrt::fuzz::Harness::objectId(2), IShelf_FuzzObject::make<IShelf_FuzzObject>());
+    h->serve(IShelf_ifspec, 5, IShelf_stub(midl_objects));
+    h->answer(IShelf_ifspec, 5);
     return h;
   }();
   return *harness;
@@ -188,7 +244,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ::midlrt::fuzz::Harness& midl_harness = midl_fuzz_harness();
   const std::span<const uint8_t> midl_stub(data + 2, size - 2);
   try {
-    switch ((data[0] | data[1] << 8) % 17) {
+    switch ((data[0] | data[1] << 8) % 23) {
       case 0: {  // IItem::Value: the stub's request to the null object
         const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
         midl_harness.request(IItem_ifspec, 3, midl_stub, &midl_object);
@@ -261,7 +317,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         midl_harness.answerWith(midl_stub);
         midl_fuzz_IStore_All(midl_harness);
         break;
-      case 16:  // ITEMS: decoded, encoded, decoded and encoded again to the same bytes
+      case 16: {  // IStore::Trade: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(1);
+        midl_harness.request(IStore_ifspec, 10, midl_stub, &midl_object);
+        break;
+      }
+      case 17:  // IStore::Trade: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_IStore_Trade(midl_harness);
+        break;
+      case 18: {  // IShelf::Maybe: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(2);
+        midl_harness.request(IShelf_ifspec, 3, midl_stub, &midl_object);
+        break;
+      }
+      case 19:  // IShelf::Maybe: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_IShelf_Maybe(midl_harness);
+        break;
+      case 20: {  // IShelf::Peek: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(2);
+        midl_harness.request(IShelf_ifspec, 4, midl_stub, &midl_object);
+        break;
+      }
+      case 21:  // IShelf::Peek: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_IShelf_Peek(midl_harness);
+        break;
+      case 22:  // ITEMS: decoded, encoded, decoded and encoded again to the same bytes
         midl_fuzz_type<ITEMS>(midl_stub, "ITEMS");
         break;
     }

@@ -146,6 +146,7 @@ bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
     case 6: {
       IID riid{};
       void* ppv{};
+      const ::midlrt::dcom::ReleaseOnExit midl_release_ppv(ppv);
       ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
       const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
       ndrReadFlat(midl_d, riid);
@@ -289,6 +290,45 @@ bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
       midl_e.write<int32_t>(midl_result);
       return true;
     }
+    case 10: {
+      IID riid{};
+      void* ppv{};
+      const ::midlrt::dcom::ReleaseOnExit midl_release_ppv(ppv);
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      ndrReadFlat(midl_d, riid);
+      ppv = midl_d.readUniquePointer() ? ::midlrt::dcom::readInterfacePointer(midl_d, riid, nullptr) : nullptr;
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIStore::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIStore*>(midl_itf)->Begin_Trade(riid, ppv);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              void* ppv{};
+              const HRESULT midl_result = static_cast<AsyncIStore*>(midl_itf)->Finish_Trade(ppv);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
+              {
+                const auto midl_owned = ::midlrt::com::ComPtr<::midlrt::com::IUnknown>::attach(static_cast<::midlrt::com::IUnknown*>(ppv));
+                ppv = nullptr;
+                if (midl_e.writeUniquePointer(midl_owned.get())) ::midlrt::dcom::writeInterfacePointer(midl_e, midl_owned.get(), riid);
+              }
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Trade(riid, ppv);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      {
+        const auto midl_owned = ::midlrt::com::ComPtr<::midlrt::com::IUnknown>::attach(static_cast<::midlrt::com::IUnknown*>(ppv));
+        ppv = nullptr;
+        if (midl_e.writeUniquePointer(midl_owned.get())) ::midlrt::dcom::writeInterfacePointer(midl_e, midl_owned.get(), riid);
+      }
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
     default:
       return false;
   }
@@ -320,5 +360,97 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
 }
 
 void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IStore_ifspec, 10, IStore_stub(std::move(objects)));
+  server.registerInterface(IStore_ifspec, 11, IStore_stub(std::move(objects)));
+}
+
+bool IShelf_dispatch(IShelf* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      std::unique_ptr<::midlrt::com::ComPtr<IItem>> item;
+      IID riid{};
+      std::unique_ptr<::midlrt::com::ComPtr<IUnknown>> any;
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      if (midl_d.readUniquePointer()) {
+        item = std::make_unique<::midlrt::com::ComPtr<IItem>>();
+        if (midl_d.readUniquePointer())
+          (*item) = ::midlrt::com::ComPtr<IItem>::attach(static_cast<IItem*>(::midlrt::dcom::readInterfacePointer(midl_d, IItem::kIid, &::midlrt::dcom::proxyOf<IItem, &IItem_createProxy>)));
+        else
+          (*item).reset();
+      } else {
+        item.reset();
+      }
+      ndrReadFlat(midl_d, riid);
+      if (midl_d.readUniquePointer()) {
+        any = std::make_unique<::midlrt::com::ComPtr<IUnknown>>();
+        if (midl_d.readUniquePointer())
+          (*any) = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, riid, nullptr)));
+        else
+          (*any).reset();
+      } else {
+        any.reset();
+      }
+      const HRESULT midl_result = midl_object->Maybe(item, riid, any);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      if (midl_e.writeUniquePointer(item.get())) {
+        if (midl_e.writeUniquePointer((*item).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*item).get()), IItem::kIid);
+      }
+      if (midl_e.writeUniquePointer(any.get())) {
+        if (midl_e.writeUniquePointer((*any).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*any).get()), riid);
+      }
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 4: {
+      std::unique_ptr<::midlrt::com::ComPtr<IItem>> item;
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      if (midl_d.readUniquePointer()) {
+        item = std::make_unique<::midlrt::com::ComPtr<IItem>>();
+        if (midl_d.readUniquePointer())
+          (*item) = ::midlrt::com::ComPtr<IItem>::attach(static_cast<IItem*>(::midlrt::dcom::readInterfacePointer(midl_d, IItem::kIid, &::midlrt::dcom::proxyOf<IItem, &IItem_createProxy>)));
+        else
+          (*item).reset();
+      } else {
+        item.reset();
+      }
+      const HRESULT midl_result = midl_object->Peek(item.get());
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+class IShelf_Stub final : public ::midlrt::rpc::Dispatcher {
+public:
+  explicit IShelf_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
+
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IShelf> midl_object = midl_objects->find<IShelf>(midl_call.object());
+    if (!midl_object)
+      throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
+                                    "no exported object with this UUID implements IShelf");
+    if (!IShelf_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+  }
+
+private:
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
+};
+
+}  // namespace
+
+std::shared_ptr<::midlrt::rpc::Dispatcher> IShelf_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  return std::make_shared<IShelf_Stub>(std::move(objects));
+}
+
+void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  server.registerInterface(IShelf_ifspec, 5, IShelf_stub(std::move(objects)));
 }

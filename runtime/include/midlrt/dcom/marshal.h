@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <utility>
 
 #include "midlrt/com/guid.h"
 #include "midlrt/com/unknown.h"
@@ -52,6 +53,23 @@ void writeInterfacePointer(ndr::Encoder& e, com::IUnknown* object, const com::II
 /// registered for that IID), queried for `iid`. Throws ndr::DecodeError for a malformed OBJREF or one whose
 /// object lacks `iid`, and rpc::RpcError when its exporter cannot be resolved or has no proxy here.
 void* readInterfacePointer(ndr::Decoder& d, const com::IID& iid, ProxyFactory factory = nullptr);
+
+/// For generated stubs: releases the reference an [iid_is] void** parameter's `void*` still holds when the
+/// stub's scope ends: one unmarshaled for an [in,out] parameter that a call object's Begin_ borrowed, or
+/// one the manager made before the call failed.
+class ReleaseOnExit {
+ public:
+  /// Watches `object` (a `void*` holding a reference of the interface its [iid_is] names, or null).
+  explicit ReleaseOnExit(void*& object) : object_(object) {}
+  ~ReleaseOnExit() {
+    if (object_ != nullptr) static_cast<com::IUnknown*>(std::exchange(object_, nullptr))->Release();
+  }
+  ReleaseOnExit(const ReleaseOnExit&) = delete;
+  ReleaseOnExit& operator=(const ReleaseOnExit&) = delete;
+
+ private:
+  void*& object_;
+};
 
 /// For generated proxies: QueryInterface for an interface the proxy does not implement asks the object's
 /// exporter (RemQueryInterface), as COM's proxies do, and answers a new proxy for it. E_NOINTERFACE when the
