@@ -164,6 +164,11 @@ std::string pointeeType(const Type* level) {
                    ? !level->fixedLength || level->sizing.sizeIs || level->sizing.maxIs
                    : level->sizing.sizeIs || level->sizing.maxIs;
   std::string element = cppType(level->element);
+  // A sized pointer to void ([size_is(1)] void* reserved, in a [local] method's signature) is a plain one:
+  // there are no elements to hold.
+  if (const Type* e = sema::resolveTypedefs(level->element);
+      e && e->kind == Type::Kind::Primitive && e->primitive == sema::Primitive::Void)
+    return element;
   if (level->kind == Type::Kind::Array && !sized)
     return "std::array<" + element + ", " + std::to_string(*level->fixedLength) + ">";
   if (sized) return "std::vector<" + element + ">";

@@ -30,4 +30,10 @@ std::string cppName(const std::string& idlName) {
   return clash ? idlName + "_" : idlName;
 }
 
+std::string paramCppName(const sema::Param& p) {
+  // A parameter named like a type would hide the type from the code after it (`AnnoScope AnnoScope`).
+  const std::string name = cppName(p.name);
+  return p.namesType && name == p.name ? name + "_" : name;
+}
+
 }  // namespace midlc::codegen

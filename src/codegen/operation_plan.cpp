@@ -64,7 +64,7 @@ bool isHandle(const sema::Param& p) {
 
 // Parameter names as C++ sees them (cppName keeps them clear of every name generated code declares).
 std::string paramName(const sema::Param& p, size_t index) {
-  return cppName(p.name.empty() ? "arg" + std::to_string(index) : p.name);
+  return p.name.empty() ? "arg" + std::to_string(index) : paramCppName(p);
 }
 
 bool isContextHandle(const Type* t) {

@@ -55,12 +55,17 @@ Data serverView(const FilePlan& plan) {
     put(o, "dispatchBaseCallObjects", itf.dispatchBaseIsAsync ? "midl_callObjects" : "false");
     DataList cases;
     bool usesCallObjects = false;
+    bool servesAny = false;
     for (const auto& m : itf.chain) {
       if (m.kind == ObjectInterfacePlan::ChainMethod::Kind::LocalOnly || !m.servedHere) continue;
       cases.add(stubCase(itf, m));
       usesCallObjects = usesCallObjects || m.hasCallObject;
+      servesAny = true;
     }
     put(o, "stubCases", cases.take());
+    // An interface with no remote method of its own and no base to ask (empty, or all [local]) never
+    // touches its object.
+    put(o, "usesObject", servesAny || !itf.dispatchBase.empty());
     put(o, "usesCallObjects", usesCallObjects || itf.dispatchBaseIsAsync);
     objects.add(std::move(o));
   }

@@ -220,7 +220,7 @@ std::string WirePlanner::expression(const sema::Expr* e, const ExprScope& scope)
     case K::FieldRef:
       return scope.fieldPrefix + cppName(e->name);
     case K::ParamRef:
-      return scope.paramPrefix + cppName(e->name);
+      return scope.paramPrefix + (e->param ? paramCppName(*e->param) : cppName(e->name));
     case K::ConstRef:
     case K::EnumeratorRef:
       return cppName(e->name);

@@ -574,8 +574,9 @@ const InterfaceDecl* Analyzer::interfaceDecl(const ast::Interface& itf, std::vec
       if (slots - 1 > kMaxOpnum) {
         tooMany = true;
         d_.error(op->location, "too many operations in interface '" + decl->name + "': '" + op->name +
-                                   "' would have opnum " + std::to_string(slots - 1) + ", above the limit of " +
-                                   std::to_string(kMaxOpnum) + " (opnums are 16 bits on the wire)");
+                                   "' would have opnum " + std::to_string(slots - 1) +
+                                   ", above the limit of " + std::to_string(kMaxOpnum) +
+                                   " (opnums are 16 bits on the wire)");
         break;
       }
       operation(*op, *decl, opnum++);
@@ -1053,6 +1054,15 @@ void Analyzer::finalChecks() {
   checkValueCycles();
   if (!checkTypeNesting()) return;
   inferSwitchTypes();
+  // A parameter may share a type's name, declared before or after its operation.
+  for (const auto& d : m_.decls) {
+    if (d->kind != Decl::Kind::Interface || d->isForward) continue;
+    for (Operation& op : static_cast<InterfaceDecl*>(d.get())->operations)
+      for (Param& p : op.params) {
+        const Decl* named = p.name.empty() ? nullptr : m_.find(p.name);
+        p.namesType = named && named->kind != Decl::Kind::Const;
+      }
+  }
   for (const auto& d : m_.decls) {
     if (d->kind != Decl::Kind::Interface || d->isForward || d->imported) continue;
     auto* itf = static_cast<InterfaceDecl*>(d.get());

@@ -197,6 +197,7 @@ struct Param {
   const Expr* rangeMax = nullptr;
   bool rangeOfLength = false;  // as Field::rangeOfLength
   bool isContextHandle = false;
+  bool namesType = false;  // its name is also a type's ([in] AnnoScope AnnoScope): C++ needs them apart
 };
 
 struct Operation {

@@ -5,6 +5,7 @@
 // object), the reply the client function or proxy unmarshals (called with default [in] arguments), both
 // through midlrt's protocol in process; or a value of the type, which must survive a round trip. Build
 // it with the header and both stub files, link midlrt and -fsanitize=fuzzer (midl_generate(... FUZZ) does).
+// Not fuzzed: the object interface IElements: its [call_as] method Enum needs the application's IElements_Enum_Proxy and IElements_Enum_Stub.
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -170,6 +171,20 @@ void midl_fuzz_IScript_Run(::midlrt::fuzz::Harness& midl_harness) {
   static_cast<void>(midl_proxy->Run(steps));
 }
 
+// IMarker's null object: every method returns a default (S_OK), its [out] parameters left alone.
+class IMarker_FuzzObject final : public ::midlrt::com::ComObject<IMarker> {
+public:
+};
+
+// IInitialize's null object: every method returns a default (S_OK), its [out] parameters left alone.
+class IInitialize_FuzzObject final : public ::midlrt::com::ComObject<IInitialize> {
+public:
+  HRESULT Initialize(void* stream, uint32_t mode) override {
+    ::midlrt::fuzz::ignore(stream, mode);
+    return {};
+  }
+};
+
 // Made once and kept until the process exits (libFuzzer never returns from its loop).
 ::midlrt::fuzz::Harness& midl_fuzz_harness() {
   static ::midlrt::fuzz::Harness* harness = [] {
@@ -189,6 +204,12 @@ void midl_fuzz_IScript_Run(::midlrt::fuzz::Harness& midl_harness) {
     midl_objects->add(::midlrt::fuzz::Harness::objectId(3), IScript_FuzzObject::make<IScript_FuzzObject>());
     h->serve(IScript_ifspec, 5, IScript_stub(midl_objects));
     h->answer(IScript_ifspec, 5);
+    midl_objects->add(::midlrt::fuzz::Harness::objectId(4), IMarker_FuzzObject::make<IMarker_FuzzObject>());
+    h->serve(IMarker_ifspec, 3, IMarker_stub(midl_objects));
+    h->answer(IMarker_ifspec, 3);
+    midl_objects->add(::midlrt::fuzz::Harness::objectId(5), IInitialize_FuzzObject::make<IInitialize_FuzzObject>());
+    h->serve(IInitialize_ifspec, 4, IInitialize_stub(midl_objects));
+    h->answer(IInitialize_ifspec, 4);
     return h;
   }();
   return *harness;

@@ -48,6 +48,11 @@ struct Members {
   }
 };
 
+enum class Scope : int32_t {
+  SCOPE_ONE = 1,
+  SCOPE_ALL = 2,
+};
+
 using LONG_PIPE = ::midlrt::ndr::Pipe<int32_t>;
 
 using HANDLE_NAMED = ::midlrt::rpc::ContextHandle;
@@ -56,6 +61,7 @@ using HANDLE_NAMED = ::midlrt::rpc::ContextHandle;
 struct INames : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x7182a3b4u, 0xc5d6, 0x4e7f, {0x80, 0x91, 0xa2, 0xb3, 0xc4, 0xd5, 0xe6, 0xf8}};
   virtual HRESULT Method(int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall) = 0;
+  virtual HRESULT Scoped(Scope Scope_, Scope& Members_) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_INames = INames::kIid;
 
@@ -65,6 +71,8 @@ struct AsyncINames : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x7182a3b4u, 0xc5d6, 0x4e7f, {0x80, 0x91, 0xa2, 0xb3, 0xc4, 0xd5, 0xe6, 0xf9}};
   virtual HRESULT Begin_Method(int32_t d, int32_t e, int32_t channel, int32_t beginCall) = 0;
   virtual HRESULT Finish_Method(int32_t& object) = 0;
+  virtual HRESULT Begin_Scoped(Scope Scope_) = 0;
+  virtual HRESULT Finish_Scoped(Scope& Members_) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_AsyncINames = AsyncINames::kIid;
 
@@ -77,6 +85,7 @@ inline const ::midlrt::rpc::SyntaxId INames_ifspec{ {0x7182a3b4u, 0xc5d6, 0x4e7f
 // Client: the functions that marshal INames's own methods through This, which must be a proxy (else
 // RPC_S_INVALID_BINDING); the proxy of every interface derived from INames calls them too.
 HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall);
+HRESULT INames_Scoped_Proxy(INames* This, Scope Scope_, Scope& Members_);
 
 // Server: serves INames for the objects of `objects` (which may serve other interfaces too).
 void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
@@ -104,6 +113,7 @@ void Keywords(const ::midlrt::Binding& midl_binding, int32_t this_, int32_t clas
 // progress; complete after kCallComplete, once every [out] pipe has been pulled to its end.
 uint32_t AsyncLocals(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int32_t call, int32_t& state, ::midlrt::async::AsyncPipe<int32_t>& c, int32_t n, ::midlrt::rpc::ContextHandle& midl_call_);
 void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& value);
+void Scoped(const ::midlrt::Binding& midl_binding, Scope Scope_, Clash& Clash_, int32_t Members_, const std::vector<int32_t>& n);
 }  // namespace Names
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
@@ -116,6 +126,7 @@ struct Names_Manager {
   using AsyncLocalsCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
   virtual void AsyncLocals(AsyncLocalsCall midl_call, int32_t d, int32_t e, int32_t call, int32_t& state, ::midlrt::async::AsyncPipe<int32_t>& c, int32_t n, std::shared_ptr<void>& midl_call_) = 0;
   virtual void Unions(int32_t v, const Members& value) = 0;
+  virtual void Scoped(Scope Scope_, Clash& Clash_, int32_t Members_, const std::vector<int32_t>& n) = 0;
 };
 
 // `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).

@@ -84,6 +84,26 @@ void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& val
   ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Names_ifspec, 3, midl_request);
 }
 
+void Scoped(const ::midlrt::Binding& midl_binding, Scope Scope_, Clash& Clash_, int32_t Members_, const std::vector<int32_t>& n) {
+  ::midlrt::ndr::Encoder::checkSize("Members", static_cast<uint64_t>(Members_), n.size());
+  ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
+  {
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.writeEnum16(Scope_);
+    ndrWriteFlat(midl_e, Clash_);
+    ndrWritePointees(midl_e, Clash_);
+    midl_e.write<int32_t>(Members_);
+    {
+      midl_e.writeConformance(n.size());
+      midl_e.writeBulk(n.data(), n.size());
+    }
+  }
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Names_ifspec, 4, midl_request);
+  ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+  ndrReadFlat(midl_d, Clash_);
+  ndrReadPointees(midl_d, Clash_);
+}
+
 }  // namespace Names
 
 namespace {
@@ -130,6 +150,40 @@ public:
       return ::midlrt::com::hresultFromStatus(midl_error.status());
     }
   }
+
+  HRESULT Begin_Scoped(Scope Scope_) override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
+        midl_e.writeEnum16(Scope_);
+      }
+      return this->beginCall(4, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Scoped(Scope& Members_) override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
+      Members_ = midl_d.readEnum16<Scope>();
+      midl_result = midl_d.read<int32_t>();
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
 };
 
 class INames_Proxy final : public ::midlrt::com::ComObject<INames, ::midlrt::com::ICallFactory>,
@@ -146,6 +200,10 @@ public:
 
   HRESULT Method(int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall) override {
     return INames_Method_Proxy(this, d, e, object, channel, beginCall);
+  }
+
+  HRESULT Scoped(Scope Scope_, Scope& Members_) override {
+    return INames_Scoped_Proxy(this, Scope_, Members_);
   }
 
   ::midlrt::com::HRESULT CreateCall(::midlrt::com::REFIID riid, ::midlrt::com::IUnknown* pCtrlUnk,
@@ -176,6 +234,29 @@ HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object,
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
     ::midlrt::com::readResponseOrpcThat(midl_d);
     object = midl_d.read<int32_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT INames_Scoped_Proxy(INames* This, Scope Scope_, Scope& Members_) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      midl_e.writeEnum16(Scope_);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    Members_ = midl_d.readEnum16<Scope>();
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {

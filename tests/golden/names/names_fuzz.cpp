@@ -42,6 +42,9 @@ public:
   void Unions(int32_t v, const Members& value) override {
     ::midlrt::fuzz::ignore(v, value);
   }
+  void Scoped(Scope Scope_, Clash& Clash_, int32_t Members_, const std::vector<int32_t>& n) override {
+    ::midlrt::fuzz::ignore(Scope_, Clash_, Members_, n);
+  }
 };
 
 // Names::Locals over a reply the fuzzer chose.
@@ -108,11 +111,28 @@ void midl_fuzz_Names_Unions(::midlrt::fuzz::Harness& midl_harness) {
   Names::Unions(midl_binding, v, value);
 }
 
+// Names::Scoped over a reply the fuzzer chose.
+void midl_fuzz_Names_Scoped(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
+  Scope Scope_{};
+  Clash Clash_{};
+  int32_t Members_{};
+  std::vector<int32_t> n{};
+  Names::Scoped(midl_binding, Scope_, Clash_, Members_, n);
+}
+
 // INames's null object: every method returns a default (S_OK), its [out] parameters left alone.
 class INames_FuzzObject final : public ::midlrt::com::ComObject<INames> {
 public:
   HRESULT Method(int32_t d, int32_t e, int32_t& object, int32_t channel, int32_t beginCall) override {
     ::midlrt::fuzz::ignore(d, e, object, channel, beginCall);
+    return {};
+  }
+  HRESULT Scoped(Scope Scope_, Scope& Members_) override {
+    ::midlrt::fuzz::ignore(Scope_, Members_);
     return {};
   }
 };
@@ -132,6 +152,18 @@ void midl_fuzz_INames_Method(::midlrt::fuzz::Harness& midl_harness) {
   static_cast<void>(midl_proxy->Method(d, e, object, channel, beginCall));
 }
 
+// INames::Scoped through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_INames_Scoped(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<INames> midl_proxy =
+      INames_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(0));
+  Scope Scope_{};
+  Scope Members_{};
+  static_cast<void>(midl_proxy->Scoped(Scope_, Members_));
+}
+
 // A type of the file: the input as its NDR, round-tripped.
 template <class T>
 void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
@@ -144,14 +176,14 @@ void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
 ::midlrt::fuzz::Harness& midl_fuzz_harness() {
   static ::midlrt::fuzz::Harness* harness = [] {
     auto* h = new ::midlrt::fuzz::Harness;
-    h->serve(Names_ifspec, 4, Names_dispatcher(std::make_shared<Names_FuzzManager>()));
-    h->answer(Names_ifspec, 4);
+    h->serve(Names_ifspec, 5, Names_dispatcher(std::make_shared<Names_FuzzManager>()));
+    h->answer(Names_ifspec, 5);
     auto midl_objects = std::make_shared<::midlrt::com::ObjectTable>();
     // Interface pointers the fuzzer makes up name exporters anywhere: never call out to resolve them.
     ::midlrt::dcom::setOffline(true);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(0), INames_FuzzObject::make<INames_FuzzObject>());
-    h->serve(INames_ifspec, 4, INames_stub(midl_objects));
-    h->answer(INames_ifspec, 4);
+    h->serve(INames_ifspec, 5, INames_stub(midl_objects));
+    h->answer(INames_ifspec, 5);
     return h;
   }();
   return *harness;
@@ -164,7 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ::midlrt::fuzz::Harness& midl_harness = midl_fuzz_harness();
   const std::span<const uint8_t> midl_stub(data + 2, size - 2);
   try {
-    switch ((data[0] | data[1] << 8) % 12) {
+    switch ((data[0] | data[1] << 8) % 16) {
       case 0:  // Names::Locals: the server stub's request
         midl_harness.request(Names_ifspec, 0, midl_stub);
         break;
@@ -193,19 +225,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         midl_harness.answerWith(midl_stub);
         midl_fuzz_Names_Unions(midl_harness);
         break;
-      case 8: {  // INames::Method: the stub's request to the null object
+      case 8:  // Names::Scoped: the server stub's request
+        midl_harness.request(Names_ifspec, 4, midl_stub);
+        break;
+      case 9:  // Names::Scoped: the client function's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_Names_Scoped(midl_harness);
+        break;
+      case 10: {  // INames::Method: the stub's request to the null object
         const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
         midl_harness.request(INames_ifspec, 3, midl_stub, &midl_object);
         break;
       }
-      case 9:  // INames::Method: the proxy's reply
+      case 11:  // INames::Method: the proxy's reply
         midl_harness.answerWith(midl_stub);
         midl_fuzz_INames_Method(midl_harness);
         break;
-      case 10:  // Clash: decoded, encoded, decoded and encoded again to the same bytes
+      case 12: {  // INames::Scoped: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
+        midl_harness.request(INames_ifspec, 4, midl_stub, &midl_object);
+        break;
+      }
+      case 13:  // INames::Scoped: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_INames_Scoped(midl_harness);
+        break;
+      case 14:  // Clash: decoded, encoded, decoded and encoded again to the same bytes
         midl_fuzz_type<Clash>(midl_stub, "Clash");
         break;
-      case 11:  // Members: decoded, encoded, decoded and encoded again to the same bytes
+      case 15:  // Members: decoded, encoded, decoded and encoded again to the same bytes
         midl_fuzz_type<Members>(midl_stub, "Members");
         break;
     }

@@ -129,6 +129,29 @@ public:
         midl_manager->Unions(v, value);
         return;
       }
+      case 4: {
+        Scope Scope_{};
+        Clash Clash_{};
+        int32_t Members_{};
+        std::vector<int32_t> n{};
+        {
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          Scope_ = midl_d.readEnum16<Scope>();
+          ndrReadFlat(midl_d, Clash_);
+          ndrReadPointees(midl_d, Clash_);
+          Members_ = midl_d.read<int32_t>();
+          {
+            const uint32_t midl_n_count = midl_d.readConformance();
+            midl_d.readBulk(n, midl_n_count);
+          }
+        }
+        ::midlrt::ndr::Decoder::checkCorrelation("Members", static_cast<uint64_t>(Members_), n.size());
+        midl_manager->Scoped(Scope_, Clash_, Members_, n);
+        ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        ndrWriteFlat(midl_e, Clash_);
+        ndrWritePointees(midl_e, Clash_);
+        return;
+      }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
     }
@@ -156,7 +179,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Names_dispatcher(std::shared_ptr<Name
 
 void Names_register(::midlrt::rpc::Server& server, std::shared_ptr<Names_Manager> manager,
     ::midlrt::rpc::InterfaceOptions options) {
-  server.registerInterface(Names_ifspec, 4, Names_dispatcher(std::move(manager)), std::move(options));
+  server.registerInterface(Names_ifspec, 5, Names_dispatcher(std::move(manager)), std::move(options));
 }
 
 bool INames_dispatch(INames* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
@@ -196,6 +219,35 @@ bool INames_dispatch(INames* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
       midl_e.write<int32_t>(midl_result);
       return true;
     }
+    case 4: {
+      Scope Scope_{};
+      Scope Members_{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      Scope_ = midl_d.readEnum16<Scope>();
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncINames::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncINames*>(midl_itf)->Begin_Scoped(Scope_);
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              Scope Members_{};
+              const HRESULT midl_result = static_cast<AsyncINames*>(midl_itf)->Finish_Scoped(Members_);
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
+              midl_e.writeEnum16(Members_);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Scoped(Scope_, Members_);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      midl_e.writeEnum16(Members_);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
     default:
       return false;
   }
@@ -227,5 +279,5 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> INames_stub(std::shared_ptr<::midlrt:
 }
 
 void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(INames_ifspec, 4, INames_stub(std::move(objects)));
+  server.registerInterface(INames_ifspec, 5, INames_stub(std::move(objects)));
 }

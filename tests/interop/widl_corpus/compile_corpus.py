@@ -128,8 +128,10 @@ def main():
 
     def compile_stubs(name):
         stem = pathlib.Path(name).stem
+        # A header compiled alone (below) has its stubs compiled alone too.
+        stub_flags = alone_flags if name in alone else flags
         for suffix in ("_c.cpp", "_s.cpp"):
-            rc, out = run(flags + [str(gen / (stem + suffix))])
+            rc, out = run(stub_flags + [str(gen / (stem + suffix))])
             if rc != 0:
                 return name, rc, out
         return name, 0, ""
@@ -163,7 +165,8 @@ def main():
         flags += ["-include", str(pch)]
     # A file that declares what a base file declares too (msxml2.idl and urlmon's msxml.idl, objidlbase.idl
     # and objidl.idl) cannot follow the base headers in one translation unit, as in C without the
-    # per-interface guards of MIDL's headers: such a header is compiled alone, as a user would include it.
+    # per-interface guards of MIDL's headers: such a header is compiled alone, as a user would include it,
+    # and so are its stubs.
     alone = []
     for name, rc, out in pool.map(compile_header, [n for n in headers_ok if n not in base_files]):
         if rc != 0 and precompiled:
