@@ -175,6 +175,16 @@ std::string pointeeType(const Type* level) {
   return element;
 }
 
+bool isIidIsVoidField(const sema::Field& f) {
+  const Type* r = f.iidIs ? sema::resolveTypedefs(f.type) : nullptr;
+  const Type* e = r && r->kind == Type::Kind::Pointer ? sema::resolveTypedefs(r->element) : nullptr;
+  return e && e->kind == Type::Kind::Primitive && e->primitive == sema::Primitive::Void;
+}
+
+std::string fieldType(const sema::Field& f) {
+  return isIidIsVoidField(f) ? "::midlrt::com::ComPtr<::midlrt::com::IUnknown>" : cppType(f.type);
+}
+
 std::string cppType(const Type* t) {
   if (!t) return "void";
   switch (t->kind) {

@@ -35,6 +35,11 @@ const sema::Type* pipeOf(const sema::Type* type);
 
 // The C++ spelling of a value of `type` stored in a struct field or a union arm.
 std::string cppType(const sema::Type* type);
+// A structure field's C++ type: its type's, but an [iid_is] void* is an interface pointer of the interface
+// the IID names, held as IUnknown (as an [iid_is] IUnknown* is).
+std::string fieldType(const sema::Field& field);
+// An [iid_is] void* field: an interface pointer, marshaled as one.
+bool isIidIsVoidField(const sema::Field& field);
 
 // The C++ spelling of what a pointer or array level points to / holds: the string, the vector, or the
 // element itself.

@@ -402,7 +402,7 @@ class HeaderView {
     DataList fields;
     for (const auto& f : s.fields) {
       Data fd;
-      put(fd, "type", cppType(f.type));
+      put(fd, "type", fieldType(f));
       put(fd, "name", cppName(f.name));
       fields.add(std::move(fd));
     }

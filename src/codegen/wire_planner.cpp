@@ -573,11 +573,19 @@ wire::StructCodec WirePlanner::structCodec(const sema::StructDecl& s) {
                               expression(f.rangeMin, scope), expression(f.rangeMax, scope), ""});
     if (f.switchIs)
       codec.switches.push_back({what, f.switchIs->text, value.expr, expression(f.switchIs, scope), ""});
-    flat(f.type, value, scope, locals, what, codec.flat);
+    if (isIidIsVoidField(f))
+      codec.flat.push_back(wire::InterfaceId{value.expr});
+    else
+      flat(f.type, value, scope, locals, what, codec.flat);
   }
   for (const auto& f : s.fields) {
     const Value value{"midl_v." + cppName(f.name), f.name};
-    // An [iid_is] interface pointer travels as the interface its IID field names (sema: I* or IUnknown*).
+    // An [iid_is] interface pointer travels as the interface its IID field names (I*, IUnknown* or void*).
+    if (isIidIsVoidField(f)) {
+      codec.pointees.push_back(wire::InterfaceReferent{value.expr, "::midlrt::com::IUnknown",
+                                                       expression(f.iidIs, scope), "nullptr"});
+      continue;
+    }
     if (const Decl* itf = f.iidIs ? interfaceOf(resolved(f.type)) : nullptr) {
       codec.pointees.push_back(
           wire::InterfaceReferent{value.expr, cppName(itf->name), expression(f.iidIs, scope), "nullptr"});

@@ -579,13 +579,17 @@ class RemotingChecker {
         for (const auto& a : f.attributes) iidIs = iidIs || a.name == "iid_is";
         if (iidIs) {
           const Type* r = resolveTypedefs(f.type);
-          const Type* target = r && r->kind == Type::Kind::Pointer ? resolveTypedefs(r->element) : nullptr;
-          if (!f.iidIs || !target || !isInterfaceType(target)) {
-            m.problems.push_back({f.location, what,
-                                  limit("[iid_is] is generated on structure fields that are interface "
-                                        "pointers (IUnknown* or I*), not void*")});
+          const Type* target = r && r->kind == Type::Kind::Pointer && !r->sizing.any() && !r->isString
+                                   ? resolveTypedefs(r->element)
+                                   : nullptr;
+          const bool isVoid =
+              target && target->kind == Type::Kind::Primitive && target->primitive == Primitive::Void;
+          if (!f.iidIs || !target || (!isInterfaceType(target) && !isVoid)) {
+            m.problems.push_back(
+                {f.location, what, rule("[iid_is] is for interface pointers (I*, IUnknown* or void*)")});
             continue;
           }
+          if (isVoid) continue;  // an interface pointer of the IID's interface: nothing more to check
         }
         member(f, what);
       }

@@ -158,6 +158,16 @@ class Factory final : public com::ComObject<IFactory, INotifier, com::ICallFacto
     total = counter->total() + entry.id;
     return com::S_OK;
   }
+  HRESULT WrapVoid(const IID& riid, int32_t start, VOID_ENTRY& entry) override {
+    ANY_ENTRY any;
+    const HRESULT hr = Wrap(riid, start, any);
+    entry.iid = any.iid;
+    entry.object = std::move(any.object);
+    return hr;
+  }
+  HRESULT UnwrapVoid(const VOID_ENTRY& entry, int32_t& total) override {
+    return Unwrap(ANY_ENTRY{entry.iid, entry.object}, total);
+  }
   HRESULT Wrap(const IID& riid, int32_t start, ANY_ENTRY& entry) override {
     com::ComPtr<com::IUnknown> object;
     if (HRESULT hr = com::makeObject<Counter>(start)->QueryInterface(riid, object.putVoid()); hr < 0)

@@ -351,6 +351,25 @@ TEST_F(DcomObjectsSlowPing, AStructureCarriesAnInterfacePointerOfTheInterfaceIts
   EXPECT_TRUE(liveBecomes(0));
 }
 
+// [iid_is] on a void* field: the same interface pointer, held as IUnknown.
+TEST_F(DcomObjectsSlowPing, AVoidFieldWithIidIsCarriesAnInterfacePointer) {
+  VOID_ENTRY entry;
+  ASSERT_EQ(factory_->WrapVoid(ICounter::kIid, 40, entry), com::S_OK);
+  EXPECT_EQ(entry.iid, ICounter::kIid);
+  ASSERT_TRUE(entry.object);
+  EXPECT_NE(com::ProxyBase::find(entry.object.get()), nullptr);
+  auto* counter = static_cast<ICounter*>(static_cast<void*>(entry.object.get()));  // the IID's interface
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(3, total), com::S_OK);
+  EXPECT_EQ(total, 43);
+  EXPECT_EQ(factory_->UnwrapVoid(entry, total), com::S_OK);  // back to its server as itself
+  EXPECT_EQ(total, 43);
+  VOID_ENTRY none;
+  EXPECT_EQ(factory_->UnwrapVoid(none, total), com::E_INVALIDARG);  // NULL travels as NULL
+  entry = {};
+  EXPECT_TRUE(liveBecomes(0));
+}
+
 // The last C++ reference to a proxy gives its references back (RemRelease), and the server's object goes.
 TEST_F(DcomObjectsSlowPing, DroppingAProxyReleasesTheObject) {
   ComPtr<ICounter> a, b;

@@ -44,6 +44,7 @@ struct ITEMS {
   ::midlrt::com::ComPtr<IUnknown> owner{};
   IID kind{};
   ::midlrt::com::ComPtr<IUnknown> any{};
+  ::midlrt::com::ComPtr<::midlrt::com::IUnknown> raw{};
 };
 
 // Object interface IStore, IID 0c5e2a11-7f3d-4b8a-9e21-6d4c3b2a1f02.
@@ -161,6 +162,7 @@ inline void ndrWriteFlat(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v) {
   midl_e.writeUniquePointer(midl_v.owner.get());
   ndrWriteFlat(midl_e, midl_v.kind);
   midl_e.writeUniquePointer(midl_v.any.get());
+  midl_e.writeUniquePointer(midl_v.raw.get());
 }
 
 inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v) {
@@ -178,6 +180,7 @@ inline void ndrWritePointees(::midlrt::ndr::Encoder& midl_e, const ITEMS& midl_v
   }
   if (midl_v.owner) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(midl_v.owner.get()), IUnknown::kIid);
   if (midl_v.any) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(midl_v.any.get()), midl_v.kind);
+  if (midl_v.raw) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(midl_v.raw.get()), midl_v.kind);
 }
 
 inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v) {
@@ -195,6 +198,10 @@ inline void ndrReadFlat(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v) {
     midl_d.deferInterface(&midl_v.any);
   else
     midl_v.any.reset();
+  if (midl_d.readUniquePointer())
+    midl_d.deferInterface(&midl_v.raw);
+  else
+    midl_v.raw.reset();
 }
 
 inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v) {
@@ -220,6 +227,8 @@ inline void ndrReadPointees(::midlrt::ndr::Decoder& midl_d, ITEMS& midl_v) {
     midl_v.owner = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, IUnknown::kIid, nullptr)));
   if (midl_d.takeDeferredInterface(&midl_v.any))
     midl_v.any = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, midl_v.kind, nullptr)));
+  if (midl_d.takeDeferredInterface(&midl_v.raw))
+    midl_v.raw = ::midlrt::com::ComPtr<::midlrt::com::IUnknown>::attach(static_cast<::midlrt::com::IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, midl_v.kind, nullptr)));
   if (midl_v.items) ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(midl_v.count), (*midl_v.items).size());
 }
 

@@ -140,9 +140,9 @@ TEST_F(DriverRun, DefaultAcfPrefersTheExactName) {
 
 }  // namespace
 
-// Wine's and the SDK's IDL in small: an interface whose method passes an [iid_is] void* inside a structure
-// (not generated: a field is IUnknown* or I*), an RPC interface passing a void pointer, cpp_quote text
-// written for windows.h, and a widl directive.
+// Wine's and the SDK's IDL in small: an interface whose method passes a fixed-size varying array (not
+// generated as a parameter yet), an RPC interface passing a void pointer, cpp_quote text written for
+// windows.h, and a widl directive.
 const char* const kRealIdl = R"(import "unknwn.idl";
 #pragma winrt ns_prefix
 cpp_quote("#if 0")
@@ -150,10 +150,9 @@ typedef unsigned char BYTE;
 cpp_quote("#endif")
 typedef enum { CTX_LOW = 1, CTX_HIGH = 0x80000000 } CTX;
 typedef union { long l; float f; } NUMBER;
-typedef struct { GUID iid; [iid_is(iid)] void* object; } MADE;
 [object, uuid(6b29fc40-ca47-1067-b31d-00dd010662db)]
 interface IMaker : IUnknown {
-  HRESULT Make([out] MADE* made);
+  HRESULT Make([in] long n, [in, length_is(n)] long values[10]);
 }
 [uuid(6b29fc40-ca47-1067-b31d-00dd010662dc), version(1.0)]
 interface Raw {
@@ -176,7 +175,7 @@ TEST_F(DriverRealIdl, AHeaderAloneDeclaresWhatCannotBeRemotedAndSaysWhy) {
   const std::string header = slurp(dir_ / "gen" / "real.h");
   EXPECT_NE(header.find("struct IMaker : public"), std::string::npos) << header;
   EXPECT_NE(header.find("// No proxy or stub for IMaker (only the header was generated): cannot generate "
-                        "marshaling code for field 'object' of 'MADE'"),
+                        "marshaling code for parameter 'values' of operation 'Make' of 'IMaker'"),
             std::string::npos)
       << header;
   EXPECT_EQ(header.find("IMaker_createProxy"), std::string::npos) << header;
@@ -192,7 +191,7 @@ TEST_F(DriverRealIdl, AHeaderAloneDeclaresWhatCannotBeRemotedAndSaysWhy) {
 TEST_F(DriverRealIdl, StubsAreStillRefusedWithTheReasons) {
   options_.header = options_.client = options_.server = true;
   EXPECT_EQ(run(), 1);
-  EXPECT_NE(err_.str().find("[iid_is] is generated on structure fields that are interface pointers"),
+  EXPECT_NE(err_.str().find("fixed-size varying arrays are generated as struct fields only"),
             std::string::npos)
       << err_.str();
   EXPECT_NE(err_.str().find("void, handle_t and function pointers carry no data"), std::string::npos)
