@@ -224,19 +224,30 @@ TEST_F(DcomObjectsSlowPing, ActivationAnswersEachInterfaceAskedFor) {
   EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, none), com::E_NOINTERFACE);
 }
 
+// A machine's services, as midlrtd serves them: an endpoint mapper, and an activator that passes requests
+// on to the server registered for a class; the test's server is registered for CLSID_Factory.
+struct Machine {
+  explicit Machine(const std::string& factoryServer) {
+    mapper.add({midlrt::dcom::activatorInterface(), CLSID_Factory,
+                midlrt::rpc::StringBinding::parse(factoryServer), "coclass Factory"});
+  }
+  ~Machine() { server.shutdown(); }
+  midlrt::rpc::Server server;
+  midlrt::epm::EndpointMapper mapper{server};
+  midlrt::dcom::MachineActivator activator{
+      server, [this](const com::CLSID& clsid) {
+        std::optional<std::string> at;
+        if (auto b = mapper.find(midlrt::dcom::activatorInterface(), clsid)) at = b->toString();
+        return at;
+      }};
+  const std::string binding = server.listen("ncacn_ip_tcp:127.0.0.1");
+};
+
 // A machine's activator (midlrtd's) passes requests on to the server that registered the class with the
 // endpoint mapper, so a client names only the machine.
 TEST_F(DcomObjectsSlowPing, TheMachineActivatorPassesRequestsOnToTheServerOfTheClass) {
-  midlrt::rpc::Server machine;
-  midlrt::epm::EndpointMapper mapper(machine);
-  midlrt::dcom::MachineActivator activator(machine, [&mapper](const com::CLSID& clsid) {
-    std::optional<std::string> at;
-    if (auto b = mapper.find(midlrt::dcom::activatorInterface(), clsid)) at = b->toString();
-    return at;
-  });
-  const std::string rpcss = machine.listen("ncacn_ip_tcp:127.0.0.1");
-  mapper.add({midlrt::dcom::activatorInterface(), CLSID_Factory, midlrt::rpc::StringBinding::parse(binding_),
-              "coclass Factory"});
+  Machine machine(binding_);
+  const std::string& rpcss = machine.binding;
 
   ComPtr<IFactory> made;
   ASSERT_EQ(midlrt::dcom::createInstance(rpcss, CLSID_Factory, made), com::S_OK);
@@ -248,12 +259,11 @@ TEST_F(DcomObjectsSlowPing, TheMachineActivatorPassesRequestsOnToTheServerOfTheC
   EXPECT_EQ(midlrt::dcom::createInstance(rpcss, CLSID_Nowhere, made), com::REGDB_E_CLASSNOTREG);
 
   // A registered server that went away: an RPC failure, reported as the activation's HRESULT.
-  mapper.add({midlrt::dcom::activatorInterface(), CLSID_Nowhere,
-              midlrt::rpc::StringBinding::parse("ncacn_ip_tcp:127.0.0.1[1]"), ""});
+  machine.mapper.add({midlrt::dcom::activatorInterface(), CLSID_Nowhere,
+                      midlrt::rpc::StringBinding::parse("ncacn_ip_tcp:127.0.0.1[1]"), ""});
   const com::HRESULT gone = midlrt::dcom::createInstance(rpcss, CLSID_Nowhere, made);
   EXPECT_LT(gone, 0);
   EXPECT_NE(gone, com::REGDB_E_CLASSNOTREG);
-  machine.shutdown();
 }
 
 // The class object (RemoteGetClassObject, CoGetClassObject): an IClassFactory proxy whose CreateInstance
@@ -295,16 +305,8 @@ TEST_F(DcomObjectsSlowPing, AClassObjectMakesObjectsOfItsClassOnTheServer) {
 
 // The machine's activator passes RemoteGetClassObject on too.
 TEST_F(DcomObjectsSlowPing, TheMachineActivatorPassesClassObjectRequestsOn) {
-  midlrt::rpc::Server machine;
-  midlrt::epm::EndpointMapper mapper(machine);
-  midlrt::dcom::MachineActivator activator(machine, [&mapper](const com::CLSID& clsid) {
-    std::optional<std::string> at;
-    if (auto b = mapper.find(midlrt::dcom::activatorInterface(), clsid)) at = b->toString();
-    return at;
-  });
-  const std::string rpcss = machine.listen("ncacn_ip_tcp:127.0.0.1");
-  mapper.add({midlrt::dcom::activatorInterface(), CLSID_Factory, midlrt::rpc::StringBinding::parse(binding_),
-              "coclass Factory"});
+  Machine machine(binding_);
+  const std::string& rpcss = machine.binding;
   ComPtr<IClassFactory> classObject;
   ASSERT_EQ(midlrt::dcom::getClassObject(rpcss, CLSID_Factory, classObject), com::S_OK);
   ComPtr<IFactory> made;
@@ -315,7 +317,6 @@ TEST_F(DcomObjectsSlowPing, TheMachineActivatorPassesClassObjectRequestsOn) {
   EXPECT_EQ(counter->Add(3, total), com::S_OK);
   EXPECT_EQ(total, 5);
   EXPECT_EQ(midlrt::dcom::getClassObject(rpcss, CLSID_Nowhere, classObject), com::REGDB_E_CLASSNOTREG);
-  machine.shutdown();
 }
 
 TEST_F(DcomObjectsSlowPing, ActivationOfAClassNobodyRegisteredFails) {
