@@ -213,16 +213,9 @@ class ActivatorManager final : public ActivatorBase {
                                std::unique_ptr<MInterfacePointer>& out) override {
     that = ORPCTHAT{};
     if (outer != nullptr) return com::CLASS_E_NOAGGREGATION;
-    if (in == nullptr) return com::E_INVALIDARG;
-    const InstantiationInfoData what = readRequest(*in);
-    std::shared_lock<std::shared_mutex> lock(state_->mu);
-    if (state_->exporter == nullptr) return com::CO_E_SERVER_STOPPING;
-    const auto cls = state_->classes.find(what.classId);
-    if (cls == state_->classes.end()) return com::REGDB_E_CLASSNOTREG;
-    com::ComPtr<com::IUnknown> object;
-    const com::HRESULT made = makeWith(cls->second, object);
-    if (made < 0) return made;
-    return reply(object, *what.pIID, out);
+    return answer(in, out, [](const ClassFactory& factory, com::ComPtr<com::IUnknown>& object) {
+      return makeWith(factory, object);
+    });
   }
 
   // The class object, as RemoteCreateInstance answers a new object (3.1.2.5.2.3.3): each call makes a new
@@ -230,16 +223,28 @@ class ActivatorManager final : public ActivatorBase {
   HRESULT RemoteGetClassObject(rpc::ServerCall&, const ORPCTHIS&, ORPCTHAT& that, const MInterfacePointer* in,
                                std::unique_ptr<MInterfacePointer>& out) override {
     that = ORPCTHAT{};
+    return answer(in, out, [](const ClassFactory& factory, com::ComPtr<com::IUnknown>& object) {
+      object = com::makeObject<ClassObject>(factory).as<com::IUnknown>();
+      return com::S_OK;
+    });
+  }
+
+ private:
+  // Answers a request for the class its properties name with the object `make` makes from the class's
+  // factory.
+  template <class Make>
+  HRESULT answer(const MInterfacePointer* in, std::unique_ptr<MInterfacePointer>& out, Make make) {
     if (in == nullptr) return com::E_INVALIDARG;
     const InstantiationInfoData what = readRequest(*in);
     std::shared_lock<std::shared_mutex> lock(state_->mu);
     if (state_->exporter == nullptr) return com::CO_E_SERVER_STOPPING;
     const auto cls = state_->classes.find(what.classId);
     if (cls == state_->classes.end()) return com::REGDB_E_CLASSNOTREG;
-    return reply(com::makeObject<ClassObject>(cls->second).as<com::IUnknown>(), *what.pIID, out);
+    com::ComPtr<com::IUnknown> object;
+    if (const com::HRESULT made = make(cls->second, object); made < 0) return made;
+    return reply(object, *what.pIID, out);
   }
 
- private:
   // Exports the interfaces `iids` of `object` and answers them (PropsOutInfo) with where the exporter is
   // (ScmReplyInfoData): S_OK when the object has them all, CO_S_NOTALLINTERFACES when it has some,
   // E_NOINTERFACE when it has none. Called with the state's lock held.
