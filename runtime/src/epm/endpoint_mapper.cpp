@@ -291,7 +291,7 @@ class Manager final : public epmapper_Manager {
     if (state_->options.remoteRegistration) return true;
     const rpc::CallerInfo& who = call.caller();
     if (who.transport != rpc::CallerInfo::Transport::kTcp) return true;
-    return who.address.rfind("127.", 0) == 0 || who.address.rfind("[::1]", 0) == 0;
+    return who.isLoopback;
   }
 
   static std::optional<Registration> registrationOf(const rpc::Uuid& object, const twr_t* tower,

@@ -383,6 +383,13 @@ CallerInfo callerOf(int fd, bool inProcess) {
   if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) return info;
   auto [host, port] = hostAndPort(ss);
   info.address = (ss.ss_family == AF_INET6 ? "[" + host + "]" : host) + "[" + std::to_string(port) + "]";
+  if (ss.ss_family == AF_INET) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(ss);
+    info.isLoopback = (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
+  } else {
+    const in6_addr& v6 = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
+    info.isLoopback = IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  }
   return info;
 }
 

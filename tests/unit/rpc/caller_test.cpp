@@ -85,6 +85,32 @@ TEST(Caller, TcpCallsCarryTheClientsAddress) {
   EXPECT_FALSE(recorder->last.hasCredentials);
   EXPECT_EQ(recorder->last.address.rfind("127.0.0.1[", 0), 0u) << recorder->last.address;
   EXPECT_NE(recorder->last.address, "127.0.0.1[0]");
+  EXPECT_TRUE(recorder->last.isLoopback);
+}
+
+// A dual-stack listener sees an IPv4 client as an IPv4-mapped IPv6 address, still a loopback one.
+TEST(Caller, LoopbackClientsAreToldApartWhateverTheAddressFamily) {
+  for (const char* listen : {"ncacn_ip_tcp:[::1][0]", "ncacn_ip_tcp:[::][0]"}) {
+    SCOPED_TRACE(listen);
+    Server server;
+    auto recorder = std::make_shared<Recorder>();
+    server.registerInterface(kEchoIf, midlrt::rpc::testing::kOpCount, recorder);
+    std::string at;
+    try {
+      at = server.listen(listen);
+    } catch (const RpcError& e) {
+      GTEST_SKIP() << "no IPv6 here: " << e.what();
+    }
+    const std::string port = at.substr(at.rfind('['));
+    auto ch =
+        Channel::create(std::string(listen) == "ncacn_ip_tcp:[::1][0]" ? "ncacn_ip_tcp:[::1]" + port
+                                                                       : "ncacn_ip_tcp:127.0.0.1" + port);
+    Reply reply;
+    ASSERT_EQ(echo(*ch, reply), status::kOk);
+    std::lock_guard lk(recorder->mu);
+    EXPECT_EQ(recorder->last.address.rfind('[', 0), 0u) << recorder->last.address;  // an IPv6 address
+    EXPECT_TRUE(recorder->last.isLoopback) << recorder->last.address;
+  }
 }
 
 TEST(Caller, ASecurityCallbackRefusesBeforeTheStubRunsAndTheServerKeepsServing) {

@@ -110,6 +110,9 @@ struct CallerInfo {
   /// TCP: the client's address and port, "192.0.2.7[49152]" or "[::1][49152]" (string-binding style);
   /// empty for local connections.
   std::string address;
+  /// TCP: the client's address is a loopback one (127.0.0.0/8, ::1, or 127.x.x.x mapped into IPv6 by a
+  /// dual-stack listener): the client runs on this machine.
+  bool isLoopback = false;
   /// Local and in-process connections: the peer process's credentials when it connected (SO_PEERCRED),
   /// which the kernel vouches for.
   bool hasCredentials = false;
