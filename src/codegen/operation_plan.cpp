@@ -416,6 +416,14 @@ OperationPlan OperationPlanner::plan(const sema::Operation& op) {
   return plan;
 }
 
+// The IID an [iid_is] names: the expression's value, or what an [in, unique] IID* parameter points to.
+std::string OperationPlanner::iidExpression(const sema::Expr* iidIs, const ExprScope& scope) {
+  const std::string value = wire_.expression(iidIs, scope);
+  if (iidIs->kind == sema::Expr::Kind::ParamRef && isOptionalParam(iidIs->param))
+    return "::midlrt::dcom::iidAt(" + value + ")";
+  return value;
+}
+
 // An interface pointer: [in] I* is borrowed (I*), I** is held (ComPtr<I>&), [iid_is] void** is a reference
 // of the [iid_is] interface the caller owns (void*&). The server holds each in a ComPtr<I> (void**: a void*).
 // Through a [unique] pointer, which may be NULL, it is held as other [unique] pointers are: a
@@ -444,10 +452,10 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
       wire::InterfacePointer n;
       n.value = "(*" + name + ")";
       n.interface = object;
-      n.iid = ip.iidIs ? wire_.expression(ip.iidIs, kClientScope) : itf + "::kIid";
+      n.iid = ip.iidIs ? iidExpression(ip.iidIs, kClientScope) : itf + "::kIid";
       n.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
       wire::InterfacePointer serverNode = n;
-      serverNode.iid = ip.iidIs ? wire_.expression(ip.iidIs, kServerScope) : n.iid;
+      serverNode.iid = ip.iidIs ? iidExpression(ip.iidIs, kServerScope) : n.iid;
       auto top = [&](const wire::InterfacePointer& referent, bool raw) {
         wire::TopPointer t;
         t.value = name;
@@ -488,7 +496,7 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
     wire::InterfacePointer n;
     n.value = name;
     n.interface = ip.interface ? itf : "::midlrt::com::IUnknown";
-    n.iid = ip.iidIs ? wire_.expression(ip.iidIs, kClientScope) : itf + "::kIid";
+    n.iid = ip.iidIs ? iidExpression(ip.iidIs, kClientScope) : itf + "::kIid";
     n.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
     wire::InterfacePointer clientNode = n, serverNode = n;
     clientNode.holder = !ip.interface && ip.throughReference
@@ -496,7 +504,7 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
                         : ip.throughReference ? Holder::ComPtr
                                               : Holder::Borrowed;
     serverNode.holder = ip.interface || !ip.throughReference ? Holder::ComPtr : Holder::OwnedVoid;
-    serverNode.iid = ip.iidIs ? wire_.expression(ip.iidIs, kServerScope) : n.iid;
+    serverNode.iid = ip.iidIs ? iidExpression(ip.iidIs, kServerScope) : n.iid;
     param.clientWire.push_back(clientNode);
     param.serverWire.push_back(serverNode);
   }

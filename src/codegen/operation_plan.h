@@ -146,6 +146,7 @@ class OperationPlanner {
   void parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
                  Locals& serverLocals, const std::string& what);
   void interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param, OperationPlan& plan);
+  std::string iidExpression(const sema::Expr* iidIs, const ExprScope& scope);
   void correlate(const sema::Operation& op, OperationPlan& plan);
 
   WirePlanner& wire_;

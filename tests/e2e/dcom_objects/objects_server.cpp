@@ -158,6 +158,10 @@ class Factory final : public com::ComObject<IFactory, INotifier, com::ICallFacto
     total = counter->total() + entry.id;
     return com::S_OK;
   }
+  HRESULT RenewByIid(const IID* piid, std::unique_ptr<com::ComPtr<com::IUnknown>>& object) override {
+    std::unique_ptr<com::ComPtr<ICounter>> none;
+    return RenewMaybe(none, piid ? *piid : com::IUnknown::kIid, object);
+  }
   HRESULT WrapVoid(const IID& riid, int32_t start, VOID_ENTRY& entry) override {
     ANY_ENTRY any;
     const HRESULT hr = Wrap(riid, start, any);

@@ -352,6 +352,27 @@ TEST_F(DcomObjectsSlowPing, AStructureCarriesAnInterfacePointerOfTheInterfaceIts
   EXPECT_TRUE(liveBecomes(0));
 }
 
+// [iid_is(piid)] with piid an [in, unique] IID*: the IID it points to; a NULL one fails the call (there is
+// no interface to marshal the object as) before anything is sent.
+TEST_F(DcomObjectsSlowPing, AnIidBehindAUniquePointerNamesTheInterface) {
+  ComPtr<ICounter> c;
+  ASSERT_EQ(factory_->CreateCounter(5, c), com::S_OK);
+  auto object = std::make_unique<ComPtr<com::IUnknown>>(c.as<com::IUnknown>());
+  c.reset();
+  const IID iid = ICounter::kIid;
+  ASSERT_EQ(factory_->RenewByIid(&iid, object), com::S_OK);
+  ASSERT_TRUE(object && *object);
+  auto* counter = static_cast<ICounter*>(static_cast<void*>(object->get()));
+  int32_t total = 0;
+  ASSERT_EQ(counter->Add(0, total), com::S_OK);
+  EXPECT_EQ(total, 6);
+  EXPECT_LT(factory_->RenewByIid(nullptr, object), 0);
+  std::unique_ptr<ComPtr<com::IUnknown>> none;
+  EXPECT_EQ(factory_->RenewByIid(nullptr, none), com::S_OK);  // nothing travels: no IID needed
+  object.reset();
+  EXPECT_TRUE(liveBecomes(0));
+}
+
 // [iid_is] on a void* field: the same interface pointer, held as IUnknown.
 TEST_F(DcomObjectsSlowPing, AVoidFieldWithIidIsCarriesAnInterfacePointer) {
   VOID_ENTRY entry;

@@ -117,6 +117,7 @@ struct IShelf : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x0c5e2a11u, 0x7f3d, 0x4b8a, {0x9e, 0x21, 0x6d, 0x4c, 0x3b, 0x2a, 0x1f, 0x05}};
   virtual HRESULT Maybe(std::unique_ptr<::midlrt::com::ComPtr<IItem>>& item, const IID& riid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& any) = 0;
   virtual HRESULT Peek(const ::midlrt::com::ComPtr<IItem>* item) = 0;
+  virtual HRESULT Bind(const IID* piid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& session) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_IShelf = IShelf::kIid;
 
@@ -130,6 +131,7 @@ inline const ::midlrt::rpc::SyntaxId IShelf_ifspec{ {0x0c5e2a11u, 0x7f3d, 0x4b8a
 // RPC_S_INVALID_BINDING); the proxy of every interface derived from IShelf calls them too.
 HRESULT IShelf_Maybe_Proxy(IShelf* This, std::unique_ptr<::midlrt::com::ComPtr<IItem>>& item, const IID& riid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& any);
 HRESULT IShelf_Peek_Proxy(IShelf* This, const ::midlrt::com::ComPtr<IItem>* item);
+HRESULT IShelf_Bind_Proxy(IShelf* This, const IID* piid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& session);
 
 // Server: serves IShelf for the objects of `objects` (which may serve other interfaces too).
 void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);

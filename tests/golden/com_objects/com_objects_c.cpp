@@ -682,6 +682,10 @@ public:
   HRESULT Peek(const ::midlrt::com::ComPtr<IItem>* item) override {
     return IShelf_Peek_Proxy(this, item);
   }
+
+  HRESULT Bind(const IID* piid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& session) override {
+    return IShelf_Bind_Proxy(this, piid, session);
+  }
 };
 
 }  // namespace
@@ -747,6 +751,42 @@ HRESULT IShelf_Peek_Proxy(IShelf* This, const ::midlrt::com::ComPtr<IItem>* item
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
     ::midlrt::com::readResponseOrpcThat(midl_d);
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+HRESULT IShelf_Bind_Proxy(IShelf* This, const IID* piid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& session) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      if (midl_e.writeUniquePointer(piid)) {
+        ndrWriteFlat(midl_e, (*piid));
+      }
+      if (midl_e.writeUniquePointer(session.get())) {
+        if (midl_e.writeUniquePointer((*session).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*session).get()), ::midlrt::dcom::iidAt(piid));
+      }
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    if (midl_d.readUniquePointer()) {
+      session = std::make_unique<::midlrt::com::ComPtr<IUnknown>>();
+      if (midl_d.readUniquePointer())
+        (*session) = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, ::midlrt::dcom::iidAt(piid), nullptr)));
+      else
+        (*session).reset();
+    } else {
+      session.reset();
+    }
     midl_result = midl_d.read<int32_t>();
     return midl_result;
   } catch (const ::midlrt::rpc::RpcError& midl_error) {

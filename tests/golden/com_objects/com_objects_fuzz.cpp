@@ -182,6 +182,10 @@ public:
     ::midlrt::fuzz::ignore(item);
     return {};
   }
+  HRESULT Bind(const IID* piid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& session) override {
+    ::midlrt::fuzz::ignore(piid, session);
+    return {};
+  }
 };
 
 // IShelf::Maybe through a proxy, over a reply the fuzzer chose.
@@ -208,6 +212,18 @@ void midl_fuzz_IShelf_Peek(::midlrt::fuzz::Harness& midl_harness) {
   static_cast<void>(midl_proxy->Peek(item.get()));
 }
 
+// IShelf::Bind through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_IShelf_Bind(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<IShelf> midl_proxy =
+      IShelf_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(2));
+  std::unique_ptr<IID> piid;
+  std::unique_ptr<::midlrt::com::ComPtr<IUnknown>> session;
+  static_cast<void>(midl_proxy->Bind(piid.get(), session));
+}
+
 // A type of the file: the input as its NDR, round-tripped.
 template <class T>
 void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
@@ -230,8 +246,8 @@ void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
     h->serve(IStore_ifspec, 11, IStore_stub(midl_objects));
     h->answer(IStore_ifspec, 11);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(2), IShelf_FuzzObject::make<IShelf_FuzzObject>());
-    h->serve(IShelf_ifspec, 5, IShelf_stub(midl_objects));
-    h->answer(IShelf_ifspec, 5);
+    h->serve(IShelf_ifspec, 6, IShelf_stub(midl_objects));
+    h->answer(IShelf_ifspec, 6);
     return h;
   }();
   return *harness;
@@ -244,7 +260,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ::midlrt::fuzz::Harness& midl_harness = midl_fuzz_harness();
   const std::span<const uint8_t> midl_stub(data + 2, size - 2);
   try {
-    switch ((data[0] | data[1] << 8) % 23) {
+    switch ((data[0] | data[1] << 8) % 25) {
       case 0: {  // IItem::Value: the stub's request to the null object
         const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
         midl_harness.request(IItem_ifspec, 3, midl_stub, &midl_object);
@@ -344,7 +360,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         midl_harness.answerWith(midl_stub);
         midl_fuzz_IShelf_Peek(midl_harness);
         break;
-      case 22:  // ITEMS: decoded, encoded, decoded and encoded again to the same bytes
+      case 22: {  // IShelf::Bind: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(2);
+        midl_harness.request(IShelf_ifspec, 5, midl_stub, &midl_object);
+        break;
+      }
+      case 23:  // IShelf::Bind: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_IShelf_Bind(midl_harness);
+        break;
+      case 24:  // ITEMS: decoded, encoded, decoded and encoded again to the same bytes
         midl_fuzz_type<ITEMS>(midl_stub, "ITEMS");
         break;
     }

@@ -421,6 +421,35 @@ bool IShelf_dispatch(IShelf* midl_object, ::midlrt::rpc::ServerCall& midl_call, 
       midl_e.write<int32_t>(midl_result);
       return true;
     }
+    case 5: {
+      std::unique_ptr<IID> piid;
+      std::unique_ptr<::midlrt::com::ComPtr<IUnknown>> session;
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      if (midl_d.readUniquePointer()) {
+        piid = std::make_unique<IID>();
+        ndrReadFlat(midl_d, (*piid));
+      } else {
+        piid.reset();
+      }
+      if (midl_d.readUniquePointer()) {
+        session = std::make_unique<::midlrt::com::ComPtr<IUnknown>>();
+        if (midl_d.readUniquePointer())
+          (*session) = ::midlrt::com::ComPtr<IUnknown>::attach(static_cast<IUnknown*>(::midlrt::dcom::readInterfacePointer(midl_d, ::midlrt::dcom::iidAt(piid), nullptr)));
+        else
+          (*session).reset();
+      } else {
+        session.reset();
+      }
+      const HRESULT midl_result = midl_object->Bind(piid.get(), session);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      if (midl_e.writeUniquePointer(session.get())) {
+        if (midl_e.writeUniquePointer((*session).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*session).get()), ::midlrt::dcom::iidAt(piid));
+      }
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
     default:
       return false;
   }
@@ -452,5 +481,5 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IShelf_stub(std::shared_ptr<::midlrt:
 }
 
 void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IShelf_ifspec, 5, IShelf_stub(std::move(objects)));
+  server.registerInterface(IShelf_ifspec, 6, IShelf_stub(std::move(objects)));
 }

@@ -15,6 +15,8 @@
 #include "midlrt/detail/proxy_base.h"
 #include "midlrt/ndr/decoder.h"
 #include "midlrt/ndr/encoder.h"
+#include "midlrt/ndr/error.h"
+#include "midlrt/ndr/status.h"
 #include "midlrt/rpc/channel.h"
 
 namespace midlrt::dcom {
@@ -53,6 +55,15 @@ void writeInterfacePointer(ndr::Encoder& e, com::IUnknown* object, const com::II
 /// registered for that IID), queried for `iid`. Throws ndr::DecodeError for a malformed OBJREF or one whose
 /// object lacks `iid`, and rpc::RpcError when its exporter cannot be resolved or has no proxy here.
 void* readInterfacePointer(ndr::Decoder& d, const com::IID& iid, ProxyFactory factory = nullptr);
+
+/// For generated code: the IID an [iid_is] names through a [unique] pointer (`[in, unique] IID* piid`,
+/// held as `const IID*` or `std::unique_ptr<IID>`). An interface pointer cannot travel without its IID:
+/// NULL throws ndr::NdrError with RPC_X_NULL_REF_POINTER.
+template <class P>
+const com::IID& iidAt(const P& iid) {
+  if (!iid) throw ndr::NdrError("an [iid_is] IID pointer is NULL", ndr::kRpcXNullRefPointer);
+  return *iid;
+}
 
 /// For generated stubs: releases the reference an [iid_is] void** parameter's `void*` still holds when the
 /// stub's scope ends: one unmarshaled for an [in,out] parameter that a call object's Begin_ borrowed, or

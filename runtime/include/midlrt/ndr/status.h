@@ -12,6 +12,9 @@ inline constexpr std::uint32_t kRpcXBadStubData = 0x000006f7;
 /// RPC_X_ENUM_VALUE_OUT_OF_RANGE (1781): an enum16 value outside 0..0x7fff.
 inline constexpr std::uint32_t kRpcXEnumValueOutOfRange = 0x000006f5;
 
+/// RPC_X_NULL_REF_POINTER (1780): a pointer that must not be NULL is (an [iid_is] IID, say).
+inline constexpr std::uint32_t kRpcXNullRefPointer = 0x000006f4;
+
 /// RPC_X_INVALID_BOUND (1734): a size, length or [range] value out of bounds (encode side).
 inline constexpr std::uint32_t kRpcXInvalidBound = 0x000006c6;
 
