@@ -439,21 +439,30 @@ com::HRESULT activate(const std::string& server, const com::CLSID& clsid, std::s
     const ScmReplyInfoData scm = ScmReplyInfoData_Decode(scmBytes.data(), scmBytes.size());
     if (!out.phresults || !out.ppIntfData || out.phresults->size() != results.size())
       ndr::Decoder::fail("an activation reply whose PropsOutInfo does not answer every interface asked for");
+    // The objects' resolver, which pings them: what their OBJREFs name (a server's own endpoints here;
+    // Windows' port 135), not necessarily the activator asked (midlrtd's serves no resolver).
+    std::vector<com::ObjRef> refs(results.size());
+    com::DualStringArray resolvers;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto& pointer = (*out.ppIntfData)[i];
+      if ((*out.phresults)[i] < 0) continue;
+      if (!pointer) ndr::Decoder::fail("an activation reply without the interface pointer it succeeded with");
+      refs[i] = com::decodeObjRef(pointer->abData);
+      if (resolvers.strings.empty()) resolvers = refs[i].resolver;
+    }
     if (scm.remoteReply && scm.remoteReply->pdsaOxidBindings)
       rememberExporter(scm.remoteReply->Oxid,
                        com::unpack(scm.remoteReply->pdsaOxidBindings->aStringArray,
                                    scm.remoteReply->pdsaOxidBindings->wSecurityOffset),
-                       scm.remoteReply->ipidRemUnknown, at);
+                       scm.remoteReply->ipidRemUnknown, resolvers, at);
     for (std::size_t i = 0; i < results.size(); ++i) {
       results[i].hr = (*out.phresults)[i];
-      const auto& pointer = (*out.ppIntfData)[i];
       if (results[i].hr < 0) continue;
-      if (!pointer) ndr::Decoder::fail("an activation reply without the interface pointer it succeeded with");
       // A class object's proxy is this library's own (which also links IClassFactory's proxy in).
       const ProxyFactory proxy = results[i].iid == IClassFactory::kIid
                                      ? proxyOf<IClassFactory, &IClassFactory_createProxy>
                                      : nullptr;
-      const com::ComPtr<com::IUnknown> object = unmarshalObjRef(com::decodeObjRef(pointer->abData), proxy);
+      const com::ComPtr<com::IUnknown> object = unmarshalObjRef(refs[i], proxy);
       results[i].hr = object->QueryInterface(results[i].iid, results[i].object.putVoid());
     }
     return hr;

@@ -476,9 +476,12 @@ ComPtr<IUnknown> unmarshalObjRef(const com::ObjRef& ref, ProxyFactory factory) {
 }
 
 void rememberExporter(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
-                      const std::string& resolver) {
-  if (!gOffline && !exporterWithOxid(oxid))
-    Remotes::instance()->remember(oxid, bindings, remUnknown, resolver);
+                      const com::DualStringArray& resolvers, const std::string& fallback) {
+  if (gOffline || exporterWithOxid(oxid)) return;
+  std::string resolver;
+  for (const com::StringBinding& at : resolvers.strings)
+    if (at.towerId == com::kTowerNcacnIpTcp && !(resolver = tcpBinding(at)).empty()) break;
+  Remotes::instance()->remember(oxid, bindings, remUnknown, resolver.empty() ? fallback : resolver);
 }
 
 void* readInterfacePointer(ndr::Decoder& d, const com::IID& iid, ProxyFactory factory) {

@@ -15,8 +15,9 @@ namespace midlrt::dcom {
 com::ComPtr<com::IUnknown> unmarshalObjRef(const com::ObjRef& ref, ProxyFactory factory);
 
 /// Records where exporter `oxid` is reached, as an activation reply tells it (so that unmarshaling its
-/// OBJREFs asks no resolver), and the resolver that pings its objects. An exporter already known is kept.
+/// OBJREFs asks no resolver), and the resolver that pings its objects: the first one of `resolvers` (an
+/// OBJREF's saResAddr) this runtime can call, else `fallback`. An exporter already known is kept.
 void rememberExporter(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
-                      const std::string& resolver);
+                      const com::DualStringArray& resolvers, const std::string& fallback);
 
 }  // namespace midlrt::dcom

@@ -419,6 +419,27 @@ TEST_F(DcomObjects, HeldObjectsOutliveThePingTimeout) {
   EXPECT_EQ(live(), 1);
 }
 
+// An object activated through the machine's activator is pinged at its exporter's resolver, which its
+// OBJREF names, not at the activator (midlrtd serves no resolver): it outlives the ping timeout. A server
+// of its own, whose exporter this process has not met.
+TEST_F(DcomObjects, ObjectsActivatedThroughTheMachineActivatorArePingedAtTheirExporter) {
+  Child other({OBJECTS_SERVER, "--ping-ms", std::to_string(kPingMs)});
+  ASSERT_EQ(other.line().rfind("objref=", 0), 0u);
+  const std::string second = other.line();
+  ASSERT_EQ(second.rfind("binding=", 0), 0u) << second;
+  Machine machine(second.substr(8));
+  ComPtr<IFactory> made;
+  ASSERT_EQ(midlrt::dcom::createInstance(machine.binding, CLSID_Factory, made), com::S_OK);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(made->CreateCounter(7, counter), com::S_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(kPingMs * 8));
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(1, total), com::S_OK);
+  EXPECT_EQ(total, 8);
+  EXPECT_EQ(made->Live(total), com::S_OK);
+  EXPECT_EQ(total, 1);
+}
+
 // [iid_is(riid)] void**: a reference of interface riid, which the caller owns. QueryInterface on a proxy for
 // an interface it lacks asks the object's exporter.
 TEST_F(DcomObjectsSlowPing, AnIidIsObjectComesBackAsTheInterfaceAskedFor) {
