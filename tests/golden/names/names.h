@@ -7,6 +7,8 @@
 
 struct INames;
 
+struct IElements;
+
 struct Clash {
   int32_t d{};
   int32_t e{};
@@ -97,6 +99,38 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> INames_stub(std::shared_ptr<::midlrt:
 // INames's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
 // and calls them synchronously otherwise).
 bool INames_dispatch(INames* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
+
+// Object interface IElements, IID 5f607182-93a4-4eb5-8fd6-e7f8091a2b44.
+struct IElements : public ::midlrt::com::IUnknown {
+  static constexpr ::midlrt::com::IID kIid = {0x5f607182u, 0x93a4, 0x4eb5, {0x8f, 0xd6, 0xe7, 0xf8, 0x09, 0x1a, 0x2b, 0x44}};
+  virtual HRESULT Enum(uint32_t reserved1, const void* reserved2, uint32_t& count) = 0;
+};
+inline constexpr ::midlrt::com::IID IID_IElements = IElements::kIid;
+
+inline const ::midlrt::rpc::SyntaxId IElements_ifspec{ {0x5f607182u, 0x93a4, 0x4eb5, {0x8f, 0xd6, 0xe7, 0xf8, 0x09, 0x1a, 0x2b, 0x44}}, 0, 0 };
+
+// Client: a proxy for the object `object` that the server at `binding` exports. Its QueryInterface answers
+// IElements and its bases.
+::midlrt::com::ComPtr<IElements> IElements_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
+
+// Server: serves IElements for the objects of `objects` (which may serve other interfaces too).
+void IElements_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// The stub itself, for servers that wrap or route dispatchers.
+std::shared_ptr<::midlrt::rpc::Dispatcher> IElements_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// Unmarshals a call of one of IElements's methods, calls `object` and marshals the reply; false if the
+// opnum is none of its chain's. The stub of every interface derived from IElements hands it the opnums of
+// IElements's methods. `callObjects`: hand asynchronous methods to the object's call object, as
+// IElements's own stub does (a derived interface's stub passes its own on if it is asynchronous too,
+// and calls them synchronously otherwise).
+bool IElements_dispatch(IElements* object, ::midlrt::rpc::ServerCall& call, bool callObjects);
+
+// [local] Enum travels as its [call_as] remote form RemoteEnum. The application defines the first two:
+// the client's, which turns the local call into the remote one (calling IElements_RemoteEnum_Proxy with This),
+HRESULT IElements_Enum_Proxy(IElements* This, uint32_t reserved1, const void* reserved2, uint32_t& count);
+// and the server's, which turns the remote call into the local one on This, the object the call names.
+HRESULT IElements_Enum_Stub(IElements* This, uint32_t reserved1, uint32_t& count);
+// Generated: marshals RemoteEnum through This, which must be a proxy (else RPC_S_INVALID_BINDING).
+HRESULT IElements_RemoteEnum_Proxy(IElements* This, uint32_t reserved1, uint32_t& count);
 
 // RPC interface Names, uuid 7182a3b4-c5d6-4e7f-8091-a2b3c4d5e6f7, version 1.0.
 inline const ::midlrt::rpc::SyntaxId Names_ifspec{ {0x7182a3b4u, 0xc5d6, 0x4e7f, {0x80, 0x91, 0xa2, 0xb3, 0xc4, 0xd5, 0xe6, 0xf7}}, 1, 0 };

@@ -275,3 +275,57 @@ namespace {
 const ::midlrt::dcom::ProxyRegistration midl_INames_registration{
     INames::kIid, &::midlrt::dcom::proxyOf<INames, &INames_createProxy>};
 }  // namespace
+
+namespace {
+
+class IElements_Proxy final : public ::midlrt::com::ComObject<IElements>,
+    public ::midlrt::com::ProxyBase {
+public:
+  IElements_Proxy(::midlrt::Binding channel, const ::midlrt::rpc::Uuid& object)
+      : ProxyBase(std::move(channel), object, IElements_ifspec) {}
+
+  ::midlrt::com::HRESULT QueryInterface(::midlrt::com::REFIID riid, void** ppv) override {
+    // Any other interface is asked of the object's exporter (RemQueryInterface).
+    const ::midlrt::com::HRESULT midl_hr = ComObject::QueryInterface(riid, ppv);
+    return midl_hr == ::midlrt::com::E_NOINTERFACE ? ::midlrt::dcom::queryRemoteInterface(*this, riid, ppv) : midl_hr;
+  }
+
+  HRESULT Enum(uint32_t reserved1, const void* reserved2, uint32_t& count) override {
+    return IElements_Enum_Proxy(this, reserved1, reserved2, count);
+  }
+};
+
+}  // namespace
+
+HRESULT IElements_RemoteEnum_Proxy(IElements* This, uint32_t reserved1, uint32_t& count) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      midl_e.write<uint32_t>(reserved1);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    count = midl_d.read<uint32_t>();
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
+::midlrt::com::ComPtr<IElements> IElements_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object) {
+  return IElements_Proxy::make<IElements_Proxy>(binding, object);
+}
+
+namespace {
+// For interface pointers whose interface is known at run time only ([iid_is]).
+const ::midlrt::dcom::ProxyRegistration midl_IElements_registration{
+    IElements::kIid, &::midlrt::dcom::proxyOf<IElements, &IElements_createProxy>};
+}  // namespace

@@ -5,6 +5,7 @@
 // object), the reply the client function or proxy unmarshals (called with default [in] arguments), both
 // through midlrt's protocol in process; or a value of the type, which must survive a round trip. Build
 // it with the header and both stub files, link midlrt and -fsanitize=fuzzer (midl_generate(... FUZZ) does).
+// Not fuzzed: the object interface IElements: its [call_as] method Enum needs the application's IElements_Enum_Proxy and IElements_Enum_Stub.
 #include <cstddef>
 #include <cstdint>
 #include <exception>

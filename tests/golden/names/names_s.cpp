@@ -281,3 +281,52 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> INames_stub(std::shared_ptr<::midlrt:
 void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
   server.registerInterface(INames_ifspec, 5, INames_stub(std::move(objects)));
 }
+
+bool IElements_dispatch(IElements* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
+  switch (midl_call.opnum()) {
+    case 3: {
+      uint32_t reserved1{};
+      uint32_t count{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      reserved1 = midl_d.read<uint32_t>();
+      const HRESULT midl_result = IElements_Enum_Stub(midl_object, reserved1, count);
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      midl_e.write<uint32_t>(count);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+class IElements_Stub final : public ::midlrt::rpc::Dispatcher {
+public:
+  explicit IElements_Stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) : midl_objects(std::move(objects)) {}
+
+  void dispatch(::midlrt::rpc::ServerCall& midl_call) override {
+    ::midlrt::com::ComPtr<IElements> midl_object = midl_objects->find<IElements>(midl_call.object());
+    if (!midl_object)
+      throw ::midlrt::rpc::RpcError(static_cast<uint32_t>(::midlrt::com::RPC_E_DISCONNECTED),
+                                    "no exported object with this UUID implements IElements");
+    if (!IElements_dispatch(midl_object.get(), midl_call, true))
+      throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
+  }
+
+private:
+  std::shared_ptr<::midlrt::com::ObjectTable> midl_objects;
+};
+
+}  // namespace
+
+std::shared_ptr<::midlrt::rpc::Dispatcher> IElements_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  return std::make_shared<IElements_Stub>(std::move(objects));
+}
+
+void IElements_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
+  server.registerInterface(IElements_ifspec, 4, IElements_stub(std::move(objects)));
+}
