@@ -424,6 +424,21 @@ std::string OperationPlanner::iidExpression(const sema::Expr* iidIs, const ExprS
   return value;
 }
 
+// The wire node of interface pointer `value`, on the client and on the server (which read an [iid_is]
+// IID each in its own scope); held in a ComPtr unless the caller says otherwise.
+std::pair<wire::InterfacePointer, wire::InterfacePointer> OperationPlanner::interfaceNodes(
+    const sema::InterfacePointerParam& ip, const std::string& value) {
+  const std::string itf = ip.interface ? cppName(ip.interface->name) : "";
+  wire::InterfacePointer client;
+  client.value = value;
+  client.interface = ip.interface ? itf : "::midlrt::com::IUnknown";
+  client.iid = ip.iidIs ? iidExpression(ip.iidIs, kClientScope) : itf + "::kIid";
+  client.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
+  wire::InterfacePointer server = client;
+  if (ip.iidIs) server.iid = iidExpression(ip.iidIs, kServerScope);
+  return {client, server};
+}
+
 // An interface pointer: [in] I* is borrowed (I*), I** is held (ComPtr<I>&), [iid_is] void** is a reference
 // of the [iid_is] interface the caller owns (void*&). The server holds each in a ComPtr<I> (void**: a void*).
 // Through a [unique] pointer, which may be NULL, it is held as other [unique] pointers are: a
@@ -449,13 +464,7 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
       param.finishArg = name;
     }
     if (marshal_) {
-      wire::InterfacePointer n;
-      n.value = "(*" + name + ")";
-      n.interface = object;
-      n.iid = ip.iidIs ? iidExpression(ip.iidIs, kClientScope) : itf + "::kIid";
-      n.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
-      wire::InterfacePointer serverNode = n;
-      serverNode.iid = ip.iidIs ? iidExpression(ip.iidIs, kServerScope) : n.iid;
+      const auto [n, serverNode] = interfaceNodes(ip, "(*" + name + ")");
       auto top = [&](const wire::InterfacePointer& referent, bool raw) {
         wire::TopPointer t;
         t.value = name;
@@ -493,18 +502,12 @@ void OperationPlanner::interfacePointer(const sema::InterfacePointerParam& ip, P
     param.releasesReference = !ip.interface;
   }
   if (marshal_) {
-    wire::InterfacePointer n;
-    n.value = name;
-    n.interface = ip.interface ? itf : "::midlrt::com::IUnknown";
-    n.iid = ip.iidIs ? iidExpression(ip.iidIs, kClientScope) : itf + "::kIid";
-    n.factory = ip.iidIs ? "nullptr" : proxyFactory(ip.interface);
-    wire::InterfacePointer clientNode = n, serverNode = n;
+    auto [clientNode, serverNode] = interfaceNodes(ip, name);
     clientNode.holder = !ip.interface && ip.throughReference
                             ? (param.in ? Holder::CallersVoid : Holder::OwnedVoid)
                         : ip.throughReference ? Holder::ComPtr
                                               : Holder::Borrowed;
     serverNode.holder = ip.interface || !ip.throughReference ? Holder::ComPtr : Holder::OwnedVoid;
-    serverNode.iid = ip.iidIs ? iidExpression(ip.iidIs, kServerScope) : n.iid;
     param.clientWire.push_back(clientNode);
     param.serverWire.push_back(serverNode);
   }

@@ -147,6 +147,8 @@ class OperationPlanner {
                  Locals& serverLocals, const std::string& what);
   void interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param, OperationPlan& plan);
   std::string iidExpression(const sema::Expr* iidIs, const ExprScope& scope);
+  std::pair<wire::InterfacePointer, wire::InterfacePointer> interfaceNodes(
+      const sema::InterfacePointerParam& ip, const std::string& value);
   void correlate(const sema::Operation& op, OperationPlan& plan);
 
   WirePlanner& wire_;
