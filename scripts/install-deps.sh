@@ -12,6 +12,8 @@ packages=(
   libwine-dev  # Wine's system IDL files, for the widl corpus test (tests/interop/widl_corpus)
   clang libclang-rt-14-dev  # the front end's libFuzzer target (scripts/fuzz_frontend.sh)
   samba  # samba-dcerpcd, the independent server srvinfo talks to (run-sample.sh, tests/interop/srvinfo)
+  libkrb5-dev gss-ntlmssp  # authentication's providers: MIT krb5's GSSAPI, and NTLM plugged into it
+  python3-pycryptodome  # the impacket NTLM test checks our servers' signatures itself (RC4, with HMAC-MD5)
 )
 
 missing=()

@@ -70,7 +70,7 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   if (object != nullptr) q.object = *object;
   size_t hs = pdu::requestHeaderSize(q);
   size_t n = req.size();
-  size_t maxBody = (size_t{c.xmitFrag} - hs) & ~size_t{7};
+  size_t maxBody = (size_t{c.xmitFrag} - hs - c.protectionOverhead()) & ~size_t{7};
   uint8_t flags = pdu::kConcMpx;
   if (n <= maxBody && req.headroom() >= hs) {
     q.allocHint = static_cast<uint32_t>(n);
@@ -137,7 +137,8 @@ class RequestStreamer final : public FragmentingSink {
   const Uuid* objectOrNull() const { return q_.object ? &*q_.object : nullptr; }
 
   size_t fittedBody() override {
-    return (segmentFittedFragment(conn_.fd, conn_.xmitFrag) - headerSize_) & ~size_t{7};
+    return (segmentFittedFragment(conn_.fd, conn_.xmitFrag) - headerSize_ - conn_.protectionOverhead()) &
+           ~size_t{7};
   }
   // Before the call's turn what is written stays in the message, up to kWaitingRequestBytes; past that the
   // writer waits for the turn. If the call ends meanwhile, nothing goes out (ended(); flush throws).
@@ -178,7 +179,7 @@ class RequestStreamer final : public FragmentingSink {
       slicePieces(pieces, off, len, iov_);
     }
     // Past the cork of a Channel::Cork, in order: a streamed request is never held whole in memory.
-    if (!conn_.sendNow(iov_.data(), static_cast<int>(iov_.size()))) {
+    if (!conn_.sendRequests(iov_.data(), static_cast<int>(iov_.size()), true)) {
       broken_ = true;
       return false;
     }
@@ -242,7 +243,7 @@ void ChannelImpl::abandonUnsent(const CallPtr& call, bool partlySent) {
 bool ChannelImpl::sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                               const Uuid* object) {
   return layOutRequest(c, callId, ctx, opnum, req, object,
-                       [&](iovec* iov, int count) { return c.send(iov, count); });
+                       [&](iovec* iov, int count) { return c.sendRequests(iov, count, false); });
 }
 
 bool ChannelImpl::submit(const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& req,

@@ -24,6 +24,7 @@
 #include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/channel.h"
 #include "midlrt/rpc/pdu.h"
+#include "pdu_security.h"
 
 namespace midlrt::rpc::detail {
 
@@ -43,6 +44,8 @@ inline constexpr std::chrono::milliseconds kLeaderRecheck{50};
 // The most of a streamed request gathered in memory while it waits its turn on an exclusive connection;
 // past it the writer waits, as a full socket would make it wait.
 inline constexpr size_t kWaitingRequestBytes = 1024 * 1024;
+// The auth_context_id of a connection's one security context.
+inline constexpr uint32_t kAuthContextId = 1;
 
 // client_conn.cpp: one connection's socket and its writes.
 struct ClientConn {
@@ -77,12 +80,25 @@ struct ClientConn {
   uint32_t activeCall = 0;
   std::deque<std::pair<CallPtr, std::vector<uint8_t>>> waiting;
 
+  // Set by the bind that authenticated the connection, before any request is sent on it.
+  std::unique_ptr<ConnectionSecurity> security;
+
   // Writes iov now, or queues a copy while corked. False if the connection is broken.
   bool send(iovec* iov, int count);
+  // Writes request PDUs laid out without a verifier, as send() (or sendNow() with `now`); on a connection
+  // that protects them each gets its verifier first, under sendMu, so that signatures go out in the order
+  // they are made (NTLM's and Kerberos's sequence numbers). False if the connection is broken or the
+  // provider failed (the connection is then broken).
+  bool sendRequests(iovec* iov, int count, bool now);
+  // What a request fragment's stub data must leave room for: the verifier of a protecting connection.
+  size_t protectionOverhead() const { return security && security->protects() ? security->overhead() : 0; }
   // Writes iov now even while corked, after what the cork holds (so order is kept): for bind and
   // alter_context, whose answers a corked caller is about to wait for.
   bool sendNow(iovec* iov, int count);
   bool flushLocked();
+  bool writeLocked(iovec* iov, int count, bool now);
+  std::vector<uint8_t> gathered_;  // sendRequests' scratch, under sendMu
+  std::vector<uint8_t> sealed_;
   void cork();
   bool uncork();
   void sendBare(pdu::PType type, uint32_t callId);
@@ -108,10 +124,11 @@ struct ClientCall {
   bool streamsWhenTurn = false;
   bool streamReply = false;  // a reader of the reply takes fragments from `reply` as they arrive
   bool overWindow = false;   // its untaken reply bytes pause the connection (ClientConn::readPausedBy)
-  uint8_t ackFlags = 0;  // the pfc_flags of the bind_ack that answered a bind
+  uint8_t ackFlags = 0;      // the pfc_flags of the bind_ack that answered a bind
   uint32_t status = 0;
   Reply reply;
   std::optional<pdu::BindAck> ack;
+  std::vector<uint8_t> authToken;  // the auth_value of a bind_ack or alter_context_resp
   std::optional<pdu::BindNak> nak;
   std::condition_variable cv;  // sync calls wait here
   Completion completion;       // async calls
@@ -199,6 +216,11 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Connects (a partial binding first asks the endpoint mapper where `iface` is served).
   std::shared_ptr<ClientConn> connect(const SyntaxId& iface);
   uint16_t ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut);
+  // After an authenticating bind's bind_ack: the client's last leg (auth3); throws RpcError (the
+  // connection failed) if the provider refuses the server's answer.
+  void finishAuthentication(const std::shared_ptr<ClientConn>& c, ConnectionSecurity& security,
+                            uint32_t callId, const std::vector<uint8_t>& serverToken,
+                            std::vector<CallPtr>& done);
   // ensureContext for an asynchronous call: false (after running `done` with the failure) if it fails.
   bool ensureContextOrFail(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut, uint16_t& ctx,
                            const Completion& done);

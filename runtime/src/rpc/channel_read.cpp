@@ -102,7 +102,7 @@ void ChannelImpl::sendReleased(std::unique_lock<std::mutex>& lk, std::vector<Cal
     if (call->done || call->conn->failed) continue;
     lk.unlock();
     iovec iov{bytes.data(), bytes.size()};
-    bool ok = call->conn->send(&iov, 1);
+    bool ok = call->conn->sendRequests(&iov, 1, false);
     lk.lock();
     if (!ok) failConnection(call->conn, status::kCallFailed, done);
   }
@@ -176,6 +176,8 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
   CallPtr call = it != calls.end() && it->second->conn == c ? it->second : nullptr;
   switch (v.header.type) {
     case pdu::PType::kResponse: {
+      if (c->protectionOverhead() != 0 && !c->security->unprotect(v.data, v.header, pdu::kResponseHeaderSize))
+        throw pdu::ProtocolError("a response that fails its verifier");
       pdu::Body body;
       pdu::Response r = pdu::decodeResponse(v, body);
       if (!call || call->kind != ClientCall::Kind::kRequest) return;  // late reply of an abandoned call
@@ -218,6 +220,10 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
       if (call && call->kind == ClientCall::Kind::kBind) {
         call->ack = pdu::decodeBindAck(v);
         call->ackFlags = v.header.flags;
+        if (v.header.authLength != 0) {
+          Verifier ver = readVerifier(v);
+          call->authToken.assign(ver.value.begin(), ver.value.end());
+        }
         finish(call, status::kOk, done);
       }
       return;
@@ -379,9 +385,8 @@ void ChannelImpl::readerLoop() {
   std::vector<CallPtr> done;
   const auto paused = [&] { return conn && conn->readPausedBy > 0; };
   while (true) {
-    readerCv.wait(lk, [&] {
-      return stop || (!leader && asyncOutstanding > 0 && (!paused() || deadlineCalls != 0));
-    });
+    readerCv.wait(
+        lk, [&] { return stop || (!leader && asyncOutstanding > 0 && (!paused() || deadlineCalls != 0)); });
     if (stop) break;
     if (paused()) {
       // Nobody reads a connection paused for a streamed reply the application has not taken yet: the

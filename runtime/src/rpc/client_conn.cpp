@@ -13,10 +13,9 @@ ClientConn::~ClientConn() {
   ::close(fd);
 }
 
-bool ClientConn::send(iovec* iov, int count) {
-  std::lock_guard lk(sendMu);
+bool ClientConn::writeLocked(iovec* iov, int count, bool now) {
   if (broken) return false;
-  if (corks > 0) {
+  if (corks > 0 && !now) {
     for (int i = 0; i < count; ++i) out.appendCopy(iov[i].iov_base, iov[i].iov_len);
     return true;
   }
@@ -25,11 +24,39 @@ bool ClientConn::send(iovec* iov, int count) {
   return !broken;
 }
 
+bool ClientConn::send(iovec* iov, int count) {
+  std::lock_guard lk(sendMu);
+  return writeLocked(iov, count, false);
+}
+
 bool ClientConn::sendNow(iovec* iov, int count) {
   std::lock_guard lk(sendMu);
-  if (broken || !flushLocked()) return false;
-  if (!writeAll(fd, iov, count)) broken = true;
-  return !broken;
+  return writeLocked(iov, count, true);
+}
+
+bool ClientConn::sendRequests(iovec* iov, int count, bool now) {
+  if (protectionOverhead() == 0) return now ? sendNow(iov, count) : send(iov, count);
+  std::lock_guard lk(sendMu);
+  gathered_.clear();
+  for (int i = 0; i < count; ++i) {
+    auto* p = static_cast<const uint8_t*>(iov[i].iov_base);
+    gathered_.insert(gathered_.end(), p, p + iov[i].iov_len);
+  }
+  sealed_.clear();
+  for (size_t at = 0; at + pdu::kHeaderSize <= gathered_.size();) {
+    const uint8_t* h = gathered_.data() + at;
+    const size_t frag = static_cast<size_t>(h[8] | h[9] << 8);  // laid out by this runtime: consistent
+    const size_t start = sealed_.size();
+    sealed_.insert(sealed_.end(), h, h + frag);
+    const size_t stubOffset = (h[3] & pdu::kObjectUuid) ? 40 : 24;
+    if (!security->protect(sealed_, start, stubOffset)) {
+      broken = true;
+      return false;
+    }
+    at += frag;
+  }
+  iovec one{sealed_.data(), sealed_.size()};
+  return writeLocked(&one, 1, now);
 }
 
 bool ClientConn::flushLocked() {

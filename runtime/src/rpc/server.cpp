@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
+#include "gss_context.h"
 #include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/status.h"
 #include "server_impl.h"
@@ -26,6 +29,23 @@ void Server::registerInterface(const SyntaxId& id, uint16_t opCount, std::shared
       detail::Registered{id, opCount, std::move(dispatcher), std::move(options)});
   std::lock_guard lk(impl_->regMu);
   impl_->interfaces.push_back(std::move(r));
+}
+
+void Server::registerAuthInfo(const ServerAuth& auth) {
+  if (!detail::GssContext::supports(auth.service, AuthnLevel::kConnect))
+    throw RpcError(status::kUnknownAuthnService, "authentication service " +
+                                                     std::to_string(static_cast<int>(auth.service)) +
+                                                     " is not provided by this runtime");
+  // gss-ntlmssp takes its accounts from the environment; set once, here, before any connection needs it.
+  if (!auth.ntlmUserFile.empty()) ::setenv("NTLM_USER_FILE", auth.ntlmUserFile.c_str(), 1);
+  std::lock_guard lk(impl_->regMu);
+  for (ServerAuth& a : impl_->auth) {
+    if (a.service == auth.service) {
+      a = auth;
+      return;
+    }
+  }
+  impl_->auth.push_back(auth);
 }
 
 std::string Server::listen(const std::string& binding) {

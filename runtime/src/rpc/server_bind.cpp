@@ -1,6 +1,7 @@
 // Bind and alter_context on the server: fragment sizes, the association (and its group), and the
 // presentation-context negotiation against the registered interfaces.
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "midlrt/rpc/status.h"
@@ -17,16 +18,19 @@ bool isFeatureNegotiation(const SyntaxId& s) {
 void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::View& v, bool alter) {
   pdu::Bind b = pdu::decodeBind(v);
   std::vector<uint8_t> bytes;
-  if (v.header.authLength != 0 || b.maxXmitFrag < pdu::kMinFragSize || b.maxRecvFrag < pdu::kMinFragSize) {
-    // No security providers here; and C706 requires peers to handle at least 1432-byte fragments.
-    pdu::BindNak nak;
-    nak.reason = v.header.authLength != 0 ? pdu::RejectReason::kAuthenticationTypeNotRecognized
-                                          : pdu::RejectReason::kLocalLimitExceeded;
+  std::vector<uint8_t> answer;  // the security context's token for the verifier of the answer
+  // C706 requires peers to handle at least 1432-byte fragments.
+  bool fragOk = b.maxXmitFrag >= pdu::kMinFragSize && b.maxRecvFrag >= pdu::kMinFragSize;
+  pdu::RejectReason reason = pdu::RejectReason::kLocalLimitExceeded;
+  if (!fragOk || (v.header.authLength != 0 && !authenticateLeg(*c, v, alter, answer, reason))) {
     if (alter) {
+      // A failed leg of alter_context is answered with access denied, as Windows and Samba do.
       pdu::Fault f;
-      f.status = status::kProtoError;
+      f.status = fragOk ? status::kAccessDenied : status::kProtoError;
       pdu::encodeFault(bytes, v.header.callId, f);
     } else {
+      pdu::BindNak nak;
+      nak.reason = reason;
       pdu::encodeBindNak(bytes, v.header.callId, nak);
     }
     std::lock_guard lk(c->mu);
@@ -95,8 +99,87 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   uint8_t flags = static_cast<uint8_t>(pdu::kFirstFrag | pdu::kLastFrag | mpx);
   pdu::encodeBindAck(bytes, alter ? pdu::PType::kAlterContextResp : pdu::PType::kBindAck, flags,
                      v.header.callId, ack);
+  if (v.header.authLength != 0) appendVerifier(bytes, 0, 0, 4, c->security->trailer(), answer);
   std::lock_guard lk(c->mu);
   c->out.appendCopy(bytes.data(), bytes.size());
+}
+
+namespace {
+// The caller's identity, once the connection's security context is established.
+void authenticated(ServerConn& c) {
+  c.caller.authnService = c.security->service();
+  c.caller.authnLevel = c.security->level();
+  c.caller.clientPrincipal = c.security->gss().peerName();
+}
+}  // namespace
+
+bool ServerImpl::authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, std::vector<uint8_t>& answer,
+                                 pdu::RejectReason& nak) {
+  Verifier ver = readVerifier(v);
+  auto service = static_cast<AuthnService>(ver.trailer.authType);
+  auto level = static_cast<AuthnLevel>(ver.trailer.authLevel);
+  nak = pdu::RejectReason::kAuthenticationTypeNotRecognized;
+  if (!c.security) {
+    // One security context per connection, started by its bind. Levels call and pkt are not taken (a
+    // midlrt client raises them to pkt_integrity, as Windows does).
+    if (alter) return false;
+    if (level != AuthnLevel::kConnect && level != AuthnLevel::kPktIntegrity &&
+        level != AuthnLevel::kPktPrivacy)
+      return false;
+    std::optional<ServerAuth> creds;
+    {
+      std::lock_guard lk(regMu);
+      for (const ServerAuth& a : auth)
+        if (a.service == service) creds = a;
+    }
+    if (!creds || !GssContext::supports(service, level)) return false;
+    std::unique_ptr<GssContext> gss = GssContext::accept(service, *creds);
+    if (!gss) return false;
+    c.security = std::make_unique<ConnectionSecurity>(service, level, ver.trailer.contextId, std::move(gss));
+  } else if (c.security->established() || c.security->service() != service ||
+             c.security->contextId() != ver.trailer.contextId) {
+    return false;  // a second security context on the connection
+  }
+  nak = pdu::RejectReason::kInvalidChecksum;  // what Samba and Windows answer a failed leg with
+  switch (c.security->gss().step(ver.value, answer)) {
+    case GssContext::Step::kFailed:
+      if (!alter) c.security.reset();
+      return false;
+    case GssContext::Step::kComplete:
+      authenticated(c);
+      break;
+    case GssContext::Step::kContinue:
+      break;
+  }
+  return true;
+}
+
+bool ServerImpl::handleAuth3(ServerConn& c, const pdu::View& v) {
+  // The client's last leg; nothing answers it. A leg that fails leaves the context unestablished, so that
+  // the connection's requests are refused with access denied (and the connection then closed).
+  if (!c.security || c.security->established() || v.header.authLength == 0) return false;
+  Verifier ver = readVerifier(v);
+  if (ver.trailer.contextId != c.security->contextId() ||
+      ver.trailer.authType != static_cast<uint8_t>(c.security->service()))
+    return false;
+  std::vector<uint8_t> answer;
+  if (c.security->gss().step(ver.value, answer) == GssContext::Step::kComplete && answer.empty())
+    authenticated(c);
+  return true;
+}
+
+bool ServerImpl::verifyRequest(ServerConn& c, const pdu::View& v) {
+  if (!c.security) return true;  // unauthenticated: a verifier, if any, is skipped by decodeRequest
+  if (c.security->protects() ? c.security->unprotect(v.data, v.header, stubOffsetOf(v.header))
+                             : c.security->established())
+    return true;
+  // Unsigned, tampered, replayed or out of order, or before (or after a failed) authentication: refused,
+  // never dispatched; the connection then closes, as its sequence numbers can no longer be trusted.
+  uint16_t contextId = 0;
+  if (v.header.fragLength >= pdu::kRequestHeaderSize)
+    contextId = static_cast<uint16_t>(v.data[20] | v.data[21] << 8);
+  c.sendRefusal(v.header.callId, contextId, status::kAccessDenied);
+  return false;
 }
 
 void ServerImpl::refuseVersion(const std::shared_ptr<ServerConn>& c, const pdu::Header& h) {

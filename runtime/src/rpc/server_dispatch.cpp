@@ -238,6 +238,10 @@ void ServerImpl::runDispatch(ServerCall& call, Registered& reg) {
     call.fault(status::kFaultCancel);
     return;
   }
+  if (call.caller().authnLevel < reg.options.minAuthnLevel) {
+    call.faultUnexecuted(status::kAccessDenied);
+    return;
+  }
   if (reg.options.securityCallback) {
     uint32_t verdict = status::kAccessDenied;
     try {

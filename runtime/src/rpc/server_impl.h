@@ -20,6 +20,7 @@
 #include "io.h"
 #include "midlrt/rpc/pdu.h"
 #include "midlrt/rpc/server.h"
+#include "pdu_security.h"
 #include "request_stream.h"
 
 namespace midlrt::rpc::detail {
@@ -58,7 +59,9 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   uint64_t id = 0;
   int fd = -1;
   std::string secondaryAddress;
-  CallerInfo caller;  // set when the connection is added, then only read
+  // Set when the connection is added, and its identity when it authenticates (before any of its requests
+  // is dispatched); then only read.
+  CallerInfo caller;
 
   // Owned by the I/O thread.
   std::unique_ptr<uint8_t[]> rbuf;
@@ -70,6 +73,9 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   uint16_t recvFrag = 0;
   bool multiplexed = false;
   std::vector<BoundContext> contexts;
+  // The connection's security context, from the bind that started it (I/O thread; the send paths use it
+  // under mu once it is established, which happens before any request is dispatched).
+  std::unique_ptr<ConnectionSecurity> security;
   std::unordered_map<uint32_t, Partial> partial;
   // Streamed calls whose request is still arriving (dispatched at their first fragment), by call_id.
   std::unordered_map<uint32_t, std::shared_ptr<RequestStream>> streams;
@@ -113,6 +119,19 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   // The largest stub data a fragment of a streamed response carries (a multiple of 8): the negotiated
   // size, fitted to TCP's segments (segmentFittedFragment).
   size_t streamedResponseBody();
+  // Responses carry a verifier (the connection authenticated at pkt_integrity).
+  bool protects() const { return security && security->protects(); }
+  // Appends to `into` the response fragment with header `h` and the stub data in `pieces`, with its
+  // verifier; under mu, so that signatures go out in the order they are made. False (the connection is
+  // then shut down) if the provider failed.
+  bool protectFragmentLocked(const uint8_t* h, std::span<const iovec> pieces, std::vector<uint8_t>& into);
+  std::vector<uint8_t> sealed_;  // protected fragments being queued, under mu
+  std::vector<iovec> sliceIov_;
+  // The stub data a response fragment may carry: the negotiated size less the header and the verifier.
+  size_t maxResponseBody(size_t fragment) const {
+    size_t overhead = protects() ? security->overhead() : 0;
+    return (fragment - pdu::kResponseHeaderSize - overhead) & ~size_t{7};
+  }
   void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
   // A fault for a request refused before it became a call (it carries PFC_DID_NOT_EXECUTE).
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);
@@ -132,6 +151,7 @@ struct ServerImpl {
   ServerOptions opts;
   mutable std::mutex regMu;
   std::vector<std::shared_ptr<Registered>> interfaces;
+  std::vector<ServerAuth> auth;  // under regMu: the credentials of each service accepted
 
   int epfd = -1;
   int evfd = -1;
@@ -210,6 +230,15 @@ struct ServerImpl {
 
   // server_bind.cpp: bind and alter_context.
   void handleBind(const std::shared_ptr<ServerConn>& c, const pdu::View& v, bool alter);
+  // The verifier of a bind or alter_context: starts or continues the connection's security context and
+  // sets the token to answer with. False: refused (`nak` says why for a bind).
+  bool authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, std::vector<uint8_t>& answer,
+                       pdu::RejectReason& nak);
+  // auth3: the client's last leg. False: the connection must be closed.
+  bool handleAuth3(ServerConn& c, const pdu::View& v);
+  // A request on an authenticated connection: verified (and decrypted) in place. False: refused (a fault
+  // has been queued) and the connection must be closed.
+  bool verifyRequest(ServerConn& c, const pdu::View& v);
   // A PDU of a protocol version this runtime does not speak: a bind gets bind_nak (reason 4).
   void refuseVersion(const std::shared_ptr<ServerConn>& c, const pdu::Header& h);
 

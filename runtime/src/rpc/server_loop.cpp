@@ -426,7 +426,7 @@ bool ServerImpl::handlePdu(const std::shared_ptr<ServerConn>& c, const pdu::View
       handleBind(c, v, true);
       return true;
     case pdu::PType::kRequest:
-      return handleRequest(c, v);
+      return verifyRequest(*c, v) && handleRequest(c, v);
     case pdu::PType::kCoCancel:
     case pdu::PType::kOrphaned: {
       bool orphaned = v.header.type == pdu::PType::kOrphaned;
@@ -444,6 +444,7 @@ bool ServerImpl::handlePdu(const std::shared_ptr<ServerConn>& c, const pdu::View
       return true;
     }
     case pdu::PType::kAuth3:
+      return handleAuth3(*c, v);
     case pdu::PType::kShutdown:
       return true;
     default:

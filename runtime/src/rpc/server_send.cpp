@@ -1,6 +1,7 @@
 // Sending a call's response or fault: the header written in place in the response's headroom, fragments
 // when the body exceeds the connection's max_xmit_frag, and writes batched while the I/O thread reads.
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <vector>
@@ -47,6 +48,22 @@ void ServerConn::flushMaybeLocked() {
   flushLocked();
 }
 
+bool ServerConn::protectFragmentLocked(const uint8_t* h, std::span<const iovec> pieces,
+                                       std::vector<uint8_t>& into) {
+  const size_t start = into.size();
+  into.insert(into.end(), h, h + pdu::kResponseHeaderSize);
+  for (const iovec& p : pieces) {
+    auto* b = static_cast<const uint8_t*>(p.iov_base);
+    into.insert(into.end(), b, b + p.iov_len);
+  }
+  if (security->protect(into, start, pdu::kResponseHeaderSize)) return true;
+  // The provider failed: nothing more can be signed in order, so the connection ends (the I/O thread sees
+  // the shutdown and closes it; the client fails its calls).
+  into.resize(start);
+  ::shutdown(fd, SHUT_RDWR);
+  return false;
+}
+
 void ServerConn::appendLastFragmentsLocked(ServerCall& call, const uint8_t* body, size_t n, size_t maxBody,
                                            bool first, std::shared_ptr<const void> keep) {
   // A response sent whole announces what is left from each fragment on; a streamed one does not know
@@ -62,8 +79,15 @@ void ServerConn::appendLastFragmentsLocked(ServerCall& call, const uint8_t* body
     r.allocHint = first ? static_cast<uint32_t>(n - off) : 0;
     uint8_t h[pdu::kResponseHeaderSize];
     pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
-    out.appendCopy(h, sizeof h);
-    out.appendRef(body + off, len, keep);  // nothing for an empty body
+    if (protects()) {
+      const iovec piece{const_cast<uint8_t*>(body + off), len};
+      sealed_.clear();
+      if (!protectFragmentLocked(h, {&piece, 1}, sealed_)) return;
+      out.appendCopy(sealed_.data(), sealed_.size());
+    } else {
+      out.appendCopy(h, sizeof h);
+      out.appendRef(body + off, len, keep);  // nothing for an empty body
+    }
     off += len;
   } while (off < n);
 }
@@ -76,9 +100,9 @@ void ServerConn::sendResponse(ServerCall& call) {
   auto it = active.find(call.callId_);
   if (it != active.end() && it->second.get() == &call) active.erase(it);
   if (closed || call.orphaned_.load()) return;
-  size_t maxBody = (size_t{xmitFrag} - pdu::kResponseHeaderSize) & ~size_t{7};
+  size_t maxBody = maxResponseBody(xmitFrag);
   uint8_t* body = st.data() + headroom;
-  if (!call.responseStarted_ && n <= maxBody && headroom >= pdu::kResponseHeaderSize) {
+  if (!protects() && !call.responseStarted_ && n <= maxBody && headroom >= pdu::kResponseHeaderSize) {
     // One fragment: the header written in place in the headroom, header and body sent as one block.
     pdu::Response r;
     r.contextId = call.contextId_;
@@ -99,7 +123,7 @@ void ServerConn::sendResponse(ServerCall& call) {
 
 size_t ServerConn::streamedResponseBody() {
   std::lock_guard lk(mu);
-  return (segmentFittedFragment(fd, xmitFrag) - pdu::kResponseHeaderSize) & ~size_t{7};
+  return maxResponseBody(segmentFittedFragment(fd, xmitFrag));
 }
 
 bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> pieces, size_t n, size_t maxBody) {
@@ -110,14 +134,22 @@ bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> piece
   const size_t frags = (n + maxBody - 1) / maxBody;
   partHeaders_.resize(frags * pdu::kResponseHeaderSize);
   partIov_.clear();
+  sealed_.clear();
   for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
     const size_t len = std::min(maxBody, n - off);
     uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
     const uint8_t flags = !call.responseStarted_ && i == 0 ? pdu::kFirstFrag : 0;
     pdu::encodeResponseHeader(h, flags, call.callId_, r, len);  // alloc_hint 0: the length is not known
+    if (protects()) {
+      sliceIov_.clear();
+      slicePieces(pieces, off, len, sliceIov_);
+      if (!protectFragmentLocked(h, sliceIov_, sealed_)) return false;
+      continue;
+    }
     partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
     slicePieces(pieces, off, len, partIov_);
   }
+  if (protects()) partIov_.push_back(iovec{sealed_.data(), sealed_.size()});
   // Written straight from the caller's memory when nothing is queued before it; what the socket does not
   // take now is copied (the caller reuses its buffers once this returns).
   const size_t before = out.pendingBytes();

@@ -11,6 +11,7 @@
 
 #include "midlrt/rpc/binding.h"
 #include "midlrt/rpc/message.h"
+#include "midlrt/rpc/security.h"
 #include "midlrt/rpc/uuid.h"
 
 namespace midlrt::ndr {
@@ -64,6 +65,11 @@ struct ChannelOptions {
   /// A partial binding ("ncacn_ip_tcp:host", no port) asks the endpoint mapper of its host, at this port,
   /// for the port of the interface of its first call (ept_map), and keeps it (RpcEpResolveBinding).
   uint16_t endpointMapperPort = 135;
+  /// How each connection authenticates when it binds, and the protection of every call on it
+  /// (RpcBindingSetAuthInfo). Unauthenticated by default. A server that refuses the credentials fails the
+  /// call with its status (RPC_S_ACCESS_DENIED); a service this runtime cannot provide fails it with
+  /// RPC_S_UNKNOWN_AUTHN_SERVICE.
+  ClientAuth auth{};
 };
 
 /// Per-call settings of Channel::invoke, tryInvoke and invokeAsync.

@@ -5,6 +5,7 @@
 #include "midlrt/rpc/channel.h"
 #include "midlrt/rpc/message.h"
 #include "midlrt/rpc/procedure_pickle.h"
+#include "midlrt/rpc/security.h"
 #include "midlrt/rpc/server.h"
 #include "midlrt/rpc/status.h"
 #include "midlrt/rpc/uuid.h"

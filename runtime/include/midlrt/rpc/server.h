@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "midlrt/rpc/message.h"
+#include "midlrt/rpc/security.h"
 #include "midlrt/rpc/uuid.h"
 
 namespace midlrt::ndr {
@@ -93,10 +94,8 @@ class Association : public ClientScope {
   std::shared_ptr<AssociationGroup> group_;
 };
 
-/// One incoming call as the server stub sees it.
-///
-/// Who is calling, as the transport tells it (what RpcBindingInqAuthClient and a security callback ask;
-/// authenticated identities come with the security layer).
+/// Who is calling, as the transport and the connection's authentication tell it (what
+/// RpcBindingInqAuthClient and a security callback ask).
 struct CallerInfo {
   /// How the connection reached the server.
   enum class Transport {
@@ -119,6 +118,13 @@ struct CallerInfo {
   int32_t pid = 0;   ///< valid when hasCredentials
   uint32_t uid = 0;  ///< valid when hasCredentials
   uint32_t gid = 0;  ///< valid when hasCredentials
+  /// The provider the connection authenticated with (kNone: not authenticated).
+  AuthnService authnService = AuthnService::kNone;
+  /// The level every call on the connection has (kNone when not authenticated).
+  AuthnLevel authnLevel = AuthnLevel::kNone;
+  /// The authenticated client, as its provider names it ("DOMAIN\user" for NTLM, "user@REALM" for
+  /// Kerberos); empty when not authenticated.
+  std::string clientPrincipal;
 };
 
 /// Sync stubs read the request, write response() and return; the runtime then sends the response (or a
@@ -259,6 +265,10 @@ using SecurityCallback = std::function<uint32_t(const ServerCall& call)>;
 /// How one interface is served, beside its dispatcher.
 struct InterfaceOptions {
   SecurityCallback securityCallback;  ///< empty: every call runs
+  /// Calls on connections authenticated below this level are refused with RPC_S_ACCESS_DENIED (and
+  /// PFC_DID_NOT_EXECUTE) before the security callback runs (RpcServerRegisterIf3's authentication
+  /// requirement). kNone: unauthenticated callers too.
+  AuthnLevel minAuthnLevel = AuthnLevel::kNone;
 };
 
 /// How a Server runs calls and what it accepts; fixed when the server is created.
@@ -332,6 +342,12 @@ class Server {
   /// with the client's minor version not above `id.minor`. Opnums >= opCount fault with nca_s_op_rng_error.
   void registerInterface(const SyntaxId& id, uint16_t opCount, std::shared_ptr<Dispatcher> dispatcher,
                          InterfaceOptions options = {});
+
+  /// Accepts callers that authenticate with `auth.service` and these credentials
+  /// (RpcServerRegisterAuthInfo); a service registered again replaces its credentials. Without it, a bind
+  /// that authenticates with the service is refused (bind_nak, authentication type not recognized).
+  /// Throws RpcError with RPC_S_UNKNOWN_AUTHN_SERVICE for a service this runtime cannot provide.
+  void registerAuthInfo(const ServerAuth& auth);
 
   /// Starts listening on a string binding ("ncacn_ip_tcp:127.0.0.1[0]", "ncalrpc:[/tmp/x.sock]") and
   /// returns the bound endpoint as a string binding (ephemeral ports resolved). A TCP binding without a port

@@ -1,0 +1,57 @@
+// Authentication and message protection (MS-RPCE 2.2.1.1.7-8, 3.3.1.5.2; C706 chapter 13): the levels and
+// services a binding asks for, and the credentials a server accepts callers with. The security providers
+// are GSSAPI's (MIT krb5, with gss-ntlmssp for NTLM): this runtime writes no cryptography of its own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace midlrt::rpc {
+
+/// RPC_C_AUTHN_LEVEL_*: how much of each PDU is protected. A connection is authenticated at one level,
+/// which every call on it then has.
+enum class AuthnLevel : std::uint8_t {
+  kNone = 1,          ///< RPC_C_AUTHN_LEVEL_NONE: no authentication
+  kConnect = 2,       ///< RPC_C_AUTHN_LEVEL_CONNECT: the caller is authenticated when the connection binds
+  kCall = 3,          ///< RPC_C_AUTHN_LEVEL_CALL: asked for, raised to kPktIntegrity (as Windows raises it)
+  kPkt = 4,           ///< RPC_C_AUTHN_LEVEL_PKT: asked for, raised to kPktIntegrity
+  kPktIntegrity = 5,  ///< RPC_C_AUTHN_LEVEL_PKT_INTEGRITY: every request and response is signed
+  kPktPrivacy = 6,    ///< RPC_C_AUTHN_LEVEL_PKT_PRIVACY: signed, and its stub data encrypted
+};
+
+/// RPC_C_AUTHN_*: the security provider (auth_type on the wire).
+enum class AuthnService : std::uint8_t {
+  kNone = 0,          ///< RPC_C_AUTHN_NONE
+  kGssNegotiate = 9,  ///< RPC_C_AUTHN_GSS_NEGOTIATE: SPNEGO (not provided yet)
+  kWinNT = 10,        ///< RPC_C_AUTHN_WINNT: NTLMSSP
+  kGssKerberos = 16,  ///< RPC_C_AUTHN_GSS_KERBEROS: Kerberos v5 (not provided yet)
+};
+
+/// The level a binding asking for `asked` gets: kCall and kPkt are raised to kPktIntegrity.
+constexpr AuthnLevel effectiveLevel(AuthnLevel asked) {
+  return asked == AuthnLevel::kCall || asked == AuthnLevel::kPkt ? AuthnLevel::kPktIntegrity : asked;
+}
+
+/// What a client binding authenticates with (RpcBindingSetAuthInfo): ChannelOptions::auth. Every
+/// connection of the channel authenticates when it binds; a server that does not accept it refuses the bind
+/// (the call fails with the status the server gave, RPC_S_ACCESS_DENIED for bad credentials).
+struct ClientAuth {
+  AuthnService service = AuthnService::kNone;    ///< kNone: unauthenticated (the default)
+  AuthnLevel level = AuthnLevel::kPktIntegrity;  ///< what every call on the binding gets
+  /// The identity: a user name with its domain and password. An empty user takes the provider's default
+  /// credentials (for gss-ntlmssp, see gssntlmssp(8)).
+  std::string user{};
+  std::string domain{};    ///< the user's domain (NTLM)
+  std::string password{};  ///< with `user`
+};
+
+/// Credentials a server accepts callers with, one per service (RpcServerRegisterAuthInfo):
+/// Server::registerAuthInfo. Kerberos and SPNEGO (their keytabs and principals) are not provided yet.
+struct ServerAuth {
+  AuthnService service = AuthnService::kWinNT;  ///< the provider
+  /// NTLM: a file of "DOMAIN:user:password" lines, the accounts callers may authenticate as (gss-ntlmssp's
+  /// NTLM_USER_FILE; set for the whole process).
+  std::string ntlmUserFile{};
+};
+
+}  // namespace midlrt::rpc
