@@ -1,17 +1,50 @@
 // The echo service on an ephemeral port: prints the bound string binding, serves until stdin closes.
+// With --ntlm-users FILE the server accepts NTLM for the accounts of FILE ("DOMAIN:user:password" lines),
+// serves the echo interface only to callers authenticated at pkt_integrity, and serves kOtherIf to anyone:
+// its every operation answers the caller's authentication level (one byte) and principal.
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <string>
 
 #include "echo_service.h"
 #include "midlrt/rpc/server.h"
 
+namespace {
+using namespace midlrt::rpc;
+
+class WhoIsCalling : public Dispatcher {
+ public:
+  void dispatch(ServerCall& call) override {
+    const CallerInfo& who = call.caller();
+    auto level = static_cast<uint8_t>(who.authnLevel);
+    call.response().append(&level, 1);
+    call.response().append(who.clientPrincipal.data(), who.clientPrincipal.size());
+  }
+};
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace midlrt::rpc;
-  std::string binding = argc > 1 ? argv[1] : "ncacn_ip_tcp:127.0.0.1[0]";
+  std::string binding = "ncacn_ip_tcp:127.0.0.1[0]";
+  std::string users;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--ntlm-users") == 0 && i + 1 < argc)
+      users = argv[++i];
+    else
+      binding = argv[i];
+  }
   auto service = std::make_shared<testing::EchoService>();
   Server server;
-  server.registerInterface(testing::kEchoIf, testing::kOpCount, service);
+  InterfaceOptions echoOptions;
+  if (!users.empty()) {
+    ServerAuth auth;
+    auth.service = AuthnService::kWinNT;
+    auth.ntlmUserFile = users;
+    server.registerAuthInfo(auth);
+    echoOptions.minAuthnLevel = AuthnLevel::kPktIntegrity;
+    server.registerInterface(testing::kOtherIf, 1, std::make_shared<WhoIsCalling>());
+  }
+  server.registerInterface(testing::kEchoIf, testing::kOpCount, service, echoOptions);
   std::cout << server.listen(binding) << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
