@@ -19,9 +19,14 @@ How Samba is run, and why:
 - Anonymous clients may call NetrServerGetInfo, NetrShareEnum and NetrWkstaGetInfo with Samba's defaults;
   `restrict anonymous = 2` makes srvsvc refuse them (ERROR_ACCESS_DENIED) while wkssvc still answers.
 - It runs in a session of its own, so stop() ends samba-dcerpcd and every worker it forked, by group.
+- `SambaDcerpcd(account=PASSWORD)` adds one account to the passdb in the temporary folder (pdbedit), for
+  clients that authenticate with NTLM: Samba wants a Unix account behind it, so it is the user running the
+  test (samba.user), in the domain SRVINFOTEST (the netbios name: a standalone server's own accounts).
+  Samba (4.15 on) refuses DCERPC_AUTH_LEVEL_CONNECT on srvsvc and wkssvc: such clients must sign.
 """
 import ctypes
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -131,8 +136,10 @@ def exit_on_sigterm():
 
 
 class SambaDcerpcd:
-    def __init__(self, restrict_anonymous=0, epmapper=True, startup_timeout=10.0):
+    def __init__(self, restrict_anonymous=0, epmapper=True, startup_timeout=10.0, account=None):
         self.restrict_anonymous = restrict_anonymous
+        self.account = account
+        self.user = pwd.getpwuid(os.geteuid()).pw_name
         self.want_epmapper = epmapper
         self.startup_timeout = startup_timeout
         self.dir = None
@@ -165,6 +172,7 @@ class SambaDcerpcd:
             "  restrict anonymous = %d" % self.restrict_anonymous,
             "  load printers = no",
         ]
+
         for option, sub in (("private dir", "private"), ("lock directory", "lock"),
                             ("state directory", "state"), ("cache directory", "cache"),
                             ("pid directory", "pid"), ("ncalrpc dir", "ncalrpc")):
@@ -205,6 +213,10 @@ class SambaDcerpcd:
             os.makedirs(os.path.join(self.dir, sub))
         first = free_port_pair()
         conf = self._write_config(first)
+        if self.account is not None:
+            subprocess.run(["pdbedit", "-s", conf, "-a", "-u", self.user, "-t"],
+                           input="%s\n%s\n" % (self.account, self.account), text=True, check=True,
+                           capture_output=True, timeout=30)
         rpcds = [self._wrapper("rpcd_classic"), self._wrapper("rpcd_winreg")]
         self.epmapper = (self.want_epmapper and os.geteuid() == 0 and port_free(135)
                          and os.access(os.path.join(LIBEXEC, "rpcd_epmapper"), os.X_OK))

@@ -19,10 +19,12 @@ inline std::string tcpBinding(const std::string& host, std::optional<uint16_t> p
 }
 
 // A host that does not answer is reported within seconds, not after the runtime's five-minute default.
-inline midlrt::rpc::ChannelOptions channelOptions() {
+// `auth`: how the calls authenticate (none: anonymously).
+inline midlrt::rpc::ChannelOptions channelOptions(const midlrt::rpc::ClientAuth& auth = {}) {
   midlrt::rpc::ChannelOptions options;
   options.connectTimeout = std::chrono::seconds(5);
   options.defaultTimeout = std::chrono::seconds(15);
+  options.auth = auth;
   return options;
 }
 

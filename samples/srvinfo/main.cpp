@@ -1,8 +1,11 @@
-// srvinfo: what a Windows or Samba server says about itself to an anonymous client, through the srvsvc
-// (MS-SRVS) and wkssvc (MS-WKST) interfaces, like a small rpcclient.
-// Usage: srvinfo <host> [--port N]   (without --port, the host's endpoint mapper on port 135 names it)
+// srvinfo: what a Windows or Samba server says about itself, through the srvsvc (MS-SRVS) and wkssvc
+// (MS-WKST) interfaces, like a small rpcclient: to an anonymous client, or to a user authenticated with NTLM.
+// Usage: srvinfo <host> [--port N] [--user DOMAIN\USER [--level connect|integrity]]
+// (without --port, the host's endpoint mapper on port 135 names it; the password comes from the
+// environment variable SRVINFO_PASSWORD, so that it is not seen in the process list)
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <iomanip>
 #include <iostream>
@@ -34,14 +37,16 @@ void field(std::string_view label, const std::string& value) {
   std::cout << "  " << std::left << std::setw(14) << (std::string(label) + ":") << value << "\n";
 }
 
-// A failure of a call, worded for the user; anonymous access refused is said in so many words. midlrt
+// Who srvinfo is to the server, for its messages: "anonymous access", or "access as DOMAIN\user".
+std::string gAccess = "anonymous access";
+
+// A failure of a call, worded for the user; access refused is said in so many words. midlrt
 // names the PDU in the text of a bind_nak (the whole bind refused, as a server does to clients it will not
 // talk to), whose status follows the reject reason (RPC_S_CALL_FAILED_DNE when none is given).
 std::string describe(const RpcError& e) {
   const bool nak = std::strstr(e.what(), "bind_nak") != nullptr;
   if (e.status() == midlrt::rpc::status::kAccessDenied || nak) {
-    return std::string("the server refuses anonymous access (") + (nak ? "bind_nak" : "fault") + ": " +
-           e.what() + ")";
+    return "the server refuses " + gAccess + " (" + (nak ? "bind_nak" : "fault") + ": " + e.what() + ")";
   }
   if (e.status() == midlrt::rpc::status::kUnknownIf) {
     return std::string("the interface is not served on this port (") + e.what() + ")";
@@ -50,7 +55,7 @@ std::string describe(const RpcError& e) {
 }
 
 std::string describeStatus(uint32_t status) {
-  if (status == kErrorAccessDenied) return "the server refuses anonymous access (ERROR_ACCESS_DENIED)";
+  if (status == kErrorAccessDenied) return "the server refuses " + gAccess + " (ERROR_ACCESS_DENIED)";
   return "the call returned status " + midlrt::rpc::statusName(status);
 }
 
@@ -151,6 +156,7 @@ bool attempt(std::string_view label, Query query) {
 struct Arguments {
   std::string host;
   std::optional<uint16_t> port;
+  midlrt::rpc::ClientAuth auth;  // service kNone: anonymous
 };
 
 std::optional<Arguments> parse(int argc, char** argv) {
@@ -163,6 +169,23 @@ std::optional<Arguments> parse(int argc, char** argv) {
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
       if (ec != std::errc() || end != v.data() + v.size() || port == 0 || port > 65535) return std::nullopt;
       a.port = static_cast<uint16_t>(port);
+    } else if (arg == "--user" && i + 1 < argc) {
+      std::string_view v = argv[++i];
+      const size_t slash = v.find('\\');
+      if (slash == std::string_view::npos || slash == 0 || slash + 1 == v.size()) return std::nullopt;
+      a.auth.service = midlrt::rpc::AuthnService::kWinNT;
+      a.auth.domain = v.substr(0, slash);
+      a.auth.user = v.substr(slash + 1);
+      const char* password = std::getenv("SRVINFO_PASSWORD");
+      a.auth.password = password != nullptr ? password : "";
+    } else if (arg == "--level" && i + 1 < argc) {
+      std::string_view v = argv[++i];
+      if (v == "connect")
+        a.auth.level = midlrt::rpc::AuthnLevel::kConnect;
+      else if (v == "integrity")
+        a.auth.level = midlrt::rpc::AuthnLevel::kPktIntegrity;
+      else
+        return std::nullopt;
     } else if (a.host.empty() && !arg.empty() && arg[0] != '-') {
       a.host = arg;
     } else {
@@ -186,7 +209,7 @@ std::optional<midlrt::Binding> connect(const Arguments& args, const char* name,
                                           iface, srvinfo::channelOptions())
                   .toString();
     std::cout << name << ": " << binding << (args.port ? "" : " (from the endpoint mapper)") << "\n";
-    return midlrt::rpc::Channel::create(binding, srvinfo::channelOptions());
+    return midlrt::rpc::Channel::create(binding, srvinfo::channelOptions(args.auth));
   } catch (const RpcError& e) {
     if (args.port) {
       std::cout << name << ": " << describe(e) << "\n";
@@ -206,11 +229,15 @@ int main(int argc, char** argv) {
   std::optional<Arguments> args = parse(argc, argv);
   if (!args) {
     std::cerr
-        << "usage: srvinfo <host> [--port N]\n"
-           "  asks <host>'s srvsvc and wkssvc interfaces, as an anonymous client, about the server, its\n"
+        << "usage: srvinfo <host> [--port N] [--user DOMAIN\\USER [--level connect|integrity]]\n"
+           "  asks <host>'s srvsvc and wkssvc interfaces, as an anonymous client or as USER (NTLM, the\n"
+           "  password in SRVINFO_PASSWORD; every call signed unless --level connect), about the server, "
+           "its\n"
            "  shares and its workstation names; without --port, its endpoint mapper (port 135) says where\n";
     return 2;
   }
+  if (args->auth.service != midlrt::rpc::AuthnService::kNone)
+    gAccess = "access as " + args->auth.domain + "\\" + args->auth.user;
   bool ok = false;
   if (std::optional<midlrt::Binding> b = connect(*args, "srvsvc", srvsvc_ifspec)) {
     ok = attempt("server info", [&] { return printServerInfo(*b); });

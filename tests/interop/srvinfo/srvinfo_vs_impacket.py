@@ -5,7 +5,10 @@ usage: srvinfo_vs_impacket.py SRVINFO
 Starts samba-dcerpcd in a temporary folder (scripts/samba_dcerpcd.py), runs `SRVINFO 127.0.0.1` (through
 the endpoint mapper on port 135 when running as root, else with --port) and `SRVINFO 127.0.0.1 --port P`,
 and compares every value printed with what impacket's srvs/wkst helpers read from the same server. A
-second Samba with `restrict anonymous = 2` must make srvinfo say that srvsvc refuses anonymous access.
+second Samba with `restrict anonymous = 2` must make srvinfo say that srvsvc refuses anonymous access, and
+answer srvinfo authenticated with NTLM (an account made for the test's user) at pkt_integrity, as impacket
+reads it with the same account; the connect level (refused by Samba's policy) and a wrong password are
+refused.
 Exits 77 (a ctest skip) when Samba is not installed.
 """
 import os
@@ -18,9 +21,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from samba_dcerpcd import SKIP, SambaDcerpcd, Unavailable, exit_on_sigterm, installed  # noqa: E402
 
 from impacket.dcerpc.v5 import epm, srvs, transport, wkst  # noqa: E402
-from impacket.dcerpc.v5.rpcrt import DCERPCException  # noqa: E402
+from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_CONNECT,  # noqa: E402
+                                      RPC_C_AUTHN_LEVEL_PKT_INTEGRITY, RPC_C_AUTHN_WINNT)
 
 SHARE_BASE = {0: "disk", 1: "printq", 2: "device", 3: "ipc"}
+PASSWORD = "Srv1nfo-test"  # of the account the restricted Samba gets for the test's user
 
 
 def check(cond, what):
@@ -29,9 +34,12 @@ def check(cond, what):
     print("ok:", what)
 
 
-def run_srvinfo(srvinfo, *args):
+def run_srvinfo(srvinfo, *args, password=None):
     started = time.monotonic()
-    p = subprocess.run([srvinfo, "127.0.0.1", *args], capture_output=True, text=True, timeout=60)
+    env = dict(os.environ)
+    if password is not None:
+        env["SRVINFO_PASSWORD"] = password
+    p = subprocess.run([srvinfo, "127.0.0.1", *args], capture_output=True, text=True, timeout=60, env=env)
     command = " ".join(["srvinfo", "127.0.0.1", *args])
     print("== %s (exit %d, %.2fs)\n%s%s" % (command, p.returncode, time.monotonic() - started, p.stdout, p.stderr))
     return p
@@ -57,20 +65,26 @@ def nul(s):
     return s[:-1] if s.endswith("\x00") else s
 
 
-def impacket_dce(port, iface):
-    dce = transport.DCERPCTransportFactory("ncacn_ip_tcp:127.0.0.1[%d]" % port).get_dce_rpc()
+def impacket_dce(port, iface, auth=None, level=RPC_C_AUTHN_LEVEL_PKT_INTEGRITY):
+    t = transport.DCERPCTransportFactory("ncacn_ip_tcp:127.0.0.1[%d]" % port)
+    if auth is not None:
+        t.set_credentials(auth[0], auth[1], "SRVINFOTEST")
+    dce = t.get_dce_rpc()
+    if auth is not None:
+        dce.set_auth_type(RPC_C_AUTHN_WINNT)
+        dce.set_auth_level(level)
     dce.connect()
     dce.bind(iface)
     return dce
 
 
-def compare(report, port):
-    """Every value srvinfo printed against impacket's reading of the same server."""
-    srv = impacket_dce(port, srvs.MSRPC_UUID_SRVS)
+def compare(report, port, auth=None):
+    """Every value srvinfo printed against impacket's reading of the same server (as `auth`'s user)."""
+    srv = impacket_dce(port, srvs.MSRPC_UUID_SRVS, auth)
     info = srvs.hNetrServerGetInfo(srv, 101)["InfoStruct"]["ServerInfo101"]
     shares = srvs.hNetrShareEnum(srv, 1)["InfoStruct"]["ShareInfo"]["Level1"]["Buffer"]
     srv.disconnect()
-    wks = impacket_dce(port, wkst.MSRPC_UUID_WKST)
+    wks = impacket_dce(port, wkst.MSRPC_UUID_WKST, auth)
     wk = wkst.hNetrWkstaGetInfo(wks, 100)["WkstaInfo"]["WkstaInfo100"]
     wks.disconnect()
 
@@ -129,7 +143,7 @@ def main():
             check(p.returncode == 0, "srvinfo --port succeeds")
             compare(parse(p.stdout), samba.port)
 
-        with SambaDcerpcd(restrict_anonymous=2, epmapper=False) as samba:
+        with SambaDcerpcd(restrict_anonymous=2, epmapper=False, account=PASSWORD) as samba:
             p = run_srvinfo(srvinfo, "--port", str(samba.port))
             check(p.returncode == 1, "srvinfo fails when srvsvc refuses anonymous clients")
             f = parse(p.stdout)["srvsvc"]["fields"]
@@ -142,6 +156,38 @@ def main():
             except DCERPCException as e:
                 refused = "access_denied" in str(e)
             check(refused, "impacket is refused too")
+
+            # The same server to a user authenticated with NTLM: Samba verifies every request's signature
+            # and srvinfo every response's (pkt_integrity), or only the bind (connect level).
+            user = "SRVINFOTEST\\" + samba.user
+            p = run_srvinfo(srvinfo, "--port", str(samba.port), "--user", user, "--level", "integrity",
+                            password=PASSWORD)
+            check(p.returncode == 0, "srvinfo as %s at pkt_integrity succeeds where anonymous fails" % user)
+            compare(parse(p.stdout), samba.port, auth=(samba.user, PASSWORD))
+            # Samba refuses the connect level (authenticated, unsigned) on these interfaces (its "allow dcerpc
+            # auth level connect" defaults to no): to srvinfo as to impacket.
+            p = run_srvinfo(srvinfo, "--port", str(samba.port), "--user", user, "--level", "connect",
+                            password=PASSWORD)
+            check(p.returncode == 1 and "refuses access as " + user in p.stdout,
+                  "srvinfo at connect level is refused by Samba's policy")
+            try:
+                srvs.hNetrServerGetInfo(impacket_dce(samba.port, srvs.MSRPC_UUID_SRVS, (samba.user, PASSWORD),
+                                                     RPC_C_AUTHN_LEVEL_CONNECT), 101)
+                refused = False
+            except DCERPCException as e:
+                refused = "access_denied" in str(e)
+            check(refused, "impacket at connect level is refused too")
+            # A wrong password: Samba fails the auth3 and faults the first request with nca_s_proto_error
+            # (where Windows says access denied), to srvinfo as to impacket.
+            p = run_srvinfo(srvinfo, "--port", str(samba.port), "--user", user, password="wrong")
+            check(p.returncode == 1 and "nca_s_proto_error" in parse(p.stdout)["srvsvc"]["fields"]["server info"],
+                  "a wrong password is refused (%s)" % parse(p.stdout)["srvsvc"]["fields"].get("server info"))
+            try:
+                srvs.hNetrServerGetInfo(impacket_dce(samba.port, srvs.MSRPC_UUID_SRVS, (samba.user, "wrong")), 101)
+                refused = False
+            except DCERPCException as e:
+                refused = "nca_s_proto_error" in str(e)
+            check(refused, "impacket with the wrong password is refused the same way")
     except Unavailable as e:
         print("skip:", e)
         return SKIP
