@@ -38,7 +38,8 @@ std::shared_ptr<Channel> Channel::make(const ChannelOptions& options,
     return impl;
   };
   if (!options.nonCausal)
-    return std::make_shared<Channel>(Token{}, makeLane(), std::vector<std::shared_ptr<detail::ChannelImpl>>{});
+    return std::make_shared<Channel>(Token{}, makeLane(),
+                                     std::vector<std::shared_ptr<detail::ChannelImpl>>{});
   auto group = std::make_shared<detail::LaneGroup>();
   std::vector<std::shared_ptr<detail::ChannelImpl>> lanes;
   for (unsigned i = 0; i < std::max(options.maxConnections, 1u); ++i) {

@@ -149,22 +149,25 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     joining = std::unique_lock(group->bindMu);
     b.assocGroupId = group->live.load() > 0 ? group->assocGroup : 0;
   }
-  CallPtr call = registerCall(c, ClientCall::Kind::kBind, opts.connectTimeout, nullptr);
-  if (call->done) throw RpcError(status::kCallFailed, "connection lost");
-  std::vector<uint8_t> bytes;
-  pdu::encodeBind(bytes, alter ? pdu::PType::kAlterContext : pdu::PType::kBind,
-                  pdu::kFirstFrag | pdu::kLastFrag | pdu::kConcMpx, call->callId, b);
   // An authenticated binding's first bind starts the connection's security context: its first token
   // rides in the bind, the server's answer in bind_ack, and the client's last in auth3.
   std::unique_ptr<ConnectionSecurity> security;
+  std::vector<uint8_t> token;
+  uint8_t flags = pdu::kFirstFrag | pdu::kLastFrag | pdu::kConcMpx;
   if (!alter && opts.auth.service != AuthnService::kNone) {
     security = std::make_unique<ConnectionSecurity>(opts.auth.service, effectiveLevel(opts.auth.level),
                                                     kAuthContextId, GssContext::initiate(opts.auth));
-    std::vector<uint8_t> token;
     if (security->gss().step({}, token) == GssContext::Step::kFailed)
       throw RpcError(status::kSecPkgError, security->gss().error());
-    appendVerifier(bytes, 0, 0, 4, security->trailer(), token);
+    // Kerberos signs the header and trailer too only when both ends say so (PFC_SUPPORT_HEADER_SIGN,
+    // MS-RPCE 3.3.1.5.2.2); this runtime always does (NTLM signs them regardless).
+    if (opts.auth.service == AuthnService::kGssKerberos) flags |= pdu::kPendingCancel;
   }
+  CallPtr call = registerCall(c, ClientCall::Kind::kBind, opts.connectTimeout, nullptr);
+  if (call->done) throw RpcError(status::kCallFailed, "connection lost");
+  std::vector<uint8_t> bytes;
+  pdu::encodeBind(bytes, alter ? pdu::PType::kAlterContext : pdu::PType::kBind, flags, call->callId, b);
+  if (security) appendVerifier(bytes, 0, 0, 4, security->trailer(), token);
   iovec iov{bytes.data(), bytes.size()};
   if (!c->sendNow(&iov, 1)) {
     std::lock_guard lk(mu);
@@ -178,7 +181,14 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
                    "bind_nak, reject reason " + std::to_string(static_cast<unsigned>(reason)), true);
   }
   const pdu::BindAck& ack = *call->ack;
-  if (security) finishAuthentication(c, *security, call->callId, call->authToken, deferred.done);
+  if (security) {
+    if (opts.auth.service == AuthnService::kGssKerberos && !(call->ackFlags & pdu::kPendingCancel)) {
+      std::lock_guard lk(mu);
+      failConnection(c, status::kSecPkgError, deferred.done);
+      throw RpcError(status::kSecPkgError, "the server does not sign PDU headers (PFC_SUPPORT_HEADER_SIGN)");
+    }
+    finishAuthentication(c, *security, call->callId, call->authToken, deferred.done);
+  }
   if (!alter) {
     // The association exists once bind_ack arrives, whatever it says about the context.
     std::lock_guard lk(mu);

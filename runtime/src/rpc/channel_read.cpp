@@ -176,7 +176,9 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
   CallPtr call = it != calls.end() && it->second->conn == c ? it->second : nullptr;
   switch (v.header.type) {
     case pdu::PType::kResponse: {
-      if (c->protectionOverhead() != 0 && !c->security->unprotect(v.data, v.header, pdu::kResponseHeaderSize))
+      // The view is over the connection's read buffer, which the leader owns: decrypted in place.
+      if (c->protectionOverhead() != 0 &&
+          !c->security->unprotect(const_cast<uint8_t*>(v.data), v.header, pdu::kResponseHeaderSize))
         throw pdu::ProtocolError("a response that fails its verifier");
       pdu::Body body;
       pdu::Response r = pdu::decodeResponse(v, body);

@@ -96,8 +96,9 @@ void GssContext::fail(const char* what, std::uint32_t major, std::uint32_t minor
 bool GssContext::supports(AuthnService service, AuthnLevel level) {
   // NTLM at pkt_privacy signs the whole PDU while it encrypts only the stub data (MS-RPCE 3.3.1.5.2.2);
   // gss-ntlmssp's gss_wrap signs what it encrypts and it has no gss_wrap_iov, so it cannot (README).
-  // Kerberos and SPNEGO are not offered yet.
-  return service == AuthnService::kWinNT && level != AuthnLevel::kPktPrivacy;
+  // SPNEGO (its legs in alter_context) is not offered yet.
+  if (service == AuthnService::kWinNT) return level != AuthnLevel::kPktPrivacy;
+  return service == AuthnService::kGssKerberos;
 }
 
 std::unique_ptr<GssContext> GssContext::initiate(const ClientAuth& auth) {
@@ -110,8 +111,11 @@ std::unique_ptr<GssContext> GssContext::initiate(const ClientAuth& auth) {
   OM_uint32 major, minor = 0;
   OidSet mechs(s.mech);
   if (!auth.user.empty()) {
-    // NTLM names a user "DOMAIN\user".
-    std::string user = auth.domain.empty() ? auth.user : auth.domain + "\\" + auth.user;
+    // NTLM names a user "DOMAIN\user"; Kerberos "user@REALM".
+    std::string user = auth.user;
+    if (!auth.domain.empty())
+      user = auth.service == AuthnService::kWinNT ? auth.domain + "\\" + auth.user
+                                                  : auth.user + "@" + auth.domain;
     gss_buffer_desc nameBuf{user.size(), user.data()};
     Name name;
     major = gss_import_name(&minor, &nameBuf, GSS_C_NT_USER_NAME, &name.n);
@@ -136,27 +140,40 @@ std::unique_ptr<GssContext> GssContext::initiate(const ClientAuth& auth) {
     }
   }
   // GSSAPI wants a target even where NTLM does not use one: "host" (the local host's) stands in.
-  std::string host = "host";
-  gss_buffer_desc target{host.size(), host.data()};
-  major = gss_import_name(&minor, &target, GSS_C_NT_HOSTBASED_SERVICE, &s.target);
+  std::string target = auth.service == AuthnService::kWinNT ? "host" : auth.serverPrincipal;
+  if (target.empty()) throw RpcError(status::kSecPkgError, "Kerberos needs the server's principal name");
+  gss_buffer_desc targetBuf{target.size(), target.data()};
+  gss_OID targetType =
+      target.find('/') == std::string::npos ? GSS_C_NT_HOSTBASED_SERVICE : GSS_KRB5_NT_PRINCIPAL_NAME;
+  major = gss_import_name(&minor, &targetBuf, targetType, &s.target);
   if (GSS_ERROR(major)) {
-    c->fail("importing the target's name", major, minor);
+    c->fail("importing the server's principal name", major, minor);
     throw RpcError(status::kSecPkgError, c->error_);
   }
   s.flags = GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+  // Kerberos as MS-RPCE uses it: mutual authentication in three legs, the client's AP-REP last (DCE style).
+  if (auth.service == AuthnService::kGssKerberos) s.flags |= GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE;
   return c;
 }
 
 std::unique_ptr<GssContext> GssContext::accept(AuthnService service, const ServerAuth& creds) {
-  (void)creds;  // NTLM's accounts come through the environment
   if (!supports(service, AuthnLevel::kConnect)) return nullptr;
   std::unique_ptr<GssContext> c(new GssContext(service, false));
   State& s = *c->s_;
   OM_uint32 minor = 0;
   OidSet mechs(s.mech);
-  // gss-ntlmssp reads its accounts from NTLM_USER_FILE (Server::registerAuthInfo sets it).
-  OM_uint32 major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs.set, GSS_C_ACCEPT, &s.cred,
-                                     nullptr, nullptr);
+  OM_uint32 major;
+  if (!creds.keytab.empty()) {
+    gss_key_value_element_desc kv{"keytab", creds.keytab.c_str()};
+    gss_key_value_set_desc store{1, &kv};
+    major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs.set, GSS_C_ACCEPT, &store,
+                                  &s.cred, nullptr, nullptr);
+  } else {
+    // gss-ntlmssp reads its accounts from NTLM_USER_FILE (Server::registerAuthInfo sets it); Kerberos
+    // without a keytab takes the default one.
+    major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs.set, GSS_C_ACCEPT, &s.cred,
+                             nullptr, nullptr);
+  }
   if (GSS_ERROR(major)) {
     c->fail("acquiring the server's credentials", major, minor);
     return nullptr;
@@ -220,30 +237,83 @@ std::string GssContext::peerName() const {
 }
 
 std::size_t GssContext::signatureSize(AuthnLevel level) const {
-  (void)level;
-  return kNtlmSignatureSize;  // supports() admits NTLM only
+  if (service_ == AuthnService::kWinNT) return kNtlmSignatureSize;
+  // Kerberos: the wrap token's header, which carries the checksum (and the encrypted copy of its own
+  // header) when there is no padding or trailer buffer (GSS_C_DCE_STYLE).
+  const bool encrypt = level == AuthnLevel::kPktPrivacy;
+  if (sigSize_[encrypt] == 0) {
+    gss_iov_buffer_desc iov[2] = {};
+    iov[0].type = GSS_IOV_BUFFER_TYPE_DATA;
+    iov[0].buffer.length = 16;
+    iov[1].type = GSS_IOV_BUFFER_TYPE_HEADER;
+    OM_uint32 minor = 0;
+    if (gss_wrap_iov_length(&minor, s_->ctx, encrypt, GSS_C_QOP_DEFAULT, nullptr, iov, 2) == GSS_S_COMPLETE)
+      sigSize_[encrypt] = iov[1].buffer.length;
+  }
+  return sigSize_[encrypt];
 }
 
-bool GssContext::sign(const std::uint8_t* msg, std::size_t n, std::uint8_t* sig) {
+namespace {
+// The DCE layout of gss_wrap_iov (gssapi_ext.h): SIGN_ONLY | DATA | SIGN_ONLY | HEADER.
+void dceIov(gss_iov_buffer_desc (&iov)[4], std::span<std::uint8_t> before, std::span<std::uint8_t> data,
+            std::span<std::uint8_t> after, std::uint8_t* sig, std::size_t sigLen) {
+  iov[0] = {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {before.size(), before.data()}};
+  iov[1] = {GSS_IOV_BUFFER_TYPE_DATA, {data.size(), data.data()}};
+  iov[2] = {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {after.size(), after.data()}};
+  iov[3] = {GSS_IOV_BUFFER_TYPE_HEADER, {sigLen, sig}};
+}
+}  // namespace
+
+bool GssContext::wrap(std::span<std::uint8_t> before, std::span<std::uint8_t> data,
+                      std::span<std::uint8_t> after, std::uint8_t* sig, bool encrypt) {
   OM_uint32 minor = 0;
-  gss_buffer_desc in{n, const_cast<std::uint8_t*>(msg)};
-  gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
-  OM_uint32 major = gss_get_mic(&minor, s_->ctx, GSS_C_QOP_DEFAULT, &in, &out);
-  if (GSS_ERROR(major) || out.length != signatureSize(AuthnLevel::kPktIntegrity)) {
+  OM_uint32 major;
+  if (service_ == AuthnService::kWinNT) {
+    // NTLM: a MIC of the whole PDU, header and trailer too, as NTLM does whether or not header signing was
+    // negotiated (supports() admits no encryption).
+    gss_buffer_desc in{before.size() + data.size() + after.size(), before.data()};
+    gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+    major = gss_get_mic(&minor, s_->ctx, GSS_C_QOP_DEFAULT, &in, &out);
+    const bool ok = !GSS_ERROR(major) && out.length == kNtlmSignatureSize && out.value != nullptr;
+    if (ok) std::memcpy(sig, out.value, out.length);
+    OM_uint32 ignored;
+    gss_release_buffer(&ignored, &out);
+    if (!ok) fail("signing", major, minor);
+    return ok;
+  }
+  gss_iov_buffer_desc iov[4];
+  dceIov(iov, before, data, after, sig,
+         signatureSize(encrypt ? AuthnLevel::kPktPrivacy : AuthnLevel::kPktIntegrity));
+  int confState = 0;
+  major = gss_wrap_iov(&minor, s_->ctx, encrypt, GSS_C_QOP_DEFAULT, &confState, iov, 4);
+  if (GSS_ERROR(major) || (confState != 0) != encrypt) {
     fail("signing", major, minor);
-    gss_release_buffer(&minor, &out);
     return false;
   }
-  std::memcpy(sig, out.value, out.length);
-  gss_release_buffer(&minor, &out);
   return true;
 }
 
-bool GssContext::verify(const std::uint8_t* msg, std::size_t n, const std::uint8_t* sig, std::size_t sigLen) {
+bool GssContext::unwrap(std::span<std::uint8_t> before, std::span<std::uint8_t> data,
+                        std::span<std::uint8_t> after, std::uint8_t* sig, std::size_t sigLen,
+                        bool encrypted) {
   OM_uint32 minor = 0;
-  gss_buffer_desc in{n, const_cast<std::uint8_t*>(msg)};
-  gss_buffer_desc token{sigLen, const_cast<std::uint8_t*>(sig)};
-  OM_uint32 major = gss_verify_mic(&minor, s_->ctx, &in, &token, nullptr);
+  OM_uint32 major;
+  if (service_ == AuthnService::kWinNT) {
+    gss_buffer_desc in{before.size() + data.size() + after.size(), before.data()};
+    gss_buffer_desc token{sigLen, sig};
+    major = gss_verify_mic(&minor, s_->ctx, &in, &token, nullptr);
+  } else {
+    gss_iov_buffer_desc iov[4];
+    dceIov(iov, before, data, after, sig, sigLen);
+    int confState = 0;
+    major = gss_unwrap_iov(&minor, s_->ctx, &confState, nullptr, iov, 4);
+    if (major == GSS_S_COMPLETE && (confState != 0) != encrypted) {
+      error_ =
+          encrypted ? "an unencrypted PDU on a pkt_privacy connection" : "an encrypted PDU at pkt_integrity";
+      return false;
+    }
+  }
+  // A supplementary status (a replayed, duplicated, old or out-of-order token) refuses the PDU too.
   if (major != GSS_S_COMPLETE) {
     fail("verifying a signature", major, minor);
     return false;

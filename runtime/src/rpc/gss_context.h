@@ -1,5 +1,5 @@
 // Internal: one GSSAPI security context, the client's or the server's end of a connection's authentication:
-// the legs that establish it, then the signatures that protect its PDUs. The cryptography is
+// the legs that establish it, then the signatures (and seals) that protect its PDUs. The cryptography is
 // the provider's (MIT krb5's GSSAPI, gss-ntlmssp for NTLM).
 #pragma once
 
@@ -38,9 +38,14 @@ class GssContext {
 
   // The signature's length for a PDU protected at `level` (auth_length); fixed once established.
   std::size_t signatureSize(AuthnLevel level) const;
-  // pkt_integrity: `sig` (signatureSize bytes) signs the n bytes at `msg` (the PDU up to the signature).
-  bool sign(const std::uint8_t* msg, std::size_t n, std::uint8_t* sig);
-  bool verify(const std::uint8_t* msg, std::size_t n, const std::uint8_t* sig, std::size_t sigLen);
+  // Signs a PDU: the signature (signatureSize bytes at `sig`) covers `before` (the header), `data` (the
+  // stub data and its padding) and `after` (the trailer), contiguous in that order; with `encrypt`
+  // (pkt_privacy) `data` is encrypted in place.
+  bool wrap(std::span<std::uint8_t> before, std::span<std::uint8_t> data, std::span<std::uint8_t> after,
+            std::uint8_t* sig, bool encrypt);
+  // Verifies a received PDU's signature (decrypting `data` in place when `encrypted`).
+  bool unwrap(std::span<std::uint8_t> before, std::span<std::uint8_t> data, std::span<std::uint8_t> after,
+              std::uint8_t* sig, std::size_t sigLen, bool encrypted);
 
   // Whether `service` at `level` can be provided here (GSSAPI and its mechanisms installed; see README).
   static bool supports(AuthnService service, AuthnLevel level);
@@ -51,6 +56,7 @@ class GssContext {
   void fail(const char* what, std::uint32_t major, std::uint32_t minor);
 
   std::unique_ptr<State> s_;
+  mutable std::size_t sigSize_[2] = {0, 0};  // Kerberos's, by encryption, computed once established
   AuthnService service_;
   bool initiator_;
   bool established_ = false;

@@ -69,20 +69,25 @@ bool ConnectionSecurity::protect(std::vector<std::uint8_t>& out, std::size_t pdu
                                  std::size_t stubOffset) {
   const std::size_t sigSize = gss_->signatureSize(level_);
   // The signature is a placeholder until the header (frag_length, auth_length) and trailer are final.
-  static constexpr std::uint8_t kZeros[64] = {};
+  static constexpr std::uint8_t kZeros[128] = {};
+  if (sigSize > sizeof kZeros) {
+    error_ = "the provider's signature is too long";
+    return false;
+  }
   appendVerifier(out, pduStart, stubOffset, kStubPadAlignment, trailer(), {kZeros, sigSize});
   std::uint8_t* p = out.data() + pduStart;
-  const std::size_t sigAt = out.size() - pduStart - sigSize;
-  // pkt_integrity: the signature covers the whole PDU up to itself (header and trailer too), as NTLM does
-  // whether or not header signing was negotiated.
-  if (!gss_->sign(p, sigAt, p + sigAt)) {
+  const std::size_t trailerAt = out.size() - pduStart - sigSize - kSecTrailerSize;
+  // The signature covers the whole PDU up to itself; at pkt_privacy the stub data and its padding are
+  // encrypted (MS-RPCE 3.3.1.5.2.2, with header signing).
+  if (!gss_->wrap({p, stubOffset}, {p + stubOffset, trailerAt - stubOffset}, {p + trailerAt, kSecTrailerSize},
+                  p + trailerAt + kSecTrailerSize, level_ == AuthnLevel::kPktPrivacy)) {
     error_ = gss_->error();
     return false;
   }
   return true;
 }
 
-bool ConnectionSecurity::unprotect(const std::uint8_t* pdu, const pdu::Header& h, std::size_t stubOffset) {
+bool ConnectionSecurity::unprotect(std::uint8_t* pdu, const pdu::Header& h, std::size_t stubOffset) {
   if (h.authLength == 0) {
     error_ = "a PDU without the connection's verifier";
     return false;
@@ -98,8 +103,9 @@ bool ConnectionSecurity::unprotect(const std::uint8_t* pdu, const pdu::Header& h
     error_ = "auth padding longer than the stub data";
     return false;
   }
-  const std::size_t sigAt = ver.trailerOffset + kSecTrailerSize;
-  if (!gss_->verify(pdu, sigAt, pdu + sigAt, h.authLength)) {
+  const std::size_t t = ver.trailerOffset;
+  if (!gss_->unwrap({pdu, stubOffset}, {pdu + stubOffset, t - stubOffset}, {pdu + t, kSecTrailerSize},
+                    pdu + t + kSecTrailerSize, h.authLength, level_ == AuthnLevel::kPktPrivacy)) {
     error_ = gss_->error();
     return false;
   }

@@ -1,6 +1,6 @@
 // Internal: the auth verifier of connection-oriented PDUs (sec_trailer and auth_value, MS-RPCE 2.2.2.11 and
 // 3.3.1.5.2) and a connection's security: the legs' tokens in bind, bind_ack, alter_context(_resp) and
-// auth3, and the signatures of requests and responses.
+// auth3, and the signatures and seals of requests and responses.
 #pragma once
 
 #include <cstddef>
@@ -55,7 +55,7 @@ class ConnectionSecurity {
   std::uint32_t contextId() const { return contextId_; }
   GssContext& gss() { return *gss_; }
   bool established() const { return gss_->established(); }
-  // Requests and responses carry a verifier (pkt_integrity, once established).
+  // Requests and responses carry a verifier (pkt_integrity and pkt_privacy, once established).
   bool protects() const { return level_ >= AuthnLevel::kPktIntegrity && gss_->established(); }
   // The most a protected fragment grows by: padding, trailer and signature. Fragments are laid out that
   // much smaller than the negotiated size.
@@ -65,11 +65,12 @@ class ConnectionSecurity {
 
   // Protects the request or response PDU at out[pduStart...], laid out without a verifier (its header's
   // frag_length covering header and stub data, which starts `stubOffset` bytes in): pads it, appends the
-  // trailer and the signature. False if the provider failed.
+  // trailer and the signature (encrypting the stub data at pkt_privacy). False if the provider failed.
   bool protect(std::vector<std::uint8_t>& out, std::size_t pduStart, std::size_t stubOffset);
-  // Verifies the received request or response at `pdu`: a verifier of this context, at its level, whose
-  // signature holds. False: refuse the PDU (error() says why).
-  bool unprotect(const std::uint8_t* pdu, const pdu::Header& h, std::size_t stubOffset);
+  // Verifies the received request or response at `pdu` (decrypting its stub data in place at
+  // pkt_privacy): a verifier of this context, at its level, whose signature holds. False: refuse the PDU
+  // (error() says why).
+  bool unprotect(std::uint8_t* pdu, const pdu::Header& h, std::size_t stubOffset);
   const std::string& error() const { return error_; }
 
  private:

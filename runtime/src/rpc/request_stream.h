@@ -64,7 +64,7 @@ class RequestStream final : public StreamedRequest {
   static constexpr size_t kHeadroom = 64 * 1024;
   size_t start_ = 0;               // where the unconsumed bytes of window_ begin (the decoding thread's)
   std::vector<uint8_t> incoming_;  // kHeadroom bytes, then what came
-  bool complete_ = false;  // the last fragment has come
+  bool complete_ = false;          // the last fragment has come
   bool aborted_ = false;
   bool finished_ = false;
   bool pausedConn_ = false;  // the I/O thread stopped reading the connection for this stream

@@ -96,7 +96,10 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   // PFC_CONC_MPX is negotiated by bind alone: bind_ack grants it, alter_context_resp never carries it (what
   // Windows does, as Samba's protocol tests record).
   uint8_t mpx = alter ? 0 : static_cast<uint8_t>(v.header.flags & pdu::kConcMpx);
-  uint8_t flags = static_cast<uint8_t>(pdu::kFirstFrag | pdu::kLastFrag | mpx);
+  // PFC_SUPPORT_HEADER_SIGN: an authenticating bind that offers it is told this server signs (and checks)
+  // the header and trailer too (MS-RPCE 3.3.1.5.2.2).
+  uint8_t headerSign = !alter && v.header.authLength != 0 ? (v.header.flags & pdu::kPendingCancel) : 0;
+  uint8_t flags = static_cast<uint8_t>(pdu::kFirstFrag | pdu::kLastFrag | mpx | headerSign);
   pdu::encodeBindAck(bytes, alter ? pdu::PType::kAlterContextResp : pdu::PType::kBindAck, flags,
                      v.header.callId, ack);
   if (v.header.authLength != 0) appendVerifier(bytes, 0, 0, 4, c->security->trailer(), answer);
@@ -133,6 +136,8 @@ bool ServerImpl::authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, 
         if (a.service == service) creds = a;
     }
     if (!creds || !GssContext::supports(service, level)) return false;
+    // This server signs Kerberos PDUs' headers and trailers: a client that does not is refused.
+    if (service == AuthnService::kGssKerberos && !(v.header.flags & pdu::kPendingCancel)) return false;
     std::unique_ptr<GssContext> gss = GssContext::accept(service, *creds);
     if (!gss) return false;
     c.security = std::make_unique<ConnectionSecurity>(service, level, ver.trailer.contextId, std::move(gss));
@@ -170,8 +175,10 @@ bool ServerImpl::handleAuth3(ServerConn& c, const pdu::View& v) {
 
 bool ServerImpl::verifyRequest(ServerConn& c, const pdu::View& v) {
   if (!c.security) return true;  // unauthenticated: a verifier, if any, is skipped by decodeRequest
-  if (c.security->protects() ? c.security->unprotect(v.data, v.header, stubOffsetOf(v.header))
-                             : c.security->established())
+  // The view is over the connection's read buffer, which the I/O thread owns: decrypted in place.
+  if (c.security->protects()
+          ? c.security->unprotect(const_cast<uint8_t*>(v.data), v.header, stubOffsetOf(v.header))
+          : c.security->established())
     return true;
   // Unsigned, tampered, replayed or out of order, or before (or after a failed) authentication: refused,
   // never dispatched; the connection then closes, as its sequence numbers can no longer be trusted.

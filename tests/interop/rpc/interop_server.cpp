@@ -1,7 +1,8 @@
 // The echo service on an ephemeral port: prints the bound string binding, serves until stdin closes.
 // With --ntlm-users FILE the server accepts NTLM for the accounts of FILE ("DOMAIN:user:password" lines),
-// serves the echo interface only to callers authenticated at pkt_integrity, and serves kOtherIf to anyone:
-// its every operation answers the caller's authentication level (one byte) and principal.
+// with --krb5-keytab FILE Kerberos for the service principals of the keytab; either way it serves the echo
+// interface only to callers authenticated at pkt_integrity or above, and kOtherIf to anyone: its every
+// operation answers the caller's authentication level (one byte) and principal.
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -27,9 +28,12 @@ class WhoIsCalling : public Dispatcher {
 int main(int argc, char** argv) {
   std::string binding = "ncacn_ip_tcp:127.0.0.1[0]";
   std::string users;
+  std::string keytab;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ntlm-users") == 0 && i + 1 < argc)
       users = argv[++i];
+    else if (std::strcmp(argv[i], "--krb5-keytab") == 0 && i + 1 < argc)
+      keytab = argv[++i];
     else
       binding = argv[i];
   }
@@ -41,6 +45,14 @@ int main(int argc, char** argv) {
     auth.service = AuthnService::kWinNT;
     auth.ntlmUserFile = users;
     server.registerAuthInfo(auth);
+  }
+  if (!keytab.empty()) {
+    ServerAuth auth;
+    auth.service = AuthnService::kGssKerberos;
+    auth.keytab = keytab;
+    server.registerAuthInfo(auth);
+  }
+  if (!users.empty() || !keytab.empty()) {
     echoOptions.minAuthnLevel = AuthnLevel::kPktIntegrity;
     server.registerInterface(testing::kOtherIf, 1, std::make_shared<WhoIsCalling>());
   }

@@ -24,7 +24,7 @@ enum class AuthnService : std::uint8_t {
   kNone = 0,          ///< RPC_C_AUTHN_NONE
   kGssNegotiate = 9,  ///< RPC_C_AUTHN_GSS_NEGOTIATE: SPNEGO (not provided yet)
   kWinNT = 10,        ///< RPC_C_AUTHN_WINNT: NTLMSSP
-  kGssKerberos = 16,  ///< RPC_C_AUTHN_GSS_KERBEROS: Kerberos v5 (not provided yet)
+  kGssKerberos = 16,  ///< RPC_C_AUTHN_GSS_KERBEROS: Kerberos v5 (DCE style, MS-RPCE 3.3.1.5.2.2)
 };
 
 /// The level a binding asking for `asked` gets: kCall and kPkt are raised to kPktIntegrity.
@@ -38,17 +38,25 @@ constexpr AuthnLevel effectiveLevel(AuthnLevel asked) {
 struct ClientAuth {
   AuthnService service = AuthnService::kNone;    ///< kNone: unauthenticated (the default)
   AuthnLevel level = AuthnLevel::kPktIntegrity;  ///< what every call on the binding gets
-  /// The identity: a user name with its domain and password. An empty user takes the provider's default
-  /// credentials (for gss-ntlmssp, see gssntlmssp(8)).
+  /// The identity: a user name with its domain and password (NTLM; Kerberos gets a ticket-granting ticket
+  /// for user\@domain with it, the domain being the realm). An empty user takes the provider's default
+  /// credentials: Kerberos's credential cache (KRB5CCNAME, as kinit left it); for gss-ntlmssp see
+  /// gssntlmssp(8).
   std::string user{};
-  std::string domain{};    ///< the user's domain (NTLM)
+  std::string domain{};    ///< NTLM's domain, Kerberos's realm
   std::string password{};  ///< with `user`
+  /// Kerberos: the server's principal, "service/host\@REALM" (or "service\@host", host-based). NTLM
+  /// ignores it.
+  std::string serverPrincipal{};
 };
 
 /// Credentials a server accepts callers with, one per service (RpcServerRegisterAuthInfo):
-/// Server::registerAuthInfo. Kerberos and SPNEGO (their keytabs and principals) are not provided yet.
+/// Server::registerAuthInfo.
 struct ServerAuth {
   AuthnService service = AuthnService::kWinNT;  ///< the provider
+  /// Kerberos: the keytab holding the server's keys (empty: the default, KRB5_KTNAME or /etc/krb5.keytab);
+  /// any of its principals may be asked for.
+  std::string keytab{};
   /// NTLM: a file of "DOMAIN:user:password" lines, the accounts callers may authenticate as (gss-ntlmssp's
   /// NTLM_USER_FILE; set for the whole process).
   std::string ntlmUserFile{};
