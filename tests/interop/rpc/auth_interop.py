@@ -26,7 +26,7 @@ from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_CONNECT
 from impacket.uuid import uuidtup_to_bin
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_interop import SKIP, analyse, check, start_capture, stop_capture  # noqa: E402
+from run_interop import SKIP, analyse, check, start_capture, stop_capture, stop_server  # noqa: E402
 
 ECHO_IF = ("6d0a2f2e-4c1b-4a8e-9d3c-1f2e3d4c5b6a", "1.0")
 WHO_IF = ("0f3c9a1e-77b2-4c55-8e21-5a6b7c8d9e0f", "2.1")
@@ -202,11 +202,7 @@ def main():
             check("0" in fields and "2" in fields and "16" in fields,
                   "tshark reads NTLM auth trailers at pkt_integrity on auth3, requests and responses")
     finally:
-        server.stdin.close()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         shutil.rmtree(tmp, ignore_errors=True)
     check(server.returncode == 0, "server shut down cleanly")
     return 0

@@ -18,7 +18,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "scripts"))
-from run_interop import SKIP, analyse, check, start_capture, stop_capture  # noqa: E402
+from run_interop import SKIP, analyse, check, start_capture, stop_capture, stop_server  # noqa: E402
 from test_kdc import TestKdc, Unavailable, installed  # noqa: E402
 
 MARKER = b"midlc-plaintext-marker"
@@ -103,11 +103,7 @@ def main():
                 p = client("integrity", "alice", "MIDLC.TEST")
                 check(p.returncode == 0, "the server still serves")
             finally:
-                server.stdin.close()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                stop_server(server)
             check(server.returncode == 0, "server shut down cleanly")
     except Skip as e:
         print("SKIP:", e)

@@ -188,6 +188,16 @@ def stop(process):
         process.wait()
 
 
+def stop_server(server):
+    """Closes an interop server's stdin (it then shuts down) and waits for it; kills it after 10 s."""
+    server.stdin.close()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def analyse(port, path, tolerated=()):
     """No malformed packets and no warning-level expert items (TCP flow control aside). `tolerated`: (protocol,
     summary) expert items a caller has explained, printed and not counted."""
@@ -246,11 +256,7 @@ def main():
             analyse(port, path)
         shutil.rmtree(tmp, ignore_errors=True)
     finally:
-        server.stdin.close()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     check(server.returncode == 0, "server shut down cleanly")
     return 0
 

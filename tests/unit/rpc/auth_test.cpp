@@ -29,19 +29,7 @@ using midlrt::rpc::testing::EchoService;
 using midlrt::rpc::testing::kEchoIf;
 using midlrt::rpc::testing::kOtherIf;
 
-// Echo, and keeps what caller() said on the last call.
-class Recorder : public EchoService {
- public:
-  void dispatch(ServerCall& call) override {
-    {
-      std::lock_guard lk(mu);
-      last = call.caller();
-    }
-    EchoService::dispatch(call);
-  }
-  std::mutex mu;
-  CallerInfo last;
-};
+using Recorder = midlrt::rpc::testing::CallerRecorder;
 
 // A server accepting NTLM for the accounts of a user file, serving kEchoIf to callers at pkt_integrity and
 // kOtherIf to anyone.

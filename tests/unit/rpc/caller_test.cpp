@@ -22,19 +22,7 @@ using namespace midlrt::rpc;
 using midlrt::rpc::testing::EchoService;
 using midlrt::rpc::testing::kEchoIf;
 
-// Echo, and keeps what caller() said on the last call.
-class Recorder : public EchoService {
- public:
-  void dispatch(ServerCall& call) override {
-    {
-      std::lock_guard lk(mu);
-      last = call.caller();
-    }
-    EchoService::dispatch(call);
-  }
-  std::mutex mu;
-  CallerInfo last;
-};
+using Recorder = midlrt::rpc::testing::CallerRecorder;
 
 uint32_t echo(Channel& ch, Reply& reply) {
   Message m = Message::acquire();

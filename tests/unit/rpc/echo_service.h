@@ -170,4 +170,18 @@ class EchoService : public Dispatcher {
   std::vector<std::shared_ptr<ServerCall>> held_;
 };
 
+// Echo, and keeps what caller() said on the last call.
+class CallerRecorder : public EchoService {
+ public:
+  void dispatch(ServerCall& call) override {
+    {
+      std::lock_guard lk(mu);
+      last = call.caller();
+    }
+    EchoService::dispatch(call);
+  }
+  std::mutex mu;
+  CallerInfo last;
+};
+
 }  // namespace midlrt::rpc::testing
