@@ -40,37 +40,55 @@ uint32_t statusOfBindNak(pdu::RejectReason reason) {
 }  // namespace
 
 void ChannelImpl::finishAuthentication(const std::shared_ptr<ClientConn>& c, ConnectionSecurity& security,
-                                       uint32_t callId, const std::vector<uint8_t>& serverToken,
-                                       std::vector<CallPtr>& done) {
+                                       uint32_t callId, const pdu::Bind& bind,
+                                       const std::vector<uint8_t>& serverToken, std::vector<CallPtr>& done) {
   // A connection whose authentication fails is not used: its calls would go out unprotected.
   auto refuse = [&](uint32_t status, const std::string& why) {
     std::lock_guard lk(mu);
     failConnection(c, status, done);
     throw RpcError(status, "authentication: " + why);
   };
+  std::vector<uint8_t> in = serverToken;
   std::vector<uint8_t> token;
-  switch (security.gss().step(serverToken, token)) {
-    case GssContext::Step::kFailed:
-      refuse(status::kSecPkgError, security.gss().error());
-      break;
-    case GssContext::Step::kContinue:
-      // SPNEGO's further legs go in alter_context (MS-RPCE 3.3.1.5.3); not offered (GssContext::supports).
-      refuse(status::kSecPkgError, "the provider asks for legs beyond auth3");
-      break;
-    case GssContext::Step::kComplete:
-      break;
+  // Each round: the provider's answer to the server's last token, then the next leg. NTLM and Kerberos
+  // end with auth3 (no answer); SPNEGO's legs go in alter_context, whose response carries the server's
+  // next token (MS-RPCE 3.3.1.5.3), until both ends are done.
+  for (int leg = 0; leg < 8; ++leg) {
+    const GssContext::Step step = security.gss().step(in, token);
+    if (step == GssContext::Step::kFailed) refuse(status::kSecPkgError, security.gss().error());
+    if (token.empty()) {
+      if (step == GssContext::Step::kComplete) return;
+      refuse(status::kSecPkgError, "the provider wants another leg and has nothing to send");
+    }
+    if (security.service() != AuthnService::kGssNegotiate) {
+      if (step != GssContext::Step::kComplete)
+        refuse(status::kSecPkgError, "the provider asks for legs beyond auth3");
+      // auth3: the common header, four bytes of pad, then the verifier (MS-RPCE 2.2.2.10). No answer comes.
+      std::vector<uint8_t> bytes(pdu::kHeaderSize + 4, 0);
+      pdu::Header h;
+      h.type = pdu::PType::kAuth3;
+      h.flags = pdu::kFirstFrag | pdu::kLastFrag;
+      h.callId = callId;
+      pdu::encodeHeader(bytes.data(), h);
+      appendVerifier(bytes, 0, 0, 4, security.trailer(), token);
+      iovec iov{bytes.data(), bytes.size()};
+      if (!c->sendNow(&iov, 1)) refuse(status::kCallFailed, "connection lost");
+      return;
+    }
+    CallPtr call = registerCall(c, ClientCall::Kind::kBind, opts.connectTimeout, nullptr);
+    if (call->done) refuse(status::kCallFailed, "connection lost");
+    std::vector<uint8_t> bytes;
+    pdu::encodeBind(bytes, pdu::PType::kAlterContext, pdu::kFirstFrag | pdu::kLastFrag, call->callId, bind);
+    appendVerifier(bytes, 0, 0, 4, security.trailer(), token);
+    iovec iov{bytes.data(), bytes.size()};
+    if (!c->sendNow(&iov, 1)) refuse(status::kCallFailed, "connection lost");
+    const uint32_t s = wait(*call, &done);
+    if (s != status::kOk) refuse(s, "the server refused a leg");
+    if (!call->ack) refuse(status::kProtocolError, "alter_context answered by a bind_nak");
+    if (step == GssContext::Step::kComplete) return;  // the server's last word needs no answer
+    in = std::move(call->authToken);
   }
-  if (token.empty()) return;  // established by bind_ack alone
-  // auth3: the common header, four bytes of pad, then the verifier (MS-RPCE 2.2.2.10). No answer comes.
-  std::vector<uint8_t> bytes(pdu::kHeaderSize + 4, 0);
-  pdu::Header h;
-  h.type = pdu::PType::kAuth3;
-  h.flags = pdu::kFirstFrag | pdu::kLastFrag;
-  h.callId = callId;
-  pdu::encodeHeader(bytes.data(), h);
-  appendVerifier(bytes, 0, 0, 4, security.trailer(), token);
-  iovec iov{bytes.data(), bytes.size()};
-  if (!c->sendNow(&iov, 1)) refuse(status::kCallFailed, "connection lost");
+  refuse(status::kSecPkgError, "too many legs");
 }
 
 std::shared_ptr<ClientConn> ChannelImpl::connect(const SyntaxId& iface) {
@@ -161,7 +179,7 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
       throw RpcError(status::kSecPkgError, security->gss().error());
     // Kerberos signs the header and trailer too only when both ends say so (PFC_SUPPORT_HEADER_SIGN,
     // MS-RPCE 3.3.1.5.2.2); this runtime always does (NTLM signs them regardless).
-    if (opts.auth.service == AuthnService::kGssKerberos) flags |= pdu::kPendingCancel;
+    if (opts.auth.service != AuthnService::kWinNT) flags |= pdu::kPendingCancel;
   }
   CallPtr call = registerCall(c, ClientCall::Kind::kBind, opts.connectTimeout, nullptr);
   if (call->done) throw RpcError(status::kCallFailed, "connection lost");
@@ -182,12 +200,12 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
   }
   const pdu::BindAck& ack = *call->ack;
   if (security) {
-    if (opts.auth.service == AuthnService::kGssKerberos && !(call->ackFlags & pdu::kPendingCancel)) {
+    if (opts.auth.service != AuthnService::kWinNT && !(call->ackFlags & pdu::kPendingCancel)) {
       std::lock_guard lk(mu);
       failConnection(c, status::kSecPkgError, deferred.done);
       throw RpcError(status::kSecPkgError, "the server does not sign PDU headers (PFC_SUPPORT_HEADER_SIGN)");
     }
-    finishAuthentication(c, *security, call->callId, call->authToken, deferred.done);
+    finishAuthentication(c, *security, call->callId, b, call->authToken, deferred.done);
   }
   if (!alter) {
     // The association exists once bind_ack arrives, whatever it says about the context.

@@ -216,10 +216,11 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Connects (a partial binding first asks the endpoint mapper where `iface` is served).
   std::shared_ptr<ClientConn> connect(const SyntaxId& iface);
   uint16_t ensureContext(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut);
-  // After an authenticating bind's bind_ack: the client's last leg (auth3); throws RpcError (the
-  // connection failed) if the provider refuses the server's answer.
+  // After an authenticating bind's bind_ack: the client's further legs (auth3, or SPNEGO's alter_context
+  // for `bind`'s contexts); throws RpcError (the connection failed) if the provider refuses the server's
+  // answer.
   void finishAuthentication(const std::shared_ptr<ClientConn>& c, ConnectionSecurity& security,
-                            uint32_t callId, const std::vector<uint8_t>& serverToken,
+                            uint32_t callId, const pdu::Bind& bind, const std::vector<uint8_t>& serverToken,
                             std::vector<CallPtr>& done);
   // ensureContext for an asynchronous call: false (after running `done` with the failure) if it fails.
   bool ensureContextOrFail(const SyntaxId& iface, std::shared_ptr<ClientConn>& connOut, uint16_t& ctx,

@@ -96,9 +96,9 @@ void GssContext::fail(const char* what, std::uint32_t major, std::uint32_t minor
 bool GssContext::supports(AuthnService service, AuthnLevel level) {
   // NTLM at pkt_privacy signs the whole PDU while it encrypts only the stub data (MS-RPCE 3.3.1.5.2.2);
   // gss-ntlmssp's gss_wrap signs what it encrypts and it has no gss_wrap_iov, so it cannot (README).
-  // SPNEGO (its legs in alter_context) is not offered yet.
+  // SPNEGO is offered for Kerberos under it (its signatures are then Kerberos's wrap tokens).
   if (service == AuthnService::kWinNT) return level != AuthnLevel::kPktPrivacy;
-  return service == AuthnService::kGssKerberos;
+  return service == AuthnService::kGssKerberos || service == AuthnService::kGssNegotiate;
 }
 
 std::unique_ptr<GssContext> GssContext::initiate(const ClientAuth& auth) {
@@ -152,7 +152,7 @@ std::unique_ptr<GssContext> GssContext::initiate(const ClientAuth& auth) {
   }
   s.flags = GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
   // Kerberos as MS-RPCE uses it: mutual authentication in three legs, the client's AP-REP last (DCE style).
-  if (auth.service == AuthnService::kGssKerberos) s.flags |= GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE;
+  if (auth.service != AuthnService::kWinNT) s.flags |= GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE;
   return c;
 }
 

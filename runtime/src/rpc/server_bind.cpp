@@ -102,7 +102,9 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   uint8_t flags = static_cast<uint8_t>(pdu::kFirstFrag | pdu::kLastFrag | mpx | headerSign);
   pdu::encodeBindAck(bytes, alter ? pdu::PType::kAlterContextResp : pdu::PType::kBindAck, flags,
                      v.header.callId, ack);
-  if (v.header.authLength != 0) appendVerifier(bytes, 0, 0, 4, c->security->trailer(), answer);
+  // The answer's token, if the provider had one (an established context may have nothing more to say).
+  if (v.header.authLength != 0 && !answer.empty())
+    appendVerifier(bytes, 0, 0, 4, c->security->trailer(), answer);
   std::lock_guard lk(c->mu);
   c->out.appendCopy(bytes.data(), bytes.size());
 }
@@ -137,7 +139,7 @@ bool ServerImpl::authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, 
     }
     if (!creds || !GssContext::supports(service, level)) return false;
     // This server signs Kerberos PDUs' headers and trailers: a client that does not is refused.
-    if (service == AuthnService::kGssKerberos && !(v.header.flags & pdu::kPendingCancel)) return false;
+    if (service != AuthnService::kWinNT && !(v.header.flags & pdu::kPendingCancel)) return false;
     std::unique_ptr<GssContext> gss = GssContext::accept(service, *creds);
     if (!gss) return false;
     c.security = std::make_unique<ConnectionSecurity>(service, level, ver.trailer.contextId, std::move(gss));

@@ -1,5 +1,5 @@
 // A client of interop_server's authenticated interfaces, for the Kerberos test (kerberos_e2e.py):
-//   auth_client BINDING kerberos|ntlm connect|integrity|privacy [USER DOMAIN] [--principal P]
+//   auth_client BINDING kerberos|negotiate|ntlm connect|integrity|privacy [USER DOMAIN] [--principal P]
 // The password comes from AUTH_PASSWORD; without USER the provider's default credentials are used (the
 // Kerberos credential cache). Prints what the server saw of the caller, then checks echoes of several sizes
 // (fragmented ones too) from four threads at once; exits 0 when all succeed, else 1 with the failure.
@@ -18,12 +18,15 @@
 int main(int argc, char** argv) {
   using namespace midlrt::rpc;
   if (argc < 4) {
-    std::cerr << "usage: auth_client BINDING kerberos|ntlm connect|integrity|privacy [USER DOMAIN] "
+    std::cerr << "usage: auth_client BINDING kerberos|negotiate|ntlm connect|integrity|privacy [USER DOMAIN] "
                  "[--principal P]\n";
     return 2;
   }
   ChannelOptions o;
-  o.auth.service = std::strcmp(argv[2], "kerberos") == 0 ? AuthnService::kGssKerberos : AuthnService::kWinNT;
+  const std::string service = argv[2];
+  o.auth.service = service == "kerberos"    ? AuthnService::kGssKerberos
+                   : service == "negotiate" ? AuthnService::kGssNegotiate
+                                            : AuthnService::kWinNT;
   std::string level = argv[3];
   o.auth.level = level == "connect"     ? AuthnLevel::kConnect
                  : level == "integrity" ? AuthnLevel::kPktIntegrity

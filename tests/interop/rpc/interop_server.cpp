@@ -1,8 +1,8 @@
 // The echo service on an ephemeral port: prints the bound string binding, serves until stdin closes.
 // With --ntlm-users FILE the server accepts NTLM for the accounts of FILE ("DOMAIN:user:password" lines),
-// with --krb5-keytab FILE Kerberos for the service principals of the keytab; either way it serves the echo
-// interface only to callers authenticated at pkt_integrity or above, and kOtherIf to anyone: its every
-// operation answers the caller's authentication level (one byte) and principal.
+// with --krb5-keytab FILE Kerberos (and SPNEGO) for the service principals of the keytab; either way it
+// serves the echo interface only to callers authenticated at pkt_integrity or above, and kOtherIf to anyone:
+// its every operation answers the caller's authentication level (one byte) and principal.
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -47,10 +47,12 @@ int main(int argc, char** argv) {
     server.registerAuthInfo(auth);
   }
   if (!keytab.empty()) {
-    ServerAuth auth;
-    auth.service = AuthnService::kGssKerberos;
-    auth.keytab = keytab;
-    server.registerAuthInfo(auth);
+    for (AuthnService service : {AuthnService::kGssKerberos, AuthnService::kGssNegotiate}) {
+      ServerAuth auth;
+      auth.service = service;
+      auth.keytab = keytab;
+      server.registerAuthInfo(auth);
+    }
   }
   if (!users.empty() || !keytab.empty()) {
     echoOptions.minAuthnLevel = AuthnLevel::kPktIntegrity;

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Kerberos end to end on one machine: an MIT KDC of the test's own, a midlc server with a keytab, a midlc
-client with a password or a credential cache, at connect, pkt_integrity and pkt_privacy.
+client with a password or a credential cache, at connect, pkt_integrity and pkt_privacy, directly and
+through SPNEGO.
 
 usage: kerberos_e2e.py SERVER_EXE CLIENT_EXE [--tshark]
 SERVER_EXE is interop_server (--krb5-keytab), CLIENT_EXE auth_client. The KDC (scripts/test_kdc.py) runs in a
@@ -40,8 +41,8 @@ def main():
                 print("KDC on port %d, server at %s" % (kdc.port, binding))
                 password = kdc.users["alice"]
 
-                def client(level, *extra, pw=password):
-                    p = subprocess.run([client_exe, binding, "kerberos", level, *extra, "--principal", kdc.service],
+                def client(level, *extra, pw=password, service="kerberos"):
+                    p = subprocess.run([client_exe, binding, service, level, *extra, "--principal", kdc.service],
                                        env=dict(kdc.env, AUTH_PASSWORD=pw), capture_output=True, text=True,
                                        timeout=120)
                     print("== auth_client %s %s: exit %d\n%s%s" % (level, " ".join(extra), p.returncode, p.stdout,
@@ -80,6 +81,22 @@ def main():
                             check(MARKER not in raw, "the stub data is not in clear on the wire at pkt_privacy")
                         else:
                             check(MARKER in raw, "at pkt_integrity the same payload is in clear (the check can fail)")
+
+                # SPNEGO with Kerberos under it: the third leg and the server's last word go in
+                # alter_context and alter_context_resp.
+                p, path = captured("negotiate", lambda: client("privacy", "alice", "MIDLC.TEST", service="negotiate"))
+                check(p.returncode == 0 and "server saw level 6 principal alice@MIDLC.TEST" in p.stdout
+                      and "echoes ok" in p.stdout, "SPNEGO (Kerberos) at pkt_privacy")
+                if path is not None:
+                    analyse(port, path)
+                    fields = subprocess.run(
+                        ["tshark", "-r", path, "-d", "tcp.port==%d,dcerpc" % port, "-Y",
+                         "dcerpc.auth_type == 9 && dcerpc.auth_level == 6", "-T", "fields", "-e", "dcerpc.pkt_type"],
+                        capture_output=True, text=True, check=True).stdout.split()
+                    check({"11", "12", "14", "15", "0", "2"} <= set(fields),
+                          "tshark reads SPNEGO trailers on bind, bind_ack, alter_context(_resp), requests and responses")
+                    with open(path, "rb") as f:
+                        check(MARKER not in f.read(), "no plaintext on the wire with SPNEGO at pkt_privacy")
 
                 p = client("connect", "alice", "MIDLC.TEST")
                 check(p.returncode == 1 and "server saw level 2 principal alice@MIDLC.TEST" in p.stdout

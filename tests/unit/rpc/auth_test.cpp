@@ -1,5 +1,5 @@
-// Authentication (NTLM through gss-ntlmssp) between a midlrt client and server (Kerberos, which needs a
-// KDC, is tests/interop/rpc/kerberos_e2e.py's): the three legs, calls
+// Authentication (NTLM through gss-ntlmssp) between a midlrt client and server (Kerberos and SPNEGO, which
+// need a KDC, are tests/interop/rpc/kerberos_e2e.py's): the three legs, calls
 // signed at pkt_integrity in both directions (fragmented, concurrent, asynchronous), what the manager and a
 // security callback learn of the caller, an interface's minimum level, and each refusal: a wrong password,
 // an unauthenticated caller, a service the server did not register, a level this runtime cannot provide.
@@ -218,13 +218,15 @@ TEST(Auth, AServiceTheServerDidNotRegisterIsRefusedAtBind) {
 }
 
 TEST(Auth, WhatThisRuntimeCannotProvideFailsClearly) {
-  // NTLM at pkt_privacy (gss-ntlmssp cannot sign a PDU whose stub data alone it encrypts), and SPNEGO, not
-  // offered yet: the client fails before connecting, the server refuses to register it.
+  // NTLM at pkt_privacy (gss-ntlmssp cannot sign a PDU whose stub data alone it encrypts) and Netlogon's
+  // secure channel (RPC_C_AUTHN_NETLOGON, 68): the client fails before connecting, the server refuses to
+  // register them.
   Server server;
   server.registerInterface(kEchoIf, midlrt::rpc::testing::kOpCount, std::make_shared<EchoService>());
   const std::string endpoint = server.listen("ncacn_ip_tcp:127.0.0.1[0]");
-  for (auto [service, level] : {std::pair{AuthnService::kWinNT, AuthnLevel::kPktPrivacy},
-                                {AuthnService::kGssNegotiate, AuthnLevel::kPktIntegrity}}) {
+  const auto netlogon = static_cast<AuthnService>(68);
+  for (auto [service, level] :
+       {std::pair{AuthnService::kWinNT, AuthnLevel::kPktPrivacy}, {netlogon, AuthnLevel::kPktIntegrity}}) {
     ChannelOptions o;
     o.auth.service = service;
     o.auth.level = level;
@@ -234,9 +236,9 @@ TEST(Auth, WhatThisRuntimeCannotProvideFailsClearly) {
     Reply reply;
     EXPECT_EQ(echo(*ch, kEchoIf, 10, reply), status::kUnknownAuthnService);
   }
-  ServerAuth spnego;
-  spnego.service = AuthnService::kGssNegotiate;
-  EXPECT_THROW(server.registerAuthInfo(spnego), RpcError);
+  ServerAuth schannel;
+  schannel.service = netlogon;
+  EXPECT_THROW(server.registerAuthInfo(schannel), RpcError);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ enum class AuthnLevel : std::uint8_t {
 /// RPC_C_AUTHN_*: the security provider (auth_type on the wire).
 enum class AuthnService : std::uint8_t {
   kNone = 0,          ///< RPC_C_AUTHN_NONE
-  kGssNegotiate = 9,  ///< RPC_C_AUTHN_GSS_NEGOTIATE: SPNEGO (not provided yet)
+  kGssNegotiate = 9,  ///< RPC_C_AUTHN_GSS_NEGOTIATE: SPNEGO, with Kerberos under it
   kWinNT = 10,        ///< RPC_C_AUTHN_WINNT: NTLMSSP
   kGssKerberos = 16,  ///< RPC_C_AUTHN_GSS_KERBEROS: Kerberos v5 (DCE style, MS-RPCE 3.3.1.5.2.2)
 };
@@ -45,7 +45,7 @@ struct ClientAuth {
   std::string user{};
   std::string domain{};    ///< NTLM's domain, Kerberos's realm
   std::string password{};  ///< with `user`
-  /// Kerberos: the server's principal, "service/host\@REALM" (or "service\@host", host-based). NTLM
+  /// Kerberos and SPNEGO: the server's principal, "service/host\@REALM" (or "service\@host", host-based). NTLM
   /// ignores it.
   std::string serverPrincipal{};
 };
@@ -54,7 +54,7 @@ struct ClientAuth {
 /// Server::registerAuthInfo.
 struct ServerAuth {
   AuthnService service = AuthnService::kWinNT;  ///< the provider
-  /// Kerberos: the keytab holding the server's keys (empty: the default, KRB5_KTNAME or /etc/krb5.keytab);
+  /// Kerberos and SPNEGO: the keytab holding the server's keys (empty: the default, KRB5_KTNAME or /etc/krb5.keytab);
   /// any of its principals may be asked for.
   std::string keytab{};
   /// NTLM: a file of "DOMAIN:user:password" lines, the accounts callers may authenticate as (gss-ntlmssp's
