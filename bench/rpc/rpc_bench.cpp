@@ -218,6 +218,13 @@ void serverProcess(int cpu, int reportFd, int stopFd) {
   ntlm.service = midlrt::rpc::AuthnService::kWinNT;
   ntlm.ntlmUserFile = gUsersFile;
   server.registerAuthInfo(ntlm);
+  // Kerberos rows when run under a KDC (scripts/bench_auth.py sets these and KRB5_CONFIG).
+  if (const char* keytab = std::getenv("MIDLRT_BENCH_KEYTAB")) {
+    midlrt::rpc::ServerAuth krb5;
+    krb5.service = midlrt::rpc::AuthnService::kGssKerberos;
+    krb5.keytab = keytab;
+    server.registerAuthInfo(krb5);
+  }
   server.registerInterface(t::kEchoIf, t::kOpCount, service);
   Bench_register(server, std::make_shared<BenchImpl>());
   std::string binding = server.listen("ncacn_ip_tcp:127.0.0.1[0]");
@@ -753,16 +760,37 @@ int main(int argc, char** argv) {
       readFull(fd, bulkIn.data(), bulkIn.size());
     }
     double floorMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
-    std::printf("Authentication (NTLM through gss-ntlmssp): W1 %d calls, W3 %d calls of 64 KiB each way\n",
-                calls, bulk);
+    std::printf(
+        "Authentication (NTLM through gss-ntlmssp; Kerberos through MIT's GSSAPI under a KDC): W1 %d "
+        "calls, W3 %d calls of 64 KiB each way\n",
+        calls, bulk);
     std::printf("  socket floor              W1 median %7.2f us   W3 %8.1f MB/s\n", floorLat.medianUs,
                 floorMBs);
     double plainUs = 0, plainMBs = 0;
-    for (auto level : {midlrt::rpc::AuthnLevel::kNone, midlrt::rpc::AuthnLevel::kConnect,
-                       midlrt::rpc::AuthnLevel::kPktIntegrity}) {
+    struct Row {
+      const char* name;
+      midlrt::rpc::ClientAuth auth;
+    };
+    using midlrt::rpc::AuthnLevel;
+    using midlrt::rpc::AuthnService;
+    std::vector<Row> rows = {
+        {"unauthenticated", {}},
+        {"NTLM, connect",
+         {AuthnService::kWinNT, AuthnLevel::kConnect, "bench", "BENCH", "Bench-passw0rd", ""}},
+        {"NTLM, pkt_integrity",
+         {AuthnService::kWinNT, AuthnLevel::kPktIntegrity, "bench", "BENCH", "Bench-passw0rd", ""}},
+    };
+    const char* krbUser = std::getenv("MIDLRT_BENCH_KRB5_USER");
+    const char* krbPassword = std::getenv("MIDLRT_BENCH_KRB5_PASSWORD");
+    const char* krbService = std::getenv("MIDLRT_BENCH_KRB5_SERVICE");
+    if (krbUser != nullptr && krbPassword != nullptr && krbService != nullptr) {
+      for (auto [name, level] : {std::pair{"Kerberos, pkt_integrity", AuthnLevel::kPktIntegrity},
+                                 {"Kerberos, pkt_privacy", AuthnLevel::kPktPrivacy}})
+        rows.push_back({name, {AuthnService::kGssKerberos, level, krbUser, "", krbPassword, krbService}});
+    }
+    for (const Row& row : rows) {
       midlrt::rpc::ChannelOptions o;
-      if (level != midlrt::rpc::AuthnLevel::kNone)
-        o.auth = {midlrt::rpc::AuthnService::kWinNT, level, "bench", "BENCH", "Bench-passw0rd"};
+      o.auth = row.auth;
       auto ach = Channel::create(binding, o);
       Latency lat = measure(1000, calls, [&](int i) {
         Message m = Message::acquire();
@@ -780,10 +808,8 @@ int main(int argc, char** argv) {
       t0 = Clock::now();
       for (int i = 0; i < bulk; ++i) echo();
       double mbs = bulk * double(kBulk) / seconds(t0) / 1e6;
-      const char* name = level == midlrt::rpc::AuthnLevel::kNone      ? "unauthenticated"
-                         : level == midlrt::rpc::AuthnLevel::kConnect ? "NTLM, connect"
-                                                                      : "NTLM, pkt_integrity";
-      if (level == midlrt::rpc::AuthnLevel::kNone) {
+      const char* name = row.name;
+      if (row.auth.service == AuthnService::kNone) {
         plainUs = lat.medianUs;
         plainMBs = mbs;
       }
