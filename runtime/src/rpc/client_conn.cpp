@@ -56,7 +56,10 @@ bool ClientConn::sendRequests(iovec* iov, int count, bool now) {
     at += frag;
   }
   iovec one{sealed_.data(), sealed_.size()};
-  return writeLocked(&one, 1, now);
+  const bool ok = writeLocked(&one, 1, now);
+  releaseIfLarge(gathered_);
+  releaseIfLarge(sealed_);
+  return ok;
 }
 
 bool ClientConn::flushLocked() {

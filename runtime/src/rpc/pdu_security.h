@@ -81,6 +81,12 @@ class ConnectionSecurity {
   std::string error_;
 };
 
+// A protected PDU's scratch buffer, after use: kept for the next PDUs unless a large request or response
+// grew it past 1 MiB, so that one large call does not hold its size for the connection's life.
+inline void releaseIfLarge(std::vector<std::uint8_t>& scratch) {
+  if (scratch.capacity() > (std::size_t{1} << 20)) std::vector<std::uint8_t>().swap(scratch);
+}
+
 // The stub data's offset in a request (24, or 40 with an object UUID) or response (24) PDU.
 inline std::size_t stubOffsetOf(const pdu::Header& h) {
   return h.type == pdu::PType::kRequest && (h.flags & pdu::kObjectUuid) ? 40 : 24;

@@ -84,6 +84,7 @@ void ServerConn::appendLastFragmentsLocked(ServerCall& call, const uint8_t* body
       sealed_.clear();
       if (!protectFragmentLocked(h, {&piece, 1}, sealed_)) return;
       out.appendCopy(sealed_.data(), sealed_.size());
+      releaseIfLarge(sealed_);
     } else {
       out.appendCopy(h, sizeof h);
       out.appendRef(body + off, len, keep);  // nothing for an empty body
@@ -153,7 +154,9 @@ bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> piece
   // Written straight from the caller's memory when nothing is queued before it; what the socket does not
   // take now is copied (the caller reuses its buffers once this returns).
   const size_t before = out.pendingBytes();
-  afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + n + partHeaders_.size());
+  const size_t writing = protects() ? sealed_.size() : n + partHeaders_.size();
+  afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + writing);
+  releaseIfLarge(sealed_);
   call.responseStarted_ = true;
   // Flow control: the manager's push waits while the peer has not taken what is queued.
   const size_t limit = server->opts.maxUnsentResponseBytes;
