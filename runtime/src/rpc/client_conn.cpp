@@ -48,8 +48,7 @@ bool ClientConn::sendRequests(iovec* iov, int count, bool now) {
     const size_t frag = static_cast<size_t>(h[8] | h[9] << 8);  // laid out by this runtime: consistent
     const size_t start = sealed_.size();
     sealed_.insert(sealed_.end(), h, h + frag);
-    const size_t stubOffset = (h[3] & pdu::kObjectUuid) ? 40 : 24;
-    if (!security->protect(sealed_, start, stubOffset)) {
+    if (!security->protect(sealed_, start, requestStubOffset(h[3]))) {
       broken = true;
       return false;
     }

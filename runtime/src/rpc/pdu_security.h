@@ -88,8 +88,11 @@ inline void releaseIfLarge(std::vector<std::uint8_t>& scratch) {
 }
 
 // The stub data's offset in a request (24, or 40 with an object UUID) or response (24) PDU.
+inline std::size_t requestStubOffset(std::uint8_t pfcFlags) {
+  return (pfcFlags & pdu::kObjectUuid) ? 40 : 24;
+}
 inline std::size_t stubOffsetOf(const pdu::Header& h) {
-  return h.type == pdu::PType::kRequest && (h.flags & pdu::kObjectUuid) ? 40 : 24;
+  return h.type == pdu::PType::kRequest ? requestStubOffset(h.flags) : pdu::kResponseHeaderSize;
 }
 
 }  // namespace midlrt::rpc::detail

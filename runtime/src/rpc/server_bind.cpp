@@ -184,9 +184,7 @@ bool ServerImpl::verifyRequest(ServerConn& c, const pdu::View& v) {
     return true;
   // Unsigned, tampered, replayed or out of order, or before (or after a failed) authentication: refused,
   // never dispatched; the connection then closes, as its sequence numbers can no longer be trusted.
-  uint16_t contextId = 0;
-  if (v.header.fragLength >= pdu::kRequestHeaderSize)
-    contextId = static_cast<uint16_t>(v.data[20] | v.data[21] << 8);
+  const uint16_t contextId = v.header.fragLength >= pdu::kRequestHeaderSize ? rawRequestContextId(v) : 0;
   c.sendRefusal(v.header.callId, contextId, status::kAccessDenied);
   return false;
 }

@@ -276,6 +276,12 @@ struct ServerImpl {
   void cancelCalls(const std::shared_ptr<ServerConn>& c, bool orphaned);
 };
 
+// The p_cont_id of a request PDU not decoded yet (its fragment holds at least the request header), for a
+// fault that refuses it.
+inline uint16_t rawRequestContextId(const pdu::View& v) {
+  return static_cast<uint16_t>(v.data[20] | v.data[21] << 8);
+}
+
 // The server whose I/O thread this is, else null: while that thread works through a read buffer, the
 // responses it makes wait to be written together (constinit: read without a TLS wrapper call).
 extern thread_local constinit const ServerImpl* tlsIoServer;

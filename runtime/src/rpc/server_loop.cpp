@@ -409,8 +409,7 @@ bool ServerImpl::checkFragLength(const std::shared_ptr<ServerConn>& c, const pdu
   size_t limit = c->recvFrag != 0 ? c->recvFrag : opts.maxFrag;
   if (v.header.fragLength <= limit) return true;
   if (v.header.type == pdu::PType::kRequest && v.header.fragLength >= pdu::kRequestHeaderSize) {
-    uint16_t contextId = static_cast<uint16_t>(v.data[20] | v.data[21] << 8);
-    c->sendRefusal(v.header.callId, contextId, status::kProtoError);
+    c->sendRefusal(v.header.callId, rawRequestContextId(v), status::kProtoError);
   }
   return false;
 }
