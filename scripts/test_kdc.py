@@ -4,7 +4,8 @@
 As a module: `with TestKdc() as kdc:` gives kdc.env (KRB5_CONFIG and KRB5CCNAME for the processes that use
 it), kdc.realm, kdc.keytab (the service principal's keys, for a server) and kdc.users {name: password}.
 Everything (configuration, database, stash, keytab, credential cache, log) lives in the folder, which stop()
-removes with the KDC; the KDC listens on a free port of 127.0.0.1 only, named in the krb5.conf it writes.
+removes with the KDC; the KDC listens on a free port of 127.0.0.1 only (or the port given, e.g. 88 inside a
+private network namespace), named in the krb5.conf it writes.
 The service principal is host/localhost@MIDLC.TEST; name canonicalization and reverse DNS are off, so the
 name means what it says.
 """
@@ -37,8 +38,12 @@ def free_port():
 
 
 class TestKdc:
-    def __init__(self, users=None):
+    def __init__(self, users=None, port=None, enctypes=None):
         self.users = users or {"alice": "Al1ce-krb5"}
+        self.fixed_port = port  # None: a free port; 88 for clients that only know Kerberos's own
+        # The principals' keys (kdc.conf supported_enctypes), e.g. "aes256-cts:normal rc4-hmac:normal" for a
+        # client that needs RC4 (RFC 4757) tickets; None: MIT's default (AES).
+        self.enctypes = enctypes
         self.realm = REALM
         self.service = "%s@%s" % (SERVICE, REALM)
         self.dir = None
@@ -64,18 +69,22 @@ class TestKdc:
             raise Unavailable("krb5kdc is not installed (Debian package krb5-kdc)")
         self.dir = tempfile.mkdtemp(prefix="midlc-kdc-")
         d = self.dir
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self.keytab = os.path.join(d, "server.keytab")
         with open(os.path.join(d, "krb5.conf"), "w") as f:
             f.write("[libdefaults]\n  default_realm = %s\n  dns_lookup_kdc = false\n  dns_lookup_realm = false\n"
-                    "  dns_canonicalize_hostname = false\n  rdns = false\n  udp_preference_limit = 1\n"
-                    "[realms]\n  %s = {\n    kdc = 127.0.0.1:%d\n  }\n" % (REALM, REALM, self.port))
+                    "  dns_canonicalize_hostname = false\n  rdns = false\n  udp_preference_limit = 1\n%s"
+                    "[realms]\n  %s = {\n    kdc = 127.0.0.1:%d\n  }\n"
+                    % (REALM, "  allow_rc4 = true\n" if self.enctypes and "rc4" in self.enctypes else "",
+                       REALM, self.port))
         with open(os.path.join(d, "kdc.conf"), "w") as f:
             f.write("[kdcdefaults]\n  kdc_listen = 127.0.0.1:%d\n  kdc_tcp_listen = 127.0.0.1:%d\n"
                     "[realms]\n  %s = {\n    database_name = %s\n    key_stash_file = %s\n"
-                    "    acl_file = %s\n  }\n[logging]\n  kdc = FILE:%s\n"
+                    "    acl_file = %s\n%s  }\n[logging]\n  kdc = FILE:%s\n"
                     % (self.port, self.port, REALM, os.path.join(d, "principal"), os.path.join(d, "stash"),
-                       os.path.join(d, "kadm5.acl"), os.path.join(d, "kdc.log")))
+                       os.path.join(d, "kadm5.acl"),
+                       "    supported_enctypes = %s\n" % self.enctypes if self.enctypes else "",
+                       os.path.join(d, "kdc.log")))
         open(os.path.join(d, "kadm5.acl"), "w").close()
         self.env = dict(os.environ, KRB5_CONFIG=os.path.join(d, "krb5.conf"),
                         KRB5_KDC_PROFILE=os.path.join(d, "kdc.conf"),

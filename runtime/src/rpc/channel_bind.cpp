@@ -178,8 +178,8 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
     if (security->gss().step({}, token) == GssContext::Step::kFailed)
       throw RpcError(status::kSecPkgError, security->gss().error());
     // Kerberos signs the header and trailer too only when both ends say so (PFC_SUPPORT_HEADER_SIGN,
-    // MS-RPCE 3.3.1.5.2.2); this runtime always does (NTLM signs them regardless).
-    if (opts.auth.service != AuthnService::kWinNT) flags |= pdu::kPendingCancel;
+    // MS-RPCE 3.3.1.5.2.2); NTLM signs them regardless.
+    if (opts.auth.service != AuthnService::kWinNT && opts.auth.signHeaders) flags |= pdu::kPendingCancel;
   }
   CallPtr call = registerCall(c, ClientCall::Kind::kBind, opts.connectTimeout, nullptr);
   if (call->done) throw RpcError(status::kCallFailed, "connection lost");
@@ -200,11 +200,7 @@ uint16_t ChannelImpl::ensureContext(const SyntaxId& iface, std::shared_ptr<Clien
   }
   const pdu::BindAck& ack = *call->ack;
   if (security) {
-    if (opts.auth.service != AuthnService::kWinNT && !(call->ackFlags & pdu::kPendingCancel)) {
-      std::lock_guard lk(mu);
-      failConnection(c, status::kSecPkgError, deferred.done);
-      throw RpcError(status::kSecPkgError, "the server does not sign PDU headers (PFC_SUPPORT_HEADER_SIGN)");
-    }
+    security->setHeaderSigning((flags & pdu::kPendingCancel) && (call->ackFlags & pdu::kPendingCancel));
     finishAuthentication(c, *security, call->callId, b, call->authToken, deferred.done);
   }
   if (!alter) {

@@ -7,7 +7,9 @@
 #include <gssapi/gssapi_krb5.h>
 
 #include <cstring>
+#include <optional>
 
+#include "dce_ap_req.h"
 #include "midlrt/rpc/status.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -52,6 +54,41 @@ gss_OID mechOf(AuthnService service) {
 
 // An NTLM signature (NTLMSSP_MESSAGE_SIGNATURE: version, checksum, sequence number).
 constexpr std::size_t kNtlmSignatureSize = 16;
+
+// The confounder of an RFC 1964/4757 wrap token (8 bytes for RC4 and DES3).
+constexpr std::size_t kRfc1964Confounder = 8;
+
+// Whether an established Kerberos context's key makes RFC 1964/4757 tokens (DES, DES3, RC4) rather than
+// RFC 4121's: from its session key's enctype, which MIT answers as the last arc of an OID
+// (1.2.840.113554.1.2.2.4.<enctype>) after the key itself.
+bool usesRfc1964Tokens(gss_ctx_id_t ctx) {
+  OM_uint32 minor = 0;
+  gss_buffer_set_t data = GSS_C_NO_BUFFER_SET;
+  if (GSS_ERROR(gss_inquire_sec_context_by_oid(&minor, ctx, GSS_C_INQ_SSPI_SESSION_KEY, &data)) ||
+      data == GSS_C_NO_BUFFER_SET)
+    return false;
+  long enctype = -1;
+  if (data->count >= 2 && data->elements[1].length > 0) {
+    const auto* oid = static_cast<const std::uint8_t*>(data->elements[1].value);
+    const std::size_t n = data->elements[1].length;
+    enctype = 0;
+    std::size_t i = n - 1;  // the last arc's base-128 bytes: every one but its last has the top bit set
+    while (i > 0 && (oid[i - 1] & 0x80)) --i;
+    for (; i < n && enctype < (1L << 24); ++i) enctype = enctype << 7 | (oid[i] & 0x7f);
+  }
+  gss_release_buffer_set(&minor, &data);
+  switch (enctype) {
+    case 1:   // des-cbc-crc
+    case 2:   // des-cbc-md4
+    case 3:   // des-cbc-md5
+    case 16:  // des3-cbc-sha1
+    case 23:  // arcfour-hmac
+    case 24:  // arcfour-hmac-exp
+      return true;
+    default:
+      return false;
+  }
+}
 
 std::string describe(std::uint32_t major, std::uint32_t minor, gss_OID mech) {
   std::string text;
@@ -213,6 +250,12 @@ GssContext::Step GssContext::step(std::span<const std::uint8_t> in, std::vector<
     padded.resize(40);
     input = {padded.size(), padded.data()};
   }
+  // A DCE-style client's first Kerberos token in the GSS framing (Windows', impacket's): MIT's acceptor
+  // takes it bare only (dce_ap_req.h).
+  std::optional<std::vector<std::uint8_t>> bare;
+  if (!initiator_ && s.ctx == GSS_C_NO_CONTEXT && service_ != AuthnService::kWinNT &&
+      (bare = bareDceApReq(in, service_ == AuthnService::kGssNegotiate)))
+    input = {bare->size(), bare->data()};
   gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
   if (initiator_) {
     major = gss_init_sec_context(&minor, s.cred, &s.ctx, s.target, s.mech, s.flags, GSS_C_INDEFINITE,
@@ -256,29 +299,47 @@ std::string GssContext::peerName() const {
 
 std::size_t GssContext::signatureSize(AuthnLevel level) const {
   if (service_ == AuthnService::kWinNT) return kNtlmSignatureSize;
-  // Kerberos: the wrap token's header, which carries the checksum (and the encrypted copy of its own
-  // header) when there is no padding or trailer buffer (GSS_C_DCE_STYLE).
+  // Kerberos: at pkt_privacy the wrap token's header, which carries the checksum (and the encrypted copy of
+  // its own header) when there is no padding or trailer buffer (GSS_C_DCE_STYLE); below it a MIC token.
   const bool encrypt = level == AuthnLevel::kPktPrivacy;
   if (sigSize_[encrypt] == 0) {
     gss_iov_buffer_desc iov[2] = {};
     iov[0].type = GSS_IOV_BUFFER_TYPE_DATA;
     iov[0].buffer.length = 16;
-    iov[1].type = GSS_IOV_BUFFER_TYPE_HEADER;
     OM_uint32 minor = 0;
-    if (gss_wrap_iov_length(&minor, s_->ctx, encrypt, GSS_C_QOP_DEFAULT, nullptr, iov, 2) == GSS_S_COMPLETE)
-      sigSize_[encrypt] = iov[1].buffer.length;
+    if (encrypt) {
+      iov[1].type = GSS_IOV_BUFFER_TYPE_HEADER;
+      if (gss_wrap_iov_length(&minor, s_->ctx, 1, GSS_C_QOP_DEFAULT, nullptr, iov, 2) == GSS_S_COMPLETE)
+        sigSize_[1] = iov[1].buffer.length;
+    } else {
+      iov[1].type = GSS_IOV_BUFFER_TYPE_MIC_TOKEN;
+      if (gss_get_mic_iov_length(&minor, s_->ctx, GSS_C_QOP_DEFAULT, iov, 2) == GSS_S_COMPLETE)
+        sigSize_[0] = iov[1].buffer.length;
+      // RFC 1964/4757 tokens (RC4, DES3 keys): MIT 1.20 counts a confounder in the MIC token's length
+      // that gss_get_mic's tokens do not have (RFC 4757 7.2).
+      if (sigSize_[0] > kRfc1964Confounder && usesRfc1964Tokens(s_->ctx)) sigSize_[0] -= kRfc1964Confounder;
+    }
   }
   return sigSize_[encrypt];
 }
 
 namespace {
-// The DCE layout of gss_wrap_iov (gssapi_ext.h): SIGN_ONLY | DATA | SIGN_ONLY | HEADER.
-void dceIov(gss_iov_buffer_desc (&iov)[4], std::span<std::uint8_t> before, std::span<std::uint8_t> data,
-            std::span<std::uint8_t> after, std::uint8_t* sig, std::size_t sigLen) {
-  iov[0] = {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {before.size(), before.data()}};
-  iov[1] = {GSS_IOV_BUFFER_TYPE_DATA, {data.size(), data.data()}};
-  iov[2] = {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {after.size(), after.data()}};
-  iov[3] = {GSS_IOV_BUFFER_TYPE_HEADER, {sigLen, sig}};
+// The DCE layout of gss_wrap_iov (gssapi_ext.h): SIGN_ONLY | DATA | SIGN_ONLY | HEADER, the SIGN_ONLY
+// buffers left out when the header is not signed. Returns the number of buffers used.
+int dceIov(gss_iov_buffer_desc (&iov)[4], std::span<std::uint8_t> before, std::span<std::uint8_t> data,
+           std::span<std::uint8_t> after, std::uint8_t* sig, std::size_t sigLen) {
+  int n = 0;
+  if (!before.empty()) iov[n++] = {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {before.size(), before.data()}};
+  iov[n++] = {GSS_IOV_BUFFER_TYPE_DATA, {data.size(), data.data()}};
+  if (!after.empty()) iov[n++] = {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {after.size(), after.data()}};
+  iov[n++] = {GSS_IOV_BUFFER_TYPE_HEADER, {sigLen, sig}};
+  return n;
+}
+
+// What a signature covers: before, data and after, contiguous in memory (the PDU up to its auth_value).
+gss_buffer_desc signedRange(std::span<std::uint8_t> before, std::span<std::uint8_t> data,
+                            std::span<std::uint8_t> after) {
+  return {before.size() + data.size() + after.size(), before.empty() ? data.data() : before.data()};
 }
 }  // namespace
 
@@ -286,26 +347,27 @@ bool GssContext::wrap(std::span<std::uint8_t> before, std::span<std::uint8_t> da
                       std::span<std::uint8_t> after, std::uint8_t* sig, bool encrypt) {
   OM_uint32 minor = 0;
   OM_uint32 major;
-  if (service_ == AuthnService::kWinNT) {
-    // NTLM: a MIC of the whole PDU, header and trailer too, as NTLM does whether or not header signing was
-    // negotiated (supports() admits no encryption).
-    gss_buffer_desc in{before.size() + data.size() + after.size(), before.data()};
+  if (!encrypt) {
+    // pkt_integrity: a MIC token (GSS_GetMICEx, MS-RPCE 2.2.2.12) of what is signed. NTLM's covers the
+    // whole PDU whether or not header signing was negotiated; supports() admits no NTLM encryption.
+    gss_buffer_desc in = signedRange(before, data, after);
     gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
     major = gss_get_mic(&minor, s_->ctx, GSS_C_QOP_DEFAULT, &in, &out);
-    const bool ok = !GSS_ERROR(major) && out.length == kNtlmSignatureSize && out.value != nullptr;
+    const bool ok =
+        !GSS_ERROR(major) && out.value != nullptr && out.length == signatureSize(AuthnLevel::kPktIntegrity);
     if (ok) std::memcpy(sig, out.value, out.length);
     OM_uint32 ignored;
     gss_release_buffer(&ignored, &out);
     if (!ok) fail("signing", major, minor);
     return ok;
   }
+  // pkt_privacy: a wrap token (GSS_WrapEx), the stub data encrypted in place.
   gss_iov_buffer_desc iov[4];
-  dceIov(iov, before, data, after, sig,
-         signatureSize(encrypt ? AuthnLevel::kPktPrivacy : AuthnLevel::kPktIntegrity));
+  const int n = dceIov(iov, before, data, after, sig, signatureSize(AuthnLevel::kPktPrivacy));
   int confState = 0;
-  major = gss_wrap_iov(&minor, s_->ctx, encrypt, GSS_C_QOP_DEFAULT, &confState, iov, 4);
-  if (GSS_ERROR(major) || (confState != 0) != encrypt) {
-    fail("signing", major, minor);
+  major = gss_wrap_iov(&minor, s_->ctx, 1, GSS_C_QOP_DEFAULT, &confState, iov, n);
+  if (GSS_ERROR(major) || confState == 0) {
+    fail("sealing", major, minor);
     return false;
   }
   return true;
@@ -316,18 +378,17 @@ bool GssContext::unwrap(std::span<std::uint8_t> before, std::span<std::uint8_t> 
                         bool encrypted) {
   OM_uint32 minor = 0;
   OM_uint32 major;
-  if (service_ == AuthnService::kWinNT) {
-    gss_buffer_desc in{before.size() + data.size() + after.size(), before.data()};
+  if (!encrypted) {
+    gss_buffer_desc in = signedRange(before, data, after);
     gss_buffer_desc token{sigLen, sig};
     major = gss_verify_mic(&minor, s_->ctx, &in, &token, nullptr);
   } else {
     gss_iov_buffer_desc iov[4];
-    dceIov(iov, before, data, after, sig, sigLen);
+    const int n = dceIov(iov, before, data, after, sig, sigLen);
     int confState = 0;
-    major = gss_unwrap_iov(&minor, s_->ctx, &confState, nullptr, iov, 4);
-    if (major == GSS_S_COMPLETE && (confState != 0) != encrypted) {
-      error_ =
-          encrypted ? "an unencrypted PDU on a pkt_privacy connection" : "an encrypted PDU at pkt_integrity";
+    major = gss_unwrap_iov(&minor, s_->ctx, &confState, nullptr, iov, n);
+    if (major == GSS_S_COMPLETE && confState == 0) {
+      error_ = "an unencrypted PDU on a pkt_privacy connection";
       return false;
     }
   }

@@ -39,14 +39,15 @@ class GssContext {
   // The signature's length for a PDU protected at `level` (auth_length); fixed once established.
   std::size_t signatureSize(AuthnLevel level) const;
   // Signs a PDU: the signature (signatureSize bytes at `sig`) covers `before` (the header), `data` (the
-  // stub data and its padding) and `after` (the trailer), contiguous in that order; with `encrypt`
-  // (pkt_privacy) `data` is encrypted in place.
+  // stub data and its padding) and `after` (the trailer), contiguous in that order; `before` and `after`
+  // are empty when headers are not signed. Without `encrypt` it is a MIC token (pkt_integrity); with it
+  // (pkt_privacy) a wrap token, and `data` is encrypted in place.
   bool wrap(std::span<std::uint8_t> before, std::span<std::uint8_t> data, std::span<std::uint8_t> after,
             std::uint8_t* sig, bool encrypt);
-  // Verifies a received PDU's signature (decrypting `data` in place when `encrypted`).
+  // Verifies a received PDU's signature, laid out as wrap() makes it (decrypting `data` in place when
+  // `encrypted`).
   bool unwrap(std::span<std::uint8_t> before, std::span<std::uint8_t> data, std::span<std::uint8_t> after,
               std::uint8_t* sig, std::size_t sigLen, bool encrypted);
-
   // Whether `service` at `level` can be provided here (GSSAPI and its mechanisms installed; see README).
   static bool supports(AuthnService service, AuthnLevel level);
 

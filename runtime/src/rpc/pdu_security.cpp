@@ -77,9 +77,11 @@ bool ConnectionSecurity::protect(std::vector<std::uint8_t>& out, std::size_t pdu
   appendVerifier(out, pduStart, stubOffset, kStubPadAlignment, trailer(), {kZeros, sigSize});
   std::uint8_t* p = out.data() + pduStart;
   const std::size_t trailerAt = out.size() - pduStart - sigSize - kSecTrailerSize;
-  // The signature covers the whole PDU up to itself; at pkt_privacy the stub data and its padding are
-  // encrypted (MS-RPCE 3.3.1.5.2.2, with header signing).
-  if (!gss_->wrap({p, stubOffset}, {p + stubOffset, trailerAt - stubOffset}, {p + trailerAt, kSecTrailerSize},
+  // The signature covers the whole PDU up to itself, or the stub data and its padding alone without
+  // header signing; at pkt_privacy the stub data and its padding are encrypted (MS-RPCE 3.3.1.5.2.2).
+  const std::size_t h = signsHeader() ? stubOffset : 0;
+  const std::size_t t = signsHeader() ? kSecTrailerSize : 0;
+  if (!gss_->wrap({p + stubOffset - h, h}, {p + stubOffset, trailerAt - stubOffset}, {p + trailerAt, t},
                   p + trailerAt + kSecTrailerSize, level_ == AuthnLevel::kPktPrivacy)) {
     error_ = gss_->error();
     return false;
@@ -104,7 +106,9 @@ bool ConnectionSecurity::unprotect(std::uint8_t* pdu, const pdu::Header& h, std:
     return false;
   }
   const std::size_t t = ver.trailerOffset;
-  if (!gss_->unwrap({pdu, stubOffset}, {pdu + stubOffset, t - stubOffset}, {pdu + t, kSecTrailerSize},
+  const std::size_t before = signsHeader() ? stubOffset : 0;
+  const std::size_t after = signsHeader() ? kSecTrailerSize : 0;
+  if (!gss_->unwrap({pdu + stubOffset - before, before}, {pdu + stubOffset, t - stubOffset}, {pdu + t, after},
                     pdu + t + kSecTrailerSize, h.authLength, level_ == AuthnLevel::kPktPrivacy)) {
     error_ = gss_->error();
     return false;

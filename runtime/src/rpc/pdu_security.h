@@ -55,6 +55,10 @@ class ConnectionSecurity {
   std::uint32_t contextId() const { return contextId_; }
   GssContext& gss() { return *gss_; }
   bool established() const { return gss_->established(); }
+  // Whether signatures cover the header and trailer as well as the stub data: NTLM's always do; Kerberos's
+  // only when both ends said so in bind and bind_ack (PFC_SUPPORT_HEADER_SIGN, MS-RPCE 3.3.1.5.2.2).
+  bool signsHeader() const { return signHeader_ || service_ == AuthnService::kWinNT; }
+  void setHeaderSigning(bool on) { signHeader_ = on; }
   // Requests and responses carry a verifier (pkt_integrity and pkt_privacy, once established).
   bool protects() const { return level_ >= AuthnLevel::kPktIntegrity && gss_->established(); }
   // The most a protected fragment grows by: padding, trailer and signature. Fragments are laid out that
@@ -78,6 +82,7 @@ class ConnectionSecurity {
   AuthnLevel level_;
   std::uint32_t contextId_;
   std::unique_ptr<GssContext> gss_;
+  bool signHeader_ = false;
   std::string error_;
 };
 

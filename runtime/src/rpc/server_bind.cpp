@@ -138,11 +138,11 @@ bool ServerImpl::authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, 
         if (a.service == service) creds = a;
     }
     if (!creds || !GssContext::supports(service, level)) return false;
-    // This server signs Kerberos PDUs' headers and trailers: a client that does not is refused.
-    if (service != AuthnService::kWinNT && !(v.header.flags & pdu::kPendingCancel)) return false;
     std::unique_ptr<GssContext> gss = GssContext::accept(service, *creds);
     if (!gss) return false;
     c.security = std::make_unique<ConnectionSecurity>(service, level, ver.trailer.contextId, std::move(gss));
+    // Headers are signed when the client offers to (bind_ack confirms it); otherwise the stub data alone.
+    c.security->setHeaderSigning(v.header.flags & pdu::kPendingCancel);
   } else if (c.security->established() || c.security->service() != service ||
              c.security->contextId() != ver.trailer.contextId) {
     return false;  // a second security context on the connection

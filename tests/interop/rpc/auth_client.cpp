@@ -1,8 +1,10 @@
 // A client of interop_server's authenticated interfaces, for the Kerberos test (kerberos_e2e.py):
 //   auth_client BINDING kerberos|negotiate|ntlm connect|integrity|privacy [USER DOMAIN] [--principal P]
+//               [--stub-signing]
 // The password comes from AUTH_PASSWORD; without USER the provider's default credentials are used (the
 // Kerberos credential cache). Prints what the server saw of the caller, then checks echoes of several sizes
 // (fragmented ones too) from four threads at once; exits 0 when all succeed, else 1 with the failure.
+// --stub-signing does not offer header signing (ClientAuth::signHeaders), so the stub data alone is signed.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -19,7 +21,7 @@ int main(int argc, char** argv) {
   using namespace midlrt::rpc;
   if (argc < 4) {
     std::cerr << "usage: auth_client BINDING kerberos|negotiate|ntlm connect|integrity|privacy [USER DOMAIN] "
-                 "[--principal P]\n";
+                 "[--principal P] [--stub-signing]\n";
     return 2;
   }
   ChannelOptions o;
@@ -38,7 +40,10 @@ int main(int argc, char** argv) {
     const char* password = std::getenv("AUTH_PASSWORD");
     o.auth.password = password != nullptr ? password : "";
   }
-  if (i + 1 < argc && std::strcmp(argv[i], "--principal") == 0) o.auth.serverPrincipal = argv[i + 1];
+  for (; i < argc; ++i) {
+    if (i + 1 < argc && std::strcmp(argv[i], "--principal") == 0) o.auth.serverPrincipal = argv[++i];
+    if (std::strcmp(argv[i], "--stub-signing") == 0) o.auth.signHeaders = false;
+  }
   try {
     auto ch = Channel::create(argv[1], o);
     Message who = Message::acquire();

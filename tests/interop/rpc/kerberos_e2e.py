@@ -82,6 +82,17 @@ def main():
                         else:
                             check(MARKER in raw, "at pkt_integrity the same payload is in clear (the check can fail)")
 
+                # A client that does not offer header signing: the stub data alone is signed (and sealed),
+                # each way; tshark still dissects it.
+                for level, number in (("privacy", 6), ("integrity", 5)):
+                    p, path = captured("stub-" + level, lambda: client(level, "alice", "MIDLC.TEST", "--stub-signing",
+                                                                       service="negotiate"))
+                    check(p.returncode == 0 and "server saw level %d principal alice@MIDLC.TEST" % number in p.stdout
+                          and "echoes ok" in p.stdout,
+                          "SPNEGO at pkt_%s without header signing (the stub data alone signed)" % level)
+                    if path is not None:
+                        analyse(port, path)
+
                 # SPNEGO with Kerberos under it: the third leg and the server's last word go in
                 # alter_context and alter_context_resp.
                 p, path = captured("negotiate", lambda: client("privacy", "alice", "MIDLC.TEST", service="negotiate"))

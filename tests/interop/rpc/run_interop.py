@@ -46,6 +46,20 @@ class SumArrayResponse(NDRCALL):
     structure = (("sum", NDRLONG), ("count", NDRULONG))
 
 
+def in_private_network(script):
+    """Runs `script` (with this process's arguments) again in a network namespace of its own, its loopback
+    up, for a test that needs a fixed well-known port (135, 88) without touching the machine's: its exit
+    status, or None if it cannot (not root, or no unshare/ip). Inside, MIDLC_PRIVATE_NETWORK is "1"."""
+    if os.environ.get("MIDLC_PRIVATE_NETWORK") == "1":
+        raise RuntimeError("already in a private network namespace")
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
+        return None
+    inner = "ip link set lo up && exec \"$0\" \"$@\""
+    env = dict(os.environ, MIDLC_PRIVATE_NETWORK="1")
+    return subprocess.call(["unshare", "-n", "sh", "-c", inner, sys.executable, os.path.abspath(script)] +
+                           sys.argv[1:], env=env)
+
+
 def check(cond, what):
     if not cond:
         raise AssertionError(what)

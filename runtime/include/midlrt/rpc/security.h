@@ -45,17 +45,21 @@ struct ClientAuth {
   std::string user{};
   std::string domain{};    ///< NTLM's domain, Kerberos's realm
   std::string password{};  ///< with `user`
-  /// Kerberos and SPNEGO: the server's principal, "service/host\@REALM" (or "service\@host", host-based). NTLM
-  /// ignores it.
+  /// Kerberos and SPNEGO: the server's principal, "service/host\@REALM" (or "service\@host", host-based).
+  /// NTLM ignores it.
   std::string serverPrincipal{};
+  /// Kerberos and SPNEGO: offer to sign each PDU's header and trailer as well as its stub data
+  /// (PFC_SUPPORT_HEADER_SIGN, as Windows does). They are signed only if the server agrees in bind_ack;
+  /// false signs the stub data alone, as clients without header signing do. NTLM always signs the whole PDU.
+  bool signHeaders = true;
 };
 
 /// Credentials a server accepts callers with, one per service (RpcServerRegisterAuthInfo):
 /// Server::registerAuthInfo.
 struct ServerAuth {
   AuthnService service = AuthnService::kWinNT;  ///< the provider
-  /// Kerberos and SPNEGO: the keytab holding the server's keys (empty: the default, KRB5_KTNAME or /etc/krb5.keytab);
-  /// any of its principals may be asked for.
+  /// Kerberos and SPNEGO: the keytab holding the server's keys (empty: the default, KRB5_KTNAME or
+  /// /etc/krb5.keytab); any of its principals may be asked for.
   std::string keytab{};
   /// NTLM: a file of "DOMAIN:user:password" lines, the accounts callers may authenticate as (gss-ntlmssp's
   /// NTLM_USER_FILE; set for the whole process).

@@ -264,7 +264,7 @@ using SecurityCallback = std::function<uint32_t(const ServerCall& call)>;
 
 /// How one interface is served, beside its dispatcher.
 struct InterfaceOptions {
-  SecurityCallback securityCallback;  ///< empty: every call runs
+  SecurityCallback securityCallback{};  ///< empty: every call runs
   /// Calls on connections authenticated below this level are refused with RPC_S_ACCESS_DENIED (and
   /// PFC_DID_NOT_EXECUTE) before the security callback runs (RpcServerRegisterIf3's authentication
   /// requirement). kNone: unauthenticated callers too.
