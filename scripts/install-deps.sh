@@ -12,6 +12,7 @@ packages=(
   libwine-dev  # Wine's system IDL files, for the widl corpus test (tests/interop/widl_corpus)
   clang libclang-rt-14-dev  # the front end's libFuzzer target (scripts/fuzz_frontend.sh)
   samba  # samba-dcerpcd, the independent server srvinfo talks to (run-sample.sh, tests/interop/srvinfo)
+  samba-ad-dc samba-ad-provision  # a domain controller (its KDC) for srvinfo's Kerberos test
   libkrb5-dev gss-ntlmssp  # authentication's providers: MIT krb5's GSSAPI, and NTLM plugged into it
   krb5-kdc krb5-admin-server krb5-user  # the Kerberos test's own KDC (kdb5_util, kadmin.local), and kinit
   python3-pycryptodome  # the impacket NTLM test checks our servers' signatures itself (RC4, with HMAC-MD5)

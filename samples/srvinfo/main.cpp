@@ -1,6 +1,8 @@
 // srvinfo: what a Windows or Samba server says about itself, through the srvsvc (MS-SRVS) and wkssvc
-// (MS-WKST) interfaces, like a small rpcclient: to an anonymous client, or to a user authenticated with NTLM.
-// Usage: srvinfo <host> [--port N] [--user DOMAIN\USER [--level connect|integrity]]
+// (MS-WKST) interfaces, like a small rpcclient: to an anonymous client, or to a user authenticated with NTLM
+// or Kerberos.
+// Usage: srvinfo <host> [--port N] [--kerberos|--negotiate PRINCIPAL] [--user DOMAIN\USER]
+//                [--level connect|integrity|privacy]
 // (without --port, the host's endpoint mapper on port 135 names it; the password comes from the
 // environment variable SRVINFO_PASSWORD, so that it is not seen in the process list)
 #include <algorithm>
@@ -161,6 +163,7 @@ struct Arguments {
 
 std::optional<Arguments> parse(int argc, char** argv) {
   Arguments a;
+  std::optional<midlrt::rpc::AuthnService> kerberos;  // --kerberos or --negotiate
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--port" && i + 1 < argc) {
@@ -169,11 +172,17 @@ std::optional<Arguments> parse(int argc, char** argv) {
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
       if (ec != std::errc() || end != v.data() + v.size() || port == 0 || port > 65535) return std::nullopt;
       a.port = static_cast<uint16_t>(port);
+    } else if ((arg == "--kerberos" || arg == "--negotiate") && i + 1 < argc) {
+      // Kerberos itself, or SPNEGO with Kerberos under it (what Windows' clients send); the server's
+      // principal, e.g. host/dc1.example.com\@EXAMPLE.COM.
+      kerberos = arg == "--kerberos" ? midlrt::rpc::AuthnService::kGssKerberos
+                                     : midlrt::rpc::AuthnService::kGssNegotiate;
+      a.auth.serverPrincipal = argv[++i];
     } else if (arg == "--user" && i + 1 < argc) {
       std::string_view v = argv[++i];
       const size_t slash = v.find('\\');
       if (slash == std::string_view::npos || slash == 0 || slash + 1 == v.size()) return std::nullopt;
-      a.auth.service = midlrt::rpc::AuthnService::kWinNT;
+      a.auth.service = midlrt::rpc::AuthnService::kWinNT;  // unless --kerberos or --negotiate
       a.auth.domain = v.substr(0, slash);
       a.auth.user = v.substr(slash + 1);
       const char* password = std::getenv("SRVINFO_PASSWORD");
@@ -184,6 +193,8 @@ std::optional<Arguments> parse(int argc, char** argv) {
         a.auth.level = midlrt::rpc::AuthnLevel::kConnect;
       else if (v == "integrity")
         a.auth.level = midlrt::rpc::AuthnLevel::kPktIntegrity;
+      else if (v == "privacy")
+        a.auth.level = midlrt::rpc::AuthnLevel::kPktPrivacy;
       else
         return std::nullopt;
     } else if (a.host.empty() && !arg.empty() && arg[0] != '-') {
@@ -192,6 +203,7 @@ std::optional<Arguments> parse(int argc, char** argv) {
       return std::nullopt;
     }
   }
+  if (kerberos) a.auth.service = *kerberos;
   if (a.host.empty()) return std::nullopt;
   return a;
 }
@@ -229,15 +241,20 @@ int main(int argc, char** argv) {
   std::optional<Arguments> args = parse(argc, argv);
   if (!args) {
     std::cerr
-        << "usage: srvinfo <host> [--port N] [--user DOMAIN\\USER [--level connect|integrity]]\n"
-           "  asks <host>'s srvsvc and wkssvc interfaces, as an anonymous client or as USER (NTLM, the\n"
-           "  password in SRVINFO_PASSWORD; every call signed unless --level connect), about the server, "
-           "its\n"
-           "  shares and its workstation names; without --port, its endpoint mapper (port 135) says where\n";
+        << "usage: srvinfo <host> [--port N] [--kerberos|--negotiate PRINCIPAL] [--user DOMAIN\\USER]\n"
+           "               [--level connect|integrity|privacy]\n"
+           "  asks <host>'s srvsvc and wkssvc interfaces, as an anonymous client or as USER (NTLM, or\n"
+           "  Kerberos for the server's PRINCIPAL, directly or through SPNEGO, DOMAIN being the realm; the\n"
+           "  password in SRVINFO_PASSWORD; Kerberos without --user takes the credential cache), about the\n"
+           "  server, its shares and its workstation names; every call is signed (integrity, the default),\n"
+           "  sealed too (privacy, Kerberos only) or not (connect); without --port, its endpoint mapper "
+           "(port\n"
+           "  135) says where\n";
     return 2;
   }
   if (args->auth.service != midlrt::rpc::AuthnService::kNone)
-    gAccess = "access as " + args->auth.domain + "\\" + args->auth.user;
+    gAccess = args->auth.user.empty() ? "access with the credential cache"
+                                      : "access as " + args->auth.domain + "\\" + args->auth.user;
   bool ok = false;
   if (std::optional<midlrt::Binding> b = connect(*args, "srvsvc", srvsvc_ifspec)) {
     ok = attempt("server info", [&] { return printServerInfo(*b); });

@@ -207,7 +207,21 @@ std::unique_ptr<GssContext> GssContext::initiate(const ClientAuth& auth) {
   }
   s.flags = GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
   // Kerberos as MS-RPCE uses it: mutual authentication in three legs, the client's AP-REP last (DCE style).
-  if (auth.service != AuthnService::kWinNT) s.flags |= GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE;
+  // Confidentiality is claimed at pkt_privacy only: Samba sizes its signatures by the flags the client's
+  // authenticator claims (a wrap token's header with confidentiality, a MIC token without), and MIT claims
+  // confidentiality and integrity whatever was asked unless the credential says not to.
+  if (auth.service != AuthnService::kWinNT) {
+    s.flags |= GSS_C_MUTUAL_FLAG | GSS_C_DCE_STYLE;
+    if (effectiveLevel(auth.level) != AuthnLevel::kPktPrivacy) {
+      s.flags &= ~OM_uint32{GSS_C_CONF_FLAG};
+      gss_buffer_desc none = GSS_C_EMPTY_BUFFER;
+      major = gss_set_cred_option(&minor, &s.cred, const_cast<gss_OID>(GSS_KRB5_CRED_NO_CI_FLAGS_X), &none);
+      if (GSS_ERROR(major)) {
+        c->fail("asking for integrity without confidentiality", major, minor);
+        throw RpcError(status::kSecPkgError, c->error_);
+      }
+    }
+  }
   return c;
 }
 

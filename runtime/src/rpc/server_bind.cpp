@@ -22,7 +22,8 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   // C706 requires peers to handle at least 1432-byte fragments.
   bool fragOk = b.maxXmitFrag >= pdu::kMinFragSize && b.maxRecvFrag >= pdu::kMinFragSize;
   pdu::RejectReason reason = pdu::RejectReason::kLocalLimitExceeded;
-  if (!fragOk || (v.header.authLength != 0 && !authenticateLeg(*c, v, alter, answer, reason))) {
+  ConnSecurity* security = nullptr;
+  if (!fragOk || (v.header.authLength != 0 && !(security = authenticateLeg(*c, v, alter, answer, reason)))) {
     if (alter) {
       // A failed leg of alter_context is answered with access denied, as Windows and Samba do.
       pdu::Fault f;
@@ -57,7 +58,9 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
     pdu::ContextResultEntry e;
     if (std::any_of(ctx.transferSyntaxes.begin(), ctx.transferSyntaxes.end(), isFeatureNegotiation)) {
       e.result = pdu::ContextResult::kNegotiateAck;
-      e.reason = 0;  // no optional features (security context multiplexing, keep-alive orphans) supported
+      // No optional feature is advertised (keep-alive orphans, security context multiplexing). Further
+      // security contexts in alter_context are taken all the same, as from clients that never negotiate.
+      e.reason = 0;
       ack.results.push_back(e);
       continue;
     }
@@ -98,92 +101,119 @@ void ServerImpl::handleBind(const std::shared_ptr<ServerConn>& c, const pdu::Vie
   uint8_t mpx = alter ? 0 : static_cast<uint8_t>(v.header.flags & pdu::kConcMpx);
   // PFC_SUPPORT_HEADER_SIGN: an authenticating bind that offers it is told this server signs (and checks)
   // the header and trailer too (MS-RPCE 3.3.1.5.2.2).
-  uint8_t headerSign = !alter && v.header.authLength != 0 ? (v.header.flags & pdu::kPendingCancel) : 0;
+  uint8_t headerSign = !alter && c->headerSigning ? pdu::kPendingCancel : 0;
   uint8_t flags = static_cast<uint8_t>(pdu::kFirstFrag | pdu::kLastFrag | mpx | headerSign);
   pdu::encodeBindAck(bytes, alter ? pdu::PType::kAlterContextResp : pdu::PType::kBindAck, flags,
                      v.header.callId, ack);
   // The answer's token, if the provider had one (an established context may have nothing more to say).
-  if (v.header.authLength != 0 && !answer.empty())
-    appendVerifier(bytes, 0, 0, 4, c->security->trailer(), answer);
+  if (security != nullptr && !answer.empty())
+    appendVerifier(bytes, 0, 0, 4, security->context->trailer(), answer);
   std::lock_guard lk(c->mu);
   c->out.appendCopy(bytes.data(), bytes.size());
 }
 
 namespace {
-// The caller's identity, once the connection's security context is established.
-void authenticated(ServerConn& c) {
-  c.caller.authnService = c.security->service();
-  c.caller.authnLevel = c.security->level();
-  c.caller.clientPrincipal = c.security->gss().peerName();
+// A connection holds at most this many security contexts (each one a provider's state).
+constexpr size_t kMaxSecurityContexts = 16;
+
+// The caller's identity, once a security context is established.
+void authenticated(ConnSecurity& s) {
+  s.caller.authnService = s.context->service();
+  s.caller.authnLevel = s.context->level();
+  s.caller.clientPrincipal = s.context->gss().peerName();
 }
 }  // namespace
 
-bool ServerImpl::authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, std::vector<uint8_t>& answer,
-                                 pdu::RejectReason& nak) {
+ConnSecurity* ServerConn::securityOf(uint32_t authContextId) const {
+  for (const auto& s : securities)
+    if (s->context->contextId() == authContextId) return s.get();
+  return nullptr;
+}
+
+ConnSecurity* ServerImpl::authenticateLeg(ServerConn& c, const pdu::View& v, bool alter,
+                                          std::vector<uint8_t>& answer, pdu::RejectReason& nak) {
   Verifier ver = readVerifier(v);
   auto service = static_cast<AuthnService>(ver.trailer.authType);
   auto level = static_cast<AuthnLevel>(ver.trailer.authLevel);
   nak = pdu::RejectReason::kAuthenticationTypeNotRecognized;
-  if (!c.security) {
-    // One security context per connection, started by its bind. Levels call and pkt are not taken (a
-    // midlrt client raises them to pkt_integrity, as Windows does).
-    if (alter) return false;
+  ConnSecurity* s = c.securityOf(ver.trailer.contextId);
+  const bool started = s == nullptr;
+  if (started) {
+    // A new security context: the bind's, or a further one in alter_context (under its own
+    // auth_context_id). Levels call and pkt are not taken (a midlrt client raises them to pkt_integrity, as
+    // Windows does).
+    if (c.securities.size() >= kMaxSecurityContexts) return nullptr;
     if (level != AuthnLevel::kConnect && level != AuthnLevel::kPktIntegrity &&
         level != AuthnLevel::kPktPrivacy)
-      return false;
+      return nullptr;
     std::optional<ServerAuth> creds;
     {
       std::lock_guard lk(regMu);
       for (const ServerAuth& a : auth)
         if (a.service == service) creds = a;
     }
-    if (!creds || !GssContext::supports(service, level)) return false;
+    if (!creds || !GssContext::supports(service, level)) return nullptr;
     std::unique_ptr<GssContext> gss = GssContext::accept(service, *creds);
-    if (!gss) return false;
-    c.security = std::make_unique<ConnectionSecurity>(service, level, ver.trailer.contextId, std::move(gss));
-    // Headers are signed when the client offers to (bind_ack confirms it); otherwise the stub data alone.
-    c.security->setHeaderSigning(v.header.flags & pdu::kPendingCancel);
-  } else if (c.security->established() || c.security->service() != service ||
-             c.security->contextId() != ver.trailer.contextId) {
-    return false;  // a second security context on the connection
+    if (!gss) return nullptr;
+    // Headers are signed when the client offered to in bind (bind_ack confirms it); otherwise the stub data
+    // alone.
+    if (!alter) c.headerSigning = (v.header.flags & pdu::kPendingCancel) != 0;
+    auto created = std::make_unique<ConnSecurity>();
+    created->context =
+        std::make_unique<ConnectionSecurity>(service, level, ver.trailer.contextId, std::move(gss));
+    created->context->setHeaderSigning(c.headerSigning);
+    created->caller = c.caller;
+    s = created.get();
+    c.securities.push_back(std::move(created));
+  } else if (s->context->established() || s->context->service() != service || s->context->level() != level) {
+    return nullptr;  // a context started again, or changed midway
   }
   nak = pdu::RejectReason::kInvalidChecksum;  // what Samba and Windows answer a failed leg with
-  switch (c.security->gss().step(ver.value, answer)) {
+  switch (s->context->gss().step(ver.value, answer)) {
     case GssContext::Step::kFailed:
-      if (!alter) c.security.reset();
-      return false;
+      if (started) c.securities.pop_back();
+      return nullptr;
     case GssContext::Step::kComplete:
-      authenticated(c);
+      authenticated(*s);
       break;
     case GssContext::Step::kContinue:
       break;
   }
-  return true;
+  return s;
 }
 
 bool ServerImpl::handleAuth3(ServerConn& c, const pdu::View& v) {
   // The client's last leg; nothing answers it. A leg that fails leaves the context unestablished, so that
-  // the connection's requests are refused with access denied (and the connection then closed).
-  if (!c.security || c.security->established() || v.header.authLength == 0) return false;
+  // the requests naming it are refused with access denied (and the connection then closed).
+  if (v.header.authLength == 0) return false;
   Verifier ver = readVerifier(v);
-  if (ver.trailer.contextId != c.security->contextId() ||
-      ver.trailer.authType != static_cast<uint8_t>(c.security->service()))
+  ConnSecurity* s = c.securityOf(ver.trailer.contextId);
+  if (s == nullptr || s->context->established() ||
+      ver.trailer.authType != static_cast<uint8_t>(s->context->service()))
     return false;
   std::vector<uint8_t> answer;
-  if (c.security->gss().step(ver.value, answer) == GssContext::Step::kComplete && answer.empty())
-    authenticated(c);
+  if (s->context->gss().step(ver.value, answer) == GssContext::Step::kComplete && answer.empty())
+    authenticated(*s);
   return true;
 }
 
 bool ServerImpl::verifyRequest(ServerConn& c, const pdu::View& v) {
-  if (!c.security) return true;  // unauthenticated: a verifier, if any, is skipped by decodeRequest
+  c.requestSecurity = nullptr;
+  if (c.securities.empty()) return true;  // unauthenticated: a verifier, if any, is skipped by decodeRequest
+  // The context the request's verifier names; without one, the bind's (at connect level, requests carry
+  // none).
+  ConnSecurity* s = c.securities.front().get();
+  if (v.header.authLength != 0) s = c.securityOf(readVerifier(v).trailer.contextId);
   // The view is over the connection's read buffer, which the I/O thread owns: decrypted in place.
-  if (c.security->protects()
-          ? c.security->unprotect(const_cast<uint8_t*>(v.data), v.header, stubOffsetOf(v.header))
-          : c.security->established())
+  if (s != nullptr &&
+      (s->protects() ? s->context->unprotect(const_cast<uint8_t*>(v.data), v.header, stubOffsetOf(v.header))
+                     : s->context->established())) {
+    c.requestSecurity = s;
     return true;
-  // Unsigned, tampered, replayed or out of order, or before (or after a failed) authentication: refused,
-  // never dispatched; the connection then closes, as its sequence numbers can no longer be trusted.
+  }
+  // Unsigned, tampered, replayed or out of order, of no context of the connection, or before (or after a
+  // failed) authentication: refused, never dispatched; the connection then closes, as its sequence numbers
+  // can no longer be trusted.
   const uint16_t contextId = v.header.fragLength >= pdu::kRequestHeaderSize ? rawRequestContextId(v) : 0;
   c.sendRefusal(v.header.callId, contextId, status::kAccessDenied);
   return false;

@@ -19,7 +19,7 @@ class ResponseSink final : public FragmentingSink {
   ResponseSink(ServerConn& conn, ServerCall& call) : conn_(conn), call_(call) {}
 
  private:
-  size_t fittedBody() override { return conn_.streamedResponseBody(); }
+  size_t fittedBody() override { return conn_.streamedResponseBody(call_); }
   // A push on the server's I/O thread cannot wait for the peer without stopping the loop that writes: its
   // chunks are sent with the rest of the response.
   bool mayWrite(ndr::Encoder&, size_t) override { return tlsIoServer != conn_.server; }
@@ -53,7 +53,7 @@ ServerCall::~ServerCall() {
 }
 
 const CallerInfo& ServerCall::caller() const {
-  return conn_->caller;
+  return security_ != nullptr ? security_->caller : conn_->caller;
 }
 
 uint64_t ServerCall::connectionId() const {

@@ -175,6 +175,7 @@ bool ServerImpl::startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId
     return true;
   }
   auto call = std::make_shared<ServerCall>(ServerCall::Token{}, c, callId, q.contextId);
+  call->security_ = c->requestSecurity;
   call->opnum_ = q.opnum;
   if (q.object) {
     call->hasObject_ = true;

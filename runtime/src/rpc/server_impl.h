@@ -54,6 +54,14 @@ struct Partial {
   pdu::Request request;
 };
 
+// One security context of a connection: its provider's state and who authenticated with it.
+struct ConnSecurity {
+  std::unique_ptr<ConnectionSecurity> context;
+  CallerInfo caller;  // the connection's, with this context's identity once it is established
+  // Requests and responses of its calls carry a verifier (pkt_integrity and above, established).
+  bool protects() const { return context->protects(); }
+};
+
 struct ServerConn : std::enable_shared_from_this<ServerConn> {
   ServerImpl* server = nullptr;
   uint64_t id = 0;
@@ -73,9 +81,16 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   uint16_t recvFrag = 0;
   bool multiplexed = false;
   std::vector<BoundContext> contexts;
-  // The connection's security context, from the bind that started it (I/O thread; the send paths use it
-  // under mu once it is established, which happens before any request is dispatched).
-  std::unique_ptr<ConnectionSecurity> security;
+  // The connection's security contexts, by auth_context_id (MS-RPCE 3.3.1.5.2): the bind's, and further
+  // ones alter_context starts (impacket's and Windows' DCOM clients start one per interface). Added on the
+  // I/O thread, never removed while the connection lives (calls point at them); a call's is used by the
+  // send paths under mu once established, which happens before any of its requests is dispatched.
+  std::vector<std::unique_ptr<ConnSecurity>> securities;
+  // Whether bind agreed on header signing (PFC_SUPPORT_HEADER_SIGN); the contexts started later follow it.
+  bool headerSigning = false;
+  // The context of the request being handled (verifyRequest sets it for handleRequest; I/O thread).
+  ConnSecurity* requestSecurity = nullptr;
+  ConnSecurity* securityOf(uint32_t authContextId) const;
   std::unordered_map<uint32_t, Partial> partial;
   // Streamed calls whose request is still arriving (dispatched at their first fragment), by call_id.
   std::unordered_map<uint32_t, std::shared_ptr<RequestStream>> streams;
@@ -118,20 +133,19 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   bool sendResponsePart(ServerCall& call, std::span<const iovec> pieces, size_t n, size_t maxBody);
   // The largest stub data a fragment of a streamed response carries (a multiple of 8): the negotiated
   // size, fitted to TCP's segments (segmentFittedFragment).
-  size_t streamedResponseBody();
-  // Responses carry a verifier (the connection authenticated at pkt_integrity).
-  bool protects() const { return security && security->protects(); }
-  // Appends to `into` the response fragment with header `h` and the stub data in `pieces`, with its
-  // verifier; under mu, so that signatures go out in the order they are made. False (the connection is
-  // then shut down) if the provider failed.
-  bool protectFragmentLocked(const uint8_t* h, std::span<const iovec> pieces, std::vector<uint8_t>& into);
+  size_t streamedResponseBody(const ServerCall& call);
+  // Appends to `into` the response fragment with header `h` and the stub data in `pieces`, with the
+  // verifier of `security`; under mu, so that signatures go out in the order they are made. False (the
+  // connection is then shut down) if the provider failed.
+  bool protectFragmentLocked(ConnectionSecurity& security, const uint8_t* h, std::span<const iovec> pieces,
+                             std::vector<uint8_t>& into);
   std::vector<uint8_t> sealed_;  // protected fragments being queued, under mu
   std::vector<iovec> sliceIov_;
-  // The stub data a response fragment may carry: the negotiated size less the header and the verifier.
-  size_t maxResponseBody(size_t fragment) const {
-    size_t overhead = protects() ? security->overhead() : 0;
-    return (fragment - pdu::kResponseHeaderSize - overhead) & ~size_t{7};
-  }
+  // The security context whose verifier `call`'s response fragments carry, or null.
+  static ConnectionSecurity* protectionOf(const ServerCall& call);
+  // The stub data a response fragment of `call` may carry: the negotiated size less the header and the
+  // verifier.
+  size_t maxResponseBody(const ServerCall& call, size_t fragment) const;
   void sendFault(ServerCall& call, uint32_t status, uint8_t flags);  // flags: the fault's PFC_* flags
   // A fault for a request refused before it became a call (it carries PFC_DID_NOT_EXECUTE).
   void sendRefusal(uint32_t callId, uint16_t contextId, uint32_t status);
@@ -230,10 +244,10 @@ struct ServerImpl {
 
   // server_bind.cpp: bind and alter_context.
   void handleBind(const std::shared_ptr<ServerConn>& c, const pdu::View& v, bool alter);
-  // The verifier of a bind or alter_context: starts or continues the connection's security context and
-  // sets the token to answer with. False: refused (`nak` says why for a bind).
-  bool authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, std::vector<uint8_t>& answer,
-                       pdu::RejectReason& nak);
+  // The verifier of a bind or alter_context: starts or continues the security context it names and sets
+  // the token to answer with. Null: refused (`nak` says why for a bind).
+  ConnSecurity* authenticateLeg(ServerConn& c, const pdu::View& v, bool alter, std::vector<uint8_t>& answer,
+                                pdu::RejectReason& nak);
   // auth3: the client's last leg. False: the connection must be closed.
   bool handleAuth3(ServerConn& c, const pdu::View& v);
   // A request on an authenticated connection: verified (and decrypted) in place. False: refused (a fault

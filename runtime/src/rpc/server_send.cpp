@@ -48,15 +48,25 @@ void ServerConn::flushMaybeLocked() {
   flushLocked();
 }
 
-bool ServerConn::protectFragmentLocked(const uint8_t* h, std::span<const iovec> pieces,
-                                       std::vector<uint8_t>& into) {
+ConnectionSecurity* ServerConn::protectionOf(const ServerCall& call) {
+  return call.security_ != nullptr && call.security_->protects() ? call.security_->context.get() : nullptr;
+}
+
+size_t ServerConn::maxResponseBody(const ServerCall& call, size_t fragment) const {
+  const ConnectionSecurity* security = protectionOf(call);
+  const size_t overhead = security != nullptr ? security->overhead() : 0;
+  return (fragment - pdu::kResponseHeaderSize - overhead) & ~size_t{7};
+}
+
+bool ServerConn::protectFragmentLocked(ConnectionSecurity& security, const uint8_t* h,
+                                       std::span<const iovec> pieces, std::vector<uint8_t>& into) {
   const size_t start = into.size();
   into.insert(into.end(), h, h + pdu::kResponseHeaderSize);
   for (const iovec& p : pieces) {
     auto* b = static_cast<const uint8_t*>(p.iov_base);
     into.insert(into.end(), b, b + p.iov_len);
   }
-  if (security->protect(into, start, pdu::kResponseHeaderSize)) return true;
+  if (security.protect(into, start, pdu::kResponseHeaderSize)) return true;
   // The provider failed: nothing more can be signed in order, so the connection ends (the I/O thread sees
   // the shutdown and closes it; the client fails its calls).
   into.resize(start);
@@ -70,6 +80,7 @@ void ServerConn::appendLastFragmentsLocked(ServerCall& call, const uint8_t* body
   // (alloc_hint 0: MS-RPCE 2.2.2, "alloc_hint Interpretation", allows it).
   pdu::Response r;
   r.contextId = call.contextId_;
+  ConnectionSecurity* security = protectionOf(call);
   size_t off = 0;
   do {
     const size_t len = std::min(maxBody, n - off);
@@ -79,10 +90,10 @@ void ServerConn::appendLastFragmentsLocked(ServerCall& call, const uint8_t* body
     r.allocHint = first ? static_cast<uint32_t>(n - off) : 0;
     uint8_t h[pdu::kResponseHeaderSize];
     pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
-    if (protects()) {
+    if (security != nullptr) {
       const iovec piece{const_cast<uint8_t*>(body + off), len};
       sealed_.clear();
-      if (!protectFragmentLocked(h, {&piece, 1}, sealed_)) return;
+      if (!protectFragmentLocked(*security, h, {&piece, 1}, sealed_)) return;
       out.appendCopy(sealed_.data(), sealed_.size());
       releaseIfLarge(sealed_);
     } else {
@@ -101,9 +112,10 @@ void ServerConn::sendResponse(ServerCall& call) {
   auto it = active.find(call.callId_);
   if (it != active.end() && it->second.get() == &call) active.erase(it);
   if (closed || call.orphaned_.load()) return;
-  size_t maxBody = maxResponseBody(xmitFrag);
+  size_t maxBody = maxResponseBody(call, xmitFrag);
   uint8_t* body = st.data() + headroom;
-  if (!protects() && !call.responseStarted_ && n <= maxBody && headroom >= pdu::kResponseHeaderSize) {
+  if (protectionOf(call) == nullptr && !call.responseStarted_ && n <= maxBody &&
+      headroom >= pdu::kResponseHeaderSize) {
     // One fragment: the header written in place in the headroom, header and body sent as one block.
     pdu::Response r;
     r.contextId = call.contextId_;
@@ -122,9 +134,9 @@ void ServerConn::sendResponse(ServerCall& call) {
   flushMaybeLocked();
 }
 
-size_t ServerConn::streamedResponseBody() {
+size_t ServerConn::streamedResponseBody(const ServerCall& call) {
   std::lock_guard lk(mu);
-  return maxResponseBody(segmentFittedFragment(fd, xmitFrag));
+  return maxResponseBody(call, segmentFittedFragment(fd, xmitFrag));
 }
 
 bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> pieces, size_t n, size_t maxBody) {
@@ -132,6 +144,7 @@ bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> piece
   if (closed || call.orphaned_.load()) return false;
   pdu::Response r;
   r.contextId = call.contextId_;
+  ConnectionSecurity* security = protectionOf(call);
   const size_t frags = (n + maxBody - 1) / maxBody;
   partHeaders_.resize(frags * pdu::kResponseHeaderSize);
   partIov_.clear();
@@ -141,20 +154,20 @@ bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> piece
     uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
     const uint8_t flags = !call.responseStarted_ && i == 0 ? pdu::kFirstFrag : 0;
     pdu::encodeResponseHeader(h, flags, call.callId_, r, len);  // alloc_hint 0: the length is not known
-    if (protects()) {
+    if (security != nullptr) {
       sliceIov_.clear();
       slicePieces(pieces, off, len, sliceIov_);
-      if (!protectFragmentLocked(h, sliceIov_, sealed_)) return false;
+      if (!protectFragmentLocked(*security, h, sliceIov_, sealed_)) return false;
       continue;
     }
     partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
     slicePieces(pieces, off, len, partIov_);
   }
-  if (protects()) partIov_.push_back(iovec{sealed_.data(), sealed_.size()});
+  if (security != nullptr) partIov_.push_back(iovec{sealed_.data(), sealed_.size()});
   // Written straight from the caller's memory when nothing is queued before it; what the socket does not
   // take now is copied (the caller reuses its buffers once this returns).
   const size_t before = out.pendingBytes();
-  const size_t writing = protects() ? sealed_.size() : n + partHeaders_.size();
+  const size_t writing = security != nullptr ? sealed_.size() : n + partHeaders_.size();
   afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + writing);
   releaseIfLarge(sealed_);
   call.responseStarted_ = true;

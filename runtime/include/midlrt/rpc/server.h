@@ -36,6 +36,7 @@ class StreamedRequest : public ndr::DecoderSource {
 class Server;
 class ServerCall;
 namespace detail {
+struct ConnSecurity;
 struct ServerConn;
 struct ServerImpl;
 class RequestStream;
@@ -217,6 +218,7 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
 
   std::shared_ptr<detail::ServerConn> conn_;
   std::shared_ptr<Association> association_;
+  detail::ConnSecurity* security_ = nullptr;  // the security context the request came in (null: none)
   uint32_t callId_;
   uint16_t contextId_;
   uint16_t opnum_ = 0;
