@@ -41,8 +41,7 @@ constexpr com::CLSID kClsidScmRequestInfo = kActivationGuid(0x000001aa);
 constexpr com::CLSID kClsidScmReplyInfo = kActivationGuid(0x000001b6);
 constexpr com::CLSID kClsidPropsOutInfo = kActivationGuid(0x00000339);
 
-constexpr DWORD kAuthnLevelNone = 1;  // RPC_C_AUTHN_LEVEL_NONE: what midlrt's exporters accept
-constexpr DWORD kDestCtx = 2;         // MSHCTX_DIFFERENTMACHINE: what Windows and impacket send
+constexpr DWORD kDestCtx = 2;  // MSHCTX_DIFFERENTMACHINE: what Windows and impacket send
 constexpr COMVERSION kComVersion{5, 7};
 
 std::uint32_t le32(const std::uint8_t* p) {
@@ -279,7 +278,7 @@ class ActivatorManager final : public ActivatorBase {
     scm.remoteReply->pdsaOxidBindings = std::make_unique<DUALSTRINGARRAY>(DUALSTRINGARRAY{
         static_cast<uint16_t>(bindings.entries.size()), bindings.securityOffset, bindings.entries});
     scm.remoteReply->ipidRemUnknown = state_->exporter->remUnknownIpid();
-    scm.remoteReply->authnHint = kAuthnLevelNone;
+    scm.remoteReply->authnHint = static_cast<DWORD>(state_->exporter->minAuthnLevel());
     scm.remoteReply->serverVersion = kComVersion;
 
     // PropsOutInfo first, then ScmReplyInfoData: the order Windows answers in, which impacket relies on.
@@ -296,7 +295,8 @@ class ActivatorManager final : public ActivatorBase {
 
 Activator::Activator(rpc::Server& server, ObjectExporter& exporter) : state_(std::make_shared<State>()) {
   state_->exporter = &exporter;
-  IRemoteSCMActivator_register(server, std::make_shared<ActivatorManager>(state_));
+  IRemoteSCMActivator_register(server, std::make_shared<ActivatorManager>(state_),
+                               {.minAuthnLevel = exporter.minAuthnLevel()});
 }
 
 Activator::~Activator() {
@@ -353,7 +353,8 @@ class ForwardingManager final : public ActivatorBase {
     const std::optional<std::string> at = locate_(readRequest(*in).classId);
     if (!at) return com::REGDB_E_CLASSNOTREG;
     try {
-      rpc::ChannelOptions options;
+      // With this process's own DCOM security (setClientSecurity): the client's identity is not passed on.
+      rpc::ChannelOptions options = dcomChannelOptions();
       options.defaultTimeout = std::chrono::seconds(30);
       return call(rpc::Channel::create(*at, options));
     } catch (const rpc::RpcError& e) {
@@ -412,7 +413,7 @@ com::HRESULT activate(const std::string& server, const com::CLSID& clsid, std::s
   if (binding.endpoint.empty()) binding.endpoint = "135";
   const std::string at = binding.toString();
   try {
-    const auto channel = rpc::Channel::create(at);
+    const auto channel = rpc::Channel::create(at, dcomChannelOptions());
     ORPCTHIS orpcThis;
     orpcThis.version = kComVersion;
     orpcThis.cid = com::newGuid();
@@ -454,7 +455,7 @@ com::HRESULT activate(const std::string& server, const com::CLSID& clsid, std::s
       rememberExporter(scm.remoteReply->Oxid,
                        com::unpack(scm.remoteReply->pdsaOxidBindings->aStringArray,
                                    scm.remoteReply->pdsaOxidBindings->wSecurityOffset),
-                       scm.remoteReply->ipidRemUnknown, resolvers, at);
+                       scm.remoteReply->ipidRemUnknown, scm.remoteReply->authnHint, resolvers, at);
     for (std::size_t i = 0; i < results.size(); ++i) {
       results[i].hr = (*out.phresults)[i];
       if (results[i].hr < 0) continue;

@@ -272,7 +272,6 @@ class RemUnknown final : public com::ComObject<IRemUnknown2> {
 constexpr uint32_t kOrInvalidOxid = 1910;      // OR_INVALID_OXID
 constexpr uint32_t kOrInvalidSet = 1912;       // OR_INVALID_SET
 constexpr uint32_t kRpcOutOfResources = 1721;  // RPC_S_OUT_OF_RESOURCES
-constexpr DWORD kAuthnLevelNone = 1;           // RPC_C_AUTHN_LEVEL_NONE: what the exporters here accept
 
 std::unique_ptr<DUALSTRINGARRAY> toIdl(const com::DualStringArray& a) {
   const com::PackedDualStringArray p = com::pack(a);
@@ -301,7 +300,7 @@ class Resolver final : public IObjectExporter_Manager {
     std::lock_guard<std::mutex> lock(state->mu);
     bindings = toIdl(state->bindings);
     remUnknown = state->remUnknownIpid;
-    authnHint = kAuthnLevelNone;
+    authnHint = static_cast<DWORD>(state->options.minAuthnLevel);
     version = COMVERSION{5, 7};
     return 0;
   }
@@ -397,10 +396,11 @@ ObjectExporter::ObjectExporter(rpc::Server& server, std::shared_ptr<com::ObjectT
                                ExporterOptions options)
     : state_(std::make_shared<State>(std::move(objects), options)) {
   state_->objects->add(state_->remUnknownIpid, com::makeObject<RemUnknown>(state_));
-  IRemUnknown_register(server, state_->objects);
-  IRemUnknown2_register(server, state_->objects);
+  const rpc::InterfaceOptions secured{.minAuthnLevel = options.minAuthnLevel};
+  IRemUnknown_register(server, state_->objects, secured);
+  IRemUnknown2_register(server, state_->objects, secured);
   // Class objects are exported like any object (an Activator's, or one an application marshals).
-  IClassFactory_register(server, state_->objects);
+  IClassFactory_register(server, state_->objects, secured);
   if (options.serveResolver) IObjectExporter_register(server, std::make_shared<Resolver>(state_));
   {
     std::lock_guard<std::mutex> lock(gRegistryMu);
@@ -452,6 +452,10 @@ com::Oxid ObjectExporter::oxid() const {
 
 const com::Ipid& ObjectExporter::remUnknownIpid() const {
   return state_->remUnknownIpid;
+}
+
+rpc::AuthnLevel ObjectExporter::minAuthnLevel() const {
+  return state_->options.minAuthnLevel;
 }
 
 void ObjectExporter::addEndpoint(const std::string& stringBinding) {

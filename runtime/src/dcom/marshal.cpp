@@ -107,7 +107,7 @@ class Remotes {
 
   // An exporter whose bindings an activation reply gave: its first ncacn_ip_tcp binding, unless known.
   void remember(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
-                const std::string& resolver) {
+                uint32_t authnHint, const std::string& resolver) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (exporters_.count(oxid) != 0) return;
@@ -115,7 +115,8 @@ class Remotes {
     for (const com::StringBinding& b : bindings.strings) {
       const std::string exporter = b.towerId == com::kTowerNcacnIpTcp ? tcpBinding(b) : std::string();
       if (exporter.empty()) continue;
-      auto known = std::make_shared<Exporter>(Exporter{channel(exporter), remUnknown, resolver});
+      auto known =
+          std::make_shared<Exporter>(Exporter{channel(exporter, false, authnHint), remUnknown, resolver});
       std::lock_guard<std::mutex> lock(mu_);
       trimExportersLocked();
       exporters_.emplace(oxid, std::move(known));
@@ -151,7 +152,8 @@ class Remotes {
         for (const com::StringBinding& b : found.strings) {
           const std::string exporter = b.towerId == com::kTowerNcacnIpTcp ? tcpBinding(b) : std::string();
           if (exporter.empty()) continue;
-          auto resolved = std::make_shared<Exporter>(Exporter{channel(exporter), remUnknown, resolver});
+          auto resolved =
+              std::make_shared<Exporter>(Exporter{channel(exporter, false, authnHint), remUnknown, resolver});
           std::lock_guard<std::mutex> lock(mu_);
           trimExportersLocked();
           return exporters_.emplace(ref.std.oxid, std::move(resolved)).first->second;
@@ -201,18 +203,24 @@ class Remotes {
     uint32_t refs;
   };
 
-  // One channel per binding, kept for the process. The bindings come from peers' OBJREFs: when there are
-  // many, those nothing else uses any more are dropped first. A resolver's calls are short: a resolver that
-  // accepts and never answers holds an unmarshaling thread for 30 s, not a call's 5 minutes.
-  std::shared_ptr<rpc::Channel> channel(const std::string& stringBinding, bool resolver = false) {
+  // One channel per binding (and level), kept for the process. The bindings come from peers' OBJREFs:
+  // when there are many, those nothing else uses any more are dropped first. A resolver's calls are short:
+  // a resolver that accepts and never answers holds an unmarshaling thread for 30 s, not a call's 5
+  // minutes. Each carries the process's DCOM security, raised to the exporter's authnHint.
+  std::shared_ptr<rpc::Channel> channel(const std::string& stringBinding, bool resolver = false,
+                                        uint32_t authnHint = 1) {
+    rpc::ChannelOptions options = dcomChannelOptions(authnHint);
     std::lock_guard<std::mutex> lock(mu_);
-    const std::string key = (resolver ? "resolver " : "") + stringBinding;  // not shared: other timeouts
+    // Not shared between roles (other timeouts) or securities.
+    const std::string key = (resolver ? "resolver " : "") + stringBinding + " as " +
+                            std::to_string(static_cast<int>(options.auth.service)) + ":" +
+                            options.auth.domain + "\\" + options.auth.user + " level " +
+                            std::to_string(static_cast<int>(options.auth.level));
     if (channels_.size() >= kMaxChannels && channels_.count(key) == 0)
       for (auto it = channels_.begin(); it != channels_.end();)
         it = it->second.use_count() == 1 ? channels_.erase(it) : std::next(it);
     auto& c = channels_[key];
     if (!c) {
-      rpc::ChannelOptions options;
       if (resolver) options.defaultTimeout = std::chrono::seconds(30);
       c = rpc::Channel::create(stringBinding, options);
     }
@@ -476,12 +484,14 @@ ComPtr<IUnknown> unmarshalObjRef(const com::ObjRef& ref, ProxyFactory factory) {
 }
 
 void rememberExporter(com::Oxid oxid, const com::DualStringArray& bindings, const com::Ipid& remUnknown,
-                      const com::DualStringArray& resolvers, const std::string& fallback) {
+                      uint32_t authnHint, const com::DualStringArray& resolvers,
+                      const std::string& fallback) {
   if (gOffline || exporterWithOxid(oxid)) return;
   std::string resolver;
   for (const com::StringBinding& at : resolvers.strings)
     if (at.towerId == com::kTowerNcacnIpTcp && !(resolver = tcpBinding(at)).empty()) break;
-  Remotes::instance()->remember(oxid, bindings, remUnknown, resolver.empty() ? fallback : resolver);
+  Remotes::instance()->remember(oxid, bindings, remUnknown, authnHint,
+                                resolver.empty() ? fallback : resolver);
 }
 
 void* readInterfacePointer(ndr::Decoder& d, const com::IID& iid, ProxyFactory factory) {

@@ -1,12 +1,14 @@
 // The server of objects.idl, and a client that holds its objects until it is killed.
-//   dcom_objects_server [--ping-ms N] [--port P] [--epm MAPPER]
+//   dcom_objects_server [--ping-ms N] [--port P] [--epm MAPPER] [--ntlm-users FILE --min-level L]
 //       exports a factory and prints "objref=<hex>": the NDR bytes of an MInterfacePointer holding its
 //       OBJREF, for a client to unmarshal, then "binding=<string binding>", where its activator makes
 //       factories of coclass Factory (CLSID_Factory) for clients that create them; serves until SIGTERM.
 //       It listens on 127.0.0.1, port P (default: one the system picks); with --epm it registers its
 //       activator for CLSID_Factory with the endpoint mapper at MAPPER (midlrtd), whose activator then passes
 //       requests for the class on to it, and unregisters when stopped. N shortens the ping period (default:
-//       MS-DCOM's 120 s), and the objects nobody pings go after 3 periods.
+//       MS-DCOM's 120 s), and the objects nobody pings go after 3 periods. With --ntlm-users it accepts NTLM
+//       for the accounts of FILE ("DOMAIN:user:password" lines), and its objects, exporter and activator
+//       serve callers authenticated at level L (an RPC_C_AUTHN_LEVEL_*, 2..6) or above only.
 //   dcom_objects_server --hold <hex> <count> [--ping-ms N]
 //       unmarshals that factory, creates <count> counters, prints "holding", and waits to be killed
 //       without releasing them.
@@ -247,6 +249,8 @@ int main(int argc, char** argv) {
   int holdCount = 0;
   std::string port = "0";
   std::string mapper;
+  std::string ntlmUsers;
+  auto minLevel = midlrt::rpc::AuthnLevel::kNone;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ping-ms") == 0 && i + 1 < argc)
       ping = std::chrono::milliseconds(std::atoi(argv[++i]));
@@ -256,6 +260,10 @@ int main(int argc, char** argv) {
       port = argv[++i];
     else if (std::strcmp(argv[i], "--epm") == 0 && i + 1 < argc)
       mapper = argv[++i];
+    else if (std::strcmp(argv[i], "--ntlm-users") == 0 && i + 1 < argc)
+      ntlmUsers = argv[++i];
+    else if (std::strcmp(argv[i], "--min-level") == 0 && i + 1 < argc)
+      minLevel = static_cast<midlrt::rpc::AuthnLevel>(std::atoi(argv[++i]));
   }
   sigset_t stop;
   sigemptyset(&stop);
@@ -266,12 +274,16 @@ int main(int argc, char** argv) {
   if (!holdHex.empty()) return hold(holdHex, holdCount);
 
   midlrt::rpc::Server server;
+  if (!ntlmUsers.empty())
+    server.registerAuthInfo({.service = midlrt::rpc::AuthnService::kWinNT, .ntlmUserFile = ntlmUsers});
   auto objects = std::make_shared<com::ObjectTable>();
-  ICounter_register(server, objects);
-  IFactory_register(server, objects);
-  INotifier_register(server, objects);
+  const midlrt::rpc::InterfaceOptions secured{.minAuthnLevel = minLevel};
+  ICounter_register(server, objects, secured);
+  IFactory_register(server, objects, secured);
+  INotifier_register(server, objects, secured);
   midlrt::dcom::ExporterOptions options;
   options.pingPeriod = ping;
+  options.minAuthnLevel = minLevel;
   midlrt::dcom::ObjectExporter exporter(server, objects, options);
   const std::string binding = server.listen("ncacn_ip_tcp:127.0.0.1[" + port + "]");
   exporter.addEndpoint(binding);

@@ -13,6 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "midlrt/dcom/activation.h"
 #include "midlrt/dcom/exporter.h"
 #include "midlrt/dcom/marshal.h"
+#include "midlrt/dcom/security.h"
 #include "midlrt/epm/endpoint_mapper.h"
 #include "objects.h"
 
@@ -658,6 +661,94 @@ TEST_F(DcomObjects, AKilledClientsObjectsAreCollectedAfterThePingTimeout) {
   EXPECT_EQ(live(), 3);  // pinged while it lives
   holder.stop(SIGKILL);
   EXPECT_TRUE(liveBecomes(0, std::chrono::milliseconds(kPingMs * 3 * 4)));
+}
+
+// A server whose objects, exporter and activator require pkt_integrity (ExporterOptions::minAuthnLevel,
+// InterfaceOptions at each IFoo_register) and accept NTLM for one account; this process's DCOM calls carry
+// what setClientSecurity sets (reset after each test).
+class DcomSecured : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/midlc-dcom-auth-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    std::ofstream(dir_ + "/users") << "TESTDOM:alice:Passw0rd!\n";
+    child_ = std::make_unique<Child>(std::vector<std::string>{
+        OBJECTS_SERVER, "--ping-ms", "60000", "--ntlm-users", dir_ + "/users", "--min-level", "5"});
+    const std::string line = child_->line();
+    ASSERT_EQ(line.rfind("objref=", 0), 0u) << line;
+    hex_ = line.substr(7);
+    const std::string second = child_->line();
+    ASSERT_EQ(second.rfind("binding=", 0), 0u) << second;
+    binding_ = second.substr(8);
+  }
+  void TearDown() override {
+    midlrt::dcom::setClientSecurity({});
+    child_.reset();
+    std::remove((dir_ + "/users").c_str());
+    rmdir(dir_.c_str());
+  }
+  static midlrt::rpc::ClientAuth alice(midlrt::rpc::AuthnLevel level) {
+    return {.service = midlrt::rpc::AuthnService::kWinNT,
+            .level = level,
+            .user = "alice",
+            .domain = "TESTDOM",
+            .password = "Passw0rd!"};
+  }
+
+  std::string dir_;
+  std::unique_ptr<Child> child_;
+  std::string hex_;
+  std::string binding_;
+};
+
+TEST_F(DcomSecured, AnUnauthenticatedClientIsRefusedActivationAndCalls) {
+  ComPtr<IFactory> made;
+  EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, made), com::E_ACCESSDENIED);
+  EXPECT_FALSE(made);
+  // The resolver answers anyone (its OXID resolves), but the object refuses the call.
+  ComPtr<IFactory> factory = unmarshalFactory(hex_);
+  ASSERT_TRUE(factory);
+  int32_t n = -1;
+  EXPECT_EQ(factory->Live(n), com::E_ACCESSDENIED);
+}
+
+TEST_F(DcomSecured, ActivationAndTheObjectsItReturnsCarryTheProcessSecurity) {
+  midlrt::dcom::setClientSecurity(alice(midlrt::rpc::AuthnLevel::kPktIntegrity));
+  ComPtr<IFactory> made;
+  ASSERT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, made), com::S_OK);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(made->CreateCounter(41, counter), com::S_OK);
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(1, total), com::S_OK);
+  EXPECT_EQ(total, 42);
+  int32_t n = -1;
+  EXPECT_EQ(made->Live(n), com::S_OK);
+  EXPECT_EQ(n, 1);
+}
+
+// The exporter's authnHint (ResolveOxid2's) raises a client that asked for less to what the server wants.
+TEST_F(DcomSecured, TheExportersHintRaisesTheClientsLevel) {
+  midlrt::dcom::setClientSecurity(alice(midlrt::rpc::AuthnLevel::kConnect));
+  ComPtr<IFactory> made;
+  EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, made), com::E_ACCESSDENIED);
+  ComPtr<IFactory> factory = unmarshalFactory(hex_);
+  ASSERT_TRUE(factory);
+  int32_t n = -1;
+  EXPECT_EQ(factory->Live(n), com::S_OK);
+  ComPtr<ICounter> counter;
+  ASSERT_EQ(factory->CreateCounter(1, counter), com::S_OK);
+  int32_t total = 0;
+  EXPECT_EQ(counter->Add(2, total), com::S_OK);
+  EXPECT_EQ(total, 3);
+}
+
+TEST_F(DcomSecured, AWrongPasswordIsRefused) {
+  auto auth = alice(midlrt::rpc::AuthnLevel::kPktIntegrity);
+  auth.password = "wrong";
+  midlrt::dcom::setClientSecurity(auth);
+  ComPtr<IFactory> made;
+  EXPECT_EQ(midlrt::dcom::createInstance(binding_, CLSID_Factory, made), com::E_ACCESSDENIED);
 }
 
 }  // namespace

@@ -51,7 +51,9 @@ HRESULT IJobRunner_Wait_Proxy(IJobRunner* This, int32_t jobId, DWORD timeoutMs);
 HRESULT IJobRunner_Cancel_Proxy(IJobRunner* This, int32_t jobId);
 
 // Server: serves IJobRunner for the objects of `objects` (which may serve other interfaces too).
-void IJobRunner_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IJobRunner_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IJobRunner_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IJobRunner's methods, calls `object` and marshals the reply; false if the
@@ -92,7 +94,9 @@ HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_
 HRESULT IHasher_Tail_Proxy(IHasher* This, int32_t max, int32_t& used, std::vector<uint8_t>& tail);
 
 // Server: serves IHasher for the objects of `objects` (which may serve other interfaces too).
-void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IHasher_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IHasher's methods, calls `object` and marshals the reply; false if the
@@ -129,7 +133,9 @@ inline const ::midlrt::rpc::SyntaxId IHasherEx_ifspec{ {0x5b0d3c1au, 0x7e2f, 0x4
 HRESULT IHasherEx_Reset_Proxy(IHasherEx* This);
 
 // Server: serves IHasherEx for the objects of `objects` (which may serve other interfaces too).
-void IHasherEx_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IHasherEx_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IHasherEx_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IHasherEx's methods, calls `object` and marshals the reply; false if the

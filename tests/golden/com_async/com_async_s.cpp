@@ -117,8 +117,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IJobRunner_stub(std::shared_ptr<::mid
   return std::make_shared<IJobRunner_Stub>(std::move(objects));
 }
 
-void IJobRunner_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IJobRunner_ifspec, 7, IJobRunner_stub(std::move(objects)));
+void IJobRunner_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IJobRunner_ifspec, 7, IJobRunner_stub(std::move(objects)), std::move(options));
 }
 
 bool IHasher_dispatch(IHasher* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
@@ -229,8 +230,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IHasher_stub(std::shared_ptr<::midlrt
   return std::make_shared<IHasher_Stub>(std::move(objects));
 }
 
-void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IHasher_ifspec, 5, IHasher_stub(std::move(objects)));
+void IHasher_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IHasher_ifspec, 5, IHasher_stub(std::move(objects)), std::move(options));
 }
 
 bool IHasherEx_dispatch(IHasherEx* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
@@ -288,6 +290,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IHasherEx_stub(std::shared_ptr<::midl
   return std::make_shared<IHasherEx_Stub>(std::move(objects));
 }
 
-void IHasherEx_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IHasherEx_ifspec, 6, IHasherEx_stub(std::move(objects)));
+void IHasherEx_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IHasherEx_ifspec, 6, IHasherEx_stub(std::move(objects)), std::move(options));
 }

@@ -28,7 +28,9 @@ inline const ::midlrt::rpc::SyntaxId IBuffer_ifspec{ {0x5b0c3f3eu, 0x8f2a, 0x4d6
 HRESULT IBuffer_Size_Proxy(IBuffer* This, uint32_t& size);
 
 // Server: serves IBuffer for the objects of `objects` (which may serve other interfaces too).
-void IBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IBuffer_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IBuffer's methods, calls `object` and marshals the reply; false if the
@@ -64,7 +66,9 @@ inline const ::midlrt::rpc::SyntaxId ISizedBuffer_ifspec{ {0x5b0c3f3eu, 0x8f2a, 
 HRESULT ISizedBuffer_Capacity_Proxy(ISizedBuffer* This, uint32_t& capacity);
 
 // Server: serves ISizedBuffer for the objects of `objects` (which may serve other interfaces too).
-void ISizedBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void ISizedBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> ISizedBuffer_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of ISizedBuffer's methods, calls `object` and marshals the reply; false if the

@@ -66,8 +66,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IBuffer_stub(std::shared_ptr<::midlrt
   return std::make_shared<IBuffer_Stub>(std::move(objects));
 }
 
-void IBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IBuffer_ifspec, 6, IBuffer_stub(std::move(objects)));
+void IBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IBuffer_ifspec, 6, IBuffer_stub(std::move(objects)), std::move(options));
 }
 
 bool ISizedBuffer_dispatch(ISizedBuffer* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
@@ -113,6 +114,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> ISizedBuffer_stub(std::shared_ptr<::m
   return std::make_shared<ISizedBuffer_Stub>(std::move(objects));
 }
 
-void ISizedBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(ISizedBuffer_ifspec, 7, ISizedBuffer_stub(std::move(objects)));
+void ISizedBuffer_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(ISizedBuffer_ifspec, 7, ISizedBuffer_stub(std::move(objects)), std::move(options));
 }

@@ -36,7 +36,9 @@ inline const ::midlrt::rpc::SyntaxId IBase_ifspec{ {0x5f607182u, 0x93a4, 0x4eb5,
 HRESULT IBase_Name_Proxy(IBase* This, std::unique_ptr<std::string>& name);
 
 // Server: serves IBase for the objects of `objects` (which may serve other interfaces too).
-void IBase_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IBase_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IBase_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IBase's methods, calls `object` and marshals the reply; false if the
@@ -68,7 +70,9 @@ HRESULT IStore_Get_Proxy(IStore* This, int32_t key, std::unique_ptr<std::string>
 int32_t IStore_Count_Proxy(IStore* This);
 
 // Server: serves IStore for the objects of `objects` (which may serve other interfaces too).
-void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IStore's methods, calls `object` and marshals the reply; false if the
@@ -113,7 +117,9 @@ HRESULT IAccount_Exchange_Proxy(IAccount* This, int32_t count, const std::vector
 HRESULT IAccount_Reset_Proxy(IAccount* This);
 
 // Server: serves IAccount for the objects of `objects` (which may serve other interfaces too).
-void IAccount_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IAccount_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IAccount_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IAccount's methods, calls `object` and marshals the reply; false if the
@@ -148,7 +154,9 @@ inline const ::midlrt::rpc::SyntaxId IScript_ifspec{ {0x5f607182u, 0x93a4, 0x4eb
 HRESULT IScript_Run_Proxy(IScript* This, int32_t steps);
 
 // Server: serves IScript for the objects of `objects` (which may serve other interfaces too).
-void IScript_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IScript_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IScript_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IScript's methods, calls `object` and marshals the reply; false if the
@@ -171,7 +179,9 @@ inline const ::midlrt::rpc::SyntaxId IMarker_ifspec{ {0x5f607182u, 0x93a4, 0x4eb
 ::midlrt::com::ComPtr<IMarker> IMarker_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
 // Server: serves IMarker for the objects of `objects` (which may serve other interfaces too).
-void IMarker_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IMarker_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IMarker_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IMarker's methods, calls `object` and marshals the reply; false if the
@@ -195,7 +205,9 @@ inline const ::midlrt::rpc::SyntaxId IInitialize_ifspec{ {0x5f607182u, 0x93a4, 0
 ::midlrt::com::ComPtr<IInitialize> IInitialize_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
 // Server: serves IInitialize for the objects of `objects` (which may serve other interfaces too).
-void IInitialize_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IInitialize_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IInitialize_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IInitialize's methods, calls `object` and marshals the reply; false if the

@@ -50,8 +50,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IBase_stub(std::shared_ptr<::midlrt::
   return std::make_shared<IBase_Stub>(std::move(objects));
 }
 
-void IBase_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IBase_ifspec, 4, IBase_stub(std::move(objects)));
+void IBase_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IBase_ifspec, 4, IBase_stub(std::move(objects)), std::move(options));
 }
 
 bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
@@ -124,8 +125,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
   return std::make_shared<IStore_Stub>(std::move(objects));
 }
 
-void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IStore_ifspec, 7, IStore_stub(std::move(objects)));
+void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IStore_ifspec, 7, IStore_stub(std::move(objects)), std::move(options));
 }
 
 bool IAccount_dispatch(IAccount* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
@@ -248,8 +250,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IAccount_stub(std::shared_ptr<::midlr
   return std::make_shared<IAccount_Stub>(std::move(objects));
 }
 
-void IAccount_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IAccount_ifspec, 6, IAccount_stub(std::move(objects)));
+void IAccount_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IAccount_ifspec, 6, IAccount_stub(std::move(objects)), std::move(options));
 }
 
 bool IScript_dispatch(IScript* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
@@ -306,8 +309,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IScript_stub(std::shared_ptr<::midlrt
   return std::make_shared<IScript_Stub>(std::move(objects));
 }
 
-void IScript_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IScript_ifspec, 5, IScript_stub(std::move(objects)));
+void IScript_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IScript_ifspec, 5, IScript_stub(std::move(objects)), std::move(options));
 }
 
 bool IMarker_dispatch([[maybe_unused]] IMarker* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
@@ -342,8 +346,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IMarker_stub(std::shared_ptr<::midlrt
   return std::make_shared<IMarker_Stub>(std::move(objects));
 }
 
-void IMarker_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IMarker_ifspec, 3, IMarker_stub(std::move(objects)));
+void IMarker_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IMarker_ifspec, 3, IMarker_stub(std::move(objects)), std::move(options));
 }
 
 bool IInitialize_dispatch([[maybe_unused]] IInitialize* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
@@ -378,6 +383,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IInitialize_stub(std::shared_ptr<::mi
   return std::make_shared<IInitialize_Stub>(std::move(objects));
 }
 
-void IInitialize_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IInitialize_ifspec, 4, IInitialize_stub(std::move(objects)));
+void IInitialize_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IInitialize_ifspec, 4, IInitialize_stub(std::move(objects)), std::move(options));
 }

@@ -28,7 +28,9 @@ inline const ::midlrt::rpc::SyntaxId IItem_ifspec{ {0x0c5e2a11u, 0x7f3d, 0x4b8a,
 HRESULT IItem_Value_Proxy(IItem* This, int32_t& value);
 
 // Server: serves IItem for the objects of `objects` (which may serve other interfaces too).
-void IItem_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IItem_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IItem_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IItem's methods, calls `object` and marshals the reply; false if the
@@ -102,7 +104,9 @@ HRESULT IStore_All_Proxy(IStore* This, ITEMS& all);
 HRESULT IStore_Trade_Proxy(IStore* This, const IID& riid, void*& ppv);
 
 // Server: serves IStore for the objects of `objects` (which may serve other interfaces too).
-void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IStore's methods, calls `object` and marshals the reply; false if the
@@ -134,7 +138,9 @@ HRESULT IShelf_Peek_Proxy(IShelf* This, const ::midlrt::com::ComPtr<IItem>* item
 HRESULT IShelf_Bind_Proxy(IShelf* This, const IID* piid, std::unique_ptr<::midlrt::com::ComPtr<IUnknown>>& session);
 
 // Server: serves IShelf for the objects of `objects` (which may serve other interfaces too).
-void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IShelf_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IShelf's methods, calls `object` and marshals the reply; false if the

@@ -47,8 +47,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IItem_stub(std::shared_ptr<::midlrt::
   return std::make_shared<IItem_Stub>(std::move(objects));
 }
 
-void IItem_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IItem_ifspec, 4, IItem_stub(std::move(objects)));
+void IItem_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IItem_ifspec, 4, IItem_stub(std::move(objects)), std::move(options));
 }
 
 bool IStore_dispatch(IStore* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
@@ -359,8 +360,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IStore_stub(std::shared_ptr<::midlrt:
   return std::make_shared<IStore_Stub>(std::move(objects));
 }
 
-void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IStore_ifspec, 11, IStore_stub(std::move(objects)));
+void IStore_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IStore_ifspec, 11, IStore_stub(std::move(objects)), std::move(options));
 }
 
 bool IShelf_dispatch(IShelf* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
@@ -480,6 +482,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IShelf_stub(std::shared_ptr<::midlrt:
   return std::make_shared<IShelf_Stub>(std::move(objects));
 }
 
-void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IShelf_ifspec, 6, IShelf_stub(std::move(objects)));
+void IShelf_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IShelf_ifspec, 6, IShelf_stub(std::move(objects)), std::move(options));
 }

@@ -98,7 +98,9 @@ inline const ::midlrt::rpc::SyntaxId IConversions_ifspec{ {0x6d69646cu, 0x636f, 
 HRESULT IConversions_Paint_Proxy(IConversions* This, const Color& color, Handle& h);
 
 // Server: serves IConversions for the objects of `objects` (which may serve other interfaces too).
-void IConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IConversions_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IConversions's methods, calls `object` and marshals the reply; false if the

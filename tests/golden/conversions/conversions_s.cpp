@@ -157,6 +157,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IConversions_stub(std::shared_ptr<::m
   return std::make_shared<IConversions_Stub>(std::move(objects));
 }
 
-void IConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IConversions_ifspec, 4, IConversions_stub(std::move(objects)));
+void IConversions_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IConversions_ifspec, 4, IConversions_stub(std::move(objects)), std::move(options));
 }

@@ -90,7 +90,9 @@ HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object,
 HRESULT INames_Scoped_Proxy(INames* This, Scope Scope_, Scope& Members_);
 
 // Server: serves INames for the objects of `objects` (which may serve other interfaces too).
-void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> INames_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of INames's methods, calls `object` and marshals the reply; false if the
@@ -114,7 +116,9 @@ inline const ::midlrt::rpc::SyntaxId IElements_ifspec{ {0x5f607182u, 0x93a4, 0x4
 ::midlrt::com::ComPtr<IElements> IElements_createProxy(const ::midlrt::Binding& binding, const ::midlrt::rpc::Uuid& object);
 
 // Server: serves IElements for the objects of `objects` (which may serve other interfaces too).
-void IElements_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects);
+// `options`: the minimum authentication level and a security callback (RpcServerRegisterIf3).
+void IElements_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options = {});
 // The stub itself, for servers that wrap or route dispatchers.
 std::shared_ptr<::midlrt::rpc::Dispatcher> IElements_stub(std::shared_ptr<::midlrt::com::ObjectTable> objects);
 // Unmarshals a call of one of IElements's methods, calls `object` and marshals the reply; false if the

@@ -278,8 +278,9 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> INames_stub(std::shared_ptr<::midlrt:
   return std::make_shared<INames_Stub>(std::move(objects));
 }
 
-void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(INames_ifspec, 5, INames_stub(std::move(objects)));
+void INames_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(INames_ifspec, 5, INames_stub(std::move(objects)), std::move(options));
 }
 
 bool IElements_dispatch(IElements* midl_object, ::midlrt::rpc::ServerCall& midl_call, [[maybe_unused]] bool midl_callObjects) {
@@ -327,6 +328,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IElements_stub(std::shared_ptr<::midl
   return std::make_shared<IElements_Stub>(std::move(objects));
 }
 
-void IElements_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects) {
-  server.registerInterface(IElements_ifspec, 4, IElements_stub(std::move(objects)));
+void IElements_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
+    ::midlrt::rpc::InterfaceOptions options) {
+  server.registerInterface(IElements_ifspec, 4, IElements_stub(std::move(objects)), std::move(options));
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """impacket's DCOM client activates a class a generated server registered, and uses the object.
 
-usage: dcom_activation_impacket.py OBJECTS_SERVER [--midlrtd MIDLRTD | --tshark]
+usage: dcom_activation_impacket.py OBJECTS_SERVER [--midlrtd MIDLRTD | --tshark | --ntlm]
 impacket's own classes do the DCOM parts, unmodified: dcomrt.DCOMConnection connects to the activator,
 CoCreateInstanceEx(CLSID_Factory, IID_IFactory) sends IRemoteSCMActivator::RemoteCreateInstance with its
 activation properties and reads the server's (PropsOutInfo, ScmReplyInfoData), RemQueryInterface asks the
@@ -22,6 +22,9 @@ it on to the server, and impacket then calls the server where the reply's OXID b
 the capture watches one port).
 With --tshark the traffic is captured and must dissect without malformed packets (exit 77, a ctest skip,
 when capturing is not permitted).
+With --ntlm the server requires pkt_integrity of its activator, IRemUnknown and objects, and accepts NTLM
+for one account: impacket's unauthenticated activation is refused, its NTLM one (at pkt_integrity) works,
+and its object calls are made at the level the reply's authnHint names (5), NTLM-signed.
 """
 import os
 import shutil
@@ -32,12 +35,13 @@ import time
 
 from impacket.dcerpc.v5 import dcomrt, transport
 from impacket.dcerpc.v5.dtypes import ULONG
-from impacket.dcerpc.v5.rpcrt import RPC_C_AUTHN_LEVEL_NONE
+from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_NONE, RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+                                      RPC_C_AUTHN_WINNT)
 from impacket.uuid import string_to_bin, uuidtup_to_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rpc"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_interop import SKIP, Skipped, analyse, check, run_captured, stop  # noqa: E402
+from run_interop import SKIP, Skipped, analyse, check, in_private_network, run_captured, stop  # noqa: E402
 from dcom_calls import u32  # noqa: E402
 from dcom_objects_impacket import ICOUNTER, IFACTORY, Add, CreateCounter, Live  # noqa: E402
 
@@ -59,8 +63,35 @@ def live(factory):
     return factory.request(Live(), uuidtup_to_bin(IFACTORY), factory.get_iPid())["counters"]
 
 
-def run():
+# With --ntlm: the server requires pkt_integrity of every caller (its objects, IRemUnknown, the activator)
+# and accepts NTLM for this account; impacket authenticates the activation with it and makes its object
+# calls at the level the reply's authnHint names.
+NTLM_USER = ("alice", "Passw0rd!", "TESTDOM")
+ntlm = False
+
+
+def connection():
+    if ntlm:
+        return dcomrt.DCOMConnection("127.0.0.1", *NTLM_USER, authLevel=RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
+    return dcomrt.DCOMConnection("127.0.0.1", authLevel=RPC_C_AUTHN_LEVEL_NONE)
+
+
+def refused_unauthenticated():
     dcom = dcomrt.DCOMConnection("127.0.0.1", authLevel=RPC_C_AUTHN_LEVEL_NONE)
+    try:
+        dcom.CoCreateInstanceEx(string_to_bin(CLSID_FACTORY), uuidtup_to_bin(IFACTORY))
+    except DCERPCException as e:
+        check("rpc_s_access_denied" in str(e), "an unauthenticated activation is refused (%s)" % e)
+    else:
+        raise AssertionError("an unauthenticated activation succeeded")
+    finally:
+        dcom.disconnect()
+
+
+def run():
+    if ntlm:
+        refused_unauthenticated()
+    dcom = connection()
     try:
         factory = dcom.CoCreateInstanceEx(string_to_bin(CLSID_FACTORY), uuidtup_to_bin(IFACTORY))
         check(factory.get_iPid() is not None and factory.get_oxid() is not None,
@@ -100,7 +131,13 @@ def class_object(dcom, oxid):
     IClassFactory::RemoteCreateInstance makes a new IFactory; that factory's counter works, and both go."""
     # A connection of its own: impacket binds the activator interface again for each request, and a second
     # bind on one connection is a protocol error to midlrt (as to Samba).
-    rpc = transport.DCERPCTransportFactory("ncacn_ip_tcp:127.0.0.1[135]").get_dce_rpc()
+    t = transport.DCERPCTransportFactory("ncacn_ip_tcp:127.0.0.1[135]")
+    if ntlm:
+        t.set_credentials(*NTLM_USER)
+    rpc = t.get_dce_rpc()
+    if ntlm:
+        rpc.set_auth_type(RPC_C_AUTHN_WINNT)
+        rpc.set_auth_level(RPC_C_AUTHN_LEVEL_PKT_INTEGRITY)
     rpc.connect()
     scm = dcomrt.IRemoteSCMActivator(rpc)
     factory_class = scm.RemoteGetClassObject(string_to_bin(CLSID_FACTORY), dcomrt.IID_IClassFactory)
@@ -154,25 +191,18 @@ def dissected_activation(path, oxid):
               "opnum %s: the standard OBJREF and ScmReplyInfoData name the exporter's OXID %#x" % (opnum, oxid))
 
 
-def in_private_network():
-    """Runs this script again in a network namespace of its own; its exit status, or None if it cannot."""
-    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
-        return None
-    inner = "ip link set lo up && exec \"$0\" \"$@\""
-    env = dict(os.environ, MIDLC_PRIVATE_NETWORK="1")
-    return subprocess.call(["unshare", "-n", "sh", "-c", inner, sys.executable, os.path.abspath(__file__)] +
-                           sys.argv[1:], env=env)
-
-
 def main():
     if os.environ.get("MIDLC_PRIVATE_NETWORK") != "1":
-        status = in_private_network()
+        status = in_private_network(__file__)
         if status is None:
             print("SKIP: port 135 needs root and unshare(1) for a private network namespace")
             return SKIP
         return status
+    global ntlm
     server_exe = sys.argv[1]
     use_tshark = "--tshark" in sys.argv[2:]
+    ntlm = "--ntlm" in sys.argv[2:]
+    tmp = tempfile.mkdtemp()
     midlrtd = sys.argv[sys.argv.index("--midlrtd") + 1] if "--midlrtd" in sys.argv else None
     daemon = None
     if midlrtd:
@@ -182,10 +212,15 @@ def main():
         check(line == "listening ncacn_ip_tcp:127.0.0.1[135]", "midlrtd listens on port 135: " + line)
         server = subprocess.Popen([server_exe, "--epm", "ncacn_ip_tcp:127.0.0.1[135]"], stdout=subprocess.PIPE,
                                   text=True)
+    elif ntlm:
+        users = os.path.join(tmp, "users")
+        with open(users, "w") as f:
+            f.write("%s:%s:%s\n" % (NTLM_USER[2], NTLM_USER[0], NTLM_USER[1]))
+        server = subprocess.Popen([server_exe, "--port", "135", "--ntlm-users", users, "--min-level", "5"],
+                                  stdout=subprocess.PIPE, text=True)
     else:
         server = subprocess.Popen([server_exe, "--port", "135"], stdout=subprocess.PIPE, text=True)
     port = 135
-    tmp = tempfile.mkdtemp()
     try:
         check(server.stdout.readline().startswith("objref="), "the server printed its factory")
         line = server.stdout.readline().strip()

@@ -13,6 +13,7 @@
 #include "midlrt/com/object_table.h"
 #include "midlrt/com/objref.h"
 #include "midlrt/com/unknown.h"
+#include "midlrt/rpc/security.h"
 
 namespace midlrt::rpc {
 class Server;
@@ -45,6 +46,14 @@ struct ExporterOptions {
   /// fails with E_OUTOFMEMORY until clients release some or stop pinging them, so that requests that make
   /// objects (activation floods, say) cannot grow the exporter without bound.
   std::size_t maxExportedObjects = 65536;
+  /// The least authentication level of the calls the exporter serves (CoInitializeSecurity's dwAuthnLevel
+  /// on the server): IRemUnknown, IRemUnknown2 and class objects' IClassFactory refuse calls below it with
+  /// RPC_S_ACCESS_DENIED (E_ACCESSDENIED to COM), as does an Activator using the exporter, and ResolveOxid2
+  /// and activation replies give it to clients as authnHint. The server's object interfaces take it at
+  /// their registration: `IFoo_register(server, objects, {.minAuthnLevel = ...})`. The providers callers
+  /// authenticate with are the server's (rpc::Server::registerAuthInfo). The resolver itself (ping sets,
+  /// ResolveOxid2) serves unauthenticated callers too, as a machine's resolver does.
+  rpc::AuthnLevel minAuthnLevel = rpc::AuthnLevel::kNone;
 };
 
 /// A server's object exporter. It serves IRemUnknown and IRemUnknown2 on the server it is made for (and
@@ -82,6 +91,8 @@ class ObjectExporter {
   /// The IPID of its IRemUnknown2 object (which serves IRemUnknown too): the object UUID of the calls
   /// that add and release references and query for interfaces. Not reference-counted.
   const com::Ipid& remUnknownIpid() const;
+  /// ExporterOptions::minAuthnLevel: what the exporter's clients are told to authenticate at (authnHint).
+  rpc::AuthnLevel minAuthnLevel() const;
 
   /// Exports interface `iid` of `object` (an IPID is made once per object and interface; later exports of
   /// it reuse it) and adds `publicRefs` public references on it, which the receiver of `out` now owns and
