@@ -102,6 +102,16 @@ ComPtr<IFactory> unmarshalFactory(const std::string& hex) {
       })));
 }
 
+// What a started objects server prints first: its factory's OBJREF (hex) and its activator's binding.
+void readStartLines(Child& server, std::string& hex, std::string& binding) {
+  const std::string line = server.line();
+  ASSERT_EQ(line.rfind("objref=", 0), 0u) << line;
+  hex = line.substr(7);
+  const std::string second = server.line();
+  ASSERT_EQ(second.rfind("binding=", 0), 0u) << second;
+  binding = second.substr(8);
+}
+
 class DcomObjects : public ::testing::Test {
  protected:
   // The ping period of both sides; the server collects unpinged objects after 3.
@@ -119,12 +129,7 @@ class DcomObjects : public ::testing::Test {
 
     child_ = std::make_unique<Child>(
         std::vector<std::string>{OBJECTS_SERVER, "--ping-ms", std::to_string(pingMs())});
-    const std::string line = child_->line();
-    ASSERT_EQ(line.rfind("objref=", 0), 0u) << line;
-    hex_ = line.substr(7);
-    const std::string second = child_->line();
-    ASSERT_EQ(second.rfind("binding=", 0), 0u) << second;
-    binding_ = second.substr(8);
+    ASSERT_NO_FATAL_FAILURE(readStartLines(*child_, hex_, binding_));
     factory_ = unmarshalFactory(hex_);
     ASSERT_TRUE(factory_);
   }
@@ -675,12 +680,7 @@ class DcomSecured : public ::testing::Test {
     std::ofstream(dir_ + "/users") << "TESTDOM:alice:Passw0rd!\n";
     child_ = std::make_unique<Child>(std::vector<std::string>{
         OBJECTS_SERVER, "--ping-ms", "60000", "--ntlm-users", dir_ + "/users", "--min-level", "5"});
-    const std::string line = child_->line();
-    ASSERT_EQ(line.rfind("objref=", 0), 0u) << line;
-    hex_ = line.substr(7);
-    const std::string second = child_->line();
-    ASSERT_EQ(second.rfind("binding=", 0), 0u) << second;
-    binding_ = second.substr(8);
+    ASSERT_NO_FATAL_FAILURE(readStartLines(*child_, hex_, binding_));
   }
   void TearDown() override {
     midlrt::dcom::setClientSecurity({});

@@ -77,9 +77,8 @@ def connect(port, user="alice", password="Passw0rd!", level=RPC_C_AUTHN_LEVEL_PK
     return t, dce
 
 
-def watch_responses(t, dce):
-    """Every PDU impacket receives goes through a ServerSignatures check first."""
-    verifier = ServerSignatures(dce._DCERPC_v5__sessionKey)
+def watch_responses(t, verifier):
+    """Every PDU impacket receives through transport `t` goes to verifier.check_pdu first."""
     receive = t.recv
     pending = bytearray()  # impacket reads a PDU's header, then the rest
 
@@ -88,12 +87,27 @@ def watch_responses(t, dce):
         pending.extend(data)
         while len(pending) >= 16 and len(pending) >= struct.unpack_from("<H", pending, 8)[0]:
             n = struct.unpack_from("<H", pending, 8)[0]
+            if n < 16:
+                raise AssertionError("a PDU of frag_length %d" % n)
             verifier.check_pdu(bytes(pending[:n]))
             del pending[:n]
         return data
 
     t.recv = recv
     return verifier
+
+
+def tamper_next_requests(t):
+    """Changes a byte of the stub data of what impacket sends through `t`, after it signed (or sealed) it."""
+    send = t.send
+
+    def tamper(data, *args, **kwargs):
+        data = bytearray(data)
+        data[30] ^= 0x01  # inside the stub data of a request
+        return send(bytes(data), *args, **kwargs)
+
+    t.send = tamper
+    return send
 
 
 def expect_refusal(call, what):
@@ -110,7 +124,7 @@ def expect_refusal(call, what):
 def run(port):
     # pkt_integrity: NDR calls and a fragmented echo, every response signature checked here.
     t, dce = connect(port)
-    verifier = watch_responses(t, dce)
+    verifier = watch_responses(t, ServerSignatures(dce._DCERPC_v5__sessionKey))
     r = Add()
     r["a"], r["b"] = 40, 2
     check(dce.request(r, checkError=False)["sum"] == 42, "Add(40, 2) == 42, signed both ways")
@@ -120,14 +134,7 @@ def run(port):
     check(verifier.checked >= 4, "%d response signatures verified with the server-to-client keys" % verifier.checked)
 
     # A byte changed after impacket signed the request: faulted, never dispatched; the server goes on.
-    send = t.send
-
-    def tamper(data, *args, **kwargs):
-        data = bytearray(data)
-        data[30] ^= 0x01  # inside the stub data of a request
-        return send(bytes(data), *args, **kwargs)
-
-    t.send = tamper
+    send = tamper_next_requests(t)
     r = Add()
     r["a"], r["b"] = 1, 2
     expect_refusal(lambda: dce.request(r, checkError=False), "a tampered signed request")

@@ -34,7 +34,7 @@ from impacket.uuid import uuidtup_to_bin
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "scripts"))
-from auth_interop import ECHO_IF, WHO_IF, Add, expect_refusal  # noqa: E402
+from auth_interop import ECHO_IF, WHO_IF, Add, expect_refusal, tamper_next_requests, watch_responses  # noqa: E402
 from run_interop import (SKIP, analyse, check, in_private_network, start_capture, stop_capture,  # noqa: E402
                          stop_server)
 from test_kdc import TestKdc, installed  # noqa: E402
@@ -99,38 +99,6 @@ def connect(port, kdc, level, iface=ECHO_IF, password=None):
     return t, dce
 
 
-def watch_responses(t, dce):
-    verifier = ServerMics(dce)
-    receive = t.recv
-    pending = bytearray()  # impacket reads a PDU's header, then the rest
-
-    def recv(*args, **kwargs):
-        data = receive(*args, **kwargs)
-        pending.extend(data)
-        while len(pending) >= 16 and len(pending) >= struct.unpack_from("<H", pending, 8)[0]:
-            n = struct.unpack_from("<H", pending, 8)[0]
-            if n < 16:
-                raise AssertionError("a PDU of frag_length %d" % n)
-            verifier.check_pdu(bytes(pending[:n]))
-            del pending[:n]
-        return data
-
-    t.recv = recv
-    return verifier
-
-
-def tamper_next_requests(t):
-    """Changes a byte of the stub data of what impacket sends, after it signed (or sealed) it."""
-    send = t.send
-
-    def tamper(data, *args, **kwargs):
-        data = bytearray(data)
-        data[30] ^= 0x01
-        return send(bytes(data), *args, **kwargs)
-
-    t.send = tamper
-
-
 def add(dce, a, b):
     r = Add()
     r["a"], r["b"] = a, b
@@ -160,7 +128,7 @@ def run(port, kdc):
             name = "%s, %s" % ("pkt_integrity" if level == RPC_C_AUTHN_LEVEL_PKT_INTEGRITY else "pkt_privacy",
                                enctype or "aes256-cts")
             t, dce = connect(port, kdc, level)
-            verifier = watch_responses(t, dce) if level == RPC_C_AUTHN_LEVEL_PKT_INTEGRITY else None
+            verifier = watch_responses(t, ServerMics(dce)) if level == RPC_C_AUTHN_LEVEL_PKT_INTEGRITY else None
             check(add(dce, 40, 2) == 42, "%s: Add(40, 2) == 42 through impacket's Kerberos" % name)
             payload = os.urandom(150000)
             dce.call(0, payload)
