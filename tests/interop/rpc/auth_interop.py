@@ -3,7 +3,9 @@
 
 usage: auth_interop.py SERVER_EXE [--tshark]
 The server (interop_server --ntlm-users) accepts NTLM for a user file written here, serves the echo
-interface to callers at pkt_integrity only and kOtherIf (who is calling) to anyone. impacket does not check
+interface to callers at pkt_integrity only and kOtherIf (who is calling) to anyone; 16 security contexts on one
+connection (impacket's alter_ctx starts one each time) sign their calls each with its own keys, a 17th is
+refused. impacket does not check
 the signatures of the responses it receives, so this script checks each one itself (MS-NLMP 3.4.4 with
 extended session security, from the session key impacket negotiated): our server's signatures, not only
 our server's verification of impacket's, are shown right by an independent implementation.
@@ -150,6 +152,25 @@ def run(port):
     t, dce = connect(port, level=RPC_C_AUTHN_LEVEL_CONNECT, iface=WHO_IF)
     dce.call(0, b"")
     check(dce.recv() == b"\x02TESTDOM\\alice", "connect level: authenticated, PDUs unsigned")
+    dce.disconnect()
+
+    # Security contexts of their own on one connection (alter_context, as impacket's DCOM client starts one
+    # per interface): each signs its calls with its own keys and sequence numbers; the server holds 16.
+    t, dce = connect(port, iface=WHO_IF)
+    contexts = [dce]
+    for _ in range(15):
+        contexts.append(contexts[-1].alter_ctx(uuidtup_to_bin(WHO_IF)))
+    answers = []
+    for c in contexts[::-1] + contexts:  # each context twice, in two orders
+        c.call(0, b"")
+        answers.append(c.recv())
+    check(answers == [b"\x05TESTDOM\\alice"] * 32, "16 security contexts on one connection, each signing its calls")
+    try:
+        contexts[-1].alter_ctx(uuidtup_to_bin(WHO_IF))
+    except DCERPCException as e:
+        check("rpc_s_access_denied" in str(e), "a 17th security context on the connection is refused (%s)" % e)
+    else:
+        raise AssertionError("a 17th security context was accepted")
     dce.disconnect()
 
     # A wrong password, an unknown user, an unauthenticated caller: refused.
