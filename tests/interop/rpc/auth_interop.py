@@ -3,12 +3,12 @@
 
 usage: auth_interop.py SERVER_EXE [--tshark]
 The server (interop_server --ntlm-users) accepts NTLM for a user file written here, serves the echo
-interface to callers at pkt_integrity only and kOtherIf (who is calling) to anyone; 16 security contexts on one
-connection (impacket's alter_ctx starts one each time) sign their calls each with its own keys, a 17th is
-refused. impacket does not check
-the signatures of the responses it receives, so this script checks each one itself (MS-NLMP 3.4.4 with
-extended session security, from the session key impacket negotiated): our server's signatures, not only
-our server's verification of impacket's, are shown right by an independent implementation.
+interface to callers at pkt_integrity only and kOtherIf (who is calling) to anyone; 16 security contexts on
+one connection (impacket's alter_ctx starts one each time) sign their calls each with its own keys, and a
+17th is refused. impacket does not check the signatures of the responses it receives, so this script checks
+each one itself (MS-NLMP 3.4.4 with extended session security, from the session key impacket negotiated):
+our server's signatures, not only our server's verification of impacket's, are shown right by an
+independent implementation.
 With --tshark the traffic is captured and must dissect (auth trailers included) without malformed packets.
 """
 import hashlib
