@@ -36,9 +36,10 @@ void SourceText::mapLine(uint32_t textLine, std::string_view file, uint32_t file
 
 std::string_view SourceText::line(uint32_t line) const {
   if (line == 0 || line > lineStarts_.size()) return {};
+  // Where the next line starts (after this one's newline), or the end of the text: no search along the line,
+  // which locate() asks for at every token of long preprocessed lines.
   size_t begin = lineStarts_[line - 1];
-  size_t end = text_.find('\n', begin);
-  if (end == std::string::npos) end = text_.size();
+  size_t end = line < lineStarts_.size() ? lineStarts_[line] - 1 : text_.size();
   std::string_view view(text_.data() + begin, end - begin);
   if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
   return view;
@@ -86,9 +87,10 @@ Location SourceText::locate(uint32_t line, uint32_t column, std::string_view tok
   Location loc{files_[origin.fileIndex], origin.line, column};
   // The preprocessor collapses runs of blanks; find the same token in the original line instead.
   if (fileCache_ && !tokenText.empty() && tokenText.find('\n') == std::string_view::npos) {
-    std::string original = fileCache_->line(loc.file, loc.line);
     std::string_view pp = this->line(line);
-    if (pp.size() > kMaxCorrectedLine || original.size() > kMaxCorrectedLine) return loc;
+    if (pp.size() > kMaxCorrectedLine) return loc;
+    std::string original = fileCache_->line(loc.file, loc.line);
+    if (original.size() > kMaxCorrectedLine) return loc;
     int index = countOccurrences(pp, tokenText, column > 0 ? column - 1 : 0);
     if (uint32_t col = findOccurrence(original, tokenText, index)) loc.column = col;
   }
@@ -115,7 +117,8 @@ bool readFile(const std::string& path, std::string& out, std::string* why) {
   // A device such as /dev/zero, a FIFO or a socket has no end that midlc could wait for.
   if (!S_ISREG(st.st_mode)) return fail("not a regular file");
   auto tooLarge = [&] {
-    return fail("larger than " + std::to_string(kMaxSourceFileBytes >> 20) + " MiB, the limit for a file midlc reads");
+    return fail("larger than " + std::to_string(kMaxSourceFileBytes >> 20) +
+                " MiB, the limit for a file midlc reads");
   };
   if (static_cast<uint64_t>(st.st_size) > kMaxSourceFileBytes) return tooLarge();
   out.reserve(static_cast<size_t>(st.st_size));
