@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "buffer_pool.h"
 #include "channel_impl.h"
 #include "fragmenting_sink.h"
 #include "midlrt/ndr/encoder.h"
@@ -490,7 +491,10 @@ std::unique_ptr<StreamingCall> startStreaming(ChannelImpl& impl, const SyntaxId&
 
 }  // namespace detail
 
-Reply::~Reply() = default;
+Reply::~Reply() {
+  feed_.reset();                                   // abandons a streamed reply's call, as before
+  detail::replyBuffers().give(std::move(bytes_));  // the next reply reassembles in these pages
+}
 
 ndr::DecoderSource::Window Reply::next(std::size_t consumed, std::size_t need) {
   bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(consumed));

@@ -9,6 +9,7 @@
 #include <new>
 #include <vector>
 
+#include "buffer_pool.h"
 #include "channel_impl.h"
 #include "midlrt/rpc/status.h"
 
@@ -185,8 +186,10 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
       if (!call || call->kind != ClientCall::Kind::kRequest) return;  // late reply of an abandoned call
       auto& st = call->reply.storage();
       if (v.header.flags & pdu::kFirstFrag) {
+        const size_t want = std::min<size_t>({r.allocHint, opts.maxReplySize, size_t{1} << 20});
+        if (st.capacity() == 0) st = replyBuffers().take(want);  // a recycled buffer: no fresh pages
         st.clear();
-        st.reserve(std::min<size_t>({r.allocHint, opts.maxReplySize, size_t{1} << 20}));
+        st.reserve(want);
         call->started = true;
       } else if (!call->started) {
         throw pdu::ProtocolError("response fragment without a first fragment");

@@ -2,6 +2,7 @@
 // streams of a streamed call's request and response.
 #include <utility>
 
+#include "buffer_pool.h"
 #include "fragmenting_sink.h"
 #include "midlrt/ndr/decoder.h"
 #include "midlrt/ndr/encoder.h"
@@ -40,6 +41,8 @@ class ResponseSink final : public FragmentingSink {
 ServerCall::ServerCall(Token, std::shared_ptr<detail::ServerConn> conn, uint32_t callId, uint16_t contextId)
     : conn_(std::move(conn)), callId_(callId), contextId_(contextId) {
   association_ = conn_->association;
+  // Storage recycled per thread (Message::acquire): a large response does not touch fresh pages every call.
+  response_ = Message::acquire(kResponseHeadroom);
   response_.reserve(232);  // one allocation covers the header room and a typical small reply
 }
 
@@ -50,6 +53,8 @@ ServerCall::~ServerCall() {
     state_.store(1);
     conn_->sendFault(*this, status::kCallFailed, 0);
   }
+  stream_.reset();
+  detail::requestBuffers().give(std::move(request_));
 }
 
 const CallerInfo& ServerCall::caller() const {

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "buffer_pool.h"
 #include "midlrt/ndr/error.h"
 #include "midlrt/rpc/status.h"
 #include "server_impl.h"
@@ -62,12 +63,33 @@ ServerImpl::Grow ServerImpl::growPartial(ServerConn& c, Partial& p, size_t more)
   return Grow::kOk;
 }
 
+void ServerImpl::takeSpare(ServerConn& c, Partial& p, size_t want) {
+  // A recycled buffer's capacity is reassembly memory like any other, so only one within the bounds left.
+  const size_t room =
+      std::min({opts.maxRequestSize, opts.maxReassemblyBytesPerConnection - c.reassemblyBytes,
+                opts.maxReassemblyBytes - std::min(reassemblyBytes, opts.maxReassemblyBytes)});
+  p.data = requestBuffers().take(want, room);
+  c.reassemblyBytes += p.data.capacity();
+  reassemblyBytes += p.data.capacity();
+}
+
+void ServerImpl::releasePartial(ServerConn& c, Partial& p) {
+  size_t held = p.data.capacity();
+  c.reassemblyBytes -= held;
+  reassemblyBytes -= held;
+  requestBuffers().give(std::move(p.data));
+}
+
+std::vector<uint8_t> ServerImpl::copyOfStub(const pdu::Body& body) {
+  std::vector<uint8_t> stub = requestBuffers().take(body.stubLength);
+  stub.assign(body.stub, body.stub + body.stubLength);
+  return stub;
+}
+
 void ServerImpl::dropPartial(ServerConn& c, uint32_t callId) {
   auto it = c.partial.find(callId);
   if (it == c.partial.end()) return;
-  size_t held = it->second.data.capacity();
-  c.reassemblyBytes -= held;
-  reassemblyBytes -= held;
+  releasePartial(c, it->second);
   c.partial.erase(it);
 }
 
@@ -88,7 +110,7 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
       return false;
     }
     if (body.stubLength > opts.maxRequestSize) return false;
-    if (last) return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength));
+    if (last) return startCall(c, callId, q, copyOfStub(body));
     // Requests whose last fragment has not come: reassembled, or streamed (whose call may have ended).
     const size_t unfinished = c->partial.size() + c->streams.size();
     if (streamsCall(*c, q)) {
@@ -98,7 +120,7 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
         c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
         return true;
       }
-      return startCall(c, callId, q, std::vector<uint8_t>(body.stub, body.stub + body.stubLength), true);
+      return startCall(c, callId, q, copyOfStub(body), true);
     }
     // A call the connection may not start, or a request beyond the bounds on reassembly, is refused at its
     // first fragment; its later fragments then name no partial call and are discarded.
@@ -110,10 +132,13 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
     p.request = q;
     // alloc_hint is only a hint from the peer: trust it up to a modest size, grow beyond that as data comes.
     size_t reserve = std::min<size_t>({q.allocHint, opts.maxRequestSize, kMaxTrustedAllocHint});
+    takeSpare(*c, p, std::max(reserve, body.stubLength));
     switch (growPartial(*c, p, std::max(reserve, body.stubLength))) {
       case Grow::kClose:
+        releasePartial(*c, p);
         return false;
       case Grow::kRefuse:
+        releasePartial(*c, p);
         c->sendRefusal(callId, q.contextId, status::kServerTooBusy);
         return true;
       case Grow::kOk:

@@ -267,6 +267,11 @@ struct ServerImpl {
   enum class Grow { kOk, kRefuse, kClose };
   Grow growPartial(ServerConn& c, Partial& p, size_t more);
   void dropPartial(ServerConn& c, uint32_t callId);
+  // A partial request's buffer: a recycled one (counted as reassembly memory), and given back when dropped.
+  void takeSpare(ServerConn& c, Partial& p, size_t want);
+  void releasePartial(ServerConn& c, Partial& p);
+  // A request that came in one fragment, copied into a recycled buffer.
+  static std::vector<uint8_t> copyOfStub(const pdu::Body& body);
   // A request whose stub data is all there, or (with `streamed`) the first fragment of a streamed call's.
   bool startCall(const std::shared_ptr<ServerConn>& c, uint32_t callId, const pdu::Request& q,
                  std::vector<uint8_t>&& stub, bool streamed = false);
