@@ -232,6 +232,32 @@ void OperationPlanner::correlate(const sema::Operation& op, OperationPlan& plan)
       keepInputs({ip->iidIs});
 }
 
+// An [in] conformant array marked [cpp_view] (sema says which may be): a std::span<const E> on the client and
+// in the manager. The server's local is an ndr::ArrayView<E>: a view of the request's bytes when the
+// elements move as one block (readView), else the elements decoded one by one into its own vector.
+void OperationPlanner::viewParameter(const Type* t, ParamPlan& param, OperationPlan& plan,
+                                     Locals& clientLocals, Locals& serverLocals, const std::string& what) {
+  const std::string element = cppType(t->element);
+  param.kind = ParamPlan::Kind::Reference;
+  param.type = "::midlrt::ndr::ArrayView<" + element + ">";
+  param.clientDecl = "std::span<const " + element + "> " + param.name;
+  param.managerDecl = param.beginDecl = param.clientDecl;
+  param.argument = param.beginArg = param.local + ".span()";
+  if (!marshal_) {
+    plan.params.push_back(std::move(param));
+    return;
+  }
+  const std::string path = param.idlName.empty() ? param.name : param.idlName;
+  param.clientWire = wire_.topLevel(t, Value{param.name, path}, kClientScope, clientLocals, what);
+  // Decoded into the view's own vector, unless its elements are their own wire form (then viewed in place).
+  param.serverWire =
+      wire_.topLevel(t, Value{param.local + ".owned()", path}, kServerScope, serverLocals, what);
+  if (wire::ConformantArray* a = findArray(param.serverWire, param.local + ".owned()");
+      a && a->elements.codec != wire::Elements::Codec::EachFlat)
+    a->elements.viewOf = param.local;
+  plan.params.push_back(std::move(param));
+}
+
 std::string joinParams(const std::vector<std::string>& list) {
   std::string s;
   for (size_t i = 0; i < list.size(); ++i) s += (i ? ", " : "") + list[i];
@@ -646,6 +672,10 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     param.clientDecl = param.managerDecl = param.beginDecl = param.type + " " + name;
     param.beginArg = param.argument = server.expr;
     plan.params.push_back(std::move(param));
+    return;
+  }
+  if (pointerLike && p.view && referenceType.empty()) {
+    viewParameter(t, param, plan, clientLocals, serverLocals, what);
     return;
   }
   if (pointerLike) {

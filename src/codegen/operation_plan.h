@@ -6,6 +6,7 @@
 //   [in] base type or enum            T
 //   [in] struct/union by value        const T&
 //   [in] [ref] pointer or array       const P&      (P: the pointee: value, std::string, std::vector<E>)
+//   [in] conformant array, [cpp_view] std::span<const E>  (the server's local: midlrt::ndr::ArrayView<E>)
 //   [in] [unique]/[ptr] pointer       const P*      (nullptr for NULL)
 //   [in,out] [unique]/[ptr] pointer   std::unique_ptr<P>& / std::shared_ptr<P>&  (the manager may set,
 //                                     clear or replace it; the reply's referent replaces the client's)
@@ -146,6 +147,8 @@ class OperationPlanner {
   void parameter(const sema::Param& p, size_t index, OperationPlan& plan, Locals& clientLocals,
                  Locals& serverLocals, const std::string& what);
   void interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param, OperationPlan& plan);
+  void viewParameter(const sema::Type* t, ParamPlan& param, OperationPlan& plan, Locals& clientLocals,
+                     Locals& serverLocals, const std::string& what);
   std::string iidExpression(const sema::Expr* iidIs, const ExprScope& scope);
   std::pair<wire::InterfacePointer, wire::InterfacePointer> interfaceNodes(
       const sema::InterfacePointerParam& ip, const std::string& value);

@@ -104,6 +104,9 @@ struct Elements {
   // [unique] wire pointer, wire::UserMarker), which does not look at the element; `element` counts.
   bool userMarkers = false;
   std::string what;  // for messages
+  // Decoding, Bulk or BulkStruct: an ndr::ArrayView the elements are viewed through in the message's bytes
+  // ([cpp_view]), instead of copied into `container` (the view's own vector, used when they cannot be).
+  std::string viewOf;
 };
 
 // The pointees of each element of a container.
@@ -210,10 +213,10 @@ struct ServerContext {
 // id, then, not NULL, the object reference the runtime makes (midlrt/dcom/marshal.h).
 struct InterfacePointer {
   enum class Holder {
-    ComPtr,     // a ::midlrt::com::ComPtr<I>, either way
-    Borrowed,   // an `I*` the caller keeps (an [in] parameter on the client): encoded only
-    OwnedVoid,  // a `void*` holding a reference ([iid_is] void**): decoded into; the server encodes and
-                // releases it
+    ComPtr,       // a ::midlrt::com::ComPtr<I>, either way
+    Borrowed,     // an `I*` the caller keeps (an [in] parameter on the client): encoded only
+    OwnedVoid,    // a `void*` holding a reference ([iid_is] void**): decoded into; the server encodes and
+                  // releases it
     CallersVoid,  // the client's `void*` of an [in,out] [iid_is] void**: encoded as the caller's (kept), and
                   // decoded into once the reference it held is released (the callee owned it)
   };

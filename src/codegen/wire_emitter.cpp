@@ -265,7 +265,9 @@ class Emitter {
                  {"size", std::to_string(n.size)},
                  {"why", quote(n.elementType + " has the NDR layout of its members")}},
                 "static_assert(sizeof($t$) == $size$, $why$);");
-        if (!encode_) {
+        if (!encode_ && !n.viewOf.empty()) {
+          p_.emit({{"v", n.viewOf}, count, align}, "midl_d.readView($v$, $n$, $align$);");
+        } else if (!encode_) {
           if (n.count.empty())
             p_.emit({c, align}, "midl_d.readBulk($c$.data(), $c$.size(), $align$);");
           else
@@ -287,7 +289,9 @@ class Emitter {
         return;
       }
       case wire::Elements::Codec::Bulk:
-        if (encode_)
+        if (!encode_ && !n.viewOf.empty())
+          p_.emit({{"v", n.viewOf}, count}, "midl_d.readView($v$, $n$);");
+        else if (encode_)
           p_.emit({c}, "midl_e.writeBulk($c$.data(), $c$.size());");
         else if (n.count.empty())
           p_.emit({c}, "midl_d.readBulk($c$.data(), $c$.size());");

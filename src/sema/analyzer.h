@@ -52,6 +52,9 @@ class Analyzer {
   std::optional<Binding> bindingAttribute(const ast::Attributes& attrs, const std::string& itfName);
   void bindCallAs(InterfaceDecl& itf);
   void pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf);
+  // [cpp_view] from the ACF on the interface, its operations and their parameters: marks the parameters that
+  // may be views; one named on its own that may not is an error.
+  void views(InterfaceDecl& itf, const ast::AcfInterface& acf);
   void operation(const ast::Operation& op, InterfaceDecl& itf, uint32_t opnum);
   void params(const std::vector<ast::Param>& in, std::vector<Param>& out, bool topLevel,
               bool marshaled = false);

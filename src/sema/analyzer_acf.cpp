@@ -57,6 +57,56 @@ void Analyzer::pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf)
   }
 }
 
+namespace {
+// Why parameter `p` of `op` cannot be a [cpp_view], or null: it must be an [in]-only conformant array (a
+// [ref] pointer or an array with [size_is] or [max_is], not varying, not a [string]) of a procedure that is
+// remote: the client sends it and a manager receives it (a callback's or a pickled procedure's are not).
+const char* notViewable(const Operation& op, const Param& p) {
+  if (op.isCallback) return "a [callback]'s parameters are not views";
+  if (op.encode || op.decode) return "a pickled procedure's parameters are decoded into, not viewed";
+  if (p.direction != Direction::In) return "only an [in] parameter (not [out], not [in, out]) can be a view";
+  const Type* t = p.type;
+  const bool array = t && (t->kind == Type::Kind::Array ||
+                           (t->kind == Type::Kind::Pointer && t->pointerKind == PointerKind::Ref));
+  if (!array || t->fixedLength)
+    return "it must be a conformant array: a [ref] pointer or array with [size_is]";
+  if (t->isString) return "a [string] is not an array view";
+  if (const Type* e = resolveTypedefs(t->element);
+      !e || (e->kind == Type::Kind::Primitive && e->primitive == Primitive::Void))
+    return "an array of void has no elements to view";
+  if (!t->sizing.sizeIs && !t->sizing.maxIs && !(t->kind == Type::Kind::Array))
+    return "it must be a conformant array: a [ref] pointer or array with [size_is]";
+  if (t->sizing.lengthIs || t->sizing.firstIs || t->sizing.lastIs)
+    return "a varying array ([length_is], [first_is], [last_is]) is not viewed";
+  return nullptr;
+}
+}  // namespace
+
+void Analyzer::views(InterfaceDecl& itf, const ast::AcfInterface& acf) {
+  const bool all = has(acf.attributes, "cpp_view");
+  std::unordered_map<std::string_view, const ast::AcfOperation*> acfOps;
+  for (const auto& op : acf.operations) acfOps[op.name] = &op;
+  for (auto& op : itf.operations) {
+    auto found = acfOps.find(op.name);
+    const ast::AcfOperation* a = found == acfOps.end() ? nullptr : found->second;
+    const bool wholeOperation = all || (a && has(a->attributes, "cpp_view"));
+    for (auto& p : op.params) {
+      const ast::Attribute* own = nullptr;
+      if (a)
+        for (const auto& ap : a->params)
+          if (ap.name == p.name) own = ast::findAttribute(ap.attributes, "cpp_view");
+      if (!own && !wholeOperation) continue;
+      const char* why = notViewable(op, p);
+      if (!why) {
+        p.view = true;
+      } else if (own) {  // named on its own: it should have been one; on the operation or interface: others
+                         // are
+        d_.error(own->location, "[cpp_view] on parameter '" + p.name + "' of '" + op.name + "': " + why);
+      }
+    }
+  }
+}
+
 std::optional<Analyzer::Binding> Analyzer::bindingAttribute(const ast::Attributes& attrs,
                                                             const std::string& itfName) {
   std::optional<Binding> out;
@@ -221,6 +271,7 @@ void Analyzer::acf(const ast::AcfFile& acf) {
     }
     if (allAsync)
       for (auto& o : itf->operations) o.isAsync = true;
+    views(*itf, a);
     if (itf->isObject && itf->asyncSource == AsyncSource::None && itf->hasAsyncOperations()) {
       // midlc's extension: MIDL asks for [async_uuid] in the IDL; we derive AsyncIFoo's IID from IFoo's.
       itf->asyncSource = AsyncSource::Acf;

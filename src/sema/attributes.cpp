@@ -113,6 +113,8 @@ const AttributeInfo kTable[] = {
     {"force_allocate", kParam | kAcfParam, Args::None},
     // ACF. The binding attributes may also stand in an RPC interface's IDL header (widl, MIDL's /app_config).
     {"async", kAcfInterface | kAcfOperation, Args::None},
+    // midlc's extension: [in] conformant arrays reach the manager as std::span views of the request.
+    {"cpp_view", kAcfInterface | kAcfOperation | kAcfParam, Args::None},
     {"code", kAcfInterface | kAcfOperation, Args::None},
     {"nocode", kAcfInterface | kAcfOperation, Args::None},
     {"comm_status", kAcfOperation | kAcfParam, Args::None},

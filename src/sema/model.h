@@ -198,6 +198,10 @@ struct Param {
   bool rangeOfLength = false;  // as Field::rangeOfLength
   bool isContextHandle = false;
   bool namesType = false;  // its name is also a type's ([in] AnnoScope AnnoScope): C++ needs them apart
+  // ACF [cpp_view] (midlc's extension), on the parameter, its operation or its interface: an [in] conformant
+  // array that the client passes and the manager receives as a std::span<const T>, the server's a view of
+  // the request's bytes where the elements are their own wire form.
+  bool view = false;
 };
 
 struct Operation {

@@ -15,6 +15,9 @@
 #include "midlrt/ndr/error.h"
 #include "midlrt/ndr/full_pointer_graph.h"
 #include "midlrt/ndr/primitive.h"
+#if __cplusplus >= 202002L
+#include "midlrt/ndr/array_view.h"  // C++20 (std::span): the NDR layer itself stays usable from C++17
+#endif
 
 namespace midlrt::ndr {
 
@@ -135,6 +138,27 @@ class Decoder {
     pos_ += count * sizeof(T);
   }
 
+  /// `count` fixed-layout elements as a view over the message's bytes (the ACF's [cpp_view]): no copy when
+  /// the message is whole (no source) and the elements are aligned for T in memory, which they are in a
+  /// buffer from operator new (NDR aligns to 8 at most); otherwise copied into `out.owned()`. The same
+  /// checks as readBulk. The view is valid while the message's bytes are.
+#if __cplusplus >= 202002L
+  template <class T>
+  void readView(ArrayView<T>& out, std::size_t count, std::size_t alignment = kWireAlignment<T>) {
+    static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "readView maps memory");
+    align(alignment);
+    requireElements(count, sizeof(T), "array");
+    const std::uint8_t* first = data_ + pos_;
+    if (source_ != nullptr || reinterpret_cast<std::uintptr_t>(first) % alignof(T) != 0) {
+      readBulk(out.owned(), count, alignment);  // a window that moves on, or misaligned: a copy
+      return;
+    }
+    // The bytes are T's representation (T is trivially copyable, and the stub checked its layout).
+    out.view(reinterpret_cast<const T*>(first), count);
+    pos_ += count * sizeof(T);
+  }
+#endif
+
   /// Throws unless `count` elements of at least `minWireSize` bytes each can fit in what remains. Generated
   /// code calls it before reserving room for elements it decodes one by one (structs with pointers...).
   void requireElements(std::uint64_t count, std::size_t minWireSize, const char* what) {
@@ -144,7 +168,9 @@ class Decoder {
 
   /// max_count (u32, aligned to 4). Not checked here: checking needs the element size (readBulk and
   /// requireElements do it).
-  std::uint32_t readConformance() { return read<std::uint32_t>(); }
+  std::uint32_t readConformance() {
+    return read<std::uint32_t>();
+  }
   /// offset and actual_count, checked: offset + actual_count <= maxCount.
   Variance readVariance(std::uint64_t maxCount) {
     const std::uint32_t offset = read<std::uint32_t>();
@@ -176,20 +202,34 @@ class Decoder {
   /// [string] char* / wchar_t*: max_count, offset, actual_count, characters. Requires offset 0,
   /// 1 <= actual_count <= max_count, the last element NUL and no NUL before it. Returns the text without
   /// the terminator.
-  std::string readString() { return readStringT<char>(ReadMax{}); }
+  std::string readString() {
+    return readStringT<char>(ReadMax{});
+  }
   /// readString() for wchar_t strings: UTF-16 code units.
-  std::u16string readWString() { return readStringT<char16_t>(ReadMax{}); }
+  std::u16string readWString() {
+    return readStringT<char16_t>(ReadMax{});
+  }
   /// The same into an existing string, reusing its capacity (for decoding into reused objects).
-  void readString(std::string& out) { readStringT(out, ReadMax{}); }
+  void readString(std::string& out) {
+    readStringT(out, ReadMax{});
+  }
   /// readString(std::string&) for wchar_t strings.
-  void readWString(std::u16string& out) { readStringT(out, ReadMax{}); }
+  void readWString(std::u16string& out) {
+    readStringT(out, ReadMax{});
+  }
   /// The varying part only (see Encoder::writeVaryingString), against a known or hoisted max_count.
-  std::string readVaryingString(std::uint64_t maxCount) { return readStringT<char>(maxCount); }
+  std::string readVaryingString(std::uint64_t maxCount) {
+    return readStringT<char>(maxCount);
+  }
   /// readVaryingString() for wchar_t strings.
-  std::u16string readVaryingWString(std::uint64_t maxCount) { return readStringT<char16_t>(maxCount); }
+  std::u16string readVaryingWString(std::uint64_t maxCount) {
+    return readStringT<char16_t>(maxCount);
+  }
 
   /// A [unique] pointer's representation: true if non-NULL (its referent follows, now or deferred).
-  bool readUniquePointer() { return read<std::uint32_t>() != 0; }
+  bool readUniquePointer() {
+    return read<std::uint32_t>() != 0;
+  }
   /// An embedded [ref] pointer: its id must be nonzero.
   void readRefPointer() {
     if (read<std::uint32_t>() == 0) nullRefPointer();
@@ -223,7 +263,9 @@ class Decoder {
   }
   /// The objects full pointers create from now on are also kept in `graph`, which frees them, cycles
   /// included, when it goes (see FullPointerGraph); it must outlive the values decoded into.
-  void collectFullPointersInto(FullPointerGraph& graph) noexcept { graph_ = &graph; }
+  void collectFullPointersInto(FullPointerGraph& graph) noexcept {
+    graph_ = &graph;
+  }
   /// True exactly once per object: decode its referent here (mirrors Encoder::claimFullReferent).
   bool claimFullReferent(const void* object) {
     return object != nullptr && fullClaimed_.insert(object).second;
@@ -234,7 +276,9 @@ class Decoder {
   /// the value it fills is remembered (deferInterface) until its deferred referent comes
   /// (takeDeferredInterface says whether one comes for that value, once). Referents come in the order of
   /// their ids, but for the referents of referents in between: the first is checked first.
-  void deferInterface(const void* value) { deferredInterfaces_.push_back(value); }
+  void deferInterface(const void* value) {
+    deferredInterfaces_.push_back(value);
+  }
   bool takeDeferredInterface(const void* value) {
     auto& q = deferredInterfaces_;
     if (deferredHead_ < q.size() && q[deferredHead_] == value) {
@@ -265,12 +309,18 @@ class Decoder {
 
   /// For checks only generated code can make (a union discriminant with no arm and no [default], ...):
   /// throws DecodeError(message) with status kRpcXBadStubData.
-  [[noreturn]] static void fail(const std::string& message) { detail::throwDecode(message); }
+  [[noreturn]] static void fail(const std::string& message) {
+    detail::throwDecode(message);
+  }
 
   ///@{
   /// Bounds recursion (see DepthGuard); kDefaultMaxDepth unless set.
-  unsigned maxDepth() const noexcept { return maxDepth_; }
-  void setMaxDepth(unsigned depth) noexcept { maxDepth_ = depth; }
+  unsigned maxDepth() const noexcept {
+    return maxDepth_;
+  }
+  void setMaxDepth(unsigned depth) noexcept {
+    maxDepth_ = depth;
+  }
   ///@}
 
  private:
