@@ -2,7 +2,7 @@
 // array of 10,000 structs in, their sum out, W5 960 KiB uploaded through an [in] pipe, W6 1 GiB uploaded
 // through one [in] pipe and downloaded through one [out] pipe (with both processes' peak memory), each
 // beside a plain TCP socket floor measured in the same run; W1, W3 to W6 also through midlc's generated
-// stubs (bench.idl). Server and client are separate processes,
+// stubs (bench.idl; W3 and W4 also with [cpp_view]). Server and client are separate processes,
 // each pinned to its own CPU (--server-cpu, --client-cpu). --only auth: W1 and W3 authenticated with NTLM.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -189,6 +189,14 @@ class BenchImpl : public Bench_Manager {
   int64_t FirstPullAt() override { return firstPullAt_; }
   int64_t UploadArray(int32_t, const std::vector<uint8_t>& data) override {
     return static_cast<int64_t>(data.size());
+  }
+  void EchoView(int32_t, std::span<const uint8_t> data, std::vector<uint8_t>& copy) override {
+    copy.assign(data.begin(), data.end());
+  }
+  double SumView(int32_t, std::span<const Point> points) override {
+    double sum = 0;
+    for (const Point& p : points) sum += p.x + p.y;
+    return sum;
   }
 
  private:
@@ -405,7 +413,7 @@ int main(int argc, char** argv) {
   int serverCpu = 1, clientCpu = 0, calls = 20000, pipelined = 200000, bulk = 2000, w6MiB = 1024,
       w6Rounds = 5;
   int w6PushKiB = 1024;  // the [async] client's pushes and pulls (the sync client's stub pulls 1 MiB chunks)
-  std::string only;      // w1 ... w6: run just that workload
+  std::string only;  // w1 ... w6, or several (--only w1,w3,w4): run just those workloads, in the usual order
   std::string w6Rows = ",up,down,async-up,async-down,";  // W6's rows to run (the floors always run)
   bool floors = true;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -423,6 +431,12 @@ int main(int argc, char** argv) {
     if (a == "--w6-rows") w6Rows = "," + std::string(argv[i + 1]) + ",";
     if (a == "--floors") floors = v != 0;
   }
+  // Whether the workload runs: all of them without --only (auth aside), else those the list names. Several in
+  // one run share the server, as a peer harness's would: W4 after W1 and W3 shows whether the server's
+  // memory holds its figure (--only w1,w3,w4).
+  const auto runs = [&](const char* w) {
+    return only.empty() || ("," + only + ",").find("," + std::string(w) + ",") != std::string::npos;
+  };
   gUsersFile = "/tmp/midlrt-bench-users-" + std::to_string(::getpid());
   if (FILE* f = std::fopen(gUsersFile.c_str(), "w")) {
     std::fputs("BENCH:bench:Bench-passw0rd\n", f);
@@ -455,7 +469,7 @@ int main(int argc, char** argv) {
   int fd = connectTcp(static_cast<uint16_t>(rawPort));
   auto ch = Channel::create(binding);
   // W1: small call latency.
-  if (only.empty() || only == "w1") {
+  if (runs("w1")) {
     uint8_t frame[12] = {8, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0}, reply[8];
     Latency floorLat = measure(1000, calls, [&](int) {
       writeFull(fd, frame, 12);
@@ -480,7 +494,7 @@ int main(int argc, char** argv) {
   }
 
   // W3: 64 KiB echo.
-  if (only.empty() || only == "w3") {
+  if (runs("w3")) {
     constexpr size_t kBulk = 64 * 1024;
     std::vector<uint8_t> bulkOut(4 + kBulk, 0x5a), bulkIn(4 + kBulk);
     uint32_t bl = kBulk;
@@ -515,14 +529,23 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     for (int i = 0; i < bulk; ++i) genCall();
     double genMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    auto viewCall = [&] {
+      Bench::EchoView(ch, static_cast<int32_t>(kBulk), data, copy);
+      if (copy.size() != kBulk) die("bad echo");
+    };
+    for (int i = 0; i < 100; ++i) viewCall();
+    t0 = Clock::now();
+    for (int i = 0; i < bulk; ++i) viewCall();
+    double viewMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
     std::printf("W3 64 KiB byte-array echo, %d calls (MB/s of request payload)\n", bulk);
     std::printf("  socket floor   %8.1f MB/s\n", floorMBs);
     std::printf("  midlrt rpc     %8.1f MB/s   (%.2fx floor)\n", rpcMBs, rpcMBs / floorMBs);
-    std::printf("  generated stub %8.1f MB/s   (%.2fx floor)\n\n", genMBs, genMBs / floorMBs);
+    std::printf("  generated stub %8.1f MB/s   (%.2fx floor)\n", genMBs, genMBs / floorMBs);
+    std::printf("  generated view %8.1f MB/s   (%.2fx floor)\n\n", viewMBs, viewMBs / floorMBs);
   }
 
   // W4: an [in] array of 10,000 structs {long id; double x; double y;}, their sum back.
-  if (only.empty() || only == "w4") {
+  if (runs("w4")) {
     constexpr size_t kPoints = 10000;
     std::vector<uint8_t> frame(4 + 4 + 4 + kPoints * 24, 0);  // floor: the same bytes NDR would carry
     uint32_t len = static_cast<uint32_t>(frame.size() - 4);
@@ -537,13 +560,18 @@ int main(int argc, char** argv) {
     Latency genLat = measure(50, bulk, [&](int) {
       if (Bench::Sum(ch, static_cast<int32_t>(kPoints), points) != 7500.0) die("bad sum");
     });
+    Latency viewLat = measure(50, bulk, [&](int) {
+      if (Bench::SumView(ch, static_cast<int32_t>(kPoints), points) != 7500.0) die("bad sum");
+    });
     std::printf("W4 [in] array of 10,000 structs {long; double; double}, their sum out, %d calls\n", bulk);
     std::printf("  socket floor   median %8.1f us   p99 %8.1f us\n", floorLat.medianUs, floorLat.p99Us);
-    std::printf("  generated stub median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n\n", genLat.medianUs,
+    std::printf("  generated stub median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n", genLat.medianUs,
                 genLat.p99Us, genLat.medianUs / floorLat.medianUs);
+    std::printf("  generated view median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n\n",
+                viewLat.medianUs, viewLat.p99Us, viewLat.medianUs / floorLat.medianUs);
   }
   // W5: 960 KiB per call through an [in] pipe, the total back; beside the same bytes as an [in] array.
-  if (only.empty() || only == "w5") {
+  if (runs("w5")) {
     constexpr size_t kUpload = 960 * 1024;  // the floor server's frames must fit its 1 MiB buffer
     std::vector<uint8_t> frame(4 + kUpload, 0x5a);
     uint32_t len = kUpload;
@@ -578,7 +606,7 @@ int main(int argc, char** argv) {
   // W6: 1 GiB through one [in] pipe, then through one [out] pipe, with both processes' peak memory. The
   // floors move a lot on a shared machine, so each round measures them again beside its rows, and the
   // figures are the rounds' medians (ratios taken within a round).
-  if (only.empty() || only == "w6") {
+  if (runs("w6")) {
     const uint64_t total = uint64_t{static_cast<unsigned>(w6MiB)} << 20;
     constexpr size_t kFrame = 960 * 1024;
     std::vector<uint8_t> frame(4 + kFrame, 0x5a);
@@ -827,7 +855,7 @@ int main(int argc, char** argv) {
 
   // W2: 64 calls in flight from one client thread.
   std::shared_ptr<Channel> ch2;
-  if (only.empty() || only == "w2") {
+  if (runs("w2")) {
     double floorEach = floors ? pipelinedFloor(static_cast<uint16_t>(rawPort), pipelined, false) : 1;
     double floorBatched = floors ? pipelinedFloor(static_cast<uint16_t>(rawPort), pipelined, true) : 1;
     auto rate = [&](unsigned flushEvery) {
