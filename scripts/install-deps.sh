@@ -10,6 +10,7 @@ packages=(
   python3 python3-impacket tshark
   doxygen  # the runtime API reference (the `docs` target), checked warning-free by a test
   libwine-dev  # Wine's system IDL files, for the widl corpus test (tests/interop/widl_corpus)
+  mingw-w64-tools  # widl 7.0 (x86_64-w64-mingw32-widl), the front-end benchmark's baseline (scripts/bench_frontend.py)
   clang libclang-rt-14-dev  # the front end's libFuzzer target (scripts/fuzz_frontend.sh)
   samba  # samba-dcerpcd, the independent server srvinfo talks to (run-sample.sh, tests/interop/srvinfo)
   samba-ad-dc samba-ad-provision  # a domain controller (its KDC) for srvinfo's Kerberos test
