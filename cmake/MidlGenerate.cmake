@@ -10,6 +10,8 @@
 #   CLIENT | SERVER | HEADER_ONLY   what to generate besides <file>.h: the client stubs (<file>_c.cpp), the
 #                               server stubs (<file>_s.cpp), or neither; default both. MIDL's spelling works
 #                               too: CLIENT_STUB none|stub, SERVER_STUB none|stub
+#   CACHE_DIR <dir> | NO_CACHE  the folder midlc keeps preprocessed files in, shared by every midl_generate of
+#                               the build (default: <top build dir>/midlc-cache), or none
 #   WERROR                      midlc's warnings are errors (also when the variable MIDLC_GENERATE_WERROR is
 #                               true, as it is inside the midlc project)
 #   FUZZ                        also write <file>_fuzz.cpp (midlc --fuzz) and define <name>_fuzz (or
@@ -29,8 +31,8 @@
 # MIDLC_EXECUTABLE names the compiler, as a path or a target; find_package(midlc) sets it to midlc::midlc,
 # and inside the midlc build (or after add_subdirectory/FetchContent of it) the midlc::midlc target is used.
 function(midl_generate)
-  set(flags CLIENT SERVER HEADER_ONLY WERROR FUZZ)
-  set(one_value TARGET IDL ACF OUTPUT_DIR CLIENT_STUB SERVER_STUB)
+  set(flags CLIENT SERVER HEADER_ONLY WERROR FUZZ NO_CACHE)
+  set(one_value TARGET IDL ACF OUTPUT_DIR CLIENT_STUB SERVER_STUB CACHE_DIR)
   set(multi_value IMPORT_DIRS DEFINES OPTIONS)
   set(args ${ARGN})
   set(name)
@@ -131,6 +133,15 @@ function(midl_generate)
   endif()
   if(MG_WERROR OR MIDLC_GENERATE_WERROR)
     list(APPEND args -Werror)
+  endif()
+  if(MG_NO_CACHE AND MG_CACHE_DIR)
+    message(FATAL_ERROR "${what}: NO_CACHE excludes CACHE_DIR")
+  elseif(NOT MG_NO_CACHE)
+    if(NOT MG_CACHE_DIR)
+      set(MG_CACHE_DIR "${CMAKE_BINARY_DIR}/midlc-cache")
+    endif()
+    get_filename_component(MG_CACHE_DIR "${MG_CACHE_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    list(APPEND args --cache-dir "${MG_CACHE_DIR}")
   endif()
   set(depends "${idl}" ${compiler})
   if(MG_ACF)

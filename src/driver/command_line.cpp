@@ -169,6 +169,12 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
   app.add_option(
       "--cpp-cmd", options.preprocess.command,
       "The C preprocessor to run (default: cpp); it is given -E -x c -undef and the -I/-D/-U options");
+  app.add_option("--cache-dir", options.preprocess.cacheDir,
+                 "Keep the preprocessor's output of each file in this folder, and use it again while the "
+                 "file, what it includes, the options and the preprocessor are unchanged (default: "
+                 "$MIDLC_CACHE_DIR; none if unset). Safe to share between parallel runs")
+      ->type_name("DIR")
+      ->envname("MIDLC_CACHE_DIR");
   app.add_flag("-E,--preprocess-only", options.preprocessOnly,
                "Print the IDL file as the preprocessor leaves it, and stop (as widl -E)");
   app.add_option("--import", options.preImports,

@@ -17,6 +17,7 @@
 #include <memory>
 #include <sstream>
 
+#include "frontend/preprocess_cache.h"
 #include "support/text.h"
 
 namespace midlc::frontend {
@@ -321,6 +322,14 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
   for (const auto& d : options.defines) argv.push_back("-D" + d);
   for (const auto& u : options.undefines) argv.push_back("-U" + u);
   argv.push_back(path);
+  std::optional<PreprocessCache> cache;
+  if (!options.cacheDir.empty()) {
+    cache.emplace(options.cacheDir);
+    if (std::optional<PreprocessedText> hit = cache->find(argv, text)) {
+      forwardPreprocessorMessages(hit->err, diagnostics);  // its warnings, as the run that was cached said
+      return mapLines(path, hit->out, files);
+    }
+  }
   ProcessResult result = runProcess(argv, options.idleLimit);
   if (!result.started) {
     diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] +
@@ -348,6 +357,12 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
     if (diagnostics.errorCount() == before)
       diagnostics.error(Location{path, 0, 0}, "the preprocessor '" + argv[0] + "' failed: " + result.err);
     return std::nullopt;
+  }
+  static bool cacheWarned = false;  // once per run, not once per import
+  if (cache && !cache->store(argv, text, PreprocessedText{result.out, result.err}) && !cacheWarned) {
+    cacheWarned = true;
+    diagnostics.warning(Location{path, 0, 0}, "cache",
+                        "cannot write to the cache folder '" + options.cacheDir + "': it is not used");
   }
   return mapLines(path, result.out, files);
 }

@@ -21,6 +21,9 @@ struct PreprocessOptions {
   // A preprocessor that writes nothing for this long is stopped, and the file fails: an `#include` of a FIFO
   // waits for a writer for ever, and a macro that expands without end may compute for ever.
   std::chrono::milliseconds idleLimit{60000};
+  // --cache-dir: where the preprocessor's outputs are kept for the next run (preprocess_cache.h); empty:
+  // none.
+  std::string cacheDir;
 };
 
 // The macros midlc defines for every file (documented in --help and the README).

@@ -8,6 +8,7 @@ const std::vector<WarningInfo>& knownWarnings() {
       {"unsupported-attribute", "an attribute midlc does not know; it is kept in the model and ignored", 1},
       {"local-async", "a [local] interface is asked for async call objects or proxies it cannot have", 1},
       {"cpp", "a warning of the C preprocessor (#warning, a macro redefined)", 1},
+      {"cache", "the --cache-dir folder cannot be written (midlc goes on without it)", 1},
       {"midl-switch", "a MIDL switch asking for something midlc does elsewhere (/iid, /proxy, /tlb...)", 1},
       {"deprecated", "a construct MIDL accepts only for compatibility", 2},
       {"acf", "an ACF attribute that has no effect where it stands", 2},

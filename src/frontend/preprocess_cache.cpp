@@ -1,0 +1,195 @@
+#include "frontend/preprocess_cache.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "support/sha1.h"
+#include "support/source.h"
+#include "support/text.h"
+
+namespace midlc::frontend {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kFormat = "midlc-pp 1";
+
+std::string hex(const std::array<uint8_t, 20>& h) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (uint8_t b : h) {
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+std::string contentHash(std::string_view text) {
+  return hex(sha1(text));
+}
+
+// The modification time of `path` in nanoseconds, and its size; -1 if it does not exist.
+std::string stamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "-1";
+  return std::to_string(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec) + ":" +
+         std::to_string(st.st_size);
+}
+
+// The program argv[0] names, as exec would find it through PATH.
+std::string programPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return name;
+}
+
+// The include folders of a preprocessor command line (-Idir).
+std::vector<std::string> includeDirs(const std::vector<std::string>& argv) {
+  std::vector<std::string> dirs;
+  for (const auto& a : argv)
+    if (a.size() > 2 && a.compare(0, 2, "-I") == 0) dirs.push_back(a.substr(2));
+  return dirs;
+}
+
+// The files the output's line markers name (# 12 "file" ...), but the preprocessor's own (<built-in>).
+std::set<std::string> includedFiles(const std::string& out) {
+  std::set<std::string> files;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t end = out.find('\n', pos);
+    if (end == std::string::npos) end = out.size();
+    std::string_view line(out.data() + pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line[0] != '#') continue;
+    size_t open = line.find('"');
+    size_t close = line.rfind('"');
+    if (open == std::string_view::npos || close <= open) continue;
+    std::string error;
+    std::string name = unescapeC(line.substr(open + 1, close - open - 1), &error);
+    if (!name.empty() && name[0] != '<') files.insert(std::move(name));
+  }
+  return files;
+}
+
+bool readWhole(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream s;
+  s << in.rdbuf();
+  out = std::move(s).str();
+  return true;
+}
+
+// Reads "<label> <n>\n" then n bytes.
+bool readBlob(std::istream& in, std::string_view label, std::string& out) {
+  std::string word;
+  size_t n = 0;
+  if (!(in >> word >> n) || word != label || in.get() != '\n' || n > kMaxSourceFileBytes) return false;
+  out.resize(n);
+  return static_cast<bool>(in.read(out.data(), static_cast<std::streamsize>(n)));
+}
+
+}  // namespace
+
+std::string PreprocessCache::entryPath(const std::vector<std::string>& argv, std::string_view content) const {
+  std::string key(kFormat);
+  key += '\n';
+  std::error_code ec;
+  key += fs::current_path(ec).string() + '\n';
+  key += stamp(programPath(argv.empty() ? std::string() : argv[0])) + '\n';
+  for (const auto& a : argv) key += a + '\0';
+  key += '\n';
+  key += contentHash(content);
+  return dir_ + "/" + contentHash(key);
+}
+
+std::optional<PreprocessedText> PreprocessCache::find(const std::vector<std::string>& argv,
+                                                      std::string_view content) const {
+  std::ifstream in(entryPath(argv, content), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string line;
+  if (!std::getline(in, line) || line != kFormat) return std::nullopt;
+  // The include folders' times, then the included files' contents, as they were.
+  size_t n = 0;
+  std::string word;
+  if (!(in >> word >> n) || word != "dirs" || in.get() != '\n') return std::nullopt;
+  for (size_t i = 0; i < n; ++i) {
+    std::string was, dir;
+    if (!(in >> was) || in.get() != ' ' || !std::getline(in, dir) || stamp(dir) != was) return std::nullopt;
+  }
+  if (!(in >> word >> n) || word != "files" || in.get() != '\n') return std::nullopt;
+  for (size_t i = 0; i < n; ++i) {
+    std::string was, file, now;
+    if (!(in >> was) || in.get() != ' ' || !std::getline(in, file) || !readWhole(file, now) ||
+        contentHash(now) != was)
+      return std::nullopt;
+  }
+  PreprocessedText text;
+  if (!readBlob(in, "err", text.err) || in.get() != '\n' || !readBlob(in, "out", text.out))
+    return std::nullopt;
+  return text;
+}
+
+bool PreprocessCache::store(const std::vector<std::string>& argv, std::string_view content,
+                            const PreprocessedText& text) const {
+  std::ostringstream entry;
+  entry << kFormat << '\n';
+  const std::vector<std::string> dirs = includeDirs(argv);
+  entry << "dirs " << dirs.size() << '\n';
+  for (const auto& dir : dirs) {
+    if (dir.find('\n') != std::string::npos) return true;  // not recordable: left uncached
+    entry << stamp(dir) << ' ' << dir << '\n';
+  }
+  // The file itself is in the key; the files it included are checked when the entry is used.
+  const std::string self = argv.empty() ? std::string() : argv.back();
+  std::set<std::string> files = includedFiles(text.out);
+  files.erase(self);
+  entry << "files " << files.size() << '\n';
+  for (const auto& file : files) {
+    std::string now;
+    if (file.find('\n') != std::string::npos || !readWhole(file, now)) return true;
+    entry << contentHash(now) << ' ' << file << '\n';
+  }
+  entry << "err " << text.err.size() << '\n' << text.err << '\n';
+  entry << "out " << text.out.size() << '\n' << text.out;
+
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  const std::string target = entryPath(argv, content);
+  // A name of this process's own, renamed over the entry: a reader sees the old entry, or the whole new one.
+  std::random_device random;
+  const std::string temporary =
+      target + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(random());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) return false;
+    const std::string bytes = std::move(entry).str();
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) {
+      out.close();
+      fs::remove(temporary, ec);
+      return false;
+    }
+  }
+  if (std::rename(temporary.c_str(), target.c_str()) != 0) {
+    fs::remove(temporary, ec);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace midlc::frontend

@@ -1,0 +1,194 @@
+// --cache-dir (frontend/preprocess_cache.h): a file preprocessed once is not preprocessed again while it,
+// what it includes and imports, the options and the include folders stay the same; any change is seen. The
+// preprocessor here is cpp behind a script that counts its runs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "driver/driver.h"
+#include "scratch_folder.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class PreprocessCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = midlc::testing::freshScratchFolder("ppcache");
+    // The IDL files in a folder of their own: the runs' outputs and the counter go elsewhere (a file created
+    // in an include folder, the IDL's own included, makes its entries misses).
+    fs::create_directories(dir_ / "src");
+    fs::create_directories(dir_ / "early");
+    fs::create_directories(dir_ / "late");
+    std::ofstream(dir_ / "counting_cpp.sh")
+        << "#!/bin/sh\necho run >> '" << (dir_ / "runs").string() << "'\nexec cpp \"$@\"\n";
+    fs::permissions(dir_ / "counting_cpp.sh", fs::perms::owner_all);
+    std::ofstream(dir_ / "late" / "consts.h") << "#define KSIZE 8\n";
+    std::ofstream(dir_ / "src" / "base.idl")
+        << "typedef struct Pair { long a; long b; } Pair;\nconst long kBase = 1;\n";
+    writeMain("");
+    std::ofstream(dir_ / "runs");
+    options_.input = (dir_ / "src" / "calc.idl").string();
+    options_.outDir = (dir_ / "gen").string();
+    options_.header = true;
+    options_.defaultImports = false;
+    options_.preprocess.command = (dir_ / "counting_cpp.sh").string();
+    options_.preprocess.includeDirs = {(dir_ / "early").string(), (dir_ / "late").string()};
+    options_.preprocess.cacheDir = (dir_ / "cache").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void writeMain(const std::string& extra) {
+    std::ofstream(dir_ / "src" / "calc.idl")
+        << "import \"base.idl\";\n#include \"consts.h\"\n"
+        << extra
+        << "[uuid(6b29fc40-ca47-1067-b31d-00dd010662db), version(1.0)]\n"
+           "interface Calc {\n  const long kSize = KSIZE;\n  const long kTotal = KSIZE + kBase;\n"
+           "  long Add([in] Pair p);\n}\n";
+  }
+  int run() {
+    out_.str("");
+    err_.str("");
+    return midlc::driver::run(options_, out_, err_);
+  }
+  // How many times the preprocessor ran so far.
+  int runs() const {
+    std::ifstream in(dir_ / "runs");
+    int n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+  std::string header() const { return slurp(dir_ / "gen" / "calc.h"); }
+
+  fs::path dir_;
+  midlc::driver::Options options_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(PreprocessCache, ASecondRunPreprocessesNothingAndWritesTheSameFiles) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 2);  // calc.idl and base.idl
+  const std::string first = header();
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 2);
+  EXPECT_EQ(header(), first);
+  options_.preprocess.cacheDir.clear();  // without the cache: the same files again
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 4);
+  EXPECT_EQ(header(), first);
+}
+
+TEST_F(PreprocessCache, AChangedImportIsPreprocessedAgainAndOnlyIt) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(header().find("kTotal = 9"), std::string::npos) << header();
+  std::ofstream(dir_ / "src" / "base.idl")
+      << "typedef struct Pair { long a; long b; } Pair;\nconst long kBase = 2;\n";
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 3);
+  EXPECT_NE(header().find("kTotal = 10"), std::string::npos) << header();
+}
+
+TEST_F(PreprocessCache, AChangedIncludedHeaderIsSeen) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(header().find("kSize = 8"), std::string::npos);
+  std::ofstream(dir_ / "late" / "consts.h") << "#define KSIZE 16\n";
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(header().find("kSize = 16"), std::string::npos) << header();
+}
+
+TEST_F(PreprocessCache, AHeaderNowFoundInAnEarlierFolderIsSeen) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  std::ofstream(dir_ / "early" / "consts.h") << "#define KSIZE 32\n";  // shadows late/consts.h
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(header().find("kSize = 32"), std::string::npos) << header();
+}
+
+TEST_F(PreprocessCache, ADefineOrAnIncludeFolderMakesAnotherEntry) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  options_.preprocess.defines.push_back("UNUSED=1");
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 4);
+  options_.preprocess.includeDirs.push_back(dir_.string());
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 6);
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 6);
+}
+
+TEST_F(PreprocessCache, ThePreprocessorsWarningsAreRepeatedFromTheCache) {
+  writeMain("#warning from the preprocessor\n");
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(err_.str().find("from the preprocessor"), std::string::npos) << err_.str();
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 2);
+  EXPECT_NE(err_.str().find("from the preprocessor"), std::string::npos) << err_.str();
+}
+
+TEST_F(PreprocessCache, DamagedEntriesAreMissesAndAreWrittenAgain) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  const std::string first = header();
+  for (const auto& e : fs::directory_iterator(dir_ / "cache")) {
+    const std::string bytes = slurp(e.path());
+    std::ofstream(e.path(), std::ios::trunc) << bytes.substr(0, bytes.size() / 2);
+  }
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 4);
+  EXPECT_EQ(header(), first);
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 4);
+}
+
+TEST_F(PreprocessCache, AFolderThatCannotBeWrittenIsAWarningOnce) {
+  std::ofstream(dir_ / "afile") << "x";
+  options_.preprocess.cacheDir = (dir_ / "afile" / "cache").string();
+  ASSERT_EQ(run(), 0) << err_.str();
+  const std::string err = err_.str();
+  const size_t at = err.find("cannot write to the cache folder");
+  ASSERT_NE(at, std::string::npos) << err;
+  EXPECT_EQ(err.find("cannot write to the cache folder", at + 1), std::string::npos) << err;
+  EXPECT_NE(header().find("kSize = 8"), std::string::npos);
+}
+
+// Several builds filling one folder at once (ninja -j): every run succeeds with the right output, and the
+// entries they leave are whole (the next run preprocesses nothing).
+TEST_F(PreprocessCache, ParallelRunsShareTheFolder) {
+  std::vector<pid_t> children;
+  for (int i = 0; i < 8; ++i) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      options_.outDir = (dir_ / ("gen" + std::to_string(i))).string();
+      std::ostringstream out, err;
+      _exit(midlc::driver::run(options_, out, err) == 0 &&
+                    slurp(dir_ / ("gen" + std::to_string(i)) / "calc.h").find("kSize = 8") !=
+                        std::string::npos
+                ? 0
+                : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  const int before = runs();
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), before);
+  for (const auto& e : fs::directory_iterator(dir_ / "cache"))
+    EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+}  // namespace
