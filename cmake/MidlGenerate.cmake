@@ -10,8 +10,9 @@
 #   CLIENT | SERVER | HEADER_ONLY   what to generate besides <file>.h: the client stubs (<file>_c.cpp), the
 #                               server stubs (<file>_s.cpp), or neither; default both. MIDL's spelling works
 #                               too: CLIENT_STUB none|stub, SERVER_STUB none|stub
-#   CACHE_DIR <dir> | NO_CACHE  the folder midlc keeps preprocessed files in, shared by every midl_generate of
-#                               the build (default: <top build dir>/midlc-cache), or none
+#   CACHE_DIR <dir> | NO_CACHE  the folder midlc keeps preprocessed and parsed files in (--cache-dir),
+#                               shared by every midl_generate of the build (default: <top build
+#                               dir>/midlc-cache), or none
 #   WERROR                      midlc's warnings are errors (also when the variable MIDLC_GENERATE_WERROR is
 #                               true, as it is inside the midlc project)
 #   FUZZ                        also write <file>_fuzz.cpp (midlc --fuzz) and define <name>_fuzz (or

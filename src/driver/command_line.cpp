@@ -170,8 +170,8 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       "--cpp-cmd", options.preprocess.command,
       "The C preprocessor to run (default: cpp); it is given -E -x c -undef and the -I/-D/-U options");
   app.add_option("--cache-dir", options.preprocess.cacheDir,
-                 "Keep the preprocessor's output of each file in this folder, and use it again while the "
-                 "file, what it includes, the options and the preprocessor are unchanged (default: "
+                 "Keep each file's preprocessed text and syntax tree in this folder, and use them again while "
+                 "the file, what it includes, the options, the preprocessor and midlc are unchanged (default: "
                  "$MIDLC_CACHE_DIR; none if unset). Safe to share between parallel runs")
       ->type_name("DIR")
       ->envname("MIDLC_CACHE_DIR");

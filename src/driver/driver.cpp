@@ -7,6 +7,7 @@
 #include <set>
 
 #include "driver/idl_folder.h"
+#include "frontend/ast_serializer.h"
 #include "frontend/parser.h"
 #include "sema/analyze.h"
 #include "sema/json_dump.h"
@@ -48,11 +49,21 @@ class Loader {
     std::string key = fs::weakly_canonical(path, ec).string();
     if (ec) key = path;
     if (!seen_.insert(key).second) return true;  // already loaded, or being loaded (an import cycle)
-    auto source =
-        frontend::preprocess(path, preprocessOptions(path, options_, ownDir_), files_, diagnostics_);
+    const frontend::PreprocessOptions pp = preprocessOptions(path, options_, ownDir_);
+    std::string cachedAst;
+    auto source = frontend::preprocess(path, pp, files_, diagnostics_, &cachedAst);
     if (!source) return false;
-    auto file = frontend::parseIdl(*source, diagnostics_);
-    if (!file) return false;
+    // With --cache-dir, a file parsed before (an import, mostly) comes back from the cache, not from ANTLR.
+    std::optional<ast::File> file;
+    if (!cachedAst.empty()) file = frontend::deserializeAst(cachedAst);
+    if (!file) {
+      const size_t before = diagnostics_.all().size();
+      file = frontend::parseIdl(*source, diagnostics_);
+      if (!file) return false;
+      // Kept only when the parse said nothing: a cached file would not say it again.
+      if (!pp.cacheDir.empty() && diagnostics_.all().size() == before)
+        frontend::keepParsed(path, pp, frontend::serializeAst(*file));
+    }
     auto owned = std::make_unique<ast::File>(std::move(*file));
     if (isMain) {  // --import: the main file's first imports, in the order given
       std::vector<ast::Definition> first;

@@ -117,7 +117,7 @@ std::string PreprocessCache::entryPath(const std::vector<std::string>& argv, std
   return dir_ + "/" + contentHash(key);
 }
 
-std::optional<PreprocessedText> PreprocessCache::find(const std::vector<std::string>& argv,
+std::optional<CachedPreprocess> PreprocessCache::find(const std::vector<std::string>& argv,
                                                       std::string_view content) const {
   std::ifstream in(entryPath(argv, content), std::ios::binary);
   if (!in) return std::nullopt;
@@ -138,14 +138,20 @@ std::optional<PreprocessedText> PreprocessCache::find(const std::vector<std::str
         contentHash(now) != was)
       return std::nullopt;
   }
-  PreprocessedText text;
-  if (!readBlob(in, "err", text.err) || in.get() != '\n' || !readBlob(in, "out", text.out))
+  CachedPreprocess entry;
+  if (!readBlob(in, "err", entry.text.err) || in.get() != '\n' || !readBlob(in, "out", entry.text.out))
     return std::nullopt;
-  return text;
+  // The AST, if one was kept: used only if this executable kept it and it is whole.
+  std::string executable, checksum;
+  if (in.get() != '\n' || !(in >> word >> executable >> checksum) || word != "ast" || in.get() != '\n' ||
+      !readBlob(in, "bytes", entry.ast) || executable != stamp("/proc/self/exe") ||
+      contentHash(entry.ast) != checksum)
+    entry.ast.clear();
+  return entry;
 }
 
 bool PreprocessCache::store(const std::vector<std::string>& argv, std::string_view content,
-                            const PreprocessedText& text) const {
+                            const PreprocessedText& text, std::string_view ast) const {
   std::ostringstream entry;
   entry << kFormat << '\n';
   const std::vector<std::string> dirs = includeDirs(argv);
@@ -166,6 +172,10 @@ bool PreprocessCache::store(const std::vector<std::string>& argv, std::string_vi
   }
   entry << "err " << text.err.size() << '\n' << text.err << '\n';
   entry << "out " << text.out.size() << '\n' << text.out;
+  if (!ast.empty()) {
+    entry << "\nast " << stamp("/proc/self/exe") << ' ' << contentHash(ast) << '\n';
+    entry << "bytes " << ast.size() << '\n' << ast;
+  }
 
   std::error_code ec;
   fs::create_directories(dir_, ec);

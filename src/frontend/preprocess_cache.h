@@ -1,7 +1,7 @@
-// A cache of the preprocessor's output (--cache-dir): a file preprocessed once is not preprocessed again
-// while it, every file it included, the preprocessor and the options stay the same. Most of what a small IDL
-// file costs is the preprocessor started for each of its imports (objidl.idl, wtypes.idl...), which every
-// file of a project imports again.
+// A cache of the preprocessor's output and of the AST parsed from it (--cache-dir): a file preprocessed and
+// parsed once is neither preprocessed nor parsed again while it, every file it included, the preprocessor,
+// the options and midlc stay the same. Most of what an IDL file costs is its imports (objidl.idl,
+// wtypes.idl...): a preprocessor started for each, and ANTLR parsing it, again in every file of a project.
 #pragma once
 
 #include <optional>
@@ -17,6 +17,13 @@ struct PreprocessedText {
   std::string err;
 };
 
+// An entry: the text, and the file's AST as this midlc parsed it (serialized; empty if none was kept, or a
+// different midlc executable kept it).
+struct CachedPreprocess {
+  PreprocessedText text;
+  std::string ast;
+};
+
 // One file's entry is keyed by the preprocessor's command line (options, include folders), the working
 // folder, the preprocessor program's size and modification time, and the file's content. It is valid while
 // every file the output names in its line markers has the content it had (compared by SHA-1), and every
@@ -27,11 +34,12 @@ class PreprocessCache {
  public:
   explicit PreprocessCache(std::string dir) : dir_(std::move(dir)) {}
 
-  // The output cached for `argv` (the preprocessor's command line, the file last) over `content`, or none.
-  std::optional<PreprocessedText> find(const std::vector<std::string>& argv, std::string_view content) const;
-  // Records a successful run. False if the folder cannot be written (the caller carries on without it).
-  bool store(const std::vector<std::string>& argv, std::string_view content,
-             const PreprocessedText& text) const;
+  // The entry cached for `argv` (the preprocessor's command line, the file last) over `content`, or none.
+  std::optional<CachedPreprocess> find(const std::vector<std::string>& argv, std::string_view content) const;
+  // Records a successful run, with the file's serialized AST if given (checked by SHA-1 when read, and used
+  // by this midlc executable only). False if the folder cannot be written (the caller carries on without it).
+  bool store(const std::vector<std::string>& argv, std::string_view content, const PreprocessedText& text,
+             std::string_view ast = {}) const;
 
  private:
   std::string entryPath(const std::vector<std::string>& argv, std::string_view content) const;

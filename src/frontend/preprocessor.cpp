@@ -292,8 +292,33 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
 
 }  // namespace
 
+namespace {
+// The preprocessor's command line for `path`.
+std::vector<std::string> preprocessorArgv(const std::string& path, const PreprocessOptions& options) {
+  std::vector<std::string> argv = splitWords(options.command);
+  if (argv.empty()) argv.push_back("cpp");
+  for (const char* flag : {"-E", "-x", "c", "-undef"}) argv.push_back(flag);
+  for (const auto& m : predefinedMacros()) argv.push_back("-D" + m);
+  for (const auto& d : options.includeDirs) argv.push_back("-I" + d);
+  for (const auto& d : options.defines) argv.push_back("-D" + d);
+  for (const auto& u : options.undefines) argv.push_back("-U" + u);
+  argv.push_back(path);
+  return argv;
+}
+}  // namespace
+
+void keepParsed(const std::string& path, const PreprocessOptions& options, std::string_view ast) {
+  if (options.cacheDir.empty() || !options.enabled) return;
+  std::string text;
+  if (!readFile(path, text, nullptr)) return;
+  const std::vector<std::string> argv = preprocessorArgv(path, options);
+  const PreprocessCache cache(options.cacheDir);
+  if (std::optional<CachedPreprocess> entry = cache.find(argv, text))
+    cache.store(argv, text, entry->text, ast);
+}
+
 std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
-                                     FileCache& files, Diagnostics& diagnostics) {
+                                     FileCache& files, Diagnostics& diagnostics, std::string* cachedAst) {
   std::string text;
   std::string why;
   if (!readFile(path, text, &why)) {
@@ -314,20 +339,15 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
     if (diagnostics.errorCount() > before) return std::nullopt;
     return source;
   }
-  std::vector<std::string> argv = splitWords(options.command);
-  if (argv.empty()) argv.push_back("cpp");
-  for (const char* flag : {"-E", "-x", "c", "-undef"}) argv.push_back(flag);
-  for (const auto& m : predefinedMacros()) argv.push_back("-D" + m);
-  for (const auto& d : options.includeDirs) argv.push_back("-I" + d);
-  for (const auto& d : options.defines) argv.push_back("-D" + d);
-  for (const auto& u : options.undefines) argv.push_back("-U" + u);
-  argv.push_back(path);
+  const std::vector<std::string> argv = preprocessorArgv(path, options);
   std::optional<PreprocessCache> cache;
   if (!options.cacheDir.empty()) {
     cache.emplace(options.cacheDir);
-    if (std::optional<PreprocessedText> hit = cache->find(argv, text)) {
-      forwardPreprocessorMessages(hit->err, diagnostics);  // its warnings, as the run that was cached said
-      return mapLines(path, hit->out, files);
+    if (std::optional<CachedPreprocess> hit = cache->find(argv, text)) {
+      forwardPreprocessorMessages(hit->text.err,
+                                  diagnostics);  // its warnings, as the run that was cached said
+      if (cachedAst) *cachedAst = std::move(hit->ast);
+      return mapLines(path, hit->text.out, files);
     }
   }
   ProcessResult result = runProcess(argv, options.idleLimit);

@@ -30,8 +30,14 @@ struct PreprocessOptions {
 const std::vector<std::string>& predefinedMacros();
 
 // Preprocesses `path`. Returns nothing (after reporting why) if the file cannot be read or the
-// preprocessor fails.
+// preprocessor fails. With a cache folder, `cachedAst` (if given) receives the AST an earlier run of this
+// midlc kept with the same text (keepParsed), serialized; empty if none.
 std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
-                                     FileCache& files, Diagnostics& diagnostics);
+                                     FileCache& files, Diagnostics& diagnostics,
+                                     std::string* cachedAst = nullptr);
+
+// Keeps `ast`, the serialized AST of `path` as preprocess() gave it, with its cached text for the next run;
+// nothing without a cache folder, or if the file changed since.
+void keepParsed(const std::string& path, const PreprocessOptions& options, std::string_view ast);
 
 }  // namespace midlc::frontend

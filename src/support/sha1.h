@@ -1,4 +1,5 @@
-// SHA-1, only for name-based (version 5) UUIDs; not for anything that needs collision resistance.
+// SHA-1: for name-based (version 5) UUIDs, and to recognize files and cache entries (--cache-dir) that
+// have not changed; not for anything that needs collision resistance against an adversary.
 #pragma once
 
 #include <array>

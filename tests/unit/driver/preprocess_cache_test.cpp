@@ -12,6 +12,7 @@
 
 #include "driver/driver.h"
 #include "scratch_folder.h"
+#include "support/sha1.h"
 
 namespace fs = std::filesystem;
 
@@ -189,6 +190,32 @@ TEST_F(PreprocessCache, ParallelRunsShareTheFolder) {
   EXPECT_EQ(runs(), before);
   for (const auto& e : fs::directory_iterator(dir_ / "cache"))
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+// The cache's content hash, at the lengths where SHA-1's padding changes (FIPS 180-4 vectors, and Python's
+// hashlib for bytes i*7 mod 256).
+TEST(Sha1, MatchesKnownDigestsAtEveryPaddingBoundary) {
+  auto hex = [](const std::array<uint8_t, 20>& h) {
+    std::string s;
+    for (uint8_t b : h) {
+      s += "0123456789abcdef"[b >> 4];
+      s += "0123456789abcdef"[b & 15];
+    }
+    return s;
+  };
+  EXPECT_EQ(hex(midlc::sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(hex(midlc::sha1("")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  const std::pair<size_t, const char*> vectors[] = {
+      {55, "aecd1643c9903b9bae8cb94f53c50f8a4e18605b"},  {56, "f5d65c621c02cc8e785159feff8088e3072da1bc"},
+      {63, "4952f0fe097e4d6410ae9eab4855aa836caf3bff"},  {64, "1e17ae1fc093e5daca033553c97a5192ca164486"},
+      {65, "ac44f5dbe3e9b5d2733fc9537fcad715c3c20bc3"},  {119, "b4a4e69060d0b1e7e8ebbf7041a4211c63438b57"},
+      {120, "b651390c2996406336a3f6647e4b590c18cdd6f8"}, {128, "516846cd40bd1fe431119c3b0a0f362957992ee8"},
+      {1000, "38f3aa587f4aa04965a359f9151092759b3a4c2a"}};
+  for (const auto& [n, digest] : vectors) {
+    std::string bytes(n, '\0');
+    for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<char>((i * 7) & 255);
+    EXPECT_EQ(hex(midlc::sha1(bytes)), digest) << n;
+  }
 }
 
 }  // namespace
