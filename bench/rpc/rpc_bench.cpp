@@ -54,6 +54,19 @@ void pin(int cpu) {
   std::exit(1);
 }
 
+// W4's work, the same in the floor's server and in the managers: the sum of x + y over `n` points laid out as
+// NDR carries them ({long id; [4 bytes of padding]; double x; double y;}, 24 bytes each).
+double sumPoints(const uint8_t* first, size_t n) {
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double x, y;
+    std::memcpy(&x, first + i * 24 + 8, 8);
+    std::memcpy(&y, first + i * 24 + 16, 8);
+    sum += x + y;
+  }
+  return sum;
+}
+
 // ---- the plain-socket floor: frames of [u32 length][payload]; the server answers each frame with
 // [u32 4][4 bytes] for 8-byte frames (the "add" shape) and echoes anything else; it parses every frame it
 // has read and answers them with one send.
@@ -106,8 +119,8 @@ void rawServeConnection(int fd) {
           if (!writeFull(fd, block.data(), n)) break;
           left -= n;
         }
-      } else if (len > (128u << 10)) {  // W4's shape: a large request, an 8-byte answer
-        double sum = 0;
+      } else if (len > (128u << 10)) {  // W4's shape: a count, padding, the points; their sum back
+        double sum = sumPoints(body + 8, (len - 8) / 24);
         uint32_t eight = 8;
         out.insert(out.end(), reinterpret_cast<uint8_t*>(&eight), reinterpret_cast<uint8_t*>(&eight) + 4);
         out.insert(out.end(), reinterpret_cast<uint8_t*>(&sum), reinterpret_cast<uint8_t*>(&sum) + 8);
@@ -163,9 +176,7 @@ class BenchImpl : public Bench_Manager {
   int32_t Add(int32_t a, int32_t b) override { return a + b; }
   void Echo(int32_t, const std::vector<uint8_t>& data, std::vector<uint8_t>& copy) override { copy = data; }
   double Sum(int32_t, const std::vector<Point>& points) override {
-    double sum = 0;
-    for (const Point& p : points) sum += p.x + p.y;
-    return sum;
+    return sumPoints(reinterpret_cast<const uint8_t*>(points.data()), points.size());
   }
   int64_t Upload(BYTE_PIPE& data) override {
     int64_t total = 0;
@@ -194,9 +205,7 @@ class BenchImpl : public Bench_Manager {
     copy.assign(data.begin(), data.end());
   }
   double SumView(int32_t, std::span<const Point> points) override {
-    double sum = 0;
-    for (const Point& p : points) sum += p.x + p.y;
-    return sum;
+    return sumPoints(reinterpret_cast<const uint8_t*>(points.data()), points.size());
   }
 
  private:
@@ -547,16 +556,22 @@ int main(int argc, char** argv) {
   // W4: an [in] array of 10,000 structs {long id; double x; double y;}, their sum back.
   if (runs("w4")) {
     constexpr size_t kPoints = 10000;
-    std::vector<uint8_t> frame(4 + 4 + 4 + kPoints * 24, 0);  // floor: the same bytes NDR would carry
+    std::vector<Point> points(kPoints);
+    for (size_t i = 0; i < kPoints; ++i) points[i] = Point{static_cast<int32_t>(i), 0.5, 0.25};
+    // The floor: the same bytes NDR carries (count, padding, points), summed by its server as the managers
+    // do.
+    std::vector<uint8_t> frame(4 + 4 + 4 + kPoints * 24, 0);
     uint32_t len = static_cast<uint32_t>(frame.size() - 4);
     std::memcpy(frame.data(), &len, 4);
+    std::memcpy(frame.data() + 12, points.data(), kPoints * 24);
     uint8_t answer[12];
     Latency floorLat = measure(50, bulk, [&](int) {
       writeFull(fd, frame.data(), frame.size());
       readFull(fd, answer, sizeof answer);
+      double sum;
+      std::memcpy(&sum, answer + 4, 8);
+      if (sum != 7500.0) die("bad floor sum");
     });
-    std::vector<Point> points(kPoints);
-    for (size_t i = 0; i < kPoints; ++i) points[i] = Point{static_cast<int32_t>(i), 0.5, 0.25};
     Latency genLat = measure(50, bulk, [&](int) {
       if (Bench::Sum(ch, static_cast<int32_t>(kPoints), points) != 7500.0) die("bad sum");
     });

@@ -24,6 +24,13 @@ int32_t inRequest(const void* p, size_t bytes) {
   return b >= call->requestData() && b + bytes <= call->requestData() + call->requestSize() ? 1 : 0;
 }
 
+// A checksum of bytes (wrapping, in unsigned arithmetic).
+int64_t checksum(std::span<const uint8_t> bytes) {
+  uint64_t sum = 0;
+  for (uint8_t b : bytes) sum = sum * 31 + b;
+  return static_cast<int64_t>(sum);
+}
+
 double total(std::span<const Sample> samples) {
   double sum = 0;
   for (const Sample& s : samples) sum += s.id * s.value;
@@ -44,9 +51,7 @@ class ViewsImpl : public Views_Manager {
   }
   int64_t Checksum(int32_t, std::span<const uint8_t> data, int32_t& in) override {
     in = inRequest(data.data(), data.size_bytes());
-    int64_t sum = 0;
-    for (uint8_t b : data) sum = sum * 31 + b;
-    return sum;
+    return checksum(data);
   }
   int32_t CountTagged(int32_t, std::span<const Tagged> items, int32_t& in) override {
     in = inRequest(items.data(), items.size_bytes());
@@ -65,9 +70,7 @@ class PlainImpl : public PlainViews_Manager {
   }
   int64_t Checksum(int32_t, const std::vector<uint8_t>& data, int32_t& in) override {
     in = -1;
-    int64_t sum = 0;
-    for (uint8_t b : data) sum = sum * 31 + b;
-    return sum;
+    return checksum(data);
   }
   int32_t CountTagged(int32_t, const std::vector<PlainTagged>& items, int32_t& in) override {
     in = -1;
@@ -164,8 +167,7 @@ TEST_F(ViewParams, ElementsThatAreTheirOwnWireFormAreViewedInTheRequest) {
   // 16 MiB of bytes: many fragments, reassembled, then viewed.
   std::vector<uint8_t> big(16u << 20);
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 13);
-  int64_t expected = 0;
-  for (uint8_t b : big) expected = expected * 31 + b;
+  const int64_t expected = checksum(big);
   int32_t in = 0;
   EXPECT_EQ(Views::Checksum(views_, static_cast<int32_t>(big.size()), big, in), expected);
   EXPECT_EQ(in, 1);
