@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -57,11 +58,13 @@ std::string programPath(const std::string& name) {
   return name;
 }
 
-// The include folders of a preprocessor command line (-Idir).
+// The include folders of a preprocessor command line (-Idir), each once.
 std::vector<std::string> includeDirs(const std::vector<std::string>& argv) {
   std::vector<std::string> dirs;
   for (const auto& a : argv)
-    if (a.size() > 2 && a.compare(0, 2, "-I") == 0) dirs.push_back(a.substr(2));
+    if (a.size() > 2 && a.compare(0, 2, "-I") == 0 &&
+        std::find(dirs.begin(), dirs.end(), a.substr(2)) == dirs.end())
+      dirs.push_back(a.substr(2));
   return dirs;
 }
 

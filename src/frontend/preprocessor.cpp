@@ -378,11 +378,12 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
       diagnostics.error(Location{path, 0, 0}, "the preprocessor '" + argv[0] + "' failed: " + result.err);
     return std::nullopt;
   }
-  static bool cacheWarned = false;  // once per run, not once per import
-  if (cache && !cache->store(argv, text, PreprocessedText{result.out, result.err}) && !cacheWarned) {
-    cacheWarned = true;
-    diagnostics.warning(Location{path, 0, 0}, "cache",
-                        "cannot write to the cache folder '" + options.cacheDir + "': it is not used");
+  if (cache && !cache->store(argv, text, PreprocessedText{result.out, result.err})) {
+    // Once per run, not once per import.
+    const auto& all = diagnostics.all();
+    if (std::none_of(all.begin(), all.end(), [](const Diagnostic& d) { return d.flag == "cache"; }))
+      diagnostics.warning(Location{path, 0, 0}, "cache",
+                          "cannot write to the cache folder '" + options.cacheDir + "': it is not used");
   }
   return mapLines(path, result.out, files);
 }

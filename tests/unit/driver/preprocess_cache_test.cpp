@@ -161,6 +161,9 @@ TEST_F(PreprocessCache, AFolderThatCannotBeWrittenIsAWarningOnce) {
   ASSERT_NE(at, std::string::npos) << err;
   EXPECT_EQ(err.find("cannot write to the cache folder", at + 1), std::string::npos) << err;
   EXPECT_NE(header().find("kSize = 8"), std::string::npos);
+  // Once per run, and in every run.
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(err_.str().find("cannot write to the cache folder"), std::string::npos) << err_.str();
 }
 
 // Several builds filling one folder at once (ninja -j): every run succeeds with the right output, and the
