@@ -2,8 +2,9 @@
 // array of 10,000 structs in, their sum out, W5 960 KiB uploaded through an [in] pipe, W6 1 GiB uploaded
 // through one [in] pipe and downloaded through one [out] pipe (with both processes' peak memory), each
 // beside a plain TCP socket floor measured in the same run; W1, W3 to W6 also through midlc's generated
-// stubs (bench.idl; W3 and W4 also with [cpp_view]). Server and client are separate processes,
-// each pinned to its own CPU (--server-cpu, --client-cpu). --only auth: W1 and W3 authenticated with NTLM.
+// stubs (bench.idl; W3 and W4 also with [cpp_view], and through [async] client functions). Server and client
+// are separate processes, each pinned to its own CPU (--server-cpu, --client-cpu). --only auth: W1 and W3
+// authenticated with NTLM.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -546,11 +547,23 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     for (int i = 0; i < bulk; ++i) viewCall();
     double viewMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    // The same call through the [async] client function (bench_async.idl), one call at a time.
+    midlrt::async::AsyncState echoState;
+    auto asyncCall = [&] {
+      if (BenchAsync::Echo(echoState, ch, static_cast<int32_t>(kBulk), data, copy) != 0) die("issue failed");
+      echoState.wait();
+      if (echoState.complete() != 0 || copy.size() != kBulk) die("bad async echo");
+    };
+    for (int i = 0; i < 100; ++i) asyncCall();
+    t0 = Clock::now();
+    for (int i = 0; i < bulk; ++i) asyncCall();
+    double asyncMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
     std::printf("W3 64 KiB byte-array echo, %d calls (MB/s of request payload)\n", bulk);
     std::printf("  socket floor   %8.1f MB/s\n", floorMBs);
     std::printf("  midlrt rpc     %8.1f MB/s   (%.2fx floor)\n", rpcMBs, rpcMBs / floorMBs);
     std::printf("  generated stub %8.1f MB/s   (%.2fx floor)\n", genMBs, genMBs / floorMBs);
-    std::printf("  generated view %8.1f MB/s   (%.2fx floor)\n\n", viewMBs, viewMBs / floorMBs);
+    std::printf("  generated view %8.1f MB/s   (%.2fx floor)\n", viewMBs, viewMBs / floorMBs);
+    std::printf("  [async] client %8.1f MB/s   (%.2fx floor)\n\n", asyncMBs, asyncMBs / floorMBs);
   }
 
   // W4: an [in] array of 10,000 structs {long id; double x; double y;}, their sum back.
@@ -578,12 +591,23 @@ int main(int argc, char** argv) {
     Latency viewLat = measure(50, bulk, [&](int) {
       if (Bench::SumView(ch, static_cast<int32_t>(kPoints), points) != 7500.0) die("bad sum");
     });
+    std::vector<AsyncPoint> asyncPoints(kPoints);
+    for (size_t i = 0; i < kPoints; ++i) asyncPoints[i] = AsyncPoint{points[i].id, points[i].x, points[i].y};
+    midlrt::async::AsyncState sumState;
+    Latency asyncLat = measure(50, bulk, [&](int) {
+      if (BenchAsync::Sum(sumState, ch, static_cast<int32_t>(kPoints), asyncPoints) != 0) die("issue failed");
+      sumState.wait();
+      double sum = 0;
+      if (sumState.complete(&sum) != 0 || sum != 7500.0) die("bad async sum");
+    });
     std::printf("W4 [in] array of 10,000 structs {long; double; double}, their sum out, %d calls\n", bulk);
     std::printf("  socket floor   median %8.1f us   p99 %8.1f us\n", floorLat.medianUs, floorLat.p99Us);
     std::printf("  generated stub median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n", genLat.medianUs,
                 genLat.p99Us, genLat.medianUs / floorLat.medianUs);
-    std::printf("  generated view median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n\n",
-                viewLat.medianUs, viewLat.p99Us, viewLat.medianUs / floorLat.medianUs);
+    std::printf("  generated view median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n", viewLat.medianUs,
+                viewLat.p99Us, viewLat.medianUs / floorLat.medianUs);
+    std::printf("  [async] client median %8.1f us   p99 %8.1f us   (%.2fx floor median)\n\n",
+                asyncLat.medianUs, asyncLat.p99Us, asyncLat.medianUs / floorLat.medianUs);
   }
   // W5: 960 KiB per call through an [in] pipe, the total back; beside the same bytes as an [in] array.
   if (runs("w5")) {
