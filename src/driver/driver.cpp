@@ -50,19 +50,19 @@ class Loader {
     if (ec) key = path;
     if (!seen_.insert(key).second) return true;  // already loaded, or being loaded (an import cycle)
     const frontend::PreprocessOptions pp = preprocessOptions(path, options_, ownDir_);
-    std::string cachedAst;
-    auto source = frontend::preprocess(path, pp, files_, diagnostics_, &cachedAst);
-    if (!source) return false;
+    std::optional<frontend::Preprocessed> text = frontend::preprocessForParse(path, pp, files_, diagnostics_);
+    if (!text) return false;
     // With --cache-dir, a file parsed before (an import, mostly) comes back from the cache, not from ANTLR.
     std::optional<ast::File> file;
-    if (!cachedAst.empty()) file = frontend::deserializeAst(cachedAst);
+    if (!text->cachedAst().empty()) file = frontend::deserializeAst(text->cachedAst());
     if (!file) {
       const size_t before = diagnostics_.all().size();
-      file = frontend::parseIdl(*source, diagnostics_);
+      const SourceText source = text->takeSource(files_);
+      file = frontend::parseIdl(source, diagnostics_);
+      // The tree is kept only when the parse said nothing: a cached file would not say it again.
+      const bool keepTree = file && !pp.cacheDir.empty() && diagnostics_.all().size() == before;
+      text->keep(keepTree ? frontend::serializeAst(*file) : std::string(), diagnostics_);
       if (!file) return false;
-      // Kept only when the parse said nothing: a cached file would not say it again.
-      if (!pp.cacheDir.empty() && diagnostics_.all().size() == before)
-        frontend::keepParsed(path, pp, frontend::serializeAst(*file));
     }
     auto owned = std::make_unique<ast::File>(std::move(*file));
     if (isMain) {  // --import: the main file's first imports, in the order given

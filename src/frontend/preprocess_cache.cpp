@@ -88,13 +88,10 @@ std::set<std::string> includedFiles(const std::string& out) {
   return files;
 }
 
-bool readWhole(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = std::move(s).str();
-  return true;
+// This midlc executable, as stamped in the trees it keeps (taken once: it does not change under a run).
+const std::string& executableStamp() {
+  static const std::string self = stamp("/proc/self/exe");
+  return self;
 }
 
 // Reads "<label> <n>\n" then n bytes.
@@ -137,7 +134,7 @@ std::optional<CachedPreprocess> PreprocessCache::find(const std::vector<std::str
   if (!(in >> word >> n) || word != "files" || in.get() != '\n') return std::nullopt;
   for (size_t i = 0; i < n; ++i) {
     std::string was, file, now;
-    if (!(in >> was) || in.get() != ' ' || !std::getline(in, file) || !readWhole(file, now) ||
+    if (!(in >> was) || in.get() != ' ' || !std::getline(in, file) || !readFile(file, now) ||
         contentHash(now) != was)
       return std::nullopt;
   }
@@ -147,7 +144,7 @@ std::optional<CachedPreprocess> PreprocessCache::find(const std::vector<std::str
   // The AST, if one was kept: used only if this executable kept it and it is whole.
   std::string executable, checksum;
   if (in.get() != '\n' || !(in >> word >> executable >> checksum) || word != "ast" || in.get() != '\n' ||
-      !readBlob(in, "bytes", entry.ast) || executable != stamp("/proc/self/exe") ||
+      !readBlob(in, "bytes", entry.ast) || executable != executableStamp() ||
       contentHash(entry.ast) != checksum)
     entry.ast.clear();
   return entry;
@@ -170,13 +167,13 @@ bool PreprocessCache::store(const std::vector<std::string>& argv, std::string_vi
   entry << "files " << files.size() << '\n';
   for (const auto& file : files) {
     std::string now;
-    if (file.find('\n') != std::string::npos || !readWhole(file, now)) return true;
+    if (file.find('\n') != std::string::npos || !readFile(file, now)) return true;
     entry << contentHash(now) << ' ' << file << '\n';
   }
   entry << "err " << text.err.size() << '\n' << text.err << '\n';
   entry << "out " << text.out.size() << '\n' << text.out;
   if (!ast.empty()) {
-    entry << "\nast " << stamp("/proc/self/exe") << ' ' << contentHash(ast) << '\n';
+    entry << "\nast " << executableStamp() << ' ' << contentHash(ast) << '\n';
     entry << "bytes " << ast.size() << '\n' << ast;
   }
 

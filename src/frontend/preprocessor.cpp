@@ -307,27 +307,33 @@ std::vector<std::string> preprocessorArgv(const std::string& path, const Preproc
 }
 }  // namespace
 
-void keepParsed(const std::string& path, const PreprocessOptions& options, std::string_view ast) {
-  if (options.cacheDir.empty() || !options.enabled) return;
-  std::string text;
-  if (!readFile(path, text, nullptr)) return;
-  const std::vector<std::string> argv = preprocessorArgv(path, options);
-  const PreprocessCache cache(options.cacheDir);
-  if (std::optional<CachedPreprocess> entry = cache.find(argv, text))
-    cache.store(argv, text, entry->text, ast);
+SourceText Preprocessed::takeSource(FileCache& files) {
+  if (mapped_) return std::move(*mapped_);
+  return mapLines(path_, out_, files);
 }
 
-std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
-                                     FileCache& files, Diagnostics& diagnostics, std::string* cachedAst) {
-  std::string text;
+void Preprocessed::keep(std::string_view ast, Diagnostics& diagnostics) {
+  if (cacheDir_.empty() || (fromCache_ && ast.empty())) return;
+  if (PreprocessCache(cacheDir_).store(argv_, content_, PreprocessedText{out_, err_}, ast)) return;
+  // Once per run, not once per import.
+  const auto& all = diagnostics.all();
+  if (std::none_of(all.begin(), all.end(), [](const Diagnostic& d) { return d.flag == "cache"; }))
+    diagnostics.warning(Location{path_, 0, 0}, "cache",
+                        "cannot write to the cache folder '" + cacheDir_ + "': it is not used");
+}
+
+std::optional<Preprocessed> preprocessForParse(const std::string& path, const PreprocessOptions& options,
+                                               FileCache& files, Diagnostics& diagnostics) {
+  Preprocessed result;
+  result.path_ = path;
   std::string why;
-  if (!readFile(path, text, &why)) {
+  if (!readFile(path, result.content_, &why)) {
     diagnostics.error(Location{path, 0, 0}, "cannot read file: " + why);
     return std::nullopt;
   }
   if (!options.enabled) {
     // Without a preprocessor, only #pragma lines and line markers may stand in the file.
-    SourceText source = mapLines(path, text, files);
+    SourceText source = mapLines(path, result.content_, files);
     size_t before = diagnostics.errorCount();
     for (uint32_t n = 1; n <= source.lineCount(); ++n) {
       std::string_view line = source.line(n);
@@ -337,27 +343,32 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
                           "preprocessor directive in a file read with --no-cpp");
     }
     if (diagnostics.errorCount() > before) return std::nullopt;
-    return source;
+    result.mapped_ = std::move(source);
+    return result;
   }
-  const std::vector<std::string> argv = preprocessorArgv(path, options);
-  std::optional<PreprocessCache> cache;
+  result.argv_ = preprocessorArgv(path, options);
   if (!options.cacheDir.empty()) {
-    cache.emplace(options.cacheDir);
-    if (std::optional<CachedPreprocess> hit = cache->find(argv, text)) {
+    result.cacheDir_ = options.cacheDir;
+    if (std::optional<CachedPreprocess> hit =
+            PreprocessCache(options.cacheDir).find(result.argv_, result.content_)) {
       forwardPreprocessorMessages(hit->text.err,
                                   diagnostics);  // its warnings, as the run that was cached said
-      if (cachedAst) *cachedAst = std::move(hit->ast);
-      return mapLines(path, hit->text.out, files);
+      result.out_ = std::move(hit->text.out);
+      result.err_ = std::move(hit->text.err);
+      result.cachedAst_ = std::move(hit->ast);
+      result.fromCache_ = true;
+      return result;
     }
   }
-  ProcessResult result = runProcess(argv, options.idleLimit);
-  if (!result.started) {
-    diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + argv[0] +
-                                                "': " + result.startError +
+  ProcessResult run = runProcess(result.argv_, options.idleLimit);
+  const std::string& program = result.argv_[0];
+  if (!run.started) {
+    diagnostics.error(Location{path, 0, 0}, "cannot run the preprocessor '" + program +
+                                                "': " + run.startError +
                                                 " (use --cpp-cmd to name another, or --no-cpp)");
     return std::nullopt;
   }
-  if (result.idle) {
+  if (run.idle) {
     const auto ms = options.idleLimit.count();
     diagnostics.error(Location{path, 0, 0},
                       "the preprocessor wrote nothing for " +
@@ -365,27 +376,30 @@ std::optional<SourceText> preprocess(const std::string& path, const PreprocessOp
                           " and was stopped (an #include of a FIFO or device waits for ever)");
     return std::nullopt;
   }
-  if (result.outputTooLarge) {
+  if (run.outputTooLarge) {
     diagnostics.error(Location{path, 0, 0}, "the preprocessor's output is larger than " +
                                                 std::to_string(kMaxSourceFileBytes >> 20) +
                                                 " MiB, the limit for a file midlc reads");
     return std::nullopt;
   }
   size_t before = diagnostics.errorCount();
-  forwardPreprocessorMessages(result.err, diagnostics);
-  if (!WIFEXITED(result.status) || WEXITSTATUS(result.status) != 0) {
+  forwardPreprocessorMessages(run.err, diagnostics);
+  if (!WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0) {
     if (diagnostics.errorCount() == before)
-      diagnostics.error(Location{path, 0, 0}, "the preprocessor '" + argv[0] + "' failed: " + result.err);
+      diagnostics.error(Location{path, 0, 0}, "the preprocessor '" + program + "' failed: " + run.err);
     return std::nullopt;
   }
-  if (cache && !cache->store(argv, text, PreprocessedText{result.out, result.err})) {
-    // Once per run, not once per import.
-    const auto& all = diagnostics.all();
-    if (std::none_of(all.begin(), all.end(), [](const Diagnostic& d) { return d.flag == "cache"; }))
-      diagnostics.warning(Location{path, 0, 0}, "cache",
-                          "cannot write to the cache folder '" + options.cacheDir + "': it is not used");
-  }
-  return mapLines(path, result.out, files);
+  result.out_ = std::move(run.out);
+  result.err_ = std::move(run.err);
+  return result;
+}
+
+std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
+                                     FileCache& files, Diagnostics& diagnostics) {
+  std::optional<Preprocessed> text = preprocessForParse(path, options, files, diagnostics);
+  if (!text) return std::nullopt;
+  text->keep({}, diagnostics);
+  return text->takeSource(files);
 }
 
 }  // namespace midlc::frontend

@@ -29,15 +29,42 @@ struct PreprocessOptions {
 // The macros midlc defines for every file (documented in --help and the README).
 const std::vector<std::string>& predefinedMacros();
 
-// Preprocesses `path`. Returns nothing (after reporting why) if the file cannot be read or the
-// preprocessor fails. With a cache folder, `cachedAst` (if given) receives the AST an earlier run of this
-// midlc kept with the same text (keepParsed), serialized; empty if none.
-std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
-                                     FileCache& files, Diagnostics& diagnostics,
-                                     std::string* cachedAst = nullptr);
+// A file run through the preprocessor for the IDL loader: its text to parse or, with a cache folder, the AST
+// an earlier run of this midlc parsed from the same text. A run the cache did not answer is recorded by
+// keep(), once, with the AST the caller parsed from it.
+class Preprocessed {
+ public:
+  // The serialized AST kept by an earlier run for the same text; empty if none (parse takeSource() then).
+  const std::string& cachedAst() const { return cachedAst_; }
+  // The text, its lines mapped back to the user's files; built on demand (unused when the AST is cached).
+  SourceText takeSource(FileCache& files);
+  // Records this run in the cache with `ast` (serialized; empty if the parse failed or said something):
+  // nothing without a cache folder or when the cache answered. Warns once per run if the folder cannot be
+  // written.
+  void keep(std::string_view ast, Diagnostics& diagnostics);
 
-// Keeps `ast`, the serialized AST of `path` as preprocess() gave it, with its cached text for the next run;
-// nothing without a cache folder, or if the file changed since.
-void keepParsed(const std::string& path, const PreprocessOptions& options, std::string_view ast);
+ private:
+  friend std::optional<Preprocessed> preprocessForParse(const std::string&, const PreprocessOptions&,
+                                                        FileCache&, Diagnostics&);
+  std::string path_;
+  std::string cacheDir_;           // empty: nothing to keep
+  std::vector<std::string> argv_;  // the preprocessor's command line, the cache's key with content_
+  std::string content_;            // the file as it was read
+  std::string out_;                // the preprocessor's output
+  std::string err_;                // and its messages
+  std::string cachedAst_;
+  bool fromCache_ = false;            // the text came from the cache (kept again only to add an AST)
+  std::optional<SourceText> mapped_;  // --no-cpp: mapped already, to check it
+};
+
+// Preprocesses `path` for parsing. Returns nothing (after reporting why) if the file cannot be read or the
+// preprocessor fails.
+std::optional<Preprocessed> preprocessForParse(const std::string& path, const PreprocessOptions& options,
+                                               FileCache& files, Diagnostics& diagnostics);
+
+// Preprocesses `path` (an ACF, or --preprocess-only): the text, its lines mapped; kept in the cache folder if
+// any. Returns nothing (after reporting why) if the file cannot be read or the preprocessor fails.
+std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
+                                     FileCache& files, Diagnostics& diagnostics);
 
 }  // namespace midlc::frontend

@@ -82,6 +82,13 @@ class PreprocessCache : public ::testing::Test {
 TEST_F(PreprocessCache, ASecondRunPreprocessesNothingAndWritesTheSameFiles) {
   ASSERT_EQ(run(), 0) << err_.str();
   EXPECT_EQ(runs(), 2);  // calc.idl and base.idl
+  // One entry each, written once a file was parsed: its text and its tree.
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "cache")) {
+    ++entries;
+    EXPECT_NE(slurp(e.path()).find("\nast "), std::string::npos) << e.path();
+  }
+  EXPECT_EQ(entries, 2u);
   const std::string first = header();
   ASSERT_EQ(run(), 0) << err_.str();
   EXPECT_EQ(runs(), 2);
