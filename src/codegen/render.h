@@ -39,7 +39,8 @@ class Templates {
   std::optional<std::string> expand(const std::string& name, int depth = 0);
 
  private:
-  std::optional<std::string> source(const std::string& name);
+  // The template's text; `overridden`: it came from the override folder.
+  std::optional<std::string> source(const std::string& name, bool* overridden);
   void error(const std::string& name, const std::string& message);
 
   std::string overrideDir_;

@@ -66,7 +66,8 @@ const char* kIdl = "[uuid(11111111-2222-3333-4444-555555555555)] interface I { l
 
 TEST(Templates, TemplateDirOverridesOnePartialAndThePartialIsIndentedAsItsTag) {
   Scratch scratch;
-  std::ofstream(scratch.dir / "rpc/client_function.mustache") << "// {{name}}\n{{{returnType}}} {{name}}();\n";
+  std::ofstream(scratch.dir / "rpc/client_function.mustache")
+      << "// {{name}}\n{{{returnType}}} {{name}}();\n";
   auto compiled = midlc::testing::compileText(kIdl);
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics;
   midlc::codegen::Options options;
@@ -76,7 +77,8 @@ TEST(Templates, TemplateDirOverridesOnePartialAndThePartialIsIndentedAsItsTag) {
   midlc::Diagnostics diagnostics;
   ASSERT_TRUE(midlc::codegen::generate(*compiled.model, options, sink, diagnostics)) << diagnostics.summary();
   const std::string& client = sink.files.at("test_c.cpp");
-  EXPECT_NE(client.find("namespace I {\n// F\nint32_t F();\n\n}  // namespace I"), std::string::npos) << client;
+  EXPECT_NE(client.find("namespace I {\n// F\nint32_t F();\n\n}  // namespace I"), std::string::npos)
+      << client;
 }
 
 TEST(Templates, ABrokenTemplateIsAnErrorThatNamesIt) {
@@ -90,7 +92,18 @@ TEST(Templates, ABrokenTemplateIsAnErrorThatNamesIt) {
   midlc::codegen::MemorySink sink;
   midlc::Diagnostics diagnostics;
   EXPECT_FALSE(midlc::codegen::generate(*compiled.model, options, sink, diagnostics));
-  EXPECT_NE(diagnostics.summary().find("templates/cpp/rpc/client_function.mustache: error: template error: Unclosed section"),
+  EXPECT_NE(diagnostics.summary().find(
+                "templates/cpp/rpc/client_function.mustache: error: template error: Unclosed section"),
             std::string::npos)
       << diagnostics.summary();
+}
+
+// midlc checks only overriding templates on their own (their sections close within them); the embedded ones
+// are checked here, once, rather than at every run.
+TEST(Templates, EveryEmbeddedTemplateStandsOnItsOwn) {
+  ASSERT_FALSE(midlc::codegen::embeddedTemplates().empty());
+  for (const auto& t : midlc::codegen::embeddedTemplates()) {
+    kainjow::mustache::mustache parsed{std::string(t.text)};
+    EXPECT_TRUE(parsed.is_valid()) << t.name << ": " << parsed.error_message();
+  }
 }
