@@ -60,8 +60,24 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
 }
 
 namespace {
+// The stub data of a request in order: the message's buffer, cut where bulk writes were left in the
+// caller's memory (Message::gatherLargeWrites) and those writes.
+std::vector<iovec> stubPieces(Message& req) {
+  std::vector<iovec> pieces;
+  pieces.reserve(2 * req.gathered().size() + 1);
+  size_t from = 0;
+  for (const auto& g : req.gathered()) {
+    if (g.at != from) pieces.push_back(iovec{req.data() + from, g.at - from});
+    pieces.push_back(iovec{const_cast<uint8_t*>(g.data), g.size});
+    from = g.at;
+  }
+  if (req.size() != from) pieces.push_back(iovec{req.data() + from, req.size() - from});
+  return pieces;
+}
+
 // Lays out a request's PDUs (fragmented to the connection's max_xmit_frag) and hands them to `out` as one
-// iovec array: the header written in place in the message's headroom when one fragment holds it all.
+// iovec array: the header written in place in the message's headroom when one fragment holds it all and its
+// stub data starts in the buffer.
 template <class Out>
 bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                    const Uuid* object, Out&& out) {
@@ -71,19 +87,22 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   if (object != nullptr) q.object = *object;
   size_t hs = pdu::requestHeaderSize(q);
   size_t n = req.size();
+  for (const auto& g : req.gathered()) n += g.size;
   size_t maxBody = (size_t{c.xmitFrag} - hs - c.protectionOverhead()) & ~size_t{7};
   uint8_t flags = pdu::kConcMpx;
-  if (n <= maxBody && req.headroom() >= hs) {
+  if (req.gathered().empty() && n <= maxBody && req.headroom() >= hs) {
     q.allocHint = static_cast<uint32_t>(n);
     uint8_t* h = req.data() - hs;
     pdu::encodeRequestHeader(h, flags | pdu::kFirstFrag | pdu::kLastFrag, callId, q, n);
     iovec iov{h, hs + n};
     return out(&iov, 1);
   }
+  const std::vector<iovec> pieces = stubPieces(req);
+  size_t piece = 0, inPiece = 0;  // where the next fragment's stub data starts
   size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
   std::vector<uint8_t> headers(frags * hs);
   std::vector<iovec> iov;
-  iov.reserve(frags * 2);
+  iov.reserve(frags * 2 + pieces.size());
   for (size_t i = 0; i < frags; ++i) {
     size_t off = i * maxBody;
     size_t len = std::min(maxBody, n - off);
@@ -92,7 +111,16 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
     q.allocHint = static_cast<uint32_t>(n - off);
     pdu::encodeRequestHeader(headers.data() + i * hs, f, callId, q, len);
     iov.push_back(iovec{headers.data() + i * hs, hs});
-    if (len != 0) iov.push_back(iovec{req.data() + off, len});
+    for (size_t left = len; left != 0;) {
+      const size_t take = std::min(left, pieces[piece].iov_len - inPiece);
+      iov.push_back(iovec{static_cast<uint8_t*>(pieces[piece].iov_base) + inPiece, take});
+      left -= take;
+      inPiece += take;
+      if (inPiece == pieces[piece].iov_len) {
+        ++piece;
+        inPiece = 0;
+      }
+    }
   }
   return out(iov.data(), static_cast<int>(iov.size()));
 }
@@ -288,6 +316,7 @@ namespace {
 // comes). An exception from `rest` abandons the call and goes to `restError`.
 bool sendStreamed(ChannelImpl& impl, const CallPtr& call, uint16_t ctx, uint16_t opnum, Message& request,
                   const RequestWriter& rest, const Uuid* object, std::exception_ptr& restError) {
+  request.flatten();  // the writer goes on in the buffer, which must then hold what comes before
   ndr::Encoder e(request.buffer(), request.headroom());
   RequestStreamer streamer(impl, call, impl.claimForStreaming(call), ctx, opnum, object);
   e.setSink(&streamer);

@@ -25,6 +25,23 @@ Message Message::acquire(size_t headroom) {
   return m;
 }
 
+void Message::flatten() {
+  if (gathered_.empty()) return;
+  size_t total = size();
+  for (const auto& g : gathered_) total += g.size;
+  ndr::Buffer flat(headroom_ + total);
+  flat.resize(headroom_);
+  size_t from = 0;
+  for (const auto& g : gathered_) {
+    flat.append(data() + from, g.at - from);
+    flat.append(g.data, g.size);
+    from = g.at;
+  }
+  flat.append(data() + from, size() - from);
+  bytes_ = std::move(flat);
+  gathered_.clear();
+}
+
 Message::~Message() {
   if (bytes_.capacity() != 0 && bytes_.capacity() <= kMaxCachedCapacity && tlsCache.alive &&
       tlsCache.spare.capacity() < bytes_.capacity()) {

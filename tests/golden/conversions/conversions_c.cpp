@@ -10,6 +10,7 @@ LocalTime Convert(const ::midlrt::Binding& midl_binding, const Presented& p, Han
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     {
       const Wire midl_p_wire = Presented_to_xmit(p);
       ndrWriteFlat(midl_e, midl_p_wire);

@@ -11,6 +11,7 @@ int32_t Locals(const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int3
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(d);
     midl_e.write<int32_t>(e);
     midl_e.write<int32_t>(call);
@@ -35,6 +36,7 @@ void Keywords(const ::midlrt::Binding& midl_binding, int32_t this_, int32_t clas
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(this_);
     midl_e.write<int32_t>(class_);
     midl_e.write<int32_t>(new_);
@@ -78,6 +80,7 @@ void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& val
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(v);
     ndrWriteFlat(midl_e, value);
   }
@@ -89,6 +92,7 @@ void Scoped(const ::midlrt::Binding& midl_binding, Scope Scope_, Clash& Clash_, 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.writeEnum16(Scope_);
     ndrWriteFlat(midl_e, Clash_);
     ndrWritePointees(midl_e, Clash_);

@@ -10,6 +10,7 @@ void Remote(const ::midlrt::Binding& h, int32_t x) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(x);
   }
   ::midlrt::rpc::Reply midl_reply = h->invoke(Journal_ifspec, 1, midl_request);

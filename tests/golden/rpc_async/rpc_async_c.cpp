@@ -81,6 +81,7 @@ int32_t Plain(const ::midlrt::Binding& midl_binding, int32_t value) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(value);
   }
   int32_t midl_result{};

@@ -10,6 +10,7 @@ int32_t Values(const ::midlrt::Binding& h, int8_t s, int16_t sh, int32_t l, int6
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int8_t>(s);
     midl_e.write<int16_t>(sh);
     midl_e.write<int32_t>(l);
@@ -38,6 +39,7 @@ void Refs(const ::midlrt::Binding& midl_binding, int32_t& a, double& b, const Sa
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(a);
     ndrWriteFlat(midl_e, sample);
     ndrWritePointees(midl_e, sample);
@@ -54,6 +56,7 @@ int32_t Optional(const ::midlrt::Binding& midl_binding, const int32_t* value, co
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     if (midl_e.writeUniquePointer(value)) {
       midl_e.write<int32_t>((*value));
     }
@@ -78,6 +81,7 @@ void Strings(const ::midlrt::Binding& midl_binding, const std::string& narrow, c
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.writeString(narrow);
     midl_e.writeWString(wide);
   }
@@ -101,6 +105,7 @@ int32_t Arrays(const ::midlrt::Binding& midl_binding, int32_t count, const std::
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(count);
     {
       midl_e.writeConformance(values.size());
@@ -134,6 +139,7 @@ void Varying(const ::midlrt::Binding& midl_binding, int32_t max, int32_t& used, 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(max);
     midl_e.write<int32_t>(used);
     {
@@ -160,6 +166,7 @@ void Unions(const ::midlrt::Binding& midl_binding, int16_t kind, const Payload& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int16_t>(kind);
     ndrWriteFlat(midl_e, payload);
     ndrWritePointees(midl_e, payload);
@@ -176,6 +183,7 @@ int32_t Chain(const ::midlrt::Binding& midl_binding, const Envelope& head) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ndrWriteFlat(midl_e, head);
     ndrWritePointees(midl_e, head);
   }
@@ -192,6 +200,7 @@ void Ranged(const ::midlrt::Binding& midl_binding, int32_t n, uint8_t level) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(n);
     midl_e.write<uint8_t>(level);
   }
@@ -202,6 +211,7 @@ uint32_t Status(const ::midlrt::Binding& midl_binding, int32_t how, uint32_t& st
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(how);
   }
   uint32_t midl_result{};
@@ -218,6 +228,7 @@ uint32_t Faulty(const ::midlrt::Binding& midl_binding, int32_t how) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(how);
   }
   uint32_t midl_result{};
@@ -233,6 +244,7 @@ Color Flip(const ::midlrt::Binding& midl_binding, Color c) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.writeEnum16(c);
   }
   Color midl_result{};
@@ -250,6 +262,7 @@ int32_t Open(const ::midlrt::Binding& midl_binding, int32_t start, ::midlrt::rpc
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(start);
   }
   int32_t midl_result{};
@@ -264,6 +277,7 @@ int32_t Next(const ::midlrt::Binding& midl_binding, const ::midlrt::rpc::Context
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ::midlrt::rpc::writeContextHandle(midl_e, session);
   }
   int32_t midl_result{};
@@ -277,6 +291,7 @@ void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ::midlrt::rpc::writeContextHandle(midl_e, session);
   }
   ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Sessions_ifspec, 2, midl_request);

@@ -11,6 +11,7 @@ uint32_t Open(const ::midlrt::Binding& binding, const std::string& path, FS_MODE
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.writeString(path);
     midl_e.writeEnum16(mode);
   }
@@ -77,6 +78,7 @@ void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ::midlrt::rpc::writeContextHandle(midl_e, file);
   }
   ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(FileService_ifspec, 3, midl_request);
@@ -88,6 +90,7 @@ uint32_t Version(const ::midlrt::Binding& binding) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
   }
   uint32_t midl_result{};
   ::midlrt::rpc::Reply midl_reply = binding->invoke(FileService_ifspec, 4, midl_request);

@@ -12,6 +12,7 @@ double Total(const ::midlrt::Binding& midl_binding, int32_t n, std::span<const S
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(n);
     {
       midl_e.writeConformance(samples.size());
@@ -40,6 +41,7 @@ void Echo(const ::midlrt::Binding& midl_binding, int32_t n, std::span<const uint
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(n);
     {
       midl_e.writeConformance(data.size());
@@ -65,6 +67,7 @@ int32_t CountKinds(const ::midlrt::Binding& midl_binding, int32_t n, std::span<c
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(n);
     {
       midl_e.writeConformance(items.size());
@@ -88,6 +91,7 @@ void Untouched(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<int
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(n);
     {
       midl_e.writeConformance(both.size());

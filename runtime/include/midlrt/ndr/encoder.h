@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "midlrt/ndr/buffer.h"
 #include "midlrt/ndr/error.h"
@@ -42,6 +43,14 @@ class EncoderSink {
   ~EncoderSink() = default;
 };
 
+/// A bulk write left in the caller's memory (Encoder::gatherInto): `size` bytes at `data` stand in the NDR
+/// stream just before the byte at offset `at` of the stub data held in the buffer (counted from origin()).
+struct GatheredBytes {
+  std::size_t at;            ///< where they stand: before this byte of the buffer's stub data
+  const std::uint8_t* data;  ///< the caller's bytes
+  std::size_t size;          ///< how many
+};
+
 /// Writes NDR 2.0 (little-endian) at the end of a Buffer. Alignment is relative to `origin`, the offset in
 /// the buffer where the stub data starts (the RPC layer keeps its PDU header in front of it); padding bytes
 /// are zero. One Encoder per marshaled message: it owns the referent-id counter and the full-pointer table.
@@ -57,12 +66,18 @@ class Encoder {
   /// The buffer written to (for in-place writers such as writePipeInPlace).
   Buffer& buffer() noexcept { return *buf_; }
   /// Bytes of stub data written so far (the NDR stream index of the next byte).
-  std::size_t position() const noexcept { return buf_->size() - origin_ + discarded_; }
+  std::size_t position() const noexcept { return buf_->size() - origin_ + discarded_ + gatheredBytes_; }
   /// Where the stub data not yet discarded starts in the buffer.
   std::size_t origin() const noexcept { return origin_; }
 
   /// Streams the message to `sink` (see EncoderSink); null (the default): the buffer holds it all.
   void setSink(EncoderSink* sink) noexcept { sink_ = sink; }
+  /// Bulk writes of at least kGatherMin bytes (without padding holes) are not copied but recorded in `list`,
+  /// for a sender that gathers them from the caller's memory (rpc::Message::gatherLargeWrites): that memory
+  /// must stay valid and unchanged until the message is sent. Not with a sink. Null (the default): copied.
+  void gatherInto(std::vector<GatheredBytes>* list) noexcept { gather_ = list; }
+  /// Smaller bulk writes are copied: below this, a copy costs less than another piece to send.
+  static constexpr std::size_t kGatherMin = 16 * 1024;
   /// Offers what has been written to the sink, if there is one (writers of pipes call it after each chunk).
   void flush() {
     if (sink_ != nullptr) sink_->flush(*this);
@@ -121,6 +136,11 @@ class Encoder {
     const std::size_t n = startBulk<T>(count, alignment);
     if (n == 0) return;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(values);
+    if (gather_ != nullptr && sink_ == nullptr && n >= kGatherMin) {
+      gather_->push_back(GatheredBytes{buf_->size() - origin_, bytes, n});
+      gatheredBytes_ += n;
+      return;
+    }
     // A streamed message's sink may send large writes straight from the caller's memory.
     const std::size_t sent =
         sink_ != nullptr && n >= kWriteThroughMin ? sink_->writeThrough(*this, bytes, n) : 0;
@@ -302,6 +322,8 @@ class Encoder {
   static constexpr std::size_t kWriteThroughMin = 16 * 1024;  // smaller bulk writes are copied
   std::size_t discarded_ = 0;  // stub data bytes discardFront() and discardSent() dropped
   EncoderSink* sink_ = nullptr;
+  std::vector<GatheredBytes>* gather_ = nullptr;
+  std::size_t gatheredBytes_ = 0;  // stub data bytes recorded in gather_, not in the buffer
   std::uint32_t nextId_ = kFirstReferentId;
   unsigned depth_ = 0;
   unsigned maxDepth_ = kDefaultMaxDepth;

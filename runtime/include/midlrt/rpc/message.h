@@ -9,6 +9,7 @@
 
 #include "midlrt/ndr/buffer.h"
 #include "midlrt/ndr/decoder.h"
+#include "midlrt/ndr/encoder.h"
 
 namespace midlrt::rpc {
 
@@ -48,7 +49,7 @@ class Message {
   uint8_t* data() { return bytes_.data() + headroom_; }
   const uint8_t* data() const { return bytes_.data() + headroom_; }
   ///@}
-  /// Bytes of stub data (headroom excluded).
+  /// Bytes of stub data in the buffer (headroom excluded; gathered bytes are not in it).
   size_t size() const { return bytes_.size() - headroom_; }
   /// Sets the stub data's size to n bytes; grown bytes are not zero-filled.
   void resize(size_t n) { bytes_.resize(headroom_ + n); }
@@ -61,6 +62,15 @@ class Message {
   /// Grows by n bytes and returns where they start (for encoders that write in place).
   uint8_t* grow(size_t n) { return bytes_.append(n); }
 
+  /// Lets `encoder` leave its large bulk writes (arrays whose elements are their own wire form) in the
+  /// caller's memory: the request is then sent gathered from there, without a copy. For a synchronous call's
+  /// request only: the caller's arrays must stay valid and unchanged until the call has sent it.
+  void gatherLargeWrites(ndr::Encoder& encoder) { encoder.gatherInto(&gathered_); }
+  /// The bulk writes left in the caller's memory, in stub data order (see gatherLargeWrites).
+  const std::vector<ndr::GatheredBytes>& gathered() const { return gathered_; }
+  /// Copies the gathered bytes into place: afterwards data() holds all the stub data.
+  void flatten();
+
   /// Bytes kept free in front of data() for the PDU header.
   size_t headroom() const { return headroom_; }
   /// The whole storage, headroom included; the runtime writes the PDU header into its front.
@@ -69,6 +79,7 @@ class Message {
  private:
   size_t headroom_ = 0;
   ndr::Buffer bytes_;
+  std::vector<ndr::GatheredBytes> gathered_;
 };
 
 namespace detail {
