@@ -274,7 +274,9 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
   ssize_t n = 0;
   bool timedOut = false;
   int flags = 0;
-  if (deadline != kNever) {
+  // A deadline further than kLeaderRecheck needs no poll: the blocking read wakes that often anyway (the
+  // socket's receive timeout), and expire() below then sees it. One system call less per call.
+  if (deadline != kNever && deadline - Clock::now() <= kLeaderRecheck) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count() + 1;
     pollfd p{c->fd, POLLIN, 0};
     // Wake at least every kLeaderRecheck, as a blocking read does, so that a deadline registered after the
