@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   std::cout << command.out;
   std::cerr << command.err;
   if (!command.options) return command.exitStatus;
+  command.options->freeAtEnd = false;  // the process ends next: the operating system frees faster
   try {
     return midlc::driver::run(*command.options, std::cout, std::cerr);
   } catch (const std::bad_alloc&) {

@@ -11,6 +11,7 @@
 #include "frontend/parser.h"
 #include "sema/analyze.h"
 #include "sema/json_dump.h"
+#include "support/keep_until_exit.h"
 #include "support/spelling.h"
 
 namespace midlc::driver {
@@ -98,6 +99,10 @@ class Loader {
   }
 
   const std::vector<sema::ParsedFile>& files() const { return parsedFiles_; }
+  // Leaves the syntax trees to the end of the process (Options::freeAtEnd).
+  void keepUntilExit() {
+    for (auto& file : parsed_) midlc::keepUntilExit(std::move(file));
+  }
 
  private:
   static void collectImports(const std::vector<ast::Definition>& defs, std::vector<const ast::Import*>& out) {
@@ -216,8 +221,10 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
   // (as MIDL and widl write headers of any interface); --dump-model and the summary check it all.
   const bool headerOnly =
       options.header && !options.client && !options.server && !options.fuzz && !options.dumpModel;
-  return sema::analyze(loader.files(), acf ? &*acf : nullptr, diagnostics,
-                       headerOnly ? sema::Stubs::Optional : sema::Stubs::Required);
+  auto model = sema::analyze(loader.files(), acf ? &*acf : nullptr, diagnostics,
+                             headerOnly ? sema::Stubs::Optional : sema::Stubs::Required);
+  if (!options.freeAtEnd) loader.keepUntilExit();
+  return model;
 }
 
 namespace {
@@ -291,6 +298,7 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
   }
   if (!options.depfile.empty() && !writeDepfile(options, *model, diagnostics)) return 1;
   if (!options.dumpModel && !writes) out << sema::summarizeModel(*model);
+  if (!options.freeAtEnd) keepUntilExit(std::move(model));
   return 0;
 }
 
