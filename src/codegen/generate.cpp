@@ -7,6 +7,7 @@
 #include "codegen/interface_plan.h"
 #include "codegen/render.h"
 #include "codegen/view.h"
+#include "support/keep_until_exit.h"
 
 namespace midlc::codegen {
 
@@ -30,14 +31,30 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
   namespace fs = std::filesystem;
   const std::string base =
       options.baseName.empty() ? fs::path(model.mainFile().path).stem().string() : options.baseName;
-  WirePlanner wire;
-  const FilePlan plan = planFile(model, wire);
+  auto wirePlanner = std::make_unique<WirePlanner>();
+  WirePlanner& wire = *wirePlanner;
+  auto filePlan = std::make_unique<const FilePlan>(planFile(model, wire));
+  const FilePlan& plan = *filePlan;
   struct Output {
     bool wanted;
     const char* templateName;
     std::string file;
     Data view;
   };
+  // Without freeAtEnd, freeing what was built is left to the end of the process (a tenth of a large file's
+  // run went to destroying the plan).
+  struct KeepAtEnd {
+    bool keep;
+    std::unique_ptr<WirePlanner>& wire;
+    std::unique_ptr<const FilePlan>& plan;
+    std::vector<std::unique_ptr<Data>> views;
+    ~KeepAtEnd() {
+      if (!keep) return;
+      keepUntilExit(std::move(wire));
+      keepUntilExit(std::move(plan));
+      for (auto& v : views) keepUntilExit(std::move(v));
+    }
+  } keepAtEnd{!options.freeAtEnd, wirePlanner, filePlan, {}};
   // The file names chosen on the command line (MIDL's /h, /cstub, /sstub), or midlc's.
   auto name = [](const std::string& chosen, std::string fallback) {
     return chosen.empty() ? fallback : chosen;
@@ -64,6 +81,7 @@ bool generate(const sema::Model& model, const Options& options, OutputSink& sink
     output.view.set("idlFile", fs::path(model.mainFile().path).filename().string());
     output.view.set("header", header);
     auto text = templates.render(output.templateName, output.view);
+    if (keepAtEnd.keep) keepAtEnd.views.push_back(std::make_unique<Data>(std::move(output.view)));
     if (!text || !sink.write(output.file, *text, diagnostics)) return false;
   }
   return !diagnostics.hasErrors();

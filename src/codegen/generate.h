@@ -22,6 +22,8 @@ struct Options {
   std::string defaultImportDir;  // imports found here are midlc's own IDL: #include <midlrt/idl/x.h>
   // Chosen file names (MIDL's /h, /cstub, /sstub); empty: <base>.h, <base>_c.cpp, <base>_s.cpp.
   std::string headerName, clientName, serverName;
+  // false: the plan and the views are left to the end of the process, not freed (driver::Options::freeAtEnd).
+  bool freeAtEnd = true;
 };
 
 // Where generated files go: a folder, or memory.

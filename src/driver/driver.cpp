@@ -293,6 +293,7 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
     gen.templateDir = options.templateDir;
     gen.cppQuote = options.cppQuote;
     gen.defaultImportDir = ownImportDir(options);
+    gen.freeAtEnd = options.freeAtEnd;
     codegen::DirectorySink sink(options.outDir);
     if (!codegen::generate(*model, gen, sink, diagnostics)) return failed(diagnostics, err);
   }

@@ -9,8 +9,8 @@ namespace midlc {
 
 namespace detail {
 // Never destroyed: what it holds outlives every destructor that runs at exit.
-inline std::vector<std::shared_ptr<void>>& keptUntilExit() {
-  static auto* kept = new std::vector<std::shared_ptr<void>>;
+inline std::vector<std::shared_ptr<const void>>& keptUntilExit() {
+  static auto* kept = new std::vector<std::shared_ptr<const void>>;
   return *kept;
 }
 }  // namespace detail
@@ -19,7 +19,7 @@ inline std::vector<std::shared_ptr<void>>& keptUntilExit() {
 template <class T>
 void keepUntilExit(std::unique_ptr<T> object) {
   // The deleter never runs: the vector is never destroyed.
-  detail::keptUntilExit().push_back(std::shared_ptr<void>(std::move(object)));
+  detail::keptUntilExit().push_back(std::shared_ptr<const void>(std::move(object)));
 }
 
 }  // namespace midlc
