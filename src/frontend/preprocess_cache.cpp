@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,7 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kFormat = "midlc-pp 1";
+constexpr std::string_view kFormat = "midlc-pp 2";
+// An included file's stat data is trusted only if it changed this long before the entry was written.
+constexpr int64_t kTrustedAge = 1000000000;  // 1 s, in ns
 
 std::string hex(const std::array<uint8_t, 20>& h) {
   static const char* digits = "0123456789abcdef";
@@ -44,6 +47,21 @@ std::string stamp(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) return "-1";
   return std::to_string(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec) + ":" +
          std::to_string(st.st_size);
+}
+
+// What stat says of a file that changes when its content does: any write moves its change time (ctime),
+// which no program sets. "-" if it cannot be read.
+std::string fileSignature(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "-";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec);
+}
+
+// A file's change time as nanoseconds, from its signature.
+int64_t changeTimeOf(const std::string& signature) {
+  const size_t colon = signature.rfind(':');
+  return colon == std::string::npos ? INT64_MAX : std::strtoll(signature.c_str() + colon + 1, nullptr, 10);
 }
 
 // The program argv[0] names, as exec would find it through PATH.
@@ -119,8 +137,13 @@ std::string PreprocessCache::entryPath(const std::vector<std::string>& argv, std
 
 std::optional<CachedPreprocess> PreprocessCache::find(const std::vector<std::string>& argv,
                                                       std::string_view content) const {
-  std::ifstream in(entryPath(argv, content), std::ios::binary);
+  const std::string path = entryPath(argv, content);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
+  struct stat entryStat {};
+  if (::stat(path.c_str(), &entryStat) != 0) return std::nullopt;
+  // Entries are renamed into place, never written in it: their change time is when they were written.
+  const int64_t writtenAt = int64_t{entryStat.st_ctim.tv_sec} * 1000000000 + entryStat.st_ctim.tv_nsec;
   std::string line;
   if (!std::getline(in, line) || line != kFormat) return std::nullopt;
   // The include folders' times, then the included files' contents, as they were.
@@ -133,10 +156,13 @@ std::optional<CachedPreprocess> PreprocessCache::find(const std::vector<std::str
   }
   if (!(in >> word >> n) || word != "files" || in.get() != '\n') return std::nullopt;
   for (size_t i = 0; i < n; ++i) {
-    std::string was, file, now;
-    if (!(in >> was) || in.get() != ' ' || !std::getline(in, file) || !readFile(file, now) ||
-        contentHash(now) != was)
-      return std::nullopt;
+    std::string was, signature, file, now;
+    if (!(in >> was >> signature) || in.get() != ' ' || !std::getline(in, file)) return std::nullopt;
+    // A file whose signature is the one recorded has the content hashed then (as git's index trusts stat
+    // data), if it changed well before the entry was written: a write in the same clock tick as the hash
+    // (file times are coarse, a few ms) would leave the signature as it was. Any other is hashed again.
+    if (signature == fileSignature(file) && changeTimeOf(signature) < writtenAt - kTrustedAge) continue;
+    if (!readFile(file, now) || contentHash(now) != was) return std::nullopt;
   }
   CachedPreprocess entry;
   if (!readBlob(in, "err", entry.text.err) || in.get() != '\n' || !readBlob(in, "out", entry.text.out))
@@ -167,8 +193,10 @@ bool PreprocessCache::store(const std::vector<std::string>& argv, std::string_vi
   entry << "files " << files.size() << '\n';
   for (const auto& file : files) {
     std::string now;
+    // The signature before the read: a write during the read then fails the check above.
+    const std::string signature = fileSignature(file);
     if (file.find('\n') != std::string::npos || !readFile(file, now)) return true;
-    entry << contentHash(now) << ' ' << file << '\n';
+    entry << contentHash(now) << ' ' << signature << ' ' << file << '\n';
   }
   entry << "err " << text.err.size() << '\n' << text.err << '\n';
   entry << "out " << text.out.size() << '\n' << text.out;
