@@ -26,7 +26,8 @@ struct CachedPreprocess {
 
 // One file's entry is keyed by the preprocessor's command line (options, include folders), the working
 // folder, the preprocessor program's size and modification time, and the file's content. It is valid while
-// every file the output names in its line markers has the content it had (compared by SHA-1), and every
+// every file the output names in its line markers has the content it had (compared by SHA-1, or by stat data
+// for a file that changed well before the entry was written), and every
 // include folder the modification time it had (a header created in a folder searched before the one it was
 // found in changes the folder's time). Entries are written to a temporary name and renamed, so that builds
 // sharing the folder in parallel read whole entries or none; an unreadable or damaged entry is a miss.
@@ -36,8 +37,9 @@ class PreprocessCache {
 
   // The entry cached for `argv` (the preprocessor's command line, the file last) over `content`, or none.
   std::optional<CachedPreprocess> find(const std::vector<std::string>& argv, std::string_view content) const;
-  // Records a successful run, with the file's serialized AST if given (checked by SHA-1 when read, and used
-  // by this midlc executable only). False if the folder cannot be written (the caller carries on without it).
+  // Records a successful run, with the file's serialized AST if given (checked by a checksum when read, and
+  // used by this midlc executable only). False if the folder cannot be written (the caller carries on without
+  // it).
   bool store(const std::vector<std::string>& argv, std::string_view content, const PreprocessedText& text,
              std::string_view ast = {}) const;
 
