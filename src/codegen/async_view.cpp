@@ -21,18 +21,18 @@ Data callObjectView(const ObjectInterfacePlan& itf) {
   DataList methods;
   for (const auto& m : itf.chain) {
     if (!m.hasCallObject) continue;
-    Data d = clientCallView(m.plan);
+    Data d = clientCallView(m.plan());
     put(d, "declared", m.owner == itf.name);  // a base's are declared by the base's AsyncIBase
-    put(d, "beginParams", joinParams(m.plan.beginParams()));
-    put(d, "finishParams", joinParams(m.plan.finishParams()));
+    put(d, "beginParams", joinParams(m.plan().beginParams()));
+    put(d, "finishParams", joinParams(m.plan().finishParams()));
     // Finish_ checks the reply against [in] parameters that only Begin_ was given: it keeps copies.
     DataList kept;
-    for (size_t i : m.plan.replyCheckInputs) {
-      const ParamPlan& p = m.plan.params[i];
+    for (size_t i : m.plan().replyCheckInputs) {
+      const ParamPlan& p = m.plan().params[i];
       Data k;
       put(k, "type", p.type);
       put(k, "name", p.name);
-      put(k, "member", "midl_" + m.plan.name + "_" + p.name);
+      put(k, "member", "midl_" + m.plan().name + "_" + p.name);
       kept.add(std::move(k));
     }
     put(d, "keptInputs", kept.take());

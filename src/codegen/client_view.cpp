@@ -40,12 +40,12 @@ Data proxy(const ObjectInterfacePlan& itf) {
   DataList methods;
   for (const auto& m : itf.chain) {
     // A [call_as] pair's proxy method has the [local] method's signature; the wire is the remote form's.
-    const OperationPlan& signature = m.kind == Kind::CallAs ? m.local : m.plan;
+    const OperationPlan& signature = m.kind == Kind::CallAs ? m.local() : m.plan();
     // A remote method whose owner has no stubs of its own is marshaled in place; every other goes to a
     // function given the proxy as This: the owner's generated <Owner>_<Method>_Proxy, or for a [call_as]
     // pair the application's.
     const bool inPlace = m.kind == Kind::Remote && !m.ownerHasStubs;
-    Data d = inPlace ? clientCallView(m.plan) : Data();
+    Data d = inPlace ? clientCallView(m.plan()) : Data();
     put(d, "name", signature.name);
     put(d, "returnType", signature.returnType);
     put(d, "params", joinParams(signature.clientParams()));
@@ -79,10 +79,10 @@ void putProxyFunctions(Data& object, const ObjectInterfacePlan& itf, bool declar
     if (m.owner != itf.name || m.kind == Kind::LocalOnly) continue;
     // A [call_as] pair's remote form has its function here; the header declares it with the pair.
     if (declarations && m.kind == Kind::CallAs) continue;
-    Data d = declarations ? Data() : clientCallView(m.plan);
-    put(d, "function", proxyFunctionName(m.owner, m.plan.name));
-    put(d, "returnType", m.plan.returnType);
-    put(d, "params", joinParams(callAsHelperParams(itf.name, m.plan)));
+    Data d = declarations ? Data() : clientCallView(m.plan());
+    put(d, "function", proxyFunctionName(m.owner, m.plan().name));
+    put(d, "returnType", m.plan().returnType);
+    put(d, "params", joinParams(callAsHelperParams(itf.name, m.plan())));
     put(d, "returnsHresult", m.kind == Kind::CallAs ? m.remoteReturnsHresult : m.returnsHresult);
     put(d, "invoker", "midl_proxy.");
     functions.add(std::move(d));

@@ -90,8 +90,8 @@ void putRpcClientCall(Data& d, const RpcInterfacePlan& itf, const OperationPlan&
 std::string whyNotFuzzed(const ObjectInterfacePlan& itf) {
   for (const auto& m : itf.chain)
     if (m.kind == ObjectInterfacePlan::ChainMethod::Kind::CallAs)
-      return "its [call_as] method " + m.local.name + " needs the application's " +
-             callAsProxyName(m.owner, m.local.name) + " and " + callAsStubName(m.owner, m.local.name);
+      return "its [call_as] method " + m.local().name + " needs the application's " +
+             callAsProxyName(m.owner, m.local().name) + " and " + callAsStubName(m.owner, m.local().name);
   return {};
 }
 
@@ -105,7 +105,7 @@ Data objectInterface(const ObjectInterfacePlan& itf, unsigned index, unsigned& n
   put(o, "objectIndex", std::to_string(index));
   DataList methods, cases;
   for (const auto& m : itf.chain) {
-    const OperationPlan& signature = m.kind == ChainKind::CallAs ? m.local : m.plan;
+    const OperationPlan& signature = m.kind == ChainKind::CallAs ? m.local() : m.plan();
     Data d;
     put(d, "name", signature.name);
     put(d, "returnType", signature.returnType);
@@ -118,13 +118,13 @@ Data objectInterface(const ObjectInterfacePlan& itf, unsigned index, unsigned& n
     if (m.kind != ChainKind::Remote || m.owner != itf.name) continue;
     Data c;
     put(c, "interface", itf.name);
-    put(c, "name", m.plan.name);
-    put(c, "opnum", std::to_string(m.plan.opnum));
+    put(c, "name", m.plan().name);
+    put(c, "opnum", std::to_string(m.plan().opnum));
     put(c, "objectIndex", std::to_string(index));
-    put(c, "hasResult", m.plan.returnType != "void");
+    put(c, "hasResult", m.plan().returnType != "void");
     put(c, "serverCase", std::to_string(nextCase++));
     put(c, "clientCase", std::to_string(nextCase++));
-    putClientCall(c, m.plan, {});
+    putClientCall(c, m.plan(), {});
     cases.add(std::move(c));
   }
   put(o, "methods", methods.take());

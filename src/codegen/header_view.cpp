@@ -671,15 +671,15 @@ class HeaderView {
     DataList callAs;
     for (const auto* m : itf.ownCallAs()) {
       Data d;
-      put(d, "local", m->local.name);
-      put(d, "remote", m->plan.name);
-      put(d, "localProxy", callAsProxyName(itf.name, m->local.name));
-      put(d, "localReturnType", m->local.returnType);
-      put(d, "localParams", joinParams(callAsHelperParams(itf.name, m->local)));
-      put(d, "localStub", callAsStubName(itf.name, m->local.name));
-      put(d, "remoteProxy", remoteProxyName(itf.name, m->plan.name));
-      put(d, "remoteReturnType", m->plan.returnType);
-      put(d, "remoteParams", joinParams(callAsHelperParams(itf.name, m->plan)));
+      put(d, "local", m->local().name);
+      put(d, "remote", m->plan().name);
+      put(d, "localProxy", callAsProxyName(itf.name, m->local().name));
+      put(d, "localReturnType", m->local().returnType);
+      put(d, "localParams", joinParams(callAsHelperParams(itf.name, m->local())));
+      put(d, "localStub", callAsStubName(itf.name, m->local().name));
+      put(d, "remoteProxy", remoteProxyName(itf.name, m->plan().name));
+      put(d, "remoteReturnType", m->plan().returnType);
+      put(d, "remoteParams", joinParams(callAsHelperParams(itf.name, m->plan())));
       callAs.add(std::move(d));
     }
     putProxyFunctions(o, itf, /*declarations=*/true);

@@ -2,6 +2,8 @@
 #include "codegen/interface_plan.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 
 #include "codegen/names.h"
 #include "sema/remoting.h"
@@ -39,7 +41,25 @@ RpcInterfacePlan rpcInterface(const sema::InterfaceDecl& itf, WirePlanner& wire)
   return plan;
 }
 
-ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner& wire) {
+// The plans of object interfaces' methods, each made once: every interface's chain holds its bases'
+// methods, which plan the same whichever interface holds them (an operation plans within its own
+// interface).
+class MethodPlans {
+ public:
+  explicit MethodPlans(WirePlanner& wire) : wire_(wire) {}
+  std::shared_ptr<const OperationPlan> get(const sema::InterfaceDecl& owner, const sema::Operation& op,
+                                           bool marshal) {
+    std::shared_ptr<const OperationPlan>& plan = plans_[{&op, marshal}];
+    if (!plan) plan = std::make_shared<const OperationPlan>(OperationPlanner(wire_, owner, marshal).plan(op));
+    return plan;
+  }
+
+ private:
+  WirePlanner& wire_;
+  std::map<std::pair<const sema::Operation*, bool>, std::shared_ptr<const OperationPlan>> plans_;
+};
+
+ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner& wire, MethodPlans& methods) {
   ObjectInterfacePlan plan;
   plan.decl = &itf;
   plan.name = cppName(itf.name);
@@ -79,8 +99,6 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
   for (const sema::InterfaceDecl* i : chain) {
     if (i != &itf) plan.bases.push_back(cppName(i->name));
     const bool ownerHasStubs = i == &itf || hasOwnStubs(*i);
-    OperationPlanner planner(wire, *i);
-    OperationPlanner localSignatures(wire, *i, /*marshal=*/false);
     for (const auto& op : i->operations) {
       if (op.localForm) continue;  // travels in its [local] method's slot
       plan.opCount = std::max(plan.opCount, op.opnum + 1);
@@ -91,14 +109,14 @@ ObjectInterfacePlan objectInterface(const sema::InterfaceDecl& itf, WirePlanner&
       m.servedHere = servedHere;
       if (op.isLocal && op.remoteForm) {
         m.kind = ObjectInterfacePlan::ChainMethod::Kind::CallAs;
-        m.plan = planner.plan(*op.remoteForm);
-        m.local = localSignatures.plan(op);
+        m.remote = methods.get(*i, *op.remoteForm, true);
+        m.signature = methods.get(*i, op, false);
         m.remoteReturnsHresult = sema::returnsHresult(*op.remoteForm);
       } else if (op.isLocal) {
         m.kind = ObjectInterfacePlan::ChainMethod::Kind::LocalOnly;
-        m.plan = localSignatures.plan(op);
+        m.remote = methods.get(*i, op, false);
       } else {
-        m.plan = planner.plan(op);
+        m.remote = methods.get(*i, op, true);
         // An asynchronous interface's bases are asynchronous too (sema): its call object has them all.
         m.hasCallObject = plan.isAsync && op.isAsync && (i == &itf || isAsync(*i));
       }
@@ -138,6 +156,7 @@ bool hasOwnStubs(const sema::InterfaceDecl& itf) {
 
 FilePlan planFile(const sema::Model& model, WirePlanner& wire) {
   FilePlan plan;
+  MethodPlans methods(wire);
   for (const sema::InterfaceDecl* itf : model.interfaces()) {
     if (itf->isForward || isRuntimeInterface(itf->name)) continue;
     if (!itf->isObject && itf->uuid &&
@@ -145,7 +164,7 @@ FilePlan planFile(const sema::Model& model, WirePlanner& wire) {
                     [](const sema::Operation& op) { return op.isPickled(); }))
       plan.pickledInterfaces.push_back(pickledInterface(*itf, wire));
     if (itf->isObject) {
-      plan.objects.push_back(objectInterface(*itf, wire));
+      plan.objects.push_back(objectInterface(*itf, wire, methods));
     } else if (!itf->isLocal && itf->uuid && !itf->noStubs.empty()) {
       plan.rpcWithoutStubs.push_back({cppName(itf->name), itf->noStubs});
     } else if (!itf->isLocal && itf->uuid) {

@@ -6,6 +6,7 @@
 // ICancelMethodCalls) get no code: headers name the runtime's classes instead.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,9 +62,15 @@ struct ObjectInterfacePlan {
   struct ChainMethod {
     enum class Kind { Remote, CallAs, LocalOnly };
     Kind kind = Kind::Remote;
-    OperationPlan plan;   // what travels (the remote form for CallAs; the signature only for LocalOnly)
-    OperationPlan local;  // CallAs: the [local] method's signature, which the proxy overrides
-    std::string owner;    // the interface that declares the method
+    // Planned once per method and shared by every interface whose chain holds it (a base's methods are in
+    // each derived interface's chain).
+    std::shared_ptr<const OperationPlan> remote;  // what travels (the remote form for CallAs; the
+                                                  // signature only for LocalOnly)
+    std::shared_ptr<const OperationPlan>
+        signature;  // CallAs: the [local] method's, which the proxy overrides
+    const OperationPlan& plan() const { return *remote; }
+    const OperationPlan& local() const { return *signature; }
+    std::string owner;                  // the interface that declares the method
     bool returnsHresult = false;        // of the method the proxy overrides
     bool remoteReturnsHresult = false;  // CallAs: of the remote form
     bool hasCallObject = false;         // one of this interface's own [async] methods: Begin_/Finish_
@@ -109,7 +116,7 @@ struct FilePlan {
   std::vector<RpcInterfacePlan> rpcInterfaces;  // the main file's, in order
   std::vector<RpcInterfaceWithoutStubs> rpcWithoutStubs;
   std::vector<PickledInterfacePlan> pickledInterfaces;  // the main file's with serialization procedures
-  std::vector<ObjectInterfacePlan> objects;  // the main file's, in order
+  std::vector<ObjectInterfacePlan> objects;             // the main file's, in order
   const ObjectInterfacePlan* object(const sema::InterfaceDecl* decl) const {
     for (const auto& o : objects)
       if (o.decl == decl) return &o;

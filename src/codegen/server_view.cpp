@@ -14,17 +14,17 @@ Data dispatchCase(const OperationPlan& op) {
 }
 
 Data stubCase(const ObjectInterfacePlan& itf, const ObjectInterfacePlan::ChainMethod& m) {
-  Data d = serverCallView(m.plan);
+  Data d = serverCallView(m.plan());
   if (m.kind == ObjectInterfacePlan::ChainMethod::Kind::CallAs) {
     // The remote form, made local by the application's <Owner>_<Local>_Stub.
-    put(d, "callee", callAsStubName(m.owner, m.local.name));
+    put(d, "callee", callAsStubName(m.owner, m.local().name));
     std::string arguments = "midl_object";
-    for (const auto& a : m.plan.arguments()) arguments += ", " + a;
+    for (const auto& a : m.plan().arguments()) arguments += ", " + a;
     put(d, "arguments", arguments);
   } else {
-    put(d, "callee", "midl_object->" + m.plan.name);
+    put(d, "callee", "midl_object->" + m.plan().name);
   }
-  if (m.hasCallObject) put(d, "callObject", callObjectDispatchView(itf, m.plan));
+  if (m.hasCallObject) put(d, "callObject", callObjectDispatchView(itf, m.plan()));
   return d;
 }
 
