@@ -119,9 +119,11 @@ std::optional<std::string> Templates::expand(const std::string& name, int depth)
   if (!text) return std::nullopt;
   // Each template and partial stands on its own: its sections close within it. The embedded ones are checked
   // by the tests (parsing each twice costs a small file's run a tenth of its time).
-  if (kainjow::mustache::mustache check{overridden ? *text : std::string()}; !check.is_valid()) {
-    error(name, "template error: " + check.error_message());
-    return std::nullopt;
+  if (overridden) {
+    if (kainjow::mustache::mustache check{*text}; !check.is_valid()) {
+      error(name, "template error: " + check.error_message());
+      return std::nullopt;
+    }
   }
   std::string out;
   size_t pos = 0;

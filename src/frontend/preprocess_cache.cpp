@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "support/sha1.h"
@@ -28,14 +30,18 @@ constexpr std::string_view kFormat = "midlc-pp 2";
 // An included file's stat data is trusted only if it changed this long before the entry was written.
 constexpr int64_t kTrustedAge = 1000000000;  // 1 s, in ns
 
-std::string hex(const std::array<uint8_t, 20>& h) {
+std::string hex(std::span<const uint8_t> bytes) {
   static const char* digits = "0123456789abcdef";
   std::string s;
-  for (uint8_t b : h) {
+  for (uint8_t b : bytes) {
     s += digits[b >> 4];
     s += digits[b & 15];
   }
   return s;
+}
+
+int64_t nanoseconds(const timespec& t) {
+  return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
 }
 
 std::string contentHash(std::string_view text) {
@@ -46,8 +52,7 @@ std::string contentHash(std::string_view text) {
 std::string stamp(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return "-1";
-  return std::to_string(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec) + ":" +
-         std::to_string(st.st_size);
+  return std::to_string(nanoseconds(st.st_mtim)) + ":" + std::to_string(st.st_size);
 }
 
 // A checksum of a kept syntax tree, against damage only (entries are renamed into place, so never seen half
@@ -66,25 +71,24 @@ std::string treeChecksum(std::string_view bytes) {
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53u;
   h ^= h >> 33;
-  static const char* digits = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int k = 15; k >= 0; --k, h >>= 4) out[static_cast<size_t>(k)] = digits[h & 15];
-  return out;
+  std::array<uint8_t, 8> bytesOfH{};
+  for (int k = 7; k >= 0; --k, h >>= 8) bytesOfH[static_cast<size_t>(k)] = static_cast<uint8_t>(h);
+  return hex(bytesOfH);
 }
 
 // What stat says of a file that changes when its content does: any write moves its change time (ctime),
-// which no program sets. "-" if it cannot be read.
-std::string fileSignature(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "-";
-  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
-         std::to_string(int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec);
-}
+// which no program sets. Its text is "-" if the file cannot be read.
+struct FileSignature {
+  std::string text;
+  int64_t changedAt = INT64_MAX;  // ns
+};
 
-// A file's change time as nanoseconds, from its signature.
-int64_t changeTimeOf(const std::string& signature) {
-  const size_t colon = signature.rfind(':');
-  return colon == std::string::npos ? INT64_MAX : std::strtoll(signature.c_str() + colon + 1, nullptr, 10);
+FileSignature fileSignature(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {"-"};
+  const int64_t changedAt = nanoseconds(st.st_ctim);
+  return {std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(changedAt),
+          changedAt};
 }
 
 // The program argv[0] names, as exec would find it through PATH.
@@ -166,7 +170,7 @@ std::optional<CachedPreprocess> PreprocessCache::find(const std::vector<std::str
   struct stat entryStat {};
   if (::stat(path.c_str(), &entryStat) != 0) return std::nullopt;
   // Entries are renamed into place, never written in it: their change time is when they were written.
-  const int64_t writtenAt = int64_t{entryStat.st_ctim.tv_sec} * 1000000000 + entryStat.st_ctim.tv_nsec;
+  const int64_t writtenAt = nanoseconds(entryStat.st_ctim);
   std::string line;
   if (!std::getline(in, line) || line != kFormat) return std::nullopt;
   // The include folders' times, then the included files' contents, as they were.
@@ -184,7 +188,9 @@ std::optional<CachedPreprocess> PreprocessCache::find(const std::vector<std::str
     // A file whose signature is the one recorded has the content hashed then (as git's index trusts stat
     // data), if it changed well before the entry was written: a write in the same clock tick as the hash
     // (file times are coarse, a few ms) would leave the signature as it was. Any other is hashed again.
-    if (signature == fileSignature(file) && changeTimeOf(signature) < writtenAt - kTrustedAge) continue;
+    if (const FileSignature current = fileSignature(file);
+        signature == current.text && current.changedAt < writtenAt - kTrustedAge)
+      continue;
     if (!readFile(file, now) || contentHash(now) != was) return std::nullopt;
   }
   CachedPreprocess entry;
@@ -217,7 +223,7 @@ bool PreprocessCache::store(const std::vector<std::string>& argv, std::string_vi
   for (const auto& file : files) {
     std::string now;
     // The signature before the read: a write during the read then fails the check above.
-    const std::string signature = fileSignature(file);
+    const std::string signature = fileSignature(file).text;
     if (file.find('\n') != std::string::npos || !readFile(file, now)) return true;
     entry << contentHash(now) << ' ' << signature << ' ' << file << '\n';
   }
