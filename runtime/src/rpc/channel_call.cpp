@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -60,21 +61,6 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
 }
 
 namespace {
-// The stub data of a request in order: the message's buffer, cut where bulk writes were left in the
-// caller's memory (Message::gatherLargeWrites) and those writes.
-std::vector<iovec> stubPieces(Message& req) {
-  std::vector<iovec> pieces;
-  pieces.reserve(2 * req.gathered().size() + 1);
-  size_t from = 0;
-  for (const auto& g : req.gathered()) {
-    if (g.at != from) pieces.push_back(iovec{req.data() + from, g.at - from});
-    pieces.push_back(iovec{const_cast<uint8_t*>(g.data), g.size});
-    from = g.at;
-  }
-  if (req.size() != from) pieces.push_back(iovec{req.data() + from, req.size() - from});
-  return pieces;
-}
-
 // Lays out a request's PDUs (fragmented to the connection's max_xmit_frag) and hands them to `out` as one
 // iovec array: the header written in place in the message's headroom when one fragment holds it all and its
 // stub data starts in the buffer.
@@ -97,7 +83,12 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
     iovec iov{h, hs + n};
     return out(&iov, 1);
   }
-  const std::vector<iovec> pieces = stubPieces(req);
+  // Without gathered writes the stub data is the buffer, one piece.
+  const iovec whole{req.data(), req.size()};
+  std::vector<iovec> cut;
+  if (!req.gathered().empty()) stubPieces(req, cut);
+  const std::span<const iovec> pieces =
+      cut.empty() ? std::span<const iovec>(&whole, 1) : std::span<const iovec>(cut);
   size_t piece = 0, inPiece = 0;  // where the next fragment's stub data starts
   size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
   std::vector<uint8_t> headers(frags * hs);

@@ -309,6 +309,21 @@ void slicePieces(std::span<const iovec> pieces, size_t offset, size_t length, st
   }
 }
 
+size_t stubPieces(const Message& m, std::vector<iovec>& pieces) {
+  pieces.clear();
+  pieces.reserve(2 * m.gathered().size() + 1);
+  size_t from = 0, n = m.size();
+  auto* data = const_cast<uint8_t*>(m.data());
+  for (const auto& g : m.gathered()) {
+    if (g.at != from) pieces.push_back(iovec{data + from, g.at - from});
+    pieces.push_back(iovec{const_cast<uint8_t*>(g.data), g.size});
+    from = g.at;
+    n += g.size;
+  }
+  if (m.size() != from) pieces.push_back(iovec{data + from, m.size() - from});
+  return n;
+}
+
 OutQueue::Result OutQueue::writeOrCopy(int fd, const iovec* iov, size_t count) {
   size_t written = 0;
   if (empty()) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "midlrt/rpc/binding.h"
+#include "midlrt/rpc/message.h"
 #include "midlrt/rpc/server.h"
 
 namespace midlrt::rpc::detail {
@@ -45,6 +46,9 @@ size_t segmentFittedFragment(int fd, size_t frag);
 // Appends to `iov` the pieces that hold bytes [offset, offset + length) of the concatenation of `pieces`
 // (a streamed message's body: the encoder's bytes, then a bulk write's, EncoderSink::writeThrough).
 void slicePieces(std::span<const iovec> pieces, size_t offset, size_t length, std::vector<iovec>& iov);
+// Sets `pieces` to a message's stub data in order: its buffer, cut where bulk writes were left in the
+// writer's memory (Message::gatherLargeWrites), and those writes; returns the stub data's length.
+size_t stubPieces(const Message& m, std::vector<iovec>& pieces);
 
 // Outgoing bytes: small PDUs are copied into one arena (consecutive ones form a single iovec), large
 // bodies are referenced in place and kept alive by `keep`. flush() writes everything queued with as few

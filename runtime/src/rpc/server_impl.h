@@ -121,6 +121,9 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   // server_send.cpp: a call's response or fault, written at once or after the I/O thread's read batch.
   void sendResponse(ServerCall& call);
+  // sendResponse's path for a response whose large bulk writes were left in the stub's memory
+  // (Message::gatherLargeWrites): written at once, or copied.
+  void sendGatheredResponseLocked(ServerCall& call, size_t maxBody);
   // Queues the rest of a call's response, the `n` bytes at `body` that `keep` owns, as fragments of at most
   // `maxBody` bytes, the last with PFC_LAST_FRAG; the first with PFC_FIRST_FRAG when `first` (no part of
   // the response was streamed before).
@@ -156,6 +159,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   void afterWriteLocked(OutQueue::Result r, size_t before);
   std::vector<uint8_t> partHeaders_;  // sendResponsePart's, under mu
   std::vector<iovec> partIov_;
+  std::vector<iovec> gatheredPieces_;  // sendGatheredResponseLocked's, under mu
   bool pausedLocked() const { return readPaused || streamPaused; }
   // Sets the epoll events from readPaused, streamPaused and pollOut.
   void updateEventsLocked();

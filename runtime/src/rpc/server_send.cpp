@@ -113,6 +113,10 @@ void ServerConn::sendResponse(ServerCall& call) {
   if (it != active.end() && it->second.get() == &call) active.erase(it);
   if (closed || call.orphaned_.load()) return;
   size_t maxBody = maxResponseBody(call, xmitFrag);
+  if (!call.response_.gathered().empty()) {
+    sendGatheredResponseLocked(call, maxBody);
+    return;
+  }
   uint8_t* body = st.data() + headroom;
   if (protectionOf(call) == nullptr && !call.responseStarted_ && n <= maxBody &&
       headroom >= pdu::kResponseHeaderSize) {
@@ -132,6 +136,45 @@ void ServerConn::sendResponse(ServerCall& call) {
     appendLastFragmentsLocked(call, body, n, maxBody, !call.responseStarted_, call.shared_from_this());
   }
   flushMaybeLocked();
+}
+
+void ServerConn::sendGatheredResponseLocked(ServerCall& call, size_t maxBody) {
+  const size_t n = stubPieces(call.response_, gatheredPieces_);
+  pdu::Response r;
+  r.contextId = call.contextId_;
+  ConnectionSecurity* security = protectionOf(call);
+  const size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
+  partHeaders_.resize(frags * pdu::kResponseHeaderSize);
+  partIov_.clear();
+  sealed_.clear();
+  for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
+    const size_t len = std::min(maxBody, n - off);
+    uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
+    uint8_t flags = 0;
+    if (!call.responseStarted_ && i == 0) flags |= pdu::kFirstFrag;
+    if (i + 1 == frags) flags |= pdu::kLastFrag;
+    r.allocHint = call.responseStarted_ ? 0 : static_cast<uint32_t>(n - off);
+    pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
+    if (security != nullptr) {
+      sliceIov_.clear();
+      slicePieces(gatheredPieces_, off, len, sliceIov_);
+      if (!protectFragmentLocked(*security, h, sliceIov_, sealed_)) return;
+      continue;
+    }
+    partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
+    slicePieces(gatheredPieces_, off, len, partIov_);
+  }
+  if (security != nullptr) {
+    out.appendCopy(sealed_.data(), sealed_.size());
+    releaseIfLarge(sealed_);
+    flushMaybeLocked();
+    return;
+  }
+  // The gathered bytes are the stub's, valid only until complete() returns: what the socket does not take
+  // now (or everything, behind queued responses) is copied.
+  const size_t before = out.pendingBytes();
+  afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + n + partHeaders_.size());
+  gatheredPieces_.clear();
 }
 
 size_t ServerConn::streamedResponseBody(const ServerCall& call) {

@@ -36,6 +36,7 @@ public:
         midl_manager->Bulk(n, holey, packed, back);
         ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), back.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         {
           midl_e.writeConformance(back.size());
           static_assert(sizeof(Holey) == 16, "Holey has the NDR layout of its members");
@@ -44,6 +45,7 @@ public:
             midl_e.writeBulk(back.data(), back.size(), midl_holes, 8);
           }
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {
@@ -58,7 +60,9 @@ public:
         }
         midl_manager->Structs(fixed, conformant, varying);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ndrWriteFlat(midl_e, conformant);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 2: {
@@ -71,8 +75,10 @@ public:
         }
         midl_manager->Owned(owner, text);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ndrWriteFlat(midl_e, text);
         ndrWritePointees(midl_e, text);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 3: {
@@ -131,9 +137,11 @@ public:
         }
         midl_manager->Matrix(m, t);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         for (const auto& midl_t_el : t) {
           midl_e.writeBulk(midl_t_el.data(), midl_t_el.size());
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       default:

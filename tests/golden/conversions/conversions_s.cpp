@@ -35,6 +35,7 @@ public:
         }
         const LocalTime midl_result = midl_manager->Convert(p, h, r, c);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.writeUserMarker();
         {
           const Blob midl_h_wire = Handle_UserMarshal(h);
@@ -46,6 +47,7 @@ public:
           const NetTime midl_result_wire = NetTime_from_local(midl_result);
           midl_e.write<int32_t>(midl_result_wire);
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {

@@ -35,7 +35,9 @@ public:
         ::midlrt::ndr::Decoder::checkCorrelation("count", static_cast<uint64_t>(count), drawings.size());
         const int32_t midl_result = midl_manager->Draw(count, drawings);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {
@@ -56,11 +58,13 @@ public:
         midl_manager->Transform(n, points, m);
         ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), points.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         {
           midl_e.writeConformance(points.size());
           static_assert(sizeof(Point) == 8, "Point has the NDR layout of its members");
           midl_e.writeBulk(points.data(), points.size(), 4);
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 2: {
@@ -73,6 +77,7 @@ public:
         }
         midl_manager->Lookup(key, value, tree);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ndrWriteFlat(midl_e, value);
         ndrWritePointees(midl_e, value);
         midl_e.writeUniquePointer(tree.get());
@@ -80,6 +85,7 @@ public:
           ndrWriteFlat(midl_e, (*tree));
           ndrWritePointees(midl_e, (*tree));
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 3: {

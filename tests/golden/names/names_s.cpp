@@ -37,9 +37,11 @@ public:
         ::midlrt::ndr::Decoder::checkCorrelation("d", static_cast<uint64_t>(d), delete_.size());
         const int32_t midl_result = midl_manager->Locals(d, e, call, state, binding, result, midl_result_, delete_);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(result);
         midl_e.write<int32_t>(midl_result_);
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {
@@ -57,8 +59,10 @@ public:
         }
         midl_manager->Keywords(this_, class_, new_, midl_x_, midl_frame_);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ndrWriteFlat(midl_e, midl_x_);
         ndrWritePointees(midl_e, midl_x_);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 2: {
@@ -148,8 +152,10 @@ public:
         ::midlrt::ndr::Decoder::checkCorrelation("Members", static_cast<uint64_t>(Members_), n.size());
         midl_manager->Scoped(Scope_, Clash_, Members_, n);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ndrWriteFlat(midl_e, Clash_);
         ndrWritePointees(midl_e, Clash_);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       default:

@@ -50,7 +50,9 @@ public:
         }
         const int32_t midl_result = midl_manager->Values(midl_call, s, sh, l, hy, uc, us, ul, uh, f, d, b, by, c, w, color, wide);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {
@@ -66,10 +68,12 @@ public:
         }
         midl_manager->Refs(a, b, sample, envelope);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(a);
         midl_e.write<double>(b);
         ndrWriteFlat(midl_e, envelope);
         ndrWritePointees(midl_e, envelope);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 2: {
@@ -101,7 +105,9 @@ public:
         }
         const int32_t midl_result = midl_manager->Optional(value.get(), shared.get(), maybe.get());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 3: {
@@ -116,6 +122,7 @@ public:
         }
         midl_manager->Strings(narrow, wide, copy, wideCopy);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.writeUniquePointer(copy.get());
         if (copy) {
           midl_e.writeString((*copy));
@@ -124,6 +131,7 @@ public:
         if (wideCopy) {
           midl_e.writeWString((*wideCopy));
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 4: {
@@ -151,6 +159,7 @@ public:
         ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), scaled.size());
         ::midlrt::ndr::Encoder::checkSize("count", static_cast<uint64_t>(count), bytes.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         {
           midl_e.writeConformance(scaled.size());
           midl_e.writeBulk(scaled.data(), scaled.size());
@@ -160,6 +169,7 @@ public:
           midl_e.writeBulk(bytes.data(), bytes.size());
         }
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 5: {
@@ -183,11 +193,13 @@ public:
         midl_manager->Varying(max, used, items);
         ::midlrt::ndr::Encoder::checkSize("*used", static_cast<uint64_t>(used), items.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(used);
         {
           midl_e.writeConformanceAndVariance("size_is(max)", max, 0, items.size());
           midl_e.writeBulk(items.data(), items.size());
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 6: {
@@ -206,8 +218,10 @@ public:
         if (static_cast<int64_t>(payload.discriminant) != static_cast<int64_t>(kind)) ::midlrt::ndr::Decoder::fail("union parameter 'payload' holds a different arm than [switch_is(kind)] says");
         midl_manager->Unions(kind, payload, tagged, echo);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ndrWriteFlat(midl_e, echo);
         ndrWritePointees(midl_e, echo);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 7: {
@@ -219,7 +233,9 @@ public:
         }
         const int32_t midl_result = midl_manager->Chain(head);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 8: {
@@ -243,7 +259,9 @@ public:
         }
         const uint32_t midl_result = midl_manager->Status(how);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<uint32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 10: {
@@ -254,7 +272,9 @@ public:
         }
         const uint32_t midl_result = midl_manager->Faulty(how);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<uint32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 11: {
@@ -265,7 +285,9 @@ public:
         }
         const Color midl_result = midl_manager->Flip(c);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.writeEnum16(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       default:
@@ -306,8 +328,10 @@ public:
         }
         const int32_t midl_result = midl_manager->Open(start, session);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_session_id, session);
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {
@@ -319,7 +343,9 @@ public:
         }
         const int32_t midl_result = midl_manager->Next(session);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 2: {
@@ -331,7 +357,9 @@ public:
         }
         midl_manager->Close(session);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_session_id, session);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       default:

@@ -27,8 +27,10 @@ public:
         const int32_t midl_result = midl_manager->Sum(midl_call, scale, values, count);
         midl_in_pipes.requireFinished(1);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(count);
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {

@@ -25,8 +25,10 @@ public:
         ::midlrt::ndr::Decoder::checkRange("the length of parameter 'path'", static_cast<uint64_t>(path.size() + 1), static_cast<uint64_t>(1), static_cast<uint64_t>(260));
         const uint32_t midl_result = midl_manager->Open(midl_call, path, mode, file);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_file_id, file);
         midl_e.write<uint32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {
@@ -112,13 +114,17 @@ public:
         }
         midl_manager->Close(file);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_file_id, file);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 4: {
         const uint32_t midl_result = midl_manager->Version(midl_call);
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<uint32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       default:

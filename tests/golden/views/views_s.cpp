@@ -35,7 +35,9 @@ public:
         ::midlrt::ndr::Decoder::checkCorrelation("m", static_cast<uint64_t>(m), tag.size());
         const double midl_result = midl_manager->Total(n, samples.span(), m, tag.span());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<double>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 1: {
@@ -62,10 +64,12 @@ public:
         midl_manager->Echo(n, data.span(), copy, k, other);
         ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), copy.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         {
           midl_e.writeConformance(copy.size());
           midl_e.writeBulk(copy.data(), copy.size());
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 2: {
@@ -89,7 +93,9 @@ public:
         ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), items.size());
         const int32_t midl_result = midl_manager->CountKinds(n, items.span());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         midl_e.write<int32_t>(midl_result);
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       case 3: {
@@ -109,10 +115,12 @@ public:
         midl_manager->Untouched(n, both, name);
         ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), both.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+        midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
         {
           midl_e.writeConformance(both.size());
           midl_e.writeBulk(both.data(), both.size());
         }
+        midl_call.complete();  // while the locals the response gathers from are alive
         return;
       }
       default:

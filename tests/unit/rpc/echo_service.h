@@ -1,6 +1,7 @@
 // A hand-written server stub for tests, the interop server and benchmarks: echo, add, faults, async calls.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "midlrt/ndr/encoder.h"
 #include "midlrt/rpc/server.h"
 #include "midlrt/rpc/status.h"
 #include "midlrt/rpc/uuid.h"
@@ -31,7 +33,9 @@ enum Op : uint16_t {
   kWhoAmI = 5,    // replies object UUID present (u32 0/1), the UUID (16 bytes), bound major/minor (u16 each)
   kHang = 6,      // deferred and never completed by the stub
   kSumArray = 7,  // NDR conformant array of int32 in ([u32 count][count x int32]); out: int32 sum, u32 count
-  kOpCount = 8,
+  kEchoGathered = 8,  // returns the request bytes as a generated stub returns a large [out] array: gathered
+                      // from a local, sent by complete() before the stub returns, the local then scribbled on
+  kOpCount = 9,
 };
 
 class EchoService : public Dispatcher {
@@ -137,6 +141,17 @@ class EchoService : public Dispatcher {
         int32_t s32 = static_cast<int32_t>(sum);
         call.response().append(&s32, 4);
         call.response().append(&count, 4);
+        return;
+      }
+      case kEchoGathered: {
+        std::vector<uint8_t> local(in, in + n);
+        ndr::Encoder e(call.response().buffer(), call.response().headroom());
+        call.response().gatherLargeWrites(e);
+        const size_t head = std::min<size_t>(n, 3);
+        e.writeBulk(local.data(), head);  // small: copied
+        e.writeBulk(local.data() + head, n - head);
+        call.complete();
+        std::fill(local.begin(), local.end(), uint8_t{0xee});  // a reference kept past complete() shows
         return;
       }
       default:

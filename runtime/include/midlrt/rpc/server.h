@@ -188,7 +188,9 @@ class ServerCall : public std::enable_shared_from_this<ServerCall> {
 
   /// Keeps the call alive after dispatch returns; the runtime will not complete it.
   std::shared_ptr<ServerCall> defer();
-  /// Sends response() as the reply (a deferred call); ignored if the call was already completed or faulted.
+  /// Sends response() as the reply: a deferred call's, or a synchronous stub's before it returns, while the
+  /// [out] data its response gathers from (Message::gatherLargeWrites) is alive; what the socket does not
+  /// take at once is copied before this returns. Ignored if the call was already completed or faulted.
   void complete();
   /// Sends a fault with `status` instead of a reply; ignored if the call was already completed or faulted.
   void fault(uint32_t status);
