@@ -1,6 +1,7 @@
 // Issuing one call on a lane: its call_id and deadline, the request written in place or in fragments, the
 // blocking call, and the CallHandle that cancels or abandons it.
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <span>
@@ -61,6 +62,9 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
 }
 
 namespace {
+// The largest request sent as one contiguous block when it takes several fragments (below).
+constexpr size_t kContiguousRequestLimit = 1 << 20;
+
 // Lays out a request's PDUs (fragmented to the connection's max_xmit_frag) and hands them to `out` as one
 // iovec array: the header written in place in the message's headroom when one fragment holds it all and its
 // stub data starts in the buffer.
@@ -83,6 +87,28 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
     iovec iov{h, hs + n};
     return out(&iov, 1);
   }
+  size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
+  if (req.gathered().empty() && n <= kContiguousRequestLimit) {
+    // Several fragments of the buffer go out as one block, headers and bodies copied into the thread's
+    // scratch buffer: W4 (240 KB, 4 fragments) on one CPU 100 -> 89 us, where the kernel's walk of the 8
+    // pieces cost more than the copy; a request gathered from the caller's memory (W3) keeps its pieces,
+    // where the copy cost more than it saved. Kept for the next request, as Message keeps a spare: 1 MiB a
+    // thread at most.
+    thread_local ndr::Buffer block;
+    block.resize(frags * hs + n);
+    uint8_t* at = block.data();
+    for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
+      const size_t len = std::min(maxBody, n - off);
+      const uint8_t f = static_cast<uint8_t>(flags | (i == 0 ? pdu::kFirstFrag : 0) |
+                                             (i + 1 == frags ? pdu::kLastFrag : 0));
+      q.allocHint = static_cast<uint32_t>(n - off);
+      pdu::encodeRequestHeader(at, f, callId, q, len);
+      std::memcpy(at + hs, req.data() + off, len);
+      at += hs + len;
+    }
+    iovec iov{block.data(), block.size()};
+    return out(&iov, 1);
+  }
   // Without gathered writes the stub data is the buffer, one piece.
   const iovec whole{req.data(), req.size()};
   std::vector<iovec> cut;
@@ -90,7 +116,6 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   const std::span<const iovec> pieces =
       cut.empty() ? std::span<const iovec>(&whole, 1) : std::span<const iovec>(cut);
   size_t piece = 0, inPiece = 0;  // where the next fragment's stub data starts
-  size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
   std::vector<uint8_t> headers(frags * hs);
   std::vector<iovec> iov;
   iov.reserve(frags * 2 + pieces.size());

@@ -149,6 +149,35 @@ TEST_P(Rpc, SixteenMebibytesBothWaysAreFragmentedAndReassembled) {
   EXPECT_EQ(std::memcmp(r.data(), m.data(), m.size()), 0);
 }
 
+// Requests of several fragments up to 1 MiB leave as one block copied into a scratch buffer (larger ones
+// as pieces of the message): each size around a fragment boundary arrives whole, with and without an object
+// UUID (a longer header), and the caller's message is left as it was.
+TEST_P(Rpc, RequestsAroundFragmentBoundariesArriveWholeAndLeaveTheMessageAlone) {
+  const Uuid object = *Uuid::parse("11111111-2222-3333-4444-555555555555");
+  for (uint16_t frag : {pdu::kMinFragSize, uint16_t{5840}}) {
+    ChannelOptions o;
+    o.maxFrag = frag;
+    auto ch = channel(o);
+    for (const Uuid* obj : {static_cast<const Uuid*>(nullptr), &object}) {
+      CallOptions co;
+      co.object = obj;
+      const size_t body = (frag - (obj != nullptr ? 40u : 24u)) & ~size_t{7};
+      for (size_t n : {body - 1, body, body + 1, 3 * body + 5, size_t{1} << 20, (size_t{1} << 20) + 1}) {
+        Message m = Message::acquire();
+        m.resize(n);
+        for (size_t i = 0; i < n; ++i) m.data()[i] = static_cast<uint8_t>(i * 5 + (i >> 8) + n);
+        Reply r = ch->invoke(kEchoIf, testing::kEcho, m, co);
+        ASSERT_EQ(r.size(), n) << frag << " " << n;
+        EXPECT_EQ(std::memcmp(r.data(), m.data(), n), 0) << frag << " " << n;
+        bool unchanged = true;
+        for (size_t i = 0; i < n && unchanged; ++i)
+          unchanged = m.data()[i] == static_cast<uint8_t>(i * 5 + (i >> 8) + n);
+        EXPECT_TRUE(unchanged) << frag << " " << n;
+      }
+    }
+  }
+}
+
 // Large bulk writes left in the caller's memory (Message::gatherLargeWrites) reach the server as the same
 // stub data as copied ones, whatever fragments cut them: in one fragment, across several, on a boundary.
 TEST_P(Rpc, GatheredBulkWritesArriveAsTheBytesTheyStandFor) {
