@@ -124,6 +124,13 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   // sendResponse's path for a response whose large bulk writes were left in the stub's memory
   // (Message::gatherLargeWrites): written at once, or copied.
   void sendGatheredResponseLocked(ServerCall& call, size_t maxBody);
+  // Response fragments over `pieces` (n bytes of stub data) into partIov_: headers (partHeaders_) and
+  // slices, or one block of fragments signed or sealed into sealed_ on a protecting connection; the last
+  // with PFC_LAST_FRAG if `last`. False if the security provider failed (the connection is then shut).
+  bool layOutResponseLocked(ServerCall& call, std::span<const iovec> pieces, size_t n, size_t maxBody,
+                            bool last);
+  // Writes what layOutResponseLocked laid out, copying what the socket does not take.
+  void writeLaidOutLocked(ServerCall& call, size_t n);
   // Queues the rest of a call's response, the `n` bytes at `body` that `keep` owns, as fragments of at most
   // `maxBody` bytes, the last with PFC_LAST_FRAG; the first with PFC_FIRST_FRAG when `first` (no part of
   // the response was streamed before).

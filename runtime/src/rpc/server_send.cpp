@@ -138,12 +138,15 @@ void ServerConn::sendResponse(ServerCall& call) {
   flushMaybeLocked();
 }
 
-void ServerConn::sendGatheredResponseLocked(ServerCall& call, size_t maxBody) {
-  const size_t n = stubPieces(call.response_, gatheredPieces_);
+bool ServerConn::layOutResponseLocked(ServerCall& call, std::span<const iovec> pieces, size_t n,
+                                      size_t maxBody, bool last) {
   pdu::Response r;
   r.contextId = call.contextId_;
   ConnectionSecurity* security = protectionOf(call);
-  const size_t frags = n == 0 ? 1 : (n + maxBody - 1) / maxBody;
+  // A whole response announces what is left from each fragment on; a streamed one does not know (alloc_hint
+  // 0: MS-RPCE 2.2.2, "alloc_hint Interpretation", allows it).
+  const bool lengthKnown = last && !call.responseStarted_;
+  const size_t frags = std::max<size_t>((n + maxBody - 1) / maxBody, last ? 1 : 0);
   partHeaders_.resize(frags * pdu::kResponseHeaderSize);
   partIov_.clear();
   sealed_.clear();
@@ -152,28 +155,34 @@ void ServerConn::sendGatheredResponseLocked(ServerCall& call, size_t maxBody) {
     uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
     uint8_t flags = 0;
     if (!call.responseStarted_ && i == 0) flags |= pdu::kFirstFrag;
-    if (i + 1 == frags) flags |= pdu::kLastFrag;
-    r.allocHint = call.responseStarted_ ? 0 : static_cast<uint32_t>(n - off);
+    if (last && i + 1 == frags) flags |= pdu::kLastFrag;
+    r.allocHint = lengthKnown ? static_cast<uint32_t>(n - off) : 0;
     pdu::encodeResponseHeader(h, flags, call.callId_, r, len);
     if (security != nullptr) {
       sliceIov_.clear();
-      slicePieces(gatheredPieces_, off, len, sliceIov_);
-      if (!protectFragmentLocked(*security, h, sliceIov_, sealed_)) return;
+      slicePieces(pieces, off, len, sliceIov_);
+      if (!protectFragmentLocked(*security, h, sliceIov_, sealed_)) return false;
       continue;
     }
     partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
-    slicePieces(gatheredPieces_, off, len, partIov_);
+    slicePieces(pieces, off, len, partIov_);
   }
-  if (security != nullptr) {
-    out.appendCopy(sealed_.data(), sealed_.size());
-    releaseIfLarge(sealed_);
-    flushMaybeLocked();
-    return;
-  }
-  // The gathered bytes are the stub's, valid only until complete() returns: what the socket does not take
-  // now (or everything, behind queued responses) is copied.
+  if (security != nullptr) partIov_.push_back(iovec{sealed_.data(), sealed_.size()});
+  return true;
+}
+
+void ServerConn::writeLaidOutLocked(ServerCall& call, size_t n) {
+  // Written straight from the caller's memory when nothing is queued before it; what the socket does not
+  // take now is copied (the caller's memory may go once this returns).
   const size_t before = out.pendingBytes();
-  afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + n + partHeaders_.size());
+  const size_t writing = protectionOf(call) != nullptr ? sealed_.size() : n + partHeaders_.size();
+  afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + writing);
+  releaseIfLarge(sealed_);
+}
+
+void ServerConn::sendGatheredResponseLocked(ServerCall& call, size_t maxBody) {
+  const size_t n = stubPieces(call.response_, gatheredPieces_);
+  if (layOutResponseLocked(call, gatheredPieces_, n, maxBody, true)) writeLaidOutLocked(call, n);
   gatheredPieces_.clear();
 }
 
@@ -185,34 +194,8 @@ size_t ServerConn::streamedResponseBody(const ServerCall& call) {
 bool ServerConn::sendResponsePart(ServerCall& call, std::span<const iovec> pieces, size_t n, size_t maxBody) {
   std::unique_lock lk(mu);
   if (closed || call.orphaned_.load()) return false;
-  pdu::Response r;
-  r.contextId = call.contextId_;
-  ConnectionSecurity* security = protectionOf(call);
-  const size_t frags = (n + maxBody - 1) / maxBody;
-  partHeaders_.resize(frags * pdu::kResponseHeaderSize);
-  partIov_.clear();
-  sealed_.clear();
-  for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
-    const size_t len = std::min(maxBody, n - off);
-    uint8_t* h = partHeaders_.data() + i * pdu::kResponseHeaderSize;
-    const uint8_t flags = !call.responseStarted_ && i == 0 ? pdu::kFirstFrag : 0;
-    pdu::encodeResponseHeader(h, flags, call.callId_, r, len);  // alloc_hint 0: the length is not known
-    if (security != nullptr) {
-      sliceIov_.clear();
-      slicePieces(pieces, off, len, sliceIov_);
-      if (!protectFragmentLocked(*security, h, sliceIov_, sealed_)) return false;
-      continue;
-    }
-    partIov_.push_back(iovec{h, pdu::kResponseHeaderSize});
-    slicePieces(pieces, off, len, partIov_);
-  }
-  if (security != nullptr) partIov_.push_back(iovec{sealed_.data(), sealed_.size()});
-  // Written straight from the caller's memory when nothing is queued before it; what the socket does not
-  // take now is copied (the caller reuses its buffers once this returns).
-  const size_t before = out.pendingBytes();
-  const size_t writing = security != nullptr ? sealed_.size() : n + partHeaders_.size();
-  afterWriteLocked(out.writeOrCopy(fd, partIov_.data(), partIov_.size()), before + writing);
-  releaseIfLarge(sealed_);
+  if (!layOutResponseLocked(call, pieces, n, maxBody, false)) return false;
+  writeLaidOutLocked(call, n);
   call.responseStarted_ = true;
   // Flow control: the manager's push waits while the peer has not taken what is queued.
   const size_t limit = server->opts.maxUnsentResponseBytes;
