@@ -117,6 +117,16 @@ wire::ConformantArray* findArray(wire::Steps& steps, const std::string& containe
   return nullptr;
 }
 
+// The [string] a parameter's wire plan makes of `value`, if any.
+wire::String* findString(wire::Steps& steps, const std::string& value) {
+  for (auto& step : steps) {
+    if (auto* s = std::get_if<wire::String>(&step.node); s && s->value == value) return s;
+    if (auto* p = std::get_if<wire::TopPointer>(&step.node))
+      if (auto* s = findString(p->body, value)) return s;
+  }
+  return nullptr;
+}
+
 void collectParams(const sema::Expr* e, std::vector<const sema::Param*>& out) {
   if (!e) return;
   if (e->kind == sema::Expr::Kind::ParamRef && e->param) out.push_back(e->param);
@@ -232,11 +242,36 @@ void OperationPlanner::correlate(const sema::Operation& op, OperationPlan& plan)
       keepInputs({ip->iidIs});
 }
 
+// An [in] [string] marked [cpp_view]: a std::string_view (std::u16string_view for wchar_t) on the client and
+// in the manager. The server's local is an ndr::StringView<C>: a view of the request's characters
+// (readView), or a copy where they cannot be viewed.
+void OperationPlanner::viewString(const Type* t, ParamPlan& param, OperationPlan& plan, Locals& clientLocals,
+                                  Locals& serverLocals, const std::string& what) {
+  const bool wide = isWideString(t);
+  param.kind = ParamPlan::Kind::Reference;
+  param.type = wide ? "::midlrt::ndr::StringView<char16_t>" : "::midlrt::ndr::StringView<char>";
+  param.clientDecl = (wide ? "std::u16string_view " : "std::string_view ") + param.name;
+  param.managerDecl = param.beginDecl = param.clientDecl;
+  param.argument = param.beginArg = param.local + ".text()";
+  if (marshal_) {
+    const std::string path = param.idlName.empty() ? param.name : param.idlName;
+    param.clientWire = wire_.topLevel(t, Value{param.name, path}, kClientScope, clientLocals, what);
+    param.serverWire =
+        wire_.topLevel(t, Value{param.local + ".owned()", path}, kServerScope, serverLocals, what);
+    if (wire::String* s = findString(param.serverWire, param.local + ".owned()")) s->viewOf = param.local;
+  }
+  plan.params.push_back(std::move(param));
+}
+
 // An [in] conformant array marked [cpp_view] (sema says which may be): a std::span<const E> on the client and
 // in the manager. The server's local is an ndr::ArrayView<E>: a view of the request's bytes when the
 // elements move as one block (readView), else the elements decoded one by one into its own vector.
 void OperationPlanner::viewParameter(const Type* t, ParamPlan& param, OperationPlan& plan,
                                      Locals& clientLocals, Locals& serverLocals, const std::string& what) {
+  if (t->isString) {
+    viewString(t, param, plan, clientLocals, serverLocals, what);
+    return;
+  }
   const std::string element = cppType(t->element);
   param.kind = ParamPlan::Kind::Reference;
   param.type = "::midlrt::ndr::ArrayView<" + element + ">";
@@ -674,8 +709,8 @@ void OperationPlanner::parameter(const sema::Param& p, size_t index, OperationPl
     plan.params.push_back(std::move(param));
     return;
   }
-  if (pointerLike && p.view && referenceType.empty()) {
-    viewParameter(t, param, plan, clientLocals, serverLocals, what);
+  if (pointerLike && p.view && (referenceType.empty() || level->isString)) {
+    viewParameter(level, param, plan, clientLocals, serverLocals, what);
     return;
   }
   if (pointerLike) {

@@ -7,6 +7,7 @@
 //   [in] struct/union by value        const T&
 //   [in] [ref] pointer or array       const P&      (P: the pointee: value, std::string, std::vector<E>)
 //   [in] conformant array, [cpp_view] std::span<const E>  (the server's local: midlrt::ndr::ArrayView<E>)
+//   [in] [string], [cpp_view]          std::string_view / std::u16string_view  (ndr::StringView<C>)
 //   [in] [unique]/[ptr] pointer       const P*      (nullptr for NULL)
 //   [in,out] [unique]/[ptr] pointer   std::unique_ptr<P>& / std::shared_ptr<P>&  (the manager may set,
 //                                     clear or replace it; the reply's referent replaces the client's)
@@ -149,6 +150,8 @@ class OperationPlanner {
   void interfacePointer(const sema::InterfacePointerParam& ip, ParamPlan& param, OperationPlan& plan);
   void viewParameter(const sema::Type* t, ParamPlan& param, OperationPlan& plan, Locals& clientLocals,
                      Locals& serverLocals, const std::string& what);
+  void viewString(const sema::Type* t, ParamPlan& param, OperationPlan& plan, Locals& clientLocals,
+                  Locals& serverLocals, const std::string& what);
   std::string iidExpression(const sema::Expr* iidIs, const ExprScope& scope);
   std::pair<wire::InterfacePointer, wire::InterfacePointer> interfaceNodes(
       const sema::InterfacePointerParam& ip, const std::string& value);

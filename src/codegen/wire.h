@@ -70,6 +70,9 @@ struct TopPointer {
 struct String {
   std::string value;
   bool wide = false;
+  // Decoding: an ndr::StringView the characters are viewed through in the message's bytes ([cpp_view]),
+  // instead of copied into `value` (the view's own string, used when they cannot be).
+  std::string viewOf;
 };
 
 // A [string] array inside a struct: varying, bounded by its fixed size or by the struct's conformance.

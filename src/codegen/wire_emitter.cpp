@@ -244,7 +244,10 @@ class Emitter {
 
   void emit(const wire::String& n) {
     Printer::Var x{"x", n.value}, w{"w", n.wide ? "W" : ""};
-    p_.emit({x, w}, encode_ ? "midl_e.write$w$String($x$);" : "midl_d.read$w$String($x$);");
+    if (!encode_ && !n.viewOf.empty())
+      p_.emit({{"v", n.viewOf}}, "midl_d.readView($v$);");
+    else
+      p_.emit({x, w}, encode_ ? "midl_e.write$w$String($x$);" : "midl_d.read$w$String($x$);");
   }
 
   void emit(const wire::BoundedString& n) {

@@ -404,7 +404,7 @@ wire::VaryingArray WirePlanner::varyingArray(const Type* level, const Value& x, 
 void WirePlanner::referent(const Type* level, const Value& y, const ExprScope& scope, Locals& locals,
                            const std::string& what, wire::Steps& out) {
   if (level->isString) {
-    out.push_back(wire::String{y.expr, isWideString(level)});
+    out.push_back(wire::String{y.expr, isWideString(level), ""});
     return;
   }
   if (!sizedLevel(level)) {

@@ -59,23 +59,34 @@ void Analyzer::pickleInterface(InterfaceDecl& itf, const ast::AcfInterface& acf)
 
 namespace {
 // Why parameter `p` of `op` cannot be a [cpp_view], or null: it must be an [in]-only conformant array (a
-// [ref] pointer or an array with [size_is] or [max_is], not varying, not a [string]) of a procedure that is
-// remote: the client sends it and a manager receives it (a callback's or a pickled procedure's are not).
+// [ref] pointer or an array with [size_is] or [max_is], not varying) or [string] (a [ref] pointer, also
+// through a typedef such as LPCWSTR, or an array without a fixed size) of a procedure that is remote: the
+// client sends it and a manager receives it (a callback's or a pickled procedure's are not).
 const char* notViewable(const Operation& op, const Param& p) {
   if (op.isCallback) return "a [callback]'s parameters are not views";
   if (op.encode || op.decode) return "a pickled procedure's parameters are decoded into, not viewed";
   if (p.direction != Direction::In) return "only an [in] parameter (not [out], not [in, out]) can be a view";
   const Type* t = p.type;
+  const Type* level = t;  // a [ref] pointer spelled by a typedef is the parameter's own top-level pointer
+  if (const Type* r = resolveTypedefs(t);
+      t && t->kind == Type::Kind::Named && !conversionOf(t) && r && r->kind == Type::Kind::Pointer)
+    level = r;
+  if (level && level->isString) {
+    if (level->kind == Type::Kind::Pointer && level->pointerKind != PointerKind::Ref)
+      return "a [unique] or [ptr] string is not a view (it may be NULL)";
+    if (level->kind == Type::Kind::Array && level->fixedLength)
+      return "a [string] array of fixed size is not a view";
+    return nullptr;
+  }
   const bool array = t && (t->kind == Type::Kind::Array ||
                            (t->kind == Type::Kind::Pointer && t->pointerKind == PointerKind::Ref));
   if (!array || t->fixedLength)
-    return "it must be a conformant array: a [ref] pointer or array with [size_is]";
-  if (t->isString) return "a [string] is not an array view";
+    return "it must be a conformant array (a [ref] pointer or array with [size_is]) or a [string]";
   if (const Type* e = resolveTypedefs(t->element);
       !e || (e->kind == Type::Kind::Primitive && e->primitive == Primitive::Void))
     return "an array of void has no elements to view";
   if (!t->sizing.sizeIs && !t->sizing.maxIs && !(t->kind == Type::Kind::Array))
-    return "it must be a conformant array: a [ref] pointer or array with [size_is]";
+    return "it must be a conformant array (a [ref] pointer or array with [size_is]) or a [string]";
   if (t->sizing.lengthIs || t->sizing.firstIs || t->sizing.lastIs)
     return "a varying array ([length_is], [first_is], [last_is]) is not viewed";
   return nullptr;

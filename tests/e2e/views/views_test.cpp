@@ -1,6 +1,7 @@
 // [cpp_view]: [in] arrays reach the manager as std::span views of the request's bytes (no copy) where their
-// elements are their own wire form, and over the stub's copy where they are not; sync and [async] managers,
-// big (fragmented) requests, callers passing any contiguous memory, and clients and servers compiled with and
+// elements are their own wire form, and over the stub's copy where they are not; [in] strings as
+// std::string_view / std::u16string_view of the request's characters; sync and [async] managers, big
+// (fragmented) requests, callers passing any contiguous memory, and clients and servers compiled with and
 // without views calling each other (one wire).
 #include <gtest/gtest.h>
 
@@ -8,6 +9,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <numeric>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,6 +40,13 @@ double total(std::span<const Sample> samples) {
   return sum;
 }
 
+// The sum of a text's code units.
+int32_t sumOf(std::u16string_view text) {
+  int32_t sum = 0;
+  for (char16_t c : text) sum += c;
+  return sum;
+}
+
 int32_t countTagged(std::span<const Tagged> items) {
   int32_t n = 0;
   for (const Tagged& t : items) n += t.kind + (t.extra ? *t.extra : 0);
@@ -56,6 +66,10 @@ class ViewsImpl : public Views_Manager {
   int32_t CountTagged(int32_t, std::span<const Tagged> items, int32_t& in) override {
     in = inRequest(items.data(), items.size_bytes());
     return countTagged(items);
+  }
+  int32_t Greet(std::string_view name, std::u16string_view wide, int32_t& in) override {
+    in = inRequest(name.data(), name.size()) & inRequest(wide.data(), wide.size() * 2);
+    return static_cast<int32_t>(name.size() + wide.size());
   }
 };
 
@@ -78,6 +92,10 @@ class PlainImpl : public PlainViews_Manager {
     for (const PlainTagged& t : items) n += t.kind + (t.extra ? *t.extra : 0);
     return n;
   }
+  int32_t Greet(const std::string& name, const std::u16string& wide, int32_t& in) override {
+    in = -1;
+    return static_cast<int32_t>(name.size() + wide.size());
+  }
 };
 
 // Completes each call from a thread of its own, after the stub has returned: reads the views only then.
@@ -91,6 +109,9 @@ class LaterImpl : public Later_Manager {
   }
   void CountTagged(CountTaggedCall call, int32_t, std::span<const Tagged> items) override {
     later([call, items]() mutable { call.complete(countTagged(items)); });
+  }
+  void Sum(SumCall call, std::u16string_view text) override {
+    later([call, text]() mutable { call.complete(sumOf(text)); });
   }
 
  private:
@@ -227,4 +248,41 @@ TEST_F(ViewParams, ClientsAndServersWithAndWithoutViewsShareTheWire) {
     if (i % 2 == 0) plainTagged[static_cast<size_t>(i)].extra = std::make_unique<int32_t>(i);
   }
   EXPECT_EQ(PlainViews::CountTagged(views_, 9, plainTagged, in), expectedTagged(9));
+}
+
+TEST_F(ViewParams, StringsAreViewedInTheRequestsCharacters) {
+  int32_t in = 0;
+  EXPECT_EQ(Views::Greet(views_, "hello", u"w\u00f6rld", in), 10);
+  EXPECT_EQ(in, 1);
+  EXPECT_EQ(Views::Greet(views_, "", u"", in), 0);
+  // 200 KB of characters: several fragments, reassembled, then viewed.
+  const std::string longName(100000, 'n');
+  const std::u16string longWide(50000, u'w');
+  EXPECT_EQ(Views::Greet(views_, longName, longWide, in), 150000);
+  EXPECT_EQ(in, 1);
+  // Part of a buffer, without a std::string made of it first.
+  const char buffer[] = "prefix:name:suffix";
+  EXPECT_EQ(Views::Greet(views_, std::string_view(buffer).substr(7, 4), u"", in), 4);
+  // A NUL inside would shorten the peer's string: refused before anything is sent.
+  EXPECT_THROW(Views::Greet(views_, std::string_view("a\0b", 3), u"", in), midlrt::ndr::NdrError);
+}
+
+TEST_F(ViewParams, AsyncManagersReadTheirStringsUntilTheyComplete) {
+  for (const std::u16string& text : {std::u16string(u"abc"), std::u16string(70000, u'\u0101')}) {
+    midlrt::async::AsyncState state;
+    ASSERT_TRUE(state.notifyByEvent());
+    ASSERT_EQ(Later::Sum(state, views_, text), midlrt::rpc::status::kOk);
+    ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+    int32_t result = 0;
+    ASSERT_EQ(state.complete(&result), midlrt::rpc::status::kOk);
+    EXPECT_EQ(result, sumOf(text));
+  }
+}
+
+TEST_F(ViewParams, StringsShareTheWireWithAndWithoutViews) {
+  int32_t in = 0;
+  EXPECT_EQ(PlainViews::Greet(views_, "plain", u"client", in), 11);
+  EXPECT_EQ(in, 1);
+  EXPECT_EQ(Views::Greet(plain_, "view", u"client", in), 10);
+  EXPECT_EQ(in, -1);
 }

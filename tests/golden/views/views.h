@@ -25,6 +25,7 @@ struct Tagged {
 struct IDigest : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x6a3e2f10u, 0x4b5c, 0x4d6e, {0x8f, 0x70, 0x91, 0xa2, 0xb3, 0xc4, 0xd5, 0xe8}};
   virtual HRESULT Update(int32_t size, std::span<const uint8_t> data) = 0;
+  virtual HRESULT Label(std::u16string_view label) = 0;
   virtual HRESULT Final(uint64_t& digest) = 0;
 };
 inline constexpr ::midlrt::com::IID IID_IDigest = IDigest::kIid;
@@ -35,6 +36,8 @@ struct AsyncIDigest : public ::midlrt::com::IUnknown {
   static constexpr ::midlrt::com::IID kIid = {0x6a3e2f10u, 0x4b5c, 0x4d6e, {0x8f, 0x70, 0x91, 0xa2, 0xb3, 0xc4, 0xd5, 0xe9}};
   virtual HRESULT Begin_Update(int32_t size, std::span<const uint8_t> data) = 0;
   virtual HRESULT Finish_Update() = 0;
+  virtual HRESULT Begin_Label(std::u16string_view label) = 0;
+  virtual HRESULT Finish_Label() = 0;
   virtual HRESULT Begin_Final() = 0;
   virtual HRESULT Finish_Final(uint64_t& digest) = 0;
 };
@@ -49,6 +52,7 @@ inline const ::midlrt::rpc::SyntaxId IDigest_ifspec{ {0x6a3e2f10u, 0x4b5c, 0x4d6
 // Client: the functions that marshal IDigest's own methods through This, which must be a proxy (else
 // RPC_S_INVALID_BINDING); the proxy of every interface derived from IDigest calls them too.
 HRESULT IDigest_Update_Proxy(IDigest* This, int32_t size, std::span<const uint8_t> data);
+HRESULT IDigest_Label_Proxy(IDigest* This, std::u16string_view label);
 HRESULT IDigest_Final_Proxy(IDigest* This, uint64_t& digest);
 
 // Server: serves IDigest for the objects of `objects` (which may serve other interfaces too).
@@ -73,7 +77,8 @@ namespace Samples {
 double Total(const ::midlrt::Binding& midl_binding, int32_t n, std::span<const Sample> samples, int32_t m, std::span<const uint8_t> tag);
 void Echo(const ::midlrt::Binding& midl_binding, int32_t n, std::span<const uint8_t> data, std::vector<uint8_t>& copy, int32_t k, const std::vector<int32_t>& other);
 int32_t CountKinds(const ::midlrt::Binding& midl_binding, int32_t n, std::span<const Tagged> items);
-void Untouched(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<int32_t>& both, const std::string& name);
+void Untouched(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<int32_t>& both, std::string_view name);
+void Named(const ::midlrt::Binding& midl_binding, const std::string& name);
 }  // namespace Samples
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
@@ -82,7 +87,8 @@ struct Samples_Manager {
   virtual double Total(int32_t n, std::span<const Sample> samples, int32_t m, std::span<const uint8_t> tag) = 0;
   virtual void Echo(int32_t n, std::span<const uint8_t> data, std::vector<uint8_t>& copy, int32_t k, const std::vector<int32_t>& other) = 0;
   virtual int32_t CountKinds(int32_t n, std::span<const Tagged> items) = 0;
-  virtual void Untouched(int32_t n, std::vector<int32_t>& both, const std::string& name) = 0;
+  virtual void Untouched(int32_t n, std::vector<int32_t>& both, std::string_view name) = 0;
+  virtual void Named(const std::string& name) = 0;
 };
 
 // `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).
@@ -101,6 +107,10 @@ namespace AsyncSamples {
 // follow). Complete it with midl_state.complete(&result) after the notification (result: double);
 // the [out] parameters must stay valid until then.
 uint32_t Total(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, int32_t n, std::span<const Sample> samples);
+// [async]: returns the status of issuing the call (kOk: on its way; anything else: no notification will
+// follow). Complete it with midl_state.complete(&result) after the notification (result: int32_t);
+// the [out] parameters must stay valid until then.
+uint32_t Length(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, std::u16string_view text);
 }  // namespace AsyncSamples
 
 // Server side: implement the manager, then register it on a midlrt::rpc::Server.
@@ -110,6 +120,10 @@ struct AsyncSamples_Manager {
   // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
   using TotalCall = ::midlrt::async::ServerAsyncCallOf<double>;
   virtual void Total(TotalCall midl_call, int32_t n, std::span<const Sample> samples) = 0;
+  // [async]: may return before the work is done; complete later, from any thread, with
+  // midl_call.complete(result) after setting the [out] parameters, or midl_call.abort(status).
+  using LengthCall = ::midlrt::async::ServerAsyncCallOf<int32_t>;
+  virtual void Length(LengthCall midl_call, std::u16string_view text) = 0;
 };
 
 // `options`: a security callback that may refuse calls before they are unmarshaled (RpcServerRegisterIf3).

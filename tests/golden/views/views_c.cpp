@@ -86,7 +86,7 @@ int32_t CountKinds(const ::midlrt::Binding& midl_binding, int32_t n, std::span<c
   return midl_result;
 }
 
-void Untouched(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<int32_t>& both, const std::string& name) {
+void Untouched(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<int32_t>& both, std::string_view name) {
   ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), both.size());
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
@@ -106,6 +106,16 @@ void Untouched(const ::midlrt::Binding& midl_binding, int32_t n, std::vector<int
     midl_d.readBulk(both, midl_both_count);
   }
   ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), both.size());
+}
+
+void Named(const ::midlrt::Binding& midl_binding, const std::string& name) {
+  ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
+  {
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
+    midl_e.writeString(name);
+  }
+  ::midlrt::rpc::Reply midl_reply = midl_binding->invoke(Samples_ifspec, 4, midl_request);
 }
 
 }  // namespace Samples
@@ -133,6 +143,21 @@ uint32_t Total(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
         ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
         midl_result = midl_d.read<double>();
         if (midl_reply_value != nullptr) *static_cast<double*>(midl_reply_value) = std::move(midl_result);
+      });
+}
+
+uint32_t Length(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& midl_binding, std::u16string_view text) {
+  ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
+  {
+    ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_e.writeWString(text);
+  }
+  return midl_state.issue(*midl_binding, AsyncSamples_ifspec, 1, std::move(midl_request),
+      [](::midlrt::rpc::Reply& midl_reply, void* midl_reply_value) {
+        int32_t midl_result{};
+        ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+        midl_result = midl_d.read<int32_t>();
+        if (midl_reply_value != nullptr) *static_cast<int32_t*>(midl_reply_value) = std::move(midl_result);
       });
 }
 
@@ -184,6 +209,39 @@ public:
     }
   }
 
+  HRESULT Begin_Label(std::u16string_view label) override {
+    try {
+      ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+      {
+        ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        ::midlrt::com::writeRequestOrpcThis(midl_e);
+        midl_e.writeWString(label);
+      }
+      return this->beginCall(4, std::move(midl_request));
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
+  HRESULT Finish_Label() override {
+    ::midlrt::rpc::Reply midl_reply;
+    const ::midlrt::com::HRESULT midl_hr = this->finishCall(midl_reply);
+    if (midl_hr != ::midlrt::com::S_OK) return midl_hr;
+    try {
+      HRESULT midl_result{};
+      ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+      ::midlrt::com::readResponseOrpcThat(midl_d);
+      midl_result = midl_d.read<int32_t>();
+      return midl_result;
+    } catch (const ::midlrt::rpc::RpcError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    } catch (const ::midlrt::ndr::NdrError& midl_error) {
+      return ::midlrt::com::hresultFromStatus(midl_error.status());
+    }
+  }
+
   HRESULT Begin_Final() override {
     try {
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
@@ -191,7 +249,7 @@ public:
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
         ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
-      return this->beginCall(4, std::move(midl_request));
+      return this->beginCall(5, std::move(midl_request));
     } catch (const ::midlrt::rpc::RpcError& midl_error) {
       return ::midlrt::com::hresultFromStatus(midl_error.status());
     } catch (const ::midlrt::ndr::NdrError& midl_error) {
@@ -232,6 +290,10 @@ public:
 
   HRESULT Update(int32_t size, std::span<const uint8_t> data) override {
     return IDigest_Update_Proxy(this, size, data);
+  }
+
+  HRESULT Label(std::u16string_view label) override {
+    return IDigest_Label_Proxy(this, label);
   }
 
   HRESULT Final(uint64_t& digest) override {
@@ -276,6 +338,28 @@ HRESULT IDigest_Update_Proxy(IDigest* This, int32_t size, std::span<const uint8_
   }
 }
 
+HRESULT IDigest_Label_Proxy(IDigest* This, std::u16string_view label) {
+  try {
+    const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
+    ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
+    {
+      ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      ::midlrt::com::writeRequestOrpcThis(midl_e);
+      midl_e.writeWString(label);
+    }
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    HRESULT midl_result{};
+    ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
+    ::midlrt::com::readResponseOrpcThat(midl_d);
+    midl_result = midl_d.read<int32_t>();
+    return midl_result;
+  } catch (const ::midlrt::rpc::RpcError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  } catch (const ::midlrt::ndr::NdrError& midl_error) {
+    return ::midlrt::com::hresultFromStatus(midl_error.status());
+  }
+}
+
 HRESULT IDigest_Final_Proxy(IDigest* This, uint64_t& digest) {
   try {
     const ::midlrt::com::ProxyBase& midl_proxy = ::midlrt::com::ProxyBase::of(This);
@@ -284,7 +368,7 @@ HRESULT IDigest_Final_Proxy(IDigest* This, uint64_t& digest) {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
-    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(4, midl_request);
+    ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
     HRESULT midl_result{};
     ::midlrt::ndr::Decoder midl_d(midl_reply.data(), midl_reply.size());
     ::midlrt::com::readResponseOrpcThat(midl_d);

@@ -33,8 +33,11 @@ public:
     ::midlrt::fuzz::ignore(n, items);
     return {};
   }
-  void Untouched(int32_t n, std::vector<int32_t>& both, const std::string& name) override {
+  void Untouched(int32_t n, std::vector<int32_t>& both, std::string_view name) override {
     ::midlrt::fuzz::ignore(n, both, name);
+  }
+  void Named(const std::string& name) override {
+    ::midlrt::fuzz::ignore(name);
   }
 };
 
@@ -84,8 +87,18 @@ void midl_fuzz_Samples_Untouched(::midlrt::fuzz::Harness& midl_harness) {
   [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
   int32_t n{};
   std::vector<int32_t> both{};
+  ::midlrt::ndr::StringView<char> name{};
+  Samples::Untouched(midl_binding, n, both, name.text());
+}
+
+// Samples::Named over a reply the fuzzer chose.
+void midl_fuzz_Samples_Named(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
   std::string name{};
-  Samples::Untouched(midl_binding, n, both, name);
+  Samples::Named(midl_binding, name);
 }
 
 // AsyncSamples's null manager: [in] pipes are drained, [out] pipes ended, results left default.
@@ -93,6 +106,10 @@ class AsyncSamples_FuzzManager final : public AsyncSamples_Manager {
 public:
   void Total(TotalCall midl_call, int32_t n, std::span<const Sample> samples) override {
     ::midlrt::fuzz::ignore(n, samples);
+    midl_call.complete({});
+  }
+  void Length(LengthCall midl_call, std::u16string_view text) override {
+    ::midlrt::fuzz::ignore(text);
     midl_call.complete({});
   }
 };
@@ -113,11 +130,30 @@ void midl_fuzz_AsyncSamples_Total(::midlrt::fuzz::Harness& midl_harness) {
   static_cast<void>(midl_state.complete(&midl_result));
 }
 
+// AsyncSamples::Length over a reply the fuzzer chose.
+void midl_fuzz_AsyncSamples_Length(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  [[maybe_unused]] const ::midlrt::Binding& midl_binding = midl_harness.replies();
+  ::midlrt::ndr::StringView<char16_t> text{};
+  ::midlrt::async::AsyncState midl_state;
+  midl_state.notifyByEvent();
+  if (AsyncSamples::Length(midl_state, midl_binding, text.text()) != 0) return;
+  midl_state.wait();
+  int32_t midl_result{};
+  static_cast<void>(midl_state.complete(&midl_result));
+}
+
 // IDigest's null object: every method returns a default (S_OK), its [out] parameters left alone.
 class IDigest_FuzzObject final : public ::midlrt::com::ComObject<IDigest> {
 public:
   HRESULT Update(int32_t size, std::span<const uint8_t> data) override {
     ::midlrt::fuzz::ignore(size, data);
+    return {};
+  }
+  HRESULT Label(std::u16string_view label) override {
+    ::midlrt::fuzz::ignore(label);
     return {};
   }
   HRESULT Final(uint64_t& digest) override {
@@ -136,6 +172,17 @@ void midl_fuzz_IDigest_Update(::midlrt::fuzz::Harness& midl_harness) {
   int32_t size{};
   ::midlrt::ndr::ArrayView<uint8_t> data{};
   static_cast<void>(midl_proxy->Update(size, data.span()));
+}
+
+// IDigest::Label through a proxy, over a reply the fuzzer chose.
+void midl_fuzz_IDigest_Label(::midlrt::fuzz::Harness& midl_harness) {
+  // First, so that it goes last: the reply's full-pointer cycles are freed after the values.
+  ::midlrt::ndr::FullPointerGraph midl_graph;
+  ::midlrt::ndr::FullPointerGraph::Scope midl_scope(midl_graph);
+  const ::midlrt::com::ComPtr<IDigest> midl_proxy =
+      IDigest_createProxy(midl_harness.replies(), ::midlrt::fuzz::Harness::objectId(0));
+  ::midlrt::ndr::StringView<char16_t> label{};
+  static_cast<void>(midl_proxy->Label(label.text()));
 }
 
 // IDigest::Final through a proxy, over a reply the fuzzer chose.
@@ -161,16 +208,16 @@ void midl_fuzz_type(std::span<const uint8_t> midl_stub, const char* midl_name) {
 ::midlrt::fuzz::Harness& midl_fuzz_harness() {
   static ::midlrt::fuzz::Harness* harness = [] {
     auto* h = new ::midlrt::fuzz::Harness;
-    h->serve(Samples_ifspec, 4, Samples_dispatcher(std::make_shared<Samples_FuzzManager>()));
-    h->answer(Samples_ifspec, 4);
-    h->serve(AsyncSamples_ifspec, 1, AsyncSamples_dispatcher(std::make_shared<AsyncSamples_FuzzManager>()));
-    h->answer(AsyncSamples_ifspec, 1);
+    h->serve(Samples_ifspec, 5, Samples_dispatcher(std::make_shared<Samples_FuzzManager>()));
+    h->answer(Samples_ifspec, 5);
+    h->serve(AsyncSamples_ifspec, 2, AsyncSamples_dispatcher(std::make_shared<AsyncSamples_FuzzManager>()));
+    h->answer(AsyncSamples_ifspec, 2);
     auto midl_objects = std::make_shared<::midlrt::com::ObjectTable>();
     // Interface pointers the fuzzer makes up name exporters anywhere: never call out to resolve them.
     ::midlrt::dcom::setOffline(true);
     midl_objects->add(::midlrt::fuzz::Harness::objectId(0), IDigest_FuzzObject::make<IDigest_FuzzObject>());
-    h->serve(IDigest_ifspec, 5, IDigest_stub(midl_objects));
-    h->answer(IDigest_ifspec, 5);
+    h->serve(IDigest_ifspec, 6, IDigest_stub(midl_objects));
+    h->answer(IDigest_ifspec, 6);
     return h;
   }();
   return *harness;
@@ -183,7 +230,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ::midlrt::fuzz::Harness& midl_harness = midl_fuzz_harness();
   const std::span<const uint8_t> midl_stub(data + 2, size - 2);
   try {
-    switch ((data[0] | data[1] << 8) % 16) {
+    switch ((data[0] | data[1] << 8) % 22) {
       case 0:  // Samples::Total: the server stub's request
         midl_harness.request(Samples_ifspec, 0, midl_stub);
         break;
@@ -212,35 +259,58 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         midl_harness.answerWith(midl_stub);
         midl_fuzz_Samples_Untouched(midl_harness);
         break;
-      case 8:  // AsyncSamples::Total: the server stub's request
+      case 8:  // Samples::Named: the server stub's request
+        midl_harness.request(Samples_ifspec, 4, midl_stub);
+        break;
+      case 9:  // Samples::Named: the client function's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_Samples_Named(midl_harness);
+        break;
+      case 10:  // AsyncSamples::Total: the server stub's request
         midl_harness.request(AsyncSamples_ifspec, 0, midl_stub);
         break;
-      case 9:  // AsyncSamples::Total: the client function's reply
+      case 11:  // AsyncSamples::Total: the client function's reply
         midl_harness.answerWith(midl_stub);
         midl_fuzz_AsyncSamples_Total(midl_harness);
         break;
-      case 10: {  // IDigest::Update: the stub's request to the null object
+      case 12:  // AsyncSamples::Length: the server stub's request
+        midl_harness.request(AsyncSamples_ifspec, 1, midl_stub);
+        break;
+      case 13:  // AsyncSamples::Length: the client function's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_AsyncSamples_Length(midl_harness);
+        break;
+      case 14: {  // IDigest::Update: the stub's request to the null object
         const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
         midl_harness.request(IDigest_ifspec, 3, midl_stub, &midl_object);
         break;
       }
-      case 11:  // IDigest::Update: the proxy's reply
+      case 15:  // IDigest::Update: the proxy's reply
         midl_harness.answerWith(midl_stub);
         midl_fuzz_IDigest_Update(midl_harness);
         break;
-      case 12: {  // IDigest::Final: the stub's request to the null object
+      case 16: {  // IDigest::Label: the stub's request to the null object
         const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
         midl_harness.request(IDigest_ifspec, 4, midl_stub, &midl_object);
         break;
       }
-      case 13:  // IDigest::Final: the proxy's reply
+      case 17:  // IDigest::Label: the proxy's reply
+        midl_harness.answerWith(midl_stub);
+        midl_fuzz_IDigest_Label(midl_harness);
+        break;
+      case 18: {  // IDigest::Final: the stub's request to the null object
+        const ::midlrt::rpc::Uuid midl_object = ::midlrt::fuzz::Harness::objectId(0);
+        midl_harness.request(IDigest_ifspec, 5, midl_stub, &midl_object);
+        break;
+      }
+      case 19:  // IDigest::Final: the proxy's reply
         midl_harness.answerWith(midl_stub);
         midl_fuzz_IDigest_Final(midl_harness);
         break;
-      case 14:  // Sample: decoded, encoded, decoded and encoded again to the same bytes
+      case 20:  // Sample: decoded, encoded, decoded and encoded again to the same bytes
         midl_fuzz_type<Sample>(midl_stub, "Sample");
         break;
-      case 15:  // Tagged: decoded, encoded, decoded and encoded again to the same bytes
+      case 21:  // Tagged: decoded, encoded, decoded and encoded again to the same bytes
         midl_fuzz_type<Tagged>(midl_stub, "Tagged");
         break;
     }

@@ -101,7 +101,7 @@ public:
       case 3: {
         int32_t n{};
         std::vector<int32_t> both{};
-        std::string name{};
+        ::midlrt::ndr::StringView<char> name{};
         {
           ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
           n = midl_d.read<int32_t>();
@@ -109,10 +109,10 @@ public:
             const uint32_t midl_both_count = midl_d.readConformance();
             midl_d.readBulk(both, midl_both_count);
           }
-          midl_d.readString(name);
+          midl_d.readView(name);
         }
         ::midlrt::ndr::Decoder::checkCorrelation("n", static_cast<uint64_t>(n), both.size());
-        midl_manager->Untouched(n, both, name);
+        midl_manager->Untouched(n, both, name.text());
         ::midlrt::ndr::Encoder::checkSize("n", static_cast<uint64_t>(n), both.size());
         ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
         midl_call.response().gatherLargeWrites(midl_e);  // large [out] arrays are sent from these locals
@@ -121,6 +121,15 @@ public:
           midl_e.writeBulk(both.data(), both.size());
         }
         midl_call.complete();  // while the locals the response gathers from are alive
+        return;
+      }
+      case 4: {
+        std::string name{};
+        {
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.readString(name);
+        }
+        midl_manager->Named(name);
         return;
       }
       default:
@@ -140,7 +149,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> Samples_dispatcher(std::shared_ptr<Sa
 
 void Samples_register(::midlrt::rpc::Server& server, std::shared_ptr<Samples_Manager> manager,
     ::midlrt::rpc::InterfaceOptions options) {
-  server.registerInterface(Samples_ifspec, 4, Samples_dispatcher(std::move(manager)), std::move(options));
+  server.registerInterface(Samples_ifspec, 5, Samples_dispatcher(std::move(manager)), std::move(options));
 }
 
 namespace {
@@ -181,6 +190,27 @@ public:
         midl_manager->Total(AsyncSamples_Manager::TotalCall(midl_async_call), n, samples.span());
         return;
       }
+      case 1: {
+        struct midl_Frame {
+          ::midlrt::ndr::StringView<char16_t> text{};
+        };
+        auto midl_frame = std::make_shared<midl_Frame>();
+        [[maybe_unused]] auto& text = midl_frame->text;
+        {
+          ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+          midl_d.readView(text);
+        }
+        ::midlrt::async::ServerAsyncCall midl_async_call = ::midlrt::async::ServerAsyncCall::begin(midl_call,
+            [midl_frame](::midlrt::rpc::Message& midl_response, const void* midl_reply_value) {
+              [[maybe_unused]] auto& text = midl_frame->text;
+              static const int32_t midl_no_result{};  // (a reference: results may be move-only)
+              const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_e.write<int32_t>(midl_result);
+            });
+        midl_manager->Length(AsyncSamples_Manager::LengthCall(midl_async_call), text.text());
+        return;
+      }
       default:
         throw ::midlrt::rpc::RpcError(::midlrt::rpc::status::kOpRangeError);
     }
@@ -198,7 +228,7 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> AsyncSamples_dispatcher(std::shared_p
 
 void AsyncSamples_register(::midlrt::rpc::Server& server, std::shared_ptr<AsyncSamples_Manager> manager,
     ::midlrt::rpc::InterfaceOptions options) {
-  server.registerInterface(AsyncSamples_ifspec, 1, AsyncSamples_dispatcher(std::move(manager)), std::move(options));
+  server.registerInterface(AsyncSamples_ifspec, 2, AsyncSamples_dispatcher(std::move(manager)), std::move(options));
 }
 
 bool IDigest_dispatch(IDigest* midl_object, ::midlrt::rpc::ServerCall& midl_call, bool midl_callObjects) {
@@ -235,6 +265,31 @@ bool IDigest_dispatch(IDigest* midl_object, ::midlrt::rpc::ServerCall& midl_call
       return true;
     }
     case 4: {
+      ::midlrt::ndr::StringView<char16_t> label{};
+      ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
+      const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
+      midl_d.readView(label);
+      if (midl_callObjects) {
+        const ::midlrt::com::HRESULT midl_hr = ::midlrt::async::dispatchToCallObject(
+            midl_call, midl_object, AsyncIDigest::kIid,
+            [&](void* midl_itf) {
+              return static_cast<AsyncIDigest*>(midl_itf)->Begin_Label(label.text());
+            },
+            [=](void* midl_itf, ::midlrt::rpc::Message& midl_response) {
+              const HRESULT midl_result = static_cast<AsyncIDigest*>(midl_itf)->Finish_Label();
+              ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              ::midlrt::com::writeResponseOrpcThat(midl_e);
+              midl_e.write<int32_t>(midl_result);
+            });
+        if (midl_hr != ::midlrt::com::E_NOINTERFACE) return true;
+      }
+      const HRESULT midl_result = midl_object->Label(label.text());
+      ::midlrt::ndr::Encoder midl_e(midl_call.response().buffer(), midl_call.response().headroom());
+      ::midlrt::com::writeResponseOrpcThat(midl_e);
+      midl_e.write<int32_t>(midl_result);
+      return true;
+    }
+    case 5: {
       uint64_t digest{};
       ::midlrt::ndr::Decoder midl_d(midl_call.requestData(), midl_call.requestSize());
       const ::midlrt::com::CausalityScope midl_causality(::midlrt::com::readRequestOrpcThis(midl_d).cid);
@@ -293,5 +348,5 @@ std::shared_ptr<::midlrt::rpc::Dispatcher> IDigest_stub(std::shared_ptr<::midlrt
 
 void IDigest_register(::midlrt::rpc::Server& server, std::shared_ptr<::midlrt::com::ObjectTable> objects,
     ::midlrt::rpc::InterfaceOptions options) {
-  server.registerInterface(IDigest_ifspec, 5, IDigest_stub(std::move(objects)), std::move(options));
+  server.registerInterface(IDigest_ifspec, 6, IDigest_stub(std::move(objects)), std::move(options));
 }

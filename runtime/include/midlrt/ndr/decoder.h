@@ -15,6 +15,7 @@
 #include "midlrt/ndr/error.h"
 #include "midlrt/ndr/full_pointer_graph.h"
 #include "midlrt/ndr/primitive.h"
+#include "midlrt/ndr/string_view.h"
 #if __cplusplus >= 202002L
 #include "midlrt/ndr/array_view.h"  // C++20 (std::span): the NDR layer itself stays usable from C++17
 #endif
@@ -158,6 +159,29 @@ class Decoder {
     pos_ += count * sizeof(T);
   }
 #endif
+
+  /// A [string] char* / wchar_t* (C: char or char16_t) as a view over the message's characters (the ACF's
+  /// [cpp_view]): no copy when the message is whole (no source) and the characters are aligned for C in
+  /// memory; otherwise copied into `out.owned()`. The same checks as readString. The view is valid while the
+  /// message's bytes are.
+  template <class C>
+  void readView(StringView<C>& out) {
+    if (source_ != nullptr) {
+      readStringT(out.owned(), ReadMax{});  // a window that moves on: a copy
+      return;
+    }
+    const std::uint32_t actual = readStringCounts<C>(ReadMax{});
+    const std::uint8_t* first = data_ + pos_;
+    if (reinterpret_cast<std::uintptr_t>(first) % alignof(C) != 0) {
+      copyStringChars(out.owned(), actual);
+      return;
+    }
+    const std::basic_string_view<C> text(reinterpret_cast<const C*>(first), actual - 1);
+    const std::size_t nul = text.find(C{0});
+    if (nul != std::basic_string_view<C>::npos) embeddedNul(nul, actual);
+    out.view(text);
+    pos_ += std::size_t{actual} * sizeof(C);
+  }
 
   /// Throws unless `count` elements of at least `minWireSize` bytes each can fit in what remains. Generated
   /// code calls it before reserving room for elements it decodes one by one (structs with pointers...).
@@ -354,6 +378,12 @@ class Decoder {
   /// Reads into `s`, reusing its capacity.
   template <class C, class Max>
   void readStringT(std::basic_string<C>& s, Max maxHint) {
+    copyStringChars(s, readStringCounts<C>(maxHint));
+  }
+  /// A string's counts, checked, up to its characters: returns actual_count, whose characters (the last a
+  /// NUL) are then at the position, in the buffer.
+  template <class C, class Max>
+  std::uint32_t readStringCounts(Max maxHint) {
     std::uint64_t maxCount;
     if constexpr (std::is_same_v<Max, ReadMax>) {
       maxCount = readConformance();
@@ -364,13 +394,17 @@ class Decoder {
     const std::uint32_t actual = read<std::uint32_t>();
     if (offset != 0 || actual == 0 || actual > maxCount) badStringCounts(offset, actual, maxCount);
     requireElements(actual, sizeof(C), "string");
-    const std::uint8_t* p = data_ + pos_;
-    const std::size_t length = actual - 1;
     C last;
-    std::memcpy(&last, p + length * sizeof(C), sizeof(C));
+    std::memcpy(&last, data_ + pos_ + (actual - 1) * sizeof(C), sizeof(C));
     if (last != C{0}) missingTerminator(actual);
+    return actual;
+  }
+  /// The `actual` characters at the position (readStringCounts) into `s`, without the terminator.
+  template <class C>
+  void copyStringChars(std::basic_string<C>& s, std::uint32_t actual) {
+    const std::size_t length = actual - 1;
     s.resize(length);
-    if (length != 0) std::memcpy(s.data(), p, length * sizeof(C));
+    if (length != 0) std::memcpy(s.data(), data_ + pos_, length * sizeof(C));
     const std::size_t nul = s.find(C{0});
     if (nul != std::basic_string<C>::npos) embeddedNul(nul, actual);
     pos_ += std::size_t{actual} * sizeof(C);
