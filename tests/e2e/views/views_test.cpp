@@ -5,8 +5,10 @@
 // without views calling each other (one wire).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -112,6 +114,9 @@ class LaterImpl : public Later_Manager {
   }
   void Sum(SumCall call, std::u16string_view text) override {
     later([call, text]() mutable { call.complete(sumOf(text)); });
+  }
+  void Checksum(ChecksumCall call, int32_t, std::span<const uint8_t> data) override {
+    later([call, data]() mutable { call.complete(checksum(data)); });
   }
 
  private:
@@ -285,4 +290,24 @@ TEST_F(ViewParams, StringsShareTheWireWithAndWithoutViews) {
   EXPECT_EQ(in, 1);
   EXPECT_EQ(Views::Greet(plain_, "view", u"client", in), 10);
   EXPECT_EQ(in, -1);
+}
+
+TEST_F(ViewParams, AnAsyncCallersArraysMayGoOnceTheCallIsIssued) {
+  // 16 KiB and more are sent from the caller's memory (Message::gatherLargeWrites): written, or copied where
+  // the socket does not take them, before the client function returns. 4 MiB is more than the socket takes
+  // at once.
+  for (size_t size : {size_t{16} << 10, size_t{4} << 20}) {
+    auto data = std::make_unique<std::vector<uint8_t>>(size);
+    for (size_t i = 0; i < size; ++i) (*data)[i] = static_cast<uint8_t>(i * 7 + 1);
+    const int64_t expected = checksum(*data);
+    midlrt::async::AsyncState state;
+    ASSERT_TRUE(state.notifyByEvent());
+    ASSERT_EQ(Later::Checksum(state, views_, static_cast<int32_t>(size), *data), midlrt::rpc::status::kOk);
+    std::fill(data->begin(), data->end(), uint8_t{0xee});
+    data.reset();  // under AddressSanitizer a read of it after this is an error
+    ASSERT_TRUE(state.wait(std::chrono::seconds(10)));
+    int64_t result = 0;
+    ASSERT_EQ(state.complete(&result), midlrt::rpc::status::kOk);
+    EXPECT_EQ(result, expected) << size;
+  }
 }

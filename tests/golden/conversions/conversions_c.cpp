@@ -46,6 +46,7 @@ uint32_t Later(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     {
       const NetTime midl_t_wire = NetTime_from_local(t);
       midl_e.write<int32_t>(midl_t_wire);

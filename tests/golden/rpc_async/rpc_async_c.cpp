@@ -10,6 +10,7 @@ uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Bindin
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(value);
   }
   return midl_state.issue(*midl_binding, Jobs_ifspec, 0, std::move(midl_request),
@@ -26,6 +27,7 @@ uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(value);
   }
   return midl_state.issue(*midl_binding, Jobs_ifspec, 1, std::move(midl_request),
@@ -39,6 +41,7 @@ uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.writeString(text);
   }
   return midl_state.issue(*midl_binding, Jobs_ifspec, 2, std::move(midl_request),
@@ -60,6 +63,7 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& m
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(n);
     {
       midl_e.writeConformance(values.size());
@@ -95,6 +99,7 @@ uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(start);
   }
   return midl_state.issue(*midl_binding, Jobs_ifspec, 5, std::move(midl_request),
@@ -111,6 +116,7 @@ uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     ::midlrt::rpc::writeContextHandle(midl_e, job);
     if (midl_e.writeUniquePointer(by)) {
       midl_e.write<int32_t>((*by));
@@ -129,6 +135,7 @@ uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     ::midlrt::rpc::writeContextHandle(midl_e, job);
   }
   return midl_state.issue(*midl_binding, Jobs_ifspec, 7, std::move(midl_request),
@@ -143,6 +150,7 @@ uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(how);
   }
   return midl_state.issue(*midl_binding, Jobs_ifspec, 8, std::move(midl_request),

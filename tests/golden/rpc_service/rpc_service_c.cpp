@@ -30,6 +30,7 @@ uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     ::midlrt::rpc::writeContextHandle(midl_e, file);
     midl_e.write<uint32_t>(count);
   }

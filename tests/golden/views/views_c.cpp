@@ -127,6 +127,7 @@ uint32_t Total(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(n);
     {
       midl_e.writeConformance(samples.size());
@@ -150,6 +151,7 @@ uint32_t Length(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.writeWString(text);
   }
   return midl_state.issue(*midl_binding, AsyncSamples_ifspec, 1, std::move(midl_request),

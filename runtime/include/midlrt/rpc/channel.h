@@ -245,8 +245,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   /// tryInvoke() of a streamed request; an exception from `rest` still propagates.
   uint32_t tryInvoke(const SyntaxId& iface, uint16_t opnum, Message& request, const RequestWriter& rest,
                      Reply& reply, const CallOptions& options = {});
-  /// Asynchronous call: returns once the request is queued (binding the interface first if needed, which
-  /// blocks the first time). `done` runs exactly once.
+  /// Asynchronous call: returns once the request is written or queued (binding the interface first if
+  /// needed, which blocks the first time); a queued request is a copy, so the bytes `request` gathers
+  /// (Message::gatherLargeWrites) are no longer read once this returns. `done` runs exactly once.
   CallHandle invokeAsync(const SyntaxId& iface, uint16_t opnum, Message request, Completion done,
                          const CallOptions& options = {});
 

@@ -63,9 +63,11 @@ class Message {
   uint8_t* grow(size_t n) { return bytes_.append(n); }
 
   /// Lets `encoder` leave its large bulk writes (arrays whose elements are their own wire form) in the
-  /// caller's memory: the message is then sent gathered from there, without a copy. For a synchronous call's
-  /// request, whose caller's arrays stay valid and unchanged until the call has sent it, and a synchronous
-  /// stub's response sent with ServerCall::complete() before the stub's [out] data goes.
+  /// caller's memory: the message is then sent gathered from there, without a copy. For a request that
+  /// Channel::invoke or Channel::invokeAsync sends before it returns (what the socket does not take at once is
+  /// written before they return, or copied: a synchronous call's, and an [async] call's without pipes), whose
+  /// caller's arrays stay valid and unchanged until then, and a synchronous stub's response sent with
+  /// ServerCall::complete() before the stub's [out] data goes.
   void gatherLargeWrites(ndr::Encoder& encoder) { encoder.gatherInto(&gathered_); }
   /// The bulk writes left in the caller's memory, in stub data order (see gatherLargeWrites).
   const std::vector<ndr::GatheredBytes>& gathered() const { return gathered_; }
