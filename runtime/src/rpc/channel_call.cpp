@@ -115,7 +115,6 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   if (!req.gathered().empty()) stubPieces(req, cut);
   const std::span<const iovec> pieces =
       cut.empty() ? std::span<const iovec>(&whole, 1) : std::span<const iovec>(cut);
-  size_t piece = 0, inPiece = 0;  // where the next fragment's stub data starts
   std::vector<uint8_t> headers(frags * hs);
   std::vector<iovec> iov;
   iov.reserve(frags * 2 + pieces.size());
@@ -127,16 +126,7 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
     q.allocHint = static_cast<uint32_t>(n - off);
     pdu::encodeRequestHeader(headers.data() + i * hs, f, callId, q, len);
     iov.push_back(iovec{headers.data() + i * hs, hs});
-    for (size_t left = len; left != 0;) {
-      const size_t take = std::min(left, pieces[piece].iov_len - inPiece);
-      iov.push_back(iovec{static_cast<uint8_t*>(pieces[piece].iov_base) + inPiece, take});
-      left -= take;
-      inPiece += take;
-      if (inPiece == pieces[piece].iov_len) {
-        ++piece;
-        inPiece = 0;
-      }
-    }
+    slicePieces(pieces, off, len, iov);
   }
   return out(iov.data(), static_cast<int>(iov.size()));
 }
