@@ -1,6 +1,7 @@
 // Encoder: construction, full-pointer ids and the encode-side error paths.
 #include "midlrt/ndr/encoder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -30,6 +31,57 @@ void Encoder::discardSent(std::size_t external) {
                       " bytes of stub data sent (not a multiple of 8)");
   buf_->resize(origin_);
   discarded_ += sent;
+}
+
+void Encoder::leaveGaps(std::size_t every, std::size_t gap, std::size_t* gaps) {
+  if (every == 0 || every % 8 != 0 || sink_ != nullptr || position() != 0)
+    throw EncodeError("gaps every " + std::to_string(every) +
+                      " bytes: a multiple of 8, before any stub data, without a sink");
+  gapEvery_ = every;
+  gapSize_ = gap;
+  gaps_ = 0;
+  gapsOut_ = gaps;
+  *gapsOut_ = 0;
+  nextGap_ = buf_->size() + every;
+}
+
+std::size_t closeGaps(std::uint8_t* base, std::size_t held, std::size_t every, std::size_t gap) noexcept {
+  std::size_t to = std::min(every, held);
+  for (std::size_t from = every + gap; from < held; from += every + gap) {
+    const std::size_t len = std::min(every, held - from);
+    std::memmove(base + to, base + from, len);
+    to += len;
+  }
+  return to;
+}
+
+void Encoder::stopLeavingGaps() noexcept {
+  if (gapEvery_ == 0) return;
+  if (gaps_ != 0)
+    buf_->resize(origin_ + closeGaps(buf_->data() + origin_, buf_->size() - origin_, gapEvery_, gapSize_));
+  gapEvery_ = gapSize_ = gaps_ = 0;
+  nextGap_ = ~std::size_t{0};
+  *gapsOut_ = 0;
+}
+
+void Encoder::appendAcrossGaps(const std::uint8_t* p, std::size_t n) {
+  while (n != 0) {
+    if (buf_->size() == nextGap_) {
+      buf_->append(gapSize_);
+      ++gaps_;
+      ++*gapsOut_;
+      nextGap_ = buf_->size() + gapEvery_;
+    }
+    const std::size_t k = std::min(n, nextGap_ - buf_->size());
+    std::uint8_t* at = buf_->append(k);
+    if (p != nullptr) {
+      std::memcpy(at, p, k);
+      p += k;
+    } else {
+      std::memset(at, 0, k);
+    }
+    n -= k;
+  }
 }
 
 bool Encoder::writeFullPointer(const void* p) {

@@ -66,8 +66,8 @@ namespace {
 constexpr size_t kContiguousRequestLimit = 1 << 20;
 
 // Lays out a request's PDUs (fragmented to the connection's max_xmit_frag) and hands them to `out` as one
-// iovec array: the header written in place in the message's headroom when one fragment holds it all and its
-// stub data starts in the buffer.
+// iovec array: the headers written in place, in the message's headroom and gaps, when one fragment holds it
+// all or the message left gaps for this connection's fragments, and its stub data is in the buffer.
 template <class Out>
 bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                    const Uuid* object, Out&& out) {
@@ -76,10 +76,25 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   q.opnum = opnum;
   if (object != nullptr) q.object = *object;
   size_t hs = pdu::requestHeaderSize(q);
-  size_t n = req.size();
-  for (const auto& g : req.gathered()) n += g.size;
   size_t maxBody = (size_t{c.xmitFrag} - hs - c.protectionOverhead()) & ~size_t{7};
+  if (req.gaps() != 0 && (req.fragmentBody() != maxBody || req.headroom() != hs)) req.closeGaps();
+  size_t n = req.size() - req.gaps() * hs;
+  for (const auto& g : req.gathered()) n += g.size;
   uint8_t flags = pdu::kConcMpx;
+  if (req.gaps() != 0) {
+    // Laid out as this connection's fragments (Message::leaveFragmentGaps): each header goes in the gap
+    // before its body, and the request leaves as one block.
+    const size_t frags = req.gaps() + 1;
+    for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
+      const uint8_t f = static_cast<uint8_t>(flags | (i == 0 ? pdu::kFirstFrag : 0) |
+                                             (i + 1 == frags ? pdu::kLastFrag : 0));
+      q.allocHint = static_cast<uint32_t>(n - off);
+      pdu::encodeRequestHeader(req.data() + i * (maxBody + hs) - hs, f, callId, q,
+                               std::min(maxBody, n - off));
+    }
+    iovec iov{req.data() - hs, hs + req.size()};
+    return out(&iov, 1);
+  }
   if (req.gathered().empty() && n <= maxBody && req.headroom() >= hs) {
     q.allocHint = static_cast<uint32_t>(n);
     uint8_t* h = req.data() - hs;

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "midlrt/rpc/pdu.h"
+
 namespace midlrt::rpc {
 
 namespace {
@@ -25,7 +27,18 @@ Message Message::acquire(size_t headroom) {
   return m;
 }
 
+void Message::leaveFragmentGaps(ndr::Encoder& encoder) {
+  gapEvery_ = (size_t{pdu::kDefaultMaxFrag} - headroom_) & ~size_t{7};
+  encoder.leaveGaps(gapEvery_, headroom_, &gaps_);
+}
+
+void Message::closeGaps() {
+  if (gaps_ != 0) resize(ndr::closeGaps(data(), size(), gapEvery_, headroom_));
+  gapEvery_ = gaps_ = 0;
+}
+
 void Message::flatten() {
+  closeGaps();
   if (gathered_.empty()) return;
   size_t total = size();
   for (const auto& g : gathered_) total += g.size;

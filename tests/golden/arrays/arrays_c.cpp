@@ -12,6 +12,7 @@ void Bulk(const ::midlrt::Binding& midl_binding, int32_t n, const std::vector<Ho
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(n);
     {
@@ -42,6 +43,7 @@ void Structs(const ::midlrt::Binding& midl_binding, const Fixed& fixed, Conforma
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ndrWriteFlat(midl_e, fixed);
     ndrWriteFlat(midl_e, conformant);
@@ -56,6 +58,7 @@ void Owned(const ::midlrt::Binding& midl_binding, const Owner& owner, Text& text
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ndrWriteFlat(midl_e, owner);
     ndrWritePointees(midl_e, owner);
@@ -71,6 +74,7 @@ void Grid(const ::midlrt::Binding& midl_binding, int32_t rows, int32_t cols, con
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(rows);
     midl_e.write<int32_t>(cols);
@@ -97,6 +101,7 @@ void Bounded(const ::midlrt::Binding& midl_binding, int32_t last, const std::vec
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(last);
     {
@@ -111,6 +116,7 @@ void Matrix(const ::midlrt::Binding& midl_binding, const std::array<std::array<d
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     for (const auto& midl_m_el : m) {
       midl_e.writeBulk(midl_m_el.data(), midl_m_el.size());

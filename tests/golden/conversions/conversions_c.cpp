@@ -10,6 +10,7 @@ LocalTime Convert(const ::midlrt::Binding& midl_binding, const Presented& p, Han
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     {
       const Wire midl_p_wire = Presented_to_xmit(p);
@@ -46,6 +47,7 @@ uint32_t Later(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     {
       const NetTime midl_t_wire = NetTime_from_local(t);

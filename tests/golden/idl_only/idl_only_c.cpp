@@ -10,6 +10,7 @@ void Move(const ::midlrt::Binding& h, const POINT& to, COLORREF color, const Liv
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ndrWriteFlat(midl_e, to);
     midl_e.write<uint32_t>(color);

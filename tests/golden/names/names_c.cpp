@@ -11,6 +11,7 @@ int32_t Locals(const ::midlrt::Binding& midl_binding, int32_t d, int32_t e, int3
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(d);
     midl_e.write<int32_t>(e);
@@ -36,6 +37,7 @@ void Keywords(const ::midlrt::Binding& midl_binding, int32_t this_, int32_t clas
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(this_);
     midl_e.write<int32_t>(class_);
@@ -80,6 +82,7 @@ void Unions(const ::midlrt::Binding& midl_binding, int32_t v, const Members& val
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(v);
     ndrWriteFlat(midl_e, value);
@@ -92,6 +95,7 @@ void Scoped(const ::midlrt::Binding& midl_binding, Scope Scope_, Clash& Clash_, 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.writeEnum16(Scope_);
     ndrWriteFlat(midl_e, Clash_);

@@ -10,6 +10,7 @@ uint32_t Compute(::midlrt::async::AsyncState& midl_state, const ::midlrt::Bindin
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(value);
   }
@@ -27,6 +28,7 @@ uint32_t Touch(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(value);
   }
@@ -41,6 +43,7 @@ uint32_t Echo(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.writeString(text);
   }
@@ -63,6 +66,7 @@ uint32_t Sum(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& m
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(n);
     {
@@ -85,6 +89,7 @@ int32_t Plain(const ::midlrt::Binding& midl_binding, int32_t value) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(value);
   }
@@ -99,6 +104,7 @@ uint32_t Open(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(start);
   }
@@ -116,6 +122,7 @@ uint32_t Step(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     ::midlrt::rpc::writeContextHandle(midl_e, job);
     if (midl_e.writeUniquePointer(by)) {
@@ -135,6 +142,7 @@ uint32_t Close(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding&
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     ::midlrt::rpc::writeContextHandle(midl_e, job);
   }
@@ -150,6 +158,7 @@ uint32_t Poll(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     midl_e.write<int32_t>(how);
   }

@@ -30,6 +30,7 @@ int32_t Range(const ::midlrt::Binding& h, int32_t first, int32_t count, LONG_PIP
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.write<int32_t>(first);
     midl_e.write<int32_t>(count);

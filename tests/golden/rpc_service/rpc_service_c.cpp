@@ -11,6 +11,7 @@ uint32_t Open(const ::midlrt::Binding& binding, const std::string& path, FS_MODE
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     midl_e.writeString(path);
     midl_e.writeEnum16(mode);
@@ -30,6 +31,7 @@ uint32_t Read(::midlrt::async::AsyncState& midl_state, const ::midlrt::Binding& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before issue returns
     ::midlrt::rpc::writeContextHandle(midl_e, file);
     midl_e.write<uint32_t>(count);
@@ -79,6 +81,7 @@ void Close(const ::midlrt::Binding& midl_binding, ::midlrt::rpc::ContextHandle& 
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ::midlrt::rpc::writeContextHandle(midl_e, file);
   }
@@ -91,6 +94,7 @@ uint32_t Version(const ::midlrt::Binding& binding) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire();
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
     midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
   }
   uint32_t midl_result{};

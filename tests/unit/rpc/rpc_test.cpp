@@ -178,6 +178,45 @@ TEST_P(Rpc, RequestsAroundFragmentBoundariesArriveWholeAndLeaveTheMessageAlone) 
   }
 }
 
+// A request laid out with gaps for its fragments' headers (Message::leaveFragmentGaps) arrives as the stub
+// data written, sizes around each boundary: sent in place where the connection's fragments are the ones
+// planned (the default max_xmit_frag and the message's headroom), its gaps closed first where they are not.
+TEST_P(Rpc, RequestsLaidOutInFragmentsArriveAsTheirStubData) {
+  const Uuid object = *Uuid::parse("11111111-2222-3333-4444-555555555555");
+  for (uint16_t frag : {pdu::kMinFragSize, pdu::kDefaultMaxFrag}) {
+    ChannelOptions o;
+    o.maxFrag = frag;
+    auto ch = channel(o);
+    for (size_t headroom : {kRequestHeadroom, kObjectRequestHeadroom}) {
+      CallOptions co;
+      if (headroom == kObjectRequestHeadroom) co.object = &object;
+      const size_t body = (pdu::kDefaultMaxFrag - headroom) & ~size_t{7};
+      for (size_t n : {size_t{8}, body, body + 8, 3 * body - 8, 3 * body + 16, size_t{1} << 20}) {
+        std::vector<uint64_t> words(n / 8);
+        for (size_t i = 0; i < words.size(); ++i) words[i] = i * 0x9e3779b97f4a7c15u + n;
+        Message m = Message::acquire(headroom);
+        {
+          ndr::Encoder e(m.buffer(), m.headroom());
+          m.leaveFragmentGaps(e);
+          for (uint64_t w : words) e.write(w);  // a write at a time: each crosses gaps like any value
+        }
+        EXPECT_EQ(m.gaps(), (n - 1) / body) << frag << " " << n;
+        const size_t sizeWithGaps = m.size();
+        Reply r = ch->invoke(kEchoIf, testing::kEcho, m, co);
+        ASSERT_EQ(r.size(), n) << frag << " " << headroom << " " << n;
+        EXPECT_EQ(std::memcmp(r.data(), words.data(), n), 0) << frag << " " << headroom << " " << n;
+        if (frag == pdu::kDefaultMaxFrag) {
+          EXPECT_EQ(m.size(), sizeWithGaps);  // sent in place
+        } else {
+          EXPECT_EQ(m.gaps(), 0u);  // closed
+          ASSERT_EQ(m.size(), n);
+          EXPECT_EQ(std::memcmp(m.data(), words.data(), n), 0);
+        }
+      }
+    }
+  }
+}
+
 // Large bulk writes left in the caller's memory (Message::gatherLargeWrites) reach the server as the same
 // stub data as copied ones, whatever fragments cut them: in one fragment, across several, on a boundary.
 TEST_P(Rpc, GatheredBulkWritesArriveAsTheBytesTheyStandFor) {

@@ -51,6 +51,10 @@ struct GatheredBytes {
   std::size_t size;          ///< how many
 };
 
+/// Closes the gaps Encoder::leaveGaps left in the `held` bytes at `base` (`gap` bytes after every `every`
+/// bytes of stub data), moving each segment down over them; returns the stub data's length.
+std::size_t closeGaps(std::uint8_t* base, std::size_t held, std::size_t every, std::size_t gap) noexcept;
+
 /// Writes NDR 2.0 (little-endian) at the end of a Buffer. Alignment is relative to `origin`, the offset in
 /// the buffer where the stub data starts (the RPC layer keeps its PDU header in front of it); padding bytes
 /// are zero. One Encoder per marshaled message: it owns the referent-id counter and the full-pointer table.
@@ -63,21 +67,35 @@ class Encoder {
   /// stub data for alignment.
   Encoder(Buffer& buffer, std::size_t origin);
 
-  /// The buffer written to (for in-place writers such as writePipeInPlace).
+  /// The buffer written to (for in-place writers such as writePipeInPlace: they call stopLeavingGaps first).
   Buffer& buffer() noexcept { return *buf_; }
   /// Bytes of stub data written so far (the NDR stream index of the next byte).
-  std::size_t position() const noexcept { return buf_->size() - origin_ + discarded_ + gatheredBytes_; }
+  std::size_t position() const noexcept {
+    return buf_->size() - origin_ + discarded_ + gatheredBytes_ - gaps_ * gapSize_;
+  }
   /// Where the stub data not yet discarded starts in the buffer.
   std::size_t origin() const noexcept { return origin_; }
 
   /// Streams the message to `sink` (see EncoderSink); null (the default): the buffer holds it all.
-  void setSink(EncoderSink* sink) noexcept { sink_ = sink; }
+  void setSink(EncoderSink* sink) noexcept {
+    if (sink != nullptr) stopLeavingGaps();
+    sink_ = sink;
+  }
   /// Bulk writes of at least kGatherMin bytes (without padding holes) are not copied but recorded in `list`,
   /// for a sender that gathers them from the caller's memory (rpc::Message::gatherLargeWrites): that memory
   /// must stay valid and unchanged until the message is sent. Not with a sink. Null (the default): copied.
   void gatherInto(std::vector<GatheredBytes>* list) noexcept { gather_ = list; }
   /// Smaller bulk writes are copied: below this, a copy costs less than another piece to send.
   static constexpr std::size_t kGatherMin = 16 * 1024;
+  /// Lays the stub data out as fragments of `every` bytes (a multiple of 8) will carry it: before each
+  /// byte at a stub position that is a multiple of `every`, `gap` bytes of the buffer are left unwritten,
+  /// for the sender to put the next fragment's header there (rpc::Message::leaveFragmentGaps). The count of
+  /// gaps left is kept in `*gaps`. Only before anything was written, and not with a sink. A gathered write
+  /// or stopLeavingGaps() closes them.
+  void leaveGaps(std::size_t every, std::size_t gap, std::size_t* gaps);
+  /// Closes the gaps left so far (the buffer then holds the stub data contiguously from origin()) and
+  /// leaves no more: for writers that work on buffer() directly.
+  void stopLeavingGaps() noexcept;
   /// Offers what has been written to the sink, if there is one (writers of pipes call it after each chunk).
   void flush() {
     if (sink_ != nullptr) sink_->flush(*this);
@@ -92,7 +110,7 @@ class Encoder {
   /// Writes zero bytes up to the next multiple of `n` (1, 2, 4 or 8).
   void align(std::size_t n) {
     const std::size_t pad = (0 - position()) & (n - 1);
-    if (pad != 0) std::memset(buf_->append(pad), 0, pad);
+    if (pad != 0) appendZeros(pad);
   }
 
   /// A primitive, aligned to its size: int8..uint64, char, char16_t (wchar_t on the wire), float, double.
@@ -100,6 +118,12 @@ class Encoder {
   void write(T value) {
     static_assert(kIsPrimitive<T>, "write() takes an NDR primitive; see writeBool/writeEnum16");
     const std::size_t pad = (0 - position()) & (sizeof(T) - 1);
+    if (pastGap(pad + sizeof(T))) [[unlikely]] {
+      const std::uint8_t zeros[8] = {};
+      appendAcrossGaps(zeros, pad);
+      appendAcrossGaps(reinterpret_cast<const std::uint8_t*>(&value), sizeof(T));
+      return;
+    }
     std::uint8_t* p = buf_->append(pad + sizeof(T));
     if constexpr (sizeof(T) > 1) {
       for (std::size_t i = 0; i < pad; ++i) p[i] = 0;
@@ -137,6 +161,7 @@ class Encoder {
     if (n == 0) return;
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(values);
     if (gather_ != nullptr && sink_ == nullptr && n >= kGatherMin) {
+      stopLeavingGaps();
       gather_->push_back(GatheredBytes{buf_->size() - origin_, bytes, n});
       gatheredBytes_ += n;
       return;
@@ -144,21 +169,31 @@ class Encoder {
     // A streamed message's sink may send large writes straight from the caller's memory.
     const std::size_t sent =
         sink_ != nullptr && n >= kWriteThroughMin ? sink_->writeThrough(*this, bytes, n) : 0;
-    if (sent != n) std::memcpy(buf_->append(n - sent), bytes + sent, n - sent);
+    if (sent != n) appendBytes(bytes + sent, n - sent);
   }
 
   /// The same for structs with internal padding: copies, then zeroes each element's `holes` (in the buffer:
-  /// never written through).
+  /// never written through). Always inlined, so the holes are constants where they are zeroed: a store each,
+  /// not a memset call per element.
   template <class T, std::size_t N>
-  void writeBulk(const T* values, std::size_t count, const PaddingHole (&holes)[N],
-                 std::size_t alignment = kWireAlignment<T>) {
+  [[gnu::always_inline]] void writeBulk(const T* values, std::size_t count, const PaddingHole (&holes)[N],
+                                        std::size_t alignment = kWireAlignment<T>) {
     const std::size_t n = startBulk<T>(count, alignment);
     if (n == 0) return;
-    std::memcpy(buf_->append(n), values, n);
-    std::uint8_t* p = buf_->data() + buf_->size() - n;
-    for (std::size_t i = 0; i < count; ++i, p += sizeof(T)) {
-      for (const PaddingHole& h : holes) std::memset(p + h.offset, 0, h.size);
-    }
+    while (pastGap(count * sizeof(T))) [[unlikely]] {
+        // The elements before the gap in one copy, then the one it splits through a copy of its own.
+        const std::size_t before = (nextGap_ - buf_->size()) / sizeof(T);
+        copyWithHoles(values, before, holes);
+        values += before;
+        count -= before;
+        if (count == 0) return;
+        T one;
+        copyWithHoles(values, 1, holes, reinterpret_cast<std::uint8_t*>(&one));
+        appendAcrossGaps(reinterpret_cast<const std::uint8_t*>(&one), sizeof(T));
+        ++values;
+        --count;
+      }
+    copyWithHoles(values, count, holes);
   }
 
   /// Conformance (max_count): u32 aligned to 4. Fails if `count` does not fit in 32 bits.
@@ -277,6 +312,33 @@ class Encoder {
     nextId_ += kReferentIdStep;  // wraps to 0 after the last id; then the next call throws
     return id;
   }
+  // Whether appending `n` bytes reaches past the place of the next gap (never, when none are left).
+  bool pastGap(std::size_t n) const noexcept { return n > nextGap_ - buf_->size(); }
+  // Appends `n` bytes (copied from `p`) or zeros, leaving the gaps due among them.
+  void appendBytes(const std::uint8_t* p, std::size_t n) {
+    if (pastGap(n)) [[unlikely]]
+      return appendAcrossGaps(p, n);
+    std::memcpy(buf_->append(n), p, n);
+  }
+  void appendZeros(std::size_t n) {
+    if (pastGap(n)) [[unlikely]]
+      return appendAcrossGaps(nullptr, n);
+    std::memset(buf_->append(n), 0, n);
+  }
+  // The slow path of both: `p` null for zeros.
+  void appendAcrossGaps(const std::uint8_t* p, std::size_t n);
+  // Copies `count` elements to `p` (default: appended; they must fit before the next gap), their holes
+  // zeroed.
+  template <class T, std::size_t N>
+  [[gnu::always_inline]] void copyWithHoles(const T* values, std::size_t count, const PaddingHole (&holes)[N],
+                                            std::uint8_t* p = nullptr) {
+    if (count == 0) return;
+    if (p == nullptr) p = buf_->append(count * sizeof(T));
+    std::memcpy(p, values, count * sizeof(T));
+    for (std::size_t i = 0; i < count; ++i, p += sizeof(T)) {
+      for (const PaddingHole& h : holes) std::memset(p + h.offset, 0, h.size);
+    }
+  }
   // What both writeBulk forms check first: aligns, and returns the bytes `count` elements take (0: none).
   template <class T>
   std::size_t startBulk(std::size_t count, std::size_t alignment) {
@@ -300,6 +362,10 @@ class Encoder {
     if (conformant) writeConformance(count);
     writeVariance(0, count);
     const std::size_t bytes = s.size() * sizeof(C);
+    if (pastGap(bytes + sizeof(C))) [[unlikely]] {
+      appendAcrossGaps(reinterpret_cast<const std::uint8_t*>(s.data()), bytes);
+      return appendAcrossGaps(nullptr, sizeof(C));
+    }
     std::uint8_t* p = buf_->append(bytes + sizeof(C));
     if (bytes != 0) std::memcpy(p, s.data(), bytes);
     std::memset(p + bytes, 0, sizeof(C));
@@ -324,6 +390,13 @@ class Encoder {
   EncoderSink* sink_ = nullptr;
   std::vector<GatheredBytes>* gather_ = nullptr;
   std::size_t gatheredBytes_ = 0;  // stub data bytes recorded in gather_, not in the buffer
+  // leaveGaps: the buffer offset where the next gap goes (none: the largest size_t, which no append
+  // reaches), the stub bytes between gaps, each gap's size, how many were left and where that count is kept.
+  std::size_t nextGap_ = ~std::size_t{0};
+  std::size_t gapEvery_ = 0;
+  std::size_t gapSize_ = 0;
+  std::size_t gaps_ = 0;
+  std::size_t* gapsOut_ = nullptr;
   std::uint32_t nextId_ = kFirstReferentId;
   unsigned depth_ = 0;
   unsigned maxDepth_ = kDefaultMaxDepth;

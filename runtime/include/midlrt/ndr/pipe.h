@@ -159,6 +159,7 @@ void writePipe(Encoder& e, Pipe<T>& pipe, WriteElements&& write) {
 template <class T>
 void writePipeInPlace(Encoder& e, Pipe<T>& pipe, std::size_t alignment) {
   static_assert(std::is_trivially_copyable_v<T>, "in place only for elements that are their own wire form");
+  e.stopLeavingGaps();  // the elements are written in the buffer directly
   Buffer& b = e.buffer();
   for (;;) {
     e.align(4);

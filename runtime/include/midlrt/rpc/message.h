@@ -49,14 +49,18 @@ class Message {
   uint8_t* data() { return bytes_.data() + headroom_; }
   const uint8_t* data() const { return bytes_.data() + headroom_; }
   ///@}
-  /// Bytes of stub data in the buffer (headroom excluded; gathered bytes are not in it).
+  /// Bytes of stub data in the buffer (headroom excluded; gathered bytes are not in it; the gaps left by
+  /// leaveFragmentGaps are, until closeGaps()).
   size_t size() const { return bytes_.size() - headroom_; }
   /// Sets the stub data's size to n bytes; grown bytes are not zero-filled.
   void resize(size_t n) { bytes_.resize(headroom_ + n); }
   /// Makes room for n bytes of stub data without reallocating.
   void reserve(size_t n) { bytes_.reserve(headroom_ + n); }
   /// Empties the stub data, keeping the headroom and the capacity.
-  void clear() { bytes_.resize(headroom_); }
+  void clear() {
+    bytes_.resize(headroom_);
+    gapEvery_ = gaps_ = 0;
+  }
   /// Appends n bytes copied from p.
   void append(const void* p, size_t n) { bytes_.append(p, n); }
   /// Grows by n bytes and returns where they start (for encoders that write in place).
@@ -64,15 +68,29 @@ class Message {
 
   /// Lets `encoder` leave its large bulk writes (arrays whose elements are their own wire form) in the
   /// caller's memory: the message is then sent gathered from there, without a copy. For a request that
-  /// Channel::invoke or Channel::invokeAsync sends before it returns (what the socket does not take at once is
-  /// written before they return, or copied: a synchronous call's, and an [async] call's without pipes), whose
-  /// caller's arrays stay valid and unchanged until then, and a synchronous stub's response sent with
+  /// Channel::invoke or Channel::invokeAsync sends before it returns (what the socket does not take at once
+  /// is written before they return, or copied: a synchronous call's, and an [async] call's without pipes),
+  /// whose caller's arrays stay valid and unchanged until then, and a synchronous stub's response sent with
   /// ServerCall::complete() before the stub's [out] data goes.
   void gatherLargeWrites(ndr::Encoder& encoder) { encoder.gatherInto(&gathered_); }
   /// The bulk writes left in the caller's memory, in stub data order (see gatherLargeWrites).
   const std::vector<ndr::GatheredBytes>& gathered() const { return gathered_; }
-  /// Copies the gathered bytes into place: afterwards data() holds all the stub data.
+  /// Copies the gathered bytes into place and closes the gaps: afterwards data() holds all the stub data.
   void flatten();
+
+  /// Lets `encoder` lay a request out as the fragments of a connection at the default max_xmit_frag
+  /// (pdu::kDefaultMaxFrag, what this runtime proposes and accepts) carry it: a gap of headroom() bytes
+  /// before each next fragment's stub data, where the runtime writes that fragment's header, so a request
+  /// of several fragments is sent from this buffer as one block, without a copy. A connection with another
+  /// fragment size (a peer that accepts less, message protection) closes the gaps and copies as before.
+  /// Call it before anything is written; a gathered write (gatherLargeWrites) closes the gaps.
+  void leaveFragmentGaps(ndr::Encoder& encoder);
+  /// The gaps leaveFragmentGaps left: after every fragmentBody() bytes of stub data, headroom() bytes.
+  size_t gaps() const { return gaps_; }
+  /// Stub data bytes between two gaps (0 when the message leaves none).
+  size_t fragmentBody() const { return gapEvery_; }
+  /// Moves the stub data down over the gaps: afterwards data() holds it contiguously.
+  void closeGaps();
 
   /// Bytes kept free in front of data() for the PDU header.
   size_t headroom() const { return headroom_; }
@@ -83,6 +101,8 @@ class Message {
   size_t headroom_ = 0;
   ndr::Buffer bytes_;
   std::vector<ndr::GatheredBytes> gathered_;
+  size_t gapEvery_ = 0;  // leaveFragmentGaps: stub bytes between gaps
+  size_t gaps_ = 0;      // how many the encoder left (it keeps this count)
 };
 
 namespace detail {
