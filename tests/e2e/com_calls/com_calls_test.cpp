@@ -3,9 +3,11 @@
 // every combination puts the same bytes on the wire.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -311,6 +313,34 @@ TEST_F(ComCalls, AsyncClientAgainstASyncOnlyServer) {
   EXPECT_EQ(total, 30.0);
 }
 
+// Arrays large enough to be sent from the caller's memory, in requests of several fragments, reach the object
+// whole through a proxy and through a call object, whose caller's array goes as soon as Begin_ returns.
+TEST_F(ComCalls, LargeArraysArriveWholeThroughProxiesAndCallObjects) {
+  auto ratesOf = [](size_t n) {
+    std::vector<double> rates(n);
+    for (size_t i = 0; i < n; ++i)
+      rates[i] = 1.0 + static_cast<double>(i % 1000) * 1e-7 - (i % 7 == 0 ? 3e-5 : 0);
+    return rates;
+  };
+  ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kSyncAccountId);
+  for (size_t n : {size_t{2048}, size_t{8190}, size_t{100000}}) {
+    const std::vector<double> rates = ratesOf(n);
+    const double want = Ledger::exchange(rates, 2.0);
+    double total = 2.0;
+    ASSERT_EQ(proxy->Exchange(static_cast<int32_t>(n), rates, total), S_OK) << n;
+    EXPECT_EQ(total, want) << n;
+    ComPtr<AsyncIAccount> call = newCall(proxy);
+    {
+      auto gone = std::make_unique<std::vector<double>>(ratesOf(n));
+      ASSERT_EQ(call->Begin_Exchange(static_cast<int32_t>(n), *gone, 2.0), S_OK) << n;
+      std::fill(gone->begin(), gone->end(), 0.0);
+    }
+    total = 0;
+    ASSERT_EQ(call->Finish_Exchange(total), S_OK) << n;
+    EXPECT_EQ(total, want) << n;
+  }
+}
+
 TEST_F(ComCalls, SyncClientAgainstAnAsyncServer) {
   ComPtr<IAccount> proxy = IAccount_createProxy(binding_, kAsyncAccountId);
   int32_t balance = 0;
@@ -481,7 +511,8 @@ TEST_F(ComCalls, TheWireIsTheSameForSyncAndAsyncClientsAndServers) {
       if (r.size() >= 28) std::fill(r.begin() + 12, r.begin() + 28, uint8_t{0});
       return r;
     };
-    for (const auto& r : recorder_->requests) EXPECT_EQ(withoutCid(r), withoutCid(recorder_->requests.front()));
+    for (const auto& r : recorder_->requests)
+      EXPECT_EQ(withoutCid(r), withoutCid(recorder_->requests.front()));
     request = recorder_->requests.front();
   }
   // And the replies: the same request bytes, sent raw to the sync-only object and to the one that completes

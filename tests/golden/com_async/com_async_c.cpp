@@ -17,6 +17,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.writeWString(name);
       }
@@ -51,6 +53,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(jobId);
         midl_e.write<uint32_t>(timeoutMs);
@@ -126,6 +130,8 @@ HRESULT IJobRunner_Start_Proxy(IJobRunner* This, const std::u16string& name, int
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.writeWString(name);
     }
@@ -149,6 +155,8 @@ HRESULT IJobRunner_Query_Proxy(IJobRunner* This, int32_t jobId, JobInfo& info) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(jobId);
     }
@@ -173,6 +181,8 @@ HRESULT IJobRunner_Wait_Proxy(IJobRunner* This, int32_t jobId, DWORD timeoutMs) 
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(jobId);
       midl_e.write<uint32_t>(timeoutMs);
@@ -196,6 +206,8 @@ HRESULT IJobRunner_Cancel_Proxy(IJobRunner* This, int32_t jobId) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(jobId);
     }
@@ -236,6 +248,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(size);
         {
@@ -274,6 +288,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(max);
       }
@@ -354,6 +370,8 @@ HRESULT IHasher_Hash_Proxy(IHasher* This, int32_t size, const std::vector<uint8_
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(size);
       {
@@ -381,6 +399,8 @@ HRESULT IHasher_Tail_Proxy(IHasher* This, int32_t max, int32_t& used, std::vecto
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(max);
     }
@@ -431,6 +451,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(size);
         {
@@ -469,6 +491,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(max);
       }
@@ -515,6 +539,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       return this->beginCall(5, std::move(midl_request));
@@ -598,6 +624,8 @@ HRESULT IHasherEx_Reset_Proxy(IHasherEx* This) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);

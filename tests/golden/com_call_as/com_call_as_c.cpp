@@ -41,6 +41,8 @@ HRESULT IBuffer_RemoteWrite_Proxy(IBuffer* This, uint32_t size, const std::vecto
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<uint32_t>(size);
       {
@@ -68,6 +70,8 @@ HRESULT IBuffer_Size_Proxy(IBuffer* This, uint32_t& size) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
@@ -139,6 +143,8 @@ HRESULT ISizedBuffer_Capacity_Proxy(ISizedBuffer* This, uint32_t& capacity) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);

@@ -31,6 +31,8 @@ HRESULT IBase_Name_Proxy(IBase* This, std::unique_ptr<std::string>& name) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
@@ -105,6 +107,8 @@ HRESULT IStore_Put_Proxy(IStore* This, int32_t key, const std::string& value) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(key);
       midl_e.writeString(value);
@@ -128,6 +132,8 @@ HRESULT IStore_Get_Proxy(IStore* This, int32_t key, std::unique_ptr<std::string>
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(key);
     }
@@ -154,6 +160,8 @@ int32_t IStore_Count_Proxy(IStore* This) {
   ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
   {
     ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+    midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+    midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
     ::midlrt::com::writeRequestOrpcThis(midl_e);
   }
   ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(6, midl_request);
@@ -187,6 +195,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(amount);
       }
@@ -222,6 +232,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(count);
         {
@@ -261,6 +273,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       return this->beginCall(5, std::move(midl_request));
@@ -330,6 +344,8 @@ HRESULT IAccount_Deposit_Proxy(IAccount* This, int32_t amount, int32_t& balance)
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(amount);
     }
@@ -354,6 +370,8 @@ HRESULT IAccount_Exchange_Proxy(IAccount* This, int32_t count, const std::vector
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(count);
       {
@@ -382,6 +400,8 @@ HRESULT IAccount_Reset_Proxy(IAccount* This) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
@@ -431,6 +451,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
         ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       ::midlrt::rpc::Reply midl_reply = ProxyBase::invoke(3, midl_request);
@@ -460,6 +482,8 @@ HRESULT IScript_Run_Proxy(IScript* This, int32_t steps) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(steps);
     }

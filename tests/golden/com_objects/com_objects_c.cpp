@@ -31,6 +31,8 @@ HRESULT IItem_Value_Proxy(IItem* This, int32_t& value) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(3, midl_request);
@@ -70,6 +72,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(key);
       }
@@ -107,6 +111,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(key);
         if (midl_e.writeUniquePointer(item)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(item), IItem::kIid);
@@ -141,6 +147,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         if (midl_e.writeUniquePointer(item.get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(item.get()), IItem::kIid);
       }
@@ -178,6 +186,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         ndrWriteFlat(midl_e, riid);
       }
@@ -215,6 +225,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         ndrWriteFlat(midl_e, riid);
       }
@@ -255,6 +267,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(count);
       }
@@ -312,6 +326,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       return this->beginCall(9, std::move(midl_request));
@@ -346,6 +362,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         ndrWriteFlat(midl_e, riid);
         if (midl_e.writeUniquePointer(ppv)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(ppv), riid);
@@ -442,6 +460,8 @@ HRESULT IStore_Get_Proxy(IStore* This, int32_t key, ::midlrt::com::ComPtr<IItem>
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(key);
     }
@@ -468,6 +488,8 @@ HRESULT IStore_Put_Proxy(IStore* This, int32_t key, IItem* item) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(key);
       if (midl_e.writeUniquePointer(item)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(item), IItem::kIid);
@@ -491,6 +513,8 @@ HRESULT IStore_Swap_Proxy(IStore* This, ::midlrt::com::ComPtr<IItem>& item) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       if (midl_e.writeUniquePointer(item.get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(item.get()), IItem::kIid);
     }
@@ -517,6 +541,8 @@ HRESULT IStore_Find_Proxy(IStore* This, const IID& riid, void*& ppv) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       ndrWriteFlat(midl_e, riid);
     }
@@ -540,6 +566,8 @@ HRESULT IStore_Any_Proxy(IStore* This, const IID& riid, ::midlrt::com::ComPtr<IU
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       ndrWriteFlat(midl_e, riid);
     }
@@ -566,6 +594,8 @@ HRESULT IStore_Next_Proxy(IStore* This, int32_t count, std::vector<::midlrt::com
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(count);
     }
@@ -609,6 +639,8 @@ HRESULT IStore_All_Proxy(IStore* This, ITEMS& all) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(9, midl_request);
@@ -632,6 +664,8 @@ HRESULT IStore_Trade_Proxy(IStore* This, const IID& riid, void*& ppv) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       ndrWriteFlat(midl_e, riid);
       if (midl_e.writeUniquePointer(ppv)) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>(ppv), riid);
@@ -696,6 +730,8 @@ HRESULT IShelf_Maybe_Proxy(IShelf* This, std::unique_ptr<::midlrt::com::ComPtr<I
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       if (midl_e.writeUniquePointer(item.get())) {
         if (midl_e.writeUniquePointer((*item).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*item).get()), IItem::kIid);
@@ -742,6 +778,8 @@ HRESULT IShelf_Peek_Proxy(IShelf* This, const ::midlrt::com::ComPtr<IItem>* item
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       if (midl_e.writeUniquePointer(item)) {
         if (midl_e.writeUniquePointer((*item).get())) ::midlrt::dcom::writeInterfacePointer(midl_e, static_cast<::midlrt::com::IUnknown*>((*item).get()), IItem::kIid);
@@ -766,6 +804,8 @@ HRESULT IShelf_Bind_Proxy(IShelf* This, const IID* piid, std::unique_ptr<::midlr
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       if (midl_e.writeUniquePointer(piid)) {
         ndrWriteFlat(midl_e, (*piid));

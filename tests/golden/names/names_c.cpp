@@ -127,6 +127,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(d);
         midl_e.write<int32_t>(e);
@@ -164,6 +166,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.writeEnum16(Scope_);
       }
@@ -231,6 +235,8 @@ HRESULT INames_Method_Proxy(INames* This, int32_t d, int32_t e, int32_t& object,
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(d);
       midl_e.write<int32_t>(e);
@@ -257,6 +263,8 @@ HRESULT INames_Scoped_Proxy(INames* This, Scope Scope_, Scope& Members_) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.writeEnum16(Scope_);
     }
@@ -311,6 +319,8 @@ HRESULT IElements_RemoteEnum_Proxy(IElements* This, uint32_t reserved1, uint32_t
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<uint32_t>(reserved1);
     }

@@ -186,6 +186,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.write<int32_t>(size);
         {
@@ -223,6 +225,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
         midl_e.writeWString(label);
       }
@@ -256,6 +260,8 @@ public:
       ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
       {
         ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+        midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+        midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory before Begin_ returns
         ::midlrt::com::writeRequestOrpcThis(midl_e);
       }
       return this->beginCall(5, std::move(midl_request));
@@ -327,6 +333,8 @@ HRESULT IDigest_Update_Proxy(IDigest* This, int32_t size, std::span<const uint8_
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.write<int32_t>(size);
       {
@@ -353,6 +361,8 @@ HRESULT IDigest_Label_Proxy(IDigest* This, std::u16string_view label) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
       midl_e.writeWString(label);
     }
@@ -375,6 +385,8 @@ HRESULT IDigest_Final_Proxy(IDigest* This, uint64_t& digest) {
     ::midlrt::rpc::Message midl_request = ::midlrt::rpc::Message::acquire(::midlrt::rpc::kObjectRequestHeadroom);
     {
       ::midlrt::ndr::Encoder midl_e(midl_request.buffer(), midl_request.headroom());
+      midl_request.leaveFragmentGaps(midl_e);  // room for the headers of a request of several fragments
+      midl_request.gatherLargeWrites(midl_e);  // large arrays are sent from the caller's memory
       ::midlrt::com::writeRequestOrpcThis(midl_e);
     }
     ::midlrt::rpc::Reply midl_reply = midl_proxy.invoke(5, midl_request);
