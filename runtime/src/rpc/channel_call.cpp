@@ -65,6 +65,23 @@ namespace {
 // The largest request sent as one contiguous block when it takes several fragments (below).
 constexpr size_t kContiguousRequestLimit = 1 << 20;
 
+// Copies `len` bytes of `req`'s stub data from stub offset `off` to `to`, skipping the gaps it left for
+// fragments other than the connection's.
+void copyStubData(const Message& req, size_t off, size_t len, uint8_t* to) {
+  if (req.gaps() == 0) {
+    std::memcpy(to, req.data() + off, len);
+    return;
+  }
+  const size_t every = req.fragmentBody();
+  while (len != 0) {
+    const size_t part = std::min(len, every - off % every);
+    std::memcpy(to, req.data() + off + off / every * req.headroom(), part);
+    to += part;
+    off += part;
+    len -= part;
+  }
+}
+
 // Lays out a request's PDUs (fragmented to the connection's max_xmit_frag) and hands them to `out` as one
 // iovec array: the headers written in place, in the message's headroom and gaps, when one fragment holds it
 // all or the message left gaps for this connection's fragments, and its stub data is in the buffer.
@@ -77,11 +94,15 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   if (object != nullptr) q.object = *object;
   size_t hs = pdu::requestHeaderSize(q);
   size_t maxBody = (size_t{c.xmitFrag} - hs - c.protectionOverhead()) & ~size_t{7};
-  if (req.gaps() != 0 && (req.fragmentBody() != maxBody || req.headroom() != hs)) req.closeGaps();
-  size_t n = req.size() - req.gaps() * hs;
+  size_t n = req.size() - req.gaps() * req.headroom();
   for (const auto& g : req.gathered()) n += g.size;
+  const bool inPlace = req.gaps() != 0 && req.fragmentBody() == maxBody && req.headroom() == hs;
+  // Gaps for other fragments are skipped where the request is copied into one block (below), else closed.
+  if (req.gaps() != 0 && !inPlace && (n <= maxBody || n > kContiguousRequestLimit)) {
+    req.closeGaps();
+  }
   uint8_t flags = pdu::kConcMpx;
-  if (req.gaps() != 0) {
+  if (inPlace) {
     // Laid out as this connection's fragments (Message::leaveFragmentGaps): each header goes in the gap
     // before its body, and the request leaves as one block.
     const size_t frags = req.gaps() + 1;
@@ -118,7 +139,7 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
                                              (i + 1 == frags ? pdu::kLastFrag : 0));
       q.allocHint = static_cast<uint32_t>(n - off);
       pdu::encodeRequestHeader(at, f, callId, q, len);
-      std::memcpy(at + hs, req.data() + off, len);
+      copyStubData(req, off, len, at + hs);
       at += hs + len;
     }
     iovec iov{block.data(), block.size()};

@@ -82,7 +82,8 @@ class Message {
   /// (pdu::kDefaultMaxFrag, what this runtime proposes and accepts) carry it: a gap of headroom() bytes
   /// before each next fragment's stub data, where the runtime writes that fragment's header, so a request
   /// of several fragments is sent from this buffer as one block, without a copy. A connection with another
-  /// fragment size (a peer that accepts less, message protection) closes the gaps and copies as before.
+  /// fragment size (a peer that accepts less, message protection) copies the request as it would without
+  /// gaps, skipping them (closing them first above 1 MiB).
   /// Call it before anything is written; a gathered write (gatherLargeWrites) closes the gaps.
   void leaveFragmentGaps(ndr::Encoder& encoder);
   /// The gaps leaveFragmentGaps left: after every fragmentBody() bytes of stub data, headroom() bytes.
