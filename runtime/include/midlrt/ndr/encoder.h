@@ -118,7 +118,7 @@ class Encoder {
   void write(T value) {
     static_assert(kIsPrimitive<T>, "write() takes an NDR primitive; see writeBool/writeEnum16");
     const std::size_t pad = (0 - position()) & (sizeof(T) - 1);
-    if (pastGap(pad + sizeof(T))) [[unlikely]] {
+    if (pastGap(pad + sizeof(T))) {
       const std::uint8_t zeros[8] = {};
       appendAcrossGaps(zeros, pad);
       appendAcrossGaps(reinterpret_cast<const std::uint8_t*>(&value), sizeof(T));
@@ -180,19 +180,19 @@ class Encoder {
                                         std::size_t alignment = kWireAlignment<T>) {
     const std::size_t n = startBulk<T>(count, alignment);
     if (n == 0) return;
-    while (pastGap(count * sizeof(T))) [[unlikely]] {
-        // The elements before the gap in one copy, then the one it splits through a copy of its own.
-        const std::size_t before = (nextGap_ - buf_->size()) / sizeof(T);
-        copyWithHoles(values, before, holes);
-        values += before;
-        count -= before;
-        if (count == 0) return;
-        T one;
-        copyWithHoles(values, 1, holes, reinterpret_cast<std::uint8_t*>(&one));
-        appendAcrossGaps(reinterpret_cast<const std::uint8_t*>(&one), sizeof(T));
-        ++values;
-        --count;
-      }
+    while (pastGap(count * sizeof(T))) {
+      // The elements before the gap in one copy, then the one it splits through a copy of its own.
+      const std::size_t before = (nextGap_ - buf_->size()) / sizeof(T);
+      copyWithHoles(values, before, holes);
+      values += before;
+      count -= before;
+      if (count == 0) return;
+      T one;
+      copyWithHoles(values, 1, holes, reinterpret_cast<std::uint8_t*>(&one));
+      appendAcrossGaps(reinterpret_cast<const std::uint8_t*>(&one), sizeof(T));
+      ++values;
+      --count;
+    }
     copyWithHoles(values, count, holes);
   }
 
@@ -316,13 +316,11 @@ class Encoder {
   bool pastGap(std::size_t n) const noexcept { return n > nextGap_ - buf_->size(); }
   // Appends `n` bytes (copied from `p`) or zeros, leaving the gaps due among them.
   void appendBytes(const std::uint8_t* p, std::size_t n) {
-    if (pastGap(n)) [[unlikely]]
-      return appendAcrossGaps(p, n);
+    if (pastGap(n)) return appendAcrossGaps(p, n);
     std::memcpy(buf_->append(n), p, n);
   }
   void appendZeros(std::size_t n) {
-    if (pastGap(n)) [[unlikely]]
-      return appendAcrossGaps(nullptr, n);
+    if (pastGap(n)) return appendAcrossGaps(nullptr, n);
     std::memset(buf_->append(n), 0, n);
   }
   // The slow path of both: `p` null for zeros.
@@ -362,7 +360,7 @@ class Encoder {
     if (conformant) writeConformance(count);
     writeVariance(0, count);
     const std::size_t bytes = s.size() * sizeof(C);
-    if (pastGap(bytes + sizeof(C))) [[unlikely]] {
+    if (pastGap(bytes + sizeof(C))) {
       appendAcrossGaps(reinterpret_cast<const std::uint8_t*>(s.data()), bytes);
       return appendAcrossGaps(nullptr, sizeof(C));
     }
