@@ -65,6 +65,12 @@ namespace {
 // The largest request sent as one contiguous block when it takes several fragments (below).
 constexpr size_t kContiguousRequestLimit = 1 << 20;
 
+// PFC flags of fragment i of a request of `frags`.
+uint8_t fragmentFlags(size_t i, size_t frags) {
+  return static_cast<uint8_t>(pdu::kConcMpx | (i == 0 ? pdu::kFirstFrag : 0) |
+                              (i + 1 == frags ? pdu::kLastFrag : 0));
+}
+
 // Copies `len` bytes of `req`'s stub data from stub offset `off` to `to`, skipping the gaps it left for
 // fragments other than the connection's.
 void copyStubData(const Message& req, size_t off, size_t len, uint8_t* to) {
@@ -101,14 +107,12 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   if (req.gaps() != 0 && !inPlace && (n <= maxBody || n > kContiguousRequestLimit)) {
     req.closeGaps();
   }
-  uint8_t flags = pdu::kConcMpx;
   if (inPlace) {
     // Laid out as this connection's fragments (Message::leaveFragmentGaps): each header goes in the gap
     // before its body, and the request leaves as one block.
     const size_t frags = req.gaps() + 1;
     for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
-      const uint8_t f = static_cast<uint8_t>(flags | (i == 0 ? pdu::kFirstFrag : 0) |
-                                             (i + 1 == frags ? pdu::kLastFrag : 0));
+      const uint8_t f = fragmentFlags(i, frags);
       q.allocHint = static_cast<uint32_t>(n - off);
       pdu::encodeRequestHeader(req.data() + i * (maxBody + hs) - hs, f, callId, q,
                                std::min(maxBody, n - off));
@@ -119,7 +123,7 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   if (req.gathered().empty() && n <= maxBody && req.headroom() >= hs) {
     q.allocHint = static_cast<uint32_t>(n);
     uint8_t* h = req.data() - hs;
-    pdu::encodeRequestHeader(h, flags | pdu::kFirstFrag | pdu::kLastFrag, callId, q, n);
+    pdu::encodeRequestHeader(h, fragmentFlags(0, 1), callId, q, n);
     iovec iov{h, hs + n};
     return out(&iov, 1);
   }
@@ -135,8 +139,7 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
     uint8_t* at = block.data();
     for (size_t i = 0, off = 0; i < frags; ++i, off += maxBody) {
       const size_t len = std::min(maxBody, n - off);
-      const uint8_t f = static_cast<uint8_t>(flags | (i == 0 ? pdu::kFirstFrag : 0) |
-                                             (i + 1 == frags ? pdu::kLastFrag : 0));
+      const uint8_t f = fragmentFlags(i, frags);
       q.allocHint = static_cast<uint32_t>(n - off);
       pdu::encodeRequestHeader(at, f, callId, q, len);
       copyStubData(req, off, len, at + hs);
@@ -157,8 +160,7 @@ bool layOutRequest(const ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t 
   for (size_t i = 0; i < frags; ++i) {
     size_t off = i * maxBody;
     size_t len = std::min(maxBody, n - off);
-    uint8_t f =
-        static_cast<uint8_t>(flags | (i == 0 ? pdu::kFirstFrag : 0) | (i + 1 == frags ? pdu::kLastFrag : 0));
+    uint8_t f = fragmentFlags(i, frags);
     q.allocHint = static_cast<uint32_t>(n - off);
     pdu::encodeRequestHeader(headers.data() + i * hs, f, callId, q, len);
     iov.push_back(iovec{headers.data() + i * hs, hs});
