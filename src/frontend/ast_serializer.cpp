@@ -3,6 +3,7 @@
 #include "frontend/ast_serializer.h"
 
 #include <cstring>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -40,7 +41,7 @@ class Writer {
   std::enable_if_t<std::is_enum_v<E>> value(E& e) {
     varint(static_cast<uint64_t>(e));
   }
-  void value(std::string& s) {
+  void value(const std::string& s) {
     auto [it, added] = strings_.try_emplace(s, strings_.size());
     if (!added) {
       varint(it->second * 2 + 1);  // an earlier string's index
@@ -49,6 +50,7 @@ class Writer {
     varint(s.size() * 2);
     out += s;
   }
+  void value(const FileName& f) { value(f.str()); }
   template <class T>
   void nested(T& t);
   size_t count(size_t n) {
@@ -94,18 +96,13 @@ class Reader {
   std::enable_if_t<std::is_enum_v<E>> value(E& e) {
     e = static_cast<E>(static_cast<std::underlying_type_t<E>>(varint()));
   }
-  void value(std::string& s) {
-    const uint64_t v = varint();
-    if (v & 1) {
-      if ((v >> 1) >= strings_.size()) throw Damaged{};
-      s = strings_[v >> 1];
-      return;
-    }
-    const uint64_t n = v >> 1;
-    if (n > in_.size() - pos_) throw Damaged{};
-    s.assign(in_.data() + pos_, n);
-    pos_ += n;
-    strings_.push_back(s);
+  void value(std::string& s) { s = strings_[string()]; }
+  // A file name is interned once per string of the tree, not once per location.
+  void value(FileName& f) {
+    const size_t i = string();
+    if (names_.size() <= i) names_.resize(i + 1);
+    if (!names_[i]) names_[i] = FileName(strings_[i]);
+    f = *names_[i];
   }
   template <class T>
   void nested(T& t);
@@ -123,9 +120,24 @@ class Reader {
   bool atEnd() const { return pos_ == in_.size(); }
 
  private:
+  // The index in strings_ of the string read: an earlier one, or one added.
+  size_t string() {
+    const uint64_t v = varint();
+    if (v & 1) {
+      if ((v >> 1) >= strings_.size()) throw Damaged{};
+      return static_cast<size_t>(v >> 1);
+    }
+    const uint64_t n = v >> 1;
+    if (n > in_.size() - pos_) throw Damaged{};
+    strings_.emplace_back(in_.data() + pos_, n);
+    pos_ += n;
+    return strings_.size() - 1;
+  }
+
   std::string_view in_;
   size_t pos_ = 0;
   std::vector<std::string> strings_;
+  std::vector<std::optional<FileName>> names_;  // by index in strings_
 };
 
 // ---- the members of each node ----

@@ -43,11 +43,11 @@ namespace {
 std::string headline(const Diagnostic& d) {
   std::string out;
   if (d.location.valid()) {
-    out += d.location.file + ":" + std::to_string(d.location.line) + ":";
+    out += d.location.file.str() + ":" + std::to_string(d.location.line) + ":";
     if (d.location.column) out += std::to_string(d.location.column) + ":";
     out += " ";
   } else if (!d.location.file.empty()) {
-    out += d.location.file + ": ";
+    out += d.location.file.str() + ": ";
   } else {
     out += "midlc: ";
   }
@@ -63,7 +63,7 @@ std::string headline(const Diagnostic& d) {
 std::string Diagnostics::render(const Diagnostic& d) const {
   std::string out = headline(d) + "\n";
   if (files_ && d.location.valid() && d.location.column) {
-    std::string text = files_->line(d.location.file, d.location.line);
+    std::string text(files_->line(d.location.file, d.location.line));
     if (!text.empty() && text.size() < 1000) {
       std::string caret;
       for (size_t i = 0; i + 1 < d.location.column && i < text.size(); ++i)

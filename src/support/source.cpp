@@ -9,9 +9,45 @@
 #include <cerrno>
 #include <cstring>
 #include <iterator>
+#include <mutex>
+#include <ostream>
 #include <sstream>
+#include <unordered_set>
 
 namespace midlc {
+
+namespace {
+
+// The interned names, for the whole process (a compiler's run): a node-based set keeps each name where it
+// was put. Locked, since a library user may compile on several threads.
+struct FileNames {
+  std::mutex mutex;
+  std::unordered_set<std::string> names;
+  const std::string empty;
+};
+
+FileNames& fileNames() {
+  static FileNames* names = new FileNames;  // never destroyed: locations in static objects may outlive main
+  return *names;
+}
+
+}  // namespace
+
+FileName::FileName() : name_(&fileNames().empty) {}
+
+FileName::FileName(std::string_view name) {
+  FileNames& names = fileNames();
+  if (name.empty()) {
+    name_ = &names.empty;
+    return;
+  }
+  std::lock_guard<std::mutex> lock(names.mutex);
+  name_ = &*names.names.emplace(name).first;
+}
+
+std::ostream& operator<<(std::ostream& out, const FileName& name) {
+  return out << name.str();
+}
 
 SourceText::SourceText(std::string name, std::string text, FileCache* files)
     : name_(std::move(name)), text_(std::move(text)), fileCache_(files) {
@@ -23,11 +59,12 @@ SourceText::SourceText(std::string name, std::string text, FileCache* files)
 
 void SourceText::mapLine(uint32_t textLine, std::string_view file, uint32_t fileLine) {
   if (textLine == 0) return;
+  const FileName name(file);
   uint32_t index = 0;
   for (uint32_t i = 1; i < files_.size(); ++i)
-    if (files_[i] == file) index = i;
+    if (files_[i] == name) index = i;
   if (index == 0) {
-    files_.emplace_back(file);
+    files_.push_back(name);
     index = static_cast<uint32_t>(files_.size() - 1);
   }
   if (origins_.size() < textLine) origins_.resize(textLine);
@@ -89,7 +126,7 @@ Location SourceText::locate(uint32_t line, uint32_t column, std::string_view tok
   if (fileCache_ && !tokenText.empty() && tokenText.find('\n') == std::string_view::npos) {
     std::string_view pp = this->line(line);
     if (pp.size() > kMaxCorrectedLine) return loc;
-    std::string original = fileCache_->line(loc.file, loc.line);
+    std::string_view original = fileCache_->line(loc.file, loc.line);
     if (original.size() > kMaxCorrectedLine) return loc;
     int index = countOccurrences(pp, tokenText, column > 0 ? column - 1 : 0);
     if (uint32_t col = findOccurrence(original, tokenText, index)) loc.column = col;
@@ -134,7 +171,7 @@ bool readFile(const std::string& path, std::string& out, std::string* why) {
   return true;
 }
 
-std::string FileCache::line(const std::string& path, uint32_t line) {
+std::string_view FileCache::line(const std::string& path, uint32_t line) {
   auto it = files_.begin();
   while (it != files_.end() && it->first != path) ++it;
   if (it == files_.end()) {

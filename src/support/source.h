@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,9 +11,33 @@
 
 namespace midlc {
 
+// The name of a file in a Location, interned: every node of the syntax tree and the model carries a
+// location, and sharing one copy of each name (never freed) makes a location a pointer and two numbers to
+// copy instead of a string to allocate.
+class FileName {
+ public:
+  FileName();
+  FileName(std::string_view name);  // NOLINT(google-explicit-constructor): a name is a file name
+  FileName(const std::string& name) : FileName(std::string_view(name)) {}  // NOLINT
+  FileName(const char* name) : FileName(std::string_view(name)) {}         // NOLINT
+
+  const std::string& str() const { return *name_; }
+  operator const std::string&() const { return *name_; }  // NOLINT
+  bool empty() const { return name_->empty(); }
+
+  // One copy per name: the same name is the same pointer.
+  friend bool operator==(const FileName& a, const FileName& b) { return a.name_ == b.name_; }
+  friend bool operator!=(const FileName& a, const FileName& b) { return a.name_ != b.name_; }
+
+ private:
+  const std::string* name_;
+};
+
+std::ostream& operator<<(std::ostream& out, const FileName& name);
+
 // A position in a file the user wrote. line and column are 1-based; line 0 means "no location".
 struct Location {
-  std::string file;
+  FileName file;
   uint32_t line = 0;
   uint32_t column = 0;
 
@@ -22,8 +47,8 @@ struct Location {
 // The lines of files on disk, read once, for diagnostics that show the source line.
 class FileCache {
  public:
-  // Line `line` (1-based) of `path`; empty if unavailable.
-  std::string line(const std::string& path, uint32_t line);
+  // Line `line` (1-based) of `path`; empty if unavailable. Valid while the cache lives.
+  std::string_view line(const std::string& path, uint32_t line);
 
  private:
   std::vector<std::pair<std::string, std::vector<std::string>>> files_;
@@ -59,7 +84,7 @@ class SourceText {
   std::string text_;
   FileCache* fileCache_;
   std::vector<size_t> lineStarts_;
-  std::vector<std::string> files_;
+  std::vector<FileName> files_;
   std::vector<Origin> origins_;  // indexed by text line - 1; fileIndex 0 is "unmapped"
 };
 
