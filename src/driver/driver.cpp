@@ -1,8 +1,10 @@
 // The driver: loads the IDL with its imports (each file once), the ACF, and runs sema.
 #include "driver/driver.h"
 
+#include <dirent.h>
+#include <strings.h>
+
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -176,20 +178,22 @@ std::string defaultAcfPath(const std::string& idlPath) {
   std::error_code ec;
   fs::path exact = fs::path(idlPath).replace_extension(".acf");
   if (fs::is_regular_file(exact, ec)) return exact.string();
-  auto lower = [](std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  };
-  const std::string wanted = lower(exact.filename().string());
-  fs::path folder = exact.parent_path();
+  // Else a name that differs only in case (Foo.ACF), as on Windows: the folder's names compared where they
+  // stand, in one pass (Wine's include folder holds thousands; a path object per name took more time than
+  // a small file's checks).
+  const std::string wanted = exact.filename().string();
+  const fs::path folder = exact.parent_path();
+  DIR* dir = ::opendir(folder.empty() ? "." : folder.c_str());
+  if (!dir) return {};
   std::string best;
-  for (fs::directory_iterator it(folder.empty() ? fs::path(".") : folder, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    std::string name = it->path().filename().string();
+  while (const dirent* entry = ::readdir(dir)) {
+    if (::strcasecmp(entry->d_name, wanted.c_str()) != 0) continue;
+    std::string name = entry->d_name;
     std::error_code fileError;
-    if (lower(name) != wanted || !fs::is_regular_file(it->path(), fileError)) continue;
-    if (best.empty() || name < best) best = name;
+    if (!fs::is_regular_file(folder / name, fileError)) continue;
+    if (best.empty() || name < best) best = std::move(name);
   }
+  ::closedir(dir);
   return best.empty() ? std::string() : (folder / best).string();
 }
 
