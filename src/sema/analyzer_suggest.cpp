@@ -80,6 +80,7 @@ std::vector<std::string> Analyzer::declNames(bool (*accept)(const Decl&)) const 
   std::vector<std::string> out;
   for (const auto& [name, decl] : m_.byName)
     if (accept(*decl)) out.push_back(name);
+  std::sort(out.begin(), out.end());  // a suggestion must not depend on the table's order
   return out;
 }
 

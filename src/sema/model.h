@@ -5,10 +5,10 @@
 #include <array>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -420,8 +420,9 @@ struct Model {
   std::vector<std::unique_ptr<Decl>> decls;
   std::deque<Type> types;
   std::deque<Expr> exprs;
-  std::map<std::string, const Decl*> byName;
-  std::map<std::string, const Decl*> tags;  // struct/union/enum tags
+  // Hashed: sema looks a name up at every use, over every import's names (thousands for a COM file).
+  std::unordered_map<std::string, const Decl*> byName;
+  std::unordered_map<std::string, const Decl*> tags;  // struct/union/enum tags
 };
 
 }  // namespace midlc::sema
