@@ -181,7 +181,8 @@ TEST_F(PreprocessCache, ATreeWithAChangedByteIsParsedAgain) {
   ASSERT_EQ(run(), 0) << err_.str();
   const std::string first = header();
   std::vector<std::pair<fs::path, std::string>> entries;
-  for (const auto& e : fs::directory_iterator(dir_ / "cache")) entries.emplace_back(e.path(), slurp(e.path()));
+  for (const auto& e : fs::directory_iterator(dir_ / "cache"))
+    entries.emplace_back(e.path(), slurp(e.path()));
   for (const auto& [path, bytes] : entries) {
     const size_t tree = bytes.find("\nbytes ");
     ASSERT_NE(tree, std::string::npos) << path;
@@ -264,7 +265,26 @@ TEST(Sha1, MatchesKnownDigestsAtEveryPaddingBoundary) {
     std::string bytes(n, '\0');
     for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<char>((i * 7) & 255);
     EXPECT_EQ(hex(midlc::sha1(bytes)), digest) << n;
+    EXPECT_EQ(hex(midlc::sha1Portable(bytes)), digest) << n;
   }
+}
+
+// The SHA instructions' path (where the processor has them) and the plain one agree on every length up to
+// several blocks and on a file-sized input.
+TEST(Sha1, ProcessorPathMatchesPlainCode) {
+  std::string bytes;
+  uint32_t x = 12345;
+  for (size_t n = 0; n <= 300; ++n) {
+    EXPECT_EQ(midlc::sha1(bytes), midlc::sha1Portable(bytes)) << n;
+    x = x * 1103515245 + 12345;
+    bytes += static_cast<char>(x >> 16);
+  }
+  bytes.resize(1 << 20);
+  for (char& c : bytes) {
+    x = x * 1103515245 + 12345;
+    c = static_cast<char>(x >> 16);
+  }
+  EXPECT_EQ(midlc::sha1(bytes), midlc::sha1Portable(bytes));
 }
 
 }  // namespace
