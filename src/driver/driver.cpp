@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "driver/idl_folder.h"
@@ -48,10 +49,16 @@ class Loader {
   }
 
   bool load(const std::string& path, bool isMain) {
-    std::error_code ec;
-    std::string key = fs::weakly_canonical(path, ec).string();
-    if (ec) key = path;
-    if (!seen_.insert(key).second) return true;  // already loaded, or being loaded (an import cycle)
+    // A file is known by its canonical name (two spellings, one file); resolving a spelling takes a system
+    // call per folder in it, and the same imports are met again and again (unknwn.idl from every file), so
+    // each spelling is resolved once.
+    auto [spelling, added] = canonical_.try_emplace(path);
+    if (added) {
+      std::error_code ec;
+      spelling->second = fs::weakly_canonical(path, ec).string();
+      if (ec) spelling->second = path;
+    }
+    if (!seen_.insert(spelling->second).second) return true;  // already loaded, or being loaded (a cycle)
     const frontend::PreprocessOptions pp = preprocessOptions(path, options_, ownDir_);
     std::optional<frontend::Preprocessed> text = frontend::preprocessForParse(path, pp, files_, diagnostics_);
     if (!text) return false;
@@ -85,6 +92,9 @@ class Loader {
         reportMissingImport(*import, from);
         ok = false;
         continue;
+      }
+      if (auto known = canonical_.find(found); known != canonical_.end() && seen_.count(known->second)) {
+        continue;  // loaded already (or being loaded): a regular file
       }
       if (std::error_code ec; !fs::is_regular_file(found, ec)) {
         // A device (/dev/zero), FIFO or folder: reading it would never end, or mean nothing.
@@ -167,7 +177,8 @@ class Loader {
   Diagnostics& diagnostics_;
   std::string ownDir_;
   std::vector<std::string> searchPath_;
-  std::set<std::string> seen_;
+  std::map<std::string, std::string> canonical_;  // each spelling of a path met: its canonical name
+  std::set<std::string> seen_;                    // canonical names
   std::vector<std::unique_ptr<ast::File>> parsed_;
   std::vector<sema::ParsedFile> parsedFiles_;
 };

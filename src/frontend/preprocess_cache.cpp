@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <span>
@@ -150,12 +152,27 @@ bool readBlob(std::istream& in, std::string_view label, std::string& out) {
 
 }  // namespace
 
+namespace {
+// Where PATH finds the program, found once per name and PATH (every file's lookup needs it, and the walk is
+// a system call per folder); the program found is stamped every time, so a rebuilt preprocessor is seen.
+std::string programPathOnce(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, std::string>, std::string> found;
+  const char* path = std::getenv("PATH");
+  std::pair<std::string, std::string> key{name, path ? path : ""};
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = found.find(key);
+  if (it == found.end()) it = found.emplace(std::move(key), programPath(name)).first;
+  return it->second;
+}
+}  // namespace
+
 std::string PreprocessCache::entryPath(const std::vector<std::string>& argv, std::string_view content) const {
   std::string key(kFormat);
   key += '\n';
   std::error_code ec;
   key += fs::current_path(ec).string() + '\n';
-  key += stamp(programPath(argv.empty() ? std::string() : argv[0])) + '\n';
+  key += stamp(programPathOnce(argv.empty() ? std::string() : argv[0])) + '\n';
   for (const auto& a : argv) key += a + '\0';
   key += '\n';
   key += contentHash(content);
