@@ -2,6 +2,7 @@
 #include "sema/attributes.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <vector>
 
 #include "support/spelling.h"
@@ -153,12 +154,23 @@ std::vector<std::string> knownNames(Place place) {
   return out;
 }
 
+// The table's entries by name, in table order (a name may have an IDL and an ACF entry): every attribute
+// of every declaration, imports' included, is looked up here.
+const std::vector<const AttributeInfo*>* entriesNamed(std::string_view name) {
+  static const auto* index = [] {
+    auto* byName = new std::unordered_map<std::string_view, std::vector<const AttributeInfo*>>;
+    for (const auto& info : kTable) (*byName)[info.name].push_back(&info);
+    return byName;
+  }();
+  auto it = index->find(name);
+  return it == index->end() ? nullptr : &it->second;
+}
+
 }  // namespace
 
 const AttributeInfo* lookupAttribute(std::string_view name) {
-  for (const auto& info : kTable)
-    if (info.name == name) return &info;
-  return nullptr;
+  const auto* entries = entriesNamed(name);
+  return entries ? entries->front() : nullptr;
 }
 
 const char* placeName(Place place) {
@@ -203,8 +215,9 @@ void AttributeChecker::check(const ast::Attributes& attributes, Place place) {
   for (const auto& attr : attributes) {
     // The table lists ignore twice (IDL and ACF); look for an entry that allows this place first.
     const AttributeInfo* info = nullptr;
-    for (const auto& entry : kTable)
-      if (entry.name == attr.name && (info == nullptr || (entry.places & place))) info = &entry;
+    if (const auto* entries = entriesNamed(attr.name))
+      for (const AttributeInfo* entry : *entries)
+        if (info == nullptr || (entry->places & place)) info = entry;
     if (!info) {
       // A near miss of a known attribute is a typo that would silently change the wire ([sizeis(n)]
       // ignored leaves a pointer to one element): an error. Anything else may be an attribute of MIDL's
