@@ -5,6 +5,7 @@
 #include <string>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define MIDLC_SHA1_X86 1
 #endif
@@ -97,8 +98,15 @@ __attribute__((target("sha,sse4.1"))) void blocksWithShaExtensions(uint32_t h[5]
   h[4] = static_cast<uint32_t>(_mm_extract_epi32(e0, 3));
 }
 
+// CPUID (clang 14's __builtin_cpu_supports does not know "sha"): leaf 7's EBX bit 29 is SHA, leaf 1's ECX
+// bit 19 is SSE4.1.
 bool hasShaExtensions() {
-  static const bool has = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  static const bool has = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19))) return false;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    return (b & (1u << 29)) != 0;
+  }();
   return has;
 }
 
