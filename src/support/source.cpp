@@ -9,40 +9,18 @@
 #include <cerrno>
 #include <cstring>
 #include <iterator>
-#include <mutex>
 #include <ostream>
 #include <sstream>
-#include <unordered_set>
 
 namespace midlc {
 
-namespace {
-
-// The interned names, for the whole process (a compiler's run): a node-based set keeps each name where it
-// was put. Locked, since a library user may compile on several threads.
-struct FileNames {
-  std::mutex mutex;
-  std::unordered_set<std::string> names;
-  const std::string empty;
-};
-
-FileNames& fileNames() {
-  static FileNames* names = new FileNames;  // never destroyed: locations in static objects may outlive main
-  return *names;
+FileName::FileName(std::string_view name) {
+  if (!name.empty()) name_ = std::make_shared<const std::string>(name);
 }
 
-}  // namespace
-
-FileName::FileName() : name_(&fileNames().empty) {}
-
-FileName::FileName(std::string_view name) {
-  FileNames& names = fileNames();
-  if (name.empty()) {
-    name_ = &names.empty;
-    return;
-  }
-  std::lock_guard<std::mutex> lock(names.mutex);
-  name_ = &*names.names.emplace(name).first;
+const std::string& FileName::noName() {
+  static const std::string none;
+  return none;
 }
 
 std::ostream& operator<<(std::ostream& out, const FileName& name) {
@@ -59,12 +37,11 @@ SourceText::SourceText(std::string name, std::string text, FileCache* files)
 
 void SourceText::mapLine(uint32_t textLine, std::string_view file, uint32_t fileLine) {
   if (textLine == 0) return;
-  const FileName name(file);
   uint32_t index = 0;
   for (uint32_t i = 1; i < files_.size(); ++i)
-    if (files_[i] == name) index = i;
+    if (files_[i].str() == file) index = i;
   if (index == 0) {
-    files_.push_back(name);
+    files_.emplace_back(file);  // the one copy of this name for the text's locations
     index = static_cast<uint32_t>(files_.size() - 1);
   }
   if (origins_.size() < textLine) origins_.resize(textLine);
@@ -119,7 +96,7 @@ constexpr size_t kMaxCorrectedLine = 1000;
 
 Location SourceText::locate(uint32_t line, uint32_t column, std::string_view tokenText) const {
   if (line == 0) return {};
-  if (line > origins_.size() || origins_[line - 1].line == 0) return Location{name_, line, column};
+  if (line > origins_.size() || origins_[line - 1].line == 0) return Location{files_[0], line, column};
   const Origin& origin = origins_[line - 1];
   Location loc{files_[origin.fileIndex], origin.line, column};
   // The preprocessor collapses runs of blanks; find the same token in the original line instead.

@@ -11,26 +11,29 @@
 
 namespace midlc {
 
-// The name of a file in a Location, interned: every node of the syntax tree and the model carries a
-// location, and sharing one copy of each name (never freed) makes a location a pointer and two numbers to
-// copy instead of a string to allocate.
+// The name of a file in a Location, shared: every node of the syntax tree and the model carries a location,
+// and the locations of a file share one copy of its name (made once per file by what reads it: a line map,
+// the cache's reader), so a location is a pointer and two numbers to copy instead of a string to allocate.
+// The name is freed with the last location that holds it.
 class FileName {
  public:
-  FileName();
+  FileName() = default;
   FileName(std::string_view name);  // NOLINT(google-explicit-constructor): a name is a file name
   FileName(const std::string& name) : FileName(std::string_view(name)) {}  // NOLINT
   FileName(const char* name) : FileName(std::string_view(name)) {}         // NOLINT
 
-  const std::string& str() const { return *name_; }
-  operator const std::string&() const { return *name_; }  // NOLINT
-  bool empty() const { return name_->empty(); }
+  const std::string& str() const { return name_ ? *name_ : noName(); }
+  operator const std::string&() const { return str(); }  // NOLINT
+  bool empty() const { return str().empty(); }
 
-  // One copy per name: the same name is the same pointer.
-  friend bool operator==(const FileName& a, const FileName& b) { return a.name_ == b.name_; }
-  friend bool operator!=(const FileName& a, const FileName& b) { return a.name_ != b.name_; }
+  friend bool operator==(const FileName& a, const FileName& b) {
+    return a.name_ == b.name_ || a.str() == b.str();
+  }
+  friend bool operator!=(const FileName& a, const FileName& b) { return !(a == b); }
 
  private:
-  const std::string* name_;
+  static const std::string& noName();
+  std::shared_ptr<const std::string> name_;  // null: no name
 };
 
 std::ostream& operator<<(std::ostream& out, const FileName& name);
