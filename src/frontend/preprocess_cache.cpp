@@ -105,6 +105,19 @@ std::string programPath(const std::string& name) {
   return name;
 }
 
+// Where PATH finds the program, found once per name and PATH (every file's lookup needs it, and the walk is
+// a system call per folder); the program found is stamped every time, so a rebuilt preprocessor is seen.
+std::string programPathOnce(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, std::string>, std::string> found;
+  const char* path = std::getenv("PATH");
+  std::pair<std::string, std::string> key{name, path ? path : ""};
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = found.find(key);
+  if (it == found.end()) it = found.emplace(std::move(key), programPath(name)).first;
+  return it->second;
+}
+
 // The include folders of a preprocessor command line (-Idir), each once.
 std::vector<std::string> includeDirs(const std::vector<std::string>& argv) {
   std::vector<std::string> dirs;
@@ -150,21 +163,6 @@ bool readBlob(std::istream& in, std::string_view label, std::string& out) {
   return static_cast<bool>(in.read(out.data(), static_cast<std::streamsize>(n)));
 }
 
-}  // namespace
-
-namespace {
-// Where PATH finds the program, found once per name and PATH (every file's lookup needs it, and the walk is
-// a system call per folder); the program found is stamped every time, so a rebuilt preprocessor is seen.
-std::string programPathOnce(const std::string& name) {
-  static std::mutex mutex;
-  static std::map<std::pair<std::string, std::string>, std::string> found;
-  const char* path = std::getenv("PATH");
-  std::pair<std::string, std::string> key{name, path ? path : ""};
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = found.find(key);
-  if (it == found.end()) it = found.emplace(std::move(key), programPath(name)).first;
-  return it->second;
-}
 }  // namespace
 
 std::string PreprocessCache::entryPath(const std::vector<std::string>& argv, std::string_view content) const {
