@@ -97,7 +97,7 @@ class Reader {
     e = static_cast<E>(static_cast<std::underlying_type_t<E>>(varint()));
   }
   void value(std::string& s) { s = strings_[string()]; }
-  // A file name is interned once per string of the tree, not once per location.
+  // A file name is made once per string of the tree and shared by its locations, not copied per location.
   void value(FileName& f) {
     const size_t i = string();
     if (names_.size() <= i) names_.resize(i + 1);
