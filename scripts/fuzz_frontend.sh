@@ -4,11 +4,13 @@
 # would (an .acf beside one joins it after a NUL byte, as the target reads it). Fails on any crash, sanitizer
 # report, leak, per-input timeout (10 s) or out-of-memory (2 GB) the fuzzer finds; the input is left in
 # build-fuzz/fuzz-crash-* (or leak-, timeout-, oom-) to replay: build-fuzz/tests/fuzz/midlc_fuzz_frontend FILE.
+# Then midlc's own preprocessor alone (midlc_fuzz_preprocessor) for half that time, seeded with the same
+# files as written (directives and all) and midlc's own IDL folder; its finds are build-fuzz/pp-fuzz-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 dir=$(scripts/fuzz_configure.sh)
-cmake --build "$dir" -j "$(nproc)" --target midlc_fuzz_frontend
+cmake --build "$dir" -j "$(nproc)" --target midlc_fuzz_frontend midlc_fuzz_preprocessor
 
 seeds="$dir/fuzz-seeds"
 corpus="$dir/fuzz-corpus"  # kept between runs: what one run found, the next starts from
@@ -30,3 +32,14 @@ echo "fuzz_frontend: $n seeds, $seconds s"
 
 "$dir/tests/fuzz/midlc_fuzz_frontend" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/fuzz-" "$corpus" "$seeds"
+
+pp_seconds=$(((seconds + 1) / 2))
+pp_seeds="$dir/pp-fuzz-seeds"
+pp_corpus="$dir/pp-fuzz-corpus"
+rm -rf "$pp_seeds"
+mkdir -p "$pp_seeds" "$pp_corpus"
+find tests runtime/idl -name '*.idl' -o -name '*.acf' -o -name '*.h' -path '*diagnostics*' | sort |
+  while IFS= read -r f; do cp "$f" "$pp_seeds/$(echo "$f" | tr / _)"; done
+echo "fuzz_frontend: the preprocessor, $(ls "$pp_seeds" | wc -l) seeds, $pp_seconds s"
+"$dir/tests/fuzz/midlc_fuzz_preprocessor" -max_total_time="$pp_seconds" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/pp-fuzz-" "$pp_corpus" "$pp_seeds"

@@ -168,7 +168,8 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       "Do not run the C preprocessor (only #pragma lines may remain in the files)");
   app.add_option(
       "--cpp-cmd", options.preprocess.command,
-      "The C preprocessor to run (default: cpp); it is given -E -x c -undef and the -I/-D/-U options");
+      "An external C preprocessor instead of midlc's own (cpp, \"clang -E\"); it is given -E -x c -undef "
+      "and the -I/-D/-U options");
   app.add_option("--cache-dir", options.preprocess.cacheDir,
                  "Keep each file's preprocessed text and syntax tree in this folder, and use them again while "
                  "the file, what it includes, the options, the preprocessor and midlc are unchanged (default: "

@@ -170,7 +170,10 @@ std::string PreprocessCache::entryPath(const std::vector<std::string>& argv, std
   key += '\n';
   std::error_code ec;
   key += fs::current_path(ec).string() + '\n';
-  key += stamp(programPathOnce(argv.empty() ? std::string() : argv[0])) + '\n';
+  if (!argv.empty() && argv[0] == kBuiltinPreprocessor)
+    key += executableStamp() + '\n';
+  else
+    key += stamp(programPathOnce(argv.empty() ? std::string() : argv[0])) + '\n';
   for (const auto& a : argv) key += a + '\0';
   key += '\n';
   key += contentHash(content);

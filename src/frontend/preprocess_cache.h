@@ -11,6 +11,9 @@
 
 namespace midlc::frontend {
 
+// argv[0] of midlc's own preprocessor in a cache key: stamped as the midlc executable, not as a program.
+inline constexpr std::string_view kBuiltinPreprocessor = "<midlc>";
+
 // What a preprocessor run wrote: its output and its messages (warnings, replayed on a hit).
 struct PreprocessedText {
   std::string out;

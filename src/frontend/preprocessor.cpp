@@ -17,6 +17,7 @@
 #include <memory>
 #include <sstream>
 
+#include "frontend/builtin_preprocessor.h"
 #include "frontend/preprocess_cache.h"
 #include "support/text.h"
 
@@ -293,11 +294,13 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
 }  // namespace
 
 namespace {
-// The preprocessor's command line for `path`.
+// The preprocessor's command line for `path` (midlc's own: as the cache's key).
 std::vector<std::string> preprocessorArgv(const std::string& path, const PreprocessOptions& options) {
   std::vector<std::string> argv = splitWords(options.command);
-  if (argv.empty()) argv.push_back("cpp");
-  for (const char* flag : {"-E", "-x", "c", "-undef"}) argv.push_back(flag);
+  if (argv.empty())
+    argv.emplace_back(kBuiltinPreprocessor);
+  else
+    for (const char* flag : {"-E", "-x", "c", "-undef"}) argv.push_back(flag);
   for (const auto& m : predefinedMacros()) argv.push_back("-D" + m);
   for (const auto& d : options.includeDirs) argv.push_back("-I" + d);
   for (const auto& d : options.defines) argv.push_back("-D" + d);
@@ -359,6 +362,19 @@ std::optional<Preprocessed> preprocessForParse(const std::string& path, const Pr
       result.fromCache_ = true;
       return result;
     }
+  }
+  if (result.argv_[0] == kBuiltinPreprocessor) {
+    BuiltinPreprocessed run = runBuiltinPreprocessor(path, result.content_, options);
+    const size_t before = diagnostics.errorCount();
+    forwardPreprocessorMessages(run.err, diagnostics);
+    if (!run.ok) {
+      if (diagnostics.errorCount() == before)
+        diagnostics.error(Location{path, 0, 0}, "the preprocessor failed: " + run.err);
+      return std::nullopt;
+    }
+    result.out_ = std::move(run.out);
+    result.err_ = std::move(run.err);
+    return result;
   }
   ProcessResult run = runProcess(result.argv_, options.idleLimit);
   const std::string& program = result.argv_[0];

@@ -13,13 +13,15 @@
 namespace midlc::frontend {
 
 struct PreprocessOptions {
-  bool enabled = true;                   // false: --no-cpp, the file is read as it is
-  std::string command = "cpp";           // --cpp-cmd; may carry its own arguments ("clang -E")
+  bool enabled = true;  // false: --no-cpp, the file is read as it is
+  // --cpp-cmd: an external preprocessor, which may carry its own arguments ("clang -E"); empty: midlc's own
+  // (builtin_preprocessor.h).
+  std::string command;
   std::vector<std::string> includeDirs;  // -I
   std::vector<std::string> defines;      // -D NAME or NAME=VALUE
   std::vector<std::string> undefines;    // -U NAME
-  // A preprocessor that writes nothing for this long is stopped, and the file fails: an `#include` of a FIFO
-  // waits for a writer for ever, and a macro that expands without end may compute for ever.
+  // An external preprocessor that writes nothing for this long is stopped, and the file fails: an `#include`
+  // of a FIFO waits for a writer for ever, and a macro that expands without end may compute for ever.
   std::chrono::milliseconds idleLimit{60000};
   // --cache-dir: where the preprocessor's outputs are kept for the next run (preprocess_cache.h); empty:
   // none.

@@ -16,8 +16,10 @@ struct Compiled {
   bool ok() const { return model != nullptr; }
 };
 
-// Writes `idl` (and `acf` if not empty) as test.idl/test.acf in a fresh folder and compiles it.
-inline Compiled compileText(const std::string& idl, const std::string& acf = {}, bool useCpp = true) {
+// Writes `idl` (and `acf` if not empty) as test.idl/test.acf in a fresh folder and compiles it: preprocessed
+// by midlc's own preprocessor, by `cppCommand` if given (--cpp-cmd), or not at all (!useCpp, --no-cpp).
+inline Compiled compileText(const std::string& idl, const std::string& acf = {}, bool useCpp = true,
+                            const std::string& cppCommand = {}) {
   namespace fs = std::filesystem;
   static int counter = 0;
   fs::path dir = fs::temp_directory_path() /
@@ -28,6 +30,7 @@ inline Compiled compileText(const std::string& idl, const std::string& acf = {},
   driver::Options options;
   options.input = (dir / "test.idl").string();
   options.preprocess.enabled = useCpp;
+  options.preprocess.command = cppCommand;
   FileCache files;
   Diagnostics diagnostics(&files);
   Compiled out;

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -240,6 +241,58 @@ TEST_F(PreprocessCache, ParallelRunsShareTheFolder) {
   EXPECT_EQ(runs(), before);
   for (const auto& e : fs::directory_iterator(dir_ / "cache"))
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+// The cache with midlc's own preprocessor (the default): its entries are keyed by the midlc executable, and
+// are valid while the files its line markers name are unchanged.
+class BuiltinPreprocessCache : public PreprocessCache {
+ protected:
+  void SetUp() override {
+    PreprocessCache::SetUp();
+    options_.preprocess.command.clear();
+  }
+  // Each entry's path and its change time: a run the cache answers writes none.
+  std::map<std::string, fs::file_time_type> entries() const {
+    std::map<std::string, fs::file_time_type> found;
+    for (const auto& e : fs::directory_iterator(dir_ / "cache"))
+      found[e.path().string()] = e.last_write_time();
+    return found;
+  }
+};
+
+TEST_F(BuiltinPreprocessCache, ASecondRunIsAnsweredAndAChangedHeaderIsSeen) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(header().find("kSize = 8"), std::string::npos) << header();
+  const auto first = entries();
+  EXPECT_EQ(first.size(), 2u);
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(entries(), first);
+  EXPECT_EQ(runs(), 0);  // the counting preprocessor is not used
+
+  std::ofstream(dir_ / "late" / "consts.h") << "#define KSIZE 16\n";
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(header().find("kSize = 16"), std::string::npos) << header();
+  std::ofstream(dir_ / "early" / "consts.h") << "#define KSIZE 32\n";  // shadows late/consts.h
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(header().find("kSize = 32"), std::string::npos) << header();
+  options_.preprocess.defines.push_back("KSIZE=64");  // the header's #define wins, with a warning
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_NE(err_.str().find("\"KSIZE\" redefined"), std::string::npos) << err_.str();
+  EXPECT_EQ(entries().size(), 4u);  // an entry for each file with the new option
+}
+
+TEST_F(BuiltinPreprocessCache, TheSameFilesWithAndWithoutTheCacheOrAnExternalPreprocessor) {
+  ASSERT_EQ(run(), 0) << err_.str();
+  const std::string first = header();
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(header(), first);
+  options_.preprocess.cacheDir.clear();
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(header(), first);
+  options_.preprocess.command = (dir_ / "counting_cpp.sh").string();
+  ASSERT_EQ(run(), 0) << err_.str();
+  EXPECT_EQ(runs(), 2);
+  EXPECT_EQ(header(), first);
 }
 
 // The cache's content hash, at the lengths where SHA-1's padding changes (FIPS 180-4 vectors, and Python's

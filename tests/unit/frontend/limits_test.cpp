@@ -61,21 +61,27 @@ TEST(Limits, TernaryNestedThirtyThousandDeepIsRefused) {
   for (int i = 0; i < 30000; ++i) right += "0 ? 1 : ";
   right += "1";
   auto rr = compileText("const long A = " + right + ";", "", false);
-  EXPECT_NE(rr.diagnostics.find("nesting too deep (limit 200)"), std::string::npos) << rr.diagnostics.substr(0, 300);
+  EXPECT_NE(rr.diagnostics.find("nesting too deep (limit 200)"), std::string::npos)
+      << rr.diagnostics.substr(0, 300);
 }
 
 TEST(Limits, CastsAndPrefixOperatorsBetweenBracketsAreRefused) {
   std::string casts;
   for (int i = 0; i < 50000; ++i) casts += "(long)";
   auto c = compileText("const long A = " + casts + "1;", "", false);
-  EXPECT_NE(c.diagnostics.find("nesting too deep (limit 200)"), std::string::npos) << c.diagnostics.substr(0, 300);
+  EXPECT_NE(c.diagnostics.find("nesting too deep (limit 200)"), std::string::npos)
+      << c.diagnostics.substr(0, 300);
 
   // Neither the brackets (150) nor any run of prefix operators (150) is over the limit; together they are.
   std::string mixed;
-  for (int i = 0; i < 150; ++i) mixed += "-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~(";
+  for (int i = 0; i < 150; ++i)
+    mixed +=
+        "-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~"
+        "-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~-~(";
   mixed += "1" + std::string(150, ')');
   auto m = compileText("const long A = " + mixed + ";", "", false);
-  EXPECT_NE(m.diagnostics.find("nesting too deep (limit 200)"), std::string::npos) << m.diagnostics.substr(0, 300);
+  EXPECT_NE(m.diagnostics.find("nesting too deep (limit 200)"), std::string::npos)
+      << m.diagnostics.substr(0, 300);
 }
 
 TEST(Limits, NestingUpToTheLimitIsAccepted) {
@@ -122,7 +128,8 @@ TEST(Limits, ChainDeclaredBeforeItsLinksIsRefused) {
   idl += "typedef struct S5000 { long x; } S5000;\nvoid F([in] S0* s);\n}\n";
   auto r = compileText(idl, "", false);
   EXPECT_FALSE(r.ok());
-  EXPECT_NE(r.diagnostics.find("nesting too deep (limit 256)"), std::string::npos) << r.diagnostics.substr(0, 300);
+  EXPECT_NE(r.diagnostics.find("nesting too deep (limit 256)"), std::string::npos)
+      << r.diagnostics.substr(0, 300);
 }
 
 TEST(Limits, ChainsUpToTheLimitAreAccepted) {
@@ -141,7 +148,8 @@ TEST(Limits, ChainsUpToTheLimitAreAccepted) {
 TEST(Limits, LongTypedefChainIsRefusedWhereItPassesTheLimit) {
   std::string idl = kHeader;
   idl += "typedef long T0;\n";
-  for (int i = 1; i < 100000; ++i) idl += "typedef T" + std::to_string(i - 1) + " T" + std::to_string(i) + ";\n";
+  for (int i = 1; i < 100000; ++i)
+    idl += "typedef T" + std::to_string(i - 1) + " T" + std::to_string(i) + ";\n";
   idl += "void F([in] T99999 t);\n}\n";
   std::string diagnostics;
   double seconds = secondsToCompile(idl, &diagnostics);
@@ -255,7 +263,7 @@ TEST(Limits, ImportOfADeviceOrFifoIsRefused) {
   fs::remove(fifo);
 }
 
-TEST(Limits, APreprocessorThatWritesNothingIsStoppedAtTheIdleLimit) {
+TEST(Limits, AnExternalPreprocessorThatWritesNothingIsStoppedAtTheIdleLimit) {
   // cpp opens an #included FIFO and waits for a writer that never comes.
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("midlc-cpp-idle-" + std::to_string(::getpid()));
@@ -263,6 +271,7 @@ TEST(Limits, APreprocessorThatWritesNothingIsStoppedAtTheIdleLimit) {
   ASSERT_EQ(::mkfifo((dir / "fifo.h").c_str(), 0600), 0);
   std::ofstream(dir / "main.idl") << "#include \"fifo.h\"\nconst long A = 1;\n";
   midlc::frontend::PreprocessOptions options;
+  options.command = "cpp";
   options.idleLimit = std::chrono::milliseconds(300);
   midlc::FileCache files;
   std::ostringstream err;
@@ -289,9 +298,30 @@ TEST(Limits, AFileAbove256MiBIsRefusedUnread) {
   fs::remove(big);
 }
 
-TEST(Limits, IncludeOfDevZeroEndsInAPreprocessorError) {
+TEST(Limits, IncludeOfADeviceOrFifoIsRefusedByTheBuiltinPreprocessor) {
+  auto zero = compileText("#include \"/dev/zero\"\nconst long A = 1;\n");
+  EXPECT_FALSE(zero.ok());
+  EXPECT_NE(zero.diagnostics.find("test.idl:1:10: error: cannot include '/dev/zero': not a regular file"),
+            std::string::npos)
+      << zero.diagnostics;
+
+  namespace fs = std::filesystem;
+  fs::path fifo = fs::temp_directory_path() / ("midlc-fifo-" + std::to_string(::getpid()) + ".h");
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto start = std::chrono::steady_clock::now();
+  auto f = compileText("#include <" + fifo.string() + ">\n");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
+  EXPECT_NE(
+      f.diagnostics.find("test.idl:1:10: error: cannot include '" + fifo.string() + "': not a regular file"),
+      std::string::npos)
+      << f.diagnostics;
+  fs::remove(fifo);
+}
+
+TEST(Limits, IncludeOfDevZeroEndsInAnExternalPreprocessorsError) {
   // cpp reads /dev/zero without end and writes nothing: its address space is bounded (4 GiB), so it fails.
-  auto r = compileText("#include \"/dev/zero\"\nconst long A = 1;\n", "", true);
+  auto r = compileText("#include \"/dev/zero\"\nconst long A = 1;\n", "", true, "cpp");
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.diagnostics.find("error: the preprocessor 'cpp' failed"), std::string::npos) << r.diagnostics;
 }
