@@ -2,8 +2,11 @@
 // AST builder.
 #include "frontend/parser.h"
 
+#include <algorithm>
 #include <cctype>
+#include <memory>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "IdlLexer.h"
@@ -232,12 +235,57 @@ std::string validUtf8(const std::string& text) {
   return out;
 }
 
+// ANTLR's own input stream widens the text to UTF-32 and narrows a token's text back at every getText; in a
+// file of ASCII bytes (nearly every IDL file) each byte is its code point, so the lexer reads them in place.
+class AsciiCharStream : public antlr4::CharStream {
+ public:
+  AsciiCharStream(std::string_view text, std::string name) : text_(text), name_(std::move(name)) {}
+
+  void consume() override {
+    if (p_ >= text_.size()) throw antlr4::IllegalStateException("cannot consume EOF");
+    ++p_;
+  }
+  size_t LA(ssize_t i) override {  // as ANTLRInputStream::LA
+    if (i == 0) return 0;
+    if (i < 0 && static_cast<ssize_t>(p_) + i < 0) return antlr4::IntStream::EOF;
+    const auto at = static_cast<size_t>(static_cast<ssize_t>(p_) + (i < 0 ? i : i - 1));
+    return at < text_.size() ? static_cast<unsigned char>(text_[at]) : antlr4::IntStream::EOF;
+  }
+  ssize_t mark() override { return -1; }
+  void release(ssize_t) override {}
+  size_t index() override { return p_; }
+  void seek(size_t index) override { p_ = std::min(index, text_.size()); }
+  size_t size() override { return text_.size(); }
+  std::string getSourceName() const override { return name_; }
+  std::string getText(const antlr4::misc::Interval& interval) override {
+    if (interval.a < 0 || interval.b < interval.a || static_cast<size_t>(interval.a) >= text_.size())
+      return {};
+    const auto start = static_cast<size_t>(interval.a);
+    const size_t stop = std::min(static_cast<size_t>(interval.b), text_.size() - 1);
+    return std::string(text_.substr(start, stop - start + 1));
+  }
+  std::string toString() const override { return std::string(text_); }
+
+ private:
+  std::string_view text_;
+  std::string name_;
+  size_t p_ = 0;
+};
+
+// The character stream for `text`: read in place if it is ASCII, else widened by ANTLR (after validUtf8).
+std::unique_ptr<antlr4::CharStream> charStream(const std::string& text, const std::string& name) {
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return std::make_unique<AsciiCharStream>(text, name);
+  auto widened = std::make_unique<antlr4::ANTLRInputStream>(validUtf8(text));
+  widened->name = name;
+  return widened;
+}
+
 template <typename Tree, typename Entry, typename Build>
 auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Build build)
     -> std::optional<decltype(build(std::declval<AstBuilder&>(), std::declval<Tree*>()))> {
-  antlr4::ANTLRInputStream input(validUtf8(source.text()));
-  input.name = source.name();
-  grammar::IdlLexer lexer(&input);
+  std::unique_ptr<antlr4::CharStream> input = charStream(source.text(), source.name());
+  grammar::IdlLexer lexer(input.get());
   lexer.removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
   DefaultChannelTokens parsedTokens(lexer);
   antlr4::CommonTokenStream tokens(&parsedTokens);

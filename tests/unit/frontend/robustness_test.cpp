@@ -48,7 +48,8 @@ TEST(Robustness, DeepNestingIsRefusedWithAnError) {
   expr += "1" + std::string(100000, ')');
   auto r = compileText("const long A = " + expr + ";", "", false);
   EXPECT_FALSE(r.ok());
-  EXPECT_NE(r.diagnostics.find("nesting too deep (limit 200)"), std::string::npos) << r.diagnostics.substr(0, 300);
+  EXPECT_NE(r.diagnostics.find("nesting too deep (limit 200)"), std::string::npos)
+      << r.diagnostics.substr(0, 300);
 
   std::string unary(100000, '-');
   auto u = compileText("const long A = " + unary + "1;", "", false);
@@ -78,4 +79,20 @@ TEST(Robustness, BrokenAcfGivesErrors) {
     auto r = compileText(kValid, acf, false);
     EXPECT_FALSE(r.ok());
   }
+}
+
+// ASCII text is lexed in place, any other through ANTLR's UTF-32 stream (after invalid UTF-8 became '?'):
+// both report errors at the same columns, counted in bytes.
+TEST(Robustness, AsciiAndNonAsciiTextReportTheSameColumns) {
+  auto ascii = compileText("/* e */ const long A = B;\n");
+  EXPECT_NE(ascii.diagnostics.find("test.idl:1:24: error: unknown identifier 'B'"), std::string::npos)
+      << ascii.diagnostics;
+  auto utf8 = compileText("/* \xc3\xa9 */ const long A = B;\n");
+  EXPECT_NE(utf8.diagnostics.find("test.idl:1:25: error: unknown identifier 'B'"), std::string::npos)
+      << utf8.diagnostics;
+  auto latin1 = compileText("/* \xe9 */ const long A = B;\n");
+  EXPECT_NE(latin1.diagnostics.find("test.idl:1:24: error: unknown identifier 'B'"), std::string::npos)
+      << latin1.diagnostics;
+  auto ok = compileText("const long A = 1; /* \xc3\xa9 \xe9 */ const long C = A + 1;\n");
+  EXPECT_TRUE(ok.ok()) << ok.diagnostics;
 }
