@@ -62,6 +62,7 @@ class Loader {
     const frontend::PreprocessOptions pp = preprocessOptions(path, options_, ownDir_);
     std::optional<frontend::Preprocessed> text = frontend::preprocessForParse(path, pp, files_, diagnostics_);
     if (!text) return false;
+    included_.merge(text->includedFiles());
     // With --cache-dir, a file parsed before (an import, mostly) comes back from the cache, not from ANTLR.
     std::optional<ast::File> file;
     if (!text->cachedAst().empty()) file = frontend::deserializeAst(text->cachedAst());
@@ -111,6 +112,8 @@ class Loader {
   }
 
   const std::vector<sema::ParsedFile>& files() const { return parsedFiles_; }
+  // The files the loaded files #included.
+  std::set<std::string>& includedFiles() { return included_; }
   // Leaves the syntax trees to the end of the process (Options::freeAtEnd).
   void keepUntilExit() {
     for (auto& file : parsed_) midlc::keepUntilExit(std::move(file));
@@ -180,6 +183,7 @@ class Loader {
   std::map<std::string, std::string> canonical_;  // each spelling of a path met: its canonical name
   std::set<std::string> seen_;                    // canonical names
   std::vector<std::unique_ptr<ast::File>> parsed_;
+  std::set<std::string> included_;
   std::vector<sema::ParsedFile> parsedFiles_;
 };
 
@@ -208,7 +212,8 @@ std::string defaultAcfPath(const std::string& idlPath) {
   return best.empty() ? std::string() : (folder / best).string();
 }
 
-std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics) {
+std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics,
+                                     std::set<std::string>* included) {
   std::error_code ec;
   if (!fs::is_regular_file(options.input, ec)) {
     diagnostics.error(Location{options.input, 0, 0}, "no such file");
@@ -216,6 +221,7 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
   }
   Loader loader(options, files, diagnostics);
   if (!loader.load(options.input, true)) return nullptr;
+  if (included) included->merge(loader.includedFiles());
 
   // The ACF: named with --acf, or <basename>.acf beside the IDL file if there is one (as MIDL does).
   std::optional<ast::AcfFile> acf;
@@ -227,7 +233,8 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
     return nullptr;
   }
   if (!acfPath.empty()) {
-    auto source = frontend::preprocess(acfPath, preprocessOptions(acfPath, options, {}), files, diagnostics);
+    auto source =
+        frontend::preprocess(acfPath, preprocessOptions(acfPath, options, {}), files, diagnostics, included);
     if (!source) return nullptr;
     acf = frontend::parseAcf(*source, diagnostics);
     if (!acf) return nullptr;
@@ -254,14 +261,19 @@ std::string makeEscape(const std::string& path) {
   return out;
 }
 
-// "target: dep dep ..." with the outputs as targets, so editing an imported IDL or the ACF regenerates.
-bool writeDepfile(const Options& options, const sema::Model& model, Diagnostics& diagnostics) {
+// "target: dep dep ..." with the outputs as targets, so editing an imported IDL, the ACF or a header either
+// #includes regenerates.
+bool writeDepfile(const Options& options, const sema::Model& model, const std::set<std::string>& included,
+                  Diagnostics& diagnostics) {
   std::string base = fs::path(options.input).stem().string();
   std::string header = options.headerName.empty() ? base + ".h" : options.headerName;
   std::string target = makeEscape((fs::path(options.outDir) / header).string());
   std::string text = target + ":";
   for (const auto& f : model.files) text += " \\\n  " + makeEscape(f.path);
   if (!model.acfPath.empty()) text += " \\\n  " + makeEscape(model.acfPath);
+  for (const auto& header : included)
+    if (std::none_of(model.files.begin(), model.files.end(), [&](const auto& f) { return f.path == header; }))
+      text += " \\\n  " + makeEscape(header);
   text += "\n";
   codegen::DirectorySink sink(fs::path(options.depfile).parent_path().string());
   return sink.write(fs::path(options.depfile).filename().string(), text, diagnostics);
@@ -292,7 +304,8 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
   for (const auto& w : options.disabledWarnings) diagnostics.disableWarning(w);
   for (const auto& message : options.switchWarnings) diagnostics.warning(Location{}, "midl-switch", message);
   if (options.preprocessOnly) return printPreprocessed(options, files, diagnostics, out, err);
-  auto model = compile(options, files, diagnostics);
+  std::set<std::string> included;
+  auto model = compile(options, files, diagnostics, &included);
   if (!model || diagnostics.hasErrors()) return failed(diagnostics, err);
   if (options.dumpModel) out << sema::dumpModel(*model);
   const bool writes = options.header || options.client || options.server || options.fuzz;
@@ -312,7 +325,7 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
     codegen::DirectorySink sink(options.outDir);
     if (!codegen::generate(*model, gen, sink, diagnostics)) return failed(diagnostics, err);
   }
-  if (!options.depfile.empty() && !writeDepfile(options, *model, diagnostics)) return 1;
+  if (!options.depfile.empty() && !writeDepfile(options, *model, included, diagnostics)) return 1;
   if (!options.dumpModel && !writes) out << sema::summarizeModel(*model);
   if (!options.freeAtEnd) keepUntilExit(std::move(model));
   return 0;

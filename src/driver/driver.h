@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,10 @@ struct Options {
 // those, the first in byte order. Empty if there is none.
 std::string defaultAcfPath(const std::string& idlPath);
 
-// Reads, preprocesses, parses and analyzes. Returns null after reporting errors.
-std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics);
+// Reads, preprocesses, parses and analyzes. Returns null after reporting errors. The files #included by the
+// IDL files and the ACF are added to `included` if given (for --depfile).
+std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, Diagnostics& diagnostics,
+                                     std::set<std::string>* included = nullptr);
 
 // The whole command: compile, then print the model (summary or --dump-model). Returns the exit status.
 int run(const Options& options, std::ostream& out, std::ostream& err);

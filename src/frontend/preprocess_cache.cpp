@@ -128,8 +128,9 @@ std::vector<std::string> includeDirs(const std::vector<std::string>& argv) {
   return dirs;
 }
 
-// The files the output's line markers name (# 12 "file" ...), but the preprocessor's own (<built-in>).
-std::set<std::string> includedFiles(const std::string& out) {
+}  // namespace
+
+std::set<std::string> filesInLineMarkers(std::string_view out) {
   std::set<std::string> files;
   size_t pos = 0;
   while (pos < out.size()) {
@@ -147,6 +148,8 @@ std::set<std::string> includedFiles(const std::string& out) {
   }
   return files;
 }
+
+namespace {
 
 // This midlc executable, as stamped in the trees it keeps (taken once: it does not change under a run).
 const std::string& executableStamp() {
@@ -235,7 +238,7 @@ bool PreprocessCache::store(const std::vector<std::string>& argv, std::string_vi
   }
   // The file itself is in the key; the files it included are checked when the entry is used.
   const std::string self = argv.empty() ? std::string() : argv.back();
-  std::set<std::string> files = includedFiles(text.out);
+  std::set<std::string> files = filesInLineMarkers(text.out);
   files.erase(self);
   entry << "files " << files.size() << '\n';
   for (const auto& file : files) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,10 @@ struct CachedPreprocess {
 // include folder the modification time it had (a header created in a folder searched before the one it was
 // found in changes the folder's time). Entries are written to a temporary name and renamed, so that builds
 // sharing the folder in parallel read whole entries or none; an unreadable or damaged entry is a miss.
+// The files a preprocessor's output names in its line markers (# 12 "file" ...), but the preprocessor's own
+// (<built-in>): the file, and every file it included.
+std::set<std::string> filesInLineMarkers(std::string_view out);
+
 class PreprocessCache {
  public:
   explicit PreprocessCache(std::string dir) : dir_(std::move(dir)) {}

@@ -315,6 +315,12 @@ SourceText Preprocessed::takeSource(FileCache& files) {
   return mapLines(path_, out_, files);
 }
 
+std::set<std::string> Preprocessed::includedFiles() const {
+  std::set<std::string> files = filesInLineMarkers(out_);
+  files.erase(path_);
+  return files;
+}
+
 void Preprocessed::keep(std::string_view ast, Diagnostics& diagnostics) {
   if (cacheDir_.empty() || (fromCache_ && ast.empty())) return;
   if (PreprocessCache(cacheDir_).store(argv_, content_, PreprocessedText{out_, err_}, ast)) return;
@@ -411,9 +417,11 @@ std::optional<Preprocessed> preprocessForParse(const std::string& path, const Pr
 }
 
 std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
-                                     FileCache& files, Diagnostics& diagnostics) {
+                                     FileCache& files, Diagnostics& diagnostics,
+                                     std::set<std::string>* included) {
   std::optional<Preprocessed> text = preprocessForParse(path, options, files, diagnostics);
   if (!text) return std::nullopt;
+  if (included) included->merge(text->includedFiles());
   text->keep({}, diagnostics);
   return text->takeSource(files);
 }

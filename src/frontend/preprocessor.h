@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ class Preprocessed {
   const std::string& cachedAst() const { return cachedAst_; }
   // The text, its lines mapped back to the user's files; built on demand (unused when the AST is cached).
   SourceText takeSource(FileCache& files);
+  // The files the text came from besides `path`: those it #included, at any depth.
+  std::set<std::string> includedFiles() const;
   // Records this run in the cache with `ast` (serialized; empty if the parse failed or said something):
   // nothing without a cache folder or when the cache answered. Warns once per run if the folder cannot be
   // written.
@@ -65,8 +68,10 @@ std::optional<Preprocessed> preprocessForParse(const std::string& path, const Pr
                                                FileCache& files, Diagnostics& diagnostics);
 
 // Preprocesses `path` (an ACF, or --preprocess-only): the text, its lines mapped; kept in the cache folder if
-// any. Returns nothing (after reporting why) if the file cannot be read or the preprocessor fails.
+// any; the files it included added to `included` if given. Returns nothing (after reporting why) if the file
+// cannot be read or the preprocessor fails.
 std::optional<SourceText> preprocess(const std::string& path, const PreprocessOptions& options,
-                                     FileCache& files, Diagnostics& diagnostics);
+                                     FileCache& files, Diagnostics& diagnostics,
+                                     std::set<std::string>* included = nullptr);
 
 }  // namespace midlc::frontend

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "driver/driver.h"
 #include "scratch_folder.h"
@@ -82,6 +83,34 @@ TEST_F(DriverRun, DepfileTargetIsTheChosenHeader) {
   ASSERT_EQ(run(), 0) << err_.str();
   EXPECT_EQ(slurp(dir_ / "calc.d").rfind((dir_ / "gen" / "calc_h.h").string() + ":", 0), 0u)
       << slurp(dir_ / "calc.d");
+}
+
+// A header the IDL or the ACF #includes (at any depth) is a dependency as the IDL files are: editing it
+// regenerates. With an external preprocessor too, and from the cache.
+TEST_F(DriverRun, DepfileListsIncludedHeaders) {
+  fs::create_directories(dir_ / "inc");
+  std::ofstream(dir_ / "inc" / "outer.h") << "#include \"inner.h\"\n";
+  std::ofstream(dir_ / "inc" / "inner.h") << "#define THREE 3\n";
+  std::ofstream(dir_ / "inc" / "acf.h") << "\n";
+  std::ofstream(dir_ / "calc.idl") << "#include <outer.h>\n" << kIdl;
+  std::ofstream(dir_ / "calc.acf") << "#include <acf.h>\ninterface Calc {}\n";
+  options_.preprocess.includeDirs = {(dir_ / "inc").string()};
+  options_.header = true;
+  options_.depfile = (dir_ / "calc.d").string();
+  const std::string cacheDir = (dir_ / "cache").string();
+  for (const std::string cpp : {"", "cpp"}) {
+    for (const std::string& cache : std::vector<std::string>{"", cacheDir, cacheDir}) {
+      options_.preprocess.command = cpp;
+      options_.preprocess.cacheDir = cache;
+      ASSERT_EQ(run(), 0) << err_.str();
+      const std::string deps = slurp(dir_ / "calc.d");
+      for (const char* header : {"outer.h", "inner.h", "acf.h"})
+        EXPECT_NE(deps.find((dir_ / "inc" / header).string()), std::string::npos)
+            << header << " with '" << cpp << "', cache '" << cache << "':\n"
+            << deps;
+      EXPECT_NE(deps.find((dir_ / "calc.acf").string()), std::string::npos) << deps;
+    }
+  }
 }
 
 TEST_F(DriverRun, PreprocessOnlyPrintsTheExpandedIdlAndWritesNothing) {
