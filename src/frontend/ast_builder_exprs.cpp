@@ -66,7 +66,7 @@ ast::Attributes AstBuilder::attributes(P::AttributeListContext* ctx) {
       attr.name = name(a->identifier());
       attr.args.push_back(guidArgument(guid));
     } else {
-      attr.name = a->attributeName()->getText();
+      attr.name = a->attributeName()->getStart()->getText();  // one token (RuleContext::getText concatenates)
     }
     if (auto* args = a->attrArgs()) {
       attr.hasParens = true;
