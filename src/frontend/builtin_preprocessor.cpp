@@ -243,6 +243,8 @@ class Preprocessor {
   void directive(const Token& hash);
   void defineFrom(const std::vector<Token>& line, const Token& at);
   void include(const Token& directive, bool next);
+  // Where #include looks for `headerName`, in order, each with its -I folder's index (-1: none).
+  std::vector<std::pair<std::string, int>> candidates(const std::string& headerName, bool angled, bool next);
   void conditional(const Token& directive, std::string_view name);
   void lineDirective(std::vector<Token> line, const Token& at);
   bool condition(std::vector<Token> line, const Token& at);
@@ -292,6 +294,7 @@ class Preprocessor {
   std::string err_;
   bool failed_ = false;
   bool stopped_ = false;
+  bool inCondition_ = false;  // expanding an #if's expression
   size_t tokenBudget_ = kBaseTokenBudget;
 };
 
@@ -567,6 +570,28 @@ void Preprocessor::defineFrom(const std::vector<Token>& line, const Token& at) {
   macros_.insert_or_assign(std::string(nameToken.text), definitions_.back().id);
 }
 
+std::vector<std::pair<std::string, int>> Preprocessor::candidates(const std::string& headerName, bool angled,
+                                                                  bool includeNext) {
+  // An absolute name as it is; "name" in the includer's folder first; then the -I folders (#include_next:
+  // those after the includer's own).
+  std::vector<std::pair<std::string, int>> found;
+  const OpenFile& includer = file();
+  if (!headerName.empty() && headerName[0] == '/') {
+    found.emplace_back(headerName, -1);
+    return found;
+  }
+  if (!angled && !includeNext) {
+    const size_t slash = includer.path.rfind('/');
+    found.emplace_back(
+        slash == std::string::npos ? headerName : includer.path.substr(0, slash + 1) + headerName, -1);
+  }
+  const size_t from = includeNext && includer.dirIndex >= 0 ? static_cast<size_t>(includer.dirIndex) + 1 : 0;
+  for (size_t d = from; d < includeDirs_.size(); ++d)
+    found.emplace_back(includeDirs_[d] == "/" ? "/" + headerName : includeDirs_[d] + "/" + headerName,
+                       static_cast<int>(d));
+  return found;
+}
+
 void Preprocessor::include(const Token& directive, bool includeNext) {
   Token nameToken;
   bool angled = file().pending.empty() && file().lexer->headerName(nameToken);
@@ -607,25 +632,7 @@ void Preprocessor::include(const Token& directive, bool includeNext) {
                          std::to_string(kMaxIncludeDepth));
     return;
   }
-  // Where to look: an absolute name as it is; "name" in the includer's folder first; then the -I folders
-  // (#include_next: those after the includer's own).
-  std::vector<std::pair<std::string, int>> candidates;
-  const OpenFile& includer = file();
-  if (!headerName.empty() && headerName[0] == '/') {
-    candidates.emplace_back(headerName, -1);
-  } else {
-    if (!angled && !includeNext) {
-      const size_t slash = includer.path.rfind('/');
-      candidates.emplace_back(
-          slash == std::string::npos ? headerName : includer.path.substr(0, slash + 1) + headerName, -1);
-    }
-    const size_t from =
-        includeNext && includer.dirIndex >= 0 ? static_cast<size_t>(includer.dirIndex) + 1 : 0;
-    for (size_t d = from; d < includeDirs_.size(); ++d)
-      candidates.emplace_back(includeDirs_[d] == "/" ? "/" + headerName : includeDirs_[d] + "/" + headerName,
-                              static_cast<int>(d));
-  }
-  for (auto& [candidate, dirIndex] : candidates) {
+  for (auto& [candidate, dirIndex] : candidates(headerName, angled, includeNext)) {
     struct stat st {};
     if (::stat(candidate.c_str(), &st) != 0) continue;
     if (once_.count({st.st_dev, st.st_ino})) return;
@@ -709,30 +716,68 @@ void Preprocessor::conditional(const Token& directive, std::string_view name) {
 }
 
 bool Preprocessor::condition(std::vector<Token> line, const Token& at) {
-  // `defined NAME` and `defined(NAME)` first, before their names could be expanded.
+  // The macros are expanded, but not the operands of `defined` and `__has_include` (expand() leaves them,
+  // also where a macro's expansion brings the operator); then the operators are replaced by 0 or 1.
+  std::reverse(line.begin(), line.end());
+  std::vector<Token> expanded;
+  inCondition_ = true;
+  expand(line, expanded, false, 0);
+  inCondition_ = false;
   std::vector<Token> replaced;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i].kind != Kind::Identifier || line[i].text != "defined") {
-      replaced.push_back(line[i]);
+  for (size_t i = 0; i < expanded.size(); ++i) {
+    const Token& t = expanded[i];
+    const bool isDefined = t.kind == Kind::Identifier && t.text == "defined";
+    const bool isHasInclude = t.kind == Kind::Identifier && t.text == "__has_include";
+    if (!isDefined && !isHasInclude) {
+      replaced.push_back(t);
       continue;
     }
-    const bool parenthesized = i + 1 < line.size() && line[i + 1].is("(");
-    const size_t n = i + (parenthesized ? 2 : 1);
-    if (n >= line.size() || line[n].kind != Kind::Identifier ||
-        (parenthesized && (n + 1 >= line.size() || !line[n + 1].is(")")))) {
-      error(line[i], "operator \"defined\" requires an identifier");
-      return false;
-    }
-    Token value = line[i];
+    Token value = t;
     value.kind = Kind::Number;
-    value.text = find(line[n].text) ? "1" : "0";
+    const bool parenthesized = i + 1 < expanded.size() && expanded[i + 1].is("(");
+    if (isDefined) {
+      const size_t n = i + (parenthesized ? 2 : 1);
+      if (n >= expanded.size() || expanded[n].kind != Kind::Identifier ||
+          (parenthesized && (n + 1 >= expanded.size() || !expanded[n + 1].is(")")))) {
+        error(t, "operator \"defined\" requires an identifier");
+        return false;
+      }
+      value.text = find(expanded[n].text) || expanded[n].text == "__has_include" ? "1" : "0";
+      i = n + (parenthesized ? 1 : 0);
+    } else {
+      // __has_include("name") or __has_include(<name>): whether #include would find it.
+      std::string name;
+      bool angled = false;
+      size_t close = i + 2;
+      if (parenthesized && close < expanded.size() && expanded[close].kind == Kind::String &&
+          expanded[close].text[0] == '"') {
+        name = std::string(expanded[close].text.substr(1, expanded[close].text.size() - 2));
+        ++close;
+      } else if (parenthesized && close < expanded.size() && expanded[close].is("<")) {
+        angled = true;
+        for (++close; close < expanded.size() && !expanded[close].is(">"); ++close) {
+          if (!name.empty() && expanded[close].spaceBefore) name += ' ';
+          name += expanded[close].text;
+        }
+        ++close;
+      }
+      if (name.empty() || close >= expanded.size() || !expanded[close].is(")")) {
+        error(t, "operator \"__has_include\" requires a header name in parentheses");
+        return false;
+      }
+      value.text = "0";
+      for (const auto& [candidate, dirIndex] : candidates(name, angled, false)) {
+        struct stat st {};
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+          value.text = "1";
+          break;
+        }
+      }
+      i = close;
+    }
     replaced.push_back(value);
-    i = n + (parenthesized ? 1 : 0);
   }
-  std::reverse(replaced.begin(), replaced.end());
-  std::vector<Token> expanded;
-  expand(replaced, expanded, false, 0);
-  const pp::ExpressionResult result = pp::evaluate(expanded);
+  const pp::ExpressionResult result = pp::evaluate(replaced);
   if (!result.error.empty()) {
     error(result.at ? *result.at : at, result.error);
     return false;
@@ -801,6 +846,22 @@ void Preprocessor::expand(std::vector<Token>& input, std::vector<Token>& out, bo
   while (!input.empty() && !stopped_) {
     Token t = input.back();
     input.pop_back();
+    if (inCondition_ && t.kind == Kind::Identifier && (t.text == "defined" || t.text == "__has_include")) {
+      // In #if, the operand of these operators is not expanded: `defined X` or `defined ( X )`, and the
+      // parenthesized header name of __has_include.
+      out.push_back(t);
+      if (!input.empty() && input.back().kind == Kind::Identifier && t.text == "defined") {
+        out.push_back(input.back());
+        input.pop_back();
+      } else if (!input.empty() && input.back().is("(")) {
+        while (!input.empty()) {
+          out.push_back(input.back());
+          input.pop_back();
+          if (out.back().is(")")) break;
+        }
+      }
+      continue;
+    }
     const Macro* m = t.kind == Kind::Identifier ? find(t.text) : nullptr;
     if (!m || hideSets_.contains(t.hideSet, m->id)) {
       out.push_back(t);

@@ -180,6 +180,23 @@ TEST_F(BuiltinPreprocessor, ConditionalsChooseOneGroup) {
       "yes nested a midl");
 }
 
+// The operand of `defined` is not expanded, also where a macro brings the operator (as gcc has it), and
+// gcc's __has_include asks whether #include would find a file.
+TEST_F(BuiltinPreprocessor, DefinedFromAMacroAndHasInclude) {
+  write("inc/h.h", "");
+  options_.includeDirs = {(dir_ / "inc").string()};
+  EXPECT_EQ(expand("#define X 2\n#define HAS_X defined(X) && defined X\n#define HAS_Y defined(Y)\n"
+                   "#if HAS_X && !HAS_Y && defined(HAS_X)\nmacro_defined\n#endif\n"
+                   "#if __has_include(\"inc/h.h\") && __has_include(<h.h>) && "
+                   "!__has_include(\"missing.h\") && !__has_include(<inc/h.h>) && defined(__has_include)\n"
+                   "has_include\n#endif\n"),
+            "macro_defined has_include");
+  const BuiltinPreprocessed r = run("#if __has_include(h.h)\n#endif\n#if defined\n#endif\n");
+  EXPECT_EQ(messages(r),
+            "main.idl:1:5: error: operator \"__has_include\" requires a header name in parentheses\n"
+            "main.idl:3:5: error: operator \"defined\" requires an identifier\n");
+}
+
 TEST_F(BuiltinPreprocessor, ConditionalArithmeticIsCs) {
   EXPECT_EQ(
       expand(
