@@ -5,12 +5,14 @@
 # report, leak, per-input timeout (10 s) or out-of-memory (2 GB) the fuzzer finds; the input is left in
 # build-fuzz/fuzz-crash-* (or leak-, timeout-, oom-) to replay: build-fuzz/tests/fuzz/midlc_fuzz_frontend FILE.
 # Then midlc's own preprocessor alone (midlc_fuzz_preprocessor) for half that time, seeded with the same
-# files as written (directives and all) and midlc's own IDL folder; its finds are build-fuzz/pp-fuzz-*.
+# files as written (directives and all) and midlc's own IDL folder; its finds are build-fuzz/pp-fuzz-*. Last,
+# midlc's hand-written lexer against ANTLR's generated one (midlc_fuzz_lexer, a quarter of the time, the same
+# seeds; any difference in the tokens is a crash, left in build-fuzz/lexer-fuzz-*).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 dir=$(scripts/fuzz_configure.sh)
-cmake --build "$dir" -j "$(nproc)" --target midlc_fuzz_frontend midlc_fuzz_preprocessor
+cmake --build "$dir" -j "$(nproc)" --target midlc_fuzz_frontend midlc_fuzz_preprocessor midlc_fuzz_lexer
 
 seeds="$dir/fuzz-seeds"
 corpus="$dir/fuzz-corpus"  # kept between runs: what one run found, the next starts from
@@ -43,3 +45,10 @@ find tests runtime/idl -name '*.idl' -o -name '*.acf' -o -name '*.h' -path '*dia
 echo "fuzz_frontend: the preprocessor, $(ls "$pp_seeds" | wc -l) seeds, $pp_seconds s"
 "$dir/tests/fuzz/midlc_fuzz_preprocessor" -max_total_time="$pp_seconds" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/pp-fuzz-" "$pp_corpus" "$pp_seeds"
+
+lexer_seconds=$(((seconds + 3) / 4))
+lexer_corpus="$dir/lexer-fuzz-corpus"
+mkdir -p "$lexer_corpus"
+echo "fuzz_frontend: the hand-written lexer against ANTLR's, $lexer_seconds s"
+"$dir/tests/fuzz/midlc_fuzz_lexer" -max_total_time="$lexer_seconds" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=16384 -print_final_stats=1 -artifact_prefix="$dir/lexer-fuzz-" "$lexer_corpus" "$pp_seeds"

@@ -13,6 +13,7 @@
 #include "IdlParser.h"
 #include "antlr4-runtime.h"
 #include "frontend/ast_builder.h"
+#include "frontend/idl_lexer.h"
 #include "support/text.h"
 
 namespace midlc::frontend {
@@ -272,27 +273,49 @@ class AsciiCharStream : public antlr4::CharStream {
   size_t p_ = 0;
 };
 
-// The character stream for `text`: read in place if it is ASCII, else widened by ANTLR (after validUtf8).
-std::unique_ptr<antlr4::CharStream> charStream(const std::string& text, const std::string& name) {
-  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-    return std::make_unique<AsciiCharStream>(text, name);
-  auto widened = std::make_unique<antlr4::ANTLRInputStream>(validUtf8(text));
-  widened->name = name;
-  return widened;
-}
+// The tokens of a text: ASCII text read in place and lexed by midlc's hand-written lexer (idl_lexer.h), any
+// other widened by ANTLR's input stream (after validUtf8) and lexed by ANTLR's generated lexer.
+class Lexed {
+ public:
+  Lexed(const std::string& text, const std::string& name) {
+    if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+      input_ = std::make_unique<AsciiCharStream>(text, name);
+      handWritten_ = std::make_unique<IdlTokenSource>(input_.get(), text);
+      source_ = handWritten_.get();
+    } else {
+      auto widened = std::make_unique<antlr4::ANTLRInputStream>(validUtf8(text));
+      widened->name = name;
+      input_ = std::move(widened);
+      generated_ = std::make_unique<grammar::IdlLexer>(input_.get());
+      generated_->removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
+      channel_ = std::make_unique<DefaultChannelTokens>(*generated_);
+      source_ = channel_.get();
+    }
+  }
+  antlr4::TokenSource& source() { return *source_; }
+  // The literal tokens, before the first token is asked for (the parser's vocabulary: the same grammar's).
+  void setVocabulary(const antlr4::dfa::Vocabulary& vocabulary) {
+    if (handWritten_) handWritten_->setVocabulary(vocabulary);
+  }
+
+ private:
+  std::unique_ptr<antlr4::CharStream> input_;
+  std::unique_ptr<IdlTokenSource> handWritten_;
+  std::unique_ptr<grammar::IdlLexer> generated_;
+  std::unique_ptr<DefaultChannelTokens> channel_;
+  antlr4::TokenSource* source_ = nullptr;
+};
 
 template <typename Tree, typename Entry, typename Build>
 auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Build build)
     -> std::optional<decltype(build(std::declval<AstBuilder&>(), std::declval<Tree*>()))> {
-  std::unique_ptr<antlr4::CharStream> input = charStream(source.text(), source.name());
-  grammar::IdlLexer lexer(input.get());
-  lexer.removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
-  DefaultChannelTokens parsedTokens(lexer);
-  antlr4::CommonTokenStream tokens(&parsedTokens);
+  Lexed lexed(source.text(), source.name());
+  antlr4::CommonTokenStream tokens(&lexed.source());
+  grammar::IdlParser parser(&tokens);
+  lexed.setVocabulary(parser.getVocabulary());
   tokens.fill();
   if (!checkNesting(tokens, source, diagnostics)) return std::nullopt;
 
-  grammar::IdlParser parser(&tokens);
   parser.removeErrorListeners();
   // Stage 1: SLL prediction, bail out at the first error. Almost every real file parses here.
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(

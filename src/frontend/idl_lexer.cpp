@@ -1,0 +1,256 @@
+#include "frontend/idl_lexer.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "IdlLexer.h"
+
+namespace midlc::frontend {
+
+namespace {
+
+using L = grammar::IdlLexer;
+
+// The grammar's literal tokens ('interface', '->'...), from the generated lexer's vocabulary, so that the
+// two cannot disagree: the words, and the punctuation longest first.
+struct Literals {
+  std::unordered_map<std::string_view, size_t> words;
+  std::vector<std::pair<std::string, size_t>> puncts;
+  std::vector<std::string> storage;
+};
+
+const Literals& literals(const antlr4::dfa::Vocabulary& vocabulary) {
+  static const Literals table = [&] {
+    Literals t;
+    t.storage.reserve(L::PRAGMA_LINE);
+    for (size_t type = 1; type < L::PRAGMA_LINE; ++type) {
+      std::string name = vocabulary.getLiteralName(type);
+      if (name.size() < 3 || name.front() != '\'' || name.back() != '\'') continue;
+      t.storage.push_back(name.substr(1, name.size() - 2));
+    }
+    size_t k = 0;
+    for (size_t type = 1; type < L::PRAGMA_LINE; ++type) {
+      const std::string name = vocabulary.getLiteralName(type);
+      if (name.size() < 3 || name.front() != '\'' || name.back() != '\'') continue;
+      const std::string& text = t.storage[k++];
+      const auto c = static_cast<unsigned char>(text[0]);
+      if (std::isalpha(c) || c == '_')
+        t.words.emplace(text, type);
+      else
+        t.puncts.emplace_back(text, type);
+    }
+    std::stable_sort(t.puncts.begin(), t.puncts.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    return t;
+  }();
+  return table;
+}
+
+bool isIdentifierStart(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+}
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool isWordChar(char c) {  // [a-zA-Z0-9_]
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_';
+}
+
+constexpr std::array<std::string_view, 13> kCallingConventions = {
+    "__stdcall",         "_stdcall", "__cdecl",  "__fastcall", "_cdecl",         "__pascal", "__thiscall",
+    "STDMETHODCALLTYPE", "WINAPI",   "CALLBACK", "APIENTRY",   "STDAPICALLTYPE", "RPC_ENTRY"};
+// SAL_ANNOTATION's '_' X [a-zA-Z_0-9]* '_' words, and its whole words.
+constexpr std::array<std::string_view, 17> kSalStems = {
+    "In",       "Out",          "Inout",   "Outptr", "Ret",     "Deref",     "Pre",        "Post",  "Field",
+    "Reserved", "Check_return", "Success", "Null",   "Notnull", "Maybenull", "COM_Outptr", "Result"};
+constexpr std::array<std::string_view, 15> kSalWords = {
+    "__in",        "__out",       "__inout",         "__in_opt",  "__out_opt",
+    "__inout_opt", "__deref_out", "__deref_out_opt", "__RPC_FAR", "__RPC_USER",
+    "__RPC_STUB",  "__RPC_API",   "__far",           "__near",    "__huge"};
+
+}  // namespace
+
+IdlTokenSource::IdlTokenSource(antlr4::CharStream* input, std::string_view text,
+                               const antlr4::dfa::Vocabulary* vocabulary)
+    : input_(input), text_(text), vocabulary_(vocabulary) {}
+
+antlr4::TokenFactory<antlr4::CommonToken>* IdlTokenSource::getTokenFactory() {
+  return antlr4::CommonTokenFactory::DEFAULT.get();
+}
+
+// SAL_ANNOTATION's length at pos_ (0: none): a word, then optionally a parenthesized argument with one
+// level of parentheses inside, all on one line.
+size_t IdlTokenSource::salLength() const {
+  const std::string_view rest = text_.substr(pos_);
+  size_t word = 0;
+  if (rest.substr(0, 7) == "__RPC__") {
+    size_t end = 7;
+    while (end < rest.size() && isWordChar(rest[end])) ++end;
+    if (end > 7) word = end;
+  }
+  if (!rest.empty() && rest[0] == '_') {
+    for (std::string_view stem : kSalStems) {
+      if (rest.substr(1, stem.size()) != stem) continue;
+      size_t end = 1 + stem.size();
+      size_t lastUnderscore = 0;
+      while (end < rest.size() && isWordChar(rest[end])) {
+        if (rest[end] == '_') lastUnderscore = end + 1;
+        ++end;
+      }
+      word = std::max(word, lastUnderscore);
+    }
+  }
+  for (std::string_view w : kSalWords)
+    if (rest.substr(0, w.size()) == w) word = std::max(word, w.size());
+  if (word == 0 || word >= rest.size() || rest[word] != '(') return word;
+  // ( ~[()\r\n]* ( '(' ~[()\r\n]* ')' ~[()\r\n]* )* ')'
+  const auto plain = [&](size_t& i) {
+    while (i < rest.size() && rest[i] != '(' && rest[i] != ')' && rest[i] != '\r' && rest[i] != '\n') ++i;
+  };
+  size_t i = word + 1;
+  for (;;) {
+    plain(i);
+    if (i >= rest.size()) return word;
+    if (rest[i] == ')') return i + 1;
+    if (rest[i] != '(') return word;
+    ++i;
+    plain(i);
+    if (i >= rest.size() || rest[i] != ')') return word;
+    ++i;
+  }
+}
+
+size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
+  const std::string_view rest = text_.substr(pos_);
+  const char c = rest[0];
+  size_t best = 0;
+  // Rules in the order ANTLR ranks them: the first of those with the longest match wins.
+  const auto consider = [&](size_t length, size_t t, bool h) {
+    if (length > best) {
+      best = length;
+      type = t;
+      hidden = h;
+    }
+  };
+  const Literals& table = literals(*vocabulary_);
+  size_t identifier = 0;
+  if (isIdentifierStart(c)) {
+    identifier = 1;
+    while (identifier < rest.size() && (isIdentifierStart(rest[identifier]) || isDigit(rest[identifier])))
+      ++identifier;
+    if (auto it = table.words.find(rest.substr(0, identifier)); it != table.words.end())
+      consider(identifier, it->second, false);
+  } else {
+    for (const auto& [punct, t] : table.puncts)
+      if (rest.substr(0, punct.size()) == punct) {
+        consider(punct.size(), t, false);
+        break;
+      }
+  }
+  if (c == '#') {  // PRAGMA_LINE : '#' [ \t]* 'pragma' ~[\r\n]*
+    size_t i = 1;
+    while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) ++i;
+    if (rest.substr(i, 6) == "pragma") {
+      i += 6;
+      while (i < rest.size() && rest[i] != '\r' && rest[i] != '\n') ++i;
+      consider(i, L::PRAGMA_LINE, false);
+    }
+  }
+  if (identifier > 0) {
+    const std::string_view word = rest.substr(0, identifier);
+    if (std::find(kCallingConventions.begin(), kCallingConventions.end(), word) != kCallingConventions.end())
+      consider(identifier, L::CALL_CONV, false);
+    if (c == '_') consider(salLength(), L::SAL_ANNOTATION, true);
+    consider(identifier, L::IDENTIFIER, false);
+  }
+  if (isDigit(c) || (c == '.' && rest.size() > 1 && isDigit(rest[1]))) {
+    // NUMBER : ( [0-9] | '.' [0-9] ) ( [0-9a-zA-Z_.] | [eEpP] [+-] )*
+    size_t i = c == '.' ? 2 : 1;
+    while (i < rest.size()) {
+      const char d = rest[i];
+      if ((d == 'e' || d == 'E' || d == 'p' || d == 'P') && i + 1 < rest.size() &&
+          (rest[i + 1] == '+' || rest[i + 1] == '-'))
+        i += 2;
+      else if (isWordChar(d) || d == '.')
+        ++i;
+      else
+        break;
+    }
+    consider(i, L::NUMBER, false);
+  }
+  // CHAR_LITERAL : 'L'? '\'' ( ~['\\\r\n] | '\\' ~[\r\n] )+ '\''   STRING: the same with '"' and *
+  const size_t quoteAt = c == 'L' ? 1 : 0;
+  if (quoteAt < rest.size() && (rest[quoteAt] == '\'' || rest[quoteAt] == '"')) {
+    const char quote = rest[quoteAt];
+    size_t i = quoteAt + 1;
+    size_t count = 0;
+    while (i < rest.size() && rest[i] != quote && rest[i] != '\r' && rest[i] != '\n') {
+      if (rest[i] == '\\') {
+        if (i + 1 >= rest.size() || rest[i + 1] == '\r' || rest[i + 1] == '\n') break;
+        ++i;
+      }
+      ++i;
+      ++count;
+    }
+    if (i < rest.size() && rest[i] == quote && (quote == '"' || count > 0))
+      consider(i + 1, quote == '"' ? L::STRING : L::CHAR_LITERAL, false);
+  }
+  if (c == '/' && rest.size() > 1 && rest[1] == '*') {  // BLOCK_COMMENT : '/*' .*? '*/'
+    if (const size_t end = rest.find("*/", 2); end != std::string_view::npos)
+      consider(end + 2, L::BLOCK_COMMENT, true);
+  }
+  if (c == '/' && rest.size() > 1 && rest[1] == '/') {  // LINE_COMMENT : '//' ~[\r\n]*
+    size_t i = 2;
+    while (i < rest.size() && rest[i] != '\r' && rest[i] != '\n') ++i;
+    consider(i, L::LINE_COMMENT, true);
+  }
+  const auto isSpace = [](char s) {
+    return s == ' ' || s == '\t' || s == '\r' || s == '\n' || s == '\f' || s == '\v';
+  };
+  if (isSpace(c)) {
+    size_t i = 1;
+    while (i < rest.size() && isSpace(rest[i])) ++i;
+    consider(i, L::WS, true);
+  }
+  if (c == '\x1a') consider(1, L::DOS_EOF, true);
+  consider(1, L::UNKNOWN_CHAR, false);
+  return best;
+}
+
+void IdlTokenSource::advance(size_t length) {
+  const size_t end = pos_ + length;
+  for (; pos_ < end; ++pos_)
+    if (text_[pos_] == '\n') {
+      ++line_;
+      lineStart_ = pos_ + 1;
+    }
+}
+
+std::unique_ptr<antlr4::Token> IdlTokenSource::nextToken() {
+  while (pos_ < text_.size()) {
+    size_t type = 0;
+    bool hidden = false;
+    const size_t length = match(type, hidden);
+    const size_t start = pos_;
+    const size_t line = line_;
+    const size_t column = pos_ - lineStart_;
+    advance(length);
+    if (hidden) continue;
+    auto token = std::make_unique<antlr4::CommonToken>(std::make_pair(this, input_), type,
+                                                       antlr4::Token::DEFAULT_CHANNEL, start, pos_ - 1);
+    token->setLine(line);
+    token->setCharPositionInLine(column);
+    return token;
+  }
+  auto eof = std::make_unique<antlr4::CommonToken>(std::make_pair(this, input_), antlr4::Token::EOF,
+                                                   antlr4::Token::DEFAULT_CHANNEL, pos_, pos_ - 1);
+  eof->setLine(line_);
+  eof->setCharPositionInLine(pos_ - lineStart_);
+  return eof;
+}
+
+}  // namespace midlc::frontend

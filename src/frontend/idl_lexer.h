@@ -1,0 +1,46 @@
+// The lexer rules of grammar/Idl.g4, written out by hand for ASCII text: the tokens ANTLR's generated lexer
+// makes (same types, positions and lines), without those off the parser's channel (whitespace, comments,
+// SAL annotations). ANTLR's lexer simulates its automaton per character and starts cold in every process:
+// a seventh of a run without the cache. Text with other bytes goes to ANTLR's lexer (parser.cpp);
+// tests/unit/frontend/idl_lexer_test.cpp compares the two on every IDL file at hand and on random text.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "antlr4-runtime.h"
+
+namespace midlc::frontend {
+
+class IdlTokenSource : public antlr4::TokenSource {
+ public:
+  // `input` reads `text` (ASCII), and both outlive the tokens. `vocabulary` is the grammar's (the parser's
+  // or the lexer's): the literal tokens are taken from it. Set before the first token if null here.
+  IdlTokenSource(antlr4::CharStream* input, std::string_view text,
+                 const antlr4::dfa::Vocabulary* vocabulary = nullptr);
+  void setVocabulary(const antlr4::dfa::Vocabulary& vocabulary) { vocabulary_ = &vocabulary; }
+
+  std::unique_ptr<antlr4::Token> nextToken() override;
+  size_t getLine() const override { return line_; }
+  size_t getCharPositionInLine() override { return pos_ - lineStart_; }
+  antlr4::CharStream* getInputStream() override { return input_; }
+  std::string getSourceName() override { return input_->getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override;
+
+ private:
+  // The longest match at pos_ and its token type (ANTLR's rule: the longest match wins, then the rule
+  // written first, literals before every named rule); hidden: off the parser's channel.
+  size_t match(size_t& type, bool& hidden) const;
+  size_t salLength() const;
+  void advance(size_t length);
+
+  antlr4::CharStream* input_;
+  std::string_view text_;
+  const antlr4::dfa::Vocabulary* vocabulary_;
+  size_t pos_ = 0;
+  size_t line_ = 1;
+  size_t lineStart_ = 0;
+};
+
+}  // namespace midlc::frontend
