@@ -312,6 +312,8 @@ acfInclude : 'include' STRING (',' STRING)* ';' ;
 acfParam : attributeList? identifier ;
 
 // ---------------------------------------------------------------- lexer
+// Written out by hand as well, for ASCII text: src/frontend/idl_lexer.cpp (a change here goes there too;
+// tests/unit/frontend/idl_lexer_test.cpp compares the two).
 
 PRAGMA_LINE : '#' [ \t]* 'pragma' ~[\r\n]* ;
 // Line markers are removed by the preprocessor stage; any other directive left here is an error there.
