@@ -1039,6 +1039,10 @@ Token Preprocessor::stringize(const std::vector<Token>& arg, const Token& hash) 
 
 void Preprocessor::paste(std::vector<Token>& out, const Token& right, const Token& where) {
   if (right.kind == Kind::Placemarker) return;
+  if (out.empty()) {  // `, ## __VA_ARGS__ ## x` at the start of a body, its comma gone with no arguments
+    out.push_back(right);
+    return;
+  }
   Token& left = out.back();
   if (left.kind == Kind::Placemarker) {
     const bool space = left.spaceBefore;

@@ -124,6 +124,8 @@ TEST_F(BuiltinPreprocessor, GccCommaPasteAndNamedVariableArguments) {
   EXPECT_EQ(expand("#define e(fmt, ...) f(fmt, ## __VA_ARGS__)\n#define g(args...) h(args)\n"
                    "e(a) e(a, b, c) g() g(1, 2)\n"),
             "f ( a ) f ( a , b , c ) h ( ) h ( 1 , 2 )");
+  // The comma gone, nothing is left to paste the next operand to.
+  EXPECT_EQ(expand("#define F(...) , ## __VA_ARGS__ ## b\nF() F(a)\n"), "b , ab");
 }
 
 TEST_F(BuiltinPreprocessor, AMacroIsNotReplacedInsideItsOwnExpansion) {
