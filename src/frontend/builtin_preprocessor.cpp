@@ -29,20 +29,6 @@ constexpr int kMaxIncludeDepth = 200;   // as gcc's default
 constexpr int kMaxArgumentDepth = 200;  // macro calls in arguments of macro calls, each expanded first
 constexpr size_t kBaseTokenBudget = size_t{1} << 22;  // tokens macro expansion may make, plus 2 per byte read
 
-// A file name in a line marker or __FILE__: a C string's content.
-std::string escapeC(std::string_view name) {
-  std::string s;
-  for (char c : name) {
-    if (c == '"' || c == '\\') s += '\\';
-    if (c == '\n') {
-      s += "\\n";
-      continue;
-    }
-    s += c;
-  }
-  return s;
-}
-
 // The macros a token may no longer invoke (C11 6.10.3.4: a macro's name met while its own expansion is
 // rescanned is not replaced, then or later): Prosser's hide sets, interned so that a token carries an id.
 class HideSets {
@@ -150,7 +136,7 @@ class Writer {
     out_ += "# ";
     out_ += std::to_string(line);
     out_ += " \"";
-    out_ += escapeC(*file);
+    out_ += cEscape(*file);
     out_ += '"';
     out_ += flag;
     out_ += '\n';
@@ -1069,7 +1055,7 @@ Token Preprocessor::builtinToken(const Macro& m, const Token& name) {
   const OpenFile& f = file();
   if (m.builtin == Macro::Builtin::File) {
     t.kind = Kind::String;
-    t.text = keep("\"" + escapeC(*f.presumed) + "\"");
+    t.text = keep("\"" + cEscape(*f.presumed) + "\"");
   } else {
     t.kind = Kind::Number;
     t.text = keep(std::to_string(name.line + f.lineDelta));

@@ -26,17 +26,11 @@ struct Literals {
 const Literals& literals(const antlr4::dfa::Vocabulary& vocabulary) {
   static const Literals table = [&] {
     Literals t;
-    t.storage.reserve(L::PRAGMA_LINE);
-    for (size_t type = 1; type < L::PRAGMA_LINE; ++type) {
-      std::string name = vocabulary.getLiteralName(type);
-      if (name.size() < 3 || name.front() != '\'' || name.back() != '\'') continue;
-      t.storage.push_back(name.substr(1, name.size() - 2));
-    }
-    size_t k = 0;
+    t.storage.reserve(L::PRAGMA_LINE);  // never reallocated: `words` keeps views of its strings
     for (size_t type = 1; type < L::PRAGMA_LINE; ++type) {
       const std::string name = vocabulary.getLiteralName(type);
       if (name.size() < 3 || name.front() != '\'' || name.back() != '\'') continue;
-      const std::string& text = t.storage[k++];
+      const std::string& text = t.storage.emplace_back(name.substr(1, name.size() - 2));
       const auto c = static_cast<unsigned char>(text[0]);
       if (std::isalpha(c) || c == '_')
         t.words.emplace(text, type);
