@@ -41,8 +41,13 @@ frontend::PreprocessOptions preprocessOptions(const std::string& path, const Opt
 
 class Loader {
  public:
-  Loader(const Options& options, FileCache& files, Diagnostics& diagnostics)
-      : options_(options), files_(files), diagnostics_(diagnostics), ownDir_(ownImportDir(options)) {
+  // `included`, if given, collects the files the loaded files #include (for --depfile).
+  Loader(const Options& options, FileCache& files, Diagnostics& diagnostics, std::set<std::string>* included)
+      : options_(options),
+        files_(files),
+        diagnostics_(diagnostics),
+        ownDir_(ownImportDir(options)),
+        included_(included) {
     searchPath_ = options.importDirs;
     for (const auto& dir : options.preprocess.includeDirs) searchPath_.push_back(dir);
     if (!ownDir_.empty()) searchPath_.push_back(ownDir_);
@@ -62,7 +67,7 @@ class Loader {
     const frontend::PreprocessOptions pp = preprocessOptions(path, options_, ownDir_);
     std::optional<frontend::Preprocessed> text = frontend::preprocessForParse(path, pp, files_, diagnostics_);
     if (!text) return false;
-    included_.merge(text->includedFiles());
+    if (included_) included_->merge(text->includedFiles());
     // With --cache-dir, a file parsed before (an import, mostly) comes back from the cache, not from ANTLR.
     std::optional<ast::File> file;
     if (!text->cachedAst().empty()) file = frontend::deserializeAst(text->cachedAst());
@@ -112,8 +117,6 @@ class Loader {
   }
 
   const std::vector<sema::ParsedFile>& files() const { return parsedFiles_; }
-  // The files the loaded files #included.
-  std::set<std::string>& includedFiles() { return included_; }
   // Leaves the syntax trees to the end of the process (Options::freeAtEnd).
   void keepUntilExit() {
     for (auto& file : parsed_) midlc::keepUntilExit(std::move(file));
@@ -183,8 +186,8 @@ class Loader {
   std::map<std::string, std::string> canonical_;  // each spelling of a path met: its canonical name
   std::set<std::string> seen_;                    // canonical names
   std::vector<std::unique_ptr<ast::File>> parsed_;
-  std::set<std::string> included_;
   std::vector<sema::ParsedFile> parsedFiles_;
+  std::set<std::string>* included_;
 };
 
 }  // namespace
@@ -219,9 +222,8 @@ std::unique_ptr<sema::Model> compile(const Options& options, FileCache& files, D
     diagnostics.error(Location{options.input, 0, 0}, "no such file");
     return nullptr;
   }
-  Loader loader(options, files, diagnostics);
+  Loader loader(options, files, diagnostics, included);
   if (!loader.load(options.input, true)) return nullptr;
-  if (included) included->merge(loader.includedFiles());
 
   // The ACF: named with --acf, or <basename>.acf beside the IDL file if there is one (as MIDL does).
   std::optional<ast::AcfFile> acf;
@@ -305,7 +307,7 @@ int run(const Options& options, std::ostream& out, std::ostream& err) {
   for (const auto& message : options.switchWarnings) diagnostics.warning(Location{}, "midl-switch", message);
   if (options.preprocessOnly) return printPreprocessed(options, files, diagnostics, out, err);
   std::set<std::string> included;
-  auto model = compile(options, files, diagnostics, &included);
+  auto model = compile(options, files, diagnostics, options.depfile.empty() ? nullptr : &included);
   if (!model || diagnostics.hasErrors()) return failed(diagnostics, err);
   if (options.dumpModel) out << sema::dumpModel(*model);
   const bool writes = options.header || options.client || options.server || options.fuzz;
