@@ -28,6 +28,13 @@ using pp::Token;
 constexpr int kMaxIncludeDepth = 200;   // as gcc's default
 constexpr int kMaxArgumentDepth = 200;  // macro calls in arguments of macro calls, each expanded first
 constexpr size_t kBaseTokenBudget = size_t{1} << 22;  // tokens macro expansion may make, plus 2 per byte read
+// Bytes of spelling that ## and # may make, plus 2 per byte read: a paste doubles a token's length without
+// adding a token (D(a) a##a called through E(a) D(a), nested), so the token budget alone does not bound it.
+constexpr size_t kBaseSpellingBudget = size_t{16} << 20;
+// Each message is cut to this length (a pasted token may be megabytes long), and the run stops after this
+// many (a macro may repeat an error without end of input).
+constexpr size_t kMaxMessageBytes = 300;
+constexpr size_t kMaxMessages = 1000;
 
 // The macros a token may no longer invoke (C11 6.10.3.4: a macro's name met while its own expansion is
 // rescanned is not replaced, then or later): Prosser's hide sets, interned so that a token carries an id.
@@ -257,6 +264,16 @@ class Preprocessor {
     report(at.line, at.column, "fatal error", message);
     stopped_ = true;
   }
+  // Takes `bytes` from the spelling budget; false (after a fatal error at `where`) if it is spent.
+  bool spend(size_t bytes, const Token& where) {
+    if (bytes <= spellingBudget_) {
+      spellingBudget_ -= bytes;
+      return true;
+    }
+    fatal(where, "macro expansion spells more than " + std::to_string(kBaseSpellingBudget >> 20) +
+                     " MiB of pasted and stringized tokens (a paste that doubles itself?)");
+    return false;
+  }
   std::string_view keep(std::string text) {
     arena_.push_back(std::move(text));
     return arena_.back();
@@ -282,14 +299,24 @@ class Preprocessor {
   bool stopped_ = false;
   bool inCondition_ = false;  // expanding an #if's expression
   size_t tokenBudget_ = kBaseTokenBudget;
+  size_t spellingBudget_ = kBaseSpellingBudget;
+  size_t messages_ = 0;
 };
 
 void Preprocessor::report(uint32_t line, uint32_t column, std::string_view severity,
                           std::string_view message) {
+  if (messages_ > kMaxMessages) return;
+  std::string text(message.substr(0, kMaxMessageBytes));
+  if (message.size() > kMaxMessageBytes) text += "...";
+  if (++messages_ > kMaxMessages) {
+    severity = "fatal error";
+    text = "more than " + std::to_string(kMaxMessages) + " messages; stopping";
+    stopped_ = true;
+  }
   const std::string& where = files_.empty() ? std::string() : *file().presumed;
   const int64_t presumed = files_.empty() ? line : line + file().lineDelta;
   err_ += where + ":" + std::to_string(presumed) + ":" + std::to_string(column) + ": " +
-          std::string(severity) + ": " + std::string(message) + "\n";
+          std::string(severity) + ": " + text + "\n";
   if (severity != "warning") failed_ = true;
 }
 
@@ -300,6 +327,7 @@ void Preprocessor::open(std::string path, std::string_view text, int dirIndex) {
   f.dirIndex = dirIndex;
   f.conditionalBase = conditionals_.size();
   tokenBudget_ += 2 * text.size();
+  spellingBudget_ += 2 * text.size();
   files_.push_back(std::move(f));
   OpenFile& opened = files_.back();
   // The lexer reports through the file that is open when it lexes: this one.
@@ -1018,6 +1046,7 @@ Token Preprocessor::stringize(const std::vector<Token>& arg, const Token& hash) 
   s += '"';
   Token result = hash;
   result.kind = Kind::String;
+  if (!spend(s.size(), hash)) s = "\"\"";
   result.text = keep(std::move(s));
   result.param = -1;
   return result;
@@ -1036,6 +1065,7 @@ void Preprocessor::paste(std::vector<Token>& out, const Token& right, const Toke
     left.spaceBefore = space;
     return;
   }
+  if (!spend(left.text.size() + right.text.size(), where)) return;
   std::string joined = std::string(left.text) + std::string(right.text);
   Kind kind;
   if (!pp::singleToken(joined, kind)) {

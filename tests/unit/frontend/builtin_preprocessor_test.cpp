@@ -277,6 +277,36 @@ TEST_F(BuiltinPreprocessor, AMacroThatDoublesItselfIsStopped) {
   EXPECT_NE(r.err.find("fatal error: macro expansion makes more than"), std::string::npos) << r.err;
 }
 
+// A paste doubles a token's length without adding a token: the bytes it spells are bounded too. A macro may
+// repeat an error for ever: each message is cut short, and the run stops after a thousand.
+TEST_F(BuiltinPreprocessor, PastesThatDoubleAndRepeatedErrorsAreBounded) {
+  std::string calls, closes;
+  for (int i = 0; i < 40; ++i) {
+    calls += "E(";
+    closes += ")";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const BuiltinPreprocessed r = run("#define D(a) a##a\n#define E(a) D(a)\n" + calls + "x" + closes + "\n");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 20.0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.err.find("fatal error: macro expansion spells more than 16 MiB"), std::string::npos)
+      << r.err.substr(0, 500);
+
+  std::string bad;
+  for (int i = 0; i < 3000; ++i) bad += "P(x)";
+  const BuiltinPreprocessed many =
+      run("#bogus" + std::string(5000, 'y') + "\n#define P(a) a ## +\n" + bad + "\n");
+  EXPECT_FALSE(many.ok);
+  size_t lines = 0;
+  for (char c : many.err) lines += c == '\n';
+  EXPECT_EQ(lines, 1001u);
+  EXPECT_NE(many.err.find("fatal error: more than 1000 messages; stopping"), std::string::npos);
+  EXPECT_NE(many.err.find("directive #bogus" + std::string(262, 'y') + "...\n"), std::string::npos)
+      << many.err.substr(0, 500);
+  for (size_t at = 0, end; (end = many.err.find('\n', at)) != std::string::npos; at = end + 1)
+    EXPECT_LE(end - at, 400u);
+}
+
 TEST_F(BuiltinPreprocessor, DeepNestingIsAnErrorNotACrash) {
   std::string calls, closes, parens;
   for (int i = 0; i < 5000; ++i) {
