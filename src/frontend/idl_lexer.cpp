@@ -193,9 +193,13 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
     if (i < rest.size() && rest[i] == quote && (quote == '"' || count > 0))
       consider(i + 1, quote == '"' ? L::STRING : L::CHAR_LITERAL, false);
   }
-  if (c == '/' && rest.size() > 1 && rest[1] == '*') {  // BLOCK_COMMENT : '/*' .*? '*/'
+  // BLOCK_COMMENT : '/*' .*? '*/'. Where no "*/" follows, none follows any later "/*" either: remembered,
+  // so that text of unterminated "/*"s is not searched to its end from each (quadratic; ANTLR's lexer is).
+  if (c == '/' && rest.size() > 1 && rest[1] == '*' && pos_ < noCommentEndFrom_) {
     if (const size_t end = rest.find("*/", 2); end != std::string_view::npos)
       consider(end + 2, L::BLOCK_COMMENT, true);
+    else
+      noCommentEndFrom_ = pos_;
   }
   if (c == '/' && rest.size() > 1 && rest[1] == '/') {  // LINE_COMMENT : '//' ~[\r\n]*
     size_t i = 2;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -41,6 +42,7 @@ class IdlTokenSource : public antlr4::TokenSource {
   size_t pos_ = 0;
   size_t line_ = 1;
   size_t lineStart_ = 0;
+  mutable size_t noCommentEndFrom_ = SIZE_MAX;  // no "*/" after "/*" from here on
 };
 
 }  // namespace midlc::frontend

@@ -1,6 +1,7 @@
 // No input, however broken, crashes midlc: random bytes, truncations, huge lines, deep nesting.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 
 #include "support/compile_text.h"
@@ -95,4 +96,15 @@ TEST(Robustness, AsciiAndNonAsciiTextReportTheSameColumns) {
       << latin1.diagnostics;
   auto ok = compileText("const long A = 1; /* \xc3\xa9 \xe9 */ const long C = A + 1;\n");
   EXPECT_TRUE(ok.ok()) << ok.diagnostics;
+}
+
+// Unterminated "/*" after unterminated "/*" (read with --no-cpp): each is not searched to the end of the text
+// again (200,000 of them took 110 s).
+TEST(Robustness, ManyUnterminatedCommentsLexInLinearTime) {
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "/* ";
+  const auto start = std::chrono::steady_clock::now();
+  auto r = compileText(text + "\n", "", false);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
+  EXPECT_FALSE(r.ok());
 }
