@@ -1,6 +1,8 @@
 // The MIDL (Microsoft/DCE) interface definition language and its attribute configuration files (ACF).
 // Two entry rules share one lexer: idlFile and acfFile. The grammar builds no semantics; the AST builder
-// (src/frontend/ast_builder*.cpp) turns the parse tree into ast::File.
+// (src/frontend/ast_builder*.cpp) turns the parse tree into ast::File. The IDL rules are also written out by
+// hand in src/frontend/direct_parser.cpp, which builds the same AST and leaves to ANTLR what it declines (a
+// change here goes there too; tests/unit/frontend/direct_parser_test.cpp compares the two).
 grammar Idl;
 
 @parser::members {

@@ -53,7 +53,14 @@ class AstBuilder {
   // Attributes, expressions and literals (ast_builder_exprs.cpp).
   ast::Attributes attributes(P::AttributeListContext* ctx);
   std::unique_ptr<ast::Expr> expression(P::ExpressionContext* ctx);
-  std::string stringLiteral(antlr4::tree::TerminalNode* node, bool* isWide = nullptr);
+  std::string stringLiteral(antlr4::tree::TerminalNode* node, bool* isWide = nullptr) {
+    return stringLiteral(node->getSymbol(), isWide);
+  }
+  // The literals and raw text, by token: also the direct parser's (direct_parser.h).
+  std::string stringLiteral(antlr4::Token* token, bool* isWide = nullptr);
+  void numberLiteral(antlr4::Token* token, ast::Expr& out);
+  void charLiteral(antlr4::Token* token, ast::Expr& out);
+  std::string sourceText(antlr4::Token* start, antlr4::Token* stop) const;
 
   // Locations and text.
   Location at(antlr4::Token* token) const;
@@ -65,8 +72,6 @@ class AstBuilder {
 
  private:
   std::unique_ptr<ast::Expr> primary(P::PrimaryExpressionContext* ctx);
-  void numberLiteral(antlr4::Token* token, ast::Expr& out);
-  void charLiteral(antlr4::Token* token, ast::Expr& out);
 
   const SourceText& source_;
   antlr4::TokenStream& tokens_;

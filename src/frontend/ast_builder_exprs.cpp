@@ -32,10 +32,13 @@ std::string AstBuilder::name(P::QualifiedNameContext* ctx) const {
 }
 
 std::string AstBuilder::sourceText(antlr4::ParserRuleContext* ctx) const {
-  if (!ctx || !ctx->getStart() || !ctx->getStop()) return {};
-  if (ctx->getStop()->getTokenIndex() < ctx->getStart()->getTokenIndex()) return {};
+  return ctx ? sourceText(ctx->getStart(), ctx->getStop()) : std::string();
+}
+
+std::string AstBuilder::sourceText(antlr4::Token* start, antlr4::Token* stop) const {
+  if (!start || !stop || stop->getTokenIndex() < start->getTokenIndex()) return {};
   return tokens_.getTokenSource()->getInputStream()->getText(
-      antlr4::misc::Interval(ctx->getStart()->getStartIndex(), ctx->getStop()->getStopIndex()));
+      antlr4::misc::Interval(start->getStartIndex(), stop->getStopIndex()));
 }
 
 ast::Attributes AstBuilder::attributes(P::AttributeListContext* ctx) {
@@ -267,15 +270,15 @@ void AstBuilder::charLiteral(antlr4::Token* token, ast::Expr& out) {
   out.intValue = cp;
 }
 
-std::string AstBuilder::stringLiteral(antlr4::tree::TerminalNode* node, bool* isWide) {
-  std::string text = node->getText();
+std::string AstBuilder::stringLiteral(antlr4::Token* token, bool* isWide) {
+  std::string text = token->getText();
   bool wide = !text.empty() && text[0] == 'L';
   if (isWide) *isWide = wide;
   std::string body = text.substr(wide ? 2 : 1);
   if (!body.empty()) body.pop_back();
   std::string error;
   std::string value = unescapeC(body, &error);
-  if (!error.empty()) diagnostics_.error(at(node), error + " in string literal");
+  if (!error.empty()) diagnostics_.error(at(token), error + " in string literal");
   return value;
 }
 

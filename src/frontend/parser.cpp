@@ -1,5 +1,5 @@
-// The parser stage: lexing, a nesting guard, ANTLR's two-stage parse (SLL, then LL on failure) and the
-// AST builder.
+// The parser stage: lexing, a nesting guard, then the direct parser (direct_parser.h) or, where it declines,
+// ANTLR's two-stage parse (SLL, then LL on failure) and the AST builder.
 #include "frontend/parser.h"
 
 #include <algorithm>
@@ -7,12 +7,14 @@
 #include <memory>
 #include <set>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "IdlLexer.h"
 #include "IdlParser.h"
 #include "antlr4-runtime.h"
 #include "frontend/ast_builder.h"
+#include "frontend/direct_parser.h"
 #include "frontend/idl_lexer.h"
 #include "support/text.h"
 
@@ -307,7 +309,8 @@ class Lexed {
 };
 
 template <typename Tree, typename Entry, typename Build>
-auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Build build)
+auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Build build,
+           IdlParsers parsers = IdlParsers::AntlrOnly)
     -> std::optional<decltype(build(std::declval<AstBuilder&>(), std::declval<Tree*>()))> {
   Lexed lexed(source.text(), source.name());
   antlr4::CommonTokenStream tokens(&lexed.source());
@@ -315,6 +318,13 @@ auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Buil
   lexed.setVocabulary(parser.getVocabulary());
   tokens.fill();
   if (!checkNesting(tokens, source, diagnostics)) return std::nullopt;
+
+  if constexpr (std::is_same_v<Tree, grammar::IdlParser::IdlFileContext>) {
+    if (parsers != IdlParsers::AntlrOnly) {
+      auto file = parseIdlDirectly(source, tokens, tokens.getTokens(), parser.getVocabulary());
+      if (file || parsers == IdlParsers::DirectOnly) return file;
+    }
+  }
 
   parser.removeErrorListeners();
   // Stage 1: SLL prediction, bail out at the first error. Almost every real file parses here.
@@ -349,10 +359,10 @@ auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Buil
 
 }  // namespace
 
-std::optional<ast::File> parseIdl(const SourceText& source, Diagnostics& diagnostics) {
+std::optional<ast::File> parseIdl(const SourceText& source, Diagnostics& diagnostics, IdlParsers parsers) {
   return parse<grammar::IdlParser::IdlFileContext>(
       source, diagnostics, &grammar::IdlParser::idlFile,
-      [](AstBuilder& b, grammar::IdlParser::IdlFileContext* tree) { return b.file(tree); });
+      [](AstBuilder& b, grammar::IdlParser::IdlFileContext* tree) { return b.file(tree); }, parsers);
 }
 
 std::optional<ast::AcfFile> parseAcf(const SourceText& source, Diagnostics& diagnostics) {

@@ -1,6 +1,8 @@
 // libFuzzer target for midlc's front end: bytes taken as preprocessed IDL text (and, after a NUL byte, an
 // ACF) go through the parser, sema and the code generator into memory. Any crash, sanitizer report,
-// uncaught exception or hang is a bug: every input must end in a model or in diagnostics.
+// uncaught exception or hang is a bug: every input must end in a model or in diagnostics. Where the direct
+// parser takes the IDL text, ANTLR's parser and the AST builder must take it silently into the same tree, or
+// the target traps.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "codegen/generate.h"
+#include "frontend/ast_serializer.h"
 #include "frontend/parser.h"
 #include "sema/analyze.h"
 #include "support/diagnostics.h"
@@ -47,7 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   midlc::Diagnostics diagnostics;
   midlc::SourceText idlSource("fuzz.idl", idlText);
-  std::optional<midlc::ast::File> idl = midlc::frontend::parseIdl(idlSource, diagnostics);
+  std::optional<midlc::ast::File> idl =
+      midlc::frontend::parseIdl(idlSource, diagnostics, midlc::frontend::IdlParsers::DirectOnly);
+  if (idl) {
+    midlc::Diagnostics antlrDiagnostics;
+    auto antlr =
+        midlc::frontend::parseIdl(idlSource, antlrDiagnostics, midlc::frontend::IdlParsers::AntlrOnly);
+    if (!antlr || antlrDiagnostics.hasErrors() ||
+        midlc::frontend::serializeAst(*antlr) != midlc::frontend::serializeAst(*idl))
+      __builtin_trap();
+  } else {
+    idl = midlc::frontend::parseIdl(idlSource, diagnostics);
+  }
   if (!idl) return 0;
   std::optional<midlc::ast::AcfFile> acf;
   if (hasAcf) {
