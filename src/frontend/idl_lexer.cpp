@@ -88,7 +88,7 @@ size_t IdlTokenSource::salLength() const {
   }
   if (!rest.empty() && rest[0] == '_') {
     for (std::string_view stem : kSalStems) {
-      if (rest.substr(1, stem.size()) != stem) continue;
+      if (rest.size() < 2 || rest[1] != stem[0] || rest.substr(1, stem.size()) != stem) continue;
       size_t end = 1 + stem.size();
       size_t lastUnderscore = 0;
       while (end < rest.size() && isWordChar(rest[end])) {
@@ -98,8 +98,9 @@ size_t IdlTokenSource::salLength() const {
       word = std::max(word, lastUnderscore);
     }
   }
-  for (std::string_view w : kSalWords)
-    if (rest.substr(0, w.size()) == w) word = std::max(word, w.size());
+  for (std::string_view w : kSalWords)  // each starts "__"
+    if (rest.size() > 2 && rest[1] == '_' && rest[2] == w[2] && rest.substr(0, w.size()) == w)
+      word = std::max(word, w.size());
   if (word == 0 || word >= rest.size() || rest[word] != '(') return word;
   // ( ~[()\r\n]* ( '(' ~[()\r\n]* ')' ~[()\r\n]* )* ')'
   const auto plain = [&](size_t& i) {
@@ -140,7 +141,7 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
       consider(identifier, it->second, false);
   } else {
     for (const auto& [punct, t] : table.puncts)
-      if (rest.substr(0, punct.size()) == punct) {
+      if (punct[0] == c && rest.substr(0, punct.size()) == punct) {
         consider(punct.size(), t, false);
         break;
       }
@@ -156,7 +157,8 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
   }
   if (identifier > 0) {
     const std::string_view word = rest.substr(0, identifier);
-    if (std::find(kCallingConventions.begin(), kCallingConventions.end(), word) != kCallingConventions.end())
+    if (std::any_of(kCallingConventions.begin(), kCallingConventions.end(),
+                    [&](std::string_view convention) { return convention[0] == c && convention == word; }))
       consider(identifier, L::CALL_CONV, false);
     if (c == '_') consider(salLength(), L::SAL_ANNOTATION, true);
     consider(identifier, L::IDENTIFIER, false);

@@ -185,7 +185,7 @@ Token Lexer::next(bool skipping) {
     t.text = text_.substr(pos_, 2);
   } else {
     for (std::string_view p : kLongPuncts)
-      if (text_.compare(pos_, p.size(), p) == 0) {
+      if (p[0] == c && text_.compare(pos_, p.size(), p) == 0) {
         t.text = text_.substr(pos_, p.size());
         break;
       }
