@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -103,7 +104,24 @@ Location SourceText::locate(uint32_t line, uint32_t column, std::string_view tok
   if (fileCache_ && !tokenText.empty() && tokenText.find('\n') == std::string_view::npos) {
     std::string_view pp = this->line(line);
     if (pp.size() > kMaxCorrectedLine) return loc;
-    std::string_view original = fileCache_->line(loc.file, loc.line);
+    // Where the line reads as its original up to and past the token (midlc's preprocessor keeps columns),
+    // the search below would find it where it is: the common case, answered without searching.
+    constexpr uint32_t kUnknown = UINT32_MAX, kWholeLine = UINT32_MAX - 1;
+    if (sharedPrefix_.size() < lineStarts_.size()) sharedPrefix_.resize(lineStarts_.size(), kUnknown);
+    uint32_t& shared = sharedPrefix_[line - 1];
+    std::string_view original;
+    if (shared == kUnknown) {
+      original = fileCache_->line(loc.file, loc.line);
+      if (pp == original) {
+        shared = kWholeLine;
+      } else {
+        shared = static_cast<uint32_t>(
+            std::mismatch(pp.begin(), pp.end(), original.begin(), original.end()).first - pp.begin());
+      }
+    }
+    const size_t end = (column > 0 ? column - 1 : 0) + tokenText.size();  // the byte after the token
+    if (shared == kWholeLine ? end <= pp.size() : end < shared) return loc;
+    if (original.empty()) original = fileCache_->line(loc.file, loc.line);
     if (original.size() > kMaxCorrectedLine) return loc;
     int index = countOccurrences(pp, tokenText, column > 0 ? column - 1 : 0);
     if (uint32_t col = findOccurrence(original, tokenText, index)) loc.column = col;

@@ -89,6 +89,9 @@ class SourceText {
   std::vector<size_t> lineStarts_;
   std::vector<FileName> files_;
   std::vector<Origin> origins_;  // indexed by text line - 1; fileIndex 0 is "unmapped"
+  // Per text line, once locate() has compared it with its original line: how many leading bytes the two
+  // share (kWholeLine: all of both). A token inside that prefix is where the text has it.
+  mutable std::vector<uint32_t> sharedPrefix_;
 };
 
 // The largest file midlc reads (an IDL, ACF or imported file, a template): 256 MiB. Documented in the
