@@ -56,11 +56,7 @@ class AstBuilder {
   std::string stringLiteral(antlr4::tree::TerminalNode* node, bool* isWide = nullptr) {
     return stringLiteral(node->getSymbol(), isWide);
   }
-  // The literals and raw text, by token: also the direct parser's (direct_parser.h).
   std::string stringLiteral(antlr4::Token* token, bool* isWide = nullptr);
-  void numberLiteral(antlr4::Token* token, ast::Expr& out);
-  void charLiteral(antlr4::Token* token, ast::Expr& out);
-  std::string sourceText(antlr4::Token* start, antlr4::Token* stop) const;
 
   // Locations and text.
   Location at(antlr4::Token* token) const;
@@ -69,9 +65,12 @@ class AstBuilder {
   std::string name(P::IdentifierContext* ctx) const;
   std::string name(P::QualifiedNameContext* ctx) const;  // A.B.C
   std::string sourceText(antlr4::ParserRuleContext* ctx) const;
+  std::string sourceText(antlr4::Token* start, antlr4::Token* stop) const;
 
  private:
   std::unique_ptr<ast::Expr> primary(P::PrimaryExpressionContext* ctx);
+  void numberLiteral(antlr4::Token* token, ast::Expr& out);  // literals.h, reported at the token
+  void charLiteral(antlr4::Token* token, ast::Expr& out);
 
   const SourceText& source_;
   antlr4::TokenStream& tokens_;

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "frontend/ast_builder.h"
+#include "frontend/literals.h"
 
 namespace midlc::frontend {
 
@@ -215,12 +215,12 @@ constexpr int kMaxExpressionHeight = 250;
 
 class DirectParser {
  public:
-  DirectParser(const SourceText& source, antlr4::TokenStream& stream,
-               const std::vector<antlr4::Token*>& tokens, const std::vector<K>& kinds)
-      : source_(source), builder_(source, stream, scratch_), tokens_(tokens) {
+  DirectParser(const SourceText& source, antlr4::CharStream& input, const std::vector<LexedToken>& tokens,
+               const std::vector<K>& kinds)
+      : source_(source), input_(input), tokens_(tokens) {
     kinds_.reserve(tokens.size());
-    for (antlr4::Token* token : tokens) {
-      size_t type = token->getType();
+    for (const LexedToken& token : tokens) {
+      const size_t type = token.type;
       kinds_.push_back(type == antlr4::Token::EOF ? K::Eof : type < kinds.size() ? kinds[type] : K::Other);
     }
     if (kinds_.empty() || kinds_.back() != K::Eof) throw Decline{};
@@ -230,7 +230,6 @@ class DirectParser {
     ast::File file;
     file.path = source_.name();
     while (kind() != K::Eof) definition(file.definitions, true);
-    if (scratch_.errorCount() > 0) throw Decline{};  // a literal the builder reports: ANTLR's path says so
     return file;
   }
 
@@ -238,14 +237,14 @@ class DirectParser {
   // ---------------------------------------------------------------- tokens
 
   K kind(size_t ahead = 0) const { return kinds_[std::min(pos_ + ahead, kinds_.size() - 1)]; }
-  antlr4::Token* token() const { return tokens_[pos_]; }
-  antlr4::Token* next() {
-    antlr4::Token* t = tokens_[pos_];
+  const LexedToken* token() const { return &tokens_[pos_]; }
+  const LexedToken* next() {
+    const LexedToken* t = &tokens_[pos_];
     if (kinds_[pos_] == K::Eof) throw Decline{};
     ++pos_;
     return t;
   }
-  antlr4::Token* expect(K k) {
+  const LexedToken* expect(K k) {
     if (kind() != k) throw Decline{};
     return next();
   }
@@ -254,13 +253,19 @@ class DirectParser {
     ++pos_;
     return true;
   }
-  antlr4::Token* name() {
+  const LexedToken* name() {
     if (!isName(kind())) throw Decline{};
     return next();
   }
-  antlr4::Token* previous() const { return tokens_[pos_ - 1]; }
-  Location at(antlr4::Token* t) const { return builder_.at(t); }
-  std::string text(antlr4::Token* t) const { return t->getText(); }
+  const LexedToken* previous() const { return &tokens_[pos_ - 1]; }
+  Location at(const LexedToken* t) const { return source_.locate(t->line, t->column + 1, t->text); }
+  std::string text(const LexedToken* t) const { return std::string(t->text); }
+  // The text from `start` to `stop` as written (blanks and all).
+  std::string sourceText(const LexedToken* start, const LexedToken* stop) const {
+    return input_.getText(antlr4::misc::Interval(start->start, stop->stop));
+  }
+  // A literal the AST builder would report: ANTLR's path reports it.
+  static void decline(const std::string&) { throw Decline{}; }
 
   // ---------------------------------------------------------------- definitions
 
@@ -270,8 +275,8 @@ class DirectParser {
       case K::Import:
         next();
         do {
-          antlr4::Token* s = expect(K::String);
-          out.emplace_back(ast::Import{builder_.stringLiteral(s), at(s)});
+          const LexedToken* s = expect(K::String);
+          out.emplace_back(ast::Import{stringLiteral(s->text, nullptr, decline), at(s)});
         } while (accept(K::Comma));
         expect(K::Semicolon);
         return;
@@ -279,10 +284,10 @@ class DirectParser {
         if (!containers) throw Decline{};
         next();
         expect(K::LParen);
-        antlr4::Token* s = expect(K::String);
+        const LexedToken* s = expect(K::String);
         expect(K::RParen);
         expect(K::Semicolon);
-        out.emplace_back(ast::ImportLib{builder_.stringLiteral(s), at(s)});
+        out.emplace_back(ast::ImportLib{stringLiteral(s->text, nullptr, decline), at(s)});
         return;
       }
       case K::CppQuote:
@@ -292,7 +297,7 @@ class DirectParser {
         out.emplace_back(midlPragma());
         return;
       case K::PragmaLine: {
-        antlr4::Token* t = next();
+        const LexedToken* t = next();
         out.emplace_back(ast::Pragma{text(t), at(t), false});
         return;
       }
@@ -329,7 +334,7 @@ class DirectParser {
           next();
           auto contract = std::make_unique<ast::Apicontract>();
           contract->attributes = std::move(attrs);
-          antlr4::Token* id = name();
+          const LexedToken* id = name();
           contract->location = at(id);
           contract->name = text(id);
           expect(K::LBrace);
@@ -411,11 +416,11 @@ class DirectParser {
 
   ast::CppQuote cppQuote(bool keep) {
     ast::CppQuote quote;
-    antlr4::Token* start = next();
+    const LexedToken* start = next();
     expect(K::LParen);
     do {
-      antlr4::Token* s = expect(K::String);
-      if (keep) quote.text += builder_.stringLiteral(s);
+      const LexedToken* s = expect(K::String);
+      if (keep) quote.text += stringLiteral(s->text, nullptr, decline);
     } while (kind() == K::String);
     expect(K::RParen);
     accept(K::Semicolon);
@@ -425,7 +430,7 @@ class DirectParser {
 
   ast::Pragma midlPragma() {
     ast::Pragma pragma;
-    antlr4::Token* start = next();
+    const LexedToken* start = next();
     name();
     expect(K::LParen);
     while (kind() != K::RParen) next();
@@ -433,18 +438,18 @@ class DirectParser {
     accept(K::Semicolon);
     pragma.location = at(start);
     pragma.isMidlPragma = true;
-    pragma.text = builder_.sourceText(start, previous());
+    pragma.text = sourceText(start, previous());
     return pragma;
   }
 
   ast::Definition externDecl() {
-    antlr4::Token* start = next();
+    const LexedToken* start = next();
     typeSpec();
     do declarator();
     while (accept(K::Comma));
     expect(K::Semicolon);
     // extern const FMTID FMTID_Foo; declares a C symbol the header repeats as written.
-    return ast::CppQuote{builder_.sourceText(start, previous()), at(start)};
+    return ast::CppQuote{sourceText(start, previous()), at(start)};
   }
 
   std::unique_ptr<ast::Namespace> namespaceDecl() {
@@ -481,7 +486,7 @@ class DirectParser {
     next();
     auto itf = std::make_unique<ast::Interface>();
     itf->attributes = std::move(attrs);
-    antlr4::Token* id = name();
+    const LexedToken* id = name();
     itf->location = at(id);
     itf->name = text(id);
     itf->typeParams = typeParams();
@@ -513,7 +518,7 @@ class DirectParser {
     ast::Operation& invoke = delegate->invoke;
     invoke.returnType = typeSpec();
     invoke.returnPointers = pointers();
-    antlr4::Token* id = name();
+    const LexedToken* id = name();
     delegate->location = at(id);
     delegate->name = text(id);
     delegate->typeParams = typeParams();
@@ -530,7 +535,7 @@ class DirectParser {
     next();
     auto disp = std::make_unique<ast::Dispinterface>();
     disp->attributes = std::move(attrs);
-    antlr4::Token* id = name();
+    const LexedToken* id = name();
     disp->location = at(id);
     disp->name = text(id);
     if (accept(K::Semicolon)) {
@@ -565,7 +570,7 @@ class DirectParser {
     next();
     auto coclass = std::make_unique<ast::Coclass>();
     coclass->attributes = std::move(attrs);
-    antlr4::Token* id = name();
+    const LexedToken* id = name();
     coclass->location = at(id);
     coclass->name = text(id);
     if (accept(K::Semicolon)) {
@@ -577,8 +582,8 @@ class DirectParser {
       ast::CoclassMember member;
       member.attributes = attributeList();
       if (kind() != K::Interface && kind() != K::Dispinterface) throw Decline{};
-      member.isDispinterface = next()->getText() == "dispinterface";
-      antlr4::Token* memberName = name();
+      member.isDispinterface = next()->text == "dispinterface";
+      const LexedToken* memberName = name();
       member.location = at(memberName);
       member.name = text(memberName);
       expect(K::Semicolon);
@@ -593,7 +598,7 @@ class DirectParser {
     next();
     auto library = std::make_unique<ast::Library>();
     library->attributes = std::move(attrs);
-    antlr4::Token* id = name();
+    const LexedToken* id = name();
     library->location = at(id);
     library->name = text(id);
     expect(K::LBrace);
@@ -607,7 +612,7 @@ class DirectParser {
     next();
     auto module = std::make_unique<ast::Module>();
     module->attributes = std::move(attrs);
-    antlr4::Token* id = name();
+    const LexedToken* id = name();
     module->location = at(id);
     module->name = text(id);
     expect(K::LBrace);
@@ -650,7 +655,7 @@ class DirectParser {
     op.returnType = typeSpec();
     op.returnPointers = pointers();
     if (kind() == K::CallConv) op.callingConvention = text(next());
-    antlr4::Token* id = name();
+    const LexedToken* id = name();
     op.name = text(id);
     op.location = at(id);
     expect(K::LParen);
@@ -857,7 +862,7 @@ class DirectParser {
     def->location = at(next());
     const bool tagged = isName(kind());
     if (tagged) {
-      antlr4::Token* id = next();
+      const LexedToken* id = next();
       def->tag = text(id);
       def->location = at(id);
     }
@@ -882,7 +887,7 @@ class DirectParser {
     def->location = at(next());
     const bool tagged = isName(kind());
     if (tagged) {
-      antlr4::Token* id = next();
+      const LexedToken* id = next();
       def->tag = text(id);
       def->location = at(id);
     }
@@ -891,7 +896,7 @@ class DirectParser {
       def->encapsulated = true;
       expect(K::LParen);
       def->switchType = std::make_unique<ast::TypeRef>(typeSpec());
-      antlr4::Token* switchName = name();
+      const LexedToken* switchName = name();
       def->switchName = text(switchName);
       def->switchLocation = at(switchName);
       expect(K::RParen);
@@ -944,7 +949,7 @@ class DirectParser {
     def->location = at(next());
     const bool tagged = isName(kind());
     if (tagged) {
-      antlr4::Token* id = next();
+      const LexedToken* id = next();
       def->tag = text(id);
       def->location = at(id);
     }
@@ -957,7 +962,7 @@ class DirectParser {
     while (kind() != K::RBrace) {
       ast::Enumerator enumerator;
       enumerator.attributes = attributeList();
-      antlr4::Token* id = name();
+      const LexedToken* id = name();
       enumerator.name = text(id);
       enumerator.location = at(id);
       if (accept(K::Assign)) enumerator.value = expression();
@@ -987,7 +992,7 @@ class DirectParser {
 
   void field(std::vector<ast::Field>& out) {
     const size_t attributesAt = pos_;
-    antlr4::Token* first = token();
+    const LexedToken* first = token();
     ast::Attributes attrs = attributeList();
     if (kind() == K::Semicolon) {  // [case(3)] ;  an empty arm
       ast::Field field;
@@ -1062,7 +1067,7 @@ class DirectParser {
     decl.location = at(token());
     decl.pointers = pointers();
     if (isName(kind())) {
-      antlr4::Token* id = next();
+      const LexedToken* id = next();
       decl.name = text(id);
       decl.location = at(id);
       if (accept(K::LParen)) {  // a function type: the pointers before the name belong to its return type
@@ -1089,7 +1094,7 @@ class DirectParser {
       if (kind() == K::CallConv) decl.callingConvention = text(next());
       // The pointers inside the parentheses point to the function.
       for (auto& level : pointers()) decl.pointers.push_back(level);
-      antlr4::Token* id = name();
+      const LexedToken* id = name();
       decl.name = text(id);
       decl.location = at(id);
       expect(K::RParen);
@@ -1141,7 +1146,7 @@ class DirectParser {
 
   ast::Attribute attribute() {
     ast::Attribute attr;
-    antlr4::Token* start = token();
+    const LexedToken* start = token();
     attr.location = at(start);
     const K k = kind();
     if (k == K::Identifier && kind(1) == K::LParen) {
@@ -1152,7 +1157,7 @@ class DirectParser {
         next();
         attr.name = word;
         attr.hasParens = true;
-        antlr4::Token* guidStart = token();
+        const LexedToken* guidStart = token();
         while (kind() != K::RParen) next();
         attr.args.push_back(guid(guidStart, previous()));
         next();
@@ -1167,7 +1172,7 @@ class DirectParser {
           next();
           attr.name = word;
           attr.hasParens = true;
-          antlr4::Token* guidStart = token();
+          const LexedToken* guidStart = token();
           while (kind() != K::Comma) next();
           attr.args.push_back(guid(guidStart, previous()));
           next();
@@ -1191,10 +1196,10 @@ class DirectParser {
   }
 
   // A GUID as written, quoted or not: its text without the quotes and blanks.
-  ast::AttributeArg guid(antlr4::Token* start, antlr4::Token* stop) {
+  ast::AttributeArg guid(const LexedToken* start, const LexedToken* stop) {
     ast::AttributeArg arg;
     arg.location = at(start);
-    std::string text = builder_.sourceText(start, stop);
+    std::string text = sourceText(start, stop);
     if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
     for (char c : text)
       if (!std::isspace(static_cast<unsigned char>(c))) arg.text += c;
@@ -1217,7 +1222,7 @@ class DirectParser {
 
   // expression | typeSpec declarator?  -- the expression where both read (size_is(n), iid_is(riid)).
   void attrArg(ast::AttributeArg& arg) {
-    antlr4::Token* start = token();
+    const LexedToken* start = token();
     bool asType = startsTypeOnly(kind());
     if (!asType && isName(kind())) {
       if (kind(1) == K::LParen && text(start) == "SAFEARRAY") {
@@ -1250,7 +1255,7 @@ class DirectParser {
     } else {
       arg.expr = expression();
     }
-    arg.text = builder_.sourceText(start, previous());
+    arg.text = sourceText(start, previous());
   }
 
   // ---------------------------------------------------------------- expressions
@@ -1308,7 +1313,7 @@ class DirectParser {
       explicit Depth(int& d) : depth(d) { ++depth; }
       ~Depth() { --depth; }
     } depth(expressionDepth_);
-    antlr4::Token* start = token();
+    const LexedToken* start = token();
     Built left = prefix();
     for (;;) {
       K k = kind();
@@ -1316,8 +1321,8 @@ class DirectParser {
       made.expr = std::make_unique<ast::Expr>();
       ast::Expr& e = *made.expr;
       if ((k == K::Dot || k == K::Arrow) && minimum <= 16) {
-        antlr4::Token* op = next();
-        antlr4::Token* id = name();
+        const LexedToken* op = next();
+        const LexedToken* id = name();
         e.kind = ast::Expr::Kind::Member;
         e.text = text(op);
         e.location = at(op);
@@ -1339,7 +1344,7 @@ class DirectParser {
         e.operands.push_back(std::move(left.expr));
         e.operands.push_back(std::move(index.expr));
       } else if (int level = binaryLevel(k); level > 0 && minimum <= level) {
-        antlr4::Token* op = next();
+        const LexedToken* op = next();
         Built right = expression(level + 1);
         e.kind = ast::Expr::Kind::Binary;
         e.text = text(op);
@@ -1375,7 +1380,7 @@ class DirectParser {
     Built made;
     made.expr = std::make_unique<ast::Expr>();
     ast::Expr& e = *made.expr;
-    antlr4::Token* start = token();
+    const LexedToken* start = token();
     e.location = at(start);
     switch (kind()) {
       case K::Minus:
@@ -1420,19 +1425,19 @@ class DirectParser {
         }
         break;
       case K::Number:
-        builder_.numberLiteral(next(), e);
+        numberLiteral(next()->text, e, decline);
         break;
       case K::CharLiteral:
-        builder_.charLiteral(next(), e);
+        charLiteral(next()->text, e, decline);
         break;
       case K::String:
         e.kind = ast::Expr::Kind::String;
         while (kind() == K::String) {
           bool wide = false;
-          e.stringValue += builder_.stringLiteral(next(), &wide);
+          e.stringValue += stringLiteral(next()->text, &wide, decline);
           e.isWide = e.isWide || wide;
         }
-        e.text = builder_.sourceText(start, previous());
+        e.text = sourceText(start, previous());
         break;
       default:
         e.kind = ast::Expr::Kind::Name;
@@ -1474,9 +1479,8 @@ class DirectParser {
   }
 
   const SourceText& source_;
-  Diagnostics scratch_;  // what the builder's literal helpers report: any of it declines the file
-  AstBuilder builder_;
-  const std::vector<antlr4::Token*>& tokens_;
+  antlr4::CharStream& input_;
+  const std::vector<LexedToken>& tokens_;
   std::vector<K> kinds_;
   size_t pos_ = 0;
   int expressionDepth_ = 0;
@@ -1484,12 +1488,12 @@ class DirectParser {
 
 }  // namespace
 
-std::optional<ast::File> parseIdlDirectly(const SourceText& source, antlr4::TokenStream& stream,
-                                          const std::vector<antlr4::Token*>& tokens,
+std::optional<ast::File> parseIdlDirectly(const SourceText& source, antlr4::CharStream& input,
+                                          const std::vector<LexedToken>& tokens,
                                           const antlr4::dfa::Vocabulary& vocabulary) {
   static const std::vector<K> kinds = kindsOf(vocabulary);
   try {
-    DirectParser parser(source, stream, tokens, kinds);
+    DirectParser parser(source, input, tokens, kinds);
     return parser.file();
   } catch (Decline&) {
     return std::nullopt;

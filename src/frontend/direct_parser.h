@@ -12,14 +12,16 @@
 
 #include "antlr4-runtime.h"
 #include "frontend/ast.h"
+#include "frontend/idl_lexer.h"
 #include "support/source.h"
 
 namespace midlc::frontend {
 
-// The file `tokens` (all on the parser's channel, EOF last) spell, or nothing if the parser declines.
-// `vocabulary` is the grammar's: the literal tokens are known by it. Reports nothing.
-std::optional<ast::File> parseIdlDirectly(const SourceText& source, antlr4::TokenStream& stream,
-                                          const std::vector<antlr4::Token*>& tokens,
+// The file `tokens` (all on the parser's channel, EOF last; `input` the character stream they index) spell,
+// or nothing if the parser declines. `vocabulary` is the grammar's: the literal tokens are known by it.
+// Reports nothing.
+std::optional<ast::File> parseIdlDirectly(const SourceText& source, antlr4::CharStream& input,
+                                          const std::vector<LexedToken>& tokens,
                                           const antlr4::dfa::Vocabulary& vocabulary);
 
 }  // namespace midlc::frontend

@@ -230,27 +230,35 @@ void IdlTokenSource::advance(size_t length) {
     }
 }
 
-std::unique_ptr<antlr4::Token> IdlTokenSource::nextToken() {
+LexedToken IdlTokenSource::lex() {
+  LexedToken token;
   while (pos_ < text_.size()) {
-    size_t type = 0;
     bool hidden = false;
-    const size_t length = match(type, hidden);
-    const size_t start = pos_;
-    const size_t line = line_;
-    const size_t column = pos_ - lineStart_;
+    const size_t length = match(token.type, hidden);
+    token.start = pos_;
+    token.line = static_cast<uint32_t>(line_);
+    token.column = static_cast<uint32_t>(pos_ - lineStart_);
     advance(length);
     if (hidden) continue;
-    auto token = std::make_unique<antlr4::CommonToken>(std::make_pair(this, input_), type,
-                                                       antlr4::Token::DEFAULT_CHANNEL, start, pos_ - 1);
-    token->setLine(line);
-    token->setCharPositionInLine(column);
+    token.stop = pos_ - 1;
+    token.text = text_.substr(token.start, length);
     return token;
   }
-  auto eof = std::make_unique<antlr4::CommonToken>(std::make_pair(this, input_), antlr4::Token::EOF,
-                                                   antlr4::Token::DEFAULT_CHANNEL, pos_, pos_ - 1);
-  eof->setLine(line_);
-  eof->setCharPositionInLine(pos_ - lineStart_);
-  return eof;
+  token.type = antlr4::Token::EOF;
+  token.start = pos_;
+  token.stop = pos_ - 1;
+  token.line = static_cast<uint32_t>(line_);
+  token.column = static_cast<uint32_t>(pos_ - lineStart_);
+  return token;
+}
+
+std::unique_ptr<antlr4::Token> IdlTokenSource::nextToken() {
+  const LexedToken lexed = lex();
+  auto token = std::make_unique<antlr4::CommonToken>(std::make_pair(this, input_), lexed.type,
+                                                     antlr4::Token::DEFAULT_CHANNEL, lexed.start, lexed.stop);
+  token->setLine(lexed.line);
+  token->setCharPositionInLine(lexed.column);
+  return token;
 }
 
 }  // namespace midlc::frontend

@@ -9,10 +9,22 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "antlr4-runtime.h"
 
 namespace midlc::frontend {
+
+// A token as the nesting check and the direct parser read it: no object of its own, its text a view (into
+// the text lexed, or kept beside the tokens). ANTLR's parser gets CommonTokens made from these (parser.cpp).
+struct LexedToken {
+  size_t type = 0;        // the grammar's token type; antlr4::Token::EOF last
+  size_t start = 0;       // offsets of the first and last character in the character stream
+  size_t stop = 0;        // (stop = start - 1 for EOF)
+  uint32_t line = 0;      // from 1
+  uint32_t column = 0;    // from 0, as ANTLR counts
+  std::string_view text;  // empty for EOF
+};
 
 class IdlTokenSource : public antlr4::TokenSource {
  public:
@@ -22,6 +34,8 @@ class IdlTokenSource : public antlr4::TokenSource {
                  const antlr4::dfa::Vocabulary* vocabulary = nullptr);
   void setVocabulary(const antlr4::dfa::Vocabulary& vocabulary) { vocabulary_ = &vocabulary; }
 
+  // The next token on the parser's channel (EOF at the end, again and again).
+  LexedToken lex();
   std::unique_ptr<antlr4::Token> nextToken() override;
   size_t getLine() const override { return line_; }
   size_t getCharPositionInLine() override { return pos_ - lineStart_; }

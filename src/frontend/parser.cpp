@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string_view>
@@ -130,7 +131,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
 // the end of that expression (a ';' or ',', or the bracket that closes the level). Binary operators are
 // left-associative loops and cost nothing here. The count may exceed the true depth (a parenthesized name
 // before an operand counts as a cast); kMaxNesting is far above what real files reach.
-bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, Diagnostics& diagnostics) {
+bool checkNesting(const std::vector<LexedToken>& tokens, const SourceText& source, Diagnostics& diagnostics) {
   struct Level {
     int pending = 0;        // its prefix operators, casts and '?'s
     bool typeLike = false;  // a '(' holding only names and '*' so far: a cast if an operand follows
@@ -140,10 +141,9 @@ bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, D
   int depth = 0;              // open brackets plus every level's pending units
   bool afterOperand = false;  // the token before ends an operand, so a following '-' is binary
   bool afterCast = false;     // the token before closed a '(' that could be a cast
-  for (auto* token : tokens.getTokens()) {
-    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL || token->getType() == antlr4::Token::EOF)
-      continue;
-    const std::string& text = token->getText();
+  for (const LexedToken& token : tokens) {
+    if (token.type == antlr4::Token::EOF) continue;
+    const std::string_view text = token.text;
     if (text.empty()) continue;
     auto first = static_cast<unsigned char>(text.front());
     auto last = static_cast<unsigned char>(text.back());
@@ -181,38 +181,13 @@ bool checkNesting(antlr4::CommonTokenStream& tokens, const SourceText& source, D
     }
     afterOperand = name || literal || text == ")" || text == "]";
     if (depth > kMaxNesting) {
-      Location loc = source.locate(static_cast<uint32_t>(token->getLine()),
-                                   static_cast<uint32_t>(token->getCharPositionInLine() + 1), text);
+      Location loc = source.locate(token.line, token.column + 1, text);
       diagnostics.error(loc, "nesting too deep (limit " + std::to_string(kMaxNesting) + ")");
       return false;
     }
   }
   return true;
 }
-
-// The lexer's tokens without those off the parser's channel (whitespace, comments, SAL annotations): the
-// token stream keeps every token it is given until the parse ends, and for ordinary IDL text about half of
-// them are whitespace. Nothing reads the hidden ones; raw text is taken from the character stream.
-class DefaultChannelTokens : public antlr4::TokenSource {
- public:
-  explicit DefaultChannelTokens(antlr4::Lexer& lexer) : lexer_(lexer) {}
-
-  std::unique_ptr<antlr4::Token> nextToken() override {
-    for (;;) {
-      std::unique_ptr<antlr4::Token> token = lexer_.nextToken();
-      if (token->getChannel() == antlr4::Token::DEFAULT_CHANNEL || token->getType() == antlr4::Token::EOF)
-        return token;
-    }
-  }
-  size_t getLine() const override { return lexer_.getLine(); }
-  size_t getCharPositionInLine() override { return lexer_.getCharPositionInLine(); }
-  antlr4::CharStream* getInputStream() override { return lexer_.getInputStream(); }
-  std::string getSourceName() override { return lexer_.getSourceName(); }
-  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return lexer_.getTokenFactory(); }
-
- private:
-  antlr4::Lexer& lexer_;
-};
 
 // ANTLR's input stream needs UTF-8. Bytes that are not (Latin-1 comments in old files, binary junk)
 // become '?', one for one, so columns stay right and the lexer reports any that matter.
@@ -275,56 +250,97 @@ class AsciiCharStream : public antlr4::CharStream {
   size_t p_ = 0;
 };
 
-// The tokens of a text: ASCII text read in place and lexed by midlc's hand-written lexer (idl_lexer.h), any
-// other widened by ANTLR's input stream (after validUtf8) and lexed by ANTLR's generated lexer.
+// The tokens of a text on the parser's channel, EOF last: ASCII text read in place and lexed by midlc's
+// hand-written lexer (idl_lexer.h), any other widened by ANTLR's input stream (after validUtf8) and lexed by
+// ANTLR's generated lexer, its tokens' texts kept here.
 class Lexed {
  public:
-  Lexed(const std::string& text, const std::string& name) {
+  Lexed(const std::string& text, const std::string& name, const antlr4::dfa::Vocabulary& vocabulary) {
     if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
       input_ = std::make_unique<AsciiCharStream>(text, name);
-      handWritten_ = std::make_unique<IdlTokenSource>(input_.get(), text);
-      source_ = handWritten_.get();
-    } else {
-      auto widened = std::make_unique<antlr4::ANTLRInputStream>(validUtf8(text));
-      widened->name = name;
-      input_ = std::move(widened);
-      generated_ = std::make_unique<grammar::IdlLexer>(input_.get());
-      generated_->removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
-      channel_ = std::make_unique<DefaultChannelTokens>(*generated_);
-      source_ = channel_.get();
+      IdlTokenSource lexer(input_.get(), text, &vocabulary);
+      do tokens_.push_back(lexer.lex());
+      while (tokens_.back().type != antlr4::Token::EOF);
+      return;
+    }
+    auto widened = std::make_unique<antlr4::ANTLRInputStream>(validUtf8(text));
+    widened->name = name;
+    input_ = std::move(widened);
+    grammar::IdlLexer lexer(input_.get());
+    lexer.removeErrorListeners();  // every character lexes (UNKNOWN_CHAR); the parser reports it
+    for (;;) {
+      std::unique_ptr<antlr4::Token> token = lexer.nextToken();
+      if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL && token->getType() != antlr4::Token::EOF)
+        continue;
+      LexedToken& t = tokens_.emplace_back();
+      t.type = token->getType();
+      t.start = token->getStartIndex();
+      t.stop = token->getStopIndex();
+      t.line = static_cast<uint32_t>(token->getLine());
+      t.column = static_cast<uint32_t>(token->getCharPositionInLine());
+      if (t.type == antlr4::Token::EOF) break;
+      t.text = texts_.emplace_back(token->getText());
     }
   }
-  antlr4::TokenSource& source() { return *source_; }
-  // The literal tokens, before the first token is asked for (the parser's vocabulary: the same grammar's).
-  void setVocabulary(const antlr4::dfa::Vocabulary& vocabulary) {
-    if (handWritten_) handWritten_->setVocabulary(vocabulary);
-  }
+  antlr4::CharStream& input() { return *input_; }
+  const std::vector<LexedToken>& tokens() const { return tokens_; }
 
  private:
   std::unique_ptr<antlr4::CharStream> input_;
-  std::unique_ptr<IdlTokenSource> handWritten_;
-  std::unique_ptr<grammar::IdlLexer> generated_;
-  std::unique_ptr<DefaultChannelTokens> channel_;
-  antlr4::TokenSource* source_ = nullptr;
+  std::vector<LexedToken> tokens_;
+  std::deque<std::string> texts_;  // the generated lexer's token texts (stable: a deque)
+};
+
+// The lexed tokens again, as the CommonTokens ANTLR's parser reads (only where the direct parser declines).
+// `lexed` is set before the first token is asked for.
+class ReplayedTokens : public antlr4::TokenSource {
+ public:
+  ReplayedTokens(const std::unique_ptr<Lexed>& lexed, std::string name)
+      : lexed_(lexed), name_(std::move(name)) {}
+
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    const LexedToken& t = lexed_->tokens()[std::min(next_, lexed_->tokens().size() - 1)];
+    if (next_ < lexed_->tokens().size()) ++next_;
+    auto token = std::make_unique<antlr4::CommonToken>(std::make_pair(this, &lexed_->input()), t.type,
+                                                       antlr4::Token::DEFAULT_CHANNEL, t.start, t.stop);
+    token->setLine(t.line);
+    token->setCharPositionInLine(t.column);
+    return token;
+  }
+  size_t getLine() const override { return current().line; }
+  size_t getCharPositionInLine() override { return current().column; }
+  antlr4::CharStream* getInputStream() override { return &lexed_->input(); }
+  std::string getSourceName() override { return name_; }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
+    return antlr4::CommonTokenFactory::DEFAULT.get();
+  }
+
+ private:
+  const LexedToken& current() const { return lexed_->tokens()[std::min(next_, lexed_->tokens().size() - 1)]; }
+  const std::unique_ptr<Lexed>& lexed_;
+  std::string name_;
+  size_t next_ = 0;
 };
 
 template <typename Tree, typename Entry, typename Build>
 auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Build build,
            IdlParsers parsers = IdlParsers::AntlrOnly)
     -> std::optional<decltype(build(std::declval<AstBuilder&>(), std::declval<Tree*>()))> {
-  Lexed lexed(source.text(), source.name());
-  antlr4::CommonTokenStream tokens(&lexed.source());
+  // The parser is made first for its vocabulary (the literal tokens), which the hand-written lexer takes.
+  std::unique_ptr<Lexed> lexed;
+  ReplayedTokens replayed(lexed, source.name());
+  antlr4::CommonTokenStream tokens(&replayed);
   grammar::IdlParser parser(&tokens);
-  lexed.setVocabulary(parser.getVocabulary());
-  tokens.fill();
-  if (!checkNesting(tokens, source, diagnostics)) return std::nullopt;
+  lexed = std::make_unique<Lexed>(source.text(), source.name(), parser.getVocabulary());
+  if (!checkNesting(lexed->tokens(), source, diagnostics)) return std::nullopt;
 
   if constexpr (std::is_same_v<Tree, grammar::IdlParser::IdlFileContext>) {
     if (parsers != IdlParsers::AntlrOnly) {
-      auto file = parseIdlDirectly(source, tokens, tokens.getTokens(), parser.getVocabulary());
+      auto file = parseIdlDirectly(source, lexed->input(), lexed->tokens(), parser.getVocabulary());
       if (file || parsers == IdlParsers::DirectOnly) return file;
     }
   }
+  tokens.fill();
 
   parser.removeErrorListeners();
   // Stage 1: SLL prediction, bail out at the first error. Almost every real file parses here.
