@@ -3,11 +3,13 @@
 // and ANTLR's parser with the AST builder (where the direct parser declines a file); then the time code
 // generation takes for the checked model (header, client and server files, kept in memory).
 // Run: build/bench/frontend/midlc_frontend_bench [interfaces]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "IdlLexer.h"
 #include "antlr4-runtime.h"
@@ -83,14 +85,20 @@ int main(int argc, char** argv) {
   tokens.fill();
   double lexTime = seconds(lexStart);
   std::printf("ANTLR's lexer alone:       %7.2f MB/s  (%zu tokens)\n", mb / lexTime, tokens.size());
-  lexStart = std::chrono::steady_clock::now();
-  antlr4::ANTLRInputStream handInput(big->text());
-  midlc::frontend::IdlTokenSource handLexer(&handInput, big->text(), &lexer.getVocabulary());
-  antlr4::CommonTokenStream handTokens(&handLexer);
-  handTokens.fill();
-  lexTime = seconds(lexStart);
-  std::printf("midlc's lexer alone:       %7.2f MB/s  (the floor; %zu tokens)\n", mb / lexTime,
-              handTokens.size());
+  // As the parser stage lexes: records, no token objects. The best of three: the first pays for fresh pages.
+  size_t lexedCount = 0;
+  lexTime = 1e9;
+  for (int run = 0; run < 3; ++run) {
+    lexStart = std::chrono::steady_clock::now();
+    midlc::frontend::IdlTokenSource handLexer(nullptr, big->text(),
+                                              &lexer.getVocabulary());  // lex() reads the text
+    std::vector<midlc::frontend::LexedToken> lexed;
+    do lexed.push_back(handLexer.lex());
+    while (lexed.back().type != antlr4::Token::EOF);
+    lexTime = std::min(lexTime, seconds(lexStart));
+    lexedCount = lexed.size();
+  }
+  std::printf("midlc's lexer alone:       %7.2f MB/s  (the floor; %zu tokens)\n", mb / lexTime, lexedCount);
   {
     auto start = std::chrono::steady_clock::now();
     auto file = midlc::frontend::parseIdl(*big, diagnostics, midlc::frontend::IdlParsers::AntlrOnly);
