@@ -331,12 +331,7 @@ class DirectParser {
         return void(out.emplace_back(moduleDecl(std::move(attrs))));
       case K::Apicontract:
         if (containers && isName(kind(1)) && kind(2) == K::LBrace) {
-          next();
-          auto contract = std::make_unique<ast::Apicontract>();
-          contract->attributes = std::move(attrs);
-          const LexedToken* id = name();
-          contract->location = at(id);
-          contract->name = text(id);
+          auto contract = named<ast::Apicontract>(std::move(attrs));
           expect(K::LBrace);
           expect(K::RBrace);
           accept(K::Semicolon);
@@ -457,10 +452,7 @@ class DirectParser {
     auto ns = std::make_unique<ast::Namespace>();
     ns->location = at(token());
     ns->name = qualifiedName();
-    expect(K::LBrace);
-    while (kind() != K::RBrace) definition(ns->definitions, true);
-    next();
-    accept(K::Semicolon);
+    body(ns->definitions, true);
     return ns;
   }
 
@@ -482,13 +474,28 @@ class DirectParser {
     return out;
   }
 
-  std::unique_ptr<ast::Interface> interfaceDecl(ast::Attributes attrs) {
+  // `keyword name`, the head of a named declaration: the node with its attributes, name and location.
+  template <typename Node>
+  std::unique_ptr<Node> named(ast::Attributes attrs) {
     next();
-    auto itf = std::make_unique<ast::Interface>();
-    itf->attributes = std::move(attrs);
+    auto node = std::make_unique<Node>();
+    node->attributes = std::move(attrs);
     const LexedToken* id = name();
-    itf->location = at(id);
-    itf->name = text(id);
+    node->location = at(id);
+    node->name = text(id);
+    return node;
+  }
+
+  // '{' definition* '}' ';'? (interfaceMember* where containers are not allowed).
+  void body(std::vector<ast::Definition>& out, bool containers) {
+    expect(K::LBrace);
+    while (kind() != K::RBrace) definition(out, containers);
+    next();
+    accept(K::Semicolon);
+  }
+
+  std::unique_ptr<ast::Interface> interfaceDecl(ast::Attributes attrs) {
+    auto itf = named<ast::Interface>(std::move(attrs));
     itf->typeParams = typeParams();
     if (accept(K::Semicolon)) {
       itf->isForward = true;
@@ -504,10 +511,7 @@ class DirectParser {
         typeName(ignored);
       } while (accept(K::Comma));
     }
-    expect(K::LBrace);
-    while (kind() != K::RBrace) definition(itf->members, false);
-    next();
-    accept(K::Semicolon);
+    body(itf->members, false);
     return itf;
   }
 
@@ -532,12 +536,7 @@ class DirectParser {
   }
 
   std::unique_ptr<ast::Dispinterface> dispinterfaceDecl(ast::Attributes attrs) {
-    next();
-    auto disp = std::make_unique<ast::Dispinterface>();
-    disp->attributes = std::move(attrs);
-    const LexedToken* id = name();
-    disp->location = at(id);
-    disp->name = text(id);
+    auto disp = named<ast::Dispinterface>(std::move(attrs));
     if (accept(K::Semicolon)) {
       disp->isForward = true;
       return disp;
@@ -567,12 +566,7 @@ class DirectParser {
   }
 
   std::unique_ptr<ast::Coclass> coclassDecl(ast::Attributes attrs) {
-    next();
-    auto coclass = std::make_unique<ast::Coclass>();
-    coclass->attributes = std::move(attrs);
-    const LexedToken* id = name();
-    coclass->location = at(id);
-    coclass->name = text(id);
+    auto coclass = named<ast::Coclass>(std::move(attrs));
     if (accept(K::Semicolon)) {
       coclass->isForward = true;
       return coclass;
@@ -595,30 +589,14 @@ class DirectParser {
   }
 
   std::unique_ptr<ast::Library> libraryDecl(ast::Attributes attrs) {
-    next();
-    auto library = std::make_unique<ast::Library>();
-    library->attributes = std::move(attrs);
-    const LexedToken* id = name();
-    library->location = at(id);
-    library->name = text(id);
-    expect(K::LBrace);
-    while (kind() != K::RBrace) definition(library->definitions, true);
-    next();
-    accept(K::Semicolon);
+    auto library = named<ast::Library>(std::move(attrs));
+    body(library->definitions, true);
     return library;
   }
 
   std::unique_ptr<ast::Module> moduleDecl(ast::Attributes attrs) {
-    next();
-    auto module = std::make_unique<ast::Module>();
-    module->attributes = std::move(attrs);
-    const LexedToken* id = name();
-    module->location = at(id);
-    module->name = text(id);
-    expect(K::LBrace);
-    while (kind() != K::RBrace) definition(module->members, false);
-    next();
-    accept(K::Semicolon);
+    auto module = named<ast::Module>(std::move(attrs));
+    body(module->members, false);
     return module;
   }
 
