@@ -244,8 +244,10 @@ void forwardPreprocessorMessages(const std::string& err, Diagnostics& diagnostic
 SourceText mapLines(const std::string& name, const std::string& text, FileCache& files) {
   std::string cleaned;
   cleaned.reserve(text.size());
-  std::vector<std::pair<std::string, uint32_t>> origins;
-  std::string currentFile = name;
+  // Per output line, the file (an index into `names`) and line it came from; line 0: a marker's line.
+  std::vector<std::string> names{name};
+  std::vector<std::pair<uint32_t, uint32_t>> origins;
+  uint32_t currentFile = 0;
   uint32_t currentLine = 1;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -269,7 +271,12 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
           size_t close = j + 1;
           while (close < line.size() && line[close] != '"') close += line[close] == '\\' ? 2 : 1;
           std::string error;
-          currentFile = unescapeC(line.substr(j + 1, std::min(close, line.size()) - j - 1), &error);
+          std::string file = unescapeC(line.substr(j + 1, std::min(close, line.size()) - j - 1), &error);
+          if (file != names[currentFile]) {
+            auto known = std::find(names.begin(), names.end(), file);
+            currentFile = static_cast<uint32_t>(known - names.begin());
+            if (known == names.end()) names.push_back(std::move(file));
+          }
         }
         currentLine = number;
         marker = true;
@@ -279,7 +286,7 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
       cleaned.append(line);
       origins.emplace_back(currentFile, currentLine++);
     } else {
-      origins.emplace_back(std::string(), 0);
+      origins.emplace_back(0, 0);
     }
     cleaned += '\n';
     pos = end + 1;
@@ -287,7 +294,7 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
   SourceText source(name, std::move(cleaned), &files);
   for (size_t i = 0; i < origins.size(); ++i)
     if (origins[i].second != 0)
-      source.mapLine(static_cast<uint32_t>(i + 1), origins[i].first, origins[i].second);
+      source.mapLine(static_cast<uint32_t>(i + 1), names[origins[i].first], origins[i].second);
   return source;
 }
 

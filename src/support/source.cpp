@@ -38,13 +38,19 @@ SourceText::SourceText(std::string name, std::string text, FileCache* files)
 
 void SourceText::mapLine(uint32_t textLine, std::string_view file, uint32_t fileLine) {
   if (textLine == 0) return;
+  // Lines come in runs from one file: the file of the line before is tried first.
   uint32_t index = 0;
-  for (uint32_t i = 1; i < files_.size(); ++i)
-    if (files_[i].str() == file) index = i;
+  if (lastMapped_ != 0 && files_[lastMapped_].str() == file) {
+    index = lastMapped_;
+  } else {
+    for (uint32_t i = 1; i < files_.size(); ++i)
+      if (files_[i].str() == file) index = i;
+  }
   if (index == 0) {
     files_.emplace_back(file);  // the one copy of this name for the text's locations
     index = static_cast<uint32_t>(files_.size() - 1);
   }
+  lastMapped_ = index;
   if (origins_.size() < textLine) origins_.resize(textLine);
   origins_[textLine - 1] = Origin{index, fileLine};
 }

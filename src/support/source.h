@@ -89,6 +89,7 @@ class SourceText {
   std::vector<size_t> lineStarts_;
   std::vector<FileName> files_;
   std::vector<Origin> origins_;  // indexed by text line - 1; fileIndex 0 is "unmapped"
+  uint32_t lastMapped_ = 0;      // the file of the line mapLine() mapped last
   // Per text line, once locate() has compared it with its original line: how many leading bytes the two
   // share (kWholeLine: all of both). A token inside that prefix is where the text has it.
   mutable std::vector<uint32_t> sharedPrefix_;
