@@ -227,6 +227,7 @@ class Preprocessor {
   // Reading
   Token next(bool skipping);
   std::vector<Token> restOfLine(bool skipping);
+  void skipLine();  // the rest of a line left out, read and dropped
   bool skipping() const { return !conditionals_.empty() && !conditionals_.back().active; }
   OpenFile& file() { return files_.back(); }
   void open(std::string path, std::string_view text, int dirIndex);
@@ -358,9 +359,15 @@ Token Preprocessor::next(bool skipping) {
 
 std::vector<Token> Preprocessor::restOfLine(bool skipping) {
   std::vector<Token> line;
+  line.reserve(16);
   for (Token t = next(skipping); t.kind != Kind::Newline && t.kind != Kind::End; t = next(skipping))
     line.push_back(t);
   return line;
+}
+
+void Preprocessor::skipLine() {
+  for (Token t = next(true); t.kind != Kind::Newline && t.kind != Kind::End; t = next(true)) {
+  }
 }
 
 BuiltinPreprocessed Preprocessor::run(const std::string& path, std::string_view content) {
@@ -406,7 +413,7 @@ BuiltinPreprocessed Preprocessor::run(const std::string& path, std::string_view 
     if (t.lineStart && t.is("#")) {
       directive(t);
     } else if (leftOut) {
-      restOfLine(true);
+      skipLine();
     } else {
       textLine(t);
     }
@@ -442,7 +449,7 @@ void Preprocessor::directive(const Token& hash) {
     return;
   }
   if (leftOut) {
-    restOfLine(true);
+    skipLine();
     return;
   }
   if (word == "define") {
@@ -673,7 +680,7 @@ void Preprocessor::conditional(const Token& directive, std::string_view name) {
     c.column = directive.column;
     c.directive = name;
     if (leftOut) {
-      restOfLine(true);
+      skipLine();
       c.active = false;
       c.taken = true;
     } else if (name == "if") {
@@ -696,7 +703,7 @@ void Preprocessor::conditional(const Token& directive, std::string_view name) {
   }
   if (conditionals_.size() <= file().conditionalBase) {
     error(directive, "#" + std::string(name) + " without #if");
-    restOfLine(true);
+    skipLine();
     return;
   }
   Conditional& c = conditionals_.back();
@@ -708,7 +715,7 @@ void Preprocessor::conditional(const Token& directive, std::string_view name) {
   }
   if (c.sawElse) {
     error(directive, "#" + std::string(name) + " after #else");
-    restOfLine(true);
+    skipLine();
     return;
   }
   if (name == "else") {
@@ -721,7 +728,7 @@ void Preprocessor::conditional(const Token& directive, std::string_view name) {
   }
   // #elif: evaluated only if no group of this #if was kept yet.
   if (!c.parentActive || c.taken) {
-    restOfLine(true);
+    skipLine();
     c.active = false;
     return;
   }
