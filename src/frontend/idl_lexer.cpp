@@ -19,7 +19,8 @@ using L = grammar::IdlLexer;
 // two cannot disagree: the words, and the punctuation longest first.
 struct Literals {
   std::unordered_map<std::string_view, size_t> words;
-  std::vector<std::pair<std::string, size_t>> puncts;
+  // The punctuation by first character, longest first.
+  std::array<std::vector<std::pair<std::string, size_t>>, 128> puncts;
   std::vector<std::string> storage;
 };
 
@@ -34,11 +35,12 @@ const Literals& literals(const antlr4::dfa::Vocabulary& vocabulary) {
       const auto c = static_cast<unsigned char>(text[0]);
       if (std::isalpha(c) || c == '_')
         t.words.emplace(text, type);
-      else
-        t.puncts.emplace_back(text, type);
+      else if (c < t.puncts.size())
+        t.puncts[c].emplace_back(text, type);
     }
-    std::stable_sort(t.puncts.begin(), t.puncts.end(),
-                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    for (auto& bucket : t.puncts)
+      std::stable_sort(bucket.begin(), bucket.end(),
+                       [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
     return t;
   }();
   return table;
@@ -131,6 +133,16 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
       hidden = h;
     }
   };
+  const auto isSpace = [](char s) {
+    return s == ' ' || s == '\t' || s == '\r' || s == '\n' || s == '\f' || s == '\v';
+  };
+  if (isSpace(c)) {  // WS: no other rule starts with a blank
+    size_t i = 1;
+    while (i < rest.size() && isSpace(rest[i])) ++i;
+    type = L::WS;
+    hidden = true;
+    return i;
+  }
   const Literals& table = literals(*vocabulary_);
   size_t identifier = 0;
   if (isIdentifierStart(c)) {
@@ -139,9 +151,9 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
       ++identifier;
     if (auto it = table.words.find(rest.substr(0, identifier)); it != table.words.end())
       consider(identifier, it->second, false);
-  } else {
-    for (const auto& [punct, t] : table.puncts)
-      if (punct[0] == c && rest.substr(0, punct.size()) == punct) {
+  } else if (static_cast<unsigned char>(c) < table.puncts.size()) {
+    for (const auto& [punct, t] : table.puncts[static_cast<unsigned char>(c)])
+      if (rest.substr(0, punct.size()) == punct) {
         consider(punct.size(), t, false);
         break;
       }
@@ -157,7 +169,8 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
   }
   if (identifier > 0) {
     const std::string_view word = rest.substr(0, identifier);
-    if (std::any_of(kCallingConventions.begin(), kCallingConventions.end(),
+    if (identifier >= 6 &&
+        std::any_of(kCallingConventions.begin(), kCallingConventions.end(),
                     [&](std::string_view convention) { return convention[0] == c && convention == word; }))
       consider(identifier, L::CALL_CONV, false);
     if (c == '_') consider(salLength(), L::SAL_ANNOTATION, true);
@@ -207,14 +220,6 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
     size_t i = 2;
     while (i < rest.size() && rest[i] != '\r' && rest[i] != '\n') ++i;
     consider(i, L::LINE_COMMENT, true);
-  }
-  const auto isSpace = [](char s) {
-    return s == ' ' || s == '\t' || s == '\r' || s == '\n' || s == '\f' || s == '\v';
-  };
-  if (isSpace(c)) {
-    size_t i = 1;
-    while (i < rest.size() && isSpace(rest[i])) ++i;
-    consider(i, L::WS, true);
   }
   if (c == '\x1a') consider(1, L::DOS_EOF, true);
   consider(1, L::UNKNOWN_CHAR, false);
