@@ -68,7 +68,7 @@ class Loader {
     std::optional<frontend::Preprocessed> text = frontend::preprocessForParse(path, pp, files_, diagnostics_);
     if (!text) return false;
     if (included_) included_->merge(text->includedFiles());
-    // With --cache-dir, a file parsed before (an import, mostly) comes back from the cache, not from ANTLR.
+    // With --cache-dir, a file parsed before (an import, mostly) comes back from the cache, not from the parser.
     std::optional<ast::File> file;
     if (!text->cachedAst().empty()) file = frontend::deserializeAst(text->cachedAst());
     if (!file) {

@@ -1,7 +1,7 @@
 // A cache of the preprocessor's output and of the AST parsed from it (--cache-dir): a file preprocessed and
 // parsed once is neither preprocessed nor parsed again while it, every file it included, the preprocessor,
 // the options and midlc stay the same. Most of what an IDL file costs is its imports (objidl.idl,
-// wtypes.idl...): a preprocessor started for each, and ANTLR parsing it, again in every file of a project.
+// wtypes.idl...): each preprocessed and parsed again in every file of a project.
 #pragma once
 
 #include <optional>
