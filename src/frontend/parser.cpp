@@ -124,16 +124,19 @@ class ErrorListener : public antlr4::BaseErrorListener {
   size_t count_ = 0;
 };
 
-// How deep ANTLR's recursive-descent parser (and the builder after it) would recurse, bounded from above
+// How deep the parsers (the direct one, ANTLR's, and the builder after it) would recurse, bounded from above
 // by one pass over the tokens. A unit of nesting is an open bracket, or, inside the bracket level it
-// stands in, a prefix operator, a cast ('(long)' or '(FOO *)' before an operand) or a '?' of a
-// conditional: each of these makes the parser call itself for what follows, and the calls return only at
-// the end of that expression (a ';' or ',', or the bracket that closes the level). Binary operators are
+// stands in, a prefix operator, a cast ('(long)' or '(FOO *)' before an operand), a '?' of a conditional or
+// a 'pipe' of a pipe type: each of these makes the parser call itself for what follows, and the calls return
+// only at the end of that expression or type (a ';' or ',', or the bracket that closes the level). A '<'
+// opens a level of type arguments (IVector<IVector<T> >) until its '>'. Binary operators are
 // left-associative loops and cost nothing here. The count may exceed the true depth (a parenthesized name
-// before an operand counts as a cast); kMaxNesting is far above what real files reach.
+// before an operand counts as a cast, a '<' between operands as type arguments); kMaxNesting is far above
+// what real files reach.
 bool checkNesting(const std::vector<LexedToken>& tokens, const SourceText& source, Diagnostics& diagnostics) {
   struct Level {
-    int pending = 0;        // its prefix operators, casts and '?'s
+    int pending = 0;        // its prefix operators, casts, '?'s and 'pipe's
+    int angles = 0;         // its '<'s not closed by a '>'
     bool typeLike = false;  // a '(' holding only names and '*' so far: a cast if an operand follows
     bool empty = true;
   };
@@ -164,20 +167,27 @@ bool checkNesting(const std::vector<LexedToken>& tokens, const SourceText& sourc
       current.empty = false;
     }
     if (open) {
-      levels.push_back(Level{0, text == "(", true});
+      levels.push_back(Level{0, 0, text == "(", true});
       ++depth;
     } else if (close) {
       if (levels.size() > 1) {
         afterCast = text == ")" && levels.back().typeLike && !levels.back().empty;
-        depth -= 1 + levels.back().pending;
+        depth -= 1 + levels.back().pending + levels.back().angles;
         levels.pop_back();
       }
     } else if (text == ";" || text == ",") {
-      depth -= levels.back().pending;
+      depth -= levels.back().pending + levels.back().angles;
       levels.back().pending = 0;
-    } else if (text == "?" || (prefixOperator && !afterOperand)) {
+      levels.back().angles = 0;
+    } else if (text == "?" || text == "pipe" || (prefixOperator && !afterOperand)) {
       ++levels.back().pending;
       ++depth;
+    } else if (text == "<") {
+      ++levels.back().angles;
+      ++depth;
+    } else if (text == ">" && levels.back().angles > 0) {
+      --levels.back().angles;
+      --depth;
     }
     afterOperand = name || literal || text == ")" || text == "]";
     if (depth > kMaxNesting) {

@@ -84,6 +84,33 @@ TEST(Limits, CastsAndPrefixOperatorsBetweenBracketsAreRefused) {
       << m.diagnostics.substr(0, 300);
 }
 
+// Each 'pipe' and each '<' of type arguments makes the parsers call themselves for what follows: 200,000
+// pipes or 100,000 nested type arguments overflowed the stack (found reading the direct parser).
+TEST(Limits, NestedPipesAndTypeArgumentsAreRefused) {
+  std::string pipes;
+  for (int i = 0; i < 200000; ++i) pipes += "pipe ";
+  auto p = compileText("typedef " + pipes + "long x;", "", false);
+  EXPECT_FALSE(p.ok());
+  EXPECT_NE(p.diagnostics.find("test.idl:1:1009: error: nesting too deep (limit 200)"), std::string::npos)
+      << p.diagnostics.substr(0, 300);
+
+  std::string open, close;
+  for (int i = 0; i < 100000; ++i) {
+    open += "A<";
+    close += " >";
+  }
+  auto a = compileText("typedef " + open + "long" + close + " x;", "", false);
+  EXPECT_FALSE(a.ok());
+  EXPECT_NE(a.diagnostics.find("test.idl:1:410: error: nesting too deep (limit 200)"), std::string::npos)
+      << a.diagnostics.substr(0, 300);
+
+  // Closed type arguments give their level back: many in one declaration are no nesting.
+  std::string many = "interface IBase { }; typedef struct S {";
+  for (int i = 0; i < 300; ++i) many += " IVector<IVector<long> > f" + std::to_string(i) + ";";
+  auto m = compileText(many + " } S;", "", false);
+  EXPECT_EQ(m.diagnostics.find("nesting too deep"), std::string::npos) << m.diagnostics.substr(0, 300);
+}
+
 TEST(Limits, NestingUpToTheLimitIsAccepted) {
   std::string expr;
   for (int i = 0; i < 60; ++i) expr += "1 ? (long)-(";
