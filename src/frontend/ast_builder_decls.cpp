@@ -1,5 +1,6 @@
 // AST builder: files, containers (interface, library, coclass, ...) and declarations.
 #include "frontend/ast_builder.h"
+#include "frontend/syntax_rules.h"
 
 namespace midlc::frontend {
 
@@ -238,11 +239,7 @@ std::vector<ast::Param> AstBuilder::paramList(P::ParamListContext* ctx, bool* ha
     }
     params.push_back(std::move(param));
   }
-  // f(void) declares no parameters.
-  if (params.size() == 1 && params[0].type.kind == ast::TypeRef::Kind::Base &&
-      params[0].type.base == ast::BaseKeyword::Void && params[0].declarator.name.empty() &&
-      params[0].declarator.pointers.empty() && params[0].attributes.empty())
-    params.clear();
+  if (declaresNoParameters(params)) params.clear();
   if (hasVarargs) *hasVarargs = ctx->getStop()->getText() == "...";
   return params;
 }

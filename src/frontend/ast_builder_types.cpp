@@ -1,39 +1,8 @@
 // AST builder: type specifiers, struct/union/enum bodies and declarators.
 #include "frontend/ast_builder.h"
+#include "frontend/syntax_rules.h"
 
 namespace midlc::frontend {
-
-namespace {
-
-ast::BaseKeyword keywordOf(const std::string& word) {
-  using K = ast::BaseKeyword;
-  static const std::pair<const char*, K> table[] = {
-      {"small", K::Small},
-      {"short", K::Short},
-      {"long", K::Long},
-      {"hyper", K::Hyper},
-      {"int", K::Int},
-      {"char", K::Char},
-      {"__int8", K::Int8},
-      {"__int16", K::Int16},
-      {"__int32", K::Int32},
-      {"__int64", K::Int64},
-      {"__int3264", K::Int3264},
-      {"boolean", K::Boolean},
-      {"byte", K::Byte},
-      {"wchar_t", K::WChar},
-      {"float", K::Float},
-      {"double", K::Double},
-      {"void", K::Void},
-      {"handle_t", K::HandleT},
-      {"error_status_t", K::ErrorStatusT},
-  };
-  for (const auto& [text, kind] : table)
-    if (word == text) return kind;
-  return K::None;
-}
-
-}  // namespace
 
 ast::TypeRef AstBuilder::typeSpec(P::TypeSpecContext* ctx) {
   ast::TypeRef type;
@@ -51,24 +20,16 @@ ast::TypeRef AstBuilder::typeSpec(P::TypeSpecContext* ctx) {
     }
     auto words = base->intKeyword();
     if (words.empty() && !base->signedness()) {
-      type.base = keywordOf(base->getText());
+      type.base = baseKeyword(base->getText());
     } else if (words.empty()) {
       type.base = ast::BaseKeyword::Int;  // "unsigned" alone
     } else {
-      // "long int", "short int", "long long", "unsigned __int64", ...
-      ast::BaseKeyword kind = ast::BaseKeyword::None;
-      int longs = 0;
-      for (auto* w : words) {
-        auto k = keywordOf(w->getText());
-        if (k == ast::BaseKeyword::Long) ++longs;
-        if (k == ast::BaseKeyword::Int && kind != ast::BaseKeyword::None) continue;  // "short int"
-        if (kind != ast::BaseKeyword::None && kind != ast::BaseKeyword::Int && k != ast::BaseKeyword::Long)
+      IntegerWords integer;
+      for (auto* w : words)
+        if (!integer.add(baseKeyword(w->getText())))
           diagnostics_.error(at(w), "'" + w->getText() + "' cannot be combined with the type before it");
-        if (kind == ast::BaseKeyword::None || kind == ast::BaseKeyword::Int) kind = k;
-      }
-      if (longs == 2) kind = ast::BaseKeyword::LongLong;
-      if (longs > 2) diagnostics_.error(at(words.front()), "'long long long' is too long");
-      type.base = kind;
+      if (integer.tooLong()) diagnostics_.error(at(words.front()), "'long long long' is too long");
+      type.base = integer.type();
     }
   } else if (auto* tagged = core->taggedTypeSpec()) {
     taggedTypeSpec(tagged, type);
@@ -149,13 +110,7 @@ void AstBuilder::fields(const std::vector<P::FieldContext*>& ctxs, std::vector<a
       // "long a, b;" : both fields share the type and the attributes as written.
       field.attributes = i == 0 ? std::move(attrs) : attributes(f->attributeList());
       field.type = typeSpec(f->typeSpec());
-      if (i > 0 && field.type.kind != ast::TypeRef::Kind::Base &&
-          field.type.kind != ast::TypeRef::Kind::Named && !field.type.name.empty()) {
-        // A struct defined inline with several declarators: later ones refer to it by tag.
-        field.type.structDef.reset();
-        field.type.unionDef.reset();
-        field.type.enumDef.reset();
-      }
+      if (i > 0) referByTag(field.type);
       field.declarator = declarator(declarators[i]->declarator());
       if (declarators[i]->expression()) field.declarator->bitWidth = expression(declarators[i]->expression());
       field.location = field.declarator->location;

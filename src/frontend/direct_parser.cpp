@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "frontend/literals.h"
+#include "frontend/syntax_rules.h"
 
 namespace midlc::frontend {
 
@@ -656,11 +657,7 @@ class DirectParser {
         break;
       }
     }
-    // f(void) declares no parameters.
-    if (params.size() == 1 && params[0].type.kind == ast::TypeRef::Kind::Base &&
-        params[0].type.base == ast::BaseKeyword::Void && params[0].declarator.name.empty() &&
-        params[0].declarator.pointers.empty() && params[0].attributes.empty())
-      params.clear();
+    if (declaresNoParameters(params)) params.clear();
     return params;
   }
 
@@ -758,7 +755,7 @@ class DirectParser {
   void baseType(ast::TypeRef& type) {
     type.kind = ast::TypeRef::Kind::Base;
     if (kind() == K::BaseWord) {
-      type.base = keyword(text(next()));
+      type.base = baseKeyword(next()->text);
       return;
     }
     if (kind() == K::Unsigned || kind() == K::Signed) {
@@ -770,47 +767,11 @@ class DirectParser {
         return;
       }
     }
-    // "long int", "short int", "long long", "unsigned __int64", ...
-    ast::BaseKeyword base = ast::BaseKeyword::None;
-    int longs = 0;
-    while (kind() == K::IntWord) {
-      auto k = keyword(text(next()));
-      if (k == ast::BaseKeyword::Long) ++longs;
-      if (k == ast::BaseKeyword::Int && base != ast::BaseKeyword::None) continue;  // "short int"
-      if (base != ast::BaseKeyword::None && base != ast::BaseKeyword::Int && k != ast::BaseKeyword::Long)
-        throw Decline{};  // the builder reports the combination
-      if (base == ast::BaseKeyword::None || base == ast::BaseKeyword::Int) base = k;
-    }
-    if (longs == 2) base = ast::BaseKeyword::LongLong;
-    if (longs > 2) throw Decline{};  // 'long long long', reported by the builder
-    type.base = base;
-  }
-
-  static ast::BaseKeyword keyword(const std::string& word) {
-    using B = ast::BaseKeyword;
-    static const std::unordered_map<std::string_view, B> table = {
-        {"small", B::Small},
-        {"short", B::Short},
-        {"long", B::Long},
-        {"hyper", B::Hyper},
-        {"int", B::Int},
-        {"char", B::Char},
-        {"__int8", B::Int8},
-        {"__int16", B::Int16},
-        {"__int32", B::Int32},
-        {"__int64", B::Int64},
-        {"__int3264", B::Int3264},
-        {"boolean", B::Boolean},
-        {"byte", B::Byte},
-        {"wchar_t", B::WChar},
-        {"float", B::Float},
-        {"double", B::Double},
-        {"void", B::Void},
-        {"handle_t", B::HandleT},
-        {"error_status_t", B::ErrorStatusT},
-    };
-    auto found = table.find(word);
-    return found == table.end() ? B::None : found->second;
+    IntegerWords integer;
+    while (kind() == K::IntWord)
+      if (!integer.add(baseKeyword(next()->text))) throw Decline{};  // the builder reports the combination
+    if (integer.tooLong()) throw Decline{};  // 'long long long', reported by the builder
+    type.base = integer.type();
   }
 
   void taggedTypeSpec(ast::TypeRef& out) {
@@ -1008,13 +969,7 @@ class DirectParser {
         field.attributes = attributeList();
         field.type = typeSpec();
         pos_ = resume;
-        if (field.type.kind != ast::TypeRef::Kind::Base && field.type.kind != ast::TypeRef::Kind::Named &&
-            !field.type.name.empty()) {
-          // A struct defined inline with several declarators: later ones refer to it by tag.
-          field.type.structDef.reset();
-          field.type.unionDef.reset();
-          field.type.enumDef.reset();
-        }
+        referByTag(field.type);
       }
       field.declarator = declarator();
       if (accept(K::Colon)) field.declarator->bitWidth = expression();
