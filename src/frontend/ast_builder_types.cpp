@@ -95,13 +95,7 @@ void AstBuilder::fields(const std::vector<P::FieldContext*>& ctxs, std::vector<a
       continue;
     }
     if (!f->typeSpec()) {  // [case(3)] ;  an empty arm
-      ast::Field field;
-      field.attributes = std::move(attrs);
-      field.location = at(f);
-      field.type.kind = ast::TypeRef::Kind::Base;
-      field.type.base = ast::BaseKeyword::Void;
-      field.type.location = field.location;
-      out.push_back(std::move(field));
+      out.push_back(emptyField(std::move(attrs), at(f)));
       continue;
     }
     auto declarators = f->fieldDeclarator();

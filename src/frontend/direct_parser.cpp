@@ -934,14 +934,8 @@ class DirectParser {
     const LexedToken* first = token();
     ast::Attributes attrs = attributeList();
     if (kind() == K::Semicolon) {  // [case(3)] ;  an empty arm
-      ast::Field field;
-      field.attributes = std::move(attrs);
-      field.location = at(first);
-      field.type.kind = ast::TypeRef::Kind::Base;
-      field.type.base = ast::BaseKeyword::Void;
-      field.type.location = field.location;
       next();
-      out.push_back(std::move(field));
+      out.push_back(emptyField(std::move(attrs), at(first)));
       return;
     }
     const size_t typeAt = pos_;

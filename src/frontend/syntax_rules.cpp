@@ -2,6 +2,7 @@
 #include "frontend/syntax_rules.h"
 
 #include <unordered_map>
+#include <utility>
 
 namespace midlc::frontend {
 
@@ -45,6 +46,16 @@ bool declaresNoParameters(const std::vector<ast::Param>& params) {
   return params.size() == 1 && params[0].type.kind == ast::TypeRef::Kind::Base &&
          params[0].type.base == ast::BaseKeyword::Void && params[0].declarator.name.empty() &&
          params[0].declarator.pointers.empty() && params[0].attributes.empty();
+}
+
+ast::Field emptyField(ast::Attributes attributes, const Location& location) {
+  ast::Field field;
+  field.attributes = std::move(attributes);
+  field.location = location;
+  field.type.kind = ast::TypeRef::Kind::Base;
+  field.type.base = ast::BaseKeyword::Void;
+  field.type.location = location;
+  return field;
 }
 
 void referByTag(ast::TypeRef& type) {

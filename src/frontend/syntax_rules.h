@@ -30,6 +30,9 @@ class IntegerWords {
 // f(void) declares no parameters: true if `params` is that one unnamed void.
 bool declaresNoParameters(const std::vector<ast::Param>& params);
 
+// A field with no type or declarator ([case(3)] ; an empty union arm): a void at `location`.
+ast::Field emptyField(ast::Attributes attributes, const Location& location);
+
 // A struct, union or enum defined inline with several declarators (struct S {...} a, b;): the declarators
 // after the first refer to it by its tag, without the definition.
 void referByTag(ast::TypeRef& type);
