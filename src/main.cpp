@@ -1,13 +1,15 @@
-// midlc's entry point: the command line (src/driver/command_line.cpp) in, the driver out. Nothing else lives
-// here.
+// midlc's entry point: the command line (src/driver/command_line.cpp) in, the driver out, on a heap set up
+// for a short run (support/process_heap.h). Nothing else lives here.
 #include <cstdio>
 #include <iostream>
 #include <new>
 
 #include "driver/command_line.h"
 #include "driver/driver.h"
+#include "support/process_heap.h"
 
 int main(int argc, char** argv) {
+  midlc::preferHugePagesForHeap(size_t{64} << 20);  // address space only: pages are touched as used
   midlc::driver::CommandLine command = midlc::driver::parseCommandLine({argv + 1, argv + argc});
   std::cout << command.out;
   std::cerr << command.err;
