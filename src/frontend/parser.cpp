@@ -13,6 +13,7 @@
 
 #include "IdlLexer.h"
 #include "IdlParser.h"
+#include "IdlVocabulary.h"
 #include "antlr4-runtime.h"
 #include "frontend/ast_builder.h"
 #include "frontend/direct_parser.h"
@@ -302,16 +303,14 @@ class Lexed {
 };
 
 // The lexed tokens again, as the CommonTokens ANTLR's parser reads (only where the direct parser declines).
-// `lexed` is set before the first token is asked for.
 class ReplayedTokens : public antlr4::TokenSource {
  public:
-  ReplayedTokens(const std::unique_ptr<Lexed>& lexed, std::string name)
-      : lexed_(lexed), name_(std::move(name)) {}
+  ReplayedTokens(Lexed& lexed, std::string name) : lexed_(lexed), name_(std::move(name)) {}
 
   std::unique_ptr<antlr4::Token> nextToken() override {
-    const LexedToken& t = lexed_->tokens()[std::min(next_, lexed_->tokens().size() - 1)];
-    if (next_ < lexed_->tokens().size()) ++next_;
-    auto token = std::make_unique<antlr4::CommonToken>(std::make_pair(this, &lexed_->input()), t.type,
+    const LexedToken& t = lexed_.tokens()[std::min(next_, lexed_.tokens().size() - 1)];
+    if (next_ < lexed_.tokens().size()) ++next_;
+    auto token = std::make_unique<antlr4::CommonToken>(std::make_pair(this, &lexed_.input()), t.type,
                                                        antlr4::Token::DEFAULT_CHANNEL, t.start, t.stop);
     token->setLine(t.line);
     token->setCharPositionInLine(t.column);
@@ -319,15 +318,15 @@ class ReplayedTokens : public antlr4::TokenSource {
   }
   size_t getLine() const override { return current().line; }
   size_t getCharPositionInLine() override { return current().column; }
-  antlr4::CharStream* getInputStream() override { return &lexed_->input(); }
+  antlr4::CharStream* getInputStream() override { return &lexed_.input(); }
   std::string getSourceName() override { return name_; }
   antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
     return antlr4::CommonTokenFactory::DEFAULT.get();
   }
 
  private:
-  const LexedToken& current() const { return lexed_->tokens()[std::min(next_, lexed_->tokens().size() - 1)]; }
-  const std::unique_ptr<Lexed>& lexed_;
+  const LexedToken& current() const { return lexed_.tokens()[std::min(next_, lexed_.tokens().size() - 1)]; }
+  Lexed& lexed_;
   std::string name_;
   size_t next_ = 0;
 };
@@ -336,20 +335,21 @@ template <typename Tree, typename Entry, typename Build>
 auto parse(const SourceText& source, Diagnostics& diagnostics, Entry entry, Build build,
            IdlParsers parsers = IdlParsers::AntlrOnly)
     -> std::optional<decltype(build(std::declval<AstBuilder&>(), std::declval<Tree*>()))> {
-  // The parser is made first for its vocabulary (the literal tokens), which the hand-written lexer takes.
-  std::unique_ptr<Lexed> lexed;
-  ReplayedTokens replayed(lexed, source.name());
-  antlr4::CommonTokenStream tokens(&replayed);
-  grammar::IdlParser parser(&tokens);
-  lexed = std::make_unique<Lexed>(source.text(), source.name(), parser.getVocabulary());
-  if (!checkNesting(lexed->tokens(), source, diagnostics)) return std::nullopt;
+  // ANTLR's parser is made only where the direct parser declines: its first construction builds the
+  // grammar's tables (the ATN). The lexer and the direct parser know the token types by the vocabulary
+  // written from the grammar at build time (cmake/GrammarVocabulary.cmake).
+  Lexed lexed(source.text(), source.name(), grammar::idlVocabulary());
+  if (!checkNesting(lexed.tokens(), source, diagnostics)) return std::nullopt;
 
   if constexpr (std::is_same_v<Tree, grammar::IdlParser::IdlFileContext>) {
     if (parsers != IdlParsers::AntlrOnly) {
-      auto file = parseIdlDirectly(source, lexed->input(), lexed->tokens(), parser.getVocabulary());
+      auto file = parseIdlDirectly(source, lexed.input(), lexed.tokens(), grammar::idlVocabulary());
       if (file || parsers == IdlParsers::DirectOnly) return file;
     }
   }
+  ReplayedTokens replayed(lexed, source.name());
+  antlr4::CommonTokenStream tokens(&replayed);
+  grammar::IdlParser parser(&tokens);
   tokens.fill();
 
   parser.removeErrorListeners();

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "IdlLexer.h"
+#include "IdlParser.h"
+#include "IdlVocabulary.h"
 #include "support/source.h"
 
 namespace fs = std::filesystem;
@@ -31,7 +33,7 @@ std::string difference(const std::string& text) {
   midlc::grammar::IdlLexer generated(&generatedInput);
   generated.removeErrorListeners();
   antlr4::ANTLRInputStream handInput(text);
-  midlc::frontend::IdlTokenSource hand(&handInput, text, &generated.getVocabulary());
+  midlc::frontend::IdlTokenSource hand(&handInput, text, &midlc::grammar::idlVocabulary());
   for (size_t n = 0;; ++n) {
     std::unique_ptr<antlr4::Token> expected;
     do {
@@ -63,6 +65,26 @@ void checkFolder(const fs::path& folder, size_t& files) {
 }
 
 }  // namespace
+
+// midlc knows the token types by the vocabulary cmake/GrammarVocabulary.cmake writes from the grammar's
+// .tokens file, without constructing ANTLR's parser: every name must be the generated parser's and lexer's.
+TEST(IdlVocabulary, TheBuildTimeVocabularyIsTheGeneratedParsersAndLexers) {
+  const antlr4::dfa::Vocabulary& written = midlc::grammar::idlVocabulary();
+  antlr4::ANTLRInputStream input("");
+  midlc::grammar::IdlLexer lexer(&input);
+  antlr4::CommonTokenStream tokens(&lexer);
+  midlc::grammar::IdlParser parser(&tokens);
+  for (const antlr4::dfa::Vocabulary* generated : {&parser.getVocabulary(), &lexer.getVocabulary()}) {
+    ASSERT_EQ(written.getMaxTokenType(), generated->getMaxTokenType());
+    for (size_t type = 0; type <= generated->getMaxTokenType() + 1; ++type) {
+      EXPECT_EQ(written.getLiteralName(type), generated->getLiteralName(type)) << "type " << type;
+      EXPECT_EQ(written.getSymbolicName(type), generated->getSymbolicName(type)) << "type " << type;
+      EXPECT_EQ(written.getDisplayName(type), generated->getDisplayName(type)) << "type " << type;
+    }
+  }
+  EXPECT_EQ(written.getLiteralName(midlc::grammar::IdlLexer::DOS_EOF), "'\x1A'");  // an escape, decoded
+  EXPECT_EQ(written.getSymbolicName(midlc::grammar::IdlLexer::IDENTIFIER), "IDENTIFIER");
+}
 
 TEST(IdlLexer, SameTokensAsAntlrOnEveryIdlFileAtHand) {
   size_t files = 0;
