@@ -3,12 +3,13 @@
 
 #include <filesystem>
 
+#include "codegen/mustache.h"
+
 namespace midlc::codegen {
 
 namespace {
 
 constexpr int kMaxPartialDepth = 32;
-constexpr char kLineMark = '\x01';
 
 bool whitespace(const std::string& text, size_t from, size_t to) {
   for (size_t i = from; i < to; ++i)
@@ -120,8 +121,8 @@ std::optional<std::string> Templates::expand(const std::string& name, int depth)
   // Each template and partial stands on its own: its sections close within it. The embedded ones are checked
   // by the tests (parsing each twice costs a small file's run a tenth of its time).
   if (overridden) {
-    if (kainjow::mustache::mustache check{*text}; !check.is_valid()) {
-      error(name, "template error: " + check.error_message());
+    if (std::string problem; !MustacheTemplate::parse(*text, problem)) {
+      error(name, "template error: " + problem);
       return std::nullopt;
     }
   }
@@ -157,34 +158,22 @@ std::optional<std::string> Templates::expand(const std::string& name, int depth)
 std::optional<std::string> Templates::render(const std::string& name, const kainjow::mustache::data& view) {
   auto text = expand(name);
   if (!text) return std::nullopt;
-  // kainjow drops a line that holds a section tag and renders to whitespace; the tags that stood alone are
-  // gone already, and the lines left are meant: a mark before each newline keeps them, then goes.
-  std::string marked;
-  for (char c : removeStandaloneTags(*text)) {
-    if (c == '\n') marked += kLineMark;
-    marked += c;
-  }
-  kainjow::mustache::mustache tmpl{marked};
-  if (!tmpl.is_valid()) {
-    error(name, "template error: " + tmpl.error_message());
+  std::string problem;
+  auto tmpl = MustacheTemplate::parse(removeStandaloneTags(*text), problem);
+  if (!tmpl) {
+    error(name, "template error: " + problem);
     return std::nullopt;
   }
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string rendered = tmpl.render(view);
-  if (!tmpl.is_valid()) {
-    error(name, "template error: " + tmpl.error_message());
-    return std::nullopt;
-  }
-  // No line ends in whitespace (an empty line of code inside an indented block, say), and the marks, which
-  // stand just before newlines, go.
+  std::string rendered;
+  rendered.reserve(text->size() * 2);
+  tmpl->render(view, rendered);
+  // No line ends in whitespace (an empty line of code inside an indented block, say).
   std::string out;
   out.reserve(rendered.size());
   for (size_t pos = 0; pos < rendered.size();) {
     size_t newline = rendered.find('\n', pos);
     size_t end = newline == std::string::npos ? rendered.size() : newline;
-    while (end > pos &&
-           (rendered[end - 1] == ' ' || rendered[end - 1] == '\t' || rendered[end - 1] == kLineMark))
-      --end;
+    while (end > pos && (rendered[end - 1] == ' ' || rendered[end - 1] == '\t')) --end;
     out.append(rendered, pos, end - pos);
     if (newline == std::string::npos) break;
     out += '\n';

@@ -1,10 +1,11 @@
 // The templates of generated files: embedded in midlc at build time, or read from --template-dir (any
-// single template or partial), and rendered with kainjow mustache, HTML escaping off.
+// single template or partial), and rendered by midlc's Mustache engine (mustache.h) over the views' kainjow
+// data, nothing escaped.
 //
 // Partials ({{>rpc/client_function}}) are expanded, and tags alone on their lines removed with their lines,
-// before rendering, as the Mustache specification says (kainjow does neither): a section, an inverted
-// section, a section's end or a comment alone on its line leaves no line behind, and a partial alone on its
-// line is indented to the tag's column. Templates see only strings, booleans and lists.
+// before rendering, as the Mustache specification says: a section, an inverted section, a section's end or a
+// comment alone on its line leaves no line behind, and a partial alone on its line is indented to the tag's
+// column. Templates see only strings, booleans and lists.
 #pragma once
 
 #include <kainjow/mustache.hpp>
