@@ -9,9 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <iterator>
 #include <ostream>
-#include <sstream>
 
 namespace midlc {
 
@@ -173,24 +171,29 @@ bool readFile(const std::string& path, std::string& out, std::string* why) {
 }
 
 std::string_view FileCache::line(const std::string& path, uint32_t line) {
-  auto it = files_.begin();
-  while (it != files_.end() && it->first != path) ++it;
-  if (it == files_.end()) {
-    std::vector<std::string> lines;
-    std::string text;
-    if (readFile(path, text)) {
-      std::istringstream stream(text);
-      std::string l;
-      while (std::getline(stream, l)) {
-        if (!l.empty() && l.back() == '\r') l.pop_back();
-        lines.push_back(std::move(l));
+  const File* file = last_ && last_->path == path ? last_ : nullptr;
+  for (auto it = files_.begin(); !file && it != files_.end(); ++it)
+    if (it->path == path) file = &*it;
+  if (!file) {
+    File& read = files_.emplace_back();
+    read.path = path;
+    if (readFile(path, read.text)) {
+      for (size_t start = 0; start < read.text.size();) {
+        read.lineStarts.push_back(static_cast<uint32_t>(start));
+        const void* newline = std::memchr(read.text.data() + start, '\n', read.text.size() - start);
+        start = newline ? static_cast<size_t>(static_cast<const char*>(newline) - read.text.data()) + 1
+                        : read.text.size();
       }
     }
-    files_.emplace_back(path, std::move(lines));
-    it = std::prev(files_.end());
+    file = &read;
   }
-  if (line == 0 || line > it->second.size()) return {};
-  return it->second[line - 1];
+  last_ = file;
+  if (line == 0 || line > file->lineStarts.size()) return {};
+  const size_t begin = file->lineStarts[line - 1];
+  size_t end = line < file->lineStarts.size() ? file->lineStarts[line] - 1 : file->text.size();
+  if (end > begin && file->text[end - 1] == '\n') --end;  // the last line, ended by its newline
+  if (end > begin && file->text[end - 1] == '\r') --end;
+  return std::string_view(file->text).substr(begin, end - begin);
 }
 
 }  // namespace midlc

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -47,14 +48,22 @@ struct Location {
   bool valid() const { return line != 0; }
 };
 
-// The lines of files on disk, read once, for diagnostics that show the source line.
+// The lines of files on disk, read once, for diagnostics that show the source line (and for locations'
+// columns, asked at every line of a file's tokens).
 class FileCache {
  public:
-  // Line `line` (1-based) of `path`; empty if unavailable. Valid while the cache lives.
+  // Line `line` (1-based) of `path`, without its newline or a '\r' before it; empty if unavailable. Valid
+  // while the cache lives.
   std::string_view line(const std::string& path, uint32_t line);
 
  private:
-  std::vector<std::pair<std::string, std::vector<std::string>>> files_;
+  struct File {
+    std::string path;
+    std::string text;
+    std::vector<uint32_t> lineStarts;  // where each line starts in text
+  };
+  std::deque<File> files_;  // a deque: the views handed out stay valid as files are added
+  const File* last_ = nullptr;
 };
 
 // The text one parser run reads (after preprocessing), and where each of its lines came from.
