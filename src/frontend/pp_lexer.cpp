@@ -7,20 +7,69 @@ namespace midlc::frontend::pp {
 
 namespace {
 
+// What each byte may be in an identifier: 1 its start (or later), 2 only later (a digit).
+constexpr std::array<uint8_t, 256> kIdentifierBytes = [] {
+  std::array<uint8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || c >= 0x80) table[c] = 1;
+    if (c >= '0' && c <= '9') table[c] = 2;
+  }
+  return table;
+}();
+
 bool isIdentifierStart(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || c >= 0x80;
+  return kIdentifierBytes[c] == 1;
 }
 bool isIdentifierChar(unsigned char c) {
-  return isIdentifierStart(c) || (c >= '0' && c <= '9');
+  return kIdentifierBytes[c] != 0;
 }
 bool isDigit(unsigned char c) {
   return c >= '0' && c <= '9';
 }
 
-// C's punctuators, longest first (digraphs are not recognized: no IDL writes them).
-constexpr std::array<std::string_view, 22> kLongPuncts = {"...", "<<=", ">>=", "->", "++", "--", "<<", ">>",
-                                                          "<=",  ">=",  "==",  "!=", "&&", "||", "*=", "/=",
-                                                          "%=",  "+=",  "-=",  "&=", "^=", "|="};
+// The length of C's longest punctuator at the start of `rest` (## included; digraphs are not recognized: no
+// IDL writes them), or 0 if its first byte starts none.
+size_t punctuatorLength(std::string_view rest) {
+  const char d = rest.size() > 1 ? rest[1] : 0;
+  const char e = rest.size() > 2 ? rest[2] : 0;
+  switch (rest[0]) {
+    case '.':
+      return d == '.' && e == '.' ? 3 : 1;
+    case '<':
+    case '>':
+      if (d == rest[0]) return e == '=' ? 3 : 2;  // << <<= >> >>=
+      return d == '=' ? 2 : 1;
+    case '-':
+      return d == '>' || d == '-' || d == '=' ? 2 : 1;
+    case '+':
+    case '&':
+    case '|':
+      return d == rest[0] || d == '=' ? 2 : 1;  // ++ += && &= || |=
+    case '#':
+      return d == '#' ? 2 : 1;
+    case '=':
+    case '!':
+    case '*':
+    case '/':
+    case '%':
+    case '^':
+      return d == '=' ? 2 : 1;
+    case '[':
+    case ']':
+    case '(':
+    case ')':
+    case '{':
+    case '}':
+    case '~':
+    case '?':
+    case ':':
+    case ';':
+    case ',':
+      return 1;
+    default:
+      return 0;
+  }
+}
 
 }  // namespace
 
@@ -48,7 +97,21 @@ Lexer::Lexer(std::string_view text, std::deque<std::string>& arena, std::functio
   text_ = arena_.back();
 }
 
+void Lexer::passNewlines(size_t from, size_t to) {
+  if (!splices_.empty()) return;  // locate() walks the text itself
+  for (const char *p = text_.data() + from, *end = text_.data() + to;
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr; ++p) {
+    ++lineNo_;
+    lineBegin_ = static_cast<size_t>(p - text_.data()) + 1;
+  }
+}
+
 void Lexer::locate(size_t offset, uint32_t& line, uint32_t& column) {
+  if (splices_.empty()) {  // every newline before `offset` was passed (passNewlines)
+    line = lineNo_;
+    column = static_cast<uint32_t>(offset - lineBegin_ + 1);
+    return;
+  }
   for (; lineOffset_ < offset; ++lineOffset_) {
     while (nextSplice_ < splices_.size() && splices_[nextSplice_] <= lineOffset_) {
       ++lineNo_;
@@ -81,8 +144,10 @@ void Lexer::skipSpace(bool& space) {
         LexProblem problem{0, 0, true, "unterminated comment"};
         locate(pos_, problem.line, problem.column);
         report_(std::move(problem));
+        passNewlines(pos_, text_.size());
         pos_ = text_.size();
       } else {
+        passNewlines(pos_, end);
         pos_ = end + 2;
       }
     } else {
@@ -132,6 +197,7 @@ Token Lexer::next(bool skipping) {
   }
   locate(pos_, t.line, t.column);
   if (text_[pos_] == '\n') {
+    passNewlines(pos_, pos_ + 1);
     ++pos_;
     atLineStart_ = true;
     t.kind = Kind::Newline;
@@ -180,20 +246,9 @@ Token Lexer::next(bool skipping) {
     literal(t, static_cast<char>(c), skipping);
     return t;
   }
-  t.kind = Kind::Punct;
-  if (c == '#' && at(pos_ + 1) == '#') {
-    t.text = text_.substr(pos_, 2);
-  } else {
-    for (std::string_view p : kLongPuncts)
-      if (p[0] == c && text_.compare(pos_, p.size(), p) == 0) {
-        t.text = text_.substr(pos_, p.size());
-        break;
-      }
-    if (t.text.empty()) {
-      t.text = text_.substr(pos_, 1);
-      if (!std::strchr("[](){}.&*+-~!/%<>^|?:;=,#", c)) t.kind = Kind::Other;
-    }
-  }
+  const size_t length = punctuatorLength(text_.substr(pos_));
+  t.kind = length > 0 ? Kind::Punct : Kind::Other;
+  t.text = text_.substr(pos_, length > 0 ? length : 1);
   pos_ += t.text.size();
   return t;
 }

@@ -60,7 +60,11 @@ class Lexer {
 
  private:
   void skipSpace(bool& space);
+  // Where `offset` is. Without splices, the lexer passes each newline as it moves over it (a Newline token,
+  // a block comment; no other token holds one) and the answer is at hand; with splices, locate() walks the
+  // text from where it was last asked.
   void locate(size_t offset, uint32_t& line, uint32_t& column);
+  void passNewlines(size_t from, size_t to);
   void literal(Token& t, char quote, bool skipping);
 
   std::string_view text_;  // the file with splices removed (its own copy when it had any)
@@ -70,7 +74,7 @@ class Lexer {
   size_t pos_ = 0;
   bool atLineStart_ = true;
   bool ended_ = false;
-  // locate()'s walk: the physical line at `lineOffset_` and where that line starts
+  // The physical line reached and where it starts (with splices: locate()'s walk, at `lineOffset_`)
   size_t lineOffset_ = 0;
   size_t lineBegin_ = 0;
   uint32_t lineNo_ = 1;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "frontend/pp_lexer.h"
 
@@ -226,6 +227,55 @@ TEST_F(BuiltinPreprocessor, ErrorsAreLocated) {
             "main.idl:12:2: error: #error stop \"here\"\n"
             "main.idl:13:2: warning: #warning careful\n"
             "main.idl:14:2: error: unterminated #if\n");
+}
+
+// The lexer counts the lines it passes (newlines, and those inside block comments) instead of searching the
+// text for each token: every message after them is still at its line and column, __LINE__ too.
+TEST_F(BuiltinPreprocessor, LinesPassedInsideCommentsAreCounted) {
+  const BuiltinPreprocessed r =
+      run("/* one\n two\n three */ int a; /**/ /*\n*/ x 'q\n#error four\n  /*\n\n*/ __LINE__ /* open\n\n");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(messages(r),
+            "main.idl:4:6: warning: missing terminating ' character\n"
+            "main.idl:5:2: error: #error four\n"
+            "main.idl:8:13: error: unterminated comment\n");
+  EXPECT_NE(r.out.find("\n   8\n"), std::string::npos) << r.out;  // __LINE__ at its column on line 8
+}
+
+// Every string of three punctuation characters lexes as C's longest punctuators, one after another.
+TEST(PreprocessorLexer, PunctuatorsAreTheLongestThatFit) {
+  const std::vector<std::string> longest = {"...", "<<=", ">>=", "->", "++", "--", "<<", ">>",
+                                            "<=",  ">=",  "==",  "!=", "&&", "||", "*=", "/=",
+                                            "%=",  "+=",  "-=",  "&=", "^=", "|=", "##"};
+  const std::string alphabet = "[](){}.&*+-~!/%<>^|?:;=,#@";
+  size_t strings = 0;
+  for (char a : alphabet)
+    for (char b : alphabet)
+      for (char c : alphabet) {
+        const std::string text{a, b, c};
+        if (text.find("//") != std::string::npos || text.find("/*") != std::string::npos) continue;
+        std::string expected;
+        for (size_t i = 0; i < text.size();) {
+          size_t length = 1;
+          for (const std::string& p : longest)
+            if (text.compare(i, p.size(), p) == 0) {
+              length = p.size();
+              break;
+            }
+          const bool other = length == 1 && text[i] == '@';
+          expected += (other ? "other:" : "punct:") + text.substr(i, length) + " ";
+          i += length;
+        }
+        std::deque<std::string> arena;
+        midlc::frontend::pp::Lexer lexer(text, arena, [](const midlc::frontend::pp::LexProblem&) {});
+        std::string actual;
+        for (auto t = lexer.next(); t.kind != midlc::frontend::pp::Kind::Newline; t = lexer.next())
+          actual +=
+              (t.kind == midlc::frontend::pp::Kind::Other ? "other:" : "punct:") + std::string(t.text) + " ";
+        EXPECT_EQ(actual, expected) << text;
+        ++strings;
+      }
+  EXPECT_GT(strings, 17000u);
 }
 
 TEST_F(BuiltinPreprocessor, AMissingIncludeStopsThere) {
