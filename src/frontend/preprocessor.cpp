@@ -246,7 +246,7 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
   cleaned.reserve(text.size());
   // Per output line, the file (an index into `names`) and line it came from; line 0: a marker's line.
   std::vector<std::string> names{name};
-  std::vector<std::pair<uint32_t, uint32_t>> origins;
+  std::vector<SourceText::LineOrigin> origins;
   uint32_t currentFile = 0;
   uint32_t currentLine = 1;
   size_t pos = 0;
@@ -284,17 +284,15 @@ SourceText mapLines(const std::string& name, const std::string& text, FileCache&
     }
     if (!marker) {
       cleaned.append(line);
-      origins.emplace_back(currentFile, currentLine++);
+      origins.push_back(SourceText::LineOrigin{currentFile, currentLine++});
     } else {
-      origins.emplace_back(0, 0);
+      origins.push_back(SourceText::LineOrigin{});
     }
     cleaned += '\n';
     pos = end + 1;
   }
   SourceText source(name, std::move(cleaned), &files);
-  for (size_t i = 0; i < origins.size(); ++i)
-    if (origins[i].second != 0)
-      source.mapLine(static_cast<uint32_t>(i + 1), names[origins[i].first], origins[i].second);
+  source.mapLines(names, origins);
   return source;
 }
 

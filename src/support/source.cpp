@@ -29,28 +29,19 @@ std::ostream& operator<<(std::ostream& out, const FileName& name) {
 SourceText::SourceText(std::string name, std::string text, FileCache* files)
     : name_(std::move(name)), text_(std::move(text)), fileCache_(files) {
   lineStarts_.push_back(0);
-  for (size_t i = 0; i < text_.size(); ++i)
-    if (text_[i] == '\n') lineStarts_.push_back(i + 1);
+  for (const char *p = text_.data(), *end = text_.data() + text_.size();
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr;)
+    lineStarts_.push_back(static_cast<size_t>(++p - text_.data()));
   files_.push_back(name_);
 }
 
-void SourceText::mapLine(uint32_t textLine, std::string_view file, uint32_t fileLine) {
-  if (textLine == 0) return;
-  // Lines come in runs from one file: the file of the line before is tried first.
-  uint32_t index = 0;
-  if (lastMapped_ != 0 && files_[lastMapped_].str() == file) {
-    index = lastMapped_;
-  } else {
-    for (uint32_t i = 1; i < files_.size(); ++i)
-      if (files_[i].str() == file) index = i;
-  }
-  if (index == 0) {
-    files_.emplace_back(file);  // the one copy of this name for the text's locations
-    index = static_cast<uint32_t>(files_.size() - 1);
-  }
-  lastMapped_ = index;
-  if (origins_.size() < textLine) origins_.resize(textLine);
-  origins_[textLine - 1] = Origin{index, fileLine};
+void SourceText::mapLines(const std::vector<std::string>& files, const std::vector<LineOrigin>& origins) {
+  files_.resize(1);
+  for (const std::string& file : files) files_.emplace_back(file);  // the one copy of each name for locations
+  origins_.assign(origins.size(), Origin{});
+  for (size_t i = 0; i < origins.size(); ++i)
+    if (origins[i].line != 0 && origins[i].file < files.size())
+      origins_[i] = Origin{origins[i].file + 1, origins[i].line};
 }
 
 std::string_view SourceText::line(uint32_t line) const {

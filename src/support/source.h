@@ -75,8 +75,13 @@ class SourceText {
   const std::string& name() const { return name_; }
   const std::string& text() const { return text_; }
 
-  // Records that line `textLine` (1-based) of the text came from `file`:`fileLine`.
-  void mapLine(uint32_t textLine, std::string_view file, uint32_t fileLine);
+  // Where each line of the text came from: line i + 1 from files[origins[i].file]:origins[i].line, or from
+  // nowhere known where that line is 0 (a line marker's own line). Replaces any earlier map.
+  struct LineOrigin {
+    uint32_t file = 0;
+    uint32_t line = 0;
+  };
+  void mapLines(const std::vector<std::string>& files, const std::vector<LineOrigin>& origins);
 
   // Where (line, column) of the text came from. The column is corrected for whitespace the
   // preprocessor collapsed, by finding the same token in the original line (see locate()).
@@ -98,7 +103,6 @@ class SourceText {
   std::vector<size_t> lineStarts_;
   std::vector<FileName> files_;
   std::vector<Origin> origins_;  // indexed by text line - 1; fileIndex 0 is "unmapped"
-  uint32_t lastMapped_ = 0;      // the file of the line mapLine() mapped last
   // Per text line, once locate() has compared it with its original line: how many leading bytes the two
   // share (kWholeLine: all of both). A token inside that prefix is where the text has it.
   mutable std::vector<uint32_t> sharedPrefix_;
