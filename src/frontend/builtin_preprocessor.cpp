@@ -295,6 +295,7 @@ class Preprocessor {
   std::set<std::pair<dev_t, ino_t>> once_;  // files that said #pragma once
   HideSets hideSets_;
   std::optional<Writer> writer_;
+  std::vector<Token> textLineBuffer_, expandedLineBuffer_;  // textLine()'s, reused
   std::string err_;
   bool failed_ = false;
   bool stopped_ = false;
@@ -833,10 +834,16 @@ void Preprocessor::lineDirective(std::vector<Token> line, const Token& at) {
 }
 
 void Preprocessor::textLine(const Token& first) {
-  std::vector<Token> line = restOfLine(false);
-  line.insert(line.begin(), first);
+  // The line and its expansion go into buffers kept from line to line (a text line is most of a file): their
+  // capacity is reused, not allocated again per line.
+  std::vector<Token>& line = textLineBuffer_;
+  line.clear();
+  line.push_back(first);
+  for (Token t = next(false); t.kind != Kind::Newline && t.kind != Kind::End; t = next(false))
+    line.push_back(t);
   std::reverse(line.begin(), line.end());  // the expansion takes its input last first
-  std::vector<Token> out;
+  std::vector<Token>& out = expandedLineBuffer_;
+  out.clear();
   expand(line, out, true, 0);
   const OpenFile& f = file();
   for (const Token& t : out) {
