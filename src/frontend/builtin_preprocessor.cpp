@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <bitset>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -245,6 +246,8 @@ class Preprocessor {
 
   // Macros
   const Macro* find(std::string_view name) const {
+    // Most names a file spells are no macro: the sketch answers those without hashing the name.
+    if (name.empty() || !sketch_.test(sketchIndex(name))) return nullptr;
     auto it = macros_.find(name);
     return it == macros_.end() ? nullptr : &definitions_[it->second];
   }
@@ -292,6 +295,14 @@ class Preprocessor {
   std::vector<Conditional> conditionals_;
   std::deque<Macro> definitions_;
   std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> macros_;
+  // A bit for every (length, first, second and last byte) a macro's name has had: never cleared (an #undef
+  // leaves a bit that only costs a lookup), so a clear bit means no macro by that name.
+  static size_t sketchIndex(std::string_view name) {
+    const auto at = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(name[i])); };
+    return (name.size() * 0x9E37 + at(0) * 0x3B1 + at(name.size() > 1 ? 1 : 0) * 0x61 + at(name.size() - 1)) &
+           0xFFFF;
+  }
+  std::bitset<65536> sketch_;
   std::set<std::pair<dev_t, ino_t>> once_;  // files that said #pragma once
   HideSets hideSets_;
   std::optional<Writer> writer_;
@@ -394,6 +405,7 @@ BuiltinPreprocessed Preprocessor::run(const std::string& path, std::string_view 
     m.id = static_cast<uint32_t>(definitions_.size() - 1);
     m.builtin = builtin[2] == 'F' ? Macro::Builtin::File : Macro::Builtin::Line;
     macros_.emplace(builtin, m.id);
+    sketch_.set(sketchIndex(builtin));
   }
   for (const auto& m : predefinedMacros()) defineOption(m);
   for (const auto& d : options_.defines) defineOption(d);
@@ -590,6 +602,7 @@ void Preprocessor::defineFrom(const std::vector<Token>& line, const Token& at) {
   m.id = static_cast<uint32_t>(definitions_.size());
   definitions_.push_back(std::move(m));
   macros_.insert_or_assign(std::string(nameToken.text), definitions_.back().id);
+  sketch_.set(sketchIndex(nameToken.text));
 }
 
 std::vector<std::pair<std::string, int>> Preprocessor::candidates(const std::string& headerName, bool angled,
