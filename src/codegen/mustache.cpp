@@ -67,7 +67,8 @@ std::optional<MustacheTemplate> MustacheTemplate::parse(std::string text, std::s
       case '#':
       case '^':
         open.push_back(t.nodes_.size());
-        t.nodes_.push_back(Node{sigil == '#' ? Kind::Section : Kind::Inverted, 0, 0, 0, splitName(name)});
+        t.nodes_.push_back(Node{sigil == '#' ? Kind::Section : Kind::Inverted, static_cast<uint32_t>(at), 0,
+                                0, splitName(name)});
         break;
       case '/': {
         const std::vector<std::string> path = splitName(name);
@@ -94,7 +95,7 @@ std::optional<MustacheTemplate> MustacheTemplate::parse(std::string text, std::s
   if (!open.empty()) {
     std::string name;
     for (const auto& part : t.nodes_[open.back()].path) name += (name.empty() ? "" : ".") + part;
-    error = "section '" + name + "' is not closed";
+    error = lineOf(s, t.nodes_[open.back()].begin) + ": section '" + name + "' is not closed";
     return std::nullopt;
   }
   return t;

@@ -32,7 +32,7 @@ class MustacheTemplate {
   enum class Kind : uint8_t { Text, Variable, Section, Inverted };
   struct Node {
     Kind kind = Kind::Text;
-    uint32_t begin = 0;  // Text: where its characters are in text_, and how many
+    uint32_t begin = 0;  // Text: where its characters are in text_, and how many; a section: where its tag is
     uint32_t size = 0;
     uint32_t end = 0;               // Section, Inverted: the index of the node after its own
     std::vector<std::string> path;  // Variable, Section, Inverted: the name, split at its dots; empty: {{.}}

@@ -102,7 +102,7 @@ TEST(Mustache, CommentsAndPartialTagsRenderNothing) {
 }
 
 TEST(Mustache, ErrorsSayWhatAndWhere) {
-  EXPECT_EQ(errorOf("a\n{{#s}}\nb"), "section 's' is not closed");
+  EXPECT_EQ(errorOf("a\n{{#s}}\nb"), "line 2: section 's' is not closed");
   EXPECT_EQ(errorOf("a\nb {{name"), "line 2: a tag is not closed");
   EXPECT_EQ(errorOf("{{{name}}"), "line 1: a tag is not closed");
   EXPECT_EQ(errorOf("\n\n{{/s}}"), "line 3: {{/s}} closes no section");

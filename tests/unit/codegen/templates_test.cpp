@@ -95,7 +95,7 @@ TEST(Templates, ABrokenTemplateIsAnErrorThatNamesIt) {
   midlc::Diagnostics diagnostics;
   EXPECT_FALSE(midlc::codegen::generate(*compiled.model, options, sink, diagnostics));
   EXPECT_NE(diagnostics.summary().find("templates/cpp/rpc/client_function.mustache: error: template error: "
-                                       "section 'unclosed' is not closed"),
+                                       "line 1: section 'unclosed' is not closed"),
             std::string::npos)
       << diagnostics.summary();
 }
