@@ -32,6 +32,23 @@ std::string lineOf(const std::string& text, size_t pos) {
 
 }  // namespace
 
+std::optional<MustacheTag> nextMustacheTag(std::string_view text, size_t from) {
+  const size_t open = text.find("{{", from);
+  if (open == std::string_view::npos) return std::nullopt;
+  const bool triple = text.compare(open, 3, "{{{") == 0;
+  const size_t inner = open + (triple ? 3 : 2);
+  const size_t close = text.find(triple ? "}}}" : "}}", inner);
+  if (close == std::string_view::npos) return MustacheTag{open, std::string_view::npos, 0, {}};
+  const char first = inner < text.size() ? text[inner] : 0;
+  const bool sigil =
+      !triple && first != 0 && std::string_view("#^/!>&=").find(first) != std::string_view::npos;
+  return MustacheTag{open, close + (triple ? 3 : 2),
+                     triple  ? '{'
+                     : sigil ? first
+                             : '\0',
+                     trimmed(text.substr(inner + sigil, close - inner - sigil))};
+}
+
 std::optional<MustacheTemplate> MustacheTemplate::parse(std::string text, std::string& error) {
   MustacheTemplate t;
   t.text_ = std::move(text);
@@ -43,21 +60,17 @@ std::optional<MustacheTemplate> MustacheTemplate::parse(std::string text, std::s
           Node{Kind::Text, static_cast<uint32_t>(from), static_cast<uint32_t>(to - from), 0, {}});
   };
   size_t pos = 0;
-  for (size_t at; (at = s.find("{{", pos)) != std::string::npos;) {
+  while (auto tag = nextMustacheTag(s, pos)) {
+    const size_t at = tag->open;
     addText(pos, at);
-    const bool triple = s.compare(at, 3, "{{{") == 0;
-    const size_t inner = at + (triple ? 3 : 2);
-    const size_t close = s.find(triple ? "}}}" : "}}", inner);
-    if (close == std::string::npos) {
+    if (tag->end == std::string_view::npos) {
       error = lineOf(s, at) + ": a tag is not closed";
       return std::nullopt;
     }
-    pos = close + (triple ? 3 : 2);
-    const char sigil = triple ? '&' : s[inner];
-    const bool hasSigil = !triple && std::string_view("#^/!>&=").find(sigil) != std::string_view::npos;
-    const std::string_view name =
-        trimmed(std::string_view(s).substr(inner + hasSigil, close - inner - hasSigil));
-    switch (hasSigil || triple ? sigil : 0) {
+    pos = tag->end;
+    const char sigil = tag->kind;
+    const std::string_view name = tag->name;
+    switch (sigil) {
       case '!':
       case '>':
         break;
@@ -87,7 +100,7 @@ std::optional<MustacheTemplate> MustacheTemplate::parse(std::string text, std::s
         section.end = static_cast<uint32_t>(t.nodes_.size());
         break;
       }
-      default:  // a variable, & or {{{ }}} alike: nothing is escaped
+      default:  // a variable: plain, & or {{{ }}} alike (nothing is escaped)
         t.nodes_.push_back(Node{Kind::Variable, 0, 0, 0, splitName(name)});
     }
   }

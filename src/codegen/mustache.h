@@ -14,9 +14,23 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace midlc::codegen {
+
+// A tag of a template's text: where it opens ("{{" or "{{{") and ends (after its "}}" or "}}}"; npos when it
+// is not closed), its kind ('#', '^', '/', '!', '>', '&', '=', '{' for a triple mustache, 0 for a plain
+// variable) and its name without the blanks around it (a view of the text).
+struct MustacheTag {
+  size_t open = 0;
+  size_t end = 0;
+  char kind = 0;
+  std::string_view name;
+};
+
+// The first tag of `text` at or after `from`, or nothing if none opens there.
+std::optional<MustacheTag> nextMustacheTag(std::string_view text, size_t from);
 
 class MustacheTemplate {
  public:

@@ -17,32 +17,9 @@ bool whitespace(const std::string& text, size_t from, size_t to) {
   return true;
 }
 
-// A tag of `text` at `open` ("{{" or "{{{"): where it ends, and its kind ('#', '^', '/', '!', '>', '{',
-// or 0 for a variable).
-struct Tag {
-  size_t open = 0;
-  size_t end = 0;
-  char kind = 0;
-  std::string name;
-};
-
-std::optional<Tag> nextTag(const std::string& text, size_t from) {
-  size_t open = text.find("{{", from);
-  if (open == std::string::npos) return std::nullopt;
-  const bool triple = text.compare(open, 3, "{{{") == 0;
-  size_t close = text.find(triple ? "}}}" : "}}", open + (triple ? 3 : 2));
-  if (close == std::string::npos) return Tag{open, std::string::npos, 0, {}};
-  Tag tag{open, close + (triple ? 3 : 2), triple ? '{' : text[open + 2], {}};
-  size_t nameStart = open + (triple ? 3 : 2) + (std::string("#^/!>&=").find(tag.kind) != std::string::npos);
-  tag.name = text.substr(nameStart, close - nameStart);
-  while (!tag.name.empty() && tag.name.front() == ' ') tag.name.erase(tag.name.begin());
-  while (!tag.name.empty() && tag.name.back() == ' ') tag.name.pop_back();
-  return tag;
-}
-
 // The line around [open, end): its start, and the position after its newline, if only whitespace
 // surrounds the tag on it.
-std::optional<std::pair<size_t, size_t>> standaloneLine(const std::string& text, const Tag& tag) {
+std::optional<std::pair<size_t, size_t>> standaloneLine(const std::string& text, const MustacheTag& tag) {
   size_t lineStart = text.rfind('\n', tag.open);
   lineStart = lineStart == std::string::npos ? 0 : lineStart + 1;
   size_t lineEnd = text.find('\n', tag.end);
@@ -71,7 +48,7 @@ std::string indentLines(const std::string& text, const std::string& indent) {
 std::string removeStandaloneTags(const std::string& text) {
   std::string out;
   size_t pos = 0;
-  while (auto tag = nextTag(text, pos)) {
+  while (auto tag = nextMustacheTag(text, pos)) {
     if (tag->end == std::string::npos) break;
     const bool removable = tag->kind == '#' || tag->kind == '^' || tag->kind == '/' || tag->kind == '!';
     auto line = removable ? standaloneLine(text, *tag) : std::nullopt;
@@ -128,7 +105,7 @@ std::optional<std::string> Templates::expand(const std::string& name, int depth)
   }
   std::string out;
   size_t pos = 0;
-  while (auto tag = nextTag(*text, pos)) {
+  while (auto tag = nextMustacheTag(*text, pos)) {
     if (tag->end == std::string::npos) {
       error(name, "a tag is not closed");
       return std::nullopt;
@@ -138,7 +115,7 @@ std::optional<std::string> Templates::expand(const std::string& name, int depth)
       pos = tag->end;
       continue;
     }
-    auto partial = expand(tag->name, depth + 1);
+    auto partial = expand(std::string(tag->name), depth + 1);
     if (!partial) return std::nullopt;
     auto line = standaloneLine(*text, *tag);
     if (line && line->first >= pos) {
