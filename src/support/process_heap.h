@@ -9,10 +9,11 @@
 namespace midlc {
 
 // Grows the heap by `reserve` bytes of address space (touched only when used) and advises the kernel to back
-// it with transparent huge pages; large blocks stay in the heap and its top is not given back, so memory
-// freed by one file's stages is reused by the next instead of being faulted in again. For a process that
-// ends soon after its work (midlc's main), not for a server. Does nothing where the C library or the kernel
-// offers none of it (the kernel's transparent_hugepage setting "never" leaves 4 KiB pages: still correct).
+// the heap, reserve and all, with transparent huge pages; large blocks stay in the heap and its top is not
+// given back, so memory freed by one file's stages is reused by the next instead of being faulted in again.
+// For a process that ends soon after its work (midlc's main), not for a server. Does nothing where the C
+// library or the kernel offers none of it (the kernel's transparent_hugepage setting "never" leaves 4 KiB
+// pages: still correct).
 // Returns how many bytes were advised (0 when nothing was).
 size_t preferHugePagesForHeap(size_t reserve);
 
