@@ -26,12 +26,33 @@ std::ostream& operator<<(std::ostream& out, const FileName& name) {
   return out << name.str();
 }
 
-SourceText::SourceText(std::string name, std::string text, FileCache* files)
-    : name_(std::move(name)), text_(std::move(text)), fileCache_(files) {
-  lineStarts_.push_back(0);
-  for (const char *p = text_.data(), *end = text_.data() + text_.size();
+namespace {
+
+// Where each line of `text` starts: 0, then after each newline (a text that ends with one has an empty line
+// after it).
+std::vector<uint32_t> lineStartsOf(std::string_view text) {
+  std::vector<uint32_t> starts{0};
+  for (const char *p = text.data(), *end = text.data() + text.size();
        (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr;)
-    lineStarts_.push_back(static_cast<size_t>(++p - text_.data()));
+    starts.push_back(static_cast<uint32_t>(++p - text.data()));
+  return starts;
+}
+
+// Line `line` (1-based) of `text`, whose lines start at `starts`, without its newline or a '\r' before it;
+// empty past the last. The next line's start bounds it: no search along the line.
+std::string_view lineAt(std::string_view text, const std::vector<uint32_t>& starts, uint32_t line) {
+  if (line == 0 || line > starts.size()) return {};
+  const size_t begin = starts[line - 1];
+  std::string_view view = text.substr(begin, (line < starts.size() ? starts[line] : text.size()) - begin);
+  if (!view.empty() && view.back() == '\n') view.remove_suffix(1);
+  if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
+  return view;
+}
+
+}  // namespace
+
+SourceText::SourceText(std::string name, std::string text, FileCache* files)
+    : name_(std::move(name)), text_(std::move(text)), fileCache_(files), lineStarts_(lineStartsOf(text_)) {
   files_.push_back(name_);
 }
 
@@ -45,14 +66,7 @@ void SourceText::mapLines(const std::vector<std::string>& files, const std::vect
 }
 
 std::string_view SourceText::line(uint32_t line) const {
-  if (line == 0 || line > lineStarts_.size()) return {};
-  // Where the next line starts (after this one's newline), or the end of the text: no search along the line,
-  // which locate() asks for at every token of long preprocessed lines.
-  size_t begin = lineStarts_[line - 1];
-  size_t end = line < lineStarts_.size() ? lineStarts_[line] - 1 : text_.size();
-  std::string_view view(text_.data() + begin, end - begin);
-  if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
-  return view;
+  return lineAt(text_, lineStarts_, line);  // locate() asks at every token of long preprocessed lines
 }
 
 namespace {
@@ -169,22 +183,14 @@ std::string_view FileCache::line(const std::string& path, uint32_t line) {
     File& read = files_.emplace_back();
     read.path = path;
     if (readFile(path, read.text)) {
-      for (size_t start = 0; start < read.text.size();) {
-        read.lineStarts.push_back(static_cast<uint32_t>(start));
-        const void* newline = std::memchr(read.text.data() + start, '\n', read.text.size() - start);
-        start = newline ? static_cast<size_t>(static_cast<const char*>(newline) - read.text.data()) + 1
-                        : read.text.size();
-      }
+      read.lineStarts = lineStartsOf(read.text);
+      if (read.lineStarts.back() == read.text.size())
+        read.lineStarts.pop_back();  // no line after the last newline
     }
     file = &read;
   }
   last_ = file;
-  if (line == 0 || line > file->lineStarts.size()) return {};
-  const size_t begin = file->lineStarts[line - 1];
-  size_t end = line < file->lineStarts.size() ? file->lineStarts[line] - 1 : file->text.size();
-  if (end > begin && file->text[end - 1] == '\n') --end;  // the last line, ended by its newline
-  if (end > begin && file->text[end - 1] == '\r') --end;
-  return std::string_view(file->text).substr(begin, end - begin);
+  return lineAt(file->text, file->lineStarts, line);
 }
 
 }  // namespace midlc

@@ -100,7 +100,7 @@ class SourceText {
   std::string name_;
   std::string text_;
   FileCache* fileCache_;
-  std::vector<size_t> lineStarts_;
+  std::vector<uint32_t> lineStarts_;
   std::vector<FileName> files_;
   std::vector<Origin> origins_;  // indexed by text line - 1; fileIndex 0 is "unmapped"
   // Per text line, once locate() has compared it with its original line: how many leading bytes the two
