@@ -1,7 +1,7 @@
-// Checks support/process_heap.h in a fresh process, as midlc's main calls it: the reserve is advised for
+X
 // transparent huge pages, and a block allocated afterwards, large enough that glibc would have given it an
 // mmap of its own, lies in the advised range. Exit 0 when it holds, 1 when not, 77 (skipped) where the heap
-// is not glibc's (a sanitizer's allocator).
+// is not glibc's (a sanitizer's allocator) or the kernel has no transparent huge pages.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,45 +12,49 @@
 
 #include "support/process_heap.h"
 
-namespace {
+    namespace {
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitizerHeap = true;
+  constexpr bool kSanitizerHeap = true;
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitizerHeap = true;
+  constexpr bool kSanitizerHeap = true;
 #else
-constexpr bool kSanitizerHeap = false;
+  constexpr bool kSanitizerHeap = false;
 #endif
 #else
-constexpr bool kSanitizerHeap = false;
+  constexpr bool kSanitizerHeap = false;
 #endif
 
-// The VmFlags and AnonHugePages of the mapping holding `address`, from /proc/self/smaps.
-bool mappingOf(uintptr_t address, std::string& flags, std::string& hugeKb) {
-  std::ifstream smaps("/proc/self/smaps");
-  std::string line;
-  bool inside = false, found = false;
-  while (std::getline(smaps, line)) {
-    uintptr_t begin = 0, end = 0;
-    if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(':') > line.find(' ')) {
-      if (found) break;
-      inside = begin <= address && address < end;
-      found = inside;
-      continue;
+  // The VmFlags and AnonHugePages of the mapping holding `address`, from /proc/self/smaps.
+  bool mappingOf(uintptr_t address, std::string & flags, std::string & hugeKb) {
+    std::ifstream smaps("/proc/self/smaps");
+    std::string line;
+    bool inside = false, found = false;
+    while (std::getline(smaps, line)) {
+      uintptr_t begin = 0, end = 0;
+      if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(':') > line.find(' ')) {
+        if (found) break;
+        inside = begin <= address && address < end;
+        found = inside;
+        continue;
+      }
+      if (!inside) continue;
+      if (line.rfind("VmFlags:", 0) == 0) flags = line.substr(8);
+      if (line.rfind("AnonHugePages:", 0) == 0) hugeKb = line.substr(14);
     }
-    if (!inside) continue;
-    if (line.rfind("VmFlags:", 0) == 0) flags = line.substr(8);
-    if (line.rfind("AnonHugePages:", 0) == 0) hugeKb = line.substr(14);
+    return found;
   }
-  return found;
-}
 
 }  // namespace
 
 int main() {
   if (kSanitizerHeap) {
     std::puts("skipped: a sanitizer's allocator is not glibc's heap");
+    return 77;
+  }
+  if (!std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled")) {
+    std::puts("skipped: this kernel has no transparent huge pages (madvise refuses MADV_HUGEPAGE)");
     return 77;
   }
   const size_t advised = midlc::preferHugePagesForHeap(size_t{64} << 20);
