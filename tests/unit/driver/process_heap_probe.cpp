@@ -1,4 +1,4 @@
-X
+// Checks support/process_heap.h in a fresh process, as midlc's main calls it: the heap is advised for
 // transparent huge pages, and a block allocated afterwards, large enough that glibc would have given it an
 // mmap of its own, lies in the advised range. Exit 0 when it holds, 1 when not, 77 (skipped) where the heap
 // is not glibc's (a sanitizer's allocator) or the kernel has no transparent huge pages.
@@ -12,39 +12,39 @@ X
 
 #include "support/process_heap.h"
 
-    namespace {
+namespace {
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  constexpr bool kSanitizerHeap = true;
+constexpr bool kSanitizerHeap = true;
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-  constexpr bool kSanitizerHeap = true;
+constexpr bool kSanitizerHeap = true;
 #else
-  constexpr bool kSanitizerHeap = false;
+constexpr bool kSanitizerHeap = false;
 #endif
 #else
-  constexpr bool kSanitizerHeap = false;
+constexpr bool kSanitizerHeap = false;
 #endif
 
-  // The VmFlags and AnonHugePages of the mapping holding `address`, from /proc/self/smaps.
-  bool mappingOf(uintptr_t address, std::string & flags, std::string & hugeKb) {
-    std::ifstream smaps("/proc/self/smaps");
-    std::string line;
-    bool inside = false, found = false;
-    while (std::getline(smaps, line)) {
-      uintptr_t begin = 0, end = 0;
-      if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(':') > line.find(' ')) {
-        if (found) break;
-        inside = begin <= address && address < end;
-        found = inside;
-        continue;
-      }
-      if (!inside) continue;
-      if (line.rfind("VmFlags:", 0) == 0) flags = line.substr(8);
-      if (line.rfind("AnonHugePages:", 0) == 0) hugeKb = line.substr(14);
+// The VmFlags and AnonHugePages of the mapping holding `address`, from /proc/self/smaps.
+bool mappingOf(uintptr_t address, std::string& flags, std::string& hugeKb) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false, found = false;
+  while (std::getline(smaps, line)) {
+    uintptr_t begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(':') > line.find(' ')) {
+      if (found) break;
+      inside = begin <= address && address < end;
+      found = inside;
+      continue;
     }
-    return found;
+    if (!inside) continue;
+    if (line.rfind("VmFlags:", 0) == 0) flags = line.substr(8);
+    if (line.rfind("AnonHugePages:", 0) == 0) hugeKb = line.substr(14);
   }
+  return found;
+}
 
 }  // namespace
 
