@@ -2,10 +2,13 @@
 #include "codegen/mustache.h"
 
 #include <algorithm>
+#include <string>
 
 namespace midlc::codegen {
 
 namespace {
+
+constexpr size_t kMaxSectionDepth = 200;
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -79,6 +82,10 @@ std::optional<MustacheTemplate> MustacheTemplate::parse(std::string text, std::s
         return std::nullopt;
       case '#':
       case '^':
+        if (open.size() == kMaxSectionDepth) {  // render() recurses once per level
+          error = lineOf(s, at) + ": sections nest more than " + std::to_string(kMaxSectionDepth) + " deep";
+          return std::nullopt;
+        }
         open.push_back(t.nodes_.size());
         t.nodes_.push_back(Node{sigil == '#' ? Kind::Section : Kind::Inverted, static_cast<uint32_t>(at), 0,
                                 0, splitName(name)});

@@ -35,7 +35,7 @@ std::optional<MustacheTag> nextMustacheTag(std::string_view text, size_t from);
 class MustacheTemplate {
  public:
   // The template of `text`, or nothing with `error` saying what is wrong and on which line (a tag or a
-  // section not closed, a section's end that closes none or another).
+  // section not closed, a section's end that closes none or another, sections nested more than 200 deep).
   static std::optional<MustacheTemplate> parse(std::string text, std::string& error);
 
   // Appends the template rendered with `view` to `out`. Names are looked up from the innermost section's

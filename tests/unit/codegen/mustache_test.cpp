@@ -109,6 +109,13 @@ TEST(Mustache, ErrorsSayWhatAndWhere) {
   EXPECT_EQ(errorOf("{{#a.b}}\n{{/a}}"), "line 2: {{/a}} closes section 'a.b'");
   EXPECT_EQ(errorOf("{{=<% %>=}}"), "line 1: changing the delimiters ({{=...=}}) is not supported");
   EXPECT_EQ(errorOf("{{#a}}{{#b}}{{/b}}{{/a}}"), "");
+  // Rendering recurses once per level: a template nesting sections without end is refused, not a crash.
+  std::string deep, deepest;
+  for (int i = 0; i < 200; ++i) deep += "{{#s}}";
+  for (int i = 0; i < 200; ++i) deep += "{{/s}}";
+  EXPECT_EQ(errorOf(deep), "");
+  for (int i = 0; i < 100000; ++i) deepest += "{{#s}}\n";
+  EXPECT_EQ(errorOf(deepest), "line 201: sections nest more than 200 deep");
 }
 
 // Random templates over the view's names, rendered by both engines. kainjow drops a line that holds a section
