@@ -228,6 +228,7 @@ class Preprocessor {
   // Reading
   Token next(bool skipping);
   std::vector<Token> restOfLine(bool skipping);
+  void appendRestOfLine(bool skipping, std::vector<Token>& line);  // the same, onto `line`
   void skipLine();  // the rest of a line left out, read and dropped
   bool skipping() const { return !conditionals_.empty() && !conditionals_.back().active; }
   OpenFile& file() { return files_.back(); }
@@ -245,6 +246,11 @@ class Preprocessor {
   bool condition(std::vector<Token> line, const Token& at);
 
   // Macros
+  // Makes `name` name the definition `id`: the table and its sketch together (find() trusts the sketch).
+  void defineName(std::string_view name, uint32_t id) {
+    macros_.insert_or_assign(std::string(name), id);
+    sketch_.set(sketchIndex(name));
+  }
   const Macro* find(std::string_view name) const {
     // Most names a file spells are no macro: the sketch answers those without hashing the name.
     if (name.empty() || !sketch_.test(sketchIndex(name))) return nullptr;
@@ -372,9 +378,13 @@ Token Preprocessor::next(bool skipping) {
 std::vector<Token> Preprocessor::restOfLine(bool skipping) {
   std::vector<Token> line;
   line.reserve(16);
+  appendRestOfLine(skipping, line);
+  return line;
+}
+
+void Preprocessor::appendRestOfLine(bool skipping, std::vector<Token>& line) {
   for (Token t = next(skipping); t.kind != Kind::Newline && t.kind != Kind::End; t = next(skipping))
     line.push_back(t);
-  return line;
 }
 
 void Preprocessor::skipLine() {
@@ -404,8 +414,7 @@ BuiltinPreprocessed Preprocessor::run(const std::string& path, std::string_view 
     Macro& m = definitions_.emplace_back();
     m.id = static_cast<uint32_t>(definitions_.size() - 1);
     m.builtin = builtin[2] == 'F' ? Macro::Builtin::File : Macro::Builtin::Line;
-    macros_.emplace(builtin, m.id);
-    sketch_.set(sketchIndex(builtin));
+    defineName(builtin, m.id);
   }
   for (const auto& m : predefinedMacros()) defineOption(m);
   for (const auto& d : options_.defines) defineOption(d);
@@ -601,8 +610,7 @@ void Preprocessor::defineFrom(const std::vector<Token>& line, const Token& at) {
   }
   m.id = static_cast<uint32_t>(definitions_.size());
   definitions_.push_back(std::move(m));
-  macros_.insert_or_assign(std::string(nameToken.text), definitions_.back().id);
-  sketch_.set(sketchIndex(nameToken.text));
+  defineName(nameToken.text, definitions_.back().id);
 }
 
 std::vector<std::pair<std::string, int>> Preprocessor::candidates(const std::string& headerName, bool angled,
@@ -852,8 +860,7 @@ void Preprocessor::textLine(const Token& first) {
   std::vector<Token>& line = textLineBuffer_;
   line.clear();
   line.push_back(first);
-  for (Token t = next(false); t.kind != Kind::Newline && t.kind != Kind::End; t = next(false))
-    line.push_back(t);
+  appendRestOfLine(false, line);
   std::reverse(line.begin(), line.end());  // the expansion takes its input last first
   std::vector<Token>& out = expandedLineBuffer_;
   out.clear();
