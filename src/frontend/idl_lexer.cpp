@@ -133,16 +133,6 @@ size_t IdlTokenSource::match(size_t& type, bool& hidden) const {
       hidden = h;
     }
   };
-  const auto isSpace = [](char s) {
-    return s == ' ' || s == '\t' || s == '\r' || s == '\n' || s == '\f' || s == '\v';
-  };
-  if (isSpace(c)) {  // WS: no other rule starts with a blank
-    size_t i = 1;
-    while (i < rest.size() && isSpace(rest[i])) ++i;
-    type = L::WS;
-    hidden = true;
-    return i;
-  }
   const Literals& table = literals(*vocabulary_);
   size_t identifier = 0;
   if (isIdentifierStart(c)) {

@@ -45,7 +45,8 @@ class IdlTokenSource : public antlr4::TokenSource {
 
  private:
   // The longest match at pos_ and its token type (ANTLR's rule: the longest match wins, then the rule
-  // written first, literals before every named rule); hidden: off the parser's channel.
+  // written first, literals before every named rule); hidden: off the parser's channel. pos_ is at no blank:
+  // lex() passes the WS rule's characters itself (no other rule starts with one).
   size_t match(size_t& type, bool& hidden) const;
   size_t salLength() const;
   void advance(size_t length);
