@@ -193,4 +193,12 @@ std::string_view FileCache::line(const std::string& path, uint32_t line) {
   return lineAt(file->text, file->lineStarts, line);
 }
 
+std::string_view FileCache::line(const FileName& file, uint32_t line) {
+  if (last_ && !file.empty() && lastName_.sharesCopyWith(file))
+    return lineAt(last_->text, last_->lineStarts, line);
+  std::string_view text = this->line(file.str(), line);
+  lastName_ = file;
+  return text;
+}
+
 }  // namespace midlc

@@ -31,6 +31,8 @@ class FileName {
     return a.name_ == b.name_ || a.str() == b.str();
   }
   friend bool operator!=(const FileName& a, const FileName& b) { return !(a == b); }
+  // The same shared copy of a name (not just an equal one): a pointer compare.
+  bool sharesCopyWith(const FileName& other) const { return name_ == other.name_; }
 
  private:
   static const std::string& noName();
@@ -55,6 +57,9 @@ class FileCache {
   // Line `line` (1-based) of `path`, without its newline or a '\r' before it; empty if unavailable. Valid
   // while the cache lives.
   std::string_view line(const std::string& path, uint32_t line);
+  // The same, for a location's file: its shared name is compared by address first (the locations of one
+  // file share it), so asking line after line of one file compares no paths.
+  std::string_view line(const FileName& file, uint32_t line);
 
  private:
   struct File {
@@ -64,6 +69,7 @@ class FileCache {
   };
   std::deque<File> files_;  // a deque: the views handed out stay valid as files are added
   const File* last_ = nullptr;
+  FileName lastName_;  // the name last_ was last found by (kept alive, so its address is not reused)
 };
 
 // The text one parser run reads (after preprocessing), and where each of its lines came from.

@@ -47,6 +47,24 @@ TEST(FileCache, LinesAsGetlineReadsThemWithoutCarriageReturns) {
   fs::remove_all(dir);
 }
 
+TEST(FileCache, ALocationsFileNameFindsItsFileAsItsPathDoes) {
+  const fs::path dir = scratch();
+  write(dir / "a.idl", "a1\na2\n");
+  write(dir / "b.idl", "b1\n");
+  midlc::FileCache files;
+  const midlc::FileName a((dir / "a.idl").string()), b((dir / "b.idl").string());
+  const midlc::FileName otherA((dir / "a.idl").string());  // an equal name, its own copy
+  EXPECT_FALSE(a.sharesCopyWith(otherA));
+  EXPECT_EQ(files.line(a, 2), "a2");
+  EXPECT_EQ(files.line(a, 1), "a1");  // the same copy again: found by address
+  EXPECT_EQ(files.line(b, 1), "b1");  // another file after it
+  EXPECT_EQ(files.line(a, 2), "a2");
+  EXPECT_EQ(files.line(otherA, 1), "a1");
+  EXPECT_EQ(files.line(midlc::FileName(), 1), "");
+  EXPECT_EQ(files.line(b, 1), "b1");
+  fs::remove_all(dir);
+}
+
 TEST(FileCache, ViewsStayValidAsMoreFilesAreRead) {
   const fs::path dir = scratch();
   midlc::FileCache files;
