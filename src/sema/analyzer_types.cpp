@@ -453,13 +453,13 @@ void Analyzer::enumBody(const ast::EnumDef& def, EnumDecl& decl) {
         d_.error(e.value->location, "enumerator '" + e.name + "' needs an integer value");
     }
     out.value = next++;
-    decl.enumerators.push_back(out);
+    decl.enumerators.push_back(std::move(out));
     // Enumerators are names in the enclosing scope, like constants.
     auto* constant = make<ConstDecl>();
     constant->name = e.name;
     constant->location = e.location;
     constant->value.kind = Value::Kind::Integer;
-    constant->value.integer = out.value;
+    constant->value.integer = decl.enumerators.back().value;
     constant->enumOwner = &decl;
     declare(constant);
   }
