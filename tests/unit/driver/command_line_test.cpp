@@ -201,3 +201,13 @@ INSTANTIATE_TEST_SUITE_P(Rows, CommandLineRule, ::testing::ValuesIn(kRows),
                          [](const ::testing::TestParamInfo<Row>& info) { return info.param.rule; });
 
 }  // namespace
+
+// The help's footer is made only when asked for (CLI11 adds a newline after what the function returns and a
+// blank line after the footer): the help ends with the footer's last line and that blank line, as when the
+// footer was a string.
+TEST(CommandLineHelp, EndsWithTheFootersLastLineAndABlankLine) {
+  const midlc::driver::CommandLine help = midlc::driver::parseCommandLine({"--help"});
+  const std::string end = "--no-default-imports leaves it out\n\n";
+  ASSERT_GE(help.out.size(), end.size());
+  EXPECT_EQ(help.out.substr(help.out.size() - end.size()), end);
+}
