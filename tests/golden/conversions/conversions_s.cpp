@@ -78,6 +78,7 @@ public:
               static const Presented midl_no_result{};  // (a reference: results may be move-only)
               const Presented& midl_result = midl_reply_value != nullptr ? *static_cast<const Presented*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               {
                 const Wire midl_result_wire = Presented_to_xmit(midl_result);
                 ndrWriteFlat(midl_e, midl_result_wire);

@@ -114,6 +114,7 @@ public:
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<int32_t>(state);
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_midl_call__id, midl_call_);
               midl_e.write<int32_t>(midl_result);

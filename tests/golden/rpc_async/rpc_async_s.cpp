@@ -31,6 +31,7 @@ public:
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<int32_t>(doubled);
               midl_e.write<int32_t>(midl_result);
             });
@@ -52,6 +53,7 @@ public:
               [[maybe_unused]] auto& value = midl_frame->value;
               (void)midl_reply_value;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
             });
         midl_manager->Touch(Jobs_Manager::TouchCall(midl_async_call), value);
         return;
@@ -75,6 +77,7 @@ public:
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.writeUniquePointer(copy.get());
               if (copy) {
                 midl_e.writeString((*copy));
@@ -112,6 +115,7 @@ public:
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<double>(average);
               midl_e.write<int32_t>(midl_result);
             });
@@ -156,6 +160,7 @@ public:
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_job_id, job);
               midl_e.write<int32_t>(midl_result);
             });
@@ -190,6 +195,7 @@ public:
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<int32_t>(midl_result);
             });
         midl_manager->Step(Jobs_Manager::StepCall(midl_async_call), job, by.get());
@@ -216,6 +222,7 @@ public:
               ::midlrt::rpc::ServerCall& midl_call = *midl_frame->midl_server_call;
               (void)midl_reply_value;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               ::midlrt::rpc::writeServerContext(midl_e, midl_call, midl_job_id, job);
             });
         midl_manager->Close(Jobs_Manager::CloseCall(midl_async_call), job);
@@ -237,6 +244,7 @@ public:
               static const uint32_t midl_no_result{};  // (a reference: results may be move-only)
               const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<uint32_t>(midl_result);
             });
         midl_manager->Poll(Jobs_Manager::PollCall(midl_async_call), how);

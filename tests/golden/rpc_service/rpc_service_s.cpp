@@ -62,6 +62,7 @@ public:
               const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder::checkSize("*read", static_cast<uint64_t>(read), buffer.size());
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               {
                 midl_e.writeConformanceAndVariance("size_is(count)", count, 0, buffer.size());
                 midl_e.writeBulk(buffer.data(), buffer.size());
@@ -100,6 +101,7 @@ public:
               static const uint32_t midl_no_result{};  // (a reference: results may be move-only)
               const uint32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const uint32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<uint32_t>(midl_result);
             });
         midl_manager->Upload(FileService_Manager::UploadCall(midl_async_call), file, data);

@@ -185,6 +185,7 @@ public:
               static const double midl_no_result{};  // (a reference: results may be move-only)
               const double& midl_result = midl_reply_value != nullptr ? *static_cast<const double*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<double>(midl_result);
             });
         midl_manager->Total(AsyncSamples_Manager::TotalCall(midl_async_call), n, samples.span());
@@ -206,6 +207,7 @@ public:
               static const int32_t midl_no_result{};  // (a reference: results may be move-only)
               const int32_t& midl_result = midl_reply_value != nullptr ? *static_cast<const int32_t*>(midl_reply_value) : midl_no_result;
               ::midlrt::ndr::Encoder midl_e(midl_response.buffer(), midl_response.headroom());
+              midl_response.gatherLargeWrites(midl_e);  // large [out] arrays are sent from the frame, alive until complete() returns
               midl_e.write<int32_t>(midl_result);
             });
         midl_manager->Length(AsyncSamples_Manager::LengthCall(midl_async_call), text.text());
