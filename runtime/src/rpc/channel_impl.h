@@ -55,7 +55,7 @@ struct ClientConn {
   // The max_recv_frag the bind offers: no fragment from the server may be longer (C706 12.6.3.1).
   uint16_t recvFrag = pdu::kMinFragSize;
   // Read only by the current leader.
-  std::unique_ptr<uint8_t[]> rbuf{new uint8_t[kReadBufferSize]};
+  ReadBuffer rbuf = makeReadBuffer(kReadBufferSize);
   size_t rbeg = 0;
   size_t rend = 0;
   // Writes.

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,6 +50,20 @@ void slicePieces(std::span<const iovec> pieces, size_t offset, size_t length, st
 // Sets `pieces` to a message's stub data in order: its buffer, cut where bulk writes were left in the
 // writer's memory (Message::gatherLargeWrites), and those writes; returns the stub data's length.
 size_t stubPieces(const Message& m, std::vector<iovec>& pieces);
+
+// A socket's read buffer, page-aligned. The kernel copies what arrives out of the sender's page fragment,
+// which in request/response traffic starts each message at a page boundary (the page is reused once the
+// last message is read). Where `rep movsb` is fast (this AMD EPYC), a copy whose destination lies a few
+// bytes past its source modulo 4096 runs at a tenth of its speed (a 64 KiB reply: 34 us instead of 3), and
+// a large block from malloc lies 16 bytes past a page.
+struct PageAlignedFree {
+  void operator()(uint8_t* p) const noexcept { ::operator delete[](p, std::align_val_t{kPageSize}); }
+  static constexpr size_t kPageSize = 4096;
+};
+using ReadBuffer = std::unique_ptr<uint8_t[], PageAlignedFree>;
+inline ReadBuffer makeReadBuffer(size_t n) {
+  return ReadBuffer(new (std::align_val_t{PageAlignedFree::kPageSize}) uint8_t[n]);
+}
 
 // Outgoing bytes: small PDUs are copied into one arena (consecutive ones form a single iovec), large
 // bodies are referenced in place and kept alive by `keep`. flush() writes everything queued with as few

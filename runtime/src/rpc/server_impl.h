@@ -72,7 +72,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   CallerInfo caller;
 
   // Owned by the I/O thread.
-  std::unique_ptr<uint8_t[]> rbuf;
+  ReadBuffer rbuf;  // made at the first read (server_loop.cpp)
   size_t rbeg = 0;
   size_t rend = 0;
   bool bound = false;

@@ -304,7 +304,7 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c, uint32_t event
     if (events & (EPOLLHUP | EPOLLERR)) closeConnection(c);  // the peer is gone: nothing will drain
     return;
   }
-  if (!c->rbuf) c->rbuf.reset(new uint8_t[kReadBufferSize]);
+  if (!c->rbuf) c->rbuf = makeReadBuffer(kReadBufferSize);
   ssize_t n;
   do {
     n = ::recv(c->fd, c->rbuf.get() + c->rend, kReadBufferSize - c->rend, 0);
