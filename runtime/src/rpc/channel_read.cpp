@@ -320,10 +320,7 @@ void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::v
       failConnection(c, status::kReplyTooBig, done);
       return;
     }
-    size_t left = c->rend - c->rbeg;
-    if (left != 0 && c->rbeg != 0) std::memmove(c->rbuf.get(), c->rbuf.get() + c->rbeg, left);
-    c->rbeg = 0;
-    c->rend = left;
+    compactReadBuffer(c->rbuf.get(), c->rbeg, c->rend);
   }
   expire(lk, done);
 }

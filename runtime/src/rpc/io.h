@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <span>
@@ -63,6 +64,16 @@ struct PageAlignedFree {
 using ReadBuffer = std::unique_ptr<uint8_t[], PageAlignedFree>;
 inline ReadBuffer makeReadBuffer(size_t n) {
   return ReadBuffer(new (std::align_val_t{PageAlignedFree::kPageSize}) uint8_t[n]);
+}
+// Moves a read buffer's unread bytes [begin, end) to its first page, at the offset within a page they had:
+// the next read continues the sender's bytes (a message of several fragments) at the alignment they arrived
+// at. With nothing left, the next message starts on the page. Needs a page more room than the bytes kept.
+inline void compactReadBuffer(uint8_t* buf, size_t& begin, size_t& end) {
+  const size_t left = end - begin;
+  const size_t to = left != 0 ? begin % PageAlignedFree::kPageSize : 0;
+  if (left != 0 && begin != to) std::memmove(buf + to, buf + begin, left);
+  begin = to;
+  end = to + left;
 }
 
 // Outgoing bytes: small PDUs are copied into one arena (consecutive ones form a single iovec), large

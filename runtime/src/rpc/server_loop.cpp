@@ -16,7 +16,7 @@ namespace midlrt::rpc::detail {
 
 namespace {
 constexpr size_t kReadBufferSize =
-    128 * 1024;                      // two maximal fragments: a partial PDU always fits after compaction
+    132 * 1024;  // two maximal fragments and a page: a partial PDU always fits after compaction
 constexpr int kPdusPerTurn = 64;     // PDUs one connection may have handled before the others get a turn
 constexpr int kAcceptsPerTurn = 64;  // connections accepted from one listener per turn
 constexpr std::chrono::milliseconds kAcceptRetry{250};  // out of descriptors: try accepting again after this
@@ -375,10 +375,8 @@ void ServerImpl::processBuffer(const std::shared_ptr<ServerConn>& c) {
     return;
   }
   // Keep the partial PDU (at most one fragment) at the front so the buffer always has room for the rest.
-  size_t left = c->rend - c->rbeg;
-  if (left != 0 && c->rbeg != 0) std::memmove(c->rbuf.get(), c->rbuf.get() + c->rbeg, left);
-  c->rbeg = 0;
-  c->rend = left;
+  compactReadBuffer(c->rbuf.get(), c->rbeg, c->rend);
+  const size_t left = c->rend - c->rbeg;
   // The read timeout runs while the peer is inside a PDU or a fragmented request, from the last PDU that
   // completed: a peer trickling bytes without ever finishing a PDU is closed all the same.
   auto now = std::chrono::steady_clock::now();

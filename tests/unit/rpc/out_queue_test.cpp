@@ -13,6 +13,7 @@
 
 namespace {
 
+using midlrt::rpc::detail::compactReadBuffer;
 using midlrt::rpc::detail::makeReadBuffer;
 using midlrt::rpc::detail::OutQueue;
 using midlrt::rpc::detail::ReadBuffer;
@@ -84,6 +85,22 @@ TEST(ReadBuffer, StartsOnAPage) {
     EXPECT_EQ(reinterpret_cast<uintptr_t>(b.get()) % 4096, 0u) << n;
     std::memset(b.get(), 1, n);  // all of it is ours
   }
+}
+
+// Compaction moves the unread bytes to the first page at the offset within a page they had, so that the
+// next read continues them at the same alignment; with nothing left, the next read starts on the page.
+TEST(ReadBuffer, CompactionKeepsTheOffsetWithinAPage) {
+  ReadBuffer b = makeReadBuffer(3 * 4096);
+  for (size_t i = 0; i < 3 * 4096; ++i) b[i] = static_cast<uint8_t>(i * 7);
+  size_t begin = 2 * 4096 + 100, end = 2 * 4096 + 300;
+  compactReadBuffer(b.get(), begin, end);
+  EXPECT_EQ(begin, 100u);
+  EXPECT_EQ(end, 300u);
+  for (size_t i = 0; i < 200; ++i) ASSERT_EQ(b[100 + i], static_cast<uint8_t>((2 * 4096 + 100 + i) * 7)) << i;
+  begin = end = 5000;
+  compactReadBuffer(b.get(), begin, end);
+  EXPECT_EQ(begin, 0u);
+  EXPECT_EQ(end, 0u);
 }
 
 }  // namespace
