@@ -116,15 +116,18 @@ bool writeFull(int fd, const void* p, size_t n) {
 }
 
 void rawServeConnection(int fd) {
-  PageBytes in(1 << 20);
-  std::vector<uint8_t> out;
-  size_t have = 0;
+  PageBytes in(1 << 20), out(1 << 20);  // `in` holds whole frames, so their answers fit in `out`
+  size_t have = 0, outLen = 0;
+  const auto answer = [&](const void* p, size_t n) {
+    std::memcpy(out.data() + outLen, p, n);
+    outLen += n;
+  };
   while (true) {
     ssize_t r = ::recv(fd, in.data() + have, in.size() - have, 0);
     if (r <= 0) break;
     have += static_cast<size_t>(r);
     size_t pos = 0;
-    out.clear();
+    outLen = 0;
     while (have - pos >= 4) {
       uint32_t len;
       std::memcpy(&len, in.data() + pos, 4);
@@ -144,23 +147,23 @@ void rawServeConnection(int fd) {
         }
       } else if (len > (128u << 10)) {  // W4's shape: a count, padding, the points; their sum back
         double sum = sumPoints(body + 8, (len - 8) / 24);
-        uint32_t eight = 8;
-        out.insert(out.end(), reinterpret_cast<uint8_t*>(&eight), reinterpret_cast<uint8_t*>(&eight) + 4);
-        out.insert(out.end(), reinterpret_cast<uint8_t*>(&sum), reinterpret_cast<uint8_t*>(&sum) + 8);
+        const uint32_t eight = 8;
+        answer(&eight, 4);
+        answer(&sum, 8);
       } else if (len == 8) {
         int32_t a, b, s;
         std::memcpy(&a, body, 4);
         std::memcpy(&b, body + 4, 4);
         s = a + b;
-        uint32_t four = 4;
-        out.insert(out.end(), reinterpret_cast<uint8_t*>(&four), reinterpret_cast<uint8_t*>(&four) + 4);
-        out.insert(out.end(), reinterpret_cast<uint8_t*>(&s), reinterpret_cast<uint8_t*>(&s) + 4);
+        const uint32_t four = 4;
+        answer(&four, 4);
+        answer(&s, 4);
       } else {
-        out.insert(out.end(), in.data() + pos, in.data() + pos + 4 + len);
+        answer(in.data() + pos, 4 + len);
       }
       pos += 4 + len;
     }
-    if (!out.empty() && !writeFull(fd, out.data(), out.size())) break;
+    if (outLen != 0 && !writeFull(fd, out.data(), outLen)) break;
     std::memmove(in.data(), in.data() + pos, have - pos);
     have -= pos;
   }
