@@ -561,16 +561,17 @@ int main(int argc, char** argv) {
     PageBytes bulkOut(4 + kBulk, 0x5a), bulkIn(4 + kBulk);
     uint32_t bl = kBulk;
     std::memcpy(bulkOut.data(), &bl, 4);
-    for (int i = 0; i < 100; ++i) {
+    // MB/s of one way's payload through `call`, after 100 calls of warm-up.
+    const auto rateMBs = [&](auto&& call) {
+      for (int i = 0; i < 100; ++i) call();
+      const auto t0 = Clock::now();
+      for (int i = 0; i < bulk; ++i) call();
+      return bulk * double(kBulk) / seconds(t0) / 1e6;
+    };
+    const double floorMBs = rateMBs([&] {
       writeFull(fd, bulkOut.data(), bulkOut.size());
       readFull(fd, bulkIn.data(), bulkIn.size());
-    }
-    auto t0 = Clock::now();
-    for (int i = 0; i < bulk; ++i) {
-      writeFull(fd, bulkOut.data(), bulkOut.size());
-      readFull(fd, bulkIn.data(), bulkIn.size());
-    }
-    double floorMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    });
     auto bulkCall = [&] {
       Message m = Message::acquire();
       m.resize(kBulk);
@@ -578,47 +579,28 @@ int main(int argc, char** argv) {
       Reply r = ch->invoke(t::kEchoIf, t::kEcho, m);
       if (r.size() != kBulk) die("bad echo");
     };
-    for (int i = 0; i < 100; ++i) bulkCall();
-    t0 = Clock::now();
-    for (int i = 0; i < bulk; ++i) bulkCall();
-    double rpcMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    const double rpcMBs = rateMBs(bulkCall);
     std::vector<uint8_t> data(kBulk, 0x5a), copy;
-    auto genCall = [&] {
+    const double genMBs = rateMBs([&] {
       Bench::Echo(ch, static_cast<int32_t>(kBulk), data, copy);
       if (copy.size() != kBulk) die("bad echo");
-    };
-    for (int i = 0; i < 100; ++i) genCall();
-    t0 = Clock::now();
-    for (int i = 0; i < bulk; ++i) genCall();
-    double genMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
-    auto viewCall = [&] {
+    });
+    const double viewMBs = rateMBs([&] {
       Bench::EchoView(ch, static_cast<int32_t>(kBulk), data, copy);
       if (copy.size() != kBulk) die("bad echo");
-    };
-    for (int i = 0; i < 100; ++i) viewCall();
-    t0 = Clock::now();
-    for (int i = 0; i < bulk; ++i) viewCall();
-    double viewMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    });
     // The same call through the [async] client function (bench_async.idl), one call at a time.
     midlrt::async::AsyncState echoState;
-    auto asyncCall = [&] {
+    const double asyncMBs = rateMBs([&] {
       if (BenchAsync::Echo(echoState, ch, static_cast<int32_t>(kBulk), data, copy) != 0) die("issue failed");
       echoState.wait();
       if (echoState.complete() != 0 || copy.size() != kBulk) die("bad async echo");
-    };
-    for (int i = 0; i < 100; ++i) asyncCall();
-    t0 = Clock::now();
-    for (int i = 0; i < bulk; ++i) asyncCall();
-    double asyncMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    });
     // The generated synchronous client function against the [async] manager.
-    auto asyncManagerCall = [&] {
+    const double asyncManagerMBs = rateMBs([&] {
       Bench::Echo(toAsyncManagers, static_cast<int32_t>(kBulk), data, copy);
       if (copy.size() != kBulk) die("bad echo");
-    };
-    for (int i = 0; i < 100; ++i) asyncManagerCall();
-    t0 = Clock::now();
-    for (int i = 0; i < bulk; ++i) asyncManagerCall();
-    double asyncManagerMBs = bulk * double(kBulk) / seconds(t0) / 1e6;
+    });
     std::printf("W3 64 KiB byte-array echo, %d calls (MB/s of request payload)\n", bulk);
     std::printf("  socket floor   %8.1f MB/s\n", floorMBs);
     std::printf("  midlrt rpc     %8.1f MB/s   (%.2fx floor)\n", rpcMBs, rpcMBs / floorMBs);
