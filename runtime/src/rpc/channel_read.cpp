@@ -11,6 +11,7 @@
 
 #include "buffer_pool.h"
 #include "channel_impl.h"
+#include "midlrt/ndr/copy.h"
 #include "midlrt/rpc/status.h"
 
 namespace midlrt::rpc::detail {
@@ -198,7 +199,7 @@ void ChannelImpl::route(const std::shared_ptr<ClientConn>& c, const pdu::View& v
         finish(call, status::kReplyTooBig, done);
         return;
       }
-      st.insert(st.end(), body.stub, body.stub + body.stubLength);
+      ndr::appendBytes(st, body.stub, body.stubLength);
       if (call->streamReply && body.stubLength != 0) {
         call->cv.notify_one();  // its reader may go on
         if (call->arrived) arrivals.push_back(call);

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <utility>
 
+#include "midlrt/ndr/copy.h"
 #include "midlrt/rpc/pdu.h"
 #include "midlrt/rpc/status.h"
 
@@ -198,7 +199,7 @@ void OutQueue::appendCopy(const void* data, size_t n) {
   compact();
   size_t at = arena_.size();
   arena_.resize(at + n);
-  std::memcpy(arena_.data() + at, data, n);
+  ndr::copyBytes(arena_.data() + at, data, n);
   if (segments_.size() > head_ && segments_.back().ext == nullptr &&
       segments_.back().offset + segments_.back().length == at) {
     segments_.back().length += n;

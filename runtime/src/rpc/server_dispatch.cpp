@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "buffer_pool.h"
+#include "midlrt/ndr/copy.h"
 #include "midlrt/ndr/error.h"
 #include "midlrt/rpc/status.h"
 #include "server_impl.h"
@@ -144,7 +145,7 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
       case Grow::kOk:
         break;
     }
-    p.data.insert(p.data.end(), body.stub, body.stub + body.stubLength);
+    ndr::appendBytes(p.data, body.stub, body.stubLength);
     c->partial.emplace(callId, std::move(p));
     return true;
   }
@@ -161,7 +162,7 @@ bool ServerImpl::handleRequest(const std::shared_ptr<ServerConn>& c, const pdu::
     case Grow::kOk:
       break;
   }
-  it->second.data.insert(it->second.data.end(), body.stub, body.stub + body.stubLength);
+  ndr::appendBytes(it->second.data, body.stub, body.stubLength);
   if (!last) return true;
   size_t held = it->second.data.capacity();
   c->reassemblyBytes -= held;

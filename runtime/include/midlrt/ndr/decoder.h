@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "midlrt/ndr/copy.h"
 #include "midlrt/ndr/error.h"
 #include "midlrt/ndr/full_pointer_graph.h"
 #include "midlrt/ndr/primitive.h"
@@ -118,7 +119,7 @@ class Decoder {
     align(alignment);
     if (count == 0) return;
     requireElements(count, sizeof(T), "array");
-    std::memcpy(out, data_ + pos_, count * sizeof(T));
+    copyBytes(out, data_ + pos_, count * sizeof(T));
     pos_ += count * sizeof(T);
   }
   /// The same into a vector, resized to `count` only after the check.
@@ -130,11 +131,18 @@ class Decoder {
     if constexpr (sizeof(T) == 1) {
       // Bytes copy straight in: no zero-fill of the new elements first (a second pass over the data).
       const T* first = reinterpret_cast<const T*>(data_ + pos_);
-      out.assign(first, first + count);
+      out.clear();
+      out.reserve(count);
+      if (slowToCopy(out.data(), first, count)) {
+        out.resize(count);
+        copyBytes(out.data(), first, count);
+      } else {
+        out.assign(first, first + count);
+      }
     } else {
       out.resize(count);
       if (count == 0) return;
-      std::memcpy(out.data(), data_ + pos_, count * sizeof(T));
+      copyBytes(out.data(), data_ + pos_, count * sizeof(T));
     }
     pos_ += count * sizeof(T);
   }
@@ -404,7 +412,7 @@ class Decoder {
   void copyStringChars(std::basic_string<C>& s, std::uint32_t actual) {
     const std::size_t length = actual - 1;
     s.resize(length);
-    if (length != 0) std::memcpy(s.data(), data_ + pos_, length * sizeof(C));
+    if (length != 0) copyBytes(s.data(), data_ + pos_, length * sizeof(C));
     const std::size_t nul = s.find(C{0});
     if (nul != std::basic_string<C>::npos) embeddedNul(nul, actual);
     pos_ += std::size_t{actual} * sizeof(C);

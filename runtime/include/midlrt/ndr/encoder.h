@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "midlrt/ndr/buffer.h"
+#include "midlrt/ndr/copy.h"
 #include "midlrt/ndr/error.h"
 #include "midlrt/ndr/primitive.h"
 
@@ -317,7 +318,7 @@ class Encoder {
   // Appends `n` bytes (copied from `p`) or zeros, leaving the gaps due among them.
   void appendBytes(const std::uint8_t* p, std::size_t n) {
     if (pastGap(n)) return appendAcrossGaps(p, n);
-    std::memcpy(buf_->append(n), p, n);
+    copyBytes(buf_->append(n), p, n);
   }
   void appendZeros(std::size_t n) {
     if (pastGap(n)) return appendAcrossGaps(nullptr, n);
@@ -332,7 +333,7 @@ class Encoder {
                                             std::uint8_t* p = nullptr) {
     if (count == 0) return;
     if (p == nullptr) p = buf_->append(count * sizeof(T));
-    std::memcpy(p, values, count * sizeof(T));
+    copyBytes(p, values, count * sizeof(T));
     for (std::size_t i = 0; i < count; ++i, p += sizeof(T)) {
       for (const PaddingHole& h : holes) std::memset(p + h.offset, 0, h.size);
     }
