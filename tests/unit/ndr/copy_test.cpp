@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "midlrt/ndr/decoder.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -64,6 +66,46 @@ TEST(CopyBytes, AppendBytesAppendsInAndOutOfTheWindow) {
     EXPECT_EQ(v[0], 1);
     EXPECT_EQ(v[2], 3);
     EXPECT_EQ(std::memcmp(v.data() + 3, a.get() + from, 65000), 0) << from;
+  }
+}
+
+// Elements whose memory is their wire form, as the stubs' readBulk callers have: {long; [pad]; double}.
+struct Sample {
+  std::int32_t id;
+  std::int32_t pad;
+  double x;
+};
+
+// readBulk into a vector copies straight in where the bytes are aligned for the element, and makes the
+// elements first where they are not (or where memcpy would be slow): the same values either way, replacing
+// what the vector held and keeping its capacity.
+TEST(CopyBytes, ReadBulkFillsAVectorFromAlignedMisalignedAndSlowToCopyBytes) {
+  constexpr std::size_t kCount = 5000;  // 80,000 bytes: the string copy's size
+  std::vector<Sample> want(kCount);
+  for (std::size_t i = 0; i < kCount; ++i) want[i] = Sample{static_cast<std::int32_t>(i), 0, 0.5 * double(i)};
+  Pages wire = pages(2 * 4096 + kCount * sizeof(Sample));
+  for (std::size_t at : {std::size_t{0}, std::size_t{4}, std::size_t{8}, std::size_t{24}}) {
+    std::memcpy(wire.get() + at, want.data(), kCount * sizeof(Sample));
+    std::vector<Sample> got(kCount + 7, Sample{-1, -1, -1.0});
+    const Sample* before = got.data();
+    Decoder d(wire.get() + at, kCount * sizeof(Sample));
+    d.readBulk(got, kCount);
+    ASSERT_EQ(got.size(), kCount) << at;
+    EXPECT_EQ(got.data(), before) << at;  // the capacity it had
+    EXPECT_EQ(std::memcmp(got.data(), want.data(), kCount * sizeof(Sample)), 0) << at;
+    EXPECT_EQ(d.remaining(), 0u);
+  }
+  // Bytes that the vector's block lies 1 to 31 bytes past, modulo a page.
+  for (std::size_t gap = 1; gap < 32; gap += 15) {
+    std::vector<Sample> got;
+    got.reserve(kCount);
+    const auto block = reinterpret_cast<std::uintptr_t>(got.data()) & 4095;
+    std::uint8_t* src = wire.get() + ((block - gap) & 4095);
+    std::memcpy(src, want.data(), kCount * sizeof(Sample));
+    Decoder d(src, kCount * sizeof(Sample));
+    ASSERT_TRUE(slowToCopy(got.data(), src, kCount * sizeof(Sample)));
+    d.readBulk(got, kCount);
+    EXPECT_EQ(std::memcmp(got.data(), want.data(), kCount * sizeof(Sample)), 0) << gap;
   }
 }
 

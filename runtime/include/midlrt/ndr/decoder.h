@@ -128,21 +128,20 @@ class Decoder {
     static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>, "readBulk copies memory");
     align(alignment);
     requireElements(count, sizeof(T), "array");
-    if constexpr (sizeof(T) == 1) {
-      // Bytes copy straight in: no zero-fill of the new elements first (a second pass over the data).
-      const T* first = reinterpret_cast<const T*>(data_ + pos_);
-      out.clear();
-      out.reserve(count);
-      if (slowToCopy(out.data(), first, count)) {
-        out.resize(count);
-        copyBytes(out.data(), first, count);
-      } else {
-        out.assign(first, first + count);
-      }
-    } else {
+    // Copied straight in, reusing the vector's capacity: no zero-fill of the new elements first (a second
+    // pass over the data). The bytes are T's representation (T is trivially copyable, and the stub checked
+    // its layout) where they are aligned for T; elsewhere, and where memcpy would be slow, the elements are
+    // made first and copied over.
+    const std::uint8_t* src = data_ + pos_;
+    out.clear();
+    out.reserve(count);
+    if (reinterpret_cast<std::uintptr_t>(src) % alignof(T) != 0 ||
+        slowToCopy(out.data(), src, count * sizeof(T))) {
       out.resize(count);
-      if (count == 0) return;
-      copyBytes(out.data(), data_ + pos_, count * sizeof(T));
+      if (count != 0) copyBytes(out.data(), src, count * sizeof(T));
+    } else {
+      const T* first = reinterpret_cast<const T*>(src);
+      out.assign(first, first + count);
     }
     pos_ += count * sizeof(T);
   }
