@@ -18,6 +18,7 @@ namespace {
 constexpr size_t kReadBufferSize =
     132 * 1024;  // two maximal fragments and a page: a partial PDU always fits after compaction
 constexpr int kPdusPerTurn = 64;     // PDUs one connection may have handled before the others get a turn
+constexpr int kReadsPerTurn = 4;     // full buffers one connection may read before the others get a turn
 constexpr int kAcceptsPerTurn = 64;  // connections accepted from one listener per turn
 constexpr std::chrono::milliseconds kAcceptRetry{250};  // out of descriptors: try accepting again after this
 constexpr std::chrono::milliseconds kSweepMin{10};      // the finest granularity of the timeouts
@@ -305,17 +306,28 @@ void ServerImpl::onReadable(const std::shared_ptr<ServerConn>& c, uint32_t event
     return;
   }
   if (!c->rbuf) c->rbuf = makeReadBuffer(kReadBufferSize);
-  ssize_t n;
-  do {
-    n = ::recv(c->fd, c->rbuf.get() + c->rend, kReadBufferSize - c->rend, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-  if (n <= 0) {
-    closeConnection(c);
-    return;
+  // A read that fills the buffer has probably left more in the socket (a large request): the connection
+  // reads again at once rather than after another epoll_wait, a few times before the others get a turn.
+  for (int round = 0; round < kReadsPerTurn; ++round) {
+    if (round != 0) {
+      if (c->inReady || !c->rbuf) return;  // PDUs wait for their turn, or the connection was closed
+      std::lock_guard lk(c->mu);
+      if (c->pausedLocked()) return;
+    }
+    const size_t room = kReadBufferSize - c->rend;
+    ssize_t n;
+    do {
+      n = ::recv(c->fd, c->rbuf.get() + c->rend, room, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      closeConnection(c);
+      return;
+    }
+    c->rend += static_cast<size_t>(n);
+    processBuffer(c);
+    if (static_cast<size_t>(n) < room) return;
   }
-  c->rend += static_cast<size_t>(n);
-  processBuffer(c);
 }
 
 bool ServerImpl::pauseIfBacklogged(ServerConn& c) {
