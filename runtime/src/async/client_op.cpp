@@ -24,7 +24,7 @@ void ClientOp::detachNotify() {
   std::unique_lock lk(mu_);
   notify_ = nullptr;
   waiters_.clear();
-  cv_.wait(lk, [&] { return notifying_ == 0 || notifyThread_ == std::this_thread::get_id(); });
+  doneCv_.wait(lk, [&] { return notifying_ == 0 || notifyThread_ == std::this_thread::get_id(); });
 }
 
 uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint16_t opnum,
@@ -85,7 +85,7 @@ uint32_t ClientOp::begin(rpc::Channel& channel, const rpc::SyntaxId& iface, uint
       phase_ = Phase::kIdle;
       reply_.storage().clear();
       waiters_.clear();
-      cv_.notify_all();
+      doneCv_.notify_all();
     } else {
       callId_ = h.callId();
       // A reply that raced ahead already finished the call; holding the channel's record then would keep
@@ -124,15 +124,18 @@ void ClientOp::onComplete(uint64_t seq, uint32_t s, rpc::Reply& reply) {
   std::function<void()> n = notify_;
   std::vector<std::function<void()>> ws;
   ws.swap(waiters_);
+  // Waiters for the call wait until the notifications have returned too, so they are woken once, after
+  // them, and outside the lock: a waiter woken earlier, or into a held lock, would only sleep again (each a
+  // pair of thread switches on one CPU).
   ++notifying_;
   notifyThread_ = std::this_thread::get_id();
-  cv_.notify_all();
   lk.unlock();
   if (n) n();
   for (auto& w : ws) w();
   lk.lock();
   if (--notifying_ == 0) notifyThread_ = std::thread::id();
-  cv_.notify_all();
+  lk.unlock();
+  doneCv_.notify_all();  // this op outlives the call: the channel's completion holds it
 }
 
 ClientOp::CancelResult ClientOp::cancel(std::chrono::milliseconds grace) {
@@ -199,10 +202,10 @@ bool ClientOp::waitDone(std::chrono::milliseconds timeout) {
     return phase_ != Phase::kPending && (notifying_ == 0 || notifyThread_ == std::this_thread::get_id());
   };
   if (timeout.count() < 0) {
-    cv_.wait(lk, ready);
+    doneCv_.wait(lk, ready);
     return true;
   }
-  return cv_.wait_for(lk, timeout, ready);
+  return doneCv_.wait_for(lk, timeout, ready);
 }
 
 bool ClientOp::take(uint32_t& s, rpc::Reply& reply, bool* wasCancelled) {
@@ -242,7 +245,7 @@ void ClientOp::setEventLocked(bool on) {
       [[maybe_unused]] ssize_t n = ::read(efd_, &v, sizeof v);
     }
   }
-  if (on) cv_.notify_all();
+  if (on) signalCv_.notify_all();
 }
 
 void ClientOp::signal() {
@@ -258,10 +261,10 @@ void ClientOp::reset() {
 bool ClientOp::waitSignalled(std::chrono::milliseconds timeout) {
   std::unique_lock lk(mu_);
   if (timeout.count() < 0) {
-    cv_.wait(lk, [&] { return signalled_; });
+    signalCv_.wait(lk, [&] { return signalled_; });
     return true;
   }
-  return cv_.wait_for(lk, timeout, [&] { return signalled_; });
+  return signalCv_.wait_for(lk, timeout, [&] { return signalled_; });
 }
 
 int ClientOp::eventFd() {

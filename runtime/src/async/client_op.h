@@ -73,7 +73,8 @@ class ClientOp : public std::enable_shared_from_this<ClientOp> {
   void setEventLocked(bool on);
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable doneCv_;    // the phase, and notifications running (waitDone, detachNotify)
+  std::condition_variable signalCv_;  // the event (waitSignalled)
   Phase phase_ = Phase::kIdle;
   uint64_t seq_ = 0;
   uint32_t status_ = 0;
