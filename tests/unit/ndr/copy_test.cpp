@@ -21,7 +21,8 @@ struct FreeDeleter {
 };
 using Pages = std::unique_ptr<std::uint8_t, FreeDeleter>;
 Pages pages(std::size_t n) {
-  return Pages(static_cast<std::uint8_t*>(std::aligned_alloc(4096, n)));
+  return Pages(
+      static_cast<std::uint8_t*>(std::aligned_alloc(4096, (n + 4095) / 4096 * 4096)));  // whole pages
 }
 
 TEST(CopyBytes, TheWindowIsADestination1To31BytesPastTheSourceWithinAPage) {
