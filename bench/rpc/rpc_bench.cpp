@@ -726,7 +726,7 @@ int main(int argc, char** argv) {
       uint8_t ask[24] = {20, 0, 0, 0, 'D', 'O', 'W', 'N', 'L', 'O', 'A', 'D'};
       std::memcpy(ask + 12, &total, 8);
       std::memcpy(ask + 20, &write, 4);
-      std::vector<uint8_t> sink(1 << 20);
+      PageBytes sink(1 << 20);  // page-aligned, as midlrt's read buffers are (see PageBytes)
       auto t0 = Clock::now();
       writeFull(fd, ask, sizeof ask);
       for (uint64_t left = total; left > 0;) {
