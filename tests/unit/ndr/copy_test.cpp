@@ -4,14 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include "midlrt/ndr/decoder.h"
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
+
+#include "midlrt/ndr/decoder.h"
 
 namespace midlrt::ndr {
 namespace {
