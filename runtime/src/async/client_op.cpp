@@ -195,6 +195,15 @@ uint32_t ClientOp::callId() const {
 }
 
 bool ClientOp::waitDone(std::chrono::milliseconds timeout) {
+  const auto giveUp = timeout.count() < 0 ? Clock::time_point::max() : Clock::now() + timeout;
+  rpc::CallHandle call;
+  {
+    std::lock_guard lk(mu_);
+    if (phase_ == Phase::kPending && !streaming_) call = handle_;
+  }
+  // The reply is read on this thread when nobody else reads the connection: no hop to the channel's reader
+  // thread and back (the completion, and so the notifications, then run here).
+  if (!call.wait(timeout)) return false;
   std::unique_lock lk(mu_);
   // Done, and the completion's notifications have returned (they may touch the owner, which the waiter may
   // destroy next) -- unless they run on this thread (a notification that finishes the call itself).
@@ -205,7 +214,7 @@ bool ClientOp::waitDone(std::chrono::milliseconds timeout) {
     doneCv_.wait(lk, ready);
     return true;
   }
-  return doneCv_.wait_for(lk, timeout, ready);
+  return doneCv_.wait_until(lk, giveUp, ready);
 }
 
 bool ClientOp::take(uint32_t& s, rpc::Reply& reply, bool* wasCancelled) {

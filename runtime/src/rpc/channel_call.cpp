@@ -624,6 +624,17 @@ bool CallHandle::done() const {
   return call_->done;
 }
 
+bool CallHandle::wait(std::chrono::milliseconds timeout) {
+  if (!call_) return true;
+  auto ch = call_->channel.lock();
+  if (!ch) return true;
+  const detail::Clock::time_point giveUp =
+      timeout.count() < 0 ? detail::kNever : detail::Clock::now() + timeout;
+  std::unique_lock lk(ch->mu);
+  ch->waitLocked(lk, *call_, nullptr, detail::ChannelImpl::Until::kDone, giveUp);
+  return call_->done;
+}
+
 uint32_t CallHandle::callId() const {
   return call_ ? call_->callId : 0;
 }

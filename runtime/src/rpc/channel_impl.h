@@ -187,12 +187,14 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // `deferred`, are left there for the caller to run later.
   uint32_t wait(ClientCall& call, std::vector<CallPtr>* deferred = nullptr);
   // With mu held: as wait(), until the call is done, or also until reply bytes wait in its storage
-  // (kData), or its turn on an exclusive connection came (kTurn).
+  // (kData), or its turn on an exclusive connection came (kTurn); or until `giveUp` (the call goes on).
   enum class Until { kDone, kData, kTurn };
   void waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call, std::vector<CallPtr>* deferred,
-                  Until until);
-  // mu held throughout, except while reading the socket and running callbacks.
-  void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done);
+                  Until until, Clock::time_point giveUp = kNever);
+  // mu held throughout, except while reading the socket and running callbacks. Returns by `until` at the
+  // latest (besides the calls' deadlines).
+  void pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done,
+            Clock::time_point until = kNever);
   void finish(const CallPtr& call, uint32_t status, std::vector<CallPtr>& done);
   // The reader of a streamed reply took its bytes: a connection paused for it reads again.
   void replyTaken(ClientCall& call);

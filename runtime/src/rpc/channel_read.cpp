@@ -1,6 +1,8 @@
 // Reading replies on a lane: leader/follower reads, routing each PDU to its call, deadlines and orphaning,
 // failing a lost connection's calls, running completions, and the reader thread of asynchronous calls.
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -55,9 +57,8 @@ void ChannelImpl::finish(const CallPtr& call, uint32_t s, std::vector<CallPtr>& 
   if (call->completion) {
     --asyncOutstanding;
     done.push_back(call);
-  } else {
-    call->cv.notify_one();
   }
+  call->cv.notify_one();  // its caller, or a thread in CallHandle::wait for an async call
 }
 
 void ChannelImpl::replyTaken(ClientCall& call) {
@@ -264,10 +265,11 @@ void ChannelImpl::expire(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>&
   lk.lock();
 }
 
-void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done) {
+void ChannelImpl::pump(std::unique_lock<std::mutex>& lk, ClientCall* own, std::vector<CallPtr>& done,
+                       Clock::time_point until) {
   std::shared_ptr<ClientConn> c = own != nullptr ? own->conn : conn;
   if (!c || c->failed) return;
-  Clock::time_point deadline = own != nullptr ? own->deadline : kNever;
+  Clock::time_point deadline = std::min(own != nullptr ? own->deadline : kNever, until);
   if (deadlineCalls != 0) {
     for (auto& [id, call] : calls) deadline = std::min(deadline, call->deadline);
   }
@@ -333,7 +335,7 @@ uint32_t ChannelImpl::wait(ClientCall& call, std::vector<CallPtr>* deferred) {
 }
 
 void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
-                             std::vector<CallPtr>* deferred, Until until) {
+                             std::vector<CallPtr>* deferred, Until until, Clock::time_point giveUp) {
   std::vector<CallPtr> done;
   auto complete = [&] {
     if (deferred == nullptr) {
@@ -349,21 +351,21 @@ void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
     return call.done || (until == Until::kData && !call.reply.storage().empty()) ||
            (until == Until::kTurn && !call.queued);
   };
-  while (!ready()) {
+  while (!ready() && (giveUp == kNever || Clock::now() < giveUp)) {
     // A connection paused for a streamed reply is not read: wait (as a follower) until its reader took it.
     if (!leader && call.conn->readPausedBy == 0) {
       leader = true;
-      pump(lk, &call, done);
+      pump(lk, &call, done, giveUp);
       leader = false;
       handOff();
       complete();
       continue;
     }
     followers.push_back(&call);
-    if (call.deadline == kNever) {
+    if (const Clock::time_point until = std::min(call.deadline, giveUp); until == kNever) {
       call.cv.wait(lk);
     } else {
-      call.cv.wait_until(lk, call.deadline);
+      call.cv.wait_until(lk, until);
     }
     followers.erase(std::find(followers.begin(), followers.end(), &call));
     if (!call.done && Clock::now() >= call.deadline) {
@@ -386,6 +388,13 @@ void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
 }
 
 void ChannelImpl::readerLoop() {
+  // The thread that issues an asynchronous call wakes this one, and often waits for the call next
+  // (AsyncState::wait, Finish_): on its own CPU, a woken reader that preempted it would take the read, and
+  // the reply would cost a hop to this thread and back. SCHED_BATCH (a normal share of the CPU, the nice
+  // value kept) only gives up preempting at wake-up: the waiter reads its reply itself, as a synchronous
+  // caller does.
+  sched_param batch{};
+  ::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &batch);
   std::unique_lock lk(mu);
   std::vector<CallPtr> done;
   const auto paused = [&] { return conn && conn->readPausedBy > 0; };

@@ -96,8 +96,9 @@ class CompletionQueue {
 ///   pending cancels the call abortively first; no notification runs after (or during) destruction, except
 ///   that a callback may itself destroy the state it was called for.
 /// - Notifications run on the thread that completes the call: the channel's reader thread, a thread blocked
-///   in a sync call on the channel, or the thread that cancels abortively. A callback must not block (do
-///   not wait there for another call of the same channel).
+///   in a sync call on the channel or in wait() for a call of the channel (while no other thread reads the
+///   connection, wait() reads the reply itself: no hop to the reader thread), or the thread that cancels
+///   abortively. A callback must not block (do not wait there for another call of the same channel).
 class AsyncState {
  public:
   /// How the application learns that a call is done (RPC_NOTIFICATION_TYPES: none, event, APC, I/O

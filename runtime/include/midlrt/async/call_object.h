@@ -44,8 +44,9 @@ class ClientOp;
 ///   returns S_OK when signalled, RPC_S_CALLPENDING on timeout. GetHandle gives an eventfd readable while
 ///   signalled.
 /// - Threads: the completion (Signal, notifyWhenDone callbacks, coroutine resumption) runs on the thread
-///   that reads the reply (the channel's reader thread, or a thread blocked in a sync call on the channel)
-///   or on the thread that orphans the call. Never block there waiting for another call of the channel.
+///   that reads the reply (the channel's reader thread, a thread blocked in a sync call on the channel, or
+///   one in a blocking Finish_, which reads its reply itself while nobody else reads the connection) or on
+///   the thread that orphans the call. Never block there waiting for another call of the channel.
 class ClientCallObject : public com::ISynchronize,
                          public com::ISynchronizeHandle,
                          public com::ICancelMethodCalls,

@@ -116,6 +116,12 @@ class CallHandle {
   void abandon();
   /// The call has finished, its channel is gone, or the handle is empty.
   bool done() const;
+  /// Blocks until done() (true), or until `timeout` has passed (false; the call goes on; negative: no
+  /// limit). While no other thread reads the call's connection, this one does, as a synchronous call's
+  /// caller would (leader / follower): an asynchronous call waited for this way costs no hop to the
+  /// channel's reader thread. The completions of the replies it reads, its own call's included, then run on
+  /// this thread before it returns; so never call it from a completion of the same channel.
+  bool wait(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1));
   /// The call's call_id on its connection; 0 for an empty handle.
   uint32_t callId() const;
 
@@ -204,9 +210,11 @@ StringBinding resolveBinding(const StringBinding& partial, const SyntaxId& iface
 /// with the fewest calls in flight.
 ///
 /// Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
-/// follower), so an uncontended call makes no thread hop. Completion callbacks of async calls run on
-/// whichever thread is reading (a caller thread, or the channel's reader thread that starts with the first
-/// async call); requests issued from inside a callback are written together after the batch (one writev).
+/// follower), so an uncontended call makes no thread hop; so does a thread in CallHandle::wait for an async
+/// call. Completion callbacks of async calls run on whichever thread is reading (a caller thread, or the
+/// channel's reader thread that starts with the first async call; it runs as SCHED_BATCH, so that, woken by
+/// an issue, it does not preempt the issuing thread that may be about to wait and read); requests issued
+/// from inside a callback are written together after the batch (one writev).
 class Channel : public std::enable_shared_from_this<Channel> {
   struct Token {  // only create() and createInProcess() make channels
     explicit Token() = default;
