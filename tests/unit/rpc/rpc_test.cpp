@@ -490,6 +490,34 @@ TEST_P(Rpc, CoCancelReachesStubWhichFaultsWithCancel) {
   EXPECT_TRUE(h.done());
 }
 
+TEST_P(Rpc, CallHandleWaitGivesUpAtItsTimeoutAndReturnsOnceTheCallIsDone) {
+  auto ch = channel();
+  EXPECT_TRUE(CallHandle().wait(0ms));  // no call: nothing to wait for
+  std::promise<uint32_t> p;
+  CallHandle h = ch->invokeAsync(kEchoIf, testing::kWaitCancel, Message::acquire(),
+                                 [&](uint32_t s, Reply&) { p.set_value(s); });
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(h.wait(100ms));  // the server holds the call: this thread reads, and gives up in time
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, 100ms);
+  EXPECT_LT(waited, 5s);
+  EXPECT_FALSE(h.done());  // giving up leaves the call alone
+  h.cancel();              // the server faults it
+  EXPECT_TRUE(h.wait());
+  EXPECT_TRUE(h.done());
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), status::kFaultCancel);
+  // A call that the server answers at once.
+  std::promise<int32_t> sum;
+  h = ch->invokeAsync(kEchoIf, testing::kAdd, addArgs(20, 22),
+                      [&](uint32_t s, Reply& r) { sum.set_value(s == status::kOk ? int32Of(r) : -1); });
+  EXPECT_TRUE(h.wait(5000ms));
+  auto g = sum.get_future();
+  ASSERT_EQ(g.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(g.get(), 42);
+}
+
 TEST_P(Rpc, AbandonedCallCompletesLocallyAndOrphansOnServer) {
   auto ch = channel();
   std::promise<uint32_t> p;
