@@ -362,10 +362,10 @@ void ChannelImpl::waitLocked(std::unique_lock<std::mutex>& lk, ClientCall& call,
       continue;
     }
     followers.push_back(&call);
-    if (const Clock::time_point until = std::min(call.deadline, giveUp); until == kNever) {
+    if (const Clock::time_point wakeAt = std::min(call.deadline, giveUp); wakeAt == kNever) {
       call.cv.wait(lk);
     } else {
-      call.cv.wait_until(lk, until);
+      call.cv.wait_until(lk, wakeAt);
     }
     followers.erase(std::find(followers.begin(), followers.end(), &call));
     if (!call.done && Clock::now() >= call.deadline) {

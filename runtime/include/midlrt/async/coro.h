@@ -22,8 +22,9 @@ namespace midlrt::async {
 /// block. Works with any coroutine type (a plain awaiter). Which thread resumes: the awaiting one, without
 /// suspending, if the call is already done or there is none; otherwise the thread that completes the call
 /// (the channel's reader thread, a thread in a sync call or an AsyncState::wait on the channel, or the
-/// thread that cancels abortively) -- hop to your own executor first if the continuation may block. Releasing the call object or
-/// destroying the state while a coroutine awaits it means the coroutine is never resumed.
+/// thread that cancels abortively) -- hop to your own executor first if the continuation may block.
+/// Releasing the call object or destroying the state while a coroutine awaits it means the coroutine is never
+/// resumed.
 ///
 /// @code
 ///   co_await midlrt::async::done(*callObject);
