@@ -213,8 +213,9 @@ StringBinding resolveBinding(const StringBinding& partial, const SyntaxId& iface
 /// follower), so an uncontended call makes no thread hop; so does a thread in CallHandle::wait for an async
 /// call. Completion callbacks of async calls run on whichever thread is reading (a caller thread, or the
 /// channel's reader thread that starts with the first async call; it runs as SCHED_BATCH, so that, woken by
-/// an issue, it does not preempt the issuing thread that may be about to wait and read); requests issued
-/// from inside a callback are written together after the batch (one writev).
+/// an issue, it does not preempt the issuing thread that may be about to wait and read, and threads started
+/// from its callbacks inherit that policy as they would its nice value); requests issued from inside a
+/// callback are written together after the batch (one writev).
 class Channel : public std::enable_shared_from_this<Channel> {
   struct Token {  // only create() and createInProcess() make channels
     explicit Token() = default;
