@@ -631,7 +631,8 @@ bool CallHandle::wait(std::chrono::milliseconds timeout) {
   const detail::Clock::time_point giveUp =
       timeout.count() < 0 ? detail::kNever : detail::Clock::now() + timeout;
   std::unique_lock lk(ch->mu);
-  ch->waitLocked(lk, *call_, nullptr, detail::ChannelImpl::Until::kDone, giveUp);
+  // A poll (no time to wait) reads nothing and hands nothing off.
+  if (timeout.count() != 0) ch->waitLocked(lk, *call_, nullptr, detail::ChannelImpl::Until::kDone, giveUp);
   return call_->done;
 }
 

@@ -496,6 +496,7 @@ TEST_P(Rpc, CallHandleWaitGivesUpAtItsTimeoutAndReturnsOnceTheCallIsDone) {
   std::promise<uint32_t> p;
   CallHandle h = ch->invokeAsync(kEchoIf, testing::kWaitCancel, Message::acquire(),
                                  [&](uint32_t s, Reply&) { p.set_value(s); });
+  EXPECT_FALSE(h.wait(0ms));  // a poll
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_FALSE(h.wait(100ms));  // the server holds the call: this thread reads, and gives up in time
   const auto waited = std::chrono::steady_clock::now() - t0;
