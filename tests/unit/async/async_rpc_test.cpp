@@ -77,8 +77,12 @@ TEST_P(AsyncRpc, AWaiterReadsItsOwnReplyWhenNobodyElseReads) {
   // This thread and the channel's reader thread (started by the first async call, it inherits the
   // affinity) share one CPU, where a woken reader that preempted its waker would take every read. The
   // thread in wait() reads the reply itself instead, and the callback runs there, before wait() returns.
-  cpu_set_t before, one;
-  ASSERT_EQ(::sched_getaffinity(0, sizeof before, &before), 0);
+  struct Affinity {      // restored however the test ends: the tests after it run on this thread too
+    cpu_set_t before{};  // empty: a restore after a failed read changes nothing (EINVAL)
+    ~Affinity() { ::sched_setaffinity(0, sizeof before, &before); }
+  } restore;
+  ASSERT_EQ(::sched_getaffinity(0, sizeof restore.before, &restore.before), 0);
+  cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(::sched_getcpu(), &one);
   ASSERT_EQ(::sched_setaffinity(0, sizeof one, &one), 0);
@@ -96,7 +100,6 @@ TEST_P(AsyncRpc, AWaiterReadsItsOwnReplyWhenNobodyElseReads) {
     EXPECT_EQ(r, i + 1);
     if (ran == self) ++here;
   }
-  ::sched_setaffinity(0, sizeof before, &before);
   // All of them on an idle machine. Under load, a time slice that ends between the issue and the wait lets
   // the reader in first (4 of 20 in some runs beside two busy loops); without the waiter reading, none.
   EXPECT_GE(here, 1);
