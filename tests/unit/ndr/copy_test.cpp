@@ -70,6 +70,50 @@ TEST(CopyBytes, AppendBytesAppendsInAndOutOfTheWindow) {
   }
 }
 
+// copyZeroingHoles against the plain rule (copy, then zero each element's holes) for element sizes whose
+// period of 16-byte moves is 16, 48, 80 or 144 bytes, one beyond the masked path (272), one hole or several,
+// counts around whole periods, and nothing written outside the elements.
+template <std::size_t Size, std::size_t N>
+void expectCopyZeroingHoles(const PaddingHole (&holes)[N]) {
+  constexpr std::size_t kMax = 1001;
+  Pages a = pages(kMax * Size + 64), b = pages(kMax * Size + 128);
+  for (std::size_t i = 0; i < kMax * Size + 64; ++i) a.get()[i] = static_cast<std::uint8_t>(i * 29 + 1) | 1;
+  std::vector<std::uint8_t> want(kMax * Size);
+  for (std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5},
+                            std::size_t{8}, std::size_t{17}, std::size_t{40}, std::size_t{41}, kMax}) {
+    for (std::size_t from : {std::size_t{0}, std::size_t{8}, std::size_t{13}}) {
+      const std::uint8_t* src = a.get() + from;
+      std::uint8_t* dst = b.get() + 64;
+      std::fill(b.get(), b.get() + kMax * Size + 128, std::uint8_t{0xee});
+      std::memcpy(want.data(), src, count * Size);
+      for (std::size_t e = 0; e < count; ++e) {
+        for (const PaddingHole& h : holes) std::memset(want.data() + e * Size + h.offset, 0, h.size);
+      }
+      copyZeroingHoles<Size>(dst, src, count, holes);
+      ASSERT_EQ(dst[-1], 0xee) << Size << " " << count;
+      ASSERT_EQ(dst[count * Size], 0xee) << Size << " " << count;
+      ASSERT_EQ(std::memcmp(dst, want.data(), count * Size), 0) << Size << " " << count << " " << from;
+    }
+  }
+}
+
+TEST(CopyZeroingHoles, CopiesEachElementWithItsHolesZeroedAndNothingMore) {
+  static constexpr PaddingHole kOne[] = {{4, 4}};                     // {long; double; double}: 24
+  static constexpr PaddingHole kTwo[] = {{1, 3}, {10, 2}};            // {char; long; short; short}: 12
+  static constexpr PaddingHole kTail[] = {{2, 6}};                    // {short; double; double}: 24
+  static constexpr PaddingHole kWide[] = {{1, 7}, {9, 7}, {17, 15}};  // 40 (period 80)
+  static constexpr PaddingHole kOdd[] = {{2, 2}, {70, 2}};            // 72 (period 144)
+  static constexpr PaddingHole kLong[] = {{4, 4}, {100, 12}};         // 136 (period 272: copy, then zero)
+  static constexpr PaddingHole kSixteen[] = {{4, 4}};                 // 16 (period 16)
+  expectCopyZeroingHoles<24>(kOne);
+  expectCopyZeroingHoles<12>(kTwo);
+  expectCopyZeroingHoles<24>(kTail);
+  expectCopyZeroingHoles<40>(kWide);
+  expectCopyZeroingHoles<72>(kOdd);
+  expectCopyZeroingHoles<136>(kLong);
+  expectCopyZeroingHoles<16>(kSixteen);
+}
+
 // Elements whose memory is their wire form, as the stubs' readBulk callers have: {long; [pad]; double}.
 struct Sample {
   std::int32_t id;

@@ -1,10 +1,13 @@
-// Bulk copies that step around a slow case of the processor's string copy.
+// Bulk copies: around a slow case of the processor's string copy, and with padding holes zeroed in one pass.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <numeric>
 #include <vector>
+
+#include "midlrt/ndr/primitive.h"
 
 namespace midlrt::ndr {
 
@@ -35,6 +38,47 @@ inline void copyBytes(void* dst, const void* src, std::size_t n) noexcept {
 #endif
   }
   std::memcpy(d + i, s + i, n - i);
+}
+
+/// Copies `count` elements of `Size` bytes from `src` to `dst` (no overlap), each element's `holes` zeroed,
+/// in one pass: 16-byte moves through a mask, over the period after which the holes fall on the same bytes of
+/// a move again (two elements of 24 bytes: 48). Copying the whole array and then storing zeros into its holes
+/// cost three times the copy alone (ndr_bench, 10,000 24-byte elements: the zeros went to lines the copy had
+/// already pushed out of the first-level cache). Periods longer than 256 bytes, and the elements after the
+/// last whole period, are copied and then zeroed.
+template <std::size_t Size, std::size_t N>
+[[gnu::always_inline]] inline void copyZeroingHoles(std::uint8_t* dst, const std::uint8_t* src,
+                                                    std::size_t count,
+                                                    const PaddingHole (&holes)[N]) noexcept {
+#if defined(__GNUC__)
+  constexpr std::size_t kPeriod = std::lcm(Size, std::size_t{16});
+  if constexpr (kPeriod <= 256) {
+    using Vec = std::uint8_t __attribute__((vector_size(16)));
+    constexpr std::size_t kVecs = kPeriod / 16;
+    constexpr std::size_t kPerPeriod = kPeriod / Size;
+    std::uint8_t keep[kPeriod];
+    std::memset(keep, 0xff, kPeriod);
+    for (std::size_t e = 0; e < kPeriod; e += Size) {
+      for (const PaddingHole& h : holes) std::memset(keep + e + h.offset, 0, h.size);
+    }
+    Vec mask[kVecs];
+    std::memcpy(mask, keep, kPeriod);
+    const std::size_t periods = count / kPerPeriod;
+    for (std::size_t i = 0; i < periods; ++i, dst += kPeriod, src += kPeriod) {
+      for (std::size_t v = 0; v < kVecs; ++v) {
+        Vec x;
+        std::memcpy(&x, src + 16 * v, 16);
+        x &= mask[v];
+        std::memcpy(dst + 16 * v, &x, 16);
+      }
+    }
+    count -= periods * kPerPeriod;
+  }
+#endif
+  copyBytes(dst, src, count * Size);
+  for (std::size_t i = 0; i < count; ++i, dst += Size) {
+    for (const PaddingHole& h : holes) std::memset(dst + h.offset, 0, h.size);
+  }
 }
 
 /// Appends `n` bytes at `p` to `v` with copyBytes (std::vector's insert copies with memmove).

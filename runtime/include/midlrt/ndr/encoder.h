@@ -327,16 +327,13 @@ class Encoder {
   // The slow path of both: `p` null for zeros.
   void appendAcrossGaps(const std::uint8_t* p, std::size_t n);
   // Copies `count` elements to `p` (default: appended; they must fit before the next gap), their holes
-  // zeroed.
+  // zeroed, in one pass (copyZeroingHoles).
   template <class T, std::size_t N>
   [[gnu::always_inline]] void copyWithHoles(const T* values, std::size_t count, const PaddingHole (&holes)[N],
                                             std::uint8_t* p = nullptr) {
     if (count == 0) return;
     if (p == nullptr) p = buf_->append(count * sizeof(T));
-    copyBytes(p, values, count * sizeof(T));
-    for (std::size_t i = 0; i < count; ++i, p += sizeof(T)) {
-      for (const PaddingHole& h : holes) std::memset(p + h.offset, 0, h.size);
-    }
+    copyZeroingHoles<sizeof(T)>(p, reinterpret_cast<const std::uint8_t*>(values), count, holes);
   }
   // What both writeBulk forms check first: aligns, and returns the bytes `count` elements take (0: none).
   template <class T>
