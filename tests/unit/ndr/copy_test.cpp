@@ -98,9 +98,11 @@ void expectCopyZeroingHoles(const PaddingHole (&holes)[N]) {
 }
 
 TEST(CopyZeroingHoles, CopiesEachElementWithItsHolesZeroedAndNothingMore) {
-  static constexpr PaddingHole kOne[] = {{4, 4}};                     // {long; double; double}: 24
-  static constexpr PaddingHole kTwo[] = {{1, 3}, {10, 2}};            // {char; long; short; short}: 12
-  static constexpr PaddingHole kTail[] = {{2, 6}};                    // {short; double; double}: 24
+  // Byte ranges within elements of the size given (the function knows no types); the first is W4's
+  // {long; double; double}.
+  static constexpr PaddingHole kOne[] = {{4, 4}};                     // 24 bytes (period 48)
+  static constexpr PaddingHole kTwo[] = {{1, 3}, {10, 2}};            // 12 (period 48)
+  static constexpr PaddingHole kTail[] = {{2, 6}};                    // 24
   static constexpr PaddingHole kWide[] = {{1, 7}, {9, 7}, {17, 15}};  // 40 (period 80)
   static constexpr PaddingHole kOdd[] = {{2, 2}, {70, 2}};            // 72 (period 144)
   static constexpr PaddingHole kLong[] = {{4, 4}, {100, 12}};         // 136 (period 272: copy, then zero)
