@@ -49,9 +49,10 @@ inline constexpr uint32_t kAuthContextId = 1;
 
 // client_conn.cpp: one connection's socket and its writes.
 struct ClientConn {
-  explicit ClientConn(int f) : fd(f) {}
+  explicit ClientConn(int f) : fd(f), steer(copiesIntoPageFragments(f)) { out.steerSlowCopies(steer); }
   ~ClientConn();
   int fd;
+  const bool steer;  // writes go through steerClearOfSlowSocketCopy (io.h)
   // The max_recv_frag the bind offers: no fragment from the server may be longer (C706 12.6.3.1).
   uint16_t recvFrag = pdu::kMinFragSize;
   // Read only by the current leader.

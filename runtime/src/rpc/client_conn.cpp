@@ -20,7 +20,7 @@ bool ClientConn::writeLocked(iovec* iov, int count, bool now) {
     return true;
   }
   if (!flushLocked()) return false;
-  if (!writeAll(fd, iov, count)) broken = true;
+  if (!writeAll(fd, iov, count, steer)) broken = true;
   return !broken;
 }
 

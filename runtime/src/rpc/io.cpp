@@ -247,7 +247,35 @@ void OutQueue::compact() {
   head_ = 0;
 }
 
+bool copiesIntoPageFragments(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) return false;
+  int type = 0;
+  len = sizeof type;
+  return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+void steerClearOfSlowSocketCopy(iovec* iov, size_t count, size_t offset) {
+  constexpr size_t kPage = PageAlignedFree::kPageSize;
+  constexpr size_t kScratchSize = (size_t{1} << 20) + kPage;  // a fragment or two is what it takes
+  thread_local ReadBuffer scratch;
+  size_t used = 0;
+  for (size_t i = 0; i < count; offset += iov[i].iov_len, ++i) {
+    const auto from = reinterpret_cast<uintptr_t>(iov[i].iov_base);
+    if (!ndr::slowToCopyAtGap(offset - from, iov[i].iov_len)) continue;
+    const size_t at = used + ((offset - used) & (kPage - 1));  // the copy's address = offset modulo a page
+    if (at + iov[i].iov_len > kScratchSize) continue;
+    if (!scratch) scratch = makeReadBuffer(kScratchSize);  // its pages are touched as they are used
+    ndr::copyBytes(scratch.get() + at, iov[i].iov_base, iov[i].iov_len);
+    iov[i].iov_base = scratch.get() + at;
+    used = at + iov[i].iov_len;
+  }
+}
+
 OutQueue::Result OutQueue::flush(int fd) {
+  size_t sent = 0;
   while (head_ < segments_.size()) {
     iov_.clear();
     for (size_t i = head_; i < segments_.size() && iov_.size() < IOV_MAX; ++i) {
@@ -258,6 +286,7 @@ OutQueue::Result OutQueue::flush(int fd) {
     msghdr msg{};
     msg.msg_iov = iov_.data();
     msg.msg_iovlen = iov_.size();
+    if (steer_) steerClearOfSlowSocketCopy(iov_.data(), iov_.size(), sent);
     ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -265,6 +294,7 @@ OutQueue::Result OutQueue::flush(int fd) {
       return Result::kError;
     }
     size_t left = static_cast<size_t>(n);
+    sent += left;
     pending_ -= left;
     while (left > 0) {
       Segment& s = segments_[head_];
@@ -325,12 +355,13 @@ size_t stubPieces(const Message& m, std::vector<iovec>& pieces) {
   return n;
 }
 
-OutQueue::Result OutQueue::writeOrCopy(int fd, const iovec* iov, size_t count) {
+OutQueue::Result OutQueue::writeOrCopy(int fd, iovec* iov, size_t count) {
   size_t written = 0;
   if (empty()) {
     msghdr msg{};
-    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iov = iov;
     msg.msg_iovlen = std::min<size_t>(count, IOV_MAX);
+    if (steer_) steerClearOfSlowSocketCopy(iov, msg.msg_iovlen, 0);
     ssize_t n;
     do {
       n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -347,7 +378,8 @@ OutQueue::Result OutQueue::writeOrCopy(int fd, const iovec* iov, size_t count) {
   return empty() ? Result::kDone : flush(fd);
 }
 
-bool writeAll(int fd, iovec* iov, int count) {
+bool writeAll(int fd, iovec* iov, int count, bool steer) {
+  if (steer) steerClearOfSlowSocketCopy(iov, static_cast<size_t>(count), 0);
   while (count > 0) {
     msghdr msg{};
     msg.msg_iov = iov;

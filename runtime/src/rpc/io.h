@@ -76,6 +76,19 @@ inline void compactReadBuffer(uint8_t* buf, size_t& begin, size_t& end) {
   end = to + left;
 }
 
+// Whether writes to `fd` are copied into TCP's page fragments (an AF_INET or AF_INET6 stream socket), where
+// steerClearOfSlowSocketCopy's rule holds.
+bool copiesIntoPageFragments(int fd);
+// A TCP write is copied by the kernel into the sending thread's page fragment, 32 KiB pages filled in
+// order, which in request/response traffic is free again by the next write and so starts it at a page
+// boundary: byte k of a write lands k bytes past one. A large piece whose (offset in the write - address)
+// modulo 4096 falls in ndr::slowToCopy's window makes that copy crawl (64 KiB: 48 us a round trip instead
+// of 28 here). An array from malloc's mmap'd chunks lies 16 bytes into its page, and a request's 24-byte
+// header and a few bytes of conformance put it right there. Such pieces are copied (ndr::copyBytes, fast at
+// any gap) into this thread's scratch pages at a gap of 0 for the kernel, and `iov` pointed at the copies,
+// which live until the thread's next call. `offset`: where iov[0] starts in the write.
+void steerClearOfSlowSocketCopy(iovec* iov, size_t count, size_t offset);
+
 // Outgoing bytes: small PDUs are copied into one arena (consecutive ones form a single iovec), large
 // bodies are referenced in place and kept alive by `keep`. flush() writes everything queued with as few
 // sendmsg calls as the kernel allows (IOV_MAX iovecs each).
@@ -91,7 +104,9 @@ class OutQueue {
   Result flush(int fd);
   // With the queue empty: writes `iov` without waiting and queues copies of what the socket did not take
   // (otherwise copies all of it behind what is queued, then flushes).
-  Result writeOrCopy(int fd, const iovec* iov, size_t count);
+  Result writeOrCopy(int fd, iovec* iov, size_t count);
+  // Writes go through steerClearOfSlowSocketCopy (for a TCP socket: copiesIntoPageFragments).
+  void steerSlowCopies(bool on) { steer_ = on; }
 
  private:
   struct Segment {
@@ -108,10 +123,12 @@ class OutQueue {
   std::vector<Segment> segments_;
   size_t head_ = 0;  // first unsent segment
   size_t pending_ = 0;
+  bool steer_ = false;
   std::vector<iovec> iov_;
 };
 
-// Writes all of iov to a non-blocking socket, waiting for POLLOUT as needed. False on error.
-bool writeAll(int fd, iovec* iov, int count);
+// Writes all of iov to a non-blocking socket, waiting for POLLOUT as needed (with `steer`, through
+// steerClearOfSlowSocketCopy). False on error.
+bool writeAll(int fd, iovec* iov, int count, bool steer);
 
 }  // namespace midlrt::rpc::detail

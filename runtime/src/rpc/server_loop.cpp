@@ -228,6 +228,7 @@ void ServerImpl::addConnection(int fd, const std::string& secAddr) {
   c->fd = fd;
   c->secondaryAddress = secAddr;
   c->caller = callerOf(fd, secAddr.empty());  // adopted socket pairs have no endpoint
+  c->out.steerSlowCopies(c->caller.transport == CallerInfo::Transport::kTcp);
   c->lastActivity = c->stallSince = c->sendProgress = std::chrono::steady_clock::now();
   epoll_event ev{};
   ev.events = EPOLLIN;

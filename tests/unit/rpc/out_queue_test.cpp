@@ -1,12 +1,15 @@
 // The output queue both sides write through (runtime/src/rpc/io.h): bytes leave in order, and a queue that
 // never drains whole keeps its memory to about what is still unsent.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "io.h"
@@ -14,9 +17,12 @@
 namespace {
 
 using midlrt::rpc::detail::compactReadBuffer;
+using midlrt::rpc::detail::copiesIntoPageFragments;
 using midlrt::rpc::detail::makeReadBuffer;
 using midlrt::rpc::detail::OutQueue;
 using midlrt::rpc::detail::ReadBuffer;
+using midlrt::rpc::detail::steerClearOfSlowSocketCopy;
+using midlrt::rpc::detail::writeAll;
 
 // A socket pair whose writing end takes little at a time.
 struct SmallPipe {
@@ -101,6 +107,131 @@ TEST(ReadBuffer, CompactionKeepsTheOffsetWithinAPage) {
   compactReadBuffer(b.get(), begin, end);
   EXPECT_EQ(begin, 0u);
   EXPECT_EQ(end, 0u);
+}
+
+// Where byte `offset` of a write lies from the page offset the kernel copies it to (io.h): 0 is fast.
+size_t kernelGap(const iovec& piece, size_t offset) {
+  return (offset - reinterpret_cast<uintptr_t>(piece.iov_base)) % 4096;
+}
+
+uint8_t patternAt(size_t i) {
+  return static_cast<uint8_t>(i * 131 + i / 4096);
+}
+
+// A write of a header and pieces of caller memory at chosen page offsets: the large pieces the kernel would
+// copy 1 to 31 bytes past their source modulo 4096 are moved to copies at a gap of 0, the others stay.
+TEST(SteerClearOfSlowSocketCopy, MovesOnlyLargePiecesInTheSlowWindow) {
+  ReadBuffer memory = makeReadBuffer(16 * 65536);
+  for (size_t i = 0; i < 16 * 65536; ++i) memory[i] = patternAt(i);
+  uint8_t header[24] = {};
+  // Offsets in the write: 0, 24, 24 + 65536, + 3000, + 100, + 65536.
+  const size_t aAt = 2 * 65536 + 16;    // offset 24 - 16: 8 past the source, slow
+  const size_t bAt = 4 * 65536 + 4000;  // gap far from the window
+  const size_t cAt = 6 * 65536 + 3014;  // small: in the window, but copied by the kernel's short moves
+  const size_t dAt = 8 * 65536 + 3000;  // in the window: slow
+  std::vector<iovec> iov = {{header, sizeof header},
+                            {memory.get() + aAt, 65536},
+                            {memory.get() + bAt, 3000},
+                            {memory.get() + cAt, 100},
+                            {memory.get() + dAt, 65536}};
+  const size_t dOffset = 24 + 65536 + 3000 + 100;
+  iov[4].iov_base = memory.get() + dAt + (dOffset - dAt - 20) % 4096;  // gap 20
+  ASSERT_EQ(kernelGap(iov[1], 24), 8u);
+  ASSERT_EQ(kernelGap(iov[4], dOffset), 20u);
+  ASSERT_FALSE(kernelGap(iov[2], 24 + 65536) < 32);
+  ASSERT_LT(kernelGap(iov[3], 24 + 65536 + 3000) - 1, 31u);
+  const std::vector<iovec> before = iov;
+  steerClearOfSlowSocketCopy(iov.data(), iov.size(), 0);
+  EXPECT_EQ(iov[0].iov_base, before[0].iov_base);
+  EXPECT_EQ(iov[2].iov_base, before[2].iov_base);
+  EXPECT_EQ(iov[3].iov_base, before[3].iov_base);
+  EXPECT_NE(iov[1].iov_base, before[1].iov_base);
+  EXPECT_NE(iov[4].iov_base, before[4].iov_base);
+  EXPECT_EQ(kernelGap(iov[1], 24), 0u);
+  EXPECT_EQ(kernelGap(iov[4], dOffset), 0u);
+  for (size_t i = 0; i < iov.size(); ++i) {
+    ASSERT_EQ(iov[i].iov_len, before[i].iov_len);
+    EXPECT_EQ(std::memcmp(iov[i].iov_base, before[i].iov_base, iov[i].iov_len), 0) << i;
+  }
+  // The two copies do not overlap.
+  auto* a = static_cast<uint8_t*>(iov[1].iov_base);
+  auto* d = static_cast<uint8_t*>(iov[4].iov_base);
+  EXPECT_TRUE(a + 65536 <= d || d + 65536 <= a);
+  // Where the write starts further on (the rest of one the socket took in part), the gaps move with it.
+  std::vector<iovec> later = {before[1], before[1]};
+  steerClearOfSlowSocketCopy(later.data(), 1, 16);
+  EXPECT_EQ(later[0].iov_base, before[1].iov_base) << "gap 0 at offset 16";
+  steerClearOfSlowSocketCopy(later.data() + 1, 1, 40);
+  EXPECT_EQ(kernelGap(later[1], 40), 0u) << "gap 24 at offset 40";
+}
+
+// Whatever is moved, the peer reads the same bytes: through writeAll and an OutQueue on TCP, with pieces in
+// the window, one of them larger than the socket takes at once.
+TEST(SteerClearOfSlowSocketCopy, TheBytesOnTheSocketAreTheWritersOwn) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int writer = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(writer, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int reader = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(reader, 0);
+  EXPECT_TRUE(copiesIntoPageFragments(writer));
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  EXPECT_FALSE(copiesIntoPageFragments(pair[0]));
+  ::close(pair[0]);
+  ::close(pair[1]);
+
+  ReadBuffer memory = makeReadBuffer(4 << 20);
+  for (size_t i = 0; i < (4 << 20); ++i) memory[i] = patternAt(i);
+  uint8_t header[24];
+  for (size_t i = 0; i < sizeof header; ++i) header[i] = static_cast<uint8_t>(0xA0 + i);
+  // A piece moved (gap 8), then one too large for the scratch pages (gap 12: left where it is), more than
+  // the socket takes at once.
+  const size_t moved = 512 * 1024, big = 3 << 20;
+  uint8_t* const movedFrom = memory.get() + 16;
+  uint8_t* const bigFrom = memory.get() + 160 * 4096 + 12 + moved % 4096;
+  std::vector<iovec> iov = {{header, sizeof header}, {movedFrom, moved}, {bigFrom, big}};
+  ASSERT_EQ(kernelGap(iov[1], 24), 8u);
+  ASSERT_EQ(kernelGap(iov[2], 24 + moved), 12u);
+  std::vector<uint8_t> expected(header, header + sizeof header);
+  expected.insert(expected.end(), movedFrom, movedFrom + moved);
+  expected.insert(expected.end(), bigFrom, bigFrom + big);
+  const auto expectedSize = expected.size();
+  for (int round = 0; round < 2; ++round) {
+    std::vector<uint8_t> got;
+    std::thread drain([&] {
+      std::vector<uint8_t> chunk(256 * 1024);
+      while (got.size() < expectedSize) {
+        const ssize_t r = ::recv(reader, chunk.data(), chunk.size(), 0);
+        if (r <= 0) return;
+        got.insert(got.end(), chunk.data(), chunk.data() + r);
+      }
+    });
+    std::vector<iovec> sent = iov;
+    if (round == 0) {
+      EXPECT_TRUE(writeAll(writer, sent.data(), static_cast<int>(sent.size()), true));
+    } else {
+      OutQueue q;
+      q.steerSlowCopies(true);
+      auto r = q.writeOrCopy(writer, sent.data(), sent.size());
+      while (r == OutQueue::Result::kWouldBlock) {
+        ::usleep(1000);
+        r = q.flush(writer);
+      }
+      EXPECT_EQ(r, OutQueue::Result::kDone);
+    }
+    drain.join();
+    EXPECT_TRUE(got == expected) << "round " << round;
+  }
+  ::close(reader);
+  ::close(writer);
+  ::close(listener);
 }
 
 }  // namespace

@@ -11,14 +11,19 @@
 
 namespace midlrt::ndr {
 
+/// slowToCopy's rule for `gap`, the destination's address minus the source's (only its low 12 bits count):
+/// for a copy whose destination is not an address in this process (the kernel's, into a socket's pages).
+inline bool slowToCopyAtGap(std::uintptr_t gap, std::size_t n) noexcept {
+  constexpr std::size_t kStringCopyMin = 2048;  // below it glibc moves vectors itself
+  gap &= 4095;
+  return n >= kStringCopyMin && gap != 0 && gap < 32;
+}
+
 /// Whether memcpy would copy `n` bytes from `src` to `dst` slowly: glibc copies a few KiB and more with
 /// `rep movsb`, which on some processors (AMD EPYC, where this was measured) runs at a tenth of its speed
 /// when the destination lies 1 to 31 bytes past the source modulo 4096 (64 KiB: 36 us instead of 1.6).
 inline bool slowToCopy(const void* dst, const void* src, std::size_t n) noexcept {
-  constexpr std::size_t kStringCopyMin = 2048;  // below it glibc moves vectors itself
-  const std::uintptr_t gap =
-      (reinterpret_cast<std::uintptr_t>(dst) - reinterpret_cast<std::uintptr_t>(src)) & 4095;
-  return n >= kStringCopyMin && gap != 0 && gap < 32;
+  return slowToCopyAtGap(reinterpret_cast<std::uintptr_t>(dst) - reinterpret_cast<std::uintptr_t>(src), n);
 }
 
 /// memcpy for bulk data (no overlap): a copy that slowToCopy names goes in 64-byte moves instead (2 us for
