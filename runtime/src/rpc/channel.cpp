@@ -161,7 +161,8 @@ CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message r
   std::shared_ptr<detail::ClientConn> c;
   uint16_t ctx = 0;
   if (!impl.ensureContextOrFail(iface, c, ctx, done)) return CallHandle();
-  auto call = impl.registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, std::move(done));
+  auto call =
+      impl.registerCall(c, detail::ClientCall::Kind::kRequest, options.timeout, std::move(done), true);
   if (call->done) {
     call->completion(call->status, call->reply);
     return CallHandle(call);
@@ -172,6 +173,7 @@ CallHandle Channel::invokeAsync(const SyntaxId& iface, uint16_t opnum, Message r
     impl.failConnection(c, status::kCallFailed, finished);
     impl.runCompletions(lk, finished, nullptr);
   }
+  impl.watchReplies();
   return CallHandle(call);
 }
 

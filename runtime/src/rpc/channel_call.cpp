@@ -33,7 +33,7 @@ struct CallHandles {
 };
 
 CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,
-                                  std::chrono::milliseconds timeout, Completion completion) {
+                                  std::chrono::milliseconds timeout, Completion completion, bool watchLater) {
   auto call = std::make_shared<ClientCall>();
   call->channel = weak_from_this();
   call->conn = c;
@@ -47,6 +47,7 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
     call->status = status::kCallFailed;
     return call;
   }
+  if (call->completion && !reader.joinable() && !stop) startReader();  // may throw: nothing registered yet
   call->callId = nextCallId++;
   if (nextCallId == 0) nextCallId = 1;
   calls.emplace(call->callId, call);
@@ -54,11 +55,16 @@ CallPtr ChannelImpl::registerCall(const std::shared_ptr<ClientConn>& c, ClientCa
   if (call->deadline != kNever) ++deadlineCalls;
   if (call->completion) {
     ++asyncOutstanding;
-    if (!reader.joinable() && !stop)
-      reader = std::thread([self = shared_from_this()] { self->readerLoop(); });
-    if (!leader) readerCv.notify_one();
+    // The reader watches the socket from now on: asleep in epoll_wait, it is not woken.
+    if (readerSleeping && !watchLater) updateWatch();
   }
+  armTimer(call->deadline);  // once there is a reader: it keeps the deadlines of calls nobody reads for
   return call;
+}
+
+void ChannelImpl::watchReplies() {
+  std::lock_guard lk(mu);
+  if (readerSleeping) updateWatch();
 }
 
 namespace {

@@ -163,8 +163,20 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   std::vector<ClientCall*> followers;
   size_t asyncOutstanding = 0;
   size_t deadlineCalls = 0;
-  std::condition_variable readerCv;
+  // The reader thread of asynchronous calls sleeps in epoll_wait on `readerPoll`: on the connection's socket
+  // while it watches it (`watched`: asynchronous calls outstanding and nobody else reading, see
+  // watchedNow()), and on `readerWake`, an eventfd, for the rest. Issuing a call that its caller then waits
+  // for wakes nobody: the caller leads, takes the socket out of the set first, and reads its own reply.
+  // Deadlines of calls nobody reads for are kept by `readerTimer`, a timerfd in the same set, set to the
+  // earliest (`timerAt`) as calls are registered, without waking the reader.
   std::thread reader;
+  int readerPoll = -1;
+  int readerWake = -1;
+  int readerTimer = -1;
+  Clock::time_point timerAt = kNever;
+  std::shared_ptr<ClientConn> watched;
+  bool readerSleeping = false;  // in (or on its way into) epoll_wait, mu released
+  bool readerLeads = false;     // the leader is the reader thread (it keeps watching the socket)
   bool stop = false;
   std::mutex bindMu;
   // Non-causal lanes only.
@@ -206,6 +218,18 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
   // Ends the calls whose deadline passed (orphaned PDUs for those the server saw; mu released meanwhile).
   void expire(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done);
   void handOff();
+  // Starts the reader thread and its epoll set (std::system_error if the system refuses).
+  void startReader();
+  // The connection the reader should watch now, or null.
+  std::shared_ptr<ClientConn> watchedNow() const;
+  // Brings the reader's epoll set in line with watchedNow() (an epoll_ctl when it changes).
+  void updateWatch();
+  // Wakes the reader from its epoll_wait (stop).
+  void wakeReader();
+  // Sets the reader's timer to `t` if that is earlier than where it stands.
+  void armTimer(Clock::time_point t);
+  // The reader's sleep: until the watched socket has bytes (true), a wake, or the timer.
+  bool readerSleep(std::unique_lock<std::mutex>& lk);
   void runCompletions(std::unique_lock<std::mutex>& lk, std::vector<CallPtr>& done,
                       const std::shared_ptr<ClientConn>& corkConn);
   // Runs the `arrived` hooks of the streaming calls in `arrivals` (mu released meanwhile).
@@ -230,8 +254,12 @@ struct ChannelImpl : std::enable_shared_from_this<ChannelImpl> {
                            const Completion& done);
 
   // channel_call.cpp: issuing a call.
+  // An asynchronous call (one with a completion) has the reader watch the socket from here, or, with
+  // `watchLater`, from watchReplies(): after its request is sent, so that a reply which comes while the
+  // issuing thread still sends does not wake the reader before that thread can wait for it.
   CallPtr registerCall(const std::shared_ptr<ClientConn>& c, ClientCall::Kind kind,
-                       std::chrono::milliseconds timeout, Completion completion);
+                       std::chrono::milliseconds timeout, Completion completion, bool watchLater = false);
+  void watchReplies();
   bool sendRequest(ClientConn& c, uint32_t callId, uint16_t ctx, uint16_t opnum, Message& req,
                    const Uuid* object);
   // Sends the call's request, or, on an exclusive connection with a call in flight, queues it (encoded)

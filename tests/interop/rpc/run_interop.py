@@ -116,7 +116,7 @@ def run_impacket(host, port):
     check(who[:4] == b"\x01\x00\x00\x00" and who[4:20] == string_to_bin(obj),
           "object UUID (PFC_OBJECT_UUID) reaches the stub")
 
-    expect_fault(dce, 9, b"", "nca_s_op_rng_error")
+    expect_fault(dce, 10, b"", "nca_s_op_rng_error")  # the echo interface's kOpCount (echo_service.h)
     expect_fault(dce, 1, b"abc", "rpc_x_bad_stub_data")
 
     dce2 = dce.alter_ctx(uuidtup_to_bin((ECHO_IF, "1.0")))

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -35,7 +36,8 @@ enum Op : uint16_t {
   kSumArray = 7,  // NDR conformant array of int32 in ([u32 count][count x int32]); out: int32 sum, u32 count
   kEchoGathered = 8,  // returns the request bytes as a generated stub returns a large [out] array: gathered
                       // from a local, sent by complete() before the stub returns, the local then scribbled on
-  kOpCount = 9,
+  kDelayedEcho = 9,   // returns the request bytes 2 ms later (its caller is waiting by then)
+  kOpCount = 10,
 };
 
 class EchoService : public Dispatcher {
@@ -56,6 +58,10 @@ class EchoService : public Dispatcher {
     size_t n = call.requestSize();
     switch (call.opnum()) {
       case kEcho:
+        call.response().append(in, n);
+        return;
+      case kDelayedEcho:
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
         call.response().append(in, n);
         return;
       case kAdd: {
