@@ -212,10 +212,12 @@ StringBinding resolveBinding(const StringBinding& partial, const SyntaxId& iface
 /// Threading: a synchronous caller whose reply nobody else is reading reads the socket itself (leader /
 /// follower), so an uncontended call makes no thread hop; so does a thread in CallHandle::wait for an async
 /// call. Completion callbacks of async calls run on whichever thread is reading (a caller thread, or the
-/// channel's reader thread that starts with the first async call; it runs as SCHED_BATCH, so that, woken by
-/// an issue, it does not preempt the issuing thread that may be about to wait and read, and threads started
-/// from its callbacks inherit that policy as they would its nice value); requests issued from inside a
-/// callback are written together after the batch (one writev).
+/// channel's reader thread, "midlrt-reader", that starts with the first async call; it sleeps in epoll_wait
+/// on the socket only while async calls are outstanding and nobody else reads it, so issuing a call that the
+/// caller then waits for wakes it not at all; it runs as SCHED_BATCH, so that, woken by bytes, it does not
+/// preempt a thread about to read them, and threads started from its callbacks inherit that policy as they
+/// would its nice value); requests issued from inside a callback are written together after the batch (one
+/// writev).
 class Channel : public std::enable_shared_from_this<Channel> {
   struct Token {  // only create() and createInProcess() make channels
     explicit Token() = default;
