@@ -151,23 +151,39 @@ constexpr uint64_t kWakeEntry = 0, kTimerEntry = 1, kSocketEntry = 2;
 }  // namespace
 
 void ChannelImpl::startReader() {
+  // On failure nothing is left half made: the next asynchronous call tries again.
+  const auto closeAll = [&] {
+    for (int* fd : {&readerPoll, &readerWake, &readerTimer}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+  };
+  const auto fail = [&](const char* what) {
+    const int e = errno;
+    closeAll();
+    throw std::system_error(e, std::system_category(), what);
+  };
   const auto add = [&](int fd, uint64_t entry) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = entry;
-    if (::epoll_ctl(readerPoll, EPOLL_CTL_ADD, fd, &ev) != 0)
-      throw std::system_error(errno, std::system_category(), "epoll_ctl");
+    if (::epoll_ctl(readerPoll, EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl");
   };
   readerPoll = ::epoll_create1(EPOLL_CLOEXEC);
-  if (readerPoll < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
+  if (readerPoll < 0) fail("epoll_create1");
   readerWake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (readerWake < 0) throw std::system_error(errno, std::system_category(), "eventfd");
+  if (readerWake < 0) fail("eventfd");
   add(readerWake, kWakeEntry);
   // steady_clock is CLOCK_MONOTONIC (libstdc++ and libc++ on Linux): deadlines are set as they are.
   readerTimer = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-  if (readerTimer < 0) throw std::system_error(errno, std::system_category(), "timerfd_create");
+  if (readerTimer < 0) fail("timerfd_create");
   add(readerTimer, kTimerEntry);
-  reader = std::thread([self = shared_from_this()] { self->readerLoop(); });
+  try {
+    reader = std::thread([self = shared_from_this()] { self->readerLoop(); });
+  } catch (...) {
+    closeAll();
+    throw;
+  }
   ::pthread_setname_np(reader.native_handle(), "midlrt-reader");  // in top, gdb and perf
 }
 
